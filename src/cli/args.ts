@@ -1,0 +1,45 @@
+import { InputError } from '../core/errors.js';
+
+/** Inputs that may be given several times; the values are joined one a line. */
+const MULTI = new Set(['headers', 'criteria']);
+
+export interface ParsedArgs {
+  inputs: Record<string, string>;
+  help: boolean;
+  version: boolean;
+}
+
+/** `--name value` or `--name=value`, names as the action inputs; an unknown flag is an input error. */
+export function parseArgs(argv: string[], known: ReadonlySet<string>): ParsedArgs {
+  const inputs: Record<string, string> = {};
+  let help = false;
+  let version = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (arg === '--version') {
+      version = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new InputError(arg, 'unexpected argument (flags are --name value)');
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (!known.has(name)) throw new InputError(`--${name}`, 'unknown flag (see --help)');
+    let value: string;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new InputError(`--${name}`, 'needs a value');
+      value = next;
+      i++;
+    }
+    if (name in inputs) {
+      if (!MULTI.has(name)) throw new InputError(`--${name}`, 'given more than once');
+      inputs[name] = `${inputs[name]}\n${value}`;
+    } else inputs[name] = value;
+  }
+  return { inputs, help, version };
+}

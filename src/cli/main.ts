@@ -1,0 +1,57 @@
+import { buildConfig, CORE_INPUTS } from '../core/config.js';
+import { InputError } from '../core/errors.js';
+import { runGate } from '../core/gate.js';
+import { redactText } from '../core/redact.js';
+import { renderTerminal, stageLine } from '../core/report-terminal.js';
+import { VERSION } from '../core/version.js';
+import { parseArgs } from './args.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export const EXIT = { pass: 0, fail: 1, badInput: 2 } as const;
+
+function usage(): string {
+  const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(17)} ${help}`);
+  return ['usage: ttfc-gate --url URL [flags]', '', 'Load-tests a streaming endpoint and gates on time to first chunk.', '', ...flags, '', 'Exit: 0 passed, 1 a failing criterion missed, 2 bad input.'].join('\n');
+}
+
+/** The command-line adapter: flags → config → gate → terminal report → exit code. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let secrets: string[] = [];
+  try {
+    const args = parseArgs(argv, new Set(Object.keys(CORE_INPUTS)));
+    if (args.help) {
+      io.out(usage());
+      return EXIT.pass;
+    }
+    if (args.version) {
+      io.out(`ttfc-gate ${VERSION}`);
+      return EXIT.pass;
+    }
+    const cfg = buildConfig(args.inputs, { env: io.env, cwd: io.cwd });
+    secrets = cfg.secrets;
+    io.out(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${cfg.stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ')}`);
+    const report = await runGate(cfg, {
+      hooks: {
+        stageStart: (i, s) => io.out(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
+        stageEnd: (s) => io.out(redactText(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`, secrets)),
+      },
+    });
+    io.out('');
+    io.out(redactText(renderTerminal(report), secrets));
+    io.out(`report: ${cfg.reportPath}`);
+    return report.passed || !cfg.failOnCriteria ? EXIT.pass : EXIT.fail;
+  } catch (err) {
+    if (err instanceof InputError) {
+      io.err(`ttfc-gate: ${redactText(err.message, secrets)}`);
+      return EXIT.badInput;
+    }
+    io.err(`ttfc-gate: ${redactText(err instanceof Error ? err.message : String(err), secrets)}`);
+    return EXIT.fail;
+  }
+}

@@ -1,0 +1,549 @@
+/**
+ * Demo streaming chat server used by the demo, the tests and the benchmark.
+ *
+ * Behaviour is selected per request by query parameters (see README / DESIGN):
+ *   mode=async|blocking|status|reset|hang|malformed|empty|buffered|pool
+ *   delay (ms, 200)  events (5)  interval (ms, 20)  format=sse|ndjson|raw
+ *   code (status mode, 503)  workers (pool mode, 4)  id (record mode)
+ *
+ * Only `node:` builtins. Built to drive thousands of concurrent streams: one state
+ * object per request, module-level timer callbacks, no per-request logging.
+ */
+import { createServer, IncomingMessage, ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+export interface DemoServerOptions {
+  /** TCP port; 0 (default) picks an ephemeral one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Record the hrtime of each `id=`-tagged request's first event write (GET/DELETE /__writes). */
+  record?: boolean;
+}
+
+export interface DemoServer {
+  /** e.g. `http://127.0.0.1:40123` (no trailing slash). */
+  url: string;
+  port: number;
+  /** Stops listening and destroys every open socket (also hanging streams). */
+  close(): Promise<void>;
+}
+
+type Mode = 'async' | 'blocking' | 'status' | 'reset' | 'hang' | 'malformed' | 'empty' | 'buffered' | 'pool';
+type Format = 'sse' | 'ndjson' | 'raw';
+
+const MODES: ReadonlySet<string> = new Set<Mode>([
+  'async', 'blocking', 'status', 'reset', 'hang', 'malformed', 'empty', 'buffered', 'pool',
+]);
+const FORMATS: ReadonlySet<string> = new Set<Format>(['sse', 'ndjson', 'raw']);
+
+/** Largest delay a node timer honours (larger values are clamped to 1 ms by node). */
+const MAX_MS = 2_147_483_647;
+const MAX_EVENTS = 1_000_000;
+const MAX_WORKERS = 1_000_000;
+/** Gap between the last byte and the socket destroy in reset / malformed mode. */
+const KILL_AFTER_MS = 10;
+
+const STREAM_HEADERS: Record<Format, OutgoingHttpHeaders> = {
+  sse: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' },
+  ndjson: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' },
+  raw: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' },
+};
+const JSON_HEADERS: OutgoingHttpHeaders = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' };
+const TEXT_HEADERS: OutgoingHttpHeaders = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' };
+
+/** A chunked response whose chunk-size line is not hex: a protocol error for any HTTP client. */
+const MALFORMED_RESPONSE =
+  'HTTP/1.1 200 OK\r\n' +
+  'Content-Type: text/event-stream\r\n' +
+  'Cache-Control: no-cache\r\n' +
+  'Transfer-Encoding: chunked\r\n' +
+  '\r\n' +
+  'zz\r\ndata: {"id":1,"content":"token 1 "}\n\n\r\n';
+
+function payload(format: Format, i: number): string {
+  switch (format) {
+    case 'sse':
+      return `data: {"id":${i},"content":"token ${i} "}\n\n`;
+    case 'ndjson':
+      return `{"id":${i},"content":"token ${i} "}\n`;
+    case 'raw':
+      return `token ${i} `;
+  }
+}
+
+interface Params {
+  mode: Mode;
+  format: Format;
+  delay: number;
+  events: number;
+  interval: number;
+  code: number;
+  workers: number;
+  id: string | undefined;
+}
+
+const DEFAULTS: Readonly<Params> = {
+  mode: 'async',
+  format: 'sse',
+  delay: 200,
+  events: 5,
+  interval: 20,
+  code: 503,
+  workers: 4,
+  id: undefined,
+};
+
+/** A bounded "worker pool": at most `limit` requests in their delay phase at once. */
+interface Pool {
+  limit: number;
+  active: number;
+  queue: (Stream | undefined)[];
+  head: number;
+}
+
+interface Ctx {
+  writes: Map<string, bigint> | undefined;
+  pools: Map<number, Pool>;
+}
+
+interface Stream {
+  ctx: Ctx;
+  res: DemoResponse;
+  socket: Socket;
+  p: Params;
+  /** Events written so far. */
+  sent: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The response closed (finished or client gone): no more timers, no more writes. */
+  closed: boolean;
+  pool: Pool | undefined;
+  /** Holds a pool slot (pool mode, during the delay phase). */
+  holding: boolean;
+}
+
+class DemoResponse extends ServerResponse<IncomingMessage> {
+  st: Stream | undefined;
+}
+
+// ---------------------------------------------------------------------------
+// parameters
+
+const INT_RE = /^\d+$/;
+const NUM_RE = /^\d+(?:\.\d+)?$/;
+
+function parseParams(query: string, record: boolean): Params | string {
+  const p: Params = { ...DEFAULTS };
+  if (query === '') return p;
+  const q = new URLSearchParams(query);
+  const mode = q.get('mode');
+  if (mode !== null) {
+    if (!MODES.has(mode)) return `unknown mode "${mode}"`;
+    p.mode = mode as Mode;
+  }
+  const format = q.get('format');
+  if (format !== null) {
+    if (!FORMATS.has(format)) return `unknown format "${format}"`;
+    p.format = format as Format;
+  }
+  let v = q.get('delay');
+  if (v !== null) {
+    if (!NUM_RE.test(v) || Number(v) > MAX_MS) return `invalid delay "${v}" (milliseconds, 0..${MAX_MS})`;
+    p.delay = Number(v);
+  }
+  v = q.get('interval');
+  if (v !== null) {
+    if (!NUM_RE.test(v) || Number(v) > MAX_MS) return `invalid interval "${v}" (milliseconds, 0..${MAX_MS})`;
+    p.interval = Number(v);
+  }
+  v = q.get('events');
+  if (v !== null) {
+    if (!INT_RE.test(v) || Number(v) > MAX_EVENTS) return `invalid events "${v}" (integer, 0..${MAX_EVENTS})`;
+    p.events = Number(v);
+  }
+  v = q.get('code');
+  if (v !== null) {
+    const n = Number(v);
+    if (!INT_RE.test(v) || n < 200 || n > 599) return `invalid code "${v}" (integer, 200..599)`;
+    p.code = n;
+  }
+  v = q.get('workers');
+  if (v !== null) {
+    const n = Number(v);
+    if (!INT_RE.test(v) || n < 1 || n > MAX_WORKERS) return `invalid workers "${v}" (integer, 1..${MAX_WORKERS})`;
+    p.workers = n;
+  }
+  if (record) {
+    const id = q.get('id');
+    if (id !== null) p.id = id;
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------
+// stream state machine (module-level callbacks; the state travels as timer argument)
+
+function onResponseClose(this: DemoResponse): void {
+  const st = this.st;
+  if (st === undefined || st.closed) return;
+  st.closed = true;
+  if (st.timer !== undefined) {
+    clearTimeout(st.timer);
+    st.timer = undefined;
+  }
+  if (st.holding) release(st);
+}
+
+function schedule(st: Stream, fn: (st: Stream) => void, ms: number): void {
+  st.timer = setTimeout(fn, ms, st);
+}
+
+function sendHeaders(st: Stream): void {
+  st.res.writeHead(200, STREAM_HEADERS[st.p.format]);
+  st.res.flushHeaders();
+}
+
+function recordFirstWrite(st: Stream): void {
+  const writes = st.ctx.writes;
+  if (writes !== undefined && st.p.id !== undefined) writes.set(st.p.id, process.hrtime.bigint());
+}
+
+/** Writes the next event (the first one after the delay), then schedules the rest. */
+function onEvent(st: Stream): void {
+  st.timer = undefined;
+  if (st.closed) return;
+  if (st.holding) release(st);
+  const { res, p } = st;
+  const events = p.events;
+  if (st.sent < events) {
+    const chunk = payload(p.format, ++st.sent);
+    if (st.sent === 1) recordFirstWrite(st);
+    res.write(chunk);
+  }
+  if (st.sent >= events) {
+    res.end();
+    return;
+  }
+  if (p.interval === 0) {
+    while (st.sent < events) res.write(payload(p.format, ++st.sent));
+    res.end();
+    return;
+  }
+  schedule(st, onEvent, p.interval);
+}
+
+function onBuffered(st: Stream): void {
+  st.timer = undefined;
+  if (st.closed) return;
+  const { res, p } = st;
+  let body = '';
+  for (let i = 1; i <= p.events; i++) body += payload(p.format, i);
+  res.writeHead(200, STREAM_HEADERS[p.format]);
+  if (p.events > 0) {
+    recordFirstWrite(st);
+    res.write(body); // headers + all events go out together
+  }
+  res.end();
+}
+
+function onStatus(st: Stream): void {
+  st.timer = undefined;
+  if (st.closed) return;
+  st.res.writeHead(st.p.code, JSON_HEADERS);
+  st.res.end(`{"error":{"message":"demo failure ${st.p.code}"}}`);
+}
+
+function onEnd(st: Stream): void {
+  st.timer = undefined;
+  if (st.closed) return;
+  st.res.end();
+}
+
+function onResetFirst(st: Stream): void {
+  st.timer = undefined;
+  if (st.closed) return;
+  const chunk = payload(st.p.format, ++st.sent);
+  recordFirstWrite(st);
+  st.res.write(chunk);
+  schedule(st, onKill, KILL_AFTER_MS);
+}
+
+function onMalformed(st: Stream): void {
+  st.timer = undefined;
+  if (st.closed) return;
+  // Bypass node's http layer entirely: `res` is never written to, so it writes nothing.
+  st.socket.write(MALFORMED_RESPONSE);
+  schedule(st, onKill, KILL_AFTER_MS);
+}
+
+function onKill(st: Stream): void {
+  st.timer = undefined;
+  st.socket.destroy();
+}
+
+// --- pool mode
+
+function poolFor(ctx: Ctx, limit: number): Pool {
+  let pool = ctx.pools.get(limit);
+  if (pool === undefined) {
+    pool = { limit, active: 0, queue: [], head: 0 };
+    ctx.pools.set(limit, pool);
+  }
+  return pool;
+}
+
+function acquire(st: Stream, pool: Pool): void {
+  st.pool = pool;
+  if (pool.active < pool.limit) startDelay(st, pool);
+  else pool.queue.push(st);
+}
+
+function startDelay(st: Stream, pool: Pool): void {
+  pool.active++;
+  st.holding = true;
+  schedule(st, onEvent, st.p.delay);
+}
+
+function release(st: Stream): void {
+  st.holding = false;
+  const pool = st.pool;
+  if (pool === undefined) return;
+  pool.active--;
+  const q = pool.queue;
+  while (pool.head < q.length && pool.active < pool.limit) {
+    const next = q[pool.head];
+    q[pool.head++] = undefined;
+    if (next !== undefined && !next.closed) startDelay(next, pool);
+  }
+  if (pool.head === q.length) {
+    q.length = 0;
+    pool.head = 0;
+  } else if (pool.head > 1024 && pool.head * 2 > q.length) {
+    pool.queue = q.slice(pool.head);
+    pool.head = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// request handling
+
+function sendJsonError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, JSON_HEADERS);
+  res.end(JSON.stringify({ error: { message } }));
+}
+
+function startStream(ctx: Ctx, req: IncomingMessage, res: DemoResponse, p: Params): void {
+  const st: Stream = {
+    ctx,
+    res,
+    socket: req.socket,
+    p,
+    sent: 0,
+    timer: undefined,
+    closed: false,
+    pool: undefined,
+    holding: false,
+  };
+  res.st = st;
+  res.once('close', onResponseClose);
+  switch (p.mode) {
+    case 'async':
+      sendHeaders(st);
+      schedule(st, onEvent, p.delay);
+      return;
+    case 'blocking': {
+      // Models an un-offloaded synchronous call: stalls the whole event loop.
+      const end = performance.now() + p.delay;
+      while (performance.now() < end) {
+        /* busy-wait */
+      }
+      res.writeHead(200, STREAM_HEADERS[p.format]);
+      if (p.events === 0) res.flushHeaders();
+      onEvent(st);
+      return;
+    }
+    case 'pool':
+      sendHeaders(st);
+      acquire(st, poolFor(ctx, p.workers));
+      return;
+    case 'buffered':
+      schedule(st, onBuffered, p.delay + Math.max(0, p.events - 1) * p.interval);
+      return;
+    case 'status':
+      schedule(st, onStatus, p.delay);
+      return;
+    case 'reset':
+      sendHeaders(st);
+      schedule(st, onResetFirst, p.delay);
+      return;
+    case 'hang':
+      sendHeaders(st);
+      return;
+    case 'malformed':
+      schedule(st, onMalformed, p.delay);
+      return;
+    case 'empty':
+      sendHeaders(st);
+      schedule(st, onEnd, p.delay);
+      return;
+  }
+}
+
+function respond(ctx: Ctx, req: IncomingMessage, res: DemoResponse): void {
+  if (res.destroyed) return;
+  const url = req.url ?? '/';
+  const qi = url.indexOf('?');
+  const path = qi === -1 ? url : url.slice(0, qi);
+  if (path === '/healthz') {
+    res.writeHead(200, TEXT_HEADERS);
+    res.end('ok');
+    return;
+  }
+  if (path === '/__writes') {
+    const writes = ctx.writes;
+    if (writes === undefined) {
+      sendJsonError(res, 404, 'not found (record mode is off)');
+    } else if (req.method === 'GET' || req.method === 'HEAD') {
+      const out: Record<string, string> = {};
+      for (const [id, ns] of writes) out[id] = ns.toString();
+      res.writeHead(200, JSON_HEADERS);
+      res.end(JSON.stringify(out));
+    } else if (req.method === 'DELETE') {
+      writes.clear();
+      res.writeHead(204);
+      res.end();
+    } else {
+      res.setHeader('Allow', 'GET, HEAD, DELETE');
+      sendJsonError(res, 405, `method ${req.method ?? ''} not allowed on /__writes`);
+    }
+    return;
+  }
+  const p = parseParams(qi === -1 ? '' : url.slice(qi + 1), ctx.writes !== undefined);
+  if (typeof p === 'string') {
+    sendJsonError(res, 400, p);
+    return;
+  }
+  startStream(ctx, req, res, p);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const h = req.headers;
+  if (h['transfer-encoding'] !== undefined) return true;
+  const cl = h['content-length'];
+  return cl !== undefined && cl !== '0';
+}
+
+// ---------------------------------------------------------------------------
+
+export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const ctx: Ctx = { writes: opts.record === true ? new Map() : undefined, pools: new Map() };
+  const sockets = new Set<Socket>();
+  const untrack = function (this: Socket): void {
+    sockets.delete(this);
+  };
+
+  const server = createServer<typeof IncomingMessage, typeof DemoResponse>(
+    { ServerResponse: DemoResponse },
+    (req, res) => {
+      if (hasBody(req)) {
+        // The response starts only once the request body has been read (and discarded).
+        req.once('end', () => respond(ctx, req, res));
+        req.resume();
+      } else {
+        req.resume();
+        respond(ctx, req, res);
+      }
+    },
+  );
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', untrack);
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      ctx.pools.clear();
+    });
+    return closing;
+  };
+
+  return new Promise<DemoServer>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen({ port: opts.port ?? 0, host, backlog: 8192 }, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      if (addr === null || typeof addr === 'string') {
+        server.close();
+        reject(new Error('demo server: unexpected listen address'));
+        return;
+      }
+      const shownHost =
+        host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      resolve({ url: `http://${shownHost}:${addr.port}`, port: addr.port, close });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// script entry point: node lib/src/demo/server.js [--port N] [--host H] [--record]
+
+function parseArgv(argv: readonly string[]): DemoServerOptions {
+  const opts: DemoServerOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--record') {
+      opts.record = true;
+    } else if (a === '--port' || a === '--host') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      if (a === '--port') {
+        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`invalid --port "${v}"`);
+        opts.port = Number(v);
+      } else {
+        opts.host = v;
+      }
+    } else {
+      throw new Error(`unknown argument "${a ?? ''}" (usage: server.js [--port N] [--host H] [--record])`);
+    }
+  }
+  return opts;
+}
+
+async function main(): Promise<void> {
+  let opts: DemoServerOptions;
+  try {
+    opts = parseArgv(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const srv = await startDemoServer(opts);
+  process.stdout.write(`listening ${srv.url}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void srv.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`demo server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}
