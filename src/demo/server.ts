@@ -425,6 +425,11 @@ function respond(ctx: Ctx, req: IncomingMessage, res: DemoResponse): void {
     sendJsonError(res, 400, p);
     return;
   }
+  // Record mode also takes the id from an `x-request-id` header (clients that cannot vary the URL).
+  if (ctx.writes !== undefined && p.id === undefined) {
+    const hid = req.headers['x-request-id'];
+    if (typeof hid === 'string') p.id = hid;
+  }
   startStream(ctx, req, res, p);
 }
 
