@@ -3,11 +3,13 @@ import { parseCriteria, CriteriaError, DEFAULT_CRITERIA } from './criteria.js';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import { isSecretHeader, parseHeaderLines } from './headers.js';
-import { getPreset } from './presets/index.js';
-import type { Preset } from './presets/types.js';
+import { buildLogin, type LoginSpec } from './login.js';
+import { getPreset, PRESET_NAMES } from './presets/index.js';
+import { authSchemeFor, type Preset } from './presets/types.js';
+import type { ReadinessSpec } from './readiness.js';
 import { isSecretParam, redactUrl } from './redact.js';
 import { DEFAULT_STAGES, parseStages } from './stages.js';
-import { compileTemplate, type TemplateContext } from './template.js';
+import { compileTemplate, usesToken, type TemplateContext } from './template.js';
 import type { Criterion, PresetName, Stage, StreamFormat } from './types.js';
 
 /** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
@@ -19,7 +21,7 @@ export const CORE_INPUTS = {
   body: 'request body; {{uuid}} {{user}} {{iteration}} {{stage}} {{token}} {{env.NAME}} are filled per request',
   'body-file': 'read the request body from this file (same placeholders)',
   token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
-  preset: 'generic (default)',
+  preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
   format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
   stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
   timeout: 'per-request timeout (default 60s)',
@@ -27,6 +29,14 @@ export const CORE_INPUTS = {
   criteria: 'pass/fail criteria, one a line (default: the built-in set)',
   'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
   'report-path': 'where to write the JSON report (default ttfc-report.json)',
+  'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
+  'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
+  'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
+  'login-email': 'RAGFlow login (preset ragflow): the account email; needs login-password and login-public-key',
+  'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
+  'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
+  'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
+  'wait-timeout': 'how long wait-for may wait (default 5m)',
 } as const;
 
 export type CoreInputName = keyof typeof CORE_INPUTS;
@@ -51,8 +61,14 @@ export interface Config {
   criteria: Criterion[];
   failOnCriteria: boolean;
   reportPath: string;
-  /** Values that must never be printed (token, secret header values, URL passwords and secret query values). */
+  /** Values that must never be printed (token, secret header values, URL passwords and secret query values, login password and token). */
   secrets: string[];
+  /** The login request before the test (login-url / login-email), or null. */
+  login: LoginSpec | null;
+  /** The readiness wait before the test (wait-for), or null. */
+  wait: ReadinessSpec | null;
+  /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
+  setToken(token: string): void;
   /** Per-request header and body rendering. */
   render: (ctx: TemplateContext) => { headers: Record<string, string>; body: string | null };
 }
@@ -89,7 +105,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new InputError('method', `"${method}" is not an HTTP method`);
 
-  const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim());
+  const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
 
   const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase() as StreamFormat;
   if (!FORMATS.includes(format)) throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
@@ -130,16 +146,57 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
 
   // Templates are compiled now so an unknown placeholder fails before any request is sent.
-  const getToken = (): string | undefined => token;
+  // The token is read lazily: a login step sets it just before the load (setToken).
+  let currentToken = token;
+  const getToken = (): string | undefined => currentToken;
+  const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
   const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)] as const);
   const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-  const bodyTemplate = body === null ? null : compileTemplate(body, bodyFile !== undefined ? 'body-file' : 'body', ctx.env, getToken);
-  const authValue = token && !hasAuthHeader ? (preset.authScheme ? `${preset.authScheme} ${token}` : token) : undefined;
+  const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
+  const scheme = authSchemeFor(preset, path);
+  const authOf = (t: string | undefined): string | undefined => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
+  let authValue = authOf(token);
   const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
+
+  // Readiness and login: validated now, run by the gate before the load.
+  const target = new URL(url);
+  const baseText = value(inputs, 'base-url');
+  const resolve = (input: string, text: string): URL => resolveAux(input, text, baseText, target, secrets);
+  const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i]![1]));
+  const headersFor = (u: URL) => (): Record<string, string> => {
+    const h: Record<string, string> = {};
+    // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
+    if (u.origin === origin) for (const [name, tpl] of inherited) h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
+    return h;
+  };
+  const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
+  const waitFor = value(inputs, 'wait-for');
+  let wait: ReadinessSpec | null = null;
+  if (waitFor !== undefined) {
+    const u = resolve('wait-for', waitFor);
+    wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
+  }
+  const login = buildLogin(
+    {
+      url: value(inputs, 'login-url'),
+      body: value(inputs, 'login-body'),
+      tokenFrom: value(inputs, 'login-token-from'),
+      email: value(inputs, 'login-email'),
+      password: value(inputs, 'login-password'),
+      publicKey: value(inputs, 'login-public-key'),
+    },
+    { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets },
+  );
+  if (token === undefined && login === null) {
+    const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
+    if (body !== null && usesToken(body)) throw new InputError(bodyInput, noToken);
+    if (headerLines.some(([, v]) => usesToken(v))) throw new InputError('headers', noToken);
+  }
+
   const render = (c: TemplateContext) => {
     const headers: Record<string, string> = {};
     if (contentType) headers['content-type'] = contentType;
-    if (authValue) headers.authorization = authValue;
+    if (authValue !== undefined) headers.authorization = authValue;
     for (const [name, tpl] of headerTemplates) headers[name] = tpl(c);
     return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
   };
@@ -163,8 +220,46 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     failOnCriteria,
     reportPath,
     secrets,
+    login,
+    wait,
+    setToken(t: string) {
+      currentToken = t;
+      authValue = authOf(t);
+      if (!secrets.includes(t)) secrets.push(t);
+    },
     render,
   };
+}
+
+/** Headers of the load never sent to the login / readiness URLs. */
+const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+
+/** `wait-for` / `login-url`: an absolute http(s) URL, or a path against base-url (else the url's origin). */
+function resolveAux(input: string, text: string, baseText: string | undefined, target: URL, secrets: string[]): URL {
+  const raw = text.trim();
+  let u: URL;
+  if (raw.startsWith('/')) {
+    let base = new URL(target.origin);
+    if (baseText !== undefined) {
+      try {
+        base = new URL(baseText.trim());
+      } catch {
+        throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+      }
+      checkScheme('base-url', base);
+    }
+    u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
+  } else {
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new InputError(input, `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
+    }
+  }
+  checkScheme(input, u);
+  if (u.password) secrets.push(decodeURIComponent(u.password));
+  for (const [k, v] of u.searchParams) if (v && isSecretParam(k)) secrets.push(v);
+  return u;
 }
 
 function resolveUrl(urlText: string | undefined, baseText: string | undefined, secrets: string[]): { url: string; origin: string; path: string } {

@@ -1,5 +1,8 @@
 import type { Config } from './config.js';
 import { criteriaPassed, evaluateCriteria } from './criteria.js';
+import { performLogin } from './login.js';
+import { waitForReady, type ReadinessOptions } from './readiness.js';
+import { redactText } from './redact.js';
 import { buildReport, writeReport } from './report-json.js';
 import { runLoad, type RunHooks } from './runner.js';
 import type { Diagnosis, Report } from './types.js';
@@ -9,10 +12,29 @@ export interface GateOptions {
   commit?: string | null;
   /** Skip writing report-path (tests). */
   noWrite?: boolean;
+  /** Progress lines of the steps before the load (wait-for, login), secrets already redacted. Defaults to hooks.log. */
+  log?: (line: string) => void;
+  /** Called with a secret learned during the run (the login token), e.g. to mask it in the Actions log. */
+  onSecret?: (secret: string) => void;
+  /** Backoff of the wait-for polling (tests). */
+  readiness?: ReadinessOptions;
 }
 
-/** The whole gate: load, statistics, criteria, diagnoses, JSON report. Knows nothing of GitHub. */
+/** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
+async function prepare(cfg: Config, opts: GateOptions): Promise<void> {
+  const sink = opts.log ?? opts.hooks?.log;
+  const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
+  if (cfg.wait) await waitForReady(cfg.wait, { ...opts.readiness, log });
+  if (cfg.login) {
+    const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
+    cfg.setToken(token);
+    opts.onSecret?.(token);
+  }
+}
+
+/** The whole gate: wait-for and login (when set), then load, statistics, criteria, diagnoses, JSON report. Knows nothing of GitHub. */
 export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Report> {
+  await prepare(cfg, opts);
   const run = await runLoad(
     { spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render },
     { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: opts.hooks },

@@ -3,7 +3,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { now, toEpoch } from './clock.js';
 import { EventKind, type Preset } from './presets/types.js';
-import { createStreamParser, detectFormat, type StreamParser } from './stream/parser.js';
+import { createStreamParser, detectFormat, isJsonDocument, type ParserFormat, type StreamParser } from './stream/parser.js';
 import type { FailureCategory, RequestRecord, StreamFormat } from './types.js';
 
 export interface RequestSpec {
@@ -80,6 +80,9 @@ export function performRequest(dispatcher: Dispatcher, spec: RequestSpec, ids: R
       const kind = session.event(data, name);
       if (kind === EventKind.Content) {
         if (rec.ttft === null) rec.ttft = rel;
+      } else if (kind === EventKind.Reasoning) {
+        if (rec.ttft === null) rec.ttft = rel;
+        if (rec.ttfr === undefined) rec.ttfr = rel;
       } else if (kind === EventKind.Error) {
         streamError = session.error ?? 'in-band error';
       }
@@ -112,11 +115,18 @@ export function performRequest(dispatcher: Dispatcher, spec: RequestSpec, ids: R
       finish(null, null);
     };
 
-    const handleData = (chunk: Buffer): void => {
-      const t = now(); // timestamp first, parse after
+    const feed = (chunk: Buffer, t: number): void => {
       if (parser) parser.feed(chunk, t);
       else if (errorBody.length < ERROR_BODY_LIMIT) errorBody += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - errorBody.length);
     };
+    // Compressed bodies: decoded bytes are stamped with the arrival time of the compressed chunk they
+    // came from (zlib emits a chunk's output before that chunk's write callback), not the later
+    // moment the thread pool hands them back.
+    const arrivals: number[] = [];
+    const arrived = (): void => {
+      arrivals.shift();
+    };
+    const handleDecoded = (chunk: Buffer): void => feed(chunk, arrivals.length > 0 ? arrivals[0]! : now());
 
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abort) {
@@ -135,23 +145,32 @@ export function performRequest(dispatcher: Dispatcher, spec: RequestSpec, ids: R
           else if (name === 'content-encoding') encoding = rawHeaders[i + 1]!.toString('latin1').trim().toLowerCase();
         }
         if (statusCode >= 200 && statusCode < 300) {
-          const format = spec.format === 'auto' ? detectFormat(contentType, spec.preset.fallbackFormat) : spec.format;
+          const format: ParserFormat =
+            spec.format !== 'auto'
+              ? spec.format
+              : spec.preset.jsonDocument === true && isJsonDocument(contentType)
+                ? 'document'
+                : detectFormat(contentType, spec.preset.fallbackFormat);
           parser = createStreamParser(format, spec.preset.needsText, onEvent);
-          decoder = decompressor(encoding);
-          if (decoder) {
-            decoder.on('data', handleData).on('end', complete);
-            decoder.on('error', (e: Error) => {
-              fail('protocol', `cannot decode ${encoding}: ${e.message}`);
-              abortFn?.(e);
-            });
-          }
+        }
+        // Error bodies are decoded too, so their message is readable.
+        decoder = decompressor(encoding);
+        if (decoder) {
+          decoder.on('data', handleDecoded).on('end', complete);
+          decoder.on('error', (e: Error) => {
+            if (statusCode < 200 || statusCode >= 300) return complete(); // the status already says it failed
+            fail('protocol', `cannot decode ${encoding}: ${e.message}`);
+            abortFn?.(e);
+          });
         }
         return true;
       },
       onData(chunk) {
         rec.bytes += chunk.length;
-        if (decoder) decoder.write(chunk);
-        else handleData(chunk);
+        if (decoder) {
+          arrivals.push(now());
+          decoder.write(chunk, arrived);
+        } else feed(chunk, now()); // timestamp first, parse after
         if (streamError !== null && abortFn) {
           // In-band error: the request has failed; stop reading the rest.
           finish('stream_error', streamError);

@@ -65,6 +65,8 @@ export interface RequestRecord {
   events: number;
   bytes: number;
   tokens?: number; // completion tokens, when the preset sees usage
+  /** First reasoning token (ms; openai preset: `reasoning_content` / `reasoning`), when the model streamed reasoning. Also counts for ttft. */
+  ttfr?: number;
   /** Gaps between consecutive events (ms). Kept in memory for pooled itl stats; not written to the JSON report. */
   gaps?: number[];
 }

@@ -12,6 +12,8 @@ export interface StreamParser {
 }
 
 type ConcreteFormat = Exclude<StreamFormat, 'auto'>;
+/** `document`: the whole body is one event (a JSON answer where a stream was expected; see Preset.jsonDocument). */
+export type ParserFormat = ConcreteFormat | 'document';
 
 /** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
 export function detectFormat(contentType: string, fallback: ConcreteFormat): ConcreteFormat {
@@ -21,8 +23,14 @@ export function detectFormat(contentType: string, fallback: ConcreteFormat): Con
   return fallback;
 }
 
-export function createStreamParser(format: ConcreteFormat, needsText: boolean, sink: EventSink): StreamParser {
+/** `application/json` or `application/…+json`: one JSON document, not a stream type. */
+export function isJsonDocument(contentType: string): boolean {
+  return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
+}
+
+export function createStreamParser(format: ParserFormat, needsText: boolean, sink: EventSink): StreamParser {
   if (format === 'sse') return sseParser(sink);
+  if (format === 'document') return documentParser(sink);
   if (format === 'ndjson') return ndjsonParser(needsText, sink);
   return rawParser(needsText, sink);
 }
@@ -98,6 +106,23 @@ function rawParser(needsText: boolean, sink: EventSink): StreamParser {
     },
     end() {
       /* every chunk was already an event */
+    },
+  };
+}
+
+/** Read whole (up to 64 KiB of text) and emitted as one event at the end: error answers are small. */
+const DOCUMENT_LIMIT = 65_536;
+
+function documentParser(sink: EventSink): StreamParser {
+  const decoder = new TextDecoder();
+  let text = '';
+  return {
+    feed(chunk) {
+      if (text.length < DOCUMENT_LIMIT) text += decoder.decode(chunk, { stream: true });
+    },
+    end(t) {
+      if (text.length < DOCUMENT_LIMIT) text += decoder.decode();
+      if (text.trim() !== '') sink(text, undefined, t);
     },
   };
 }
