@@ -39025,7 +39025,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4155);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2403);
 
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
@@ -39040,7 +39040,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4155:
+/***/ 2403:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39591,42 +39591,87 @@ function truncate(s) {
     return s.length > 12 ? `${s.slice(0, 12)}…` : s;
 }
 
-;// CONCATENATED MODULE: ./src/core/presets/types.ts
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./src/core/presets/json.ts
+// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
+const MESSAGE_LIMIT = 200;
+/** One line, at most 200 characters: messages become error samples in reports. */
+function shorten(text) {
+    const one = text.replace(/\s+/g, ' ').trim();
+    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
+}
 /**
- * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
- * carries no content. Content: the first one is ttft. Error: an in-band error, the request
- * fails with `stream_error` and the preset's message.
+ * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
+ * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
+ * A key inside a string value cannot match: its quotes are escaped there.
  */
-const EventKind = { Chunk: 0, Content: 1, Error: 2 };
+function keyEnd(s, needle) {
+    let i = s.indexOf(needle);
+    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
+        i = s.indexOf(needle, i + 1);
+    return i > 0 ? i + needle.length : -1;
+}
+/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
+function valueStart(s, needle) {
+    let i = keyEnd(s, needle);
+    if (i === -1)
+        return '';
+    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
+        i++;
+    return s[i] ?? '';
+}
+function parseObject(data) {
+    try {
+        const v = JSON.parse(data);
+        return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
+    }
+    catch {
+        return null;
+    }
+}
+function asObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
+}
+/** `**ERROR**: boom` → `boom`. */
+function stripErrorPrefix(text) {
+    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
+}
+const ERROR_PREFIX = '**ERROR**';
+/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
+function errorMessage(err) {
+    if (typeof err === 'string')
+        return shorten(err || 'error');
+    const o = asObject(err);
+    if (o) {
+        const msg = o.message ?? o.msg ?? o.detail;
+        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
+        if (typeof msg === 'string' && msg !== '')
+            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
+    }
+    return shorten(JSON.stringify(err) ?? 'error');
+}
+function notJson(data) {
+    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
+}
+const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
 
-;// CONCATENATED MODULE: ./src/core/presets/generic.ts
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/clock.ts
 
-// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
-const session = {
-    event: () => EventKind.Content,
-    error: null,
-    tokens: undefined,
-    finish: () => null,
-};
-const generic = {
-    name: 'generic',
-    authScheme: 'Bearer',
-    fallbackFormat: 'raw',
-    needsText: false,
-    start: () => session,
-};
-
-;// CONCATENATED MODULE: ./src/core/presets/index.ts
-
-
-// One file a preset: a new API is one new file and one line here.
-const PRESETS = { generic: generic };
-const PRESET_NAMES = Object.keys(PRESETS);
-function getPreset(name, input = 'preset') {
-    const p = PRESETS[name];
-    if (!p)
-        throw new InputError(input, `unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
-    return p;
+/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
+const now = () => external_node_perf_hooks_.performance.now();
+/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
+const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
+/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
+function hrtimeOffsetMs() {
+    const a = now();
+    const h = Number(process.hrtime.bigint()) / 1e6;
+    const b = now();
+    return h - (a + b) / 2;
 }
 
 ;// CONCATENATED MODULE: ./src/core/redact.ts
@@ -39663,42 +39708,118 @@ function redactText(text, secrets) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/core/stages.ts
+;// CONCATENATED MODULE: ./src/core/readiness.ts
 
-const DEFAULT_STAGES = '1x1, 10x3, 20x2';
-const MAX_USERS = 10_000;
-const MAX_REQUESTS = 100_000;
-/** `USERSxREQUESTS`, comma-separated: that many concurrent users, each sending that many requests in a row. */
-function parseStages(text, input = 'stages') {
-    const parts = text.split(',').map((p) => p.trim());
-    if (parts.every((p) => p === ''))
-        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2")');
-    let total = 0;
-    return parts.map((part, i) => {
-        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
-        if (!m) {
-            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3)`);
+
+
+
+/** The target did not become ready within `wait-timeout`: carries the last answer. */
+class NotReadyError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'NotReadyError';
+    }
+}
+/**
+ * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
+ * read, `timeoutMs` for the whole exchange. Always resolves.
+ */
+async function requestOnce(dispatcher, opts) {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+    try {
+        const u = new URL(opts.url);
+        const res = await dispatcher.request({
+            origin: u.origin,
+            path: `${u.pathname}${u.search}`,
+            method: opts.method,
+            headers: opts.headers,
+            body: opts.body,
+            signal: ac.signal,
+        });
+        const parts = [];
+        let size = 0;
+        try {
+            for await (const chunk of res.body) {
+                const b = chunk;
+                parts.push(b);
+                size += b.length;
+                if (size >= opts.limit)
+                    break; // leaving the loop destroys the body
+            }
         }
-        const users = Number(m[1]);
-        const requestsPerUser = Number(m[2]);
-        if (users < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
-        if (requestsPerUser < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
-        if (users > MAX_USERS)
-            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
-        total += users * requestsPerUser;
-        if (total > MAX_REQUESTS)
-            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
-        return { users, requestsPerUser };
-    });
+        catch {
+            /* a body cut short still has its status; what was read is kept */
+        }
+        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
+        return { status: res.statusCode, headers: res.headers, text, error: '' };
+    }
+    catch (err) {
+        const e = err;
+        const message = ac.signal.aborted ? `no answer within ${readiness_formatMs(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
+        return { status: null, headers: {}, text: '', error: message };
+    }
+    finally {
+        clearTimeout(timer);
+    }
 }
-function formatStages(stages) {
-    return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
+function readiness_formatMs(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 120_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    return `${Number((ms / 60_000).toFixed(1))}m`;
+}
+/** One line of what an answer said, for logs and errors. */
+function describe(res, excerpt) {
+    if (res.status === null)
+        return res.error;
+    let s = `HTTP ${res.status}`;
+    const location = res.headers.location;
+    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
+        s += ` → ${redactUrl(location)} (redirects are not followed)`;
+    const body = shorten(res.text).slice(0, excerpt);
+    return body ? `${s}: ${body}` : s;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
+ * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
+ * status and a body excerpt when the time is up.
+ */
+async function waitForReady(spec, opts = {}) {
+    const initial = opts.initialDelayMs ?? 500;
+    const cap = opts.maxDelayMs ?? 10_000;
+    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
+    const log = opts.log ?? (() => { });
+    const start = now();
+    const deadline = start + spec.timeoutMs;
+    const agent = new undici/* Agent */.g6({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
+    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${readiness_formatMs(spec.timeoutMs)})`);
+    let delay = initial;
+    try {
+        for (let attempt = 1;; attempt++) {
+            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
+            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
+            if (res.status !== null && res.status >= 200 && res.status < 300) {
+                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${readiness_formatMs(now() - start)}`);
+                return { attempts: attempt, elapsedMs: now() - start };
+            }
+            const left = deadline - now();
+            if (left <= 0) {
+                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${readiness_formatMs(spec.timeoutMs)} (${attempt} attempt${attempt === 1 ? '' : 's'}); last answer: ${describe(res, 200)}`);
+            }
+            const pause = Math.min(delay, left);
+            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${readiness_formatMs(pause)}`);
+            await sleep(pause);
+            delay = Math.min(delay * 2, cap);
+        }
+    }
+    finally {
+        await agent.destroy();
+    }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/core/template.ts
 
 
@@ -39764,7 +39885,820 @@ function usesToken(text) {
     return false;
 }
 
+;// CONCATENATED MODULE: ./src/core/login.ts
+
+
+
+
+
+
+
+/** A failed login: stops the run before any load, with the server's message (never the password). */
+class LoginError extends InputError {
+    constructor(input, detail) {
+        super(input, detail);
+        this.name = 'LoginError';
+    }
+}
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
+function parseTokenFrom(text, input = 'login-token-from') {
+    const t = text.trim();
+    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
+    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
+    if (!m)
+        throw new InputError(input, what);
+    const kind = m[1].toLowerCase();
+    const rest = m[2].trim();
+    if (kind === 'header') {
+        if (!HEADER_NAME.test(rest))
+            throw new InputError(input, `"${rest}" is not a header name`);
+        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
+    }
+    if (!JSON_PATH.test(rest))
+        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
+    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
+    return { kind: 'json', path, text: `json:${rest}` };
+}
+const login_PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+/** Validates the login inputs (no request is sent); null when no login is configured. */
+function buildLogin(i, ctx) {
+    const { preset } = ctx;
+    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
+    if (!password && i.url === undefined) {
+        if (i.body !== undefined)
+            throw new InputError('login-body', 'needs login-url');
+        if (i.tokenFrom !== undefined)
+            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
+        return null;
+    }
+    if (ctx.hasToken) {
+        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
+    }
+    if (password) {
+        if (i.email === undefined)
+            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
+        const pl = preset.passwordLogin;
+        if (!pl) {
+            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
+        }
+        if (i.password === undefined)
+            throw new InputError('login-password', 'is required with login-email');
+        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
+        if (i.body !== undefined)
+            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
+        let key = null;
+        if (pl.needsPublicKey) {
+            if (i.publicKey === undefined)
+                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
+            key = parsePublicKey(i.publicKey);
+        }
+        else if (i.publicKey !== undefined)
+            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
+        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
+        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
+        const body = pl.body(i.email.trim(), i.password, key);
+        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
+    }
+    const url = ctx.resolve('login-url', i.url);
+    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
+    if (tokenFromText === undefined)
+        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
+    const tokenFrom = parseTokenFrom(tokenFromText);
+    let body = null;
+    if (i.body !== undefined) {
+        for (const m of i.body.matchAll(login_PLACEHOLDER)) {
+            const name = m[1] ?? '';
+            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
+                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
+            }
+        }
+        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
+        collectSecrets(body, ctx.secrets);
+    }
+    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
+}
+function spec(input, url, body, contentType, tokenFrom, ctx) {
+    return {
+        input,
+        url: url.href,
+        displayUrl: redactUrl(url.href),
+        body,
+        contentType,
+        headers: ctx.headersFor(url),
+        tokenFrom,
+        timeoutMs: ctx.timeoutMs,
+        checkCode: ctx.preset.loginCodes === true,
+    };
+}
+function parsePublicKey(text) {
+    let pem = text.trim().replace(/\\n/g, '\n');
+    if (!pem.includes('-----BEGIN')) {
+        // The base64 body alone (as often pasted into a secret): wrap it.
+        const b64 = pem.replace(/\s+/g, '');
+        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)(pem);
+    }
+    catch {
+        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
+    }
+    if (key.asymmetricKeyType !== 'rsa')
+        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
+    return key;
+}
+function contentTypeOf(body) {
+    const t = body.trim();
+    if (t.startsWith('{') || t.startsWith('['))
+        return 'application/json';
+    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
+        return 'application/x-www-form-urlencoded';
+    return 'text/plain; charset=utf-8';
+}
+/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
+function collectSecrets(body, secrets) {
+    const walk = (v, key) => {
+        if (typeof v === 'string') {
+            if (v !== '' && isSecretParam(key))
+                secrets.push(v);
+        }
+        else if (Array.isArray(v))
+            for (const x of v)
+                walk(x, key);
+        else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v))
+                walk(x, k);
+    };
+    try {
+        walk(JSON.parse(body), '');
+        return;
+    }
+    catch {
+        /* not JSON */
+    }
+    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(body.trim()))
+            if (v && isSecretParam(k))
+                secrets.push(v);
+    }
+}
+/** The human part of an answer: `message`, `error`, `detail`… */
+function serverMessage(json) {
+    const o = asObject(json);
+    if (!o)
+        return null;
+    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
+        const v = o[k];
+        if (typeof v === 'string' && v.trim() !== '')
+            return shorten(v);
+        const inner = asObject(v);
+        if (inner && typeof inner.message === 'string' && inner.message !== '')
+            return shorten(inner.message);
+    }
+    return null;
+}
+function extractToken(headers, json, from) {
+    if (from.kind === 'header') {
+        const h = headers[from.name];
+        const v = (Array.isArray(h) ? h[0] : h)?.trim();
+        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
+    }
+    let cur = json;
+    for (const seg of from.path) {
+        if (Array.isArray(cur) && /^\d+$/.test(seg))
+            cur = cur[Number(seg)];
+        else {
+            const o = asObject(cur);
+            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
+        }
+    }
+    if (typeof cur === 'number')
+        return String(cur);
+    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
+}
+/**
+ * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
+ * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
+ */
+async function performLogin(spec, opts) {
+    const log = opts.log ?? (() => { });
+    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
+    const headers = { accept: 'application/json', ...spec.headers() };
+    if (spec.contentType)
+        headers['content-type'] = spec.contentType;
+    log(`login: POST ${spec.displayUrl}`);
+    const agent = new undici/* Agent */.g6({ connect: { timeout: spec.timeoutMs } });
+    try {
+        const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
+        if (res.status === null)
+            throw fail(res.error);
+        let json;
+        try {
+            json = JSON.parse(res.text);
+        }
+        catch {
+            json = undefined;
+        }
+        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
+        if (res.status < 200 || res.status >= 300)
+            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
+        const code = asObject(json)?.code;
+        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
+            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
+        const token = extractToken(res.headers, json, spec.tokenFrom);
+        if (token === null) {
+            const where = spec.tokenFrom.kind === 'header'
+                ? `no ${spec.tokenFrom.name} header in the answer`
+                : `no token at ${spec.tokenFrom.text} in the answer${asObject(json) ? ` (its keys: ${Object.keys(asObject(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
+            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
+            const message = serverMessage(json);
+            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
+        }
+        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
+        return token;
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/presets/types.ts
+/**
+ * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
+ * carries no content. Content: the first one is ttft. Error: an in-band error, the request
+ * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
+ * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
+ */
+const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
+/** The scheme the `token` (or a login token) is sent with for a request path. */
+function authSchemeFor(preset, path) {
+    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
+}
+
+;// CONCATENATED MODULE: ./src/core/presets/generic.ts
+
+// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
+const session = {
+    event: () => EventKind.Content,
+    error: null,
+    tokens: undefined,
+    finish: () => null,
+};
+const generic = {
+    name: 'generic',
+    authScheme: 'Bearer',
+    fallbackFormat: 'raw',
+    needsText: false,
+    start: () => session,
+};
+
+;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
+class ParseError extends Error {
+  constructor(message, options) {
+    super(message), this.name = "ParseError", this.type = options.type, this.field = options.field, this.value = options.value, this.line = options.line;
+  }
+}
+const LF = 10, CR = 13, SPACE = 32;
+function noop(_arg) {
+}
+function createParser(config) {
+  if (typeof config == "function")
+    throw new TypeError(
+      "`config` must be an object, got a function instead. Did you mean `createParser({onEvent: fn})`?"
+    );
+  const { onEvent = noop, onError = noop, onRetry = noop, onComment, maxBufferSize } = config, pendingFragments = [];
+  let pendingFragmentsLength = 0, isFirstChunk = !0, id, data = "", dataLines = 0, eventType, terminated = !1;
+  function feed(chunk) {
+    if (terminated)
+      throw new Error(
+        "Cannot feed parser: it was terminated after exceeding the configured max buffer size. Call `reset()` to resume parsing."
+      );
+    if (isFirstChunk && (isFirstChunk = !1, chunk.charCodeAt(0) === 239 && chunk.charCodeAt(1) === 187 && chunk.charCodeAt(2) === 191 && (chunk = chunk.slice(3))), pendingFragments.length === 0) {
+      const trailing2 = processLines(chunk);
+      trailing2 !== "" && (pendingFragments.push(trailing2), pendingFragmentsLength = trailing2.length), checkBufferSize();
+      return;
+    }
+    if (chunk.indexOf(`
+`) === -1 && chunk.indexOf("\r") === -1) {
+      pendingFragments.push(chunk), pendingFragmentsLength += chunk.length, checkBufferSize();
+      return;
+    }
+    pendingFragments.push(chunk);
+    const input = pendingFragments.join("");
+    pendingFragments.length = 0, pendingFragmentsLength = 0;
+    const trailing = processLines(input);
+    trailing !== "" && (pendingFragments.push(trailing), pendingFragmentsLength = trailing.length), checkBufferSize();
+  }
+  function checkBufferSize() {
+    maxBufferSize !== void 0 && (pendingFragmentsLength + data.length <= maxBufferSize || (terminated = !0, pendingFragments.length = 0, pendingFragmentsLength = 0, id = void 0, data = "", dataLines = 0, eventType = void 0, onError(
+      new ParseError(`Buffered data exceeded max buffer size of ${maxBufferSize} characters`, {
+        type: "max-buffer-size-exceeded"
+      })
+    )));
+  }
+  function processLines(chunk) {
+    let searchIndex = 0;
+    if (chunk.indexOf("\r") === -1) {
+      let lfIndex = chunk.indexOf(`
+`, searchIndex);
+      for (; lfIndex !== -1; ) {
+        if (searchIndex === lfIndex) {
+          dataLines > 0 && onEvent({ id, event: eventType, data }), id = void 0, data = "", dataLines = 0, eventType = void 0, searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
+`, searchIndex);
+          continue;
+        }
+        const firstCharCode = chunk.charCodeAt(searchIndex);
+        if (isDataPrefix(chunk, searchIndex, firstCharCode)) {
+          const valueStart = chunk.charCodeAt(searchIndex + 5) === SPACE ? searchIndex + 6 : searchIndex + 5, value = chunk.slice(valueStart, lfIndex);
+          if (dataLines === 0 && chunk.charCodeAt(lfIndex + 1) === LF) {
+            onEvent({ id, event: eventType, data: value }), id = void 0, data = "", eventType = void 0, searchIndex = lfIndex + 2, lfIndex = chunk.indexOf(`
+`, searchIndex);
+            continue;
+          }
+          data = dataLines === 0 ? value : `${data}
+${value}`, dataLines++;
+        } else isEventPrefix(chunk, searchIndex, firstCharCode) ? eventType = chunk.slice(
+          chunk.charCodeAt(searchIndex + 6) === SPACE ? searchIndex + 7 : searchIndex + 6,
+          lfIndex
+        ) || void 0 : parseLine(chunk, searchIndex, lfIndex);
+        searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
+`, searchIndex);
+      }
+      return chunk.slice(searchIndex);
+    }
+    for (; searchIndex < chunk.length; ) {
+      const crIndex = chunk.indexOf("\r", searchIndex), lfIndex = chunk.indexOf(`
+`, searchIndex);
+      let lineEnd = -1;
+      if (crIndex !== -1 && lfIndex !== -1 ? lineEnd = crIndex < lfIndex ? crIndex : lfIndex : crIndex !== -1 ? crIndex === chunk.length - 1 ? lineEnd = -1 : lineEnd = crIndex : lfIndex !== -1 && (lineEnd = lfIndex), lineEnd === -1)
+        break;
+      parseLine(chunk, searchIndex, lineEnd), searchIndex = lineEnd + 1, chunk.charCodeAt(searchIndex - 1) === CR && chunk.charCodeAt(searchIndex) === LF && searchIndex++;
+    }
+    return chunk.slice(searchIndex);
+  }
+  function parseLine(chunk, start, end) {
+    if (start === end) {
+      dispatchEvent();
+      return;
+    }
+    const firstCharCode = chunk.charCodeAt(start);
+    if (isDataPrefix(chunk, start, firstCharCode)) {
+      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, value2 = chunk.slice(valueStart, end);
+      data = dataLines === 0 ? value2 : `${data}
+${value2}`, dataLines++;
+      return;
+    }
+    if (isEventPrefix(chunk, start, firstCharCode)) {
+      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
+      return;
+    }
+    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
+      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
+      value2.includes("\0") || (id = value2);
+      return;
+    }
+    if (firstCharCode === 58) {
+      if (onComment) {
+        const line2 = chunk.slice(start, end);
+        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
+      }
+      return;
+    }
+    const line = chunk.slice(start, end), fieldSeparatorIndex = line.indexOf(":");
+    if (fieldSeparatorIndex === -1) {
+      processField(line, "", line);
+      return;
+    }
+    const field = line.slice(0, fieldSeparatorIndex), offset = line.charCodeAt(fieldSeparatorIndex + 1) === SPACE ? 2 : 1, value = line.slice(fieldSeparatorIndex + offset);
+    processField(field, value, line);
+  }
+  function processField(field, value, line) {
+    switch (field) {
+      case "event":
+        eventType = value || void 0;
+        break;
+      case "data":
+        data = dataLines === 0 ? value : `${data}
+${value}`, dataLines++;
+        break;
+      case "id":
+        value.includes("\0") || (id = value);
+        break;
+      case "retry":
+        /^\d+$/.test(value) ? onRetry(parseInt(value, 10)) : onError(
+          new ParseError(`Invalid \`retry\` value: "${value}"`, {
+            type: "invalid-retry",
+            value,
+            line
+          })
+        );
+        break;
+      default:
+        onError(
+          new ParseError(
+            `Unknown field "${field.length > 20 ? `${field.slice(0, 20)}\u2026` : field}"`,
+            { type: "unknown-field", field, value, line }
+          )
+        );
+        break;
+    }
+  }
+  function dispatchEvent() {
+    dataLines > 0 && onEvent({
+      id,
+      event: eventType,
+      data
+    }), id = void 0, data = "", dataLines = 0, eventType = void 0;
+  }
+  function reset(options = {}) {
+    if (options.consume && pendingFragments.length > 0) {
+      const incompleteLine = pendingFragments.join("");
+      parseLine(incompleteLine, 0, incompleteLine.length);
+    }
+    isFirstChunk = !0, id = void 0, data = "", dataLines = 0, eventType = void 0, pendingFragments.length = 0, pendingFragmentsLength = 0, terminated = !1;
+  }
+  return { feed, reset };
+}
+function isDataPrefix(chunk, i, firstCharCode) {
+  return firstCharCode === 100 && chunk.charCodeAt(i + 1) === 97 && chunk.charCodeAt(i + 2) === 116 && chunk.charCodeAt(i + 3) === 97 && chunk.charCodeAt(i + 4) === 58;
+}
+function isEventPrefix(chunk, i, firstCharCode) {
+  return firstCharCode === 101 && chunk.charCodeAt(i + 1) === 118 && chunk.charCodeAt(i + 2) === 101 && chunk.charCodeAt(i + 3) === 110 && chunk.charCodeAt(i + 4) === 116 && chunk.charCodeAt(i + 5) === 58;
+}
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./src/core/stream/parser.ts
+
+/** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
+function detectFormat(contentType, fallback) {
+    const ct = contentType.toLowerCase();
+    if (ct.includes('text/event-stream'))
+        return 'sse';
+    if (ct.includes('ndjson') || ct.includes('jsonl') || ct.includes('json-seq') || ct.includes('stream+json'))
+        return 'ndjson';
+    return fallback;
+}
+/** `application/json` or `application/…+json`: one JSON document, not a stream type. */
+function isJsonDocument(contentType) {
+    return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
+}
+function createStreamParser(format, needsText, sink) {
+    if (format === 'sse')
+        return sseParser(sink);
+    if (format === 'document')
+        return documentParser(sink);
+    if (format === 'ndjson')
+        return ndjsonParser(needsText, sink);
+    return rawParser(needsText, sink);
+}
+function sseParser(sink) {
+    const decoder = new TextDecoder();
+    let now = 0;
+    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR.
+    const parser = createParser({ onEvent: (msg) => sink(msg.data, msg.event, now) });
+    return {
+        feed(chunk, t) {
+            now = t;
+            parser.feed(decoder.decode(chunk, { stream: true }));
+        },
+        end(t) {
+            now = t;
+            const rest = decoder.decode();
+            if (rest)
+                parser.feed(rest);
+        },
+    };
+}
+const NL = 0x0a;
+function ndjsonParser(needsText, sink) {
+    const decoder = needsText ? new TextDecoder() : null;
+    let pending = ''; // text of the current unterminated line (only when needsText)
+    let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
+    const emit = (line, bytes, t) => {
+        if (decoder ? line.trim() !== '' : bytes > 0)
+            sink(line, undefined, t);
+    };
+    return {
+        feed(chunk, t) {
+            let start = 0;
+            let nl = chunk.indexOf(NL, start);
+            while (nl !== -1) {
+                const bytes = pendingBytes + contentBytes(chunk, start, nl);
+                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), { stream: true }) : '';
+                emit(line, bytes, t);
+                pending = '';
+                pendingBytes = 0;
+                start = nl + 1;
+                nl = chunk.indexOf(NL, start);
+            }
+            if (start < chunk.length) {
+                pendingBytes += contentBytes(chunk, start, chunk.length);
+                if (decoder)
+                    pending += decoder.decode(chunk.subarray(start), { stream: true });
+            }
+        },
+        end(t) {
+            if (decoder)
+                pending += decoder.decode();
+            emit(pending, pendingBytes, t);
+            pending = '';
+            pendingBytes = 0;
+        },
+    };
+}
+/** Bytes of a line that are not \r, space or tab: a blank line is not an event. */
+function contentBytes(buf, from, to) {
+    for (let i = from; i < to; i++) {
+        const b = buf[i];
+        if (b !== 0x0d && b !== 0x20 && b !== 0x09)
+            return to - from;
+    }
+    return 0;
+}
+function rawParser(needsText, sink) {
+    const decoder = needsText ? new TextDecoder() : null;
+    return {
+        feed(chunk, t) {
+            if (chunk.length > 0)
+                sink(decoder ? decoder.decode(chunk, { stream: true }) : '', undefined, t);
+        },
+        end() {
+            /* every chunk was already an event */
+        },
+    };
+}
+/** Read whole (up to 64 KiB of text) and emitted as one event at the end: error answers are small. */
+const DOCUMENT_LIMIT = 65_536;
+function documentParser(sink) {
+    const decoder = new TextDecoder();
+    let text = '';
+    return {
+        feed(chunk) {
+            if (text.length < DOCUMENT_LIMIT)
+                text += decoder.decode(chunk, { stream: true });
+        },
+        end(t) {
+            if (text.length < DOCUMENT_LIMIT)
+                text += decoder.decode();
+            if (text.trim() !== '')
+                sink(text, undefined, t);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/presets/openai.ts
+
+
+
+/**
+ * OpenAI-compatible chat completions (OpenAI, vLLM, Ollama, LiteLLM, RAGFlow's OpenAI endpoint…):
+ * `data: {chunk}` events, then `data: [DONE]`. The first chunk is often a role-only delta: that is
+ * ttfc; ttft is the first non-empty `delta.content` (or reasoning, or a tool call). An `error` key or
+ * content starting with `**ERROR**` is a stream_error; no `[DONE]` and no `finish_reason` is an
+ * incomplete stream.
+ */
+class OpenAiSession {
+    error = null;
+    tokens = undefined;
+    done = false; // [DONE] seen
+    finished = false; // a finish_reason seen
+    content = false; // first content seen
+    reasoning = false; // first reasoning seen
+    malformed = null;
+    event(data) {
+        if (data.length < 16 && data.trim() === '[DONE]') {
+            this.done = true;
+            return EventKind.Chunk;
+        }
+        // After the first content, most events are plain deltas: skip parsing them when a cheap look
+        // says nothing in them can matter (no error, no finish_reason, no usage, no first reasoning).
+        if (this.content && !this.mayMatter(data))
+            return EventKind.Content;
+        const msg = parseObject(data);
+        if (msg === null) {
+            this.malformed ??= notJson(data);
+            return EventKind.Chunk;
+        }
+        if (msg.error !== undefined && msg.error !== null)
+            return this.fail(errorMessage(msg.error));
+        if (msg.object === 'error')
+            return this.fail(errorMessage(msg));
+        const usage = asObject(msg.usage);
+        if (usage && typeof usage.completion_tokens === 'number')
+            this.tokens = usage.completion_tokens;
+        const choices = msg.choices;
+        if (!Array.isArray(choices))
+            return EventKind.Chunk;
+        let kind = EventKind.Chunk;
+        for (const c of choices) {
+            const choice = asObject(c);
+            if (!choice)
+                continue;
+            if (choice.finish_reason !== undefined && choice.finish_reason !== null)
+                this.finished = true;
+            const delta = asObject(choice.delta);
+            const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
+            if (typeof content === 'string' && content !== '') {
+                if (content.startsWith(ERROR_PREFIX))
+                    return this.fail(shorten(stripErrorPrefix(content)) || 'error');
+                if (kind === EventKind.Chunk)
+                    kind = EventKind.Content;
+            }
+            if (!delta)
+                continue;
+            const reasoning = delta.reasoning_content ?? delta.reasoning;
+            if (typeof reasoning === 'string' && reasoning !== '')
+                kind = EventKind.Reasoning;
+            else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0)
+                kind = EventKind.Content;
+        }
+        if (kind !== EventKind.Chunk)
+            this.content = true;
+        if (kind === EventKind.Reasoning)
+            this.reasoning = true;
+        return kind;
+    }
+    mayMatter(s) {
+        if (s.charCodeAt(0) !== 0x7b /* { */ || keyEnd(s, 'error"') !== -1 || s.includes(ERROR_PREFIX))
+            return true;
+        const fr = valueStart(s, 'finish_reason"');
+        if (fr !== '' && fr !== 'n')
+            return true;
+        const usage = valueStart(s, 'usage"');
+        if (usage !== '' && usage !== 'n')
+            return true;
+        return !this.reasoning && s.includes('reasoning');
+    }
+    fail(message) {
+        this.error = message;
+        return EventKind.Error;
+    }
+    finish(contentType) {
+        if (this.malformed !== null)
+            return { category: 'protocol', message: this.malformed };
+        if (isJsonDocument(contentType))
+            return { category: 'protocol', message: NOT_A_STREAM };
+        if (!this.done && !this.finished)
+            return { category: 'protocol', message: 'incomplete stream: it ended without data: [DONE] or a finish_reason' };
+        return null;
+    }
+}
+const openai = {
+    name: 'openai',
+    authScheme: 'Bearer',
+    fallbackFormat: 'sse',
+    needsText: true,
+    jsonDocument: true,
+    start: () => new OpenAiSession(),
+};
+
+;// CONCATENATED MODULE: ./src/core/presets/ragflow.ts
+
+
+
+
+/**
+ * RAGFlow chat completions: `/v1/conversation/completion` (web API) and
+ * `/api/v1/chats/{id}/completions` (public API). Events are `data:{"code": 0, "message": "",
+ * "data": {"answer": …, "reference": …}}` (no space after the colon); the stream ends with
+ * `{"code": 0, "data": true}`. The answer is cumulative (older servers) or a delta (newer): either
+ * way the first non-empty answer is ttft. A non-zero `code` or an `**ERROR**:` answer is an in-band
+ * error; a plain JSON answer (`{"code": 102, "message": "Conversation not found!"}`) is read whole.
+ */
+class RagflowSession {
+    error = null;
+    tokens = undefined;
+    content = false;
+    end = false; // {"data": true} seen
+    malformed = null;
+    event(data) {
+        // After the first answer, skip parsing plain answer events: code 0, data an object, no **ERROR**.
+        if (this.content && data.charCodeAt(0) === 0x7b /* { */ && valueStart(data, 'code"') === '0' && !data.includes(ERROR_PREFIX) && valueStart(data, 'data"') === '{') {
+            return EventKind.Content;
+        }
+        const msg = parseObject(data);
+        if (msg === null) {
+            this.malformed ??= notJson(data);
+            return EventKind.Chunk;
+        }
+        const d = msg.data;
+        const answer = asObject(d)?.answer;
+        const code = msg.code;
+        if (code !== undefined && code !== 0 && code !== '0') {
+            const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
+            return this.fail(`code ${String(code)}: ${shorten(text) || 'error'}`);
+        }
+        if (d === true) {
+            this.end = true;
+            return EventKind.Chunk;
+        }
+        if (typeof answer === 'string' && answer !== '') {
+            if (answer.startsWith(ERROR_PREFIX))
+                return this.fail(shorten(stripErrorPrefix(answer)) || 'error');
+            this.content = true;
+            return EventKind.Content;
+        }
+        return EventKind.Chunk;
+    }
+    fail(message) {
+        this.error = message;
+        return EventKind.Error;
+    }
+    finish(contentType) {
+        if (this.malformed !== null)
+            return { category: 'protocol', message: this.malformed };
+        if (isJsonDocument(contentType))
+            return { category: 'protocol', message: NOT_A_STREAM };
+        if (!this.end)
+            return { category: 'protocol', message: 'incomplete stream: it ended without the final {"code": 0, "data": true} event' };
+        return null;
+    }
+}
+/** The part of the target path before `/v1/` or `/api/v1/` (RAGFlow behind a path prefix). */
+function apiRoot(target) {
+    const i = target.pathname.search(/\/(?:api\/)?v1\//);
+    return i > 0 ? target.pathname.slice(0, i) : '';
+}
+const ragflow = {
+    name: 'ragflow',
+    // The web API (/v1/…) takes `Authorization: <token>`; the public API (/api/v1/…) takes `Bearer <key>`.
+    authScheme: '',
+    authSchemeFor: (path) => (/(^|\/)api\/v1\//.test(path) ? 'Bearer' : ''),
+    fallbackFormat: 'sse',
+    needsText: true,
+    jsonDocument: true,
+    loginCodes: true,
+    passwordLogin: {
+        defaultUrl: (target) => new URL(`${apiRoot(target)}/v1/user/login`, target.origin),
+        needsPublicKey: true,
+        // As RAGFlow's web UI: the password is base64-encoded, then RSA-encrypted (PKCS#1 v1.5), base64.
+        body: (email, password, publicKey) => {
+            if (!publicKey)
+                throw new Error('RAGFlow login needs a public key');
+            const plain = Buffer.from(Buffer.from(password, 'utf8').toString('base64'), 'utf8');
+            const encrypted = (0,external_node_crypto_.publicEncrypt)({ key: publicKey, padding: external_node_crypto_.constants.RSA_PKCS1_PADDING }, plain).toString('base64');
+            return JSON.stringify({ email, password: encrypted });
+        },
+        tokenFrom: 'header:Authorization',
+    },
+    start: () => new RagflowSession(),
+};
+
+;// CONCATENATED MODULE: ./src/core/presets/index.ts
+
+
+
+
+// One file a preset: a new API is one new file and one line here.
+const PRESETS = { generic: generic, openai: openai, ragflow: ragflow };
+const PRESET_NAMES = Object.keys(PRESETS);
+function getPreset(name, input = 'preset') {
+    const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+    if (!p)
+        throw new InputError(input, `unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
+    return p;
+}
+
+;// CONCATENATED MODULE: ./src/core/stages.ts
+
+const DEFAULT_STAGES = '1x1, 10x3, 20x2';
+const MAX_USERS = 10_000;
+const MAX_REQUESTS = 100_000;
+/** `USERSxREQUESTS`, comma-separated: that many concurrent users, each sending that many requests in a row. */
+function parseStages(text, input = 'stages') {
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.every((p) => p === ''))
+        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2")');
+    let total = 0;
+    return parts.map((part, i) => {
+        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
+        if (!m) {
+            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3)`);
+        }
+        const users = Number(m[1]);
+        const requestsPerUser = Number(m[2]);
+        if (users < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
+        if (requestsPerUser < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
+        if (users > MAX_USERS)
+            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
+        total += users * requestsPerUser;
+        if (total > MAX_REQUESTS)
+            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
+        return { users, requestsPerUser };
+    });
+}
+function formatStages(stages) {
+    return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
+}
+
 ;// CONCATENATED MODULE: ./src/core/config.ts
+
+
 
 
 
@@ -39783,7 +40717,7 @@ const CORE_INPUTS = {
     body: 'request body; {{uuid}} {{user}} {{iteration}} {{stage}} {{token}} {{env.NAME}} are filled per request',
     'body-file': 'read the request body from this file (same placeholders)',
     token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
-    preset: 'generic (default)',
+    preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
     format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
     stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
     timeout: 'per-request timeout (default 60s)',
@@ -39791,6 +40725,14 @@ const CORE_INPUTS = {
     criteria: 'pass/fail criteria, one a line (default: the built-in set)',
     'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
     'report-path': 'where to write the JSON report (default ttfc-report.json)',
+    'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
+    'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
+    'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
+    'login-email': 'RAGFlow login (preset ragflow): the account email; needs login-password and login-public-key',
+    'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
+    'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
+    'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
+    'wait-timeout': 'how long wait-for may wait (default 5m)',
 };
 const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
 function value(inputs, name) {
@@ -39817,7 +40759,7 @@ function buildConfig(inputs, ctx) {
     const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
     if (!/^[A-Z]+$/.test(method))
         throw new InputError('method', `"${method}" is not an HTTP method`);
-    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim());
+    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
     const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase();
     if (!FORMATS.includes(format))
         throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
@@ -39857,17 +40799,57 @@ function buildConfig(inputs, ctx) {
     const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
     const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
     // Templates are compiled now so an unknown placeholder fails before any request is sent.
-    const getToken = () => token;
+    // The token is read lazily: a login step sets it just before the load (setToken).
+    let currentToken = token;
+    const getToken = () => currentToken;
+    const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
     const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)]);
     const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-    const bodyTemplate = body === null ? null : compileTemplate(body, bodyFile !== undefined ? 'body-file' : 'body', ctx.env, getToken);
-    const authValue = token && !hasAuthHeader ? (preset.authScheme ? `${preset.authScheme} ${token}` : token) : undefined;
+    const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
+    const scheme = authSchemeFor(preset, path);
+    const authOf = (t) => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
+    let authValue = authOf(token);
     const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
+    // Readiness and login: validated now, run by the gate before the load.
+    const target = new URL(url);
+    const baseText = value(inputs, 'base-url');
+    const resolve = (input, text) => resolveAux(input, text, baseText, target, secrets);
+    const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i][1]));
+    const headersFor = (u) => () => {
+        const h = {};
+        // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
+        if (u.origin === origin)
+            for (const [name, tpl] of inherited)
+                h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
+        return h;
+    };
+    const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
+    const waitFor = value(inputs, 'wait-for');
+    let wait = null;
+    if (waitFor !== undefined) {
+        const u = resolve('wait-for', waitFor);
+        wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
+    }
+    const login = buildLogin({
+        url: value(inputs, 'login-url'),
+        body: value(inputs, 'login-body'),
+        tokenFrom: value(inputs, 'login-token-from'),
+        email: value(inputs, 'login-email'),
+        password: value(inputs, 'login-password'),
+        publicKey: value(inputs, 'login-public-key'),
+    }, { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets });
+    if (token === undefined && login === null) {
+        const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
+        if (body !== null && usesToken(body))
+            throw new InputError(bodyInput, noToken);
+        if (headerLines.some(([, v]) => usesToken(v)))
+            throw new InputError('headers', noToken);
+    }
     const render = (c) => {
         const headers = {};
         if (contentType)
             headers['content-type'] = contentType;
-        if (authValue)
+        if (authValue !== undefined)
             headers.authorization = authValue;
         for (const [name, tpl] of headerTemplates)
             headers[name] = tpl(c);
@@ -39892,8 +40874,51 @@ function buildConfig(inputs, ctx) {
         failOnCriteria,
         reportPath,
         secrets,
+        login,
+        wait,
+        setToken(t) {
+            currentToken = t;
+            authValue = authOf(t);
+            if (!secrets.includes(t))
+                secrets.push(t);
+        },
         render,
     };
+}
+/** Headers of the load never sent to the login / readiness URLs. */
+const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+/** `wait-for` / `login-url`: an absolute http(s) URL, or a path against base-url (else the url's origin). */
+function resolveAux(input, text, baseText, target, secrets) {
+    const raw = text.trim();
+    let u;
+    if (raw.startsWith('/')) {
+        let base = new URL(target.origin);
+        if (baseText !== undefined) {
+            try {
+                base = new URL(baseText.trim());
+            }
+            catch {
+                throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+            }
+            checkScheme('base-url', base);
+        }
+        u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
+    }
+    else {
+        try {
+            u = new URL(raw);
+        }
+        catch {
+            throw new InputError(input, `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
+        }
+    }
+    checkScheme(input, u);
+    if (u.password)
+        secrets.push(decodeURIComponent(u.password));
+    for (const [k, v] of u.searchParams)
+        if (v && isSecretParam(k))
+            secrets.push(v);
+    return u;
 }
 function resolveUrl(urlText, baseText, secrets) {
     if (urlText === undefined)
@@ -45127,297 +46152,8 @@ function writeReport(path, report, secrets) {
     (0,external_node_fs_namespaceObject.writeFileSync)(path, redactText(`${JSON.stringify(report, null, 2)}\n`, secrets));
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/clock.ts
-
-/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
-const now = () => external_node_perf_hooks_.performance.now();
-/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
-const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
-/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
-function hrtimeOffsetMs() {
-    const a = now();
-    const h = Number(process.hrtime.bigint()) / 1e6;
-    const b = now();
-    return h - (a + b) / 2;
-}
-
-;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
-class ParseError extends Error {
-  constructor(message, options) {
-    super(message), this.name = "ParseError", this.type = options.type, this.field = options.field, this.value = options.value, this.line = options.line;
-  }
-}
-const LF = 10, CR = 13, SPACE = 32;
-function noop(_arg) {
-}
-function createParser(config) {
-  if (typeof config == "function")
-    throw new TypeError(
-      "`config` must be an object, got a function instead. Did you mean `createParser({onEvent: fn})`?"
-    );
-  const { onEvent = noop, onError = noop, onRetry = noop, onComment, maxBufferSize } = config, pendingFragments = [];
-  let pendingFragmentsLength = 0, isFirstChunk = !0, id, data = "", dataLines = 0, eventType, terminated = !1;
-  function feed(chunk) {
-    if (terminated)
-      throw new Error(
-        "Cannot feed parser: it was terminated after exceeding the configured max buffer size. Call `reset()` to resume parsing."
-      );
-    if (isFirstChunk && (isFirstChunk = !1, chunk.charCodeAt(0) === 239 && chunk.charCodeAt(1) === 187 && chunk.charCodeAt(2) === 191 && (chunk = chunk.slice(3))), pendingFragments.length === 0) {
-      const trailing2 = processLines(chunk);
-      trailing2 !== "" && (pendingFragments.push(trailing2), pendingFragmentsLength = trailing2.length), checkBufferSize();
-      return;
-    }
-    if (chunk.indexOf(`
-`) === -1 && chunk.indexOf("\r") === -1) {
-      pendingFragments.push(chunk), pendingFragmentsLength += chunk.length, checkBufferSize();
-      return;
-    }
-    pendingFragments.push(chunk);
-    const input = pendingFragments.join("");
-    pendingFragments.length = 0, pendingFragmentsLength = 0;
-    const trailing = processLines(input);
-    trailing !== "" && (pendingFragments.push(trailing), pendingFragmentsLength = trailing.length), checkBufferSize();
-  }
-  function checkBufferSize() {
-    maxBufferSize !== void 0 && (pendingFragmentsLength + data.length <= maxBufferSize || (terminated = !0, pendingFragments.length = 0, pendingFragmentsLength = 0, id = void 0, data = "", dataLines = 0, eventType = void 0, onError(
-      new ParseError(`Buffered data exceeded max buffer size of ${maxBufferSize} characters`, {
-        type: "max-buffer-size-exceeded"
-      })
-    )));
-  }
-  function processLines(chunk) {
-    let searchIndex = 0;
-    if (chunk.indexOf("\r") === -1) {
-      let lfIndex = chunk.indexOf(`
-`, searchIndex);
-      for (; lfIndex !== -1; ) {
-        if (searchIndex === lfIndex) {
-          dataLines > 0 && onEvent({ id, event: eventType, data }), id = void 0, data = "", dataLines = 0, eventType = void 0, searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
-`, searchIndex);
-          continue;
-        }
-        const firstCharCode = chunk.charCodeAt(searchIndex);
-        if (isDataPrefix(chunk, searchIndex, firstCharCode)) {
-          const valueStart = chunk.charCodeAt(searchIndex + 5) === SPACE ? searchIndex + 6 : searchIndex + 5, value = chunk.slice(valueStart, lfIndex);
-          if (dataLines === 0 && chunk.charCodeAt(lfIndex + 1) === LF) {
-            onEvent({ id, event: eventType, data: value }), id = void 0, data = "", eventType = void 0, searchIndex = lfIndex + 2, lfIndex = chunk.indexOf(`
-`, searchIndex);
-            continue;
-          }
-          data = dataLines === 0 ? value : `${data}
-${value}`, dataLines++;
-        } else isEventPrefix(chunk, searchIndex, firstCharCode) ? eventType = chunk.slice(
-          chunk.charCodeAt(searchIndex + 6) === SPACE ? searchIndex + 7 : searchIndex + 6,
-          lfIndex
-        ) || void 0 : parseLine(chunk, searchIndex, lfIndex);
-        searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
-`, searchIndex);
-      }
-      return chunk.slice(searchIndex);
-    }
-    for (; searchIndex < chunk.length; ) {
-      const crIndex = chunk.indexOf("\r", searchIndex), lfIndex = chunk.indexOf(`
-`, searchIndex);
-      let lineEnd = -1;
-      if (crIndex !== -1 && lfIndex !== -1 ? lineEnd = crIndex < lfIndex ? crIndex : lfIndex : crIndex !== -1 ? crIndex === chunk.length - 1 ? lineEnd = -1 : lineEnd = crIndex : lfIndex !== -1 && (lineEnd = lfIndex), lineEnd === -1)
-        break;
-      parseLine(chunk, searchIndex, lineEnd), searchIndex = lineEnd + 1, chunk.charCodeAt(searchIndex - 1) === CR && chunk.charCodeAt(searchIndex) === LF && searchIndex++;
-    }
-    return chunk.slice(searchIndex);
-  }
-  function parseLine(chunk, start, end) {
-    if (start === end) {
-      dispatchEvent();
-      return;
-    }
-    const firstCharCode = chunk.charCodeAt(start);
-    if (isDataPrefix(chunk, start, firstCharCode)) {
-      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, value2 = chunk.slice(valueStart, end);
-      data = dataLines === 0 ? value2 : `${data}
-${value2}`, dataLines++;
-      return;
-    }
-    if (isEventPrefix(chunk, start, firstCharCode)) {
-      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
-      return;
-    }
-    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
-      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
-      value2.includes("\0") || (id = value2);
-      return;
-    }
-    if (firstCharCode === 58) {
-      if (onComment) {
-        const line2 = chunk.slice(start, end);
-        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
-      }
-      return;
-    }
-    const line = chunk.slice(start, end), fieldSeparatorIndex = line.indexOf(":");
-    if (fieldSeparatorIndex === -1) {
-      processField(line, "", line);
-      return;
-    }
-    const field = line.slice(0, fieldSeparatorIndex), offset = line.charCodeAt(fieldSeparatorIndex + 1) === SPACE ? 2 : 1, value = line.slice(fieldSeparatorIndex + offset);
-    processField(field, value, line);
-  }
-  function processField(field, value, line) {
-    switch (field) {
-      case "event":
-        eventType = value || void 0;
-        break;
-      case "data":
-        data = dataLines === 0 ? value : `${data}
-${value}`, dataLines++;
-        break;
-      case "id":
-        value.includes("\0") || (id = value);
-        break;
-      case "retry":
-        /^\d+$/.test(value) ? onRetry(parseInt(value, 10)) : onError(
-          new ParseError(`Invalid \`retry\` value: "${value}"`, {
-            type: "invalid-retry",
-            value,
-            line
-          })
-        );
-        break;
-      default:
-        onError(
-          new ParseError(
-            `Unknown field "${field.length > 20 ? `${field.slice(0, 20)}\u2026` : field}"`,
-            { type: "unknown-field", field, value, line }
-          )
-        );
-        break;
-    }
-  }
-  function dispatchEvent() {
-    dataLines > 0 && onEvent({
-      id,
-      event: eventType,
-      data
-    }), id = void 0, data = "", dataLines = 0, eventType = void 0;
-  }
-  function reset(options = {}) {
-    if (options.consume && pendingFragments.length > 0) {
-      const incompleteLine = pendingFragments.join("");
-      parseLine(incompleteLine, 0, incompleteLine.length);
-    }
-    isFirstChunk = !0, id = void 0, data = "", dataLines = 0, eventType = void 0, pendingFragments.length = 0, pendingFragmentsLength = 0, terminated = !1;
-  }
-  return { feed, reset };
-}
-function isDataPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 100 && chunk.charCodeAt(i + 1) === 97 && chunk.charCodeAt(i + 2) === 116 && chunk.charCodeAt(i + 3) === 97 && chunk.charCodeAt(i + 4) === 58;
-}
-function isEventPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 101 && chunk.charCodeAt(i + 1) === 118 && chunk.charCodeAt(i + 2) === 101 && chunk.charCodeAt(i + 3) === 110 && chunk.charCodeAt(i + 4) === 116 && chunk.charCodeAt(i + 5) === 58;
-}
-
-//# sourceMappingURL=index.js.map
-
-;// CONCATENATED MODULE: ./src/core/stream/parser.ts
-
-/** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
-function detectFormat(contentType, fallback) {
-    const ct = contentType.toLowerCase();
-    if (ct.includes('text/event-stream'))
-        return 'sse';
-    if (ct.includes('ndjson') || ct.includes('jsonl') || ct.includes('json-seq') || ct.includes('stream+json'))
-        return 'ndjson';
-    return fallback;
-}
-function createStreamParser(format, needsText, sink) {
-    if (format === 'sse')
-        return sseParser(sink);
-    if (format === 'ndjson')
-        return ndjsonParser(needsText, sink);
-    return rawParser(needsText, sink);
-}
-function sseParser(sink) {
-    const decoder = new TextDecoder();
-    let now = 0;
-    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR.
-    const parser = createParser({ onEvent: (msg) => sink(msg.data, msg.event, now) });
-    return {
-        feed(chunk, t) {
-            now = t;
-            parser.feed(decoder.decode(chunk, { stream: true }));
-        },
-        end(t) {
-            now = t;
-            const rest = decoder.decode();
-            if (rest)
-                parser.feed(rest);
-        },
-    };
-}
-const NL = 0x0a;
-function ndjsonParser(needsText, sink) {
-    const decoder = needsText ? new TextDecoder() : null;
-    let pending = ''; // text of the current unterminated line (only when needsText)
-    let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
-    const emit = (line, bytes, t) => {
-        if (decoder ? line.trim() !== '' : bytes > 0)
-            sink(line, undefined, t);
-    };
-    return {
-        feed(chunk, t) {
-            let start = 0;
-            let nl = chunk.indexOf(NL, start);
-            while (nl !== -1) {
-                const bytes = pendingBytes + contentBytes(chunk, start, nl);
-                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), { stream: true }) : '';
-                emit(line, bytes, t);
-                pending = '';
-                pendingBytes = 0;
-                start = nl + 1;
-                nl = chunk.indexOf(NL, start);
-            }
-            if (start < chunk.length) {
-                pendingBytes += contentBytes(chunk, start, chunk.length);
-                if (decoder)
-                    pending += decoder.decode(chunk.subarray(start), { stream: true });
-            }
-        },
-        end(t) {
-            if (decoder)
-                pending += decoder.decode();
-            emit(pending, pendingBytes, t);
-            pending = '';
-            pendingBytes = 0;
-        },
-    };
-}
-/** Bytes of a line that are not \r, space or tab: a blank line is not an event. */
-function contentBytes(buf, from, to) {
-    for (let i = from; i < to; i++) {
-        const b = buf[i];
-        if (b !== 0x0d && b !== 0x20 && b !== 0x09)
-            return to - from;
-    }
-    return 0;
-}
-function rawParser(needsText, sink) {
-    const decoder = needsText ? new TextDecoder() : null;
-    return {
-        feed(chunk, t) {
-            if (chunk.length > 0)
-                sink(decoder ? decoder.decode(chunk, { stream: true }) : '', undefined, t);
-        },
-        end() {
-            /* every chunk was already an event */
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/core/request.ts
 
 
@@ -45482,6 +46218,12 @@ function performRequest(dispatcher, spec, ids) {
                 if (rec.ttft === null)
                     rec.ttft = rel;
             }
+            else if (kind === EventKind.Reasoning) {
+                if (rec.ttft === null)
+                    rec.ttft = rel;
+                if (rec.ttfr === undefined)
+                    rec.ttfr = rel;
+            }
             else if (kind === EventKind.Error) {
                 streamError = session.error ?? 'in-band error';
             }
@@ -45516,13 +46258,20 @@ function performRequest(dispatcher, spec, ids) {
                 return finish(verdict.category, verdict.message);
             finish(null, null);
         };
-        const handleData = (chunk) => {
-            const t = now(); // timestamp first, parse after
+        const feed = (chunk, t) => {
             if (parser)
                 parser.feed(chunk, t);
             else if (errorBody.length < ERROR_BODY_LIMIT)
                 errorBody += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - errorBody.length);
         };
+        // Compressed bodies: decoded bytes are stamped with the arrival time of the compressed chunk they
+        // came from (zlib emits a chunk's output before that chunk's write callback), not the later
+        // moment the thread pool hands them back.
+        const arrivals = [];
+        const arrived = () => {
+            arrivals.shift();
+        };
+        const handleDecoded = (chunk) => feed(chunk, arrivals.length > 0 ? arrivals[0] : now());
         const handler = {
             onConnect(abort) {
                 // undici calls this when the request is handed to a connected socket, just before writing it.
@@ -45543,25 +46292,34 @@ function performRequest(dispatcher, spec, ids) {
                         encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
                 }
                 if (statusCode >= 200 && statusCode < 300) {
-                    const format = spec.format === 'auto' ? detectFormat(contentType, spec.preset.fallbackFormat) : spec.format;
+                    const format = spec.format !== 'auto'
+                        ? spec.format
+                        : spec.preset.jsonDocument === true && isJsonDocument(contentType)
+                            ? 'document'
+                            : detectFormat(contentType, spec.preset.fallbackFormat);
                     parser = createStreamParser(format, spec.preset.needsText, onEvent);
-                    decoder = decompressor(encoding);
-                    if (decoder) {
-                        decoder.on('data', handleData).on('end', complete);
-                        decoder.on('error', (e) => {
-                            fail('protocol', `cannot decode ${encoding}: ${e.message}`);
-                            abortFn?.(e);
-                        });
-                    }
+                }
+                // Error bodies are decoded too, so their message is readable.
+                decoder = decompressor(encoding);
+                if (decoder) {
+                    decoder.on('data', handleDecoded).on('end', complete);
+                    decoder.on('error', (e) => {
+                        if (statusCode < 200 || statusCode >= 300)
+                            return complete(); // the status already says it failed
+                        fail('protocol', `cannot decode ${encoding}: ${e.message}`);
+                        abortFn?.(e);
+                    });
                 }
                 return true;
             },
             onData(chunk) {
                 rec.bytes += chunk.length;
-                if (decoder)
-                    decoder.write(chunk);
+                if (decoder) {
+                    arrivals.push(now());
+                    decoder.write(chunk, arrived);
+                }
                 else
-                    handleData(chunk);
+                    feed(chunk, now()); // timestamp first, parse after
                 if (streamError !== null && abortFn) {
                     // In-band error: the request has failed; stop reading the rest.
                     finish('stream_error', streamError);
@@ -45660,7 +46418,7 @@ async function runLoad(target, opts) {
                 continue;
             }
             if (i > 0 && opts.cooldownMs > 0)
-                await sleep(opts.cooldownMs);
+                await runner_sleep(opts.cooldownMs);
             opts.hooks?.stageStart?.(index, stage);
             const records = await runStage(agent, target, index, stage);
             const summary = summarizeStage(index, stage, records.records, records.durationMs);
@@ -45702,7 +46460,7 @@ async function runStage(agent, target, index, stage) {
     records.sort((a, b) => a.startedAt - b.startedAt);
     return { records, durationMs };
 }
-function sleep(ms) {
+function runner_sleep(ms) {
     return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -45710,8 +46468,24 @@ function sleep(ms) {
 
 
 
-/** The whole gate: load, statistics, criteria, diagnoses, JSON report. Knows nothing of GitHub. */
+
+
+
+/** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
+async function prepare(cfg, opts) {
+    const sink = opts.log ?? opts.hooks?.log;
+    const log = (line) => sink?.(redactText(line, cfg.secrets));
+    if (cfg.wait)
+        await waitForReady(cfg.wait, { ...opts.readiness, log });
+    if (cfg.login) {
+        const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
+        cfg.setToken(token);
+        opts.onSecret?.(token);
+    }
+}
+/** The whole gate: wait-for and login (when set), then load, statistics, criteria, diagnoses, JSON report. Knows nothing of GitHub. */
 async function runGate(cfg, opts = {}) {
+    await prepare(cfg, opts);
     const run = await runLoad({ spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render }, { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: opts.hooks });
     const criteria = evaluateCriteria(cfg.criteria, run.stages);
     const diagnoses = [];

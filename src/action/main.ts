@@ -1,23 +1,104 @@
+// The GitHub Action adapter: inputs → config → gate → summary, outputs, PR comment, check.
+import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { buildConfig, CORE_INPUTS } from '../core/config.js';
+import { buildConfig } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
-import { renderTerminal } from '../core/report-terminal.js';
+import { redactText } from '../core/redact.js';
+import { describeResult, renderMarkdown } from '../core/report-markdown.js';
+import { renderTerminal, stageLine } from '../core/report-terminal.js';
+import { formatStages } from '../core/stages.js';
+import { VERSION } from '../core/version.js';
+import { commentsOn, readEventContext, type EventContext } from './event.js';
+import { actionSettings, inputSecrets, readInputs } from './inputs.js';
+import { failureMessage, outputsOf } from './outputs.js';
+import { publishComment, setOutputs, writeSummary } from './publish.js';
 
-/** Stub adapter (issue 3 replaces it): runs the core with the action's inputs. */
-export async function runAction(): Promise<void> {
+export async function runAction(env: Record<string, string | undefined> = process.env): Promise<void> {
+  let secrets: string[] = [];
+  const redact = (text: string): string => redactText(text, secrets);
   try {
-    const inputs: Record<string, string> = {};
-    for (const name of Object.keys(CORE_INPUTS)) inputs[name] = core.getInput(name);
-    const cfg = buildConfig(inputs, { env: process.env });
+    // Mask secrets before anything can be logged (the runner hides masked values in the log).
+    const raw = readInputs(core.getInput);
+    secrets = inputSecrets(raw);
+    for (const s of secrets) core.setSecret(s);
+
+    const event = readEventContext(env);
+    for (const w of event.warnings) core.warning(redact(w));
+    if (event.deployment && event.deployment.state !== 'success') {
+      const where = event.deployment.environment ? ` of environment "${event.deployment.environment}"` : '';
+      core.notice(`The deployment${where} is "${event.deployment.state}": ttfc-gate tests only successful deployments, nothing to do.`);
+      return;
+    }
+
+    const settings = actionSettings(raw);
+    const inputs = { ...raw.core };
+    if (!inputs['base-url']?.trim() && event.deployment) {
+      if (event.deployment.url) inputs['base-url'] = event.deployment.url;
+      else if (inputs.url?.trim().startsWith('/')) {
+        throw new InputError('base-url', 'the deployment_status event carries no environment_url: set base-url (or an absolute url)');
+      }
+    }
+    const cfg = buildConfig(inputs, { env, cwd: process.cwd() });
     for (const s of cfg.secrets) core.setSecret(s);
-    const report = await runGate(cfg);
-    core.info(renderTerminal(report));
-    core.setOutput('passed', String(report.passed));
-    core.setOutput('report-path', cfg.reportPath);
-    if (!report.passed && cfg.failOnCriteria) core.setFailed('criteria missed');
+    secrets = [...secrets, ...cfg.secrets];
+    const addSecret = (s: string): void => {
+      core.setSecret(s);
+      secrets.push(s);
+    };
+
+    core.info(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)} (event ${event.eventName || 'unknown'})`);
+    const report = await runGate(cfg, {
+      commit: event.sha,
+      log: (line) => core.info(redact(line)),
+      onSecret: addSecret,
+      hooks: {
+        stageStart: (i, s) => core.info(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
+        stageEnd: (s) => core.info(redact(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`)),
+      },
+    });
+    const reportPath = resolve(cfg.reportPath);
+    core.info('');
+    core.info(redact(renderTerminal(report)));
+    core.info(`JSON report: ${reportPath}`);
+
+    const markdown = redact(
+      renderMarkdown(report, {
+        tag: settings.commentTag,
+        runUrl: event.runUrl,
+        commit: event.sha,
+        commitUrl: commitUrl(event),
+        failOnCriteria: cfg.failOnCriteria,
+        reportPath: cfg.reportPath,
+      }),
+    );
+    await writeSummary(markdown);
+    const outputs = outputsOf(report, reportPath, '');
+    setOutputs(outputs);
+
+    if (settings.comment && commentsOn(event)) {
+      const url = await publishComment({ token: settings.githubToken, tag: settings.commentTag, body: markdown, event });
+      setOutputs({ 'comment-url': url });
+    } else {
+      setOutputs({ 'comment-url': '' });
+      if (!settings.comment) core.info('comment: false: no PR comment');
+      else core.info(`no pull request for a ${event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
+    }
+
+    for (const c of report.criteria) if (c.status === 'fail' && c.severity === 'warn') core.warning(redact(`ttfc-gate warning: ${describeResult(c)}`));
+    if (!report.passed) {
+      const message = redact(failureMessage(report));
+      if (cfg.failOnCriteria) core.setFailed(message);
+      else core.warning(`${message}\n(fail-on-criteria is false: the check passes)`);
+    } else {
+      core.info('TTFC gate passed');
+    }
   } catch (err) {
-    if (err instanceof InputError) core.setFailed(`Input ${err.message}`);
-    else core.setFailed(err instanceof Error ? err.message : String(err));
+    if (err instanceof InputError) core.setFailed(redact(`Input '${err.input}': ${err.detail}`));
+    else core.setFailed(redact(`ttfc-gate failed: ${err instanceof Error ? err.message : String(err)}`));
   }
+}
+
+function commitUrl(event: EventContext): string | null {
+  return event.repo && event.sha ? `${event.serverUrl}/${event.repo.owner}/${event.repo.repo}/commit/${event.sha}` : null;
 }

@@ -1,0 +1,65 @@
+// The action's inputs: the core's (CORE_INPUTS, validated by buildConfig) plus the adapter's own
+// (the PR comment). Names as in action.yml.
+import { CORE_INPUTS, parseBoolean, type Inputs } from '../core/config.js';
+import { InputError } from '../core/errors.js';
+
+/** Inputs only the GitHub adapter reads. */
+export const ACTION_INPUTS = {
+  'github-token': 'token for the PR comment (default: the workflow token, github.token)',
+  comment: 'true (default): post or update one sticky comment on the pull request; false: no comment',
+  'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
+} as const;
+
+export type ActionInputName = keyof typeof ACTION_INPUTS;
+
+/** Every input the action reads: must equal the inputs of action.yml (a test checks it). */
+export const ALL_INPUTS: readonly string[] = [...Object.keys(CORE_INPUTS), ...Object.keys(ACTION_INPUTS)];
+
+/** Inputs whose leading/trailing whitespace is meaningful. */
+const UNTRIMMED = new Set(['body']);
+
+export type GetInput = (name: string, opts?: { trimWhitespace?: boolean }) => string;
+
+export interface RawInputs {
+  core: Inputs;
+  action: Record<ActionInputName, string>;
+}
+
+/** Reads every input (does not validate: secrets must be masked before anything can be logged). */
+export function readInputs(getInput: GetInput): RawInputs {
+  const core: Record<string, string> = {};
+  for (const name of Object.keys(CORE_INPUTS)) core[name] = getInput(name, { trimWhitespace: !UNTRIMMED.has(name) });
+  const action = {} as Record<ActionInputName, string>;
+  for (const name of Object.keys(ACTION_INPUTS) as ActionInputName[]) action[name] = getInput(name);
+  return { core, action };
+}
+
+/** Inputs whose whole value is a secret: masked before anything is logged (before validation). */
+export const SECRET_INPUTS: readonly string[] = ['token', 'login-password', 'github-token'];
+
+/** Values to mask before anything is logged: the target token, the login password, the GitHub token. */
+export function inputSecrets(raw: RawInputs): string[] {
+  const all: Record<string, string | undefined> = { ...raw.core, ...raw.action };
+  return SECRET_INPUTS.map((n) => all[n]?.trim()).filter((s): s is string => !!s);
+}
+
+export interface ActionSettings {
+  githubToken: string | undefined;
+  comment: boolean;
+  commentTag: string;
+}
+
+const TAG = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
+
+/** Validates the adapter's inputs; throws InputError naming the input. */
+export function actionSettings(raw: RawInputs): ActionSettings {
+  const tag = raw.action['comment-tag'].trim() || 'default';
+  if (!TAG.test(tag)) {
+    throw new InputError('comment-tag', `"${tag.slice(0, 70)}" is not a valid tag (letters, digits, ".", "_", "-", "/"; at most 64 characters; starting with a letter or digit)`);
+  }
+  return {
+    githubToken: raw.action['github-token'].trim() || undefined,
+    comment: parseBoolean('comment', raw.action.comment || undefined, true),
+    commentTag: tag,
+  };
+}
