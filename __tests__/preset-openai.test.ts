@@ -47,6 +47,11 @@ test('role-only first chunk is ttfc, the first non-empty content is ttft; usage 
     expect(q.events).toBe(9);
   }
   expect(r.stages[1]!.ttft.n).toBe(4);
+  // tokens/s per stage: 4 requests x 5 tokens
+  expect(r.stages[1]!.tokens!.total).toBe(20);
+  expect(r.stages[1]!.tokens!.perSec).toBeGreaterThan(0);
+  expect(r.stages[1]!.tokens!.perRequest.n).toBe(4);
+  expect(r.stages[1]!.ttfr).toBeUndefined();
   expect(r.passed).toBe(true);
   // the key went as a Bearer token
   expect(server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -58,6 +63,7 @@ test('reasoning_content counts as the first token and is recorded separately as 
     expect(q.ok).toBe(true);
     expect(q.ttfr).toBeDefined();
     expect(q.ttft).toBe(q.ttfr);
+    expect(r.stages[0]!.ttfr!.n).toBe(2);
     expect(q.ttfr!).toBeGreaterThanOrEqual(245);
     expect(q.ttfc!).toBeLessThan(q.ttfr! - 100);
     expect(q.tokens).toBeUndefined(); // no include_usage: no usage sent

@@ -37,6 +37,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     secrets = cfg.secrets;
     io.out(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${cfg.stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ')}`);
     const report = await runGate(cfg, {
+      log: io.out,
       hooks: {
         stageStart: (i, s) => io.out(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
         stageEnd: (s) => io.out(redactText(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`, secrets)),

@@ -25,7 +25,8 @@ export function stageLine(s: StageSummary): string {
 
 export function stagesTable(stages: StageSummary[]): string {
   const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
-  const head = ['stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max', ...(showTtft ? ['ttft avg', 'ttft p95'] : []), 'total avg', 'req/s'];
+  const showTokens = stages.some((s) => s.tokens);
+  const head = ['stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max', ...(showTtft ? ['ttft avg', 'ttft p95'] : []), 'total avg', 'req/s', ...(showTokens ? ['tok/s'] : [])];
   const rows = stages.map((s) =>
     s.skipped
       ? [String(s.index), `${s.users} x ${s.requestsPerUser}`, 'skipped', ...head.slice(3).map(() => '')]
@@ -42,6 +43,7 @@ export function stagesTable(stages: StageSummary[]): string {
           ...(showTtft ? [ms(s.ttft.avg), ms(s.ttft.p95)] : []),
           ms(s.total.avg),
           s.rps.toFixed(2),
+          ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
         ],
   );
   return textTable(head, rows);

@@ -48,7 +48,7 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     if (r.gaps) for (const g of r.gaps) itl.push(g);
   }
   const seconds = durationMs / 1000;
-  return {
+  const summary: StageSummary = {
     index,
     users: stage.users,
     requestsPerUser: stage.requestsPerUser,
@@ -69,6 +69,20 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     rps: seconds > 0 ? records.length / seconds : 0,
     eventsPerSec: seconds > 0 ? events / seconds : 0,
   };
+  const withTokens = ok.filter((r) => r.tokens !== undefined);
+  if (withTokens.length > 0) {
+    const total = withTokens.reduce((n, r) => n + r.tokens!, 0);
+    const rates: number[] = [];
+    for (const r of withTokens) {
+      const streaming = r.total !== null && r.ttft !== null ? (r.total - r.ttft) / 1000 : 0;
+      if (r.tokens! > 1 && streaming > 0) rates.push(r.tokens! / streaming);
+    }
+    summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates) };
+  }
+  const ttfr: number[] = [];
+  for (const r of ok) if (r.ttfr !== undefined) ttfr.push(r.ttfr);
+  if (ttfr.length > 0) summary.ttfr = computeStats(ttfr);
+  return summary;
 }
 
 export function skippedStage(index: number, stage: Stage): StageSummary {

@@ -91,6 +91,16 @@ export interface StageSummary {
   durationMs: number;
   rps: number; // successful + failed requests completed per second of stage wall time
   eventsPerSec: number;
+  /** Present when the server reported usage (openai preset): completion tokens per second. */
+  tokens?: {
+    total: number;
+    /** all completion tokens of the stage / stage wall time */
+    perSec: number;
+    /** per request: tokens / (total - ttft), over successful requests with more than one token */
+    perRequest: Stats;
+  };
+  /** Present when reasoning tokens were seen: time to first reasoning token. */
+  ttfr?: Stats;
 }
 
 export type Severity = 'fail' | 'warn';
