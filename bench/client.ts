@@ -1,7 +1,6 @@
 // One bench measurement in a fresh process, so CPU and RSS belong to one client only.
 // usage: node lib/bench/client.js <engine|bare|autocannon> <lag|throughput|rss> <json options>
 import http from 'node:http';
-import autocannon from 'autocannon';
 import { hrtimeOffsetMs } from '../src/core/clock.js';
 import { getPreset } from '../src/core/presets/index.js';
 import { runLoad } from '../src/core/runner.js';
@@ -78,6 +77,8 @@ async function bare(o: Opts, withIds: boolean): Promise<Omit<ClientResult, 'seco
 }
 
 async function cannon(o: Opts): Promise<Omit<ClientResult, 'seconds' | 'cpuSeconds' | 'maxRssMb'>> {
+  // Loaded only here so the other clients' RSS does not include it.
+  const { default: autocannon } = await import('autocannon');
   const r = await autocannon({ url: o.url, connections: o.streams, amount: o.streams * o.perStream, method: 'GET' });
   return { requests: r.requests.total, ok: r['2xx'] };
 }
