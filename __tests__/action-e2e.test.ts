@@ -1,6 +1,7 @@
 // End-to-end: the bundled action (dist/index.js) in a child process, as a runner runs it, against
 // the demo streaming server and a local stand-in of the GitHub REST API.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnDemo, type SpawnedDemo } from './helpers/demo.js';
 import { startFakeGitHub, type ApiComment, type FakeGitHub } from './helpers/github-api.js';
@@ -323,5 +324,94 @@ describe('other events', () => {
     expect(api.requests).toHaveLength(0);
     expect(r.reportText).toBeNull();
     expect(r.summary).toBe('');
+  });
+});
+
+describe('diagnoses, baseline, repeat, warm-up, verdict (issue 5)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ttfc-action-base-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** An earlier report as a baseline: a fast target (10 ms) at 1 and 6 users, and a stage this run does not have. */
+  function baselineFile(): string {
+    const stats = (v: number) => ({ n: 6, min: v, avg: v, p50: v, p90: v, p95: v, p99: v, max: v, stddev: 0 });
+    const st = (index: number, users: number) => ({
+      index, users, requestsPerUser: 1, skipped: false, issued: users, succeeded: users, failed: 0, successRate: 1, failures: {},
+      connect: stats(1), ttfb: stats(5), ttfc: stats(10), ttft: stats(10), total: stats(30), itl: stats(10), stall: stats(10), durationMs: 100, rps: 10, eventsPerSec: 30,
+    });
+    const path = join(dir, 'nightly-baseline.json');
+    writeFileSync(path, JSON.stringify({
+      schemaVersion: 1, tool: { name: 'ttfc-gate', version: '0.1.0' },
+      target: { method: 'POST', url: 'https://staging.example.com/api/chat', preset: 'generic', commit: 'abcdef0123456789' },
+      startedAt: '2026-01-01T03:17:00.000Z', passed: true, stages: [st(1, 1), st(2, 6), st(3, 12)], criteria: [], diagnoses: [], requests: [],
+    }));
+    return path;
+  }
+
+  test('a blocking preview on a schedule: serialized diagnosis, regressions, the median of 2 runs, warm-up left out', async () => {
+    const r = await run({
+      event: { name: 'schedule', payload: scheduleEvent() },
+      timeoutMs: 60_000,
+      inputs: {
+        url: target('mode=blocking&delay=80&events=2&interval=10'),
+        stages: '1x1, 6x1',
+        repeat: '2',
+        warmup: '1',
+        verdict: 'confident',
+        baseline: baselineFile(),
+        'regression-threshold': '10%',
+        criteria: 'errors == 0\n@6: ttfc.p95 < 1.2 * baseline.ttfc.p95',
+      },
+    });
+    expect(r.code).toBe(1); // the baseline criterion fails the check — the regression marks alone would not
+    const rep = report(r);
+    // JSON
+    expect(rep.diagnoses.map((d) => `${d.kind}@${d.users}`)).toEqual(['serialized@6', 'regression@1', 'regression@6']);
+    expect(rep.baseline).toMatchObject({ loaded: true, threshold: 0.1, regressions: [1, 6], commit: 'abcdef0123456789' });
+    expect(rep.baseline!.messages).toContain("the baseline's stage with 12 users (12x1) was not run this time");
+    expect(rep.repeat).toMatchObject({ requested: 2, runs: 2 });
+    expect(rep.warmup).toMatchObject({ requests: 1, succeeded: 1 });
+    expect(rep.stages.map((s) => s.issued)).toEqual([1, 6]);
+    expect(rep.requests).toHaveLength(7);
+    expect(rep.criteria.find((c) => c.text.startsWith('@6'))).toMatchObject({ status: 'fail', threshold: 12 });
+    // the job summary (the PR comment's document)
+    expect(r.summary).toMatch(/^- \*\*serialized\*\* \(6 users\): at 6 users throughput is .* requests look served one at a time .*<br><sub>evidence: `referenceUsers: 1, /m);
+    expect(r.summary).toMatch(/^\| 2 \| 6 × 1 \| 6\/6 \(100%\)<br>±0 pp \| \d+ ms<br>❗ \*\*▲ \d+%\*\* \|/m);
+    expect(r.summary).toContain('**Run** 2 runs, the median run per stage');
+    expect(r.summary).toContain('1 warm-up request \\(1 ok\\) before stage 1, not counted');
+    expect(r.summary).toContain('| TTFC avg over 2 runs | Run shown |');
+    expect(r.summary).toContain('```mermaid');
+    // the log and the annotations
+    expect(r.log).toContain('run 1/2');
+    expect(r.log).toContain('run 2/2');
+    expect(r.log).toMatch(/warm-up done: 1\/1 ok/);
+    expect(r.log).toMatch(/diagnosis \(serialized, 6 users\): /);
+    expect(r.log).toMatch(/ {2}evidence: referenceUsers: 1, /);
+    expect(r.log).toContain('TTFC (ms)');
+    expect(warnings(r).some((w) => w.startsWith('ttfc-gate: regression against the baseline at 1, 6 users'))).toBe(true);
+    expect(errors(r)[0]).toContain('@6: ttfc.p95 < 1.2 * baseline.ttfc.p95 — 6 users: actual');
+  });
+
+  test('a baseline that does not exist: a warning, the check passes', async () => {
+    const r = await run({ event: { name: 'schedule', payload: scheduleEvent() }, inputs: { baseline: 'previous/ttfc-report.json' } });
+    expect({ code: r.code, errors: errors(r) }).toEqual({ code: 0, errors: [] });
+    expect(warnings(r)).toContain('ttfc-gate baseline not compared: baseline previous/ttfc-report.json not found: nothing to compare against (normal on a first run)');
+    expect(r.summary).toContain('> **Baseline not compared:**');
+  });
+
+  test.each([
+    ['repeat', '0', "Input 'repeat': 0 is out of range: 1 to 10"],
+    ['warmup', 'lots', `Input 'warmup': "lots" is not a whole number (0 to 50)`],
+    ['verdict', 'maybe', `Input 'verdict': "maybe" is not one of strict, confident`],
+    ['regression-threshold', '-5%', `Input 'regression-threshold': "-5%" is not a percentage (e.g. 20%)`],
+  ])('a bad %s fails the step with one line naming it, before any request', async (name, value, message) => {
+    const r = await run({ inputs: { [name]: value } });
+    expect(r.code).toBe(1);
+    expect(errors(r)).toEqual([message]);
+    expect(r.stdout + r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.reportText).toBeNull();
+    expect(api.requests).toHaveLength(0);
   });
 });

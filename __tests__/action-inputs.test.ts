@@ -47,8 +47,7 @@ describe('action.yml', () => {
     expect([...yml.inputs.keys()].sort()).toEqual([...read].sort());
     expect([...yml.inputs.keys()].sort()).toEqual([...ALL_INPUTS].sort());
     expect(new Set(read).size).toBe(read.length);
-    // Not implemented yet: must not be listed (it would be silently ignored).
-    expect(yml.inputs.has('baseline')).toBe(false);
+    for (const name of ['baseline', 'regression-threshold', 'repeat', 'verdict', 'warmup']) expect(yml.inputs.has(name)).toBe(true);
   });
 
   test('declares exactly the outputs the code sets', () => {
@@ -78,6 +77,11 @@ describe('action.yml', () => {
     expect(d('github-token')).toBe('${{ github.token }}');
     expect(d('comment')).toBe('true');
     expect(d('comment-tag')).toBe('default');
+    expect(d('verdict')).toBe('strict');
+    expect(d('repeat')).toBe('1');
+    expect(d('warmup')).toBe('0');
+    expect(d('baseline')).toBe('');
+    expect(d('regression-threshold')).toBe('20%');
 
     // The defaults as the runner passes them build a valid config equal to the code's own defaults.
     const fromYml: Record<string, string> = {};
@@ -85,6 +89,9 @@ describe('action.yml', () => {
     fromYml.url = 'https://preview.example.com/api/chat';
     const a = buildConfig(fromYml, { env: {} });
     const b = buildConfig({ url: fromYml.url }, { env: {} });
+    const pick = (c: typeof a) => ({ verdict: c.verdict, repeat: c.repeat, warmup: c.warmup, baseline: c.baseline, threshold: c.regressionThreshold });
+    expect(pick(a)).toEqual(pick(b));
+    expect(pick(a)).toEqual({ verdict: 'strict', repeat: 1, warmup: 0, baseline: null, threshold: 0.2 });
     expect({ stages: a.stages, criteria: a.criteria, timeout: a.timeoutMs, cooldown: a.cooldownMs, method: a.method, format: a.format, preset: a.preset.name, fail: a.failOnCriteria, report: a.reportPath }).toEqual({
       stages: b.stages,
       criteria: b.criteria,

@@ -363,16 +363,16 @@ describe('evaluateCriteria', () => {
   it('evaluates an unscoped criterion once per stage that was run, in stage order', () => {
     const r = evalLine('ttfc.p95 < 1900ms', [s1, s10, skippedStage(30, 4), s20]);
     expect(r).toEqual([
-      { text: 'ttfc.p95 < 1900ms', users: 1, severity: 'fail', status: 'pass', actual: 210, threshold: 1900, unit: 'ms' },
-      { text: 'ttfc.p95 < 1900ms', users: 10, severity: 'fail', status: 'pass', actual: 1800, threshold: 1900, unit: 'ms' },
-      { text: 'ttfc.p95 < 1900ms', users: 20, severity: 'fail', status: 'fail', actual: 2000, threshold: 1900, unit: 'ms' },
+      { text: 'ttfc.p95 < 1900ms', users: 1, severity: 'fail', status: 'pass', actual: 210, threshold: 1900, unit: 'ms', stage: 1 },
+      { text: 'ttfc.p95 < 1900ms', users: 10, severity: 'fail', status: 'pass', actual: 1800, threshold: 1900, unit: 'ms', stage: 2 },
+      { text: 'ttfc.p95 < 1900ms', users: 20, severity: 'fail', status: 'fail', actual: 2000, threshold: 1900, unit: 'ms', stage: 3 },
     ]);
   });
 
   it('evaluates a scoped criterion on its stage only', () => {
     const r = evalLine('@10: ttfc.avg < 1s', [s1, s10, s20]);
     expect(r).toEqual([
-      { text: '@10: ttfc.avg < 1s', users: 10, severity: 'fail', status: 'pass', actual: 900, threshold: 1000, unit: 'ms' },
+      { text: '@10: ttfc.avg < 1s', users: 10, severity: 'fail', status: 'pass', actual: 900, threshold: 1000, unit: 'ms', stage: 2 },
     ]);
   });
 
@@ -511,6 +511,7 @@ describe('evaluateCriteria', () => {
       threshold: 3000,
       unit: 'ms',
       reason: 'no successful requests to measure',
+      stage: dead.index,
     });
     expect(evalLine('ttfc.max < 2 * ttfc.avg', [dead])[0]).toMatchObject({ status: 'fail', actual: null, threshold: null });
     expect(evalLine('success_rate > 95%', [dead])[0]).toMatchObject({ status: 'fail', actual: 0 });
@@ -647,5 +648,71 @@ describe('formatValue / formatThreshold', () => {
       expect(formatValue(null, unit)).toBe('n/a');
       expect(formatThreshold(null, unit)).toBe('n/a');
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// intervals and verdicts (issue 5 §4)
+
+describe('intervals and verdicts', () => {
+  const st = stage({ users: 10, index: 2, ttfc: stats({ avg: 380, p95: 450, max: 500 }) });
+  const asked: string[] = [];
+  /** An interval function that answers [low, high] and records what it was asked for. */
+  const iv = (low: number, high: number) => (s: StageSummary, metric: string, stat: string) => {
+    asked.push(`${s.index}:${metric}.${stat}`);
+    return { low, high, level: 0.95 };
+  };
+  const run = (line: string, verdict: 'strict' | 'confident', low: number, high: number, baseline?: StageSummary[]): CriterionResult =>
+    evaluateCriteria(parseCriteria(line), [st], { verdict, intervalOf: iv(low, high), ...(baseline ? { baseline } : {}) })[0]!;
+
+  it('strict: the measured value decides; a straddling interval is marked inconclusive with the reason', () => {
+    expect(run('ttfc.avg < 400ms', 'strict', 340, 420)).toEqual({
+      text: 'ttfc.avg < 400ms', users: 10, severity: 'fail', unit: 'ms', stage: 2, status: 'pass', actual: 380, threshold: 400,
+      interval: { low: 340, high: 420, level: 0.95 }, inconclusive: true,
+      reason: 'inconclusive: the 95% interval 340 ms – 420 ms straddles 400 ms; verdict strict: the measured value passes',
+    });
+    expect(run('ttfc.avg < 370ms', 'strict', 340, 420)).toMatchObject({ status: 'fail', inconclusive: true, reason: expect.stringContaining('the measured value fails') });
+    // On one side: no mark, the interval kept.
+    expect(run('ttfc.avg < 500ms', 'strict', 340, 420)).toEqual(expect.objectContaining({ status: 'pass', interval: { low: 340, high: 420, level: 0.95 } }));
+    expect(run('ttfc.avg < 500ms', 'strict', 340, 420).inconclusive).toBeUndefined();
+  });
+
+  it('confident: straddling is inconclusive (does not fail); wholly on the wrong side fails', () => {
+    const straddle = run('ttfc.avg < 370ms', 'confident', 340, 420);
+    expect(straddle).toMatchObject({ status: 'inconclusive', inconclusive: true, reason: 'inconclusive: the 95% interval 340 ms – 420 ms straddles 370 ms; verdict confident: not failed' });
+    expect(criteriaPassed([straddle])).toBe(true);
+    expect(run('ttfc.avg < 300ms', 'confident', 340, 420).status).toBe('fail');
+    expect(run('ttfc.avg > 300ms', 'confident', 340, 420).status).toBe('pass');
+  });
+
+  it('asks for the metric and statistic of the criterion; none for counts, min / max / stddev or a threshold of this run', () => {
+    asked.length = 0;
+    run('ttfc.p95 < 1s', 'confident', 1, 2);
+    run('ttft.p50 < 1s', 'confident', 1, 2);
+    run('itl.p99 < 1s', 'confident', 1, 2);
+    expect(asked).toEqual(['2:ttfc.p95', '2:ttft.p50', '2:itl.p99']);
+    asked.length = 0;
+    for (const line of ['errors == 0', 'success_rate > 95%', 'rps > 1', 'ttfc.max < 1s', 'ttfc.stddev < 1s', 'ttfc.p95 < 2 * ttfc.avg']) {
+      const r = run(line, 'confident', 1, 2);
+      expect({ line, interval: r.interval }).toEqual({ line, interval: undefined });
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it('a factor of a baseline metric is a fixed threshold: judged on the interval', () => {
+    const base = [stage({ users: 10, index: 2, ttfc: stats({ p95: 360 }) })];
+    // threshold 1.2 × 360 = 432 ms; p95 450 ms with an interval 400–500 ms straddles it.
+    expect(run('ttfc.p95 < 1.2 * baseline.ttfc.p95', 'confident', 400, 500, base)).toMatchObject({ status: 'inconclusive', threshold: 432 });
+    expect(run('ttfc.p95 < 1.2 * baseline.ttfc.p95', 'strict', 400, 500, base)).toMatchObject({ status: 'fail', inconclusive: true });
+  });
+
+  it('a metric alone as the value compares with the baseline (success_rate >= baseline.success_rate)', () => {
+    const base = [stage({ users: 10, index: 1, successRate: 0.9 })];
+    expect(evaluateCriteria(parseCriteria('success_rate >= baseline.success_rate'), [st], { baseline: base })[0]).toMatchObject({ status: 'pass', actual: 100, threshold: 90 });
+  });
+
+  it('without a baseline the reason says why', () => {
+    const r = evaluateCriteria(parseCriteria('ttfc.p95 < 1.2 * baseline.ttfc.p95'), [st], { baselineMissing: 'the baseline could not be read' })[0]!;
+    expect(r).toMatchObject({ status: 'skipped', reason: 'no baseline stage with 10 users (the baseline could not be read)' });
   });
 });

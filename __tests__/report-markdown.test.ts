@@ -268,3 +268,114 @@ describe('the report', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// issue 5: baseline deltas, intervals, runs, tokens, the chart, evidence
+
+describe('diagnoses, baseline, intervals and pictures', () => {
+  const delta = (text: string, regressed = false) => ({ current: 1, baseline: 1, change: 0, text, regressed });
+  const compared = (): Report =>
+    report({
+      stages: [stage(1, 1, 200), stage(2, 10, 410)],
+      baseline: {
+        source: 'prev/ttfc-report.json', loaded: true, threshold: 0.2, toolVersion: '0.1.0', startedAt: '2025-01-01T03:17:00Z', commit: '0123456789abcdef',
+        messages: ['no baseline stage with 20 users: stage 3 (20x2) not compared'],
+        stages: [
+          { index: 1, baselineIndex: 1, users: 1, ttfcAvg: delta('▼ 4.5%'), ttfcP95: delta('±0%'), successRate: delta('±0 pp'), regressed: false },
+          { index: 2, baselineIndex: 2, users: 10, ttfcAvg: delta('▲ 30%', true), ttfcP95: delta('▲ 12%'), successRate: delta('▼ 3.3 pp'), regressed: true },
+        ],
+        regressions: [10],
+      },
+    });
+
+  test('each compared stage row shows ▲ / ▼ for TTFC avg, p95 and the success rate, regressions marked ❗', () => {
+    const md = renderMarkdown(compared(), ctx);
+    const lines = md.split('\n');
+    expect(lines).toContain('| 1 | 1 × 3 | 3/3 (100%)<br>±0 pp | 200 ms<br>▼ 4.5% | 200 ms | 300 ms<br>±0% | 400 ms | 300 ms | 4.20 req/s |');
+    expect(lines).toContain('| 2 | 10 × 3 | 30/30 (100%)<br>▼ 3.3 pp | 410 ms<br>❗ **▲ 30%** | 410 ms | 615 ms<br>▲ 12% | 820 ms | 510 ms | 4.20 req/s |');
+    expect(md).toContain('▲ / ▼: change against the baseline `prev/ttfc-report.json (commit 0123456, 2025-01-01T03:17:00Z)`; ❗ marks a regression (TTFC avg or p95 more than 20% slower, or the success rate 5 pp lower).');
+    expect(md).toContain('**Regressions against the baseline** at 10 users (see Diagnoses).');
+    expect(md).toContain('- no baseline stage with 20 users: stage 3 \\(20x2\\) not compared');
+    expect(md).not.toContain('[!WARNING]');
+  });
+
+  test('a baseline that could not be read: a warning box under the headline, nothing compared', () => {
+    const r = report({ baseline: { source: 'b.json', loaded: false, threshold: 0.2, toolVersion: null, startedAt: null, commit: null, messages: ['baseline b.json has schemaVersion 2; not compared.'], stages: [], regressions: [] } });
+    const md = renderMarkdown(r, ctx);
+    expect(md).toContain('**Target**');
+    expect(md).toContain('> [!WARNING]\n> **Baseline not compared:** baseline b.json has schemaVersion 2; not compared. The verdict does not depend on it; criteria that use `baseline.` are skipped.');
+    expect(md.indexOf('[!WARNING]')).toBeLessThan(md.indexOf('### Stages'));
+    expect(md).not.toContain('<br>▲');
+  });
+
+  test('inconclusive criteria: ❔ (confident: does not fail, counted in the headline; strict: next to the verdict)', () => {
+    const unsure: CriterionResult = { ...crit('@10: ttfc.avg < 400ms', 10, 'inconclusive', 410, 400), stage: 2, inconclusive: true, interval: { low: 380, high: 440, level: 0.95 }, reason: 'inconclusive: the 95% interval 380 ms – 440 ms straddles 400 ms; verdict confident: not failed' };
+    const strict: CriterionResult = { ...crit('@10: ttfc.p95 < 600ms', 10, 'fail', 615, 600), stage: 2, inconclusive: true, interval: { low: 580, high: 650, level: 0.95 }, reason: 'inconclusive: …; verdict strict: the measured value fails' };
+    const plain: CriterionResult = { ...crit('@10: ttfc.avg < 1s', 10, 'pass', 410, 1000), stage: 2, interval: { low: 380, high: 440, level: 0.95 } };
+    const md = renderMarkdown(report({ config: { failOnCriteria: true, verdict: 'confident' }, criteria: [unsure, plain] }), ctx);
+    expect(md).toContain('## ✅ TTFC gate passed, 1 criterion inconclusive');
+    expect(md).toContain('**Run** verdict confident: a criterion fails only when its whole 95% interval misses');
+    expect(md).toContain('| ❔ inconclusive | `@10: ttfc.avg < 400ms` | 10 users | &lt; 400 ms | 410 ms (inconclusive: the 95% interval 380 ms – 440 ms straddles 400 ms; verdict confident: not failed) |');
+    expect(md).toContain('| ✅ | `@10: ttfc.avg < 1s` | 10 users | &lt; 1 s | 410 ms (95% CI 380 ms – 440 ms) |');
+    const md2 = renderMarkdown(report({ passed: false, criteria: [strict] }), ctx);
+    expect(md2).toContain('## ❌ TTFC gate failed: 1 criterion missed');
+    expect(md2).toContain('| ❌ ❔ | `@10: ttfc.p95 < 600ms` | 10 users |');
+    expect(md2).toContain('Verdict strict: the measured value decides');
+    // The result's stage index puts the mark on the right row.
+    expect(md2.split('\n').find((l) => l.startsWith('| 2 | 10 × 3 |'))).toContain('❌ **615 ms**');
+  });
+
+  test('the per-stage table: intervals, the spread over repeated runs, the distribution in backticks', () => {
+    const s1 = stage(1, 1, 200, { ttfcInterval: { level: 0.95, avg: { low: 200, high: 200 }, p95: { low: 200, high: 200 } } });
+    const s2 = stage(2, 10, 410, { ttfcInterval: { level: 0.95, avg: { low: 380, high: 440 }, p95: { low: 600, high: 700 } } });
+    const req = (st: number, ttfc: number) => ({ stage: st, user: 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null, connect: 1, ttfb: 1, ttfc, ttft: ttfc, total: ttfc + 10, stall: 1, events: 2, bytes: 10 });
+    const spread = (min: number, max: number) => ({ min, max, values: [min, max, (min + max) / 2] });
+    const r = report({
+      stages: [s1, s2],
+      requests: [req(1, 200), req(2, 380), req(2, 410), req(2, 440)],
+      repeat: { requested: 3, runs: 3, chosenRuns: [0, 2], spread: [
+        { index: 1, users: 1, chosenRun: 0, ttfcAvg: spread(190, 230), ttfcP95: spread(190, 230), successRate: spread(1, 1) },
+        { index: 2, users: 10, chosenRun: 2, ttfcAvg: spread(380, 520), ttfcP95: spread(600, 800), successRate: spread(1, 1) },
+      ] },
+    });
+    const md = renderMarkdown(r, ctx);
+    expect(md).toContain('### Per stage: confidence, runs and distribution');
+    expect(md).toContain('| Stage | Users | TTFC avg, 95% CI | TTFC p95, 95% CI | TTFC avg over 3 runs | Run shown | TTFC distribution | Range |');
+    expect(md).toMatch(/^\| 1 \| 1 \| 200 ms – 200 ms \| 200 ms – 200 ms \| 190 ms – 230 ms \| 1 of 3 \| `▕█ {15}▏` \| 200 ms – 200 ms \|$/m);
+    // One shared range, 200–440 ms in 16 bins: 380, 410 and 440 ms fall in bins 12, 14 and 15.
+    expect(md).toContain('| 2 | 10 | 380 ms – 440 ms | 600 ms – 700 ms | 380 ms – 520 ms | 3 of 3 | `▕            █ ██▏` | 380 ms – 440 ms |');
+    expect(md).toContain('Distribution: 16 bins from 200 ms to 440 ms, the same for every stage');
+  });
+
+  test('tokens/s and TTFR columns when present; a mermaid xychart instead of a text chart', () => {
+    const tokens = { total: 300, perSec: 42.5, perRequest: stats(20) };
+    const r = report({ stages: [stage(1, 1, 200, { tokens, ttfr: stats(150) }), stage(2, 10, 410, { tokens })] });
+    const md = renderMarkdown(r, ctx);
+    expect(md).toContain('| Stage | Users × requests | Success | TTFC avg | TTFC p50 | TTFC p95 | TTFC max | TTFR avg | Total avg | Throughput | Tokens/s |');
+    expect(md).toContain('| 1 | 1 × 3 | 3/3 (100%) | 200 ms | 200 ms | 300 ms | 400 ms | 150 ms | 300 ms | 4.20 req/s | 42.5 tok/s |');
+    expect(md).toContain('| 2 | 10 × 3 | 30/30 (100%) | 410 ms | 410 ms | 615 ms | 820 ms | — | 510 ms | 4.20 req/s | 42.5 tok/s |');
+    expect(md).toContain('TTFR: time to the first reasoning token.');
+    expect(md).toContain('### TTFC vs concurrency\n\n```mermaid\n');
+    expect(md).toContain('    line "avg" [200, 410]');
+    expect(md).not.toContain('```text');
+  });
+
+  test('diagnoses carry their evidence in a code span; hostile evidence stays inert', () => {
+    const r = report({ diagnoses: [{ kind: 'regression', users: 10, message: 'at 10 users: regression', evidence: { threshold: 0.2, baseline: { source: 'x`<script>@octocat.json', stage: 2 }, metrics: { 'ttfc.avg': { current: 412.3456, regressed: true } } } }] });
+    const line = renderMarkdown(r, ctx).split('\n').find((l) => l.startsWith('- **regression**'))!;
+    expect(line).toBe('- **regression** (10 users): at 10 users: regression<br><sub>evidence: ``threshold: 0.2, baseline: {source: x`<script>@octocat.json, stage: 2}, metrics: {ttfc.avg: {current: 412.35, regressed: true}}``</sub>');
+  });
+
+  test('the per-stage details go right after the error samples when the limit is tight', () => {
+    const s = (i: number, users: number) => stage(i, users, 100 + i, { ttfcInterval: { level: 0.95, avg: { low: 90, high: 110 }, p95: { low: 100, high: 120 } } });
+    const r = report({ stages: Array.from({ length: 40 }, (_, i) => s(i + 1, i + 1)) });
+    const full = renderMarkdown(r, ctx);
+    expect(full).toContain('### Per stage');
+    const md = renderMarkdown(r, { ...ctx, limit: full.length - 50 });
+    expect(md.length).toBeLessThanOrEqual(full.length - 50);
+    expect(md).not.toContain('### Per stage');
+    expect(md).toContain('the per-stage intervals and distributions left out');
+    expect(md).toContain('| ✅ | `@10: ttfc.avg < 1s` |'); // criteria untouched
+    expect(md).toContain('### TTFC vs concurrency');
+  });
+});

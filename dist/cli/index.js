@@ -39025,7 +39025,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2403);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7022);
 
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
@@ -39040,7 +39040,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2403:
+/***/ 7022:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39053,9 +39053,256 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/core/confidence.ts
+// Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
+// strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
+// ---------------------------------------------------------------------------------------------
+// Seeded bootstrap
+/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
+function mulberry32(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+const DEFAULT_SEED = 0x5eed7fc;
+const DEFAULT_RESAMPLES = 1000;
+const DEFAULT_LEVEL = 0.95;
+/** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
+const MAX_DRAWS = 20_000_000;
+const MIN_RESAMPLES = 200;
+const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+/** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
+function quantileSorted(s, p) {
+    const h = (s.length - 1) * p;
+    const lo = Math.floor(h);
+    const a = s[lo];
+    return lo + 1 < s.length ? a + (h - lo) * (s[lo + 1] - a) : a;
+}
+/**
+ * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
+ * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
+ * central `level` share of them. The interval always contains the point value. O(resamples × n),
+ * with fewer resamples (down to 200) past 20 M draws:
+ * each resample's quantile is found by counting draws over the sorted sample, without sorting.
+ * Null for an empty sample.
+ */
+function bootstrapInterval(values, stat, opts = {}) {
+    const n = values.length;
+    if (n === 0)
+        return null;
+    // Bounded work for huge stages (their intervals are tight anyway): at most MAX_DRAWS random draws.
+    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / n))));
+    const level = opts.level ?? DEFAULT_LEVEL;
+    const seed = opts.seed ?? DEFAULT_SEED;
+    const sorted = Float64Array.from(values).sort();
+    let point;
+    if (stat === 'avg') {
+        let sum = 0;
+        for (const v of sorted)
+            sum += v;
+        point = sum / n;
+    }
+    else {
+        point = quantileSorted(sorted, QUANTILE[stat]);
+    }
+    const base = { stat, point, n, level, resamples, seed };
+    if (n === 1)
+        return { ...base, low: point, high: point };
+    const rand = mulberry32(seed);
+    const out = new Float64Array(resamples);
+    const counts = new Uint32Array(n);
+    const h = stat === 'avg' ? 0 : (n - 1) * QUANTILE[stat];
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    for (let r = 0; r < resamples; r++) {
+        if (stat === 'avg') {
+            let sum = 0;
+            for (let i = 0; i < n; i++)
+                sum += sorted[(rand() * n) | 0];
+            out[r] = sum / n;
+            continue;
+        }
+        counts.fill(0);
+        for (let i = 0; i < n; i++)
+            counts[(rand() * n) | 0]++;
+        // The lo-th and (lo+1)-th smallest draws (0-based): walk the cumulative counts.
+        let cum = 0;
+        let j = 0;
+        while (cum + counts[j] <= lo)
+            cum += counts[j++];
+        const a = sorted[j];
+        let b = a;
+        if (frac > 0) {
+            if (cum + counts[j] <= lo + 1) {
+                cum += counts[j++];
+                while (counts[j] === 0)
+                    j++;
+            }
+            b = sorted[j];
+        }
+        out[r] = a + frac * (b - a);
+    }
+    out.sort();
+    const tail = (1 - level) / 2;
+    return {
+        ...base,
+        low: Math.min(point, quantileSorted(out, tail)),
+        high: Math.max(point, quantileSorted(out, 1 - tail)),
+    };
+}
+/** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
+function stageSamples(requests, stage, metric) {
+    const out = [];
+    for (const r of requests) {
+        if (r.stage !== stage || !r.ok)
+            continue;
+        if (metric === 'itl') {
+            if (r.gaps)
+                for (const g of r.gaps)
+                    out.push(g);
+            continue;
+        }
+        const v = r[metric];
+        if (v !== null)
+            out.push(v);
+    }
+    return out;
+}
+/** TTFC (or another metric's) avg and p95 intervals of every stage that ran. */
+function stageIntervals(run, metric = 'ttfc', opts = {}) {
+    return run.stages
+        .filter((s) => !s.skipped)
+        .map((s) => {
+        const v = stageSamples(run.requests, s.index, metric);
+        return { index: s.index, users: s.users, avg: bootstrapInterval(v, 'avg', opts), p95: bootstrapInterval(v, 'p95', opts) };
+    });
+}
+const VERDICTS = ['strict', 'confident'];
+function holds(a, op, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
+/** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
+function judge(input, verdict) {
+    const pointPass = holds(input.actual, input.op, input.threshold);
+    const iv = input.interval;
+    // Equality has no "side"; without an interval the point decides.
+    if (iv === null || input.op === '==' || input.op === '!=')
+        return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
+    const lowPass = holds(iv.low, input.op, input.threshold);
+    const highPass = holds(iv.high, input.op, input.threshold);
+    if (lowPass && highPass)
+        return { status: 'pass', inconclusive: false };
+    if (!lowPass && !highPass)
+        return { status: 'fail', inconclusive: false };
+    const f = input.format ?? ((v) => String(Math.round(v * 100) / 100));
+    const reason = `${Math.round(iv.level * 100)}% interval ${f(iv.low)}–${f(iv.high)} straddles ${f(input.threshold)}` +
+        (verdict === 'strict' ? ` (verdict strict: the point value ${pointPass ? 'passes' : 'fails'})` : ' (verdict confident: not failed)');
+    return { status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', inconclusive: true, reason };
+}
+function spread(values) {
+    let min = null;
+    let max = null;
+    for (const v of values) {
+        if (v === null)
+            continue;
+        if (min === null || v < min)
+            min = v;
+        if (max === null || v > max)
+            max = v;
+    }
+    return { min, max, values };
+}
+/**
+ * For `repeat`: per stage (by position), the run whose TTFC avg is the median. With an even count the
+ * lower median (the faster of the two middle runs: an actual run, never an average). A run whose stage
+ * had no success, or was skipped, sorts as the slowest. The spread is min–max over the runs.
+ */
+function selectMedianRuns(runs) {
+    const count = Math.max(0, ...runs.map((r) => r.length));
+    const stages = [];
+    const chosenRuns = [];
+    const spreads = [];
+    for (let i = 0; i < count; i++) {
+        const candidates = [];
+        runs.forEach((r, run) => {
+            const s = r[i];
+            if (s !== undefined)
+                candidates.push({ run, stage: s, key: s.skipped || s.ttfc.avg === null ? Infinity : s.ttfc.avg });
+        });
+        candidates.sort((a, b) => a.key - b.key || a.run - b.run);
+        const chosen = candidates[(candidates.length - 1) >> 1];
+        const ran = (s) => !s.skipped;
+        stages.push(chosen.stage);
+        chosenRuns.push(chosen.run);
+        const byRun = runs.map((r) => r[i]);
+        spreads.push({
+            index: chosen.stage.index,
+            users: chosen.stage.users,
+            runs: candidates.length,
+            chosenRun: chosen.run,
+            ttfcAvg: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.avg : null))),
+            ttfcP95: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.p95 : null))),
+            successRate: spread(byRun.map((s) => (s && ran(s) ? s.successRate : null))),
+        });
+    }
+    return { stages, chosenRuns, spread: spreads };
+}
+/**
+ * The median run of `repeat` runs as one RunResult: per stage, the chosen run's summary, its requests
+ * and its error samples, so diagnoses, intervals and charts read one consistent set of records.
+ */
+function medianRun(runs) {
+    if (runs.length === 0)
+        throw new Error('medianRun: no runs');
+    const sel = selectMedianRuns(runs.map((r) => r.stages));
+    const requests = [];
+    const errorSamples = [];
+    sel.chosenRuns.forEach((run, i) => {
+        const stage = sel.stages[i].index;
+        for (const r of runs[run].requests)
+            if (r.stage === stage)
+                requests.push(r);
+        for (const e of runs[run].errorSamples)
+            if (e.stage === stage)
+                errorSamples.push(e);
+    });
+    const first = sel.chosenRuns[0];
+    return {
+        startedAt: runs[0].startedAt,
+        finishedAt: runs[runs.length - 1].finishedAt,
+        stages: sel.stages,
+        requests,
+        smokeFailed: first === undefined ? false : runs[first].smokeFailed,
+        errorSamples,
+        chosenRuns: sel.chosenRuns,
+        spread: sel.spread,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/core/criteria.ts
 // Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
 // against stage summaries. Pure: no I/O.
+
 /** The default criteria (DESIGN.md), one a line. */
 const DEFAULT_CRITERIA = [
     'success_rate > 95%',
@@ -39401,9 +39648,15 @@ function compare(a, op, b) {
             return a !== b;
     }
 }
+/** The statistics a confidence interval is computed for (min, max and stddev have none). */
+const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
 /**
  * Evaluates criteria on stage summaries. Scoped criteria apply to the stage(s) with that many users,
  * unscoped ones to every stage that was run; a criterion with nothing to apply to is `skipped`.
+ * With `intervalOf`, a duration criterion with a fixed threshold (a number, or a factor of a baseline
+ * metric) carries the interval of its measured value and is judged by `verdict` (see confidence.ts
+ * `judge`); a threshold that is itself a figure of this run (`2 * ttfc.avg`) is noisy too, so there
+ * the point value decides.
  */
 function evaluateCriteria(criteria, stages, opts = {}) {
     const results = [];
@@ -39423,12 +39676,13 @@ function evaluateCriteria(criteria, stages, opts = {}) {
             continue;
         }
         for (const stage of targets)
-            results.push(evaluateOne(c, stage, unit, opts.baseline));
+            results.push(evaluateOne(c, stage, unit, opts));
     }
     return results;
 }
-function evaluateOne(c, stage, unit, baseline) {
-    const base = { text: c.text, users: stage.users, severity: c.severity, unit };
+function evaluateOne(c, stage, unit, opts) {
+    const baseline = opts.baseline;
+    const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
     let threshold;
     let thresholdStage = stage;
     if (c.value.kind === 'number') {
@@ -39438,13 +39692,8 @@ function evaluateOne(c, stage, unit, baseline) {
         if (c.value.metric.baseline) {
             const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
             if (!b) {
-                return {
-                    ...base,
-                    status: 'skipped',
-                    actual: null,
-                    threshold: null,
-                    reason: `no baseline stage with ${stage.users} users${baseline ? '' : ' (no baseline report)'}`,
-                };
+                const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
+                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${stage.users} user${stage.users === 1 ? '' : 's'}${why}` };
             }
             thresholdStage = b;
         }
@@ -39461,7 +39710,24 @@ function evaluateOne(c, stage, unit, baseline) {
         const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
         return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
     }
-    return { ...base, status: compare(actual, c.op, threshold) ? 'pass' : 'fail', actual, threshold };
+    const pointPass = compare(actual, c.op, threshold);
+    const [metricName, statName] = c.metric.name.split('.');
+    const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
+    if (opts.intervalOf === undefined || !fixedThreshold || !INTERVAL_STATS.includes(statName ?? '')) {
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    }
+    const iv = opts.intervalOf(stage, metricName, statName);
+    if (iv === null)
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
+    const verdict = opts.verdict ?? 'strict';
+    const j = judge({ op: c.op, threshold, actual, interval }, verdict);
+    if (!j.inconclusive)
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
+    const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
+    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
+        (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+    return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
 }
 /** False iff a failing (non-warn) criterion was missed. */
 function criteriaPassed(results) {
@@ -39537,1439 +39803,6 @@ class InputError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/duration.ts
-
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Parses `60s`, `500ms`, `5m`, `1.5s`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
-function parseDuration(input, text) {
-    const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
-    if (!m) {
-        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m)`);
-    }
-    const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
-    if (!(ms > 0))
-        throw new InputError(input, `"${text}" must be greater than zero`);
-    return ms;
-}
-
-;// CONCATENATED MODULE: ./src/core/headers.ts
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
-function parseHeaderLines(text, input = 'headers') {
-    const out = [];
-    text.split(/\r?\n/).forEach((raw, i) => {
-        const line = raw.trim();
-        if (line === '')
-            return;
-        const colon = line.indexOf(':');
-        const name = colon > 0 ? line.slice(0, colon).trim() : '';
-        if (colon <= 0 || !TOKEN.test(name)) {
-            throw new InputError(input, `line ${i + 1} is not "Name: value" (got "${truncate(line)}")`);
-        }
-        out.push([name, line.slice(colon + 1).trim()]);
-    });
-    return out;
-}
-/** Header names whose values are secrets: never logged, redacted in reports. */
-function isSecretHeader(name) {
-    const n = name.toLowerCase();
-    return (n === 'authorization' ||
-        n === 'proxy-authorization' ||
-        n === 'cookie' ||
-        n === 'set-cookie' ||
-        n.endsWith('-token') ||
-        n.endsWith('-key') ||
-        n.includes('secret') ||
-        n.includes('password') ||
-        n.includes('bypass') ||
-        n === 'api-key' ||
-        n === 'apikey');
-}
-function truncate(s) {
-    // Never echo a whole line back: it may be a secret pasted without a colon.
-    return s.length > 12 ? `${s.slice(0, 12)}…` : s;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/core/presets/json.ts
-// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
-const MESSAGE_LIMIT = 200;
-/** One line, at most 200 characters: messages become error samples in reports. */
-function shorten(text) {
-    const one = text.replace(/\s+/g, ' ').trim();
-    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
-}
-/**
- * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
- * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
- * A key inside a string value cannot match: its quotes are escaped there.
- */
-function keyEnd(s, needle) {
-    let i = s.indexOf(needle);
-    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
-        i = s.indexOf(needle, i + 1);
-    return i > 0 ? i + needle.length : -1;
-}
-/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
-function valueStart(s, needle) {
-    let i = keyEnd(s, needle);
-    if (i === -1)
-        return '';
-    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
-        i++;
-    return s[i] ?? '';
-}
-function parseObject(data) {
-    try {
-        const v = JSON.parse(data);
-        return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
-    }
-    catch {
-        return null;
-    }
-}
-function asObject(v) {
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
-}
-/** `**ERROR**: boom` → `boom`. */
-function stripErrorPrefix(text) {
-    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
-}
-const ERROR_PREFIX = '**ERROR**';
-/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
-function errorMessage(err) {
-    if (typeof err === 'string')
-        return shorten(err || 'error');
-    const o = asObject(err);
-    if (o) {
-        const msg = o.message ?? o.msg ?? o.detail;
-        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
-        if (typeof msg === 'string' && msg !== '')
-            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
-    }
-    return shorten(JSON.stringify(err) ?? 'error');
-}
-function notJson(data) {
-    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
-}
-const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
-
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/clock.ts
-
-/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
-const now = () => external_node_perf_hooks_.performance.now();
-/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
-const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
-/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
-function hrtimeOffsetMs() {
-    const a = now();
-    const h = Number(process.hrtime.bigint()) / 1e6;
-    const b = now();
-    return h - (a + b) / 2;
-}
-
-;// CONCATENATED MODULE: ./src/core/redact.ts
-// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
-const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
-/** Query parameter names whose values are treated as secrets. */
-function isSecretParam(name) {
-    return SECRET_PARAM.test(name);
-}
-/** The URL without userinfo and with secret-looking query values replaced by `***`. */
-function redactUrl(text) {
-    let u;
-    try {
-        u = new URL(text);
-    }
-    catch {
-        return text.replace(/\/\/[^/@\s]*@/, '//***@');
-    }
-    if (u.username || u.password) {
-        u.username = '';
-        u.password = '';
-    }
-    for (const key of [...u.searchParams.keys()])
-        if (isSecretParam(key))
-            u.searchParams.set(key, '***');
-    return u.href;
-}
-/** Replaces every occurrence of every secret (longest first) with `***`. */
-function redactText(text, secrets) {
-    let out = text;
-    for (const s of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
-        out = out.split(s).join('***');
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/core/readiness.ts
-
-
-
-
-/** The target did not become ready within `wait-timeout`: carries the last answer. */
-class NotReadyError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'NotReadyError';
-    }
-}
-/**
- * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
- * read, `timeoutMs` for the whole exchange. Always resolves.
- */
-async function requestOnce(dispatcher, opts) {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
-    try {
-        const u = new URL(opts.url);
-        const res = await dispatcher.request({
-            origin: u.origin,
-            path: `${u.pathname}${u.search}`,
-            method: opts.method,
-            headers: opts.headers,
-            body: opts.body,
-            signal: ac.signal,
-        });
-        const parts = [];
-        let size = 0;
-        try {
-            for await (const chunk of res.body) {
-                const b = chunk;
-                parts.push(b);
-                size += b.length;
-                if (size >= opts.limit)
-                    break; // leaving the loop destroys the body
-            }
-        }
-        catch {
-            /* a body cut short still has its status; what was read is kept */
-        }
-        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
-        return { status: res.statusCode, headers: res.headers, text, error: '' };
-    }
-    catch (err) {
-        const e = err;
-        const message = ac.signal.aborted ? `no answer within ${readiness_formatMs(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
-        return { status: null, headers: {}, text: '', error: message };
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-function readiness_formatMs(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 120_000)
-        return `${Number((ms / 1000).toFixed(1))}s`;
-    return `${Number((ms / 60_000).toFixed(1))}m`;
-}
-/** One line of what an answer said, for logs and errors. */
-function describe(res, excerpt) {
-    if (res.status === null)
-        return res.error;
-    let s = `HTTP ${res.status}`;
-    const location = res.headers.location;
-    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
-        s += ` → ${redactUrl(location)} (redirects are not followed)`;
-    const body = shorten(res.text).slice(0, excerpt);
-    return body ? `${s}: ${body}` : s;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/**
- * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
- * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
- * status and a body excerpt when the time is up.
- */
-async function waitForReady(spec, opts = {}) {
-    const initial = opts.initialDelayMs ?? 500;
-    const cap = opts.maxDelayMs ?? 10_000;
-    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
-    const log = opts.log ?? (() => { });
-    const start = now();
-    const deadline = start + spec.timeoutMs;
-    const agent = new undici/* Agent */.g6({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
-    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${readiness_formatMs(spec.timeoutMs)})`);
-    let delay = initial;
-    try {
-        for (let attempt = 1;; attempt++) {
-            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
-            if (res.status !== null && res.status >= 200 && res.status < 300) {
-                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${readiness_formatMs(now() - start)}`);
-                return { attempts: attempt, elapsedMs: now() - start };
-            }
-            const left = deadline - now();
-            if (left <= 0) {
-                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${readiness_formatMs(spec.timeoutMs)} (${attempt} attempt${attempt === 1 ? '' : 's'}); last answer: ${describe(res, 200)}`);
-            }
-            const pause = Math.min(delay, left);
-            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${readiness_formatMs(pause)}`);
-            await sleep(pause);
-            delay = Math.min(delay * 2, cap);
-        }
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/template.ts
-
-
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
-/**
- * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
- * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
- * `getToken` is read lazily so a token from a login step can be filled in later.
- */
-function compileTemplate(text, input, env, getToken) {
-    const parts = [];
-    let last = 0;
-    for (const m of text.matchAll(PLACEHOLDER)) {
-        if (m.index > last)
-            parts.push(text.slice(last, m.index));
-        last = m.index + m[0].length;
-        const name = m[1] ?? '';
-        if (name === 'uuid')
-            parts.push(() => (0,external_node_crypto_.randomUUID)());
-        else if (name === 'user')
-            parts.push((c) => String(c.user));
-        else if (name === 'iteration')
-            parts.push((c) => String(c.iteration));
-        else if (name === 'stage')
-            parts.push((c) => String(c.stage));
-        else if (name === 'token') {
-            parts.push(() => {
-                const t = getToken();
-                if (t === undefined)
-                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
-                return t;
-            });
-        }
-        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            const value = env[name.slice(4)];
-            if (value === undefined)
-                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
-            parts.push(value);
-        }
-        else {
-            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
-        }
-    }
-    if (last < text.length)
-        parts.push(text.slice(last));
-    if (parts.every((p) => typeof p === 'string')) {
-        const fixed = parts.join('');
-        return () => fixed;
-    }
-    return (ctx) => {
-        let s = '';
-        for (const p of parts)
-            s += typeof p === 'string' ? p : p(ctx);
-        return s;
-    };
-}
-/** Whether a template text uses {{token}} (then the token must be known before requests). */
-function usesToken(text) {
-    for (const m of text.matchAll(PLACEHOLDER))
-        if (m[1] === 'token')
-            return true;
-    return false;
-}
-
-;// CONCATENATED MODULE: ./src/core/login.ts
-
-
-
-
-
-
-
-/** A failed login: stops the run before any load, with the server's message (never the password). */
-class LoginError extends InputError {
-    constructor(input, detail) {
-        super(input, detail);
-        this.name = 'LoginError';
-    }
-}
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
-function parseTokenFrom(text, input = 'login-token-from') {
-    const t = text.trim();
-    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
-    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
-    if (!m)
-        throw new InputError(input, what);
-    const kind = m[1].toLowerCase();
-    const rest = m[2].trim();
-    if (kind === 'header') {
-        if (!HEADER_NAME.test(rest))
-            throw new InputError(input, `"${rest}" is not a header name`);
-        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
-    }
-    if (!JSON_PATH.test(rest))
-        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
-    return { kind: 'json', path, text: `json:${rest}` };
-}
-const login_PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-/** Validates the login inputs (no request is sent); null when no login is configured. */
-function buildLogin(i, ctx) {
-    const { preset } = ctx;
-    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
-    if (!password && i.url === undefined) {
-        if (i.body !== undefined)
-            throw new InputError('login-body', 'needs login-url');
-        if (i.tokenFrom !== undefined)
-            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
-        return null;
-    }
-    if (ctx.hasToken) {
-        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
-    }
-    if (password) {
-        if (i.email === undefined)
-            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
-        const pl = preset.passwordLogin;
-        if (!pl) {
-            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
-        }
-        if (i.password === undefined)
-            throw new InputError('login-password', 'is required with login-email');
-        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
-        if (i.body !== undefined)
-            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
-        let key = null;
-        if (pl.needsPublicKey) {
-            if (i.publicKey === undefined)
-                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
-            key = parsePublicKey(i.publicKey);
-        }
-        else if (i.publicKey !== undefined)
-            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
-        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
-        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
-        const body = pl.body(i.email.trim(), i.password, key);
-        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
-    }
-    const url = ctx.resolve('login-url', i.url);
-    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
-    if (tokenFromText === undefined)
-        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
-    const tokenFrom = parseTokenFrom(tokenFromText);
-    let body = null;
-    if (i.body !== undefined) {
-        for (const m of i.body.matchAll(login_PLACEHOLDER)) {
-            const name = m[1] ?? '';
-            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
-                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
-            }
-        }
-        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
-        collectSecrets(body, ctx.secrets);
-    }
-    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
-}
-function spec(input, url, body, contentType, tokenFrom, ctx) {
-    return {
-        input,
-        url: url.href,
-        displayUrl: redactUrl(url.href),
-        body,
-        contentType,
-        headers: ctx.headersFor(url),
-        tokenFrom,
-        timeoutMs: ctx.timeoutMs,
-        checkCode: ctx.preset.loginCodes === true,
-    };
-}
-function parsePublicKey(text) {
-    let pem = text.trim().replace(/\\n/g, '\n');
-    if (!pem.includes('-----BEGIN')) {
-        // The base64 body alone (as often pasted into a secret): wrap it.
-        const b64 = pem.replace(/\s+/g, '');
-        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
-    }
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPublicKey)(pem);
-    }
-    catch {
-        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
-    }
-    if (key.asymmetricKeyType !== 'rsa')
-        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
-    return key;
-}
-function contentTypeOf(body) {
-    const t = body.trim();
-    if (t.startsWith('{') || t.startsWith('['))
-        return 'application/json';
-    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
-        return 'application/x-www-form-urlencoded';
-    return 'text/plain; charset=utf-8';
-}
-/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
-function collectSecrets(body, secrets) {
-    const walk = (v, key) => {
-        if (typeof v === 'string') {
-            if (v !== '' && isSecretParam(key))
-                secrets.push(v);
-        }
-        else if (Array.isArray(v))
-            for (const x of v)
-                walk(x, key);
-        else if (v && typeof v === 'object')
-            for (const [k, x] of Object.entries(v))
-                walk(x, k);
-    };
-    try {
-        walk(JSON.parse(body), '');
-        return;
-    }
-    catch {
-        /* not JSON */
-    }
-    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
-        for (const [k, v] of new URLSearchParams(body.trim()))
-            if (v && isSecretParam(k))
-                secrets.push(v);
-    }
-}
-/** The human part of an answer: `message`, `error`, `detail`… */
-function serverMessage(json) {
-    const o = asObject(json);
-    if (!o)
-        return null;
-    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
-        const v = o[k];
-        if (typeof v === 'string' && v.trim() !== '')
-            return shorten(v);
-        const inner = asObject(v);
-        if (inner && typeof inner.message === 'string' && inner.message !== '')
-            return shorten(inner.message);
-    }
-    return null;
-}
-function extractToken(headers, json, from) {
-    if (from.kind === 'header') {
-        const h = headers[from.name];
-        const v = (Array.isArray(h) ? h[0] : h)?.trim();
-        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
-    }
-    let cur = json;
-    for (const seg of from.path) {
-        if (Array.isArray(cur) && /^\d+$/.test(seg))
-            cur = cur[Number(seg)];
-        else {
-            const o = asObject(cur);
-            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
-        }
-    }
-    if (typeof cur === 'number')
-        return String(cur);
-    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
-}
-/**
- * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
- * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
- */
-async function performLogin(spec, opts) {
-    const log = opts.log ?? (() => { });
-    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
-    const headers = { accept: 'application/json', ...spec.headers() };
-    if (spec.contentType)
-        headers['content-type'] = spec.contentType;
-    log(`login: POST ${spec.displayUrl}`);
-    const agent = new undici/* Agent */.g6({ connect: { timeout: spec.timeoutMs } });
-    try {
-        const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
-        if (res.status === null)
-            throw fail(res.error);
-        let json;
-        try {
-            json = JSON.parse(res.text);
-        }
-        catch {
-            json = undefined;
-        }
-        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
-        if (res.status < 200 || res.status >= 300)
-            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
-        const code = asObject(json)?.code;
-        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
-            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
-        const token = extractToken(res.headers, json, spec.tokenFrom);
-        if (token === null) {
-            const where = spec.tokenFrom.kind === 'header'
-                ? `no ${spec.tokenFrom.name} header in the answer`
-                : `no token at ${spec.tokenFrom.text} in the answer${asObject(json) ? ` (its keys: ${Object.keys(asObject(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
-            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
-            const message = serverMessage(json);
-            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
-        }
-        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
-        return token;
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/presets/types.ts
-/**
- * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
- * carries no content. Content: the first one is ttft. Error: an in-band error, the request
- * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
- * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
- */
-const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
-/** The scheme the `token` (or a login token) is sent with for a request path. */
-function authSchemeFor(preset, path) {
-    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
-}
-
-;// CONCATENATED MODULE: ./src/core/presets/generic.ts
-
-// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
-const session = {
-    event: () => EventKind.Content,
-    error: null,
-    tokens: undefined,
-    finish: () => null,
-};
-const generic = {
-    name: 'generic',
-    authScheme: 'Bearer',
-    fallbackFormat: 'raw',
-    needsText: false,
-    start: () => session,
-};
-
-;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
-class ParseError extends Error {
-  constructor(message, options) {
-    super(message), this.name = "ParseError", this.type = options.type, this.field = options.field, this.value = options.value, this.line = options.line;
-  }
-}
-const LF = 10, CR = 13, SPACE = 32;
-function noop(_arg) {
-}
-function createParser(config) {
-  if (typeof config == "function")
-    throw new TypeError(
-      "`config` must be an object, got a function instead. Did you mean `createParser({onEvent: fn})`?"
-    );
-  const { onEvent = noop, onError = noop, onRetry = noop, onComment, maxBufferSize } = config, pendingFragments = [];
-  let pendingFragmentsLength = 0, isFirstChunk = !0, id, data = "", dataLines = 0, eventType, terminated = !1;
-  function feed(chunk) {
-    if (terminated)
-      throw new Error(
-        "Cannot feed parser: it was terminated after exceeding the configured max buffer size. Call `reset()` to resume parsing."
-      );
-    if (isFirstChunk && (isFirstChunk = !1, chunk.charCodeAt(0) === 239 && chunk.charCodeAt(1) === 187 && chunk.charCodeAt(2) === 191 && (chunk = chunk.slice(3))), pendingFragments.length === 0) {
-      const trailing2 = processLines(chunk);
-      trailing2 !== "" && (pendingFragments.push(trailing2), pendingFragmentsLength = trailing2.length), checkBufferSize();
-      return;
-    }
-    if (chunk.indexOf(`
-`) === -1 && chunk.indexOf("\r") === -1) {
-      pendingFragments.push(chunk), pendingFragmentsLength += chunk.length, checkBufferSize();
-      return;
-    }
-    pendingFragments.push(chunk);
-    const input = pendingFragments.join("");
-    pendingFragments.length = 0, pendingFragmentsLength = 0;
-    const trailing = processLines(input);
-    trailing !== "" && (pendingFragments.push(trailing), pendingFragmentsLength = trailing.length), checkBufferSize();
-  }
-  function checkBufferSize() {
-    maxBufferSize !== void 0 && (pendingFragmentsLength + data.length <= maxBufferSize || (terminated = !0, pendingFragments.length = 0, pendingFragmentsLength = 0, id = void 0, data = "", dataLines = 0, eventType = void 0, onError(
-      new ParseError(`Buffered data exceeded max buffer size of ${maxBufferSize} characters`, {
-        type: "max-buffer-size-exceeded"
-      })
-    )));
-  }
-  function processLines(chunk) {
-    let searchIndex = 0;
-    if (chunk.indexOf("\r") === -1) {
-      let lfIndex = chunk.indexOf(`
-`, searchIndex);
-      for (; lfIndex !== -1; ) {
-        if (searchIndex === lfIndex) {
-          dataLines > 0 && onEvent({ id, event: eventType, data }), id = void 0, data = "", dataLines = 0, eventType = void 0, searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
-`, searchIndex);
-          continue;
-        }
-        const firstCharCode = chunk.charCodeAt(searchIndex);
-        if (isDataPrefix(chunk, searchIndex, firstCharCode)) {
-          const valueStart = chunk.charCodeAt(searchIndex + 5) === SPACE ? searchIndex + 6 : searchIndex + 5, value = chunk.slice(valueStart, lfIndex);
-          if (dataLines === 0 && chunk.charCodeAt(lfIndex + 1) === LF) {
-            onEvent({ id, event: eventType, data: value }), id = void 0, data = "", eventType = void 0, searchIndex = lfIndex + 2, lfIndex = chunk.indexOf(`
-`, searchIndex);
-            continue;
-          }
-          data = dataLines === 0 ? value : `${data}
-${value}`, dataLines++;
-        } else isEventPrefix(chunk, searchIndex, firstCharCode) ? eventType = chunk.slice(
-          chunk.charCodeAt(searchIndex + 6) === SPACE ? searchIndex + 7 : searchIndex + 6,
-          lfIndex
-        ) || void 0 : parseLine(chunk, searchIndex, lfIndex);
-        searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
-`, searchIndex);
-      }
-      return chunk.slice(searchIndex);
-    }
-    for (; searchIndex < chunk.length; ) {
-      const crIndex = chunk.indexOf("\r", searchIndex), lfIndex = chunk.indexOf(`
-`, searchIndex);
-      let lineEnd = -1;
-      if (crIndex !== -1 && lfIndex !== -1 ? lineEnd = crIndex < lfIndex ? crIndex : lfIndex : crIndex !== -1 ? crIndex === chunk.length - 1 ? lineEnd = -1 : lineEnd = crIndex : lfIndex !== -1 && (lineEnd = lfIndex), lineEnd === -1)
-        break;
-      parseLine(chunk, searchIndex, lineEnd), searchIndex = lineEnd + 1, chunk.charCodeAt(searchIndex - 1) === CR && chunk.charCodeAt(searchIndex) === LF && searchIndex++;
-    }
-    return chunk.slice(searchIndex);
-  }
-  function parseLine(chunk, start, end) {
-    if (start === end) {
-      dispatchEvent();
-      return;
-    }
-    const firstCharCode = chunk.charCodeAt(start);
-    if (isDataPrefix(chunk, start, firstCharCode)) {
-      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, value2 = chunk.slice(valueStart, end);
-      data = dataLines === 0 ? value2 : `${data}
-${value2}`, dataLines++;
-      return;
-    }
-    if (isEventPrefix(chunk, start, firstCharCode)) {
-      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
-      return;
-    }
-    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
-      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
-      value2.includes("\0") || (id = value2);
-      return;
-    }
-    if (firstCharCode === 58) {
-      if (onComment) {
-        const line2 = chunk.slice(start, end);
-        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
-      }
-      return;
-    }
-    const line = chunk.slice(start, end), fieldSeparatorIndex = line.indexOf(":");
-    if (fieldSeparatorIndex === -1) {
-      processField(line, "", line);
-      return;
-    }
-    const field = line.slice(0, fieldSeparatorIndex), offset = line.charCodeAt(fieldSeparatorIndex + 1) === SPACE ? 2 : 1, value = line.slice(fieldSeparatorIndex + offset);
-    processField(field, value, line);
-  }
-  function processField(field, value, line) {
-    switch (field) {
-      case "event":
-        eventType = value || void 0;
-        break;
-      case "data":
-        data = dataLines === 0 ? value : `${data}
-${value}`, dataLines++;
-        break;
-      case "id":
-        value.includes("\0") || (id = value);
-        break;
-      case "retry":
-        /^\d+$/.test(value) ? onRetry(parseInt(value, 10)) : onError(
-          new ParseError(`Invalid \`retry\` value: "${value}"`, {
-            type: "invalid-retry",
-            value,
-            line
-          })
-        );
-        break;
-      default:
-        onError(
-          new ParseError(
-            `Unknown field "${field.length > 20 ? `${field.slice(0, 20)}\u2026` : field}"`,
-            { type: "unknown-field", field, value, line }
-          )
-        );
-        break;
-    }
-  }
-  function dispatchEvent() {
-    dataLines > 0 && onEvent({
-      id,
-      event: eventType,
-      data
-    }), id = void 0, data = "", dataLines = 0, eventType = void 0;
-  }
-  function reset(options = {}) {
-    if (options.consume && pendingFragments.length > 0) {
-      const incompleteLine = pendingFragments.join("");
-      parseLine(incompleteLine, 0, incompleteLine.length);
-    }
-    isFirstChunk = !0, id = void 0, data = "", dataLines = 0, eventType = void 0, pendingFragments.length = 0, pendingFragmentsLength = 0, terminated = !1;
-  }
-  return { feed, reset };
-}
-function isDataPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 100 && chunk.charCodeAt(i + 1) === 97 && chunk.charCodeAt(i + 2) === 116 && chunk.charCodeAt(i + 3) === 97 && chunk.charCodeAt(i + 4) === 58;
-}
-function isEventPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 101 && chunk.charCodeAt(i + 1) === 118 && chunk.charCodeAt(i + 2) === 101 && chunk.charCodeAt(i + 3) === 110 && chunk.charCodeAt(i + 4) === 116 && chunk.charCodeAt(i + 5) === 58;
-}
-
-//# sourceMappingURL=index.js.map
-
-;// CONCATENATED MODULE: ./src/core/stream/parser.ts
-
-/** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
-function detectFormat(contentType, fallback) {
-    const ct = contentType.toLowerCase();
-    if (ct.includes('text/event-stream'))
-        return 'sse';
-    if (ct.includes('ndjson') || ct.includes('jsonl') || ct.includes('json-seq') || ct.includes('stream+json'))
-        return 'ndjson';
-    return fallback;
-}
-/** `application/json` or `application/…+json`: one JSON document, not a stream type. */
-function isJsonDocument(contentType) {
-    return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
-}
-function createStreamParser(format, needsText, sink) {
-    if (format === 'sse')
-        return sseParser(sink);
-    if (format === 'document')
-        return documentParser(sink);
-    if (format === 'ndjson')
-        return ndjsonParser(needsText, sink);
-    return rawParser(needsText, sink);
-}
-function sseParser(sink) {
-    const decoder = new TextDecoder();
-    let now = 0;
-    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR.
-    const parser = createParser({ onEvent: (msg) => sink(msg.data, msg.event, now) });
-    return {
-        feed(chunk, t) {
-            now = t;
-            parser.feed(decoder.decode(chunk, { stream: true }));
-        },
-        end(t) {
-            now = t;
-            const rest = decoder.decode();
-            if (rest)
-                parser.feed(rest);
-        },
-    };
-}
-const NL = 0x0a;
-function ndjsonParser(needsText, sink) {
-    const decoder = needsText ? new TextDecoder() : null;
-    let pending = ''; // text of the current unterminated line (only when needsText)
-    let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
-    const emit = (line, bytes, t) => {
-        if (decoder ? line.trim() !== '' : bytes > 0)
-            sink(line, undefined, t);
-    };
-    return {
-        feed(chunk, t) {
-            let start = 0;
-            let nl = chunk.indexOf(NL, start);
-            while (nl !== -1) {
-                const bytes = pendingBytes + contentBytes(chunk, start, nl);
-                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), { stream: true }) : '';
-                emit(line, bytes, t);
-                pending = '';
-                pendingBytes = 0;
-                start = nl + 1;
-                nl = chunk.indexOf(NL, start);
-            }
-            if (start < chunk.length) {
-                pendingBytes += contentBytes(chunk, start, chunk.length);
-                if (decoder)
-                    pending += decoder.decode(chunk.subarray(start), { stream: true });
-            }
-        },
-        end(t) {
-            if (decoder)
-                pending += decoder.decode();
-            emit(pending, pendingBytes, t);
-            pending = '';
-            pendingBytes = 0;
-        },
-    };
-}
-/** Bytes of a line that are not \r, space or tab: a blank line is not an event. */
-function contentBytes(buf, from, to) {
-    for (let i = from; i < to; i++) {
-        const b = buf[i];
-        if (b !== 0x0d && b !== 0x20 && b !== 0x09)
-            return to - from;
-    }
-    return 0;
-}
-function rawParser(needsText, sink) {
-    const decoder = needsText ? new TextDecoder() : null;
-    return {
-        feed(chunk, t) {
-            if (chunk.length > 0)
-                sink(decoder ? decoder.decode(chunk, { stream: true }) : '', undefined, t);
-        },
-        end() {
-            /* every chunk was already an event */
-        },
-    };
-}
-/** Read whole (up to 64 KiB of text) and emitted as one event at the end: error answers are small. */
-const DOCUMENT_LIMIT = 65_536;
-function documentParser(sink) {
-    const decoder = new TextDecoder();
-    let text = '';
-    return {
-        feed(chunk) {
-            if (text.length < DOCUMENT_LIMIT)
-                text += decoder.decode(chunk, { stream: true });
-        },
-        end(t) {
-            if (text.length < DOCUMENT_LIMIT)
-                text += decoder.decode();
-            if (text.trim() !== '')
-                sink(text, undefined, t);
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/presets/openai.ts
-
-
-
-/**
- * OpenAI-compatible chat completions (OpenAI, vLLM, Ollama, LiteLLM, RAGFlow's OpenAI endpoint…):
- * `data: {chunk}` events, then `data: [DONE]`. The first chunk is often a role-only delta: that is
- * ttfc; ttft is the first non-empty `delta.content` (or reasoning, or a tool call). An `error` key or
- * content starting with `**ERROR**` is a stream_error; no `[DONE]` and no `finish_reason` is an
- * incomplete stream.
- */
-class OpenAiSession {
-    error = null;
-    tokens = undefined;
-    done = false; // [DONE] seen
-    finished = false; // a finish_reason seen
-    content = false; // first content seen
-    reasoning = false; // first reasoning seen
-    malformed = null;
-    event(data) {
-        if (data.length < 16 && data.trim() === '[DONE]') {
-            this.done = true;
-            return EventKind.Chunk;
-        }
-        // After the first content, most events are plain deltas: skip parsing them when a cheap look
-        // says nothing in them can matter (no error, no finish_reason, no usage, no first reasoning).
-        if (this.content && !this.mayMatter(data))
-            return EventKind.Content;
-        const msg = parseObject(data);
-        if (msg === null) {
-            this.malformed ??= notJson(data);
-            return EventKind.Chunk;
-        }
-        if (msg.error !== undefined && msg.error !== null)
-            return this.fail(errorMessage(msg.error));
-        if (msg.object === 'error')
-            return this.fail(errorMessage(msg));
-        const usage = asObject(msg.usage);
-        if (usage && typeof usage.completion_tokens === 'number')
-            this.tokens = usage.completion_tokens;
-        const choices = msg.choices;
-        if (!Array.isArray(choices))
-            return EventKind.Chunk;
-        let kind = EventKind.Chunk;
-        for (const c of choices) {
-            const choice = asObject(c);
-            if (!choice)
-                continue;
-            if (choice.finish_reason !== undefined && choice.finish_reason !== null)
-                this.finished = true;
-            const delta = asObject(choice.delta);
-            const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
-            if (typeof content === 'string' && content !== '') {
-                if (content.startsWith(ERROR_PREFIX))
-                    return this.fail(shorten(stripErrorPrefix(content)) || 'error');
-                if (kind === EventKind.Chunk)
-                    kind = EventKind.Content;
-            }
-            if (!delta)
-                continue;
-            const reasoning = delta.reasoning_content ?? delta.reasoning;
-            if (typeof reasoning === 'string' && reasoning !== '')
-                kind = EventKind.Reasoning;
-            else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0)
-                kind = EventKind.Content;
-        }
-        if (kind !== EventKind.Chunk)
-            this.content = true;
-        if (kind === EventKind.Reasoning)
-            this.reasoning = true;
-        return kind;
-    }
-    mayMatter(s) {
-        if (s.charCodeAt(0) !== 0x7b /* { */ || keyEnd(s, 'error"') !== -1 || s.includes(ERROR_PREFIX))
-            return true;
-        const fr = valueStart(s, 'finish_reason"');
-        if (fr !== '' && fr !== 'n')
-            return true;
-        const usage = valueStart(s, 'usage"');
-        if (usage !== '' && usage !== 'n')
-            return true;
-        return !this.reasoning && s.includes('reasoning');
-    }
-    fail(message) {
-        this.error = message;
-        return EventKind.Error;
-    }
-    finish(contentType) {
-        if (this.malformed !== null)
-            return { category: 'protocol', message: this.malformed };
-        if (isJsonDocument(contentType))
-            return { category: 'protocol', message: NOT_A_STREAM };
-        if (!this.done && !this.finished)
-            return { category: 'protocol', message: 'incomplete stream: it ended without data: [DONE] or a finish_reason' };
-        return null;
-    }
-}
-const openai = {
-    name: 'openai',
-    authScheme: 'Bearer',
-    fallbackFormat: 'sse',
-    needsText: true,
-    jsonDocument: true,
-    start: () => new OpenAiSession(),
-};
-
-;// CONCATENATED MODULE: ./src/core/presets/ragflow.ts
-
-
-
-
-/**
- * RAGFlow chat completions: `/v1/conversation/completion` (web API) and
- * `/api/v1/chats/{id}/completions` (public API). Events are `data:{"code": 0, "message": "",
- * "data": {"answer": …, "reference": …}}` (no space after the colon); the stream ends with
- * `{"code": 0, "data": true}`. The answer is cumulative (older servers) or a delta (newer): either
- * way the first non-empty answer is ttft. A non-zero `code` or an `**ERROR**:` answer is an in-band
- * error; a plain JSON answer (`{"code": 102, "message": "Conversation not found!"}`) is read whole.
- */
-class RagflowSession {
-    error = null;
-    tokens = undefined;
-    content = false;
-    end = false; // {"data": true} seen
-    malformed = null;
-    event(data) {
-        // After the first answer, skip parsing plain answer events: code 0, data an object, no **ERROR**.
-        if (this.content && data.charCodeAt(0) === 0x7b /* { */ && valueStart(data, 'code"') === '0' && !data.includes(ERROR_PREFIX) && valueStart(data, 'data"') === '{') {
-            return EventKind.Content;
-        }
-        const msg = parseObject(data);
-        if (msg === null) {
-            this.malformed ??= notJson(data);
-            return EventKind.Chunk;
-        }
-        const d = msg.data;
-        const answer = asObject(d)?.answer;
-        const code = msg.code;
-        if (code !== undefined && code !== 0 && code !== '0') {
-            const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
-            return this.fail(`code ${String(code)}: ${shorten(text) || 'error'}`);
-        }
-        if (d === true) {
-            this.end = true;
-            return EventKind.Chunk;
-        }
-        if (typeof answer === 'string' && answer !== '') {
-            if (answer.startsWith(ERROR_PREFIX))
-                return this.fail(shorten(stripErrorPrefix(answer)) || 'error');
-            this.content = true;
-            return EventKind.Content;
-        }
-        return EventKind.Chunk;
-    }
-    fail(message) {
-        this.error = message;
-        return EventKind.Error;
-    }
-    finish(contentType) {
-        if (this.malformed !== null)
-            return { category: 'protocol', message: this.malformed };
-        if (isJsonDocument(contentType))
-            return { category: 'protocol', message: NOT_A_STREAM };
-        if (!this.end)
-            return { category: 'protocol', message: 'incomplete stream: it ended without the final {"code": 0, "data": true} event' };
-        return null;
-    }
-}
-/** The part of the target path before `/v1/` or `/api/v1/` (RAGFlow behind a path prefix). */
-function apiRoot(target) {
-    const i = target.pathname.search(/\/(?:api\/)?v1\//);
-    return i > 0 ? target.pathname.slice(0, i) : '';
-}
-const ragflow = {
-    name: 'ragflow',
-    // The web API (/v1/…) takes `Authorization: <token>`; the public API (/api/v1/…) takes `Bearer <key>`.
-    authScheme: '',
-    authSchemeFor: (path) => (/(^|\/)api\/v1\//.test(path) ? 'Bearer' : ''),
-    fallbackFormat: 'sse',
-    needsText: true,
-    jsonDocument: true,
-    loginCodes: true,
-    passwordLogin: {
-        defaultUrl: (target) => new URL(`${apiRoot(target)}/v1/user/login`, target.origin),
-        needsPublicKey: true,
-        // As RAGFlow's web UI: the password is base64-encoded, then RSA-encrypted (PKCS#1 v1.5), base64.
-        body: (email, password, publicKey) => {
-            if (!publicKey)
-                throw new Error('RAGFlow login needs a public key');
-            const plain = Buffer.from(Buffer.from(password, 'utf8').toString('base64'), 'utf8');
-            const encrypted = (0,external_node_crypto_.publicEncrypt)({ key: publicKey, padding: external_node_crypto_.constants.RSA_PKCS1_PADDING }, plain).toString('base64');
-            return JSON.stringify({ email, password: encrypted });
-        },
-        tokenFrom: 'header:Authorization',
-    },
-    start: () => new RagflowSession(),
-};
-
-;// CONCATENATED MODULE: ./src/core/presets/index.ts
-
-
-
-
-// One file a preset: a new API is one new file and one line here.
-const PRESETS = { generic: generic, openai: openai, ragflow: ragflow };
-const PRESET_NAMES = Object.keys(PRESETS);
-function getPreset(name, input = 'preset') {
-    const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
-    if (!p)
-        throw new InputError(input, `unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
-    return p;
-}
-
-;// CONCATENATED MODULE: ./src/core/stages.ts
-
-const DEFAULT_STAGES = '1x1, 10x3, 20x2';
-const MAX_USERS = 10_000;
-const MAX_REQUESTS = 100_000;
-/** `USERSxREQUESTS`, comma-separated: that many concurrent users, each sending that many requests in a row. */
-function parseStages(text, input = 'stages') {
-    const parts = text.split(',').map((p) => p.trim());
-    if (parts.every((p) => p === ''))
-        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2")');
-    let total = 0;
-    return parts.map((part, i) => {
-        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
-        if (!m) {
-            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3)`);
-        }
-        const users = Number(m[1]);
-        const requestsPerUser = Number(m[2]);
-        if (users < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
-        if (requestsPerUser < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
-        if (users > MAX_USERS)
-            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
-        total += users * requestsPerUser;
-        if (total > MAX_REQUESTS)
-            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
-        return { users, requestsPerUser };
-    });
-}
-function formatStages(stages) {
-    return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/core/config.ts
-
-
-
-
-
-
-
-
-
-
-
-/** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
-const CORE_INPUTS = {
-    url: 'absolute URL of the streaming endpoint, or a path starting with / resolved against base-url',
-    'base-url': 'base of the preview deployment (action: defaults to the environment_url of a deployment_status event)',
-    method: 'HTTP method (default POST)',
-    headers: 'request headers, one "Name: value" a line',
-    body: 'request body; {{uuid}} {{user}} {{iteration}} {{stage}} {{token}} {{env.NAME}} are filled per request',
-    'body-file': 'read the request body from this file (same placeholders)',
-    token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
-    preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
-    format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
-    stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
-    timeout: 'per-request timeout (default 60s)',
-    cooldown: 'pause between stages (default 500ms)',
-    criteria: 'pass/fail criteria, one a line (default: the built-in set)',
-    'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
-    'report-path': 'where to write the JSON report (default ttfc-report.json)',
-    'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
-    'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
-    'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
-    'login-email': 'RAGFlow login (preset ragflow): the account email; needs login-password and login-public-key',
-    'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
-    'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
-    'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
-    'wait-timeout': 'how long wait-for may wait (default 5m)',
-};
-const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
-function value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
-}
-function parseBoolean(name, text, dflt) {
-    if (text === undefined)
-        return dflt;
-    const t = text.trim().toLowerCase();
-    if (t === 'true' || t === 'yes' || t === '1')
-        return true;
-    if (t === 'false' || t === 'no' || t === '0')
-        return false;
-    throw new InputError(name, `"${text}" is not true or false`);
-}
-/** Builds and validates the config from named inputs: the one place both adapters go through. */
-function buildConfig(inputs, ctx) {
-    const secrets = [];
-    const token = value(inputs, 'token')?.trim();
-    if (token)
-        secrets.push(token);
-    const { url, origin, path } = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
-    const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
-    if (!/^[A-Z]+$/.test(method))
-        throw new InputError('method', `"${method}" is not an HTTP method`);
-    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
-    const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase();
-    if (!FORMATS.includes(format))
-        throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
-    const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
-    for (const [name, v] of headerLines)
-        if (isSecretHeader(name) && v && !v.includes('{{'))
-            secrets.push(v);
-    const bodyText = value(inputs, 'body');
-    const bodyFile = value(inputs, 'body-file');
-    if (bodyText !== undefined && bodyFile !== undefined) {
-        throw new InputError('body-file', 'set either body or body-file, not both');
-    }
-    let body = bodyText ?? null;
-    if (bodyFile !== undefined) {
-        try {
-            body = (0,external_node_fs_namespaceObject.readFileSync)(new URL(bodyFile, `file://${(ctx.cwd ?? process.cwd()).replace(/\/?$/, '/')}`), 'utf8');
-        }
-        catch (err) {
-            const code = err.code;
-            throw new InputError('body-file', `cannot read "${bodyFile}"${code === 'ENOENT' ? ': no such file' : code ? `: ${code}` : ''}`);
-        }
-    }
-    const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
-    const timeoutMs = parseDuration('timeout', value(inputs, 'timeout') ?? '60s');
-    const cooldownText = value(inputs, 'cooldown');
-    const cooldownMs = cooldownText === undefined || cooldownText.trim() === '0' ? (cooldownText ? 0 : 500) : parseDuration('cooldown', cooldownText);
-    const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
-    let criteria;
-    try {
-        criteria = parseCriteria(criteriaText);
-    }
-    catch (err) {
-        if (err instanceof CriteriaError)
-            throw new InputError('criteria', err.message);
-        throw err;
-    }
-    const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
-    const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
-    // Templates are compiled now so an unknown placeholder fails before any request is sent.
-    // The token is read lazily: a login step sets it just before the load (setToken).
-    let currentToken = token;
-    const getToken = () => currentToken;
-    const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
-    const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)]);
-    const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-    const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
-    const scheme = authSchemeFor(preset, path);
-    const authOf = (t) => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
-    let authValue = authOf(token);
-    const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
-    // Readiness and login: validated now, run by the gate before the load.
-    const target = new URL(url);
-    const baseText = value(inputs, 'base-url');
-    const resolve = (input, text) => resolveAux(input, text, baseText, target, secrets);
-    const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i][1]));
-    const headersFor = (u) => () => {
-        const h = {};
-        // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
-        if (u.origin === origin)
-            for (const [name, tpl] of inherited)
-                h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
-        return h;
-    };
-    const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
-    const waitFor = value(inputs, 'wait-for');
-    let wait = null;
-    if (waitFor !== undefined) {
-        const u = resolve('wait-for', waitFor);
-        wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
-    }
-    const login = buildLogin({
-        url: value(inputs, 'login-url'),
-        body: value(inputs, 'login-body'),
-        tokenFrom: value(inputs, 'login-token-from'),
-        email: value(inputs, 'login-email'),
-        password: value(inputs, 'login-password'),
-        publicKey: value(inputs, 'login-public-key'),
-    }, { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets });
-    if (token === undefined && login === null) {
-        const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
-        if (body !== null && usesToken(body))
-            throw new InputError(bodyInput, noToken);
-        if (headerLines.some(([, v]) => usesToken(v)))
-            throw new InputError('headers', noToken);
-    }
-    const render = (c) => {
-        const headers = {};
-        if (contentType)
-            headers['content-type'] = contentType;
-        if (authValue !== undefined)
-            headers.authorization = authValue;
-        for (const [name, tpl] of headerTemplates)
-            headers[name] = tpl(c);
-        return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
-    };
-    return {
-        url,
-        origin,
-        path,
-        displayUrl: redactUrl(url),
-        method,
-        headerLines,
-        body,
-        token,
-        preset,
-        format,
-        stages,
-        timeoutMs,
-        cooldownMs,
-        criteriaText,
-        criteria,
-        failOnCriteria,
-        reportPath,
-        secrets,
-        login,
-        wait,
-        setToken(t) {
-            currentToken = t;
-            authValue = authOf(t);
-            if (!secrets.includes(t))
-                secrets.push(t);
-        },
-        render,
-    };
-}
-/** Headers of the load never sent to the login / readiness URLs. */
-const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
-/** `wait-for` / `login-url`: an absolute http(s) URL, or a path against base-url (else the url's origin). */
-function resolveAux(input, text, baseText, target, secrets) {
-    const raw = text.trim();
-    let u;
-    if (raw.startsWith('/')) {
-        let base = new URL(target.origin);
-        if (baseText !== undefined) {
-            try {
-                base = new URL(baseText.trim());
-            }
-            catch {
-                throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
-            }
-            checkScheme('base-url', base);
-        }
-        u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
-    }
-    else {
-        try {
-            u = new URL(raw);
-        }
-        catch {
-            throw new InputError(input, `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
-        }
-    }
-    checkScheme(input, u);
-    if (u.password)
-        secrets.push(decodeURIComponent(u.password));
-    for (const [k, v] of u.searchParams)
-        if (v && isSecretParam(k))
-            secrets.push(v);
-    return u;
-}
-function resolveUrl(urlText, baseText, secrets) {
-    if (urlText === undefined)
-        throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
-    const raw = urlText.trim();
-    let u;
-    if (raw.startsWith('/')) {
-        if (baseText === undefined)
-            throw new InputError('url', `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
-        let base;
-        try {
-            base = new URL(baseText.trim());
-        }
-        catch {
-            throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
-        }
-        checkScheme('base-url', base);
-        // Keep the base's own path prefix: base https://h/app + /v1/chat → https://h/app/v1/chat.
-        u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
-    }
-    else {
-        try {
-            u = new URL(raw);
-        }
-        catch {
-            throw new InputError('url', `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
-        }
-    }
-    checkScheme('url', u);
-    if (u.password)
-        secrets.push(decodeURIComponent(u.password));
-    for (const [k, v] of u.searchParams)
-        if (v && isSecretParam(k))
-            secrets.push(v);
-    const origin = u.origin;
-    return { url: u.href, origin, path: `${u.pathname}${u.search}` };
-}
-function checkScheme(input, u) {
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-        throw new InputError(input, `scheme "${u.protocol.replace(/:$/, '')}" is not supported (use http or https)`);
-    }
-}
-function guessContentType(body) {
-    const t = body.trimStart();
-    return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
 /**
  * When adding a new value to a list, one does not have to necessary
@@ -41954,7 +40787,7 @@ function harmonicMean(x) {
  * @example
  * quantileSorted([3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20], 0.5); // => 9
  */
-function quantileSorted(x, p) {
+function simple_statistics_quantileSorted(x, p) {
     // Use (n-1) * p for index, matching numpy's linear method (type=7)
     var idx = (x.length - 1) * p;
     if (x.length === 0) {
@@ -42079,13 +40912,13 @@ function quantile(x, p) {
         var results = [];
         // For each requested quantile
         for (var i = 0; i < p.length; i++) {
-            results[i] = quantileSorted(copy, p[i]);
+            results[i] = simple_statistics_quantileSorted(copy, p[i]);
         }
         return results;
     } else {
         var idx = quantileIndex(copy.length, p);
         quantileSelect(copy, idx, 0, copy.length - 1);
-        return quantileSorted(copy, p);
+        return simple_statistics_quantileSorted(copy, p);
     }
 }
 
@@ -42593,7 +41426,7 @@ function medianAbsoluteDeviation(x) {
  * medianSorted([10, 2, 5, 100, 2, 1]); // => 52.5
  */
 function medianSorted(sorted) {
-    return quantileSorted(sorted, 0.5);
+    return simple_statistics_quantileSorted(sorted, 0.5);
 }
 
 /**
@@ -46018,7 +44851,7 @@ const FAILURE_CATEGORIES = [
     'protocol',
 ];
 const LATENCY_METRICS = (/* unused pure expression or super */ null && (['connect', 'ttfb', 'ttfc', 'ttft', 'total', 'itl', 'stall']));
-const STAT_NAMES = (/* unused pure expression or super */ null && (['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev']));
+const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 
 ;// CONCATENATED MODULE: ./src/core/stats.ts
 
@@ -46035,10 +44868,10 @@ function computeStats(values) {
         n: arr.length,
         min: min(arr),
         avg: mean(arr),
-        p50: quantileSorted(arr, 0.5),
-        p90: quantileSorted(arr, 0.9),
-        p95: quantileSorted(arr, 0.95),
-        p99: quantileSorted(arr, 0.99),
+        p50: simple_statistics_quantileSorted(arr, 0.5),
+        p90: simple_statistics_quantileSorted(arr, 0.9),
+        p95: simple_statistics_quantileSorted(arr, 0.95),
+        p99: simple_statistics_quantileSorted(arr, 0.99),
         max: max(arr),
         stddev: arr.length > 1 ? standardDeviation(arr) : 0,
     };
@@ -46071,7 +44904,7 @@ function summarizeStage(index, stage, records, durationMs) {
                 itl.push(g);
     }
     const seconds = durationMs / 1000;
-    return {
+    const summary = {
         index,
         users: stage.users,
         requestsPerUser: stage.requestsPerUser,
@@ -46092,6 +44925,24 @@ function summarizeStage(index, stage, records, durationMs) {
         rps: seconds > 0 ? records.length / seconds : 0,
         eventsPerSec: seconds > 0 ? events / seconds : 0,
     };
+    const withTokens = ok.filter((r) => r.tokens !== undefined);
+    if (withTokens.length > 0) {
+        const total = withTokens.reduce((n, r) => n + r.tokens, 0);
+        const rates = [];
+        for (const r of withTokens) {
+            const streaming = r.total !== null && r.ttft !== null ? (r.total - r.ttft) / 1000 : 0;
+            if (r.tokens > 1 && streaming > 0)
+                rates.push(r.tokens / streaming);
+        }
+        summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates) };
+    }
+    const ttfr = [];
+    for (const r of ok)
+        if (r.ttfr !== undefined)
+            ttfr.push(r.ttfr);
+    if (ttfr.length > 0)
+        summary.ttfr = computeStats(ttfr);
+    return summary;
 }
 function skippedStage(index, stage) {
     return { ...summarizeStage(index, stage, [], 0), skipped: true };
@@ -46101,6 +44952,2315 @@ function skippedStage(index, stage) {
 // Kept in step with package.json by a test (the bundle must not read package.json at run time).
 const VERSION = '0.1.0';
 
+;// CONCATENATED MODULE: ./src/core/baseline.ts
+// Baseline comparison (issue 5 §3): an earlier JSON report, its stages matched to this run's by
+// users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Reading the file is
+// the only I/O (readBaseline); everything else is pure and never throws on a strange baseline.
+
+
+
+
+
+
+const BASELINE_SCHEMA_VERSION = 1;
+/** `regression-threshold` default: TTFC avg or p95 more than 20% above the baseline is a regression. */
+const DEFAULT_REGRESSION_THRESHOLD = 0.2;
+/** A success-rate drop of at least this much (5 percentage points) is a regression. */
+const DEFAULT_SUCCESS_RATE_DROP = 0.05;
+/** TTFC changes smaller than this (ms) are never regressions, whatever the ratio (sub-10 ms endpoints). */
+const DEFAULT_MIN_DELTA_MS = 5;
+/** Parses `regression-threshold`: `20%`, `20 %`, `0.2` (a fraction) → 0.2. Throws InputError. */
+function parseRegressionThreshold(text, input = 'regression-threshold') {
+    if (text === undefined || text.trim() === '')
+        return DEFAULT_REGRESSION_THRESHOLD;
+    const t = text.trim();
+    const m = /^(\d+(?:\.\d+)?|\.\d+)\s*(%?)$/.exec(t);
+    if (!m)
+        throw new InputError(input, `"${t}" is not a percentage (e.g. 20%)`);
+    const v = m[2] === '%' ? Number(m[1]) / 100 : Number(m[1]);
+    if (m[2] !== '%' && v > 1)
+        throw new InputError(input, `"${t}" is ambiguous: write a percentage, e.g. ${t}%`);
+    if (!(v > 0))
+        throw new InputError(input, `"${t}" must be more than 0%`);
+    return v;
+}
+/** Reads and validates a baseline report from a file. Never throws: problems come back as `ok: false`. */
+function readBaseline(path) {
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT') {
+            return { ok: false, message: `baseline ${path} not found: nothing to compare against (normal on a first run)` };
+        }
+        if (code === 'EISDIR')
+            return { ok: false, message: `baseline ${path} is a directory, not a JSON report` };
+        return { ok: false, message: `cannot read baseline ${path}: ${code ?? err.message}` };
+    }
+    return parseBaseline(text, path);
+}
+/** Validates a baseline report from its JSON text. Pure; never throws. */
+function parseBaseline(text, source) {
+    let json;
+    try {
+        json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    }
+    catch (err) {
+        return { ok: false, message: `baseline ${source} is not valid JSON (${err.message})` };
+    }
+    return validateBaseline(json, source);
+}
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v) => (typeof v === 'string' ? v : null);
+/** Validates a parsed baseline report. Pure; never throws. */
+function validateBaseline(json, source) {
+    const what = `baseline ${source}`;
+    if (!isObj(json))
+        return { ok: false, message: `${what} is not a ttfc-gate JSON report (expected an object)` };
+    const tool = isObj(json.tool) ? json.tool : null;
+    if (tool !== null && tool.name !== 'ttfc-gate') {
+        return { ok: false, message: `${what} is not a ttfc-gate report (tool "${String(tool.name)}")` };
+    }
+    if (!('schemaVersion' in json)) {
+        return { ok: false, message: `${what} has no schemaVersion: not a ttfc-gate JSON report` };
+    }
+    if (json.schemaVersion !== BASELINE_SCHEMA_VERSION) {
+        const toolVersion = tool !== null && typeof tool.version === 'string' ? ` (written by ttfc-gate ${tool.version})` : '';
+        return {
+            ok: false,
+            message: `${what} has schemaVersion ${JSON.stringify(json.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
+                `schemaVersion ${BASELINE_SCHEMA_VERSION} — not compared. Refresh the baseline with a report from this version.`,
+        };
+    }
+    if (!Array.isArray(json.stages))
+        return { ok: false, message: `${what} has no stages array` };
+    const warnings = [];
+    if (tool === null)
+        warnings.push(`${what} does not name its tool; read as a ttfc-gate report`);
+    const stages = [];
+    json.stages.forEach((raw, i) => {
+        const s = normalizeStage(raw, i + 1);
+        if (typeof s === 'string')
+            warnings.push(`${what}: stage ${i + 1} ${s} — ignored`);
+        else
+            stages.push(s);
+    });
+    if (stages.length === 0)
+        return { ok: false, message: `${what} has no usable stages${warnings.length ? ` (${warnings.join('; ')})` : ''}` };
+    const target = isObj(json.target) ? json.target : {};
+    return {
+        ok: true,
+        warnings,
+        baseline: {
+            source,
+            schemaVersion: 1,
+            toolVersion: tool !== null ? str(tool.version) : null,
+            startedAt: str(json.startedAt),
+            commit: str(target.commit),
+            target: { method: str(target.method), url: str(target.url), preset: str(target.preset) },
+            stages,
+        },
+    };
+}
+function normalizeStats(v) {
+    const o = isObj(v) ? v : {};
+    const out = { n: Math.max(0, Math.round(num(o.n) ?? 0)) };
+    for (const k of STAT_NAMES)
+        out[k] = num(o[k]);
+    return out;
+}
+/** A complete StageSummary from a baseline stage, or why it cannot be used. */
+function normalizeStage(raw, position) {
+    if (!isObj(raw))
+        return 'is not an object';
+    const users = num(raw.users);
+    if (users === null || !Number.isInteger(users) || users < 1)
+        return 'has no valid "users"';
+    const issued = Math.max(0, Math.round(num(raw.issued) ?? 0));
+    const succeeded = Math.max(0, Math.round(num(raw.succeeded) ?? 0));
+    const skipped = raw.skipped === true;
+    let successRate = num(raw.successRate);
+    if (successRate === null || successRate < 0 || successRate > 1) {
+        if (issued > 0)
+            successRate = succeeded / issued;
+        else if (skipped)
+            successRate = 0;
+        else
+            return 'has no valid "successRate"';
+    }
+    const failures = emptyFailures();
+    if (isObj(raw.failures))
+        for (const c of FAILURE_CATEGORIES)
+            failures[c] = Math.max(0, Math.round(num(raw.failures[c]) ?? 0));
+    return {
+        index: num(raw.index) ?? position,
+        users,
+        requestsPerUser: Math.max(1, Math.round(num(raw.requestsPerUser) ?? 1)),
+        skipped,
+        issued,
+        succeeded,
+        failed: Math.max(0, Math.round(num(raw.failed) ?? issued - succeeded)),
+        successRate,
+        failures,
+        connect: normalizeStats(raw.connect),
+        ttfb: normalizeStats(raw.ttfb),
+        ttfc: normalizeStats(raw.ttfc),
+        ttft: normalizeStats(raw.ttft),
+        total: normalizeStats(raw.total),
+        itl: normalizeStats(raw.itl),
+        stall: normalizeStats(raw.stall),
+        durationMs: num(raw.durationMs) ?? 0,
+        rps: num(raw.rps) ?? 0,
+        eventsPerSec: num(raw.eventsPerSec) ?? 0,
+    };
+}
+function fmtPct(x) {
+    const a = Math.abs(x * 100);
+    return a >= 9.95 ? `${Math.round(a)}%` : `${trimZero(a.toFixed(1))}%`;
+}
+const trimZero = (s) => s.replace(/\.0$/, '');
+function msDelta(current, baseline, threshold, minDeltaMs) {
+    if (current === null || baseline === null)
+        return { current, baseline, diff: null, change: null, text: '', regressed: false };
+    const diff = current - baseline;
+    const change = baseline > 0 ? diff / baseline : null;
+    let text;
+    if (change === null)
+        text = diff === 0 ? '±0%' : diff > 0 ? '▲' : '▼';
+    else if (Math.abs(change) < 0.0005)
+        text = '±0%';
+    else
+        text = `${change > 0 ? '▲' : '▼'} ${fmtPct(change)}`;
+    const regressed = diff >= minDeltaMs && (change === null || change > threshold);
+    return { current, baseline, diff, change, text, regressed };
+}
+function rateDelta(current, baseline, drop) {
+    const diff = current - baseline;
+    const change = baseline > 0 ? diff / baseline : null;
+    const pp = Math.abs(diff * 100);
+    const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimZero(pp.toFixed(1))} pp`;
+    return { current, baseline, diff, change, text, regressed: -diff >= drop - 1e-9 };
+}
+const ms = (v) => formatValue(v, 'ms');
+const pct = (v) => formatValue(v === null ? null : v * 100, '%');
+/**
+ * Compares this run's stages with the baseline's, matched by users (the k-th stage with N users with
+ * the baseline's k-th stage with N users). Stages on one side only, and skipped ones, are reported in
+ * `messages`, never an error.
+ */
+function compareBaseline(current, baseline, opts = {}) {
+    const threshold = opts.threshold ?? DEFAULT_REGRESSION_THRESHOLD;
+    const drop = opts.successRateDrop ?? DEFAULT_SUCCESS_RATE_DROP;
+    const minDeltaMs = opts.minDeltaMs ?? DEFAULT_MIN_DELTA_MS;
+    const messages = [];
+    const diagnoses = [];
+    const stages = [];
+    const unmatchedCurrent = [];
+    const t = opts.target;
+    const bt = baseline.target;
+    if (t?.url && bt.url && t.url !== bt.url)
+        messages.push(`the baseline was measured against ${bt.url}, this run against ${t.url}`);
+    if (t?.preset && bt.preset && t.preset !== bt.preset)
+        messages.push(`the baseline used preset ${bt.preset}, this run ${t.preset}`);
+    if (t?.method && bt.method && t.method !== bt.method)
+        messages.push(`the baseline used ${bt.method}, this run ${t.method}`);
+    // Baseline stages by users, in order; each is matched once.
+    const pool = new Map();
+    for (const b of baseline.stages) {
+        const list = pool.get(b.users) ?? [];
+        list.push(b);
+        pool.set(b.users, list);
+    }
+    for (const c of current) {
+        const b = pool.get(c.users)?.shift();
+        if (b === undefined) {
+            unmatchedCurrent.push(c.users);
+            messages.push(`no baseline stage with ${c.users} users: stage ${c.index} (${c.users}x${c.requestsPerUser}) not compared`);
+            continue;
+        }
+        if (c.skipped) {
+            messages.push(`stage ${c.index} (${c.users}x${c.requestsPerUser}) was skipped in this run: not compared`);
+            continue;
+        }
+        if (b.skipped) {
+            messages.push(`the baseline skipped its stage with ${c.users} users: stage ${c.index} not compared`);
+            continue;
+        }
+        if (b.requestsPerUser !== c.requestsPerUser) {
+            messages.push(`stage with ${c.users} users: the baseline ran ${b.users}x${b.requestsPerUser}, this run ${c.users}x${c.requestsPerUser} — compared anyway`);
+        }
+        const row = {
+            index: c.index,
+            baselineIndex: b.index,
+            users: c.users,
+            requestsPerUser: c.requestsPerUser,
+            baselineRequestsPerUser: b.requestsPerUser,
+            ttfcAvg: msDelta(c.ttfc.avg, b.ttfc.avg, threshold, minDeltaMs),
+            ttfcP95: msDelta(c.ttfc.p95, b.ttfc.p95, threshold, minDeltaMs),
+            successRate: rateDelta(c.successRate, b.successRate, drop),
+            regressed: false,
+        };
+        row.regressed = row.ttfcAvg.regressed || row.ttfcP95.regressed || row.successRate.regressed;
+        stages.push(row);
+        if (row.regressed)
+            diagnoses.push(regression(row, baseline, threshold, drop));
+    }
+    const unmatchedBaseline = [];
+    for (const list of pool.values()) {
+        for (const b of list) {
+            unmatchedBaseline.push(b.users);
+            messages.push(`the baseline's stage with ${b.users} users (${b.users}x${b.requestsPerUser}) was not run this time`);
+        }
+    }
+    return { threshold, source: baseline.source, stages, unmatchedCurrent, unmatchedBaseline, messages, diagnoses };
+}
+function regression(row, baseline, threshold, drop) {
+    const parts = [];
+    const metrics = {};
+    const add = (key, label, d, fmt) => {
+        metrics[key] = { current: d.current, baseline: d.baseline, change: d.change, regressed: d.regressed };
+        if (d.regressed)
+            parts.push(`${label} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
+    };
+    add('ttfc.avg', 'TTFC avg', row.ttfcAvg, ms);
+    add('ttfc.p95', 'TTFC p95', row.ttfcP95, ms);
+    add('success_rate', 'success rate', row.successRate, pct);
+    const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
+    return {
+        kind: 'regression',
+        users: row.users,
+        message: `at ${row.users} user${row.users === 1 ? '' : 's'}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+            `threshold ${fmtPct(threshold)} slower for TTFC, ${trimZero((drop * 100).toFixed(1))} pp for the success rate`,
+        evidence: {
+            threshold,
+            successRateDrop: drop,
+            baseline: { source: baseline.source, startedAt: baseline.startedAt, commit: baseline.commit, stage: row.baselineIndex },
+            metrics,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/duration.ts
+
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Parses `60s`, `500ms`, `5m`, `1.5s`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
+function parseDuration(input, text) {
+    const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
+    if (!m) {
+        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m)`);
+    }
+    const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
+    if (!(ms > 0))
+        throw new InputError(input, `"${text}" must be greater than zero`);
+    return ms;
+}
+
+;// CONCATENATED MODULE: ./src/core/headers.ts
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
+function parseHeaderLines(text, input = 'headers') {
+    const out = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '')
+            return;
+        const colon = line.indexOf(':');
+        const name = colon > 0 ? line.slice(0, colon).trim() : '';
+        if (colon <= 0 || !TOKEN.test(name)) {
+            throw new InputError(input, `line ${i + 1} is not "Name: value" (got "${truncate(line)}")`);
+        }
+        out.push([name, line.slice(colon + 1).trim()]);
+    });
+    return out;
+}
+/** Header names whose values are secrets: never logged, redacted in reports. */
+function isSecretHeader(name) {
+    const n = name.toLowerCase();
+    return (n === 'authorization' ||
+        n === 'proxy-authorization' ||
+        n === 'cookie' ||
+        n === 'set-cookie' ||
+        n.endsWith('-token') ||
+        n.endsWith('-key') ||
+        n.includes('secret') ||
+        n.includes('password') ||
+        n.includes('bypass') ||
+        n === 'api-key' ||
+        n === 'apikey');
+}
+function truncate(s) {
+    // Never echo a whole line back: it may be a secret pasted without a colon.
+    return s.length > 12 ? `${s.slice(0, 12)}…` : s;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./src/core/presets/json.ts
+// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
+const MESSAGE_LIMIT = 200;
+/** One line, at most 200 characters: messages become error samples in reports. */
+function shorten(text) {
+    const one = text.replace(/\s+/g, ' ').trim();
+    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
+}
+/**
+ * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
+ * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
+ * A key inside a string value cannot match: its quotes are escaped there.
+ */
+function keyEnd(s, needle) {
+    let i = s.indexOf(needle);
+    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
+        i = s.indexOf(needle, i + 1);
+    return i > 0 ? i + needle.length : -1;
+}
+/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
+function valueStart(s, needle) {
+    let i = keyEnd(s, needle);
+    if (i === -1)
+        return '';
+    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
+        i++;
+    return s[i] ?? '';
+}
+function parseObject(data) {
+    try {
+        const v = JSON.parse(data);
+        return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
+    }
+    catch {
+        return null;
+    }
+}
+function asObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
+}
+/** `**ERROR**: boom` → `boom`. */
+function stripErrorPrefix(text) {
+    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
+}
+const ERROR_PREFIX = '**ERROR**';
+/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
+function errorMessage(err) {
+    if (typeof err === 'string')
+        return shorten(err || 'error');
+    const o = asObject(err);
+    if (o) {
+        const msg = o.message ?? o.msg ?? o.detail;
+        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
+        if (typeof msg === 'string' && msg !== '')
+            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
+    }
+    return shorten(JSON.stringify(err) ?? 'error');
+}
+function notJson(data) {
+    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
+}
+const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/clock.ts
+
+/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
+const now = () => external_node_perf_hooks_.performance.now();
+/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
+const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
+/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
+function hrtimeOffsetMs() {
+    const a = now();
+    const h = Number(process.hrtime.bigint()) / 1e6;
+    const b = now();
+    return h - (a + b) / 2;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact.ts
+// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
+const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
+/** Query parameter names whose values are treated as secrets. */
+function isSecretParam(name) {
+    return SECRET_PARAM.test(name);
+}
+/** The URL without userinfo and with secret-looking query values replaced by `***`. */
+function redactUrl(text) {
+    let u;
+    try {
+        u = new URL(text);
+    }
+    catch {
+        return text.replace(/\/\/[^/@\s]*@/, '//***@');
+    }
+    if (u.username || u.password) {
+        u.username = '';
+        u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()])
+        if (isSecretParam(key))
+            u.searchParams.set(key, '***');
+    return u.href;
+}
+/** Replaces every occurrence of every secret (longest first) with `***`. */
+function redactText(text, secrets) {
+    let out = text;
+    for (const s of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
+        out = out.split(s).join('***');
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/readiness.ts
+
+
+
+
+/** The target did not become ready within `wait-timeout`: carries the last answer. */
+class NotReadyError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'NotReadyError';
+    }
+}
+/**
+ * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
+ * read, `timeoutMs` for the whole exchange. Always resolves.
+ */
+async function requestOnce(dispatcher, opts) {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+    try {
+        const u = new URL(opts.url);
+        const res = await dispatcher.request({
+            origin: u.origin,
+            path: `${u.pathname}${u.search}`,
+            method: opts.method,
+            headers: opts.headers,
+            body: opts.body,
+            signal: ac.signal,
+        });
+        const parts = [];
+        let size = 0;
+        try {
+            for await (const chunk of res.body) {
+                const b = chunk;
+                parts.push(b);
+                size += b.length;
+                if (size >= opts.limit)
+                    break; // leaving the loop destroys the body
+            }
+        }
+        catch {
+            /* a body cut short still has its status; what was read is kept */
+        }
+        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
+        return { status: res.statusCode, headers: res.headers, text, error: '' };
+    }
+    catch (err) {
+        const e = err;
+        const message = ac.signal.aborted ? `no answer within ${readiness_formatMs(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
+        return { status: null, headers: {}, text: '', error: message };
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function readiness_formatMs(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 120_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    return `${Number((ms / 60_000).toFixed(1))}m`;
+}
+/** One line of what an answer said, for logs and errors. */
+function describe(res, excerpt) {
+    if (res.status === null)
+        return res.error;
+    let s = `HTTP ${res.status}`;
+    const location = res.headers.location;
+    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
+        s += ` → ${redactUrl(location)} (redirects are not followed)`;
+    const body = shorten(res.text).slice(0, excerpt);
+    return body ? `${s}: ${body}` : s;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
+ * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
+ * status and a body excerpt when the time is up.
+ */
+async function waitForReady(spec, opts = {}) {
+    const initial = opts.initialDelayMs ?? 500;
+    const cap = opts.maxDelayMs ?? 10_000;
+    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
+    const log = opts.log ?? (() => { });
+    const start = now();
+    const deadline = start + spec.timeoutMs;
+    const agent = new undici/* Agent */.g6({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
+    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${readiness_formatMs(spec.timeoutMs)})`);
+    let delay = initial;
+    try {
+        for (let attempt = 1;; attempt++) {
+            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
+            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
+            if (res.status !== null && res.status >= 200 && res.status < 300) {
+                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${readiness_formatMs(now() - start)}`);
+                return { attempts: attempt, elapsedMs: now() - start };
+            }
+            const left = deadline - now();
+            if (left <= 0) {
+                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${readiness_formatMs(spec.timeoutMs)} (${attempt} attempt${attempt === 1 ? '' : 's'}); last answer: ${describe(res, 200)}`);
+            }
+            const pause = Math.min(delay, left);
+            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${readiness_formatMs(pause)}`);
+            await sleep(pause);
+            delay = Math.min(delay * 2, cap);
+        }
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/template.ts
+
+
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
+/**
+ * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
+ * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
+ * `getToken` is read lazily so a token from a login step can be filled in later.
+ */
+function compileTemplate(text, input, env, getToken) {
+    const parts = [];
+    let last = 0;
+    for (const m of text.matchAll(PLACEHOLDER)) {
+        if (m.index > last)
+            parts.push(text.slice(last, m.index));
+        last = m.index + m[0].length;
+        const name = m[1] ?? '';
+        if (name === 'uuid')
+            parts.push(() => (0,external_node_crypto_.randomUUID)());
+        else if (name === 'user')
+            parts.push((c) => String(c.user));
+        else if (name === 'iteration')
+            parts.push((c) => String(c.iteration));
+        else if (name === 'stage')
+            parts.push((c) => String(c.stage));
+        else if (name === 'token') {
+            parts.push(() => {
+                const t = getToken();
+                if (t === undefined)
+                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
+                return t;
+            });
+        }
+        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            const value = env[name.slice(4)];
+            if (value === undefined)
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
+            parts.push(value);
+        }
+        else {
+            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
+        }
+    }
+    if (last < text.length)
+        parts.push(text.slice(last));
+    if (parts.every((p) => typeof p === 'string')) {
+        const fixed = parts.join('');
+        return () => fixed;
+    }
+    return (ctx) => {
+        let s = '';
+        for (const p of parts)
+            s += typeof p === 'string' ? p : p(ctx);
+        return s;
+    };
+}
+/** Whether a template text uses {{token}} (then the token must be known before requests). */
+function usesToken(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (m[1] === 'token')
+            return true;
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/core/login.ts
+
+
+
+
+
+
+
+/** A failed login: stops the run before any load, with the server's message (never the password). */
+class LoginError extends InputError {
+    constructor(input, detail) {
+        super(input, detail);
+        this.name = 'LoginError';
+    }
+}
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
+function parseTokenFrom(text, input = 'login-token-from') {
+    const t = text.trim();
+    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
+    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
+    if (!m)
+        throw new InputError(input, what);
+    const kind = m[1].toLowerCase();
+    const rest = m[2].trim();
+    if (kind === 'header') {
+        if (!HEADER_NAME.test(rest))
+            throw new InputError(input, `"${rest}" is not a header name`);
+        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
+    }
+    if (!JSON_PATH.test(rest))
+        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
+    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
+    return { kind: 'json', path, text: `json:${rest}` };
+}
+const login_PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+/** Validates the login inputs (no request is sent); null when no login is configured. */
+function buildLogin(i, ctx) {
+    const { preset } = ctx;
+    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
+    if (!password && i.url === undefined) {
+        if (i.body !== undefined)
+            throw new InputError('login-body', 'needs login-url');
+        if (i.tokenFrom !== undefined)
+            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
+        return null;
+    }
+    if (ctx.hasToken) {
+        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
+    }
+    if (password) {
+        if (i.email === undefined)
+            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
+        const pl = preset.passwordLogin;
+        if (!pl) {
+            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
+        }
+        if (i.password === undefined)
+            throw new InputError('login-password', 'is required with login-email');
+        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
+        if (i.body !== undefined)
+            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
+        let key = null;
+        if (pl.needsPublicKey) {
+            if (i.publicKey === undefined)
+                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
+            key = parsePublicKey(i.publicKey);
+        }
+        else if (i.publicKey !== undefined)
+            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
+        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
+        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
+        const body = pl.body(i.email.trim(), i.password, key);
+        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
+    }
+    const url = ctx.resolve('login-url', i.url);
+    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
+    if (tokenFromText === undefined)
+        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
+    const tokenFrom = parseTokenFrom(tokenFromText);
+    let body = null;
+    if (i.body !== undefined) {
+        for (const m of i.body.matchAll(login_PLACEHOLDER)) {
+            const name = m[1] ?? '';
+            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
+                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
+            }
+        }
+        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
+        collectSecrets(body, ctx.secrets);
+    }
+    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
+}
+function spec(input, url, body, contentType, tokenFrom, ctx) {
+    return {
+        input,
+        url: url.href,
+        displayUrl: redactUrl(url.href),
+        body,
+        contentType,
+        headers: ctx.headersFor(url),
+        tokenFrom,
+        timeoutMs: ctx.timeoutMs,
+        checkCode: ctx.preset.loginCodes === true,
+    };
+}
+function parsePublicKey(text) {
+    let pem = text.trim().replace(/\\n/g, '\n');
+    if (!pem.includes('-----BEGIN')) {
+        // The base64 body alone (as often pasted into a secret): wrap it.
+        const b64 = pem.replace(/\s+/g, '');
+        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)(pem);
+    }
+    catch {
+        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
+    }
+    if (key.asymmetricKeyType !== 'rsa')
+        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
+    return key;
+}
+function contentTypeOf(body) {
+    const t = body.trim();
+    if (t.startsWith('{') || t.startsWith('['))
+        return 'application/json';
+    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
+        return 'application/x-www-form-urlencoded';
+    return 'text/plain; charset=utf-8';
+}
+/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
+function collectSecrets(body, secrets) {
+    const walk = (v, key) => {
+        if (typeof v === 'string') {
+            if (v !== '' && isSecretParam(key))
+                secrets.push(v);
+        }
+        else if (Array.isArray(v))
+            for (const x of v)
+                walk(x, key);
+        else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v))
+                walk(x, k);
+    };
+    try {
+        walk(JSON.parse(body), '');
+        return;
+    }
+    catch {
+        /* not JSON */
+    }
+    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(body.trim()))
+            if (v && isSecretParam(k))
+                secrets.push(v);
+    }
+}
+/** The human part of an answer: `message`, `error`, `detail`… */
+function serverMessage(json) {
+    const o = asObject(json);
+    if (!o)
+        return null;
+    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
+        const v = o[k];
+        if (typeof v === 'string' && v.trim() !== '')
+            return shorten(v);
+        const inner = asObject(v);
+        if (inner && typeof inner.message === 'string' && inner.message !== '')
+            return shorten(inner.message);
+    }
+    return null;
+}
+function extractToken(headers, json, from) {
+    if (from.kind === 'header') {
+        const h = headers[from.name];
+        const v = (Array.isArray(h) ? h[0] : h)?.trim();
+        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
+    }
+    let cur = json;
+    for (const seg of from.path) {
+        if (Array.isArray(cur) && /^\d+$/.test(seg))
+            cur = cur[Number(seg)];
+        else {
+            const o = asObject(cur);
+            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
+        }
+    }
+    if (typeof cur === 'number')
+        return String(cur);
+    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
+}
+/**
+ * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
+ * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
+ */
+async function performLogin(spec, opts) {
+    const log = opts.log ?? (() => { });
+    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
+    const headers = { accept: 'application/json', ...spec.headers() };
+    if (spec.contentType)
+        headers['content-type'] = spec.contentType;
+    log(`login: POST ${spec.displayUrl}`);
+    const agent = new undici/* Agent */.g6({ connect: { timeout: spec.timeoutMs } });
+    try {
+        const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
+        if (res.status === null)
+            throw fail(res.error);
+        let json;
+        try {
+            json = JSON.parse(res.text);
+        }
+        catch {
+            json = undefined;
+        }
+        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
+        if (res.status < 200 || res.status >= 300)
+            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
+        const code = asObject(json)?.code;
+        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
+            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
+        const token = extractToken(res.headers, json, spec.tokenFrom);
+        if (token === null) {
+            const where = spec.tokenFrom.kind === 'header'
+                ? `no ${spec.tokenFrom.name} header in the answer`
+                : `no token at ${spec.tokenFrom.text} in the answer${asObject(json) ? ` (its keys: ${Object.keys(asObject(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
+            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
+            const message = serverMessage(json);
+            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
+        }
+        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
+        return token;
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/presets/types.ts
+/**
+ * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
+ * carries no content. Content: the first one is ttft. Error: an in-band error, the request
+ * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
+ * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
+ */
+const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
+/** The scheme the `token` (or a login token) is sent with for a request path. */
+function authSchemeFor(preset, path) {
+    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
+}
+
+;// CONCATENATED MODULE: ./src/core/presets/generic.ts
+
+// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
+const session = {
+    event: () => EventKind.Content,
+    error: null,
+    tokens: undefined,
+    finish: () => null,
+};
+const generic = {
+    name: 'generic',
+    authScheme: 'Bearer',
+    fallbackFormat: 'raw',
+    needsText: false,
+    start: () => session,
+};
+
+;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
+class ParseError extends Error {
+  constructor(message, options) {
+    super(message), this.name = "ParseError", this.type = options.type, this.field = options.field, this.value = options.value, this.line = options.line;
+  }
+}
+const LF = 10, CR = 13, SPACE = 32;
+function noop(_arg) {
+}
+function createParser(config) {
+  if (typeof config == "function")
+    throw new TypeError(
+      "`config` must be an object, got a function instead. Did you mean `createParser({onEvent: fn})`?"
+    );
+  const { onEvent = noop, onError = noop, onRetry = noop, onComment, maxBufferSize } = config, pendingFragments = [];
+  let pendingFragmentsLength = 0, isFirstChunk = !0, id, data = "", dataLines = 0, eventType, terminated = !1;
+  function feed(chunk) {
+    if (terminated)
+      throw new Error(
+        "Cannot feed parser: it was terminated after exceeding the configured max buffer size. Call `reset()` to resume parsing."
+      );
+    if (isFirstChunk && (isFirstChunk = !1, chunk.charCodeAt(0) === 239 && chunk.charCodeAt(1) === 187 && chunk.charCodeAt(2) === 191 && (chunk = chunk.slice(3))), pendingFragments.length === 0) {
+      const trailing2 = processLines(chunk);
+      trailing2 !== "" && (pendingFragments.push(trailing2), pendingFragmentsLength = trailing2.length), checkBufferSize();
+      return;
+    }
+    if (chunk.indexOf(`
+`) === -1 && chunk.indexOf("\r") === -1) {
+      pendingFragments.push(chunk), pendingFragmentsLength += chunk.length, checkBufferSize();
+      return;
+    }
+    pendingFragments.push(chunk);
+    const input = pendingFragments.join("");
+    pendingFragments.length = 0, pendingFragmentsLength = 0;
+    const trailing = processLines(input);
+    trailing !== "" && (pendingFragments.push(trailing), pendingFragmentsLength = trailing.length), checkBufferSize();
+  }
+  function checkBufferSize() {
+    maxBufferSize !== void 0 && (pendingFragmentsLength + data.length <= maxBufferSize || (terminated = !0, pendingFragments.length = 0, pendingFragmentsLength = 0, id = void 0, data = "", dataLines = 0, eventType = void 0, onError(
+      new ParseError(`Buffered data exceeded max buffer size of ${maxBufferSize} characters`, {
+        type: "max-buffer-size-exceeded"
+      })
+    )));
+  }
+  function processLines(chunk) {
+    let searchIndex = 0;
+    if (chunk.indexOf("\r") === -1) {
+      let lfIndex = chunk.indexOf(`
+`, searchIndex);
+      for (; lfIndex !== -1; ) {
+        if (searchIndex === lfIndex) {
+          dataLines > 0 && onEvent({ id, event: eventType, data }), id = void 0, data = "", dataLines = 0, eventType = void 0, searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
+`, searchIndex);
+          continue;
+        }
+        const firstCharCode = chunk.charCodeAt(searchIndex);
+        if (isDataPrefix(chunk, searchIndex, firstCharCode)) {
+          const valueStart = chunk.charCodeAt(searchIndex + 5) === SPACE ? searchIndex + 6 : searchIndex + 5, value = chunk.slice(valueStart, lfIndex);
+          if (dataLines === 0 && chunk.charCodeAt(lfIndex + 1) === LF) {
+            onEvent({ id, event: eventType, data: value }), id = void 0, data = "", eventType = void 0, searchIndex = lfIndex + 2, lfIndex = chunk.indexOf(`
+`, searchIndex);
+            continue;
+          }
+          data = dataLines === 0 ? value : `${data}
+${value}`, dataLines++;
+        } else isEventPrefix(chunk, searchIndex, firstCharCode) ? eventType = chunk.slice(
+          chunk.charCodeAt(searchIndex + 6) === SPACE ? searchIndex + 7 : searchIndex + 6,
+          lfIndex
+        ) || void 0 : parseLine(chunk, searchIndex, lfIndex);
+        searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
+`, searchIndex);
+      }
+      return chunk.slice(searchIndex);
+    }
+    for (; searchIndex < chunk.length; ) {
+      const crIndex = chunk.indexOf("\r", searchIndex), lfIndex = chunk.indexOf(`
+`, searchIndex);
+      let lineEnd = -1;
+      if (crIndex !== -1 && lfIndex !== -1 ? lineEnd = crIndex < lfIndex ? crIndex : lfIndex : crIndex !== -1 ? crIndex === chunk.length - 1 ? lineEnd = -1 : lineEnd = crIndex : lfIndex !== -1 && (lineEnd = lfIndex), lineEnd === -1)
+        break;
+      parseLine(chunk, searchIndex, lineEnd), searchIndex = lineEnd + 1, chunk.charCodeAt(searchIndex - 1) === CR && chunk.charCodeAt(searchIndex) === LF && searchIndex++;
+    }
+    return chunk.slice(searchIndex);
+  }
+  function parseLine(chunk, start, end) {
+    if (start === end) {
+      dispatchEvent();
+      return;
+    }
+    const firstCharCode = chunk.charCodeAt(start);
+    if (isDataPrefix(chunk, start, firstCharCode)) {
+      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, value2 = chunk.slice(valueStart, end);
+      data = dataLines === 0 ? value2 : `${data}
+${value2}`, dataLines++;
+      return;
+    }
+    if (isEventPrefix(chunk, start, firstCharCode)) {
+      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
+      return;
+    }
+    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
+      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
+      value2.includes("\0") || (id = value2);
+      return;
+    }
+    if (firstCharCode === 58) {
+      if (onComment) {
+        const line2 = chunk.slice(start, end);
+        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
+      }
+      return;
+    }
+    const line = chunk.slice(start, end), fieldSeparatorIndex = line.indexOf(":");
+    if (fieldSeparatorIndex === -1) {
+      processField(line, "", line);
+      return;
+    }
+    const field = line.slice(0, fieldSeparatorIndex), offset = line.charCodeAt(fieldSeparatorIndex + 1) === SPACE ? 2 : 1, value = line.slice(fieldSeparatorIndex + offset);
+    processField(field, value, line);
+  }
+  function processField(field, value, line) {
+    switch (field) {
+      case "event":
+        eventType = value || void 0;
+        break;
+      case "data":
+        data = dataLines === 0 ? value : `${data}
+${value}`, dataLines++;
+        break;
+      case "id":
+        value.includes("\0") || (id = value);
+        break;
+      case "retry":
+        /^\d+$/.test(value) ? onRetry(parseInt(value, 10)) : onError(
+          new ParseError(`Invalid \`retry\` value: "${value}"`, {
+            type: "invalid-retry",
+            value,
+            line
+          })
+        );
+        break;
+      default:
+        onError(
+          new ParseError(
+            `Unknown field "${field.length > 20 ? `${field.slice(0, 20)}\u2026` : field}"`,
+            { type: "unknown-field", field, value, line }
+          )
+        );
+        break;
+    }
+  }
+  function dispatchEvent() {
+    dataLines > 0 && onEvent({
+      id,
+      event: eventType,
+      data
+    }), id = void 0, data = "", dataLines = 0, eventType = void 0;
+  }
+  function reset(options = {}) {
+    if (options.consume && pendingFragments.length > 0) {
+      const incompleteLine = pendingFragments.join("");
+      parseLine(incompleteLine, 0, incompleteLine.length);
+    }
+    isFirstChunk = !0, id = void 0, data = "", dataLines = 0, eventType = void 0, pendingFragments.length = 0, pendingFragmentsLength = 0, terminated = !1;
+  }
+  return { feed, reset };
+}
+function isDataPrefix(chunk, i, firstCharCode) {
+  return firstCharCode === 100 && chunk.charCodeAt(i + 1) === 97 && chunk.charCodeAt(i + 2) === 116 && chunk.charCodeAt(i + 3) === 97 && chunk.charCodeAt(i + 4) === 58;
+}
+function isEventPrefix(chunk, i, firstCharCode) {
+  return firstCharCode === 101 && chunk.charCodeAt(i + 1) === 118 && chunk.charCodeAt(i + 2) === 101 && chunk.charCodeAt(i + 3) === 110 && chunk.charCodeAt(i + 4) === 116 && chunk.charCodeAt(i + 5) === 58;
+}
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./src/core/stream/parser.ts
+
+/** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
+function detectFormat(contentType, fallback) {
+    const ct = contentType.toLowerCase();
+    if (ct.includes('text/event-stream'))
+        return 'sse';
+    if (ct.includes('ndjson') || ct.includes('jsonl') || ct.includes('json-seq') || ct.includes('stream+json'))
+        return 'ndjson';
+    return fallback;
+}
+/** `application/json` or `application/…+json`: one JSON document, not a stream type. */
+function isJsonDocument(contentType) {
+    return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
+}
+function createStreamParser(format, needsText, sink) {
+    if (format === 'sse')
+        return sseParser(sink);
+    if (format === 'document')
+        return documentParser(sink);
+    if (format === 'ndjson')
+        return ndjsonParser(needsText, sink);
+    return rawParser(needsText, sink);
+}
+function sseParser(sink) {
+    const decoder = new TextDecoder();
+    let now = 0;
+    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR.
+    const parser = createParser({ onEvent: (msg) => sink(msg.data, msg.event, now) });
+    return {
+        feed(chunk, t) {
+            now = t;
+            parser.feed(decoder.decode(chunk, { stream: true }));
+        },
+        end(t) {
+            now = t;
+            const rest = decoder.decode();
+            if (rest)
+                parser.feed(rest);
+        },
+    };
+}
+const NL = 0x0a;
+function ndjsonParser(needsText, sink) {
+    const decoder = needsText ? new TextDecoder() : null;
+    let pending = ''; // text of the current unterminated line (only when needsText)
+    let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
+    const emit = (line, bytes, t) => {
+        if (decoder ? line.trim() !== '' : bytes > 0)
+            sink(line, undefined, t);
+    };
+    return {
+        feed(chunk, t) {
+            let start = 0;
+            let nl = chunk.indexOf(NL, start);
+            while (nl !== -1) {
+                const bytes = pendingBytes + contentBytes(chunk, start, nl);
+                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), { stream: true }) : '';
+                emit(line, bytes, t);
+                pending = '';
+                pendingBytes = 0;
+                start = nl + 1;
+                nl = chunk.indexOf(NL, start);
+            }
+            if (start < chunk.length) {
+                pendingBytes += contentBytes(chunk, start, chunk.length);
+                if (decoder)
+                    pending += decoder.decode(chunk.subarray(start), { stream: true });
+            }
+        },
+        end(t) {
+            if (decoder)
+                pending += decoder.decode();
+            emit(pending, pendingBytes, t);
+            pending = '';
+            pendingBytes = 0;
+        },
+    };
+}
+/** Bytes of a line that are not \r, space or tab: a blank line is not an event. */
+function contentBytes(buf, from, to) {
+    for (let i = from; i < to; i++) {
+        const b = buf[i];
+        if (b !== 0x0d && b !== 0x20 && b !== 0x09)
+            return to - from;
+    }
+    return 0;
+}
+function rawParser(needsText, sink) {
+    const decoder = needsText ? new TextDecoder() : null;
+    return {
+        feed(chunk, t) {
+            if (chunk.length > 0)
+                sink(decoder ? decoder.decode(chunk, { stream: true }) : '', undefined, t);
+        },
+        end() {
+            /* every chunk was already an event */
+        },
+    };
+}
+/** Read whole (up to 64 KiB of text) and emitted as one event at the end: error answers are small. */
+const DOCUMENT_LIMIT = 65_536;
+function documentParser(sink) {
+    const decoder = new TextDecoder();
+    let text = '';
+    return {
+        feed(chunk) {
+            if (text.length < DOCUMENT_LIMIT)
+                text += decoder.decode(chunk, { stream: true });
+        },
+        end(t) {
+            if (text.length < DOCUMENT_LIMIT)
+                text += decoder.decode();
+            if (text.trim() !== '')
+                sink(text, undefined, t);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/presets/openai.ts
+
+
+
+/**
+ * OpenAI-compatible chat completions (OpenAI, vLLM, Ollama, LiteLLM, RAGFlow's OpenAI endpoint…):
+ * `data: {chunk}` events, then `data: [DONE]`. The first chunk is often a role-only delta: that is
+ * ttfc; ttft is the first non-empty `delta.content` (or reasoning, or a tool call). An `error` key or
+ * content starting with `**ERROR**` is a stream_error; no `[DONE]` and no `finish_reason` is an
+ * incomplete stream.
+ */
+class OpenAiSession {
+    error = null;
+    tokens = undefined;
+    done = false; // [DONE] seen
+    finished = false; // a finish_reason seen
+    content = false; // first content seen
+    reasoning = false; // first reasoning seen
+    malformed = null;
+    event(data) {
+        if (data.length < 16 && data.trim() === '[DONE]') {
+            this.done = true;
+            return EventKind.Chunk;
+        }
+        // After the first content, most events are plain deltas: skip parsing them when a cheap look
+        // says nothing in them can matter (no error, no finish_reason, no usage, no first reasoning).
+        if (this.content && !this.mayMatter(data))
+            return EventKind.Content;
+        const msg = parseObject(data);
+        if (msg === null) {
+            this.malformed ??= notJson(data);
+            return EventKind.Chunk;
+        }
+        if (msg.error !== undefined && msg.error !== null)
+            return this.fail(errorMessage(msg.error));
+        if (msg.object === 'error')
+            return this.fail(errorMessage(msg));
+        const usage = asObject(msg.usage);
+        if (usage && typeof usage.completion_tokens === 'number')
+            this.tokens = usage.completion_tokens;
+        const choices = msg.choices;
+        if (!Array.isArray(choices))
+            return EventKind.Chunk;
+        let kind = EventKind.Chunk;
+        for (const c of choices) {
+            const choice = asObject(c);
+            if (!choice)
+                continue;
+            if (choice.finish_reason !== undefined && choice.finish_reason !== null)
+                this.finished = true;
+            const delta = asObject(choice.delta);
+            const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
+            if (typeof content === 'string' && content !== '') {
+                if (content.startsWith(ERROR_PREFIX))
+                    return this.fail(shorten(stripErrorPrefix(content)) || 'error');
+                if (kind === EventKind.Chunk)
+                    kind = EventKind.Content;
+            }
+            if (!delta)
+                continue;
+            const reasoning = delta.reasoning_content ?? delta.reasoning;
+            if (typeof reasoning === 'string' && reasoning !== '')
+                kind = EventKind.Reasoning;
+            else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0)
+                kind = EventKind.Content;
+        }
+        if (kind !== EventKind.Chunk)
+            this.content = true;
+        if (kind === EventKind.Reasoning)
+            this.reasoning = true;
+        return kind;
+    }
+    mayMatter(s) {
+        if (s.charCodeAt(0) !== 0x7b /* { */ || keyEnd(s, 'error"') !== -1 || s.includes(ERROR_PREFIX))
+            return true;
+        const fr = valueStart(s, 'finish_reason"');
+        if (fr !== '' && fr !== 'n')
+            return true;
+        const usage = valueStart(s, 'usage"');
+        if (usage !== '' && usage !== 'n')
+            return true;
+        return !this.reasoning && s.includes('reasoning');
+    }
+    fail(message) {
+        this.error = message;
+        return EventKind.Error;
+    }
+    finish(contentType) {
+        if (this.malformed !== null)
+            return { category: 'protocol', message: this.malformed };
+        if (isJsonDocument(contentType))
+            return { category: 'protocol', message: NOT_A_STREAM };
+        if (!this.done && !this.finished)
+            return { category: 'protocol', message: 'incomplete stream: it ended without data: [DONE] or a finish_reason' };
+        return null;
+    }
+}
+const openai = {
+    name: 'openai',
+    authScheme: 'Bearer',
+    fallbackFormat: 'sse',
+    needsText: true,
+    jsonDocument: true,
+    start: () => new OpenAiSession(),
+};
+
+;// CONCATENATED MODULE: ./src/core/presets/ragflow.ts
+
+
+
+
+/**
+ * RAGFlow chat completions: `/v1/conversation/completion` (web API) and
+ * `/api/v1/chats/{id}/completions` (public API). Events are `data:{"code": 0, "message": "",
+ * "data": {"answer": …, "reference": …}}` (no space after the colon); the stream ends with
+ * `{"code": 0, "data": true}`. The answer is cumulative (older servers) or a delta (newer): either
+ * way the first non-empty answer is ttft. A non-zero `code` or an `**ERROR**:` answer is an in-band
+ * error; a plain JSON answer (`{"code": 102, "message": "Conversation not found!"}`) is read whole.
+ */
+class RagflowSession {
+    error = null;
+    tokens = undefined;
+    content = false;
+    end = false; // {"data": true} seen
+    malformed = null;
+    event(data) {
+        // After the first answer, skip parsing plain answer events: code 0, data an object, no **ERROR**.
+        if (this.content && data.charCodeAt(0) === 0x7b /* { */ && valueStart(data, 'code"') === '0' && !data.includes(ERROR_PREFIX) && valueStart(data, 'data"') === '{') {
+            return EventKind.Content;
+        }
+        const msg = parseObject(data);
+        if (msg === null) {
+            this.malformed ??= notJson(data);
+            return EventKind.Chunk;
+        }
+        const d = msg.data;
+        const answer = asObject(d)?.answer;
+        const code = msg.code;
+        if (code !== undefined && code !== 0 && code !== '0') {
+            const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
+            return this.fail(`code ${String(code)}: ${shorten(text) || 'error'}`);
+        }
+        if (d === true) {
+            this.end = true;
+            return EventKind.Chunk;
+        }
+        if (typeof answer === 'string' && answer !== '') {
+            if (answer.startsWith(ERROR_PREFIX))
+                return this.fail(shorten(stripErrorPrefix(answer)) || 'error');
+            this.content = true;
+            return EventKind.Content;
+        }
+        return EventKind.Chunk;
+    }
+    fail(message) {
+        this.error = message;
+        return EventKind.Error;
+    }
+    finish(contentType) {
+        if (this.malformed !== null)
+            return { category: 'protocol', message: this.malformed };
+        if (isJsonDocument(contentType))
+            return { category: 'protocol', message: NOT_A_STREAM };
+        if (!this.end)
+            return { category: 'protocol', message: 'incomplete stream: it ended without the final {"code": 0, "data": true} event' };
+        return null;
+    }
+}
+/** The part of the target path before `/v1/` or `/api/v1/` (RAGFlow behind a path prefix). */
+function apiRoot(target) {
+    const i = target.pathname.search(/\/(?:api\/)?v1\//);
+    return i > 0 ? target.pathname.slice(0, i) : '';
+}
+const ragflow = {
+    name: 'ragflow',
+    // The web API (/v1/…) takes `Authorization: <token>`; the public API (/api/v1/…) takes `Bearer <key>`.
+    authScheme: '',
+    authSchemeFor: (path) => (/(^|\/)api\/v1\//.test(path) ? 'Bearer' : ''),
+    fallbackFormat: 'sse',
+    needsText: true,
+    jsonDocument: true,
+    loginCodes: true,
+    passwordLogin: {
+        defaultUrl: (target) => new URL(`${apiRoot(target)}/v1/user/login`, target.origin),
+        needsPublicKey: true,
+        // As RAGFlow's web UI: the password is base64-encoded, then RSA-encrypted (PKCS#1 v1.5), base64.
+        body: (email, password, publicKey) => {
+            if (!publicKey)
+                throw new Error('RAGFlow login needs a public key');
+            const plain = Buffer.from(Buffer.from(password, 'utf8').toString('base64'), 'utf8');
+            const encrypted = (0,external_node_crypto_.publicEncrypt)({ key: publicKey, padding: external_node_crypto_.constants.RSA_PKCS1_PADDING }, plain).toString('base64');
+            return JSON.stringify({ email, password: encrypted });
+        },
+        tokenFrom: 'header:Authorization',
+    },
+    start: () => new RagflowSession(),
+};
+
+;// CONCATENATED MODULE: ./src/core/presets/index.ts
+
+
+
+
+// One file a preset: a new API is one new file and one line here.
+const PRESETS = { generic: generic, openai: openai, ragflow: ragflow };
+const PRESET_NAMES = Object.keys(PRESETS);
+function getPreset(name, input = 'preset') {
+    const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+    if (!p)
+        throw new InputError(input, `unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
+    return p;
+}
+
+;// CONCATENATED MODULE: ./src/core/stages.ts
+
+const DEFAULT_STAGES = '1x1, 10x3, 20x2';
+const MAX_USERS = 10_000;
+const MAX_REQUESTS = 100_000;
+/** `USERSxREQUESTS`, comma-separated: that many concurrent users, each sending that many requests in a row. */
+function parseStages(text, input = 'stages') {
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.every((p) => p === ''))
+        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2")');
+    let total = 0;
+    return parts.map((part, i) => {
+        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
+        if (!m) {
+            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3)`);
+        }
+        const users = Number(m[1]);
+        const requestsPerUser = Number(m[2]);
+        if (users < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
+        if (requestsPerUser < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
+        if (users > MAX_USERS)
+            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
+        total += users * requestsPerUser;
+        if (total > MAX_REQUESTS)
+            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
+        return { users, requestsPerUser };
+    });
+}
+function formatStages(stages) {
+    return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/core/config.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const MAX_REPEAT = 10;
+const MAX_WARMUP = 50;
+/** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
+const CORE_INPUTS = {
+    url: 'absolute URL of the streaming endpoint, or a path starting with / resolved against base-url',
+    'base-url': 'base of the preview deployment (action: defaults to the environment_url of a deployment_status event)',
+    method: 'HTTP method (default POST)',
+    headers: 'request headers, one "Name: value" a line',
+    body: 'request body; {{uuid}} {{user}} {{iteration}} {{stage}} {{token}} {{env.NAME}} are filled per request',
+    'body-file': 'read the request body from this file (same placeholders)',
+    token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
+    preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
+    format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
+    stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
+    timeout: 'per-request timeout (default 60s)',
+    cooldown: 'pause between stages (default 500ms)',
+    criteria: 'pass/fail criteria, one a line (default: the built-in set)',
+    'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
+    verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
+    repeat: `run the whole plan this many times (1 to ${MAX_REPEAT}, default 1); the report uses the median run per stage and shows the spread`,
+    warmup: `requests sent one after another before stage 1 and left out of every figure (0 to ${MAX_WARMUP}, default 0), e.g. for cold starts`,
+    baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
+    'regression-threshold': 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
+    'report-path': 'where to write the JSON report (default ttfc-report.json)',
+    'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
+    'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
+    'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
+    'login-email': 'RAGFlow login (preset ragflow): the account email; needs login-password and login-public-key',
+    'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
+    'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
+    'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
+    'wait-timeout': 'how long wait-for may wait (default 5m)',
+};
+const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
+function value(inputs, name) {
+    const v = inputs[name];
+    return v === undefined || v.trim() === '' ? undefined : v;
+}
+function parseBoolean(name, text, dflt) {
+    if (text === undefined)
+        return dflt;
+    const t = text.trim().toLowerCase();
+    if (t === 'true' || t === 'yes' || t === '1')
+        return true;
+    if (t === 'false' || t === 'no' || t === '0')
+        return false;
+    throw new InputError(name, `"${text}" is not true or false`);
+}
+/** A whole number in [min, max]; `dflt` when not given. */
+function parseCount(name, text, dflt, min, max) {
+    if (text === undefined)
+        return dflt;
+    const t = text.trim();
+    if (!/^\d+$/.test(t))
+        throw new InputError(name, `"${t}" is not a whole number (${min} to ${max})`);
+    const n = Number(t);
+    if (n < min || n > max)
+        throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
+    return n;
+}
+/** Builds and validates the config from named inputs: the one place both adapters go through. */
+function buildConfig(inputs, ctx) {
+    const secrets = [];
+    const token = value(inputs, 'token')?.trim();
+    if (token)
+        secrets.push(token);
+    const { url, origin, path } = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
+    const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
+    if (!/^[A-Z]+$/.test(method))
+        throw new InputError('method', `"${method}" is not an HTTP method`);
+    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
+    const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase();
+    if (!FORMATS.includes(format))
+        throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
+    const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
+    for (const [name, v] of headerLines)
+        if (isSecretHeader(name) && v && !v.includes('{{'))
+            secrets.push(v);
+    const bodyText = value(inputs, 'body');
+    const bodyFile = value(inputs, 'body-file');
+    if (bodyText !== undefined && bodyFile !== undefined) {
+        throw new InputError('body-file', 'set either body or body-file, not both');
+    }
+    let body = bodyText ?? null;
+    if (bodyFile !== undefined) {
+        try {
+            body = (0,external_node_fs_namespaceObject.readFileSync)(new URL(bodyFile, `file://${(ctx.cwd ?? process.cwd()).replace(/\/?$/, '/')}`), 'utf8');
+        }
+        catch (err) {
+            const code = err.code;
+            throw new InputError('body-file', `cannot read "${bodyFile}"${code === 'ENOENT' ? ': no such file' : code ? `: ${code}` : ''}`);
+        }
+    }
+    const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
+    const timeoutMs = parseDuration('timeout', value(inputs, 'timeout') ?? '60s');
+    const cooldownText = value(inputs, 'cooldown');
+    const cooldownMs = cooldownText === undefined || cooldownText.trim() === '0' ? (cooldownText ? 0 : 500) : parseDuration('cooldown', cooldownText);
+    const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+    let criteria;
+    try {
+        criteria = parseCriteria(criteriaText);
+    }
+    catch (err) {
+        if (err instanceof CriteriaError)
+            throw new InputError('criteria', err.message);
+        throw err;
+    }
+    const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
+    const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+    const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+    if (!VERDICTS.includes(verdictText)) {
+        throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICTS.join(', ')}`);
+    }
+    const verdict = verdictText;
+    const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
+    const warmup = parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP);
+    const baseline = value(inputs, 'baseline')?.trim() ?? null;
+    const baselinePath = baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(ctx.cwd ?? process.cwd(), baseline);
+    const regressionThreshold = parseRegressionThreshold(value(inputs, 'regression-threshold'));
+    // Templates are compiled now so an unknown placeholder fails before any request is sent.
+    // The token is read lazily: a login step sets it just before the load (setToken).
+    let currentToken = token;
+    const getToken = () => currentToken;
+    const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
+    const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)]);
+    const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+    const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
+    const scheme = authSchemeFor(preset, path);
+    const authOf = (t) => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
+    let authValue = authOf(token);
+    const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
+    // Readiness and login: validated now, run by the gate before the load.
+    const target = new URL(url);
+    const baseText = value(inputs, 'base-url');
+    const resolve = (input, text) => resolveAux(input, text, baseText, target, secrets);
+    const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i][1]));
+    const headersFor = (u) => () => {
+        const h = {};
+        // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
+        if (u.origin === origin)
+            for (const [name, tpl] of inherited)
+                h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
+        return h;
+    };
+    const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
+    const waitFor = value(inputs, 'wait-for');
+    let wait = null;
+    if (waitFor !== undefined) {
+        const u = resolve('wait-for', waitFor);
+        wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
+    }
+    const login = buildLogin({
+        url: value(inputs, 'login-url'),
+        body: value(inputs, 'login-body'),
+        tokenFrom: value(inputs, 'login-token-from'),
+        email: value(inputs, 'login-email'),
+        password: value(inputs, 'login-password'),
+        publicKey: value(inputs, 'login-public-key'),
+    }, { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets });
+    if (token === undefined && login === null) {
+        const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
+        if (body !== null && usesToken(body))
+            throw new InputError(bodyInput, noToken);
+        if (headerLines.some(([, v]) => usesToken(v)))
+            throw new InputError('headers', noToken);
+    }
+    const render = (c) => {
+        const headers = {};
+        if (contentType)
+            headers['content-type'] = contentType;
+        if (authValue !== undefined)
+            headers.authorization = authValue;
+        for (const [name, tpl] of headerTemplates)
+            headers[name] = tpl(c);
+        return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
+    };
+    return {
+        url,
+        origin,
+        path,
+        displayUrl: redactUrl(url),
+        method,
+        headerLines,
+        body,
+        token,
+        preset,
+        format,
+        stages,
+        timeoutMs,
+        cooldownMs,
+        criteriaText,
+        criteria,
+        failOnCriteria,
+        reportPath,
+        verdict,
+        repeat,
+        warmup,
+        baseline,
+        baselinePath,
+        regressionThreshold,
+        secrets,
+        login,
+        wait,
+        setToken(t) {
+            currentToken = t;
+            authValue = authOf(t);
+            if (!secrets.includes(t))
+                secrets.push(t);
+        },
+        render,
+    };
+}
+/** Headers of the load never sent to the login / readiness URLs. */
+const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+/** `wait-for` / `login-url`: an absolute http(s) URL, or a path against base-url (else the url's origin). */
+function resolveAux(input, text, baseText, target, secrets) {
+    const raw = text.trim();
+    let u;
+    if (raw.startsWith('/')) {
+        let base = new URL(target.origin);
+        if (baseText !== undefined) {
+            try {
+                base = new URL(baseText.trim());
+            }
+            catch {
+                throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+            }
+            checkScheme('base-url', base);
+        }
+        u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
+    }
+    else {
+        try {
+            u = new URL(raw);
+        }
+        catch {
+            throw new InputError(input, `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
+        }
+    }
+    checkScheme(input, u);
+    if (u.password)
+        secrets.push(decodeURIComponent(u.password));
+    for (const [k, v] of u.searchParams)
+        if (v && isSecretParam(k))
+            secrets.push(v);
+    return u;
+}
+function resolveUrl(urlText, baseText, secrets) {
+    if (urlText === undefined)
+        throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
+    const raw = urlText.trim();
+    let u;
+    if (raw.startsWith('/')) {
+        if (baseText === undefined)
+            throw new InputError('url', `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
+        let base;
+        try {
+            base = new URL(baseText.trim());
+        }
+        catch {
+            throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+        }
+        checkScheme('base-url', base);
+        // Keep the base's own path prefix: base https://h/app + /v1/chat → https://h/app/v1/chat.
+        u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
+    }
+    else {
+        try {
+            u = new URL(raw);
+        }
+        catch {
+            throw new InputError('url', `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
+        }
+    }
+    checkScheme('url', u);
+    if (u.password)
+        secrets.push(decodeURIComponent(u.password));
+    for (const [k, v] of u.searchParams)
+        if (v && isSecretParam(k))
+            secrets.push(v);
+    const origin = u.origin;
+    return { url: u.href, origin, path: `${u.pathname}${u.search}` };
+}
+function checkScheme(input, u) {
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+        throw new InputError(input, `scheme "${u.protocol.replace(/:$/, '')}" is not supported (use http or https)`);
+    }
+}
+function guessContentType(body) {
+    const t = body.trimStart();
+    return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
+}
+
+;// CONCATENATED MODULE: ./src/core/diagnose/common.ts
+// Small shared helpers of the diagnoses. Pure.
+
+/** The request records of each stage (by 1-based stage index), grouped in one pass. */
+function groupByStage(requests) {
+    const out = new Map();
+    for (const r of requests) {
+        let list = out.get(r.stage);
+        if (list === undefined) {
+            list = [];
+            out.set(r.stage, list);
+        }
+        list.push(r);
+    }
+    return out;
+}
+/** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
+function common_median(values) {
+    if (values.length === 0)
+        return null;
+    const s = Float64Array.from(values).sort();
+    const mid = s.length >> 1;
+    return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+function common_mean(values) {
+    if (values.length === 0)
+        return null;
+    let sum = 0;
+    for (const v of values)
+        sum += v;
+    return sum / values.length;
+}
+/** Time from the request being written to its first chunk: ttfc without connection setup / socket wait. */
+function serverTtfc(r) {
+    if (r.ttfc === null)
+        return null;
+    return Math.max(0, r.ttfc - (r.connect ?? 0));
+}
+/** The stage with the fewest users that ran and has successful requests: the reference ("single user") stage. */
+function referenceStage(stages) {
+    let ref = null;
+    for (const s of stages) {
+        if (s.skipped || s.succeeded === 0)
+            continue;
+        if (ref === null || s.users < ref.users)
+            ref = s;
+    }
+    return ref;
+}
+const common_ms = (v) => formatValue(v, 'ms');
+/** `1.1×`, `10.4×`, `120×`. */
+function times(x) {
+    if (!Number.isFinite(x))
+        return `${x}×`;
+    return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
+}
+function common_pct(x) {
+    return `${Math.round(x * 100)}%`;
+}
+/** Rounds for evidence objects (readable JSON, no float noise). */
+function round(x, digits = 2) {
+    const f = 10 ** digits;
+    return Math.round(x * f) / f;
+}
+const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+
+;// CONCATENATED MODULE: ./src/core/diagnose/buffered.ts
+// Buffered streams (issue 5 §2): a proxy with buffering on, or compression of an event stream,
+// holds the events back and delivers them all at once at the end. TTFC then equals the total time
+// and the user sees nothing stream. Pure.
+
+/**
+ * A multi-event response counts as "arrived at once" when its events arrived within
+ * max(BUNCH_ABS_MS, BUNCH_REL × ttfc) of each other (see streamSpread). A real token stream spreads its
+ * events over tens of milliseconds or more; a buffered one delivers them in one read (0–2 ms apart).
+ */
+const BUNCH_ABS_MS = 10;
+const BUNCH_REL = 0.02;
+/** "Most requests": at least this share of the multi-event successful responses … */
+const MIN_SHARE = 0.6;
+/** … and at least this many of them (one or two bunched responses may be a hiccup of the client). */
+const MIN_RESPONSES = 3;
+/**
+ * How far apart the events arrived (ms): first to last event from the in-memory gaps (events read in one
+ * chunk share a timestamp, so the OS descheduling the client between reads and the end does not count);
+ * from a JSON report (no gaps), first event to the end of the response. Null when not measurable.
+ */
+function streamSpread(r) {
+    if (r.ttfc === null)
+        return null;
+    const gaps = r.gaps;
+    if (gaps !== undefined && gaps.length > 0 && gaps.length === r.events - 1) {
+        let sum = 0;
+        for (const g of gaps)
+            sum += g;
+        return sum;
+    }
+    if (r.total === null)
+        return null;
+    return Math.max(0, r.total - r.ttfc);
+}
+function isBunched(r) {
+    const spread = streamSpread(r);
+    if (spread === null || r.ttfc === null)
+        return false;
+    return spread <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc);
+}
+const BUFFERING_CAUSES = 'something between the server and the client holds the stream back — nginx `proxy_buffering on` ' +
+    '(set `proxy_buffering off` for this location, or send the response header `X-Accel-Buffering: no`), ' +
+    'gzip or other compression of `text/event-stream` at the proxy, CDN or app (exclude event streams from ' +
+    'compression), a load balancer or platform that buffers responses, or a handler that does not flush ' +
+    'each event';
+/**
+ * One `buffered` diagnosis for the run (users: null) when most multi-event responses delivered all
+ * their events together at the end. Single-event responses say nothing about streaming and are ignored.
+ */
+function detectBuffered(run, byStage = groupByStage(run.requests)) {
+    const perStage = [];
+    let multi = 0;
+    let bunchedCount = 0;
+    const bunchedTtfc = [];
+    const bunchedSpread = [];
+    const streamingSpread = [];
+    const eventCounts = [];
+    let ttfbHeld = 0;
+    for (const stage of run.stages) {
+        const records = byStage.get(stage.index);
+        if (stage.skipped || records === undefined)
+            continue;
+        const row = { stage: stage.index, users: stage.users, multiEvent: 0, bunched: 0 };
+        for (const r of records) {
+            if (!r.ok || r.events < 2)
+                continue;
+            const spread = streamSpread(r);
+            if (spread === null)
+                continue;
+            row.multiEvent++;
+            eventCounts.push(r.events);
+            if (isBunched(r)) {
+                row.bunched++;
+                bunchedTtfc.push(r.ttfc);
+                bunchedSpread.push(spread);
+                // Headers held back too (the whole response buffered, not only the body)?
+                if (r.ttfb !== null && r.ttfc - r.ttfb <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc))
+                    ttfbHeld++;
+            }
+            else {
+                streamingSpread.push(spread);
+            }
+        }
+        if (row.multiEvent > 0)
+            perStage.push(row);
+        multi += row.multiEvent;
+        bunchedCount += row.bunched;
+    }
+    if (multi < MIN_RESPONSES || bunchedCount < MIN_SHARE * multi)
+        return [];
+    const ttfcP50 = common_median(bunchedTtfc);
+    const spreadP50 = common_median(bunchedSpread);
+    const eventsP50 = common_median(eventCounts);
+    const headersToo = ttfbHeld >= MIN_SHARE * bunchedCount;
+    const message = `buffered stream: in ${bunchedCount} of ${multi} multi-event responses (${common_pct(bunchedCount / multi)}) all events ` +
+        `(median ${round(eventsP50, 1)}) arrived together at the end — first chunk after ${common_ms(ttfcP50)}, the last within ` +
+        `${common_ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: TTFC equals the total time and ` +
+        `users see nothing stream. Usual causes: ${BUFFERING_CAUSES}`;
+    return [
+        {
+            kind: 'buffered',
+            users: null,
+            message,
+            evidence: {
+                multiEventResponses: multi,
+                bunched: bunchedCount,
+                share: round(bunchedCount / multi, 3),
+                eventsP50: round(eventsP50, 1),
+                ttfcP50Ms: round(ttfcP50),
+                spreadP50Ms: round(spreadP50),
+                streamingSpreadP50Ms: streamingSpread.length ? round(common_median(streamingSpread)) : null,
+                headersHeldBack: headersToo,
+                thresholdMs: `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`,
+                stages: perStage,
+            },
+        },
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/core/diagnose/connect.ts
+// Connection storms: at a stage, opening the new connections takes most of the time to first chunk
+// (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
+// an instance per connection). `RequestRecord.connect` is the time until the request is handed to a
+// connected socket; each user's first request of a stage normally opens a new connection. Pure.
+
+/** Connection setup is at least this share of TTFC for the median new connection … */
+const connect_MIN_SHARE = 0.5;
+/** … takes at least this long (localhost and same-region connections never qualify) … */
+const MIN_CONNECT_MS = 100;
+/** … and at least this many times as long as at the reference (fewest users) stage: a storm, not a far server. */
+const MIN_GROWTH = 2;
+const MIN_USERS = 2;
+const MIN_SAMPLES = 2;
+/** Each user's first request at a stage: the ones that open a connection. */
+function coldStats(records) {
+    const connect = [];
+    const ttfc = [];
+    const share = [];
+    for (const r of records) {
+        if (!r.ok || r.iteration !== 1 || r.connect === null || r.ttfc === null || r.ttfc <= 0)
+            continue;
+        connect.push(r.connect);
+        ttfc.push(r.ttfc);
+        share.push(Math.min(1, r.connect / r.ttfc));
+    }
+    if (connect.length === 0)
+        return null;
+    return { n: connect.length, connectP50: common_median(connect), ttfcP50: common_median(ttfc), shareP50: common_median(share) };
+}
+function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
+    const ref = referenceStage(run.stages);
+    const refCold = ref === null ? null : coldStats(byStage.get(ref.index) ?? []);
+    const out = [];
+    for (const s of run.stages) {
+        if (s.skipped || s.users < MIN_USERS)
+            continue;
+        const cold = coldStats(byStage.get(s.index) ?? []);
+        if (cold === null || cold.n < MIN_SAMPLES)
+            continue;
+        if (cold.shareP50 < connect_MIN_SHARE || cold.connectP50 < MIN_CONNECT_MS)
+            continue;
+        const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
+        if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50)
+            continue;
+        const vsRef = compare ? ` vs ${common_ms(refCold.connectP50)} with ${users(ref.users)}` : '';
+        out.push({
+            kind: 'connect_storm',
+            users: s.users,
+            message: `at ${s.users} users connection setup takes ${common_pct(cold.shareP50)} of TTFC for new connections ` +
+                `(connect p50 ${common_ms(cold.connectP50)}${vsRef}; TTFC p50 ${common_ms(cold.ttfcP50)}): the server or the proxy in front ` +
+                `of it is slow to accept new connections — look for TLS handshakes or connection limits at the load balancer ` +
+                `or edge, a small accept backlog (listen backlog, somaxconn), or a platform that starts an instance per ` +
+                `connection (serverless cold starts); clients that reuse connections (keep-alive, HTTP/2) avoid it`,
+            evidence: {
+                newConnections: cold.n,
+                connectP50Ms: round(cold.connectP50),
+                ttfcP50Ms: round(cold.ttfcP50),
+                connectShareP50: round(cold.shareP50, 3),
+                referenceUsers: compare ? ref.users : null,
+                referenceConnectP50Ms: compare ? round(refCold.connectP50) : null,
+            },
+        });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/diagnose/serialized.ts
+// Serialized and saturated servers, seen from the client (issue 5 §1).
+//
+// A handler that makes a blocking call serves concurrent requests one after another: the first
+// chunks of a stage's first wave form a staircase (the k-th arrives about k single-request times
+// after the stage starts), TTFC grows with the users, and throughput stays flat. A bounded worker
+// pool does the same in steps of its size. Pure: runs after the load, on the request records.
+
+/**
+ * Scaling efficiency per stage: (throughput at N users / throughput at the reference stage) divided by
+ * (N / reference users). The reference is the stage with the fewest users that ran (normally 1x1); its
+ * throughput discounts the setup of a cold connection (see referenceRps).
+ */
+function scalingEfficiency(stages) {
+    const ref = referenceStage(stages.filter((s) => s.rps > 0));
+    const refRps = ref === null ? 0 : referenceRps(ref);
+    return stages.map((s) => {
+        const row = {
+            index: s.index,
+            users: s.users,
+            requestsPerUser: s.requestsPerUser,
+            rps: s.skipped ? null : s.rps,
+            throughputRatio: null,
+            usersRatio: null,
+            efficiency: null,
+        };
+        if (ref === null || s.skipped || s.issued === 0)
+            return row;
+        row.throughputRatio = s.index === ref.index ? 1 : s.rps / refRps;
+        row.usersRatio = s.users / ref.users;
+        row.efficiency = row.throughputRatio / row.usersRatio;
+        return row;
+    });
+}
+/**
+ * Throughput of the reference stage. A 1x1 stage is one request on a cold connection: its rps counts the
+ * connection setup (a TLS handshake can double it). The reference is the better of the measured rps and
+ * users / (median total − median connect), i.e. what its users do back to back on warm connections.
+ */
+function referenceRps(ref) {
+    const total = ref.total.p50;
+    const warm = total === null ? 0 : total - (ref.connect.p50 ?? 0);
+    return warm > 0 ? Math.max(ref.rps, (ref.users * 1000) / warm) : ref.rps;
+}
+// ---------------------------------------------------------------------------------------------
+// Thresholds (see the module comment of index.ts for the reasoning)
+/** Stages with fewer users say little about serialization (2 users: a staircase of 2 steps). */
+const serialized_MIN_USERS = 3;
+/** At least this many successful first-wave requests (and this share of the users) for a staircase. */
+const MIN_WAVE = 3;
+const MIN_WAVE_SHARE = 0.6;
+/** TTFC must have grown by at least this much in absolute terms: client overhead on tiny endpoints is not a server problem. */
+const MIN_GROWTH_MS = 50;
+/** Serialized: the staircase says about one request at a time … */
+const SERIAL_MAX_CONCURRENCY = 1.5;
+/**
+ * … and TTFC grew at least max(2, users / 5) times: one at a time means ≈ (users + 1) / 2 on the first
+ * wave and ≈ users later, so this leaves room for a slow single reference sample (a cold 1x1).
+ */
+const SERIAL_MIN_GROWTH = 2;
+const SERIAL_GROWTH_PER_USER = 0.2;
+/** Fallback without a usable first wave: throughput stayed within 1.5× of the reference stage. */
+const SERIAL_MAX_THROUGHPUT_RATIO = 1.5;
+/** Saturated: at most half of the users served at once, and TTFC grew at least 1.5×. */
+const SATURATED_MAX_SHARE = 0.5;
+const SATURATED_MIN_GROWTH = 1.5;
+/**
+ * A fixed capacity stays put as users grow; an estimate that grows along with the users is noise in the
+ * service times (an honest server with a wide TTFC spread), not a pool. Two saturated stages whose
+ * capacity estimates grew by at least this share of the users' growth are both dropped.
+ */
+const CAPACITY_TRACKS_USERS = 0.6;
+/** The per-stage figures behind the serialized / saturated diagnoses (also useful as report evidence). */
+function analyzeConcurrency(run, byStage = groupByStage(run.requests)) {
+    const ref = referenceStage(run.stages);
+    if (ref === null)
+        return [];
+    const single = singleRequestTime(ref, byStage.get(ref.index) ?? []);
+    if (single === null)
+        return [];
+    const scaling = new Map(scalingEfficiency(run.stages).map((r) => [r.index, r]));
+    const out = [];
+    for (const s of run.stages) {
+        if (s.skipped || s.index === ref.index || s.users <= ref.users)
+            continue;
+        const ok = [];
+        for (const r of byStage.get(s.index) ?? [])
+            if (r.ok && r.ttfc !== null)
+                ok.push(r);
+        const avg = common_mean(ok.map((r) => serverTtfc(r)));
+        if (avg === null)
+            continue;
+        const sc = scaling.get(s.index);
+        out.push({
+            index: s.index,
+            users: s.users,
+            referenceUsers: ref.users,
+            singleRequestMs: single,
+            ttfcAvgMs: avg,
+            ttfcGrowth: avg / single,
+            throughputRatio: sc?.throughputRatio ?? null,
+            scalingEfficiency: sc?.efficiency ?? null,
+            firstWave: firstWave(s, ok),
+        });
+    }
+    return out;
+}
+/**
+ * The reference single-request time: the median over the reference stage of ttfc minus connection
+ * setup, so a cold first connection (TLS handshake) of a 1x1 stage does not count as server time.
+ * Falls back to the stage summary when there are no request records.
+ */
+function singleRequestTime(ref, records) {
+    const vals = [];
+    for (const r of records) {
+        if (!r.ok)
+            continue;
+        const v = serverTtfc(r);
+        if (v !== null)
+            vals.push(v);
+    }
+    let t = common_median(vals);
+    if (t === null && ref.ttfc.p50 !== null)
+        t = Math.max(0, ref.ttfc.p50 - (ref.connect.p50 ?? 0));
+    if (t === null)
+        return null;
+    return Math.max(t, 1); // a sub-millisecond endpoint: ratios against 0 mean nothing
+}
+/**
+ * The staircase of the first wave: sorted absolute first-chunk times regressed on their rank give the
+ * step; the time of a request that did not wait (the wave's fastest, measured under the same load as
+ * the rest, unlike a single cold 1x1 sample) divided by the step is how many were served at once.
+ */
+function firstWave(stage, ok) {
+    const wave = ok.filter((r) => r.iteration === 1);
+    if (wave.length < MIN_WAVE || wave.length < MIN_WAVE_SHARE * stage.users)
+        return null;
+    let start = Infinity;
+    let unqueued = Infinity;
+    for (const r of wave) {
+        if (r.startedAt < start)
+            start = r.startedAt;
+        unqueued = Math.min(unqueued, serverTtfc(r));
+    }
+    unqueued = Math.max(unqueued, 1);
+    const t = Float64Array.from(wave, (r) => r.startedAt + r.ttfc - start).sort();
+    const n = t.length;
+    // Least-squares slope of t[k] against k.
+    const kMean = (n - 1) / 2;
+    let tMean = 0;
+    for (const v of t)
+        tMean += v;
+    tMean /= n;
+    let cov = 0;
+    let varK = 0;
+    for (let k = 0; k < n; k++) {
+        cov += (k - kMean) * (t[k] - tMean);
+        varK += (k - kMean) ** 2;
+    }
+    const step = Math.max(0, cov / varK);
+    const concurrency = step > 0 ? Math.min(stage.users, Math.max(1, unqueued / step)) : stage.users;
+    return { requests: n, stepMs: step, unqueuedMs: unqueued, concurrency, firstMs: t[0], lastMs: t[n - 1] };
+}
+function evidence(a) {
+    return {
+        referenceUsers: a.referenceUsers,
+        singleRequestMs: round(a.singleRequestMs),
+        ttfcAvgMs: round(a.ttfcAvgMs),
+        ttfcGrowth: round(a.ttfcGrowth),
+        throughputRatio: a.throughputRatio === null ? null : round(a.throughputRatio),
+        scalingEfficiency: a.scalingEfficiency === null ? null : round(a.scalingEfficiency, 3),
+        firstWave: a.firstWave === null
+            ? null
+            : {
+                requests: a.firstWave.requests,
+                stepMs: round(a.firstWave.stepMs),
+                unqueuedMs: round(a.firstWave.unqueuedMs),
+                concurrency: round(a.firstWave.concurrency),
+                firstChunkMs: [round(a.firstWave.firstMs), round(a.firstWave.lastMs)],
+            },
+    };
+}
+const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' +
+    'vector search or LLM client calls not offloaded to a thread pool';
+function serializedMessage(a) {
+    const parts = [];
+    if (a.throughputRatio !== null)
+        parts.push(`throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} and`);
+    parts.push(`TTFC grew ${times(a.ttfcGrowth)} (avg ${common_ms(a.ttfcAvgMs)} vs ${common_ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`);
+    let msg = `at ${a.users} users ${parts.join(' ')}`;
+    if (a.firstWave !== null) {
+        msg += `; the first chunks of the first ${a.firstWave.requests} concurrent requests came one after another, about ${common_ms(a.firstWave.stepMs)} apart`;
+    }
+    return `${msg}: ${BLOCKING_HINT}`;
+}
+function saturatedMessage(a, capacity) {
+    let msg = `at ${a.users} users TTFC grew ${times(a.ttfcGrowth)} (avg ${common_ms(a.ttfcAvgMs)} vs ${common_ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
+    if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
+        msg += ` and throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${common_pct(a.scalingEfficiency)})`;
+    }
+    msg += `: the server saturates at about ${capacity} concurrent requests — the first chunks came in groups of about ${capacity}, one single-request time apart`;
+    return (`${msg}. Look for a bounded worker or thread pool, a connection pool (database, HTTP client) or an ` +
+        `upstream concurrency or rate limit, and size it for the concurrency you expect`);
+}
+/**
+ * Serialized (`kind: 'serialized'`) and saturated (`kind: 'saturated'`) stages, one diagnosis per stage.
+ * A stage is never both.
+ */
+function detectSerialized(run, byStage = groupByStage(run.requests)) {
+    const serialized = [];
+    const saturated = [];
+    for (const a of analyzeConcurrency(run, byStage)) {
+        if (a.users < Math.max(serialized_MIN_USERS, 2 * a.referenceUsers))
+            continue;
+        if (a.ttfcAvgMs - a.singleRequestMs < MIN_GROWTH_MS)
+            continue;
+        const serialGrowth = Math.max(SERIAL_MIN_GROWTH, SERIAL_GROWTH_PER_USER * (a.users / a.referenceUsers));
+        const w = a.firstWave;
+        if (w === null) {
+            // No usable staircase (too few first-wave successes): throughput and inflation only.
+            if (a.throughputRatio !== null && a.throughputRatio <= SERIAL_MAX_THROUGHPUT_RATIO && a.ttfcGrowth >= serialGrowth) {
+                serialized.push({ kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) });
+            }
+            continue;
+        }
+        if (w.concurrency < SERIAL_MAX_CONCURRENCY) {
+            if (a.ttfcGrowth >= serialGrowth) {
+                serialized.push({ kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) });
+            }
+        }
+        else if (w.concurrency <= SATURATED_MAX_SHARE * a.users && a.ttfcGrowth >= SATURATED_MIN_GROWTH) {
+            saturated.push({ a, c: w.concurrency });
+        }
+    }
+    // A capacity estimate that grows along with the users is not a capacity.
+    const drop = new Set();
+    for (let i = 0; i < saturated.length; i++) {
+        for (let j = i + 1; j < saturated.length; j++) {
+            const [lo, hi] = saturated[i].a.users <= saturated[j].a.users ? [saturated[i], saturated[j]] : [saturated[j], saturated[i]];
+            if (hi.a.users === lo.a.users)
+                continue;
+            const usersGrowth = hi.a.users / lo.a.users;
+            if (hi.c / lo.c >= 1 + CAPACITY_TRACKS_USERS * (usersGrowth - 1)) {
+                drop.add(i);
+                drop.add(j);
+            }
+        }
+    }
+    const out = [...serialized];
+    saturated.forEach(({ a, c }, i) => {
+        if (drop.has(i))
+            return;
+        const capacity = Math.round(c);
+        out.push({
+            kind: 'saturated',
+            users: a.users,
+            message: saturatedMessage(a, capacity),
+            evidence: { ...evidence(a), capacity },
+        });
+    });
+    return out.sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
+}
+
+;// CONCATENATED MODULE: ./src/core/diagnose/index.ts
+// Diagnoses of a run (issue 5 §1, §2): why TTFC is what it is, said only when it is true.
+//
+// All of them read what the client saw after the load finished: stage summaries and request records
+// (ttfc, connect, total, startedAt, iteration). None of them runs per request during the load.
+//
+//  - serialized / saturated (serialized.ts): a stage whose TTFC grew against the reference (fewest
+//    users) stage AND whose first wave forms a staircase — sorted first-chunk times regressed on their
+//    rank give a step; the fastest first-wave request's time / step = requests served at once (the
+//    reference 1x1 is one cold sample: it measures the growth, not the step). About one (< 1.5) and TTFC
+//    grown ≥ max(2, users / 5)× → serialized; between 1.5 and users / 2 with TTFC grown ≥ 1.5× →
+//    saturated at about that many. Always at least +50 ms of growth. Throughput against users is shown
+//    as evidence (and decides alone only when the first wave is unusable).
+//  - buffered (buffered.ts): in ≥ 60% (and ≥ 3) of the successful multi-event responses, the events
+//    arrived within max(10 ms, 2% of ttfc) of each other and of the end.
+//  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
+//    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
+
+
+
+
+
+
+
+/**
+ * Every diagnosis of a run: serialized / saturated stages (by users), connection storms (by users),
+ * then buffered streams (whole run). Regressions come from baseline.ts, the smoke failure from the gate.
+ */
+function diagnose(run) {
+    const byStage = groupByStage(run.requests);
+    return [...detectSerialized(run, byStage), ...detectConnectStorm(run, byStage), ...detectBuffered(run, byStage)];
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/core/report-json.ts
 
 
@@ -46125,6 +47285,11 @@ function publicConfig(cfg) {
         cooldownMs: cfg.cooldownMs,
         criteria: cfg.criteriaText,
         failOnCriteria: cfg.failOnCriteria,
+        verdict: cfg.verdict,
+        repeat: cfg.repeat,
+        warmup: cfg.warmup,
+        baseline: cfg.baseline,
+        regressionThreshold: cfg.regressionThreshold,
     };
 }
 function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
@@ -46144,6 +47309,11 @@ function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
         diagnoses,
         errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, cfg.secrets) })),
         requests: run.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, cfg.secrets) } : r)),
+        ...(extra.intervalMethod !== undefined ? { intervalMethod: extra.intervalMethod } : {}),
+        ...(extra.efficiency !== undefined ? { efficiency: extra.efficiency } : {}),
+        baseline: extra.baseline ?? null,
+        repeat: extra.repeat ?? null,
+        warmup: extra.warmup ?? null,
     };
 }
 /** Writes the report; a last pass redacts every secret so none can reach the file. */
@@ -46409,7 +47579,13 @@ async function runLoad(target, opts) {
     const errorSamples = [];
     const sampled = new Map();
     let smokeFailed = false;
+    let warmup;
     try {
+        if (opts.warmup !== undefined && opts.warmup > 0) {
+            warmup = await runWarmup(target, opts.warmup, opts.hooks);
+            if (opts.cooldownMs > 0)
+                await runner_sleep(opts.cooldownMs);
+        }
         for (let i = 0; i < opts.stages.length; i++) {
             const stage = opts.stages[i];
             const index = i + 1;
@@ -46441,7 +47617,40 @@ async function runLoad(target, opts) {
     finally {
         await agent.destroy();
     }
-    return { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
+    const result = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
+    if (warmup !== undefined)
+        result.warmup = warmup;
+    return result;
+}
+/**
+ * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
+ * connection pool of their own that is closed before stage 1, so no figure — not even the connection
+ * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
+ * smoke test then says so).
+ */
+async function runWarmup(target, count, hooks) {
+    const agent = new undici/* Agent */.g6({ connections: null, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: target.spec.timeoutMs } });
+    const out = { requests: 0, succeeded: 0, ttfc: [] };
+    hooks?.log?.(`warm-up: ${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
+    try {
+        for (let it = 1; it <= count; it++) {
+            const { headers, body } = target.render({ stage: 0, user: 1, iteration: it });
+            const r = await performRequest(agent, { ...target.spec, headers, body }, { stage: 0, user: 1, iteration: it });
+            out.requests++;
+            if (r.ok)
+                out.succeeded++;
+            out.ttfc.push(r.ttfc);
+            if (r.category === 'connection')
+                break;
+        }
+    }
+    finally {
+        await agent.destroy();
+    }
+    const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
+    const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
+    hooks?.log?.(`warm-up done: ${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
+    return out;
 }
 async function runStage(agent, target, index, stage) {
     const records = [];
@@ -46471,10 +47680,13 @@ function runner_sleep(ms) {
 
 
 
+
+
+
+
+const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
-async function prepare(cfg, opts) {
-    const sink = opts.log ?? opts.hooks?.log;
-    const log = (line) => sink?.(redactText(line, cfg.secrets));
+async function prepare(cfg, opts, log) {
     if (cfg.wait)
         await waitForReady(cfg.wait, { ...opts.readiness, log });
     if (cfg.login) {
@@ -46483,11 +47695,89 @@ async function prepare(cfg, opts) {
         opts.onSecret?.(token);
     }
 }
-/** The whole gate: wait-for and login (when set), then load, statistics, criteria, diagnoses, JSON report. Knows nothing of GitHub. */
+/** Reads the baseline (never throws) and says in the log what was found. */
+function loadBaseline(cfg, log) {
+    if (cfg.baselinePath === null || cfg.baseline === null)
+        return null;
+    const given = cfg.baseline;
+    const b = readBaseline(cfg.baselinePath);
+    if (!b.ok) {
+        // Messages name the path as the user gave it.
+        const message = b.message.split(cfg.baselinePath).join(given);
+        log(`baseline: ${message} — not compared (the run goes on)`);
+        return { ok: false, message };
+    }
+    b.baseline.source = given;
+    const when = [b.baseline.commit ? `commit ${b.baseline.commit.slice(0, 7)}` : '', b.baseline.startedAt ?? ''].filter(Boolean).join(', ');
+    log(`baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages)}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`);
+    b.warnings = b.warnings.map((w) => w.split(cfg.baselinePath).join(given));
+    for (const w of b.warnings)
+        log(`baseline: ${w}`);
+    return b;
+}
+/**
+ * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
+ * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
+ * baseline comparison, the JSON report. Knows nothing of GitHub.
+ */
 async function runGate(cfg, opts = {}) {
-    await prepare(cfg, opts);
-    const run = await runLoad({ spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render }, { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: opts.hooks });
-    const criteria = evaluateCriteria(cfg.criteria, run.stages);
+    const sink = opts.log ?? opts.hooks?.log;
+    const log = (line) => sink?.(redactText(line, cfg.secrets));
+    await prepare(cfg, opts, log);
+    const loaded = loadBaseline(cfg, log);
+    const runs = [];
+    for (let i = 0; i < cfg.repeat; i++) {
+        if (cfg.repeat > 1) {
+            if (i > 0 && cfg.cooldownMs > 0)
+                await new Promise((r) => setTimeout(r, cfg.cooldownMs));
+            log(`run ${i + 1}/${cfg.repeat}`);
+        }
+        const r = await runLoad({ spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render }, { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: { ...opts.hooks, log }, warmup: i === 0 ? cfg.warmup : 0 });
+        runs.push(r);
+        if (r.smokeFailed) {
+            if (i + 1 < cfg.repeat)
+                log(`run ${i + 1} failed the smoke test: the remaining ${cfg.repeat - i - 1} run(s) are not started`);
+            break;
+        }
+    }
+    const median = runs.length > 1 ? medianRun(runs) : null;
+    const run = median ?? runs[0];
+    let repeat = null;
+    if (cfg.repeat > 1) {
+        repeat = {
+            requested: cfg.repeat,
+            runs: runs.length,
+            chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
+            spread: median ? median.spread : [],
+        };
+        if (median)
+            log(`median run per stage (by TTFC avg): ${median.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
+    }
+    // Intervals, computed once per stage, metric and statistic (criteria and the stage summaries share them).
+    const cache = new Map();
+    const intervalOf = (stage, metric, stat) => {
+        const key = `${stage.index}:${metric}:${stat}`;
+        if (!cache.has(key))
+            cache.set(key, bootstrapInterval(stageSamples(run.requests, stage.index, metric), stat));
+        return cache.get(key) ?? null;
+    };
+    for (const s of run.stages) {
+        if (s.skipped)
+            continue;
+        const avg = intervalOf(s, 'ttfc', 'avg');
+        const p95 = intervalOf(s, 'ttfc', 'p95');
+        s.ttfcInterval = {
+            level: DEFAULT_LEVEL,
+            avg: avg ? { low: avg.low, high: avg.high } : null,
+            p95: p95 ? { low: p95.low, high: p95.high } : null,
+        };
+    }
+    const criteria = evaluateCriteria(cfg.criteria, run.stages, {
+        ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
+        baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
+        verdict: cfg.verdict,
+        intervalOf,
+    });
     const diagnoses = [];
     if (run.smokeFailed) {
         const first = run.stages[0];
@@ -46499,20 +47789,339 @@ async function runGate(cfg, opts = {}) {
             evidence: { failures: first?.failures ?? {} },
         });
     }
+    diagnoses.push(...diagnose(run));
+    let baseline = null;
+    if (loaded !== null) {
+        baseline = {
+            source: cfg.baseline ?? '',
+            loaded: loaded.ok,
+            threshold: cfg.regressionThreshold,
+            toolVersion: null,
+            startedAt: null,
+            commit: null,
+            messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
+            stages: [],
+            regressions: [],
+        };
+        if (loaded.ok) {
+            const b = loaded.baseline;
+            const cmp = compareBaseline(run.stages, b, {
+                threshold: cfg.regressionThreshold,
+                target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
+            });
+            baseline.toolVersion = b.toolVersion;
+            baseline.startedAt = b.startedAt;
+            baseline.commit = b.commit;
+            baseline.messages.push(...cmp.messages);
+            baseline.stages = cmp.stages.map((s) => ({
+                index: s.index,
+                baselineIndex: s.baselineIndex,
+                users: s.users,
+                ttfcAvg: delta(s.ttfcAvg),
+                ttfcP95: delta(s.ttfcP95),
+                successRate: delta(s.successRate),
+                regressed: s.regressed,
+            }));
+            baseline.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
+            diagnoses.push(...cmp.diagnoses);
+            for (const m of cmp.messages)
+                log(`baseline: ${m}`);
+        }
+    }
     const passed = !run.smokeFailed && criteriaPassed(criteria);
-    const report = buildReport(cfg, run, criteria, diagnoses, passed, { commit: opts.commit });
+    const report = buildReport(cfg, run, criteria, diagnoses, passed, {
+        commit: opts.commit,
+        intervalMethod: INTERVAL_METHOD,
+        efficiency: scalingEfficiency(run.stages).map((r) => ({
+            index: r.index,
+            users: r.users,
+            throughputRatio: r.throughputRatio,
+            usersRatio: r.usersRatio,
+            efficiency: r.efficiency,
+        })),
+        baseline,
+        repeat,
+        warmup: runs[0]?.warmup ?? null,
+    });
     if (!opts.noWrite)
         writeReport(cfg.reportPath, report, cfg.secrets);
     return report;
 }
+function delta(d) {
+    return { current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed };
+}
+
+;// CONCATENATED MODULE: ./src/core/chart.ts
+// Pictures (issue 5 §5): TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
+// per-stage TTFC distribution as a sparkline histogram. Pure.
+
+/** The stages that ran and have TTFC samples, in run order. */
+function chartPoints(stages) {
+    const ran = stages.filter((s) => !s.skipped && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+    const seen = new Map();
+    for (const s of ran)
+        seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
+    return ran.map((s) => ({
+        index: s.index,
+        users: s.users,
+        label: seen.get(s.users) > 1 ? `${s.users} (stage ${s.index})` : String(s.users),
+        avg: s.ttfc.avg,
+        p95: s.ttfc.p95,
+    }));
+}
+/** 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the smallest "nice" number ≥ x (for axis tops). */
+function niceCeil(x) {
+    if (!(x > 0))
+        return 1;
+    const p = 10 ** Math.floor(Math.log10(x));
+    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+        if (m * p >= x - 1e-9 * p)
+            return m * p;
+    return 10 * p;
+}
+const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626' };
+/**
+ * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, followed by a
+ * one-line legend (GitHub's mermaid draws no legend for line charts). Empty string with fewer than two
+ * stages to plot (a chart of one point says nothing).
+ */
+function mermaidChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length < 2)
+        return '';
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.1);
+    const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
+    const lines = [
+        '```mermaid',
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLORS.avg}, ${CHART_COLORS.p95}"}}}}%%`,
+        'xychart-beta',
+        `    title "${title}"`,
+        `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`,
+        `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
+        `    line "avg" [${pts.map((p) => chart_num(p.avg)).join(', ')}]`,
+        `    line "p95" [${pts.map((p) => chart_num(p.p95)).join(', ')}]`,
+        '```',
+        '',
+        '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
+    ];
+    return lines.join('\n');
+}
+/**
+ * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
+ * y from 0 to a nice top, labelled at quarters. `height` (rows, default 9) is rounded to 4k + 1.
+ * Empty string when no stage has TTFC samples.
+ */
+function asciiChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length === 0)
+        return '';
+    const quarter = Math.max(1, Math.round(((opts.height ?? 9) - 1) / 4));
+    const height = 4 * quarter + 1;
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.05);
+    const spacing = Math.max(6, ...pts.map((p) => p.label.length + 2));
+    const yLabels = Array.from({ length: height }, (_, r) => chart_num((top * (height - 1 - r)) / (height - 1)));
+    const yw = Math.max(...yLabels.map((l) => l.length));
+    const width = 2 + spacing * pts.length;
+    const grid = Array.from({ length: height }, () => new Array(width).fill(' '));
+    const row = (v) => height - 1 - Math.round((Math.min(v, top) / top) * (height - 1));
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        const ra = row(p.avg);
+        const rp = row(p.p95);
+        grid[rp][col] = 'x';
+        grid[ra][col] = ra === rp ? '*' : 'o';
+    });
+    const out = [`TTFC (ms)${' '.repeat(Math.max(1, yw + width - 18))}o avg  x p95`];
+    grid.forEach((cells, r) => {
+        const label = r % quarter === 0 ? yLabels[r] : '';
+        out.push(`${label.padStart(yw)} |${cells.join('').trimEnd()}`);
+    });
+    let axis = '+';
+    let ticks = '';
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        axis = axis.padEnd(col + 1, '-') + '+';
+        ticks = ticks.padEnd(col + 2 - Math.floor(p.label.length / 2)) + p.label;
+    });
+    out.push(`${' '.repeat(yw)} ${axis}--`);
+    out.push(`${' '.repeat(yw)}${ticks}   users`);
+    return out.join('\n');
+}
+// ---------------------------------------------------------------------------------------------
+// Distributions
+const LEVELS = '▁▂▃▄▅▆▇█';
+/** Counts as a sparkline: an empty bin is a space, any other count at least ▁, the fullest █. */
+function sparkline(counts) {
+    const max = Math.max(0, ...counts);
+    return counts.map((c) => (c <= 0 || max === 0 ? ' ' : LEVELS[Math.min(7, Math.max(0, Math.ceil((c / max) * 8) - 1))])).join('');
+}
+/** Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped to the ends). */
+function histogram(values, bins, lo, hi) {
+    const counts = new Array(Math.max(1, bins)).fill(0);
+    const n = counts.length;
+    const w = hi - lo;
+    for (const v of values) {
+        const i = w > 0 ? Math.floor(((v - lo) / w) * n) : 0;
+        counts[Math.min(n - 1, Math.max(0, i))]++;
+    }
+    return counts;
+}
+/**
+ * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
+ * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
+ */
+function ttfcDistribution(run, opts = {}) {
+    const bins = Math.max(1, Math.floor(opts.bins ?? 16));
+    const byStage = new Map();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of run.requests) {
+        if (!r.ok || r.ttfc === null)
+            continue;
+        let list = byStage.get(r.stage);
+        if (list === undefined)
+            byStage.set(r.stage, (list = []));
+        list.push(r.ttfc);
+        if (r.ttfc < lo)
+            lo = r.ttfc;
+        if (r.ttfc > hi)
+            hi = r.ttfc;
+    }
+    if (lo === Infinity)
+        return null;
+    const rows = run.stages
+        .filter((s) => !s.skipped)
+        .map((s) => {
+        const v = byStage.get(s.index) ?? [];
+        const counts = histogram(v, bins, lo, hi);
+        return {
+            index: s.index,
+            users: s.users,
+            n: v.length,
+            counts,
+            spark: v.length ? sparkline(counts) : ' '.repeat(bins),
+            min: v.length ? Math.min(...v) : null,
+            max: v.length ? Math.max(...v) : null,
+        };
+    });
+    return { lo, hi, bins, rows };
+}
+/** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
+function formatDistribution(d) {
+    const ms = (v) => formatValue(v, 'ms');
+    const names = d.rows.map((r) => `${r.users} user${r.users === 1 ? '' : 's'}`);
+    const w = Math.max(...names.map((n) => n.length));
+    return [
+        `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
+        ...d.rows.map((r, i) => `  ${names[i].padStart(w)} │${r.spark}│ ${r.n ? `${ms(r.min)} – ${ms(r.max)}` : 'no samples'}  (n=${r.n})`),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/core/report-common.ts
+// Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
+// scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
+
+const report_common_ms = (v) => formatValue(v, 'ms');
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+/** `380 ms – 460 ms` (or `n/a`). */
+function formatRange(r) {
+    return r ? `${report_common_ms(r.low)} – ${report_common_ms(r.high)}` : 'n/a';
+}
+/** The baseline comparison of a stage (by 1-based index), if it was compared. */
+function baselineFor(report, index) {
+    return report.baseline?.loaded ? report.baseline.stages.find((s) => s.index === index) : undefined;
+}
+function efficiencyFor(report, index) {
+    return report.efficiency?.find((e) => e.index === index);
+}
+/** Show a scaling column: efficiencies were computed and at least two stages have one. */
+function showsEfficiency(report) {
+    return (report.efficiency ?? []).filter((e) => e.efficiency !== null).length >= 2;
+}
+/** `100%`, `12%`, `—` when not computed. */
+function formatEfficiency(e) {
+    return e?.efficiency === null || e?.efficiency === undefined ? '—' : `${Math.round(e.efficiency * 100)}%`;
+}
+/** The users of the reference stage of the efficiencies (the one with usersRatio 1 and the fewest users). */
+function efficiencyReference(report) {
+    const ref = (report.efficiency ?? []).find((e) => e.usersRatio === 1);
+    return ref?.users ?? null;
+}
+function spreadFor(repeat, index) {
+    return repeat?.spread.find((s) => s.index === index);
+}
+/** One-line notes on how the figures came about: repeat, warm-up, verdict. Empty when all are defaults. */
+function runNotes(report) {
+    const notes = [];
+    const r = report.repeat;
+    if (r) {
+        notes.push(r.runs < r.requested
+            ? `${plural(r.runs, 'run', 'runs')} of ${r.requested} (a run failed its smoke test), the median run per stage`
+            : `${r.runs} runs, the median run per stage (by TTFC avg)`);
+    }
+    const w = report.warmup;
+    if (w)
+        notes.push(`${plural(w.requests, 'warm-up request', 'warm-up requests')} (${w.succeeded} ok) before stage 1, not counted`);
+    if (report.config?.verdict === 'confident')
+        notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
+    return notes;
+}
+/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
+function inconclusiveCount(report) {
+    return report.criteria.filter((c) => c.status === 'inconclusive').length;
+}
+function compact(v, depth) {
+    if (v === null || v === undefined)
+        return 'null';
+    if (typeof v === 'number')
+        return Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v);
+    if (typeof v === 'string')
+        return v;
+    if (typeof v === 'boolean')
+        return String(v);
+    if (depth > 3)
+        return '…';
+    if (Array.isArray(v))
+        return `[${v.map((x) => compact(x, depth + 1)).join(', ')}]`;
+    if (typeof v === 'object') {
+        return `{${Object.entries(v)
+            .map(([k, x]) => `${k}: ${compact(x, depth + 1)}`)
+            .join(', ')}}`;
+    }
+    return String(v);
+}
+/** A diagnosis's evidence on one line: `referenceUsers: 1, ttfcGrowth: 10.4, firstWave: {requests: 20, …}`. */
+function formatEvidence(evidence, max = 700) {
+    const text = Object.entries(evidence)
+        .map(([k, v]) => `${k}: ${compact(v, 1)}`)
+        .join(', ');
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+/** `baseline prev/ttfc-report.json (commit abc1234, 2026-01-01T03:17:00Z)`. */
+function baselineTitle(report) {
+    const b = report.baseline;
+    if (!b)
+        return '';
+    const when = [b.commit ? `commit ${b.commit.slice(0, 7)}` : '', b.startedAt ?? ''].filter(Boolean).join(', ');
+    return `${b.source}${when ? ` (${when})` : ''}`;
+}
+/** `20%`, `12.5%`. */
+function formatThresholdPct(x) {
+    return `${Math.round(x * 1000) / 10}%`;
+}
 
 ;// CONCATENATED MODULE: ./src/core/report-terminal.ts
 
-const ms = (v) => formatValue(v, 'ms');
-/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
-function textTable(head, rows) {
+
+
+
+const report_terminal_ms = (v) => formatValue(v, 'ms');
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
+function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    const line = (cells) => cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
     return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 function differs(a, b) {
@@ -46522,64 +48131,161 @@ function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
     return (`stage ${s.index}: ${s.users} users x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
-        `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
+        `ttfc avg ${report_terminal_ms(s.ttfc.avg)} p95 ${report_terminal_ms(s.ttfc.p95)} max ${report_terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
-function stagesTable(stages) {
+/** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
+function deltaCell(d) {
+    if (!d || !d.text)
+        return '';
+    return d.regressed ? `${d.text}!` : d.text;
+}
+/** The stage table; with a report, also the baseline deltas and the scaling efficiency. */
+function stagesTable(stages, report) {
     const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
-    const head = ['stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max', ...(showTtft ? ['ttft avg', 'ttft p95'] : []), 'total avg', 'req/s'];
-    const rows = stages.map((s) => s.skipped
-        ? [String(s.index), `${s.users} x ${s.requestsPerUser}`, 'skipped', ...head.slice(3).map(() => '')]
-        : [
+    const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
+    const showTokens = stages.some((s) => s.tokens);
+    const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
+    const showEff = report !== undefined && showsEfficiency(report);
+    const head = [
+        'stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max',
+        ...(showBase ? ['vs base avg', 'vs base p95', 'vs base ok'] : []),
+        ...(showTtft ? ['ttft avg', 'ttft p95'] : []),
+        ...(showTtfr ? ['ttfr avg'] : []),
+        'total avg', 'req/s',
+        ...(showTokens ? ['tok/s'] : []),
+        ...(showEff ? ['scaling'] : []),
+    ];
+    const rows = stages.map((s) => {
+        if (s.skipped)
+            return [String(s.index), `${s.users} x ${s.requestsPerUser}`, 'skipped', ...head.slice(3).map(() => '')];
+        const b = report ? baselineFor(report, s.index) : undefined;
+        return [
             String(s.index),
             `${s.users} x ${s.requestsPerUser}`,
             `${s.succeeded}/${s.issued}`,
-            ms(s.connect.avg),
-            ms(s.ttfb.p50),
-            ms(s.ttfc.avg),
-            ms(s.ttfc.p50),
-            ms(s.ttfc.p95),
-            ms(s.ttfc.max),
-            ...(showTtft ? [ms(s.ttft.avg), ms(s.ttft.p95)] : []),
-            ms(s.total.avg),
+            report_terminal_ms(s.connect.avg),
+            report_terminal_ms(s.ttfb.p50),
+            report_terminal_ms(s.ttfc.avg),
+            report_terminal_ms(s.ttfc.p50),
+            report_terminal_ms(s.ttfc.p95),
+            report_terminal_ms(s.ttfc.max),
+            ...(showBase ? [deltaCell(b?.ttfcAvg), deltaCell(b?.ttfcP95), deltaCell(b?.successRate)] : []),
+            ...(showTtft ? [report_terminal_ms(s.ttft.avg), report_terminal_ms(s.ttft.p95)] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? report_terminal_ms(s.ttfr.avg) : ''] : []),
+            report_terminal_ms(s.total.avg),
             s.rps.toFixed(2),
-        ]);
+            ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
+            ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
+        ];
+    });
     return textTable(head, rows);
 }
-const MARK = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP', inconclusive: '????' };
+/** Per stage: the TTFC intervals and, with `repeat`, the spread over the runs. Empty when there is neither. */
+function detailsTable(report) {
+    const ran = report.stages.filter((s) => !s.skipped);
+    const hasIntervals = ran.some((s) => s.ttfcInterval);
+    const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
+    if (!hasIntervals && !repeat)
+        return '';
+    const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
+    const pct = `${Math.round(level * 100)}%`;
+    const head = [
+        'stage', 'users',
+        ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
+        ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
+    ];
+    const rows = ran.map((s) => {
+        const sp = spreadFor(repeat, s.index);
+        return [
+            String(s.index),
+            String(s.users),
+            ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
+            ...(repeat ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : ''] : []),
+        ];
+    });
+    return textTable(head, rows);
+}
+const MARK = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP', inconclusive: 'INCONCLUSIVE' };
 function criterionMark(c) {
     if (c.status === 'fail' && c.severity === 'warn')
         return MARK.warn;
     return MARK[c.status];
 }
+function criterionValue(c) {
+    if (c.status === 'skipped')
+        return c.reason ?? '';
+    let v = `actual ${formatValue(c.actual, c.unit)} vs ${formatThreshold(c.threshold, c.unit)}`;
+    if (c.reason)
+        v += ` (${c.reason})`;
+    else if (c.interval)
+        v += ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})`;
+    return v;
+}
 function criteriaTable(results) {
-    const rows = results.map((c) => [
-        criterionMark(c),
-        c.text,
-        c.users === null ? 'all' : `${c.users} users`,
-        c.status === 'skipped' ? (c.reason ?? '') : `actual ${formatValue(c.actual, c.unit)} vs ${formatThreshold(c.threshold, c.unit)}${c.reason ? ` (${c.reason})` : ''}`,
-    ]);
-    return textTable(['', 'criterion', 'stage', 'value'], rows);
+    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : `${c.users} user${c.users === 1 ? '' : 's'}`, criterionValue(c)]);
+    return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
 }
 function verdictLine(report) {
     const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail').length;
     const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn').length;
+    const unsure = inconclusiveCount(report);
+    const extras = [warned ? `${warned} warning${warned === 1 ? '' : 's'}` : '', unsure ? `${unsure} inconclusive` : ''].filter(Boolean).join(', ');
     if (report.smokeFailed)
         return 'FAILED: smoke test failed (no request of the first stage succeeded)';
     if (failed > 0)
-        return `FAILED: ${failed} criteri${failed === 1 ? 'on' : 'a'} missed${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}`;
-    return warned ? `PASSED with ${warned} warning${warned === 1 ? '' : 's'}` : 'PASSED';
+        return `FAILED: ${failed} criteri${failed === 1 ? 'on' : 'a'} missed${extras ? `, ${extras}` : ''}`;
+    return extras ? `PASSED with ${extras}` : 'PASSED';
+}
+/** The baseline lines: what was compared against, or why nothing was. */
+function baselineLines(report) {
+    const b = report.baseline;
+    if (!b)
+        return [];
+    if (!b.loaded)
+        return [`baseline NOT compared: ${b.messages[0] ?? 'it could not be read'}`, ...b.messages.slice(1).map((m) => `  - ${m}`)];
+    const lines = [
+        `baseline: ${baselineTitle(report)}; regression threshold ${formatThresholdPct(b.threshold)} (TTFC avg / p95), ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp (success rate); "!" marks a regression` +
+            (b.regressions.length ? ` — regressions at ${b.regressions.join(', ')} users` : ' — no regression'),
+    ];
+    for (const m of b.messages.slice(0, 10))
+        lines.push(`  - ${m}`);
+    if (b.messages.length > 10)
+        lines.push(`  - … ${b.messages.length - 10} more (see the JSON report)`);
+    return lines;
 }
 /** The whole terminal report. */
 function renderTerminal(report) {
-    const parts = [
-        `${report.target.method} ${report.target.url} (preset ${report.target.preset})`,
-        '',
-        stagesTable(report.stages),
-        '',
-        criteriaTable(report.criteria),
-    ];
-    if (report.diagnoses.length)
-        parts.push('', ...report.diagnoses.map((d) => `diagnosis: ${d.message}`));
+    const parts = [`${report.target.method} ${report.target.url} (preset ${report.target.preset})`];
+    const notes = runNotes(report);
+    if (notes.length)
+        parts.push(notes.join('; '));
+    parts.push('', stagesTable(report.stages, report));
+    if (showsEfficiency(report)) {
+        const ref = efficiencyReference(report);
+        parts.push(`scaling: throughput gain / users gain against the ${ref ?? 'fewest'}-user stage (100% = perfect, 1/N = one at a time)`);
+    }
+    const base = baselineLines(report);
+    if (base.length)
+        parts.push('', ...base);
+    const details = detailsTable(report);
+    if (details)
+        parts.push('', details);
+    const dist = ttfcDistribution(report);
+    if (dist && dist.rows.some((r) => r.n > 0))
+        parts.push('', ...formatDistribution(dist));
+    const chart = asciiChart(report.stages);
+    if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2)
+        parts.push('', chart);
+    parts.push('', criteriaTable(report.criteria));
+    if (report.diagnoses.length) {
+        parts.push('');
+        for (const d of report.diagnoses) {
+            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${d.users} user${d.users === 1 ? '' : 's'}`}): ${d.message}`);
+            const ev = formatEvidence(d.evidence);
+            if (ev)
+                parts.push(`  evidence: ${ev}`);
+        }
+    }
     if (report.errorSamples.length) {
         parts.push('', 'error samples:', ...report.errorSamples.map((e) => `  stage ${e.stage} ${e.category}${e.status ? ` (${e.status})` : ''}: ${e.message.slice(0, 200)}`));
     }
@@ -46643,7 +48349,7 @@ function parseArgs(argv, known) {
 
 const EXIT = { pass: 0, fail: 1, badInput: 2 };
 function usage() {
-    const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(17)} ${help}`);
+    const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(21)} ${help}`);
     return ['usage: ttfc-gate --url URL [flags]', '', 'Load-tests a streaming endpoint and gates on time to first chunk.', '', ...flags, '', 'Exit: 0 passed, 1 a failing criterion missed, 2 bad input.'].join('\n');
 }
 /** The command-line adapter: flags → config → gate → terminal report → exit code. */
@@ -46661,8 +48367,10 @@ async function main(argv, io) {
         }
         const cfg = buildConfig(args.inputs, { env: io.env, cwd: io.cwd });
         secrets = cfg.secrets;
-        io.out(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${cfg.stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ')}`);
+        io.out(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${cfg.stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ')}` +
+            `${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}, verdict ${cfg.verdict}`);
         const report = await runGate(cfg, {
+            log: io.out,
             hooks: {
                 stageStart: (i, s) => io.out(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
                 stageEnd: (s) => io.out(redactText(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`, secrets)),

@@ -47,7 +47,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
       secrets.push(s);
     };
 
-    core.info(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)} (event ${event.eventName || 'unknown'})`);
+    core.info(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`);
     const report = await runGate(cfg, {
       commit: event.sha,
       log: (line) => core.info(redact(line)),
@@ -86,6 +86,11 @@ export async function runAction(env: Record<string, string | undefined> = proces
     }
 
     for (const c of report.criteria) if (c.status === 'fail' && c.severity === 'warn') core.warning(redact(`ttfc-gate warning: ${describeResult(c)}`));
+    for (const c of report.criteria) if (c.status === 'inconclusive') core.notice(redact(`ttfc-gate inconclusive: ${describeResult(c)}`));
+    if (report.baseline && !report.baseline.loaded) core.warning(redact(`ttfc-gate baseline not compared: ${report.baseline.messages[0] ?? ''}`));
+    if (report.baseline?.regressions.length) {
+      core.warning(redact(`ttfc-gate: regression against the baseline at ${report.baseline.regressions.join(', ')} users (see the job summary; only criteria fail the check)`));
+    }
     if (!report.passed) {
       const message = redact(failureMessage(report));
       if (cfg.failOnCriteria) core.setFailed(message);

@@ -16,7 +16,7 @@ export interface CliIo {
 export const EXIT = { pass: 0, fail: 1, badInput: 2 } as const;
 
 function usage(): string {
-  const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(17)} ${help}`);
+  const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(21)} ${help}`);
   return ['usage: ttfc-gate --url URL [flags]', '', 'Load-tests a streaming endpoint and gates on time to first chunk.', '', ...flags, '', 'Exit: 0 passed, 1 a failing criterion missed, 2 bad input.'].join('\n');
 }
 
@@ -35,7 +35,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     const cfg = buildConfig(args.inputs, { env: io.env, cwd: io.cwd });
     secrets = cfg.secrets;
-    io.out(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${cfg.stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ')}`);
+    io.out(
+      `ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${cfg.stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ')}` +
+        `${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}, verdict ${cfg.verdict}`,
+    );
     const report = await runGate(cfg, {
       log: io.out,
       hooks: {

@@ -339,7 +339,7 @@ function regression(row: StageComparison, baseline: BaselineReport, threshold: n
     kind: 'regression',
     users: row.users,
     message:
-      `at ${row.users} users: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+      `at ${row.users} user${row.users === 1 ? '' : 's'}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
       `threshold ${fmtPct(threshold)} slower for TTFC, ${trimZero((drop * 100).toFixed(1))} pp for the success rate`,
     evidence: {
       threshold,

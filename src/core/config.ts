@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { parseRegressionThreshold } from './baseline.js';
+import { VERDICTS, type Verdict } from './confidence.js';
 import { parseCriteria, CriteriaError, DEFAULT_CRITERIA } from './criteria.js';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
@@ -11,6 +14,9 @@ import { isSecretParam, redactUrl } from './redact.js';
 import { DEFAULT_STAGES, parseStages } from './stages.js';
 import { compileTemplate, usesToken, type TemplateContext } from './template.js';
 import type { Criterion, PresetName, Stage, StreamFormat } from './types.js';
+
+export const MAX_REPEAT = 10;
+export const MAX_WARMUP = 50;
 
 /** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
 export const CORE_INPUTS = {
@@ -28,6 +34,11 @@ export const CORE_INPUTS = {
   cooldown: 'pause between stages (default 500ms)',
   criteria: 'pass/fail criteria, one a line (default: the built-in set)',
   'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
+  verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
+  repeat: `run the whole plan this many times (1 to ${MAX_REPEAT}, default 1); the report uses the median run per stage and shows the spread`,
+  warmup: `requests sent one after another before stage 1 and left out of every figure (0 to ${MAX_WARMUP}, default 0), e.g. for cold starts`,
+  baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
+  'regression-threshold': 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
   'report-path': 'where to write the JSON report (default ttfc-report.json)',
   'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
   'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
@@ -61,6 +72,17 @@ export interface Config {
   criteria: Criterion[];
   failOnCriteria: boolean;
   reportPath: string;
+  /** strict: the measured value decides; confident: only an interval wholly on the wrong side fails. */
+  verdict: Verdict;
+  /** How many times the whole plan runs (the median run per stage is reported). */
+  repeat: number;
+  /** Requests sent before stage 1, left out of every figure. */
+  warmup: number;
+  /** The baseline report as given (null: none), and resolved against the working directory. */
+  baseline: string | null;
+  baselinePath: string | null;
+  /** TTFC avg / p95 more than this much slower than the baseline is a regression (0.2 = 20%). */
+  regressionThreshold: number;
   /** Values that must never be printed (token, secret header values, URL passwords and secret query values, login password and token). */
   secrets: string[];
   /** The login request before the test (login-url / login-email), or null. */
@@ -92,6 +114,16 @@ export function parseBoolean(name: string, text: string | undefined, dflt: boole
   if (t === 'true' || t === 'yes' || t === '1') return true;
   if (t === 'false' || t === 'no' || t === '0') return false;
   throw new InputError(name, `"${text}" is not true or false`);
+}
+
+/** A whole number in [min, max]; `dflt` when not given. */
+function parseCount(name: string, text: string | undefined, dflt: number, min: number, max: number): number {
+  if (text === undefined) return dflt;
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) throw new InputError(name, `"${t}" is not a whole number (${min} to ${max})`);
+  const n = Number(t);
+  if (n < min || n > max) throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
+  return n;
 }
 
 /** Builds and validates the config from named inputs: the one place both adapters go through. */
@@ -144,6 +176,17 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
 
   const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
   const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+
+  const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+  if (!(VERDICTS as readonly string[]).includes(verdictText)) {
+    throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICTS.join(', ')}`);
+  }
+  const verdict = verdictText as Verdict;
+  const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
+  const warmup = parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP);
+  const baseline = value(inputs, 'baseline')?.trim() ?? null;
+  const baselinePath = baseline === null ? null : isAbsolute(baseline) ? baseline : resolvePath(ctx.cwd ?? process.cwd(), baseline);
+  const regressionThreshold = parseRegressionThreshold(value(inputs, 'regression-threshold'));
 
   // Templates are compiled now so an unknown placeholder fails before any request is sent.
   // The token is read lazily: a login step sets it just before the load (setToken).
@@ -219,6 +262,12 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     criteria,
     failOnCriteria,
     reportPath,
+    verdict,
+    repeat,
+    warmup,
+    baseline,
+    baselinePath,
+    regressionThreshold,
     secrets,
     login,
     wait,

@@ -1,6 +1,7 @@
 // Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
 // against stage summaries. Pure: no I/O.
 
+import { judge, type Verdict } from './confidence.js';
 import type {
   CompareOp,
   Criterion,
@@ -377,15 +378,33 @@ function compare(a: number, op: CompareOp, b: number): boolean {
   }
 }
 
+/** The statistics a confidence interval is computed for (min, max and stddev have none). */
+export const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'] as const;
+export type IntervalStatName = (typeof INTERVAL_STATS)[number];
+
+export interface EvaluateOptions {
+  /** The baseline report's stages, for `baseline.` references. */
+  baseline?: StageSummary[];
+  /** Why there are no baseline stages (shown as the reason of skipped `baseline.` criteria). */
+  baselineMissing?: string;
+  /** strict (default): the point value decides; confident: only an interval wholly on the wrong side fails. */
+  verdict?: Verdict;
+  /**
+   * The confidence interval of a duration statistic on a stage (avg / p50 / p90 / p95 / p99), or null.
+   * Without it no interval is shown and the point value decides.
+   */
+  intervalOf?: (stage: StageSummary, metric: LatencyMetric, stat: IntervalStatName) => { low: number; high: number; level: number } | null;
+}
+
 /**
  * Evaluates criteria on stage summaries. Scoped criteria apply to the stage(s) with that many users,
  * unscoped ones to every stage that was run; a criterion with nothing to apply to is `skipped`.
+ * With `intervalOf`, a duration criterion with a fixed threshold (a number, or a factor of a baseline
+ * metric) carries the interval of its measured value and is judged by `verdict` (see confidence.ts
+ * `judge`); a threshold that is itself a figure of this run (`2 * ttfc.avg`) is noisy too, so there
+ * the point value decides.
  */
-export function evaluateCriteria(
-  criteria: Criterion[],
-  stages: StageSummary[],
-  opts: { baseline?: StageSummary[] } = {},
-): CriterionResult[] {
+export function evaluateCriteria(criteria: Criterion[], stages: StageSummary[], opts: EvaluateOptions = {}): CriterionResult[] {
   const results: CriterionResult[] = [];
   const run = stages.filter((s) => !s.skipped);
   for (const c of criteria) {
@@ -399,18 +418,14 @@ export function evaluateCriteria(
       results.push({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason });
       continue;
     }
-    for (const stage of targets) results.push(evaluateOne(c, stage, unit, opts.baseline));
+    for (const stage of targets) results.push(evaluateOne(c, stage, unit, opts));
   }
   return results;
 }
 
-function evaluateOne(
-  c: Criterion,
-  stage: StageSummary,
-  unit: MetricUnit,
-  baseline: StageSummary[] | undefined,
-): CriterionResult {
-  const base = { text: c.text, users: stage.users, severity: c.severity, unit };
+function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: EvaluateOptions): CriterionResult {
+  const baseline = opts.baseline;
+  const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
 
   let threshold: number | null;
   let thresholdStage = stage;
@@ -420,13 +435,8 @@ function evaluateOne(
     if (c.value.metric.baseline) {
       const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
       if (!b) {
-        return {
-          ...base,
-          status: 'skipped',
-          actual: null,
-          threshold: null,
-          reason: `no baseline stage with ${stage.users} users${baseline ? '' : ' (no baseline report)'}`,
-        };
+        const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
+        return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${stage.users} user${stage.users === 1 ? '' : 's'}${why}` };
       }
       thresholdStage = b;
     }
@@ -444,7 +454,23 @@ function evaluateOne(
     const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
     return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
   }
-  return { ...base, status: compare(actual, c.op, threshold) ? 'pass' : 'fail', actual, threshold };
+  const pointPass = compare(actual, c.op, threshold);
+  const [metricName, statName] = c.metric.name.split('.') as [LatencyMetric, string | undefined];
+  const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
+  if (opts.intervalOf === undefined || !fixedThreshold || !(INTERVAL_STATS as readonly string[]).includes(statName ?? '')) {
+    return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+  }
+  const iv = opts.intervalOf(stage, metricName, statName as IntervalStatName);
+  if (iv === null) return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+  const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
+  const verdict = opts.verdict ?? 'strict';
+  const j = judge({ op: c.op, threshold, actual, interval }, verdict);
+  if (!j.inconclusive) return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
+  const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
+  const reason =
+    `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
+    (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+  return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
 }
 
 /** False iff a failing (non-warn) criterion was missed. */

@@ -1,18 +1,22 @@
+import { compareBaseline, readBaseline, type BaselineLoad } from './baseline.js';
+import { bootstrapInterval, DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, medianRun, stageSamples, type IntervalMetric, type IntervalStat } from './confidence.js';
 import type { Config } from './config.js';
 import { criteriaPassed, evaluateCriteria } from './criteria.js';
+import { diagnose, scalingEfficiency } from './diagnose/index.js';
 import { performLogin } from './login.js';
 import { waitForReady, type ReadinessOptions } from './readiness.js';
 import { redactText } from './redact.js';
 import { buildReport, writeReport } from './report-json.js';
 import { runLoad, type RunHooks } from './runner.js';
-import type { Diagnosis, Report } from './types.js';
+import { formatStages } from './stages.js';
+import type { BaselineSection, Diagnosis, Report, RepeatSection, RunResult, StageSummary } from './types.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
   commit?: string | null;
   /** Skip writing report-path (tests). */
   noWrite?: boolean;
-  /** Progress lines of the steps before the load (wait-for, login), secrets already redacted. Defaults to hooks.log. */
+  /** Progress lines (wait-for, login, baseline, runs, warm-up), secrets already redacted. Defaults to hooks.log. */
   log?: (line: string) => void;
   /** Called with a secret learned during the run (the login token), e.g. to mask it in the Actions log. */
   onSecret?: (secret: string) => void;
@@ -20,10 +24,10 @@ export interface GateOptions {
   readiness?: ReadinessOptions;
 }
 
+export const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
+
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
-async function prepare(cfg: Config, opts: GateOptions): Promise<void> {
-  const sink = opts.log ?? opts.hooks?.log;
-  const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
+async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<void> {
   if (cfg.wait) await waitForReady(cfg.wait, { ...opts.readiness, log });
   if (cfg.login) {
     const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
@@ -32,14 +36,90 @@ async function prepare(cfg: Config, opts: GateOptions): Promise<void> {
   }
 }
 
-/** The whole gate: wait-for and login (when set), then load, statistics, criteria, diagnoses, JSON report. Knows nothing of GitHub. */
+/** Reads the baseline (never throws) and says in the log what was found. */
+function loadBaseline(cfg: Config, log: (line: string) => void): BaselineLoad | null {
+  if (cfg.baselinePath === null || cfg.baseline === null) return null;
+  const given = cfg.baseline;
+  const b = readBaseline(cfg.baselinePath);
+  if (!b.ok) {
+    // Messages name the path as the user gave it.
+    const message = b.message.split(cfg.baselinePath).join(given);
+    log(`baseline: ${message} — not compared (the run goes on)`);
+    return { ok: false, message };
+  }
+  b.baseline.source = given;
+  const when = [b.baseline.commit ? `commit ${b.baseline.commit.slice(0, 7)}` : '', b.baseline.startedAt ?? ''].filter(Boolean).join(', ');
+  log(`baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages)}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`);
+  b.warnings = b.warnings.map((w) => w.split(cfg.baselinePath!).join(given));
+  for (const w of b.warnings) log(`baseline: ${w}`);
+  return b;
+}
+
+/**
+ * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
+ * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
+ * baseline comparison, the JSON report. Knows nothing of GitHub.
+ */
 export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Report> {
-  await prepare(cfg, opts);
-  const run = await runLoad(
-    { spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render },
-    { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: opts.hooks },
-  );
-  const criteria = evaluateCriteria(cfg.criteria, run.stages);
+  const sink = opts.log ?? opts.hooks?.log;
+  const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
+  await prepare(cfg, opts, log);
+  const loaded = loadBaseline(cfg, log);
+
+  const runs: RunResult[] = [];
+  for (let i = 0; i < cfg.repeat; i++) {
+    if (cfg.repeat > 1) {
+      if (i > 0 && cfg.cooldownMs > 0) await new Promise((r) => setTimeout(r, cfg.cooldownMs));
+      log(`run ${i + 1}/${cfg.repeat}`);
+    }
+    const r = await runLoad(
+      { spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render },
+      { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: { ...opts.hooks, log }, warmup: i === 0 ? cfg.warmup : 0 },
+    );
+    runs.push(r);
+    if (r.smokeFailed) {
+      if (i + 1 < cfg.repeat) log(`run ${i + 1} failed the smoke test: the remaining ${cfg.repeat - i - 1} run(s) are not started`);
+      break;
+    }
+  }
+  const median = runs.length > 1 ? medianRun(runs) : null;
+  const run: RunResult = median ?? runs[0]!;
+  let repeat: RepeatSection | null = null;
+  if (cfg.repeat > 1) {
+    repeat = {
+      requested: cfg.repeat,
+      runs: runs.length,
+      chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
+      spread: median ? median.spread : [],
+    };
+    if (median) log(`median run per stage (by TTFC avg): ${median.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
+  }
+
+  // Intervals, computed once per stage, metric and statistic (criteria and the stage summaries share them).
+  const cache = new Map<string, ReturnType<typeof bootstrapInterval>>();
+  const intervalOf = (stage: StageSummary, metric: IntervalMetric, stat: IntervalStat) => {
+    const key = `${stage.index}:${metric}:${stat}`;
+    if (!cache.has(key)) cache.set(key, bootstrapInterval(stageSamples(run.requests, stage.index, metric), stat));
+    return cache.get(key) ?? null;
+  };
+  for (const s of run.stages) {
+    if (s.skipped) continue;
+    const avg = intervalOf(s, 'ttfc', 'avg');
+    const p95 = intervalOf(s, 'ttfc', 'p95');
+    s.ttfcInterval = {
+      level: DEFAULT_LEVEL,
+      avg: avg ? { low: avg.low, high: avg.high } : null,
+      p95: p95 ? { low: p95.low, high: p95.high } : null,
+    };
+  }
+
+  const criteria = evaluateCriteria(cfg.criteria, run.stages, {
+    ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
+    baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
+    verdict: cfg.verdict,
+    intervalOf,
+  });
+
   const diagnoses: Diagnosis[] = [];
   if (run.smokeFailed) {
     const first = run.stages[0];
@@ -51,8 +131,65 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
       evidence: { failures: first?.failures ?? {} },
     });
   }
+  diagnoses.push(...diagnose(run));
+
+  let baseline: BaselineSection | null = null;
+  if (loaded !== null) {
+    baseline = {
+      source: cfg.baseline ?? '',
+      loaded: loaded.ok,
+      threshold: cfg.regressionThreshold,
+      toolVersion: null,
+      startedAt: null,
+      commit: null,
+      messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
+      stages: [],
+      regressions: [],
+    };
+    if (loaded.ok) {
+      const b = loaded.baseline;
+      const cmp = compareBaseline(run.stages, b, {
+        threshold: cfg.regressionThreshold,
+        target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
+      });
+      baseline.toolVersion = b.toolVersion;
+      baseline.startedAt = b.startedAt;
+      baseline.commit = b.commit;
+      baseline.messages.push(...cmp.messages);
+      baseline.stages = cmp.stages.map((s) => ({
+        index: s.index,
+        baselineIndex: s.baselineIndex,
+        users: s.users,
+        ttfcAvg: delta(s.ttfcAvg),
+        ttfcP95: delta(s.ttfcP95),
+        successRate: delta(s.successRate),
+        regressed: s.regressed,
+      }));
+      baseline.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
+      diagnoses.push(...cmp.diagnoses);
+      for (const m of cmp.messages) log(`baseline: ${m}`);
+    }
+  }
+
   const passed = !run.smokeFailed && criteriaPassed(criteria);
-  const report = buildReport(cfg, run, criteria, diagnoses, passed, { commit: opts.commit });
+  const report = buildReport(cfg, run, criteria, diagnoses, passed, {
+    commit: opts.commit,
+    intervalMethod: INTERVAL_METHOD,
+    efficiency: scalingEfficiency(run.stages).map((r) => ({
+      index: r.index,
+      users: r.users,
+      throughputRatio: r.throughputRatio,
+      usersRatio: r.usersRatio,
+      efficiency: r.efficiency,
+    })),
+    baseline,
+    repeat,
+    warmup: runs[0]?.warmup ?? null,
+  });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;
+}
+
+function delta(d: { current: number | null; baseline: number | null; change: number | null; text: string; regressed: boolean }) {
+  return { current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed };
 }

@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { redactText } from './redact.js';
 import { formatStages } from './stages.js';
 import { PERCENTILE_METHOD } from './stats.js';
-import type { CriterionResult, Diagnosis, Report, RunResult } from './types.js';
+import type { BaselineSection, CriterionResult, Diagnosis, RepeatSection, Report, RunResult, ScalingEfficiency, WarmupSummary } from './types.js';
 import { VERSION } from './version.js';
 import { isSecretHeader } from './headers.js';
 
@@ -24,6 +24,11 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     cooldownMs: cfg.cooldownMs,
     criteria: cfg.criteriaText,
     failOnCriteria: cfg.failOnCriteria,
+    verdict: cfg.verdict,
+    repeat: cfg.repeat,
+    warmup: cfg.warmup,
+    baseline: cfg.baseline,
+    regressionThreshold: cfg.regressionThreshold,
   };
 }
 
@@ -33,7 +38,14 @@ export function buildReport(
   criteria: CriterionResult[],
   diagnoses: Diagnosis[],
   passed: boolean,
-  extra: { commit?: string | null } = {},
+  extra: {
+    commit?: string | null;
+    intervalMethod?: string;
+    efficiency?: ScalingEfficiency[];
+    baseline?: BaselineSection | null;
+    repeat?: RepeatSection | null;
+    warmup?: WarmupSummary | null;
+  } = {},
 ): Report {
   return {
     schemaVersion: 1,
@@ -51,6 +63,11 @@ export function buildReport(
     diagnoses,
     errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, cfg.secrets) })),
     requests: run.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, cfg.secrets) } : r)),
+    ...(extra.intervalMethod !== undefined ? { intervalMethod: extra.intervalMethod } : {}),
+    ...(extra.efficiency !== undefined ? { efficiency: extra.efficiency } : {}),
+    baseline: extra.baseline ?? null,
+    repeat: extra.repeat ?? null,
+    warmup: extra.warmup ?? null,
   };
 }
 

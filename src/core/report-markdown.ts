@@ -1,9 +1,25 @@
 // The markdown report: one document for the PR comment and the job summary. Pure: a function of
 // the Report and a small context; knows nothing of the GitHub client.
 
-import { formatThreshold, formatValue, metricUnit } from './criteria.js';
+import { DEFAULT_SUCCESS_RATE_DROP } from './baseline.js';
+import { mermaidChart, ttfcDistribution } from './chart.js';
+import { formatThreshold, formatValue } from './criteria.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './markdown.js';
-import type { CriterionResult, Report, StageSummary, Stats } from './types.js';
+import {
+  baselineFor,
+  baselineTitle,
+  efficiencyFor,
+  efficiencyReference,
+  formatEfficiency,
+  formatEvidence,
+  formatRange,
+  formatThresholdPct,
+  inconclusiveCount,
+  runNotes,
+  showsEfficiency,
+  spreadFor,
+} from './report-common.js';
+import type { BaselineDelta, CriterionResult, Report, StageSummary, Stats } from './types.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -45,7 +61,9 @@ const plural = (n: number, one: string, many: string): string => `${n} ${n === 1
 export function verdictOf(report: Report, failOnCriteria = true): Verdict {
   const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
   const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
-  const warnText = warned.length ? `, ${plural(warned.length, 'warning', 'warnings')}` : '';
+  const unsure = inconclusiveCount(report);
+  const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
+  const warnText = (warned.length ? `, ${plural(warned.length, 'warning', 'warnings')}` : '') + (unsure ? `, ${unsureText}` : '');
   if (report.smokeFailed) {
     return { failed, warned, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
   }
@@ -53,7 +71,8 @@ export function verdictOf(report: Report, failOnCriteria = true): Verdict {
     const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
     return { failed, warned, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
   }
-  if (warned.length) return { failed, warned, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning', 'warnings')}` };
+  if (warned.length) return { failed, warned, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning', 'warnings')}${unsure ? `, ${unsureText}` : ''}` };
+  if (unsure) return { failed, warned, icon: '✅', text: `passed, ${unsureText}` };
   return { failed, warned, icon: '✅', text: 'passed' };
 }
 
@@ -119,7 +138,9 @@ function stageMarks(report: Report): Map<string, string> {
     // so the stage is the one whose value is the result's actual value.
     const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
     const stage =
-      candidates.length === 1
+      c.stage !== undefined
+        ? report.stages.find((s) => s.index === c.stage)
+        : candidates.length === 1
         ? candidates[0]
         : candidates.find((s) => {
             const v = stageMetric(s, metric);
@@ -133,45 +154,128 @@ function stageMarks(report: Report): Map<string, string> {
   return marks;
 }
 
-function stagesSection(report: Report, maxRows: number): string {
+/** `<br>▲ 30%`, a regression `<br>❗ **▲ 30%**`; '' when not compared. */
+function deltaSuffix(d: BaselineDelta | undefined): string {
+  if (!d || !d.text) return '';
+  return d.regressed ? `<br>❗ **${d.text}**` : `<br>${d.text}`;
+}
+
+function stagesSection(report: Report, maxRows: number, maxNotes: number): string {
   const stages = report.stages;
   const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
+  const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
+  const showTokens = stages.some((s) => s.tokens);
+  const showEff = showsEfficiency(report);
   const marks = stageMarks(report);
   const cell = (s: StageSummary, col: string, text: string): string => {
     const mark = marks.get(`${s.index}:${col}`);
     return mark ? `${mark} **${text}**` : text;
   };
-  const head = ['Stage', 'Users × requests', 'Success', 'TTFC avg', 'TTFC p50', 'TTFC p95', 'TTFC max', ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []), 'Total avg', 'Throughput'];
-  const align: Array<'l' | 'r'> = ['r', 'l', 'r', 'r', 'r', 'r', 'r', ...(showTtft ? (['r', 'r'] as const) : []), 'r', 'r'];
+  const head = [
+    'Stage', 'Users × requests', 'Success', 'TTFC avg', 'TTFC p50', 'TTFC p95', 'TTFC max',
+    ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
+    ...(showTtfr ? ['TTFR avg'] : []),
+    'Total avg', 'Throughput',
+    ...(showTokens ? ['Tokens/s'] : []),
+    ...(showEff ? ['Scaling'] : []),
+  ];
+  const align: Array<'l' | 'r'> = head.map((_, i) => (i === 1 ? 'l' : 'r'));
   const shown = stages.slice(0, maxRows);
   const rows = shown.map((s) => {
     const load = `${s.users} × ${s.requestsPerUser}`;
     if (s.skipped) return [String(s.index), load, 'skipped', ...head.slice(3).map(() => MISSING)];
+    const b = baselineFor(report, s.index);
     const success = `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
     return [
       String(s.index),
       load,
-      cell(s, 'success', success),
-      cell(s, 'ttfc.avg', ms(s.ttfc.avg)),
+      cell(s, 'success', success) + deltaSuffix(b?.successRate),
+      cell(s, 'ttfc.avg', ms(s.ttfc.avg)) + deltaSuffix(b?.ttfcAvg),
       cell(s, 'ttfc.p50', ms(s.ttfc.p50)),
-      cell(s, 'ttfc.p95', ms(s.ttfc.p95)),
+      cell(s, 'ttfc.p95', ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
       cell(s, 'ttfc.max', ms(s.ttfc.max)),
       ...(showTtft ? [cell(s, 'ttft.avg', ms(s.ttft.avg)), cell(s, 'ttft.p95', ms(s.ttft.p95))] : []),
+      ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : MISSING] : []),
       cell(s, 'total.avg', ms(s.total.avg)),
       cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
+      ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : MISSING] : []),
+      ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
     ];
   });
   const more = stages.length - shown.length;
   const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
-  const legend = '\n\nLatencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.';
-  return `### Stages\n\n${mdTable(head, align, rows)}${note}${legend}`;
+  const legend = ['Latencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.'];
+  if (showTtfr) legend.push('TTFR: time to the first reasoning token.');
+  if (showEff) {
+    const ref = efficiencyReference(report);
+    legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
+  }
+  const b = report.baseline;
+  let baselineText = '';
+  if (b?.loaded) {
+    legend.push(
+      `▲ / ▼: change against the baseline ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ marks a regression (TTFC avg or p95 more than ` +
+        `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`,
+    );
+    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
+    if (b.messages.length > lines.length) lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
+    const regressions = b.regressions.length
+      ? `**Regressions against the baseline** at ${b.regressions.join(', ')} users (see Diagnoses).`
+      : b.stages.length
+        ? 'No regression against the baseline.'
+        : 'No stage could be compared with the baseline.';
+    baselineText = `\n\n${regressions}${lines.length ? `\n\n${lines.join('\n')}` : ''}`;
+  }
+  return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n${legend.join(' ')}${baselineText}`;
+}
+
+/** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
+function detailsSection(report: Report): string {
+  const ran = report.stages.filter((s) => !s.skipped);
+  const hasIntervals = ran.some((s) => s.ttfcInterval);
+  const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
+  const dist = ttfcDistribution(report);
+  const hasDist = dist !== null && dist.rows.some((r) => r.n > 0);
+  if (!hasIntervals && !repeat && !hasDist) return '';
+  const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
+  const pct = `${Math.round(level * 100)}%`;
+  const head = [
+    'Stage', 'Users',
+    ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
+    ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
+    ...(hasDist ? ['TTFC distribution', 'Range'] : []),
+  ];
+  const rows = ran.map((s) => {
+    const sp = spreadFor(repeat, s.index);
+    const row = dist?.rows.find((r) => r.index === s.index);
+    return [
+      String(s.index),
+      String(s.users),
+      ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
+      ...(repeat
+        ? [
+            sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : MISSING,
+            sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : MISSING,
+          ]
+        : []),
+      ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? `${ms(row.min)} – ${ms(row.max)}` : MISSING] : []),
+    ];
+  });
+  const legend: string[] = [];
+  if (hasIntervals) legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval).`);
+  if (repeat) legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
+  if (hasDist && dist) legend.push(`Distribution: ${dist.bins} bins from ${ms(dist.lo)} to ${ms(dist.hi)}, the same for every stage (taller = more requests).`);
+  const align: Array<'l' | 'r'> = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
+  return `### Per stage: confidence${repeat ? ', runs' : ''} and distribution\n\n${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
 }
 
 const STATUS_ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped', inconclusive: '❔' };
 
 function statusCell(c: CriterionResult): string {
-  if (c.status === 'fail' && c.severity === 'warn') return STATUS_ICON.warn!;
-  return STATUS_ICON[c.status] ?? c.status;
+  if (c.status === 'inconclusive') return '❔ inconclusive';
+  const icon = c.status === 'fail' && c.severity === 'warn' ? STATUS_ICON.warn! : (STATUS_ICON[c.status] ?? c.status);
+  // verdict strict: the measured value decided, but the interval straddles the threshold.
+  return c.inconclusive ? `${icon} ❔` : icon;
 }
 
 /** The comparison of a criterion (`@10: ttfc.avg < 1s` → `<`). */
@@ -184,7 +288,8 @@ function criterionRow(c: CriterionResult): string[] {
   if (c.status === 'skipped') {
     return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
   }
-  const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : '');
+  const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
+  const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
   const op = criterionOp(c.text);
   return [
     statusCell(c),
@@ -217,6 +322,14 @@ function criteriaSection(report: Report, mode: CriteriaMode): { text: string; hi
     if (parts.length) notes.push(`${parts.join(', ')} not listed.`);
   }
   if (listed.length > shown.length) notes.push(`… ${plural(listed.length - shown.length, 'more row', 'more rows')} not shown.`);
+  if (all.some((c) => c.interval)) {
+    const confident = report.config?.verdict === 'confident';
+    notes.push(
+      confident
+        ? 'Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ❔ inconclusive ones (the interval straddles the threshold) do not fail.'
+        : 'Verdict strict: the measured value decides; ❔ marks a criterion whose 95% interval straddles its threshold (`verdict: confident` would not fail it).',
+    );
+  }
   const table = shown.length ? mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], shown.map(criterionRow)) : '';
   const text = ['### Criteria', table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n');
   return { text, hidden: all.length - shown.length };
@@ -227,33 +340,17 @@ function diagnosesSection(report: Report, max: number): string {
   const shown = report.diagnoses.slice(0, max);
   const lines = shown.map((d) => {
     const where = d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`;
-    return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}`;
+    const ev = formatEvidence(d.evidence);
+    return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}${ev ? `<br><sub>evidence: ${codeSpan(ev)}</sub>` : ''}`;
   });
   if (report.diagnoses.length > shown.length) lines.push(`- _… ${report.diagnoses.length - shown.length} more not shown._`);
   return `### Diagnoses\n\n${lines.join('\n')}`;
 }
 
-const BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-
-function bar(value: number, maxValue: number, width: number): string {
-  if (maxValue <= 0 || value <= 0) return '';
-  const eighths = Math.max(1, Math.round((value / maxValue) * width * 8));
-  return '█'.repeat(Math.floor(eighths / 8)) + (BLOCKS[eighths % 8] ?? '');
-}
-
-/** TTFC avg against concurrency as a text bar chart (numbers only, no server text). */
+/** TTFC avg and p95 against concurrency: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
 function chartSection(report: Report): string {
-  const run = report.stages.filter((s) => !s.skipped && s.ttfc.avg !== null);
-  if (run.length < 2 || run.length > 30) return '';
-  const width = 30;
-  const top = Math.max(...run.map((s) => s.ttfc.avg ?? 0));
-  const usersW = Math.max(5, ...run.map((s) => String(s.users).length));
-  const avgW = Math.max(...run.map((s) => ms(s.ttfc.avg).length));
-  const lines = run.map((s) => {
-    const b = bar(s.ttfc.avg ?? 0, top, width).padEnd(width + 1);
-    return `${String(s.users).padStart(usersW)}  ${b} ${ms(s.ttfc.avg).padStart(avgW)}   p95 ${ms(s.ttfc.p95)}`;
-  });
-  return `### TTFC vs concurrency\n\n\`\`\`text\n${'users'.padStart(usersW)}  TTFC avg\n${lines.join('\n')}\n\`\`\``;
+  const chart = mermaidChart(report.stages);
+  return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
 }
 
 function samplesSection(report: Report): string {
@@ -272,6 +369,10 @@ function samplesSection(report: Report): string {
 
 interface Shape {
   samples: boolean;
+  /** The per-stage table of intervals, runs and distributions. */
+  details: boolean;
+  /** At most this many baseline notes (mismatched stages, …). */
+  maxNotes: number;
   criteria: CriteriaMode;
   maxStages: number;
   maxDiagnoses: number;
@@ -293,11 +394,20 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   if (ctx.tag) parts.push(commentMarker(ctx.tag));
   parts.push(`## ${v.icon} TTFC gate${tag} ${v.text}`);
   parts.push(`**Target** ${target.join(' · ')}`);
+  const run = runNotes(report);
+  if (run.length) parts.push(`**Run** ${run.map((n) => escapeInline(n, 200)).join(' · ')}`);
+  if (report.baseline && !report.baseline.loaded) {
+    parts.push(`> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`);
+  }
   const notes = shortened.filter(Boolean);
   if (notes.length) {
     parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
   }
-  parts.push(stagesSection(report, shape.maxStages));
+  parts.push(stagesSection(report, shape.maxStages, shape.maxNotes));
+  if (shape.details) {
+    const details = detailsSection(report);
+    if (details) parts.push(details);
+  }
   parts.push(criteriaSection(report, shape.criteria).text);
   const diag = diagnosesSection(report, shape.maxDiagnoses);
   if (diag) parts.push(diag);
@@ -333,8 +443,9 @@ function largest(lo: number, hi: number, fits: (n: number) => boolean): number {
 
 /**
  * The markdown report. Stays within `ctx.limit` (GitHub's comment limit by default) by dropping the
- * least important parts first — error samples, then the passing/skipped criteria rows, then missed
- * criteria rows beyond what fits, the chart, diagnoses, stage rows — and says what it left out.
+ * least important parts first — error samples, the per-stage intervals and distributions (and all
+ * but three baseline notes), then the passing/skipped criteria rows, then missed criteria rows beyond
+ * what fits, the chart, diagnoses, stage rows — and says what it left out.
  */
 export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): string {
   const limit = ctx.limit ?? COMMENT_LIMIT;
@@ -342,6 +453,8 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
   const missed = report.criteria.filter((c) => c.status === 'fail').length;
   const shape: Shape = {
     samples: true,
+    details: true,
+    maxNotes: 10,
     criteria: { missedOnly: false, maxRows: total },
     maxStages: report.stages.length,
     maxDiagnoses: report.diagnoses.length,
@@ -359,14 +472,26 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     out = render();
     if (out.length <= limit) return out;
   }
-  // 2. criteria that passed or were skipped: counted, not listed
+  // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
+  if (detailsSection(report)) {
+    shape.details = false;
+    notes.push('the per-stage intervals and distributions left out');
+    out = render();
+    if (out.length <= limit) return out;
+  }
+  if ((report.baseline?.messages.length ?? 0) > 3) {
+    shape.maxNotes = 3;
+    out = render();
+    if (out.length <= limit) return out;
+  }
+  // 3. criteria that passed or were skipped: counted, not listed
   if (total > missed) {
     shape.criteria = { missedOnly: true, maxRows: missed };
     notes.push(`only the missed criteria are listed`);
     out = render();
     if (out.length <= limit) return out;
   }
-  // 3. missed criteria rows beyond what fits
+  // 4. missed criteria rows beyond what fits
   if (missed > 0) {
     const i = notes.push('') - 1;
     const withRows = (n: number): string => {
@@ -377,7 +502,7 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
     if (out.length <= limit) return out;
   }
-  // 4. the chart, then diagnoses, then stage rows
+  // 5. the chart, then diagnoses, then stage rows
   if (chartSection(report)) {
     shape.chart = false;
     notes.push('the chart left out');
@@ -404,7 +529,7 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
     if (out.length <= limit) return out;
   }
-  // 5. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
+  // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
   const tail = '\n\n_… cut to fit the limit._\n';
   const cut = out.slice(0, Math.max(0, limit - tail.length));
   const nl = cut.lastIndexOf('\n');

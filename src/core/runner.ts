@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { performRequest, type RequestSpec } from './request.js';
 import { skippedStage, summarizeStage } from './stats.js';
 import type { TemplateContext } from './template.js';
-import type { ErrorSample, RequestRecord, RunResult, Stage, StageSummary } from './types.js';
+import type { ErrorSample, RequestRecord, RunResult, Stage, StageSummary, WarmupSummary } from './types.js';
 
 /** Everything the runner needs per request; `render` fills per-request templates (headers, body). */
 export interface LoadTarget {
@@ -20,6 +20,8 @@ export interface RunOptions {
   stages: Stage[];
   cooldownMs: number;
   hooks?: RunHooks;
+  /** Requests sent before stage 1, one after another from one user, on their own connection; in no figure. */
+  warmup?: number;
 }
 
 const SAMPLES_PER_CATEGORY = 5;
@@ -43,7 +45,12 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
   const errorSamples: ErrorSample[] = [];
   const sampled = new Map<string, number>();
   let smokeFailed = false;
+  let warmup: WarmupSummary | undefined;
   try {
+    if (opts.warmup !== undefined && opts.warmup > 0) {
+      warmup = await runWarmup(target, opts.warmup, opts.hooks);
+      if (opts.cooldownMs > 0) await sleep(opts.cooldownMs);
+    }
     for (let i = 0; i < opts.stages.length; i++) {
       const stage = opts.stages[i]!;
       const index = i + 1;
@@ -72,7 +79,37 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
   } finally {
     await agent.destroy();
   }
-  return { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
+  const result: RunResult = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
+  if (warmup !== undefined) result.warmup = warmup;
+  return result;
+}
+
+/**
+ * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
+ * connection pool of their own that is closed before stage 1, so no figure — not even the connection
+ * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
+ * smoke test then says so).
+ */
+async function runWarmup(target: LoadTarget, count: number, hooks: RunHooks | undefined): Promise<WarmupSummary> {
+  const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: target.spec.timeoutMs } });
+  const out: WarmupSummary = { requests: 0, succeeded: 0, ttfc: [] };
+  hooks?.log?.(`warm-up: ${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
+  try {
+    for (let it = 1; it <= count; it++) {
+      const { headers, body } = target.render({ stage: 0, user: 1, iteration: it });
+      const r = await performRequest(agent, { ...target.spec, headers, body }, { stage: 0, user: 1, iteration: it });
+      out.requests++;
+      if (r.ok) out.succeeded++;
+      out.ttfc.push(r.ttfc);
+      if (r.category === 'connection') break;
+    }
+  } finally {
+    await agent.destroy();
+  }
+  const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
+  const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
+  hooks?.log?.(`warm-up done: ${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
+  return out;
 }
 
 async function runStage(

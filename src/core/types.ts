@@ -101,6 +101,22 @@ export interface StageSummary {
   };
   /** Present when reasoning tokens were seen: time to first reasoning token. */
   ttfr?: Stats;
+  /** Seeded bootstrap confidence intervals of TTFC avg and p95 over the successful requests (added by the gate). */
+  ttfcInterval?: StageInterval;
+}
+
+/** A confidence interval of one statistic. */
+export interface IntervalRange {
+  low: number;
+  high: number;
+}
+
+/** The TTFC intervals of a stage (null when the stage has no successful request). */
+export interface StageInterval {
+  /** Confidence level, e.g. 0.95. */
+  level: number;
+  avg: IntervalRange | null;
+  p95: IntervalRange | null;
 }
 
 export type Severity = 'fail' | 'warn';
@@ -137,6 +153,12 @@ export interface CriterionResult {
   threshold: number | null;
   unit: 'ms' | '%' | 'count' | 'rps';
   reason?: string; // why skipped / inconclusive
+  /** The 1-based index of the stage this result is about (absent when skipped without a stage). */
+  stage?: number;
+  /** Bootstrap interval of the measured value (avg / p50 / p90 / p95 / p99 of a duration metric). */
+  interval?: IntervalRange & { level: number };
+  /** The interval straddles the threshold: under `verdict: strict` the point value still decided (status pass / fail). */
+  inconclusive?: boolean;
 }
 
 export interface Diagnosis {
@@ -154,6 +176,16 @@ export interface RunResult {
   smokeFailed: boolean;
   /** Sample error messages per category, first few only. */
   errorSamples: ErrorSample[];
+  /** The warm-up requests sent before stage 1 (not part of any figure), when `warmup` > 0. */
+  warmup?: WarmupSummary;
+}
+
+export interface WarmupSummary {
+  /** Requests sent (fewer than asked when the target could not be reached). */
+  requests: number;
+  succeeded: number;
+  /** Time to first chunk of each warm-up request, in order (null: no chunk). */
+  ttfc: (number | null)[];
 }
 
 export interface ErrorSample {
@@ -180,4 +212,81 @@ export interface Report {
   diagnoses: Diagnosis[];
   errorSamples: ErrorSample[];
   requests: Omit<RequestRecord, 'gaps'>[];
+  /** How the intervals were computed (stage `ttfcInterval`, criterion `interval`). */
+  intervalMethod?: string;
+  /** Throughput scaling per stage against the reference (fewest users) stage. */
+  efficiency?: ScalingEfficiency[];
+  /** The comparison with `baseline`; null when no baseline was given. */
+  baseline?: BaselineSection | null;
+  /** `repeat` > 1: which run each stage comes from and the spread over the runs; null for a single run. */
+  repeat?: RepeatSection | null;
+  /** `warmup` > 0: the warm-up requests (left out of every figure); null without warm-up. */
+  warmup?: WarmupSummary | null;
 }
+
+export interface ScalingEfficiency {
+  index: number;
+  users: number;
+  /** rps of this stage / rps of the reference stage. */
+  throughputRatio: number | null;
+  /** users / users of the reference stage. */
+  usersRatio: number | null;
+  /** throughputRatio / usersRatio: 1 = perfect scaling, 1 / usersRatio = none. */
+  efficiency: number | null;
+}
+
+/** A change of one figure against the baseline. */
+export interface BaselineDelta {
+  current: number | null;
+  baseline: number | null;
+  /** (current − baseline) / baseline, null when not comparable. */
+  change: number | null;
+  /** `▲ 12%`, `▼ 4.5%`, `±0%`; success rate in percentage points (`▼ 3.3 pp`); '' when not comparable. */
+  text: string;
+  regressed: boolean;
+}
+
+export interface BaselineStage {
+  /** This run's stage (1-based) and the matched baseline stage. */
+  index: number;
+  baselineIndex: number;
+  users: number;
+  ttfcAvg: BaselineDelta;
+  ttfcP95: BaselineDelta;
+  successRate: BaselineDelta;
+  regressed: boolean;
+}
+
+export interface BaselineSection {
+  /** The path as given. */
+  source: string;
+  /** Whether the baseline could be read; when false, `messages[0]` says why and nothing was compared. */
+  loaded: boolean;
+  /** Regression threshold for TTFC avg / p95 (0.2 = 20% slower). */
+  threshold: number;
+  toolVersion: string | null;
+  startedAt: string | null;
+  commit: string | null;
+  /** Load problems, warnings and mismatches (stages on one side only, another URL…), one sentence each. */
+  messages: string[];
+  stages: BaselineStage[];
+  /** Users of the stages that are regressions. */
+  regressions: number[];
+}
+
+export interface RepeatSpread {
+  min: number | null;
+  max: number | null;
+  /** One value per run (null: no successful request, or skipped). */
+  values: (number | null)[];
+}
+
+export interface RepeatSection {
+  /** Runs asked for (`repeat`) and run (fewer when a run failed its smoke test). */
+  requested: number;
+  runs: number;
+  /** Per stage (by position): the 0-based run whose stage is reported (the median by TTFC avg). */
+  chosenRuns: number[];
+  spread: Array<{ index: number; users: number; chosenRun: number; ttfcAvg: RepeatSpread; ttfcP95: RepeatSpread; successRate: RepeatSpread }>;
+}
+
