@@ -2,6 +2,7 @@
 // strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
 
 import type { CompareOp, ErrorSample, RequestRecord, RunResult, StageSummary } from './types.js';
+import { compare } from './compare.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded bootstrap
@@ -189,31 +190,15 @@ export interface Judgement {
   reason?: string;
 }
 
-function holds(a: number, op: CompareOp, b: number): boolean {
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '==':
-      return a === b;
-    case '!=':
-      return a !== b;
-  }
-}
 
 /** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
 export function judge(input: JudgeInput, verdict: Verdict): Judgement {
-  const pointPass = holds(input.actual, input.op, input.threshold);
+  const pointPass = compare(input.actual, input.op, input.threshold);
   const iv = input.interval;
   // Equality has no "side"; without an interval the point decides.
   if (iv === null || input.op === '==' || input.op === '!=') return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
-  const lowPass = holds(iv.low, input.op, input.threshold);
-  const highPass = holds(iv.high, input.op, input.threshold);
+  const lowPass = compare(iv.low, input.op, input.threshold);
+  const highPass = compare(iv.high, input.op, input.threshold);
   if (lowPass && highPass) return { status: 'pass', inconclusive: false };
   if (!lowPass && !highPass) return { status: 'fail', inconclusive: false };
   const f = input.format ?? ((v: number) => String(Math.round(v * 100) / 100));

@@ -283,12 +283,15 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
 
-/** `wait-for` / `login-url`: an absolute http(s) URL, or a path against base-url (else the url's origin). */
-function resolveAux(input: string, text: string, baseText: string | undefined, target: URL, secrets: string[]): URL {
-  const raw = text.trim();
+/**
+ * An absolute http(s) URL, or a path resolved against base-url (keeping its path prefix:
+ * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
+ * secret-looking query value is added to `secrets`.
+ */
+function resolveAgainst(input: string, raw: string, baseText: string | undefined, fallback: URL | undefined, secrets: string[]): URL {
   let u: URL;
   if (raw.startsWith('/')) {
-    let base = new URL(target.origin);
+    let base: URL;
     if (baseText !== undefined) {
       try {
         base = new URL(baseText.trim());
@@ -296,7 +299,8 @@ function resolveAux(input: string, text: string, baseText: string | undefined, t
         throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
       }
       checkScheme('base-url', base);
-    }
+    } else if (fallback) base = new URL(fallback.origin);
+    else throw new InputError(input, `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
     u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
   } else {
     try {
@@ -311,33 +315,15 @@ function resolveAux(input: string, text: string, baseText: string | undefined, t
   return u;
 }
 
+/** `wait-for` / `login-url`: like `url`, but a path without base-url goes against the url's origin. */
+function resolveAux(input: string, text: string, baseText: string | undefined, target: URL, secrets: string[]): URL {
+  return resolveAgainst(input, text.trim(), baseText, target, secrets);
+}
+
 function resolveUrl(urlText: string | undefined, baseText: string | undefined, secrets: string[]): { url: string; origin: string; path: string } {
   if (urlText === undefined) throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
-  const raw = urlText.trim();
-  let u: URL;
-  if (raw.startsWith('/')) {
-    if (baseText === undefined) throw new InputError('url', `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
-    let base: URL;
-    try {
-      base = new URL(baseText.trim());
-    } catch {
-      throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
-    }
-    checkScheme('base-url', base);
-    // Keep the base's own path prefix: base https://h/app + /v1/chat → https://h/app/v1/chat.
-    u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
-  } else {
-    try {
-      u = new URL(raw);
-    } catch {
-      throw new InputError('url', `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
-    }
-  }
-  checkScheme('url', u);
-  if (u.password) secrets.push(decodeURIComponent(u.password));
-  for (const [k, v] of u.searchParams) if (v && isSecretParam(k)) secrets.push(v);
-  const origin = u.origin;
-  return { url: u.href, origin, path: `${u.pathname}${u.search}` };
+  const u = resolveAgainst('url', urlText.trim(), baseText, undefined, secrets);
+  return { url: u.href, origin: u.origin, path: `${u.pathname}${u.search}` };
 }
 
 function checkScheme(input: string, u: URL): void {

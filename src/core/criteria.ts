@@ -1,6 +1,7 @@
 // Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
 // against stage summaries. Pure: no I/O.
 
+import { compare } from './compare.js';
 import { judge, type Verdict } from './confidence.js';
 import type {
   CompareOp,
@@ -361,22 +362,6 @@ function tidy(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }
 
-function compare(a: number, op: CompareOp, b: number): boolean {
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '==':
-      return a === b;
-    case '!=':
-      return a !== b;
-  }
-}
 
 /** The statistics a confidence interval is computed for (min, max and stddev have none). */
 export const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'] as const;
