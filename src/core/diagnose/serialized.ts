@@ -198,7 +198,14 @@ function firstWave(stage: StageSummary, ok: readonly RequestRecord[]): FirstWave
     varK += (k - kMean) ** 2;
   }
   const step = Math.max(0, cov / varK);
-  const concurrency = step > 0 ? Math.min(stage.users, Math.max(1, unqueued / step)) : stage.users;
+  let concurrency = step > 0 ? Math.min(stage.users, Math.max(1, unqueued / step)) : stage.users;
+  // The span of the staircase counts its groups: n requests served c at a time form g = ceil(n / c)
+  // groups, one single-request time apart, so c lies in [n / g, n / (g - 1)). The regression slope
+  // alone is pulled by the partial last group and by noise (a pool of 4 read as 5).
+  const groups = Math.max(1, Math.round((t[n - 1]! - t[0]!) / unqueued) + 1);
+  const lo = n / groups;
+  const hi = groups > 1 ? n / (groups - 1) : n;
+  concurrency = Math.min(Math.max(concurrency, lo), Math.max(lo, hi - 0.5));
   return { requests: n, stepMs: step, unqueuedMs: unqueued, concurrency, firstMs: t[0]!, lastMs: t[n - 1]! };
 }
 
