@@ -40141,7 +40141,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2274:
+/***/ 5445:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43099,9 +43099,29 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/core/compare.ts
+/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
+function compare(a, op, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/confidence.ts
 // Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
 // strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
+
 // ---------------------------------------------------------------------------------------------
 // Seeded bootstrap
 /** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
@@ -43229,31 +43249,15 @@ function stageIntervals(run, metric = 'ttfc', opts = {}) {
     });
 }
 const VERDICTS = ['strict', 'confident'];
-function holds(a, op, b) {
-    switch (op) {
-        case '<':
-            return a < b;
-        case '<=':
-            return a <= b;
-        case '>':
-            return a > b;
-        case '>=':
-            return a >= b;
-        case '==':
-            return a === b;
-        case '!=':
-            return a !== b;
-    }
-}
 /** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
 function judge(input, verdict) {
-    const pointPass = holds(input.actual, input.op, input.threshold);
+    const pointPass = compare(input.actual, input.op, input.threshold);
     const iv = input.interval;
     // Equality has no "side"; without an interval the point decides.
     if (iv === null || input.op === '==' || input.op === '!=')
         return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
-    const lowPass = holds(iv.low, input.op, input.threshold);
-    const highPass = holds(iv.high, input.op, input.threshold);
+    const lowPass = compare(iv.low, input.op, input.threshold);
+    const highPass = compare(iv.high, input.op, input.threshold);
     if (lowPass && highPass)
         return { status: 'pass', inconclusive: false };
     if (!lowPass && !highPass)
@@ -43346,6 +43350,7 @@ function medianRun(runs) {
 ;// CONCATENATED MODULE: ./src/core/criteria.ts
 // Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
 // against stage summaries. Pure: no I/O.
+
 
 /** The default criteria (DESIGN.md), one a line. */
 const DEFAULT_CRITERIA = [
@@ -43675,22 +43680,6 @@ function missingReason(stage, name, baseline) {
 /** Rounds away floating-point noise (0.95 * 100 = 95.00000000000001). */
 function tidy(x) {
     return Math.round(x * 1e9) / 1e9;
-}
-function compare(a, op, b) {
-    switch (op) {
-        case '<':
-            return a < b;
-        case '<=':
-            return a <= b;
-        case '>':
-            return a > b;
-        case '>=':
-            return a >= b;
-        case '==':
-            return a === b;
-        case '!=':
-            return a !== b;
-    }
 }
 /** The statistics a confidence interval is computed for (min, max and stddev have none). */
 const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
@@ -50673,12 +50662,15 @@ function buildConfig(inputs, ctx) {
 }
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
-/** `wait-for` / `login-url`: an absolute http(s) URL, or a path against base-url (else the url's origin). */
-function resolveAux(input, text, baseText, target, secrets) {
-    const raw = text.trim();
+/**
+ * An absolute http(s) URL, or a path resolved against base-url (keeping its path prefix:
+ * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
+ * secret-looking query value is added to `secrets`.
+ */
+function resolveAgainst(input, raw, baseText, fallback, secrets) {
     let u;
     if (raw.startsWith('/')) {
-        let base = new URL(target.origin);
+        let base;
         if (baseText !== undefined) {
             try {
                 base = new URL(baseText.trim());
@@ -50688,6 +50680,10 @@ function resolveAux(input, text, baseText, target, secrets) {
             }
             checkScheme('base-url', base);
         }
+        else if (fallback)
+            base = new URL(fallback.origin);
+        else
+            throw new InputError(input, `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
         u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
     }
     else {
@@ -50706,41 +50702,15 @@ function resolveAux(input, text, baseText, target, secrets) {
             secrets.push(v);
     return u;
 }
+/** `wait-for` / `login-url`: like `url`, but a path without base-url goes against the url's origin. */
+function resolveAux(input, text, baseText, target, secrets) {
+    return resolveAgainst(input, text.trim(), baseText, target, secrets);
+}
 function resolveUrl(urlText, baseText, secrets) {
     if (urlText === undefined)
         throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
-    const raw = urlText.trim();
-    let u;
-    if (raw.startsWith('/')) {
-        if (baseText === undefined)
-            throw new InputError('url', `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
-        let base;
-        try {
-            base = new URL(baseText.trim());
-        }
-        catch {
-            throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
-        }
-        checkScheme('base-url', base);
-        // Keep the base's own path prefix: base https://h/app + /v1/chat → https://h/app/v1/chat.
-        u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
-    }
-    else {
-        try {
-            u = new URL(raw);
-        }
-        catch {
-            throw new InputError('url', `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
-        }
-    }
-    checkScheme('url', u);
-    if (u.password)
-        secrets.push(decodeURIComponent(u.password));
-    for (const [k, v] of u.searchParams)
-        if (v && isSecretParam(k))
-            secrets.push(v);
-    const origin = u.origin;
-    return { url: u.href, origin, path: `${u.pathname}${u.search}` };
+    const u = resolveAgainst('url', urlText.trim(), baseText, undefined, secrets);
+    return { url: u.href, origin: u.origin, path: `${u.pathname}${u.search}` };
 }
 function checkScheme(input, u) {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
@@ -51165,7 +51135,14 @@ function firstWave(stage, ok) {
         varK += (k - kMean) ** 2;
     }
     const step = Math.max(0, cov / varK);
-    const concurrency = step > 0 ? Math.min(stage.users, Math.max(1, unqueued / step)) : stage.users;
+    let concurrency = step > 0 ? Math.min(stage.users, Math.max(1, unqueued / step)) : stage.users;
+    // The span of the staircase counts its groups: n requests served c at a time form g = ceil(n / c)
+    // groups, one single-request time apart, so c lies in [n / g, n / (g - 1)). The regression slope
+    // alone is pulled by the partial last group and by noise (a pool of 4 read as 5).
+    const groups = Math.max(1, Math.round((t[n - 1] - t[0]) / unqueued) + 1);
+    const lo = n / groups;
+    const hi = groups > 1 ? n / (groups - 1) : n;
+    concurrency = Math.min(Math.max(concurrency, lo), Math.max(lo, hi - 0.5));
     return { requests: n, stepMs: step, unqueuedMs: unqueued, concurrency, firstMs: t[0], lastMs: t[n - 1] };
 }
 function evidence(a) {
@@ -58398,7 +58375,7 @@ function commitUrl(event) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2274);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5445);
 // The action entry (dist/index.js): all the work is in the adapter.
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();
