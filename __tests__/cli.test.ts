@@ -73,7 +73,7 @@ test('passing run: exit 0, progress per stage, tables, verdict and a report file
   const report = join(dir, 'pass.json');
   const r = await cli('--url', `${demo.url}/chat?mode=async&delay=30&events=3&interval=5`, '--stages', '1x1, 4x2', '--cooldown', '10ms', '--criteria', '@4: ttfc.avg < 2s', '--report-path', report);
   expect(r.code).toBe(0);
-  expect(r.out).toMatch(/stage 1\/2: 1 users x 1 requests/);
+  expect(r.out).toMatch(/stage 1\/2: 1 user x 1 request…/);
   expect(r.out).toMatch(/stage 2\/2: 4 users x 2 requests/);
   expect(r.out).toMatch(/^2 +4 x 2 +8\/8 /m);
   expect(r.out).toMatch(/^PASS +@4: ttfc\.avg < 2s +4 users +actual \d+ ms vs 2 s \(95% CI \d+ ms – \d+ ms\)$/m);

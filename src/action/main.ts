@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { redactText } from '../core/redact.js';
 import { describeResult, renderMarkdown } from '../core/report-markdown.js';
-import { renderTerminal, stageLine } from '../core/report-terminal.js';
+import { renderTerminal, stageLine, stageStartLine } from '../core/report-terminal.js';
 import { formatStages } from '../core/stages.js';
 import { VERSION } from '../core/version.js';
 import { commentsOn, readEventContext, type EventContext } from './event.js';
@@ -53,7 +53,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
       log: (line) => core.info(redact(line)),
       onSecret: addSecret,
       hooks: {
-        stageStart: (i, s) => core.info(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
+        stageStart: (i, s) => core.info(stageStartLine(i, cfg.stages.length, s)),
         stageEnd: (s) => core.info(redact(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`)),
       },
     });

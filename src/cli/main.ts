@@ -2,7 +2,7 @@ import { buildConfig, CORE_INPUTS } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { redactText } from '../core/redact.js';
-import { renderTerminal, stageLine } from '../core/report-terminal.js';
+import { renderTerminal, stageLine, stageStartLine } from '../core/report-terminal.js';
 import { VERSION } from '../core/version.js';
 import { parseArgs } from './args.js';
 
@@ -42,7 +42,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const report = await runGate(cfg, {
       log: io.out,
       hooks: {
-        stageStart: (i, s) => io.out(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
+        stageStart: (i, s) => io.out(stageStartLine(i, cfg.stages.length, s)),
         stageEnd: (s) => io.out(redactText(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`, secrets)),
       },
     });

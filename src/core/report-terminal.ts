@@ -15,7 +15,7 @@ import {
   showsEfficiency,
   spreadFor,
 } from './report-common.js';
-import type { BaselineDelta, CriterionResult, Report, StageSummary, Stats } from './types.js';
+import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary, Stats } from './types.js';
 
 const ms = (v: number | null): string => formatValue(v, 'ms');
 
@@ -31,10 +31,17 @@ function differs(a: Stats, b: Stats): boolean {
   return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
 }
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The progress line when a stage starts (CLI and action log). */
+export function stageStartLine(index: number, count: number, s: Stage): string {
+  return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
+}
+
 export function stageLine(s: StageSummary): string {
   if (s.skipped) return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
   return (
-    `stage ${s.index}: ${s.users} users x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+    `stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
     `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`
   );
 }
