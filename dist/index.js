@@ -52715,10 +52715,15 @@ function textTable(head, rows, left = []) {
 function report_terminal_differs(a, b) {
     return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
 }
+const report_terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** The progress line when a stage starts (CLI and action log). */
+function stageStartLine(index, count, s) {
+    return `stage ${index}/${count}: ${report_terminal_plural(s.users, 'user')} x ${report_terminal_plural(s.requestsPerUser, 'request')}…`;
+}
 function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
-    return (`stage ${s.index}: ${s.users} users x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+    return (`stage ${s.index}: ${report_terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
         `ttfc avg ${report_terminal_ms(s.ttfc.avg)} p95 ${report_terminal_ms(s.ttfc.p95)} max ${report_terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
@@ -58305,7 +58310,7 @@ async function runAction(env = process.env) {
             log: (line) => info(redact(line)),
             onSecret: addSecret,
             hooks: {
-                stageStart: (i, s) => info(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
+                stageStart: (i, s) => info(stageStartLine(i, cfg.stages.length, s)),
                 stageEnd: (s) => info(redact(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`)),
             },
         });

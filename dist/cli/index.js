@@ -48104,10 +48104,15 @@ function textTable(head, rows, left = []) {
 function differs(a, b) {
     return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
 }
+const report_terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** The progress line when a stage starts (CLI and action log). */
+function stageStartLine(index, count, s) {
+    return `stage ${index}/${count}: ${report_terminal_plural(s.users, 'user')} x ${report_terminal_plural(s.requestsPerUser, 'request')}…`;
+}
 function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
-    return (`stage ${s.index}: ${s.users} users x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+    return (`stage ${s.index}: ${report_terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
         `ttfc avg ${report_terminal_ms(s.ttfc.avg)} p95 ${report_terminal_ms(s.ttfc.p95)} max ${report_terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
@@ -48349,7 +48354,7 @@ async function main(argv, io) {
         const report = await runGate(cfg, {
             log: io.out,
             hooks: {
-                stageStart: (i, s) => io.out(`stage ${i}/${cfg.stages.length}: ${s.users} users x ${s.requestsPerUser} requests…`),
+                stageStart: (i, s) => io.out(stageStartLine(i, cfg.stages.length, s)),
                 stageEnd: (s) => io.out(redactText(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`, secrets)),
             },
         });
