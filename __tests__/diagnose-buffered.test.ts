@@ -123,12 +123,14 @@ test('with in-memory gaps, the spread of the events counts, not the end of the r
   expect(isBunched({ ...rec(1, 300, 340), gaps: [0] })).toBe(false);
 });
 
-test('the bunching threshold is max(10 ms, 2% of ttfc)', () => {
-  expect(isBunched(rec(1, 300, 310))).toBe(true);
-  expect(isBunched(rec(1, 300, 311))).toBe(false);
-  expect(isBunched(rec(1, 2000, 2040))).toBe(true); // 2% of 2 s
-  expect(isBunched(rec(1, 2000, 2041))).toBe(false);
+test('the bunching threshold is max(3 ms, 0.5% of ttfc)', () => {
+  expect(isBunched(rec(1, 300, 303))).toBe(true);
+  expect(isBunched(rec(1, 300, 304))).toBe(false);
+  expect(isBunched(rec(1, 2000, 2010))).toBe(true); // 0.5% of 2 s
+  expect(isBunched(rec(1, 2000, 2011))).toBe(false);
   expect(isBunched({ ...rec(1, 300, 300), ttfc: null })).toBe(false);
+  // A fast 2-event stream queued behind others (ttfc 600 ms, events 10 ms apart) is streaming.
+  expect(isBunched({ ...rec(1, 600, 612, 2), gaps: [10] })).toBe(false);
 });
 
 test('"most requests": 3 of 5 bunched is flagged, 2 of 5 is not; fewer than 3 multi-event responses never', () => {
