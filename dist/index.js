@@ -50795,11 +50795,13 @@ const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
 
 /**
  * A multi-event response counts as "arrived at once" when its events arrived within
- * max(BUNCH_ABS_MS, BUNCH_REL × ttfc) of each other (see streamSpread). A real token stream spreads its
- * events over tens of milliseconds or more; a buffered one delivers them in one read (0–2 ms apart).
+ * max(BUNCH_ABS_MS, BUNCH_REL × ttfc) of each other (see streamSpread). A buffered response lands in
+ * one read or a few back-to-back reads (events of one read share a timestamp: 0–1 ms apart); a real
+ * stream, even a fast one, spreads its events by the server's own pacing. The bound stays small and
+ * nearly absolute: a bound that grew with ttfc took a queued 2-event stream 10 ms apart for buffered.
  */
-const BUNCH_ABS_MS = 10;
-const BUNCH_REL = 0.02;
+const BUNCH_ABS_MS = 3;
+const BUNCH_REL = 0.005;
 /** "Most requests": at least this share of the multi-event successful responses … */
 const MIN_SHARE = 0.6;
 /** … and at least this many of them (one or two bunched responses may be a hiccup of the client). */
