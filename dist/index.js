@@ -52270,24 +52270,6 @@ function criterionMetric(text) {
     const m = /^\s*(?:@\s*\d+\s*:\s*)?([A-Za-z_]+(?:\.[A-Za-z0-9]+)?)/.exec(text);
     return m?.[1] ?? null;
 }
-/** The value of a metric on a stage, as criteria see it (for matching a result to its stage). */
-function stageMetric(s, metric) {
-    switch (metric) {
-        case 'success_rate':
-            return s.successRate * 100;
-        case 'errors':
-            return s.failed;
-        case 'errors_5xx':
-            return s.failures.http_5xx;
-        case 'timeouts':
-            return s.failures.timeout;
-        case 'rps':
-            return s.rps;
-    }
-    const [base, stat] = metric.split('.');
-    const st = s[base ?? '']?.[stat ?? ''];
-    return typeof st === 'number' ? st : null;
-}
 /** Stage-table column of a metric, if the table shows it. */
 function columnOf(metric) {
     if (metric === 'success_rate' || metric === 'errors' || metric === 'errors_5xx' || metric === 'timeouts')
@@ -52316,7 +52298,7 @@ function stageMarks(report) {
             : candidates.length === 1
                 ? candidates[0]
                 : candidates.find((s) => {
-                    const v = stageMetric(s, metric);
+                    const v = metricValue(s, metric);
                     return v === null ? c.actual === null : c.actual !== null && Math.abs(v - c.actual) <= 1e-6 * Math.max(1, Math.abs(v));
                 });
         if (!stage)

@@ -333,7 +333,7 @@ function applyUnit(s: LineScanner, num: number, numTok: Token, unit: Token, left
 // Evaluation
 
 /** The value of a criteria metric on a stage (null when there is nothing to measure). */
-function metricValue(stage: StageSummary, name: string): number | null {
+export function metricValue(stage: StageSummary, name: string): number | null {
   switch (name) {
     case 'success_rate':
       return stage.successRate * 100;

@@ -3,7 +3,7 @@
 
 import { DEFAULT_SUCCESS_RATE_DROP } from './baseline.js';
 import { mermaidChart, ttfcDistribution } from './chart.js';
-import { formatThreshold, formatValue } from './criteria.js';
+import { formatThreshold, formatValue, metricValue } from './criteria.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './markdown.js';
 import {
   baselineFor,
@@ -99,25 +99,6 @@ export function criterionMetric(text: string): string | null {
   return m?.[1] ?? null;
 }
 
-/** The value of a metric on a stage, as criteria see it (for matching a result to its stage). */
-function stageMetric(s: StageSummary, metric: string): number | null {
-  switch (metric) {
-    case 'success_rate':
-      return s.successRate * 100;
-    case 'errors':
-      return s.failed;
-    case 'errors_5xx':
-      return s.failures.http_5xx;
-    case 'timeouts':
-      return s.failures.timeout;
-    case 'rps':
-      return s.rps;
-  }
-  const [base, stat] = metric.split('.');
-  const st = (s as unknown as Record<string, Record<string, number | null> | undefined>)[base ?? '']?.[stat ?? ''];
-  return typeof st === 'number' ? st : null;
-}
-
 /** Stage-table column of a metric, if the table shows it. */
 function columnOf(metric: string): string | null {
   if (metric === 'success_rate' || metric === 'errors' || metric === 'errors_5xx' || metric === 'timeouts') return 'success';
@@ -143,7 +124,7 @@ function stageMarks(report: Report): Map<string, string> {
         : candidates.length === 1
         ? candidates[0]
         : candidates.find((s) => {
-            const v = stageMetric(s, metric);
+            const v = metricValue(s, metric);
             return v === null ? c.actual === null : c.actual !== null && Math.abs(v - c.actual) <= 1e-6 * Math.max(1, Math.abs(v));
           });
     if (!stage) continue;
