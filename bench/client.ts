@@ -1,9 +1,9 @@
 // One bench measurement in a fresh process, so CPU and RSS belong to one client only.
 // usage: node lib/bench/client.js <engine|bare|autocannon> <lag|throughput|rss> <json options>
 import http from 'node:http';
-import { hrtimeOffsetMs } from '../src/core/clock.js';
-import { getPreset } from '../src/core/presets/index.js';
-import { runLoad } from '../src/core/runner.js';
+import { hrtimeOffsetMs } from '../src/core/load/clock.js';
+import { getPreset } from '../src/core/load/presets/index.js';
+import { runLoad } from '../src/core/load/runner.js';
 
 interface Opts {
   url: string; // full URL incl. query

@@ -40141,7 +40141,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5445:
+/***/ 8090:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43099,7 +43099,7 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/core/compare.ts
+;// CONCATENATED MODULE: ./src/core/analysis/compare.ts
 /** Whether `a OP b` holds (criteria and confidence verdicts share it). */
 function compare(a, op, b) {
     switch (op) {
@@ -43118,7 +43118,7 @@ function compare(a, op, b) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/confidence.ts
+;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
 // Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
 // strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
 
@@ -43347,7 +43347,7 @@ function medianRun(runs) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/criteria.ts
+;// CONCATENATED MODULE: ./src/core/analysis/criteria.ts
 // Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
 // against stage summaries. Pure: no I/O.
 
@@ -48886,7 +48886,7 @@ const FAILURE_CATEGORIES = [
 const LATENCY_METRICS = (/* unused pure expression or super */ null && (['connect', 'ttfb', 'ttfc', 'ttft', 'total', 'itl', 'stall']));
 const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 
-;// CONCATENATED MODULE: ./src/core/stats.ts
+;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
 
 
 const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
@@ -48985,7 +48985,7 @@ function skippedStage(index, stage) {
 // Kept in step with package.json by a test (the bundle must not read package.json at run time).
 const VERSION = '0.1.0';
 
-;// CONCATENATED MODULE: ./src/core/baseline.ts
+;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
 // Baseline comparison (issue 5 §3): an earlier JSON report, its stages matched to this run's by
 // users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Reading the file is
 // the only I/O (readBaseline); everything else is pure and never throws on a strange baseline.
@@ -49276,7 +49276,7 @@ function regression(row, baseline, threshold, drop) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/duration.ts
+;// CONCATENATED MODULE: ./src/core/config/duration.ts
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Parses `60s`, `500ms`, `5m`, `1.5s`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
@@ -49291,7 +49291,7 @@ function parseDuration(input, text) {
     return ms;
 }
 
-;// CONCATENATED MODULE: ./src/core/headers.ts
+;// CONCATENATED MODULE: ./src/core/config/headers.ts
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
@@ -49332,7 +49332,7 @@ function truncate(s) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/core/presets/json.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
 // Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
 const MESSAGE_LIMIT = 200;
 /** One line, at most 200 characters: messages become error samples in reports. */
@@ -49397,7 +49397,7 @@ const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (
 
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/clock.ts
+;// CONCATENATED MODULE: ./src/core/load/clock.ts
 
 /** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
 const now = () => external_node_perf_hooks_.performance.now();
@@ -49445,7 +49445,7 @@ function redactText(text, secrets) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/core/readiness.ts
+;// CONCATENATED MODULE: ./src/core/config/readiness.ts
 
 
 
@@ -49557,7 +49557,7 @@ async function waitForReady(spec, opts = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/template.ts
+;// CONCATENATED MODULE: ./src/core/config/template.ts
 
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -49622,7 +49622,7 @@ function usesToken(text) {
     return false;
 }
 
-;// CONCATENATED MODULE: ./src/core/login.ts
+;// CONCATENATED MODULE: ./src/core/config/login.ts
 
 
 
@@ -49861,7 +49861,7 @@ async function performLogin(spec, opts) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/presets/types.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
 /**
  * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
  * carries no content. Content: the first one is ttft. Error: an in-band error, the request
@@ -49874,7 +49874,7 @@ function authSchemeFor(preset, path) {
     return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
 }
 
-;// CONCATENATED MODULE: ./src/core/presets/generic.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
 
 // Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
 const session = {
@@ -50067,7 +50067,7 @@ function isEventPrefix(chunk, i, firstCharCode) {
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./src/core/stream/parser.ts
+;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
 
 /** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
 function detectFormat(contentType, fallback) {
@@ -50186,7 +50186,7 @@ function documentParser(sink) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/presets/openai.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/openai.ts
 
 
 
@@ -50292,7 +50292,7 @@ const openai = {
     start: () => new OpenAiSession(),
 };
 
-;// CONCATENATED MODULE: ./src/core/presets/ragflow.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/ragflow.ts
 
 
 
@@ -50384,7 +50384,7 @@ const ragflow = {
     start: () => new RagflowSession(),
 };
 
-;// CONCATENATED MODULE: ./src/core/presets/index.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/index.ts
 
 
 
@@ -50399,7 +50399,7 @@ function getPreset(name, input = 'preset') {
     return p;
 }
 
-;// CONCATENATED MODULE: ./src/core/stages.ts
+;// CONCATENATED MODULE: ./src/core/config/stages.ts
 
 const DEFAULT_STAGES = '1x1, 10x3, 20x2';
 const MAX_USERS = 10_000;
@@ -50433,7 +50433,7 @@ function formatStages(stages) {
     return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
 }
 
-;// CONCATENATED MODULE: ./src/core/config.ts
+;// CONCATENATED MODULE: ./src/core/config/config.ts
 
 
 
@@ -50722,7 +50722,7 @@ function guessContentType(body) {
     return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/common.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
 // Small shared helpers of the diagnoses. Pure.
 
 /** The request records of each stage (by 1-based stage index), grouped in one pass. */
@@ -50788,7 +50788,7 @@ function round(x, digits = 2) {
 }
 const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
 
-;// CONCATENATED MODULE: ./src/core/diagnose/buffered.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/buffered.ts
 // Buffered streams (issue 5 §2): a proxy with buffering on, or compression of an event stream,
 // holds the events back and delivers them all at once at the end. TTFC then equals the total time
 // and the user sees nothing stream. Pure.
@@ -50910,7 +50910,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/connect.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/connect.ts
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
 // (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
 // an instance per connection). `RequestRecord.connect` is the time until the request is handed to a
@@ -50977,7 +50977,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/serialized.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/serialized.ts
 // Serialized and saturated servers, seen from the client (issue 5 §1).
 //
 // A handler that makes a blocking call serves concurrent requests one after another: the first
@@ -51247,7 +51247,7 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
     return out.sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/index.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/index.ts
 // Diagnoses of a run (issue 5 §1, §2): why TTFC is what it is, said only when it is true.
 //
 // All of them read what the client saw after the load finished: stage summaries and request records
@@ -51282,7 +51282,7 @@ function diagnose(run) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/core/report-json.ts
+;// CONCATENATED MODULE: ./src/core/report/json.ts
 
 
 
@@ -51345,7 +51345,7 @@ function writeReport(path, report, secrets) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/core/request.ts
+;// CONCATENATED MODULE: ./src/core/load/request.ts
 
 
 
@@ -51576,7 +51576,7 @@ function classify(err, midStream) {
     return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
 }
 
-;// CONCATENATED MODULE: ./src/core/runner.ts
+;// CONCATENATED MODULE: ./src/core/load/runner.ts
 
 
 
@@ -51872,7 +51872,7 @@ function delta(d) {
     return { current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed };
 }
 
-;// CONCATENATED MODULE: ./src/core/chart.ts
+;// CONCATENATED MODULE: ./src/core/report/chart.ts
 // Pictures (issue 5 §5): TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
@@ -52040,7 +52040,7 @@ function formatDistribution(d) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/core/markdown.ts
+;// CONCATENATED MODULE: ./src/core/report/escape.ts
 // Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
 // a GitHub comment or job summary. Pure: no I/O, no GitHub client.
 /** U+200B ZERO WIDTH SPACE: breaks `@user` mentions and `#123` references without changing the look. */
@@ -52049,7 +52049,7 @@ const ZWSP = '\u200B';
 // that could visually reorder a message ("Trojan source").
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 /** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
-function markdown_truncate(text, max) {
+function escape_truncate(text, max) {
     if (max <= 0)
         return '';
     if (text.length <= max)
@@ -52088,7 +52088,7 @@ function escapeInline(text, max = Infinity) {
         .replace(CONTROL, '')
         .replace(/ {2,}/g, ' ')
         .trim();
-    const short = Number.isFinite(max) ? markdown_truncate(flat, max) : flat;
+    const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
     return neutralizeReferences(escapeHtml(short).replace(MD_PUNCT, (c) => `\\${c}`));
 }
 /** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
@@ -52103,7 +52103,7 @@ function tableCell(markdown) {
 function codeSpan(text, opts = {}) {
     let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '');
     if (opts.max !== undefined)
-        t = markdown_truncate(t, opts.max);
+        t = escape_truncate(t, opts.max);
     const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
     const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
@@ -52127,7 +52127,7 @@ function commentMarker(tag) {
     return `<!-- ttfc-gate:${tag.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/-{2,}/g, '-')} -->`;
 }
 
-;// CONCATENATED MODULE: ./src/core/report-common.ts
+;// CONCATENATED MODULE: ./src/core/report/common.ts
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
 // scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
 
@@ -52220,7 +52220,7 @@ function formatThresholdPct(x) {
     return `${Math.round(x * 1000) / 10}%`;
 }
 
-;// CONCATENATED MODULE: ./src/core/report-markdown.ts
+;// CONCATENATED MODULE: ./src/core/report/markdown.ts
 // The markdown report: one document for the PR comment and the job summary. Pure: a function of
 // the Report and a small context; knows nothing of the GitHub client.
 
@@ -52232,35 +52232,35 @@ function formatThresholdPct(x) {
 const COMMENT_LIMIT = 65_536;
 /** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
 const MESSAGE_MAX = 300;
-const report_markdown_plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+const markdown_plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 function verdictOf(report, failOnCriteria = true) {
     const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
     const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
     const unsure = inconclusiveCount(report);
-    const unsureText = unsure ? `${report_markdown_plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
-    const warnText = (warned.length ? `, ${report_markdown_plural(warned.length, 'warning', 'warnings')}` : '') + (unsure ? `, ${unsureText}` : '');
+    const unsureText = unsure ? `${markdown_plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
+    const warnText = (warned.length ? `, ${markdown_plural(warned.length, 'warning', 'warnings')}` : '') + (unsure ? `, ${unsureText}` : '');
     if (report.smokeFailed) {
         return { failed, warned, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
     }
     if (failed.length) {
-        const text = `${report_markdown_plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
+        const text = `${markdown_plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
         return { failed, warned, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
     }
     if (warned.length)
-        return { failed, warned, icon: '⚠️', text: `passed with ${report_markdown_plural(warned.length, 'warning', 'warnings')}${unsure ? `, ${unsureText}` : ''}` };
+        return { failed, warned, icon: '⚠️', text: `passed with ${markdown_plural(warned.length, 'warning', 'warnings')}${unsure ? `, ${unsureText}` : ''}` };
     if (unsure)
         return { failed, warned, icon: '✅', text: `passed, ${unsureText}` };
     return { failed, warned, icon: '✅', text: 'passed' };
 }
 /** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
 function describeResult(c) {
-    const where = c.users === null ? '' : ` — ${report_markdown_plural(c.users, 'user', 'users')}`;
+    const where = c.users === null ? '' : ` — ${markdown_plural(c.users, 'user', 'users')}`;
     const why = c.reason ? ` (${c.reason})` : '';
     return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
 }
 // ---------------------------------------------------------------------------------------------
 // pieces
-const report_markdown_ms = (v) => formatValue(v, 'ms');
+const markdown_ms = (v) => formatValue(v, 'ms');
 const MISSING = '—';
 function differs(a, b) {
     return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
@@ -52347,20 +52347,20 @@ function stagesSection(report, maxRows, maxNotes) {
             String(s.index),
             load,
             cell(s, 'success', success) + deltaSuffix(b?.successRate),
-            cell(s, 'ttfc.avg', report_markdown_ms(s.ttfc.avg)) + deltaSuffix(b?.ttfcAvg),
-            cell(s, 'ttfc.p50', report_markdown_ms(s.ttfc.p50)),
-            cell(s, 'ttfc.p95', report_markdown_ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
-            cell(s, 'ttfc.max', report_markdown_ms(s.ttfc.max)),
-            ...(showTtft ? [cell(s, 'ttft.avg', report_markdown_ms(s.ttft.avg)), cell(s, 'ttft.p95', report_markdown_ms(s.ttft.p95))] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? report_markdown_ms(s.ttfr.avg) : MISSING] : []),
-            cell(s, 'total.avg', report_markdown_ms(s.total.avg)),
+            cell(s, 'ttfc.avg', markdown_ms(s.ttfc.avg)) + deltaSuffix(b?.ttfcAvg),
+            cell(s, 'ttfc.p50', markdown_ms(s.ttfc.p50)),
+            cell(s, 'ttfc.p95', markdown_ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
+            cell(s, 'ttfc.max', markdown_ms(s.ttfc.max)),
+            ...(showTtft ? [cell(s, 'ttft.avg', markdown_ms(s.ttft.avg)), cell(s, 'ttft.p95', markdown_ms(s.ttft.p95))] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? markdown_ms(s.ttfr.avg) : MISSING] : []),
+            cell(s, 'total.avg', markdown_ms(s.total.avg)),
             cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
             ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : MISSING] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
         ];
     });
     const more = stages.length - shown.length;
-    const note = more > 0 ? `\n\n_… ${report_markdown_plural(more, 'more stage', 'more stages')} not shown._` : '';
+    const note = more > 0 ? `\n\n_… ${markdown_plural(more, 'more stage', 'more stages')} not shown._` : '';
     const legend = ['Latencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.'];
     if (showTtfr)
         legend.push('TTFR: time to the first reasoning token.');
@@ -52415,7 +52415,7 @@ function detailsSection(report) {
                     sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : MISSING,
                 ]
                 : []),
-            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? `${report_markdown_ms(row.min)} – ${report_markdown_ms(row.max)}` : MISSING] : []),
+            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? `${markdown_ms(row.min)} – ${markdown_ms(row.max)}` : MISSING] : []),
         ];
     });
     const legend = [];
@@ -52424,7 +52424,7 @@ function detailsSection(report) {
     if (repeat)
         legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
     if (hasDist && dist)
-        legend.push(`Distribution: ${dist.bins} bins from ${report_markdown_ms(dist.lo)} to ${report_markdown_ms(dist.hi)}, the same for every stage (taller = more requests).`);
+        legend.push(`Distribution: ${dist.bins} bins from ${markdown_ms(dist.lo)} to ${markdown_ms(dist.hi)}, the same for every stage (taller = more requests).`);
     const align = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
     return `### Per stage: confidence${repeat ? ', runs' : ''} and distribution\n\n${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
 }
@@ -52441,7 +52441,7 @@ function criterionOp(text) {
     return /(<=|>=|==|!=|<|>)/.exec(text)?.[1] ?? null;
 }
 function criterionRow(c) {
-    const stage = c.users === null ? 'all' : report_markdown_plural(c.users, 'user', 'users');
+    const stage = c.users === null ? 'all' : markdown_plural(c.users, 'user', 'users');
     if (c.status === 'skipped') {
         return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
     }
@@ -52473,7 +52473,7 @@ function criteriaSection(report, mode) {
             notes.push(`${parts.join(', ')} not listed.`);
     }
     if (listed.length > shown.length)
-        notes.push(`… ${report_markdown_plural(listed.length - shown.length, 'more row', 'more rows')} not shown.`);
+        notes.push(`… ${markdown_plural(listed.length - shown.length, 'more row', 'more rows')} not shown.`);
     if (all.some((c) => c.interval)) {
         const confident = report.config?.verdict === 'confident';
         notes.push(confident
@@ -52489,7 +52489,7 @@ function diagnosesSection(report, max) {
         return '';
     const shown = report.diagnoses.slice(0, max);
     const lines = shown.map((d) => {
-        const where = d.users === null ? '' : ` (${report_markdown_plural(d.users, 'user', 'users')})`;
+        const where = d.users === null ? '' : ` (${markdown_plural(d.users, 'user', 'users')})`;
         const ev = formatEvidence(d.evidence);
         return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}${ev ? `<br><sub>evidence: ${codeSpan(ev)}</sub>` : ''}`;
     });
@@ -52608,7 +52608,7 @@ function renderMarkdown(report, ctx = {}) {
     // 1. error samples
     if (report.errorSamples.length) {
         shape.samples = false;
-        notes.push(`${report_markdown_plural(report.errorSamples.length, 'error sample', 'error samples')} left out`);
+        notes.push(`${markdown_plural(report.errorSamples.length, 'error sample', 'error samples')} left out`);
         out = render();
         if (out.length <= limit)
             return out;
@@ -52640,7 +52640,7 @@ function renderMarkdown(report, ctx = {}) {
         const i = notes.push('') - 1;
         const withRows = (n) => {
             shape.criteria = { missedOnly: true, maxRows: n };
-            notes[i] = n < missed ? `${report_markdown_plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
+            notes[i] = n < missed ? `${markdown_plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
             return render();
         };
         out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
@@ -52659,7 +52659,7 @@ function renderMarkdown(report, ctx = {}) {
         const i = notes.push('') - 1;
         const withDiag = (n) => {
             shape.maxDiagnoses = n;
-            notes[i] = n < report.diagnoses.length ? `${report_markdown_plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
+            notes[i] = n < report.diagnoses.length ? `${markdown_plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
             return render();
         };
         out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
@@ -52670,7 +52670,7 @@ function renderMarkdown(report, ctx = {}) {
         const i = notes.push('') - 1;
         const withStages = (n) => {
             shape.maxStages = n;
-            notes[i] = n < report.stages.length ? `${report_markdown_plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
+            notes[i] = n < report.stages.length ? `${markdown_plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
             return render();
         };
         out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
@@ -52684,31 +52684,31 @@ function renderMarkdown(report, ctx = {}) {
     return `${nl > 0 ? cut.slice(0, nl) : cut}${tail}`;
 }
 
-;// CONCATENATED MODULE: ./src/core/report-terminal.ts
+;// CONCATENATED MODULE: ./src/core/report/terminal.ts
 
 
 
 
-const report_terminal_ms = (v) => formatValue(v, 'ms');
+const terminal_ms = (v) => formatValue(v, 'ms');
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells) => cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
     return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
-function report_terminal_differs(a, b) {
+function terminal_differs(a, b) {
     return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
 }
-const report_terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** The progress line when a stage starts (CLI and action log). */
 function stageStartLine(index, count, s) {
-    return `stage ${index}/${count}: ${report_terminal_plural(s.users, 'user')} x ${report_terminal_plural(s.requestsPerUser, 'request')}…`;
+    return `stage ${index}/${count}: ${terminal_plural(s.users, 'user')} x ${terminal_plural(s.requestsPerUser, 'request')}…`;
 }
 function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
-    return (`stage ${s.index}: ${report_terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
-        `ttfc avg ${report_terminal_ms(s.ttfc.avg)} p95 ${report_terminal_ms(s.ttfc.p95)} max ${report_terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
+    return (`stage ${s.index}: ${terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+        `ttfc avg ${terminal_ms(s.ttfc.avg)} p95 ${terminal_ms(s.ttfc.p95)} max ${terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
 function deltaCell(d) {
@@ -52718,7 +52718,7 @@ function deltaCell(d) {
 }
 /** The stage table; with a report, also the baseline deltas and the scaling efficiency. */
 function stagesTable(stages, report) {
-    const showTtft = stages.some((s) => report_terminal_differs(s.ttft, s.ttfc));
+    const showTtft = stages.some((s) => terminal_differs(s.ttft, s.ttfc));
     const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
     const showTokens = stages.some((s) => s.tokens);
     const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
@@ -52740,16 +52740,16 @@ function stagesTable(stages, report) {
             String(s.index),
             `${s.users} x ${s.requestsPerUser}`,
             `${s.succeeded}/${s.issued}`,
-            report_terminal_ms(s.connect.avg),
-            report_terminal_ms(s.ttfb.p50),
-            report_terminal_ms(s.ttfc.avg),
-            report_terminal_ms(s.ttfc.p50),
-            report_terminal_ms(s.ttfc.p95),
-            report_terminal_ms(s.ttfc.max),
+            terminal_ms(s.connect.avg),
+            terminal_ms(s.ttfb.p50),
+            terminal_ms(s.ttfc.avg),
+            terminal_ms(s.ttfc.p50),
+            terminal_ms(s.ttfc.p95),
+            terminal_ms(s.ttfc.max),
             ...(showBase ? [deltaCell(b?.ttfcAvg), deltaCell(b?.ttfcP95), deltaCell(b?.successRate)] : []),
-            ...(showTtft ? [report_terminal_ms(s.ttft.avg), report_terminal_ms(s.ttft.p95)] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? report_terminal_ms(s.ttfr.avg) : ''] : []),
-            report_terminal_ms(s.total.avg),
+            ...(showTtft ? [terminal_ms(s.ttft.avg), terminal_ms(s.ttft.p95)] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? terminal_ms(s.ttfr.avg) : ''] : []),
+            terminal_ms(s.total.avg),
             s.rps.toFixed(2),
             ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
@@ -58364,7 +58364,7 @@ function commitUrl(event) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5445);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8090);
 // The action entry (dist/index.js): all the work is in the adapter.
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();

@@ -1,5 +1,5 @@
 // Builds a config the way the adapters do and runs the whole gate without writing a report file.
-import { buildConfig, type Inputs } from '../../src/core/config.js';
+import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import type { Report } from '../../src/core/types.js';
 

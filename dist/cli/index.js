@@ -39025,7 +39025,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9164);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4625);
 
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
@@ -39040,7 +39040,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9164:
+/***/ 4625:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39055,7 +39055,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/core/compare.ts
+;// CONCATENATED MODULE: ./src/core/analysis/compare.ts
 /** Whether `a OP b` holds (criteria and confidence verdicts share it). */
 function compare(a, op, b) {
     switch (op) {
@@ -39074,7 +39074,7 @@ function compare(a, op, b) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/confidence.ts
+;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
 // Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
 // strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
 
@@ -39303,7 +39303,7 @@ function medianRun(runs) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/criteria.ts
+;// CONCATENATED MODULE: ./src/core/analysis/criteria.ts
 // Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
 // against stage summaries. Pure: no I/O.
 
@@ -44842,7 +44842,7 @@ const FAILURE_CATEGORIES = [
 const LATENCY_METRICS = (/* unused pure expression or super */ null && (['connect', 'ttfb', 'ttfc', 'ttft', 'total', 'itl', 'stall']));
 const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 
-;// CONCATENATED MODULE: ./src/core/stats.ts
+;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
 
 
 const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
@@ -44941,7 +44941,7 @@ function skippedStage(index, stage) {
 // Kept in step with package.json by a test (the bundle must not read package.json at run time).
 const VERSION = '0.1.0';
 
-;// CONCATENATED MODULE: ./src/core/baseline.ts
+;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
 // Baseline comparison (issue 5 §3): an earlier JSON report, its stages matched to this run's by
 // users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Reading the file is
 // the only I/O (readBaseline); everything else is pure and never throws on a strange baseline.
@@ -45232,7 +45232,7 @@ function regression(row, baseline, threshold, drop) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/duration.ts
+;// CONCATENATED MODULE: ./src/core/config/duration.ts
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Parses `60s`, `500ms`, `5m`, `1.5s`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
@@ -45247,7 +45247,7 @@ function parseDuration(input, text) {
     return ms;
 }
 
-;// CONCATENATED MODULE: ./src/core/headers.ts
+;// CONCATENATED MODULE: ./src/core/config/headers.ts
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
@@ -45290,7 +45290,7 @@ function truncate(s) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/core/presets/json.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
 // Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
 const MESSAGE_LIMIT = 200;
 /** One line, at most 200 characters: messages become error samples in reports. */
@@ -45355,7 +45355,7 @@ const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (
 
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/clock.ts
+;// CONCATENATED MODULE: ./src/core/load/clock.ts
 
 /** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
 const now = () => external_node_perf_hooks_.performance.now();
@@ -45403,7 +45403,7 @@ function redactText(text, secrets) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/core/readiness.ts
+;// CONCATENATED MODULE: ./src/core/config/readiness.ts
 
 
 
@@ -45515,7 +45515,7 @@ async function waitForReady(spec, opts = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/template.ts
+;// CONCATENATED MODULE: ./src/core/config/template.ts
 
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -45580,7 +45580,7 @@ function usesToken(text) {
     return false;
 }
 
-;// CONCATENATED MODULE: ./src/core/login.ts
+;// CONCATENATED MODULE: ./src/core/config/login.ts
 
 
 
@@ -45819,7 +45819,7 @@ async function performLogin(spec, opts) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/presets/types.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
 /**
  * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
  * carries no content. Content: the first one is ttft. Error: an in-band error, the request
@@ -45832,7 +45832,7 @@ function authSchemeFor(preset, path) {
     return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
 }
 
-;// CONCATENATED MODULE: ./src/core/presets/generic.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
 
 // Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
 const session = {
@@ -46025,7 +46025,7 @@ function isEventPrefix(chunk, i, firstCharCode) {
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./src/core/stream/parser.ts
+;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
 
 /** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
 function detectFormat(contentType, fallback) {
@@ -46144,7 +46144,7 @@ function documentParser(sink) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/presets/openai.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/openai.ts
 
 
 
@@ -46250,7 +46250,7 @@ const openai = {
     start: () => new OpenAiSession(),
 };
 
-;// CONCATENATED MODULE: ./src/core/presets/ragflow.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/ragflow.ts
 
 
 
@@ -46342,7 +46342,7 @@ const ragflow = {
     start: () => new RagflowSession(),
 };
 
-;// CONCATENATED MODULE: ./src/core/presets/index.ts
+;// CONCATENATED MODULE: ./src/core/load/presets/index.ts
 
 
 
@@ -46357,7 +46357,7 @@ function getPreset(name, input = 'preset') {
     return p;
 }
 
-;// CONCATENATED MODULE: ./src/core/stages.ts
+;// CONCATENATED MODULE: ./src/core/config/stages.ts
 
 const DEFAULT_STAGES = '1x1, 10x3, 20x2';
 const MAX_USERS = 10_000;
@@ -46391,7 +46391,7 @@ function formatStages(stages) {
     return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
 }
 
-;// CONCATENATED MODULE: ./src/core/config.ts
+;// CONCATENATED MODULE: ./src/core/config/config.ts
 
 
 
@@ -46680,7 +46680,7 @@ function guessContentType(body) {
     return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/common.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
 // Small shared helpers of the diagnoses. Pure.
 
 /** The request records of each stage (by 1-based stage index), grouped in one pass. */
@@ -46746,7 +46746,7 @@ function round(x, digits = 2) {
 }
 const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
 
-;// CONCATENATED MODULE: ./src/core/diagnose/buffered.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/buffered.ts
 // Buffered streams (issue 5 §2): a proxy with buffering on, or compression of an event stream,
 // holds the events back and delivers them all at once at the end. TTFC then equals the total time
 // and the user sees nothing stream. Pure.
@@ -46868,7 +46868,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/connect.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/connect.ts
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
 // (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
 // an instance per connection). `RequestRecord.connect` is the time until the request is handed to a
@@ -46935,7 +46935,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/serialized.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/serialized.ts
 // Serialized and saturated servers, seen from the client (issue 5 §1).
 //
 // A handler that makes a blocking call serves concurrent requests one after another: the first
@@ -47205,7 +47205,7 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
     return out.sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
 }
 
-;// CONCATENATED MODULE: ./src/core/diagnose/index.ts
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/index.ts
 // Diagnoses of a run (issue 5 §1, §2): why TTFC is what it is, said only when it is true.
 //
 // All of them read what the client saw after the load finished: stage summaries and request records
@@ -47240,7 +47240,7 @@ function diagnose(run) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/core/report-json.ts
+;// CONCATENATED MODULE: ./src/core/report/json.ts
 
 
 
@@ -47303,7 +47303,7 @@ function writeReport(path, report, secrets) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/core/request.ts
+;// CONCATENATED MODULE: ./src/core/load/request.ts
 
 
 
@@ -47534,7 +47534,7 @@ function classify(err, midStream) {
     return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
 }
 
-;// CONCATENATED MODULE: ./src/core/runner.ts
+;// CONCATENATED MODULE: ./src/core/load/runner.ts
 
 
 
@@ -47830,7 +47830,7 @@ function delta(d) {
     return { current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed };
 }
 
-;// CONCATENATED MODULE: ./src/core/chart.ts
+;// CONCATENATED MODULE: ./src/core/report/chart.ts
 // Pictures (issue 5 §5): TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
@@ -47998,7 +47998,7 @@ function formatDistribution(d) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/core/report-common.ts
+;// CONCATENATED MODULE: ./src/core/report/common.ts
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
 // scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
 
@@ -48091,12 +48091,12 @@ function formatThresholdPct(x) {
     return `${Math.round(x * 1000) / 10}%`;
 }
 
-;// CONCATENATED MODULE: ./src/core/report-terminal.ts
+;// CONCATENATED MODULE: ./src/core/report/terminal.ts
 
 
 
 
-const report_terminal_ms = (v) => formatValue(v, 'ms');
+const terminal_ms = (v) => formatValue(v, 'ms');
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -48106,16 +48106,16 @@ function textTable(head, rows, left = []) {
 function differs(a, b) {
     return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
 }
-const report_terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** The progress line when a stage starts (CLI and action log). */
 function stageStartLine(index, count, s) {
-    return `stage ${index}/${count}: ${report_terminal_plural(s.users, 'user')} x ${report_terminal_plural(s.requestsPerUser, 'request')}…`;
+    return `stage ${index}/${count}: ${terminal_plural(s.users, 'user')} x ${terminal_plural(s.requestsPerUser, 'request')}…`;
 }
 function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
-    return (`stage ${s.index}: ${report_terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
-        `ttfc avg ${report_terminal_ms(s.ttfc.avg)} p95 ${report_terminal_ms(s.ttfc.p95)} max ${report_terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
+    return (`stage ${s.index}: ${terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+        `ttfc avg ${terminal_ms(s.ttfc.avg)} p95 ${terminal_ms(s.ttfc.p95)} max ${terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
 function deltaCell(d) {
@@ -48147,16 +48147,16 @@ function stagesTable(stages, report) {
             String(s.index),
             `${s.users} x ${s.requestsPerUser}`,
             `${s.succeeded}/${s.issued}`,
-            report_terminal_ms(s.connect.avg),
-            report_terminal_ms(s.ttfb.p50),
-            report_terminal_ms(s.ttfc.avg),
-            report_terminal_ms(s.ttfc.p50),
-            report_terminal_ms(s.ttfc.p95),
-            report_terminal_ms(s.ttfc.max),
+            terminal_ms(s.connect.avg),
+            terminal_ms(s.ttfb.p50),
+            terminal_ms(s.ttfc.avg),
+            terminal_ms(s.ttfc.p50),
+            terminal_ms(s.ttfc.p95),
+            terminal_ms(s.ttfc.max),
             ...(showBase ? [deltaCell(b?.ttfcAvg), deltaCell(b?.ttfcP95), deltaCell(b?.successRate)] : []),
-            ...(showTtft ? [report_terminal_ms(s.ttft.avg), report_terminal_ms(s.ttft.p95)] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? report_terminal_ms(s.ttfr.avg) : ''] : []),
-            report_terminal_ms(s.total.avg),
+            ...(showTtft ? [terminal_ms(s.ttft.avg), terminal_ms(s.ttft.p95)] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? terminal_ms(s.ttfr.avg) : ''] : []),
+            terminal_ms(s.total.avg),
             s.rps.toFixed(2),
             ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),

@@ -1,7 +1,7 @@
 // The sticky PR comment: found again by its hidden marker over all pages of the PR's comments and
 // updated in place; created only when there is none. Errors become explanations, never failures.
 import type { getOctokit } from '@actions/github';
-import { commentMarker } from '../core/markdown.js';
+import { commentMarker } from '../core/report/escape.js';
 import type { Repo } from './event.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;

@@ -1,6 +1,6 @@
 // The action's inputs: the core's (CORE_INPUTS, validated by buildConfig) plus the adapter's own
 // (the PR comment). Names as in action.yml.
-import { CORE_INPUTS, parseBoolean, type Inputs } from '../core/config.js';
+import { CORE_INPUTS, parseBoolean, type Inputs } from '../core/config/config.js';
 import { InputError } from '../core/errors.js';
 
 /** Inputs only the GitHub adapter reads. */

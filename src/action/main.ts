@@ -1,13 +1,13 @@
 // The GitHub Action adapter: inputs → config → gate → summary, outputs, PR comment, check.
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { buildConfig } from '../core/config.js';
+import { buildConfig } from '../core/config/config.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { redactText } from '../core/redact.js';
-import { describeResult, renderMarkdown } from '../core/report-markdown.js';
-import { renderTerminal, stageLine, stageStartLine } from '../core/report-terminal.js';
-import { formatStages } from '../core/stages.js';
+import { describeResult, renderMarkdown } from '../core/report/markdown.js';
+import { renderTerminal, stageLine, stageStartLine } from '../core/report/terminal.js';
+import { formatStages } from '../core/config/stages.js';
 import { VERSION } from '../core/version.js';
 import { commentsOn, readEventContext, type EventContext } from './event.js';
 import { actionSettings, inputSecrets, readInputs } from './inputs.js';

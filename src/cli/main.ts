@@ -1,8 +1,8 @@
-import { buildConfig, CORE_INPUTS } from '../core/config.js';
+import { buildConfig, CORE_INPUTS } from '../core/config/config.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { redactText } from '../core/redact.js';
-import { renderTerminal, stageLine, stageStartLine } from '../core/report-terminal.js';
+import { renderTerminal, stageLine, stageStartLine } from '../core/report/terminal.js';
 import { VERSION } from '../core/version.js';
 import { parseArgs } from './args.js';
 

@@ -1,14 +1,14 @@
-import { compareBaseline, readBaseline, type BaselineLoad } from './baseline.js';
-import { bootstrapInterval, DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, medianRun, stageSamples, type IntervalMetric, type IntervalStat } from './confidence.js';
-import type { Config } from './config.js';
-import { criteriaPassed, evaluateCriteria } from './criteria.js';
-import { diagnose, scalingEfficiency } from './diagnose/index.js';
-import { performLogin } from './login.js';
-import { waitForReady, type ReadinessOptions } from './readiness.js';
+import { compareBaseline, readBaseline, type BaselineLoad } from './analysis/baseline.js';
+import { bootstrapInterval, DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, medianRun, stageSamples, type IntervalMetric, type IntervalStat } from './analysis/confidence.js';
+import type { Config } from './config/config.js';
+import { criteriaPassed, evaluateCriteria } from './analysis/criteria.js';
+import { diagnose, scalingEfficiency } from './analysis/diagnose/index.js';
+import { performLogin } from './config/login.js';
+import { waitForReady, type ReadinessOptions } from './config/readiness.js';
 import { redactText } from './redact.js';
-import { buildReport, writeReport } from './report-json.js';
-import { runLoad, type RunHooks } from './runner.js';
-import { formatStages } from './stages.js';
+import { buildReport, writeReport } from './report/json.js';
+import { runLoad, type RunHooks } from './load/runner.js';
+import { formatStages } from './config/stages.js';
 import type { BaselineSection, Diagnosis, Report, RepeatSection, RunResult, StageSummary } from './types.js';
 
 export interface GateOptions {

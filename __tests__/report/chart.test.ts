@@ -1,0 +1,132 @@
+// Pictures (issue 5 §5): the mermaid xychart block, the ASCII chart and the distribution sparklines.
+import {
+  asciiChart,
+  chartPoints,
+  formatDistribution,
+  histogram,
+  mermaidChart,
+  niceCeil,
+  sparkline,
+  ttfcDistribution,
+} from '../../src/core/report/chart.js';
+import { skippedStage, summarizeStage } from '../../src/core/analysis/stats.js';
+import type { RequestRecord, StageSummary } from '../../src/core/types.js';
+
+function recs(stage: number, ttfcs: number[]): RequestRecord[] {
+  return ttfcs.map((t, k) => ({
+    stage, user: k + 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null,
+    connect: 1, ttfb: 1, ttfc: t, ttft: t, total: t + 5, stall: 1, events: 2, bytes: 1,
+  }));
+}
+
+/** A serialized-looking run: 1 user at 150 ms, 10 and 20 users in a staircase of 150 ms steps. */
+function serializedRun(): { stages: StageSummary[]; requests: RequestRecord[] } {
+  const data: [number, number, number[]][] = [
+    [1, 1, [150]],
+    [2, 10, Array.from({ length: 10 }, (_, k) => 150 * (k + 1))],
+    [3, 20, Array.from({ length: 20 }, (_, k) => 150 * (k + 1))],
+  ];
+  return {
+    stages: data.map(([i, users, t]) => summarizeStage(i, { users, requestsPerUser: 1 }, recs(i, t), 1000)),
+    requests: data.flatMap(([i, , t]) => recs(i, t)),
+  };
+}
+
+test('mermaid: an xychart-beta block with avg and p95 lines against users, and a legend line', () => {
+  expect(mermaidChart(serializedRun().stages)).toBe(
+    [
+      '```mermaid',
+      '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#2563eb, #dc2626"}}}}%%',
+      'xychart-beta',
+      '    title "TTFC against concurrent users"',
+      '    x-axis "concurrent users" ["1", "10", "20"]',
+      '    y-axis "TTFC (ms)" 0 --> 4000',
+      '    line "avg" [150, 825, 1575]',
+      '    line "p95" [150, 1432, 2858]',
+      '```',
+      '',
+      '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
+    ].join('\n'),
+  );
+});
+
+test('mermaid: skipped and sample-less stages are left out; repeated users are told apart; < 2 points → nothing', () => {
+  const run = serializedRun();
+  const stages = [
+    run.stages[0]!,
+    summarizeStage(2, { users: 10, requestsPerUser: 1 }, recs(2, [5.25, 7.5]), 100),
+    summarizeStage(3, { users: 10, requestsPerUser: 1 }, recs(3, [400]), 100),
+    summarizeStage(4, { users: 30, requestsPerUser: 1 }, [], 100), // ran, no success
+    skippedStage(5, { users: 50, requestsPerUser: 1 }),
+  ];
+  expect(chartPoints(stages).map((p) => p.label)).toEqual(['1', '10 (stage 2)', '10 (stage 3)']);
+  const m = mermaidChart(stages, { title: 'PR #7 "preview"' });
+  expect(m).toContain('    title "PR #7 \'preview\'"');
+  expect(m).toContain('    x-axis "concurrent users" ["1", "10 (stage 2)", "10 (stage 3)"]');
+  expect(m).toContain('    line "avg" [150, 6.4, 400]');
+  expect(m).toContain('    y-axis "TTFC (ms)" 0 --> 500');
+  expect(mermaidChart([run.stages[0]!])).toBe('');
+  expect(mermaidChart([])).toBe('');
+});
+
+test('ASCII chart: o avg, x p95, * both; y labelled at quarters of a nice top', () => {
+  expect(asciiChart(serializedRun().stages)).toBe(
+    [
+      'TTFC (ms)      o avg  x p95',
+      '4000 |',
+      '     |',
+      '3000 |              x',
+      '     |',
+      '2000 |',
+      '     |        x     o',
+      '1000 |        o',
+      '     |',
+      '   0 |  *',
+      '     +--+-----+-----+--',
+      '        1    10    20   users',
+    ].join('\n'),
+  );
+  const small = asciiChart(serializedRun().stages, { height: 5 }).split('\n');
+  expect(small).toHaveLength(8);
+  expect(small[1]).toBe('4000 |');
+  expect(small[3]).toBe('2000 |              o');
+  expect(asciiChart([])).toBe('');
+});
+
+test('niceCeil picks 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k', () => {
+  expect([0, 0.7, 1, 1.2, 2.6, 3.2, 7, 9, 10, 101, 3001, 42_000].map(niceCeil)).toEqual([1, 0.8, 1, 1.5, 3, 4, 8, 10, 10, 150, 4000, 50_000]);
+});
+
+test('sparkline and histogram', () => {
+  expect(sparkline([0, 1, 2, 3, 4, 5, 6, 7, 8])).toBe(' ▁▂▃▄▅▆▇█');
+  expect(sparkline([1, 100])).toBe('▁█'); // a lone outlier still shows
+  expect(sparkline([0, 0])).toBe('  ');
+  // bins of 2: [0,2) 0 1 -5 · [2,4) 2 3 · … · [8,10] 9.99 10 11
+  expect(histogram([0, 1, 2, 3, 9.99, 10, 11, -5], 5, 0, 10)).toEqual([3, 2, 0, 0, 3]);
+  expect(histogram([4, 4, 4], 3, 4, 4)).toEqual([3, 0, 0]);
+});
+
+test('distribution rows share one range, so a slower stage sits further right', () => {
+  const run = serializedRun();
+  const d = ttfcDistribution(run, { bins: 8 })!;
+  expect({ lo: d.lo, hi: d.hi, bins: d.bins }).toEqual({ lo: 150, hi: 3000, bins: 8 });
+  expect(d.rows.map((r) => [r.users, r.n, r.spark, r.min, r.max])).toEqual([
+    [1, 1, '█       ', 150, 150],
+    [10, 10, '█▆█▆    ', 150, 1500],
+    [20, 20, '█▆█▆▆█▆█', 150, 3000],
+  ]);
+  // Bins of 356.25 ms from 150 ms: 150 300 450 | 600 750 | 900 1050 1200 | 1350 1500 | …
+  expect(d.rows[1]!.counts).toEqual([3, 2, 3, 2, 0, 0, 0, 0]);
+  expect(d.rows[2]!.counts).toEqual([3, 2, 3, 2, 2, 3, 2, 3]);
+  expect(formatDistribution(d)).toEqual([
+    'TTFC distribution (8 bins from 150 ms to 3.00 s)',
+    '    1 user │█       │ 150 ms – 150 ms  (n=1)',
+    '  10 users │█▆█▆    │ 150 ms – 1.50 s  (n=10)',
+    '  20 users │█▆█▆▆█▆█│ 150 ms – 3.00 s  (n=20)',
+  ]);
+  // A stage without success keeps its row, blank.
+  const failed = summarizeStage(4, { users: 5, requestsPerUser: 1 }, [], 100);
+  const d2 = ttfcDistribution({ stages: [...run.stages, failed], requests: run.requests }, { bins: 4 })!;
+  expect(d2.rows[3]).toEqual({ index: 4, users: 5, n: 0, counts: [0, 0, 0, 0], spark: '    ', min: null, max: null });
+  expect(ttfcDistribution({ stages: [failed], requests: [] })).toBeNull();
+});

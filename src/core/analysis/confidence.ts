@@ -1,0 +1,309 @@
+// Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
+// strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
+
+import type { CompareOp, ErrorSample, RequestRecord, RunResult, StageSummary } from '../types.js';
+import { compare } from './compare.js';
+
+// ---------------------------------------------------------------------------------------------
+// Seeded bootstrap
+
+/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const DEFAULT_SEED = 0x5eed7fc;
+export const DEFAULT_RESAMPLES = 1000;
+export const DEFAULT_LEVEL = 0.95;
+/** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
+const MAX_DRAWS = 20_000_000;
+const MIN_RESAMPLES = 200;
+
+/** The statistics an interval can be computed for (min / max / stddev have no useful bootstrap). */
+export type IntervalStat = 'avg' | 'p50' | 'p90' | 'p95' | 'p99';
+const QUANTILE: Record<Exclude<IntervalStat, 'avg'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+
+export interface BootstrapOptions {
+  resamples?: number;
+  /** Confidence level, e.g. 0.95. */
+  level?: number;
+  seed?: number;
+}
+
+export interface Interval {
+  stat: IntervalStat;
+  /** The statistic on the sample itself (as in the stage summary: mean, or R-7 quantile). */
+  point: number;
+  low: number;
+  high: number;
+  n: number;
+  level: number;
+  resamples: number;
+  seed: number;
+}
+
+/** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
+function quantileSorted(s: ArrayLike<number>, p: number): number {
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  const a = s[lo]!;
+  return lo + 1 < s.length ? a + (h - lo) * (s[lo + 1]! - a) : a;
+}
+
+/**
+ * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
+ * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
+ * central `level` share of them. The interval always contains the point value. O(resamples × n),
+ * with fewer resamples (down to 200) past 20 M draws:
+ * each resample's quantile is found by counting draws over the sorted sample, without sorting.
+ * Null for an empty sample.
+ */
+export function bootstrapInterval(values: readonly number[], stat: IntervalStat, opts: BootstrapOptions = {}): Interval | null {
+  const n = values.length;
+  if (n === 0) return null;
+  // Bounded work for huge stages (their intervals are tight anyway): at most MAX_DRAWS random draws.
+  const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / n))));
+  const level = opts.level ?? DEFAULT_LEVEL;
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const sorted = Float64Array.from(values).sort();
+  let point: number;
+  if (stat === 'avg') {
+    let sum = 0;
+    for (const v of sorted) sum += v;
+    point = sum / n;
+  } else {
+    point = quantileSorted(sorted, QUANTILE[stat]);
+  }
+  const base = { stat, point, n, level, resamples, seed };
+  if (n === 1) return { ...base, low: point, high: point };
+
+  const rand = mulberry32(seed);
+  const out = new Float64Array(resamples);
+  const counts = new Uint32Array(n);
+  const h = stat === 'avg' ? 0 : (n - 1) * QUANTILE[stat];
+  const lo = Math.floor(h);
+  const frac = h - lo;
+  for (let r = 0; r < resamples; r++) {
+    if (stat === 'avg') {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += sorted[(rand() * n) | 0]!;
+      out[r] = sum / n;
+      continue;
+    }
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(rand() * n) | 0]!++;
+    // The lo-th and (lo+1)-th smallest draws (0-based): walk the cumulative counts.
+    let cum = 0;
+    let j = 0;
+    while (cum + counts[j]! <= lo) cum += counts[j++]!;
+    const a = sorted[j]!;
+    let b = a;
+    if (frac > 0) {
+      if (cum + counts[j]! <= lo + 1) {
+        cum += counts[j++]!;
+        while (counts[j] === 0) j++;
+      }
+      b = sorted[j]!;
+    }
+    out[r] = a + frac * (b - a);
+  }
+  out.sort();
+  const tail = (1 - level) / 2;
+  return {
+    ...base,
+    low: Math.min(point, quantileSorted(out, tail)),
+    high: Math.max(point, quantileSorted(out, 1 - tail)),
+  };
+}
+
+export type IntervalMetric = 'connect' | 'ttfb' | 'ttfc' | 'ttft' | 'total' | 'stall' | 'itl';
+
+/** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
+export function stageSamples(requests: readonly RequestRecord[], stage: number, metric: IntervalMetric): number[] {
+  const out: number[] = [];
+  for (const r of requests) {
+    if (r.stage !== stage || !r.ok) continue;
+    if (metric === 'itl') {
+      if (r.gaps) for (const g of r.gaps) out.push(g);
+      continue;
+    }
+    const v = r[metric];
+    if (v !== null) out.push(v);
+  }
+  return out;
+}
+
+export interface StageIntervals {
+  index: number;
+  users: number;
+  avg: Interval | null;
+  p95: Interval | null;
+}
+
+/** TTFC (or another metric's) avg and p95 intervals of every stage that ran. */
+export function stageIntervals(
+  run: { stages: readonly StageSummary[]; requests: readonly RequestRecord[] },
+  metric: IntervalMetric = 'ttfc',
+  opts: BootstrapOptions = {},
+): StageIntervals[] {
+  return run.stages
+    .filter((s) => !s.skipped)
+    .map((s) => {
+      const v = stageSamples(run.requests, s.index, metric);
+      return { index: s.index, users: s.users, avg: bootstrapInterval(v, 'avg', opts), p95: bootstrapInterval(v, 'p95', opts) };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts
+
+export type Verdict = 'strict' | 'confident';
+export const VERDICTS: readonly Verdict[] = ['strict', 'confident'];
+
+export interface JudgeInput {
+  op: CompareOp;
+  threshold: number;
+  /** The measured value (the stage summary's). */
+  actual: number;
+  interval: Pick<Interval, 'low' | 'high' | 'level'> | null;
+  /** Formats a value with its unit for the reason (default: plain number). */
+  format?: (v: number) => string;
+}
+
+export interface Judgement {
+  /**
+   * `fail` iff the criterion fails the check: strict — the point value is on the wrong side;
+   * confident — the whole interval is. A straddling interval is `inconclusive` under `confident`,
+   * and keeps the point verdict under `strict` (with `inconclusive: true`).
+   */
+  status: 'pass' | 'fail' | 'inconclusive';
+  /** The interval straddles the threshold. */
+  inconclusive: boolean;
+  /** e.g. "95% interval 380–460 ms straddles 400 ms". Absent when the interval is on one side. */
+  reason?: string;
+}
+
+
+/** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
+export function judge(input: JudgeInput, verdict: Verdict): Judgement {
+  const pointPass = compare(input.actual, input.op, input.threshold);
+  const iv = input.interval;
+  // Equality has no "side"; without an interval the point decides.
+  if (iv === null || input.op === '==' || input.op === '!=') return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
+  const lowPass = compare(iv.low, input.op, input.threshold);
+  const highPass = compare(iv.high, input.op, input.threshold);
+  if (lowPass && highPass) return { status: 'pass', inconclusive: false };
+  if (!lowPass && !highPass) return { status: 'fail', inconclusive: false };
+  const f = input.format ?? ((v: number) => String(Math.round(v * 100) / 100));
+  const reason =
+    `${Math.round(iv.level * 100)}% interval ${f(iv.low)}–${f(iv.high)} straddles ${f(input.threshold)}` +
+    (verdict === 'strict' ? ` (verdict strict: the point value ${pointPass ? 'passes' : 'fails'})` : ' (verdict confident: not failed)');
+  return { status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', inconclusive: true, reason };
+}
+
+// ---------------------------------------------------------------------------------------------
+// repeat: the median run per stage
+
+export interface Spread {
+  min: number | null;
+  max: number | null;
+  /** One value per run (null: no successful request, or the stage was skipped). */
+  values: (number | null)[];
+}
+
+export interface StageSpread {
+  index: number;
+  users: number;
+  runs: number;
+  /** 0-based index of the run whose stage is reported. */
+  chosenRun: number;
+  ttfcAvg: Spread;
+  ttfcP95: Spread;
+  successRate: Spread;
+}
+
+export interface MedianSelection {
+  stages: StageSummary[];
+  chosenRuns: number[];
+  spread: StageSpread[];
+}
+
+function spread(values: (number | null)[]): Spread {
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const v of values) {
+    if (v === null) continue;
+    if (min === null || v < min) min = v;
+    if (max === null || v > max) max = v;
+  }
+  return { min, max, values };
+}
+
+/**
+ * For `repeat`: per stage (by position), the run whose TTFC avg is the median. With an even count the
+ * lower median (the faster of the two middle runs: an actual run, never an average). A run whose stage
+ * had no success, or was skipped, sorts as the slowest. The spread is min–max over the runs.
+ */
+export function selectMedianRuns(runs: readonly (readonly StageSummary[])[]): MedianSelection {
+  const count = Math.max(0, ...runs.map((r) => r.length));
+  const stages: StageSummary[] = [];
+  const chosenRuns: number[] = [];
+  const spreads: StageSpread[] = [];
+  for (let i = 0; i < count; i++) {
+    const candidates: { run: number; stage: StageSummary; key: number }[] = [];
+    runs.forEach((r, run) => {
+      const s = r[i];
+      if (s !== undefined) candidates.push({ run, stage: s, key: s.skipped || s.ttfc.avg === null ? Infinity : s.ttfc.avg });
+    });
+    candidates.sort((a, b) => a.key - b.key || a.run - b.run);
+    const chosen = candidates[(candidates.length - 1) >> 1]!;
+    const ran = (s: StageSummary): boolean => !s.skipped;
+    stages.push(chosen.stage);
+    chosenRuns.push(chosen.run);
+    const byRun = runs.map((r) => r[i]);
+    spreads.push({
+      index: chosen.stage.index,
+      users: chosen.stage.users,
+      runs: candidates.length,
+      chosenRun: chosen.run,
+      ttfcAvg: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.avg : null))),
+      ttfcP95: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.p95 : null))),
+      successRate: spread(byRun.map((s) => (s && ran(s) ? s.successRate : null))),
+    });
+  }
+  return { stages, chosenRuns, spread: spreads };
+}
+
+/**
+ * The median run of `repeat` runs as one RunResult: per stage, the chosen run's summary, its requests
+ * and its error samples, so diagnoses, intervals and charts read one consistent set of records.
+ */
+export function medianRun(runs: readonly RunResult[]): RunResult & MedianSelection {
+  if (runs.length === 0) throw new Error('medianRun: no runs');
+  const sel = selectMedianRuns(runs.map((r) => r.stages));
+  const requests: RequestRecord[] = [];
+  const errorSamples: ErrorSample[] = [];
+  sel.chosenRuns.forEach((run, i) => {
+    const stage = sel.stages[i]!.index;
+    for (const r of runs[run]!.requests) if (r.stage === stage) requests.push(r);
+    for (const e of runs[run]!.errorSamples) if (e.stage === stage) errorSamples.push(e);
+  });
+  const first = sel.chosenRuns[0];
+  return {
+    startedAt: runs[0]!.startedAt,
+    finishedAt: runs[runs.length - 1]!.finishedAt,
+    stages: sel.stages,
+    requests,
+    smokeFailed: first === undefined ? false : runs[first]!.smokeFailed,
+    errorSamples,
+    chosenRuns: sel.chosenRuns,
+    spread: sel.spread,
+  };
+}

@@ -1,0 +1,72 @@
+// Connection storms: at a stage, opening the new connections takes most of the time to first chunk
+// (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
+// an instance per connection). `RequestRecord.connect` is the time until the request is handed to a
+// connected socket; each user's first request of a stage normally opens a new connection. Pure.
+
+import type { Diagnosis, RequestRecord } from '../../types.js';
+import { groupByStage, median, ms, pct, referenceStage, round, users, type RunData } from './common.js';
+
+/** Connection setup is at least this share of TTFC for the median new connection … */
+const MIN_SHARE = 0.5;
+/** … takes at least this long (localhost and same-region connections never qualify) … */
+const MIN_CONNECT_MS = 100;
+/** … and at least this many times as long as at the reference (fewest users) stage: a storm, not a far server. */
+const MIN_GROWTH = 2;
+const MIN_USERS = 2;
+const MIN_SAMPLES = 2;
+
+interface ColdStats {
+  n: number;
+  connectP50: number;
+  ttfcP50: number;
+  shareP50: number;
+}
+
+/** Each user's first request at a stage: the ones that open a connection. */
+function coldStats(records: readonly RequestRecord[]): ColdStats | null {
+  const connect: number[] = [];
+  const ttfc: number[] = [];
+  const share: number[] = [];
+  for (const r of records) {
+    if (!r.ok || r.iteration !== 1 || r.connect === null || r.ttfc === null || r.ttfc <= 0) continue;
+    connect.push(r.connect);
+    ttfc.push(r.ttfc);
+    share.push(Math.min(1, r.connect / r.ttfc));
+  }
+  if (connect.length === 0) return null;
+  return { n: connect.length, connectP50: median(connect)!, ttfcP50: median(ttfc)!, shareP50: median(share)! };
+}
+
+export function detectConnectStorm(run: RunData, byStage = groupByStage(run.requests)): Diagnosis[] {
+  const ref = referenceStage(run.stages);
+  const refCold = ref === null ? null : coldStats(byStage.get(ref.index) ?? []);
+  const out: Diagnosis[] = [];
+  for (const s of run.stages) {
+    if (s.skipped || s.users < MIN_USERS) continue;
+    const cold = coldStats(byStage.get(s.index) ?? []);
+    if (cold === null || cold.n < MIN_SAMPLES) continue;
+    if (cold.shareP50 < MIN_SHARE || cold.connectP50 < MIN_CONNECT_MS) continue;
+    const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
+    if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50) continue;
+    const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${users(ref.users)}` : '';
+    out.push({
+      kind: 'connect_storm',
+      users: s.users,
+      message:
+        `at ${s.users} users connection setup takes ${pct(cold.shareP50)} of TTFC for new connections ` +
+        `(connect p50 ${ms(cold.connectP50)}${vsRef}; TTFC p50 ${ms(cold.ttfcP50)}): the server or the proxy in front ` +
+        `of it is slow to accept new connections — look for TLS handshakes or connection limits at the load balancer ` +
+        `or edge, a small accept backlog (listen backlog, somaxconn), or a platform that starts an instance per ` +
+        `connection (serverless cold starts); clients that reuse connections (keep-alive, HTTP/2) avoid it`,
+      evidence: {
+        newConnections: cold.n,
+        connectP50Ms: round(cold.connectP50),
+        ttfcP50Ms: round(cold.ttfcP50),
+        connectShareP50: round(cold.shareP50, 3),
+        referenceUsers: compare ? ref.users : null,
+        referenceConnectP50Ms: compare ? round(refCold.connectP50) : null,
+      },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,338 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { parseRegressionThreshold } from '../analysis/baseline.js';
+import { VERDICTS, type Verdict } from '../analysis/confidence.js';
+import { parseCriteria, CriteriaError, DEFAULT_CRITERIA } from '../analysis/criteria.js';
+import { parseDuration } from './duration.js';
+import { InputError } from '../errors.js';
+import { isSecretHeader, parseHeaderLines } from './headers.js';
+import { buildLogin, type LoginSpec } from './login.js';
+import { getPreset, PRESET_NAMES } from '../load/presets/index.js';
+import { authSchemeFor, type Preset } from '../load/presets/types.js';
+import type { ReadinessSpec } from './readiness.js';
+import { isSecretParam, redactUrl } from '../redact.js';
+import { DEFAULT_STAGES, parseStages } from './stages.js';
+import { compileTemplate, usesToken, type TemplateContext } from './template.js';
+import type { Criterion, PresetName, Stage, StreamFormat } from '../types.js';
+
+export const MAX_REPEAT = 10;
+export const MAX_WARMUP = 50;
+
+/** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
+export const CORE_INPUTS = {
+  url: 'absolute URL of the streaming endpoint, or a path starting with / resolved against base-url',
+  'base-url': 'base of the preview deployment (action: defaults to the environment_url of a deployment_status event)',
+  method: 'HTTP method (default POST)',
+  headers: 'request headers, one "Name: value" a line',
+  body: 'request body; {{uuid}} {{user}} {{iteration}} {{stage}} {{token}} {{env.NAME}} are filled per request',
+  'body-file': 'read the request body from this file (same placeholders)',
+  token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
+  preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
+  format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
+  stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
+  timeout: 'per-request timeout (default 60s)',
+  cooldown: 'pause between stages (default 500ms)',
+  criteria: 'pass/fail criteria, one a line (default: the built-in set)',
+  'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
+  verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
+  repeat: `run the whole plan this many times (1 to ${MAX_REPEAT}, default 1); the report uses the median run per stage and shows the spread`,
+  warmup: `requests sent one after another before stage 1 and left out of every figure (0 to ${MAX_WARMUP}, default 0), e.g. for cold starts`,
+  baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
+  'regression-threshold': 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
+  'report-path': 'where to write the JSON report (default ttfc-report.json)',
+  'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
+  'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
+  'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
+  'login-email': 'RAGFlow login (preset ragflow): the account email; needs login-password and login-public-key',
+  'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
+  'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
+  'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
+  'wait-timeout': 'how long wait-for may wait (default 5m)',
+} as const;
+
+export type CoreInputName = keyof typeof CORE_INPUTS;
+export type Inputs = Partial<Record<string, string>>;
+
+export interface Config {
+  url: string;
+  origin: string;
+  path: string;
+  /** The URL with credentials and secret-looking query values removed: safe to print. */
+  displayUrl: string;
+  method: string;
+  headerLines: Array<[string, string]>;
+  body: string | null;
+  token: string | undefined;
+  preset: Preset;
+  format: StreamFormat;
+  stages: Stage[];
+  timeoutMs: number;
+  cooldownMs: number;
+  criteriaText: string;
+  criteria: Criterion[];
+  failOnCriteria: boolean;
+  reportPath: string;
+  /** strict: the measured value decides; confident: only an interval wholly on the wrong side fails. */
+  verdict: Verdict;
+  /** How many times the whole plan runs (the median run per stage is reported). */
+  repeat: number;
+  /** Requests sent before stage 1, left out of every figure. */
+  warmup: number;
+  /** The baseline report as given (null: none), and resolved against the working directory. */
+  baseline: string | null;
+  baselinePath: string | null;
+  /** TTFC avg / p95 more than this much slower than the baseline is a regression (0.2 = 20%). */
+  regressionThreshold: number;
+  /** Values that must never be printed (token, secret header values, URL passwords and secret query values, login password and token). */
+  secrets: string[];
+  /** The login request before the test (login-url / login-email), or null. */
+  login: LoginSpec | null;
+  /** The readiness wait before the test (wait-for), or null. */
+  wait: ReadinessSpec | null;
+  /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
+  setToken(token: string): void;
+  /** Per-request header and body rendering. */
+  render: (ctx: TemplateContext) => { headers: Record<string, string>; body: string | null };
+}
+
+export interface ConfigContext {
+  env: Record<string, string | undefined>;
+  /** Resolves relative file paths (body-file). */
+  cwd?: string;
+}
+
+const FORMATS: StreamFormat[] = ['auto', 'sse', 'ndjson', 'raw'];
+
+function value(inputs: Inputs, name: string): string | undefined {
+  const v = inputs[name];
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
+export function parseBoolean(name: string, text: string | undefined, dflt: boolean): boolean {
+  if (text === undefined) return dflt;
+  const t = text.trim().toLowerCase();
+  if (t === 'true' || t === 'yes' || t === '1') return true;
+  if (t === 'false' || t === 'no' || t === '0') return false;
+  throw new InputError(name, `"${text}" is not true or false`);
+}
+
+/** A whole number in [min, max]; `dflt` when not given. */
+function parseCount(name: string, text: string | undefined, dflt: number, min: number, max: number): number {
+  if (text === undefined) return dflt;
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) throw new InputError(name, `"${t}" is not a whole number (${min} to ${max})`);
+  const n = Number(t);
+  if (n < min || n > max) throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
+  return n;
+}
+
+/** Builds and validates the config from named inputs: the one place both adapters go through. */
+export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
+  const secrets: string[] = [];
+  const token = value(inputs, 'token')?.trim();
+  if (token) secrets.push(token);
+
+  const { url, origin, path } = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
+
+  const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw new InputError('method', `"${method}" is not an HTTP method`);
+
+  const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
+
+  const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase() as StreamFormat;
+  if (!FORMATS.includes(format)) throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
+
+  const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
+  for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) secrets.push(v);
+
+  const bodyText = value(inputs, 'body');
+  const bodyFile = value(inputs, 'body-file');
+  if (bodyText !== undefined && bodyFile !== undefined) {
+    throw new InputError('body-file', 'set either body or body-file, not both');
+  }
+  let body: string | null = bodyText ?? null;
+  if (bodyFile !== undefined) {
+    try {
+      body = readFileSync(new URL(bodyFile, `file://${(ctx.cwd ?? process.cwd()).replace(/\/?$/, '/')}`), 'utf8');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new InputError('body-file', `cannot read "${bodyFile}"${code === 'ENOENT' ? ': no such file' : code ? `: ${code}` : ''}`);
+    }
+  }
+
+  const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
+  const timeoutMs = parseDuration('timeout', value(inputs, 'timeout') ?? '60s');
+  const cooldownText = value(inputs, 'cooldown');
+  const cooldownMs = cooldownText === undefined || cooldownText.trim() === '0' ? (cooldownText ? 0 : 500) : parseDuration('cooldown', cooldownText);
+
+  const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+  let criteria: Criterion[];
+  try {
+    criteria = parseCriteria(criteriaText);
+  } catch (err) {
+    if (err instanceof CriteriaError) throw new InputError('criteria', err.message);
+    throw err;
+  }
+
+  const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
+  const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+
+  const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+  if (!(VERDICTS as readonly string[]).includes(verdictText)) {
+    throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICTS.join(', ')}`);
+  }
+  const verdict = verdictText as Verdict;
+  const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
+  const warmup = parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP);
+  const baseline = value(inputs, 'baseline')?.trim() ?? null;
+  const baselinePath = baseline === null ? null : isAbsolute(baseline) ? baseline : resolvePath(ctx.cwd ?? process.cwd(), baseline);
+  const regressionThreshold = parseRegressionThreshold(value(inputs, 'regression-threshold'));
+
+  // Templates are compiled now so an unknown placeholder fails before any request is sent.
+  // The token is read lazily: a login step sets it just before the load (setToken).
+  let currentToken = token;
+  const getToken = (): string | undefined => currentToken;
+  const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
+  const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)] as const);
+  const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+  const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
+  const scheme = authSchemeFor(preset, path);
+  const authOf = (t: string | undefined): string | undefined => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
+  let authValue = authOf(token);
+  const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
+
+  // Readiness and login: validated now, run by the gate before the load.
+  const target = new URL(url);
+  const baseText = value(inputs, 'base-url');
+  const resolve = (input: string, text: string): URL => resolveAux(input, text, baseText, target, secrets);
+  const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i]![1]));
+  const headersFor = (u: URL) => (): Record<string, string> => {
+    const h: Record<string, string> = {};
+    // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
+    if (u.origin === origin) for (const [name, tpl] of inherited) h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
+    return h;
+  };
+  const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
+  const waitFor = value(inputs, 'wait-for');
+  let wait: ReadinessSpec | null = null;
+  if (waitFor !== undefined) {
+    const u = resolve('wait-for', waitFor);
+    wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
+  }
+  const login = buildLogin(
+    {
+      url: value(inputs, 'login-url'),
+      body: value(inputs, 'login-body'),
+      tokenFrom: value(inputs, 'login-token-from'),
+      email: value(inputs, 'login-email'),
+      password: value(inputs, 'login-password'),
+      publicKey: value(inputs, 'login-public-key'),
+    },
+    { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets },
+  );
+  if (token === undefined && login === null) {
+    const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
+    if (body !== null && usesToken(body)) throw new InputError(bodyInput, noToken);
+    if (headerLines.some(([, v]) => usesToken(v))) throw new InputError('headers', noToken);
+  }
+
+  const render = (c: TemplateContext) => {
+    const headers: Record<string, string> = {};
+    if (contentType) headers['content-type'] = contentType;
+    if (authValue !== undefined) headers.authorization = authValue;
+    for (const [name, tpl] of headerTemplates) headers[name] = tpl(c);
+    return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
+  };
+
+  return {
+    url,
+    origin,
+    path,
+    displayUrl: redactUrl(url),
+    method,
+    headerLines,
+    body,
+    token,
+    preset,
+    format,
+    stages,
+    timeoutMs,
+    cooldownMs,
+    criteriaText,
+    criteria,
+    failOnCriteria,
+    reportPath,
+    verdict,
+    repeat,
+    warmup,
+    baseline,
+    baselinePath,
+    regressionThreshold,
+    secrets,
+    login,
+    wait,
+    setToken(t: string) {
+      currentToken = t;
+      authValue = authOf(t);
+      if (!secrets.includes(t)) secrets.push(t);
+    },
+    render,
+  };
+}
+
+/** Headers of the load never sent to the login / readiness URLs. */
+const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+
+/**
+ * An absolute http(s) URL, or a path resolved against base-url (keeping its path prefix:
+ * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
+ * secret-looking query value is added to `secrets`.
+ */
+function resolveAgainst(input: string, raw: string, baseText: string | undefined, fallback: URL | undefined, secrets: string[]): URL {
+  let u: URL;
+  if (raw.startsWith('/')) {
+    let base: URL;
+    if (baseText !== undefined) {
+      try {
+        base = new URL(baseText.trim());
+      } catch {
+        throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+      }
+      checkScheme('base-url', base);
+    } else if (fallback) base = new URL(fallback.origin);
+    else throw new InputError(input, `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
+    u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
+  } else {
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new InputError(input, `"${redactUrl(raw)}" is not a valid URL (absolute http(s) URL, or a path starting with /)`);
+    }
+  }
+  checkScheme(input, u);
+  if (u.password) secrets.push(decodeURIComponent(u.password));
+  for (const [k, v] of u.searchParams) if (v && isSecretParam(k)) secrets.push(v);
+  return u;
+}
+
+/** `wait-for` / `login-url`: like `url`, but a path without base-url goes against the url's origin. */
+function resolveAux(input: string, text: string, baseText: string | undefined, target: URL, secrets: string[]): URL {
+  return resolveAgainst(input, text.trim(), baseText, target, secrets);
+}
+
+function resolveUrl(urlText: string | undefined, baseText: string | undefined, secrets: string[]): { url: string; origin: string; path: string } {
+  if (urlText === undefined) throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
+  const u = resolveAgainst('url', urlText.trim(), baseText, undefined, secrets);
+  return { url: u.href, origin: u.origin, path: `${u.pathname}${u.search}` };
+}
+
+function checkScheme(input: string, u: URL): void {
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new InputError(input, `scheme "${u.protocol.replace(/:$/, '')}" is not supported (use http or https)`);
+  }
+}
+
+function guessContentType(body: string): string {
+  const t = body.trimStart();
+  return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
+}

@@ -1,0 +1,14 @@
+import { InputError } from '../errors.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `60s`, `500ms`, `5m`, `1.5s`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
+export function parseDuration(input: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) {
+    throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m)`);
+  }
+  const ms = Number(m[1]) * UNITS[m[2] ?? 's']!;
+  if (!(ms > 0)) throw new InputError(input, `"${text}" must be greater than zero`);
+  return ms;
+}

@@ -1,0 +1,100 @@
+// Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
+// scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
+
+import { formatValue } from '../analysis/criteria.js';
+import type { BaselineStage, Report, RepeatSection, ScalingEfficiency } from '../types.js';
+
+const ms = (v: number | null): string => formatValue(v, 'ms');
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** `380 ms – 460 ms` (or `n/a`). */
+export function formatRange(r: { low: number; high: number } | null | undefined): string {
+  return r ? `${ms(r.low)} – ${ms(r.high)}` : 'n/a';
+}
+
+/** The baseline comparison of a stage (by 1-based index), if it was compared. */
+export function baselineFor(report: Report, index: number): BaselineStage | undefined {
+  return report.baseline?.loaded ? report.baseline.stages.find((s) => s.index === index) : undefined;
+}
+
+export function efficiencyFor(report: Report, index: number): ScalingEfficiency | undefined {
+  return report.efficiency?.find((e) => e.index === index);
+}
+
+/** Show a scaling column: efficiencies were computed and at least two stages have one. */
+export function showsEfficiency(report: Report): boolean {
+  return (report.efficiency ?? []).filter((e) => e.efficiency !== null).length >= 2;
+}
+
+/** `100%`, `12%`, `—` when not computed. */
+export function formatEfficiency(e: ScalingEfficiency | undefined): string {
+  return e?.efficiency === null || e?.efficiency === undefined ? '—' : `${Math.round(e.efficiency * 100)}%`;
+}
+
+/** The users of the reference stage of the efficiencies (the one with usersRatio 1 and the fewest users). */
+export function efficiencyReference(report: Report): number | null {
+  const ref = (report.efficiency ?? []).find((e) => e.usersRatio === 1);
+  return ref?.users ?? null;
+}
+
+export function spreadFor(repeat: RepeatSection | null | undefined, index: number): RepeatSection['spread'][number] | undefined {
+  return repeat?.spread.find((s) => s.index === index);
+}
+
+/** One-line notes on how the figures came about: repeat, warm-up, verdict. Empty when all are defaults. */
+export function runNotes(report: Report): string[] {
+  const notes: string[] = [];
+  const r = report.repeat;
+  if (r) {
+    notes.push(
+      r.runs < r.requested
+        ? `${plural(r.runs, 'run', 'runs')} of ${r.requested} (a run failed its smoke test), the median run per stage`
+        : `${r.runs} runs, the median run per stage (by TTFC avg)`,
+    );
+  }
+  const w = report.warmup;
+  if (w) notes.push(`${plural(w.requests, 'warm-up request', 'warm-up requests')} (${w.succeeded} ok) before stage 1, not counted`);
+  if (report.config?.verdict === 'confident') notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
+  return notes;
+}
+
+/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
+export function inconclusiveCount(report: Report): number {
+  return report.criteria.filter((c) => c.status === 'inconclusive').length;
+}
+
+function compact(v: unknown, depth: number): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return String(v);
+  if (depth > 3) return '…';
+  if (Array.isArray(v)) return `[${v.map((x) => compact(x, depth + 1)).join(', ')}]`;
+  if (typeof v === 'object') {
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${k}: ${compact(x, depth + 1)}`)
+      .join(', ')}}`;
+  }
+  return String(v);
+}
+
+/** A diagnosis's evidence on one line: `referenceUsers: 1, ttfcGrowth: 10.4, firstWave: {requests: 20, …}`. */
+export function formatEvidence(evidence: Record<string, unknown>, max = 700): string {
+  const text = Object.entries(evidence)
+    .map(([k, v]) => `${k}: ${compact(v, 1)}`)
+    .join(', ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `baseline prev/ttfc-report.json (commit abc1234, 2026-01-01T03:17:00Z)`. */
+export function baselineTitle(report: Report): string {
+  const b = report.baseline;
+  if (!b) return '';
+  const when = [b.commit ? `commit ${b.commit.slice(0, 7)}` : '', b.startedAt ?? ''].filter(Boolean).join(', ');
+  return `${b.source}${when ? ` (${when})` : ''}`;
+}
+
+/** `20%`, `12.5%`. */
+export function formatThresholdPct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
+}

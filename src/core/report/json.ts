@@ -1,0 +1,78 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import type { Config } from '../config/config.js';
+import { redactText } from '../redact.js';
+import { formatStages } from '../config/stages.js';
+import { PERCENTILE_METHOD } from '../analysis/stats.js';
+import type { BaselineSection, CriterionResult, Diagnosis, RepeatSection, Report, RunResult, ScalingEfficiency, WarmupSummary } from '../types.js';
+import { VERSION } from '../version.js';
+import { isSecretHeader } from '../config/headers.js';
+
+/** The effective config as it may be shown: secret header values and the token redacted. */
+export function publicConfig(cfg: Config): Record<string, unknown> {
+  return {
+    url: cfg.displayUrl,
+    method: cfg.method,
+    preset: cfg.preset.name,
+    format: cfg.format,
+    headers: cfg.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`),
+    body: cfg.body === null ? null : redactText(cfg.body.length > 2000 ? `${cfg.body.slice(0, 2000)}…` : cfg.body, cfg.secrets),
+    token: cfg.token ? '***' : null,
+    stages: formatStages(cfg.stages),
+    timeoutMs: cfg.timeoutMs,
+    cooldownMs: cfg.cooldownMs,
+    criteria: cfg.criteriaText,
+    failOnCriteria: cfg.failOnCriteria,
+    verdict: cfg.verdict,
+    repeat: cfg.repeat,
+    warmup: cfg.warmup,
+    baseline: cfg.baseline,
+    regressionThreshold: cfg.regressionThreshold,
+  };
+}
+
+export function buildReport(
+  cfg: Config,
+  run: RunResult,
+  criteria: CriterionResult[],
+  diagnoses: Diagnosis[],
+  passed: boolean,
+  extra: {
+    commit?: string | null;
+    intervalMethod?: string;
+    efficiency?: ScalingEfficiency[];
+    baseline?: BaselineSection | null;
+    repeat?: RepeatSection | null;
+    warmup?: WarmupSummary | null;
+  } = {},
+): Report {
+  return {
+    schemaVersion: 1,
+    tool: { name: 'ttfc-gate', version: VERSION },
+    target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name, commit: extra.commit ?? null },
+    config: publicConfig(cfg),
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length },
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    passed,
+    smokeFailed: run.smokeFailed,
+    percentileMethod: PERCENTILE_METHOD,
+    stages: run.stages,
+    criteria,
+    diagnoses,
+    errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, cfg.secrets) })),
+    requests: run.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, cfg.secrets) } : r)),
+    ...(extra.intervalMethod !== undefined ? { intervalMethod: extra.intervalMethod } : {}),
+    ...(extra.efficiency !== undefined ? { efficiency: extra.efficiency } : {}),
+    baseline: extra.baseline ?? null,
+    repeat: extra.repeat ?? null,
+    warmup: extra.warmup ?? null,
+  };
+}
+
+/** Writes the report; a last pass redacts every secret so none can reach the file. */
+export function writeReport(path: string, report: Report, secrets: readonly string[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, redactText(`${JSON.stringify(report, null, 2)}\n`, secrets));
+}

@@ -1,0 +1,197 @@
+import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
+import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
+import { formatThreshold, formatValue } from '../analysis/criteria.js';
+import {
+  baselineFor,
+  baselineTitle,
+  efficiencyFor,
+  efficiencyReference,
+  formatEfficiency,
+  formatEvidence,
+  formatRange,
+  formatThresholdPct,
+  inconclusiveCount,
+  runNotes,
+  showsEfficiency,
+  spreadFor,
+} from './common.js';
+import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary, Stats } from '../types.js';
+
+const ms = (v: number | null): string => formatValue(v, 'ms');
+
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
+export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function differs(a: Stats, b: Stats): boolean {
+  return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The progress line when a stage starts (CLI and action log). */
+export function stageStartLine(index: number, count: number, s: Stage): string {
+  return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
+}
+
+export function stageLine(s: StageSummary): string {
+  if (s.skipped) return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
+  return (
+    `stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+    `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`
+  );
+}
+
+/** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
+function deltaCell(d: BaselineDelta | undefined): string {
+  if (!d || !d.text) return '';
+  return d.regressed ? `${d.text}!` : d.text;
+}
+
+/** The stage table; with a report, also the baseline deltas and the scaling efficiency. */
+export function stagesTable(stages: StageSummary[], report?: Report): string {
+  const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
+  const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
+  const showTokens = stages.some((s) => s.tokens);
+  const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
+  const showEff = report !== undefined && showsEfficiency(report);
+  const head = [
+    'stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max',
+    ...(showBase ? ['vs base avg', 'vs base p95', 'vs base ok'] : []),
+    ...(showTtft ? ['ttft avg', 'ttft p95'] : []),
+    ...(showTtfr ? ['ttfr avg'] : []),
+    'total avg', 'req/s',
+    ...(showTokens ? ['tok/s'] : []),
+    ...(showEff ? ['scaling'] : []),
+  ];
+  const rows = stages.map((s) => {
+    if (s.skipped) return [String(s.index), `${s.users} x ${s.requestsPerUser}`, 'skipped', ...head.slice(3).map(() => '')];
+    const b = report ? baselineFor(report, s.index) : undefined;
+    return [
+      String(s.index),
+      `${s.users} x ${s.requestsPerUser}`,
+      `${s.succeeded}/${s.issued}`,
+      ms(s.connect.avg),
+      ms(s.ttfb.p50),
+      ms(s.ttfc.avg),
+      ms(s.ttfc.p50),
+      ms(s.ttfc.p95),
+      ms(s.ttfc.max),
+      ...(showBase ? [deltaCell(b?.ttfcAvg), deltaCell(b?.ttfcP95), deltaCell(b?.successRate)] : []),
+      ...(showTtft ? [ms(s.ttft.avg), ms(s.ttft.p95)] : []),
+      ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : ''] : []),
+      ms(s.total.avg),
+      s.rps.toFixed(2),
+      ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
+      ...(showEff ? [formatEfficiency(efficiencyFor(report!, s.index))] : []),
+    ];
+  });
+  return textTable(head, rows);
+}
+
+/** Per stage: the TTFC intervals and, with `repeat`, the spread over the runs. Empty when there is neither. */
+export function detailsTable(report: Report): string {
+  const ran = report.stages.filter((s) => !s.skipped);
+  const hasIntervals = ran.some((s) => s.ttfcInterval);
+  const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
+  if (!hasIntervals && !repeat) return '';
+  const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
+  const pct = `${Math.round(level * 100)}%`;
+  const head = [
+    'stage', 'users',
+    ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
+    ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
+  ];
+  const rows = ran.map((s) => {
+    const sp = spreadFor(repeat, s.index);
+    return [
+      String(s.index),
+      String(s.users),
+      ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
+      ...(repeat ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : ''] : []),
+    ];
+  });
+  return textTable(head, rows);
+}
+
+const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP', inconclusive: 'INCONCLUSIVE' };
+
+export function criterionMark(c: CriterionResult): string {
+  if (c.status === 'fail' && c.severity === 'warn') return MARK.warn!;
+  return MARK[c.status]!;
+}
+
+function criterionValue(c: CriterionResult): string {
+  if (c.status === 'skipped') return c.reason ?? '';
+  let v = `actual ${formatValue(c.actual, c.unit)} vs ${formatThreshold(c.threshold, c.unit)}`;
+  if (c.reason) v += ` (${c.reason})`;
+  else if (c.interval) v += ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})`;
+  return v;
+}
+
+export function criteriaTable(results: CriterionResult[]): string {
+  const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : `${c.users} user${c.users === 1 ? '' : 's'}`, criterionValue(c)]);
+  return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
+}
+
+export function verdictLine(report: Report): string {
+  const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail').length;
+  const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn').length;
+  const unsure = inconclusiveCount(report);
+  const extras = [warned ? `${warned} warning${warned === 1 ? '' : 's'}` : '', unsure ? `${unsure} inconclusive` : ''].filter(Boolean).join(', ');
+  if (report.smokeFailed) return 'FAILED: smoke test failed (no request of the first stage succeeded)';
+  if (failed > 0) return `FAILED: ${failed} criteri${failed === 1 ? 'on' : 'a'} missed${extras ? `, ${extras}` : ''}`;
+  return extras ? `PASSED with ${extras}` : 'PASSED';
+}
+
+/** The baseline lines: what was compared against, or why nothing was. */
+function baselineLines(report: Report): string[] {
+  const b = report.baseline;
+  if (!b) return [];
+  if (!b.loaded) return [`baseline NOT compared: ${b.messages[0] ?? 'it could not be read'}`, ...b.messages.slice(1).map((m) => `  - ${m}`)];
+  const lines = [
+    `baseline: ${baselineTitle(report)}; regression threshold ${formatThresholdPct(b.threshold)} (TTFC avg / p95), ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp (success rate); "!" marks a regression` +
+      (b.regressions.length ? ` — regressions at ${b.regressions.join(', ')} users` : ' — no regression'),
+  ];
+  for (const m of b.messages.slice(0, 10)) lines.push(`  - ${m}`);
+  if (b.messages.length > 10) lines.push(`  - … ${b.messages.length - 10} more (see the JSON report)`);
+  return lines;
+}
+
+/** The whole terminal report. */
+export function renderTerminal(report: Report): string {
+  const parts = [`${report.target.method} ${report.target.url} (preset ${report.target.preset})`];
+  const notes = runNotes(report);
+  if (notes.length) parts.push(notes.join('; '));
+  parts.push('', stagesTable(report.stages, report));
+  if (showsEfficiency(report)) {
+    const ref = efficiencyReference(report);
+    parts.push(`scaling: throughput gain / users gain against the ${ref ?? 'fewest'}-user stage (100% = perfect, 1/N = one at a time)`);
+  }
+  const base = baselineLines(report);
+  if (base.length) parts.push('', ...base);
+  const details = detailsTable(report);
+  if (details) parts.push('', details);
+  const dist = ttfcDistribution(report);
+  if (dist && dist.rows.some((r) => r.n > 0)) parts.push('', ...formatDistribution(dist));
+  const chart = asciiChart(report.stages);
+  if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2) parts.push('', chart);
+  parts.push('', criteriaTable(report.criteria));
+  if (report.diagnoses.length) {
+    parts.push('');
+    for (const d of report.diagnoses) {
+      parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${d.users} user${d.users === 1 ? '' : 's'}`}): ${d.message}`);
+      const ev = formatEvidence(d.evidence);
+      if (ev) parts.push(`  evidence: ${ev}`);
+    }
+  }
+  if (report.errorSamples.length) {
+    parts.push('', 'error samples:', ...report.errorSamples.map((e) => `  stage ${e.stage} ${e.category}${e.status ? ` (${e.status})` : ''}: ${e.message.slice(0, 200)}`));
+  }
+  parts.push('', verdictLine(report));
+  return parts.join('\n');
+}
