@@ -22,12 +22,14 @@ const MIN_SHARE = 0.6;
 const MIN_RESPONSES = 3;
 /**
  * Held in blocks: at least 2 bursts averaging at least BURST_MIN_EVENTS events, whose first burst, at the
- * stream's own rate after it, stands for at least BURST_MIN_HELD of the TTFC and BURST_MIN_HELD_MS: a
- * server that writes a few tokens at a time has small bursts close together and holds its first event
- * back for a few intervals only.
+ * stream's own rate after it, stands for at least BURST_MIN_HELD_MS and half the TTFC — or a quarter when
+ * the first burst was kilobytes (a proxy buffer is 4–8 KB; a server that writes a few tokens at a time
+ * sends bursts of a few hundred bytes and holds its first event back for a few intervals only).
  */
 const BURST_MIN_EVENTS = 4;
-const BURST_MIN_HELD = 0.25;
+const BURST_MIN_HELD = 0.5;
+const BURST_MIN_HELD_BLOCK = 0.25;
+const BLOCK_MIN_BYTES = 2048;
 const BURST_MIN_HELD_MS = 50;
 
 /**
@@ -97,7 +99,9 @@ export function heldInBlocks(r: RequestRecord): HeldInBlocks | null {
   if (later <= 0 || last.atMs <= first.atMs) return null;
   const cadence = (last.atMs - first.atMs) / later;
   const held = (first.events - 1) * cadence;
-  if (held < BURST_MIN_HELD_MS || held < BURST_MIN_HELD * r.ttfc) return null;
+  const firstBytes = (r.bytes * first.events) / r.events;
+  const minShare = firstBytes >= BLOCK_MIN_BYTES ? BURST_MIN_HELD_BLOCK : BURST_MIN_HELD;
+  if (held < BURST_MIN_HELD_MS || held < minShare * r.ttfc) return null;
   return { bursts: bs, heldMs: held, cadenceMs: cadence };
 }
 
@@ -125,7 +129,7 @@ function causes(encoding: string | null): string {
       '`text/event-stream` from compression). Less likely: ' + buffering
     );
   }
-  return `Usual causes: ${buffering}`;
+  return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;
 }
 
 /** Kept for the report: the causes when nothing says compression. */
@@ -209,7 +213,6 @@ export function detectBuffered(run: RunData, byStage = groupByStage(run.requests
   const evidence: Record<string, unknown> = {
     multiEventResponses: multi,
     bunched: bunchedCount,
-    inBlocks: blockCount,
     share: round(held / multi, 3),
     eventsP50: round(eventsP50, 1),
     ttfcP50Ms: round(ttfcP50),
@@ -250,6 +253,7 @@ export function detectBuffered(run: RunData, byStage = groupByStage(run.requests
       cadenceMs: round(typical.h.cadenceMs, 1),
     };
   }
+  evidence.inBlocks = blockCount;
   evidence.streamingSpreadP50Ms = streamingSpread.length ? round(median(streamingSpread)!) : null;
   evidence.headersHeldBack = headersToo;
   evidence.compressed = encoding;

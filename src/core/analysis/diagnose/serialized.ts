@@ -280,7 +280,6 @@ function evidence(a: ConcurrencyAnalysis): Record<string, unknown> {
   return {
     referenceUsers: a.referenceUsers,
     singleRequestMs: round(a.singleRequestMs),
-    singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
     ttfcAvgMs: round(a.ttfcAvgMs),
     ttfcGrowth: round(a.ttfcGrowth),
     throughputRatio: a.throughputRatio === null ? null : round(a.throughputRatio),
@@ -299,6 +298,7 @@ function evidence(a: ConcurrencyAnalysis): Record<string, unknown> {
             from: w.from,
             firstChunkMs: [round(w.firstMs), round(w.lastMs)],
           },
+    singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
   };
 }
 
