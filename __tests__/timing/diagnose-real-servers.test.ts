@@ -3,7 +3,8 @@
 // threads, and nginx in front (its default upstream settings, buffering off, gzip for event streams).
 // Whole gate runs (config → load → report). Needs python3 with quart/hypercorn/flask/gunicorn and nginx
 // (Debian packages; `.ci/run` installs them): without them these tests are skipped loudly, and in CI
-// (`CI` set) they fail instead, so they never go missing silently.
+// (`CI` or `TTFC_REQUIRE_REAL_SERVERS` set, as `.ci/run` does) they fail instead, so they never go
+// missing silently.
 import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
@@ -14,7 +15,7 @@ import { missingServers, startNginx, startPython, type RealServer } from '../hel
 const missing = missingServers();
 if (missing !== null) {
   const text = `\n\n*** SKIPPED: the real-server diagnosis tests need ${missing} ***\n\n`;
-  if (process.env.CI) throw new Error(`${text}(CI is set: install them, see .ci/run)`);
+  if (process.env.CI || process.env.TTFC_REQUIRE_REAL_SERVERS) throw new Error(`${text}(CI / TTFC_REQUIRE_REAL_SERVERS is set: install them, see .ci/run)`);
   console.warn(text);
 }
 const maybe = missing === null ? describe : describe.skip;

@@ -354,7 +354,8 @@ function serializedMessage(a: ConcurrencyAnalysis): string {
   }
   const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
   const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
-  return `${msg}: ${hint.replace('served one at a time', `served one at a time${perhaps}`)}`;
+  const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_MAX_THROUGHPUT_RATIO ? ' up to their first chunk' : '';
+  return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
 }
 
 function saturatedMessage(a: ConcurrencyAnalysis, w: FirstWave): string {
