@@ -273,7 +273,7 @@ test('a blocked event loop that writes the first chunks in lumps: serialized by 
   expect((d.evidence.firstWave as { concurrency: number }).concurrency).toBeLessThan(1.3);
   expect(d.message).toContain('came in groups of 2, 6, the last after 1.27 s — the time 8 requests of 158 ms each (the single-request TTFC) take when served one at a time');
   // Its throughput grew: the message does not claim otherwise, it says why.
-  expect((d.evidence.throughputRatio as number) > 1.5).toBe(true);
+  expect((d.evidence.throughputRatio as number) > 2).toBe(true);
   expect(d.message).not.toMatch(/^at 8 users throughput is/);
   expect(d.message).toContain('only the part before the first chunk waits its turn');
 });

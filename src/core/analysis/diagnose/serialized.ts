@@ -82,6 +82,11 @@ const SERIAL_MIN_GROWTH = 2;
 const SERIAL_GROWTH_PER_USER = 0.2;
 /** Fallback without a usable first wave: throughput stayed within 1.5× of the reference stage. */
 const SERIAL_MAX_THROUGHPUT_RATIO = 1.5;
+/**
+ * Throughput within 2× of one user's is shown as agreeing with "one at a time" (the 1-user reference is
+ * one sample); beyond it the message explains why it grew instead of leading with it.
+ */
+const SERIAL_FLAT_THROUGHPUT = 2;
 /** Saturated: at most half of the users served at once, and TTFC grew at least 1.5×. */
 const SATURATED_MAX_SHARE = 0.5;
 const SATURATED_MIN_GROWTH = 1.5;
@@ -102,6 +107,9 @@ const GROUP_SPLIT_OF_WIDEST = 0.25;
 /** A staircase's step matches a hold time (time to first chunk, or the whole request) within these ratios. */
 const STEP_MATCH_LOW = 0.6;
 const STEP_MATCH_HIGH = 1.5;
+/** The steps of a regular staircase lie within these ratios of their median (client jitter on a busy machine). */
+const STEP_REGULAR_LOW = 0.4;
+const STEP_REGULAR_HIGH = 2;
 
 /** How long a request holds its place in the queue: until its first chunk, or to the end of its stream. */
 export type Hold = 'first_chunk' | 'whole_request';
@@ -271,7 +279,8 @@ function regularStaircase(groups: readonly number[], starts: readonly number[]):
   const steps: number[] = [];
   for (let i = 1; i < starts.length; i++) steps.push(starts[i]! - starts[i - 1]!);
   const step = median(steps)!;
-  if (steps.some((d) => !within(d, step))) return null;
+  // Loose: a group boundary is already a clear jump; the steps only have to be of one kind.
+  if (steps.some((d) => d < STEP_REGULAR_LOW * step || d > STEP_REGULAR_HIGH * step)) return null;
   return { size, step };
 }
 
@@ -320,7 +329,12 @@ function waveText(w: FirstWave, a: ConcurrencyAnalysis): string {
       ? `${head} came one after another, ${apart}`
       : `${head} came in groups of about ${Math.round(w.concurrency)}, ${apart}`;
   }
-  const shape = w.groups.length === 1 ? `all together` : `in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}`;
+  const shape =
+    w.groups.length === 1
+      ? 'all together'
+      : w.groups.every((g) => g === 1)
+        ? 'one after another'
+        : `in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}`;
   const rate = Math.round(w.concurrency) === 1 && w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? 'one' : `about ${formatConcurrency(w.concurrency)}`;
   return (
     `${head} came ${shape}, the last after ${ms(w.lastMs)} — the time ${w.requests} requests of ${ms(w.holdMs)} each ` +
@@ -341,12 +355,12 @@ function serializedMessage(a: ConcurrencyAnalysis): string {
   const tp = a.throughputRatio;
   // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
   let msg =
-    tp !== null && tp <= SERIAL_MAX_THROUGHPUT_RATIO
+    tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
       ? `at ${a.users} users throughput is ${times(tp)} that of ${users(a.referenceUsers)} and ${growthText(a)}`
       : `at ${a.users} users ${growthText(a)}`;
   if (w === null) return `${msg}: ${BLOCKING_HINT}`;
   msg += `; ${waveText(w, a)}`;
-  if (tp !== null && tp > SERIAL_MAX_THROUGHPUT_RATIO) {
+  if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
     msg +=
       w.held === 'whole_request'
         ? ` (yet throughput is ${times(tp)} that of ${users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
@@ -354,7 +368,7 @@ function serializedMessage(a: ConcurrencyAnalysis): string {
   }
   const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
   const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
-  const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_MAX_THROUGHPUT_RATIO ? ' up to their first chunk' : '';
+  const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_FLAT_THROUGHPUT ? ' up to their first chunk' : '';
   return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
 }
 
