@@ -285,3 +285,21 @@ test('between one and two at a time, the message says both', () => {
   expect(d!.kind).toBe('serialized');
   expect(d!.message).toMatch(/served one at a time \(or two: the estimate is 1\.[3-4]\)/);
 });
+
+test('a blocked event loop that writes every first chunk at once, late: serialized, "all together"', () => {
+  // time.sleep(0.15) inside the async generator: 8 × 150 ms of blocking, then all 8 first chunks go out together.
+  const run = synthRun('1x1, 8x1', (n) => (n === 1 ? 150 : 1220), 300);
+  const ds = diagnose(run);
+  expect(kinds(ds)).toEqual(['serialized@8']);
+  expect(ds[0]!.evidence).toMatchObject({ firstWave: { groups: [8], from: 'wave_time', stepMs: null } });
+  expect(ds[0]!.message).toContain('came all together, the last after 1.22 s — the time 8 requests of 150 ms each (the single-request TTFC) take when served one at a time');
+});
+
+test('CPU shared by all (every first chunk together at 4 × the single TTFC with 8 users): saturated at 2, both causes named', () => {
+  const run = synthRun('1x1, 8x1', (n) => (n === 1 ? 300 : 1200), 100);
+  const [d] = diagnose(run);
+  expect(d).toMatchObject({ kind: 'saturated', evidence: { capacity: 2 } });
+  expect(d!.message).toContain('Most likely a bounded pool or limit of about 2');
+  expect(d!.message).toContain('or CPU-bound work before the first chunk that the server\'s cores share');
+  expect(d!.message).not.toContain('groups of about');
+});

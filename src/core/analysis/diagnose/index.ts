@@ -9,7 +9,8 @@
 //    hold time apart) is a pool of c — the hold is the whole request when the step matches the single
 //    request's total time (a thread or semaphore held for the stream), else its time to first chunk.
 //    Otherwise (one lump, uneven groups: a blocked event loop writes several first chunks at once) the
-//    wave's own duration says it: n requests of TTFC u done by T ran n·u / T at a time. About one
+//    wave's own duration says it: n requests of TTFC u done by T ran n·u / T at a time (a wave done
+//    within 2.5 u shows no queue). About one
 //    (< 1.5) and TTFC grown ≥ max(2, users / 5)× → serialized; up to users / 2 with TTFC grown ≥ 1.5× →
 //    saturated at about c (dropped when c grows with the users). Always at least +50 ms of growth. The
 //    message states only what its evidence shows: throughput that grew is explained, never contradicted;

@@ -107,6 +107,8 @@ const GROUP_SPLIT_OF_WIDEST = 0.25;
 /** A staircase's step matches a hold time (time to first chunk, or the whole request) within these ratios. */
 const STEP_MATCH_LOW = 0.6;
 const STEP_MATCH_HIGH = 1.5;
+/** Without a regular staircase, a wave counts as queued only when it took at least this many single-request TTFCs. */
+const WAVE_MIN_ROUNDS = 2.5;
 /** The steps of a regular staircase lie within these ratios of their median (client jitter on a busy machine). */
 const STEP_REGULAR_LOW = 0.4;
 const STEP_REGULAR_HIGH = 2;
@@ -265,7 +267,9 @@ function firstWave(stage: StageSummary, ok: readonly RequestRecord[], single: nu
   }
   // From the time the wave took (server side: from the first request reaching the server).
   const took = Math.max(1, t[n - 1]! - connect);
-  const concurrency = Math.min(n, Math.max(1, (n * u) / took));
+  // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
+  // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
+  const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
   return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
 }
 
