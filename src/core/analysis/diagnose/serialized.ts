@@ -2,8 +2,11 @@
 //
 // A handler that makes a blocking call serves concurrent requests one after another: the first
 // chunks of a stage's first wave form a staircase (the k-th arrives about k single-request times
-// after the stage starts), TTFC grows with the users, and throughput stays flat. A bounded worker
-// pool does the same in steps of its size. Pure: runs after the load, on the request records.
+// after the stage starts) or, when the blocked event loop writes them late, lumps that end after
+// n single-request times; TTFC grows with the users. A bounded pool does the same in groups of its
+// size, one hold time apart — the whole request when the slot is held for the stream (a gunicorn
+// thread, a semaphore around the LLM client), so the groups of a pool serving long answers are far
+// apart however short the TTFC. Pure: runs after the load, on the request records.
 
 import type { Diagnosis, RequestRecord, StageSummary } from '../../types.js';
 import { groupByStage, mean, median, ms, pct, referenceStage, round, serverTtfc, times, users, type RunData } from './common.js';
