@@ -360,6 +360,18 @@ describe('diagnoses, baseline, intervals and pictures', () => {
     expect(md).not.toContain('```text');
   });
 
+  test('no token usage from an LLM preset: a Stream rate column in events/s, named as such; none for generic streams', () => {
+    const streamRate = { unit: 'events/s' as const, perRequest: stats(31.9) };
+    const stages = [stage(1, 1, 200, { streamRate }), stage(2, 10, 410, { streamRate: { unit: 'events/s', perRequest: stats(28.25) } })];
+    const base = report({ stages });
+    const md = renderMarkdown({ ...base, target: { ...base.target, preset: 'openai' } }, ctx);
+    expect(md).toContain('| Total avg | Throughput | Stream rate |');
+    expect(md).toContain('| 300 ms | 4.20 req/s | 31.9 events/s |');
+    expect(md).toContain('| 510 ms | 4.20 req/s | 28.3 events/s |');
+    expect(md).toContain('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+    expect(renderMarkdown({ ...base, target: { ...base.target, preset: 'generic' } }, ctx)).not.toContain('Stream rate');
+  });
+
   test('diagnoses carry their evidence in a code span; hostile evidence stays inert', () => {
     const r = report({ diagnoses: [{ kind: 'regression', users: 10, message: 'at 10 users: regression', evidence: { threshold: 0.2, baseline: { source: 'x`<script>@octocat.json', stage: 2 }, metrics: { 'ttfc.avg': { current: 412.3456, regressed: true } } } }] });
     const line = renderMarkdown(r, ctx).split('\n').find((l) => l.startsWith('- **regression**'))!;

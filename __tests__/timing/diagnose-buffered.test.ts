@@ -42,11 +42,11 @@ function expectBufferedDiagnosis(ds: Diagnosis[], n: number): Diagnosis {
   expect(d.message).toMatch(
     new RegExp(`^buffered stream: in ${n} of ${n} multi-event responses \\(100%\\) all events \\(median 5\\) arrived together at the end — first chunk after \\d+ ms, the last within \\d+(\\.\\d)? ms, even the response headers were held back: TTFC equals the total time and users see nothing stream\\. Usual causes: `),
   );
-  for (const cause of ['proxy_buffering off', 'X-Accel-Buffering: no', 'gzip', 'text/event-stream']) expect(d.message).toContain(cause);
-  expect(d.evidence).toMatchObject({ multiEventResponses: n, bunched: n, share: 1, headersHeldBack: true });
+  for (const cause of ['proxy_buffering off', 'X-Accel-Buffering: no', 'not compression: the responses came uncompressed']) expect(d.message).toContain(cause);
+  expect(d.evidence).toMatchObject({ multiEventResponses: n, bunched: n, inBlocks: 0, share: 1, headersHeldBack: true, compressed: null });
   expect(d.evidence.stages).toEqual([
-    { stage: 1, users: 1, multiEvent: 2, bunched: 2 },
-    { stage: 2, users: 4, multiEvent: 4, bunched: 4 },
+    { stage: 1, users: 1, multiEvent: 2, bunched: 2, inBlocks: 0 },
+    { stage: 2, users: 4, multiEvent: 4, bunched: 4, inBlocks: 0 },
   ]);
   return d;
 }
@@ -146,4 +146,65 @@ test('"most requests": 3 of 5 bunched is flagged, 2 of 5 is not; fewer than 3 mu
   // Failed and single-event responses do not count either way.
   const failed = { ...bunched(4), ok: false, category: 'timeout' as const };
   expect(detectBuffered(run([bunched(1), bunched(2), rec(3, 400, 400, 1), failed]))).toEqual([]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Held in blocks, compression: hand-made records with in-memory gaps.
+
+/** A response whose events arrive in `bursts` ([events, at ms]) — events of a burst 0 ms apart. */
+function burstRec(user: number, stage: number, bursts: [number, number][], extra: Partial<RequestRecord> = {}): RequestRecord {
+  const gaps: number[] = [];
+  let last = bursts[0]![1];
+  let events = 0;
+  for (const [n, at] of bursts) {
+    for (let i = 0; i < n; i++) {
+      if (events > 0) gaps.push(i === 0 ? at - last : 0);
+      events++;
+    }
+    last = at;
+  }
+  return { ...rec(user, bursts[0]![1], last, events), stage, gaps, ttfb: bursts[0]![1] - 1, bytes: events * 128, ...extra };
+}
+
+function twoStages(one: RequestRecord[], four: RequestRecord[]): RunResult {
+  const s1 = summarizeStage(1, { users: 1, requestsPerUser: one.length }, one, 2000);
+  const s2 = summarizeStage(2, { users: four.length, requestsPerUser: 1 }, four, 2000);
+  return { startedAt: '', finishedAt: '', stages: [s1, s2], requests: [...one, ...four], smokeFailed: false, errorSamples: [] };
+}
+
+test('nginx-like 4 KB blocks (30 events at 1.0 s, 30 at 1.75 s), at 1 user too: buffered in blocks, with the bursts', () => {
+  const block = (u: number, s: number) => burstRec(u, s, [[30, 1000], [30, 1750]]);
+  const ds = detectBuffered(twoStages([block(1, 1)], [block(1, 2), block(2, 2), block(3, 2), block(4, 2)]));
+  expect(ds).toHaveLength(1);
+  const d = ds[0]!;
+  expect(d.message).toMatch(/^buffered stream: in 5 of 5 multi-event responses \(100%; 1 of 1 at 1 user\) the events arrived in a few bursts far apart rather than at the server's pace — e\.g\. 30 at 1\.00 s, 30 at 1\.75 s \(events at arrival time\), the events of a burst read at once, the bursts 750 ms apart\. At the stream's own rate after the first burst \(an event every 25 ms\), its first event was ready about 725 ms before it arrived/);
+  expect(d.message).toContain('nginx `proxy_buffering on` (its default');
+  expect(d.evidence).toMatchObject({
+    inBlocks: 5,
+    bunched: 0,
+    burstsP50: 2,
+    heldBackP50Ms: 725,
+    compressed: null,
+    example: { bursts: [{ atMs: 1000, events: 30, bytesApprox: 3840 }, { atMs: 1750, events: 30, bytesApprox: 3840 }], cadenceMs: 25 },
+  });
+});
+
+test('a server that writes a few tokens at a time (5 events every 100 ms) is streaming, not buffered', () => {
+  const batches = (u: number, s: number) => burstRec(u, s, [[5, 300], [5, 400], [5, 500], [5, 600], [5, 700]]);
+  expect(detectBuffered(twoStages([batches(1, 1)], [batches(1, 2), batches(2, 2), batches(3, 2), batches(4, 2)]))).toEqual([]);
+});
+
+test('bursts only under load, not at 1 user: the loaded client read a real stream in lumps — not buffered', () => {
+  const streamed = burstRec(1, 1, Array.from({ length: 60 }, (_, i): [number, number] => [1, 200 + 25 * i]));
+  const lumps = (u: number) => burstRec(u, 2, [[30, 1000], [30, 1750]]);
+  expect(detectBuffered(twoStages([streamed], [lumps(1), lumps(2), lumps(3), lumps(4)]))).toEqual([]);
+});
+
+test('a compressed response held back: compression named first, proxy buffering after', () => {
+  const gz = (u: number, s: number) => ({ ...rec(u, 1800, 1800, 60), stage: s, encoding: 'gzip' });
+  const [d] = detectBuffered(twoStages([gz(1, 1)], [gz(1, 2), gz(2, 2), gz(3, 2)]));
+  expect(d!.evidence.compressed).toBe('gzip');
+  expect(d!.message).toContain('The responses were compressed (Content-Encoding: gzip), so the likely cause is compression of the event stream');
+  expect(d!.message).toMatch(/compression of the event stream.*Less likely: a proxy that buffers the response — nginx `proxy_buffering on`/);
+  expect(d!.message).not.toContain('responses came uncompressed');
 });

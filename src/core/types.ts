@@ -67,6 +67,8 @@ export interface RequestRecord {
   tokens?: number; // completion tokens, when the preset sees usage
   /** First reasoning token (ms; openai preset: `reasoning_content` / `reasoning`), when the model streamed reasoning. Also counts for ttft. */
   ttfr?: number;
+  /** The response's Content-Encoding (gzip, br, deflate…) when it was compressed; absent otherwise. */
+  encoding?: string;
   /** Gaps between consecutive events (ms). Kept in memory for pooled itl stats; not written to the JSON report. */
   gaps?: number[];
 }
@@ -97,6 +99,15 @@ export interface StageSummary {
     /** all completion tokens of the stage / stage wall time */
     perSec: number;
     /** per request: tokens / (total - ttft), over successful requests with more than one token */
+    perRequest: Stats;
+  };
+  /**
+   * Present when the server reported no usage (no `tokens`): how fast the stream came once it started —
+   * per request, the events after the first chunk / (total − ttfc) in seconds. Named for what it counts:
+   * events, not tokens (an event may carry several tokens, or none).
+   */
+  streamRate?: {
+    unit: 'events/s';
     perRequest: Stats;
   };
   /** Present when reasoning tokens were seen: time to first reasoning token. */

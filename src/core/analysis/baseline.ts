@@ -167,6 +167,7 @@ function normalizeStage(raw: unknown, position: number): StageSummary | string {
     durationMs: num(raw.durationMs) ?? 0,
     rps: num(raw.rps) ?? 0,
     eventsPerSec: num(raw.eventsPerSec) ?? 0,
+    ...(isObj(raw.streamRate) ? { streamRate: { unit: 'events/s' as const, perRequest: normalizeStats(raw.streamRate.perRequest) } } : {}),
   };
 }
 

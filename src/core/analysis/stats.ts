@@ -79,6 +79,14 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     }
     summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates) };
   }
+  if (summary.tokens === undefined) {
+    // No usage from the server: the rate of what was received after the first chunk, in events.
+    const rates: number[] = [];
+    for (const r of ok) {
+      if (r.events > 1 && r.total !== null && r.ttfc !== null && r.total > r.ttfc) rates.push((r.events - 1) / ((r.total - r.ttfc) / 1000));
+    }
+    if (rates.length > 0) summary.streamRate = { unit: 'events/s', perRequest: computeStats(rates) };
+  }
   const ttfr: number[] = [];
   for (const r of ok) if (r.ttfr !== undefined) ttfr.push(r.ttfr);
   if (ttfr.length > 0) summary.ttfr = computeStats(ttfr);

@@ -155,6 +155,7 @@ export function performRequest(dispatcher: Dispatcher, spec: RequestSpec, ids: R
         }
         // Error bodies are decoded too, so their message is readable.
         decoder = decompressor(encoding);
+        if (decoder) rec.encoding = encoding; // a compressed stream: a likely cause when it arrives held back
         if (decoder) {
           decoder.on('data', handleDecoded).on('end', complete);
           decoder.on('error', (e: Error) => {

@@ -58,6 +58,14 @@ export function runNotes(report: Report): string[] {
   return notes;
 }
 
+/**
+ * Whether the stage tables show the stream rate (events/s after the first chunk): for an LLM preset whose
+ * server sent no token usage, where tokens/s would otherwise be expected. Generic streams keep it in the JSON.
+ */
+export function showsStreamRate(report: Report): boolean {
+  return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
+}
+
 /** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
 export function inconclusiveCount(report: Report): number {
   return report.criteria.filter((c) => c.status === 'inconclusive').length;

@@ -17,6 +17,7 @@ import {
   inconclusiveCount,
   runNotes,
   showsEfficiency,
+  showsStreamRate,
   spreadFor,
 } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary, Stats } from '../types.js';
@@ -146,6 +147,7 @@ function stagesSection(report: Report, maxRows: number, maxNotes: number): strin
   const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
   const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
   const showTokens = stages.some((s) => s.tokens);
+  const showRate = showsStreamRate(report);
   const showEff = showsEfficiency(report);
   const marks = stageMarks(report);
   const cell = (s: StageSummary, col: string, text: string): string => {
@@ -158,6 +160,7 @@ function stagesSection(report: Report, maxRows: number, maxNotes: number): strin
     ...(showTtfr ? ['TTFR avg'] : []),
     'Total avg', 'Throughput',
     ...(showTokens ? ['Tokens/s'] : []),
+    ...(showRate ? ['Stream rate'] : []),
     ...(showEff ? ['Scaling'] : []),
   ];
   const align: Array<'l' | 'r'> = head.map((_, i) => (i === 1 ? 'l' : 'r'));
@@ -180,6 +183,7 @@ function stagesSection(report: Report, maxRows: number, maxNotes: number): strin
       cell(s, 'total.avg', ms(s.total.avg)),
       cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
       ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : MISSING] : []),
+      ...(showRate ? [s.streamRate?.perRequest.p50 != null ? `${s.streamRate.perRequest.p50.toFixed(1)} events/s` : MISSING] : []),
       ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
     ];
   });
@@ -187,6 +191,7 @@ function stagesSection(report: Report, maxRows: number, maxNotes: number): strin
   const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
   const legend = ['Latencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.'];
   if (showTtfr) legend.push('TTFR: time to the first reasoning token.');
+  if (showRate) legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
   if (showEff) {
     const ref = efficiencyReference(report);
     legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);

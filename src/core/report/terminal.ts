@@ -13,6 +13,7 @@ import {
   inconclusiveCount,
   runNotes,
   showsEfficiency,
+  showsStreamRate,
   spreadFor,
 } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary, Stats } from '../types.js';
@@ -57,6 +58,7 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
   const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
   const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
   const showTokens = stages.some((s) => s.tokens);
+  const showRate = report !== undefined && showsStreamRate(report);
   const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
   const showEff = report !== undefined && showsEfficiency(report);
   const head = [
@@ -66,6 +68,7 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
     ...(showTtfr ? ['ttfr avg'] : []),
     'total avg', 'req/s',
     ...(showTokens ? ['tok/s'] : []),
+    ...(showRate ? ['events/s after 1st chunk'] : []),
     ...(showEff ? ['scaling'] : []),
   ];
   const rows = stages.map((s) => {
@@ -87,6 +90,7 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
       ms(s.total.avg),
       s.rps.toFixed(2),
       ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
+      ...(showRate ? [s.streamRate?.perRequest.p50 != null ? s.streamRate.perRequest.p50.toFixed(1) : ''] : []),
       ...(showEff ? [formatEfficiency(efficiencyFor(report!, s.index))] : []),
     ];
   });

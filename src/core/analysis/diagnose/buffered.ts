@@ -1,9 +1,10 @@
-// Buffered streams (issue 5 §2): a proxy with buffering on, or compression of an event stream,
-// holds the events back and delivers them all at once at the end. TTFC then equals the total time
-// and the user sees nothing stream. Pure.
+// Buffered streams: a proxy with buffering on, or compression of an event stream, holds the events
+// back. Either all of them until the end (TTFC equals the total time) or in blocks — nginx with its
+// default upstream settings releases a 4–8 KB buffer when it is full — so a stream arrives in a few
+// bursts far apart, the first one late, whatever the load. Pure.
 
 import type { Diagnosis, RequestRecord } from '../../types.js';
-import { groupByStage, median, ms, pct, round, type RunData } from './common.js';
+import { groupByStage, median, ms, pct, referenceStage, round, users, type RunData } from './common.js';
 
 /**
  * A multi-event response counts as "arrived at once" when its events arrived within
@@ -11,6 +12,7 @@ import { groupByStage, median, ms, pct, round, type RunData } from './common.js'
  * one read or a few back-to-back reads (events of one read share a timestamp: 0–1 ms apart); a real
  * stream, even a fast one, spreads its events by the server's own pacing. The bound stays small and
  * nearly absolute: a bound that grew with ttfc took a queued 2-event stream 10 ms apart for buffered.
+ * The same bound splits a stream into bursts.
  */
 const BUNCH_ABS_MS = 3;
 const BUNCH_REL = 0.005;
@@ -18,6 +20,17 @@ const BUNCH_REL = 0.005;
 const MIN_SHARE = 0.6;
 /** … and at least this many of them (one or two bunched responses may be a hiccup of the client). */
 const MIN_RESPONSES = 3;
+/**
+ * Held in blocks: at least 2 bursts averaging at least BURST_MIN_EVENTS events, whose first burst, at the
+ * stream's own rate after it, stands for at least BURST_MIN_HELD_MS and half the TTFC — or a quarter when
+ * the first burst was kilobytes (a proxy buffer is 4–8 KB; a server that writes a few tokens at a time
+ * sends bursts of a few hundred bytes and holds its first event back for a few intervals only).
+ */
+const BURST_MIN_EVENTS = 4;
+const BURST_MIN_HELD = 0.5;
+const BURST_MIN_HELD_BLOCK = 0.25;
+const BLOCK_MIN_BYTES = 2048;
+const BURST_MIN_HELD_MS = 50;
 
 /**
  * How far apart the events arrived (ms): first to last event from the in-memory gaps (events read in one
@@ -36,91 +49,217 @@ function streamSpread(r: RequestRecord): number | null {
   return Math.max(0, r.total - r.ttfc);
 }
 
+const bunchBound = (ttfc: number): number => Math.max(BUNCH_ABS_MS, BUNCH_REL * ttfc);
+
 export function isBunched(r: RequestRecord): boolean {
   const spread = streamSpread(r);
   if (spread === null || r.ttfc === null) return false;
-  return spread <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc);
+  return spread <= bunchBound(r.ttfc);
+}
+
+/** One burst of a stream: its events arrived together (one read or back-to-back reads). */
+export interface Burst {
+  /** ms after the request was issued. */
+  atMs: number;
+  events: number;
+}
+
+/** The bursts of a response, from its in-memory gaps; null without them (a response read from a JSON report). */
+export function bursts(r: RequestRecord): Burst[] | null {
+  const gaps = r.gaps;
+  if (r.ttfc === null || gaps === undefined || gaps.length !== r.events - 1 || r.events < 1) return null;
+  const bound = bunchBound(r.ttfc);
+  const out: Burst[] = [{ atMs: r.ttfc, events: 1 }];
+  let t = r.ttfc;
+  for (const g of gaps) {
+    t += g;
+    if (g > bound) out.push({ atMs: t, events: 1 });
+    else out[out.length - 1]!.events++;
+  }
+  return out;
+}
+
+/** A response held back in blocks, and how long its first event waited (estimated). */
+export interface HeldInBlocks {
+  bursts: Burst[];
+  /** The first burst's events at the rate of the rest of the stream: how long before the first burst the first event was ready. */
+  heldMs: number;
+  /** ms between events after the first burst (the server's own cadence, as far as the client can tell). */
+  cadenceMs: number;
+}
+
+/** Whether a response came in a few big bursts far apart with its first burst held back (see BURST_*); null if not. */
+export function heldInBlocks(r: RequestRecord): HeldInBlocks | null {
+  const bs = bursts(r);
+  if (bs === null || bs.length < 2 || r.ttfc === null) return null;
+  if (r.events / bs.length < BURST_MIN_EVENTS) return null;
+  const first = bs[0]!;
+  const last = bs[bs.length - 1]!;
+  const later = r.events - first.events;
+  if (later <= 0 || last.atMs <= first.atMs) return null;
+  const cadence = (last.atMs - first.atMs) / later;
+  const held = (first.events - 1) * cadence;
+  const firstBytes = (r.bytes * first.events) / r.events;
+  const minShare = firstBytes >= BLOCK_MIN_BYTES ? BURST_MIN_HELD_BLOCK : BURST_MIN_HELD;
+  if (held < BURST_MIN_HELD_MS || held < minShare * r.ttfc) return null;
+  return { bursts: bs, heldMs: held, cadenceMs: cadence };
 }
 
 export interface BufferedStage {
   stage: number;
   users: number | null;
   multiEvent: number;
+  /** All events at once. */
   bunched: number;
+  /** In a few bursts far apart, the first held back. */
+  inBlocks: number;
 }
 
-export const BUFFERING_CAUSES =
-  'something between the server and the client holds the stream back — nginx `proxy_buffering on` ' +
-  '(set `proxy_buffering off` for this location, or send the response header `X-Accel-Buffering: no`), ' +
-  'gzip or other compression of `text/event-stream` at the proxy, CDN or app (exclude event streams from ' +
-  'compression), a load balancer or platform that buffers responses, or a handler that does not flush ' +
-  'each event';
+/** Why a stream is held back, most likely first: compression when the responses were compressed. */
+function causes(encoding: string | null): string {
+  const buffering =
+    'a proxy that buffers the response — nginx `proxy_buffering on` (its default; set `proxy_buffering off` for this ' +
+    'location, or send the response header `X-Accel-Buffering: no`), a load balancer, CDN or platform that buffers ' +
+    'responses — or a handler that does not flush each event';
+  if (encoding !== null) {
+    return (
+      `the responses were compressed (Content-Encoding: ${encoding}), so the likely cause is compression of the event ` +
+      'stream: a compressor holds its output until a block fills unless it is flushed after each event (nginx `gzip on` ' +
+      'with `text/event-stream` in `gzip_types`, a CDN or a compression middleware in the app; exclude ' +
+      '`text/event-stream` from compression). Less likely: ' + buffering
+    );
+  }
+  return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;
+}
+
+/** Kept for the report: the causes when nothing says compression. */
+export const BUFFERING_CAUSES = causes(null).replace(/^Usual causes: /, '');
+
+const describeBursts = (bs: readonly Burst[]): string => {
+  const shown = bs.slice(0, 5).map((b) => `${b.events} at ${ms(b.atMs)}`);
+  return `${shown.join(', ')}${bs.length > 5 ? `, … (${bs.length} bursts)` : ''}`;
+};
 
 /**
- * One `buffered` diagnosis for the run (users: null) when most multi-event responses delivered all
- * their events together at the end. Single-event responses say nothing about streaming and are ignored.
+ * One `buffered` diagnosis for the run (users: null) when most multi-event responses were held back:
+ * all their events together at the end, or in a few bursts far apart (then the reference stage — the
+ * fewest users — must show it too: a loaded client may read a real stream in lumps, a single user's
+ * does not). Single-event responses say nothing about streaming and are ignored.
  */
 export function detectBuffered(run: RunData, byStage = groupByStage(run.requests)): Diagnosis[] {
   const perStage: BufferedStage[] = [];
   let multi = 0;
   let bunchedCount = 0;
-  const bunchedTtfc: number[] = [];
+  let blockCount = 0;
+  const heldTtfc: number[] = [];
   const bunchedSpread: number[] = [];
   const streamingSpread: number[] = [];
   const eventCounts: number[] = [];
+  const blocks: { r: RequestRecord; h: HeldInBlocks }[] = [];
+  const encodings = new Map<string, number>();
   let ttfbHeld = 0;
+  const ref = referenceStage(run.stages);
+  let refRow: BufferedStage | null = null;
   for (const stage of run.stages) {
     const records = byStage.get(stage.index);
     if (stage.skipped || records === undefined) continue;
-    const row: BufferedStage = { stage: stage.index, users: stage.users, multiEvent: 0, bunched: 0 };
+    const row: BufferedStage = { stage: stage.index, users: stage.users, multiEvent: 0, bunched: 0, inBlocks: 0 };
     for (const r of records) {
       if (!r.ok || r.events < 2) continue;
       const spread = streamSpread(r);
       if (spread === null) continue;
       row.multiEvent++;
       eventCounts.push(r.events);
+      const h = isBunched(r) ? null : heldInBlocks(r);
       if (isBunched(r)) {
         row.bunched++;
-        bunchedTtfc.push(r.ttfc!);
         bunchedSpread.push(spread);
-        // Headers held back too (the whole response buffered, not only the body)?
-        if (r.ttfb !== null && r.ttfc! - r.ttfb <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc!)) ttfbHeld++;
+      } else if (h !== null) {
+        row.inBlocks++;
+        blocks.push({ r, h });
       } else {
         streamingSpread.push(spread);
+        continue;
       }
+      heldTtfc.push(r.ttfc!);
+      if (r.encoding !== undefined) encodings.set(r.encoding, (encodings.get(r.encoding) ?? 0) + 1);
+      // Headers held back too (the whole response buffered, not only the body)?
+      if (r.ttfb !== null && r.ttfc! - r.ttfb <= bunchBound(r.ttfc!)) ttfbHeld++;
     }
     if (row.multiEvent > 0) perStage.push(row);
+    if (ref !== null && stage.index === ref.index) refRow = row;
     multi += row.multiEvent;
     bunchedCount += row.bunched;
+    blockCount += row.inBlocks;
   }
-  if (multi < MIN_RESPONSES || bunchedCount < MIN_SHARE * multi) return [];
+  const held = bunchedCount + blockCount;
+  if (multi < MIN_RESPONSES || held < MIN_SHARE * multi) return [];
+  const inBlocks = blockCount > bunchedCount;
+  // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
+  if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < MIN_SHARE * refRow.multiEvent) return [];
 
-  const ttfcP50 = median(bunchedTtfc)!;
-  const spreadP50 = median(bunchedSpread)!;
+  let encoding: string | null = null;
+  let encoded = 0;
+  for (const [e, n] of encodings) {
+    encoded += n;
+    if (encoding === null || n > encodings.get(encoding)!) encoding = e;
+  }
+  if (encoded < MIN_SHARE * held) encoding = null;
+
+  const ttfcP50 = median(heldTtfc)!;
   const eventsP50 = median(eventCounts)!;
-  const headersToo = ttfbHeld >= MIN_SHARE * bunchedCount;
-  const message =
-    `buffered stream: in ${bunchedCount} of ${multi} multi-event responses (${pct(bunchedCount / multi)}) all events ` +
-    `(median ${round(eventsP50, 1)}) arrived together at the end — first chunk after ${ms(ttfcP50)}, the last within ` +
-    `${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: TTFC equals the total time and ` +
-    `users see nothing stream. Usual causes: ${BUFFERING_CAUSES}`;
-  return [
-    {
-      kind: 'buffered',
-      users: null,
-      message,
-      evidence: {
-        multiEventResponses: multi,
-        bunched: bunchedCount,
-        share: round(bunchedCount / multi, 3),
-        eventsP50: round(eventsP50, 1),
-        ttfcP50Ms: round(ttfcP50),
-        spreadP50Ms: round(spreadP50),
-        streamingSpreadP50Ms: streamingSpread.length ? round(median(streamingSpread)!) : null,
-        headersHeldBack: headersToo,
-        thresholdMs: `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`,
-        stages: perStage,
-      },
-    },
-  ];
+  const headersToo = ttfbHeld >= MIN_SHARE * held;
+  const share = `${held} of ${multi} multi-event responses (${pct(held / multi)})`;
+  const evidence: Record<string, unknown> = {
+    multiEventResponses: multi,
+    bunched: bunchedCount,
+    share: round(held / multi, 3),
+    eventsP50: round(eventsP50, 1),
+    ttfcP50Ms: round(ttfcP50),
+  };
+  let message: string;
+  if (!inBlocks) {
+    const spreadP50 = median(bunchedSpread)!;
+    message =
+      `buffered stream: in ${share} all events (median ${round(eventsP50, 1)}) arrived together at the end — first chunk ` +
+      `after ${ms(ttfcP50)}, the last within ${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: ` +
+      `TTFC equals the total time and users see nothing stream. ${capitalize(causes(encoding))}`;
+    evidence.spreadP50Ms = round(spreadP50);
+  } else {
+    // The typical held response: median by its first chunk.
+    const sorted = [...blocks].sort((a, b) => a.r.ttfc! - b.r.ttfc!);
+    const typical = sorted[(sorted.length - 1) >> 1]!;
+    const heldP50 = median(blocks.map((b) => b.h.heldMs))!;
+    const burstsP50 = median(blocks.map((b) => b.h.bursts.length))!;
+    const perEvent = typical.r.bytes / typical.r.events;
+    const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
+    const bs = typical.h.bursts;
+    const apart = (bs[bs.length - 1]!.atMs - bs[0]!.atMs) / (bs.length - 1);
+    message =
+      `buffered stream: in ${share.replace(/\)$/, `${refText})`)} the events arrived in a few bursts far apart rather than at the ` +
+      `server's pace — e.g. ${describeBursts(bs)} (events at arrival time), the events of a burst read at once, the bursts ` +
+      `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
+      `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
+      `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
+      `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(causes(encoding))}`;
+    evidence.burstsP50 = round(burstsP50, 1);
+    evidence.heldBackP50Ms = round(heldP50);
+    evidence.example = {
+      bursts: typical.h.bursts.slice(0, 8).map((b) => ({
+        atMs: round(b.atMs, 0),
+        events: b.events,
+        bytesApprox: Math.round(b.events * perEvent),
+      })),
+      cadenceMs: round(typical.h.cadenceMs, 1),
+    };
+  }
+  evidence.inBlocks = blockCount;
+  evidence.streamingSpreadP50Ms = streamingSpread.length ? round(median(streamingSpread)!) : null;
+  evidence.headersHeldBack = headersToo;
+  evidence.compressed = encoding;
+  evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
+  evidence.stages = perStage;
+  return [{ kind: 'buffered', users: null, message, evidence }];
 }
+
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

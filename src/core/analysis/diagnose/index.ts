@@ -4,14 +4,22 @@
 // (ttfc, connect, total, startedAt, iteration). None of them runs per request during the load.
 //
 //  - serialized / saturated (serialized.ts): a stage whose TTFC grew against the reference (fewest
-//    users) stage AND whose first wave forms a staircase — sorted first-chunk times regressed on their
-//    rank give a step; the fastest first-wave request's time / step = requests served at once (the
-//    reference 1x1 is one cold sample: it measures the growth, not the step). About one (< 1.5) and TTFC
-//    grown ≥ max(2, users / 5)× → serialized; between 1.5 and users / 2 with TTFC grown ≥ 1.5× →
-//    saturated at about that many. Always at least +50 ms of growth. Throughput against users is shown
-//    as evidence (and decides alone only when the first wave is unusable).
-//  - buffered (buffered.ts): in ≥ 60% (and ≥ 3) of the successful multi-event responses, the events
-//    arrived within max(10 ms, 2% of ttfc) of each other and of the end.
+//    users) stage, read as a queue from its first wave (each user's first request). Sorted first-chunk
+//    times split into groups where they jump; a regular staircase (≥ 2 groups of about one size c, one
+//    hold time apart) is a pool of c — the hold is the whole request when the step matches the single
+//    request's total time (a thread or semaphore held for the stream), else its time to first chunk.
+//    Otherwise (one lump, uneven groups: a blocked event loop writes several first chunks at once) the
+//    wave's own duration says it: n requests of TTFC u done by T ran n·u / T at a time (a wave done
+//    within 2.5 u shows no queue). About one
+//    (< 1.5) and TTFC grown ≥ max(2, users / 5)× → serialized; up to users / 2 with TTFC grown ≥ 1.5× →
+//    saturated at about c (dropped when c grows with the users). Always at least +50 ms of growth. The
+//    message states only what its evidence shows: throughput that grew is explained, never contradicted;
+//    an estimate near 1.5 says "one or two".
+//  - buffered (buffered.ts): in ≥ 60% (and ≥ 3) of the successful multi-event responses the events were
+//    held back — all within max(3 ms, 0.5% of ttfc) of each other, or in a few bursts far apart (≥ 4
+//    events a burst on average, the first burst standing for ≥ half the TTFC at the stream's later rate, a
+//    quarter when it was kilobytes), the latter also at the reference stage. Compressed responses name
+//    compression as the likely cause.
 //  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
 //    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
 
@@ -22,7 +30,7 @@ import { detectConnectStorm } from './connect.js';
 import { detectSerialized } from './serialized.js';
 
 export type { RunData } from './common.js';
-export { detectBuffered, isBunched, BUFFERING_CAUSES } from './buffered.js';
+export { bursts, detectBuffered, heldInBlocks, isBunched, BUFFERING_CAUSES, type Burst, type HeldInBlocks } from './buffered.js';
 export { detectConnectStorm } from './connect.js';
 export {
   analyzeConcurrency,
@@ -30,6 +38,7 @@ export {
   scalingEfficiency,
   type ConcurrencyAnalysis,
   type FirstWave,
+  type Hold,
   type ScalingRow,
 } from './serialized.js';
 
