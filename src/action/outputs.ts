@@ -1,5 +1,6 @@
 // The step's outputs and the check's failure message, from the report. Pure.
-import { describeResult, verdictOf } from '../core/report/markdown.js';
+import { verdictOf } from '../core/analysis/verdict.js';
+import { describeResult } from '../core/report/markdown.js';
 import type { Report, StageSummary } from '../core/types.js';
 
 /** Every output the action sets: must equal the outputs of action.yml (a test checks it). */

@@ -1,11 +1,10 @@
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
 // scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
 
-import { formatValue } from '../analysis/criteria.js';
+import { ms, plural } from '../format.js';
 import type { BaselineStage, Report, RepeatSection, ScalingEfficiency } from '../types.js';
 
-const ms = (v: number | null): string => formatValue(v, 'ms');
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+export { inconclusiveCount } from '../analysis/verdict.js';
 
 /** `380 ms – 460 ms` (or `n/a`). */
 export function formatRange(r: { low: number; high: number } | null | undefined): string {
@@ -56,11 +55,6 @@ export function runNotes(report: Report): string[] {
   if (w) notes.push(`${plural(w.requests, 'warm-up request', 'warm-up requests')} (${w.succeeded} ok) before stage 1, not counted`);
   if (report.config?.verdict === 'confident') notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
   return notes;
-}
-
-/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
-export function inconclusiveCount(report: Report): number {
-  return report.criteria.filter((c) => c.status === 'inconclusive').length;
 }
 
 function compact(v: unknown, depth: number): string {

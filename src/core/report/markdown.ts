@@ -3,7 +3,10 @@
 
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
 import { mermaidChart, ttfcDistribution } from './chart.js';
-import { formatThreshold, formatValue, metricValue } from '../analysis/criteria.js';
+import { criterionOf } from '../analysis/criteria/index.js';
+import { metric as metricOf, metricValue } from '../analysis/metrics.js';
+import { verdictOf } from '../analysis/verdict.js';
+import { differs, formatThreshold, formatValue, ms, plural } from '../format.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
 import {
   baselineFor,
@@ -14,12 +17,13 @@ import {
   formatEvidence,
   formatRange,
   formatThresholdPct,
-  inconclusiveCount,
   runNotes,
   showsEfficiency,
   spreadFor,
 } from './common.js';
-import type { BaselineDelta, CriterionResult, Report, StageSummary, Stats } from '../types.js';
+import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
+
+export { verdictOf, type Verdict } from '../analysis/verdict.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -46,39 +50,9 @@ export interface MarkdownContext {
 // ---------------------------------------------------------------------------------------------
 // verdict
 
-export interface Verdict {
-  /** Failing (non-warn) criteria that were missed. */
-  failed: CriterionResult[];
-  /** Missed warn criteria. */
-  warned: CriterionResult[];
-  icon: string;
-  /** e.g. "failed: 2 criteria missed", "passed with 1 warning". */
-  text: string;
-}
-
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
-export function verdictOf(report: Report, failOnCriteria = true): Verdict {
-  const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
-  const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
-  const unsure = inconclusiveCount(report);
-  const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
-  const warnText = (warned.length ? `, ${plural(warned.length, 'warning', 'warnings')}` : '') + (unsure ? `, ${unsureText}` : '');
-  if (report.smokeFailed) {
-    return { failed, warned, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
-  }
-  if (failed.length) {
-    const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
-    return { failed, warned, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
-  }
-  if (warned.length) return { failed, warned, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning', 'warnings')}${unsure ? `, ${unsureText}` : ''}` };
-  if (unsure) return { failed, warned, icon: '✅', text: `passed, ${unsureText}` };
-  return { failed, warned, icon: '✅', text: 'passed' };
-}
-
 /** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
 export function describeResult(c: CriterionResult): string {
-  const where = c.users === null ? '' : ` — ${plural(c.users, 'user', 'users')}`;
+  const where = c.users === null ? '' : ` — ${plural(c.users, 'user')}`;
   const why = c.reason ? ` (${c.reason})` : '';
   return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
 }
@@ -86,35 +60,17 @@ export function describeResult(c: CriterionResult): string {
 // ---------------------------------------------------------------------------------------------
 // pieces
 
-const ms = (v: number | null): string => formatValue(v, 'ms');
 const MISSING = '—';
 
-function differs(a: Stats, b: Stats): boolean {
-  return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
-}
-
-/** The metric a criterion is about (`@10: ttfc.avg < 1s` → `ttfc.avg`). */
-export function criterionMetric(text: string): string | null {
-  const m = /^\s*(?:@\s*\d+\s*:\s*)?([A-Za-z_]+(?:\.[A-Za-z0-9]+)?)/.exec(text);
-  return m?.[1] ?? null;
-}
-
-/** Stage-table column of a metric, if the table shows it. */
-function columnOf(metric: string): string | null {
-  if (metric === 'success_rate' || metric === 'errors' || metric === 'errors_5xx' || metric === 'timeouts') return 'success';
-  if (metric === 'rps') return 'rps';
-  if (['ttfc.avg', 'ttfc.p50', 'ttfc.p95', 'ttfc.max', 'ttft.avg', 'ttft.p95', 'total.avg'].includes(metric)) return metric;
-  return null;
-}
-
-/** Marks per stage index and column: '❌' (a failing criterion missed) or '⚠️' (a warning). */
+/** Marks per stage index and cell (the metric's cell in the table: see metrics.ts): '❌' (a failing criterion missed) or '⚠️' (a warning). */
 function stageMarks(report: Report): Map<string, string> {
   const marks = new Map<string, string>();
   for (const c of report.criteria) {
     if (c.status !== 'fail' || c.users === null) continue;
-    const metric = criterionMetric(c.text);
-    const col = metric ? columnOf(metric) : null;
-    if (!metric || !col) continue;
+    const metric = criterionOf(c)?.metric;
+    const m = metric === undefined ? null : metricOf(metric);
+    if (!metric || !m) continue;
+    const col = m.cell ?? m.name;
     // A result carries the stage's users, not its index: several stages may share a user count,
     // so the stage is the one whose value is the result's actual value.
     const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
@@ -259,19 +215,14 @@ function statusCell(c: CriterionResult): string {
   return c.inconclusive ? `${icon} ❔` : icon;
 }
 
-/** The comparison of a criterion (`@10: ttfc.avg < 1s` → `<`). */
-export function criterionOp(text: string): string | null {
-  return /(<=|>=|==|!=|<|>)/.exec(text)?.[1] ?? null;
-}
-
 function criterionRow(c: CriterionResult): string[] {
-  const stage = c.users === null ? 'all' : plural(c.users, 'user', 'users');
+  const stage = c.users === null ? 'all' : plural(c.users, 'user');
   if (c.status === 'skipped') {
     return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
   }
   const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
   const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
-  const op = criterionOp(c.text);
+  const op = criterionOf(c)?.op;
   return [
     statusCell(c),
     codeSpan(c.text, { inTable: true, max: 200 }),

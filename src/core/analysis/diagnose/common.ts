@@ -1,6 +1,6 @@
 // Small shared helpers of the diagnoses. Pure.
 
-import { formatValue } from '../criteria.js';
+import { plural } from '../../format.js';
 import type { RequestRecord, StageSummary } from '../../types.js';
 
 /** What every diagnosis reads: the stage summaries and the request records of one run. */
@@ -54,7 +54,7 @@ export function referenceStage(stages: readonly StageSummary[]): StageSummary | 
   return ref;
 }
 
-export const ms = (v: number | null): string => formatValue(v, 'ms');
+export { ms } from '../../format.js';
 
 /** `1.1×`, `10.4×`, `120×`. */
 export function times(x: number): string {
@@ -72,4 +72,4 @@ export function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
-export const users = (n: number): string => `${n} user${n === 1 ? '' : 's'}`;
+export const users = (n: number): string => plural(n, 'user');
