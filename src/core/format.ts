@@ -15,45 +15,45 @@ export function formatMs(v: number, trim: boolean): string {
   return `${t((v / 1000).toFixed(2))} s`;
 }
 
+/** A percentage (0..100) with one decimal; a partial success never reads 100.0 (`99.9`). */
+export function percentDigits(v: number): string {
+  const s = v.toFixed(1);
+  return s === '100.0' && v < 100 ? '99.9' : s;
+}
+
 /** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
 export function formatPercent(v: number, trim: boolean): string {
   if (Number.isInteger(v)) return `${v}%`;
-  let s = v.toFixed(1);
-  if (s === '100.0' && v < 100) s = '99.9';
+  const s = percentDigits(v);
   if (s === '0.0' && v > 0) return '<0.1%';
   return `${trim ? trimZeros(s) : s}%`;
 }
 
-/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
-export function formatValue(value: number | null, unit: MetricUnit): string {
+/** A figure in its unit; `trim` drops trailing zeros (thresholds are written, not measured). */
+function formatIn(value: number | null, unit: MetricUnit, trim: boolean): string {
   if (value === null) return 'n/a';
   if (!Number.isFinite(value)) return String(value);
+  const t = (s: string): string => (trim ? trimZeros(s) : s);
   switch (unit) {
     case 'ms':
-      return formatMs(value, false);
+      return formatMs(value, trim);
     case '%':
-      return formatPercent(value, false);
+      return formatPercent(value, trim);
     case 'count':
-      return String(Math.round(value));
+      return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
     case 'rps':
-      return `${value.toFixed(2)} req/s`;
+      return `${t(value.toFixed(2))} req/s`;
   }
+}
+
+/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
+export function formatValue(value: number | null, unit: MetricUnit): string {
+  return formatIn(value, unit, false);
 }
 
 /** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
 export function formatThreshold(value: number | null, unit: MetricUnit): string {
-  if (value === null) return 'n/a';
-  if (!Number.isFinite(value)) return String(value);
-  switch (unit) {
-    case 'ms':
-      return formatMs(value, true);
-    case '%':
-      return formatPercent(value, true);
-    case 'count':
-      return trimZeros(value.toFixed(2));
-    case 'rps':
-      return `${trimZeros(value.toFixed(2))} req/s`;
-  }
+  return formatIn(value, unit, true);
 }
 
 /** A duration in ms for humans, `n/a` for null. */
@@ -61,6 +61,16 @@ export const ms = (v: number | null): string => formatValue(v, 'ms');
 
 /** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
 export const rate = (v: number | null): string => formatValue(v === null ? null : v * 100, '%');
+
+/** A fraction (0..1) as a whole percentage: `12%`. */
+export function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** A fraction (0..1) as a percentage to one decimal: `20%`, `12.5%`. */
+export function formatThresholdPct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
+}
 
 /** A signed fraction as a rounded percentage magnitude: `12%`, `4.5%` (one decimal below 10%). */
 export function changePct(x: number): string {

@@ -1,4 +1,4 @@
-// Pictures (issue 5 §5): TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
 

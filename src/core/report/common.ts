@@ -4,7 +4,6 @@
 import { ms, plural } from '../format.js';
 import type { BaselineStage, Report, RepeatSection, ScalingEfficiency } from '../types.js';
 
-export { inconclusiveCount } from '../analysis/verdict.js';
 
 /** `380 ms – 460 ms` (or `n/a`). */
 export function formatRange(r: { low: number; high: number } | null | undefined): string {
@@ -88,7 +87,3 @@ export function baselineTitle(report: Report): string {
   return `${b.source}${when ? ` (${when})` : ''}`;
 }
 
-/** `20%`, `12.5%`. */
-export function formatThresholdPct(x: number): string {
-  return `${Math.round(x * 1000) / 10}%`;
-}

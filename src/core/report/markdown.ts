@@ -6,7 +6,7 @@ import { mermaidChart, ttfcDistribution } from './chart.js';
 import { criterionOf } from '../analysis/criteria/index.js';
 import { metric as metricOf, metricValue } from '../analysis/metrics.js';
 import { verdictOf } from '../analysis/verdict.js';
-import { differs, formatThreshold, formatValue, ms, plural } from '../format.js';
+import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
 import {
   baselineFor,
@@ -16,7 +16,6 @@ import {
   formatEfficiency,
   formatEvidence,
   formatRange,
-  formatThresholdPct,
   runNotes,
   showsEfficiency,
   spreadFor,
@@ -393,74 +392,51 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     chart: true,
   };
   const notes: string[] = [];
-  const render = (): string => compose(report, ctx, shape, notes);
-  let out = render();
+  let out = compose(report, ctx, shape, notes);
+  const fits = (): boolean => (out = compose(report, ctx, shape, notes)).length <= limit;
+  /** Leaves a part out (changing the shape), says so in the notes; whether the document now fits. */
+  const drop = (leaveOut: () => void, note?: string): boolean => {
+    leaveOut();
+    if (note !== undefined) notes.push(note);
+    return fits();
+  };
+  /** Shows only as many of `count` rows as fit (`show(n)` sets the shape and returns the note); whether it fits. */
+  const shrink = (count: number, show: (n: number) => string): boolean => {
+    const i = notes.push('') - 1;
+    const withRows = (n: number): boolean => {
+      notes[i] = show(n);
+      return fits();
+    };
+    withRows(Math.max(0, largest(0, count, withRows)));
+    return out.length <= limit;
+  };
   if (out.length <= limit) return out;
 
   // 1. error samples
-  if (report.errorSamples.length) {
-    shape.samples = false;
-    notes.push(`${plural(report.errorSamples.length, 'error sample', 'error samples')} left out`);
-    out = render();
-    if (out.length <= limit) return out;
-  }
+  if (report.errorSamples.length && drop(() => (shape.samples = false), `${plural(report.errorSamples.length, 'error sample')} left out`)) return out;
   // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
-  if (detailsSection(report)) {
-    shape.details = false;
-    notes.push('the per-stage intervals and distributions left out');
-    out = render();
-    if (out.length <= limit) return out;
-  }
-  if ((report.baseline?.messages.length ?? 0) > 3) {
-    shape.maxNotes = 3;
-    out = render();
-    if (out.length <= limit) return out;
-  }
+  if (detailsSection(report) && drop(() => (shape.details = false), 'the per-stage intervals and distributions left out')) return out;
+  if ((report.baseline?.messages.length ?? 0) > 3 && drop(() => (shape.maxNotes = 3))) return out;
   // 3. criteria that passed or were skipped: counted, not listed
-  if (total > missed) {
-    shape.criteria = { missedOnly: true, maxRows: missed };
-    notes.push(`only the missed criteria are listed`);
-    out = render();
-    if (out.length <= limit) return out;
-  }
+  if (total > missed && drop(() => (shape.criteria = { missedOnly: true, maxRows: missed }), 'only the missed criteria are listed')) return out;
   // 4. missed criteria rows beyond what fits
-  if (missed > 0) {
-    const i = notes.push('') - 1;
-    const withRows = (n: number): string => {
-      shape.criteria = { missedOnly: true, maxRows: n };
-      notes[i] = n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
-      return render();
-    };
-    out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
-    if (out.length <= limit) return out;
-  }
+  const missedRows = (n: number): string => {
+    shape.criteria = { missedOnly: true, maxRows: n };
+    return n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
+  };
+  if (missed > 0 && shrink(missed, missedRows)) return out;
   // 5. the chart, then diagnoses, then stage rows
-  if (chartSection(report)) {
-    shape.chart = false;
-    notes.push('the chart left out');
-    out = render();
-    if (out.length <= limit) return out;
-  }
-  if (report.diagnoses.length) {
-    const i = notes.push('') - 1;
-    const withDiag = (n: number): string => {
-      shape.maxDiagnoses = n;
-      notes[i] = n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
-      return render();
-    };
-    out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
-    if (out.length <= limit) return out;
-  }
-  {
-    const i = notes.push('') - 1;
-    const withStages = (n: number): string => {
-      shape.maxStages = n;
-      notes[i] = n < report.stages.length ? `${plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
-      return render();
-    };
-    out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
-    if (out.length <= limit) return out;
-  }
+  if (chartSection(report) && drop(() => (shape.chart = false), 'the chart left out')) return out;
+  const diagnosisRows = (n: number): string => {
+    shape.maxDiagnoses = n;
+    return n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
+  };
+  if (report.diagnoses.length && shrink(report.diagnoses.length, diagnosisRows)) return out;
+  const stageRows = (n: number): string => {
+    shape.maxStages = n;
+    return n < report.stages.length ? `${plural(report.stages.length - n, 'stage row')} left out` : '';
+  };
+  if (shrink(report.stages.length, stageRows)) return out;
   // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
   const tail = '\n\n_… cut to fit the limit._\n';
   const cut = out.slice(0, Math.max(0, limit - tail.length));

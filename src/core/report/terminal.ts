@@ -1,7 +1,7 @@
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
 import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
 import { verdictLine } from '../analysis/verdict.js';
-import { differs, formatThreshold, formatValue, ms, plural } from '../format.js';
+import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import {
   baselineFor,
   baselineTitle,
@@ -10,7 +10,6 @@ import {
   formatEfficiency,
   formatEvidence,
   formatRange,
-  formatThresholdPct,
   runNotes,
   showsEfficiency,
   spreadFor,

@@ -1,4 +1,4 @@
-// Buffered streams (issue 5 §2): a proxy with buffering on, or compression of an event stream,
+// Buffered streams, which make a streaming endpoint look like a slow non-streaming one: a proxy with buffering on, or compression of an event stream,
 // holds the events back and delivers them all at once at the end. TTFC then equals the total time
 // and the user sees nothing stream. Pure.
 

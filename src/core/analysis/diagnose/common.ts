@@ -54,7 +54,7 @@ export function referenceStage(stages: readonly StageSummary[]): StageSummary | 
   return ref;
 }
 
-export { ms } from '../../format.js';
+export { ms, pct } from '../../format.js';
 
 /** `1.1×`, `10.4×`, `120×`. */
 export function times(x: number): string {
@@ -62,9 +62,6 @@ export function times(x: number): string {
   return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
 }
 
-export function pct(x: number): string {
-  return `${Math.round(x * 100)}%`;
-}
 
 /** Rounds for evidence objects (readable JSON, no float noise). */
 export function round(x: number, digits = 2): number {
