@@ -15,7 +15,6 @@ import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
 import type { BaselineSection, Diagnosis, Report, RepeatSection, RunResult } from './types.js';
 
-export { INTERVAL_METHOD } from './analysis/confidence.js';
 
 export interface GateOptions {
   hooks?: RunHooks;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { changePct, ms, plural, rate, trimOneZero } from '../format.js';
 import { num, obj, str } from '../json-guards.js';
-import { LATENCY_METRICS, STAT_NAMES, type LatencyMetric } from './metrics.js';
+import { LATENCY_METRICS, metric, STAT_NAMES, type LatencyMetric } from './metrics.js';
 import { emptyFailures } from './stats.js';
 import { FAILURE_CATEGORIES, type BaselineDelta, type BaselineSection, type Diagnosis, type StageSummary, type Stats } from '../types.js';
 import { VERSION } from '../version.js';
@@ -317,13 +317,13 @@ export function compareBaseline(current: readonly StageSummary[], baseline: Base
 function regression(row: StageComparison, baseline: BaselineReport, threshold: number, drop: number): Diagnosis {
   const parts: string[] = [];
   const metrics: Record<string, unknown> = {};
-  const add = (key: string, label: string, d: Delta, fmt: (v: number | null) => string): void => {
+  const add = (key: string, d: Delta, fmt: (v: number | null) => string): void => {
     metrics[key] = { current: d.current, baseline: d.baseline, change: d.change, regressed: d.regressed };
-    if (d.regressed) parts.push(`${label} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
+    if (d.regressed) parts.push(`${metric(key)?.label ?? key} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
   };
-  add('ttfc.avg', 'TTFC avg', row.ttfcAvg, ms);
-  add('ttfc.p95', 'TTFC p95', row.ttfcP95, ms);
-  add('success_rate', 'success rate', row.successRate, rate);
+  add('ttfc.avg', row.ttfcAvg, ms);
+  add('ttfc.p95', row.ttfcP95, ms);
+  add('success_rate', row.successRate, rate);
   const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
   return {
     kind: 'regression',
