@@ -2,7 +2,7 @@
 // its own module; this one only decides their order and hands results from one to the next.
 
 import { baselineSection, readBaseline, type BaselineLoad } from './analysis/baseline.js';
-import { INTERVAL_METHOD, intervalCache, medianRun, ttfcInterval } from './analysis/confidence.js';
+import { INTERVAL_METHOD, intervalCache, repeatOf, ttfcInterval } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
 import { evaluateCriteria } from './analysis/criteria/index.js';
 import { gatePassed } from './analysis/verdict.js';
@@ -13,8 +13,7 @@ import { redactText } from './redact.js';
 import { buildReport, writeReport } from './report/json.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
-import type { BaselineSection, Diagnosis, Report, RepeatSection, RunResult } from './types.js';
-
+import type { BaselineSection, Diagnosis, Report, RunResult } from './types.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
@@ -58,17 +57,8 @@ function loadBaseline(cfg: Config, log: (line: string) => void): BaselineLoad | 
   return b;
 }
 
-/**
- * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
- * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
- * baseline comparison, the JSON report. Knows nothing of GitHub.
- */
-export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Report> {
-  const sink = opts.log ?? opts.hooks?.log;
-  const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
-  await prepare(cfg, opts, log);
-  const loaded = loadBaseline(cfg, log);
-
+/** `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the series. */
+async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   for (let i = 0; i < cfg.repeat; i++) {
     if (cfg.repeat > 1) {
@@ -85,18 +75,23 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
       break;
     }
   }
-  const median = runs.length > 1 ? medianRun(runs) : null;
-  const run: RunResult = median ?? runs[0]!;
-  let repeat: RepeatSection | null = null;
-  if (cfg.repeat > 1) {
-    repeat = {
-      requested: cfg.repeat,
-      runs: runs.length,
-      chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
-      spread: median ? median.spread : [],
-    };
-    if (median) log(`median run per stage (by TTFC avg): ${median.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
-  }
+  return runs;
+}
+
+/**
+ * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
+ * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
+ * baseline comparison, the JSON report. Knows nothing of GitHub.
+ */
+export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Report> {
+  const sink = opts.log ?? opts.hooks?.log;
+  const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
+  await prepare(cfg, opts, log);
+  const loaded = loadBaseline(cfg, log);
+
+  const runs = await runAll(cfg, opts, log);
+  const { run, repeat } = repeatOf(runs, cfg.repeat);
+  if (repeat && repeat.runs > 1) log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
 
   const intervalOf = intervalCache(run.requests);
   for (const s of run.stages) if (!s.skipped) s.ttfcInterval = ttfcInterval(s, intervalOf);

@@ -2,7 +2,7 @@
 // gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
 // statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
 
-import type { CompareOp, ErrorSample, RequestRecord, RunResult, StageInterval, StageSummary } from '../types.js';
+import type { CompareOp, ErrorSample, RepeatSection, RequestRecord, RunResult, StageInterval, StageSummary } from '../types.js';
 import { compare } from './compare.js';
 import { latencySamples, type IntervalStat, type LatencyMetric } from './metrics.js';
 
@@ -327,5 +327,24 @@ export function medianRun(runs: readonly RunResult[]): RunResult & MedianSelecti
     errorSamples,
     chosenRuns: sel.chosenRuns,
     spread: sel.spread,
+  };
+}
+
+/**
+ * The run a report describes and its `repeat` section: with several runs, the median run per stage;
+ * `requested` > 1 gets a section even when only one run happened (its smoke test failed).
+ */
+export function repeatOf(runs: readonly RunResult[], requested: number): { run: RunResult; repeat: RepeatSection | null } {
+  const median = runs.length > 1 ? medianRun(runs) : null;
+  const run: RunResult = median ?? runs[0]!;
+  if (requested <= 1) return { run, repeat: null };
+  return {
+    run,
+    repeat: {
+      requested,
+      runs: runs.length,
+      chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
+      spread: median ? median.spread : [],
+    },
   };
 }
