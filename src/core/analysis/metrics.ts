@@ -9,7 +9,10 @@
 
 import type { RequestRecord, StageSummary, Stats } from '../types.js';
 
-/** How a metric's values are written and compared: a duration, a percentage, a count, a rate. */
+/**
+ * How a metric's values are written and compared: a duration, a percentage, a count, a rate. A new
+ * unit also needs its name below, its formatting (format.ts) and its suffixes in the parser (parse.ts).
+ */
 export type MetricUnit = 'ms' | '%' | 'count' | 'rps';
 
 /** What a value of each unit is, for error messages. */
@@ -110,7 +113,10 @@ const latencies: MetricFamily = {
   },
 };
 
-/** Every metric family. A new family is one entry. */
+/**
+ * Every metric family. A new family is one entry: a single name (`single({ name: 'log_errors', … })`)
+ * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
+ */
 export const METRIC_FAMILIES: readonly MetricFamily[] = [
   single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
   single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
