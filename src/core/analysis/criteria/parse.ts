@@ -2,7 +2,7 @@
 // their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
 
-import { expectedMetrics, metric as metricOf, OTHER_SIDES, UNIT_NAME, type MetricUnit } from '../metrics.js';
+import { expectedMetrics, metricUnit as unitOf, OTHER_SIDES, UNIT_NAME, type MetricUnit } from '../metrics.js';
 import type { CompareOp, Criterion, CriterionValue, MetricRef, Severity } from '../../types.js';
 
 /** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
@@ -43,9 +43,6 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
 const KNOWN_UNITS = new Set(['ms', 's', 'm', '%']);
 
 const NUMBER_RE = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-zµ%]*)$/;
-
-/** The unit of a metric name, or null when the table has no such metric. */
-const unitOf = (name: string): MetricUnit | null => metricOf(name)?.unit ?? null;
 
 interface Token {
   text: string;
