@@ -11,8 +11,6 @@ import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './es
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 
-export { verdictOf, type Verdict } from '../analysis/verdict.js';
-
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
 /** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
@@ -36,7 +34,7 @@ export interface MarkdownContext {
 }
 
 // ---------------------------------------------------------------------------------------------
-// verdict
+// missed criteria, in plain text
 
 /** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
 export function describeResult(c: CriterionResult): string {

@@ -5,8 +5,6 @@ import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural }
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary } from '../types.js';
 
-export { verdictLine } from '../analysis/verdict.js';
-
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
