@@ -40141,7 +40141,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8090:
+/***/ 592:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43099,730 +43099,6 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/core/analysis/compare.ts
-/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
-function compare(a, op, b) {
-    switch (op) {
-        case '<':
-            return a < b;
-        case '<=':
-            return a <= b;
-        case '>':
-            return a > b;
-        case '>=':
-            return a >= b;
-        case '==':
-            return a === b;
-        case '!=':
-            return a !== b;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
-// Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
-// strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
-
-// ---------------------------------------------------------------------------------------------
-// Seeded bootstrap
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
-function mulberry32(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-const DEFAULT_SEED = 0x5eed7fc;
-const DEFAULT_RESAMPLES = 1000;
-const DEFAULT_LEVEL = 0.95;
-/** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
-const MAX_DRAWS = 20_000_000;
-const MIN_RESAMPLES = 200;
-const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
-/** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
-function quantileSorted(s, p) {
-    const h = (s.length - 1) * p;
-    const lo = Math.floor(h);
-    const a = s[lo];
-    return lo + 1 < s.length ? a + (h - lo) * (s[lo + 1] - a) : a;
-}
-/**
- * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
- * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
- * central `level` share of them. The interval always contains the point value. O(resamples × n),
- * with fewer resamples (down to 200) past 20 M draws:
- * each resample's quantile is found by counting draws over the sorted sample, without sorting.
- * Null for an empty sample.
- */
-function bootstrapInterval(values, stat, opts = {}) {
-    const n = values.length;
-    if (n === 0)
-        return null;
-    // Bounded work for huge stages (their intervals are tight anyway): at most MAX_DRAWS random draws.
-    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / n))));
-    const level = opts.level ?? DEFAULT_LEVEL;
-    const seed = opts.seed ?? DEFAULT_SEED;
-    const sorted = Float64Array.from(values).sort();
-    let point;
-    if (stat === 'avg') {
-        let sum = 0;
-        for (const v of sorted)
-            sum += v;
-        point = sum / n;
-    }
-    else {
-        point = quantileSorted(sorted, QUANTILE[stat]);
-    }
-    const base = { stat, point, n, level, resamples, seed };
-    if (n === 1)
-        return { ...base, low: point, high: point };
-    const rand = mulberry32(seed);
-    const out = new Float64Array(resamples);
-    const counts = new Uint32Array(n);
-    const h = stat === 'avg' ? 0 : (n - 1) * QUANTILE[stat];
-    const lo = Math.floor(h);
-    const frac = h - lo;
-    for (let r = 0; r < resamples; r++) {
-        if (stat === 'avg') {
-            let sum = 0;
-            for (let i = 0; i < n; i++)
-                sum += sorted[(rand() * n) | 0];
-            out[r] = sum / n;
-            continue;
-        }
-        counts.fill(0);
-        for (let i = 0; i < n; i++)
-            counts[(rand() * n) | 0]++;
-        // The lo-th and (lo+1)-th smallest draws (0-based): walk the cumulative counts.
-        let cum = 0;
-        let j = 0;
-        while (cum + counts[j] <= lo)
-            cum += counts[j++];
-        const a = sorted[j];
-        let b = a;
-        if (frac > 0) {
-            if (cum + counts[j] <= lo + 1) {
-                cum += counts[j++];
-                while (counts[j] === 0)
-                    j++;
-            }
-            b = sorted[j];
-        }
-        out[r] = a + frac * (b - a);
-    }
-    out.sort();
-    const tail = (1 - level) / 2;
-    return {
-        ...base,
-        low: Math.min(point, quantileSorted(out, tail)),
-        high: Math.max(point, quantileSorted(out, 1 - tail)),
-    };
-}
-/** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
-function stageSamples(requests, stage, metric) {
-    const out = [];
-    for (const r of requests) {
-        if (r.stage !== stage || !r.ok)
-            continue;
-        if (metric === 'itl') {
-            if (r.gaps)
-                for (const g of r.gaps)
-                    out.push(g);
-            continue;
-        }
-        const v = r[metric];
-        if (v !== null)
-            out.push(v);
-    }
-    return out;
-}
-/** TTFC (or another metric's) avg and p95 intervals of every stage that ran. */
-function stageIntervals(run, metric = 'ttfc', opts = {}) {
-    return run.stages
-        .filter((s) => !s.skipped)
-        .map((s) => {
-        const v = stageSamples(run.requests, s.index, metric);
-        return { index: s.index, users: s.users, avg: bootstrapInterval(v, 'avg', opts), p95: bootstrapInterval(v, 'p95', opts) };
-    });
-}
-const VERDICTS = ['strict', 'confident'];
-/** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
-function judge(input, verdict) {
-    const pointPass = compare(input.actual, input.op, input.threshold);
-    const iv = input.interval;
-    // Equality has no "side"; without an interval the point decides.
-    if (iv === null || input.op === '==' || input.op === '!=')
-        return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
-    const lowPass = compare(iv.low, input.op, input.threshold);
-    const highPass = compare(iv.high, input.op, input.threshold);
-    if (lowPass && highPass)
-        return { status: 'pass', inconclusive: false };
-    if (!lowPass && !highPass)
-        return { status: 'fail', inconclusive: false };
-    const f = input.format ?? ((v) => String(Math.round(v * 100) / 100));
-    const reason = `${Math.round(iv.level * 100)}% interval ${f(iv.low)}–${f(iv.high)} straddles ${f(input.threshold)}` +
-        (verdict === 'strict' ? ` (verdict strict: the point value ${pointPass ? 'passes' : 'fails'})` : ' (verdict confident: not failed)');
-    return { status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', inconclusive: true, reason };
-}
-function spread(values) {
-    let min = null;
-    let max = null;
-    for (const v of values) {
-        if (v === null)
-            continue;
-        if (min === null || v < min)
-            min = v;
-        if (max === null || v > max)
-            max = v;
-    }
-    return { min, max, values };
-}
-/**
- * For `repeat`: per stage (by position), the run whose TTFC avg is the median. With an even count the
- * lower median (the faster of the two middle runs: an actual run, never an average). A run whose stage
- * had no success, or was skipped, sorts as the slowest. The spread is min–max over the runs.
- */
-function selectMedianRuns(runs) {
-    const count = Math.max(0, ...runs.map((r) => r.length));
-    const stages = [];
-    const chosenRuns = [];
-    const spreads = [];
-    for (let i = 0; i < count; i++) {
-        const candidates = [];
-        runs.forEach((r, run) => {
-            const s = r[i];
-            if (s !== undefined)
-                candidates.push({ run, stage: s, key: s.skipped || s.ttfc.avg === null ? Infinity : s.ttfc.avg });
-        });
-        candidates.sort((a, b) => a.key - b.key || a.run - b.run);
-        const chosen = candidates[(candidates.length - 1) >> 1];
-        const ran = (s) => !s.skipped;
-        stages.push(chosen.stage);
-        chosenRuns.push(chosen.run);
-        const byRun = runs.map((r) => r[i]);
-        spreads.push({
-            index: chosen.stage.index,
-            users: chosen.stage.users,
-            runs: candidates.length,
-            chosenRun: chosen.run,
-            ttfcAvg: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.avg : null))),
-            ttfcP95: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.p95 : null))),
-            successRate: spread(byRun.map((s) => (s && ran(s) ? s.successRate : null))),
-        });
-    }
-    return { stages, chosenRuns, spread: spreads };
-}
-/**
- * The median run of `repeat` runs as one RunResult: per stage, the chosen run's summary, its requests
- * and its error samples, so diagnoses, intervals and charts read one consistent set of records.
- */
-function medianRun(runs) {
-    if (runs.length === 0)
-        throw new Error('medianRun: no runs');
-    const sel = selectMedianRuns(runs.map((r) => r.stages));
-    const requests = [];
-    const errorSamples = [];
-    sel.chosenRuns.forEach((run, i) => {
-        const stage = sel.stages[i].index;
-        for (const r of runs[run].requests)
-            if (r.stage === stage)
-                requests.push(r);
-        for (const e of runs[run].errorSamples)
-            if (e.stage === stage)
-                errorSamples.push(e);
-    });
-    const first = sel.chosenRuns[0];
-    return {
-        startedAt: runs[0].startedAt,
-        finishedAt: runs[runs.length - 1].finishedAt,
-        stages: sel.stages,
-        requests,
-        smokeFailed: first === undefined ? false : runs[first].smokeFailed,
-        errorSamples,
-        chosenRuns: sel.chosenRuns,
-        spread: sel.spread,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/criteria.ts
-// Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
-// against stage summaries. Pure: no I/O.
-
-
-/** The default criteria (DESIGN.md), one a line. */
-const DEFAULT_CRITERIA = [
-    'success_rate > 95%',
-    'errors_5xx == 0',
-    'timeouts == 0',
-    'ttfc.p95 < 3s',
-    '@10: ttfc.avg < 1s',
-    '@10: ttfc.max < 2s',
-    '@20: ttfc.avg < 1.5s',
-    '@20: ttfc.max < 3s',
-    'ttfc.max < 2 * ttfc.avg warn',
-    '@50: ttfc.avg < 2s warn',
-].join('\n');
-/** A syntax error in the criteria text. The message never starts with "criteria" (the caller prefixes it). */
-class CriteriaError extends Error {
-    line;
-    column;
-    /** The message without the `line L, column C: ` prefix. */
-    detail;
-    constructor(line, column, detail) {
-        super(`line ${line}, column ${column}: ${detail}`);
-        this.name = 'CriteriaError';
-        this.line = line;
-        this.column = column;
-        this.detail = detail;
-    }
-}
-const CRITERIA_LATENCY = ['ttfc', 'ttft', 'ttfb', 'total', 'itl', 'connect', 'stall'];
-const CRITERIA_STATS = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
-const SCALAR_KINDS = {
-    success_rate: 'percent',
-    errors: 'count',
-    errors_5xx: 'count',
-    timeouts: 'count',
-    rps: 'rps',
-};
-const EXPECTED_METRICS = `success_rate, errors, errors_5xx, timeouts, rps or ` +
-    `${CRITERIA_LATENCY.join('|')}.${CRITERIA_STATS.join('|')}`;
-const OPS = ['<', '<=', '>', '>=', '==', '!='];
-const EXPECTED_OPS = '<, <=, >, >=, == or !=';
-const OP_CHARS = '<>=!';
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
-const KNOWN_UNITS = new Set(['ms', 's', 'm', '%']);
-const KIND_UNIT = { duration: 'ms', percent: '%', count: 'count', rps: 'rps' };
-const KIND_NAME = {
-    duration: 'a duration',
-    percent: 'a percentage',
-    count: 'a count',
-    rps: 'a rate (requests/s)',
-};
-const NUMBER_RE = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-zµ%]*)$/;
-function metricKind(name) {
-    const scalar = SCALAR_KINDS[name];
-    if (scalar)
-        return scalar;
-    const dot = name.indexOf('.');
-    if (dot < 0)
-        return null;
-    const base = name.slice(0, dot);
-    const stat = name.slice(dot + 1);
-    return CRITERIA_LATENCY.includes(base) && CRITERIA_STATS.includes(stat) ? 'duration' : null;
-}
-/** The unit of a criteria metric (`ttfc.p95` → `ms`, `success_rate` → `%`, …), or null if it is not one. */
-function metricUnit(name) {
-    const kind = metricKind(name);
-    return kind ? KIND_UNIT[kind] : null;
-}
-const isWs = (c) => /\s/.test(c);
-class LineScanner {
-    src;
-    line;
-    pos = 0;
-    constructor(src, line) {
-        this.src = src;
-        this.line = line;
-    }
-    get eol() {
-        return this.pos >= this.src.length;
-    }
-    get col() {
-        return this.pos + 1;
-    }
-    peek() {
-        return this.src[this.pos] ?? '';
-    }
-    skipWs() {
-        while (!this.eol && isWs(this.peek()))
-            this.pos++;
-    }
-    take(pred) {
-        const start = this.pos;
-        while (!this.eol && pred(this.peek()))
-            this.pos++;
-        return { text: this.src.slice(start, this.pos), col: start + 1 };
-    }
-    /** The next whitespace-delimited token, without consuming it (after skipping whitespace). */
-    peekToken() {
-        const save = this.pos;
-        this.skipWs();
-        const t = this.take((c) => !isWs(c));
-        this.pos = save;
-        return t;
-    }
-    fail(col, detail) {
-        throw new CriteriaError(this.line, col, detail);
-    }
-}
-/** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
-function parseCriteria(text) {
-    const out = [];
-    const lines = text.replace(/^\uFEFF/, '').split('\n');
-    lines.forEach((raw, i) => {
-        const c = parseLine(raw.replace(/\r$/, ''), i + 1);
-        if (c)
-            out.push(c);
-    });
-    return out;
-}
-function parseLine(raw, lineNo) {
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#'))
-        return null;
-    // A `#` preceded by whitespace starts a trailing comment.
-    const hash = raw.search(/\s#/);
-    const src = hash >= 0 ? raw.slice(0, hash) : raw;
-    const s = new LineScanner(src, lineNo);
-    s.skipWs();
-    let users = null;
-    if (s.peek() === '@') {
-        const atCol = s.col;
-        s.pos++;
-        const tok = s.take((c) => !isWs(c) && c !== ':');
-        const n = Number(tok.text);
-        if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
-            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:)`);
-        }
-        s.skipWs();
-        if (s.peek() !== ':')
-            s.fail(s.col, `expected ":" after "@${tok.text}"`);
-        s.pos++;
-        users = n;
-        s.skipWs();
-    }
-    // METRIC
-    const mTok = s.take((c) => !isWs(c) && !OP_CHARS.includes(c));
-    if (!mTok.text)
-        s.fail(s.col, s.eol ? 'expected a metric' : `expected a metric before "${s.peekToken().text}"`);
-    const metric = parseMetricRef(s, mTok, false);
-    const kind = metricKind(metric.name);
-    s.skipWs();
-    // OP
-    let opTok = s.take((c) => OP_CHARS.includes(c));
-    if (!opTok.text)
-        opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
-    if (!opTok.text) {
-        s.fail(s.col, s.eol
-            ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"`
-            : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
-    }
-    if (!OPS.includes(opTok.text)) {
-        s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
-    }
-    const op = opTok.text;
-    s.skipWs();
-    // VALUE
-    if (s.eol)
-        s.fail(s.col, `expected a value after "${op}"`);
-    const value = parseValue(s, metric.name, kind);
-    s.skipWs();
-    // [warn]
-    let severity = 'fail';
-    const tail = s.take((c) => !isWs(c));
-    if (tail.text) {
-        if (tail.text.toLowerCase() !== 'warn') {
-            s.fail(tail.col, `unexpected "${tail.text}" after the value (only "warn" may follow; one criterion a line)`);
-        }
-        severity = 'warn';
-        s.skipWs();
-        const extra = s.take((c) => !isWs(c));
-        if (extra.text)
-            s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
-    }
-    return { text: src.trim(), line: lineNo, users, metric, op, value, severity };
-}
-function parseMetricRef(s, tok, allowBaseline) {
-    let name = tok.text;
-    let baseline = false;
-    if (name.startsWith('baseline.')) {
-        if (!allowBaseline) {
-            s.fail(tok.col, `"${name}": a baseline metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
-        }
-        baseline = true;
-        name = name.slice('baseline.'.length);
-    }
-    if (!metricKind(name))
-        s.fail(tok.col, `unknown metric "${tok.text}" (expected ${EXPECTED_METRICS})`);
-    return { name, baseline };
-}
-function parseValue(s, left, kind) {
-    const first = s.take((c) => !isWs(c) && c !== '*');
-    if (!first.text)
-        s.fail(s.col, 'expected a number or a metric before "*"');
-    if (/^[-+]\.?\d/.test(first.text))
-        s.fail(first.col, `invalid number "${first.text}" (write a plain non-negative number)`);
-    if (/^[0-9.]/.test(first.text)) {
-        const m = NUMBER_RE.exec(first.text);
-        if (!m)
-            s.fail(first.col, `invalid number "${first.text}"`);
-        const num = Number(m[1]);
-        let unit = { text: m[2] ?? '', col: first.col };
-        const save = s.pos;
-        s.skipWs();
-        if (s.peek() === '*') {
-            // NUMBER * METRIC
-            if (unit.text)
-                s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
-            s.pos++;
-            s.skipWs();
-            const mt = s.take((c) => !isWs(c) && c !== '*');
-            if (!mt.text)
-                s.fail(s.col, 'expected a metric after "*"');
-            const ref = parseMetricRef(s, mt, true);
-            checkSameKind(s, mt, ref, left, kind);
-            return { kind: 'factor', factor: num, metric: ref };
-        }
-        s.pos = save;
-        if (!unit.text) {
-            // A unit separated by a space ("1.5 s"), or a forgotten "*" ("2 ttfc.avg").
-            const next = s.peekToken();
-            if (next.text && metricKind(next.text.replace(/^baseline\./, ''))) {
-                s.fail(next.col, `expected "*" between "${first.text}" and "${next.text}"`);
-            }
-            if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
-                unit = next;
-                s.skipWs();
-                s.take((c) => !isWs(c));
-            }
-        }
-        return { kind: 'number', value: applyUnit(s, num, first, unit, left, kind) };
-    }
-    // METRIC [* NUMBER]
-    if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
-        s.fail(first.col, 'expected a value before "warn"');
-    }
-    const ref = parseMetricRef(s, first, true);
-    checkSameKind(s, first, ref, left, kind);
-    const save = s.pos;
-    s.skipWs();
-    if (s.peek() !== '*') {
-        s.pos = save;
-        return { kind: 'factor', factor: 1, metric: ref };
-    }
-    s.pos++;
-    s.skipWs();
-    const nt = s.take((c) => !isWs(c) && c !== '*');
-    if (!nt.text)
-        s.fail(s.col, 'expected a number after "*"');
-    const m = NUMBER_RE.exec(nt.text);
-    if (!m)
-        s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
-    if (m[2])
-        s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
-    return { kind: 'factor', factor: Number(m[1]), metric: ref };
-}
-function checkSameKind(s, tok, ref, left, kind) {
-    const k = metricKind(ref.name);
-    if (k !== kind) {
-        s.fail(tok.col, `"${tok.text}" is ${KIND_NAME[k]} but ${left} is ${KIND_NAME[kind]}; a factor must reference a metric of the same kind`);
-    }
-}
-function applyUnit(s, num, numTok, unit, left, kind) {
-    const u = unit.text;
-    const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
-    if (u && !KNOWN_UNITS.has(u)) {
-        const expected = kind === 'duration' ? 'expected ms, s or m' : kind === 'percent' ? 'expected %' : `${left} takes a bare number`;
-        s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
-    }
-    switch (kind) {
-        case 'duration': {
-            if (!u)
-                s.fail(numTok.col, `"${numTok.text}" needs a unit (ms, s or m) for ${left}, e.g. "${numTok.text}ms" or "${numTok.text}s"`);
-            const mult = UNIT_MS[u];
-            if (mult === undefined)
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a duration (ms, s or m)`);
-            return num * mult;
-        }
-        case 'percent':
-            if (!u)
-                s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
-            if (u !== '%')
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
-            return num;
-        case 'count':
-        case 'rps':
-            if (u)
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
-            return num;
-    }
-}
-// ---------------------------------------------------------------------------------------------
-// Evaluation
-/** The value of a criteria metric on a stage (null when there is nothing to measure). */
-function metricValue(stage, name) {
-    switch (name) {
-        case 'success_rate':
-            return stage.successRate * 100;
-        case 'errors':
-            return stage.failed;
-        case 'errors_5xx':
-            return stage.failures?.http_5xx ?? 0;
-        case 'timeouts':
-            return stage.failures?.timeout ?? 0;
-        case 'rps':
-            return stage.rps;
-    }
-    const [base, stat] = name.split('.');
-    const v = stage[base]?.[stat];
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-function missingReason(stage, name, baseline) {
-    const where = baseline ? ` in the baseline stage with ${stage.users} users` : '';
-    if (stage.succeeded === 0)
-        return `no successful requests to measure${where}`;
-    return `no ${name.split('.')[0]} samples to measure${where}`;
-}
-/** Rounds away floating-point noise (0.95 * 100 = 95.00000000000001). */
-function tidy(x) {
-    return Math.round(x * 1e9) / 1e9;
-}
-/** The statistics a confidence interval is computed for (min, max and stddev have none). */
-const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
-/**
- * Evaluates criteria on stage summaries. Scoped criteria apply to the stage(s) with that many users,
- * unscoped ones to every stage that was run; a criterion with nothing to apply to is `skipped`.
- * With `intervalOf`, a duration criterion with a fixed threshold (a number, or a factor of a baseline
- * metric) carries the interval of its measured value and is judged by `verdict` (see confidence.ts
- * `judge`); a threshold that is itself a figure of this run (`2 * ttfc.avg`) is noisy too, so there
- * the point value decides.
- */
-function evaluateCriteria(criteria, stages, opts = {}) {
-    const results = [];
-    const run = stages.filter((s) => !s.skipped);
-    for (const c of criteria) {
-        const unit = metricUnit(c.metric.name) ?? 'count';
-        const targets = c.users === null ? run : run.filter((s) => s.users === c.users);
-        if (targets.length === 0) {
-            let reason;
-            if (c.users === null)
-                reason = 'no stage was run';
-            else if (stages.some((s) => s.users === c.users))
-                reason = `no stage with ${c.users} users was run (the stage was skipped)`;
-            else
-                reason = `no stage with ${c.users} users was run`;
-            results.push({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason });
-            continue;
-        }
-        for (const stage of targets)
-            results.push(evaluateOne(c, stage, unit, opts));
-    }
-    return results;
-}
-function evaluateOne(c, stage, unit, opts) {
-    const baseline = opts.baseline;
-    const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
-    let threshold;
-    let thresholdStage = stage;
-    if (c.value.kind === 'number') {
-        threshold = c.value.value;
-    }
-    else {
-        if (c.value.metric.baseline) {
-            const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
-            if (!b) {
-                const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
-                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${stage.users} user${stage.users === 1 ? '' : 's'}${why}` };
-            }
-            thresholdStage = b;
-        }
-        const ref = metricValue(thresholdStage, c.value.metric.name);
-        threshold = ref === null ? null : c.value.factor * ref;
-    }
-    const raw = metricValue(stage, c.metric.name);
-    const actual = raw === null ? null : tidy(raw);
-    threshold = threshold === null ? null : tidy(threshold);
-    if (actual === null) {
-        return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, false) };
-    }
-    if (threshold === null) {
-        const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
-        return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
-    }
-    const pointPass = compare(actual, c.op, threshold);
-    const [metricName, statName] = c.metric.name.split('.');
-    const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
-    if (opts.intervalOf === undefined || !fixedThreshold || !INTERVAL_STATS.includes(statName ?? '')) {
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
-    }
-    const iv = opts.intervalOf(stage, metricName, statName);
-    if (iv === null)
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
-    const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
-    const verdict = opts.verdict ?? 'strict';
-    const j = judge({ op: c.op, threshold, actual, interval }, verdict);
-    if (!j.inconclusive)
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
-    const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
-    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
-        (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
-    return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
-}
-/** False iff a failing (non-warn) criterion was missed. */
-function criteriaPassed(results) {
-    return !results.some((r) => r.severity === 'fail' && r.status === 'fail');
-}
-// ---------------------------------------------------------------------------------------------
-// Formatting for humans
-const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
-function formatMs(v, trim) {
-    const a = Math.abs(v);
-    const t = (s) => (trim ? trimZeros(s) : s);
-    if (a < 9.95)
-        return `${t(v.toFixed(1))} ms`;
-    if (Math.round(a) < 1000)
-        return `${Math.round(v)} ms`;
-    return `${t((v / 1000).toFixed(2))} s`;
-}
-function formatPercent(v, trim) {
-    if (Number.isInteger(v))
-        return `${v}%`;
-    let s = v.toFixed(1);
-    if (s === '100.0' && v < 100)
-        s = '99.9'; // never show a partial success as 100%
-    if (s === '0.0' && v > 0)
-        return '<0.1%';
-    return `${trim ? trimZeros(s) : s}%`;
-}
-/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
-function formatValue(value, unit) {
-    if (value === null)
-        return 'n/a';
-    if (!Number.isFinite(value))
-        return String(value);
-    switch (unit) {
-        case 'ms':
-            return formatMs(value, false);
-        case '%':
-            return formatPercent(value, false);
-        case 'count':
-            return String(Math.round(value));
-        case 'rps':
-            return `${value.toFixed(2)} req/s`;
-    }
-}
-/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
-function formatThreshold(value, unit) {
-    if (value === null)
-        return 'n/a';
-    if (!Number.isFinite(value))
-        return String(value);
-    switch (unit) {
-        case 'ms':
-            return formatMs(value, true);
-        case '%':
-            return formatPercent(value, true);
-        case 'count':
-            return trimZeros(value.toFixed(2));
-        case 'rps':
-            return `${trimZeros(value.toFixed(2))} req/s`;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
 class InputError extends Error {
@@ -43834,6 +43110,218 @@ class InputError extends Error {
         this.detail = detail;
         this.name = 'InputError';
     }
+}
+
+;// CONCATENATED MODULE: ./src/core/format.ts
+// How figures read for humans: one home for every formatter the reports, criteria and diagnoses
+// share, so a millisecond or a percentage looks the same everywhere. Pure.
+const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
+/** `412 ms`, `4.1 ms`, `1.23 s`; with `trim` no trailing zeros (`1 s`, `1.5 s`). */
+function formatMs(v, trim) {
+    const a = Math.abs(v);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    if (a < 9.95)
+        return `${t(v.toFixed(1))} ms`;
+    if (Math.round(a) < 1000)
+        return `${Math.round(v)} ms`;
+    return `${t((v / 1000).toFixed(2))} s`;
+}
+/** A percentage (0..100) with one decimal; a partial success never reads 100.0 (`99.9`). */
+function percentDigits(v) {
+    const s = v.toFixed(1);
+    return s === '100.0' && v < 100 ? '99.9' : s;
+}
+/** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
+function formatPercent(v, trim) {
+    if (Number.isInteger(v))
+        return `${v}%`;
+    const s = percentDigits(v);
+    if (s === '0.0' && v > 0)
+        return '<0.1%';
+    return `${trim ? trimZeros(s) : s}%`;
+}
+/** A figure in its unit; `trim` drops trailing zeros (thresholds are written, not measured). */
+function formatIn(value, unit, trim) {
+    if (value === null)
+        return 'n/a';
+    if (!Number.isFinite(value))
+        return String(value);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    switch (unit) {
+        case 'ms':
+            return formatMs(value, trim);
+        case '%':
+            return formatPercent(value, trim);
+        case 'count':
+            return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
+        case 'rps':
+            return `${t(value.toFixed(2))} req/s`;
+    }
+}
+/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
+function formatValue(value, unit) {
+    return formatIn(value, unit, false);
+}
+/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
+function formatThreshold(value, unit) {
+    return formatIn(value, unit, true);
+}
+/** A duration in ms for humans, `n/a` for null. */
+const ms = (v) => formatValue(v, 'ms');
+/** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
+const rate = (v) => formatValue(v === null ? null : v * 100, '%');
+/** A fraction (0..1) as a whole percentage: `12%`. */
+function pct(x) {
+    return `${Math.round(x * 100)}%`;
+}
+/** A fraction (0..1) as a percentage to one decimal: `20%`, `12.5%`. */
+function formatThresholdPct(x) {
+    return `${Math.round(x * 1000) / 10}%`;
+}
+/** A signed fraction as a rounded percentage magnitude: `12%`, `4.5%` (one decimal below 10%). */
+function changePct(x) {
+    const a = Math.abs(x * 100);
+    return a >= 9.95 ? `${Math.round(a)}%` : `${trimOneZero(a.toFixed(1))}%`;
+}
+/** `4.0` → `4`, `4.5` stays. */
+const trimOneZero = (s) => s.replace(/\.0$/, '');
+/** `1 user`, `3 users`; the plural defaults to the word plus "s". */
+function plural(n, one, many = `${one}s`) {
+    return `${n} ${n === 1 ? one : many}`;
+}
+/** Two statistics differ enough to be worth a column of their own (TTFT against TTFC). */
+function differs(a, b) {
+    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
+}
+
+;// CONCATENATED MODULE: ./src/core/json-guards.ts
+// Guards for reading JSON of unknown shape (a baseline report, an event payload, a server's answer):
+// each returns the value when it has the type, else null. Pure.
+/** A plain object (not null, not an array). */
+const obj = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
+/** A finite number. */
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A string. */
+const str = (v) => (typeof v === 'string' ? v : null);
+
+;// CONCATENATED MODULE: ./src/core/analysis/metrics.ts
+// The one table of metrics: every figure a criterion, an interval, the baseline or a report can name,
+// with its unit, how it is read from a stage summary, whether it has a bootstrap interval, and how it
+// is labelled. Adding a metric is one entry here (plus its measurement in stats.ts). Pure.
+//
+// The table is a list of families. A family resolves names to metrics: a single name (`rps`), or a
+// pattern (`ttfc.p95`: a latency and a statistic; a family like `monitor.NAME.max` resolves a name
+// it has never seen). A metric may also be read from another run's stage through a prefix (see
+// OTHER_SIDES): `baseline.ttfc.p95` is the same metric on the baseline's matching stage.
+/** What a value of each unit is, for error messages. */
+const UNIT_NAME = {
+    ms: 'a duration',
+    '%': 'a percentage',
+    count: 'a count',
+    rps: 'a rate (requests/s)',
+};
+/**
+ * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
+ * `connect` = socket ready / queue wait before the request is written; `itl` = the gaps between
+ * consecutive events (several a request, pooled); `stall` = the largest of them.
+ * In the order criteria list them (the headline metric first).
+ */
+const LATENCY_SAMPLES = {
+    ttfc: (r) => r.ttfc,
+    ttft: (r) => r.ttft,
+    ttfb: (r) => r.ttfb,
+    total: (r) => r.total,
+    itl: (r) => r.gaps ?? [],
+    connect: (r) => r.connect,
+    stall: (r) => r.stall,
+};
+const LATENCY_METRICS = Object.keys(LATENCY_SAMPLES);
+const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
+/** The statistics a confidence interval is computed for (min / max / stddev have no useful bootstrap). */
+const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
+/** The samples of a latency over the given (successful) requests, in order (itl: every gap). */
+function latencySamples(requests, metric) {
+    const read = LATENCY_SAMPLES[metric];
+    const out = [];
+    for (const r of requests) {
+        const v = read(r);
+        if (typeof v === 'number')
+            out.push(v);
+        else if (v !== null)
+            for (const x of v)
+                out.push(x);
+    }
+    return out;
+}
+const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+function single(m) {
+    return { written: m.name, single: true, resolve: (name) => (name === m.name ? m : null) };
+}
+/** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */
+const latencies = {
+    written: `${LATENCY_METRICS.join('|')}.${STAT_NAMES.join('|')}`,
+    single: false,
+    resolve(name) {
+        const dot = name.indexOf('.');
+        const base = name.slice(0, dot);
+        const stat = name.slice(dot + 1);
+        if (dot < 0 || !LATENCY_METRICS.includes(base) || !STAT_NAMES.includes(stat))
+            return null;
+        const interval = INTERVAL_STATS.includes(stat) ? { metric: base, stat: stat } : undefined;
+        return {
+            name,
+            unit: 'ms',
+            label: `${base.toUpperCase()} ${stat}`,
+            read: (s) => finite(s[base]?.[stat]),
+            ...(interval ? { interval } : {}),
+            samples: `${base} samples`,
+        };
+    },
+};
+/**
+ * Every metric family. A new family is one entry: a single name (`single({ name: 'log_errors', … })`)
+ * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
+ */
+const METRIC_FAMILIES = [
+    single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
+    single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
+    single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
+    single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
+    single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
+    latencies,
+];
+/** Prefixes that read a metric from another run's matching stage instead of this run's. */
+const OTHER_SIDES = ['baseline'];
+const resolved = new Map();
+/** The metric with this name (`ttfc.p95`), or null if there is none. */
+function metrics_metric(name) {
+    let m = resolved.get(name);
+    if (m === undefined) {
+        m = null;
+        for (const f of METRIC_FAMILIES)
+            if ((m = f.resolve(name)))
+                break;
+        resolved.set(name, m);
+    }
+    return m;
+}
+/** Every metric name, as listed in an error: `success_rate, errors, … or ttfc|ttft….min|…`. */
+function expectedMetrics() {
+    const singles = METRIC_FAMILIES.filter((f) => f.single).map((f) => f.written);
+    const patterns = METRIC_FAMILIES.filter((f) => !f.single).map((f) => f.written);
+    return [singles.join(', '), ...patterns].join(' or ');
+}
+/** The value of a metric on a stage (null when there is nothing to measure, or no such metric). */
+function metricValue(stage, name) {
+    return metrics_metric(name)?.read(stage) ?? null;
+}
+/** The unit of a metric (`ttfc.p95` → `ms`, `success_rate` → `%`, …), or null if it is not one. */
+function metricUnit(name) {
+    return metrics_metric(name)?.unit ?? null;
+}
+/** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples). */
+function latencyStats(requests, compute) {
+    return Object.fromEntries(LATENCY_METRICS.map((m) => [m, compute(latencySamples(requests, m))]));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -44820,7 +44308,7 @@ function harmonicMean(x) {
  * @example
  * quantileSorted([3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20], 0.5); // => 9
  */
-function simple_statistics_quantileSorted(x, p) {
+function quantileSorted(x, p) {
     // Use (n-1) * p for index, matching numpy's linear method (type=7)
     var idx = (x.length - 1) * p;
     if (x.length === 0) {
@@ -44945,13 +44433,13 @@ function quantile(x, p) {
         var results = [];
         // For each requested quantile
         for (var i = 0; i < p.length; i++) {
-            results[i] = simple_statistics_quantileSorted(copy, p[i]);
+            results[i] = quantileSorted(copy, p[i]);
         }
         return results;
     } else {
         var idx = quantileIndex(copy.length, p);
         quantileSelect(copy, idx, 0, copy.length - 1);
-        return simple_statistics_quantileSorted(copy, p);
+        return quantileSorted(copy, p);
     }
 }
 
@@ -44976,7 +44464,7 @@ function multiQuantileSelect(arr, p) {
         positions.add(Math.floor(idx));
         positions.add(Math.ceil(idx));
     }
-    var indices = Array.from(positions).sort(simple_statistics_compare);
+    var indices = Array.from(positions).sort(compare);
 
     multiselect(arr, indices, 0, indices.length - 1, 0, arr.length - 1);
 }
@@ -44993,7 +44481,7 @@ function multiselect(arr, indices, lo, hi, left, right) {
     multiselect(arr, indices, mid + 1, hi, indices[mid] + 1, right);
 }
 
-function simple_statistics_compare(a, b) {
+function compare(a, b) {
     return a - b;
 }
 
@@ -45459,7 +44947,7 @@ function medianAbsoluteDeviation(x) {
  * medianSorted([10, 2, 5, 100, 2, 1]); // => 52.5
  */
 function medianSorted(sorted) {
-    return simple_statistics_quantileSorted(sorted, 0.5);
+    return quantileSorted(sorted, 0.5);
 }
 
 /**
@@ -48883,10 +48371,9 @@ const FAILURE_CATEGORIES = [
     'empty',
     'protocol',
 ];
-const LATENCY_METRICS = (/* unused pure expression or super */ null && (['connect', 'ttfb', 'ttfc', 'ttft', 'total', 'itl', 'stall']));
-const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 
 ;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
+
 
 
 const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
@@ -48901,22 +48388,13 @@ function computeStats(values) {
         n: arr.length,
         min: min(arr),
         avg: mean(arr),
-        p50: simple_statistics_quantileSorted(arr, 0.5),
-        p90: simple_statistics_quantileSorted(arr, 0.9),
-        p95: simple_statistics_quantileSorted(arr, 0.95),
-        p99: simple_statistics_quantileSorted(arr, 0.99),
+        p50: quantileSorted(arr, 0.5),
+        p90: quantileSorted(arr, 0.9),
+        p95: quantileSorted(arr, 0.95),
+        p99: quantileSorted(arr, 0.99),
         max: max(arr),
         stddev: arr.length > 1 ? standardDeviation(arr) : 0,
     };
-}
-function pick(records, key) {
-    const out = [];
-    for (const r of records) {
-        const v = r[key];
-        if (v !== null)
-            out.push(v);
-    }
-    return out;
 }
 function emptyFailures() {
     return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0]));
@@ -48928,14 +48406,9 @@ function summarizeStage(index, stage, records, durationMs) {
     for (const r of records)
         if (!r.ok && r.category)
             failures[r.category]++;
-    const itl = [];
     let events = 0;
-    for (const r of ok) {
+    for (const r of ok)
         events += r.events;
-        if (r.gaps)
-            for (const g of r.gaps)
-                itl.push(g);
-    }
     const seconds = durationMs / 1000;
     const summary = {
         index,
@@ -48947,13 +48420,7 @@ function summarizeStage(index, stage, records, durationMs) {
         failed: records.length - ok.length,
         successRate: records.length ? ok.length / records.length : 0,
         failures,
-        connect: computeStats(pick(ok, 'connect')),
-        ttfb: computeStats(pick(ok, 'ttfb')),
-        ttfc: computeStats(pick(ok, 'ttfc')),
-        ttft: computeStats(pick(ok, 'ttft')),
-        total: computeStats(pick(ok, 'total')),
-        itl: computeStats(itl),
-        stall: computeStats(pick(ok, 'stall')),
+        ...latencyStats(ok, computeStats),
         durationMs,
         rps: seconds > 0 ? records.length / seconds : 0,
         eventsPerSec: seconds > 0 ? events / seconds : 0,
@@ -48968,6 +48435,16 @@ function summarizeStage(index, stage, records, durationMs) {
                 rates.push(r.tokens / streaming);
         }
         summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates) };
+    }
+    if (summary.tokens === undefined) {
+        // No usage from the server: the rate of what was received after the first chunk, in events.
+        const rates = [];
+        for (const r of ok) {
+            if (r.events > 1 && r.total !== null && r.ttfc !== null && r.total > r.ttfc)
+                rates.push((r.events - 1) / ((r.total - r.ttfc) / 1000));
+        }
+        if (rates.length > 0)
+            summary.streamRate = { unit: 'events/s', perRequest: computeStats(rates) };
     }
     const ttfr = [];
     for (const r of ok)
@@ -48986,9 +48463,12 @@ function skippedStage(index, stage) {
 const VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
-// Baseline comparison (issue 5 §3): an earlier JSON report, its stages matched to this run's by
-// users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Reading the file is
-// the only I/O (readBaseline); everything else is pure and never throws on a strange baseline.
+// Baseline comparison, so a PR is judged against the last accepted run rather than only against
+// fixed numbers: an earlier JSON report, its stages matched to this run's by users, deltas of TTFC
+// avg / p95 and success rate, regressions over a threshold. Reading the file is the only I/O
+// (readBaseline); everything else is pure and never throws on a strange baseline.
+
+
 
 
 
@@ -49045,36 +48525,34 @@ function parseBaseline(text, source) {
     }
     return validateBaseline(json, source);
 }
-const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const str = (v) => (typeof v === 'string' ? v : null);
 /** Validates a parsed baseline report. Pure; never throws. */
 function validateBaseline(json, source) {
     const what = `baseline ${source}`;
-    if (!isObj(json))
+    const report = obj(json);
+    if (report === null)
         return { ok: false, message: `${what} is not a ttfc-gate JSON report (expected an object)` };
-    const tool = isObj(json.tool) ? json.tool : null;
+    const tool = obj(report.tool);
     if (tool !== null && tool.name !== 'ttfc-gate') {
         return { ok: false, message: `${what} is not a ttfc-gate report (tool "${String(tool.name)}")` };
     }
-    if (!('schemaVersion' in json)) {
+    if (!('schemaVersion' in report)) {
         return { ok: false, message: `${what} has no schemaVersion: not a ttfc-gate JSON report` };
     }
-    if (json.schemaVersion !== BASELINE_SCHEMA_VERSION) {
+    if (report.schemaVersion !== BASELINE_SCHEMA_VERSION) {
         const toolVersion = tool !== null && typeof tool.version === 'string' ? ` (written by ttfc-gate ${tool.version})` : '';
         return {
             ok: false,
-            message: `${what} has schemaVersion ${JSON.stringify(json.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
+            message: `${what} has schemaVersion ${JSON.stringify(report.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
                 `schemaVersion ${BASELINE_SCHEMA_VERSION} — not compared. Refresh the baseline with a report from this version.`,
         };
     }
-    if (!Array.isArray(json.stages))
+    if (!Array.isArray(report.stages))
         return { ok: false, message: `${what} has no stages array` };
     const warnings = [];
     if (tool === null)
         warnings.push(`${what} does not name its tool; read as a ttfc-gate report`);
     const stages = [];
-    json.stages.forEach((raw, i) => {
+    report.stages.forEach((raw, i) => {
         const s = normalizeStage(raw, i + 1);
         if (typeof s === 'string')
             warnings.push(`${what}: stage ${i + 1} ${s} — ignored`);
@@ -49083,7 +48561,7 @@ function validateBaseline(json, source) {
     });
     if (stages.length === 0)
         return { ok: false, message: `${what} has no usable stages${warnings.length ? ` (${warnings.join('; ')})` : ''}` };
-    const target = isObj(json.target) ? json.target : {};
+    const target = obj(report.target) ?? {};
     return {
         ok: true,
         warnings,
@@ -49091,7 +48569,7 @@ function validateBaseline(json, source) {
             source,
             schemaVersion: 1,
             toolVersion: tool !== null ? str(tool.version) : null,
-            startedAt: str(json.startedAt),
+            startedAt: str(report.startedAt),
             commit: str(target.commit),
             target: { method: str(target.method), url: str(target.url), preset: str(target.preset) },
             stages,
@@ -49099,15 +48577,16 @@ function validateBaseline(json, source) {
     };
 }
 function normalizeStats(v) {
-    const o = isObj(v) ? v : {};
+    const o = obj(v) ?? {};
     const out = { n: Math.max(0, Math.round(num(o.n) ?? 0)) };
     for (const k of STAT_NAMES)
         out[k] = num(o[k]);
     return out;
 }
 /** A complete StageSummary from a baseline stage, or why it cannot be used. */
-function normalizeStage(raw, position) {
-    if (!isObj(raw))
+function normalizeStage(value, position) {
+    const raw = obj(value);
+    if (raw === null)
         return 'is not an object';
     const users = num(raw.users);
     if (users === null || !Number.isInteger(users) || users < 1)
@@ -49125,9 +48604,11 @@ function normalizeStage(raw, position) {
             return 'has no valid "successRate"';
     }
     const failures = emptyFailures();
-    if (isObj(raw.failures))
+    const rawFailures = obj(raw.failures);
+    if (rawFailures)
         for (const c of FAILURE_CATEGORIES)
-            failures[c] = Math.max(0, Math.round(num(raw.failures[c]) ?? 0));
+            failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
+    const latencies = Object.fromEntries(LATENCY_METRICS.map((m) => [m, normalizeStats(raw[m])]));
     return {
         index: num(raw.index) ?? position,
         users,
@@ -49138,23 +48619,13 @@ function normalizeStage(raw, position) {
         failed: Math.max(0, Math.round(num(raw.failed) ?? issued - succeeded)),
         successRate,
         failures,
-        connect: normalizeStats(raw.connect),
-        ttfb: normalizeStats(raw.ttfb),
-        ttfc: normalizeStats(raw.ttfc),
-        ttft: normalizeStats(raw.ttft),
-        total: normalizeStats(raw.total),
-        itl: normalizeStats(raw.itl),
-        stall: normalizeStats(raw.stall),
+        ...latencies,
         durationMs: num(raw.durationMs) ?? 0,
         rps: num(raw.rps) ?? 0,
         eventsPerSec: num(raw.eventsPerSec) ?? 0,
+        ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s', perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
     };
 }
-function fmtPct(x) {
-    const a = Math.abs(x * 100);
-    return a >= 9.95 ? `${Math.round(a)}%` : `${trimZero(a.toFixed(1))}%`;
-}
-const trimZero = (s) => s.replace(/\.0$/, '');
 function msDelta(current, baseline, threshold, minDeltaMs) {
     if (current === null || baseline === null)
         return { current, baseline, diff: null, change: null, text: '', regressed: false };
@@ -49166,7 +48637,7 @@ function msDelta(current, baseline, threshold, minDeltaMs) {
     else if (Math.abs(change) < 0.0005)
         text = '±0%';
     else
-        text = `${change > 0 ? '▲' : '▼'} ${fmtPct(change)}`;
+        text = `${change > 0 ? '▲' : '▼'} ${changePct(change)}`;
     const regressed = diff >= minDeltaMs && (change === null || change > threshold);
     return { current, baseline, diff, change, text, regressed };
 }
@@ -49174,11 +48645,9 @@ function rateDelta(current, baseline, drop) {
     const diff = current - baseline;
     const change = baseline > 0 ? diff / baseline : null;
     const pp = Math.abs(diff * 100);
-    const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimZero(pp.toFixed(1))} pp`;
+    const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimOneZero(pp.toFixed(1))} pp`;
     return { current, baseline, diff, change, text, regressed: -diff >= drop - 1e-9 };
 }
-const ms = (v) => formatValue(v, 'ms');
-const pct = (v) => formatValue(v === null ? null : v * 100, '%');
 /**
  * Compares this run's stages with the baseline's, matched by users (the k-th stage with N users with
  * the baseline's k-th stage with N users). Stages on one side only, and skipped ones, are reported in
@@ -49253,20 +48722,20 @@ function compareBaseline(current, baseline, opts = {}) {
 function regression(row, baseline, threshold, drop) {
     const parts = [];
     const metrics = {};
-    const add = (key, label, d, fmt) => {
+    const add = (key, d, fmt) => {
         metrics[key] = { current: d.current, baseline: d.baseline, change: d.change, regressed: d.regressed };
         if (d.regressed)
-            parts.push(`${label} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
+            parts.push(`${metrics_metric(key)?.label ?? key} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
     };
-    add('ttfc.avg', 'TTFC avg', row.ttfcAvg, ms);
-    add('ttfc.p95', 'TTFC p95', row.ttfcP95, ms);
-    add('success_rate', 'success rate', row.successRate, pct);
+    add('ttfc.avg', row.ttfcAvg, ms);
+    add('ttfc.p95', row.ttfcP95, ms);
+    add('success_rate', row.successRate, rate);
     const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
     return {
         kind: 'regression',
         users: row.users,
-        message: `at ${row.users} user${row.users === 1 ? '' : 's'}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
-            `threshold ${fmtPct(threshold)} slower for TTFC, ${trimZero((drop * 100).toFixed(1))} pp for the success rate`,
+        message: `at ${plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+            `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
         evidence: {
             threshold,
             successRateDrop: drop,
@@ -49275,6 +48744,725 @@ function regression(row, baseline, threshold, drop) {
         },
     };
 }
+/** The report's baseline section of a load (read or not), and the regression diagnoses it found. */
+function baselineSection(loaded, current, opts) {
+    const section = {
+        source: opts.source,
+        loaded: loaded.ok,
+        threshold: opts.threshold,
+        toolVersion: null,
+        startedAt: null,
+        commit: null,
+        messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
+        stages: [],
+        regressions: [],
+    };
+    if (!loaded.ok)
+        return { section, diagnoses: [], messages: [] };
+    const b = loaded.baseline;
+    const cmp = compareBaseline(current, b, { threshold: opts.threshold, ...(opts.target ? { target: opts.target } : {}) });
+    const delta = (d) => ({ current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed });
+    section.toolVersion = b.toolVersion;
+    section.startedAt = b.startedAt;
+    section.commit = b.commit;
+    section.messages.push(...cmp.messages);
+    section.stages = cmp.stages.map((s) => ({
+        index: s.index,
+        baselineIndex: s.baselineIndex,
+        users: s.users,
+        ttfcAvg: delta(s.ttfcAvg),
+        ttfcP95: delta(s.ttfcP95),
+        successRate: delta(s.successRate),
+        regressed: s.regressed,
+    }));
+    section.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
+    return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/compare.ts
+/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
+function compare_compare(a, op, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
+// Verdicts that hold on noisy runners, where one run's figure moves by more than the difference a
+// gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
+// statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
+
+
+// ---------------------------------------------------------------------------------------------
+// Seeded bootstrap
+/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
+function mulberry32(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+const DEFAULT_SEED = 0x5eed7fc;
+const DEFAULT_RESAMPLES = 1000;
+const DEFAULT_LEVEL = 0.95;
+/** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
+const MAX_DRAWS = 20_000_000;
+const MIN_RESAMPLES = 200;
+const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+/** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
+function confidence_quantileSorted(s, p) {
+    const h = (s.length - 1) * p;
+    const lo = Math.floor(h);
+    const a = s[lo];
+    return lo + 1 < s.length ? a + (h - lo) * (s[lo + 1] - a) : a;
+}
+/**
+ * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
+ * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
+ * central `level` share of them. The interval always contains the point value. O(resamples × n),
+ * with fewer resamples (down to 200) past 20 M draws:
+ * each resample's quantile is found by counting draws over the sorted sample, without sorting.
+ * Null for an empty sample.
+ */
+function bootstrapInterval(values, stat, opts = {}) {
+    const n = values.length;
+    if (n === 0)
+        return null;
+    // Bounded work for huge stages (their intervals are tight anyway): at most MAX_DRAWS random draws.
+    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / n))));
+    const level = opts.level ?? DEFAULT_LEVEL;
+    const seed = opts.seed ?? DEFAULT_SEED;
+    const sorted = Float64Array.from(values).sort();
+    let point;
+    if (stat === 'avg') {
+        let sum = 0;
+        for (const v of sorted)
+            sum += v;
+        point = sum / n;
+    }
+    else {
+        point = confidence_quantileSorted(sorted, QUANTILE[stat]);
+    }
+    const base = { stat, point, n, level, resamples, seed };
+    if (n === 1)
+        return { ...base, low: point, high: point };
+    const rand = mulberry32(seed);
+    const out = new Float64Array(resamples);
+    const counts = new Uint32Array(n);
+    const h = stat === 'avg' ? 0 : (n - 1) * QUANTILE[stat];
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    for (let r = 0; r < resamples; r++) {
+        if (stat === 'avg') {
+            let sum = 0;
+            for (let i = 0; i < n; i++)
+                sum += sorted[(rand() * n) | 0];
+            out[r] = sum / n;
+            continue;
+        }
+        counts.fill(0);
+        for (let i = 0; i < n; i++)
+            counts[(rand() * n) | 0]++;
+        // The lo-th and (lo+1)-th smallest draws (0-based): walk the cumulative counts.
+        let cum = 0;
+        let j = 0;
+        while (cum + counts[j] <= lo)
+            cum += counts[j++];
+        const a = sorted[j];
+        let b = a;
+        if (frac > 0) {
+            if (cum + counts[j] <= lo + 1) {
+                cum += counts[j++];
+                while (counts[j] === 0)
+                    j++;
+            }
+            b = sorted[j];
+        }
+        out[r] = a + frac * (b - a);
+    }
+    out.sort();
+    const tail = (1 - level) / 2;
+    return {
+        ...base,
+        low: Math.min(point, confidence_quantileSorted(out, tail)),
+        high: Math.max(point, confidence_quantileSorted(out, 1 - tail)),
+    };
+}
+/** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
+function stageSamples(requests, stage, metric) {
+    return latencySamples(requests.filter((r) => r.stage === stage && r.ok), metric);
+}
+/** TTFC (or another metric's) avg and p95 intervals of every stage that ran. */
+function stageIntervals(run, metric = 'ttfc', opts = {}) {
+    return run.stages
+        .filter((s) => !s.skipped)
+        .map((s) => {
+        const v = stageSamples(run.requests, s.index, metric);
+        return { index: s.index, users: s.users, avg: bootstrapInterval(v, 'avg', opts), p95: bootstrapInterval(v, 'p95', opts) };
+    });
+}
+/** How intervals were computed, for the report (stage `ttfcInterval`, criterion `interval`). */
+const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
+/**
+ * The intervals of one run, each computed once per stage, metric and statistic (the criteria and
+ * the stage summaries ask for the same ones).
+ */
+function intervalCache(requests) {
+    const cache = new Map();
+    return (stage, metric, stat) => {
+        const key = `${stage.index}:${metric}:${stat}`;
+        let iv = cache.get(key);
+        if (iv === undefined) {
+            iv = bootstrapInterval(stageSamples(requests, stage.index, metric), stat);
+            cache.set(key, iv);
+        }
+        return iv;
+    };
+}
+/** The TTFC avg and p95 intervals a stage summary carries. */
+function ttfcInterval(stage, intervalOf) {
+    const range = (iv) => (iv ? { low: iv.low, high: iv.high } : null);
+    return { level: DEFAULT_LEVEL, avg: range(intervalOf(stage, 'ttfc', 'avg')), p95: range(intervalOf(stage, 'ttfc', 'p95')) };
+}
+const VERDICT_MODES = ['strict', 'confident'];
+/** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
+function judge(input, verdict) {
+    const pointPass = compare_compare(input.actual, input.op, input.threshold);
+    const iv = input.interval;
+    // Equality has no "side"; without an interval the point decides.
+    if (iv === null || input.op === '==' || input.op === '!=')
+        return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
+    const lowPass = compare_compare(iv.low, input.op, input.threshold);
+    const highPass = compare_compare(iv.high, input.op, input.threshold);
+    if (lowPass && highPass)
+        return { status: 'pass', inconclusive: false };
+    if (!lowPass && !highPass)
+        return { status: 'fail', inconclusive: false };
+    const f = input.format ?? ((v) => String(Math.round(v * 100) / 100));
+    const reason = `${Math.round(iv.level * 100)}% interval ${f(iv.low)}–${f(iv.high)} straddles ${f(input.threshold)}` +
+        (verdict === 'strict' ? ` (verdict strict: the point value ${pointPass ? 'passes' : 'fails'})` : ' (verdict confident: not failed)');
+    return { status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', inconclusive: true, reason };
+}
+function spread(values) {
+    let min = null;
+    let max = null;
+    for (const v of values) {
+        if (v === null)
+            continue;
+        if (min === null || v < min)
+            min = v;
+        if (max === null || v > max)
+            max = v;
+    }
+    return { min, max, values };
+}
+/**
+ * For `repeat`: per stage (by position), the run whose TTFC avg is the median. With an even count the
+ * lower median (the faster of the two middle runs: an actual run, never an average). A run whose stage
+ * had no success, or was skipped, sorts as the slowest. The spread is min–max over the runs.
+ */
+function selectMedianRuns(runs) {
+    const count = Math.max(0, ...runs.map((r) => r.length));
+    const stages = [];
+    const chosenRuns = [];
+    const spreads = [];
+    for (let i = 0; i < count; i++) {
+        const candidates = [];
+        runs.forEach((r, run) => {
+            const s = r[i];
+            if (s !== undefined)
+                candidates.push({ run, stage: s, key: s.skipped || s.ttfc.avg === null ? Infinity : s.ttfc.avg });
+        });
+        candidates.sort((a, b) => a.key - b.key || a.run - b.run);
+        const chosen = candidates[(candidates.length - 1) >> 1];
+        const ran = (s) => !s.skipped;
+        stages.push(chosen.stage);
+        chosenRuns.push(chosen.run);
+        const byRun = runs.map((r) => r[i]);
+        spreads.push({
+            index: chosen.stage.index,
+            users: chosen.stage.users,
+            runs: candidates.length,
+            chosenRun: chosen.run,
+            ttfcAvg: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.avg : null))),
+            ttfcP95: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.p95 : null))),
+            successRate: spread(byRun.map((s) => (s && ran(s) ? s.successRate : null))),
+        });
+    }
+    return { stages, chosenRuns, spread: spreads };
+}
+/**
+ * The median run of `repeat` runs as one RunResult: per stage, the chosen run's summary, its requests
+ * and its error samples, so diagnoses, intervals and charts read one consistent set of records.
+ */
+function medianRun(runs) {
+    if (runs.length === 0)
+        throw new Error('medianRun: no runs');
+    const sel = selectMedianRuns(runs.map((r) => r.stages));
+    const requests = [];
+    const errorSamples = [];
+    sel.chosenRuns.forEach((run, i) => {
+        const stage = sel.stages[i].index;
+        for (const r of runs[run].requests)
+            if (r.stage === stage)
+                requests.push(r);
+        for (const e of runs[run].errorSamples)
+            if (e.stage === stage)
+                errorSamples.push(e);
+    });
+    const first = sel.chosenRuns[0];
+    return {
+        startedAt: runs[0].startedAt,
+        finishedAt: runs[runs.length - 1].finishedAt,
+        stages: sel.stages,
+        requests,
+        smokeFailed: first === undefined ? false : runs[first].smokeFailed,
+        errorSamples,
+        chosenRuns: sel.chosenRuns,
+        spread: sel.spread,
+    };
+}
+/**
+ * The run a report describes and its `repeat` section: with several runs, the median run per stage;
+ * `requested` > 1 gets a section even when only one run happened (its smoke test failed).
+ */
+function repeatOf(runs, requested) {
+    const median = runs.length > 1 ? medianRun(runs) : null;
+    const run = median ?? runs[0];
+    if (requested <= 1)
+        return { run, repeat: null };
+    return {
+        run,
+        repeat: {
+            requested,
+            runs: runs.length,
+            chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
+            spread: median ? median.spread : [],
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/parse.ts
+// Criteria parsing: `[@USERS:] METRIC OP VALUE [warn]`, one a line, into Criterion values with
+// their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
+// table. Pure: no I/O. Evaluation is in evaluate.ts.
+
+/** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
+const DEFAULT_CRITERIA = [
+    'success_rate > 95%',
+    'errors_5xx == 0',
+    'timeouts == 0',
+    'ttfc.p95 < 3s',
+    '@10: ttfc.avg < 1s',
+    '@10: ttfc.max < 2s',
+    '@20: ttfc.avg < 1.5s',
+    '@20: ttfc.max < 3s',
+    'ttfc.max < 2 * ttfc.avg warn',
+    '@50: ttfc.avg < 2s warn',
+].join('\n');
+/** A syntax error in the criteria text. The message never starts with "criteria" (the caller prefixes it). */
+class CriteriaError extends Error {
+    line;
+    column;
+    /** The message without the `line L, column C: ` prefix. */
+    detail;
+    constructor(line, column, detail) {
+        super(`line ${line}, column ${column}: ${detail}`);
+        this.name = 'CriteriaError';
+        this.line = line;
+        this.column = column;
+        this.detail = detail;
+    }
+}
+const OPS = ['<', '<=', '>', '>=', '==', '!='];
+const EXPECTED_OPS = '<, <=, >, >=, == or !=';
+const OP_CHARS = '<>=!';
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
+const KNOWN_UNITS = new Set(['ms', 's', 'm', '%']);
+const NUMBER_RE = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-zµ%]*)$/;
+const isWs = (c) => /\s/.test(c);
+class LineScanner {
+    src;
+    line;
+    pos = 0;
+    constructor(src, line) {
+        this.src = src;
+        this.line = line;
+    }
+    get eol() {
+        return this.pos >= this.src.length;
+    }
+    get col() {
+        return this.pos + 1;
+    }
+    peek() {
+        return this.src[this.pos] ?? '';
+    }
+    skipWs() {
+        while (!this.eol && isWs(this.peek()))
+            this.pos++;
+    }
+    take(pred) {
+        const start = this.pos;
+        while (!this.eol && pred(this.peek()))
+            this.pos++;
+        return { text: this.src.slice(start, this.pos), col: start + 1 };
+    }
+    /** The next whitespace-delimited token, without consuming it (after skipping whitespace). */
+    peekToken() {
+        const save = this.pos;
+        this.skipWs();
+        const t = this.take((c) => !isWs(c));
+        this.pos = save;
+        return t;
+    }
+    fail(col, detail) {
+        throw new CriteriaError(this.line, col, detail);
+    }
+}
+/** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
+function parseCriteria(text) {
+    const out = [];
+    const lines = text.replace(/^\uFEFF/, '').split('\n');
+    lines.forEach((raw, i) => {
+        const c = parseLine(raw.replace(/\r$/, ''), i + 1);
+        if (c)
+            out.push(c);
+    });
+    return out;
+}
+function parseLine(raw, lineNo) {
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#'))
+        return null;
+    // A `#` preceded by whitespace starts a trailing comment.
+    const hash = raw.search(/\s#/);
+    const src = hash >= 0 ? raw.slice(0, hash) : raw;
+    const s = new LineScanner(src, lineNo);
+    s.skipWs();
+    let users = null;
+    if (s.peek() === '@') {
+        const atCol = s.col;
+        s.pos++;
+        const tok = s.take((c) => !isWs(c) && c !== ':');
+        const n = Number(tok.text);
+        if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
+            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:)`);
+        }
+        s.skipWs();
+        if (s.peek() !== ':')
+            s.fail(s.col, `expected ":" after "@${tok.text}"`);
+        s.pos++;
+        users = n;
+        s.skipWs();
+    }
+    // METRIC
+    const mTok = s.take((c) => !isWs(c) && !OP_CHARS.includes(c));
+    if (!mTok.text)
+        s.fail(s.col, s.eol ? 'expected a metric' : `expected a metric before "${s.peekToken().text}"`);
+    const metric = parseMetricRef(s, mTok, false);
+    const kind = metricUnit(metric.name);
+    s.skipWs();
+    // OP
+    let opTok = s.take((c) => OP_CHARS.includes(c));
+    if (!opTok.text)
+        opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
+    if (!opTok.text) {
+        s.fail(s.col, s.eol
+            ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"`
+            : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
+    }
+    if (!OPS.includes(opTok.text)) {
+        s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
+    }
+    const op = opTok.text;
+    s.skipWs();
+    // VALUE
+    if (s.eol)
+        s.fail(s.col, `expected a value after "${op}"`);
+    const value = parseValue(s, metric.name, kind);
+    s.skipWs();
+    // [warn]
+    let severity = 'fail';
+    const tail = s.take((c) => !isWs(c));
+    if (tail.text) {
+        if (tail.text.toLowerCase() !== 'warn') {
+            s.fail(tail.col, `unexpected "${tail.text}" after the value (only "warn" may follow; one criterion a line)`);
+        }
+        severity = 'warn';
+        s.skipWs();
+        const extra = s.take((c) => !isWs(c));
+        if (extra.text)
+            s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
+    }
+    return { text: src.trim(), line: lineNo, users, metric, op, value, severity };
+}
+function parseMetricRef(s, tok, allowBaseline) {
+    let name = tok.text;
+    let baseline = false;
+    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
+    if (side !== undefined) {
+        if (!allowBaseline) {
+            s.fail(tok.col, `"${name}": a ${side} metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
+        }
+        baseline = true;
+        name = name.slice(side.length + 1);
+    }
+    if (!metricUnit(name))
+        s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
+    return { name, baseline };
+}
+function parseValue(s, left, kind) {
+    const first = s.take((c) => !isWs(c) && c !== '*');
+    if (!first.text)
+        s.fail(s.col, 'expected a number or a metric before "*"');
+    if (/^[-+]\.?\d/.test(first.text))
+        s.fail(first.col, `invalid number "${first.text}" (write a plain non-negative number)`);
+    if (/^[0-9.]/.test(first.text)) {
+        const m = NUMBER_RE.exec(first.text);
+        if (!m)
+            s.fail(first.col, `invalid number "${first.text}"`);
+        const num = Number(m[1]);
+        let unit = { text: m[2] ?? '', col: first.col };
+        const save = s.pos;
+        s.skipWs();
+        if (s.peek() === '*') {
+            // NUMBER * METRIC
+            if (unit.text)
+                s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
+            s.pos++;
+            s.skipWs();
+            const mt = s.take((c) => !isWs(c) && c !== '*');
+            if (!mt.text)
+                s.fail(s.col, 'expected a metric after "*"');
+            const ref = parseMetricRef(s, mt, true);
+            checkSameKind(s, mt, ref, left, kind);
+            return { kind: 'factor', factor: num, metric: ref };
+        }
+        s.pos = save;
+        if (!unit.text) {
+            // A unit separated by a space ("1.5 s"), or a forgotten "*" ("2 ttfc.avg").
+            const next = s.peekToken();
+            if (next.text && metricUnit(stripSide(next.text))) {
+                s.fail(next.col, `expected "*" between "${first.text}" and "${next.text}"`);
+            }
+            if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
+                unit = next;
+                s.skipWs();
+                s.take((c) => !isWs(c));
+            }
+        }
+        return { kind: 'number', value: applyUnit(s, num, first, unit, left, kind) };
+    }
+    // METRIC [* NUMBER]
+    if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
+        s.fail(first.col, 'expected a value before "warn"');
+    }
+    const ref = parseMetricRef(s, first, true);
+    checkSameKind(s, first, ref, left, kind);
+    const save = s.pos;
+    s.skipWs();
+    if (s.peek() !== '*') {
+        s.pos = save;
+        return { kind: 'factor', factor: 1, metric: ref };
+    }
+    s.pos++;
+    s.skipWs();
+    const nt = s.take((c) => !isWs(c) && c !== '*');
+    if (!nt.text)
+        s.fail(s.col, 'expected a number after "*"');
+    const m = NUMBER_RE.exec(nt.text);
+    if (!m)
+        s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
+    if (m[2])
+        s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
+    return { kind: 'factor', factor: Number(m[1]), metric: ref };
+}
+/** `baseline.ttfc.p95` → `ttfc.p95`. */
+function stripSide(name) {
+    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
+    return side === undefined ? name : name.slice(side.length + 1);
+}
+function checkSameKind(s, tok, ref, left, kind) {
+    const k = metricUnit(ref.name);
+    if (k !== kind) {
+        s.fail(tok.col, `"${tok.text}" is ${UNIT_NAME[k]} but ${left} is ${UNIT_NAME[kind]}; a factor must reference a metric of the same kind`);
+    }
+}
+function applyUnit(s, num, numTok, unit, left, kind) {
+    const u = unit.text;
+    const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
+    if (u && !KNOWN_UNITS.has(u)) {
+        const expected = kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
+        s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
+    }
+    switch (kind) {
+        case 'ms': {
+            if (!u)
+                s.fail(numTok.col, `"${numTok.text}" needs a unit (ms, s or m) for ${left}, e.g. "${numTok.text}ms" or "${numTok.text}s"`);
+            const mult = UNIT_MS[u];
+            if (mult === undefined)
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a duration (ms, s or m)`);
+            return num * mult;
+        }
+        case '%':
+            if (!u)
+                s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
+            if (u !== '%')
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
+            return num;
+        case 'count':
+        case 'rps':
+            if (u)
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
+            return num;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/evaluate.ts
+// Criteria evaluation: parsed criteria against stage summaries (and the baseline's), each value read
+// through the metrics table, judged by its interval where it has one. Pure: no I/O.
+
+
+
+
+
+
+function missingReason(stage, name, baseline) {
+    const where = baseline ? ` in the baseline stage with ${stage.users} users` : '';
+    if (stage.succeeded === 0)
+        return `no successful requests to measure${where}`;
+    return `no ${metrics_metric(name)?.samples ?? 'samples'} to measure${where}`;
+}
+/** Rounds away floating-point noise (0.95 * 100 = 95.00000000000001). */
+function tidy(x) {
+    return Math.round(x * 1e9) / 1e9;
+}
+/** Attaches the parsed metric and operator to a result, for the reports, without widening the JSON report. */
+function withCriterion(r, c) {
+    Object.defineProperty(r, 'metric', { value: c.metric.name, enumerable: false });
+    Object.defineProperty(r, 'op', { value: c.op, enumerable: false });
+    return r;
+}
+/**
+ * The metric and operator of a result: its own, or, for a result that does not carry them (read back
+ * from a JSON report, built by hand), its text parsed again by the one parser. Null when the text
+ * does not parse.
+ */
+function criterionOf(r) {
+    if (r.metric !== undefined && r.op !== undefined)
+        return { metric: r.metric, op: r.op };
+    try {
+        const [c] = parseCriteria(r.text);
+        return c ? { metric: c.metric.name, op: c.op } : null;
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * Evaluates criteria on stage summaries. Scoped criteria apply to the stage(s) with that many users,
+ * unscoped ones to every stage that was run; a criterion with nothing to apply to is `skipped`.
+ * With `intervalOf`, a criterion on a metric that has an interval and a fixed threshold (a number, or
+ * a factor of a baseline metric) carries the interval of its measured value and is judged by
+ * `verdict` (see confidence.ts `judge`); a threshold that is itself a figure of this run
+ * (`2 * ttfc.avg`) is noisy too, so there the point value decides.
+ */
+function evaluateCriteria(criteria, stages, opts = {}) {
+    const results = [];
+    const run = stages.filter((s) => !s.skipped);
+    for (const c of criteria) {
+        const unit = metrics_metric(c.metric.name)?.unit ?? 'count';
+        const targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+        if (targets.length === 0) {
+            let reason;
+            if (c.users === null)
+                reason = 'no stage was run';
+            else if (stages.some((s) => s.users === c.users))
+                reason = `no stage with ${c.users} users was run (the stage was skipped)`;
+            else
+                reason = `no stage with ${c.users} users was run`;
+            results.push(withCriterion({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason }, c));
+            continue;
+        }
+        for (const stage of targets)
+            results.push(withCriterion(evaluateOne(c, stage, unit, opts), c));
+    }
+    return results;
+}
+function evaluateOne(c, stage, unit, opts) {
+    const baseline = opts.baseline;
+    const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
+    let threshold;
+    let thresholdStage = stage;
+    if (c.value.kind === 'number') {
+        threshold = c.value.value;
+    }
+    else {
+        if (c.value.metric.baseline) {
+            const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
+            if (!b) {
+                const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
+                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${plural(stage.users, 'user')}${why}` };
+            }
+            thresholdStage = b;
+        }
+        const ref = metrics_metric(c.value.metric.name)?.read(thresholdStage) ?? null;
+        threshold = ref === null ? null : c.value.factor * ref;
+    }
+    const m = metrics_metric(c.metric.name);
+    const raw = m?.read(stage) ?? null;
+    const actual = raw === null ? null : tidy(raw);
+    threshold = threshold === null ? null : tidy(threshold);
+    if (actual === null) {
+        return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, false) };
+    }
+    if (threshold === null) {
+        const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
+        return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
+    }
+    const pointPass = compare_compare(actual, c.op, threshold);
+    const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
+    if (opts.intervalOf === undefined || !fixedThreshold || m?.interval === undefined) {
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    }
+    const iv = opts.intervalOf(stage, m.interval.metric, m.interval.stat);
+    if (iv === null)
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
+    const verdict = opts.verdict ?? 'strict';
+    const j = judge({ op: c.op, threshold, actual, interval }, verdict);
+    if (!j.inconclusive)
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
+    const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
+    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
+        (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+    return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
+}
+/** False iff a failing (non-warn) criterion was missed. */
+function criteriaPassed(results) {
+    return gatePassed(false, results);
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/index.ts
+// Pass/fail criteria: the parser (text → Criterion) and the evaluator (Criterion × stages → results).
+
+
 
 ;// CONCATENATED MODULE: ./src/core/config/duration.ts
 
@@ -49289,6 +49477,14 @@ function parseDuration(input, text) {
     if (!(ms > 0))
         throw new InputError(input, `"${text}" must be greater than zero`);
     return ms;
+}
+/** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 120_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    return `${Number((ms / 60_000).toFixed(1))}m`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/config/headers.ts
@@ -49332,565 +49528,6 @@ function truncate(s) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
-// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
-const MESSAGE_LIMIT = 200;
-/** One line, at most 200 characters: messages become error samples in reports. */
-function shorten(text) {
-    const one = text.replace(/\s+/g, ' ').trim();
-    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
-}
-/**
- * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
- * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
- * A key inside a string value cannot match: its quotes are escaped there.
- */
-function keyEnd(s, needle) {
-    let i = s.indexOf(needle);
-    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
-        i = s.indexOf(needle, i + 1);
-    return i > 0 ? i + needle.length : -1;
-}
-/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
-function valueStart(s, needle) {
-    let i = keyEnd(s, needle);
-    if (i === -1)
-        return '';
-    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
-        i++;
-    return s[i] ?? '';
-}
-function parseObject(data) {
-    try {
-        const v = JSON.parse(data);
-        return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
-    }
-    catch {
-        return null;
-    }
-}
-function asObject(v) {
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
-}
-/** `**ERROR**: boom` → `boom`. */
-function stripErrorPrefix(text) {
-    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
-}
-const ERROR_PREFIX = '**ERROR**';
-/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
-function errorMessage(err) {
-    if (typeof err === 'string')
-        return shorten(err || 'error');
-    const o = asObject(err);
-    if (o) {
-        const msg = o.message ?? o.msg ?? o.detail;
-        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
-        if (typeof msg === 'string' && msg !== '')
-            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
-    }
-    return shorten(JSON.stringify(err) ?? 'error');
-}
-function notJson(data) {
-    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
-}
-const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
-
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/load/clock.ts
-
-/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
-const now = () => external_node_perf_hooks_.performance.now();
-/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
-const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
-/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
-function hrtimeOffsetMs() {
-    const a = now();
-    const h = Number(process.hrtime.bigint()) / 1e6;
-    const b = now();
-    return h - (a + b) / 2;
-}
-
-;// CONCATENATED MODULE: ./src/core/redact.ts
-// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
-const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
-/** Query parameter names whose values are treated as secrets. */
-function isSecretParam(name) {
-    return SECRET_PARAM.test(name);
-}
-/** The URL without userinfo and with secret-looking query values replaced by `***`. */
-function redactUrl(text) {
-    let u;
-    try {
-        u = new URL(text);
-    }
-    catch {
-        return text.replace(/\/\/[^/@\s]*@/, '//***@');
-    }
-    if (u.username || u.password) {
-        u.username = '';
-        u.password = '';
-    }
-    for (const key of [...u.searchParams.keys()])
-        if (isSecretParam(key))
-            u.searchParams.set(key, '***');
-    return u.href;
-}
-/** Replaces every occurrence of every secret (longest first) with `***`. */
-function redactText(text, secrets) {
-    let out = text;
-    for (const s of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
-        out = out.split(s).join('***');
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/readiness.ts
-
-
-
-
-/** The target did not become ready within `wait-timeout`: carries the last answer. */
-class NotReadyError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'NotReadyError';
-    }
-}
-/**
- * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
- * read, `timeoutMs` for the whole exchange. Always resolves.
- */
-async function requestOnce(dispatcher, opts) {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
-    try {
-        const u = new URL(opts.url);
-        const res = await dispatcher.request({
-            origin: u.origin,
-            path: `${u.pathname}${u.search}`,
-            method: opts.method,
-            headers: opts.headers,
-            body: opts.body,
-            signal: ac.signal,
-        });
-        const parts = [];
-        let size = 0;
-        try {
-            for await (const chunk of res.body) {
-                const b = chunk;
-                parts.push(b);
-                size += b.length;
-                if (size >= opts.limit)
-                    break; // leaving the loop destroys the body
-            }
-        }
-        catch {
-            /* a body cut short still has its status; what was read is kept */
-        }
-        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
-        return { status: res.statusCode, headers: res.headers, text, error: '' };
-    }
-    catch (err) {
-        const e = err;
-        const message = ac.signal.aborted ? `no answer within ${readiness_formatMs(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
-        return { status: null, headers: {}, text: '', error: message };
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-function readiness_formatMs(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 120_000)
-        return `${Number((ms / 1000).toFixed(1))}s`;
-    return `${Number((ms / 60_000).toFixed(1))}m`;
-}
-/** One line of what an answer said, for logs and errors. */
-function describe(res, excerpt) {
-    if (res.status === null)
-        return res.error;
-    let s = `HTTP ${res.status}`;
-    const location = res.headers.location;
-    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
-        s += ` → ${redactUrl(location)} (redirects are not followed)`;
-    const body = shorten(res.text).slice(0, excerpt);
-    return body ? `${s}: ${body}` : s;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/**
- * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
- * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
- * status and a body excerpt when the time is up.
- */
-async function waitForReady(spec, opts = {}) {
-    const initial = opts.initialDelayMs ?? 500;
-    const cap = opts.maxDelayMs ?? 10_000;
-    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
-    const log = opts.log ?? (() => { });
-    const start = now();
-    const deadline = start + spec.timeoutMs;
-    const agent = new undici.Agent({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
-    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${readiness_formatMs(spec.timeoutMs)})`);
-    let delay = initial;
-    try {
-        for (let attempt = 1;; attempt++) {
-            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
-            if (res.status !== null && res.status >= 200 && res.status < 300) {
-                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${readiness_formatMs(now() - start)}`);
-                return { attempts: attempt, elapsedMs: now() - start };
-            }
-            const left = deadline - now();
-            if (left <= 0) {
-                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${readiness_formatMs(spec.timeoutMs)} (${attempt} attempt${attempt === 1 ? '' : 's'}); last answer: ${describe(res, 200)}`);
-            }
-            const pause = Math.min(delay, left);
-            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${readiness_formatMs(pause)}`);
-            await sleep(pause);
-            delay = Math.min(delay * 2, cap);
-        }
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/config/template.ts
-
-
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
-/**
- * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
- * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
- * `getToken` is read lazily so a token from a login step can be filled in later.
- */
-function compileTemplate(text, input, env, getToken) {
-    const parts = [];
-    let last = 0;
-    for (const m of text.matchAll(PLACEHOLDER)) {
-        if (m.index > last)
-            parts.push(text.slice(last, m.index));
-        last = m.index + m[0].length;
-        const name = m[1] ?? '';
-        if (name === 'uuid')
-            parts.push(() => (0,external_node_crypto_.randomUUID)());
-        else if (name === 'user')
-            parts.push((c) => String(c.user));
-        else if (name === 'iteration')
-            parts.push((c) => String(c.iteration));
-        else if (name === 'stage')
-            parts.push((c) => String(c.stage));
-        else if (name === 'token') {
-            parts.push(() => {
-                const t = getToken();
-                if (t === undefined)
-                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
-                return t;
-            });
-        }
-        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            const value = env[name.slice(4)];
-            if (value === undefined)
-                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
-            parts.push(value);
-        }
-        else {
-            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
-        }
-    }
-    if (last < text.length)
-        parts.push(text.slice(last));
-    if (parts.every((p) => typeof p === 'string')) {
-        const fixed = parts.join('');
-        return () => fixed;
-    }
-    return (ctx) => {
-        let s = '';
-        for (const p of parts)
-            s += typeof p === 'string' ? p : p(ctx);
-        return s;
-    };
-}
-/** Whether a template text uses {{token}} (then the token must be known before requests). */
-function usesToken(text) {
-    for (const m of text.matchAll(PLACEHOLDER))
-        if (m[1] === 'token')
-            return true;
-    return false;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/login.ts
-
-
-
-
-
-
-
-/** A failed login: stops the run before any load, with the server's message (never the password). */
-class LoginError extends InputError {
-    constructor(input, detail) {
-        super(input, detail);
-        this.name = 'LoginError';
-    }
-}
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
-function parseTokenFrom(text, input = 'login-token-from') {
-    const t = text.trim();
-    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
-    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
-    if (!m)
-        throw new InputError(input, what);
-    const kind = m[1].toLowerCase();
-    const rest = m[2].trim();
-    if (kind === 'header') {
-        if (!HEADER_NAME.test(rest))
-            throw new InputError(input, `"${rest}" is not a header name`);
-        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
-    }
-    if (!JSON_PATH.test(rest))
-        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
-    return { kind: 'json', path, text: `json:${rest}` };
-}
-const login_PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-/** Validates the login inputs (no request is sent); null when no login is configured. */
-function buildLogin(i, ctx) {
-    const { preset } = ctx;
-    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
-    if (!password && i.url === undefined) {
-        if (i.body !== undefined)
-            throw new InputError('login-body', 'needs login-url');
-        if (i.tokenFrom !== undefined)
-            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
-        return null;
-    }
-    if (ctx.hasToken) {
-        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
-    }
-    if (password) {
-        if (i.email === undefined)
-            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
-        const pl = preset.passwordLogin;
-        if (!pl) {
-            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
-        }
-        if (i.password === undefined)
-            throw new InputError('login-password', 'is required with login-email');
-        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
-        if (i.body !== undefined)
-            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
-        let key = null;
-        if (pl.needsPublicKey) {
-            if (i.publicKey === undefined)
-                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
-            key = parsePublicKey(i.publicKey);
-        }
-        else if (i.publicKey !== undefined)
-            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
-        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
-        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
-        const body = pl.body(i.email.trim(), i.password, key);
-        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
-    }
-    const url = ctx.resolve('login-url', i.url);
-    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
-    if (tokenFromText === undefined)
-        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
-    const tokenFrom = parseTokenFrom(tokenFromText);
-    let body = null;
-    if (i.body !== undefined) {
-        for (const m of i.body.matchAll(login_PLACEHOLDER)) {
-            const name = m[1] ?? '';
-            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
-                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
-            }
-        }
-        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
-        collectSecrets(body, ctx.secrets);
-    }
-    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
-}
-function spec(input, url, body, contentType, tokenFrom, ctx) {
-    return {
-        input,
-        url: url.href,
-        displayUrl: redactUrl(url.href),
-        body,
-        contentType,
-        headers: ctx.headersFor(url),
-        tokenFrom,
-        timeoutMs: ctx.timeoutMs,
-        checkCode: ctx.preset.loginCodes === true,
-    };
-}
-function parsePublicKey(text) {
-    let pem = text.trim().replace(/\\n/g, '\n');
-    if (!pem.includes('-----BEGIN')) {
-        // The base64 body alone (as often pasted into a secret): wrap it.
-        const b64 = pem.replace(/\s+/g, '');
-        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
-    }
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPublicKey)(pem);
-    }
-    catch {
-        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
-    }
-    if (key.asymmetricKeyType !== 'rsa')
-        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
-    return key;
-}
-function contentTypeOf(body) {
-    const t = body.trim();
-    if (t.startsWith('{') || t.startsWith('['))
-        return 'application/json';
-    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
-        return 'application/x-www-form-urlencoded';
-    return 'text/plain; charset=utf-8';
-}
-/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
-function collectSecrets(body, secrets) {
-    const walk = (v, key) => {
-        if (typeof v === 'string') {
-            if (v !== '' && isSecretParam(key))
-                secrets.push(v);
-        }
-        else if (Array.isArray(v))
-            for (const x of v)
-                walk(x, key);
-        else if (v && typeof v === 'object')
-            for (const [k, x] of Object.entries(v))
-                walk(x, k);
-    };
-    try {
-        walk(JSON.parse(body), '');
-        return;
-    }
-    catch {
-        /* not JSON */
-    }
-    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
-        for (const [k, v] of new URLSearchParams(body.trim()))
-            if (v && isSecretParam(k))
-                secrets.push(v);
-    }
-}
-/** The human part of an answer: `message`, `error`, `detail`… */
-function serverMessage(json) {
-    const o = asObject(json);
-    if (!o)
-        return null;
-    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
-        const v = o[k];
-        if (typeof v === 'string' && v.trim() !== '')
-            return shorten(v);
-        const inner = asObject(v);
-        if (inner && typeof inner.message === 'string' && inner.message !== '')
-            return shorten(inner.message);
-    }
-    return null;
-}
-function extractToken(headers, json, from) {
-    if (from.kind === 'header') {
-        const h = headers[from.name];
-        const v = (Array.isArray(h) ? h[0] : h)?.trim();
-        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
-    }
-    let cur = json;
-    for (const seg of from.path) {
-        if (Array.isArray(cur) && /^\d+$/.test(seg))
-            cur = cur[Number(seg)];
-        else {
-            const o = asObject(cur);
-            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
-        }
-    }
-    if (typeof cur === 'number')
-        return String(cur);
-    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
-}
-/**
- * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
- * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
- */
-async function performLogin(spec, opts) {
-    const log = opts.log ?? (() => { });
-    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
-    const headers = { accept: 'application/json', ...spec.headers() };
-    if (spec.contentType)
-        headers['content-type'] = spec.contentType;
-    log(`login: POST ${spec.displayUrl}`);
-    const agent = new undici.Agent({ connect: { timeout: spec.timeoutMs } });
-    try {
-        const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
-        if (res.status === null)
-            throw fail(res.error);
-        let json;
-        try {
-            json = JSON.parse(res.text);
-        }
-        catch {
-            json = undefined;
-        }
-        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
-        if (res.status < 200 || res.status >= 300)
-            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
-        const code = asObject(json)?.code;
-        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
-            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
-        const token = extractToken(res.headers, json, spec.tokenFrom);
-        if (token === null) {
-            const where = spec.tokenFrom.kind === 'header'
-                ? `no ${spec.tokenFrom.name} header in the answer`
-                : `no token at ${spec.tokenFrom.text} in the answer${asObject(json) ? ` (its keys: ${Object.keys(asObject(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
-            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
-            const message = serverMessage(json);
-            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
-        }
-        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
-        return token;
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
-/**
- * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
- * carries no content. Content: the first one is ttft. Error: an in-band error, the request
- * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
- * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
- */
-const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
-/** The scheme the `token` (or a login token) is sent with for a request path. */
-function authSchemeFor(preset, path) {
-    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
-
-// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
-const session = {
-    event: () => EventKind.Content,
-    error: null,
-    tokens: undefined,
-    finish: () => null,
-};
-const generic = {
-    name: 'generic',
-    authScheme: 'Bearer',
-    fallbackFormat: 'raw',
-    needsText: false,
-    start: () => session,
-};
-
 ;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
 class ParseError extends Error {
   constructor(message, options) {
@@ -50186,6 +49823,573 @@ function documentParser(sink) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
+// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
+
+
+const MESSAGE_LIMIT = 200;
+/** One line, at most 200 characters: messages become error samples in reports. */
+function shorten(text) {
+    const one = text.replace(/\s+/g, ' ').trim();
+    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
+}
+/**
+ * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
+ * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
+ * A key inside a string value cannot match: its quotes are escaped there.
+ */
+function keyEnd(s, needle) {
+    let i = s.indexOf(needle);
+    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
+        i = s.indexOf(needle, i + 1);
+    return i > 0 ? i + needle.length : -1;
+}
+/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
+function valueStart(s, needle) {
+    let i = keyEnd(s, needle);
+    if (i === -1)
+        return '';
+    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
+        i++;
+    return s[i] ?? '';
+}
+/**
+ * Why a JSON event stream is broken at its end, or null: a malformed event, a JSON document where a
+ * stream was expected, or no end event (`missingEnd` says which one the preset expects).
+ */
+function streamEndFailure(malformed, contentType, ended, missingEnd) {
+    if (malformed !== null)
+        return { category: 'protocol', message: malformed };
+    if (isJsonDocument(contentType))
+        return { category: 'protocol', message: NOT_A_STREAM };
+    if (!ended)
+        return { category: 'protocol', message: missingEnd };
+    return null;
+}
+function parseObject(data) {
+    try {
+        const v = JSON.parse(data);
+        return obj(v);
+    }
+    catch {
+        return null;
+    }
+}
+/** `**ERROR**: boom` → `boom`. */
+function stripErrorPrefix(text) {
+    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
+}
+const ERROR_PREFIX = '**ERROR**';
+/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
+function errorMessage(err) {
+    if (typeof err === 'string')
+        return shorten(err || 'error');
+    const o = obj(err);
+    if (o) {
+        const msg = o.message ?? o.msg ?? o.detail;
+        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
+        if (typeof msg === 'string' && msg !== '')
+            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
+    }
+    return shorten(JSON.stringify(err) ?? 'error');
+}
+function notJson(data) {
+    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
+}
+const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/load/clock.ts
+
+/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
+const now = () => external_node_perf_hooks_.performance.now();
+/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
+const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
+/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
+function hrtimeOffsetMs() {
+    const a = now();
+    const h = Number(process.hrtime.bigint()) / 1e6;
+    const b = now();
+    return h - (a + b) / 2;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact.ts
+// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
+const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
+/** Query parameter names whose values are treated as secrets. */
+function isSecretParam(name) {
+    return SECRET_PARAM.test(name);
+}
+/** The URL without userinfo and with secret-looking query values replaced by `***`. */
+function redactUrl(text) {
+    let u;
+    try {
+        u = new URL(text);
+    }
+    catch {
+        return text.replace(/\/\/[^/@\s]*@/, '//***@');
+    }
+    if (u.username || u.password) {
+        u.username = '';
+        u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()])
+        if (isSecretParam(key))
+            u.searchParams.set(key, '***');
+    return u.href;
+}
+/** Replaces every occurrence of every secret (longest first) with `***`. */
+function redactText(text, secrets) {
+    let out = text;
+    for (const s of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
+        out = out.split(s).join('***');
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/readiness.ts
+
+
+
+
+
+
+/** The target did not become ready within `wait-timeout`: carries the last answer. */
+class NotReadyError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'NotReadyError';
+    }
+}
+/**
+ * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
+ * read, `timeoutMs` for the whole exchange. Always resolves.
+ */
+async function requestOnce(dispatcher, opts) {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+    try {
+        const u = new URL(opts.url);
+        const res = await dispatcher.request({
+            origin: u.origin,
+            path: `${u.pathname}${u.search}`,
+            method: opts.method,
+            headers: opts.headers,
+            body: opts.body,
+            signal: ac.signal,
+        });
+        const parts = [];
+        let size = 0;
+        try {
+            for await (const chunk of res.body) {
+                const b = chunk;
+                parts.push(b);
+                size += b.length;
+                if (size >= opts.limit)
+                    break; // leaving the loop destroys the body
+            }
+        }
+        catch {
+            /* a body cut short still has its status; what was read is kept */
+        }
+        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
+        return { status: res.statusCode, headers: res.headers, text, error: '' };
+    }
+    catch (err) {
+        const e = err;
+        const message = ac.signal.aborted ? `no answer within ${formatDuration(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
+        return { status: null, headers: {}, text: '', error: message };
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** One line of what an answer said, for logs and errors. */
+function describe(res, excerpt) {
+    if (res.status === null)
+        return res.error;
+    let s = `HTTP ${res.status}`;
+    const location = res.headers.location;
+    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
+        s += ` → ${redactUrl(location)} (redirects are not followed)`;
+    const body = shorten(res.text).slice(0, excerpt);
+    return body ? `${s}: ${body}` : s;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
+ * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
+ * status and a body excerpt when the time is up.
+ */
+async function waitForReady(spec, opts = {}) {
+    const initial = opts.initialDelayMs ?? 500;
+    const cap = opts.maxDelayMs ?? 10_000;
+    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
+    const log = opts.log ?? (() => { });
+    const start = now();
+    const deadline = start + spec.timeoutMs;
+    const agent = new undici.Agent({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
+    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${formatDuration(spec.timeoutMs)})`);
+    let delay = initial;
+    try {
+        for (let attempt = 1;; attempt++) {
+            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
+            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
+            if (res.status !== null && res.status >= 200 && res.status < 300) {
+                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
+                return { attempts: attempt, elapsedMs: now() - start };
+            }
+            const left = deadline - now();
+            if (left <= 0) {
+                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${formatDuration(spec.timeoutMs)} (${plural(attempt, 'attempt')}); last answer: ${describe(res, 200)}`);
+            }
+            const pause = Math.min(delay, left);
+            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
+            await sleep(pause);
+            delay = Math.min(delay * 2, cap);
+        }
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/config/template.ts
+
+
+/** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
+/**
+ * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
+ * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
+ * `getToken` is read lazily so a token from a login step can be filled in later.
+ */
+function compileTemplate(text, input, env, getToken) {
+    const parts = [];
+    let last = 0;
+    for (const m of text.matchAll(PLACEHOLDER)) {
+        if (m.index > last)
+            parts.push(text.slice(last, m.index));
+        last = m.index + m[0].length;
+        const name = m[1] ?? '';
+        if (name === 'uuid')
+            parts.push(() => (0,external_node_crypto_.randomUUID)());
+        else if (name === 'user')
+            parts.push((c) => String(c.user));
+        else if (name === 'iteration')
+            parts.push((c) => String(c.iteration));
+        else if (name === 'stage')
+            parts.push((c) => String(c.stage));
+        else if (name === 'token') {
+            parts.push(() => {
+                const t = getToken();
+                if (t === undefined)
+                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
+                return t;
+            });
+        }
+        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            const value = env[name.slice(4)];
+            if (value === undefined)
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
+            parts.push(value);
+        }
+        else {
+            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
+        }
+    }
+    if (last < text.length)
+        parts.push(text.slice(last));
+    if (parts.every((p) => typeof p === 'string')) {
+        const fixed = parts.join('');
+        return () => fixed;
+    }
+    return (ctx) => {
+        let s = '';
+        for (const p of parts)
+            s += typeof p === 'string' ? p : p(ctx);
+        return s;
+    };
+}
+/** Whether a template text uses {{token}} (then the token must be known before requests). */
+function usesToken(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (m[1] === 'token')
+            return true;
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/login.ts
+
+
+
+
+
+
+
+
+/** A failed login: stops the run before any load, with the server's message (never the password). */
+class LoginError extends InputError {
+    constructor(input, detail) {
+        super(input, detail);
+        this.name = 'LoginError';
+    }
+}
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
+function parseTokenFrom(text, input = 'login-token-from') {
+    const t = text.trim();
+    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
+    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
+    if (!m)
+        throw new InputError(input, what);
+    const kind = m[1].toLowerCase();
+    const rest = m[2].trim();
+    if (kind === 'header') {
+        if (!HEADER_NAME.test(rest))
+            throw new InputError(input, `"${rest}" is not a header name`);
+        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
+    }
+    if (!JSON_PATH.test(rest))
+        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
+    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
+    return { kind: 'json', path, text: `json:${rest}` };
+}
+/** Validates the login inputs (no request is sent); null when no login is configured. */
+function buildLogin(i, ctx) {
+    const { preset } = ctx;
+    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
+    if (!password && i.url === undefined) {
+        if (i.body !== undefined)
+            throw new InputError('login-body', 'needs login-url');
+        if (i.tokenFrom !== undefined)
+            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
+        return null;
+    }
+    if (ctx.hasToken) {
+        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
+    }
+    if (password) {
+        if (i.email === undefined)
+            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
+        const pl = preset.passwordLogin;
+        if (!pl) {
+            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
+        }
+        if (i.password === undefined)
+            throw new InputError('login-password', 'is required with login-email');
+        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
+        if (i.body !== undefined)
+            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
+        let key = null;
+        if (pl.needsPublicKey) {
+            if (i.publicKey === undefined)
+                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
+            key = parsePublicKey(i.publicKey);
+        }
+        else if (i.publicKey !== undefined)
+            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
+        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
+        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
+        const body = pl.body(i.email.trim(), i.password, key);
+        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
+    }
+    const url = ctx.resolve('login-url', i.url);
+    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
+    if (tokenFromText === undefined)
+        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
+    const tokenFrom = parseTokenFrom(tokenFromText);
+    let body = null;
+    if (i.body !== undefined) {
+        for (const m of i.body.matchAll(PLACEHOLDER)) {
+            const name = m[1] ?? '';
+            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
+                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
+            }
+        }
+        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
+        collectSecrets(body, ctx.secrets);
+    }
+    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
+}
+function spec(input, url, body, contentType, tokenFrom, ctx) {
+    return {
+        input,
+        url: url.href,
+        displayUrl: redactUrl(url.href),
+        body,
+        contentType,
+        headers: ctx.headersFor(url),
+        tokenFrom,
+        timeoutMs: ctx.timeoutMs,
+        checkCode: ctx.preset.loginCodes === true,
+    };
+}
+function parsePublicKey(text) {
+    let pem = text.trim().replace(/\\n/g, '\n');
+    if (!pem.includes('-----BEGIN')) {
+        // The base64 body alone (as often pasted into a secret): wrap it.
+        const b64 = pem.replace(/\s+/g, '');
+        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)(pem);
+    }
+    catch {
+        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
+    }
+    if (key.asymmetricKeyType !== 'rsa')
+        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
+    return key;
+}
+function contentTypeOf(body) {
+    const t = body.trim();
+    if (t.startsWith('{') || t.startsWith('['))
+        return 'application/json';
+    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
+        return 'application/x-www-form-urlencoded';
+    return 'text/plain; charset=utf-8';
+}
+/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
+function collectSecrets(body, secrets) {
+    const walk = (v, key) => {
+        if (typeof v === 'string') {
+            if (v !== '' && isSecretParam(key))
+                secrets.push(v);
+        }
+        else if (Array.isArray(v))
+            for (const x of v)
+                walk(x, key);
+        else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v))
+                walk(x, k);
+    };
+    try {
+        walk(JSON.parse(body), '');
+        return;
+    }
+    catch {
+        /* not JSON */
+    }
+    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(body.trim()))
+            if (v && isSecretParam(k))
+                secrets.push(v);
+    }
+}
+/** The human part of an answer: `message`, `error`, `detail`… */
+function serverMessage(json) {
+    const o = obj(json);
+    if (!o)
+        return null;
+    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
+        const v = o[k];
+        if (typeof v === 'string' && v.trim() !== '')
+            return shorten(v);
+        const inner = obj(v);
+        if (inner && typeof inner.message === 'string' && inner.message !== '')
+            return shorten(inner.message);
+    }
+    return null;
+}
+function extractToken(headers, json, from) {
+    if (from.kind === 'header') {
+        const h = headers[from.name];
+        const v = (Array.isArray(h) ? h[0] : h)?.trim();
+        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
+    }
+    let cur = json;
+    for (const seg of from.path) {
+        if (Array.isArray(cur) && /^\d+$/.test(seg))
+            cur = cur[Number(seg)];
+        else {
+            const o = obj(cur);
+            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
+        }
+    }
+    if (typeof cur === 'number')
+        return String(cur);
+    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
+}
+/**
+ * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
+ * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
+ */
+async function performLogin(spec, opts) {
+    const log = opts.log ?? (() => { });
+    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
+    const headers = { accept: 'application/json', ...spec.headers() };
+    if (spec.contentType)
+        headers['content-type'] = spec.contentType;
+    log(`login: POST ${spec.displayUrl}`);
+    const agent = new undici.Agent({ connect: { timeout: spec.timeoutMs } });
+    try {
+        const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
+        if (res.status === null)
+            throw fail(res.error);
+        let json;
+        try {
+            json = JSON.parse(res.text);
+        }
+        catch {
+            json = undefined;
+        }
+        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
+        if (res.status < 200 || res.status >= 300)
+            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
+        const code = obj(json)?.code;
+        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
+            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
+        const token = extractToken(res.headers, json, spec.tokenFrom);
+        if (token === null) {
+            const where = spec.tokenFrom.kind === 'header'
+                ? `no ${spec.tokenFrom.name} header in the answer`
+                : `no token at ${spec.tokenFrom.text} in the answer${obj(json) ? ` (its keys: ${Object.keys(obj(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
+            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
+            const message = serverMessage(json);
+            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
+        }
+        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
+        return token;
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
+/**
+ * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
+ * carries no content. Content: the first one is ttft. Error: an in-band error, the request
+ * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
+ * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
+ */
+const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
+/** The scheme the `token` (or a login token) is sent with for a request path. */
+function authSchemeFor(preset, path) {
+    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
+
+// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
+const session = {
+    event: () => EventKind.Content,
+    error: null,
+    tokens: undefined,
+    finish: () => null,
+};
+const generic = {
+    name: 'generic',
+    authScheme: 'Bearer',
+    fallbackFormat: 'raw',
+    needsText: false,
+    start: () => session,
+};
+
 ;// CONCATENATED MODULE: ./src/core/load/presets/openai.ts
 
 
@@ -50223,7 +50427,7 @@ class OpenAiSession {
             return this.fail(errorMessage(msg.error));
         if (msg.object === 'error')
             return this.fail(errorMessage(msg));
-        const usage = asObject(msg.usage);
+        const usage = obj(msg.usage);
         if (usage && typeof usage.completion_tokens === 'number')
             this.tokens = usage.completion_tokens;
         const choices = msg.choices;
@@ -50231,12 +50435,12 @@ class OpenAiSession {
             return EventKind.Chunk;
         let kind = EventKind.Chunk;
         for (const c of choices) {
-            const choice = asObject(c);
+            const choice = obj(c);
             if (!choice)
                 continue;
             if (choice.finish_reason !== undefined && choice.finish_reason !== null)
                 this.finished = true;
-            const delta = asObject(choice.delta);
+            const delta = obj(choice.delta);
             const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
             if (typeof content === 'string' && content !== '') {
                 if (content.startsWith(ERROR_PREFIX))
@@ -50274,13 +50478,7 @@ class OpenAiSession {
         return EventKind.Error;
     }
     finish(contentType) {
-        if (this.malformed !== null)
-            return { category: 'protocol', message: this.malformed };
-        if (isJsonDocument(contentType))
-            return { category: 'protocol', message: NOT_A_STREAM };
-        if (!this.done && !this.finished)
-            return { category: 'protocol', message: 'incomplete stream: it ended without data: [DONE] or a finish_reason' };
-        return null;
+        return streamEndFailure(this.malformed, contentType, this.done || this.finished, 'incomplete stream: it ended without data: [DONE] or a finish_reason');
     }
 }
 const openai = {
@@ -50322,7 +50520,7 @@ class RagflowSession {
             return EventKind.Chunk;
         }
         const d = msg.data;
-        const answer = asObject(d)?.answer;
+        const answer = obj(d)?.answer;
         const code = msg.code;
         if (code !== undefined && code !== 0 && code !== '0') {
             const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
@@ -50345,13 +50543,7 @@ class RagflowSession {
         return EventKind.Error;
     }
     finish(contentType) {
-        if (this.malformed !== null)
-            return { category: 'protocol', message: this.malformed };
-        if (isJsonDocument(contentType))
-            return { category: 'protocol', message: NOT_A_STREAM };
-        if (!this.end)
-            return { category: 'protocol', message: 'incomplete stream: it ended without the final {"code": 0, "data": true} event' };
-        return null;
+        return streamEndFailure(this.malformed, contentType, this.end, 'incomplete stream: it ended without the final {"code": 0, "data": true} event');
     }
 }
 /** The part of the target path before `/v1/` or `/api/v1/` (RAGFlow behind a path prefix). */
@@ -50558,8 +50750,8 @@ function buildConfig(inputs, ctx) {
     const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
     const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
     const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
-    if (!VERDICTS.includes(verdictText)) {
-        throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICTS.join(', ')}`);
+    if (!VERDICT_MODES.includes(verdictText)) {
+        throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
     }
     const verdict = verdictText;
     const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
@@ -50722,6 +50914,51 @@ function guessContentType(body) {
     return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
 }
 
+;// CONCATENATED MODULE: ./src/core/analysis/verdict.ts
+// The verdict of a run: which criteria were missed (failing and warn), how many were inconclusive,
+// and the headline that says so. The Action's outputs and check message, the markdown report and
+// the terminal report all read it from here, so they never disagree. Pure.
+
+/** Whether the gate passes: the smoke test passed and no failing criterion was missed. */
+function verdict_gatePassed(smokeFailed, criteria) {
+    return !smokeFailed && !criteria.some((r) => r.severity === 'fail' && r.status === 'fail');
+}
+/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
+function inconclusiveCount(report) {
+    return report.criteria.filter((c) => c.status === 'inconclusive').length;
+}
+/** The verdict; `failOnCriteria: false` says the missed criteria only report. */
+function verdictOf(report, failOnCriteria = true) {
+    const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
+    const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
+    const unsure = inconclusiveCount(report);
+    const base = { failed, warned, inconclusive: unsure, smokeFailed: report.smokeFailed };
+    const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
+    const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
+    if (report.smokeFailed) {
+        return { ...base, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
+    }
+    if (failed.length) {
+        const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
+        return { ...base, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
+    }
+    if (warned.length)
+        return { ...base, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning')}${unsure ? `, ${unsureText}` : ''}` };
+    if (unsure)
+        return { ...base, icon: '✅', text: `passed, ${unsureText}` };
+    return { ...base, icon: '✅', text: 'passed' };
+}
+/** The terminal headline: `FAILED: 2 criteria missed, 1 warning`, `PASSED with 1 inconclusive`, `PASSED`. */
+function verdictLine(report) {
+    const v = verdictOf(report);
+    const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
+    if (v.smokeFailed)
+        return 'FAILED: smoke test failed (no request of the first stage succeeded)';
+    if (v.failed.length > 0)
+        return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
+    return extras ? `PASSED with ${extras}` : 'PASSED';
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
 // Small shared helpers of the diagnoses. Pure.
 
@@ -50771,27 +51008,25 @@ function referenceStage(stages) {
     }
     return ref;
 }
-const common_ms = (v) => formatValue(v, 'ms');
+
 /** `1.1×`, `10.4×`, `120×`. */
 function times(x) {
     if (!Number.isFinite(x))
         return `${x}×`;
     return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
 }
-function common_pct(x) {
-    return `${Math.round(x * 100)}%`;
-}
 /** Rounds for evidence objects (readable JSON, no float noise). */
 function round(x, digits = 2) {
     const f = 10 ** digits;
     return Math.round(x * f) / f;
 }
-const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+const users = (n) => plural(n, 'user');
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/buffered.ts
-// Buffered streams (issue 5 §2): a proxy with buffering on, or compression of an event stream,
-// holds the events back and delivers them all at once at the end. TTFC then equals the total time
-// and the user sees nothing stream. Pure.
+// Buffered streams: a proxy with buffering on, or compression of an event stream, holds the events
+// back. Either all of them until the end (TTFC equals the total time) or in blocks — nginx with its
+// default upstream settings releases a 4–8 KB buffer when it is full — so a stream arrives in a few
+// bursts far apart, the first one late, whatever the load. Pure.
 
 /**
  * A multi-event response counts as "arrived at once" when its events arrived within
@@ -50799,6 +51034,7 @@ const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
  * one read or a few back-to-back reads (events of one read share a timestamp: 0–1 ms apart); a real
  * stream, even a fast one, spreads its events by the server's own pacing. The bound stays small and
  * nearly absolute: a bound that grew with ttfc took a queued 2-event stream 10 ms apart for buffered.
+ * The same bound splits a stream into bursts.
  */
 const BUNCH_ABS_MS = 3;
 const BUNCH_REL = 0.005;
@@ -50806,6 +51042,17 @@ const BUNCH_REL = 0.005;
 const MIN_SHARE = 0.6;
 /** … and at least this many of them (one or two bunched responses may be a hiccup of the client). */
 const MIN_RESPONSES = 3;
+/**
+ * Held in blocks: at least 2 bursts averaging at least BURST_MIN_EVENTS events, whose first burst, at the
+ * stream's own rate after it, stands for at least BURST_MIN_HELD_MS and half the TTFC — or a quarter when
+ * the first burst was kilobytes (a proxy buffer is 4–8 KB; a server that writes a few tokens at a time
+ * sends bursts of a few hundred bytes and holds its first event back for a few intervals only).
+ */
+const BURST_MIN_EVENTS = 4;
+const BURST_MIN_HELD = 0.5;
+const BURST_MIN_HELD_BLOCK = 0.25;
+const BLOCK_MIN_BYTES = 2048;
+const BURST_MIN_HELD_MS = 50;
 /**
  * How far apart the events arrived (ms): first to last event from the in-memory gaps (events read in one
  * chunk share a timestamp, so the OS descheduling the client between reads and the end does not count);
@@ -50825,35 +51072,94 @@ function streamSpread(r) {
         return null;
     return Math.max(0, r.total - r.ttfc);
 }
+const bunchBound = (ttfc) => Math.max(BUNCH_ABS_MS, BUNCH_REL * ttfc);
 function isBunched(r) {
     const spread = streamSpread(r);
     if (spread === null || r.ttfc === null)
         return false;
-    return spread <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc);
+    return spread <= bunchBound(r.ttfc);
 }
-const BUFFERING_CAUSES = 'something between the server and the client holds the stream back — nginx `proxy_buffering on` ' +
-    '(set `proxy_buffering off` for this location, or send the response header `X-Accel-Buffering: no`), ' +
-    'gzip or other compression of `text/event-stream` at the proxy, CDN or app (exclude event streams from ' +
-    'compression), a load balancer or platform that buffers responses, or a handler that does not flush ' +
-    'each event';
+/** The bursts of a response, from its in-memory gaps; null without them (a response read from a JSON report). */
+function bursts(r) {
+    const gaps = r.gaps;
+    if (r.ttfc === null || gaps === undefined || gaps.length !== r.events - 1 || r.events < 1)
+        return null;
+    const bound = bunchBound(r.ttfc);
+    const out = [{ atMs: r.ttfc, events: 1 }];
+    let t = r.ttfc;
+    for (const g of gaps) {
+        t += g;
+        if (g > bound)
+            out.push({ atMs: t, events: 1 });
+        else
+            out[out.length - 1].events++;
+    }
+    return out;
+}
+/** Whether a response came in a few big bursts far apart with its first burst held back (see BURST_*); null if not. */
+function heldInBlocks(r) {
+    const bs = bursts(r);
+    if (bs === null || bs.length < 2 || r.ttfc === null)
+        return null;
+    if (r.events / bs.length < BURST_MIN_EVENTS)
+        return null;
+    const first = bs[0];
+    const last = bs[bs.length - 1];
+    const later = r.events - first.events;
+    if (later <= 0 || last.atMs <= first.atMs)
+        return null;
+    const cadence = (last.atMs - first.atMs) / later;
+    const held = (first.events - 1) * cadence;
+    const firstBytes = (r.bytes * first.events) / r.events;
+    const minShare = firstBytes >= BLOCK_MIN_BYTES ? BURST_MIN_HELD_BLOCK : BURST_MIN_HELD;
+    if (held < BURST_MIN_HELD_MS || held < minShare * r.ttfc)
+        return null;
+    return { bursts: bs, heldMs: held, cadenceMs: cadence };
+}
+/** Why a stream is held back, most likely first: compression when the responses were compressed. */
+function causes(encoding) {
+    const buffering = 'a proxy that buffers the response — nginx `proxy_buffering on` (its default; set `proxy_buffering off` for this ' +
+        'location, or send the response header `X-Accel-Buffering: no`), a load balancer, CDN or platform that buffers ' +
+        'responses — or a handler that does not flush each event';
+    if (encoding !== null) {
+        return (`the responses were compressed (Content-Encoding: ${encoding}), so the likely cause is compression of the event ` +
+            'stream: a compressor holds its output until a block fills unless it is flushed after each event (nginx `gzip on` ' +
+            'with `text/event-stream` in `gzip_types`, a CDN or a compression middleware in the app; exclude ' +
+            '`text/event-stream` from compression). Less likely: ' + buffering);
+    }
+    return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;
+}
+/** Kept for the report: the causes when nothing says compression. */
+const BUFFERING_CAUSES = causes(null).replace(/^Usual causes: /, '');
+const describeBursts = (bs) => {
+    const shown = bs.slice(0, 5).map((b) => `${b.events} at ${ms(b.atMs)}`);
+    return `${shown.join(', ')}${bs.length > 5 ? `, … (${bs.length} bursts)` : ''}`;
+};
 /**
- * One `buffered` diagnosis for the run (users: null) when most multi-event responses delivered all
- * their events together at the end. Single-event responses say nothing about streaming and are ignored.
+ * One `buffered` diagnosis for the run (users: null) when most multi-event responses were held back:
+ * all their events together at the end, or in a few bursts far apart (then the reference stage — the
+ * fewest users — must show it too: a loaded client may read a real stream in lumps, a single user's
+ * does not). Single-event responses say nothing about streaming and are ignored.
  */
 function detectBuffered(run, byStage = groupByStage(run.requests)) {
     const perStage = [];
     let multi = 0;
     let bunchedCount = 0;
-    const bunchedTtfc = [];
+    let blockCount = 0;
+    const heldTtfc = [];
     const bunchedSpread = [];
     const streamingSpread = [];
     const eventCounts = [];
+    const blocks = [];
+    const encodings = new Map();
     let ttfbHeld = 0;
+    const ref = referenceStage(run.stages);
+    let refRow = null;
     for (const stage of run.stages) {
         const records = byStage.get(stage.index);
         if (stage.skipped || records === undefined)
             continue;
-        const row = { stage: stage.index, users: stage.users, multiEvent: 0, bunched: 0 };
+        const row = { stage: stage.index, users: stage.users, multiEvent: 0, bunched: 0, inBlocks: 0 };
         for (const r of records) {
             if (!r.ok || r.events < 2)
                 continue;
@@ -50862,53 +51168,107 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
                 continue;
             row.multiEvent++;
             eventCounts.push(r.events);
+            const h = isBunched(r) ? null : heldInBlocks(r);
             if (isBunched(r)) {
                 row.bunched++;
-                bunchedTtfc.push(r.ttfc);
                 bunchedSpread.push(spread);
-                // Headers held back too (the whole response buffered, not only the body)?
-                if (r.ttfb !== null && r.ttfc - r.ttfb <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc))
-                    ttfbHeld++;
+            }
+            else if (h !== null) {
+                row.inBlocks++;
+                blocks.push({ r, h });
             }
             else {
                 streamingSpread.push(spread);
+                continue;
             }
+            heldTtfc.push(r.ttfc);
+            if (r.encoding !== undefined)
+                encodings.set(r.encoding, (encodings.get(r.encoding) ?? 0) + 1);
+            // Headers held back too (the whole response buffered, not only the body)?
+            if (r.ttfb !== null && r.ttfc - r.ttfb <= bunchBound(r.ttfc))
+                ttfbHeld++;
         }
         if (row.multiEvent > 0)
             perStage.push(row);
+        if (ref !== null && stage.index === ref.index)
+            refRow = row;
         multi += row.multiEvent;
         bunchedCount += row.bunched;
+        blockCount += row.inBlocks;
     }
-    if (multi < MIN_RESPONSES || bunchedCount < MIN_SHARE * multi)
+    const held = bunchedCount + blockCount;
+    if (multi < MIN_RESPONSES || held < MIN_SHARE * multi)
         return [];
-    const ttfcP50 = common_median(bunchedTtfc);
-    const spreadP50 = common_median(bunchedSpread);
+    const inBlocks = blockCount > bunchedCount;
+    // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
+    if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < MIN_SHARE * refRow.multiEvent)
+        return [];
+    let encoding = null;
+    let encoded = 0;
+    for (const [e, n] of encodings) {
+        encoded += n;
+        if (encoding === null || n > encodings.get(encoding))
+            encoding = e;
+    }
+    if (encoded < MIN_SHARE * held)
+        encoding = null;
+    const ttfcP50 = common_median(heldTtfc);
     const eventsP50 = common_median(eventCounts);
-    const headersToo = ttfbHeld >= MIN_SHARE * bunchedCount;
-    const message = `buffered stream: in ${bunchedCount} of ${multi} multi-event responses (${common_pct(bunchedCount / multi)}) all events ` +
-        `(median ${round(eventsP50, 1)}) arrived together at the end — first chunk after ${common_ms(ttfcP50)}, the last within ` +
-        `${common_ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: TTFC equals the total time and ` +
-        `users see nothing stream. Usual causes: ${BUFFERING_CAUSES}`;
-    return [
-        {
-            kind: 'buffered',
-            users: null,
-            message,
-            evidence: {
-                multiEventResponses: multi,
-                bunched: bunchedCount,
-                share: round(bunchedCount / multi, 3),
-                eventsP50: round(eventsP50, 1),
-                ttfcP50Ms: round(ttfcP50),
-                spreadP50Ms: round(spreadP50),
-                streamingSpreadP50Ms: streamingSpread.length ? round(common_median(streamingSpread)) : null,
-                headersHeldBack: headersToo,
-                thresholdMs: `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`,
-                stages: perStage,
-            },
-        },
-    ];
+    const headersToo = ttfbHeld >= MIN_SHARE * held;
+    const share = `${held} of ${multi} multi-event responses (${pct(held / multi)})`;
+    const evidence = {
+        multiEventResponses: multi,
+        bunched: bunchedCount,
+        share: round(held / multi, 3),
+        eventsP50: round(eventsP50, 1),
+        ttfcP50Ms: round(ttfcP50),
+    };
+    let message;
+    if (!inBlocks) {
+        const spreadP50 = common_median(bunchedSpread);
+        message =
+            `buffered stream: in ${share} all events (median ${round(eventsP50, 1)}) arrived together at the end — first chunk ` +
+                `after ${ms(ttfcP50)}, the last within ${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: ` +
+                `TTFC equals the total time and users see nothing stream. ${capitalize(causes(encoding))}`;
+        evidence.spreadP50Ms = round(spreadP50);
+    }
+    else {
+        // The typical held response: median by its first chunk.
+        const sorted = [...blocks].sort((a, b) => a.r.ttfc - b.r.ttfc);
+        const typical = sorted[(sorted.length - 1) >> 1];
+        const heldP50 = common_median(blocks.map((b) => b.h.heldMs));
+        const burstsP50 = common_median(blocks.map((b) => b.h.bursts.length));
+        const perEvent = typical.r.bytes / typical.r.events;
+        const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
+        const bs = typical.h.bursts;
+        const apart = (bs[bs.length - 1].atMs - bs[0].atMs) / (bs.length - 1);
+        message =
+            `buffered stream: in ${share.replace(/\)$/, `${refText})`)} the events arrived in a few bursts far apart rather than at the ` +
+                `server's pace — e.g. ${describeBursts(bs)} (events at arrival time), the events of a burst read at once, the bursts ` +
+                `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
+                `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
+                `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
+                `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(causes(encoding))}`;
+        evidence.burstsP50 = round(burstsP50, 1);
+        evidence.heldBackP50Ms = round(heldP50);
+        evidence.example = {
+            bursts: typical.h.bursts.slice(0, 8).map((b) => ({
+                atMs: round(b.atMs, 0),
+                events: b.events,
+                bytesApprox: Math.round(b.events * perEvent),
+            })),
+            cadenceMs: round(typical.h.cadenceMs, 1),
+        };
+    }
+    evidence.inBlocks = blockCount;
+    evidence.streamingSpreadP50Ms = streamingSpread.length ? round(common_median(streamingSpread)) : null;
+    evidence.headersHeldBack = headersToo;
+    evidence.compressed = encoding;
+    evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
+    evidence.stages = perStage;
+    return [{ kind: 'buffered', users: null, message, evidence }];
 }
+const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/connect.ts
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
@@ -50955,12 +51315,12 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
         if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50)
             continue;
-        const vsRef = compare ? ` vs ${common_ms(refCold.connectP50)} with ${users(ref.users)}` : '';
+        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${users(ref.users)}` : '';
         out.push({
             kind: 'connect_storm',
             users: s.users,
-            message: `at ${s.users} users connection setup takes ${common_pct(cold.shareP50)} of TTFC for new connections ` +
-                `(connect p50 ${common_ms(cold.connectP50)}${vsRef}; TTFC p50 ${common_ms(cold.ttfcP50)}): the server or the proxy in front ` +
+            message: `at ${s.users} users connection setup takes ${pct(cold.shareP50)} of TTFC for new connections ` +
+                `(connect p50 ${ms(cold.connectP50)}${vsRef}; TTFC p50 ${ms(cold.ttfcP50)}): the server or the proxy in front ` +
                 `of it is slow to accept new connections — look for TLS handshakes or connection limits at the load balancer ` +
                 `or edge, a small accept backlog (listen backlog, somaxconn), or a platform that starts an instance per ` +
                 `connection (serverless cold starts); clients that reuse connections (keep-alive, HTTP/2) avoid it`,
@@ -50978,12 +51338,15 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/serialized.ts
-// Serialized and saturated servers, seen from the client (issue 5 §1).
+// Serialized and saturated servers, seen from the client: the commonest reason TTFC grows with users.
 //
 // A handler that makes a blocking call serves concurrent requests one after another: the first
 // chunks of a stage's first wave form a staircase (the k-th arrives about k single-request times
-// after the stage starts), TTFC grows with the users, and throughput stays flat. A bounded worker
-// pool does the same in steps of its size. Pure: runs after the load, on the request records.
+// after the stage starts) or, when the blocked event loop writes them late, lumps that end after
+// n single-request times; TTFC grows with the users. A bounded pool does the same in groups of its
+// size, one hold time apart — the whole request when the slot is held for the stream (a gunicorn
+// thread, a semaphore around the LLM client), so the groups of a pool serving long answers are far
+// apart however short the TTFC. Pure: runs after the load, on the request records.
 
 /**
  * Scaling efficiency per stage: (throughput at N users / throughput at the reference stage) divided by
@@ -51030,8 +51393,10 @@ const MIN_WAVE = 3;
 const MIN_WAVE_SHARE = 0.6;
 /** TTFC must have grown by at least this much in absolute terms: client overhead on tiny endpoints is not a server problem. */
 const MIN_GROWTH_MS = 50;
-/** Serialized: the staircase says about one request at a time … */
+/** Serialized: about one request at a time (rounds to 1) … */
 const SERIAL_MAX_CONCURRENCY = 1.5;
+/** … said as "one, perhaps two" from here on, and a saturation at 2 as "perhaps one" below the mirror bound. */
+const AMBIGUOUS_BAND = 0.2;
 /**
  * … and TTFC grew at least max(2, users / 5) times: one at a time means ≈ (users + 1) / 2 on the first
  * wave and ≈ users later, so this leaves room for a slow single reference sample (a cold 1x1).
@@ -51040,6 +51405,11 @@ const SERIAL_MIN_GROWTH = 2;
 const SERIAL_GROWTH_PER_USER = 0.2;
 /** Fallback without a usable first wave: throughput stayed within 1.5× of the reference stage. */
 const SERIAL_MAX_THROUGHPUT_RATIO = 1.5;
+/**
+ * Throughput within 2× of one user's is shown as agreeing with "one at a time" (the 1-user reference is
+ * one sample); beyond it the message explains why it grew instead of leading with it.
+ */
+const SERIAL_FLAT_THROUGHPUT = 2;
 /** Saturated: at most half of the users served at once, and TTFC grew at least 1.5×. */
 const SATURATED_MAX_SHARE = 0.5;
 const SATURATED_MIN_GROWTH = 1.5;
@@ -51049,14 +51419,32 @@ const SATURATED_MIN_GROWTH = 1.5;
  * capacity estimates grew by at least this share of the users' growth are both dropped.
  */
 const CAPACITY_TRACKS_USERS = 0.6;
+/**
+ * Groups of first chunks: sorted first-chunk times split where consecutive ones are more than
+ * max(20 ms, 35% of the single-request TTFC, 25% of the widest gap) apart — jitter inside a group stays
+ * well under any of these, the step between groups (one request's hold time) well over.
+ */
+const GROUP_SPLIT_MIN_MS = 20;
+const GROUP_SPLIT_OF_TTFC = 0.35;
+const GROUP_SPLIT_OF_WIDEST = 0.25;
+/** A staircase's step matches a hold time (time to first chunk, or the whole request) within these ratios. */
+const STEP_MATCH_LOW = 0.6;
+const STEP_MATCH_HIGH = 1.5;
+/** Without a regular staircase, a wave counts as queued only when it took at least this many single-request TTFCs. */
+const WAVE_MIN_ROUNDS = 2.5;
+/** The steps of a regular staircase lie within these ratios of their median (client jitter on a busy machine). */
+const STEP_REGULAR_LOW = 0.4;
+const STEP_REGULAR_HIGH = 2;
 /** The per-stage figures behind the serialized / saturated diagnoses (also useful as report evidence). */
 function analyzeConcurrency(run, byStage = groupByStage(run.requests)) {
     const ref = referenceStage(run.stages);
     if (ref === null)
         return [];
-    const single = singleRequestTime(ref, byStage.get(ref.index) ?? []);
+    const refRecords = byStage.get(ref.index) ?? [];
+    const single = singleRequestTime(ref, refRecords);
     if (single === null)
         return [];
+    const singleTotal = singleTotalTime(ref, refRecords);
     const scaling = new Map(scalingEfficiency(run.stages).map((r) => [r.index, r]));
     const out = [];
     for (const s of run.stages) {
@@ -51075,11 +51463,12 @@ function analyzeConcurrency(run, byStage = groupByStage(run.requests)) {
             users: s.users,
             referenceUsers: ref.users,
             singleRequestMs: single,
+            singleTotalMs: singleTotal,
             ttfcAvgMs: avg,
             ttfcGrowth: avg / single,
             throughputRatio: sc?.throughputRatio ?? null,
             scalingEfficiency: sc?.efficiency ?? null,
-            firstWave: firstWave(s, ok),
+            firstWave: firstWave(s, ok, single, singleTotal),
         });
     }
     return out;
@@ -51105,49 +51494,96 @@ function singleRequestTime(ref, records) {
         return null;
     return Math.max(t, 1); // a sub-millisecond endpoint: ratios against 0 mean nothing
 }
+/** The same for the whole request (to the end of the stream): how long a pool slot held per request is busy. */
+function singleTotalTime(ref, records) {
+    const vals = [];
+    for (const r of records)
+        if (r.ok && r.total !== null)
+            vals.push(Math.max(0, r.total - (r.connect ?? 0)));
+    let t = common_median(vals);
+    if (t === null && ref.total.p50 !== null)
+        t = Math.max(0, ref.total.p50 - (ref.connect.p50 ?? 0));
+    return t === null ? null : Math.max(t, 1);
+}
+const within = (x, target) => x >= STEP_MATCH_LOW * target && x <= STEP_MATCH_HIGH * target;
 /**
- * The staircase of the first wave: sorted absolute first-chunk times regressed on their rank give the
- * step; the time of a request that did not wait (the wave's fastest, measured under the same load as
- * the rest, unlike a single cold 1x1 sample) divided by the step is how many were served at once.
+ * The first wave as a queue. Its sorted first-chunk times are split into groups (see GROUP_SPLIT_*).
+ * A regular staircase — at least two groups of about the same size c (the last may be smaller), one
+ * hold time apart — is a pool of c: the hold is the whole request when the step matches the single
+ * request's total time (a thread or semaphore held for the stream: groups one whole answer apart),
+ * else its time to first chunk. Anything else (one lump, groups of uneven sizes: a blocked event loop
+ * writes several first chunks at once) is measured by the time the wave took: n requests of TTFC u
+ * each, all done by the last first chunk T, ran about n·u / T at a time.
  */
-function firstWave(stage, ok) {
+function firstWave(stage, ok, single, singleTotal) {
     const wave = ok.filter((r) => r.iteration === 1);
     if (wave.length < MIN_WAVE || wave.length < MIN_WAVE_SHARE * stage.users)
         return null;
     let start = Infinity;
-    let unqueued = Infinity;
+    let fastest = Infinity;
+    let connect = Infinity;
     for (const r of wave) {
         if (r.startedAt < start)
             start = r.startedAt;
-        unqueued = Math.min(unqueued, serverTtfc(r));
+        fastest = Math.min(fastest, serverTtfc(r));
+        connect = Math.min(connect, r.connect ?? 0);
     }
-    unqueued = Math.max(unqueued, 1);
+    // A request that did not wait: the wave's fastest (measured under the same load, unlike one cold
+    // 1x1 sample) — unless a stalled event loop held even the fastest back, then the reference's.
+    const u = Math.max(1, Math.min(fastest, single));
     const t = Float64Array.from(wave, (r) => r.startedAt + r.ttfc - start).sort();
     const n = t.length;
-    // Least-squares slope of t[k] against k.
-    const kMean = (n - 1) / 2;
-    let tMean = 0;
-    for (const v of t)
-        tMean += v;
-    tMean /= n;
-    let cov = 0;
-    let varK = 0;
-    for (let k = 0; k < n; k++) {
-        cov += (k - kMean) * (t[k] - tMean);
-        varK += (k - kMean) ** 2;
+    let widest = 0;
+    for (let k = 1; k < n; k++)
+        widest = Math.max(widest, t[k] - t[k - 1]);
+    const split = Math.max(GROUP_SPLIT_MIN_MS, GROUP_SPLIT_OF_TTFC * u, GROUP_SPLIT_OF_WIDEST * widest);
+    const groups = [1];
+    const starts = [t[0]];
+    for (let k = 1; k < n; k++) {
+        if (t[k] - t[k - 1] > split) {
+            groups.push(1);
+            starts.push(t[k]);
+        }
+        else
+            groups[groups.length - 1]++;
     }
-    const step = Math.max(0, cov / varK);
-    let concurrency = step > 0 ? Math.min(stage.users, Math.max(1, unqueued / step)) : stage.users;
-    // The span of the staircase counts its groups: n requests served c at a time form g = ceil(n / c)
-    // groups, one single-request time apart, so c lies in [n / g, n / (g - 1)). The regression slope
-    // alone is pulled by the partial last group and by noise (a pool of 4 read as 5).
-    const groups = Math.max(1, Math.round((t[n - 1] - t[0]) / unqueued) + 1);
-    const lo = n / groups;
-    const hi = groups > 1 ? n / (groups - 1) : n;
-    concurrency = Math.min(Math.max(concurrency, lo), Math.max(lo, hi - 0.5));
-    return { requests: n, stepMs: step, unqueuedMs: unqueued, concurrency, firstMs: t[0], lastMs: t[n - 1] };
+    const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0], lastMs: t[n - 1] };
+    const staircase = regularStaircase(groups, starts);
+    if (staircase !== null) {
+        const { size, step } = staircase;
+        const whole = singleTotal !== null && singleTotal >= 1.5 * u && within(step, singleTotal);
+        if (whole || within(step, u)) {
+            const held = whole && Math.abs(Math.log(step / singleTotal)) < Math.abs(Math.log(step / u)) ? 'whole_request' : 'first_chunk';
+            return { ...base, stepMs: step, held, holdMs: held === 'whole_request' ? singleTotal : u, concurrency: size, from: 'groups' };
+        }
+    }
+    // From the time the wave took (server side: from the first request reaching the server).
+    const took = Math.max(1, t[n - 1] - connect);
+    // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
+    // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
+    const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
+    return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
+}
+/** Groups of about one size c (±max(1, c/4)), the last no larger, at least two: c and the median step; else null. */
+function regularStaircase(groups, starts) {
+    if (groups.length < 2)
+        return null;
+    const full = groups.slice(0, -1);
+    const size = Math.round(common_median(full));
+    const slack = Math.max(1, size / 4);
+    if (full.some((g) => Math.abs(g - size) > slack) || groups[groups.length - 1] > size + slack)
+        return null;
+    const steps = [];
+    for (let i = 1; i < starts.length; i++)
+        steps.push(starts[i] - starts[i - 1]);
+    const step = common_median(steps);
+    // Loose: a group boundary is already a clear jump; the steps only have to be of one kind.
+    if (steps.some((d) => d < STEP_REGULAR_LOW * step || d > STEP_REGULAR_HIGH * step))
+        return null;
+    return { size, step };
 }
 function evidence(a) {
+    const w = a.firstWave;
     return {
         referenceUsers: a.referenceUsers,
         singleRequestMs: round(a.singleRequestMs),
@@ -51155,38 +51591,93 @@ function evidence(a) {
         ttfcGrowth: round(a.ttfcGrowth),
         throughputRatio: a.throughputRatio === null ? null : round(a.throughputRatio),
         scalingEfficiency: a.scalingEfficiency === null ? null : round(a.scalingEfficiency, 3),
-        firstWave: a.firstWave === null
+        firstWave: w === null
             ? null
             : {
-                requests: a.firstWave.requests,
-                stepMs: round(a.firstWave.stepMs),
-                unqueuedMs: round(a.firstWave.unqueuedMs),
-                concurrency: round(a.firstWave.concurrency),
-                firstChunkMs: [round(a.firstWave.firstMs), round(a.firstWave.lastMs)],
+                requests: w.requests,
+                stepMs: w.stepMs === null ? null : round(w.stepMs),
+                groups: w.groups.length > 12 ? [...w.groups.slice(0, 12), '…'] : w.groups,
+                groupStartsMs: (w.groupStartsMs.length > 12 ? w.groupStartsMs.slice(0, 12) : w.groupStartsMs).map((x) => round(x, 0)),
+                held: w.held,
+                holdMs: round(w.holdMs),
+                concurrency: round(w.concurrency),
+                from: w.from,
+                firstChunkMs: [round(w.firstMs), round(w.lastMs)],
             },
+        singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
     };
 }
 const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' +
     'vector search or LLM client calls not offloaded to a thread pool';
-function serializedMessage(a) {
-    const parts = [];
-    if (a.throughputRatio !== null)
-        parts.push(`throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} and`);
-    parts.push(`TTFC grew ${times(a.ttfcGrowth)} (avg ${common_ms(a.ttfcAvgMs)} vs ${common_ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`);
-    let msg = `at ${a.users} users ${parts.join(' ')}`;
-    if (a.firstWave !== null) {
-        msg += `; the first chunks of the first ${a.firstWave.requests} concurrent requests came one after another, about ${common_ms(a.firstWave.stepMs)} apart`;
+const WHOLE_SERIAL_HINT = 'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +
+    'the whole answer (a synchronous LLM client iterated in an async handler), or a server with a single worker, ' +
+    'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
+/** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
+function waveText(w, a) {
+    const head = `the first chunks of the first ${w.requests} concurrent requests`;
+    if (w.from === 'groups') {
+        const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
+        return w.groups.every((g) => g === 1) || Math.round(w.concurrency) === 1
+            ? `${head} came one after another, ${apart}`
+            : `${head} came in groups of about ${Math.round(w.concurrency)}, ${apart}`;
     }
-    return `${msg}: ${BLOCKING_HINT}`;
+    const shape = w.groups.length === 1
+        ? 'all together'
+        : w.groups.every((g) => g === 1)
+            ? 'one after another'
+            : `in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}`;
+    const rate = Math.round(w.concurrency) === 1 && w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? 'one' : `about ${formatConcurrency(w.concurrency)}`;
+    return (`${head} came ${shape}, the last after ${ms(w.lastMs)} — the time ${w.requests} requests of ${ms(w.holdMs)} each ` +
+        `(the single-request TTFC) take when served ${rate} at a time`);
 }
-function saturatedMessage(a, capacity) {
-    let msg = `at ${a.users} users TTFC grew ${times(a.ttfcGrowth)} (avg ${common_ms(a.ttfcAvgMs)} vs ${common_ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
-    if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
-        msg += ` and throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${common_pct(a.scalingEfficiency)})`;
+function formatConcurrency(c) {
+    return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
+}
+function growthText(a) {
+    return `TTFC grew ${times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
+}
+function serializedMessage(a) {
+    const w = a.firstWave;
+    const tp = a.throughputRatio;
+    // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
+    let msg = tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
+        ? `at ${a.users} users throughput is ${times(tp)} that of ${users(a.referenceUsers)} and ${growthText(a)}`
+        : `at ${a.users} users ${growthText(a)}`;
+    if (w === null)
+        return `${msg}: ${BLOCKING_HINT}`;
+    msg += `; ${waveText(w, a)}`;
+    if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
+        msg +=
+            w.held === 'whole_request'
+                ? ` (yet throughput is ${times(tp)} that of ${users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
+                : ` (throughput still grew to ${times(tp)} that of ${users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
     }
-    msg += `: the server saturates at about ${capacity} concurrent requests — the first chunks came in groups of about ${capacity}, one single-request time apart`;
-    return (`${msg}. Look for a bounded worker or thread pool, a connection pool (database, HTTP client) or an ` +
-        `upstream concurrency or rate limit, and size it for the concurrency you expect`);
+    const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
+    const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
+    const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_FLAT_THROUGHPUT ? ' up to their first chunk' : '';
+    return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
+}
+function saturatedMessage(a, w) {
+    const capacity = Math.round(w.concurrency);
+    let msg = `at ${a.users} users ${growthText(a)}`;
+    if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
+        msg += ` and throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
+    }
+    const perhaps = w.concurrency < SERIAL_MAX_CONCURRENCY + AMBIGUOUS_BAND ? ' (perhaps one at a time: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
+    msg += `: the server saturates at about ${capacity} concurrent requests${perhaps} — ${waveText(w, a)}`;
+    if (w.from === 'groups' && w.held === 'whole_request') {
+        return (`${msg}, so each request holds its place for its whole stream. Look for a bounded worker or thread pool ` +
+            `(e.g. gunicorn workers × threads), a semaphore or connection pool around the LLM or upstream client, or an ` +
+            `upstream concurrency limit of about ${capacity}, and size it for the concurrency you expect`);
+    }
+    if (w.from === 'groups') {
+        return (`${msg}, so each request holds its place until its first chunk. Look for a bounded worker or thread pool, a ` +
+            `connection pool (database, vector store, HTTP client) or an upstream concurrency or rate limit of about ${capacity} ` +
+            `around the work before the first chunk, and size it for the concurrency you expect`);
+    }
+    return (`${msg}. Most likely a bounded pool or limit of about ${capacity} (worker or thread pool, connection pool, ` +
+        `upstream concurrency limit); or CPU-bound work before the first chunk that the server's cores share — ` +
+        `check the server's CPU during the run`);
 }
 /**
  * Serialized (`kind: 'serialized'`) and saturated (`kind: 'saturated'`) stages, one diagnosis per stage.
@@ -51215,7 +51706,7 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
             }
         }
         else if (w.concurrency <= SATURATED_MAX_SHARE * a.users && a.ttfcGrowth >= SATURATED_MIN_GROWTH) {
-            saturated.push({ a, c: w.concurrency });
+            saturated.push({ a, w });
         }
     }
     // A capacity estimate that grows along with the users is not a capacity.
@@ -51226,44 +51717,73 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
             if (hi.a.users === lo.a.users)
                 continue;
             const usersGrowth = hi.a.users / lo.a.users;
-            if (hi.c / lo.c >= 1 + CAPACITY_TRACKS_USERS * (usersGrowth - 1)) {
+            if (hi.w.concurrency / lo.w.concurrency >= 1 + CAPACITY_TRACKS_USERS * (usersGrowth - 1)) {
                 drop.add(i);
                 drop.add(j);
             }
         }
     }
     const out = [...serialized];
-    saturated.forEach(({ a, c }, i) => {
+    saturated.forEach(({ a, w }, i) => {
         if (drop.has(i))
             return;
-        const capacity = Math.round(c);
         out.push({
             kind: 'saturated',
             users: a.users,
-            message: saturatedMessage(a, capacity),
-            evidence: { ...evidence(a), capacity },
+            message: saturatedMessage(a, w),
+            evidence: { ...evidence(a), capacity: Math.round(w.concurrency) },
         });
     });
     return out.sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
 }
 
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/smoke.ts
+// The smoke diagnosis: no request of the first stage succeeded, so the rest of the plan was skipped.
+/** The smoke diagnosis of a run, when its smoke test failed. */
+function detectSmoke(run) {
+    if (!run.smokeFailed)
+        return [];
+    const first = run.stages[0];
+    const sample = run.errorSamples[0];
+    return [
+        {
+            kind: 'smoke',
+            users: first?.users ?? null,
+            message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
+            evidence: { failures: first?.failures ?? {} },
+        },
+    ];
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/index.ts
-// Diagnoses of a run (issue 5 §1, §2): why TTFC is what it is, said only when it is true.
+// Diagnoses of a run: why TTFC is what it is (so a failed gate says what to fix, not only that it
+// failed), said only when the evidence holds.
 //
 // All of them read what the client saw after the load finished: stage summaries and request records
 // (ttfc, connect, total, startedAt, iteration). None of them runs per request during the load.
 //
 //  - serialized / saturated (serialized.ts): a stage whose TTFC grew against the reference (fewest
-//    users) stage AND whose first wave forms a staircase — sorted first-chunk times regressed on their
-//    rank give a step; the fastest first-wave request's time / step = requests served at once (the
-//    reference 1x1 is one cold sample: it measures the growth, not the step). About one (< 1.5) and TTFC
-//    grown ≥ max(2, users / 5)× → serialized; between 1.5 and users / 2 with TTFC grown ≥ 1.5× →
-//    saturated at about that many. Always at least +50 ms of growth. Throughput against users is shown
-//    as evidence (and decides alone only when the first wave is unusable).
-//  - buffered (buffered.ts): in ≥ 60% (and ≥ 3) of the successful multi-event responses, the events
-//    arrived within max(10 ms, 2% of ttfc) of each other and of the end.
+//    users) stage, read as a queue from its first wave (each user's first request). Sorted first-chunk
+//    times split into groups where they jump; a regular staircase (≥ 2 groups of about one size c, one
+//    hold time apart) is a pool of c — the hold is the whole request when the step matches the single
+//    request's total time (a thread or semaphore held for the stream), else its time to first chunk.
+//    Otherwise (one lump, uneven groups: a blocked event loop writes several first chunks at once) the
+//    wave's own duration says it: n requests of TTFC u done by T ran n·u / T at a time (a wave done
+//    within 2.5 u shows no queue). About one
+//    (< 1.5) and TTFC grown ≥ max(2, users / 5)× → serialized; up to users / 2 with TTFC grown ≥ 1.5× →
+//    saturated at about c (dropped when c grows with the users). Always at least +50 ms of growth. The
+//    message states only what its evidence shows: throughput that grew is explained, never contradicted;
+//    an estimate near 1.5 says "one or two".
+//  - buffered (buffered.ts): in ≥ 60% (and ≥ 3) of the successful multi-event responses the events were
+//    held back — all within max(3 ms, 0.5% of ttfc) of each other, or in a few bursts far apart (≥ 4
+//    events a burst on average, the first burst standing for ≥ half the TTFC at the stream's later rate, a
+//    quarter when it was kilobytes), the latter also at the reference stage. Compressed responses name
+//    compression as the likely cause.
 //  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
 //    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
+//  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
+
+
 
 
 
@@ -51272,12 +51792,18 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
 
 
 /**
- * Every diagnosis of a run: serialized / saturated stages (by users), connection storms (by users),
- * then buffered streams (whole run). Regressions come from baseline.ts, the smoke failure from the gate.
+ * Every diagnosis of a run: a failed smoke test (when the run says so), serialized / saturated stages
+ * (by users), connection storms (by users), then buffered streams (whole run). Regressions come from
+ * baseline.ts.
  */
 function diagnose(run) {
     const byStage = groupByStage(run.requests);
-    return [...detectSerialized(run, byStage), ...detectConnectStorm(run, byStage), ...detectBuffered(run, byStage)];
+    return [
+        ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
+        ...detectSerialized(run, byStage),
+        ...detectConnectStorm(run, byStage),
+        ...detectBuffered(run, byStage),
+    ];
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -51492,6 +52018,8 @@ function performRequest(dispatcher, spec, ids) {
                 }
                 // Error bodies are decoded too, so their message is readable.
                 decoder = decompressor(encoding);
+                if (decoder)
+                    rec.encoding = encoding; // a compressed stream: a likely cause when it arrives held back
                 if (decoder) {
                     decoder.on('data', handleDecoded).on('end', complete);
                     decoder.on('error', (e) => {
@@ -51695,6 +52223,8 @@ function runner_sleep(ms) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/gate.ts
+// The gate's orchestration: prepare the target, run the load, analyse, report. Every step lives in
+// its own module; this one only decides their order and hands results from one to the next.
 
 
 
@@ -51705,7 +52235,7 @@ function runner_sleep(ms) {
 
 
 
-const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
+
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
 async function prepare(cfg, opts, log) {
     if (cfg.wait)
@@ -51736,16 +52266,8 @@ function loadBaseline(cfg, log) {
         log(`baseline: ${w}`);
     return b;
 }
-/**
- * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
- * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
- * baseline comparison, the JSON report. Knows nothing of GitHub.
- */
-async function runGate(cfg, opts = {}) {
-    const sink = opts.log ?? opts.hooks?.log;
-    const log = (line) => sink?.(redactText(line, cfg.secrets));
-    await prepare(cfg, opts, log);
-    const loaded = loadBaseline(cfg, log);
+/** `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the series. */
+async function runAll(cfg, opts, log) {
     const runs = [];
     for (let i = 0; i < cfg.repeat; i++) {
         if (cfg.repeat > 1) {
@@ -51761,105 +52283,50 @@ async function runGate(cfg, opts = {}) {
             break;
         }
     }
-    const median = runs.length > 1 ? medianRun(runs) : null;
-    const run = median ?? runs[0];
-    let repeat = null;
-    if (cfg.repeat > 1) {
-        repeat = {
-            requested: cfg.repeat,
-            runs: runs.length,
-            chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
-            spread: median ? median.spread : [],
-        };
-        if (median)
-            log(`median run per stage (by TTFC avg): ${median.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
-    }
-    // Intervals, computed once per stage, metric and statistic (criteria and the stage summaries share them).
-    const cache = new Map();
-    const intervalOf = (stage, metric, stat) => {
-        const key = `${stage.index}:${metric}:${stat}`;
-        if (!cache.has(key))
-            cache.set(key, bootstrapInterval(stageSamples(run.requests, stage.index, metric), stat));
-        return cache.get(key) ?? null;
-    };
-    for (const s of run.stages) {
-        if (s.skipped)
-            continue;
-        const avg = intervalOf(s, 'ttfc', 'avg');
-        const p95 = intervalOf(s, 'ttfc', 'p95');
-        s.ttfcInterval = {
-            level: DEFAULT_LEVEL,
-            avg: avg ? { low: avg.low, high: avg.high } : null,
-            p95: p95 ? { low: p95.low, high: p95.high } : null,
-        };
-    }
+    return runs;
+}
+/**
+ * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
+ * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
+ * baseline comparison, the JSON report. Knows nothing of GitHub.
+ */
+async function runGate(cfg, opts = {}) {
+    const sink = opts.log ?? opts.hooks?.log;
+    const log = (line) => sink?.(redactText(line, cfg.secrets));
+    await prepare(cfg, opts, log);
+    const loaded = loadBaseline(cfg, log);
+    const runs = await runAll(cfg, opts, log);
+    const { run, repeat } = repeatOf(runs, cfg.repeat);
+    if (repeat && repeat.runs > 1)
+        log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
+    const intervalOf = intervalCache(run.requests);
+    for (const s of run.stages)
+        if (!s.skipped)
+            s.ttfcInterval = ttfcInterval(s, intervalOf);
     const criteria = evaluateCriteria(cfg.criteria, run.stages, {
         ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
         baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
         verdict: cfg.verdict,
         intervalOf,
     });
-    const diagnoses = [];
-    if (run.smokeFailed) {
-        const first = run.stages[0];
-        const sample = run.errorSamples[0];
-        diagnoses.push({
-            kind: 'smoke',
-            users: first?.users ?? null,
-            message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
-            evidence: { failures: first?.failures ?? {} },
-        });
-    }
-    diagnoses.push(...diagnose(run));
+    const diagnoses = diagnose(run);
     let baseline = null;
     if (loaded !== null) {
-        baseline = {
+        const cmp = baselineSection(loaded, run.stages, {
             source: cfg.baseline ?? '',
-            loaded: loaded.ok,
             threshold: cfg.regressionThreshold,
-            toolVersion: null,
-            startedAt: null,
-            commit: null,
-            messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
-            stages: [],
-            regressions: [],
-        };
-        if (loaded.ok) {
-            const b = loaded.baseline;
-            const cmp = compareBaseline(run.stages, b, {
-                threshold: cfg.regressionThreshold,
-                target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
-            });
-            baseline.toolVersion = b.toolVersion;
-            baseline.startedAt = b.startedAt;
-            baseline.commit = b.commit;
-            baseline.messages.push(...cmp.messages);
-            baseline.stages = cmp.stages.map((s) => ({
-                index: s.index,
-                baselineIndex: s.baselineIndex,
-                users: s.users,
-                ttfcAvg: delta(s.ttfcAvg),
-                ttfcP95: delta(s.ttfcP95),
-                successRate: delta(s.successRate),
-                regressed: s.regressed,
-            }));
-            baseline.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
-            diagnoses.push(...cmp.diagnoses);
-            for (const m of cmp.messages)
-                log(`baseline: ${m}`);
-        }
+            target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
+        });
+        baseline = cmp.section;
+        diagnoses.push(...cmp.diagnoses);
+        for (const m of cmp.messages)
+            log(`baseline: ${m}`);
     }
-    const passed = !run.smokeFailed && criteriaPassed(criteria);
+    const passed = verdict_gatePassed(run.smokeFailed, criteria);
     const report = buildReport(cfg, run, criteria, diagnoses, passed, {
         commit: opts.commit,
         intervalMethod: INTERVAL_METHOD,
-        efficiency: scalingEfficiency(run.stages).map((r) => ({
-            index: r.index,
-            users: r.users,
-            throughputRatio: r.throughputRatio,
-            usersRatio: r.usersRatio,
-            efficiency: r.efficiency,
-        })),
+        efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
         baseline,
         repeat,
         warmup: runs[0]?.warmup ?? null,
@@ -51868,12 +52335,9 @@ async function runGate(cfg, opts = {}) {
         writeReport(cfg.reportPath, report, cfg.secrets);
     return report;
 }
-function delta(d) {
-    return { current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed };
-}
 
 ;// CONCATENATED MODULE: ./src/core/report/chart.ts
-// Pictures (issue 5 §5): TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
 
@@ -52031,8 +52495,7 @@ function ttfcDistribution(run, opts = {}) {
 }
 /** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
 function formatDistribution(d) {
-    const ms = (v) => formatValue(v, 'ms');
-    const names = d.rows.map((r) => `${r.users} user${r.users === 1 ? '' : 's'}`);
+    const names = d.rows.map((r) => plural(r.users, 'user'));
     const w = Math.max(...names.map((n) => n.length));
     return [
         `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
@@ -52131,11 +52594,9 @@ function commentMarker(tag) {
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
 // scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
 
-const report_common_ms = (v) => formatValue(v, 'ms');
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 /** `380 ms – 460 ms` (or `n/a`). */
 function formatRange(r) {
-    return r ? `${report_common_ms(r.low)} – ${report_common_ms(r.high)}` : 'n/a';
+    return r ? `${ms(r.low)} – ${ms(r.high)}` : 'n/a';
 }
 /** The baseline comparison of a stage (by 1-based index), if it was compared. */
 function baselineFor(report, index) {
@@ -52176,9 +52637,12 @@ function runNotes(report) {
         notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
     return notes;
 }
-/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
-function inconclusiveCount(report) {
-    return report.criteria.filter((c) => c.status === 'inconclusive').length;
+/**
+ * Whether the stage tables show the stream rate (events/s after the first chunk): for an LLM preset whose
+ * server sent no token usage, where tokens/s would otherwise be expected. Generic streams keep it in the JSON.
+ */
+function showsStreamRate(report) {
+    return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
 }
 function compact(v, depth) {
     if (v === null || v === undefined)
@@ -52215,10 +52679,6 @@ function baselineTitle(report) {
     const when = [b.commit ? `commit ${b.commit.slice(0, 7)}` : '', b.startedAt ?? ''].filter(Boolean).join(', ');
     return `${b.source}${when ? ` (${when})` : ''}`;
 }
-/** `20%`, `12.5%`. */
-function formatThresholdPct(x) {
-    return `${Math.round(x * 1000) / 10}%`;
-}
 
 ;// CONCATENATED MODULE: ./src/core/report/markdown.ts
 // The markdown report: one document for the PR comment and the job summary. Pure: a function of
@@ -52228,68 +52688,35 @@ function formatThresholdPct(x) {
 
 
 
+
+
+
 /** GitHub rejects issue comments longer than this (characters). */
 const COMMENT_LIMIT = 65_536;
 /** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
 const MESSAGE_MAX = 300;
-const markdown_plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-function verdictOf(report, failOnCriteria = true) {
-    const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
-    const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
-    const unsure = inconclusiveCount(report);
-    const unsureText = unsure ? `${markdown_plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
-    const warnText = (warned.length ? `, ${markdown_plural(warned.length, 'warning', 'warnings')}` : '') + (unsure ? `, ${unsureText}` : '');
-    if (report.smokeFailed) {
-        return { failed, warned, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
-    }
-    if (failed.length) {
-        const text = `${markdown_plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
-        return { failed, warned, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
-    }
-    if (warned.length)
-        return { failed, warned, icon: '⚠️', text: `passed with ${markdown_plural(warned.length, 'warning', 'warnings')}${unsure ? `, ${unsureText}` : ''}` };
-    if (unsure)
-        return { failed, warned, icon: '✅', text: `passed, ${unsureText}` };
-    return { failed, warned, icon: '✅', text: 'passed' };
-}
+// ---------------------------------------------------------------------------------------------
+// missed criteria, in plain text
 /** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
 function describeResult(c) {
-    const where = c.users === null ? '' : ` — ${markdown_plural(c.users, 'user', 'users')}`;
+    const where = c.users === null ? '' : ` — ${plural(c.users, 'user')}`;
     const why = c.reason ? ` (${c.reason})` : '';
     return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
 }
 // ---------------------------------------------------------------------------------------------
 // pieces
-const markdown_ms = (v) => formatValue(v, 'ms');
 const MISSING = '—';
-function differs(a, b) {
-    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
-}
-/** The metric a criterion is about (`@10: ttfc.avg < 1s` → `ttfc.avg`). */
-function criterionMetric(text) {
-    const m = /^\s*(?:@\s*\d+\s*:\s*)?([A-Za-z_]+(?:\.[A-Za-z0-9]+)?)/.exec(text);
-    return m?.[1] ?? null;
-}
-/** Stage-table column of a metric, if the table shows it. */
-function columnOf(metric) {
-    if (metric === 'success_rate' || metric === 'errors' || metric === 'errors_5xx' || metric === 'timeouts')
-        return 'success';
-    if (metric === 'rps')
-        return 'rps';
-    if (['ttfc.avg', 'ttfc.p50', 'ttfc.p95', 'ttfc.max', 'ttft.avg', 'ttft.p95', 'total.avg'].includes(metric))
-        return metric;
-    return null;
-}
-/** Marks per stage index and column: '❌' (a failing criterion missed) or '⚠️' (a warning). */
+/** Marks per stage index and cell (the metric's cell in the table: see metrics.ts): '❌' (a failing criterion missed) or '⚠️' (a warning). */
 function stageMarks(report) {
     const marks = new Map();
     for (const c of report.criteria) {
         if (c.status !== 'fail' || c.users === null)
             continue;
-        const metric = criterionMetric(c.text);
-        const col = metric ? columnOf(metric) : null;
-        if (!metric || !col)
+        const metric = criterionOf(c)?.metric;
+        const m = metric === undefined ? null : metrics_metric(metric);
+        if (!metric || !m)
             continue;
+        const col = m.cell ?? m.name;
         // A result carries the stage's users, not its index: several stages may share a user count,
         // so the stage is the one whose value is the result's actual value.
         const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
@@ -52321,6 +52748,7 @@ function stagesSection(report, maxRows, maxNotes) {
     const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
     const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
     const showTokens = stages.some((s) => s.tokens);
+    const showRate = showsStreamRate(report);
     const showEff = showsEfficiency(report);
     const marks = stageMarks(report);
     const cell = (s, col, text) => {
@@ -52333,6 +52761,7 @@ function stagesSection(report, maxRows, maxNotes) {
         ...(showTtfr ? ['TTFR avg'] : []),
         'Total avg', 'Throughput',
         ...(showTokens ? ['Tokens/s'] : []),
+        ...(showRate ? ['Stream rate'] : []),
         ...(showEff ? ['Scaling'] : []),
     ];
     const align = head.map((_, i) => (i === 1 ? 'l' : 'r'));
@@ -52347,23 +52776,26 @@ function stagesSection(report, maxRows, maxNotes) {
             String(s.index),
             load,
             cell(s, 'success', success) + deltaSuffix(b?.successRate),
-            cell(s, 'ttfc.avg', markdown_ms(s.ttfc.avg)) + deltaSuffix(b?.ttfcAvg),
-            cell(s, 'ttfc.p50', markdown_ms(s.ttfc.p50)),
-            cell(s, 'ttfc.p95', markdown_ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
-            cell(s, 'ttfc.max', markdown_ms(s.ttfc.max)),
-            ...(showTtft ? [cell(s, 'ttft.avg', markdown_ms(s.ttft.avg)), cell(s, 'ttft.p95', markdown_ms(s.ttft.p95))] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? markdown_ms(s.ttfr.avg) : MISSING] : []),
-            cell(s, 'total.avg', markdown_ms(s.total.avg)),
+            cell(s, 'ttfc.avg', ms(s.ttfc.avg)) + deltaSuffix(b?.ttfcAvg),
+            cell(s, 'ttfc.p50', ms(s.ttfc.p50)),
+            cell(s, 'ttfc.p95', ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
+            cell(s, 'ttfc.max', ms(s.ttfc.max)),
+            ...(showTtft ? [cell(s, 'ttft.avg', ms(s.ttft.avg)), cell(s, 'ttft.p95', ms(s.ttft.p95))] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : MISSING] : []),
+            cell(s, 'total.avg', ms(s.total.avg)),
             cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
             ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : MISSING] : []),
+            ...(showRate ? [s.streamRate?.perRequest.p50 != null ? `${s.streamRate.perRequest.p50.toFixed(1)} events/s` : MISSING] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
         ];
     });
     const more = stages.length - shown.length;
-    const note = more > 0 ? `\n\n_… ${markdown_plural(more, 'more stage', 'more stages')} not shown._` : '';
+    const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
     const legend = ['Latencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.'];
     if (showTtfr)
         legend.push('TTFR: time to the first reasoning token.');
+    if (showRate)
+        legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
     if (showEff) {
         const ref = efficiencyReference(report);
         legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
@@ -52415,7 +52847,7 @@ function detailsSection(report) {
                     sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : MISSING,
                 ]
                 : []),
-            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? `${markdown_ms(row.min)} – ${markdown_ms(row.max)}` : MISSING] : []),
+            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? `${ms(row.min)} – ${ms(row.max)}` : MISSING] : []),
         ];
     });
     const legend = [];
@@ -52424,7 +52856,7 @@ function detailsSection(report) {
     if (repeat)
         legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
     if (hasDist && dist)
-        legend.push(`Distribution: ${dist.bins} bins from ${markdown_ms(dist.lo)} to ${markdown_ms(dist.hi)}, the same for every stage (taller = more requests).`);
+        legend.push(`Distribution: ${dist.bins} bins from ${ms(dist.lo)} to ${ms(dist.hi)}, the same for every stage (taller = more requests).`);
     const align = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
     return `### Per stage: confidence${repeat ? ', runs' : ''} and distribution\n\n${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
 }
@@ -52436,18 +52868,14 @@ function statusCell(c) {
     // verdict strict: the measured value decided, but the interval straddles the threshold.
     return c.inconclusive ? `${icon} ❔` : icon;
 }
-/** The comparison of a criterion (`@10: ttfc.avg < 1s` → `<`). */
-function criterionOp(text) {
-    return /(<=|>=|==|!=|<|>)/.exec(text)?.[1] ?? null;
-}
 function criterionRow(c) {
-    const stage = c.users === null ? 'all' : markdown_plural(c.users, 'user', 'users');
+    const stage = c.users === null ? 'all' : plural(c.users, 'user');
     if (c.status === 'skipped') {
         return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
     }
     const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
     const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
-    const op = criterionOp(c.text);
+    const op = criterionOf(c)?.op;
     return [
         statusCell(c),
         codeSpan(c.text, { inTable: true, max: 200 }),
@@ -52473,7 +52901,7 @@ function criteriaSection(report, mode) {
             notes.push(`${parts.join(', ')} not listed.`);
     }
     if (listed.length > shown.length)
-        notes.push(`… ${markdown_plural(listed.length - shown.length, 'more row', 'more rows')} not shown.`);
+        notes.push(`… ${plural(listed.length - shown.length, 'more row', 'more rows')} not shown.`);
     if (all.some((c) => c.interval)) {
         const confident = report.config?.verdict === 'confident';
         notes.push(confident
@@ -52489,7 +52917,7 @@ function diagnosesSection(report, max) {
         return '';
     const shown = report.diagnoses.slice(0, max);
     const lines = shown.map((d) => {
-        const where = d.users === null ? '' : ` (${markdown_plural(d.users, 'user', 'users')})`;
+        const where = d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`;
         const ev = formatEvidence(d.evidence);
         return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}${ev ? `<br><sub>evidence: ${codeSpan(ev)}</sub>` : ''}`;
     });
@@ -52601,82 +53029,60 @@ function renderMarkdown(report, ctx = {}) {
         chart: true,
     };
     const notes = [];
-    const render = () => compose(report, ctx, shape, notes);
-    let out = render();
+    let out = compose(report, ctx, shape, notes);
+    const fits = () => (out = compose(report, ctx, shape, notes)).length <= limit;
+    /** Leaves a part out (changing the shape), says so in the notes; whether the document now fits. */
+    const drop = (leaveOut, note) => {
+        leaveOut();
+        if (note !== undefined)
+            notes.push(note);
+        return fits();
+    };
+    /** Shows only as many of `count` rows as fit (`show(n)` sets the shape and returns the note); whether it fits. */
+    const shrink = (count, show) => {
+        const i = notes.push('') - 1;
+        const withRows = (n) => {
+            notes[i] = show(n);
+            return fits();
+        };
+        withRows(Math.max(0, largest(0, count, withRows)));
+        return out.length <= limit;
+    };
     if (out.length <= limit)
         return out;
     // 1. error samples
-    if (report.errorSamples.length) {
-        shape.samples = false;
-        notes.push(`${markdown_plural(report.errorSamples.length, 'error sample', 'error samples')} left out`);
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
+    if (report.errorSamples.length && drop(() => (shape.samples = false), `${plural(report.errorSamples.length, 'error sample')} left out`))
+        return out;
     // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
-    if (detailsSection(report)) {
-        shape.details = false;
-        notes.push('the per-stage intervals and distributions left out');
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
-    if ((report.baseline?.messages.length ?? 0) > 3) {
-        shape.maxNotes = 3;
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
+    if (detailsSection(report) && drop(() => (shape.details = false), 'the per-stage intervals and distributions left out'))
+        return out;
+    if ((report.baseline?.messages.length ?? 0) > 3 && drop(() => (shape.maxNotes = 3)))
+        return out;
     // 3. criteria that passed or were skipped: counted, not listed
-    if (total > missed) {
-        shape.criteria = { missedOnly: true, maxRows: missed };
-        notes.push(`only the missed criteria are listed`);
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
+    if (total > missed && drop(() => (shape.criteria = { missedOnly: true, maxRows: missed }), 'only the missed criteria are listed'))
+        return out;
     // 4. missed criteria rows beyond what fits
-    if (missed > 0) {
-        const i = notes.push('') - 1;
-        const withRows = (n) => {
-            shape.criteria = { missedOnly: true, maxRows: n };
-            notes[i] = n < missed ? `${markdown_plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
-            return render();
-        };
-        out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
-        if (out.length <= limit)
-            return out;
-    }
+    const missedRows = (n) => {
+        shape.criteria = { missedOnly: true, maxRows: n };
+        return n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
+    };
+    if (missed > 0 && shrink(missed, missedRows))
+        return out;
     // 5. the chart, then diagnoses, then stage rows
-    if (chartSection(report)) {
-        shape.chart = false;
-        notes.push('the chart left out');
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
-    if (report.diagnoses.length) {
-        const i = notes.push('') - 1;
-        const withDiag = (n) => {
-            shape.maxDiagnoses = n;
-            notes[i] = n < report.diagnoses.length ? `${markdown_plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
-            return render();
-        };
-        out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
-        if (out.length <= limit)
-            return out;
-    }
-    {
-        const i = notes.push('') - 1;
-        const withStages = (n) => {
-            shape.maxStages = n;
-            notes[i] = n < report.stages.length ? `${markdown_plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
-            return render();
-        };
-        out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
-        if (out.length <= limit)
-            return out;
-    }
+    if (chartSection(report) && drop(() => (shape.chart = false), 'the chart left out'))
+        return out;
+    const diagnosisRows = (n) => {
+        shape.maxDiagnoses = n;
+        return n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
+    };
+    if (report.diagnoses.length && shrink(report.diagnoses.length, diagnosisRows))
+        return out;
+    const stageRows = (n) => {
+        shape.maxStages = n;
+        return n < report.stages.length ? `${plural(report.stages.length - n, 'stage row')} left out` : '';
+    };
+    if (shrink(report.stages.length, stageRows))
+        return out;
     // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
     const tail = '\n\n_… cut to fit the limit._\n';
     const cut = out.slice(0, Math.max(0, limit - tail.length));
@@ -52689,26 +53095,22 @@ function renderMarkdown(report, ctx = {}) {
 
 
 
-const terminal_ms = (v) => formatValue(v, 'ms');
+
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells) => cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
     return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
-function terminal_differs(a, b) {
-    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
-}
-const terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** The progress line when a stage starts (CLI and action log). */
 function stageStartLine(index, count, s) {
-    return `stage ${index}/${count}: ${terminal_plural(s.users, 'user')} x ${terminal_plural(s.requestsPerUser, 'request')}…`;
+    return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
 }
 function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
-    return (`stage ${s.index}: ${terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
-        `ttfc avg ${terminal_ms(s.ttfc.avg)} p95 ${terminal_ms(s.ttfc.p95)} max ${terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
+    return (`stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+        `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
 function deltaCell(d) {
@@ -52718,9 +53120,10 @@ function deltaCell(d) {
 }
 /** The stage table; with a report, also the baseline deltas and the scaling efficiency. */
 function stagesTable(stages, report) {
-    const showTtft = stages.some((s) => terminal_differs(s.ttft, s.ttfc));
+    const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
     const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
     const showTokens = stages.some((s) => s.tokens);
+    const showRate = report !== undefined && showsStreamRate(report);
     const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
     const showEff = report !== undefined && showsEfficiency(report);
     const head = [
@@ -52730,6 +53133,7 @@ function stagesTable(stages, report) {
         ...(showTtfr ? ['ttfr avg'] : []),
         'total avg', 'req/s',
         ...(showTokens ? ['tok/s'] : []),
+        ...(showRate ? ['events/s after 1st chunk'] : []),
         ...(showEff ? ['scaling'] : []),
     ];
     const rows = stages.map((s) => {
@@ -52740,18 +53144,19 @@ function stagesTable(stages, report) {
             String(s.index),
             `${s.users} x ${s.requestsPerUser}`,
             `${s.succeeded}/${s.issued}`,
-            terminal_ms(s.connect.avg),
-            terminal_ms(s.ttfb.p50),
-            terminal_ms(s.ttfc.avg),
-            terminal_ms(s.ttfc.p50),
-            terminal_ms(s.ttfc.p95),
-            terminal_ms(s.ttfc.max),
+            ms(s.connect.avg),
+            ms(s.ttfb.p50),
+            ms(s.ttfc.avg),
+            ms(s.ttfc.p50),
+            ms(s.ttfc.p95),
+            ms(s.ttfc.max),
             ...(showBase ? [deltaCell(b?.ttfcAvg), deltaCell(b?.ttfcP95), deltaCell(b?.successRate)] : []),
-            ...(showTtft ? [terminal_ms(s.ttft.avg), terminal_ms(s.ttft.p95)] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? terminal_ms(s.ttfr.avg) : ''] : []),
-            terminal_ms(s.total.avg),
+            ...(showTtft ? [ms(s.ttft.avg), ms(s.ttft.p95)] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : ''] : []),
+            ms(s.total.avg),
             s.rps.toFixed(2),
             ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
+            ...(showRate ? [s.streamRate?.perRequest.p50 != null ? s.streamRate.perRequest.p50.toFixed(1) : ''] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
         ];
     });
@@ -52799,19 +53204,8 @@ function criterionValue(c) {
     return v;
 }
 function criteriaTable(results) {
-    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : `${c.users} user${c.users === 1 ? '' : 's'}`, criterionValue(c)]);
+    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : plural(c.users, 'user'), criterionValue(c)]);
     return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
-}
-function verdictLine(report) {
-    const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail').length;
-    const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn').length;
-    const unsure = inconclusiveCount(report);
-    const extras = [warned ? `${warned} warning${warned === 1 ? '' : 's'}` : '', unsure ? `${unsure} inconclusive` : ''].filter(Boolean).join(', ');
-    if (report.smokeFailed)
-        return 'FAILED: smoke test failed (no request of the first stage succeeded)';
-    if (failed > 0)
-        return `FAILED: ${failed} criteri${failed === 1 ? 'on' : 'a'} missed${extras ? `, ${extras}` : ''}`;
-    return extras ? `PASSED with ${extras}` : 'PASSED';
 }
 /** The baseline lines: what was compared against, or why nothing was. */
 function baselineLines(report) {
@@ -52857,7 +53251,7 @@ function renderTerminal(report) {
     if (report.diagnoses.length) {
         parts.push('');
         for (const d of report.diagnoses) {
-            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${d.users} user${d.users === 1 ? '' : 's'}`}): ${d.message}`);
+            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${plural(d.users, 'user')}`}): ${d.message}`);
             const ev = formatEvidence(d.evidence);
             if (ev)
                 parts.push(`  evidence: ${ev}`);
@@ -52874,9 +53268,14 @@ function renderTerminal(report) {
 // What the workflow event means for the gate: which commit is tested, which pull request gets the
 // comment, the deployment's URL and state. Reads the runner's environment; knows no HTTP client.
 
-const obj = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
-const event_str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
-const event_num = (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null);
+
+/** A string with something in it, trimmed. */
+const event_text = (v) => str(v)?.trim() || null;
+/** A positive integer id (a PR number). */
+const id = (v) => {
+    const n = num(v);
+    return n !== null && Number.isSafeInteger(n) && n > 0 ? n : null;
+};
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
 /** Reads the event from the runner's environment (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, …). */
 function readEventContext(env) {
@@ -52908,7 +53307,7 @@ function eventContext(env, payload, warnings = []) {
         serverUrl,
         apiUrl,
         runUrl,
-        sha: event_str(env.GITHUB_SHA),
+        sha: event_text(env.GITHUB_SHA),
         pullNumber: null,
         pullFromCommit: null,
         fork: false,
@@ -52917,12 +53316,12 @@ function eventContext(env, payload, warnings = []) {
     };
     if (PR_EVENTS.has(eventName)) {
         const pr = obj(payload.pull_request);
-        ctx.pullNumber = event_num(pr?.number) ?? event_num(payload.number);
+        ctx.pullNumber = id(pr?.number) ?? id(payload.number);
         const head = obj(pr?.head);
         const base = obj(pr?.base);
-        ctx.sha = event_str(head?.sha) ?? ctx.sha;
-        const headRepo = event_str(obj(head?.repo)?.full_name);
-        const baseRepo = event_str(obj(base?.repo)?.full_name);
+        ctx.sha = event_text(head?.sha) ?? ctx.sha;
+        const headRepo = event_text(obj(head?.repo)?.full_name);
+        const baseRepo = event_text(obj(base?.repo)?.full_name);
         // A deleted fork has no head repo; it is still a fork.
         ctx.fork = obj(head?.repo)?.fork === true || (baseRepo !== null && headRepo !== baseRepo);
         if (ctx.pullNumber === null)
@@ -52932,22 +53331,22 @@ function eventContext(env, payload, warnings = []) {
         const status = obj(payload.deployment_status);
         const deployment = obj(payload.deployment);
         ctx.deployment = {
-            state: event_str(status?.state) ?? 'unknown',
-            url: event_str(status?.environment_url) ?? event_str(obj(deployment?.payload)?.web_url),
-            environment: event_str(status?.environment) ?? event_str(deployment?.environment),
+            state: event_text(status?.state) ?? 'unknown',
+            url: event_text(status?.environment_url) ?? event_text(obj(deployment?.payload)?.web_url),
+            environment: event_text(status?.environment) ?? event_text(deployment?.environment),
         };
-        ctx.sha = event_str(deployment?.sha) ?? ctx.sha;
+        ctx.sha = event_text(deployment?.sha) ?? ctx.sha;
         ctx.pullFromCommit = ctx.sha;
     }
     else if (eventName === 'workflow_run') {
         const run = obj(payload.workflow_run);
-        ctx.sha = event_str(run?.head_sha) ?? ctx.sha;
+        ctx.sha = event_text(run?.head_sha) ?? ctx.sha;
         const prs = Array.isArray(run?.pull_requests) ? run.pull_requests : [];
-        ctx.pullNumber = event_num(obj(prs[0])?.number);
-        const triggeredByPr = PR_EVENTS.has(event_str(run?.event) ?? '');
+        ctx.pullNumber = id(obj(prs[0])?.number);
+        const triggeredByPr = PR_EVENTS.has(event_text(run?.event) ?? '');
         if (ctx.pullNumber === null && triggeredByPr)
             ctx.pullFromCommit = ctx.sha;
-        const headRepo = event_str(obj(run?.head_repository)?.full_name);
+        const headRepo = event_text(obj(run?.head_repository)?.full_name);
         ctx.fork = headRepo !== null && repo !== null && headRepo !== `${repo.owner}/${repo.repo}`;
     }
     return ctx;
@@ -52962,8 +53361,8 @@ function parseRepo(text) {
 }
 function repoFromPayload(payload) {
     const r = obj(payload.repository);
-    const owner = event_str(obj(r?.owner)?.login);
-    const name = event_str(r?.name);
+    const owner = event_text(obj(r?.owner)?.login);
+    const name = event_text(r?.name);
     return owner && name ? { owner, repo: name } : null;
 }
 
@@ -53016,6 +53415,8 @@ function actionSettings(raw) {
 ;// CONCATENATED MODULE: ./src/action/outputs.ts
 // The step's outputs and the check's failure message, from the report. Pure.
 
+
+
 /** Every output the action sets: must equal the outputs of action.yml (a test checks it). */
 const OUTPUT_NAMES = (/* unused pure expression or super */ null && (['passed', 'report-path', 'comment-url', 'success-rate', 'ttfc-avg-ms', 'ttfc-p95-ms', 'ttfc-max-ms']));
 /** The stage the figure outputs describe: the one with the most users that ran (the later one on a tie). */
@@ -53028,10 +53429,7 @@ function largestStage(report) {
 }
 /** Percent with one decimal, never 100.0 for a partial success: `96.7`, `100.0`, `0.0`. */
 function formatRate(rate) {
-    let t = (rate * 100).toFixed(1);
-    if (t === '100.0' && rate < 1)
-        t = '99.9';
-    return t;
+    return percentDigits(rate * 100);
 }
 /** Milliseconds with one decimal (`412.5`), '' when there is no measurement. */
 function formatMsOutput(v) {
@@ -58364,7 +58762,7 @@ function commitUrl(event) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8090);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(592);
 // The action entry (dist/index.js): all the work is in the adapter.
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();

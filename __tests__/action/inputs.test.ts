@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { actionSettings, ACTION_INPUTS, ALL_INPUTS, inputSecrets, readInputs, type RawInputs } from '../../src/action/inputs.js';
 import { OUTPUT_NAMES } from '../../src/action/outputs.js';
 import { buildConfig, CORE_INPUTS } from '../../src/core/config/config.js';
-import { DEFAULT_CRITERIA } from '../../src/core/analysis/criteria.js';
+import { DEFAULT_CRITERIA } from '../../src/core/analysis/criteria/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { DEFAULT_STAGES } from '../../src/core/config/stages.js';
 import { parseActionYml, readActionYml, ROOT } from '../helpers/run-action.js';

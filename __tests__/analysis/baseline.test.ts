@@ -10,7 +10,7 @@ import {
   validateBaseline,
   type BaselineReport,
 } from '../../src/core/analysis/baseline.js';
-import { evaluateCriteria, parseCriteria } from '../../src/core/analysis/criteria.js';
+import { evaluateCriteria, parseCriteria } from '../../src/core/analysis/criteria/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, StageSummary } from '../../src/core/types.js';

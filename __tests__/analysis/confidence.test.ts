@@ -9,7 +9,7 @@ import {
   stageSamples,
   type IntervalStat,
 } from '../../src/core/analysis/confidence.js';
-import { formatValue } from '../../src/core/analysis/criteria.js';
+import { formatValue } from '../../src/core/format.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
 

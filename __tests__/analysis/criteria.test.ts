@@ -1,13 +1,6 @@
-import {
-  CriteriaError,
-  DEFAULT_CRITERIA,
-  criteriaPassed,
-  evaluateCriteria,
-  formatThreshold,
-  formatValue,
-  metricUnit,
-  parseCriteria,
-} from '../../src/core/analysis/criteria.js';
+import { CriteriaError, DEFAULT_CRITERIA, criteriaPassed, evaluateCriteria, parseCriteria } from '../../src/core/analysis/criteria/index.js';
+import { metricUnit } from '../../src/core/analysis/metrics.js';
+import { formatThreshold, formatValue } from '../../src/core/format.js';
 import type { Criterion, CriterionResult, StageSummary, Stats } from '../../src/core/types.js';
 import { FAILURE_CATEGORIES } from '../../src/core/types.js';
 

@@ -1,7 +1,8 @@
 // The markdown report and its escaping: hostile server text stays inert text, the document stays
 // under GitHub's comment limit, least important parts first.
 import { codeSpan, commentMarker, escapeInline, mdTable, truncate, ZWSP } from '../../src/core/report/escape.js';
-import { COMMENT_LIMIT, MESSAGE_MAX, renderMarkdown, verdictOf } from '../../src/core/report/markdown.js';
+import { verdictOf } from '../../src/core/analysis/verdict.js';
+import { COMMENT_LIMIT, MESSAGE_MAX, renderMarkdown } from '../../src/core/report/markdown.js';
 import type { CriterionResult, ErrorSample, Report, StageSummary, Stats } from '../../src/core/types.js';
 import { FAILURE_CATEGORIES } from '../../src/core/types.js';
 

@@ -1,6 +1,7 @@
 // What the workflow event means for the gate: which commit is tested, which pull request gets the
 // comment, the deployment's URL and state. Reads the runner's environment; knows no HTTP client.
 import { readFileSync } from 'node:fs';
+import { num, obj, str, type JsonObject as Json } from '../core/json-guards.js';
 
 export interface Repo {
   owner: string;
@@ -34,11 +35,13 @@ export interface EventContext {
   warnings: string[];
 }
 
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null);
+/** A string with something in it, trimmed. */
+const text = (v: unknown): string | null => str(v)?.trim() || null;
+/** A positive integer id (a PR number). */
+const id = (v: unknown): number | null => {
+  const n = num(v);
+  return n !== null && Number.isSafeInteger(n) && n > 0 ? n : null;
+};
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
@@ -74,7 +77,7 @@ export function eventContext(env: Record<string, string | undefined>, payload: J
     serverUrl,
     apiUrl,
     runUrl,
-    sha: str(env.GITHUB_SHA),
+    sha: text(env.GITHUB_SHA),
     pullNumber: null,
     pullFromCommit: null,
     fork: false,
@@ -84,12 +87,12 @@ export function eventContext(env: Record<string, string | undefined>, payload: J
 
   if (PR_EVENTS.has(eventName)) {
     const pr = obj(payload.pull_request);
-    ctx.pullNumber = num(pr?.number) ?? num(payload.number);
+    ctx.pullNumber = id(pr?.number) ?? id(payload.number);
     const head = obj(pr?.head);
     const base = obj(pr?.base);
-    ctx.sha = str(head?.sha) ?? ctx.sha;
-    const headRepo = str(obj(head?.repo)?.full_name);
-    const baseRepo = str(obj(base?.repo)?.full_name);
+    ctx.sha = text(head?.sha) ?? ctx.sha;
+    const headRepo = text(obj(head?.repo)?.full_name);
+    const baseRepo = text(obj(base?.repo)?.full_name);
     // A deleted fork has no head repo; it is still a fork.
     ctx.fork = obj(head?.repo)?.fork === true || (baseRepo !== null && headRepo !== baseRepo);
     if (ctx.pullNumber === null) warnings.push(`the ${eventName} event carries no pull request number`);
@@ -97,20 +100,20 @@ export function eventContext(env: Record<string, string | undefined>, payload: J
     const status = obj(payload.deployment_status);
     const deployment = obj(payload.deployment);
     ctx.deployment = {
-      state: str(status?.state) ?? 'unknown',
-      url: str(status?.environment_url) ?? str(obj(deployment?.payload)?.web_url),
-      environment: str(status?.environment) ?? str(deployment?.environment),
+      state: text(status?.state) ?? 'unknown',
+      url: text(status?.environment_url) ?? text(obj(deployment?.payload)?.web_url),
+      environment: text(status?.environment) ?? text(deployment?.environment),
     };
-    ctx.sha = str(deployment?.sha) ?? ctx.sha;
+    ctx.sha = text(deployment?.sha) ?? ctx.sha;
     ctx.pullFromCommit = ctx.sha;
   } else if (eventName === 'workflow_run') {
     const run = obj(payload.workflow_run);
-    ctx.sha = str(run?.head_sha) ?? ctx.sha;
+    ctx.sha = text(run?.head_sha) ?? ctx.sha;
     const prs = Array.isArray(run?.pull_requests) ? run.pull_requests : [];
-    ctx.pullNumber = num(obj(prs[0])?.number);
-    const triggeredByPr = PR_EVENTS.has(str(run?.event) ?? '');
+    ctx.pullNumber = id(obj(prs[0])?.number);
+    const triggeredByPr = PR_EVENTS.has(text(run?.event) ?? '');
     if (ctx.pullNumber === null && triggeredByPr) ctx.pullFromCommit = ctx.sha;
-    const headRepo = str(obj(run?.head_repository)?.full_name);
+    const headRepo = text(obj(run?.head_repository)?.full_name);
     ctx.fork = headRepo !== null && repo !== null && headRepo !== `${repo.owner}/${repo.repo}`;
   }
   return ctx;
@@ -128,7 +131,7 @@ function parseRepo(text: string | undefined): Repo | null {
 
 function repoFromPayload(payload: Json): Repo | null {
   const r = obj(payload.repository);
-  const owner = str(obj(r?.owner)?.login);
-  const name = str(r?.name);
+  const owner = text(obj(r?.owner)?.login);
+  const name = text(r?.name);
   return owner && name ? { owner, repo: name } : null;
 }

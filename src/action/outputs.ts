@@ -1,5 +1,7 @@
 // The step's outputs and the check's failure message, from the report. Pure.
-import { describeResult, verdictOf } from '../core/report/markdown.js';
+import { verdictOf } from '../core/analysis/verdict.js';
+import { percentDigits } from '../core/format.js';
+import { describeResult } from '../core/report/markdown.js';
 import type { Report, StageSummary } from '../core/types.js';
 
 /** Every output the action sets: must equal the outputs of action.yml (a test checks it). */
@@ -15,9 +17,7 @@ export function largestStage(report: Report): StageSummary | null {
 
 /** Percent with one decimal, never 100.0 for a partial success: `96.7`, `100.0`, `0.0`. */
 export function formatRate(rate: number): string {
-  let t = (rate * 100).toFixed(1);
-  if (t === '100.0' && rate < 1) t = '99.9';
-  return t;
+  return percentDigits(rate * 100);
 }
 
 /** Milliseconds with one decimal (`412.5`), '' when there is no measurement. */

@@ -1,7 +1,11 @@
-import { compareBaseline, readBaseline, type BaselineLoad } from './analysis/baseline.js';
-import { bootstrapInterval, DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, medianRun, stageSamples, type IntervalMetric, type IntervalStat } from './analysis/confidence.js';
+// The gate's orchestration: prepare the target, run the load, analyse, report. Every step lives in
+// its own module; this one only decides their order and hands results from one to the next.
+
+import { baselineSection, readBaseline, type BaselineLoad } from './analysis/baseline.js';
+import { INTERVAL_METHOD, intervalCache, repeatOf, ttfcInterval } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
-import { criteriaPassed, evaluateCriteria } from './analysis/criteria.js';
+import { evaluateCriteria } from './analysis/criteria/index.js';
+import { gatePassed } from './analysis/verdict.js';
 import { diagnose, scalingEfficiency } from './analysis/diagnose/index.js';
 import { performLogin } from './config/login.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
@@ -9,7 +13,7 @@ import { redactText } from './redact.js';
 import { buildReport, writeReport } from './report/json.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
-import type { BaselineSection, Diagnosis, Report, RepeatSection, RunResult, StageSummary } from './types.js';
+import type { BaselineSection, Diagnosis, Report, RunResult } from './types.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
@@ -23,8 +27,6 @@ export interface GateOptions {
   /** Backoff of the wait-for polling (tests). */
   readiness?: ReadinessOptions;
 }
-
-export const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
 
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
 async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<void> {
@@ -55,17 +57,8 @@ function loadBaseline(cfg: Config, log: (line: string) => void): BaselineLoad | 
   return b;
 }
 
-/**
- * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
- * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
- * baseline comparison, the JSON report. Knows nothing of GitHub.
- */
-export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Report> {
-  const sink = opts.log ?? opts.hooks?.log;
-  const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
-  await prepare(cfg, opts, log);
-  const loaded = loadBaseline(cfg, log);
-
+/** `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the series. */
+async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   for (let i = 0; i < cfg.repeat; i++) {
     if (cfg.repeat > 1) {
@@ -82,36 +75,26 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
       break;
     }
   }
-  const median = runs.length > 1 ? medianRun(runs) : null;
-  const run: RunResult = median ?? runs[0]!;
-  let repeat: RepeatSection | null = null;
-  if (cfg.repeat > 1) {
-    repeat = {
-      requested: cfg.repeat,
-      runs: runs.length,
-      chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
-      spread: median ? median.spread : [],
-    };
-    if (median) log(`median run per stage (by TTFC avg): ${median.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
-  }
+  return runs;
+}
 
-  // Intervals, computed once per stage, metric and statistic (criteria and the stage summaries share them).
-  const cache = new Map<string, ReturnType<typeof bootstrapInterval>>();
-  const intervalOf = (stage: StageSummary, metric: IntervalMetric, stat: IntervalStat) => {
-    const key = `${stage.index}:${metric}:${stat}`;
-    if (!cache.has(key)) cache.set(key, bootstrapInterval(stageSamples(run.requests, stage.index, metric), stat));
-    return cache.get(key) ?? null;
-  };
-  for (const s of run.stages) {
-    if (s.skipped) continue;
-    const avg = intervalOf(s, 'ttfc', 'avg');
-    const p95 = intervalOf(s, 'ttfc', 'p95');
-    s.ttfcInterval = {
-      level: DEFAULT_LEVEL,
-      avg: avg ? { low: avg.low, high: avg.high } : null,
-      p95: p95 ? { low: p95.low, high: p95.high } : null,
-    };
-  }
+/**
+ * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
+ * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
+ * baseline comparison, the JSON report. Knows nothing of GitHub.
+ */
+export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Report> {
+  const sink = opts.log ?? opts.hooks?.log;
+  const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
+  await prepare(cfg, opts, log);
+  const loaded = loadBaseline(cfg, log);
+
+  const runs = await runAll(cfg, opts, log);
+  const { run, repeat } = repeatOf(runs, cfg.repeat);
+  if (repeat && repeat.runs > 1) log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
+
+  const intervalOf = intervalCache(run.requests);
+  for (const s of run.stages) if (!s.skipped) s.ttfcInterval = ttfcInterval(s, intervalOf);
 
   const criteria = evaluateCriteria(cfg.criteria, run.stages, {
     ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
@@ -120,76 +103,28 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     intervalOf,
   });
 
-  const diagnoses: Diagnosis[] = [];
-  if (run.smokeFailed) {
-    const first = run.stages[0];
-    const sample = run.errorSamples[0];
-    diagnoses.push({
-      kind: 'smoke',
-      users: first?.users ?? null,
-      message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
-      evidence: { failures: first?.failures ?? {} },
-    });
-  }
-  diagnoses.push(...diagnose(run));
-
+  const diagnoses: Diagnosis[] = diagnose(run);
   let baseline: BaselineSection | null = null;
   if (loaded !== null) {
-    baseline = {
+    const cmp = baselineSection(loaded, run.stages, {
       source: cfg.baseline ?? '',
-      loaded: loaded.ok,
       threshold: cfg.regressionThreshold,
-      toolVersion: null,
-      startedAt: null,
-      commit: null,
-      messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
-      stages: [],
-      regressions: [],
-    };
-    if (loaded.ok) {
-      const b = loaded.baseline;
-      const cmp = compareBaseline(run.stages, b, {
-        threshold: cfg.regressionThreshold,
-        target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
-      });
-      baseline.toolVersion = b.toolVersion;
-      baseline.startedAt = b.startedAt;
-      baseline.commit = b.commit;
-      baseline.messages.push(...cmp.messages);
-      baseline.stages = cmp.stages.map((s) => ({
-        index: s.index,
-        baselineIndex: s.baselineIndex,
-        users: s.users,
-        ttfcAvg: delta(s.ttfcAvg),
-        ttfcP95: delta(s.ttfcP95),
-        successRate: delta(s.successRate),
-        regressed: s.regressed,
-      }));
-      baseline.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
-      diagnoses.push(...cmp.diagnoses);
-      for (const m of cmp.messages) log(`baseline: ${m}`);
-    }
+      target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
+    });
+    baseline = cmp.section;
+    diagnoses.push(...cmp.diagnoses);
+    for (const m of cmp.messages) log(`baseline: ${m}`);
   }
 
-  const passed = !run.smokeFailed && criteriaPassed(criteria);
+  const passed = gatePassed(run.smokeFailed, criteria);
   const report = buildReport(cfg, run, criteria, diagnoses, passed, {
     commit: opts.commit,
     intervalMethod: INTERVAL_METHOD,
-    efficiency: scalingEfficiency(run.stages).map((r) => ({
-      index: r.index,
-      users: r.users,
-      throughputRatio: r.throughputRatio,
-      usersRatio: r.usersRatio,
-      efficiency: r.efficiency,
-    })),
+    efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
     baseline,
     repeat,
     warmup: runs[0]?.warmup ?? null,
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;
-}
-
-function delta(d: { current: number | null; baseline: number | null; change: number | null; text: string; regressed: boolean }) {
-  return { current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed };
 }

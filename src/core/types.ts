@@ -1,5 +1,9 @@
 // Shared types of the core. Nothing here knows about GitHub.
 
+import type { LatencyMetric, MetricUnit } from './analysis/metrics.js';
+
+export type { LatencyMetric, MetricUnit, StatName } from './analysis/metrics.js';
+
 export type FailureCategory =
   | 'http_4xx'
   | 'http_5xx'
@@ -18,13 +22,6 @@ export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   'empty',
   'protocol',
 ];
-
-/** Latency metrics measured per request (ms from t0). `connect` = socket ready/queue wait before the request is written. */
-export type LatencyMetric = 'connect' | 'ttfb' | 'ttfc' | 'ttft' | 'total' | 'itl' | 'stall';
-export const LATENCY_METRICS: readonly LatencyMetric[] = ['connect', 'ttfb', 'ttfc', 'ttft', 'total', 'itl', 'stall'];
-
-export type StatName = 'min' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99' | 'max' | 'stddev';
-export const STAT_NAMES: readonly StatName[] = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 
 export interface Stats {
   n: number;
@@ -73,7 +70,8 @@ export interface RequestRecord {
   gaps?: number[];
 }
 
-export interface StageSummary {
+/** One stage's figures; a Stats per latency metric (the table in analysis/metrics.ts). */
+export interface StageSummary extends Record<LatencyMetric, Stats> {
   index: number; // 1-based
   users: number;
   requestsPerUser: number;
@@ -83,13 +81,6 @@ export interface StageSummary {
   failed: number;
   successRate: number; // 0..1 (1 when issued is 0 and the stage was skipped: see `skipped`)
   failures: Record<FailureCategory, number>;
-  connect: Stats;
-  ttfb: Stats;
-  ttfc: Stats;
-  ttft: Stats;
-  total: Stats;
-  itl: Stats;
-  stall: Stats;
   durationMs: number;
   rps: number; // successful + failed requests completed per second of stage wall time
   eventsPerSec: number;
@@ -162,7 +153,7 @@ export interface CriterionResult {
   status: CriterionStatus;
   actual: number | null;
   threshold: number | null;
-  unit: 'ms' | '%' | 'count' | 'rps';
+  unit: MetricUnit;
   reason?: string; // why skipped / inconclusive
   /** The 1-based index of the stage this result is about (absent when skipped without a stage). */
   stage?: number;
@@ -170,6 +161,12 @@ export interface CriterionResult {
   interval?: IntervalRange & { level: number };
   /** The interval straddles the threshold: under `verdict: strict` the point value still decided (status pass / fail). */
   inconclusive?: boolean;
+  /**
+   * The parsed metric and comparison, for the reports (which cell to mark, which operator to show).
+   * Kept in memory only (not enumerable): the JSON report's criteria stay as they were.
+   */
+  readonly metric?: string;
+  readonly op?: CompareOp;
 }
 
 export interface Diagnosis {

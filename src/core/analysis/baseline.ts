@@ -1,12 +1,15 @@
-// Baseline comparison (issue 5 §3): an earlier JSON report, its stages matched to this run's by
-// users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Reading the file is
-// the only I/O (readBaseline); everything else is pure and never throws on a strange baseline.
+// Baseline comparison, so a PR is judged against the last accepted run rather than only against
+// fixed numbers: an earlier JSON report, its stages matched to this run's by users, deltas of TTFC
+// avg / p95 and success rate, regressions over a threshold. Reading the file is the only I/O
+// (readBaseline); everything else is pure and never throws on a strange baseline.
 
 import { readFileSync } from 'node:fs';
-import { formatValue } from './criteria.js';
 import { InputError } from '../errors.js';
+import { changePct, ms, plural, rate, trimOneZero } from '../format.js';
+import { num, obj, str } from '../json-guards.js';
+import { LATENCY_METRICS, metric, STAT_NAMES, type LatencyMetric } from './metrics.js';
 import { emptyFailures } from './stats.js';
-import { FAILURE_CATEGORIES, STAT_NAMES, type Diagnosis, type StageSummary, type Stats } from '../types.js';
+import { FAILURE_CATEGORIES, type BaselineDelta, type BaselineSection, type Diagnosis, type StageSummary, type Stats } from '../types.js';
 import { VERSION } from '../version.js';
 
 export const BASELINE_SCHEMA_VERSION = 1;
@@ -72,43 +75,40 @@ export function parseBaseline(text: string, source: string): BaselineLoad {
   return validateBaseline(json, source);
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
 /** Validates a parsed baseline report. Pure; never throws. */
 export function validateBaseline(json: unknown, source: string): BaselineLoad {
   const what = `baseline ${source}`;
-  if (!isObj(json)) return { ok: false, message: `${what} is not a ttfc-gate JSON report (expected an object)` };
-  const tool = isObj(json.tool) ? json.tool : null;
+  const report = obj(json);
+  if (report === null) return { ok: false, message: `${what} is not a ttfc-gate JSON report (expected an object)` };
+  const tool = obj(report.tool);
   if (tool !== null && tool.name !== 'ttfc-gate') {
     return { ok: false, message: `${what} is not a ttfc-gate report (tool "${String(tool.name)}")` };
   }
-  if (!('schemaVersion' in json)) {
+  if (!('schemaVersion' in report)) {
     return { ok: false, message: `${what} has no schemaVersion: not a ttfc-gate JSON report` };
   }
-  if (json.schemaVersion !== BASELINE_SCHEMA_VERSION) {
+  if (report.schemaVersion !== BASELINE_SCHEMA_VERSION) {
     const toolVersion = tool !== null && typeof tool.version === 'string' ? ` (written by ttfc-gate ${tool.version})` : '';
     return {
       ok: false,
       message:
-        `${what} has schemaVersion ${JSON.stringify(json.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
+        `${what} has schemaVersion ${JSON.stringify(report.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
         `schemaVersion ${BASELINE_SCHEMA_VERSION} — not compared. Refresh the baseline with a report from this version.`,
     };
   }
-  if (!Array.isArray(json.stages)) return { ok: false, message: `${what} has no stages array` };
+  if (!Array.isArray(report.stages)) return { ok: false, message: `${what} has no stages array` };
 
   const warnings: string[] = [];
   if (tool === null) warnings.push(`${what} does not name its tool; read as a ttfc-gate report`);
   const stages: StageSummary[] = [];
-  json.stages.forEach((raw: unknown, i: number) => {
+  report.stages.forEach((raw: unknown, i: number) => {
     const s = normalizeStage(raw, i + 1);
     if (typeof s === 'string') warnings.push(`${what}: stage ${i + 1} ${s} — ignored`);
     else stages.push(s);
   });
   if (stages.length === 0) return { ok: false, message: `${what} has no usable stages${warnings.length ? ` (${warnings.join('; ')})` : ''}` };
 
-  const target = isObj(json.target) ? json.target : {};
+  const target = obj(report.target) ?? {};
   return {
     ok: true,
     warnings,
@@ -116,7 +116,7 @@ export function validateBaseline(json: unknown, source: string): BaselineLoad {
       source,
       schemaVersion: 1,
       toolVersion: tool !== null ? str(tool.version) : null,
-      startedAt: str(json.startedAt),
+      startedAt: str(report.startedAt),
       commit: str(target.commit),
       target: { method: str(target.method), url: str(target.url), preset: str(target.preset) },
       stages,
@@ -125,15 +125,16 @@ export function validateBaseline(json: unknown, source: string): BaselineLoad {
 }
 
 function normalizeStats(v: unknown): Stats {
-  const o = isObj(v) ? v : {};
+  const o = obj(v) ?? {};
   const out = { n: Math.max(0, Math.round(num(o.n) ?? 0)) } as Stats;
   for (const k of STAT_NAMES) out[k] = num(o[k]);
   return out;
 }
 
 /** A complete StageSummary from a baseline stage, or why it cannot be used. */
-function normalizeStage(raw: unknown, position: number): StageSummary | string {
-  if (!isObj(raw)) return 'is not an object';
+function normalizeStage(value: unknown, position: number): StageSummary | string {
+  const raw = obj(value);
+  if (raw === null) return 'is not an object';
   const users = num(raw.users);
   if (users === null || !Number.isInteger(users) || users < 1) return 'has no valid "users"';
   const issued = Math.max(0, Math.round(num(raw.issued) ?? 0));
@@ -146,7 +147,9 @@ function normalizeStage(raw: unknown, position: number): StageSummary | string {
     else return 'has no valid "successRate"';
   }
   const failures = emptyFailures();
-  if (isObj(raw.failures)) for (const c of FAILURE_CATEGORIES) failures[c] = Math.max(0, Math.round(num(raw.failures[c]) ?? 0));
+  const rawFailures = obj(raw.failures);
+  if (rawFailures) for (const c of FAILURE_CATEGORIES) failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
+  const latencies = Object.fromEntries(LATENCY_METRICS.map((m) => [m, normalizeStats(raw[m])])) as Record<LatencyMetric, Stats>;
   return {
     index: num(raw.index) ?? position,
     users,
@@ -157,17 +160,11 @@ function normalizeStage(raw: unknown, position: number): StageSummary | string {
     failed: Math.max(0, Math.round(num(raw.failed) ?? issued - succeeded)),
     successRate,
     failures,
-    connect: normalizeStats(raw.connect),
-    ttfb: normalizeStats(raw.ttfb),
-    ttfc: normalizeStats(raw.ttfc),
-    ttft: normalizeStats(raw.ttft),
-    total: normalizeStats(raw.total),
-    itl: normalizeStats(raw.itl),
-    stall: normalizeStats(raw.stall),
+    ...latencies,
     durationMs: num(raw.durationMs) ?? 0,
     rps: num(raw.rps) ?? 0,
     eventsPerSec: num(raw.eventsPerSec) ?? 0,
-    ...(isObj(raw.streamRate) ? { streamRate: { unit: 'events/s' as const, perRequest: normalizeStats(raw.streamRate.perRequest) } } : {}),
+    ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s' as const, perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
   };
 }
 
@@ -224,11 +221,6 @@ export interface CompareOptions {
   target?: { method?: string; url?: string; preset?: string };
 }
 
-function fmtPct(x: number): string {
-  const a = Math.abs(x * 100);
-  return a >= 9.95 ? `${Math.round(a)}%` : `${trimZero(a.toFixed(1))}%`;
-}
-const trimZero = (s: string): string => s.replace(/\.0$/, '');
 
 function msDelta(current: number | null, baseline: number | null, threshold: number, minDeltaMs: number): Delta {
   if (current === null || baseline === null) return { current, baseline, diff: null, change: null, text: '', regressed: false };
@@ -237,7 +229,7 @@ function msDelta(current: number | null, baseline: number | null, threshold: num
   let text: string;
   if (change === null) text = diff === 0 ? '±0%' : diff > 0 ? '▲' : '▼';
   else if (Math.abs(change) < 0.0005) text = '±0%';
-  else text = `${change > 0 ? '▲' : '▼'} ${fmtPct(change)}`;
+  else text = `${change > 0 ? '▲' : '▼'} ${changePct(change)}`;
   const regressed = diff >= minDeltaMs && (change === null || change > threshold);
   return { current, baseline, diff, change, text, regressed };
 }
@@ -246,12 +238,10 @@ function rateDelta(current: number, baseline: number, drop: number): Delta {
   const diff = current - baseline;
   const change = baseline > 0 ? diff / baseline : null;
   const pp = Math.abs(diff * 100);
-  const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimZero(pp.toFixed(1))} pp`;
+  const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimOneZero(pp.toFixed(1))} pp`;
   return { current, baseline, diff, change, text, regressed: -diff >= drop - 1e-9 };
 }
 
-const ms = (v: number | null): string => formatValue(v, 'ms');
-const pct = (v: number | null): string => formatValue(v === null ? null : v * 100, '%');
 
 /**
  * Compares this run's stages with the baseline's, matched by users (the k-th stage with N users with
@@ -328,20 +318,20 @@ export function compareBaseline(current: readonly StageSummary[], baseline: Base
 function regression(row: StageComparison, baseline: BaselineReport, threshold: number, drop: number): Diagnosis {
   const parts: string[] = [];
   const metrics: Record<string, unknown> = {};
-  const add = (key: string, label: string, d: Delta, fmt: (v: number | null) => string): void => {
+  const add = (key: string, d: Delta, fmt: (v: number | null) => string): void => {
     metrics[key] = { current: d.current, baseline: d.baseline, change: d.change, regressed: d.regressed };
-    if (d.regressed) parts.push(`${label} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
+    if (d.regressed) parts.push(`${metric(key)?.label ?? key} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
   };
-  add('ttfc.avg', 'TTFC avg', row.ttfcAvg, ms);
-  add('ttfc.p95', 'TTFC p95', row.ttfcP95, ms);
-  add('success_rate', 'success rate', row.successRate, pct);
+  add('ttfc.avg', row.ttfcAvg, ms);
+  add('ttfc.p95', row.ttfcP95, ms);
+  add('success_rate', row.successRate, rate);
   const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
   return {
     kind: 'regression',
     users: row.users,
     message:
-      `at ${row.users} user${row.users === 1 ? '' : 's'}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
-      `threshold ${fmtPct(threshold)} slower for TTFC, ${trimZero((drop * 100).toFixed(1))} pp for the success rate`,
+      `at ${plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+      `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
     evidence: {
       threshold,
       successRateDrop: drop,
@@ -349,4 +339,42 @@ function regression(row: StageComparison, baseline: BaselineReport, threshold: n
       metrics,
     },
   };
+}
+
+/** The report's baseline section of a load (read or not), and the regression diagnoses it found. */
+export function baselineSection(
+  loaded: BaselineLoad,
+  current: readonly StageSummary[],
+  opts: { source: string; threshold: number; target?: CompareOptions['target'] },
+): { section: BaselineSection; diagnoses: Diagnosis[]; messages: string[] } {
+  const section: BaselineSection = {
+    source: opts.source,
+    loaded: loaded.ok,
+    threshold: opts.threshold,
+    toolVersion: null,
+    startedAt: null,
+    commit: null,
+    messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
+    stages: [],
+    regressions: [],
+  };
+  if (!loaded.ok) return { section, diagnoses: [], messages: [] };
+  const b = loaded.baseline;
+  const cmp = compareBaseline(current, b, { threshold: opts.threshold, ...(opts.target ? { target: opts.target } : {}) });
+  const delta = (d: Delta): BaselineDelta => ({ current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed });
+  section.toolVersion = b.toolVersion;
+  section.startedAt = b.startedAt;
+  section.commit = b.commit;
+  section.messages.push(...cmp.messages);
+  section.stages = cmp.stages.map((s) => ({
+    index: s.index,
+    baselineIndex: s.baselineIndex,
+    users: s.users,
+    ttfcAvg: delta(s.ttfcAvg),
+    ttfcP95: delta(s.ttfcP95),
+    successRate: delta(s.successRate),
+    regressed: s.regressed,
+  }));
+  section.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
+  return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
 }

@@ -1,8 +1,12 @@
-// Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
-// strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
+// Verdicts that hold on noisy runners, where one run's figure moves by more than the difference a
+// gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
+// statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
 
-import type { CompareOp, ErrorSample, RequestRecord, RunResult, StageSummary } from '../types.js';
+import type { CompareOp, ErrorSample, RepeatSection, RequestRecord, RunResult, StageInterval, StageSummary } from '../types.js';
 import { compare } from './compare.js';
+import { latencySamples, type IntervalStat, type LatencyMetric } from './metrics.js';
+
+export type { IntervalStat } from './metrics.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded bootstrap
@@ -26,8 +30,6 @@ export const DEFAULT_LEVEL = 0.95;
 const MAX_DRAWS = 20_000_000;
 const MIN_RESAMPLES = 200;
 
-/** The statistics an interval can be computed for (min / max / stddev have no useful bootstrap). */
-export type IntervalStat = 'avg' | 'p50' | 'p90' | 'p95' | 'p99';
 const QUANTILE: Record<Exclude<IntervalStat, 'avg'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 
 export interface BootstrapOptions {
@@ -123,21 +125,12 @@ export function bootstrapInterval(values: readonly number[], stat: IntervalStat,
   };
 }
 
-export type IntervalMetric = 'connect' | 'ttfb' | 'ttfc' | 'ttft' | 'total' | 'stall' | 'itl';
-
 /** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
-export function stageSamples(requests: readonly RequestRecord[], stage: number, metric: IntervalMetric): number[] {
-  const out: number[] = [];
-  for (const r of requests) {
-    if (r.stage !== stage || !r.ok) continue;
-    if (metric === 'itl') {
-      if (r.gaps) for (const g of r.gaps) out.push(g);
-      continue;
-    }
-    const v = r[metric];
-    if (v !== null) out.push(v);
-  }
-  return out;
+export function stageSamples(requests: readonly RequestRecord[], stage: number, metric: LatencyMetric): number[] {
+  return latencySamples(
+    requests.filter((r) => r.stage === stage && r.ok),
+    metric,
+  );
 }
 
 export interface StageIntervals {
@@ -150,7 +143,7 @@ export interface StageIntervals {
 /** TTFC (or another metric's) avg and p95 intervals of every stage that ran. */
 export function stageIntervals(
   run: { stages: readonly StageSummary[]; requests: readonly RequestRecord[] },
-  metric: IntervalMetric = 'ttfc',
+  metric: LatencyMetric = 'ttfc',
   opts: BootstrapOptions = {},
 ): StageIntervals[] {
   return run.stages
@@ -161,11 +154,40 @@ export function stageIntervals(
     });
 }
 
+/** How intervals were computed, for the report (stage `ttfcInterval`, criterion `interval`). */
+export const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
+
+export type IntervalOf = (stage: StageSummary, metric: LatencyMetric, stat: IntervalStat) => Interval | null;
+
+/**
+ * The intervals of one run, each computed once per stage, metric and statistic (the criteria and
+ * the stage summaries ask for the same ones).
+ */
+export function intervalCache(requests: readonly RequestRecord[]): IntervalOf {
+  const cache = new Map<string, Interval | null>();
+  return (stage, metric, stat) => {
+    const key = `${stage.index}:${metric}:${stat}`;
+    let iv = cache.get(key);
+    if (iv === undefined) {
+      iv = bootstrapInterval(stageSamples(requests, stage.index, metric), stat);
+      cache.set(key, iv);
+    }
+    return iv;
+  };
+}
+
+/** The TTFC avg and p95 intervals a stage summary carries. */
+export function ttfcInterval(stage: StageSummary, intervalOf: IntervalOf): StageInterval {
+  const range = (iv: Interval | null) => (iv ? { low: iv.low, high: iv.high } : null);
+  return { level: DEFAULT_LEVEL, avg: range(intervalOf(stage, 'ttfc', 'avg')), p95: range(intervalOf(stage, 'ttfc', 'p95')) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verdicts
 
-export type Verdict = 'strict' | 'confident';
-export const VERDICTS: readonly Verdict[] = ['strict', 'confident'];
+/** How a criterion with an interval is judged: by its point value (strict) or its whole interval (confident). */
+export type VerdictMode = 'strict' | 'confident';
+export const VERDICT_MODES: readonly VerdictMode[] = ['strict', 'confident'];
 
 export interface JudgeInput {
   op: CompareOp;
@@ -192,7 +214,7 @@ export interface Judgement {
 
 
 /** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
-export function judge(input: JudgeInput, verdict: Verdict): Judgement {
+export function judge(input: JudgeInput, verdict: VerdictMode): Judgement {
   const pointPass = compare(input.actual, input.op, input.threshold);
   const iv = input.interval;
   // Equality has no "side"; without an interval the point decides.
@@ -305,5 +327,24 @@ export function medianRun(runs: readonly RunResult[]): RunResult & MedianSelecti
     errorSamples,
     chosenRuns: sel.chosenRuns,
     spread: sel.spread,
+  };
+}
+
+/**
+ * The run a report describes and its `repeat` section: with several runs, the median run per stage;
+ * `requested` > 1 gets a section even when only one run happened (its smoke test failed).
+ */
+export function repeatOf(runs: readonly RunResult[], requested: number): { run: RunResult; repeat: RepeatSection | null } {
+  const median = runs.length > 1 ? medianRun(runs) : null;
+  const run: RunResult = median ?? runs[0]!;
+  if (requested <= 1) return { run, repeat: null };
+  return {
+    run,
+    repeat: {
+      requested,
+      runs: runs.length,
+      chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
+      spread: median ? median.spread : [],
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { max, mean, min, quantileSorted, standardDeviation } from 'simple-statistics';
+import { latencyStats } from './metrics.js';
 import { FAILURE_CATEGORIES, type FailureCategory, type RequestRecord, type Stage, type StageSummary, type Stats } from '../types.js';
 
 export const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
@@ -23,15 +24,6 @@ export function computeStats(values: number[]): Stats {
   };
 }
 
-function pick(records: RequestRecord[], key: 'connect' | 'ttfb' | 'ttfc' | 'ttft' | 'total' | 'stall'): number[] {
-  const out: number[] = [];
-  for (const r of records) {
-    const v = r[key];
-    if (v !== null) out.push(v);
-  }
-  return out;
-}
-
 export function emptyFailures(): Record<FailureCategory, number> {
   return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0])) as Record<FailureCategory, number>;
 }
@@ -41,12 +33,8 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
   const ok = records.filter((r) => r.ok);
   const failures = emptyFailures();
   for (const r of records) if (!r.ok && r.category) failures[r.category]++;
-  const itl: number[] = [];
   let events = 0;
-  for (const r of ok) {
-    events += r.events;
-    if (r.gaps) for (const g of r.gaps) itl.push(g);
-  }
+  for (const r of ok) events += r.events;
   const seconds = durationMs / 1000;
   const summary: StageSummary = {
     index,
@@ -58,13 +46,7 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     failed: records.length - ok.length,
     successRate: records.length ? ok.length / records.length : 0,
     failures,
-    connect: computeStats(pick(ok, 'connect')),
-    ttfb: computeStats(pick(ok, 'ttfb')),
-    ttfc: computeStats(pick(ok, 'ttfc')),
-    ttft: computeStats(pick(ok, 'ttft')),
-    total: computeStats(pick(ok, 'total')),
-    itl: computeStats(itl),
-    stall: computeStats(pick(ok, 'stall')),
+    ...latencyStats(ok, computeStats),
     durationMs,
     rps: seconds > 0 ? records.length / seconds : 0,
     eventsPerSec: seconds > 0 ? events / seconds : 0,

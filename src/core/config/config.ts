@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { parseRegressionThreshold } from '../analysis/baseline.js';
-import { VERDICTS, type Verdict } from '../analysis/confidence.js';
-import { parseCriteria, CriteriaError, DEFAULT_CRITERIA } from '../analysis/criteria.js';
+import { VERDICT_MODES, type VerdictMode } from '../analysis/confidence.js';
+import { parseCriteria, CriteriaError, DEFAULT_CRITERIA } from '../analysis/criteria/index.js';
 import { parseDuration } from './duration.js';
 import { InputError } from '../errors.js';
 import { isSecretHeader, parseHeaderLines } from './headers.js';
@@ -73,7 +73,7 @@ export interface Config {
   failOnCriteria: boolean;
   reportPath: string;
   /** strict: the measured value decides; confident: only an interval wholly on the wrong side fails. */
-  verdict: Verdict;
+  verdict: VerdictMode;
   /** How many times the whole plan runs (the median run per stage is reported). */
   repeat: number;
   /** Requests sent before stage 1, left out of every figure. */
@@ -178,10 +178,10 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
 
   const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
-  if (!(VERDICTS as readonly string[]).includes(verdictText)) {
-    throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICTS.join(', ')}`);
+  if (!(VERDICT_MODES as readonly string[]).includes(verdictText)) {
+    throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
   }
-  const verdict = verdictText as Verdict;
+  const verdict = verdictText as VerdictMode;
   const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
   const warmup = parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP);
   const baseline = value(inputs, 'baseline')?.trim() ?? null;

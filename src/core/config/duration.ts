@@ -12,3 +12,10 @@ export function parseDuration(input: string, text: string): number {
   if (!(ms > 0)) throw new InputError(input, `"${text}" must be greater than zero`);
   return ms;
 }
+
+/** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  return `${Number((ms / 60_000).toFixed(1))}m`;
+}

@@ -1,11 +1,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Agent } from 'undici';
 import { InputError } from '../errors.js';
-import { asObject, shorten } from '../load/presets/json.js';
+import { obj } from '../json-guards.js';
+import { shorten } from '../load/presets/json.js';
 import type { Preset } from '../load/presets/types.js';
 import { requestOnce } from './readiness.js';
 import { isSecretParam, redactText, redactUrl } from '../redact.js';
-import { compileTemplate } from './template.js';
+import { compileTemplate, PLACEHOLDER } from './template.js';
 
 /** Where the login answer carries the token (`login-token-from`). */
 export type TokenSource = { kind: 'header'; name: string; text: string } | { kind: 'json'; path: string[]; text: string };
@@ -77,8 +78,6 @@ export function parseTokenFrom(text: string, input = 'login-token-from'): TokenS
   const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
   return { kind: 'json', path, text: `json:${rest}` };
 }
-
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
 /** Validates the login inputs (no request is sent); null when no login is configured. */
 export function buildLogin(i: LoginInputs, ctx: LoginContext): LoginSpec | null {
@@ -190,12 +189,12 @@ function collectSecrets(body: string, secrets: string[]): void {
 
 /** The human part of an answer: `message`, `error`, `detail`… */
 function serverMessage(json: unknown): string | null {
-  const o = asObject(json);
+  const o = obj(json);
   if (!o) return null;
   for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
     const v = o[k];
     if (typeof v === 'string' && v.trim() !== '') return shorten(v);
-    const inner = asObject(v);
+    const inner = obj(v);
     if (inner && typeof inner.message === 'string' && inner.message !== '') return shorten(inner.message);
   }
   return null;
@@ -211,7 +210,7 @@ function extractToken(headers: Record<string, string | string[] | undefined>, js
   for (const seg of from.path) {
     if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
     else {
-      const o = asObject(cur);
+      const o = obj(cur);
       cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
     }
   }
@@ -241,14 +240,14 @@ export async function performLogin(spec: LoginSpec, opts: { log?: (line: string)
     }
     const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
     if (res.status < 200 || res.status >= 300) throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
-    const code = asObject(json)?.code;
+    const code = obj(json)?.code;
     if (spec.checkCode && code !== undefined && code !== 0 && code !== '0') throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
     const token = extractToken(res.headers, json, spec.tokenFrom);
     if (token === null) {
       const where =
         spec.tokenFrom.kind === 'header'
           ? `no ${spec.tokenFrom.name} header in the answer`
-          : `no token at ${spec.tokenFrom.text} in the answer${asObject(json) ? ` (its keys: ${Object.keys(asObject(json)!).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
+          : `no token at ${spec.tokenFrom.text} in the answer${obj(json) ? ` (its keys: ${Object.keys(obj(json)!).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
       // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
       const message = serverMessage(json);
       throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);

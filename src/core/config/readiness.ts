@@ -2,6 +2,8 @@ import { Agent, type Dispatcher } from 'undici';
 import { now } from '../load/clock.js';
 import { shorten } from '../load/presets/json.js';
 import { redactUrl } from '../redact.js';
+import { plural } from '../format.js';
+import { formatDuration } from './duration.js';
 
 /** `wait-for`: poll this URL with GET until it answers 2xx, at most `timeoutMs`. */
 export interface ReadinessSpec {
@@ -74,17 +76,11 @@ export async function requestOnce(
     return { status: res.statusCode, headers: res.headers, text, error: '' };
   } catch (err) {
     const e = err as Error & { code?: string };
-    const message = ac.signal.aborted ? `no answer within ${formatMs(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
+    const message = ac.signal.aborted ? `no answer within ${formatDuration(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
     return { status: null, headers: {}, text: '', error: message };
   } finally {
     clearTimeout(timer);
   }
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))}s`;
-  return `${Number((ms / 60_000).toFixed(1))}m`;
 }
 
 /** One line of what an answer said, for logs and errors. */
@@ -112,24 +108,24 @@ export async function waitForReady(spec: ReadinessSpec, opts: ReadinessOptions &
   const start = now();
   const deadline = start + spec.timeoutMs;
   const agent = new Agent({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
-  log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${formatMs(spec.timeoutMs)})`);
+  log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${formatDuration(spec.timeoutMs)})`);
   let delay = initial;
   try {
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
       const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
       if (res.status !== null && res.status >= 200 && res.status < 300) {
-        log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatMs(now() - start)}`);
+        log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
         return { attempts: attempt, elapsedMs: now() - start };
       }
       const left = deadline - now();
       if (left <= 0) {
         throw new NotReadyError(
-          `wait-for: ${spec.displayUrl} was not ready within ${formatMs(spec.timeoutMs)} (${attempt} attempt${attempt === 1 ? '' : 's'}); last answer: ${describe(res, 200)}`,
+          `wait-for: ${spec.displayUrl} was not ready within ${formatDuration(spec.timeoutMs)} (${plural(attempt, 'attempt')}); last answer: ${describe(res, 200)}`,
         );
       }
       const pause = Math.min(delay, left);
-      log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatMs(pause)}`);
+      log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
       await sleep(pause);
       delay = Math.min(delay * 2, cap);
     }

@@ -10,7 +10,8 @@ export interface TemplateContext {
 /** A compiled template: literal parts and per-request fields, so rendering is a join, not a regex. */
 export type Template = (ctx: TemplateContext) => string;
 
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+/** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
+export const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 export const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
 
 /**

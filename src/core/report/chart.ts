@@ -1,8 +1,8 @@
-// Pictures (issue 5 §5): TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
 
-import { formatValue } from '../analysis/criteria.js';
+import { ms, plural } from '../format.js';
 import type { RequestRecord, StageSummary } from '../types.js';
 
 export interface ChartPoint {
@@ -190,8 +190,7 @@ export function ttfcDistribution(
 
 /** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
 export function formatDistribution(d: Distribution): string[] {
-  const ms = (v: number | null): string => formatValue(v, 'ms');
-  const names = d.rows.map((r) => `${r.users} user${r.users === 1 ? '' : 's'}`);
+  const names = d.rows.map((r) => plural(r.users, 'user'));
   const w = Math.max(...names.map((n) => n.length));
   return [
     `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,

@@ -1,11 +1,9 @@
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
 // scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
 
-import { formatValue } from '../analysis/criteria.js';
+import { ms, plural } from '../format.js';
 import type { BaselineStage, Report, RepeatSection, ScalingEfficiency } from '../types.js';
 
-const ms = (v: number | null): string => formatValue(v, 'ms');
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 /** `380 ms – 460 ms` (or `n/a`). */
 export function formatRange(r: { low: number; high: number } | null | undefined): string {
@@ -66,11 +64,6 @@ export function showsStreamRate(report: Report): boolean {
   return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
 }
 
-/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
-export function inconclusiveCount(report: Report): number {
-  return report.criteria.filter((c) => c.status === 'inconclusive').length;
-}
-
 function compact(v: unknown, depth: number): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number') return Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v);
@@ -102,7 +95,3 @@ export function baselineTitle(report: Report): string {
   return `${b.source}${when ? ` (${when})` : ''}`;
 }
 
-/** `20%`, `12.5%`. */
-export function formatThresholdPct(x: number): string {
-  return `${Math.round(x * 1000) / 10}%`;
-}

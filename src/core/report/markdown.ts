@@ -3,23 +3,12 @@
 
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
 import { mermaidChart, ttfcDistribution } from './chart.js';
-import { formatThreshold, formatValue, metricValue } from '../analysis/criteria.js';
+import { criterionOf } from '../analysis/criteria/index.js';
+import { metric as metricOf, metricValue } from '../analysis/metrics.js';
+import { verdictOf } from '../analysis/verdict.js';
+import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
-import {
-  baselineFor,
-  baselineTitle,
-  efficiencyFor,
-  efficiencyReference,
-  formatEfficiency,
-  formatEvidence,
-  formatRange,
-  formatThresholdPct,
-  inconclusiveCount,
-  runNotes,
-  showsEfficiency,
-  showsStreamRate,
-  spreadFor,
-} from './common.js';
+import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary, Stats } from '../types.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
@@ -45,41 +34,11 @@ export interface MarkdownContext {
 }
 
 // ---------------------------------------------------------------------------------------------
-// verdict
-
-export interface Verdict {
-  /** Failing (non-warn) criteria that were missed. */
-  failed: CriterionResult[];
-  /** Missed warn criteria. */
-  warned: CriterionResult[];
-  icon: string;
-  /** e.g. "failed: 2 criteria missed", "passed with 1 warning". */
-  text: string;
-}
-
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
-export function verdictOf(report: Report, failOnCriteria = true): Verdict {
-  const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
-  const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
-  const unsure = inconclusiveCount(report);
-  const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
-  const warnText = (warned.length ? `, ${plural(warned.length, 'warning', 'warnings')}` : '') + (unsure ? `, ${unsureText}` : '');
-  if (report.smokeFailed) {
-    return { failed, warned, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
-  }
-  if (failed.length) {
-    const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
-    return { failed, warned, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
-  }
-  if (warned.length) return { failed, warned, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning', 'warnings')}${unsure ? `, ${unsureText}` : ''}` };
-  if (unsure) return { failed, warned, icon: '✅', text: `passed, ${unsureText}` };
-  return { failed, warned, icon: '✅', text: 'passed' };
-}
+// missed criteria, in plain text
 
 /** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
 export function describeResult(c: CriterionResult): string {
-  const where = c.users === null ? '' : ` — ${plural(c.users, 'user', 'users')}`;
+  const where = c.users === null ? '' : ` — ${plural(c.users, 'user')}`;
   const why = c.reason ? ` (${c.reason})` : '';
   return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
 }
@@ -87,35 +46,17 @@ export function describeResult(c: CriterionResult): string {
 // ---------------------------------------------------------------------------------------------
 // pieces
 
-const ms = (v: number | null): string => formatValue(v, 'ms');
 const MISSING = '—';
 
-function differs(a: Stats, b: Stats): boolean {
-  return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
-}
-
-/** The metric a criterion is about (`@10: ttfc.avg < 1s` → `ttfc.avg`). */
-export function criterionMetric(text: string): string | null {
-  const m = /^\s*(?:@\s*\d+\s*:\s*)?([A-Za-z_]+(?:\.[A-Za-z0-9]+)?)/.exec(text);
-  return m?.[1] ?? null;
-}
-
-/** Stage-table column of a metric, if the table shows it. */
-function columnOf(metric: string): string | null {
-  if (metric === 'success_rate' || metric === 'errors' || metric === 'errors_5xx' || metric === 'timeouts') return 'success';
-  if (metric === 'rps') return 'rps';
-  if (['ttfc.avg', 'ttfc.p50', 'ttfc.p95', 'ttfc.max', 'ttft.avg', 'ttft.p95', 'total.avg'].includes(metric)) return metric;
-  return null;
-}
-
-/** Marks per stage index and column: '❌' (a failing criterion missed) or '⚠️' (a warning). */
+/** Marks per stage index and cell (the metric's cell in the table: see metrics.ts): '❌' (a failing criterion missed) or '⚠️' (a warning). */
 function stageMarks(report: Report): Map<string, string> {
   const marks = new Map<string, string>();
   for (const c of report.criteria) {
     if (c.status !== 'fail' || c.users === null) continue;
-    const metric = criterionMetric(c.text);
-    const col = metric ? columnOf(metric) : null;
-    if (!metric || !col) continue;
+    const metric = criterionOf(c)?.metric;
+    const m = metric === undefined ? null : metricOf(metric);
+    if (!metric || !m) continue;
+    const col = m.cell ?? m.name;
     // A result carries the stage's users, not its index: several stages may share a user count,
     // so the stage is the one whose value is the result's actual value.
     const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
@@ -264,19 +205,14 @@ function statusCell(c: CriterionResult): string {
   return c.inconclusive ? `${icon} ❔` : icon;
 }
 
-/** The comparison of a criterion (`@10: ttfc.avg < 1s` → `<`). */
-export function criterionOp(text: string): string | null {
-  return /(<=|>=|==|!=|<|>)/.exec(text)?.[1] ?? null;
-}
-
 function criterionRow(c: CriterionResult): string[] {
-  const stage = c.users === null ? 'all' : plural(c.users, 'user', 'users');
+  const stage = c.users === null ? 'all' : plural(c.users, 'user');
   if (c.status === 'skipped') {
     return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
   }
   const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
   const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
-  const op = criterionOp(c.text);
+  const op = criterionOf(c)?.op;
   return [
     statusCell(c),
     codeSpan(c.text, { inTable: true, max: 200 }),
@@ -447,74 +383,51 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     chart: true,
   };
   const notes: string[] = [];
-  const render = (): string => compose(report, ctx, shape, notes);
-  let out = render();
+  let out = compose(report, ctx, shape, notes);
+  const fits = (): boolean => (out = compose(report, ctx, shape, notes)).length <= limit;
+  /** Leaves a part out (changing the shape), says so in the notes; whether the document now fits. */
+  const drop = (leaveOut: () => void, note?: string): boolean => {
+    leaveOut();
+    if (note !== undefined) notes.push(note);
+    return fits();
+  };
+  /** Shows only as many of `count` rows as fit (`show(n)` sets the shape and returns the note); whether it fits. */
+  const shrink = (count: number, show: (n: number) => string): boolean => {
+    const i = notes.push('') - 1;
+    const withRows = (n: number): boolean => {
+      notes[i] = show(n);
+      return fits();
+    };
+    withRows(Math.max(0, largest(0, count, withRows)));
+    return out.length <= limit;
+  };
   if (out.length <= limit) return out;
 
   // 1. error samples
-  if (report.errorSamples.length) {
-    shape.samples = false;
-    notes.push(`${plural(report.errorSamples.length, 'error sample', 'error samples')} left out`);
-    out = render();
-    if (out.length <= limit) return out;
-  }
+  if (report.errorSamples.length && drop(() => (shape.samples = false), `${plural(report.errorSamples.length, 'error sample')} left out`)) return out;
   // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
-  if (detailsSection(report)) {
-    shape.details = false;
-    notes.push('the per-stage intervals and distributions left out');
-    out = render();
-    if (out.length <= limit) return out;
-  }
-  if ((report.baseline?.messages.length ?? 0) > 3) {
-    shape.maxNotes = 3;
-    out = render();
-    if (out.length <= limit) return out;
-  }
+  if (detailsSection(report) && drop(() => (shape.details = false), 'the per-stage intervals and distributions left out')) return out;
+  if ((report.baseline?.messages.length ?? 0) > 3 && drop(() => (shape.maxNotes = 3))) return out;
   // 3. criteria that passed or were skipped: counted, not listed
-  if (total > missed) {
-    shape.criteria = { missedOnly: true, maxRows: missed };
-    notes.push(`only the missed criteria are listed`);
-    out = render();
-    if (out.length <= limit) return out;
-  }
+  if (total > missed && drop(() => (shape.criteria = { missedOnly: true, maxRows: missed }), 'only the missed criteria are listed')) return out;
   // 4. missed criteria rows beyond what fits
-  if (missed > 0) {
-    const i = notes.push('') - 1;
-    const withRows = (n: number): string => {
-      shape.criteria = { missedOnly: true, maxRows: n };
-      notes[i] = n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
-      return render();
-    };
-    out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
-    if (out.length <= limit) return out;
-  }
+  const missedRows = (n: number): string => {
+    shape.criteria = { missedOnly: true, maxRows: n };
+    return n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
+  };
+  if (missed > 0 && shrink(missed, missedRows)) return out;
   // 5. the chart, then diagnoses, then stage rows
-  if (chartSection(report)) {
-    shape.chart = false;
-    notes.push('the chart left out');
-    out = render();
-    if (out.length <= limit) return out;
-  }
-  if (report.diagnoses.length) {
-    const i = notes.push('') - 1;
-    const withDiag = (n: number): string => {
-      shape.maxDiagnoses = n;
-      notes[i] = n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
-      return render();
-    };
-    out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
-    if (out.length <= limit) return out;
-  }
-  {
-    const i = notes.push('') - 1;
-    const withStages = (n: number): string => {
-      shape.maxStages = n;
-      notes[i] = n < report.stages.length ? `${plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
-      return render();
-    };
-    out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
-    if (out.length <= limit) return out;
-  }
+  if (chartSection(report) && drop(() => (shape.chart = false), 'the chart left out')) return out;
+  const diagnosisRows = (n: number): string => {
+    shape.maxDiagnoses = n;
+    return n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
+  };
+  if (report.diagnoses.length && shrink(report.diagnoses.length, diagnosisRows)) return out;
+  const stageRows = (n: number): string => {
+    shape.maxStages = n;
+    return n < report.stages.length ? `${plural(report.stages.length - n, 'stage row')} left out` : '';
+  };
+  if (shrink(report.stages.length, stageRows)) return out;
   // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
   const tail = '\n\n_… cut to fit the limit._\n';
   const cut = out.slice(0, Math.max(0, limit - tail.length));

@@ -1,24 +1,9 @@
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
 import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
-import { formatThreshold, formatValue } from '../analysis/criteria.js';
-import {
-  baselineFor,
-  baselineTitle,
-  efficiencyFor,
-  efficiencyReference,
-  formatEfficiency,
-  formatEvidence,
-  formatRange,
-  formatThresholdPct,
-  inconclusiveCount,
-  runNotes,
-  showsEfficiency,
-  showsStreamRate,
-  spreadFor,
-} from './common.js';
+import { verdictLine } from '../analysis/verdict.js';
+import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
+import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary, Stats } from '../types.js';
-
-const ms = (v: number | null): string => formatValue(v, 'ms');
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
@@ -27,12 +12,6 @@ export function textTable(head: string[], rows: string[][], left: readonly numbe
     cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
-
-function differs(a: Stats, b: Stats): boolean {
-  return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
-}
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The progress line when a stage starts (CLI and action log). */
 export function stageStartLine(index: number, count: number, s: Stage): string {
@@ -138,18 +117,8 @@ function criterionValue(c: CriterionResult): string {
 }
 
 export function criteriaTable(results: CriterionResult[]): string {
-  const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : `${c.users} user${c.users === 1 ? '' : 's'}`, criterionValue(c)]);
+  const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : plural(c.users, 'user'), criterionValue(c)]);
   return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
-}
-
-export function verdictLine(report: Report): string {
-  const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail').length;
-  const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn').length;
-  const unsure = inconclusiveCount(report);
-  const extras = [warned ? `${warned} warning${warned === 1 ? '' : 's'}` : '', unsure ? `${unsure} inconclusive` : ''].filter(Boolean).join(', ');
-  if (report.smokeFailed) return 'FAILED: smoke test failed (no request of the first stage succeeded)';
-  if (failed > 0) return `FAILED: ${failed} criteri${failed === 1 ? 'on' : 'a'} missed${extras ? `, ${extras}` : ''}`;
-  return extras ? `PASSED with ${extras}` : 'PASSED';
 }
 
 /** The baseline lines: what was compared against, or why nothing was. */
@@ -188,7 +157,7 @@ export function renderTerminal(report: Report): string {
   if (report.diagnoses.length) {
     parts.push('');
     for (const d of report.diagnoses) {
-      parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${d.users} user${d.users === 1 ? '' : 's'}`}): ${d.message}`);
+      parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${plural(d.users, 'user')}`}): ${d.message}`);
       const ev = formatEvidence(d.evidence);
       if (ev) parts.push(`  evidence: ${ev}`);
     }

@@ -1,6 +1,6 @@
 // Small shared helpers of the diagnoses. Pure.
 
-import { formatValue } from '../criteria.js';
+import { plural } from '../../format.js';
 import type { RequestRecord, StageSummary } from '../../types.js';
 
 /** What every diagnosis reads: the stage summaries and the request records of one run. */
@@ -54,7 +54,7 @@ export function referenceStage(stages: readonly StageSummary[]): StageSummary | 
   return ref;
 }
 
-export const ms = (v: number | null): string => formatValue(v, 'ms');
+export { ms, pct } from '../../format.js';
 
 /** `1.1×`, `10.4×`, `120×`. */
 export function times(x: number): string {
@@ -62,9 +62,6 @@ export function times(x: number): string {
   return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
 }
 
-export function pct(x: number): string {
-  return `${Math.round(x * 100)}%`;
-}
 
 /** Rounds for evidence objects (readable JSON, no float noise). */
 export function round(x: number, digits = 2): number {
@@ -72,4 +69,4 @@ export function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
-export const users = (n: number): string => `${n} user${n === 1 ? '' : 's'}`;
+export const users = (n: number): string => plural(n, 'user');

@@ -1,4 +1,5 @@
-// Diagnoses of a run (issue 5 §1, §2): why TTFC is what it is, said only when it is true.
+// Diagnoses of a run: why TTFC is what it is (so a failed gate says what to fix, not only that it
+// failed), said only when the evidence holds.
 //
 // All of them read what the client saw after the load finished: stage summaries and request records
 // (ttfc, connect, total, startedAt, iteration). None of them runs per request during the load.
@@ -22,16 +23,19 @@
 //    compression as the likely cause.
 //  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
 //    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
+//  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
 
-import type { Diagnosis } from '../../types.js';
+import type { Diagnosis, RunResult } from '../../types.js';
 import { detectBuffered } from './buffered.js';
 import { groupByStage, type RunData } from './common.js';
 import { detectConnectStorm } from './connect.js';
 import { detectSerialized } from './serialized.js';
+import { detectSmoke } from './smoke.js';
 
 export type { RunData } from './common.js';
 export { bursts, detectBuffered, heldInBlocks, isBunched, BUFFERING_CAUSES, type Burst, type HeldInBlocks } from './buffered.js';
 export { detectConnectStorm } from './connect.js';
+export { detectSmoke } from './smoke.js';
 export {
   analyzeConcurrency,
   detectSerialized,
@@ -43,10 +47,16 @@ export {
 } from './serialized.js';
 
 /**
- * Every diagnosis of a run: serialized / saturated stages (by users), connection storms (by users),
- * then buffered streams (whole run). Regressions come from baseline.ts, the smoke failure from the gate.
+ * Every diagnosis of a run: a failed smoke test (when the run says so), serialized / saturated stages
+ * (by users), connection storms (by users), then buffered streams (whole run). Regressions come from
+ * baseline.ts.
  */
-export function diagnose(run: RunData): Diagnosis[] {
+export function diagnose(run: RunData & Partial<Pick<RunResult, 'smokeFailed' | 'errorSamples'>>): Diagnosis[] {
   const byStage = groupByStage(run.requests);
-  return [...detectSerialized(run, byStage), ...detectConnectStorm(run, byStage), ...detectBuffered(run, byStage)];
+  return [
+    ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
+    ...detectSerialized(run, byStage),
+    ...detectConnectStorm(run, byStage),
+    ...detectBuffered(run, byStage),
+  ];
 }

@@ -1,4 +1,4 @@
-// Serialized and saturated servers, seen from the client (issue 5 §1).
+// Serialized and saturated servers, seen from the client: the commonest reason TTFC grows with users.
 //
 // A handler that makes a blocking call serves concurrent requests one after another: the first
 // chunks of a stage's first wave form a staircase (the k-th arrives about k single-request times

@@ -1,4 +1,7 @@
 // Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
+import { obj } from '../../json-guards.js';
+import { isJsonDocument } from '../stream-parser.js';
+import type { FailureCategory } from '../../types.js';
 
 const MESSAGE_LIMIT = 200;
 
@@ -27,18 +30,31 @@ export function valueStart(s: string, needle: string): string {
   return s[i] ?? '';
 }
 
+/**
+ * Why a JSON event stream is broken at its end, or null: a malformed event, a JSON document where a
+ * stream was expected, or no end event (`missingEnd` says which one the preset expects).
+ */
+export function streamEndFailure(
+  malformed: string | null,
+  contentType: string,
+  ended: boolean,
+  missingEnd: string,
+): { category: FailureCategory; message: string } | null {
+  if (malformed !== null) return { category: 'protocol', message: malformed };
+  if (isJsonDocument(contentType)) return { category: 'protocol', message: NOT_A_STREAM };
+  if (!ended) return { category: 'protocol', message: missingEnd };
+  return null;
+}
+
 export function parseObject(data: string): Record<string, unknown> | null {
   try {
     const v: unknown = JSON.parse(data);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    return obj(v);
   } catch {
     return null;
   }
 }
 
-export function asObject(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
 
 /** `**ERROR**: boom` → `boom`. */
 export function stripErrorPrefix(text: string): string {
@@ -50,7 +66,7 @@ export const ERROR_PREFIX = '**ERROR**';
 /** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
 export function errorMessage(err: unknown): string {
   if (typeof err === 'string') return shorten(err || 'error');
-  const o = asObject(err);
+  const o = obj(err);
   if (o) {
     const msg = o.message ?? o.msg ?? o.detail;
     const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;

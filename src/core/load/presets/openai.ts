@@ -1,6 +1,6 @@
-import { isJsonDocument } from '../stream-parser.js';
+import { obj } from '../../json-guards.js';
 import type { FailureCategory } from '../../types.js';
-import { asObject, ERROR_PREFIX, errorMessage, keyEnd, NOT_A_STREAM, notJson, parseObject, shorten, stripErrorPrefix, valueStart } from './json.js';
+import { ERROR_PREFIX, errorMessage, keyEnd, notJson, parseObject, shorten, streamEndFailure, stripErrorPrefix, valueStart } from './json.js';
 import { EventKind, type Preset, type PresetSession } from './types.js';
 
 /**
@@ -34,16 +34,16 @@ class OpenAiSession implements PresetSession {
     }
     if (msg.error !== undefined && msg.error !== null) return this.fail(errorMessage(msg.error));
     if (msg.object === 'error') return this.fail(errorMessage(msg));
-    const usage = asObject(msg.usage);
+    const usage = obj(msg.usage);
     if (usage && typeof usage.completion_tokens === 'number') this.tokens = usage.completion_tokens;
     const choices = msg.choices;
     if (!Array.isArray(choices)) return EventKind.Chunk;
     let kind: EventKind = EventKind.Chunk;
     for (const c of choices) {
-      const choice = asObject(c);
+      const choice = obj(c);
       if (!choice) continue;
       if (choice.finish_reason !== undefined && choice.finish_reason !== null) this.finished = true;
-      const delta = asObject(choice.delta);
+      const delta = obj(choice.delta);
       const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
       if (typeof content === 'string' && content !== '') {
         if (content.startsWith(ERROR_PREFIX)) return this.fail(shorten(stripErrorPrefix(content)) || 'error');
@@ -74,10 +74,7 @@ class OpenAiSession implements PresetSession {
   }
 
   finish(contentType: string): { category: FailureCategory; message: string } | null {
-    if (this.malformed !== null) return { category: 'protocol', message: this.malformed };
-    if (isJsonDocument(contentType)) return { category: 'protocol', message: NOT_A_STREAM };
-    if (!this.done && !this.finished) return { category: 'protocol', message: 'incomplete stream: it ended without data: [DONE] or a finish_reason' };
-    return null;
+    return streamEndFailure(this.malformed, contentType, this.done || this.finished, 'incomplete stream: it ended without data: [DONE] or a finish_reason');
   }
 }
 

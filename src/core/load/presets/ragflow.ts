@@ -1,7 +1,7 @@
 import { constants, publicEncrypt, type KeyObject } from 'node:crypto';
-import { isJsonDocument } from '../stream-parser.js';
 import type { FailureCategory } from '../../types.js';
-import { asObject, ERROR_PREFIX, NOT_A_STREAM, notJson, parseObject, shorten, stripErrorPrefix, valueStart } from './json.js';
+import { obj } from '../../json-guards.js';
+import { ERROR_PREFIX, notJson, parseObject, shorten, streamEndFailure, stripErrorPrefix, valueStart } from './json.js';
 import { EventKind, type Preset, type PresetSession } from './types.js';
 
 /**
@@ -30,7 +30,7 @@ class RagflowSession implements PresetSession {
       return EventKind.Chunk;
     }
     const d = msg.data;
-    const answer = asObject(d)?.answer;
+    const answer = obj(d)?.answer;
     const code = msg.code;
     if (code !== undefined && code !== 0 && code !== '0') {
       const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
@@ -54,10 +54,7 @@ class RagflowSession implements PresetSession {
   }
 
   finish(contentType: string): { category: FailureCategory; message: string } | null {
-    if (this.malformed !== null) return { category: 'protocol', message: this.malformed };
-    if (isJsonDocument(contentType)) return { category: 'protocol', message: NOT_A_STREAM };
-    if (!this.end) return { category: 'protocol', message: 'incomplete stream: it ended without the final {"code": 0, "data": true} event' };
-    return null;
+    return streamEndFailure(this.malformed, contentType, this.end, 'incomplete stream: it ended without the final {"code": 0, "data": true} event');
   }
 }
 

@@ -1,0 +1,61 @@
+// The metrics table: one entry says everything criteria, intervals, the baseline and the reports need.
+import { expectedMetrics, latencySamples, LATENCY_METRICS, metric, metricUnit, metricValue, STAT_NAMES } from '../../src/core/analysis/metrics.js';
+import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
+import type { RequestRecord } from '../../src/core/types.js';
+
+function rec(over: Partial<RequestRecord>): RequestRecord {
+  return {
+    stage: 1, user: 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null,
+    connect: 1, ttfb: 5, ttfc: 100, ttft: 120, total: 300, stall: 40, events: 3, bytes: 30, gaps: [10, 40],
+    ...over,
+  };
+}
+
+test('every latency × statistic is a metric in ms; only avg and the percentiles have an interval', () => {
+  for (const base of LATENCY_METRICS) {
+    for (const stat of STAT_NAMES) {
+      const m = metric(`${base}.${stat}`);
+      expect(m).toMatchObject({ name: `${base}.${stat}`, unit: 'ms' });
+      const hasInterval = ['avg', 'p50', 'p90', 'p95', 'p99'].includes(stat);
+      expect(m!.interval).toEqual(hasInterval ? { metric: base, stat } : undefined);
+    }
+  }
+  expect(metric('ttfc.p75')).toBeNull();
+  expect(metric('ttfc')).toBeNull();
+  expect(metric('baseline.ttfc.p95')).toBeNull();
+});
+
+test('scalar metrics: unit, value on a stage, the stage-table cell that shows them', () => {
+  const records = [rec({}), rec({ ok: false, category: 'http_5xx', status: 502 }), rec({ ok: false, category: 'timeout', status: null })];
+  const stage = summarizeStage(1, { users: 1, requestsPerUser: 3 }, records, 1000);
+  expect(metricValue(stage, 'success_rate')).toBeCloseTo(100 / 3);
+  expect(metricValue(stage, 'errors')).toBe(2);
+  expect(metricValue(stage, 'errors_5xx')).toBe(1);
+  expect(metricValue(stage, 'timeouts')).toBe(1);
+  expect(metricValue(stage, 'rps')).toBe(3);
+  expect(metricValue(stage, 'ttfc.avg')).toBe(100);
+  expect(metricValue(stage, 'itl.max')).toBe(40);
+  expect(metricValue(stage, 'nope')).toBeNull();
+  expect(['success_rate', 'errors', 'errors_5xx', 'timeouts'].map((n) => metric(n)!.cell)).toEqual(['success', 'success', 'success', 'success']);
+  expect(metric('rps')!.cell).toBeUndefined();
+  expect(metricUnit('success_rate')).toBe('%');
+  expect(metricUnit('rps')).toBe('rps');
+});
+
+test('a latency with no sample reads as null, not 0', () => {
+  const stage = summarizeStage(1, { users: 1, requestsPerUser: 1 }, [rec({ ttft: null })], 1000);
+  expect(metricValue(stage, 'ttft.avg')).toBeNull();
+  expect(metricValue(stage, 'ttfc.avg')).toBe(100);
+});
+
+test('latency samples: one a request, itl pools every gap; stage stats are computed from them', () => {
+  const rs = [rec({ ttfc: 100, gaps: [1, 2] }), rec({ ttfc: null, gaps: [] }), rec({ ttfc: 300, gaps: [3] })];
+  expect(latencySamples(rs, 'ttfc')).toEqual([100, 300]);
+  expect(latencySamples(rs, 'itl')).toEqual([1, 2, 3]);
+  const stage = summarizeStage(1, { users: 1, requestsPerUser: 3 }, rs, 1000);
+  for (const m of LATENCY_METRICS) expect(stage[m]).toEqual(computeStats(latencySamples(rs, m)));
+});
+
+test('the list of metrics in errors names every family', () => {
+  expect(expectedMetrics()).toBe('success_rate, errors, errors_5xx, timeouts, rps or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev');
+});

@@ -1,0 +1,139 @@
+// Criteria evaluation: parsed criteria against stage summaries (and the baseline's), each value read
+// through the metrics table, judged by its interval where it has one. Pure: no I/O.
+
+import { compare } from '../compare.js';
+import { judge, type VerdictMode } from '../confidence.js';
+import { metric as metricOf, type IntervalStat, type LatencyMetric, type MetricUnit } from '../metrics.js';
+import { formatThreshold, formatValue, plural } from '../../format.js';
+import { gatePassed } from '../verdict.js';
+import { parseCriteria } from './parse.js';
+import type { CompareOp, Criterion, CriterionResult, StageSummary } from '../../types.js';
+
+function missingReason(stage: StageSummary, name: string, baseline: boolean): string {
+  const where = baseline ? ` in the baseline stage with ${stage.users} users` : '';
+  if (stage.succeeded === 0) return `no successful requests to measure${where}`;
+  return `no ${metricOf(name)?.samples ?? 'samples'} to measure${where}`;
+}
+
+/** Rounds away floating-point noise (0.95 * 100 = 95.00000000000001). */
+function tidy(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
+}
+
+export interface EvaluateOptions {
+  /** The baseline report's stages, for `baseline.` references. */
+  baseline?: StageSummary[];
+  /** Why there are no baseline stages (shown as the reason of skipped `baseline.` criteria). */
+  baselineMissing?: string;
+  /** strict (default): the point value decides; confident: only an interval wholly on the wrong side fails. */
+  verdict?: VerdictMode;
+  /**
+   * The confidence interval of a duration statistic on a stage (avg / p50 / p90 / p95 / p99), or null.
+   * Without it no interval is shown and the point value decides.
+   */
+  intervalOf?: (stage: StageSummary, metric: LatencyMetric, stat: IntervalStat) => { low: number; high: number; level: number } | null;
+}
+
+/** Attaches the parsed metric and operator to a result, for the reports, without widening the JSON report. */
+function withCriterion(r: CriterionResult, c: Criterion): CriterionResult {
+  Object.defineProperty(r, 'metric', { value: c.metric.name, enumerable: false });
+  Object.defineProperty(r, 'op', { value: c.op, enumerable: false });
+  return r;
+}
+
+/**
+ * The metric and operator of a result: its own, or, for a result that does not carry them (read back
+ * from a JSON report, built by hand), its text parsed again by the one parser. Null when the text
+ * does not parse.
+ */
+export function criterionOf(r: CriterionResult): { metric: string; op: CompareOp } | null {
+  if (r.metric !== undefined && r.op !== undefined) return { metric: r.metric, op: r.op };
+  try {
+    const [c] = parseCriteria(r.text);
+    return c ? { metric: c.metric.name, op: c.op } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Evaluates criteria on stage summaries. Scoped criteria apply to the stage(s) with that many users,
+ * unscoped ones to every stage that was run; a criterion with nothing to apply to is `skipped`.
+ * With `intervalOf`, a criterion on a metric that has an interval and a fixed threshold (a number, or
+ * a factor of a baseline metric) carries the interval of its measured value and is judged by
+ * `verdict` (see confidence.ts `judge`); a threshold that is itself a figure of this run
+ * (`2 * ttfc.avg`) is noisy too, so there the point value decides.
+ */
+export function evaluateCriteria(criteria: Criterion[], stages: StageSummary[], opts: EvaluateOptions = {}): CriterionResult[] {
+  const results: CriterionResult[] = [];
+  const run = stages.filter((s) => !s.skipped);
+  for (const c of criteria) {
+    const unit = metricOf(c.metric.name)?.unit ?? 'count';
+    const targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+    if (targets.length === 0) {
+      let reason: string;
+      if (c.users === null) reason = 'no stage was run';
+      else if (stages.some((s) => s.users === c.users)) reason = `no stage with ${c.users} users was run (the stage was skipped)`;
+      else reason = `no stage with ${c.users} users was run`;
+      results.push(withCriterion({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason }, c));
+      continue;
+    }
+    for (const stage of targets) results.push(withCriterion(evaluateOne(c, stage, unit, opts), c));
+  }
+  return results;
+}
+
+function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: EvaluateOptions): CriterionResult {
+  const baseline = opts.baseline;
+  const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
+
+  let threshold: number | null;
+  let thresholdStage = stage;
+  if (c.value.kind === 'number') {
+    threshold = c.value.value;
+  } else {
+    if (c.value.metric.baseline) {
+      const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
+      if (!b) {
+        const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
+        return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${plural(stage.users, 'user')}${why}` };
+      }
+      thresholdStage = b;
+    }
+    const ref = metricOf(c.value.metric.name)?.read(thresholdStage) ?? null;
+    threshold = ref === null ? null : c.value.factor * ref;
+  }
+
+  const m = metricOf(c.metric.name);
+  const raw = m?.read(stage) ?? null;
+  const actual = raw === null ? null : tidy(raw);
+  threshold = threshold === null ? null : tidy(threshold);
+  if (actual === null) {
+    return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, false) };
+  }
+  if (threshold === null) {
+    const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
+    return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
+  }
+  const pointPass = compare(actual, c.op, threshold);
+  const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
+  if (opts.intervalOf === undefined || !fixedThreshold || m?.interval === undefined) {
+    return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+  }
+  const iv = opts.intervalOf(stage, m.interval.metric, m.interval.stat);
+  if (iv === null) return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+  const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
+  const verdict = opts.verdict ?? 'strict';
+  const j = judge({ op: c.op, threshold, actual, interval }, verdict);
+  if (!j.inconclusive) return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
+  const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
+  const reason =
+    `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
+    (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+  return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
+}
+
+/** False iff a failing (non-warn) criterion was missed. */
+export function criteriaPassed(results: CriterionResult[]): boolean {
+  return gatePassed(false, results);
+}

@@ -1,0 +1,18 @@
+// The smoke diagnosis: no request of the first stage succeeded, so the rest of the plan was skipped.
+
+import type { Diagnosis, RunResult } from '../../types.js';
+
+/** The smoke diagnosis of a run, when its smoke test failed. */
+export function detectSmoke(run: Pick<RunResult, 'stages' | 'smokeFailed' | 'errorSamples'>): Diagnosis[] {
+  if (!run.smokeFailed) return [];
+  const first = run.stages[0];
+  const sample = run.errorSamples[0];
+  return [
+    {
+      kind: 'smoke',
+      users: first?.users ?? null,
+      message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
+      evidence: { failures: first?.failures ?? {} },
+    },
+  ];
+}

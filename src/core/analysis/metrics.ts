@@ -1,0 +1,166 @@
+// The one table of metrics: every figure a criterion, an interval, the baseline or a report can name,
+// with its unit, how it is read from a stage summary, whether it has a bootstrap interval, and how it
+// is labelled. Adding a metric is one entry here (plus its measurement in stats.ts). Pure.
+//
+// The table is a list of families. A family resolves names to metrics: a single name (`rps`), or a
+// pattern (`ttfc.p95`: a latency and a statistic; a family like `monitor.NAME.max` resolves a name
+// it has never seen). A metric may also be read from another run's stage through a prefix (see
+// OTHER_SIDES): `baseline.ttfc.p95` is the same metric on the baseline's matching stage.
+
+import type { RequestRecord, StageSummary, Stats } from '../types.js';
+
+/**
+ * How a metric's values are written and compared: a duration, a percentage, a count, a rate. A new
+ * unit also needs its name below, its formatting (format.ts) and its suffixes in the parser (parse.ts).
+ */
+export type MetricUnit = 'ms' | '%' | 'count' | 'rps';
+
+/** What a value of each unit is, for error messages. */
+export const UNIT_NAME: Readonly<Record<MetricUnit, string>> = {
+  ms: 'a duration',
+  '%': 'a percentage',
+  count: 'a count',
+  rps: 'a rate (requests/s)',
+};
+
+/**
+ * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
+ * `connect` = socket ready / queue wait before the request is written; `itl` = the gaps between
+ * consecutive events (several a request, pooled); `stall` = the largest of them.
+ * In the order criteria list them (the headline metric first).
+ */
+const LATENCY_SAMPLES = {
+  ttfc: (r: RequestRecord) => r.ttfc,
+  ttft: (r: RequestRecord) => r.ttft,
+  ttfb: (r: RequestRecord) => r.ttfb,
+  total: (r: RequestRecord) => r.total,
+  itl: (r: RequestRecord) => r.gaps ?? [],
+  connect: (r: RequestRecord) => r.connect,
+  stall: (r: RequestRecord) => r.stall,
+} satisfies Record<string, (r: RequestRecord) => number | null | readonly number[]>;
+
+export type LatencyMetric = keyof typeof LATENCY_SAMPLES;
+export const LATENCY_METRICS = Object.keys(LATENCY_SAMPLES) as LatencyMetric[];
+
+export type StatName = 'min' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99' | 'max' | 'stddev';
+export const STAT_NAMES: readonly StatName[] = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
+
+/** The statistics a confidence interval is computed for (min / max / stddev have no useful bootstrap). */
+export const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'] as const;
+export type IntervalStat = (typeof INTERVAL_STATS)[number];
+
+/** The samples of a latency over the given (successful) requests, in order (itl: every gap). */
+export function latencySamples(requests: Iterable<RequestRecord>, metric: LatencyMetric): number[] {
+  const read = LATENCY_SAMPLES[metric];
+  const out: number[] = [];
+  for (const r of requests) {
+    const v = read(r);
+    if (typeof v === 'number') out.push(v);
+    else if (v !== null) for (const x of v) out.push(x);
+  }
+  return out;
+}
+
+export interface Metric {
+  /** As written in criteria: `ttfc.p95`, `success_rate`. */
+  name: string;
+  unit: MetricUnit;
+  /** For humans: `TTFC p95`, `success rate`. */
+  label: string;
+  /** The value on a stage (criteria units: ms, percent 0..100, a count, req/s); null when there is nothing to measure. */
+  read: (stage: StageSummary) => number | null;
+  /** The bootstrap interval of this value: the latency whose request samples it is computed from, and the statistic. */
+  interval?: { metric: LatencyMetric; stat: IntervalStat };
+  /** What a missing value means, after "no " (`ttfc samples`); default: successful requests. */
+  samples?: string;
+  /** The stage-table cell that shows this value (reports mark it when a criterion on it is missed); default: the name. */
+  cell?: string;
+}
+
+export interface MetricFamily {
+  /** How the family is written in "expected …" of an error: `rps`, `ttfc|ttft….min|avg|…`. */
+  written: string;
+  /** Whether it is one name (listed first, comma-separated) or a pattern. */
+  single: boolean;
+  /** The metric of this family with this name, or null. */
+  resolve: (name: string) => Metric | null;
+}
+
+const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function single(m: Metric): MetricFamily {
+  return { written: m.name, single: true, resolve: (name) => (name === m.name ? m : null) };
+}
+
+/** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */
+const latencies: MetricFamily = {
+  written: `${LATENCY_METRICS.join('|')}.${STAT_NAMES.join('|')}`,
+  single: false,
+  resolve(name) {
+    const dot = name.indexOf('.');
+    const base = name.slice(0, dot) as LatencyMetric;
+    const stat = name.slice(dot + 1) as StatName;
+    if (dot < 0 || !LATENCY_METRICS.includes(base) || !STAT_NAMES.includes(stat)) return null;
+    const interval = (INTERVAL_STATS as readonly string[]).includes(stat) ? { metric: base, stat: stat as IntervalStat } : undefined;
+    return {
+      name,
+      unit: 'ms',
+      label: `${base.toUpperCase()} ${stat}`,
+      read: (s) => finite((s[base] as Stats | undefined)?.[stat]),
+      ...(interval ? { interval } : {}),
+      samples: `${base} samples`,
+    };
+  },
+};
+
+/**
+ * Every metric family. A new family is one entry: a single name (`single({ name: 'log_errors', … })`)
+ * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
+ */
+export const METRIC_FAMILIES: readonly MetricFamily[] = [
+  single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
+  single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
+  single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
+  single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
+  single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
+  latencies,
+];
+
+/** Prefixes that read a metric from another run's matching stage instead of this run's. */
+export const OTHER_SIDES = ['baseline'] as const;
+export type OtherSide = (typeof OTHER_SIDES)[number];
+
+const resolved = new Map<string, Metric | null>();
+
+/** The metric with this name (`ttfc.p95`), or null if there is none. */
+export function metric(name: string): Metric | null {
+  let m = resolved.get(name);
+  if (m === undefined) {
+    m = null;
+    for (const f of METRIC_FAMILIES) if ((m = f.resolve(name))) break;
+    resolved.set(name, m);
+  }
+  return m;
+}
+
+/** Every metric name, as listed in an error: `success_rate, errors, … or ttfc|ttft….min|…`. */
+export function expectedMetrics(): string {
+  const singles = METRIC_FAMILIES.filter((f) => f.single).map((f) => f.written);
+  const patterns = METRIC_FAMILIES.filter((f) => !f.single).map((f) => f.written);
+  return [singles.join(', '), ...patterns].join(' or ');
+}
+
+/** The value of a metric on a stage (null when there is nothing to measure, or no such metric). */
+export function metricValue(stage: StageSummary, name: string): number | null {
+  return metric(name)?.read(stage) ?? null;
+}
+
+/** The unit of a metric (`ttfc.p95` → `ms`, `success_rate` → `%`, …), or null if it is not one. */
+export function metricUnit(name: string): MetricUnit | null {
+  return metric(name)?.unit ?? null;
+}
+
+/** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples). */
+export function latencyStats(requests: readonly RequestRecord[], compute: (values: number[]) => Stats): Record<LatencyMetric, Stats> {
+  return Object.fromEntries(LATENCY_METRICS.map((m) => [m, compute(latencySamples(requests, m))])) as Record<LatencyMetric, Stats>;
+}

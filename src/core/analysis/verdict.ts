@@ -1,0 +1,61 @@
+// The verdict of a run: which criteria were missed (failing and warn), how many were inconclusive,
+// and the headline that says so. The Action's outputs and check message, the markdown report and
+// the terminal report all read it from here, so they never disagree. Pure.
+
+import { plural } from '../format.js';
+import type { CriterionResult, Report } from '../types.js';
+
+export interface Verdict {
+  /** Failing (non-warn) criteria that were missed. */
+  failed: CriterionResult[];
+  /** Missed warn criteria. */
+  warned: CriterionResult[];
+  /** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
+  inconclusive: number;
+  smokeFailed: boolean;
+  /** ❌, ⚠️ or ✅. */
+  icon: string;
+  /** The markdown headline, e.g. "failed: 2 criteria missed", "passed with 1 warning". */
+  text: string;
+}
+
+type Judged = Pick<Report, 'criteria' | 'smokeFailed'>;
+
+/** Whether the gate passes: the smoke test passed and no failing criterion was missed. */
+export function gatePassed(smokeFailed: boolean, criteria: readonly CriterionResult[]): boolean {
+  return !smokeFailed && !criteria.some((r) => r.severity === 'fail' && r.status === 'fail');
+}
+
+/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
+export function inconclusiveCount(report: Pick<Report, 'criteria'>): number {
+  return report.criteria.filter((c) => c.status === 'inconclusive').length;
+}
+
+/** The verdict; `failOnCriteria: false` says the missed criteria only report. */
+export function verdictOf(report: Judged, failOnCriteria = true): Verdict {
+  const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
+  const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
+  const unsure = inconclusiveCount(report);
+  const base = { failed, warned, inconclusive: unsure, smokeFailed: report.smokeFailed };
+  const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
+  const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
+  if (report.smokeFailed) {
+    return { ...base, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
+  }
+  if (failed.length) {
+    const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
+    return { ...base, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
+  }
+  if (warned.length) return { ...base, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning')}${unsure ? `, ${unsureText}` : ''}` };
+  if (unsure) return { ...base, icon: '✅', text: `passed, ${unsureText}` };
+  return { ...base, icon: '✅', text: 'passed' };
+}
+
+/** The terminal headline: `FAILED: 2 criteria missed, 1 warning`, `PASSED with 1 inconclusive`, `PASSED`. */
+export function verdictLine(report: Judged): string {
+  const v = verdictOf(report);
+  const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
+  if (v.smokeFailed) return 'FAILED: smoke test failed (no request of the first stage succeeded)';
+  if (v.failed.length > 0) return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
+  return extras ? `PASSED with ${extras}` : 'PASSED';
+}
