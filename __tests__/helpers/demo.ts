@@ -11,9 +11,10 @@ export interface SpawnedDemo {
   close(): Promise<void>;
 }
 
-export async function spawnDemo(opts: { record?: boolean } = {}): Promise<SpawnedDemo> {
+export async function spawnDemo(opts: { record?: boolean; extraDelayMs?: number } = {}): Promise<SpawnedDemo> {
   const args = [SERVER_JS, '--port', '0'];
   if (opts.record === true) args.push('--record');
+  if (opts.extraDelayMs !== undefined) args.push('--extra-delay', String(opts.extraDelayMs));
   const child = spawn(process.execPath, args, {
     cwd: fileURLToPath(ROOT),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,7 +35,7 @@ export function readInputs(getInput: GetInput): RawInputs {
 }
 
 /** Inputs whose whole value is a secret: masked before anything is logged (before validation). */
-export const SECRET_INPUTS: readonly string[] = ['token', 'login-password', 'github-token'];
+export const SECRET_INPUTS: readonly string[] = ['token', 'compare-token', 'login-password', 'github-token'];
 
 /** Values to mask before anything is logged: the target token, the login password, the GitHub token. */
 export function inputSecrets(raw: RawInputs): string[] {

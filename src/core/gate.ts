@@ -1,6 +1,7 @@
 // The gate's orchestration: prepare the target, run the load, analyse, report. Every step lives in
 // its own module; this one only decides their order and hands results from one to the next.
 
+import { compareIntervalOf, pairedSampler, sameRunComparison, compareOfChosen } from './analysis/ab.js';
 import { baselineSection, readBaseline, type BaselineLoad } from './analysis/baseline.js';
 import { INTERVAL_METHOD, intervalCache, repeatOf, ttfcInterval } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
@@ -13,7 +14,7 @@ import { redactText } from './redact.js';
 import { buildReport, writeReport } from './report/json.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
-import type { BaselineSection, Diagnosis, Report, RunResult } from './types.js';
+import type { BaselineSection, CompareSection, Diagnosis, Report, RunResult } from './types.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
@@ -65,9 +66,22 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
       if (i > 0 && cfg.cooldownMs > 0) await new Promise((r) => setTimeout(r, cfg.cooldownMs));
       log(`run ${i + 1}/${cfg.repeat}`);
     }
+    const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset };
+    const cmp = cfg.compare;
+    if (i === 0 && cmp) {
+      log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
+      if (cfg.warmup === 0) log('compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client\'s own cold start: it must not land on one side)');
+    }
     const r = await runLoad(
-      { spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render },
-      { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: { ...opts.hooks, log }, warmup: i === 0 ? cfg.warmup : 0 },
+      { spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render },
+      {
+        stages: cfg.stages,
+        cooldownMs: cfg.cooldownMs,
+        hooks: { ...opts.hooks, log },
+        // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
+        warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
+        ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
+      },
     );
     runs.push(r);
     if (r.smokeFailed) {
@@ -91,6 +105,12 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
 
   const runs = await runAll(cfg, opts, log);
   const { run, repeat } = repeatOf(runs, cfg.repeat);
+  // The compare side of each stage comes from the run whose head stage was chosen: the pairs stay pairs.
+  if (repeat && runs.length > 1) {
+    const side = compareOfChosen(runs, repeat.chosenRuns, run.stages);
+    if (side) run.compare = side;
+  }
+  const sample = pairedSampler(run);
   if (repeat && repeat.runs > 1) log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
 
   const intervalOf = intervalCache(run.requests);
@@ -98,12 +118,21 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
 
   const criteria = evaluateCriteria(cfg.criteria, run.stages, {
     ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
+    ...(run.compare ? { compare: run.compare.stages, compareIntervalOf: compareIntervalOf(sample) } : {}),
     baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
     verdict: cfg.verdict,
     intervalOf,
   });
 
   const diagnoses: Diagnosis[] = diagnose(run);
+  let compare: CompareSection | null = null;
+  if (run.compare && cfg.compare) {
+    const ab = sameRunComparison(run, sample, { url: cfg.compare.displayUrl, threshold: cfg.regressionThreshold, secrets: cfg.secrets });
+    compare = ab.section;
+    diagnoses.push(...ab.diagnoses);
+    for (const d of ab.diagnoses) if (d.kind !== 'smoke') log(`compare: ${d.message}`);
+  }
+
   let baseline: BaselineSection | null = null;
   if (loaded !== null) {
     const cmp = baselineSection(loaded, run.stages, {
@@ -124,6 +153,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     baseline,
     repeat,
     warmup: runs[0]?.warmup ?? null,
+    compare,
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;

@@ -128,11 +128,14 @@ export type CompareOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export interface MetricRef {
   name: string; // as written, e.g. "ttfc.p95"
   baseline: boolean; // `baseline.ttfc.p95`
+  /** `compare.ttfc.p95`: the same figure of the compare target (same-run A/B). */
+  compare?: boolean;
 }
 
 export type CriterionValue =
   | { kind: 'number'; value: number } // normalised: ms for durations, percent for success_rate, counts, req/s
-  | { kind: 'factor'; factor: number; metric: MetricRef };
+  /** factor × metric + offset (`compare.ttfc.p95 + 200ms`; offset in the metric's unit, absent = 0). */
+  | { kind: 'factor'; factor: number; metric: MetricRef; offset?: number };
 
 export interface Criterion {
   text: string; // the line as written (trimmed)
@@ -170,7 +173,7 @@ export interface CriterionResult {
 }
 
 export interface Diagnosis {
-  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'connect_storm' | 'smoke';
+  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke';
   users: number | null;
   message: string;
   evidence: Record<string, unknown>;
@@ -185,6 +188,20 @@ export interface RunResult {
   /** Sample error messages per category, first few only. */
   errorSamples: ErrorSample[];
   /** The warm-up requests sent before stage 1 (not part of any figure), when `warmup` > 0. */
+  warmup?: WarmupSummary;
+  /** Same-run A/B: the compare target's side, measured in rounds alternating with this one. */
+  compare?: CompareSide;
+}
+
+/** The compare target's side of a run: its stages and records, paired with the head's by stage index and iteration (= round). */
+export interface CompareSide {
+  stages: StageSummary[];
+  requests: RequestRecord[];
+  errorSamples: ErrorSample[];
+  /** The compare target had no success in the first stage (the run's smokeFailed is then true too). */
+  smokeFailed: boolean;
+  /** Per stage that ran: which side went first in each round, `H` head or `B` base (e.g. `HB BH HB`). */
+  order: Array<{ stage: number; rounds: string }>;
   warmup?: WarmupSummary;
 }
 
@@ -229,6 +246,56 @@ export interface Report {
   /** `repeat` > 1: which run each stage comes from and the spread over the runs; null for a single run. */
   repeat?: RepeatSection | null;
   /** `warmup` > 0: the warm-up requests (left out of every figure); null without warm-up. */
+  warmup?: WarmupSummary | null;
+  /** Same-run A/B against `compare-url`; null when none was set. */
+  compare?: CompareSection | null;
+}
+
+/** A ratio head / base of a statistic and its interval (null bounds: too few samples for one). */
+export interface RatioInterval {
+  ratio: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface CompareStage {
+  /** The stage (1-based), the same plan on both sides. */
+  index: number;
+  users: number;
+  requestsPerUser: number;
+  /** Which side went first in each round: `H` head, `B` base (`HB BH HB`). */
+  order: string;
+  /** The compare target's figures of the stage (as a stage of `stages`). */
+  base: StageSummary;
+  /** head / base per `metric.stat` (`ttfc.avg`, `ttfc.p95`, `ttft.p50`, `total.avg`, …) with the paired bootstrap interval. */
+  ratios: Record<string, RatioInterval>;
+  /** Success rates in percent, the difference head − base in percentage points and its interval. */
+  successRate: { head: number | null; base: number | null; difference: number | null; low: number | null; high: number | null };
+  /** The interval of TTFC avg or p95 lies wholly above 1 + threshold (regressed) or below 1 / (1 + threshold) (improved). */
+  regressed: boolean;
+  improved: boolean;
+  /** The statistic that decided (`ttfc.avg` or `ttfc.p95`), null when neither. */
+  flagged: string | null;
+}
+
+export interface CompareSection {
+  /** The compare target, without secrets. */
+  url: string;
+  /** regression-threshold (0.2 = 20%). */
+  threshold: number;
+  level: number;
+  /** How the rounds were scheduled and the intervals computed. */
+  method: string;
+  /** The compare target had no success in the first stage. */
+  smokeFailed: boolean;
+  stages: CompareStage[];
+  /** Users of the stages that are regressions / improvements against the compare target. */
+  regressions: number[];
+  improvements: number[];
+  /** The compare target's requests (pair with `requests` by stage and iteration = round) and error samples. */
+  requests: Omit<RequestRecord, 'gaps'>[];
+  errorSamples: ErrorSample[];
+  /** The compare target's warm-up, when `warmup` > 0. */
   warmup?: WarmupSummary | null;
 }
 

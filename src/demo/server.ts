@@ -5,6 +5,7 @@
  *   mode=async|blocking|status|reset|hang|malformed|empty|buffered|pool
  *   delay (ms, 200)  events (5)  interval (ms, 20)  format=sse|ndjson|raw
  *   code (status mode, 503)  workers (pool mode, 4)  id (record mode)
+ * A server started with `extraDelayMs` (`--extra-delay MS`) adds that much to every delay.
  *
  * Only `node:` builtins. Built to drive thousands of concurrent streams: one state
  * object per request, module-level timer callbacks, no per-request logging.
@@ -21,6 +22,8 @@ export interface DemoServerOptions {
   host?: string;
   /** Record the hrtime of each `id=`-tagged request's first event write (GET/DELETE /__writes). */
   record?: boolean;
+  /** Added to every request's `delay` (ms): a second server that is slower to its first event by a fixed amount (A/B tests). */
+  extraDelayMs?: number;
 }
 
 export interface DemoServer {
@@ -106,6 +109,7 @@ interface Pool {
 
 interface Ctx {
   writes: Map<string, bigint> | undefined;
+  extraDelayMs: number;
   pools: Map<number, Pool>;
 }
 
@@ -425,6 +429,7 @@ function respond(ctx: Ctx, req: IncomingMessage, res: DemoResponse): void {
     sendJsonError(res, 400, p);
     return;
   }
+  p.delay += ctx.extraDelayMs;
   // Record mode also takes the id from an `x-request-id` header (clients that cannot vary the URL).
   if (ctx.writes !== undefined && p.id === undefined) {
     const hid = req.headers['x-request-id'];
@@ -444,7 +449,9 @@ function hasBody(req: IncomingMessage): boolean {
 
 export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServer> {
   const host = opts.host ?? '127.0.0.1';
-  const ctx: Ctx = { writes: opts.record === true ? new Map() : undefined, pools: new Map() };
+  const extraDelayMs = opts.extraDelayMs ?? 0;
+  if (!Number.isFinite(extraDelayMs) || extraDelayMs < 0) throw new Error(`demo server: invalid extraDelayMs ${extraDelayMs}`);
+  const ctx: Ctx = { writes: opts.record === true ? new Map() : undefined, extraDelayMs, pools: new Map() };
   const sockets = new Set<Socket>();
   const untrack = function (this: Socket): void {
     sockets.delete(this);
@@ -501,7 +508,7 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
 }
 
 // ---------------------------------------------------------------------------
-// script entry point: node lib/src/demo/server.js [--port N] [--host H] [--record]
+// script entry point: node lib/src/demo/server.js [--port N] [--host H] [--record] [--extra-delay MS]
 
 function parseArgv(argv: readonly string[]): DemoServerOptions {
   const opts: DemoServerOptions = {};
@@ -509,17 +516,20 @@ function parseArgv(argv: readonly string[]): DemoServerOptions {
     const a = argv[i];
     if (a === '--record') {
       opts.record = true;
-    } else if (a === '--port' || a === '--host') {
+    } else if (a === '--port' || a === '--host' || a === '--extra-delay') {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
-      if (a === '--port') {
+      if (a === '--extra-delay') {
+        if (!/^\d+(?:\.\d+)?$/.test(v)) throw new Error(`invalid --extra-delay "${v}" (milliseconds)`);
+        opts.extraDelayMs = Number(v);
+      } else if (a === '--port') {
         if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`invalid --port "${v}"`);
         opts.port = Number(v);
       } else {
         opts.host = v;
       }
     } else {
-      throw new Error(`unknown argument "${a ?? ''}" (usage: server.js [--port N] [--host H] [--record])`);
+      throw new Error(`unknown argument "${a ?? ''}" (usage: server.js [--port N] [--host H] [--record] [--extra-delay MS])`);
     }
   }
   return opts;

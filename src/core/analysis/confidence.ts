@@ -27,10 +27,10 @@ export const DEFAULT_SEED = 0x5eed7fc;
 export const DEFAULT_RESAMPLES = 1000;
 export const DEFAULT_LEVEL = 0.95;
 /** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
-const MAX_DRAWS = 20_000_000;
-const MIN_RESAMPLES = 200;
+export const MAX_DRAWS = 20_000_000;
+export const MIN_RESAMPLES = 200;
 
-const QUANTILE: Record<Exclude<IntervalStat, 'avg'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+export const QUANTILE: Record<Exclude<IntervalStat, 'avg'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 
 export interface BootstrapOptions {
   resamples?: number;
@@ -52,7 +52,7 @@ export interface Interval {
 }
 
 /** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
-function quantileSorted(s: ArrayLike<number>, p: number): number {
+export function quantileSorted(s: ArrayLike<number>, p: number): number {
   const h = (s.length - 1) * p;
   const lo = Math.floor(h);
   const a = s[lo]!;

@@ -126,8 +126,12 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   latencies,
 ];
 
-/** Prefixes that read a metric from another run's matching stage instead of this run's. */
-export const OTHER_SIDES = ['baseline'] as const;
+/**
+ * Prefixes that read a metric from another side's matching stage instead of this run's: `baseline.`
+ * the baseline report's stage with as many users, `compare.` the compare target's stage of the same
+ * index (same-run A/B, measured in rounds alternating with this one).
+ */
+export const OTHER_SIDES = ['baseline', 'compare'] as const;
 export type OtherSide = (typeof OTHER_SIDES)[number];
 
 const resolved = new Map<string, Metric | null>();

@@ -19,7 +19,13 @@ export interface Verdict {
   text: string;
 }
 
-type Judged = Pick<Report, 'criteria' | 'smokeFailed'>;
+type Judged = Pick<Report, 'criteria' | 'smokeFailed'> & Partial<Pick<Report, 'stages' | 'compare'>>;
+
+/** What failed the smoke test: the url, or (same-run A/B) the compare target while the url answered. */
+function smokeWhat(report: Judged, compareUrl: string): string {
+  const compareOnly = report.compare?.smokeFailed === true && (report.stages?.[0]?.succeeded ?? 0) > 0;
+  return compareOnly ? `no request of the first stage to the compare target (${compareUrl}) succeeded` : 'no request of the first stage succeeded';
+}
 
 /** Whether the gate passes: the smoke test passed and no failing criterion was missed. */
 export function gatePassed(smokeFailed: boolean, criteria: readonly CriterionResult[]): boolean {
@@ -40,7 +46,7 @@ export function verdictOf(report: Judged, failOnCriteria = true): Verdict {
   const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
   const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
   if (report.smokeFailed) {
-    return { ...base, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
+    return { ...base, icon: '❌', text: `failed: smoke test failed (${smokeWhat(report, '`compare-url`')})${failOnCriteria ? '' : ' — report only'}` };
   }
   if (failed.length) {
     const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
@@ -55,7 +61,7 @@ export function verdictOf(report: Judged, failOnCriteria = true): Verdict {
 export function verdictLine(report: Judged): string {
   const v = verdictOf(report);
   const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
-  if (v.smokeFailed) return 'FAILED: smoke test failed (no request of the first stage succeeded)';
+  if (v.smokeFailed) return `FAILED: smoke test failed (${smokeWhat(report, 'compare-url')})`;
   if (v.failed.length > 0) return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
   return extras ? `PASSED with ${extras}` : 'PASSED';
 }

@@ -48,6 +48,10 @@ export const CORE_INPUTS = {
   'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
   'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
   'wait-timeout': 'how long wait-for may wait (default 5m)',
+  'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
+  'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
+  'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
+  'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
 } as const;
 
 export type CoreInputName = keyof typeof CORE_INPUTS;
@@ -89,9 +93,24 @@ export interface Config {
   login: LoginSpec | null;
   /** The readiness wait before the test (wait-for), or null. */
   wait: ReadinessSpec | null;
+  /** Same-run A/B: the base target loaded in alternating rounds with the url (compare-url), or null. */
+  compare: CompareTarget | null;
   /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
   setToken(token: string): void;
   /** Per-request header and body rendering. */
+  render: (ctx: TemplateContext) => { headers: Record<string, string>; body: string | null };
+}
+
+/** The compare target (compare-url): the same method, body and preset as the url, its own URL, headers and token. */
+export interface CompareTarget {
+  url: string;
+  origin: string;
+  path: string;
+  /** Safe to print. */
+  displayUrl: string;
+  headerLines: Array<[string, string]>;
+  /** Whether compare-token was given (else the token is shared). */
+  ownToken: boolean;
   render: (ctx: TemplateContext) => { headers: Record<string, string>; body: string | null };
 }
 
@@ -244,6 +263,24 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
   };
 
+  const compare = buildCompare(inputs, {
+    urlText: value(inputs, 'url')!.trim(),
+    path,
+    preset,
+    body,
+    bodyInput,
+    headerLines,
+    contentType,
+    env: ctx.env,
+    getToken,
+    secrets,
+  });
+  for (const c of criteria) {
+    if (c.value.kind === 'factor' && c.value.metric.compare && compare === null) {
+      throw new InputError('criteria', `line ${c.line}: "${c.text}" references compare.${c.value.metric.name} but no compare target is set (set compare-url or compare-base-url)`);
+    }
+  }
+
   return {
     url,
     origin,
@@ -271,6 +308,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     secrets,
     login,
     wait,
+    compare,
     setToken(t: string) {
       currentToken = t;
       authValue = authOf(t);
@@ -278,6 +316,62 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     },
     render,
   };
+}
+
+interface CompareContext {
+  /** The url input as given (a path is loaded against compare-base-url too). */
+  urlText: string;
+  /** The url's path and query. */
+  path: string;
+  preset: Preset;
+  body: string | null;
+  bodyInput: string;
+  headerLines: Array<[string, string]>;
+  contentType: string | undefined;
+  env: Record<string, string | undefined>;
+  /** The head's token (read per request: a login sets it later). */
+  getToken: () => string | undefined;
+  secrets: string[];
+}
+
+/**
+ * The compare target of a same-run A/B, or null when neither compare-url nor compare-base-url is set.
+ * The request is the head's (method, body, preset); the URL, headers (compare-headers replaces
+ * headers) and token (compare-token, else the token) are its own.
+ */
+function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
+  const urlText = value(inputs, 'compare-url')?.trim();
+  const baseText = value(inputs, 'compare-base-url');
+  const headersText = value(inputs, 'compare-headers');
+  const tokenText = value(inputs, 'compare-token')?.trim();
+  if (urlText === undefined && baseText === undefined) {
+    if (headersText !== undefined) throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
+    if (tokenText !== undefined) throw new InputError('compare-token', 'is set but compare-url is not (set compare-url or compare-base-url)');
+    return null;
+  }
+  if (tokenText) c.secrets.push(tokenText);
+  // Without compare-url the head's path is loaded against compare-base-url.
+  const raw = urlText ?? (c.urlText.startsWith('/') ? c.urlText : c.path);
+  const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
+  const path = `${u.pathname}${u.search}`;
+  const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
+  if (headersText !== undefined) for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) c.secrets.push(v);
+  const getToken = (): string | undefined => tokenText || c.getToken();
+  const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';
+  const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken)] as const);
+  const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken);
+  const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+  const scheme = authSchemeFor(c.preset, path);
+  const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
+  const render = (ctx: TemplateContext) => {
+    const headers: Record<string, string> = {};
+    if (contentType) headers['content-type'] = contentType;
+    const t = getToken();
+    if (t && !hasAuthHeader) headers.authorization = scheme ? `${scheme} ${t}` : t;
+    for (const [name, tpl] of templates) headers[name] = tpl(ctx);
+    return { headers, body: bodyTemplate ? bodyTemplate(ctx) : null };
+  };
+  return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), render };
 }
 
 /** Headers of the load never sent to the login / readiness URLs. */
@@ -288,7 +382,14 @@ const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'conte
  * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
  * secret-looking query value is added to `secrets`.
  */
-function resolveAgainst(input: string, raw: string, baseText: string | undefined, fallback: URL | undefined, secrets: string[]): URL {
+function resolveAgainst(
+  input: string,
+  raw: string,
+  baseText: string | undefined,
+  fallback: URL | undefined,
+  secrets: string[],
+  baseInput = 'base-url',
+): URL {
   let u: URL;
   if (raw.startsWith('/')) {
     let base: URL;
@@ -296,10 +397,11 @@ function resolveAgainst(input: string, raw: string, baseText: string | undefined
       try {
         base = new URL(baseText.trim());
       } catch {
-        throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+        throw new InputError(baseInput, `"${redactUrl(baseText.trim())}" is not a valid URL`);
       }
-      checkScheme('base-url', base);
+      checkScheme(baseInput, base);
     } else if (fallback) base = new URL(fallback.origin);
+    else if (baseInput !== 'base-url') throw new InputError(input, `"${raw}" is a path: set ${baseInput}`);
     else throw new InputError(input, `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
     u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
   } else {

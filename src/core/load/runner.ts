@@ -2,7 +2,8 @@ import { Agent } from 'undici';
 import { performRequest, type RequestSpec } from './request.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import type { TemplateContext } from '../config/template.js';
-import type { ErrorSample, RequestRecord, RunResult, Stage, StageSummary, WarmupSummary } from '../types.js';
+import { runRounds } from './interleave.js';
+import type { CompareSide, ErrorSample, RequestRecord, RunResult, Stage, StageSummary, WarmupSummary } from '../types.js';
 
 /** Everything the runner needs per request; `render` fills per-request templates (headers, body). */
 export interface LoadTarget {
@@ -22,6 +23,8 @@ export interface RunOptions {
   hooks?: RunHooks;
   /** Requests sent before stage 1, one after another from one user, on their own connection; in no figure. */
   warmup?: number;
+  /** Same-run A/B: the base target; every stage then runs in rounds alternating with it (interleave.ts). */
+  compare?: LoadTarget;
 }
 
 const SAMPLES_PER_CATEGORY = 5;
@@ -32,23 +35,21 @@ const SAMPLES_PER_CATEGORY = 5;
  */
 export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
-  // No connection limit: a request waiting for a free socket would be measured as server latency.
-  const agent = new Agent({
-    connections: null,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    keepAliveMaxTimeout: 600_000,
-    connect: { timeout: target.spec.timeoutMs },
-  });
+  const agent = newAgent(target);
+  // The compare target gets its own connections, as a second client would.
+  const compareAgent = opts.compare ? newAgent(opts.compare) : null;
   const stages: StageSummary[] = [];
   const requests: RequestRecord[] = [];
   const errorSamples: ErrorSample[] = [];
-  const sampled = new Map<string, number>();
+  const sample = sampler(errorSamples);
+  const side: CompareSide | undefined = opts.compare ? { stages: [], requests: [], errorSamples: [], smokeFailed: false, order: [] } : undefined;
+  const sampleBase = side ? sampler(side.errorSamples) : null;
   let smokeFailed = false;
   let warmup: WarmupSummary | undefined;
   try {
     if (opts.warmup !== undefined && opts.warmup > 0) {
       warmup = await runWarmup(target, opts.warmup, opts.hooks);
+      if (opts.compare && side) side.warmup = await runWarmup(opts.compare, opts.warmup, opts.hooks, 'compare target: ');
       if (opts.cooldownMs > 0) await sleep(opts.cooldownMs);
     }
     for (let i = 0; i < opts.stages.length; i++) {
@@ -56,32 +57,80 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       const index = i + 1;
       if (smokeFailed) {
         stages.push(skippedStage(index, stage));
+        side?.stages.push(skippedStage(index, stage));
         continue;
       }
       if (i > 0 && opts.cooldownMs > 0) await sleep(opts.cooldownMs);
       opts.hooks?.stageStart?.(index, stage);
-      const records = await runStage(agent, target, index, stage);
+      let records: { records: RequestRecord[]; durationMs: number };
+      let baseLine: string | null = null;
+      if (opts.compare && compareAgent && side && sampleBase) {
+        const compare = opts.compare;
+        // Stages start head-first and base-first in turn: the first slot after a cool-down is not always the head's.
+        const ab = await runRounds(stage, i, (which, k) =>
+          which === 'head' ? runRound(agent, target, index, stage.users, k) : runRound(compareAgent, compare, index, stage.users, k),
+        );
+        records = ab.head;
+        const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+        side.stages.push(base);
+        side.requests.push(...ab.base.records);
+        side.order.push({ stage: index, rounds: ab.order });
+        for (const r of ab.base.records) sampleBase(r);
+        const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+        baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
+        if (i === 0 && base.succeeded === 0) side.smokeFailed = true;
+      } else {
+        records = await runStage(agent, target, index, stage);
+      }
       const summary = summarizeStage(index, stage, records.records, records.durationMs);
       stages.push(summary);
       for (const r of records.records) {
         requests.push(r);
-        if (!r.ok && r.category) {
-          const n = sampled.get(r.category) ?? 0;
-          if (n < SAMPLES_PER_CATEGORY) {
-            sampled.set(r.category, n + 1);
-            errorSamples.push({ stage: index, category: r.category, status: r.status, message: r.error ?? '' });
-          }
-        }
+        sample(r);
       }
       opts.hooks?.stageEnd?.(summary);
-      if (i === 0 && summary.succeeded === 0) smokeFailed = true;
+      if (baseLine !== null) opts.hooks?.log?.(baseLine);
+      if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed)) smokeFailed = true;
     }
   } finally {
     await agent.destroy();
+    await compareAgent?.destroy();
   }
   const result: RunResult = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
   if (warmup !== undefined) result.warmup = warmup;
+  if (side) result.compare = side;
   return result;
+}
+
+function newAgent(target: LoadTarget): Agent {
+  // No connection limit: a request waiting for a free socket would be measured as server latency.
+  return new Agent({
+    connections: null,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    keepAliveMaxTimeout: 600_000,
+    connect: { timeout: target.spec.timeoutMs },
+  });
+}
+
+/** Keeps the first few failures of each category. */
+function sampler(into: ErrorSample[]): (r: RequestRecord) => void {
+  const sampled = new Map<string, number>();
+  return (r) => {
+    if (r.ok || !r.category) return;
+    const n = sampled.get(r.category) ?? 0;
+    if (n >= SAMPLES_PER_CATEGORY) return;
+    sampled.set(r.category, n + 1);
+    into.push({ stage: r.stage, category: r.category, status: r.status, message: r.error ?? '' });
+  };
+}
+
+/** Round `k` of a stage in A/B mode: every user sends its k-th request, as a 1-request stage. */
+async function runRound(agent: Agent, target: LoadTarget, index: number, users: number, k: number): Promise<{ records: RequestRecord[]; durationMs: number }> {
+  const round: LoadTarget = { spec: target.spec, render: (ctx) => target.render({ ...ctx, iteration: k }) };
+  const r = await runStage(agent, round, index, { users, requestsPerUser: 1 });
+  for (const rec of r.records) rec.iteration = k;
+  return r;
 }
 
 /**
@@ -90,10 +139,10 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
  * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
  * smoke test then says so).
  */
-async function runWarmup(target: LoadTarget, count: number, hooks: RunHooks | undefined): Promise<WarmupSummary> {
+async function runWarmup(target: LoadTarget, count: number, hooks: RunHooks | undefined, what = ''): Promise<WarmupSummary> {
   const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: target.spec.timeoutMs } });
   const out: WarmupSummary = { requests: 0, succeeded: 0, ttfc: [] };
-  hooks?.log?.(`warm-up: ${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
+  hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
   try {
     for (let it = 1; it <= count; it++) {
       const { headers, body } = target.render({ stage: 0, user: 1, iteration: it });
@@ -108,7 +157,7 @@ async function runWarmup(target: LoadTarget, count: number, hooks: RunHooks | un
   }
   const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
   const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
-  hooks?.log?.(`warm-up done: ${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
+  hooks?.log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
   return out;
 }
 

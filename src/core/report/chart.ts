@@ -38,30 +38,37 @@ export function niceCeil(x: number): number {
 
 const num = (v: number): string => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
 
-export const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626' } as const;
+export const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5' } as const;
 
 /**
  * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, followed by a
  * one-line legend (GitHub's mermaid draws no legend for line charts). Empty string with fewer than two
  * stages to plot (a chart of one point says nothing).
  */
-export function mermaidChart(stages: readonly StageSummary[], opts: { title?: string } = {}): string {
+export function mermaidChart(stages: readonly StageSummary[], opts: { title?: string; base?: readonly StageSummary[] } = {}): string {
   const pts = chartPoints(stages);
   if (pts.length < 2) return '';
-  const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.1);
+  // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
+  const basePts = opts.base ? pts.map((p) => opts.base!.find((s) => s.index === p.index)) : null;
+  const baseOf = (k: 'avg' | 'p95'): number[] => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+  const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseOf('p95')) * 1.1);
   const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
+  const palette = [CHART_COLORS.avg, CHART_COLORS.p95, ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : [])].join(', ');
   const lines = [
     '```mermaid',
-    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLORS.avg}, ${CHART_COLORS.p95}"}}}}%%`,
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
     'xychart-beta',
     `    title "${title}"`,
     `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`,
     `    y-axis "TTFC (ms)" 0 --> ${num(top)}`,
     `    line "avg" [${pts.map((p) => num(p.avg)).join(', ')}]`,
     `    line "p95" [${pts.map((p) => num(p.p95)).join(', ')}]`,
+    ...(basePts ? [`    line "base avg" [${baseOf('avg').map(num).join(', ')}]`, `    line "base p95" [${baseOf('p95').map(num).join(', ')}]`] : []),
     '```',
     '',
-    '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
+    basePts
+      ? '<sub>TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users</sub>'
+      : '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
   ];
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import { redactText } from '../redact.js';
 import { formatStages } from '../config/stages.js';
 import { PERCENTILE_METHOD } from '../analysis/stats.js';
-import type { BaselineSection, CriterionResult, Diagnosis, RepeatSection, Report, RunResult, ScalingEfficiency, WarmupSummary } from '../types.js';
+import type { BaselineSection, CompareSection, CriterionResult, Diagnosis, RepeatSection, Report, RunResult, ScalingEfficiency, WarmupSummary } from '../types.js';
 import { VERSION } from '../version.js';
 import { isSecretHeader } from '../config/headers.js';
 
@@ -29,6 +29,9 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     warmup: cfg.warmup,
     baseline: cfg.baseline,
     regressionThreshold: cfg.regressionThreshold,
+    compareUrl: cfg.compare?.displayUrl ?? null,
+    compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
+    compareToken: cfg.compare?.ownToken ? '***' : null,
   };
 }
 
@@ -45,6 +48,7 @@ export function buildReport(
     baseline?: BaselineSection | null;
     repeat?: RepeatSection | null;
     warmup?: WarmupSummary | null;
+    compare?: CompareSection | null;
   } = {},
 ): Report {
   return {
@@ -68,6 +72,7 @@ export function buildReport(
     baseline: extra.baseline ?? null,
     repeat: extra.repeat ?? null,
     warmup: extra.warmup ?? null,
+    compare: extra.compare ?? null,
   };
 }
 

@@ -2,6 +2,7 @@
 // the Report and a small context; knows nothing of the GitHub client.
 
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
+import { compareTable } from './ab.js';
 import { mermaidChart, ttfcDistribution } from './chart.js';
 import { criterionOf } from '../analysis/criteria/index.js';
 import { metric as metricOf, metricValue } from '../analysis/metrics.js';
@@ -156,6 +157,26 @@ function stagesSection(report: Report, maxRows: number, maxNotes: number): strin
   return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n${legend.join(' ')}${baselineText}`;
 }
 
+/** Same-run A/B: head and base side by side, the ratio column with its interval. '' without compare-url. */
+function compareSection(report: Report): string {
+  const t = compareTable(report, (text) => `❗ **${text}**`);
+  const c = report.compare;
+  if (!t || !c) return '';
+  const align: Array<'l' | 'r'> = t.head.map((_, i) => (i === 1 ? 'l' : 'r'));
+  const summary = c.regressions.length
+    ? `**Slower than the base** at ${c.regressions.join(', ')} users (see Diagnoses).`
+    : c.improvements.length
+      ? `**Faster than the base** at ${c.improvements.join(', ')} users.`
+      : 'No stage is a regression against the base.';
+  return `### Head vs base (same run)
+
+Base: ${codeSpan(c.url, { max: 500 })}
+
+${mdTable(t.head, align, t.rows.map((r) => r.cells))}
+
+${summary} ${t.legend}`;
+}
+
 /** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
 function detailsSection(report: Report): string {
   const ran = report.stages.filter((s) => !s.skipped);
@@ -271,18 +292,21 @@ function diagnosesSection(report: Report, max: number): string {
 
 /** TTFC avg and p95 against concurrency: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
 function chartSection(report: Report): string {
-  const chart = mermaidChart(report.stages);
+  const chart = mermaidChart(report.stages, report.compare ? { base: report.compare.stages.map((s) => s.base) } : {});
   return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
 }
 
 function samplesSection(report: Report): string {
-  if (!report.errorSamples.length) return '';
-  const rows = report.errorSamples.map((e) => [
-    String(e.stage),
+  // Same-run A/B: the compare target's failures too, their stage marked "(base)".
+  const base = report.compare?.errorSamples ?? [];
+  if (!report.errorSamples.length && !base.length) return '';
+  const row = (e: Report['errorSamples'][number], side: string): string[] => [
+    `${e.stage}${side}`,
     codeSpan(e.category, { inTable: true }),
     e.status === null ? MISSING : String(e.status),
     e.message ? escapeInline(e.message, MESSAGE_MAX) : '_(no message)_',
-  ]);
+  ];
+  const rows = [...report.errorSamples.map((e) => row(e, '')), ...base.map((e) => row(e, ' (base)'))];
   return `### Error samples\n\nThe first few failures of each category, as the server sent them (escaped, truncated).\n\n${mdTable(['Stage', 'Category', 'Status', 'Message'], ['r', 'l', 'r', 'l'], rows)}`;
 }
 
@@ -326,6 +350,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
     parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
   }
   parts.push(stagesSection(report, shape.maxStages, shape.maxNotes));
+  const ab = compareSection(report);
+  if (ab) parts.push(ab);
   if (shape.details) {
     const details = detailsSection(report);
     if (details) parts.push(details);
@@ -404,7 +430,8 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
   if (out.length <= limit) return out;
 
   // 1. error samples
-  if (report.errorSamples.length && drop(() => (shape.samples = false), `${plural(report.errorSamples.length, 'error sample')} left out`)) return out;
+  const sampleCount = report.errorSamples.length + (report.compare?.errorSamples.length ?? 0);
+  if (sampleCount && drop(() => (shape.samples = false), `${plural(sampleCount, 'error sample')} left out`)) return out;
   // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
   if (detailsSection(report) && drop(() => (shape.details = false), 'the per-stage intervals and distributions left out')) return out;
   if ((report.baseline?.messages.length ?? 0) > 3 && drop(() => (shape.maxNotes = 3))) return out;

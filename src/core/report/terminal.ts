@@ -1,4 +1,5 @@
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
+import { compareTable } from './ab.js';
 import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
 import { verdictLine } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
@@ -144,6 +145,11 @@ export function renderTerminal(report: Report): string {
   if (showsEfficiency(report)) {
     const ref = efficiencyReference(report);
     parts.push(`scaling: throughput gain / users gain against the ${ref ?? 'fewest'}-user stage (100% = perfect, 1/N = one at a time)`);
+  }
+  const ab = compareTable(report, (text) => `${text}!`);
+  if (ab && report.compare) {
+    parts.push('', `head vs base (same run), base ${report.compare.url}; "!" marks a regression or improvement`);
+    parts.push(textTable(ab.head, ab.rows.map((r) => r.cells), [1, 2]));
   }
   const base = baselineLines(report);
   if (base.length) parts.push('', ...base);

@@ -9,8 +9,8 @@ import { gatePassed } from '../verdict.js';
 import { parseCriteria } from './parse.js';
 import type { CompareOp, Criterion, CriterionResult, StageSummary } from '../../types.js';
 
-function missingReason(stage: StageSummary, name: string, baseline: boolean): string {
-  const where = baseline ? ` in the baseline stage with ${stage.users} users` : '';
+function missingReason(stage: StageSummary, name: string, other: 'baseline' | 'compare' | null): string {
+  const where = other === 'baseline' ? ` in the baseline stage with ${stage.users} users` : other === 'compare' ? ` on the compare target at ${stage.users} users` : '';
   if (stage.succeeded === 0) return `no successful requests to measure${where}`;
   return `no ${metricOf(name)?.samples ?? 'samples'} to measure${where}`;
 }
@@ -32,6 +32,13 @@ export interface EvaluateOptions {
    * Without it no interval is shown and the point value decides.
    */
   intervalOf?: (stage: StageSummary, metric: LatencyMetric, stat: IntervalStat) => { low: number; high: number; level: number } | null;
+  /** Same-run A/B: the compare target's stages (paired by index), for `compare.` references. */
+  compare?: StageSummary[];
+  /**
+   * The interval of `head − factor × base` of a metric on a stage, from the paired rounds (null: the
+   * metric has none, the point decides); `{ insufficient }` when a side has too few samples for one.
+   */
+  compareIntervalOf?: (stage: StageSummary, metric: string, factor: number) => { low: number; high: number; level: number } | { insufficient: string } | null;
 }
 
 /** Attaches the parsed metric and operator to a result, for the reports, without widening the JSON report. */
@@ -92,7 +99,13 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
   if (c.value.kind === 'number') {
     threshold = c.value.value;
   } else {
-    if (c.value.metric.baseline) {
+    if (c.value.metric.compare) {
+      const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
+      if (!b) {
+        return { ...base, status: 'skipped', actual: null, threshold: null, reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)' };
+      }
+      thresholdStage = b;
+    } else if (c.value.metric.baseline) {
       const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
       if (!b) {
         const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
@@ -101,7 +114,7 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
       thresholdStage = b;
     }
     const ref = metricOf(c.value.metric.name)?.read(thresholdStage) ?? null;
-    threshold = ref === null ? null : c.value.factor * ref;
+    threshold = ref === null ? null : c.value.factor * ref + (c.value.offset ?? 0);
   }
 
   const m = metricOf(c.metric.name);
@@ -109,13 +122,15 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
   const actual = raw === null ? null : tidy(raw);
   threshold = threshold === null ? null : tidy(threshold);
   if (actual === null) {
-    return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, false) };
+    return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, null) };
   }
   if (threshold === null) {
     const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
-    return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
+    const other = thresholdStage === stage ? null : c.value.kind === 'factor' && c.value.metric.compare ? 'compare' : 'baseline';
+    return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, other) };
   }
   const pointPass = compare(actual, c.op, threshold);
+  if (c.value.kind === 'factor' && c.value.metric.compare) return judgeCompare(c, c.value.factor, stage, { ...base, actual, threshold }, pointPass, opts);
   const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
   if (opts.intervalOf === undefined || !fixedThreshold || m?.interval === undefined) {
     return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
@@ -131,6 +146,40 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
     `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
     (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
   return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
+}
+
+/**
+ * A criterion against the compare target (`ttfc.avg < 1.2 * compare.ttfc.avg`): both sides are noisy,
+ * so the interval is of head − factor × base over the paired rounds, shown shifted onto the head's
+ * value (the threshold moves with the base; `head < f × base + c` ⇔ `head − f × base < c`). Under
+ * `verdict: confident` it fails only when that whole interval misses; too few samples for an
+ * interval is inconclusive there.
+ */
+function judgeCompare(
+  c: Criterion,
+  factor: number,
+  stage: StageSummary,
+  res: Omit<CriterionResult, 'status'> & { actual: number; threshold: number },
+  pointPass: boolean,
+  opts: EvaluateOptions,
+): CriterionResult {
+  const verdict = opts.verdict ?? 'strict';
+  const diff = opts.compareIntervalOf?.(stage, c.metric.name, factor) ?? null;
+  if (diff === null) return { ...res, status: pointPass ? 'pass' : 'fail' };
+  if ('insufficient' in diff) {
+    if (verdict === 'strict' || pointPass) return { ...res, status: pointPass ? 'pass' : 'fail' };
+    return { ...res, status: 'inconclusive', inconclusive: true, reason: `inconclusive: ${diff.insufficient}; verdict confident: not failed` };
+  }
+  // The interval of the head's value given the base's: head − f × base, plus f × base.
+  const shift = res.threshold - (c.value.kind === 'factor' ? (c.value.offset ?? 0) : 0);
+  const interval = { low: tidy(diff.low + shift), high: tidy(diff.high + shift), level: diff.level };
+  const j = judge({ op: c.op, threshold: res.threshold, actual: res.actual, interval }, verdict);
+  if (!j.inconclusive) return { ...res, status: pointPass ? 'pass' : 'fail', interval };
+  const range = `${formatValue(interval.low, res.unit)} – ${formatValue(interval.high, res.unit)}`;
+  const reason =
+    `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} (paired with the compare target) straddles ${formatThreshold(res.threshold, res.unit)}` +
+    (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+  return { ...res, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', interval, inconclusive: true, reason };
 }
 
 /** False iff a failing (non-warn) criterion was missed. */

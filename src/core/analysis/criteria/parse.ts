@@ -171,17 +171,55 @@ function parseLine(raw: string, lineNo: number): Criterion | null {
 
 function parseMetricRef(s: LineScanner, tok: Token, allowBaseline: boolean): MetricRef {
   let name = tok.text;
-  let baseline = false;
   const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
   if (side !== undefined) {
     if (!allowBaseline) {
       s.fail(tok.col, `"${name}": a ${side} metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
     }
-    baseline = true;
     name = name.slice(side.length + 1);
   }
   if (!unitOf(name)) s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
-  return { name, baseline };
+  return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
+}
+
+/** A metric token ends before a `+` / `-` (`compare.ttfc.p95+200ms`): the scanner steps back to it. */
+function cutAtSign(s: LineScanner, tok: Token): Token {
+  const i = tok.text.slice(1).search(/[+-]/) + 1;
+  if (i <= 0) return tok;
+  s.pos -= tok.text.length - i;
+  return { text: tok.text.slice(0, i), col: tok.col };
+}
+
+/** An optional `+ 200ms` / `- 5%` after a metric reference: in the unit of the left metric, signed. */
+function parseOffset(s: LineScanner, left: string, kind: MetricUnit): number | undefined {
+  const save = s.pos;
+  s.skipWs();
+  const sign = s.peek();
+  if (sign !== '+' && sign !== '-') {
+    s.pos = save;
+    return undefined;
+  }
+  s.pos++;
+  s.skipWs();
+  const t = s.take((c) => !isWs(c));
+  if (!t.text) s.fail(s.col, `expected a number after "${sign}" (e.g. "${sign} 200ms")`);
+  const m = NUMBER_RE.exec(t.text);
+  if (!m) s.fail(t.col, `expected a number after "${sign}", found "${t.text}"`);
+  let unit: Token = { text: m[2] ?? '', col: t.col };
+  if (!unit.text) {
+    const next = s.peekToken();
+    if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
+      unit = next;
+      s.skipWs();
+      s.take((c) => !isWs(c));
+    }
+  }
+  const v = applyUnit(s, Number(m[1]), t, unit, left, kind);
+  return sign === '-' ? -v : v;
+}
+
+function withOffset(v: Extract<CriterionValue, { kind: 'factor' }>, offset: number | undefined): CriterionValue {
+  return offset === undefined ? v : { ...v, offset };
 }
 
 function parseValue(s: LineScanner, left: string, kind: MetricUnit): CriterionValue {
@@ -201,11 +239,11 @@ function parseValue(s: LineScanner, left: string, kind: MetricUnit): CriterionVa
       if (unit.text) s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
       s.pos++;
       s.skipWs();
-      const mt = s.take((c) => !isWs(c) && c !== '*');
+      const mt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
       if (!mt.text) s.fail(s.col, 'expected a metric after "*"');
       const ref = parseMetricRef(s, mt, true);
       checkSameKind(s, mt, ref, left, kind);
-      return { kind: 'factor', factor: num, metric: ref };
+      return withOffset({ kind: 'factor', factor: num, metric: ref }, parseOffset(s, left, kind));
     }
     s.pos = save;
     if (!unit.text) {
@@ -227,22 +265,23 @@ function parseValue(s: LineScanner, left: string, kind: MetricUnit): CriterionVa
   if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
     s.fail(first.col, 'expected a value before "warn"');
   }
-  const ref = parseMetricRef(s, first, true);
-  checkSameKind(s, first, ref, left, kind);
+  const metricTok = cutAtSign(s, first);
+  const ref = parseMetricRef(s, metricTok, true);
+  checkSameKind(s, metricTok, ref, left, kind);
   const save = s.pos;
   s.skipWs();
   if (s.peek() !== '*') {
     s.pos = save;
-    return { kind: 'factor', factor: 1, metric: ref };
+    return withOffset({ kind: 'factor', factor: 1, metric: ref }, parseOffset(s, left, kind));
   }
   s.pos++;
   s.skipWs();
-  const nt = s.take((c) => !isWs(c) && c !== '*');
+  const nt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
   if (!nt.text) s.fail(s.col, 'expected a number after "*"');
   const m = NUMBER_RE.exec(nt.text);
   if (!m) s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
   if (m[2]) s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
-  return { kind: 'factor', factor: Number(m[1]), metric: ref };
+  return withOffset({ kind: 'factor', factor: Number(m[1]), metric: ref }, parseOffset(s, left, kind));
 }
 
 /** `baseline.ttfc.p95` → `ttfc.p95`. */

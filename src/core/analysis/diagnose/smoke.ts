@@ -4,8 +4,9 @@ import type { Diagnosis, RunResult } from '../../types.js';
 
 /** The smoke diagnosis of a run, when its smoke test failed. */
 export function detectSmoke(run: Pick<RunResult, 'stages' | 'smokeFailed' | 'errorSamples'>): Diagnosis[] {
-  if (!run.smokeFailed) return [];
   const first = run.stages[0];
+  // A run whose first stage worked failed its smoke test on the compare target (ab.ts says so).
+  if (!run.smokeFailed || (first?.succeeded ?? 0) > 0) return [];
   const sample = run.errorSamples[0];
   return [
     {
