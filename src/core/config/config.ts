@@ -199,6 +199,8 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const scheme = authSchemeFor(preset, path);
   const authOf = (t: string | undefined): string | undefined => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
   let authValue = authOf(token);
+  // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
+  const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
   const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
 
   // Readiness and login: validated now, run by the gate before the load.
@@ -238,6 +240,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
 
   const render = (c: TemplateContext) => {
     const headers: Record<string, string> = {};
+    if (acceptEncoding) headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
     if (contentType) headers['content-type'] = contentType;
     if (authValue !== undefined) headers.authorization = authValue;
     for (const [name, tpl] of headerTemplates) headers[name] = tpl(c);
@@ -279,6 +282,9 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     render,
   };
 }
+
+/** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
+export const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
