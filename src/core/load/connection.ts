@@ -10,6 +10,10 @@ export interface Connection {
   takeFresh(): boolean;
 }
 
+// One reason shared by every closing socket: undici would build an error (and Node format its
+// stack) per socket, thousands of them at the end of a large stage.
+const STAGE_OVER = new Error('the stage is over');
+
 // Idle time never closes a user's socket during its loop: the stage closes it at its end.
 const KEEP_ALIVE_MS = 10 * 60_000;
 
@@ -47,6 +51,6 @@ export class UserConnection implements Connection {
 
   /** Closes the socket now (the stage is over; nothing of it is still wanted). */
   async close(): Promise<void> {
-    await this.dispatcher.destroy().catch(() => undefined);
+    await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
   }
 }

@@ -231,6 +231,8 @@ class Exchange {
     rec.ok = category === null;
     rec.error = message;
     if (this.session.tokens !== undefined) rec.tokens = this.session.tokens;
+    // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
+    Object.defineProperty(rec, 'gaps', { enumerable: false });
     this.resolve(rec);
   }
 }
