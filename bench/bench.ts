@@ -9,6 +9,7 @@
 // client's share of the wait, connection storms included.
 import { execFile, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,9 +62,24 @@ interface Timeline {
   requests: Record<string, [string, string | null]>;
 }
 
-async function timeline(base: string, method: 'GET' | 'DELETE'): Promise<Timeline> {
-  const res = await fetch(`${base}/__timeline`, { method });
-  return method === 'GET' ? ((await res.json()) as Timeline) : { connections: 0, requests: {} };
+/**
+ * The server's log. Each call on a connection of its own (no keep-alive pool whose sockets time out
+ * during a long client run): the DELETE's is counted before the reset, the GET's is the one
+ * connection in the count the client did not open.
+ */
+function timeline(base: string, method: 'GET' | 'DELETE'): Promise<Timeline> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/__timeline`, { method, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        if (method === 'DELETE') return resolve({ connections: 0, requests: {} });
+        const t = JSON.parse(text) as Timeline;
+        resolve({ ...t, connections: t.connections - 1 });
+      });
+    });
+    req.on('error', reject).end();
+  });
 }
 
 /** One client run against a cleared server log: its lags and the connections the server accepted. */
