@@ -66,6 +66,7 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
     const run = await runStage(target, index, stage);
     const summary = summarizeStage(index, stage, run.records, run.durationMs);
     summary.connections = run.connections;
+    if (summary.retries) opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
     stages.push(summary);
     for (const r of run.records) {
       requests.push(r);
