@@ -1,4 +1,4 @@
-import { Client, type Dispatcher } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 
 /** What a request needs of the connection it is sent on. */
 export interface Connection {
@@ -17,6 +17,14 @@ const STAGE_OVER = new Error('the stage is over');
 // Idle time never closes a user's socket during its loop: the stage closes it at its end.
 const KEEP_ALIVE_MS = 10 * 60_000;
 
+// Plain http: one connector for all users of a process, not one built per Client.
+const connectors = new Map<number, buildConnector.connector>();
+function plainConnector(timeoutMs: number): buildConnector.connector {
+  let c = connectors.get(timeoutMs);
+  if (c === undefined) connectors.set(timeoutMs, (c = buildConnector({ timeout: timeoutMs })));
+  return c;
+}
+
 /**
  * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
  * at a time), so the user's next request rides on the socket its last one used, never waits for or
@@ -34,7 +42,9 @@ export class UserConnection implements Connection {
       pipelining: 1,
       keepAliveTimeout: KEEP_ALIVE_MS,
       keepAliveMaxTimeout: KEEP_ALIVE_MS,
-      connect: { timeout: connectTimeoutMs },
+      // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
+      // user's reconnect may resume its session, another user's first handshake is a full one.
+      connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
     });
     // undici emits 'connect' before it writes the request the socket was opened for.
     this.dispatcher.on('connect', () => {
