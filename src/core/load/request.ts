@@ -48,7 +48,7 @@ class Exchange {
   private t0 = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private done = false;
-  /** The current attempt (a request is sent at most twice: see onError). */
+  /** The current attempt (a request is sent at most twice: see failed). */
   private attempt = 0;
   private freshSocket = false;
   private abortFn: ((err: Error) => void) | null = null;
