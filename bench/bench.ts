@@ -203,7 +203,7 @@ try {
   const [users, perUser] = SCALE;
   say(`## ${users} users × ${perUser} (zero-delay 3-event stream): the whole gate, then the bare client`);
   say();
-  say('| tool | failed | connections | seconds | retries | after the load: analysis + report | RSS at load end → peak |');
+  say('| tool | failed | connections | seconds | retries | after the load: analysis + report, wall (CPU) | RSS at load end → process peak |');
   say('|---|---:|---:|---:|---:|---:|---:|');
   {
     const url = `${server.url}/chat?mode=async&delay=0&events=3&interval=0`;
@@ -212,7 +212,7 @@ try {
       await timeline(server.url, 'DELETE');
       const r = await client(tool, { url, users, perUser, reportPath });
       const t = await timeline(server.url, 'GET');
-      const after = r.afterLoadMs !== undefined ? `${fmt(r.afterLoadMs, 0)} ms` : '–';
+      const after = r.afterLoadMs !== undefined ? `${fmt(r.afterLoadMs, 0)} ms (${fmt(r.afterLoadCpuMs ?? NaN, 0)} ms)` : '–';
       const rss = r.rssAtLoadEndMb !== undefined ? `${fmt(r.rssAtLoadEndMb, 0)} → ${fmt(r.maxRssMb, 0)} MB` : `– → ${fmt(r.maxRssMb, 0)} MB`;
       say(`| ${tool === 'gate' ? 'engine (whole gate)' : tool} | ${r.requests - r.ok} | ${t.connections} | ${fmt(r.seconds, 1)} | ${r.retries ?? '–'} | ${after} | ${rss} |`);
       if (r.errors.length > 0) process.stderr.write(`${tool} ${users}x${perUser}: ${r.errors.join('; ')}\n`);

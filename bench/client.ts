@@ -29,8 +29,9 @@ export interface ClientResult {
   /** request id → ms from issuing the request to its first body chunk / event */
   ttfc: Record<string, number>;
   retries?: number;
-  /** gate: ms from the end of the last stage to the report written, and RSS around it */
+  /** gate: ms from the end of the last stage to the report written (wall and CPU), and RSS around it */
   afterLoadMs?: number;
+  afterLoadCpuMs?: number;
   rssAtLoadEndMb?: number;
 }
 
@@ -135,6 +136,7 @@ async function cannon(o: ClientOpts): Promise<Measured> {
 /** The whole gate at scale: the report built and written after the load, timed from the last stage's end. */
 async function gate(o: ClientOpts): Promise<Measured> {
   let loadEnd = 0;
+  let cpuAtLoadEnd = 0;
   let rssAtLoadEndMb = 0;
   const cfg = buildConfig(
     { url: o.url, method: 'GET', stages: `${o.users}x${o.perUser}`, criteria: 'errors == 0', 'report-path': o.reportPath ?? 'bench-report.json' },
@@ -144,11 +146,15 @@ async function gate(o: ClientOpts): Promise<Measured> {
     hooks: {
       stageEnd: () => {
         loadEnd = performance.now();
+        const c = process.cpuUsage();
+        cpuAtLoadEnd = (c.user + c.system) / 1000;
         rssAtLoadEndMb = process.memoryUsage().rss / 2 ** 20;
       },
     },
   });
   const afterLoadMs = performance.now() - loadEnd;
+  const c = process.cpuUsage();
+  const afterLoadCpuMs = (c.user + c.system) / 1000 - cpuAtLoadEnd;
   const s = report.stages[0]!;
   return {
     requests: s.issued,
@@ -157,6 +163,7 @@ async function gate(o: ClientOpts): Promise<Measured> {
     ttfc: {},
     retries: s.retries ?? 0,
     afterLoadMs,
+    afterLoadCpuMs,
     rssAtLoadEndMb,
   };
 }
