@@ -40,15 +40,3 @@ test('a compressed error body is decoded into the failure message', async () => 
   expect(req.category).toBe('http_5xx');
   expect(req.error).toBe('HTTP 502: upstream exploded: database is locked');
 });
-
-test('requests ask for compressed answers as browsers do; a headers entry overrides it', async () => {
-  const before = server.requests.length;
-  await run('enc=gzip&delay=0&interval=0&events=1', '1x1');
-  expect(server.requests[before]!.headers['accept-encoding']).toBe('gzip, deflate, br');
-  const cfg = buildConfig(
-    { url: `${server.url}/sse?enc=gzip&delay=0&interval=0&events=1`, method: 'GET', stages: '1x1', headers: 'Accept-Encoding: identity', criteria: 'errors == 0' },
-    { env: {} },
-  );
-  await runGate(cfg, { noWrite: true });
-  expect(server.requests[server.requests.length - 1]!.headers['accept-encoding']).toBe('identity');
-});
