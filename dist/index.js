@@ -40141,7 +40141,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 592:
+/***/ 925:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42658,14 +42658,14 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  */
 function exec_exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -42685,8 +42685,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -43222,7 +43222,7 @@ const UNIT_NAME = {
 };
 /**
  * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
- * `connect` = socket ready / queue wait before the request is written; `itl` = the gaps between
+ * `connect` = connection setup before the request is written (0 on a reused socket); `itl` = the gaps between
  * consecutive events (several a request, pooled); `stall` = the largest of them.
  * In the order criteria list them (the headline metric first).
  */
@@ -43290,8 +43290,12 @@ const METRIC_FAMILIES = [
     single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
     latencies,
 ];
-/** Prefixes that read a metric from another run's matching stage instead of this run's. */
-const OTHER_SIDES = ['baseline'];
+/**
+ * Prefixes that read a metric from another side's matching stage instead of this run's: `baseline.`
+ * the baseline report's stage with as many users, `compare.` the compare target's stage of the same
+ * index (same-run A/B, measured in rounds alternating with this one).
+ */
+const OTHER_SIDES = ['baseline', 'compare'];
 const resolved = new Map();
 /** The metric with this name (`ttfc.p95`), or null if there is none. */
 function metrics_metric(name) {
@@ -48422,6 +48426,7 @@ function summarizeStage(index, stage, records, durationMs) {
         failures,
         ...latencyStats(ok, computeStats),
         durationMs,
+        retries: records.reduce((n, r) => (r.retried === true ? n + 1 : n), 0),
         rps: seconds > 0 ? records.length / seconds : 0,
         eventsPerSec: seconds > 0 ? events / seconds : 0,
     };
@@ -48603,6 +48608,12 @@ function normalizeStage(value, position) {
         else
             return 'has no valid "successRate"';
     }
+    const count = (v) => {
+        const n = num(v);
+        return n === null ? undefined : Math.max(0, Math.round(n));
+    };
+    const connections = count(raw.connections);
+    const retries = count(raw.retries);
     const failures = emptyFailures();
     const rawFailures = obj(raw.failures);
     if (rawFailures)
@@ -48621,6 +48632,8 @@ function normalizeStage(value, position) {
         failures,
         ...latencies,
         durationMs: num(raw.durationMs) ?? 0,
+        ...(connections !== undefined ? { connections } : {}),
+        ...(retries !== undefined ? { retries } : {}),
         rps: num(raw.rps) ?? 0,
         eventsPerSec: num(raw.eventsPerSec) ?? 0,
         ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s', perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
@@ -48804,6 +48817,7 @@ function compare_compare(a, op, b) {
 // statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
 
 
+
 // ---------------------------------------------------------------------------------------------
 // Seeded bootstrap
 /** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
@@ -48820,8 +48834,13 @@ function mulberry32(seed) {
 const DEFAULT_SEED = 0x5eed7fc;
 const DEFAULT_RESAMPLES = 1000;
 const DEFAULT_LEVEL = 0.95;
-/** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
-const MAX_DRAWS = 20_000_000;
+/**
+ * Work bound: past resamples × n = 2 M draws (≈ 20 ms), a resample is not drawn value by value (see
+ * largeSampleInterval): the analysis of 100,000 requests stays well under a second.
+ */
+const MAX_DRAWS = 2_000_000;
+/** Work bound of the paired A/B bootstrap (value by value): resamples × n ≤ 20 M draws, never fewer than 200 resamples. */
+const AB_MAX_DRAWS = 20_000_000;
 const MIN_RESAMPLES = 200;
 const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 /** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
@@ -48834,17 +48853,15 @@ function confidence_quantileSorted(s, p) {
 /**
  * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
  * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
- * central `level` share of them. The interval always contains the point value. O(resamples × n),
- * with fewer resamples (down to 200) past 20 M draws:
- * each resample's quantile is found by counting draws over the sorted sample, without sorting.
- * Null for an empty sample.
+ * central `level` share of them. The interval always contains the point value. O(resamples × n)
+ * up to 2 M draws (each resample's quantile is found by counting draws over the sorted sample,
+ * without sorting); past that, largeSampleInterval. Null for an empty sample.
  */
 function bootstrapInterval(values, stat, opts = {}) {
     const n = values.length;
     if (n === 0)
         return null;
-    // Bounded work for huge stages (their intervals are tight anyway): at most MAX_DRAWS random draws.
-    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / n))));
+    const resamples = Math.max(1, Math.floor(opts.resamples ?? DEFAULT_RESAMPLES));
     const level = opts.level ?? DEFAULT_LEVEL;
     const seed = opts.seed ?? DEFAULT_SEED;
     const sorted = Float64Array.from(values).sort();
@@ -48861,6 +48878,8 @@ function bootstrapInterval(values, stat, opts = {}) {
     const base = { stat, point, n, level, resamples, seed };
     if (n === 1)
         return { ...base, low: point, high: point };
+    if (resamples * n > MAX_DRAWS)
+        return largeSampleInterval(sorted, stat, base);
     const rand = mulberry32(seed);
     const out = new Float64Array(resamples);
     const counts = new Uint32Array(n);
@@ -49056,6 +49075,69 @@ function repeatOf(runs, requested) {
         },
     };
 }
+/**
+ * The same bootstrap for a large sample without drawing n values per resample. A quantile: the
+ * resample's k-th smallest draw is sorted[⌊U(k) · n⌋], where U(k), the k-th smallest of n uniforms,
+ * is Beta(k, n − k + 1)-distributed and the next one follows from it, so each resample costs O(1)
+ * (exact, seeded). The mean: its bootstrap distribution at its normal limit, mean ± z · sd / √n
+ * (sd with denominator n, as the bootstrap's), which it has converged to at these sizes.
+ */
+function largeSampleInterval(sorted, stat, base) {
+    const n = sorted.length;
+    const tail = (1 - base.level) / 2;
+    const { point } = base;
+    if (stat === 'avg') {
+        let ss = 0;
+        for (const v of sorted)
+            ss += (v - point) * (v - point);
+        const half = probit(1 - tail) * Math.sqrt(ss / n / n);
+        return { ...base, low: point - half, high: point + half };
+    }
+    const rand = mulberry32(base.seed);
+    const h = (n - 1) * QUANTILE[stat];
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    const out = new Float64Array(base.resamples);
+    for (let r = 0; r < base.resamples; r++) {
+        const u1 = betaVariate(lo + 1, n - lo, rand);
+        const a = sorted[Math.min(n - 1, Math.floor(u1 * n))];
+        let b = a;
+        if (frac > 0 && n - lo - 1 > 0) {
+            // the smallest of the n − lo − 1 draws above u1
+            const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rand(), 1 / (n - lo - 1)));
+            b = sorted[Math.min(n - 1, Math.floor(u2 * n))];
+        }
+        out[r] = a + frac * (b - a);
+    }
+    out.sort();
+    return { ...base, low: Math.min(point, confidence_quantileSorted(out, tail)), high: Math.max(point, confidence_quantileSorted(out, 1 - tail)) };
+}
+/** Beta(a, b) for a, b ≥ 1 as a ratio of gamma variates. */
+function betaVariate(a, b, rand) {
+    const x = gammaVariate(a, rand);
+    return x / (x + gammaVariate(b, rand));
+}
+/** Gamma(shape ≥ 1, 1): Marsaglia and Tsang (2000). */
+function gammaVariate(shape, rand) {
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+        let x;
+        let v;
+        do {
+            x = normalVariate(rand);
+            v = 1 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        const u = rand();
+        if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
+            return d * v;
+    }
+}
+/** Standard normal (Box–Muller). */
+function normalVariate(rand) {
+    return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
 
 ;// CONCATENATED MODULE: ./src/core/analysis/criteria/parse.ts
 // Criteria parsing: `[@USERS:] METRIC OP VALUE [warn]`, one a line, into Criterion values with
@@ -49214,18 +49296,56 @@ function parseLine(raw, lineNo) {
 }
 function parseMetricRef(s, tok, allowBaseline) {
     let name = tok.text;
-    let baseline = false;
     const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
     if (side !== undefined) {
         if (!allowBaseline) {
             s.fail(tok.col, `"${name}": a ${side} metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
         }
-        baseline = true;
         name = name.slice(side.length + 1);
     }
     if (!metricUnit(name))
         s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
-    return { name, baseline };
+    return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
+}
+/** A metric token ends before a `+` / `-` (`compare.ttfc.p95+200ms`): the scanner steps back to it. */
+function cutAtSign(s, tok) {
+    const i = tok.text.slice(1).search(/[+-]/) + 1;
+    if (i <= 0)
+        return tok;
+    s.pos -= tok.text.length - i;
+    return { text: tok.text.slice(0, i), col: tok.col };
+}
+/** An optional `+ 200ms` / `- 5%` after a metric reference: in the unit of the left metric, signed. */
+function parseOffset(s, left, kind) {
+    const save = s.pos;
+    s.skipWs();
+    const sign = s.peek();
+    if (sign !== '+' && sign !== '-') {
+        s.pos = save;
+        return undefined;
+    }
+    s.pos++;
+    s.skipWs();
+    const t = s.take((c) => !isWs(c));
+    if (!t.text)
+        s.fail(s.col, `expected a number after "${sign}" (e.g. "${sign} 200ms")`);
+    const m = NUMBER_RE.exec(t.text);
+    if (!m)
+        s.fail(t.col, `expected a number after "${sign}", found "${t.text}"`);
+    let unit = { text: m[2] ?? '', col: t.col };
+    if (!unit.text) {
+        const next = s.peekToken();
+        if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
+            unit = next;
+            s.skipWs();
+            s.take((c) => !isWs(c));
+        }
+    }
+    const v = applyUnit(s, Number(m[1]), t, unit, left, kind);
+    return sign === '-' ? -v : v;
+}
+function withOffset(v, offset) {
+    return offset === undefined ? v : { ...v, offset };
 }
 function parseValue(s, left, kind) {
     const first = s.take((c) => !isWs(c) && c !== '*');
@@ -49247,12 +49367,12 @@ function parseValue(s, left, kind) {
                 s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
             s.pos++;
             s.skipWs();
-            const mt = s.take((c) => !isWs(c) && c !== '*');
+            const mt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
             if (!mt.text)
                 s.fail(s.col, 'expected a metric after "*"');
             const ref = parseMetricRef(s, mt, true);
             checkSameKind(s, mt, ref, left, kind);
-            return { kind: 'factor', factor: num, metric: ref };
+            return withOffset({ kind: 'factor', factor: num, metric: ref }, parseOffset(s, left, kind));
         }
         s.pos = save;
         if (!unit.text) {
@@ -49273,17 +49393,18 @@ function parseValue(s, left, kind) {
     if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
         s.fail(first.col, 'expected a value before "warn"');
     }
-    const ref = parseMetricRef(s, first, true);
-    checkSameKind(s, first, ref, left, kind);
+    const metricTok = cutAtSign(s, first);
+    const ref = parseMetricRef(s, metricTok, true);
+    checkSameKind(s, metricTok, ref, left, kind);
     const save = s.pos;
     s.skipWs();
     if (s.peek() !== '*') {
         s.pos = save;
-        return { kind: 'factor', factor: 1, metric: ref };
+        return withOffset({ kind: 'factor', factor: 1, metric: ref }, parseOffset(s, left, kind));
     }
     s.pos++;
     s.skipWs();
-    const nt = s.take((c) => !isWs(c) && c !== '*');
+    const nt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
     if (!nt.text)
         s.fail(s.col, 'expected a number after "*"');
     const m = NUMBER_RE.exec(nt.text);
@@ -49291,7 +49412,7 @@ function parseValue(s, left, kind) {
         s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
     if (m[2])
         s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
-    return { kind: 'factor', factor: Number(m[1]), metric: ref };
+    return withOffset({ kind: 'factor', factor: Number(m[1]), metric: ref }, parseOffset(s, left, kind));
 }
 /** `baseline.ttfc.p95` → `ttfc.p95`. */
 function stripSide(name) {
@@ -49343,8 +49464,8 @@ function applyUnit(s, num, numTok, unit, left, kind) {
 
 
 
-function missingReason(stage, name, baseline) {
-    const where = baseline ? ` in the baseline stage with ${stage.users} users` : '';
+function missingReason(stage, name, other) {
+    const where = other === 'baseline' ? ` in the baseline stage with ${stage.users} users` : other === 'compare' ? ` on the compare target at ${stage.users} users` : '';
     if (stage.succeeded === 0)
         return `no successful requests to measure${where}`;
     return `no ${metrics_metric(name)?.samples ?? 'samples'} to measure${where}`;
@@ -49414,7 +49535,14 @@ function evaluateOne(c, stage, unit, opts) {
         threshold = c.value.value;
     }
     else {
-        if (c.value.metric.baseline) {
+        if (c.value.metric.compare) {
+            const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
+            if (!b) {
+                return { ...base, status: 'skipped', actual: null, threshold: null, reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)' };
+            }
+            thresholdStage = b;
+        }
+        else if (c.value.metric.baseline) {
             const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
             if (!b) {
                 const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
@@ -49423,20 +49551,23 @@ function evaluateOne(c, stage, unit, opts) {
             thresholdStage = b;
         }
         const ref = metrics_metric(c.value.metric.name)?.read(thresholdStage) ?? null;
-        threshold = ref === null ? null : c.value.factor * ref;
+        threshold = ref === null ? null : c.value.factor * ref + (c.value.offset ?? 0);
     }
     const m = metrics_metric(c.metric.name);
     const raw = m?.read(stage) ?? null;
     const actual = raw === null ? null : tidy(raw);
     threshold = threshold === null ? null : tidy(threshold);
     if (actual === null) {
-        return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, false) };
+        return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, null) };
     }
     if (threshold === null) {
         const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
-        return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
+        const other = thresholdStage === stage ? null : c.value.kind === 'factor' && c.value.metric.compare ? 'compare' : 'baseline';
+        return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, other) };
     }
     const pointPass = compare_compare(actual, c.op, threshold);
+    if (c.value.kind === 'factor' && c.value.metric.compare)
+        return judgeCompare(c, c.value.factor, stage, { ...base, actual, threshold }, pointPass, opts);
     const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
     if (opts.intervalOf === undefined || !fixedThreshold || m?.interval === undefined) {
         return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
@@ -49453,6 +49584,34 @@ function evaluateOne(c, stage, unit, opts) {
     const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
         (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
     return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
+}
+/**
+ * A criterion against the compare target (`ttfc.avg < 1.2 * compare.ttfc.avg`): both sides are noisy,
+ * so the interval is of head − factor × base over the paired rounds, shown shifted onto the head's
+ * value (the threshold moves with the base; `head < f × base + c` ⇔ `head − f × base < c`). Under
+ * `verdict: confident` it fails only when that whole interval misses; too few samples for an
+ * interval is inconclusive there.
+ */
+function judgeCompare(c, factor, stage, res, pointPass, opts) {
+    const verdict = opts.verdict ?? 'strict';
+    const diff = opts.compareIntervalOf?.(stage, c.metric.name, factor) ?? null;
+    if (diff === null)
+        return { ...res, status: pointPass ? 'pass' : 'fail' };
+    if ('insufficient' in diff) {
+        if (verdict === 'strict' || pointPass)
+            return { ...res, status: pointPass ? 'pass' : 'fail' };
+        return { ...res, status: 'inconclusive', inconclusive: true, reason: `inconclusive: ${diff.insufficient}; verdict confident: not failed` };
+    }
+    // The interval of the head's value given the base's: head − f × base, plus f × base.
+    const shift = res.threshold - (c.value.kind === 'factor' ? (c.value.offset ?? 0) : 0);
+    const interval = { low: tidy(diff.low + shift), high: tidy(diff.high + shift), level: diff.level };
+    const j = judge({ op: c.op, threshold: res.threshold, actual: res.actual, interval }, verdict);
+    if (!j.inconclusive)
+        return { ...res, status: pointPass ? 'pass' : 'fail', interval };
+    const range = `${formatValue(interval.low, res.unit)} – ${formatValue(interval.high, res.unit)}`;
+    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} (paired with the compare target) straddles ${formatThreshold(res.threshold, res.unit)}` +
+        (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+    return { ...res, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', interval, inconclusive: true, reason };
 }
 /** False iff a failing (non-warn) criterion was missed. */
 function criteriaPassed(results) {
@@ -50672,6 +50831,10 @@ const CORE_INPUTS = {
     'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
     'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
     'wait-timeout': 'how long wait-for may wait (default 5m)',
+    'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
+    'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
+    'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
+    'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
 };
 const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
 function value(inputs, name) {
@@ -50770,6 +50933,8 @@ function buildConfig(inputs, ctx) {
     const scheme = authSchemeFor(preset, path);
     const authOf = (t) => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
     let authValue = authOf(token);
+    // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
+    const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
     const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
     // Readiness and login: validated now, run by the gate before the load.
     const target = new URL(url);
@@ -50808,6 +50973,8 @@ function buildConfig(inputs, ctx) {
     }
     const render = (c) => {
         const headers = {};
+        if (acceptEncoding)
+            headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
         if (contentType)
             headers['content-type'] = contentType;
         if (authValue !== undefined)
@@ -50816,6 +50983,23 @@ function buildConfig(inputs, ctx) {
             headers[name] = tpl(c);
         return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
     };
+    const compare = buildCompare(inputs, {
+        urlText: value(inputs, 'url').trim(),
+        path,
+        preset,
+        body,
+        bodyInput,
+        headerLines,
+        contentType,
+        env: ctx.env,
+        getToken,
+        secrets,
+    });
+    for (const c of criteria) {
+        if (c.value.kind === 'factor' && c.value.metric.compare && compare === null) {
+            throw new InputError('criteria', `line ${c.line}: "${c.text}" references compare.${c.value.metric.name} but no compare target is set (set compare-url or compare-base-url)`);
+        }
+    }
     return {
         url,
         origin,
@@ -50843,6 +51027,7 @@ function buildConfig(inputs, ctx) {
         secrets,
         login,
         wait,
+        compare,
         setToken(t) {
             currentToken = t;
             authValue = authOf(t);
@@ -50852,6 +51037,59 @@ function buildConfig(inputs, ctx) {
         render,
     };
 }
+/**
+ * The compare target of a same-run A/B, or null when neither compare-url nor compare-base-url is set.
+ * The request is the head's (method, body, preset); the URL, headers (compare-headers replaces
+ * headers) and token (compare-token, else the token) are its own.
+ */
+function buildCompare(inputs, c) {
+    const urlText = value(inputs, 'compare-url')?.trim();
+    const baseText = value(inputs, 'compare-base-url');
+    const headersText = value(inputs, 'compare-headers');
+    const tokenText = value(inputs, 'compare-token')?.trim();
+    if (urlText === undefined && baseText === undefined) {
+        if (headersText !== undefined)
+            throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
+        if (tokenText !== undefined)
+            throw new InputError('compare-token', 'is set but compare-url is not (set compare-url or compare-base-url)');
+        return null;
+    }
+    if (tokenText)
+        c.secrets.push(tokenText);
+    // Without compare-url the head's path is loaded against compare-base-url.
+    const raw = urlText ?? (c.urlText.startsWith('/') ? c.urlText : c.path);
+    const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
+    const path = `${u.pathname}${u.search}`;
+    const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
+    if (headersText !== undefined)
+        for (const [name, v] of headerLines)
+            if (isSecretHeader(name) && v && !v.includes('{{'))
+                c.secrets.push(v);
+    const getToken = () => tokenText || c.getToken();
+    const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';
+    const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken)]);
+    const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken);
+    const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+    const scheme = authSchemeFor(c.preset, path);
+    const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
+    const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
+    const render = (ctx) => {
+        const headers = {};
+        if (contentType)
+            headers['content-type'] = contentType;
+        if (acceptEncoding)
+            headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
+        const t = getToken();
+        if (t && !hasAuthHeader)
+            headers.authorization = scheme ? `${scheme} ${t}` : t;
+        for (const [name, tpl] of templates)
+            headers[name] = tpl(ctx);
+        return { headers, body: bodyTemplate ? bodyTemplate(ctx) : null };
+    };
+    return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), render };
+}
+/** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
+const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
 /**
@@ -50859,7 +51097,7 @@ const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'conte
  * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
  * secret-looking query value is added to `secrets`.
  */
-function resolveAgainst(input, raw, baseText, fallback, secrets) {
+function resolveAgainst(input, raw, baseText, fallback, secrets, baseInput = 'base-url') {
     let u;
     if (raw.startsWith('/')) {
         let base;
@@ -50868,12 +51106,14 @@ function resolveAgainst(input, raw, baseText, fallback, secrets) {
                 base = new URL(baseText.trim());
             }
             catch {
-                throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+                throw new InputError(baseInput, `"${redactUrl(baseText.trim())}" is not a valid URL`);
             }
-            checkScheme('base-url', base);
+            checkScheme(baseInput, base);
         }
         else if (fallback)
             base = new URL(fallback.origin);
+        else if (baseInput !== 'base-url')
+            throw new InputError(input, `"${raw}" is a path: set ${baseInput}`);
         else
             throw new InputError(input, `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
         u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
@@ -50914,11 +51154,423 @@ function guessContentType(body) {
     return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
 }
 
+;// CONCATENATED MODULE: ./src/core/analysis/ab.ts
+// Same-run A/B (compare-url): per stage, the ratio head / base of each latency statistic with a
+// seeded bootstrap interval over the paired rounds, the stages that are regressions or improvements,
+// and the diagnosis that says so. Pure: a function of the run's records.
+//
+// The bootstrap is two-level, as the design is: rounds are the pairs (a round of the head and the
+// round of the base that ran back to back share the runner's weather), so a resample draws rounds
+// with replacement, and within each drawn round the requests of each side with replacement. Drift
+// between rounds and the spread within a round both widen the interval; a stage of one round is a
+// plain two-sample bootstrap.
+//
+// Requests of one round share its slot's weather (a busy neighbour, a GC pause), so the slot-to-slot
+// noise is only seen across rounds, and a percentile bootstrap over a few rounds under-covers it: the
+// interval is widened by the small-sample factor t(R − 1) / z · √(R / (R − 1)) for R paired rounds
+// (×9 for 2 rounds, ×1.9 for 4, ×1.3 for 8) — around the point, in log space for ratios. A stage of
+// one round sees no slot weather at all; its interval is the spread of its requests only.
+
+
+
+const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
+    `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
+    `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
+    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds`;
+/** The metrics and statistics whose ratios the report shows. */
+const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'];
+const RATIO_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
+/** The statistics that decide a regression / improvement (as the baseline's: TTFC avg and p95). */
+const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'];
+/**
+ * A side's samples of a stage by round: the latency metric over successful requests (itl: the pooled
+ * gaps), or `success_rate` as 100 / 0 per issued request.
+ */
+function roundSamples(requests, stage, metric, rounds) {
+    const out = Array.from({ length: rounds }, () => []);
+    for (const r of requests) {
+        if (r.stage !== stage)
+            continue;
+        const into = out[r.iteration - 1];
+        if (into === undefined)
+            continue;
+        if (metric === 'success_rate')
+            into.push(r.ok ? 100 : 0);
+        else if (!r.ok)
+            continue;
+        else if (metric === 'itl') {
+            if (r.gaps)
+                into.push(...r.gaps);
+        }
+        else {
+            const v = r[metric];
+            if (v !== null)
+                into.push(v);
+        }
+    }
+    return out;
+}
+/** t quantiles at 0.975 for 1–30 degrees of freedom. */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+/** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
+function smallSampleFactor(rounds) {
+    if (rounds < 2)
+        return 1;
+    const df = rounds - 1;
+    const t = df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
+    return (t / 1.96) * Math.sqrt(rounds / df);
+}
+const count = (r) => r.reduce((n, x) => n + x.length, 0);
+function statOf(sorted, stat) {
+    if (stat === 'avg') {
+        let sum = 0;
+        for (const v of sorted)
+            sum += v;
+        return sum / sorted.length;
+    }
+    return confidence_quantileSorted(sorted, QUANTILE[stat]);
+}
+/** The two-level paired bootstrap of one statistic (see the top of the file). Null when a side has no sample. */
+function pairedBootstrap(head, base, stat, opts = {}) {
+    return pairedBootstrapAll(head, base, [stat], opts)?.[stat] ?? null;
+}
+/**
+ * The paired bootstrap of several statistics from the same resamples (one sort of each resample
+ * serves them all). Null when a side has no sample.
+ */
+function pairedBootstrapAll(head, base, stats, opts = {}) {
+    const nh = count(head);
+    const nb = count(base);
+    if (nh === 0 || nb === 0)
+        return null;
+    const rounds = Math.max(head.length, base.length);
+    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(AB_MAX_DRAWS / (nh + nb)))));
+    const rand = mulberry32(opts.seed ?? DEFAULT_SEED);
+    // A resample can draw the largest round every time.
+    const bufH = new Float64Array(rounds * Math.max(...head.map((r) => r.length)));
+    const bufB = new Float64Array(rounds * Math.max(...base.map((r) => r.length)));
+    const headDraws = stats.map(() => new Float64Array(resamples));
+    const baseDraws = stats.map(() => new Float64Array(resamples));
+    let kept = 0;
+    for (let r = 0; r < resamples; r++) {
+        let h = 0;
+        let b = 0;
+        for (let k = 0; k < rounds; k++) {
+            const pick = (rand() * rounds) | 0;
+            const hr = head[pick] ?? [];
+            const br = base[pick] ?? [];
+            for (let i = 0; i < hr.length; i++)
+                bufH[h++] = hr[(rand() * hr.length) | 0];
+            for (let i = 0; i < br.length; i++)
+                bufB[b++] = br[(rand() * br.length) | 0];
+        }
+        if (h === 0 || b === 0)
+            continue;
+        const sh = bufH.subarray(0, h).sort();
+        const sb = bufB.subarray(0, b).sort();
+        stats.forEach((st, i) => {
+            headDraws[i][kept] = statOf(sh, st);
+            baseDraws[i][kept] = statOf(sb, st);
+        });
+        kept++;
+    }
+    let paired = 0;
+    for (let k = 0; k < rounds; k++)
+        if ((head[k]?.length ?? 0) > 0 && (base[k]?.length ?? 0) > 0)
+            paired++;
+    const allH = Float64Array.from(head.flat()).sort();
+    const allB = Float64Array.from(base.flat()).sort();
+    const out = {};
+    stats.forEach((st, i) => {
+        out[st] = {
+            stat: st,
+            head: statOf(allH, st),
+            base: statOf(allB, st),
+            headDraws: headDraws[i].subarray(0, kept),
+            baseDraws: baseDraws[i].subarray(0, kept),
+            n: { head: nh, base: nb },
+            rounds: paired,
+            level: opts.level ?? DEFAULT_LEVEL,
+        };
+    });
+    return out;
+}
+/** The central `level` share of `values` (sorted in place), widened to contain `point`. */
+function percentile(values, point, level) {
+    values.sort();
+    const tail = (1 - level) / 2;
+    if (values.length === 0)
+        return { low: point, high: point };
+    return { low: Math.min(point, confidence_quantileSorted(values, tail)), high: Math.max(point, confidence_quantileSorted(values, 1 - tail)) };
+}
+/** Fewer than two samples on a side: no interval worth the name. */
+function insufficient(d) {
+    if (d.n.head >= 2 && d.n.base >= 2)
+        return null;
+    return `${d.n.head} sample${d.n.head === 1 ? '' : 's'} of the head and ${d.n.base} of the base: too few for an interval`;
+}
+/** head / base with its interval; null ratio when the base's statistic is 0. */
+function ratioInterval(d) {
+    if (!(d.base > 0))
+        return { ratio: null, low: null, high: null };
+    const ratio = d.head / d.base;
+    if (insufficient(d))
+        return { ratio, low: null, high: null };
+    const ratios = new Float64Array(d.headDraws.length);
+    let j = 0;
+    for (let i = 0; i < d.headDraws.length; i++)
+        if (d.baseDraws[i] > 0)
+            ratios[j++] = d.headDraws[i] / d.baseDraws[i];
+    const p = percentile(ratios.subarray(0, j), ratio, d.level);
+    // Widened in log space (a ratio's noise is multiplicative); a non-positive bound stays as it is.
+    const f = smallSampleFactor(d.rounds);
+    if (f === 1 || !(p.low > 0))
+        return { ratio, ...p };
+    const lr = Math.log(ratio);
+    return { ratio, low: Math.exp(lr - f * (lr - Math.log(p.low))), high: Math.exp(lr + f * (Math.log(p.high) - lr)) };
+}
+/** The interval of head − factor × base (the form every comparison criterion reduces to). */
+function differenceInterval(d, factor) {
+    const diff = new Float64Array(d.headDraws.length);
+    for (let i = 0; i < diff.length; i++)
+        diff[i] = d.headDraws[i] - factor * d.baseDraws[i];
+    const point = d.head - factor * d.base;
+    const p = percentile(diff, point, d.level);
+    const f = smallSampleFactor(d.rounds);
+    return { low: point - f * (point - p.low), high: point + f * (p.high - point), level: d.level };
+}
+/** Caches the paired bootstrap per stage, metric and statistic (the report and the criteria share it). */
+function pairedSampler(run, opts = {}) {
+    const cache = new Map();
+    const side = run.compare;
+    return (stage, metric, stat) => {
+        if (!side)
+            return null;
+        // All statistics of a metric come from one set of resamples.
+        const key = `${stage.index}:${metric}`;
+        if (!cache.has(key)) {
+            const rounds = stage.requestsPerUser;
+            const h = roundSamples(run.requests, stage.index, metric, rounds);
+            const b = roundSamples(side.requests, stage.index, metric, rounds);
+            cache.set(key, pairedBootstrapAll(h, b, RATIO_STATS, opts));
+        }
+        return cache.get(key)?.[stat] ?? null;
+    };
+}
+/** `1.9x`, `1.03x`, `12x`. */
+function formatRatio(r) {
+    if (r === null || !Number.isFinite(r))
+        return 'n/a';
+    if (r >= 10)
+        return `${Math.round(r)}x`;
+    const s = r.toFixed(r >= 3 ? 1 : 2);
+    return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
+}
+/** `1.9x (95% CI 1.6–2.2x)`; just `1.0x` without an interval. */
+function formatRatioInterval(r, level) {
+    if (!r || r.ratio === null)
+        return 'n/a';
+    if (r.low === null || r.high === null)
+        return formatRatio(r.ratio);
+    return `${formatRatio(r.ratio)} (${Math.round(level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})`;
+}
+const metricLabel = (key) => metrics_metric(key)?.label ?? key;
+const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+/**
+ * The compare section of the report: per stage the base's summary, the ratios with intervals, the
+ * success-rate difference; a stage is a regression when the interval of TTFC avg or p95 lies wholly
+ * above 1 + threshold, an improvement when wholly below 1 / (1 + threshold).
+ */
+function compareSection(run, sample, ctx) {
+    const side = run.compare;
+    if (!side)
+        return null;
+    const level = DEFAULT_LEVEL;
+    const stages = [];
+    for (const head of run.stages) {
+        const base = side.stages.find((s) => s.index === head.index);
+        if (!base)
+            continue;
+        const order = side.order.find((o) => o.stage === head.index)?.rounds ?? '';
+        const ratios = {};
+        let flagged = null;
+        let regressed = false;
+        let improved = false;
+        if (!head.skipped) {
+            for (const m of RATIO_METRICS) {
+                for (const st of RATIO_STATS) {
+                    const d = sample(head, m, st);
+                    if (d)
+                        ratios[`${m}.${st}`] = ratioInterval(d);
+                }
+            }
+            for (const key of FLAG_KEYS) {
+                const r = ratios[key];
+                if (!r || r.low === null || r.high === null)
+                    continue;
+                if (r.low > 1 + ctx.threshold)
+                    regressed = true;
+                else if (r.high < 1 / (1 + ctx.threshold))
+                    improved = true;
+                else
+                    continue;
+                flagged ??= key;
+            }
+            if (regressed)
+                improved = false;
+        }
+        const sr = head.skipped ? null : sample(head, 'success_rate', 'avg');
+        const srDiff = sr && !insufficient(sr) ? differenceInterval(sr, 1) : null;
+        stages.push({
+            index: head.index,
+            users: head.users,
+            requestsPerUser: head.requestsPerUser,
+            order,
+            base,
+            ratios,
+            successRate: {
+                head: head.skipped ? null : head.successRate * 100,
+                base: base.skipped ? null : base.successRate * 100,
+                difference: head.skipped || base.skipped ? null : (head.successRate - base.successRate) * 100,
+                low: srDiff?.low ?? null,
+                high: srDiff?.high ?? null,
+            },
+            regressed,
+            improved,
+            flagged,
+        });
+    }
+    return {
+        url: ctx.url,
+        threshold: ctx.threshold,
+        level,
+        method: ctx.method,
+        smokeFailed: side.smokeFailed,
+        stages,
+        regressions: stages.filter((s) => s.regressed).map((s) => s.users),
+        improvements: stages.filter((s) => s.improved).map((s) => s.users),
+        requests: [],
+        errorSamples: [],
+    };
+}
+/**
+ * `regression` / `improvement` from the same-run comparison: the stage with the largest (smallest)
+ * ratio, the others that are flagged, and the smallest stage when it is not flagged — the slowdown
+ * then appears only under concurrency.
+ */
+function diagnoseCompare(section) {
+    const out = [];
+    for (const kind of ['regression', 'improvement']) {
+        const flagged = section.stages.filter((s) => (kind === 'regression' ? s.regressed : s.improved) && s.flagged);
+        if (flagged.length === 0)
+            continue;
+        const key = (s) => s.ratios[s.flagged]?.ratio ?? 1;
+        flagged.sort((a, b) => (kind === 'regression' ? key(b) - key(a) : key(a) - key(b)));
+        const describe = (s, first) => {
+            const r = s.ratios[s.flagged];
+            const ci = r && r.low !== null && r.high !== null ? ` (${Math.round(section.level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})` : '';
+            return `at ${users(s.users)} ${first ? `${metricLabel(s.flagged)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
+        };
+        const worst = flagged[0];
+        const parts = [describe(worst, true), ...flagged.slice(1).map((s) => describe(s, false))];
+        const ran = section.stages.filter((s) => !s.base.skipped && s.ratios[worst.flagged]?.ratio !== undefined);
+        const smallest = ran.reduce((a, s) => (a === null || s.users < a.users ? s : a), null);
+        let tail = '';
+        if (smallest && !flagged.includes(smallest) && smallest.users < Math.min(...flagged.map((s) => s.users))) {
+            const r = smallest.ratios[worst.flagged];
+            tail = `; at ${users(smallest.users)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
+        }
+        else if (flagged.length === ran.length && ran.length > 1) {
+            tail = `; ${kind === 'regression' ? 'slower' : 'faster'} at every stage`;
+        }
+        out.push({
+            kind,
+            users: worst.users,
+            message: `same-run comparison with the compare target: ${parts.join(', ')}${tail}`,
+            evidence: {
+                metric: worst.flagged,
+                threshold: section.threshold,
+                stages: section.stages
+                    .filter((s) => s.ratios[worst.flagged])
+                    .map((s) => ({ users: s.users, ratio: s.ratios[worst.flagged].ratio, low: s.ratios[worst.flagged].low, high: s.ratios[worst.flagged].high })),
+            },
+        });
+    }
+    return out;
+}
+/**
+ * For criteria: the interval of head − factor × base of a metric on a stage — a latency statistic
+ * with an interval in the metrics table, or the success rate; null for the others (the point decides).
+ */
+function compareIntervalOf(sample) {
+    return (stage, metric, factor) => {
+        const iv = metric === 'success_rate' ? { metric: 'success_rate', stat: 'avg' } : metrics_metric(metric)?.interval;
+        if (!iv)
+            return null;
+        const d = sample(stage, iv.metric, iv.stat);
+        if (d === null)
+            return null;
+        const why = insufficient(d);
+        return why ? { insufficient: why } : differenceInterval(d, factor);
+    };
+}
+/** The compare section of the report and its diagnoses (a failed smoke test on the compare target, regressions, improvements). */
+function sameRunComparison(run, sample, ctx) {
+    const side = run.compare;
+    const section = compareSection(run, sample, { url: ctx.url, threshold: ctx.threshold, method: COMPARE_METHOD });
+    if (!side || !section)
+        return { section: null, diagnoses: [] };
+    section.requests = side.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, ctx.secrets) } : r));
+    section.errorSamples = side.errorSamples.map((e) => ({ ...e, message: redactText(e.message, ctx.secrets) }));
+    section.warmup = side.warmup ?? null;
+    const diagnoses = [];
+    if (side.smokeFailed) {
+        const first = side.stages[0];
+        const err = side.errorSamples[0];
+        diagnoses.push({
+            kind: 'smoke',
+            users: first?.users ?? null,
+            message: `smoke test failed: no request of the first stage to the compare target (compare-url ${ctx.url}) succeeded` +
+                `${err ? ` (${err.category}: ${err.message})` : ''}; the remaining stages were skipped`,
+            evidence: { failures: first?.failures ?? {} },
+        });
+    }
+    diagnoses.push(...diagnoseCompare(section));
+    return { section, diagnoses };
+}
+/** With `repeat`: the compare side of each stage from the run its head stage was chosen from. */
+function compareOfChosen(runs, chosen, stages) {
+    const first = runs[chosen[0] ?? 0]?.compare;
+    if (!first)
+        return undefined;
+    const side = { stages: [], requests: [], errorSamples: [], smokeFailed: first.smokeFailed, order: [] };
+    // The warm-up is sent before the first run only.
+    const warmup = runs[0]?.compare?.warmup;
+    if (warmup)
+        side.warmup = warmup;
+    stages.forEach((s, i) => {
+        const c = runs[chosen[i] ?? 0]?.compare;
+        const st = c?.stages.find((x) => x.index === s.index);
+        if (!c || !st)
+            return;
+        side.stages.push(st);
+        side.requests.push(...c.requests.filter((r) => r.stage === s.index));
+        side.errorSamples.push(...c.errorSamples.filter((e) => e.stage === s.index));
+        side.order.push(...c.order.filter((o) => o.stage === s.index));
+    });
+    return side;
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/verdict.ts
 // The verdict of a run: which criteria were missed (failing and warn), how many were inconclusive,
 // and the headline that says so. The Action's outputs and check message, the markdown report and
 // the terminal report all read it from here, so they never disagree. Pure.
 
+/** What failed the smoke test: the url, or (same-run A/B) the compare target while the url answered. */
+function smokeWhat(report, compareUrl) {
+    const compareOnly = report.compare?.smokeFailed === true && (report.stages?.[0]?.succeeded ?? 0) > 0;
+    return compareOnly ? `no request of the first stage to the compare target (${compareUrl}) succeeded` : 'no request of the first stage succeeded';
+}
 /** Whether the gate passes: the smoke test passed and no failing criterion was missed. */
 function verdict_gatePassed(smokeFailed, criteria) {
     return !smokeFailed && !criteria.some((r) => r.severity === 'fail' && r.status === 'fail');
@@ -50936,7 +51588,7 @@ function verdictOf(report, failOnCriteria = true) {
     const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
     const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
     if (report.smokeFailed) {
-        return { ...base, icon: '❌', text: `failed: smoke test failed (no request of the first stage succeeded)${failOnCriteria ? '' : ' — report only'}` };
+        return { ...base, icon: '❌', text: `failed: smoke test failed (${smokeWhat(report, '`compare-url`')})${failOnCriteria ? '' : ' — report only'}` };
     }
     if (failed.length) {
         const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
@@ -50953,7 +51605,7 @@ function verdictLine(report) {
     const v = verdictOf(report);
     const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
     if (v.smokeFailed)
-        return 'FAILED: smoke test failed (no request of the first stage succeeded)';
+        return `FAILED: smoke test failed (${smokeWhat(report, 'compare-url')})`;
     if (v.failed.length > 0)
         return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
     return extras ? `PASSED with ${extras}` : 'PASSED';
@@ -51020,7 +51672,7 @@ function round(x, digits = 2) {
     const f = 10 ** digits;
     return Math.round(x * f) / f;
 }
-const users = (n) => plural(n, 'user');
+const common_users = (n) => plural(n, 'user');
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/buffered.ts
 // Buffered streams: a proxy with buffering on, or compression of an event stream, holds the events
@@ -51239,7 +51891,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         const heldP50 = common_median(blocks.map((b) => b.h.heldMs));
         const burstsP50 = common_median(blocks.map((b) => b.h.bursts.length));
         const perEvent = typical.r.bytes / typical.r.events;
-        const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
+        const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${common_users(ref.users)}` : '';
         const bs = typical.h.bursts;
         const apart = (bs[bs.length - 1].atMs - bs[0].atMs) / (bs.length - 1);
         message =
@@ -51315,7 +51967,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
         if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50)
             continue;
-        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${users(ref.users)}` : '';
+        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${common_users(ref.users)}` : '';
         out.push({
             kind: 'connect_storm',
             users: s.users,
@@ -51634,14 +52286,14 @@ function formatConcurrency(c) {
     return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
 }
 function growthText(a) {
-    return `TTFC grew ${times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
+    return `TTFC grew ${times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${common_users(a.referenceUsers)})`;
 }
 function serializedMessage(a) {
     const w = a.firstWave;
     const tp = a.throughputRatio;
     // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
     let msg = tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
-        ? `at ${a.users} users throughput is ${times(tp)} that of ${users(a.referenceUsers)} and ${growthText(a)}`
+        ? `at ${a.users} users throughput is ${times(tp)} that of ${common_users(a.referenceUsers)} and ${growthText(a)}`
         : `at ${a.users} users ${growthText(a)}`;
     if (w === null)
         return `${msg}: ${BLOCKING_HINT}`;
@@ -51649,8 +52301,8 @@ function serializedMessage(a) {
     if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
         msg +=
             w.held === 'whole_request'
-                ? ` (yet throughput is ${times(tp)} that of ${users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
-                : ` (throughput still grew to ${times(tp)} that of ${users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
+                ? ` (yet throughput is ${times(tp)} that of ${common_users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
+                : ` (throughput still grew to ${times(tp)} that of ${common_users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
     }
     const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
     const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
@@ -51661,7 +52313,7 @@ function saturatedMessage(a, w) {
     const capacity = Math.round(w.concurrency);
     let msg = `at ${a.users} users ${growthText(a)}`;
     if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
-        msg += ` and throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
+        msg += ` and throughput is ${times(a.throughputRatio)} that of ${common_users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
     }
     const perhaps = w.concurrency < SERIAL_MAX_CONCURRENCY + AMBIGUOUS_BAND ? ' (perhaps one at a time: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
     msg += `: the server saturates at about ${capacity} concurrent requests${perhaps} — ${waveText(w, a)}`;
@@ -51741,9 +52393,10 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
 // The smoke diagnosis: no request of the first stage succeeded, so the rest of the plan was skipped.
 /** The smoke diagnosis of a run, when its smoke test failed. */
 function detectSmoke(run) {
-    if (!run.smokeFailed)
-        return [];
     const first = run.stages[0];
+    // A run whose first stage worked failed its smoke test on the compare target (ab.ts says so).
+    if (!run.smokeFailed || (first?.succeeded ?? 0) > 0)
+        return [];
     const sample = run.errorSamples[0];
     return [
         {
@@ -51837,6 +52490,9 @@ function publicConfig(cfg) {
         warmup: cfg.warmup,
         baseline: cfg.baseline,
         regressionThreshold: cfg.regressionThreshold,
+        compareUrl: cfg.compare?.displayUrl ?? null,
+        compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
+        compareToken: cfg.compare?.ownToken ? '***' : null,
     };
 }
 function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
@@ -51855,18 +52511,177 @@ function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
         criteria,
         diagnoses,
         errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, cfg.secrets) })),
-        requests: run.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, cfg.secrets) } : r)),
+        // The run's own records, not a copy (100,000 of them are ~200 MB): their in-memory gaps are not
+        // enumerable, so never written; errors are redacted in place.
+        requests: redactErrors(run.requests, cfg.secrets),
         ...(extra.intervalMethod !== undefined ? { intervalMethod: extra.intervalMethod } : {}),
         ...(extra.efficiency !== undefined ? { efficiency: extra.efficiency } : {}),
         baseline: extra.baseline ?? null,
         repeat: extra.repeat ?? null,
         warmup: extra.warmup ?? null,
+        compare: extra.compare ?? null,
     };
 }
-/** Writes the report; a last pass redacts every secret so none can reach the file. */
+function redactErrors(records, secrets) {
+    if (secrets.length > 0)
+        for (const r of records)
+            if (r.error)
+                r.error = redactText(r.error, secrets);
+    return records;
+}
+/** Records written per write: whole records, so a secret never spans two writes. */
+const RECORDS_PER_WRITE = 2000;
+/**
+ * Writes the report: the summary indented, then the requests one a line, in slices (no 42 MB string
+ * at 100,000 requests). A last pass over each piece redacts every secret so none can reach the file.
+ */
 function writeReport(path, report, secrets) {
     (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
-    (0,external_node_fs_namespaceObject.writeFileSync)(path, redactText(`${JSON.stringify(report, null, 2)}\n`, secrets));
+    const { requests, ...summary } = report;
+    const head = JSON.stringify(summary, null, 2);
+    const fd = (0,external_node_fs_namespaceObject.openSync)(path, 'w');
+    try {
+        (0,external_node_fs_namespaceObject.writeSync)(fd, redactText(`${head.slice(0, head.lastIndexOf('}')).trimEnd()},\n  "requests": [`, secrets));
+        for (let i = 0; i < requests.length; i += RECORDS_PER_WRITE) {
+            let text = i === 0 ? '\n' : ',\n';
+            const end = Math.min(requests.length, i + RECORDS_PER_WRITE);
+            for (let j = i; j < end; j++)
+                text += `${j > i ? ',\n' : ''}    ${JSON.stringify(requests[j])}`;
+            (0,external_node_fs_namespaceObject.writeSync)(fd, redactText(text, secrets));
+        }
+        (0,external_node_fs_namespaceObject.writeSync)(fd, `${requests.length > 0 ? '\n  ' : ''}]\n}\n`);
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/load/connection.ts
+
+// One reason shared by every closing socket: undici would build an error (and Node format its
+// stack) per socket, thousands of them at the end of a large stage.
+const STAGE_OVER = new Error('the stage is over');
+// Idle time never closes a user's socket during its loop: the stage closes it at its end.
+const KEEP_ALIVE_MS = 10 * 60_000;
+// Plain http: one connector for all users of a process, not one built per Client.
+const connectors = new Map();
+function plainConnector(timeoutMs) {
+    let c = connectors.get(timeoutMs);
+    if (c === undefined)
+        connectors.set(timeoutMs, (c = (0,undici.buildConnector)({ timeout: timeoutMs })));
+    return c;
+}
+/**
+ * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
+ * at a time), so the user's next request rides on the socket its last one used, never waits for or
+ * opens another, and no dispatch looks at other users' sockets. When the server closes the socket,
+ * the next request opens a new one (counted in `opened`, its `connect` measured).
+ */
+class UserConnection {
+    dispatcher;
+    /** Sockets opened so far. */
+    opened = 0;
+    fresh = false;
+    constructor(origin, connectTimeoutMs) {
+        this.dispatcher = new undici.Client(origin, {
+            pipelining: 1,
+            keepAliveTimeout: KEEP_ALIVE_MS,
+            keepAliveMaxTimeout: KEEP_ALIVE_MS,
+            // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
+            // user's reconnect may resume its session, another user's first handshake is a full one.
+            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
+        });
+        // undici emits 'connect' before it writes the request the socket was opened for.
+        this.dispatcher.on('connect', () => {
+            this.opened++;
+            this.fresh = true;
+        });
+    }
+    takeFresh() {
+        const fresh = this.fresh;
+        this.fresh = false;
+        return fresh;
+    }
+    /** Closes the socket now (the stage is over; nothing of it is still wanted). */
+    async close() {
+        await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/load/interleave.ts
+// Same-run A/B: a stage of U users × R requests runs as R rounds of U concurrent requests a side,
+// head and base back to back, the order alternating round by round (HB BH HB BH …, ABBA), so that
+// neither side gets a systematically better slot (a warmer server, a quieter neighbour, a drift).
+// Pure scheduling: who sends the requests is the caller's.
+/**
+ * The rounds of one stage: HB BH HB … when `firstRound` is even, BH HB BH … when odd (the caller
+ * alternates it per stage, so the first slot after a cool-down goes to each side in turn).
+ */
+async function runRounds(stage, firstRound, run) {
+    const head = { records: [], durationMs: 0 };
+    const base = { records: [], durationMs: 0 };
+    const order = [];
+    for (let k = 1; k <= stage.requestsPerUser; k++) {
+        const headFirst = (firstRound + k - 1) % 2 === 0;
+        for (const side of headFirst ? ['head', 'base'] : ['base', 'head']) {
+            const r = await run(side, k);
+            const into = side === 'head' ? head : base;
+            into.records.push(...r.records);
+            into.durationMs += r.durationMs;
+        }
+        order.push(headFirst ? 'HB' : 'BH');
+    }
+    const byStart = (a, b) => a.startedAt - b.startedAt;
+    head.records.sort(byStart);
+    base.records.sort(byStart);
+    return { head, base, order: order.join(' ') };
+}
+
+;// CONCATENATED MODULE: ./src/core/load/limits.ts
+
+
+
+/** Descriptors kept free for everything else the process opens (report file, health probe, log command, DNS). */
+const SPARE = 64;
+/**
+ * Every user holds one socket: the largest stage needs that many file descriptors at once. Node
+ * already raises its soft limit to the hard one at start-up; when something kept it lower, it is
+ * raised here with `prlimit` (allowed up to the hard limit). When the limit still cannot hold the
+ * largest stage, the run fails before any request with how many users fit. Linux only (elsewhere
+ * the limit cannot be read without a shell; the run goes on).
+ */
+async function ensureDescriptors(stages, log) {
+    const users = Math.max(0, ...stages.map((s) => s.users));
+    let lim = readLimits();
+    if (lim === null || fits(lim, users))
+        return;
+    if (lim.hard > lim.soft) {
+        await getExecOutput('prlimit', ['--pid', String(process.pid), `--nofile=${lim.hard}:${lim.hard}`], { silent: true, ignoreReturnCode: true }).catch(() => null);
+        lim = readLimits() ?? lim;
+        if (fits(lim, users)) {
+            log?.(`raised the open-file limit to ${lim.soft} for ${users} users`);
+            return;
+        }
+    }
+    const fit = Math.max(0, lim.soft - lim.open - SPARE);
+    const raise = lim.hard >= users + lim.open + SPARE ? '' : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
+    throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
+}
+function fits(lim, users) {
+    return lim.soft - lim.open - SPARE >= users;
+}
+function readLimits() {
+    try {
+        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+        const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
+        if (!m)
+            return null;
+        const num = (v) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
+        return { soft: num(m[1]), hard: num(m[2]), open: (0,external_node_fs_namespaceObject.readdirSync)('/proc/self/fd').length };
+    }
+    catch {
+        return null;
+    }
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -51883,190 +52698,79 @@ class TimeoutAbort extends Error {
     }
 }
 /**
- * Sends one request through undici's dispatcher API (no fetch/stream layers: they cost CPU and
- * blur the timings) and records its timeline. Always resolves; failures are categorised.
+ * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
+ * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
+ * categorised.
  */
-function performRequest(dispatcher, spec, ids) {
-    return new Promise((resolve) => {
-        const session = spec.preset.start();
-        const rec = {
-            stage: ids.stage,
-            user: ids.user,
-            iteration: ids.iteration,
-            startedAt: 0,
-            status: null,
-            ok: false,
-            category: null,
-            error: null,
-            connect: null,
-            ttfb: null,
-            ttfc: null,
-            ttft: null,
-            total: null,
-            stall: null,
-            events: 0,
-            bytes: 0,
-            gaps: [],
-        };
-        let abortFn = null;
-        let done = false;
-        let parser = null;
-        let decoder = null;
-        let contentType = '';
-        let errorBody = '';
-        let lastEvent = 0;
-        let streamError = null;
-        const onEvent = (data, name, t) => {
-            if (streamError !== null)
-                return;
-            const rel = t - t0;
-            if (rec.events === 0)
-                rec.ttfc = rel;
-            else {
-                const gap = t - lastEvent;
-                rec.gaps.push(gap);
-                if (rec.stall === null || gap > rec.stall)
-                    rec.stall = gap;
-            }
-            lastEvent = t;
-            rec.events++;
-            const kind = session.event(data, name);
-            if (kind === EventKind.Content) {
-                if (rec.ttft === null)
-                    rec.ttft = rel;
-            }
-            else if (kind === EventKind.Reasoning) {
-                if (rec.ttft === null)
-                    rec.ttft = rel;
-                if (rec.ttfr === undefined)
-                    rec.ttfr = rel;
-            }
-            else if (kind === EventKind.Error) {
-                streamError = session.error ?? 'in-band error';
-            }
-        };
-        const finish = (category, message) => {
-            if (done)
-                return;
-            done = true;
-            clearTimeout(timer);
-            rec.total = now() - t0;
-            rec.category = category;
-            rec.ok = category === null;
-            rec.error = message;
-            if (session.tokens !== undefined)
-                rec.tokens = session.tokens;
-            resolve(rec);
-        };
-        const complete = () => {
-            const status = rec.status ?? 0;
-            if (status < 200 || status >= 300) {
-                const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
-                finish(cat, `HTTP ${status}${errorBody ? `: ${errorBody.trim()}` : ''}`);
-                return;
-            }
-            parser?.end(now());
-            if (streamError !== null)
-                return finish('stream_error', streamError);
-            if (rec.events === 0)
-                return finish('empty', 'the stream ended without an event');
-            const verdict = session.finish(contentType);
-            if (verdict)
-                return finish(verdict.category, verdict.message);
-            finish(null, null);
-        };
-        const feed = (chunk, t) => {
-            if (parser)
-                parser.feed(chunk, t);
-            else if (errorBody.length < ERROR_BODY_LIMIT)
-                errorBody += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - errorBody.length);
-        };
-        // Compressed bodies: decoded bytes are stamped with the arrival time of the compressed chunk they
-        // came from (zlib emits a chunk's output before that chunk's write callback), not the later
-        // moment the thread pool hands them back.
-        const arrivals = [];
-        const arrived = () => {
-            arrivals.shift();
-        };
-        const handleDecoded = (chunk) => feed(chunk, arrivals.length > 0 ? arrivals[0] : now());
+function performRequest(conn, spec, ids) {
+    return new Promise((resolve) => new Exchange(conn, spec, ids, resolve).start());
+}
+/** One request from t0 to its verdict; the methods below follow it in the order things happen. */
+class Exchange {
+    conn;
+    spec;
+    resolve;
+    rec;
+    session;
+    t0 = 0;
+    timer;
+    done = false;
+    /** The current attempt (a request is sent at most twice: see failed). */
+    attempt = 0;
+    freshSocket = false;
+    abortFn = null;
+    body = null;
+    streamError = null;
+    lastEvent = 0;
+    constructor(conn, spec, ids, resolve) {
+        this.conn = conn;
+        this.spec = spec;
+        this.resolve = resolve;
+        this.session = spec.preset.start();
+        this.rec = newRecord(ids);
+    }
+    /** t0, the deadline, the first attempt. */
+    start() {
+        this.t0 = now();
+        this.rec.startedAt = toEpoch(this.t0);
+        this.timer = setTimeout(() => this.timeOut(), this.spec.timeoutMs);
+        this.dispatch();
+    }
+    dispatch() {
+        const attempt = ++this.attempt;
+        const current = () => attempt === this.attempt && !this.done;
         const handler = {
-            onConnect(abort) {
-                // undici calls this when the request is handed to a connected socket, just before writing it.
-                rec.connect = now() - t0;
-                abortFn = abort;
-                if (done)
-                    abort(new Error('aborted'));
+            onConnect: (abort) => {
+                if (attempt !== this.attempt)
+                    return abort(new Error('superseded'));
+                this.connected(abort);
             },
-            onHeaders(statusCode, rawHeaders, _resume) {
-                rec.ttfb = now() - t0;
-                rec.status = statusCode;
-                let encoding = '';
-                for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-                    const name = rawHeaders[i].toString('latin1').toLowerCase();
-                    if (name === 'content-type')
-                        contentType = rawHeaders[i + 1].toString('latin1');
-                    else if (name === 'content-encoding')
-                        encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
-                }
-                if (statusCode >= 200 && statusCode < 300) {
-                    const format = spec.format !== 'auto'
-                        ? spec.format
-                        : spec.preset.jsonDocument === true && isJsonDocument(contentType)
-                            ? 'document'
-                            : detectFormat(contentType, spec.preset.fallbackFormat);
-                    parser = createStreamParser(format, spec.preset.needsText, onEvent);
-                }
-                // Error bodies are decoded too, so their message is readable.
-                decoder = decompressor(encoding);
-                if (decoder)
-                    rec.encoding = encoding; // a compressed stream: a likely cause when it arrives held back
-                if (decoder) {
-                    decoder.on('data', handleDecoded).on('end', complete);
-                    decoder.on('error', (e) => {
-                        if (statusCode < 200 || statusCode >= 300)
-                            return complete(); // the status already says it failed
-                        fail('protocol', `cannot decode ${encoding}: ${e.message}`);
-                        abortFn?.(e);
-                    });
-                }
+            onHeaders: (statusCode, rawHeaders) => {
+                if (current())
+                    this.headers(statusCode, rawHeaders);
                 return true;
             },
-            onData(chunk) {
-                rec.bytes += chunk.length;
-                if (decoder) {
-                    arrivals.push(now());
-                    decoder.write(chunk, arrived);
-                }
-                else
-                    feed(chunk, now()); // timestamp first, parse after
-                if (streamError !== null && abortFn) {
-                    // In-band error: the request has failed; stop reading the rest.
-                    finish('stream_error', streamError);
-                    abortFn(new Error('in-band error'));
-                }
+            onData: (chunk) => {
+                if (current())
+                    this.data(chunk);
                 return true;
             },
-            onComplete() {
-                if (decoder)
-                    decoder.end(); // its 'end' event completes the request once the last bytes are decoded
+            onComplete: () => {
+                if (!current())
+                    return;
+                if (this.body)
+                    this.body.end(); // a decoder completes the request once it has flushed
                 else
-                    complete();
+                    this.complete('');
             },
-            onError(err) {
-                fail(...classify(err, rec.events > 0));
+            onError: (err) => {
+                if (current())
+                    this.failed(err);
             },
         };
-        const fail = (category, message) => finish(category, message);
-        const t0 = now();
-        rec.startedAt = toEpoch(t0);
-        const timer = setTimeout(() => {
-            if (done)
-                return;
-            finish('timeout', new TimeoutAbort(spec.timeoutMs).message);
-            abortFn?.(new TimeoutAbort(spec.timeoutMs));
-        }, spec.timeoutMs);
+        const { spec } = this;
         try {
-            dispatcher.dispatch({
+            this.conn.dispatcher.dispatch({
                 origin: spec.origin,
                 path: spec.path,
                 method: spec.method,
@@ -52078,9 +52782,223 @@ function performRequest(dispatcher, spec, ids) {
             }, handler);
         }
         catch (err) {
-            fail(...classify(err, false));
+            this.finish(...classify(err, false));
         }
-    });
+    }
+    /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
+    connected(abort) {
+        this.abortFn = abort;
+        if (this.done)
+            return abort(new Error('aborted'));
+        this.freshSocket = this.conn.takeFresh();
+        this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
+    }
+    headers(statusCode, rawHeaders) {
+        const { rec, spec } = this;
+        rec.ttfb = now() - this.t0;
+        rec.status = statusCode;
+        const head = readHeaders(rawHeaders);
+        const ok = statusCode >= 200 && statusCode < 300;
+        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t)) : null;
+        const body = new ResponseBody(parser, head.encoding, {
+            complete: () => this.complete(head.contentType),
+            // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
+            undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
+        });
+        if (body.compressed)
+            rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
+        this.body = body;
+    }
+    data(chunk) {
+        this.rec.bytes += chunk.length;
+        this.body?.write(chunk);
+        // In-band error: the request has failed; stop reading the rest.
+        if (this.streamError !== null && this.abortFn) {
+            this.abort('stream_error', this.streamError, new Error('in-band error'));
+        }
+    }
+    /** A complete event, stamped with the arrival of the chunk that completed it. */
+    event(data, name, t) {
+        if (this.streamError !== null)
+            return;
+        const { rec } = this;
+        const rel = t - this.t0;
+        if (rec.events === 0)
+            rec.ttfc = rel;
+        else {
+            const gap = t - this.lastEvent;
+            rec.gaps.push(gap);
+            if (rec.stall === null || gap > rec.stall)
+                rec.stall = gap;
+        }
+        this.lastEvent = t;
+        rec.events++;
+        const kind = this.session.event(data, name);
+        if (kind === EventKind.Content) {
+            if (rec.ttft === null)
+                rec.ttft = rel;
+        }
+        else if (kind === EventKind.Reasoning) {
+            if (rec.ttft === null)
+                rec.ttft = rel;
+            if (rec.ttfr === undefined)
+                rec.ttfr = rel;
+        }
+        else if (kind === EventKind.Error) {
+            this.streamError = this.session.error ?? 'in-band error';
+        }
+    }
+    /** The response ended normally: its verdict. */
+    complete(contentType) {
+        const status = this.rec.status ?? 0;
+        if (status < 200 || status >= 300) {
+            const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
+            const text = this.body?.errorText.trim() ?? '';
+            return this.finish(cat, `HTTP ${status}${text ? `: ${text}` : ''}`);
+        }
+        this.body?.parserEnd(now());
+        if (this.streamError !== null)
+            return this.finish('stream_error', this.streamError);
+        if (this.rec.events === 0)
+            return this.finish('empty', 'the stream ended without an event');
+        const verdict = this.session.finish(contentType);
+        if (verdict)
+            return this.finish(verdict.category, verdict.message);
+        this.finish(null, null);
+    }
+    /**
+     * A socket error. When the server closed a reused socket before any byte of the response, the
+     * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
+     * of the server); its t0 stays, so the user's whole wait is measured.
+     */
+    failed(err) {
+        const [category, message] = classify(err, this.rec.events > 0);
+        const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
+        if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
+            this.rec.retried = true;
+            this.rec.connect = null;
+            this.abortFn = null;
+            return this.dispatch();
+        }
+        this.finish(category, message);
+    }
+    timeOut() {
+        if (this.done)
+            return;
+        const err = new TimeoutAbort(this.spec.timeoutMs);
+        this.abort('timeout', err.message, err);
+    }
+    /** Records the failure, then stops reading the response. */
+    abort(category, message, err) {
+        this.finish(category, message);
+        this.abortFn?.(err);
+    }
+    finish(category, message) {
+        if (this.done)
+            return;
+        this.done = true;
+        clearTimeout(this.timer);
+        const { rec } = this;
+        rec.total = now() - this.t0;
+        rec.category = category;
+        rec.ok = category === null;
+        rec.error = message;
+        if (this.session.tokens !== undefined)
+            rec.tokens = this.session.tokens;
+        // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
+        Object.defineProperty(rec, 'gaps', { enumerable: false });
+        this.resolve(rec);
+    }
+}
+function newRecord(ids) {
+    return {
+        stage: ids.stage,
+        user: ids.user,
+        iteration: ids.iteration,
+        startedAt: 0,
+        status: null,
+        ok: false,
+        category: null,
+        error: null,
+        connect: null,
+        ttfb: null,
+        ttfc: null,
+        ttft: null,
+        total: null,
+        stall: null,
+        events: 0,
+        bytes: 0,
+        gaps: [],
+    };
+}
+function readHeaders(rawHeaders) {
+    let contentType = '';
+    let encoding = '';
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = rawHeaders[i].toString('latin1').toLowerCase();
+        if (name === 'content-type')
+            contentType = rawHeaders[i + 1].toString('latin1');
+        else if (name === 'content-encoding')
+            encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
+    }
+    return { contentType, encoding };
+}
+function parserFormat(spec, contentType) {
+    if (spec.format !== 'auto')
+        return spec.format;
+    if (spec.preset.jsonDocument === true && isJsonDocument(contentType))
+        return 'document';
+    return detectFormat(contentType, spec.preset.fallbackFormat);
+}
+/**
+ * The response body on its way to the stream parser (2xx) or into a short error text (others),
+ * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
+ * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
+ * moment the thread pool hands them back.
+ */
+class ResponseBody {
+    parser;
+    on;
+    errorText = '';
+    decoder;
+    arrivals = [];
+    constructor(parser, encoding, on) {
+        this.parser = parser;
+        this.on = on;
+        this.decoder = decompressor(encoding);
+        if (this.decoder) {
+            this.decoder.on('data', (chunk) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0] : now()));
+            this.decoder.on('end', () => on.complete());
+            this.decoder.on('error', (e) => on.undecodable(e));
+        }
+    }
+    get compressed() {
+        return this.decoder !== null;
+    }
+    write(chunk) {
+        if (this.decoder) {
+            this.arrivals.push(now());
+            this.decoder.write(chunk, () => this.arrivals.shift());
+        }
+        else
+            this.feed(chunk, now()); // timestamp first, parse after
+    }
+    /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
+    end() {
+        if (this.decoder)
+            this.decoder.end();
+        else
+            this.on.complete();
+    }
+    parserEnd(t) {
+        this.parser?.end(t);
+    }
+    feed(chunk, t) {
+        if (this.parser)
+            this.parser.feed(chunk, t);
+        else if (this.errorText.length < ERROR_BODY_LIMIT)
+            this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
+    }
 }
 function decompressor(encoding) {
     if (encoding === '' || encoding === 'identity')
@@ -52104,7 +53022,61 @@ function classify(err, midStream) {
     return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/core/load/warm.ts
+
+
+
+
+
+let warmed = null;
+/**
+ * Pays the process's one-time costs before the first measured request, so the 1-user stage reads
+ * what the wire shows: a few requests through the whole request path (undici's client and HTTP
+ * parser, the stream parser, the preset, the gzip decoder) against a throwaway server on 127.0.0.1
+ * in this process — never the target — and, for https, the root certificate store. Once a process.
+ */
+function warmEngine(spec) {
+    warmed ??= warm(spec).catch(() => undefined); // a failed warm-up only leaves the engine cold
+    return warmed;
+}
+const EVENTS = 'data: {"id":1,"content":"warm"}\n\ndata: {"id":2,"content":"up"}\n\n';
+async function warm(spec) {
+    if (spec.origin.startsWith('https:'))
+        (0,external_node_tls_.createSecureContext)(); // loads the root store, as the first TLS connection would
+    const gzipped = (0,external_node_zlib_.gzipSync)(EVENTS);
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        req.resume();
+        req.on('end', () => {
+            const zip = req.url === '/gzip';
+            res.writeHead(200, { 'content-type': 'text/event-stream', ...(zip ? { 'content-encoding': 'gzip' } : {}) });
+            res.end(zip ? gzipped : EVENTS);
+        });
+    });
+    await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+    const conn = new UserConnection(`http://127.0.0.1:${server.address().port}`, 5_000);
+    try {
+        for (const [i, path] of ['/', '/gzip', '/'].entries()) {
+            await performRequest(conn, { ...spec, origin: `http://127.0.0.1:${server.address().port}`, path, timeoutMs: 5_000, headers: { 'x-warm-up': '1' }, body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}' }, { stage: 0, user: 0, iteration: i + 1 });
+        }
+    }
+    finally {
+        await conn.close();
+        await closeServer(server);
+    }
+}
+function closeServer(server) {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+}
+
 ;// CONCATENATED MODULE: ./src/core/load/runner.ts
+
+
+
 
 
 
@@ -52114,77 +53086,178 @@ const SAMPLES_PER_CATEGORY = 5;
  * another. The first stage is the smoke test: with no success at all the rest is skipped.
  */
 async function runLoad(target, opts) {
+    // In A/B mode both sides hold their users' connections through the stage.
+    await ensureDescriptors(opts.compare ? opts.stages.map((s) => ({ ...s, users: s.users * 2 })) : opts.stages, opts.hooks?.log);
+    await warmEngine(target.spec);
     const startedAt = new Date().toISOString();
-    // No connection limit: a request waiting for a free socket would be measured as server latency.
-    const agent = new undici.Agent({
-        connections: null,
-        pipelining: 1,
-        keepAliveTimeout: 60_000,
-        keepAliveMaxTimeout: 600_000,
-        connect: { timeout: target.spec.timeoutMs },
-    });
     const stages = [];
     const requests = [];
     const errorSamples = [];
-    const sampled = new Map();
+    const sample = sampler(errorSamples);
+    const side = opts.compare ? { stages: [], requests: [], errorSamples: [], smokeFailed: false, order: [] } : undefined;
+    const sampleBase = side ? sampler(side.errorSamples) : null;
     let smokeFailed = false;
     let warmup;
-    try {
-        if (opts.warmup !== undefined && opts.warmup > 0) {
-            warmup = await runWarmup(target, opts.warmup, opts.hooks);
-            if (opts.cooldownMs > 0)
-                await runner_sleep(opts.cooldownMs);
-        }
-        for (let i = 0; i < opts.stages.length; i++) {
-            const stage = opts.stages[i];
-            const index = i + 1;
-            if (smokeFailed) {
-                stages.push(skippedStage(index, stage));
-                continue;
-            }
-            if (i > 0 && opts.cooldownMs > 0)
-                await runner_sleep(opts.cooldownMs);
-            opts.hooks?.stageStart?.(index, stage);
-            const records = await runStage(agent, target, index, stage);
-            const summary = summarizeStage(index, stage, records.records, records.durationMs);
-            stages.push(summary);
-            for (const r of records.records) {
-                requests.push(r);
-                if (!r.ok && r.category) {
-                    const n = sampled.get(r.category) ?? 0;
-                    if (n < SAMPLES_PER_CATEGORY) {
-                        sampled.set(r.category, n + 1);
-                        errorSamples.push({ stage: index, category: r.category, status: r.status, message: r.error ?? '' });
-                    }
-                }
-            }
-            opts.hooks?.stageEnd?.(summary);
-            if (i === 0 && summary.succeeded === 0)
-                smokeFailed = true;
-        }
+    if (opts.warmup !== undefined && opts.warmup > 0) {
+        warmup = await runWarmup(target, opts.warmup, opts.hooks);
+        if (opts.compare && side)
+            side.warmup = await runWarmup(opts.compare, opts.warmup, opts.hooks, 'compare target: ');
+        if (opts.cooldownMs > 0)
+            await runner_sleep(opts.cooldownMs);
     }
-    finally {
-        await agent.destroy();
+    for (let i = 0; i < opts.stages.length; i++) {
+        const stage = opts.stages[i];
+        const index = i + 1;
+        if (smokeFailed) {
+            stages.push(skippedStage(index, stage));
+            side?.stages.push(skippedStage(index, stage));
+            continue;
+        }
+        if (i > 0 && opts.cooldownMs > 0)
+            await runner_sleep(opts.cooldownMs);
+        opts.hooks?.stageStart?.(index, stage);
+        let run;
+        let baseLine = null;
+        if (opts.compare && side && sampleBase) {
+            const ab = await runComparedStage(target, opts.compare, index, stage, i);
+            run = ab.head;
+            const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+            base.connections = ab.base.connections;
+            side.stages.push(base);
+            side.requests.push(...ab.base.records);
+            side.order.push({ stage: index, rounds: ab.order });
+            for (const r of ab.base.records)
+                sampleBase(r);
+            const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+            baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
+            if (i === 0 && base.succeeded === 0)
+                side.smokeFailed = true;
+        }
+        else {
+            run = await runStage(target, index, stage);
+        }
+        const summary = summarizeStage(index, stage, run.records, run.durationMs);
+        summary.connections = run.connections;
+        if (summary.retries)
+            opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
+        stages.push(summary);
+        for (const r of run.records) {
+            requests.push(r);
+            sample(r);
+        }
+        opts.hooks?.stageEnd?.(summary);
+        if (baseLine !== null)
+            opts.hooks?.log?.(baseLine);
+        if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed))
+            smokeFailed = true;
     }
     const result = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
     if (warmup !== undefined)
         result.warmup = warmup;
+    if (side)
+        result.compare = side;
     return result;
+}
+/** Keeps the first few failures of each category. */
+function sampler(into) {
+    const sampled = new Map();
+    return (r) => {
+        if (r.ok || !r.category)
+            return;
+        const n = sampled.get(r.category) ?? 0;
+        if (n >= SAMPLES_PER_CATEGORY)
+            return;
+        sampled.set(r.category, n + 1);
+        into.push({ stage: r.stage, category: r.category, status: r.status, message: r.error ?? '' });
+    };
+}
+/** The users of one stage against one target: a connection each, opened at the stage's start. */
+class StageUsers {
+    target;
+    index;
+    numbers;
+    connections;
+    constructor(target, index, numbers) {
+        this.target = target;
+        this.index = index;
+        this.numbers = numbers;
+        this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
+    }
+    /** Every user sends iterations `from`…`to` one after another; all users at once. */
+    async run(from, to) {
+        const records = [];
+        const loop = async (user, conn) => {
+            for (let iteration = from; iteration <= to; iteration++) {
+                const ids = { stage: this.index, user, iteration };
+                const { headers, body } = this.target.render(ids);
+                records.push(await performRequest(conn, { ...this.target.spec, headers, body }, ids));
+            }
+        };
+        const t0 = performance.now();
+        await Promise.all(this.numbers.map((u, i) => loop(u, this.connections[i])));
+        const durationMs = performance.now() - t0;
+        records.sort((a, b) => a.startedAt - b.startedAt);
+        return { records, durationMs };
+    }
+    get opened() {
+        return this.connections.reduce((n, c) => n + c.opened, 0);
+    }
+    close() {
+        return Promise.all(this.connections.map((c) => c.close()));
+    }
+}
+const userNumbers = (stage, users) => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
+/**
+ * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
+ * shared out) start together, each on a connection of its own opened at the stage's start, and
+ * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
+ * so no later stage rides on a socket that sat idle through a cool-down.
+ */
+async function runStage(target, index, stage, users) {
+    const group = new StageUsers(target, index, userNumbers(stage, users));
+    try {
+        const run = await group.run(1, stage.requestsPerUser);
+        return { ...run, connections: group.opened };
+    }
+    finally {
+        await group.close();
+    }
+}
+/**
+ * One stage of a same-run A/B: both sides' users keep their own connections for the whole stage,
+ * and the stage runs in rounds (every user's k-th request), head and base back to back in
+ * alternating order (interleave.ts).
+ */
+async function runComparedStage(head, base, index, stage, firstRound, users) {
+    const numbers = userNumbers(stage, users);
+    const groups = { head: new StageUsers(head, index, numbers), base: new StageUsers(base, index, numbers) };
+    try {
+        const ab = await runRounds(stage, firstRound, (which, k) => groups[which].run(k, k));
+        return {
+            head: { ...ab.head, connections: groups.head.opened },
+            base: { ...ab.base, connections: groups.base.opened },
+            order: ab.order,
+        };
+    }
+    finally {
+        await Promise.all([groups.head.close(), groups.base.close()]);
+    }
 }
 /**
  * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
- * connection pool of their own that is closed before stage 1, so no figure — not even the connection
+ * connection of their own that is closed before stage 1, so no figure — not even the connection
  * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
  * smoke test then says so).
  */
-async function runWarmup(target, count, hooks) {
-    const agent = new undici.Agent({ connections: null, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: target.spec.timeoutMs } });
+async function runWarmup(target, count, hooks, what = '') {
+    const conn = new UserConnection(target.spec.origin, target.spec.timeoutMs);
     const out = { requests: 0, succeeded: 0, ttfc: [] };
-    hooks?.log?.(`warm-up: ${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
+    hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
     try {
         for (let it = 1; it <= count; it++) {
-            const { headers, body } = target.render({ stage: 0, user: 1, iteration: it });
-            const r = await performRequest(agent, { ...target.spec, headers, body }, { stage: 0, user: 1, iteration: it });
+            const ids = { stage: 0, user: 1, iteration: it };
+            const { headers, body } = target.render(ids);
+            const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
             out.requests++;
             if (r.ok)
                 out.succeeded++;
@@ -52194,29 +53267,12 @@ async function runWarmup(target, count, hooks) {
         }
     }
     finally {
-        await agent.destroy();
+        await conn.close();
     }
     const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
     const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
-    hooks?.log?.(`warm-up done: ${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
+    hooks?.log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
     return out;
-}
-async function runStage(agent, target, index, stage) {
-    const records = [];
-    const user = async (u) => {
-        for (let it = 1; it <= stage.requestsPerUser; it++) {
-            const { headers, body } = target.render({ stage: index, user: u, iteration: it });
-            records.push(await performRequest(agent, { ...target.spec, headers, body }, { stage: index, user: u, iteration: it }));
-        }
-    };
-    const t0 = performance.now();
-    const users = [];
-    for (let u = 1; u <= stage.users; u++)
-        users.push(user(u));
-    await Promise.all(users);
-    const durationMs = performance.now() - t0;
-    records.sort((a, b) => a.startedAt - b.startedAt);
-    return { records, durationMs };
 }
 function runner_sleep(ms) {
     return new Promise((r) => setTimeout(r, ms));
@@ -52225,6 +53281,7 @@ function runner_sleep(ms) {
 ;// CONCATENATED MODULE: ./src/core/gate.ts
 // The gate's orchestration: prepare the target, run the load, analyse, report. Every step lives in
 // its own module; this one only decides their order and hands results from one to the next.
+
 
 
 
@@ -52275,7 +53332,21 @@ async function runAll(cfg, opts, log) {
                 await new Promise((r) => setTimeout(r, cfg.cooldownMs));
             log(`run ${i + 1}/${cfg.repeat}`);
         }
-        const r = await runLoad({ spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render }, { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: { ...opts.hooks, log }, warmup: i === 0 ? cfg.warmup : 0 });
+        const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset };
+        const cmp = cfg.compare;
+        if (i === 0 && cmp) {
+            log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
+            if (cfg.warmup === 0)
+                log('compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client\'s own cold start: it must not land on one side)');
+        }
+        const r = await runLoad({ spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render }, {
+            stages: cfg.stages,
+            cooldownMs: cfg.cooldownMs,
+            hooks: { ...opts.hooks, log },
+            // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
+            warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
+            ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
+        });
         runs.push(r);
         if (r.smokeFailed) {
             if (i + 1 < cfg.repeat)
@@ -52297,6 +53368,13 @@ async function runGate(cfg, opts = {}) {
     const loaded = loadBaseline(cfg, log);
     const runs = await runAll(cfg, opts, log);
     const { run, repeat } = repeatOf(runs, cfg.repeat);
+    // The compare side of each stage comes from the run whose head stage was chosen: the pairs stay pairs.
+    if (repeat && runs.length > 1) {
+        const side = compareOfChosen(runs, repeat.chosenRuns, run.stages);
+        if (side)
+            run.compare = side;
+    }
+    const sample = pairedSampler(run);
     if (repeat && repeat.runs > 1)
         log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
     const intervalOf = intervalCache(run.requests);
@@ -52305,11 +53383,21 @@ async function runGate(cfg, opts = {}) {
             s.ttfcInterval = ttfcInterval(s, intervalOf);
     const criteria = evaluateCriteria(cfg.criteria, run.stages, {
         ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
+        ...(run.compare ? { compare: run.compare.stages, compareIntervalOf: compareIntervalOf(sample) } : {}),
         baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
         verdict: cfg.verdict,
         intervalOf,
     });
     const diagnoses = diagnose(run);
+    let compare = null;
+    if (run.compare && cfg.compare) {
+        const ab = sameRunComparison(run, sample, { url: cfg.compare.displayUrl, threshold: cfg.regressionThreshold, secrets: cfg.secrets });
+        compare = ab.section;
+        diagnoses.push(...ab.diagnoses);
+        for (const d of ab.diagnoses)
+            if (d.kind !== 'smoke')
+                log(`compare: ${d.message}`);
+    }
     let baseline = null;
     if (loaded !== null) {
         const cmp = baselineSection(loaded, run.stages, {
@@ -52330,10 +53418,60 @@ async function runGate(cfg, opts = {}) {
         baseline,
         repeat,
         warmup: runs[0]?.warmup ?? null,
+        compare,
     });
     if (!opts.noWrite)
         writeReport(cfg.reportPath, report, cfg.secrets);
     return report;
+}
+
+;// CONCATENATED MODULE: ./src/core/report/ab.ts
+// The same-run A/B table both human reports show: per stage the head's and the base's figures side
+// by side, the ratio head / base with its interval. Pure: a function of the Report.
+
+
+const ab_ms = (v) => formatValue(v ?? null, 'ms');
+/** `1.9x (1.6–2.2)`, `1.0x` without an interval, `—` without a ratio. */
+function ratioCell(r) {
+    if (!r || r.ratio === null)
+        return '—';
+    if (r.low === null || r.high === null)
+        return formatRatio(r.ratio);
+    return `${formatRatio(r.ratio)} (${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high).slice(0, -1)})`;
+}
+/** The head-vs-base table (null without a compare section). `mark` wraps a flagged ratio. */
+function compareTable(report, mark) {
+    const c = report.compare;
+    if (!c)
+        return null;
+    const pct = `${Math.round(c.level * 100)}%`;
+    const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
+    const rows = c.stages.map((s) => {
+        const h = report.stages.find((x) => x.index === s.index);
+        const load = `${s.users} × ${s.requestsPerUser}`;
+        if (!h || h.skipped || s.base.skipped)
+            return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
+        const flag = (key, text) => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
+        return {
+            stage: s,
+            cells: [
+                String(s.index),
+                load,
+                `${h.succeeded}/${h.issued} / ${s.base.succeeded}/${s.base.issued}`,
+                ab_ms(h.ttfc.avg),
+                ab_ms(s.base.ttfc.avg),
+                flag('ttfc.avg', ratioCell(s.ratios['ttfc.avg'])),
+                ab_ms(h.ttfc.p95),
+                ab_ms(s.base.ttfc.p95),
+                flag('ttfc.p95', ratioCell(s.ratios['ttfc.p95'])),
+            ],
+        };
+    });
+    const t = Math.round(c.threshold * 1000) / 10;
+    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first. ` +
+        `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
+        `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
+    return { head, rows, legend };
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/chart.ts
@@ -52366,7 +53504,7 @@ function niceCeil(x) {
     return 10 * p;
 }
 const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626' };
+const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5' };
 /**
  * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, followed by a
  * one-line legend (GitHub's mermaid draws no legend for line charts). Empty string with fewer than two
@@ -52376,20 +53514,27 @@ function mermaidChart(stages, opts = {}) {
     const pts = chartPoints(stages);
     if (pts.length < 2)
         return '';
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.1);
+    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
+    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
+    const baseOf = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseOf('p95')) * 1.1);
     const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
+    const palette = [CHART_COLORS.avg, CHART_COLORS.p95, ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : [])].join(', ');
     const lines = [
         '```mermaid',
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLORS.avg}, ${CHART_COLORS.p95}"}}}}%%`,
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
         'xychart-beta',
         `    title "${title}"`,
         `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`,
         `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
         `    line "avg" [${pts.map((p) => chart_num(p.avg)).join(', ')}]`,
         `    line "p95" [${pts.map((p) => chart_num(p.p95)).join(', ')}]`,
+        ...(basePts ? [`    line "base avg" [${baseOf('avg').map(chart_num).join(', ')}]`, `    line "base p95" [${baseOf('p95').map(chart_num).join(', ')}]`] : []),
         '```',
         '',
-        '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
+        basePts
+            ? '<sub>TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users</sub>'
+            : '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
     ];
     return lines.join('\n');
 }
@@ -52691,6 +53836,7 @@ function baselineTitle(report) {
 
 
 
+
 /** GitHub rejects issue comments longer than this (characters). */
 const COMMENT_LIMIT = 65_536;
 /** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
@@ -52796,6 +53942,11 @@ function stagesSection(report, maxRows, maxNotes) {
         legend.push('TTFR: time to the first reasoning token.');
     if (showRate)
         legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+    const retried = stages.filter((s) => (s.retries ?? 0) > 0);
+    if (retried.length > 0) {
+        const where = retried.map((s) => `${s.retries} at stage ${s.index}`).join(', ');
+        legend.push(`Sent again on a new connection (the server closed the reused one before answering, a keep-alive race browsers retry too): ${where}; their TTFC counts from the first attempt.`);
+    }
     if (showEff) {
         const ref = efficiencyReference(report);
         legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
@@ -52816,6 +53967,26 @@ function stagesSection(report, maxRows, maxNotes) {
         baselineText = `\n\n${regressions}${lines.length ? `\n\n${lines.join('\n')}` : ''}`;
     }
     return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n${legend.join(' ')}${baselineText}`;
+}
+/** Same-run A/B: head and base side by side, the ratio column with its interval. '' without compare-url. */
+function markdown_compareSection(report) {
+    const t = compareTable(report, (text) => `❗ **${text}**`);
+    const c = report.compare;
+    if (!t || !c)
+        return '';
+    const align = t.head.map((_, i) => (i === 1 ? 'l' : 'r'));
+    const summary = c.regressions.length
+        ? `**Slower than the base** at ${c.regressions.join(', ')} users (see Diagnoses).`
+        : c.improvements.length
+            ? `**Faster than the base** at ${c.improvements.join(', ')} users.`
+            : 'No stage is a regression against the base.';
+    return `### Head vs base (same run)
+
+Base: ${codeSpan(c.url, { max: 500 })}
+
+${mdTable(t.head, align, t.rows.map((r) => r.cells))}
+
+${summary} ${t.legend}`;
 }
 /** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
 function detailsSection(report) {
@@ -52927,18 +54098,21 @@ function diagnosesSection(report, max) {
 }
 /** TTFC avg and p95 against concurrency: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
 function chartSection(report) {
-    const chart = mermaidChart(report.stages);
+    const chart = mermaidChart(report.stages, report.compare ? { base: report.compare.stages.map((s) => s.base) } : {});
     return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
 }
 function samplesSection(report) {
-    if (!report.errorSamples.length)
+    // Same-run A/B: the compare target's failures too, their stage marked "(base)".
+    const base = report.compare?.errorSamples ?? [];
+    if (!report.errorSamples.length && !base.length)
         return '';
-    const rows = report.errorSamples.map((e) => [
-        String(e.stage),
+    const row = (e, side) => [
+        `${e.stage}${side}`,
         codeSpan(e.category, { inTable: true }),
         e.status === null ? MISSING : String(e.status),
         e.message ? escapeInline(e.message, MESSAGE_MAX) : '_(no message)_',
-    ]);
+    ];
+    const rows = [...report.errorSamples.map((e) => row(e, '')), ...base.map((e) => row(e, ' (base)'))];
     return `### Error samples\n\nThe first few failures of each category, as the server sent them (escaped, truncated).\n\n${mdTable(['Stage', 'Category', 'Status', 'Message'], ['r', 'l', 'r', 'l'], rows)}`;
 }
 function compose(report, ctx, shape, shortened) {
@@ -52968,6 +54142,9 @@ function compose(report, ctx, shape, shortened) {
         parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
     }
     parts.push(stagesSection(report, shape.maxStages, shape.maxNotes));
+    const ab = markdown_compareSection(report);
+    if (ab)
+        parts.push(ab);
     if (shape.details) {
         const details = detailsSection(report);
         if (details)
@@ -53051,7 +54228,8 @@ function renderMarkdown(report, ctx = {}) {
     if (out.length <= limit)
         return out;
     // 1. error samples
-    if (report.errorSamples.length && drop(() => (shape.samples = false), `${plural(report.errorSamples.length, 'error sample')} left out`))
+    const sampleCount = report.errorSamples.length + (report.compare?.errorSamples.length ?? 0);
+    if (sampleCount && drop(() => (shape.samples = false), `${plural(sampleCount, 'error sample')} left out`))
         return out;
     // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
     if (detailsSection(report) && drop(() => (shape.details = false), 'the per-stage intervals and distributions left out'))
@@ -53091,6 +54269,7 @@ function renderMarkdown(report, ctx = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/terminal.ts
+
 
 
 
@@ -53234,6 +54413,11 @@ function renderTerminal(report) {
     if (showsEfficiency(report)) {
         const ref = efficiencyReference(report);
         parts.push(`scaling: throughput gain / users gain against the ${ref ?? 'fewest'}-user stage (100% = perfect, 1/N = one at a time)`);
+    }
+    const ab = compareTable(report, (text) => `${text}!`);
+    if (ab && report.compare) {
+        parts.push('', `head vs base (same run), base ${report.compare.url}; "!" marks a regression or improvement`);
+        parts.push(textTable(ab.head, ab.rows.map((r) => r.cells), [1, 2]));
     }
     const base = baselineLines(report);
     if (base.length)
@@ -53392,7 +54576,7 @@ function readInputs(getInput) {
     return { core, action };
 }
 /** Inputs whose whole value is a secret: masked before anything is logged (before validation). */
-const SECRET_INPUTS = ['token', 'login-password', 'github-token'];
+const SECRET_INPUTS = ['token', 'compare-token', 'login-password', 'github-token'];
 /** Values to mask before anything is logged: the target token, the login password, the GitHub token. */
 function inputSecrets(raw) {
     const all = { ...raw.core, ...raw.action };
@@ -58762,7 +59946,7 @@ function commitUrl(event) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(592);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(925);
 // The action entry (dist/index.js): all the work is in the adapter.
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();

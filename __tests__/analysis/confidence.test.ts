@@ -222,3 +222,23 @@ test('stage intervals read the successful requests of each stage; itl pools the 
   const skipped: StageSummary = { ...run.stages[1]!, skipped: true };
   expect(stageIntervals({ stages: [run.stages[0]!, skipped], requests: run.requests })).toHaveLength(1);
 });
+
+describe('large samples (more than 2 M draws): the same intervals without drawing every value', () => {
+  // A skewed, TTFC-like sample: 5000 values → 1000 resamples would be 5 M draws.
+  const r = mulberry32(99);
+  const values = Array.from({ length: 5000 }, () => 100 + 60 * -Math.log(1 - r()));
+  test.each<IntervalStat>(['avg', 'p50', 'p95', 'p99'])('%s agrees with the value-by-value bootstrap', (stat) => {
+    const fast = bootstrapInterval(values, stat)!;
+    const drawn = bootstrapInterval(values, stat, { resamples: 400 })!; // 2 M draws: drawn value by value
+    expect(fast.point).toBe(drawn.point);
+    expect(fast.low).toBeLessThanOrEqual(fast.point);
+    expect(fast.high).toBeGreaterThanOrEqual(fast.point);
+    const width = drawn.high - drawn.low;
+    expect(width).toBeGreaterThan(0);
+    // the two estimates of the same interval's ends differ by resampling noise only
+    expect(Math.abs(fast.low - drawn.low)).toBeLessThan(0.25 * width);
+    expect(Math.abs(fast.high - drawn.high)).toBeLessThan(0.25 * width);
+    // seeded: the same again
+    expect(bootstrapInterval(values, stat)).toEqual(fast);
+  });
+});

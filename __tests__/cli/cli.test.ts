@@ -161,3 +161,16 @@ test('the compiled CLI runs as a process with real exit codes', async () => {
   const bad = await run(['--url', `${demo.url}/chat?mode=status&code=500&delay=0`, '--stages', '1x1', '--criteria', 'errors == 0']);
   expect(bad.code).toBe(1);
 });
+
+test('a stage larger than the open-file limit allows fails before any request, saying how many users fit', async () => {
+  if (process.platform !== 'linux') return; // the limit is read from /proc
+  const bin = fileURLToPath(new URL('../../lib/src/cli/index.js', import.meta.url));
+  // `ulimit -n` in the shell sets the soft and hard limit the CLI process inherits
+  const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile('sh', ['-c', `ulimit -n 300 && exec "$0" "$@"`, process.execPath, bin, '--url', `${demo.url}/chat?delay=0&events=1`, '--stages', '1x1, 1000x1'], { cwd: dir }, (err, _o, stderr) =>
+      resolve({ code: err ? (err.code as number) : 0, stderr }),
+    );
+  });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/stages: a stage of 1000 users needs 1000 connections open at once, but this process may open 300 files .*: at most \d+ users fit/);
+});

@@ -60,7 +60,7 @@ describe('compare target', () => {
       body: '{"t":"{{token}}"}',
     });
     const r = own.compare!.render({ stage: 1, user: 1, iteration: 1 });
-    expect(r.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer base-secret', 'X-Api-Key': 'env-key-123', 'X-B': 'base-secret' });
+    expect(r.headers).toEqual({ 'accept-encoding': 'gzip, deflate, br', 'content-type': 'application/json', authorization: 'Bearer base-secret', 'X-Api-Key': 'env-key-123', 'X-B': 'base-secret' });
     expect(r.body).toBe('{"t":"base-secret"}');
     expect(own.render({ stage: 1, user: 1, iteration: 1 }).body).toBe('{"t":"head-secret"}');
     expect(own.secrets).toEqual(expect.arrayContaining(['head-secret', 'base-secret']));

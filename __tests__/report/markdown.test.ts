@@ -392,3 +392,11 @@ describe('diagnoses, baseline, intervals and pictures', () => {
     expect(md).toContain('### TTFC vs concurrency');
   });
 });
+
+test('requests sent again after a keep-alive race are counted under the stages table, only when there are some', () => {
+  expect(renderMarkdown(report(), ctx)).not.toContain('Sent again');
+  const md = renderMarkdown(report({ stages: [stage(1, 1, 200, { retries: 0 }), stage(2, 10, 410, { retries: 3 })] }), ctx);
+  expect(md).toContain('Sent again on a new connection');
+  expect(md).toContain('3 at stage 2;');
+  expect(md).not.toContain('at stage 1');
+});

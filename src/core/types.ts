@@ -66,6 +66,8 @@ export interface RequestRecord {
   ttfr?: number;
   /** The response's Content-Encoding (gzip, br, deflate…) when it was compressed; absent otherwise. */
   encoding?: string;
+  /** Sent a second time on a new connection: the server closed the reused one before any byte of the response (a keep-alive race). */
+  retried?: boolean;
   /** Gaps between consecutive events (ms). Kept in memory for pooled itl stats; not written to the JSON report. */
   gaps?: number[];
 }
@@ -82,6 +84,10 @@ export interface StageSummary extends Record<LatencyMetric, Stats> {
   successRate: number; // 0..1 (1 when issued is 0 and the stage was skipped: see `skipped`)
   failures: Record<FailureCategory, number>;
   durationMs: number;
+  /** Connections the stage's users opened (one each, plus reconnects); absent when not known (older reports). */
+  connections?: number;
+  /** Requests sent a second time because the server closed their reused connection before answering (see RequestRecord.retried); absent in older reports. */
+  retries?: number;
   rps: number; // successful + failed requests completed per second of stage wall time
   eventsPerSec: number;
   /** Present when the server reported usage (openai preset): completion tokens per second. */

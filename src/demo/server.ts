@@ -20,7 +20,10 @@ export interface DemoServerOptions {
   port?: number;
   /** Interface to bind; default 127.0.0.1. */
   host?: string;
-  /** Record the hrtime of each `id=`-tagged request's first event write (GET/DELETE /__writes). */
+  /**
+   * Record the hrtime of each `id=`-tagged request's first event write (GET/DELETE /__writes) and,
+   * for the benchmark, its arrival and the connections accepted (GET/DELETE /__timeline).
+   */
   record?: boolean;
   /** Added to every request's `delay` (ms): a second server that is slower to its first event by a fixed amount (A/B tests). */
   extraDelayMs?: number;
@@ -110,6 +113,10 @@ interface Pool {
 interface Ctx {
   writes: Map<string, bigint> | undefined;
   extraDelayMs: number;
+  /** Record mode: hrtime of each tagged request's arrival (its handler ran). */
+  arrivals: Map<string, bigint> | undefined;
+  /** Record mode: connections accepted since the last DELETE /__timeline. */
+  connections: number;
   pools: Map<number, Pool>;
 }
 
@@ -424,6 +431,11 @@ function respond(ctx: Ctx, req: IncomingMessage, res: DemoResponse): void {
     }
     return;
   }
+  if (path === '/__timeline') {
+    timeline(ctx, req, res);
+    return;
+  }
+  const arrived = ctx.arrivals !== undefined ? process.hrtime.bigint() : 0n;
   const p = parseParams(qi === -1 ? '' : url.slice(qi + 1), ctx.writes !== undefined);
   if (typeof p === 'string') {
     sendJsonError(res, 400, p);
@@ -435,7 +447,26 @@ function respond(ctx: Ctx, req: IncomingMessage, res: DemoResponse): void {
     const hid = req.headers['x-request-id'];
     if (typeof hid === 'string') p.id = hid;
   }
+  if (ctx.arrivals !== undefined && p.id !== undefined) ctx.arrivals.set(p.id, arrived);
   startStream(ctx, req, res, p);
+}
+
+/** `{ connections, requests: { id: [arrival, firstWrite | null] } }` (hrtime ns as strings); DELETE clears. */
+function timeline(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
+  const { writes, arrivals } = ctx;
+  if (writes === undefined || arrivals === undefined) return sendJsonError(res, 404, 'not found (record mode is off)');
+  if (req.method === 'DELETE') {
+    writes.clear();
+    arrivals.clear();
+    ctx.connections = 0;
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  const requests: Record<string, [string, string | null]> = {};
+  for (const [id, ns] of arrivals) requests[id] = [ns.toString(), writes.get(id)?.toString() ?? null];
+  res.writeHead(200, JSON_HEADERS);
+  res.end(JSON.stringify({ connections: ctx.connections, requests }));
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -451,7 +482,8 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
   const host = opts.host ?? '127.0.0.1';
   const extraDelayMs = opts.extraDelayMs ?? 0;
   if (!Number.isFinite(extraDelayMs) || extraDelayMs < 0) throw new Error(`demo server: invalid extraDelayMs ${extraDelayMs}`);
-  const ctx: Ctx = { writes: opts.record === true ? new Map() : undefined, extraDelayMs, pools: new Map() };
+  const record = opts.record === true;
+  const ctx: Ctx = { writes: record ? new Map() : undefined, arrivals: record ? new Map() : undefined, connections: 0, extraDelayMs, pools: new Map() };
   const sockets = new Set<Socket>();
   const untrack = function (this: Socket): void {
     sockets.delete(this);
@@ -474,6 +506,7 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
   server.headersTimeout = 70_000;
   server.requestTimeout = 0;
   server.on('connection', (socket: Socket) => {
+    ctx.connections++;
     sockets.add(socket);
     socket.once('close', untrack);
   });

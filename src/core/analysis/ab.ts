@@ -18,7 +18,7 @@ import {
   DEFAULT_LEVEL,
   DEFAULT_RESAMPLES,
   DEFAULT_SEED,
-  MAX_DRAWS,
+  AB_MAX_DRAWS,
   MIN_RESAMPLES,
   mulberry32,
   QUANTILE,
@@ -123,7 +123,7 @@ export function pairedBootstrapAll(
   const nb = count(base);
   if (nh === 0 || nb === 0) return null;
   const rounds = Math.max(head.length, base.length);
-  const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / (nh + nb)))));
+  const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(AB_MAX_DRAWS / (nh + nb)))));
   const rand = mulberry32(opts.seed ?? DEFAULT_SEED);
   // A resample can draw the largest round every time.
   const bufH = new Float64Array(rounds * Math.max(...head.map((r) => r.length)));

@@ -146,6 +146,12 @@ function normalizeStage(value: unknown, position: number): StageSummary | string
     else if (skipped) successRate = 0;
     else return 'has no valid "successRate"';
   }
+  const count = (v: unknown): number | undefined => {
+    const n = num(v);
+    return n === null ? undefined : Math.max(0, Math.round(n));
+  };
+  const connections = count(raw.connections);
+  const retries = count(raw.retries);
   const failures = emptyFailures();
   const rawFailures = obj(raw.failures);
   if (rawFailures) for (const c of FAILURE_CATEGORIES) failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
@@ -162,6 +168,8 @@ function normalizeStage(value: unknown, position: number): StageSummary | string
     failures,
     ...latencies,
     durationMs: num(raw.durationMs) ?? 0,
+    ...(connections !== undefined ? { connections } : {}),
+    ...(retries !== undefined ? { retries } : {}),
     rps: num(raw.rps) ?? 0,
     eventsPerSec: num(raw.eventsPerSec) ?? 0,
     ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s' as const, perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),

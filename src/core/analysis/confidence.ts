@@ -2,6 +2,7 @@
 // gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
 // statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
 
+import { probit } from 'simple-statistics';
 import type { CompareOp, ErrorSample, RepeatSection, RequestRecord, RunResult, StageInterval, StageSummary } from '../types.js';
 import { compare } from './compare.js';
 import { latencySamples, type IntervalStat, type LatencyMetric } from './metrics.js';
@@ -26,8 +27,13 @@ export function mulberry32(seed: number): () => number {
 export const DEFAULT_SEED = 0x5eed7fc;
 export const DEFAULT_RESAMPLES = 1000;
 export const DEFAULT_LEVEL = 0.95;
-/** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
-export const MAX_DRAWS = 20_000_000;
+/**
+ * Work bound: past resamples × n = 2 M draws (≈ 20 ms), a resample is not drawn value by value (see
+ * largeSampleInterval): the analysis of 100,000 requests stays well under a second.
+ */
+export const MAX_DRAWS = 2_000_000;
+/** Work bound of the paired A/B bootstrap (value by value): resamples × n ≤ 20 M draws, never fewer than 200 resamples. */
+export const AB_MAX_DRAWS = 20_000_000;
 export const MIN_RESAMPLES = 200;
 
 export const QUANTILE: Record<Exclude<IntervalStat, 'avg'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
@@ -62,16 +68,14 @@ export function quantileSorted(s: ArrayLike<number>, p: number): number {
 /**
  * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
  * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
- * central `level` share of them. The interval always contains the point value. O(resamples × n),
- * with fewer resamples (down to 200) past 20 M draws:
- * each resample's quantile is found by counting draws over the sorted sample, without sorting.
- * Null for an empty sample.
+ * central `level` share of them. The interval always contains the point value. O(resamples × n)
+ * up to 2 M draws (each resample's quantile is found by counting draws over the sorted sample,
+ * without sorting); past that, largeSampleInterval. Null for an empty sample.
  */
 export function bootstrapInterval(values: readonly number[], stat: IntervalStat, opts: BootstrapOptions = {}): Interval | null {
   const n = values.length;
   if (n === 0) return null;
-  // Bounded work for huge stages (their intervals are tight anyway): at most MAX_DRAWS random draws.
-  const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / n))));
+  const resamples = Math.max(1, Math.floor(opts.resamples ?? DEFAULT_RESAMPLES));
   const level = opts.level ?? DEFAULT_LEVEL;
   const seed = opts.seed ?? DEFAULT_SEED;
   const sorted = Float64Array.from(values).sort();
@@ -85,6 +89,7 @@ export function bootstrapInterval(values: readonly number[], stat: IntervalStat,
   }
   const base = { stat, point, n, level, resamples, seed };
   if (n === 1) return { ...base, low: point, high: point };
+  if (resamples * n > MAX_DRAWS) return largeSampleInterval(sorted, stat, base);
 
   const rand = mulberry32(seed);
   const out = new Float64Array(resamples);
@@ -347,4 +352,69 @@ export function repeatOf(runs: readonly RunResult[], requested: number): { run: 
       spread: median ? median.spread : [],
     },
   };
+}
+
+/**
+ * The same bootstrap for a large sample without drawing n values per resample. A quantile: the
+ * resample's k-th smallest draw is sorted[⌊U(k) · n⌋], where U(k), the k-th smallest of n uniforms,
+ * is Beta(k, n − k + 1)-distributed and the next one follows from it, so each resample costs O(1)
+ * (exact, seeded). The mean: its bootstrap distribution at its normal limit, mean ± z · sd / √n
+ * (sd with denominator n, as the bootstrap's), which it has converged to at these sizes.
+ */
+function largeSampleInterval(sorted: Float64Array, stat: IntervalStat, base: Omit<Interval, 'low' | 'high'>): Interval {
+  const n = sorted.length;
+  const tail = (1 - base.level) / 2;
+  const { point } = base;
+  if (stat === 'avg') {
+    let ss = 0;
+    for (const v of sorted) ss += (v - point) * (v - point);
+    const half = probit(1 - tail) * Math.sqrt(ss / n / n);
+    return { ...base, low: point - half, high: point + half };
+  }
+  const rand = mulberry32(base.seed);
+  const h = (n - 1) * QUANTILE[stat];
+  const lo = Math.floor(h);
+  const frac = h - lo;
+  const out = new Float64Array(base.resamples);
+  for (let r = 0; r < base.resamples; r++) {
+    const u1 = betaVariate(lo + 1, n - lo, rand);
+    const a = sorted[Math.min(n - 1, Math.floor(u1 * n))]!;
+    let b = a;
+    if (frac > 0 && n - lo - 1 > 0) {
+      // the smallest of the n − lo − 1 draws above u1
+      const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rand(), 1 / (n - lo - 1)));
+      b = sorted[Math.min(n - 1, Math.floor(u2 * n))]!;
+    }
+    out[r] = a + frac * (b - a);
+  }
+  out.sort();
+  return { ...base, low: Math.min(point, quantileSorted(out, tail)), high: Math.max(point, quantileSorted(out, 1 - tail)) };
+}
+
+/** Beta(a, b) for a, b ≥ 1 as a ratio of gamma variates. */
+function betaVariate(a: number, b: number, rand: () => number): number {
+  const x = gammaVariate(a, rand);
+  return x / (x + gammaVariate(b, rand));
+}
+
+/** Gamma(shape ≥ 1, 1): Marsaglia and Tsang (2000). */
+function gammaVariate(shape: number, rand: () => number): number {
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normalVariate(rand);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rand();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** Standard normal (Box–Muller). */
+function normalVariate(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }

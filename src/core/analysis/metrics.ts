@@ -25,7 +25,7 @@ export const UNIT_NAME: Readonly<Record<MetricUnit, string>> = {
 
 /**
  * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
- * `connect` = socket ready / queue wait before the request is written; `itl` = the gaps between
+ * `connect` = connection setup before the request is written (0 on a reused socket); `itl` = the gaps between
  * consecutive events (several a request, pooled); `stall` = the largest of them.
  * In the order criteria list them (the headline metric first).
  */

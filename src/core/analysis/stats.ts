@@ -48,6 +48,7 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     failures,
     ...latencyStats(ok, computeStats),
     durationMs,
+    retries: records.reduce((n, r) => (r.retried === true ? n + 1 : n), 0),
     rps: seconds > 0 ? records.length / seconds : 0,
     eventsPerSec: seconds > 0 ? events / seconds : 0,
   };

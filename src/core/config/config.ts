@@ -218,6 +218,8 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const scheme = authSchemeFor(preset, path);
   const authOf = (t: string | undefined): string | undefined => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
   let authValue = authOf(token);
+  // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
+  const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
   const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
 
   // Readiness and login: validated now, run by the gate before the load.
@@ -257,6 +259,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
 
   const render = (c: TemplateContext) => {
     const headers: Record<string, string> = {};
+    if (acceptEncoding) headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
     if (contentType) headers['content-type'] = contentType;
     if (authValue !== undefined) headers.authorization = authValue;
     for (const [name, tpl] of headerTemplates) headers[name] = tpl(c);
@@ -363,9 +366,11 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
   const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
   const scheme = authSchemeFor(c.preset, path);
   const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
+  const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
   const render = (ctx: TemplateContext) => {
     const headers: Record<string, string> = {};
     if (contentType) headers['content-type'] = contentType;
+    if (acceptEncoding) headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
     const t = getToken();
     if (t && !hasAuthHeader) headers.authorization = scheme ? `${scheme} ${t}` : t;
     for (const [name, tpl] of templates) headers[name] = tpl(ctx);
@@ -373,6 +378,9 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
   };
   return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), render };
 }
+
+/** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
+export const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);

@@ -2,7 +2,8 @@ import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { now, toEpoch } from './clock.js';
-import { EventKind, type Preset } from './presets/types.js';
+import type { Connection } from './connection.js';
+import { EventKind, type Preset, type PresetSession } from './presets/types.js';
 import { createStreamParser, detectFormat, isJsonDocument, type ParserFormat, type StreamParser } from './stream-parser.js';
 import type { FailureCategory, RequestRecord, StreamFormat } from '../types.js';
 
@@ -32,174 +33,75 @@ class TimeoutAbort extends Error {
 }
 
 /**
- * Sends one request through undici's dispatcher API (no fetch/stream layers: they cost CPU and
- * blur the timings) and records its timeline. Always resolves; failures are categorised.
+ * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
+ * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
+ * categorised.
  */
-export function performRequest(dispatcher: Dispatcher, spec: RequestSpec, ids: RequestIds): Promise<RequestRecord> {
-  return new Promise((resolve) => {
-    const session = spec.preset.start();
-    const rec: RequestRecord = {
-      stage: ids.stage,
-      user: ids.user,
-      iteration: ids.iteration,
-      startedAt: 0,
-      status: null,
-      ok: false,
-      category: null,
-      error: null,
-      connect: null,
-      ttfb: null,
-      ttfc: null,
-      ttft: null,
-      total: null,
-      stall: null,
-      events: 0,
-      bytes: 0,
-      gaps: [],
-    };
-    let abortFn: ((err: Error) => void) | null = null;
-    let done = false;
-    let parser: StreamParser | null = null;
-    let decoder: Transform | null = null;
-    let contentType = '';
-    let errorBody = '';
-    let lastEvent = 0;
-    let streamError: string | null = null;
+export function performRequest(conn: Connection, spec: RequestSpec, ids: RequestIds): Promise<RequestRecord> {
+  return new Promise((resolve) => new Exchange(conn, spec, ids, resolve).start());
+}
 
-    const onEvent = (data: string, name: string | undefined, t: number): void => {
-      if (streamError !== null) return;
-      const rel = t - t0;
-      if (rec.events === 0) rec.ttfc = rel;
-      else {
-        const gap = t - lastEvent;
-        rec.gaps!.push(gap);
-        if (rec.stall === null || gap > rec.stall) rec.stall = gap;
-      }
-      lastEvent = t;
-      rec.events++;
-      const kind = session.event(data, name);
-      if (kind === EventKind.Content) {
-        if (rec.ttft === null) rec.ttft = rel;
-      } else if (kind === EventKind.Reasoning) {
-        if (rec.ttft === null) rec.ttft = rel;
-        if (rec.ttfr === undefined) rec.ttfr = rel;
-      } else if (kind === EventKind.Error) {
-        streamError = session.error ?? 'in-band error';
-      }
-    };
+/** One request from t0 to its verdict; the methods below follow it in the order things happen. */
+class Exchange {
+  private readonly rec: RequestRecord;
+  private readonly session: PresetSession;
+  private t0 = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private done = false;
+  /** The current attempt (a request is sent at most twice: see failed). */
+  private attempt = 0;
+  private freshSocket = false;
+  private abortFn: ((err: Error) => void) | null = null;
+  private body: ResponseBody | null = null;
+  private streamError: string | null = null;
+  private lastEvent = 0;
 
-    const finish = (category: FailureCategory | null, message: string | null): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      rec.total = now() - t0;
-      rec.category = category;
-      rec.ok = category === null;
-      rec.error = message;
-      if (session.tokens !== undefined) rec.tokens = session.tokens;
-      resolve(rec);
-    };
+  constructor(
+    private readonly conn: Connection,
+    private readonly spec: RequestSpec,
+    ids: RequestIds,
+    private readonly resolve: (r: RequestRecord) => void,
+  ) {
+    this.session = spec.preset.start();
+    this.rec = newRecord(ids);
+  }
 
-    const complete = (): void => {
-      const status = rec.status ?? 0;
-      if (status < 200 || status >= 300) {
-        const cat: FailureCategory = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
-        finish(cat, `HTTP ${status}${errorBody ? `: ${errorBody.trim()}` : ''}`);
-        return;
-      }
-      parser?.end(now());
-      if (streamError !== null) return finish('stream_error', streamError);
-      if (rec.events === 0) return finish('empty', 'the stream ended without an event');
-      const verdict = session.finish(contentType);
-      if (verdict) return finish(verdict.category, verdict.message);
-      finish(null, null);
-    };
+  /** t0, the deadline, the first attempt. */
+  start(): void {
+    this.t0 = now();
+    this.rec.startedAt = toEpoch(this.t0);
+    this.timer = setTimeout(() => this.timeOut(), this.spec.timeoutMs);
+    this.dispatch();
+  }
 
-    const feed = (chunk: Buffer, t: number): void => {
-      if (parser) parser.feed(chunk, t);
-      else if (errorBody.length < ERROR_BODY_LIMIT) errorBody += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - errorBody.length);
-    };
-    // Compressed bodies: decoded bytes are stamped with the arrival time of the compressed chunk they
-    // came from (zlib emits a chunk's output before that chunk's write callback), not the later
-    // moment the thread pool hands them back.
-    const arrivals: number[] = [];
-    const arrived = (): void => {
-      arrivals.shift();
-    };
-    const handleDecoded = (chunk: Buffer): void => feed(chunk, arrivals.length > 0 ? arrivals[0]! : now());
-
+  private dispatch(): void {
+    const attempt = ++this.attempt;
+    const current = (): boolean => attempt === this.attempt && !this.done;
     const handler: Dispatcher.DispatchHandler = {
-      onConnect(abort) {
-        // undici calls this when the request is handed to a connected socket, just before writing it.
-        rec.connect = now() - t0;
-        abortFn = abort as (err: Error) => void;
-        if (done) abort(new Error('aborted'));
+      onConnect: (abort) => {
+        if (attempt !== this.attempt) return abort(new Error('superseded'));
+        this.connected(abort as (err: Error) => void);
       },
-      onHeaders(statusCode, rawHeaders, _resume) {
-        rec.ttfb = now() - t0;
-        rec.status = statusCode;
-        let encoding = '';
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          const name = rawHeaders[i]!.toString('latin1').toLowerCase();
-          if (name === 'content-type') contentType = rawHeaders[i + 1]!.toString('latin1');
-          else if (name === 'content-encoding') encoding = rawHeaders[i + 1]!.toString('latin1').trim().toLowerCase();
-        }
-        if (statusCode >= 200 && statusCode < 300) {
-          const format: ParserFormat =
-            spec.format !== 'auto'
-              ? spec.format
-              : spec.preset.jsonDocument === true && isJsonDocument(contentType)
-                ? 'document'
-                : detectFormat(contentType, spec.preset.fallbackFormat);
-          parser = createStreamParser(format, spec.preset.needsText, onEvent);
-        }
-        // Error bodies are decoded too, so their message is readable.
-        decoder = decompressor(encoding);
-        if (decoder) rec.encoding = encoding; // a compressed stream: a likely cause when it arrives held back
-        if (decoder) {
-          decoder.on('data', handleDecoded).on('end', complete);
-          decoder.on('error', (e: Error) => {
-            if (statusCode < 200 || statusCode >= 300) return complete(); // the status already says it failed
-            fail('protocol', `cannot decode ${encoding}: ${e.message}`);
-            abortFn?.(e);
-          });
-        }
+      onHeaders: (statusCode, rawHeaders) => {
+        if (current()) this.headers(statusCode, rawHeaders);
         return true;
       },
-      onData(chunk) {
-        rec.bytes += chunk.length;
-        if (decoder) {
-          arrivals.push(now());
-          decoder.write(chunk, arrived);
-        } else feed(chunk, now()); // timestamp first, parse after
-        if (streamError !== null && abortFn) {
-          // In-band error: the request has failed; stop reading the rest.
-          finish('stream_error', streamError);
-          abortFn(new Error('in-band error'));
-        }
+      onData: (chunk) => {
+        if (current()) this.data(chunk);
         return true;
       },
-      onComplete() {
-        if (decoder) decoder.end(); // its 'end' event completes the request once the last bytes are decoded
-        else complete();
+      onComplete: () => {
+        if (!current()) return;
+        if (this.body) this.body.end(); // a decoder completes the request once it has flushed
+        else this.complete('');
       },
-      onError(err) {
-        fail(...classify(err, rec.events > 0));
+      onError: (err) => {
+        if (current()) this.failed(err);
       },
     };
-
-    const fail = (category: FailureCategory, message: string): void => finish(category, message);
-
-    const t0 = now();
-    rec.startedAt = toEpoch(t0);
-    const timer = setTimeout(() => {
-      if (done) return;
-      finish('timeout', new TimeoutAbort(spec.timeoutMs).message);
-      abortFn?.(new TimeoutAbort(spec.timeoutMs));
-    }, spec.timeoutMs);
-
+    const { spec } = this;
     try {
-      dispatcher.dispatch(
+      this.conn.dispatcher.dispatch(
         {
           origin: spec.origin,
           path: spec.path,
@@ -213,9 +115,216 @@ export function performRequest(dispatcher: Dispatcher, spec: RequestSpec, ids: R
         handler,
       );
     } catch (err) {
-      fail(...classify(err as Error, false));
+      this.finish(...classify(err as Error, false));
     }
-  });
+  }
+
+  /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
+  private connected(abort: (err: Error) => void): void {
+    this.abortFn = abort;
+    if (this.done) return abort(new Error('aborted'));
+    this.freshSocket = this.conn.takeFresh();
+    this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
+  }
+
+  private headers(statusCode: number, rawHeaders: Buffer[]): void {
+    const { rec, spec } = this;
+    rec.ttfb = now() - this.t0;
+    rec.status = statusCode;
+    const head = readHeaders(rawHeaders);
+    const ok = statusCode >= 200 && statusCode < 300;
+    const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t)) : null;
+    const body = new ResponseBody(parser, head.encoding, {
+      complete: () => this.complete(head.contentType),
+      // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
+      undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
+    });
+    if (body.compressed) rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
+    this.body = body;
+  }
+
+  private data(chunk: Buffer): void {
+    this.rec.bytes += chunk.length;
+    this.body?.write(chunk);
+    // In-band error: the request has failed; stop reading the rest.
+    if (this.streamError !== null && this.abortFn) {
+      this.abort('stream_error', this.streamError, new Error('in-band error'));
+    }
+  }
+
+  /** A complete event, stamped with the arrival of the chunk that completed it. */
+  private event(data: string, name: string | undefined, t: number): void {
+    if (this.streamError !== null) return;
+    const { rec } = this;
+    const rel = t - this.t0;
+    if (rec.events === 0) rec.ttfc = rel;
+    else {
+      const gap = t - this.lastEvent;
+      rec.gaps!.push(gap);
+      if (rec.stall === null || gap > rec.stall) rec.stall = gap;
+    }
+    this.lastEvent = t;
+    rec.events++;
+    const kind = this.session.event(data, name);
+    if (kind === EventKind.Content) {
+      if (rec.ttft === null) rec.ttft = rel;
+    } else if (kind === EventKind.Reasoning) {
+      if (rec.ttft === null) rec.ttft = rel;
+      if (rec.ttfr === undefined) rec.ttfr = rel;
+    } else if (kind === EventKind.Error) {
+      this.streamError = this.session.error ?? 'in-band error';
+    }
+  }
+
+  /** The response ended normally: its verdict. */
+  private complete(contentType: string): void {
+    const status = this.rec.status ?? 0;
+    if (status < 200 || status >= 300) {
+      const cat: FailureCategory = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
+      const text = this.body?.errorText.trim() ?? '';
+      return this.finish(cat, `HTTP ${status}${text ? `: ${text}` : ''}`);
+    }
+    this.body?.parserEnd(now());
+    if (this.streamError !== null) return this.finish('stream_error', this.streamError);
+    if (this.rec.events === 0) return this.finish('empty', 'the stream ended without an event');
+    const verdict = this.session.finish(contentType);
+    if (verdict) return this.finish(verdict.category, verdict.message);
+    this.finish(null, null);
+  }
+
+  /**
+   * A socket error. When the server closed a reused socket before any byte of the response, the
+   * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
+   * of the server); its t0 stays, so the user's whole wait is measured.
+   */
+  private failed(err: Error): void {
+    const [category, message] = classify(err, this.rec.events > 0);
+    const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
+    if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
+      this.rec.retried = true;
+      this.rec.connect = null;
+      this.abortFn = null;
+      return this.dispatch();
+    }
+    this.finish(category, message);
+  }
+
+  private timeOut(): void {
+    if (this.done) return;
+    const err = new TimeoutAbort(this.spec.timeoutMs);
+    this.abort('timeout', err.message, err);
+  }
+
+  /** Records the failure, then stops reading the response. */
+  private abort(category: FailureCategory, message: string, err: Error): void {
+    this.finish(category, message);
+    this.abortFn?.(err);
+  }
+
+  private finish(category: FailureCategory | null, message: string | null): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    const { rec } = this;
+    rec.total = now() - this.t0;
+    rec.category = category;
+    rec.ok = category === null;
+    rec.error = message;
+    if (this.session.tokens !== undefined) rec.tokens = this.session.tokens;
+    // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
+    Object.defineProperty(rec, 'gaps', { enumerable: false });
+    this.resolve(rec);
+  }
+}
+
+function newRecord(ids: RequestIds): RequestRecord {
+  return {
+    stage: ids.stage,
+    user: ids.user,
+    iteration: ids.iteration,
+    startedAt: 0,
+    status: null,
+    ok: false,
+    category: null,
+    error: null,
+    connect: null,
+    ttfb: null,
+    ttfc: null,
+    ttft: null,
+    total: null,
+    stall: null,
+    events: 0,
+    bytes: 0,
+    gaps: [],
+  };
+}
+
+function readHeaders(rawHeaders: Buffer[]): { contentType: string; encoding: string } {
+  let contentType = '';
+  let encoding = '';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toString('latin1').toLowerCase();
+    if (name === 'content-type') contentType = rawHeaders[i + 1]!.toString('latin1');
+    else if (name === 'content-encoding') encoding = rawHeaders[i + 1]!.toString('latin1').trim().toLowerCase();
+  }
+  return { contentType, encoding };
+}
+
+function parserFormat(spec: RequestSpec, contentType: string): ParserFormat {
+  if (spec.format !== 'auto') return spec.format;
+  if (spec.preset.jsonDocument === true && isJsonDocument(contentType)) return 'document';
+  return detectFormat(contentType, spec.preset.fallbackFormat);
+}
+
+/**
+ * The response body on its way to the stream parser (2xx) or into a short error text (others),
+ * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
+ * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
+ * moment the thread pool hands them back.
+ */
+class ResponseBody {
+  errorText = '';
+  private readonly decoder: Transform | null;
+  private readonly arrivals: number[] = [];
+
+  constructor(
+    private readonly parser: StreamParser | null,
+    encoding: string,
+    private readonly on: { complete(): void; undecodable(e: Error): void },
+  ) {
+    this.decoder = decompressor(encoding);
+    if (this.decoder) {
+      this.decoder.on('data', (chunk: Buffer) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0]! : now()));
+      this.decoder.on('end', () => on.complete());
+      this.decoder.on('error', (e: Error) => on.undecodable(e));
+    }
+  }
+
+  get compressed(): boolean {
+    return this.decoder !== null;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.decoder) {
+      this.arrivals.push(now());
+      this.decoder.write(chunk, () => this.arrivals.shift());
+    } else this.feed(chunk, now()); // timestamp first, parse after
+  }
+
+  /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
+  end(): void {
+    if (this.decoder) this.decoder.end();
+    else this.on.complete();
+  }
+
+  parserEnd(t: number): void {
+    this.parser?.end(t);
+  }
+
+  private feed(chunk: Buffer, t: number): void {
+    if (this.parser) this.parser.feed(chunk, t);
+    else if (this.errorText.length < ERROR_BODY_LIMIT) this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
+  }
 }
 
 function decompressor(encoding: string): Transform | null {

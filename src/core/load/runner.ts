@@ -1,8 +1,10 @@
-import { Agent } from 'undici';
+import { UserConnection } from './connection.js';
+import { runRounds } from './interleave.js';
+import { ensureDescriptors } from './limits.js';
 import { performRequest, type RequestSpec } from './request.js';
+import { warmEngine } from './warm.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import type { TemplateContext } from '../config/template.js';
-import { runRounds } from './interleave.js';
 import type { CompareSide, ErrorSample, RequestRecord, RunResult, Stage, StageSummary, WarmupSummary } from '../types.js';
 
 /** Everything the runner needs per request; `render` fills per-request templates (headers, body). */
@@ -27,6 +29,14 @@ export interface RunOptions {
   compare?: LoadTarget;
 }
 
+/** The outcome of one stage: its records (by start time), wall time, the sockets its users opened. */
+export interface StageRun {
+  records: RequestRecord[];
+  durationMs: number;
+  /** Connections opened: one per user, plus one per reconnect (server closed a socket, a retry). */
+  connections: number;
+}
+
 const SAMPLES_PER_CATEGORY = 5;
 
 /**
@@ -34,10 +44,10 @@ const SAMPLES_PER_CATEGORY = 5;
  * another. The first stage is the smoke test: with no success at all the rest is skipped.
  */
 export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<RunResult> {
+  // In A/B mode both sides hold their users' connections through the stage.
+  await ensureDescriptors(opts.compare ? opts.stages.map((s) => ({ ...s, users: s.users * 2 })) : opts.stages, opts.hooks?.log);
+  await warmEngine(target.spec);
   const startedAt = new Date().toISOString();
-  const agent = newAgent(target);
-  // The compare target gets its own connections, as a second client would.
-  const compareAgent = opts.compare ? newAgent(opts.compare) : null;
   const stages: StageSummary[] = [];
   const requests: RequestRecord[] = [];
   const errorSamples: ErrorSample[] = [];
@@ -46,71 +56,54 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
   const sampleBase = side ? sampler(side.errorSamples) : null;
   let smokeFailed = false;
   let warmup: WarmupSummary | undefined;
-  try {
-    if (opts.warmup !== undefined && opts.warmup > 0) {
-      warmup = await runWarmup(target, opts.warmup, opts.hooks);
-      if (opts.compare && side) side.warmup = await runWarmup(opts.compare, opts.warmup, opts.hooks, 'compare target: ');
-      if (opts.cooldownMs > 0) await sleep(opts.cooldownMs);
+  if (opts.warmup !== undefined && opts.warmup > 0) {
+    warmup = await runWarmup(target, opts.warmup, opts.hooks);
+    if (opts.compare && side) side.warmup = await runWarmup(opts.compare, opts.warmup, opts.hooks, 'compare target: ');
+    if (opts.cooldownMs > 0) await sleep(opts.cooldownMs);
+  }
+  for (let i = 0; i < opts.stages.length; i++) {
+    const stage = opts.stages[i]!;
+    const index = i + 1;
+    if (smokeFailed) {
+      stages.push(skippedStage(index, stage));
+      side?.stages.push(skippedStage(index, stage));
+      continue;
     }
-    for (let i = 0; i < opts.stages.length; i++) {
-      const stage = opts.stages[i]!;
-      const index = i + 1;
-      if (smokeFailed) {
-        stages.push(skippedStage(index, stage));
-        side?.stages.push(skippedStage(index, stage));
-        continue;
-      }
-      if (i > 0 && opts.cooldownMs > 0) await sleep(opts.cooldownMs);
-      opts.hooks?.stageStart?.(index, stage);
-      let records: { records: RequestRecord[]; durationMs: number };
-      let baseLine: string | null = null;
-      if (opts.compare && compareAgent && side && sampleBase) {
-        const compare = opts.compare;
-        // Stages start head-first and base-first in turn: the first slot after a cool-down is not always the head's.
-        const ab = await runRounds(stage, i, (which, k) =>
-          which === 'head' ? runRound(agent, target, index, stage.users, k) : runRound(compareAgent, compare, index, stage.users, k),
-        );
-        records = ab.head;
-        const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
-        side.stages.push(base);
-        side.requests.push(...ab.base.records);
-        side.order.push({ stage: index, rounds: ab.order });
-        for (const r of ab.base.records) sampleBase(r);
-        const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
-        baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
-        if (i === 0 && base.succeeded === 0) side.smokeFailed = true;
-      } else {
-        records = await runStage(agent, target, index, stage);
-      }
-      const summary = summarizeStage(index, stage, records.records, records.durationMs);
-      stages.push(summary);
-      for (const r of records.records) {
-        requests.push(r);
-        sample(r);
-      }
-      opts.hooks?.stageEnd?.(summary);
-      if (baseLine !== null) opts.hooks?.log?.(baseLine);
-      if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed)) smokeFailed = true;
+    if (i > 0 && opts.cooldownMs > 0) await sleep(opts.cooldownMs);
+    opts.hooks?.stageStart?.(index, stage);
+    let run: StageRun;
+    let baseLine: string | null = null;
+    if (opts.compare && side && sampleBase) {
+      const ab = await runComparedStage(target, opts.compare, index, stage, i);
+      run = ab.head;
+      const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+      base.connections = ab.base.connections;
+      side.stages.push(base);
+      side.requests.push(...ab.base.records);
+      side.order.push({ stage: index, rounds: ab.order });
+      for (const r of ab.base.records) sampleBase(r);
+      const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+      baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
+      if (i === 0 && base.succeeded === 0) side.smokeFailed = true;
+    } else {
+      run = await runStage(target, index, stage);
     }
-  } finally {
-    await agent.destroy();
-    await compareAgent?.destroy();
+    const summary = summarizeStage(index, stage, run.records, run.durationMs);
+    summary.connections = run.connections;
+    if (summary.retries) opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
+    stages.push(summary);
+    for (const r of run.records) {
+      requests.push(r);
+      sample(r);
+    }
+    opts.hooks?.stageEnd?.(summary);
+    if (baseLine !== null) opts.hooks?.log?.(baseLine);
+    if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed)) smokeFailed = true;
   }
   const result: RunResult = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
   if (warmup !== undefined) result.warmup = warmup;
   if (side) result.compare = side;
   return result;
-}
-
-function newAgent(target: LoadTarget): Agent {
-  // No connection limit: a request waiting for a free socket would be measured as server latency.
-  return new Agent({
-    connections: null,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    keepAliveMaxTimeout: 600_000,
-    connect: { timeout: target.spec.timeoutMs },
-  });
 }
 
 /** Keeps the first few failures of each category. */
@@ -125,62 +118,115 @@ function sampler(into: ErrorSample[]): (r: RequestRecord) => void {
   };
 }
 
-/** Round `k` of a stage in A/B mode: every user sends its k-th request, as a 1-request stage. */
-async function runRound(agent: Agent, target: LoadTarget, index: number, users: number, k: number): Promise<{ records: RequestRecord[]; durationMs: number }> {
-  const round: LoadTarget = { spec: target.spec, render: (ctx) => target.render({ ...ctx, iteration: k }) };
-  const r = await runStage(agent, round, index, { users, requestsPerUser: 1 });
-  for (const rec of r.records) rec.iteration = k;
-  return r;
+/** The users of one stage against one target: a connection each, opened at the stage's start. */
+class StageUsers {
+  private readonly connections: UserConnection[];
+  constructor(
+    private readonly target: LoadTarget,
+    private readonly index: number,
+    private readonly numbers: readonly number[],
+  ) {
+    this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
+  }
+
+  /** Every user sends iterations `from`…`to` one after another; all users at once. */
+  async run(from: number, to: number): Promise<{ records: RequestRecord[]; durationMs: number }> {
+    const records: RequestRecord[] = [];
+    const loop = async (user: number, conn: UserConnection): Promise<void> => {
+      for (let iteration = from; iteration <= to; iteration++) {
+        const ids = { stage: this.index, user, iteration };
+        const { headers, body } = this.target.render(ids);
+        records.push(await performRequest(conn, { ...this.target.spec, headers, body }, ids));
+      }
+    };
+    const t0 = performance.now();
+    await Promise.all(this.numbers.map((u, i) => loop(u, this.connections[i]!)));
+    const durationMs = performance.now() - t0;
+    records.sort((a, b) => a.startedAt - b.startedAt);
+    return { records, durationMs };
+  }
+
+  get opened(): number {
+    return this.connections.reduce((n, c) => n + c.opened, 0);
+  }
+
+  close(): Promise<unknown> {
+    return Promise.all(this.connections.map((c) => c.close()));
+  }
+}
+
+const userNumbers = (stage: Stage, users?: readonly number[]): readonly number[] => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
+
+/**
+ * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
+ * shared out) start together, each on a connection of its own opened at the stage's start, and
+ * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
+ * so no later stage rides on a socket that sat idle through a cool-down.
+ */
+export async function runStage(target: LoadTarget, index: number, stage: Stage, users?: readonly number[]): Promise<StageRun> {
+  const group = new StageUsers(target, index, userNumbers(stage, users));
+  try {
+    const run = await group.run(1, stage.requestsPerUser);
+    return { ...run, connections: group.opened };
+  } finally {
+    await group.close();
+  }
+}
+
+/**
+ * One stage of a same-run A/B: both sides' users keep their own connections for the whole stage,
+ * and the stage runs in rounds (every user's k-th request), head and base back to back in
+ * alternating order (interleave.ts).
+ */
+async function runComparedStage(
+  head: LoadTarget,
+  base: LoadTarget,
+  index: number,
+  stage: Stage,
+  firstRound: number,
+  users?: readonly number[],
+): Promise<{ head: StageRun; base: StageRun; order: string }> {
+  const numbers = userNumbers(stage, users);
+  const groups = { head: new StageUsers(head, index, numbers), base: new StageUsers(base, index, numbers) };
+  try {
+    const ab = await runRounds(stage, firstRound, (which, k) => groups[which].run(k, k));
+    return {
+      head: { ...ab.head, connections: groups.head.opened },
+      base: { ...ab.base, connections: groups.base.opened },
+      order: ab.order,
+    };
+  } finally {
+    await Promise.all([groups.head.close(), groups.base.close()]);
+  }
 }
 
 /**
  * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
- * connection pool of their own that is closed before stage 1, so no figure — not even the connection
+ * connection of their own that is closed before stage 1, so no figure — not even the connection
  * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
  * smoke test then says so).
  */
 async function runWarmup(target: LoadTarget, count: number, hooks: RunHooks | undefined, what = ''): Promise<WarmupSummary> {
-  const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: target.spec.timeoutMs } });
+  const conn = new UserConnection(target.spec.origin, target.spec.timeoutMs);
   const out: WarmupSummary = { requests: 0, succeeded: 0, ttfc: [] };
   hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
   try {
     for (let it = 1; it <= count; it++) {
-      const { headers, body } = target.render({ stage: 0, user: 1, iteration: it });
-      const r = await performRequest(agent, { ...target.spec, headers, body }, { stage: 0, user: 1, iteration: it });
+      const ids = { stage: 0, user: 1, iteration: it };
+      const { headers, body } = target.render(ids);
+      const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
       out.requests++;
       if (r.ok) out.succeeded++;
       out.ttfc.push(r.ttfc);
       if (r.category === 'connection') break;
     }
   } finally {
-    await agent.destroy();
+    await conn.close();
   }
   const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
   const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
   hooks?.log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
   return out;
-}
-
-async function runStage(
-  agent: Agent,
-  target: LoadTarget,
-  index: number,
-  stage: Stage,
-): Promise<{ records: RequestRecord[]; durationMs: number }> {
-  const records: RequestRecord[] = [];
-  const user = async (u: number): Promise<void> => {
-    for (let it = 1; it <= stage.requestsPerUser; it++) {
-      const { headers, body } = target.render({ stage: index, user: u, iteration: it });
-      records.push(await performRequest(agent, { ...target.spec, headers, body }, { stage: index, user: u, iteration: it }));
-    }
-  };
-  const t0 = performance.now();
-  const users: Promise<void>[] = [];
-  for (let u = 1; u <= stage.users; u++) users.push(user(u));
-  await Promise.all(users);
-  const durationMs = performance.now() - t0;
-  records.sort((a, b) => a.startedAt - b.startedAt);
-  return { records, durationMs };
 }
 
 function sleep(ms: number): Promise<void> {

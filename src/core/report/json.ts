@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
@@ -66,7 +66,9 @@ export function buildReport(
     criteria,
     diagnoses,
     errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, cfg.secrets) })),
-    requests: run.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, cfg.secrets) } : r)),
+    // The run's own records, not a copy (100,000 of them are ~200 MB): their in-memory gaps are not
+    // enumerable, so never written; errors are redacted in place.
+    requests: redactErrors(run.requests, cfg.secrets),
     ...(extra.intervalMethod !== undefined ? { intervalMethod: extra.intervalMethod } : {}),
     ...(extra.efficiency !== undefined ? { efficiency: extra.efficiency } : {}),
     baseline: extra.baseline ?? null,
@@ -76,8 +78,33 @@ export function buildReport(
   };
 }
 
-/** Writes the report; a last pass redacts every secret so none can reach the file. */
+function redactErrors<T extends { error: string | null }>(records: T[], secrets: readonly string[]): T[] {
+  if (secrets.length > 0) for (const r of records) if (r.error) r.error = redactText(r.error, secrets);
+  return records;
+}
+
+/** Records written per write: whole records, so a secret never spans two writes. */
+const RECORDS_PER_WRITE = 2000;
+
+/**
+ * Writes the report: the summary indented, then the requests one a line, in slices (no 42 MB string
+ * at 100,000 requests). A last pass over each piece redacts every secret so none can reach the file.
+ */
 export function writeReport(path: string, report: Report, secrets: readonly string[]): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, redactText(`${JSON.stringify(report, null, 2)}\n`, secrets));
+  const { requests, ...summary } = report;
+  const head = JSON.stringify(summary, null, 2);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, redactText(`${head.slice(0, head.lastIndexOf('}')).trimEnd()},\n  "requests": [`, secrets));
+    for (let i = 0; i < requests.length; i += RECORDS_PER_WRITE) {
+      let text = i === 0 ? '\n' : ',\n';
+      const end = Math.min(requests.length, i + RECORDS_PER_WRITE);
+      for (let j = i; j < end; j++) text += `${j > i ? ',\n' : ''}    ${JSON.stringify(requests[j])}`;
+      writeSync(fd, redactText(text, secrets));
+    }
+    writeSync(fd, `${requests.length > 0 ? '\n  ' : ''}]\n}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -134,6 +134,11 @@ function stagesSection(report: Report, maxRows: number, maxNotes: number): strin
   const legend = ['Latencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.'];
   if (showTtfr) legend.push('TTFR: time to the first reasoning token.');
   if (showRate) legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+  const retried = stages.filter((s) => (s.retries ?? 0) > 0);
+  if (retried.length > 0) {
+    const where = retried.map((s) => `${s.retries} at stage ${s.index}`).join(', ');
+    legend.push(`Sent again on a new connection (the server closed the reused one before answering, a keep-alive race browsers retry too): ${where}; their TTFC counts from the first attempt.`);
+  }
   if (showEff) {
     const ref = efficiencyReference(report);
     legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);

@@ -1,0 +1,142 @@
+// One connection per user: counted where it matters, at the server. Each user's requests ride on the
+// socket its stage opened for it; stages never share sockets; a socket the server closes under a
+// request is replaced once, as browsers do.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { parseStages } from '../../src/core/config/stages.js';
+import { getPreset } from '../../src/core/load/presets/index.js';
+import { runLoad, type LoadTarget } from '../../src/core/load/runner.js';
+
+interface Seen {
+  socket: number;
+  /** nth request on its socket, 1-based */
+  onSocket: number;
+  user: string;
+}
+
+interface CountingServer {
+  url: string;
+  accepted: number;
+  seen: Seen[];
+  close(): Promise<void>;
+}
+
+type Decide = (socketRequest: number, idleMs: number) => 'answer' | 'drop';
+
+/** Counts accepted connections; each request is answered with a 2-event SSE stream, or dropped (socket destroyed, no byte). */
+async function countingServer(decide: Decide = () => 'answer'): Promise<CountingServer> {
+  const sockets = new Set<Socket>();
+  const ids = new WeakMap<Socket, { id: number; n: number; idleSince: number }>();
+  const out: CountingServer = { url: '', accepted: 0, seen: [], close: async () => undefined };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const s = ids.get(req.socket)!;
+    s.n++;
+    const idle = performance.now() - s.idleSince;
+    out.seen.push({ socket: s.id, onSocket: s.n, user: String(req.headers['x-user']) });
+    req.resume();
+    if (decide(s.n, idle) === 'drop') return void req.socket.destroy();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: 1\n\n');
+    setTimeout(() => {
+      res.end('data: 2\n\n');
+      s.idleSince = performance.now();
+    }, 2);
+  });
+  server.on('connection', (sock: Socket) => {
+    ids.set(sock, { id: ++out.accepted, n: 0, idleSince: performance.now() });
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  out.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  out.close = () =>
+    new Promise((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
+  return out;
+}
+
+const target = (url: string): LoadTarget => ({
+  spec: { origin: url, path: '/sse', method: 'GET', timeoutMs: 10_000, format: 'auto', preset: getPreset('generic') },
+  render: (c) => ({ headers: { 'x-user': `${c.stage}/${c.user}` }, body: null }),
+});
+
+test.each(['1x3, 5x4, 20x2, 3x1', '8x1, 8x5', '50x3'])('stages %s: connections = users per stage, later requests reuse their socket', async (text) => {
+  const server = await countingServer();
+  try {
+    const stages = parseStages(text);
+    const run = await runLoad(target(server.url), { stages, cooldownMs: 20 });
+    expect(run.requests.every((r) => r.ok)).toBe(true);
+    expect(server.accepted).toBe(stages.reduce((n, s) => n + s.users, 0));
+    run.stages.forEach((s, i) => {
+      expect(s.connections).toBe(stages[i]!.users);
+      expect(s.retries).toBe(0);
+    });
+    // every socket served exactly one user, all of that user's requests, in order
+    const byUser = new Map<string, Seen[]>();
+    for (const s of server.seen) byUser.set(s.user, [...(byUser.get(s.user) ?? []), s]);
+    expect(byUser.size).toBe(stages.reduce((n, s) => n + s.users, 0));
+    for (const [user, seen] of byUser) {
+      const stage = stages[Number(user.split('/')[0]) - 1]!;
+      expect(seen.map((s) => s.onSocket)).toEqual(Array.from({ length: stage.requestsPerUser }, (_, i) => i + 1));
+      expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
+    }
+    // the first request of a user measured its connection; the later ones found it ready
+    for (const r of run.requests) {
+      if (r.iteration === 1) expect(r.connect!).toBeGreaterThan(0);
+      else expect(r.connect).toBe(0);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('a server that closes connections idle as long as the cool-down causes no failure', async () => {
+  const cooldownMs = 150;
+  // A request arriving on a socket that sat idle through a cool-down is the one a keep-alive close
+  // races with: the server drops it (socket destroyed, no byte), as a real one would at its timeout.
+  const server = await countingServer((n, idle) => (n > 1 && idle >= cooldownMs - 5 ? 'drop' : 'answer'));
+  try {
+    const run = await runLoad(target(server.url), { stages: parseStages('2x2, 4x2, 4x2'), cooldownMs });
+    expect(run.requests.filter((r) => !r.ok).map((r) => r.error)).toEqual([]);
+    expect(run.stages.map((s) => s.retries)).toEqual([0, 0, 0]);
+    expect(server.accepted).toBe(10);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a reused socket closed before any response byte: the request is sent once more on a new connection', async () => {
+  // every second request of a socket is dropped
+  const server = await countingServer((n) => (n === 2 ? 'drop' : 'answer'));
+  try {
+    const run = await runLoad(target(server.url), { stages: parseStages('3x3'), cooldownMs: 0 });
+    expect(run.requests.every((r) => r.ok)).toBe(true);
+    // per user: req 1 on socket A, req 2 dropped on A → sent on B, req 3 dropped on B → sent on C
+    expect(run.stages[0]!.retries).toBe(6);
+    expect(run.stages[0]!.connections).toBe(9);
+    expect(server.accepted).toBe(9);
+    expect(server.seen).toHaveLength(9 + 6);
+    for (const r of run.requests) {
+      expect(r.retried === true).toBe(r.iteration > 1);
+      // a retried request opened a connection: measured, from the request's own t0
+      if (r.retried) expect(r.connect!).toBeGreaterThan(0);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('a fresh connection closed before any byte is a failure, not retried', async () => {
+  const server = await countingServer(() => 'drop');
+  try {
+    const run = await runLoad(target(server.url), { stages: parseStages('2x2'), cooldownMs: 0 });
+    expect(run.requests.map((r) => r.category)).toEqual(['connection', 'connection', 'connection', 'connection']);
+    expect(run.requests.some((r) => r.retried === true)).toBe(false);
+    expect(server.seen).toHaveLength(4);
+    expect(run.stages[0]!.retries).toBe(0);
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,66 @@
+import { buildConnector, Client, type Dispatcher } from 'undici';
+
+/** What a request needs of the connection it is sent on. */
+export interface Connection {
+  readonly dispatcher: Dispatcher;
+  /**
+   * Asked once per request, when undici hands it to a socket: true when that socket was opened for
+   * it (its `connect` is measured), false when it was reused (its `connect` is 0).
+   */
+  takeFresh(): boolean;
+}
+
+// One reason shared by every closing socket: undici would build an error (and Node format its
+// stack) per socket, thousands of them at the end of a large stage.
+const STAGE_OVER = new Error('the stage is over');
+
+// Idle time never closes a user's socket during its loop: the stage closes it at its end.
+const KEEP_ALIVE_MS = 10 * 60_000;
+
+// Plain http: one connector for all users of a process, not one built per Client.
+const connectors = new Map<number, buildConnector.connector>();
+function plainConnector(timeoutMs: number): buildConnector.connector {
+  let c = connectors.get(timeoutMs);
+  if (c === undefined) connectors.set(timeoutMs, (c = buildConnector({ timeout: timeoutMs })));
+  return c;
+}
+
+/**
+ * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
+ * at a time), so the user's next request rides on the socket its last one used, never waits for or
+ * opens another, and no dispatch looks at other users' sockets. When the server closes the socket,
+ * the next request opens a new one (counted in `opened`, its `connect` measured).
+ */
+export class UserConnection implements Connection {
+  readonly dispatcher: Client;
+  /** Sockets opened so far. */
+  opened = 0;
+  private fresh = false;
+
+  constructor(origin: string, connectTimeoutMs: number) {
+    this.dispatcher = new Client(origin, {
+      pipelining: 1,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: KEEP_ALIVE_MS,
+      // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
+      // user's reconnect may resume its session, another user's first handshake is a full one.
+      connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
+    });
+    // undici emits 'connect' before it writes the request the socket was opened for.
+    this.dispatcher.on('connect', () => {
+      this.opened++;
+      this.fresh = true;
+    });
+  }
+
+  takeFresh(): boolean {
+    const fresh = this.fresh;
+    this.fresh = false;
+    return fresh;
+  }
+
+  /** Closes the socket now (the stage is over; nothing of it is still wanted). */
+  async close(): Promise<void> {
+    await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
+  }
+}
