@@ -49,6 +49,7 @@ export function buildReport(
     repeat?: RepeatSection | null;
     warmup?: WarmupSummary | null;
     compare?: CompareSection | null;
+    cancelled?: boolean;
   } = {},
 ): Report {
   return {
@@ -61,6 +62,7 @@ export function buildReport(
     finishedAt: run.finishedAt,
     passed,
     smokeFailed: run.smokeFailed,
+    ...(extra.cancelled ? { cancelled: true } : {}),
     percentileMethod: PERCENTILE_METHOD,
     stages: run.stages,
     criteria,
