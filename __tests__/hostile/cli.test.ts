@@ -45,8 +45,8 @@ interface Exit {
   stderr: string;
 }
 
-/** Runs the compiled CLI; signals it `delayMs` after stage 2 starts (and again, if asked). */
-function runCli(args: string[], signals: Array<{ signal: NodeJS.Signals; afterMs: number }>): Promise<Exit> {
+/** Runs the compiled CLI; signals it as asked once `trigger` was printed (by default: stage 2 started). */
+function runCli(args: string[], signals: Array<{ signal: NodeJS.Signals; afterMs: number }>, trigger = 'stage 2/2'): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -58,7 +58,7 @@ function runCli(args: string[], signals: Array<{ signal: NodeJS.Signals; afterMs
     }, 40_000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
-      if (sent || !stdout.includes('stage 2/2')) return;
+      if (sent || !stdout.includes(trigger)) return;
       sent = true;
       for (const s of signals) setTimeout(() => child.kill(s.signal), s.afterMs);
     });
@@ -91,6 +91,20 @@ describe('cancelled mid-stage', () => {
     expect(rep.stages[1]!.issued).toBeLessThan(90);
     const ids = rep.requests.map((q) => `${q.stage}/${q.user}/${q.iteration}`);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('Ctrl-C during wait-for ends the wait at once: a cancelled report without load', async () => {
+    const reportPath = join(dir, 'wait.json');
+    const r = await runCli(
+      ['--url', `${server.url}/ok`, '--wait-for', '/commands', '--wait-timeout', '5m', '--stages', '1x1', '--report-path', reportPath],
+      [{ signal: 'SIGINT', afterMs: 200 }],
+      'wait-for: attempt 1',
+    );
+    expect(r.code).toBe(130);
+    const rep = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
+    expect(rep.cancelled).toBe(true);
+    expect(rep.requests).toHaveLength(0);
+    expect(server.requests.filter((q) => q.path === '/ok')).toHaveLength(0);
   });
 
   test('a second Ctrl-C exits at once, without waiting for the requests in flight', async () => {
