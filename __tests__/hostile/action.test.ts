@@ -164,10 +164,10 @@ describe('a GitHub API that accepts and never answers', () => {
 });
 
 describe('cancelled as the runner cancels: SIGINT, then SIGTERM 7.5 s later', () => {
-  const cancelRun = (first: NodeJS.Signals, second?: { signal: NodeJS.Signals; afterMs: number }) => {
+  const cancelRun = (first: NodeJS.Signals, second?: { signal: NodeJS.Signals; afterMs: number }, ms = 200) => {
     let sent = false;
     return run({
-      inputs: { url: `${server.url}/slow?ms=200`, stages: '1x1, 3x30', criteria: 'errors == 0' },
+      inputs: { url: `${server.url}/slow?ms=${ms}`, stages: `1x1, 3x${ms > 1000 ? 2 : 30}`, criteria: 'errors == 0' },
       onStdout: (out, child) => {
         if (sent || !out.includes('stage 2/2')) return;
         sent = true;
@@ -204,7 +204,8 @@ describe('cancelled as the runner cancels: SIGINT, then SIGTERM 7.5 s later', ()
   });
 
   test('a second signal exits at once', async () => {
-    const r = await cancelRun('SIGINT', { signal: 'SIGINT', afterMs: 20 });
+    // Requests of 3 s: after the first signal they hold the 1 s grace open when the second comes.
+    const r = await cancelRun('SIGINT', { signal: 'SIGINT', afterMs: 50 }, 1500);
     expect(r.code).toBe(130);
     expect(r.reportText).toBeNull();
   });
