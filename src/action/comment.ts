@@ -12,6 +12,8 @@ export interface CommentResult {
   action: 'created' | 'updated';
   /** Authors of comments that carry the marker but were not written by the gate: left alone. */
   foreign: string[];
+  /** Who the written comment is by, as GitHub says. */
+  author: string | null;
 }
 
 /** The login GITHUB_TOKEN (and installation tokens of GitHub Actions) comments as. */
@@ -49,14 +51,14 @@ export async function upsertComment(octokit: Octokit, repo: Repo, issueNumber: n
   if (existing) {
     try {
       const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
-      return { id: data.id, url: data.html_url, action: 'updated', foreign };
+      return { id: data.id, url: data.html_url, action: 'updated', foreign, author: data.user?.login ?? null };
     } catch (err) {
       // Deleted between the listing and the update: write a new one.
       if (statusOf(err) !== 404) throw err;
     }
   }
   const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
-  return { id: data.id, url: data.html_url, action: 'created', foreign };
+  return { id: data.id, url: data.html_url, action: 'created', foreign, author: data.user?.login ?? null };
 }
 
 /** The open pull request whose head is `sha` (deployment_status, workflow_run from a fork), or null. */

@@ -109,6 +109,10 @@ export async function publishComment(req: CommentRequest): Promise<string> {
           `only a comment written by ${login} (the github-token's identity) is the gate's. Its report is in its own comment.`,
       );
     }
+    if (res.author !== null && res.author !== login) {
+      // e.g. a GitHub App's installation token: its comments are by the app's bot, which the gate cannot look up.
+      core.warning(`ttfc-gate wrote its comment as ${res.author} but recognises only comments by ${login}: the next run will write a new comment. Use the workflow's GITHUB_TOKEN or a personal token as github-token.`);
+    }
     core.info(`${res.action} the PR comment on #${pr}: ${res.url}`);
     return res.url;
   } catch (err) {

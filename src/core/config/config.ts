@@ -149,6 +149,10 @@ function parseCount(name: string, text: string | undefined, dflt: number, min: n
   return n;
 }
 
+function optional<T>(text: string | undefined, dflt: T, parse: (text: string) => T): T {
+  return text === undefined ? dflt : parse(text);
+}
+
 /** Upper bounds of the durations: a typo must not become a run that never ends (or overflows a timer). */
 export const MAX_TIMEOUT_MS = 3_600_000;
 export const MAX_COOLDOWN_MS = 600_000;
@@ -240,7 +244,7 @@ function readLoad(inputs: Inputs) {
     cooldownMs: parseDuration('cooldown', value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
     repeat: parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
     warmup: parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
-    maxEventBytes: parseSize('max-event-size', value(inputs, 'max-event-size') ?? '16MiB', ...MAX_EVENT_RANGE),
+    maxEventBytes: optional(value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
   };
 }
 

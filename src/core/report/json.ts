@@ -22,6 +22,7 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     stages: formatStages(cfg.stages),
     timeoutMs: cfg.timeoutMs,
     cooldownMs: cfg.cooldownMs,
+    maxEventBytes: cfg.maxEventBytes,
     criteria: cfg.criteriaText,
     failOnCriteria: cfg.failOnCriteria,
     verdict: cfg.verdict,
