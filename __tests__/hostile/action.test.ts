@@ -131,6 +131,30 @@ describe('the sticky comment belongs to the gate', () => {
   });
 });
 
+describe("with a personal token the gate is the token's user", () => {
+  let userApi: FakeGitHub;
+  const PAT = 'ghp_personalToken0123456789';
+  beforeAll(async () => {
+    userApi = await startFakeGitHub({ token: PAT, login: 'release-bot-user' });
+  });
+  afterAll(async () => {
+    await userApi.close();
+  });
+
+  test("its own marked comment is updated; github-actions[bot]'s is someone else's", async () => {
+    const [botOne] = userApi.seed(owner, repo, 12, [`${MARKER}\nby the actions bot`], 'github-actions[bot]');
+    const [mine] = userApi.seed(owner, repo, 12, [`${MARKER}\nold report`], 'release-bot-user');
+    const r = await run({ apiUrl: userApi.url, githubToken: PAT, inputs: { url: `${server.url}/ok`, stages: '1x1' } });
+    expect(r.code).toBe(0);
+    expect(userApi.requests.some((q) => q.path === '/user')).toBe(true);
+    const comments = userApi.comments(owner, repo, 12);
+    expect(comments).toHaveLength(2);
+    expect(comments.find((c) => c.id === botOne!.id)!.body).toBe(`${MARKER}\nby the actions bot`);
+    expect(comments.find((c) => c.id === mine!.id)!.body).toContain('TTFC gate passed');
+    expect(warnings(r).join('\n')).toContain('@github-actions[bot]');
+  });
+});
+
 describe('a GitHub API that accepts and never answers', () => {
   let silent: Server;
   let silentUrl = '';
