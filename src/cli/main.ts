@@ -12,7 +12,7 @@ export interface CliIo {
   err(line: string): void;
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Cancels the run (Ctrl-C): the partial report is written and the exit code is 1. */
+  /** Cancels the run (Ctrl-C): the partial report is written; main returns 1 (index.ts exits 130/143). */
   signal?: AbortSignal;
 }
 
@@ -20,7 +20,7 @@ export const EXIT = { pass: 0, fail: 1, badInput: 2 } as const;
 
 function usage(): string {
   const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(21)} ${help}`);
-  return ['usage: ttfc-gate --url URL [flags]', '', 'Load-tests a streaming endpoint and gates on time to first chunk.', '', ...flags, '', 'Exit: 0 passed, 1 a failing criterion missed, 2 bad input.'].join('\n');
+  return ['usage: ttfc-gate --url URL [flags]', '', 'Load-tests a streaming endpoint and gates on time to first chunk.', '', ...flags, '', 'Exit: 0 passed, 1 a failing criterion missed, 2 bad input, 130/143 cancelled by SIGINT/SIGTERM (partial report written).'].join('\n');
 }
 
 /** The command-line adapter: flags → config → gate → terminal report → exit code. */
