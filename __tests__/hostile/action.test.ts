@@ -185,6 +185,27 @@ describe('a GitHub API that accepts and never answers', () => {
     expect(warnings(r).join('\n')).toMatch(/could not write the PR comment on #12: the GitHub API .*(no answer|did not answer)/);
     expect(r.summary).toContain('TTFC gate passed');
   });
+
+  test('a cancel while the comment waits on it ends the step before the runner\'s SIGTERM', async () => {
+    let sent = false;
+    const r = await run({
+      apiUrl: silentUrl,
+      inputs: { url: `${server.url}/ok`, stages: '1x1' },
+      onStdout: (out, child) => {
+        if (sent || !out.includes('JSON report:')) return;
+        sent = true;
+        setTimeout(() => {
+          child.kill('SIGINT');
+          setTimeout(() => child.kill('SIGTERM'), 7500);
+        }, 300);
+      },
+      timeoutMs: 30_000,
+    });
+    // Ended by itself (the verdict stands), not by the SIGTERM (143) or the harness.
+    expect(r.code).toBe(0);
+    expect(r.outputs.passed).toBe('true');
+    expect(warnings(r).join('\n')).toMatch(/could not write the PR comment/);
+  });
 });
 
 describe('cancelled as the runner cancels: SIGINT, then SIGTERM 7.5 s later', () => {

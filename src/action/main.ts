@@ -88,7 +88,10 @@ export async function runAction(env: Record<string, string | undefined> = proces
 
     if (settings.comment && commentsOn(event)) {
       const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(env);
-      const url = await publishComment({ token: settings.githubToken, tag: settings.commentTag, body: markdown, event, bounds });
+      // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
+      const stop = afterAbort(cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
+      const url = await publishComment({ token: settings.githubToken, tag: settings.commentTag, body: markdown, event, bounds, stop: stop.signal });
+      stop.dispose();
       setOutputs({ 'comment-url': url });
     } else {
       setOutputs({ 'comment-url': '' });
@@ -117,6 +120,23 @@ export async function runAction(env: Record<string, string | undefined> = proces
   } finally {
     cancel.dispose();
   }
+}
+
+/** A signal that aborts `ms` after `signal` does. */
+function afterAbort(signal: AbortSignal, ms: number): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const start = (): void => {
+    timer = setTimeout(() => ctl.abort(), ms);
+  };
+  signal.addEventListener('abort', start, { once: true });
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', start);
+    },
+  };
 }
 
 function redactOutputs<T extends Record<string, string>>(outputs: T, secrets: readonly string[]): T {

@@ -63,6 +63,8 @@ export interface CommentRequest {
   event: EventContext;
   /** Per-call timeout and total budget of the GitHub API calls. */
   bounds: { timeoutMs: number; budgetMs: number };
+  /** Ends the calls early (a cancel that came while the comment was being written). */
+  stop?: AbortSignal;
 }
 
 /** Posts or updates the sticky comment on the event's pull request. Returns its URL, or '' when there is none. */
@@ -77,7 +79,7 @@ export async function publishComment(req: CommentRequest): Promise<string> {
     return '';
   }
   const repo = event.repo;
-  const budget = AbortSignal.timeout(req.bounds.budgetMs);
+  const budget = AbortSignal.any([AbortSignal.timeout(req.bounds.budgetMs), ...(req.stop ? [req.stop] : [])]);
   const octokit = getOctokit(req.token, { baseUrl: event.apiUrl, request: { fetch: boundedFetch(req.bounds.timeoutMs, budget) } });
   const onRetry = (err: unknown): void => core.info(`GitHub API call failed (${(err as Error).message}); retrying once in ${RETRY_DELAY_MS} ms`);
   const explain = { fork: event.fork, repo, apiUrl: event.apiUrl };
