@@ -65,7 +65,12 @@ export interface FakeGitHub {
 
 const MAX_BODY = 65_536;
 
-export async function startFakeGitHub(opts: { serverUrl?: string; token?: string } = {}): Promise<FakeGitHub> {
+/**
+ * `login`: the token is a user's (a personal token): GET /user answers it and comments are written
+ * as it. Without it the token is an installation token (GITHUB_TOKEN): GET /user is 403 and
+ * comments are by github-actions[bot].
+ */
+export async function startFakeGitHub(opts: { serverUrl?: string; token?: string; login?: string } = {}): Promise<FakeGitHub> {
   const serverUrl = opts.serverUrl ?? 'https://github.example';
   let nextId = 1000;
   const issues = new Map<string, ApiComment[]>();
@@ -164,7 +169,7 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
         const text = (body as { body?: unknown } | null)?.body;
         const bad = tooLong(text);
         if (bad) return error(res, 422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: bad }] });
-        return send(res, 201, makeComment(o, r, Number(n), text as string, 'github-actions[bot]'));
+        return send(res, 201, makeComment(o, r, Number(n), text as string, opts.login ?? 'github-actions[bot]'));
       }
     }
     // Pagination links point at /repositories/{id}/issues/{n}/comments, as GitHub's do.
@@ -183,6 +188,9 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
       found.comment.body = text as string;
       found.comment.updated_at = now();
       return send(res, 200, found.comment);
+    }
+    if (path === '/user' && rec.method === 'GET') {
+      return opts.login ? send(res, 200, { login: opts.login, id: 5150, type: 'User' }) : error(res, 403, 'Resource not accessible by integration');
     }
     m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]+)\/pulls$/.exec(path);
     if (m && rec.method === 'GET') {

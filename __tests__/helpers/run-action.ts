@@ -186,6 +186,8 @@ export interface RunActionOptions {
   sha?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Called with the stdout so far on every write: e.g. to signal the process as a cancelling runner would. */
+  onStdout?: (stdoutSoFar: string, child: import('node:child_process').ChildProcess) => void;
 }
 
 export interface Annotation {
@@ -289,7 +291,10 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
   const child = spawn(process.execPath, [DIST], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    opts.onStdout?.(stdout, child);
+  });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const code = await new Promise<number | null>((resolve, reject) => {

@@ -10,6 +10,27 @@ export interface CommentResult {
   id: number;
   url: string;
   action: 'created' | 'updated';
+  /** Authors of comments that carry the marker but were not written by the gate: left alone. */
+  foreign: string[];
+  /** Who the written comment is by, as GitHub says. */
+  author: string | null;
+}
+
+/** The login GITHUB_TOKEN (and installation tokens of GitHub Actions) comments as. */
+export const ACTIONS_BOT = 'github-actions[bot]';
+
+/**
+ * The login the token comments as: installation tokens (`ghs_`, GITHUB_TOKEN among them) cannot
+ * read /user and write as github-actions[bot]; other tokens are asked who they are.
+ */
+export async function gateLogin(octokit: Octokit, token: string): Promise<string> {
+  if (token.startsWith('ghs_')) return ACTIONS_BOT;
+  try {
+    const { data } = await octokit.rest.users.getAuthenticated();
+    return data.login;
+  } catch {
+    return ACTIONS_BOT;
+  }
 }
 
 /** True when a comment body is the sticky comment of `tag` (the marker is its first line). */
@@ -17,21 +38,27 @@ export function isOurComment(body: string | null | undefined, tag: string): bool
   return (body ?? '').trimStart().startsWith(commentMarker(tag));
 }
 
-/** Creates or updates the one comment of `tag` on issue/PR `issueNumber`. */
-export async function upsertComment(octokit: Octokit, repo: Repo, issueNumber: number, tag: string, body: string): Promise<CommentResult> {
+/**
+ * Creates or updates the one comment of `tag` on issue/PR `issueNumber`. Only a comment written by
+ * `login` (the gate's own identity) counts: anyone can post the marker, and a comment they own
+ * could be edited back to "passed".
+ */
+export async function upsertComment(octokit: Octokit, repo: Repo, issueNumber: number, tag: string, body: string, login: string): Promise<CommentResult> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
-  const existing = comments.find((c) => isOurComment(c.body, tag));
+  const marked = comments.filter((c) => isOurComment(c.body, tag));
+  const existing = marked.find((c) => c.user?.login === login);
+  const foreign = [...new Set(marked.filter((c) => c.user?.login !== login).map((c) => c.user?.login ?? 'unknown'))];
   if (existing) {
     try {
       const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
-      return { id: data.id, url: data.html_url, action: 'updated' };
+      return { id: data.id, url: data.html_url, action: 'updated', foreign, author: data.user?.login ?? null };
     } catch (err) {
       // Deleted between the listing and the update: write a new one.
       if (statusOf(err) !== 404) throw err;
     }
   }
   const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
-  return { id: data.id, url: data.html_url, action: 'created' };
+  return { id: data.id, url: data.html_url, action: 'created', foreign, author: data.user?.login ?? null };
 }
 
 /** The open pull request whose head is `sha` (deployment_status, workflow_run from a fork), or null. */

@@ -2,12 +2,38 @@
 // publish is a warning; it never changes the verdict.
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { explainCommentError, findPullForCommit, upsertComment, withRetry } from './comment.js';
+import { explainCommentError, findPullForCommit, gateLogin, upsertComment, withRetry } from './comment.js';
 import type { EventContext } from './event.js';
 import type { OutputName } from './outputs.js';
 
 /** Pause before the one retry of a GitHub API call that got no response. */
 export const RETRY_DELAY_MS = 1000;
+
+/** Each GitHub API call: no answer within this long is a failure (retried once). */
+export const API_TIMEOUT_MS = 10_000;
+/** All GitHub API calls of one publish together: the step ends in bounded time even if GitHub hangs. */
+export const API_BUDGET_MS = 30_000;
+
+/** Overrides of the two bounds (tests; a runner with a slow proxy): TTFC_GITHUB_API_TIMEOUT_MS, TTFC_GITHUB_API_BUDGET_MS. */
+export function apiBounds(env: Record<string, string | undefined>): { timeoutMs: number; budgetMs: number } {
+  const num = (v: string | undefined, d: number): number => (v !== undefined && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : d);
+  return { timeoutMs: num(env.TTFC_GITHUB_API_TIMEOUT_MS, API_TIMEOUT_MS), budgetMs: num(env.TTFC_GITHUB_API_BUDGET_MS, API_BUDGET_MS) };
+}
+
+/** fetch with a deadline per call and one for the whole publish; a miss is a plain error (retried as "no response"). */
+export function boundedFetch(timeoutMs: number, budget: AbortSignal): typeof fetch {
+  return async (input, init) => {
+    const call = AbortSignal.timeout(timeoutMs);
+    const signals = [call, budget, ...(init?.signal ? [init.signal] : [])];
+    try {
+      return await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+    } catch (err) {
+      if (budget.aborted) throw new Error('the GitHub API did not answer in time (time budget of the comment spent)');
+      if (call.aborted) throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`);
+      throw err;
+    }
+  };
+}
 
 /** Appends the markdown report to the job summary (GITHUB_STEP_SUMMARY); a warning if it cannot. */
 export async function writeSummary(markdown: string): Promise<boolean> {
@@ -35,6 +61,10 @@ export interface CommentRequest {
   tag: string;
   body: string;
   event: EventContext;
+  /** Per-call timeout and total budget of the GitHub API calls. */
+  bounds: { timeoutMs: number; budgetMs: number };
+  /** Ends the calls early (a cancel that came while the comment was being written). */
+  stop?: AbortSignal;
 }
 
 /** Posts or updates the sticky comment on the event's pull request. Returns its URL, or '' when there is none. */
@@ -49,7 +79,8 @@ export async function publishComment(req: CommentRequest): Promise<string> {
     return '';
   }
   const repo = event.repo;
-  const octokit = getOctokit(req.token, { baseUrl: event.apiUrl });
+  const budget = AbortSignal.any([AbortSignal.timeout(req.bounds.budgetMs), ...(req.stop ? [req.stop] : [])]);
+  const octokit = getOctokit(req.token, { baseUrl: event.apiUrl, request: { fetch: boundedFetch(req.bounds.timeoutMs, budget) } });
   const onRetry = (err: unknown): void => core.info(`GitHub API call failed (${(err as Error).message}); retrying once in ${RETRY_DELAY_MS} ms`);
   const explain = { fork: event.fork, repo, apiUrl: event.apiUrl };
 
@@ -70,8 +101,20 @@ export async function publishComment(req: CommentRequest): Promise<string> {
   if (number === null) return '';
 
   const pr = number;
+  const token = req.token;
   try {
-    const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body), RETRY_DELAY_MS, onRetry);
+    const login = await gateLogin(octokit, token);
+    const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body, login), RETRY_DELAY_MS, onRetry);
+    if (res.foreign.length) {
+      core.warning(
+        `ttfc-gate left alone ${res.foreign.length === 1 ? 'a comment' : 'comments'} by ${res.foreign.map((l) => `@${l}`).join(', ')} on #${pr} that carries its marker: ` +
+          `only a comment written by ${login} (the github-token's identity) is the gate's. Its report is in its own comment.`,
+      );
+    }
+    if (res.author !== null && res.author !== login) {
+      // e.g. a GitHub App's installation token: its comments are by the app's bot, which the gate cannot look up.
+      core.warning(`ttfc-gate wrote its comment as ${res.author} but recognises only comments by ${login}: the next run will write a new comment. Use the workflow's GITHUB_TOKEN or a personal token as github-token.`);
+    }
     core.info(`${res.action} the PR comment on #${pr}: ${res.url}`);
     return res.url;
   } catch (err) {

@@ -9,6 +9,16 @@ export interface ParsedArgs {
   version: boolean;
 }
 
+/** Inputs whose empty value means something (an empty request body). */
+const MAY_BE_EMPTY = new Set(['body']);
+
+function isFlag(arg: string, known: ReadonlySet<string>): boolean {
+  if (arg === '--help' || arg === '-h' || arg === '--version') return true;
+  if (!arg.startsWith('--')) return false;
+  const eq = arg.indexOf('=');
+  return known.has(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
+}
+
 /** `--name value` or `--name=value`, names as the action inputs; an unknown flag is an input error. */
 export function parseArgs(argv: string[], known: ReadonlySet<string>): ParsedArgs {
   const inputs: Record<string, string> = {};
@@ -32,10 +42,13 @@ export function parseArgs(argv: string[], known: ReadonlySet<string>): ParsedArg
     if (eq !== -1) value = arg.slice(eq + 1);
     else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new InputError(`--${name}`, 'needs a value');
+      // A value may start with "-" (a PEM key, a negative number): only a known flag is taken as the next flag.
+      if (next === undefined || isFlag(next, known)) throw new InputError(`--${name}`, 'needs a value');
       value = next;
       i++;
     }
+    // Leaving a flag out gives its default; an empty value is a mistake (e.g. an unset shell variable).
+    if (value.trim() === '' && !MAY_BE_EMPTY.has(name)) throw new InputError(name, 'is empty (leave the flag out for the default)');
     if (name in inputs) {
       if (!MULTI.has(name)) throw new InputError(`--${name}`, 'given more than once');
       inputs[name] = `${inputs[name]}\n${value}`;

@@ -27,12 +27,14 @@ export interface GateOptions {
   onSecret?: (secret: string) => void;
   /** Backoff of the wait-for polling (tests). */
   readiness?: ReadinessOptions;
+  /** Cancels the run (SIGINT/SIGTERM): the partial report is still built and written, marked cancelled. */
+  signal?: AbortSignal;
 }
 
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
 async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<void> {
-  if (cfg.wait) await waitForReady(cfg.wait, { ...opts.readiness, log });
-  if (cfg.login) {
+  if (cfg.wait) await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (cfg.login && !opts.signal?.aborted) {
     const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
     cfg.setToken(token);
     opts.onSecret?.(token);
@@ -62,11 +64,12 @@ function loadBaseline(cfg: Config, log: (line: string) => void): BaselineLoad | 
 async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   for (let i = 0; i < cfg.repeat; i++) {
+    if (i > 0 && opts.signal?.aborted) break;
     if (cfg.repeat > 1) {
       if (i > 0 && cfg.cooldownMs > 0) await new Promise((r) => setTimeout(r, cfg.cooldownMs));
       log(`run ${i + 1}/${cfg.repeat}`);
     }
-    const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset };
+    const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
     const cmp = cfg.compare;
     if (i === 0 && cmp) {
       log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
@@ -81,6 +84,7 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
         // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
         warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
         ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );
     runs.push(r);
@@ -103,7 +107,11 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   await prepare(cfg, opts, log);
   const loaded = loadBaseline(cfg, log);
 
-  const runs = await runAll(cfg, opts, log);
+  const all = await runAll(cfg, opts, log);
+  const cancelled = opts.signal?.aborted === true;
+  if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
+  // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
+  const runs = cancelled ? all.slice(-1) : all;
   const { run, repeat } = repeatOf(runs, cfg.repeat);
   // The compare side of each stage comes from the run whose head stage was chosen: the pairs stay pairs.
   if (repeat && runs.length > 1) {
@@ -145,15 +153,16 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     for (const m of cmp.messages) log(`baseline: ${m}`);
   }
 
-  const passed = gatePassed(run.smokeFailed, criteria);
+  const passed = !cancelled && gatePassed(run.smokeFailed, criteria);
   const report = buildReport(cfg, run, criteria, diagnoses, passed, {
     commit: opts.commit,
     intervalMethod: INTERVAL_METHOD,
     efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
     baseline,
     repeat,
-    warmup: runs[0]?.warmup ?? null,
+    warmup: all[0]?.warmup ?? null,
     compare,
+    cancelled,
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;

@@ -11,7 +11,9 @@ export type FailureCategory =
   | 'connection'
   | 'stream_error'
   | 'empty'
-  | 'protocol';
+  | 'protocol'
+  /** In flight when the run was cancelled (SIGINT/SIGTERM): issued, so counted, but neither success nor a server failure. */
+  | 'cancelled';
 
 export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   'http_4xx',
@@ -21,6 +23,7 @@ export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   'stream_error',
   'empty',
   'protocol',
+  'cancelled',
 ];
 
 export interface Stats {
@@ -197,6 +200,8 @@ export interface RunResult {
   warmup?: WarmupSummary;
   /** Same-run A/B: the compare target's side, measured in rounds alternating with this one. */
   compare?: CompareSide;
+  /** Stopped by a cancel (SIGINT/SIGTERM): the stages not reached are skipped. */
+  cancelled?: boolean;
 }
 
 /** The compare target's side of a run: its stages and records, paired with the head's by stage index and iteration (= round). */
@@ -237,6 +242,8 @@ export interface Report {
   finishedAt: string;
   passed: boolean;
   smokeFailed: boolean;
+  /** The run was cancelled: the figures are partial and the gate did not pass. */
+  cancelled?: boolean;
   percentileMethod: string;
   stages: StageSummary[];
   criteria: CriterionResult[];

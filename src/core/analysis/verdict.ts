@@ -13,13 +13,13 @@ export interface Verdict {
   /** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
   inconclusive: number;
   smokeFailed: boolean;
-  /** ❌, ⚠️ or ✅. */
+  /** 🛑 (cancelled), ❌, ⚠️ or ✅. */
   icon: string;
   /** The markdown headline, e.g. "failed: 2 criteria missed", "passed with 1 warning". */
   text: string;
 }
 
-type Judged = Pick<Report, 'criteria' | 'smokeFailed'> & Partial<Pick<Report, 'stages' | 'compare'>>;
+type Judged = Pick<Report, 'criteria' | 'smokeFailed' | 'cancelled'> & Partial<Pick<Report, 'stages' | 'compare'>>;
 
 /** What failed the smoke test: the url, or (same-run A/B) the compare target while the url answered. */
 function smokeWhat(report: Judged, compareUrl: string): string {
@@ -45,6 +45,7 @@ export function verdictOf(report: Judged, failOnCriteria = true): Verdict {
   const base = { failed, warned, inconclusive: unsure, smokeFailed: report.smokeFailed };
   const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
   const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
+  if (report.cancelled) return { ...base, icon: '🛑', text: 'cancelled: the run was stopped; the figures below are partial' };
   if (report.smokeFailed) {
     return { ...base, icon: '❌', text: `failed: smoke test failed (${smokeWhat(report, '`compare-url`')})${failOnCriteria ? '' : ' — report only'}` };
   }
@@ -61,6 +62,7 @@ export function verdictOf(report: Judged, failOnCriteria = true): Verdict {
 export function verdictLine(report: Judged): string {
   const v = verdictOf(report);
   const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
+  if (report.cancelled) return 'CANCELLED: the run was stopped; the figures are partial';
   if (v.smokeFailed) return `FAILED: smoke test failed (${smokeWhat(report, 'compare-url')})`;
   if (v.failed.length > 0) return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
   return extras ? `PASSED with ${extras}` : 'PASSED';

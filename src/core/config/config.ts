@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { parseRegressionThreshold } from '../analysis/baseline.js';
 import { VERDICT_MODES, type VerdictMode } from '../analysis/confidence.js';
@@ -10,9 +9,11 @@ import { buildLogin, type LoginSpec } from './login.js';
 import { getPreset, PRESET_NAMES } from '../load/presets/index.js';
 import { authSchemeFor, type Preset } from '../load/presets/types.js';
 import type { ReadinessSpec } from './readiness.js';
-import { isSecretParam, redactUrl } from '../redact.js';
+import { isSecretParam, looksLikeSecret, redactUrl } from '../redact.js';
+import { checkReportPath, readBodyFile } from './files.js';
+import { parseSize } from './size.js';
 import { DEFAULT_STAGES, parseStages } from './stages.js';
-import { compileTemplate, usesToken, type TemplateContext } from './template.js';
+import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateContext } from './template.js';
 import type { Criterion, PresetName, Stage, StreamFormat } from '../types.js';
 
 export const MAX_REPEAT = 10;
@@ -30,8 +31,9 @@ export const CORE_INPUTS = {
   preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
   format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
   stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
-  timeout: 'per-request timeout (default 60s)',
-  cooldown: 'pause between stages (default 500ms)',
+  timeout: 'per-request timeout: ms, s, m or h, a bare number is seconds (default 60s, at most 1h)',
+  cooldown: 'pause between stages (default 500ms, 0 for none, at most 10m)',
+  'max-event-size': 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
   criteria: 'pass/fail criteria, one a line (default: the built-in set)',
   'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
   verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
@@ -47,7 +49,7 @@ export const CORE_INPUTS = {
   'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
   'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
   'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
-  'wait-timeout': 'how long wait-for may wait (default 5m)',
+  'wait-timeout': 'how long wait-for may wait (default 5m, at most 1h)',
   'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
   'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
   'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
@@ -72,6 +74,8 @@ export interface Config {
   stages: Stage[];
   timeoutMs: number;
   cooldownMs: number;
+  /** The largest single event a stream may carry before the request fails as `protocol`. */
+  maxEventBytes: number;
   criteriaText: string;
   criteria: Criterion[];
   failOnCriteria: boolean;
@@ -145,45 +149,107 @@ function parseCount(name: string, text: string | undefined, dflt: number, min: n
   return n;
 }
 
+function optional<T>(text: string | undefined, dflt: T, parse: (text: string) => T): T {
+  return text === undefined ? dflt : parse(text);
+}
+
+/** Upper bounds of the durations: a typo must not become a run that never ends (or overflows a timer). */
+export const MAX_TIMEOUT_MS = 3_600_000;
+export const MAX_COOLDOWN_MS = 600_000;
+export const MAX_WAIT_TIMEOUT_MS = 3_600_000;
+export const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
+const MAX_EVENT_RANGE = [1024, 1024 ** 3] as const;
+
 /** Builds and validates the config from named inputs: the one place both adapters go through. */
 export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const secrets: string[] = [];
+  const cwd = ctx.cwd ?? process.cwd();
+  const token = readToken(inputs, secrets);
+  const target = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
+  const request = readRequest(inputs, cwd, secrets);
+  const load = readLoad(inputs);
+  const judge = readJudging(inputs, cwd);
+  const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+  checkReportPath('report-path', reportPath, cwd);
+  const templates = compileRequest(request, target.path, token, ctx.env, secrets);
+  const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
+  checkTokenSource(request, token, before.login);
+  const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
+  return {
+    ...target,
+    displayUrl: redactUrl(target.url),
+    method: request.method,
+    headerLines: request.headerLines,
+    body: request.body,
+    token,
+    preset: request.preset,
+    format: request.format,
+    ...load,
+    ...judge,
+    reportPath,
+    secrets,
+    ...before,
+    compare,
+    setToken: templates.setToken,
+    render: templates.render,
+  };
+}
+
+function readToken(inputs: Inputs, secrets: string[]): string | undefined {
   const token = value(inputs, 'token')?.trim();
-  if (token) secrets.push(token);
+  if (token === undefined) return undefined;
+  if (/[\r\n\0]/.test(token)) throw new InputError('token', 'holds a line break or NUL');
+  secrets.push(token);
+  return token;
+}
 
-  const { url, origin, path } = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
+interface RequestInputs {
+  method: string;
+  preset: Preset;
+  format: StreamFormat;
+  headerLines: Array<[string, string]>;
+  body: string | null;
+  /** The input the body came from (named in errors). */
+  bodyInput: 'body' | 'body-file';
+}
 
+/** Method, preset, format, headers and body as given (templates not yet filled). */
+function readRequest(inputs: Inputs, cwd: string, secrets: string[]): RequestInputs {
   const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new InputError('method', `"${method}" is not an HTTP method`);
+  if (method === 'CONNECT') throw new InputError('method', 'CONNECT opens a tunnel, not a stream: use GET or POST');
 
   const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
-
   const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase() as StreamFormat;
   if (!FORMATS.includes(format)) throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
 
   const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
-  for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) secrets.push(v);
+  for (const [name, v] of headerLines) {
+    if (v.includes('{{')) continue; // secret once rendered: see compileRequest
+    if ((isSecretHeader(name) && v) || looksLikeSecret(v)) secrets.push(v);
+  }
 
   const bodyText = value(inputs, 'body');
   const bodyFile = value(inputs, 'body-file');
-  if (bodyText !== undefined && bodyFile !== undefined) {
-    throw new InputError('body-file', 'set either body or body-file, not both');
-  }
-  let body: string | null = bodyText ?? null;
-  if (bodyFile !== undefined) {
-    try {
-      body = readFileSync(new URL(bodyFile, `file://${(ctx.cwd ?? process.cwd()).replace(/\/?$/, '/')}`), 'utf8');
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      throw new InputError('body-file', `cannot read "${bodyFile}"${code === 'ENOENT' ? ': no such file' : code ? `: ${code}` : ''}`);
-    }
-  }
+  if (bodyText !== undefined && bodyFile !== undefined) throw new InputError('body-file', 'set either body or body-file, not both');
+  const body = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
+  return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body' };
+}
 
-  const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
-  const timeoutMs = parseDuration('timeout', value(inputs, 'timeout') ?? '60s');
-  const cooldownText = value(inputs, 'cooldown');
-  const cooldownMs = cooldownText === undefined || cooldownText.trim() === '0' ? (cooldownText ? 0 : 500) : parseDuration('cooldown', cooldownText);
+/** Stages, durations and the size bounds of the load. */
+function readLoad(inputs: Inputs) {
+  return {
+    stages: parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES),
+    timeoutMs: parseDuration('timeout', value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
+    cooldownMs: parseDuration('cooldown', value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
+    repeat: parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
+    warmup: parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
+    maxEventBytes: optional(value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
+  };
+}
 
+/** Criteria, verdict mode and the baseline comparison. */
+function readJudging(inputs: Inputs, cwd: string) {
   const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
   let criteria: Criterion[];
   try {
@@ -192,48 +258,103 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     if (err instanceof CriteriaError) throw new InputError('criteria', err.message);
     throw err;
   }
-
-  const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
-  const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+  if (criteria.length === 0) throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
 
   const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
   if (!(VERDICT_MODES as readonly string[]).includes(verdictText)) {
     throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
   }
-  const verdict = verdictText as VerdictMode;
-  const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
-  const warmup = parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP);
   const baseline = value(inputs, 'baseline')?.trim() ?? null;
-  const baselinePath = baseline === null ? null : isAbsolute(baseline) ? baseline : resolvePath(ctx.cwd ?? process.cwd(), baseline);
-  const regressionThreshold = parseRegressionThreshold(value(inputs, 'regression-threshold'));
+  return {
+    criteriaText,
+    criteria,
+    failOnCriteria: parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true),
+    verdict: verdictText as VerdictMode,
+    baseline,
+    baselinePath: baseline === null ? null : isAbsolute(baseline) ? baseline : resolvePath(cwd, baseline),
+    regressionThreshold: parseRegressionThreshold(value(inputs, 'regression-threshold')),
+  };
+}
 
-  // Templates are compiled now so an unknown placeholder fails before any request is sent.
-  // The token is read lazily: a login step sets it just before the load (setToken).
+interface CompiledRequest {
+  headerTemplates: ReadonlyArray<readonly [string, Template]>;
+  /** The token as it is now (a login sets it later). */
+  getToken(): string | undefined;
+  /** The Content-Type guessed from the body, when headers set none. */
+  contentType: string | undefined;
+  render: Config['render'];
+  setToken: Config['setToken'];
+}
+
+/**
+ * Templates are compiled now so an unknown placeholder fails before any request is sent. Every
+ * {{env.*}} value, and every secret header as rendered, joins the secrets. The token is read
+ * lazily: a login step sets it just before the load (setToken).
+ */
+function compileRequest(req: RequestInputs, path: string, token: string | undefined, env: ConfigContext['env'], secrets: string[]): CompiledRequest {
   let currentToken = token;
   const getToken = (): string | undefined => currentToken;
-  const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
-  const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)] as const);
-  const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-  const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
-  const scheme = authSchemeFor(preset, path);
+  const headerTemplates = req.headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', env, getToken, { secrets, singleLine: true })] as const);
+  for (const [i, [name, tpl]] of headerTemplates.entries()) {
+    const text = req.headerLines[i]![1];
+    if (!text.includes('{{') || isPerRequest(text) || usesToken(text)) continue;
+    const rendered = tpl({ stage: 0, user: 0, iteration: 0 });
+    if (isSecretHeader(name) || looksLikeSecret(rendered)) secrets.push(rendered);
+  }
+  const bodyTemplate = req.body === null ? null : compileTemplate(req.body, req.bodyInput, env, getToken, { secrets });
+  const hasAuthHeader = req.headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+  const scheme = authSchemeFor(req.preset, path);
   const authOf = (t: string | undefined): string | undefined => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
   let authValue = authOf(token);
   // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
-  const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
-  const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
+  const acceptEncoding = !req.headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
+  const contentType = req.body !== null && !req.headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(req.body) : undefined;
+  return {
+    headerTemplates,
+    getToken,
+    contentType,
+    render: (c) => {
+      const headers: Record<string, string> = {};
+      if (acceptEncoding) headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
+      if (contentType) headers['content-type'] = contentType;
+      if (authValue !== undefined) headers.authorization = authValue;
+      for (const [name, tpl] of headerTemplates) headers[name] = tpl(c);
+      return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
+    },
+    setToken(t: string) {
+      if (/[\r\n\0]/.test(t)) throw new InputError('login-token-from', 'the login answer carries a token with a line break or NUL');
+      currentToken = t;
+      authValue = authOf(t);
+      if (!secrets.includes(t)) secrets.push(t);
+    },
+  };
+}
 
-  // Readiness and login: validated now, run by the gate before the load.
-  const target = new URL(url);
+interface BeforeLoadContext {
+  url: string;
+  origin: string;
+  token: string | undefined;
+  timeoutMs: number;
+  preset: Preset;
+  env: ConfigContext['env'];
+  secrets: string[];
+  templates: CompiledRequest;
+  headerLines: Array<[string, string]>;
+}
+
+/** Readiness (wait-for) and login: validated now, run by the gate before the load. */
+function readBeforeLoad(inputs: Inputs, c: BeforeLoadContext): { wait: ReadinessSpec | null; login: LoginSpec | null } {
+  const target = new URL(c.url);
   const baseText = value(inputs, 'base-url');
-  const resolve = (input: string, text: string): URL => resolveAux(input, text, baseText, target, secrets);
-  const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i]![1]));
+  const resolve = (input: string, text: string): URL => resolveAux(input, text, baseText, target, c.secrets);
+  const inherited = c.templates.headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i]![1]));
   const headersFor = (u: URL) => (): Record<string, string> => {
     const h: Record<string, string> = {};
     // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
-    if (u.origin === origin) for (const [name, tpl] of inherited) h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
+    if (u.origin === c.origin) for (const [name, tpl] of inherited) h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
     return h;
   };
-  const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
+  const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
   const waitFor = value(inputs, 'wait-for');
   let wait: ReadinessSpec | null = null;
   if (waitFor !== undefined) {
@@ -249,33 +370,31 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
       password: value(inputs, 'login-password'),
       publicKey: value(inputs, 'login-public-key'),
     },
-    { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets },
+    { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets },
   );
-  if (token === undefined && login === null) {
-    const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
-    if (body !== null && usesToken(body)) throw new InputError(bodyInput, noToken);
-    if (headerLines.some(([, v]) => usesToken(v))) throw new InputError('headers', noToken);
-  }
+  return { wait, login };
+}
 
-  const render = (c: TemplateContext) => {
-    const headers: Record<string, string> = {};
-    if (acceptEncoding) headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
-    if (contentType) headers['content-type'] = contentType;
-    if (authValue !== undefined) headers.authorization = authValue;
-    for (const [name, tpl] of headerTemplates) headers[name] = tpl(c);
-    return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
-  };
-
+/** Same-run A/B: the compare target, and no criterion may reference it without one. */
+function readCompare(
+  inputs: Inputs,
+  req: RequestInputs,
+  path: string,
+  templates: CompiledRequest,
+  env: ConfigContext['env'],
+  secrets: string[],
+  criteria: Criterion[],
+): CompareTarget | null {
   const compare = buildCompare(inputs, {
     urlText: value(inputs, 'url')!.trim(),
     path,
-    preset,
-    body,
-    bodyInput,
-    headerLines,
-    contentType,
-    env: ctx.env,
-    getToken,
+    preset: req.preset,
+    body: req.body,
+    bodyInput: req.bodyInput,
+    headerLines: req.headerLines,
+    contentType: templates.contentType,
+    env,
+    getToken: templates.getToken,
     secrets,
   });
   for (const c of criteria) {
@@ -283,42 +402,15 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
       throw new InputError('criteria', `line ${c.line}: "${c.text}" references compare.${c.value.metric.name} but no compare target is set (set compare-url or compare-base-url)`);
     }
   }
+  return compare;
+}
 
-  return {
-    url,
-    origin,
-    path,
-    displayUrl: redactUrl(url),
-    method,
-    headerLines,
-    body,
-    token,
-    preset,
-    format,
-    stages,
-    timeoutMs,
-    cooldownMs,
-    criteriaText,
-    criteria,
-    failOnCriteria,
-    reportPath,
-    verdict,
-    repeat,
-    warmup,
-    baseline,
-    baselinePath,
-    regressionThreshold,
-    secrets,
-    login,
-    wait,
-    compare,
-    setToken(t: string) {
-      currentToken = t;
-      authValue = authOf(t);
-      if (!secrets.includes(t)) secrets.push(t);
-    },
-    render,
-  };
+/** {{token}} needs a token or a login that provides one. */
+function checkTokenSource(req: RequestInputs, token: string | undefined, login: LoginSpec | null): void {
+  if (token !== undefined || login !== null) return;
+  const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
+  if (req.body !== null && usesToken(req.body)) throw new InputError(req.bodyInput, noToken);
+  if (req.headerLines.some(([, v]) => usesToken(v))) throw new InputError('headers', noToken);
 }
 
 interface CompareContext {
@@ -352,6 +444,7 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
     if (tokenText !== undefined) throw new InputError('compare-token', 'is set but compare-url is not (set compare-url or compare-base-url)');
     return null;
   }
+  if (tokenText && /[\r\n\0]/.test(tokenText)) throw new InputError('compare-token', 'holds a line break or NUL');
   if (tokenText) c.secrets.push(tokenText);
   // Without compare-url the head's path is loaded against compare-base-url.
   const raw = urlText ?? (c.urlText.startsWith('/') ? c.urlText : c.path);
@@ -361,8 +454,8 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
   if (headersText !== undefined) for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) c.secrets.push(v);
   const getToken = (): string | undefined => tokenText || c.getToken();
   const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';
-  const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken)] as const);
-  const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken);
+  const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken, { secrets: c.secrets, singleLine: true })] as const);
+  const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
   const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
   const scheme = authSchemeFor(c.preset, path);
   const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
@@ -421,7 +514,7 @@ function resolveAgainst(
   }
   checkScheme(input, u);
   if (u.password) secrets.push(decodeURIComponent(u.password));
-  for (const [k, v] of u.searchParams) if (v && isSecretParam(k)) secrets.push(v);
+  for (const [k, v] of u.searchParams) if (v && (isSecretParam(k) || looksLikeSecret(v))) secrets.push(v);
   return u;
 }
 

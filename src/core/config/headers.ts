@@ -2,6 +2,9 @@ import { InputError } from '../errors.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** Framing and hop-by-hop headers: the client owns them; a user value would break or smuggle requests. */
+const FORBIDDEN = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
+
 /** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
 export function parseHeaderLines(text: string, input = 'headers'): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -13,7 +16,12 @@ export function parseHeaderLines(text: string, input = 'headers'): Array<[string
     if (colon <= 0 || !TOKEN.test(name)) {
       throw new InputError(input, `line ${i + 1} is not "Name: value" (got "${truncate(line)}")`);
     }
-    out.push([name, line.slice(colon + 1).trim()]);
+    if (FORBIDDEN.has(name.toLowerCase())) {
+      throw new InputError(input, `line ${i + 1}: ${name} is set by the HTTP client (framing and hop-by-hop headers cannot be set)`);
+    }
+    const v = line.slice(colon + 1).trim();
+    if (/[\r\0]/.test(v)) throw new InputError(input, `line ${i + 1}: the value of ${name} holds a carriage return or NUL`);
+    out.push([name, v]);
   });
   return out;
 }

@@ -124,7 +124,7 @@ export function buildLogin(i: LoginInputs, ctx: LoginContext): LoginSpec | null 
         throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
       }
     }
-    body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
+    body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined, { secrets: ctx.secrets })({ stage: 0, user: 0, iteration: 0 });
     collectSecrets(body, ctx.secrets);
   }
   return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);

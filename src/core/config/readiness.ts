@@ -22,6 +22,8 @@ export interface ReadinessOptions {
   maxDelayMs?: number;
   /** Longest single attempt (default 10 s). */
   attemptTimeoutMs?: number;
+  /** A cancel ends the wait at once (the run then reports itself cancelled). */
+  signal?: AbortSignal;
 }
 
 /** The target did not become ready within `wait-timeout`: carries the last answer. */
@@ -46,10 +48,12 @@ export interface OnceResult {
  */
 export async function requestOnce(
   dispatcher: Dispatcher,
-  opts: { url: string; method: 'GET' | 'POST'; headers: Record<string, string>; body: string | null; timeoutMs: number; limit: number },
+  opts: { url: string; method: 'GET' | 'POST'; headers: Record<string, string>; body: string | null; timeoutMs: number; limit: number; signal?: AbortSignal },
 ): Promise<OnceResult> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+  const cancel = (): void => ac.abort();
+  opts.signal?.addEventListener('abort', cancel, { once: true });
   try {
     const u = new URL(opts.url);
     const res = await dispatcher.request({
@@ -80,6 +84,7 @@ export async function requestOnce(
     return { status: null, headers: {}, text: '', error: message };
   } finally {
     clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', cancel);
   }
 }
 
@@ -93,7 +98,11 @@ function describe(res: OnceResult, excerpt: number): string {
   return body ? `${s}: ${body}` : s;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((r) => {
+    const timer = setTimeout(r, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+  });
 
 /**
  * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
@@ -112,8 +121,12 @@ export async function waitForReady(spec: ReadinessSpec, opts: ReadinessOptions &
   let delay = initial;
   try {
     for (let attempt = 1; ; attempt++) {
+      if (opts.signal?.aborted) {
+        log(`wait-for: cancelled after ${attempt - 1} attempt${attempt === 2 ? '' : 's'}`);
+        return { attempts: attempt - 1, elapsedMs: now() - start };
+      }
       const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-      const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
+      const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (res.status !== null && res.status >= 200 && res.status < 300) {
         log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
         return { attempts: attempt, elapsedMs: now() - start };
@@ -126,7 +139,7 @@ export async function waitForReady(spec: ReadinessSpec, opts: ReadinessOptions &
       }
       const pause = Math.min(delay, left);
       log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
-      await sleep(pause);
+      await sleep(pause, opts.signal);
       delay = Math.min(delay * 2, cap);
     }
   } finally {

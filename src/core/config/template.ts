@@ -14,6 +14,19 @@ export type Template = (ctx: TemplateContext) => string;
 export const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 export const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
 
+export interface TemplateOptions {
+  /** Every `{{env.*}}` value is added here: it may be a secret and is redacted from every output. */
+  secrets?: string[];
+  /** A header value: an environment value with CR, LF or NUL is an input error. */
+  singleLine?: boolean;
+}
+
+/** Whether a template has a part that changes per request (then it cannot be rendered once). */
+export function isPerRequest(text: string): boolean {
+  for (const m of text.matchAll(PLACEHOLDER)) if (['uuid', 'user', 'iteration', 'stage'].includes(m[1] ?? '')) return true;
+  return false;
+}
+
 /**
  * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
  * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
@@ -24,6 +37,7 @@ export function compileTemplate(
   input: string,
   env: Record<string, string | undefined>,
   getToken: () => string | undefined,
+  opts: TemplateOptions = {},
 ): Template {
   const parts: Array<string | ((ctx: TemplateContext) => string)> = [];
   let last = 0;
@@ -44,6 +58,8 @@ export function compileTemplate(
     } else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       const value = env[name.slice(4)];
       if (value === undefined) throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
+      if (opts.singleLine && /[\r\n\0]/.test(value)) throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
+      opts.secrets?.push(value);
       parts.push(value);
     } else {
       throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);

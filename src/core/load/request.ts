@@ -16,6 +16,10 @@ export interface RequestSpec {
   timeoutMs: number;
   format: StreamFormat;
   preset: Preset;
+  /** The largest single event held in memory (max-event-size); unbounded when not set. */
+  maxEventBytes?: number;
+  /** Cancels the request: it ends as `cancelled` (still counted). */
+  signal?: AbortSignal;
 }
 
 export interface RequestIds {
@@ -55,6 +59,10 @@ class Exchange {
   private body: ResponseBody | null = null;
   private streamError: string | null = null;
   private lastEvent = 0;
+  private parser: StreamParser | null = null;
+  private readonly onCancel = (): void => {
+    if (!this.done) this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
+  };
 
   constructor(
     private readonly conn: Connection,
@@ -71,6 +79,7 @@ class Exchange {
     this.t0 = now();
     this.rec.startedAt = toEpoch(this.t0);
     this.timer = setTimeout(() => this.timeOut(), this.spec.timeoutMs);
+    this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
     this.dispatch();
   }
 
@@ -115,7 +124,7 @@ class Exchange {
         handler,
       );
     } catch (err) {
-      this.finish(...classify(err as Error, false));
+      this.finish(...classify(err as Error, 'connect'));
     }
   }
 
@@ -133,7 +142,14 @@ class Exchange {
     rec.status = statusCode;
     const head = readHeaders(rawHeaders);
     const ok = statusCode >= 200 && statusCode < 300;
-    const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t)) : null;
+    const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
+    if (notStream !== null) return this.abort('protocol', notStream, new Error(notStream));
+    const limits = {
+      maxEventBytes: spec.maxEventBytes ?? Infinity,
+      onOverflow: (message: string) => this.abort('protocol', message, new Error(message)),
+    };
+    const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
+    this.parser = parser;
     const body = new ResponseBody(parser, head.encoding, {
       complete: () => this.complete(head.contentType),
       // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
@@ -186,7 +202,10 @@ class Exchange {
     }
     this.body?.parserEnd(now());
     if (this.streamError !== null) return this.finish('stream_error', this.streamError);
-    if (this.rec.events === 0) return this.finish('empty', 'the stream ended without an event');
+    if (this.rec.events === 0) {
+      const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
+      return garbage !== null ? this.finish('protocol', garbage) : this.finish('empty', 'the stream ended without an event');
+    }
     const verdict = this.session.finish(contentType);
     if (verdict) return this.finish(verdict.category, verdict.message);
     this.finish(null, null);
@@ -198,7 +217,7 @@ class Exchange {
    * of the server); its t0 stays, so the user's whole wait is measured.
    */
   private failed(err: Error): void {
-    const [category, message] = classify(err, this.rec.events > 0);
+    const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
     const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
     if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
       this.rec.retried = true;
@@ -225,6 +244,7 @@ class Exchange {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
+    this.spec.signal?.removeEventListener('abort', this.onCancel);
     const { rec } = this;
     rec.total = now() - this.t0;
     rec.category = category;
@@ -335,12 +355,27 @@ function decompressor(encoding: string): Transform | null {
   return null;
 }
 
-function classify(err: Error, midStream: boolean): [FailureCategory, string] {
+/**
+ * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
+ * login page for a wrong route must not pass. Null when the type may carry a stream.
+ */
+export function notAStream(contentType: string): string | null {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
+  if (!page) return null;
+  const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
+  return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
+}
+
+/** Where a transport error struck: before any response, after the headers (no event yet), or mid-stream. */
+type Phase = 'connect' | 'headers' | 'stream';
+
+function classify(err: Error, phase: Phase): [FailureCategory, string] {
   const code = (err as { code?: string }).code ?? '';
   if (err instanceof TimeoutAbort || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return ['timeout', err.message];
   }
   if (code.startsWith('HPE_') || err.name === 'HTTPParserError') return ['protocol', `malformed HTTP response: ${err.message}`];
-  const what = midStream ? 'connection lost mid-stream' : 'connection failed';
+  const what = phase === 'stream' ? 'connection lost mid-stream' : phase === 'headers' ? 'stream cut after the headers, before any event' : 'connection failed';
   return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
 }

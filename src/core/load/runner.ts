@@ -11,6 +11,8 @@ import type { CompareSide, ErrorSample, RequestRecord, RunResult, Stage, StageSu
 export interface LoadTarget {
   spec: Omit<RequestSpec, 'headers' | 'body'>;
   render(ctx: TemplateContext): { headers: Record<string, string>; body: string | null };
+  /** Once aborted, no user starts another request (a cancel; those in flight listen to spec.signal). */
+  stop?: AbortSignal;
 }
 
 export interface RunHooks {
@@ -27,7 +29,12 @@ export interface RunOptions {
   warmup?: number;
   /** Same-run A/B: the base target; every stage then runs in rounds alternating with it (interleave.ts). */
   compare?: LoadTarget;
+  /** Cancels the run: no request is started after it; those in flight are aborted after CANCEL_GRACE_MS. */
+  signal?: AbortSignal;
 }
+
+/** How long requests in flight may still finish after a cancel before they are aborted. */
+export const CANCEL_GRACE_MS = 1000;
 
 /** The outcome of one stage: its records (by start time), wall time, the sockets its users opened. */
 export interface StageRun {
@@ -56,53 +63,64 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
   const sampleBase = side ? sampler(side.errorSamples) : null;
   let smokeFailed = false;
   let warmup: WarmupSummary | undefined;
-  if (opts.warmup !== undefined && opts.warmup > 0) {
-    warmup = await runWarmup(target, opts.warmup, opts.hooks);
-    if (opts.compare && side) side.warmup = await runWarmup(opts.compare, opts.warmup, opts.hooks, 'compare target: ');
-    if (opts.cooldownMs > 0) await sleep(opts.cooldownMs);
-  }
-  for (let i = 0; i < opts.stages.length; i++) {
-    const stage = opts.stages[i]!;
-    const index = i + 1;
-    if (smokeFailed) {
-      stages.push(skippedStage(index, stage));
-      side?.stages.push(skippedStage(index, stage));
-      continue;
+  const signal = opts.signal;
+  const cancel = cancellation(signal);
+  const cancellable = (t: LoadTarget): LoadTarget => (signal ? { ...t, spec: { ...t.spec, signal: cancel.inFlight }, stop: signal } : t);
+  target = cancellable(target);
+  const compare = opts.compare ? cancellable(opts.compare) : undefined;
+  try {
+    if (opts.warmup !== undefined && opts.warmup > 0) {
+      warmup = await runWarmup(target, opts.warmup, opts.hooks);
+      if (compare && side) side.warmup = await runWarmup(compare, opts.warmup, opts.hooks, 'compare target: ');
+      if (opts.cooldownMs > 0) await sleep(opts.cooldownMs, signal);
     }
-    if (i > 0 && opts.cooldownMs > 0) await sleep(opts.cooldownMs);
-    opts.hooks?.stageStart?.(index, stage);
-    let run: StageRun;
-    let baseLine: string | null = null;
-    if (opts.compare && side && sampleBase) {
-      const ab = await runComparedStage(target, opts.compare, index, stage, i);
-      run = ab.head;
-      const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
-      base.connections = ab.base.connections;
-      side.stages.push(base);
-      side.requests.push(...ab.base.records);
-      side.order.push({ stage: index, rounds: ab.order });
-      for (const r of ab.base.records) sampleBase(r);
-      const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
-      baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
-      if (i === 0 && base.succeeded === 0) side.smokeFailed = true;
-    } else {
-      run = await runStage(target, index, stage);
+    for (let i = 0; i < opts.stages.length; i++) {
+      const stage = opts.stages[i]!;
+      const index = i + 1;
+      if (i > 0 && opts.cooldownMs > 0 && !smokeFailed) await sleep(opts.cooldownMs, signal);
+      if (smokeFailed || signal?.aborted) {
+        stages.push(skippedStage(index, stage));
+        side?.stages.push(skippedStage(index, stage));
+        continue;
+      }
+      opts.hooks?.stageStart?.(index, stage);
+      let run: StageRun;
+      let baseLine: string | null = null;
+      if (compare && side && sampleBase) {
+        const ab = await runComparedStage(target, compare, index, stage, i);
+        run = ab.head;
+        const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+        base.connections = ab.base.connections;
+        side.stages.push(base);
+        side.requests.push(...ab.base.records);
+        side.order.push({ stage: index, rounds: ab.order });
+        for (const r of ab.base.records) sampleBase(r);
+        const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+        baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
+        if (i === 0 && base.succeeded === 0) side.smokeFailed = true;
+      } else {
+        run = await runStage(target, index, stage);
+      }
+      const summary = summarizeStage(index, stage, run.records, run.durationMs);
+      summary.connections = run.connections;
+      if (summary.retries) opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
+      stages.push(summary);
+      for (const r of run.records) {
+        requests.push(r);
+        sample(r);
+      }
+      opts.hooks?.stageEnd?.(summary);
+      if (baseLine !== null) opts.hooks?.log?.(baseLine);
+      // A first stage cut short by a cancel is no failed smoke test.
+      if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed) && !signal?.aborted) smokeFailed = true;
     }
-    const summary = summarizeStage(index, stage, run.records, run.durationMs);
-    summary.connections = run.connections;
-    if (summary.retries) opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
-    stages.push(summary);
-    for (const r of run.records) {
-      requests.push(r);
-      sample(r);
-    }
-    opts.hooks?.stageEnd?.(summary);
-    if (baseLine !== null) opts.hooks?.log?.(baseLine);
-    if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed)) smokeFailed = true;
+  } finally {
+    cancel.dispose();
   }
   const result: RunResult = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
   if (warmup !== undefined) result.warmup = warmup;
   if (side) result.compare = side;
+  if (signal?.aborted) result.cancelled = true;
   return result;
 }
 
@@ -133,7 +151,7 @@ class StageUsers {
   async run(from: number, to: number): Promise<{ records: RequestRecord[]; durationMs: number }> {
     const records: RequestRecord[] = [];
     const loop = async (user: number, conn: UserConnection): Promise<void> => {
-      for (let iteration = from; iteration <= to; iteration++) {
+      for (let iteration = from; iteration <= to && !this.target.stop?.aborted; iteration++) {
         const ids = { stage: this.index, user, iteration };
         const { headers, body } = this.target.render(ids);
         records.push(await performRequest(conn, { ...this.target.spec, headers, body }, ids));
@@ -211,7 +229,7 @@ async function runWarmup(target: LoadTarget, count: number, hooks: RunHooks | un
   const out: WarmupSummary = { requests: 0, succeeded: 0, ttfc: [] };
   hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
   try {
-    for (let it = 1; it <= count; it++) {
+    for (let it = 1; it <= count && !target.stop?.aborted; it++) {
       const ids = { stage: 0, user: 1, iteration: it };
       const { headers, body } = target.render(ids);
       const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
@@ -229,6 +247,35 @@ async function runWarmup(target: LoadTarget, count: number, hooks: RunHooks | un
   return out;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** A pause that a cancel ends early. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((r) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
+function cancellation(signal: AbortSignal | undefined): { inFlight: AbortSignal | undefined; dispose(): void } {
+  if (!signal) return { inFlight: undefined, dispose: () => undefined };
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    timer = setTimeout(() => ctl.abort(), CANCEL_GRACE_MS);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    inFlight: ctl.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    },
+  };
 }

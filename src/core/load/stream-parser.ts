@@ -9,6 +9,21 @@ export interface StreamParser {
   feed(chunk: Buffer, t: number): void;
   /** End of body: a trailing NDJSON line without a newline is still an event; an unterminated SSE event is not (per the SSE spec). */
   end(t: number): void;
+  /** SSE: why a body without any event is not an (empty) event stream, or null. */
+  noEventReason?(bytes: number): string | null;
+}
+
+export interface ParserLimits {
+  /** The largest single event (SSE event, NDJSON line) held in memory. */
+  maxEventBytes: number;
+  /** Called once when an event grows past the limit: the request fails as `protocol`; nothing more is parsed. */
+  onOverflow(message: string): void;
+}
+
+const NO_LIMITS: ParserLimits = { maxEventBytes: Infinity, onOverflow: () => undefined };
+
+function overflowMessage(limit: number): string {
+  return `an event grew past max-event-size (${limit} bytes) without ending`;
 }
 
 type ConcreteFormat = Exclude<StreamFormat, 'auto'>;
@@ -28,42 +43,65 @@ export function isJsonDocument(contentType: string): boolean {
   return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
 }
 
-export function createStreamParser(format: ParserFormat, needsText: boolean, sink: EventSink): StreamParser {
-  if (format === 'sse') return sseParser(sink);
+export function createStreamParser(format: ParserFormat, needsText: boolean, sink: EventSink, limits: ParserLimits = NO_LIMITS): StreamParser {
+  if (format === 'sse') return sseParser(sink, limits);
   if (format === 'document') return documentParser(sink);
-  if (format === 'ndjson') return ndjsonParser(needsText, sink);
+  if (format === 'ndjson') return ndjsonParser(needsText, sink, limits);
   return rawParser(needsText, sink);
 }
 
-function sseParser(sink: EventSink): StreamParser {
+function sseParser(sink: EventSink, limits: ParserLimits): StreamParser {
   const decoder = new TextDecoder();
   let now = 0;
-  // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR.
-  const parser = createSseParser({ onEvent: (msg) => sink(msg.data, msg.event, now) });
+  let overflowed = false;
+  let comments = 0;
+  let unknownLines = 0;
+  // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR;
+  // its buffer cap keeps a line that never ends from growing without bound.
+  const parser = createSseParser({
+    onEvent: (msg) => sink(msg.data, msg.event, now),
+    onComment: () => void comments++,
+    onError: (err) => {
+      if (err.type === 'max-buffer-size-exceeded') {
+        overflowed = true;
+        limits.onOverflow(overflowMessage(limits.maxEventBytes));
+      } else if (err.type === 'unknown-field') unknownLines++;
+    },
+    ...(Number.isFinite(limits.maxEventBytes) ? { maxBufferSize: limits.maxEventBytes } : {}),
+  });
   return {
     feed(chunk, t) {
+      if (overflowed) return;
       now = t;
       parser.feed(decoder.decode(chunk, { stream: true }));
     },
     end(t) {
+      if (overflowed) return;
       now = t;
       const rest = decoder.decode();
       if (rest) parser.feed(rest);
+    },
+    noEventReason(bytes) {
+      // Only comments (keep-alives) is an empty stream; text that is no SSE at all is a wrong answer.
+      return unknownLines > 0 || (comments === 0 && bytes > 0) ? `no SSE event in ${bytes} bytes (the body is not an event stream)` : null;
     },
   };
 }
 
 const NL = 0x0a;
 
-function ndjsonParser(needsText: boolean, sink: EventSink): StreamParser {
+function ndjsonParser(needsText: boolean, sink: EventSink, limits: ParserLimits): StreamParser {
   const decoder = needsText ? new TextDecoder() : null;
   let pending = ''; // text of the current unterminated line (only when needsText)
   let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
   const emit = (line: string, bytes: number, t: number): void => {
     if (decoder ? line.trim() !== '' : bytes > 0) sink(line, undefined, t);
   };
+  let overflowed = false;
+  let lineBytes = 0; // all bytes since the last newline (the memory a line holds)
   return {
     feed(chunk, t) {
+      if (overflowed) return;
       let start = 0;
       let nl = chunk.indexOf(NL, start);
       while (nl !== -1) {
@@ -72,15 +110,24 @@ function ndjsonParser(needsText: boolean, sink: EventSink): StreamParser {
         emit(line, bytes, t);
         pending = '';
         pendingBytes = 0;
+        lineBytes = 0;
         start = nl + 1;
         nl = chunk.indexOf(NL, start);
       }
       if (start < chunk.length) {
         pendingBytes += contentBytes(chunk, start, chunk.length);
+        lineBytes += chunk.length - start;
+        if (lineBytes > limits.maxEventBytes) {
+          overflowed = true;
+          pending = '';
+          limits.onOverflow(overflowMessage(limits.maxEventBytes));
+          return;
+        }
         if (decoder) pending += decoder.decode(chunk.subarray(start), { stream: true });
       }
     },
     end(t) {
+      if (overflowed) return;
       if (decoder) pending += decoder.decode();
       emit(pending, pendingBytes, t);
       pending = '';

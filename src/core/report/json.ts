@@ -22,6 +22,7 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     stages: formatStages(cfg.stages),
     timeoutMs: cfg.timeoutMs,
     cooldownMs: cfg.cooldownMs,
+    maxEventBytes: cfg.maxEventBytes,
     criteria: cfg.criteriaText,
     failOnCriteria: cfg.failOnCriteria,
     verdict: cfg.verdict,
@@ -49,6 +50,7 @@ export function buildReport(
     repeat?: RepeatSection | null;
     warmup?: WarmupSummary | null;
     compare?: CompareSection | null;
+    cancelled?: boolean;
   } = {},
 ): Report {
   return {
@@ -61,6 +63,7 @@ export function buildReport(
     finishedAt: run.finishedAt,
     passed,
     smokeFailed: run.smokeFailed,
+    ...(extra.cancelled ? { cancelled: true } : {}),
     percentileMethod: PERCENTILE_METHOD,
     stages: run.stages,
     criteria,

@@ -318,6 +318,7 @@ function applyUnit(s: LineScanner, num: number, numTok: Token, unit: Token, left
     case '%':
       if (!u) s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
       if (u !== '%') s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
+      if (num > 100) s.fail(numTok.col, `${shown} is over 100%: ${left} is at most 100%`);
       return num;
     case 'count':
     case 'rps':
