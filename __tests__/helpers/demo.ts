@@ -8,13 +8,16 @@ const START_TIMEOUT_MS = 10_000;
 
 export interface SpawnedDemo {
   url: string;
+  /** The server process (for `ps -o rss= -p PID`). */
+  pid: number;
   close(): Promise<void>;
 }
 
-export async function spawnDemo(opts: { record?: boolean; extraDelayMs?: number } = {}): Promise<SpawnedDemo> {
+export async function spawnDemo(opts: { record?: boolean; extraDelayMs?: number; log?: string } = {}): Promise<SpawnedDemo> {
   const args = [SERVER_JS, '--port', '0'];
   if (opts.record === true) args.push('--record');
   if (opts.extraDelayMs !== undefined) args.push('--extra-delay', String(opts.extraDelayMs));
+  if (opts.log !== undefined) args.push('--log', opts.log);
   const child = spawn(process.execPath, args, {
     cwd: fileURLToPath(ROOT),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,6 +78,7 @@ export async function spawnDemo(opts: { record?: boolean; extraDelayMs?: number 
   let closing: Promise<void> | undefined;
   return {
     url,
+    pid: child.pid!,
     close(): Promise<void> {
       closing ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

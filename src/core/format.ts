@@ -2,6 +2,7 @@
 // share, so a millisecond or a percentage looks the same everywhere. Pure.
 
 import type { MetricUnit } from './analysis/metrics.js';
+import { formatSample } from './server/units.js';
 import type { Stats } from './types.js';
 
 const trimZeros = (s: string): string => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
@@ -43,6 +44,10 @@ function formatIn(value: number | null, unit: MetricUnit, trim: boolean): string
       return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
     case 'rps':
       return `${t(value.toFixed(2))} req/s`;
+    case 'bytes':
+      return formatSample(value, 'bytes');
+    case 'sample':
+      return trim ? trimZeros(value.toFixed(2)) : formatSample(value, 'number');
   }
 }
 

@@ -14,6 +14,10 @@ import { redactText } from './redact.js';
 import { buildReport, writeReport } from './report/json.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
+import { diagnoseServer } from './server/diagnose.js';
+import { attachStageFigures } from './server/metrics.js';
+import { ServerSession } from './server/session.js';
+import type { ServerSection } from './server/types.js';
 import type { BaselineSection, CompareSection, Diagnosis, Report, RunResult } from './types.js';
 
 export interface GateOptions {
@@ -60,8 +64,34 @@ function loadBaseline(cfg: Config, log: (line: string) => void): BaselineLoad | 
   return b;
 }
 
-/** `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the series. */
-async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<RunResult[]> {
+/**
+ * `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the
+ * series. With the server side on, its session spans every run: idle samples before the first, told
+ * of each stage, stopped after the last cool-down (and closed, commands killed, if a run throws).
+ */
+async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<{ runs: RunResult[]; server: ServerSection | null }> {
+  const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs }) : null;
+  const hooks: RunHooks = { ...opts.hooks, log };
+  if (session) {
+    hooks.stageStart = (index, stage) => {
+      session.stageStart(index, stage.users);
+      opts.hooks?.stageStart?.(index, stage);
+    };
+    hooks.stageEnd = (summary) => {
+      session.stageEnd(summary.index);
+      opts.hooks?.stageEnd?.(summary);
+    };
+  }
+  try {
+    const runs = await runEach(cfg, opts, hooks, log);
+    // A cancelled run does not wait for the cool-down and the idle samples after it.
+    return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
+  } finally {
+    await session?.close();
+  }
+}
+
+async function runEach(cfg: Config, opts: GateOptions, hooks: RunHooks, log: (line: string) => void): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   for (let i = 0; i < cfg.repeat; i++) {
     if (i > 0 && opts.signal?.aborted) break;
@@ -80,7 +110,7 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
       {
         stages: cfg.stages,
         cooldownMs: cfg.cooldownMs,
-        hooks: { ...opts.hooks, log },
+        hooks,
         // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
         warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
         ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
@@ -107,7 +137,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   await prepare(cfg, opts, log);
   const loaded = loadBaseline(cfg, log);
 
-  const all = await runAll(cfg, opts, log);
+  const { runs: all, server } = await runAll(cfg, opts, log);
   const cancelled = opts.signal?.aborted === true;
   if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
   // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
@@ -123,6 +153,8 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
 
   const intervalOf = intervalCache(run.requests);
   for (const s of run.stages) if (!s.skipped) s.ttfcInterval = ttfcInterval(s, intervalOf);
+  // The server figures of each stage, where the metrics table reads them (health.*, monitor.*, log_errors).
+  if (server) attachStageFigures(server, run.stages);
 
   const criteria = evaluateCriteria(cfg.criteria, run.stages, {
     ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
@@ -132,7 +164,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     intervalOf,
   });
 
-  const diagnoses: Diagnosis[] = diagnose(run);
+  const diagnoses: Diagnosis[] = [...diagnose(run), ...diagnoseServer(server)];
   let compare: CompareSection | null = null;
   if (run.compare && cfg.compare) {
     const ab = sameRunComparison(run, sample, { url: cfg.compare.displayUrl, threshold: cfg.regressionThreshold, secrets: cfg.secrets });
@@ -163,6 +195,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     warmup: all[0]?.warmup ?? null,
     compare,
     cancelled,
+    server,
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;

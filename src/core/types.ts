@@ -1,5 +1,8 @@
 // Shared types of the core. Nothing here knows about GitHub.
 
+import type { ServerSection } from './server/types.js';
+import type { StageServerFigures } from './server/metrics.js';
+
 import type { LatencyMetric, MetricUnit } from './analysis/metrics.js';
 
 export type { LatencyMetric, MetricUnit, StatName } from './analysis/metrics.js';
@@ -114,6 +117,8 @@ export interface StageSummary extends Record<LatencyMetric, Stats> {
   ttfr?: Stats;
   /** Seeded bootstrap confidence intervals of TTFC avg and p95 over the successful requests (added by the gate). */
   ttfcInterval?: StageInterval;
+  /** Server-side figures of the stage (health probe, log errors, monitors), when the server side is on (added by the gate). */
+  server?: StageServerFigures;
 }
 
 /** A confidence interval of one statistic. */
@@ -182,7 +187,7 @@ export interface CriterionResult {
 }
 
 export interface Diagnosis {
-  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke';
+  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth';
   users: number | null;
   message: string;
   evidence: Record<string, unknown>;
@@ -260,6 +265,8 @@ export interface Report {
   repeat?: RepeatSection | null;
   /** `warmup` > 0: the warm-up requests (left out of every figure); null without warm-up. */
   warmup?: WarmupSummary | null;
+  /** Health probe, monitors and logs during the stages; null when none of health-url, monitor, metrics-url, logs-command is set. */
+  server?: ServerSection | null;
   /** Same-run A/B against `compare-url`; null when none was set. */
   compare?: CompareSection | null;
 }

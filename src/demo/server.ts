@@ -2,14 +2,19 @@
  * Demo streaming chat server used by the demo, the tests and the benchmark.
  *
  * Behaviour is selected per request by query parameters (see README / DESIGN):
- *   mode=async|blocking|status|reset|hang|malformed|empty|buffered|pool
+ *   mode=async|blocking|status|reset|hang|malformed|empty|buffered|pool|leak
  *   delay (ms, 200)  events (5)  interval (ms, 20)  format=sse|ndjson|raw
  *   code (status mode, 503)  workers (pool mode, 4)  id (record mode)
+ *   leak (leak mode: KiB retained per request and never freed, 1024)
  * A server started with `extraDelayMs` (`--extra-delay MS`) adds that much to every delay.
+ *
+ * With `log` (`--log FILE`) it writes an application log: an INFO line per request, and for a
+ * failed one (status mode with a 4xx/5xx, reset, malformed) an ERROR line and a traceback.
  *
  * Only `node:` builtins. Built to drive thousands of concurrent streams: one state
  * object per request, module-level timer callbacks, no per-request logging.
  */
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, IncomingMessage, ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +32,8 @@ export interface DemoServerOptions {
   record?: boolean;
   /** Added to every request's `delay` (ms): a second server that is slower to its first event by a fixed amount (A/B tests). */
   extraDelayMs?: number;
+  /** Append an application log to this file (INFO per request; ERROR and a traceback per failure). */
+  log?: string;
 }
 
 export interface DemoServer {
@@ -37,12 +44,14 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-type Mode = 'async' | 'blocking' | 'status' | 'reset' | 'hang' | 'malformed' | 'empty' | 'buffered' | 'pool';
+type Mode = 'async' | 'blocking' | 'status' | 'reset' | 'hang' | 'malformed' | 'empty' | 'buffered' | 'pool' | 'leak';
 type Format = 'sse' | 'ndjson' | 'raw';
 
 const MODES: ReadonlySet<string> = new Set<Mode>([
-  'async', 'blocking', 'status', 'reset', 'hang', 'malformed', 'empty', 'buffered', 'pool',
+  'async', 'blocking', 'status', 'reset', 'hang', 'malformed', 'empty', 'buffered', 'pool', 'leak',
 ]);
+/** Largest leak per request (KiB): 64 MiB. */
+const MAX_LEAK_KIB = 65_536;
 const FORMATS: ReadonlySet<string> = new Set<Format>(['sse', 'ndjson', 'raw']);
 
 /** Largest delay a node timer honours (larger values are clamped to 1 ms by node). */
@@ -89,6 +98,7 @@ interface Params {
   code: number;
   workers: number;
   id: string | undefined;
+  leak: number;
 }
 
 const DEFAULTS: Readonly<Params> = {
@@ -100,6 +110,7 @@ const DEFAULTS: Readonly<Params> = {
   code: 503,
   workers: 4,
   id: undefined,
+  leak: 1024,
 };
 
 /** A bounded "worker pool": at most `limit` requests in their delay phase at once. */
@@ -118,6 +129,9 @@ interface Ctx {
   /** Record mode: connections accepted since the last DELETE /__timeline. */
   connections: number;
   pools: Map<number, Pool>;
+  /** Leak mode: what every request left behind (never freed while the server runs). */
+  leaked: Buffer[];
+  log: WriteStream | undefined;
 }
 
 interface Stream {
@@ -186,11 +200,39 @@ function parseParams(query: string, record: boolean): Params | string {
     if (!INT_RE.test(v) || n < 1 || n > MAX_WORKERS) return `invalid workers "${v}" (integer, 1..${MAX_WORKERS})`;
     p.workers = n;
   }
+  v = q.get('leak');
+  if (v !== null) {
+    if (!INT_RE.test(v) || Number(v) > MAX_LEAK_KIB) return `invalid leak "${v}" (KiB, 0..${MAX_LEAK_KIB})`;
+    p.leak = Number(v);
+  }
   if (record) {
     const id = q.get('id');
     if (id !== null) p.id = id;
   }
   return p;
+}
+
+// ---------------------------------------------------------------------------
+// application log (--log FILE)
+
+function stamp(): string {
+  return new Date().toISOString().replace('T', ' ').replace('Z', '');
+}
+
+function appLog(ctx: Ctx, level: string, message: string): void {
+  ctx.log?.write(`${stamp()} ${level} demo: ${message}\n`);
+}
+
+/** A failed request as a Python service logs it: an ERROR line and the traceback. */
+function logFailure(ctx: Ctx, type: string, message: string): void {
+  if (!ctx.log) return;
+  appLog(ctx, 'ERROR', `request failed: ${message}`);
+  ctx.log.write(
+    'Traceback (most recent call last):\n' +
+      '  File "/app/api/chat.py", line 42, in completion\n' +
+      '    answer = await pipeline.run(question)\n' +
+      `${type}: ${message}\n`,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -262,6 +304,7 @@ function onBuffered(st: Stream): void {
 function onStatus(st: Stream): void {
   st.timer = undefined;
   if (st.closed) return;
+  if (st.p.code >= 400) logFailure(st.ctx, 'ServiceError', `demo failure ${st.p.code}`);
   st.res.writeHead(st.p.code, JSON_HEADERS);
   st.res.end(`{"error":{"message":"demo failure ${st.p.code}"}}`);
 }
@@ -275,6 +318,7 @@ function onEnd(st: Stream): void {
 function onResetFirst(st: Stream): void {
   st.timer = undefined;
   if (st.closed) return;
+  logFailure(st.ctx, 'ConnectionResetError', 'the stream was cut after its first event');
   const chunk = payload(st.p.format, ++st.sent);
   recordFirstWrite(st);
   st.res.write(chunk);
@@ -284,6 +328,7 @@ function onResetFirst(st: Stream): void {
 function onMalformed(st: Stream): void {
   st.timer = undefined;
   if (st.closed) return;
+  logFailure(st.ctx, 'ProtocolError', 'a malformed chunk was written');
   // Bypass node's http layer entirely: `res` is never written to, so it writes nothing.
   st.socket.write(MALFORMED_RESPONSE);
   schedule(st, onKill, KILL_AFTER_MS);
@@ -359,7 +404,14 @@ function startStream(ctx: Ctx, req: IncomingMessage, res: DemoResponse, p: Param
   };
   res.st = st;
   res.once('close', onResponseClose);
+  if (ctx.log) appLog(ctx, 'INFO', `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]} mode=${p.mode}`);
   switch (p.mode) {
+    case 'leak':
+      // Touched (filled), so the pages count in the resident set.
+      if (p.leak > 0) ctx.leaked.push(Buffer.alloc(p.leak * 1024, 1));
+      sendHeaders(st);
+      schedule(st, onEvent, p.delay);
+      return;
     case 'async':
       sendHeaders(st);
       schedule(st, onEvent, p.delay);
@@ -483,7 +535,7 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
   const extraDelayMs = opts.extraDelayMs ?? 0;
   if (!Number.isFinite(extraDelayMs) || extraDelayMs < 0) throw new Error(`demo server: invalid extraDelayMs ${extraDelayMs}`);
   const record = opts.record === true;
-  const ctx: Ctx = { writes: record ? new Map() : undefined, arrivals: record ? new Map() : undefined, connections: 0, extraDelayMs, pools: new Map() };
+  const ctx: Ctx = { writes: record ? new Map() : undefined, arrivals: record ? new Map() : undefined, connections: 0, extraDelayMs, pools: new Map(), leaked: [], log: opts.log === undefined ? undefined : createWriteStream(opts.log, { flags: 'a' }) };
   const sockets = new Set<Socket>();
   const untrack = function (this: Socket): void {
     sockets.delete(this);
@@ -518,6 +570,8 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
       for (const s of sockets) s.destroy();
       sockets.clear();
       ctx.pools.clear();
+      ctx.leaked.length = 0;
+      ctx.log?.end();
     });
     return closing;
   };
@@ -541,7 +595,7 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
 }
 
 // ---------------------------------------------------------------------------
-// script entry point: node lib/src/demo/server.js [--port N] [--host H] [--record] [--extra-delay MS]
+// script entry point: node lib/src/demo/server.js [--port N] [--host H] [--record] [--extra-delay MS] [--log FILE]
 
 function parseArgv(argv: readonly string[]): DemoServerOptions {
   const opts: DemoServerOptions = {};
@@ -549,6 +603,10 @@ function parseArgv(argv: readonly string[]): DemoServerOptions {
     const a = argv[i];
     if (a === '--record') {
       opts.record = true;
+    } else if (a === '--log') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error('--log needs a file');
+      opts.log = v;
     } else if (a === '--port' || a === '--host' || a === '--extra-delay') {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
@@ -562,7 +620,7 @@ function parseArgv(argv: readonly string[]): DemoServerOptions {
         opts.host = v;
       }
     } else {
-      throw new Error(`unknown argument "${a ?? ''}" (usage: server.js [--port N] [--host H] [--record] [--extra-delay MS])`);
+      throw new Error(`unknown argument "${a ?? ''}" (usage: server.js [--port N] [--host H] [--record] [--extra-delay MS] [--log FILE])`);
     }
   }
   return opts;

@@ -7,13 +7,14 @@
 // it has never seen). A metric may also be read from another run's stage through a prefix (see
 // OTHER_SIDES): `baseline.ttfc.p95` is the same metric on the baseline's matching stage.
 
+import { SERVER_METRIC_FAMILIES } from '../server/metrics.js';
 import type { RequestRecord, StageSummary, Stats } from '../types.js';
 
 /**
  * How a metric's values are written and compared: a duration, a percentage, a count, a rate. A new
  * unit also needs its name below, its formatting (format.ts) and its suffixes in the parser (parse.ts).
  */
-export type MetricUnit = 'ms' | '%' | 'count' | 'rps';
+export type MetricUnit = 'ms' | '%' | 'count' | 'rps' | 'sample' | 'bytes';
 
 /** What a value of each unit is, for error messages. */
 export const UNIT_NAME: Readonly<Record<MetricUnit, string>> = {
@@ -21,6 +22,8 @@ export const UNIT_NAME: Readonly<Record<MetricUnit, string>> = {
   '%': 'a percentage',
   count: 'a count',
   rps: 'a rate (requests/s)',
+  sample: 'a monitor value',
+  bytes: 'a size',
 };
 
 /**
@@ -75,6 +78,12 @@ export interface Metric {
   samples?: string;
   /** The stage-table cell that shows this value (reports mark it when a criterion on it is missed); default: the name. */
   cell?: string;
+  /** Why the value is missing on a stage, when `samples` cannot say it (server-side figures). */
+  missing?: (stage: StageSummary) => string;
+  /** The unit of the value on a stage when it is only known at run time (a monitor: bytes, %, or a number). */
+  unitOn?: (stage: StageSummary) => MetricUnit;
+  /** `run`: one figure of the whole run (monitor growth), judged once, on the last stage it applies to. */
+  scope?: 'run';
 }
 
 export interface MetricFamily {
@@ -124,6 +133,7 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
   single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
   latencies,
+  ...SERVER_METRIC_FAMILIES,
 ];
 
 /**

@@ -14,6 +14,9 @@ import { checkReportPath, readBodyFile } from './files.js';
 import { parseSize } from './size.js';
 import { DEFAULT_STAGES, parseStages } from './stages.js';
 import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateContext } from './template.js';
+import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
+import { defaultServerCriteria } from '../server/metrics.js';
+import type { ServerSpec } from '../server/types.js';
 import type { Criterion, PresetName, Stage, StreamFormat } from '../types.js';
 
 export const MAX_REPEAT = 10;
@@ -54,6 +57,7 @@ export const CORE_INPUTS = {
   'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
   'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
   'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
+  ...SERVER_INPUTS,
 } as const;
 
 export type CoreInputName = keyof typeof CORE_INPUTS;
@@ -99,6 +103,8 @@ export interface Config {
   wait: ReadinessSpec | null;
   /** Same-run A/B: the base target loaded in alternating rounds with the url (compare-url), or null. */
   compare: CompareTarget | null;
+  /** Health probe, monitors, metrics and logs during the stages (health-url, monitor, metrics-url, logs-command), or null. */
+  server: ServerSpec | null;
   /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
   setToken(token: string): void;
   /** Per-request header and body rendering. */
@@ -174,6 +180,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const templates = compileRequest(request, target.path, token, ctx.env, secrets);
   const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
   checkTokenSource(request, token, before.login);
+  addServerCriteria(inputs, judge, before.server);
   const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
   return {
     ...target,
@@ -343,7 +350,7 @@ interface BeforeLoadContext {
 }
 
 /** Readiness (wait-for) and login: validated now, run by the gate before the load. */
-function readBeforeLoad(inputs: Inputs, c: BeforeLoadContext): { wait: ReadinessSpec | null; login: LoginSpec | null } {
+function readBeforeLoad(inputs: Inputs, c: BeforeLoadContext): { wait: ReadinessSpec | null; login: LoginSpec | null; server: ServerSpec | null } {
   const target = new URL(c.url);
   const baseText = value(inputs, 'base-url');
   const resolve = (input: string, text: string): URL => resolveAux(input, text, baseText, target, c.secrets);
@@ -372,7 +379,25 @@ function readBeforeLoad(inputs: Inputs, c: BeforeLoadContext): { wait: Readiness
     },
     { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets },
   );
-  return { wait, login };
+  // The server side (health-url, monitor, metrics-url, logs-command) resolves its URLs the same way.
+  const server = buildServerSpec(inputs, { resolve, headersFor, timeoutMs: c.timeoutMs, secrets: c.secrets });
+  return { wait, login, server };
+}
+
+/**
+ * With the server side on and the criteria left to their defaults, the defaults also gate what it
+ * measures (health.max < 2s, health.errors == 0, log_errors == 0). A criterion on a server metric
+ * needs its source (health-url, logs-command, the monitor).
+ */
+function addServerCriteria(inputs: Inputs, judge: { criteriaText: string; criteria: Criterion[] }, server: ServerSpec | null): void {
+  if (server && value(inputs, 'criteria') === undefined) {
+    const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
+    if (extra.length) {
+      judge.criteriaText = `${judge.criteriaText}\n${extra.join('\n')}`;
+      judge.criteria = parseCriteria(judge.criteriaText);
+    }
+  }
+  checkServerCriteria(judge.criteria, server);
 }
 
 /** Same-run A/B: the compare target, and no criterion may reference it without one. */

@@ -8,6 +8,7 @@ import { PERCENTILE_METHOD } from '../analysis/stats.js';
 import type { BaselineSection, CompareSection, CriterionResult, Diagnosis, RepeatSection, Report, RunResult, ScalingEfficiency, WarmupSummary } from '../types.js';
 import { VERSION } from '../version.js';
 import { isSecretHeader } from '../config/headers.js';
+import type { ServerSection, ServerSpec } from '../server/types.js';
 
 /** The effective config as it may be shown: secret header values and the token redacted. */
 export function publicConfig(cfg: Config): Record<string, unknown> {
@@ -33,6 +34,7 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     compareUrl: cfg.compare?.displayUrl ?? null,
     compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
     compareToken: cfg.compare?.ownToken ? '***' : null,
+    ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
   };
 }
 
@@ -51,6 +53,7 @@ export function buildReport(
     warmup?: WarmupSummary | null;
     compare?: CompareSection | null;
     cancelled?: boolean;
+    server?: ServerSection | null;
   } = {},
 ): Report {
   return {
@@ -78,6 +81,7 @@ export function buildReport(
     repeat: extra.repeat ?? null,
     warmup: extra.warmup ?? null,
     compare: extra.compare ?? null,
+    server: extra.server ?? null,
   };
 }
 
@@ -110,4 +114,18 @@ export function writeReport(path: string, report: Report, secrets: readonly stri
   } finally {
     closeSync(fd);
   }
+}
+
+/** The server-side settings as they may be shown (commands redacted). */
+function publicServerConfig(sv: ServerSpec, secrets: readonly string[]): Record<string, unknown> {
+  return {
+    healthUrl: sv.health?.displayUrl ?? null,
+    healthIntervalMs: sv.health?.intervalMs ?? null,
+    monitors: sv.monitors.map((m) => `${m.name}: ${redactText(m.source.kind === 'command' ? m.source.command : `metric:${m.source.series}`, secrets)}`),
+    monitorIntervalMs: sv.monitorIntervalMs,
+    monitorTimeoutMs: sv.sampleTimeoutMs,
+    metricsUrl: sv.metrics?.displayUrl ?? null,
+    logsCommand: sv.logs ? redactText(sv.logs.command, secrets) : null,
+    logErrorPattern: sv.logs?.patternText ?? null,
+  };
 }

@@ -11,6 +11,7 @@ import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural }
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary, Stats } from '../types.js';
+import { serverMarkdown } from './server.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -364,6 +365,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   parts.push(criteriaSection(report, shape.criteria).text);
   const diag = diagnosesSection(report, shape.maxDiagnoses);
   if (diag) parts.push(diag);
+  const server = serverMarkdown(report.server, { charts: shape.chart });
+  if (server) parts.push(server);
   if (shape.chart) {
     const chart = chartSection(report);
     if (chart) parts.push(chart);

@@ -5,6 +5,7 @@ import { verdictLine } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary, Stats } from '../types.js';
+import { monitorSummary, serverTable } from './server.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
@@ -136,6 +137,19 @@ function baselineLines(report: Report): string[] {
   return lines;
 }
 
+/** The server side: the table per stage, the monitors' run figures, log error samples, warnings. */
+function serverLines(report: Report): string[] {
+  const sv = report.server;
+  if (!sv) return [];
+  const out = ['server:'];
+  const t = serverTable(sv);
+  if (t) out.push(textTable(t.head, t.rows));
+  for (const m of sv.monitors) out.push(`  ${monitorSummary(m)}`);
+  for (const s of sv.logs?.stages ?? []) for (const line of s.samples) out.push(`  log error, stage ${s.index}: ${line}`);
+  for (const w of sv.warnings.slice(0, 10)) out.push(`  warning: ${w}`);
+  return out;
+}
+
 /** The whole terminal report. */
 export function renderTerminal(report: Report): string {
   const parts = [`${report.target.method} ${report.target.url} (preset ${report.target.preset})`];
@@ -159,6 +173,8 @@ export function renderTerminal(report: Report): string {
   if (dist && dist.rows.some((r) => r.n > 0)) parts.push('', ...formatDistribution(dist));
   const chart = asciiChart(report.stages);
   if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2) parts.push('', chart);
+  const server = serverLines(report);
+  if (server.length) parts.push('', ...server);
   parts.push('', criteriaTable(report.criteria));
   if (report.diagnoses.length) {
     parts.push('');

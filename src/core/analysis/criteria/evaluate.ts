@@ -11,6 +11,8 @@ import type { CompareOp, Criterion, CriterionResult, StageSummary } from '../../
 
 function missingReason(stage: StageSummary, name: string, other: 'baseline' | 'compare' | null): string {
   const where = other === 'baseline' ? ` in the baseline stage with ${stage.users} users` : other === 'compare' ? ` on the compare target at ${stage.users} users` : '';
+  const own = metricOf(name)?.missing;
+  if (own) return `${own(stage)}${where}`;
   if (stage.succeeded === 0) return `no successful requests to measure${where}`;
   return `no ${metricOf(name)?.samples ?? 'samples'} to measure${where}`;
 }
@@ -75,8 +77,11 @@ export function evaluateCriteria(criteria: Criterion[], stages: StageSummary[], 
   const results: CriterionResult[] = [];
   const run = stages.filter((s) => !s.skipped);
   for (const c of criteria) {
-    const unit = metricOf(c.metric.name)?.unit ?? 'count';
-    const targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+    const m = metricOf(c.metric.name);
+    let targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+    // A figure of the whole run (monitor growth) is judged once, on the last stage it applies to.
+    if (m?.scope === 'run' && targets.length > 1) targets = targets.slice(-1);
+    const unit = (targets[0] && m?.unitOn?.(targets[0])) ?? m?.unit ?? 'count';
     if (targets.length === 0) {
       let reason: string;
       if (c.users === null) reason = 'no stage was run';

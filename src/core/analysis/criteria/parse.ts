@@ -3,6 +3,7 @@
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
 
 import { expectedMetrics, metricUnit as unitOf, OTHER_SIDES, UNIT_NAME, type MetricUnit } from '../metrics.js';
+import { byteMultiplier } from '../../server/units.js';
 import type { CompareOp, Criterion, CriterionValue, MetricRef, Severity } from '../../types.js';
 
 /** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
@@ -303,6 +304,12 @@ function checkSameKind(s: LineScanner, tok: Token, ref: MetricRef, left: string,
 function applyUnit(s: LineScanner, num: number, numTok: Token, unit: Token, left: string, kind: MetricUnit): number {
   const u = unit.text;
   const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
+  if (kind === 'sample' || kind === 'bytes') {
+    // A monitor's own unit: a bare number (threads), a percentage, or a size (B … GiB, read as bytes).
+    const v = sampleThreshold(num, u);
+    if (v === null) s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${left} takes a bare number, %, or a size: B, KB, KiB, MB, MiB, GB, GiB)`);
+    return v;
+  }
   if (u && !KNOWN_UNITS.has(u)) {
     const expected =
       kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
@@ -325,4 +332,11 @@ function applyUnit(s: LineScanner, num: number, numTok: Token, unit: Token, left
       if (u) s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
       return num;
   }
+}
+
+/** A threshold of a monitor value: a bare number, a percentage, or a size in bytes; null for another unit. */
+function sampleThreshold(num: number, unit: string): number | null {
+  if (unit === '' || unit === '%') return num;
+  const mult = byteMultiplier(unit);
+  return mult === null ? null : num * mult;
 }
