@@ -844,6 +844,581 @@ class DecodedURL extends URL {
 
 /***/ }),
 
+/***/ 2625:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var shallowEqual = __nccwpck_require__(7014);
+
+function _classCallCheck(instance, Constructor) {
+  if (!(instance instanceof Constructor)) {
+    throw new TypeError("Cannot call a class as a function");
+  }
+}
+
+function _inherits(subClass, superClass) {
+  if (typeof superClass !== "function" && superClass !== null) {
+    throw new TypeError("Super expression must either be null or a function");
+  }
+
+  subClass.prototype = Object.create(superClass && superClass.prototype, {
+    constructor: {
+      value: subClass,
+      writable: true,
+      configurable: true
+    }
+  });
+  if (superClass) _setPrototypeOf(subClass, superClass);
+}
+
+function _getPrototypeOf(o) {
+  _getPrototypeOf = Object.setPrototypeOf ? Object.getPrototypeOf : function _getPrototypeOf(o) {
+    return o.__proto__ || Object.getPrototypeOf(o);
+  };
+  return _getPrototypeOf(o);
+}
+
+function _setPrototypeOf(o, p) {
+  _setPrototypeOf = Object.setPrototypeOf || function _setPrototypeOf(o, p) {
+    o.__proto__ = p;
+    return o;
+  };
+
+  return _setPrototypeOf(o, p);
+}
+
+function isNativeReflectConstruct() {
+  if (typeof Reflect === "undefined" || !Reflect.construct) return false;
+  if (Reflect.construct.sham) return false;
+  if (typeof Proxy === "function") return true;
+
+  try {
+    Date.prototype.toString.call(Reflect.construct(Date, [], function () {}));
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+function _construct(Parent, args, Class) {
+  if (isNativeReflectConstruct()) {
+    _construct = Reflect.construct;
+  } else {
+    _construct = function _construct(Parent, args, Class) {
+      var a = [null];
+      a.push.apply(a, args);
+      var Constructor = Function.bind.apply(Parent, a);
+      var instance = new Constructor();
+      if (Class) _setPrototypeOf(instance, Class.prototype);
+      return instance;
+    };
+  }
+
+  return _construct.apply(null, arguments);
+}
+
+function _isNativeFunction(fn) {
+  return Function.toString.call(fn).indexOf("[native code]") !== -1;
+}
+
+function _wrapNativeSuper(Class) {
+  var _cache = typeof Map === "function" ? new Map() : undefined;
+
+  _wrapNativeSuper = function _wrapNativeSuper(Class) {
+    if (Class === null || !_isNativeFunction(Class)) return Class;
+
+    if (typeof Class !== "function") {
+      throw new TypeError("Super expression must either be null or a function");
+    }
+
+    if (typeof _cache !== "undefined") {
+      if (_cache.has(Class)) return _cache.get(Class);
+
+      _cache.set(Class, Wrapper);
+    }
+
+    function Wrapper() {
+      return _construct(Class, arguments, _getPrototypeOf(this).constructor);
+    }
+
+    Wrapper.prototype = Object.create(Class.prototype, {
+      constructor: {
+        value: Wrapper,
+        enumerable: false,
+        writable: true,
+        configurable: true
+      }
+    });
+    return _setPrototypeOf(Wrapper, Class);
+  };
+
+  return _wrapNativeSuper(Class);
+}
+
+function _assertThisInitialized(self) {
+  if (self === void 0) {
+    throw new ReferenceError("this hasn't been initialised - super() hasn't been called");
+  }
+
+  return self;
+}
+
+function _possibleConstructorReturn(self, call) {
+  if (call && (typeof call === "object" || typeof call === "function")) {
+    return call;
+  }
+
+  return _assertThisInitialized(self);
+}
+
+var InvalidLineError =
+/*#__PURE__*/
+function (_Error) {
+  _inherits(InvalidLineError, _Error);
+
+  function InvalidLineError(message) {
+    _classCallCheck(this, InvalidLineError);
+
+    return _possibleConstructorReturn(this, _getPrototypeOf(InvalidLineError).call(this, 'Encountered invalid line: ' + message));
+  }
+
+  return InvalidLineError;
+}(_wrapNativeSuper(Error));
+
+Object.defineProperty(InvalidLineError.prototype, 'name', {
+  value: InvalidLineError.name
+});
+
+var STATE_NAME = 0;
+var STATE_STARTOFLABELNAME = 1;
+var STATE_ENDOFNAME = 2;
+var STATE_VALUE = 3;
+var STATE_ENDOFLABELS = 4;
+var STATE_LABELNAME = 5;
+var STATE_LABELVALUEQUOTE = 6;
+var STATE_LABELVALUEEQUALS = 7;
+var STATE_LABELVALUE = 8;
+var STATE_LABELVALUESLASH = 9;
+var STATE_NEXTLABEL = 10;
+var STATE_TIMESTAMP = 11;
+function parseSampleLine(line) {
+  var name = '';
+  var labelname = '';
+  var labelvalue = '';
+  var value = '';
+  var timestamp = '';
+  var labels = undefined;
+  var state = STATE_NAME;
+
+  for (var c = 0; c < line.length; ++c) {
+    var _char = line.charAt(c);
+
+    if (state === STATE_NAME) {
+      if (_char === '{') {
+        state = STATE_STARTOFLABELNAME;
+      } else if (_char === ' ' || _char === '\t') {
+        state = STATE_ENDOFNAME;
+      } else {
+        name += _char;
+      }
+    } else if (state === STATE_ENDOFNAME) {
+      if (_char === ' ' || _char === '\t') ; else if (_char === '{') {
+        state = STATE_STARTOFLABELNAME;
+      } else {
+        value += _char;
+        state = STATE_VALUE;
+      }
+    } else if (state === STATE_STARTOFLABELNAME) {
+      if (_char === ' ' || _char === '\t') ; else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else {
+        labelname += _char;
+        state = STATE_LABELNAME;
+      }
+    } else if (state === STATE_LABELNAME) {
+      if (_char === '=') {
+        state = STATE_LABELVALUEQUOTE;
+      } else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else if (_char === ' ' || _char === '\t') {
+        state = STATE_LABELVALUEEQUALS;
+      } else {
+        labelname += _char;
+      }
+    } else if (state === STATE_LABELVALUEEQUALS) {
+      if (_char === '=') {
+        state = STATE_LABELVALUEQUOTE;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_LABELVALUEQUOTE) {
+      if (_char === '"') {
+        state = STATE_LABELVALUE;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_LABELVALUE) {
+      if (_char === '\\') {
+        state = STATE_LABELVALUESLASH;
+      } else if (_char === '"') {
+        if (!labels) {
+          labels = {};
+        }
+
+        labels[labelname] = labelvalue;
+        labelname = '';
+        labelvalue = '';
+        state = STATE_NEXTLABEL;
+      } else {
+        labelvalue += _char;
+      }
+    } else if (state === STATE_LABELVALUESLASH) {
+      state = STATE_LABELVALUE;
+
+      if (_char === '\\') {
+        labelvalue += '\\';
+      } else if (_char === 'n') {
+        labelvalue += '\n';
+      } else if (_char === '"') {
+        labelvalue += '"';
+      } else {
+        labelvalue += "\\".concat(_char);
+      }
+    } else if (state === STATE_NEXTLABEL) {
+      if (_char === ',') {
+        state = STATE_LABELNAME;
+      } else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_ENDOFLABELS) {
+      if (_char === ' ' || _char === '\t') ; else {
+        value += _char;
+        state = STATE_VALUE;
+      }
+    } else if (state === STATE_VALUE) {
+      if (_char === ' ' || _char === '\t') {
+        state = STATE_TIMESTAMP;
+      } else {
+        value += _char;
+      }
+    } else if (state === STATE_TIMESTAMP) {
+      if (_char === ' ' || _char === '\t') ; else {
+        timestamp += _char;
+      }
+    }
+  }
+
+  var ret = {
+    name: name,
+    value: value
+  };
+
+  if (labels) {
+    ret.labels = labels;
+  }
+
+  if (timestamp) {
+    ret.timestamp_ms = timestamp;
+  }
+
+  return ret;
+}
+
+/*
+Notes:
+* Empty line handling is slightly looser than the original implementation.
+* Everything else should be similarly strict.
+*/
+
+var SUMMARY_TYPE = 'SUMMARY';
+var HISTOGRAM_TYPE = 'HISTOGRAM';
+function parsePrometheusTextFormat(metrics) {
+  var lines = metrics.split('\n'); // Prometheus format defines LF endings
+
+  var converted = [];
+  var metric;
+  var help;
+  var type;
+  var samples = [];
+
+  for (var i = 0; i < lines.length; ++i) {
+    var line = lines[i].trim();
+    var lineMetric = null;
+    var lineHelp = null;
+    var lineType = null;
+    var lineSample = null;
+
+    if (line.length === 0) ; else if (line.startsWith('# ')) {
+      // process metadata lines
+      var lineData = line.substring(2);
+      var instr = null;
+
+      if (lineData.startsWith('HELP ')) {
+        instr = 1;
+      } else if (lineData.startsWith('TYPE ')) {
+        instr = 2;
+      }
+
+      if (instr) {
+        lineData = lineData.substring(5);
+        var spaceIndex = lineData.indexOf(' ');
+
+        if (spaceIndex !== -1) {
+          // expect another token
+          lineMetric = lineData.substring(0, spaceIndex);
+          var remain = lineData.substring(spaceIndex + 1);
+
+          if (instr === 1) {
+            // HELP
+            lineHelp = unescapeHelp(remain); // remain could be empty
+          } else {
+            // TYPE
+            if (remain.includes(' ')) {
+              throw new InvalidLineError(line);
+            }
+
+            lineType = remain.toUpperCase();
+          }
+        } else {
+          throw new InvalidLineError(line);
+        }
+      } // 100% pure comment line, ignore
+
+    } else {
+      // process sample lines
+      lineSample = parseSampleLine(line);
+      lineMetric = lineSample.name;
+    }
+
+    if (lineMetric === metric) {
+      // metadata always has same name
+      if (!help && lineHelp) {
+        help = lineHelp;
+      } else if (!type && lineType) {
+        type = lineType;
+      }
+    } // different types allow different suffixes
+
+
+    var suffixedCount = "".concat(metric, "_count");
+    var suffixedSum = "".concat(metric, "_sum");
+    var suffixedBucket = "".concat(metric, "_bucket");
+    var allowedNames = [metric];
+
+    if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+      allowedNames.push(suffixedCount);
+      allowedNames.push(suffixedSum);
+    }
+
+    if (type === HISTOGRAM_TYPE) {
+      allowedNames.push(suffixedBucket);
+    } // encountered new metric family or end of input
+
+
+    if (i + 1 === lines.length || lineMetric && !allowedNames.includes(lineMetric)) {
+      // write current
+      if (metric) {
+        if (type === SUMMARY_TYPE) {
+          samples = flattenMetrics(samples, 'quantiles', 'quantile', 'value');
+        } else if (type === HISTOGRAM_TYPE) {
+          samples = flattenMetrics(samples, 'buckets', 'le', 'bucket');
+        }
+
+        converted.push({
+          name: metric,
+          help: help ? help : '',
+          type: type ? type : 'UNTYPED',
+          metrics: samples
+        });
+      } // reset for new metric family
+
+
+      metric = lineMetric;
+      help = lineHelp ? lineHelp : null;
+      type = lineType ? lineType : null;
+      samples = [];
+    }
+
+    if (lineSample) {
+      // key is not called value in official implementation if suffixed count, sum, or bucket
+      if (lineSample.name !== metric) {
+        if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+          if (lineSample.name === suffixedCount) {
+            lineSample.count = lineSample.value;
+          } else if (lineSample.name === suffixedSum) {
+            lineSample.sum = lineSample.value;
+          }
+        }
+
+        if (type === HISTOGRAM_TYPE && lineSample.name === suffixedBucket) {
+          lineSample.bucket = lineSample.value;
+        }
+
+        delete lineSample.value;
+      }
+
+      delete lineSample.name; // merge into existing sample if labels are deep equal
+
+      var samplesLen = samples.length;
+      var lastSample = samplesLen === 0 ? null : samples[samplesLen - 1];
+
+      if (lastSample && shallowEqual.shallowEqualObjects(lineSample.labels, lastSample.labels)) {
+        delete lineSample.labels;
+
+        for (var key in lineSample) {
+          lastSample[key] = lineSample[key];
+        }
+      } else {
+        samples.push(lineSample);
+      }
+    }
+  }
+
+  return converted;
+}
+
+function flattenMetrics(metrics, groupName, keyName, valueName) {
+  var flattened = null;
+
+  for (var i = 0; i < metrics.length; ++i) {
+    var sample = metrics[i];
+
+    if (sample.labels && sample.labels[keyName] && sample[valueName]) {
+      if (!flattened) {
+        flattened = {};
+        flattened[groupName] = {};
+      }
+
+      flattened[groupName][sample.labels[keyName]] = sample[valueName];
+    } else if (!sample.labels) {
+      if (!flattened) {
+        flattened = {};
+      }
+
+      if (sample.count !== undefined) {
+        flattened.count = sample.count;
+      }
+
+      if (sample.sum !== undefined) {
+        flattened.sum = sample.sum;
+      }
+    }
+  }
+
+  if (flattened) {
+    return [flattened];
+  } else {
+    return metrics;
+  }
+} // adapted from https://github.com/prometheus/client_python/blob/0.0.19/prometheus_client/parser.py
+
+
+function unescapeHelp(line) {
+  var result = '';
+  var slash = false;
+
+  for (var c = 0; c < line.length; ++c) {
+    var _char = line.charAt(c);
+
+    if (slash) {
+      if (_char === '\\') {
+        result += '\\';
+      } else if (_char === 'n') {
+        result += '\n';
+      } else {
+        result += "\\".concat(_char);
+      }
+
+      slash = false;
+    } else {
+      if (_char === '\\') {
+        slash = true;
+      } else {
+        result += _char;
+      }
+    }
+  }
+
+  if (slash) {
+    result += '\\';
+  }
+
+  return result;
+}
+
+module.exports = parsePrometheusTextFormat;
+
+
+/***/ }),
+
+/***/ 7014:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+
+function shallowEqualObjects(objA, objB) {
+  if (objA === objB) {
+    return true;
+  }
+
+  if (!objA || !objB) {
+    return false;
+  }
+
+  var aKeys = Object.keys(objA);
+  var bKeys = Object.keys(objB);
+  var len = aKeys.length;
+
+  if (bKeys.length !== len) {
+    return false;
+  }
+
+  for (var i = 0; i < len; i++) {
+    var key = aKeys[i];
+
+    if (objA[key] !== objB[key] || !Object.prototype.hasOwnProperty.call(objB, key)) {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+function shallowEqualArrays(arrA, arrB) {
+  if (arrA === arrB) {
+    return true;
+  }
+
+  if (!arrA || !arrB) {
+    return false;
+  }
+
+  var len = arrA.length;
+
+  if (arrB.length !== len) {
+    return false;
+  }
+
+  for (var i = 0; i < len; i++) {
+    if (arrA[i] !== arrB[i]) {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+exports.shallowEqualArrays = shallowEqualArrays;
+exports.shallowEqualObjects = shallowEqualObjects;
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -40141,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 925:
+/***/ 6362:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43009,7 +43584,7 @@ function notice(message, properties = {}) {
  * Writes info to log with console.log.
  * @param message info message
  */
-function info(message) {
+function core_info(message) {
     process.stdout.write(message + external_os_namespaceObject.EOL);
 }
 /**
@@ -43112,9 +43687,82 @@ class InputError extends Error {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/server/units.ts
+// Reading one number (with an optional unit) out of a command's output, and printing it back.
+// Pure.
+const BYTE_UNITS = {
+    b: 1,
+    kb: 1e3,
+    kib: 1024,
+    mb: 1e6,
+    mib: 1024 ** 2,
+    gb: 1e9,
+    gib: 1024 ** 3,
+    tb: 1e12,
+    tib: 1024 ** 4,
+};
+// The first number of the text, with its unit when one follows (`512.3MiB / 7.6GiB`, `12.5 %`,
+// `Threads_connected\t37`). A number glued to letters (`ragflow2`) is part of a word, not a sample.
+const SAMPLE_RE = /(?<![\w.])([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s?(%|[KkMGTB]i?B|B|[kKMG]i?b)?(?![\w.])/;
+/** The first number of `text` with its unit (byte units → bytes), or null when there is none. */
+function parseSample(text) {
+    for (const line of text.split(/\r?\n/)) {
+        const m = SAMPLE_RE.exec(line);
+        if (!m)
+            continue;
+        const value = Number(m[1]);
+        if (!Number.isFinite(value))
+            continue;
+        const u = m[2];
+        if (u === undefined)
+            return { value, unit: 'number' };
+        if (u === '%')
+            return { value, unit: '%' };
+        const mult = BYTE_UNITS[u.toLowerCase()];
+        if (mult !== undefined)
+            return { value: value * mult, unit: 'bytes' };
+        return { value, unit: 'number' };
+    }
+    return null;
+}
+/** A byte size in a threshold (`512MiB`, `2 GB`) → bytes, or null when `unit` is not a byte unit. */
+function byteMultiplier(unit) {
+    return BYTE_UNITS[unit.toLowerCase()] ?? null;
+}
+function trimNum(x, digits) {
+    const s = x.toFixed(digits);
+    return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+/** `512 MiB`, `1.2 GiB`, `37`, `12.5%`; `n/a` for null. */
+function formatSample(value, unit) {
+    if (value === null || !Number.isFinite(value))
+        return 'n/a';
+    if (unit === '%')
+        return `${trimNum(value, 1)}%`;
+    if (unit === 'number')
+        return Math.abs(value) >= 100 || Number.isInteger(value) ? `${Math.round(value)}` : trimNum(value, 2);
+    const a = Math.abs(value);
+    if (a >= 1024 ** 3)
+        return `${trimNum(value / 1024 ** 3, 2)} GiB`;
+    if (a >= 1024 ** 2)
+        return `${trimNum(value / 1024 ** 2, 1)} MiB`;
+    if (a >= 1024)
+        return `${trimNum(value / 1024, 1)} KiB`;
+    return `${Math.round(value)} B`;
+}
+/** A growth ratio (0.12) as `+12%` / `−3%`. */
+function formatGrowth(g) {
+    if (g === null || !Number.isFinite(g))
+        return 'n/a';
+    const p = g * 100;
+    const s = Math.abs(p) >= 10 ? Math.round(Math.abs(p)).toString() : trimNum(Math.abs(p), 1);
+    return `${p < 0 ? '−' : '+'}${s}%`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/format.ts
 // How figures read for humans: one home for every formatter the reports, criteria and diagnoses
 // share, so a millisecond or a percentage looks the same everywhere. Pure.
+
 const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
 /** `412 ms`, `4.1 ms`, `1.23 s`; with `trim` no trailing zeros (`1 s`, `1.5 s`). */
 function formatMs(v, trim) {
@@ -43156,6 +43804,10 @@ function formatIn(value, unit, trim) {
             return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
         case 'rps':
             return `${t(value.toFixed(2))} req/s`;
+        case 'bytes':
+            return formatSample(value, 'bytes');
+        case 'sample':
+            return trim ? trimZeros(value.toFixed(2)) : formatSample(value, 'number');
     }
 }
 /** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
@@ -43204,6 +43856,138 @@ const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 /** A string. */
 const str = (v) => (typeof v === 'string' ? v : null);
 
+;// CONCATENATED MODULE: ./src/core/server/metrics.ts
+// The server side's entries in the metrics table: `health.<stat>`, `health.errors`, `log_errors`,
+// `monitor.NAME.<min|avg|max|growth>`. Their per-stage values live on the stage summary
+// (`stage.server`, attached by the gate from the server section). Pure.
+const HEALTH_STATS = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
+const MONITOR_RE = /^monitor\.([A-Za-z][A-Za-z0-9_-]*)\.(min|avg|max|growth)$/;
+const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** The monitor a metric reads (`monitor.mem.max` → mem), or null. */
+function monitorOf(name) {
+    return MONITOR_RE.exec(name)?.[1] ?? null;
+}
+/** A monitor's values in a result: sizes as bytes, percentages, plain numbers. */
+function monitorUnit(stage, name) {
+    const u = stage.server?.monitors?.[name]?.unit;
+    return u === 'bytes' ? 'bytes' : u === '%' ? '%' : 'sample';
+}
+const single = (m) => ({ written: m.name, single: true, resolve: (n) => (n === m.name ? m : null) });
+/** `health.<stat>` (ms, over the probes that answered) and `health.errors` (failed probes). */
+const health = {
+    written: `health.${HEALTH_STATS.join('|')}|errors`,
+    single: false,
+    resolve(name) {
+        if (!name.startsWith('health.'))
+            return null;
+        const stat = name.slice('health.'.length);
+        const missing = (s) => (s.server?.health ? 'no health probe answered in this stage' : 'no health probe (health-url)');
+        if (stat === 'errors')
+            return { name, unit: 'count', label: 'failed health probes', read: (s) => s.server?.health?.errors ?? null, missing };
+        if (!HEALTH_STATS.includes(stat))
+            return null;
+        return {
+            name,
+            unit: 'ms',
+            label: `health check ${stat}`,
+            read: (s) => (s.server?.health && s.server.health.n > 0 ? finite(s.server.health[stat]) : null),
+            missing,
+        };
+    },
+};
+/** `monitor.NAME.min|avg|max` in the monitor's own unit; `monitor.NAME.growth` in percent, one figure of the run. */
+const monitors = {
+    written: 'monitor.NAME.min|avg|max|growth',
+    single: false,
+    resolve(name) {
+        const m = MONITOR_RE.exec(name);
+        if (!m)
+            return null;
+        const mon = m[1];
+        const stat = m[2];
+        if (stat === 'growth') {
+            return {
+                name,
+                unit: '%',
+                label: `${mon} growth`,
+                read: (s) => {
+                    const g = s.server?.monitors?.[mon]?.growth;
+                    return g === null || g === undefined ? null : g * 100;
+                },
+                scope: 'run',
+                missing: () => `monitor ${mon} has no idle sample before and after the run`,
+            };
+        }
+        return {
+            name,
+            unit: 'sample',
+            label: `${mon} ${stat}`,
+            read: (s) => finite(s.server?.monitors?.[mon]?.[stat]),
+            unitOn: (s) => monitorUnit(s, mon),
+            missing: () => `monitor ${mon} has no sample in this stage`,
+        };
+    },
+};
+/** Every family of the server side, in the order they are listed in errors. */
+const SERVER_METRIC_FAMILIES = [
+    single({
+        name: 'log_errors',
+        unit: 'count',
+        label: 'log error lines',
+        read: (s) => s.server?.logErrors ?? null,
+        missing: () => 'logs-command was not following the log in this stage (see the warnings)',
+    }),
+    health,
+    monitors,
+];
+/** Per-stage figures of the server section, keyed by stage index. */
+function stageFigures(section) {
+    const out = new Map();
+    const get = (i) => {
+        let f = out.get(i);
+        if (!f)
+            out.set(i, (f = {}));
+        return f;
+    };
+    for (const h of section.health?.stages ?? []) {
+        const { n, failures, latency } = h;
+        get(h.index).health = { n, errors: failures, min: latency.min, avg: latency.avg, p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99, max: latency.max, stddev: latency.stddev };
+    }
+    // A stage the log command did not follow has no log_errors (a criterion on it fails with the reason).
+    for (const l of section.logs?.stages ?? [])
+        if (l.followed !== false)
+            get(l.index).logErrors = l.errors;
+    for (const m of section.monitors) {
+        for (const s of m.stages) {
+            const f = get(s.index);
+            f.monitors ??= {};
+            f.monitors[m.name] = { unit: m.unit, n: s.n, min: s.min, avg: s.avg, max: s.max, growth: m.growth };
+        }
+    }
+    return out;
+}
+/** Puts each stage's server figures on the stage summary, where the metrics read them. */
+function attachStageFigures(section, stages) {
+    const figures = stageFigures(section);
+    for (const s of stages) {
+        const f = figures.get(s.index);
+        if (f)
+            s.server = f;
+    }
+}
+/**
+ * Criteria lines added to the default criteria when the server side is on: a frozen server fails
+ * (`health.max < 2s`, `health.errors == 0`), logged errors fail (`log_errors == 0`).
+ */
+function defaultServerCriteria(opts) {
+    const out = [];
+    if (opts.health)
+        out.push('health.max < 2s', 'health.errors == 0');
+    if (opts.logs)
+        out.push('log_errors == 0');
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/metrics.ts
 // The one table of metrics: every figure a criterion, an interval, the baseline or a report can name,
 // with its unit, how it is read from a stage summary, whether it has a bootstrap interval, and how it
@@ -43213,12 +43997,15 @@ const str = (v) => (typeof v === 'string' ? v : null);
 // pattern (`ttfc.p95`: a latency and a statistic; a family like `monitor.NAME.max` resolves a name
 // it has never seen). A metric may also be read from another run's stage through a prefix (see
 // OTHER_SIDES): `baseline.ttfc.p95` is the same metric on the baseline's matching stage.
+
 /** What a value of each unit is, for error messages. */
 const UNIT_NAME = {
     ms: 'a duration',
     '%': 'a percentage',
     count: 'a count',
     rps: 'a rate (requests/s)',
+    sample: 'a monitor value',
+    bytes: 'a size',
 };
 /**
  * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
@@ -43253,8 +44040,8 @@ function latencySamples(requests, metric) {
     }
     return out;
 }
-const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-function single(m) {
+const metrics_finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+function metrics_single(m) {
     return { written: m.name, single: true, resolve: (name) => (name === m.name ? m : null) };
 }
 /** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */
@@ -43272,7 +44059,7 @@ const latencies = {
             name,
             unit: 'ms',
             label: `${base.toUpperCase()} ${stat}`,
-            read: (s) => finite(s[base]?.[stat]),
+            read: (s) => metrics_finite(s[base]?.[stat]),
             ...(interval ? { interval } : {}),
             samples: `${base} samples`,
         };
@@ -43283,12 +44070,13 @@ const latencies = {
  * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
  */
 const METRIC_FAMILIES = [
-    single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
-    single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
-    single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
-    single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
-    single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
+    metrics_single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
+    metrics_single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
+    metrics_single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
+    metrics_single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
+    metrics_single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
     latencies,
+    ...SERVER_METRIC_FAMILIES,
 ];
 /**
  * Prefixes that read a metric from another side's matching stage instead of this run's: `baseline.`
@@ -48374,6 +49162,7 @@ const FAILURE_CATEGORIES = [
     'stream_error',
     'empty',
     'protocol',
+    'cancelled',
 ];
 
 ;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
@@ -49144,6 +49933,7 @@ function normalVariate(rand) {
 // their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
 
+
 /** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
 const DEFAULT_CRITERIA = [
     'success_rate > 95%',
@@ -49428,6 +50218,13 @@ function checkSameKind(s, tok, ref, left, kind) {
 function applyUnit(s, num, numTok, unit, left, kind) {
     const u = unit.text;
     const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
+    if (kind === 'sample' || kind === 'bytes') {
+        // A monitor's own unit: a bare number (threads), a percentage, or a size (B … GiB, read as bytes).
+        const v = sampleThreshold(num, u);
+        if (v === null)
+            s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${left} takes a bare number, %, or a size: B, KB, KiB, MB, MiB, GB, GiB)`);
+        return v;
+    }
     if (u && !KNOWN_UNITS.has(u)) {
         const expected = kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
         s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
@@ -49446,6 +50243,8 @@ function applyUnit(s, num, numTok, unit, left, kind) {
                 s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
             if (u !== '%')
                 s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
+            if (num > 100)
+                s.fail(numTok.col, `${shown} is over 100%: ${left} is at most 100%`);
             return num;
         case 'count':
         case 'rps':
@@ -49453,6 +50252,67 @@ function applyUnit(s, num, numTok, unit, left, kind) {
                 s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
             return num;
     }
+}
+/** A threshold of a monitor value: a bare number, a percentage, or a size in bytes; null for another unit. */
+function sampleThreshold(num, unit) {
+    if (unit === '' || unit === '%')
+        return num;
+    const mult = byteMultiplier(unit);
+    return mult === null ? null : num * mult;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/verdict.ts
+// The verdict of a run: which criteria were missed (failing and warn), how many were inconclusive,
+// and the headline that says so. The Action's outputs and check message, the markdown report and
+// the terminal report all read it from here, so they never disagree. Pure.
+
+/** What failed the smoke test: the url, or (same-run A/B) the compare target while the url answered. */
+function smokeWhat(report, compareUrl) {
+    const compareOnly = report.compare?.smokeFailed === true && (report.stages?.[0]?.succeeded ?? 0) > 0;
+    return compareOnly ? `no request of the first stage to the compare target (${compareUrl}) succeeded` : 'no request of the first stage succeeded';
+}
+/** Whether the gate passes: the smoke test passed and no failing criterion was missed. */
+function verdict_gatePassed(smokeFailed, criteria) {
+    return !smokeFailed && !criteria.some((r) => r.severity === 'fail' && r.status === 'fail');
+}
+/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
+function inconclusiveCount(report) {
+    return report.criteria.filter((c) => c.status === 'inconclusive').length;
+}
+/** The verdict; `failOnCriteria: false` says the missed criteria only report. */
+function verdictOf(report, failOnCriteria = true) {
+    const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
+    const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
+    const unsure = inconclusiveCount(report);
+    const base = { failed, warned, inconclusive: unsure, smokeFailed: report.smokeFailed };
+    const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
+    const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
+    if (report.cancelled)
+        return { ...base, icon: '🛑', text: 'cancelled: the run was stopped; the figures below are partial' };
+    if (report.smokeFailed) {
+        return { ...base, icon: '❌', text: `failed: smoke test failed (${smokeWhat(report, '`compare-url`')})${failOnCriteria ? '' : ' — report only'}` };
+    }
+    if (failed.length) {
+        const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
+        return { ...base, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
+    }
+    if (warned.length)
+        return { ...base, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning')}${unsure ? `, ${unsureText}` : ''}` };
+    if (unsure)
+        return { ...base, icon: '✅', text: `passed, ${unsureText}` };
+    return { ...base, icon: '✅', text: 'passed' };
+}
+/** The terminal headline: `FAILED: 2 criteria missed, 1 warning`, `PASSED with 1 inconclusive`, `PASSED`. */
+function verdictLine(report) {
+    const v = verdictOf(report);
+    const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
+    if (report.cancelled)
+        return 'CANCELLED: the run was stopped; the figures are partial';
+    if (v.smokeFailed)
+        return `FAILED: smoke test failed (${smokeWhat(report, 'compare-url')})`;
+    if (v.failed.length > 0)
+        return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
+    return extras ? `PASSED with ${extras}` : 'PASSED';
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/criteria/evaluate.ts
@@ -49466,6 +50326,9 @@ function applyUnit(s, num, numTok, unit, left, kind) {
 
 function missingReason(stage, name, other) {
     const where = other === 'baseline' ? ` in the baseline stage with ${stage.users} users` : other === 'compare' ? ` on the compare target at ${stage.users} users` : '';
+    const own = metrics_metric(name)?.missing;
+    if (own)
+        return `${own(stage)}${where}`;
     if (stage.succeeded === 0)
         return `no successful requests to measure${where}`;
     return `no ${metrics_metric(name)?.samples ?? 'samples'} to measure${where}`;
@@ -49508,8 +50371,12 @@ function evaluateCriteria(criteria, stages, opts = {}) {
     const results = [];
     const run = stages.filter((s) => !s.skipped);
     for (const c of criteria) {
-        const unit = metrics_metric(c.metric.name)?.unit ?? 'count';
-        const targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+        const m = metrics_metric(c.metric.name);
+        let targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+        // A figure of the whole run (monitor growth) is judged once, on the last stage it applies to.
+        if (m?.scope === 'run' && targets.length > 1)
+            targets = targets.slice(-1);
+        const unit = (targets[0] && m?.unitOn?.(targets[0])) ?? m?.unit ?? 'count';
         if (targets.length === 0) {
             let reason;
             if (c.users === null)
@@ -49626,15 +50493,19 @@ function criteriaPassed(results) {
 ;// CONCATENATED MODULE: ./src/core/config/duration.ts
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Parses `60s`, `500ms`, `5m`, `1.5s`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
-function parseDuration(input, text) {
+/** Parses `60s`, `500ms`, `5m`, `1.5s`, `1h`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
+function parseDuration(input, text, bounds) {
     const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
     if (!m) {
-        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m)`);
+        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m, 1h; a bare number is seconds)`);
     }
     const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
+    if (ms === 0 && bounds.zero)
+        return 0;
     if (!(ms > 0))
-        throw new InputError(input, `"${text}" must be greater than zero`);
+        throw new InputError(input, `"${text.trim()}" must be greater than zero`);
+    if (ms > bounds.max)
+        throw new InputError(input, `"${text.trim()}" is too long: at most ${formatBound(bounds.max)}`);
     return ms;
 }
 /** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
@@ -49645,10 +50516,19 @@ function formatDuration(ms) {
         return `${Number((ms / 1000).toFixed(1))}s`;
     return `${Number((ms / 60_000).toFixed(1))}m`;
 }
+function formatBound(ms) {
+    if (ms % 3_600_000 === 0)
+        return `${ms / 3_600_000}h`;
+    if (ms % 60_000 === 0)
+        return `${ms / 60_000}m`;
+    return `${ms / 1000}s`;
+}
 
 ;// CONCATENATED MODULE: ./src/core/config/headers.ts
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Framing and hop-by-hop headers: the client owns them; a user value would break or smuggle requests. */
+const FORBIDDEN = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
 /** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
 function parseHeaderLines(text, input = 'headers') {
     const out = [];
@@ -49661,7 +50541,13 @@ function parseHeaderLines(text, input = 'headers') {
         if (colon <= 0 || !TOKEN.test(name)) {
             throw new InputError(input, `line ${i + 1} is not "Name: value" (got "${truncate(line)}")`);
         }
-        out.push([name, line.slice(colon + 1).trim()]);
+        if (FORBIDDEN.has(name.toLowerCase())) {
+            throw new InputError(input, `line ${i + 1}: ${name} is set by the HTTP client (framing and hop-by-hop headers cannot be set)`);
+        }
+        const v = line.slice(colon + 1).trim();
+        if (/[\r\0]/.test(v))
+            throw new InputError(input, `line ${i + 1}: the value of ${name} holds a carriage return or NUL`);
+        out.push([name, v]);
     });
     return out;
 }
@@ -49865,6 +50751,10 @@ function isEventPrefix(chunk, i, firstCharCode) {
 
 ;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
 
+const NO_LIMITS = { maxEventBytes: Infinity, onOverflow: () => undefined };
+function overflowMessage(limit) {
+    return `an event grew past max-event-size (${limit} bytes) without ending`;
+}
 /** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
 function detectFormat(contentType, fallback) {
     const ct = contentType.toLowerCase();
@@ -49878,35 +50768,59 @@ function detectFormat(contentType, fallback) {
 function isJsonDocument(contentType) {
     return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
 }
-function createStreamParser(format, needsText, sink) {
+function createStreamParser(format, needsText, sink, limits = NO_LIMITS) {
     if (format === 'sse')
-        return sseParser(sink);
+        return sseParser(sink, limits);
     if (format === 'document')
         return documentParser(sink);
     if (format === 'ndjson')
-        return ndjsonParser(needsText, sink);
+        return ndjsonParser(needsText, sink, limits);
     return rawParser(needsText, sink);
 }
-function sseParser(sink) {
+function sseParser(sink, limits) {
     const decoder = new TextDecoder();
     let now = 0;
-    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR.
-    const parser = createParser({ onEvent: (msg) => sink(msg.data, msg.event, now) });
+    let overflowed = false;
+    let comments = 0;
+    let unknownLines = 0;
+    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR;
+    // its buffer cap keeps a line that never ends from growing without bound.
+    const parser = createParser({
+        onEvent: (msg) => sink(msg.data, msg.event, now),
+        onComment: () => void comments++,
+        onError: (err) => {
+            if (err.type === 'max-buffer-size-exceeded') {
+                overflowed = true;
+                limits.onOverflow(overflowMessage(limits.maxEventBytes));
+            }
+            else if (err.type === 'unknown-field')
+                unknownLines++;
+        },
+        ...(Number.isFinite(limits.maxEventBytes) ? { maxBufferSize: limits.maxEventBytes } : {}),
+    });
     return {
         feed(chunk, t) {
+            if (overflowed)
+                return;
             now = t;
             parser.feed(decoder.decode(chunk, { stream: true }));
         },
         end(t) {
+            if (overflowed)
+                return;
             now = t;
             const rest = decoder.decode();
             if (rest)
                 parser.feed(rest);
         },
+        noEventReason(bytes) {
+            // Only comments (keep-alives) is an empty stream; text that is no SSE at all is a wrong answer.
+            return unknownLines > 0 || (comments === 0 && bytes > 0) ? `no SSE event in ${bytes} bytes (the body is not an event stream)` : null;
+        },
     };
 }
 const NL = 0x0a;
-function ndjsonParser(needsText, sink) {
+function ndjsonParser(needsText, sink, limits) {
     const decoder = needsText ? new TextDecoder() : null;
     let pending = ''; // text of the current unterminated line (only when needsText)
     let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
@@ -49914,8 +50828,12 @@ function ndjsonParser(needsText, sink) {
         if (decoder ? line.trim() !== '' : bytes > 0)
             sink(line, undefined, t);
     };
+    let overflowed = false;
+    let lineBytes = 0; // all bytes since the last newline (the memory a line holds)
     return {
         feed(chunk, t) {
+            if (overflowed)
+                return;
             let start = 0;
             let nl = chunk.indexOf(NL, start);
             while (nl !== -1) {
@@ -49924,16 +50842,26 @@ function ndjsonParser(needsText, sink) {
                 emit(line, bytes, t);
                 pending = '';
                 pendingBytes = 0;
+                lineBytes = 0;
                 start = nl + 1;
                 nl = chunk.indexOf(NL, start);
             }
             if (start < chunk.length) {
                 pendingBytes += contentBytes(chunk, start, chunk.length);
+                lineBytes += chunk.length - start;
+                if (lineBytes > limits.maxEventBytes) {
+                    overflowed = true;
+                    pending = '';
+                    limits.onOverflow(overflowMessage(limits.maxEventBytes));
+                    return;
+                }
                 if (decoder)
                     pending += decoder.decode(chunk.subarray(start), { stream: true });
             }
         },
         end(t) {
+            if (overflowed)
+                return;
             if (decoder)
                 pending += decoder.decode();
             emit(pending, pendingBytes, t);
@@ -50098,11 +51026,46 @@ function redactUrl(text) {
             u.searchParams.set(key, '***');
     return u.href;
 }
-/** Replaces every occurrence of every secret (longest first) with `***`. */
+/**
+ * A value that looks like a key even under an innocent name (`?k=…`, `X-Client: …`): at least 16
+ * characters, no spaces, letters and digits mixed.
+ */
+function looksLikeSecret(value) {
+    return value.length >= 16 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+/** A secret as it may come back from a server: as is, URL-encoded, or inside a JSON string. */
+function variants(secret) {
+    const out = new Set([secret]);
+    try {
+        out.add(encodeURIComponent(secret));
+    }
+    catch {
+        /* lone surrogate */
+    }
+    out.add(JSON.stringify(secret).slice(1, -1));
+    return [...out];
+}
+/** The shortest cut-off start of a secret that is still redacted at the end of a text (a server message truncated mid-secret). */
+const MIN_TAIL = 6;
+/**
+ * Replaces every occurrence of every secret (longest first, also URL-encoded or JSON-escaped)
+ * with `***`, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
+ */
 function redactText(text, secrets) {
     let out = text;
-    for (const s of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
+    const all = [...new Set(secrets.filter((s) => s.length >= 3).flatMap(variants))].sort((a, b) => b.length - a.length);
+    for (const s of all)
         out = out.split(s).join('***');
+    for (const s of all) {
+        if (s.length <= MIN_TAIL)
+            continue;
+        const tail = out.replace(/…$/, '');
+        for (let n = Math.min(s.length - 1, tail.length); n >= MIN_TAIL; n--) {
+            if (tail.endsWith(s.slice(0, n))) {
+                out = `${tail.slice(0, tail.length - n)}***${out.slice(tail.length)}`;
+                break;
+            }
+        }
     }
     return out;
 }
@@ -50128,6 +51091,8 @@ class NotReadyError extends Error {
 async function requestOnce(dispatcher, opts) {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+    const cancel = () => ac.abort();
+    opts.signal?.addEventListener('abort', cancel, { once: true });
     try {
         const u = new URL(opts.url);
         const res = await dispatcher.request({
@@ -50162,6 +51127,7 @@ async function requestOnce(dispatcher, opts) {
     }
     finally {
         clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', cancel);
     }
 }
 /** One line of what an answer said, for logs and errors. */
@@ -50175,7 +51141,10 @@ function describe(res, excerpt) {
     const body = shorten(res.text).slice(0, excerpt);
     return body ? `${s}: ${body}` : s;
 }
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms, signal) => new Promise((r) => {
+    const timer = setTimeout(r, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+});
 /**
  * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
  * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
@@ -50193,8 +51162,12 @@ async function waitForReady(spec, opts = {}) {
     let delay = initial;
     try {
         for (let attempt = 1;; attempt++) {
+            if (opts.signal?.aborted) {
+                log(`wait-for: cancelled after ${attempt - 1} attempt${attempt === 2 ? '' : 's'}`);
+                return { attempts: attempt - 1, elapsedMs: now() - start };
+            }
             const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
+            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048, ...(opts.signal ? { signal: opts.signal } : {}) });
             if (res.status !== null && res.status >= 200 && res.status < 300) {
                 log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
                 return { attempts: attempt, elapsedMs: now() - start };
@@ -50205,7 +51178,7 @@ async function waitForReady(spec, opts = {}) {
             }
             const pause = Math.min(delay, left);
             log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
-            await sleep(pause);
+            await sleep(pause, opts.signal);
             delay = Math.min(delay * 2, cap);
         }
     }
@@ -50220,12 +51193,19 @@ async function waitForReady(spec, opts = {}) {
 /** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
+/** Whether a template has a part that changes per request (then it cannot be rendered once). */
+function isPerRequest(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (['uuid', 'user', 'iteration', 'stage'].includes(m[1] ?? ''))
+            return true;
+    return false;
+}
 /**
  * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
  * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
  * `getToken` is read lazily so a token from a login step can be filled in later.
  */
-function compileTemplate(text, input, env, getToken) {
+function compileTemplate(text, input, env, getToken, opts = {}) {
     const parts = [];
     let last = 0;
     for (const m of text.matchAll(PLACEHOLDER)) {
@@ -50253,6 +51233,9 @@ function compileTemplate(text, input, env, getToken) {
             const value = env[name.slice(4)];
             if (value === undefined)
                 throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
+            if (opts.singleLine && /[\r\n\0]/.test(value))
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
+            opts.secrets?.push(value);
             parts.push(value);
         }
         else {
@@ -50368,7 +51351,7 @@ function buildLogin(i, ctx) {
                 throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
             }
         }
-        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
+        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined, { secrets: ctx.secrets })({ stage: 0, user: 0, iteration: 0 });
         collectSecrets(body, ctx.secrets);
     }
     return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
@@ -50750,6 +51733,127 @@ function getPreset(name, input = 'preset') {
     return p;
 }
 
+;// CONCATENATED MODULE: ./src/core/config/size.ts
+
+const size_UNITS = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
+/** Parses a byte size: `16MiB`, `512KiB`, `1MB`, `2048` (bytes). */
+function parseSize(input, text, min, max) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
+    if (!m)
+        throw new InputError(input, `"${text.trim()}" is not a size (e.g. 16MiB, 512KiB, 1MB; a bare number is bytes)`);
+    const bytes = Math.floor(Number(m[1]) * size_UNITS[(m[2] ?? 'b').toLowerCase()]);
+    if (bytes < min || bytes > max)
+        throw new InputError(input, `${text.trim()} is out of range: ${formatSize(min)} to ${formatSize(max)}`);
+    return bytes;
+}
+function formatSize(bytes) {
+    for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]])
+        if (bytes >= n && bytes % n === 0)
+            return `${bytes / n} ${unit}`;
+    return `${bytes} bytes`;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/files.ts
+// Files named by inputs, checked without opening anything that is not a regular file: a FIFO,
+// a device or a /proc entry can block or grow without end when opened or created.
+
+
+
+
+const MAX_BODY_FILE = 10 * 1024 * 1024;
+/** Kernel file systems where nothing is a report (statfs magic numbers). */
+const PSEUDO_FS = new Map([
+    [0x9fa0, 'proc'],
+    [0x62656572, 'sysfs'],
+    [0x1cd1, 'devpts'],
+    [0x27e0eb, 'cgroup'],
+    [0x63677270, 'cgroup2'],
+    [0x64626720, 'debugfs'],
+    [0x74726163, 'tracefs'],
+    [0x73636673, 'securityfs'],
+    [0xcafe4a11, 'bpf'],
+    [0x62656570, 'configfs'],
+    [0x6165676c, 'pstore'],
+    [0xde5e81e4, 'efivarfs'],
+]);
+function statOrNull(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(path);
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return null;
+        throw err;
+    }
+}
+/** A body file: a regular file (its literal path, `#` and `%` included) of at most MAX_BODY_FILE bytes. */
+function readBodyFile(input, path, cwd) {
+    const abs = (0,external_node_path_.resolve)(cwd, path);
+    let st;
+    try {
+        st = statOrNull(abs);
+    }
+    catch (err) {
+        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
+    }
+    if (st === null)
+        throw new InputError(input, `cannot read "${path}": no such file`);
+    if (!st.isFile())
+        throw new InputError(input, `"${path}" is not a regular file`);
+    if (st.size > MAX_BODY_FILE)
+        throw new InputError(input, `"${path}" is ${formatSize(st.size)}: at most ${formatSize(MAX_BODY_FILE)}`);
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(abs, 'utf8');
+    }
+    catch (err) {
+        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
+    }
+}
+/**
+ * Checks before the first request that the report can be written at `path`: an existing regular
+ * file or a new name under directories that exist or can be made, writable, on a real file
+ * system. Only stat/statfs/access: nothing is opened or created. Returns the absolute path.
+ */
+function checkReportPath(input, path, cwd) {
+    const abs = (0,external_node_path_.resolve)(cwd, path);
+    if (/[/\\]$/.test(path))
+        throw new InputError(input, `"${path}" is a directory, not a file name`);
+    let at = abs;
+    let st = statOrNull(at);
+    while (st === null) {
+        const up = (0,external_node_path_.dirname)(at);
+        if (up === at)
+            throw new InputError(input, `"${path}": no existing directory above it`);
+        at = up;
+        st = statOrNull(at);
+    }
+    if (at === abs) {
+        if (!st.isFile())
+            throw new InputError(input, `"${path}" exists and is not a regular file`);
+    }
+    else if (!st.isDirectory()) {
+        throw new InputError(input, `"${path}" cannot be created: ${at} is not a directory`);
+    }
+    let fsType;
+    try {
+        fsType = Number((0,external_node_fs_namespaceObject.statfsSync)(at).type);
+    }
+    catch {
+        fsType = 0;
+    }
+    const pseudo = PSEUDO_FS.get(fsType);
+    if (pseudo !== undefined)
+        throw new InputError(input, `"${path}" is on the ${pseudo} file system, where no report can be written`);
+    try {
+        (0,external_node_fs_namespaceObject.accessSync)(at, external_node_fs_namespaceObject.constants.W_OK);
+    }
+    catch (err) {
+        throw new InputError(input, `"${path}" cannot be written: ${at} is not writable (${err.code ?? 'denied'})`);
+    }
+    return abs;
+}
+
 ;// CONCATENATED MODULE: ./src/core/config/stages.ts
 
 const DEFAULT_STAGES = '1x1, 10x3, 20x2';
@@ -50784,7 +51888,169 @@ function formatStages(stages) {
     return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
 }
 
+;// CONCATENATED MODULE: ./src/core/server/config.ts
+// The server-side inputs (health-url, monitor, metrics-url, logs-command…) → a ServerSpec, checked
+// up front: every bad value is an InputError naming the input. Pure.
+
+
+
+
+const SERVER_INPUTS = {
+    'health-url': 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
+    'health-interval': 'pause between health probes (default 250ms); a slower probe delays the next',
+    monitor: 'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
+    'monitor-interval': 'pause between monitor samples during the stages (default 1s)',
+    'monitor-timeout': 'longest a monitor command or scrape may take before its sample is dropped with a warning (default 5s)',
+    'metrics-url': 'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
+    'logs-command': 'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
+    'log-error-pattern': `which log lines are errors, a case-insensitive regular expression (default ${'error|exception|traceback|critical|fatal'})`,
+};
+const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
+const DEFAULT_HEALTH_INTERVAL_MS = 250;
+const DEFAULT_MONITOR_INTERVAL_MS = 1000;
+const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
+/** Faster sampling would load the machine the test runs on more than the server. */
+const MIN_INTERVAL_MS = 50;
+const MAX_MONITORS = 20;
+/** Longer intervals or timeouts would leave a stage without a single sample. */
+const MAX_INTERVAL_MS = 10 * 60_000;
+/** The series read from metrics-url when it is set, under these monitor names (a monitor of the same name wins). */
+const DEFAULT_METRIC_MONITORS = [
+    { name: 'rss', series: 'process_resident_memory_bytes', rate: false },
+    { name: 'cpu', series: 'process_cpu_seconds_total', rate: true },
+    { name: 'fds', series: 'process_open_fds', rate: false },
+];
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
+const SERIES_RE = /^[A-Za-z_:][A-Za-z0-9_:]*(\{\s*([A-Za-z_][A-Za-z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*"\s*,?\s*)*\})?$/;
+function value(inputs, name) {
+    const v = inputs[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+function interval(inputs, name, dflt) {
+    const text = value(inputs, name);
+    if (text === undefined)
+        return dflt;
+    const ms = parseDuration(name, text, { max: MAX_INTERVAL_MS });
+    if (ms < MIN_INTERVAL_MS)
+        throw new InputError(name, `"${text}" is too short (at least ${MIN_INTERVAL_MS}ms)`);
+    return ms;
+}
+/** The server-side config, or null when none of its inputs is set. */
+function buildServerSpec(inputs, ctx) {
+    const healthText = value(inputs, 'health-url');
+    const metricsText = value(inputs, 'metrics-url');
+    const monitorText = value(inputs, 'monitor');
+    const logsCommand = value(inputs, 'logs-command');
+    const healthIntervalMs = interval(inputs, 'health-interval', DEFAULT_HEALTH_INTERVAL_MS);
+    const monitorIntervalMs = interval(inputs, 'monitor-interval', DEFAULT_MONITOR_INTERVAL_MS);
+    const sampleTimeoutMs = interval(inputs, 'monitor-timeout', DEFAULT_MONITOR_TIMEOUT_MS);
+    const patternText = value(inputs, 'log-error-pattern');
+    // A setting that would change nothing is an error; the defaults themselves are not (the Action passes them always).
+    if (patternText !== undefined && patternText !== DEFAULT_LOG_ERROR_PATTERN && logsCommand === undefined) {
+        throw new InputError('log-error-pattern', 'is set but logs-command is not');
+    }
+    if (healthIntervalMs !== DEFAULT_HEALTH_INTERVAL_MS && healthText === undefined)
+        throw new InputError('health-interval', 'is set but health-url is not');
+    const noMonitors = monitorText === undefined && metricsText === undefined;
+    if (monitorIntervalMs !== DEFAULT_MONITOR_INTERVAL_MS && noMonitors)
+        throw new InputError('monitor-interval', 'is set but neither monitor nor metrics-url is');
+    if (sampleTimeoutMs !== DEFAULT_MONITOR_TIMEOUT_MS && noMonitors)
+        throw new InputError('monitor-timeout', 'is set but neither monitor nor metrics-url is');
+    if (!healthText && !metricsText && !monitorText && !logsCommand)
+        return null;
+    let health = null;
+    if (healthText !== undefined) {
+        const u = ctx.resolve('health-url', healthText);
+        health = { url: u.href, displayUrl: redactUrl(u.href), intervalMs: healthIntervalMs, timeoutMs: ctx.timeoutMs, headers: ctx.headersFor(u) };
+    }
+    let metrics = null;
+    if (metricsText !== undefined) {
+        const u = ctx.resolve('metrics-url', metricsText);
+        metrics = { url: u.href, displayUrl: redactUrl(u.href), headers: ctx.headersFor(u) };
+    }
+    const monitors = monitorText === undefined ? [] : parseMonitors(monitorText, metrics !== null);
+    if (metrics !== null) {
+        for (const d of DEFAULT_METRIC_MONITORS) {
+            if (!monitors.some((m) => m.name === d.name))
+                monitors.push({ name: d.name, source: { kind: 'metric', series: d.series, rate: d.rate } });
+        }
+    }
+    if (monitors.length > MAX_MONITORS)
+        throw new InputError('monitor', `${monitors.length} monitors: at most ${MAX_MONITORS}`);
+    let logs = null;
+    if (logsCommand !== undefined) {
+        const text = patternText ?? DEFAULT_LOG_ERROR_PATTERN;
+        let errorPattern;
+        try {
+            errorPattern = new RegExp(text, 'i');
+        }
+        catch (err) {
+            throw new InputError('log-error-pattern', `"${text}" is not a regular expression: ${err.message.replace(/^Invalid regular expression: /, '')}`);
+        }
+        logs = { command: logsCommand, errorPattern, patternText: text };
+    }
+    return { health, monitors, monitorIntervalMs, sampleTimeoutMs, metrics, logs, secrets: ctx.secrets };
+}
+/** `NAME: command` lines (blank and `#` lines skipped); `NAME: metric:SERIES` reads metrics-url. */
+function parseMonitors(text, hasMetricsUrl) {
+    const out = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const where = `line ${i + 1}`;
+        const colon = line.indexOf(':');
+        if (colon < 0)
+            throw new InputError('monitor', `${where}: expected "NAME: command", found "${line.slice(0, 60)}"`);
+        const name = line.slice(0, colon).trim();
+        const rest = line.slice(colon + 1).trim();
+        if (!NAME_RE.test(name)) {
+            throw new InputError('monitor', `${where}: "${name.slice(0, 60)}" is not a monitor name (a letter, then letters, digits, _ or -; used as monitor.${'NAME'}.max in criteria)`);
+        }
+        if (out.some((m) => m.name === name))
+            throw new InputError('monitor', `${where}: monitor "${name}" is defined twice`);
+        if (rest === '')
+            throw new InputError('monitor', `${where}: monitor "${name}" has no command`);
+        if (rest.startsWith('metric:')) {
+            const series = rest.slice('metric:'.length).trim();
+            if (!hasMetricsUrl)
+                throw new InputError('monitor', `${where}: "${name}: metric:…" reads metrics-url, which is not set`);
+            if (!SERIES_RE.test(series)) {
+                throw new InputError('monitor', `${where}: "${series.slice(0, 80)}" is not a series selector (e.g. process_open_fds or http_requests_in_flight{handler="/chat"})`);
+            }
+            out.push({ name, source: { kind: 'metric', series, rate: /_total(\{|$)/.test(series) } });
+        }
+        else {
+            out.push({ name, source: { kind: 'command', command: rest } });
+        }
+    });
+    return out;
+}
+/** A criterion on a server metric needs its source: health-url, logs-command, or a monitor of that name. */
+function checkServerCriteria(criteria, server) {
+    for (const c of criteria) {
+        const names = [c.metric.name, ...(c.value.kind === 'factor' && c.value.metric ? [c.value.metric.name] : [])];
+        for (const name of names) {
+            if (name !== 'log_errors' && !name.startsWith('health.') && monitorOf(name) === null)
+                continue;
+            const where = `line ${c.line}: ${name}`;
+            if (name.startsWith('health.') && !server?.health)
+                throw new InputError('criteria', `${where} needs health-url`);
+            if (name === 'log_errors' && !server?.logs)
+                throw new InputError('criteria', `${where} needs logs-command`);
+            const mon = monitorOf(name);
+            if (mon !== null && !server?.monitors.some((m) => m.name === mon)) {
+                const known = server?.monitors.map((m) => m.name) ?? [];
+                throw new InputError('criteria', `${where}: no monitor named "${mon}" (${known.length ? `monitors: ${known.join(', ')}` : 'set monitor or metrics-url'})`);
+            }
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/config/config.ts
+
+
+
 
 
 
@@ -50813,8 +52079,9 @@ const CORE_INPUTS = {
     preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
     format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
     stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
-    timeout: 'per-request timeout (default 60s)',
-    cooldown: 'pause between stages (default 500ms)',
+    timeout: 'per-request timeout: ms, s, m or h, a bare number is seconds (default 60s, at most 1h)',
+    cooldown: 'pause between stages (default 500ms, 0 for none, at most 10m)',
+    'max-event-size': 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
     criteria: 'pass/fail criteria, one a line (default: the built-in set)',
     'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
     verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
@@ -50830,14 +52097,15 @@ const CORE_INPUTS = {
     'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
     'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
     'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
-    'wait-timeout': 'how long wait-for may wait (default 5m)',
+    'wait-timeout': 'how long wait-for may wait (default 5m, at most 1h)',
     'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
     'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
     'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
     'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
+    ...SERVER_INPUTS,
 };
 const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
-function value(inputs, name) {
+function config_value(inputs, name) {
     const v = inputs[name];
     return v === undefined || v.trim() === '' ? undefined : v;
 }
@@ -50863,44 +52131,98 @@ function parseCount(name, text, dflt, min, max) {
         throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
     return n;
 }
+function optional(text, dflt, parse) {
+    return text === undefined ? dflt : parse(text);
+}
+/** Upper bounds of the durations: a typo must not become a run that never ends (or overflows a timer). */
+const MAX_TIMEOUT_MS = 3_600_000;
+const MAX_COOLDOWN_MS = 600_000;
+const MAX_WAIT_TIMEOUT_MS = 3_600_000;
+const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
+const MAX_EVENT_RANGE = [1024, 1024 ** 3];
 /** Builds and validates the config from named inputs: the one place both adapters go through. */
 function buildConfig(inputs, ctx) {
     const secrets = [];
-    const token = value(inputs, 'token')?.trim();
-    if (token)
-        secrets.push(token);
-    const { url, origin, path } = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
-    const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
+    const cwd = ctx.cwd ?? process.cwd();
+    const token = readToken(inputs, secrets);
+    const target = resolveUrl(config_value(inputs, 'url'), config_value(inputs, 'base-url'), secrets);
+    const request = readRequest(inputs, cwd, secrets);
+    const load = readLoad(inputs);
+    const judge = readJudging(inputs, cwd);
+    const reportPath = (config_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+    checkReportPath('report-path', reportPath, cwd);
+    const templates = compileRequest(request, target.path, token, ctx.env, secrets);
+    const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
+    checkTokenSource(request, token, before.login);
+    addServerCriteria(inputs, judge, before.server);
+    const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
+    return {
+        ...target,
+        displayUrl: redactUrl(target.url),
+        method: request.method,
+        headerLines: request.headerLines,
+        body: request.body,
+        token,
+        preset: request.preset,
+        format: request.format,
+        ...load,
+        ...judge,
+        reportPath,
+        secrets,
+        ...before,
+        compare,
+        setToken: templates.setToken,
+        render: templates.render,
+    };
+}
+function readToken(inputs, secrets) {
+    const token = config_value(inputs, 'token')?.trim();
+    if (token === undefined)
+        return undefined;
+    if (/[\r\n\0]/.test(token))
+        throw new InputError('token', 'holds a line break or NUL');
+    secrets.push(token);
+    return token;
+}
+/** Method, preset, format, headers and body as given (templates not yet filled). */
+function readRequest(inputs, cwd, secrets) {
+    const method = (config_value(inputs, 'method') ?? 'POST').trim().toUpperCase();
     if (!/^[A-Z]+$/.test(method))
         throw new InputError('method', `"${method}" is not an HTTP method`);
-    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
-    const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase();
+    if (method === 'CONNECT')
+        throw new InputError('method', 'CONNECT opens a tunnel, not a stream: use GET or POST');
+    const preset = getPreset((config_value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
+    const format = (config_value(inputs, 'format') ?? 'auto').trim().toLowerCase();
     if (!FORMATS.includes(format))
         throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
-    const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
-    for (const [name, v] of headerLines)
-        if (isSecretHeader(name) && v && !v.includes('{{'))
+    const headerLines = parseHeaderLines(config_value(inputs, 'headers') ?? '');
+    for (const [name, v] of headerLines) {
+        if (v.includes('{{'))
+            continue; // secret once rendered: see compileRequest
+        if ((isSecretHeader(name) && v) || looksLikeSecret(v))
             secrets.push(v);
-    const bodyText = value(inputs, 'body');
-    const bodyFile = value(inputs, 'body-file');
-    if (bodyText !== undefined && bodyFile !== undefined) {
+    }
+    const bodyText = config_value(inputs, 'body');
+    const bodyFile = config_value(inputs, 'body-file');
+    if (bodyText !== undefined && bodyFile !== undefined)
         throw new InputError('body-file', 'set either body or body-file, not both');
-    }
-    let body = bodyText ?? null;
-    if (bodyFile !== undefined) {
-        try {
-            body = (0,external_node_fs_namespaceObject.readFileSync)(new URL(bodyFile, `file://${(ctx.cwd ?? process.cwd()).replace(/\/?$/, '/')}`), 'utf8');
-        }
-        catch (err) {
-            const code = err.code;
-            throw new InputError('body-file', `cannot read "${bodyFile}"${code === 'ENOENT' ? ': no such file' : code ? `: ${code}` : ''}`);
-        }
-    }
-    const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
-    const timeoutMs = parseDuration('timeout', value(inputs, 'timeout') ?? '60s');
-    const cooldownText = value(inputs, 'cooldown');
-    const cooldownMs = cooldownText === undefined || cooldownText.trim() === '0' ? (cooldownText ? 0 : 500) : parseDuration('cooldown', cooldownText);
-    const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+    const body = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
+    return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body' };
+}
+/** Stages, durations and the size bounds of the load. */
+function readLoad(inputs) {
+    return {
+        stages: parseStages(config_value(inputs, 'stages') ?? DEFAULT_STAGES),
+        timeoutMs: parseDuration('timeout', config_value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
+        cooldownMs: parseDuration('cooldown', config_value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
+        repeat: parseCount('repeat', config_value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
+        warmup: parseCount('warmup', config_value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
+        maxEventBytes: optional(config_value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
+    };
+}
+/** Criteria, verdict mode and the baseline comparison. */
+function readJudging(inputs, cwd) {
+    const criteriaText = config_value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
     let criteria;
     try {
         criteria = parseCriteria(criteriaText);
@@ -50910,89 +52232,134 @@ function buildConfig(inputs, ctx) {
             throw new InputError('criteria', err.message);
         throw err;
     }
-    const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
-    const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
-    const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+    if (criteria.length === 0)
+        throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
+    const verdictText = (config_value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
     if (!VERDICT_MODES.includes(verdictText)) {
         throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
     }
-    const verdict = verdictText;
-    const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
-    const warmup = parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP);
-    const baseline = value(inputs, 'baseline')?.trim() ?? null;
-    const baselinePath = baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(ctx.cwd ?? process.cwd(), baseline);
-    const regressionThreshold = parseRegressionThreshold(value(inputs, 'regression-threshold'));
-    // Templates are compiled now so an unknown placeholder fails before any request is sent.
-    // The token is read lazily: a login step sets it just before the load (setToken).
+    const baseline = config_value(inputs, 'baseline')?.trim() ?? null;
+    return {
+        criteriaText,
+        criteria,
+        failOnCriteria: parseBoolean('fail-on-criteria', config_value(inputs, 'fail-on-criteria'), true),
+        verdict: verdictText,
+        baseline,
+        baselinePath: baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(cwd, baseline),
+        regressionThreshold: parseRegressionThreshold(config_value(inputs, 'regression-threshold')),
+    };
+}
+/**
+ * Templates are compiled now so an unknown placeholder fails before any request is sent. Every
+ * {{env.*}} value, and every secret header as rendered, joins the secrets. The token is read
+ * lazily: a login step sets it just before the load (setToken).
+ */
+function compileRequest(req, path, token, env, secrets) {
     let currentToken = token;
     const getToken = () => currentToken;
-    const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
-    const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)]);
-    const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-    const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
-    const scheme = authSchemeFor(preset, path);
+    const headerTemplates = req.headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', env, getToken, { secrets, singleLine: true })]);
+    for (const [i, [name, tpl]] of headerTemplates.entries()) {
+        const text = req.headerLines[i][1];
+        if (!text.includes('{{') || isPerRequest(text) || usesToken(text))
+            continue;
+        const rendered = tpl({ stage: 0, user: 0, iteration: 0 });
+        if (isSecretHeader(name) || looksLikeSecret(rendered))
+            secrets.push(rendered);
+    }
+    const bodyTemplate = req.body === null ? null : compileTemplate(req.body, req.bodyInput, env, getToken, { secrets });
+    const hasAuthHeader = req.headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+    const scheme = authSchemeFor(req.preset, path);
     const authOf = (t) => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
     let authValue = authOf(token);
     // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
-    const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
-    const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
-    // Readiness and login: validated now, run by the gate before the load.
-    const target = new URL(url);
-    const baseText = value(inputs, 'base-url');
-    const resolve = (input, text) => resolveAux(input, text, baseText, target, secrets);
-    const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i][1]));
+    const acceptEncoding = !req.headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
+    const contentType = req.body !== null && !req.headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(req.body) : undefined;
+    return {
+        headerTemplates,
+        getToken,
+        contentType,
+        render: (c) => {
+            const headers = {};
+            if (acceptEncoding)
+                headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
+            if (contentType)
+                headers['content-type'] = contentType;
+            if (authValue !== undefined)
+                headers.authorization = authValue;
+            for (const [name, tpl] of headerTemplates)
+                headers[name] = tpl(c);
+            return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
+        },
+        setToken(t) {
+            if (/[\r\n\0]/.test(t))
+                throw new InputError('login-token-from', 'the login answer carries a token with a line break or NUL');
+            currentToken = t;
+            authValue = authOf(t);
+            if (!secrets.includes(t))
+                secrets.push(t);
+        },
+    };
+}
+/** Readiness (wait-for) and login: validated now, run by the gate before the load. */
+function readBeforeLoad(inputs, c) {
+    const target = new URL(c.url);
+    const baseText = config_value(inputs, 'base-url');
+    const resolve = (input, text) => resolveAux(input, text, baseText, target, c.secrets);
+    const inherited = c.templates.headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i][1]));
     const headersFor = (u) => () => {
         const h = {};
         // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
-        if (u.origin === origin)
+        if (u.origin === c.origin)
             for (const [name, tpl] of inherited)
                 h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
         return h;
     };
-    const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
-    const waitFor = value(inputs, 'wait-for');
+    const waitTimeoutMs = parseDuration('wait-timeout', config_value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
+    const waitFor = config_value(inputs, 'wait-for');
     let wait = null;
     if (waitFor !== undefined) {
         const u = resolve('wait-for', waitFor);
         wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
     }
     const login = buildLogin({
-        url: value(inputs, 'login-url'),
-        body: value(inputs, 'login-body'),
-        tokenFrom: value(inputs, 'login-token-from'),
-        email: value(inputs, 'login-email'),
-        password: value(inputs, 'login-password'),
-        publicKey: value(inputs, 'login-public-key'),
-    }, { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets });
-    if (token === undefined && login === null) {
-        const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
-        if (body !== null && usesToken(body))
-            throw new InputError(bodyInput, noToken);
-        if (headerLines.some(([, v]) => usesToken(v)))
-            throw new InputError('headers', noToken);
+        url: config_value(inputs, 'login-url'),
+        body: config_value(inputs, 'login-body'),
+        tokenFrom: config_value(inputs, 'login-token-from'),
+        email: config_value(inputs, 'login-email'),
+        password: config_value(inputs, 'login-password'),
+        publicKey: config_value(inputs, 'login-public-key'),
+    }, { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets });
+    // The server side (health-url, monitor, metrics-url, logs-command) resolves its URLs the same way.
+    const server = buildServerSpec(inputs, { resolve, headersFor, timeoutMs: c.timeoutMs, secrets: c.secrets });
+    return { wait, login, server };
+}
+/**
+ * With the server side on and the criteria left to their defaults, the defaults also gate what it
+ * measures (health.max < 2s, health.errors == 0, log_errors == 0). A criterion on a server metric
+ * needs its source (health-url, logs-command, the monitor).
+ */
+function addServerCriteria(inputs, judge, server) {
+    if (server && config_value(inputs, 'criteria') === undefined) {
+        const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
+        if (extra.length) {
+            judge.criteriaText = `${judge.criteriaText}\n${extra.join('\n')}`;
+            judge.criteria = parseCriteria(judge.criteriaText);
+        }
     }
-    const render = (c) => {
-        const headers = {};
-        if (acceptEncoding)
-            headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
-        if (contentType)
-            headers['content-type'] = contentType;
-        if (authValue !== undefined)
-            headers.authorization = authValue;
-        for (const [name, tpl] of headerTemplates)
-            headers[name] = tpl(c);
-        return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
-    };
+    checkServerCriteria(judge.criteria, server);
+}
+/** Same-run A/B: the compare target, and no criterion may reference it without one. */
+function readCompare(inputs, req, path, templates, env, secrets, criteria) {
     const compare = buildCompare(inputs, {
-        urlText: value(inputs, 'url').trim(),
+        urlText: config_value(inputs, 'url').trim(),
         path,
-        preset,
-        body,
-        bodyInput,
-        headerLines,
-        contentType,
-        env: ctx.env,
-        getToken,
+        preset: req.preset,
+        body: req.body,
+        bodyInput: req.bodyInput,
+        headerLines: req.headerLines,
+        contentType: templates.contentType,
+        env,
+        getToken: templates.getToken,
         secrets,
     });
     for (const c of criteria) {
@@ -51000,42 +52367,17 @@ function buildConfig(inputs, ctx) {
             throw new InputError('criteria', `line ${c.line}: "${c.text}" references compare.${c.value.metric.name} but no compare target is set (set compare-url or compare-base-url)`);
         }
     }
-    return {
-        url,
-        origin,
-        path,
-        displayUrl: redactUrl(url),
-        method,
-        headerLines,
-        body,
-        token,
-        preset,
-        format,
-        stages,
-        timeoutMs,
-        cooldownMs,
-        criteriaText,
-        criteria,
-        failOnCriteria,
-        reportPath,
-        verdict,
-        repeat,
-        warmup,
-        baseline,
-        baselinePath,
-        regressionThreshold,
-        secrets,
-        login,
-        wait,
-        compare,
-        setToken(t) {
-            currentToken = t;
-            authValue = authOf(t);
-            if (!secrets.includes(t))
-                secrets.push(t);
-        },
-        render,
-    };
+    return compare;
+}
+/** {{token}} needs a token or a login that provides one. */
+function checkTokenSource(req, token, login) {
+    if (token !== undefined || login !== null)
+        return;
+    const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
+    if (req.body !== null && usesToken(req.body))
+        throw new InputError(req.bodyInput, noToken);
+    if (req.headerLines.some(([, v]) => usesToken(v)))
+        throw new InputError('headers', noToken);
 }
 /**
  * The compare target of a same-run A/B, or null when neither compare-url nor compare-base-url is set.
@@ -51043,10 +52385,10 @@ function buildConfig(inputs, ctx) {
  * headers) and token (compare-token, else the token) are its own.
  */
 function buildCompare(inputs, c) {
-    const urlText = value(inputs, 'compare-url')?.trim();
-    const baseText = value(inputs, 'compare-base-url');
-    const headersText = value(inputs, 'compare-headers');
-    const tokenText = value(inputs, 'compare-token')?.trim();
+    const urlText = config_value(inputs, 'compare-url')?.trim();
+    const baseText = config_value(inputs, 'compare-base-url');
+    const headersText = config_value(inputs, 'compare-headers');
+    const tokenText = config_value(inputs, 'compare-token')?.trim();
     if (urlText === undefined && baseText === undefined) {
         if (headersText !== undefined)
             throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
@@ -51054,6 +52396,8 @@ function buildCompare(inputs, c) {
             throw new InputError('compare-token', 'is set but compare-url is not (set compare-url or compare-base-url)');
         return null;
     }
+    if (tokenText && /[\r\n\0]/.test(tokenText))
+        throw new InputError('compare-token', 'holds a line break or NUL');
     if (tokenText)
         c.secrets.push(tokenText);
     // Without compare-url the head's path is loaded against compare-base-url.
@@ -51067,8 +52411,8 @@ function buildCompare(inputs, c) {
                 c.secrets.push(v);
     const getToken = () => tokenText || c.getToken();
     const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';
-    const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken)]);
-    const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken);
+    const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken, { secrets: c.secrets, singleLine: true })]);
+    const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
     const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
     const scheme = authSchemeFor(c.preset, path);
     const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
@@ -51130,7 +52474,7 @@ function resolveAgainst(input, raw, baseText, fallback, secrets, baseInput = 'ba
     if (u.password)
         secrets.push(decodeURIComponent(u.password));
     for (const [k, v] of u.searchParams)
-        if (v && isSecretParam(k))
+        if (v && (isSecretParam(k) || looksLikeSecret(v)))
             secrets.push(v);
     return u;
 }
@@ -51559,56 +52903,6 @@ function compareOfChosen(runs, chosen, stages) {
         side.order.push(...c.order.filter((o) => o.stage === s.index));
     });
     return side;
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/verdict.ts
-// The verdict of a run: which criteria were missed (failing and warn), how many were inconclusive,
-// and the headline that says so. The Action's outputs and check message, the markdown report and
-// the terminal report all read it from here, so they never disagree. Pure.
-
-/** What failed the smoke test: the url, or (same-run A/B) the compare target while the url answered. */
-function smokeWhat(report, compareUrl) {
-    const compareOnly = report.compare?.smokeFailed === true && (report.stages?.[0]?.succeeded ?? 0) > 0;
-    return compareOnly ? `no request of the first stage to the compare target (${compareUrl}) succeeded` : 'no request of the first stage succeeded';
-}
-/** Whether the gate passes: the smoke test passed and no failing criterion was missed. */
-function verdict_gatePassed(smokeFailed, criteria) {
-    return !smokeFailed && !criteria.some((r) => r.severity === 'fail' && r.status === 'fail');
-}
-/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
-function inconclusiveCount(report) {
-    return report.criteria.filter((c) => c.status === 'inconclusive').length;
-}
-/** The verdict; `failOnCriteria: false` says the missed criteria only report. */
-function verdictOf(report, failOnCriteria = true) {
-    const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
-    const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
-    const unsure = inconclusiveCount(report);
-    const base = { failed, warned, inconclusive: unsure, smokeFailed: report.smokeFailed };
-    const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
-    const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
-    if (report.smokeFailed) {
-        return { ...base, icon: '❌', text: `failed: smoke test failed (${smokeWhat(report, '`compare-url`')})${failOnCriteria ? '' : ' — report only'}` };
-    }
-    if (failed.length) {
-        const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
-        return { ...base, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
-    }
-    if (warned.length)
-        return { ...base, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning')}${unsure ? `, ${unsureText}` : ''}` };
-    if (unsure)
-        return { ...base, icon: '✅', text: `passed, ${unsureText}` };
-    return { ...base, icon: '✅', text: 'passed' };
-}
-/** The terminal headline: `FAILED: 2 criteria missed, 1 warning`, `PASSED with 1 inconclusive`, `PASSED`. */
-function verdictLine(report) {
-    const v = verdictOf(report);
-    const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
-    if (v.smokeFailed)
-        return `FAILED: smoke test failed (${smokeWhat(report, 'compare-url')})`;
-    if (v.failed.length > 0)
-        return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
-    return extras ? `PASSED with ${extras}` : 'PASSED';
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
@@ -52483,6 +53777,7 @@ function publicConfig(cfg) {
         stages: formatStages(cfg.stages),
         timeoutMs: cfg.timeoutMs,
         cooldownMs: cfg.cooldownMs,
+        maxEventBytes: cfg.maxEventBytes,
         criteria: cfg.criteriaText,
         failOnCriteria: cfg.failOnCriteria,
         verdict: cfg.verdict,
@@ -52493,6 +53788,7 @@ function publicConfig(cfg) {
         compareUrl: cfg.compare?.displayUrl ?? null,
         compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
         compareToken: cfg.compare?.ownToken ? '***' : null,
+        ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
     };
 }
 function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
@@ -52506,6 +53802,7 @@ function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
         finishedAt: run.finishedAt,
         passed,
         smokeFailed: run.smokeFailed,
+        ...(extra.cancelled ? { cancelled: true } : {}),
         percentileMethod: PERCENTILE_METHOD,
         stages: run.stages,
         criteria,
@@ -52520,6 +53817,7 @@ function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
         repeat: extra.repeat ?? null,
         warmup: extra.warmup ?? null,
         compare: extra.compare ?? null,
+        server: extra.server ?? null,
     };
 }
 function redactErrors(records, secrets) {
@@ -52554,6 +53852,19 @@ function writeReport(path, report, secrets) {
     finally {
         (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
+}
+/** The server-side settings as they may be shown (commands redacted). */
+function publicServerConfig(sv, secrets) {
+    return {
+        healthUrl: sv.health?.displayUrl ?? null,
+        healthIntervalMs: sv.health?.intervalMs ?? null,
+        monitors: sv.monitors.map((m) => `${m.name}: ${redactText(m.source.kind === 'command' ? m.source.command : `metric:${m.source.series}`, secrets)}`),
+        monitorIntervalMs: sv.monitorIntervalMs,
+        monitorTimeoutMs: sv.sampleTimeoutMs,
+        metricsUrl: sv.metrics?.displayUrl ?? null,
+        logsCommand: sv.logs ? redactText(sv.logs.command, secrets) : null,
+        logErrorPattern: sv.logs?.patternText ?? null,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/core/load/connection.ts
@@ -52722,6 +54033,11 @@ class Exchange {
     body = null;
     streamError = null;
     lastEvent = 0;
+    parser = null;
+    onCancel = () => {
+        if (!this.done)
+            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
+    };
     constructor(conn, spec, ids, resolve) {
         this.conn = conn;
         this.spec = spec;
@@ -52734,6 +54050,7 @@ class Exchange {
         this.t0 = now();
         this.rec.startedAt = toEpoch(this.t0);
         this.timer = setTimeout(() => this.timeOut(), this.spec.timeoutMs);
+        this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
         this.dispatch();
     }
     dispatch() {
@@ -52782,7 +54099,7 @@ class Exchange {
             }, handler);
         }
         catch (err) {
-            this.finish(...classify(err, false));
+            this.finish(...classify(err, 'connect'));
         }
     }
     /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
@@ -52799,7 +54116,15 @@ class Exchange {
         rec.status = statusCode;
         const head = readHeaders(rawHeaders);
         const ok = statusCode >= 200 && statusCode < 300;
-        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t)) : null;
+        const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
+        if (notStream !== null)
+            return this.abort('protocol', notStream, new Error(notStream));
+        const limits = {
+            maxEventBytes: spec.maxEventBytes ?? Infinity,
+            onOverflow: (message) => this.abort('protocol', message, new Error(message)),
+        };
+        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
+        this.parser = parser;
         const body = new ResponseBody(parser, head.encoding, {
             complete: () => this.complete(head.contentType),
             // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
@@ -52859,8 +54184,10 @@ class Exchange {
         this.body?.parserEnd(now());
         if (this.streamError !== null)
             return this.finish('stream_error', this.streamError);
-        if (this.rec.events === 0)
-            return this.finish('empty', 'the stream ended without an event');
+        if (this.rec.events === 0) {
+            const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
+            return garbage !== null ? this.finish('protocol', garbage) : this.finish('empty', 'the stream ended without an event');
+        }
         const verdict = this.session.finish(contentType);
         if (verdict)
             return this.finish(verdict.category, verdict.message);
@@ -52872,7 +54199,7 @@ class Exchange {
      * of the server); its t0 stays, so the user's whole wait is measured.
      */
     failed(err) {
-        const [category, message] = classify(err, this.rec.events > 0);
+        const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
         const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
         if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
             this.rec.retried = true;
@@ -52898,6 +54225,7 @@ class Exchange {
             return;
         this.done = true;
         clearTimeout(this.timer);
+        this.spec.signal?.removeEventListener('abort', this.onCancel);
         const { rec } = this;
         rec.total = now() - this.t0;
         rec.category = category;
@@ -53011,14 +54339,26 @@ function decompressor(encoding) {
         return (0,external_node_zlib_.createInflate)();
     return null;
 }
-function classify(err, midStream) {
+/**
+ * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
+ * login page for a wrong route must not pass. Null when the type may carry a stream.
+ */
+function notAStream(contentType) {
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
+    if (!page)
+        return null;
+    const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
+    return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
+}
+function classify(err, phase) {
     const code = err.code ?? '';
     if (err instanceof TimeoutAbort || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
         return ['timeout', err.message];
     }
     if (code.startsWith('HPE_') || err.name === 'HTTPParserError')
         return ['protocol', `malformed HTTP response: ${err.message}`];
-    const what = midStream ? 'connection lost mid-stream' : 'connection failed';
+    const what = phase === 'stream' ? 'connection lost mid-stream' : phase === 'headers' ? 'stream cut after the headers, before any event' : 'connection failed';
     return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
 }
 
@@ -53080,6 +54420,8 @@ function closeServer(server) {
 
 
 
+/** How long requests in flight may still finish after a cancel before they are aborted. */
+const CANCEL_GRACE_MS = 1000;
 const SAMPLES_PER_CATEGORY = 5;
 /**
  * Closed-model load: per stage, all users start together and each sends its requests one after
@@ -53098,64 +54440,77 @@ async function runLoad(target, opts) {
     const sampleBase = side ? sampler(side.errorSamples) : null;
     let smokeFailed = false;
     let warmup;
-    if (opts.warmup !== undefined && opts.warmup > 0) {
-        warmup = await runWarmup(target, opts.warmup, opts.hooks);
-        if (opts.compare && side)
-            side.warmup = await runWarmup(opts.compare, opts.warmup, opts.hooks, 'compare target: ');
-        if (opts.cooldownMs > 0)
-            await runner_sleep(opts.cooldownMs);
+    const signal = opts.signal;
+    const cancel = cancellation(signal);
+    const cancellable = (t) => (signal ? { ...t, spec: { ...t.spec, signal: cancel.inFlight }, stop: signal } : t);
+    target = cancellable(target);
+    const compare = opts.compare ? cancellable(opts.compare) : undefined;
+    try {
+        if (opts.warmup !== undefined && opts.warmup > 0) {
+            warmup = await runWarmup(target, opts.warmup, opts.hooks);
+            if (compare && side)
+                side.warmup = await runWarmup(compare, opts.warmup, opts.hooks, 'compare target: ');
+            if (opts.cooldownMs > 0)
+                await runner_sleep(opts.cooldownMs, signal);
+        }
+        for (let i = 0; i < opts.stages.length; i++) {
+            const stage = opts.stages[i];
+            const index = i + 1;
+            if (i > 0 && opts.cooldownMs > 0 && !smokeFailed)
+                await runner_sleep(opts.cooldownMs, signal);
+            if (smokeFailed || signal?.aborted) {
+                stages.push(skippedStage(index, stage));
+                side?.stages.push(skippedStage(index, stage));
+                continue;
+            }
+            opts.hooks?.stageStart?.(index, stage);
+            let run;
+            let baseLine = null;
+            if (compare && side && sampleBase) {
+                const ab = await runComparedStage(target, compare, index, stage, i);
+                run = ab.head;
+                const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+                base.connections = ab.base.connections;
+                side.stages.push(base);
+                side.requests.push(...ab.base.records);
+                side.order.push({ stage: index, rounds: ab.order });
+                for (const r of ab.base.records)
+                    sampleBase(r);
+                const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+                baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
+                if (i === 0 && base.succeeded === 0)
+                    side.smokeFailed = true;
+            }
+            else {
+                run = await runStage(target, index, stage);
+            }
+            const summary = summarizeStage(index, stage, run.records, run.durationMs);
+            summary.connections = run.connections;
+            if (summary.retries)
+                opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
+            stages.push(summary);
+            for (const r of run.records) {
+                requests.push(r);
+                sample(r);
+            }
+            opts.hooks?.stageEnd?.(summary);
+            if (baseLine !== null)
+                opts.hooks?.log?.(baseLine);
+            // A first stage cut short by a cancel is no failed smoke test.
+            if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed) && !signal?.aborted)
+                smokeFailed = true;
+        }
     }
-    for (let i = 0; i < opts.stages.length; i++) {
-        const stage = opts.stages[i];
-        const index = i + 1;
-        if (smokeFailed) {
-            stages.push(skippedStage(index, stage));
-            side?.stages.push(skippedStage(index, stage));
-            continue;
-        }
-        if (i > 0 && opts.cooldownMs > 0)
-            await runner_sleep(opts.cooldownMs);
-        opts.hooks?.stageStart?.(index, stage);
-        let run;
-        let baseLine = null;
-        if (opts.compare && side && sampleBase) {
-            const ab = await runComparedStage(target, opts.compare, index, stage, i);
-            run = ab.head;
-            const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
-            base.connections = ab.base.connections;
-            side.stages.push(base);
-            side.requests.push(...ab.base.records);
-            side.order.push({ stage: index, rounds: ab.order });
-            for (const r of ab.base.records)
-                sampleBase(r);
-            const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
-            baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
-            if (i === 0 && base.succeeded === 0)
-                side.smokeFailed = true;
-        }
-        else {
-            run = await runStage(target, index, stage);
-        }
-        const summary = summarizeStage(index, stage, run.records, run.durationMs);
-        summary.connections = run.connections;
-        if (summary.retries)
-            opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
-        stages.push(summary);
-        for (const r of run.records) {
-            requests.push(r);
-            sample(r);
-        }
-        opts.hooks?.stageEnd?.(summary);
-        if (baseLine !== null)
-            opts.hooks?.log?.(baseLine);
-        if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed))
-            smokeFailed = true;
+    finally {
+        cancel.dispose();
     }
     const result = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
     if (warmup !== undefined)
         result.warmup = warmup;
     if (side)
         result.compare = side;
+    if (signal?.aborted)
+        result.cancelled = true;
     return result;
 }
 /** Keeps the first few failures of each category. */
@@ -53187,7 +54542,7 @@ class StageUsers {
     async run(from, to) {
         const records = [];
         const loop = async (user, conn) => {
-            for (let iteration = from; iteration <= to; iteration++) {
+            for (let iteration = from; iteration <= to && !this.target.stop?.aborted; iteration++) {
                 const ids = { stage: this.index, user, iteration };
                 const { headers, body } = this.target.render(ids);
                 records.push(await performRequest(conn, { ...this.target.spec, headers, body }, ids));
@@ -53254,7 +54609,7 @@ async function runWarmup(target, count, hooks, what = '') {
     const out = { requests: 0, succeeded: 0, ttfc: [] };
     hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
     try {
-        for (let it = 1; it <= count; it++) {
+        for (let it = 1; it <= count && !target.stop?.aborted; it++) {
             const ids = { stage: 0, user: 1, iteration: it };
             const { headers, body } = target.render(ids);
             const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
@@ -53274,8 +54629,946 @@ async function runWarmup(target, count, hooks, what = '') {
     hooks?.log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
     return out;
 }
-function runner_sleep(ms) {
-    return new Promise((r) => setTimeout(r, ms));
+/** A pause that a cancel ends early. */
+function runner_sleep(ms, signal) {
+    if (signal?.aborted)
+        return Promise.resolve();
+    return new Promise((r) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            r();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+/** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
+function cancellation(signal) {
+    if (!signal)
+        return { inFlight: undefined, dispose: () => undefined };
+    const ctl = new AbortController();
+    let timer;
+    const onAbort = () => {
+        timer = setTimeout(() => ctl.abort(), CANCEL_GRACE_MS);
+    };
+    if (signal.aborted)
+        onAbort();
+    else
+        signal.addEventListener('abort', onAbort, { once: true });
+    return {
+        inFlight: ctl.signal,
+        dispose: () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', onAbort);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/server/diagnose.ts
+// Diagnoses of the server side, said only when the figures show it. Pure.
+//
+//  - unresponsive: in a stage the health probe took ≥ 1 s at its slowest and ≥ 10× its idle
+//    latency (the probe before stage 1, else the fastest probe of the run), or probes failed while
+//    the idle probe answered: the server stopped answering under load.
+//  - memory_growth: a memory-like monitor (a byte unit, or named like mem / rss / heap) whose stage
+//    averages rise stage over stage (≥ 2 stages, each above the one before) and whose idle-after is
+//    ≥ 10% above idle-before and keeps at least half of what it gained at its peak: it did not
+//    come back down after the cool-down.
+
+const UNRESPONSIVE_MIN_MS = 1000;
+const UNRESPONSIVE_FACTOR = 10;
+const MEMORY_GROWTH_MIN = 0.1;
+const fmtMs = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : v >= 10 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
+const diagnose_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+function diagnoseServer(section) {
+    if (!section)
+        return [];
+    return [...unresponsive(section), ...memoryGrowth(section)];
+}
+function unresponsive(section) {
+    const h = section.health;
+    if (!h)
+        return [];
+    const mins = h.stages.map((s) => s.latency.min).filter((v) => v !== null);
+    const idle = h.idle ?? (mins.length ? Math.min(...mins) : null);
+    const out = [];
+    for (const s of h.stages) {
+        const max = s.latency.max;
+        const slow = max !== null && max >= UNRESPONSIVE_MIN_MS && (idle === null || max >= UNRESPONSIVE_FACTOR * idle);
+        const failing = s.failures > 0 && h.idle !== null;
+        if (!slow && !failing)
+            continue;
+        const parts = [];
+        if (slow)
+            parts.push(`the health check took up to ${fmtMs(max)} at ${diagnose_users(s.users)}${idle !== null ? ` (${fmtMs(idle)} idle)` : ''}`);
+        if (failing)
+            parts.push(`${s.failures} of ${s.n} health checks failed at ${diagnose_users(s.users)}${h.errors.find((e) => e.stage === s.index) ? ` (${h.errors.find((e) => e.stage === s.index).message})` : ''}`);
+        out.push({
+            kind: 'unresponsive',
+            users: s.users,
+            message: `${parts.join('; ')}: the server stops answering under load`,
+            evidence: { stage: s.index, healthMaxMs: max, healthP95Ms: s.latency.p95, idleMs: idle, probes: s.n, failures: s.failures },
+        });
+    }
+    return out;
+}
+function memoryGrowth(section) {
+    const out = [];
+    for (const m of section.monitors) {
+        const memoryLike = m.unit === 'bytes' || /mem|rss|heap/i.test(m.name);
+        if (!memoryLike || m.idleBefore === null || m.idleAfter === null || m.growth === null || m.peak === null)
+            continue;
+        const avgs = m.stages.map((s) => s.avg).filter((v) => v !== null);
+        const rising = avgs.length >= 2 && avgs.every((v, i) => i === 0 || v > avgs[i - 1]);
+        const gained = m.peak - m.idleBefore;
+        const kept = gained > 0 ? (m.idleAfter - m.idleBefore) / gained : 0;
+        if (!rising || m.growth < MEMORY_GROWTH_MIN || kept < 0.5)
+            continue;
+        const f = (v) => formatSample(v, m.unit);
+        out.push({
+            kind: 'memory_growth',
+            users: null,
+            message: `${m.name} rose stage over stage (${avgs.map(f).join(' → ')}) and stayed up after the cool-down: ` +
+                `${f(m.idleBefore)} idle before, ${f(m.idleAfter)} idle after (${formatGrowth(m.growth)}): memory is retained per request (a leak, or a cache without a bound)`,
+            evidence: { monitor: m.name, unit: m.unit, idleBefore: m.idleBefore, idleAfter: m.idleAfter, peak: m.peak, growth: m.growth, stageAvg: avgs },
+        });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/text.ts
+// Command and server text on its way to a log line, a warning or a sample: one line, no control
+// characters (no terminal escapes), secrets redacted, cut. Markdown escaping is the report's job.
+
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+function oneLine(text, secrets, max = 300) {
+    const flat = redactText(text, secrets).replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '').replace(/ {2,}/g, ' ').trim();
+    const points = Array.from(flat);
+    return points.length <= max ? flat : `${points.slice(0, max - 1).join('')}…`;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/health.ts
+// The health probe: a GET on its own connection every interval from the start of stage 1 to the end
+// of the last stage. Never more than one in flight: a probe slower than the interval delays the next
+// and is measured to its end.
+
+
+
+class HealthProbe {
+    opts;
+    origin;
+    phase;
+    probes = [];
+    client;
+    path;
+    running = false;
+    loop = null;
+    wake = null;
+    constructor(opts, origin, phase) {
+        this.opts = opts;
+        this.origin = origin;
+        this.phase = phase;
+        const u = new URL(opts.url);
+        this.path = `${u.pathname}${u.search}`;
+        // One connection of its own: the probe never queues behind the load's requests.
+        this.client = new undici.Client(u.origin, { pipelining: 1, connect: { timeout: opts.timeoutMs }, keepAliveTimeout: 60_000 });
+    }
+    /** One probe, not recorded in `probes`. */
+    async once() {
+        const t0 = now();
+        const phase = this.phase();
+        try {
+            const res = await this.client.request({
+                path: this.path,
+                method: 'GET',
+                headers: this.opts.headers(),
+                headersTimeout: this.opts.timeoutMs,
+                bodyTimeout: this.opts.timeoutMs,
+                signal: AbortSignal.timeout(this.opts.timeoutMs),
+            });
+            await res.body.dump({ limit: 1024 * 1024 });
+            const ms = now() - t0;
+            const ok = res.statusCode >= 200 && res.statusCode < 400;
+            return { phase, t: t0 - this.origin, ms, ok, error: ok ? null : `HTTP ${res.statusCode}` };
+        }
+        catch (err) {
+            const ms = now() - t0;
+            const e = err;
+            const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
+            const message = timedOut ? `no answer within ${Math.round(this.opts.timeoutMs)} ms` : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
+            return { phase, t: t0 - this.origin, ms, ok: false, error: message };
+        }
+    }
+    start() {
+        if (this.running)
+            return;
+        this.running = true;
+        this.loop = (async () => {
+            while (this.running) {
+                const started = now();
+                this.probes.push(await this.once());
+                const wait = this.opts.intervalMs - (now() - started);
+                if (this.running && wait > 0)
+                    await new Promise((r) => {
+                        const timer = setTimeout(r, wait);
+                        this.wake = () => {
+                            clearTimeout(timer);
+                            r();
+                        };
+                    });
+                this.wake = null;
+            }
+        })();
+    }
+    /** Starts the next probe now if none is in flight (a new stage gets a probe at its start). */
+    kick() {
+        this.wake?.();
+    }
+    /** Stops after the probe in flight (measured to its end, bounded by the timeout). */
+    async stop() {
+        this.running = false;
+        this.wake?.();
+        await this.loop;
+        this.loop = null;
+    }
+    async close() {
+        await this.stop();
+        await this.client.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/server/command.ts
+// Runs the commands of the server side (monitors, the log follower) through @actions/exec, the same
+// in the Action and the CLI. Every command runs under `sh -c`, silent (nothing of its output goes
+// to the process's stdout, so it can never become a workflow command), with stdin from /dev/null, and can be
+// killed with all its children.
+
+
+const PID_MARK = 'ttfc-gate-pid ';
+// The outer shell reports its pid on stderr, then becomes the user's command (same pid), so the
+// whole process tree under that pid is the command's. Stdin is /dev/null: nothing waits for input.
+const WRAPPER = `printf '${PID_MARK}%s\\n' "$$" >&2; exec /bin/sh -c "$1" </dev/null`;
+/** Most of a command's stdout kept (a monitor needs a number, not a dump). */
+const MAX_STDOUT = 64 * 1024;
+/** A following command's line longer than this is cut (a log line is not a document). */
+const MAX_LINE = 4096;
+function startCommand(command, opts = {}) {
+    let pid = null;
+    let stdout = '';
+    let stderrLast = '';
+    let timedOut = false;
+    let killing = null;
+    let pending = '';
+    const kill = () => {
+        killing ??= pid === null ? Promise.resolve() : killTree(pid);
+        return killing;
+    };
+    const onErrLine = (line) => {
+        if (pid === null && line.startsWith(PID_MARK)) {
+            pid = Number(line.slice(PID_MARK.length)) || null;
+            return;
+        }
+        if (line.trim() !== '')
+            stderrLast = line.trim();
+    };
+    const onOut = (data) => {
+        if (stdout.length < MAX_STDOUT)
+            stdout += data.toString('utf8').slice(0, MAX_STDOUT - stdout.length);
+        if (!opts.onLine)
+            return;
+        pending += data.toString('utf8');
+        let nl;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+            opts.onLine(pending.slice(0, nl).replace(/\r$/, '').slice(0, MAX_LINE));
+            pending = pending.slice(nl + 1);
+        }
+        if (pending.length > MAX_LINE) {
+            opts.onLine(pending.slice(0, MAX_LINE));
+            pending = '';
+        }
+    };
+    let errPending = '';
+    const onErr = (data) => {
+        errPending += data.toString('utf8');
+        let nl;
+        while ((nl = errPending.indexOf('\n')) >= 0) {
+            onErrLine(errPending.slice(0, nl).replace(/\r$/, ''));
+            errPending = errPending.slice(nl + 1);
+        }
+        if (errPending.length > MAX_LINE)
+            errPending = errPending.slice(-MAX_LINE);
+    };
+    const timer = opts.timeoutMs === undefined
+        ? null
+        : setTimeout(() => {
+            timedOut = true;
+            void kill();
+        }, opts.timeoutMs);
+    const done = exec_exec('/bin/sh', ['-c', WRAPPER, 'ttfc-gate', command], {
+        silent: true,
+        ignoreReturnCode: true,
+        // After the exit, stdio held open by a stray child is not waited for long.
+        delay: 1000,
+        ...(opts.env ? { env: opts.env } : {}),
+        listeners: { stdout: onOut, stderr: onErr },
+    }).then((exitCode) => ({ exitCode, error: null }), (err) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) })).then(async (r) => {
+        if (timer)
+            clearTimeout(timer);
+        if (errPending.trim() !== '')
+            onErrLine(errPending);
+        if (pending !== '' && opts.onLine)
+            opts.onLine(pending.slice(0, MAX_LINE));
+        pending = '';
+        if (killing)
+            await killing;
+        return { exitCode: r.exitCode, stdout, stderrLastLine: stderrLast || (r.error ?? ''), timedOut };
+    });
+    return { done, kill };
+}
+/** Runs a command to its end (or its timeout). Never rejects. */
+function runCommand(command, timeoutMs) {
+    return startCommand(command, { timeoutMs }).done;
+}
+/**
+ * Ends a process and every descendant: the tree is read first (a child whose parent died is
+ * re-parented and would be lost), then all get SIGTERM, and SIGKILL after a short grace.
+ */
+async function killTree(root, graceMs = 500) {
+    const pids = [...(await descendants(root)), root];
+    for (const p of pids)
+        signal(p, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && pids.some(alive))
+        await new Promise((r) => setTimeout(r, 25));
+    for (const p of pids)
+        if (alive(p))
+            signal(p, 'SIGKILL');
+}
+async function descendants(root) {
+    let text = '';
+    try {
+        text = (await getExecOutput('ps', ['-A', '-o', 'pid=,ppid='], { silent: true, ignoreReturnCode: true })).stdout;
+    }
+    catch {
+        return [];
+    }
+    const children = new Map();
+    for (const line of text.split('\n')) {
+        const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+        if (!pid || ppid === undefined || Number.isNaN(ppid))
+            continue;
+        const list = children.get(ppid) ?? [];
+        list.push(pid);
+        children.set(ppid, list);
+    }
+    const out = [];
+    const stack = [root];
+    while (stack.length) {
+        for (const c of children.get(stack.pop()) ?? []) {
+            if (out.includes(c))
+                continue;
+            out.push(c);
+            stack.push(c);
+        }
+    }
+    return out;
+}
+function signal(pid, sig) {
+    try {
+        process.kill(pid, sig);
+    }
+    catch {
+        // already gone
+    }
+}
+/** Running (a zombie waiting to be reaped counts as gone). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    try {
+        // Linux: the state follows the command name in parentheses.
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    }
+    catch {
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/server/logs.ts
+// The log follower: `logs-command` runs from before stage 1 to after the last; each line is stamped
+// on arrival with the stage then under way, counted, and matched against the error pattern.
+
+
+/** Distinct error samples kept per stage. */
+const LOG_SAMPLES = 5;
+class LogFollower {
+    command;
+    pattern;
+    secrets;
+    phase;
+    warn;
+    /** Per phase ('before', stage index, 'after'). */
+    counts = new Map();
+    warning = null;
+    /** The phase in which the command stopped by itself (stages after it were not followed), or null. */
+    stoppedIn = null;
+    cmd = null;
+    stopping = false;
+    exited = null;
+    constructor(command, pattern, secrets, phase, warn) {
+        this.command = command;
+        this.pattern = pattern;
+        this.secrets = secrets;
+        this.phase = phase;
+        this.warn = warn;
+    }
+    line(raw) {
+        const phase = this.phase();
+        let c = this.counts.get(phase);
+        if (!c) {
+            c = { lines: 0, errors: 0, samples: [], keys: new Set() };
+            this.counts.set(phase, c);
+        }
+        c.lines++;
+        if (!this.pattern.test(raw))
+            return;
+        c.errors++;
+        if (c.samples.length < LOG_SAMPLES) {
+            const s = oneLine(raw, this.secrets, 300);
+            // Lines that differ only in their numbers (timestamps, ids, ports) are one error.
+            const key = s.replace(/\d+/g, '0');
+            if (s && !c.keys.has(key)) {
+                c.keys.add(key);
+                c.samples.push(s);
+            }
+        }
+    }
+    start() {
+        this.cmd = startCommand(this.command, { onLine: (l) => this.line(l) });
+        this.exited = this.cmd.done.then((r) => {
+            if (this.stopping)
+                return;
+            this.stoppedIn = this.phase();
+            const err = r.stderrLastLine ? `: ${oneLine(r.stderrLastLine, this.secrets, 200)}` : '';
+            this.warning = `logs-command stopped before the end of the run (exit ${r.exitCode ?? 'error'})${err}`;
+            this.warn(this.warning);
+        });
+    }
+    /** Kills the command and its children; lines already read are kept. */
+    async stop() {
+        if (!this.cmd)
+            return;
+        this.stopping = true;
+        await this.cmd.kill();
+        await this.exited;
+        this.cmd = null;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js
+var parse_prometheus_text_format_cjs = __nccwpck_require__(2625);
+var parse_prometheus_text_format_cjs_default = /*#__PURE__*/__nccwpck_require__.n(parse_prometheus_text_format_cjs);
+;// CONCATENATED MODULE: ./src/core/server/prometheus.ts
+// A scrape of a Prometheus text endpoint (metrics-url), parsed with parse-prometheus-text-format,
+// and the value of one series selector (`name` or `name{label="x",…}`) in it.
+
+
+/** A scrape larger than this is not read to its end (a process exporter is a few KiB). */
+const MAX_BYTES = 4 * 1024 * 1024;
+async function scrape(url, headers, timeoutMs, dispatcher) {
+    const res = await (0,undici.request)(url, {
+        method: 'GET',
+        headers: { accept: 'text/plain; version=0.0.4', ...headers },
+        dispatcher,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+    });
+    let text = '';
+    for await (const chunk of res.body) {
+        text += chunk.toString('utf8');
+        if (text.length > MAX_BYTES) {
+            res.body.destroy();
+            throw new Error(`the answer is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
+        }
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300)
+        throw new Error(`HTTP ${res.statusCode}`);
+    return parseScrape(text);
+}
+function parseScrape(text) {
+    let parsed;
+    try {
+        parsed = parse_prometheus_text_format_cjs_default()(text);
+    }
+    catch (err) {
+        throw new Error(`not the Prometheus text format (${err.message})`);
+    }
+    const families = new Map();
+    for (const f of parsed) {
+        const samples = [];
+        for (const m of f.metrics) {
+            // Histograms and summaries are read through their _sum / _count series.
+            if (m.value !== undefined)
+                samples.push({ value: Number(m.value), labels: m.labels ?? {} });
+            else {
+                if (m.sum !== undefined)
+                    pushTo(families, `${f.name}_sum`, f.type, Number(m.sum), m.labels ?? {});
+                if (m.count !== undefined)
+                    pushTo(families, `${f.name}_count`, f.type, Number(m.count), m.labels ?? {});
+            }
+        }
+        const prev = families.get(f.name);
+        if (prev)
+            prev.samples.push(...samples);
+        else
+            families.set(f.name, { type: f.type, samples });
+    }
+    return { families };
+}
+function pushTo(families, name, type, value, labels) {
+    const fam = families.get(name) ?? { type: type === 'HISTOGRAM' || type === 'SUMMARY' ? 'COUNTER' : type, samples: [] };
+    fam.samples.push({ value, labels });
+    families.set(name, fam);
+}
+function parseSelector(text) {
+    const brace = text.indexOf('{');
+    if (brace < 0)
+        return { name: text.trim(), labels: {} };
+    const labels = {};
+    const re = /([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/g;
+    for (const m of text.slice(brace).matchAll(re))
+        labels[m[1]] = m[2].replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
+    return { name: text.slice(0, brace).trim(), labels };
+}
+/**
+ * The value of a selector in a scrape: the sum of every matching series (a selector that leaves a
+ * label open adds its series up), with whether it is a counter; null when no series matches.
+ */
+function selectValue(s, sel) {
+    const fam = s.families.get(sel.name);
+    if (!fam)
+        return null;
+    let sum = 0;
+    let found = false;
+    for (const sample of fam.samples) {
+        if (Object.entries(sel.labels).every(([k, v]) => sample.labels[k] === v) && Number.isFinite(sample.value)) {
+            sum += sample.value;
+            found = true;
+        }
+    }
+    return found ? { value: sum, counter: fam.type === 'COUNTER' || sel.name.endsWith('_total') } : null;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/monitors.ts
+// Resource monitors: each command (and the metrics-url scrape, shared by its series) sampled once
+// before stage 1, every interval during the run and once after the cool-down. One sample in flight
+// per source; a failed, hung or number-less sample is a warning and a gap, never a stop.
+
+
+
+
+
+
+const MAX_WARNINGS = 5;
+/** Gap between the two scrapes of an idle sample, so counters (cpu) have a rate. */
+const IDLE_RATE_GAP_MS = 250;
+class Monitors {
+    spec;
+    origin;
+    warn;
+    states;
+    sources = [];
+    running = false;
+    loops = [];
+    wakes = new Set();
+    agent = null;
+    constructor(spec, origin, warn) {
+        this.spec = spec;
+        this.origin = origin;
+        this.warn = warn;
+        this.states = spec.monitors.map((m) => ({ spec: m, unit: null, samples: [], failures: 0, warnings: [] }));
+        const metricStates = this.states.filter((s) => s.spec.source.kind === 'metric');
+        for (const st of this.states)
+            if (st.spec.source.kind === 'command')
+                this.sources.push(this.commandSource(st, st.spec.source.command));
+        if (metricStates.length > 0 && spec.metrics) {
+            this.agent = new undici.Agent({ connections: 1, pipelining: 1, connect: { timeout: spec.sampleTimeoutMs } });
+            this.sources.push(this.metricSource(metricStates));
+        }
+    }
+    record(st, phase, value, unit) {
+        if (st.unit === null)
+            st.unit = unit;
+        else if (st.unit !== unit) {
+            this.fail(st, `printed a value in ${unit} after values in ${st.unit}: the sample is dropped`);
+            return;
+        }
+        st.samples.push({ t: now() - this.origin, phase, value });
+    }
+    fail(st, message) {
+        st.failures++;
+        if (st.warnings.length < MAX_WARNINGS && !st.warnings.includes(message)) {
+            st.warnings.push(message);
+            this.warn(`monitor ${st.spec.name}: ${message}`);
+        }
+    }
+    commandSource(st, command) {
+        const secrets = this.spec.secrets;
+        const timeoutMs = this.spec.sampleTimeoutMs;
+        return {
+            sample: async (phase) => {
+                const r = await runCommand(command, timeoutMs);
+                if (r.timedOut)
+                    return this.fail(st, `no answer within ${monitors_formatMs(timeoutMs)} (killed; the sample is missing)`);
+                const err = r.stderrLastLine ? `: ${oneLine(r.stderrLastLine, secrets, 200)}` : '';
+                if (r.exitCode !== 0)
+                    return this.fail(st, `exited with ${r.exitCode ?? 'an error'}${err}`);
+                const s = parseSample(r.stdout);
+                if (s === null) {
+                    const first = r.stdout.split('\n').find((l) => l.trim() !== '') ?? '';
+                    return this.fail(st, first ? `printed no number: "${oneLine(first, secrets, 80)}"` : `printed nothing${err}`);
+                }
+                this.record(st, phase, s.value, s.unit);
+            },
+        };
+    }
+    metricSource(states) {
+        const m = this.spec.metrics;
+        const sels = new Map(states.map((s) => [s, parseSelector(s.spec.source.series)]));
+        let prev = null;
+        const take = async () => {
+            try {
+                const s = await scrape(m.url, m.headers(), this.spec.sampleTimeoutMs, this.agent);
+                return { t: now(), scrape: s };
+            }
+            catch (err) {
+                const e = err;
+                const msg = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' ? `no answer within ${monitors_formatMs(this.spec.sampleTimeoutMs)}` : oneLine(e.message ?? String(err), this.spec.secrets, 200);
+                for (const st of states)
+                    this.fail(st, `metrics-url: ${msg}`);
+                return null;
+            }
+        };
+        return {
+            sample: async (phase, idle) => {
+                let cur = await take();
+                if (cur === null)
+                    return;
+                if (idle && states.some((st) => isRate(st, sels.get(st), cur.scrape))) {
+                    // An idle rate needs two scrapes of its own (the last one of the run is a cool-down ago).
+                    prev = cur;
+                    await new Promise((r) => setTimeout(r, IDLE_RATE_GAP_MS));
+                    cur = await take();
+                    if (cur === null)
+                        return;
+                }
+                for (const st of states) {
+                    const sel = sels.get(st);
+                    const v = selectValue(cur.scrape, sel);
+                    if (v === null) {
+                        this.fail(st, `metrics-url has no series ${oneLine(st.spec.source.kind === 'metric' ? st.spec.source.series : '', this.spec.secrets, 80)}`);
+                        continue;
+                    }
+                    const rate = st.spec.source.kind === 'metric' && (st.spec.source.rate || v.counter);
+                    if (!rate) {
+                        this.record(st, phase, v.value, sel.name.endsWith('_bytes') ? 'bytes' : 'number');
+                        continue;
+                    }
+                    const p = prev ? selectValue(prev.scrape, sel) : null;
+                    if (prev && p && cur.t > prev.t) {
+                        const perSec = Math.max(0, (v.value - p.value) / ((cur.t - prev.t) / 1000));
+                        // CPU seconds per second is the share of one core: shown as a percentage.
+                        if (sel.name.endsWith('cpu_seconds_total'))
+                            this.record(st, phase, perSec * 100, '%');
+                        else
+                            this.record(st, phase, perSec, 'number');
+                    }
+                }
+                prev = cur;
+            },
+        };
+    }
+    /** One sample of every monitor at once (idle before / after). */
+    async idle(phase) {
+        await Promise.all(this.sources.map((s) => s.sample(phase, true)));
+    }
+    start(phase) {
+        if (this.running)
+            return;
+        this.running = true;
+        this.loops = this.sources.map(async (src) => {
+            while (this.running) {
+                const started = now();
+                await src.sample(phase(), false);
+                const wait = this.spec.monitorIntervalMs - (now() - started);
+                if (this.running && wait > 0) {
+                    await new Promise((r) => {
+                        const wake = () => {
+                            clearTimeout(timer);
+                            this.wakes.delete(wake);
+                            r();
+                        };
+                        const timer = setTimeout(wake, wait);
+                        this.wakes.add(wake);
+                    });
+                }
+            }
+        });
+    }
+    /** Takes the next samples now where none is in flight (a new stage gets samples at its start). */
+    kick() {
+        for (const w of [...this.wakes])
+            w();
+    }
+    /** Stops sampling; a sample in flight ends (bounded by the per-sample timeout). */
+    async stop() {
+        this.running = false;
+        for (const w of [...this.wakes])
+            w();
+        await Promise.all(this.loops);
+        this.loops = [];
+    }
+    async close() {
+        await this.stop();
+        await this.agent?.destroy();
+    }
+}
+function isRate(st, sel, s) {
+    if (st.spec.source.kind !== 'metric')
+        return false;
+    return st.spec.source.rate || (selectValue(s, sel)?.counter ?? false);
+}
+function monitors_formatMs(ms) {
+    return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/summarize.ts
+// The collected probes, samples and log counts → the report's `server` section. Pure.
+
+
+const HEALTH_ERROR_SAMPLES = 5;
+/** Samples per monitor in the report (a long run is thinned evenly, idle samples always kept). */
+const MAX_REPORT_SAMPLES = 2000;
+const summarize_round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+function summarizeServer(c) {
+    const stageList = [...c.users.entries()].sort((a, b) => a[0] - b[0]);
+    const secrets = c.spec.secrets;
+    let health = null;
+    if (c.spec.health && c.probes) {
+        const errors = [];
+        for (const p of c.probes) {
+            if (!p.ok && typeof p.phase === 'number' && errors.length < HEALTH_ERROR_SAMPLES)
+                errors.push({ stage: p.phase, message: p.error ?? 'failed' });
+        }
+        health = {
+            url: redactUrl(c.spec.health.displayUrl),
+            intervalMs: c.spec.health.intervalMs,
+            idle: c.idleHealth,
+            stages: stageList.map(([index, users]) => {
+                const mine = c.probes.filter((p) => p.phase === index);
+                return {
+                    index,
+                    users,
+                    n: mine.length,
+                    failures: mine.filter((p) => !p.ok).length,
+                    latency: computeStats(mine.filter((p) => p.ok).map((p) => p.ms)),
+                };
+            }),
+            errors,
+        };
+    }
+    const monitors = c.monitors.map((st) => {
+        const vals = (phase) => st.samples.filter((s) => s.phase === phase).map((s) => s.value);
+        const before = vals('before');
+        const after = vals('after');
+        const idleBefore = before.length ? before[before.length - 1] : null;
+        const idleAfter = after.length ? after[after.length - 1] : null;
+        const all = st.samples.map((s) => s.value);
+        let samples = st.samples;
+        if (samples.length > MAX_REPORT_SAMPLES) {
+            const step = samples.length / MAX_REPORT_SAMPLES;
+            samples = samples.filter((s, i) => typeof s.phase !== 'number' || Math.floor(i / step) !== Math.floor((i - 1) / step));
+        }
+        return {
+            name: st.spec.name,
+            source: redactText(st.spec.source.kind === 'command' ? st.spec.source.command : `metric:${st.spec.source.series}`, secrets),
+            unit: st.unit ?? 'number',
+            idleBefore,
+            idleAfter,
+            peak: all.length ? Math.max(...all) : null,
+            growth: idleBefore !== null && idleAfter !== null && idleBefore !== 0 ? summarize_round(idleAfter / idleBefore - 1, 6) : null,
+            stages: stageList.map(([index, users]) => {
+                const v = vals(index);
+                return {
+                    index,
+                    users,
+                    n: v.length,
+                    min: v.length ? Math.min(...v) : null,
+                    avg: v.length ? v.reduce((a, b) => a + b, 0) / v.length : null,
+                    max: v.length ? Math.max(...v) : null,
+                };
+            }),
+            samples: samples.map((s) => ({ t: summarize_round(s.t, 1), phase: s.phase, value: s.value })),
+            failures: st.failures,
+            warnings: st.warnings,
+        };
+    });
+    let logs = null;
+    if (c.spec.logs && c.logs) {
+        const b = c.logs.counts.get('before');
+        logs = {
+            command: redactText(c.spec.logs.command, secrets),
+            pattern: c.spec.logs.patternText,
+            before: { lines: b?.lines ?? 0, errors: b?.errors ?? 0 },
+            stages: stageList.map(([index, users]) => {
+                const s = c.logs.counts.get(index);
+                const stopped = c.logs.stoppedIn ?? null;
+                const followed = stopped === null || (typeof stopped === 'number' && stopped >= index);
+                return { index, users, lines: s?.lines ?? 0, errors: s?.errors ?? 0, samples: (s?.samples ?? []).map((x) => redactText(x, secrets)), followed };
+            }),
+            warning: c.logs.warning,
+        };
+    }
+    return {
+        boundaries: c.boundaries.map((b) => ({ ...b, start: summarize_round(b.start, 1), end: b.end === null ? null : summarize_round(b.end, 1) })),
+        finishedAt: c.finishedAt === null ? null : summarize_round(c.finishedAt, 1),
+        health,
+        monitors,
+        logs,
+        warnings: c.warnings,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/server/session.ts
+// One server-side session around the load: health probe, monitors and log follower started before
+// stage 1, told when each stage starts and ends, stopped after the last stage's cool-down. Never
+// throws because of the server: what fails is a warning in the section.
+
+
+
+
+
+
+/** Lets a log follower open its file before stage 1 (tail -n0 misses lines written before it looks). */
+const LOG_SETTLE_MS = 300;
+class ServerSession {
+    spec;
+    opts;
+    phase = 'before';
+    origin = now();
+    boundaries = [];
+    users = new Map();
+    warnings = [];
+    health;
+    monitors;
+    logs;
+    idleHealth = null;
+    finishedAt = null;
+    closed = false;
+    constructor(spec, opts) {
+        this.spec = spec;
+        this.opts = opts;
+        const warn = (m) => this.warn(m);
+        const phase = () => this.phase;
+        this.health = spec.health
+            ? new HealthProbe({ url: spec.health.url, intervalMs: spec.health.intervalMs, timeoutMs: spec.health.timeoutMs, headers: spec.health.headers, secrets: spec.secrets }, this.origin, phase)
+            : null;
+        this.monitors = spec.monitors.length > 0 ? new Monitors(spec, this.origin, warn) : null;
+        this.logs = spec.logs ? new LogFollower(spec.logs.command, spec.logs.errorPattern, spec.secrets, phase, warn) : null;
+    }
+    warn(message) {
+        const line = oneLine(message, this.spec.secrets, 400);
+        if (this.warnings.length < 50)
+            this.warnings.push(line);
+        this.opts.log?.(`server: ${line}`);
+    }
+    /** Starts the log follower, takes the idle samples (monitors, one health probe). */
+    static async start(spec, opts) {
+        const s = new ServerSession(spec, opts);
+        const parts = [];
+        if (spec.health)
+            parts.push(`health ${spec.health.displayUrl} every ${spec.health.intervalMs} ms`);
+        if (spec.monitors.length)
+            parts.push(`monitors ${spec.monitors.map((m) => m.name).join(', ')} every ${spec.monitorIntervalMs} ms`);
+        if (spec.logs)
+            parts.push('logs-command');
+        opts.log?.(`server: ${parts.join('; ')}`);
+        if (s.logs) {
+            s.logs.start();
+            await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
+        }
+        const idle = [];
+        if (s.monitors)
+            idle.push(s.monitors.idle('before'));
+        if (s.health) {
+            // Two probes, the faster counts: the first one also pays for the connection.
+            idle.push((async () => {
+                const a = await s.health.once();
+                const b = a.ok ? await s.health.once() : a;
+                s.idleHealth = a.ok && b.ok ? Math.min(a.ms, b.ms) : a.ok ? a.ms : null;
+                if (!a.ok)
+                    s.warn(`health-url failed before stage 1: ${a.error}`);
+            })());
+        }
+        await Promise.all(idle);
+        return s;
+    }
+    stageStart(index, users) {
+        this.phase = index;
+        this.users.set(index, users);
+        this.boundaries.push({ index, users, start: now() - this.origin, end: null });
+        // The probe and the monitors run from the start of the first stage.
+        this.health?.start();
+        this.monitors?.start(() => this.phase);
+        if (index > 1 || this.boundaries.length > 1) {
+            this.health?.kick();
+            this.monitors?.kick();
+        }
+    }
+    stageEnd(index) {
+        const b = [...this.boundaries].reverse().find((x) => x.index === index && x.end === null);
+        if (b)
+            b.end = now() - this.origin;
+    }
+    /** After the last stage: stops the probe and the sampling, waits the cool-down, takes the idle-after samples, stops the logs. */
+    async finish(opts = {}) {
+        await Promise.all([this.health?.stop(), this.monitors?.stop()]);
+        const after = this.boundaries.length > 0 && !opts.quick;
+        if (after && this.opts.cooldownMs > 0)
+            await new Promise((r) => setTimeout(r, this.opts.cooldownMs));
+        // Lines that arrive during the cool-down still belong to the last stage.
+        await this.logs?.stop();
+        this.phase = 'after';
+        if (after)
+            await this.monitors?.idle('after');
+        this.finishedAt = now() - this.origin;
+        await this.close();
+        return summarizeServer({
+            spec: this.spec,
+            boundaries: this.boundaries,
+            users: this.users,
+            finishedAt: this.finishedAt,
+            idleHealth: this.idleHealth,
+            probes: this.health?.probes ?? null,
+            monitors: this.monitors?.states ?? [],
+            logs: this.logs ? { counts: this.logs.counts, warning: this.logs.warning, stoppedIn: this.logs.stoppedIn } : null,
+            warnings: this.warnings,
+        });
+    }
+    /** Ends every command and connection (also when the run failed). Idempotent. */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        await Promise.all([this.health?.close(), this.monitors?.close(), this.logs?.stop()]);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/gate.ts
@@ -53293,11 +55586,14 @@ function runner_sleep(ms) {
 
 
 
+
+
+
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
 async function prepare(cfg, opts, log) {
     if (cfg.wait)
-        await waitForReady(cfg.wait, { ...opts.readiness, log });
-    if (cfg.login) {
+        await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (cfg.login && !opts.signal?.aborted) {
         const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
         cfg.setToken(token);
         opts.onSecret?.(token);
@@ -53323,16 +55619,44 @@ function loadBaseline(cfg, log) {
         log(`baseline: ${w}`);
     return b;
 }
-/** `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the series. */
+/**
+ * `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the
+ * series. With the server side on, its session spans every run: idle samples before the first, told
+ * of each stage, stopped after the last cool-down (and closed, commands killed, if a run throws).
+ */
 async function runAll(cfg, opts, log) {
+    const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs }) : null;
+    const hooks = { ...opts.hooks, log };
+    if (session) {
+        hooks.stageStart = (index, stage) => {
+            session.stageStart(index, stage.users);
+            opts.hooks?.stageStart?.(index, stage);
+        };
+        hooks.stageEnd = (summary) => {
+            session.stageEnd(summary.index);
+            opts.hooks?.stageEnd?.(summary);
+        };
+    }
+    try {
+        const runs = await runEach(cfg, opts, hooks, log);
+        // A cancelled run does not wait for the cool-down and the idle samples after it.
+        return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
+    }
+    finally {
+        await session?.close();
+    }
+}
+async function runEach(cfg, opts, hooks, log) {
     const runs = [];
     for (let i = 0; i < cfg.repeat; i++) {
+        if (i > 0 && opts.signal?.aborted)
+            break;
         if (cfg.repeat > 1) {
             if (i > 0 && cfg.cooldownMs > 0)
                 await new Promise((r) => setTimeout(r, cfg.cooldownMs));
             log(`run ${i + 1}/${cfg.repeat}`);
         }
-        const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset };
+        const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
         const cmp = cfg.compare;
         if (i === 0 && cmp) {
             log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
@@ -53342,10 +55666,11 @@ async function runAll(cfg, opts, log) {
         const r = await runLoad({ spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render }, {
             stages: cfg.stages,
             cooldownMs: cfg.cooldownMs,
-            hooks: { ...opts.hooks, log },
+            hooks,
             // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
             warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
             ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
         });
         runs.push(r);
         if (r.smokeFailed) {
@@ -53366,7 +55691,12 @@ async function runGate(cfg, opts = {}) {
     const log = (line) => sink?.(redactText(line, cfg.secrets));
     await prepare(cfg, opts, log);
     const loaded = loadBaseline(cfg, log);
-    const runs = await runAll(cfg, opts, log);
+    const { runs: all, server } = await runAll(cfg, opts, log);
+    const cancelled = opts.signal?.aborted === true;
+    if (cancelled)
+        log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
+    // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
+    const runs = cancelled ? all.slice(-1) : all;
     const { run, repeat } = repeatOf(runs, cfg.repeat);
     // The compare side of each stage comes from the run whose head stage was chosen: the pairs stay pairs.
     if (repeat && runs.length > 1) {
@@ -53381,6 +55711,9 @@ async function runGate(cfg, opts = {}) {
     for (const s of run.stages)
         if (!s.skipped)
             s.ttfcInterval = ttfcInterval(s, intervalOf);
+    // The server figures of each stage, where the metrics table reads them (health.*, monitor.*, log_errors).
+    if (server)
+        attachStageFigures(server, run.stages);
     const criteria = evaluateCriteria(cfg.criteria, run.stages, {
         ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
         ...(run.compare ? { compare: run.compare.stages, compareIntervalOf: compareIntervalOf(sample) } : {}),
@@ -53388,7 +55721,7 @@ async function runGate(cfg, opts = {}) {
         verdict: cfg.verdict,
         intervalOf,
     });
-    const diagnoses = diagnose(run);
+    const diagnoses = [...diagnose(run), ...diagnoseServer(server)];
     let compare = null;
     if (run.compare && cfg.compare) {
         const ab = sameRunComparison(run, sample, { url: cfg.compare.displayUrl, threshold: cfg.regressionThreshold, secrets: cfg.secrets });
@@ -53410,19 +55743,83 @@ async function runGate(cfg, opts = {}) {
         for (const m of cmp.messages)
             log(`baseline: ${m}`);
     }
-    const passed = verdict_gatePassed(run.smokeFailed, criteria);
+    const passed = !cancelled && verdict_gatePassed(run.smokeFailed, criteria);
     const report = buildReport(cfg, run, criteria, diagnoses, passed, {
         commit: opts.commit,
         intervalMethod: INTERVAL_METHOD,
         efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
         baseline,
         repeat,
-        warmup: runs[0]?.warmup ?? null,
+        warmup: all[0]?.warmup ?? null,
         compare,
+        cancelled,
+        server,
     });
     if (!opts.noWrite)
         writeReport(cfg.reportPath, report, cfg.secrets);
     return report;
+}
+
+;// CONCATENATED MODULE: ./src/core/cancel.ts
+// Cancellation by signal, for both adapters. The runner sends SIGINT when a run is cancelled and
+// SIGTERM 7.5 s later (then kills); Ctrl-C sends SIGINT. The first signal stops the load and lets
+// the partial report be written; a second one exits at once.
+/** Exit code of a process ended by a signal, as a shell reports it. */
+function signalExitCode(sig) {
+    return sig === 'SIGINT' ? 130 : sig === 'SIGTERM' ? 143 : 1;
+}
+function cancelOnSignals(onFirst, exit = (c) => process.exit(c)) {
+    const controller = new AbortController();
+    let by = null;
+    const handler = (sig) => {
+        if (by !== null) {
+            exit(signalExitCode(sig));
+            return;
+        }
+        by = sig;
+        onFirst(sig);
+        controller.abort();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return {
+        signal: controller.signal,
+        get by() {
+            return by;
+        },
+        dispose() {
+            process.off('SIGINT', handler);
+            process.off('SIGTERM', handler);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/safe-text.ts
+// Text bound for stdout/stderr (the Actions log, a terminal) that may carry what a server sent:
+// no line of it may start a runner workflow command or reach a terminal as an escape sequence.
+/** ANSI/VT escape sequences: CSI (ESC [ … or 8-bit CSI), OSC (ESC ] … BEL/ST), and two-byte ESC sequences. */
+const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u009B[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[ -~]?/g;
+// Every C0/C1 control but tab and newline (CR too: it rewrites a line on a terminal), and bidi overrides.
+const safe_text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const ZWSP = '\u200B';
+/**
+ * The runner reads a line whose trimmed start is `::` as a command (`::error::`, `::add-mask::`,
+ * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
+ * keeps the text readable and inert.
+ */
+function neutralize(line) {
+    return line.replace(/::/g, `:${ZWSP}:`).replace(/##\[/g, `#${ZWSP}#[`);
+}
+/** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
+function safeLine(text) {
+    return neutralize(text.replace(/\r\n?|\n/g, ' ').replace(ANSI, '').replace(safe_text_CONTROL, ''));
+}
+/** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
+function safeLines(text) {
+    return text
+        .split(/\r\n?|\n/)
+        .map((l) => neutralize(l.replace(ANSI, '').replace(safe_text_CONTROL, '')))
+        .join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/ab.ts
@@ -53652,10 +56049,10 @@ function formatDistribution(d) {
 // Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
 // a GitHub comment or job summary. Pure: no I/O, no GitHub client.
 /** U+200B ZERO WIDTH SPACE: breaks `@user` mentions and `#123` references without changing the look. */
-const ZWSP = '\u200B';
+const escape_ZWSP = '\u200B';
 // C0/C1 control characters (tab and newline handled separately), and bidi overrides/isolates
 // that could visually reorder a message ("Trojan source").
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const escape_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 /** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
 function escape_truncate(text, max) {
     if (max <= 0)
@@ -53678,9 +56075,9 @@ function escapeHtml(text) {
  */
 function neutralizeReferences(text) {
     return text
-        .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
-        .replace(/#(?=\d)/g, `#${ZWSP}`)
-        .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWSP}`);
+        .replace(/@(?=[A-Za-z0-9_-])/g, `@${escape_ZWSP}`)
+        .replace(/#(?=\d)/g, `#${escape_ZWSP}`)
+        .replace(/\b(GH)-(?=\d)/gi, `$1-${escape_ZWSP}`);
 }
 /** Markdown punctuation that can start emphasis, links, images, code, strikethrough or a table cell. */
 const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
@@ -53693,7 +56090,7 @@ const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
 function escapeInline(text, max = Infinity) {
     const flat = text
         .replace(/\r\n?|\n|\t/g, ' ')
-        .replace(CONTROL, '')
+        .replace(escape_CONTROL, '')
         .replace(/ {2,}/g, ' ')
         .trim();
     const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
@@ -53709,7 +56106,7 @@ function tableCell(markdown) {
  * `inTable`, pipes are escaped (GitHub tables split cells on `|` even inside code spans).
  */
 function codeSpan(text, opts = {}) {
-    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '');
+    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(escape_CONTROL, '');
     if (opts.max !== undefined)
         t = escape_truncate(t, opts.max);
     const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
@@ -53825,9 +56222,175 @@ function baselineTitle(report) {
     return `${b.source}${when ? ` (${when})` : ''}`;
 }
 
+;// CONCATENATED MODULE: ./src/core/report/server.ts
+// The "Server" part of the reports: a table per stage (health probe, monitors, log lines), the
+// monitors' run figures, warnings and log error samples, and a chart of each monitor over time with
+// the stage boundaries. Pure. Command and server text is escaped here before it reaches markdown.
+
+
+
+const MISSING = '–';
+const server_ms = (v) => (v === null ? MISSING : formatValue(v, 'ms'));
+const server_sample = (v, unit) => (v === null || v === undefined ? MISSING : formatSample(v, unit));
+const server_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+/** Points per monitor chart (a longer run is thinned evenly). */
+const CHART_POINTS = 48;
+/** One row a stage (with the idle samples before and after around them), the same for markdown and the terminal. */
+function serverTable(section) {
+    const stages = new Map();
+    for (const h of section.health?.stages ?? [])
+        stages.set(h.index, h.users);
+    for (const m of section.monitors)
+        for (const s of m.stages)
+            stages.set(s.index, s.users);
+    for (const l of section.logs?.stages ?? [])
+        stages.set(l.index, l.users);
+    if (stages.size === 0 && section.monitors.length === 0)
+        return null;
+    const head = ['Stage'];
+    if (section.health)
+        head.push('Health probes', 'Health p50', 'Health p95', 'Health max');
+    for (const m of section.monitors)
+        head.push(`${m.name} avg`, `${m.name} max`);
+    if (section.logs)
+        head.push('Log lines', 'Log errors');
+    const rows = [];
+    const idleRow = (label, pick, health, log) => {
+        const row = [label];
+        // The idle health figure is the faster of two probes before stage 1.
+        if (section.health)
+            row.push(health === null ? MISSING : 'idle', server_ms(health), MISSING, MISSING);
+        for (const m of section.monitors)
+            row.push(server_sample(pick(m), m.unit), MISSING);
+        if (section.logs)
+            row.push(log, MISSING);
+        return row;
+    };
+    if (section.monitors.length || section.health) {
+        rows.push(idleRow('idle before', (m) => m.idleBefore, section.health?.idle ?? null, section.logs ? String(section.logs.before.lines) : MISSING));
+    }
+    for (const [index, u] of [...stages.entries()].sort((a, b) => a[0] - b[0])) {
+        const row = [`${index} (${server_users(u)})`];
+        if (section.health) {
+            const h = section.health.stages.find((s) => s.index === index);
+            row.push(h ? `${h.n}${h.failures ? ` (${h.failures} failed)` : ''}` : MISSING, server_ms(h?.latency.p50 ?? null), server_ms(h?.latency.p95 ?? null), server_ms(h?.latency.max ?? null));
+        }
+        for (const m of section.monitors) {
+            const s = m.stages.find((x) => x.index === index);
+            row.push(server_sample(s?.avg, m.unit), server_sample(s?.max, m.unit));
+        }
+        if (section.logs) {
+            const l = section.logs.stages.find((x) => x.index === index);
+            row.push(String(l?.lines ?? 0), String(l?.errors ?? 0));
+        }
+        rows.push(row);
+    }
+    if (section.monitors.length)
+        rows.push(idleRow('idle after', (m) => m.idleAfter, null, MISSING));
+    return { head, rows };
+}
+/** `mem: 412 MiB idle before → 530 MiB after (+29%), peak 610 MiB`. */
+function monitorSummary(m) {
+    const parts = [`${formatSample(m.idleBefore, m.unit)} idle before → ${formatSample(m.idleAfter, m.unit)} after`];
+    if (m.growth !== null)
+        parts[0] += ` (${formatGrowth(m.growth)})`;
+    if (m.peak !== null)
+        parts.push(`peak ${formatSample(m.peak, m.unit)}`);
+    if (m.failures)
+        parts.push(`${m.failures} sample${m.failures === 1 ? '' : 's'} missing`);
+    return `${m.name}: ${parts.join(', ')}`;
+}
+/** The display scale of a monitor's values: MiB / GiB for sizes, as is otherwise. */
+function scaleOf(m) {
+    if (m.unit === '%')
+        return { div: 1, label: '%' };
+    if (m.unit === 'number')
+        return { div: 1, label: '' };
+    const peak = Math.max(...m.samples.map((s) => s.value), 0);
+    return peak >= 4 * 1024 ** 3 ? { div: 1024 ** 3, label: 'GiB' } : { div: 1024 ** 2, label: 'MiB' };
+}
+const server_num = (v) => (Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+/**
+ * A mermaid line chart of one monitor over time: the idle sample before, the samples of the run, the
+ * idle sample after. The x labels are seconds since the start; the first sample of each stage is
+ * labelled with its stage (`S2 4.1s`), so the stage boundaries read off the axis.
+ */
+function monitorChart(m, section) {
+    let pts = m.samples;
+    if (pts.length < 2)
+        return '';
+    if (pts.length > CHART_POINTS) {
+        const step = (pts.length - 1) / (CHART_POINTS - 1);
+        pts = Array.from({ length: CHART_POINTS }, (_, i) => pts[Math.round(i * step)]);
+    }
+    const { div, label } = scaleOf(m);
+    const usersOf = new Map(section.boundaries.map((b) => [b.index, b.users]));
+    let prev = null;
+    const labels = pts.map((p) => {
+        const sec = `${(p.t / 1000).toFixed(1)}s`;
+        const first = p.phase !== prev;
+        prev = p.phase;
+        if (p.phase === 'before')
+            return `idle ${sec}`;
+        if (p.phase === 'after')
+            return `idle ${sec}`;
+        return first ? `S${p.phase} ${sec}` : sec;
+    });
+    const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
+    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))]
+        .map((i) => `S${i} = ${server_users(usersOf.get(i) ?? 0)}`)
+        .join(', ');
+    // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
+    const title = `${m.name}${label ? ` (${label})` : ''} over time`;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `    title "${title.replace(/"/g, "'")}"`,
+        `    x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `    y-axis "${label || m.name}" 0 --> ${server_num(top)}`,
+        `    line [${pts.map((p) => server_num(p.value / div)).join(', ')}]`,
+        '```',
+        `<sub>${escapeInline(stages, 400)}; idle = before the first stage / after the cool-down.</sub>`,
+    ].join('\n');
+}
+/** The "Server" section of the markdown report ('' when the server side is off). */
+function serverMarkdown(section, opts = {}) {
+    if (!section)
+        return '';
+    const parts = ['### Server'];
+    const t = serverTable(section);
+    if (t)
+        parts.push(mdTable(t.head.map((h) => escapeInline(h, 60)), t.head.map((_, i) => (i === 0 ? 'l' : 'r')), t.rows));
+    const notes = [];
+    if (section.health)
+        notes.push(`health: ${codeSpan(`GET ${section.health.url}`, { max: 200 })} every ${section.health.intervalMs} ms on its own connection, one at a time`);
+    for (const m of section.monitors)
+        notes.push(`${escapeInline(monitorSummary(m), 300)} — ${codeSpan(m.source, { max: 200 })}`);
+    if (section.logs)
+        notes.push(`logs: ${codeSpan(section.logs.command, { max: 200 })}, errors match ${codeSpan(section.logs.pattern, { max: 100 })}`);
+    if (notes.length)
+        parts.push(notes.map((n) => `- ${n}`).join('\n'));
+    const samples = (section.logs?.stages ?? []).filter((s) => s.samples.length);
+    if (samples.length) {
+        const rows = samples.flatMap((s) => s.samples.map((line) => [String(s.index), escapeInline(line, 300)]));
+        parts.push(`**Log errors** (up to 5 distinct lines a stage, escaped and truncated)\n\n${mdTable(['Stage', 'Line'], ['r', 'l'], rows)}`);
+    }
+    const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
+    if (warnings.length)
+        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings.slice(0, 20).map((w) => `- ${escapeInline(w, 300)}`).join('\n')}\n\n</details>`);
+    if (opts.charts !== false)
+        for (const m of section.monitors) {
+            const c = monitorChart(m, section);
+            if (c)
+                parts.push(c);
+        }
+    return parts.join('\n\n');
+}
+
 ;// CONCATENATED MODULE: ./src/core/report/markdown.ts
 // The markdown report: one document for the PR comment and the job summary. Pure: a function of
 // the Report and a small context; knows nothing of the GitHub client.
+
 
 
 
@@ -53851,7 +56414,7 @@ function describeResult(c) {
 }
 // ---------------------------------------------------------------------------------------------
 // pieces
-const MISSING = '—';
+const markdown_MISSING = '—';
 /** Marks per stage index and cell (the metric's cell in the table: see metrics.ts): '❌' (a failing criterion missed) or '⚠️' (a warning). */
 function stageMarks(report) {
     const marks = new Map();
@@ -53915,7 +56478,7 @@ function stagesSection(report, maxRows, maxNotes) {
     const rows = shown.map((s) => {
         const load = `${s.users} × ${s.requestsPerUser}`;
         if (s.skipped)
-            return [String(s.index), load, 'skipped', ...head.slice(3).map(() => MISSING)];
+            return [String(s.index), load, 'skipped', ...head.slice(3).map(() => markdown_MISSING)];
         const b = baselineFor(report, s.index);
         const success = `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
         return [
@@ -53927,11 +56490,11 @@ function stagesSection(report, maxRows, maxNotes) {
             cell(s, 'ttfc.p95', ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
             cell(s, 'ttfc.max', ms(s.ttfc.max)),
             ...(showTtft ? [cell(s, 'ttft.avg', ms(s.ttft.avg)), cell(s, 'ttft.p95', ms(s.ttft.p95))] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : MISSING] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : markdown_MISSING] : []),
             cell(s, 'total.avg', ms(s.total.avg)),
             cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
-            ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : MISSING] : []),
-            ...(showRate ? [s.streamRate?.perRequest.p50 != null ? `${s.streamRate.perRequest.p50.toFixed(1)} events/s` : MISSING] : []),
+            ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : markdown_MISSING] : []),
+            ...(showRate ? [s.streamRate?.perRequest.p50 != null ? `${s.streamRate.perRequest.p50.toFixed(1)} events/s` : markdown_MISSING] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
         ];
     });
@@ -54014,11 +56577,11 @@ function detailsSection(report) {
             ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
             ...(repeat
                 ? [
-                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : MISSING,
-                    sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : MISSING,
+                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : markdown_MISSING,
+                    sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : markdown_MISSING,
                 ]
                 : []),
-            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? `${ms(row.min)} – ${ms(row.max)}` : MISSING] : []),
+            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : markdown_MISSING, row && row.n > 0 ? `${ms(row.min)} – ${ms(row.max)}` : markdown_MISSING] : []),
         ];
     });
     const legend = [];
@@ -54042,7 +56605,7 @@ function statusCell(c) {
 function criterionRow(c) {
     const stage = c.users === null ? 'all' : plural(c.users, 'user');
     if (c.status === 'skipped') {
-        return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
+        return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, markdown_MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : markdown_MISSING];
     }
     const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
     const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
@@ -54109,7 +56672,7 @@ function samplesSection(report) {
     const row = (e, side) => [
         `${e.stage}${side}`,
         codeSpan(e.category, { inTable: true }),
-        e.status === null ? MISSING : String(e.status),
+        e.status === null ? markdown_MISSING : String(e.status),
         e.message ? escapeInline(e.message, MESSAGE_MAX) : '_(no message)_',
     ];
     const rows = [...report.errorSamples.map((e) => row(e, '')), ...base.map((e) => row(e, ' (base)'))];
@@ -54154,6 +56717,9 @@ function compose(report, ctx, shape, shortened) {
     const diag = diagnosesSection(report, shape.maxDiagnoses);
     if (diag)
         parts.push(diag);
+    const server = serverMarkdown(report.server, { charts: shape.chart });
+    if (server)
+        parts.push(server);
     if (shape.chart) {
         const chart = chartSection(report);
         if (chart)
@@ -54269,6 +56835,7 @@ function renderMarkdown(report, ctx = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/terminal.ts
+
 
 
 
@@ -54403,6 +56970,24 @@ function baselineLines(report) {
         lines.push(`  - … ${b.messages.length - 10} more (see the JSON report)`);
     return lines;
 }
+/** The server side: the table per stage, the monitors' run figures, log error samples, warnings. */
+function serverLines(report) {
+    const sv = report.server;
+    if (!sv)
+        return [];
+    const out = ['server:'];
+    const t = serverTable(sv);
+    if (t)
+        out.push(textTable(t.head, t.rows));
+    for (const m of sv.monitors)
+        out.push(`  ${monitorSummary(m)}`);
+    for (const s of sv.logs?.stages ?? [])
+        for (const line of s.samples)
+            out.push(`  log error, stage ${s.index}: ${line}`);
+    for (const w of sv.warnings.slice(0, 10))
+        out.push(`  warning: ${w}`);
+    return out;
+}
 /** The whole terminal report. */
 function renderTerminal(report) {
     const parts = [`${report.target.method} ${report.target.url} (preset ${report.target.preset})`];
@@ -54431,6 +57016,9 @@ function renderTerminal(report) {
     const chart = asciiChart(report.stages);
     if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2)
         parts.push('', chart);
+    const server = serverLines(report);
+    if (server.length)
+        parts.push('', ...server);
     parts.push('', criteriaTable(report.criteria));
     if (report.diagnoses.length) {
         parts.push('');
@@ -59649,18 +62237,41 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 ;// CONCATENATED MODULE: ./src/action/comment.ts
 
+/** The login GITHUB_TOKEN (and installation tokens of GitHub Actions) comments as. */
+const ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * The login the token comments as: installation tokens (`ghs_`, GITHUB_TOKEN among them) cannot
+ * read /user and write as github-actions[bot]; other tokens are asked who they are.
+ */
+async function gateLogin(octokit, token) {
+    if (token.startsWith('ghs_'))
+        return ACTIONS_BOT;
+    try {
+        const { data } = await octokit.rest.users.getAuthenticated();
+        return data.login;
+    }
+    catch {
+        return ACTIONS_BOT;
+    }
+}
 /** True when a comment body is the sticky comment of `tag` (the marker is its first line). */
 function isOurComment(body, tag) {
     return (body ?? '').trimStart().startsWith(commentMarker(tag));
 }
-/** Creates or updates the one comment of `tag` on issue/PR `issueNumber`. */
-async function upsertComment(octokit, repo, issueNumber, tag, body) {
+/**
+ * Creates or updates the one comment of `tag` on issue/PR `issueNumber`. Only a comment written by
+ * `login` (the gate's own identity) counts: anyone can post the marker, and a comment they own
+ * could be edited back to "passed".
+ */
+async function upsertComment(octokit, repo, issueNumber, tag, body, login) {
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
-    const existing = comments.find((c) => isOurComment(c.body, tag));
+    const marked = comments.filter((c) => isOurComment(c.body, tag));
+    const existing = marked.find((c) => c.user?.login === login);
+    const foreign = [...new Set(marked.filter((c) => c.user?.login !== login).map((c) => c.user?.login ?? 'unknown'))];
     if (existing) {
         try {
             const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
-            return { id: data.id, url: data.html_url, action: 'updated' };
+            return { id: data.id, url: data.html_url, action: 'updated', foreign, author: data.user?.login ?? null };
         }
         catch (err) {
             // Deleted between the listing and the update: write a new one.
@@ -59669,7 +62280,7 @@ async function upsertComment(octokit, repo, issueNumber, tag, body) {
         }
     }
     const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
-    return { id: data.id, url: data.html_url, action: 'created' };
+    return { id: data.id, url: data.html_url, action: 'created', foreign, author: data.user?.login ?? null };
 }
 /** The open pull request whose head is `sha` (deployment_status, workflow_run from a fork), or null. */
 async function findPullForCommit(octokit, repo, sha) {
@@ -59754,10 +62365,36 @@ function explainCommentError(err, ctx) {
 
 /** Pause before the one retry of a GitHub API call that got no response. */
 const RETRY_DELAY_MS = 1000;
+/** Each GitHub API call: no answer within this long is a failure (retried once). */
+const API_TIMEOUT_MS = 10_000;
+/** All GitHub API calls of one publish together: the step ends in bounded time even if GitHub hangs. */
+const API_BUDGET_MS = 30_000;
+/** Overrides of the two bounds (tests; a runner with a slow proxy): TTFC_GITHUB_API_TIMEOUT_MS, TTFC_GITHUB_API_BUDGET_MS. */
+function apiBounds(env) {
+    const num = (v, d) => (v !== undefined && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : d);
+    return { timeoutMs: num(env.TTFC_GITHUB_API_TIMEOUT_MS, API_TIMEOUT_MS), budgetMs: num(env.TTFC_GITHUB_API_BUDGET_MS, API_BUDGET_MS) };
+}
+/** fetch with a deadline per call and one for the whole publish; a miss is a plain error (retried as "no response"). */
+function boundedFetch(timeoutMs, budget) {
+    return async (input, init) => {
+        const call = AbortSignal.timeout(timeoutMs);
+        const signals = [call, budget, ...(init?.signal ? [init.signal] : [])];
+        try {
+            return await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+        }
+        catch (err) {
+            if (budget.aborted)
+                throw new Error('the GitHub API did not answer in time (time budget of the comment spent)');
+            if (call.aborted)
+                throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`);
+            throw err;
+        }
+    };
+}
 /** Appends the markdown report to the job summary (GITHUB_STEP_SUMMARY); a warning if it cannot. */
 async function writeSummary(markdown) {
     if (!process.env.GITHUB_STEP_SUMMARY) {
-        info('no job summary file (GITHUB_STEP_SUMMARY is not set): the markdown report is not written');
+        core_info('no job summary file (GITHUB_STEP_SUMMARY is not set): the markdown report is not written');
         return false;
     }
     try {
@@ -59788,8 +62425,9 @@ async function publishComment(req) {
         return '';
     }
     const repo = event.repo;
-    const octokit = getOctokit(req.token, { baseUrl: event.apiUrl });
-    const onRetry = (err) => info(`GitHub API call failed (${err.message}); retrying once in ${RETRY_DELAY_MS} ms`);
+    const budget = AbortSignal.any([AbortSignal.timeout(req.bounds.budgetMs), ...(req.stop ? [req.stop] : [])]);
+    const octokit = getOctokit(req.token, { baseUrl: event.apiUrl, request: { fetch: boundedFetch(req.bounds.timeoutMs, budget) } });
+    const onRetry = (err) => core_info(`GitHub API call failed (${err.message}); retrying once in ${RETRY_DELAY_MS} ms`);
     const explain = { fork: event.fork, repo, apiUrl: event.apiUrl };
     let number = event.pullNumber;
     if (number === null && event.pullFromCommit !== null) {
@@ -59802,16 +62440,26 @@ async function publishComment(req) {
             return '';
         }
         if (number === null) {
-            info(`no open pull request has commit ${sha.slice(0, 7)}: no PR comment`);
+            core_info(`no open pull request has commit ${sha.slice(0, 7)}: no PR comment`);
             return '';
         }
     }
     if (number === null)
         return '';
     const pr = number;
+    const token = req.token;
     try {
-        const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body), RETRY_DELAY_MS, onRetry);
-        info(`${res.action} the PR comment on #${pr}: ${res.url}`);
+        const login = await gateLogin(octokit, token);
+        const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body, login), RETRY_DELAY_MS, onRetry);
+        if (res.foreign.length) {
+            warning(`ttfc-gate left alone ${res.foreign.length === 1 ? 'a comment' : 'comments'} by ${res.foreign.map((l) => `@${l}`).join(', ')} on #${pr} that carries its marker: ` +
+                `only a comment written by ${login} (the github-token's identity) is the gate's. Its report is in its own comment.`);
+        }
+        if (res.author !== null && res.author !== login) {
+            // e.g. a GitHub App's installation token: its comments are by the app's bot, which the gate cannot look up.
+            warning(`ttfc-gate wrote its comment as ${res.author} but recognises only comments by ${login}: the next run will write a new comment. Use the workflow's GITHUB_TOKEN or a personal token as github-token.`);
+        }
+        core_info(`${res.action} the PR comment on #${pr}: ${res.url}`);
         return res.url;
     }
     catch (err) {
@@ -59836,9 +62484,16 @@ async function publishComment(req) {
 
 
 
+
+
+/** After a cancel the runner kills the step 7.5 s after its SIGINT: the comment gets what is left. */
+const CANCELLED_API_BOUNDS = { timeoutMs: 2000, budgetMs: 3500 };
 async function runAction(env = process.env) {
     let secrets = [];
-    const redact = (text) => redactText(text, secrets);
+    // Everything printed passes here: secrets redacted, and no line of server text can be a workflow command.
+    const redact = (text) => safeLines(redactText(text, secrets));
+    const info = (text) => core_info(redact(text));
+    const cancel = cancelOnSignals((sig) => warning(`ttfc-gate: ${sig} received: stopping the load, writing the partial report (a second signal exits at once)`));
     try {
         // Mask secrets before anything can be logged (the runner hides masked values in the log).
         const raw = readInputs(getInput);
@@ -59873,30 +62528,35 @@ async function runAction(env = process.env) {
         info(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`);
         const report = await runGate(cfg, {
             commit: event.sha,
-            log: (line) => info(redact(line)),
+            log: info,
             onSecret: addSecret,
+            signal: cancel.signal,
             hooks: {
                 stageStart: (i, s) => info(stageStartLine(i, cfg.stages.length, s)),
-                stageEnd: (s) => info(redact(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`)),
+                stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
             },
         });
         const reportPath = (0,external_node_path_.resolve)(cfg.reportPath);
         info('');
-        info(redact(renderTerminal(report)));
+        info(renderTerminal(report));
         info(`JSON report: ${reportPath}`);
-        const markdown = redact(renderMarkdown(report, {
+        const markdown = redactText(renderMarkdown(report, {
             tag: settings.commentTag,
             runUrl: event.runUrl,
             commit: event.sha,
             commitUrl: commitUrl(event),
             failOnCriteria: cfg.failOnCriteria,
             reportPath: cfg.reportPath,
-        }));
+        }), secrets);
         await writeSummary(markdown);
         const outputs = outputsOf(report, reportPath, '');
-        setOutputs(outputs);
+        setOutputs(redactOutputs(outputs, secrets));
         if (settings.comment && commentsOn(event)) {
-            const url = await publishComment({ token: settings.githubToken, tag: settings.commentTag, body: markdown, event });
+            const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(env);
+            // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
+            const stop = afterAbort(cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
+            const url = await publishComment({ token: settings.githubToken, tag: settings.commentTag, body: markdown, event, bounds, stop: stop.signal });
+            stop.dispose();
             setOutputs({ 'comment-url': url });
         }
         else {
@@ -59917,7 +62577,10 @@ async function runAction(env = process.env) {
         if (report.baseline?.regressions.length) {
             warning(redact(`ttfc-gate: regression against the baseline at ${report.baseline.regressions.join(', ')} users (see the job summary; only criteria fail the check)`));
         }
-        if (!report.passed) {
+        if (report.cancelled) {
+            setFailed(redact(`ttfc-gate cancelled (${cancel.by ?? 'signal'}): the load was stopped; the report, summary and comment hold the partial figures`));
+        }
+        else if (!report.passed) {
             const message = redact(failureMessage(report));
             if (cfg.failOnCriteria)
                 setFailed(message);
@@ -59934,6 +62597,28 @@ async function runAction(env = process.env) {
         else
             setFailed(redact(`ttfc-gate failed: ${err instanceof Error ? err.message : String(err)}`));
     }
+    finally {
+        cancel.dispose();
+    }
+}
+/** A signal that aborts `ms` after `signal` does. */
+function afterAbort(signal, ms) {
+    const ctl = new AbortController();
+    let timer;
+    const start = () => {
+        timer = setTimeout(() => ctl.abort(), ms);
+    };
+    signal.addEventListener('abort', start, { once: true });
+    return {
+        signal: ctl.signal,
+        dispose: () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', start);
+        },
+    };
+}
+function redactOutputs(outputs, secrets) {
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, redactText(v, secrets)]));
 }
 function commitUrl(event) {
     return event.repo && event.sha ? `${event.serverUrl}/${event.repo.owner}/${event.repo.repo}/commit/${event.sha}` : null;
@@ -59946,7 +62631,7 @@ function commitUrl(event) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(925);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6362);
 // The action entry (dist/index.js): all the work is in the adapter.
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();
@@ -60278,6 +62963,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

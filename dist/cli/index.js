@@ -2,6 +2,581 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 2625:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var shallowEqual = __nccwpck_require__(7014);
+
+function _classCallCheck(instance, Constructor) {
+  if (!(instance instanceof Constructor)) {
+    throw new TypeError("Cannot call a class as a function");
+  }
+}
+
+function _inherits(subClass, superClass) {
+  if (typeof superClass !== "function" && superClass !== null) {
+    throw new TypeError("Super expression must either be null or a function");
+  }
+
+  subClass.prototype = Object.create(superClass && superClass.prototype, {
+    constructor: {
+      value: subClass,
+      writable: true,
+      configurable: true
+    }
+  });
+  if (superClass) _setPrototypeOf(subClass, superClass);
+}
+
+function _getPrototypeOf(o) {
+  _getPrototypeOf = Object.setPrototypeOf ? Object.getPrototypeOf : function _getPrototypeOf(o) {
+    return o.__proto__ || Object.getPrototypeOf(o);
+  };
+  return _getPrototypeOf(o);
+}
+
+function _setPrototypeOf(o, p) {
+  _setPrototypeOf = Object.setPrototypeOf || function _setPrototypeOf(o, p) {
+    o.__proto__ = p;
+    return o;
+  };
+
+  return _setPrototypeOf(o, p);
+}
+
+function isNativeReflectConstruct() {
+  if (typeof Reflect === "undefined" || !Reflect.construct) return false;
+  if (Reflect.construct.sham) return false;
+  if (typeof Proxy === "function") return true;
+
+  try {
+    Date.prototype.toString.call(Reflect.construct(Date, [], function () {}));
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+function _construct(Parent, args, Class) {
+  if (isNativeReflectConstruct()) {
+    _construct = Reflect.construct;
+  } else {
+    _construct = function _construct(Parent, args, Class) {
+      var a = [null];
+      a.push.apply(a, args);
+      var Constructor = Function.bind.apply(Parent, a);
+      var instance = new Constructor();
+      if (Class) _setPrototypeOf(instance, Class.prototype);
+      return instance;
+    };
+  }
+
+  return _construct.apply(null, arguments);
+}
+
+function _isNativeFunction(fn) {
+  return Function.toString.call(fn).indexOf("[native code]") !== -1;
+}
+
+function _wrapNativeSuper(Class) {
+  var _cache = typeof Map === "function" ? new Map() : undefined;
+
+  _wrapNativeSuper = function _wrapNativeSuper(Class) {
+    if (Class === null || !_isNativeFunction(Class)) return Class;
+
+    if (typeof Class !== "function") {
+      throw new TypeError("Super expression must either be null or a function");
+    }
+
+    if (typeof _cache !== "undefined") {
+      if (_cache.has(Class)) return _cache.get(Class);
+
+      _cache.set(Class, Wrapper);
+    }
+
+    function Wrapper() {
+      return _construct(Class, arguments, _getPrototypeOf(this).constructor);
+    }
+
+    Wrapper.prototype = Object.create(Class.prototype, {
+      constructor: {
+        value: Wrapper,
+        enumerable: false,
+        writable: true,
+        configurable: true
+      }
+    });
+    return _setPrototypeOf(Wrapper, Class);
+  };
+
+  return _wrapNativeSuper(Class);
+}
+
+function _assertThisInitialized(self) {
+  if (self === void 0) {
+    throw new ReferenceError("this hasn't been initialised - super() hasn't been called");
+  }
+
+  return self;
+}
+
+function _possibleConstructorReturn(self, call) {
+  if (call && (typeof call === "object" || typeof call === "function")) {
+    return call;
+  }
+
+  return _assertThisInitialized(self);
+}
+
+var InvalidLineError =
+/*#__PURE__*/
+function (_Error) {
+  _inherits(InvalidLineError, _Error);
+
+  function InvalidLineError(message) {
+    _classCallCheck(this, InvalidLineError);
+
+    return _possibleConstructorReturn(this, _getPrototypeOf(InvalidLineError).call(this, 'Encountered invalid line: ' + message));
+  }
+
+  return InvalidLineError;
+}(_wrapNativeSuper(Error));
+
+Object.defineProperty(InvalidLineError.prototype, 'name', {
+  value: InvalidLineError.name
+});
+
+var STATE_NAME = 0;
+var STATE_STARTOFLABELNAME = 1;
+var STATE_ENDOFNAME = 2;
+var STATE_VALUE = 3;
+var STATE_ENDOFLABELS = 4;
+var STATE_LABELNAME = 5;
+var STATE_LABELVALUEQUOTE = 6;
+var STATE_LABELVALUEEQUALS = 7;
+var STATE_LABELVALUE = 8;
+var STATE_LABELVALUESLASH = 9;
+var STATE_NEXTLABEL = 10;
+var STATE_TIMESTAMP = 11;
+function parseSampleLine(line) {
+  var name = '';
+  var labelname = '';
+  var labelvalue = '';
+  var value = '';
+  var timestamp = '';
+  var labels = undefined;
+  var state = STATE_NAME;
+
+  for (var c = 0; c < line.length; ++c) {
+    var _char = line.charAt(c);
+
+    if (state === STATE_NAME) {
+      if (_char === '{') {
+        state = STATE_STARTOFLABELNAME;
+      } else if (_char === ' ' || _char === '\t') {
+        state = STATE_ENDOFNAME;
+      } else {
+        name += _char;
+      }
+    } else if (state === STATE_ENDOFNAME) {
+      if (_char === ' ' || _char === '\t') ; else if (_char === '{') {
+        state = STATE_STARTOFLABELNAME;
+      } else {
+        value += _char;
+        state = STATE_VALUE;
+      }
+    } else if (state === STATE_STARTOFLABELNAME) {
+      if (_char === ' ' || _char === '\t') ; else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else {
+        labelname += _char;
+        state = STATE_LABELNAME;
+      }
+    } else if (state === STATE_LABELNAME) {
+      if (_char === '=') {
+        state = STATE_LABELVALUEQUOTE;
+      } else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else if (_char === ' ' || _char === '\t') {
+        state = STATE_LABELVALUEEQUALS;
+      } else {
+        labelname += _char;
+      }
+    } else if (state === STATE_LABELVALUEEQUALS) {
+      if (_char === '=') {
+        state = STATE_LABELVALUEQUOTE;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_LABELVALUEQUOTE) {
+      if (_char === '"') {
+        state = STATE_LABELVALUE;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_LABELVALUE) {
+      if (_char === '\\') {
+        state = STATE_LABELVALUESLASH;
+      } else if (_char === '"') {
+        if (!labels) {
+          labels = {};
+        }
+
+        labels[labelname] = labelvalue;
+        labelname = '';
+        labelvalue = '';
+        state = STATE_NEXTLABEL;
+      } else {
+        labelvalue += _char;
+      }
+    } else if (state === STATE_LABELVALUESLASH) {
+      state = STATE_LABELVALUE;
+
+      if (_char === '\\') {
+        labelvalue += '\\';
+      } else if (_char === 'n') {
+        labelvalue += '\n';
+      } else if (_char === '"') {
+        labelvalue += '"';
+      } else {
+        labelvalue += "\\".concat(_char);
+      }
+    } else if (state === STATE_NEXTLABEL) {
+      if (_char === ',') {
+        state = STATE_LABELNAME;
+      } else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_ENDOFLABELS) {
+      if (_char === ' ' || _char === '\t') ; else {
+        value += _char;
+        state = STATE_VALUE;
+      }
+    } else if (state === STATE_VALUE) {
+      if (_char === ' ' || _char === '\t') {
+        state = STATE_TIMESTAMP;
+      } else {
+        value += _char;
+      }
+    } else if (state === STATE_TIMESTAMP) {
+      if (_char === ' ' || _char === '\t') ; else {
+        timestamp += _char;
+      }
+    }
+  }
+
+  var ret = {
+    name: name,
+    value: value
+  };
+
+  if (labels) {
+    ret.labels = labels;
+  }
+
+  if (timestamp) {
+    ret.timestamp_ms = timestamp;
+  }
+
+  return ret;
+}
+
+/*
+Notes:
+* Empty line handling is slightly looser than the original implementation.
+* Everything else should be similarly strict.
+*/
+
+var SUMMARY_TYPE = 'SUMMARY';
+var HISTOGRAM_TYPE = 'HISTOGRAM';
+function parsePrometheusTextFormat(metrics) {
+  var lines = metrics.split('\n'); // Prometheus format defines LF endings
+
+  var converted = [];
+  var metric;
+  var help;
+  var type;
+  var samples = [];
+
+  for (var i = 0; i < lines.length; ++i) {
+    var line = lines[i].trim();
+    var lineMetric = null;
+    var lineHelp = null;
+    var lineType = null;
+    var lineSample = null;
+
+    if (line.length === 0) ; else if (line.startsWith('# ')) {
+      // process metadata lines
+      var lineData = line.substring(2);
+      var instr = null;
+
+      if (lineData.startsWith('HELP ')) {
+        instr = 1;
+      } else if (lineData.startsWith('TYPE ')) {
+        instr = 2;
+      }
+
+      if (instr) {
+        lineData = lineData.substring(5);
+        var spaceIndex = lineData.indexOf(' ');
+
+        if (spaceIndex !== -1) {
+          // expect another token
+          lineMetric = lineData.substring(0, spaceIndex);
+          var remain = lineData.substring(spaceIndex + 1);
+
+          if (instr === 1) {
+            // HELP
+            lineHelp = unescapeHelp(remain); // remain could be empty
+          } else {
+            // TYPE
+            if (remain.includes(' ')) {
+              throw new InvalidLineError(line);
+            }
+
+            lineType = remain.toUpperCase();
+          }
+        } else {
+          throw new InvalidLineError(line);
+        }
+      } // 100% pure comment line, ignore
+
+    } else {
+      // process sample lines
+      lineSample = parseSampleLine(line);
+      lineMetric = lineSample.name;
+    }
+
+    if (lineMetric === metric) {
+      // metadata always has same name
+      if (!help && lineHelp) {
+        help = lineHelp;
+      } else if (!type && lineType) {
+        type = lineType;
+      }
+    } // different types allow different suffixes
+
+
+    var suffixedCount = "".concat(metric, "_count");
+    var suffixedSum = "".concat(metric, "_sum");
+    var suffixedBucket = "".concat(metric, "_bucket");
+    var allowedNames = [metric];
+
+    if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+      allowedNames.push(suffixedCount);
+      allowedNames.push(suffixedSum);
+    }
+
+    if (type === HISTOGRAM_TYPE) {
+      allowedNames.push(suffixedBucket);
+    } // encountered new metric family or end of input
+
+
+    if (i + 1 === lines.length || lineMetric && !allowedNames.includes(lineMetric)) {
+      // write current
+      if (metric) {
+        if (type === SUMMARY_TYPE) {
+          samples = flattenMetrics(samples, 'quantiles', 'quantile', 'value');
+        } else if (type === HISTOGRAM_TYPE) {
+          samples = flattenMetrics(samples, 'buckets', 'le', 'bucket');
+        }
+
+        converted.push({
+          name: metric,
+          help: help ? help : '',
+          type: type ? type : 'UNTYPED',
+          metrics: samples
+        });
+      } // reset for new metric family
+
+
+      metric = lineMetric;
+      help = lineHelp ? lineHelp : null;
+      type = lineType ? lineType : null;
+      samples = [];
+    }
+
+    if (lineSample) {
+      // key is not called value in official implementation if suffixed count, sum, or bucket
+      if (lineSample.name !== metric) {
+        if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+          if (lineSample.name === suffixedCount) {
+            lineSample.count = lineSample.value;
+          } else if (lineSample.name === suffixedSum) {
+            lineSample.sum = lineSample.value;
+          }
+        }
+
+        if (type === HISTOGRAM_TYPE && lineSample.name === suffixedBucket) {
+          lineSample.bucket = lineSample.value;
+        }
+
+        delete lineSample.value;
+      }
+
+      delete lineSample.name; // merge into existing sample if labels are deep equal
+
+      var samplesLen = samples.length;
+      var lastSample = samplesLen === 0 ? null : samples[samplesLen - 1];
+
+      if (lastSample && shallowEqual.shallowEqualObjects(lineSample.labels, lastSample.labels)) {
+        delete lineSample.labels;
+
+        for (var key in lineSample) {
+          lastSample[key] = lineSample[key];
+        }
+      } else {
+        samples.push(lineSample);
+      }
+    }
+  }
+
+  return converted;
+}
+
+function flattenMetrics(metrics, groupName, keyName, valueName) {
+  var flattened = null;
+
+  for (var i = 0; i < metrics.length; ++i) {
+    var sample = metrics[i];
+
+    if (sample.labels && sample.labels[keyName] && sample[valueName]) {
+      if (!flattened) {
+        flattened = {};
+        flattened[groupName] = {};
+      }
+
+      flattened[groupName][sample.labels[keyName]] = sample[valueName];
+    } else if (!sample.labels) {
+      if (!flattened) {
+        flattened = {};
+      }
+
+      if (sample.count !== undefined) {
+        flattened.count = sample.count;
+      }
+
+      if (sample.sum !== undefined) {
+        flattened.sum = sample.sum;
+      }
+    }
+  }
+
+  if (flattened) {
+    return [flattened];
+  } else {
+    return metrics;
+  }
+} // adapted from https://github.com/prometheus/client_python/blob/0.0.19/prometheus_client/parser.py
+
+
+function unescapeHelp(line) {
+  var result = '';
+  var slash = false;
+
+  for (var c = 0; c < line.length; ++c) {
+    var _char = line.charAt(c);
+
+    if (slash) {
+      if (_char === '\\') {
+        result += '\\';
+      } else if (_char === 'n') {
+        result += '\n';
+      } else {
+        result += "\\".concat(_char);
+      }
+
+      slash = false;
+    } else {
+      if (_char === '\\') {
+        slash = true;
+      } else {
+        result += _char;
+      }
+    }
+  }
+
+  if (slash) {
+    result += '\\';
+  }
+
+  return result;
+}
+
+module.exports = parsePrometheusTextFormat;
+
+
+/***/ }),
+
+/***/ 7014:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+
+function shallowEqualObjects(objA, objB) {
+  if (objA === objB) {
+    return true;
+  }
+
+  if (!objA || !objB) {
+    return false;
+  }
+
+  var aKeys = Object.keys(objA);
+  var bKeys = Object.keys(objB);
+  var len = aKeys.length;
+
+  if (bKeys.length !== len) {
+    return false;
+  }
+
+  for (var i = 0; i < len; i++) {
+    var key = aKeys[i];
+
+    if (objA[key] !== objB[key] || !Object.prototype.hasOwnProperty.call(objB, key)) {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+function shallowEqualArrays(arrA, arrB) {
+  if (arrA === arrB) {
+    return true;
+  }
+
+  if (!arrA || !arrB) {
+    return false;
+  }
+
+  var len = arrA.length;
+
+  if (arrB.length !== len) {
+    return false;
+  }
+
+  for (var i = 0; i < len; i++) {
+    if (arrA[i] !== arrB[i]) {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+exports.shallowEqualArrays = shallowEqualArrays;
+exports.shallowEqualObjects = shallowEqualObjects;
+
+
+/***/ }),
+
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -38,7 +613,7 @@ const RedirectHandler = __nccwpck_require__(8754)
 Object.assign(Dispatcher.prototype, api)
 
 __webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
+module.exports.Kj = Client
 __webpack_unused_export__ = Pool
 __webpack_unused_export__ = BalancedPool
 __webpack_unused_export__ = RoundRobinPool
@@ -70,7 +645,7 @@ __webpack_unused_export__ = {
 const SqliteCacheStore = __nccwpck_require__(1522)
 __webpack_unused_export__ = SqliteCacheStore
 
-__webpack_unused_export__ = buildConnector
+module.exports.gU = buildConnector
 __webpack_unused_export__ = errors
 __webpack_unused_export__ = {
   parseHeaders: util.parseHeaders,
@@ -208,7 +783,7 @@ __webpack_unused_export__ = ping
 /* unused reexport */ __nccwpck_require__(2873).WebSocketStream
 /* unused reexport */ __nccwpck_require__(6919).WebSocketError
 
-__webpack_unused_export__ = makeDispatcher(api.request)
+module.exports.Em = makeDispatcher(api.request)
 __webpack_unused_export__ = makeDispatcher(api.stream)
 __webpack_unused_export__ = makeDispatcher(api.pipeline)
 __webpack_unused_export__ = makeDispatcher(api.connect)
@@ -39025,22 +39600,29 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4625);
+/* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3715);
 
+
+// Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
+const cancel = (0,_core_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelOnSignals */ .d)((sig) => process.stderr.write(`ttfc-gate: ${sig}: stopping, writing the partial report (again to exit at once)\n`));
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
     env: process.env,
     cwd: process.cwd(),
+    signal: cancel.signal,
 });
-process.exitCode = code;
+cancel.dispose();
+// A cancelled run exits as a signalled process would (130 for SIGINT, 143 for SIGTERM).
+process.exitCode = cancel.by !== null ? (0,_core_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .signalExitCode */ .c)(cancel.by) : code;
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 4625:
+/***/ 3715:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39051,734 +39633,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: EXIT
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/core/analysis/compare.ts
-/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
-function compare(a, op, b) {
-    switch (op) {
-        case '<':
-            return a < b;
-        case '<=':
-            return a <= b;
-        case '>':
-            return a > b;
-        case '>=':
-            return a >= b;
-        case '==':
-            return a === b;
-        case '!=':
-            return a !== b;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
-// Verdicts that hold on noisy runners (issue 5 §4): seeded bootstrap confidence intervals, the
-// strict / confident verdict on a criterion, and the median run of `repeat` runs. Pure.
-
-// ---------------------------------------------------------------------------------------------
-// Seeded bootstrap
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
-function mulberry32(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-const DEFAULT_SEED = 0x5eed7fc;
-const DEFAULT_RESAMPLES = 1000;
-const DEFAULT_LEVEL = 0.95;
-/** Work bound: resamples × n ≤ 20 M draws (≈ 1 s), but never fewer than 200 resamples. */
-const MAX_DRAWS = 20_000_000;
-const MIN_RESAMPLES = 200;
-const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
-/** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
-function quantileSorted(s, p) {
-    const h = (s.length - 1) * p;
-    const lo = Math.floor(h);
-    const a = s[lo];
-    return lo + 1 < s.length ? a + (h - lo) * (s[lo + 1] - a) : a;
-}
-/**
- * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
- * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
- * central `level` share of them. The interval always contains the point value. O(resamples × n),
- * with fewer resamples (down to 200) past 20 M draws:
- * each resample's quantile is found by counting draws over the sorted sample, without sorting.
- * Null for an empty sample.
- */
-function bootstrapInterval(values, stat, opts = {}) {
-    const n = values.length;
-    if (n === 0)
-        return null;
-    // Bounded work for huge stages (their intervals are tight anyway): at most MAX_DRAWS random draws.
-    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(MAX_DRAWS / n))));
-    const level = opts.level ?? DEFAULT_LEVEL;
-    const seed = opts.seed ?? DEFAULT_SEED;
-    const sorted = Float64Array.from(values).sort();
-    let point;
-    if (stat === 'avg') {
-        let sum = 0;
-        for (const v of sorted)
-            sum += v;
-        point = sum / n;
-    }
-    else {
-        point = quantileSorted(sorted, QUANTILE[stat]);
-    }
-    const base = { stat, point, n, level, resamples, seed };
-    if (n === 1)
-        return { ...base, low: point, high: point };
-    const rand = mulberry32(seed);
-    const out = new Float64Array(resamples);
-    const counts = new Uint32Array(n);
-    const h = stat === 'avg' ? 0 : (n - 1) * QUANTILE[stat];
-    const lo = Math.floor(h);
-    const frac = h - lo;
-    for (let r = 0; r < resamples; r++) {
-        if (stat === 'avg') {
-            let sum = 0;
-            for (let i = 0; i < n; i++)
-                sum += sorted[(rand() * n) | 0];
-            out[r] = sum / n;
-            continue;
-        }
-        counts.fill(0);
-        for (let i = 0; i < n; i++)
-            counts[(rand() * n) | 0]++;
-        // The lo-th and (lo+1)-th smallest draws (0-based): walk the cumulative counts.
-        let cum = 0;
-        let j = 0;
-        while (cum + counts[j] <= lo)
-            cum += counts[j++];
-        const a = sorted[j];
-        let b = a;
-        if (frac > 0) {
-            if (cum + counts[j] <= lo + 1) {
-                cum += counts[j++];
-                while (counts[j] === 0)
-                    j++;
-            }
-            b = sorted[j];
-        }
-        out[r] = a + frac * (b - a);
-    }
-    out.sort();
-    const tail = (1 - level) / 2;
-    return {
-        ...base,
-        low: Math.min(point, quantileSorted(out, tail)),
-        high: Math.max(point, quantileSorted(out, 1 - tail)),
-    };
-}
-/** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
-function stageSamples(requests, stage, metric) {
-    const out = [];
-    for (const r of requests) {
-        if (r.stage !== stage || !r.ok)
-            continue;
-        if (metric === 'itl') {
-            if (r.gaps)
-                for (const g of r.gaps)
-                    out.push(g);
-            continue;
-        }
-        const v = r[metric];
-        if (v !== null)
-            out.push(v);
-    }
-    return out;
-}
-/** TTFC (or another metric's) avg and p95 intervals of every stage that ran. */
-function stageIntervals(run, metric = 'ttfc', opts = {}) {
-    return run.stages
-        .filter((s) => !s.skipped)
-        .map((s) => {
-        const v = stageSamples(run.requests, s.index, metric);
-        return { index: s.index, users: s.users, avg: bootstrapInterval(v, 'avg', opts), p95: bootstrapInterval(v, 'p95', opts) };
-    });
-}
-const VERDICTS = ['strict', 'confident'];
-/** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
-function judge(input, verdict) {
-    const pointPass = compare(input.actual, input.op, input.threshold);
-    const iv = input.interval;
-    // Equality has no "side"; without an interval the point decides.
-    if (iv === null || input.op === '==' || input.op === '!=')
-        return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
-    const lowPass = compare(iv.low, input.op, input.threshold);
-    const highPass = compare(iv.high, input.op, input.threshold);
-    if (lowPass && highPass)
-        return { status: 'pass', inconclusive: false };
-    if (!lowPass && !highPass)
-        return { status: 'fail', inconclusive: false };
-    const f = input.format ?? ((v) => String(Math.round(v * 100) / 100));
-    const reason = `${Math.round(iv.level * 100)}% interval ${f(iv.low)}–${f(iv.high)} straddles ${f(input.threshold)}` +
-        (verdict === 'strict' ? ` (verdict strict: the point value ${pointPass ? 'passes' : 'fails'})` : ' (verdict confident: not failed)');
-    return { status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', inconclusive: true, reason };
-}
-function spread(values) {
-    let min = null;
-    let max = null;
-    for (const v of values) {
-        if (v === null)
-            continue;
-        if (min === null || v < min)
-            min = v;
-        if (max === null || v > max)
-            max = v;
-    }
-    return { min, max, values };
-}
-/**
- * For `repeat`: per stage (by position), the run whose TTFC avg is the median. With an even count the
- * lower median (the faster of the two middle runs: an actual run, never an average). A run whose stage
- * had no success, or was skipped, sorts as the slowest. The spread is min–max over the runs.
- */
-function selectMedianRuns(runs) {
-    const count = Math.max(0, ...runs.map((r) => r.length));
-    const stages = [];
-    const chosenRuns = [];
-    const spreads = [];
-    for (let i = 0; i < count; i++) {
-        const candidates = [];
-        runs.forEach((r, run) => {
-            const s = r[i];
-            if (s !== undefined)
-                candidates.push({ run, stage: s, key: s.skipped || s.ttfc.avg === null ? Infinity : s.ttfc.avg });
-        });
-        candidates.sort((a, b) => a.key - b.key || a.run - b.run);
-        const chosen = candidates[(candidates.length - 1) >> 1];
-        const ran = (s) => !s.skipped;
-        stages.push(chosen.stage);
-        chosenRuns.push(chosen.run);
-        const byRun = runs.map((r) => r[i]);
-        spreads.push({
-            index: chosen.stage.index,
-            users: chosen.stage.users,
-            runs: candidates.length,
-            chosenRun: chosen.run,
-            ttfcAvg: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.avg : null))),
-            ttfcP95: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.p95 : null))),
-            successRate: spread(byRun.map((s) => (s && ran(s) ? s.successRate : null))),
-        });
-    }
-    return { stages, chosenRuns, spread: spreads };
-}
-/**
- * The median run of `repeat` runs as one RunResult: per stage, the chosen run's summary, its requests
- * and its error samples, so diagnoses, intervals and charts read one consistent set of records.
- */
-function medianRun(runs) {
-    if (runs.length === 0)
-        throw new Error('medianRun: no runs');
-    const sel = selectMedianRuns(runs.map((r) => r.stages));
-    const requests = [];
-    const errorSamples = [];
-    sel.chosenRuns.forEach((run, i) => {
-        const stage = sel.stages[i].index;
-        for (const r of runs[run].requests)
-            if (r.stage === stage)
-                requests.push(r);
-        for (const e of runs[run].errorSamples)
-            if (e.stage === stage)
-                errorSamples.push(e);
-    });
-    const first = sel.chosenRuns[0];
-    return {
-        startedAt: runs[0].startedAt,
-        finishedAt: runs[runs.length - 1].finishedAt,
-        stages: sel.stages,
-        requests,
-        smokeFailed: first === undefined ? false : runs[first].smokeFailed,
-        errorSamples,
-        chosenRuns: sel.chosenRuns,
-        spread: sel.spread,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/criteria.ts
-// Pass/fail criteria: parsing (`[@USERS:] METRIC OP VALUE [warn]`, one a line) and evaluation
-// against stage summaries. Pure: no I/O.
-
-
-/** The default criteria (DESIGN.md), one a line. */
-const DEFAULT_CRITERIA = [
-    'success_rate > 95%',
-    'errors_5xx == 0',
-    'timeouts == 0',
-    'ttfc.p95 < 3s',
-    '@10: ttfc.avg < 1s',
-    '@10: ttfc.max < 2s',
-    '@20: ttfc.avg < 1.5s',
-    '@20: ttfc.max < 3s',
-    'ttfc.max < 2 * ttfc.avg warn',
-    '@50: ttfc.avg < 2s warn',
-].join('\n');
-/** A syntax error in the criteria text. The message never starts with "criteria" (the caller prefixes it). */
-class CriteriaError extends Error {
-    line;
-    column;
-    /** The message without the `line L, column C: ` prefix. */
-    detail;
-    constructor(line, column, detail) {
-        super(`line ${line}, column ${column}: ${detail}`);
-        this.name = 'CriteriaError';
-        this.line = line;
-        this.column = column;
-        this.detail = detail;
-    }
-}
-const CRITERIA_LATENCY = ['ttfc', 'ttft', 'ttfb', 'total', 'itl', 'connect', 'stall'];
-const CRITERIA_STATS = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
-const SCALAR_KINDS = {
-    success_rate: 'percent',
-    errors: 'count',
-    errors_5xx: 'count',
-    timeouts: 'count',
-    rps: 'rps',
-};
-const EXPECTED_METRICS = `success_rate, errors, errors_5xx, timeouts, rps or ` +
-    `${CRITERIA_LATENCY.join('|')}.${CRITERIA_STATS.join('|')}`;
-const OPS = ['<', '<=', '>', '>=', '==', '!='];
-const EXPECTED_OPS = '<, <=, >, >=, == or !=';
-const OP_CHARS = '<>=!';
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
-const KNOWN_UNITS = new Set(['ms', 's', 'm', '%']);
-const KIND_UNIT = { duration: 'ms', percent: '%', count: 'count', rps: 'rps' };
-const KIND_NAME = {
-    duration: 'a duration',
-    percent: 'a percentage',
-    count: 'a count',
-    rps: 'a rate (requests/s)',
-};
-const NUMBER_RE = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-zµ%]*)$/;
-function metricKind(name) {
-    const scalar = SCALAR_KINDS[name];
-    if (scalar)
-        return scalar;
-    const dot = name.indexOf('.');
-    if (dot < 0)
-        return null;
-    const base = name.slice(0, dot);
-    const stat = name.slice(dot + 1);
-    return CRITERIA_LATENCY.includes(base) && CRITERIA_STATS.includes(stat) ? 'duration' : null;
-}
-/** The unit of a criteria metric (`ttfc.p95` → `ms`, `success_rate` → `%`, …), or null if it is not one. */
-function metricUnit(name) {
-    const kind = metricKind(name);
-    return kind ? KIND_UNIT[kind] : null;
-}
-const isWs = (c) => /\s/.test(c);
-class LineScanner {
-    src;
-    line;
-    pos = 0;
-    constructor(src, line) {
-        this.src = src;
-        this.line = line;
-    }
-    get eol() {
-        return this.pos >= this.src.length;
-    }
-    get col() {
-        return this.pos + 1;
-    }
-    peek() {
-        return this.src[this.pos] ?? '';
-    }
-    skipWs() {
-        while (!this.eol && isWs(this.peek()))
-            this.pos++;
-    }
-    take(pred) {
-        const start = this.pos;
-        while (!this.eol && pred(this.peek()))
-            this.pos++;
-        return { text: this.src.slice(start, this.pos), col: start + 1 };
-    }
-    /** The next whitespace-delimited token, without consuming it (after skipping whitespace). */
-    peekToken() {
-        const save = this.pos;
-        this.skipWs();
-        const t = this.take((c) => !isWs(c));
-        this.pos = save;
-        return t;
-    }
-    fail(col, detail) {
-        throw new CriteriaError(this.line, col, detail);
-    }
-}
-/** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
-function parseCriteria(text) {
-    const out = [];
-    const lines = text.replace(/^\uFEFF/, '').split('\n');
-    lines.forEach((raw, i) => {
-        const c = parseLine(raw.replace(/\r$/, ''), i + 1);
-        if (c)
-            out.push(c);
-    });
-    return out;
-}
-function parseLine(raw, lineNo) {
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#'))
-        return null;
-    // A `#` preceded by whitespace starts a trailing comment.
-    const hash = raw.search(/\s#/);
-    const src = hash >= 0 ? raw.slice(0, hash) : raw;
-    const s = new LineScanner(src, lineNo);
-    s.skipWs();
-    let users = null;
-    if (s.peek() === '@') {
-        const atCol = s.col;
-        s.pos++;
-        const tok = s.take((c) => !isWs(c) && c !== ':');
-        const n = Number(tok.text);
-        if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
-            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:)`);
-        }
-        s.skipWs();
-        if (s.peek() !== ':')
-            s.fail(s.col, `expected ":" after "@${tok.text}"`);
-        s.pos++;
-        users = n;
-        s.skipWs();
-    }
-    // METRIC
-    const mTok = s.take((c) => !isWs(c) && !OP_CHARS.includes(c));
-    if (!mTok.text)
-        s.fail(s.col, s.eol ? 'expected a metric' : `expected a metric before "${s.peekToken().text}"`);
-    const metric = parseMetricRef(s, mTok, false);
-    const kind = metricKind(metric.name);
-    s.skipWs();
-    // OP
-    let opTok = s.take((c) => OP_CHARS.includes(c));
-    if (!opTok.text)
-        opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
-    if (!opTok.text) {
-        s.fail(s.col, s.eol
-            ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"`
-            : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
-    }
-    if (!OPS.includes(opTok.text)) {
-        s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
-    }
-    const op = opTok.text;
-    s.skipWs();
-    // VALUE
-    if (s.eol)
-        s.fail(s.col, `expected a value after "${op}"`);
-    const value = parseValue(s, metric.name, kind);
-    s.skipWs();
-    // [warn]
-    let severity = 'fail';
-    const tail = s.take((c) => !isWs(c));
-    if (tail.text) {
-        if (tail.text.toLowerCase() !== 'warn') {
-            s.fail(tail.col, `unexpected "${tail.text}" after the value (only "warn" may follow; one criterion a line)`);
-        }
-        severity = 'warn';
-        s.skipWs();
-        const extra = s.take((c) => !isWs(c));
-        if (extra.text)
-            s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
-    }
-    return { text: src.trim(), line: lineNo, users, metric, op, value, severity };
-}
-function parseMetricRef(s, tok, allowBaseline) {
-    let name = tok.text;
-    let baseline = false;
-    if (name.startsWith('baseline.')) {
-        if (!allowBaseline) {
-            s.fail(tok.col, `"${name}": a baseline metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
-        }
-        baseline = true;
-        name = name.slice('baseline.'.length);
-    }
-    if (!metricKind(name))
-        s.fail(tok.col, `unknown metric "${tok.text}" (expected ${EXPECTED_METRICS})`);
-    return { name, baseline };
-}
-function parseValue(s, left, kind) {
-    const first = s.take((c) => !isWs(c) && c !== '*');
-    if (!first.text)
-        s.fail(s.col, 'expected a number or a metric before "*"');
-    if (/^[-+]\.?\d/.test(first.text))
-        s.fail(first.col, `invalid number "${first.text}" (write a plain non-negative number)`);
-    if (/^[0-9.]/.test(first.text)) {
-        const m = NUMBER_RE.exec(first.text);
-        if (!m)
-            s.fail(first.col, `invalid number "${first.text}"`);
-        const num = Number(m[1]);
-        let unit = { text: m[2] ?? '', col: first.col };
-        const save = s.pos;
-        s.skipWs();
-        if (s.peek() === '*') {
-            // NUMBER * METRIC
-            if (unit.text)
-                s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
-            s.pos++;
-            s.skipWs();
-            const mt = s.take((c) => !isWs(c) && c !== '*');
-            if (!mt.text)
-                s.fail(s.col, 'expected a metric after "*"');
-            const ref = parseMetricRef(s, mt, true);
-            checkSameKind(s, mt, ref, left, kind);
-            return { kind: 'factor', factor: num, metric: ref };
-        }
-        s.pos = save;
-        if (!unit.text) {
-            // A unit separated by a space ("1.5 s"), or a forgotten "*" ("2 ttfc.avg").
-            const next = s.peekToken();
-            if (next.text && metricKind(next.text.replace(/^baseline\./, ''))) {
-                s.fail(next.col, `expected "*" between "${first.text}" and "${next.text}"`);
-            }
-            if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
-                unit = next;
-                s.skipWs();
-                s.take((c) => !isWs(c));
-            }
-        }
-        return { kind: 'number', value: applyUnit(s, num, first, unit, left, kind) };
-    }
-    // METRIC [* NUMBER]
-    if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
-        s.fail(first.col, 'expected a value before "warn"');
-    }
-    const ref = parseMetricRef(s, first, true);
-    checkSameKind(s, first, ref, left, kind);
-    const save = s.pos;
-    s.skipWs();
-    if (s.peek() !== '*') {
-        s.pos = save;
-        return { kind: 'factor', factor: 1, metric: ref };
-    }
-    s.pos++;
-    s.skipWs();
-    const nt = s.take((c) => !isWs(c) && c !== '*');
-    if (!nt.text)
-        s.fail(s.col, 'expected a number after "*"');
-    const m = NUMBER_RE.exec(nt.text);
-    if (!m)
-        s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
-    if (m[2])
-        s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
-    return { kind: 'factor', factor: Number(m[1]), metric: ref };
-}
-function checkSameKind(s, tok, ref, left, kind) {
-    const k = metricKind(ref.name);
-    if (k !== kind) {
-        s.fail(tok.col, `"${tok.text}" is ${KIND_NAME[k]} but ${left} is ${KIND_NAME[kind]}; a factor must reference a metric of the same kind`);
-    }
-}
-function applyUnit(s, num, numTok, unit, left, kind) {
-    const u = unit.text;
-    const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
-    if (u && !KNOWN_UNITS.has(u)) {
-        const expected = kind === 'duration' ? 'expected ms, s or m' : kind === 'percent' ? 'expected %' : `${left} takes a bare number`;
-        s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
-    }
-    switch (kind) {
-        case 'duration': {
-            if (!u)
-                s.fail(numTok.col, `"${numTok.text}" needs a unit (ms, s or m) for ${left}, e.g. "${numTok.text}ms" or "${numTok.text}s"`);
-            const mult = UNIT_MS[u];
-            if (mult === undefined)
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a duration (ms, s or m)`);
-            return num * mult;
-        }
-        case 'percent':
-            if (!u)
-                s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
-            if (u !== '%')
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
-            return num;
-        case 'count':
-        case 'rps':
-            if (u)
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
-            return num;
-    }
-}
-// ---------------------------------------------------------------------------------------------
-// Evaluation
-/** The value of a criteria metric on a stage (null when there is nothing to measure). */
-function metricValue(stage, name) {
-    switch (name) {
-        case 'success_rate':
-            return stage.successRate * 100;
-        case 'errors':
-            return stage.failed;
-        case 'errors_5xx':
-            return stage.failures?.http_5xx ?? 0;
-        case 'timeouts':
-            return stage.failures?.timeout ?? 0;
-        case 'rps':
-            return stage.rps;
-    }
-    const [base, stat] = name.split('.');
-    const v = stage[base]?.[stat];
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-function missingReason(stage, name, baseline) {
-    const where = baseline ? ` in the baseline stage with ${stage.users} users` : '';
-    if (stage.succeeded === 0)
-        return `no successful requests to measure${where}`;
-    return `no ${name.split('.')[0]} samples to measure${where}`;
-}
-/** Rounds away floating-point noise (0.95 * 100 = 95.00000000000001). */
-function tidy(x) {
-    return Math.round(x * 1e9) / 1e9;
-}
-/** The statistics a confidence interval is computed for (min, max and stddev have none). */
-const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
-/**
- * Evaluates criteria on stage summaries. Scoped criteria apply to the stage(s) with that many users,
- * unscoped ones to every stage that was run; a criterion with nothing to apply to is `skipped`.
- * With `intervalOf`, a duration criterion with a fixed threshold (a number, or a factor of a baseline
- * metric) carries the interval of its measured value and is judged by `verdict` (see confidence.ts
- * `judge`); a threshold that is itself a figure of this run (`2 * ttfc.avg`) is noisy too, so there
- * the point value decides.
- */
-function evaluateCriteria(criteria, stages, opts = {}) {
-    const results = [];
-    const run = stages.filter((s) => !s.skipped);
-    for (const c of criteria) {
-        const unit = metricUnit(c.metric.name) ?? 'count';
-        const targets = c.users === null ? run : run.filter((s) => s.users === c.users);
-        if (targets.length === 0) {
-            let reason;
-            if (c.users === null)
-                reason = 'no stage was run';
-            else if (stages.some((s) => s.users === c.users))
-                reason = `no stage with ${c.users} users was run (the stage was skipped)`;
-            else
-                reason = `no stage with ${c.users} users was run`;
-            results.push({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason });
-            continue;
-        }
-        for (const stage of targets)
-            results.push(evaluateOne(c, stage, unit, opts));
-    }
-    return results;
-}
-function evaluateOne(c, stage, unit, opts) {
-    const baseline = opts.baseline;
-    const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
-    let threshold;
-    let thresholdStage = stage;
-    if (c.value.kind === 'number') {
-        threshold = c.value.value;
-    }
-    else {
-        if (c.value.metric.baseline) {
-            const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
-            if (!b) {
-                const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
-                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${stage.users} user${stage.users === 1 ? '' : 's'}${why}` };
-            }
-            thresholdStage = b;
-        }
-        const ref = metricValue(thresholdStage, c.value.metric.name);
-        threshold = ref === null ? null : c.value.factor * ref;
-    }
-    const raw = metricValue(stage, c.metric.name);
-    const actual = raw === null ? null : tidy(raw);
-    threshold = threshold === null ? null : tidy(threshold);
-    if (actual === null) {
-        return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, false) };
-    }
-    if (threshold === null) {
-        const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
-        return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, thresholdStage !== stage) };
-    }
-    const pointPass = compare(actual, c.op, threshold);
-    const [metricName, statName] = c.metric.name.split('.');
-    const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
-    if (opts.intervalOf === undefined || !fixedThreshold || !INTERVAL_STATS.includes(statName ?? '')) {
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
-    }
-    const iv = opts.intervalOf(stage, metricName, statName);
-    if (iv === null)
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
-    const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
-    const verdict = opts.verdict ?? 'strict';
-    const j = judge({ op: c.op, threshold, actual, interval }, verdict);
-    if (!j.inconclusive)
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
-    const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
-    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
-        (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
-    return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
-}
-/** False iff a failing (non-warn) criterion was missed. */
-function criteriaPassed(results) {
-    return !results.some((r) => r.severity === 'fail' && r.status === 'fail');
-}
-// ---------------------------------------------------------------------------------------------
-// Formatting for humans
-const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
-function formatMs(v, trim) {
-    const a = Math.abs(v);
-    const t = (s) => (trim ? trimZeros(s) : s);
-    if (a < 9.95)
-        return `${t(v.toFixed(1))} ms`;
-    if (Math.round(a) < 1000)
-        return `${Math.round(v)} ms`;
-    return `${t((v / 1000).toFixed(2))} s`;
-}
-function formatPercent(v, trim) {
-    if (Number.isInteger(v))
-        return `${v}%`;
-    let s = v.toFixed(1);
-    if (s === '100.0' && v < 100)
-        s = '99.9'; // never show a partial success as 100%
-    if (s === '0.0' && v > 0)
-        return '<0.1%';
-    return `${trim ? trimZeros(s) : s}%`;
-}
-/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
-function formatValue(value, unit) {
-    if (value === null)
-        return 'n/a';
-    if (!Number.isFinite(value))
-        return String(value);
-    switch (unit) {
-        case 'ms':
-            return formatMs(value, false);
-        case '%':
-            return formatPercent(value, false);
-        case 'count':
-            return String(Math.round(value));
-        case 'rps':
-            return `${value.toFixed(2)} req/s`;
-    }
-}
-/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
-function formatThreshold(value, unit) {
-    if (value === null)
-        return 'n/a';
-    if (!Number.isFinite(value))
-        return String(value);
-    switch (unit) {
-        case 'ms':
-            return formatMs(value, true);
-        case '%':
-            return formatPercent(value, true);
-        case 'count':
-            return trimZeros(value.toFixed(2));
-        case 'rps':
-            return `${trimZeros(value.toFixed(2))} req/s`;
-    }
-}
-
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
 class InputError extends Error {
@@ -39790,6 +39648,435 @@ class InputError extends Error {
         this.detail = detail;
         this.name = 'InputError';
     }
+}
+
+;// CONCATENATED MODULE: ./src/core/server/units.ts
+// Reading one number (with an optional unit) out of a command's output, and printing it back.
+// Pure.
+const BYTE_UNITS = {
+    b: 1,
+    kb: 1e3,
+    kib: 1024,
+    mb: 1e6,
+    mib: 1024 ** 2,
+    gb: 1e9,
+    gib: 1024 ** 3,
+    tb: 1e12,
+    tib: 1024 ** 4,
+};
+// The first number of the text, with its unit when one follows (`512.3MiB / 7.6GiB`, `12.5 %`,
+// `Threads_connected\t37`). A number glued to letters (`ragflow2`) is part of a word, not a sample.
+const SAMPLE_RE = /(?<![\w.])([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s?(%|[KkMGTB]i?B|B|[kKMG]i?b)?(?![\w.])/;
+/** The first number of `text` with its unit (byte units → bytes), or null when there is none. */
+function parseSample(text) {
+    for (const line of text.split(/\r?\n/)) {
+        const m = SAMPLE_RE.exec(line);
+        if (!m)
+            continue;
+        const value = Number(m[1]);
+        if (!Number.isFinite(value))
+            continue;
+        const u = m[2];
+        if (u === undefined)
+            return { value, unit: 'number' };
+        if (u === '%')
+            return { value, unit: '%' };
+        const mult = BYTE_UNITS[u.toLowerCase()];
+        if (mult !== undefined)
+            return { value: value * mult, unit: 'bytes' };
+        return { value, unit: 'number' };
+    }
+    return null;
+}
+/** A byte size in a threshold (`512MiB`, `2 GB`) → bytes, or null when `unit` is not a byte unit. */
+function byteMultiplier(unit) {
+    return BYTE_UNITS[unit.toLowerCase()] ?? null;
+}
+function trimNum(x, digits) {
+    const s = x.toFixed(digits);
+    return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+/** `512 MiB`, `1.2 GiB`, `37`, `12.5%`; `n/a` for null. */
+function formatSample(value, unit) {
+    if (value === null || !Number.isFinite(value))
+        return 'n/a';
+    if (unit === '%')
+        return `${trimNum(value, 1)}%`;
+    if (unit === 'number')
+        return Math.abs(value) >= 100 || Number.isInteger(value) ? `${Math.round(value)}` : trimNum(value, 2);
+    const a = Math.abs(value);
+    if (a >= 1024 ** 3)
+        return `${trimNum(value / 1024 ** 3, 2)} GiB`;
+    if (a >= 1024 ** 2)
+        return `${trimNum(value / 1024 ** 2, 1)} MiB`;
+    if (a >= 1024)
+        return `${trimNum(value / 1024, 1)} KiB`;
+    return `${Math.round(value)} B`;
+}
+/** A growth ratio (0.12) as `+12%` / `−3%`. */
+function formatGrowth(g) {
+    if (g === null || !Number.isFinite(g))
+        return 'n/a';
+    const p = g * 100;
+    const s = Math.abs(p) >= 10 ? Math.round(Math.abs(p)).toString() : trimNum(Math.abs(p), 1);
+    return `${p < 0 ? '−' : '+'}${s}%`;
+}
+
+;// CONCATENATED MODULE: ./src/core/format.ts
+// How figures read for humans: one home for every formatter the reports, criteria and diagnoses
+// share, so a millisecond or a percentage looks the same everywhere. Pure.
+
+const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
+/** `412 ms`, `4.1 ms`, `1.23 s`; with `trim` no trailing zeros (`1 s`, `1.5 s`). */
+function formatMs(v, trim) {
+    const a = Math.abs(v);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    if (a < 9.95)
+        return `${t(v.toFixed(1))} ms`;
+    if (Math.round(a) < 1000)
+        return `${Math.round(v)} ms`;
+    return `${t((v / 1000).toFixed(2))} s`;
+}
+/** A percentage (0..100) with one decimal; a partial success never reads 100.0 (`99.9`). */
+function percentDigits(v) {
+    const s = v.toFixed(1);
+    return s === '100.0' && v < 100 ? '99.9' : s;
+}
+/** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
+function formatPercent(v, trim) {
+    if (Number.isInteger(v))
+        return `${v}%`;
+    const s = percentDigits(v);
+    if (s === '0.0' && v > 0)
+        return '<0.1%';
+    return `${trim ? trimZeros(s) : s}%`;
+}
+/** A figure in its unit; `trim` drops trailing zeros (thresholds are written, not measured). */
+function formatIn(value, unit, trim) {
+    if (value === null)
+        return 'n/a';
+    if (!Number.isFinite(value))
+        return String(value);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    switch (unit) {
+        case 'ms':
+            return formatMs(value, trim);
+        case '%':
+            return formatPercent(value, trim);
+        case 'count':
+            return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
+        case 'rps':
+            return `${t(value.toFixed(2))} req/s`;
+        case 'bytes':
+            return formatSample(value, 'bytes');
+        case 'sample':
+            return trim ? trimZeros(value.toFixed(2)) : formatSample(value, 'number');
+    }
+}
+/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
+function formatValue(value, unit) {
+    return formatIn(value, unit, false);
+}
+/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
+function formatThreshold(value, unit) {
+    return formatIn(value, unit, true);
+}
+/** A duration in ms for humans, `n/a` for null. */
+const ms = (v) => formatValue(v, 'ms');
+/** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
+const rate = (v) => formatValue(v === null ? null : v * 100, '%');
+/** A fraction (0..1) as a whole percentage: `12%`. */
+function pct(x) {
+    return `${Math.round(x * 100)}%`;
+}
+/** A fraction (0..1) as a percentage to one decimal: `20%`, `12.5%`. */
+function formatThresholdPct(x) {
+    return `${Math.round(x * 1000) / 10}%`;
+}
+/** A signed fraction as a rounded percentage magnitude: `12%`, `4.5%` (one decimal below 10%). */
+function changePct(x) {
+    const a = Math.abs(x * 100);
+    return a >= 9.95 ? `${Math.round(a)}%` : `${trimOneZero(a.toFixed(1))}%`;
+}
+/** `4.0` → `4`, `4.5` stays. */
+const trimOneZero = (s) => s.replace(/\.0$/, '');
+/** `1 user`, `3 users`; the plural defaults to the word plus "s". */
+function plural(n, one, many = `${one}s`) {
+    return `${n} ${n === 1 ? one : many}`;
+}
+/** Two statistics differ enough to be worth a column of their own (TTFT against TTFC). */
+function differs(a, b) {
+    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
+}
+
+;// CONCATENATED MODULE: ./src/core/json-guards.ts
+// Guards for reading JSON of unknown shape (a baseline report, an event payload, a server's answer):
+// each returns the value when it has the type, else null. Pure.
+/** A plain object (not null, not an array). */
+const obj = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
+/** A finite number. */
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A string. */
+const str = (v) => (typeof v === 'string' ? v : null);
+
+;// CONCATENATED MODULE: ./src/core/server/metrics.ts
+// The server side's entries in the metrics table: `health.<stat>`, `health.errors`, `log_errors`,
+// `monitor.NAME.<min|avg|max|growth>`. Their per-stage values live on the stage summary
+// (`stage.server`, attached by the gate from the server section). Pure.
+const HEALTH_STATS = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
+const MONITOR_RE = /^monitor\.([A-Za-z][A-Za-z0-9_-]*)\.(min|avg|max|growth)$/;
+const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** The monitor a metric reads (`monitor.mem.max` → mem), or null. */
+function monitorOf(name) {
+    return MONITOR_RE.exec(name)?.[1] ?? null;
+}
+/** A monitor's values in a result: sizes as bytes, percentages, plain numbers. */
+function monitorUnit(stage, name) {
+    const u = stage.server?.monitors?.[name]?.unit;
+    return u === 'bytes' ? 'bytes' : u === '%' ? '%' : 'sample';
+}
+const single = (m) => ({ written: m.name, single: true, resolve: (n) => (n === m.name ? m : null) });
+/** `health.<stat>` (ms, over the probes that answered) and `health.errors` (failed probes). */
+const health = {
+    written: `health.${HEALTH_STATS.join('|')}|errors`,
+    single: false,
+    resolve(name) {
+        if (!name.startsWith('health.'))
+            return null;
+        const stat = name.slice('health.'.length);
+        const missing = (s) => (s.server?.health ? 'no health probe answered in this stage' : 'no health probe (health-url)');
+        if (stat === 'errors')
+            return { name, unit: 'count', label: 'failed health probes', read: (s) => s.server?.health?.errors ?? null, missing };
+        if (!HEALTH_STATS.includes(stat))
+            return null;
+        return {
+            name,
+            unit: 'ms',
+            label: `health check ${stat}`,
+            read: (s) => (s.server?.health && s.server.health.n > 0 ? finite(s.server.health[stat]) : null),
+            missing,
+        };
+    },
+};
+/** `monitor.NAME.min|avg|max` in the monitor's own unit; `monitor.NAME.growth` in percent, one figure of the run. */
+const monitors = {
+    written: 'monitor.NAME.min|avg|max|growth',
+    single: false,
+    resolve(name) {
+        const m = MONITOR_RE.exec(name);
+        if (!m)
+            return null;
+        const mon = m[1];
+        const stat = m[2];
+        if (stat === 'growth') {
+            return {
+                name,
+                unit: '%',
+                label: `${mon} growth`,
+                read: (s) => {
+                    const g = s.server?.monitors?.[mon]?.growth;
+                    return g === null || g === undefined ? null : g * 100;
+                },
+                scope: 'run',
+                missing: () => `monitor ${mon} has no idle sample before and after the run`,
+            };
+        }
+        return {
+            name,
+            unit: 'sample',
+            label: `${mon} ${stat}`,
+            read: (s) => finite(s.server?.monitors?.[mon]?.[stat]),
+            unitOn: (s) => monitorUnit(s, mon),
+            missing: () => `monitor ${mon} has no sample in this stage`,
+        };
+    },
+};
+/** Every family of the server side, in the order they are listed in errors. */
+const SERVER_METRIC_FAMILIES = [
+    single({
+        name: 'log_errors',
+        unit: 'count',
+        label: 'log error lines',
+        read: (s) => s.server?.logErrors ?? null,
+        missing: () => 'logs-command was not following the log in this stage (see the warnings)',
+    }),
+    health,
+    monitors,
+];
+/** Per-stage figures of the server section, keyed by stage index. */
+function stageFigures(section) {
+    const out = new Map();
+    const get = (i) => {
+        let f = out.get(i);
+        if (!f)
+            out.set(i, (f = {}));
+        return f;
+    };
+    for (const h of section.health?.stages ?? []) {
+        const { n, failures, latency } = h;
+        get(h.index).health = { n, errors: failures, min: latency.min, avg: latency.avg, p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99, max: latency.max, stddev: latency.stddev };
+    }
+    // A stage the log command did not follow has no log_errors (a criterion on it fails with the reason).
+    for (const l of section.logs?.stages ?? [])
+        if (l.followed !== false)
+            get(l.index).logErrors = l.errors;
+    for (const m of section.monitors) {
+        for (const s of m.stages) {
+            const f = get(s.index);
+            f.monitors ??= {};
+            f.monitors[m.name] = { unit: m.unit, n: s.n, min: s.min, avg: s.avg, max: s.max, growth: m.growth };
+        }
+    }
+    return out;
+}
+/** Puts each stage's server figures on the stage summary, where the metrics read them. */
+function attachStageFigures(section, stages) {
+    const figures = stageFigures(section);
+    for (const s of stages) {
+        const f = figures.get(s.index);
+        if (f)
+            s.server = f;
+    }
+}
+/**
+ * Criteria lines added to the default criteria when the server side is on: a frozen server fails
+ * (`health.max < 2s`, `health.errors == 0`), logged errors fail (`log_errors == 0`).
+ */
+function defaultServerCriteria(opts) {
+    const out = [];
+    if (opts.health)
+        out.push('health.max < 2s', 'health.errors == 0');
+    if (opts.logs)
+        out.push('log_errors == 0');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/metrics.ts
+// The one table of metrics: every figure a criterion, an interval, the baseline or a report can name,
+// with its unit, how it is read from a stage summary, whether it has a bootstrap interval, and how it
+// is labelled. Adding a metric is one entry here (plus its measurement in stats.ts). Pure.
+//
+// The table is a list of families. A family resolves names to metrics: a single name (`rps`), or a
+// pattern (`ttfc.p95`: a latency and a statistic; a family like `monitor.NAME.max` resolves a name
+// it has never seen). A metric may also be read from another run's stage through a prefix (see
+// OTHER_SIDES): `baseline.ttfc.p95` is the same metric on the baseline's matching stage.
+
+/** What a value of each unit is, for error messages. */
+const UNIT_NAME = {
+    ms: 'a duration',
+    '%': 'a percentage',
+    count: 'a count',
+    rps: 'a rate (requests/s)',
+    sample: 'a monitor value',
+    bytes: 'a size',
+};
+/**
+ * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
+ * `connect` = connection setup before the request is written (0 on a reused socket); `itl` = the gaps between
+ * consecutive events (several a request, pooled); `stall` = the largest of them.
+ * In the order criteria list them (the headline metric first).
+ */
+const LATENCY_SAMPLES = {
+    ttfc: (r) => r.ttfc,
+    ttft: (r) => r.ttft,
+    ttfb: (r) => r.ttfb,
+    total: (r) => r.total,
+    itl: (r) => r.gaps ?? [],
+    connect: (r) => r.connect,
+    stall: (r) => r.stall,
+};
+const LATENCY_METRICS = Object.keys(LATENCY_SAMPLES);
+const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
+/** The statistics a confidence interval is computed for (min / max / stddev have no useful bootstrap). */
+const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
+/** The samples of a latency over the given (successful) requests, in order (itl: every gap). */
+function latencySamples(requests, metric) {
+    const read = LATENCY_SAMPLES[metric];
+    const out = [];
+    for (const r of requests) {
+        const v = read(r);
+        if (typeof v === 'number')
+            out.push(v);
+        else if (v !== null)
+            for (const x of v)
+                out.push(x);
+    }
+    return out;
+}
+const metrics_finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+function metrics_single(m) {
+    return { written: m.name, single: true, resolve: (name) => (name === m.name ? m : null) };
+}
+/** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */
+const latencies = {
+    written: `${LATENCY_METRICS.join('|')}.${STAT_NAMES.join('|')}`,
+    single: false,
+    resolve(name) {
+        const dot = name.indexOf('.');
+        const base = name.slice(0, dot);
+        const stat = name.slice(dot + 1);
+        if (dot < 0 || !LATENCY_METRICS.includes(base) || !STAT_NAMES.includes(stat))
+            return null;
+        const interval = INTERVAL_STATS.includes(stat) ? { metric: base, stat: stat } : undefined;
+        return {
+            name,
+            unit: 'ms',
+            label: `${base.toUpperCase()} ${stat}`,
+            read: (s) => metrics_finite(s[base]?.[stat]),
+            ...(interval ? { interval } : {}),
+            samples: `${base} samples`,
+        };
+    },
+};
+/**
+ * Every metric family. A new family is one entry: a single name (`single({ name: 'log_errors', … })`)
+ * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
+ */
+const METRIC_FAMILIES = [
+    metrics_single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
+    metrics_single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
+    metrics_single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
+    metrics_single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
+    metrics_single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
+    latencies,
+    ...SERVER_METRIC_FAMILIES,
+];
+/**
+ * Prefixes that read a metric from another side's matching stage instead of this run's: `baseline.`
+ * the baseline report's stage with as many users, `compare.` the compare target's stage of the same
+ * index (same-run A/B, measured in rounds alternating with this one).
+ */
+const OTHER_SIDES = ['baseline', 'compare'];
+const resolved = new Map();
+/** The metric with this name (`ttfc.p95`), or null if there is none. */
+function metrics_metric(name) {
+    let m = resolved.get(name);
+    if (m === undefined) {
+        m = null;
+        for (const f of METRIC_FAMILIES)
+            if ((m = f.resolve(name)))
+                break;
+        resolved.set(name, m);
+    }
+    return m;
+}
+/** Every metric name, as listed in an error: `success_rate, errors, … or ttfc|ttft….min|…`. */
+function expectedMetrics() {
+    const singles = METRIC_FAMILIES.filter((f) => f.single).map((f) => f.written);
+    const patterns = METRIC_FAMILIES.filter((f) => !f.single).map((f) => f.written);
+    return [singles.join(', '), ...patterns].join(' or ');
+}
+/** The value of a metric on a stage (null when there is nothing to measure, or no such metric). */
+function metricValue(stage, name) {
+    return metrics_metric(name)?.read(stage) ?? null;
+}
+/** The unit of a metric (`ttfc.p95` → `ms`, `success_rate` → `%`, …), or null if it is not one. */
+function metricUnit(name) {
+    return metrics_metric(name)?.unit ?? null;
+}
+/** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples). */
+function latencyStats(requests, compute) {
+    return Object.fromEntries(LATENCY_METRICS.map((m) => [m, compute(latencySamples(requests, m))]));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -40776,7 +41063,7 @@ function harmonicMean(x) {
  * @example
  * quantileSorted([3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20], 0.5); // => 9
  */
-function simple_statistics_quantileSorted(x, p) {
+function quantileSorted(x, p) {
     // Use (n-1) * p for index, matching numpy's linear method (type=7)
     var idx = (x.length - 1) * p;
     if (x.length === 0) {
@@ -40901,13 +41188,13 @@ function quantile(x, p) {
         var results = [];
         // For each requested quantile
         for (var i = 0; i < p.length; i++) {
-            results[i] = simple_statistics_quantileSorted(copy, p[i]);
+            results[i] = quantileSorted(copy, p[i]);
         }
         return results;
     } else {
         var idx = quantileIndex(copy.length, p);
         quantileSelect(copy, idx, 0, copy.length - 1);
-        return simple_statistics_quantileSorted(copy, p);
+        return quantileSorted(copy, p);
     }
 }
 
@@ -40932,7 +41219,7 @@ function multiQuantileSelect(arr, p) {
         positions.add(Math.floor(idx));
         positions.add(Math.ceil(idx));
     }
-    var indices = Array.from(positions).sort(simple_statistics_compare);
+    var indices = Array.from(positions).sort(compare);
 
     multiselect(arr, indices, 0, indices.length - 1, 0, arr.length - 1);
 }
@@ -40949,7 +41236,7 @@ function multiselect(arr, indices, lo, hi, left, right) {
     multiselect(arr, indices, mid + 1, hi, indices[mid] + 1, right);
 }
 
-function simple_statistics_compare(a, b) {
+function compare(a, b) {
     return a - b;
 }
 
@@ -41415,7 +41702,7 @@ function medianAbsoluteDeviation(x) {
  * medianSorted([10, 2, 5, 100, 2, 1]); // => 52.5
  */
 function medianSorted(sorted) {
-    return simple_statistics_quantileSorted(sorted, 0.5);
+    return quantileSorted(sorted, 0.5);
 }
 
 /**
@@ -44838,11 +45125,11 @@ const FAILURE_CATEGORIES = [
     'stream_error',
     'empty',
     'protocol',
+    'cancelled',
 ];
-const LATENCY_METRICS = (/* unused pure expression or super */ null && (['connect', 'ttfb', 'ttfc', 'ttft', 'total', 'itl', 'stall']));
-const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 
 ;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
+
 
 
 const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
@@ -44857,22 +45144,13 @@ function computeStats(values) {
         n: arr.length,
         min: min(arr),
         avg: mean(arr),
-        p50: simple_statistics_quantileSorted(arr, 0.5),
-        p90: simple_statistics_quantileSorted(arr, 0.9),
-        p95: simple_statistics_quantileSorted(arr, 0.95),
-        p99: simple_statistics_quantileSorted(arr, 0.99),
+        p50: quantileSorted(arr, 0.5),
+        p90: quantileSorted(arr, 0.9),
+        p95: quantileSorted(arr, 0.95),
+        p99: quantileSorted(arr, 0.99),
         max: max(arr),
         stddev: arr.length > 1 ? standardDeviation(arr) : 0,
     };
-}
-function pick(records, key) {
-    const out = [];
-    for (const r of records) {
-        const v = r[key];
-        if (v !== null)
-            out.push(v);
-    }
-    return out;
 }
 function emptyFailures() {
     return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0]));
@@ -44884,14 +45162,9 @@ function summarizeStage(index, stage, records, durationMs) {
     for (const r of records)
         if (!r.ok && r.category)
             failures[r.category]++;
-    const itl = [];
     let events = 0;
-    for (const r of ok) {
+    for (const r of ok)
         events += r.events;
-        if (r.gaps)
-            for (const g of r.gaps)
-                itl.push(g);
-    }
     const seconds = durationMs / 1000;
     const summary = {
         index,
@@ -44903,14 +45176,9 @@ function summarizeStage(index, stage, records, durationMs) {
         failed: records.length - ok.length,
         successRate: records.length ? ok.length / records.length : 0,
         failures,
-        connect: computeStats(pick(ok, 'connect')),
-        ttfb: computeStats(pick(ok, 'ttfb')),
-        ttfc: computeStats(pick(ok, 'ttfc')),
-        ttft: computeStats(pick(ok, 'ttft')),
-        total: computeStats(pick(ok, 'total')),
-        itl: computeStats(itl),
-        stall: computeStats(pick(ok, 'stall')),
+        ...latencyStats(ok, computeStats),
         durationMs,
+        retries: records.reduce((n, r) => (r.retried === true ? n + 1 : n), 0),
         rps: seconds > 0 ? records.length / seconds : 0,
         eventsPerSec: seconds > 0 ? events / seconds : 0,
     };
@@ -44924,6 +45192,16 @@ function summarizeStage(index, stage, records, durationMs) {
                 rates.push(r.tokens / streaming);
         }
         summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates) };
+    }
+    if (summary.tokens === undefined) {
+        // No usage from the server: the rate of what was received after the first chunk, in events.
+        const rates = [];
+        for (const r of ok) {
+            if (r.events > 1 && r.total !== null && r.ttfc !== null && r.total > r.ttfc)
+                rates.push((r.events - 1) / ((r.total - r.ttfc) / 1000));
+        }
+        if (rates.length > 0)
+            summary.streamRate = { unit: 'events/s', perRequest: computeStats(rates) };
     }
     const ttfr = [];
     for (const r of ok)
@@ -44942,9 +45220,12 @@ function skippedStage(index, stage) {
 const VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
-// Baseline comparison (issue 5 §3): an earlier JSON report, its stages matched to this run's by
-// users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Reading the file is
-// the only I/O (readBaseline); everything else is pure and never throws on a strange baseline.
+// Baseline comparison, so a PR is judged against the last accepted run rather than only against
+// fixed numbers: an earlier JSON report, its stages matched to this run's by users, deltas of TTFC
+// avg / p95 and success rate, regressions over a threshold. Reading the file is the only I/O
+// (readBaseline); everything else is pure and never throws on a strange baseline.
+
+
 
 
 
@@ -45001,36 +45282,34 @@ function parseBaseline(text, source) {
     }
     return validateBaseline(json, source);
 }
-const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const str = (v) => (typeof v === 'string' ? v : null);
 /** Validates a parsed baseline report. Pure; never throws. */
 function validateBaseline(json, source) {
     const what = `baseline ${source}`;
-    if (!isObj(json))
+    const report = obj(json);
+    if (report === null)
         return { ok: false, message: `${what} is not a ttfc-gate JSON report (expected an object)` };
-    const tool = isObj(json.tool) ? json.tool : null;
+    const tool = obj(report.tool);
     if (tool !== null && tool.name !== 'ttfc-gate') {
         return { ok: false, message: `${what} is not a ttfc-gate report (tool "${String(tool.name)}")` };
     }
-    if (!('schemaVersion' in json)) {
+    if (!('schemaVersion' in report)) {
         return { ok: false, message: `${what} has no schemaVersion: not a ttfc-gate JSON report` };
     }
-    if (json.schemaVersion !== BASELINE_SCHEMA_VERSION) {
+    if (report.schemaVersion !== BASELINE_SCHEMA_VERSION) {
         const toolVersion = tool !== null && typeof tool.version === 'string' ? ` (written by ttfc-gate ${tool.version})` : '';
         return {
             ok: false,
-            message: `${what} has schemaVersion ${JSON.stringify(json.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
+            message: `${what} has schemaVersion ${JSON.stringify(report.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
                 `schemaVersion ${BASELINE_SCHEMA_VERSION} — not compared. Refresh the baseline with a report from this version.`,
         };
     }
-    if (!Array.isArray(json.stages))
+    if (!Array.isArray(report.stages))
         return { ok: false, message: `${what} has no stages array` };
     const warnings = [];
     if (tool === null)
         warnings.push(`${what} does not name its tool; read as a ttfc-gate report`);
     const stages = [];
-    json.stages.forEach((raw, i) => {
+    report.stages.forEach((raw, i) => {
         const s = normalizeStage(raw, i + 1);
         if (typeof s === 'string')
             warnings.push(`${what}: stage ${i + 1} ${s} — ignored`);
@@ -45039,7 +45318,7 @@ function validateBaseline(json, source) {
     });
     if (stages.length === 0)
         return { ok: false, message: `${what} has no usable stages${warnings.length ? ` (${warnings.join('; ')})` : ''}` };
-    const target = isObj(json.target) ? json.target : {};
+    const target = obj(report.target) ?? {};
     return {
         ok: true,
         warnings,
@@ -45047,7 +45326,7 @@ function validateBaseline(json, source) {
             source,
             schemaVersion: 1,
             toolVersion: tool !== null ? str(tool.version) : null,
-            startedAt: str(json.startedAt),
+            startedAt: str(report.startedAt),
             commit: str(target.commit),
             target: { method: str(target.method), url: str(target.url), preset: str(target.preset) },
             stages,
@@ -45055,15 +45334,16 @@ function validateBaseline(json, source) {
     };
 }
 function normalizeStats(v) {
-    const o = isObj(v) ? v : {};
+    const o = obj(v) ?? {};
     const out = { n: Math.max(0, Math.round(num(o.n) ?? 0)) };
     for (const k of STAT_NAMES)
         out[k] = num(o[k]);
     return out;
 }
 /** A complete StageSummary from a baseline stage, or why it cannot be used. */
-function normalizeStage(raw, position) {
-    if (!isObj(raw))
+function normalizeStage(value, position) {
+    const raw = obj(value);
+    if (raw === null)
         return 'is not an object';
     const users = num(raw.users);
     if (users === null || !Number.isInteger(users) || users < 1)
@@ -45080,10 +45360,18 @@ function normalizeStage(raw, position) {
         else
             return 'has no valid "successRate"';
     }
+    const count = (v) => {
+        const n = num(v);
+        return n === null ? undefined : Math.max(0, Math.round(n));
+    };
+    const connections = count(raw.connections);
+    const retries = count(raw.retries);
     const failures = emptyFailures();
-    if (isObj(raw.failures))
+    const rawFailures = obj(raw.failures);
+    if (rawFailures)
         for (const c of FAILURE_CATEGORIES)
-            failures[c] = Math.max(0, Math.round(num(raw.failures[c]) ?? 0));
+            failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
+    const latencies = Object.fromEntries(LATENCY_METRICS.map((m) => [m, normalizeStats(raw[m])]));
     return {
         index: num(raw.index) ?? position,
         users,
@@ -45094,23 +45382,15 @@ function normalizeStage(raw, position) {
         failed: Math.max(0, Math.round(num(raw.failed) ?? issued - succeeded)),
         successRate,
         failures,
-        connect: normalizeStats(raw.connect),
-        ttfb: normalizeStats(raw.ttfb),
-        ttfc: normalizeStats(raw.ttfc),
-        ttft: normalizeStats(raw.ttft),
-        total: normalizeStats(raw.total),
-        itl: normalizeStats(raw.itl),
-        stall: normalizeStats(raw.stall),
+        ...latencies,
         durationMs: num(raw.durationMs) ?? 0,
+        ...(connections !== undefined ? { connections } : {}),
+        ...(retries !== undefined ? { retries } : {}),
         rps: num(raw.rps) ?? 0,
         eventsPerSec: num(raw.eventsPerSec) ?? 0,
+        ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s', perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
     };
 }
-function fmtPct(x) {
-    const a = Math.abs(x * 100);
-    return a >= 9.95 ? `${Math.round(a)}%` : `${trimZero(a.toFixed(1))}%`;
-}
-const trimZero = (s) => s.replace(/\.0$/, '');
 function msDelta(current, baseline, threshold, minDeltaMs) {
     if (current === null || baseline === null)
         return { current, baseline, diff: null, change: null, text: '', regressed: false };
@@ -45122,7 +45402,7 @@ function msDelta(current, baseline, threshold, minDeltaMs) {
     else if (Math.abs(change) < 0.0005)
         text = '±0%';
     else
-        text = `${change > 0 ? '▲' : '▼'} ${fmtPct(change)}`;
+        text = `${change > 0 ? '▲' : '▼'} ${changePct(change)}`;
     const regressed = diff >= minDeltaMs && (change === null || change > threshold);
     return { current, baseline, diff, change, text, regressed };
 }
@@ -45130,11 +45410,9 @@ function rateDelta(current, baseline, drop) {
     const diff = current - baseline;
     const change = baseline > 0 ? diff / baseline : null;
     const pp = Math.abs(diff * 100);
-    const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimZero(pp.toFixed(1))} pp`;
+    const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimOneZero(pp.toFixed(1))} pp`;
     return { current, baseline, diff, change, text, regressed: -diff >= drop - 1e-9 };
 }
-const ms = (v) => formatValue(v, 'ms');
-const pct = (v) => formatValue(v === null ? null : v * 100, '%');
 /**
  * Compares this run's stages with the baseline's, matched by users (the k-th stage with N users with
  * the baseline's k-th stage with N users). Stages on one side only, and skipped ones, are reported in
@@ -45209,20 +45487,20 @@ function compareBaseline(current, baseline, opts = {}) {
 function regression(row, baseline, threshold, drop) {
     const parts = [];
     const metrics = {};
-    const add = (key, label, d, fmt) => {
+    const add = (key, d, fmt) => {
         metrics[key] = { current: d.current, baseline: d.baseline, change: d.change, regressed: d.regressed };
         if (d.regressed)
-            parts.push(`${label} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
+            parts.push(`${metrics_metric(key)?.label ?? key} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
     };
-    add('ttfc.avg', 'TTFC avg', row.ttfcAvg, ms);
-    add('ttfc.p95', 'TTFC p95', row.ttfcP95, ms);
-    add('success_rate', 'success rate', row.successRate, pct);
+    add('ttfc.avg', row.ttfcAvg, ms);
+    add('ttfc.p95', row.ttfcP95, ms);
+    add('success_rate', row.successRate, rate);
     const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
     return {
         kind: 'regression',
         users: row.users,
-        message: `at ${row.users} user${row.users === 1 ? '' : 's'}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
-            `threshold ${fmtPct(threshold)} slower for TTFC, ${trimZero((drop * 100).toFixed(1))} pp for the success rate`,
+        message: `at ${plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+            `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
         evidence: {
             threshold,
             successRateDrop: drop,
@@ -45231,25 +45509,989 @@ function regression(row, baseline, threshold, drop) {
         },
     };
 }
+/** The report's baseline section of a load (read or not), and the regression diagnoses it found. */
+function baselineSection(loaded, current, opts) {
+    const section = {
+        source: opts.source,
+        loaded: loaded.ok,
+        threshold: opts.threshold,
+        toolVersion: null,
+        startedAt: null,
+        commit: null,
+        messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
+        stages: [],
+        regressions: [],
+    };
+    if (!loaded.ok)
+        return { section, diagnoses: [], messages: [] };
+    const b = loaded.baseline;
+    const cmp = compareBaseline(current, b, { threshold: opts.threshold, ...(opts.target ? { target: opts.target } : {}) });
+    const delta = (d) => ({ current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed });
+    section.toolVersion = b.toolVersion;
+    section.startedAt = b.startedAt;
+    section.commit = b.commit;
+    section.messages.push(...cmp.messages);
+    section.stages = cmp.stages.map((s) => ({
+        index: s.index,
+        baselineIndex: s.baselineIndex,
+        users: s.users,
+        ttfcAvg: delta(s.ttfcAvg),
+        ttfcP95: delta(s.ttfcP95),
+        successRate: delta(s.successRate),
+        regressed: s.regressed,
+    }));
+    section.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
+    return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/compare.ts
+/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
+function compare_compare(a, op, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
+// Verdicts that hold on noisy runners, where one run's figure moves by more than the difference a
+// gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
+// statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
+
+
+
+// ---------------------------------------------------------------------------------------------
+// Seeded bootstrap
+/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
+function mulberry32(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+const DEFAULT_SEED = 0x5eed7fc;
+const DEFAULT_RESAMPLES = 1000;
+const DEFAULT_LEVEL = 0.95;
+/**
+ * Work bound: past resamples × n = 2 M draws (≈ 20 ms), a resample is not drawn value by value (see
+ * largeSampleInterval): the analysis of 100,000 requests stays well under a second.
+ */
+const MAX_DRAWS = 2_000_000;
+/** Work bound of the paired A/B bootstrap (value by value): resamples × n ≤ 20 M draws, never fewer than 200 resamples. */
+const AB_MAX_DRAWS = 20_000_000;
+const MIN_RESAMPLES = 200;
+const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+/** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
+function confidence_quantileSorted(s, p) {
+    const h = (s.length - 1) * p;
+    const lo = Math.floor(h);
+    const a = s[lo];
+    return lo + 1 < s.length ? a + (h - lo) * (s[lo + 1] - a) : a;
+}
+/**
+ * Percentile-bootstrap interval of a statistic: `resamples` samples of n drawn with replacement (a
+ * seeded PRNG, so the same values and seed give the same interval), the statistic of each, and the
+ * central `level` share of them. The interval always contains the point value. O(resamples × n)
+ * up to 2 M draws (each resample's quantile is found by counting draws over the sorted sample,
+ * without sorting); past that, largeSampleInterval. Null for an empty sample.
+ */
+function bootstrapInterval(values, stat, opts = {}) {
+    const n = values.length;
+    if (n === 0)
+        return null;
+    const resamples = Math.max(1, Math.floor(opts.resamples ?? DEFAULT_RESAMPLES));
+    const level = opts.level ?? DEFAULT_LEVEL;
+    const seed = opts.seed ?? DEFAULT_SEED;
+    const sorted = Float64Array.from(values).sort();
+    let point;
+    if (stat === 'avg') {
+        let sum = 0;
+        for (const v of sorted)
+            sum += v;
+        point = sum / n;
+    }
+    else {
+        point = confidence_quantileSorted(sorted, QUANTILE[stat]);
+    }
+    const base = { stat, point, n, level, resamples, seed };
+    if (n === 1)
+        return { ...base, low: point, high: point };
+    if (resamples * n > MAX_DRAWS)
+        return largeSampleInterval(sorted, stat, base);
+    const rand = mulberry32(seed);
+    const out = new Float64Array(resamples);
+    const counts = new Uint32Array(n);
+    const h = stat === 'avg' ? 0 : (n - 1) * QUANTILE[stat];
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    for (let r = 0; r < resamples; r++) {
+        if (stat === 'avg') {
+            let sum = 0;
+            for (let i = 0; i < n; i++)
+                sum += sorted[(rand() * n) | 0];
+            out[r] = sum / n;
+            continue;
+        }
+        counts.fill(0);
+        for (let i = 0; i < n; i++)
+            counts[(rand() * n) | 0]++;
+        // The lo-th and (lo+1)-th smallest draws (0-based): walk the cumulative counts.
+        let cum = 0;
+        let j = 0;
+        while (cum + counts[j] <= lo)
+            cum += counts[j++];
+        const a = sorted[j];
+        let b = a;
+        if (frac > 0) {
+            if (cum + counts[j] <= lo + 1) {
+                cum += counts[j++];
+                while (counts[j] === 0)
+                    j++;
+            }
+            b = sorted[j];
+        }
+        out[r] = a + frac * (b - a);
+    }
+    out.sort();
+    const tail = (1 - level) / 2;
+    return {
+        ...base,
+        low: Math.min(point, confidence_quantileSorted(out, tail)),
+        high: Math.max(point, confidence_quantileSorted(out, 1 - tail)),
+    };
+}
+/** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
+function stageSamples(requests, stage, metric) {
+    return latencySamples(requests.filter((r) => r.stage === stage && r.ok), metric);
+}
+/** TTFC (or another metric's) avg and p95 intervals of every stage that ran. */
+function stageIntervals(run, metric = 'ttfc', opts = {}) {
+    return run.stages
+        .filter((s) => !s.skipped)
+        .map((s) => {
+        const v = stageSamples(run.requests, s.index, metric);
+        return { index: s.index, users: s.users, avg: bootstrapInterval(v, 'avg', opts), p95: bootstrapInterval(v, 'p95', opts) };
+    });
+}
+/** How intervals were computed, for the report (stage `ttfcInterval`, criterion `interval`). */
+const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
+/**
+ * The intervals of one run, each computed once per stage, metric and statistic (the criteria and
+ * the stage summaries ask for the same ones).
+ */
+function intervalCache(requests) {
+    const cache = new Map();
+    return (stage, metric, stat) => {
+        const key = `${stage.index}:${metric}:${stat}`;
+        let iv = cache.get(key);
+        if (iv === undefined) {
+            iv = bootstrapInterval(stageSamples(requests, stage.index, metric), stat);
+            cache.set(key, iv);
+        }
+        return iv;
+    };
+}
+/** The TTFC avg and p95 intervals a stage summary carries. */
+function ttfcInterval(stage, intervalOf) {
+    const range = (iv) => (iv ? { low: iv.low, high: iv.high } : null);
+    return { level: DEFAULT_LEVEL, avg: range(intervalOf(stage, 'ttfc', 'avg')), p95: range(intervalOf(stage, 'ttfc', 'p95')) };
+}
+const VERDICT_MODES = ['strict', 'confident'];
+/** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
+function judge(input, verdict) {
+    const pointPass = compare_compare(input.actual, input.op, input.threshold);
+    const iv = input.interval;
+    // Equality has no "side"; without an interval the point decides.
+    if (iv === null || input.op === '==' || input.op === '!=')
+        return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
+    const lowPass = compare_compare(iv.low, input.op, input.threshold);
+    const highPass = compare_compare(iv.high, input.op, input.threshold);
+    if (lowPass && highPass)
+        return { status: 'pass', inconclusive: false };
+    if (!lowPass && !highPass)
+        return { status: 'fail', inconclusive: false };
+    const f = input.format ?? ((v) => String(Math.round(v * 100) / 100));
+    const reason = `${Math.round(iv.level * 100)}% interval ${f(iv.low)}–${f(iv.high)} straddles ${f(input.threshold)}` +
+        (verdict === 'strict' ? ` (verdict strict: the point value ${pointPass ? 'passes' : 'fails'})` : ' (verdict confident: not failed)');
+    return { status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', inconclusive: true, reason };
+}
+function spread(values) {
+    let min = null;
+    let max = null;
+    for (const v of values) {
+        if (v === null)
+            continue;
+        if (min === null || v < min)
+            min = v;
+        if (max === null || v > max)
+            max = v;
+    }
+    return { min, max, values };
+}
+/**
+ * For `repeat`: per stage (by position), the run whose TTFC avg is the median. With an even count the
+ * lower median (the faster of the two middle runs: an actual run, never an average). A run whose stage
+ * had no success, or was skipped, sorts as the slowest. The spread is min–max over the runs.
+ */
+function selectMedianRuns(runs) {
+    const count = Math.max(0, ...runs.map((r) => r.length));
+    const stages = [];
+    const chosenRuns = [];
+    const spreads = [];
+    for (let i = 0; i < count; i++) {
+        const candidates = [];
+        runs.forEach((r, run) => {
+            const s = r[i];
+            if (s !== undefined)
+                candidates.push({ run, stage: s, key: s.skipped || s.ttfc.avg === null ? Infinity : s.ttfc.avg });
+        });
+        candidates.sort((a, b) => a.key - b.key || a.run - b.run);
+        const chosen = candidates[(candidates.length - 1) >> 1];
+        const ran = (s) => !s.skipped;
+        stages.push(chosen.stage);
+        chosenRuns.push(chosen.run);
+        const byRun = runs.map((r) => r[i]);
+        spreads.push({
+            index: chosen.stage.index,
+            users: chosen.stage.users,
+            runs: candidates.length,
+            chosenRun: chosen.run,
+            ttfcAvg: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.avg : null))),
+            ttfcP95: spread(byRun.map((s) => (s && ran(s) ? s.ttfc.p95 : null))),
+            successRate: spread(byRun.map((s) => (s && ran(s) ? s.successRate : null))),
+        });
+    }
+    return { stages, chosenRuns, spread: spreads };
+}
+/**
+ * The median run of `repeat` runs as one RunResult: per stage, the chosen run's summary, its requests
+ * and its error samples, so diagnoses, intervals and charts read one consistent set of records.
+ */
+function medianRun(runs) {
+    if (runs.length === 0)
+        throw new Error('medianRun: no runs');
+    const sel = selectMedianRuns(runs.map((r) => r.stages));
+    const requests = [];
+    const errorSamples = [];
+    sel.chosenRuns.forEach((run, i) => {
+        const stage = sel.stages[i].index;
+        for (const r of runs[run].requests)
+            if (r.stage === stage)
+                requests.push(r);
+        for (const e of runs[run].errorSamples)
+            if (e.stage === stage)
+                errorSamples.push(e);
+    });
+    const first = sel.chosenRuns[0];
+    return {
+        startedAt: runs[0].startedAt,
+        finishedAt: runs[runs.length - 1].finishedAt,
+        stages: sel.stages,
+        requests,
+        smokeFailed: first === undefined ? false : runs[first].smokeFailed,
+        errorSamples,
+        chosenRuns: sel.chosenRuns,
+        spread: sel.spread,
+    };
+}
+/**
+ * The run a report describes and its `repeat` section: with several runs, the median run per stage;
+ * `requested` > 1 gets a section even when only one run happened (its smoke test failed).
+ */
+function repeatOf(runs, requested) {
+    const median = runs.length > 1 ? medianRun(runs) : null;
+    const run = median ?? runs[0];
+    if (requested <= 1)
+        return { run, repeat: null };
+    return {
+        run,
+        repeat: {
+            requested,
+            runs: runs.length,
+            chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
+            spread: median ? median.spread : [],
+        },
+    };
+}
+/**
+ * The same bootstrap for a large sample without drawing n values per resample. A quantile: the
+ * resample's k-th smallest draw is sorted[⌊U(k) · n⌋], where U(k), the k-th smallest of n uniforms,
+ * is Beta(k, n − k + 1)-distributed and the next one follows from it, so each resample costs O(1)
+ * (exact, seeded). The mean: its bootstrap distribution at its normal limit, mean ± z · sd / √n
+ * (sd with denominator n, as the bootstrap's), which it has converged to at these sizes.
+ */
+function largeSampleInterval(sorted, stat, base) {
+    const n = sorted.length;
+    const tail = (1 - base.level) / 2;
+    const { point } = base;
+    if (stat === 'avg') {
+        let ss = 0;
+        for (const v of sorted)
+            ss += (v - point) * (v - point);
+        const half = probit(1 - tail) * Math.sqrt(ss / n / n);
+        return { ...base, low: point - half, high: point + half };
+    }
+    const rand = mulberry32(base.seed);
+    const h = (n - 1) * QUANTILE[stat];
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    const out = new Float64Array(base.resamples);
+    for (let r = 0; r < base.resamples; r++) {
+        const u1 = betaVariate(lo + 1, n - lo, rand);
+        const a = sorted[Math.min(n - 1, Math.floor(u1 * n))];
+        let b = a;
+        if (frac > 0 && n - lo - 1 > 0) {
+            // the smallest of the n − lo − 1 draws above u1
+            const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rand(), 1 / (n - lo - 1)));
+            b = sorted[Math.min(n - 1, Math.floor(u2 * n))];
+        }
+        out[r] = a + frac * (b - a);
+    }
+    out.sort();
+    return { ...base, low: Math.min(point, confidence_quantileSorted(out, tail)), high: Math.max(point, confidence_quantileSorted(out, 1 - tail)) };
+}
+/** Beta(a, b) for a, b ≥ 1 as a ratio of gamma variates. */
+function betaVariate(a, b, rand) {
+    const x = gammaVariate(a, rand);
+    return x / (x + gammaVariate(b, rand));
+}
+/** Gamma(shape ≥ 1, 1): Marsaglia and Tsang (2000). */
+function gammaVariate(shape, rand) {
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+        let x;
+        let v;
+        do {
+            x = normalVariate(rand);
+            v = 1 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        const u = rand();
+        if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
+            return d * v;
+    }
+}
+/** Standard normal (Box–Muller). */
+function normalVariate(rand) {
+    return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/parse.ts
+// Criteria parsing: `[@USERS:] METRIC OP VALUE [warn]`, one a line, into Criterion values with
+// their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
+// table. Pure: no I/O. Evaluation is in evaluate.ts.
+
+
+/** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
+const DEFAULT_CRITERIA = [
+    'success_rate > 95%',
+    'errors_5xx == 0',
+    'timeouts == 0',
+    'ttfc.p95 < 3s',
+    '@10: ttfc.avg < 1s',
+    '@10: ttfc.max < 2s',
+    '@20: ttfc.avg < 1.5s',
+    '@20: ttfc.max < 3s',
+    'ttfc.max < 2 * ttfc.avg warn',
+    '@50: ttfc.avg < 2s warn',
+].join('\n');
+/** A syntax error in the criteria text. The message never starts with "criteria" (the caller prefixes it). */
+class CriteriaError extends Error {
+    line;
+    column;
+    /** The message without the `line L, column C: ` prefix. */
+    detail;
+    constructor(line, column, detail) {
+        super(`line ${line}, column ${column}: ${detail}`);
+        this.name = 'CriteriaError';
+        this.line = line;
+        this.column = column;
+        this.detail = detail;
+    }
+}
+const OPS = ['<', '<=', '>', '>=', '==', '!='];
+const EXPECTED_OPS = '<, <=, >, >=, == or !=';
+const OP_CHARS = '<>=!';
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
+const KNOWN_UNITS = new Set(['ms', 's', 'm', '%']);
+const NUMBER_RE = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-zµ%]*)$/;
+const isWs = (c) => /\s/.test(c);
+class LineScanner {
+    src;
+    line;
+    pos = 0;
+    constructor(src, line) {
+        this.src = src;
+        this.line = line;
+    }
+    get eol() {
+        return this.pos >= this.src.length;
+    }
+    get col() {
+        return this.pos + 1;
+    }
+    peek() {
+        return this.src[this.pos] ?? '';
+    }
+    skipWs() {
+        while (!this.eol && isWs(this.peek()))
+            this.pos++;
+    }
+    take(pred) {
+        const start = this.pos;
+        while (!this.eol && pred(this.peek()))
+            this.pos++;
+        return { text: this.src.slice(start, this.pos), col: start + 1 };
+    }
+    /** The next whitespace-delimited token, without consuming it (after skipping whitespace). */
+    peekToken() {
+        const save = this.pos;
+        this.skipWs();
+        const t = this.take((c) => !isWs(c));
+        this.pos = save;
+        return t;
+    }
+    fail(col, detail) {
+        throw new CriteriaError(this.line, col, detail);
+    }
+}
+/** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
+function parse_parseCriteria(text) {
+    const out = [];
+    const lines = text.replace(/^\uFEFF/, '').split('\n');
+    lines.forEach((raw, i) => {
+        const c = parseLine(raw.replace(/\r$/, ''), i + 1);
+        if (c)
+            out.push(c);
+    });
+    return out;
+}
+function parseLine(raw, lineNo) {
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#'))
+        return null;
+    // A `#` preceded by whitespace starts a trailing comment.
+    const hash = raw.search(/\s#/);
+    const src = hash >= 0 ? raw.slice(0, hash) : raw;
+    const s = new LineScanner(src, lineNo);
+    s.skipWs();
+    let users = null;
+    if (s.peek() === '@') {
+        const atCol = s.col;
+        s.pos++;
+        const tok = s.take((c) => !isWs(c) && c !== ':');
+        const n = Number(tok.text);
+        if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
+            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:)`);
+        }
+        s.skipWs();
+        if (s.peek() !== ':')
+            s.fail(s.col, `expected ":" after "@${tok.text}"`);
+        s.pos++;
+        users = n;
+        s.skipWs();
+    }
+    // METRIC
+    const mTok = s.take((c) => !isWs(c) && !OP_CHARS.includes(c));
+    if (!mTok.text)
+        s.fail(s.col, s.eol ? 'expected a metric' : `expected a metric before "${s.peekToken().text}"`);
+    const metric = parseMetricRef(s, mTok, false);
+    const kind = metricUnit(metric.name);
+    s.skipWs();
+    // OP
+    let opTok = s.take((c) => OP_CHARS.includes(c));
+    if (!opTok.text)
+        opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
+    if (!opTok.text) {
+        s.fail(s.col, s.eol
+            ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"`
+            : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
+    }
+    if (!OPS.includes(opTok.text)) {
+        s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
+    }
+    const op = opTok.text;
+    s.skipWs();
+    // VALUE
+    if (s.eol)
+        s.fail(s.col, `expected a value after "${op}"`);
+    const value = parseValue(s, metric.name, kind);
+    s.skipWs();
+    // [warn]
+    let severity = 'fail';
+    const tail = s.take((c) => !isWs(c));
+    if (tail.text) {
+        if (tail.text.toLowerCase() !== 'warn') {
+            s.fail(tail.col, `unexpected "${tail.text}" after the value (only "warn" may follow; one criterion a line)`);
+        }
+        severity = 'warn';
+        s.skipWs();
+        const extra = s.take((c) => !isWs(c));
+        if (extra.text)
+            s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
+    }
+    return { text: src.trim(), line: lineNo, users, metric, op, value, severity };
+}
+function parseMetricRef(s, tok, allowBaseline) {
+    let name = tok.text;
+    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
+    if (side !== undefined) {
+        if (!allowBaseline) {
+            s.fail(tok.col, `"${name}": a ${side} metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
+        }
+        name = name.slice(side.length + 1);
+    }
+    if (!metricUnit(name))
+        s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
+    return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
+}
+/** A metric token ends before a `+` / `-` (`compare.ttfc.p95+200ms`): the scanner steps back to it. */
+function cutAtSign(s, tok) {
+    const i = tok.text.slice(1).search(/[+-]/) + 1;
+    if (i <= 0)
+        return tok;
+    s.pos -= tok.text.length - i;
+    return { text: tok.text.slice(0, i), col: tok.col };
+}
+/** An optional `+ 200ms` / `- 5%` after a metric reference: in the unit of the left metric, signed. */
+function parseOffset(s, left, kind) {
+    const save = s.pos;
+    s.skipWs();
+    const sign = s.peek();
+    if (sign !== '+' && sign !== '-') {
+        s.pos = save;
+        return undefined;
+    }
+    s.pos++;
+    s.skipWs();
+    const t = s.take((c) => !isWs(c));
+    if (!t.text)
+        s.fail(s.col, `expected a number after "${sign}" (e.g. "${sign} 200ms")`);
+    const m = NUMBER_RE.exec(t.text);
+    if (!m)
+        s.fail(t.col, `expected a number after "${sign}", found "${t.text}"`);
+    let unit = { text: m[2] ?? '', col: t.col };
+    if (!unit.text) {
+        const next = s.peekToken();
+        if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
+            unit = next;
+            s.skipWs();
+            s.take((c) => !isWs(c));
+        }
+    }
+    const v = applyUnit(s, Number(m[1]), t, unit, left, kind);
+    return sign === '-' ? -v : v;
+}
+function withOffset(v, offset) {
+    return offset === undefined ? v : { ...v, offset };
+}
+function parseValue(s, left, kind) {
+    const first = s.take((c) => !isWs(c) && c !== '*');
+    if (!first.text)
+        s.fail(s.col, 'expected a number or a metric before "*"');
+    if (/^[-+]\.?\d/.test(first.text))
+        s.fail(first.col, `invalid number "${first.text}" (write a plain non-negative number)`);
+    if (/^[0-9.]/.test(first.text)) {
+        const m = NUMBER_RE.exec(first.text);
+        if (!m)
+            s.fail(first.col, `invalid number "${first.text}"`);
+        const num = Number(m[1]);
+        let unit = { text: m[2] ?? '', col: first.col };
+        const save = s.pos;
+        s.skipWs();
+        if (s.peek() === '*') {
+            // NUMBER * METRIC
+            if (unit.text)
+                s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
+            s.pos++;
+            s.skipWs();
+            const mt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
+            if (!mt.text)
+                s.fail(s.col, 'expected a metric after "*"');
+            const ref = parseMetricRef(s, mt, true);
+            checkSameKind(s, mt, ref, left, kind);
+            return withOffset({ kind: 'factor', factor: num, metric: ref }, parseOffset(s, left, kind));
+        }
+        s.pos = save;
+        if (!unit.text) {
+            // A unit separated by a space ("1.5 s"), or a forgotten "*" ("2 ttfc.avg").
+            const next = s.peekToken();
+            if (next.text && metricUnit(stripSide(next.text))) {
+                s.fail(next.col, `expected "*" between "${first.text}" and "${next.text}"`);
+            }
+            if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
+                unit = next;
+                s.skipWs();
+                s.take((c) => !isWs(c));
+            }
+        }
+        return { kind: 'number', value: applyUnit(s, num, first, unit, left, kind) };
+    }
+    // METRIC [* NUMBER]
+    if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
+        s.fail(first.col, 'expected a value before "warn"');
+    }
+    const metricTok = cutAtSign(s, first);
+    const ref = parseMetricRef(s, metricTok, true);
+    checkSameKind(s, metricTok, ref, left, kind);
+    const save = s.pos;
+    s.skipWs();
+    if (s.peek() !== '*') {
+        s.pos = save;
+        return withOffset({ kind: 'factor', factor: 1, metric: ref }, parseOffset(s, left, kind));
+    }
+    s.pos++;
+    s.skipWs();
+    const nt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
+    if (!nt.text)
+        s.fail(s.col, 'expected a number after "*"');
+    const m = NUMBER_RE.exec(nt.text);
+    if (!m)
+        s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
+    if (m[2])
+        s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
+    return withOffset({ kind: 'factor', factor: Number(m[1]), metric: ref }, parseOffset(s, left, kind));
+}
+/** `baseline.ttfc.p95` → `ttfc.p95`. */
+function stripSide(name) {
+    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
+    return side === undefined ? name : name.slice(side.length + 1);
+}
+function checkSameKind(s, tok, ref, left, kind) {
+    const k = metricUnit(ref.name);
+    if (k !== kind) {
+        s.fail(tok.col, `"${tok.text}" is ${UNIT_NAME[k]} but ${left} is ${UNIT_NAME[kind]}; a factor must reference a metric of the same kind`);
+    }
+}
+function applyUnit(s, num, numTok, unit, left, kind) {
+    const u = unit.text;
+    const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
+    if (kind === 'sample' || kind === 'bytes') {
+        // A monitor's own unit: a bare number (threads), a percentage, or a size (B … GiB, read as bytes).
+        const v = sampleThreshold(num, u);
+        if (v === null)
+            s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${left} takes a bare number, %, or a size: B, KB, KiB, MB, MiB, GB, GiB)`);
+        return v;
+    }
+    if (u && !KNOWN_UNITS.has(u)) {
+        const expected = kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
+        s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
+    }
+    switch (kind) {
+        case 'ms': {
+            if (!u)
+                s.fail(numTok.col, `"${numTok.text}" needs a unit (ms, s or m) for ${left}, e.g. "${numTok.text}ms" or "${numTok.text}s"`);
+            const mult = UNIT_MS[u];
+            if (mult === undefined)
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a duration (ms, s or m)`);
+            return num * mult;
+        }
+        case '%':
+            if (!u)
+                s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
+            if (u !== '%')
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
+            if (num > 100)
+                s.fail(numTok.col, `${shown} is over 100%: ${left} is at most 100%`);
+            return num;
+        case 'count':
+        case 'rps':
+            if (u)
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
+            return num;
+    }
+}
+/** A threshold of a monitor value: a bare number, a percentage, or a size in bytes; null for another unit. */
+function sampleThreshold(num, unit) {
+    if (unit === '' || unit === '%')
+        return num;
+    const mult = byteMultiplier(unit);
+    return mult === null ? null : num * mult;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/verdict.ts
+// The verdict of a run: which criteria were missed (failing and warn), how many were inconclusive,
+// and the headline that says so. The Action's outputs and check message, the markdown report and
+// the terminal report all read it from here, so they never disagree. Pure.
+
+/** What failed the smoke test: the url, or (same-run A/B) the compare target while the url answered. */
+function smokeWhat(report, compareUrl) {
+    const compareOnly = report.compare?.smokeFailed === true && (report.stages?.[0]?.succeeded ?? 0) > 0;
+    return compareOnly ? `no request of the first stage to the compare target (${compareUrl}) succeeded` : 'no request of the first stage succeeded';
+}
+/** Whether the gate passes: the smoke test passed and no failing criterion was missed. */
+function verdict_gatePassed(smokeFailed, criteria) {
+    return !smokeFailed && !criteria.some((r) => r.severity === 'fail' && r.status === 'fail');
+}
+/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
+function inconclusiveCount(report) {
+    return report.criteria.filter((c) => c.status === 'inconclusive').length;
+}
+/** The verdict; `failOnCriteria: false` says the missed criteria only report. */
+function verdictOf(report, failOnCriteria = true) {
+    const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail');
+    const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
+    const unsure = inconclusiveCount(report);
+    const base = { failed, warned, inconclusive: unsure, smokeFailed: report.smokeFailed };
+    const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
+    const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
+    if (report.cancelled)
+        return { ...base, icon: '🛑', text: 'cancelled: the run was stopped; the figures below are partial' };
+    if (report.smokeFailed) {
+        return { ...base, icon: '❌', text: `failed: smoke test failed (${smokeWhat(report, '`compare-url`')})${failOnCriteria ? '' : ' — report only'}` };
+    }
+    if (failed.length) {
+        const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
+        return { ...base, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
+    }
+    if (warned.length)
+        return { ...base, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning')}${unsure ? `, ${unsureText}` : ''}` };
+    if (unsure)
+        return { ...base, icon: '✅', text: `passed, ${unsureText}` };
+    return { ...base, icon: '✅', text: 'passed' };
+}
+/** The terminal headline: `FAILED: 2 criteria missed, 1 warning`, `PASSED with 1 inconclusive`, `PASSED`. */
+function verdictLine(report) {
+    const v = verdictOf(report);
+    const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
+    if (report.cancelled)
+        return 'CANCELLED: the run was stopped; the figures are partial';
+    if (v.smokeFailed)
+        return `FAILED: smoke test failed (${smokeWhat(report, 'compare-url')})`;
+    if (v.failed.length > 0)
+        return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
+    return extras ? `PASSED with ${extras}` : 'PASSED';
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/evaluate.ts
+// Criteria evaluation: parsed criteria against stage summaries (and the baseline's), each value read
+// through the metrics table, judged by its interval where it has one. Pure: no I/O.
+
+
+
+
+
+
+function missingReason(stage, name, other) {
+    const where = other === 'baseline' ? ` in the baseline stage with ${stage.users} users` : other === 'compare' ? ` on the compare target at ${stage.users} users` : '';
+    const own = metrics_metric(name)?.missing;
+    if (own)
+        return `${own(stage)}${where}`;
+    if (stage.succeeded === 0)
+        return `no successful requests to measure${where}`;
+    return `no ${metrics_metric(name)?.samples ?? 'samples'} to measure${where}`;
+}
+/** Rounds away floating-point noise (0.95 * 100 = 95.00000000000001). */
+function tidy(x) {
+    return Math.round(x * 1e9) / 1e9;
+}
+/** Attaches the parsed metric and operator to a result, for the reports, without widening the JSON report. */
+function withCriterion(r, c) {
+    Object.defineProperty(r, 'metric', { value: c.metric.name, enumerable: false });
+    Object.defineProperty(r, 'op', { value: c.op, enumerable: false });
+    return r;
+}
+/**
+ * The metric and operator of a result: its own, or, for a result that does not carry them (read back
+ * from a JSON report, built by hand), its text parsed again by the one parser. Null when the text
+ * does not parse.
+ */
+function criterionOf(r) {
+    if (r.metric !== undefined && r.op !== undefined)
+        return { metric: r.metric, op: r.op };
+    try {
+        const [c] = parseCriteria(r.text);
+        return c ? { metric: c.metric.name, op: c.op } : null;
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * Evaluates criteria on stage summaries. Scoped criteria apply to the stage(s) with that many users,
+ * unscoped ones to every stage that was run; a criterion with nothing to apply to is `skipped`.
+ * With `intervalOf`, a criterion on a metric that has an interval and a fixed threshold (a number, or
+ * a factor of a baseline metric) carries the interval of its measured value and is judged by
+ * `verdict` (see confidence.ts `judge`); a threshold that is itself a figure of this run
+ * (`2 * ttfc.avg`) is noisy too, so there the point value decides.
+ */
+function evaluateCriteria(criteria, stages, opts = {}) {
+    const results = [];
+    const run = stages.filter((s) => !s.skipped);
+    for (const c of criteria) {
+        const m = metrics_metric(c.metric.name);
+        let targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+        // A figure of the whole run (monitor growth) is judged once, on the last stage it applies to.
+        if (m?.scope === 'run' && targets.length > 1)
+            targets = targets.slice(-1);
+        const unit = (targets[0] && m?.unitOn?.(targets[0])) ?? m?.unit ?? 'count';
+        if (targets.length === 0) {
+            let reason;
+            if (c.users === null)
+                reason = 'no stage was run';
+            else if (stages.some((s) => s.users === c.users))
+                reason = `no stage with ${c.users} users was run (the stage was skipped)`;
+            else
+                reason = `no stage with ${c.users} users was run`;
+            results.push(withCriterion({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason }, c));
+            continue;
+        }
+        for (const stage of targets)
+            results.push(withCriterion(evaluateOne(c, stage, unit, opts), c));
+    }
+    return results;
+}
+function evaluateOne(c, stage, unit, opts) {
+    const baseline = opts.baseline;
+    const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
+    let threshold;
+    let thresholdStage = stage;
+    if (c.value.kind === 'number') {
+        threshold = c.value.value;
+    }
+    else {
+        if (c.value.metric.compare) {
+            const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
+            if (!b) {
+                return { ...base, status: 'skipped', actual: null, threshold: null, reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)' };
+            }
+            thresholdStage = b;
+        }
+        else if (c.value.metric.baseline) {
+            const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
+            if (!b) {
+                const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
+                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${plural(stage.users, 'user')}${why}` };
+            }
+            thresholdStage = b;
+        }
+        const ref = metrics_metric(c.value.metric.name)?.read(thresholdStage) ?? null;
+        threshold = ref === null ? null : c.value.factor * ref + (c.value.offset ?? 0);
+    }
+    const m = metrics_metric(c.metric.name);
+    const raw = m?.read(stage) ?? null;
+    const actual = raw === null ? null : tidy(raw);
+    threshold = threshold === null ? null : tidy(threshold);
+    if (actual === null) {
+        return { ...base, status: 'fail', actual, threshold, reason: missingReason(stage, c.metric.name, null) };
+    }
+    if (threshold === null) {
+        const name = c.value.kind === 'factor' ? c.value.metric.name : c.metric.name;
+        const other = thresholdStage === stage ? null : c.value.kind === 'factor' && c.value.metric.compare ? 'compare' : 'baseline';
+        return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, other) };
+    }
+    const pointPass = compare_compare(actual, c.op, threshold);
+    if (c.value.kind === 'factor' && c.value.metric.compare)
+        return judgeCompare(c, c.value.factor, stage, { ...base, actual, threshold }, pointPass, opts);
+    const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
+    if (opts.intervalOf === undefined || !fixedThreshold || m?.interval === undefined) {
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    }
+    const iv = opts.intervalOf(stage, m.interval.metric, m.interval.stat);
+    if (iv === null)
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
+    const verdict = opts.verdict ?? 'strict';
+    const j = judge({ op: c.op, threshold, actual, interval }, verdict);
+    if (!j.inconclusive)
+        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
+    const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
+    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
+        (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+    return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
+}
+/**
+ * A criterion against the compare target (`ttfc.avg < 1.2 * compare.ttfc.avg`): both sides are noisy,
+ * so the interval is of head − factor × base over the paired rounds, shown shifted onto the head's
+ * value (the threshold moves with the base; `head < f × base + c` ⇔ `head − f × base < c`). Under
+ * `verdict: confident` it fails only when that whole interval misses; too few samples for an
+ * interval is inconclusive there.
+ */
+function judgeCompare(c, factor, stage, res, pointPass, opts) {
+    const verdict = opts.verdict ?? 'strict';
+    const diff = opts.compareIntervalOf?.(stage, c.metric.name, factor) ?? null;
+    if (diff === null)
+        return { ...res, status: pointPass ? 'pass' : 'fail' };
+    if ('insufficient' in diff) {
+        if (verdict === 'strict' || pointPass)
+            return { ...res, status: pointPass ? 'pass' : 'fail' };
+        return { ...res, status: 'inconclusive', inconclusive: true, reason: `inconclusive: ${diff.insufficient}; verdict confident: not failed` };
+    }
+    // The interval of the head's value given the base's: head − f × base, plus f × base.
+    const shift = res.threshold - (c.value.kind === 'factor' ? (c.value.offset ?? 0) : 0);
+    const interval = { low: tidy(diff.low + shift), high: tidy(diff.high + shift), level: diff.level };
+    const j = judge({ op: c.op, threshold: res.threshold, actual: res.actual, interval }, verdict);
+    if (!j.inconclusive)
+        return { ...res, status: pointPass ? 'pass' : 'fail', interval };
+    const range = `${formatValue(interval.low, res.unit)} – ${formatValue(interval.high, res.unit)}`;
+    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} (paired with the compare target) straddles ${formatThreshold(res.threshold, res.unit)}` +
+        (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
+    return { ...res, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', interval, inconclusive: true, reason };
+}
+/** False iff a failing (non-warn) criterion was missed. */
+function criteriaPassed(results) {
+    return gatePassed(false, results);
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/index.ts
+// Pass/fail criteria: the parser (text → Criterion) and the evaluator (Criterion × stages → results).
+
+
 
 ;// CONCATENATED MODULE: ./src/core/config/duration.ts
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Parses `60s`, `500ms`, `5m`, `1.5s`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
-function parseDuration(input, text) {
+/** Parses `60s`, `500ms`, `5m`, `1.5s`, `1h`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
+function parseDuration(input, text, bounds) {
     const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
     if (!m) {
-        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m)`);
+        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m, 1h; a bare number is seconds)`);
     }
     const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
+    if (ms === 0 && bounds.zero)
+        return 0;
     if (!(ms > 0))
-        throw new InputError(input, `"${text}" must be greater than zero`);
+        throw new InputError(input, `"${text.trim()}" must be greater than zero`);
+    if (ms > bounds.max)
+        throw new InputError(input, `"${text.trim()}" is too long: at most ${formatBound(bounds.max)}`);
     return ms;
+}
+/** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 120_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    return `${Number((ms / 60_000).toFixed(1))}m`;
+}
+function formatBound(ms) {
+    if (ms % 3_600_000 === 0)
+        return `${ms / 3_600_000}h`;
+    if (ms % 60_000 === 0)
+        return `${ms / 60_000}m`;
+    return `${ms / 1000}s`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/config/headers.ts
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Framing and hop-by-hop headers: the client owns them; a user value would break or smuggle requests. */
+const FORBIDDEN = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
 /** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
 function parseHeaderLines(text, input = 'headers') {
     const out = [];
@@ -45262,7 +46504,13 @@ function parseHeaderLines(text, input = 'headers') {
         if (colon <= 0 || !TOKEN.test(name)) {
             throw new InputError(input, `line ${i + 1} is not "Name: value" (got "${truncate(line)}")`);
         }
-        out.push([name, line.slice(colon + 1).trim()]);
+        if (FORBIDDEN.has(name.toLowerCase())) {
+            throw new InputError(input, `line ${i + 1}: ${name} is set by the HTTP client (framing and hop-by-hop headers cannot be set)`);
+        }
+        const v = line.slice(colon + 1).trim();
+        if (/[\r\0]/.test(v))
+            throw new InputError(input, `line ${i + 1}: the value of ${name} holds a carriage return or NUL`);
+        out.push([name, v]);
     });
     return out;
 }
@@ -45290,565 +46538,6 @@ function truncate(s) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
-// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
-const MESSAGE_LIMIT = 200;
-/** One line, at most 200 characters: messages become error samples in reports. */
-function shorten(text) {
-    const one = text.replace(/\s+/g, ' ').trim();
-    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
-}
-/**
- * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
- * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
- * A key inside a string value cannot match: its quotes are escaped there.
- */
-function keyEnd(s, needle) {
-    let i = s.indexOf(needle);
-    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
-        i = s.indexOf(needle, i + 1);
-    return i > 0 ? i + needle.length : -1;
-}
-/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
-function valueStart(s, needle) {
-    let i = keyEnd(s, needle);
-    if (i === -1)
-        return '';
-    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
-        i++;
-    return s[i] ?? '';
-}
-function parseObject(data) {
-    try {
-        const v = JSON.parse(data);
-        return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
-    }
-    catch {
-        return null;
-    }
-}
-function asObject(v) {
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
-}
-/** `**ERROR**: boom` → `boom`. */
-function stripErrorPrefix(text) {
-    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
-}
-const ERROR_PREFIX = '**ERROR**';
-/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
-function errorMessage(err) {
-    if (typeof err === 'string')
-        return shorten(err || 'error');
-    const o = asObject(err);
-    if (o) {
-        const msg = o.message ?? o.msg ?? o.detail;
-        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
-        if (typeof msg === 'string' && msg !== '')
-            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
-    }
-    return shorten(JSON.stringify(err) ?? 'error');
-}
-function notJson(data) {
-    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
-}
-const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
-
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/load/clock.ts
-
-/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
-const now = () => external_node_perf_hooks_.performance.now();
-/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
-const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
-/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
-function hrtimeOffsetMs() {
-    const a = now();
-    const h = Number(process.hrtime.bigint()) / 1e6;
-    const b = now();
-    return h - (a + b) / 2;
-}
-
-;// CONCATENATED MODULE: ./src/core/redact.ts
-// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
-const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
-/** Query parameter names whose values are treated as secrets. */
-function isSecretParam(name) {
-    return SECRET_PARAM.test(name);
-}
-/** The URL without userinfo and with secret-looking query values replaced by `***`. */
-function redactUrl(text) {
-    let u;
-    try {
-        u = new URL(text);
-    }
-    catch {
-        return text.replace(/\/\/[^/@\s]*@/, '//***@');
-    }
-    if (u.username || u.password) {
-        u.username = '';
-        u.password = '';
-    }
-    for (const key of [...u.searchParams.keys()])
-        if (isSecretParam(key))
-            u.searchParams.set(key, '***');
-    return u.href;
-}
-/** Replaces every occurrence of every secret (longest first) with `***`. */
-function redactText(text, secrets) {
-    let out = text;
-    for (const s of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
-        out = out.split(s).join('***');
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/readiness.ts
-
-
-
-
-/** The target did not become ready within `wait-timeout`: carries the last answer. */
-class NotReadyError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'NotReadyError';
-    }
-}
-/**
- * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
- * read, `timeoutMs` for the whole exchange. Always resolves.
- */
-async function requestOnce(dispatcher, opts) {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
-    try {
-        const u = new URL(opts.url);
-        const res = await dispatcher.request({
-            origin: u.origin,
-            path: `${u.pathname}${u.search}`,
-            method: opts.method,
-            headers: opts.headers,
-            body: opts.body,
-            signal: ac.signal,
-        });
-        const parts = [];
-        let size = 0;
-        try {
-            for await (const chunk of res.body) {
-                const b = chunk;
-                parts.push(b);
-                size += b.length;
-                if (size >= opts.limit)
-                    break; // leaving the loop destroys the body
-            }
-        }
-        catch {
-            /* a body cut short still has its status; what was read is kept */
-        }
-        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
-        return { status: res.statusCode, headers: res.headers, text, error: '' };
-    }
-    catch (err) {
-        const e = err;
-        const message = ac.signal.aborted ? `no answer within ${readiness_formatMs(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
-        return { status: null, headers: {}, text: '', error: message };
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-function readiness_formatMs(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 120_000)
-        return `${Number((ms / 1000).toFixed(1))}s`;
-    return `${Number((ms / 60_000).toFixed(1))}m`;
-}
-/** One line of what an answer said, for logs and errors. */
-function describe(res, excerpt) {
-    if (res.status === null)
-        return res.error;
-    let s = `HTTP ${res.status}`;
-    const location = res.headers.location;
-    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
-        s += ` → ${redactUrl(location)} (redirects are not followed)`;
-    const body = shorten(res.text).slice(0, excerpt);
-    return body ? `${s}: ${body}` : s;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/**
- * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
- * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
- * status and a body excerpt when the time is up.
- */
-async function waitForReady(spec, opts = {}) {
-    const initial = opts.initialDelayMs ?? 500;
-    const cap = opts.maxDelayMs ?? 10_000;
-    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
-    const log = opts.log ?? (() => { });
-    const start = now();
-    const deadline = start + spec.timeoutMs;
-    const agent = new undici/* Agent */.g6({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
-    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${readiness_formatMs(spec.timeoutMs)})`);
-    let delay = initial;
-    try {
-        for (let attempt = 1;; attempt++) {
-            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048 });
-            if (res.status !== null && res.status >= 200 && res.status < 300) {
-                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${readiness_formatMs(now() - start)}`);
-                return { attempts: attempt, elapsedMs: now() - start };
-            }
-            const left = deadline - now();
-            if (left <= 0) {
-                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${readiness_formatMs(spec.timeoutMs)} (${attempt} attempt${attempt === 1 ? '' : 's'}); last answer: ${describe(res, 200)}`);
-            }
-            const pause = Math.min(delay, left);
-            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${readiness_formatMs(pause)}`);
-            await sleep(pause);
-            delay = Math.min(delay * 2, cap);
-        }
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/config/template.ts
-
-
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
-/**
- * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
- * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
- * `getToken` is read lazily so a token from a login step can be filled in later.
- */
-function compileTemplate(text, input, env, getToken) {
-    const parts = [];
-    let last = 0;
-    for (const m of text.matchAll(PLACEHOLDER)) {
-        if (m.index > last)
-            parts.push(text.slice(last, m.index));
-        last = m.index + m[0].length;
-        const name = m[1] ?? '';
-        if (name === 'uuid')
-            parts.push(() => (0,external_node_crypto_.randomUUID)());
-        else if (name === 'user')
-            parts.push((c) => String(c.user));
-        else if (name === 'iteration')
-            parts.push((c) => String(c.iteration));
-        else if (name === 'stage')
-            parts.push((c) => String(c.stage));
-        else if (name === 'token') {
-            parts.push(() => {
-                const t = getToken();
-                if (t === undefined)
-                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
-                return t;
-            });
-        }
-        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            const value = env[name.slice(4)];
-            if (value === undefined)
-                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
-            parts.push(value);
-        }
-        else {
-            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
-        }
-    }
-    if (last < text.length)
-        parts.push(text.slice(last));
-    if (parts.every((p) => typeof p === 'string')) {
-        const fixed = parts.join('');
-        return () => fixed;
-    }
-    return (ctx) => {
-        let s = '';
-        for (const p of parts)
-            s += typeof p === 'string' ? p : p(ctx);
-        return s;
-    };
-}
-/** Whether a template text uses {{token}} (then the token must be known before requests). */
-function usesToken(text) {
-    for (const m of text.matchAll(PLACEHOLDER))
-        if (m[1] === 'token')
-            return true;
-    return false;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/login.ts
-
-
-
-
-
-
-
-/** A failed login: stops the run before any load, with the server's message (never the password). */
-class LoginError extends InputError {
-    constructor(input, detail) {
-        super(input, detail);
-        this.name = 'LoginError';
-    }
-}
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
-function parseTokenFrom(text, input = 'login-token-from') {
-    const t = text.trim();
-    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
-    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
-    if (!m)
-        throw new InputError(input, what);
-    const kind = m[1].toLowerCase();
-    const rest = m[2].trim();
-    if (kind === 'header') {
-        if (!HEADER_NAME.test(rest))
-            throw new InputError(input, `"${rest}" is not a header name`);
-        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
-    }
-    if (!JSON_PATH.test(rest))
-        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
-    return { kind: 'json', path, text: `json:${rest}` };
-}
-const login_PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-/** Validates the login inputs (no request is sent); null when no login is configured. */
-function buildLogin(i, ctx) {
-    const { preset } = ctx;
-    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
-    if (!password && i.url === undefined) {
-        if (i.body !== undefined)
-            throw new InputError('login-body', 'needs login-url');
-        if (i.tokenFrom !== undefined)
-            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
-        return null;
-    }
-    if (ctx.hasToken) {
-        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
-    }
-    if (password) {
-        if (i.email === undefined)
-            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
-        const pl = preset.passwordLogin;
-        if (!pl) {
-            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
-        }
-        if (i.password === undefined)
-            throw new InputError('login-password', 'is required with login-email');
-        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
-        if (i.body !== undefined)
-            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
-        let key = null;
-        if (pl.needsPublicKey) {
-            if (i.publicKey === undefined)
-                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
-            key = parsePublicKey(i.publicKey);
-        }
-        else if (i.publicKey !== undefined)
-            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
-        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
-        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
-        const body = pl.body(i.email.trim(), i.password, key);
-        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
-    }
-    const url = ctx.resolve('login-url', i.url);
-    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
-    if (tokenFromText === undefined)
-        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
-    const tokenFrom = parseTokenFrom(tokenFromText);
-    let body = null;
-    if (i.body !== undefined) {
-        for (const m of i.body.matchAll(login_PLACEHOLDER)) {
-            const name = m[1] ?? '';
-            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
-                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
-            }
-        }
-        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined)({ stage: 0, user: 0, iteration: 0 });
-        collectSecrets(body, ctx.secrets);
-    }
-    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
-}
-function spec(input, url, body, contentType, tokenFrom, ctx) {
-    return {
-        input,
-        url: url.href,
-        displayUrl: redactUrl(url.href),
-        body,
-        contentType,
-        headers: ctx.headersFor(url),
-        tokenFrom,
-        timeoutMs: ctx.timeoutMs,
-        checkCode: ctx.preset.loginCodes === true,
-    };
-}
-function parsePublicKey(text) {
-    let pem = text.trim().replace(/\\n/g, '\n');
-    if (!pem.includes('-----BEGIN')) {
-        // The base64 body alone (as often pasted into a secret): wrap it.
-        const b64 = pem.replace(/\s+/g, '');
-        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
-    }
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPublicKey)(pem);
-    }
-    catch {
-        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
-    }
-    if (key.asymmetricKeyType !== 'rsa')
-        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
-    return key;
-}
-function contentTypeOf(body) {
-    const t = body.trim();
-    if (t.startsWith('{') || t.startsWith('['))
-        return 'application/json';
-    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
-        return 'application/x-www-form-urlencoded';
-    return 'text/plain; charset=utf-8';
-}
-/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
-function collectSecrets(body, secrets) {
-    const walk = (v, key) => {
-        if (typeof v === 'string') {
-            if (v !== '' && isSecretParam(key))
-                secrets.push(v);
-        }
-        else if (Array.isArray(v))
-            for (const x of v)
-                walk(x, key);
-        else if (v && typeof v === 'object')
-            for (const [k, x] of Object.entries(v))
-                walk(x, k);
-    };
-    try {
-        walk(JSON.parse(body), '');
-        return;
-    }
-    catch {
-        /* not JSON */
-    }
-    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
-        for (const [k, v] of new URLSearchParams(body.trim()))
-            if (v && isSecretParam(k))
-                secrets.push(v);
-    }
-}
-/** The human part of an answer: `message`, `error`, `detail`… */
-function serverMessage(json) {
-    const o = asObject(json);
-    if (!o)
-        return null;
-    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
-        const v = o[k];
-        if (typeof v === 'string' && v.trim() !== '')
-            return shorten(v);
-        const inner = asObject(v);
-        if (inner && typeof inner.message === 'string' && inner.message !== '')
-            return shorten(inner.message);
-    }
-    return null;
-}
-function extractToken(headers, json, from) {
-    if (from.kind === 'header') {
-        const h = headers[from.name];
-        const v = (Array.isArray(h) ? h[0] : h)?.trim();
-        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
-    }
-    let cur = json;
-    for (const seg of from.path) {
-        if (Array.isArray(cur) && /^\d+$/.test(seg))
-            cur = cur[Number(seg)];
-        else {
-            const o = asObject(cur);
-            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
-        }
-    }
-    if (typeof cur === 'number')
-        return String(cur);
-    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
-}
-/**
- * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
- * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
- */
-async function performLogin(spec, opts) {
-    const log = opts.log ?? (() => { });
-    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
-    const headers = { accept: 'application/json', ...spec.headers() };
-    if (spec.contentType)
-        headers['content-type'] = spec.contentType;
-    log(`login: POST ${spec.displayUrl}`);
-    const agent = new undici/* Agent */.g6({ connect: { timeout: spec.timeoutMs } });
-    try {
-        const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
-        if (res.status === null)
-            throw fail(res.error);
-        let json;
-        try {
-            json = JSON.parse(res.text);
-        }
-        catch {
-            json = undefined;
-        }
-        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
-        if (res.status < 200 || res.status >= 300)
-            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
-        const code = asObject(json)?.code;
-        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
-            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
-        const token = extractToken(res.headers, json, spec.tokenFrom);
-        if (token === null) {
-            const where = spec.tokenFrom.kind === 'header'
-                ? `no ${spec.tokenFrom.name} header in the answer`
-                : `no token at ${spec.tokenFrom.text} in the answer${asObject(json) ? ` (its keys: ${Object.keys(asObject(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
-            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
-            const message = serverMessage(json);
-            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
-        }
-        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
-        return token;
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
-/**
- * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
- * carries no content. Content: the first one is ttft. Error: an in-band error, the request
- * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
- * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
- */
-const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
-/** The scheme the `token` (or a login token) is sent with for a request path. */
-function authSchemeFor(preset, path) {
-    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
-
-// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
-const session = {
-    event: () => EventKind.Content,
-    error: null,
-    tokens: undefined,
-    finish: () => null,
-};
-const generic = {
-    name: 'generic',
-    authScheme: 'Bearer',
-    fallbackFormat: 'raw',
-    needsText: false,
-    start: () => session,
-};
-
 ;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
 class ParseError extends Error {
   constructor(message, options) {
@@ -46027,6 +46716,10 @@ function isEventPrefix(chunk, i, firstCharCode) {
 
 ;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
 
+const NO_LIMITS = { maxEventBytes: Infinity, onOverflow: () => undefined };
+function overflowMessage(limit) {
+    return `an event grew past max-event-size (${limit} bytes) without ending`;
+}
 /** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
 function detectFormat(contentType, fallback) {
     const ct = contentType.toLowerCase();
@@ -46040,35 +46733,59 @@ function detectFormat(contentType, fallback) {
 function isJsonDocument(contentType) {
     return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
 }
-function createStreamParser(format, needsText, sink) {
+function createStreamParser(format, needsText, sink, limits = NO_LIMITS) {
     if (format === 'sse')
-        return sseParser(sink);
+        return sseParser(sink, limits);
     if (format === 'document')
         return documentParser(sink);
     if (format === 'ndjson')
-        return ndjsonParser(needsText, sink);
+        return ndjsonParser(needsText, sink, limits);
     return rawParser(needsText, sink);
 }
-function sseParser(sink) {
+function sseParser(sink, limits) {
     const decoder = new TextDecoder();
     let now = 0;
-    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR.
-    const parser = createParser({ onEvent: (msg) => sink(msg.data, msg.event, now) });
+    let overflowed = false;
+    let comments = 0;
+    let unknownLines = 0;
+    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR;
+    // its buffer cap keeps a line that never ends from growing without bound.
+    const parser = createParser({
+        onEvent: (msg) => sink(msg.data, msg.event, now),
+        onComment: () => void comments++,
+        onError: (err) => {
+            if (err.type === 'max-buffer-size-exceeded') {
+                overflowed = true;
+                limits.onOverflow(overflowMessage(limits.maxEventBytes));
+            }
+            else if (err.type === 'unknown-field')
+                unknownLines++;
+        },
+        ...(Number.isFinite(limits.maxEventBytes) ? { maxBufferSize: limits.maxEventBytes } : {}),
+    });
     return {
         feed(chunk, t) {
+            if (overflowed)
+                return;
             now = t;
             parser.feed(decoder.decode(chunk, { stream: true }));
         },
         end(t) {
+            if (overflowed)
+                return;
             now = t;
             const rest = decoder.decode();
             if (rest)
                 parser.feed(rest);
         },
+        noEventReason(bytes) {
+            // Only comments (keep-alives) is an empty stream; text that is no SSE at all is a wrong answer.
+            return unknownLines > 0 || (comments === 0 && bytes > 0) ? `no SSE event in ${bytes} bytes (the body is not an event stream)` : null;
+        },
     };
 }
 const NL = 0x0a;
-function ndjsonParser(needsText, sink) {
+function ndjsonParser(needsText, sink, limits) {
     const decoder = needsText ? new TextDecoder() : null;
     let pending = ''; // text of the current unterminated line (only when needsText)
     let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
@@ -46076,8 +46793,12 @@ function ndjsonParser(needsText, sink) {
         if (decoder ? line.trim() !== '' : bytes > 0)
             sink(line, undefined, t);
     };
+    let overflowed = false;
+    let lineBytes = 0; // all bytes since the last newline (the memory a line holds)
     return {
         feed(chunk, t) {
+            if (overflowed)
+                return;
             let start = 0;
             let nl = chunk.indexOf(NL, start);
             while (nl !== -1) {
@@ -46086,16 +46807,26 @@ function ndjsonParser(needsText, sink) {
                 emit(line, bytes, t);
                 pending = '';
                 pendingBytes = 0;
+                lineBytes = 0;
                 start = nl + 1;
                 nl = chunk.indexOf(NL, start);
             }
             if (start < chunk.length) {
                 pendingBytes += contentBytes(chunk, start, chunk.length);
+                lineBytes += chunk.length - start;
+                if (lineBytes > limits.maxEventBytes) {
+                    overflowed = true;
+                    pending = '';
+                    limits.onOverflow(overflowMessage(limits.maxEventBytes));
+                    return;
+                }
                 if (decoder)
                     pending += decoder.decode(chunk.subarray(start), { stream: true });
             }
         },
         end(t) {
+            if (overflowed)
+                return;
             if (decoder)
                 pending += decoder.decode();
             emit(pending, pendingBytes, t);
@@ -46144,6 +46875,628 @@ function documentParser(sink) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
+// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
+
+
+const MESSAGE_LIMIT = 200;
+/** One line, at most 200 characters: messages become error samples in reports. */
+function shorten(text) {
+    const one = text.replace(/\s+/g, ' ').trim();
+    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
+}
+/**
+ * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
+ * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
+ * A key inside a string value cannot match: its quotes are escaped there.
+ */
+function keyEnd(s, needle) {
+    let i = s.indexOf(needle);
+    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
+        i = s.indexOf(needle, i + 1);
+    return i > 0 ? i + needle.length : -1;
+}
+/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
+function valueStart(s, needle) {
+    let i = keyEnd(s, needle);
+    if (i === -1)
+        return '';
+    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
+        i++;
+    return s[i] ?? '';
+}
+/**
+ * Why a JSON event stream is broken at its end, or null: a malformed event, a JSON document where a
+ * stream was expected, or no end event (`missingEnd` says which one the preset expects).
+ */
+function streamEndFailure(malformed, contentType, ended, missingEnd) {
+    if (malformed !== null)
+        return { category: 'protocol', message: malformed };
+    if (isJsonDocument(contentType))
+        return { category: 'protocol', message: NOT_A_STREAM };
+    if (!ended)
+        return { category: 'protocol', message: missingEnd };
+    return null;
+}
+function parseObject(data) {
+    try {
+        const v = JSON.parse(data);
+        return obj(v);
+    }
+    catch {
+        return null;
+    }
+}
+/** `**ERROR**: boom` → `boom`. */
+function stripErrorPrefix(text) {
+    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
+}
+const ERROR_PREFIX = '**ERROR**';
+/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
+function errorMessage(err) {
+    if (typeof err === 'string')
+        return shorten(err || 'error');
+    const o = obj(err);
+    if (o) {
+        const msg = o.message ?? o.msg ?? o.detail;
+        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
+        if (typeof msg === 'string' && msg !== '')
+            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
+    }
+    return shorten(JSON.stringify(err) ?? 'error');
+}
+function notJson(data) {
+    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
+}
+const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/load/clock.ts
+
+/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
+const now = () => external_node_perf_hooks_.performance.now();
+/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
+const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
+/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
+function hrtimeOffsetMs() {
+    const a = now();
+    const h = Number(process.hrtime.bigint()) / 1e6;
+    const b = now();
+    return h - (a + b) / 2;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact.ts
+// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
+const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
+/** Query parameter names whose values are treated as secrets. */
+function isSecretParam(name) {
+    return SECRET_PARAM.test(name);
+}
+/** The URL without userinfo and with secret-looking query values replaced by `***`. */
+function redactUrl(text) {
+    let u;
+    try {
+        u = new URL(text);
+    }
+    catch {
+        return text.replace(/\/\/[^/@\s]*@/, '//***@');
+    }
+    if (u.username || u.password) {
+        u.username = '';
+        u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()])
+        if (isSecretParam(key))
+            u.searchParams.set(key, '***');
+    return u.href;
+}
+/**
+ * A value that looks like a key even under an innocent name (`?k=…`, `X-Client: …`): at least 16
+ * characters, no spaces, letters and digits mixed.
+ */
+function looksLikeSecret(value) {
+    return value.length >= 16 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+/** A secret as it may come back from a server: as is, URL-encoded, or inside a JSON string. */
+function variants(secret) {
+    const out = new Set([secret]);
+    try {
+        out.add(encodeURIComponent(secret));
+    }
+    catch {
+        /* lone surrogate */
+    }
+    out.add(JSON.stringify(secret).slice(1, -1));
+    return [...out];
+}
+/** The shortest cut-off start of a secret that is still redacted at the end of a text (a server message truncated mid-secret). */
+const MIN_TAIL = 6;
+/**
+ * Replaces every occurrence of every secret (longest first, also URL-encoded or JSON-escaped)
+ * with `***`, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
+ */
+function redactText(text, secrets) {
+    let out = text;
+    const all = [...new Set(secrets.filter((s) => s.length >= 3).flatMap(variants))].sort((a, b) => b.length - a.length);
+    for (const s of all)
+        out = out.split(s).join('***');
+    for (const s of all) {
+        if (s.length <= MIN_TAIL)
+            continue;
+        const tail = out.replace(/…$/, '');
+        for (let n = Math.min(s.length - 1, tail.length); n >= MIN_TAIL; n--) {
+            if (tail.endsWith(s.slice(0, n))) {
+                out = `${tail.slice(0, tail.length - n)}***${out.slice(tail.length)}`;
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/readiness.ts
+
+
+
+
+
+
+/** The target did not become ready within `wait-timeout`: carries the last answer. */
+class NotReadyError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'NotReadyError';
+    }
+}
+/**
+ * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
+ * read, `timeoutMs` for the whole exchange. Always resolves.
+ */
+async function requestOnce(dispatcher, opts) {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+    const cancel = () => ac.abort();
+    opts.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+        const u = new URL(opts.url);
+        const res = await dispatcher.request({
+            origin: u.origin,
+            path: `${u.pathname}${u.search}`,
+            method: opts.method,
+            headers: opts.headers,
+            body: opts.body,
+            signal: ac.signal,
+        });
+        const parts = [];
+        let size = 0;
+        try {
+            for await (const chunk of res.body) {
+                const b = chunk;
+                parts.push(b);
+                size += b.length;
+                if (size >= opts.limit)
+                    break; // leaving the loop destroys the body
+            }
+        }
+        catch {
+            /* a body cut short still has its status; what was read is kept */
+        }
+        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
+        return { status: res.statusCode, headers: res.headers, text, error: '' };
+    }
+    catch (err) {
+        const e = err;
+        const message = ac.signal.aborted ? `no answer within ${formatDuration(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
+        return { status: null, headers: {}, text: '', error: message };
+    }
+    finally {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', cancel);
+    }
+}
+/** One line of what an answer said, for logs and errors. */
+function describe(res, excerpt) {
+    if (res.status === null)
+        return res.error;
+    let s = `HTTP ${res.status}`;
+    const location = res.headers.location;
+    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
+        s += ` → ${redactUrl(location)} (redirects are not followed)`;
+    const body = shorten(res.text).slice(0, excerpt);
+    return body ? `${s}: ${body}` : s;
+}
+const sleep = (ms, signal) => new Promise((r) => {
+    const timer = setTimeout(r, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+});
+/**
+ * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
+ * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
+ * status and a body excerpt when the time is up.
+ */
+async function waitForReady(spec, opts = {}) {
+    const initial = opts.initialDelayMs ?? 500;
+    const cap = opts.maxDelayMs ?? 10_000;
+    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
+    const log = opts.log ?? (() => { });
+    const start = now();
+    const deadline = start + spec.timeoutMs;
+    const agent = new undici/* Agent */.g6({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
+    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${formatDuration(spec.timeoutMs)})`);
+    let delay = initial;
+    try {
+        for (let attempt = 1;; attempt++) {
+            if (opts.signal?.aborted) {
+                log(`wait-for: cancelled after ${attempt - 1} attempt${attempt === 2 ? '' : 's'}`);
+                return { attempts: attempt - 1, elapsedMs: now() - start };
+            }
+            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
+            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048, ...(opts.signal ? { signal: opts.signal } : {}) });
+            if (res.status !== null && res.status >= 200 && res.status < 300) {
+                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
+                return { attempts: attempt, elapsedMs: now() - start };
+            }
+            const left = deadline - now();
+            if (left <= 0) {
+                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${formatDuration(spec.timeoutMs)} (${plural(attempt, 'attempt')}); last answer: ${describe(res, 200)}`);
+            }
+            const pause = Math.min(delay, left);
+            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
+            await sleep(pause, opts.signal);
+            delay = Math.min(delay * 2, cap);
+        }
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/config/template.ts
+
+
+/** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
+/** Whether a template has a part that changes per request (then it cannot be rendered once). */
+function isPerRequest(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (['uuid', 'user', 'iteration', 'stage'].includes(m[1] ?? ''))
+            return true;
+    return false;
+}
+/**
+ * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
+ * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
+ * `getToken` is read lazily so a token from a login step can be filled in later.
+ */
+function compileTemplate(text, input, env, getToken, opts = {}) {
+    const parts = [];
+    let last = 0;
+    for (const m of text.matchAll(PLACEHOLDER)) {
+        if (m.index > last)
+            parts.push(text.slice(last, m.index));
+        last = m.index + m[0].length;
+        const name = m[1] ?? '';
+        if (name === 'uuid')
+            parts.push(() => (0,external_node_crypto_.randomUUID)());
+        else if (name === 'user')
+            parts.push((c) => String(c.user));
+        else if (name === 'iteration')
+            parts.push((c) => String(c.iteration));
+        else if (name === 'stage')
+            parts.push((c) => String(c.stage));
+        else if (name === 'token') {
+            parts.push(() => {
+                const t = getToken();
+                if (t === undefined)
+                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
+                return t;
+            });
+        }
+        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            const value = env[name.slice(4)];
+            if (value === undefined)
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
+            if (opts.singleLine && /[\r\n\0]/.test(value))
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
+            opts.secrets?.push(value);
+            parts.push(value);
+        }
+        else {
+            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
+        }
+    }
+    if (last < text.length)
+        parts.push(text.slice(last));
+    if (parts.every((p) => typeof p === 'string')) {
+        const fixed = parts.join('');
+        return () => fixed;
+    }
+    return (ctx) => {
+        let s = '';
+        for (const p of parts)
+            s += typeof p === 'string' ? p : p(ctx);
+        return s;
+    };
+}
+/** Whether a template text uses {{token}} (then the token must be known before requests). */
+function usesToken(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (m[1] === 'token')
+            return true;
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/login.ts
+
+
+
+
+
+
+
+
+/** A failed login: stops the run before any load, with the server's message (never the password). */
+class LoginError extends InputError {
+    constructor(input, detail) {
+        super(input, detail);
+        this.name = 'LoginError';
+    }
+}
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
+function parseTokenFrom(text, input = 'login-token-from') {
+    const t = text.trim();
+    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
+    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
+    if (!m)
+        throw new InputError(input, what);
+    const kind = m[1].toLowerCase();
+    const rest = m[2].trim();
+    if (kind === 'header') {
+        if (!HEADER_NAME.test(rest))
+            throw new InputError(input, `"${rest}" is not a header name`);
+        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
+    }
+    if (!JSON_PATH.test(rest))
+        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
+    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
+    return { kind: 'json', path, text: `json:${rest}` };
+}
+/** Validates the login inputs (no request is sent); null when no login is configured. */
+function buildLogin(i, ctx) {
+    const { preset } = ctx;
+    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
+    if (!password && i.url === undefined) {
+        if (i.body !== undefined)
+            throw new InputError('login-body', 'needs login-url');
+        if (i.tokenFrom !== undefined)
+            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
+        return null;
+    }
+    if (ctx.hasToken) {
+        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
+    }
+    if (password) {
+        if (i.email === undefined)
+            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
+        const pl = preset.passwordLogin;
+        if (!pl) {
+            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
+        }
+        if (i.password === undefined)
+            throw new InputError('login-password', 'is required with login-email');
+        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
+        if (i.body !== undefined)
+            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
+        let key = null;
+        if (pl.needsPublicKey) {
+            if (i.publicKey === undefined)
+                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
+            key = parsePublicKey(i.publicKey);
+        }
+        else if (i.publicKey !== undefined)
+            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
+        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
+        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
+        const body = pl.body(i.email.trim(), i.password, key);
+        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
+    }
+    const url = ctx.resolve('login-url', i.url);
+    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
+    if (tokenFromText === undefined)
+        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
+    const tokenFrom = parseTokenFrom(tokenFromText);
+    let body = null;
+    if (i.body !== undefined) {
+        for (const m of i.body.matchAll(PLACEHOLDER)) {
+            const name = m[1] ?? '';
+            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
+                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
+            }
+        }
+        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined, { secrets: ctx.secrets })({ stage: 0, user: 0, iteration: 0 });
+        collectSecrets(body, ctx.secrets);
+    }
+    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
+}
+function spec(input, url, body, contentType, tokenFrom, ctx) {
+    return {
+        input,
+        url: url.href,
+        displayUrl: redactUrl(url.href),
+        body,
+        contentType,
+        headers: ctx.headersFor(url),
+        tokenFrom,
+        timeoutMs: ctx.timeoutMs,
+        checkCode: ctx.preset.loginCodes === true,
+    };
+}
+function parsePublicKey(text) {
+    let pem = text.trim().replace(/\\n/g, '\n');
+    if (!pem.includes('-----BEGIN')) {
+        // The base64 body alone (as often pasted into a secret): wrap it.
+        const b64 = pem.replace(/\s+/g, '');
+        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)(pem);
+    }
+    catch {
+        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
+    }
+    if (key.asymmetricKeyType !== 'rsa')
+        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
+    return key;
+}
+function contentTypeOf(body) {
+    const t = body.trim();
+    if (t.startsWith('{') || t.startsWith('['))
+        return 'application/json';
+    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
+        return 'application/x-www-form-urlencoded';
+    return 'text/plain; charset=utf-8';
+}
+/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
+function collectSecrets(body, secrets) {
+    const walk = (v, key) => {
+        if (typeof v === 'string') {
+            if (v !== '' && isSecretParam(key))
+                secrets.push(v);
+        }
+        else if (Array.isArray(v))
+            for (const x of v)
+                walk(x, key);
+        else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v))
+                walk(x, k);
+    };
+    try {
+        walk(JSON.parse(body), '');
+        return;
+    }
+    catch {
+        /* not JSON */
+    }
+    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(body.trim()))
+            if (v && isSecretParam(k))
+                secrets.push(v);
+    }
+}
+/** The human part of an answer: `message`, `error`, `detail`… */
+function serverMessage(json) {
+    const o = obj(json);
+    if (!o)
+        return null;
+    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
+        const v = o[k];
+        if (typeof v === 'string' && v.trim() !== '')
+            return shorten(v);
+        const inner = obj(v);
+        if (inner && typeof inner.message === 'string' && inner.message !== '')
+            return shorten(inner.message);
+    }
+    return null;
+}
+function extractToken(headers, json, from) {
+    if (from.kind === 'header') {
+        const h = headers[from.name];
+        const v = (Array.isArray(h) ? h[0] : h)?.trim();
+        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
+    }
+    let cur = json;
+    for (const seg of from.path) {
+        if (Array.isArray(cur) && /^\d+$/.test(seg))
+            cur = cur[Number(seg)];
+        else {
+            const o = obj(cur);
+            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
+        }
+    }
+    if (typeof cur === 'number')
+        return String(cur);
+    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
+}
+/**
+ * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
+ * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
+ */
+async function performLogin(spec, opts) {
+    const log = opts.log ?? (() => { });
+    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
+    const headers = { accept: 'application/json', ...spec.headers() };
+    if (spec.contentType)
+        headers['content-type'] = spec.contentType;
+    log(`login: POST ${spec.displayUrl}`);
+    const agent = new undici/* Agent */.g6({ connect: { timeout: spec.timeoutMs } });
+    try {
+        const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
+        if (res.status === null)
+            throw fail(res.error);
+        let json;
+        try {
+            json = JSON.parse(res.text);
+        }
+        catch {
+            json = undefined;
+        }
+        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
+        if (res.status < 200 || res.status >= 300)
+            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
+        const code = obj(json)?.code;
+        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
+            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
+        const token = extractToken(res.headers, json, spec.tokenFrom);
+        if (token === null) {
+            const where = spec.tokenFrom.kind === 'header'
+                ? `no ${spec.tokenFrom.name} header in the answer`
+                : `no token at ${spec.tokenFrom.text} in the answer${obj(json) ? ` (its keys: ${Object.keys(obj(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
+            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
+            const message = serverMessage(json);
+            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
+        }
+        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
+        return token;
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
+/**
+ * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
+ * carries no content. Content: the first one is ttft. Error: an in-band error, the request
+ * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
+ * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
+ */
+const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
+/** The scheme the `token` (or a login token) is sent with for a request path. */
+function authSchemeFor(preset, path) {
+    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
+
+// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
+const session = {
+    event: () => EventKind.Content,
+    error: null,
+    tokens: undefined,
+    finish: () => null,
+};
+const generic = {
+    name: 'generic',
+    authScheme: 'Bearer',
+    fallbackFormat: 'raw',
+    needsText: false,
+    start: () => session,
+};
+
 ;// CONCATENATED MODULE: ./src/core/load/presets/openai.ts
 
 
@@ -46181,7 +47534,7 @@ class OpenAiSession {
             return this.fail(errorMessage(msg.error));
         if (msg.object === 'error')
             return this.fail(errorMessage(msg));
-        const usage = asObject(msg.usage);
+        const usage = obj(msg.usage);
         if (usage && typeof usage.completion_tokens === 'number')
             this.tokens = usage.completion_tokens;
         const choices = msg.choices;
@@ -46189,12 +47542,12 @@ class OpenAiSession {
             return EventKind.Chunk;
         let kind = EventKind.Chunk;
         for (const c of choices) {
-            const choice = asObject(c);
+            const choice = obj(c);
             if (!choice)
                 continue;
             if (choice.finish_reason !== undefined && choice.finish_reason !== null)
                 this.finished = true;
-            const delta = asObject(choice.delta);
+            const delta = obj(choice.delta);
             const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
             if (typeof content === 'string' && content !== '') {
                 if (content.startsWith(ERROR_PREFIX))
@@ -46232,13 +47585,7 @@ class OpenAiSession {
         return EventKind.Error;
     }
     finish(contentType) {
-        if (this.malformed !== null)
-            return { category: 'protocol', message: this.malformed };
-        if (isJsonDocument(contentType))
-            return { category: 'protocol', message: NOT_A_STREAM };
-        if (!this.done && !this.finished)
-            return { category: 'protocol', message: 'incomplete stream: it ended without data: [DONE] or a finish_reason' };
-        return null;
+        return streamEndFailure(this.malformed, contentType, this.done || this.finished, 'incomplete stream: it ended without data: [DONE] or a finish_reason');
     }
 }
 const openai = {
@@ -46280,7 +47627,7 @@ class RagflowSession {
             return EventKind.Chunk;
         }
         const d = msg.data;
-        const answer = asObject(d)?.answer;
+        const answer = obj(d)?.answer;
         const code = msg.code;
         if (code !== undefined && code !== 0 && code !== '0') {
             const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
@@ -46303,13 +47650,7 @@ class RagflowSession {
         return EventKind.Error;
     }
     finish(contentType) {
-        if (this.malformed !== null)
-            return { category: 'protocol', message: this.malformed };
-        if (isJsonDocument(contentType))
-            return { category: 'protocol', message: NOT_A_STREAM };
-        if (!this.end)
-            return { category: 'protocol', message: 'incomplete stream: it ended without the final {"code": 0, "data": true} event' };
-        return null;
+        return streamEndFailure(this.malformed, contentType, this.end, 'incomplete stream: it ended without the final {"code": 0, "data": true} event');
     }
 }
 /** The part of the target path before `/v1/` or `/api/v1/` (RAGFlow behind a path prefix). */
@@ -46357,6 +47698,127 @@ function getPreset(name, input = 'preset') {
     return p;
 }
 
+;// CONCATENATED MODULE: ./src/core/config/size.ts
+
+const size_UNITS = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
+/** Parses a byte size: `16MiB`, `512KiB`, `1MB`, `2048` (bytes). */
+function parseSize(input, text, min, max) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
+    if (!m)
+        throw new InputError(input, `"${text.trim()}" is not a size (e.g. 16MiB, 512KiB, 1MB; a bare number is bytes)`);
+    const bytes = Math.floor(Number(m[1]) * size_UNITS[(m[2] ?? 'b').toLowerCase()]);
+    if (bytes < min || bytes > max)
+        throw new InputError(input, `${text.trim()} is out of range: ${formatSize(min)} to ${formatSize(max)}`);
+    return bytes;
+}
+function formatSize(bytes) {
+    for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]])
+        if (bytes >= n && bytes % n === 0)
+            return `${bytes / n} ${unit}`;
+    return `${bytes} bytes`;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/files.ts
+// Files named by inputs, checked without opening anything that is not a regular file: a FIFO,
+// a device or a /proc entry can block or grow without end when opened or created.
+
+
+
+
+const MAX_BODY_FILE = 10 * 1024 * 1024;
+/** Kernel file systems where nothing is a report (statfs magic numbers). */
+const PSEUDO_FS = new Map([
+    [0x9fa0, 'proc'],
+    [0x62656572, 'sysfs'],
+    [0x1cd1, 'devpts'],
+    [0x27e0eb, 'cgroup'],
+    [0x63677270, 'cgroup2'],
+    [0x64626720, 'debugfs'],
+    [0x74726163, 'tracefs'],
+    [0x73636673, 'securityfs'],
+    [0xcafe4a11, 'bpf'],
+    [0x62656570, 'configfs'],
+    [0x6165676c, 'pstore'],
+    [0xde5e81e4, 'efivarfs'],
+]);
+function statOrNull(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(path);
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return null;
+        throw err;
+    }
+}
+/** A body file: a regular file (its literal path, `#` and `%` included) of at most MAX_BODY_FILE bytes. */
+function readBodyFile(input, path, cwd) {
+    const abs = (0,external_node_path_.resolve)(cwd, path);
+    let st;
+    try {
+        st = statOrNull(abs);
+    }
+    catch (err) {
+        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
+    }
+    if (st === null)
+        throw new InputError(input, `cannot read "${path}": no such file`);
+    if (!st.isFile())
+        throw new InputError(input, `"${path}" is not a regular file`);
+    if (st.size > MAX_BODY_FILE)
+        throw new InputError(input, `"${path}" is ${formatSize(st.size)}: at most ${formatSize(MAX_BODY_FILE)}`);
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(abs, 'utf8');
+    }
+    catch (err) {
+        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
+    }
+}
+/**
+ * Checks before the first request that the report can be written at `path`: an existing regular
+ * file or a new name under directories that exist or can be made, writable, on a real file
+ * system. Only stat/statfs/access: nothing is opened or created. Returns the absolute path.
+ */
+function checkReportPath(input, path, cwd) {
+    const abs = (0,external_node_path_.resolve)(cwd, path);
+    if (/[/\\]$/.test(path))
+        throw new InputError(input, `"${path}" is a directory, not a file name`);
+    let at = abs;
+    let st = statOrNull(at);
+    while (st === null) {
+        const up = (0,external_node_path_.dirname)(at);
+        if (up === at)
+            throw new InputError(input, `"${path}": no existing directory above it`);
+        at = up;
+        st = statOrNull(at);
+    }
+    if (at === abs) {
+        if (!st.isFile())
+            throw new InputError(input, `"${path}" exists and is not a regular file`);
+    }
+    else if (!st.isDirectory()) {
+        throw new InputError(input, `"${path}" cannot be created: ${at} is not a directory`);
+    }
+    let fsType;
+    try {
+        fsType = Number((0,external_node_fs_namespaceObject.statfsSync)(at).type);
+    }
+    catch {
+        fsType = 0;
+    }
+    const pseudo = PSEUDO_FS.get(fsType);
+    if (pseudo !== undefined)
+        throw new InputError(input, `"${path}" is on the ${pseudo} file system, where no report can be written`);
+    try {
+        (0,external_node_fs_namespaceObject.accessSync)(at, external_node_fs_namespaceObject.constants.W_OK);
+    }
+    catch (err) {
+        throw new InputError(input, `"${path}" cannot be written: ${at} is not writable (${err.code ?? 'denied'})`);
+    }
+    return abs;
+}
+
 ;// CONCATENATED MODULE: ./src/core/config/stages.ts
 
 const DEFAULT_STAGES = '1x1, 10x3, 20x2';
@@ -46391,7 +47853,169 @@ function formatStages(stages) {
     return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
 }
 
+;// CONCATENATED MODULE: ./src/core/server/config.ts
+// The server-side inputs (health-url, monitor, metrics-url, logs-command…) → a ServerSpec, checked
+// up front: every bad value is an InputError naming the input. Pure.
+
+
+
+
+const SERVER_INPUTS = {
+    'health-url': 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
+    'health-interval': 'pause between health probes (default 250ms); a slower probe delays the next',
+    monitor: 'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
+    'monitor-interval': 'pause between monitor samples during the stages (default 1s)',
+    'monitor-timeout': 'longest a monitor command or scrape may take before its sample is dropped with a warning (default 5s)',
+    'metrics-url': 'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
+    'logs-command': 'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
+    'log-error-pattern': `which log lines are errors, a case-insensitive regular expression (default ${'error|exception|traceback|critical|fatal'})`,
+};
+const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
+const DEFAULT_HEALTH_INTERVAL_MS = 250;
+const DEFAULT_MONITOR_INTERVAL_MS = 1000;
+const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
+/** Faster sampling would load the machine the test runs on more than the server. */
+const MIN_INTERVAL_MS = 50;
+const MAX_MONITORS = 20;
+/** Longer intervals or timeouts would leave a stage without a single sample. */
+const MAX_INTERVAL_MS = 10 * 60_000;
+/** The series read from metrics-url when it is set, under these monitor names (a monitor of the same name wins). */
+const DEFAULT_METRIC_MONITORS = [
+    { name: 'rss', series: 'process_resident_memory_bytes', rate: false },
+    { name: 'cpu', series: 'process_cpu_seconds_total', rate: true },
+    { name: 'fds', series: 'process_open_fds', rate: false },
+];
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
+const SERIES_RE = /^[A-Za-z_:][A-Za-z0-9_:]*(\{\s*([A-Za-z_][A-Za-z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*"\s*,?\s*)*\})?$/;
+function value(inputs, name) {
+    const v = inputs[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+function interval(inputs, name, dflt) {
+    const text = value(inputs, name);
+    if (text === undefined)
+        return dflt;
+    const ms = parseDuration(name, text, { max: MAX_INTERVAL_MS });
+    if (ms < MIN_INTERVAL_MS)
+        throw new InputError(name, `"${text}" is too short (at least ${MIN_INTERVAL_MS}ms)`);
+    return ms;
+}
+/** The server-side config, or null when none of its inputs is set. */
+function buildServerSpec(inputs, ctx) {
+    const healthText = value(inputs, 'health-url');
+    const metricsText = value(inputs, 'metrics-url');
+    const monitorText = value(inputs, 'monitor');
+    const logsCommand = value(inputs, 'logs-command');
+    const healthIntervalMs = interval(inputs, 'health-interval', DEFAULT_HEALTH_INTERVAL_MS);
+    const monitorIntervalMs = interval(inputs, 'monitor-interval', DEFAULT_MONITOR_INTERVAL_MS);
+    const sampleTimeoutMs = interval(inputs, 'monitor-timeout', DEFAULT_MONITOR_TIMEOUT_MS);
+    const patternText = value(inputs, 'log-error-pattern');
+    // A setting that would change nothing is an error; the defaults themselves are not (the Action passes them always).
+    if (patternText !== undefined && patternText !== DEFAULT_LOG_ERROR_PATTERN && logsCommand === undefined) {
+        throw new InputError('log-error-pattern', 'is set but logs-command is not');
+    }
+    if (healthIntervalMs !== DEFAULT_HEALTH_INTERVAL_MS && healthText === undefined)
+        throw new InputError('health-interval', 'is set but health-url is not');
+    const noMonitors = monitorText === undefined && metricsText === undefined;
+    if (monitorIntervalMs !== DEFAULT_MONITOR_INTERVAL_MS && noMonitors)
+        throw new InputError('monitor-interval', 'is set but neither monitor nor metrics-url is');
+    if (sampleTimeoutMs !== DEFAULT_MONITOR_TIMEOUT_MS && noMonitors)
+        throw new InputError('monitor-timeout', 'is set but neither monitor nor metrics-url is');
+    if (!healthText && !metricsText && !monitorText && !logsCommand)
+        return null;
+    let health = null;
+    if (healthText !== undefined) {
+        const u = ctx.resolve('health-url', healthText);
+        health = { url: u.href, displayUrl: redactUrl(u.href), intervalMs: healthIntervalMs, timeoutMs: ctx.timeoutMs, headers: ctx.headersFor(u) };
+    }
+    let metrics = null;
+    if (metricsText !== undefined) {
+        const u = ctx.resolve('metrics-url', metricsText);
+        metrics = { url: u.href, displayUrl: redactUrl(u.href), headers: ctx.headersFor(u) };
+    }
+    const monitors = monitorText === undefined ? [] : parseMonitors(monitorText, metrics !== null);
+    if (metrics !== null) {
+        for (const d of DEFAULT_METRIC_MONITORS) {
+            if (!monitors.some((m) => m.name === d.name))
+                monitors.push({ name: d.name, source: { kind: 'metric', series: d.series, rate: d.rate } });
+        }
+    }
+    if (monitors.length > MAX_MONITORS)
+        throw new InputError('monitor', `${monitors.length} monitors: at most ${MAX_MONITORS}`);
+    let logs = null;
+    if (logsCommand !== undefined) {
+        const text = patternText ?? DEFAULT_LOG_ERROR_PATTERN;
+        let errorPattern;
+        try {
+            errorPattern = new RegExp(text, 'i');
+        }
+        catch (err) {
+            throw new InputError('log-error-pattern', `"${text}" is not a regular expression: ${err.message.replace(/^Invalid regular expression: /, '')}`);
+        }
+        logs = { command: logsCommand, errorPattern, patternText: text };
+    }
+    return { health, monitors, monitorIntervalMs, sampleTimeoutMs, metrics, logs, secrets: ctx.secrets };
+}
+/** `NAME: command` lines (blank and `#` lines skipped); `NAME: metric:SERIES` reads metrics-url. */
+function parseMonitors(text, hasMetricsUrl) {
+    const out = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const where = `line ${i + 1}`;
+        const colon = line.indexOf(':');
+        if (colon < 0)
+            throw new InputError('monitor', `${where}: expected "NAME: command", found "${line.slice(0, 60)}"`);
+        const name = line.slice(0, colon).trim();
+        const rest = line.slice(colon + 1).trim();
+        if (!NAME_RE.test(name)) {
+            throw new InputError('monitor', `${where}: "${name.slice(0, 60)}" is not a monitor name (a letter, then letters, digits, _ or -; used as monitor.${'NAME'}.max in criteria)`);
+        }
+        if (out.some((m) => m.name === name))
+            throw new InputError('monitor', `${where}: monitor "${name}" is defined twice`);
+        if (rest === '')
+            throw new InputError('monitor', `${where}: monitor "${name}" has no command`);
+        if (rest.startsWith('metric:')) {
+            const series = rest.slice('metric:'.length).trim();
+            if (!hasMetricsUrl)
+                throw new InputError('monitor', `${where}: "${name}: metric:…" reads metrics-url, which is not set`);
+            if (!SERIES_RE.test(series)) {
+                throw new InputError('monitor', `${where}: "${series.slice(0, 80)}" is not a series selector (e.g. process_open_fds or http_requests_in_flight{handler="/chat"})`);
+            }
+            out.push({ name, source: { kind: 'metric', series, rate: /_total(\{|$)/.test(series) } });
+        }
+        else {
+            out.push({ name, source: { kind: 'command', command: rest } });
+        }
+    });
+    return out;
+}
+/** A criterion on a server metric needs its source: health-url, logs-command, or a monitor of that name. */
+function checkServerCriteria(criteria, server) {
+    for (const c of criteria) {
+        const names = [c.metric.name, ...(c.value.kind === 'factor' && c.value.metric ? [c.value.metric.name] : [])];
+        for (const name of names) {
+            if (name !== 'log_errors' && !name.startsWith('health.') && monitorOf(name) === null)
+                continue;
+            const where = `line ${c.line}: ${name}`;
+            if (name.startsWith('health.') && !server?.health)
+                throw new InputError('criteria', `${where} needs health-url`);
+            if (name === 'log_errors' && !server?.logs)
+                throw new InputError('criteria', `${where} needs logs-command`);
+            const mon = monitorOf(name);
+            if (mon !== null && !server?.monitors.some((m) => m.name === mon)) {
+                const known = server?.monitors.map((m) => m.name) ?? [];
+                throw new InputError('criteria', `${where}: no monitor named "${mon}" (${known.length ? `monitors: ${known.join(', ')}` : 'set monitor or metrics-url'})`);
+            }
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/config/config.ts
+
+
+
 
 
 
@@ -46420,8 +48044,9 @@ const CORE_INPUTS = {
     preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
     format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
     stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
-    timeout: 'per-request timeout (default 60s)',
-    cooldown: 'pause between stages (default 500ms)',
+    timeout: 'per-request timeout: ms, s, m or h, a bare number is seconds (default 60s, at most 1h)',
+    cooldown: 'pause between stages (default 500ms, 0 for none, at most 10m)',
+    'max-event-size': 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
     criteria: 'pass/fail criteria, one a line (default: the built-in set)',
     'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
     verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
@@ -46437,10 +48062,15 @@ const CORE_INPUTS = {
     'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
     'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
     'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
-    'wait-timeout': 'how long wait-for may wait (default 5m)',
+    'wait-timeout': 'how long wait-for may wait (default 5m, at most 1h)',
+    'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
+    'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
+    'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
+    'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
+    ...SERVER_INPUTS,
 };
 const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
-function value(inputs, name) {
+function config_value(inputs, name) {
     const v = inputs[name];
     return v === undefined || v.trim() === '' ? undefined : v;
 }
@@ -46466,158 +48096,309 @@ function parseCount(name, text, dflt, min, max) {
         throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
     return n;
 }
+function optional(text, dflt, parse) {
+    return text === undefined ? dflt : parse(text);
+}
+/** Upper bounds of the durations: a typo must not become a run that never ends (or overflows a timer). */
+const MAX_TIMEOUT_MS = 3_600_000;
+const MAX_COOLDOWN_MS = 600_000;
+const MAX_WAIT_TIMEOUT_MS = 3_600_000;
+const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
+const MAX_EVENT_RANGE = [1024, 1024 ** 3];
 /** Builds and validates the config from named inputs: the one place both adapters go through. */
 function buildConfig(inputs, ctx) {
     const secrets = [];
-    const token = value(inputs, 'token')?.trim();
-    if (token)
-        secrets.push(token);
-    const { url, origin, path } = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
-    const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
+    const cwd = ctx.cwd ?? process.cwd();
+    const token = readToken(inputs, secrets);
+    const target = resolveUrl(config_value(inputs, 'url'), config_value(inputs, 'base-url'), secrets);
+    const request = readRequest(inputs, cwd, secrets);
+    const load = readLoad(inputs);
+    const judge = readJudging(inputs, cwd);
+    const reportPath = (config_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+    checkReportPath('report-path', reportPath, cwd);
+    const templates = compileRequest(request, target.path, token, ctx.env, secrets);
+    const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
+    checkTokenSource(request, token, before.login);
+    addServerCriteria(inputs, judge, before.server);
+    const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
+    return {
+        ...target,
+        displayUrl: redactUrl(target.url),
+        method: request.method,
+        headerLines: request.headerLines,
+        body: request.body,
+        token,
+        preset: request.preset,
+        format: request.format,
+        ...load,
+        ...judge,
+        reportPath,
+        secrets,
+        ...before,
+        compare,
+        setToken: templates.setToken,
+        render: templates.render,
+    };
+}
+function readToken(inputs, secrets) {
+    const token = config_value(inputs, 'token')?.trim();
+    if (token === undefined)
+        return undefined;
+    if (/[\r\n\0]/.test(token))
+        throw new InputError('token', 'holds a line break or NUL');
+    secrets.push(token);
+    return token;
+}
+/** Method, preset, format, headers and body as given (templates not yet filled). */
+function readRequest(inputs, cwd, secrets) {
+    const method = (config_value(inputs, 'method') ?? 'POST').trim().toUpperCase();
     if (!/^[A-Z]+$/.test(method))
         throw new InputError('method', `"${method}" is not an HTTP method`);
-    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
-    const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase();
+    if (method === 'CONNECT')
+        throw new InputError('method', 'CONNECT opens a tunnel, not a stream: use GET or POST');
+    const preset = getPreset((config_value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
+    const format = (config_value(inputs, 'format') ?? 'auto').trim().toLowerCase();
     if (!FORMATS.includes(format))
         throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
-    const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
-    for (const [name, v] of headerLines)
-        if (isSecretHeader(name) && v && !v.includes('{{'))
+    const headerLines = parseHeaderLines(config_value(inputs, 'headers') ?? '');
+    for (const [name, v] of headerLines) {
+        if (v.includes('{{'))
+            continue; // secret once rendered: see compileRequest
+        if ((isSecretHeader(name) && v) || looksLikeSecret(v))
             secrets.push(v);
-    const bodyText = value(inputs, 'body');
-    const bodyFile = value(inputs, 'body-file');
-    if (bodyText !== undefined && bodyFile !== undefined) {
+    }
+    const bodyText = config_value(inputs, 'body');
+    const bodyFile = config_value(inputs, 'body-file');
+    if (bodyText !== undefined && bodyFile !== undefined)
         throw new InputError('body-file', 'set either body or body-file, not both');
-    }
-    let body = bodyText ?? null;
-    if (bodyFile !== undefined) {
-        try {
-            body = (0,external_node_fs_namespaceObject.readFileSync)(new URL(bodyFile, `file://${(ctx.cwd ?? process.cwd()).replace(/\/?$/, '/')}`), 'utf8');
-        }
-        catch (err) {
-            const code = err.code;
-            throw new InputError('body-file', `cannot read "${bodyFile}"${code === 'ENOENT' ? ': no such file' : code ? `: ${code}` : ''}`);
-        }
-    }
-    const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
-    const timeoutMs = parseDuration('timeout', value(inputs, 'timeout') ?? '60s');
-    const cooldownText = value(inputs, 'cooldown');
-    const cooldownMs = cooldownText === undefined || cooldownText.trim() === '0' ? (cooldownText ? 0 : 500) : parseDuration('cooldown', cooldownText);
-    const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+    const body = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
+    return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body' };
+}
+/** Stages, durations and the size bounds of the load. */
+function readLoad(inputs) {
+    return {
+        stages: parseStages(config_value(inputs, 'stages') ?? DEFAULT_STAGES),
+        timeoutMs: parseDuration('timeout', config_value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
+        cooldownMs: parseDuration('cooldown', config_value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
+        repeat: parseCount('repeat', config_value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
+        warmup: parseCount('warmup', config_value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
+        maxEventBytes: optional(config_value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
+    };
+}
+/** Criteria, verdict mode and the baseline comparison. */
+function readJudging(inputs, cwd) {
+    const criteriaText = config_value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
     let criteria;
     try {
-        criteria = parseCriteria(criteriaText);
+        criteria = parse_parseCriteria(criteriaText);
     }
     catch (err) {
         if (err instanceof CriteriaError)
             throw new InputError('criteria', err.message);
         throw err;
     }
-    const failOnCriteria = parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true);
-    const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
-    const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
-    if (!VERDICTS.includes(verdictText)) {
-        throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICTS.join(', ')}`);
+    if (criteria.length === 0)
+        throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
+    const verdictText = (config_value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+    if (!VERDICT_MODES.includes(verdictText)) {
+        throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
     }
-    const verdict = verdictText;
-    const repeat = parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT);
-    const warmup = parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP);
-    const baseline = value(inputs, 'baseline')?.trim() ?? null;
-    const baselinePath = baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(ctx.cwd ?? process.cwd(), baseline);
-    const regressionThreshold = parseRegressionThreshold(value(inputs, 'regression-threshold'));
-    // Templates are compiled now so an unknown placeholder fails before any request is sent.
-    // The token is read lazily: a login step sets it just before the load (setToken).
+    const baseline = config_value(inputs, 'baseline')?.trim() ?? null;
+    return {
+        criteriaText,
+        criteria,
+        failOnCriteria: parseBoolean('fail-on-criteria', config_value(inputs, 'fail-on-criteria'), true),
+        verdict: verdictText,
+        baseline,
+        baselinePath: baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(cwd, baseline),
+        regressionThreshold: parseRegressionThreshold(config_value(inputs, 'regression-threshold')),
+    };
+}
+/**
+ * Templates are compiled now so an unknown placeholder fails before any request is sent. Every
+ * {{env.*}} value, and every secret header as rendered, joins the secrets. The token is read
+ * lazily: a login step sets it just before the load (setToken).
+ */
+function compileRequest(req, path, token, env, secrets) {
     let currentToken = token;
     const getToken = () => currentToken;
-    const bodyInput = bodyFile !== undefined ? 'body-file' : 'body';
-    const headerTemplates = headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', ctx.env, getToken)]);
-    const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-    const bodyTemplate = body === null ? null : compileTemplate(body, bodyInput, ctx.env, getToken);
-    const scheme = authSchemeFor(preset, path);
+    const headerTemplates = req.headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', env, getToken, { secrets, singleLine: true })]);
+    for (const [i, [name, tpl]] of headerTemplates.entries()) {
+        const text = req.headerLines[i][1];
+        if (!text.includes('{{') || isPerRequest(text) || usesToken(text))
+            continue;
+        const rendered = tpl({ stage: 0, user: 0, iteration: 0 });
+        if (isSecretHeader(name) || looksLikeSecret(rendered))
+            secrets.push(rendered);
+    }
+    const bodyTemplate = req.body === null ? null : compileTemplate(req.body, req.bodyInput, env, getToken, { secrets });
+    const hasAuthHeader = req.headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+    const scheme = authSchemeFor(req.preset, path);
     const authOf = (t) => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
     let authValue = authOf(token);
-    const contentType = body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(body) : undefined;
-    // Readiness and login: validated now, run by the gate before the load.
-    const target = new URL(url);
-    const baseText = value(inputs, 'base-url');
-    const resolve = (input, text) => resolveAux(input, text, baseText, target, secrets);
-    const inherited = headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(headerLines[i][1]));
+    // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
+    const acceptEncoding = !req.headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
+    const contentType = req.body !== null && !req.headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(req.body) : undefined;
+    return {
+        headerTemplates,
+        getToken,
+        contentType,
+        render: (c) => {
+            const headers = {};
+            if (acceptEncoding)
+                headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
+            if (contentType)
+                headers['content-type'] = contentType;
+            if (authValue !== undefined)
+                headers.authorization = authValue;
+            for (const [name, tpl] of headerTemplates)
+                headers[name] = tpl(c);
+            return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
+        },
+        setToken(t) {
+            if (/[\r\n\0]/.test(t))
+                throw new InputError('login-token-from', 'the login answer carries a token with a line break or NUL');
+            currentToken = t;
+            authValue = authOf(t);
+            if (!secrets.includes(t))
+                secrets.push(t);
+        },
+    };
+}
+/** Readiness (wait-for) and login: validated now, run by the gate before the load. */
+function readBeforeLoad(inputs, c) {
+    const target = new URL(c.url);
+    const baseText = config_value(inputs, 'base-url');
+    const resolve = (input, text) => resolveAux(input, text, baseText, target, c.secrets);
+    const inherited = c.templates.headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i][1]));
     const headersFor = (u) => () => {
         const h = {};
         // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
-        if (u.origin === origin)
+        if (u.origin === c.origin)
             for (const [name, tpl] of inherited)
                 h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
         return h;
     };
-    const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m');
-    const waitFor = value(inputs, 'wait-for');
+    const waitTimeoutMs = parseDuration('wait-timeout', config_value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
+    const waitFor = config_value(inputs, 'wait-for');
     let wait = null;
     if (waitFor !== undefined) {
         const u = resolve('wait-for', waitFor);
         wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
     }
     const login = buildLogin({
-        url: value(inputs, 'login-url'),
-        body: value(inputs, 'login-body'),
-        tokenFrom: value(inputs, 'login-token-from'),
-        email: value(inputs, 'login-email'),
-        password: value(inputs, 'login-password'),
-        publicKey: value(inputs, 'login-public-key'),
-    }, { preset, target, resolve, headersFor, env: ctx.env, hasToken: token !== undefined, timeoutMs, secrets });
-    if (token === undefined && login === null) {
-        const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
-        if (body !== null && usesToken(body))
-            throw new InputError(bodyInput, noToken);
-        if (headerLines.some(([, v]) => usesToken(v)))
-            throw new InputError('headers', noToken);
+        url: config_value(inputs, 'login-url'),
+        body: config_value(inputs, 'login-body'),
+        tokenFrom: config_value(inputs, 'login-token-from'),
+        email: config_value(inputs, 'login-email'),
+        password: config_value(inputs, 'login-password'),
+        publicKey: config_value(inputs, 'login-public-key'),
+    }, { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets });
+    // The server side (health-url, monitor, metrics-url, logs-command) resolves its URLs the same way.
+    const server = buildServerSpec(inputs, { resolve, headersFor, timeoutMs: c.timeoutMs, secrets: c.secrets });
+    return { wait, login, server };
+}
+/**
+ * With the server side on and the criteria left to their defaults, the defaults also gate what it
+ * measures (health.max < 2s, health.errors == 0, log_errors == 0). A criterion on a server metric
+ * needs its source (health-url, logs-command, the monitor).
+ */
+function addServerCriteria(inputs, judge, server) {
+    if (server && config_value(inputs, 'criteria') === undefined) {
+        const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
+        if (extra.length) {
+            judge.criteriaText = `${judge.criteriaText}\n${extra.join('\n')}`;
+            judge.criteria = parse_parseCriteria(judge.criteriaText);
+        }
     }
-    const render = (c) => {
+    checkServerCriteria(judge.criteria, server);
+}
+/** Same-run A/B: the compare target, and no criterion may reference it without one. */
+function readCompare(inputs, req, path, templates, env, secrets, criteria) {
+    const compare = buildCompare(inputs, {
+        urlText: config_value(inputs, 'url').trim(),
+        path,
+        preset: req.preset,
+        body: req.body,
+        bodyInput: req.bodyInput,
+        headerLines: req.headerLines,
+        contentType: templates.contentType,
+        env,
+        getToken: templates.getToken,
+        secrets,
+    });
+    for (const c of criteria) {
+        if (c.value.kind === 'factor' && c.value.metric.compare && compare === null) {
+            throw new InputError('criteria', `line ${c.line}: "${c.text}" references compare.${c.value.metric.name} but no compare target is set (set compare-url or compare-base-url)`);
+        }
+    }
+    return compare;
+}
+/** {{token}} needs a token or a login that provides one. */
+function checkTokenSource(req, token, login) {
+    if (token !== undefined || login !== null)
+        return;
+    const noToken = '{{token}} is used but no token is set (set token, or a login step: login-url / login-email)';
+    if (req.body !== null && usesToken(req.body))
+        throw new InputError(req.bodyInput, noToken);
+    if (req.headerLines.some(([, v]) => usesToken(v)))
+        throw new InputError('headers', noToken);
+}
+/**
+ * The compare target of a same-run A/B, or null when neither compare-url nor compare-base-url is set.
+ * The request is the head's (method, body, preset); the URL, headers (compare-headers replaces
+ * headers) and token (compare-token, else the token) are its own.
+ */
+function buildCompare(inputs, c) {
+    const urlText = config_value(inputs, 'compare-url')?.trim();
+    const baseText = config_value(inputs, 'compare-base-url');
+    const headersText = config_value(inputs, 'compare-headers');
+    const tokenText = config_value(inputs, 'compare-token')?.trim();
+    if (urlText === undefined && baseText === undefined) {
+        if (headersText !== undefined)
+            throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
+        if (tokenText !== undefined)
+            throw new InputError('compare-token', 'is set but compare-url is not (set compare-url or compare-base-url)');
+        return null;
+    }
+    if (tokenText && /[\r\n\0]/.test(tokenText))
+        throw new InputError('compare-token', 'holds a line break or NUL');
+    if (tokenText)
+        c.secrets.push(tokenText);
+    // Without compare-url the head's path is loaded against compare-base-url.
+    const raw = urlText ?? (c.urlText.startsWith('/') ? c.urlText : c.path);
+    const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
+    const path = `${u.pathname}${u.search}`;
+    const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
+    if (headersText !== undefined)
+        for (const [name, v] of headerLines)
+            if (isSecretHeader(name) && v && !v.includes('{{'))
+                c.secrets.push(v);
+    const getToken = () => tokenText || c.getToken();
+    const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';
+    const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken, { secrets: c.secrets, singleLine: true })]);
+    const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
+    const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
+    const scheme = authSchemeFor(c.preset, path);
+    const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
+    const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
+    const render = (ctx) => {
         const headers = {};
         if (contentType)
             headers['content-type'] = contentType;
-        if (authValue !== undefined)
-            headers.authorization = authValue;
-        for (const [name, tpl] of headerTemplates)
-            headers[name] = tpl(c);
-        return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
+        if (acceptEncoding)
+            headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
+        const t = getToken();
+        if (t && !hasAuthHeader)
+            headers.authorization = scheme ? `${scheme} ${t}` : t;
+        for (const [name, tpl] of templates)
+            headers[name] = tpl(ctx);
+        return { headers, body: bodyTemplate ? bodyTemplate(ctx) : null };
     };
-    return {
-        url,
-        origin,
-        path,
-        displayUrl: redactUrl(url),
-        method,
-        headerLines,
-        body,
-        token,
-        preset,
-        format,
-        stages,
-        timeoutMs,
-        cooldownMs,
-        criteriaText,
-        criteria,
-        failOnCriteria,
-        reportPath,
-        verdict,
-        repeat,
-        warmup,
-        baseline,
-        baselinePath,
-        regressionThreshold,
-        secrets,
-        login,
-        wait,
-        setToken(t) {
-            currentToken = t;
-            authValue = authOf(t);
-            if (!secrets.includes(t))
-                secrets.push(t);
-        },
-        render,
-    };
+    return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), render };
 }
+/** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
+const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
 /**
@@ -46625,7 +48406,7 @@ const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'conte
  * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
  * secret-looking query value is added to `secrets`.
  */
-function resolveAgainst(input, raw, baseText, fallback, secrets) {
+function resolveAgainst(input, raw, baseText, fallback, secrets, baseInput = 'base-url') {
     let u;
     if (raw.startsWith('/')) {
         let base;
@@ -46634,12 +48415,14 @@ function resolveAgainst(input, raw, baseText, fallback, secrets) {
                 base = new URL(baseText.trim());
             }
             catch {
-                throw new InputError('base-url', `"${redactUrl(baseText.trim())}" is not a valid URL`);
+                throw new InputError(baseInput, `"${redactUrl(baseText.trim())}" is not a valid URL`);
             }
-            checkScheme('base-url', base);
+            checkScheme(baseInput, base);
         }
         else if (fallback)
             base = new URL(fallback.origin);
+        else if (baseInput !== 'base-url')
+            throw new InputError(input, `"${raw}" is a path: set ${baseInput}`);
         else
             throw new InputError(input, `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
         u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
@@ -46656,7 +48439,7 @@ function resolveAgainst(input, raw, baseText, fallback, secrets) {
     if (u.password)
         secrets.push(decodeURIComponent(u.password));
     for (const [k, v] of u.searchParams)
-        if (v && isSecretParam(k))
+        if (v && (isSecretParam(k) || looksLikeSecret(v)))
             secrets.push(v);
     return u;
 }
@@ -46678,6 +48461,413 @@ function checkScheme(input, u) {
 function guessContentType(body) {
     const t = body.trimStart();
     return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/ab.ts
+// Same-run A/B (compare-url): per stage, the ratio head / base of each latency statistic with a
+// seeded bootstrap interval over the paired rounds, the stages that are regressions or improvements,
+// and the diagnosis that says so. Pure: a function of the run's records.
+//
+// The bootstrap is two-level, as the design is: rounds are the pairs (a round of the head and the
+// round of the base that ran back to back share the runner's weather), so a resample draws rounds
+// with replacement, and within each drawn round the requests of each side with replacement. Drift
+// between rounds and the spread within a round both widen the interval; a stage of one round is a
+// plain two-sample bootstrap.
+//
+// Requests of one round share its slot's weather (a busy neighbour, a GC pause), so the slot-to-slot
+// noise is only seen across rounds, and a percentile bootstrap over a few rounds under-covers it: the
+// interval is widened by the small-sample factor t(R − 1) / z · √(R / (R − 1)) for R paired rounds
+// (×9 for 2 rounds, ×1.9 for 4, ×1.3 for 8) — around the point, in log space for ratios. A stage of
+// one round sees no slot weather at all; its interval is the spread of its requests only.
+
+
+
+const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
+    `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
+    `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
+    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds`;
+/** The metrics and statistics whose ratios the report shows. */
+const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'];
+const RATIO_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
+/** The statistics that decide a regression / improvement (as the baseline's: TTFC avg and p95). */
+const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'];
+/**
+ * A side's samples of a stage by round: the latency metric over successful requests (itl: the pooled
+ * gaps), or `success_rate` as 100 / 0 per issued request.
+ */
+function roundSamples(requests, stage, metric, rounds) {
+    const out = Array.from({ length: rounds }, () => []);
+    for (const r of requests) {
+        if (r.stage !== stage)
+            continue;
+        const into = out[r.iteration - 1];
+        if (into === undefined)
+            continue;
+        if (metric === 'success_rate')
+            into.push(r.ok ? 100 : 0);
+        else if (!r.ok)
+            continue;
+        else if (metric === 'itl') {
+            if (r.gaps)
+                into.push(...r.gaps);
+        }
+        else {
+            const v = r[metric];
+            if (v !== null)
+                into.push(v);
+        }
+    }
+    return out;
+}
+/** t quantiles at 0.975 for 1–30 degrees of freedom. */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+/** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
+function smallSampleFactor(rounds) {
+    if (rounds < 2)
+        return 1;
+    const df = rounds - 1;
+    const t = df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
+    return (t / 1.96) * Math.sqrt(rounds / df);
+}
+const count = (r) => r.reduce((n, x) => n + x.length, 0);
+function statOf(sorted, stat) {
+    if (stat === 'avg') {
+        let sum = 0;
+        for (const v of sorted)
+            sum += v;
+        return sum / sorted.length;
+    }
+    return confidence_quantileSorted(sorted, QUANTILE[stat]);
+}
+/** The two-level paired bootstrap of one statistic (see the top of the file). Null when a side has no sample. */
+function pairedBootstrap(head, base, stat, opts = {}) {
+    return pairedBootstrapAll(head, base, [stat], opts)?.[stat] ?? null;
+}
+/**
+ * The paired bootstrap of several statistics from the same resamples (one sort of each resample
+ * serves them all). Null when a side has no sample.
+ */
+function pairedBootstrapAll(head, base, stats, opts = {}) {
+    const nh = count(head);
+    const nb = count(base);
+    if (nh === 0 || nb === 0)
+        return null;
+    const rounds = Math.max(head.length, base.length);
+    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(AB_MAX_DRAWS / (nh + nb)))));
+    const rand = mulberry32(opts.seed ?? DEFAULT_SEED);
+    // A resample can draw the largest round every time.
+    const bufH = new Float64Array(rounds * Math.max(...head.map((r) => r.length)));
+    const bufB = new Float64Array(rounds * Math.max(...base.map((r) => r.length)));
+    const headDraws = stats.map(() => new Float64Array(resamples));
+    const baseDraws = stats.map(() => new Float64Array(resamples));
+    let kept = 0;
+    for (let r = 0; r < resamples; r++) {
+        let h = 0;
+        let b = 0;
+        for (let k = 0; k < rounds; k++) {
+            const pick = (rand() * rounds) | 0;
+            const hr = head[pick] ?? [];
+            const br = base[pick] ?? [];
+            for (let i = 0; i < hr.length; i++)
+                bufH[h++] = hr[(rand() * hr.length) | 0];
+            for (let i = 0; i < br.length; i++)
+                bufB[b++] = br[(rand() * br.length) | 0];
+        }
+        if (h === 0 || b === 0)
+            continue;
+        const sh = bufH.subarray(0, h).sort();
+        const sb = bufB.subarray(0, b).sort();
+        stats.forEach((st, i) => {
+            headDraws[i][kept] = statOf(sh, st);
+            baseDraws[i][kept] = statOf(sb, st);
+        });
+        kept++;
+    }
+    let paired = 0;
+    for (let k = 0; k < rounds; k++)
+        if ((head[k]?.length ?? 0) > 0 && (base[k]?.length ?? 0) > 0)
+            paired++;
+    const allH = Float64Array.from(head.flat()).sort();
+    const allB = Float64Array.from(base.flat()).sort();
+    const out = {};
+    stats.forEach((st, i) => {
+        out[st] = {
+            stat: st,
+            head: statOf(allH, st),
+            base: statOf(allB, st),
+            headDraws: headDraws[i].subarray(0, kept),
+            baseDraws: baseDraws[i].subarray(0, kept),
+            n: { head: nh, base: nb },
+            rounds: paired,
+            level: opts.level ?? DEFAULT_LEVEL,
+        };
+    });
+    return out;
+}
+/** The central `level` share of `values` (sorted in place), widened to contain `point`. */
+function percentile(values, point, level) {
+    values.sort();
+    const tail = (1 - level) / 2;
+    if (values.length === 0)
+        return { low: point, high: point };
+    return { low: Math.min(point, confidence_quantileSorted(values, tail)), high: Math.max(point, confidence_quantileSorted(values, 1 - tail)) };
+}
+/** Fewer than two samples on a side: no interval worth the name. */
+function insufficient(d) {
+    if (d.n.head >= 2 && d.n.base >= 2)
+        return null;
+    return `${d.n.head} sample${d.n.head === 1 ? '' : 's'} of the head and ${d.n.base} of the base: too few for an interval`;
+}
+/** head / base with its interval; null ratio when the base's statistic is 0. */
+function ratioInterval(d) {
+    if (!(d.base > 0))
+        return { ratio: null, low: null, high: null };
+    const ratio = d.head / d.base;
+    if (insufficient(d))
+        return { ratio, low: null, high: null };
+    const ratios = new Float64Array(d.headDraws.length);
+    let j = 0;
+    for (let i = 0; i < d.headDraws.length; i++)
+        if (d.baseDraws[i] > 0)
+            ratios[j++] = d.headDraws[i] / d.baseDraws[i];
+    const p = percentile(ratios.subarray(0, j), ratio, d.level);
+    // Widened in log space (a ratio's noise is multiplicative); a non-positive bound stays as it is.
+    const f = smallSampleFactor(d.rounds);
+    if (f === 1 || !(p.low > 0))
+        return { ratio, ...p };
+    const lr = Math.log(ratio);
+    return { ratio, low: Math.exp(lr - f * (lr - Math.log(p.low))), high: Math.exp(lr + f * (Math.log(p.high) - lr)) };
+}
+/** The interval of head − factor × base (the form every comparison criterion reduces to). */
+function differenceInterval(d, factor) {
+    const diff = new Float64Array(d.headDraws.length);
+    for (let i = 0; i < diff.length; i++)
+        diff[i] = d.headDraws[i] - factor * d.baseDraws[i];
+    const point = d.head - factor * d.base;
+    const p = percentile(diff, point, d.level);
+    const f = smallSampleFactor(d.rounds);
+    return { low: point - f * (point - p.low), high: point + f * (p.high - point), level: d.level };
+}
+/** Caches the paired bootstrap per stage, metric and statistic (the report and the criteria share it). */
+function pairedSampler(run, opts = {}) {
+    const cache = new Map();
+    const side = run.compare;
+    return (stage, metric, stat) => {
+        if (!side)
+            return null;
+        // All statistics of a metric come from one set of resamples.
+        const key = `${stage.index}:${metric}`;
+        if (!cache.has(key)) {
+            const rounds = stage.requestsPerUser;
+            const h = roundSamples(run.requests, stage.index, metric, rounds);
+            const b = roundSamples(side.requests, stage.index, metric, rounds);
+            cache.set(key, pairedBootstrapAll(h, b, RATIO_STATS, opts));
+        }
+        return cache.get(key)?.[stat] ?? null;
+    };
+}
+/** `1.9x`, `1.03x`, `12x`. */
+function formatRatio(r) {
+    if (r === null || !Number.isFinite(r))
+        return 'n/a';
+    if (r >= 10)
+        return `${Math.round(r)}x`;
+    const s = r.toFixed(r >= 3 ? 1 : 2);
+    return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
+}
+/** `1.9x (95% CI 1.6–2.2x)`; just `1.0x` without an interval. */
+function formatRatioInterval(r, level) {
+    if (!r || r.ratio === null)
+        return 'n/a';
+    if (r.low === null || r.high === null)
+        return formatRatio(r.ratio);
+    return `${formatRatio(r.ratio)} (${Math.round(level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})`;
+}
+const metricLabel = (key) => metrics_metric(key)?.label ?? key;
+const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+/**
+ * The compare section of the report: per stage the base's summary, the ratios with intervals, the
+ * success-rate difference; a stage is a regression when the interval of TTFC avg or p95 lies wholly
+ * above 1 + threshold, an improvement when wholly below 1 / (1 + threshold).
+ */
+function compareSection(run, sample, ctx) {
+    const side = run.compare;
+    if (!side)
+        return null;
+    const level = DEFAULT_LEVEL;
+    const stages = [];
+    for (const head of run.stages) {
+        const base = side.stages.find((s) => s.index === head.index);
+        if (!base)
+            continue;
+        const order = side.order.find((o) => o.stage === head.index)?.rounds ?? '';
+        const ratios = {};
+        let flagged = null;
+        let regressed = false;
+        let improved = false;
+        if (!head.skipped) {
+            for (const m of RATIO_METRICS) {
+                for (const st of RATIO_STATS) {
+                    const d = sample(head, m, st);
+                    if (d)
+                        ratios[`${m}.${st}`] = ratioInterval(d);
+                }
+            }
+            for (const key of FLAG_KEYS) {
+                const r = ratios[key];
+                if (!r || r.low === null || r.high === null)
+                    continue;
+                if (r.low > 1 + ctx.threshold)
+                    regressed = true;
+                else if (r.high < 1 / (1 + ctx.threshold))
+                    improved = true;
+                else
+                    continue;
+                flagged ??= key;
+            }
+            if (regressed)
+                improved = false;
+        }
+        const sr = head.skipped ? null : sample(head, 'success_rate', 'avg');
+        const srDiff = sr && !insufficient(sr) ? differenceInterval(sr, 1) : null;
+        stages.push({
+            index: head.index,
+            users: head.users,
+            requestsPerUser: head.requestsPerUser,
+            order,
+            base,
+            ratios,
+            successRate: {
+                head: head.skipped ? null : head.successRate * 100,
+                base: base.skipped ? null : base.successRate * 100,
+                difference: head.skipped || base.skipped ? null : (head.successRate - base.successRate) * 100,
+                low: srDiff?.low ?? null,
+                high: srDiff?.high ?? null,
+            },
+            regressed,
+            improved,
+            flagged,
+        });
+    }
+    return {
+        url: ctx.url,
+        threshold: ctx.threshold,
+        level,
+        method: ctx.method,
+        smokeFailed: side.smokeFailed,
+        stages,
+        regressions: stages.filter((s) => s.regressed).map((s) => s.users),
+        improvements: stages.filter((s) => s.improved).map((s) => s.users),
+        requests: [],
+        errorSamples: [],
+    };
+}
+/**
+ * `regression` / `improvement` from the same-run comparison: the stage with the largest (smallest)
+ * ratio, the others that are flagged, and the smallest stage when it is not flagged — the slowdown
+ * then appears only under concurrency.
+ */
+function diagnoseCompare(section) {
+    const out = [];
+    for (const kind of ['regression', 'improvement']) {
+        const flagged = section.stages.filter((s) => (kind === 'regression' ? s.regressed : s.improved) && s.flagged);
+        if (flagged.length === 0)
+            continue;
+        const key = (s) => s.ratios[s.flagged]?.ratio ?? 1;
+        flagged.sort((a, b) => (kind === 'regression' ? key(b) - key(a) : key(a) - key(b)));
+        const describe = (s, first) => {
+            const r = s.ratios[s.flagged];
+            const ci = r && r.low !== null && r.high !== null ? ` (${Math.round(section.level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})` : '';
+            return `at ${users(s.users)} ${first ? `${metricLabel(s.flagged)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
+        };
+        const worst = flagged[0];
+        const parts = [describe(worst, true), ...flagged.slice(1).map((s) => describe(s, false))];
+        const ran = section.stages.filter((s) => !s.base.skipped && s.ratios[worst.flagged]?.ratio !== undefined);
+        const smallest = ran.reduce((a, s) => (a === null || s.users < a.users ? s : a), null);
+        let tail = '';
+        if (smallest && !flagged.includes(smallest) && smallest.users < Math.min(...flagged.map((s) => s.users))) {
+            const r = smallest.ratios[worst.flagged];
+            tail = `; at ${users(smallest.users)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
+        }
+        else if (flagged.length === ran.length && ran.length > 1) {
+            tail = `; ${kind === 'regression' ? 'slower' : 'faster'} at every stage`;
+        }
+        out.push({
+            kind,
+            users: worst.users,
+            message: `same-run comparison with the compare target: ${parts.join(', ')}${tail}`,
+            evidence: {
+                metric: worst.flagged,
+                threshold: section.threshold,
+                stages: section.stages
+                    .filter((s) => s.ratios[worst.flagged])
+                    .map((s) => ({ users: s.users, ratio: s.ratios[worst.flagged].ratio, low: s.ratios[worst.flagged].low, high: s.ratios[worst.flagged].high })),
+            },
+        });
+    }
+    return out;
+}
+/**
+ * For criteria: the interval of head − factor × base of a metric on a stage — a latency statistic
+ * with an interval in the metrics table, or the success rate; null for the others (the point decides).
+ */
+function compareIntervalOf(sample) {
+    return (stage, metric, factor) => {
+        const iv = metric === 'success_rate' ? { metric: 'success_rate', stat: 'avg' } : metrics_metric(metric)?.interval;
+        if (!iv)
+            return null;
+        const d = sample(stage, iv.metric, iv.stat);
+        if (d === null)
+            return null;
+        const why = insufficient(d);
+        return why ? { insufficient: why } : differenceInterval(d, factor);
+    };
+}
+/** The compare section of the report and its diagnoses (a failed smoke test on the compare target, regressions, improvements). */
+function sameRunComparison(run, sample, ctx) {
+    const side = run.compare;
+    const section = compareSection(run, sample, { url: ctx.url, threshold: ctx.threshold, method: COMPARE_METHOD });
+    if (!side || !section)
+        return { section: null, diagnoses: [] };
+    section.requests = side.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, ctx.secrets) } : r));
+    section.errorSamples = side.errorSamples.map((e) => ({ ...e, message: redactText(e.message, ctx.secrets) }));
+    section.warmup = side.warmup ?? null;
+    const diagnoses = [];
+    if (side.smokeFailed) {
+        const first = side.stages[0];
+        const err = side.errorSamples[0];
+        diagnoses.push({
+            kind: 'smoke',
+            users: first?.users ?? null,
+            message: `smoke test failed: no request of the first stage to the compare target (compare-url ${ctx.url}) succeeded` +
+                `${err ? ` (${err.category}: ${err.message})` : ''}; the remaining stages were skipped`,
+            evidence: { failures: first?.failures ?? {} },
+        });
+    }
+    diagnoses.push(...diagnoseCompare(section));
+    return { section, diagnoses };
+}
+/** With `repeat`: the compare side of each stage from the run its head stage was chosen from. */
+function compareOfChosen(runs, chosen, stages) {
+    const first = runs[chosen[0] ?? 0]?.compare;
+    if (!first)
+        return undefined;
+    const side = { stages: [], requests: [], errorSamples: [], smokeFailed: first.smokeFailed, order: [] };
+    // The warm-up is sent before the first run only.
+    const warmup = runs[0]?.compare?.warmup;
+    if (warmup)
+        side.warmup = warmup;
+    stages.forEach((s, i) => {
+        const c = runs[chosen[i] ?? 0]?.compare;
+        const st = c?.stages.find((x) => x.index === s.index);
+        if (!c || !st)
+            return;
+        side.stages.push(st);
+        side.requests.push(...c.requests.filter((r) => r.stage === s.index));
+        side.errorSamples.push(...c.errorSamples.filter((e) => e.stage === s.index));
+        side.order.push(...c.order.filter((o) => o.stage === s.index));
+    });
+    return side;
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
@@ -46729,27 +48919,25 @@ function referenceStage(stages) {
     }
     return ref;
 }
-const common_ms = (v) => formatValue(v, 'ms');
+
 /** `1.1×`, `10.4×`, `120×`. */
 function times(x) {
     if (!Number.isFinite(x))
         return `${x}×`;
     return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
 }
-function common_pct(x) {
-    return `${Math.round(x * 100)}%`;
-}
 /** Rounds for evidence objects (readable JSON, no float noise). */
 function round(x, digits = 2) {
     const f = 10 ** digits;
     return Math.round(x * f) / f;
 }
-const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+const common_users = (n) => plural(n, 'user');
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/buffered.ts
-// Buffered streams (issue 5 §2): a proxy with buffering on, or compression of an event stream,
-// holds the events back and delivers them all at once at the end. TTFC then equals the total time
-// and the user sees nothing stream. Pure.
+// Buffered streams: a proxy with buffering on, or compression of an event stream, holds the events
+// back. Either all of them until the end (TTFC equals the total time) or in blocks — nginx with its
+// default upstream settings releases a 4–8 KB buffer when it is full — so a stream arrives in a few
+// bursts far apart, the first one late, whatever the load. Pure.
 
 /**
  * A multi-event response counts as "arrived at once" when its events arrived within
@@ -46757,6 +48945,7 @@ const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
  * one read or a few back-to-back reads (events of one read share a timestamp: 0–1 ms apart); a real
  * stream, even a fast one, spreads its events by the server's own pacing. The bound stays small and
  * nearly absolute: a bound that grew with ttfc took a queued 2-event stream 10 ms apart for buffered.
+ * The same bound splits a stream into bursts.
  */
 const BUNCH_ABS_MS = 3;
 const BUNCH_REL = 0.005;
@@ -46764,6 +48953,17 @@ const BUNCH_REL = 0.005;
 const MIN_SHARE = 0.6;
 /** … and at least this many of them (one or two bunched responses may be a hiccup of the client). */
 const MIN_RESPONSES = 3;
+/**
+ * Held in blocks: at least 2 bursts averaging at least BURST_MIN_EVENTS events, whose first burst, at the
+ * stream's own rate after it, stands for at least BURST_MIN_HELD_MS and half the TTFC — or a quarter when
+ * the first burst was kilobytes (a proxy buffer is 4–8 KB; a server that writes a few tokens at a time
+ * sends bursts of a few hundred bytes and holds its first event back for a few intervals only).
+ */
+const BURST_MIN_EVENTS = 4;
+const BURST_MIN_HELD = 0.5;
+const BURST_MIN_HELD_BLOCK = 0.25;
+const BLOCK_MIN_BYTES = 2048;
+const BURST_MIN_HELD_MS = 50;
 /**
  * How far apart the events arrived (ms): first to last event from the in-memory gaps (events read in one
  * chunk share a timestamp, so the OS descheduling the client between reads and the end does not count);
@@ -46783,35 +48983,94 @@ function streamSpread(r) {
         return null;
     return Math.max(0, r.total - r.ttfc);
 }
+const bunchBound = (ttfc) => Math.max(BUNCH_ABS_MS, BUNCH_REL * ttfc);
 function isBunched(r) {
     const spread = streamSpread(r);
     if (spread === null || r.ttfc === null)
         return false;
-    return spread <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc);
+    return spread <= bunchBound(r.ttfc);
 }
-const BUFFERING_CAUSES = 'something between the server and the client holds the stream back — nginx `proxy_buffering on` ' +
-    '(set `proxy_buffering off` for this location, or send the response header `X-Accel-Buffering: no`), ' +
-    'gzip or other compression of `text/event-stream` at the proxy, CDN or app (exclude event streams from ' +
-    'compression), a load balancer or platform that buffers responses, or a handler that does not flush ' +
-    'each event';
+/** The bursts of a response, from its in-memory gaps; null without them (a response read from a JSON report). */
+function bursts(r) {
+    const gaps = r.gaps;
+    if (r.ttfc === null || gaps === undefined || gaps.length !== r.events - 1 || r.events < 1)
+        return null;
+    const bound = bunchBound(r.ttfc);
+    const out = [{ atMs: r.ttfc, events: 1 }];
+    let t = r.ttfc;
+    for (const g of gaps) {
+        t += g;
+        if (g > bound)
+            out.push({ atMs: t, events: 1 });
+        else
+            out[out.length - 1].events++;
+    }
+    return out;
+}
+/** Whether a response came in a few big bursts far apart with its first burst held back (see BURST_*); null if not. */
+function heldInBlocks(r) {
+    const bs = bursts(r);
+    if (bs === null || bs.length < 2 || r.ttfc === null)
+        return null;
+    if (r.events / bs.length < BURST_MIN_EVENTS)
+        return null;
+    const first = bs[0];
+    const last = bs[bs.length - 1];
+    const later = r.events - first.events;
+    if (later <= 0 || last.atMs <= first.atMs)
+        return null;
+    const cadence = (last.atMs - first.atMs) / later;
+    const held = (first.events - 1) * cadence;
+    const firstBytes = (r.bytes * first.events) / r.events;
+    const minShare = firstBytes >= BLOCK_MIN_BYTES ? BURST_MIN_HELD_BLOCK : BURST_MIN_HELD;
+    if (held < BURST_MIN_HELD_MS || held < minShare * r.ttfc)
+        return null;
+    return { bursts: bs, heldMs: held, cadenceMs: cadence };
+}
+/** Why a stream is held back, most likely first: compression when the responses were compressed. */
+function causes(encoding) {
+    const buffering = 'a proxy that buffers the response — nginx `proxy_buffering on` (its default; set `proxy_buffering off` for this ' +
+        'location, or send the response header `X-Accel-Buffering: no`), a load balancer, CDN or platform that buffers ' +
+        'responses — or a handler that does not flush each event';
+    if (encoding !== null) {
+        return (`the responses were compressed (Content-Encoding: ${encoding}), so the likely cause is compression of the event ` +
+            'stream: a compressor holds its output until a block fills unless it is flushed after each event (nginx `gzip on` ' +
+            'with `text/event-stream` in `gzip_types`, a CDN or a compression middleware in the app; exclude ' +
+            '`text/event-stream` from compression). Less likely: ' + buffering);
+    }
+    return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;
+}
+/** Kept for the report: the causes when nothing says compression. */
+const BUFFERING_CAUSES = causes(null).replace(/^Usual causes: /, '');
+const describeBursts = (bs) => {
+    const shown = bs.slice(0, 5).map((b) => `${b.events} at ${ms(b.atMs)}`);
+    return `${shown.join(', ')}${bs.length > 5 ? `, … (${bs.length} bursts)` : ''}`;
+};
 /**
- * One `buffered` diagnosis for the run (users: null) when most multi-event responses delivered all
- * their events together at the end. Single-event responses say nothing about streaming and are ignored.
+ * One `buffered` diagnosis for the run (users: null) when most multi-event responses were held back:
+ * all their events together at the end, or in a few bursts far apart (then the reference stage — the
+ * fewest users — must show it too: a loaded client may read a real stream in lumps, a single user's
+ * does not). Single-event responses say nothing about streaming and are ignored.
  */
 function detectBuffered(run, byStage = groupByStage(run.requests)) {
     const perStage = [];
     let multi = 0;
     let bunchedCount = 0;
-    const bunchedTtfc = [];
+    let blockCount = 0;
+    const heldTtfc = [];
     const bunchedSpread = [];
     const streamingSpread = [];
     const eventCounts = [];
+    const blocks = [];
+    const encodings = new Map();
     let ttfbHeld = 0;
+    const ref = referenceStage(run.stages);
+    let refRow = null;
     for (const stage of run.stages) {
         const records = byStage.get(stage.index);
         if (stage.skipped || records === undefined)
             continue;
-        const row = { stage: stage.index, users: stage.users, multiEvent: 0, bunched: 0 };
+        const row = { stage: stage.index, users: stage.users, multiEvent: 0, bunched: 0, inBlocks: 0 };
         for (const r of records) {
             if (!r.ok || r.events < 2)
                 continue;
@@ -46820,53 +49079,107 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
                 continue;
             row.multiEvent++;
             eventCounts.push(r.events);
+            const h = isBunched(r) ? null : heldInBlocks(r);
             if (isBunched(r)) {
                 row.bunched++;
-                bunchedTtfc.push(r.ttfc);
                 bunchedSpread.push(spread);
-                // Headers held back too (the whole response buffered, not only the body)?
-                if (r.ttfb !== null && r.ttfc - r.ttfb <= Math.max(BUNCH_ABS_MS, BUNCH_REL * r.ttfc))
-                    ttfbHeld++;
+            }
+            else if (h !== null) {
+                row.inBlocks++;
+                blocks.push({ r, h });
             }
             else {
                 streamingSpread.push(spread);
+                continue;
             }
+            heldTtfc.push(r.ttfc);
+            if (r.encoding !== undefined)
+                encodings.set(r.encoding, (encodings.get(r.encoding) ?? 0) + 1);
+            // Headers held back too (the whole response buffered, not only the body)?
+            if (r.ttfb !== null && r.ttfc - r.ttfb <= bunchBound(r.ttfc))
+                ttfbHeld++;
         }
         if (row.multiEvent > 0)
             perStage.push(row);
+        if (ref !== null && stage.index === ref.index)
+            refRow = row;
         multi += row.multiEvent;
         bunchedCount += row.bunched;
+        blockCount += row.inBlocks;
     }
-    if (multi < MIN_RESPONSES || bunchedCount < MIN_SHARE * multi)
+    const held = bunchedCount + blockCount;
+    if (multi < MIN_RESPONSES || held < MIN_SHARE * multi)
         return [];
-    const ttfcP50 = common_median(bunchedTtfc);
-    const spreadP50 = common_median(bunchedSpread);
+    const inBlocks = blockCount > bunchedCount;
+    // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
+    if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < MIN_SHARE * refRow.multiEvent)
+        return [];
+    let encoding = null;
+    let encoded = 0;
+    for (const [e, n] of encodings) {
+        encoded += n;
+        if (encoding === null || n > encodings.get(encoding))
+            encoding = e;
+    }
+    if (encoded < MIN_SHARE * held)
+        encoding = null;
+    const ttfcP50 = common_median(heldTtfc);
     const eventsP50 = common_median(eventCounts);
-    const headersToo = ttfbHeld >= MIN_SHARE * bunchedCount;
-    const message = `buffered stream: in ${bunchedCount} of ${multi} multi-event responses (${common_pct(bunchedCount / multi)}) all events ` +
-        `(median ${round(eventsP50, 1)}) arrived together at the end — first chunk after ${common_ms(ttfcP50)}, the last within ` +
-        `${common_ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: TTFC equals the total time and ` +
-        `users see nothing stream. Usual causes: ${BUFFERING_CAUSES}`;
-    return [
-        {
-            kind: 'buffered',
-            users: null,
-            message,
-            evidence: {
-                multiEventResponses: multi,
-                bunched: bunchedCount,
-                share: round(bunchedCount / multi, 3),
-                eventsP50: round(eventsP50, 1),
-                ttfcP50Ms: round(ttfcP50),
-                spreadP50Ms: round(spreadP50),
-                streamingSpreadP50Ms: streamingSpread.length ? round(common_median(streamingSpread)) : null,
-                headersHeldBack: headersToo,
-                thresholdMs: `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`,
-                stages: perStage,
-            },
-        },
-    ];
+    const headersToo = ttfbHeld >= MIN_SHARE * held;
+    const share = `${held} of ${multi} multi-event responses (${pct(held / multi)})`;
+    const evidence = {
+        multiEventResponses: multi,
+        bunched: bunchedCount,
+        share: round(held / multi, 3),
+        eventsP50: round(eventsP50, 1),
+        ttfcP50Ms: round(ttfcP50),
+    };
+    let message;
+    if (!inBlocks) {
+        const spreadP50 = common_median(bunchedSpread);
+        message =
+            `buffered stream: in ${share} all events (median ${round(eventsP50, 1)}) arrived together at the end — first chunk ` +
+                `after ${ms(ttfcP50)}, the last within ${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: ` +
+                `TTFC equals the total time and users see nothing stream. ${capitalize(causes(encoding))}`;
+        evidence.spreadP50Ms = round(spreadP50);
+    }
+    else {
+        // The typical held response: median by its first chunk.
+        const sorted = [...blocks].sort((a, b) => a.r.ttfc - b.r.ttfc);
+        const typical = sorted[(sorted.length - 1) >> 1];
+        const heldP50 = common_median(blocks.map((b) => b.h.heldMs));
+        const burstsP50 = common_median(blocks.map((b) => b.h.bursts.length));
+        const perEvent = typical.r.bytes / typical.r.events;
+        const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${common_users(ref.users)}` : '';
+        const bs = typical.h.bursts;
+        const apart = (bs[bs.length - 1].atMs - bs[0].atMs) / (bs.length - 1);
+        message =
+            `buffered stream: in ${share.replace(/\)$/, `${refText})`)} the events arrived in a few bursts far apart rather than at the ` +
+                `server's pace — e.g. ${describeBursts(bs)} (events at arrival time), the events of a burst read at once, the bursts ` +
+                `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
+                `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
+                `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
+                `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(causes(encoding))}`;
+        evidence.burstsP50 = round(burstsP50, 1);
+        evidence.heldBackP50Ms = round(heldP50);
+        evidence.example = {
+            bursts: typical.h.bursts.slice(0, 8).map((b) => ({
+                atMs: round(b.atMs, 0),
+                events: b.events,
+                bytesApprox: Math.round(b.events * perEvent),
+            })),
+            cadenceMs: round(typical.h.cadenceMs, 1),
+        };
+    }
+    evidence.inBlocks = blockCount;
+    evidence.streamingSpreadP50Ms = streamingSpread.length ? round(common_median(streamingSpread)) : null;
+    evidence.headersHeldBack = headersToo;
+    evidence.compressed = encoding;
+    evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
+    evidence.stages = perStage;
+    return [{ kind: 'buffered', users: null, message, evidence }];
 }
+const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/connect.ts
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
@@ -46913,12 +49226,12 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
         if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50)
             continue;
-        const vsRef = compare ? ` vs ${common_ms(refCold.connectP50)} with ${users(ref.users)}` : '';
+        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${common_users(ref.users)}` : '';
         out.push({
             kind: 'connect_storm',
             users: s.users,
-            message: `at ${s.users} users connection setup takes ${common_pct(cold.shareP50)} of TTFC for new connections ` +
-                `(connect p50 ${common_ms(cold.connectP50)}${vsRef}; TTFC p50 ${common_ms(cold.ttfcP50)}): the server or the proxy in front ` +
+            message: `at ${s.users} users connection setup takes ${pct(cold.shareP50)} of TTFC for new connections ` +
+                `(connect p50 ${ms(cold.connectP50)}${vsRef}; TTFC p50 ${ms(cold.ttfcP50)}): the server or the proxy in front ` +
                 `of it is slow to accept new connections — look for TLS handshakes or connection limits at the load balancer ` +
                 `or edge, a small accept backlog (listen backlog, somaxconn), or a platform that starts an instance per ` +
                 `connection (serverless cold starts); clients that reuse connections (keep-alive, HTTP/2) avoid it`,
@@ -46936,12 +49249,15 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/serialized.ts
-// Serialized and saturated servers, seen from the client (issue 5 §1).
+// Serialized and saturated servers, seen from the client: the commonest reason TTFC grows with users.
 //
 // A handler that makes a blocking call serves concurrent requests one after another: the first
 // chunks of a stage's first wave form a staircase (the k-th arrives about k single-request times
-// after the stage starts), TTFC grows with the users, and throughput stays flat. A bounded worker
-// pool does the same in steps of its size. Pure: runs after the load, on the request records.
+// after the stage starts) or, when the blocked event loop writes them late, lumps that end after
+// n single-request times; TTFC grows with the users. A bounded pool does the same in groups of its
+// size, one hold time apart — the whole request when the slot is held for the stream (a gunicorn
+// thread, a semaphore around the LLM client), so the groups of a pool serving long answers are far
+// apart however short the TTFC. Pure: runs after the load, on the request records.
 
 /**
  * Scaling efficiency per stage: (throughput at N users / throughput at the reference stage) divided by
@@ -46988,8 +49304,10 @@ const MIN_WAVE = 3;
 const MIN_WAVE_SHARE = 0.6;
 /** TTFC must have grown by at least this much in absolute terms: client overhead on tiny endpoints is not a server problem. */
 const MIN_GROWTH_MS = 50;
-/** Serialized: the staircase says about one request at a time … */
+/** Serialized: about one request at a time (rounds to 1) … */
 const SERIAL_MAX_CONCURRENCY = 1.5;
+/** … said as "one, perhaps two" from here on, and a saturation at 2 as "perhaps one" below the mirror bound. */
+const AMBIGUOUS_BAND = 0.2;
 /**
  * … and TTFC grew at least max(2, users / 5) times: one at a time means ≈ (users + 1) / 2 on the first
  * wave and ≈ users later, so this leaves room for a slow single reference sample (a cold 1x1).
@@ -46998,6 +49316,11 @@ const SERIAL_MIN_GROWTH = 2;
 const SERIAL_GROWTH_PER_USER = 0.2;
 /** Fallback without a usable first wave: throughput stayed within 1.5× of the reference stage. */
 const SERIAL_MAX_THROUGHPUT_RATIO = 1.5;
+/**
+ * Throughput within 2× of one user's is shown as agreeing with "one at a time" (the 1-user reference is
+ * one sample); beyond it the message explains why it grew instead of leading with it.
+ */
+const SERIAL_FLAT_THROUGHPUT = 2;
 /** Saturated: at most half of the users served at once, and TTFC grew at least 1.5×. */
 const SATURATED_MAX_SHARE = 0.5;
 const SATURATED_MIN_GROWTH = 1.5;
@@ -47007,14 +49330,32 @@ const SATURATED_MIN_GROWTH = 1.5;
  * capacity estimates grew by at least this share of the users' growth are both dropped.
  */
 const CAPACITY_TRACKS_USERS = 0.6;
+/**
+ * Groups of first chunks: sorted first-chunk times split where consecutive ones are more than
+ * max(20 ms, 35% of the single-request TTFC, 25% of the widest gap) apart — jitter inside a group stays
+ * well under any of these, the step between groups (one request's hold time) well over.
+ */
+const GROUP_SPLIT_MIN_MS = 20;
+const GROUP_SPLIT_OF_TTFC = 0.35;
+const GROUP_SPLIT_OF_WIDEST = 0.25;
+/** A staircase's step matches a hold time (time to first chunk, or the whole request) within these ratios. */
+const STEP_MATCH_LOW = 0.6;
+const STEP_MATCH_HIGH = 1.5;
+/** Without a regular staircase, a wave counts as queued only when it took at least this many single-request TTFCs. */
+const WAVE_MIN_ROUNDS = 2.5;
+/** The steps of a regular staircase lie within these ratios of their median (client jitter on a busy machine). */
+const STEP_REGULAR_LOW = 0.4;
+const STEP_REGULAR_HIGH = 2;
 /** The per-stage figures behind the serialized / saturated diagnoses (also useful as report evidence). */
 function analyzeConcurrency(run, byStage = groupByStage(run.requests)) {
     const ref = referenceStage(run.stages);
     if (ref === null)
         return [];
-    const single = singleRequestTime(ref, byStage.get(ref.index) ?? []);
+    const refRecords = byStage.get(ref.index) ?? [];
+    const single = singleRequestTime(ref, refRecords);
     if (single === null)
         return [];
+    const singleTotal = singleTotalTime(ref, refRecords);
     const scaling = new Map(scalingEfficiency(run.stages).map((r) => [r.index, r]));
     const out = [];
     for (const s of run.stages) {
@@ -47033,11 +49374,12 @@ function analyzeConcurrency(run, byStage = groupByStage(run.requests)) {
             users: s.users,
             referenceUsers: ref.users,
             singleRequestMs: single,
+            singleTotalMs: singleTotal,
             ttfcAvgMs: avg,
             ttfcGrowth: avg / single,
             throughputRatio: sc?.throughputRatio ?? null,
             scalingEfficiency: sc?.efficiency ?? null,
-            firstWave: firstWave(s, ok),
+            firstWave: firstWave(s, ok, single, singleTotal),
         });
     }
     return out;
@@ -47063,49 +49405,96 @@ function singleRequestTime(ref, records) {
         return null;
     return Math.max(t, 1); // a sub-millisecond endpoint: ratios against 0 mean nothing
 }
+/** The same for the whole request (to the end of the stream): how long a pool slot held per request is busy. */
+function singleTotalTime(ref, records) {
+    const vals = [];
+    for (const r of records)
+        if (r.ok && r.total !== null)
+            vals.push(Math.max(0, r.total - (r.connect ?? 0)));
+    let t = common_median(vals);
+    if (t === null && ref.total.p50 !== null)
+        t = Math.max(0, ref.total.p50 - (ref.connect.p50 ?? 0));
+    return t === null ? null : Math.max(t, 1);
+}
+const within = (x, target) => x >= STEP_MATCH_LOW * target && x <= STEP_MATCH_HIGH * target;
 /**
- * The staircase of the first wave: sorted absolute first-chunk times regressed on their rank give the
- * step; the time of a request that did not wait (the wave's fastest, measured under the same load as
- * the rest, unlike a single cold 1x1 sample) divided by the step is how many were served at once.
+ * The first wave as a queue. Its sorted first-chunk times are split into groups (see GROUP_SPLIT_*).
+ * A regular staircase — at least two groups of about the same size c (the last may be smaller), one
+ * hold time apart — is a pool of c: the hold is the whole request when the step matches the single
+ * request's total time (a thread or semaphore held for the stream: groups one whole answer apart),
+ * else its time to first chunk. Anything else (one lump, groups of uneven sizes: a blocked event loop
+ * writes several first chunks at once) is measured by the time the wave took: n requests of TTFC u
+ * each, all done by the last first chunk T, ran about n·u / T at a time.
  */
-function firstWave(stage, ok) {
+function firstWave(stage, ok, single, singleTotal) {
     const wave = ok.filter((r) => r.iteration === 1);
     if (wave.length < MIN_WAVE || wave.length < MIN_WAVE_SHARE * stage.users)
         return null;
     let start = Infinity;
-    let unqueued = Infinity;
+    let fastest = Infinity;
+    let connect = Infinity;
     for (const r of wave) {
         if (r.startedAt < start)
             start = r.startedAt;
-        unqueued = Math.min(unqueued, serverTtfc(r));
+        fastest = Math.min(fastest, serverTtfc(r));
+        connect = Math.min(connect, r.connect ?? 0);
     }
-    unqueued = Math.max(unqueued, 1);
+    // A request that did not wait: the wave's fastest (measured under the same load, unlike one cold
+    // 1x1 sample) — unless a stalled event loop held even the fastest back, then the reference's.
+    const u = Math.max(1, Math.min(fastest, single));
     const t = Float64Array.from(wave, (r) => r.startedAt + r.ttfc - start).sort();
     const n = t.length;
-    // Least-squares slope of t[k] against k.
-    const kMean = (n - 1) / 2;
-    let tMean = 0;
-    for (const v of t)
-        tMean += v;
-    tMean /= n;
-    let cov = 0;
-    let varK = 0;
-    for (let k = 0; k < n; k++) {
-        cov += (k - kMean) * (t[k] - tMean);
-        varK += (k - kMean) ** 2;
+    let widest = 0;
+    for (let k = 1; k < n; k++)
+        widest = Math.max(widest, t[k] - t[k - 1]);
+    const split = Math.max(GROUP_SPLIT_MIN_MS, GROUP_SPLIT_OF_TTFC * u, GROUP_SPLIT_OF_WIDEST * widest);
+    const groups = [1];
+    const starts = [t[0]];
+    for (let k = 1; k < n; k++) {
+        if (t[k] - t[k - 1] > split) {
+            groups.push(1);
+            starts.push(t[k]);
+        }
+        else
+            groups[groups.length - 1]++;
     }
-    const step = Math.max(0, cov / varK);
-    let concurrency = step > 0 ? Math.min(stage.users, Math.max(1, unqueued / step)) : stage.users;
-    // The span of the staircase counts its groups: n requests served c at a time form g = ceil(n / c)
-    // groups, one single-request time apart, so c lies in [n / g, n / (g - 1)). The regression slope
-    // alone is pulled by the partial last group and by noise (a pool of 4 read as 5).
-    const groups = Math.max(1, Math.round((t[n - 1] - t[0]) / unqueued) + 1);
-    const lo = n / groups;
-    const hi = groups > 1 ? n / (groups - 1) : n;
-    concurrency = Math.min(Math.max(concurrency, lo), Math.max(lo, hi - 0.5));
-    return { requests: n, stepMs: step, unqueuedMs: unqueued, concurrency, firstMs: t[0], lastMs: t[n - 1] };
+    const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0], lastMs: t[n - 1] };
+    const staircase = regularStaircase(groups, starts);
+    if (staircase !== null) {
+        const { size, step } = staircase;
+        const whole = singleTotal !== null && singleTotal >= 1.5 * u && within(step, singleTotal);
+        if (whole || within(step, u)) {
+            const held = whole && Math.abs(Math.log(step / singleTotal)) < Math.abs(Math.log(step / u)) ? 'whole_request' : 'first_chunk';
+            return { ...base, stepMs: step, held, holdMs: held === 'whole_request' ? singleTotal : u, concurrency: size, from: 'groups' };
+        }
+    }
+    // From the time the wave took (server side: from the first request reaching the server).
+    const took = Math.max(1, t[n - 1] - connect);
+    // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
+    // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
+    const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
+    return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
+}
+/** Groups of about one size c (±max(1, c/4)), the last no larger, at least two: c and the median step; else null. */
+function regularStaircase(groups, starts) {
+    if (groups.length < 2)
+        return null;
+    const full = groups.slice(0, -1);
+    const size = Math.round(common_median(full));
+    const slack = Math.max(1, size / 4);
+    if (full.some((g) => Math.abs(g - size) > slack) || groups[groups.length - 1] > size + slack)
+        return null;
+    const steps = [];
+    for (let i = 1; i < starts.length; i++)
+        steps.push(starts[i] - starts[i - 1]);
+    const step = common_median(steps);
+    // Loose: a group boundary is already a clear jump; the steps only have to be of one kind.
+    if (steps.some((d) => d < STEP_REGULAR_LOW * step || d > STEP_REGULAR_HIGH * step))
+        return null;
+    return { size, step };
 }
 function evidence(a) {
+    const w = a.firstWave;
     return {
         referenceUsers: a.referenceUsers,
         singleRequestMs: round(a.singleRequestMs),
@@ -47113,38 +49502,93 @@ function evidence(a) {
         ttfcGrowth: round(a.ttfcGrowth),
         throughputRatio: a.throughputRatio === null ? null : round(a.throughputRatio),
         scalingEfficiency: a.scalingEfficiency === null ? null : round(a.scalingEfficiency, 3),
-        firstWave: a.firstWave === null
+        firstWave: w === null
             ? null
             : {
-                requests: a.firstWave.requests,
-                stepMs: round(a.firstWave.stepMs),
-                unqueuedMs: round(a.firstWave.unqueuedMs),
-                concurrency: round(a.firstWave.concurrency),
-                firstChunkMs: [round(a.firstWave.firstMs), round(a.firstWave.lastMs)],
+                requests: w.requests,
+                stepMs: w.stepMs === null ? null : round(w.stepMs),
+                groups: w.groups.length > 12 ? [...w.groups.slice(0, 12), '…'] : w.groups,
+                groupStartsMs: (w.groupStartsMs.length > 12 ? w.groupStartsMs.slice(0, 12) : w.groupStartsMs).map((x) => round(x, 0)),
+                held: w.held,
+                holdMs: round(w.holdMs),
+                concurrency: round(w.concurrency),
+                from: w.from,
+                firstChunkMs: [round(w.firstMs), round(w.lastMs)],
             },
+        singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
     };
 }
 const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' +
     'vector search or LLM client calls not offloaded to a thread pool';
-function serializedMessage(a) {
-    const parts = [];
-    if (a.throughputRatio !== null)
-        parts.push(`throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} and`);
-    parts.push(`TTFC grew ${times(a.ttfcGrowth)} (avg ${common_ms(a.ttfcAvgMs)} vs ${common_ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`);
-    let msg = `at ${a.users} users ${parts.join(' ')}`;
-    if (a.firstWave !== null) {
-        msg += `; the first chunks of the first ${a.firstWave.requests} concurrent requests came one after another, about ${common_ms(a.firstWave.stepMs)} apart`;
+const WHOLE_SERIAL_HINT = 'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +
+    'the whole answer (a synchronous LLM client iterated in an async handler), or a server with a single worker, ' +
+    'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
+/** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
+function waveText(w, a) {
+    const head = `the first chunks of the first ${w.requests} concurrent requests`;
+    if (w.from === 'groups') {
+        const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
+        return w.groups.every((g) => g === 1) || Math.round(w.concurrency) === 1
+            ? `${head} came one after another, ${apart}`
+            : `${head} came in groups of about ${Math.round(w.concurrency)}, ${apart}`;
     }
-    return `${msg}: ${BLOCKING_HINT}`;
+    const shape = w.groups.length === 1
+        ? 'all together'
+        : w.groups.every((g) => g === 1)
+            ? 'one after another'
+            : `in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}`;
+    const rate = Math.round(w.concurrency) === 1 && w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? 'one' : `about ${formatConcurrency(w.concurrency)}`;
+    return (`${head} came ${shape}, the last after ${ms(w.lastMs)} — the time ${w.requests} requests of ${ms(w.holdMs)} each ` +
+        `(the single-request TTFC) take when served ${rate} at a time`);
 }
-function saturatedMessage(a, capacity) {
-    let msg = `at ${a.users} users TTFC grew ${times(a.ttfcGrowth)} (avg ${common_ms(a.ttfcAvgMs)} vs ${common_ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
-    if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
-        msg += ` and throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${common_pct(a.scalingEfficiency)})`;
+function formatConcurrency(c) {
+    return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
+}
+function growthText(a) {
+    return `TTFC grew ${times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${common_users(a.referenceUsers)})`;
+}
+function serializedMessage(a) {
+    const w = a.firstWave;
+    const tp = a.throughputRatio;
+    // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
+    let msg = tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
+        ? `at ${a.users} users throughput is ${times(tp)} that of ${common_users(a.referenceUsers)} and ${growthText(a)}`
+        : `at ${a.users} users ${growthText(a)}`;
+    if (w === null)
+        return `${msg}: ${BLOCKING_HINT}`;
+    msg += `; ${waveText(w, a)}`;
+    if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
+        msg +=
+            w.held === 'whole_request'
+                ? ` (yet throughput is ${times(tp)} that of ${common_users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
+                : ` (throughput still grew to ${times(tp)} that of ${common_users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
     }
-    msg += `: the server saturates at about ${capacity} concurrent requests — the first chunks came in groups of about ${capacity}, one single-request time apart`;
-    return (`${msg}. Look for a bounded worker or thread pool, a connection pool (database, HTTP client) or an ` +
-        `upstream concurrency or rate limit, and size it for the concurrency you expect`);
+    const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
+    const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
+    const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_FLAT_THROUGHPUT ? ' up to their first chunk' : '';
+    return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
+}
+function saturatedMessage(a, w) {
+    const capacity = Math.round(w.concurrency);
+    let msg = `at ${a.users} users ${growthText(a)}`;
+    if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
+        msg += ` and throughput is ${times(a.throughputRatio)} that of ${common_users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
+    }
+    const perhaps = w.concurrency < SERIAL_MAX_CONCURRENCY + AMBIGUOUS_BAND ? ' (perhaps one at a time: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
+    msg += `: the server saturates at about ${capacity} concurrent requests${perhaps} — ${waveText(w, a)}`;
+    if (w.from === 'groups' && w.held === 'whole_request') {
+        return (`${msg}, so each request holds its place for its whole stream. Look for a bounded worker or thread pool ` +
+            `(e.g. gunicorn workers × threads), a semaphore or connection pool around the LLM or upstream client, or an ` +
+            `upstream concurrency limit of about ${capacity}, and size it for the concurrency you expect`);
+    }
+    if (w.from === 'groups') {
+        return (`${msg}, so each request holds its place until its first chunk. Look for a bounded worker or thread pool, a ` +
+            `connection pool (database, vector store, HTTP client) or an upstream concurrency or rate limit of about ${capacity} ` +
+            `around the work before the first chunk, and size it for the concurrency you expect`);
+    }
+    return (`${msg}. Most likely a bounded pool or limit of about ${capacity} (worker or thread pool, connection pool, ` +
+        `upstream concurrency limit); or CPU-bound work before the first chunk that the server's cores share — ` +
+        `check the server's CPU during the run`);
 }
 /**
  * Serialized (`kind: 'serialized'`) and saturated (`kind: 'saturated'`) stages, one diagnosis per stage.
@@ -47173,7 +49617,7 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
             }
         }
         else if (w.concurrency <= SATURATED_MAX_SHARE * a.users && a.ttfcGrowth >= SATURATED_MIN_GROWTH) {
-            saturated.push({ a, c: w.concurrency });
+            saturated.push({ a, w });
         }
     }
     // A capacity estimate that grows along with the users is not a capacity.
@@ -47184,44 +49628,74 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
             if (hi.a.users === lo.a.users)
                 continue;
             const usersGrowth = hi.a.users / lo.a.users;
-            if (hi.c / lo.c >= 1 + CAPACITY_TRACKS_USERS * (usersGrowth - 1)) {
+            if (hi.w.concurrency / lo.w.concurrency >= 1 + CAPACITY_TRACKS_USERS * (usersGrowth - 1)) {
                 drop.add(i);
                 drop.add(j);
             }
         }
     }
     const out = [...serialized];
-    saturated.forEach(({ a, c }, i) => {
+    saturated.forEach(({ a, w }, i) => {
         if (drop.has(i))
             return;
-        const capacity = Math.round(c);
         out.push({
             kind: 'saturated',
             users: a.users,
-            message: saturatedMessage(a, capacity),
-            evidence: { ...evidence(a), capacity },
+            message: saturatedMessage(a, w),
+            evidence: { ...evidence(a), capacity: Math.round(w.concurrency) },
         });
     });
     return out.sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
 }
 
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/smoke.ts
+// The smoke diagnosis: no request of the first stage succeeded, so the rest of the plan was skipped.
+/** The smoke diagnosis of a run, when its smoke test failed. */
+function detectSmoke(run) {
+    const first = run.stages[0];
+    // A run whose first stage worked failed its smoke test on the compare target (ab.ts says so).
+    if (!run.smokeFailed || (first?.succeeded ?? 0) > 0)
+        return [];
+    const sample = run.errorSamples[0];
+    return [
+        {
+            kind: 'smoke',
+            users: first?.users ?? null,
+            message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
+            evidence: { failures: first?.failures ?? {} },
+        },
+    ];
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/index.ts
-// Diagnoses of a run (issue 5 §1, §2): why TTFC is what it is, said only when it is true.
+// Diagnoses of a run: why TTFC is what it is (so a failed gate says what to fix, not only that it
+// failed), said only when the evidence holds.
 //
 // All of them read what the client saw after the load finished: stage summaries and request records
 // (ttfc, connect, total, startedAt, iteration). None of them runs per request during the load.
 //
 //  - serialized / saturated (serialized.ts): a stage whose TTFC grew against the reference (fewest
-//    users) stage AND whose first wave forms a staircase — sorted first-chunk times regressed on their
-//    rank give a step; the fastest first-wave request's time / step = requests served at once (the
-//    reference 1x1 is one cold sample: it measures the growth, not the step). About one (< 1.5) and TTFC
-//    grown ≥ max(2, users / 5)× → serialized; between 1.5 and users / 2 with TTFC grown ≥ 1.5× →
-//    saturated at about that many. Always at least +50 ms of growth. Throughput against users is shown
-//    as evidence (and decides alone only when the first wave is unusable).
-//  - buffered (buffered.ts): in ≥ 60% (and ≥ 3) of the successful multi-event responses, the events
-//    arrived within max(10 ms, 2% of ttfc) of each other and of the end.
+//    users) stage, read as a queue from its first wave (each user's first request). Sorted first-chunk
+//    times split into groups where they jump; a regular staircase (≥ 2 groups of about one size c, one
+//    hold time apart) is a pool of c — the hold is the whole request when the step matches the single
+//    request's total time (a thread or semaphore held for the stream), else its time to first chunk.
+//    Otherwise (one lump, uneven groups: a blocked event loop writes several first chunks at once) the
+//    wave's own duration says it: n requests of TTFC u done by T ran n·u / T at a time (a wave done
+//    within 2.5 u shows no queue). About one
+//    (< 1.5) and TTFC grown ≥ max(2, users / 5)× → serialized; up to users / 2 with TTFC grown ≥ 1.5× →
+//    saturated at about c (dropped when c grows with the users). Always at least +50 ms of growth. The
+//    message states only what its evidence shows: throughput that grew is explained, never contradicted;
+//    an estimate near 1.5 says "one or two".
+//  - buffered (buffered.ts): in ≥ 60% (and ≥ 3) of the successful multi-event responses the events were
+//    held back — all within max(3 ms, 0.5% of ttfc) of each other, or in a few bursts far apart (≥ 4
+//    events a burst on average, the first burst standing for ≥ half the TTFC at the stream's later rate, a
+//    quarter when it was kilobytes), the latter also at the reference stage. Compressed responses name
+//    compression as the likely cause.
 //  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
 //    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
+//  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
+
+
 
 
 
@@ -47230,12 +49704,18 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
 
 
 /**
- * Every diagnosis of a run: serialized / saturated stages (by users), connection storms (by users),
- * then buffered streams (whole run). Regressions come from baseline.ts, the smoke failure from the gate.
+ * Every diagnosis of a run: a failed smoke test (when the run says so), serialized / saturated stages
+ * (by users), connection storms (by users), then buffered streams (whole run). Regressions come from
+ * baseline.ts.
  */
 function diagnose(run) {
     const byStage = groupByStage(run.requests);
-    return [...detectSerialized(run, byStage), ...detectConnectStorm(run, byStage), ...detectBuffered(run, byStage)];
+    return [
+        ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
+        ...detectSerialized(run, byStage),
+        ...detectConnectStorm(run, byStage),
+        ...detectBuffered(run, byStage),
+    ];
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -47262,6 +49742,7 @@ function publicConfig(cfg) {
         stages: formatStages(cfg.stages),
         timeoutMs: cfg.timeoutMs,
         cooldownMs: cfg.cooldownMs,
+        maxEventBytes: cfg.maxEventBytes,
         criteria: cfg.criteriaText,
         failOnCriteria: cfg.failOnCriteria,
         verdict: cfg.verdict,
@@ -47269,6 +49750,10 @@ function publicConfig(cfg) {
         warmup: cfg.warmup,
         baseline: cfg.baseline,
         regressionThreshold: cfg.regressionThreshold,
+        compareUrl: cfg.compare?.displayUrl ?? null,
+        compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
+        compareToken: cfg.compare?.ownToken ? '***' : null,
+        ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
     };
 }
 function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
@@ -47282,23 +49767,1333 @@ function buildReport(cfg, run, criteria, diagnoses, passed, extra = {}) {
         finishedAt: run.finishedAt,
         passed,
         smokeFailed: run.smokeFailed,
+        ...(extra.cancelled ? { cancelled: true } : {}),
         percentileMethod: PERCENTILE_METHOD,
         stages: run.stages,
         criteria,
         diagnoses,
         errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, cfg.secrets) })),
-        requests: run.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, cfg.secrets) } : r)),
+        // The run's own records, not a copy (100,000 of them are ~200 MB): their in-memory gaps are not
+        // enumerable, so never written; errors are redacted in place.
+        requests: redactErrors(run.requests, cfg.secrets),
         ...(extra.intervalMethod !== undefined ? { intervalMethod: extra.intervalMethod } : {}),
         ...(extra.efficiency !== undefined ? { efficiency: extra.efficiency } : {}),
         baseline: extra.baseline ?? null,
         repeat: extra.repeat ?? null,
         warmup: extra.warmup ?? null,
+        compare: extra.compare ?? null,
+        server: extra.server ?? null,
     };
 }
-/** Writes the report; a last pass redacts every secret so none can reach the file. */
+function redactErrors(records, secrets) {
+    if (secrets.length > 0)
+        for (const r of records)
+            if (r.error)
+                r.error = redactText(r.error, secrets);
+    return records;
+}
+/** Records written per write: whole records, so a secret never spans two writes. */
+const RECORDS_PER_WRITE = 2000;
+/**
+ * Writes the report: the summary indented, then the requests one a line, in slices (no 42 MB string
+ * at 100,000 requests). A last pass over each piece redacts every secret so none can reach the file.
+ */
 function writeReport(path, report, secrets) {
     (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
-    (0,external_node_fs_namespaceObject.writeFileSync)(path, redactText(`${JSON.stringify(report, null, 2)}\n`, secrets));
+    const { requests, ...summary } = report;
+    const head = JSON.stringify(summary, null, 2);
+    const fd = (0,external_node_fs_namespaceObject.openSync)(path, 'w');
+    try {
+        (0,external_node_fs_namespaceObject.writeSync)(fd, redactText(`${head.slice(0, head.lastIndexOf('}')).trimEnd()},\n  "requests": [`, secrets));
+        for (let i = 0; i < requests.length; i += RECORDS_PER_WRITE) {
+            let text = i === 0 ? '\n' : ',\n';
+            const end = Math.min(requests.length, i + RECORDS_PER_WRITE);
+            for (let j = i; j < end; j++)
+                text += `${j > i ? ',\n' : ''}    ${JSON.stringify(requests[j])}`;
+            (0,external_node_fs_namespaceObject.writeSync)(fd, redactText(text, secrets));
+        }
+        (0,external_node_fs_namespaceObject.writeSync)(fd, `${requests.length > 0 ? '\n  ' : ''}]\n}\n`);
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+}
+/** The server-side settings as they may be shown (commands redacted). */
+function publicServerConfig(sv, secrets) {
+    return {
+        healthUrl: sv.health?.displayUrl ?? null,
+        healthIntervalMs: sv.health?.intervalMs ?? null,
+        monitors: sv.monitors.map((m) => `${m.name}: ${redactText(m.source.kind === 'command' ? m.source.command : `metric:${m.source.series}`, secrets)}`),
+        monitorIntervalMs: sv.monitorIntervalMs,
+        monitorTimeoutMs: sv.sampleTimeoutMs,
+        metricsUrl: sv.metrics?.displayUrl ?? null,
+        logsCommand: sv.logs ? redactText(sv.logs.command, secrets) : null,
+        logErrorPattern: sv.logs?.patternText ?? null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/load/connection.ts
+
+// One reason shared by every closing socket: undici would build an error (and Node format its
+// stack) per socket, thousands of them at the end of a large stage.
+const STAGE_OVER = new Error('the stage is over');
+// Idle time never closes a user's socket during its loop: the stage closes it at its end.
+const KEEP_ALIVE_MS = 10 * 60_000;
+// Plain http: one connector for all users of a process, not one built per Client.
+const connectors = new Map();
+function plainConnector(timeoutMs) {
+    let c = connectors.get(timeoutMs);
+    if (c === undefined)
+        connectors.set(timeoutMs, (c = (0,undici/* buildConnector */.gU)({ timeout: timeoutMs })));
+    return c;
+}
+/**
+ * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
+ * at a time), so the user's next request rides on the socket its last one used, never waits for or
+ * opens another, and no dispatch looks at other users' sockets. When the server closes the socket,
+ * the next request opens a new one (counted in `opened`, its `connect` measured).
+ */
+class UserConnection {
+    dispatcher;
+    /** Sockets opened so far. */
+    opened = 0;
+    fresh = false;
+    constructor(origin, connectTimeoutMs) {
+        this.dispatcher = new undici/* Client */.Kj(origin, {
+            pipelining: 1,
+            keepAliveTimeout: KEEP_ALIVE_MS,
+            keepAliveMaxTimeout: KEEP_ALIVE_MS,
+            // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
+            // user's reconnect may resume its session, another user's first handshake is a full one.
+            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
+        });
+        // undici emits 'connect' before it writes the request the socket was opened for.
+        this.dispatcher.on('connect', () => {
+            this.opened++;
+            this.fresh = true;
+        });
+    }
+    takeFresh() {
+        const fresh = this.fresh;
+        this.fresh = false;
+        return fresh;
+    }
+    /** Closes the socket now (the stage is over; nothing of it is still wanted). */
+    async close() {
+        await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/load/interleave.ts
+// Same-run A/B: a stage of U users × R requests runs as R rounds of U concurrent requests a side,
+// head and base back to back, the order alternating round by round (HB BH HB BH …, ABBA), so that
+// neither side gets a systematically better slot (a warmer server, a quieter neighbour, a drift).
+// Pure scheduling: who sends the requests is the caller's.
+/**
+ * The rounds of one stage: HB BH HB … when `firstRound` is even, BH HB BH … when odd (the caller
+ * alternates it per stage, so the first slot after a cool-down goes to each side in turn).
+ */
+async function runRounds(stage, firstRound, run) {
+    const head = { records: [], durationMs: 0 };
+    const base = { records: [], durationMs: 0 };
+    const order = [];
+    for (let k = 1; k <= stage.requestsPerUser; k++) {
+        const headFirst = (firstRound + k - 1) % 2 === 0;
+        for (const side of headFirst ? ['head', 'base'] : ['base', 'head']) {
+            const r = await run(side, k);
+            const into = side === 'head' ? head : base;
+            into.records.push(...r.records);
+            into.durationMs += r.durationMs;
+        }
+        order.push(headFirst ? 'HB' : 'BH');
+    }
+    const byStart = (a, b) => a.startedAt - b.startedAt;
+    head.records.sort(byStart);
+    base.records.sort(byStart);
+    return { head, base, order: order.join(' ') };
+}
+
+;// CONCATENATED MODULE: external "string_decoder"
+const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: external "events"
+const external_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+;// CONCATENATED MODULE: external "assert"
+const external_assert_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return __awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_namespaceObject.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_namespaceObject.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_namespaceObject.EOL.length);
+                n = s.indexOf(external_os_namespaceObject.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_namespaceObject.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./src/core/load/limits.ts
+
+
+
+/** Descriptors kept free for everything else the process opens (report file, health probe, log command, DNS). */
+const SPARE = 64;
+/**
+ * Every user holds one socket: the largest stage needs that many file descriptors at once. Node
+ * already raises its soft limit to the hard one at start-up; when something kept it lower, it is
+ * raised here with `prlimit` (allowed up to the hard limit). When the limit still cannot hold the
+ * largest stage, the run fails before any request with how many users fit. Linux only (elsewhere
+ * the limit cannot be read without a shell; the run goes on).
+ */
+async function ensureDescriptors(stages, log) {
+    const users = Math.max(0, ...stages.map((s) => s.users));
+    let lim = readLimits();
+    if (lim === null || fits(lim, users))
+        return;
+    if (lim.hard > lim.soft) {
+        await getExecOutput('prlimit', ['--pid', String(process.pid), `--nofile=${lim.hard}:${lim.hard}`], { silent: true, ignoreReturnCode: true }).catch(() => null);
+        lim = readLimits() ?? lim;
+        if (fits(lim, users)) {
+            log?.(`raised the open-file limit to ${lim.soft} for ${users} users`);
+            return;
+        }
+    }
+    const fit = Math.max(0, lim.soft - lim.open - SPARE);
+    const raise = lim.hard >= users + lim.open + SPARE ? '' : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
+    throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
+}
+function fits(lim, users) {
+    return lim.soft - lim.open - SPARE >= users;
+}
+function readLimits() {
+    try {
+        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+        const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
+        if (!m)
+            return null;
+        const num = (v) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
+        return { soft: num(m[1]), hard: num(m[2]), open: (0,external_node_fs_namespaceObject.readdirSync)('/proc/self/fd').length };
+    }
+    catch {
+        return null;
+    }
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -47315,188 +51110,85 @@ class TimeoutAbort extends Error {
     }
 }
 /**
- * Sends one request through undici's dispatcher API (no fetch/stream layers: they cost CPU and
- * blur the timings) and records its timeline. Always resolves; failures are categorised.
+ * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
+ * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
+ * categorised.
  */
-function performRequest(dispatcher, spec, ids) {
-    return new Promise((resolve) => {
-        const session = spec.preset.start();
-        const rec = {
-            stage: ids.stage,
-            user: ids.user,
-            iteration: ids.iteration,
-            startedAt: 0,
-            status: null,
-            ok: false,
-            category: null,
-            error: null,
-            connect: null,
-            ttfb: null,
-            ttfc: null,
-            ttft: null,
-            total: null,
-            stall: null,
-            events: 0,
-            bytes: 0,
-            gaps: [],
-        };
-        let abortFn = null;
-        let done = false;
-        let parser = null;
-        let decoder = null;
-        let contentType = '';
-        let errorBody = '';
-        let lastEvent = 0;
-        let streamError = null;
-        const onEvent = (data, name, t) => {
-            if (streamError !== null)
-                return;
-            const rel = t - t0;
-            if (rec.events === 0)
-                rec.ttfc = rel;
-            else {
-                const gap = t - lastEvent;
-                rec.gaps.push(gap);
-                if (rec.stall === null || gap > rec.stall)
-                    rec.stall = gap;
-            }
-            lastEvent = t;
-            rec.events++;
-            const kind = session.event(data, name);
-            if (kind === EventKind.Content) {
-                if (rec.ttft === null)
-                    rec.ttft = rel;
-            }
-            else if (kind === EventKind.Reasoning) {
-                if (rec.ttft === null)
-                    rec.ttft = rel;
-                if (rec.ttfr === undefined)
-                    rec.ttfr = rel;
-            }
-            else if (kind === EventKind.Error) {
-                streamError = session.error ?? 'in-band error';
-            }
-        };
-        const finish = (category, message) => {
-            if (done)
-                return;
-            done = true;
-            clearTimeout(timer);
-            rec.total = now() - t0;
-            rec.category = category;
-            rec.ok = category === null;
-            rec.error = message;
-            if (session.tokens !== undefined)
-                rec.tokens = session.tokens;
-            resolve(rec);
-        };
-        const complete = () => {
-            const status = rec.status ?? 0;
-            if (status < 200 || status >= 300) {
-                const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
-                finish(cat, `HTTP ${status}${errorBody ? `: ${errorBody.trim()}` : ''}`);
-                return;
-            }
-            parser?.end(now());
-            if (streamError !== null)
-                return finish('stream_error', streamError);
-            if (rec.events === 0)
-                return finish('empty', 'the stream ended without an event');
-            const verdict = session.finish(contentType);
-            if (verdict)
-                return finish(verdict.category, verdict.message);
-            finish(null, null);
-        };
-        const feed = (chunk, t) => {
-            if (parser)
-                parser.feed(chunk, t);
-            else if (errorBody.length < ERROR_BODY_LIMIT)
-                errorBody += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - errorBody.length);
-        };
-        // Compressed bodies: decoded bytes are stamped with the arrival time of the compressed chunk they
-        // came from (zlib emits a chunk's output before that chunk's write callback), not the later
-        // moment the thread pool hands them back.
-        const arrivals = [];
-        const arrived = () => {
-            arrivals.shift();
-        };
-        const handleDecoded = (chunk) => feed(chunk, arrivals.length > 0 ? arrivals[0] : now());
+function performRequest(conn, spec, ids) {
+    return new Promise((resolve) => new Exchange(conn, spec, ids, resolve).start());
+}
+/** One request from t0 to its verdict; the methods below follow it in the order things happen. */
+class Exchange {
+    conn;
+    spec;
+    resolve;
+    rec;
+    session;
+    t0 = 0;
+    timer;
+    done = false;
+    /** The current attempt (a request is sent at most twice: see failed). */
+    attempt = 0;
+    freshSocket = false;
+    abortFn = null;
+    body = null;
+    streamError = null;
+    lastEvent = 0;
+    parser = null;
+    onCancel = () => {
+        if (!this.done)
+            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
+    };
+    constructor(conn, spec, ids, resolve) {
+        this.conn = conn;
+        this.spec = spec;
+        this.resolve = resolve;
+        this.session = spec.preset.start();
+        this.rec = newRecord(ids);
+    }
+    /** t0, the deadline, the first attempt. */
+    start() {
+        this.t0 = now();
+        this.rec.startedAt = toEpoch(this.t0);
+        this.timer = setTimeout(() => this.timeOut(), this.spec.timeoutMs);
+        this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
+        this.dispatch();
+    }
+    dispatch() {
+        const attempt = ++this.attempt;
+        const current = () => attempt === this.attempt && !this.done;
         const handler = {
-            onConnect(abort) {
-                // undici calls this when the request is handed to a connected socket, just before writing it.
-                rec.connect = now() - t0;
-                abortFn = abort;
-                if (done)
-                    abort(new Error('aborted'));
+            onConnect: (abort) => {
+                if (attempt !== this.attempt)
+                    return abort(new Error('superseded'));
+                this.connected(abort);
             },
-            onHeaders(statusCode, rawHeaders, _resume) {
-                rec.ttfb = now() - t0;
-                rec.status = statusCode;
-                let encoding = '';
-                for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-                    const name = rawHeaders[i].toString('latin1').toLowerCase();
-                    if (name === 'content-type')
-                        contentType = rawHeaders[i + 1].toString('latin1');
-                    else if (name === 'content-encoding')
-                        encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
-                }
-                if (statusCode >= 200 && statusCode < 300) {
-                    const format = spec.format !== 'auto'
-                        ? spec.format
-                        : spec.preset.jsonDocument === true && isJsonDocument(contentType)
-                            ? 'document'
-                            : detectFormat(contentType, spec.preset.fallbackFormat);
-                    parser = createStreamParser(format, spec.preset.needsText, onEvent);
-                }
-                // Error bodies are decoded too, so their message is readable.
-                decoder = decompressor(encoding);
-                if (decoder) {
-                    decoder.on('data', handleDecoded).on('end', complete);
-                    decoder.on('error', (e) => {
-                        if (statusCode < 200 || statusCode >= 300)
-                            return complete(); // the status already says it failed
-                        fail('protocol', `cannot decode ${encoding}: ${e.message}`);
-                        abortFn?.(e);
-                    });
-                }
+            onHeaders: (statusCode, rawHeaders) => {
+                if (current())
+                    this.headers(statusCode, rawHeaders);
                 return true;
             },
-            onData(chunk) {
-                rec.bytes += chunk.length;
-                if (decoder) {
-                    arrivals.push(now());
-                    decoder.write(chunk, arrived);
-                }
-                else
-                    feed(chunk, now()); // timestamp first, parse after
-                if (streamError !== null && abortFn) {
-                    // In-band error: the request has failed; stop reading the rest.
-                    finish('stream_error', streamError);
-                    abortFn(new Error('in-band error'));
-                }
+            onData: (chunk) => {
+                if (current())
+                    this.data(chunk);
                 return true;
             },
-            onComplete() {
-                if (decoder)
-                    decoder.end(); // its 'end' event completes the request once the last bytes are decoded
+            onComplete: () => {
+                if (!current())
+                    return;
+                if (this.body)
+                    this.body.end(); // a decoder completes the request once it has flushed
                 else
-                    complete();
+                    this.complete('');
             },
-            onError(err) {
-                fail(...classify(err, rec.events > 0));
+            onError: (err) => {
+                if (current())
+                    this.failed(err);
             },
         };
-        const fail = (category, message) => finish(category, message);
-        const t0 = now();
-        rec.startedAt = toEpoch(t0);
-        const timer = setTimeout(() => {
-            if (done)
-                return;
-            finish('timeout', new TimeoutAbort(spec.timeoutMs).message);
-            abortFn?.(new TimeoutAbort(spec.timeoutMs));
-        }, spec.timeoutMs);
+        const { spec } = this;
         try {
-            dispatcher.dispatch({
+            this.conn.dispatcher.dispatch({
                 origin: spec.origin,
                 path: spec.path,
                 method: spec.method,
@@ -47508,9 +51200,234 @@ function performRequest(dispatcher, spec, ids) {
             }, handler);
         }
         catch (err) {
-            fail(...classify(err, false));
+            this.finish(...classify(err, 'connect'));
         }
-    });
+    }
+    /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
+    connected(abort) {
+        this.abortFn = abort;
+        if (this.done)
+            return abort(new Error('aborted'));
+        this.freshSocket = this.conn.takeFresh();
+        this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
+    }
+    headers(statusCode, rawHeaders) {
+        const { rec, spec } = this;
+        rec.ttfb = now() - this.t0;
+        rec.status = statusCode;
+        const head = readHeaders(rawHeaders);
+        const ok = statusCode >= 200 && statusCode < 300;
+        const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
+        if (notStream !== null)
+            return this.abort('protocol', notStream, new Error(notStream));
+        const limits = {
+            maxEventBytes: spec.maxEventBytes ?? Infinity,
+            onOverflow: (message) => this.abort('protocol', message, new Error(message)),
+        };
+        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
+        this.parser = parser;
+        const body = new ResponseBody(parser, head.encoding, {
+            complete: () => this.complete(head.contentType),
+            // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
+            undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
+        });
+        if (body.compressed)
+            rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
+        this.body = body;
+    }
+    data(chunk) {
+        this.rec.bytes += chunk.length;
+        this.body?.write(chunk);
+        // In-band error: the request has failed; stop reading the rest.
+        if (this.streamError !== null && this.abortFn) {
+            this.abort('stream_error', this.streamError, new Error('in-band error'));
+        }
+    }
+    /** A complete event, stamped with the arrival of the chunk that completed it. */
+    event(data, name, t) {
+        if (this.streamError !== null)
+            return;
+        const { rec } = this;
+        const rel = t - this.t0;
+        if (rec.events === 0)
+            rec.ttfc = rel;
+        else {
+            const gap = t - this.lastEvent;
+            rec.gaps.push(gap);
+            if (rec.stall === null || gap > rec.stall)
+                rec.stall = gap;
+        }
+        this.lastEvent = t;
+        rec.events++;
+        const kind = this.session.event(data, name);
+        if (kind === EventKind.Content) {
+            if (rec.ttft === null)
+                rec.ttft = rel;
+        }
+        else if (kind === EventKind.Reasoning) {
+            if (rec.ttft === null)
+                rec.ttft = rel;
+            if (rec.ttfr === undefined)
+                rec.ttfr = rel;
+        }
+        else if (kind === EventKind.Error) {
+            this.streamError = this.session.error ?? 'in-band error';
+        }
+    }
+    /** The response ended normally: its verdict. */
+    complete(contentType) {
+        const status = this.rec.status ?? 0;
+        if (status < 200 || status >= 300) {
+            const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
+            const text = this.body?.errorText.trim() ?? '';
+            return this.finish(cat, `HTTP ${status}${text ? `: ${text}` : ''}`);
+        }
+        this.body?.parserEnd(now());
+        if (this.streamError !== null)
+            return this.finish('stream_error', this.streamError);
+        if (this.rec.events === 0) {
+            const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
+            return garbage !== null ? this.finish('protocol', garbage) : this.finish('empty', 'the stream ended without an event');
+        }
+        const verdict = this.session.finish(contentType);
+        if (verdict)
+            return this.finish(verdict.category, verdict.message);
+        this.finish(null, null);
+    }
+    /**
+     * A socket error. When the server closed a reused socket before any byte of the response, the
+     * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
+     * of the server); its t0 stays, so the user's whole wait is measured.
+     */
+    failed(err) {
+        const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
+        const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
+        if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
+            this.rec.retried = true;
+            this.rec.connect = null;
+            this.abortFn = null;
+            return this.dispatch();
+        }
+        this.finish(category, message);
+    }
+    timeOut() {
+        if (this.done)
+            return;
+        const err = new TimeoutAbort(this.spec.timeoutMs);
+        this.abort('timeout', err.message, err);
+    }
+    /** Records the failure, then stops reading the response. */
+    abort(category, message, err) {
+        this.finish(category, message);
+        this.abortFn?.(err);
+    }
+    finish(category, message) {
+        if (this.done)
+            return;
+        this.done = true;
+        clearTimeout(this.timer);
+        this.spec.signal?.removeEventListener('abort', this.onCancel);
+        const { rec } = this;
+        rec.total = now() - this.t0;
+        rec.category = category;
+        rec.ok = category === null;
+        rec.error = message;
+        if (this.session.tokens !== undefined)
+            rec.tokens = this.session.tokens;
+        // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
+        Object.defineProperty(rec, 'gaps', { enumerable: false });
+        this.resolve(rec);
+    }
+}
+function newRecord(ids) {
+    return {
+        stage: ids.stage,
+        user: ids.user,
+        iteration: ids.iteration,
+        startedAt: 0,
+        status: null,
+        ok: false,
+        category: null,
+        error: null,
+        connect: null,
+        ttfb: null,
+        ttfc: null,
+        ttft: null,
+        total: null,
+        stall: null,
+        events: 0,
+        bytes: 0,
+        gaps: [],
+    };
+}
+function readHeaders(rawHeaders) {
+    let contentType = '';
+    let encoding = '';
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = rawHeaders[i].toString('latin1').toLowerCase();
+        if (name === 'content-type')
+            contentType = rawHeaders[i + 1].toString('latin1');
+        else if (name === 'content-encoding')
+            encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
+    }
+    return { contentType, encoding };
+}
+function parserFormat(spec, contentType) {
+    if (spec.format !== 'auto')
+        return spec.format;
+    if (spec.preset.jsonDocument === true && isJsonDocument(contentType))
+        return 'document';
+    return detectFormat(contentType, spec.preset.fallbackFormat);
+}
+/**
+ * The response body on its way to the stream parser (2xx) or into a short error text (others),
+ * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
+ * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
+ * moment the thread pool hands them back.
+ */
+class ResponseBody {
+    parser;
+    on;
+    errorText = '';
+    decoder;
+    arrivals = [];
+    constructor(parser, encoding, on) {
+        this.parser = parser;
+        this.on = on;
+        this.decoder = decompressor(encoding);
+        if (this.decoder) {
+            this.decoder.on('data', (chunk) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0] : now()));
+            this.decoder.on('end', () => on.complete());
+            this.decoder.on('error', (e) => on.undecodable(e));
+        }
+    }
+    get compressed() {
+        return this.decoder !== null;
+    }
+    write(chunk) {
+        if (this.decoder) {
+            this.arrivals.push(now());
+            this.decoder.write(chunk, () => this.arrivals.shift());
+        }
+        else
+            this.feed(chunk, now()); // timestamp first, parse after
+    }
+    /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
+    end() {
+        if (this.decoder)
+            this.decoder.end();
+        else
+            this.on.complete();
+    }
+    parserEnd(t) {
+        this.parser?.end(t);
+    }
+    feed(chunk, t) {
+        if (this.parser)
+            this.parser.feed(chunk, t);
+        else if (this.errorText.length < ERROR_BODY_LIMIT)
+            this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
+    }
 }
 function decompressor(encoding) {
     if (encoding === '' || encoding === 'identity')
@@ -47523,98 +51440,280 @@ function decompressor(encoding) {
         return (0,external_node_zlib_.createInflate)();
     return null;
 }
-function classify(err, midStream) {
+/**
+ * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
+ * login page for a wrong route must not pass. Null when the type may carry a stream.
+ */
+function notAStream(contentType) {
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
+    if (!page)
+        return null;
+    const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
+    return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
+}
+function classify(err, phase) {
     const code = err.code ?? '';
     if (err instanceof TimeoutAbort || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
         return ['timeout', err.message];
     }
     if (code.startsWith('HPE_') || err.name === 'HTTPParserError')
         return ['protocol', `malformed HTTP response: ${err.message}`];
-    const what = midStream ? 'connection lost mid-stream' : 'connection failed';
+    const what = phase === 'stream' ? 'connection lost mid-stream' : phase === 'headers' ? 'stream cut after the headers, before any event' : 'connection failed';
     return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/core/load/warm.ts
+
+
+
+
+
+let warmed = null;
+/**
+ * Pays the process's one-time costs before the first measured request, so the 1-user stage reads
+ * what the wire shows: a few requests through the whole request path (undici's client and HTTP
+ * parser, the stream parser, the preset, the gzip decoder) against a throwaway server on 127.0.0.1
+ * in this process — never the target — and, for https, the root certificate store. Once a process.
+ */
+function warmEngine(spec) {
+    warmed ??= warm(spec).catch(() => undefined); // a failed warm-up only leaves the engine cold
+    return warmed;
+}
+const EVENTS = 'data: {"id":1,"content":"warm"}\n\ndata: {"id":2,"content":"up"}\n\n';
+async function warm(spec) {
+    if (spec.origin.startsWith('https:'))
+        (0,external_node_tls_.createSecureContext)(); // loads the root store, as the first TLS connection would
+    const gzipped = (0,external_node_zlib_.gzipSync)(EVENTS);
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        req.resume();
+        req.on('end', () => {
+            const zip = req.url === '/gzip';
+            res.writeHead(200, { 'content-type': 'text/event-stream', ...(zip ? { 'content-encoding': 'gzip' } : {}) });
+            res.end(zip ? gzipped : EVENTS);
+        });
+    });
+    await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+    const conn = new UserConnection(`http://127.0.0.1:${server.address().port}`, 5_000);
+    try {
+        for (const [i, path] of ['/', '/gzip', '/'].entries()) {
+            await performRequest(conn, { ...spec, origin: `http://127.0.0.1:${server.address().port}`, path, timeoutMs: 5_000, headers: { 'x-warm-up': '1' }, body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}' }, { stage: 0, user: 0, iteration: i + 1 });
+        }
+    }
+    finally {
+        await conn.close();
+        await closeServer(server);
+    }
+}
+function closeServer(server) {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
 }
 
 ;// CONCATENATED MODULE: ./src/core/load/runner.ts
 
 
 
+
+
+
+/** How long requests in flight may still finish after a cancel before they are aborted. */
+const CANCEL_GRACE_MS = 1000;
 const SAMPLES_PER_CATEGORY = 5;
 /**
  * Closed-model load: per stage, all users start together and each sends its requests one after
  * another. The first stage is the smoke test: with no success at all the rest is skipped.
  */
 async function runLoad(target, opts) {
+    // In A/B mode both sides hold their users' connections through the stage.
+    await ensureDescriptors(opts.compare ? opts.stages.map((s) => ({ ...s, users: s.users * 2 })) : opts.stages, opts.hooks?.log);
+    await warmEngine(target.spec);
     const startedAt = new Date().toISOString();
-    // No connection limit: a request waiting for a free socket would be measured as server latency.
-    const agent = new undici/* Agent */.g6({
-        connections: null,
-        pipelining: 1,
-        keepAliveTimeout: 60_000,
-        keepAliveMaxTimeout: 600_000,
-        connect: { timeout: target.spec.timeoutMs },
-    });
     const stages = [];
     const requests = [];
     const errorSamples = [];
-    const sampled = new Map();
+    const sample = sampler(errorSamples);
+    const side = opts.compare ? { stages: [], requests: [], errorSamples: [], smokeFailed: false, order: [] } : undefined;
+    const sampleBase = side ? sampler(side.errorSamples) : null;
     let smokeFailed = false;
     let warmup;
+    const signal = opts.signal;
+    const cancel = cancellation(signal);
+    const cancellable = (t) => (signal ? { ...t, spec: { ...t.spec, signal: cancel.inFlight }, stop: signal } : t);
+    target = cancellable(target);
+    const compare = opts.compare ? cancellable(opts.compare) : undefined;
     try {
         if (opts.warmup !== undefined && opts.warmup > 0) {
             warmup = await runWarmup(target, opts.warmup, opts.hooks);
+            if (compare && side)
+                side.warmup = await runWarmup(compare, opts.warmup, opts.hooks, 'compare target: ');
             if (opts.cooldownMs > 0)
-                await runner_sleep(opts.cooldownMs);
+                await runner_sleep(opts.cooldownMs, signal);
         }
         for (let i = 0; i < opts.stages.length; i++) {
             const stage = opts.stages[i];
             const index = i + 1;
-            if (smokeFailed) {
+            if (i > 0 && opts.cooldownMs > 0 && !smokeFailed)
+                await runner_sleep(opts.cooldownMs, signal);
+            if (smokeFailed || signal?.aborted) {
                 stages.push(skippedStage(index, stage));
+                side?.stages.push(skippedStage(index, stage));
                 continue;
             }
-            if (i > 0 && opts.cooldownMs > 0)
-                await runner_sleep(opts.cooldownMs);
             opts.hooks?.stageStart?.(index, stage);
-            const records = await runStage(agent, target, index, stage);
-            const summary = summarizeStage(index, stage, records.records, records.durationMs);
+            let run;
+            let baseLine = null;
+            if (compare && side && sampleBase) {
+                const ab = await runComparedStage(target, compare, index, stage, i);
+                run = ab.head;
+                const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+                base.connections = ab.base.connections;
+                side.stages.push(base);
+                side.requests.push(...ab.base.records);
+                side.order.push({ stage: index, rounds: ab.order });
+                for (const r of ab.base.records)
+                    sampleBase(r);
+                const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+                baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
+                if (i === 0 && base.succeeded === 0)
+                    side.smokeFailed = true;
+            }
+            else {
+                run = await runStage(target, index, stage);
+            }
+            const summary = summarizeStage(index, stage, run.records, run.durationMs);
+            summary.connections = run.connections;
+            if (summary.retries)
+                opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
             stages.push(summary);
-            for (const r of records.records) {
+            for (const r of run.records) {
                 requests.push(r);
-                if (!r.ok && r.category) {
-                    const n = sampled.get(r.category) ?? 0;
-                    if (n < SAMPLES_PER_CATEGORY) {
-                        sampled.set(r.category, n + 1);
-                        errorSamples.push({ stage: index, category: r.category, status: r.status, message: r.error ?? '' });
-                    }
-                }
+                sample(r);
             }
             opts.hooks?.stageEnd?.(summary);
-            if (i === 0 && summary.succeeded === 0)
+            if (baseLine !== null)
+                opts.hooks?.log?.(baseLine);
+            // A first stage cut short by a cancel is no failed smoke test.
+            if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed) && !signal?.aborted)
                 smokeFailed = true;
         }
     }
     finally {
-        await agent.destroy();
+        cancel.dispose();
     }
     const result = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
     if (warmup !== undefined)
         result.warmup = warmup;
+    if (side)
+        result.compare = side;
+    if (signal?.aborted)
+        result.cancelled = true;
     return result;
+}
+/** Keeps the first few failures of each category. */
+function sampler(into) {
+    const sampled = new Map();
+    return (r) => {
+        if (r.ok || !r.category)
+            return;
+        const n = sampled.get(r.category) ?? 0;
+        if (n >= SAMPLES_PER_CATEGORY)
+            return;
+        sampled.set(r.category, n + 1);
+        into.push({ stage: r.stage, category: r.category, status: r.status, message: r.error ?? '' });
+    };
+}
+/** The users of one stage against one target: a connection each, opened at the stage's start. */
+class StageUsers {
+    target;
+    index;
+    numbers;
+    connections;
+    constructor(target, index, numbers) {
+        this.target = target;
+        this.index = index;
+        this.numbers = numbers;
+        this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
+    }
+    /** Every user sends iterations `from`…`to` one after another; all users at once. */
+    async run(from, to) {
+        const records = [];
+        const loop = async (user, conn) => {
+            for (let iteration = from; iteration <= to && !this.target.stop?.aborted; iteration++) {
+                const ids = { stage: this.index, user, iteration };
+                const { headers, body } = this.target.render(ids);
+                records.push(await performRequest(conn, { ...this.target.spec, headers, body }, ids));
+            }
+        };
+        const t0 = performance.now();
+        await Promise.all(this.numbers.map((u, i) => loop(u, this.connections[i])));
+        const durationMs = performance.now() - t0;
+        records.sort((a, b) => a.startedAt - b.startedAt);
+        return { records, durationMs };
+    }
+    get opened() {
+        return this.connections.reduce((n, c) => n + c.opened, 0);
+    }
+    close() {
+        return Promise.all(this.connections.map((c) => c.close()));
+    }
+}
+const userNumbers = (stage, users) => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
+/**
+ * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
+ * shared out) start together, each on a connection of its own opened at the stage's start, and
+ * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
+ * so no later stage rides on a socket that sat idle through a cool-down.
+ */
+async function runStage(target, index, stage, users) {
+    const group = new StageUsers(target, index, userNumbers(stage, users));
+    try {
+        const run = await group.run(1, stage.requestsPerUser);
+        return { ...run, connections: group.opened };
+    }
+    finally {
+        await group.close();
+    }
+}
+/**
+ * One stage of a same-run A/B: both sides' users keep their own connections for the whole stage,
+ * and the stage runs in rounds (every user's k-th request), head and base back to back in
+ * alternating order (interleave.ts).
+ */
+async function runComparedStage(head, base, index, stage, firstRound, users) {
+    const numbers = userNumbers(stage, users);
+    const groups = { head: new StageUsers(head, index, numbers), base: new StageUsers(base, index, numbers) };
+    try {
+        const ab = await runRounds(stage, firstRound, (which, k) => groups[which].run(k, k));
+        return {
+            head: { ...ab.head, connections: groups.head.opened },
+            base: { ...ab.base, connections: groups.base.opened },
+            order: ab.order,
+        };
+    }
+    finally {
+        await Promise.all([groups.head.close(), groups.base.close()]);
+    }
 }
 /**
  * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
- * connection pool of their own that is closed before stage 1, so no figure — not even the connection
+ * connection of their own that is closed before stage 1, so no figure — not even the connection
  * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
  * smoke test then says so).
  */
-async function runWarmup(target, count, hooks) {
-    const agent = new undici/* Agent */.g6({ connections: null, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: target.spec.timeoutMs } });
+async function runWarmup(target, count, hooks, what = '') {
+    const conn = new UserConnection(target.spec.origin, target.spec.timeoutMs);
     const out = { requests: 0, succeeded: 0, ttfc: [] };
-    hooks?.log?.(`warm-up: ${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
+    hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
     try {
-        for (let it = 1; it <= count; it++) {
-            const { headers, body } = target.render({ stage: 0, user: 1, iteration: it });
-            const r = await performRequest(agent, { ...target.spec, headers, body }, { stage: 0, user: 1, iteration: it });
+        for (let it = 1; it <= count && !target.stop?.aborted; it++) {
+            const ids = { stage: 0, user: 1, iteration: it };
+            const { headers, body } = target.render(ids);
+            const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
             out.requests++;
             if (r.ok)
                 out.succeeded++;
@@ -47624,35 +51723,958 @@ async function runWarmup(target, count, hooks) {
         }
     }
     finally {
-        await agent.destroy();
+        await conn.close();
     }
     const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
     const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
-    hooks?.log?.(`warm-up done: ${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
+    hooks?.log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
     return out;
 }
-async function runStage(agent, target, index, stage) {
-    const records = [];
-    const user = async (u) => {
-        for (let it = 1; it <= stage.requestsPerUser; it++) {
-            const { headers, body } = target.render({ stage: index, user: u, iteration: it });
-            records.push(await performRequest(agent, { ...target.spec, headers, body }, { stage: index, user: u, iteration: it }));
+/** A pause that a cancel ends early. */
+function runner_sleep(ms, signal) {
+    if (signal?.aborted)
+        return Promise.resolve();
+    return new Promise((r) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            r();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+/** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
+function cancellation(signal) {
+    if (!signal)
+        return { inFlight: undefined, dispose: () => undefined };
+    const ctl = new AbortController();
+    let timer;
+    const onAbort = () => {
+        timer = setTimeout(() => ctl.abort(), CANCEL_GRACE_MS);
+    };
+    if (signal.aborted)
+        onAbort();
+    else
+        signal.addEventListener('abort', onAbort, { once: true });
+    return {
+        inFlight: ctl.signal,
+        dispose: () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', onAbort);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/server/diagnose.ts
+// Diagnoses of the server side, said only when the figures show it. Pure.
+//
+//  - unresponsive: in a stage the health probe took ≥ 1 s at its slowest and ≥ 10× its idle
+//    latency (the probe before stage 1, else the fastest probe of the run), or probes failed while
+//    the idle probe answered: the server stopped answering under load.
+//  - memory_growth: a memory-like monitor (a byte unit, or named like mem / rss / heap) whose stage
+//    averages rise stage over stage (≥ 2 stages, each above the one before) and whose idle-after is
+//    ≥ 10% above idle-before and keeps at least half of what it gained at its peak: it did not
+//    come back down after the cool-down.
+
+const UNRESPONSIVE_MIN_MS = 1000;
+const UNRESPONSIVE_FACTOR = 10;
+const MEMORY_GROWTH_MIN = 0.1;
+const fmtMs = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : v >= 10 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
+const diagnose_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+function diagnoseServer(section) {
+    if (!section)
+        return [];
+    return [...unresponsive(section), ...memoryGrowth(section)];
+}
+function unresponsive(section) {
+    const h = section.health;
+    if (!h)
+        return [];
+    const mins = h.stages.map((s) => s.latency.min).filter((v) => v !== null);
+    const idle = h.idle ?? (mins.length ? Math.min(...mins) : null);
+    const out = [];
+    for (const s of h.stages) {
+        const max = s.latency.max;
+        const slow = max !== null && max >= UNRESPONSIVE_MIN_MS && (idle === null || max >= UNRESPONSIVE_FACTOR * idle);
+        const failing = s.failures > 0 && h.idle !== null;
+        if (!slow && !failing)
+            continue;
+        const parts = [];
+        if (slow)
+            parts.push(`the health check took up to ${fmtMs(max)} at ${diagnose_users(s.users)}${idle !== null ? ` (${fmtMs(idle)} idle)` : ''}`);
+        if (failing)
+            parts.push(`${s.failures} of ${s.n} health checks failed at ${diagnose_users(s.users)}${h.errors.find((e) => e.stage === s.index) ? ` (${h.errors.find((e) => e.stage === s.index).message})` : ''}`);
+        out.push({
+            kind: 'unresponsive',
+            users: s.users,
+            message: `${parts.join('; ')}: the server stops answering under load`,
+            evidence: { stage: s.index, healthMaxMs: max, healthP95Ms: s.latency.p95, idleMs: idle, probes: s.n, failures: s.failures },
+        });
+    }
+    return out;
+}
+function memoryGrowth(section) {
+    const out = [];
+    for (const m of section.monitors) {
+        const memoryLike = m.unit === 'bytes' || /mem|rss|heap/i.test(m.name);
+        if (!memoryLike || m.idleBefore === null || m.idleAfter === null || m.growth === null || m.peak === null)
+            continue;
+        const avgs = m.stages.map((s) => s.avg).filter((v) => v !== null);
+        const rising = avgs.length >= 2 && avgs.every((v, i) => i === 0 || v > avgs[i - 1]);
+        const gained = m.peak - m.idleBefore;
+        const kept = gained > 0 ? (m.idleAfter - m.idleBefore) / gained : 0;
+        if (!rising || m.growth < MEMORY_GROWTH_MIN || kept < 0.5)
+            continue;
+        const f = (v) => formatSample(v, m.unit);
+        out.push({
+            kind: 'memory_growth',
+            users: null,
+            message: `${m.name} rose stage over stage (${avgs.map(f).join(' → ')}) and stayed up after the cool-down: ` +
+                `${f(m.idleBefore)} idle before, ${f(m.idleAfter)} idle after (${formatGrowth(m.growth)}): memory is retained per request (a leak, or a cache without a bound)`,
+            evidence: { monitor: m.name, unit: m.unit, idleBefore: m.idleBefore, idleAfter: m.idleAfter, peak: m.peak, growth: m.growth, stageAvg: avgs },
+        });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/text.ts
+// Command and server text on its way to a log line, a warning or a sample: one line, no control
+// characters (no terminal escapes), secrets redacted, cut. Markdown escaping is the report's job.
+
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+function oneLine(text, secrets, max = 300) {
+    const flat = redactText(text, secrets).replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '').replace(/ {2,}/g, ' ').trim();
+    const points = Array.from(flat);
+    return points.length <= max ? flat : `${points.slice(0, max - 1).join('')}…`;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/health.ts
+// The health probe: a GET on its own connection every interval from the start of stage 1 to the end
+// of the last stage. Never more than one in flight: a probe slower than the interval delays the next
+// and is measured to its end.
+
+
+
+class HealthProbe {
+    opts;
+    origin;
+    phase;
+    probes = [];
+    client;
+    path;
+    running = false;
+    loop = null;
+    wake = null;
+    constructor(opts, origin, phase) {
+        this.opts = opts;
+        this.origin = origin;
+        this.phase = phase;
+        const u = new URL(opts.url);
+        this.path = `${u.pathname}${u.search}`;
+        // One connection of its own: the probe never queues behind the load's requests.
+        this.client = new undici/* Client */.Kj(u.origin, { pipelining: 1, connect: { timeout: opts.timeoutMs }, keepAliveTimeout: 60_000 });
+    }
+    /** One probe, not recorded in `probes`. */
+    async once() {
+        const t0 = now();
+        const phase = this.phase();
+        try {
+            const res = await this.client.request({
+                path: this.path,
+                method: 'GET',
+                headers: this.opts.headers(),
+                headersTimeout: this.opts.timeoutMs,
+                bodyTimeout: this.opts.timeoutMs,
+                signal: AbortSignal.timeout(this.opts.timeoutMs),
+            });
+            await res.body.dump({ limit: 1024 * 1024 });
+            const ms = now() - t0;
+            const ok = res.statusCode >= 200 && res.statusCode < 400;
+            return { phase, t: t0 - this.origin, ms, ok, error: ok ? null : `HTTP ${res.statusCode}` };
+        }
+        catch (err) {
+            const ms = now() - t0;
+            const e = err;
+            const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
+            const message = timedOut ? `no answer within ${Math.round(this.opts.timeoutMs)} ms` : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
+            return { phase, t: t0 - this.origin, ms, ok: false, error: message };
+        }
+    }
+    start() {
+        if (this.running)
+            return;
+        this.running = true;
+        this.loop = (async () => {
+            while (this.running) {
+                const started = now();
+                this.probes.push(await this.once());
+                const wait = this.opts.intervalMs - (now() - started);
+                if (this.running && wait > 0)
+                    await new Promise((r) => {
+                        const timer = setTimeout(r, wait);
+                        this.wake = () => {
+                            clearTimeout(timer);
+                            r();
+                        };
+                    });
+                this.wake = null;
+            }
+        })();
+    }
+    /** Starts the next probe now if none is in flight (a new stage gets a probe at its start). */
+    kick() {
+        this.wake?.();
+    }
+    /** Stops after the probe in flight (measured to its end, bounded by the timeout). */
+    async stop() {
+        this.running = false;
+        this.wake?.();
+        await this.loop;
+        this.loop = null;
+    }
+    async close() {
+        await this.stop();
+        await this.client.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/server/command.ts
+// Runs the commands of the server side (monitors, the log follower) through @actions/exec, the same
+// in the Action and the CLI. Every command runs under `sh -c`, silent (nothing of its output goes
+// to the process's stdout, so it can never become a workflow command), with stdin from /dev/null, and can be
+// killed with all its children.
+
+
+const PID_MARK = 'ttfc-gate-pid ';
+// The outer shell reports its pid on stderr, then becomes the user's command (same pid), so the
+// whole process tree under that pid is the command's. Stdin is /dev/null: nothing waits for input.
+const WRAPPER = `printf '${PID_MARK}%s\\n' "$$" >&2; exec /bin/sh -c "$1" </dev/null`;
+/** Most of a command's stdout kept (a monitor needs a number, not a dump). */
+const MAX_STDOUT = 64 * 1024;
+/** A following command's line longer than this is cut (a log line is not a document). */
+const MAX_LINE = 4096;
+function startCommand(command, opts = {}) {
+    let pid = null;
+    let stdout = '';
+    let stderrLast = '';
+    let timedOut = false;
+    let killing = null;
+    let pending = '';
+    const kill = () => {
+        killing ??= pid === null ? Promise.resolve() : killTree(pid);
+        return killing;
+    };
+    const onErrLine = (line) => {
+        if (pid === null && line.startsWith(PID_MARK)) {
+            pid = Number(line.slice(PID_MARK.length)) || null;
+            return;
+        }
+        if (line.trim() !== '')
+            stderrLast = line.trim();
+    };
+    const onOut = (data) => {
+        if (stdout.length < MAX_STDOUT)
+            stdout += data.toString('utf8').slice(0, MAX_STDOUT - stdout.length);
+        if (!opts.onLine)
+            return;
+        pending += data.toString('utf8');
+        let nl;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+            opts.onLine(pending.slice(0, nl).replace(/\r$/, '').slice(0, MAX_LINE));
+            pending = pending.slice(nl + 1);
+        }
+        if (pending.length > MAX_LINE) {
+            opts.onLine(pending.slice(0, MAX_LINE));
+            pending = '';
         }
     };
-    const t0 = performance.now();
-    const users = [];
-    for (let u = 1; u <= stage.users; u++)
-        users.push(user(u));
-    await Promise.all(users);
-    const durationMs = performance.now() - t0;
-    records.sort((a, b) => a.startedAt - b.startedAt);
-    return { records, durationMs };
+    let errPending = '';
+    const onErr = (data) => {
+        errPending += data.toString('utf8');
+        let nl;
+        while ((nl = errPending.indexOf('\n')) >= 0) {
+            onErrLine(errPending.slice(0, nl).replace(/\r$/, ''));
+            errPending = errPending.slice(nl + 1);
+        }
+        if (errPending.length > MAX_LINE)
+            errPending = errPending.slice(-MAX_LINE);
+    };
+    const timer = opts.timeoutMs === undefined
+        ? null
+        : setTimeout(() => {
+            timedOut = true;
+            void kill();
+        }, opts.timeoutMs);
+    const done = exec('/bin/sh', ['-c', WRAPPER, 'ttfc-gate', command], {
+        silent: true,
+        ignoreReturnCode: true,
+        // After the exit, stdio held open by a stray child is not waited for long.
+        delay: 1000,
+        ...(opts.env ? { env: opts.env } : {}),
+        listeners: { stdout: onOut, stderr: onErr },
+    }).then((exitCode) => ({ exitCode, error: null }), (err) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) })).then(async (r) => {
+        if (timer)
+            clearTimeout(timer);
+        if (errPending.trim() !== '')
+            onErrLine(errPending);
+        if (pending !== '' && opts.onLine)
+            opts.onLine(pending.slice(0, MAX_LINE));
+        pending = '';
+        if (killing)
+            await killing;
+        return { exitCode: r.exitCode, stdout, stderrLastLine: stderrLast || (r.error ?? ''), timedOut };
+    });
+    return { done, kill };
 }
-function runner_sleep(ms) {
-    return new Promise((r) => setTimeout(r, ms));
+/** Runs a command to its end (or its timeout). Never rejects. */
+function runCommand(command, timeoutMs) {
+    return startCommand(command, { timeoutMs }).done;
+}
+/**
+ * Ends a process and every descendant: the tree is read first (a child whose parent died is
+ * re-parented and would be lost), then all get SIGTERM, and SIGKILL after a short grace.
+ */
+async function killTree(root, graceMs = 500) {
+    const pids = [...(await descendants(root)), root];
+    for (const p of pids)
+        signal(p, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && pids.some(alive))
+        await new Promise((r) => setTimeout(r, 25));
+    for (const p of pids)
+        if (alive(p))
+            signal(p, 'SIGKILL');
+}
+async function descendants(root) {
+    let text = '';
+    try {
+        text = (await getExecOutput('ps', ['-A', '-o', 'pid=,ppid='], { silent: true, ignoreReturnCode: true })).stdout;
+    }
+    catch {
+        return [];
+    }
+    const children = new Map();
+    for (const line of text.split('\n')) {
+        const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+        if (!pid || ppid === undefined || Number.isNaN(ppid))
+            continue;
+        const list = children.get(ppid) ?? [];
+        list.push(pid);
+        children.set(ppid, list);
+    }
+    const out = [];
+    const stack = [root];
+    while (stack.length) {
+        for (const c of children.get(stack.pop()) ?? []) {
+            if (out.includes(c))
+                continue;
+            out.push(c);
+            stack.push(c);
+        }
+    }
+    return out;
+}
+function signal(pid, sig) {
+    try {
+        process.kill(pid, sig);
+    }
+    catch {
+        // already gone
+    }
+}
+/** Running (a zombie waiting to be reaped counts as gone). */
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        return false;
+    }
+    try {
+        // Linux: the state follows the command name in parentheses.
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    }
+    catch {
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/server/logs.ts
+// The log follower: `logs-command` runs from before stage 1 to after the last; each line is stamped
+// on arrival with the stage then under way, counted, and matched against the error pattern.
+
+
+/** Distinct error samples kept per stage. */
+const LOG_SAMPLES = 5;
+class LogFollower {
+    command;
+    pattern;
+    secrets;
+    phase;
+    warn;
+    /** Per phase ('before', stage index, 'after'). */
+    counts = new Map();
+    warning = null;
+    /** The phase in which the command stopped by itself (stages after it were not followed), or null. */
+    stoppedIn = null;
+    cmd = null;
+    stopping = false;
+    exited = null;
+    constructor(command, pattern, secrets, phase, warn) {
+        this.command = command;
+        this.pattern = pattern;
+        this.secrets = secrets;
+        this.phase = phase;
+        this.warn = warn;
+    }
+    line(raw) {
+        const phase = this.phase();
+        let c = this.counts.get(phase);
+        if (!c) {
+            c = { lines: 0, errors: 0, samples: [], keys: new Set() };
+            this.counts.set(phase, c);
+        }
+        c.lines++;
+        if (!this.pattern.test(raw))
+            return;
+        c.errors++;
+        if (c.samples.length < LOG_SAMPLES) {
+            const s = oneLine(raw, this.secrets, 300);
+            // Lines that differ only in their numbers (timestamps, ids, ports) are one error.
+            const key = s.replace(/\d+/g, '0');
+            if (s && !c.keys.has(key)) {
+                c.keys.add(key);
+                c.samples.push(s);
+            }
+        }
+    }
+    start() {
+        this.cmd = startCommand(this.command, { onLine: (l) => this.line(l) });
+        this.exited = this.cmd.done.then((r) => {
+            if (this.stopping)
+                return;
+            this.stoppedIn = this.phase();
+            const err = r.stderrLastLine ? `: ${oneLine(r.stderrLastLine, this.secrets, 200)}` : '';
+            this.warning = `logs-command stopped before the end of the run (exit ${r.exitCode ?? 'error'})${err}`;
+            this.warn(this.warning);
+        });
+    }
+    /** Kills the command and its children; lines already read are kept. */
+    async stop() {
+        if (!this.cmd)
+            return;
+        this.stopping = true;
+        await this.cmd.kill();
+        await this.exited;
+        this.cmd = null;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js
+var parse_prometheus_text_format_cjs = __nccwpck_require__(2625);
+var parse_prometheus_text_format_cjs_default = /*#__PURE__*/__nccwpck_require__.n(parse_prometheus_text_format_cjs);
+;// CONCATENATED MODULE: ./src/core/server/prometheus.ts
+// A scrape of a Prometheus text endpoint (metrics-url), parsed with parse-prometheus-text-format,
+// and the value of one series selector (`name` or `name{label="x",…}`) in it.
+
+
+/** A scrape larger than this is not read to its end (a process exporter is a few KiB). */
+const MAX_BYTES = 4 * 1024 * 1024;
+async function scrape(url, headers, timeoutMs, dispatcher) {
+    const res = await (0,undici/* request */.Em)(url, {
+        method: 'GET',
+        headers: { accept: 'text/plain; version=0.0.4', ...headers },
+        dispatcher,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+    });
+    let text = '';
+    for await (const chunk of res.body) {
+        text += chunk.toString('utf8');
+        if (text.length > MAX_BYTES) {
+            res.body.destroy();
+            throw new Error(`the answer is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
+        }
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300)
+        throw new Error(`HTTP ${res.statusCode}`);
+    return parseScrape(text);
+}
+function parseScrape(text) {
+    let parsed;
+    try {
+        parsed = parse_prometheus_text_format_cjs_default()(text);
+    }
+    catch (err) {
+        throw new Error(`not the Prometheus text format (${err.message})`);
+    }
+    const families = new Map();
+    for (const f of parsed) {
+        const samples = [];
+        for (const m of f.metrics) {
+            // Histograms and summaries are read through their _sum / _count series.
+            if (m.value !== undefined)
+                samples.push({ value: Number(m.value), labels: m.labels ?? {} });
+            else {
+                if (m.sum !== undefined)
+                    pushTo(families, `${f.name}_sum`, f.type, Number(m.sum), m.labels ?? {});
+                if (m.count !== undefined)
+                    pushTo(families, `${f.name}_count`, f.type, Number(m.count), m.labels ?? {});
+            }
+        }
+        const prev = families.get(f.name);
+        if (prev)
+            prev.samples.push(...samples);
+        else
+            families.set(f.name, { type: f.type, samples });
+    }
+    return { families };
+}
+function pushTo(families, name, type, value, labels) {
+    const fam = families.get(name) ?? { type: type === 'HISTOGRAM' || type === 'SUMMARY' ? 'COUNTER' : type, samples: [] };
+    fam.samples.push({ value, labels });
+    families.set(name, fam);
+}
+function parseSelector(text) {
+    const brace = text.indexOf('{');
+    if (brace < 0)
+        return { name: text.trim(), labels: {} };
+    const labels = {};
+    const re = /([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/g;
+    for (const m of text.slice(brace).matchAll(re))
+        labels[m[1]] = m[2].replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
+    return { name: text.slice(0, brace).trim(), labels };
+}
+/**
+ * The value of a selector in a scrape: the sum of every matching series (a selector that leaves a
+ * label open adds its series up), with whether it is a counter; null when no series matches.
+ */
+function selectValue(s, sel) {
+    const fam = s.families.get(sel.name);
+    if (!fam)
+        return null;
+    let sum = 0;
+    let found = false;
+    for (const sample of fam.samples) {
+        if (Object.entries(sel.labels).every(([k, v]) => sample.labels[k] === v) && Number.isFinite(sample.value)) {
+            sum += sample.value;
+            found = true;
+        }
+    }
+    return found ? { value: sum, counter: fam.type === 'COUNTER' || sel.name.endsWith('_total') } : null;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/monitors.ts
+// Resource monitors: each command (and the metrics-url scrape, shared by its series) sampled once
+// before stage 1, every interval during the run and once after the cool-down. One sample in flight
+// per source; a failed, hung or number-less sample is a warning and a gap, never a stop.
+
+
+
+
+
+
+const MAX_WARNINGS = 5;
+/** Gap between the two scrapes of an idle sample, so counters (cpu) have a rate. */
+const IDLE_RATE_GAP_MS = 250;
+class Monitors {
+    spec;
+    origin;
+    warn;
+    states;
+    sources = [];
+    running = false;
+    loops = [];
+    wakes = new Set();
+    agent = null;
+    constructor(spec, origin, warn) {
+        this.spec = spec;
+        this.origin = origin;
+        this.warn = warn;
+        this.states = spec.monitors.map((m) => ({ spec: m, unit: null, samples: [], failures: 0, warnings: [] }));
+        const metricStates = this.states.filter((s) => s.spec.source.kind === 'metric');
+        for (const st of this.states)
+            if (st.spec.source.kind === 'command')
+                this.sources.push(this.commandSource(st, st.spec.source.command));
+        if (metricStates.length > 0 && spec.metrics) {
+            this.agent = new undici/* Agent */.g6({ connections: 1, pipelining: 1, connect: { timeout: spec.sampleTimeoutMs } });
+            this.sources.push(this.metricSource(metricStates));
+        }
+    }
+    record(st, phase, value, unit) {
+        if (st.unit === null)
+            st.unit = unit;
+        else if (st.unit !== unit) {
+            this.fail(st, `printed a value in ${unit} after values in ${st.unit}: the sample is dropped`);
+            return;
+        }
+        st.samples.push({ t: now() - this.origin, phase, value });
+    }
+    fail(st, message) {
+        st.failures++;
+        if (st.warnings.length < MAX_WARNINGS && !st.warnings.includes(message)) {
+            st.warnings.push(message);
+            this.warn(`monitor ${st.spec.name}: ${message}`);
+        }
+    }
+    commandSource(st, command) {
+        const secrets = this.spec.secrets;
+        const timeoutMs = this.spec.sampleTimeoutMs;
+        return {
+            sample: async (phase) => {
+                const r = await runCommand(command, timeoutMs);
+                if (r.timedOut)
+                    return this.fail(st, `no answer within ${monitors_formatMs(timeoutMs)} (killed; the sample is missing)`);
+                const err = r.stderrLastLine ? `: ${oneLine(r.stderrLastLine, secrets, 200)}` : '';
+                if (r.exitCode !== 0)
+                    return this.fail(st, `exited with ${r.exitCode ?? 'an error'}${err}`);
+                const s = parseSample(r.stdout);
+                if (s === null) {
+                    const first = r.stdout.split('\n').find((l) => l.trim() !== '') ?? '';
+                    return this.fail(st, first ? `printed no number: "${oneLine(first, secrets, 80)}"` : `printed nothing${err}`);
+                }
+                this.record(st, phase, s.value, s.unit);
+            },
+        };
+    }
+    metricSource(states) {
+        const m = this.spec.metrics;
+        const sels = new Map(states.map((s) => [s, parseSelector(s.spec.source.series)]));
+        let prev = null;
+        const take = async () => {
+            try {
+                const s = await scrape(m.url, m.headers(), this.spec.sampleTimeoutMs, this.agent);
+                return { t: now(), scrape: s };
+            }
+            catch (err) {
+                const e = err;
+                const msg = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' ? `no answer within ${monitors_formatMs(this.spec.sampleTimeoutMs)}` : oneLine(e.message ?? String(err), this.spec.secrets, 200);
+                for (const st of states)
+                    this.fail(st, `metrics-url: ${msg}`);
+                return null;
+            }
+        };
+        return {
+            sample: async (phase, idle) => {
+                let cur = await take();
+                if (cur === null)
+                    return;
+                if (idle && states.some((st) => isRate(st, sels.get(st), cur.scrape))) {
+                    // An idle rate needs two scrapes of its own (the last one of the run is a cool-down ago).
+                    prev = cur;
+                    await new Promise((r) => setTimeout(r, IDLE_RATE_GAP_MS));
+                    cur = await take();
+                    if (cur === null)
+                        return;
+                }
+                for (const st of states) {
+                    const sel = sels.get(st);
+                    const v = selectValue(cur.scrape, sel);
+                    if (v === null) {
+                        this.fail(st, `metrics-url has no series ${oneLine(st.spec.source.kind === 'metric' ? st.spec.source.series : '', this.spec.secrets, 80)}`);
+                        continue;
+                    }
+                    const rate = st.spec.source.kind === 'metric' && (st.spec.source.rate || v.counter);
+                    if (!rate) {
+                        this.record(st, phase, v.value, sel.name.endsWith('_bytes') ? 'bytes' : 'number');
+                        continue;
+                    }
+                    const p = prev ? selectValue(prev.scrape, sel) : null;
+                    if (prev && p && cur.t > prev.t) {
+                        const perSec = Math.max(0, (v.value - p.value) / ((cur.t - prev.t) / 1000));
+                        // CPU seconds per second is the share of one core: shown as a percentage.
+                        if (sel.name.endsWith('cpu_seconds_total'))
+                            this.record(st, phase, perSec * 100, '%');
+                        else
+                            this.record(st, phase, perSec, 'number');
+                    }
+                }
+                prev = cur;
+            },
+        };
+    }
+    /** One sample of every monitor at once (idle before / after). */
+    async idle(phase) {
+        await Promise.all(this.sources.map((s) => s.sample(phase, true)));
+    }
+    start(phase) {
+        if (this.running)
+            return;
+        this.running = true;
+        this.loops = this.sources.map(async (src) => {
+            while (this.running) {
+                const started = now();
+                await src.sample(phase(), false);
+                const wait = this.spec.monitorIntervalMs - (now() - started);
+                if (this.running && wait > 0) {
+                    await new Promise((r) => {
+                        const wake = () => {
+                            clearTimeout(timer);
+                            this.wakes.delete(wake);
+                            r();
+                        };
+                        const timer = setTimeout(wake, wait);
+                        this.wakes.add(wake);
+                    });
+                }
+            }
+        });
+    }
+    /** Takes the next samples now where none is in flight (a new stage gets samples at its start). */
+    kick() {
+        for (const w of [...this.wakes])
+            w();
+    }
+    /** Stops sampling; a sample in flight ends (bounded by the per-sample timeout). */
+    async stop() {
+        this.running = false;
+        for (const w of [...this.wakes])
+            w();
+        await Promise.all(this.loops);
+        this.loops = [];
+    }
+    async close() {
+        await this.stop();
+        await this.agent?.destroy();
+    }
+}
+function isRate(st, sel, s) {
+    if (st.spec.source.kind !== 'metric')
+        return false;
+    return st.spec.source.rate || (selectValue(s, sel)?.counter ?? false);
+}
+function monitors_formatMs(ms) {
+    return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
+}
+
+;// CONCATENATED MODULE: ./src/core/server/summarize.ts
+// The collected probes, samples and log counts → the report's `server` section. Pure.
+
+
+const HEALTH_ERROR_SAMPLES = 5;
+/** Samples per monitor in the report (a long run is thinned evenly, idle samples always kept). */
+const MAX_REPORT_SAMPLES = 2000;
+const summarize_round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+function summarizeServer(c) {
+    const stageList = [...c.users.entries()].sort((a, b) => a[0] - b[0]);
+    const secrets = c.spec.secrets;
+    let health = null;
+    if (c.spec.health && c.probes) {
+        const errors = [];
+        for (const p of c.probes) {
+            if (!p.ok && typeof p.phase === 'number' && errors.length < HEALTH_ERROR_SAMPLES)
+                errors.push({ stage: p.phase, message: p.error ?? 'failed' });
+        }
+        health = {
+            url: redactUrl(c.spec.health.displayUrl),
+            intervalMs: c.spec.health.intervalMs,
+            idle: c.idleHealth,
+            stages: stageList.map(([index, users]) => {
+                const mine = c.probes.filter((p) => p.phase === index);
+                return {
+                    index,
+                    users,
+                    n: mine.length,
+                    failures: mine.filter((p) => !p.ok).length,
+                    latency: computeStats(mine.filter((p) => p.ok).map((p) => p.ms)),
+                };
+            }),
+            errors,
+        };
+    }
+    const monitors = c.monitors.map((st) => {
+        const vals = (phase) => st.samples.filter((s) => s.phase === phase).map((s) => s.value);
+        const before = vals('before');
+        const after = vals('after');
+        const idleBefore = before.length ? before[before.length - 1] : null;
+        const idleAfter = after.length ? after[after.length - 1] : null;
+        const all = st.samples.map((s) => s.value);
+        let samples = st.samples;
+        if (samples.length > MAX_REPORT_SAMPLES) {
+            const step = samples.length / MAX_REPORT_SAMPLES;
+            samples = samples.filter((s, i) => typeof s.phase !== 'number' || Math.floor(i / step) !== Math.floor((i - 1) / step));
+        }
+        return {
+            name: st.spec.name,
+            source: redactText(st.spec.source.kind === 'command' ? st.spec.source.command : `metric:${st.spec.source.series}`, secrets),
+            unit: st.unit ?? 'number',
+            idleBefore,
+            idleAfter,
+            peak: all.length ? Math.max(...all) : null,
+            growth: idleBefore !== null && idleAfter !== null && idleBefore !== 0 ? summarize_round(idleAfter / idleBefore - 1, 6) : null,
+            stages: stageList.map(([index, users]) => {
+                const v = vals(index);
+                return {
+                    index,
+                    users,
+                    n: v.length,
+                    min: v.length ? Math.min(...v) : null,
+                    avg: v.length ? v.reduce((a, b) => a + b, 0) / v.length : null,
+                    max: v.length ? Math.max(...v) : null,
+                };
+            }),
+            samples: samples.map((s) => ({ t: summarize_round(s.t, 1), phase: s.phase, value: s.value })),
+            failures: st.failures,
+            warnings: st.warnings,
+        };
+    });
+    let logs = null;
+    if (c.spec.logs && c.logs) {
+        const b = c.logs.counts.get('before');
+        logs = {
+            command: redactText(c.spec.logs.command, secrets),
+            pattern: c.spec.logs.patternText,
+            before: { lines: b?.lines ?? 0, errors: b?.errors ?? 0 },
+            stages: stageList.map(([index, users]) => {
+                const s = c.logs.counts.get(index);
+                const stopped = c.logs.stoppedIn ?? null;
+                const followed = stopped === null || (typeof stopped === 'number' && stopped >= index);
+                return { index, users, lines: s?.lines ?? 0, errors: s?.errors ?? 0, samples: (s?.samples ?? []).map((x) => redactText(x, secrets)), followed };
+            }),
+            warning: c.logs.warning,
+        };
+    }
+    return {
+        boundaries: c.boundaries.map((b) => ({ ...b, start: summarize_round(b.start, 1), end: b.end === null ? null : summarize_round(b.end, 1) })),
+        finishedAt: c.finishedAt === null ? null : summarize_round(c.finishedAt, 1),
+        health,
+        monitors,
+        logs,
+        warnings: c.warnings,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/server/session.ts
+// One server-side session around the load: health probe, monitors and log follower started before
+// stage 1, told when each stage starts and ends, stopped after the last stage's cool-down. Never
+// throws because of the server: what fails is a warning in the section.
+
+
+
+
+
+
+/** Lets a log follower open its file before stage 1 (tail -n0 misses lines written before it looks). */
+const LOG_SETTLE_MS = 300;
+class ServerSession {
+    spec;
+    opts;
+    phase = 'before';
+    origin = now();
+    boundaries = [];
+    users = new Map();
+    warnings = [];
+    health;
+    monitors;
+    logs;
+    idleHealth = null;
+    finishedAt = null;
+    closed = false;
+    constructor(spec, opts) {
+        this.spec = spec;
+        this.opts = opts;
+        const warn = (m) => this.warn(m);
+        const phase = () => this.phase;
+        this.health = spec.health
+            ? new HealthProbe({ url: spec.health.url, intervalMs: spec.health.intervalMs, timeoutMs: spec.health.timeoutMs, headers: spec.health.headers, secrets: spec.secrets }, this.origin, phase)
+            : null;
+        this.monitors = spec.monitors.length > 0 ? new Monitors(spec, this.origin, warn) : null;
+        this.logs = spec.logs ? new LogFollower(spec.logs.command, spec.logs.errorPattern, spec.secrets, phase, warn) : null;
+    }
+    warn(message) {
+        const line = oneLine(message, this.spec.secrets, 400);
+        if (this.warnings.length < 50)
+            this.warnings.push(line);
+        this.opts.log?.(`server: ${line}`);
+    }
+    /** Starts the log follower, takes the idle samples (monitors, one health probe). */
+    static async start(spec, opts) {
+        const s = new ServerSession(spec, opts);
+        const parts = [];
+        if (spec.health)
+            parts.push(`health ${spec.health.displayUrl} every ${spec.health.intervalMs} ms`);
+        if (spec.monitors.length)
+            parts.push(`monitors ${spec.monitors.map((m) => m.name).join(', ')} every ${spec.monitorIntervalMs} ms`);
+        if (spec.logs)
+            parts.push('logs-command');
+        opts.log?.(`server: ${parts.join('; ')}`);
+        if (s.logs) {
+            s.logs.start();
+            await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
+        }
+        const idle = [];
+        if (s.monitors)
+            idle.push(s.monitors.idle('before'));
+        if (s.health) {
+            // Two probes, the faster counts: the first one also pays for the connection.
+            idle.push((async () => {
+                const a = await s.health.once();
+                const b = a.ok ? await s.health.once() : a;
+                s.idleHealth = a.ok && b.ok ? Math.min(a.ms, b.ms) : a.ok ? a.ms : null;
+                if (!a.ok)
+                    s.warn(`health-url failed before stage 1: ${a.error}`);
+            })());
+        }
+        await Promise.all(idle);
+        return s;
+    }
+    stageStart(index, users) {
+        this.phase = index;
+        this.users.set(index, users);
+        this.boundaries.push({ index, users, start: now() - this.origin, end: null });
+        // The probe and the monitors run from the start of the first stage.
+        this.health?.start();
+        this.monitors?.start(() => this.phase);
+        if (index > 1 || this.boundaries.length > 1) {
+            this.health?.kick();
+            this.monitors?.kick();
+        }
+    }
+    stageEnd(index) {
+        const b = [...this.boundaries].reverse().find((x) => x.index === index && x.end === null);
+        if (b)
+            b.end = now() - this.origin;
+    }
+    /** After the last stage: stops the probe and the sampling, waits the cool-down, takes the idle-after samples, stops the logs. */
+    async finish(opts = {}) {
+        await Promise.all([this.health?.stop(), this.monitors?.stop()]);
+        const after = this.boundaries.length > 0 && !opts.quick;
+        if (after && this.opts.cooldownMs > 0)
+            await new Promise((r) => setTimeout(r, this.opts.cooldownMs));
+        // Lines that arrive during the cool-down still belong to the last stage.
+        await this.logs?.stop();
+        this.phase = 'after';
+        if (after)
+            await this.monitors?.idle('after');
+        this.finishedAt = now() - this.origin;
+        await this.close();
+        return summarizeServer({
+            spec: this.spec,
+            boundaries: this.boundaries,
+            users: this.users,
+            finishedAt: this.finishedAt,
+            idleHealth: this.idleHealth,
+            probes: this.health?.probes ?? null,
+            monitors: this.monitors?.states ?? [],
+            logs: this.logs ? { counts: this.logs.counts, warning: this.logs.warning, stoppedIn: this.logs.stoppedIn } : null,
+            warnings: this.warnings,
+        });
+    }
+    /** Ends every command and connection (also when the run failed). Idempotent. */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        await Promise.all([this.health?.close(), this.monitors?.close(), this.logs?.stop()]);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/gate.ts
+// The gate's orchestration: prepare the target, run the load, analyse, report. Every step lives in
+// its own module; this one only decides their order and hands results from one to the next.
 
 
 
@@ -47663,12 +52685,16 @@ function runner_sleep(ms) {
 
 
 
-const INTERVAL_METHOD = `seeded percentile bootstrap over the successful requests of a stage: ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED} (the same requests give the same interval)`;
+
+
+
+
+
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
 async function prepare(cfg, opts, log) {
     if (cfg.wait)
-        await waitForReady(cfg.wait, { ...opts.readiness, log });
-    if (cfg.login) {
+        await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (cfg.login && !opts.signal?.aborted) {
         const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
         cfg.setToken(token);
         opts.onSecret?.(token);
@@ -47695,6 +52721,68 @@ function loadBaseline(cfg, log) {
     return b;
 }
 /**
+ * `repeat` runs of the load (the warm-up before the first); a run that fails its smoke test ends the
+ * series. With the server side on, its session spans every run: idle samples before the first, told
+ * of each stage, stopped after the last cool-down (and closed, commands killed, if a run throws).
+ */
+async function runAll(cfg, opts, log) {
+    const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs }) : null;
+    const hooks = { ...opts.hooks, log };
+    if (session) {
+        hooks.stageStart = (index, stage) => {
+            session.stageStart(index, stage.users);
+            opts.hooks?.stageStart?.(index, stage);
+        };
+        hooks.stageEnd = (summary) => {
+            session.stageEnd(summary.index);
+            opts.hooks?.stageEnd?.(summary);
+        };
+    }
+    try {
+        const runs = await runEach(cfg, opts, hooks, log);
+        // A cancelled run does not wait for the cool-down and the idle samples after it.
+        return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
+    }
+    finally {
+        await session?.close();
+    }
+}
+async function runEach(cfg, opts, hooks, log) {
+    const runs = [];
+    for (let i = 0; i < cfg.repeat; i++) {
+        if (i > 0 && opts.signal?.aborted)
+            break;
+        if (cfg.repeat > 1) {
+            if (i > 0 && cfg.cooldownMs > 0)
+                await new Promise((r) => setTimeout(r, cfg.cooldownMs));
+            log(`run ${i + 1}/${cfg.repeat}`);
+        }
+        const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
+        const cmp = cfg.compare;
+        if (i === 0 && cmp) {
+            log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
+            if (cfg.warmup === 0)
+                log('compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client\'s own cold start: it must not land on one side)');
+        }
+        const r = await runLoad({ spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render }, {
+            stages: cfg.stages,
+            cooldownMs: cfg.cooldownMs,
+            hooks,
+            // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
+            warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
+            ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        runs.push(r);
+        if (r.smokeFailed) {
+            if (i + 1 < cfg.repeat)
+                log(`run ${i + 1} failed the smoke test: the remaining ${cfg.repeat - i - 1} run(s) are not started`);
+            break;
+        }
+    }
+    return runs;
+}
+/**
  * The whole gate: wait-for and login (when set), the baseline, `repeat` runs of the load (the
  * warm-up before the first), the median run, statistics with intervals, criteria, diagnoses and the
  * baseline comparison, the JSON report. Knows nothing of GitHub.
@@ -47704,134 +52792,154 @@ async function runGate(cfg, opts = {}) {
     const log = (line) => sink?.(redactText(line, cfg.secrets));
     await prepare(cfg, opts, log);
     const loaded = loadBaseline(cfg, log);
-    const runs = [];
-    for (let i = 0; i < cfg.repeat; i++) {
-        if (cfg.repeat > 1) {
-            if (i > 0 && cfg.cooldownMs > 0)
-                await new Promise((r) => setTimeout(r, cfg.cooldownMs));
-            log(`run ${i + 1}/${cfg.repeat}`);
-        }
-        const r = await runLoad({ spec: { origin: cfg.origin, path: cfg.path, method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset }, render: cfg.render }, { stages: cfg.stages, cooldownMs: cfg.cooldownMs, hooks: { ...opts.hooks, log }, warmup: i === 0 ? cfg.warmup : 0 });
-        runs.push(r);
-        if (r.smokeFailed) {
-            if (i + 1 < cfg.repeat)
-                log(`run ${i + 1} failed the smoke test: the remaining ${cfg.repeat - i - 1} run(s) are not started`);
-            break;
-        }
+    const { runs: all, server } = await runAll(cfg, opts, log);
+    const cancelled = opts.signal?.aborted === true;
+    if (cancelled)
+        log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
+    // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
+    const runs = cancelled ? all.slice(-1) : all;
+    const { run, repeat } = repeatOf(runs, cfg.repeat);
+    // The compare side of each stage comes from the run whose head stage was chosen: the pairs stay pairs.
+    if (repeat && runs.length > 1) {
+        const side = compareOfChosen(runs, repeat.chosenRuns, run.stages);
+        if (side)
+            run.compare = side;
     }
-    const median = runs.length > 1 ? medianRun(runs) : null;
-    const run = median ?? runs[0];
-    let repeat = null;
-    if (cfg.repeat > 1) {
-        repeat = {
-            requested: cfg.repeat,
-            runs: runs.length,
-            chosenRuns: median ? median.chosenRuns : run.stages.map(() => 0),
-            spread: median ? median.spread : [],
-        };
-        if (median)
-            log(`median run per stage (by TTFC avg): ${median.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
-    }
-    // Intervals, computed once per stage, metric and statistic (criteria and the stage summaries share them).
-    const cache = new Map();
-    const intervalOf = (stage, metric, stat) => {
-        const key = `${stage.index}:${metric}:${stat}`;
-        if (!cache.has(key))
-            cache.set(key, bootstrapInterval(stageSamples(run.requests, stage.index, metric), stat));
-        return cache.get(key) ?? null;
-    };
-    for (const s of run.stages) {
-        if (s.skipped)
-            continue;
-        const avg = intervalOf(s, 'ttfc', 'avg');
-        const p95 = intervalOf(s, 'ttfc', 'p95');
-        s.ttfcInterval = {
-            level: DEFAULT_LEVEL,
-            avg: avg ? { low: avg.low, high: avg.high } : null,
-            p95: p95 ? { low: p95.low, high: p95.high } : null,
-        };
-    }
+    const sample = pairedSampler(run);
+    if (repeat && repeat.runs > 1)
+        log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
+    const intervalOf = intervalCache(run.requests);
+    for (const s of run.stages)
+        if (!s.skipped)
+            s.ttfcInterval = ttfcInterval(s, intervalOf);
+    // The server figures of each stage, where the metrics table reads them (health.*, monitor.*, log_errors).
+    if (server)
+        attachStageFigures(server, run.stages);
     const criteria = evaluateCriteria(cfg.criteria, run.stages, {
         ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
+        ...(run.compare ? { compare: run.compare.stages, compareIntervalOf: compareIntervalOf(sample) } : {}),
         baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
         verdict: cfg.verdict,
         intervalOf,
     });
-    const diagnoses = [];
-    if (run.smokeFailed) {
-        const first = run.stages[0];
-        const sample = run.errorSamples[0];
-        diagnoses.push({
-            kind: 'smoke',
-            users: first?.users ?? null,
-            message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
-            evidence: { failures: first?.failures ?? {} },
-        });
+    const diagnoses = [...diagnose(run), ...diagnoseServer(server)];
+    let compare = null;
+    if (run.compare && cfg.compare) {
+        const ab = sameRunComparison(run, sample, { url: cfg.compare.displayUrl, threshold: cfg.regressionThreshold, secrets: cfg.secrets });
+        compare = ab.section;
+        diagnoses.push(...ab.diagnoses);
+        for (const d of ab.diagnoses)
+            if (d.kind !== 'smoke')
+                log(`compare: ${d.message}`);
     }
-    diagnoses.push(...diagnose(run));
     let baseline = null;
     if (loaded !== null) {
-        baseline = {
+        const cmp = baselineSection(loaded, run.stages, {
             source: cfg.baseline ?? '',
-            loaded: loaded.ok,
             threshold: cfg.regressionThreshold,
-            toolVersion: null,
-            startedAt: null,
-            commit: null,
-            messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
-            stages: [],
-            regressions: [],
-        };
-        if (loaded.ok) {
-            const b = loaded.baseline;
-            const cmp = compareBaseline(run.stages, b, {
-                threshold: cfg.regressionThreshold,
-                target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
-            });
-            baseline.toolVersion = b.toolVersion;
-            baseline.startedAt = b.startedAt;
-            baseline.commit = b.commit;
-            baseline.messages.push(...cmp.messages);
-            baseline.stages = cmp.stages.map((s) => ({
-                index: s.index,
-                baselineIndex: s.baselineIndex,
-                users: s.users,
-                ttfcAvg: delta(s.ttfcAvg),
-                ttfcP95: delta(s.ttfcP95),
-                successRate: delta(s.successRate),
-                regressed: s.regressed,
-            }));
-            baseline.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
-            diagnoses.push(...cmp.diagnoses);
-            for (const m of cmp.messages)
-                log(`baseline: ${m}`);
-        }
+            target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
+        });
+        baseline = cmp.section;
+        diagnoses.push(...cmp.diagnoses);
+        for (const m of cmp.messages)
+            log(`baseline: ${m}`);
     }
-    const passed = !run.smokeFailed && criteriaPassed(criteria);
+    const passed = !cancelled && verdict_gatePassed(run.smokeFailed, criteria);
     const report = buildReport(cfg, run, criteria, diagnoses, passed, {
         commit: opts.commit,
         intervalMethod: INTERVAL_METHOD,
-        efficiency: scalingEfficiency(run.stages).map((r) => ({
-            index: r.index,
-            users: r.users,
-            throughputRatio: r.throughputRatio,
-            usersRatio: r.usersRatio,
-            efficiency: r.efficiency,
-        })),
+        efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
         baseline,
         repeat,
-        warmup: runs[0]?.warmup ?? null,
+        warmup: all[0]?.warmup ?? null,
+        compare,
+        cancelled,
+        server,
     });
     if (!opts.noWrite)
         writeReport(cfg.reportPath, report, cfg.secrets);
     return report;
 }
-function delta(d) {
-    return { current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed };
+
+;// CONCATENATED MODULE: ./src/core/safe-text.ts
+// Text bound for stdout/stderr (the Actions log, a terminal) that may carry what a server sent:
+// no line of it may start a runner workflow command or reach a terminal as an escape sequence.
+/** ANSI/VT escape sequences: CSI (ESC [ … or 8-bit CSI), OSC (ESC ] … BEL/ST), and two-byte ESC sequences. */
+const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u009B[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[ -~]?/g;
+// Every C0/C1 control but tab and newline (CR too: it rewrites a line on a terminal), and bidi overrides.
+const safe_text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const ZWSP = '\u200B';
+/**
+ * The runner reads a line whose trimmed start is `::` as a command (`::error::`, `::add-mask::`,
+ * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
+ * keeps the text readable and inert.
+ */
+function neutralize(line) {
+    return line.replace(/::/g, `:${ZWSP}:`).replace(/##\[/g, `#${ZWSP}#[`);
+}
+/** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
+function safeLine(text) {
+    return neutralize(text.replace(/\r\n?|\n/g, ' ').replace(ANSI, '').replace(safe_text_CONTROL, ''));
+}
+/** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
+function safeLines(text) {
+    return text
+        .split(/\r\n?|\n/)
+        .map((l) => neutralize(l.replace(ANSI, '').replace(safe_text_CONTROL, '')))
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/report/ab.ts
+// The same-run A/B table both human reports show: per stage the head's and the base's figures side
+// by side, the ratio head / base with its interval. Pure: a function of the Report.
+
+
+const ab_ms = (v) => formatValue(v ?? null, 'ms');
+/** `1.9x (1.6–2.2)`, `1.0x` without an interval, `—` without a ratio. */
+function ratioCell(r) {
+    if (!r || r.ratio === null)
+        return '—';
+    if (r.low === null || r.high === null)
+        return formatRatio(r.ratio);
+    return `${formatRatio(r.ratio)} (${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high).slice(0, -1)})`;
+}
+/** The head-vs-base table (null without a compare section). `mark` wraps a flagged ratio. */
+function compareTable(report, mark) {
+    const c = report.compare;
+    if (!c)
+        return null;
+    const pct = `${Math.round(c.level * 100)}%`;
+    const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
+    const rows = c.stages.map((s) => {
+        const h = report.stages.find((x) => x.index === s.index);
+        const load = `${s.users} × ${s.requestsPerUser}`;
+        if (!h || h.skipped || s.base.skipped)
+            return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
+        const flag = (key, text) => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
+        return {
+            stage: s,
+            cells: [
+                String(s.index),
+                load,
+                `${h.succeeded}/${h.issued} / ${s.base.succeeded}/${s.base.issued}`,
+                ab_ms(h.ttfc.avg),
+                ab_ms(s.base.ttfc.avg),
+                flag('ttfc.avg', ratioCell(s.ratios['ttfc.avg'])),
+                ab_ms(h.ttfc.p95),
+                ab_ms(s.base.ttfc.p95),
+                flag('ttfc.p95', ratioCell(s.ratios['ttfc.p95'])),
+            ],
+        };
+    });
+    const t = Math.round(c.threshold * 1000) / 10;
+    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first. ` +
+        `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
+        `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
+    return { head, rows, legend };
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/chart.ts
-// Pictures (issue 5 §5): TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
 
@@ -47860,7 +52968,7 @@ function niceCeil(x) {
     return 10 * p;
 }
 const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626' };
+const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5' };
 /**
  * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, followed by a
  * one-line legend (GitHub's mermaid draws no legend for line charts). Empty string with fewer than two
@@ -47870,20 +52978,27 @@ function mermaidChart(stages, opts = {}) {
     const pts = chartPoints(stages);
     if (pts.length < 2)
         return '';
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.1);
+    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
+    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
+    const baseOf = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseOf('p95')) * 1.1);
     const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
+    const palette = [CHART_COLORS.avg, CHART_COLORS.p95, ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : [])].join(', ');
     const lines = [
         '```mermaid',
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${CHART_COLORS.avg}, ${CHART_COLORS.p95}"}}}}%%`,
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
         'xychart-beta',
         `    title "${title}"`,
         `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`,
         `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
         `    line "avg" [${pts.map((p) => chart_num(p.avg)).join(', ')}]`,
         `    line "p95" [${pts.map((p) => chart_num(p.p95)).join(', ')}]`,
+        ...(basePts ? [`    line "base avg" [${baseOf('avg').map(chart_num).join(', ')}]`, `    line "base p95" [${baseOf('p95').map(chart_num).join(', ')}]`] : []),
         '```',
         '',
-        '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
+        basePts
+            ? '<sub>TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users</sub>'
+            : '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
     ];
     return lines.join('\n');
 }
@@ -47989,8 +53104,7 @@ function ttfcDistribution(run, opts = {}) {
 }
 /** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
 function formatDistribution(d) {
-    const ms = (v) => formatValue(v, 'ms');
-    const names = d.rows.map((r) => `${r.users} user${r.users === 1 ? '' : 's'}`);
+    const names = d.rows.map((r) => plural(r.users, 'user'));
     const w = Math.max(...names.map((n) => n.length));
     return [
         `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
@@ -48002,11 +53116,9 @@ function formatDistribution(d) {
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
 // scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
 
-const report_common_ms = (v) => formatValue(v, 'ms');
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 /** `380 ms – 460 ms` (or `n/a`). */
 function formatRange(r) {
-    return r ? `${report_common_ms(r.low)} – ${report_common_ms(r.high)}` : 'n/a';
+    return r ? `${ms(r.low)} – ${ms(r.high)}` : 'n/a';
 }
 /** The baseline comparison of a stage (by 1-based index), if it was compared. */
 function baselineFor(report, index) {
@@ -48047,9 +53159,12 @@ function runNotes(report) {
         notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
     return notes;
 }
-/** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
-function inconclusiveCount(report) {
-    return report.criteria.filter((c) => c.status === 'inconclusive').length;
+/**
+ * Whether the stage tables show the stream rate (events/s after the first chunk): for an LLM preset whose
+ * server sent no token usage, where tokens/s would otherwise be expected. Generic streams keep it in the JSON.
+ */
+function showsStreamRate(report) {
+    return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
 }
 function compact(v, depth) {
     if (v === null || v === undefined)
@@ -48086,9 +53201,170 @@ function baselineTitle(report) {
     const when = [b.commit ? `commit ${b.commit.slice(0, 7)}` : '', b.startedAt ?? ''].filter(Boolean).join(', ');
     return `${b.source}${when ? ` (${when})` : ''}`;
 }
-/** `20%`, `12.5%`. */
-function formatThresholdPct(x) {
-    return `${Math.round(x * 1000) / 10}%`;
+
+;// CONCATENATED MODULE: ./src/core/report/server.ts
+// The "Server" part of the reports: a table per stage (health probe, monitors, log lines), the
+// monitors' run figures, warnings and log error samples, and a chart of each monitor over time with
+// the stage boundaries. Pure. Command and server text is escaped here before it reaches markdown.
+
+
+
+const MISSING = '–';
+const server_ms = (v) => (v === null ? MISSING : formatValue(v, 'ms'));
+const server_sample = (v, unit) => (v === null || v === undefined ? MISSING : formatSample(v, unit));
+const server_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+/** Points per monitor chart (a longer run is thinned evenly). */
+const CHART_POINTS = 48;
+/** One row a stage (with the idle samples before and after around them), the same for markdown and the terminal. */
+function serverTable(section) {
+    const stages = new Map();
+    for (const h of section.health?.stages ?? [])
+        stages.set(h.index, h.users);
+    for (const m of section.monitors)
+        for (const s of m.stages)
+            stages.set(s.index, s.users);
+    for (const l of section.logs?.stages ?? [])
+        stages.set(l.index, l.users);
+    if (stages.size === 0 && section.monitors.length === 0)
+        return null;
+    const head = ['Stage'];
+    if (section.health)
+        head.push('Health probes', 'Health p50', 'Health p95', 'Health max');
+    for (const m of section.monitors)
+        head.push(`${m.name} avg`, `${m.name} max`);
+    if (section.logs)
+        head.push('Log lines', 'Log errors');
+    const rows = [];
+    const idleRow = (label, pick, health, log) => {
+        const row = [label];
+        // The idle health figure is the faster of two probes before stage 1.
+        if (section.health)
+            row.push(health === null ? MISSING : 'idle', server_ms(health), MISSING, MISSING);
+        for (const m of section.monitors)
+            row.push(server_sample(pick(m), m.unit), MISSING);
+        if (section.logs)
+            row.push(log, MISSING);
+        return row;
+    };
+    if (section.monitors.length || section.health) {
+        rows.push(idleRow('idle before', (m) => m.idleBefore, section.health?.idle ?? null, section.logs ? String(section.logs.before.lines) : MISSING));
+    }
+    for (const [index, u] of [...stages.entries()].sort((a, b) => a[0] - b[0])) {
+        const row = [`${index} (${server_users(u)})`];
+        if (section.health) {
+            const h = section.health.stages.find((s) => s.index === index);
+            row.push(h ? `${h.n}${h.failures ? ` (${h.failures} failed)` : ''}` : MISSING, server_ms(h?.latency.p50 ?? null), server_ms(h?.latency.p95 ?? null), server_ms(h?.latency.max ?? null));
+        }
+        for (const m of section.monitors) {
+            const s = m.stages.find((x) => x.index === index);
+            row.push(server_sample(s?.avg, m.unit), server_sample(s?.max, m.unit));
+        }
+        if (section.logs) {
+            const l = section.logs.stages.find((x) => x.index === index);
+            row.push(String(l?.lines ?? 0), String(l?.errors ?? 0));
+        }
+        rows.push(row);
+    }
+    if (section.monitors.length)
+        rows.push(idleRow('idle after', (m) => m.idleAfter, null, MISSING));
+    return { head, rows };
+}
+/** `mem: 412 MiB idle before → 530 MiB after (+29%), peak 610 MiB`. */
+function monitorSummary(m) {
+    const parts = [`${formatSample(m.idleBefore, m.unit)} idle before → ${formatSample(m.idleAfter, m.unit)} after`];
+    if (m.growth !== null)
+        parts[0] += ` (${formatGrowth(m.growth)})`;
+    if (m.peak !== null)
+        parts.push(`peak ${formatSample(m.peak, m.unit)}`);
+    if (m.failures)
+        parts.push(`${m.failures} sample${m.failures === 1 ? '' : 's'} missing`);
+    return `${m.name}: ${parts.join(', ')}`;
+}
+/** The display scale of a monitor's values: MiB / GiB for sizes, as is otherwise. */
+function scaleOf(m) {
+    if (m.unit === '%')
+        return { div: 1, label: '%' };
+    if (m.unit === 'number')
+        return { div: 1, label: '' };
+    const peak = Math.max(...m.samples.map((s) => s.value), 0);
+    return peak >= 4 * 1024 ** 3 ? { div: 1024 ** 3, label: 'GiB' } : { div: 1024 ** 2, label: 'MiB' };
+}
+const server_num = (v) => (Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+/**
+ * A mermaid line chart of one monitor over time: the idle sample before, the samples of the run, the
+ * idle sample after. The x labels are seconds since the start; the first sample of each stage is
+ * labelled with its stage (`S2 4.1s`), so the stage boundaries read off the axis.
+ */
+function monitorChart(m, section) {
+    let pts = m.samples;
+    if (pts.length < 2)
+        return '';
+    if (pts.length > CHART_POINTS) {
+        const step = (pts.length - 1) / (CHART_POINTS - 1);
+        pts = Array.from({ length: CHART_POINTS }, (_, i) => pts[Math.round(i * step)]);
+    }
+    const { div, label } = scaleOf(m);
+    const usersOf = new Map(section.boundaries.map((b) => [b.index, b.users]));
+    let prev = null;
+    const labels = pts.map((p) => {
+        const sec = `${(p.t / 1000).toFixed(1)}s`;
+        const first = p.phase !== prev;
+        prev = p.phase;
+        if (p.phase === 'before')
+            return `idle ${sec}`;
+        if (p.phase === 'after')
+            return `idle ${sec}`;
+        return first ? `S${p.phase} ${sec}` : sec;
+    });
+    const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
+    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))]
+        .map((i) => `S${i} = ${server_users(usersOf.get(i) ?? 0)}`)
+        .join(', ');
+    // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
+    const title = `${m.name}${label ? ` (${label})` : ''} over time`;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `    title "${title.replace(/"/g, "'")}"`,
+        `    x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `    y-axis "${label || m.name}" 0 --> ${server_num(top)}`,
+        `    line [${pts.map((p) => server_num(p.value / div)).join(', ')}]`,
+        '```',
+        `<sub>${escapeInline(stages, 400)}; idle = before the first stage / after the cool-down.</sub>`,
+    ].join('\n');
+}
+/** The "Server" section of the markdown report ('' when the server side is off). */
+function serverMarkdown(section, opts = {}) {
+    if (!section)
+        return '';
+    const parts = ['### Server'];
+    const t = serverTable(section);
+    if (t)
+        parts.push(mdTable(t.head.map((h) => escapeInline(h, 60)), t.head.map((_, i) => (i === 0 ? 'l' : 'r')), t.rows));
+    const notes = [];
+    if (section.health)
+        notes.push(`health: ${codeSpan(`GET ${section.health.url}`, { max: 200 })} every ${section.health.intervalMs} ms on its own connection, one at a time`);
+    for (const m of section.monitors)
+        notes.push(`${escapeInline(monitorSummary(m), 300)} — ${codeSpan(m.source, { max: 200 })}`);
+    if (section.logs)
+        notes.push(`logs: ${codeSpan(section.logs.command, { max: 200 })}, errors match ${codeSpan(section.logs.pattern, { max: 100 })}`);
+    if (notes.length)
+        parts.push(notes.map((n) => `- ${n}`).join('\n'));
+    const samples = (section.logs?.stages ?? []).filter((s) => s.samples.length);
+    if (samples.length) {
+        const rows = samples.flatMap((s) => s.samples.map((line) => [String(s.index), escapeInline(line, 300)]));
+        parts.push(`**Log errors** (up to 5 distinct lines a stage, escaped and truncated)\n\n${mdTable(['Stage', 'Line'], ['r', 'l'], rows)}`);
+    }
+    const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
+    if (warnings.length)
+        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings.slice(0, 20).map((w) => `- ${escapeInline(w, 300)}`).join('\n')}\n\n</details>`);
+    if (opts.charts !== false)
+        for (const m of section.monitors) {
+            const c = monitorChart(m, section);
+            if (c)
+                parts.push(c);
+        }
+    return parts.join('\n\n');
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/terminal.ts
@@ -48096,26 +53372,24 @@ function formatThresholdPct(x) {
 
 
 
-const terminal_ms = (v) => formatValue(v, 'ms');
+
+
+
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells) => cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
     return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
-function differs(a, b) {
-    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
-}
-const terminal_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** The progress line when a stage starts (CLI and action log). */
 function stageStartLine(index, count, s) {
-    return `stage ${index}/${count}: ${terminal_plural(s.users, 'user')} x ${terminal_plural(s.requestsPerUser, 'request')}…`;
+    return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
 }
 function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
-    return (`stage ${s.index}: ${terminal_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
-        `ttfc avg ${terminal_ms(s.ttfc.avg)} p95 ${terminal_ms(s.ttfc.p95)} max ${terminal_ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
+    return (`stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+        `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
 function deltaCell(d) {
@@ -48128,6 +53402,7 @@ function stagesTable(stages, report) {
     const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
     const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
     const showTokens = stages.some((s) => s.tokens);
+    const showRate = report !== undefined && showsStreamRate(report);
     const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
     const showEff = report !== undefined && showsEfficiency(report);
     const head = [
@@ -48137,6 +53412,7 @@ function stagesTable(stages, report) {
         ...(showTtfr ? ['ttfr avg'] : []),
         'total avg', 'req/s',
         ...(showTokens ? ['tok/s'] : []),
+        ...(showRate ? ['events/s after 1st chunk'] : []),
         ...(showEff ? ['scaling'] : []),
     ];
     const rows = stages.map((s) => {
@@ -48147,18 +53423,19 @@ function stagesTable(stages, report) {
             String(s.index),
             `${s.users} x ${s.requestsPerUser}`,
             `${s.succeeded}/${s.issued}`,
-            terminal_ms(s.connect.avg),
-            terminal_ms(s.ttfb.p50),
-            terminal_ms(s.ttfc.avg),
-            terminal_ms(s.ttfc.p50),
-            terminal_ms(s.ttfc.p95),
-            terminal_ms(s.ttfc.max),
+            ms(s.connect.avg),
+            ms(s.ttfb.p50),
+            ms(s.ttfc.avg),
+            ms(s.ttfc.p50),
+            ms(s.ttfc.p95),
+            ms(s.ttfc.max),
             ...(showBase ? [deltaCell(b?.ttfcAvg), deltaCell(b?.ttfcP95), deltaCell(b?.successRate)] : []),
-            ...(showTtft ? [terminal_ms(s.ttft.avg), terminal_ms(s.ttft.p95)] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? terminal_ms(s.ttfr.avg) : ''] : []),
-            terminal_ms(s.total.avg),
+            ...(showTtft ? [ms(s.ttft.avg), ms(s.ttft.p95)] : []),
+            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : ''] : []),
+            ms(s.total.avg),
             s.rps.toFixed(2),
             ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
+            ...(showRate ? [s.streamRate?.perRequest.p50 != null ? s.streamRate.perRequest.p50.toFixed(1) : ''] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
         ];
     });
@@ -48206,19 +53483,8 @@ function criterionValue(c) {
     return v;
 }
 function criteriaTable(results) {
-    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : `${c.users} user${c.users === 1 ? '' : 's'}`, criterionValue(c)]);
+    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : plural(c.users, 'user'), criterionValue(c)]);
     return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
-}
-function verdictLine(report) {
-    const failed = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'fail').length;
-    const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn').length;
-    const unsure = inconclusiveCount(report);
-    const extras = [warned ? `${warned} warning${warned === 1 ? '' : 's'}` : '', unsure ? `${unsure} inconclusive` : ''].filter(Boolean).join(', ');
-    if (report.smokeFailed)
-        return 'FAILED: smoke test failed (no request of the first stage succeeded)';
-    if (failed > 0)
-        return `FAILED: ${failed} criteri${failed === 1 ? 'on' : 'a'} missed${extras ? `, ${extras}` : ''}`;
-    return extras ? `PASSED with ${extras}` : 'PASSED';
 }
 /** The baseline lines: what was compared against, or why nothing was. */
 function baselineLines(report) {
@@ -48237,6 +53503,24 @@ function baselineLines(report) {
         lines.push(`  - … ${b.messages.length - 10} more (see the JSON report)`);
     return lines;
 }
+/** The server side: the table per stage, the monitors' run figures, log error samples, warnings. */
+function serverLines(report) {
+    const sv = report.server;
+    if (!sv)
+        return [];
+    const out = ['server:'];
+    const t = serverTable(sv);
+    if (t)
+        out.push(textTable(t.head, t.rows));
+    for (const m of sv.monitors)
+        out.push(`  ${monitorSummary(m)}`);
+    for (const s of sv.logs?.stages ?? [])
+        for (const line of s.samples)
+            out.push(`  log error, stage ${s.index}: ${line}`);
+    for (const w of sv.warnings.slice(0, 10))
+        out.push(`  warning: ${w}`);
+    return out;
+}
 /** The whole terminal report. */
 function renderTerminal(report) {
     const parts = [`${report.target.method} ${report.target.url} (preset ${report.target.preset})`];
@@ -48247,6 +53531,11 @@ function renderTerminal(report) {
     if (showsEfficiency(report)) {
         const ref = efficiencyReference(report);
         parts.push(`scaling: throughput gain / users gain against the ${ref ?? 'fewest'}-user stage (100% = perfect, 1/N = one at a time)`);
+    }
+    const ab = compareTable(report, (text) => `${text}!`);
+    if (ab && report.compare) {
+        parts.push('', `head vs base (same run), base ${report.compare.url}; "!" marks a regression or improvement`);
+        parts.push(textTable(ab.head, ab.rows.map((r) => r.cells), [1, 2]));
     }
     const base = baselineLines(report);
     if (base.length)
@@ -48260,11 +53549,14 @@ function renderTerminal(report) {
     const chart = asciiChart(report.stages);
     if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2)
         parts.push('', chart);
+    const server = serverLines(report);
+    if (server.length)
+        parts.push('', ...server);
     parts.push('', criteriaTable(report.criteria));
     if (report.diagnoses.length) {
         parts.push('');
         for (const d of report.diagnoses) {
-            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${d.users} user${d.users === 1 ? '' : 's'}`}): ${d.message}`);
+            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${plural(d.users, 'user')}`}): ${d.message}`);
             const ev = formatEvidence(d.evidence);
             if (ev)
                 parts.push(`  evidence: ${ev}`);
@@ -48281,6 +53573,16 @@ function renderTerminal(report) {
 
 /** Inputs that may be given several times; the values are joined one a line. */
 const MULTI = new Set(['headers', 'criteria']);
+/** Inputs whose empty value means something (an empty request body). */
+const MAY_BE_EMPTY = new Set(['body']);
+function isFlag(arg, known) {
+    if (arg === '--help' || arg === '-h' || arg === '--version')
+        return true;
+    if (!arg.startsWith('--'))
+        return false;
+    const eq = arg.indexOf('=');
+    return known.has(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
+}
 /** `--name value` or `--name=value`, names as the action inputs; an unknown flag is an input error. */
 function parseArgs(argv, known) {
     const inputs = {};
@@ -48307,11 +53609,15 @@ function parseArgs(argv, known) {
             value = arg.slice(eq + 1);
         else {
             const next = argv[i + 1];
-            if (next === undefined || (next.startsWith('--') && next.length > 2))
+            // A value may start with "-" (a PEM key, a negative number): only a known flag is taken as the next flag.
+            if (next === undefined || isFlag(next, known))
                 throw new InputError(`--${name}`, 'needs a value');
             value = next;
             i++;
         }
+        // Leaving a flag out gives its default; an empty value is a mistake (e.g. an unset shell variable).
+        if (value.trim() === '' && !MAY_BE_EMPTY.has(name))
+            throw new InputError(name, 'is empty (leave the flag out for the default)');
         if (name in inputs) {
             if (!MULTI.has(name))
                 throw new InputError(`--${name}`, 'given more than once');
@@ -48331,14 +53637,21 @@ function parseArgs(argv, known) {
 
 
 
+
 const EXIT = { pass: 0, fail: 1, badInput: 2 };
 function usage() {
     const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(21)} ${help}`);
-    return ['usage: ttfc-gate --url URL [flags]', '', 'Load-tests a streaming endpoint and gates on time to first chunk.', '', ...flags, '', 'Exit: 0 passed, 1 a failing criterion missed, 2 bad input.'].join('\n');
+    return ['usage: ttfc-gate --url URL [flags]', '', 'Load-tests a streaming endpoint and gates on time to first chunk.', '', ...flags, '', 'Exit: 0 passed, 1 a failing criterion missed, 2 bad input, 130/143 cancelled by SIGINT/SIGTERM (partial report written).'].join('\n');
 }
 /** The command-line adapter: flags → config → gate → terminal report → exit code. */
-async function main(argv, io) {
+async function main(argv, rawIo) {
     let secrets = [];
+    // Every line out: secrets redacted, no escape sequence or workflow command from a server survives.
+    const io = {
+        ...rawIo,
+        out: (l) => rawIo.out(safeLines(redactText(l, secrets))),
+        err: (l) => rawIo.err(safeLines(redactText(l, secrets))),
+    };
     try {
         const args = parseArgs(argv, new Set(Object.keys(CORE_INPUTS)));
         if (args.help) {
@@ -48355,24 +53668,70 @@ async function main(argv, io) {
             `${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}, verdict ${cfg.verdict}`);
         const report = await runGate(cfg, {
             log: io.out,
+            ...(io.signal ? { signal: io.signal } : {}),
             hooks: {
                 stageStart: (i, s) => io.out(stageStartLine(i, cfg.stages.length, s)),
-                stageEnd: (s) => io.out(redactText(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`, secrets)),
+                stageEnd: (s) => io.out(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
             },
         });
         io.out('');
-        io.out(redactText(renderTerminal(report), secrets));
+        io.out(renderTerminal(report));
         io.out(`report: ${cfg.reportPath}`);
+        if (report.cancelled)
+            return EXIT.fail;
         return report.passed || !cfg.failOnCriteria ? EXIT.pass : EXIT.fail;
     }
     catch (err) {
         if (err instanceof InputError) {
-            io.err(`ttfc-gate: ${redactText(err.message, secrets)}`);
+            io.err(`ttfc-gate: ${err.message}`);
             return EXIT.badInput;
         }
-        io.err(`ttfc-gate: ${redactText(err instanceof Error ? err.message : String(err), secrets)}`);
+        io.err(`ttfc-gate: ${err instanceof Error ? err.message : String(err)}`);
         return EXIT.fail;
     }
+}
+
+
+/***/ }),
+
+/***/ 9317:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ signalExitCode),
+/* harmony export */   d: () => (/* binding */ cancelOnSignals)
+/* harmony export */ });
+// Cancellation by signal, for both adapters. The runner sends SIGINT when a run is cancelled and
+// SIGTERM 7.5 s later (then kills); Ctrl-C sends SIGINT. The first signal stops the load and lets
+// the partial report be written; a second one exits at once.
+/** Exit code of a process ended by a signal, as a shell reports it. */
+function signalExitCode(sig) {
+    return sig === 'SIGINT' ? 130 : sig === 'SIGTERM' ? 143 : 1;
+}
+function cancelOnSignals(onFirst, exit = (c) => process.exit(c)) {
+    const controller = new AbortController();
+    let by = null;
+    const handler = (sig) => {
+        if (by !== null) {
+            exit(signalExitCode(sig));
+            return;
+        }
+        by = sig;
+        onFirst(sig);
+        controller.abort();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return {
+        signal: controller.signal,
+        get by() {
+            return by;
+        },
+        dispose() {
+            process.off('SIGINT', handler);
+            process.off('SIGTERM', handler);
+        },
+    };
 }
 
 
@@ -48651,6 +54010,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 
