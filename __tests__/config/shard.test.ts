@@ -85,5 +85,6 @@ describe('config', () => {
     expect(() => build({ shard: '1/2', baseline: 'old.json' })).toThrow(/^baseline: .*merge/);
     expect(() => build({ 'stage-window': '2s' })).toThrow(/^stage-window: only applies with start-at/);
     expect(() => build({ shard: '1/2', 'compare-url': 'http://127.0.0.1:2/chat' })).toThrow(/^compare-url: cannot be combined with shard/);
+    expect(() => build({ shard: '1/2', 'health-url': '/health' })).toThrow(/^health-url: cannot be combined with shard/);
   });
 });
