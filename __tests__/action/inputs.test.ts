@@ -54,10 +54,11 @@ describe('action.yml', () => {
     expect([...yml.outputs.keys()].sort()).toEqual([...OUTPUT_NAMES].sort());
   });
 
-  test('every input and output has a description; only url is required', () => {
+  test('every input and output has a description; none is required by the runner', () => {
     for (const [name, input] of yml.inputs) {
       expect({ name, ok: input.description.length > 10 }).toEqual({ name, ok: true });
-      expect({ name, required: input.required }).toEqual({ name, required: name === 'url' });
+      // url is needed by every run, but a merge (mode: merge) has none: the action checks it, not the runner.
+      expect({ name, required: input.required }).toEqual({ name, required: false });
       if (name !== 'url') expect({ name, hasDefault: input.default !== undefined }).toEqual({ name, hasDefault: true });
     }
     for (const [name, output] of yml.outputs) expect({ name, ok: output.description.length > 10 }).toEqual({ name, ok: true });
@@ -103,8 +104,8 @@ describe('action.yml', () => {
       fail: b.failOnCriteria,
       report: b.reportPath,
     });
-    const settings = actionSettings({ core: {}, action: { 'github-token': 'x', comment: d('comment')!, 'comment-tag': d('comment-tag')! } });
-    expect(settings).toEqual({ githubToken: 'x', comment: true, commentTag: 'default' });
+    const settings = actionSettings({ core: {}, action: { 'github-token': 'x', comment: d('comment')!, 'comment-tag': d('comment-tag')!, mode: d('mode')!, reports: d('reports')! } });
+    expect(settings).toEqual({ githubToken: 'x', comment: true, commentTag: 'default', mode: 'run', reports: [] });
   });
 
   test('runs on node24 from dist/index.js, with branding', () => {
@@ -166,7 +167,7 @@ describe('README', () => {
 describe('adapter inputs', () => {
   const raw = (action: Partial<RawInputs['action']>, core: RawInputs['core'] = {}): RawInputs => ({
     core,
-    action: { 'github-token': '', comment: '', 'comment-tag': '', ...action },
+    action: { 'github-token': '', comment: '', 'comment-tag': '', mode: '', reports: '', ...action },
   });
 
   test('comment-tag: letters, digits, . _ - /; anything that could break the marker is an input error', () => {

@@ -8,6 +8,8 @@ export const ACTION_INPUTS = {
   'github-token': 'token for the PR comment (default: the workflow token, github.token)',
   comment: 'true (default): post or update one sticky comment on the pull request; false: no comment',
   'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
+  mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
+  reports: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
 } as const;
 
 export type ActionInputName = keyof typeof ACTION_INPUTS;
@@ -47,6 +49,9 @@ export interface ActionSettings {
   githubToken: string | undefined;
   comment: boolean;
   commentTag: string;
+  mode: 'run' | 'merge';
+  /** mode merge: glob patterns of the shard reports. */
+  reports: string[];
 }
 
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
@@ -57,9 +62,21 @@ export function actionSettings(raw: RawInputs): ActionSettings {
   if (!TAG.test(tag)) {
     throw new InputError('comment-tag', `"${tag.slice(0, 70)}" is not a valid tag (letters, digits, ".", "_", "-", "/"; at most 64 characters; starting with a letter or digit)`);
   }
+  const mode = raw.action.mode.trim().toLowerCase() || 'run';
+  if (mode !== 'run' && mode !== 'merge') throw new InputError('mode', `"${mode.slice(0, 40)}" is not run or merge`);
+  const reports = raw.action.reports.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (mode === 'merge' && reports.length === 0) throw new InputError('reports', 'is required with mode: merge (the shard reports, e.g. shards/*.json)');
+  if (mode === 'run' && reports.length > 0) throw new InputError('reports', 'only applies with mode: merge');
+  if (mode === 'merge') {
+    // Only inputs without a default: the runner passes every default (stages has one).
+    const ignored = ['url', 'shard', 'start-at', 'stage-window'].filter((n) => raw.core[n]?.trim());
+    if (ignored.length > 0) throw new InputError(ignored[0]!, 'does not apply with mode: merge (the plan comes from the shard reports)');
+  }
   return {
     githubToken: raw.action['github-token'].trim() || undefined,
     comment: parseBoolean('comment', raw.action.comment || undefined, true),
     commentTag: tag,
+    mode,
+    reports,
   };
 }

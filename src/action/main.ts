@@ -1,9 +1,13 @@
 // The GitHub Action adapter: inputs → config → gate → summary, outputs, PR comment, check.
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import * as core from '@actions/core';
+import * as glob from '@actions/glob';
 import { buildConfig } from '../core/config/config.js';
+import { shardNote } from '../core/config/shard.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
+import { buildMergeConfig, runMerge } from '../core/merge.js';
+import type { Report } from '../core/types.js';
 import { cancelOnSignals } from '../core/cancel.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';
@@ -12,7 +16,7 @@ import { renderTerminal, stageLine, stageStartLine } from '../core/report/termin
 import { formatStages } from '../core/config/stages.js';
 import { VERSION } from '../core/version.js';
 import { commentsOn, readEventContext, type EventContext } from './event.js';
-import { actionSettings, inputSecrets, readInputs } from './inputs.js';
+import { actionSettings, inputSecrets, readInputs, type ActionSettings } from './inputs.js';
 import { failureMessage, outputsOf } from './outputs.js';
 import { apiBounds, publishComment, setOutputs, writeSummary } from './publish.js';
 
@@ -40,6 +44,14 @@ export async function runAction(env: Record<string, string | undefined> = proces
     }
 
     const settings = actionSettings(raw);
+    if (settings.mode === 'merge') {
+      const files = await expandReports(settings.reports);
+      const mcfg = buildMergeConfig(raw.core, process.cwd());
+      info(`ttfc-gate ${VERSION}: merge of ${files.length} shard report${files.length === 1 ? '' : 's'} (${settings.reports.join(', ')}) (event ${event.eventName || 'unknown'})`);
+      const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info });
+      await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: report.config.failOnCriteria !== false, reportPath: mcfg.reportPath });
+      return;
+    }
     const inputs = { ...raw.core };
     if (!inputs['base-url']?.trim() && event.deployment) {
       if (event.deployment.url) inputs['base-url'] = event.deployment.url;
@@ -55,7 +67,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
       secrets.push(s);
     };
 
-    info(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`);
+    info(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}${shardNote(cfg)}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`);
     const report = await runGate(cfg, {
       commit: event.sha,
       log: info,
@@ -66,54 +78,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
         stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
       },
     });
-    const reportPath = resolve(cfg.reportPath);
-    info('');
-    info(renderTerminal(report));
-    info(`JSON report: ${reportPath}`);
-
-    const markdown = redactText(
-      renderMarkdown(report, {
-        tag: settings.commentTag,
-        runUrl: event.runUrl,
-        commit: event.sha,
-        commitUrl: commitUrl(event),
-        failOnCriteria: cfg.failOnCriteria,
-        reportPath: cfg.reportPath,
-      }),
-      secrets,
-    );
-    await writeSummary(markdown);
-    const outputs = outputsOf(report, reportPath, '');
-    setOutputs(redactOutputs(outputs, secrets));
-
-    if (settings.comment && commentsOn(event)) {
-      const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(env);
-      // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
-      const stop = afterAbort(cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
-      const url = await publishComment({ token: settings.githubToken, tag: settings.commentTag, body: markdown, event, bounds, stop: stop.signal });
-      stop.dispose();
-      setOutputs({ 'comment-url': url });
-    } else {
-      setOutputs({ 'comment-url': '' });
-      if (!settings.comment) info('comment: false: no PR comment');
-      else info(`no pull request for a ${event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
-    }
-
-    for (const c of report.criteria) if (c.status === 'fail' && c.severity === 'warn') core.warning(redact(`ttfc-gate warning: ${describeResult(c)}`));
-    for (const c of report.criteria) if (c.status === 'inconclusive') core.notice(redact(`ttfc-gate inconclusive: ${describeResult(c)}`));
-    if (report.baseline && !report.baseline.loaded) core.warning(redact(`ttfc-gate baseline not compared: ${report.baseline.messages[0] ?? ''}`));
-    if (report.baseline?.regressions.length) {
-      core.warning(redact(`ttfc-gate: regression against the baseline at ${report.baseline.regressions.join(', ')} users (see the job summary; only criteria fail the check)`));
-    }
-    if (report.cancelled) {
-      core.setFailed(redact(`ttfc-gate cancelled (${cancel.by ?? 'signal'}): the load was stopped; the report, summary and comment hold the partial figures`));
-    } else if (!report.passed) {
-      const message = redact(failureMessage(report));
-      if (cfg.failOnCriteria) core.setFailed(message);
-      else core.warning(`${message}\n(fail-on-criteria is false: the check passes)`);
-    } else {
-      info('TTFC gate passed');
-    }
+    await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath });
   } catch (err) {
     if (err instanceof InputError) core.setFailed(redact(`Input '${err.input}': ${err.detail}`));
     else core.setFailed(redact(`ttfc-gate failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -141,6 +106,97 @@ function afterAbort(signal: AbortSignal, ms: number): { signal: AbortSignal; dis
 
 function redactOutputs<T extends Record<string, string>>(outputs: T, secrets: readonly string[]): T {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, redactText(v, secrets)])) as T;
+}
+
+/** The shard reports a merge reads: every pattern of `reports` expanded (@actions/glob), in a stable order. */
+async function expandReports(patterns: string[]): Promise<string[]> {
+  const files = new Set<string>();
+  for (const p of patterns) {
+    const globber = await glob.create(p, { matchDirectories: false });
+    const found = await globber.glob();
+    if (found.length === 0) throw new InputError('reports', `"${p}" matches no file (did the merge job download the shards' artifacts?)`);
+    for (const f of found) files.add(relative(process.cwd(), f) || f);
+  }
+  return [...files].sort();
+}
+
+interface PublishContext {
+  settings: ActionSettings;
+  event: EventContext;
+  env: Record<string, string | undefined>;
+  cancel: ReturnType<typeof cancelOnSignals>;
+  /** Read when publishing: a login during the run adds to them. */
+  secrets: string[];
+  info: (text: string) => void;
+  redact: (text: string) => string;
+  failOnCriteria: boolean;
+  reportPath: string;
+}
+
+/**
+ * Publishes a report — a run's or a merge's, the same way: the log, the job summary, the outputs,
+ * the sticky PR comment and the check. A shard's report is only logged and its path output: the
+ * merge publishes the run.
+ */
+async function publish(report: Report, ctx: PublishContext): Promise<void> {
+  if (report.shard) {
+    const s = report.shard;
+    ctx.info('');
+    ctx.info(renderTerminal(report));
+    ctx.info(`JSON report of shard ${s.index}/${s.count}: ${resolve(ctx.reportPath)} (upload it as an artifact; the merge job publishes the run)`);
+    for (const d of report.diagnoses) if (d.kind === 'shard_late' || d.kind === 'smoke') core.warning(ctx.redact(`ttfc-gate shard ${s.index}/${s.count}: ${d.message}`));
+    setOutputs({ 'report-path': resolve(ctx.reportPath), 'comment-url': '' });
+    if (report.cancelled) core.setFailed(ctx.redact(`ttfc-gate shard ${s.index}/${s.count} cancelled (${ctx.cancel.by ?? 'signal'}): its partial report is written, the merge will miss its users`));
+    return;
+  }
+  const reportPath = resolve(ctx.reportPath);
+  ctx.info('');
+  ctx.info(renderTerminal(report));
+  ctx.info(`JSON report: ${reportPath}`);
+
+  const markdown = redactText(
+    renderMarkdown(report, {
+      tag: ctx.settings.commentTag,
+      runUrl: ctx.event.runUrl,
+      commit: ctx.event.sha,
+      commitUrl: commitUrl(ctx.event),
+      failOnCriteria: ctx.failOnCriteria,
+      reportPath: ctx.reportPath,
+    }),
+    ctx.secrets,
+  );
+  await writeSummary(markdown);
+  const outputs = outputsOf(report, reportPath, '');
+  setOutputs(redactOutputs(outputs, ctx.secrets));
+
+  if (ctx.settings.comment && commentsOn(ctx.event)) {
+    const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env);
+    // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
+    const stop = afterAbort(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
+    const url = await publishComment({ token: ctx.settings.githubToken, tag: ctx.settings.commentTag, body: markdown, event: ctx.event, bounds, stop: stop.signal });
+    stop.dispose();
+    setOutputs({ 'comment-url': url });
+  } else {
+    setOutputs({ 'comment-url': '' });
+    if (!ctx.settings.comment) ctx.info('comment: false: no PR comment');
+    else ctx.info(`no pull request for a ${ctx.event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
+  }
+
+  for (const c of report.criteria) if (c.status === 'fail' && c.severity === 'warn') core.warning(ctx.redact(`ttfc-gate warning: ${describeResult(c)}`));
+  for (const c of report.criteria) if (c.status === 'inconclusive') core.notice(ctx.redact(`ttfc-gate inconclusive: ${describeResult(c)}`));
+  if (report.baseline && !report.baseline.loaded) core.warning(ctx.redact(`ttfc-gate baseline not compared: ${report.baseline.messages[0] ?? ''}`));
+  if (report.baseline?.regressions.length) {
+    core.warning(ctx.redact(`ttfc-gate: regression against the baseline at ${report.baseline.regressions.join(', ')} users (see the job summary; only criteria fail the check)`));
+  }
+  if (report.cancelled) {
+    core.setFailed(ctx.redact(`ttfc-gate cancelled (${ctx.cancel.by ?? 'signal'}): the load was stopped; the report, summary and comment hold the partial figures`));
+  } else if (!report.passed) {
+    const message = ctx.redact(failureMessage(report));
+    if (ctx.failOnCriteria) core.setFailed(message);
+    else core.warning(`${message}\n(fail-on-criteria is false: the check passes)`);
+  } else {
+    ctx.info('TTFC gate passed');
+  }
 }
 
 function commitUrl(event: EventContext): string | null {

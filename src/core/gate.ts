@@ -1,24 +1,21 @@
 // The gate's orchestration: prepare the target, run the load, analyse, report. Every step lives in
 // its own module; this one only decides their order and hands results from one to the next.
 
-import { compareIntervalOf, pairedSampler, sameRunComparison, compareOfChosen } from './analysis/ab.js';
-import { baselineSection, readBaseline, type BaselineLoad } from './analysis/baseline.js';
-import { INTERVAL_METHOD, intervalCache, repeatOf, ttfcInterval } from './analysis/confidence.js';
+import { compareOfChosen } from './analysis/ab.js';
+import { analyse } from './analysis/analyse.js';
+import { readBaseline, type BaselineLoad } from './analysis/baseline.js';
+import { repeatOf } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
-import { evaluateCriteria } from './analysis/criteria/index.js';
-import { gatePassed } from './analysis/verdict.js';
-import { diagnose, scalingEfficiency } from './analysis/diagnose/index.js';
 import { performLogin } from './config/login.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
 import { redactText } from './redact.js';
-import { buildReport, writeReport } from './report/json.js';
+import { buildReport, sourceOf, writeReport } from './report/json.js';
+import { lateDiagnosis, shardInfo } from './shards/identity.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
-import { diagnoseServer } from './server/diagnose.js';
-import { attachStageFigures } from './server/metrics.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';
-import type { BaselineSection, CompareSection, Diagnosis, Report, RunResult } from './types.js';
+import type { Report, RunResult } from './types.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
@@ -46,7 +43,7 @@ async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => vo
 }
 
 /** Reads the baseline (never throws) and says in the log what was found. */
-function loadBaseline(cfg: Config, log: (line: string) => void): BaselineLoad | null {
+export function loadBaseline(cfg: Pick<Config, 'baseline' | 'baselinePath' | 'regressionThreshold'>, log: (line: string) => void): BaselineLoad | null {
   if (cfg.baselinePath === null || cfg.baseline === null) return null;
   const given = cfg.baseline;
   const b = readBaseline(cfg.baselinePath);
@@ -115,6 +112,8 @@ async function runEach(cfg: Config, opts: GateOptions, hooks: RunHooks, log: (li
         warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
         ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(cfg.shard ? { shard: cfg.shard } : {}),
+        ...(cfg.schedule ? { schedule: cfg.schedule } : {}),
       },
     );
     runs.push(r);
@@ -134,6 +133,9 @@ async function runEach(cfg: Config, opts: GateOptions, hooks: RunHooks, log: (li
 export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Report> {
   const sink = opts.log ?? opts.hooks?.log;
   const log = (line: string): void => sink?.(redactText(line, cfg.secrets));
+  if (cfg.shard && cfg.shard.count > 1 && cfg.startAt === null) {
+    log(`shard ${cfg.shard.index}/${cfg.shard.count} without start-at: its stages start when this job gets to them, not together with the other shards' (the merge will flag it)`);
+  }
   await prepare(cfg, opts, log);
   const loaded = loadBaseline(cfg, log);
 
@@ -148,54 +150,37 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     const side = compareOfChosen(runs, repeat.chosenRuns, run.stages);
     if (side) run.compare = side;
   }
-  const sample = pairedSampler(run);
   if (repeat && repeat.runs > 1) log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
 
-  const intervalOf = intervalCache(run.requests);
-  for (const s of run.stages) if (!s.skipped) s.ttfcInterval = ttfcInterval(s, intervalOf);
-  // The server figures of each stage, where the metrics table reads them (health.*, monitor.*, log_errors).
-  if (server) attachStageFigures(server, run.stages);
-
-  const criteria = evaluateCriteria(cfg.criteria, run.stages, {
-    ...(loaded?.ok ? { baseline: loaded.baseline.stages } : {}),
-    ...(run.compare ? { compare: run.compare.stages, compareIntervalOf: compareIntervalOf(sample) } : {}),
-    baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
-    verdict: cfg.verdict,
-    intervalOf,
-  });
-
-  const diagnoses: Diagnosis[] = [...diagnose(run), ...diagnoseServer(server)];
-  let compare: CompareSection | null = null;
-  if (run.compare && cfg.compare) {
-    const ab = sameRunComparison(run, sample, { url: cfg.compare.displayUrl, threshold: cfg.regressionThreshold, secrets: cfg.secrets });
-    compare = ab.section;
-    diagnoses.push(...ab.diagnoses);
-    for (const d of ab.diagnoses) if (d.kind !== 'smoke') log(`compare: ${d.message}`);
-  }
-
-  let baseline: BaselineSection | null = null;
-  if (loaded !== null) {
-    const cmp = baselineSection(loaded, run.stages, {
-      source: cfg.baseline ?? '',
-      threshold: cfg.regressionThreshold,
+  // A shard carries its criteria to the merge but does not judge its share of the users.
+  const analysis = analyse(
+    run,
+    {
+      criteria: cfg.shard ? [] : cfg.criteria,
+      verdict: cfg.verdict,
+      regressionThreshold: cfg.regressionThreshold,
+      baseline: cfg.baseline,
+      loaded,
       target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
-    });
-    baseline = cmp.section;
-    diagnoses.push(...cmp.diagnoses);
-    for (const m of cmp.messages) log(`baseline: ${m}`);
-  }
-
-  const passed = !cancelled && gatePassed(run.smokeFailed, criteria);
-  const report = buildReport(cfg, run, criteria, diagnoses, passed, {
+      ...(cfg.compare ? { compare: { url: cfg.compare.displayUrl, secrets: cfg.secrets } } : {}),
+      server,
+    },
+    log,
+  );
+  const shard = cfg.shard ? shardInfo(cfg, run) : undefined;
+  const late = shard ? lateDiagnosis(shard) : null;
+  if (late) analysis.diagnoses.push(late);
+  const report = buildReport(sourceOf(cfg), run, analysis.criteria, analysis.diagnoses, !cancelled && analysis.passed, {
     commit: opts.commit,
-    intervalMethod: INTERVAL_METHOD,
-    efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
-    baseline,
+    intervalMethod: analysis.intervalMethod,
+    efficiency: analysis.efficiency,
+    baseline: analysis.baseline,
     repeat,
     warmup: all[0]?.warmup ?? null,
-    compare,
+    compare: analysis.compare,
     cancelled,
     server,
+    ...(shard ? { shard } : {}),
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;

@@ -187,7 +187,7 @@ export interface CriterionResult {
 }
 
 export interface Diagnosis {
-  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth';
+  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth' | 'shard_late' | 'shards_out_of_step';
   users: number | null;
   message: string;
   evidence: Record<string, unknown>;
@@ -207,6 +207,8 @@ export interface RunResult {
   compare?: CompareSide;
   /** Stopped by a cancel (SIGINT/SIGTERM): the stages not reached are skipped. */
   cancelled?: boolean;
+  /** When and with which users each stage ran (by position; absent for stages not run). */
+  stageTimings?: StageTiming[];
 }
 
 /** The compare target's side of a run: its stages and records, paired with the head's by stage index and iteration (= round). */
@@ -221,6 +223,49 @@ export interface CompareSide {
   warmup?: WarmupSummary;
 }
 
+/** When a stage ran on this machine and with which global user numbers. */
+export interface StageTiming {
+  index: number;
+  /** Global user numbers firstUser … firstUser + users − 1 (users 0: none here). */
+  firstUser: number;
+  users: number;
+  /** Epoch ms the stage was scheduled to start (start-at), null without a schedule. */
+  scheduledAt: number | null;
+  /** Epoch ms the stage started here, and how long it ran. */
+  startedAt: number;
+  durationMs: number;
+  /** startedAt − scheduledAt when positive (0 on time, or without a schedule). */
+  lateMs: number;
+}
+
+/** One shard's identity and contribution: in a shard's report, and per shard in a merged report. */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** The machine the shard ran on (os.hostname()). */
+  host: string;
+  /** Hash of the plan (target, stages, timing, body, headers, shard count): shards of one run share it. */
+  planId: string;
+  /** The schedule's start (ISO), null without start-at. */
+  startAt: string | null;
+  /** Largest lateness of a stage start against the schedule (ms; 0: on time). */
+  lateMs: number;
+  /** Merged reports add offsetMs: this shard's start of the stage − the earliest shard's (null: no users here). */
+  stages: Array<StageTiming & { requests: number; offsetMs?: number | null }>;
+  /** Merged reports: the shard report's file as given. */
+  file?: string;
+}
+
+/** A merged run: its shards and how far their stage starts spread. */
+export interface MergeSection {
+  count: number;
+  planId: string;
+  /** Bound on the spread of one stage's starts over the shards before they are flagged (ms). */
+  boundMs: number;
+  shards: ShardInfo[];
+  /** Per stage: the latest start − the earliest start over the shards that ran users in it (ms). */
+  startSpread: Array<{ index: number; ms: number; flagged: boolean }>;
+}
 export interface WarmupSummary {
   /** Requests sent (fewer than asked when the target could not be reached). */
   requests: number;
@@ -254,7 +299,8 @@ export interface Report {
   criteria: CriterionResult[];
   diagnoses: Diagnosis[];
   errorSamples: ErrorSample[];
-  requests: Omit<RequestRecord, 'gaps'>[];
+  /** Without `gaps`, except in a shard's report (the merge pools inter-event latency from them). */
+  requests: RequestRecord[];
   /** How the intervals were computed (stage `ttfcInterval`, criterion `interval`). */
   intervalMethod?: string;
   /** Throughput scaling per stage against the reference (fewest users) stage. */
@@ -269,6 +315,10 @@ export interface Report {
   server?: ServerSection | null;
   /** Same-run A/B against `compare-url`; null when none was set. */
   compare?: CompareSection | null;
+  /** A shard's report (`shard: K/N`): its identity, plan and timing; requests then keep their `gaps`. */
+  shard?: ShardInfo;
+  /** A merged report (`mode: merge`): the shards it was merged from. */
+  merge?: MergeSection;
 }
 
 /** A ratio head / base of a statistic and its interval (null bounds: too few samples for one). */

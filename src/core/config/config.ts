@@ -13,6 +13,7 @@ import { isSecretParam, looksLikeSecret, redactUrl } from '../redact.js';
 import { checkReportPath, readBodyFile } from './files.js';
 import { parseSize } from './size.js';
 import { DEFAULT_STAGES, parseStages } from './stages.js';
+import { parseShard, parseStartAt, stageSchedule, type ShardSpec } from './shard.js';
 import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateContext } from './template.js';
 import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
 import { defaultServerCriteria } from '../server/metrics.js';
@@ -58,6 +59,9 @@ export const CORE_INPUTS = {
   'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
   'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
   ...SERVER_INPUTS,
+  shard: 'K/N: run the K-th share of every stage\'s users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)',
+  'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
+  'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
 } as const;
 
 export type CoreInputName = keyof typeof CORE_INPUTS;
@@ -105,6 +109,14 @@ export interface Config {
   compare: CompareTarget | null;
   /** Health probe, monitors, metrics and logs during the stages (health-url, monitor, metrics-url, logs-command), or null. */
   server: ServerSpec | null;
+  /** `shard: K/N`, or null for a whole run. */
+  shard: ShardSpec | null;
+  /** `start-at` as epoch ms, or null. */
+  startAt: number | null;
+  /** `stage-window` (ms), or null: each stage's worst case. */
+  stageWindowMs: number | null;
+  /** Epoch ms each stage starts at (from start-at), or null: stages follow each other after the cool-down. */
+  schedule: number[] | null;
   /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
   setToken(token: string): void;
   /** Per-request header and body rendering. */
@@ -128,6 +140,8 @@ export interface ConfigContext {
   env: Record<string, string | undefined>;
   /** Resolves relative file paths (body-file). */
   cwd?: string;
+  /** Epoch ms `start-at: +90s` counts from (default: now). */
+  now?: number;
 }
 
 const FORMATS: StreamFormat[] = ['auto', 'sse', 'ndjson', 'raw'];
@@ -182,6 +196,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   checkTokenSource(request, token, before.login);
   addServerCriteria(inputs, judge, before.server);
   const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
+  const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
   return {
     ...target,
     displayUrl: redactUrl(target.url),
@@ -197,6 +212,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     secrets,
     ...before,
     compare,
+    ...sharding,
     setToken: templates.setToken,
     render: templates.render,
   };
@@ -253,6 +269,32 @@ function readLoad(inputs: Inputs) {
     warmup: parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
     maxEventBytes: optional(value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
   };
+}
+
+/** `shard`, `start-at`, `stage-window`: this machine's share of the plan and when each stage starts. */
+function readSharding(inputs: Inputs, load: ReturnType<typeof readLoad>, has: { compare: boolean; server: boolean }, now: number) {
+  const shardText = value(inputs, 'shard');
+  const shard = shardText === undefined ? null : parseShard(shardText);
+  if (shard !== null) {
+    // The merge judges, compares and repeats nothing per shard: settings that would be silently lost are errors.
+    if (value(inputs, 'baseline') !== undefined) throw new InputError('baseline', 'is compared by the merge, not by a shard: set it on the merge step (mode: merge / ttfc-gate merge)');
+    if (load.repeat > 1) throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
+    if (has.server) {
+      const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => value(inputs, n) !== undefined) ?? 'health-url';
+      throw new InputError(input, 'cannot be combined with shard yet (the merge does not pool the shards\' server figures: watch the server from one whole run)');
+    }
+    if (has.compare) {
+      const input = value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
+      throw new InputError(input, 'cannot be combined with shard (a merge pools shards of one target: run the A/B on one machine)');
+    }
+  }
+  const startAtText = value(inputs, 'start-at');
+  const startAt = startAtText === undefined ? null : parseStartAt(startAtText, now);
+  const windowText = value(inputs, 'stage-window');
+  if (windowText !== undefined && startAt === null) throw new InputError('stage-window', 'only applies with start-at (stages otherwise follow each other after the cool-down)');
+  const stageWindowMs = windowText === undefined ? null : parseDuration('stage-window', windowText, { max: MAX_TIMEOUT_MS });
+  const schedule = startAt === null ? null : stageSchedule(startAt, load.stages, { windowMs: stageWindowMs, timeoutMs: load.timeoutMs, cooldownMs: load.cooldownMs });
+  return { shard, startAt, stageWindowMs, schedule };
 }
 
 /** Criteria, verdict mode and the baseline comparison. */

@@ -5,7 +5,8 @@ import { performRequest, type RequestSpec } from './request.js';
 import { warmEngine } from './warm.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import type { TemplateContext } from '../config/template.js';
-import type { CompareSide, ErrorSample, RequestRecord, RunResult, Stage, StageSummary, WarmupSummary } from '../types.js';
+import { LATE_TOLERANCE_MS, shardUsers, type ShardSpec } from '../config/shard.js';
+import type { CompareSide, ErrorSample, RequestRecord, RunResult, Stage, StageSummary, StageTiming, WarmupSummary } from '../types.js';
 
 /** Everything the runner needs per request; `render` fills per-request templates (headers, body). */
 export interface LoadTarget {
@@ -31,6 +32,10 @@ export interface RunOptions {
   compare?: LoadTarget;
   /** Cancels the run: no request is started after it; those in flight are aborted after CANCEL_GRACE_MS. */
   signal?: AbortSignal;
+  /** Run only this shard's users of every stage (global user numbers). */
+  shard?: ShardSpec;
+  /** Epoch ms each stage starts at (start-at): replaces the cool-down, so shards start stages together. */
+  schedule?: number[];
 }
 
 /** How long requests in flight may still finish after a cancel before they are aborted. */
@@ -61,6 +66,7 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
   const sample = sampler(errorSamples);
   const side: CompareSide | undefined = opts.compare ? { stages: [], requests: [], errorSamples: [], smokeFailed: false, order: [] } : undefined;
   const sampleBase = side ? sampler(side.errorSamples) : null;
+  const stageTimings: StageTiming[] = [];
   let smokeFailed = false;
   let warmup: WarmupSummary | undefined;
   const signal = opts.signal;
@@ -75,19 +81,30 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       if (opts.cooldownMs > 0) await sleep(opts.cooldownMs, signal);
     }
     for (let i = 0; i < opts.stages.length; i++) {
-      const stage = opts.stages[i]!;
       const index = i + 1;
-      if (i > 0 && opts.cooldownMs > 0 && !smokeFailed) await sleep(opts.cooldownMs, signal);
+      // A shard runs its share of the users, numbered as in the whole plan.
+      const mine = opts.shard ? shardUsers(opts.stages[i]!.users, opts.shard) : { first: 1, count: opts.stages[i]!.users };
+      const stage: Stage = { users: mine.count, requestsPerUser: opts.stages[i]!.requestsPerUser };
+      const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
+      const scheduledAt = opts.schedule?.[i] ?? null;
+      if (!smokeFailed) {
+        // A timer may fire a millisecond early by the wall clock: never start a stage before its slot.
+        if (scheduledAt !== null) while (Date.now() < scheduledAt && !signal?.aborted) await sleep(scheduledAt - Date.now(), signal);
+        else if (i > 0 && opts.cooldownMs > 0) await sleep(opts.cooldownMs, signal);
+      }
       if (smokeFailed || signal?.aborted) {
         stages.push(skippedStage(index, stage));
         side?.stages.push(skippedStage(index, stage));
         continue;
       }
+      const startedAtMs = Date.now();
+      const lateMs = scheduledAt === null ? 0 : Math.max(0, startedAtMs - scheduledAt);
+      if (lateMs > LATE_TOLERANCE_MS) opts.hooks?.log?.(`stage ${index} started ${Math.round(lateMs)} ms late against start-at`);
       opts.hooks?.stageStart?.(index, stage);
       let run: StageRun;
       let baseLine: string | null = null;
       if (compare && side && sampleBase) {
-        const ab = await runComparedStage(target, compare, index, stage, i);
+        const ab = await runComparedStage(target, compare, index, stage, i, numbers);
         run = ab.head;
         const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
         base.connections = ab.base.connections;
@@ -97,10 +114,11 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
         for (const r of ab.base.records) sampleBase(r);
         const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
         baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
-        if (i === 0 && base.succeeded === 0) side.smokeFailed = true;
+        if (i === 0 && base.issued > 0 && base.succeeded === 0) side.smokeFailed = true;
       } else {
-        run = await runStage(target, index, stage);
+        run = await runStage(target, index, stage, numbers);
       }
+      stageTimings.push({ index, firstUser: mine.first, users: mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
       const summary = summarizeStage(index, stage, run.records, run.durationMs);
       summary.connections = run.connections;
       if (summary.retries) opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
@@ -112,12 +130,13 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       opts.hooks?.stageEnd?.(summary);
       if (baseLine !== null) opts.hooks?.log?.(baseLine);
       // A first stage cut short by a cancel is no failed smoke test.
-      if (i === 0 && (summary.succeeded === 0 || side?.smokeFailed) && !signal?.aborted) smokeFailed = true;
+      // A shard with no user in the smoke stage has nothing to judge it by: it goes on.
+      if (i === 0 && ((summary.issued > 0 && summary.succeeded === 0) || side?.smokeFailed) && !signal?.aborted) smokeFailed = true;
     }
   } finally {
     cancel.dispose();
   }
-  const result: RunResult = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples };
+  const result: RunResult = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples, stageTimings };
   if (warmup !== undefined) result.warmup = warmup;
   if (side) result.compare = side;
   if (signal?.aborted) result.cancelled = true;

@@ -52,6 +52,16 @@ export function runNotes(report: Report): string[] {
   }
   const w = report.warmup;
   if (w) notes.push(`${plural(w.requests, 'warm-up request', 'warm-up requests')} (${w.succeeded} ok) before stage 1, not counted`);
+  if (report.shard) {
+    const s = report.shard;
+    notes.push(`shard ${s.index}/${s.count} on ${s.host}: its share of the users, not judged here (merge the shards)${s.lateMs > 50 ? `; started up to ${Math.round(s.lateMs)} ms late` : ''}`);
+  }
+  const m = report.merge;
+  if (m) {
+    const spread = Math.max(0, ...m.startSpread.map((x) => x.ms));
+    const per = m.shards.map((s) => `${s.index}/${s.count} ${s.host} (${s.stages.reduce((n, t) => n + t.requests, 0)} req)`).join(', ');
+    notes.push(`merged from ${m.count} shards: ${per}; stage starts within ${Math.round(spread)} ms${m.startSpread.some((x) => x.flagged) ? ' ⚠️' : ''}`);
+  }
   if (report.config?.verdict === 'confident') notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
   return notes;
 }

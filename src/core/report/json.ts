@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import { redactText } from '../redact.js';
 import { formatStages } from '../config/stages.js';
 import { PERCENTILE_METHOD } from '../analysis/stats.js';
-import type { BaselineSection, CompareSection, CriterionResult, Diagnosis, RepeatSection, Report, RunResult, ScalingEfficiency, WarmupSummary } from '../types.js';
+import type { BaselineSection, CompareSection, CriterionResult, Diagnosis, MergeSection, PresetName, RepeatSection, Report, RequestRecord, RunResult, ScalingEfficiency, ShardInfo, WarmupSummary } from '../types.js';
 import { VERSION } from '../version.js';
 import { isSecretHeader } from '../config/headers.js';
 import type { ServerSection, ServerSpec } from '../server/types.js';
@@ -35,11 +35,29 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
     compareToken: cfg.compare?.ownToken ? '***' : null,
     ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
+    ...(cfg.shard ? { shard: `${cfg.shard.index}/${cfg.shard.count}` } : {}),
+    ...(cfg.startAt !== null ? { startAt: new Date(cfg.startAt).toISOString(), stageWindowMs: cfg.stageWindowMs } : {}),
   };
 }
 
+/** What a report says about where its run came from: a config, or (merge) the shards' reports. */
+export interface ReportSource {
+  target: { method: string; url: string; preset: PresetName };
+  /** The effective config, already safe to show. */
+  config: Record<string, unknown>;
+  secrets: readonly string[];
+}
+
+export function sourceOf(cfg: Config): ReportSource {
+  return { target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name }, config: publicConfig(cfg), secrets: cfg.secrets };
+}
+
+/** A shard's records with their gaps written (the merge pools inter-event latency from them), to the µs. */
+const withGaps = (records: RequestRecord[]): RequestRecord[] =>
+  records.map((r) => ({ ...r, ...(r.gaps ? { gaps: r.gaps.map((g) => Math.round(g * 1000) / 1000) } : {}) }));
+
 export function buildReport(
-  cfg: Config,
+  source: ReportSource,
   run: RunResult,
   criteria: CriterionResult[],
   diagnoses: Diagnosis[],
@@ -54,13 +72,16 @@ export function buildReport(
     compare?: CompareSection | null;
     cancelled?: boolean;
     server?: ServerSection | null;
+    shard?: ShardInfo;
+    merge?: MergeSection;
   } = {},
 ): Report {
+  const secrets = source.secrets;
   return {
     schemaVersion: 1,
     tool: { name: 'ttfc-gate', version: VERSION },
-    target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name, commit: extra.commit ?? null },
-    config: publicConfig(cfg),
+    target: { ...source.target, commit: extra.commit ?? null },
+    config: source.config,
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length },
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
@@ -71,10 +92,10 @@ export function buildReport(
     stages: run.stages,
     criteria,
     diagnoses,
-    errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, cfg.secrets) })),
+    errorSamples: run.errorSamples.map((s) => ({ ...s, message: redactText(s.message, secrets) })),
     // The run's own records, not a copy (100,000 of them are ~200 MB): their in-memory gaps are not
-    // enumerable, so never written; errors are redacted in place.
-    requests: redactErrors(run.requests, cfg.secrets),
+    // enumerable, so never written; errors are redacted in place. A shard's report writes them.
+    requests: extra.shard ? withGaps(redactErrors(run.requests, secrets)) : redactErrors(run.requests, secrets),
     ...(extra.intervalMethod !== undefined ? { intervalMethod: extra.intervalMethod } : {}),
     ...(extra.efficiency !== undefined ? { efficiency: extra.efficiency } : {}),
     baseline: extra.baseline ?? null,
@@ -82,6 +103,8 @@ export function buildReport(
     warmup: extra.warmup ?? null,
     compare: extra.compare ?? null,
     server: extra.server ?? null,
+    ...(extra.shard ? { shard: extra.shard } : {}),
+    ...(extra.merge ? { merge: extra.merge } : {}),
   };
 }
 

@@ -1,0 +1,89 @@
+// Sharding a plan over several machines (a GitHub Actions matrix): which users of each stage this
+// instance runs, and when each stage starts by the wall clock so every shard starts it together.
+import { InputError } from '../errors.js';
+import type { Stage } from '../types.js';
+import { parseDuration } from './duration.js';
+
+export const MAX_SHARDS = 256;
+/** A start further ahead than this is a typo, not a plan: a gate is bounded. */
+export const MAX_START_AHEAD_MS = 60 * 60_000;
+
+/** Lateness against start-at worth a word (below it: timer resolution and event-loop jitter). */
+export const LATE_TOLERANCE_MS = 50;
+
+/** This instance is shard `index` (1-based) of `count`. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+/** `K/N`, 1 ≤ K ≤ N ≤ 256. */
+export function parseShard(text: string, input = 'shard'): ShardSpec {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new InputError(input, `"${text}" is not K/N (e.g. 2/3: the second of three shards)`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > MAX_SHARDS) throw new InputError(input, `"${text}": N must be 1 to ${MAX_SHARDS}`);
+  if (index < 1 || index > count) throw new InputError(input, `"${text}": K must be 1 to N (${count})`);
+  return { index, count };
+}
+
+export const formatShard = (s: ShardSpec): string => `${s.index}/${s.count}`;
+
+/**
+ * The global user numbers shard K of N runs in a stage of `users`: a contiguous block, the first
+ * `users mod N` shards one more (25 over 3 = 1–9, 10–17, 18–25). Every user is run by exactly one
+ * shard, so `{{user}}` stays unique across the matrix; a shard may get none (1 over 2 = 1 / 0).
+ */
+export function shardUsers(users: number, shard: ShardSpec): { first: number; count: number } {
+  const base = Math.floor(users / shard.count);
+  const extra = users % shard.count;
+  const k = shard.index - 1;
+  return { first: k * base + Math.min(k, extra) + 1, count: base + (k < extra ? 1 : 0) };
+}
+
+/**
+ * `start-at`: an ISO-8601 time with a zone (`2026-12-01T10:00:00Z`), that time plus an offset
+ * (`2026-12-01T10:00:00Z+90s`: the first job passes its clock, every shard adds the same lead), or
+ * `+90s` from now (one machine, or shards started by one script). Returns epoch ms.
+ */
+export function parseStartAt(text: string, nowMs: number, input = 'start-at'): number {
+  const t = text.trim();
+  // The lead needs its unit: `…+0100` is a zone, not 100 seconds.
+  const m = /^(.*?)\+(\d+(?:\.\d+)?\s*(?:ms|s|m|h))$/.exec(t);
+  const isoPart = m ? m[1]!.trim() : t;
+  const offset = m ? parseDuration(input, m[2]!, { max: 24 * MAX_START_AHEAD_MS }) : 0;
+  let base = nowMs;
+  if (isoPart !== '') {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(isoPart)) {
+      throw new InputError(input, `"${t}" is not an ISO time with a zone (2026-12-01T10:00:00Z), that time +90s, or +90s from now`);
+    }
+    base = Date.parse(isoPart);
+    if (Number.isNaN(base)) throw new InputError(input, `"${isoPart}" is not a valid time`);
+  }
+  const at = base + offset;
+  if (at - nowMs > MAX_START_AHEAD_MS) {
+    throw new InputError(input, `${new Date(at).toISOString()} is more than ${MAX_START_AHEAD_MS / 60_000} minutes ahead`);
+  }
+  return at;
+}
+
+/**
+ * The wall-clock schedule of the stages from `start-at`: stage k starts at
+ * start + Σ_{j<k} (window_j + cooldown). A stage's window is `stage-window` when given, else its
+ * worst case (requests per user × timeout), so no shard can still be in a stage when the next begins.
+ */
+export function stageSchedule(startAt: number, stages: Stage[], opts: { windowMs: number | null; timeoutMs: number; cooldownMs: number }): number[] {
+  const out: number[] = [];
+  let t = startAt;
+  for (const s of stages) {
+    out.push(t);
+    t += (opts.windowMs ?? s.requestsPerUser * opts.timeoutMs) + opts.cooldownMs;
+  }
+  return out;
+}
+
+/** `, shard 2/3, start-at 2026-12-01T10:00:00.000Z` for the first log line ('' for a whole run without start-at). */
+export function shardNote(cfg: { shard: ShardSpec | null; startAt: number | null }): string {
+  return `${cfg.shard ? `, shard ${formatShard(cfg.shard)}` : ''}${cfg.startAt !== null ? `, start-at ${new Date(cfg.startAt).toISOString()}` : ''}`;
+}

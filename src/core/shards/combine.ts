@@ -1,0 +1,179 @@
+// Shard reports → one run: checks that the reports belong together (one plan, one target, every
+// K of N once), then rebuilds each stage from the pooled per-request records, so every figure is
+// computed on the merged samples exactly as for a run measured on one machine (never an average of
+// the shards' percentiles).
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { skippedStage, summarizeStage } from '../analysis/stats.js';
+import { parseStages } from '../config/stages.js';
+import { ms } from '../format.js';
+import { LATE_TOLERANCE_MS } from '../config/shard.js';
+import { PLAN_FIELDS } from './identity.js';
+import type { Diagnosis, ErrorSample, MergeSection, Report, RequestRecord, RunResult, ShardInfo, Stage, StageSummary } from '../types.js';
+
+/** Spread of one stage's starts over the shards beyond which they are flagged: they did not load the target together. */
+export const START_SPREAD_BOUND_MS = 250;
+const SAMPLES_PER_CATEGORY = 5;
+
+export interface ShardFile {
+  /** As the user gave it (named in every message). */
+  file: string;
+  report: Report & { shard: ShardInfo };
+}
+
+/** Reads one shard report; a file that is not one is an error naming it. */
+export function readShardFile(file: string, path: string, input = 'reports'): ShardFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new InputError(input, `${file}: cannot be read${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`);
+  }
+  return parseShardReport(file, text, input);
+}
+
+export function parseShardReport(file: string, text: string, input = 'reports'): ShardFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(input, `${file}: is not JSON (${(err as Error).message})`);
+  }
+  const r = json as Partial<Report> | null;
+  if (typeof r !== 'object' || r === null || r.schemaVersion !== 1 || r.tool?.name !== 'ttfc-gate') throw new InputError(input, `${file}: is not a ttfc-gate report`);
+  const s = r.shard;
+  if (typeof s !== 'object' || s === null) throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
+  const okShape =
+    Number.isInteger(s.index) && Number.isInteger(s.count) && s.index >= 1 && s.index <= s.count && typeof s.planId === 'string' && Array.isArray(s.stages) &&
+    Array.isArray(r.requests) && Array.isArray(r.stages) && typeof r.config === 'object' && r.config !== null && typeof r.target === 'object';
+  if (!okShape) throw new InputError(input, `${file}: its shard section or requests are malformed`);
+  return { file, report: r as Report & { shard: ShardInfo } };
+}
+
+/** Checks that the shards belong together; every failure names the file. Returns them in shard order. */
+export function checkShards(shards: ShardFile[], input = 'reports'): ShardFile[] {
+  if (shards.length === 0) throw new InputError(input, 'no shard report given');
+  const ref = shards[0]!;
+  const n = ref.report.shard.count;
+  const seen = new Map<number, string>();
+  for (const sh of shards) {
+    const s = sh.report.shard;
+    const label = `${sh.file} (shard ${s.index}/${s.count})`;
+    if (s.count !== n) throw new InputError(input, `${label}: is one of ${s.count} shards, but ${ref.file} is one of ${n}`);
+    const t = sh.report.target;
+    const rt = ref.report.target;
+    if (t.method !== rt.method || t.url !== rt.url || t.preset !== rt.preset) {
+      throw new InputError(input, `${label}: another target (${t.method} ${t.url}, ${t.preset}) than ${ref.file} (${rt.method} ${rt.url}, ${rt.preset})`);
+    }
+    if (s.planId !== ref.report.shard.planId) {
+      const diff = PLAN_FIELDS.filter((f) => JSON.stringify(sh.report.config[f] ?? null) !== JSON.stringify(ref.report.config[f] ?? null));
+      const what = diff.map((f) => `${f} ${JSON.stringify(sh.report.config[f] ?? null)} vs ${JSON.stringify(ref.report.config[f] ?? null)}`).join('; ');
+      const hint = diff.length === 1 && diff[0] === 'startAt' ? ': give every shard the same start-at (an ISO time; "+90s" counts from each job\'s own start)' : '';
+      throw new InputError(input, `${label}: another plan than ${ref.file}${what ? ` (${what})` : ''}${hint}`);
+    }
+    if (sh.report.cancelled) throw new InputError(input, `${label}: was cancelled, its stages are partial (run the shard again)`);
+    const dup = seen.get(s.index);
+    if (dup !== undefined) throw new InputError(input, `${label}: duplicate: ${dup} is shard ${s.index}/${n} too`);
+    seen.set(s.index, sh.file);
+  }
+  const missing: number[] = [];
+  for (let k = 1; k <= n; k++) if (!seen.has(k)) missing.push(k);
+  if (missing.length > 0) {
+    const given = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([k, f]) => `${f} = ${k}/${n}`).join(', ');
+    throw new InputError(input, `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing (given: ${given})`);
+  }
+  return [...shards].sort((a, b) => a.report.shard.index - b.report.shard.index);
+}
+
+export interface Combined {
+  run: RunResult;
+  merge: MergeSection;
+  /** Shards out of step, late shards: said in the merged report. */
+  diagnoses: Diagnosis[];
+}
+
+/** One run from the shards (already checked): each stage summarised from the pooled records. */
+export function combineShards(shards: ShardFile[]): Combined {
+  const ref = shards[0]!.report;
+  const plan: Stage[] = parseStages(String(ref.config.stages ?? ''), 'stages');
+  const requests: RequestRecord[] = [];
+  for (const sh of shards) {
+    for (const r of sh.report.requests) {
+      // In memory for the pooled itl figures, as a run's own records keep them; never written again.
+      if (r.gaps) Object.defineProperty(r, 'gaps', { enumerable: false });
+      requests.push(r);
+    }
+  }
+  requests.sort((a, b) => a.startedAt - b.startedAt);
+
+  const stages: StageSummary[] = plan.map((stage, i) => {
+    const index = i + 1;
+    const ran = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === index));
+    if (ran.length === 0) return skippedStage(index, stage);
+    const active = ran.filter((t) => t.users > 0);
+    const window = active.length > 0 ? active : ran;
+    const start = Math.min(...window.map((t) => t.startedAt));
+    const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
+    return summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start);
+  });
+
+  const first = stages[0];
+  const smokeFailed = first !== undefined && !first.skipped && first.issued > 0 && first.succeeded === 0;
+
+  const errorSamples: ErrorSample[] = [];
+  const sampled = new Map<string, number>();
+  const all = shards.flatMap((sh) => sh.report.errorSamples ?? []).sort((a, b) => a.stage - b.stage);
+  for (const e of all) {
+    const k = sampled.get(e.category) ?? 0;
+    if (k >= SAMPLES_PER_CATEGORY) continue;
+    sampled.set(e.category, k + 1);
+    errorSamples.push(e);
+  }
+
+  const startSpread = plan.map((_, i) => {
+    const starts = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === i + 1 && t.users > 0).map((t) => t.startedAt));
+    const ms = starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0;
+    return { index: i + 1, ms, flagged: ms > START_SPREAD_BOUND_MS };
+  });
+  // Each shard's start offset per stage: how long after the first shard to start that stage it started.
+  const earliest = plan.map((_, i) => Math.min(...shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === i + 1 && t.users > 0).map((t) => t.startedAt))));
+  const merge: MergeSection = {
+    count: ref.shard.count,
+    planId: ref.shard.planId,
+    boundMs: START_SPREAD_BOUND_MS,
+    shards: shards.map((sh) => ({
+      ...sh.report.shard,
+      stages: sh.report.shard.stages.map((t) => ({ ...t, offsetMs: t.users > 0 && Number.isFinite(earliest[t.index - 1]!) ? t.startedAt - earliest[t.index - 1]! : null })),
+      file: sh.file,
+    })),
+    startSpread,
+  };
+
+  const diagnoses: Diagnosis[] = [];
+  const flagged = startSpread.filter((s) => s.flagged);
+  if (flagged.length > 0) {
+    diagnoses.push({
+      kind: 'shards_out_of_step',
+      users: null,
+      message:
+        `the shards did not start together: ${flagged.map((s) => `stage ${s.index} starts spread over ${ms(s.ms)}`).join(', ')} (bound ${START_SPREAD_BOUND_MS} ms); ` +
+        'the target saw fewer users at once than planned. Set start-at (with enough lead) so every shard starts each stage at the same moment.',
+      evidence: { startSpread: flagged, shards: merge.shards.map((s) => ({ index: s.index, host: s.host, file: s.file, starts: s.stages.map((t) => t.startedAt) })) },
+    });
+  }
+  for (const sh of merge.shards) {
+    const late = sh.stages.filter((t) => t.lateMs > LATE_TOLERANCE_MS);
+    if (late.length === 0) continue;
+    diagnoses.push({
+      kind: 'shard_late',
+      users: null,
+      message: `shard ${sh.index}/${sh.count} (${sh.host}) started late against start-at: ${late.map((t) => `stage ${t.index} by ${ms(t.lateMs)}`).join(', ')}`,
+      evidence: { file: sh.file, host: sh.host, stages: late.map((t) => ({ index: t.index, lateMs: t.lateMs })) },
+    });
+  }
+
+  const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0]!;
+  const finishedAt = shards.map((sh) => sh.report.finishedAt).sort().at(-1)!;
+  return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples }, merge, diagnoses };
+}
