@@ -62,7 +62,6 @@ const ours = (tag = 'default'): ApiComment[] => api.comments(owner, repo, 12).fi
 const report = (r: ActionRun): Report => JSON.parse(r.reportText ?? 'null') as Report;
 const warnings = (r: ActionRun): string[] => r.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
 const errors = (r: ActionRun): string[] => r.annotations.filter((a) => a.level === 'error').map((a) => a.message);
-const explain = (r: ActionRun): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
 describe('pull_request', () => {
   test('a first run creates one sticky comment, a second run updates it in place', async () => {

@@ -23,6 +23,11 @@ import { apiBounds, publishComment, setOutputs, writeSummary } from './publish.j
 /** After a cancel the runner kills the step 7.5 s after its SIGINT: the comment gets what is left. */
 const CANCELLED_API_BOUNDS = { timeoutMs: 2000, budgetMs: 3500 };
 
+/** The action's entry point, as `@github/local-action` and dist/index.js call it. */
+export async function run(): Promise<void> {
+  await runAction();
+}
+
 export async function runAction(env: Record<string, string | undefined> = process.env): Promise<void> {
   let secrets: string[] = [];
   // Everything printed passes here: secrets redacted, and no line of server text can be a workflow command.

@@ -114,7 +114,7 @@ export function bootstrapInterval(values: readonly number[], stat: IntervalStat,
     let b = a;
     if (frac > 0) {
       if (cum + counts[j]! <= lo + 1) {
-        cum += counts[j++]!;
+        j++;
         while (counts[j] === 0) j++;
       }
       b = sorted[j]!;
