@@ -40,7 +40,8 @@ async function gate(inputs: Inputs): Promise<Run> {
   const report = await runGate(cfg, { noWrite: inputs['report-path'] === undefined, log: (l) => log.push(l) });
   // What users parse: the JSON as written (round-tripped), not the in-memory object.
   const json = JSON.parse(JSON.stringify(report)) as Report;
-  return { report: json, md: renderMarkdown(json, { tag: 'default', reportPath: 'ttfc-report.json' }), term: renderTerminal(json), log };
+  // U+00A0 (number–unit) read as plain spaces.
+  return { report: json, md: renderMarkdown(json, { tag: 'default', reportPath: 'ttfc-report.json' }).replace(/\u00A0/g, ' '), term: renderTerminal(json), log };
 }
 
 const kinds = (r: Report): string[] => r.diagnoses.map((d) => `${d.kind}@${d.users}`);
@@ -77,8 +78,9 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
     const line = run.md.split('\n').find((l) => l.startsWith('- **serialized** (6 users): at 6 users throughput is'));
     expect(line).toBeDefined();
     expect(line).toContain('look for blocking calls in the async handler');
-    expect(line).toMatch(/<br><sub>evidence: `referenceUsers: 1, singleRequestMs: [\d.]+, ttfcAvgMs: [\d.]+, ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /);
-    expect(run.md).toContain('| Total avg | Throughput | Scaling |');
+    // The evidence is in the collapsed section.
+    expect(run.md).toMatch(/^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, singleRequestMs: [\d.]+, ttfcAvgMs: [\d.]+, ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m);
+    expect(run.md).toContain('| Events/s | Scaling |');
     expect(run.md).toMatch(/^\| 1 \| 1 × 1 \|.*\| 100% \|$/m);
     expect(run.md).toMatch(/^\| 2 \| 6 × 1 \|.*\| \d{1,2}% \|$/m);
   });
@@ -103,7 +105,7 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
     expect(errors!.interval).toBeUndefined(); // counts have no interval
     expect(run.report.passed).toBe(true);
     expect(run.md).toContain('## ✅ TTFC gate passed, 1 criterion inconclusive');
-    expect(run.md).toMatch(/^\| ❔ inconclusive \| `@6: ttfc\.avg < 360ms` \| 6 users \| &lt; 360 ms \| \d+ ms \(inconclusive: the 95% interval/m);
+    expect(run.md).toMatch(/^\| ❓ inconclusive \| `@6: ttfc\.avg < 360ms` \| 6 users \| &lt; 360 ms \| \d+ ms \(inconclusive: the 95% interval/m);
     expect(run.md).toMatch(/^\| ✅ \| `@6: ttfc\.avg < 20s` \| 6 users \| &lt; 20 s \| \d+ ms \(95% CI \d+ ms – \d+ ms\) \|$/m);
     expect(run.md).toContain('Verdict confident');
     expect(run.md).toContain('**Run** verdict confident');
