@@ -70,7 +70,7 @@ function failingReport(): Report {
     requests: [
       ...[1, 2].map((user) => ({ stage: 2, user, iteration: 1, startedAt: 0, status: 503, ok: false, category: 'http_5xx' as const, error: 'HTTP 503: upstream busy', connect: 1, ttfb: 5, ttfc: null, ttft: null, total: 6, stall: null, events: 0, bytes: 20 })),
     ],
-  } as Report;
+  } as unknown as Report;
 }
 
 const html = (md: string): string => marked.parse(md, { gfm: true, async: false });

@@ -174,16 +174,27 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
   const outputs = outputsOf(report, reportPath, '');
   setOutputs(redactOutputs(outputs, ctx.secrets));
 
-  if (ctx.settings.comment && commentsOn(ctx.event)) {
+  if (ctx.settings.comment !== 'never' && commentsOn(ctx.event)) {
     const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env);
     // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
     const stop = afterAbort(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
-    const url = await publishComment({ token: ctx.settings.githubToken, tag: ctx.settings.commentTag, body: markdown, event: ctx.event, bounds, stop: stop.signal });
+    // on-failure: a passing run posts nothing new, but still updates an earlier comment so a stale ❌ does not linger.
+    const onlyUpdate = ctx.settings.comment === 'on-failure' && report.passed;
+    const url = await publishComment({
+      token: ctx.settings.githubToken,
+      tag: ctx.settings.commentTag,
+      body: markdown,
+      event: ctx.event,
+      bounds,
+      stop: stop.signal,
+      mode: ctx.settings.commentMode,
+      onlyUpdate,
+    });
     stop.dispose();
     setOutputs({ 'comment-url': url });
   } else {
     setOutputs({ 'comment-url': '' });
-    if (!ctx.settings.comment) ctx.info('comment: false: no PR comment');
+    if (ctx.settings.comment === 'never') ctx.info('comment: never: no PR comment');
     else ctx.info(`no pull request for a ${ctx.event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
   }
 
