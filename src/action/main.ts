@@ -1,5 +1,6 @@
 // The GitHub Action adapter: inputs → config → gate → summary, outputs, PR comment, check.
-import { relative, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
 import { buildConfig } from '../core/config/config.js';
@@ -83,7 +84,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
         stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
       },
     });
-    await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath });
+    await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath, markdownPath: cfg.markdownPath });
   } catch (err) {
     if (err instanceof InputError) core.setFailed(redact(`Input '${err.input}': ${err.detail}`));
     else core.setFailed(redact(`ttfc-gate failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -136,6 +137,8 @@ interface PublishContext {
   redact: (text: string) => string;
   failOnCriteria: boolean;
   reportPath: string;
+  /** markdown-path: the markdown report is also written here. */
+  markdownPath?: string | null;
 }
 
 /**
@@ -171,6 +174,12 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
     ctx.secrets,
   );
   await writeSummary(markdown);
+  if (ctx.markdownPath) {
+    const path = resolve(ctx.markdownPath);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, markdown);
+    ctx.info(`markdown report: ${path}`);
+  }
   const outputs = outputsOf(report, reportPath, '');
   setOutputs(redactOutputs(outputs, ctx.secrets));
 
