@@ -38,8 +38,36 @@ if (args.length) {
   for (const w of readmeWorkflows(readFileSync('README.md', 'utf8'))) targets.push({ path: 'README.md', text: w.text, offset: w.line - 1 });
 }
 
+/**
+ * `${{ }}` inside a `run:` script: the value becomes shell code (a step output or event field with a
+ * quote in it breaks out). Values reach scripts through `env:`. Returns [line (1-based), column] pairs.
+ */
+export function expressionsInRun(text) {
+  const lines = text.split('\n');
+  const found = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)(?:- )?run:\s*(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    const indent = m[1].length;
+    const check = (line, n) => {
+      const col = line.indexOf('${{');
+      if (col >= 0) found.push([n + 1, col + 1]);
+    };
+    if (!/^[|>]/.test(m[2])) {
+      check(lines[i], i);
+      continue;
+    }
+    for (let j = i + 1; j < lines.length && (lines[j].trim() === '' || lines[j].search(/\S/) > indent); j++) check(lines[j], j);
+  }
+  return found;
+}
+
 let problems = 0;
 for (const t of targets) {
+  for (const [line, col] of expressionsInRun(t.text)) {
+    problems++;
+    console.log(`${t.path}:${line + t.offset}:${col}: \${{ }} in a run: script; pass the value through env: [expression-in-run]`);
+  }
   // One file at a time: the WebAssembly module is a single Go program.
   const results = (await runLint(t.text, t.path)).filter((r) => r.message);
   for (const r of results) {

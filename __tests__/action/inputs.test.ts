@@ -143,7 +143,7 @@ describe('README', () => {
     expect(section).toContain('on: deployment_status');
     expect(section).toContain('x-vercel-protection-bypass');
     expect(section).toContain('schedule:');
-    expect(section).toContain('actions/upload-artifact@v4');
+    expect(section).toContain('actions/upload-artifact@v7');
     expect(section).toContain('pull-requests: write');
     expect(section).toContain('contents: read');
     expect(section).toContain('workflow_run:');
