@@ -24,7 +24,19 @@ test('the check can fail: an unknown key, an untrusted expression and a step out
   const bad = join(dir, 'bad.yml');
   writeFileSync(
     bad,
-    ['on: pull_request', 'jobs:', '  a:', '    runs-on: ubuntu-latest', '    steps:', '      - id: x', '        run: echo "${{ github.event.pull_request.title }}"', '      - run: |', '          echo "${{ steps.x.outputs.y }}"', '        unknown-key: 1', ''].join('\n'),
+    [
+      'on: pull_request',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - id: x',
+      '        run: echo "${{ github.event.pull_request.title }}"',
+      '      - run: |',
+      '          echo "${{ steps.x.outputs.y }}"',
+      '        unknown-key: 1',
+      '',
+    ].join('\n'),
   );
   const r = lint(bad);
   expect(r.status).toBe(1);
@@ -54,7 +66,11 @@ test('the first screen: two sentences, a short PR workflow, what the comment loo
   expect(contents).toBeGreaterThan(comment);
   expect(readme.slice(comment, contents)).toMatch(/❌ TTFC gate failed/);
   // Every contents link points at a heading of this README.
-  const slug = (h: string): string => h.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  const slug = (h: string): string =>
+    h
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
   const anchors = new Set([...readme.matchAll(/^#{2,4} (.+)$/gm)].map((m) => slug(m[1]!)));
   for (const [, a] of readme.matchAll(/\]\(#([^)]+)\)/g)) expect({ a, found: anchors.has(a!) }).toEqual({ a, found: true });
 });

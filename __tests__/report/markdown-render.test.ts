@@ -19,16 +19,40 @@ function stats(avg: number | null, p95 = avg === null ? null : avg * 1.5, max = 
 function stage(index: number, users: number, ttfcAvg: number, over: Partial<StageSummary> = {}): StageSummary {
   const failures = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0])) as StageSummary['failures'];
   return {
-    index, users, requestsPerUser: 3, skipped: false, issued: users * 3, succeeded: users * 3, failed: 0, successRate: 1, failures,
-    connect: stats(1), ttfb: stats(5), ttfc: stats(ttfcAvg), ttft: stats(ttfcAvg + 300), total: stats(ttfcAvg + 900), itl: stats(10), stall: stats(20),
-    durationMs: 1000, rps: 4.2, eventsPerSec: 20, tokens: { total: 300, perSec: 42.5, perRequest: stats(20) }, ttfr: stats(150),
+    index,
+    users,
+    requestsPerUser: 3,
+    skipped: false,
+    issued: users * 3,
+    succeeded: users * 3,
+    failed: 0,
+    successRate: 1,
+    failures,
+    connect: stats(1),
+    ttfb: stats(5),
+    ttfc: stats(ttfcAvg),
+    ttft: stats(ttfcAvg + 300),
+    total: stats(ttfcAvg + 900),
+    itl: stats(10),
+    stall: stats(20),
+    durationMs: 1000,
+    rps: 4.2,
+    eventsPerSec: 20,
+    tokens: { total: 300, perSec: 42.5, perRequest: stats(20) },
+    ttfr: stats(150),
     ttfcInterval: { level: 0.95, avg: { low: ttfcAvg * 0.9, high: ttfcAvg * 1.1 }, p95: { low: ttfcAvg * 1.4, high: ttfcAvg * 1.6 } },
     ...over,
   };
 }
 
-const crit = (text: string, users: number | null, status: CriterionResult['status'], actual: number, threshold: number, severity: CriterionResult['severity'] = 'fail'): CriterionResult =>
-  ({ text, users, severity, status, actual, threshold, unit: text.startsWith('success') ? '%' : 'ms' });
+const crit = (
+  text: string,
+  users: number | null,
+  status: CriterionResult['status'],
+  actual: number,
+  threshold: number,
+  severity: CriterionResult['severity'] = 'fail',
+): CriterionResult => ({ text, users, severity, status, actual, threshold, unit: text.startsWith('success') ? '%' : 'ms' });
 
 /** Everything a comment can hold at once: the widest stage table there is. */
 function failingReport(): Report {
@@ -50,7 +74,13 @@ function failingReport(): Report {
       { index: 3, users: 20, throughputRatio: 1.6, usersRatio: 20, efficiency: 0.08 },
     ],
     baseline: {
-      source: 'main/ttfc-report.json', loaded: true, threshold: 0.2, toolVersion: '0.1.0', startedAt: null, commit: null, messages: [],
+      source: 'main/ttfc-report.json',
+      loaded: true,
+      threshold: 0.2,
+      toolVersion: '0.1.0',
+      startedAt: null,
+      commit: null,
+      messages: [],
       stages: [{ index: 3, baselineIndex: 3, users: 20, ttfcAvg: delta('▲ 80%', true), ttfcP95: delta('▲ 60%', true), successRate: delta('±0 pp'), regressed: true }],
       regressions: [20],
     },
@@ -59,7 +89,11 @@ function failingReport(): Report {
       crit('success_rate > 95%', 10, 'fail', 93.3, 95),
       crit('success_rate > 95%', 20, 'pass', 100, 95),
       crit('ttfc.p95 < 3s', 1, 'pass', 450, 3000),
-      { ...crit('ttfc.p95 < 3s', 10, 'inconclusive', 2130, 3000), inconclusive: true, reason: 'inconclusive: 2 samples are too few for an interval; verdict confident: not failed' },
+      {
+        ...crit('ttfc.p95 < 3s', 10, 'inconclusive', 2130, 3000),
+        inconclusive: true,
+        reason: 'inconclusive: 2 samples are too few for an interval; verdict confident: not failed',
+      },
       crit('ttfc.p95 < 3s', 20, 'fail', 3990, 3000),
       crit('@10: ttfc.avg < 1s', 10, 'fail', 1420, 1000),
       crit('@20: ttfc.avg < 1.5s', 20, 'fail', 2660, 1500),
@@ -68,7 +102,24 @@ function failingReport(): Report {
     diagnoses: [{ kind: 'serialized', users: 20, message: 'requests look served one at a time', evidence: { ttfcGrowth: 8.7 } }],
     errorSamples: [],
     requests: [
-      ...[1, 2].map((user) => ({ stage: 2, user, iteration: 1, startedAt: 0, status: 503, ok: false, category: 'http_5xx' as const, error: 'HTTP 503: upstream busy', connect: 1, ttfb: 5, ttfc: null, ttft: null, total: 6, stall: null, events: 0, bytes: 20 })),
+      ...[1, 2].map((user) => ({
+        stage: 2,
+        user,
+        iteration: 1,
+        startedAt: 0,
+        status: 503,
+        ok: false,
+        category: 'http_5xx' as const,
+        error: 'HTTP 503: upstream busy',
+        connect: 1,
+        ttfb: 5,
+        ttfc: null,
+        ttft: null,
+        total: 6,
+        stall: null,
+        events: 0,
+        bytes: 20,
+      })),
     ],
   } as unknown as Report;
 }
