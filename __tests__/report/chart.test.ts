@@ -53,7 +53,7 @@ test('mermaid: avg and p95 against users on a numeric axis, the limits as lines,
     'config:',
     '  themeVariables:',
     '    xyChart:',
-    '      plotColorPalette: "#2563eb, #dc2626, #93c5fd, #93c5fd, #fca5a5"',
+    '      plotColorPalette: "#2563eb, #dc2626, #f59e0b, #f59e0b, #a855f7"',
     '---',
     'xychart-beta',
     '    title "TTFC against concurrent users"',
@@ -65,7 +65,7 @@ test('mermaid: avg and p95 against users on a numeric axis, the limits as lines,
   ]);
   expect(chart).toContain(`    line "p95 limit 3.00 s (all)" [${new Array(20).fill(3000).join(', ')}]`);
   expect(chart).not.toContain('%%{init');
-  expect(lines.at(-1)).toBe('<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users · avg limits (light blue): 1.00 s (@10), 1.50 s (@20) · p95 limits (light red): 3.00 s (all)</sub>');
+  expect(lines.at(-1)).toBe('<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users · avg limits (amber): 1.00 s (@10), 1.50 s (@20) · p95 limits (purple): 3.00 s (all)</sub>');
 });
 
 test('mermaid: users too far apart for a numeric axis get one category a stage', () => {
