@@ -28,8 +28,8 @@ export function boundedFetch(timeoutMs: number, budget: AbortSignal): typeof fet
     try {
       return await fetch(input, { ...init, signal: AbortSignal.any(signals) });
     } catch (err) {
-      if (budget.aborted) throw new Error('the GitHub API did not answer in time (time budget of the comment spent)');
-      if (call.aborted) throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`);
+      if (budget.aborted) throw new Error('the GitHub API did not answer in time (time budget of the comment spent)', { cause: err });
+      if (call.aborted) throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`, { cause: err });
       throw err;
     }
   };
