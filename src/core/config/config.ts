@@ -18,7 +18,7 @@ import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateC
 import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
 import { defaultServerCriteria } from '../server/metrics.js';
 import type { ServerSpec } from '../server/types.js';
-import type { Criterion, PresetName, Stage, StreamFormat } from '../types.js';
+import type { Criterion, Stage, StreamFormat } from '../types.js';
 
 export const MAX_REPEAT = 10;
 export const MAX_WARMUP = 50;
