@@ -1,4 +1,5 @@
-// The action entry (dist/index.js): all the work is in the adapter.
-import { runAction } from './action/main.js';
+// The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
+// `npm run local-action` (@github/local-action) calls.
+import { run } from './action/main.js';
 
-await runAction();
+await run();

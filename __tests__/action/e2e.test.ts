@@ -62,7 +62,6 @@ const ours = (tag = 'default'): ApiComment[] => api.comments(owner, repo, 12).fi
 const report = (r: ActionRun): Report => JSON.parse(r.reportText ?? 'null') as Report;
 const warnings = (r: ActionRun): string[] => r.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
 const errors = (r: ActionRun): string[] => r.annotations.filter((a) => a.level === 'error').map((a) => a.message);
-const explain = (r: ActionRun): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
 describe('pull_request', () => {
   test('a first run creates one sticky comment, a second run updates it in place', async () => {
@@ -80,8 +79,8 @@ describe('pull_request', () => {
     expect(first.outputs.passed).toBe('true');
     // The API got the GitHub token; the stages table reached the comment and the summary.
     expect(api.requests.every((r) => r.headers.authorization === `token ${GITHUB_TOKEN}`)).toBe(true);
-    expect(comment.body).toContain('| 2 | 3 × 2 | 6/6 (100%) |');
-    expect(first.summary).toContain('| 2 | 3 × 2 | 6/6 (100%) |');
+    expect(comment.body).toContain('| 3\u00A0×\u00A02 | 6/6 |');
+    expect(first.summary).toContain('| 3\u00A0×\u00A02 | 6/6 |');
 
     // Secrets: masked before anything else is printed, and never written anywhere.
     expect(first.masks).toEqual(expect.arrayContaining([TARGET_TOKEN, GITHUB_TOKEN, HEADER_SECRET]));
@@ -143,6 +142,43 @@ describe('pull_request', () => {
     expect(api.comments(owner, repo, 12)).toHaveLength(2);
   });
 
+  test('comment-mode recreate: the old comment is deleted and a new one posted at the bottom', async () => {
+    const [old] = api.seed(owner, repo, 12, [`${MARKER}\n## old report`], 'github-actions[bot]');
+    api.seed(owner, repo, 12, ['a review comment after it']);
+    const r = await run({ inputs: { 'comment-mode': 'recreate' } });
+    expect(r.code).toBe(0);
+    expect(api.requests.filter((q) => q.method === 'DELETE').map((q) => q.path)).toEqual([`/repos/${owner}/${repo}/issues/comments/${old!.id}`]);
+    expect(patches()).toBe(0);
+    const after = api.comments(owner, repo, 12);
+    expect(after.map((c) => c.body.split('\n')[0])).toEqual(['a review comment after it', MARKER]);
+    expect(r.outputs['comment-url']).toBe(after[1]!.html_url);
+    expect(r.log).toContain('recreated the PR comment on #12');
+  });
+
+  test('comment on-failure: a passing run posts nothing new but updates an earlier comment; a failing run posts; never posts nothing', async () => {
+    const quiet = await run({ inputs: { comment: 'on-failure' } });
+    expect(quiet.code).toBe(0);
+    expect(posts()).toBe(0);
+    expect(quiet.outputs['comment-url']).toBe('');
+    expect(quiet.log).toContain('comment: on-failure: the gate passed and #12 has no earlier comment: none posted');
+
+    const failing = await run({ inputs: { comment: 'on-failure', criteria: 'ttfc.avg < 1ms' } });
+    expect(failing.code).toBe(1);
+    expect(posts()).toBe(1);
+    expect(ours()[0]!.body).toContain('TTFC gate failed');
+
+    const fixed = await run({ inputs: { comment: 'on-failure' } });
+    expect(fixed.code).toBe(0);
+    expect(posts()).toBe(1);
+    expect(patches()).toBe(1);
+    expect(ours()[0]!.body).toContain('TTFC gate passed'); // no stale ❌ left behind
+
+    const never = await run({ inputs: { comment: 'never', criteria: 'ttfc.avg < 1ms' } });
+    expect(never.code).toBe(1);
+    expect(posts() + patches()).toBe(2);
+    expect(never.log).toContain('comment: never: no PR comment');
+  });
+
   test('a fork PR whose token may not comment (403): a warning that says why, the same verdict, the summary', async () => {
     api.fail({ method: 'POST', status: 403 });
     const fork = { name: 'pull_request', payload: pullRequestEvent({ number: 12, headSha: HEAD_SHA, fork: true }) };
@@ -157,7 +193,7 @@ describe('pull_request', () => {
     expect(w).toContain('fork');
     expect(w).toContain('workflow_run');
     expect(r.summary).toContain('TTFC gate passed');
-    expect(r.summary).toContain('| 2 | 3 × 2 | 6/6 (100%) |');
+    expect(r.summary).toContain('| 3\u00A0×\u00A02 | 6/6 |');
 
     const failing = await run({ event: fork, inputs: { criteria: '@3: ttfc.avg < 1ms' } });
     expect(failing.code).toBe(1);
@@ -212,8 +248,8 @@ describe('pull_request', () => {
     expect(body.length).toBeLessThanOrEqual(65_536);
     expect(body.startsWith(MARKER)).toBe(true);
     expect(body).toContain('This report was shortened');
-    expect(body).toContain('3000 passed not listed');
-    expect(body).toContain('| 2 | 3 × 2 | 6/6 (100%) |');
+    expect(body).toContain('the table of all criteria left out');
+    expect(body).toContain('| 3\u00A0×\u00A02 | 6/6 |');
     expect(r.summary.length).toBeLessThanOrEqual(65_536 + 1);
     expect(report(r).criteria).toHaveLength(3000); // the JSON report keeps everything
   });
@@ -255,7 +291,7 @@ describe('verdict', () => {
     expect(rep.stages.map((s) => s.skipped)).toEqual([false, true]);
     expect(r.outputs['success-rate']).toBe('0.0');
     expect(r.outputs['ttfc-avg-ms']).toBe('');
-    expect(r.summary).toContain('### Error samples');
+    expect(r.summary).toContain('### Errors');
     expect(r.summary).toContain('`http_5xx`');
     expect(api.comments(owner, repo, 12)[0]!.body).toContain('smoke test failed');
   });
@@ -292,8 +328,8 @@ describe('other events', () => {
     });
     expect(JSON.parse(readFileSync(r.outputs['report-path']!, 'utf8'))).toEqual(rep);
     expect(r.summary).toContain('✅ TTFC gate passed');
-    expect(r.summary).toContain('| 1 | 1 × 1 | 1/1 (100%) |');
-    expect(r.summary).toContain('| 2 | 3 × 2 | 6/6 (100%) |');
+    expect(r.summary).toContain('| 1\u00A0×\u00A01 | 1/1 |');
+    expect(r.summary).toContain('| 3\u00A0×\u00A02 | 6/6 |');
     expect(r.summary).toContain('[workflow run](https://github.example/octo-org/chat-app/actions/runs/987654321)');
     expect(r.log).toContain('no PR comment');
   });
@@ -377,8 +413,11 @@ describe('diagnoses, baseline, repeat, warm-up, verdict (issue 5)', () => {
     expect(rep.requests).toHaveLength(7);
     expect(rep.criteria.find((c) => c.text.startsWith('@6'))).toMatchObject({ status: 'fail', threshold: 12 });
     // the job summary (the PR comment's document)
-    expect(r.summary).toMatch(/^- \*\*serialized\*\* \(6 users\): at 6 users throughput is .* requests look served one at a time .*<br><sub>evidence: `referenceUsers: 1, /m);
-    expect(r.summary).toMatch(/^\| 2 \| 6 × 1 \| 6\/6 \(100%\)<br>±0 pp \| \d+ ms<br>❗ \*\*▲ \d+%\*\* \|/m);
+    expect(r.summary).toMatch(/^- \*\*serialized\*\* \(6 users\): at 6 users throughput is .* requests look served one at a time /m);
+    expect(r.summary).toMatch(/^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, /m); // the evidence, collapsed
+    // A regression is one ❗ in the stage table; the deltas are in the collapsed baseline section.
+    expect(r.summary).toMatch(/^\| 6\u00A0×\u00A01 \| 6\/6 \| \d+\u00A0ms\u00A0❗ \|/m);
+    expect(r.summary).toMatch(/^\| 2 \| 6 \| ❗\u00A0\*\*▲\u00A0\d+%\*\* \|/m);
     expect(r.summary).toContain('**Run** 2 runs, the median run per stage');
     expect(r.summary).toContain('1 warm-up request \\(1 ok\\) before stage 1, not counted');
     expect(r.summary).toContain('| TTFC avg over 2 runs | Run shown |');

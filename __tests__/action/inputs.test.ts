@@ -76,7 +76,8 @@ describe('action.yml', () => {
     expect(d('fail-on-criteria')).toBe('true');
     expect(d('report-path')).toBe('ttfc-report.json');
     expect(d('github-token')).toBe('${{ github.token }}');
-    expect(d('comment')).toBe('true');
+    expect(d('comment')).toBe('always');
+    expect(d('comment-mode')).toBe('update');
     expect(d('comment-tag')).toBe('default');
     expect(d('verdict')).toBe('strict');
     expect(d('repeat')).toBe('1');
@@ -104,8 +105,8 @@ describe('action.yml', () => {
       fail: b.failOnCriteria,
       report: b.reportPath,
     });
-    const settings = actionSettings({ core: {}, action: { 'github-token': 'x', comment: d('comment')!, 'comment-tag': d('comment-tag')!, mode: d('mode')!, reports: d('reports')! } });
-    expect(settings).toEqual({ githubToken: 'x', comment: true, commentTag: 'default', mode: 'run', reports: [] });
+    const settings = actionSettings({ core: {}, action: { 'github-token': 'x', comment: d('comment')!, 'comment-mode': d('comment-mode')!, 'comment-tag': d('comment-tag')!, mode: d('mode')!, reports: d('reports')! } });
+    expect(settings).toEqual({ githubToken: 'x', comment: 'always', commentMode: 'update', commentTag: 'default', mode: 'run', reports: [] });
   });
 
   test('runs on node24 from dist/index.js, with branding', () => {
@@ -142,7 +143,7 @@ describe('README', () => {
     expect(section).toContain('on: deployment_status');
     expect(section).toContain('x-vercel-protection-bypass');
     expect(section).toContain('schedule:');
-    expect(section).toContain('actions/upload-artifact@v4');
+    expect(section).toContain('actions/upload-artifact@v7');
     expect(section).toContain('pull-requests: write');
     expect(section).toContain('contents: read');
     expect(section).toContain('workflow_run:');
@@ -167,7 +168,7 @@ describe('README', () => {
 describe('adapter inputs', () => {
   const raw = (action: Partial<RawInputs['action']>, core: RawInputs['core'] = {}): RawInputs => ({
     core,
-    action: { 'github-token': '', comment: '', 'comment-tag': '', mode: '', reports: '', ...action },
+    action: { 'github-token': '', comment: '', 'comment-mode': '', 'comment-tag': '', mode: '', reports: '', ...action },
   });
 
   test('comment-tag: letters, digits, . _ - /; anything that could break the marker is an input error', () => {
@@ -185,11 +186,26 @@ describe('adapter inputs', () => {
     }
   });
 
-  test('comment is a boolean input; github-token may be empty', () => {
-    expect(actionSettings(raw({ comment: 'false' })).comment).toBe(false);
-    expect(actionSettings(raw({ comment: 'TRUE' })).comment).toBe(true);
+  test('comment: always | on-failure | never (true / false kept as always / never); comment-mode: update | recreate; github-token may be empty', () => {
+    expect(actionSettings(raw({})).comment).toBe('always');
+    expect(actionSettings(raw({ comment: 'on-failure' })).comment).toBe('on-failure');
+    expect(actionSettings(raw({ comment: 'Never' })).comment).toBe('never');
+    expect(actionSettings(raw({ comment: 'false' })).comment).toBe('never');
+    expect(actionSettings(raw({ comment: 'TRUE' })).comment).toBe('always');
+    expect(actionSettings(raw({})).commentMode).toBe('update');
+    expect(actionSettings(raw({ 'comment-mode': 'recreate' })).commentMode).toBe('recreate');
     expect(actionSettings(raw({})).githubToken).toBeUndefined();
-    expect(() => actionSettings(raw({ comment: 'sometimes' }))).toThrow(InputError);
+    for (const [input, value] of [['comment', 'sometimes'], ['comment-mode', 'replace']] as const) {
+      let err: unknown;
+      try {
+        actionSettings(raw({ [input]: value }));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).input).toBe(input);
+      expect((err as InputError).detail).toContain(`"${value}"`);
+    }
   });
 
   test('the secrets to mask before anything is logged', () => {

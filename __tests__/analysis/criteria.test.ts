@@ -678,6 +678,17 @@ describe('intervals and verdicts', () => {
     expect(run('ttfc.avg > 300ms', 'confident', 340, 420).status).toBe('pass');
   });
 
+  it('too few samples for an interval (the 1 x 1 smoke stage): confident cannot fail it, strict can', () => {
+    const smoke = stage({ users: 1, index: 1, ttfc: stats({ n: 1, avg: 3500, p95: 3500, max: 3500 }) });
+    const noInterval = () => null;
+    const judgeSmoke = (line: string, verdict: 'strict' | 'confident'): CriterionResult => evaluateCriteria(parseCriteria(line), [smoke], { verdict, intervalOf: noInterval })[0]!;
+    const confident = judgeSmoke('ttfc.p95 < 3s', 'confident');
+    expect(confident).toMatchObject({ status: 'inconclusive', inconclusive: true, actual: 3500, threshold: 3000, reason: 'inconclusive: 1 sample is too few for an interval; verdict confident: not failed' });
+    expect(criteriaPassed([confident])).toBe(true);
+    expect(judgeSmoke('ttfc.p95 < 3s', 'strict')).toMatchObject({ status: 'fail', actual: 3500 });
+    expect(judgeSmoke('ttfc.p95 < 4s', 'confident')).toMatchObject({ status: 'pass' });
+  });
+
   it('asks for the metric and statistic of the criterion; none for counts, min / max / stddev or a threshold of this run', () => {
     asked.length = 0;
     run('ttfc.p95 < 1s', 'confident', 1, 2);

@@ -179,6 +179,15 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
       if (k) return listPage(res, k, m[1]!, rec.query);
     }
     m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(path);
+    if (m && rec.method === 'DELETE') {
+      const found = byId.get(Number(m[3]));
+      if (!found) return error(res, 404, 'Not Found');
+      const list = issues.get(found.key) ?? [];
+      list.splice(list.indexOf(found.comment), 1);
+      byId.delete(Number(m[3]));
+      res.writeHead(204).end();
+      return 204;
+    }
     if (m && rec.method === 'PATCH') {
       const found = byId.get(Number(m[3]));
       if (!found) return error(res, 404, 'Not Found');

@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
     // Type errors are reported by `npm run typecheck`; tsc still emits, which is all the tests need.
     if (!existsSync(fileURLToPath(new URL('../../lib/src/demo/server.js', import.meta.url)))) {
       const out = (err as { stdout?: Buffer }).stdout?.toString() ?? String(err);
-      throw new Error(`global setup: tsc -p tsconfig.build.json emitted nothing:\n${out}`);
+      throw new Error(`global setup: tsc -p tsconfig.build.json emitted nothing:\n${out}`, { cause: err });
     }
   }
 }

@@ -48,7 +48,8 @@ test('an unreachable compare target fails the smoke stage with a message naming 
   expect(smoke[0]!.message).toMatch(new RegExp(`^smoke test failed: no request of the first stage to the compare target \\(compare-url http://127\\.0\\.0\\.1:${closedPort}/chat\\) succeeded \\(connection: .+\\); the remaining stages were skipped$`));
   expect(report.compare!.errorSamples[0]).toMatchObject({ stage: 1, category: 'connection' });
   const md = renderMarkdown(report);
-  expect(md).toMatch(/\| 1 \(base\) \| `connection` \|/);
+  // Errors grouped with counts: Count | Category | Status | Stages | Message, the base's stage marked.
+  expect(md).toMatch(/^\| \d+ \| `connection` \| — \| 1 \(base\) \|/m);
   expect(md).toMatch(/^## ❌ TTFC gate failed: smoke test failed \(no request of the first stage to the compare target \(`compare-url`\) succeeded\)/m);
 });
 

@@ -32,22 +32,50 @@ function serializedRun(): { stages: StageSummary[]; requests: RequestRecord[] } 
   };
 }
 
-test('mermaid: an xychart-beta block with avg and p95 lines against users, and a legend line', () => {
-  expect(mermaidChart(serializedRun().stages)).toBe(
-    [
-      '```mermaid',
-      '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#2563eb, #dc2626"}}}}%%',
-      'xychart-beta',
-      '    title "TTFC against concurrent users"',
-      '    x-axis "concurrent users" ["1", "10", "20"]',
-      '    y-axis "TTFC (ms)" 0 --> 4000',
-      '    line "avg" [150, 825, 1575]',
-      '    line "p95" [150, 1432, 2858]',
-      '```',
-      '',
-      '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
-    ].join('\n'),
-  );
+test('mermaid: avg and p95 against users on a numeric axis, the limits as lines, colours in the front matter, a legend line', () => {
+  const chart = mermaidChart(serializedRun().stages, {
+    thresholds: [
+      { metric: 'avg', value: 1000, users: 10 },
+      { metric: 'avg', value: 1500, users: 20 },
+      { metric: 'p95', value: 3000, users: null },
+      { metric: 'p95', value: 3000, users: 10 }, // the same limit again: one line
+    ],
+  });
+  const lines = chart.split('\n');
+  // Users 1, 10, 20: one point a user (gcd of the gaps), interpolated between the stages, each stage at its x.
+  const avg = lines.find((l) => l.startsWith('    line "avg" '))!;
+  const values = JSON.parse(avg.slice('    line "avg" '.length)) as number[];
+  expect(values).toHaveLength(20);
+  expect([values[0], values[9], values[19]]).toEqual([150, 825, 1575]);
+  expect(lines.slice(0, 14)).toEqual([
+    '```mermaid',
+    '---',
+    'config:',
+    '  themeVariables:',
+    '    xyChart:',
+    '      plotColorPalette: "#2563eb, #dc2626, #f59e0b, #f59e0b, #a855f7"',
+    '---',
+    'xychart-beta',
+    '    title "TTFC against concurrent users"',
+    '    x-axis "concurrent users" 1 --> 20',
+    '    y-axis "TTFC (ms)" 0 --> 4000',
+    avg,
+    expect.stringMatching(/^ {4}line "p95" \[150, /),
+    `    line "avg limit 1.00 s (@10)" [${new Array(20).fill(1000).join(', ')}]`,
+  ]);
+  expect(chart).toContain(`    line "p95 limit 3.00 s (all)" [${new Array(20).fill(3000).join(', ')}]`);
+  expect(chart).not.toContain('%%{init');
+  expect(lines.at(-1)).toBe('<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users · avg limits (amber): 1.00 s (@10), 1.50 s (@20) · p95 limits (purple): 3.00 s (all)</sub>');
+});
+
+test('mermaid: users too far apart for a numeric axis get one category a stage', () => {
+  const run = serializedRun();
+  // 1, 500, 997 users: a step of 1 would need 997 points.
+  const far = [run.stages[0]!, { ...run.stages[1]!, users: 500 }, { ...run.stages[2]!, users: 997 }];
+  expect(mermaidChart(far)).toContain('    x-axis "concurrent users" ["1", "500", "997"]');
+  expect(mermaidChart(far)).toContain('    line "avg" [150, 825, 1575]');
+  // 1 and 997 alone: one step of 996, numeric.
+  expect(mermaidChart([far[0]!, far[2]!])).toContain('    x-axis "concurrent users" 1 --> 997');
 });
 
 test('mermaid: skipped and sample-less stages are left out; repeated users are told apart; < 2 points → nothing', () => {

@@ -127,7 +127,7 @@ maybe('Quart on hypercorn: blocking and async handlers', () => {
     }
     const md = renderMarkdown(r, { tag: 'default', reportPath: 'ttfc-report.json' });
     expect(md).toMatch(/\| Stream rate \|/);
-    expect(md).toMatch(/\| \d+\.\d events\/s \|/);
+    expect(md).toMatch(/\| \d+\.\d\u00A0events\/s \|/); // in the collapsed per-stage figures, number and unit joined
     expect(md).toContain('Stream rate: the server sent no token usage, so this is events per second after the first chunk');
     expect(renderTerminal(r)).toMatch(/events\/s after 1st chunk/);
   });

@@ -40,7 +40,8 @@ async function gate(inputs: Inputs): Promise<Run> {
   const report = await runGate(cfg, { noWrite: inputs['report-path'] === undefined, log: (l) => log.push(l) });
   // What users parse: the JSON as written (round-tripped), not the in-memory object.
   const json = JSON.parse(JSON.stringify(report)) as Report;
-  return { report: json, md: renderMarkdown(json, { tag: 'default', reportPath: 'ttfc-report.json' }), term: renderTerminal(json), log };
+  // U+00A0 (number–unit) read as plain spaces.
+  return { report: json, md: renderMarkdown(json, { tag: 'default', reportPath: 'ttfc-report.json' }).replace(/\u00A0/g, ' '), term: renderTerminal(json), log };
 }
 
 const kinds = (r: Report): string[] => r.diagnoses.map((d) => `${d.kind}@${d.users}`);
@@ -77,8 +78,9 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
     const line = run.md.split('\n').find((l) => l.startsWith('- **serialized** (6 users): at 6 users throughput is'));
     expect(line).toBeDefined();
     expect(line).toContain('look for blocking calls in the async handler');
-    expect(line).toMatch(/<br><sub>evidence: `referenceUsers: 1, singleRequestMs: [\d.]+, ttfcAvgMs: [\d.]+, ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /);
-    expect(run.md).toContain('| Total avg | Throughput | Scaling |');
+    // The evidence is in the collapsed section.
+    expect(run.md).toMatch(/^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, singleRequestMs: [\d.]+, ttfcAvgMs: [\d.]+, ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m);
+    expect(run.md).toContain('| Events/s | Scaling |');
     expect(run.md).toMatch(/^\| 1 \| 1 × 1 \|.*\| 100% \|$/m);
     expect(run.md).toMatch(/^\| 2 \| 6 × 1 \|.*\| \d{1,2}% \|$/m);
   });
@@ -103,7 +105,7 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
     expect(errors!.interval).toBeUndefined(); // counts have no interval
     expect(run.report.passed).toBe(true);
     expect(run.md).toContain('## ✅ TTFC gate passed, 1 criterion inconclusive');
-    expect(run.md).toMatch(/^\| ❔ inconclusive \| `@6: ttfc\.avg < 360ms` \| 6 users \| &lt; 360 ms \| \d+ ms \(inconclusive: the 95% interval/m);
+    expect(run.md).toMatch(/^\| ❓ inconclusive \| `@6: ttfc\.avg < 360ms` \| 6 users \| &lt; 360 ms \| \d+ ms \(inconclusive: the 95% interval/m);
     expect(run.md).toMatch(/^\| ✅ \| `@6: ttfc\.avg < 20s` \| 6 users \| &lt; 20 s \| \d+ ms \(95% CI \d+ ms – \d+ ms\) \|$/m);
     expect(run.md).toContain('Verdict confident');
     expect(run.md).toContain('**Run** verdict confident');
@@ -118,9 +120,10 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
     expect(s.ttfcInterval!.avg!.high).toBeGreaterThanOrEqual(s.ttfc.avg!);
     expect(s.ttfcInterval!.p95!.high).toBeGreaterThanOrEqual(s.ttfc.p95!);
     expect(run.report.intervalMethod).toContain('bootstrap');
-    expect(run.md).toContain('```mermaid\n%%{init:');
+    expect(run.md).toContain('```mermaid\n---\nconfig:');
+    expect(run.md).not.toContain('%%{init');
     expect(run.md).toContain('xychart-beta');
-    expect(run.md).toContain('x-axis "concurrent users" ["1", "6"]');
+    expect(run.md).toContain('x-axis "concurrent users" 1 --> 6');
     expect(run.md).toContain('| Stage | Users | TTFC avg, 95% CI | TTFC p95, 95% CI | TTFC distribution | Range |');
     // One sparkline a stage, in backticks; the staircase spreads the 6 users over the range.
     expect(run.md).toMatch(/^\| 2 \| 6 \| \d+ ms – \d+ ms \| \d+ ms – \d+ ms \| `▕[ ▁▂▃▄▅▆▇█]{16}▏` \| \d+ ms – \d+ ms \|$/m);
@@ -146,7 +149,8 @@ test('a buffered stream (the demo in buffered mode): the buffered diagnosis in e
   const d = run.report.diagnoses[0]!;
   expect(d.message).toMatch(/^buffered stream: in 5 of 5 multi-event responses \(100%\) all events \(median 4\) arrived together at the end/);
   expect(d.evidence).toMatchObject({ multiEventResponses: 5, bunched: 5 });
-  expect(run.md).toMatch(/^- \*\*buffered\*\*: buffered stream: in 5 of 5 multi-event responses .*X-Accel-Buffering: no.*<br><sub>evidence: `multiEventResponses: 5, bunched: 5, share: 1, /m);
+  expect(run.md).toMatch(/^- \*\*buffered\*\*: buffered stream: in 5 of 5 multi-event responses .*X-Accel-Buffering: no/m);
+  expect(run.md).toMatch(/^- \*\*buffered\*\*: `multiEventResponses: 5, bunched: 5, share: 1, /m); // the evidence, collapsed
   expect(run.term).toMatch(/^diagnosis \(buffered\): buffered stream: in 5 of 5 /m);
   expect(run.term).toMatch(/^ {2}evidence: multiEventResponses: 5, bunched: 5, /m);
   // A real stream from the same server is not flagged.
@@ -186,13 +190,14 @@ describe('baseline', () => {
     const base3 = JSON.parse(readFileSync(fast, 'utf8')) as Report;
     expect(crit[1]!.threshold).toBeCloseTo(1.2 * base3.stages[1]!.ttfc.p95!, 6);
     expect(run.report.passed).toBe(false);
-    // markdown: deltas in the stage rows, regressions marked ❗, the legend names the baseline
-    const row = run.md.split('\n').find((l) => l.startsWith('| 2 | 3 × 2 |'))!;
-    expect(row).toMatch(/^\| 2 \| 3 × 2 \| 6\/6 \(100%\)<br>±0 pp \| \d+ ms<br>❗ \*\*▲ \d+%\*\* \| \d+ ms \| ❌ \*\*\d+ ms\*\*<br>❗ \*\*▲ \d+%\*\* \|/);
-    expect(run.md).toContain('▲ / ▼: change against the baseline `fast.json (');
-    expect(run.md).toContain('**Regressions against the baseline** at 1, 3 users (see Diagnoses).');
+    // markdown: ❗ on the regressed stage-table cells, the deltas in the collapsed baseline section
+    const row = run.md.split('\n').find((l) => l.startsWith('| 3 × 2 |'))!;
+    expect(row).toMatch(/^\| 3 × 2 \| 6\/6 \| \d+ ms ❗ \| ❌ \*\*\d+ ms\*\* ❗ \|/);
+    expect(run.md).toMatch(/^\| 2 \| 3 \| ❗ \*\*▲ \d+%\*\* \| ❗ \*\*▲ \d+%\*\* \| ±0 pp \|$/m);
+    expect(run.md).toContain('▲ / ▼: change against `fast.json (');
+    expect(run.md).toContain('<summary>Baseline: ❗ regressions at 1, 3 users</summary>');
     expect(run.md).toContain('- **regression** (3 users): at 3 users: regression against the baseline');
-    expect(run.md).toMatch(/evidence: `threshold: 0\.2, successRateDrop: 0\.05, baseline: \{source: fast\.json, /);
+    expect(run.md).toMatch(/^- \*\*regression\*\* \(3 users\): `threshold: 0\.2, successRateDrop: 0\.05, baseline: \{source: fast\.json, /m);
     // terminal: delta columns with "!" for regressions, the baseline line
     expect(run.term).toMatch(/^2 +3 x 2 +6\/6 .* ▲ \d+%! +▲ \d+%! +±0 pp /m);
     expect(run.term).toMatch(/^baseline: fast\.json \(.+\); regression threshold 20% .* — regressions at 1, 3 users$/m);
@@ -215,8 +220,8 @@ describe('baseline', () => {
     expect(run.report.diagnoses).toEqual([]);
     expect(run.report.criteria.map((c) => c.status)).toEqual(['pass', 'pass']);
     expect(run.report.passed).toBe(true);
-    expect(run.md).toMatch(/^\| 2 \| 3 × 2 \| 6\/6 \(100%\)<br>±0 pp \| \d+ ms<br>▼ \d+% \|/m);
-    expect(run.md).toContain('No regression against the baseline.');
+    expect(run.md).toMatch(/^\| 2 \| 3 \| ▼ \d+% \| [▲▼±][^|]* \| ±0 pp \|$/m);
+    expect(run.md).toContain('<summary>Baseline: no regression</summary>');
     expect(run.md).toContain('more than 50% slower');
   });
 
@@ -283,8 +288,9 @@ test('repeat 3: a log line per run, the median run per stage, the spread in the 
   expect(run.report.stages.map((s) => s.issued)).toEqual([1, 3]);
   expect(run.report.requests).toHaveLength(4);
   expect(run.md).toContain('**Run** 3 runs, the median run per stage \\(by TTFC avg\\)');
-  expect(run.md).toContain('| Stage | Users | TTFC avg, 95% CI | TTFC p95, 95% CI | TTFC avg over 3 runs | Run shown |');
-  expect(run.md).toMatch(/^\| 2 \| 3 \| .* \| \d+ ms – \d+ ms \| [123] of 3 \|/m);
+  // 1 and 3 requests a stage: too few for intervals (fewer than 5), so no interval columns.
+  expect(run.md).toContain('| Stage | Users | TTFC avg over 3 runs | Run shown | TTFC distribution | Range |');
+  expect(run.md).toMatch(/^\| 2 \| 3 \| \d+ ms – \d+ ms \| [123] of 3 \|/m);
   expect(run.term).toMatch(/^stage +users +ttfc avg 95% CI +ttfc p95 95% CI +ttfc avg over 3 runs +run shown$/m);
 });
 

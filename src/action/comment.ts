@@ -9,11 +9,18 @@ export type Octokit = ReturnType<typeof getOctokit>;
 export interface CommentResult {
   id: number;
   url: string;
-  action: 'created' | 'updated';
+  action: 'created' | 'updated' | 'recreated';
   /** Authors of comments that carry the marker but were not written by the gate: left alone. */
   foreign: string[];
   /** Who the written comment is by, as GitHub says. */
   author: string | null;
+}
+
+export interface UpsertOptions {
+  /** update (default): edit the comment in place; recreate: delete it and post a new one at the bottom. */
+  mode?: 'update' | 'recreate';
+  /** Only edit an existing comment, never create one (comment: on-failure on a passing run). */
+  onlyUpdate?: boolean;
 }
 
 /** The login GITHUB_TOKEN (and installation tokens of GitHub Actions) comments as. */
@@ -41,13 +48,34 @@ export function isOurComment(body: string | null | undefined, tag: string): bool
 /**
  * Creates or updates the one comment of `tag` on issue/PR `issueNumber`. Only a comment written by
  * `login` (the gate's own identity) counts: anyone can post the marker, and a comment they own
- * could be edited back to "passed".
+ * could be edited back to "passed". recreate deletes the gate's comment and posts a new one at the
+ * bottom; onlyUpdate never creates one (null when there is none).
  */
-export async function upsertComment(octokit: Octokit, repo: Repo, issueNumber: number, tag: string, body: string, login: string): Promise<CommentResult> {
+export async function upsertComment(
+  octokit: Octokit,
+  repo: Repo,
+  issueNumber: number,
+  tag: string,
+  body: string,
+  login: string,
+  opts: UpsertOptions = {},
+): Promise<CommentResult | null> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
   const marked = comments.filter((c) => isOurComment(c.body, tag));
   const existing = marked.find((c) => c.user?.login === login);
   const foreign = [...new Set(marked.filter((c) => c.user?.login !== login).map((c) => c.user?.login ?? 'unknown'))];
+  if (!existing && opts.onlyUpdate) return null;
+  if (existing && opts.mode === 'recreate') {
+    try {
+      // Only the gate's own comment (matched by marker and author) is ever deleted.
+      await octokit.rest.issues.deleteComment({ ...repo, comment_id: existing.id });
+    } catch (err) {
+      // Already gone: post the new one all the same.
+      if (statusOf(err) !== 404) throw err;
+    }
+    const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+    return { id: data.id, url: data.html_url, action: 'recreated', foreign, author: data.user?.login ?? null };
+  }
   if (existing) {
     try {
       const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });

@@ -1,12 +1,13 @@
 // The action's inputs: the core's (CORE_INPUTS, validated by buildConfig) plus the adapter's own
 // (the PR comment). Names as in action.yml.
-import { CORE_INPUTS, parseBoolean, type Inputs } from '../core/config/config.js';
+import { CORE_INPUTS, type Inputs } from '../core/config/config.js';
 import { InputError } from '../core/errors.js';
 
 /** Inputs only the GitHub adapter reads. */
 export const ACTION_INPUTS = {
   'github-token': 'token for the PR comment (default: the workflow token, github.token)',
-  comment: 'true (default): post or update one sticky comment on the pull request; false: no comment',
+  comment: 'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
+  'comment-mode': 'update (default): edit the sticky comment in place; recreate: delete it and post a new one at the bottom of the PR',
   'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
   mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
   reports: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
@@ -45,13 +46,36 @@ export function inputSecrets(raw: RawInputs): string[] {
   return SECRET_INPUTS.map((n) => all[n]?.trim()).filter((s): s is string => !!s);
 }
 
+export type CommentWhen = 'always' | 'on-failure' | 'never';
+export type CommentMode = 'update' | 'recreate';
+
 export interface ActionSettings {
   githubToken: string | undefined;
-  comment: boolean;
+  comment: CommentWhen;
+  commentMode: CommentMode;
   commentTag: string;
   mode: 'run' | 'merge';
   /** mode merge: glob patterns of the shard reports. */
   reports: string[];
+}
+
+const COMMENT_WHEN: Record<string, CommentWhen> = { always: 'always', 'on-failure': 'on-failure', never: 'never', true: 'always', yes: 'always', '1': 'always', false: 'never', no: 'never', '0': 'never' };
+
+/** `comment`: always | on-failure | never (true / false are always / never, as before). */
+export function parseCommentWhen(text: string | undefined): CommentWhen {
+  const t = (text ?? '').trim().toLowerCase();
+  if (t === '') return 'always';
+  const when = COMMENT_WHEN[t];
+  if (!when) throw new InputError('comment', `"${(text ?? '').slice(0, 40)}" is not always, on-failure or never (true and false mean always and never)`);
+  return when;
+}
+
+/** `comment-mode`: update | recreate. */
+export function parseCommentMode(text: string | undefined): CommentMode {
+  const t = (text ?? '').trim().toLowerCase();
+  if (t === '' || t === 'update') return 'update';
+  if (t === 'recreate') return 'recreate';
+  throw new InputError('comment-mode', `"${(text ?? '').slice(0, 40)}" is not update or recreate`);
 }
 
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
@@ -74,7 +98,8 @@ export function actionSettings(raw: RawInputs): ActionSettings {
   }
   return {
     githubToken: raw.action['github-token'].trim() || undefined,
-    comment: parseBoolean('comment', raw.action.comment || undefined, true),
+    comment: parseCommentWhen(raw.action.comment),
+    commentMode: parseCommentMode(raw.action['comment-mode']),
     commentTag: tag,
     mode,
     reports,

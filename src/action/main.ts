@@ -1,5 +1,6 @@
 // The GitHub Action adapter: inputs → config → gate → summary, outputs, PR comment, check.
-import { relative, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
 import { buildConfig } from '../core/config/config.js';
@@ -22,6 +23,11 @@ import { apiBounds, publishComment, setOutputs, writeSummary } from './publish.j
 
 /** After a cancel the runner kills the step 7.5 s after its SIGINT: the comment gets what is left. */
 const CANCELLED_API_BOUNDS = { timeoutMs: 2000, budgetMs: 3500 };
+
+/** The action's entry point, as `@github/local-action` and dist/index.js call it. */
+export async function run(): Promise<void> {
+  await runAction();
+}
 
 export async function runAction(env: Record<string, string | undefined> = process.env): Promise<void> {
   let secrets: string[] = [];
@@ -78,7 +84,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
         stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
       },
     });
-    await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath });
+    await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath, markdownPath: cfg.markdownPath });
   } catch (err) {
     if (err instanceof InputError) core.setFailed(redact(`Input '${err.input}': ${err.detail}`));
     else core.setFailed(redact(`ttfc-gate failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -131,6 +137,8 @@ interface PublishContext {
   redact: (text: string) => string;
   failOnCriteria: boolean;
   reportPath: string;
+  /** markdown-path: the markdown report is also written here. */
+  markdownPath?: string | null;
 }
 
 /**
@@ -166,19 +174,36 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
     ctx.secrets,
   );
   await writeSummary(markdown);
+  if (ctx.markdownPath) {
+    const path = resolve(ctx.markdownPath);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, markdown);
+    ctx.info(`markdown report: ${path}`);
+  }
   const outputs = outputsOf(report, reportPath, '');
   setOutputs(redactOutputs(outputs, ctx.secrets));
 
-  if (ctx.settings.comment && commentsOn(ctx.event)) {
+  if (ctx.settings.comment !== 'never' && commentsOn(ctx.event)) {
     const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env);
     // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
     const stop = afterAbort(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
-    const url = await publishComment({ token: ctx.settings.githubToken, tag: ctx.settings.commentTag, body: markdown, event: ctx.event, bounds, stop: stop.signal });
+    // on-failure: a passing run posts nothing new, but still updates an earlier comment so a stale ❌ does not linger.
+    const onlyUpdate = ctx.settings.comment === 'on-failure' && report.passed;
+    const url = await publishComment({
+      token: ctx.settings.githubToken,
+      tag: ctx.settings.commentTag,
+      body: markdown,
+      event: ctx.event,
+      bounds,
+      stop: stop.signal,
+      mode: ctx.settings.commentMode,
+      onlyUpdate,
+    });
     stop.dispose();
     setOutputs({ 'comment-url': url });
   } else {
     setOutputs({ 'comment-url': '' });
-    if (!ctx.settings.comment) ctx.info('comment: false: no PR comment');
+    if (ctx.settings.comment === 'never') ctx.info('comment: never: no PR comment');
     else ctx.info(`no pull request for a ${ctx.event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
   }
 

@@ -28,8 +28,8 @@ export function boundedFetch(timeoutMs: number, budget: AbortSignal): typeof fet
     try {
       return await fetch(input, { ...init, signal: AbortSignal.any(signals) });
     } catch (err) {
-      if (budget.aborted) throw new Error('the GitHub API did not answer in time (time budget of the comment spent)');
-      if (call.aborted) throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`);
+      if (budget.aborted) throw new Error('the GitHub API did not answer in time (time budget of the comment spent)', { cause: err });
+      if (call.aborted) throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`, { cause: err });
       throw err;
     }
   };
@@ -65,6 +65,10 @@ export interface CommentRequest {
   bounds: { timeoutMs: number; budgetMs: number };
   /** Ends the calls early (a cancel that came while the comment was being written). */
   stop?: AbortSignal;
+  /** update (default) | recreate, see upsertComment. */
+  mode?: 'update' | 'recreate';
+  /** Only edit an existing comment (comment: on-failure on a passing run). */
+  onlyUpdate?: boolean;
 }
 
 /** Posts or updates the sticky comment on the event's pull request. Returns its URL, or '' when there is none. */
@@ -104,7 +108,11 @@ export async function publishComment(req: CommentRequest): Promise<string> {
   const token = req.token;
   try {
     const login = await gateLogin(octokit, token);
-    const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body, login), RETRY_DELAY_MS, onRetry);
+    const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body, login, { mode: req.mode ?? 'update', onlyUpdate: req.onlyUpdate ?? false }), RETRY_DELAY_MS, onRetry);
+    if (!res) {
+      core.info(`comment: on-failure: the gate passed and #${pr} has no earlier comment: none posted`);
+      return '';
+    }
     if (res.foreign.length) {
       core.warning(
         `ttfc-gate left alone ${res.foreign.length === 1 ? 'a comment' : 'comments'} by ${res.foreign.map((l) => `@${l}`).join(', ')} on #${pr} that carries its marker: ` +

@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { buildConfig, CORE_INPUTS } from '../core/config/config.js';
+import { renderMarkdown } from '../core/report/markdown.js';
 import { shardNote } from '../core/config/shard.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
@@ -20,15 +23,22 @@ export interface CliIo {
 
 export const EXIT = { pass: 0, fail: 1, badInput: 2 } as const;
 
-function usage(): string {
-  const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(21)} ${help}`);
+/** Flags that are not inputs. */
+const CLI_FLAGS = { help: 'print this help and exit (also -h)', version: 'print the version and exit' } as const;
+
+export function usage(): string {
+  const line = (name: string, help: string): string => `  --${name.padEnd(21)} ${help}`;
+  const flags = Object.entries(CORE_INPUTS).map(([name, help]) => line(name, help));
+  const own = Object.entries(CLI_FLAGS).map(([name, help]) => line(name, help));
   return [
     'usage: ttfc-gate --url URL [flags]',
     '       ttfc-gate merge SHARD-REPORTS... [--report-path P] [--criteria C] [--fail-on-criteria B] [--verdict V] [--baseline B] [--regression-threshold T]',
     '',
-    'Load-tests a streaming endpoint and gates on time to first chunk.',
+    'Load-tests a streaming endpoint and gates on time to first chunk. Every flag is also an input of the',
+    'GitHub Action, with the same name; --flag value and --flag=value both work.',
     '',
     ...flags,
+    ...own,
     '',
     'merge: checks that the shard reports (shard: K/N) are one plan, all K of N once; judges the merged run.',
     '',
@@ -104,6 +114,12 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     io.out('');
     io.out(renderTerminal(report));
     io.out(`report: ${cfg.reportPath}`);
+    if (cfg.markdownPath) {
+      const path = resolve(io.cwd, cfg.markdownPath);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, redactText(renderMarkdown(report, { reportPath: cfg.reportPath }), secrets));
+      io.out(`markdown: ${cfg.markdownPath}`);
+    }
     if (report.cancelled) return EXIT.fail;
     // A shard is not judged (not even by its smoke test): the merge decides, so a matrix job never hides the verdict.
     if (cfg.shard) return EXIT.pass;

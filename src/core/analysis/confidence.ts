@@ -35,6 +35,11 @@ export const MAX_DRAWS = 2_000_000;
 /** Work bound of the paired A/B bootstrap (value by value): resamples × n ≤ 20 M draws, never fewer than 200 resamples. */
 export const AB_MAX_DRAWS = 20_000_000;
 export const MIN_RESAMPLES = 200;
+/**
+ * Fewer successful requests than this get no interval: a bootstrap of 1 to 4 values is the values
+ * themselves (1 × 1 smoke stage: a zero-width "interval"), so it would look confident when it is not.
+ */
+export const MIN_INTERVAL_SAMPLES = 5;
 
 export const QUANTILE: Record<Exclude<IntervalStat, 'avg'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 
@@ -114,7 +119,7 @@ export function bootstrapInterval(values: readonly number[], stat: IntervalStat,
     let b = a;
     if (frac > 0) {
       if (cum + counts[j]! <= lo + 1) {
-        cum += counts[j++]!;
+        j++;
         while (counts[j] === 0) j++;
       }
       b = sorted[j]!;
@@ -174,7 +179,8 @@ export function intervalCache(requests: readonly RequestRecord[]): IntervalOf {
     const key = `${stage.index}:${metric}:${stat}`;
     let iv = cache.get(key);
     if (iv === undefined) {
-      iv = bootstrapInterval(stageSamples(requests, stage.index, metric), stat);
+      const samples = stageSamples(requests, stage.index, metric);
+      iv = samples.length >= MIN_INTERVAL_SAMPLES ? bootstrapInterval(samples, stat) : null;
       cache.set(key, iv);
     }
     return iv;

@@ -18,7 +18,7 @@ import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateC
 import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
 import { defaultServerCriteria } from '../server/metrics.js';
 import type { ServerSpec } from '../server/types.js';
-import type { Criterion, PresetName, Stage, StreamFormat } from '../types.js';
+import type { Criterion, Stage, StreamFormat } from '../types.js';
 
 export const MAX_REPEAT = 10;
 export const MAX_WARMUP = 50;
@@ -46,6 +46,7 @@ export const CORE_INPUTS = {
   baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
   'regression-threshold': 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
   'report-path': 'where to write the JSON report (default ttfc-report.json)',
+  'markdown-path': 'also write the markdown report (the PR comment and job summary) to this file, e.g. to preview the comment locally (default: none)',
   'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
   'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
   'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
@@ -88,6 +89,8 @@ export interface Config {
   criteria: Criterion[];
   failOnCriteria: boolean;
   reportPath: string;
+  /** Where the markdown report is also written (markdown-path), or null. */
+  markdownPath: string | null;
   /** strict: the measured value decides; confident: only an interval wholly on the wrong side fails. */
   verdict: VerdictMode;
   /** How many times the whole plan runs (the median run per stage is reported). */
@@ -191,6 +194,8 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const judge = readJudging(inputs, cwd);
   const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
   checkReportPath('report-path', reportPath, cwd);
+  const markdownPath = value(inputs, 'markdown-path')?.trim() ?? null;
+  if (markdownPath !== null) checkReportPath('markdown-path', markdownPath, cwd);
   const templates = compileRequest(request, target.path, token, ctx.env, secrets);
   const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
   checkTokenSource(request, token, before.login);
@@ -209,6 +214,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     ...load,
     ...judge,
     reportPath,
+    markdownPath,
     secrets,
     ...before,
     compare,

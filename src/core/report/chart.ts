@@ -2,7 +2,7 @@
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
 
-import { ms, plural } from '../format.js';
+import { formatValue, ms, plural } from '../format.js';
 import type { RequestRecord, StageSummary } from '../types.js';
 
 export interface ChartPoint {
@@ -38,39 +38,141 @@ export function niceCeil(x: number): number {
 
 const num = (v: number): string => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
 
-export const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5' } as const;
+export const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5', avgLimit: '#f59e0b', p95Limit: '#a855f7' } as const;
+
+/** A limit drawn as a horizontal line: a fixed threshold on TTFC avg or p95 (`@10: ttfc.avg < 1s`). */
+export interface ChartThreshold {
+  metric: 'avg' | 'p95';
+  /** Milliseconds. */
+  value: number;
+  /** The stage's users the limit is scoped to, null for every stage. */
+  users: number | null;
+}
+
+/** Most limit lines in one chart (half of them per metric). */
+export const MAX_LIMIT_LINES = 6;
+
+/** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
+export const MAX_NUMERIC_POINTS = 101;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
- * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, followed by a
- * one-line legend (GitHub's mermaid draws no legend for line charts). Empty string with fewer than two
- * stages to plot (a chart of one point says nothing).
+ * A numeric x-axis, when the users are distinct whole numbers: mermaid's xychart spreads a line's values
+ * evenly over `min --> max`, so the values are given at every `step` users (the gcd of the gaps),
+ * interpolated linearly between the measured stages — the line a chart draws between them anyway —
+ * and each measured stage sits at its true x. Null when that would need too many points.
  */
-export function mermaidChart(stages: readonly StageSummary[], opts: { title?: string; base?: readonly StageSummary[] } = {}): string {
+function numericAxis(pts: readonly ChartPoint[]): { min: number; max: number; xs: number[] } | null {
+  const users = pts.map((p) => p.users);
+  if (new Set(users).size !== users.length || users.some((u) => !Number.isInteger(u))) return null;
+  const sorted = [...users].sort((a, b) => a - b);
+  const min = sorted[0]!;
+  const max = sorted[sorted.length - 1]!;
+  const step = sorted.slice(1).reduce((g, u) => gcd(g, u - min), 0);
+  if (step <= 0 || (max - min) / step + 1 > MAX_NUMERIC_POINTS) return null;
+  const xs: number[] = [];
+  for (let x = min; x <= max; x += step) xs.push(x);
+  return { min, max, xs };
+}
+
+/** The value at x of the polyline through (users, value) points sorted by users. */
+function interpolate(pts: ReadonlyArray<{ users: number; v: number }>, x: number): number {
+  const i = pts.findIndex((p) => p.users >= x);
+  if (i <= 0) return pts[Math.max(0, i)]!.v;
+  const a = pts[i - 1]!;
+  const b = pts[i]!;
+  return a.v + ((b.v - a.v) * (x - a.users)) / (b.users - a.users);
+}
+
+/** `1 s`, `1.5 s`, `800 ms`. */
+const limitText = (ms: number): string => formatValue(ms, 'ms');
+
+/**
+ * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, with the limits
+ * that apply as horizontal lines, followed by a one-line legend (GitHub's mermaid draws no legend for line
+ * charts). The x-axis is numeric where the users allow it (see numericAxis), else one category a stage.
+ * Colours go in the front matter (`%%{init}%%` is deprecated). Empty string with fewer than two stages to
+ * plot (a chart of one point says nothing).
+ */
+export function mermaidChart(stages: readonly StageSummary[], opts: { title?: string; thresholds?: readonly ChartThreshold[]; base?: readonly StageSummary[] } = {}): string {
   const pts = chartPoints(stages);
   if (pts.length < 2) return '';
   // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
   const basePts = opts.base ? pts.map((p) => opts.base!.find((s) => s.index === p.index)) : null;
-  const baseOf = (k: 'avg' | 'p95'): number[] => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
-  const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseOf('p95')) * 1.1);
+  const baseAt = (k: 'avg' | 'p95'): number[] => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+  // One line per distinct limit: the same value on several stages is one line.
+  const limits = new Map<string, { metric: 'avg' | 'p95'; value: number; users: Array<number | null> }>();
+  for (const t of opts.thresholds ?? []) {
+    if (!(t.value > 0) || !Number.isFinite(t.value)) continue;
+    const key = `${t.metric}:${t.value}`;
+    const l = limits.get(key) ?? { metric: t.metric, value: t.value, users: [] };
+    if (!l.users.includes(t.users)) l.users.push(t.users);
+    limits.set(key, l);
+  }
+  // A few lines stay readable (and the block small): at most MAX_LIMIT_LINES, the lowest of each metric first.
+  const lines = [...limits.values()]
+    .sort((a, b) => a.value - b.value)
+    .filter((l, i, all) => all.slice(0, i).filter((o) => o.metric === l.metric).length < MAX_LIMIT_LINES / 2)
+    .sort((a, b) => (a.metric === b.metric ? a.value - b.value : a.metric === 'avg' ? -1 : 1));
+  const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseAt('p95'), ...lines.map((l) => l.value)) * 1.1);
   const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
-  const palette = [CHART_COLORS.avg, CHART_COLORS.p95, ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : [])].join(', ');
-  const lines = [
+  const axis = numericAxis(pts);
+  let xAxis: string;
+  let series: (values: readonly number[]) => number[];
+  if (axis) {
+    // The values of the points, as a polyline over users, sampled at every step of the axis.
+    const order = pts.map((p, i) => ({ users: p.users, i })).sort((a, b) => a.users - b.users);
+    series = (values) => {
+      const poly = order.map((o) => ({ users: o.users, v: values[o.i]! }));
+      return axis.xs.map((x) => interpolate(poly, x));
+    };
+    xAxis = `    x-axis "concurrent users" ${axis.min} --> ${axis.max}`;
+  } else {
+    series = (values) => [...values];
+    xAxis = `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`;
+  }
+  const avg = series(pts.map((p) => p.avg));
+  const p95 = series(pts.map((p) => p.p95));
+  const n = avg.length;
+  const scope = (users: Array<number | null>): string => (users.includes(null) ? 'all' : users.map((u) => `@${u}`).join(' '));
+  const label = (l: { metric: string; value: number; users: Array<number | null> }): string => `${l.metric} limit ${limitText(l.value)} (${scope(l.users)})`.replace(/"/g, "'");
+  const palette = [
+    CHART_COLORS.avg,
+    CHART_COLORS.p95,
+    ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : []),
+    ...lines.map((l) => (l.metric === 'avg' ? CHART_COLORS.avgLimit : CHART_COLORS.p95Limit)),
+  ];
+  const out = [
     '```mermaid',
-    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
+    '---',
+    'config:',
+    '  themeVariables:',
+    '    xyChart:',
+    `      plotColorPalette: "${palette.join(', ')}"`,
+    '---',
     'xychart-beta',
     `    title "${title}"`,
-    `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`,
+    xAxis,
     `    y-axis "TTFC (ms)" 0 --> ${num(top)}`,
-    `    line "avg" [${pts.map((p) => num(p.avg)).join(', ')}]`,
-    `    line "p95" [${pts.map((p) => num(p.p95)).join(', ')}]`,
-    ...(basePts ? [`    line "base avg" [${baseOf('avg').map(num).join(', ')}]`, `    line "base p95" [${baseOf('p95').map(num).join(', ')}]`] : []),
+    `    line "avg" [${avg.map(num).join(', ')}]`,
+    `    line "p95" [${p95.map(num).join(', ')}]`,
+    ...(basePts ? [`    line "base avg" [${series(baseAt('avg')).map(num).join(', ')}]`, `    line "base p95" [${series(baseAt('p95')).map(num).join(', ')}]`] : []),
+    ...lines.map((l) => `    line "${label(l)}" [${new Array<string>(n).fill(num(l.value)).join(', ')}]`),
     '```',
     '',
-    basePts
-      ? '<sub>TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users</sub>'
-      : '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
   ];
-  return lines.join('\n');
+  const avgLimits = lines.filter((l) => l.metric === 'avg').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+  const p95Limits = lines.filter((l) => l.metric === 'p95').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+  const legend = [
+    basePts
+      ? 'TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users'
+      : 'TTFC avg (blue) and p95 (red), ms, against concurrent users',
+    avgLimits.length ? `avg limits (amber): ${avgLimits.join(', ')}` : '',
+    p95Limits.length ? `p95 limits (purple): ${p95Limits.join(', ')}` : '',
+  ].filter(Boolean);
+  out.push(`<sub>${legend.join(' · ')}</sub>`);
+  return out.join('\n');
 }
 
 /**

@@ -3,14 +3,14 @@
 
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
 import { compareTable } from './ab.js';
-import { mermaidChart, ttfcDistribution } from './chart.js';
+import { mermaidChart, ttfcDistribution, type ChartThreshold } from './chart.js';
 import { criterionOf } from '../analysis/criteria/index.js';
 import { metric as metricOf, metricValue } from '../analysis/metrics.js';
 import { verdictOf } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
-import type { BaselineDelta, CriterionResult, Report, StageSummary, Stats } from '../types.js';
+import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
@@ -49,6 +49,27 @@ export function describeResult(c: CriterionResult): string {
 // pieces
 
 const MISSING = '—';
+/** U+00A0: a number and its unit never wrap apart in a narrow table. */
+export const NBSP = '\u00A0';
+const nb = (text: string): string => text.replace(/ /g, NBSP);
+/** Inconclusive: a red question mark, visible on light and dark themes (❔ is white and vanishes on light). */
+export const INCONCLUSIVE_MARK = '❓';
+
+
+/** The stage a result is about: its own index, or the one stage with its users (whose value is the actual one). */
+function stageOfResult(report: Report, c: CriterionResult): StageSummary | undefined {
+  if (c.stage !== undefined) return report.stages.find((s) => s.index === c.stage);
+  if (c.users === null) return undefined;
+  // A result carries the stage's users, not its index: several stages may share a user count,
+  // so the stage is the one whose value is the result's actual value.
+  const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
+  if (candidates.length === 1) return candidates[0];
+  const metric = criterionOf(c)?.metric;
+  return candidates.find((s) => {
+    const v = metric ? metricValue(s, metric) : null;
+    return v === null ? c.actual === null : c.actual !== null && Math.abs(v - c.actual) <= 1e-6 * Math.max(1, Math.abs(v));
+  });
+}
 
 /** Marks per stage index and cell (the metric's cell in the table: see metrics.ts): '❌' (a failing criterion missed) or '⚠️' (a warning). */
 function stageMarks(report: Report): Map<string, string> {
@@ -59,18 +80,7 @@ function stageMarks(report: Report): Map<string, string> {
     const m = metric === undefined ? null : metricOf(metric);
     if (!metric || !m) continue;
     const col = m.cell ?? m.name;
-    // A result carries the stage's users, not its index: several stages may share a user count,
-    // so the stage is the one whose value is the result's actual value.
-    const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
-    const stage =
-      c.stage !== undefined
-        ? report.stages.find((s) => s.index === c.stage)
-        : candidates.length === 1
-        ? candidates[0]
-        : candidates.find((s) => {
-            const v = metricValue(s, metric);
-            return v === null ? c.actual === null : c.actual !== null && Math.abs(v - c.actual) <= 1e-6 * Math.max(1, Math.abs(v));
-          });
+    const stage = stageOfResult(report, c);
     if (!stage) continue;
     const key = `${stage.index}:${col}`;
     const mark = c.severity === 'fail' ? '❌' : '⚠️';
@@ -79,88 +89,48 @@ function stageMarks(report: Report): Map<string, string> {
   return marks;
 }
 
-/** `<br>▲ 30%`, a regression `<br>❗ **▲ 30%**`; '' when not compared. */
-function deltaSuffix(d: BaselineDelta | undefined): string {
-  if (!d || !d.text) return '';
-  return d.regressed ? `<br>❗ **${d.text}**` : `<br>${d.text}`;
+/** The first cell of a stage row: `10 × 3`, with the stage number when two stages have the same users. */
+function loadCell(report: Report, s: StageSummary): string {
+  const twin = report.stages.filter((o) => o.users === s.users).length > 1;
+  return nb(`${s.users} × ${s.requestsPerUser}${twin ? ` (#${s.index})` : ''}`);
 }
 
-function stagesSection(report: Report, maxRows: number, maxNotes: number): string {
+/** The stage table: at most 7 columns so it fits a PR comment (~780 px); the other figures are in the details. */
+function stagesSection(report: Report, maxRows: number): string {
   const stages = report.stages;
   const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
-  const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
-  const showTokens = stages.some((s) => s.tokens);
-  const showRate = showsStreamRate(report);
-  const showEff = showsEfficiency(report);
   const marks = stageMarks(report);
-  const cell = (s: StageSummary, col: string, text: string): string => {
+  const cell = (s: StageSummary, col: string, text: string, regressed = false): string => {
     const mark = marks.get(`${s.index}:${col}`);
-    return mark ? `${mark} **${text}**` : text;
+    const value = mark ? `${mark}${NBSP}**${nb(text)}**` : nb(text);
+    return regressed ? `${value}${NBSP}❗` : value;
   };
-  const head = [
-    'Stage', 'Users × requests', 'Success', 'TTFC avg', 'TTFC p50', 'TTFC p95', 'TTFC max',
-    ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
-    ...(showTtfr ? ['TTFR avg'] : []),
-    'Total avg', 'Throughput',
-    ...(showTokens ? ['Tokens/s'] : []),
-    ...(showRate ? ['Stream rate'] : []),
-    ...(showEff ? ['Scaling'] : []),
-  ];
-  const align: Array<'l' | 'r'> = head.map((_, i) => (i === 1 ? 'l' : 'r'));
+  const head = ['Users × requests', 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', 'Throughput'];
+  const align: Array<'l' | 'r'> = head.map((_, i) => (i === 0 ? 'l' : 'r'));
   const shown = stages.slice(0, maxRows);
   const rows = shown.map((s) => {
-    const load = `${s.users} × ${s.requestsPerUser}`;
-    if (s.skipped) return [String(s.index), load, 'skipped', ...head.slice(3).map(() => MISSING)];
+    if (s.skipped) return [loadCell(report, s), 'skipped', ...head.slice(2).map(() => MISSING)];
     const b = baselineFor(report, s.index);
-    const success = `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
+    const success = s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
     return [
-      String(s.index),
-      load,
-      cell(s, 'success', success) + deltaSuffix(b?.successRate),
-      cell(s, 'ttfc.avg', ms(s.ttfc.avg)) + deltaSuffix(b?.ttfcAvg),
-      cell(s, 'ttfc.p50', ms(s.ttfc.p50)),
-      cell(s, 'ttfc.p95', ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
+      loadCell(report, s),
+      cell(s, 'success', success, b?.successRate.regressed),
+      cell(s, 'ttfc.avg', ms(s.ttfc.avg), b?.ttfcAvg.regressed),
+      cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
       cell(s, 'ttfc.max', ms(s.ttfc.max)),
-      ...(showTtft ? [cell(s, 'ttft.avg', ms(s.ttft.avg)), cell(s, 'ttft.p95', ms(s.ttft.p95))] : []),
-      ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : MISSING] : []),
-      cell(s, 'total.avg', ms(s.total.avg)),
+      showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
       cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
-      ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : MISSING] : []),
-      ...(showRate ? [s.streamRate?.perRequest.p50 != null ? `${s.streamRate.perRequest.p50.toFixed(1)} events/s` : MISSING] : []),
-      ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
     ];
   });
   const more = stages.length - shown.length;
   const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
-  const legend = ['Latencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.'];
-  if (showTtfr) legend.push('TTFR: time to the first reasoning token.');
-  if (showRate) legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+  const legend = ['Latencies over the successful requests. ❌ a value that misses a criterion, ⚠️ a warning'];
+  if (report.baseline?.loaded && report.baseline.regressions.length) legend.push('❗ a regression against the baseline');
   const retried = stages.filter((s) => (s.retries ?? 0) > 0);
-  if (retried.length > 0) {
-    const where = retried.map((s) => `${s.retries} at stage ${s.index}`).join(', ');
-    legend.push(`Sent again on a new connection (the server closed the reused one before answering, a keep-alive race browsers retry too): ${where}; their TTFC counts from the first attempt.`);
-  }
-  if (showEff) {
-    const ref = efficiencyReference(report);
-    legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
-  }
-  const b = report.baseline;
-  let baselineText = '';
-  if (b?.loaded) {
-    legend.push(
-      `▲ / ▼: change against the baseline ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ marks a regression (TTFC avg or p95 more than ` +
-        `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`,
-    );
-    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
-    if (b.messages.length > lines.length) lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
-    const regressions = b.regressions.length
-      ? `**Regressions against the baseline** at ${b.regressions.join(', ')} users (see Diagnoses).`
-      : b.stages.length
-        ? 'No regression against the baseline.'
-        : 'No stage could be compared with the baseline.';
-    baselineText = `\n\n${regressions}${lines.length ? `\n\n${lines.join('\n')}` : ''}`;
-  }
-  return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n${legend.join(' ')}${baselineText}`;
+  const retriedText = retried.length
+    ? ` Sent again on a new connection (the server closed the reused one before answering, a keep-alive race browsers retry too): ${retried.map((s) => `${s.retries} at stage ${s.index}`).join(', ')}; their TTFC counts from the first attempt.`
+    : '';
+  return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n<sub>${legend.join(', ')}.${retriedText}</sub>`;
 }
 
 /** Same-run A/B: head and base side by side, the ratio column with its interval. '' without compare-url. */
@@ -183,10 +153,56 @@ ${mdTable(t.head, align, t.rows.map((r) => r.cells))}
 ${summary} ${t.legend}`;
 }
 
+/** A collapsed section: `<details>` with a one-line summary (escaped by the caller). */
+function collapsed(summary: string, body: string): string {
+  return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+
+/** Per stage, the figures the stage table leaves out: p50, TTFT, TTFR, total, tokens/s, scaling. */
+function figuresTable(report: Report): string {
+  const ran = report.stages.filter((s) => !s.skipped);
+  if (!ran.length) return '';
+  const showTtft = ran.some((s) => differs(s.ttft, s.ttfc));
+  const showTtfr = ran.some((s) => s.ttfr && s.ttfr.n > 0);
+  const showTokens = ran.some((s) => s.tokens);
+  const showRate = showsStreamRate(report);
+  const showEff = showsEfficiency(report);
+  const head = [
+    'Stage', 'Users × requests', 'TTFC p50', 'TTFB avg',
+    ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
+    ...(showTtfr ? ['TTFR avg'] : []),
+    'Total avg', 'Events/s',
+    ...(showTokens ? ['Tokens/s'] : []),
+    ...(showRate ? ['Stream rate'] : []),
+    ...(showEff ? ['Scaling'] : []),
+  ];
+  const rows = ran.map((s) => [
+    String(s.index),
+    nb(`${s.users} × ${s.requestsPerUser}`),
+    nb(ms(s.ttfc.p50)),
+    nb(ms(s.ttfb.avg)),
+    ...(showTtft ? [nb(ms(s.ttft.avg)), nb(ms(s.ttft.p95))] : []),
+    ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? nb(ms(s.ttfr.avg)) : MISSING] : []),
+    nb(ms(s.total.avg)),
+    nb(`${s.eventsPerSec.toFixed(1)}`),
+    ...(showTokens ? [s.tokens ? nb(`${s.tokens.perSec.toFixed(1)} tok/s`) : MISSING] : []),
+    ...(showRate ? [s.streamRate?.perRequest.p50 != null ? nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : MISSING] : []),
+    ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
+  ]);
+  const legend: string[] = [];
+  if (showTtfr) legend.push('TTFR: time to the first reasoning token.');
+  if (showRate) legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+  if (showEff) {
+    const ref = efficiencyReference(report);
+    legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
+  }
+  return `${mdTable(head, head.map((_, i) => (i === 1 ? 'l' : 'r')), rows)}${legend.length ? `\n\n${legend.join(' ')}` : ''}`;
+}
+
 /** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
 function detailsSection(report: Report): string {
   const ran = report.stages.filter((s) => !s.skipped);
-  const hasIntervals = ran.some((s) => s.ttfcInterval);
+  const hasIntervals = ran.some((s) => s.ttfcInterval && (s.ttfcInterval.avg || s.ttfcInterval.p95));
   const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
   const dist = ttfcDistribution(report);
   const hasDist = dist !== null && dist.rows.some((r) => r.n > 0);
@@ -205,83 +221,136 @@ function detailsSection(report: Report): string {
     return [
       String(s.index),
       String(s.users),
-      ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
+      ...(hasIntervals ? [nb(formatRange(s.ttfcInterval?.avg)), nb(formatRange(s.ttfcInterval?.p95))] : []),
       ...(repeat
         ? [
-            sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : MISSING,
+            sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? nb(formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max })) : MISSING,
             sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : MISSING,
           ]
         : []),
-      ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? `${ms(row.min)} – ${ms(row.max)}` : MISSING] : []),
+      ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? nb(`${ms(row.min)} – ${ms(row.max)}`) : MISSING] : []),
     ];
   });
   const legend: string[] = [];
-  if (hasIntervals) legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval).`);
+  if (hasIntervals) legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval; n/a with fewer than 5).`);
   if (repeat) legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
   if (hasDist && dist) legend.push(`Distribution: ${dist.bins} bins from ${ms(dist.lo)} to ${ms(dist.hi)}, the same for every stage (taller = more requests).`);
   const align: Array<'l' | 'r'> = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
-  return `### Per stage: confidence${repeat ? ', runs' : ''} and distribution\n\n${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
+  return `${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
 }
 
-const STATUS_ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped', inconclusive: '❔' };
+/** The collapsed per-stage section: other figures, then intervals / runs / distributions. */
+function perStageSection(report: Report, withDetails: boolean): string {
+  const figures = figuresTable(report);
+  const details = withDetails ? detailsSection(report) : '';
+  if (!figures && !details) return '';
+  const what = ['percentiles', 'scaling', ...(details ? ['intervals', 'distributions'] : [])];
+  return collapsed(`Per stage: ${what.join(', ')}`, [figures, details].filter(Boolean).join('\n\n'));
+}
+
+function baselineSection(report: Report, maxNotes: number): string {
+  const b = report.baseline;
+  if (!b?.loaded) return '';
+  const rows = b.stages.map((d) => {
+    const delta = (x: BaselineDelta): string => (x.text ? (x.regressed ? `❗${NBSP}**${nb(x.text)}**` : nb(x.text)) : MISSING);
+    return [String(d.index), String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
+  });
+  const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
+  if (b.messages.length > lines.length) lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
+  const legend =
+    `▲ / ▼: change against ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ a regression (TTFC avg or p95 more than ` +
+    `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`;
+  const summary = b.regressions.length
+    ? `Baseline: ❗ regressions at ${b.regressions.join(', ')} users`
+    : b.stages.length
+      ? 'Baseline: no regression'
+      : 'Baseline: no stage could be compared';
+  const table = rows.length ? mdTable(['Stage', 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows) : '';
+  return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
+}
+
+const STATUS_ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped' };
 
 function statusCell(c: CriterionResult): string {
-  if (c.status === 'inconclusive') return '❔ inconclusive';
+  if (c.status === 'inconclusive') return `${INCONCLUSIVE_MARK} inconclusive`;
   const icon = c.status === 'fail' && c.severity === 'warn' ? STATUS_ICON.warn! : (STATUS_ICON[c.status] ?? c.status);
   // verdict strict: the measured value decided, but the interval straddles the threshold.
-  return c.inconclusive ? `${icon} ❔` : icon;
+  return c.inconclusive ? `${icon} ${INCONCLUSIVE_MARK}` : icon;
 }
 
+
 function criterionRow(c: CriterionResult): string[] {
-  const stage = c.users === null ? 'all' : plural(c.users, 'user');
+  const stage = c.users === null ? 'all' : plural(c.users, 'user', 'users');
   if (c.status === 'skipped') {
     return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
   }
   const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
-  const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
+  const actual = nb(formatValue(c.actual, c.unit)) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
   const op = criterionOf(c)?.op;
   return [
     statusCell(c),
     codeSpan(c.text, { inTable: true, max: 200 }),
     stage,
-    `${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`,
+    nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`),
     c.status === 'fail' ? `**${actual}**` : actual,
   ];
 }
 
-interface CriteriaMode {
-  /** List only missed criteria (fail and warn); the others are counted. */
-  missedOnly: boolean;
-  /** At most this many rows. */
-  maxRows: number;
+/** Missed (fail, then warn), inconclusive, passed, skipped: the ones to read first on top. */
+const STATUS_RANK = (c: CriterionResult): number =>
+  c.status === 'fail' ? (c.severity === 'fail' ? 0 : 1) : c.status === 'inconclusive' ? 2 : c.status === 'pass' ? (c.inconclusive ? 2 : 3) : 4;
+
+/**
+ * One line per missed criterion, failures first, then warnings and inconclusive ones:
+ * `- ❌ `@10: ttfc.avg < 1s` **1.42 s** vs < 1 s · 10 users`. The first thing a reviewer reads.
+ */
+function missedLines(report: Report, max: number): { text: string; hidden: number } {
+  const listed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b));
+  if (!listed.length) return { text: '', hidden: 0 };
+  const shown = listed.slice(0, max);
+  const lines = shown.map((c) => {
+    const icon = c.status === 'inconclusive' ? INCONCLUSIVE_MARK : c.severity === 'warn' ? '⚠️' : '❌';
+    const op = criterionOf(c)?.op;
+    const where = c.users === null ? '' : ` · ${plural(c.users, 'user', 'users')}`;
+    const threshold = c.threshold === null ? '' : ` vs ${nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`)}`;
+    const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : '';
+    return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${nb(formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
+  });
+  if (listed.length > shown.length) lines.push(`- _… ${plural(listed.length - shown.length, 'more', 'more')} (the check's message names them)._`);
+  return { text: lines.join('\n'), hidden: listed.length - shown.length };
 }
 
-function criteriaSection(report: Report, mode: CriteriaMode): { text: string; hidden: number } {
+interface CriteriaMode {
+  /** The collapsed table of all criteria; false leaves it out (the missed ones are listed on top anyway). */
+  table: boolean;
+  /** At most this many lines in the list of missed criteria. */
+  maxMissed: number;
+}
+
+function criteriaSection(report: Report): string {
   const all = report.criteria;
-  if (all.length === 0) return { text: '### Criteria\n\nNo criteria were given.', hidden: 0 };
-  const missed = (c: CriterionResult): boolean => c.status === 'fail';
-  const listed = mode.missedOnly ? all.filter(missed) : all;
-  const shown = listed.slice(0, mode.maxRows);
+  if (all.length === 0) return '<sub>No criteria were given.</sub>';
+  const rows = [...all].sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b)).map(criterionRow);
+  const count = (f: (c: CriterionResult) => boolean): number => all.filter(f).length;
+  const warned = count((c) => c.status === 'fail' && c.severity === 'warn');
+  const parts = [
+    `${count((c) => c.status === 'fail' && c.severity === 'fail')} missed`,
+    warned ? plural(warned, 'warning', 'warnings') : '',
+    `${count((c) => c.status === 'inconclusive')} inconclusive`,
+    `${count((c) => c.status === 'pass')} passed`,
+    `${count((c) => c.status === 'skipped')} skipped`,
+  ].filter((t) => t && !t.startsWith('0 '));
   const notes: string[] = [];
-  if (mode.missedOnly) {
-    const passed = all.filter((c) => c.status === 'pass').length;
-    const skipped = all.filter((c) => c.status === 'skipped').length;
-    const other = all.length - listed.length - passed - skipped;
-    const parts = [passed ? `${passed} passed` : '', skipped ? `${skipped} skipped` : '', other ? `${other} other` : ''].filter(Boolean);
-    if (parts.length) notes.push(`${parts.join(', ')} not listed.`);
-  }
-  if (listed.length > shown.length) notes.push(`… ${plural(listed.length - shown.length, 'more row', 'more rows')} not shown.`);
   if (all.some((c) => c.interval)) {
     const confident = report.config?.verdict === 'confident';
     notes.push(
       confident
-        ? 'Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ❔ inconclusive ones (the interval straddles the threshold) do not fail.'
-        : 'Verdict strict: the measured value decides; ❔ marks a criterion whose 95% interval straddles its threshold (`verdict: confident` would not fail it).',
+        ? `Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ${INCONCLUSIVE_MARK} inconclusive ones (the interval straddles the threshold, or too few samples) do not fail.`
+        : `Verdict strict: the measured value decides; ${INCONCLUSIVE_MARK} marks a criterion whose 95% interval straddles its threshold (\`verdict: confident\` would not fail it).`,
     );
   }
-  const table = shown.length ? mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], shown.map(criterionRow)) : '';
-  const text = ['### Criteria', table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n');
-  return { text, hidden: all.length - shown.length };
+  const table = mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], rows);
+  return collapsed(`All criteria: ${parts.join(', ')}`, [table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n'));
 }
 
 const MAX_SHARD_ROWS = 20;
@@ -310,31 +379,86 @@ function diagnosesSection(report: Report, max: number): string {
   const shown = report.diagnoses.slice(0, max);
   const lines = shown.map((d) => {
     const where = d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`;
-    const ev = formatEvidence(d.evidence);
-    return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}${ev ? `<br><sub>evidence: ${codeSpan(ev)}</sub>` : ''}`;
+    return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}`;
   });
   if (report.diagnoses.length > shown.length) lines.push(`- _… ${report.diagnoses.length - shown.length} more not shown._`);
   return `### Diagnoses\n\n${lines.join('\n')}`;
 }
 
-/** TTFC avg and p95 against concurrency: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
+/** The evidence of every diagnosis shown, collapsed: for whoever wants to check the reasoning. */
+function evidenceSection(report: Report, max: number): string {
+  const shown = report.diagnoses.slice(0, max).filter((d) => Object.keys(d.evidence).length);
+  if (!shown.length) return '';
+  const lines = shown.map((d) => `- **${escapeInline(d.kind, 40)}**${d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`}: ${codeSpan(formatEvidence(d.evidence))}`);
+  return collapsed('Diagnosis evidence', lines.join('\n'));
+}
+
+/** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
+export function chartThresholds(report: Report): ChartThreshold[] {
+  const out: ChartThreshold[] = [];
+  for (const c of report.criteria) {
+    if (c.severity !== 'fail' || c.status === 'skipped' || c.threshold === null || c.unit !== 'ms') continue;
+    const parsed = criterionOf(c);
+    const metric = parsed?.metric;
+    if (metric !== 'ttfc.avg' && metric !== 'ttfc.p95') continue;
+    // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
+    if (/\*/.test(c.text) && !/baseline\./.test(c.text)) continue;
+    const scoped = /^\s*@/.test(c.text);
+    out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
+  }
+  return out;
+}
+
+/** TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
 function chartSection(report: Report): string {
-  const chart = mermaidChart(report.stages, report.compare ? { base: report.compare.stages.map((s) => s.base) } : {});
+  const chart = mermaidChart(report.stages, { thresholds: chartThresholds(report), ...(report.compare ? { base: report.compare.stages.map((s) => s.base) } : {}) });
   return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
 }
 
+export interface ErrorGroup {
+  category: string;
+  status: number | null;
+  message: string;
+  count: number;
+  /** `2`, or `2 (base)` for the compare target's failures (same-run A/B). */
+  stages: string[];
+}
+
+/** Failed requests grouped by category, status and message, most frequent first (from every record, else the samples). */
+export function errorGroups(report: Report): ErrorGroup[] {
+  const failed = report.requests.filter((r) => !r.ok && r.category);
+  const head = failed.length
+    ? failed.map((r) => ({ stage: String(r.stage), category: r.category as string, status: r.status, message: r.error ?? '' }))
+    : report.errorSamples.map((e) => ({ stage: String(e.stage), category: e.category as string, status: e.status, message: e.message }));
+  // Same-run A/B: the compare target's failures (its samples), their stage marked "(base)".
+  const base = (report.compare?.errorSamples ?? []).map((e) => ({ stage: `${e.stage} (base)`, category: e.category as string, status: e.status, message: e.message }));
+  const items = [...head, ...base];
+  const groups = new Map<string, ErrorGroup>();
+  for (const e of items) {
+    const key = JSON.stringify([e.category, e.status, e.message, e.stage.endsWith('(base)')]);
+    const g = groups.get(key) ?? { category: e.category, status: e.status, message: e.message, count: 0, stages: [] };
+    g.count++;
+    if (!g.stages.includes(e.stage)) g.stages.push(e.stage);
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+}
+
+const MAX_ERROR_GROUPS = 10;
+
 function samplesSection(report: Report): string {
-  // Same-run A/B: the compare target's failures too, their stage marked "(base)".
-  const base = report.compare?.errorSamples ?? [];
-  if (!report.errorSamples.length && !base.length) return '';
-  const row = (e: Report['errorSamples'][number], side: string): string[] => [
-    `${e.stage}${side}`,
-    codeSpan(e.category, { inTable: true }),
-    e.status === null ? MISSING : String(e.status),
-    e.message ? escapeInline(e.message, MESSAGE_MAX) : '_(no message)_',
-  ];
-  const rows = [...report.errorSamples.map((e) => row(e, '')), ...base.map((e) => row(e, ' (base)'))];
-  return `### Error samples\n\nThe first few failures of each category, as the server sent them (escaped, truncated).\n\n${mdTable(['Stage', 'Category', 'Status', 'Message'], ['r', 'l', 'r', 'l'], rows)}`;
+  const groups = errorGroups(report);
+  if (!groups.length) return '';
+  const shown = groups.slice(0, MAX_ERROR_GROUPS);
+  const rows = shown.map((g) => [
+    String(g.count),
+    codeSpan(g.category, { inTable: true }),
+    g.status === null ? MISSING : String(g.status),
+    g.stages.sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).join(', '),
+    g.message ? escapeInline(g.message, MESSAGE_MAX) : '_(no message)_',
+  ]);
+  const more = groups.length > shown.length ? ` ${plural(groups.length - shown.length, 'more kind', 'more kinds')} in the JSON report.` : '';
+  return `### Errors\n\nFailed requests by kind, as the server sent them (escaped, truncated).${more}\n\n${mdTable(['Count', 'Category', 'Status', 'Stages', 'Message'], ['r', 'l', 'r', 'l', 'l'], rows)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,6 +476,10 @@ interface Shape {
   chart: boolean;
 }
 
+/**
+ * The document, in the order a reviewer reads it: the verdict and what missed (one line each), the
+ * diagnoses, the chart — the first screen — then the stage table, the errors, and collapsed details.
+ */
 function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: string[]): string {
   const failOn = ctx.failOnCriteria ?? report.config?.failOnCriteria !== false;
   const v = verdictOf(report, failOn);
@@ -366,7 +494,9 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   const parts: string[] = [];
   if (ctx.tag) parts.push(commentMarker(ctx.tag));
   parts.push(`## ${v.icon} TTFC gate${tag} ${v.text}`);
-  parts.push(`**Target** ${target.join(' · ')}`);
+  const missed = missedLines(report, shape.criteria.maxMissed);
+  if (missed.text) parts.push(missed.text);
+  parts.push(`<sub>${target.join(' · ')}</sub>`);
   const run = runNotes(report);
   if (run.length) parts.push(`**Run** ${run.map((n) => escapeInline(n, 200)).join(' · ')}`);
   if (report.baseline && !report.baseline.loaded) {
@@ -376,28 +506,32 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   if (notes.length) {
     parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
   }
-  parts.push(stagesSection(report, shape.maxStages, shape.maxNotes));
-  const ab = compareSection(report);
-  if (ab) parts.push(ab);
-  if (shape.details) {
-    const details = detailsSection(report);
-    if (details) parts.push(details);
-    const shards = shardsSection(report);
-    if (shards) parts.push(shards);
-  }
-  parts.push(criteriaSection(report, shape.criteria).text);
   const diag = diagnosesSection(report, shape.maxDiagnoses);
   if (diag) parts.push(diag);
-  const server = serverMarkdown(report.server, { charts: shape.chart });
-  if (server) parts.push(server);
   if (shape.chart) {
     const chart = chartSection(report);
     if (chart) parts.push(chart);
   }
+  parts.push(stagesSection(report, shape.maxStages));
+  const ab = compareSection(report);
+  if (ab) parts.push(ab);
+  const server = serverMarkdown(report.server, { charts: shape.chart });
+  if (server) parts.push(server);
   if (shape.samples) {
     const samples = samplesSection(report);
     if (samples) parts.push(samples);
   }
+  if (shape.details) {
+    const shards = shardsSection(report);
+    if (shards) parts.push(shards);
+  }
+  if (shape.criteria.table) parts.push(criteriaSection(report));
+  const perStage = perStageSection(report, shape.details);
+  if (perStage && shape.details) parts.push(perStage);
+  const baseline = baselineSection(report, shape.maxNotes);
+  if (baseline) parts.push(baseline);
+  const evidence = evidenceSection(report, shape.maxDiagnoses);
+  if (evidence && shape.details) parts.push(evidence);
   const footer = [
     `ttfc-gate ${escapeInline(report.tool.version, 40)}`,
     `percentiles: ${escapeInline(report.percentileMethod, 200)}`,
@@ -428,64 +562,85 @@ function largest(lo: number, hi: number, fits: (n: number) => boolean): number {
  */
 export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): string {
   const limit = ctx.limit ?? COMMENT_LIMIT;
-  const total = report.criteria.length;
-  const missed = report.criteria.filter((c) => c.status === 'fail').length;
+  const missed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').length;
   const shape: Shape = {
     samples: true,
     details: true,
     maxNotes: 10,
-    criteria: { missedOnly: false, maxRows: total },
+    criteria: { table: true, maxMissed: missed },
     maxStages: report.stages.length,
     maxDiagnoses: report.diagnoses.length,
     chart: true,
   };
   const notes: string[] = [];
-  let out = compose(report, ctx, shape, notes);
-  const fits = (): boolean => (out = compose(report, ctx, shape, notes)).length <= limit;
-  /** Leaves a part out (changing the shape), says so in the notes; whether the document now fits. */
-  const drop = (leaveOut: () => void, note?: string): boolean => {
-    leaveOut();
-    if (note !== undefined) notes.push(note);
-    return fits();
-  };
-  /** Shows only as many of `count` rows as fit (`show(n)` sets the shape and returns the note); whether it fits. */
-  const shrink = (count: number, show: (n: number) => string): boolean => {
-    const i = notes.push('') - 1;
-    const withRows = (n: number): boolean => {
-      notes[i] = show(n);
-      return fits();
-    };
-    withRows(Math.max(0, largest(0, count, withRows)));
-    return out.length <= limit;
-  };
+  const render = (): string => compose(report, ctx, shape, notes);
+  let out = render();
   if (out.length <= limit) return out;
 
-  // 1. error samples
-  const sampleCount = report.errorSamples.length + (report.compare?.errorSamples.length ?? 0);
-  if (sampleCount && drop(() => (shape.samples = false), `${plural(sampleCount, 'error sample')} left out`)) return out;
-  // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
-  if (detailsSection(report) && drop(() => (shape.details = false), 'the per-stage intervals and distributions left out')) return out;
-  if ((report.baseline?.messages.length ?? 0) > 3 && drop(() => (shape.maxNotes = 3))) return out;
-  // 3. criteria that passed or were skipped: counted, not listed
-  if (total > missed && drop(() => (shape.criteria = { missedOnly: true, maxRows: missed }), 'only the missed criteria are listed')) return out;
-  // 4. missed criteria rows beyond what fits
-  const missedRows = (n: number): string => {
-    shape.criteria = { missedOnly: true, maxRows: n };
-    return n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
-  };
-  if (missed > 0 && shrink(missed, missedRows)) return out;
+  // 1. errors
+  if (samplesSection(report)) {
+    shape.samples = false;
+    notes.push('the errors table left out');
+    out = render();
+    if (out.length <= limit) return out;
+  }
+  // 2. the per-stage details (figures, intervals, runs, distributions, evidence) and all but a few baseline notes
+  if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length)) {
+    shape.details = false;
+    notes.push('the per-stage intervals and distributions left out');
+    out = render();
+    if (out.length <= limit) return out;
+  }
+  if ((report.baseline?.messages.length ?? 0) > 3) {
+    shape.maxNotes = 3;
+    out = render();
+    if (out.length <= limit) return out;
+  }
+  // 3. the table of all criteria (the missed ones stay listed on top)
+  if (report.criteria.length) {
+    shape.criteria = { table: false, maxMissed: missed };
+    notes.push('the table of all criteria left out (the missed ones are listed on top)');
+    out = render();
+    if (out.length <= limit) return out;
+  }
+  // 4. missed criteria lines beyond what fits
+  if (missed > 0) {
+    const i = notes.push('') - 1;
+    const withRows = (n: number): string => {
+      shape.criteria = { table: false, maxMissed: n };
+      notes[i] = n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
+      return render();
+    };
+    out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
+    if (out.length <= limit) return out;
+  }
   // 5. the chart, then diagnoses, then stage rows
-  if (chartSection(report) && drop(() => (shape.chart = false), 'the chart left out')) return out;
-  const diagnosisRows = (n: number): string => {
-    shape.maxDiagnoses = n;
-    return n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
-  };
-  if (report.diagnoses.length && shrink(report.diagnoses.length, diagnosisRows)) return out;
-  const stageRows = (n: number): string => {
-    shape.maxStages = n;
-    return n < report.stages.length ? `${plural(report.stages.length - n, 'stage row')} left out` : '';
-  };
-  if (shrink(report.stages.length, stageRows)) return out;
+  if (chartSection(report)) {
+    shape.chart = false;
+    notes.push('the chart left out');
+    out = render();
+    if (out.length <= limit) return out;
+  }
+  if (report.diagnoses.length) {
+    const i = notes.push('') - 1;
+    const withDiag = (n: number): string => {
+      shape.maxDiagnoses = n;
+      notes[i] = n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
+      return render();
+    };
+    out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
+    if (out.length <= limit) return out;
+  }
+  {
+    const i = notes.push('') - 1;
+    const withStages = (n: number): string => {
+      shape.maxStages = n;
+      notes[i] = n < report.stages.length ? `${plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
+      return render();
+    };
+    out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
+    if (out.length <= limit) return out;
+  }
   // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
   const tail = '\n\n_… cut to fit the limit._\n';
   const cut = out.slice(0, Math.max(0, limit - tail.length));

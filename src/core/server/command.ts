@@ -127,7 +127,7 @@ export async function killTree(root: number, graceMs = 500): Promise<void> {
 }
 
 async function descendants(root: number): Promise<number[]> {
-  let text = '';
+  let text: string;
   try {
     text = (await getExecOutput('ps', ['-A', '-o', 'pid=,ppid='], { silent: true, ignoreReturnCode: true })).stdout;
   } catch {

@@ -39,7 +39,7 @@ export function parseScrape(text: string): Scrape {
   try {
     parsed = parsePrometheusTextFormat(text);
   } catch (err) {
-    throw new Error(`not the Prometheus text format (${(err as Error).message})`);
+    throw new Error(`not the Prometheus text format (${(err as Error).message})`, { cause: err });
   }
   const families: Scrape['families'] = new Map();
   for (const f of parsed) {

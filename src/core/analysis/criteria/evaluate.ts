@@ -141,7 +141,13 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
     return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
   }
   const iv = opts.intervalOf(stage, m.interval.metric, m.interval.stat);
-  if (iv === null) return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+  if (iv === null) {
+    // Too few samples for an interval: `confident` cannot be confident of a failure.
+    if (pointPass || (opts.verdict ?? 'strict') !== 'confident') return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    const n = (stage as unknown as Record<string, { n?: number } | undefined>)[m.interval.metric]?.n ?? 0;
+    const reason = `inconclusive: ${n} ${n === 1 ? 'sample is' : 'samples are'} too few for an interval; verdict confident: not failed`;
+    return { ...base, status: 'inconclusive', actual, threshold, inconclusive: true, reason };
+  }
   const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
   const verdict = opts.verdict ?? 'strict';
   const j = judge({ op: c.op, threshold, actual, interval }, verdict);

@@ -328,7 +328,7 @@ const WHOLE_SERIAL_HINT =
   'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
 
 /** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
-function waveText(w: FirstWave, a: ConcurrencyAnalysis): string {
+function waveText(w: FirstWave, _a: ConcurrencyAnalysis): string {
   const head = `the first chunks of the first ${w.requests} concurrent requests`;
   if (w.from === 'groups') {
     const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
