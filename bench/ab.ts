@@ -21,7 +21,13 @@ async function startServer(extra: number): Promise<{ url: string; stop(): void }
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-const CRITERIA = ['ttfc.avg <= compare.ttfc.avg', 'ttfc.avg >= compare.ttfc.avg', 'ttfc.p95 <= compare.ttfc.p95', 'ttfc.p95 >= compare.ttfc.p95', 'ttfc.avg < 1.2 * compare.ttfc.avg'].join('\n');
+const CRITERIA = [
+  'ttfc.avg <= compare.ttfc.avg',
+  'ttfc.avg >= compare.ttfc.avg',
+  'ttfc.p95 <= compare.ttfc.p95',
+  'ttfc.p95 >= compare.ttfc.p95',
+  'ttfc.avg < 1.2 * compare.ttfc.avg',
+].join('\n');
 const QUERY = '/chat?delay=150&events=3&interval=10';
 
 async function run(head: string, base: string, stages: string): Promise<Report> {

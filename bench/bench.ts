@@ -29,7 +29,20 @@ type Tool = (typeof TOOLS)[number];
 // The stream: first event 50 ms after arrival, 5 events 10 ms apart. Short enough that a
 // connection storm at thousands of users shows in the first requests' lag.
 const STREAM = 'mode=async&delay=50&events=5&interval=10';
-const LAG_STAGES: Array<[number, number]> = QUICK ? [[1, 10], [10, 5], [100, 3], [1000, 2]] : [[1, 20], [10, 20], [100, 5], [1000, 3], [5000, 2]];
+const LAG_STAGES: Array<[number, number]> = QUICK
+  ? [
+      [1, 10],
+      [10, 5],
+      [100, 3],
+      [1000, 2],
+    ]
+  : [
+      [1, 20],
+      [10, 20],
+      [100, 5],
+      [1000, 3],
+      [5000, 2],
+    ];
 const THROUGHPUT: ClientOpts = { url: '', users: 50, perUser: QUICK ? 40 : 200 };
 const RSS_STREAMS = QUICK ? 1000 : 5000;
 const SCALE: [number, number] = QUICK ? [2000, 2] : [10_000, 10];
@@ -105,7 +118,10 @@ const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '
 /** median over rounds, with the range when there are several */
 const mr = (xs: number[], d = 1, unit = ''): string =>
   xs.length === 0 ? '–' : xs.length === 1 ? `${fmt(xs[0]!, d)}${unit}` : `${fmt(median(xs), d)}${unit} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const lines: string[] = [];
 const say = (l = ''): void => {
@@ -118,16 +134,20 @@ const started = Date.now();
 try {
   say(`# Benchmark: ttfc-gate engine vs a bare node:http client vs autocannon`);
   say();
-  say(`Command: \`npm run bench${QUICK ? ' -- --quick' : ''}\` — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores shared by the demo server and the client; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, tool order rotated per round; figures are medians over the rounds (range in brackets).`);
+  say(
+    `Command: \`npm run bench${QUICK ? ' -- --quick' : ''}\` — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores shared by the demo server and the client; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, tool order rotated per round; figures are medians over the rounds (range in brackets).`,
+  );
   say(`Load average (1/5/15 min) at the start: ${load()}.`);
   say();
 
   // 1. Delivery lag and connections.
   say(`## Delivery lag and connections (stream \`${STREAM}\`)`);
   say();
-  say('Delivery lag = the client\'s time to first event − the server\'s own arrival-to-first-write time, per request (matched by request id). Connections are counted at the server.');
+  say(
+    "Delivery lag = the client's time to first event − the server's own arrival-to-first-write time, per request (matched by request id). Connections are counted at the server.",
+  );
   say();
-  say('| users × requests | tool | lag p50 ms | lag p99 ms | p50 / bare | p99 / bare | first request\'s lag ms | connections | failed | client CPU s |');
+  say("| users × requests | tool | lag p50 ms | lag p99 ms | p50 / bare | p99 / bare | first request's lag ms | connections | failed | client CPU s |");
   say('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [users, perUser] of LAG_STAGES) {
     const by: Record<Tool, { p50: number[]; p99: number[]; first: number[]; conns: number[]; failed: number[]; cpu: number[] }> = Object.fromEntries(
@@ -152,7 +172,9 @@ try {
     for (const tool of TOOLS) {
       const b = by[tool];
       const ratio = (xs: number[], ys: number[]): string => (xs.length && ys.length ? `${fmt(median(xs) / median(ys), 2)}×` : '–');
-      say(`| ${users} × ${perUser} | ${tool} | ${mr(b.p50, 2)} | ${mr(b.p99, 1)} | ${ratio(b.p50, bare.p50)} | ${ratio(b.p99, bare.p99)} | ${mr(b.first, 2)} | ${mr(b.conns, 0)} | ${mr(b.failed, 0)} | ${mr(b.cpu, 2)} |`);
+      say(
+        `| ${users} × ${perUser} | ${tool} | ${mr(b.p50, 2)} | ${mr(b.p99, 1)} | ${ratio(b.p50, bare.p50)} | ${ratio(b.p99, bare.p99)} | ${mr(b.first, 2)} | ${mr(b.conns, 0)} | ${mr(b.failed, 0)} | ${mr(b.cpu, 2)} |`,
+      );
     }
   }
   say();

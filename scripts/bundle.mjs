@@ -13,6 +13,10 @@ for (const [entry, out] of builds) {
   execFileSync(process.execPath, [ncc, 'build', entry, '-o', out, '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
 }
 chmodSync('dist/cli/index.js', 0o755);
-const size = (dir) => readdirSync(dir, { recursive: true }).reduce((n, f) => { const s = statSync(join(dir, String(f))); return s.isFile() ? n + s.size : n; }, 0);
+const size = (dir) =>
+  readdirSync(dir, { recursive: true }).reduce((n, f) => {
+    const s = statSync(join(dir, String(f)));
+    return s.isFile() ? n + s.size : n;
+  }, 0);
 for (const [, out] of builds) console.log(`${out}/index.js  ${(statSync(join(out, 'index.js')).size / 1024).toFixed(0)} KiB`);
 console.log(`dist/ total ${(size('dist') / 1024).toFixed(0)} KiB`);

@@ -92,8 +92,7 @@ describe('comment helpers', () => {
   });
 
   const netErr = Object.assign(new Error('fetch failed'), { status: 500, name: 'HttpError' });
-  const httpErr = (status: number, message: string): Error =>
-    Object.assign(new Error(message), { status, name: 'HttpError', response: { status, data: { message } } });
+  const httpErr = (status: number, message: string): Error => Object.assign(new Error(message), { status, name: 'HttpError', response: { status, data: { message } } });
 
   test('a network error is retried once; an HTTP error is not', async () => {
     expect(isNetworkError(netErr)).toBe(true);
@@ -140,17 +139,47 @@ function stage(index: number, users: number, over: Partial<StageSummary> = {}): 
   const failures = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0])) as StageSummary['failures'];
   const s = stats(100 * users, 150 * users, 200 * users);
   return {
-    index, users, requestsPerUser: 2, skipped: false, issued: users * 2, succeeded: users * 2, failed: 0, successRate: 1, failures,
-    connect: stats(1), ttfb: s, ttfc: s, ttft: s, total: stats(500), itl: stats(10), stall: stats(20), durationMs: 1000, rps: 4, eventsPerSec: 20,
+    index,
+    users,
+    requestsPerUser: 2,
+    skipped: false,
+    issued: users * 2,
+    succeeded: users * 2,
+    failed: 0,
+    successRate: 1,
+    failures,
+    connect: stats(1),
+    ttfb: s,
+    ttfc: s,
+    ttft: s,
+    total: stats(500),
+    itl: stats(10),
+    stall: stats(20),
+    durationMs: 1000,
+    rps: 4,
+    eventsPerSec: 20,
     ...over,
   };
 }
 
 function report(stages: StageSummary[], over: Partial<Report> = {}): Report {
   return {
-    schemaVersion: 1, tool: { name: 'ttfc-gate', version: '0.1.0' }, target: { method: 'POST', url: 'https://x/api', preset: 'generic' },
-    config: {}, environment: { node: 'v24', platform: 'linux-x64', cpus: 2 }, startedAt: '', finishedAt: '', passed: true, smokeFailed: false,
-    percentileMethod: 'R-7', stages, criteria: [], diagnoses: [], errorSamples: [], requests: [], ...over,
+    schemaVersion: 1,
+    tool: { name: 'ttfc-gate', version: '0.1.0' },
+    target: { method: 'POST', url: 'https://x/api', preset: 'generic' },
+    config: {},
+    environment: { node: 'v24', platform: 'linux-x64', cpus: 2 },
+    startedAt: '',
+    finishedAt: '',
+    passed: true,
+    smokeFailed: false,
+    percentileMethod: 'R-7',
+    stages,
+    criteria: [],
+    diagnoses: [],
+    errorSamples: [],
+    requests: [],
+    ...over,
   };
 }
 

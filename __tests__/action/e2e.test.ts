@@ -374,15 +374,41 @@ describe('diagnoses, baseline, repeat, warm-up, verdict (issue 5)', () => {
   function baselineFile(): string {
     const stats = (v: number) => ({ n: 6, min: v, avg: v, p50: v, p90: v, p95: v, p99: v, max: v, stddev: 0 });
     const st = (index: number, users: number) => ({
-      index, users, requestsPerUser: 1, skipped: false, issued: users, succeeded: users, failed: 0, successRate: 1, failures: {},
-      connect: stats(1), ttfb: stats(5), ttfc: stats(10), ttft: stats(10), total: stats(30), itl: stats(10), stall: stats(10), durationMs: 100, rps: 10, eventsPerSec: 30,
+      index,
+      users,
+      requestsPerUser: 1,
+      skipped: false,
+      issued: users,
+      succeeded: users,
+      failed: 0,
+      successRate: 1,
+      failures: {},
+      connect: stats(1),
+      ttfb: stats(5),
+      ttfc: stats(10),
+      ttft: stats(10),
+      total: stats(30),
+      itl: stats(10),
+      stall: stats(10),
+      durationMs: 100,
+      rps: 10,
+      eventsPerSec: 30,
     });
     const path = join(dir, 'nightly-baseline.json');
-    writeFileSync(path, JSON.stringify({
-      schemaVersion: 1, tool: { name: 'ttfc-gate', version: '0.1.0' },
-      target: { method: 'POST', url: 'https://staging.example.com/api/chat', preset: 'generic', commit: 'abcdef0123456789' },
-      startedAt: '2026-01-01T03:17:00.000Z', passed: true, stages: [st(1, 1), st(2, 6), st(3, 12)], criteria: [], diagnoses: [], requests: [],
-    }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        schemaVersion: 1,
+        tool: { name: 'ttfc-gate', version: '0.1.0' },
+        target: { method: 'POST', url: 'https://staging.example.com/api/chat', preset: 'generic', commit: 'abcdef0123456789' },
+        startedAt: '2026-01-01T03:17:00.000Z',
+        passed: true,
+        stages: [st(1, 1), st(2, 6), st(3, 12)],
+        criteria: [],
+        diagnoses: [],
+        requests: [],
+      }),
+    );
     return path;
   }
 

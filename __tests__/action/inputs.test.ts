@@ -94,7 +94,17 @@ describe('action.yml', () => {
     const pick = (c: typeof a) => ({ verdict: c.verdict, repeat: c.repeat, warmup: c.warmup, baseline: c.baseline, threshold: c.regressionThreshold });
     expect(pick(a)).toEqual(pick(b));
     expect(pick(a)).toEqual({ verdict: 'strict', repeat: 1, warmup: 0, baseline: null, threshold: 0.2 });
-    expect({ stages: a.stages, criteria: a.criteria, timeout: a.timeoutMs, cooldown: a.cooldownMs, method: a.method, format: a.format, preset: a.preset.name, fail: a.failOnCriteria, report: a.reportPath }).toEqual({
+    expect({
+      stages: a.stages,
+      criteria: a.criteria,
+      timeout: a.timeoutMs,
+      cooldown: a.cooldownMs,
+      method: a.method,
+      format: a.format,
+      preset: a.preset.name,
+      fail: a.failOnCriteria,
+      report: a.reportPath,
+    }).toEqual({
       stages: b.stages,
       criteria: b.criteria,
       timeout: b.timeoutMs,
@@ -105,7 +115,10 @@ describe('action.yml', () => {
       fail: b.failOnCriteria,
       report: b.reportPath,
     });
-    const settings = actionSettings({ core: {}, action: { 'github-token': 'x', comment: d('comment')!, 'comment-mode': d('comment-mode')!, 'comment-tag': d('comment-tag')!, mode: d('mode')!, reports: d('reports')! } });
+    const settings = actionSettings({
+      core: {},
+      action: { 'github-token': 'x', comment: d('comment')!, 'comment-mode': d('comment-mode')!, 'comment-tag': d('comment-tag')!, mode: d('mode')!, reports: d('reports')! },
+    });
     expect(settings).toEqual({ githubToken: 'x', comment: 'always', commentMode: 'update', commentTag: 'default', mode: 'run', reports: [] });
   });
 
@@ -195,7 +208,10 @@ describe('adapter inputs', () => {
     expect(actionSettings(raw({})).commentMode).toBe('update');
     expect(actionSettings(raw({ 'comment-mode': 'recreate' })).commentMode).toBe('recreate');
     expect(actionSettings(raw({})).githubToken).toBeUndefined();
-    for (const [input, value] of [['comment', 'sometimes'], ['comment-mode', 'replace']] as const) {
+    for (const [input, value] of [
+      ['comment', 'sometimes'],
+      ['comment-mode', 'replace'],
+    ] as const) {
       let err: unknown;
       try {
         actionSettings(raw({ [input]: value }));

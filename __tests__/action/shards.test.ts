@@ -37,7 +37,10 @@ test('a shard runs its users, writes its report with its identity, and posts no 
   expect({ code: run.code, errors: run.annotations.filter((a) => a.level === 'error') }).toEqual({ code: 0, errors: [] });
   const report = JSON.parse(run.reportText!) as Report;
   expect(report.shard).toMatchObject({ index: 2, count: 2 });
-  expect(report.shard!.stages.map((s) => [s.users, s.firstUser, s.requests])).toEqual([[0, 2, 0], [2, 4, 2]]);
+  expect(report.shard!.stages.map((s) => [s.users, s.firstUser, s.requests])).toEqual([
+    [0, 2, 0],
+    [2, 4, 2],
+  ]);
   expect(report.requests.map((r) => r.user).sort()).toEqual([4, 5]);
   expect(report.criteria).toEqual([]);
   expect(api.writes()).toHaveLength(0);

@@ -19,9 +19,23 @@ import type { RequestRecord, RunResult, Stage } from '../../src/core/types.js';
 /** A successful request with the given TTFC (other times derived from it). */
 function rec(stage: number, user: number, iteration: number, ttfc: number, ok = true): RequestRecord {
   return {
-    stage, user, iteration, startedAt: 1e12 + stage * 1e6 + iteration * 1e3 + user, status: ok ? 200 : 503, ok,
-    category: ok ? null : 'http_5xx', error: ok ? null : 'busy', connect: 0.2, ttfb: ttfc - 1, ttfc: ok ? ttfc : null,
-    ttft: ok ? ttfc : null, total: ok ? ttfc + 80 : null, stall: 20, events: 5, bytes: 200, gaps: [20, 20, 20, 20],
+    stage,
+    user,
+    iteration,
+    startedAt: 1e12 + stage * 1e6 + iteration * 1e3 + user,
+    status: ok ? 200 : 503,
+    ok,
+    category: ok ? null : 'http_5xx',
+    error: ok ? null : 'busy',
+    connect: 0.2,
+    ttfb: ttfc - 1,
+    ttfc: ok ? ttfc : null,
+    ttft: ok ? ttfc : null,
+    total: ok ? ttfc + 80 : null,
+    stall: 20,
+    events: 5,
+    bytes: 200,
+    gaps: [20, 20, 20, 20],
   };
 }
 
@@ -44,17 +58,37 @@ function abRun(plan: Stage[], head: (users: number) => number, base: (users: num
       }
     }
   });
-  const summarize = (all: RequestRecord[]) => plan.map((st, s) => summarizeStage(s + 1, st, all.filter((r) => r.stage === s + 1), 1000));
+  const summarize = (all: RequestRecord[]) =>
+    plan.map((st, s) =>
+      summarizeStage(
+        s + 1,
+        st,
+        all.filter((r) => r.stage === s + 1),
+        1000,
+      ),
+    );
   return {
-    startedAt: '', finishedAt: '', smokeFailed: false, errorSamples: [],
-    stages: summarize(requests), requests,
+    startedAt: '',
+    finishedAt: '',
+    smokeFailed: false,
+    errorSamples: [],
+    stages: summarize(requests),
+    requests,
     compare: { stages: summarize(baseRequests), requests: baseRequests, errorSamples: [], smokeFailed: false, order: plan.map((_, s) => ({ stage: s + 1, rounds: 'HB' })) },
   };
 }
 
 describe('paired bootstrap', () => {
-  const head = [[300, 310, 305], [320, 300, 290], [310, 315, 300]];
-  const base = [[200, 210, 205], [220, 200, 190], [210, 215, 200]];
+  const head = [
+    [300, 310, 305],
+    [320, 300, 290],
+    [310, 315, 300],
+  ];
+  const base = [
+    [200, 210, 205],
+    [220, 200, 190],
+    [210, 215, 200],
+  ];
 
   test('is seeded: the same rounds give the same interval; the interval holds the point', () => {
     const a = ratioInterval(pairedBootstrap(head, base, 'avg')!);
@@ -108,10 +142,18 @@ describe('paired bootstrap', () => {
 });
 
 describe('compare section and diagnosis', () => {
-  const plan: Stage[] = [{ users: 1, requestsPerUser: 4 }, { users: 10, requestsPerUser: 3 }, { users: 20, requestsPerUser: 2 }];
+  const plan: Stage[] = [
+    { users: 1, requestsPerUser: 4 },
+    { users: 10, requestsPerUser: 3 },
+    { users: 20, requestsPerUser: 2 },
+  ];
 
   test('slow only under concurrency: flagged at 10 and 20 users, ~1 at 1 user, said so', () => {
-    const run = abRun(plan, (u) => (u === 1 ? 200 : 200 * u * 0.5), () => 200);
+    const run = abRun(
+      plan,
+      (u) => (u === 1 ? 200 : 200 * u * 0.5),
+      () => 200,
+    );
     const section = compareSection(run, pairedSampler(run), { url: 'http://base', threshold: 0.2, method: 'm' })!;
     expect(section.regressions).toEqual([10, 20]);
     const one = section.stages[0]!;
@@ -127,12 +169,20 @@ describe('compare section and diagnosis', () => {
   });
 
   test('a faster head is an improvement; equal sides are neither', () => {
-    const faster = abRun(plan, () => 100, () => 200);
+    const faster = abRun(
+      plan,
+      () => 100,
+      () => 200,
+    );
     const s1 = compareSection(faster, pairedSampler(faster), { url: 'b', threshold: 0.2, method: 'm' })!;
     expect(s1.improvements).toEqual([1, 10, 20]);
     expect(diagnoseCompare(s1)[0]).toMatchObject({ kind: 'improvement' });
     expect(diagnoseCompare(s1)[0]!.message).toMatch(/faster at every stage$/);
-    const same = abRun(plan, () => 200, () => 200);
+    const same = abRun(
+      plan,
+      () => 200,
+      () => 200,
+    );
     const s2 = compareSection(same, pairedSampler(same), { url: 'b', threshold: 0.2, method: 'm' })!;
     expect(s2.regressions).toEqual([]);
     expect(s2.improvements).toEqual([]);
@@ -166,8 +216,15 @@ describe('compare. criteria', () => {
   });
 
   test('evaluate: threshold from the compare stage of the same index; confident fails only when the paired interval misses', () => {
-    const plan: Stage[] = [{ users: 1, requestsPerUser: 1 }, { users: 10, requestsPerUser: 3 }];
-    const slow = abRun(plan, () => 350, () => 200);
+    const plan: Stage[] = [
+      { users: 1, requestsPerUser: 1 },
+      { users: 10, requestsPerUser: 3 },
+    ];
+    const slow = abRun(
+      plan,
+      () => 350,
+      () => 200,
+    );
     const sample = pairedSampler(slow);
     const opts = (verdict: 'strict' | 'confident') => ({
       verdict,
@@ -194,7 +251,12 @@ describe('compare. criteria', () => {
     expect(confident[0]!.reason).toMatch(/too few for an interval; verdict confident: not failed/);
     expect(confident[1]!.status).toBe('fail');
     // The same server twice: no comparison fails under confident.
-    const same = abRun(plan, () => 200, () => 200, 30);
+    const same = abRun(
+      plan,
+      () => 200,
+      () => 200,
+      30,
+    );
     const s2 = pairedSampler(same);
     const eq = evaluateCriteria(parseCriteria('ttfc.avg <= compare.ttfc.avg\nttfc.avg >= compare.ttfc.avg'), same.stages, {
       verdict: 'confident',
@@ -209,7 +271,11 @@ describe('compare. criteria', () => {
   });
 
   test('without compare stages the criterion is skipped with the reason', () => {
-    const run = abRun([{ users: 1, requestsPerUser: 2 }], () => 200, () => 200);
+    const run = abRun(
+      [{ users: 1, requestsPerUser: 2 }],
+      () => 200,
+      () => 200,
+    );
     const [r] = evaluateCriteria(parseCriteria('ttfc.avg < compare.ttfc.avg'), run.stages);
     expect(r).toMatchObject({ status: 'skipped', reason: 'no compare target (set compare-url)' });
   });

@@ -2,14 +2,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  compareBaseline,
-  parseBaseline,
-  parseRegressionThreshold,
-  readBaseline,
-  validateBaseline,
-  type BaselineReport,
-} from '../../src/core/analysis/baseline.js';
+import { compareBaseline, parseBaseline, parseRegressionThreshold, readBaseline, validateBaseline, type BaselineReport } from '../../src/core/analysis/baseline.js';
 import { evaluateCriteria, parseCriteria } from '../../src/core/analysis/criteria/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
@@ -26,8 +19,22 @@ afterAll(() => {
 /** A stage whose successful requests have these TTFCs, plus `failed` failed ones. */
 function stage(index: number, users: number, ttfcs: number[], failed = 0, requestsPerUser = 1): StageSummary {
   const recs: RequestRecord[] = ttfcs.map((t, i) => ({
-    stage: index, user: i + 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null,
-    connect: 1, ttfb: 2, ttfc: t, ttft: t, total: t + 50, stall: 10, events: 3, bytes: 10,
+    stage: index,
+    user: i + 1,
+    iteration: 1,
+    startedAt: 0,
+    status: 200,
+    ok: true,
+    category: null,
+    error: null,
+    connect: 1,
+    ttfb: 2,
+    ttfc: t,
+    ttft: t,
+    total: t + 50,
+    stall: 10,
+    events: 3,
+    bytes: 10,
   }));
   for (let i = 0; i < failed; i++) {
     recs.push({ ...recs[0]!, ok: false, status: 503, category: 'http_5xx', ttfc: null, ttft: null });
@@ -178,7 +185,16 @@ test('unusable stages are dropped with a warning; missing fields are completed',
 });
 
 test('strange JSON never crashes the loader', () => {
-  const odd: unknown[] = [null, 0, 'x', [], {}, { schemaVersion: 1, stages: {} }, { schemaVersion: '1', stages: [] }, { schemaVersion: 1, tool: null, stages: [{ users: 1, ttfc: null, successRate: 2, issued: 'a' }] }];
+  const odd: unknown[] = [
+    null,
+    0,
+    'x',
+    [],
+    {},
+    { schemaVersion: 1, stages: {} },
+    { schemaVersion: '1', stages: [] },
+    { schemaVersion: 1, tool: null, stages: [{ users: 1, ttfc: null, successRate: 2, issued: 'a' }] },
+  ];
   for (const o of odd) {
     const r = validateBaseline(o, 'odd.json');
     if (!r.ok) expect(r.message).toMatch(/^baseline odd\.json /);
@@ -255,10 +271,7 @@ test('other stages: matched by users, mismatches reported, never a crash', () =>
 
   const fewer = compareBaseline([stage(1, 1, [200])], base);
   expect(fewer.unmatchedBaseline).toEqual([10, 50]);
-  expect(fewer.messages).toEqual([
-    "the baseline's stage with 10 users (10x5) was not run this time",
-    "the baseline's stage with 50 users (50x1) was not run this time",
-  ]);
+  expect(fewer.messages).toEqual(["the baseline's stage with 10 users (10x5) was not run this time", "the baseline's stage with 50 users (50x1) was not run this time"]);
 
   // Two stages with the same users pair up in order.
   const twice = load(report([stage(1, 10, [100]), stage(2, 10, [200])]));

@@ -1,14 +1,5 @@
 // Seeded bootstrap intervals, strict / confident verdicts and the median run of `repeat` (issue 5 §4).
-import {
-  bootstrapInterval,
-  judge,
-  medianRun,
-  mulberry32,
-  selectMedianRuns,
-  stageIntervals,
-  stageSamples,
-  type IntervalStat,
-} from '../../src/core/analysis/confidence.js';
+import { bootstrapInterval, judge, medianRun, mulberry32, selectMedianRuns, stageIntervals, stageSamples, type IntervalStat } from '../../src/core/analysis/confidence.js';
 import { formatValue } from '../../src/core/format.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
@@ -147,8 +138,22 @@ test('verdicts: a whole interval on one side decides; a straddling one is inconc
 
 function rec(stage: number, user: number, ttfc: number, ok = true): RequestRecord {
   return {
-    stage, user, iteration: 1, startedAt: 0, status: ok ? 200 : 503, ok, category: ok ? null : 'http_5xx', error: null,
-    connect: 1, ttfb: 2, ttfc: ok ? ttfc : null, ttft: ok ? ttfc : null, total: ok ? ttfc + 30 : 5, stall: 5, events: 3, bytes: 9,
+    stage,
+    user,
+    iteration: 1,
+    startedAt: 0,
+    status: ok ? 200 : 503,
+    ok,
+    category: ok ? null : 'http_5xx',
+    error: null,
+    connect: 1,
+    ttfb: 2,
+    ttfc: ok ? ttfc : null,
+    ttft: ok ? ttfc : null,
+    total: ok ? ttfc + 30 : 5,
+    stall: 5,
+    events: 3,
+    bytes: 9,
     gaps: [10, 20],
   };
 }

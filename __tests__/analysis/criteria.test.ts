@@ -108,9 +108,7 @@ describe('DEFAULT_CRITERIA', () => {
     expect(list.map((c) => c.users)).toEqual([null, null, null, null, 10, 10, 20, 20, null, 50]);
     expect(list.map((c) => c.severity)).toEqual(['fail', 'fail', 'fail', 'fail', 'fail', 'fail', 'fail', 'fail', 'warn', 'warn']);
     expect(list.map((c) => c.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(list.map((c) => c.metric.name)).toEqual([
-      'success_rate', 'errors_5xx', 'timeouts', 'ttfc.p95', 'ttfc.avg', 'ttfc.max', 'ttfc.avg', 'ttfc.max', 'ttfc.max', 'ttfc.avg',
-    ]);
+    expect(list.map((c) => c.metric.name)).toEqual(['success_rate', 'errors_5xx', 'timeouts', 'ttfc.p95', 'ttfc.avg', 'ttfc.max', 'ttfc.avg', 'ttfc.max', 'ttfc.max', 'ttfc.avg']);
     expect(list.map((c) => c.op)).toEqual(['>', '==', '==', '<', '<', '<', '<', '<', '<', '<']);
     expect(list.map((c) => c.value)).toEqual([
       { kind: 'number', value: 95 },
@@ -364,9 +362,7 @@ describe('evaluateCriteria', () => {
 
   it('evaluates a scoped criterion on its stage only', () => {
     const r = evalLine('@10: ttfc.avg < 1s', [s1, s10, s20]);
-    expect(r).toEqual([
-      { text: '@10: ttfc.avg < 1s', users: 10, severity: 'fail', status: 'pass', actual: 900, threshold: 1000, unit: 'ms', stage: 2 },
-    ]);
+    expect(r).toEqual([{ text: '@10: ttfc.avg < 1s', users: 10, severity: 'fail', status: 'pass', actual: 900, threshold: 1000, unit: 'ms', stage: 2 }]);
   });
 
   it('gives one result per stage when several stages have the same users', () => {
@@ -403,9 +399,7 @@ describe('evaluateCriteria', () => {
 
   it('skips an unscoped criterion when no stage was run', () => {
     const r = evalLine('success_rate > 95%', [skippedStage(1, 1), skippedStage(10, 2)]);
-    expect(r).toEqual([
-      expect.objectContaining({ users: null, status: 'skipped', actual: null, threshold: null, unit: '%', reason: 'no stage was run' }),
-    ]);
+    expect(r).toEqual([expect.objectContaining({ users: null, status: 'skipped', actual: null, threshold: null, unit: '%', reason: 'no stage was run' })]);
     expect(evalLine('success_rate > 95%', [])).toEqual([expect.objectContaining({ users: null, status: 'skipped' })]);
   });
 
@@ -469,10 +463,7 @@ describe('evaluateCriteria', () => {
   });
 
   it('computes baseline thresholds from the baseline stage with the same users', () => {
-    const baseline = [
-      stage({ users: 1, ttfc: stats({ p95: 200 }) }),
-      stage({ users: 10, ttfc: stats({ p95: 1000 }) }),
-    ];
+    const baseline = [stage({ users: 1, ttfc: stats({ p95: 200 }) }), stage({ users: 10, ttfc: stats({ p95: 1000 }) })];
     const r = evalLine('ttfc.p95 < 1.2 * baseline.ttfc.p95', [s1, s10, s20], baseline);
     expect(r).toEqual([
       expect.objectContaining({ users: 1, status: 'pass', actual: 210, threshold: 240 }),
@@ -660,8 +651,16 @@ describe('intervals and verdicts', () => {
 
   it('strict: the measured value decides; a straddling interval is marked inconclusive with the reason', () => {
     expect(run('ttfc.avg < 400ms', 'strict', 340, 420)).toEqual({
-      text: 'ttfc.avg < 400ms', users: 10, severity: 'fail', unit: 'ms', stage: 2, status: 'pass', actual: 380, threshold: 400,
-      interval: { low: 340, high: 420, level: 0.95 }, inconclusive: true,
+      text: 'ttfc.avg < 400ms',
+      users: 10,
+      severity: 'fail',
+      unit: 'ms',
+      stage: 2,
+      status: 'pass',
+      actual: 380,
+      threshold: 400,
+      interval: { low: 340, high: 420, level: 0.95 },
+      inconclusive: true,
       reason: 'inconclusive: the 95% interval 340 ms – 420 ms straddles 400 ms; verdict strict: the measured value passes',
     });
     expect(run('ttfc.avg < 370ms', 'strict', 340, 420)).toMatchObject({ status: 'fail', inconclusive: true, reason: expect.stringContaining('the measured value fails') });
@@ -672,7 +671,11 @@ describe('intervals and verdicts', () => {
 
   it('confident: straddling is inconclusive (does not fail); wholly on the wrong side fails', () => {
     const straddle = run('ttfc.avg < 370ms', 'confident', 340, 420);
-    expect(straddle).toMatchObject({ status: 'inconclusive', inconclusive: true, reason: 'inconclusive: the 95% interval 340 ms – 420 ms straddles 370 ms; verdict confident: not failed' });
+    expect(straddle).toMatchObject({
+      status: 'inconclusive',
+      inconclusive: true,
+      reason: 'inconclusive: the 95% interval 340 ms – 420 ms straddles 370 ms; verdict confident: not failed',
+    });
     expect(criteriaPassed([straddle])).toBe(true);
     expect(run('ttfc.avg < 300ms', 'confident', 340, 420).status).toBe('fail');
     expect(run('ttfc.avg > 300ms', 'confident', 340, 420).status).toBe('pass');
@@ -683,7 +686,13 @@ describe('intervals and verdicts', () => {
     const noInterval = () => null;
     const judgeSmoke = (line: string, verdict: 'strict' | 'confident'): CriterionResult => evaluateCriteria(parseCriteria(line), [smoke], { verdict, intervalOf: noInterval })[0]!;
     const confident = judgeSmoke('ttfc.p95 < 3s', 'confident');
-    expect(confident).toMatchObject({ status: 'inconclusive', inconclusive: true, actual: 3500, threshold: 3000, reason: 'inconclusive: 1 sample is too few for an interval; verdict confident: not failed' });
+    expect(confident).toMatchObject({
+      status: 'inconclusive',
+      inconclusive: true,
+      actual: 3500,
+      threshold: 3000,
+      reason: 'inconclusive: 1 sample is too few for an interval; verdict confident: not failed',
+    });
     expect(criteriaPassed([confident])).toBe(true);
     expect(judgeSmoke('ttfc.p95 < 3s', 'strict')).toMatchObject({ status: 'fail', actual: 3500 });
     expect(judgeSmoke('ttfc.p95 < 4s', 'confident')).toMatchObject({ status: 'pass' });

@@ -4,8 +4,22 @@ import { summarizeStage } from '../../src/core/analysis/stats.js';
 import type { CriterionResult, RequestRecord } from '../../src/core/types.js';
 
 const rec: RequestRecord = {
-  stage: 1, user: 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null,
-  connect: 1, ttfb: 5, ttfc: 100, ttft: 120, total: 300, stall: 40, events: 3, bytes: 30,
+  stage: 1,
+  user: 1,
+  iteration: 1,
+  startedAt: 0,
+  status: 200,
+  ok: true,
+  category: null,
+  error: null,
+  connect: 1,
+  ttfb: 5,
+  ttfc: 100,
+  ttft: 120,
+  total: 300,
+  stall: 40,
+  events: 3,
+  bytes: 30,
 };
 
 test('evaluated results carry metric and operator in memory; JSON stays as it was', () => {

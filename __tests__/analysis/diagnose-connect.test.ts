@@ -26,9 +26,22 @@ function synth(specs: Spec[]): RunResult {
         const connect = it === 1 ? sp.connect(u) : 0.2;
         const ttfc = it === 1 ? sp.ttfc(u) : sp.ttfc(u) - sp.connect(u);
         recs.push({
-          stage: i + 1, user: u, iteration: it, startedAt: 1_700_000_000_000 + i * 60_000 + it * 1000,
-          status: 200, ok: true, category: null, error: null,
-          connect, ttfb: connect + 5, ttfc, ttft: ttfc, total: ttfc + 100, stall: 25, events: 5, bytes: 100,
+          stage: i + 1,
+          user: u,
+          iteration: it,
+          startedAt: 1_700_000_000_000 + i * 60_000 + it * 1000,
+          status: 200,
+          ok: true,
+          category: null,
+          error: null,
+          connect,
+          ttfb: connect + 5,
+          ttfc,
+          ttft: ttfc,
+          total: ttfc + 100,
+          stall: 25,
+          events: 5,
+          bytes: 100,
         });
       }
     }
@@ -74,8 +87,22 @@ test('a far server (slow handshake at every stage, also with 1 user) is latency,
 });
 
 test('under 100 ms of connection setup, or under half of TTFC, is no storm', () => {
-  expect(detectConnectStorm(synth([{ users: 1, connect: () => 1, ttfc: () => 20 }, { users: 20, connect: () => 60, ttfc: () => 80 }]))).toEqual([]);
-  expect(detectConnectStorm(synth([{ users: 1, connect: () => 10, ttfc: () => 900 }, { users: 20, connect: () => 400, ttfc: () => 900 }]))).toEqual([]);
+  expect(
+    detectConnectStorm(
+      synth([
+        { users: 1, connect: () => 1, ttfc: () => 20 },
+        { users: 20, connect: () => 60, ttfc: () => 80 },
+      ]),
+    ),
+  ).toEqual([]);
+  expect(
+    detectConnectStorm(
+      synth([
+        { users: 1, connect: () => 10, ttfc: () => 900 },
+        { users: 20, connect: () => 400, ttfc: () => 900 },
+      ]),
+    ),
+  ).toEqual([]);
 });
 
 test('without a smaller reference stage the absolute rules decide; 1-user stages never storm', () => {

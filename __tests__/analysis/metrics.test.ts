@@ -5,8 +5,23 @@ import type { RequestRecord } from '../../src/core/types.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
   return {
-    stage: 1, user: 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null,
-    connect: 1, ttfb: 5, ttfc: 100, ttft: 120, total: 300, stall: 40, events: 3, bytes: 30, gaps: [10, 40],
+    stage: 1,
+    user: 1,
+    iteration: 1,
+    startedAt: 0,
+    status: 200,
+    ok: true,
+    category: null,
+    error: null,
+    connect: 1,
+    ttfb: 5,
+    ttfc: 100,
+    ttft: 120,
+    total: 300,
+    stall: 40,
+    events: 3,
+    bytes: 30,
+    gaps: [10, 40],
     ...over,
   };
 }
@@ -57,5 +72,7 @@ test('latency samples: one a request, itl pools every gap; stage stats are compu
 });
 
 test('the list of metrics in errors names every family', () => {
-  expect(expectedMetrics()).toBe('success_rate, errors, errors_5xx, timeouts, rps, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth');
+  expect(expectedMetrics()).toBe(
+    'success_rate, errors, errors_5xx, timeouts, rps, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth',
+  );
 });

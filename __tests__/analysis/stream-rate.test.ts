@@ -4,18 +4,38 @@ import type { RequestRecord } from '../../src/core/types.js';
 
 function rec(user: number, ttfc: number, total: number, events: number, extra: Partial<RequestRecord> = {}): RequestRecord {
   return {
-    stage: 1, user, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null,
-    connect: 1, ttfb: 2, ttfc, ttft: ttfc, total, stall: null, events, bytes: 100, ...extra,
+    stage: 1,
+    user,
+    iteration: 1,
+    startedAt: 0,
+    status: 200,
+    ok: true,
+    category: null,
+    error: null,
+    connect: 1,
+    ttfb: 2,
+    ttfc,
+    ttft: ttfc,
+    total,
+    stall: null,
+    events,
+    bytes: 100,
+    ...extra,
   };
 }
 
 test('per request: (events − 1) / (total − ttfc) in events/s; single-event and failed requests do not count', () => {
-  const s = summarizeStage(1, { users: 4, requestsPerUser: 1 }, [
-    rec(1, 200, 1200, 21), // 20 events in 1 s
-    rec(2, 200, 700, 21), // 20 in 0.5 s
-    rec(3, 200, 200, 1), // one event: no rate
-    { ...rec(4, 200, 300, 50), ok: false, category: 'timeout' },
-  ], 1500);
+  const s = summarizeStage(
+    1,
+    { users: 4, requestsPerUser: 1 },
+    [
+      rec(1, 200, 1200, 21), // 20 events in 1 s
+      rec(2, 200, 700, 21), // 20 in 0.5 s
+      rec(3, 200, 200, 1), // one event: no rate
+      { ...rec(4, 200, 300, 50), ok: false, category: 'timeout' },
+    ],
+    1500,
+  );
   expect(s.streamRate).toEqual({ unit: 'events/s', perRequest: expect.objectContaining({ n: 2, min: 20, max: 40, avg: 30 }) });
   expect(s.tokens).toBeUndefined();
 });

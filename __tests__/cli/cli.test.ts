@@ -73,7 +73,18 @@ describe('bad input exits 2 with one line that names the input', () => {
 
 test('passing run: exit 0, progress per stage, tables, verdict and a report file', async () => {
   const report = join(dir, 'pass.json');
-  const r = await cli('--url', `${demo.url}/chat?mode=async&delay=30&events=3&interval=5`, '--stages', '1x1, 4x2', '--cooldown', '10ms', '--criteria', '@4: ttfc.avg < 2s', '--report-path', report);
+  const r = await cli(
+    '--url',
+    `${demo.url}/chat?mode=async&delay=30&events=3&interval=5`,
+    '--stages',
+    '1x1, 4x2',
+    '--cooldown',
+    '10ms',
+    '--criteria',
+    '@4: ttfc.avg < 2s',
+    '--report-path',
+    report,
+  );
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/stage 1\/2: 1 user x 1 request…/);
   expect(r.out).toMatch(/stage 2\/2: 4 users x 2 requests/);
@@ -89,7 +100,16 @@ test('passing run: exit 0, progress per stage, tables, verdict and a report file
 });
 
 test('failing criterion: exit 1 and the failed criterion with its value; fail-on-criteria false reports only', async () => {
-  const args = ['--url', `${demo.url}/chat?mode=async&delay=60&events=1`, '--stages', '2x1', '--criteria', 'ttfc.avg < 10ms\nttfc.max < 1ms warn', '--report-path', join(dir, 'f.json')];
+  const args = [
+    '--url',
+    `${demo.url}/chat?mode=async&delay=60&events=1`,
+    '--stages',
+    '2x1',
+    '--criteria',
+    'ttfc.avg < 10ms\nttfc.max < 1ms warn',
+    '--report-path',
+    join(dir, 'f.json'),
+  ];
   const r = await cli(...args);
   expect(r.code).toBe(1);
   // 2 samples: too few for an interval (fewer than 5), so none is shown; strict fails on the value.
@@ -102,14 +122,27 @@ test('failing criterion: exit 1 and the failed criterion with its value; fail-on
 test('a blocking handler: the serialized diagnosis with its evidence in the terminal, the JSON report and the markdown', async () => {
   const report = join(dir, 'blocking.json');
   const r = await cli(
-    '--url', `${demo.url}/chat?mode=blocking&delay=80&events=2&interval=10`, '--method', 'GET',
-    '--stages', '1x1, 6x1', '--cooldown', '10ms', '--warmup', '1',
-    '--criteria', '@6: ttfc.avg < 1ms warn\nerrors == 0', '--report-path', report,
+    '--url',
+    `${demo.url}/chat?mode=blocking&delay=80&events=2&interval=10`,
+    '--method',
+    'GET',
+    '--stages',
+    '1x1, 6x1',
+    '--cooldown',
+    '10ms',
+    '--warmup',
+    '1',
+    '--criteria',
+    '@6: ttfc.avg < 1ms warn\nerrors == 0',
+    '--report-path',
+    report,
   );
   expect(r.code).toBe(0); // a diagnosis never fails the check; the warn criterion does not either
   expect(r.out).toMatch(/^ttfc-gate .*, stages 1x1, 6x1, warmup 1, verdict strict$/m);
   expect(r.out).toMatch(/^warm-up done: 1\/1 ok; ttfc \d+ ms$/m);
-  expect(r.out).toMatch(/^diagnosis \(serialized, 6 users\): at 6 users throughput is [\d.]+× that of 1 user and TTFC grew [\d.]+× .*one after another, about \d+ ms apart: requests look served one at a time/m);
+  expect(r.out).toMatch(
+    /^diagnosis \(serialized, 6 users\): at 6 users throughput is [\d.]+× that of 1 user and TTFC grew [\d.]+× .*one after another, about \d+ ms apart: requests look served one at a time/m,
+  );
   expect(r.out).toMatch(/^ {2}evidence: referenceUsers: 1, .*ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m);
   expect(r.out).toMatch(/^WARN +@6: ttfc\.avg < 1ms warn +6 users +actual \d+ ms vs 1 ms \(95% CI /m);
   expect(r.out).toContain('TTFC (ms)'); // the ASCII chart
@@ -129,7 +162,18 @@ test('a blocking handler: the serialized diagnosis with its evidence in the term
 });
 
 test('a missing baseline is a message, not a failure; --help lists the new flags', async () => {
-  const r = await cli('--url', `${demo.url}/chat?mode=async&delay=10&events=2&interval=20`, '--stages', '1x1', '--baseline', 'nightly/ttfc-report.json', '--criteria', 'errors == 0\nttfc.p95 < 1.2 * baseline.ttfc.p95', '--report-path', join(dir, 'nobase.json'));
+  const r = await cli(
+    '--url',
+    `${demo.url}/chat?mode=async&delay=10&events=2&interval=20`,
+    '--stages',
+    '1x1',
+    '--baseline',
+    'nightly/ttfc-report.json',
+    '--criteria',
+    'errors == 0\nttfc.p95 < 1.2 * baseline.ttfc.p95',
+    '--report-path',
+    join(dir, 'nobase.json'),
+  );
   expect(r.code).toBe(0);
   expect(r.out).toContain('baseline: baseline nightly/ttfc-report.json not found: nothing to compare against (normal on a first run) — not compared (the run goes on)');
   expect(r.out).toMatch(/^baseline NOT compared: baseline nightly\/ttfc-report\.json not found/m);
@@ -149,7 +193,18 @@ test('--help lists every flag the CLI accepts; --version prints the version', as
 
 test('--markdown-path writes the markdown report, the same document as the PR comment', async () => {
   const json = join(dir, 'md.json');
-  const r = await cli('--url', `${demo.url}/chat?mode=async&delay=10&events=2&interval=5`, '--stages', '1x1, 2x1', '--criteria', 'errors == 0', '--report-path', json, '--markdown-path', 'preview/comment.md');
+  const r = await cli(
+    '--url',
+    `${demo.url}/chat?mode=async&delay=10&events=2&interval=5`,
+    '--stages',
+    '1x1, 2x1',
+    '--criteria',
+    'errors == 0',
+    '--report-path',
+    json,
+    '--markdown-path',
+    'preview/comment.md',
+  );
   expect(r.code).toBe(0);
   expect(r.out).toContain('markdown: preview/comment.md');
   const md = readFileSync(join(dir, 'preview/comment.md'), 'utf8');
@@ -162,9 +217,20 @@ test('secrets never reach the output or the report', async () => {
   const report = join(dir, 'secret.json');
   writeFileSync(join(dir, 'body.json'), '{"q":"hi {{user}}","k":"{{token}}"}');
   const r = await cli(
-    '--url', `https://user:hunter22@127.0.0.1:1/chat?api_key=KEYVALUE123`,
-    '--token', token, '--headers', 'Cookie: session=COOKIEVALUE\nX-Api-Key: HEADERKEY99',
-    '--body-file', 'body.json', '--stages', '1x1', '--timeout', '1s', '--report-path', report,
+    '--url',
+    `https://user:hunter22@127.0.0.1:1/chat?api_key=KEYVALUE123`,
+    '--token',
+    token,
+    '--headers',
+    'Cookie: session=COOKIEVALUE\nX-Api-Key: HEADERKEY99',
+    '--body-file',
+    'body.json',
+    '--stages',
+    '1x1',
+    '--timeout',
+    '1s',
+    '--report-path',
+    report,
   );
   expect(r.code).toBe(1); // nothing listens on port 1: the smoke test fails
   const all = `${r.out}\n${r.err}\n${readFileSync(report, 'utf8')}`;
@@ -190,8 +256,11 @@ test('a stage larger than the open-file limit allows fails before any request, s
   const bin = fileURLToPath(new URL('../../lib/src/cli/index.js', import.meta.url));
   // `ulimit -n` in the shell sets the soft and hard limit the CLI process inherits
   const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile('sh', ['-c', `ulimit -n 300 && exec "$0" "$@"`, process.execPath, bin, '--url', `${demo.url}/chat?delay=0&events=1`, '--stages', '1x1, 1000x1'], { cwd: dir }, (err, _o, stderr) =>
-      resolve({ code: err ? (err.code as number) : 0, stderr }),
+    execFile(
+      'sh',
+      ['-c', `ulimit -n 300 && exec "$0" "$@"`, process.execPath, bin, '--url', `${demo.url}/chat?delay=0&events=1`, '--stages', '1x1, 1000x1'],
+      { cwd: dir },
+      (err, _o, stderr) => resolve({ code: err ? (err.code as number) : 0, stderr }),
     );
   });
   expect(r.code).toBe(2);

@@ -43,8 +43,14 @@ describe('compare target', () => {
     expect(inputError({ url: 'http://127.0.0.1:1/chat', 'compare-base-url': 'nope' }).message).toMatch(/^compare-base-url: "nope" is not a valid URL/);
   });
 
-  test('the request is the same; the token and headers are the compare target\'s own when given', () => {
-    const same = build({ url: 'http://127.0.0.1:1/chat', 'compare-url': 'http://127.0.0.1:2/chat', token: 'head-secret', headers: 'X-A: 1', body: '{"u":{{user}},"i":{{iteration}}}' });
+  test("the request is the same; the token and headers are the compare target's own when given", () => {
+    const same = build({
+      url: 'http://127.0.0.1:1/chat',
+      'compare-url': 'http://127.0.0.1:2/chat',
+      token: 'head-secret',
+      headers: 'X-A: 1',
+      body: '{"u":{{user}},"i":{{iteration}}}',
+    });
     const h = same.render({ stage: 1, user: 2, iteration: 3 });
     const c = same.compare!.render({ stage: 1, user: 2, iteration: 3 });
     expect(c).toEqual(h);
@@ -60,7 +66,13 @@ describe('compare target', () => {
       body: '{"t":"{{token}}"}',
     });
     const r = own.compare!.render({ stage: 1, user: 1, iteration: 1 });
-    expect(r.headers).toEqual({ 'accept-encoding': 'gzip, deflate, br', 'content-type': 'application/json', authorization: 'Bearer base-secret', 'X-Api-Key': 'env-key-123', 'X-B': 'base-secret' });
+    expect(r.headers).toEqual({
+      'accept-encoding': 'gzip, deflate, br',
+      'content-type': 'application/json',
+      authorization: 'Bearer base-secret',
+      'X-Api-Key': 'env-key-123',
+      'X-B': 'base-secret',
+    });
     expect(r.body).toBe('{"t":"base-secret"}');
     expect(own.render({ stage: 1, user: 1, iteration: 1 }).body).toBe('{"t":"head-secret"}');
     expect(own.secrets).toEqual(expect.arrayContaining(['head-secret', 'base-secret']));

@@ -107,7 +107,10 @@ test('header:NAME login: a "Bearer " prefix of the header value is dropped', asy
 });
 
 test('a rejected login stops the run with the server message, never the password', async () => {
-  const err = await failure(app, base({ 'login-url': '/auth/login', 'login-body': '{"username": "ci", "password": "wrong-password-123"}', 'login-token-from': 'json:data.access_token' }));
+  const err = await failure(
+    app,
+    base({ 'login-url': '/auth/login', 'login-body': '{"username": "ci", "password": "wrong-password-123"}', 'login-token-from': 'json:data.access_token' }),
+  );
   expect(err.input).toBe('login-url');
   expect(err.message).toBe(`login-url: login at ${app.url}/auth/login failed: HTTP 401: Invalid credentials`);
   expect(err.message).not.toContain('wrong-password-123');
@@ -115,7 +118,9 @@ test('a rejected login stops the run with the server message, never the password
 
 test('no token where login-token-from says: the error names the place, not the values of the answer', async () => {
   const err = await failure(app, base({ 'login-url': '/auth/no-token', 'login-token-from': 'json:data.access_token' }));
-  expect(err.message).toBe(`login-url: login at ${app.url}/auth/no-token failed: HTTP 200 but no token at json:data.access_token in the answer (its keys: ok, message, session); the server said: Welcome back`);
+  expect(err.message).toBe(
+    `login-url: login at ${app.url}/auth/no-token failed: HTTP 200 but no token at json:data.access_token in the answer (its keys: ok, message, session); the server said: Welcome back`,
+  );
   expect(err.message).not.toContain(TOKEN);
 });
 
@@ -123,7 +128,9 @@ test('an unreachable login URL fails clearly', async () => {
   const closed = await listen(() => {});
   const url = closed.url;
   await closed.close();
-  await expect(gate(base({ 'login-url': `${url}/login`, 'login-token-from': 'header:Authorization' }))).rejects.toThrow(/^login-url: login at http:\/\/127\.0\.0\.1:\d+\/login failed: ECONNREFUSED/);
+  await expect(gate(base({ 'login-url': `${url}/login`, 'login-token-from': 'header:Authorization' }))).rejects.toThrow(
+    /^login-url: login at http:\/\/127\.0\.0\.1:\d+\/login failed: ECONNREFUSED/,
+  );
 });
 
 describe('RAGFlow login (preset ragflow, login-email / login-password / login-public-key)', () => {
@@ -190,13 +197,28 @@ describe('bad login settings are input errors before any request', () => {
     ['bad JSON path', { 'login-url': '/auth/login', 'login-token-from': 'json:data..token' }, 'login-token-from', /is not a JSON path/],
     ['login-url not a URL', { 'login-url': 'not a url', 'login-token-from': 'json:t' }, 'login-url', /is not a valid URL/],
     ['token and a login', { token: 'abc123', 'login-url': '/auth/login', 'login-token-from': 'json:t' }, 'token', /either token or a login/],
-    ['{{user}} in login-body', { 'login-url': '/auth/login', 'login-token-from': 'json:t', 'login-body': '{"u": "{{user}}"}' }, 'login-body', /\{\{user\}\} is not available in login-body/],
-    ['unknown placeholder in login-body', { 'login-url': '/auth/login', 'login-token-from': 'json:t', 'login-body': '{"u": "{{nope}}"}' }, 'login-body', /unknown placeholder \{\{nope\}\}/],
+    [
+      '{{user}} in login-body',
+      { 'login-url': '/auth/login', 'login-token-from': 'json:t', 'login-body': '{"u": "{{user}}"}' },
+      'login-body',
+      /\{\{user\}\} is not available in login-body/,
+    ],
+    [
+      'unknown placeholder in login-body',
+      { 'login-url': '/auth/login', 'login-token-from': 'json:t', 'login-body': '{"u": "{{nope}}"}' },
+      'login-body',
+      /unknown placeholder \{\{nope\}\}/,
+    ],
     ['login-email without preset ragflow', { ...rsa, 'login-public-key': 'x' }, 'login-email', /needs preset: ragflow/],
     ['login-email without login-public-key', { ...rsa, preset: 'ragflow' }, 'login-public-key', /is required with login-email/],
     ['login-email without login-password', { preset: 'ragflow', 'login-email': 'a@b.c', 'login-public-key': 'x' }, 'login-password', /is required with login-email/],
     ['login-password without login-email', { preset: 'ragflow', 'login-password': PW }, 'login-password', /needs login-email/],
-    ['an unparsable PEM', { ...rsa, preset: 'ragflow', 'login-public-key': '-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----' }, 'login-public-key', /is not a PEM public key/],
+    [
+      'an unparsable PEM',
+      { ...rsa, preset: 'ragflow', 'login-public-key': '-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----' },
+      'login-public-key',
+      /is not a PEM public key/,
+    ],
     ['login-body with login-email', { ...rsa, preset: 'ragflow', 'login-public-key': 'x', 'login-body': '{}' }, 'login-body', /is not used with login-email/],
   ];
 

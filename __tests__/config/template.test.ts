@@ -54,7 +54,12 @@ test('body-file takes the same placeholders', async () => {
     writeFileSync(join(dir, 'body.json'), '{"user": {{user}}, "id": "{{uuid}}"}\n');
     const before = server.requests.length;
     await runGate(buildConfig(base({ 'body-file': 'body.json', stages: '2x1' }), { env: {}, cwd: dir }), { noWrite: true });
-    expect(server.requests.slice(before).map((q) => (JSON.parse(q.body) as { user: number }).user).sort()).toEqual([1, 2]);
+    expect(
+      server.requests
+        .slice(before)
+        .map((q) => (JSON.parse(q.body) as { user: number }).user)
+        .sort(),
+    ).toEqual([1, 2]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -92,5 +97,8 @@ test('preset names are case-insensitive and set the auth scheme of token', () =>
   expect(render('ragflow', '/v1/conversation/completion')).toBe('k-123');
   expect(render('ragflow', '/api/v1/chats/abc/completions')).toBe('Bearer k-123');
   // headers always win
-  expect(buildConfig({ url: `${server.url}/chat`, preset: 'ragflow', token: 'k-123', headers: 'Authorization: Token k-123' }, { env: {} }).render({ stage: 1, user: 1, iteration: 1 }).headers.Authorization).toBe('Token k-123');
+  expect(
+    buildConfig({ url: `${server.url}/chat`, preset: 'ragflow', token: 'k-123', headers: 'Authorization: Token k-123' }, { env: {} }).render({ stage: 1, user: 1, iteration: 1 })
+      .headers.Authorization,
+  ).toBe('Token k-123');
 });

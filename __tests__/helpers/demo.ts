@@ -53,9 +53,7 @@ export async function spawnDemo(opts: { record?: boolean; extraDelayMs?: number;
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       cleanup();
       // Let the last stderr bytes arrive before reporting.
-      setImmediate(() =>
-        reject(new Error(`demo server exited early (code ${code}, signal ${signal})\nstderr: ${stderr}`)),
-      );
+      setImmediate(() => reject(new Error(`demo server exited early (code ${code}, signal ${signal})\nstderr: ${stderr}`)));
     };
     const onError = (err: Error): void => {
       cleanup();

@@ -186,7 +186,7 @@ describe('a GitHub API that accepts and never answers', () => {
     expect(r.summary).toContain('TTFC gate passed');
   });
 
-  test('a cancel while the comment waits on it ends the step before the runner\'s SIGTERM', async () => {
+  test("a cancel while the comment waits on it ends the step before the runner's SIGTERM", async () => {
     let sent = false;
     const r = await run({
       apiUrl: silentUrl,

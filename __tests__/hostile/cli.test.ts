@@ -76,7 +76,10 @@ describe('cancelled mid-stage', () => {
     ['SIGTERM', 143],
   ] as const)('%s: the partial report is written, marked cancelled, every issued request once', async (sig, exitCode) => {
     const reportPath = join(dir, `cancel-${sig}.json`);
-    const r = await runCli(['--url', `${server.url}/slow?ms=200`, '--method', 'GET', '--stages', '1x1, 3x30', '--cooldown', '0', '--report-path', reportPath], [{ signal: sig, afterMs: 900 }]);
+    const r = await runCli(
+      ['--url', `${server.url}/slow?ms=200`, '--method', 'GET', '--stages', '1x1, 3x30', '--cooldown', '0', '--report-path', reportPath],
+      [{ signal: sig, afterMs: 900 }],
+    );
     expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: exitCode });
     expect(r.stderr).toContain(`${sig}: stopping`);
     expect(r.stdout).toContain('CANCELLED');
@@ -110,10 +113,14 @@ describe('cancelled mid-stage', () => {
   test('a second Ctrl-C exits at once, without waiting for the requests in flight', async () => {
     // Requests that take 6 s each: after the first signal they hold the 1 s grace open.
     const reportPath = join(dir, 'twice.json');
-    const r = await runCli(['--url', `${server.url}/slow?ms=3000`, '--method', 'GET', '--stages', '2x5', '--report-path', reportPath], [
-      { signal: 'SIGINT', afterMs: 300 },
-      { signal: 'SIGINT', afterMs: 350 },
-    ], 'stage 1/1');
+    const r = await runCli(
+      ['--url', `${server.url}/slow?ms=3000`, '--method', 'GET', '--stages', '2x5', '--report-path', reportPath],
+      [
+        { signal: 'SIGINT', afterMs: 300 },
+        { signal: 'SIGINT', afterMs: 350 },
+      ],
+      'stage 1/1',
+    );
     expect(r.code).toBe(130);
     // Gone before the in-flight grace ended: no partial report (the first signal alone writes one).
     expect(r.stdout).not.toContain('CANCELLED');

@@ -41,11 +41,21 @@ test('an unreachable compare target fails the smoke stage with a message naming 
   expect(report.smokeFailed).toBe(true);
   expect(report.compare!.smokeFailed).toBe(true);
   // The head's first stage worked; the rest was skipped on both sides.
-  expect(report.stages.map((s) => [s.skipped, s.succeeded])).toEqual([[false, 2], [true, 0]]);
-  expect(report.compare!.stages.map((s) => [s.base.skipped, s.base.succeeded])).toEqual([[false, 0], [true, 0]]);
+  expect(report.stages.map((s) => [s.skipped, s.succeeded])).toEqual([
+    [false, 2],
+    [true, 0],
+  ]);
+  expect(report.compare!.stages.map((s) => [s.base.skipped, s.base.succeeded])).toEqual([
+    [false, 0],
+    [true, 0],
+  ]);
   const smoke = report.diagnoses.filter((d) => d.kind === 'smoke');
   expect(smoke).toHaveLength(1);
-  expect(smoke[0]!.message).toMatch(new RegExp(`^smoke test failed: no request of the first stage to the compare target \\(compare-url http://127\\.0\\.0\\.1:${closedPort}/chat\\) succeeded \\(connection: .+\\); the remaining stages were skipped$`));
+  expect(smoke[0]!.message).toMatch(
+    new RegExp(
+      `^smoke test failed: no request of the first stage to the compare target \\(compare-url http://127\\.0\\.0\\.1:${closedPort}/chat\\) succeeded \\(connection: .+\\); the remaining stages were skipped$`,
+    ),
+  );
   expect(report.compare!.errorSamples[0]).toMatchObject({ stage: 1, category: 'connection' });
   const md = renderMarkdown(report);
   // Errors grouped with counts: Count | Category | Status | Stages | Message, the base's stage marked.
@@ -65,15 +75,17 @@ test('the CLI exits 1 and says compare-url', async () => {
   expect(text).toMatch(/diagnosis \(smoke, 1 user\): smoke test failed: no request of the first stage to the compare target \(compare-url /);
 });
 
-test('with repeat, each stage\'s base comes from the run its head was chosen from', async () => {
-  const report = await runGate(
-    buildConfig({ ...inputs(), 'compare-url': `${head.url}/chat?delay=5&events=2&interval=1`, stages: '1x2, 3x2', repeat: '3' }, { env: {} }),
-    { noWrite: true },
-  );
+test("with repeat, each stage's base comes from the run its head was chosen from", async () => {
+  const report = await runGate(buildConfig({ ...inputs(), 'compare-url': `${head.url}/chat?delay=5&events=2&interval=1`, stages: '1x2, 3x2', repeat: '3' }, { env: {} }), {
+    noWrite: true,
+  });
   expect(report.smokeFailed).toBe(false);
   expect(report.repeat!.runs).toBe(3);
   const c = report.compare!;
-  expect(c.stages.map((s) => [s.index, s.base.issued, s.order])).toEqual([[1, 2, 'HB BH'], [2, 6, 'BH HB']]);
+  expect(c.stages.map((s) => [s.index, s.base.issued, s.order])).toEqual([
+    [1, 2, 'HB BH'],
+    [2, 6, 'BH HB'],
+  ]);
   expect(c.requests.filter((r) => r.stage === 1)).toHaveLength(2);
   expect(c.requests.filter((r) => r.stage === 2)).toHaveLength(6);
   // The base records are those of the chosen run: its rounds interleave with the head's (another

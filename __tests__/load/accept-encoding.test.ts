@@ -15,7 +15,10 @@ afterAll(async () => {
 
 const run = (headers?: string) =>
   runGate(
-    buildConfig({ url: `${server.url}/sse?enc=gzip&delay=0&interval=0&events=1`, method: 'GET', stages: '1x1', criteria: 'errors == 0', ...(headers ? { headers } : {}) }, { env: {} }),
+    buildConfig(
+      { url: `${server.url}/sse?enc=gzip&delay=0&interval=0&events=1`, method: 'GET', stages: '1x1', criteria: 'errors == 0', ...(headers ? { headers } : {}) },
+      { env: {} },
+    ),
     { noWrite: true },
   );
 

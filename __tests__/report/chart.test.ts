@@ -1,21 +1,26 @@
 // Pictures (issue 5 §5): the mermaid xychart block, the ASCII chart and the distribution sparklines.
-import {
-  asciiChart,
-  chartPoints,
-  formatDistribution,
-  histogram,
-  mermaidChart,
-  niceCeil,
-  sparkline,
-  ttfcDistribution,
-} from '../../src/core/report/chart.js';
+import { asciiChart, chartPoints, formatDistribution, histogram, mermaidChart, niceCeil, sparkline, ttfcDistribution } from '../../src/core/report/chart.js';
 import { skippedStage, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, StageSummary } from '../../src/core/types.js';
 
 function recs(stage: number, ttfcs: number[]): RequestRecord[] {
   return ttfcs.map((t, k) => ({
-    stage, user: k + 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null,
-    connect: 1, ttfb: 1, ttfc: t, ttft: t, total: t + 5, stall: 1, events: 2, bytes: 1,
+    stage,
+    user: k + 1,
+    iteration: 1,
+    startedAt: 0,
+    status: 200,
+    ok: true,
+    category: null,
+    error: null,
+    connect: 1,
+    ttfb: 1,
+    ttfc: t,
+    ttft: t,
+    total: t + 5,
+    stall: 1,
+    events: 2,
+    bytes: 1,
   }));
 }
 
@@ -65,7 +70,9 @@ test('mermaid: avg and p95 against users on a numeric axis, the limits as lines,
   ]);
   expect(chart).toContain(`    line "p95 limit 3.00 s (all)" [${new Array(20).fill(3000).join(', ')}]`);
   expect(chart).not.toContain('%%{init');
-  expect(lines.at(-1)).toBe('<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users · avg limits (amber): 1.00 s (@10), 1.50 s (@20) · p95 limits (purple): 3.00 s (all)</sub>');
+  expect(lines.at(-1)).toBe(
+    '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users · avg limits (amber): 1.00 s (@10), 1.50 s (@20) · p95 limits (purple): 3.00 s (all)</sub>',
+  );
 });
 
 test('mermaid: users too far apart for a numeric axis get one category a stage', () => {

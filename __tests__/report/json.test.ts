@@ -8,9 +8,23 @@ import type { Report, RequestRecord } from '../../src/core/types.js';
 
 function record(i: number): RequestRecord {
   const r: RequestRecord = {
-    stage: 1, user: i, iteration: 1, startedAt: 1764345600123.4 + i, status: 200, ok: i % 7 !== 0,
-    category: i % 7 === 0 ? 'http_5xx' : null, error: i % 7 === 0 ? 'HTTP 500: key sk-SECRET-123 rejected' : null,
-    connect: 0, ttfb: 1, ttfc: 2 + i / 10, ttft: 2, total: 3, stall: null, events: 1, bytes: 10, gaps: [1, 2],
+    stage: 1,
+    user: i,
+    iteration: 1,
+    startedAt: 1764345600123.4 + i,
+    status: 200,
+    ok: i % 7 !== 0,
+    category: i % 7 === 0 ? 'http_5xx' : null,
+    error: i % 7 === 0 ? 'HTTP 500: key sk-SECRET-123 rejected' : null,
+    connect: 0,
+    ttfb: 1,
+    ttfc: 2 + i / 10,
+    ttft: 2,
+    total: 3,
+    stall: null,
+    events: 1,
+    bytes: 10,
+    gaps: [1, 2],
   };
   Object.defineProperty(r, 'gaps', { enumerable: false });
   return r;

@@ -101,13 +101,38 @@ function stage(index: number, users: number, ttfcAvg: number, over: Partial<Stag
   const failures = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0])) as StageSummary['failures'];
   const s = stats(ttfcAvg, ttfcAvg * 1.5, ttfcAvg * 2);
   return {
-    index, users, requestsPerUser: 3, skipped: false, issued: users * 3, succeeded: users * 3, failed: 0, successRate: 1, failures,
-    connect: stats(1), ttfb: stats(5), ttfc: s, ttft: s, total: stats(ttfcAvg + 100), itl: stats(10), stall: stats(20), durationMs: 1000, rps: 4.2, eventsPerSec: 20,
+    index,
+    users,
+    requestsPerUser: 3,
+    skipped: false,
+    issued: users * 3,
+    succeeded: users * 3,
+    failed: 0,
+    successRate: 1,
+    failures,
+    connect: stats(1),
+    ttfb: stats(5),
+    ttfc: s,
+    ttft: s,
+    total: stats(ttfcAvg + 100),
+    itl: stats(10),
+    stall: stats(20),
+    durationMs: 1000,
+    rps: 4.2,
+    eventsPerSec: 20,
     ...over,
   };
 }
 
-function crit(text: string, users: number | null, status: CriterionResult['status'], actual: number | null, threshold: number | null, severity: CriterionResult['severity'] = 'fail', unit: CriterionResult['unit'] = 'ms'): CriterionResult {
+function crit(
+  text: string,
+  users: number | null,
+  status: CriterionResult['status'],
+  actual: number | null,
+  threshold: number | null,
+  severity: CriterionResult['severity'] = 'fail',
+  unit: CriterionResult['unit'] = 'ms',
+): CriterionResult {
   return { text, users, severity, status, actual, threshold, unit };
 }
 
@@ -286,7 +311,12 @@ describe('diagnoses, baseline, intervals and pictures', () => {
     report({
       stages: [stage(1, 1, 200), stage(2, 10, 410)],
       baseline: {
-        source: 'prev/ttfc-report.json', loaded: true, threshold: 0.2, toolVersion: '0.1.0', startedAt: '2025-01-01T03:17:00Z', commit: '0123456789abcdef',
+        source: 'prev/ttfc-report.json',
+        loaded: true,
+        threshold: 0.2,
+        toolVersion: '0.1.0',
+        startedAt: '2025-01-01T03:17:00Z',
+        commit: '0123456789abcdef',
         messages: ['no baseline stage with 20 users: stage 3 (20x2) not compared'],
         stages: [
           { index: 1, baselineIndex: 1, users: 1, ttfcAvg: delta('▼ 4.5%'), ttfcP95: delta('±0%'), successRate: delta('±0 pp'), regressed: false },
@@ -306,23 +336,51 @@ describe('diagnoses, baseline, intervals and pictures', () => {
     expect(md).toContain('<summary>Baseline: ❗ regressions at 10 users</summary>');
     expect(lines).toContain('| 1 | 1 | ▼ 4.5% | ±0% | ±0 pp |');
     expect(lines).toContain('| 2 | 10 | ❗ **▲ 30%** | ▲ 12% | ▼ 3.3 pp |');
-    expect(md).toContain('▲ / ▼: change against `prev/ttfc-report.json (commit 0123456, 2025-01-01T03:17:00Z)`; ❗ a regression (TTFC avg or p95 more than 20% slower, or the success rate 5 pp lower).');
+    expect(md).toContain(
+      '▲ / ▼: change against `prev/ttfc-report.json (commit 0123456, 2025-01-01T03:17:00Z)`; ❗ a regression (TTFC avg or p95 more than 20% slower, or the success rate 5 pp lower).',
+    );
     expect(md).toContain('- no baseline stage with 20 users: stage 3 \\(20x2\\) not compared');
     expect(md).not.toContain('[!WARNING]');
   });
 
   test('a baseline that could not be read: a warning box under the headline, nothing compared', () => {
-    const r = report({ baseline: { source: 'b.json', loaded: false, threshold: 0.2, toolVersion: null, startedAt: null, commit: null, messages: ['baseline b.json has schemaVersion 2; not compared.'], stages: [], regressions: [] } });
+    const r = report({
+      baseline: {
+        source: 'b.json',
+        loaded: false,
+        threshold: 0.2,
+        toolVersion: null,
+        startedAt: null,
+        commit: null,
+        messages: ['baseline b.json has schemaVersion 2; not compared.'],
+        stages: [],
+        regressions: [],
+      },
+    });
     const md = renderMarkdown(r, ctx);
     expect(md).toContain('<sub>`POST https://preview.example.com/api/chat?key=***`');
-    expect(md).toContain('> [!WARNING]\n> **Baseline not compared:** baseline b.json has schemaVersion 2; not compared. The verdict does not depend on it; criteria that use `baseline.` are skipped.');
+    expect(md).toContain(
+      '> [!WARNING]\n> **Baseline not compared:** baseline b.json has schemaVersion 2; not compared. The verdict does not depend on it; criteria that use `baseline.` are skipped.',
+    );
     expect(md.indexOf('[!WARNING]')).toBeLessThan(md.indexOf('### Stages'));
     expect(md).not.toContain('<br>▲');
   });
 
   test('inconclusive criteria: ❓ (confident: does not fail, counted in the headline; strict: next to the verdict)', () => {
-    const unsure: CriterionResult = { ...crit('@10: ttfc.avg < 400ms', 10, 'inconclusive', 410, 400), stage: 2, inconclusive: true, interval: { low: 380, high: 440, level: 0.95 }, reason: 'inconclusive: the 95% interval 380 ms – 440 ms straddles 400 ms; verdict confident: not failed' };
-    const strict: CriterionResult = { ...crit('@10: ttfc.p95 < 600ms', 10, 'fail', 615, 600), stage: 2, inconclusive: true, interval: { low: 580, high: 650, level: 0.95 }, reason: 'inconclusive: …; verdict strict: the measured value fails' };
+    const unsure: CriterionResult = {
+      ...crit('@10: ttfc.avg < 400ms', 10, 'inconclusive', 410, 400),
+      stage: 2,
+      inconclusive: true,
+      interval: { low: 380, high: 440, level: 0.95 },
+      reason: 'inconclusive: the 95% interval 380 ms – 440 ms straddles 400 ms; verdict confident: not failed',
+    };
+    const strict: CriterionResult = {
+      ...crit('@10: ttfc.p95 < 600ms', 10, 'fail', 615, 600),
+      stage: 2,
+      inconclusive: true,
+      interval: { low: 580, high: 650, level: 0.95 },
+      reason: 'inconclusive: …; verdict strict: the measured value fails',
+    };
     const passed: CriterionResult = { ...crit('@10: ttfc.avg < 1s', 10, 'pass', 410, 1000), stage: 2, interval: { low: 380, high: 440, level: 0.95 } };
     const md = render(report({ config: { failOnCriteria: true, verdict: 'confident' }, criteria: [unsure, passed] }), ctx);
     expect(md).toContain('## ✅ TTFC gate passed, 1 criterion inconclusive');
@@ -330,7 +388,9 @@ describe('diagnoses, baseline, intervals and pictures', () => {
     // Listed on top with the missed ones (the mark is red: visible on light and dark themes).
     expect(md).toContain('- ❓ `@10: ttfc.avg < 400ms` **410 ms** vs &lt; 400 ms · 10 users (inconclusive)');
     expect(md).not.toContain('❔');
-    expect(md).toContain('| ❓ inconclusive | `@10: ttfc.avg < 400ms` | 10 users | &lt; 400 ms | 410 ms (inconclusive: the 95% interval 380 ms – 440 ms straddles 400 ms; verdict confident: not failed) |');
+    expect(md).toContain(
+      '| ❓ inconclusive | `@10: ttfc.avg < 400ms` | 10 users | &lt; 400 ms | 410 ms (inconclusive: the 95% interval 380 ms – 440 ms straddles 400 ms; verdict confident: not failed) |',
+    );
     expect(md).toContain('| ✅ | `@10: ttfc.avg < 1s` | 10 users | &lt; 1 s | 410 ms (95% CI 380 ms – 440 ms) |');
     const md2 = render(report({ passed: false, criteria: [strict] }), ctx);
     expect(md2).toContain('## ❌ TTFC gate failed: 1 criterion missed');
@@ -343,15 +403,37 @@ describe('diagnoses, baseline, intervals and pictures', () => {
   test('the per-stage table: intervals, the spread over repeated runs, the distribution in backticks', () => {
     const s1 = stage(1, 1, 200, { ttfcInterval: { level: 0.95, avg: { low: 200, high: 200 }, p95: { low: 200, high: 200 } } });
     const s2 = stage(2, 10, 410, { ttfcInterval: { level: 0.95, avg: { low: 380, high: 440 }, p95: { low: 600, high: 700 } } });
-    const req = (st: number, ttfc: number) => ({ stage: st, user: 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null, connect: 1, ttfb: 1, ttfc, ttft: ttfc, total: ttfc + 10, stall: 1, events: 2, bytes: 10 });
+    const req = (st: number, ttfc: number) => ({
+      stage: st,
+      user: 1,
+      iteration: 1,
+      startedAt: 0,
+      status: 200,
+      ok: true,
+      category: null,
+      error: null,
+      connect: 1,
+      ttfb: 1,
+      ttfc,
+      ttft: ttfc,
+      total: ttfc + 10,
+      stall: 1,
+      events: 2,
+      bytes: 10,
+    });
     const spread = (min: number, max: number) => ({ min, max, values: [min, max, (min + max) / 2] });
     const r = report({
       stages: [s1, s2],
       requests: [req(1, 200), req(2, 380), req(2, 410), req(2, 440)],
-      repeat: { requested: 3, runs: 3, chosenRuns: [0, 2], spread: [
-        { index: 1, users: 1, chosenRun: 0, ttfcAvg: spread(190, 230), ttfcP95: spread(190, 230), successRate: spread(1, 1) },
-        { index: 2, users: 10, chosenRun: 2, ttfcAvg: spread(380, 520), ttfcP95: spread(600, 800), successRate: spread(1, 1) },
-      ] },
+      repeat: {
+        requested: 3,
+        runs: 3,
+        chosenRuns: [0, 2],
+        spread: [
+          { index: 1, users: 1, chosenRun: 0, ttfcAvg: spread(190, 230), ttfcP95: spread(190, 230), successRate: spread(1, 1) },
+          { index: 2, users: 10, chosenRun: 2, ttfcAvg: spread(380, 520), ttfcP95: spread(600, 800), successRate: spread(1, 1) },
+        ],
+      },
     });
     const md = render(r, ctx);
     expect(md).toContain('<summary>Per stage: percentiles, scaling, intervals, distributions</summary>');
@@ -390,8 +472,19 @@ describe('diagnoses, baseline, intervals and pictures', () => {
   });
 
   test('diagnoses carry their evidence in a code span; hostile evidence stays inert', () => {
-    const r = report({ diagnoses: [{ kind: 'regression', users: 10, message: 'at 10 users: regression', evidence: { threshold: 0.2, baseline: { source: 'x`<script>@octocat.json', stage: 2 }, metrics: { 'ttfc.avg': { current: 412.3456, regressed: true } } } }] });
-    const lines = renderMarkdown(r, ctx).split('\n').filter((l) => l.startsWith('- **regression**'));
+    const r = report({
+      diagnoses: [
+        {
+          kind: 'regression',
+          users: 10,
+          message: 'at 10 users: regression',
+          evidence: { threshold: 0.2, baseline: { source: 'x`<script>@octocat.json', stage: 2 }, metrics: { 'ttfc.avg': { current: 412.3456, regressed: true } } },
+        },
+      ],
+    });
+    const lines = renderMarkdown(r, ctx)
+      .split('\n')
+      .filter((l) => l.startsWith('- **regression**'));
     expect(lines).toEqual([
       '- **regression** (10 users): at 10 users: regression',
       // the evidence, in the collapsed section

@@ -10,7 +10,6 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { alive, runCommand, startCommand } from '../../src/core/server/command.js';
 import { parseScrape, parseSelector, scrape, selectValue } from '../../src/core/server/prometheus.js';
 
-
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ttfc-cmd-'));

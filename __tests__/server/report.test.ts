@@ -51,7 +51,13 @@ function section(mem: number[][], healthMs: number[][]): ServerSection {
 }
 
 test('figures per stage and for the run', () => {
-  const s = section([[100], [110, 120], [200, 260], [250]], [[1, 2, 3], [5, 2400, 30]]);
+  const s = section(
+    [[100], [110, 120], [200, 260], [250]],
+    [
+      [1, 2, 3],
+      [5, 2400, 30],
+    ],
+  );
   const mem = s.monitors[0]!;
   expect(mem).toMatchObject({ idleBefore: 100 * MiB, idleAfter: 250 * MiB, peak: 260 * MiB, growth: 1.5, failures: 1 });
   expect(mem.stages).toEqual([
@@ -67,16 +73,42 @@ test('figures per stage and for the run', () => {
 });
 
 test('diagnoses: unresponsive and memory_growth, and neither on a calm run', () => {
-  const bad = diagnoseServer(section([[100], [110, 120], [200, 260], [250]], [[1, 2, 3], [5, 2400, 30]]));
+  const bad = diagnoseServer(
+    section(
+      [[100], [110, 120], [200, 260], [250]],
+      [
+        [1, 2, 3],
+        [5, 2400, 30],
+      ],
+    ),
+  );
   expect(bad.map((d) => d.kind)).toEqual(['unresponsive', 'memory_growth']);
   expect(bad[0]!.message).toBe('the health check took up to 2.4 s at 20 users (0.8 ms idle): the server stops answering under load');
   expect(bad[1]!.message).toMatch(/^mem rose stage over stage \(115 MiB → 230 MiB\) and stayed up after the cool-down: 100 MiB idle before, 250 MiB idle after \(\+150%\)/);
   // Memory that comes back after the cool-down is not a leak; a slow probe of 30 ms is not a freeze.
-  expect(diagnoseServer(section([[100], [110, 120], [200, 260], [104]], [[1, 2, 3], [5, 20, 30]]))).toEqual([]);
+  expect(
+    diagnoseServer(
+      section(
+        [[100], [110, 120], [200, 260], [104]],
+        [
+          [1, 2, 3],
+          [5, 20, 30],
+        ],
+      ),
+    ),
+  ).toEqual([]);
 });
 
 test('the markdown section: table, escaped samples, redacted command, a chart per monitor', () => {
-  const md = serverMarkdown(section([[100], [110, 120], [200, 260], [250]], [[1, 2, 3], [5, 2400, 30]]));
+  const md = serverMarkdown(
+    section(
+      [[100], [110, 120], [200, 260], [250]],
+      [
+        [1, 2, 3],
+        [5, 2400, 30],
+      ],
+    ),
+  );
   expect(md).toMatch(/^### Server\n\n\| Stage \| Health probes \| Health p50 \| Health p95 \| Health max \| mem avg \| mem max \| Log lines \| Log errors \|/);
   expect(md).toContain('| 2 (20 users) | 3 | 30 ms |');
   expect(md).toContain('| idle after | – | – | – | – | 250 MiB | – | – | – |');

@@ -42,7 +42,7 @@ describe('parseSample', () => {
 
 describe('monitor lines', () => {
   test('NAME: command, metric: series', () => {
-    const m = parseMonitors("mem: docker stats --no-stream --format '{{.MemUsage}}' ragflow-server\n# comment\n\ninflight: metric:http_inflight{handler=\"/chat\"}\n", true);
+    const m = parseMonitors('mem: docker stats --no-stream --format \'{{.MemUsage}}\' ragflow-server\n# comment\n\ninflight: metric:http_inflight{handler="/chat"}\n', true);
     expect(m).toEqual([
       { name: 'mem', source: { kind: 'command', command: "docker stats --no-stream --format '{{.MemUsage}}' ragflow-server" } },
       { name: 'inflight', source: { kind: 'metric', series: 'http_inflight{handler="/chat"}', rate: false } },
@@ -78,7 +78,9 @@ describe('config and criteria', () => {
   };
 
   test('server criteria parse, with their units', () => {
-    const c = parseCriteria('health.max < 2s\nhealth.errors == 0\nlog_errors == 0\nmonitor.mem.growth < 10%\n@50: monitor.threads.max < 100\nmonitor.mem.max < 512MiB\nmonitor.cpu.avg < 80%');
+    const c = parseCriteria(
+      'health.max < 2s\nhealth.errors == 0\nlog_errors == 0\nmonitor.mem.growth < 10%\n@50: monitor.threads.max < 100\nmonitor.mem.max < 512MiB\nmonitor.cpu.avg < 80%',
+    );
     expect(c.map((x) => x.value)).toEqual([
       { kind: 'number', value: 2000 },
       { kind: 'number', value: 0 },

@@ -10,7 +10,13 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const run = (startAt: string, now?: number) =>
-  runGate(buildConfig({ url: `${server.url}/chat`, stages: '1x1, 2x1', cooldown: '0', shard: '1/1', 'start-at': startAt, 'stage-window': '1s' }, { env: {}, ...(now !== undefined ? { now } : {}) }), { noWrite: true });
+  runGate(
+    buildConfig(
+      { url: `${server.url}/chat`, stages: '1x1, 2x1', cooldown: '0', shard: '1/1', 'start-at': startAt, 'stage-window': '1s' },
+      { env: {}, ...(now !== undefined ? { now } : {}) },
+    ),
+    { noWrite: true },
+  );
 
 test('start-at already 3 s past: the report says the shard started stage 1 at least 3 s late', async () => {
   const r = await run(new Date(Date.now() - 3000).toISOString());

@@ -21,9 +21,23 @@ const T0 = Date.parse('2026-12-01T10:00:00Z');
 
 function record(stage: number, user: number, iteration: number, ttfc: number, ok = true): RequestRecord {
   return {
-    stage, user, iteration, startedAt: T0 + stage * 1000 + iteration, status: ok ? 200 : 503, ok, category: ok ? null : 'http_5xx', error: ok ? null : 'HTTP 503',
-    connect: 1, ttfb: ttfc / 2, ttfc: ok ? ttfc : null, ttft: ok ? ttfc : null, total: ok ? ttfc + 30 : null, stall: ok ? 10 : null,
-    events: ok ? 3 : 0, bytes: 60, gaps: ok ? [10, 20] : [],
+    stage,
+    user,
+    iteration,
+    startedAt: T0 + stage * 1000 + iteration,
+    status: ok ? 200 : 503,
+    ok,
+    category: ok ? null : 'http_5xx',
+    error: ok ? null : 'HTTP 503',
+    connect: 1,
+    ttfb: ttfc / 2,
+    ttfc: ok ? ttfc : null,
+    ttft: ok ? ttfc : null,
+    total: ok ? ttfc + 30 : null,
+    stall: ok ? 10 : null,
+    events: ok ? 3 : 0,
+    bytes: 60,
+    gaps: ok ? [10, 20] : [],
   };
 }
 
@@ -41,7 +55,22 @@ interface ShardOpts {
 function shardReport(o: ShardOpts): Report {
   const stages = o.stages ?? '1x1, 20x2';
   const url = o.url ?? 'http://127.0.0.1:9/chat';
-  const config = { url, method: 'POST', preset: 'generic', format: 'auto', headers: [], body: null, stages, timeoutMs: 5000, cooldownMs: 100, warmup: 0, startAt: '2026-12-01T10:00:00.000Z', stageWindowMs: 1000, criteria: 'errors == 0', shard: `${o.index}/${o.count}` };
+  const config = {
+    url,
+    method: 'POST',
+    preset: 'generic',
+    format: 'auto',
+    headers: [],
+    body: null,
+    stages,
+    timeoutMs: 5000,
+    cooldownMs: 100,
+    warmup: 0,
+    startAt: '2026-12-01T10:00:00.000Z',
+    stageWindowMs: 1000,
+    criteria: 'errors == 0',
+    shard: `${o.index}/${o.count}`,
+  };
   const requests: RequestRecord[] = [];
   const timings = o.load.map(([firstUser, users, values], i) => {
     values.forEach((v, j) => requests.push(record(i + 1, firstUser + (j % Math.max(1, users)), Math.floor(j / Math.max(1, users)) + 1, v)));
@@ -90,8 +119,28 @@ describe('merged figures come from the pooled raw samples', () => {
   const a = [12, 15, 18, 20, 22, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 400];
   const b = [100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200, 210, 220, 230, 240, 250, 260, 270, 280, 2000];
   const files = (): string[] => [
-    write('a.json', shardReport({ index: 1, count: 2, load: [[1, 1, [50]], [1, 10, a]] })),
-    write('b.json', shardReport({ index: 2, count: 2, load: [[2, 0, []], [11, 10, b]] })),
+    write(
+      'a.json',
+      shardReport({
+        index: 1,
+        count: 2,
+        load: [
+          [1, 1, [50]],
+          [1, 10, a],
+        ],
+      }),
+    ),
+    write(
+      'b.json',
+      shardReport({
+        index: 2,
+        count: 2,
+        load: [
+          [2, 0, []],
+          [11, 10, b],
+        ],
+      }),
+    ),
   ];
 
   test('percentiles, mean, max and counts equal those of the concatenated samples', () => {
@@ -102,7 +151,13 @@ describe('merged figures come from the pooled raw samples', () => {
     expect(s.issued).toBe(40);
     expect(s.succeeded).toBe(40);
     expect(s.ttfc.n).toBe(40);
-    for (const [stat, p] of [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99]] as const) expect(s.ttfc[stat]).toBeCloseTo(r7(all, p), 9);
+    for (const [stat, p] of [
+      ['p50', 0.5],
+      ['p90', 0.9],
+      ['p95', 0.95],
+      ['p99', 0.99],
+    ] as const)
+      expect(s.ttfc[stat]).toBeCloseTo(r7(all, p), 9);
     expect(s.ttfc.avg).toBeCloseTo(all.reduce((x, y) => x + y, 0) / 40, 9);
     expect(s.ttfc.max).toBe(2000);
     // …which is not what averaging the shards' own percentiles would give.
@@ -122,8 +177,24 @@ describe('merged figures come from the pooled raw samples', () => {
     expect(r.shard).toBeUndefined();
     expect(r.merge!.count).toBe(2);
     expect(r.merge!.shards.map((s) => [s.index, s.host, s.file, s.stages.map((t) => [t.users, t.requests, t.offsetMs])])).toEqual([
-      [1, 'runner-1', join(dir, 'a.json'), [[1, 1, 0], [10, 20, 0]]],
-      [2, 'runner-2', join(dir, 'b.json'), [[0, 0, null], [10, 20, 0]]],
+      [
+        1,
+        'runner-1',
+        join(dir, 'a.json'),
+        [
+          [1, 1, 0],
+          [10, 20, 0],
+        ],
+      ],
+      [
+        2,
+        'runner-2',
+        join(dir, 'b.json'),
+        [
+          [0, 0, null],
+          [10, 20, 0],
+        ],
+      ],
     ]);
     expect(r.merge!.startSpread.every((s) => !s.flagged)).toBe(true);
     expect(r.diagnoses.filter((d) => d.kind === 'shards_out_of_step')).toHaveLength(0);
@@ -132,8 +203,32 @@ describe('merged figures come from the pooled raw samples', () => {
   });
 
   test('shards whose stage starts spread more than the bound are flagged', () => {
-    const late = write('late.json', shardReport({ index: 2, count: 2, load: [[2, 0, []], [11, 10, b]], starts: [T0 + 1000, T0 + 2000 + 900] }));
-    const r = merge([write('a.json', shardReport({ index: 1, count: 2, load: [[1, 1, [50]], [1, 10, a]] })), late]);
+    const late = write(
+      'late.json',
+      shardReport({
+        index: 2,
+        count: 2,
+        load: [
+          [2, 0, []],
+          [11, 10, b],
+        ],
+        starts: [T0 + 1000, T0 + 2000 + 900],
+      }),
+    );
+    const r = merge([
+      write(
+        'a.json',
+        shardReport({
+          index: 1,
+          count: 2,
+          load: [
+            [1, 1, [50]],
+            [1, 10, a],
+          ],
+        }),
+      ),
+      late,
+    ]);
     expect(r.merge!.startSpread[1]).toEqual({ index: 2, ms: 900, flagged: true });
     const d = r.diagnoses.find((x) => x.kind === 'shards_out_of_step')!;
     expect(d.message).toMatch(/stage 2 starts spread over 900 ms/);
@@ -147,8 +242,28 @@ describe('merged figures come from the pooled raw samples', () => {
 
 test('without criteria of its own (or with the defaults a runner passes), the merge judges by what the shards were given', () => {
   const files = [
-    write('j1.json', shardReport({ index: 1, count: 2, load: [[1, 1, [50]], [1, 10, [100, 120]]] })),
-    write('j2.json', shardReport({ index: 2, count: 2, load: [[2, 0, []], [11, 10, [300, 320]]] })),
+    write(
+      'j1.json',
+      shardReport({
+        index: 1,
+        count: 2,
+        load: [
+          [1, 1, [50]],
+          [1, 10, [100, 120]],
+        ],
+      }),
+    ),
+    write(
+      'j2.json',
+      shardReport({
+        index: 2,
+        count: 2,
+        load: [
+          [2, 0, []],
+          [11, 10, [300, 320]],
+        ],
+      }),
+    ),
   ];
   const judge = (inputs: Record<string, string>) => runMerge(files, buildMergeConfig(inputs, dir), { cwd: dir, noWrite: true });
   expect(judge({}).criteria.map((c) => c.text)).toEqual(['errors == 0', 'errors == 0']);
@@ -160,7 +275,16 @@ test('without criteria of its own (or with the defaults a runner passes), the me
 
 describe('shards that do not belong together fail the merge, naming the file', () => {
   const one = (name: string, o: Partial<ShardOpts> & { index: number; count: number }): string =>
-    write(name, shardReport({ load: [[1, 1, [50]], [1, 10, [1, 2, 3]]], ...o }));
+    write(
+      name,
+      shardReport({
+        load: [
+          [1, 1, [50]],
+          [1, 10, [1, 2, 3]],
+        ],
+        ...o,
+      }),
+    );
   const fails = (files: string[], re: RegExp): void => {
     let err: unknown;
     try {
@@ -179,10 +303,20 @@ describe('shards that do not belong together fail the merge, naming the file', (
     fails([one('d1.json', { index: 1, count: 2 }), one('d1-again.json', { index: 1, count: 2 })], /d1-again\.json \(shard 1\/2\): duplicate: .*d1\.json is shard 1\/2 too/);
   });
   test('shards of different plans', () => {
-    fails([one('p1.json', { index: 1, count: 2 }), one('p2.json', { index: 2, count: 2, stages: '1x1, 10x2' })], /p2\.json \(shard 2\/2\): another plan than .*p1\.json \(stages "1x1, 10x2" vs "1x1, 20x2"\)/);
+    fails(
+      [one('p1.json', { index: 1, count: 2 }), one('p2.json', { index: 2, count: 2, stages: '1x1, 10x2' })],
+      /p2\.json \(shard 2\/2\): another plan than .*p1\.json \(stages "1x1, 10x2" vs "1x1, 20x2"\)/,
+    );
   });
   test('a cancelled shard', () => {
-    const cut = shardReport({ index: 2, count: 2, load: [[2, 0, []], [11, 10, [1, 2]]] });
+    const cut = shardReport({
+      index: 2,
+      count: 2,
+      load: [
+        [2, 0, []],
+        [11, 10, [1, 2]],
+      ],
+    });
     cut.cancelled = true;
     fails([one('x1.json', { index: 1, count: 2 }), write('x2.json', cut)], /x2\.json \(shard 2\/2\): was cancelled/);
   });
@@ -193,7 +327,14 @@ describe('shards that do not belong together fail the merge, naming the file', (
     fails([one('c1.json', { index: 1, count: 2 }), one('c2.json', { index: 2, count: 3 })], /c2\.json \(shard 2\/3\): is one of 3 shards, but .*c1\.json is one of 2/);
   });
   test('a report that is not a shard report, and a file that is not there', () => {
-    const whole = shardReport({ index: 1, count: 1, load: [[1, 1, [5]], [1, 1, [5]]] });
+    const whole = shardReport({
+      index: 1,
+      count: 1,
+      load: [
+        [1, 1, [5]],
+        [1, 1, [5]],
+      ],
+    });
     delete whole.shard;
     fails([write('whole.json', whole)], /whole\.json: is not a shard's report/);
     fails([join(dir, 'nope.json')], /nope\.json: cannot be read: no such file/);
@@ -210,8 +351,28 @@ describe('ttfc-gate merge', () => {
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
   beforeAll(() => {
-    write('m1.json', shardReport({ index: 1, count: 2, load: [[1, 1, [50]], [1, 10, [100, 120, 140]]] }));
-    write('m2.json', shardReport({ index: 2, count: 2, load: [[2, 0, []], [11, 10, [300, 320, 340]]] }));
+    write(
+      'm1.json',
+      shardReport({
+        index: 1,
+        count: 2,
+        load: [
+          [1, 1, [50]],
+          [1, 10, [100, 120, 140]],
+        ],
+      }),
+    );
+    write(
+      'm2.json',
+      shardReport({
+        index: 2,
+        count: 2,
+        load: [
+          [2, 0, []],
+          [11, 10, [300, 320, 340]],
+        ],
+      }),
+    );
   });
 
   test('merges the files given, writes the report where asked, exits 0 / 1 by the criteria', async () => {

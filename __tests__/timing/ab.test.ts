@@ -65,7 +65,9 @@ test('a head 150 ms slower to its first event is flagged at every stage, on ever
     // 150 ms slower is within "+ 500ms": the offset moves the threshold.
     expect(r.criteria.filter((c) => c.text.startsWith('@20') || c.text.startsWith('success_rate')).every((c) => c.status === 'pass')).toBe(true);
     expect(r.passed).toBe(false);
-    expect(r.diagnoses.find((d) => d.kind === 'regression')!.message).toMatch(/^same-run comparison with the compare target: at \d+ users? TTFC (avg|p95) is [\d.]+x the base's \(95% CI/);
+    expect(r.diagnoses.find((d) => d.kind === 'regression')!.message).toMatch(
+      /^same-run comparison with the compare target: at \d+ users? TTFC (avg|p95) is [\d.]+x the base's \(95% CI/,
+    );
     // The rounds alternated: HB BH … continuing across stages.
     expect(r.compare!.stages.map((s) => s.order)).toEqual(['HB BH HB BH', 'BH HB BH HB', 'HB BH HB']);
     expect(r.compare!.requests).toHaveLength(4 + 40 + 60);

@@ -316,24 +316,16 @@ describe('demo server (in-process)', () => {
     expect(r.end).toBeGreaterThanOrEqual(50 - SLACK);
   });
 
-  test.each([
-    'mode=nope',
-    'format=xml',
-    'delay=abc',
-    'delay=',
-    'events=-1',
-    'events=1.5',
-    'interval=1e3',
-    'mode=status&code=abc',
-    'mode=status&code=42',
-    'mode=pool&workers=0',
-  ])('bad parameter %s → 400 JSON', async (query) => {
-    const r = await fetchRaw(`${srv.url}/?${query}`);
-    expect(r.status).toBe(400);
-    expect(r.headers['content-type']).toBe('application/json');
-    const body = JSON.parse(r.body) as { error?: { message?: unknown } };
-    expect(typeof body.error?.message).toBe('string');
-  });
+  test.each(['mode=nope', 'format=xml', 'delay=abc', 'delay=', 'events=-1', 'events=1.5', 'interval=1e3', 'mode=status&code=abc', 'mode=status&code=42', 'mode=pool&workers=0'])(
+    'bad parameter %s → 400 JSON',
+    async (query) => {
+      const r = await fetchRaw(`${srv.url}/?${query}`);
+      expect(r.status).toBe(400);
+      expect(r.headers['content-type']).toBe('application/json');
+      const body = JSON.parse(r.body) as { error?: { message?: unknown } };
+      expect(typeof body.error?.message).toBe('string');
+    },
+  );
 
   test('/__writes is 404 without record mode', async () => {
     expect((await fetchRaw(`${srv.url}/__writes`)).status).toBe(404);

@@ -40,7 +40,9 @@ function expectBufferedDiagnosis(ds: Diagnosis[], n: number): Diagnosis {
   const d = ds[0]!;
   expect(d.users).toBeNull();
   expect(d.message).toMatch(
-    new RegExp(`^buffered stream: in ${n} of ${n} multi-event responses \\(100%\\) all events \\(median 5\\) arrived together at the end — first chunk after \\d+ ms, the last within \\d+(\\.\\d)? ms, even the response headers were held back: TTFC equals the total time and users see nothing stream\\. Usual causes: `),
+    new RegExp(
+      `^buffered stream: in ${n} of ${n} multi-event responses \\(100%\\) all events \\(median 5\\) arrived together at the end — first chunk after \\d+ ms, the last within \\d+(\\.\\d)? ms, even the response headers were held back: TTFC equals the total time and users see nothing stream\\. Usual causes: `,
+    ),
   );
   for (const cause of ['proxy_buffering off', 'X-Accel-Buffering: no', 'not compression: the responses came uncompressed']) expect(d.message).toContain(cause);
   expect(d.evidence).toMatchObject({ multiEventResponses: n, bunched: n, inBlocks: 0, share: 1, headersHeldBack: true, compressed: null });
@@ -173,11 +175,17 @@ function twoStages(one: RequestRecord[], four: RequestRecord[]): RunResult {
 }
 
 test('nginx-like 4 KB blocks (30 events at 1.0 s, 30 at 1.75 s), at 1 user too: buffered in blocks, with the bursts', () => {
-  const block = (u: number, s: number) => burstRec(u, s, [[30, 1000], [30, 1750]]);
+  const block = (u: number, s: number) =>
+    burstRec(u, s, [
+      [30, 1000],
+      [30, 1750],
+    ]);
   const ds = detectBuffered(twoStages([block(1, 1)], [block(1, 2), block(2, 2), block(3, 2), block(4, 2)]));
   expect(ds).toHaveLength(1);
   const d = ds[0]!;
-  expect(d.message).toMatch(/^buffered stream: in 5 of 5 multi-event responses \(100%; 1 of 1 at 1 user\) the events arrived in a few bursts far apart rather than at the server's pace — e\.g\. 30 at 1\.00 s, 30 at 1\.75 s \(events at arrival time\), the events of a burst read at once, the bursts 750 ms apart\. At the stream's own rate after the first burst \(an event every 25 ms\), its first event was ready about 725 ms before it arrived/);
+  expect(d.message).toMatch(
+    /^buffered stream: in 5 of 5 multi-event responses \(100%; 1 of 1 at 1 user\) the events arrived in a few bursts far apart rather than at the server's pace — e\.g\. 30 at 1\.00 s, 30 at 1\.75 s \(events at arrival time\), the events of a burst read at once, the bursts 750 ms apart\. At the stream's own rate after the first burst \(an event every 25 ms\), its first event was ready about 725 ms before it arrived/,
+  );
   expect(d.message).toContain('nginx `proxy_buffering on` (its default');
   expect(d.evidence).toMatchObject({
     inBlocks: 5,
@@ -185,18 +193,39 @@ test('nginx-like 4 KB blocks (30 events at 1.0 s, 30 at 1.75 s), at 1 user too: 
     burstsP50: 2,
     heldBackP50Ms: 725,
     compressed: null,
-    example: { bursts: [{ atMs: 1000, events: 30, bytesApprox: 3840 }, { atMs: 1750, events: 30, bytesApprox: 3840 }], cadenceMs: 25 },
+    example: {
+      bursts: [
+        { atMs: 1000, events: 30, bytesApprox: 3840 },
+        { atMs: 1750, events: 30, bytesApprox: 3840 },
+      ],
+      cadenceMs: 25,
+    },
   });
 });
 
 test('a server that writes a few tokens at a time (5 events every 100 ms) is streaming, not buffered', () => {
-  const batches = (u: number, s: number) => burstRec(u, s, [[5, 300], [5, 400], [5, 500], [5, 600], [5, 700]]);
+  const batches = (u: number, s: number) =>
+    burstRec(u, s, [
+      [5, 300],
+      [5, 400],
+      [5, 500],
+      [5, 600],
+      [5, 700],
+    ]);
   expect(detectBuffered(twoStages([batches(1, 1)], [batches(1, 2), batches(2, 2), batches(3, 2), batches(4, 2)]))).toEqual([]);
 });
 
 test('bursts only under load, not at 1 user: the loaded client read a real stream in lumps — not buffered', () => {
-  const streamed = burstRec(1, 1, Array.from({ length: 60 }, (_, i): [number, number] => [1, 200 + 25 * i]));
-  const lumps = (u: number) => burstRec(u, 2, [[30, 1000], [30, 1750]]);
+  const streamed = burstRec(
+    1,
+    1,
+    Array.from({ length: 60 }, (_, i): [number, number] => [1, 200 + 25 * i]),
+  );
+  const lumps = (u: number) =>
+    burstRec(u, 2, [
+      [30, 1000],
+      [30, 1750],
+    ]);
   expect(detectBuffered(twoStages([streamed], [lumps(1), lumps(2), lumps(3), lumps(4)]))).toEqual([]);
 });
 

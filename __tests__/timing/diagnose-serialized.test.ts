@@ -241,7 +241,9 @@ test("the issue's 4-slot pool with 4.2 s answers: saturated at 4, groups one who
   expect(kinds(ds)).toEqual(['saturated@10']);
   const d = ds[0]!;
   expect(d.evidence).toMatchObject({ capacity: 4, firstWave: { groups: [4, 4, 2], held: 'whole_request', from: 'groups', concurrency: 4, holdMs: 4200 } });
-  expect(d.message).toContain('the server saturates at about 4 concurrent requests — the first chunks of the first 10 concurrent requests came in groups of about 4, one whole request (about 4.20 s) apart, so each request holds its place for its whole stream');
+  expect(d.message).toContain(
+    'the server saturates at about 4 concurrent requests — the first chunks of the first 10 concurrent requests came in groups of about 4, one whole request (about 4.20 s) apart, so each request holds its place for its whole stream',
+  );
   expect(d.message).not.toMatch(/one at a time|blocking/);
 });
 
@@ -300,6 +302,6 @@ test('CPU shared by all (every first chunk together at 4 × the single TTFC with
   const [d] = diagnose(run);
   expect(d).toMatchObject({ kind: 'saturated', evidence: { capacity: 2 } });
   expect(d!.message).toContain('Most likely a bounded pool or limit of about 2');
-  expect(d!.message).toContain('or CPU-bound work before the first chunk that the server\'s cores share');
+  expect(d!.message).toContain("or CPU-bound work before the first chunk that the server's cores share");
   expect(d!.message).not.toContain('groups of about');
 });

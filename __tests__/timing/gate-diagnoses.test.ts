@@ -62,7 +62,9 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
   test('the serialized diagnosis with its evidence is in the JSON report', () => {
     expect(kinds(run.report)).toEqual(['serialized@6']);
     const d = run.report.diagnoses[0]!;
-    expect(d.message).toMatch(/^at 6 users throughput is \d+\.\d× that of 1 user and TTFC grew \d+\.\d× \(avg .+ vs .+ with 1 user\); the first chunks of the first 6 concurrent requests came one after another, about \d+ ms apart: requests look served one at a time — look for blocking calls in the async handler/);
+    expect(d.message).toMatch(
+      /^at 6 users throughput is \d+\.\d× that of 1 user and TTFC grew \d+\.\d× \(avg .+ vs .+ with 1 user\); the first chunks of the first 6 concurrent requests came one after another, about \d+ ms apart: requests look served one at a time — look for blocking calls in the async handler/,
+    );
     const e = d.evidence as { ttfcGrowth: number; throughputRatio: number; firstWave: { requests: number; concurrency: number } };
     expect(e.ttfcGrowth).toBeGreaterThan(2);
     expect(e.throughputRatio).toBeLessThan(2);
@@ -79,7 +81,9 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
     expect(line).toBeDefined();
     expect(line).toContain('look for blocking calls in the async handler');
     // The evidence is in the collapsed section.
-    expect(run.md).toMatch(/^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, singleRequestMs: [\d.]+, ttfcAvgMs: [\d.]+, ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m);
+    expect(run.md).toMatch(
+      /^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, singleRequestMs: [\d.]+, ttfcAvgMs: [\d.]+, ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m,
+    );
     expect(run.md).toContain('| Events/s | Scaling |');
     expect(run.md).toMatch(/^\| 1 \| 1 × 1 \|.*\| 100% \|$/m);
     expect(run.md).toMatch(/^\| 2 \| 6 × 1 \|.*\| \d{1,2}% \|$/m);

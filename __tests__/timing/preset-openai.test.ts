@@ -20,8 +20,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const body = (model: string, extra = ''): string =>
-  `{"model": "${model}", "stream": true${extra}, "messages": [{"role": "user", "content": "Say hello ({{uuid}})"}]}`;
+const body = (model: string, extra = ''): string => `{"model": "${model}", "stream": true${extra}, "messages": [{"role": "user", "content": "Say hello ({{uuid}})"}]}`;
 
 function run(model: string, inputs: Inputs = {}, extra = ''): Promise<Report> {
   const cfg = buildConfig(
@@ -137,7 +136,7 @@ test('the API key appears nowhere in the report file', async () => {
   }
 });
 
-describe('the openai session on its own (other servers\' spellings)', () => {
+describe("the openai session on its own (other servers' spellings)", () => {
   const feed = (events: string[]) => {
     const s = openai.start();
     const kinds = events.map((e) => s.event(e, undefined));

@@ -32,8 +32,7 @@ afterAll(async () => {
   await cumulative.close();
 });
 
-const webBody = (question: string, conv = 'conv-{{user}}') =>
-  `{"conversation_id": "${conv}", "messages": [{"role": "user", "content": "${question}", "id": "{{uuid}}"}]}`;
+const webBody = (question: string, conv = 'conv-{{user}}') => `{"conversation_id": "${conv}", "messages": [{"role": "user", "content": "${question}", "id": "{{uuid}}"}]}`;
 
 function web(server: RagflowServer, question: string, inputs: Inputs = {}, log?: (l: string) => void): Promise<Report> {
   const cfg = buildConfig(
@@ -164,7 +163,10 @@ test('the password and the login token appear in no report file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ttfc-ragflow-'));
   try {
     const path = join(dir, 'report.json');
-    const r = await web(cumulative, 'explode', { 'report-path': path, body: `{"conversation_id": "conv-{{user}}", "messages": [{"role": "user", "content": "explode", "id": "{{uuid}}"}], "note": "{{token}}"}` });
+    const r = await web(cumulative, 'explode', {
+      'report-path': path,
+      body: `{"conversation_id": "conv-{{user}}", "messages": [{"role": "user", "content": "explode", "id": "{{uuid}}"}], "note": "{{token}}"}`,
+    });
     expect(r.passed).toBe(false);
     const text = readFileSync(path, 'utf8');
     expect(text).toContain('"preset": "ragflow"');

@@ -98,7 +98,9 @@ describe('responsiveness: health-url', () => {
     expect(h.stages.map((s) => s.users)).toEqual([1, 3]);
     expect(h.stages[1]!.n).toBeGreaterThan(0);
     expect(h.stages[1]!.latency.max!).toBeGreaterThan(1000);
-    expect(report.diagnoses.find((d) => d.kind === 'unresponsive' && d.users === 3)?.message).toMatch(/^the health check took up to \d+(\.\d)? s at 3 users \(.* idle\).*: the server stops answering under load$/);
+    expect(report.diagnoses.find((d) => d.kind === 'unresponsive' && d.users === 3)?.message).toMatch(
+      /^the health check took up to \d+(\.\d)? s at 3 users \(.* idle\).*: the server stops answering under load$/,
+    );
   });
 
   test('an async server passes it', async () => {

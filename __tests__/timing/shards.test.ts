@@ -71,10 +71,7 @@ test('two shards of 1x1, 20x2 at once + the merge = one 20x2 run: 40 requests, 2
   server.reset();
   const startAt = new Date(Date.now() + 4000).toISOString();
   const sharded = ['--start-at', startAt, '--stage-window', '2s'];
-  const [a, b] = await Promise.all([
-    cli([...sharded, '--shard', '1/2', '--report-path', 'shards/a.json']),
-    cli([...sharded, '--shard', '2/2', '--report-path', 'shards/b.json']),
-  ]);
+  const [a, b] = await Promise.all([cli([...sharded, '--shard', '1/2', '--report-path', 'shards/a.json']), cli([...sharded, '--shard', '2/2', '--report-path', 'shards/b.json'])]);
   expect([a.code, b.code]).toEqual([0, 0]);
   // The target saw the same load: every user (global numbers) of every stage, each as often, 20 at once.
   expect(snapshot()).toEqual(alone);
@@ -83,9 +80,15 @@ test('two shards of 1x1, 20x2 at once + the merge = one 20x2 run: 40 requests, 2
 
   const shardA = JSON.parse(readFileSync(join(dir, 'shards/a.json'), 'utf8')) as Report;
   const shardB = JSON.parse(readFileSync(join(dir, 'shards/b.json'), 'utf8')) as Report;
-  expect(shardA.shard!.stages.map((s) => [s.users, s.firstUser, s.requests])).toEqual([[1, 1, 1], [10, 1, 20]]);
+  expect(shardA.shard!.stages.map((s) => [s.users, s.firstUser, s.requests])).toEqual([
+    [1, 1, 1],
+    [10, 1, 20],
+  ]);
   // The smoke stage's one user goes to the first shard; the second waits for the aligned boundary.
-  expect(shardB.shard!.stages.map((s) => [s.users, s.firstUser, s.requests])).toEqual([[0, 2, 0], [10, 11, 20]]);
+  expect(shardB.shard!.stages.map((s) => [s.users, s.firstUser, s.requests])).toEqual([
+    [0, 2, 0],
+    [10, 11, 20],
+  ]);
   expect(shardA.criteria).toEqual([]);
   // A shard writes each request's inter-event gaps (3 events: 2 gaps), so the merge can pool them.
   expect(shardA.requests.every((r) => r.gaps?.length === 2)).toBe(true);
@@ -98,7 +101,7 @@ test('two shards of 1x1, 20x2 at once + the merge = one 20x2 run: 40 requests, 2
     apiUrl: api.url,
     githubToken: 'ghs_shardsToken',
   });
-  expect({ code: merged.code, log: merged.code === 0 ? "" : merged.log + merged.stderr }).toEqual({ code: 0, log: "" });
+  expect({ code: merged.code, log: merged.code === 0 ? '' : merged.log + merged.stderr }).toEqual({ code: 0, log: '' });
   const report = JSON.parse(merged.reportText!) as Report;
   expect(report.stages.map((s) => [s.users, s.requestsPerUser, s.issued, s.succeeded])).toEqual([
     [1, 1, 1, 1],
@@ -110,7 +113,10 @@ test('two shards of 1x1, 20x2 at once + the merge = one 20x2 run: 40 requests, 2
   const p95 = report.criteria.find((c) => c.text === '@20: ttfc.p95 < 5s')!;
   expect(p95.status).toBe('pass');
   expect(p95.actual).toBeCloseTo(r7(ttfc2, 0.95), 6);
-  expect(report.merge!.shards.map((s) => s.stages.map((t) => t.users))).toEqual([[1, 10], [0, 10]]);
+  expect(report.merge!.shards.map((s) => s.stages.map((t) => t.users))).toEqual([
+    [1, 10],
+    [0, 10],
+  ]);
   expect(report.stages[1]!.itl.n).toBe(80);
   expect(report.requests.some((r) => 'gaps' in r)).toBe(false);
   expect(report.merge!.startSpread[1]!.flagged).toBe(false);
@@ -123,6 +129,11 @@ test('two shards of 1x1, 20x2 at once + the merge = one 20x2 run: 40 requests, 2
 
   // The CLI merges the same files to the same figures.
   const lines: string[] = [];
-  const code = await main(['merge', 'shards/a.json', 'shards/b.json', '--report-path', 'merged.json', '--criteria', CRITERIA], { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {}, cwd: dir });
+  const code = await main(['merge', 'shards/a.json', 'shards/b.json', '--report-path', 'merged.json', '--criteria', CRITERIA], {
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(l),
+    env: {},
+    cwd: dir,
+  });
   expect({ code, out: lines.join('\n') }).toEqual({ code: 0, out: expect.stringContaining('merging 2 shard reports') });
 }, 120_000);

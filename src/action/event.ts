@@ -68,8 +68,7 @@ export function eventContext(env: Record<string, string | undefined>, payload: J
   const repo = parseRepo(env.GITHUB_REPOSITORY) ?? repoFromPayload(payload);
   const runId = env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID) ? env.GITHUB_RUN_ID : null;
   const attempt = Number(env.GITHUB_RUN_ATTEMPT ?? '1');
-  const runUrl =
-    repo && runId ? `${serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${runId}${attempt > 1 ? `/attempts/${attempt}` : ''}` : null;
+  const runUrl = repo && runId ? `${serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${runId}${attempt > 1 ? `/attempts/${attempt}` : ''}` : null;
 
   const ctx: EventContext = {
     eventName,

@@ -6,7 +6,8 @@ import { InputError } from '../core/errors.js';
 /** Inputs only the GitHub adapter reads. */
 export const ACTION_INPUTS = {
   'github-token': 'token for the PR comment (default: the workflow token, github.token)',
-  comment: 'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
+  comment:
+    'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
   'comment-mode': 'update (default): edit the sticky comment in place; recreate: delete it and post a new one at the bottom of the PR',
   'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
   mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
@@ -59,7 +60,17 @@ export interface ActionSettings {
   reports: string[];
 }
 
-const COMMENT_WHEN: Record<string, CommentWhen> = { always: 'always', 'on-failure': 'on-failure', never: 'never', true: 'always', yes: 'always', '1': 'always', false: 'never', no: 'never', '0': 'never' };
+const COMMENT_WHEN: Record<string, CommentWhen> = {
+  always: 'always',
+  'on-failure': 'on-failure',
+  never: 'never',
+  true: 'always',
+  yes: 'always',
+  '1': 'always',
+  false: 'never',
+  no: 'never',
+  '0': 'never',
+};
 
 /** `comment`: always | on-failure | never (true / false are always / never, as before). */
 export function parseCommentWhen(text: string | undefined): CommentWhen {
@@ -88,7 +99,10 @@ export function actionSettings(raw: RawInputs): ActionSettings {
   }
   const mode = raw.action.mode.trim().toLowerCase() || 'run';
   if (mode !== 'run' && mode !== 'merge') throw new InputError('mode', `"${mode.slice(0, 40)}" is not run or merge`);
-  const reports = raw.action.reports.split('\n').map((l) => l.trim()).filter(Boolean);
+  const reports = raw.action.reports
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (mode === 'merge' && reports.length === 0) throw new InputError('reports', 'is required with mode: merge (the shard reports, e.g. shards/*.json)');
   if (mode === 'run' && reports.length > 0) throw new InputError('reports', 'only applies with mode: merge');
   if (mode === 'merge') {

@@ -73,7 +73,9 @@ export async function runAction(env: Record<string, string | undefined> = proces
       secrets.push(s);
     };
 
-    info(`ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}${shardNote(cfg)}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`);
+    info(
+      `ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}${shardNote(cfg)}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`,
+    );
     const report = await runGate(cfg, {
       commit: event.sha,
       log: info,
@@ -154,7 +156,8 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
     ctx.info(`JSON report of shard ${s.index}/${s.count}: ${resolve(ctx.reportPath)} (upload it as an artifact; the merge job publishes the run)`);
     for (const d of report.diagnoses) if (d.kind === 'shard_late' || d.kind === 'smoke') core.warning(ctx.redact(`ttfc-gate shard ${s.index}/${s.count}: ${d.message}`));
     setOutputs({ 'report-path': resolve(ctx.reportPath), 'comment-url': '' });
-    if (report.cancelled) core.setFailed(ctx.redact(`ttfc-gate shard ${s.index}/${s.count} cancelled (${ctx.cancel.by ?? 'signal'}): its partial report is written, the merge will miss its users`));
+    if (report.cancelled)
+      core.setFailed(ctx.redact(`ttfc-gate shard ${s.index}/${s.count} cancelled (${ctx.cancel.by ?? 'signal'}): its partial report is written, the merge will miss its users`));
     return;
   }
   const reportPath = resolve(ctx.reportPath);

@@ -79,7 +79,9 @@ export async function publishComment(req: CommentRequest): Promise<string> {
     return '';
   }
   if (!req.token) {
-    core.warning('ttfc-gate could not write the PR comment: `github-token` is empty. Leave it at its default (`${{ github.token }}`) or set `comment: false`. The verdict is unchanged and the report is in the job summary.');
+    core.warning(
+      'ttfc-gate could not write the PR comment: `github-token` is empty. Leave it at its default (`${{ github.token }}`) or set `comment: false`. The verdict is unchanged and the report is in the job summary.',
+    );
     return '';
   }
   const repo = event.repo;
@@ -108,7 +110,11 @@ export async function publishComment(req: CommentRequest): Promise<string> {
   const token = req.token;
   try {
     const login = await gateLogin(octokit, token);
-    const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body, login, { mode: req.mode ?? 'update', onlyUpdate: req.onlyUpdate ?? false }), RETRY_DELAY_MS, onRetry);
+    const res = await withRetry(
+      () => upsertComment(octokit, repo, pr, req.tag, req.body, login, { mode: req.mode ?? 'update', onlyUpdate: req.onlyUpdate ?? false }),
+      RETRY_DELAY_MS,
+      onRetry,
+    );
     if (!res) {
       core.info(`comment: on-failure: the gate passed and #${pr} has no earlier comment: none posted`);
       return '';
@@ -121,7 +127,9 @@ export async function publishComment(req: CommentRequest): Promise<string> {
     }
     if (res.author !== null && res.author !== login) {
       // e.g. a GitHub App's installation token: its comments are by the app's bot, which the gate cannot look up.
-      core.warning(`ttfc-gate wrote its comment as ${res.author} but recognises only comments by ${login}: the next run will write a new comment. Use the workflow's GITHUB_TOKEN or a personal token as github-token.`);
+      core.warning(
+        `ttfc-gate wrote its comment as ${res.author} but recognises only comments by ${login}: the next run will write a new comment. Use the workflow's GITHUB_TOKEN or a personal token as github-token.`,
+      );
     }
     core.info(`${res.action} the PR comment on #${pr}: ${res.url}`);
     return res.url;

@@ -100,7 +100,7 @@ async function runEach(cfg: Config, opts: GateOptions, hooks: RunHooks, log: (li
     const cmp = cfg.compare;
     if (i === 0 && cmp) {
       log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
-      if (cfg.warmup === 0) log('compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client\'s own cold start: it must not land on one side)');
+      if (cfg.warmup === 0) log("compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client's own cold start: it must not land on one side)");
     }
     const r = await runLoad(
       { spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render },

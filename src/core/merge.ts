@@ -53,7 +53,12 @@ export function buildMergeConfig(inputs: Inputs, cwd: string): MergeConfig {
   };
 }
 
-const lines = (text: string): string => text.split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
+const lines = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('\n');
 
 function parseCriteriaInput(text: string, input = 'criteria'): Criterion[] {
   try {
@@ -83,7 +88,9 @@ export function runMerge(files: string[], cfg: MergeConfig, opts: MergeOptions):
     input,
   );
   const ref = shards[0]!.report;
-  log(`merging ${shards.length} shard reports of plan ${ref.shard.planId}: ${shards.map((s) => `${s.file} (${s.report.shard.index}/${s.report.shard.count}, ${s.report.shard.host}, ${s.report.requests.length} requests)`).join(', ')}`);
+  log(
+    `merging ${shards.length} shard reports of plan ${ref.shard.planId}: ${shards.map((s) => `${s.file} (${s.report.shard.index}/${s.report.shard.count}, ${s.report.shard.host}, ${s.report.requests.length} requests)`).join(', ')}`,
+  );
   const { run, merge, diagnoses } = combineShards(shards);
 
   // The shards' criteria unless the merge sets its own (a shard carries them, it does not judge).

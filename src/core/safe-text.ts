@@ -18,7 +18,12 @@ function neutralize(line: string): string {
 
 /** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
 export function safeLine(text: string): string {
-  return neutralize(text.replace(/\r\n?|\n/g, ' ').replace(ANSI, '').replace(CONTROL, ''));
+  return neutralize(
+    text
+      .replace(/\r\n?|\n/g, ' ')
+      .replace(ANSI, '')
+      .replace(CONTROL, ''),
+  );
 }
 
 /** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */

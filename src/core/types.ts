@@ -18,16 +18,7 @@ export type FailureCategory =
   /** In flight when the run was cancelled (SIGINT/SIGTERM): issued, so counted, but neither success nor a server failure. */
   | 'cancelled';
 
-export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
-  'http_4xx',
-  'http_5xx',
-  'timeout',
-  'connection',
-  'stream_error',
-  'empty',
-  'protocol',
-  'cancelled',
-];
+export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['http_4xx', 'http_5xx', 'timeout', 'connection', 'stream_error', 'empty', 'protocol', 'cancelled'];
 
 export interface Stats {
   n: number;
@@ -434,4 +425,3 @@ export interface RepeatSection {
   chosenRuns: number[];
   spread: Array<{ index: number; users: number; chosenRun: number; ttfcAvg: RepeatSpread; ttfcP95: RepeatSpread; successRate: RepeatSpread }>;
 }
-

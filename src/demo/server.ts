@@ -47,9 +47,7 @@ export interface DemoServer {
 type Mode = 'async' | 'blocking' | 'status' | 'reset' | 'hang' | 'malformed' | 'empty' | 'buffered' | 'pool' | 'leak';
 type Format = 'sse' | 'ndjson' | 'raw';
 
-const MODES: ReadonlySet<string> = new Set<Mode>([
-  'async', 'blocking', 'status', 'reset', 'hang', 'malformed', 'empty', 'buffered', 'pool', 'leak',
-]);
+const MODES: ReadonlySet<string> = new Set<Mode>(['async', 'blocking', 'status', 'reset', 'hang', 'malformed', 'empty', 'buffered', 'pool', 'leak']);
 /** Largest leak per request (KiB): 64 MiB. */
 const MAX_LEAK_KIB = 65_536;
 const FORMATS: ReadonlySet<string> = new Set<Format>(['sse', 'ndjson', 'raw']);
@@ -228,10 +226,7 @@ function logFailure(ctx: Ctx, type: string, message: string): void {
   if (!ctx.log) return;
   appLog(ctx, 'ERROR', `request failed: ${message}`);
   ctx.log.write(
-    'Traceback (most recent call last):\n' +
-      '  File "/app/api/chat.py", line 42, in completion\n' +
-      '    answer = await pipeline.run(question)\n' +
-      `${type}: ${message}\n`,
+    'Traceback (most recent call last):\n' + '  File "/app/api/chat.py", line 42, in completion\n' + '    answer = await pipeline.run(question)\n' + `${type}: ${message}\n`,
   );
 }
 
@@ -535,25 +530,30 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
   const extraDelayMs = opts.extraDelayMs ?? 0;
   if (!Number.isFinite(extraDelayMs) || extraDelayMs < 0) throw new Error(`demo server: invalid extraDelayMs ${extraDelayMs}`);
   const record = opts.record === true;
-  const ctx: Ctx = { writes: record ? new Map() : undefined, arrivals: record ? new Map() : undefined, connections: 0, extraDelayMs, pools: new Map(), leaked: [], log: opts.log === undefined ? undefined : createWriteStream(opts.log, { flags: 'a' }) };
+  const ctx: Ctx = {
+    writes: record ? new Map() : undefined,
+    arrivals: record ? new Map() : undefined,
+    connections: 0,
+    extraDelayMs,
+    pools: new Map(),
+    leaked: [],
+    log: opts.log === undefined ? undefined : createWriteStream(opts.log, { flags: 'a' }),
+  };
   const sockets = new Set<Socket>();
   const untrack = function (this: Socket): void {
     sockets.delete(this);
   };
 
-  const server = createServer<typeof IncomingMessage, typeof DemoResponse>(
-    { ServerResponse: DemoResponse },
-    (req, res) => {
-      if (hasBody(req)) {
-        // The response starts only once the request body has been read (and discarded).
-        req.once('end', () => respond(ctx, req, res));
-        req.resume();
-      } else {
-        req.resume();
-        respond(ctx, req, res);
-      }
-    },
-  );
+  const server = createServer<typeof IncomingMessage, typeof DemoResponse>({ ServerResponse: DemoResponse }, (req, res) => {
+    if (hasBody(req)) {
+      // The response starts only once the request body has been read (and discarded).
+      req.once('end', () => respond(ctx, req, res));
+      req.resume();
+    } else {
+      req.resume();
+      respond(ctx, req, res);
+    }
+  });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0;
@@ -587,8 +587,7 @@ export function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServe
         reject(new Error('demo server: unexpected listen address'));
         return;
       }
-      const shownHost =
-        host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
       resolve({ url: `http://${shownHost}:${addr.port}`, port: addr.port, close });
     });
   });

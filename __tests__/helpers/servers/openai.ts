@@ -28,7 +28,8 @@ export async function startOpenAiServer(opts: OpenAiServerOptions = {}): Promise
   const interval = opts.intervalMs ?? 10;
   let n = 0;
   return listen(async (req, res) => {
-    if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return json(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+    if (req.method !== 'POST' || req.path !== '/v1/chat/completions')
+      return json(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       return json(res, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
     }
@@ -55,7 +56,10 @@ export async function startOpenAiServer(opts: OpenAiServerOptions = {}): Promise
     const end = (done = true): void => {
       parts.push([interval, chunk({}, 'stop')]);
       if (body.stream_options?.include_usage) {
-        parts.push([0, `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { prompt_tokens: 9, completion_tokens: WORDS.length, total_tokens: 9 + WORDS.length } })}\n\n`]);
+        parts.push([
+          0,
+          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { prompt_tokens: 9, completion_tokens: WORDS.length, total_tokens: 9 + WORDS.length } })}\n\n`,
+        ]);
       }
       if (done) parts.push([0, 'data: [DONE]\n\n']);
     };
@@ -67,7 +71,10 @@ export async function startOpenAiServer(opts: OpenAiServerOptions = {}): Promise
         break;
       case 'error-chunk':
         parts.push([content - first, chunk({ content: 'Hel' })]);
-        parts.push([interval, `data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } })}\n\n`]);
+        parts.push([
+          interval,
+          `data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } })}\n\n`,
+        ]);
         parts.push([0, 'data: [DONE]\n\n']);
         break;
       case 'error-content':

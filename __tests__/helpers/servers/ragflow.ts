@@ -59,7 +59,10 @@ export async function startRagflowServer(opts: RagflowServerOptions): Promise<Ra
       sse({ code: 0, message: '', data: { answer, reference: {}, audio_binary: null, ...ids, ...extra } });
     const parts: Array<[number, string]> = [[first, ev('')]];
     if (question === 'explode') {
-      parts.push([answerDelay - first, sse({ code: 500, message: "LLM(qwen-plus) isn't authorized", data: { answer: "**ERROR**: LLM(qwen-plus) isn't authorized", reference: [] } })]);
+      parts.push([
+        answerDelay - first,
+        sse({ code: 500, message: "LLM(qwen-plus) isn't authorized", data: { answer: "**ERROR**: LLM(qwen-plus) isn't authorized", reference: [] } }),
+      ]);
     } else if (question === 'error-answer') {
       parts.push([answerDelay - first, ev('**ERROR**: Tenant not found!')]);
     } else {
@@ -79,7 +82,8 @@ export async function startRagflowServer(opts: RagflowServerOptions): Promise<Ra
     const path = req.path.split('?')[0] ?? '';
     if (req.method === 'GET' && path === '/v1/system/healthz') {
       checks++;
-      if (checks <= (opts.unhealthyChecks ?? 0)) return json(res, 503, { db: 'nok', redis: 'ok', doc_engine: 'nok', storage: 'ok', status: 'nok', _meta: { doc_engine: { error: 'starting' } } });
+      if (checks <= (opts.unhealthyChecks ?? 0))
+        return json(res, 503, { db: 'nok', redis: 'ok', doc_engine: 'nok', storage: 'ok', status: 'nok', _meta: { doc_engine: { error: 'starting' } } });
       return json(res, 200, { db: 'ok', redis: 'ok', doc_engine: 'ok', storage: 'ok', status: 'ok' });
     }
     if (req.method === 'POST' && path === '/v1/user/login') {
@@ -96,10 +100,15 @@ export async function startRagflowServer(opts: RagflowServerOptions): Promise<Ra
       }
       const token = `${randomBytes(8).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(20).toString('base64url')}`;
       tokens.push(token);
-      return json(res, 200, { code: 0, data: { email: opts.email, nickname: 'ci', access_token: randomBytes(16).toString('hex') }, message: 'Welcome back!' }, {
-        Authorization: token,
-        'Access-Control-Expose-Headers': 'Authorization',
-      });
+      return json(
+        res,
+        200,
+        { code: 0, data: { email: opts.email, nickname: 'ci', access_token: randomBytes(16).toString('hex') }, message: 'Welcome back!' },
+        {
+          Authorization: token,
+          'Access-Control-Expose-Headers': 'Authorization',
+        },
+      );
     }
     if (req.method === 'POST' && path === '/v1/conversation/completion') {
       if (!tokens.includes(req.headers.authorization ?? '')) return json(res, 200, { code: 401, data: null, message: "<Unauthorized '401: Unauthorized'>" });

@@ -14,17 +14,7 @@
 // (×9 for 2 rounds, ×1.9 for 4, ×1.3 for 8) — around the point, in log space for ratios. A stage of
 // one round sees no slot weather at all; its interval is the spread of its requests only.
 
-import {
-  DEFAULT_LEVEL,
-  DEFAULT_RESAMPLES,
-  DEFAULT_SEED,
-  AB_MAX_DRAWS,
-  MIN_RESAMPLES,
-  mulberry32,
-  QUANTILE,
-  quantileSorted,
-  type BootstrapOptions,
-} from './confidence.js';
+import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, AB_MAX_DRAWS, MIN_RESAMPLES, mulberry32, QUANTILE, quantileSorted, type BootstrapOptions } from './confidence.js';
 import { metric as metricOf, type IntervalStat, type LatencyMetric } from './metrics.js';
 import { redactText } from '../redact.js';
 import type { CompareSection, CompareSide, CompareStage, Diagnosis, RatioInterval, RequestRecord, RunResult, StageSummary } from '../types.js';
@@ -83,7 +73,10 @@ export interface PairedDraws {
 }
 
 /** t quantiles at 0.975 for 1–30 degrees of freedom. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056,
+  2.052, 2.048, 2.045, 2.042,
+];
 
 /** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
 export function smallSampleFactor(rounds: number): number {
@@ -113,12 +106,7 @@ export function pairedBootstrap(head: Rounds, base: Rounds, stat: IntervalStat, 
  * The paired bootstrap of several statistics from the same resamples (one sort of each resample
  * serves them all). Null when a side has no sample.
  */
-export function pairedBootstrapAll(
-  head: Rounds,
-  base: Rounds,
-  stats: readonly IntervalStat[],
-  opts: BootstrapOptions = {},
-): Partial<Record<IntervalStat, PairedDraws>> | null {
+export function pairedBootstrapAll(head: Rounds, base: Rounds, stats: readonly IntervalStat[], opts: BootstrapOptions = {}): Partial<Record<IntervalStat, PairedDraws>> | null {
   const nh = count(head);
   const nb = count(base);
   if (nh === 0 || nb === 0) return null;
@@ -253,11 +241,7 @@ const users = (n: number): string => `${n} user${n === 1 ? '' : 's'}`;
  * success-rate difference; a stage is a regression when the interval of TTFC avg or p95 lies wholly
  * above 1 + threshold, an improvement when wholly below 1 / (1 + threshold).
  */
-export function compareSection(
-  run: RunResult,
-  sample: PairedSampler,
-  ctx: { url: string; threshold: number; method: string },
-): CompareSection | null {
+export function compareSection(run: RunResult, sample: PairedSampler, ctx: { url: string; threshold: number; method: string }): CompareSection | null {
   const side = run.compare;
   if (!side) return null;
   const level = DEFAULT_LEVEL;

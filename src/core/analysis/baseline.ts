@@ -32,9 +32,7 @@ export interface BaselineReport {
   stages: StageSummary[];
 }
 
-export type BaselineLoad =
-  | { ok: true; baseline: BaselineReport; warnings: string[] }
-  | { ok: false; message: string };
+export type BaselineLoad = { ok: true; baseline: BaselineReport; warnings: string[] } | { ok: false; message: string };
 
 /** Parses `regression-threshold`: `20%`, `20 %`, `0.2` (a fraction) → 0.2. Throws InputError. */
 export function parseRegressionThreshold(text: string | undefined, input = 'regression-threshold'): number {
@@ -229,7 +227,6 @@ export interface CompareOptions {
   target?: { method?: string; url?: string; preset?: string };
 }
 
-
 function msDelta(current: number | null, baseline: number | null, threshold: number, minDeltaMs: number): Delta {
   if (current === null || baseline === null) return { current, baseline, diff: null, change: null, text: '', regressed: false };
   const diff = current - baseline;
@@ -249,7 +246,6 @@ function rateDelta(current: number, baseline: number, drop: number): Delta {
   const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimOneZero(pp.toFixed(1))} pp`;
   return { current, baseline, diff, change, text, regressed: -diff >= drop - 1e-9 };
 }
-
 
 /**
  * Compares this run's stages with the baseline's, matched by users (the k-th stage with N users with
@@ -294,9 +290,7 @@ export function compareBaseline(current: readonly StageSummary[], baseline: Base
       continue;
     }
     if (b.requestsPerUser !== c.requestsPerUser) {
-      messages.push(
-        `stage with ${c.users} users: the baseline ran ${b.users}x${b.requestsPerUser}, this run ${c.users}x${c.requestsPerUser} — compared anyway`,
-      );
+      messages.push(`stage with ${c.users} users: the baseline ran ${b.users}x${b.requestsPerUser}, this run ${c.users}x${c.requestsPerUser} — compared anyway`);
     }
     const row: StageComparison = {
       index: c.index,

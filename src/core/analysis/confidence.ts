@@ -223,7 +223,6 @@ export interface Judgement {
   reason?: string;
 }
 
-
 /** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
 export function judge(input: JudgeInput, verdict: VerdictMode): Judgement {
   const pointPass = compare(input.actual, input.op, input.threshold);

@@ -40,7 +40,8 @@ export const CORE_INPUTS = {
   'max-event-size': 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
   criteria: 'pass/fail criteria, one a line (default: the built-in set)',
   'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
-  verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
+  verdict:
+    'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
   repeat: `run the whole plan this many times (1 to ${MAX_REPEAT}, default 1); the report uses the median run per stage and shows the spread`,
   warmup: `requests sent one after another before stage 1 and left out of every figure (0 to ${MAX_WARMUP}, default 0), e.g. for cold starts`,
   baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
@@ -55,12 +56,14 @@ export const CORE_INPUTS = {
   'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
   'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
   'wait-timeout': 'how long wait-for may wait (default 5m, at most 1h)',
-  'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
-  'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
+  'compare-url':
+    "same-run A/B: also load this target (the base: production, or the base branch's preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url",
+  'compare-base-url': "base of the compare target; without compare-url, the url's path is loaded there",
   'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
   'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
   ...SERVER_INPUTS,
-  shard: 'K/N: run the K-th share of every stage\'s users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)',
+  shard:
+    "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
   'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
   'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
 } as const;
@@ -197,7 +200,16 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const markdownPath = value(inputs, 'markdown-path')?.trim() ?? null;
   if (markdownPath !== null) checkReportPath('markdown-path', markdownPath, cwd);
   const templates = compileRequest(request, target.path, token, ctx.env, secrets);
-  const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
+  const before = readBeforeLoad(inputs, {
+    ...target,
+    token,
+    timeoutMs: load.timeoutMs,
+    preset: request.preset,
+    env: ctx.env,
+    secrets,
+    templates,
+    headerLines: request.headerLines,
+  });
   checkTokenSource(request, token, before.login);
   addServerCriteria(inputs, judge, before.server);
   const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
@@ -283,11 +295,12 @@ function readSharding(inputs: Inputs, load: ReturnType<typeof readLoad>, has: { 
   const shard = shardText === undefined ? null : parseShard(shardText);
   if (shard !== null) {
     // The merge judges, compares and repeats nothing per shard: settings that would be silently lost are errors.
-    if (value(inputs, 'baseline') !== undefined) throw new InputError('baseline', 'is compared by the merge, not by a shard: set it on the merge step (mode: merge / ttfc-gate merge)');
+    if (value(inputs, 'baseline') !== undefined)
+      throw new InputError('baseline', 'is compared by the merge, not by a shard: set it on the merge step (mode: merge / ttfc-gate merge)');
     if (load.repeat > 1) throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
     if (has.server) {
       const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => value(inputs, n) !== undefined) ?? 'health-url';
-      throw new InputError(input, 'cannot be combined with shard yet (the merge does not pool the shards\' server figures: watch the server from one whole run)');
+      throw new InputError(input, "cannot be combined with shard yet (the merge does not pool the shards' server figures: watch the server from one whole run)");
     }
     if (has.compare) {
       const input = value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
@@ -531,7 +544,7 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
   const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
   const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
   const scheme = authSchemeFor(c.preset, path);
-  const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
+  const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? (c.contentType ?? guessContentType(c.body)) : undefined;
   const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
   const render = (ctx: TemplateContext) => {
     const headers: Record<string, string> = {};
@@ -556,14 +569,7 @@ const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'conte
  * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
  * secret-looking query value is added to `secrets`.
  */
-function resolveAgainst(
-  input: string,
-  raw: string,
-  baseText: string | undefined,
-  fallback: URL | undefined,
-  secrets: string[],
-  baseInput = 'base-url',
-): URL {
+function resolveAgainst(input: string, raw: string, baseText: string | undefined, fallback: URL | undefined, secrets: string[], baseInput = 'base-url'): URL {
   let u: URL;
   if (raw.startsWith('/')) {
     let base: URL;

@@ -75,7 +75,10 @@ export function parseTokenFrom(text: string, input = 'login-token-from'): TokenS
     return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
   }
   if (!JSON_PATH.test(rest)) throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-  const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
+  const path = rest
+    .replace(/^\$\./, '')
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.');
   return { kind: 'json', path, text: `json:${rest}` };
 }
 

@@ -126,7 +126,15 @@ export async function waitForReady(spec: ReadinessSpec, opts: ReadinessOptions &
         return { attempts: attempt - 1, elapsedMs: now() - start };
       }
       const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-      const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const res = await requestOnce(agent, {
+        url: spec.url,
+        method: 'GET',
+        headers: spec.headers(),
+        body: null,
+        timeoutMs,
+        limit: 2048,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       if (res.status !== null && res.status >= 200 && res.status < 300) {
         log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
         return { attempts: attempt, elapsedMs: now() - start };

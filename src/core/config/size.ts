@@ -12,6 +12,11 @@ export function parseSize(input: string, text: string, min: number, max: number)
 }
 
 export function formatSize(bytes: number): string {
-  for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes >= n && bytes % n === 0) return `${bytes / n} ${unit}`;
+  for (const [unit, n] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const)
+    if (bytes >= n && bytes % n === 0) return `${bytes / n} ${unit}`;
   return `${bytes} bytes`;
 }

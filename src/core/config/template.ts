@@ -32,13 +32,7 @@ export function isPerRequest(text: string): boolean {
  * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
  * `getToken` is read lazily so a token from a login step can be filled in later.
  */
-export function compileTemplate(
-  text: string,
-  input: string,
-  env: Record<string, string | undefined>,
-  getToken: () => string | undefined,
-  opts: TemplateOptions = {},
-): Template {
+export function compileTemplate(text: string, input: string, env: Record<string, string | undefined>, getToken: () => string | undefined, opts: TemplateOptions = {}): Template {
   const parts: Array<string | ((ctx: TemplateContext) => string)> = [];
   let last = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {

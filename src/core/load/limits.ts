@@ -32,7 +32,10 @@ export async function ensureDescriptors(stages: readonly Stage[], log?: (line: s
     }
   }
   const fit = Math.max(0, lim.soft - lim.open - SPARE);
-  const raise = lim.hard >= users + lim.open + SPARE ? '' : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
+  const raise =
+    lim.hard >= users + lim.open + SPARE
+      ? ''
+      : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
   throw new InputError(
     'stages',
     `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`,
@@ -45,7 +48,9 @@ function fits(lim: Limits, users: number): boolean {
 
 function readLimits(): Limits | null {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
     if (!m) return null;
     const num = (v: string): number => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));

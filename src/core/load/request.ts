@@ -101,7 +101,8 @@ class Exchange {
       },
       onComplete: () => {
         if (!current()) return;
-        if (this.body) this.body.end(); // a decoder completes the request once it has flushed
+        if (this.body)
+          this.body.end(); // a decoder completes the request once it has flushed
         else this.complete('');
       },
       onError: (err) => {

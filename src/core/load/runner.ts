@@ -121,7 +121,10 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       stageTimings.push({ index, firstUser: mine.first, users: mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
       const summary = summarizeStage(index, stage, run.records, run.durationMs);
       summary.connections = run.connections;
-      if (summary.retries) opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
+      if (summary.retries)
+        opts.hooks?.log?.(
+          `stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`,
+        );
       stages.push(summary);
       for (const r of run.records) {
         requests.push(r);

@@ -37,7 +37,14 @@ async function warm(spec: Omit<RequestSpec, 'headers' | 'body'>): Promise<void> 
     for (const [i, path] of ['/', '/gzip', '/'].entries()) {
       await performRequest(
         conn,
-        { ...spec, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, path, timeoutMs: 5_000, headers: { 'x-warm-up': '1' }, body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}' },
+        {
+          ...spec,
+          origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          path,
+          timeoutMs: 5_000,
+          headers: { 'x-warm-up': '1' },
+          body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}',
+        },
         { stage: 0, user: 0, iteration: i + 1 },
       );
     }

@@ -262,10 +262,7 @@ export interface Distribution {
  * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
  * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
  */
-export function ttfcDistribution(
-  run: { stages: readonly StageSummary[]; requests: readonly RequestRecord[] },
-  opts: { bins?: number } = {},
-): Distribution | null {
+export function ttfcDistribution(run: { stages: readonly StageSummary[]; requests: readonly RequestRecord[] }, opts: { bins?: number } = {}): Distribution | null {
   const bins = Math.max(1, Math.floor(opts.bins ?? 16));
   const byStage = new Map<number, number[]>();
   let lo = Infinity;

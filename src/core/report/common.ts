@@ -4,7 +4,6 @@
 import { ms, plural } from '../format.js';
 import type { BaselineStage, Report, RepeatSection, ScalingEfficiency } from '../types.js';
 
-
 /** `380 ms – 460 ms` (or `n/a`). */
 export function formatRange(r: { low: number; high: number } | null | undefined): string {
   return r ? `${ms(r.low)} – ${ms(r.high)}` : 'n/a';
@@ -54,7 +53,9 @@ export function runNotes(report: Report): string[] {
   if (w) notes.push(`${plural(w.requests, 'warm-up request', 'warm-up requests')} (${w.succeeded} ok) before stage 1, not counted`);
   if (report.shard) {
     const s = report.shard;
-    notes.push(`shard ${s.index}/${s.count} on ${s.host}: its share of the users, not judged here (merge the shards)${s.lateMs > 50 ? `; started up to ${Math.round(s.lateMs)} ms late` : ''}`);
+    notes.push(
+      `shard ${s.index}/${s.count} on ${s.host}: its share of the users, not judged here (merge the shards)${s.lateMs > 50 ? `; started up to ${Math.round(s.lateMs)} ms late` : ''}`,
+    );
   }
   const m = report.merge;
   if (m) {
@@ -104,4 +105,3 @@ export function baselineTitle(report: Report): string {
   const when = [b.commit ? `commit ${b.commit.slice(0, 7)}` : '', b.startedAt ?? ''].filter(Boolean).join(', ');
   return `${b.source}${when ? ` (${when})` : ''}`;
 }
-

@@ -5,7 +5,21 @@ import type { Config } from '../config/config.js';
 import { redactText } from '../redact.js';
 import { formatStages } from '../config/stages.js';
 import { PERCENTILE_METHOD } from '../analysis/stats.js';
-import type { BaselineSection, CompareSection, CriterionResult, Diagnosis, MergeSection, PresetName, RepeatSection, Report, RequestRecord, RunResult, ScalingEfficiency, ShardInfo, WarmupSummary } from '../types.js';
+import type {
+  BaselineSection,
+  CompareSection,
+  CriterionResult,
+  Diagnosis,
+  MergeSection,
+  PresetName,
+  RepeatSection,
+  Report,
+  RequestRecord,
+  RunResult,
+  ScalingEfficiency,
+  ShardInfo,
+  WarmupSummary,
+} from '../types.js';
 import { VERSION } from '../version.js';
 import { isSecretHeader } from '../config/headers.js';
 import type { ServerSection, ServerSpec } from '../server/types.js';
@@ -53,8 +67,7 @@ export function sourceOf(cfg: Config): ReportSource {
 }
 
 /** A shard's records with their gaps written (the merge pools inter-event latency from them), to the µs. */
-const withGaps = (records: RequestRecord[]): RequestRecord[] =>
-  records.map((r) => ({ ...r, ...(r.gaps ? { gaps: r.gaps.map((g) => Math.round(g * 1000) / 1000) } : {}) }));
+const withGaps = (records: RequestRecord[]): RequestRecord[] => records.map((r) => ({ ...r, ...(r.gaps ? { gaps: r.gaps.map((g) => Math.round(g * 1000) / 1000) } : {}) }));
 
 export function buildReport(
   source: ReportSource,

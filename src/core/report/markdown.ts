@@ -9,7 +9,19 @@ import { metric as metricOf, metricValue } from '../analysis/metrics.js';
 import { verdictOf } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
-import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
+import {
+  baselineFor,
+  baselineTitle,
+  efficiencyFor,
+  efficiencyReference,
+  formatEfficiency,
+  formatEvidence,
+  formatRange,
+  runNotes,
+  showsEfficiency,
+  showsStreamRate,
+  spreadFor,
+} from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
 
@@ -54,7 +66,6 @@ export const NBSP = '\u00A0';
 const nb = (text: string): string => text.replace(/ /g, NBSP);
 /** Inconclusive: a red question mark, visible on light and dark themes (❔ is white and vanishes on light). */
 export const INCONCLUSIVE_MARK = '❓';
-
 
 /** The stage a result is about: its own index, or the one stage with its users (whose value is the actual one). */
 function stageOfResult(report: Report, c: CriterionResult): StageSummary | undefined {
@@ -148,7 +159,11 @@ function compareSection(report: Report): string {
 
 Base: ${codeSpan(c.url, { max: 500 })}
 
-${mdTable(t.head, align, t.rows.map((r) => r.cells))}
+${mdTable(
+  t.head,
+  align,
+  t.rows.map((r) => r.cells),
+)}
 
 ${summary} ${t.legend}`;
 }
@@ -168,10 +183,14 @@ function figuresTable(report: Report): string {
   const showRate = showsStreamRate(report);
   const showEff = showsEfficiency(report);
   const head = [
-    'Stage', 'Users × requests', 'TTFC p50', 'TTFB avg',
+    'Stage',
+    'Users × requests',
+    'TTFC p50',
+    'TTFB avg',
     ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
     ...(showTtfr ? ['TTFR avg'] : []),
-    'Total avg', 'Events/s',
+    'Total avg',
+    'Events/s',
     ...(showTokens ? ['Tokens/s'] : []),
     ...(showRate ? ['Stream rate'] : []),
     ...(showEff ? ['Scaling'] : []),
@@ -194,9 +213,15 @@ function figuresTable(report: Report): string {
   if (showRate) legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
   if (showEff) {
     const ref = efficiencyReference(report);
-    legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
+    legend.push(
+      `Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`,
+    );
   }
-  return `${mdTable(head, head.map((_, i) => (i === 1 ? 'l' : 'r')), rows)}${legend.length ? `\n\n${legend.join(' ')}` : ''}`;
+  return `${mdTable(
+    head,
+    head.map((_, i) => (i === 1 ? 'l' : 'r')),
+    rows,
+  )}${legend.length ? `\n\n${legend.join(' ')}` : ''}`;
 }
 
 /** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
@@ -210,7 +235,8 @@ function detailsSection(report: Report): string {
   const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
   const pct = `${Math.round(level * 100)}%`;
   const head = [
-    'Stage', 'Users',
+    'Stage',
+    'Users',
     ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
     ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
     ...(hasDist ? ['TTFC distribution', 'Range'] : []),
@@ -277,7 +303,6 @@ function statusCell(c: CriterionResult): string {
   // verdict strict: the measured value decided, but the interval straddles the threshold.
   return c.inconclusive ? `${icon} ${INCONCLUSIVE_MARK}` : icon;
 }
-
 
 function criterionRow(c: CriterionResult): string[] {
   const stage = c.users === null ? 'all' : plural(c.users, 'user', 'users');
@@ -359,13 +384,15 @@ const MAX_SHARD_ROWS = 20;
 function shardsSection(report: Report): string {
   const m = report.merge;
   if (!m) return '';
-  const rows = m.shards.slice(0, MAX_SHARD_ROWS).map((s) => [
-    `${s.index}/${s.count}`,
-    escapeInline(s.host, 60),
-    s.stages.map((t) => String(t.users)).join(' · '),
-    String(s.stages.reduce((n, t) => n + t.requests, 0)),
-    s.stages.map((t) => (t.offsetMs === null || t.offsetMs === undefined ? '–' : `+${Math.round(t.offsetMs)}`)).join(' · '),
-  ]);
+  const rows = m.shards
+    .slice(0, MAX_SHARD_ROWS)
+    .map((s) => [
+      `${s.index}/${s.count}`,
+      escapeInline(s.host, 60),
+      s.stages.map((t) => String(t.users)).join(' · '),
+      String(s.stages.reduce((n, t) => n + t.requests, 0)),
+      s.stages.map((t) => (t.offsetMs === null || t.offsetMs === undefined ? '–' : `+${Math.round(t.offsetMs)}`)).join(' · '),
+    ]);
   const more = m.shards.length > rows.length ? `\n\n_… ${m.shards.length - rows.length} more shards in the JSON report._` : '';
   const flagged = m.startSpread.filter((x) => x.flagged);
   const note = flagged.length
@@ -500,11 +527,15 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   const run = runNotes(report);
   if (run.length) parts.push(`**Run** ${run.map((n) => escapeInline(n, 200)).join(' · ')}`);
   if (report.baseline && !report.baseline.loaded) {
-    parts.push(`> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`);
+    parts.push(
+      `> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`,
+    );
   }
   const notes = shortened.filter(Boolean);
   if (notes.length) {
-    parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
+    parts.push(
+      `> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`,
+    );
   }
   const diag = diagnosesSection(report, shape.maxDiagnoses);
   if (diag) parts.push(diag);
@@ -611,7 +642,12 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
       notes[i] = n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
       return render();
     };
-    out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
+    out = withRows(
+      Math.max(
+        0,
+        largest(0, missed, (n) => withRows(n).length <= limit),
+      ),
+    );
     if (out.length <= limit) return out;
   }
   // 5. the chart, then diagnoses, then stage rows
@@ -628,7 +664,12 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
       notes[i] = n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
       return render();
     };
-    out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
+    out = withDiag(
+      Math.max(
+        0,
+        largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit),
+      ),
+    );
     if (out.length <= limit) return out;
   }
   {
@@ -638,7 +679,12 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
       notes[i] = n < report.stages.length ? `${plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
       return render();
     };
-    out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
+    out = withStages(
+      Math.max(
+        0,
+        largest(0, report.stages.length, (n) => withStages(n).length <= limit),
+      ),
+    );
     if (out.length <= limit) return out;
   }
   // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.

@@ -105,9 +105,7 @@ export function monitorChart(m: MonitorSection, section: ServerSection): string 
     return first ? `S${p.phase} ${sec}` : sec;
   });
   const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
-  const stages = [...new Set(pts.map((p) => p.phase).filter((x): x is number => typeof x === 'number'))]
-    .map((i) => `S${i} = ${users(usersOf.get(i) ?? 0)}`)
-    .join(', ');
+  const stages = [...new Set(pts.map((p) => p.phase).filter((x): x is number => typeof x === 'number'))].map((i) => `S${i} = ${users(usersOf.get(i) ?? 0)}`).join(', ');
   // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
   const title = `${m.name}${label ? ` (${label})` : ''} over time`;
   return [
@@ -127,7 +125,14 @@ export function serverMarkdown(section: ServerSection | null | undefined, opts: 
   if (!section) return '';
   const parts = ['### Server'];
   const t = serverTable(section);
-  if (t) parts.push(mdTable(t.head.map((h) => escapeInline(h, 60)), t.head.map((_, i) => (i === 0 ? 'l' : 'r')), t.rows));
+  if (t)
+    parts.push(
+      mdTable(
+        t.head.map((h) => escapeInline(h, 60)),
+        t.head.map((_, i) => (i === 0 ? 'l' : 'r')),
+        t.rows,
+      ),
+    );
   const notes: string[] = [];
   if (section.health) notes.push(`health: ${codeSpan(`GET ${section.health.url}`, { max: 200 })} every ${section.health.intervalMs} ms on its own connection, one at a time`);
   for (const m of section.monitors) notes.push(`${escapeInline(monitorSummary(m), 300)} — ${codeSpan(m.source, { max: 200 })}`);
@@ -139,10 +144,17 @@ export function serverMarkdown(section: ServerSection | null | undefined, opts: 
     parts.push(`**Log errors** (up to 5 distinct lines a stage, escaped and truncated)\n\n${mdTable(['Stage', 'Line'], ['r', 'l'], rows)}`);
   }
   const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
-  if (warnings.length) parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings.slice(0, 20).map((w) => `- ${escapeInline(w, 300)}`).join('\n')}\n\n</details>`);
-  if (opts.charts !== false) for (const m of section.monitors) {
-    const c = monitorChart(m, section);
-    if (c) parts.push(c);
-  }
+  if (warnings.length)
+    parts.push(
+      `<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings
+        .slice(0, 20)
+        .map((w) => `- ${escapeInline(w, 300)}`)
+        .join('\n')}\n\n</details>`,
+    );
+  if (opts.charts !== false)
+    for (const m of section.monitors) {
+      const c = monitorChart(m, section);
+      if (c) parts.push(c);
+    }
   return parts.join('\n\n');
 }

@@ -3,7 +3,19 @@ import { compareTable } from './ab.js';
 import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
 import { verdictLine } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
-import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatEvidence, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
+import {
+  baselineFor,
+  baselineTitle,
+  efficiencyFor,
+  efficiencyReference,
+  formatEfficiency,
+  formatEvidence,
+  formatRange,
+  runNotes,
+  showsEfficiency,
+  showsStreamRate,
+  spreadFor,
+} from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary } from '../types.js';
 import { monitorSummary, serverTable } from './server.js';
 
@@ -11,7 +23,10 @@ import { monitorSummary, serverTable } from './server.js';
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -43,11 +58,20 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
   const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
   const showEff = report !== undefined && showsEfficiency(report);
   const head = [
-    'stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max',
+    'stage',
+    'users x req',
+    'success',
+    'connect avg',
+    'ttfb p50',
+    'ttfc avg',
+    'ttfc p50',
+    'ttfc p95',
+    'ttfc max',
     ...(showBase ? ['vs base avg', 'vs base p95', 'vs base ok'] : []),
     ...(showTtft ? ['ttft avg', 'ttft p95'] : []),
     ...(showTtfr ? ['ttfr avg'] : []),
-    'total avg', 'req/s',
+    'total avg',
+    'req/s',
     ...(showTokens ? ['tok/s'] : []),
     ...(showRate ? ['events/s after 1st chunk'] : []),
     ...(showEff ? ['scaling'] : []),
@@ -86,18 +110,16 @@ export function detailsTable(report: Report): string {
   if (!hasIntervals && !repeat) return '';
   const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
   const pct = `${Math.round(level * 100)}%`;
-  const head = [
-    'stage', 'users',
-    ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
-    ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
-  ];
+  const head = ['stage', 'users', ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []), ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : [])];
   const rows = ran.map((s) => {
     const sp = spreadFor(repeat, s.index);
     return [
       String(s.index),
       String(s.users),
       ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
-      ...(repeat ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : ''] : []),
+      ...(repeat
+        ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : '']
+        : []),
     ];
   });
   return textTable(head, rows);
@@ -163,7 +185,13 @@ export function renderTerminal(report: Report): string {
   const ab = compareTable(report, (text) => `${text}!`);
   if (ab && report.compare) {
     parts.push('', `head vs base (same run), base ${report.compare.url}; "!" marks a regression or improvement`);
-    parts.push(textTable(ab.head, ab.rows.map((r) => r.cells), [1, 2]));
+    parts.push(
+      textTable(
+        ab.head,
+        ab.rows.map((r) => r.cells),
+        [1, 2],
+      ),
+    );
   }
   const base = baselineLines(report);
   if (base.length) parts.push('', ...base);

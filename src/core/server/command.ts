@@ -95,17 +95,19 @@ export function startCommand(command: string, opts: CommandOptions = {}): Runnin
     delay: 1000,
     ...(opts.env ? { env: opts.env } : {}),
     listeners: { stdout: onOut, stderr: onErr },
-  }).then(
-    (exitCode) => ({ exitCode, error: null as string | null }),
-    (err: unknown) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) }),
-  ).then(async (r) => {
-    if (timer) clearTimeout(timer);
-    if (errPending.trim() !== '') onErrLine(errPending);
-    if (pending !== '' && opts.onLine) opts.onLine(pending.slice(0, MAX_LINE));
-    pending = '';
-    if (killing) await killing;
-    return { exitCode: r.exitCode, stdout, stderrLastLine: stderrLast || (r.error ?? ''), timedOut };
-  });
+  })
+    .then(
+      (exitCode) => ({ exitCode, error: null as string | null }),
+      (err: unknown) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) }),
+    )
+    .then(async (r) => {
+      if (timer) clearTimeout(timer);
+      if (errPending.trim() !== '') onErrLine(errPending);
+      if (pending !== '' && opts.onLine) opts.onLine(pending.slice(0, MAX_LINE));
+      pending = '';
+      if (killing) await killing;
+      return { exitCode: r.exitCode, stdout, stderrLastLine: stderrLast || (r.error ?? ''), timedOut };
+    });
   return { done, kill };
 }
 

@@ -10,11 +10,14 @@ import type { MonitorSpec, ServerSpec } from './types.js';
 export const SERVER_INPUTS = {
   'health-url': 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
   'health-interval': 'pause between health probes (default 250ms); a slower probe delays the next',
-  monitor: 'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
+  monitor:
+    'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
   'monitor-interval': 'pause between monitor samples during the stages (default 1s)',
   'monitor-timeout': 'longest a monitor command or scrape may take before its sample is dropped with a warning (default 5s)',
-  'metrics-url': 'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
-  'logs-command': 'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
+  'metrics-url':
+    'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
+  'logs-command':
+    'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
   'log-error-pattern': `which log lines are errors, a case-insensitive regular expression (default ${'error|exception|traceback|critical|fatal'})`,
 } as const;
 
@@ -147,7 +150,10 @@ export function parseMonitors(text: string, hasMetricsUrl: boolean): MonitorSpec
 }
 
 /** A criterion on a server metric needs its source: health-url, logs-command, or a monitor of that name. */
-export function checkServerCriteria(criteria: ReadonlyArray<{ line: number; metric: { name: string }; value: { kind: string; metric?: { name: string } } }>, server: ServerSpec | null): void {
+export function checkServerCriteria(
+  criteria: ReadonlyArray<{ line: number; metric: { name: string }; value: { kind: string; metric?: { name: string } } }>,
+  server: ServerSpec | null,
+): void {
   for (const c of criteria) {
     const names = [c.metric.name, ...(c.value.kind === 'factor' && c.value.metric ? [c.value.metric.name] : [])];
     for (const name of names) {

@@ -37,7 +37,10 @@ function unresponsive(section: ServerSection): Diagnosis[] {
     if (!slow && !failing) continue;
     const parts: string[] = [];
     if (slow) parts.push(`the health check took up to ${fmtMs(max!)} at ${users(s.users)}${idle !== null ? ` (${fmtMs(idle)} idle)` : ''}`);
-    if (failing) parts.push(`${s.failures} of ${s.n} health checks failed at ${users(s.users)}${h.errors.find((e) => e.stage === s.index) ? ` (${h.errors.find((e) => e.stage === s.index)!.message})` : ''}`);
+    if (failing)
+      parts.push(
+        `${s.failures} of ${s.n} health checks failed at ${users(s.users)}${h.errors.find((e) => e.stage === s.index) ? ` (${h.errors.find((e) => e.stage === s.index)!.message})` : ''}`,
+      );
     out.push({
       kind: 'unresponsive',
       users: s.users,

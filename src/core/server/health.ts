@@ -65,7 +65,9 @@ export class HealthProbe {
       const ms = now() - t0;
       const e = err as { name?: string; code?: string; message?: string };
       const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-      const message = timedOut ? `no answer within ${Math.round(this.opts.timeoutMs)} ms` : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
+      const message = timedOut
+        ? `no answer within ${Math.round(this.opts.timeoutMs)} ms`
+        : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
       return { phase, t: t0 - this.origin, ms, ok: false, error: message };
     }
   }
@@ -78,13 +80,14 @@ export class HealthProbe {
         const started = now();
         this.probes.push(await this.once());
         const wait = this.opts.intervalMs - (now() - started);
-        if (this.running && wait > 0) await new Promise<void>((r) => {
-          const timer = setTimeout(r, wait);
-          this.wake = () => {
-            clearTimeout(timer);
-            r();
-          };
-        });
+        if (this.running && wait > 0)
+          await new Promise<void>((r) => {
+            const timer = setTimeout(r, wait);
+            this.wake = () => {
+              clearTimeout(timer);
+              r();
+            };
+          });
         this.wake = null;
       }
     })();

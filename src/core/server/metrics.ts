@@ -8,7 +8,18 @@ import type { MonitorUnit, ServerSection } from './types.js';
 
 /** The server figures of one stage, as the metrics read them. */
 export interface StageServerFigures {
-  health?: { n: number; errors: number; min: number | null; avg: number | null; p50: number | null; p90: number | null; p95: number | null; p99: number | null; max: number | null; stddev: number | null };
+  health?: {
+    n: number;
+    errors: number;
+    min: number | null;
+    avg: number | null;
+    p50: number | null;
+    p90: number | null;
+    p95: number | null;
+    p99: number | null;
+    max: number | null;
+    stddev: number | null;
+  };
   logErrors?: number;
   /** Per monitor: this stage's min / avg / max and the run's growth (idle-after / idle-before − 1). */
   monitors?: Record<string, { unit: MonitorUnit; n: number; min: number | null; avg: number | null; max: number | null; growth: number | null }>;
@@ -108,7 +119,18 @@ export function stageFigures(section: ServerSection): Map<number, StageServerFig
   };
   for (const h of section.health?.stages ?? []) {
     const { n, failures, latency } = h;
-    get(h.index).health = { n, errors: failures, min: latency.min, avg: latency.avg, p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99, max: latency.max, stddev: latency.stddev };
+    get(h.index).health = {
+      n,
+      errors: failures,
+      min: latency.min,
+      avg: latency.avg,
+      p50: latency.p50,
+      p90: latency.p90,
+      p95: latency.p95,
+      p99: latency.p99,
+      max: latency.max,
+      stddev: latency.stddev,
+    };
   }
   // A stage the log command did not follow has no log_errors (a criterion on it fails with the reason).
   for (const l of section.logs?.stages ?? []) if (l.followed !== false) get(l.index).logErrors = l.errors;

@@ -104,7 +104,10 @@ export class Monitors {
         return { t: now(), scrape: s };
       } catch (err) {
         const e = err as { name?: string; message?: string; code?: string };
-        const msg = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' ? `no answer within ${formatMs(this.spec.sampleTimeoutMs)}` : oneLine(e.message ?? String(err), this.spec.secrets, 200);
+        const msg =
+          e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT'
+            ? `no answer within ${formatMs(this.spec.sampleTimeoutMs)}`
+            : oneLine(e.message ?? String(err), this.spec.secrets, 200);
         for (const st of states) this.fail(st, `metrics-url: ${msg}`);
         return null;
       }

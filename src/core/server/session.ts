@@ -39,7 +39,11 @@ export class ServerSession {
     const warn = (m: string): void => this.warn(m);
     const phase = (): Phase => this.phase;
     this.health = spec.health
-      ? new HealthProbe({ url: spec.health.url, intervalMs: spec.health.intervalMs, timeoutMs: spec.health.timeoutMs, headers: spec.health.headers, secrets: spec.secrets }, this.origin, phase)
+      ? new HealthProbe(
+          { url: spec.health.url, intervalMs: spec.health.intervalMs, timeoutMs: spec.health.timeoutMs, headers: spec.health.headers, secrets: spec.secrets },
+          this.origin,
+          phase,
+        )
       : null;
     this.monitors = spec.monitors.length > 0 ? new Monitors(spec, this.origin, warn) : null;
     this.logs = spec.logs ? new LogFollower(spec.logs.command, spec.logs.errorPattern, spec.secrets, phase, warn) : null;

@@ -45,8 +45,17 @@ export function parseShardReport(file: string, text: string, input = 'reports'):
   const s = r.shard;
   if (typeof s !== 'object' || s === null) throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
   const okShape =
-    Number.isInteger(s.index) && Number.isInteger(s.count) && s.index >= 1 && s.index <= s.count && typeof s.planId === 'string' && Array.isArray(s.stages) &&
-    Array.isArray(r.requests) && Array.isArray(r.stages) && typeof r.config === 'object' && r.config !== null && typeof r.target === 'object';
+    Number.isInteger(s.index) &&
+    Number.isInteger(s.count) &&
+    s.index >= 1 &&
+    s.index <= s.count &&
+    typeof s.planId === 'string' &&
+    Array.isArray(s.stages) &&
+    Array.isArray(r.requests) &&
+    Array.isArray(r.stages) &&
+    typeof r.config === 'object' &&
+    r.config !== null &&
+    typeof r.target === 'object';
   if (!okShape) throw new InputError(input, `${file}: its shard section or requests are malformed`);
   return { file, report: r as Report & { shard: ShardInfo } };
 }
@@ -80,7 +89,10 @@ export function checkShards(shards: ShardFile[], input = 'reports'): ShardFile[]
   const missing: number[] = [];
   for (let k = 1; k <= n; k++) if (!seen.has(k)) missing.push(k);
   if (missing.length > 0) {
-    const given = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([k, f]) => `${f} = ${k}/${n}`).join(', ');
+    const given = [...seen.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, f]) => `${f} = ${k}/${n}`)
+      .join(', ');
     throw new InputError(input, `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing (given: ${given})`);
   }
   return [...shards].sort((a, b) => a.report.shard.index - b.report.shard.index);
@@ -115,7 +127,12 @@ export function combineShards(shards: ShardFile[]): Combined {
     const window = active.length > 0 ? active : ran;
     const start = Math.min(...window.map((t) => t.startedAt));
     const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
-    return summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start);
+    return summarizeStage(
+      index,
+      stage,
+      requests.filter((r) => r.stage === index),
+      end - start,
+    );
   });
 
   const first = stages[0];
@@ -174,6 +191,9 @@ export function combineShards(shards: ShardFile[]): Combined {
   }
 
   const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0]!;
-  const finishedAt = shards.map((sh) => sh.report.finishedAt).sort().at(-1)!;
+  const finishedAt = shards
+    .map((sh) => sh.report.finishedAt)
+    .sort()
+    .at(-1)!;
   return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples }, merge, diagnoses };
 }

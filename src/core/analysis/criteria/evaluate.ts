@@ -107,7 +107,13 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
     if (c.value.metric.compare) {
       const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
       if (!b) {
-        return { ...base, status: 'skipped', actual: null, threshold: null, reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)' };
+        return {
+          ...base,
+          status: 'skipped',
+          actual: null,
+          threshold: null,
+          reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)',
+        };
       }
       thresholdStage = b;
     } else if (c.value.metric.baseline) {

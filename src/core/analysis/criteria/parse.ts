@@ -138,9 +138,7 @@ function parseLine(raw: string, lineNo: number): Criterion | null {
   if (!opTok.text) {
     s.fail(
       s.col,
-      s.eol
-        ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"`
-        : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`,
+      s.eol ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"` : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`,
     );
   }
   if (!(OPS as readonly string[]).includes(opTok.text)) {
@@ -240,7 +238,10 @@ function parseValue(s: LineScanner, left: string, kind: MetricUnit): CriterionVa
       if (unit.text) s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
       s.pos++;
       s.skipWs();
-      const mt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
+      const mt = cutAtSign(
+        s,
+        s.take((c) => !isWs(c) && c !== '*'),
+      );
       if (!mt.text) s.fail(s.col, 'expected a metric after "*"');
       const ref = parseMetricRef(s, mt, true);
       checkSameKind(s, mt, ref, left, kind);
@@ -277,7 +278,10 @@ function parseValue(s: LineScanner, left: string, kind: MetricUnit): CriterionVa
   }
   s.pos++;
   s.skipWs();
-  const nt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
+  const nt = cutAtSign(
+    s,
+    s.take((c) => !isWs(c) && c !== '*'),
+  );
   if (!nt.text) s.fail(s.col, 'expected a number after "*"');
   const m = NUMBER_RE.exec(nt.text);
   if (!m) s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
@@ -294,10 +298,7 @@ function stripSide(name: string): string {
 function checkSameKind(s: LineScanner, tok: Token, ref: MetricRef, left: string, kind: MetricUnit): void {
   const k = unitOf(ref.name)!;
   if (k !== kind) {
-    s.fail(
-      tok.col,
-      `"${tok.text}" is ${UNIT_NAME[k]} but ${left} is ${UNIT_NAME[kind]}; a factor must reference a metric of the same kind`,
-    );
+    s.fail(tok.col, `"${tok.text}" is ${UNIT_NAME[k]} but ${left} is ${UNIT_NAME[kind]}; a factor must reference a metric of the same kind`);
   }
 }
 
@@ -311,8 +312,7 @@ function applyUnit(s: LineScanner, num: number, numTok: Token, unit: Token, left
     return v;
   }
   if (u && !KNOWN_UNITS.has(u)) {
-    const expected =
-      kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
+    const expected = kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
     s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
   }
   switch (kind) {

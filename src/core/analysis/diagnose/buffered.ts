@@ -126,7 +126,8 @@ function causes(encoding: string | null): string {
       `the responses were compressed (Content-Encoding: ${encoding}), so the likely cause is compression of the event ` +
       'stream: a compressor holds its output until a block fills unless it is flushed after each event (nginx `gzip on` ' +
       'with `text/event-stream` in `gzip_types`, a CDN or a compression middleware in the app; exclude ' +
-      '`text/event-stream` from compression). Less likely: ' + buffering
+      '`text/event-stream` from compression). Less likely: ' +
+      buffering
     );
   }
   return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;

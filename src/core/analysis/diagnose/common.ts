@@ -62,7 +62,6 @@ export function times(x: number): string {
   return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
 }
 
-
 /** Rounds for evidence objects (readable JSON, no float noise). */
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits;

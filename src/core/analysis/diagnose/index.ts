@@ -36,15 +36,7 @@ export type { RunData } from './common.js';
 export { bursts, detectBuffered, heldInBlocks, isBunched, BUFFERING_CAUSES, type Burst, type HeldInBlocks } from './buffered.js';
 export { detectConnectStorm } from './connect.js';
 export { detectSmoke } from './smoke.js';
-export {
-  analyzeConcurrency,
-  detectSerialized,
-  scalingEfficiency,
-  type ConcurrencyAnalysis,
-  type FirstWave,
-  type Hold,
-  type ScalingRow,
-} from './serialized.js';
+export { analyzeConcurrency, detectSerialized, scalingEfficiency, type ConcurrencyAnalysis, type FirstWave, type Hold, type ScalingRow } from './serialized.js';
 
 /**
  * Every diagnosis of a run: a failed smoke test (when the run says so), serialized / saturated stages

@@ -319,8 +319,7 @@ function evidence(a: ConcurrencyAnalysis): Record<string, unknown> {
 }
 
 const BLOCKING_HINT =
-  'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' +
-  'vector search or LLM client calls not offloaded to a thread pool';
+  'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' + 'vector search or LLM client calls not offloaded to a thread pool';
 
 const WHOLE_SERIAL_HINT =
   'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +

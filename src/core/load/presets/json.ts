@@ -34,12 +34,7 @@ export function valueStart(s: string, needle: string): string {
  * Why a JSON event stream is broken at its end, or null: a malformed event, a JSON document where a
  * stream was expected, or no end event (`missingEnd` says which one the preset expects).
  */
-export function streamEndFailure(
-  malformed: string | null,
-  contentType: string,
-  ended: boolean,
-  missingEnd: string,
-): { category: FailureCategory; message: string } | null {
+export function streamEndFailure(malformed: string | null, contentType: string, ended: boolean, missingEnd: string): { category: FailureCategory; message: string } | null {
   if (malformed !== null) return { category: 'protocol', message: malformed };
   if (isJsonDocument(contentType)) return { category: 'protocol', message: NOT_A_STREAM };
   if (!ended) return { category: 'protocol', message: missingEnd };
@@ -54,7 +49,6 @@ export function parseObject(data: string): Record<string, unknown> | null {
     return null;
   }
 }
-
 
 /** `**ERROR**: boom` → `boom`. */
 export function stripErrorPrefix(text: string): string {
