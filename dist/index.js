@@ -40722,9 +40722,13 @@ module.exports = {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  C: () => (/* binding */ runAction)
+  e: () => (/* binding */ run)
 });
 
+// UNUSED EXPORTS: runAction
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "os"
@@ -47381,8 +47385,6 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
 class InputError extends Error {
@@ -47660,7 +47662,18 @@ function stageFigures(section) {
     };
     for (const h of section.health?.stages ?? []) {
         const { n, failures, latency } = h;
-        get(h.index).health = { n, errors: failures, min: latency.min, avg: latency.avg, p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99, max: latency.max, stddev: latency.stddev };
+        get(h.index).health = {
+            n,
+            errors: failures,
+            min: latency.min,
+            avg: latency.avg,
+            p50: latency.p50,
+            p90: latency.p90,
+            p95: latency.p95,
+            p99: latency.p99,
+            max: latency.max,
+            stddev: latency.stddev,
+        };
     }
     // A stage the log command did not follow has no log_errors (a criterion on it fails with the reason).
     for (const l of section.logs?.stages ?? [])
@@ -52863,16 +52876,7 @@ function zScore(x, mean, standardDeviation) {
 
 ;// CONCATENATED MODULE: ./src/core/types.ts
 // Shared types of the core. Nothing here knows about GitHub.
-const FAILURE_CATEGORIES = [
-    'http_4xx',
-    'http_5xx',
-    'timeout',
-    'connection',
-    'stream_error',
-    'empty',
-    'protocol',
-    'cancelled',
-];
+const FAILURE_CATEGORIES = ['http_4xx', 'http_5xx', 'timeout', 'connection', 'stream_error', 'empty', 'protocol', 'cancelled'];
 
 ;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
 
@@ -53340,6 +53344,11 @@ const MAX_DRAWS = 2_000_000;
 /** Work bound of the paired A/B bootstrap (value by value): resamples × n ≤ 20 M draws, never fewer than 200 resamples. */
 const AB_MAX_DRAWS = 20_000_000;
 const MIN_RESAMPLES = 200;
+/**
+ * Fewer successful requests than this get no interval: a bootstrap of 1 to 4 values is the values
+ * themselves (1 × 1 smoke stage: a zero-width "interval"), so it would look confident when it is not.
+ */
+const MIN_INTERVAL_SAMPLES = 5;
 const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 /** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
 function confidence_quantileSorted(s, p) {
@@ -53404,7 +53413,7 @@ function bootstrapInterval(values, stat, opts = {}) {
         let b = a;
         if (frac > 0) {
             if (cum + counts[j] <= lo + 1) {
-                cum += counts[j++];
+                j++;
                 while (counts[j] === 0)
                     j++;
             }
@@ -53445,7 +53454,8 @@ function intervalCache(requests) {
         const key = `${stage.index}:${metric}:${stat}`;
         let iv = cache.get(key);
         if (iv === undefined) {
-            iv = bootstrapInterval(stageSamples(requests, stage.index, metric), stat);
+            const samples = stageSamples(requests, stage.index, metric);
+            iv = samples.length >= MIN_INTERVAL_SAMPLES ? bootstrapInterval(samples, stat) : null;
             cache.set(key, iv);
         }
         return iv;
@@ -53764,9 +53774,7 @@ function parseLine(raw, lineNo) {
     if (!opTok.text)
         opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
     if (!opTok.text) {
-        s.fail(s.col, s.eol
-            ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"`
-            : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
+        s.fail(s.col, s.eol ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"` : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
     }
     if (!OPS.includes(opTok.text)) {
         s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
@@ -54114,7 +54122,13 @@ function evaluateOne(c, stage, unit, opts) {
         if (c.value.metric.compare) {
             const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
             if (!b) {
-                return { ...base, status: 'skipped', actual: null, threshold: null, reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)' };
+                return {
+                    ...base,
+                    status: 'skipped',
+                    actual: null,
+                    threshold: null,
+                    reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)',
+                };
             }
             thresholdStage = b;
         }
@@ -54149,8 +54163,14 @@ function evaluateOne(c, stage, unit, opts) {
         return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
     }
     const iv = opts.intervalOf(stage, m.interval.metric, m.interval.stat);
-    if (iv === null)
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    if (iv === null) {
+        // Too few samples for an interval: `confident` cannot be confident of a failure.
+        if (pointPass || (opts.verdict ?? 'strict') !== 'confident')
+            return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+        const n = stage[m.interval.metric]?.n ?? 0;
+        const reason = `inconclusive: ${n} ${n === 1 ? 'sample is' : 'samples are'} too few for an interval; verdict confident: not failed`;
+        return { ...base, status: 'inconclusive', actual, threshold, inconclusive: true, reason };
+    }
     const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
     const verdict = opts.verdict ?? 'strict';
     const j = judge({ op: c.op, threshold, actual, interval }, verdict);
@@ -54876,7 +54896,15 @@ async function waitForReady(spec, opts = {}) {
                 return { attempts: attempt - 1, elapsedMs: now() - start };
             }
             const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048, ...(opts.signal ? { signal: opts.signal } : {}) });
+            const res = await requestOnce(agent, {
+                url: spec.url,
+                method: 'GET',
+                headers: spec.headers(),
+                body: null,
+                timeoutMs,
+                limit: 2048,
+                ...(opts.signal ? { signal: opts.signal } : {}),
+            });
             if (res.status !== null && res.status >= 200 && res.status < 300) {
                 log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
                 return { attempts: attempt, elapsedMs: now() - start };
@@ -55005,7 +55033,10 @@ function parseTokenFrom(text, input = 'login-token-from') {
     }
     if (!JSON_PATH.test(rest))
         throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
+    const path = rest
+        .replace(/^\$\./, '')
+        .replace(/\[(\d+)\]/g, '.$1')
+        .split('.');
     return { kind: 'json', path, text: `json:${rest}` };
 }
 /** Validates the login inputs (no request is sent); null when no login is configured. */
@@ -55456,7 +55487,11 @@ function parseSize(input, text, min, max) {
     return bytes;
 }
 function formatSize(bytes) {
-    for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]])
+    for (const [unit, n] of [
+        ['GiB', 1024 ** 3],
+        ['MiB', 1024 ** 2],
+        ['KiB', 1024],
+    ])
         if (bytes >= n && bytes % n === 0)
             return `${bytes / n} ${unit}`;
     return `${bytes} bytes`;
@@ -55880,6 +55915,7 @@ const CORE_INPUTS = {
     baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
     'regression-threshold': 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
     'report-path': 'where to write the JSON report (default ttfc-report.json)',
+    'markdown-path': 'also write the markdown report (the PR comment and job summary) to this file, e.g. to preview the comment locally (default: none)',
     'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
     'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
     'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
@@ -55888,12 +55924,12 @@ const CORE_INPUTS = {
     'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
     'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
     'wait-timeout': 'how long wait-for may wait (default 5m, at most 1h)',
-    'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
-    'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
+    'compare-url': "same-run A/B: also load this target (the base: production, or the base branch's preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url",
+    'compare-base-url': "base of the compare target; without compare-url, the url's path is loaded there",
     'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
     'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
     ...SERVER_INPUTS,
-    shard: 'K/N: run the K-th share of every stage\'s users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)',
+    shard: "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
     'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
     'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
 };
@@ -55944,8 +55980,20 @@ function buildConfig(inputs, ctx) {
     const judge = readJudging(inputs, cwd);
     const reportPath = (config_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
     checkReportPath('report-path', reportPath, cwd);
+    const markdownPath = config_value(inputs, 'markdown-path')?.trim() ?? null;
+    if (markdownPath !== null)
+        checkReportPath('markdown-path', markdownPath, cwd);
     const templates = compileRequest(request, target.path, token, ctx.env, secrets);
-    const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
+    const before = readBeforeLoad(inputs, {
+        ...target,
+        token,
+        timeoutMs: load.timeoutMs,
+        preset: request.preset,
+        env: ctx.env,
+        secrets,
+        templates,
+        headerLines: request.headerLines,
+    });
     checkTokenSource(request, token, before.login);
     addServerCriteria(inputs, judge, before.server);
     const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
@@ -55962,6 +56010,7 @@ function buildConfig(inputs, ctx) {
         ...load,
         ...judge,
         reportPath,
+        markdownPath,
         secrets,
         ...before,
         compare,
@@ -56027,7 +56076,7 @@ function readSharding(inputs, load, has, now) {
             throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
         if (has.server) {
             const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => config_value(inputs, n) !== undefined) ?? 'health-url';
-            throw new InputError(input, 'cannot be combined with shard yet (the merge does not pool the shards\' server figures: watch the server from one whole run)');
+            throw new InputError(input, "cannot be combined with shard yet (the merge does not pool the shards' server figures: watch the server from one whole run)");
         }
         if (has.compare) {
             const input = config_value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
@@ -56238,7 +56287,7 @@ function buildCompare(inputs, c) {
     const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
     const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
     const scheme = authSchemeFor(c.preset, path);
-    const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
+    const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? (c.contentType ?? guessContentType(c.body)) : undefined;
     const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
     const render = (ctx) => {
         const headers = {};
@@ -56378,7 +56427,10 @@ function roundSamples(requests, stage, metric, rounds) {
     return out;
 }
 /** t quantiles at 0.975 for 1–30 degrees of freedom. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
 /** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
 function smallSampleFactor(rounds) {
     if (rounds < 2)
@@ -56894,7 +56946,8 @@ function causes(encoding) {
         return (`the responses were compressed (Content-Encoding: ${encoding}), so the likely cause is compression of the event ` +
             'stream: a compressor holds its output until a block fills unless it is flushed after each event (nginx `gzip on` ' +
             'with `text/event-stream` in `gzip_types`, a CDN or a compression middleware in the app; exclude ' +
-            '`text/event-stream` from compression). Less likely: ' + buffering);
+            '`text/event-stream` from compression). Less likely: ' +
+            buffering);
     }
     return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;
 }
@@ -57376,13 +57429,12 @@ function evidence(a) {
         singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
     };
 }
-const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' +
-    'vector search or LLM client calls not offloaded to a thread pool';
+const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' + 'vector search or LLM client calls not offloaded to a thread pool';
 const WHOLE_SERIAL_HINT = 'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +
     'the whole answer (a synchronous LLM client iterated in an async handler), or a server with a single worker, ' +
     'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
 /** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
-function waveText(w, a) {
+function waveText(w, _a) {
     const head = `the first chunks of the first ${w.requests} concurrent requests`;
     if (w.from === 'groups') {
         const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
@@ -57993,7 +58045,9 @@ async function ensureDescriptors(stages, log) {
         }
     }
     const fit = Math.max(0, lim.soft - lim.open - SPARE);
-    const raise = lim.hard >= users + lim.open + SPARE ? '' : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
+    const raise = lim.hard >= users + lim.open + SPARE
+        ? ''
+        : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
     throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
 }
 function fits(lim, users) {
@@ -58001,7 +58055,9 @@ function fits(lim, users) {
 }
 function readLimits() {
     try {
-        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('Max open files'));
         const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
         if (!m)
             return null;
@@ -58418,7 +58474,14 @@ async function warm(spec) {
     const conn = new UserConnection(`http://127.0.0.1:${server.address().port}`, 5_000);
     try {
         for (const [i, path] of ['/', '/gzip', '/'].entries()) {
-            await performRequest(conn, { ...spec, origin: `http://127.0.0.1:${server.address().port}`, path, timeoutMs: 5_000, headers: { 'x-warm-up': '1' }, body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}' }, { stage: 0, user: 0, iteration: i + 1 });
+            await performRequest(conn, {
+                ...spec,
+                origin: `http://127.0.0.1:${server.address().port}`,
+                path,
+                timeoutMs: 5_000,
+                headers: { 'x-warm-up': '1' },
+                body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}',
+            }, { stage: 0, user: 0, iteration: i + 1 });
         }
     }
     finally {
@@ -58707,7 +58770,11 @@ function cancellation(signal) {
 
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 function oneLine(text, secrets, max = 300) {
-    const flat = redactText(text, secrets).replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '').replace(/ {2,}/g, ' ').trim();
+    const flat = redactText(text, secrets)
+        .replace(/\r\n?|\n|\t/g, ' ')
+        .replace(CONTROL, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
     const points = Array.from(flat);
     return points.length <= max ? flat : `${points.slice(0, max - 1).join('')}…`;
 }
@@ -58760,7 +58827,9 @@ class HealthProbe {
             const ms = now() - t0;
             const e = err;
             const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-            const message = timedOut ? `no answer within ${Math.round(this.opts.timeoutMs)} ms` : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
+            const message = timedOut
+                ? `no answer within ${Math.round(this.opts.timeoutMs)} ms`
+                : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
             return { phase, t: t0 - this.origin, ms, ok: false, error: message };
         }
     }
@@ -58876,7 +58945,9 @@ function startCommand(command, opts = {}) {
         delay: 1000,
         ...(opts.env ? { env: opts.env } : {}),
         listeners: { stdout: onOut, stderr: onErr },
-    }).then((exitCode) => ({ exitCode, error: null }), (err) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) })).then(async (r) => {
+    })
+        .then((exitCode) => ({ exitCode, error: null }), (err) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) }))
+        .then(async (r) => {
         if (timer)
             clearTimeout(timer);
         if (errPending.trim() !== '')
@@ -58910,7 +58981,7 @@ async function killTree(root, graceMs = 500) {
             signal(p, 'SIGKILL');
 }
 async function descendants(root) {
-    let text = '';
+    let text;
     try {
         text = (await getExecOutput('ps', ['-A', '-o', 'pid=,ppid='], { silent: true, ignoreReturnCode: true })).stdout;
     }
@@ -59072,7 +59143,7 @@ function parseScrape(text) {
         parsed = parse_prometheus_text_format_cjs_default()(text);
     }
     catch (err) {
-        throw new Error(`not the Prometheus text format (${err.message})`);
+        throw new Error(`not the Prometheus text format (${err.message})`, { cause: err });
     }
     const families = new Map();
     for (const f of parsed) {
@@ -59214,7 +59285,9 @@ class Monitors {
             }
             catch (err) {
                 const e = err;
-                const msg = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' ? `no answer within ${monitors_formatMs(this.spec.sampleTimeoutMs)}` : oneLine(e.message ?? String(err), this.spec.secrets, 200);
+                const msg = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT'
+                    ? `no answer within ${monitors_formatMs(this.spec.sampleTimeoutMs)}`
+                    : oneLine(e.message ?? String(err), this.spec.secrets, 200);
                 for (const st of states)
                     this.fail(st, `metrics-url: ${msg}`);
                 return null;
@@ -59622,7 +59695,7 @@ async function runEach(cfg, opts, hooks, log) {
         if (i === 0 && cmp) {
             log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
             if (cfg.warmup === 0)
-                log('compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client\'s own cold start: it must not land on one side)');
+                log("compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client's own cold start: it must not land on one side)");
         }
         const r = await runLoad({ spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render }, {
             stages: cfg.stages,
@@ -59745,8 +59818,17 @@ function parseShardReport(file, text, input = 'reports') {
     const s = r.shard;
     if (typeof s !== 'object' || s === null)
         throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
-    const okShape = Number.isInteger(s.index) && Number.isInteger(s.count) && s.index >= 1 && s.index <= s.count && typeof s.planId === 'string' && Array.isArray(s.stages) &&
-        Array.isArray(r.requests) && Array.isArray(r.stages) && typeof r.config === 'object' && r.config !== null && typeof r.target === 'object';
+    const okShape = Number.isInteger(s.index) &&
+        Number.isInteger(s.count) &&
+        s.index >= 1 &&
+        s.index <= s.count &&
+        typeof s.planId === 'string' &&
+        Array.isArray(s.stages) &&
+        Array.isArray(r.requests) &&
+        Array.isArray(r.stages) &&
+        typeof r.config === 'object' &&
+        r.config !== null &&
+        typeof r.target === 'object';
     if (!okShape)
         throw new InputError(input, `${file}: its shard section or requests are malformed`);
     return { file, report: r };
@@ -59786,7 +59868,10 @@ function checkShards(shards, input = 'reports') {
         if (!seen.has(k))
             missing.push(k);
     if (missing.length > 0) {
-        const given = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([k, f]) => `${f} = ${k}/${n}`).join(', ');
+        const given = [...seen.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(([k, f]) => `${f} = ${k}/${n}`)
+            .join(', ');
         throw new InputError(input, `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing (given: ${given})`);
     }
     return [...shards].sort((a, b) => a.report.shard.index - b.report.shard.index);
@@ -59869,7 +59954,10 @@ function combineShards(shards) {
         });
     }
     const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0];
-    const finishedAt = shards.map((sh) => sh.report.finishedAt).sort().at(-1);
+    const finishedAt = shards
+        .map((sh) => sh.report.finishedAt)
+        .sort()
+        .at(-1);
     return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples }, merge, diagnoses };
 }
 
@@ -59912,7 +60000,11 @@ function buildMergeConfig(inputs, cwd) {
         reportPath: (given(inputs, 'report-path') ?? 'ttfc-report.json').trim(),
     };
 }
-const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
+const lines = (text) => text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('\n');
 function parseCriteriaInput(text, input = 'criteria') {
     try {
         return parseCriteria(text);
@@ -60008,7 +60100,10 @@ function neutralize(line) {
 }
 /** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
 function safeLine(text) {
-    return neutralize(text.replace(/\r\n?|\n/g, ' ').replace(ANSI, '').replace(safe_text_CONTROL, ''));
+    return neutralize(text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(ANSI, '')
+        .replace(safe_text_CONTROL, ''));
 }
 /** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
 function safeLines(text) {
@@ -60097,11 +60192,50 @@ function niceCeil(x) {
     return 10 * p;
 }
 const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5' };
+const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5', avgLimit: '#f59e0b', p95Limit: '#a855f7' };
+/** Most limit lines in one chart (half of them per metric). */
+const MAX_LIMIT_LINES = 6;
+/** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
+const MAX_NUMERIC_POINTS = 101;
+const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
 /**
- * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, followed by a
- * one-line legend (GitHub's mermaid draws no legend for line charts). Empty string with fewer than two
- * stages to plot (a chart of one point says nothing).
+ * A numeric x-axis, when the users are distinct whole numbers: mermaid's xychart spreads a line's values
+ * evenly over `min --> max`, so the values are given at every `step` users (the gcd of the gaps),
+ * interpolated linearly between the measured stages — the line a chart draws between them anyway —
+ * and each measured stage sits at its true x. Null when that would need too many points.
+ */
+function numericAxis(pts) {
+    const users = pts.map((p) => p.users);
+    if (new Set(users).size !== users.length || users.some((u) => !Number.isInteger(u)))
+        return null;
+    const sorted = [...users].sort((a, b) => a - b);
+    const min = sorted[0];
+    const max = sorted[sorted.length - 1];
+    const step = sorted.slice(1).reduce((g, u) => gcd(g, u - min), 0);
+    if (step <= 0 || (max - min) / step + 1 > MAX_NUMERIC_POINTS)
+        return null;
+    const xs = [];
+    for (let x = min; x <= max; x += step)
+        xs.push(x);
+    return { min, max, xs };
+}
+/** The value at x of the polyline through (users, value) points sorted by users. */
+function interpolate(pts, x) {
+    const i = pts.findIndex((p) => p.users >= x);
+    if (i <= 0)
+        return pts[Math.max(0, i)].v;
+    const a = pts[i - 1];
+    const b = pts[i];
+    return a.v + ((b.v - a.v) * (x - a.users)) / (b.users - a.users);
+}
+/** `1 s`, `1.5 s`, `800 ms`. */
+const limitText = (ms) => formatValue(ms, 'ms');
+/**
+ * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, with the limits
+ * that apply as horizontal lines, followed by a one-line legend (GitHub's mermaid draws no legend for line
+ * charts). The x-axis is numeric where the users allow it (see numericAxis), else one category a stage.
+ * Colours go in the front matter (`%%{init}%%` is deprecated). Empty string with fewer than two stages to
+ * plot (a chart of one point says nothing).
  */
 function mermaidChart(stages, opts = {}) {
     const pts = chartPoints(stages);
@@ -60109,27 +60243,82 @@ function mermaidChart(stages, opts = {}) {
         return '';
     // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
     const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
-    const baseOf = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseOf('p95')) * 1.1);
+    const baseAt = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+    // One line per distinct limit: the same value on several stages is one line.
+    const limits = new Map();
+    for (const t of opts.thresholds ?? []) {
+        if (!(t.value > 0) || !Number.isFinite(t.value))
+            continue;
+        const key = `${t.metric}:${t.value}`;
+        const l = limits.get(key) ?? { metric: t.metric, value: t.value, users: [] };
+        if (!l.users.includes(t.users))
+            l.users.push(t.users);
+        limits.set(key, l);
+    }
+    // A few lines stay readable (and the block small): at most MAX_LIMIT_LINES, the lowest of each metric first.
+    const lines = [...limits.values()]
+        .sort((a, b) => a.value - b.value)
+        .filter((l, i, all) => all.slice(0, i).filter((o) => o.metric === l.metric).length < MAX_LIMIT_LINES / 2)
+        .sort((a, b) => (a.metric === b.metric ? a.value - b.value : a.metric === 'avg' ? -1 : 1));
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseAt('p95'), ...lines.map((l) => l.value)) * 1.1);
     const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
-    const palette = [CHART_COLORS.avg, CHART_COLORS.p95, ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : [])].join(', ');
-    const lines = [
+    const axis = numericAxis(pts);
+    let xAxis;
+    let series;
+    if (axis) {
+        // The values of the points, as a polyline over users, sampled at every step of the axis.
+        const order = pts.map((p, i) => ({ users: p.users, i })).sort((a, b) => a.users - b.users);
+        series = (values) => {
+            const poly = order.map((o) => ({ users: o.users, v: values[o.i] }));
+            return axis.xs.map((x) => interpolate(poly, x));
+        };
+        xAxis = `    x-axis "concurrent users" ${axis.min} --> ${axis.max}`;
+    }
+    else {
+        series = (values) => [...values];
+        xAxis = `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`;
+    }
+    const avg = series(pts.map((p) => p.avg));
+    const p95 = series(pts.map((p) => p.p95));
+    const n = avg.length;
+    const scope = (users) => (users.includes(null) ? 'all' : users.map((u) => `@${u}`).join(' '));
+    const label = (l) => `${l.metric} limit ${limitText(l.value)} (${scope(l.users)})`.replace(/"/g, "'");
+    const palette = [
+        CHART_COLORS.avg,
+        CHART_COLORS.p95,
+        ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : []),
+        ...lines.map((l) => (l.metric === 'avg' ? CHART_COLORS.avgLimit : CHART_COLORS.p95Limit)),
+    ];
+    const out = [
         '```mermaid',
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${palette.join(', ')}"`,
+        '---',
         'xychart-beta',
         `    title "${title}"`,
-        `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`,
+        xAxis,
         `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
-        `    line "avg" [${pts.map((p) => chart_num(p.avg)).join(', ')}]`,
-        `    line "p95" [${pts.map((p) => chart_num(p.p95)).join(', ')}]`,
-        ...(basePts ? [`    line "base avg" [${baseOf('avg').map(chart_num).join(', ')}]`, `    line "base p95" [${baseOf('p95').map(chart_num).join(', ')}]`] : []),
+        `    line "avg" [${avg.map(chart_num).join(', ')}]`,
+        `    line "p95" [${p95.map(chart_num).join(', ')}]`,
+        ...(basePts ? [`    line "base avg" [${series(baseAt('avg')).map(chart_num).join(', ')}]`, `    line "base p95" [${series(baseAt('p95')).map(chart_num).join(', ')}]`] : []),
+        ...lines.map((l) => `    line "${label(l)}" [${new Array(n).fill(chart_num(l.value)).join(', ')}]`),
         '```',
         '',
-        basePts
-            ? '<sub>TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users</sub>'
-            : '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
     ];
-    return lines.join('\n');
+    const avgLimits = lines.filter((l) => l.metric === 'avg').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const p95Limits = lines.filter((l) => l.metric === 'p95').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const legend = [
+        basePts
+            ? 'TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users'
+            : 'TTFC avg (blue) and p95 (red), ms, against concurrent users',
+        avgLimits.length ? `avg limits (amber): ${avgLimits.join(', ')}` : '',
+        p95Limits.length ? `p95 limits (purple): ${p95Limits.join(', ')}` : '',
+    ].filter(Boolean);
+    out.push(`<sub>${legend.join(' · ')}</sub>`);
+    return out.join('\n');
 }
 /**
  * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
@@ -60543,9 +60732,7 @@ function monitorChart(m, section) {
         return first ? `S${p.phase} ${sec}` : sec;
     });
     const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
-    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))]
-        .map((i) => `S${i} = ${server_users(usersOf.get(i) ?? 0)}`)
-        .join(', ');
+    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))].map((i) => `S${i} = ${server_users(usersOf.get(i) ?? 0)}`).join(', ');
     // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
     const title = `${m.name}${label ? ` (${label})` : ''} over time`;
     return [
@@ -60583,7 +60770,10 @@ function serverMarkdown(section, opts = {}) {
     }
     const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
     if (warnings.length)
-        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings.slice(0, 20).map((w) => `- ${escapeInline(w, 300)}`).join('\n')}\n\n</details>`);
+        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings
+            .slice(0, 20)
+            .map((w) => `- ${escapeInline(w, 300)}`)
+            .join('\n')}\n\n</details>`);
     if (opts.charts !== false)
         for (const m of section.monitors) {
             const c = monitorChart(m, section);
@@ -60621,6 +60811,28 @@ function describeResult(c) {
 // ---------------------------------------------------------------------------------------------
 // pieces
 const markdown_MISSING = '—';
+/** U+00A0: a number and its unit never wrap apart in a narrow table. */
+const NBSP = '\u00A0';
+const nb = (text) => text.replace(/ /g, NBSP);
+/** Inconclusive: a red question mark, visible on light and dark themes (❔ is white and vanishes on light). */
+const INCONCLUSIVE_MARK = '❓';
+/** The stage a result is about: its own index, or the one stage with its users (whose value is the actual one). */
+function stageOfResult(report, c) {
+    if (c.stage !== undefined)
+        return report.stages.find((s) => s.index === c.stage);
+    if (c.users === null)
+        return undefined;
+    // A result carries the stage's users, not its index: several stages may share a user count,
+    // so the stage is the one whose value is the result's actual value.
+    const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
+    if (candidates.length === 1)
+        return candidates[0];
+    const metric = criterionOf(c)?.metric;
+    return candidates.find((s) => {
+        const v = metric ? metricValue(s, metric) : null;
+        return v === null ? c.actual === null : c.actual !== null && Math.abs(v - c.actual) <= 1e-6 * Math.max(1, Math.abs(v));
+    });
+}
 /** Marks per stage index and cell (the metric's cell in the table: see metrics.ts): '❌' (a failing criterion missed) or '⚠️' (a warning). */
 function stageMarks(report) {
     const marks = new Map();
@@ -60632,17 +60844,7 @@ function stageMarks(report) {
         if (!metric || !m)
             continue;
         const col = m.cell ?? m.name;
-        // A result carries the stage's users, not its index: several stages may share a user count,
-        // so the stage is the one whose value is the result's actual value.
-        const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
-        const stage = c.stage !== undefined
-            ? report.stages.find((s) => s.index === c.stage)
-            : candidates.length === 1
-                ? candidates[0]
-                : candidates.find((s) => {
-                    const v = metricValue(s, metric);
-                    return v === null ? c.actual === null : c.actual !== null && Math.abs(v - c.actual) <= 1e-6 * Math.max(1, Math.abs(v));
-                });
+        const stage = stageOfResult(report, c);
         if (!stage)
             continue;
         const key = `${stage.index}:${col}`;
@@ -60652,90 +60854,49 @@ function stageMarks(report) {
     }
     return marks;
 }
-/** `<br>▲ 30%`, a regression `<br>❗ **▲ 30%**`; '' when not compared. */
-function deltaSuffix(d) {
-    if (!d || !d.text)
-        return '';
-    return d.regressed ? `<br>❗ **${d.text}**` : `<br>${d.text}`;
+/** The first cell of a stage row: `10 × 3`, with the stage number when two stages have the same users. */
+function loadCell(report, s) {
+    const twin = report.stages.filter((o) => o.users === s.users).length > 1;
+    return nb(`${s.users} × ${s.requestsPerUser}${twin ? ` (#${s.index})` : ''}`);
 }
-function stagesSection(report, maxRows, maxNotes) {
+/** The stage table: at most 7 columns so it fits a PR comment (~780 px); the other figures are in the details. */
+function stagesSection(report, maxRows) {
     const stages = report.stages;
     const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
-    const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
-    const showTokens = stages.some((s) => s.tokens);
-    const showRate = showsStreamRate(report);
-    const showEff = showsEfficiency(report);
     const marks = stageMarks(report);
-    const cell = (s, col, text) => {
+    const cell = (s, col, text, regressed = false) => {
         const mark = marks.get(`${s.index}:${col}`);
-        return mark ? `${mark} **${text}**` : text;
+        const value = mark ? `${mark}${NBSP}**${nb(text)}**` : nb(text);
+        return regressed ? `${value}${NBSP}❗` : value;
     };
-    const head = [
-        'Stage', 'Users × requests', 'Success', 'TTFC avg', 'TTFC p50', 'TTFC p95', 'TTFC max',
-        ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
-        ...(showTtfr ? ['TTFR avg'] : []),
-        'Total avg', 'Throughput',
-        ...(showTokens ? ['Tokens/s'] : []),
-        ...(showRate ? ['Stream rate'] : []),
-        ...(showEff ? ['Scaling'] : []),
-    ];
-    const align = head.map((_, i) => (i === 1 ? 'l' : 'r'));
+    const head = ['Users × requests', 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', 'Throughput'];
+    const align = head.map((_, i) => (i === 0 ? 'l' : 'r'));
     const shown = stages.slice(0, maxRows);
     const rows = shown.map((s) => {
-        const load = `${s.users} × ${s.requestsPerUser}`;
         if (s.skipped)
-            return [String(s.index), load, 'skipped', ...head.slice(3).map(() => markdown_MISSING)];
+            return [loadCell(report, s), 'skipped', ...head.slice(2).map(() => markdown_MISSING)];
         const b = baselineFor(report, s.index);
-        const success = `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
+        const success = s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
         return [
-            String(s.index),
-            load,
-            cell(s, 'success', success) + deltaSuffix(b?.successRate),
-            cell(s, 'ttfc.avg', ms(s.ttfc.avg)) + deltaSuffix(b?.ttfcAvg),
-            cell(s, 'ttfc.p50', ms(s.ttfc.p50)),
-            cell(s, 'ttfc.p95', ms(s.ttfc.p95)) + deltaSuffix(b?.ttfcP95),
+            loadCell(report, s),
+            cell(s, 'success', success, b?.successRate.regressed),
+            cell(s, 'ttfc.avg', ms(s.ttfc.avg), b?.ttfcAvg.regressed),
+            cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
             cell(s, 'ttfc.max', ms(s.ttfc.max)),
-            ...(showTtft ? [cell(s, 'ttft.avg', ms(s.ttft.avg)), cell(s, 'ttft.p95', ms(s.ttft.p95))] : []),
-            ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : markdown_MISSING] : []),
-            cell(s, 'total.avg', ms(s.total.avg)),
+            showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
             cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
-            ...(showTokens ? [s.tokens ? `${s.tokens.perSec.toFixed(1)} tok/s` : markdown_MISSING] : []),
-            ...(showRate ? [s.streamRate?.perRequest.p50 != null ? `${s.streamRate.perRequest.p50.toFixed(1)} events/s` : markdown_MISSING] : []),
-            ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
         ];
     });
     const more = stages.length - shown.length;
     const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
-    const legend = ['Latencies are over the successful requests (n = the first number under Success). ❌ marks a value that misses a criterion, ⚠️ a warning.'];
-    if (showTtfr)
-        legend.push('TTFR: time to the first reasoning token.');
-    if (showRate)
-        legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+    const legend = ['Latencies over the successful requests. ❌ a value that misses a criterion, ⚠️ a warning'];
+    if (report.baseline?.loaded && report.baseline.regressions.length)
+        legend.push('❗ a regression against the baseline');
     const retried = stages.filter((s) => (s.retries ?? 0) > 0);
-    if (retried.length > 0) {
-        const where = retried.map((s) => `${s.retries} at stage ${s.index}`).join(', ');
-        legend.push(`Sent again on a new connection (the server closed the reused one before answering, a keep-alive race browsers retry too): ${where}; their TTFC counts from the first attempt.`);
-    }
-    if (showEff) {
-        const ref = efficiencyReference(report);
-        legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
-    }
-    const b = report.baseline;
-    let baselineText = '';
-    if (b?.loaded) {
-        legend.push(`▲ / ▼: change against the baseline ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ marks a regression (TTFC avg or p95 more than ` +
-            `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`);
-        const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
-        if (b.messages.length > lines.length)
-            lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
-        const regressions = b.regressions.length
-            ? `**Regressions against the baseline** at ${b.regressions.join(', ')} users (see Diagnoses).`
-            : b.stages.length
-                ? 'No regression against the baseline.'
-                : 'No stage could be compared with the baseline.';
-        baselineText = `\n\n${regressions}${lines.length ? `\n\n${lines.join('\n')}` : ''}`;
-    }
-    return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n${legend.join(' ')}${baselineText}`;
+    const retriedText = retried.length
+        ? ` Sent again on a new connection (the server closed the reused one before answering, a keep-alive race browsers retry too): ${retried.map((s) => `${s.retries} at stage ${s.index}`).join(', ')}; their TTFC counts from the first attempt.`
+        : '';
+    return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n<sub>${legend.join(', ')}.${retriedText}</sub>`;
 }
 /** Same-run A/B: head and base side by side, the ratio column with its interval. '' without compare-url. */
 function markdown_compareSection(report) {
@@ -60757,10 +60918,61 @@ ${mdTable(t.head, align, t.rows.map((r) => r.cells))}
 
 ${summary} ${t.legend}`;
 }
+/** A collapsed section: `<details>` with a one-line summary (escaped by the caller). */
+function collapsed(summary, body) {
+    return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Per stage, the figures the stage table leaves out: p50, TTFT, TTFR, total, tokens/s, scaling. */
+function figuresTable(report) {
+    const ran = report.stages.filter((s) => !s.skipped);
+    if (!ran.length)
+        return '';
+    const showTtft = ran.some((s) => differs(s.ttft, s.ttfc));
+    const showTtfr = ran.some((s) => s.ttfr && s.ttfr.n > 0);
+    const showTokens = ran.some((s) => s.tokens);
+    const showRate = showsStreamRate(report);
+    const showEff = showsEfficiency(report);
+    const head = [
+        'Stage',
+        'Users × requests',
+        'TTFC p50',
+        'TTFB avg',
+        ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
+        ...(showTtfr ? ['TTFR avg'] : []),
+        'Total avg',
+        'Events/s',
+        ...(showTokens ? ['Tokens/s'] : []),
+        ...(showRate ? ['Stream rate'] : []),
+        ...(showEff ? ['Scaling'] : []),
+    ];
+    const rows = ran.map((s) => [
+        String(s.index),
+        nb(`${s.users} × ${s.requestsPerUser}`),
+        nb(ms(s.ttfc.p50)),
+        nb(ms(s.ttfb.avg)),
+        ...(showTtft ? [nb(ms(s.ttft.avg)), nb(ms(s.ttft.p95))] : []),
+        ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? nb(ms(s.ttfr.avg)) : markdown_MISSING] : []),
+        nb(ms(s.total.avg)),
+        nb(`${s.eventsPerSec.toFixed(1)}`),
+        ...(showTokens ? [s.tokens ? nb(`${s.tokens.perSec.toFixed(1)} tok/s`) : markdown_MISSING] : []),
+        ...(showRate ? [s.streamRate?.perRequest.p50 != null ? nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : markdown_MISSING] : []),
+        ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
+    ]);
+    const legend = [];
+    if (showTtfr)
+        legend.push('TTFR: time to the first reasoning token.');
+    if (showRate)
+        legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+    if (showEff) {
+        const ref = efficiencyReference(report);
+        legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
+    }
+    return `${mdTable(head, head.map((_, i) => (i === 1 ? 'l' : 'r')), rows)}${legend.length ? `\n\n${legend.join(' ')}` : ''}`;
+}
 /** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
 function detailsSection(report) {
     const ran = report.stages.filter((s) => !s.skipped);
-    const hasIntervals = ran.some((s) => s.ttfcInterval);
+    const hasIntervals = ran.some((s) => s.ttfcInterval && (s.ttfcInterval.avg || s.ttfcInterval.p95));
     const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
     const dist = ttfcDistribution(report);
     const hasDist = dist !== null && dist.rows.some((r) => r.n > 0);
@@ -60769,7 +60981,8 @@ function detailsSection(report) {
     const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
     const pct = `${Math.round(level * 100)}%`;
     const head = [
-        'Stage', 'Users',
+        'Stage',
+        'Users',
         ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
         ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
         ...(hasDist ? ['TTFC distribution', 'Range'] : []),
@@ -60780,77 +60993,126 @@ function detailsSection(report) {
         return [
             String(s.index),
             String(s.users),
-            ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
+            ...(hasIntervals ? [nb(formatRange(s.ttfcInterval?.avg)), nb(formatRange(s.ttfcInterval?.p95))] : []),
             ...(repeat
                 ? [
-                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : markdown_MISSING,
+                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? nb(formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max })) : markdown_MISSING,
                     sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : markdown_MISSING,
                 ]
                 : []),
-            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : markdown_MISSING, row && row.n > 0 ? `${ms(row.min)} – ${ms(row.max)}` : markdown_MISSING] : []),
+            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : markdown_MISSING, row && row.n > 0 ? nb(`${ms(row.min)} – ${ms(row.max)}`) : markdown_MISSING] : []),
         ];
     });
     const legend = [];
     if (hasIntervals)
-        legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval).`);
+        legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval; n/a with fewer than 5).`);
     if (repeat)
         legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
     if (hasDist && dist)
         legend.push(`Distribution: ${dist.bins} bins from ${ms(dist.lo)} to ${ms(dist.hi)}, the same for every stage (taller = more requests).`);
     const align = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
-    return `### Per stage: confidence${repeat ? ', runs' : ''} and distribution\n\n${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
+    return `${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
 }
-const STATUS_ICON = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped', inconclusive: '❔' };
+/** The collapsed per-stage section: other figures, then intervals / runs / distributions. */
+function perStageSection(report, withDetails) {
+    const figures = figuresTable(report);
+    const details = withDetails ? detailsSection(report) : '';
+    if (!figures && !details)
+        return '';
+    const what = ['percentiles', 'scaling', ...(details ? ['intervals', 'distributions'] : [])];
+    return collapsed(`Per stage: ${what.join(', ')}`, [figures, details].filter(Boolean).join('\n\n'));
+}
+function markdown_baselineSection(report, maxNotes) {
+    const b = report.baseline;
+    if (!b?.loaded)
+        return '';
+    const rows = b.stages.map((d) => {
+        const delta = (x) => (x.text ? (x.regressed ? `❗${NBSP}**${nb(x.text)}**` : nb(x.text)) : markdown_MISSING);
+        return [String(d.index), String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
+    });
+    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
+    if (b.messages.length > lines.length)
+        lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
+    const legend = `▲ / ▼: change against ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ a regression (TTFC avg or p95 more than ` +
+        `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`;
+    const summary = b.regressions.length
+        ? `Baseline: ❗ regressions at ${b.regressions.join(', ')} users`
+        : b.stages.length
+            ? 'Baseline: no regression'
+            : 'Baseline: no stage could be compared';
+    const table = rows.length ? mdTable(['Stage', 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows) : '';
+    return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
+}
+const STATUS_ICON = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped' };
 function statusCell(c) {
     if (c.status === 'inconclusive')
-        return '❔ inconclusive';
+        return `${INCONCLUSIVE_MARK} inconclusive`;
     const icon = c.status === 'fail' && c.severity === 'warn' ? STATUS_ICON.warn : (STATUS_ICON[c.status] ?? c.status);
     // verdict strict: the measured value decided, but the interval straddles the threshold.
-    return c.inconclusive ? `${icon} ❔` : icon;
+    return c.inconclusive ? `${icon} ${INCONCLUSIVE_MARK}` : icon;
 }
 function criterionRow(c) {
-    const stage = c.users === null ? 'all' : plural(c.users, 'user');
+    const stage = c.users === null ? 'all' : plural(c.users, 'user', 'users');
     if (c.status === 'skipped') {
         return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, markdown_MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : markdown_MISSING];
     }
     const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
-    const actual = formatValue(c.actual, c.unit) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
+    const actual = nb(formatValue(c.actual, c.unit)) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
     const op = criterionOf(c)?.op;
     return [
         statusCell(c),
         codeSpan(c.text, { inTable: true, max: 200 }),
         stage,
-        `${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`,
+        nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`),
         c.status === 'fail' ? `**${actual}**` : actual,
     ];
 }
-function criteriaSection(report, mode) {
+/** Missed (fail, then warn), inconclusive, passed, skipped: the ones to read first on top. */
+const STATUS_RANK = (c) => c.status === 'fail' ? (c.severity === 'fail' ? 0 : 1) : c.status === 'inconclusive' ? 2 : c.status === 'pass' ? (c.inconclusive ? 2 : 3) : 4;
+/**
+ * One line per missed criterion, failures first, then warnings and inconclusive ones:
+ * `- ❌ `@10: ttfc.avg < 1s` **1.42 s** vs < 1 s · 10 users`. The first thing a reviewer reads.
+ */
+function missedLines(report, max) {
+    const listed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b));
+    if (!listed.length)
+        return { text: '', hidden: 0 };
+    const shown = listed.slice(0, max);
+    const lines = shown.map((c) => {
+        const icon = c.status === 'inconclusive' ? INCONCLUSIVE_MARK : c.severity === 'warn' ? '⚠️' : '❌';
+        const op = criterionOf(c)?.op;
+        const where = c.users === null ? '' : ` · ${plural(c.users, 'user', 'users')}`;
+        const threshold = c.threshold === null ? '' : ` vs ${nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`)}`;
+        const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : '';
+        return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${nb(formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
+    });
+    if (listed.length > shown.length)
+        lines.push(`- _… ${plural(listed.length - shown.length, 'more', 'more')} (the check's message names them)._`);
+    return { text: lines.join('\n'), hidden: listed.length - shown.length };
+}
+function criteriaSection(report) {
     const all = report.criteria;
     if (all.length === 0)
-        return { text: '### Criteria\n\nNo criteria were given.', hidden: 0 };
-    const missed = (c) => c.status === 'fail';
-    const listed = mode.missedOnly ? all.filter(missed) : all;
-    const shown = listed.slice(0, mode.maxRows);
+        return '<sub>No criteria were given.</sub>';
+    const rows = [...all].sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b)).map(criterionRow);
+    const count = (f) => all.filter(f).length;
+    const warned = count((c) => c.status === 'fail' && c.severity === 'warn');
+    const parts = [
+        `${count((c) => c.status === 'fail' && c.severity === 'fail')} missed`,
+        warned ? plural(warned, 'warning', 'warnings') : '',
+        `${count((c) => c.status === 'inconclusive')} inconclusive`,
+        `${count((c) => c.status === 'pass')} passed`,
+        `${count((c) => c.status === 'skipped')} skipped`,
+    ].filter((t) => t && !t.startsWith('0 '));
     const notes = [];
-    if (mode.missedOnly) {
-        const passed = all.filter((c) => c.status === 'pass').length;
-        const skipped = all.filter((c) => c.status === 'skipped').length;
-        const other = all.length - listed.length - passed - skipped;
-        const parts = [passed ? `${passed} passed` : '', skipped ? `${skipped} skipped` : '', other ? `${other} other` : ''].filter(Boolean);
-        if (parts.length)
-            notes.push(`${parts.join(', ')} not listed.`);
-    }
-    if (listed.length > shown.length)
-        notes.push(`… ${plural(listed.length - shown.length, 'more row', 'more rows')} not shown.`);
     if (all.some((c) => c.interval)) {
         const confident = report.config?.verdict === 'confident';
         notes.push(confident
-            ? 'Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ❔ inconclusive ones (the interval straddles the threshold) do not fail.'
-            : 'Verdict strict: the measured value decides; ❔ marks a criterion whose 95% interval straddles its threshold (`verdict: confident` would not fail it).');
+            ? `Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ${INCONCLUSIVE_MARK} inconclusive ones (the interval straddles the threshold, or too few samples) do not fail.`
+            : `Verdict strict: the measured value decides; ${INCONCLUSIVE_MARK} marks a criterion whose 95% interval straddles its threshold (\`verdict: confident\` would not fail it).`);
     }
-    const table = shown.length ? mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], shown.map(criterionRow)) : '';
-    const text = ['### Criteria', table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n');
-    return { text, hidden: all.length - shown.length };
+    const table = mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], rows);
+    return collapsed(`All criteria: ${parts.join(', ')}`, [table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n'));
 }
 const MAX_SHARD_ROWS = 20;
 /** A merged run: what each shard contributed, and how far after the first shard it started each stage. */
@@ -60858,7 +61120,9 @@ function shardsSection(report) {
     const m = report.merge;
     if (!m)
         return '';
-    const rows = m.shards.slice(0, MAX_SHARD_ROWS).map((s) => [
+    const rows = m.shards
+        .slice(0, MAX_SHARD_ROWS)
+        .map((s) => [
         `${s.index}/${s.count}`,
         escapeInline(s.host, 60),
         s.stages.map((t) => String(t.users)).join(' · '),
@@ -60878,32 +61142,83 @@ function diagnosesSection(report, max) {
     const shown = report.diagnoses.slice(0, max);
     const lines = shown.map((d) => {
         const where = d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`;
-        const ev = formatEvidence(d.evidence);
-        return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}${ev ? `<br><sub>evidence: ${codeSpan(ev)}</sub>` : ''}`;
+        return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}`;
     });
     if (report.diagnoses.length > shown.length)
         lines.push(`- _… ${report.diagnoses.length - shown.length} more not shown._`);
     return `### Diagnoses\n\n${lines.join('\n')}`;
 }
-/** TTFC avg and p95 against concurrency: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
+/** The evidence of every diagnosis shown, collapsed: for whoever wants to check the reasoning. */
+function evidenceSection(report, max) {
+    const shown = report.diagnoses.slice(0, max).filter((d) => Object.keys(d.evidence).length);
+    if (!shown.length)
+        return '';
+    const lines = shown.map((d) => `- **${escapeInline(d.kind, 40)}**${d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`}: ${codeSpan(formatEvidence(d.evidence))}`);
+    return collapsed('Diagnosis evidence', lines.join('\n'));
+}
+/** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
+function chartThresholds(report) {
+    const out = [];
+    for (const c of report.criteria) {
+        if (c.severity !== 'fail' || c.status === 'skipped' || c.threshold === null || c.unit !== 'ms')
+            continue;
+        const parsed = criterionOf(c);
+        const metric = parsed?.metric;
+        if (metric !== 'ttfc.avg' && metric !== 'ttfc.p95')
+            continue;
+        // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
+        if (/\*/.test(c.text) && !/baseline\./.test(c.text))
+            continue;
+        const scoped = /^\s*@/.test(c.text);
+        out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
+    }
+    return out;
+}
+/** TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
 function chartSection(report) {
-    const chart = mermaidChart(report.stages, report.compare ? { base: report.compare.stages.map((s) => s.base) } : {});
+    const chart = mermaidChart(report.stages, { thresholds: chartThresholds(report), ...(report.compare ? { base: report.compare.stages.map((s) => s.base) } : {}) });
     return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
 }
-function samplesSection(report) {
-    // Same-run A/B: the compare target's failures too, their stage marked "(base)".
-    const base = report.compare?.errorSamples ?? [];
-    if (!report.errorSamples.length && !base.length)
-        return '';
-    const row = (e, side) => [
-        `${e.stage}${side}`,
-        codeSpan(e.category, { inTable: true }),
-        e.status === null ? markdown_MISSING : String(e.status),
-        e.message ? escapeInline(e.message, MESSAGE_MAX) : '_(no message)_',
-    ];
-    const rows = [...report.errorSamples.map((e) => row(e, '')), ...base.map((e) => row(e, ' (base)'))];
-    return `### Error samples\n\nThe first few failures of each category, as the server sent them (escaped, truncated).\n\n${mdTable(['Stage', 'Category', 'Status', 'Message'], ['r', 'l', 'r', 'l'], rows)}`;
+/** Failed requests grouped by category, status and message, most frequent first (from every record, else the samples). */
+function errorGroups(report) {
+    const failed = report.requests.filter((r) => !r.ok && r.category);
+    const head = failed.length
+        ? failed.map((r) => ({ stage: String(r.stage), category: r.category, status: r.status, message: r.error ?? '' }))
+        : report.errorSamples.map((e) => ({ stage: String(e.stage), category: e.category, status: e.status, message: e.message }));
+    // Same-run A/B: the compare target's failures (its samples), their stage marked "(base)".
+    const base = (report.compare?.errorSamples ?? []).map((e) => ({ stage: `${e.stage} (base)`, category: e.category, status: e.status, message: e.message }));
+    const items = [...head, ...base];
+    const groups = new Map();
+    for (const e of items) {
+        const key = JSON.stringify([e.category, e.status, e.message, e.stage.endsWith('(base)')]);
+        const g = groups.get(key) ?? { category: e.category, status: e.status, message: e.message, count: 0, stages: [] };
+        g.count++;
+        if (!g.stages.includes(e.stage))
+            g.stages.push(e.stage);
+        groups.set(key, g);
+    }
+    return [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
 }
+const MAX_ERROR_GROUPS = 10;
+function samplesSection(report) {
+    const groups = errorGroups(report);
+    if (!groups.length)
+        return '';
+    const shown = groups.slice(0, MAX_ERROR_GROUPS);
+    const rows = shown.map((g) => [
+        String(g.count),
+        codeSpan(g.category, { inTable: true }),
+        g.status === null ? markdown_MISSING : String(g.status),
+        g.stages.sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).join(', '),
+        g.message ? escapeInline(g.message, MESSAGE_MAX) : '_(no message)_',
+    ]);
+    const more = groups.length > shown.length ? ` ${plural(groups.length - shown.length, 'more kind', 'more kinds')} in the JSON report.` : '';
+    return `### Errors\n\nFailed requests by kind, as the server sent them (escaped, truncated).${more}\n\n${mdTable(['Count', 'Category', 'Status', 'Stages', 'Message'], ['r', 'l', 'r', 'l', 'l'], rows)}`;
+}
+/**
+ * The document, in the order a reviewer reads it: the verdict and what missed (one line each), the
+ * diagnoses, the chart — the first screen — then the stage table, the errors, and collapsed details.
+ */
 function compose(report, ctx, shape, shortened) {
     const failOn = ctx.failOnCriteria ?? report.config?.failOnCriteria !== false;
     const v = verdictOf(report, failOn);
@@ -60919,7 +61234,10 @@ function compose(report, ctx, shape, shortened) {
     if (ctx.tag)
         parts.push(commentMarker(ctx.tag));
     parts.push(`## ${v.icon} TTFC gate${tag} ${v.text}`);
-    parts.push(`**Target** ${target.join(' · ')}`);
+    const missed = missedLines(report, shape.criteria.maxMissed);
+    if (missed.text)
+        parts.push(missed.text);
+    parts.push(`<sub>${target.join(' · ')}</sub>`);
     const run = runNotes(report);
     if (run.length)
         parts.push(`**Run** ${run.map((n) => escapeInline(n, 200)).join(' · ')}`);
@@ -60930,35 +61248,42 @@ function compose(report, ctx, shape, shortened) {
     if (notes.length) {
         parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
     }
-    parts.push(stagesSection(report, shape.maxStages, shape.maxNotes));
-    const ab = markdown_compareSection(report);
-    if (ab)
-        parts.push(ab);
-    if (shape.details) {
-        const details = detailsSection(report);
-        if (details)
-            parts.push(details);
-        const shards = shardsSection(report);
-        if (shards)
-            parts.push(shards);
-    }
-    parts.push(criteriaSection(report, shape.criteria).text);
     const diag = diagnosesSection(report, shape.maxDiagnoses);
     if (diag)
         parts.push(diag);
-    const server = serverMarkdown(report.server, { charts: shape.chart });
-    if (server)
-        parts.push(server);
     if (shape.chart) {
         const chart = chartSection(report);
         if (chart)
             parts.push(chart);
     }
+    parts.push(stagesSection(report, shape.maxStages));
+    const ab = markdown_compareSection(report);
+    if (ab)
+        parts.push(ab);
+    const server = serverMarkdown(report.server, { charts: shape.chart });
+    if (server)
+        parts.push(server);
     if (shape.samples) {
         const samples = samplesSection(report);
         if (samples)
             parts.push(samples);
     }
+    if (shape.details) {
+        const shards = shardsSection(report);
+        if (shards)
+            parts.push(shards);
+    }
+    if (shape.criteria.table)
+        parts.push(criteriaSection(report));
+    const perStage = perStageSection(report, shape.details);
+    if (perStage && shape.details)
+        parts.push(perStage);
+    const baseline = markdown_baselineSection(report, shape.maxNotes);
+    if (baseline)
+        parts.push(baseline);
+    const evidence = evidenceSection(report, shape.maxDiagnoses);
+    if (evidence && shape.details)
+        parts.push(evidence);
     const footer = [
         `ttfc-gate ${escapeInline(report.tool.version, 40)}`,
         `percentiles: ${escapeInline(report.percentileMethod, 200)}`,
@@ -60989,73 +61314,93 @@ function largest(lo, hi, fits) {
  */
 function renderMarkdown(report, ctx = {}) {
     const limit = ctx.limit ?? COMMENT_LIMIT;
-    const total = report.criteria.length;
-    const missed = report.criteria.filter((c) => c.status === 'fail').length;
+    const missed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').length;
     const shape = {
         samples: true,
         details: true,
         maxNotes: 10,
-        criteria: { missedOnly: false, maxRows: total },
+        criteria: { table: true, maxMissed: missed },
         maxStages: report.stages.length,
         maxDiagnoses: report.diagnoses.length,
         chart: true,
     };
     const notes = [];
-    let out = compose(report, ctx, shape, notes);
-    const fits = () => (out = compose(report, ctx, shape, notes)).length <= limit;
-    /** Leaves a part out (changing the shape), says so in the notes; whether the document now fits. */
-    const drop = (leaveOut, note) => {
-        leaveOut();
-        if (note !== undefined)
-            notes.push(note);
-        return fits();
-    };
-    /** Shows only as many of `count` rows as fit (`show(n)` sets the shape and returns the note); whether it fits. */
-    const shrink = (count, show) => {
-        const i = notes.push('') - 1;
-        const withRows = (n) => {
-            notes[i] = show(n);
-            return fits();
-        };
-        withRows(Math.max(0, largest(0, count, withRows)));
-        return out.length <= limit;
-    };
+    const render = () => compose(report, ctx, shape, notes);
+    let out = render();
     if (out.length <= limit)
         return out;
-    // 1. error samples
-    const sampleCount = report.errorSamples.length + (report.compare?.errorSamples.length ?? 0);
-    if (sampleCount && drop(() => (shape.samples = false), `${plural(sampleCount, 'error sample')} left out`))
-        return out;
-    // 2. the per-stage details (intervals, runs, distributions) and all but a few baseline notes
-    if (detailsSection(report) && drop(() => (shape.details = false), 'the per-stage intervals and distributions left out'))
-        return out;
-    if ((report.baseline?.messages.length ?? 0) > 3 && drop(() => (shape.maxNotes = 3)))
-        return out;
-    // 3. criteria that passed or were skipped: counted, not listed
-    if (total > missed && drop(() => (shape.criteria = { missedOnly: true, maxRows: missed }), 'only the missed criteria are listed'))
-        return out;
-    // 4. missed criteria rows beyond what fits
-    const missedRows = (n) => {
-        shape.criteria = { missedOnly: true, maxRows: n };
-        return n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
-    };
-    if (missed > 0 && shrink(missed, missedRows))
-        return out;
+    // 1. errors
+    if (samplesSection(report)) {
+        shape.samples = false;
+        notes.push('the errors table left out');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    // 2. the per-stage details (figures, intervals, runs, distributions, evidence) and all but a few baseline notes
+    if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length)) {
+        shape.details = false;
+        notes.push('the per-stage intervals and distributions left out');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    if ((report.baseline?.messages.length ?? 0) > 3) {
+        shape.maxNotes = 3;
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    // 3. the table of all criteria (the missed ones stay listed on top)
+    if (report.criteria.length) {
+        shape.criteria = { table: false, maxMissed: missed };
+        notes.push('the table of all criteria left out (the missed ones are listed on top)');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    // 4. missed criteria lines beyond what fits
+    if (missed > 0) {
+        const i = notes.push('') - 1;
+        const withRows = (n) => {
+            shape.criteria = { table: false, maxMissed: n };
+            notes[i] = n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
+            return render();
+        };
+        out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
+        if (out.length <= limit)
+            return out;
+    }
     // 5. the chart, then diagnoses, then stage rows
-    if (chartSection(report) && drop(() => (shape.chart = false), 'the chart left out'))
-        return out;
-    const diagnosisRows = (n) => {
-        shape.maxDiagnoses = n;
-        return n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
-    };
-    if (report.diagnoses.length && shrink(report.diagnoses.length, diagnosisRows))
-        return out;
-    const stageRows = (n) => {
-        shape.maxStages = n;
-        return n < report.stages.length ? `${plural(report.stages.length - n, 'stage row')} left out` : '';
-    };
-    if (shrink(report.stages.length, stageRows))
-        return out;
+    if (chartSection(report)) {
+        shape.chart = false;
+        notes.push('the chart left out');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    if (report.diagnoses.length) {
+        const i = notes.push('') - 1;
+        const withDiag = (n) => {
+            shape.maxDiagnoses = n;
+            notes[i] = n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
+            return render();
+        };
+        out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
+        if (out.length <= limit)
+            return out;
+    }
+    {
+        const i = notes.push('') - 1;
+        const withStages = (n) => {
+            shape.maxStages = n;
+            notes[i] = n < report.stages.length ? `${plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
+            return render();
+        };
+        out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
+        if (out.length <= limit)
+            return out;
+    }
     // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
     const tail = '\n\n_… cut to fit the limit._\n';
     const cut = out.slice(0, Math.max(0, limit - tail.length));
@@ -61074,7 +61419,10 @@ function renderMarkdown(report, ctx = {}) {
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (cells) => cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    const line = (cells) => cells
+        .map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join('  ')
+        .trimEnd();
     return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 /** The progress line when a stage starts (CLI and action log). */
@@ -61102,11 +61450,20 @@ function stagesTable(stages, report) {
     const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
     const showEff = report !== undefined && showsEfficiency(report);
     const head = [
-        'stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max',
+        'stage',
+        'users x req',
+        'success',
+        'connect avg',
+        'ttfb p50',
+        'ttfc avg',
+        'ttfc p50',
+        'ttfc p95',
+        'ttfc max',
         ...(showBase ? ['vs base avg', 'vs base p95', 'vs base ok'] : []),
         ...(showTtft ? ['ttft avg', 'ttft p95'] : []),
         ...(showTtfr ? ['ttfr avg'] : []),
-        'total avg', 'req/s',
+        'total avg',
+        'req/s',
         ...(showTokens ? ['tok/s'] : []),
         ...(showRate ? ['events/s after 1st chunk'] : []),
         ...(showEff ? ['scaling'] : []),
@@ -61146,18 +61503,16 @@ function detailsTable(report) {
         return '';
     const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
     const pct = `${Math.round(level * 100)}%`;
-    const head = [
-        'stage', 'users',
-        ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
-        ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
-    ];
+    const head = ['stage', 'users', ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []), ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : [])];
     const rows = ran.map((s) => {
         const sp = spreadFor(repeat, s.index);
         return [
             String(s.index),
             String(s.users),
             ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
-            ...(repeat ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : ''] : []),
+            ...(repeat
+                ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : '']
+                : []),
         ];
     });
     return textTable(head, rows);
@@ -61375,7 +61730,8 @@ function repoFromPayload(payload) {
 /** Inputs only the GitHub adapter reads. */
 const ACTION_INPUTS = {
     'github-token': 'token for the PR comment (default: the workflow token, github.token)',
-    comment: 'true (default): post or update one sticky comment on the pull request; false: no comment',
+    comment: 'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
+    'comment-mode': 'update (default): edit the sticky comment in place; recreate: delete it and post a new one at the bottom of the PR',
     'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
     mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
     reports: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
@@ -61401,6 +61757,36 @@ function inputSecrets(raw) {
     const all = { ...raw.core, ...raw.action };
     return SECRET_INPUTS.map((n) => all[n]?.trim()).filter((s) => !!s);
 }
+const COMMENT_WHEN = {
+    always: 'always',
+    'on-failure': 'on-failure',
+    never: 'never',
+    true: 'always',
+    yes: 'always',
+    '1': 'always',
+    false: 'never',
+    no: 'never',
+    '0': 'never',
+};
+/** `comment`: always | on-failure | never (true / false are always / never, as before). */
+function parseCommentWhen(text) {
+    const t = (text ?? '').trim().toLowerCase();
+    if (t === '')
+        return 'always';
+    const when = COMMENT_WHEN[t];
+    if (!when)
+        throw new InputError('comment', `"${(text ?? '').slice(0, 40)}" is not always, on-failure or never (true and false mean always and never)`);
+    return when;
+}
+/** `comment-mode`: update | recreate. */
+function parseCommentMode(text) {
+    const t = (text ?? '').trim().toLowerCase();
+    if (t === '' || t === 'update')
+        return 'update';
+    if (t === 'recreate')
+        return 'recreate';
+    throw new InputError('comment-mode', `"${(text ?? '').slice(0, 40)}" is not update or recreate`);
+}
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 /** Validates the adapter's inputs; throws InputError naming the input. */
 function actionSettings(raw) {
@@ -61411,7 +61797,10 @@ function actionSettings(raw) {
     const mode = raw.action.mode.trim().toLowerCase() || 'run';
     if (mode !== 'run' && mode !== 'merge')
         throw new InputError('mode', `"${mode.slice(0, 40)}" is not run or merge`);
-    const reports = raw.action.reports.split('\n').map((l) => l.trim()).filter(Boolean);
+    const reports = raw.action.reports
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
     if (mode === 'merge' && reports.length === 0)
         throw new InputError('reports', 'is required with mode: merge (the shard reports, e.g. shards/*.json)');
     if (mode === 'run' && reports.length > 0)
@@ -61424,7 +61813,8 @@ function actionSettings(raw) {
     }
     return {
         githubToken: raw.action['github-token'].trim() || undefined,
-        comment: parseBoolean('comment', raw.action.comment || undefined, true),
+        comment: parseCommentWhen(raw.action.comment),
+        commentMode: parseCommentMode(raw.action['comment-mode']),
         commentTag: tag,
         mode,
         reports,
@@ -66508,13 +66898,29 @@ function isOurComment(body, tag) {
 /**
  * Creates or updates the one comment of `tag` on issue/PR `issueNumber`. Only a comment written by
  * `login` (the gate's own identity) counts: anyone can post the marker, and a comment they own
- * could be edited back to "passed".
+ * could be edited back to "passed". recreate deletes the gate's comment and posts a new one at the
+ * bottom; onlyUpdate never creates one (null when there is none).
  */
-async function upsertComment(octokit, repo, issueNumber, tag, body, login) {
+async function upsertComment(octokit, repo, issueNumber, tag, body, login, opts = {}) {
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
     const marked = comments.filter((c) => isOurComment(c.body, tag));
     const existing = marked.find((c) => c.user?.login === login);
     const foreign = [...new Set(marked.filter((c) => c.user?.login !== login).map((c) => c.user?.login ?? 'unknown'))];
+    if (!existing && opts.onlyUpdate)
+        return null;
+    if (existing && opts.mode === 'recreate') {
+        try {
+            // Only the gate's own comment (matched by marker and author) is ever deleted.
+            await octokit.rest.issues.deleteComment({ ...repo, comment_id: existing.id });
+        }
+        catch (err) {
+            // Already gone: post the new one all the same.
+            if (statusOf(err) !== 404)
+                throw err;
+        }
+        const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+        return { id: data.id, url: data.html_url, action: 'recreated', foreign, author: data.user?.login ?? null };
+    }
     if (existing) {
         try {
             const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
@@ -66631,9 +67037,9 @@ function boundedFetch(timeoutMs, budget) {
         }
         catch (err) {
             if (budget.aborted)
-                throw new Error('the GitHub API did not answer in time (time budget of the comment spent)');
+                throw new Error('the GitHub API did not answer in time (time budget of the comment spent)', { cause: err });
             if (call.aborted)
-                throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`);
+                throw new Error(`the GitHub API gave no answer within ${timeoutMs} ms`, { cause: err });
             throw err;
         }
     };
@@ -66697,7 +67103,11 @@ async function publishComment(req) {
     const token = req.token;
     try {
         const login = await gateLogin(octokit, token);
-        const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body, login), RETRY_DELAY_MS, onRetry);
+        const res = await withRetry(() => upsertComment(octokit, repo, pr, req.tag, req.body, login, { mode: req.mode ?? 'update', onlyUpdate: req.onlyUpdate ?? false }), RETRY_DELAY_MS, onRetry);
+        if (!res) {
+            core_info(`comment: on-failure: the gate passed and #${pr} has no earlier comment: none posted`);
+            return '';
+        }
         if (res.foreign.length) {
             warning(`ttfc-gate left alone ${res.foreign.length === 1 ? 'a comment' : 'comments'} by ${res.foreign.map((l) => `@${l}`).join(', ')} on #${pr} that carries its marker: ` +
                 `only a comment written by ${login} (the github-token's identity) is the gate's. Its report is in its own comment.`);
@@ -66736,8 +67146,13 @@ async function publishComment(req) {
 
 
 
+
 /** After a cancel the runner kills the step 7.5 s after its SIGINT: the comment gets what is left. */
 const CANCELLED_API_BOUNDS = { timeoutMs: 2000, budgetMs: 3500 };
+/** The action's entry point, as `@github/local-action` and dist/index.js call it. */
+async function run() {
+    await runAction();
+}
 async function runAction(env = process.env) {
     let secrets = [];
     // Everything printed passes here: secrets redacted, and no line of server text can be a workflow command.
@@ -66794,7 +67209,7 @@ async function runAction(env = process.env) {
                 stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
             },
         });
-        await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath });
+        await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath, markdownPath: cfg.markdownPath });
     }
     catch (err) {
         if (err instanceof InputError)
@@ -66870,20 +67285,37 @@ async function publish(report, ctx) {
         reportPath: ctx.reportPath,
     }), ctx.secrets);
     await writeSummary(markdown);
+    if (ctx.markdownPath) {
+        const path = (0,external_node_path_.resolve)(ctx.markdownPath);
+        (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+        (0,external_node_fs_namespaceObject.writeFileSync)(path, markdown);
+        ctx.info(`markdown report: ${path}`);
+    }
     const outputs = outputsOf(report, reportPath, '');
     setOutputs(redactOutputs(outputs, ctx.secrets));
-    if (ctx.settings.comment && commentsOn(ctx.event)) {
+    if (ctx.settings.comment !== 'never' && commentsOn(ctx.event)) {
         const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env);
         // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
         const stop = afterAbort(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
-        const url = await publishComment({ token: ctx.settings.githubToken, tag: ctx.settings.commentTag, body: markdown, event: ctx.event, bounds, stop: stop.signal });
+        // on-failure: a passing run posts nothing new, but still updates an earlier comment so a stale ❌ does not linger.
+        const onlyUpdate = ctx.settings.comment === 'on-failure' && report.passed;
+        const url = await publishComment({
+            token: ctx.settings.githubToken,
+            tag: ctx.settings.commentTag,
+            body: markdown,
+            event: ctx.event,
+            bounds,
+            stop: stop.signal,
+            mode: ctx.settings.commentMode,
+            onlyUpdate,
+        });
         stop.dispose();
         setOutputs({ 'comment-url': url });
     }
     else {
         setOutputs({ 'comment-url': '' });
-        if (!ctx.settings.comment)
-            ctx.info('comment: false: no PR comment');
+        if (ctx.settings.comment === 'never')
+            ctx.info('comment: never: no PR comment');
         else
             ctx.info(`no pull request for a ${ctx.event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
     }
@@ -66924,9 +67356,10 @@ function commitUrl(event) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5099);
-// The action entry (dist/index.js): all the work is in the adapter.
+// The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
+// `npm run local-action` (@github/local-action) calls.
 
-await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();
+await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);

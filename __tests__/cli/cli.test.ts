@@ -119,48 +119,6 @@ test('failing criterion: exit 1 and the failed criterion with its value; fail-on
   expect((await cli(...args, '--fail-on-criteria', 'false')).code).toBe(0);
 });
 
-test('a blocking handler: the serialized diagnosis with its evidence in the terminal, the JSON report and the markdown', async () => {
-  const report = join(dir, 'blocking.json');
-  const r = await cli(
-    '--url',
-    `${demo.url}/chat?mode=blocking&delay=80&events=2&interval=10`,
-    '--method',
-    'GET',
-    '--stages',
-    '1x1, 6x1',
-    '--cooldown',
-    '10ms',
-    '--warmup',
-    '1',
-    '--criteria',
-    '@6: ttfc.avg < 1ms warn\nerrors == 0',
-    '--report-path',
-    report,
-  );
-  expect(r.code).toBe(0); // a diagnosis never fails the check; the warn criterion does not either
-  expect(r.out).toMatch(/^ttfc-gate .*, stages 1x1, 6x1, warmup 1, verdict strict$/m);
-  expect(r.out).toMatch(/^warm-up done: 1\/1 ok; ttfc \d+ ms$/m);
-  expect(r.out).toMatch(
-    /^diagnosis \(serialized, 6 users\): at 6 users throughput is [\d.]+× that of 1 user and TTFC grew [\d.]+× .*one after another, about \d+ ms apart: requests look served one at a time/m,
-  );
-  expect(r.out).toMatch(/^ {2}evidence: referenceUsers: 1, .*ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m);
-  expect(r.out).toMatch(/^WARN +@6: ttfc\.avg < 1ms warn +6 users +actual \d+ ms vs 1 ms \(95% CI /m);
-  expect(r.out).toContain('TTFC (ms)'); // the ASCII chart
-  expect(r.out).toMatch(/^PASSED with 1 warning$/m);
-  const json = JSON.parse(readFileSync(report, 'utf8')) as Report;
-  expect(json.diagnoses.map((d) => `${d.kind}@${d.users}`)).toEqual(['serialized@6']);
-  expect(json.diagnoses[0]!.evidence).toMatchObject({ referenceUsers: 1, firstWave: { requests: 6 } });
-  expect(json.efficiency!.map((e) => e.users)).toEqual([1, 6]);
-  expect(json.stages[1]!.ttfcInterval!.avg!.low).toBeLessThanOrEqual(json.stages[1]!.ttfc.avg!);
-  expect(json.warmup).toMatchObject({ requests: 1, succeeded: 1 });
-  expect(json.requests).toHaveLength(7);
-  expect(json.config).toMatchObject({ verdict: 'strict', repeat: 1, warmup: 1, baseline: null, regressionThreshold: 0.2 });
-  const md = renderMarkdown(json);
-  expect(md).toMatch(/^- \*\*serialized\*\* \(6 users\): at 6 users throughput is /m);
-  expect(md).toMatch(/^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, /m); // the evidence, collapsed
-  expect(md).toContain('xychart-beta');
-});
-
 test('a missing baseline is a message, not a failure; --help lists the new flags', async () => {
   const r = await cli(
     '--url',
