@@ -39601,12 +39601,12 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(510);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7272);
 
 
 // Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
 const cancel = (0,_core_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelOnSignals */ .d)((sig) => process.stderr.write(`ttfc-gate: ${sig}: stopping, writing the partial report (again to exit at once)\n`));
-const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
+const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
     env: process.env,
@@ -39622,21 +39622,21 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 510:
+/***/ 7272:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  i: () => (/* binding */ main)
+  iW: () => (/* binding */ main)
 });
 
-// UNUSED EXPORTS: EXIT
+// UNUSED EXPORTS: EXIT, usage
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
 class InputError extends Error {
@@ -39774,17 +39774,17 @@ function formatIn(value, unit, trim) {
     }
 }
 /** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
-function formatValue(value, unit) {
+function format_formatValue(value, unit) {
     return formatIn(value, unit, false);
 }
 /** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
-function formatThreshold(value, unit) {
+function format_formatThreshold(value, unit) {
     return formatIn(value, unit, true);
 }
 /** A duration in ms for humans, `n/a` for null. */
-const ms = (v) => formatValue(v, 'ms');
+const ms = (v) => format_formatValue(v, 'ms');
 /** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
-const rate = (v) => formatValue(v === null ? null : v * 100, '%');
+const rate = (v) => format_formatValue(v === null ? null : v * 100, '%');
 /** A fraction (0..1) as a whole percentage: `12%`. */
 function pct(x) {
     return `${Math.round(x * 100)}%`;
@@ -39801,7 +39801,7 @@ function changePct(x) {
 /** `4.0` → `4`, `4.5` stays. */
 const trimOneZero = (s) => s.replace(/\.0$/, '');
 /** `1 user`, `3 users`; the plural defaults to the word plus "s". */
-function plural(n, one, many = `${one}s`) {
+function format_plural(n, one, many = `${one}s`) {
     return `${n} ${n === 1 ? one : many}`;
 }
 /** Two statistics differ enough to be worth a column of their own (TTFT against TTFC). */
@@ -39914,7 +39914,18 @@ function stageFigures(section) {
     };
     for (const h of section.health?.stages ?? []) {
         const { n, failures, latency } = h;
-        get(h.index).health = { n, errors: failures, min: latency.min, avg: latency.avg, p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99, max: latency.max, stddev: latency.stddev };
+        get(h.index).health = {
+            n,
+            errors: failures,
+            min: latency.min,
+            avg: latency.avg,
+            p50: latency.p50,
+            p90: latency.p90,
+            p95: latency.p95,
+            p99: latency.p99,
+            max: latency.max,
+            stddev: latency.stddev,
+        };
     }
     // A stage the log command did not follow has no log_errors (a criterion on it fails with the reason).
     for (const l of section.logs?.stages ?? [])
@@ -45117,16 +45128,7 @@ function zScore(x, mean, standardDeviation) {
 
 ;// CONCATENATED MODULE: ./src/core/types.ts
 // Shared types of the core. Nothing here knows about GitHub.
-const FAILURE_CATEGORIES = [
-    'http_4xx',
-    'http_5xx',
-    'timeout',
-    'connection',
-    'stream_error',
-    'empty',
-    'protocol',
-    'cancelled',
-];
+const FAILURE_CATEGORIES = ['http_4xx', 'http_5xx', 'timeout', 'connection', 'stream_error', 'empty', 'protocol', 'cancelled'];
 
 ;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
 
@@ -45499,7 +45501,7 @@ function regression(row, baseline, threshold, drop) {
     return {
         kind: 'regression',
         users: row.users,
-        message: `at ${plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+        message: `at ${format_plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
             `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
         evidence: {
             threshold,
@@ -45594,6 +45596,11 @@ const MAX_DRAWS = 2_000_000;
 /** Work bound of the paired A/B bootstrap (value by value): resamples × n ≤ 20 M draws, never fewer than 200 resamples. */
 const AB_MAX_DRAWS = 20_000_000;
 const MIN_RESAMPLES = 200;
+/**
+ * Fewer successful requests than this get no interval: a bootstrap of 1 to 4 values is the values
+ * themselves (1 × 1 smoke stage: a zero-width "interval"), so it would look confident when it is not.
+ */
+const MIN_INTERVAL_SAMPLES = 5;
 const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 /** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
 function confidence_quantileSorted(s, p) {
@@ -45658,7 +45665,7 @@ function bootstrapInterval(values, stat, opts = {}) {
         let b = a;
         if (frac > 0) {
             if (cum + counts[j] <= lo + 1) {
-                cum += counts[j++];
+                j++;
                 while (counts[j] === 0)
                     j++;
             }
@@ -45699,7 +45706,8 @@ function intervalCache(requests) {
         const key = `${stage.index}:${metric}:${stat}`;
         let iv = cache.get(key);
         if (iv === undefined) {
-            iv = bootstrapInterval(stageSamples(requests, stage.index, metric), stat);
+            const samples = stageSamples(requests, stage.index, metric);
+            iv = samples.length >= MIN_INTERVAL_SAMPLES ? bootstrapInterval(samples, stat) : null;
             cache.set(key, iv);
         }
         return iv;
@@ -45971,7 +45979,7 @@ class LineScanner {
     }
 }
 /** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
-function parse_parseCriteria(text) {
+function parseCriteria(text) {
     const out = [];
     const lines = text.replace(/^\uFEFF/, '').split('\n');
     lines.forEach((raw, i) => {
@@ -46018,9 +46026,7 @@ function parseLine(raw, lineNo) {
     if (!opTok.text)
         opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
     if (!opTok.text) {
-        s.fail(s.col, s.eol
-            ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"`
-            : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
+        s.fail(s.col, s.eol ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"` : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
     }
     if (!OPS.includes(opTok.text)) {
         s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
@@ -46248,19 +46254,19 @@ function verdictOf(report, failOnCriteria = true) {
     const warned = report.criteria.filter((c) => c.status === 'fail' && c.severity === 'warn');
     const unsure = inconclusiveCount(report);
     const base = { failed, warned, inconclusive: unsure, smokeFailed: report.smokeFailed };
-    const unsureText = unsure ? `${plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
-    const warnText = (warned.length ? `, ${plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
+    const unsureText = unsure ? `${format_plural(unsure, 'criterion', 'criteria')} inconclusive` : '';
+    const warnText = (warned.length ? `, ${format_plural(warned.length, 'warning')}` : '') + (unsure ? `, ${unsureText}` : '');
     if (report.cancelled)
         return { ...base, icon: '🛑', text: 'cancelled: the run was stopped; the figures below are partial' };
     if (report.smokeFailed) {
         return { ...base, icon: '❌', text: `failed: smoke test failed (${smokeWhat(report, '`compare-url`')})${failOnCriteria ? '' : ' — report only'}` };
     }
     if (failed.length) {
-        const text = `${plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
+        const text = `${format_plural(failed.length, 'criterion', 'criteria')} missed${warnText}`;
         return { ...base, icon: '❌', text: failOnCriteria ? `failed: ${text}` : `${text} — report only (\`fail-on-criteria: false\`)` };
     }
     if (warned.length)
-        return { ...base, icon: '⚠️', text: `passed with ${plural(warned.length, 'warning')}${unsure ? `, ${unsureText}` : ''}` };
+        return { ...base, icon: '⚠️', text: `passed with ${format_plural(warned.length, 'warning')}${unsure ? `, ${unsureText}` : ''}` };
     if (unsure)
         return { ...base, icon: '✅', text: `passed, ${unsureText}` };
     return { ...base, icon: '✅', text: 'passed' };
@@ -46268,13 +46274,13 @@ function verdictOf(report, failOnCriteria = true) {
 /** The terminal headline: `FAILED: 2 criteria missed, 1 warning`, `PASSED with 1 inconclusive`, `PASSED`. */
 function verdictLine(report) {
     const v = verdictOf(report);
-    const extras = [v.warned.length ? plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
+    const extras = [v.warned.length ? format_plural(v.warned.length, 'warning') : '', v.inconclusive ? `${v.inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
     if (report.cancelled)
         return 'CANCELLED: the run was stopped; the figures are partial';
     if (v.smokeFailed)
         return `FAILED: smoke test failed (${smokeWhat(report, 'compare-url')})`;
     if (v.failed.length > 0)
-        return `FAILED: ${plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
+        return `FAILED: ${format_plural(v.failed.length, 'criterion', 'criteria')} missed${extras ? `, ${extras}` : ''}`;
     return extras ? `PASSED with ${extras}` : 'PASSED';
 }
 
@@ -46368,7 +46374,13 @@ function evaluateOne(c, stage, unit, opts) {
         if (c.value.metric.compare) {
             const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
             if (!b) {
-                return { ...base, status: 'skipped', actual: null, threshold: null, reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)' };
+                return {
+                    ...base,
+                    status: 'skipped',
+                    actual: null,
+                    threshold: null,
+                    reason: opts.compare ? `the compare target's stage ${stage.index} was not run` : 'no compare target (set compare-url)',
+                };
             }
             thresholdStage = b;
         }
@@ -46376,7 +46388,7 @@ function evaluateOne(c, stage, unit, opts) {
             const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
             if (!b) {
                 const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
-                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${plural(stage.users, 'user')}${why}` };
+                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${format_plural(stage.users, 'user')}${why}` };
             }
             thresholdStage = b;
         }
@@ -46403,15 +46415,21 @@ function evaluateOne(c, stage, unit, opts) {
         return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
     }
     const iv = opts.intervalOf(stage, m.interval.metric, m.interval.stat);
-    if (iv === null)
-        return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+    if (iv === null) {
+        // Too few samples for an interval: `confident` cannot be confident of a failure.
+        if (pointPass || (opts.verdict ?? 'strict') !== 'confident')
+            return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
+        const n = stage[m.interval.metric]?.n ?? 0;
+        const reason = `inconclusive: ${n} ${n === 1 ? 'sample is' : 'samples are'} too few for an interval; verdict confident: not failed`;
+        return { ...base, status: 'inconclusive', actual, threshold, inconclusive: true, reason };
+    }
     const interval = { low: tidy(iv.low), high: tidy(iv.high), level: iv.level };
     const verdict = opts.verdict ?? 'strict';
     const j = judge({ op: c.op, threshold, actual, interval }, verdict);
     if (!j.inconclusive)
         return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold, interval };
-    const range = `${formatValue(interval.low, unit)} – ${formatValue(interval.high, unit)}`;
-    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${formatThreshold(threshold, unit)}` +
+    const range = `${format_formatValue(interval.low, unit)} – ${format_formatValue(interval.high, unit)}`;
+    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} straddles ${format_formatThreshold(threshold, unit)}` +
         (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
     return { ...base, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', actual, threshold, interval, inconclusive: true, reason };
 }
@@ -46438,8 +46456,8 @@ function judgeCompare(c, factor, stage, res, pointPass, opts) {
     const j = judge({ op: c.op, threshold: res.threshold, actual: res.actual, interval }, verdict);
     if (!j.inconclusive)
         return { ...res, status: pointPass ? 'pass' : 'fail', interval };
-    const range = `${formatValue(interval.low, res.unit)} – ${formatValue(interval.high, res.unit)}`;
-    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} (paired with the compare target) straddles ${formatThreshold(res.threshold, res.unit)}` +
+    const range = `${format_formatValue(interval.low, res.unit)} – ${format_formatValue(interval.high, res.unit)}`;
+    const reason = `inconclusive: the ${Math.round(interval.level * 100)}% interval ${range} (paired with the compare target) straddles ${format_formatThreshold(res.threshold, res.unit)}` +
         (verdict === 'strict' ? `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}` : '; verdict confident: not failed');
     return { ...res, status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', interval, inconclusive: true, reason };
 }
@@ -47132,14 +47150,22 @@ async function waitForReady(spec, opts = {}) {
                 return { attempts: attempt - 1, elapsedMs: now() - start };
             }
             const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-            const res = await requestOnce(agent, { url: spec.url, method: 'GET', headers: spec.headers(), body: null, timeoutMs, limit: 2048, ...(opts.signal ? { signal: opts.signal } : {}) });
+            const res = await requestOnce(agent, {
+                url: spec.url,
+                method: 'GET',
+                headers: spec.headers(),
+                body: null,
+                timeoutMs,
+                limit: 2048,
+                ...(opts.signal ? { signal: opts.signal } : {}),
+            });
             if (res.status !== null && res.status >= 200 && res.status < 300) {
                 log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
                 return { attempts: attempt, elapsedMs: now() - start };
             }
             const left = deadline - now();
             if (left <= 0) {
-                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${formatDuration(spec.timeoutMs)} (${plural(attempt, 'attempt')}); last answer: ${describe(res, 200)}`);
+                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${formatDuration(spec.timeoutMs)} (${format_plural(attempt, 'attempt')}); last answer: ${describe(res, 200)}`);
             }
             const pause = Math.min(delay, left);
             log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
@@ -47261,7 +47287,10 @@ function parseTokenFrom(text, input = 'login-token-from') {
     }
     if (!JSON_PATH.test(rest))
         throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-    const path = rest.replace(/^\$\./, '').replace(/\[(\d+)\]/g, '.$1').split('.');
+    const path = rest
+        .replace(/^\$\./, '')
+        .replace(/\[(\d+)\]/g, '.$1')
+        .split('.');
     return { kind: 'json', path, text: `json:${rest}` };
 }
 /** Validates the login inputs (no request is sent); null when no login is configured. */
@@ -47712,7 +47741,11 @@ function parseSize(input, text, min, max) {
     return bytes;
 }
 function formatSize(bytes) {
-    for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]])
+    for (const [unit, n] of [
+        ['GiB', 1024 ** 3],
+        ['MiB', 1024 ** 2],
+        ['KiB', 1024],
+    ])
         if (bytes >= n && bytes % n === 0)
             return `${bytes / n} ${unit}`;
     return `${bytes} bytes`;
@@ -48136,6 +48169,7 @@ const CORE_INPUTS = {
     baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
     'regression-threshold': 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
     'report-path': 'where to write the JSON report (default ttfc-report.json)',
+    'markdown-path': 'also write the markdown report (the PR comment and job summary) to this file, e.g. to preview the comment locally (default: none)',
     'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
     'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
     'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
@@ -48144,12 +48178,12 @@ const CORE_INPUTS = {
     'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
     'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
     'wait-timeout': 'how long wait-for may wait (default 5m, at most 1h)',
-    'compare-url': 'same-run A/B: also load this target (the base: production, or the base branch\'s preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url',
-    'compare-base-url': 'base of the compare target; without compare-url, the url\'s path is loaded there',
+    'compare-url': "same-run A/B: also load this target (the base: production, or the base branch's preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url",
+    'compare-base-url': "base of the compare target; without compare-url, the url's path is loaded there",
     'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
     'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
     ...SERVER_INPUTS,
-    shard: 'K/N: run the K-th share of every stage\'s users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)',
+    shard: "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
     'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
     'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
 };
@@ -48200,8 +48234,20 @@ function buildConfig(inputs, ctx) {
     const judge = readJudging(inputs, cwd);
     const reportPath = (config_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
     checkReportPath('report-path', reportPath, cwd);
+    const markdownPath = config_value(inputs, 'markdown-path')?.trim() ?? null;
+    if (markdownPath !== null)
+        checkReportPath('markdown-path', markdownPath, cwd);
     const templates = compileRequest(request, target.path, token, ctx.env, secrets);
-    const before = readBeforeLoad(inputs, { ...target, token, timeoutMs: load.timeoutMs, preset: request.preset, env: ctx.env, secrets, templates, headerLines: request.headerLines });
+    const before = readBeforeLoad(inputs, {
+        ...target,
+        token,
+        timeoutMs: load.timeoutMs,
+        preset: request.preset,
+        env: ctx.env,
+        secrets,
+        templates,
+        headerLines: request.headerLines,
+    });
     checkTokenSource(request, token, before.login);
     addServerCriteria(inputs, judge, before.server);
     const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
@@ -48218,6 +48264,7 @@ function buildConfig(inputs, ctx) {
         ...load,
         ...judge,
         reportPath,
+        markdownPath,
         secrets,
         ...before,
         compare,
@@ -48283,7 +48330,7 @@ function readSharding(inputs, load, has, now) {
             throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
         if (has.server) {
             const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => config_value(inputs, n) !== undefined) ?? 'health-url';
-            throw new InputError(input, 'cannot be combined with shard yet (the merge does not pool the shards\' server figures: watch the server from one whole run)');
+            throw new InputError(input, "cannot be combined with shard yet (the merge does not pool the shards' server figures: watch the server from one whole run)");
         }
         if (has.compare) {
             const input = config_value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
@@ -48304,7 +48351,7 @@ function readJudging(inputs, cwd) {
     const criteriaText = config_value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
     let criteria;
     try {
-        criteria = parse_parseCriteria(criteriaText);
+        criteria = parseCriteria(criteriaText);
     }
     catch (err) {
         if (err instanceof CriteriaError)
@@ -48422,7 +48469,7 @@ function addServerCriteria(inputs, judge, server) {
         const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
         if (extra.length) {
             judge.criteriaText = `${judge.criteriaText}\n${extra.join('\n')}`;
-            judge.criteria = parse_parseCriteria(judge.criteriaText);
+            judge.criteria = parseCriteria(judge.criteriaText);
         }
     }
     checkServerCriteria(judge.criteria, server);
@@ -48494,7 +48541,7 @@ function buildCompare(inputs, c) {
     const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
     const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
     const scheme = authSchemeFor(c.preset, path);
-    const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? c.contentType ?? guessContentType(c.body) : undefined;
+    const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? (c.contentType ?? guessContentType(c.body)) : undefined;
     const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
     const render = (ctx) => {
         const headers = {};
@@ -48634,7 +48681,10 @@ function roundSamples(requests, stage, metric, rounds) {
     return out;
 }
 /** t quantiles at 0.975 for 1–30 degrees of freedom. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
 /** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
 function smallSampleFactor(rounds) {
     if (rounds < 2)
@@ -48984,6 +49034,1301 @@ function compareOfChosen(runs, chosen, stages) {
     return side;
 }
 
+;// CONCATENATED MODULE: ./src/core/report/ab.ts
+// The same-run A/B table both human reports show: per stage the head's and the base's figures side
+// by side, the ratio head / base with its interval. Pure: a function of the Report.
+
+
+const ab_ms = (v) => format_formatValue(v ?? null, 'ms');
+/** `1.9x (1.6–2.2)`, `1.0x` without an interval, `—` without a ratio. */
+function ratioCell(r) {
+    if (!r || r.ratio === null)
+        return '—';
+    if (r.low === null || r.high === null)
+        return formatRatio(r.ratio);
+    return `${formatRatio(r.ratio)} (${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high).slice(0, -1)})`;
+}
+/** The head-vs-base table (null without a compare section). `mark` wraps a flagged ratio. */
+function compareTable(report, mark) {
+    const c = report.compare;
+    if (!c)
+        return null;
+    const pct = `${Math.round(c.level * 100)}%`;
+    const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
+    const rows = c.stages.map((s) => {
+        const h = report.stages.find((x) => x.index === s.index);
+        const load = `${s.users} × ${s.requestsPerUser}`;
+        if (!h || h.skipped || s.base.skipped)
+            return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
+        const flag = (key, text) => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
+        return {
+            stage: s,
+            cells: [
+                String(s.index),
+                load,
+                `${h.succeeded}/${h.issued} / ${s.base.succeeded}/${s.base.issued}`,
+                ab_ms(h.ttfc.avg),
+                ab_ms(s.base.ttfc.avg),
+                flag('ttfc.avg', ratioCell(s.ratios['ttfc.avg'])),
+                ab_ms(h.ttfc.p95),
+                ab_ms(s.base.ttfc.p95),
+                flag('ttfc.p95', ratioCell(s.ratios['ttfc.p95'])),
+            ],
+        };
+    });
+    const t = Math.round(c.threshold * 1000) / 10;
+    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first. ` +
+        `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
+        `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
+    return { head, rows, legend };
+}
+
+;// CONCATENATED MODULE: ./src/core/report/chart.ts
+// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
+// per-stage TTFC distribution as a sparkline histogram. Pure.
+
+/** The stages that ran and have TTFC samples, in run order. */
+function chartPoints(stages) {
+    const ran = stages.filter((s) => !s.skipped && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+    const seen = new Map();
+    for (const s of ran)
+        seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
+    return ran.map((s) => ({
+        index: s.index,
+        users: s.users,
+        label: seen.get(s.users) > 1 ? `${s.users} (stage ${s.index})` : String(s.users),
+        avg: s.ttfc.avg,
+        p95: s.ttfc.p95,
+    }));
+}
+/** 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the smallest "nice" number ≥ x (for axis tops). */
+function niceCeil(x) {
+    if (!(x > 0))
+        return 1;
+    const p = 10 ** Math.floor(Math.log10(x));
+    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+        if (m * p >= x - 1e-9 * p)
+            return m * p;
+    return 10 * p;
+}
+const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5', avgLimit: '#f59e0b', p95Limit: '#a855f7' };
+/** Most limit lines in one chart (half of them per metric). */
+const MAX_LIMIT_LINES = 6;
+/** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
+const MAX_NUMERIC_POINTS = 101;
+const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+/**
+ * A numeric x-axis, when the users are distinct whole numbers: mermaid's xychart spreads a line's values
+ * evenly over `min --> max`, so the values are given at every `step` users (the gcd of the gaps),
+ * interpolated linearly between the measured stages — the line a chart draws between them anyway —
+ * and each measured stage sits at its true x. Null when that would need too many points.
+ */
+function numericAxis(pts) {
+    const users = pts.map((p) => p.users);
+    if (new Set(users).size !== users.length || users.some((u) => !Number.isInteger(u)))
+        return null;
+    const sorted = [...users].sort((a, b) => a - b);
+    const min = sorted[0];
+    const max = sorted[sorted.length - 1];
+    const step = sorted.slice(1).reduce((g, u) => gcd(g, u - min), 0);
+    if (step <= 0 || (max - min) / step + 1 > MAX_NUMERIC_POINTS)
+        return null;
+    const xs = [];
+    for (let x = min; x <= max; x += step)
+        xs.push(x);
+    return { min, max, xs };
+}
+/** The value at x of the polyline through (users, value) points sorted by users. */
+function interpolate(pts, x) {
+    const i = pts.findIndex((p) => p.users >= x);
+    if (i <= 0)
+        return pts[Math.max(0, i)].v;
+    const a = pts[i - 1];
+    const b = pts[i];
+    return a.v + ((b.v - a.v) * (x - a.users)) / (b.users - a.users);
+}
+/** `1 s`, `1.5 s`, `800 ms`. */
+const limitText = (ms) => format_formatValue(ms, 'ms');
+/**
+ * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, with the limits
+ * that apply as horizontal lines, followed by a one-line legend (GitHub's mermaid draws no legend for line
+ * charts). The x-axis is numeric where the users allow it (see numericAxis), else one category a stage.
+ * Colours go in the front matter (`%%{init}%%` is deprecated). Empty string with fewer than two stages to
+ * plot (a chart of one point says nothing).
+ */
+function mermaidChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length < 2)
+        return '';
+    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
+    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
+    const baseAt = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+    // One line per distinct limit: the same value on several stages is one line.
+    const limits = new Map();
+    for (const t of opts.thresholds ?? []) {
+        if (!(t.value > 0) || !Number.isFinite(t.value))
+            continue;
+        const key = `${t.metric}:${t.value}`;
+        const l = limits.get(key) ?? { metric: t.metric, value: t.value, users: [] };
+        if (!l.users.includes(t.users))
+            l.users.push(t.users);
+        limits.set(key, l);
+    }
+    // A few lines stay readable (and the block small): at most MAX_LIMIT_LINES, the lowest of each metric first.
+    const lines = [...limits.values()]
+        .sort((a, b) => a.value - b.value)
+        .filter((l, i, all) => all.slice(0, i).filter((o) => o.metric === l.metric).length < MAX_LIMIT_LINES / 2)
+        .sort((a, b) => (a.metric === b.metric ? a.value - b.value : a.metric === 'avg' ? -1 : 1));
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseAt('p95'), ...lines.map((l) => l.value)) * 1.1);
+    const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
+    const axis = numericAxis(pts);
+    let xAxis;
+    let series;
+    if (axis) {
+        // The values of the points, as a polyline over users, sampled at every step of the axis.
+        const order = pts.map((p, i) => ({ users: p.users, i })).sort((a, b) => a.users - b.users);
+        series = (values) => {
+            const poly = order.map((o) => ({ users: o.users, v: values[o.i] }));
+            return axis.xs.map((x) => interpolate(poly, x));
+        };
+        xAxis = `    x-axis "concurrent users" ${axis.min} --> ${axis.max}`;
+    }
+    else {
+        series = (values) => [...values];
+        xAxis = `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`;
+    }
+    const avg = series(pts.map((p) => p.avg));
+    const p95 = series(pts.map((p) => p.p95));
+    const n = avg.length;
+    const scope = (users) => (users.includes(null) ? 'all' : users.map((u) => `@${u}`).join(' '));
+    const label = (l) => `${l.metric} limit ${limitText(l.value)} (${scope(l.users)})`.replace(/"/g, "'");
+    const palette = [
+        CHART_COLORS.avg,
+        CHART_COLORS.p95,
+        ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : []),
+        ...lines.map((l) => (l.metric === 'avg' ? CHART_COLORS.avgLimit : CHART_COLORS.p95Limit)),
+    ];
+    const out = [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${palette.join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "${title}"`,
+        xAxis,
+        `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
+        `    line "avg" [${avg.map(chart_num).join(', ')}]`,
+        `    line "p95" [${p95.map(chart_num).join(', ')}]`,
+        ...(basePts ? [`    line "base avg" [${series(baseAt('avg')).map(chart_num).join(', ')}]`, `    line "base p95" [${series(baseAt('p95')).map(chart_num).join(', ')}]`] : []),
+        ...lines.map((l) => `    line "${label(l)}" [${new Array(n).fill(chart_num(l.value)).join(', ')}]`),
+        '```',
+        '',
+    ];
+    const avgLimits = lines.filter((l) => l.metric === 'avg').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const p95Limits = lines.filter((l) => l.metric === 'p95').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const legend = [
+        basePts
+            ? 'TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users'
+            : 'TTFC avg (blue) and p95 (red), ms, against concurrent users',
+        avgLimits.length ? `avg limits (amber): ${avgLimits.join(', ')}` : '',
+        p95Limits.length ? `p95 limits (purple): ${p95Limits.join(', ')}` : '',
+    ].filter(Boolean);
+    out.push(`<sub>${legend.join(' · ')}</sub>`);
+    return out.join('\n');
+}
+/**
+ * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
+ * y from 0 to a nice top, labelled at quarters. `height` (rows, default 9) is rounded to 4k + 1.
+ * Empty string when no stage has TTFC samples.
+ */
+function asciiChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length === 0)
+        return '';
+    const quarter = Math.max(1, Math.round(((opts.height ?? 9) - 1) / 4));
+    const height = 4 * quarter + 1;
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.05);
+    const spacing = Math.max(6, ...pts.map((p) => p.label.length + 2));
+    const yLabels = Array.from({ length: height }, (_, r) => chart_num((top * (height - 1 - r)) / (height - 1)));
+    const yw = Math.max(...yLabels.map((l) => l.length));
+    const width = 2 + spacing * pts.length;
+    const grid = Array.from({ length: height }, () => new Array(width).fill(' '));
+    const row = (v) => height - 1 - Math.round((Math.min(v, top) / top) * (height - 1));
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        const ra = row(p.avg);
+        const rp = row(p.p95);
+        grid[rp][col] = 'x';
+        grid[ra][col] = ra === rp ? '*' : 'o';
+    });
+    const out = [`TTFC (ms)${' '.repeat(Math.max(1, yw + width - 18))}o avg  x p95`];
+    grid.forEach((cells, r) => {
+        const label = r % quarter === 0 ? yLabels[r] : '';
+        out.push(`${label.padStart(yw)} |${cells.join('').trimEnd()}`);
+    });
+    let axis = '+';
+    let ticks = '';
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        axis = axis.padEnd(col + 1, '-') + '+';
+        ticks = ticks.padEnd(col + 2 - Math.floor(p.label.length / 2)) + p.label;
+    });
+    out.push(`${' '.repeat(yw)} ${axis}--`);
+    out.push(`${' '.repeat(yw)}${ticks}   users`);
+    return out.join('\n');
+}
+// ---------------------------------------------------------------------------------------------
+// Distributions
+const LEVELS = '▁▂▃▄▅▆▇█';
+/** Counts as a sparkline: an empty bin is a space, any other count at least ▁, the fullest █. */
+function sparkline(counts) {
+    const max = Math.max(0, ...counts);
+    return counts.map((c) => (c <= 0 || max === 0 ? ' ' : LEVELS[Math.min(7, Math.max(0, Math.ceil((c / max) * 8) - 1))])).join('');
+}
+/** Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped to the ends). */
+function histogram(values, bins, lo, hi) {
+    const counts = new Array(Math.max(1, bins)).fill(0);
+    const n = counts.length;
+    const w = hi - lo;
+    for (const v of values) {
+        const i = w > 0 ? Math.floor(((v - lo) / w) * n) : 0;
+        counts[Math.min(n - 1, Math.max(0, i))]++;
+    }
+    return counts;
+}
+/**
+ * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
+ * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
+ */
+function ttfcDistribution(run, opts = {}) {
+    const bins = Math.max(1, Math.floor(opts.bins ?? 16));
+    const byStage = new Map();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of run.requests) {
+        if (!r.ok || r.ttfc === null)
+            continue;
+        let list = byStage.get(r.stage);
+        if (list === undefined)
+            byStage.set(r.stage, (list = []));
+        list.push(r.ttfc);
+        if (r.ttfc < lo)
+            lo = r.ttfc;
+        if (r.ttfc > hi)
+            hi = r.ttfc;
+    }
+    if (lo === Infinity)
+        return null;
+    const rows = run.stages
+        .filter((s) => !s.skipped)
+        .map((s) => {
+        const v = byStage.get(s.index) ?? [];
+        const counts = histogram(v, bins, lo, hi);
+        return {
+            index: s.index,
+            users: s.users,
+            n: v.length,
+            counts,
+            spark: v.length ? sparkline(counts) : ' '.repeat(bins),
+            min: v.length ? Math.min(...v) : null,
+            max: v.length ? Math.max(...v) : null,
+        };
+    });
+    return { lo, hi, bins, rows };
+}
+/** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
+function formatDistribution(d) {
+    const names = d.rows.map((r) => format_plural(r.users, 'user'));
+    const w = Math.max(...names.map((n) => n.length));
+    return [
+        `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
+        ...d.rows.map((r, i) => `  ${names[i].padStart(w)} │${r.spark}│ ${r.n ? `${ms(r.min)} – ${ms(r.max)}` : 'no samples'}  (n=${r.n})`),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/core/report/escape.ts
+// Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
+// a GitHub comment or job summary. Pure: no I/O, no GitHub client.
+/** U+200B ZERO WIDTH SPACE: breaks `@user` mentions and `#123` references without changing the look. */
+const ZWSP = '\u200B';
+// C0/C1 control characters (tab and newline handled separately), and bidi overrides/isolates
+// that could visually reorder a message ("Trojan source").
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+/** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
+function escape_truncate(text, max) {
+    if (max <= 0)
+        return '';
+    if (text.length <= max)
+        return text;
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/** `&`, `<`, `>`, `"` as HTML entities: no tag, comment (`<!--`) or entity can be injected. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/**
+ * Neutralises GitHub's references: `@user` / `@org/team` mentions (no notification), `#123`,
+ * `GH-123` and `owner/repo#123` issue links (no cross-reference). A zero-width space is inserted
+ * after the `@` or `#` (or the `GH-` prefix); the text reads the same.
+ */
+function neutralizeReferences(text) {
+    return text
+        .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
+        .replace(/#(?=\d)/g, `#${ZWSP}`)
+        .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWSP}`);
+}
+/** Markdown punctuation that can start emphasis, links, images, code, strikethrough or a table cell. */
+const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
+/**
+ * Untrusted text as inline markdown, for one line (e.g. a table cell): control characters removed,
+ * newlines and tabs turned into spaces, truncated to `max` characters, HTML-escaped, markdown
+ * punctuation backslash-escaped (pipes included, so a table stays a table), mentions and issue
+ * references neutralised.
+ */
+function escapeInline(text, max = Infinity) {
+    const flat = text
+        .replace(/\r\n?|\n|\t/g, ' ')
+        .replace(CONTROL, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
+    return neutralizeReferences(escapeHtml(short).replace(MD_PUNCT, (c) => `\\${c}`));
+}
+/** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
+function tableCell(markdown) {
+    return markdown.replace(/\r\n?|\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+}
+/**
+ * A code span holding `text` literally: the fence is one backtick longer than the longest run of
+ * backticks inside; padded with spaces when the text starts or ends with a backtick. With
+ * `inTable`, pipes are escaped (GitHub tables split cells on `|` even inside code spans).
+ */
+function codeSpan(text, opts = {}) {
+    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '');
+    if (opts.max !== undefined)
+        t = escape_truncate(t, opts.max);
+    const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
+    let inner = `${pad}${t}${pad}`;
+    if (opts.inTable)
+        inner = inner.replace(/\|/g, '\\|');
+    return `${fence}${inner}${fence}`;
+}
+/** A GFM table. Cells must already be inline markdown (see escapeInline / tableCell). */
+function mdTable(head, align, rows) {
+    const sep = head.map((_, i) => {
+        const a = align[i] ?? 'l';
+        return a === 'r' ? '---:' : a === 'c' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.map((c) => tableCell(c) || ' ').join(' | ')} |`;
+    return [line(head), `|${sep.join('|')}|`, ...rows.map(line)].join('\n');
+}
+/** The hidden marker that identifies the sticky comment of one `comment-tag`. */
+function commentMarker(tag) {
+    // The action only accepts [A-Za-z0-9._/-] tags; anything else could end the HTML comment.
+    return `<!-- ttfc-gate:${tag.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/-{2,}/g, '-')} -->`;
+}
+
+;// CONCATENATED MODULE: ./src/core/report/common.ts
+// Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
+// scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
+
+/** `380 ms – 460 ms` (or `n/a`). */
+function formatRange(r) {
+    return r ? `${ms(r.low)} – ${ms(r.high)}` : 'n/a';
+}
+/** The baseline comparison of a stage (by 1-based index), if it was compared. */
+function baselineFor(report, index) {
+    return report.baseline?.loaded ? report.baseline.stages.find((s) => s.index === index) : undefined;
+}
+function efficiencyFor(report, index) {
+    return report.efficiency?.find((e) => e.index === index);
+}
+/** Show a scaling column: efficiencies were computed and at least two stages have one. */
+function showsEfficiency(report) {
+    return (report.efficiency ?? []).filter((e) => e.efficiency !== null).length >= 2;
+}
+/** `100%`, `12%`, `—` when not computed. */
+function formatEfficiency(e) {
+    return e?.efficiency === null || e?.efficiency === undefined ? '—' : `${Math.round(e.efficiency * 100)}%`;
+}
+/** The users of the reference stage of the efficiencies (the one with usersRatio 1 and the fewest users). */
+function efficiencyReference(report) {
+    const ref = (report.efficiency ?? []).find((e) => e.usersRatio === 1);
+    return ref?.users ?? null;
+}
+function spreadFor(repeat, index) {
+    return repeat?.spread.find((s) => s.index === index);
+}
+/** One-line notes on how the figures came about: repeat, warm-up, verdict. Empty when all are defaults. */
+function runNotes(report) {
+    const notes = [];
+    const r = report.repeat;
+    if (r) {
+        notes.push(r.runs < r.requested
+            ? `${format_plural(r.runs, 'run', 'runs')} of ${r.requested} (a run failed its smoke test), the median run per stage`
+            : `${r.runs} runs, the median run per stage (by TTFC avg)`);
+    }
+    const w = report.warmup;
+    if (w)
+        notes.push(`${format_plural(w.requests, 'warm-up request', 'warm-up requests')} (${w.succeeded} ok) before stage 1, not counted`);
+    if (report.shard) {
+        const s = report.shard;
+        notes.push(`shard ${s.index}/${s.count} on ${s.host}: its share of the users, not judged here (merge the shards)${s.lateMs > 50 ? `; started up to ${Math.round(s.lateMs)} ms late` : ''}`);
+    }
+    const m = report.merge;
+    if (m) {
+        const spread = Math.max(0, ...m.startSpread.map((x) => x.ms));
+        const per = m.shards.map((s) => `${s.index}/${s.count} ${s.host} (${s.stages.reduce((n, t) => n + t.requests, 0)} req)`).join(', ');
+        notes.push(`merged from ${m.count} shards: ${per}; stage starts within ${Math.round(spread)} ms${m.startSpread.some((x) => x.flagged) ? ' ⚠️' : ''}`);
+    }
+    if (report.config?.verdict === 'confident')
+        notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
+    return notes;
+}
+/**
+ * Whether the stage tables show the stream rate (events/s after the first chunk): for an LLM preset whose
+ * server sent no token usage, where tokens/s would otherwise be expected. Generic streams keep it in the JSON.
+ */
+function showsStreamRate(report) {
+    return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
+}
+function compact(v, depth) {
+    if (v === null || v === undefined)
+        return 'null';
+    if (typeof v === 'number')
+        return Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v);
+    if (typeof v === 'string')
+        return v;
+    if (typeof v === 'boolean')
+        return String(v);
+    if (depth > 3)
+        return '…';
+    if (Array.isArray(v))
+        return `[${v.map((x) => compact(x, depth + 1)).join(', ')}]`;
+    if (typeof v === 'object') {
+        return `{${Object.entries(v)
+            .map(([k, x]) => `${k}: ${compact(x, depth + 1)}`)
+            .join(', ')}}`;
+    }
+    return String(v);
+}
+/** A diagnosis's evidence on one line: `referenceUsers: 1, ttfcGrowth: 10.4, firstWave: {requests: 20, …}`. */
+function formatEvidence(evidence, max = 700) {
+    const text = Object.entries(evidence)
+        .map(([k, v]) => `${k}: ${compact(v, 1)}`)
+        .join(', ');
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+/** `baseline prev/ttfc-report.json (commit abc1234, 2026-01-01T03:17:00Z)`. */
+function baselineTitle(report) {
+    const b = report.baseline;
+    if (!b)
+        return '';
+    const when = [b.commit ? `commit ${b.commit.slice(0, 7)}` : '', b.startedAt ?? ''].filter(Boolean).join(', ');
+    return `${b.source}${when ? ` (${when})` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/core/report/server.ts
+// The "Server" part of the reports: a table per stage (health probe, monitors, log lines), the
+// monitors' run figures, warnings and log error samples, and a chart of each monitor over time with
+// the stage boundaries. Pure. Command and server text is escaped here before it reaches markdown.
+
+
+
+const MISSING = '–';
+const server_ms = (v) => (v === null ? MISSING : format_formatValue(v, 'ms'));
+const server_sample = (v, unit) => (v === null || v === undefined ? MISSING : formatSample(v, unit));
+const server_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+/** Points per monitor chart (a longer run is thinned evenly). */
+const CHART_POINTS = 48;
+/** One row a stage (with the idle samples before and after around them), the same for markdown and the terminal. */
+function serverTable(section) {
+    const stages = new Map();
+    for (const h of section.health?.stages ?? [])
+        stages.set(h.index, h.users);
+    for (const m of section.monitors)
+        for (const s of m.stages)
+            stages.set(s.index, s.users);
+    for (const l of section.logs?.stages ?? [])
+        stages.set(l.index, l.users);
+    if (stages.size === 0 && section.monitors.length === 0)
+        return null;
+    const head = ['Stage'];
+    if (section.health)
+        head.push('Health probes', 'Health p50', 'Health p95', 'Health max');
+    for (const m of section.monitors)
+        head.push(`${m.name} avg`, `${m.name} max`);
+    if (section.logs)
+        head.push('Log lines', 'Log errors');
+    const rows = [];
+    const idleRow = (label, pick, health, log) => {
+        const row = [label];
+        // The idle health figure is the faster of two probes before stage 1.
+        if (section.health)
+            row.push(health === null ? MISSING : 'idle', server_ms(health), MISSING, MISSING);
+        for (const m of section.monitors)
+            row.push(server_sample(pick(m), m.unit), MISSING);
+        if (section.logs)
+            row.push(log, MISSING);
+        return row;
+    };
+    if (section.monitors.length || section.health) {
+        rows.push(idleRow('idle before', (m) => m.idleBefore, section.health?.idle ?? null, section.logs ? String(section.logs.before.lines) : MISSING));
+    }
+    for (const [index, u] of [...stages.entries()].sort((a, b) => a[0] - b[0])) {
+        const row = [`${index} (${server_users(u)})`];
+        if (section.health) {
+            const h = section.health.stages.find((s) => s.index === index);
+            row.push(h ? `${h.n}${h.failures ? ` (${h.failures} failed)` : ''}` : MISSING, server_ms(h?.latency.p50 ?? null), server_ms(h?.latency.p95 ?? null), server_ms(h?.latency.max ?? null));
+        }
+        for (const m of section.monitors) {
+            const s = m.stages.find((x) => x.index === index);
+            row.push(server_sample(s?.avg, m.unit), server_sample(s?.max, m.unit));
+        }
+        if (section.logs) {
+            const l = section.logs.stages.find((x) => x.index === index);
+            row.push(String(l?.lines ?? 0), String(l?.errors ?? 0));
+        }
+        rows.push(row);
+    }
+    if (section.monitors.length)
+        rows.push(idleRow('idle after', (m) => m.idleAfter, null, MISSING));
+    return { head, rows };
+}
+/** `mem: 412 MiB idle before → 530 MiB after (+29%), peak 610 MiB`. */
+function monitorSummary(m) {
+    const parts = [`${formatSample(m.idleBefore, m.unit)} idle before → ${formatSample(m.idleAfter, m.unit)} after`];
+    if (m.growth !== null)
+        parts[0] += ` (${formatGrowth(m.growth)})`;
+    if (m.peak !== null)
+        parts.push(`peak ${formatSample(m.peak, m.unit)}`);
+    if (m.failures)
+        parts.push(`${m.failures} sample${m.failures === 1 ? '' : 's'} missing`);
+    return `${m.name}: ${parts.join(', ')}`;
+}
+/** The display scale of a monitor's values: MiB / GiB for sizes, as is otherwise. */
+function scaleOf(m) {
+    if (m.unit === '%')
+        return { div: 1, label: '%' };
+    if (m.unit === 'number')
+        return { div: 1, label: '' };
+    const peak = Math.max(...m.samples.map((s) => s.value), 0);
+    return peak >= 4 * 1024 ** 3 ? { div: 1024 ** 3, label: 'GiB' } : { div: 1024 ** 2, label: 'MiB' };
+}
+const server_num = (v) => (Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+/**
+ * A mermaid line chart of one monitor over time: the idle sample before, the samples of the run, the
+ * idle sample after. The x labels are seconds since the start; the first sample of each stage is
+ * labelled with its stage (`S2 4.1s`), so the stage boundaries read off the axis.
+ */
+function monitorChart(m, section) {
+    let pts = m.samples;
+    if (pts.length < 2)
+        return '';
+    if (pts.length > CHART_POINTS) {
+        const step = (pts.length - 1) / (CHART_POINTS - 1);
+        pts = Array.from({ length: CHART_POINTS }, (_, i) => pts[Math.round(i * step)]);
+    }
+    const { div, label } = scaleOf(m);
+    const usersOf = new Map(section.boundaries.map((b) => [b.index, b.users]));
+    let prev = null;
+    const labels = pts.map((p) => {
+        const sec = `${(p.t / 1000).toFixed(1)}s`;
+        const first = p.phase !== prev;
+        prev = p.phase;
+        if (p.phase === 'before')
+            return `idle ${sec}`;
+        if (p.phase === 'after')
+            return `idle ${sec}`;
+        return first ? `S${p.phase} ${sec}` : sec;
+    });
+    const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
+    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))].map((i) => `S${i} = ${server_users(usersOf.get(i) ?? 0)}`).join(', ');
+    // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
+    const title = `${m.name}${label ? ` (${label})` : ''} over time`;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `    title "${title.replace(/"/g, "'")}"`,
+        `    x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `    y-axis "${label || m.name}" 0 --> ${server_num(top)}`,
+        `    line [${pts.map((p) => server_num(p.value / div)).join(', ')}]`,
+        '```',
+        `<sub>${escapeInline(stages, 400)}; idle = before the first stage / after the cool-down.</sub>`,
+    ].join('\n');
+}
+/** The "Server" section of the markdown report ('' when the server side is off). */
+function serverMarkdown(section, opts = {}) {
+    if (!section)
+        return '';
+    const parts = ['### Server'];
+    const t = serverTable(section);
+    if (t)
+        parts.push(mdTable(t.head.map((h) => escapeInline(h, 60)), t.head.map((_, i) => (i === 0 ? 'l' : 'r')), t.rows));
+    const notes = [];
+    if (section.health)
+        notes.push(`health: ${codeSpan(`GET ${section.health.url}`, { max: 200 })} every ${section.health.intervalMs} ms on its own connection, one at a time`);
+    for (const m of section.monitors)
+        notes.push(`${escapeInline(monitorSummary(m), 300)} — ${codeSpan(m.source, { max: 200 })}`);
+    if (section.logs)
+        notes.push(`logs: ${codeSpan(section.logs.command, { max: 200 })}, errors match ${codeSpan(section.logs.pattern, { max: 100 })}`);
+    if (notes.length)
+        parts.push(notes.map((n) => `- ${n}`).join('\n'));
+    const samples = (section.logs?.stages ?? []).filter((s) => s.samples.length);
+    if (samples.length) {
+        const rows = samples.flatMap((s) => s.samples.map((line) => [String(s.index), escapeInline(line, 300)]));
+        parts.push(`**Log errors** (up to 5 distinct lines a stage, escaped and truncated)\n\n${mdTable(['Stage', 'Line'], ['r', 'l'], rows)}`);
+    }
+    const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
+    if (warnings.length)
+        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings
+            .slice(0, 20)
+            .map((w) => `- ${escapeInline(w, 300)}`)
+            .join('\n')}\n\n</details>`);
+    if (opts.charts !== false)
+        for (const m of section.monitors) {
+            const c = monitorChart(m, section);
+            if (c)
+                parts.push(c);
+        }
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown.ts
+// The markdown report: one document for the PR comment and the job summary. Pure: a function of
+// the Report and a small context; knows nothing of the GitHub client.
+
+
+
+
+
+
+
+
+
+
+/** GitHub rejects issue comments longer than this (characters). */
+const COMMENT_LIMIT = 65_536;
+/** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
+const MESSAGE_MAX = 300;
+// ---------------------------------------------------------------------------------------------
+// missed criteria, in plain text
+/** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
+function describeResult(c) {
+    const where = c.users === null ? '' : ` — ${plural(c.users, 'user')}`;
+    const why = c.reason ? ` (${c.reason})` : '';
+    return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
+}
+// ---------------------------------------------------------------------------------------------
+// pieces
+const markdown_MISSING = '—';
+/** U+00A0: a number and its unit never wrap apart in a narrow table. */
+const NBSP = '\u00A0';
+const nb = (text) => text.replace(/ /g, NBSP);
+/** Inconclusive: a red question mark, visible on light and dark themes (❔ is white and vanishes on light). */
+const INCONCLUSIVE_MARK = '❓';
+/** The stage a result is about: its own index, or the one stage with its users (whose value is the actual one). */
+function stageOfResult(report, c) {
+    if (c.stage !== undefined)
+        return report.stages.find((s) => s.index === c.stage);
+    if (c.users === null)
+        return undefined;
+    // A result carries the stage's users, not its index: several stages may share a user count,
+    // so the stage is the one whose value is the result's actual value.
+    const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
+    if (candidates.length === 1)
+        return candidates[0];
+    const metric = criterionOf(c)?.metric;
+    return candidates.find((s) => {
+        const v = metric ? metricValue(s, metric) : null;
+        return v === null ? c.actual === null : c.actual !== null && Math.abs(v - c.actual) <= 1e-6 * Math.max(1, Math.abs(v));
+    });
+}
+/** Marks per stage index and cell (the metric's cell in the table: see metrics.ts): '❌' (a failing criterion missed) or '⚠️' (a warning). */
+function stageMarks(report) {
+    const marks = new Map();
+    for (const c of report.criteria) {
+        if (c.status !== 'fail' || c.users === null)
+            continue;
+        const metric = criterionOf(c)?.metric;
+        const m = metric === undefined ? null : metrics_metric(metric);
+        if (!metric || !m)
+            continue;
+        const col = m.cell ?? m.name;
+        const stage = stageOfResult(report, c);
+        if (!stage)
+            continue;
+        const key = `${stage.index}:${col}`;
+        const mark = c.severity === 'fail' ? '❌' : '⚠️';
+        if (marks.get(key) !== '❌')
+            marks.set(key, mark);
+    }
+    return marks;
+}
+/** The first cell of a stage row: `10 × 3`, with the stage number when two stages have the same users. */
+function loadCell(report, s) {
+    const twin = report.stages.filter((o) => o.users === s.users).length > 1;
+    return nb(`${s.users} × ${s.requestsPerUser}${twin ? ` (#${s.index})` : ''}`);
+}
+/** The stage table: at most 7 columns so it fits a PR comment (~780 px); the other figures are in the details. */
+function stagesSection(report, maxRows) {
+    const stages = report.stages;
+    const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
+    const marks = stageMarks(report);
+    const cell = (s, col, text, regressed = false) => {
+        const mark = marks.get(`${s.index}:${col}`);
+        const value = mark ? `${mark}${NBSP}**${nb(text)}**` : nb(text);
+        return regressed ? `${value}${NBSP}❗` : value;
+    };
+    const head = ['Users × requests', 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', 'Throughput'];
+    const align = head.map((_, i) => (i === 0 ? 'l' : 'r'));
+    const shown = stages.slice(0, maxRows);
+    const rows = shown.map((s) => {
+        if (s.skipped)
+            return [loadCell(report, s), 'skipped', ...head.slice(2).map(() => markdown_MISSING)];
+        const b = baselineFor(report, s.index);
+        const success = s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${format_formatValue(s.successRate * 100, '%')})`;
+        return [
+            loadCell(report, s),
+            cell(s, 'success', success, b?.successRate.regressed),
+            cell(s, 'ttfc.avg', ms(s.ttfc.avg), b?.ttfcAvg.regressed),
+            cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
+            cell(s, 'ttfc.max', ms(s.ttfc.max)),
+            showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
+            cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
+        ];
+    });
+    const more = stages.length - shown.length;
+    const note = more > 0 ? `\n\n_… ${format_plural(more, 'more stage', 'more stages')} not shown._` : '';
+    const legend = ['Latencies over the successful requests. ❌ a value that misses a criterion, ⚠️ a warning'];
+    if (report.baseline?.loaded && report.baseline.regressions.length)
+        legend.push('❗ a regression against the baseline');
+    const retried = stages.filter((s) => (s.retries ?? 0) > 0);
+    const retriedText = retried.length
+        ? ` Sent again on a new connection (the server closed the reused one before answering, a keep-alive race browsers retry too): ${retried.map((s) => `${s.retries} at stage ${s.index}`).join(', ')}; their TTFC counts from the first attempt.`
+        : '';
+    return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n<sub>${legend.join(', ')}.${retriedText}</sub>`;
+}
+/** Same-run A/B: head and base side by side, the ratio column with its interval. '' without compare-url. */
+function markdown_compareSection(report) {
+    const t = compareTable(report, (text) => `❗ **${text}**`);
+    const c = report.compare;
+    if (!t || !c)
+        return '';
+    const align = t.head.map((_, i) => (i === 1 ? 'l' : 'r'));
+    const summary = c.regressions.length
+        ? `**Slower than the base** at ${c.regressions.join(', ')} users (see Diagnoses).`
+        : c.improvements.length
+            ? `**Faster than the base** at ${c.improvements.join(', ')} users.`
+            : 'No stage is a regression against the base.';
+    return `### Head vs base (same run)
+
+Base: ${codeSpan(c.url, { max: 500 })}
+
+${mdTable(t.head, align, t.rows.map((r) => r.cells))}
+
+${summary} ${t.legend}`;
+}
+/** A collapsed section: `<details>` with a one-line summary (escaped by the caller). */
+function collapsed(summary, body) {
+    return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Per stage, the figures the stage table leaves out: p50, TTFT, TTFR, total, tokens/s, scaling. */
+function figuresTable(report) {
+    const ran = report.stages.filter((s) => !s.skipped);
+    if (!ran.length)
+        return '';
+    const showTtft = ran.some((s) => differs(s.ttft, s.ttfc));
+    const showTtfr = ran.some((s) => s.ttfr && s.ttfr.n > 0);
+    const showTokens = ran.some((s) => s.tokens);
+    const showRate = showsStreamRate(report);
+    const showEff = showsEfficiency(report);
+    const head = [
+        'Stage',
+        'Users × requests',
+        'TTFC p50',
+        'TTFB avg',
+        ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
+        ...(showTtfr ? ['TTFR avg'] : []),
+        'Total avg',
+        'Events/s',
+        ...(showTokens ? ['Tokens/s'] : []),
+        ...(showRate ? ['Stream rate'] : []),
+        ...(showEff ? ['Scaling'] : []),
+    ];
+    const rows = ran.map((s) => [
+        String(s.index),
+        nb(`${s.users} × ${s.requestsPerUser}`),
+        nb(ms(s.ttfc.p50)),
+        nb(ms(s.ttfb.avg)),
+        ...(showTtft ? [nb(ms(s.ttft.avg)), nb(ms(s.ttft.p95))] : []),
+        ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? nb(ms(s.ttfr.avg)) : markdown_MISSING] : []),
+        nb(ms(s.total.avg)),
+        nb(`${s.eventsPerSec.toFixed(1)}`),
+        ...(showTokens ? [s.tokens ? nb(`${s.tokens.perSec.toFixed(1)} tok/s`) : markdown_MISSING] : []),
+        ...(showRate ? [s.streamRate?.perRequest.p50 != null ? nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : markdown_MISSING] : []),
+        ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
+    ]);
+    const legend = [];
+    if (showTtfr)
+        legend.push('TTFR: time to the first reasoning token.');
+    if (showRate)
+        legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+    if (showEff) {
+        const ref = efficiencyReference(report);
+        legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
+    }
+    return `${mdTable(head, head.map((_, i) => (i === 1 ? 'l' : 'r')), rows)}${legend.length ? `\n\n${legend.join(' ')}` : ''}`;
+}
+/** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
+function detailsSection(report) {
+    const ran = report.stages.filter((s) => !s.skipped);
+    const hasIntervals = ran.some((s) => s.ttfcInterval && (s.ttfcInterval.avg || s.ttfcInterval.p95));
+    const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
+    const dist = ttfcDistribution(report);
+    const hasDist = dist !== null && dist.rows.some((r) => r.n > 0);
+    if (!hasIntervals && !repeat && !hasDist)
+        return '';
+    const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
+    const pct = `${Math.round(level * 100)}%`;
+    const head = [
+        'Stage',
+        'Users',
+        ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
+        ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
+        ...(hasDist ? ['TTFC distribution', 'Range'] : []),
+    ];
+    const rows = ran.map((s) => {
+        const sp = spreadFor(repeat, s.index);
+        const row = dist?.rows.find((r) => r.index === s.index);
+        return [
+            String(s.index),
+            String(s.users),
+            ...(hasIntervals ? [nb(formatRange(s.ttfcInterval?.avg)), nb(formatRange(s.ttfcInterval?.p95))] : []),
+            ...(repeat
+                ? [
+                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? nb(formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max })) : markdown_MISSING,
+                    sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : markdown_MISSING,
+                ]
+                : []),
+            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : markdown_MISSING, row && row.n > 0 ? nb(`${ms(row.min)} – ${ms(row.max)}`) : markdown_MISSING] : []),
+        ];
+    });
+    const legend = [];
+    if (hasIntervals)
+        legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval; n/a with fewer than 5).`);
+    if (repeat)
+        legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
+    if (hasDist && dist)
+        legend.push(`Distribution: ${dist.bins} bins from ${ms(dist.lo)} to ${ms(dist.hi)}, the same for every stage (taller = more requests).`);
+    const align = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
+    return `${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
+}
+/** The collapsed per-stage section: other figures, then intervals / runs / distributions. */
+function perStageSection(report, withDetails) {
+    const figures = figuresTable(report);
+    const details = withDetails ? detailsSection(report) : '';
+    if (!figures && !details)
+        return '';
+    const what = ['percentiles', 'scaling', ...(details ? ['intervals', 'distributions'] : [])];
+    return collapsed(`Per stage: ${what.join(', ')}`, [figures, details].filter(Boolean).join('\n\n'));
+}
+function markdown_baselineSection(report, maxNotes) {
+    const b = report.baseline;
+    if (!b?.loaded)
+        return '';
+    const rows = b.stages.map((d) => {
+        const delta = (x) => (x.text ? (x.regressed ? `❗${NBSP}**${nb(x.text)}**` : nb(x.text)) : markdown_MISSING);
+        return [String(d.index), String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
+    });
+    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
+    if (b.messages.length > lines.length)
+        lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
+    const legend = `▲ / ▼: change against ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ a regression (TTFC avg or p95 more than ` +
+        `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`;
+    const summary = b.regressions.length
+        ? `Baseline: ❗ regressions at ${b.regressions.join(', ')} users`
+        : b.stages.length
+            ? 'Baseline: no regression'
+            : 'Baseline: no stage could be compared';
+    const table = rows.length ? mdTable(['Stage', 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows) : '';
+    return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
+}
+const STATUS_ICON = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped' };
+function statusCell(c) {
+    if (c.status === 'inconclusive')
+        return `${INCONCLUSIVE_MARK} inconclusive`;
+    const icon = c.status === 'fail' && c.severity === 'warn' ? STATUS_ICON.warn : (STATUS_ICON[c.status] ?? c.status);
+    // verdict strict: the measured value decided, but the interval straddles the threshold.
+    return c.inconclusive ? `${icon} ${INCONCLUSIVE_MARK}` : icon;
+}
+function criterionRow(c) {
+    const stage = c.users === null ? 'all' : format_plural(c.users, 'user', 'users');
+    if (c.status === 'skipped') {
+        return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, markdown_MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : markdown_MISSING];
+    }
+    const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${format_formatValue(c.interval.low, c.unit)} – ${format_formatValue(c.interval.high, c.unit)})` : '';
+    const actual = nb(format_formatValue(c.actual, c.unit)) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
+    const op = criterionOf(c)?.op;
+    return [
+        statusCell(c),
+        codeSpan(c.text, { inTable: true, max: 200 }),
+        stage,
+        nb(`${op ? `${escapeHtml(op)} ` : ''}${format_formatThreshold(c.threshold, c.unit)}`),
+        c.status === 'fail' ? `**${actual}**` : actual,
+    ];
+}
+/** Missed (fail, then warn), inconclusive, passed, skipped: the ones to read first on top. */
+const STATUS_RANK = (c) => c.status === 'fail' ? (c.severity === 'fail' ? 0 : 1) : c.status === 'inconclusive' ? 2 : c.status === 'pass' ? (c.inconclusive ? 2 : 3) : 4;
+/**
+ * One line per missed criterion, failures first, then warnings and inconclusive ones:
+ * `- ❌ `@10: ttfc.avg < 1s` **1.42 s** vs < 1 s · 10 users`. The first thing a reviewer reads.
+ */
+function missedLines(report, max) {
+    const listed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b));
+    if (!listed.length)
+        return { text: '', hidden: 0 };
+    const shown = listed.slice(0, max);
+    const lines = shown.map((c) => {
+        const icon = c.status === 'inconclusive' ? INCONCLUSIVE_MARK : c.severity === 'warn' ? '⚠️' : '❌';
+        const op = criterionOf(c)?.op;
+        const where = c.users === null ? '' : ` · ${format_plural(c.users, 'user', 'users')}`;
+        const threshold = c.threshold === null ? '' : ` vs ${nb(`${op ? `${escapeHtml(op)} ` : ''}${format_formatThreshold(c.threshold, c.unit)}`)}`;
+        const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : '';
+        return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${nb(format_formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
+    });
+    if (listed.length > shown.length)
+        lines.push(`- _… ${format_plural(listed.length - shown.length, 'more', 'more')} (the check's message names them)._`);
+    return { text: lines.join('\n'), hidden: listed.length - shown.length };
+}
+function criteriaSection(report) {
+    const all = report.criteria;
+    if (all.length === 0)
+        return '<sub>No criteria were given.</sub>';
+    const rows = [...all].sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b)).map(criterionRow);
+    const count = (f) => all.filter(f).length;
+    const warned = count((c) => c.status === 'fail' && c.severity === 'warn');
+    const parts = [
+        `${count((c) => c.status === 'fail' && c.severity === 'fail')} missed`,
+        warned ? format_plural(warned, 'warning', 'warnings') : '',
+        `${count((c) => c.status === 'inconclusive')} inconclusive`,
+        `${count((c) => c.status === 'pass')} passed`,
+        `${count((c) => c.status === 'skipped')} skipped`,
+    ].filter((t) => t && !t.startsWith('0 '));
+    const notes = [];
+    if (all.some((c) => c.interval)) {
+        const confident = report.config?.verdict === 'confident';
+        notes.push(confident
+            ? `Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ${INCONCLUSIVE_MARK} inconclusive ones (the interval straddles the threshold, or too few samples) do not fail.`
+            : `Verdict strict: the measured value decides; ${INCONCLUSIVE_MARK} marks a criterion whose 95% interval straddles its threshold (\`verdict: confident\` would not fail it).`);
+    }
+    const table = mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], rows);
+    return collapsed(`All criteria: ${parts.join(', ')}`, [table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n'));
+}
+const MAX_SHARD_ROWS = 20;
+/** A merged run: what each shard contributed, and how far after the first shard it started each stage. */
+function shardsSection(report) {
+    const m = report.merge;
+    if (!m)
+        return '';
+    const rows = m.shards
+        .slice(0, MAX_SHARD_ROWS)
+        .map((s) => [
+        `${s.index}/${s.count}`,
+        escapeInline(s.host, 60),
+        s.stages.map((t) => String(t.users)).join(' · '),
+        String(s.stages.reduce((n, t) => n + t.requests, 0)),
+        s.stages.map((t) => (t.offsetMs === null || t.offsetMs === undefined ? '–' : `+${Math.round(t.offsetMs)}`)).join(' · '),
+    ]);
+    const more = m.shards.length > rows.length ? `\n\n_… ${m.shards.length - rows.length} more shards in the JSON report._` : '';
+    const flagged = m.startSpread.filter((x) => x.flagged);
+    const note = flagged.length
+        ? `⚠️ Stage starts more than ${m.boundMs} ms apart: ${flagged.map((x) => `stage ${x.index} (${Math.round(x.ms)} ms)`).join(', ')}.`
+        : `Every stage started within ${m.boundMs} ms on every shard.`;
+    return `### Shards\n\n${mdTable(['Shard', 'Host', 'Users per stage', 'Requests', 'Start offset per stage (ms)'], ['l', 'l', 'l', 'r', 'l'], rows)}${more}\n\n_${note}_`;
+}
+function diagnosesSection(report, max) {
+    if (!report.diagnoses.length)
+        return '';
+    const shown = report.diagnoses.slice(0, max);
+    const lines = shown.map((d) => {
+        const where = d.users === null ? '' : ` (${format_plural(d.users, 'user', 'users')})`;
+        return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}`;
+    });
+    if (report.diagnoses.length > shown.length)
+        lines.push(`- _… ${report.diagnoses.length - shown.length} more not shown._`);
+    return `### Diagnoses\n\n${lines.join('\n')}`;
+}
+/** The evidence of every diagnosis shown, collapsed: for whoever wants to check the reasoning. */
+function evidenceSection(report, max) {
+    const shown = report.diagnoses.slice(0, max).filter((d) => Object.keys(d.evidence).length);
+    if (!shown.length)
+        return '';
+    const lines = shown.map((d) => `- **${escapeInline(d.kind, 40)}**${d.users === null ? '' : ` (${format_plural(d.users, 'user', 'users')})`}: ${codeSpan(formatEvidence(d.evidence))}`);
+    return collapsed('Diagnosis evidence', lines.join('\n'));
+}
+/** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
+function chartThresholds(report) {
+    const out = [];
+    for (const c of report.criteria) {
+        if (c.severity !== 'fail' || c.status === 'skipped' || c.threshold === null || c.unit !== 'ms')
+            continue;
+        const parsed = criterionOf(c);
+        const metric = parsed?.metric;
+        if (metric !== 'ttfc.avg' && metric !== 'ttfc.p95')
+            continue;
+        // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
+        if (/\*/.test(c.text) && !/baseline\./.test(c.text))
+            continue;
+        const scoped = /^\s*@/.test(c.text);
+        out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
+    }
+    return out;
+}
+/** TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
+function chartSection(report) {
+    const chart = mermaidChart(report.stages, { thresholds: chartThresholds(report), ...(report.compare ? { base: report.compare.stages.map((s) => s.base) } : {}) });
+    return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
+}
+/** Failed requests grouped by category, status and message, most frequent first (from every record, else the samples). */
+function errorGroups(report) {
+    const failed = report.requests.filter((r) => !r.ok && r.category);
+    const head = failed.length
+        ? failed.map((r) => ({ stage: String(r.stage), category: r.category, status: r.status, message: r.error ?? '' }))
+        : report.errorSamples.map((e) => ({ stage: String(e.stage), category: e.category, status: e.status, message: e.message }));
+    // Same-run A/B: the compare target's failures (its samples), their stage marked "(base)".
+    const base = (report.compare?.errorSamples ?? []).map((e) => ({ stage: `${e.stage} (base)`, category: e.category, status: e.status, message: e.message }));
+    const items = [...head, ...base];
+    const groups = new Map();
+    for (const e of items) {
+        const key = JSON.stringify([e.category, e.status, e.message, e.stage.endsWith('(base)')]);
+        const g = groups.get(key) ?? { category: e.category, status: e.status, message: e.message, count: 0, stages: [] };
+        g.count++;
+        if (!g.stages.includes(e.stage))
+            g.stages.push(e.stage);
+        groups.set(key, g);
+    }
+    return [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+}
+const MAX_ERROR_GROUPS = 10;
+function samplesSection(report) {
+    const groups = errorGroups(report);
+    if (!groups.length)
+        return '';
+    const shown = groups.slice(0, MAX_ERROR_GROUPS);
+    const rows = shown.map((g) => [
+        String(g.count),
+        codeSpan(g.category, { inTable: true }),
+        g.status === null ? markdown_MISSING : String(g.status),
+        g.stages.sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).join(', '),
+        g.message ? escapeInline(g.message, MESSAGE_MAX) : '_(no message)_',
+    ]);
+    const more = groups.length > shown.length ? ` ${format_plural(groups.length - shown.length, 'more kind', 'more kinds')} in the JSON report.` : '';
+    return `### Errors\n\nFailed requests by kind, as the server sent them (escaped, truncated).${more}\n\n${mdTable(['Count', 'Category', 'Status', 'Stages', 'Message'], ['r', 'l', 'r', 'l', 'l'], rows)}`;
+}
+/**
+ * The document, in the order a reviewer reads it: the verdict and what missed (one line each), the
+ * diagnoses, the chart — the first screen — then the stage table, the errors, and collapsed details.
+ */
+function compose(report, ctx, shape, shortened) {
+    const failOn = ctx.failOnCriteria ?? report.config?.failOnCriteria !== false;
+    const v = verdictOf(report, failOn);
+    const tag = ctx.tag && ctx.tag !== 'default' ? ` (${escapeInline(ctx.tag, 100)})` : '';
+    const commit = ctx.commit ?? report.target.commit ?? null;
+    const target = [
+        `${codeSpan(`${report.target.method} ${report.target.url}`, { max: 500 })}`,
+        `preset ${codeSpan(report.target.preset)}`,
+        commit ? `commit ${ctx.commitUrl ? `[${codeSpan(commit.slice(0, 7))}](${ctx.commitUrl})` : codeSpan(commit.slice(0, 12))}` : '',
+        ctx.runUrl ? `[workflow run](${ctx.runUrl})` : '',
+    ].filter(Boolean);
+    const parts = [];
+    if (ctx.tag)
+        parts.push(commentMarker(ctx.tag));
+    parts.push(`## ${v.icon} TTFC gate${tag} ${v.text}`);
+    const missed = missedLines(report, shape.criteria.maxMissed);
+    if (missed.text)
+        parts.push(missed.text);
+    parts.push(`<sub>${target.join(' · ')}</sub>`);
+    const run = runNotes(report);
+    if (run.length)
+        parts.push(`**Run** ${run.map((n) => escapeInline(n, 200)).join(' · ')}`);
+    if (report.baseline && !report.baseline.loaded) {
+        parts.push(`> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`);
+    }
+    const notes = shortened.filter(Boolean);
+    if (notes.length) {
+        parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
+    }
+    const diag = diagnosesSection(report, shape.maxDiagnoses);
+    if (diag)
+        parts.push(diag);
+    if (shape.chart) {
+        const chart = chartSection(report);
+        if (chart)
+            parts.push(chart);
+    }
+    parts.push(stagesSection(report, shape.maxStages));
+    const ab = markdown_compareSection(report);
+    if (ab)
+        parts.push(ab);
+    const server = serverMarkdown(report.server, { charts: shape.chart });
+    if (server)
+        parts.push(server);
+    if (shape.samples) {
+        const samples = samplesSection(report);
+        if (samples)
+            parts.push(samples);
+    }
+    if (shape.details) {
+        const shards = shardsSection(report);
+        if (shards)
+            parts.push(shards);
+    }
+    if (shape.criteria.table)
+        parts.push(criteriaSection(report));
+    const perStage = perStageSection(report, shape.details);
+    if (perStage && shape.details)
+        parts.push(perStage);
+    const baseline = markdown_baselineSection(report, shape.maxNotes);
+    if (baseline)
+        parts.push(baseline);
+    const evidence = evidenceSection(report, shape.maxDiagnoses);
+    if (evidence && shape.details)
+        parts.push(evidence);
+    const footer = [
+        `ttfc-gate ${escapeInline(report.tool.version, 40)}`,
+        `percentiles: ${escapeInline(report.percentileMethod, 200)}`,
+        ctx.reportPath ? `JSON report: ${codeSpan(ctx.reportPath, { max: 200 })}` : '',
+    ].filter(Boolean);
+    parts.push(`<sub>${footer.join(' · ')}</sub>`);
+    return `${parts.join('\n\n')}\n`;
+}
+/** The largest n in [lo, hi] for which fits(n) holds (fits is monotone), or lo - 1 when none does. */
+function largest(lo, hi, fits) {
+    let best = lo - 1;
+    while (lo <= hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (fits(mid)) {
+            best = mid;
+            lo = mid + 1;
+        }
+        else
+            hi = mid - 1;
+    }
+    return best;
+}
+/**
+ * The markdown report. Stays within `ctx.limit` (GitHub's comment limit by default) by dropping the
+ * least important parts first — error samples, the per-stage intervals and distributions (and all
+ * but three baseline notes), then the passing/skipped criteria rows, then missed criteria rows beyond
+ * what fits, the chart, diagnoses, stage rows — and says what it left out.
+ */
+function renderMarkdown(report, ctx = {}) {
+    const limit = ctx.limit ?? COMMENT_LIMIT;
+    const missed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').length;
+    const shape = {
+        samples: true,
+        details: true,
+        maxNotes: 10,
+        criteria: { table: true, maxMissed: missed },
+        maxStages: report.stages.length,
+        maxDiagnoses: report.diagnoses.length,
+        chart: true,
+    };
+    const notes = [];
+    const render = () => compose(report, ctx, shape, notes);
+    let out = render();
+    if (out.length <= limit)
+        return out;
+    // 1. errors
+    if (samplesSection(report)) {
+        shape.samples = false;
+        notes.push('the errors table left out');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    // 2. the per-stage details (figures, intervals, runs, distributions, evidence) and all but a few baseline notes
+    if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length)) {
+        shape.details = false;
+        notes.push('the per-stage intervals and distributions left out');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    if ((report.baseline?.messages.length ?? 0) > 3) {
+        shape.maxNotes = 3;
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    // 3. the table of all criteria (the missed ones stay listed on top)
+    if (report.criteria.length) {
+        shape.criteria = { table: false, maxMissed: missed };
+        notes.push('the table of all criteria left out (the missed ones are listed on top)');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    // 4. missed criteria lines beyond what fits
+    if (missed > 0) {
+        const i = notes.push('') - 1;
+        const withRows = (n) => {
+            shape.criteria = { table: false, maxMissed: n };
+            notes[i] = n < missed ? `${format_plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
+            return render();
+        };
+        out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
+        if (out.length <= limit)
+            return out;
+    }
+    // 5. the chart, then diagnoses, then stage rows
+    if (chartSection(report)) {
+        shape.chart = false;
+        notes.push('the chart left out');
+        out = render();
+        if (out.length <= limit)
+            return out;
+    }
+    if (report.diagnoses.length) {
+        const i = notes.push('') - 1;
+        const withDiag = (n) => {
+            shape.maxDiagnoses = n;
+            notes[i] = n < report.diagnoses.length ? `${format_plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
+            return render();
+        };
+        out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
+        if (out.length <= limit)
+            return out;
+    }
+    {
+        const i = notes.push('') - 1;
+        const withStages = (n) => {
+            shape.maxStages = n;
+            notes[i] = n < report.stages.length ? `${format_plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
+            return render();
+        };
+        out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
+        if (out.length <= limit)
+            return out;
+    }
+    // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
+    const tail = '\n\n_… cut to fit the limit._\n';
+    const cut = out.slice(0, Math.max(0, limit - tail.length));
+    const nl = cut.lastIndexOf('\n');
+    return `${nl > 0 ? cut.slice(0, nl) : cut}${tail}`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
 // Small shared helpers of the diagnoses. Pure.
 
@@ -49045,7 +50390,7 @@ function round(x, digits = 2) {
     const f = 10 ** digits;
     return Math.round(x * f) / f;
 }
-const common_users = (n) => plural(n, 'user');
+const common_users = (n) => format_plural(n, 'user');
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/buffered.ts
 // Buffered streams: a proxy with buffering on, or compression of an event stream, holds the events
@@ -49150,7 +50495,8 @@ function causes(encoding) {
         return (`the responses were compressed (Content-Encoding: ${encoding}), so the likely cause is compression of the event ` +
             'stream: a compressor holds its output until a block fills unless it is flushed after each event (nginx `gzip on` ' +
             'with `text/event-stream` in `gzip_types`, a CDN or a compression middleware in the app; exclude ' +
-            '`text/event-stream` from compression). Less likely: ' + buffering);
+            '`text/event-stream` from compression). Less likely: ' +
+            buffering);
     }
     return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;
 }
@@ -49632,13 +50978,12 @@ function evidence(a) {
         singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
     };
 }
-const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' +
-    'vector search or LLM client calls not offloaded to a thread pool';
+const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' + 'vector search or LLM client calls not offloaded to a thread pool';
 const WHOLE_SERIAL_HINT = 'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +
     'the whole answer (a synchronous LLM client iterated in an async handler), or a server with a single worker, ' +
     'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
 /** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
-function waveText(w, a) {
+function waveText(w, _a) {
     const head = `the first chunks of the first ${w.requests} concurrent requests`;
     if (w.from === 'groups') {
         const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
@@ -51385,7 +52730,9 @@ async function ensureDescriptors(stages, log) {
         }
     }
     const fit = Math.max(0, lim.soft - lim.open - SPARE);
-    const raise = lim.hard >= users + lim.open + SPARE ? '' : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
+    const raise = lim.hard >= users + lim.open + SPARE
+        ? ''
+        : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
     throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
 }
 function fits(lim, users) {
@@ -51393,7 +52740,9 @@ function fits(lim, users) {
 }
 function readLimits() {
     try {
-        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('Max open files'));
         const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
         if (!m)
             return null;
@@ -51810,7 +53159,14 @@ async function warm(spec) {
     const conn = new UserConnection(`http://127.0.0.1:${server.address().port}`, 5_000);
     try {
         for (const [i, path] of ['/', '/gzip', '/'].entries()) {
-            await performRequest(conn, { ...spec, origin: `http://127.0.0.1:${server.address().port}`, path, timeoutMs: 5_000, headers: { 'x-warm-up': '1' }, body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}' }, { stage: 0, user: 0, iteration: i + 1 });
+            await performRequest(conn, {
+                ...spec,
+                origin: `http://127.0.0.1:${server.address().port}`,
+                path,
+                timeoutMs: 5_000,
+                headers: { 'x-warm-up': '1' },
+                body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}',
+            }, { stage: 0, user: 0, iteration: i + 1 });
         }
     }
     finally {
@@ -52097,9 +53453,13 @@ function cancellation(signal) {
 // Command and server text on its way to a log line, a warning or a sample: one line, no control
 // characters (no terminal escapes), secrets redacted, cut. Markdown escaping is the report's job.
 
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 function oneLine(text, secrets, max = 300) {
-    const flat = redactText(text, secrets).replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '').replace(/ {2,}/g, ' ').trim();
+    const flat = redactText(text, secrets)
+        .replace(/\r\n?|\n|\t/g, ' ')
+        .replace(text_CONTROL, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
     const points = Array.from(flat);
     return points.length <= max ? flat : `${points.slice(0, max - 1).join('')}…`;
 }
@@ -52152,7 +53512,9 @@ class HealthProbe {
             const ms = now() - t0;
             const e = err;
             const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-            const message = timedOut ? `no answer within ${Math.round(this.opts.timeoutMs)} ms` : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
+            const message = timedOut
+                ? `no answer within ${Math.round(this.opts.timeoutMs)} ms`
+                : oneLine(e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err)), this.opts.secrets, 200);
             return { phase, t: t0 - this.origin, ms, ok: false, error: message };
         }
     }
@@ -52268,7 +53630,9 @@ function startCommand(command, opts = {}) {
         delay: 1000,
         ...(opts.env ? { env: opts.env } : {}),
         listeners: { stdout: onOut, stderr: onErr },
-    }).then((exitCode) => ({ exitCode, error: null }), (err) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) })).then(async (r) => {
+    })
+        .then((exitCode) => ({ exitCode, error: null }), (err) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) }))
+        .then(async (r) => {
         if (timer)
             clearTimeout(timer);
         if (errPending.trim() !== '')
@@ -52302,7 +53666,7 @@ async function killTree(root, graceMs = 500) {
             signal(p, 'SIGKILL');
 }
 async function descendants(root) {
-    let text = '';
+    let text;
     try {
         text = (await getExecOutput('ps', ['-A', '-o', 'pid=,ppid='], { silent: true, ignoreReturnCode: true })).stdout;
     }
@@ -52464,7 +53828,7 @@ function parseScrape(text) {
         parsed = parse_prometheus_text_format_cjs_default()(text);
     }
     catch (err) {
-        throw new Error(`not the Prometheus text format (${err.message})`);
+        throw new Error(`not the Prometheus text format (${err.message})`, { cause: err });
     }
     const families = new Map();
     for (const f of parsed) {
@@ -52606,7 +53970,9 @@ class Monitors {
             }
             catch (err) {
                 const e = err;
-                const msg = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' ? `no answer within ${monitors_formatMs(this.spec.sampleTimeoutMs)}` : oneLine(e.message ?? String(err), this.spec.secrets, 200);
+                const msg = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT'
+                    ? `no answer within ${monitors_formatMs(this.spec.sampleTimeoutMs)}`
+                    : oneLine(e.message ?? String(err), this.spec.secrets, 200);
                 for (const st of states)
                     this.fail(st, `metrics-url: ${msg}`);
                 return null;
@@ -53014,7 +54380,7 @@ async function runEach(cfg, opts, hooks, log) {
         if (i === 0 && cmp) {
             log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
             if (cfg.warmup === 0)
-                log('compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client\'s own cold start: it must not land on one side)');
+                log("compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client's own cold start: it must not land on one side)");
         }
         const r = await runLoad({ spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render }, {
             stages: cfg.stages,
@@ -53137,8 +54503,17 @@ function parseShardReport(file, text, input = 'reports') {
     const s = r.shard;
     if (typeof s !== 'object' || s === null)
         throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
-    const okShape = Number.isInteger(s.index) && Number.isInteger(s.count) && s.index >= 1 && s.index <= s.count && typeof s.planId === 'string' && Array.isArray(s.stages) &&
-        Array.isArray(r.requests) && Array.isArray(r.stages) && typeof r.config === 'object' && r.config !== null && typeof r.target === 'object';
+    const okShape = Number.isInteger(s.index) &&
+        Number.isInteger(s.count) &&
+        s.index >= 1 &&
+        s.index <= s.count &&
+        typeof s.planId === 'string' &&
+        Array.isArray(s.stages) &&
+        Array.isArray(r.requests) &&
+        Array.isArray(r.stages) &&
+        typeof r.config === 'object' &&
+        r.config !== null &&
+        typeof r.target === 'object';
     if (!okShape)
         throw new InputError(input, `${file}: its shard section or requests are malformed`);
     return { file, report: r };
@@ -53178,7 +54553,10 @@ function checkShards(shards, input = 'reports') {
         if (!seen.has(k))
             missing.push(k);
     if (missing.length > 0) {
-        const given = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([k, f]) => `${f} = ${k}/${n}`).join(', ');
+        const given = [...seen.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(([k, f]) => `${f} = ${k}/${n}`)
+            .join(', ');
         throw new InputError(input, `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing (given: ${given})`);
     }
     return [...shards].sort((a, b) => a.report.shard.index - b.report.shard.index);
@@ -53261,7 +54639,10 @@ function combineShards(shards) {
         });
     }
     const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0];
-    const finishedAt = shards.map((sh) => sh.report.finishedAt).sort().at(-1);
+    const finishedAt = shards
+        .map((sh) => sh.report.finishedAt)
+        .sort()
+        .at(-1);
     return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples }, merge, diagnoses };
 }
 
@@ -53304,10 +54685,14 @@ function buildMergeConfig(inputs, cwd) {
         reportPath: (given(inputs, 'report-path') ?? 'ttfc-report.json').trim(),
     };
 }
-const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
+const lines = (text) => text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('\n');
 function parseCriteriaInput(text, input = 'criteria') {
     try {
-        return parse_parseCriteria(text);
+        return parseCriteria(text);
     }
     catch (err) {
         if (err instanceof CriteriaError)
@@ -53355,18 +54740,21 @@ function runMerge(files, cfg, opts) {
 const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u009B[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[ -~]?/g;
 // Every C0/C1 control but tab and newline (CR too: it rewrites a line on a terminal), and bidi overrides.
 const safe_text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
-const ZWSP = '\u200B';
+const safe_text_ZWSP = '\u200B';
 /**
  * The runner reads a line whose trimmed start is `::` as a command (`::error::`, `::add-mask::`,
  * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
  * keeps the text readable and inert.
  */
 function neutralize(line) {
-    return line.replace(/::/g, `:${ZWSP}:`).replace(/##\[/g, `#${ZWSP}#[`);
+    return line.replace(/::/g, `:${safe_text_ZWSP}:`).replace(/##\[/g, `#${safe_text_ZWSP}#[`);
 }
 /** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
 function safeLine(text) {
-    return neutralize(text.replace(/\r\n?|\n/g, ' ').replace(ANSI, '').replace(safe_text_CONTROL, ''));
+    return neutralize(text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(ANSI, '')
+        .replace(safe_text_CONTROL, ''));
 }
 /** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
 function safeLines(text) {
@@ -53374,494 +54762,6 @@ function safeLines(text) {
         .split(/\r\n?|\n/)
         .map((l) => neutralize(l.replace(ANSI, '').replace(safe_text_CONTROL, '')))
         .join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/core/report/ab.ts
-// The same-run A/B table both human reports show: per stage the head's and the base's figures side
-// by side, the ratio head / base with its interval. Pure: a function of the Report.
-
-
-const ab_ms = (v) => formatValue(v ?? null, 'ms');
-/** `1.9x (1.6–2.2)`, `1.0x` without an interval, `—` without a ratio. */
-function ratioCell(r) {
-    if (!r || r.ratio === null)
-        return '—';
-    if (r.low === null || r.high === null)
-        return formatRatio(r.ratio);
-    return `${formatRatio(r.ratio)} (${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high).slice(0, -1)})`;
-}
-/** The head-vs-base table (null without a compare section). `mark` wraps a flagged ratio. */
-function compareTable(report, mark) {
-    const c = report.compare;
-    if (!c)
-        return null;
-    const pct = `${Math.round(c.level * 100)}%`;
-    const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
-    const rows = c.stages.map((s) => {
-        const h = report.stages.find((x) => x.index === s.index);
-        const load = `${s.users} × ${s.requestsPerUser}`;
-        if (!h || h.skipped || s.base.skipped)
-            return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
-        const flag = (key, text) => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
-        return {
-            stage: s,
-            cells: [
-                String(s.index),
-                load,
-                `${h.succeeded}/${h.issued} / ${s.base.succeeded}/${s.base.issued}`,
-                ab_ms(h.ttfc.avg),
-                ab_ms(s.base.ttfc.avg),
-                flag('ttfc.avg', ratioCell(s.ratios['ttfc.avg'])),
-                ab_ms(h.ttfc.p95),
-                ab_ms(s.base.ttfc.p95),
-                flag('ttfc.p95', ratioCell(s.ratios['ttfc.p95'])),
-            ],
-        };
-    });
-    const t = Math.round(c.threshold * 1000) / 10;
-    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first. ` +
-        `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
-        `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
-    return { head, rows, legend };
-}
-
-;// CONCATENATED MODULE: ./src/core/report/chart.ts
-// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
-// renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
-// per-stage TTFC distribution as a sparkline histogram. Pure.
-
-/** The stages that ran and have TTFC samples, in run order. */
-function chartPoints(stages) {
-    const ran = stages.filter((s) => !s.skipped && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
-    const seen = new Map();
-    for (const s of ran)
-        seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
-    return ran.map((s) => ({
-        index: s.index,
-        users: s.users,
-        label: seen.get(s.users) > 1 ? `${s.users} (stage ${s.index})` : String(s.users),
-        avg: s.ttfc.avg,
-        p95: s.ttfc.p95,
-    }));
-}
-/** 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the smallest "nice" number ≥ x (for axis tops). */
-function niceCeil(x) {
-    if (!(x > 0))
-        return 1;
-    const p = 10 ** Math.floor(Math.log10(x));
-    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
-        if (m * p >= x - 1e-9 * p)
-            return m * p;
-    return 10 * p;
-}
-const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5' };
-/**
- * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, followed by a
- * one-line legend (GitHub's mermaid draws no legend for line charts). Empty string with fewer than two
- * stages to plot (a chart of one point says nothing).
- */
-function mermaidChart(stages, opts = {}) {
-    const pts = chartPoints(stages);
-    if (pts.length < 2)
-        return '';
-    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
-    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
-    const baseOf = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseOf('p95')) * 1.1);
-    const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
-    const palette = [CHART_COLORS.avg, CHART_COLORS.p95, ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : [])].join(', ');
-    const lines = [
-        '```mermaid',
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
-        'xychart-beta',
-        `    title "${title}"`,
-        `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`,
-        `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
-        `    line "avg" [${pts.map((p) => chart_num(p.avg)).join(', ')}]`,
-        `    line "p95" [${pts.map((p) => chart_num(p.p95)).join(', ')}]`,
-        ...(basePts ? [`    line "base avg" [${baseOf('avg').map(chart_num).join(', ')}]`, `    line "base p95" [${baseOf('p95').map(chart_num).join(', ')}]`] : []),
-        '```',
-        '',
-        basePts
-            ? '<sub>TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users</sub>'
-            : '<sub>TTFC avg (blue) and p95 (red), ms, against concurrent users</sub>',
-    ];
-    return lines.join('\n');
-}
-/**
- * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
- * y from 0 to a nice top, labelled at quarters. `height` (rows, default 9) is rounded to 4k + 1.
- * Empty string when no stage has TTFC samples.
- */
-function asciiChart(stages, opts = {}) {
-    const pts = chartPoints(stages);
-    if (pts.length === 0)
-        return '';
-    const quarter = Math.max(1, Math.round(((opts.height ?? 9) - 1) / 4));
-    const height = 4 * quarter + 1;
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.05);
-    const spacing = Math.max(6, ...pts.map((p) => p.label.length + 2));
-    const yLabels = Array.from({ length: height }, (_, r) => chart_num((top * (height - 1 - r)) / (height - 1)));
-    const yw = Math.max(...yLabels.map((l) => l.length));
-    const width = 2 + spacing * pts.length;
-    const grid = Array.from({ length: height }, () => new Array(width).fill(' '));
-    const row = (v) => height - 1 - Math.round((Math.min(v, top) / top) * (height - 1));
-    pts.forEach((p, i) => {
-        const col = 2 + i * spacing;
-        const ra = row(p.avg);
-        const rp = row(p.p95);
-        grid[rp][col] = 'x';
-        grid[ra][col] = ra === rp ? '*' : 'o';
-    });
-    const out = [`TTFC (ms)${' '.repeat(Math.max(1, yw + width - 18))}o avg  x p95`];
-    grid.forEach((cells, r) => {
-        const label = r % quarter === 0 ? yLabels[r] : '';
-        out.push(`${label.padStart(yw)} |${cells.join('').trimEnd()}`);
-    });
-    let axis = '+';
-    let ticks = '';
-    pts.forEach((p, i) => {
-        const col = 2 + i * spacing;
-        axis = axis.padEnd(col + 1, '-') + '+';
-        ticks = ticks.padEnd(col + 2 - Math.floor(p.label.length / 2)) + p.label;
-    });
-    out.push(`${' '.repeat(yw)} ${axis}--`);
-    out.push(`${' '.repeat(yw)}${ticks}   users`);
-    return out.join('\n');
-}
-// ---------------------------------------------------------------------------------------------
-// Distributions
-const LEVELS = '▁▂▃▄▅▆▇█';
-/** Counts as a sparkline: an empty bin is a space, any other count at least ▁, the fullest █. */
-function sparkline(counts) {
-    const max = Math.max(0, ...counts);
-    return counts.map((c) => (c <= 0 || max === 0 ? ' ' : LEVELS[Math.min(7, Math.max(0, Math.ceil((c / max) * 8) - 1))])).join('');
-}
-/** Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped to the ends). */
-function histogram(values, bins, lo, hi) {
-    const counts = new Array(Math.max(1, bins)).fill(0);
-    const n = counts.length;
-    const w = hi - lo;
-    for (const v of values) {
-        const i = w > 0 ? Math.floor(((v - lo) / w) * n) : 0;
-        counts[Math.min(n - 1, Math.max(0, i))]++;
-    }
-    return counts;
-}
-/**
- * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
- * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
- */
-function ttfcDistribution(run, opts = {}) {
-    const bins = Math.max(1, Math.floor(opts.bins ?? 16));
-    const byStage = new Map();
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of run.requests) {
-        if (!r.ok || r.ttfc === null)
-            continue;
-        let list = byStage.get(r.stage);
-        if (list === undefined)
-            byStage.set(r.stage, (list = []));
-        list.push(r.ttfc);
-        if (r.ttfc < lo)
-            lo = r.ttfc;
-        if (r.ttfc > hi)
-            hi = r.ttfc;
-    }
-    if (lo === Infinity)
-        return null;
-    const rows = run.stages
-        .filter((s) => !s.skipped)
-        .map((s) => {
-        const v = byStage.get(s.index) ?? [];
-        const counts = histogram(v, bins, lo, hi);
-        return {
-            index: s.index,
-            users: s.users,
-            n: v.length,
-            counts,
-            spark: v.length ? sparkline(counts) : ' '.repeat(bins),
-            min: v.length ? Math.min(...v) : null,
-            max: v.length ? Math.max(...v) : null,
-        };
-    });
-    return { lo, hi, bins, rows };
-}
-/** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
-function formatDistribution(d) {
-    const names = d.rows.map((r) => plural(r.users, 'user'));
-    const w = Math.max(...names.map((n) => n.length));
-    return [
-        `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
-        ...d.rows.map((r, i) => `  ${names[i].padStart(w)} │${r.spark}│ ${r.n ? `${ms(r.min)} – ${ms(r.max)}` : 'no samples'}  (n=${r.n})`),
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/core/report/common.ts
-// Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
-// scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
-
-/** `380 ms – 460 ms` (or `n/a`). */
-function formatRange(r) {
-    return r ? `${ms(r.low)} – ${ms(r.high)}` : 'n/a';
-}
-/** The baseline comparison of a stage (by 1-based index), if it was compared. */
-function baselineFor(report, index) {
-    return report.baseline?.loaded ? report.baseline.stages.find((s) => s.index === index) : undefined;
-}
-function efficiencyFor(report, index) {
-    return report.efficiency?.find((e) => e.index === index);
-}
-/** Show a scaling column: efficiencies were computed and at least two stages have one. */
-function showsEfficiency(report) {
-    return (report.efficiency ?? []).filter((e) => e.efficiency !== null).length >= 2;
-}
-/** `100%`, `12%`, `—` when not computed. */
-function formatEfficiency(e) {
-    return e?.efficiency === null || e?.efficiency === undefined ? '—' : `${Math.round(e.efficiency * 100)}%`;
-}
-/** The users of the reference stage of the efficiencies (the one with usersRatio 1 and the fewest users). */
-function efficiencyReference(report) {
-    const ref = (report.efficiency ?? []).find((e) => e.usersRatio === 1);
-    return ref?.users ?? null;
-}
-function spreadFor(repeat, index) {
-    return repeat?.spread.find((s) => s.index === index);
-}
-/** One-line notes on how the figures came about: repeat, warm-up, verdict. Empty when all are defaults. */
-function runNotes(report) {
-    const notes = [];
-    const r = report.repeat;
-    if (r) {
-        notes.push(r.runs < r.requested
-            ? `${plural(r.runs, 'run', 'runs')} of ${r.requested} (a run failed its smoke test), the median run per stage`
-            : `${r.runs} runs, the median run per stage (by TTFC avg)`);
-    }
-    const w = report.warmup;
-    if (w)
-        notes.push(`${plural(w.requests, 'warm-up request', 'warm-up requests')} (${w.succeeded} ok) before stage 1, not counted`);
-    if (report.shard) {
-        const s = report.shard;
-        notes.push(`shard ${s.index}/${s.count} on ${s.host}: its share of the users, not judged here (merge the shards)${s.lateMs > 50 ? `; started up to ${Math.round(s.lateMs)} ms late` : ''}`);
-    }
-    const m = report.merge;
-    if (m) {
-        const spread = Math.max(0, ...m.startSpread.map((x) => x.ms));
-        const per = m.shards.map((s) => `${s.index}/${s.count} ${s.host} (${s.stages.reduce((n, t) => n + t.requests, 0)} req)`).join(', ');
-        notes.push(`merged from ${m.count} shards: ${per}; stage starts within ${Math.round(spread)} ms${m.startSpread.some((x) => x.flagged) ? ' ⚠️' : ''}`);
-    }
-    if (report.config?.verdict === 'confident')
-        notes.push('verdict confident: a criterion fails only when its whole 95% interval misses');
-    return notes;
-}
-/**
- * Whether the stage tables show the stream rate (events/s after the first chunk): for an LLM preset whose
- * server sent no token usage, where tokens/s would otherwise be expected. Generic streams keep it in the JSON.
- */
-function showsStreamRate(report) {
-    return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
-}
-function compact(v, depth) {
-    if (v === null || v === undefined)
-        return 'null';
-    if (typeof v === 'number')
-        return Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v);
-    if (typeof v === 'string')
-        return v;
-    if (typeof v === 'boolean')
-        return String(v);
-    if (depth > 3)
-        return '…';
-    if (Array.isArray(v))
-        return `[${v.map((x) => compact(x, depth + 1)).join(', ')}]`;
-    if (typeof v === 'object') {
-        return `{${Object.entries(v)
-            .map(([k, x]) => `${k}: ${compact(x, depth + 1)}`)
-            .join(', ')}}`;
-    }
-    return String(v);
-}
-/** A diagnosis's evidence on one line: `referenceUsers: 1, ttfcGrowth: 10.4, firstWave: {requests: 20, …}`. */
-function formatEvidence(evidence, max = 700) {
-    const text = Object.entries(evidence)
-        .map(([k, v]) => `${k}: ${compact(v, 1)}`)
-        .join(', ');
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-/** `baseline prev/ttfc-report.json (commit abc1234, 2026-01-01T03:17:00Z)`. */
-function baselineTitle(report) {
-    const b = report.baseline;
-    if (!b)
-        return '';
-    const when = [b.commit ? `commit ${b.commit.slice(0, 7)}` : '', b.startedAt ?? ''].filter(Boolean).join(', ');
-    return `${b.source}${when ? ` (${when})` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./src/core/report/server.ts
-// The "Server" part of the reports: a table per stage (health probe, monitors, log lines), the
-// monitors' run figures, warnings and log error samples, and a chart of each monitor over time with
-// the stage boundaries. Pure. Command and server text is escaped here before it reaches markdown.
-
-
-
-const MISSING = '–';
-const server_ms = (v) => (v === null ? MISSING : formatValue(v, 'ms'));
-const server_sample = (v, unit) => (v === null || v === undefined ? MISSING : formatSample(v, unit));
-const server_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
-/** Points per monitor chart (a longer run is thinned evenly). */
-const CHART_POINTS = 48;
-/** One row a stage (with the idle samples before and after around them), the same for markdown and the terminal. */
-function serverTable(section) {
-    const stages = new Map();
-    for (const h of section.health?.stages ?? [])
-        stages.set(h.index, h.users);
-    for (const m of section.monitors)
-        for (const s of m.stages)
-            stages.set(s.index, s.users);
-    for (const l of section.logs?.stages ?? [])
-        stages.set(l.index, l.users);
-    if (stages.size === 0 && section.monitors.length === 0)
-        return null;
-    const head = ['Stage'];
-    if (section.health)
-        head.push('Health probes', 'Health p50', 'Health p95', 'Health max');
-    for (const m of section.monitors)
-        head.push(`${m.name} avg`, `${m.name} max`);
-    if (section.logs)
-        head.push('Log lines', 'Log errors');
-    const rows = [];
-    const idleRow = (label, pick, health, log) => {
-        const row = [label];
-        // The idle health figure is the faster of two probes before stage 1.
-        if (section.health)
-            row.push(health === null ? MISSING : 'idle', server_ms(health), MISSING, MISSING);
-        for (const m of section.monitors)
-            row.push(server_sample(pick(m), m.unit), MISSING);
-        if (section.logs)
-            row.push(log, MISSING);
-        return row;
-    };
-    if (section.monitors.length || section.health) {
-        rows.push(idleRow('idle before', (m) => m.idleBefore, section.health?.idle ?? null, section.logs ? String(section.logs.before.lines) : MISSING));
-    }
-    for (const [index, u] of [...stages.entries()].sort((a, b) => a[0] - b[0])) {
-        const row = [`${index} (${server_users(u)})`];
-        if (section.health) {
-            const h = section.health.stages.find((s) => s.index === index);
-            row.push(h ? `${h.n}${h.failures ? ` (${h.failures} failed)` : ''}` : MISSING, server_ms(h?.latency.p50 ?? null), server_ms(h?.latency.p95 ?? null), server_ms(h?.latency.max ?? null));
-        }
-        for (const m of section.monitors) {
-            const s = m.stages.find((x) => x.index === index);
-            row.push(server_sample(s?.avg, m.unit), server_sample(s?.max, m.unit));
-        }
-        if (section.logs) {
-            const l = section.logs.stages.find((x) => x.index === index);
-            row.push(String(l?.lines ?? 0), String(l?.errors ?? 0));
-        }
-        rows.push(row);
-    }
-    if (section.monitors.length)
-        rows.push(idleRow('idle after', (m) => m.idleAfter, null, MISSING));
-    return { head, rows };
-}
-/** `mem: 412 MiB idle before → 530 MiB after (+29%), peak 610 MiB`. */
-function monitorSummary(m) {
-    const parts = [`${formatSample(m.idleBefore, m.unit)} idle before → ${formatSample(m.idleAfter, m.unit)} after`];
-    if (m.growth !== null)
-        parts[0] += ` (${formatGrowth(m.growth)})`;
-    if (m.peak !== null)
-        parts.push(`peak ${formatSample(m.peak, m.unit)}`);
-    if (m.failures)
-        parts.push(`${m.failures} sample${m.failures === 1 ? '' : 's'} missing`);
-    return `${m.name}: ${parts.join(', ')}`;
-}
-/** The display scale of a monitor's values: MiB / GiB for sizes, as is otherwise. */
-function scaleOf(m) {
-    if (m.unit === '%')
-        return { div: 1, label: '%' };
-    if (m.unit === 'number')
-        return { div: 1, label: '' };
-    const peak = Math.max(...m.samples.map((s) => s.value), 0);
-    return peak >= 4 * 1024 ** 3 ? { div: 1024 ** 3, label: 'GiB' } : { div: 1024 ** 2, label: 'MiB' };
-}
-const server_num = (v) => (Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-/**
- * A mermaid line chart of one monitor over time: the idle sample before, the samples of the run, the
- * idle sample after. The x labels are seconds since the start; the first sample of each stage is
- * labelled with its stage (`S2 4.1s`), so the stage boundaries read off the axis.
- */
-function monitorChart(m, section) {
-    let pts = m.samples;
-    if (pts.length < 2)
-        return '';
-    if (pts.length > CHART_POINTS) {
-        const step = (pts.length - 1) / (CHART_POINTS - 1);
-        pts = Array.from({ length: CHART_POINTS }, (_, i) => pts[Math.round(i * step)]);
-    }
-    const { div, label } = scaleOf(m);
-    const usersOf = new Map(section.boundaries.map((b) => [b.index, b.users]));
-    let prev = null;
-    const labels = pts.map((p) => {
-        const sec = `${(p.t / 1000).toFixed(1)}s`;
-        const first = p.phase !== prev;
-        prev = p.phase;
-        if (p.phase === 'before')
-            return `idle ${sec}`;
-        if (p.phase === 'after')
-            return `idle ${sec}`;
-        return first ? `S${p.phase} ${sec}` : sec;
-    });
-    const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
-    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))]
-        .map((i) => `S${i} = ${server_users(usersOf.get(i) ?? 0)}`)
-        .join(', ');
-    // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
-    const title = `${m.name}${label ? ` (${label})` : ''} over time`;
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `    title "${title.replace(/"/g, "'")}"`,
-        `    x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
-        `    y-axis "${label || m.name}" 0 --> ${server_num(top)}`,
-        `    line [${pts.map((p) => server_num(p.value / div)).join(', ')}]`,
-        '```',
-        `<sub>${escapeInline(stages, 400)}; idle = before the first stage / after the cool-down.</sub>`,
-    ].join('\n');
-}
-/** The "Server" section of the markdown report ('' when the server side is off). */
-function serverMarkdown(section, opts = {}) {
-    if (!section)
-        return '';
-    const parts = ['### Server'];
-    const t = serverTable(section);
-    if (t)
-        parts.push(mdTable(t.head.map((h) => escapeInline(h, 60)), t.head.map((_, i) => (i === 0 ? 'l' : 'r')), t.rows));
-    const notes = [];
-    if (section.health)
-        notes.push(`health: ${codeSpan(`GET ${section.health.url}`, { max: 200 })} every ${section.health.intervalMs} ms on its own connection, one at a time`);
-    for (const m of section.monitors)
-        notes.push(`${escapeInline(monitorSummary(m), 300)} — ${codeSpan(m.source, { max: 200 })}`);
-    if (section.logs)
-        notes.push(`logs: ${codeSpan(section.logs.command, { max: 200 })}, errors match ${codeSpan(section.logs.pattern, { max: 100 })}`);
-    if (notes.length)
-        parts.push(notes.map((n) => `- ${n}`).join('\n'));
-    const samples = (section.logs?.stages ?? []).filter((s) => s.samples.length);
-    if (samples.length) {
-        const rows = samples.flatMap((s) => s.samples.map((line) => [String(s.index), escapeInline(line, 300)]));
-        parts.push(`**Log errors** (up to 5 distinct lines a stage, escaped and truncated)\n\n${mdTable(['Stage', 'Line'], ['r', 'l'], rows)}`);
-    }
-    const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
-    if (warnings.length)
-        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings.slice(0, 20).map((w) => `- ${escapeInline(w, 300)}`).join('\n')}\n\n</details>`);
-    if (opts.charts !== false)
-        for (const m of section.monitors) {
-            const c = monitorChart(m, section);
-            if (c)
-                parts.push(c);
-        }
-    return parts.join('\n\n');
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/terminal.ts
@@ -53875,17 +54775,20 @@ function serverMarkdown(section, opts = {}) {
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (cells) => cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    const line = (cells) => cells
+        .map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join('  ')
+        .trimEnd();
     return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 /** The progress line when a stage starts (CLI and action log). */
 function stageStartLine(index, count, s) {
-    return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
+    return `stage ${index}/${count}: ${format_plural(s.users, 'user')} x ${format_plural(s.requestsPerUser, 'request')}…`;
 }
 function stageLine(s) {
     if (s.skipped)
         return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
-    return (`stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
+    return (`stage ${s.index}: ${format_plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
         `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
@@ -53903,11 +54806,20 @@ function stagesTable(stages, report) {
     const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
     const showEff = report !== undefined && showsEfficiency(report);
     const head = [
-        'stage', 'users x req', 'success', 'connect avg', 'ttfb p50', 'ttfc avg', 'ttfc p50', 'ttfc p95', 'ttfc max',
+        'stage',
+        'users x req',
+        'success',
+        'connect avg',
+        'ttfb p50',
+        'ttfc avg',
+        'ttfc p50',
+        'ttfc p95',
+        'ttfc max',
         ...(showBase ? ['vs base avg', 'vs base p95', 'vs base ok'] : []),
         ...(showTtft ? ['ttft avg', 'ttft p95'] : []),
         ...(showTtfr ? ['ttfr avg'] : []),
-        'total avg', 'req/s',
+        'total avg',
+        'req/s',
         ...(showTokens ? ['tok/s'] : []),
         ...(showRate ? ['events/s after 1st chunk'] : []),
         ...(showEff ? ['scaling'] : []),
@@ -53947,18 +54859,16 @@ function detailsTable(report) {
         return '';
     const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
     const pct = `${Math.round(level * 100)}%`;
-    const head = [
-        'stage', 'users',
-        ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
-        ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
-    ];
+    const head = ['stage', 'users', ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []), ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : [])];
     const rows = ran.map((s) => {
         const sp = spreadFor(repeat, s.index);
         return [
             String(s.index),
             String(s.users),
             ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
-            ...(repeat ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : ''] : []),
+            ...(repeat
+                ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : '']
+                : []),
         ];
     });
     return textTable(head, rows);
@@ -53972,15 +54882,15 @@ function criterionMark(c) {
 function criterionValue(c) {
     if (c.status === 'skipped')
         return c.reason ?? '';
-    let v = `actual ${formatValue(c.actual, c.unit)} vs ${formatThreshold(c.threshold, c.unit)}`;
+    let v = `actual ${format_formatValue(c.actual, c.unit)} vs ${format_formatThreshold(c.threshold, c.unit)}`;
     if (c.reason)
         v += ` (${c.reason})`;
     else if (c.interval)
-        v += ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})`;
+        v += ` (${Math.round(c.interval.level * 100)}% CI ${format_formatValue(c.interval.low, c.unit)} – ${format_formatValue(c.interval.high, c.unit)})`;
     return v;
 }
 function criteriaTable(results) {
-    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : plural(c.users, 'user'), criterionValue(c)]);
+    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : format_plural(c.users, 'user'), criterionValue(c)]);
     return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
 }
 /** The baseline lines: what was compared against, or why nothing was. */
@@ -54053,7 +54963,7 @@ function renderTerminal(report) {
     if (report.diagnoses.length) {
         parts.push('');
         for (const d of report.diagnoses) {
-            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${plural(d.users, 'user')}`}): ${d.message}`);
+            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${format_plural(d.users, 'user')}`}): ${d.message}`);
             const ev = formatEvidence(d.evidence);
             if (ev)
                 parts.push(`  evidence: ${ev}`);
@@ -54137,16 +55047,25 @@ function parseArgs(argv, known) {
 
 
 
+
+
+
 const EXIT = { pass: 0, fail: 1, badInput: 2 };
+/** Flags that are not inputs. */
+const CLI_FLAGS = { help: 'print this help and exit (also -h)', version: 'print the version and exit' };
 function usage() {
-    const flags = Object.entries(CORE_INPUTS).map(([name, help]) => `  --${name.padEnd(21)} ${help}`);
+    const line = (name, help) => `  --${name.padEnd(21)} ${help}`;
+    const flags = Object.entries(CORE_INPUTS).map(([name, help]) => line(name, help));
+    const own = Object.entries(CLI_FLAGS).map(([name, help]) => line(name, help));
     return [
         'usage: ttfc-gate --url URL [flags]',
         '       ttfc-gate merge SHARD-REPORTS... [--report-path P] [--criteria C] [--fail-on-criteria B] [--verdict V] [--baseline B] [--regression-threshold T]',
         '',
-        'Load-tests a streaming endpoint and gates on time to first chunk.',
+        'Load-tests a streaming endpoint and gates on time to first chunk. Every flag is also an input of the',
+        'GitHub Action, with the same name; --flag value and --flag=value both work.',
         '',
         ...flags,
+        ...own,
         '',
         'merge: checks that the shard reports (shard: K/N) are one plan, all K of N once; judges the merged run.',
         '',
@@ -54223,6 +55142,12 @@ async function main(argv, rawIo) {
         io.out('');
         io.out(renderTerminal(report));
         io.out(`report: ${cfg.reportPath}`);
+        if (cfg.markdownPath) {
+            const path = (0,external_node_path_.resolve)(io.cwd, cfg.markdownPath);
+            (0,external_node_fs_namespaceObject.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+            (0,external_node_fs_namespaceObject.writeFileSync)(path, redactText(renderMarkdown(report, { reportPath: cfg.reportPath }), secrets));
+            io.out(`markdown: ${cfg.markdownPath}`);
+        }
         if (report.cancelled)
             return EXIT.fail;
         // A shard is not judged (not even by its smoke test): the merge decides, so a matrix job never hides the verdict.
