@@ -1,5 +1,6 @@
 // The server side in the bundled action, run as a runner runs it: monitors and the log follower go
 // through @actions/exec, and nothing they print becomes a workflow command or leaks a secret.
+// Every stage must last a few monitor intervals to get a sample: a timing test, run serially.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ test('monitors and logs in the action: figures in the report and the summary, no
     githubToken: GITHUB_TOKEN,
     sha: 'b'.repeat(40),
     inputs: {
-      url: `${demo.url}/v1/chat?mode=async&delay=20&events=3&interval=5`,
+      url: `${demo.url}/v1/chat?mode=async&delay=300&events=3&interval=5`,
       token: TARGET_TOKEN,
       stages: '1x1, 3x2',
       cooldown: '100ms',
