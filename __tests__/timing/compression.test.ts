@@ -27,7 +27,7 @@ test.each(['gzip', 'br', 'deflate'])('%s SSE: every event decoded, ttfc is the f
     expect(req.ttfc!).toBeGreaterThanOrEqual(145);
     expect(req.ttfc!).toBeLessThan(150 + 250);
     // the first event was seen well before the stream ended (3 more events, 60 ms apart)
-    expect(req.total! - req.ttfc!).toBeGreaterThanOrEqual(150);
+    expect(req.total! - req.ttfc!).toBeGreaterThanOrEqual(90); // 180 ms of events: at least half of it after the first
     // bytes are what came over the wire: compressed, so fewer than the 4 decoded events
     expect(req.bytes).toBeLessThan(4 * 140);
   }
