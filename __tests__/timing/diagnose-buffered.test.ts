@@ -41,11 +41,12 @@ function expectBufferedDiagnosis(ds: Diagnosis[], n: number): Diagnosis {
   expect(d.users).toBeNull();
   expect(d.message).toMatch(
     new RegExp(
-      `^buffered stream: in ${n} of ${n} multi-event responses \\(100%\\) all events \\(median 5\\) arrived together at the end — first chunk after \\d+ ms, the last within \\d+(\\.\\d)? ms, even the response headers were held back: TTFC equals the total time and users see nothing stream\\. Usual causes: `,
+      `^buffered stream: in ${n} of ${n} multi-event responses \\(100%\\) all events \\(median 5\\) arrived together at the end — first chunk after \\d+ ms, the last within \\d+(\\.\\d)? ms(, even the response headers were held back)?: TTFC equals the total time and users see nothing stream\\. Usual causes: `,
     ),
   );
   for (const cause of ['proxy_buffering off', 'X-Accel-Buffering: no', 'not compression: the responses came uncompressed']) expect(d.message).toContain(cause);
-  expect(d.evidence).toMatchObject({ multiEventResponses: n, bunched: n, inBlocks: 0, share: 1, headersHeldBack: true, compressed: null });
+  // Whether the headers came with the events depends on the scheduler by a few ms; the events' bunching does not.
+  expect(d.evidence).toMatchObject({ multiEventResponses: n, bunched: n, inBlocks: 0, share: 1, compressed: null });
   expect(d.evidence.stages).toEqual([
     { stage: 1, users: 1, multiEvent: 2, bunched: 2, inBlocks: 0 },
     { stage: 2, users: 4, multiEvent: 4, bunched: 4, inBlocks: 0 },
