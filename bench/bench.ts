@@ -17,6 +17,10 @@ import { quantile } from 'simple-statistics';
 import type { ClientOpts, ClientResult } from './client.js';
 
 const QUICK = process.argv.includes('--quick');
+// `--only lag`: the delivery-lag table alone, printed and not written to RESULTS.md (a quick check).
+const onlyArg = process.argv.indexOf('--only');
+const ONLY = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
+if (ONLY !== undefined && ONLY !== 'lag') throw new Error(`--only: "lag" is the one section that runs alone, not "${ONLY}"`);
 const ROUNDS = QUICK ? 1 : 3;
 const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
 const SERVER = fileURLToPath(new URL('../src/demo/server.js', import.meta.url));
@@ -181,70 +185,74 @@ try {
   say(`Load average after the lag runs: ${load()}.`);
   say();
 
-  // 2. Client CPU per request against a zero-delay stream.
-  say(`## Client CPU per request (zero-delay 3-event stream, ${THROUGHPUT.users} connections, ${THROUGHPUT.users * THROUGHPUT.perUser} requests)`);
-  say();
-  say('| tool | req/s | CPU ms per request | CPU vs autocannon |');
-  say('|---|---:|---:|---:|');
-  {
-    const url = `${server.url}/chat?mode=async&delay=0&events=3&interval=0`;
-    await client('engine', { url, users: 20, perUser: 20 }); // warm the server's JIT
-    const cpu: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
-    const rps: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const tool of rotate(TOOLS, round)) {
-        const r = await client(tool, { ...THROUGHPUT, url });
-        cpu[tool].push((r.cpuSeconds / r.requests) * 1000);
-        rps[tool].push(r.requests / r.seconds);
+  if (ONLY === undefined) {
+    // 2. Client CPU per request against a zero-delay stream.
+    say(`## Client CPU per request (zero-delay 3-event stream, ${THROUGHPUT.users} connections, ${THROUGHPUT.users * THROUGHPUT.perUser} requests)`);
+    say();
+    say('| tool | req/s | CPU ms per request | CPU vs autocannon |');
+    say('|---|---:|---:|---:|');
+    {
+      const url = `${server.url}/chat?mode=async&delay=0&events=3&interval=0`;
+      await client('engine', { url, users: 20, perUser: 20 }); // warm the server's JIT
+      const cpu: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
+      const rps: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const tool of rotate(TOOLS, round)) {
+          const r = await client(tool, { ...THROUGHPUT, url });
+          cpu[tool].push((r.cpuSeconds / r.requests) * 1000);
+          rps[tool].push(r.requests / r.seconds);
+        }
       }
+      for (const tool of TOOLS) say(`| ${tool} | ${mr(rps[tool], 0)} | ${mr(cpu[tool], 3)} | ${fmt(median(cpu[tool]) / median(cpu.autocannon), 2)}× |`);
     }
-    for (const tool of TOOLS) say(`| ${tool} | ${mr(rps[tool], 0)} | ${mr(cpu[tool], 3)} | ${fmt(median(cpu[tool]) / median(cpu.autocannon), 2)}× |`);
-  }
-  say();
+    say();
 
-  // 3. Peak RSS with every stream open at once.
-  say(`## Peak RSS, ${RSS_STREAMS} streams open at once (each ~2.8 s)`);
-  say();
-  say('| tool | succeeded | peak RSS MB | vs bare |');
-  say('|---|---:|---:|---:|');
-  {
-    const rss: Record<string, number[]> = { engine: [], bare: [] };
-    const ok: Record<string, number[]> = { engine: [], bare: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const tool of rotate(['engine', 'bare'], round)) {
-        const r = await client(tool, { url: `${server.url}/chat?mode=async&delay=2000&events=5&interval=200`, users: RSS_STREAMS, perUser: 1 });
-        rss[tool]!.push(r.maxRssMb);
-        ok[tool]!.push(r.ok);
+    // 3. Peak RSS with every stream open at once.
+    say(`## Peak RSS, ${RSS_STREAMS} streams open at once (each ~2.8 s)`);
+    say();
+    say('| tool | succeeded | peak RSS MB | vs bare |');
+    say('|---|---:|---:|---:|');
+    {
+      const rss: Record<string, number[]> = { engine: [], bare: [] };
+      const ok: Record<string, number[]> = { engine: [], bare: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const tool of rotate(['engine', 'bare'], round)) {
+          const r = await client(tool, { url: `${server.url}/chat?mode=async&delay=2000&events=5&interval=200`, users: RSS_STREAMS, perUser: 1 });
+          rss[tool]!.push(r.maxRssMb);
+          ok[tool]!.push(r.ok);
+        }
       }
+      for (const tool of ['engine', 'bare']) say(`| ${tool} | ${mr(ok[tool]!, 0)}/${RSS_STREAMS} | ${mr(rss[tool]!, 0)} | ${fmt(median(rss[tool]!) - median(rss.bare!), 0)} MB |`);
     }
-    for (const tool of ['engine', 'bare']) say(`| ${tool} | ${mr(ok[tool]!, 0)}/${RSS_STREAMS} | ${mr(rss[tool]!, 0)} | ${fmt(median(rss[tool]!) - median(rss.bare!), 0)} MB |`);
-  }
-  say();
+    say();
 
-  // 4. Scale: the whole gate (load, analysis, report) at many users; the bare client for its time.
-  const [users, perUser] = SCALE;
-  say(`## ${users} users × ${perUser} (zero-delay 3-event stream): the whole gate, then the bare client`);
-  say();
-  say('| tool | failed | connections | seconds | retries | after the load: analysis + report, wall (CPU) | RSS at load end → process peak |');
-  say('|---|---:|---:|---:|---:|---:|---:|');
-  {
-    const url = `${server.url}/chat?mode=async&delay=0&events=3&interval=0`;
-    const reportPath = join(tmpdir(), `ttfc-bench-${process.pid}.json`);
-    for (const tool of ['gate', 'bare']) {
-      await timeline(server.url, 'DELETE');
-      const r = await client(tool, { url, users, perUser, reportPath });
-      const t = await timeline(server.url, 'GET');
-      const after = r.afterLoadMs !== undefined ? `${fmt(r.afterLoadMs, 0)} ms (${fmt(r.afterLoadCpuMs ?? NaN, 0)} ms)` : '–';
-      const rss = r.rssAtLoadEndMb !== undefined ? `${fmt(r.rssAtLoadEndMb, 0)} → ${fmt(r.maxRssMb, 0)} MB` : `– → ${fmt(r.maxRssMb, 0)} MB`;
-      say(`| ${tool === 'gate' ? 'engine (whole gate)' : tool} | ${r.requests - r.ok} | ${t.connections} | ${fmt(r.seconds, 1)} | ${r.retries ?? '–'} | ${after} | ${rss} |`);
-      if (r.errors.length > 0) process.stderr.write(`${tool} ${users}x${perUser}: ${r.errors.join('; ')}\n`);
+    // 4. Scale: the whole gate (load, analysis, report) at many users; the bare client for its time.
+    const [users, perUser] = SCALE;
+    say(`## ${users} users × ${perUser} (zero-delay 3-event stream): the whole gate, then the bare client`);
+    say();
+    say('| tool | failed | connections | seconds | retries | after the load: analysis + report, wall (CPU) | RSS at load end → process peak |');
+    say('|---|---:|---:|---:|---:|---:|---:|');
+    {
+      const url = `${server.url}/chat?mode=async&delay=0&events=3&interval=0`;
+      const reportPath = join(tmpdir(), `ttfc-bench-${process.pid}.json`);
+      for (const tool of ['gate', 'bare']) {
+        await timeline(server.url, 'DELETE');
+        const r = await client(tool, { url, users, perUser, reportPath });
+        const t = await timeline(server.url, 'GET');
+        const after = r.afterLoadMs !== undefined ? `${fmt(r.afterLoadMs, 0)} ms (${fmt(r.afterLoadCpuMs ?? NaN, 0)} ms)` : '–';
+        const rss = r.rssAtLoadEndMb !== undefined ? `${fmt(r.rssAtLoadEndMb, 0)} → ${fmt(r.maxRssMb, 0)} MB` : `– → ${fmt(r.maxRssMb, 0)} MB`;
+        say(`| ${tool === 'gate' ? 'engine (whole gate)' : tool} | ${r.requests - r.ok} | ${t.connections} | ${fmt(r.seconds, 1)} | ${r.retries ?? '–'} | ${after} | ${rss} |`);
+        if (r.errors.length > 0) process.stderr.write(`${tool} ${users}x${perUser}: ${r.errors.join('; ')}\n`);
+      }
+      rmSync(reportPath, { force: true });
     }
-    rmSync(reportPath, { force: true });
+    say();
   }
-  say();
   say(`Load average at the end: ${load()}; the bench took ${fmt((Date.now() - started) / 1000, 0)} s.`);
 } finally {
   server.stop();
 }
-writeFileSync(RESULTS, `${lines.join('\n')}\n`);
-process.stdout.write(`\nwritten to bench/RESULTS.md\n`);
+if (ONLY === undefined) {
+  writeFileSync(RESULTS, `${lines.join('\n')}\n`);
+  process.stdout.write(`\nwritten to bench/RESULTS.md\n`);
+}

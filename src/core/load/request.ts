@@ -42,7 +42,16 @@ class TimeoutAbort extends Error {
  * categorised.
  */
 export function performRequest(conn: Connection, spec: RequestSpec, ids: RequestIds): Promise<RequestRecord> {
-  return new Promise((resolve) => new Exchange(conn, spec, ids, resolve).start());
+  return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
+}
+
+/**
+ * performRequest with a callback, called synchronously as the response completes (inside undici's
+ * completion callback), so a user's next request can be dispatched while undici still has it in
+ * hand: it is then written at once instead of a check phase later (see connection.ts).
+ */
+export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void): void {
+  new Exchange(conn, spec, ids, done).start();
 }
 
 /** One request from t0 to its verdict; the methods below follow it in the order things happen. */

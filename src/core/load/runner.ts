@@ -1,7 +1,7 @@
 import { UserConnection } from './connection.js';
 import { runRounds } from './interleave.js';
 import { ensureDescriptors } from './limits.js';
-import { performRequest, type RequestSpec } from './request.js';
+import { performRequest, sendRequest, type RequestSpec } from './request.js';
 import { warmEngine } from './warm.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import type { TemplateContext } from '../config/template.js';
@@ -172,13 +172,43 @@ class StageUsers {
   /** Every user sends iterations `from`…`to` one after another; all users at once. */
   async run(from: number, to: number): Promise<{ records: RequestRecord[]; durationMs: number }> {
     const records: RequestRecord[] = [];
-    const loop = async (user: number, conn: UserConnection): Promise<void> => {
-      for (let iteration = from; iteration <= to && !this.target.stop?.aborted; iteration++) {
-        const ids = { stage: this.index, user, iteration };
-        const { headers, body } = this.target.render(ids);
-        records.push(await performRequest(conn, { ...this.target.spec, headers, body }, ids));
-      }
-    };
+    // Callbacks, not an await per request: the next request is dispatched inside the completion of
+    // the last one, so undici writes it at once on the same socket (connection.ts). A trampoline
+    // keeps requests that end synchronously (a dispatch that throws) from growing the stack.
+    const loop = (user: number, conn: UserConnection): Promise<void> =>
+      new Promise((resolve, reject) => {
+        let iteration = from;
+        let issuing = false;
+        let again = false;
+        const issue = (): void => {
+          if (iteration > to || this.target.stop?.aborted) return resolve();
+          const ids = { stage: this.index, user, iteration: iteration++ };
+          const { headers, body } = this.target.render(ids);
+          sendRequest(conn, { ...this.target.spec, headers, body }, ids, done);
+        };
+        const next = (): void => {
+          if (issuing) {
+            again = true;
+            return;
+          }
+          issuing = true;
+          try {
+            do {
+              again = false;
+              issue();
+            } while (again);
+          } catch (err) {
+            reject(err as Error);
+          } finally {
+            issuing = false;
+          }
+        };
+        const done = (r: RequestRecord): void => {
+          records.push(r);
+          next();
+        };
+        next();
+      });
     const t0 = performance.now();
     await Promise.all(this.numbers.map((u, i) => loop(u, this.connections[i]!)));
     const durationMs = performance.now() - t0;
