@@ -140,3 +140,18 @@ test('a fresh connection closed before any byte is a failure, not retried', asyn
     await server.close();
   }
 });
+
+test('a render that throws mid-loop fails the run with its error', async () => {
+  const server = await countingServer();
+  try {
+    const t = target(server.url);
+    const render = t.render;
+    t.render = (c) => {
+      if (c.iteration === 3) throw new Error('template broke');
+      return render(c);
+    };
+    await expect(runLoad(t, { stages: parseStages('2x5'), cooldownMs: 0 })).rejects.toThrow('template broke');
+  } finally {
+    await server.close();
+  }
+});
