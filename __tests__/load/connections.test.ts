@@ -62,7 +62,7 @@ const target = (url: string): LoadTarget => ({
   render: (c) => ({ headers: { 'x-user': `${c.stage}/${c.user}` }, body: null }),
 });
 
-test.each(['1x3, 5x4, 20x2, 3x1', '8x1, 8x5', '50x3'])('stages %s: connections = users per stage, later requests reuse their socket', async (text) => {
+test.each(['1x3, 5x4, 20x2, 3x1', '8x1, 8x5', '50x3', '100x2'])('stages %s: connections = users per stage, later requests reuse their socket', async (text) => {
   const server = await countingServer();
   try {
     const stages = parseStages(text);
@@ -151,6 +151,28 @@ test('a render that throws mid-loop fails the run with its error', async () => {
       return render(c);
     };
     await expect(runLoad(t, { stages: parseStages('2x5'), cooldownMs: 0 })).rejects.toThrow('template broke');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a stage whose users take long to start says so in the log, naming the stage and its users', async () => {
+  const server = await countingServer();
+  try {
+    const t = target(server.url);
+    const render = t.render;
+    // 40 first requests each rendered 15 ms slowly: the client needs at least 600 ms to start them all
+    t.render = (c) => {
+      if (c.iteration === 1) {
+        const end = performance.now() + 15;
+        while (performance.now() < end);
+      }
+      return render(c);
+    };
+    const lines: string[] = [];
+    const run = await runLoad(t, { stages: parseStages('40x2'), cooldownMs: 0, hooks: { log: (l) => lines.push(l) } });
+    expect(run.requests.every((r) => r.ok)).toBe(true);
+    expect(lines.find((l) => l.includes('to start its'))).toMatch(/^stage 1: this client took \d+\.\d s to start its 40 users/);
   } finally {
     await server.close();
   }
