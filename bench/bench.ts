@@ -7,7 +7,7 @@
 // request) − the server's own time from the request's arrival to its first event write (the demo
 // server logs both per request id): connection setup, request sending and response delivery, the
 // client's share of the wait, connection storms included.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -42,8 +42,8 @@ const LAG_STAGES: Array<[number, number]> = QUICK
     ]
   : [
       [1, 20],
-      [10, 20],
-      [100, 5],
+      [10, 50],
+      [100, 10],
       [1000, 3],
       [5000, 2],
     ];
@@ -51,13 +51,29 @@ const THROUGHPUT: ClientOpts = { url: '', users: 50, perUser: QUICK ? 40 : 200 }
 const RSS_STREAMS = QUICK ? 1000 : 5000;
 const SCALE: [number, number] = QUICK ? [2000, 2] : [10_000, 10];
 
+/**
+ * The demo server on CPU 0, every client on CPU 1 (taskset, where there is one and 2+ cores): as
+ * when the target is another machine, and without it where the scheduler happens to place the two
+ * processes (one core, taking turns, or two) swings sub-millisecond lags by 2× from run to run.
+ */
+const PIN = ((): boolean => {
+  if (cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-c', '1', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const pinned = (cpu: number, args: string[]): [string, string[]] => (PIN ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args]);
+
 interface Server {
   url: string;
   stop(): void;
 }
 
 async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [SERVER, '--port', '0', '--record'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(...pinned(0, [SERVER, '--port', '0', '--record']), { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
     child.stdout.setEncoding('utf8').once('data', (d: string) => resolve(/listening (\S+)/.exec(d)![1]!));
@@ -67,7 +83,7 @@ async function startServer(): Promise<Server> {
 
 function client(kind: string, opts: ClientOpts): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLIENT, kind, JSON.stringify(opts)], { maxBuffer: 256 * 1024 * 1024, timeout: CLIENT_TIMEOUT_MS }, (err, stdout, stderr) => {
+    execFile(...pinned(1, [CLIENT, kind, JSON.stringify(opts)]), { maxBuffer: 256 * 1024 * 1024, timeout: CLIENT_TIMEOUT_MS }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${kind} ${opts.users}x${opts.perUser}: ${stderr || err.message}`));
       else resolve(JSON.parse(stdout) as ClientResult);
     });
@@ -139,7 +155,7 @@ try {
   say(`# Benchmark: ttfc-gate engine vs a bare node:http client vs autocannon`);
   say();
   say(
-    `Command: \`npm run bench${QUICK ? ' -- --quick' : ''}\` — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores shared by the demo server and the client; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, tool order rotated per round; figures are medians over the rounds (range in brackets).`,
+    `Command: \`npm run bench${QUICK ? ' -- --quick' : ''}\` — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores ${PIN ? 'with the demo server pinned to CPU 0 and each client to CPU 1 (taskset)' : 'shared by the demo server and the client (no taskset: not pinned)'}; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, tool order rotated per round; figures are medians over the rounds (range in brackets).`,
   );
   say(`Load average (1/5/15 min) at the start: ${load()}.`);
   say();
@@ -153,6 +169,7 @@ try {
   say();
   say("| users × requests | tool | lag p50 ms | lag p99 ms | p50 / bare | p99 / bare | first request's lag ms | connections | failed | client CPU s |");
   say('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  await client('bare', { url: `${server.url}/chat?${STREAM}`, users: 20, perUser: 10 }); // warm the server's JIT: no tool gets a cold server
   for (const [users, perUser] of LAG_STAGES) {
     const by: Record<Tool, { p50: number[]; p99: number[]; first: number[]; conns: number[]; failed: number[]; cpu: number[] }> = Object.fromEntries(
       TOOLS.map((t) => [t, { p50: [], p99: [], first: [], conns: [], failed: [], cpu: [] }]),

@@ -177,3 +177,39 @@ test('a stage whose users take long to start says so in the log, naming the stag
     await server.close();
   }
 });
+
+// The engine stops reading a response (a page, not a stream; a timeout) by destroying its socket:
+// the user's next request must wait for a socket of its own, never be written onto that one.
+test.each([
+  ['a page, not a stream', 'text/html', 'protocol'],
+  ['a stream past its timeout', 'text/event-stream', 'timeout'],
+])('a response the engine stops reading (%s) does not take the next request down with its socket', async (_what, type, category) => {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const requests: number[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.socket.remotePort ?? 0);
+    res.writeHead(200, { 'content-type': type });
+    res.write(type === 'text/html' ? '<html>' : ': open\n\n'); // and never ends
+  });
+  server.on('connection', (s: Socket) => {
+    accepted++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const t = target(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    t.spec.timeoutMs = 300;
+    const run = await runLoad(t, { stages: parseStages('1x3'), cooldownMs: 0 });
+    expect(run.requests.map((r) => r.category)).toEqual([category, category, category]);
+    expect(run.requests.some((r) => r.retried === true)).toBe(false);
+    // three requests, each on a socket of its own: none was written behind an aborted one
+    expect(requests).toHaveLength(3);
+    expect(new Set(requests).size).toBe(3);
+    expect(accepted).toBe(3);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  }
+});

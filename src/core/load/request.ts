@@ -246,12 +246,20 @@ class Exchange {
 
   /** Records the failure, then stops reading the response. */
   private abort(category: FailureCategory, message: string, err: Error): void {
-    this.finish(category, message);
+    if (!this.settle(category, message)) return;
+    // The socket goes before the user hears of it: its next request (dispatched from the callback)
+    // must not be written onto the socket being torn down behind this one.
     this.abortFn?.(err);
+    this.resolve(this.rec);
   }
 
   private finish(category: FailureCategory | null, message: string | null): void {
-    if (this.done) return;
+    if (this.settle(category, message)) this.resolve(this.rec);
+  }
+
+  /** Fills in the verdict once; false when the request had one already. */
+  private settle(category: FailureCategory | null, message: string | null): boolean {
+    if (this.done) return false;
     this.done = true;
     clearTimeout(this.timer);
     this.spec.signal?.removeEventListener('abort', this.onCancel);
@@ -263,7 +271,7 @@ class Exchange {
     if (this.session.tokens !== undefined) rec.tokens = this.session.tokens;
     // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
     Object.defineProperty(rec, 'gaps', { enumerable: false });
-    this.resolve(rec);
+    return true;
   }
 }
 
