@@ -57965,7 +57965,17 @@ class UserConnection {
     fresh = false;
     constructor(origin, connectTimeoutMs) {
         this.dispatcher = new undici.Client(origin, {
-            pipelining: 1,
+            // Never two requests in flight (a user sends one after another), but pipelining 1 makes undici
+            // hold a reused socket's next request until the check phase (a setImmediate, plus its idle
+            // socket validation when nothing was queued at completion): after every other socket's I/O
+            // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
+            // browser writes at once. With 2, a request dispatched from the completion callback (the
+            // runner does) is written immediately. What that skips, undici's check for bytes or a close
+            // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
+            // trust different servers; a user's socket only ever talks to the one preview, which may
+            // answer anything anyway. A server that closes the socket after a response without saying
+            // so costs the one retry request.ts makes on a reused socket.
+            pipelining: 2,
             keepAliveTimeout: KEEP_ALIVE_MS,
             keepAliveMaxTimeout: KEEP_ALIVE_MS,
             // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
@@ -58088,7 +58098,15 @@ class TimeoutAbort extends Error {
  * categorised.
  */
 function performRequest(conn, spec, ids) {
-    return new Promise((resolve) => new Exchange(conn, spec, ids, resolve).start());
+    return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
+}
+/**
+ * performRequest with a callback, called synchronously as the response completes (inside undici's
+ * completion callback), so a user's next request can be dispatched while undici still has it in
+ * hand: it is then written at once instead of a check phase later (see connection.ts).
+ */
+function sendRequest(conn, spec, ids, done) {
+    new Exchange(conn, spec, ids, done).start();
 }
 /** One request from t0 to its verdict; the methods below follow it in the order things happen. */
 class Exchange {
@@ -58291,12 +58309,21 @@ class Exchange {
     }
     /** Records the failure, then stops reading the response. */
     abort(category, message, err) {
-        this.finish(category, message);
+        if (!this.settle(category, message))
+            return;
+        // The socket goes before the user hears of it: its next request (dispatched from the callback)
+        // must not be written onto the socket being torn down behind this one.
         this.abortFn?.(err);
+        this.resolve(this.rec);
     }
     finish(category, message) {
+        if (this.settle(category, message))
+            this.resolve(this.rec);
+    }
+    /** Fills in the verdict once; false when the request had one already. */
+    settle(category, message) {
         if (this.done)
-            return;
+            return false;
         this.done = true;
         clearTimeout(this.timer);
         this.spec.signal?.removeEventListener('abort', this.onCancel);
@@ -58309,7 +58336,7 @@ class Exchange {
             rec.tokens = this.session.tokens;
         // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
         Object.defineProperty(rec, 'gaps', { enumerable: false });
-        this.resolve(rec);
+        return true;
     }
 }
 function newRecord(ids) {
@@ -58506,6 +58533,14 @@ function closeServer(server) {
 const CANCEL_GRACE_MS = 1000;
 const SAMPLES_PER_CATEGORY = 5;
 /**
+ * Users whose first request is issued in one event-loop turn. Small enough that a batch's own
+ * dispatch (~0.1 ms a user, socket included) delays none of its requests by more than a few ms;
+ * the turns in between cost nothing measurable at low counts (a stage of 32 starts in one turn).
+ */
+const START_BATCH = 32;
+/** A stage whose users took longer than this to start says so in the log (the client's own limit). */
+const RAMP_LOG_MS = 500;
+/**
  * Closed-model load: per stage, all users start together and each sends its requests one after
  * another. The first stage is the smoke test: with no success at all the rest is skipped.
  */
@@ -58584,6 +58619,8 @@ async function runLoad(target, opts) {
             stageTimings.push({ index, firstUser: mine.first, users: mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
             const summary = summarizeStage(index, stage, run.records, run.durationMs);
             summary.connections = run.connections;
+            if (run.rampMs !== undefined && run.rampMs > RAMP_LOG_MS)
+                opts.hooks?.log?.(`stage ${index}: this client took ${(run.rampMs / 1000).toFixed(1)} s to start its ${stage.users} users (${START_BATCH} a turn; each TTFC is timed from its own request's start)`);
             if (summary.retries)
                 opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
             stages.push(summary);
@@ -58637,21 +58674,29 @@ class StageUsers {
         this.numbers = numbers;
         this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
     }
-    /** Every user sends iterations `from`…`to` one after another; all users at once. */
+    /**
+     * Every user sends iterations `from`…`to` one after another; all users at once, started
+     * START_BATCH per event-loop turn. `rampMs` is how long the client took to start them all.
+     */
     async run(from, to) {
         const records = [];
-        const loop = async (user, conn) => {
-            for (let iteration = from; iteration <= to && !this.target.stop?.aborted; iteration++) {
-                const ids = { stage: this.index, user, iteration };
-                const { headers, body } = this.target.render(ids);
-                records.push(await performRequest(conn, { ...this.target.spec, headers, body }, ids));
-            }
-        };
         const t0 = performance.now();
-        await Promise.all(this.numbers.map((u, i) => loop(u, this.connections[i])));
+        const loops = [];
+        for (let i = 0; i < this.numbers.length; i++) {
+            // A batch per turn: the turn between batches writes the requests already issued, so a first
+            // request goes out as it is issued instead of after every other user's dispatch (that wait,
+            // a second at 5000 users, would be counted in its TTFC though the server had no part in it).
+            if (i > 0 && i % START_BATCH === 0)
+                await new Promise(setImmediate);
+            const user = userLoop(this.target, this.index, this.numbers[i], this.connections[i], from, to, records);
+            user.catch(() => undefined); // awaited below: not unhandled while later batches start
+            loops.push(user);
+        }
+        const rampMs = performance.now() - t0;
+        await Promise.all(loops);
         const durationMs = performance.now() - t0;
         records.sort((a, b) => a.startedAt - b.startedAt);
-        return { records, durationMs };
+        return { records, durationMs, rampMs };
     }
     get opened() {
         return this.connections.reduce((n, c) => n + c.opened, 0);
@@ -58659,6 +58704,50 @@ class StageUsers {
     close() {
         return Promise.all(this.connections.map((c) => c.close()));
     }
+}
+/**
+ * One user: iterations `from`…`to`, one request after another on its connection. Callbacks, not an
+ * await per request: the next request is dispatched inside the last one's completion, while undici
+ * still holds the socket, so it is written at once (connection.ts). A trampoline keeps requests
+ * that end synchronously (a dispatch that throws) from growing the stack.
+ */
+function userLoop(target, stage, user, conn, from, to, records) {
+    return new Promise((resolve, reject) => {
+        let iteration = from;
+        let issuing = false;
+        let again = false;
+        const issue = () => {
+            if (iteration > to || target.stop?.aborted)
+                return resolve();
+            const ids = { stage, user, iteration: iteration++ };
+            const { headers, body } = target.render(ids);
+            sendRequest(conn, { ...target.spec, headers, body }, ids, done);
+        };
+        const next = () => {
+            if (issuing) {
+                again = true;
+                return;
+            }
+            issuing = true;
+            try {
+                do {
+                    again = false;
+                    issue();
+                } while (again);
+            }
+            catch (err) {
+                reject(err);
+            }
+            finally {
+                issuing = false;
+            }
+        };
+        const done = (r) => {
+            records.push(r);
+            next();
+        };
+        next();
+    });
 }
 const userNumbers = (stage, users) => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
 /**
