@@ -52892,13 +52892,13 @@ function computeStats(values) {
     const arr = Array.from(sorted);
     return {
         n: arr.length,
-        min: min(arr),
+        min: arr[0],
         avg: mean(arr),
         p50: quantileSorted(arr, 0.5),
         p90: quantileSorted(arr, 0.9),
         p95: quantileSorted(arr, 0.95),
         p99: quantileSorted(arr, 0.99),
-        max: max(arr),
+        max: arr[arr.length - 1],
         stddev: arr.length > 1 ? standardDeviation(arr) : 0,
     };
 }
@@ -54480,6 +54480,8 @@ function isEventPrefix(chunk, i, firstCharCode) {
 
 ;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
 
+// One options object for every chunk's decode: nothing allocated per chunk for it.
+const STREAMING = { stream: true };
 const NO_LIMITS = { maxEventBytes: Infinity, onOverflow: () => undefined };
 function overflowMessage(limit) {
     return `an event grew past max-event-size (${limit} bytes) without ending`;
@@ -54532,7 +54534,7 @@ function sseParser(sink, limits) {
             if (overflowed)
                 return;
             now = t;
-            parser.feed(decoder.decode(chunk, { stream: true }));
+            parser.feed(decoder.decode(chunk, STREAMING));
         },
         end(t) {
             if (overflowed)
@@ -54567,7 +54569,7 @@ function ndjsonParser(needsText, sink, limits) {
             let nl = chunk.indexOf(NL, start);
             while (nl !== -1) {
                 const bytes = pendingBytes + contentBytes(chunk, start, nl);
-                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), { stream: true }) : '';
+                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), STREAMING) : '';
                 emit(line, bytes, t);
                 pending = '';
                 pendingBytes = 0;
@@ -54585,7 +54587,7 @@ function ndjsonParser(needsText, sink, limits) {
                     return;
                 }
                 if (decoder)
-                    pending += decoder.decode(chunk.subarray(start), { stream: true });
+                    pending += decoder.decode(chunk.subarray(start), STREAMING);
             }
         },
         end(t) {
@@ -54613,7 +54615,7 @@ function rawParser(needsText, sink) {
     return {
         feed(chunk, t) {
             if (chunk.length > 0)
-                sink(decoder ? decoder.decode(chunk, { stream: true }) : '', undefined, t);
+                sink(decoder ? decoder.decode(chunk, STREAMING) : '', undefined, t);
         },
         end() {
             /* every chunk was already an event */
@@ -54628,7 +54630,7 @@ function documentParser(sink) {
     return {
         feed(chunk) {
             if (text.length < DOCUMENT_LIMIT)
-                text += decoder.decode(chunk, { stream: true });
+                text += decoder.decode(chunk, STREAMING);
         },
         end(t) {
             if (text.length < DOCUMENT_LIMIT)
@@ -57999,6 +58001,59 @@ class UserConnection {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/cancel.ts
+// Cancellation by signal, for both adapters. The runner sends SIGINT when a run is cancelled and
+// SIGTERM 7.5 s later (then kills); Ctrl-C sends SIGINT. The first signal stops the load and lets
+// the partial report be written; a second one exits at once.
+/** Exit code of a process ended by a signal, as a shell reports it. */
+function signalExitCode(sig) {
+    return sig === 'SIGINT' ? 130 : sig === 'SIGTERM' ? 143 : 1;
+}
+function cancelOnSignals(onFirst, exit = (c) => process.exit(c)) {
+    const controller = new AbortController();
+    let by = null;
+    const handler = (sig) => {
+        if (by !== null) {
+            exit(signalExitCode(sig));
+            return;
+        }
+        by = sig;
+        onFirst(sig);
+        controller.abort();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return {
+        signal: controller.signal,
+        get by() {
+            return by;
+        },
+        dispose() {
+            process.off('SIGINT', handler);
+            process.off('SIGTERM', handler);
+        },
+    };
+}
+/** A signal that aborts `ms` after `signal` does (at once counting from now when it already has). */
+function abortAfter(signal, ms) {
+    const ctl = new AbortController();
+    let timer;
+    const start = () => {
+        timer = setTimeout(() => ctl.abort(), ms);
+    };
+    if (signal.aborted)
+        start();
+    else
+        signal.addEventListener('abort', start, { once: true });
+    return {
+        signal: ctl.signal,
+        dispose: () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', start);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/core/load/interleave.ts
 // Same-run A/B: a stage of U users × R requests runs as R rounds of U concurrent requests a side,
 // head and base back to back, the order alternating round by round (HB BH HB BH …, ABBA), so that
@@ -58391,6 +58446,8 @@ class ResponseBody {
     errorText = '';
     decoder;
     arrivals = [];
+    /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
+    decoded = () => void this.arrivals.shift();
     constructor(parser, encoding, on) {
         this.parser = parser;
         this.on = on;
@@ -58407,7 +58464,7 @@ class ResponseBody {
     write(chunk) {
         if (this.decoder) {
             this.arrivals.push(now());
-            this.decoder.write(chunk, () => this.arrivals.shift());
+            this.decoder.write(chunk, this.decoded);
         }
         else
             this.feed(chunk, now()); // timestamp first, parse after
@@ -58522,6 +58579,7 @@ function closeServer(server) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/load/runner.ts
+
 
 
 
@@ -58835,22 +58893,8 @@ function runner_sleep(ms, signal) {
 function cancellation(signal) {
     if (!signal)
         return { inFlight: undefined, dispose: () => undefined };
-    const ctl = new AbortController();
-    let timer;
-    const onAbort = () => {
-        timer = setTimeout(() => ctl.abort(), CANCEL_GRACE_MS);
-    };
-    if (signal.aborted)
-        onAbort();
-    else
-        signal.addEventListener('abort', onAbort, { once: true });
-    return {
-        inFlight: ctl.signal,
-        dispose: () => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', onAbort);
-        },
-    };
+    const grace = abortAfter(signal, CANCEL_GRACE_MS);
+    return { inFlight: grace.signal, dispose: grace.dispose };
 }
 
 ;// CONCATENATED MODULE: ./src/core/server/text.ts
@@ -60135,40 +60179,6 @@ function runMerge(files, cfg, opts) {
     if (!opts.noWrite)
         writeReport((0,external_node_path_.resolve)(opts.cwd, cfg.reportPath), report, []);
     return report;
-}
-
-;// CONCATENATED MODULE: ./src/core/cancel.ts
-// Cancellation by signal, for both adapters. The runner sends SIGINT when a run is cancelled and
-// SIGTERM 7.5 s later (then kills); Ctrl-C sends SIGINT. The first signal stops the load and lets
-// the partial report be written; a second one exits at once.
-/** Exit code of a process ended by a signal, as a shell reports it. */
-function signalExitCode(sig) {
-    return sig === 'SIGINT' ? 130 : sig === 'SIGTERM' ? 143 : 1;
-}
-function cancelOnSignals(onFirst, exit = (c) => process.exit(c)) {
-    const controller = new AbortController();
-    let by = null;
-    const handler = (sig) => {
-        if (by !== null) {
-            exit(signalExitCode(sig));
-            return;
-        }
-        by = sig;
-        onFirst(sig);
-        controller.abort();
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return {
-        signal: controller.signal,
-        get by() {
-            return by;
-        },
-        dispose() {
-            process.off('SIGINT', handler);
-            process.off('SIGTERM', handler);
-        },
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/core/safe-text.ts
@@ -67310,22 +67320,6 @@ async function runAction(env = process.env) {
         cancel.dispose();
     }
 }
-/** A signal that aborts `ms` after `signal` does. */
-function afterAbort(signal, ms) {
-    const ctl = new AbortController();
-    let timer;
-    const start = () => {
-        timer = setTimeout(() => ctl.abort(), ms);
-    };
-    signal.addEventListener('abort', start, { once: true });
-    return {
-        signal: ctl.signal,
-        dispose: () => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', start);
-        },
-    };
-}
 function redactOutputs(outputs, secrets) {
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, redactText(v, secrets)]));
 }
@@ -67385,7 +67379,7 @@ async function publish(report, ctx) {
     if (ctx.settings.comment !== 'never' && commentsOn(ctx.event)) {
         const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env);
         // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
-        const stop = afterAbort(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
+        const stop = abortAfter(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
         // on-failure: a passing run posts nothing new, but still updates an earlier comment so a stale ❌ does not linger.
         const onlyUpdate = ctx.settings.comment === 'on-failure' && report.passed;
         const url = await publishComment({

@@ -7,6 +7,7 @@ import { evaluateCriteria, parseCriteria } from '../../src/core/analysis/criteri
 import { InputError } from '../../src/core/errors.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, StageSummary } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
 let dir: string;
 beforeAll(() => {
@@ -18,24 +19,7 @@ afterAll(() => {
 
 /** A stage whose successful requests have these TTFCs, plus `failed` failed ones. */
 function stage(index: number, users: number, ttfcs: number[], failed = 0, requestsPerUser = 1): StageSummary {
-  const recs: RequestRecord[] = ttfcs.map((t, i) => ({
-    stage: index,
-    user: i + 1,
-    iteration: 1,
-    startedAt: 0,
-    status: 200,
-    ok: true,
-    category: null,
-    error: null,
-    connect: 1,
-    ttfb: 2,
-    ttfc: t,
-    ttft: t,
-    total: t + 50,
-    stall: 10,
-    events: 3,
-    bytes: 10,
-  }));
+  const recs: RequestRecord[] = ttfcs.map((t, i) => record({ stage: index, user: i + 1, ttfb: 2, ttfc: t, ttft: t, total: t + 50, stall: 10, events: 3, bytes: 10 }));
   for (let i = 0; i < failed; i++) {
     recs.push({ ...recs[0]!, ok: false, status: 503, category: 'http_5xx', ttfc: null, ttft: null });
   }

@@ -3,6 +3,7 @@ import { bootstrapInterval, judge, medianRun, mulberry32, selectMedianRuns, stag
 import { formatValue } from '../../src/core/format.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
 /** Deterministic test data: `n` values around `mid` spread by `spread` (uniform from a seeded PRNG). */
 function sample(n: number, mid: number, spread: number, seed = 7): number[] {
@@ -137,16 +138,12 @@ test('verdicts: a whole interval on one side decides; a straddling one is inconc
 // ---------------------------------------------------------------------------------------------
 
 function rec(stage: number, user: number, ttfc: number, ok = true): RequestRecord {
-  return {
+  return record({
     stage,
     user,
-    iteration: 1,
-    startedAt: 0,
     status: ok ? 200 : 503,
     ok,
     category: ok ? null : 'http_5xx',
-    error: null,
-    connect: 1,
     ttfb: 2,
     ttfc: ok ? ttfc : null,
     ttft: ok ? ttfc : null,
@@ -155,7 +152,7 @@ function rec(stage: number, user: number, ttfc: number, ok = true): RequestRecor
     events: 3,
     bytes: 9,
     gaps: [10, 20],
-  };
+  });
 }
 
 /** A run of stages `1x1, 3x1` where the stages' TTFCs are these. */

@@ -1,26 +1,10 @@
 // A result keeps its parsed metric and operator for the reports, without adding to the JSON report.
 import { criterionOf, evaluateCriteria, parseCriteria } from '../../src/core/analysis/criteria/index.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
-import type { CriterionResult, RequestRecord } from '../../src/core/types.js';
+import type { CriterionResult } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
-const rec: RequestRecord = {
-  stage: 1,
-  user: 1,
-  iteration: 1,
-  startedAt: 0,
-  status: 200,
-  ok: true,
-  category: null,
-  error: null,
-  connect: 1,
-  ttfb: 5,
-  ttfc: 100,
-  ttft: 120,
-  total: 300,
-  stall: 40,
-  events: 3,
-  bytes: 30,
-};
+const rec = record({ ttfb: 5, ttft: 120, total: 300, stall: 40, events: 3, bytes: 30 });
 
 test('evaluated results carry metric and operator in memory; JSON stays as it was', () => {
   const stage = summarizeStage(1, { users: 10, requestsPerUser: 1 }, [rec], 1000);

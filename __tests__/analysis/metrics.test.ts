@@ -2,28 +2,10 @@
 import { expectedMetrics, latencySamples, LATENCY_METRICS, metric, metricUnit, metricValue, STAT_NAMES } from '../../src/core/analysis/metrics.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
-  return {
-    stage: 1,
-    user: 1,
-    iteration: 1,
-    startedAt: 0,
-    status: 200,
-    ok: true,
-    category: null,
-    error: null,
-    connect: 1,
-    ttfb: 5,
-    ttfc: 100,
-    ttft: 120,
-    total: 300,
-    stall: 40,
-    events: 3,
-    bytes: 30,
-    gaps: [10, 40],
-    ...over,
-  };
+  return record({ ttfb: 5, ttft: 120, total: 300, stall: 40, events: 3, bytes: 30, gaps: [10, 40], ...over });
 }
 
 test('every latency × statistic is a metric in ms; only avg and the percentiles have an interval', () => {

@@ -1,27 +1,10 @@
 // The stream rate of a stage without token usage: events after the first chunk per second of streaming.
 import { summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
 function rec(user: number, ttfc: number, total: number, events: number, extra: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    stage: 1,
-    user,
-    iteration: 1,
-    startedAt: 0,
-    status: 200,
-    ok: true,
-    category: null,
-    error: null,
-    connect: 1,
-    ttfb: 2,
-    ttfc,
-    ttft: ttfc,
-    total,
-    stall: null,
-    events,
-    bytes: 100,
-    ...extra,
-  };
+  return record({ user, ttfb: 2, ttfc, ttft: ttfc, total, events, bytes: 100, ...extra });
 }
 
 test('per request: (events − 1) / (total − ttfc) in events/s; single-event and failed requests do not count', () => {

@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
 import { CORE_INPUTS } from '../../src/core/config/config.js';
 import { VERSION } from '../../src/core/version.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import type { Report } from '../../src/core/types.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 
 let demo: SpawnedDemo;
@@ -21,12 +21,7 @@ afterAll(async () => {
   await demo.close();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { SECRET_ENV: 'from-env' }, cwd: dir });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]): Promise<CliRun> => runCli(argv, { env: { SECRET_ENV: 'from-env' }, cwd: dir });
 
 describe('bad input exits 2 with one line that names the input', () => {
   const cases: Array<[string, string[], RegExp]> = [

@@ -4,17 +4,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { buildConfig, CORE_INPUTS } from '../../src/core/config/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttfc-hostile-inputs-'));
 const URL_ = 'http://127.0.0.1:9/x';
 
-async function cli(...argv: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const code = await main(argv, { out: () => undefined, err: (l) => err.push(l), env: { NL: 'a\nb' }, cwd: dir });
-  return { code, err: err.join('\n') };
-}
+const cli = (...argv: string[]): Promise<CliRun> => runCli(argv, { env: { NL: 'a\nb' }, cwd: dir });
 
 const rejected: Array<[string, string[], RegExp]> = [
   ['timeout that would overflow a timer', ['--timeout', '99999999m'], /^ttfc-gate: timeout: "99999999m" is too long: at most 1h$/],

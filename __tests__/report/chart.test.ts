@@ -2,26 +2,10 @@
 import { asciiChart, chartPoints, formatDistribution, histogram, mermaidChart, niceCeil, sparkline, ttfcDistribution } from '../../src/core/report/chart.js';
 import { skippedStage, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, StageSummary } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
 function recs(stage: number, ttfcs: number[]): RequestRecord[] {
-  return ttfcs.map((t, k) => ({
-    stage,
-    user: k + 1,
-    iteration: 1,
-    startedAt: 0,
-    status: 200,
-    ok: true,
-    category: null,
-    error: null,
-    connect: 1,
-    ttfb: 1,
-    ttfc: t,
-    ttft: t,
-    total: t + 5,
-    stall: 1,
-    events: 2,
-    bytes: 1,
-  }));
+  return ttfcs.map((t, k) => record({ stage, user: k + 1, ttfc: t, ttft: t, total: t + 5, stall: 1, events: 2 }));
 }
 
 /** A serialized-looking run: 1 user at 150 ms, 10 and 20 users in a staircase of 150 ms steps. */

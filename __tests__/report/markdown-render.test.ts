@@ -9,6 +9,7 @@ import { marked } from 'marked';
 import { INCONCLUSIVE_MARK, renderMarkdown } from '../../src/core/report/markdown.js';
 import type { CriterionResult, Report, StageSummary, Stats } from '../../src/core/types.js';
 import { FAILURE_CATEGORIES } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -102,24 +103,9 @@ function failingReport(): Report {
     diagnoses: [{ kind: 'serialized', users: 20, message: 'requests look served one at a time', evidence: { ttfcGrowth: 8.7 } }],
     errorSamples: [],
     requests: [
-      ...[1, 2].map((user) => ({
-        stage: 2,
-        user,
-        iteration: 1,
-        startedAt: 0,
-        status: 503,
-        ok: false,
-        category: 'http_5xx' as const,
-        error: 'HTTP 503: upstream busy',
-        connect: 1,
-        ttfb: 5,
-        ttfc: null,
-        ttft: null,
-        total: 6,
-        stall: null,
-        events: 0,
-        bytes: 20,
-      })),
+      ...[1, 2].map((user) =>
+        record({ stage: 2, user, status: 503, ok: false, category: 'http_5xx', error: 'HTTP 503: upstream busy', ttfb: 5, ttfc: null, ttft: null, total: 6, events: 0, bytes: 20 }),
+      ),
     ],
   } as unknown as Report;
 }

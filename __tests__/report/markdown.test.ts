@@ -5,6 +5,7 @@ import { verdictOf } from '../../src/core/analysis/verdict.js';
 import { COMMENT_LIMIT, MESSAGE_MAX, renderMarkdown } from '../../src/core/report/markdown.js';
 import type { CriterionResult, ErrorSample, Report, StageSummary, Stats } from '../../src/core/types.js';
 import { FAILURE_CATEGORIES } from '../../src/core/types.js';
+import { record } from '../helpers/records.js';
 
 const HOSTILE =
   '<script>alert(1)</script> <img src=x onerror=alert(1)> <!-- ttfc-gate:default --> | cell | @octocat @org/team ' +
@@ -403,24 +404,7 @@ describe('diagnoses, baseline, intervals and pictures', () => {
   test('the per-stage table: intervals, the spread over repeated runs, the distribution in backticks', () => {
     const s1 = stage(1, 1, 200, { ttfcInterval: { level: 0.95, avg: { low: 200, high: 200 }, p95: { low: 200, high: 200 } } });
     const s2 = stage(2, 10, 410, { ttfcInterval: { level: 0.95, avg: { low: 380, high: 440 }, p95: { low: 600, high: 700 } } });
-    const req = (st: number, ttfc: number) => ({
-      stage: st,
-      user: 1,
-      iteration: 1,
-      startedAt: 0,
-      status: 200,
-      ok: true,
-      category: null,
-      error: null,
-      connect: 1,
-      ttfb: 1,
-      ttfc,
-      ttft: ttfc,
-      total: ttfc + 10,
-      stall: 1,
-      events: 2,
-      bytes: 10,
-    });
+    const req = (st: number, ttfc: number) => record({ stage: st, ttfc, ttft: ttfc, total: ttfc + 10, stall: 1, events: 2, bytes: 10 });
     const spread = (min: number, max: number) => ({ min, max, values: [min, max, (min + max) / 2] });
     const r = report({
       stages: [s1, s2],

@@ -3,9 +3,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import type { Report } from '../../src/core/types.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 
 let demo: SpawnedDemo;
@@ -18,12 +18,7 @@ afterAll(async () => {
   await demo.close();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { SECRET_ENV: 'from-env' }, cwd: dir });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]): Promise<CliRun> => runCli(argv, { env: { SECRET_ENV: 'from-env' }, cwd: dir });
 
 test('a blocking handler: the serialized diagnosis with its evidence in the terminal, the JSON report and the markdown', async () => {
   const report = join(dir, 'blocking.json');

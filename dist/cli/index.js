@@ -39605,7 +39605,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 // Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
-const cancel = (0,_core_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelOnSignals */ .d)((sig) => process.stderr.write(`ttfc-gate: ${sig}: stopping, writing the partial report (again to exit at once)\n`));
+const cancel = (0,_core_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .cancelOnSignals */ .dJ)((sig) => process.stderr.write(`ttfc-gate: ${sig}: stopping, writing the partial report (again to exit at once)\n`));
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
@@ -39615,7 +39615,7 @@ const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(proc
 });
 cancel.dispose();
 // A cancelled run exits as a signalled process would (130 for SIGINT, 143 for SIGTERM).
-process.exitCode = cancel.by !== null ? (0,_core_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .signalExitCode */ .c)(cancel.by) : code;
+process.exitCode = cancel.by !== null ? (0,_core_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .signalExitCode */ .cf)(cancel.by) : code;
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -45144,13 +45144,13 @@ function computeStats(values) {
     const arr = Array.from(sorted);
     return {
         n: arr.length,
-        min: min(arr),
+        min: arr[0],
         avg: mean(arr),
         p50: quantileSorted(arr, 0.5),
         p90: quantileSorted(arr, 0.9),
         p95: quantileSorted(arr, 0.95),
         p99: quantileSorted(arr, 0.99),
-        max: max(arr),
+        max: arr[arr.length - 1],
         stddev: arr.length > 1 ? standardDeviation(arr) : 0,
     };
 }
@@ -46734,6 +46734,8 @@ function isEventPrefix(chunk, i, firstCharCode) {
 
 ;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
 
+// One options object for every chunk's decode: nothing allocated per chunk for it.
+const STREAMING = { stream: true };
 const NO_LIMITS = { maxEventBytes: Infinity, onOverflow: () => undefined };
 function overflowMessage(limit) {
     return `an event grew past max-event-size (${limit} bytes) without ending`;
@@ -46786,7 +46788,7 @@ function sseParser(sink, limits) {
             if (overflowed)
                 return;
             now = t;
-            parser.feed(decoder.decode(chunk, { stream: true }));
+            parser.feed(decoder.decode(chunk, STREAMING));
         },
         end(t) {
             if (overflowed)
@@ -46821,7 +46823,7 @@ function ndjsonParser(needsText, sink, limits) {
             let nl = chunk.indexOf(NL, start);
             while (nl !== -1) {
                 const bytes = pendingBytes + contentBytes(chunk, start, nl);
-                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), { stream: true }) : '';
+                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), STREAMING) : '';
                 emit(line, bytes, t);
                 pending = '';
                 pendingBytes = 0;
@@ -46839,7 +46841,7 @@ function ndjsonParser(needsText, sink, limits) {
                     return;
                 }
                 if (decoder)
-                    pending += decoder.decode(chunk.subarray(start), { stream: true });
+                    pending += decoder.decode(chunk.subarray(start), STREAMING);
             }
         },
         end(t) {
@@ -46867,7 +46869,7 @@ function rawParser(needsText, sink) {
     return {
         feed(chunk, t) {
             if (chunk.length > 0)
-                sink(decoder ? decoder.decode(chunk, { stream: true }) : '', undefined, t);
+                sink(decoder ? decoder.decode(chunk, STREAMING) : '', undefined, t);
         },
         end() {
             /* every chunk was already an event */
@@ -46882,7 +46884,7 @@ function documentParser(sink) {
     return {
         feed(chunk) {
             if (text.length < DOCUMENT_LIMIT)
-                text += decoder.decode(chunk, { stream: true });
+                text += decoder.decode(chunk, STREAMING);
         },
         end(t) {
             if (text.length < DOCUMENT_LIMIT)
@@ -51548,6 +51550,8 @@ class UserConnection {
     }
 }
 
+// EXTERNAL MODULE: ./src/core/cancel.ts
+var cancel = __nccwpck_require__(9317);
 ;// CONCATENATED MODULE: ./src/core/load/interleave.ts
 // Same-run A/B: a stage of U users × R requests runs as R rounds of U concurrent requests a side,
 // head and base back to back, the order alternating round by round (HB BH HB BH …, ABBA), so that
@@ -53076,6 +53080,8 @@ class ResponseBody {
     errorText = '';
     decoder;
     arrivals = [];
+    /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
+    decoded = () => void this.arrivals.shift();
     constructor(parser, encoding, on) {
         this.parser = parser;
         this.on = on;
@@ -53092,7 +53098,7 @@ class ResponseBody {
     write(chunk) {
         if (this.decoder) {
             this.arrivals.push(now());
-            this.decoder.write(chunk, () => this.arrivals.shift());
+            this.decoder.write(chunk, this.decoded);
         }
         else
             this.feed(chunk, now()); // timestamp first, parse after
@@ -53207,6 +53213,7 @@ function closeServer(server) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/load/runner.ts
+
 
 
 
@@ -53520,22 +53527,8 @@ function runner_sleep(ms, signal) {
 function cancellation(signal) {
     if (!signal)
         return { inFlight: undefined, dispose: () => undefined };
-    const ctl = new AbortController();
-    let timer;
-    const onAbort = () => {
-        timer = setTimeout(() => ctl.abort(), CANCEL_GRACE_MS);
-    };
-    if (signal.aborted)
-        onAbort();
-    else
-        signal.addEventListener('abort', onAbort, { once: true });
-    return {
-        inFlight: ctl.signal,
-        dispose: () => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', onAbort);
-        },
-    };
+    const grace = (0,cancel/* abortAfter */.dg)(signal, CANCEL_GRACE_MS);
+    return { inFlight: grace.signal, dispose: grace.dispose };
 }
 
 ;// CONCATENATED MODULE: ./src/core/server/text.ts
@@ -55261,8 +55254,9 @@ async function main(argv, rawIo) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c: () => (/* binding */ signalExitCode),
-/* harmony export */   d: () => (/* binding */ cancelOnSignals)
+/* harmony export */   cf: () => (/* binding */ signalExitCode),
+/* harmony export */   dJ: () => (/* binding */ cancelOnSignals),
+/* harmony export */   dg: () => (/* binding */ abortAfter)
 /* harmony export */ });
 // Cancellation by signal, for both adapters. The runner sends SIGINT when a run is cancelled and
 // SIGTERM 7.5 s later (then kills); Ctrl-C sends SIGINT. The first signal stops the load and lets
@@ -55293,6 +55287,25 @@ function cancelOnSignals(onFirst, exit = (c) => process.exit(c)) {
         dispose() {
             process.off('SIGINT', handler);
             process.off('SIGTERM', handler);
+        },
+    };
+}
+/** A signal that aborts `ms` after `signal` does (at once counting from now when it already has). */
+function abortAfter(signal, ms) {
+    const ctl = new AbortController();
+    let timer;
+    const start = () => {
+        timer = setTimeout(() => ctl.abort(), ms);
+    };
+    if (signal.aborted)
+        start();
+    else
+        signal.addEventListener('abort', start, { once: true });
+    return {
+        signal: ctl.signal,
+        dispose: () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', start);
         },
     };
 }

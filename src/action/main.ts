@@ -9,7 +9,7 @@ import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { buildMergeConfig, runMerge } from '../core/merge.js';
 import type { Report } from '../core/types.js';
-import { cancelOnSignals } from '../core/cancel.js';
+import { abortAfter, cancelOnSignals } from '../core/cancel.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';
 import { describeResult, renderMarkdown } from '../core/report/markdown.js';
@@ -95,23 +95,6 @@ export async function runAction(env: Record<string, string | undefined> = proces
   }
 }
 
-/** A signal that aborts `ms` after `signal` does. */
-function afterAbort(signal: AbortSignal, ms: number): { signal: AbortSignal; dispose(): void } {
-  const ctl = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const start = (): void => {
-    timer = setTimeout(() => ctl.abort(), ms);
-  };
-  signal.addEventListener('abort', start, { once: true });
-  return {
-    signal: ctl.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', start);
-    },
-  };
-}
-
 function redactOutputs<T extends Record<string, string>>(outputs: T, secrets: readonly string[]): T {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, redactText(v, secrets)])) as T;
 }
@@ -189,7 +172,7 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
   if (ctx.settings.comment !== 'never' && commentsOn(ctx.event)) {
     const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env);
     // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
-    const stop = afterAbort(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
+    const stop = abortAfter(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
     // on-failure: a passing run posts nothing new, but still updates an earlier comment so a stale ❌ does not linger.
     const onlyUpdate = ctx.settings.comment === 'on-failure' && report.passed;
     const url = await publishComment({

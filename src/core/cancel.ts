@@ -40,3 +40,21 @@ export function cancelOnSignals(onFirst: (sig: NodeJS.Signals) => void, exit: (c
     },
   };
 }
+
+/** A signal that aborts `ms` after `signal` does (at once counting from now when it already has). */
+export function abortAfter(signal: AbortSignal, ms: number): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const start = (): void => {
+    timer = setTimeout(() => ctl.abort(), ms);
+  };
+  if (signal.aborted) start();
+  else signal.addEventListener('abort', start, { once: true });
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', start);
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { max, mean, min, quantileSorted, standardDeviation } from 'simple-statistics';
+import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
 import { latencyStats } from './metrics.js';
 import { FAILURE_CATEGORIES, type FailureCategory, type RequestRecord, type Stage, type StageSummary, type Stats } from '../types.js';
 
@@ -13,13 +13,13 @@ export function computeStats(values: number[]): Stats {
   const arr = Array.from(sorted);
   return {
     n: arr.length,
-    min: min(arr),
+    min: arr[0]!,
     avg: mean(arr),
     p50: quantileSorted(arr, 0.5),
     p90: quantileSorted(arr, 0.9),
     p95: quantileSorted(arr, 0.95),
     p99: quantileSorted(arr, 0.99),
-    max: max(arr),
+    max: arr[arr.length - 1]!,
     stddev: arr.length > 1 ? standardDeviation(arr) : 0,
   };
 }

@@ -324,6 +324,8 @@ class ResponseBody {
   errorText = '';
   private readonly decoder: Transform | null;
   private readonly arrivals: number[] = [];
+  /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
+  private readonly decoded = (): void => void this.arrivals.shift();
 
   constructor(
     private readonly parser: StreamParser | null,
@@ -345,7 +347,7 @@ class ResponseBody {
   write(chunk: Buffer): void {
     if (this.decoder) {
       this.arrivals.push(now());
-      this.decoder.write(chunk, () => this.arrivals.shift());
+      this.decoder.write(chunk, this.decoded);
     } else this.feed(chunk, now()); // timestamp first, parse after
   }
 

@@ -1,4 +1,5 @@
 import { UserConnection } from './connection.js';
+import { abortAfter } from '../cancel.js';
 import { runRounds } from './interleave.js';
 import { ensureDescriptors } from './limits.js';
 import { performRequest, sendRequest, type RequestSpec } from './request.js';
@@ -350,18 +351,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
 function cancellation(signal: AbortSignal | undefined): { inFlight: AbortSignal | undefined; dispose(): void } {
   if (!signal) return { inFlight: undefined, dispose: () => undefined };
-  const ctl = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => {
-    timer = setTimeout(() => ctl.abort(), CANCEL_GRACE_MS);
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return {
-    inFlight: ctl.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    },
-  };
+  const grace = abortAfter(signal, CANCEL_GRACE_MS);
+  return { inFlight: grace.signal, dispose: grace.dispose };
 }

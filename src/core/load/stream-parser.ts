@@ -20,6 +20,9 @@ export interface ParserLimits {
   onOverflow(message: string): void;
 }
 
+// One options object for every chunk's decode: nothing allocated per chunk for it.
+const STREAMING = { stream: true } as const;
+
 const NO_LIMITS: ParserLimits = { maxEventBytes: Infinity, onOverflow: () => undefined };
 
 function overflowMessage(limit: number): string {
@@ -73,7 +76,7 @@ function sseParser(sink: EventSink, limits: ParserLimits): StreamParser {
     feed(chunk, t) {
       if (overflowed) return;
       now = t;
-      parser.feed(decoder.decode(chunk, { stream: true }));
+      parser.feed(decoder.decode(chunk, STREAMING));
     },
     end(t) {
       if (overflowed) return;
@@ -106,7 +109,7 @@ function ndjsonParser(needsText: boolean, sink: EventSink, limits: ParserLimits)
       let nl = chunk.indexOf(NL, start);
       while (nl !== -1) {
         const bytes = pendingBytes + contentBytes(chunk, start, nl);
-        const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), { stream: true }) : '';
+        const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), STREAMING) : '';
         emit(line, bytes, t);
         pending = '';
         pendingBytes = 0;
@@ -123,7 +126,7 @@ function ndjsonParser(needsText: boolean, sink: EventSink, limits: ParserLimits)
           limits.onOverflow(overflowMessage(limits.maxEventBytes));
           return;
         }
-        if (decoder) pending += decoder.decode(chunk.subarray(start), { stream: true });
+        if (decoder) pending += decoder.decode(chunk.subarray(start), STREAMING);
       }
     },
     end(t) {
@@ -149,7 +152,7 @@ function rawParser(needsText: boolean, sink: EventSink): StreamParser {
   const decoder = needsText ? new TextDecoder() : null;
   return {
     feed(chunk, t) {
-      if (chunk.length > 0) sink(decoder ? decoder.decode(chunk, { stream: true }) : '', undefined, t);
+      if (chunk.length > 0) sink(decoder ? decoder.decode(chunk, STREAMING) : '', undefined, t);
     },
     end() {
       /* every chunk was already an event */
@@ -165,7 +168,7 @@ function documentParser(sink: EventSink): StreamParser {
   let text = '';
   return {
     feed(chunk) {
-      if (text.length < DOCUMENT_LIMIT) text += decoder.decode(chunk, { stream: true });
+      if (text.length < DOCUMENT_LIMIT) text += decoder.decode(chunk, STREAMING);
     },
     end(t) {
       if (text.length < DOCUMENT_LIMIT) text += decoder.decode();

@@ -5,24 +5,10 @@ import type { Config } from '../config/config.js';
 import { redactText } from '../redact.js';
 import { formatStages } from '../config/stages.js';
 import { PERCENTILE_METHOD } from '../analysis/stats.js';
-import type {
-  BaselineSection,
-  CompareSection,
-  CriterionResult,
-  Diagnosis,
-  MergeSection,
-  PresetName,
-  RepeatSection,
-  Report,
-  RequestRecord,
-  RunResult,
-  ScalingEfficiency,
-  ShardInfo,
-  WarmupSummary,
-} from '../types.js';
+import type { CriterionResult, Diagnosis, PresetName, Report, RequestRecord, RunResult } from '../types.js';
 import { VERSION } from '../version.js';
 import { isSecretHeader } from '../config/headers.js';
-import type { ServerSection, ServerSpec } from '../server/types.js';
+import type { ServerSpec } from '../server/types.js';
 
 /** The effective config as it may be shown: secret header values and the token redacted. */
 export function publicConfig(cfg: Config): Record<string, unknown> {
@@ -75,19 +61,10 @@ export function buildReport(
   criteria: CriterionResult[],
   diagnoses: Diagnosis[],
   passed: boolean,
-  extra: {
-    commit?: string | null;
-    intervalMethod?: string;
-    efficiency?: ScalingEfficiency[];
-    baseline?: BaselineSection | null;
-    repeat?: RepeatSection | null;
-    warmup?: WarmupSummary | null;
-    compare?: CompareSection | null;
-    cancelled?: boolean;
-    server?: ServerSection | null;
-    shard?: ShardInfo;
-    merge?: MergeSection;
-  } = {},
+  extra: { commit?: string | null } & Pick<
+    Report,
+    'intervalMethod' | 'efficiency' | 'baseline' | 'repeat' | 'warmup' | 'compare' | 'cancelled' | 'server' | 'shard' | 'merge'
+  > = {},
 ): Report {
   const secrets = source.secrets;
   return {

@@ -3,23 +3,12 @@
 // (`stage.server`, attached by the gate from the server section). Pure.
 
 import type { MetricFamily, Metric, MetricUnit, StatName } from '../analysis/metrics.js';
-import type { StageSummary } from '../types.js';
+import type { StageSummary, Stats } from '../types.js';
 import type { MonitorUnit, ServerSection } from './types.js';
 
 /** The server figures of one stage, as the metrics read them. */
 export interface StageServerFigures {
-  health?: {
-    n: number;
-    errors: number;
-    min: number | null;
-    avg: number | null;
-    p50: number | null;
-    p90: number | null;
-    p95: number | null;
-    p99: number | null;
-    max: number | null;
-    stddev: number | null;
-  };
+  health?: Stats & { errors: number };
   logErrors?: number;
   /** Per monitor: this stage's min / avg / max and the run's growth (idle-after / idle-before − 1). */
   monitors?: Record<string, { unit: MonitorUnit; n: number; min: number | null; avg: number | null; max: number | null; growth: number | null }>;
