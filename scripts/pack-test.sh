@@ -21,6 +21,14 @@ mkdir "$work/app"
 cd "$work/app"
 npm init -y >/dev/null
 npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work/$tarball"
+# The CLI is one bundle: installing it must pull no package besides itself.
+installed="$(cd node_modules && ls -A | grep -v '^\.' || true)"
+if [ "$installed" != "ttfc-gate" ]; then
+  echo "installing the tarball pulled more than ttfc-gate:" >&2
+  echo "$installed" >&2
+  exit 1
+fi
+echo "installed: ttfc-gate alone"
 help="$(npx --no-install ttfc-gate --help)"
 head -n 3 <<<"$help"
 grep -q -- '--url' <<<"$help" || { echo "ttfc-gate --help does not list --url" >&2; exit 1; }
