@@ -14,6 +14,7 @@ export interface MonitorSpec {
 }
 
 export interface ServerSpec {
+  /** `timeoutMs`: health-timeout, each probe's own bound (a slower probe is a failure). */
   health: { url: string; displayUrl: string; intervalMs: number; timeoutMs: number; headers: () => Record<string, string> } | null;
   monitors: MonitorSpec[];
   monitorIntervalMs: number;
