@@ -5,6 +5,7 @@ import { parseDuration } from '../config/duration.js';
 import { InputError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { monitorOf } from './metrics.js';
+import { compileLogPattern } from './pattern.js';
 import type { MonitorSpec, ServerSpec } from './types.js';
 
 export const SERVER_INPUTS = {
@@ -19,7 +20,7 @@ export const SERVER_INPUTS = {
     'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
   'logs-command':
     'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
-  'log-error-pattern': `which log lines are errors, a case-insensitive regular expression (default ${'error|exception|traceback|critical|fatal'})`,
+  'log-error-pattern': `which log lines are errors: a case-insensitive RE2 pattern, matched in linear time (no backreferences or lookaround; default ${'error|exception|traceback|critical|fatal'})`,
 } as const;
 
 export const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
@@ -116,13 +117,7 @@ export function buildServerSpec(inputs: Inputs, ctx: ServerContext): ServerSpec 
   let logs: ServerSpec['logs'] = null;
   if (logsCommand !== undefined) {
     const text = patternText ?? DEFAULT_LOG_ERROR_PATTERN;
-    let errorPattern: RegExp;
-    try {
-      errorPattern = new RegExp(text, 'i');
-    } catch (err) {
-      throw new InputError('log-error-pattern', `"${text}" is not a regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
-    }
-    logs = { command: logsCommand, errorPattern, patternText: text };
+    logs = { command: logsCommand, errorPattern: compileLogPattern(text), patternText: text };
   }
 
   return { health, monitors, monitorIntervalMs, sampleTimeoutMs, metrics, logs, secrets: ctx.secrets };

@@ -1,6 +1,7 @@
 // Types of the server side: what is configured, and what the report says about it.
 
 import type { Stats } from '../types.js';
+import type { LinePattern } from './pattern.js';
 import type { MonitorUnit } from './units.js';
 
 export type { MonitorUnit } from './units.js';
@@ -21,7 +22,7 @@ export interface ServerSpec {
   /** Per-sample timeout of a monitor (command or scrape). */
   sampleTimeoutMs: number;
   metrics: { url: string; displayUrl: string; headers: () => Record<string, string> } | null;
-  logs: { command: string; errorPattern: RegExp; patternText: string } | null;
+  logs: { command: string; errorPattern: LinePattern; patternText: string } | null;
   /** Values never printed. */
   secrets: string[];
 }
