@@ -72,5 +72,7 @@ export async function exitWhenFlushed(code?: number): Promise<never> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all([flushed(process.stdout), flushed(process.stderr)]), new Promise((r) => (timer = setTimeout(r, FLUSH_MS)))]);
   clearTimeout(timer);
+  // process.exit(undefined) exits 0 on Node 22: without a code, process.exitCode (core.setFailed's) must decide.
+  if (code === undefined) process.exit();
   process.exit(code);
 }
