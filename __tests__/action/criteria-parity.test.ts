@@ -48,7 +48,7 @@ test('a failing health-url and logged errors: the same criteria and verdict in t
     expect(failed).toEqual(expect.arrayContaining(['health.max < 2s', 'health.errors == 0', 'log_errors == 0']));
     expect(r.passed).toBe(false);
   }
-  expect({ code: action.code, log: action.code === 1 ? "" : action.log + action.stderr }).toEqual({ code: 1, log: "" });
+  expect({ code: action.code, log: action.code === 1 ? '' : action.log + action.stderr }).toEqual({ code: 1, log: '' });
   expect(action.outputs.passed).toBe('false');
-  expect({ code: cli.code, out: cli.code === 1 ? "" : cli.out + cli.err }).toEqual({ code: 1, out: "" });
+  expect({ code: cli.code, out: cli.code === 1 ? '' : cli.out + cli.err }).toEqual({ code: 1, out: '' });
 });

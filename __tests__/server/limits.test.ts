@@ -102,7 +102,11 @@ describe('the default criteria and the server side: one rule for both adapters',
 
   test('whitespace and blank lines aside; one line changed is criteria as written', () => {
     const spaced = `\n  ${DEFAULT_CRITERIA.split('\n').join('\n\n   ')}\n`;
-    expect(cfg({ ...server, criteria: spaced }).criteria.map((c) => c.text).slice(-3)).toEqual(added);
+    expect(
+      cfg({ ...server, criteria: spaced })
+        .criteria.map((c) => c.text)
+        .slice(-3),
+    ).toEqual(added);
     const edited = DEFAULT_CRITERIA.replace('ttfc.p95 < 3s', 'ttfc.p95 < 4s');
     expect(cfg({ ...server, criteria: edited }).criteria.map((c) => c.text)).not.toContain('log_errors == 0');
   });

@@ -466,7 +466,12 @@ function addServerCriteria(inputs: Inputs, judge: { criteriaText: string; criter
  * passes action.yml's default text). One rule for both adapters; whitespace and blank lines aside.
  */
 export function isDefaultCriteria(text: string | undefined): boolean {
-  const lines = (t: string): string => t.split(/\r?\n/).map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean).join('\n');
+  const lines = (t: string): string =>
+    t
+      .split(/\r?\n/)
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .filter(Boolean)
+      .join('\n');
   return text === undefined || lines(text) === lines(DEFAULT_CRITERIA);
 }
 

@@ -233,7 +233,15 @@ export async function performLogin(spec: LoginSpec, opts: { log?: (line: string)
   log(`login: POST ${spec.displayUrl}`);
   const agent = new Agent({ connect: { timeout: spec.timeoutMs } });
   try {
-    const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const res = await requestOnce(agent, {
+      url: spec.url,
+      method: 'POST',
+      headers,
+      body: spec.body,
+      timeoutMs: spec.timeoutMs,
+      limit: 65_536,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (res.status === null) throw fail(res.error);
     let json: unknown;
     try {
