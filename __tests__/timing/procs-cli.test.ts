@@ -86,6 +86,23 @@ test('SIGTERM while every probe and sample hangs before stage 1 (timeouts of a m
   expect(await leftAfter(s)).toEqual([]);
 });
 
+test('SIGTERM while the login waits on a silent server (timeout 1h): a cancelled report, no load, within 5 s', async () => {
+  const reportPath = join(dir, 'login-term.json');
+  const r = await runCliProcess(
+    [
+      ...['--url', `${server.url}/chat`, '--method', 'GET', '--stages', '1x1', '--timeout', '1h', '--report-path', reportPath],
+      ...['--login-url', '/silent', '--login-body', '{"user":"ci"}', '--login-token-from', 'json:token'],
+    ],
+    { cwd: dir, cancel: { trigger: 'login: POST', signal: 'SIGTERM', afterMs: 300 } },
+  );
+  expect(r.code).toBe(143);
+  expect(r.msAfterSignal!).toBeLessThan(5000);
+  expect(r.stderr).not.toContain('login at');
+  const rep = read(reportPath);
+  expect(rep.cancelled).toBe(true);
+  expect(rep.requests).toHaveLength(0);
+});
+
 describe('probes that accept and never answer', () => {
   test('health-url: failed probes within health-timeout, not the request timeout (1h)', async () => {
     const reportPath = join(dir, 'silent-health.json');
