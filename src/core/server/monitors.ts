@@ -5,7 +5,7 @@
 
 import { Agent } from 'undici';
 import { now } from '../load/clock.js';
-import { runCommand } from './command.js';
+import { startCommand, type RunningCommand } from './command.js';
 import { parseSelector, scrape, selectValue, type Scrape, type Selector } from './prometheus.js';
 import { oneLine } from './text.js';
 import { parseSample, type MonitorUnit } from './units.js';
@@ -44,6 +44,8 @@ export class Monitors {
   private loops: Promise<void>[] = [];
   private wakes = new Set<() => void>();
   private agent: Agent | null = null;
+  /** Monitor commands under way (killed by a cancel). */
+  private readonly commands = new Set<RunningCommand>();
 
   constructor(
     private readonly spec: ServerSpec,
@@ -51,7 +53,15 @@ export class Monitors {
     private readonly warn: Warn,
     private readonly signal?: AbortSignal,
   ) {
-    signal?.addEventListener('abort', () => this.kick(), { once: true });
+    // One listener for every command (20 monitors must not add 20 listeners to the run's signal).
+    signal?.addEventListener(
+      'abort',
+      () => {
+        for (const c of this.commands) void c.kill();
+        this.kick();
+      },
+      { once: true },
+    );
     this.states = spec.monitors.map((m) => ({ spec: m, unit: null, samples: [], failures: 0, warnings: [] }));
     const metricStates = this.states.filter((s) => s.spec.source.kind === 'metric');
     for (const st of this.states) if (st.spec.source.kind === 'command') this.sources.push(this.commandSource(st, st.spec.source.command));
@@ -83,8 +93,12 @@ export class Monitors {
     const timeoutMs = this.spec.sampleTimeoutMs;
     return {
       sample: async (phase) => {
-        const r = await runCommand(command, timeoutMs, this.signal);
-        if (r.cancelled) return;
+        if (this.signal?.aborted) return;
+        const cmd = startCommand(command, { timeoutMs });
+        this.commands.add(cmd);
+        const r = await cmd.done;
+        this.commands.delete(cmd);
+        if (this.signal?.aborted) return;
         if (r.timedOut) return this.fail(st, `no answer within ${formatMs(timeoutMs)} (killed; the sample is missing)`);
         const err = r.stderrLastLine ? `: ${oneLine(r.stderrLastLine, secrets, 200)}` : '';
         if (r.exitCode !== 0) return this.fail(st, `exited with ${r.exitCode ?? 'an error'}${err}`);
