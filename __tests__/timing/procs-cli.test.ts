@@ -86,6 +86,22 @@ test('SIGTERM while every probe and sample hangs before stage 1 (timeouts of a m
   expect(await leftAfter(s)).toEqual([]);
 });
 
+test('20 monitors and a health probe, SIGTERM mid-stage: out within 5 s, nothing but the stop line on stderr (no warning from Node)', async () => {
+  const reportPath = join(dir, 'many.json');
+  const monitors = Array.from({ length: 20 }, (_, i) => `m${i}: sleep 0.2; echo ${i}`).join('\n');
+  const r = await runCliProcess(
+    [
+      ...['--url', `${server.url}/chat?delay=20`, '--method', 'GET', '--stages', '1x1, 2x400', '--report-path', reportPath, '--criteria', 'errors == 0'],
+      ...['--monitor', monitors, '--monitor-interval', '100ms', '--health-url', '/chat'],
+    ],
+    { cwd: dir, cancel: { trigger: 'stage 2/2', signal: 'SIGTERM', afterMs: 700 } },
+  );
+  expect(r.code).toBe(143);
+  expect(r.msAfterSignal!).toBeLessThan(5000);
+  expect(r.stderr.trim().split('\n')).toEqual(['ttfc-gate: SIGTERM: stopping, writing the partial report (again to exit at once)']);
+  expect(read(reportPath).server!.monitors).toHaveLength(20);
+});
+
 test('SIGTERM while the login waits on a silent server (timeout 1h): a cancelled report, no load, within 5 s', async () => {
   const reportPath = join(dir, 'login-term.json');
   const r = await runCliProcess(
