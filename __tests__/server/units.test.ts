@@ -118,7 +118,7 @@ describe('config and criteria', () => {
     [{ 'health-interval': '1s' }, 'health-interval', /health-url is not/],
     [{ 'health-url': '/h', 'health-interval': '1ms' }, 'health-interval', /too short/],
     [{ monitor: 'mem: ps', 'monitor-interval': 'soon' }, 'monitor-interval', /not a duration/],
-    [{ 'logs-command': 'tail -F x', 'log-error-pattern': '(' }, 'log-error-pattern', /not a regular expression/],
+    [{ 'logs-command': 'tail -F x', 'log-error-pattern': '(' }, 'log-error-pattern', /"\(" is not a valid pattern: missing closing \)/],
     [{ 'log-error-pattern': 'x' }, 'log-error-pattern', /logs-command is not/],
     [{ 'health-url': 'ftp://x/h' }, 'health-url', /scheme "ftp"/],
   ])('%j: %s', (inputs, input, re) => {

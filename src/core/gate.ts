@@ -36,7 +36,14 @@ export interface GateOptions {
 async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<void> {
   if (cfg.wait) await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (cfg.login && !opts.signal?.aborted) {
-    const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
+    let token: string;
+    try {
+      token = await performLogin(cfg.login, { log, secrets: cfg.secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
+    } catch (err) {
+      // A login cut by the cancel is the cancel, not a failed login: the (empty) partial report follows.
+      if (opts.signal?.aborted) return;
+      throw err;
+    }
     cfg.setToken(token);
     opts.onSecret?.(token);
   }
@@ -67,7 +74,7 @@ export function loadBaseline(cfg: Pick<Config, 'baseline' | 'baselinePath' | 're
  * of each stage, stopped after the last cool-down (and closed, commands killed, if a run throws).
  */
 async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<{ runs: RunResult[]; server: ServerSection | null }> {
-  const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs }) : null;
+  const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
   const hooks: RunHooks = { ...opts.hooks, log };
   if (session) {
     hooks.stageStart = (index, stage) => {

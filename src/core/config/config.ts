@@ -451,14 +451,28 @@ function readBeforeLoad(inputs: Inputs, c: BeforeLoadContext): { wait: Readiness
  * needs its source (health-url, logs-command, the monitor).
  */
 function addServerCriteria(inputs: Inputs, judge: { criteriaText: string; criteria: Criterion[] }, server: ServerSpec | null): void {
-  if (server && value(inputs, 'criteria') === undefined) {
+  if (server && isDefaultCriteria(value(inputs, 'criteria'))) {
     const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
     if (extra.length) {
-      judge.criteriaText = `${judge.criteriaText}\n${extra.join('\n')}`;
+      judge.criteriaText = [DEFAULT_CRITERIA.trimEnd(), ...extra].join('\n');
       judge.criteria = parseCriteria(judge.criteriaText);
     }
   }
   checkServerCriteria(judge.criteria, server);
+}
+
+/**
+ * Criteria left at the default: unset (the CLI), or the built-in set as given (the Action always
+ * passes action.yml's default text). One rule for both adapters; whitespace and blank lines aside.
+ */
+export function isDefaultCriteria(text: string | undefined): boolean {
+  const lines = (t: string): string =>
+    t
+      .split(/\r?\n/)
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .filter(Boolean)
+      .join('\n');
+  return text === undefined || lines(text) === lines(DEFAULT_CRITERIA);
 }
 
 /** Same-run A/B: the compare target, and no criterion may reference it without one. */
