@@ -9,7 +9,7 @@ import type { Config } from './config/config.js';
 import { performLogin } from './config/login.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
 import { redactText } from './redact.js';
-import { buildReport, sourceOf, writeReport } from './report/json.js';
+import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
@@ -140,6 +140,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const loaded = loadBaseline(cfg, log);
 
   const { runs: all, server } = await runAll(cfg, opts, log);
+  for (const r of all) redactRun(r, cfg.secrets);
   const cancelled = opts.signal?.aborted === true;
   if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
   // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
