@@ -7,6 +7,7 @@ import { readBaseline, type BaselineLoad } from './analysis/baseline.js';
 import { repeatOf } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
 import { performLogin } from './config/login.js';
+import { checkMonitorUnits } from './analysis/criteria/units.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
 import { redactText } from './redact.js';
 import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
@@ -80,6 +81,8 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
     };
   }
   try {
+    // A monitor's unit is known from its idle sample: a threshold in another unit is an input error before any load.
+    if (session) checkMonitorUnits(cfg.criteria, session.monitorUnits());
     const runs = await runEach(cfg, opts, hooks, log);
     // A cancelled run does not wait for the cool-down and the idle samples after it.
     return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
