@@ -79,7 +79,8 @@ function compiled(secrets: readonly string[]): { all: string[]; pattern: RegExp 
   const key = secrets.join('\u0000');
   if (last?.key === key) return last;
   const all = [...new Set(secrets.filter((s) => s.length >= 3).flatMap(secretForms))].filter((f) => f.length >= 3).sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(all.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') || '(?!)', 'g');
+  // Case-insensitive: a server may echo a header value lowercased (`Content-Type: image/bearer tok…`).
+  const pattern = new RegExp(all.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') || '(?!)', 'gi');
   last = { key, all, pattern };
   return last;
 }
@@ -89,8 +90,8 @@ const MIN_TAIL = 6;
 
 /**
  * Replaces every occurrence of every secret in every form (secretForms: echoed URL-encoded,
- * JSON-escaped or as HTML entities, shown markdown-escaped or made inert) with `***`, longest
- * first, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
+ * JSON-escaped or as HTML entities, shown markdown-escaped or made inert; in any letter case)
+ * with `***`, longest first, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
  * Redact before escaping where the text is still raw; this pass also catches what was escaped first.
  */
 export function redactText(text: string, secrets: readonly string[]): string {
@@ -102,8 +103,10 @@ export function redactText(text: string, secrets: readonly string[]): string {
   let tail = ellipsis ? out.slice(0, -1) : out;
   for (const s of all) {
     if (s.length <= MIN_TAIL) continue;
-    for (let n = Math.min(s.length - 1, tail.length); n >= MIN_TAIL; n--) {
-      if (tail.endsWith(s.slice(0, n))) {
+    const end = tail.slice(-(s.length - 1)).toLowerCase();
+    const lower = s.toLowerCase();
+    for (let n = Math.min(s.length - 1, end.length); n >= MIN_TAIL; n--) {
+      if (end.endsWith(lower.slice(0, n))) {
         tail = `${tail.slice(0, tail.length - n)}***`;
         break;
       }
