@@ -19,9 +19,6 @@ export async function startEchoServer(): Promise<TestServer> {
         // Everything the request carried, as a JSON error body.
         res.writeHead(500, { 'Content-Type': 'application/json' });
         return void res.end(JSON.stringify({ error: `rejected ${echo}`, headers: req.headers }));
-      case '/status-text':
-        res.writeHead(502, statusText(`Bad ${echo}`), { 'Content-Type': 'text/plain' });
-        return void res.end();
       case '/header':
         // A file where a stream was expected: the gate names the content type (lowercased) in the error.
         res.writeHead(200, { 'Content-Type': `image/${statusText(echo)}`, 'X-Echo': statusText(echo) });
@@ -30,6 +27,7 @@ export async function startEchoServer(): Promise<TestServer> {
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         return void res.end(`data: ${JSON.stringify({ error: { message: `in-band ${echo}` } })}\n\n`);
       case '/health':
+        // The echo in the status text and the body.
         res.writeHead(500, statusText(`unhealthy ${echo}`), { 'Content-Type': 'text/plain' });
         return void res.end(`unhealthy ${echo}`);
       default:

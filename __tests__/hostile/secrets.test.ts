@@ -82,12 +82,12 @@ afterAll(async () => {
 /** The inputs of each channel's run. The first carries the most: error body, compare target (status text), health, monitor, logs. */
 const channels = (): Array<[string, Record<string, string>]> => [
   [
-    'error body, status text (compare), health-url, monitor, logs-command',
+    'error body, compare target, health-url (status text and body), monitor, logs-command',
     {
       url: `${server.url}/error-body`,
       token: TOKEN,
       headers: 'X-Api-Key: {{env.API_KEY}}',
-      'compare-url': `${server.url}/status-text`,
+      'compare-url': `${server.url}/error-body?side=base`,
       'compare-token': COMPARE_TOKEN,
       'compare-headers': 'X-Api-Key: {{env.CMP_KEY}}',
       'health-url': '/health',
