@@ -56,7 +56,18 @@ export async function runAction(env: Record<string, string | undefined> = proces
       info(`ttfc-gate ${VERSION}: merge of ${files.length} shard report${files.length === 1 ? '' : 's'} (${settings.reports.join(', ')}) (event ${event.eventName || 'unknown'})`);
       const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info, secrets });
       // The merge step's own fail-on-criteria decides, whatever the shards were given.
-      await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: mcfg.failOnCriteria, reportPath: mcfg.reportPath, markdownPath: mcfg.markdownPath });
+      await publish(report, {
+        settings,
+        event,
+        env,
+        cancel,
+        secrets,
+        info,
+        redact,
+        failOnCriteria: mcfg.failOnCriteria,
+        reportPath: mcfg.reportPath,
+        markdownPath: mcfg.markdownPath,
+      });
       return;
     }
     const inputs = { ...raw.core };

@@ -41,7 +41,7 @@ export function usage(): string {
     ...own,
     '',
     'merge: checks every shard report (shard: K/N: a regular file of at most 64 MiB, each field), that they are one plan, all K of N once;',
-    '       judges the merged run by its own criteria, fail-on-criteria and verdict (the defaults when not given), never by the shards\'.',
+    "       judges the merged run by its own criteria, fail-on-criteria and verdict (the defaults when not given), never by the shards'.",
     '',
     'Exit: 0 passed, 1 a failing criterion missed, 2 bad input, 130/143 cancelled by SIGINT/SIGTERM (partial report written).',
   ].join('\n');

@@ -53,7 +53,7 @@ function echoForms(secret: string): string[] {
 /**
  * How an output may show a text: as is, escaped as markdown (escapeInline: entities, backslashes,
  * zero-width spaces in mentions and links), in a table's code span (`\|`), made inert for the
- * runner (safe-text: `:​:`), JSON-escaped (the report file).
+ * runner (safe-text: `::` broken by a zero-width space), JSON-escaped (the report file).
  */
 function outputForms(text: string): string[] {
   return [text, escapeMarkdownChars(text), text.replace(/\|/g, '\\|'), neutralize(text), JSON.stringify(text).slice(1, -1)];
