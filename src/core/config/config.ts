@@ -544,7 +544,7 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
   if (u.href === c.targetUrl && JSON.stringify(headerLines) === JSON.stringify(c.headerLines)) {
     throw new InputError(
       urlText !== undefined ? 'compare-url' : 'compare-base-url',
-      `resolves to the url itself (${redactUrl(u.href)}): an A/B of a target against itself measures nothing (set the base's URL, or compare-headers that route to it)`,
+      `resolves to the url itself (${redactUrl(u.href)}): an A/B of a target against itself measures nothing (set the base's URL, or compare-headers that route to it; for an A/A noise check, add a query parameter the server ignores)`,
     );
   }
   if (headersText !== undefined) for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) c.secrets.push(v);
