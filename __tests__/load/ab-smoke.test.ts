@@ -76,9 +76,12 @@ test('the CLI exits 1 and says compare-url', async () => {
 });
 
 test("with repeat, each stage's base comes from the run its head was chosen from", async () => {
-  const report = await runGate(buildConfig({ ...inputs(), 'compare-url': `${head.url}/chat?delay=5&events=2&interval=1`, stages: '1x2, 3x2', repeat: '3' }, { env: {} }), {
-    noWrite: true,
-  });
+  const report = await runGate(
+    buildConfig({ ...inputs(), 'compare-url': `${head.url}/chat?delay=5&events=2&interval=1&side=base`, stages: '1x2, 3x2', repeat: '3' }, { env: {} }),
+    {
+      noWrite: true,
+    },
+  );
   expect(report.smokeFailed).toBe(false);
   expect(report.repeat!.runs).toBe(3);
   const c = report.compare!;

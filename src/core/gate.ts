@@ -7,9 +7,10 @@ import { readBaseline, type BaselineLoad } from './analysis/baseline.js';
 import { repeatOf } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
 import { performLogin } from './config/login.js';
+import { checkMonitorUnits } from './analysis/criteria/units.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
 import { redactText } from './redact.js';
-import { buildReport, sourceOf, writeReport } from './report/json.js';
+import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
@@ -87,6 +88,8 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
     };
   }
   try {
+    // A monitor's unit is known from its idle sample: a threshold in another unit is an input error before any load.
+    if (session) checkMonitorUnits(cfg.criteria, session.monitorUnits());
     const runs = await runEach(cfg, opts, hooks, log);
     // A cancelled run does not wait for the cool-down and the idle samples after it.
     return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
@@ -147,6 +150,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const loaded = loadBaseline(cfg, log);
 
   const { runs: all, server } = await runAll(cfg, opts, log);
+  for (const r of all) redactRun(r, cfg.secrets);
   const cancelled = opts.signal?.aborted === true;
   if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
   // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.

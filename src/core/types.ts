@@ -138,7 +138,12 @@ export interface MetricRef {
 }
 
 export type CriterionValue =
-  | { kind: 'number'; value: number } // normalised: ms for durations, percent for success_rate, counts, req/s
+  | {
+      kind: 'number';
+      value: number; // normalised: ms for durations, percent for success_rate, counts, req/s
+      /** A monitor's threshold: the unit it was written in (null: a bare number), checked against the monitor's once known. */
+      sampleUnit?: { unit: 'bytes' | '%' | null; text: string; column: number };
+    }
   /** factor × metric + offset (`compare.ttfc.p95 + 200ms`; offset in the metric's unit, absent = 0). */
   | { kind: 'factor'; factor: number; metric: MetricRef; offset?: number };
 

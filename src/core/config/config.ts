@@ -212,7 +212,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   });
   checkTokenSource(request, token, before.login);
   addServerCriteria(inputs, judge, before.server);
-  const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
+  const compare = readCompare(inputs, request, target, templates, ctx.env, secrets, judge.criteria);
   const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
   return {
     ...target,
@@ -479,7 +479,7 @@ export function isDefaultCriteria(text: string | undefined): boolean {
 function readCompare(
   inputs: Inputs,
   req: RequestInputs,
-  path: string,
+  { url: targetUrl, path }: { url: string; path: string },
   templates: CompiledRequest,
   env: ConfigContext['env'],
   secrets: string[],
@@ -487,6 +487,7 @@ function readCompare(
 ): CompareTarget | null {
   const compare = buildCompare(inputs, {
     urlText: value(inputs, 'url')!.trim(),
+    targetUrl,
     path,
     preset: req.preset,
     body: req.body,
@@ -516,6 +517,8 @@ function checkTokenSource(req: RequestInputs, token: string | undefined, login: 
 interface CompareContext {
   /** The url input as given (a path is loaded against compare-base-url too). */
   urlText: string;
+  /** The url, resolved (the compare target must be another one). */
+  targetUrl: string;
   /** The url's path and query. */
   path: string;
   preset: Preset;
@@ -551,6 +554,13 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
   const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
   const path = `${u.pathname}${u.search}`;
   const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
+  // The same URL is only another target when other headers route it (e.g. to the base deployment).
+  if (u.href === c.targetUrl && JSON.stringify(headerLines) === JSON.stringify(c.headerLines)) {
+    throw new InputError(
+      urlText !== undefined ? 'compare-url' : 'compare-base-url',
+      `resolves to the url itself (${redactUrl(u.href)}): an A/B of a target against itself measures nothing (set the base's URL, or compare-headers that route to it; for an A/A noise check, add a query parameter the server ignores)`,
+    );
+  }
   if (headersText !== undefined) for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) c.secrets.push(v);
   const getToken = (): string | undefined => tokenText || c.getToken();
   const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
-import { redactText } from '../redact.js';
+import { redactDeep, redactText } from '../redact.js';
 import { formatStages } from '../config/stages.js';
 import { PERCENTILE_METHOD } from '../analysis/stats.js';
 import type { CriterionResult, Diagnosis, PresetName, Report, RequestRecord, RunResult } from '../types.js';
@@ -67,7 +67,7 @@ export function buildReport(
   > = {},
 ): Report {
   const secrets = source.secrets;
-  return {
+  const report: Report = {
     schemaVersion: 1,
     tool: { name: 'ttfc-gate', version: VERSION },
     target: { ...source.target, commit: extra.commit ?? null },
@@ -96,6 +96,26 @@ export function buildReport(
     ...(extra.shard ? { shard: extra.shard } : {}),
     ...(extra.merge ? { merge: extra.merge } : {}),
   };
+  // Every other string (diagnoses quoting a server, the compare side, server-side warnings, log
+  // samples) redacted too, raw, before any renderer escapes it.
+  if (report.compare) redactErrors(report.compare.requests, secrets);
+  redactDeep(report, secrets, new Set(['requests']));
+  return report;
+}
+
+/**
+ * A run's server text redacted where it is still raw, before the analysis quotes it (the smoke
+ * diagnosis cites an error sample) and before any renderer escapes it: the records' errors and the
+ * error samples, of both sides.
+ */
+export function redactRun(run: RunResult, secrets: readonly string[]): void {
+  if (secrets.length === 0) return;
+  redactErrors(run.requests, secrets);
+  for (const s of run.errorSamples) s.message = redactText(s.message, secrets);
+  if (run.compare) {
+    redactErrors(run.compare.requests, secrets);
+    for (const s of run.compare.errorSamples) s.message = redactText(s.message, secrets);
+  }
 }
 
 function redactErrors<T extends { error: string | null }>(records: T[], secrets: readonly string[]): T[] {

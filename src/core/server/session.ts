@@ -8,6 +8,7 @@ import { LogFollower } from './logs.js';
 import { Monitors } from './monitors.js';
 import { summarizeServer } from './summarize.js';
 import { oneLine } from './text.js';
+import { formatSample, type MonitorUnit } from './units.js';
 import type { Phase, ServerSection, ServerSpec } from './types.js';
 
 /** Lets a log follower open its file before stage 1 (tail -n0 misses lines written before it looks). */
@@ -96,6 +97,16 @@ export class ServerSession {
     }
     await Promise.all(idle);
     return s;
+  }
+
+  /** Each monitor's unit once it printed a number (after start: its idle sample), with that first sample as shown. */
+  monitorUnits(): Map<string, { unit: MonitorUnit; sample: string }> {
+    const out = new Map<string, { unit: MonitorUnit; sample: string }>();
+    for (const st of this.monitors?.states ?? []) {
+      const first = st.samples[0];
+      if (st.unit !== null && first) out.set(st.spec.name, { unit: st.unit, sample: formatSample(first.value, st.unit) });
+    }
+    return out;
   }
 
   stageStart(index: number, users: number): void {
