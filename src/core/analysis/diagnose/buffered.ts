@@ -4,6 +4,7 @@
 // bursts far apart, the first one late, whatever the load. Pure.
 
 import type { Diagnosis, RequestRecord } from '../../types.js';
+import { isCorked } from './corked.js';
 import { groupByStage, median, ms, pct, referenceStage, round, users, type RunData } from './common.js';
 
 /**
@@ -171,7 +172,8 @@ export function detectBuffered(run: RunData, byStage = groupByStage(run.requests
       if (spread === null) continue;
       row.multiEvent++;
       eventCounts.push(r.events);
-      const h = isBunched(r) ? null : heldInBlocks(r);
+      // A corked response (corked.ts) is held by a timer, not a filling buffer: its own diagnosis.
+      const h = isBunched(r) || isCorked(r) ? null : heldInBlocks(r);
       if (isBunched(r)) {
         row.bunched++;
         bunchedSpread.push(spread);
