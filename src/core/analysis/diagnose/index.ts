@@ -42,7 +42,8 @@ export { bursts, detectBuffered, heldInBlocks, isBunched, BUFFERING_CAUSES, type
 export { detectConnectStorm } from './connect.js';
 export { corked, detectCorked, CORK_CEILING_MS, type Corked } from './corked.js';
 export { detectSmoke } from './smoke.js';
-export { analyzeConcurrency, detectSerialized, scalingEfficiency, type ConcurrencyAnalysis, type FirstWave, type Hold, type ScalingRow } from './serialized.js';
+export { analyzeConcurrency, detectSerialized, scalingEfficiency, type ConcurrencyAnalysis, type ScalingRow } from './serialized.js';
+export { firstWave, type FirstWave, type Hold } from './wave.js';
 
 /**
  * Every diagnosis of a run: a failed smoke test (when the run says so), serialized / saturated stages
