@@ -170,8 +170,8 @@ export function detectCorked(run: RunData, byStage = groupByStage(run.requests))
   const stageList = listStages(rows.map((row) => row.users));
   const typical = [...found].sort((a, b) => a.r.ttfc! - b.r.ttfc!)[(found.length - 1) >> 1]!;
 
-  const shape = `bursts of ~${round(burst, 1)} events (${kb(burst * perEvent)}) every ~${ms(period)}`;
-  const headersText = headersHeld === null ? '' : `, the response headers too (they came ${ms(headersHeld)} after the connection, alone)`;
+  const shape = `bursts of ~${Math.round(burst)} events (${kb(burst * perEvent)}) every ~${ms(period)}`;
+  const headersText = headersHeld === null ? '' : `, the response headers too (sent alone, they came ${ms(headersHeld)} after the request)`;
   const message =
     `corked stream: in ${corkedCount} of ${judged} responses (${pct(corkedCount / judged)}), at every stage (${stageList}), the events ` +
     `came in ${shape}, while the stream's own pace is an event every ~${ms(cadence)}: something between the server and the ` +

@@ -44,8 +44,8 @@ export function waveText(w: FirstWave): string {
     return (
       `${head} came in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}, the last ` +
       `${ms(w.tookMs)} after the first request reached the server (${w.requests - 1} × ${ms(w.holdMs)} + ${ms(w.singleMs)}, ` +
-      `the TTFC of a request that did not wait): an event loop that ran one section after another and wrote the waiting ` +
-      `first chunks whenever it was free`
+      `the TTFC of a request that did not wait), as when an event loop runs one section after another and writes the ` +
+      `waiting first chunks whenever it is free`
     );
   }
   if (w.held === 'section') {
@@ -78,8 +78,8 @@ export function serializedMessage(a: ConcurrencyAnalysis): string {
   const tp = a.throughputRatio;
   if (w?.held === 'section') {
     return (
-      `at ${a.users} users ${growthText(a)}; ${waveText(w)}: a blocking section of ~${ms(w.holdMs)} per request (of its ` +
-      `${ms(a.singleRequestMs)} to first chunk) is served one request at a time while the rest of each request runs side by side — ${SECTION_HINT}`
+      `at ${a.users} users ${growthText(a)}; ${waveText(w)}. A blocking section of ~${ms(w.holdMs)} per request (of its ` +
+      `${ms(a.singleRequestMs)} to first chunk) is served one request at a time while the rest of each request runs side by side: ${SECTION_HINT}`
     );
   }
   // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
