@@ -28,7 +28,7 @@ export interface RealServer {
   close(): Promise<void>;
 }
 
-function stop(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals): Promise<void> {
+export function stop(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   return exited.finally(() => clearTimeout(timer));
@@ -71,7 +71,7 @@ export async function startPython(server: 'hypercorn' | 'gunicorn', app: string)
   return { url, close: () => stop(child, exited, 'SIGTERM') };
 }
 
-async function waitHttp(url: string, log: () => string): Promise<void> {
+export async function waitHttp(url: string, log: () => string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     try {
@@ -87,7 +87,7 @@ async function waitHttp(url: string, log: () => string): Promise<void> {
 }
 
 /** A port that was free a moment ago (nginx takes its port from the config file). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -98,7 +98,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function portOpen(port: number): Promise<boolean> {
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const c = connect(port, '127.0.0.1');
     c.once('connect', () => {
