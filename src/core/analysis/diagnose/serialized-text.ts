@@ -24,6 +24,9 @@ const SECTION_HINT =
   'look for a synchronous call before the first chunk (CPU work such as hashing, parsing or tokenizing; a blocking ' +
   'client, file or DNS call) and move it to a worker thread, or make it async';
 
+/** A wave that took this much longer than one at a time is said to have taken "longer still". */
+const LONGER_STILL = 0.85;
+
 export function formatConcurrency(c: number): string {
   return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
 }
@@ -32,7 +35,8 @@ export function formatConcurrency(c: number): string {
 function waveTimeText(w: FirstWave): string {
   const oneAtATime = w.requests * w.holdMs;
   const claim = `the last after ${ms(w.lastMs)}: ${w.requests} requests of ${ms(w.holdMs)} each (the single-request TTFC) take ${ms(oneAtATime)} one at a time`;
-  if (w.concurrency < 1) return `${claim}, and the wave took longer still`;
+  // The estimate is at least one; a wave that took clearly longer than one at a time says so.
+  if (oneAtATime < LONGER_STILL * w.tookMs) return `${claim}, and the wave took longer still`;
   if (w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND) return `${claim}, about as long as the wave took`;
   return `${claim}, so about ${formatConcurrency(w.concurrency)} ran at a time`;
 }

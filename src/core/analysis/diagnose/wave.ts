@@ -136,6 +136,9 @@ export function firstWave(
   // From the time the wave took (server side: from the first request reaching the server).
   const took = Math.max(1, t[n - 1]! - connect);
   const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0]!, lastMs: t[n - 1]!, tookMs: took, singleMs: u };
+  // One lump and a last request alone: a blocked event loop (see LOOP_TRAIL_*), not a pool of n − 1.
+  const loop = opts.sections ? loopSection(t, groups, u, took) : null;
+  if (loop !== null && groups.length === 2) return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
   const staircase = regularStaircase(groups, starts);
   if (staircase !== null) {
     const { size, step } = staircase;
@@ -147,7 +150,6 @@ export function firstWave(
   }
   const section = opts.sections ? serialSection(t, u, connect) : null;
   if (section !== null) return { ...base, stepMs: section, held: 'section', holdMs: section, concurrency: 1, from: 'groups' };
-  const loop = opts.sections ? loopSection(t, groups, u, took) : null;
   if (loop !== null) return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
   // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
   // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
