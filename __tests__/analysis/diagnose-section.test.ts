@@ -40,6 +40,17 @@ test('the event loop lumps them: 9 together, the last one awaited part (300 ms) 
   expect(ds[1]!.message).toContain('(19 × 200 ms + 500 ms');
 });
 
+test('the other lumps a blocked loop makes: the first alone early, or a straggler before the last — the same section', () => {
+  // Seen on the node server: 1 at 650 ms, 8 at 2.0 s, the last at 2.3 s (its gap under the group split);
+  // and 18 together at 4.12 s, one at 4.22 s, the last at 4.42 s (u = 511 ms).
+  const firstAlone = diagnose(waveRun('1x1, 10x1', (n, k) => (n === 1 ? 500 : at([650, ...lumps([8, 2000]), 2300])(n, k))));
+  expect(wave(firstAlone[0]!)).toMatchObject({ held: 'section', holdMs: 200 });
+  const straggler = diagnose(waveRun('1x1, 20x1', (n, k) => (n === 1 ? 511 : at([...lumps([18, 4122]), 4221, 4417])(n, k))));
+  expect(kinds(straggler)).toEqual(['serialized@20']);
+  expect(wave(straggler[0]!).held).toBe('section');
+  expect(wave(straggler[0]!).holdMs).toBeCloseTo((4417 - 511) / 19, 1); // evidence rounds to 0.01 ms
+});
+
 test('a staircase whose step shrinks as the users grow is no section (noisy service times), nor a lump without its trailing request', () => {
   // First chunks spread over 300–1900 ms whatever the users: steps of 178 ms, then 84 ms.
   const spread = waveRun('1x1, 10x1, 20x1', (n, k) => (n === 1 ? 300 : 300 + (1600 * (k - 1)) / (n - 1)));

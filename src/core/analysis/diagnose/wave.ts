@@ -48,12 +48,14 @@ const SECTION_FIRST_STEPS = 1.5;
 /**
  * The same section when the blocked event loop lumps the first chunks: it runs the n sections back to
  * back and writes the first chunks whose awaited part ended meanwhile when it is free again, so the last
- * request — its section run last — comes alone, its awaited part a = u − s after the lump, and the wave
+ * request — its section run last — comes alone, its awaited part a = u − s after the rest, and the wave
  * took (n − 1)·s + u. Its gap from the others must match a within LOOP_TRAIL_SLACK (share of a) plus
  * LOOP_TRAIL_SLACK_MS.
  */
 const LOOP_TRAIL_SLACK = 0.35;
 const LOOP_TRAIL_SLACK_MS = 20;
+/** The last request stands apart: its gap is over this many times the wave's median gap (a lump, not a staircase). */
+const LOOP_TRAIL_OVER_MEDIAN = 3;
 
 /**
  * How long a request holds its place in the queue: until its first chunk, to the end of its stream, or
@@ -137,7 +139,7 @@ export function firstWave(
   const took = Math.max(1, t[n - 1]! - connect);
   const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0]!, lastMs: t[n - 1]!, tookMs: took, singleMs: u };
   // One lump and a last request alone: a blocked event loop (see LOOP_TRAIL_*), not a pool of n − 1.
-  const loop = opts.sections ? loopSection(t, groups, u, took) : null;
+  const loop = opts.sections ? loopSection(t, u, took) : null;
   if (loop !== null && groups.length === 2) return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
   const staircase = regularStaircase(groups, starts);
   if (staircase !== null) {
@@ -193,12 +195,16 @@ function serialSection(t: Float64Array, u: number, connect: number): number | nu
 }
 
 /** The section s of a blocked event loop that lumped the first chunks (see LOOP_TRAIL_*), or null. */
-function loopSection(t: Float64Array, groups: readonly number[], u: number, took: number): number | null {
+function loopSection(t: Float64Array, u: number, took: number): number | null {
   const n = t.length;
-  if (n < SECTION_MIN_WAVE || groups.length < 2 || groups[groups.length - 1] !== 1) return null;
+  if (n < SECTION_MIN_WAVE) return null;
   const s = (took - u) / (n - 1);
   if (s < Math.max(GROUP_SPLIT_MIN_MS, SECTION_MIN_OF_TTFC * u) || s >= STEP_MATCH_LOW * u) return null;
+  // The last request alone, well after the others (which came lumped, not a step apart).
+  const gaps: number[] = [];
+  for (let k = 1; k < n; k++) gaps.push(t[k]! - t[k - 1]!);
+  const trail = gaps[gaps.length - 1]!;
+  if (trail <= Math.max(GROUP_SPLIT_MIN_MS, LOOP_TRAIL_OVER_MEDIAN * median(gaps)!)) return null;
   const awaited = u - s;
-  const trail = t[n - 1]! - t[n - 2]!;
   return Math.abs(trail - awaited) <= LOOP_TRAIL_SLACK * awaited + LOOP_TRAIL_SLACK_MS ? s : null;
 }
