@@ -40,7 +40,7 @@ test('the event loop lumps them: 9 together, the last one awaited part (300 ms) 
   expect(ds[1]!.message).toContain('(19 × 200 ms + 500 ms');
 });
 
-test('the other lumps a blocked loop makes: the first alone early, or a straggler before the last — the same section', () => {
+test('the other lumps a blocked loop makes (first alone, a straggler, a lump then steps): the same section', () => {
   // Seen on the node server: 1 at 650 ms, 8 at 2.0 s, the last at 2.3 s (its gap under the group split);
   // and 18 together at 4.12 s, one at 4.22 s, the last at 4.42 s (u = 511 ms).
   const firstAlone = diagnose(waveRun('1x1, 10x1', (n, k) => (n === 1 ? 500 : at([650, ...lumps([8, 2000]), 2300])(n, k))));
@@ -49,6 +49,13 @@ test('the other lumps a blocked loop makes: the first alone early, or a straggle
   expect(kinds(straggler)).toEqual(['serialized@20']);
   expect(wave(straggler[0]!).held).toBe('section');
   expect(wave(straggler[0]!).holdMs).toBeCloseTo((4417 - 511) / 19, 1); // evidence rounds to 0.01 ms
+  // A lump of 4, then singles ~200 ms apart; two together, then singles (the first already late).
+  const lumpThenSteps = diagnose(waveRun('1x1, 10x1', (n, k) => (n === 1 ? 502 : at([...lumps([4, 1213]), 1408, 1609, 1810, 2016, 2115, 2316])(n, k))));
+  expect(wave(lumpThenSteps[0]!)).toMatchObject({ held: 'section', from: 'wave_time' });
+  const pairThenSteps = [818, 822, 1022, 1223, 1424, 1637, 1829, 2027, 2229, 2428, 2638, 2834, 3031, 3232, 3438, 3635, 3837, 4041, 4137, 4339];
+  const late = diagnose(waveRun('1x1, 20x1', (n, k) => (n === 1 ? 507 : at(pairThenSteps)(n, k))));
+  expect(kinds(late)).toEqual(['serialized@20']);
+  expect(wave(late[0]!).held).toBe('section');
 });
 
 test('a staircase whose step shrinks as the users grow is no section (noisy service times), nor a lump without its trailing request', () => {

@@ -47,13 +47,16 @@ const SECTION_MEAN_HIGH = 1.33;
 const SECTION_FIRST_STEPS = 1.5;
 /**
  * The same section when the blocked event loop lumps the first chunks: it runs the n sections back to
- * back and writes the first chunks whose awaited part ended meanwhile when it is free again, so the last
- * request — its section run last — comes alone, its awaited part a = u − s after the rest, and the wave
- * took (n − 1)·s + u. Its gap from the others must match a within LOOP_TRAIL_SLACK (share of a) plus
+ * back and writes the first chunks whose awaited part ended meanwhile when it is free again, so the wave
+ * took (n − 1)·s + u, and either the last request — its section run last — comes alone, its awaited part
+ * a = u − s after the rest, or the first chunks between lumps come s apart. Its gap from the others must match a within LOOP_TRAIL_SLACK (share of a) plus
  * LOOP_TRAIL_SLACK_MS.
  */
 const LOOP_TRAIL_SLACK = 0.35;
 const LOOP_TRAIL_SLACK_MS = 20;
+/** Or at least this many steps between lumps, their median within LOOP_STEP_FIT of s. */
+const LOOP_MIN_STEPS = 3;
+const LOOP_STEP_FIT = 0.15;
 /** The last request stands apart: its gap is over this many times the wave's median gap (a lump, not a staircase). */
 const LOOP_TRAIL_OVER_MEDIAN = 3;
 
@@ -194,17 +197,29 @@ function serialSection(t: Float64Array, u: number, connect: number): number | nu
   return mean;
 }
 
-/** The section s of a blocked event loop that lumped the first chunks (see LOOP_TRAIL_*), or null. */
+/**
+ * The section s of an event loop that ran the sections back to back and wrote the first chunks in lumps
+ * (see LOOP_*), or null: the wave took (n − 1)·s + u, and either the last request came alone one awaited
+ * part after the rest, or the first chunks that came apart came about s apart (a lump, then a staircase).
+ */
 function loopSection(t: Float64Array, u: number, took: number): number | null {
   const n = t.length;
   if (n < SECTION_MIN_WAVE) return null;
   const s = (took - u) / (n - 1);
-  if (s < Math.max(GROUP_SPLIT_MIN_MS, SECTION_MIN_OF_TTFC * u) || s >= STEP_MATCH_LOW * u) return null;
-  // The last request alone, well after the others (which came lumped, not a step apart).
+  const least = Math.max(GROUP_SPLIT_MIN_MS, SECTION_MIN_OF_TTFC * u);
+  if (s < least || s >= STEP_MATCH_LOW * u) return null;
   const gaps: number[] = [];
   for (let k = 1; k < n; k++) gaps.push(t[k]! - t[k - 1]!);
+  // The last request alone, well after the others (which came lumped, not a step apart), by its awaited part.
   const trail = gaps[gaps.length - 1]!;
-  if (trail <= Math.max(GROUP_SPLIT_MIN_MS, LOOP_TRAIL_OVER_MEDIAN * median(gaps)!)) return null;
   const awaited = u - s;
-  return Math.abs(trail - awaited) <= LOOP_TRAIL_SLACK * awaited + LOOP_TRAIL_SLACK_MS ? s : null;
+  if (trail > Math.max(GROUP_SPLIT_MIN_MS, LOOP_TRAIL_OVER_MEDIAN * median(gaps)!) && Math.abs(trail - awaited) <= LOOP_TRAIL_SLACK * awaited + LOOP_TRAIL_SLACK_MS) {
+    return s;
+  }
+  // Or the steps between lumps: about s each.
+  const steps = gaps.filter((g) => g >= least);
+  if (steps.length < LOOP_MIN_STEPS) return null;
+  const step = median(steps)!;
+  const regular = steps.filter((g) => g >= SECTION_STEP_LOW * step && g <= SECTION_STEP_HIGH * step).length;
+  return regular >= SECTION_SINGLES * steps.length && Math.abs(step - s) <= LOOP_STEP_FIT * s ? s : null;
 }
