@@ -36,7 +36,9 @@ test('the event loop lumps them: 9 together, the last one awaited part (300 ms) 
   const ds = diagnose(run);
   expect(kinds(ds)).toEqual(['serialized@10', 'serialized@20']);
   for (const d of ds) expect(wave(d)).toMatchObject({ held: 'section', holdMs: 200, from: 'wave_time', concurrency: 1 });
-  expect(ds[0]!.message).toContain('came in groups of 9, 1, the last 2.30 s after the first request reached the server (9 × 200 ms + 500 ms, the TTFC of a request that did not wait)');
+  expect(ds[0]!.message).toContain(
+    'came in groups of 9, 1, the last 2.30 s after the first request reached the server (9 × 200 ms + 500 ms, the TTFC of a request that did not wait)',
+  );
   expect(ds[1]!.message).toContain('(19 × 200 ms + 500 ms');
 });
 
@@ -75,13 +77,17 @@ test('a first request that waited is no section: work the cores share delays eve
 
 test('capacities that move between stages (3 at 10 users, 4.2 at 20): CPU-bound, not a pool size', () => {
   // u = 200 ms; uneven groups, the waves done by 667 ms (10 × 200 / 667 = 3) and 952 ms (20 × 200 / 952 = 4.2).
-  const run = waveRun('1x1, 10x1, 20x1', (n, k) =>
-    n === 1 ? 200 : n === 10 ? at(lumps([2, 250], [5, 450], [3, 667]))(n, k) : at(lumps([3, 400], [9, 700], [8, 952]))(n, k),
-  );
+  const run = waveRun('1x1, 10x1, 20x1', (n, k) => (n === 1 ? 200 : n === 10 ? at(lumps([2, 250], [5, 450], [3, 667]))(n, k) : at(lumps([3, 400], [9, 700], [8, 952]))(n, k)));
   const ds = diagnose(run);
   expect(kinds(ds)).toEqual(['saturated@10', 'saturated@20']);
   for (const d of ds) {
-    expect(d.evidence).toMatchObject({ cpuBound: true, capacityEstimates: [{ users: 10, concurrency: 3 }, { users: 20, concurrency: 4.2 }] });
+    expect(d.evidence).toMatchObject({
+      cpuBound: true,
+      capacityEstimates: [
+        { users: 10, concurrency: 3 },
+        { users: 20, concurrency: 4.2 },
+      ],
+    });
     expect(d.message).toContain('the server saturates, but not at a fixed number of requests — about 3 at 10 users, 4 at 20 served at once');
     expect(d.message).toContain("CPU-bound work before the first chunk that the server's cores share");
     expect(d.message).not.toMatch(/saturates at about \d/);

@@ -18,13 +18,18 @@ test('one bullet per kind and reading, naming its stages; the JSON keeps one ent
   const md = diagnosesMarkdown([...serialized, ...pool]);
   const bullets = md.split('\n').filter((l) => l.startsWith('- '));
   expect(bullets).toHaveLength(2);
-  expect(bullets[0]).toMatch(/^- \*\*serialized\*\* at 10 and 20 users: one request at a time up to the first chunk \\\(TTFC 5\.5–10\.5× that of 1 user, first chunks \\~200 ms apart\\\) — look for a blocking call/);
+  expect(bullets[0]).toMatch(
+    /^- \*\*serialized\*\* at 10 and 20 users: one request at a time up to the first chunk \\\(TTFC 5\.5–10\.5× that of 1 user, first chunks \\~200 ms apart\\\) — look for a blocking call/,
+  );
   expect(bullets[1]).toMatch(/^- \*\*saturated\*\* at 12 and 24 users: about 3 requests served at once up to their first chunk/);
 });
 
 test('every first-screen bullet stays within about two lines', () => {
   const all = [...serialized, ...pool, ...diagnose(waveRun('1x1, 10x1, 20x1', (n, k) => (n === 1 ? 500 : 600 + (k - 1) * 200)))];
-  for (const line of diagnosesMarkdown(all).split('\n').filter((l) => l.startsWith('- '))) expect(line.length).toBeLessThanOrEqual(300);
+  for (const line of diagnosesMarkdown(all)
+    .split('\n')
+    .filter((l) => l.startsWith('- ')))
+    expect(line.length).toBeLessThanOrEqual(300);
   // A kind without a summary: its message, shortened at a clause.
   const long = d('memory_growth', null, `memory grew 40% over the run and kept growing after it; ${'x '.repeat(300)}`);
   const [g] = groupDiagnoses([long]);
@@ -33,7 +38,10 @@ test('every first-screen bullet stays within about two lines', () => {
 });
 
 test('kinds without a summary: one bullet for their stages, the stage prefix dropped, the figures in the details', () => {
-  const regs = [d('regression', 1, 'at 1 user: regression against the baseline (commit abc) — TTFC avg 100 ms vs 10 ms'), d('regression', 6, 'at 6 users: regression against the baseline (commit abc) — TTFC avg 317 ms vs 10 ms')];
+  const regs = [
+    d('regression', 1, 'at 1 user: regression against the baseline (commit abc) — TTFC avg 100 ms vs 10 ms'),
+    d('regression', 6, 'at 6 users: regression against the baseline (commit abc) — TTFC avg 317 ms vs 10 ms'),
+  ];
   const [g] = groupDiagnoses(regs);
   expect(g!.items).toHaveLength(2);
   expect(g!.headline).toBe("regression against the baseline (commit abc) (each stage's figures in the details)");

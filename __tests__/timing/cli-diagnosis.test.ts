@@ -42,10 +42,10 @@ test('a blocking handler: the serialized diagnosis with its evidence in the term
   expect(r.out).toMatch(/^ttfc-gate .*, stages 1x1, 6x1, warmup 1, verdict strict$/m);
   expect(r.out).toMatch(/^warm-up done: 1\/1 ok; ttfc \d+ ms$/m);
   // One line a diagnosis, then each stage's message and its evidence in words.
-  expect(r.out).toMatch(/^diagnosis serialized at 6 users: one request at a time up to the first chunk \(TTFC [\d.]+× that of 1 user, first chunks ~\d+ ms apart\) — look for a blocking call/m);
   expect(r.out).toMatch(
-    /^ {2}6 users: throughput is [\d.]+× that of 1 user and TTFC grew [\d.]+× .*one after another, about \d+ ms apart: requests look served one at a time/m,
+    /^diagnosis serialized at 6 users: one request at a time up to the first chunk \(TTFC [\d.]+× that of 1 user, first chunks ~\d+ ms apart\) — look for a blocking call/m,
   );
+  expect(r.out).toMatch(/^ {2}6 users: throughput is [\d.]+× that of 1 user and TTFC grew [\d.]+× .*one after another, about \d+ ms apart: requests look served one at a time/m);
   expect(r.out).toMatch(/^ {4}TTFC avg vs 1 user: \d+ ms vs \d+ ms \([\d.]+×\)$/m);
   expect(r.out).toMatch(/^ {4}First wave: 6 requests, first chunks from \d+ ms to \d+ ms$/m);
   expect(r.out).not.toMatch(/referenceUsers|ttfcGrowth/);

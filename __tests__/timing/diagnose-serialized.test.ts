@@ -273,7 +273,9 @@ test('a blocked event loop that writes the first chunks in lumps: serialized by 
   const d = ds[0]!;
   expect(d.evidence).toMatchObject({ firstWave: { groups: [2, 6], from: 'wave_time', held: 'first_chunk' } });
   expect((d.evidence.firstWave as { concurrency: number }).concurrency).toBeLessThan(1.3);
-  expect(d.message).toContain('came in groups of 2, 6, the last after 1.27 s: 8 requests of 158 ms each (the single-request TTFC) take 1.26 s one at a time, about as long as the wave took');
+  expect(d.message).toContain(
+    'came in groups of 2, 6, the last after 1.27 s: 8 requests of 158 ms each (the single-request TTFC) take 1.26 s one at a time, about as long as the wave took',
+  );
   // Its throughput grew: the message does not claim otherwise, it says why.
   expect((d.evidence.throughputRatio as number) > 2).toBe(true);
   expect(d.message).not.toMatch(/^at 8 users throughput is/);

@@ -78,7 +78,9 @@ withHaproxy('haproxy in front of a steady stream', () => {
     expect(e.cadenceMs).toBeGreaterThan(35);
     expect(e.cadenceMs).toBeLessThan(70);
     expect(e.headersHeldMs!).toBeGreaterThan(150);
-    expect(d.summary).toMatch(/^a proxy holds the stream back ~\d+ ms and sends it in bursts of ~\d events \(~[\d.]+ (KB|bytes)\) every ~\d+ ms — haproxy without `option http-no-delay`\?$/);
+    expect(d.summary).toMatch(
+      /^a proxy holds the stream back ~\d+ ms and sends it in bursts of ~\d events \(~[\d.]+ (KB|bytes)\) every ~\d+ ms — haproxy without `option http-no-delay`\?$/,
+    );
     expect(d.message).toContain('(1) haproxy without `option http-no-delay`');
     expect(d.message.indexOf('haproxy')).toBeLessThan(d.message.indexOf('Nagle'));
     expect(d.message.indexOf('Nagle')).toBeLessThan(d.message.indexOf('compression'));

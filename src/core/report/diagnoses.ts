@@ -98,7 +98,13 @@ function evidenceTables(g: DiagnosisGroup): string[] {
       const cols = rows.slice(k, k + MAX_STAGE_COLUMNS);
       const head = ['', ...items.map((d) => (d.users === null ? 'run' : plural(d.users, 'user')))];
       const body = cols[0]!.map(([l], i) => [cell(l), ...cols.map((r) => cell(r[i]![1]))]);
-      tables.push(mdTable(head, head.map(() => 'l'), body));
+      tables.push(
+        mdTable(
+          head,
+          head.map(() => 'l'),
+          body,
+        ),
+      );
     }
     return tables;
   }

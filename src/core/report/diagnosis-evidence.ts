@@ -79,15 +79,13 @@ function perStage(stages: unknown, of: string, count: string): string {
 
 function burstList(example: unknown, perEvent: number | null): string {
   const bs = arr(obj(example)?.bursts).map(obj);
-  return bs
-    .map((b) => `${num(b?.events) ?? '?'}${perEvent !== null && num(b?.events) !== null ? ` (${bytes(num(b?.events)! * perEvent)})` : ''} at ${msOf(b?.atMs)}`)
-    .join(', ');
+  return bs.map((b) => `${num(b?.events) ?? '?'}${perEvent !== null && num(b?.events) !== null ? ` (${bytes(num(b?.events)! * perEvent)})` : ''} at ${msOf(b?.atMs)}`).join(', ');
 }
 
 function corkedRows(e: Obj): Row[] {
   const rows: Row[] = [
     ['Corked responses', `${num(e.corkedResponses) ?? '?'} of ${num(e.judgedResponses) ?? '?'} with enough events to tell`],
-    ['Bursts', `~${num(e.burstEvents) ?? '?'} events (${bytes(num(e.burstBytesApprox) ?? 0)}) every ~${msOf(e.periodMs)}`],
+    ['Bursts', `~${Math.round(num(e.burstEvents) ?? 0)} events (${bytes(num(e.burstBytesApprox) ?? 0)}) every ~${msOf(e.periodMs)}`],
     ["The stream's own pace", `an event every ~${msOf(e.cadenceMs)}`],
     ['Each write held back', `~${msOf(e.holdMs)}`],
     ['Response headers', num(e.headersHeldMs) === null ? 'came with the first burst (no separate reading)' : `sent alone, held ~${msOf(e.headersHeldMs)}`],
@@ -129,7 +127,10 @@ function bufferedRows(e: Obj): Row[] {
 function connectRows(e: Obj): Row[] {
   const rows: Row[] = [
     ['New connections', String(num(e.newConnections) ?? '?')],
-    ['Connection setup, median', `${msOf(e.connectP50Ms)}${num(e.referenceConnectP50Ms) === null ? '' : ` (vs ${msOf(e.referenceConnectP50Ms)} with ${plural(num(e.referenceUsers) ?? 1, 'user')})`}`],
+    [
+      'Connection setup, median',
+      `${msOf(e.connectP50Ms)}${num(e.referenceConnectP50Ms) === null ? '' : ` (vs ${msOf(e.referenceConnectP50Ms)} with ${plural(num(e.referenceUsers) ?? 1, 'user')})`}`,
+    ],
     ['TTFC of those requests, median', msOf(e.ttfcP50Ms)],
   ];
   if (num(e.connectShareP50) !== null) rows.push(['Share of TTFC, median', pct(num(e.connectShareP50)!)]);

@@ -10,18 +10,7 @@ import { verdictOf } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { diagnosesMarkdown, diagnosisDetailsMarkdown } from './diagnoses.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
-import {
-  baselineFor,
-  baselineTitle,
-  efficiencyFor,
-  efficiencyReference,
-  formatEfficiency,
-  formatRange,
-  runNotes,
-  showsEfficiency,
-  showsStreamRate,
-  spreadFor,
-} from './common.js';
+import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
 

@@ -3,18 +3,7 @@ import { compareTable } from './ab.js';
 import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
 import { verdictLine } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
-import {
-  baselineFor,
-  baselineTitle,
-  efficiencyFor,
-  efficiencyReference,
-  formatEfficiency,
-  formatRange,
-  runNotes,
-  showsEfficiency,
-  showsStreamRate,
-  spreadFor,
-} from './common.js';
+import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary } from '../types.js';
 import { monitorSummary, serverTable } from './server.js';
 import { diagnosesTerminal } from './diagnoses.js';

@@ -53,10 +53,7 @@ export function waveText(w: FirstWave): string {
     );
   }
   if (w.held === 'section') {
-    return (
-      `${head} came one after another, about ${ms(w.stepMs)} apart, from ${ms(w.firstMs)} to ${ms(w.lastMs)} ` +
-      `(${ms(w.firstMs)} + ${w.requests - 1} × ${ms(w.stepMs)})`
-    );
+    return `${head} came one after another, about ${ms(w.stepMs)} apart, from ${ms(w.firstMs)} to ${ms(w.lastMs)} ` + `(${ms(w.firstMs)} + ${w.requests - 1} × ${ms(w.stepMs)})`;
   }
   if (w.from === 'groups') {
     const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
@@ -110,8 +107,7 @@ export interface Unstable {
   estimates: { users: number; concurrency: number }[];
 }
 
-const estimatesText = (u: Unstable): string =>
-  u.estimates.map((e, i) => `${formatConcurrency(e.concurrency)} at ${i === 0 ? users(e.users) : e.users}`).join(', ');
+const estimatesText = (u: Unstable): string => u.estimates.map((e, i) => `${formatConcurrency(e.concurrency)} at ${i === 0 ? users(e.users) : e.users}`).join(', ');
 
 export function saturatedMessage(a: ConcurrencyAnalysis, w: FirstWave, unstable: Unstable | null): string {
   const capacity = Math.round(w.concurrency);

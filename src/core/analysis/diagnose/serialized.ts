@@ -15,7 +15,6 @@ import { groupByStage, mean, median, referenceStage, round, serverTtfc, type Run
 import { readingOf, readingSummary, saturatedMessage, serializedMessage, type Reading, type Unstable } from './serialized-text.js';
 import { firstWave, SERIAL_MAX_CONCURRENCY, type FirstWave } from './wave.js';
 
-
 /** Throughput scaling of one stage against the reference (fewest users) stage. */
 export interface ScalingRow {
   index: number;
@@ -152,7 +151,10 @@ export function analyzeConcurrency(run: RunData, byStage = groupByStage(run.requ
   }
   // A blocking section is the handler's: the same step at every stage. Steps that differ (first chunks
   // spread over one fixed time whatever the users: noisy service times) are no section; read them again.
-  const steps = out.map((a) => a.firstWave).filter((w) => w?.held === 'section').map((w) => w!.holdMs);
+  const steps = out
+    .map((a) => a.firstWave)
+    .filter((w) => w?.held === 'section')
+    .map((w) => w!.holdMs);
   if (steps.length >= 2 && Math.max(...steps) / Math.min(...steps) > SECTION_STAGES_RATIO) {
     for (const a of out) if (a.firstWave?.held === 'section') a.firstWave = firstWave(stageOf(run, a.index), a.ok, single, singleTotal, { sections: false });
   }
