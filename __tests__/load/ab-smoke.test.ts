@@ -72,7 +72,7 @@ test('the CLI exits 1 and says compare-url', async () => {
   expect(code).toBe(1);
   const text = out.join('\n');
   expect(text).toContain('FAILED: smoke test failed (no request of the first stage to the compare target (compare-url) succeeded)');
-  expect(text).toMatch(/diagnosis \(smoke, 1 user\): smoke test failed: no request of the first stage to the compare target \(compare-url /);
+  expect(text).toMatch(/diagnosis smoke at 1 user: smoke test failed: no request of the first stage to the compare target \(compare-url /);
 });
 
 test("with repeat, each stage's base comes from the run its head was chosen from", async () => {

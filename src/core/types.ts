@@ -183,9 +183,27 @@ export interface CriterionResult {
 }
 
 export interface Diagnosis {
-  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth' | 'shard_late' | 'shards_out_of_step';
+  kind:
+    | 'serialized'
+    | 'saturated'
+    | 'buffered'
+    | 'corked'
+    | 'regression'
+    | 'improvement'
+    | 'connect_storm'
+    | 'smoke'
+    | 'unresponsive'
+    | 'memory_growth'
+    | 'shard_late'
+    | 'shards_out_of_step';
   users: number | null;
   message: string;
+  /**
+   * The reading in a line, without the stage (the report puts "at 10 and 20 users" before it): the same
+   * text on every stage that shows the same reading, so the report can say it once for all of them.
+   * Absent on kinds that do not set it (the report then shortens `message`).
+   */
+  summary?: string;
   evidence: Record<string, unknown>;
 }
 

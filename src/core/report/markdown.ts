@@ -8,20 +8,9 @@ import { criterionOf } from '../analysis/criteria/index.js';
 import { metric as metricOf, metricValue } from '../analysis/metrics.js';
 import { verdictOf } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
+import { diagnosesMarkdown, diagnosisDetailsMarkdown } from './diagnoses.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
-import {
-  baselineFor,
-  baselineTitle,
-  efficiencyFor,
-  efficiencyReference,
-  formatEfficiency,
-  formatEvidence,
-  formatRange,
-  runNotes,
-  showsEfficiency,
-  showsStreamRate,
-  spreadFor,
-} from './common.js';
+import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
 
@@ -402,22 +391,12 @@ function shardsSection(report: Report): string {
 }
 
 function diagnosesSection(report: Report, max: number): string {
-  if (!report.diagnoses.length) return '';
-  const shown = report.diagnoses.slice(0, max);
-  const lines = shown.map((d) => {
-    const where = d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`;
-    return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}`;
-  });
-  if (report.diagnoses.length > shown.length) lines.push(`- _… ${report.diagnoses.length - shown.length} more not shown._`);
-  return `### Diagnoses\n\n${lines.join('\n')}`;
+  return diagnosesMarkdown(report.diagnoses, max);
 }
 
-/** The evidence of every diagnosis shown, collapsed: for whoever wants to check the reasoning. */
+/** Each diagnosis shown in full, with its evidence in words, collapsed: for whoever wants to check the reasoning. */
 function evidenceSection(report: Report, max: number): string {
-  const shown = report.diagnoses.slice(0, max).filter((d) => Object.keys(d.evidence).length);
-  if (!shown.length) return '';
-  const lines = shown.map((d) => `- **${escapeInline(d.kind, 40)}**${d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`}: ${codeSpan(formatEvidence(d.evidence))}`);
-  return collapsed('Diagnosis evidence', lines.join('\n'));
+  return diagnosisDetailsMarkdown(report.diagnoses, max);
 }
 
 /** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
