@@ -16,6 +16,8 @@ import { formatStages } from './config/stages.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';
 import type { Report, RunResult } from './types.js';
+import { evaluateCapacityCriteria, runCapacity, usesCapacity } from './capacity/index.js';
+import { gatePassed } from './analysis/verdict.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
@@ -140,6 +142,8 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const loaded = loadBaseline(cfg, log);
 
   const { runs: all, server } = await runAll(cfg, opts, log);
+  // The capacity search follows the stages (not a failed smoke test: a broken target is not hammered).
+  const capacity = cfg.capacity ? await runCapacity(cfg, { log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
   const cancelled = opts.signal?.aborted === true;
   if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
   // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
@@ -156,7 +160,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const analysis = analyse(
     run,
     {
-      criteria: cfg.shard ? [] : cfg.criteria,
+      criteria: cfg.shard ? [] : cfg.criteria.filter((c) => !usesCapacity(c)),
       verdict: cfg.verdict,
       regressionThreshold: cfg.regressionThreshold,
       baseline: cfg.baseline,
@@ -170,6 +174,11 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const shard = cfg.shard ? shardInfo(cfg, run) : undefined;
   const late = shard ? lateDiagnosis(shard) : null;
   if (late) analysis.diagnoses.push(late);
+  if (cfg.capacity) {
+    analysis.criteria.push(...evaluateCapacityCriteria(cfg.criteria, capacity, cfg.verdict));
+    analysis.diagnoses.push(...(capacity?.diagnoses ?? []));
+    analysis.passed = gatePassed(run.smokeFailed, analysis.criteria);
+  }
   const report = buildReport(sourceOf(cfg), run, analysis.criteria, analysis.diagnoses, !cancelled && analysis.passed, {
     commit: opts.commit,
     intervalMethod: analysis.intervalMethod,
@@ -181,6 +190,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     cancelled,
     server,
     ...(shard ? { shard } : {}),
+    ...(capacity ? { capacity: capacity.section } : {}),
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;
