@@ -115,6 +115,18 @@ test('a cancel during the search: a partial report with the bounds known so far,
   expect(renderMarkdown(r)).toContain('**Capacity at ttfc.p95 &lt; 10 s: at least 4 users \\(cancelled\\)**');
 });
 
+test('capacity-budget: the probe in flight when it runs out is cut; the report gives the bounds so far and says the budget ran out', async () => {
+  const r = await gate({ url: `${server.url}/chat?limit=64&ms=500`, 'capacity-budget': '1s' });
+  const c = r.capacity!;
+  expect(c.stoppedBy).toBe('budget');
+  expect(c.cut).not.toBeNull();
+  expect(c.probes.length).toBeLessThanOrEqual(1);
+  expect(c.notes).toContain('the capacity-budget of 1s ran out');
+  expect(r.cancelled).toBeUndefined();
+  // Either the first probe (1 user, 1.5 s) was cut, or it passed and the second was.
+  expect(renderMarkdown(r)).toMatch(/\*\*Capacity at ttfc\.p95 &lt; 10 s: (nothing known: the first probe was cut short \\\(the capacity-budget of 1s ran out\\\)|at least 1 user \\\(the capacity-budget of 1s ran out\\\))\*\*/);
+});
+
 test('a failed smoke test: no search, nothing hammered; capacity criteria are skipped', async () => {
   const r = await gate({ url: `${server.url}/nothing`, criteria: 'capacity >= 4' });
   expect(r.smokeFailed).toBe(true);

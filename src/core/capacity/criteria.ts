@@ -37,6 +37,7 @@ export function boundText(s: Pick<CapacitySection, 'users' | 'firstMissUsers' | 
     case 'exact':
       return `${plural(s.users, 'user')}`;
     case 'lower':
+      if (s.users === 0) return `nothing known${why}`;
       return `at least ${plural(s.users, 'user')}${s.stoppedBy === 'max-users' ? ' (capacity-max-users reached)' : why}`;
     case 'upper':
       return `0 users: not even ${plural(s.firstMissUsers ?? 1, 'user')} met the SLO`;

@@ -6,6 +6,7 @@ import { formatRatio } from '../analysis/ab.js';
 import { parseCriteria } from '../analysis/criteria/index.js';
 import { metricUnit } from '../analysis/metrics.js';
 import { boundText } from '../capacity/criteria.js';
+import { formatDuration } from '../config/duration.js';
 import type { CapacityProbe, CapacityResult, CapacitySection, ProbeSide } from '../capacity/types.js';
 import { formatThreshold, formatValue, plural } from '../format.js';
 import type { Report } from '../types.js';
@@ -35,7 +36,12 @@ function change(head: number, base: number): string {
 
 /** A side's capacity for a sentence, also when the search never ran. */
 function resultText(r: CapacityResult, s: CapacitySection): string {
-  if (s.probes.length === 0) return r.stoppedBy === 'smoke' ? 'not searched (the smoke test failed)' : 'not searched (cancelled)';
+  if (s.probes.length === 0) {
+    if (r.stoppedBy === 'smoke') return 'not searched (the smoke test failed)';
+    if (s.cut === null && r.stoppedBy === 'cancelled') return 'not searched (cancelled)';
+    const why = r.stoppedBy === 'budget' ? `the capacity-budget of ${formatDuration(s.settings.budgetMs)} ran out` : r.stoppedBy === 'error' ? 'the search stopped on an error' : 'cancelled';
+    return `nothing known: ${s.cut ? `the first probe was cut short (${why})` : why}`;
+  }
   const exact =
     r.bound === 'exact' && r.firstMissUsers !== null && r.firstMissUsers - r.users > 1 ? ` (${r.firstMissUsers} missed, within the ${s.settings.resolution} resolution)` : '';
   return `${boundText(r, s.settings.budgetMs)}${exact}`;
