@@ -58,7 +58,9 @@ test('a limit of 4: the capacity is exactly 4; the probes above it missed by err
 });
 
 test('the server dies mid-search: the capacity is the last pass, and the probes after it failed with errors, not latency', async () => {
-  const r = await gate({ url: `${server.url}/chat?limit=4&die=1` });
+  // One request a user: a second request after a refused connection crashes the engine today (undici's
+  // `assert(client[kSize] === 0)`, issue 19, fixed on the engine's branch); the search's answer is the same.
+  const r = await gate({ url: `${server.url}/chat?limit=4&die=1`, 'capacity-requests': '1' });
   expect(server.dead).toBe(true);
   const c = r.capacity!;
   expect(c).toMatchObject({ users: 4, firstMissUsers: 5, bound: 'exact' });
@@ -124,7 +126,9 @@ test('capacity-budget: the probe in flight when it runs out is cut; the report g
   expect(c.notes).toContain('the capacity-budget of 1s ran out');
   expect(r.cancelled).toBeUndefined();
   // Either the first probe (1 user, 1.5 s) was cut, or it passed and the second was.
-  expect(renderMarkdown(r)).toMatch(/\*\*Capacity at ttfc\.p95 &lt; 10 s: (nothing known: the first probe was cut short \\\(the capacity-budget of 1s ran out\\\)|at least 1 user \\\(the capacity-budget of 1s ran out\\\))\*\*/);
+  expect(renderMarkdown(r)).toMatch(
+    /\*\*Capacity at ttfc\.p95 &lt; 10 s: (nothing known: the first probe was cut short \\\(the capacity-budget of 1s ran out\\\)|at least 1 user \\\(the capacity-budget of 1s ran out\\\))\*\*/,
+  );
 });
 
 test('a failed smoke test: no search, nothing hammered; capacity criteria are skipped', async () => {
