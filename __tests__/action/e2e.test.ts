@@ -325,6 +325,8 @@ describe('other events', () => {
       'ttfc-avg-ms': big.ttfc.avg!.toFixed(1),
       'ttfc-p95-ms': big.ttfc.p95!.toFixed(1),
       'ttfc-max-ms': big.ttfc.max!.toFixed(1),
+      capacity: '',
+      'base-capacity': '',
     });
     expect(JSON.parse(readFileSync(r.outputs['report-path']!, 'utf8'))).toEqual(rep);
     expect(r.summary).toContain('✅ TTFC gate passed');

@@ -34,10 +34,11 @@ function stop(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals
   return exited.finally(() => clearTimeout(timer));
 }
 
-/** `hypercorn quart_app:app` or `gunicorn flask_app:app` (1 worker, gthread, 4 threads) on 127.0.0.1:0. */
-export async function startPython(server: 'hypercorn' | 'gunicorn', app: string): Promise<RealServer> {
+/** `hypercorn quart_app:app` or `gunicorn flask_app:app` (1 worker, gthread, 4 threads unless `threads`) on 127.0.0.1:0. */
+export async function startPython(server: 'hypercorn' | 'gunicorn', app: string, opts: { threads?: number } = {}): Promise<RealServer> {
   if (PYTHON === undefined) throw new Error(missingServers()!);
-  return startPrintingPort(server, PYTHON, [join(DIR, 'serve.py'), server, app], DIR);
+  const args = [join(DIR, 'serve.py'), server, app, ...(opts.threads === undefined ? [] : [String(opts.threads)])];
+  return startPrintingPort(server, PYTHON, args, DIR);
 }
 
 /**

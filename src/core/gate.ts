@@ -17,6 +17,8 @@ import { formatStages } from './config/stages.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';
 import type { Report, RunResult } from './types.js';
+import { evaluateCapacityCriteria, runCapacity, usesCapacity } from './capacity/index.js';
+import { gatePassed } from './analysis/verdict.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
@@ -151,6 +153,8 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
 
   const { runs: all, server } = await runAll(cfg, opts, log);
   for (const r of all) redactRun(r, cfg.secrets);
+  // The capacity search follows the stages (not a failed smoke test: a broken target is not hammered).
+  const capacity = cfg.capacity ? await runCapacity(cfg, { log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
   const cancelled = opts.signal?.aborted === true;
   if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
   // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
@@ -167,7 +171,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const analysis = analyse(
     run,
     {
-      criteria: cfg.shard ? [] : cfg.criteria,
+      criteria: cfg.shard ? [] : cfg.criteria.filter((c) => !usesCapacity(c)),
       verdict: cfg.verdict,
       regressionThreshold: cfg.regressionThreshold,
       baseline: cfg.baseline,
@@ -181,6 +185,11 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const shard = cfg.shard ? shardInfo(cfg, run) : undefined;
   const late = shard ? lateDiagnosis(shard) : null;
   if (late) analysis.diagnoses.push(late);
+  if (cfg.capacity) {
+    analysis.criteria.push(...evaluateCapacityCriteria(cfg.criteria, capacity, cfg.verdict));
+    analysis.diagnoses.push(...(capacity?.diagnoses ?? []));
+    analysis.passed = gatePassed(run.smokeFailed, analysis.criteria);
+  }
   const report = buildReport(sourceOf(cfg), run, analysis.criteria, analysis.diagnoses, !cancelled && analysis.passed, {
     commit: opts.commit,
     intervalMethod: analysis.intervalMethod,
@@ -192,6 +201,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     cancelled,
     server,
     ...(shard ? { shard } : {}),
+    ...(capacity ? { capacity: capacity.section } : {}),
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;

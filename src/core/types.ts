@@ -4,6 +4,7 @@ import type { ServerSection } from './server/types.js';
 import type { StageServerFigures } from './server/metrics.js';
 
 import type { LatencyMetric, MetricUnit } from './analysis/metrics.js';
+import type { CapacitySection } from './capacity/types.js';
 
 export type { LatencyMetric, MetricUnit, StatName } from './analysis/metrics.js';
 
@@ -333,6 +334,8 @@ export interface Report {
   shard?: ShardInfo;
   /** A merged report (`mode: merge`): the shards it was merged from. */
   merge?: MergeSection;
+  /** The capacity search (`capacity`): the most users that met the SLO; absent without it. */
+  capacity?: CapacitySection | null;
 }
 
 /** A ratio head / base of a statistic and its interval (null bounds: too few samples for one). */

@@ -19,6 +19,8 @@ import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/c
 import { defaultServerCriteria } from '../server/metrics.js';
 import type { ServerSpec } from '../server/types.js';
 import type { Criterion, Stage, StreamFormat } from '../types.js';
+import { CAPACITY_INPUTS, readCapacity } from '../capacity/config.js';
+import type { CapacitySpec } from '../capacity/types.js';
 
 export const MAX_REPEAT = 10;
 export const MAX_WARMUP = 50;
@@ -61,6 +63,7 @@ export const CORE_INPUTS = {
   'compare-base-url': "base of the compare target; without compare-url, the url's path is loaded there",
   'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
   'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
+  ...CAPACITY_INPUTS,
   ...SERVER_INPUTS,
   shard:
     "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
@@ -115,6 +118,8 @@ export interface Config {
   compare: CompareTarget | null;
   /** Health probe, monitors, metrics and logs during the stages (health-url, monitor, metrics-url, logs-command), or null. */
   server: ServerSpec | null;
+  /** The capacity search after the stages (capacity: the SLO), or null. */
+  capacity: CapacitySpec | null;
   /** `shard: K/N`, or null for a whole run. */
   shard: ShardSpec | null;
   /** `start-at` as epoch ms, or null. */
@@ -213,6 +218,8 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   checkTokenSource(request, token, before.login);
   addServerCriteria(inputs, judge, before.server);
   const compare = readCompare(inputs, request, target, templates, ctx.env, secrets, judge.criteria);
+  const cap = readCapacity(inputs, load.stages, { shard: value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
+  load.stages = cap.stages;
   const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
   return {
     ...target,
@@ -230,6 +237,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     secrets,
     ...before,
     compare,
+    capacity: cap.capacity,
     ...sharding,
     setToken: templates.setToken,
     render: templates.render,

@@ -9,6 +9,8 @@ import type { CriterionResult, Diagnosis, PresetName, Report, RequestRecord, Run
 import { VERSION } from '../version.js';
 import { isSecretHeader } from '../config/headers.js';
 import type { ServerSpec } from '../server/types.js';
+import { formatResolution } from '../capacity/config.js';
+import type { CapacitySpec } from '../capacity/types.js';
 
 /** The effective config as it may be shown: secret header values and the token redacted. */
 export function publicConfig(cfg: Config): Record<string, unknown> {
@@ -35,6 +37,7 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
     compareToken: cfg.compare?.ownToken ? '***' : null,
     ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
+    ...(cfg.capacity ? { capacity: publicCapacityConfig(cfg.capacity) } : {}),
     ...(cfg.shard ? { shard: `${cfg.shard.index}/${cfg.shard.count}` } : {}),
     ...(cfg.startAt !== null ? { startAt: new Date(cfg.startAt).toISOString(), stageWindowMs: cfg.stageWindowMs } : {}),
   };
@@ -63,7 +66,7 @@ export function buildReport(
   passed: boolean,
   extra: { commit?: string | null } & Pick<
     Report,
-    'intervalMethod' | 'efficiency' | 'baseline' | 'repeat' | 'warmup' | 'compare' | 'cancelled' | 'server' | 'shard' | 'merge'
+    'intervalMethod' | 'efficiency' | 'baseline' | 'repeat' | 'warmup' | 'compare' | 'cancelled' | 'server' | 'shard' | 'merge' | 'capacity'
   > = {},
 ): Report {
   const secrets = source.secrets;
@@ -95,6 +98,7 @@ export function buildReport(
     server: extra.server ?? null,
     ...(extra.shard ? { shard: extra.shard } : {}),
     ...(extra.merge ? { merge: extra.merge } : {}),
+    ...(extra.capacity ? { capacity: extra.capacity } : {}),
   };
   // Every other string (diagnoses quoting a server, the compare side, server-side warnings, log
   // samples) redacted too, raw, before any renderer escapes it.
@@ -147,6 +151,11 @@ export function writeReport(path: string, report: Report, secrets: readonly stri
   } finally {
     closeSync(fd);
   }
+}
+
+/** The capacity search's settings. */
+function publicCapacityConfig(c: CapacitySpec): Record<string, unknown> {
+  return { slo: c.sloText, maxUsers: c.maxUsers, requestsPerUser: c.requestsPerUser, resolution: formatResolution(c.resolution), budgetMs: c.budgetMs };
 }
 
 /** The server-side settings as they may be shown (commands redacted). */

@@ -13,6 +13,7 @@ import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './es
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
+import { capacityHeadline, capacityMarkdown } from './capacity.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -500,6 +501,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   const parts: string[] = [];
   if (ctx.tag) parts.push(commentMarker(ctx.tag));
   parts.push(`## ${v.icon} TTFC gate${tag} ${v.text}`);
+  const capacity = capacityHeadline(report);
+  if (capacity) parts.push(capacity);
   const missed = missedLines(report, shape.criteria.maxMissed);
   if (missed.text) parts.push(missed.text);
   parts.push(`<sub>${target.join(' · ')}</sub>`);
@@ -518,6 +521,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   }
   const diag = diagnosesSection(report, shape.maxDiagnoses);
   if (diag) parts.push(diag);
+  const search = capacityMarkdown(report, { chart: shape.chart, probes: shape.details });
+  if (search) parts.push(search);
   if (shape.chart) {
     const chart = chartSection(report);
     if (chart) parts.push(chart);
@@ -595,9 +600,9 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     if (out.length <= limit) return out;
   }
   // 2. the per-stage details (figures, intervals, runs, distributions, evidence) and all but a few baseline notes
-  if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length)) {
+  if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length) || (report.capacity?.probes.length ?? 0) > 0) {
     shape.details = false;
-    notes.push('the per-stage intervals and distributions left out');
+    notes.push(`the per-stage intervals and distributions${report.capacity?.probes.length ? ' and the capacity probes' : ''} left out`);
     out = render();
     if (out.length <= limit) return out;
   }

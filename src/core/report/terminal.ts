@@ -7,6 +7,7 @@ import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatE
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary } from '../types.js';
 import { monitorSummary, serverTable } from './server.js';
 import { diagnosesTerminal } from './diagnoses.js';
+import { capacityLines } from './capacity.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
@@ -192,6 +193,8 @@ export function renderTerminal(report: Report): string {
   if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2) parts.push('', chart);
   const server = serverLines(report);
   if (server.length) parts.push('', ...server);
+  const capacity = capacityLines(report, textTable);
+  if (capacity.length) parts.push('', ...capacity);
   parts.push('', criteriaTable(report.criteria));
   if (report.diagnoses.length) parts.push('', ...diagnosesTerminal(report.diagnoses));
   if (report.errorSamples.length) {
