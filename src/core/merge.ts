@@ -7,6 +7,7 @@ import { VERDICT_MODES, type VerdictMode } from './analysis/confidence.js';
 import { CriteriaError, DEFAULT_CRITERIA, parseCriteria } from './analysis/criteria/index.js';
 import { parseBoolean, type Inputs } from './config/config.js';
 import { InputError } from './errors.js';
+import { parseGoodput } from './analysis/goodput.js';
 import { loadBaseline } from './gate.js';
 import { buildReport, writeReport } from './report/json.js';
 import { checkShards, combineShards, readShardFile } from './shards/combine.js';
@@ -99,7 +100,9 @@ export function runMerge(files: string[], cfg: MergeConfig, opts: MergeOptions):
   const loaded = loadBaseline(cfg, log);
   const verdict: VerdictMode = cfg.verdict ?? ((VERDICT_MODES as readonly unknown[]).includes(ref.config.verdict) ? (ref.config.verdict as VerdictMode) : 'strict');
   const failOnCriteria = cfg.failOnCriteria ?? ref.config.failOnCriteria !== false;
-  const analysis = analyse(run, { criteria, verdict, regressionThreshold: cfg.regressionThreshold, baseline: cfg.baseline, loaded, target: ref.target }, log);
+  // The shards' goodput lines (a shard carries them, it does not judge).
+  const goodput = typeof ref.config.goodput === 'string' ? parseGoodput(ref.config.goodput, `goodput (of ${shards[0]!.file})`) : null;
+  const analysis = analyse(run, { criteria, verdict, regressionThreshold: cfg.regressionThreshold, baseline: cfg.baseline, loaded, target: ref.target, goodput }, log);
   analysis.diagnoses.push(...diagnoses);
 
   const { shard: _shard, ...config } = ref.config;

@@ -18,6 +18,7 @@ import {
 } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary } from '../types.js';
 import { monitorSummary, serverTable } from './server.js';
+import { isRate, stageLoad } from '../config/stages.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
@@ -32,6 +33,7 @@ export function textTable(head: string[], rows: string[][], left: readonly numbe
 
 /** The progress line when a stage starts (CLI and action log). */
 export function stageStartLine(index: number, count: number, s: Stage): string {
+  if (isRate(s)) return `stage ${index}/${count}: ${stageLoad(s)} (${s.rate * (s.durationMs / 1000) >= 2 ? 'about ' : ''}${plural(Math.round(s.rate * (s.durationMs / 1000)), 'arrival')})…`;
   return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
 }
 

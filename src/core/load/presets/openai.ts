@@ -78,6 +78,26 @@ class OpenAiSession implements PresetSession {
   }
 }
 
+/**
+ * The body with `"stream_options": {"include_usage": true}` added, so the server reports usage and
+ * output tokens, TPOT and tokens/s can be measured; null when it is left as it is: not one JSON
+ * object as written (a template with placeholders outside strings is never rewritten), not a
+ * streaming chat or completion request (`"stream": true` with `messages` or `prompt`), or it sets
+ * `stream_options` itself. The user's text is kept byte for byte: the key goes in after the `{`.
+ */
+export function askForUsage(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const o = obj(parsed);
+  if (o === null || o.stream !== true || !(Array.isArray(o.messages) || o.prompt !== undefined) || 'stream_options' in o) return null;
+  const brace = body.indexOf('{');
+  return `${body.slice(0, brace + 1)}"stream_options":{"include_usage":true},${body.slice(brace + 1)}`;
+}
+
 export const openai: Preset = {
   name: 'openai',
   authScheme: 'Bearer',
