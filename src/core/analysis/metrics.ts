@@ -165,7 +165,7 @@ const NO_USAGE = (): string => 'no token usage from the server (openai preset: s
 /** Goodput, the LLM's token figures and the rate stages' own (see docs/open-model.md). */
 const OPEN_MODEL_FAMILIES: readonly MetricFamily[] = [
   single({ name: 'goodput', unit: 'rps', label: 'goodput', read: (s) => finite(s.goodput?.perSec), missing: NO_GOODPUT }),
-  single({ name: 'goodput_rate', unit: '%', label: 'goodput rate', read: (s) => (s.goodput?.rate == null ? null : s.goodput.rate * 100), missing: NO_GOODPUT }),
+  single({ name: 'goodput_rate', unit: '%', label: 'goodput rate', read: (s) => (s.goodput?.rate == null ? null : s.goodput.rate * 100), missing: NO_GOODPUT, cell: 'goodput' }),
   single({ name: 'tokens_per_sec', unit: 'tps', label: 'output tokens/s', read: (s) => finite(s.tokens?.perSec), missing: NO_USAGE }),
   single({ name: 'dropped', unit: 'count', label: 'dropped arrivals', read: (s) => s.rate?.dropped ?? null, appliesTo: isRateStage, cell: 'success' }),
   single({ name: 'achieved_rate', unit: 'rps', label: 'achieved rate', read: (s) => finite(s.rate?.achieved), appliesTo: isRateStage }),

@@ -301,7 +301,9 @@ function readRequest(inputs: Inputs, cwd: string, secrets: string[]): RequestInp
 /** How rate stages schedule arrivals; a setting of theirs without a rate stage would be silently ignored: an error. */
 function readArrivals(inputs: Inputs, stages: Stage[]): ArrivalOptions {
   if (!stages.some(isRate)) {
-    const set = ['arrival', 'arrival-seed', 'max-in-flight'].find((n) => value(inputs, n) !== undefined);
+    // Set to anything but its default (a runner passes every default).
+    const defaults: Record<string, string> = { arrival: 'poisson', 'arrival-seed': String(DEFAULT_ARRIVAL_SEED), 'max-in-flight': String(DEFAULT_MAX_IN_FLIGHT) };
+    const set = Object.keys(defaults).find((n) => value(inputs, n) !== undefined && value(inputs, n)!.trim().toLowerCase() !== defaults[n]);
     if (set) throw new InputError(set, 'applies to rate stages (RATE/s:DURATION, e.g. 2/s:30s) and stages has none');
   }
   const process = (value(inputs, 'arrival') ?? 'poisson').trim().toLowerCase();
