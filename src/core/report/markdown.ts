@@ -114,10 +114,10 @@ function loadCell(report: Report, s: StageSummary): string {
 /** The first column's header: users × requests, or the load when rate stages are in the plan. */
 const loadHead = (report: Report): string => (report.stages.some((s) => s.rate) ? 'Load' : 'Users × requests');
 
-/** `92% · 3.40/s`: a stage's goodput rate and goodput, `—` without goodput figures. */
+/** `92% good (3.40/s)`: a stage's goodput rate and goodput, `—` without goodput figures. */
 function goodputText(s: StageSummary): string {
   const g = s.goodput;
-  return g ? `${g.rate === null ? 'n/a' : formatValue(g.rate * 100, '%')} · ${g.perSec.toFixed(2)}/s` : MISSING;
+  return g ? `${g.rate === null ? 'n/a' : formatValue(g.rate * 100, '%')} good (${g.perSec.toFixed(2)}/s)` : MISSING;
 }
 
 /** The stage table: at most 7 columns so it fits a PR comment (~780 px); the other figures are in the details. */
@@ -131,7 +131,8 @@ function stagesSection(report: Report, maxRows: number): string {
     return regressed ? `${value}${NBSP}❗` : value;
   };
   const showGoodput = stages.some((s) => s.goodput);
-  const head = [loadHead(report), 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', 'Throughput', ...(showGoodput ? ['Goodput'] : [])];
+  // Goodput shares the throughput column: the table keeps its 7 columns.
+  const head = [loadHead(report), 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', showGoodput ? 'Throughput · goodput' : 'Throughput'];
   const align: Array<'l' | 'r'> = head.map((_, i) => (i === 0 ? 'l' : 'r'));
   const shown = stages.slice(0, maxRows);
   const rows = shown.map((s) => {
@@ -147,8 +148,7 @@ function stagesSection(report: Report, maxRows: number): string {
       cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
       cell(s, 'ttfc.max', ms(s.ttfc.max)),
       showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
-      cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
-      ...(showGoodput ? [cell(s, 'goodput', goodputText(s))] : []),
+      cell(s, 'rps', `${s.rps.toFixed(2)} req/s`) + (showGoodput ? ` · ${cell(s, 'goodput', goodputText(s))}` : ''),
     ];
   });
   const more = stages.length - shown.length;
