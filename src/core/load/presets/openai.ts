@@ -54,7 +54,8 @@ class OpenAiSession implements PresetSession {
       if (typeof reasoning === 'string' && reasoning !== '') kind = EventKind.Reasoning;
       else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) kind = EventKind.Content;
     }
-    if (kind !== EventKind.Chunk) this.content = true;
+    // The fast path starts at the first content: until then a reasoning delta must not pass for content (ttft).
+    if (kind === EventKind.Content) this.content = true;
     if (kind === EventKind.Reasoning) this.reasoning = true;
     return kind;
   }
