@@ -149,7 +149,7 @@ export interface StageSummary extends Record<Exclude<LatencyMetric, OptionalLate
     total: number;
     /** all completion tokens of the stage / stage wall time */
     perSec: number;
-    /** per request: tokens / (total - first token), over successful requests with more than one token */
+    /** per request: (tokens − 1) / (total − first token), i.e. 1 / TPOT, over successful requests with more than one token */
     perRequest: Stats;
     /** Output tokens per request (from usage). */
     output?: Stats;

@@ -61,7 +61,8 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     for (const r of withTokens) {
       const first = firstToken(r);
       const streaming = r.total !== null && first !== null ? (r.total - first) / 1000 : 0;
-      if (r.tokens! > 1 && streaming > 0) rates.push(r.tokens! / streaming);
+      // The decode rate: the tokens after the first over the time after it (1 / TPOT).
+      if (r.tokens! > 1 && streaming > 0) rates.push((r.tokens! - 1) / streaming);
     }
     summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(withTokens.map((r) => r.tokens!)) };
   }
