@@ -42,7 +42,10 @@ async function client(url: string, process_: ArrivalProcess): Promise<void> {
   const u = new URL(url);
   const cpu0 = process.cpuUsage();
   const run = await runLoad(
-    { spec: { origin: u.origin, path: u.pathname + u.search, method: 'GET', timeoutMs: 30_000, format: 'auto', preset: getPreset('generic') }, render: () => ({ headers: {}, body: null }) },
+    {
+      spec: { origin: u.origin, path: u.pathname + u.search, method: 'GET', timeoutMs: 30_000, format: 'auto', preset: getPreset('generic') },
+      render: () => ({ headers: {}, body: null }),
+    },
     { stages: [{ kind: 'rate', rate: RATE, durationMs: SECONDS * 1000 }], cooldownMs: 0, arrivals: { process: process_, seed: 1, maxInFlight: 1000 } },
   );
   const cpu = process.cpuUsage(cpu0);
@@ -79,7 +82,9 @@ const pinned = (cpu: number, args: string[]): [string, string[]] => (PIN ? ['tas
 
 function measure(url: string, p: ArrivalProcess): Promise<Figures> {
   return new Promise((resolve, reject) => {
-    execFile(...pinned(1, [SELF, '--client', url, p, ...(QUICK ? ['--quick'] : [])]), { timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout) as Figures)));
+    execFile(...pinned(1, [SELF, '--client', url, p, ...(QUICK ? ['--quick'] : [])]), { timeout: 120_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout) as Figures),
+    );
   });
 }
 
@@ -110,7 +115,9 @@ async function orchestrate(): Promise<void> {
     say();
     say('Lateness = scheduled arrival → request handed to its connection (the client falling behind its own schedule). The target: p99 ≤ 2 ms, nothing dropped.');
     say();
-    say('| arrivals | scheduled | sent | dropped | achieved /s | lateness p50 ms | lateness p99 ms | lateness max ms | TTFC p50 ms | TTFC p99 ms | peak in flight | connections | client CPU s |');
+    say(
+      '| arrivals | scheduled | sent | dropped | achieved /s | lateness p50 ms | lateness p99 ms | lateness max ms | TTFC p50 ms | TTFC p99 ms | peak in flight | connections | client CPU s |',
+    );
     say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     await measure(url, 'uniform'); // warm the server's JIT
     for (const p of ['poisson', 'uniform'] as const) {

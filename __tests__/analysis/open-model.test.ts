@@ -78,7 +78,10 @@ describe('LLM figures', () => {
     expect(firstToken(record({ ttft: null, ttfr: 300 }))).toBe(300);
     expect(tpotOf(record({ ttft: 200, total: 1200, tokens: 1 }))).toBeNull();
     expect(tpotOf(record({ ttft: 200, total: 1200 }))).toBeNull();
-    const recs = [record({ ttft: 200, total: 1200, tokens: 11, gaps: [100], tokenGaps: [100] }), record({ ttft: 200, total: 2200, tokens: 21, ttfr: 100, events: 2, gaps: [100], tokenGaps: [50, 50] })];
+    const recs = [
+      record({ ttft: 200, total: 1200, tokens: 11, gaps: [100], tokenGaps: [100] }),
+      record({ ttft: 200, total: 2200, tokens: 21, ttfr: 100, events: 2, gaps: [100], tokenGaps: [50, 50] }),
+    ];
     for (const r of recs) r.events = 2;
     const s = summarizeStage(1, { users: 2, requestsPerUser: 1 }, recs, 2000);
     expect(s.tpot).toMatchObject({ n: 2, avg: (100 + 2100 / 20) / 2 });
@@ -100,8 +103,20 @@ describe('LLM figures', () => {
 describe('criteria', () => {
   const run = (): StageSummary[] => [
     summarizeStage(1, { users: 2, requestsPerUser: 1 }, [record({ ttfc: 100 }), record({ ttfc: 100 })], 1000),
-    summarizeStage(2, rateStage(2), arrivals(2, 20, () => 300), 10_000, counts(22, 2)),
-    summarizeStage(3, rateStage(4), arrivals(3, 40, () => 900), 10_000, counts(40)),
+    summarizeStage(
+      2,
+      rateStage(2),
+      arrivals(2, 20, () => 300),
+      10_000,
+      counts(22, 2),
+    ),
+    summarizeStage(
+      3,
+      rateStage(4),
+      arrivals(3, 40, () => 900),
+      10_000,
+      counts(40),
+    ),
   ];
 
   test('@R/s: applies to the rate stage of that rate, @USERS: never to a rate stage', () => {
@@ -140,12 +155,14 @@ describe('diagnoses of rate stages', () => {
     expect(ds.map((d) => `${d.kind}@${d.rate}`)).toEqual(['queue@4']);
     const q = ds[0]!;
     expect(q.users).toBeNull();
-    expect(q.message).toMatch(/^at 4\/s TTFC grew through the stage \(avg 460 ms in its first third of arrivals, 2\.06 s in its last\): the server serves about [\d.]+ requests\/s/);
+    expect(q.message).toMatch(
+      /^at 4\/s TTFC grew through the stage \(avg 460 ms in its first third of arrivals, 2\.06 s in its last\): the server serves about [\d.]+ requests\/s/,
+    );
     expect(q.message).toContain('at 2/s it held (100 ms → 100 ms), so the queue starts between the two');
     expect(q.message).toContain('it grew at 8/s too');
   });
 
-  test('a flat rate stage, or one whose growth is the client\'s own lateness, has no queue', () => {
+  test("a flat rate stage, or one whose growth is the client's own lateness, has no queue", () => {
     expect(diagnose(rateRun([[4, () => 300]]))).toEqual([]);
     // TTFC grows only by the lateness: the client fell behind, not the server.
     const late = rateRun([[4, (k) => 100 + 30 * k]]);
@@ -174,7 +191,13 @@ describe('diagnoses of rate stages', () => {
     run.stages.push(summarizeStage(2, { users: 1, requestsPerUser: 1 }, [ref], 200));
     run.requests.push(ref);
     for (const r of run.requests) if (r.stage === 1) r.connect = 0.9 * r.ttfc!;
-    run.stages[0] = summarizeStage(1, rateStage(10), run.requests.filter((r) => r.stage === 1), 10_000, counts(30));
+    run.stages[0] = summarizeStage(
+      1,
+      rateStage(10),
+      run.requests.filter((r) => r.stage === 1),
+      10_000,
+      counts(30),
+    );
     expect(diagnose(run).map((d) => d.kind)).toEqual(['queue']);
     const a = analyse(run, { criteria: [], verdict: 'strict', regressionThreshold: 0.2, baseline: null, loaded: null, target: { method: 'GET', url: 'x', preset: 'generic' } });
     expect(a.efficiency.map((e) => e.index)).toEqual([2]);

@@ -116,7 +116,11 @@ describe('a rate stage against a server', () => {
         expect(q.ttfc!).toBeGreaterThanOrEqual(q.lateness!);
       });
       const s = r.stages[0]!;
-      expect(s).toMatchObject({ users: 0, requestsPerUser: 0, rate: { offered: 40, durationMs: 500, arrival: 'poisson', seed: 3, scheduled: times.length, dropped: 0, maxInFlight: 1000 } });
+      expect(s).toMatchObject({
+        users: 0,
+        requestsPerUser: 0,
+        rate: { offered: 40, durationMs: 500, arrival: 'poisson', seed: 3, scheduled: times.length, dropped: 0, maxInFlight: 1000 },
+      });
       expect(s.rate!.lateness.n).toBe(times.length);
       expect(srv.requests).toBe(times.length);
     } finally {
@@ -263,7 +267,9 @@ describe('a rate stage against a server', () => {
     const srv = await serve(stream);
     try {
       const shards = await Promise.all(
-        [1, 2].map((index) => runLoad(target(srv.url), { stages: parseStages('40/s:0.5s'), cooldownMs: 0, shard: { index, count: 2 }, arrivals: { process: 'poisson', seed: 1, maxInFlight: 1000 } })),
+        [1, 2].map((index) =>
+          runLoad(target(srv.url), { stages: parseStages('40/s:0.5s'), cooldownMs: 0, shard: { index, count: 2 }, arrivals: { process: 'poisson', seed: 1, maxInFlight: 1000 } }),
+        ),
       );
       const [a, b] = shards.map((r) => r.requests.map((q) => q.user));
       expect(a!.every((u) => u % 2 === 1)).toBe(true);

@@ -103,6 +103,9 @@ test('the comment and the terminal read rate stages as rates', () => {
   expect(md).toContain('ITL avg / p95 per token');
   expect(md).toContain('TPOT avg');
   expect(term).toMatch(/rate sweep: TTFC p95 \(bar\) and goodput against the offered rate/);
-  const parsed = JSON.parse(execFileSync(process.execPath, [join(root, 'scripts/mermaid-parse.mjs')], { input: md, cwd: root }).toString()) as { blocks: number; errors: unknown[] };
+  const parsed = JSON.parse(execFileSync(process.execPath, [join(root, 'scripts/mermaid-parse.mjs')], { input: md, cwd: root }).toString()) as {
+    blocks: number;
+    errors: unknown[];
+  };
   expect(parsed).toMatchObject({ blocks: 2, errors: [] });
 });

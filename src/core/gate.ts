@@ -55,7 +55,9 @@ export function loadBaseline(cfg: Pick<Config, 'baseline' | 'baselinePath' | 're
   }
   b.baseline.source = given;
   const when = [b.baseline.commit ? `commit ${b.baseline.commit.slice(0, 7)}` : '', b.baseline.startedAt ?? ''].filter(Boolean).join(', ');
-  log(`baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages.map(stageOf))}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`);
+  log(
+    `baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages.map(stageOf))}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`,
+  );
   b.warnings = b.warnings.map((w) => w.split(cfg.baselinePath!).join(given));
   for (const w of b.warnings) log(`baseline: ${w}`);
   return b;
@@ -137,7 +139,10 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   if (cfg.shard && cfg.shard.count > 1 && cfg.startAt === null) {
     log(`shard ${cfg.shard.index}/${cfg.shard.count} without start-at: its stages start when this job gets to them, not together with the other shards' (the merge will flag it)`);
   }
-  if (cfg.usageAsked) log('preset openai: the body asks for usage ("stream_options": {"include_usage": true}) to measure output tokens, TPOT and tokens/s; set stream_options in the body to decide yourself');
+  if (cfg.usageAsked)
+    log(
+      'preset openai: the body asks for usage ("stream_options": {"include_usage": true}) to measure output tokens, TPOT and tokens/s; set stream_options in the body to decide yourself',
+    );
   await prepare(cfg, opts, log);
   const loaded = loadBaseline(cfg, log);
 

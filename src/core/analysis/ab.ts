@@ -33,7 +33,6 @@ export const COMPARE_METHOD =
 /** One side's samples of a stage, one array a round (index k − 1 = iteration k). */
 export type Rounds = number[][];
 
-
 export type CompareMetric = LatencyMetric | 'success_rate';
 
 /** The metrics and statistics whose ratios the report shows. */
@@ -46,7 +45,13 @@ const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'] as const;
  * A side's samples of a stage by round: the latency metric over successful requests (itl: the pooled
  * gaps), or `success_rate` as 100 / 0 per issued request.
  */
-export function roundSamples(requests: readonly RequestRecord[], stage: number, metric: CompareMetric, rounds: number, roundOf = (r: RequestRecord): number => r.iteration - 1): Rounds {
+export function roundSamples(
+  requests: readonly RequestRecord[],
+  stage: number,
+  metric: CompareMetric,
+  rounds: number,
+  roundOf = (r: RequestRecord): number => r.iteration - 1,
+): Rounds {
   const out: Rounds = Array.from({ length: rounds }, () => []);
   for (const r of requests) {
     if (r.stage !== stage) continue;
@@ -359,7 +364,13 @@ export function diagnoseCompare(section: CompareSection): Diagnosis[] {
         threshold: section.threshold,
         stages: section.stages
           .filter((s) => s.ratios[worst.flagged!])
-          .map((s) => ({ users: s.users, ...(s.rate !== undefined ? { rate: s.rate } : {}), ratio: s.ratios[worst.flagged!]!.ratio, low: s.ratios[worst.flagged!]!.low, high: s.ratios[worst.flagged!]!.high })),
+          .map((s) => ({
+            users: s.users,
+            ...(s.rate !== undefined ? { rate: s.rate } : {}),
+            ratio: s.ratios[worst.flagged!]!.ratio,
+            low: s.ratios[worst.flagged!]!.low,
+            high: s.ratios[worst.flagged!]!.high,
+          })),
       },
     });
   }

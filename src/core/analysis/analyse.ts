@@ -84,7 +84,13 @@ export function analyse(run: RunResult, s: AnalysisSettings, log: (line: string)
     diagnoses,
     baseline,
     compare,
-    efficiency: scalingEfficiency(run.stages.filter((s) => !s.rate)).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
+    efficiency: scalingEfficiency(run.stages.filter((s) => !s.rate)).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({
+      index,
+      users,
+      throughputRatio,
+      usersRatio,
+      efficiency,
+    })),
     passed: gatePassed(run.smokeFailed, criteria),
     intervalMethod: INTERVAL_METHOD,
   };

@@ -156,12 +156,23 @@ function normalizeExtras(raw: Record<string, unknown>): Partial<StageSummary> {
   const out: Partial<StageSummary> = {};
   const tokens = obj(raw.tokens);
   if (tokens && num(tokens.perSec) !== null) {
-    out.tokens = { total: num(tokens.total) ?? 0, perSec: num(tokens.perSec)!, perRequest: normalizeStats(tokens.perRequest), ...(obj(tokens.output) ? { output: normalizeStats(tokens.output) } : {}) };
+    out.tokens = {
+      total: num(tokens.total) ?? 0,
+      perSec: num(tokens.perSec)!,
+      perRequest: normalizeStats(tokens.perRequest),
+      ...(obj(tokens.output) ? { output: normalizeStats(tokens.output) } : {}),
+    };
   }
   const g = obj(raw.goodput);
   if (g && num(g.perSec) !== null) {
     const rate = num(g.rate);
-    out.goodput = { slo: Array.isArray(g.slo) ? g.slo.filter((x): x is string => typeof x === 'string') : [], good: Math.max(0, Math.round(num(g.good) ?? 0)), perSec: num(g.perSec)!, rate: rate !== null && rate >= 0 && rate <= 1 ? rate : null, missed: {} };
+    out.goodput = {
+      slo: Array.isArray(g.slo) ? g.slo.filter((x): x is string => typeof x === 'string') : [],
+      good: Math.max(0, Math.round(num(g.good) ?? 0)),
+      perSec: num(g.perSec)!,
+      rate: rate !== null && rate >= 0 && rate <= 1 ? rate : null,
+      missed: {},
+    };
   }
   return out;
 }

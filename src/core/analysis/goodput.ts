@@ -29,7 +29,8 @@ export function parseGoodput(text: string, input = 'goodput'): GoodputLine[] {
     const line = raw.replace(/\s#.*$/, '').trim();
     if (line === '' || line.startsWith('#')) return;
     const at = `line ${i + 1}: "${line}"`;
-    if (line.startsWith('@')) throw new InputError(input, `${at}: a goodput line is about every request, it takes no stage selector (judge a stage with a criterion such as "@2/s: goodput_rate > 95%")`);
+    if (line.startsWith('@'))
+      throw new InputError(input, `${at}: a goodput line is about every request, it takes no stage selector (judge a stage with a criterion such as "@2/s: goodput_rate > 95%")`);
     const m = /^([A-Za-z_][\w.]*)\s*(<=|>=|<|>|==|!=|=)?\s*(.*)$/.exec(line)!;
     const metric = m[1]!;
     if (!(GOODPUT_METRICS as readonly string[]).includes(metric)) {

@@ -370,7 +370,8 @@ function readJudging(inputs: Inputs, cwd: string) {
   const goodputText = value(inputs, 'goodput');
   const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
   const needsGoodput = criteria.find((c) => /^goodput/.test(c.metric.name) || (c.value.kind === 'factor' && /^goodput/.test(c.value.metric.name)));
-  if (needsGoodput && goodput === null) throw new InputError('criteria', `line ${needsGoodput.line}: "${needsGoodput.text}" needs the goodput input (its SLO lines, e.g. "ttft < 1s")`);
+  if (needsGoodput && goodput === null)
+    throw new InputError('criteria', `line ${needsGoodput.line}: "${needsGoodput.text}" needs the goodput input (its SLO lines, e.g. "ttft < 1s")`);
 
   const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
   if (!(VERDICT_MODES as readonly string[]).includes(verdictText)) {

@@ -53,7 +53,10 @@ function parseRateStage(part: string, n: number, input: string): RateStage {
   const durationMs = parseDuration(where, m[2]!, { max: MAX_RATE_DURATION_MS });
   const arrivals = rate * (durationMs / 1000);
   if (arrivals > MAX_ARRIVALS) {
-    throw new InputError(input, `stage ${n} "${part}": ${Math.round(arrivals).toLocaleString('en-US')} arrivals, more than ${MAX_ARRIVALS.toLocaleString('en-US')}; a gate should be bounded`);
+    throw new InputError(
+      input,
+      `stage ${n} "${part}": ${Math.round(arrivals).toLocaleString('en-US')} arrivals, more than ${MAX_ARRIVALS.toLocaleString('en-US')}; a gate should be bounded`,
+    );
   }
   return { kind: 'rate', rate, durationMs };
 }

@@ -108,7 +108,8 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       const stage: Stage = isRate(planned) ? { ...planned, rate: planned.rate / (opts.shard?.count ?? 1) } : { users: mine.count, requestsPerUser: planned.requestsPerUser };
       const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
       const rated = isRate(planned)
-        ? (targets: LoadTarget[]): Promise<StageRun[]> => rateStage(targets, index, planned, { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log })
+        ? (targets: LoadTarget[]): Promise<StageRun[]> =>
+            rateStage(targets, index, planned, { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log })
         : null;
       const scheduledAt = opts.schedule?.[i] ?? null;
       if (!smokeFailed) {
@@ -128,7 +129,9 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       let run: StageRun;
       let baseLine: string | null = null;
       if (compare && side && sampleBase) {
-        const ab = rated ? await rated([target, compare]).then(([head, base]) => ({ head: head!, base: base!, order: 'together' })) : await runComparedStage(target, compare, index, stage as ClosedStage, i, numbers);
+        const ab = rated
+          ? await rated([target, compare]).then(([head, base]) => ({ head: head!, base: base!, order: 'together' }))
+          : await runComparedStage(target, compare, index, stage as ClosedStage, i, numbers);
         run = ab.head;
         const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs, ab.base.counts);
         base.connections = ab.base.connections;

@@ -155,7 +155,13 @@ function stagesSection(report: Report, maxRows: number): string {
   const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
   const legend = ['Latencies over the successful requests. ❌ a value that misses a criterion, ⚠️ a warning'];
   if (stages.some((s) => s.rate)) legend.push('a rate stage times each request from its scheduled arrival');
-  if (showGoodput) legend.push(`goodput: the share of arrivals that met every goodput line (${stages.find((s) => s.goodput)!.goodput!.slo.map((l) => codeSpan(l)).join(', ')}) and how many a second`);
+  if (showGoodput)
+    legend.push(
+      `goodput: the share of arrivals that met every goodput line (${stages
+        .find((s) => s.goodput)!
+        .goodput!.slo.map((l) => codeSpan(l))
+        .join(', ')}) and how many a second`,
+    );
   if (report.baseline?.loaded && report.baseline.regressions.length) legend.push('❗ a regression against the baseline');
   const retried = stages.filter((s) => (s.retries ?? 0) > 0);
   const retriedText = retried.length
@@ -233,7 +239,12 @@ function figuresTable(report: Report): string {
     nb(`${s.eventsPerSec.toFixed(1)}`),
     ...(showTokens
       ? s.tokens
-        ? [nb(`${s.tokens.perSec.toFixed(1)} tok/s`), nb(ms(s.tpot?.avg ?? null)), nb(ms(s.tpot?.p95 ?? null)), s.tokens.output?.avg != null ? s.tokens.output.avg.toFixed(1) : MISSING]
+        ? [
+            nb(`${s.tokens.perSec.toFixed(1)} tok/s`),
+            nb(ms(s.tpot?.avg ?? null)),
+            nb(ms(s.tpot?.p95 ?? null)),
+            s.tokens.output?.avg != null ? s.tokens.output.avg.toFixed(1) : MISSING,
+          ]
         : [MISSING, MISSING, MISSING, MISSING]
       : []),
     ...(showItl ? [s.itl.n > 0 ? nb(`${ms(s.itl.avg)} / ${ms(s.itl.p95)}`) : MISSING] : []),
@@ -325,7 +336,9 @@ function baselineSection(report: Report, maxNotes: number): string {
     : b.stages.length
       ? 'Baseline: no regression'
       : 'Baseline: no stage could be compared';
-  const table = rows.length ? mdTable(['Stage', b.stages.some((d) => d.rate !== undefined) ? 'Load' : 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows) : '';
+  const table = rows.length
+    ? mdTable(['Stage', b.stages.some((d) => d.rate !== undefined) ? 'Load' : 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows)
+    : '';
   return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
 }
 

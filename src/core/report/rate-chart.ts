@@ -69,28 +69,16 @@ export function rateSweepCharts(stages: readonly StageSummary[]): string {
   const rateTop = niceCeil(Math.max(...pts.map((p) => Math.max(p.rate, p.delivered))) * 1.1);
   const served = goodput ? 'goodput' : 'succeeded/s';
   return [
-    block(
-      'TTFC against the offered rate',
-      labels,
-      'TTFC (ms)',
-      ttfcTop,
-      [
-        ['avg', pts.map((p) => p.avg), CHART_COLORS.avg],
-        ['p95', pts.map((p) => p.p95), CHART_COLORS.p95],
-      ],
-    ),
+    block('TTFC against the offered rate', labels, 'TTFC (ms)', ttfcTop, [
+      ['avg', pts.map((p) => p.avg), CHART_COLORS.avg],
+      ['p95', pts.map((p) => p.p95), CHART_COLORS.p95],
+    ]),
     '<sub>TTFC avg (blue) and p95 (red), ms, timed from each scheduled arrival, against the offered rate</sub>',
     '',
-    block(
-      `${goodput ? 'Goodput' : 'Successful requests'} against the offered rate`,
-      labels,
-      'requests/s',
-      rateTop,
-      [
-        ['offered', pts.map((p) => p.rate), CHART_COLORS.avgLimit],
-        [served, pts.map((p) => p.delivered), CHART_COLORS.p95Limit],
-      ],
-    ),
+    block(`${goodput ? 'Goodput' : 'Successful requests'} against the offered rate`, labels, 'requests/s', rateTop, [
+      ['offered', pts.map((p) => p.rate), CHART_COLORS.avgLimit],
+      [served, pts.map((p) => p.delivered), CHART_COLORS.p95Limit],
+    ]),
     `<sub>Offered rate (amber) and ${goodput ? 'goodput: requests/s that met every goodput line' : 'successful requests/s'} (purple); where it leaves the offered rate, the server no longer keeps up</sub>`,
   ].join('\n');
 }

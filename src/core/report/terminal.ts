@@ -36,7 +36,8 @@ export function textTable(head: string[], rows: string[][], left: readonly numbe
 
 /** The progress line when a stage starts (CLI and action log). */
 export function stageStartLine(index: number, count: number, s: Stage): string {
-  if (isRate(s)) return `stage ${index}/${count}: ${stageLoad(s)} (${s.rate * (s.durationMs / 1000) >= 2 ? 'about ' : ''}${plural(Math.round(s.rate * (s.durationMs / 1000)), 'arrival')})…`;
+  if (isRate(s))
+    return `stage ${index}/${count}: ${stageLoad(s)} (${s.rate * (s.durationMs / 1000) >= 2 ? 'about ' : ''}${plural(Math.round(s.rate * (s.durationMs / 1000)), 'arrival')})…`;
   return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
 }
 
@@ -127,7 +128,12 @@ export function detailsTable(report: Report): string {
   if (!hasIntervals && !repeat) return '';
   const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
   const pct = `${Math.round(level * 100)}%`;
-  const head = ['stage', ran.some((s) => s.rate) ? 'load' : 'users', ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []), ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : [])];
+  const head = [
+    'stage',
+    ran.some((s) => s.rate) ? 'load' : 'users',
+    ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
+    ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
+  ];
   const rows = ran.map((s) => {
     const sp = spreadFor(repeat, s.index);
     return [

@@ -81,7 +81,12 @@ export function evaluateCriteria(criteria: Criterion[], stages: StageSummary[], 
   for (const c of criteria) {
     const m = metricOf(c.metric.name);
     // Scoped: the stages of those users, or of that rate; unscoped: every stage the metric means something at.
-    let targets = c.rate !== undefined ? run.filter((s) => s.rate?.offered === c.rate) : c.users === null ? run.filter((s) => m?.appliesTo?.(s) ?? true) : run.filter((s) => !s.rate && s.users === c.users);
+    let targets =
+      c.rate !== undefined
+        ? run.filter((s) => s.rate?.offered === c.rate)
+        : c.users === null
+          ? run.filter((s) => m?.appliesTo?.(s) ?? true)
+          : run.filter((s) => !s.rate && s.users === c.users);
     // A figure of the whole run (monitor growth) is judged once, on the last stage it applies to.
     if (m?.scope === 'run' && targets.length > 1) targets = targets.slice(-1);
     const unit = (targets[0] && m?.unitOn?.(targets[0])) ?? m?.unit ?? 'count';

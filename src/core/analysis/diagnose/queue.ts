@@ -73,7 +73,13 @@ export function detectQueue(run: RunData, byStage = groupByStage(run.requests)):
     const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s`;
     const dropped = stage.rate!.dropped > 0 ? `; ${plural(stage.rate!.dropped, 'arrival was', 'arrivals were')} dropped at max-in-flight ${stage.rate!.maxInFlight}` : '';
     const flat = held ? `; at ${formatRate(held.rate)}/s it held (${ms(held.firstMs)} → ${ms(held.lastMs)}), so the queue starts between the two` : '';
-    const also = grown.length > 1 ? `; it grew at ${grown.slice(1).map((g) => `${formatRate(g.rate)}/s`).join(', ')} too` : '';
+    const also =
+      grown.length > 1
+        ? `; it grew at ${grown
+            .slice(1)
+            .map((g) => `${formatRate(g.rate)}/s`)
+            .join(', ')} too`
+        : '';
     out.push({
       kind: 'queue',
       users: null,
@@ -83,7 +89,14 @@ export function detectQueue(run: RunData, byStage = groupByStage(run.requests)):
         `${served}, fewer than arrive, so requests wait in a queue that grows as long as they keep coming${dropped}${flat}${also}. ` +
         'A closed test (users × requests) slows down with the server and hides this wait; real users arriving at this rate see it.',
       evidence: {
-        stages: rows.map((g) => ({ index: g.index, rate: g.rate, firstThirdMs: round(g.firstMs), lastThirdMs: round(g.lastMs), grew: g.grew, servedPerSec: g.servedPerSec === null ? null : round(g.servedPerSec) })),
+        stages: rows.map((g) => ({
+          index: g.index,
+          rate: g.rate,
+          firstThirdMs: round(g.firstMs),
+          lastThirdMs: round(g.lastMs),
+          grew: g.grew,
+          servedPerSec: g.servedPerSec === null ? null : round(g.servedPerSec),
+        })),
         minGrowth: QUEUE_MIN_GROWTH,
         minDeltaMs: QUEUE_MIN_DELTA_MS,
       },
@@ -104,7 +117,10 @@ export function detectQueue(run: RunData, byStage = groupByStage(run.requests)):
         `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate!.offered, durationMs: s.rate!.durationMs })} (lateness p99 ${ms(s.rate!.lateness.p99)})`).join(', ')}: ` +
         `the client, not the server, was the bottleneck of the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait. ` +
         'Split the rate over machines (shard) or use a larger runner.',
-      evidence: { thresholdMs: LATE_P99_MS, stages: late.map((s) => ({ index: s.index, rate: s.rate!.offered, latenessP50Ms: round(s.rate!.lateness.p50 ?? 0, 3), latenessP99Ms: round(s.rate!.lateness.p99!, 3) })) },
+      evidence: {
+        thresholdMs: LATE_P99_MS,
+        stages: late.map((s) => ({ index: s.index, rate: s.rate!.offered, latenessP50Ms: round(s.rate!.lateness.p50 ?? 0, 3), latenessP99Ms: round(s.rate!.lateness.p99!, 3) })),
+      },
     });
   }
   return out;
