@@ -239,6 +239,22 @@ describe('a rate stage against a server', () => {
     }
   });
 
+  test('a request that cannot be rendered fails the run with its error (no uncaught exception from the scheduler)', async () => {
+    const srv = await serve(stream);
+    try {
+      const t = target(srv.url);
+      const render = t.render;
+      t.render = (c) => {
+        if (c.user === 3) throw new Error('template broke');
+        return render(c);
+      };
+      await expect(runLoad(t, { stages: parseStages('50/s:1s'), cooldownMs: 0, arrivals: { process: 'uniform', seed: 1, maxInFlight: 1000 } })).rejects.toThrow('template broke');
+      expect(srv.requests).toBeLessThanOrEqual(2);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('A/B: both sides get the same arrivals at the same scheduled times, in one stage', async () => {
     const head = await serve(stream);
     const base = await serve(stream);

@@ -144,78 +144,129 @@ export interface RateStageOptions extends ArrivalOptions {
   smoke?: boolean;
   shard?: ArrivalShare;
   log?: (line: string) => void;
+  /** The arrival window (the stage's duration). */
+  windowMs: number;
+}
+
+const SMOKE = `the first ${SMOKE_PROBE} requests of the smoke test all failed: the stage stops sending`;
+
+/** The schedule of one rate stage: sends each arrival when it is due, ends when all are sent or dropped and answered. */
+class Schedule {
+  next = 0;
+  windowMs: number;
+  private sending = true;
+  private readonly t0 = now();
+  private readonly sides: Side[];
+  private settle: { done(): void; failed(err: Error): void } = { done: () => undefined, failed: () => undefined };
+
+  constructor(
+    targets: readonly LoadTarget[],
+    private readonly index: number,
+    private readonly times: Float64Array,
+    private readonly opts: RateStageOptions,
+    private readonly shard: ArrivalShare,
+  ) {
+    this.windowMs = opts.windowMs;
+    this.sides = targets.map((t) => new Side(t, opts.maxInFlight, () => this.ended()));
+  }
+
+  /** Runs the schedule; rejects when sending an arrival throws (a template that cannot be filled). */
+  run(): Promise<Side[]> {
+    return new Promise<void>((done, failed) => {
+      this.settle = { done, failed };
+      this.tick();
+    }).then(() => this.sides);
+  }
+
+  close(): Promise<unknown> {
+    return Promise.all(this.sides.map((s) => s.close()));
+  }
+
+  get start(): number {
+    return this.t0;
+  }
+
+  private readonly tick = (): void => {
+    if (!this.sending) return;
+    try {
+      const wait = this.due();
+      if (wait === null) return this.ended();
+      if (wait > SPIN_MS) setTimeout(this.tick, wait - SPIN_MS);
+      else setImmediate(this.tick);
+    } catch (err) {
+      this.sending = false;
+      this.settle.failed(err as Error);
+    }
+  };
+
+  /** Sends every arrival now due; the ms to the next one, or null once sending is over. */
+  private due(): number | null {
+    const { times, sides, shard } = this;
+    if (sides[0]?.target.stop?.aborted) return this.halt(null);
+    const t = now();
+    while (this.next < times.length && this.t0 + times[this.next]! <= t) {
+      const k = this.next++;
+      // Alternating order: neither side always gets the first write of an arrival.
+      for (const s of k % 2 === 0 ? sides : [...sides].reverse()) s.fire(this.index, k * shard.count + shard.index, this.t0 + times[k]!);
+      if (this.smokeFailed()) return this.halt(SMOKE);
+    }
+    if (this.next >= times.length) {
+      this.sending = false; // the whole window was sent
+      return null;
+    }
+    return this.t0 + times[this.next]! - now();
+  }
+
+  private smokeFailed(): boolean {
+    return this.opts.smoke === true && this.sides.some((s) => s.ok === 0 && s.records.length >= SMOKE_PROBE);
+  }
+
+  /** Stops sending before the schedule's end (a lost smoke test, a cancel). */
+  private halt(why: string | null): null {
+    this.sending = false;
+    this.windowMs = Math.min(this.windowMs, now() - this.t0);
+    const left = this.times.length - this.next;
+    if (why) this.opts.log?.(`stage ${this.index}: ${why}; ${left} arrival${left === 1 ? '' : 's'} not sent`);
+    return null;
+  }
+
+  /** A request ended (or sending did): the smoke test may be lost already, and the stage may be over. */
+  private ended(): void {
+    if (this.sending && this.smokeFailed()) this.halt(SMOKE);
+    if (!this.sending && this.sides.every((s) => s.inFlight === 0)) this.settle.done();
+  }
 }
 
 /**
  * Runs one rate stage against one or two targets (A/B: both get every arrival at the same scheduled
  * time, in alternating order). Resolves when every arrival was sent or dropped and every request ended.
  */
-export async function runArrivals(targets: readonly LoadTarget[], index: number, stage: RateStage, opts: RateStageOptions): Promise<RateRun[]> {
+export async function runArrivals(targets: readonly LoadTarget[], index: number, stage: RateStage, opts: ArrivalOptions & Omit<RateStageOptions, 'windowMs'>): Promise<RateRun[]> {
   const shard = opts.shard ?? { index: 1, count: 1 };
-  const seed = stageSeed(opts.seed, index, shard.index);
-  const times = arrivalTimes(stage.rate / shard.count, stage.durationMs, opts.process, seed);
-  let finish: () => void = () => undefined;
-  const over = new Promise<void>((r) => (finish = r));
-  let next = 0;
-  let sending = true;
-  let windowMs = stage.durationMs;
-  const t0 = now();
-  const stop = targets[0]?.stop;
-  const smokeFailed = (): boolean => opts.smoke === true && sides.some((s) => s.ok === 0 && s.records.length >= SMOKE_PROBE);
-  /** Stops sending before the schedule's end (a lost smoke test, a cancel). */
-  const halt = (why: string | null): void => {
-    sending = false;
-    windowMs = Math.min(stage.durationMs, now() - t0);
-    const left = times.length - next;
-    if (why) opts.log?.(`stage ${index}: ${why}; ${left} arrival${left === 1 ? '' : 's'} not sent`);
-  };
-  const SMOKE = `the first ${SMOKE_PROBE} requests of the smoke test all failed: the stage stops sending`;
-  // A request ended: the smoke test may be lost already, and the stage may be over.
-  const ended = (): void => {
-    if (sending && smokeFailed()) halt(SMOKE);
-    if (!sending && sides.every((s) => s.inFlight === 0)) finish();
-  };
-  const sides = targets.map((t) => new Side(t, opts.maxInFlight, ended));
-  const tick = (): void => {
-    if (!sending) return;
-    if (stop?.aborted) {
-      halt(null);
-      return ended();
-    }
-    const t = now();
-    while (next < times.length && t0 + times[next]! <= t) {
-      const at = t0 + times[next]!;
-      const user = next * shard.count + shard.index;
-      // Alternating order: neither side always gets the first write of an arrival.
-      const order = next % 2 === 0 ? sides : [...sides].reverse();
-      next++;
-      for (const s of order) s.fire(index, user, at);
-      if (smokeFailed()) {
-        halt(SMOKE);
-        return ended();
-      }
-    }
-    if (next >= times.length) {
-      sending = false; // the whole window was sent
-      return ended();
-    }
-    const wait = t0 + times[next]! - now();
-    if (wait > SPIN_MS) setTimeout(tick, wait - SPIN_MS);
-    else setImmediate(tick);
-  };
+  const times = arrivalTimes(stage.rate / shard.count, stage.durationMs, opts.process, stageSeed(opts.seed, index, shard.index));
+  const schedule = new Schedule(targets, index, times, { ...opts, windowMs: stage.durationMs }, shard);
+  let sides: Side[];
   try {
-    tick();
-    await over;
+    sides = await schedule.run();
   } finally {
-    await Promise.all(sides.map((s) => s.close()));
+    await schedule.close();
   }
+  const t0 = schedule.start;
   return sides.map((s) => {
     s.records.sort((a, b) => a.startedAt - b.startedAt);
     return {
       records: s.records,
-      durationMs: Math.max(windowMs, (s.lastEnd || t0) - t0),
+      durationMs: Math.max(schedule.windowMs, (s.lastEnd || t0) - t0),
       connections: s.opened,
-      counts: { arrival: opts.process, seed: opts.seed, maxInFlight: opts.maxInFlight, scheduled: next, dropped: s.dropped, peakInFlight: s.peak, windowMs },
+      counts: {
+        arrival: opts.process,
+        seed: opts.seed,
+        maxInFlight: opts.maxInFlight,
+        scheduled: schedule.next,
+        dropped: s.dropped,
+        peakInFlight: s.peak,
+        windowMs: schedule.windowMs,
+      },
     };
   });
 }
