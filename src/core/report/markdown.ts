@@ -224,8 +224,8 @@ function figuresTable(report: Report): string {
     'Total avg',
     'Events/s',
     ...(showTokens ? ['Tokens/s', 'TPOT avg', 'TPOT p95', 'Output tokens avg'] : []),
-    ...(showItl ? [itlHead] : []),
     ...(showRate ? ['Stream rate'] : []),
+    ...(showItl ? [itlHead] : []),
     ...(showEff ? ['Scaling'] : []),
   ];
   const rows = ran.map((s) => [
@@ -247,8 +247,8 @@ function figuresTable(report: Report): string {
           ]
         : [MISSING, MISSING, MISSING, MISSING]
       : []),
-    ...(showItl ? [s.itl.n > 0 ? nb(`${ms(s.itl.avg)} / ${ms(s.itl.p95)}`) : MISSING] : []),
     ...(showRate ? [s.streamRate?.perRequest.p50 != null ? nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : MISSING] : []),
+    ...(showItl ? [s.itl.n > 0 ? nb(`${ms(s.itl.avg)} / ${ms(s.itl.p95)}`) : MISSING] : []),
     ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
   ]);
   const legend: string[] = [];
