@@ -40716,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2417:
+/***/ 7834:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47515,6 +47515,8 @@ function formatIn(value, unit, trim) {
             return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
         case 'rps':
             return `${t(value.toFixed(2))} req/s`;
+        case 'tps':
+            return `${t(value.toFixed(1))} tok/s`;
         case 'bytes':
             return formatSample(value, 'bytes');
         case 'sample':
@@ -47728,11 +47730,27 @@ const UNIT_NAME = {
     rps: 'a rate (requests/s)',
     sample: 'a monitor value',
     bytes: 'a size',
+    tps: 'a rate (output tokens/s)',
 };
+/** The first token of a response, content or reasoning (TPOT and tokens/s count from it). */
+function firstToken(r) {
+    if (r.ttfr === undefined)
+        return r.ttft;
+    return r.ttft === null ? r.ttfr : Math.min(r.ttft, r.ttfr);
+}
+/** TPOT of a request: (total − first token) / (output tokens − 1); null without usage or with one token. */
+function tpotOf(r) {
+    const first = firstToken(r);
+    if (r.tokens === undefined || r.tokens < 2 || r.total === null || first === null)
+        return null;
+    return (r.total - first) / (r.tokens - 1);
+}
 /**
  * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
  * `connect` = connection setup before the request is written (0 on a reused socket); `itl` = the gaps between
- * consecutive events (several a request, pooled); `stall` = the largest of them.
+ * consecutive events (several a request, pooled; per token when the server sent usage with every chunk);
+ * `stall` = the largest of them; `tpot` = time per output token after the first (usage); `ttft_reasoning`
+ * = the first reasoning token (`ttft` is then the first content token).
  * In the order criteria list them (the headline metric first).
  */
 const LATENCY_SAMPLES = {
@@ -47740,10 +47758,13 @@ const LATENCY_SAMPLES = {
     ttft: (r) => r.ttft,
     ttfb: (r) => r.ttfb,
     total: (r) => r.total,
-    itl: (r) => r.gaps ?? [],
+    itl: (r) => r.tokenGaps ?? r.gaps ?? [],
     connect: (r) => r.connect,
     stall: (r) => r.stall,
+    tpot: tpotOf,
+    ttft_reasoning: (r) => r.ttfr ?? null,
 };
+const OPTIONAL_LATENCIES = ['tpot', 'ttft_reasoning'];
 const LATENCY_METRICS = Object.keys(LATENCY_SAMPLES);
 const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 /** The statistics a confidence interval is computed for (min / max / stddev have no useful bootstrap). */
@@ -47787,6 +47808,33 @@ const latencies = {
         };
     },
 };
+/** `<name>.<stat>` over a Stats a stage may carry (`output_tokens.avg`, `lateness.p99`), with no bootstrap interval. */
+function statsFamily(name, unit, label, stats, extra = {}) {
+    return {
+        written: `${name}.${STAT_NAMES.join('|')}`,
+        single: false,
+        resolve(full) {
+            const stat = full.slice(name.length + 1);
+            if (!full.startsWith(`${name}.`) || !STAT_NAMES.includes(stat))
+                return null;
+            return { name: full, unit, label: `${label} ${stat}`, read: (s) => metrics_finite(stats(s)?.[stat]), ...extra };
+        },
+    };
+}
+const isRateStage = (s) => s.rate !== undefined;
+const NO_GOODPUT = () => 'no goodput figures (set goodput)';
+const NO_USAGE = () => 'no token usage from the server (openai preset: stream_options.include_usage)';
+/** Goodput, the LLM's token figures and the rate stages' own (see docs/open-model.md). */
+const OPEN_MODEL_FAMILIES = [
+    metrics_single({ name: 'goodput', unit: 'rps', label: 'goodput', read: (s) => metrics_finite(s.goodput?.perSec), missing: NO_GOODPUT }),
+    metrics_single({ name: 'goodput_rate', unit: '%', label: 'goodput rate', read: (s) => (s.goodput?.rate == null ? null : s.goodput.rate * 100), missing: NO_GOODPUT, cell: 'goodput' }),
+    metrics_single({ name: 'tokens_per_sec', unit: 'tps', label: 'output tokens/s', read: (s) => metrics_finite(s.tokens?.perSec), missing: NO_USAGE }),
+    metrics_single({ name: 'dropped', unit: 'count', label: 'dropped arrivals', read: (s) => s.rate?.dropped ?? null, appliesTo: isRateStage, cell: 'success' }),
+    metrics_single({ name: 'achieved_rate', unit: 'rps', label: 'achieved rate', read: (s) => metrics_finite(s.rate?.achieved), appliesTo: isRateStage }),
+    statsFamily('output_tokens', 'count', 'output tokens', (s) => s.tokens?.output, { missing: NO_USAGE }),
+    statsFamily('tokens_per_sec', 'tps', 'output tokens/s per request', (s) => s.tokens?.perRequest, { missing: NO_USAGE }),
+    statsFamily('lateness', 'ms', 'client lateness', (s) => s.rate?.lateness, { appliesTo: isRateStage }),
+];
 /**
  * Every metric family. A new family is one entry: a single name (`single({ name: 'log_errors', … })`)
  * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
@@ -47797,7 +47845,10 @@ const METRIC_FAMILIES = [
     metrics_single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
     metrics_single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
     metrics_single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
+    // The capacity search's result (capacity/): one figure of the run, judged by capacity/criteria.ts, not read from a stage.
+    metrics_single({ name: 'capacity', unit: 'count', label: 'capacity (users)', read: () => null, scope: 'run', missing: () => 'no capacity search (set capacity)' }),
     latencies,
+    ...OPEN_MODEL_FAMILIES,
     ...SERVER_METRIC_FAMILIES,
 ];
 /**
@@ -47833,9 +47884,15 @@ function metricValue(stage, name) {
 function metricUnit(name) {
     return metrics_metric(name)?.unit ?? null;
 }
-/** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples). */
+/** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples); the optional ones only when measured. */
 function latencyStats(requests, compute) {
-    return Object.fromEntries(LATENCY_METRICS.map((m) => [m, compute(latencySamples(requests, m))]));
+    const out = {};
+    for (const m of LATENCY_METRICS) {
+        const samples = latencySamples(requests, m);
+        if (samples.length > 0 || !OPTIONAL_LATENCIES.includes(m))
+            out[m] = compute(samples);
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -52905,8 +52962,8 @@ function computeStats(values) {
 function emptyFailures() {
     return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0]));
 }
-/** Summary of one stage from its request records; latency stats over successful requests only. */
-function summarizeStage(index, stage, records, durationMs) {
+/** Summary of one stage from its request records; latency stats over successful requests only. A rate stage also gets its `rate` figures from `counts`. */
+function summarizeStage(index, stage, records, durationMs, counts) {
     const ok = records.filter((r) => r.ok);
     const failures = emptyFailures();
     for (const r of records)
@@ -52918,8 +52975,8 @@ function summarizeStage(index, stage, records, durationMs) {
     const seconds = durationMs / 1000;
     const summary = {
         index,
-        users: stage.users,
-        requestsPerUser: stage.requestsPerUser,
+        users: stage.kind === 'rate' ? 0 : stage.users,
+        requestsPerUser: stage.kind === 'rate' ? 0 : stage.requestsPerUser,
         skipped: false,
         issued: records.length,
         succeeded: ok.length,
@@ -52932,17 +52989,24 @@ function summarizeStage(index, stage, records, durationMs) {
         rps: seconds > 0 ? records.length / seconds : 0,
         eventsPerSec: seconds > 0 ? events / seconds : 0,
     };
+    if (stage.kind === 'rate')
+        summary.rate = rateFigures(stage, records, counts);
     const withTokens = ok.filter((r) => r.tokens !== undefined);
     if (withTokens.length > 0) {
         const total = withTokens.reduce((n, r) => n + r.tokens, 0);
         const rates = [];
         for (const r of withTokens) {
-            const streaming = r.total !== null && r.ttft !== null ? (r.total - r.ttft) / 1000 : 0;
+            const first = firstToken(r);
+            const streaming = r.total !== null && first !== null ? (r.total - first) / 1000 : 0;
+            // The decode rate: the tokens after the first over the time after it (1 / TPOT).
             if (r.tokens > 1 && streaming > 0)
-                rates.push(r.tokens / streaming);
+                rates.push((r.tokens - 1) / streaming);
         }
-        summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates) };
+        summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(withTokens.map((r) => r.tokens)) };
     }
+    const streamed = ok.filter((r) => r.events > 1);
+    if (streamed.length > 0)
+        summary.itlPer = streamed.every((r) => r.tokenGaps !== undefined) ? 'token' : 'event';
     if (summary.tokens === undefined) {
         // No usage from the server: the rate of what was received after the first chunk, in events.
         const rates = [];
@@ -52961,8 +53025,172 @@ function summarizeStage(index, stage, records, durationMs) {
         summary.ttfr = computeStats(ttfr);
     return summary;
 }
+/** What a rate stage offered and sent: from the scheduler's counts, the lateness from the records. */
+function rateFigures(stage, records, counts) {
+    const late = [];
+    for (const r of records)
+        if (r.lateness !== undefined)
+            late.push(r.lateness);
+    const windowMs = counts?.windowMs ?? stage.durationMs;
+    return {
+        offered: stage.rate,
+        durationMs: stage.durationMs,
+        arrival: counts?.arrival ?? 'poisson',
+        seed: counts?.seed ?? 1,
+        scheduled: counts?.scheduled ?? records.length,
+        dropped: counts?.dropped ?? 0,
+        achieved: windowMs > 0 ? records.length / (windowMs / 1000) : 0,
+        maxInFlight: counts?.maxInFlight ?? 0,
+        peakInFlight: counts?.peakInFlight ?? 0,
+        lateness: computeStats(late),
+    };
+}
 function skippedStage(index, stage) {
     return { ...summarizeStage(index, stage, [], 0), skipped: true };
+}
+
+;// CONCATENATED MODULE: ./src/core/config/duration.ts
+
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Parses `60s`, `500ms`, `5m`, `1.5s`, `1h`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
+function parseDuration(input, text, bounds) {
+    const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
+    if (!m) {
+        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m, 1h; a bare number is seconds)`);
+    }
+    const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
+    if (ms === 0 && bounds.zero)
+        return 0;
+    if (!(ms > 0))
+        throw new InputError(input, `"${text.trim()}" must be greater than zero`);
+    if (ms > bounds.max)
+        throw new InputError(input, `"${text.trim()}" is too long: at most ${formatBound(bounds.max)}`);
+    return ms;
+}
+/** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 120_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    return `${Number((ms / 60_000).toFixed(1))}m`;
+}
+function formatBound(ms) {
+    if (ms % 3_600_000 === 0)
+        return `${ms / 3_600_000}h`;
+    if (ms % 60_000 === 0)
+        return `${ms / 60_000}m`;
+    return `${ms / 1000}s`;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/stages.ts
+
+
+const DEFAULT_STAGES = '1x1, 10x3, 20x2';
+/** The most users a stage (or a capacity probe) may have. */
+const MAX_USERS = 10_000;
+const MAX_REQUESTS = 100_000;
+/** Arrivals a rate stage (and all rate stages together) may schedule: a gate is bounded. */
+const MAX_ARRIVALS = 1_000_000;
+/** Longest rate stage. */
+const MAX_RATE_DURATION_MS = 3_600_000;
+/**
+ * Comma-separated stages: `USERSxREQUESTS` (closed: that many concurrent users, each sending that
+ * many requests in a row) or `R/s:D` (open: requests arriving at R per second for D).
+ */
+function parseStages(text, input = 'stages') {
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.every((p) => p === ''))
+        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2" or "2/s:30s")');
+    let total = 0;
+    let arrivals = 0;
+    return parts.map((part, i) => {
+        if (part.includes('/')) {
+            const stage = parseRateStage(part, i + 1, input);
+            arrivals += stage.rate * (stage.durationMs / 1000);
+            if (arrivals > MAX_ARRIVALS)
+                throw new InputError(input, `more than ${MAX_ARRIVALS.toLocaleString('en-US')} arrivals in all rate stages; a gate should be bounded`);
+            return stage;
+        }
+        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
+        if (!m) {
+            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3) or RATE/s:DURATION (e.g. 2/s:30s)`);
+        }
+        const users = Number(m[1]);
+        const requestsPerUser = Number(m[2]);
+        if (users < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
+        if (requestsPerUser < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
+        if (users > MAX_USERS)
+            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
+        total += users * requestsPerUser;
+        if (total > MAX_REQUESTS)
+            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
+        return { users, requestsPerUser };
+    });
+}
+/** `2/s:30s`, `0.5/s:2m`: a rate above 0 and a duration above 0, at most MAX_ARRIVALS arrivals. */
+function parseRateStage(part, n, input) {
+    const m = /^(.*?)\s*\/\s*s\s*:\s*(.*)$/.exec(part);
+    if (!m)
+        throw new InputError(input, `stage ${n} "${part}" is not RATE/s:DURATION (e.g. 2/s:30s, 0.5/s:2m)`);
+    const rateText = m[1];
+    if (!/^-?(\d+(\.\d+)?|\.\d+)$/.test(rateText))
+        throw new InputError(input, `stage ${n} "${part}": the rate "${rateText}" is not a number of arrivals per second`);
+    const rate = Number(rateText);
+    if (!(rate > 0))
+        throw new InputError(input, `stage ${n} "${part}": the rate must be more than 0 arrivals per second`);
+    const where = `${input} (stage ${n} "${part}")`;
+    const durationMs = parseDuration(where, m[2], { max: MAX_RATE_DURATION_MS });
+    const arrivals = rate * (durationMs / 1000);
+    if (arrivals > MAX_ARRIVALS) {
+        throw new InputError(input, `stage ${n} "${part}": ${Math.round(arrivals).toLocaleString('en-US')} arrivals, more than ${MAX_ARRIVALS.toLocaleString('en-US')}; a gate should be bounded`);
+    }
+    return { kind: 'rate', rate, durationMs };
+}
+const isRate = (s) => s.kind === 'rate';
+const isClosed = (s) => s.kind !== 'rate';
+/** `2`, `0.5`, `1.25`: a rate as written back (at most three decimals). */
+function formatRate(rate) {
+    return String(Number(rate.toFixed(3)));
+}
+/** A duration exactly, as an input would write it: `2m`, `30s`, `1500ms`. */
+function exactDuration(ms) {
+    if (ms >= 60_000 && ms % 60_000 === 0)
+        return `${ms / 60_000}m`;
+    if (ms % 1000 === 0)
+        return `${ms / 1000}s`;
+    return `${Number(ms.toFixed(3))}ms`;
+}
+/** A stage as the `stages` input writes it: `10x3`, `2/s:30s`. */
+function stageText(s) {
+    return isRate(s) ? `${formatRate(s.rate)}/s:${exactDuration(s.durationMs)}` : `${s.users}x${s.requestsPerUser}`;
+}
+function formatStages(stages) {
+    return stages.map(stageText).join(', ');
+}
+/** The stage a summary was run from (a rate stage's summary carries its rate and duration). */
+function stageOf(s) {
+    return s.rate ? { kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs } : { users: s.users, requestsPerUser: s.requestsPerUser };
+}
+/** Where a figure was measured, for sentences: `10 users`, `2/s`. */
+function stageWho(s) {
+    return isRate(s) ? `${formatRate(s.rate)}/s` : `${s.users} user${s.users === 1 ? '' : 's'}`;
+}
+/** A stage's load for tables: `10 × 3`, `2/s for 30s`. */
+function stageLoad(s) {
+    return isRate(s) ? `${formatRate(s.rate)}/s for ${exactDuration(s.durationMs)}` : `${s.users} × ${s.requestsPerUser}`;
+}
+/** A summary's (or a result's) key for matching stages across runs: `users:10`, `rate:2`. */
+function stageKey(s) {
+    return s.rate ? `rate:${s.rate.offered}` : `users:${s.users}`;
+}
+/** Where a criterion result or diagnosis is about: `10 users`, `2/s`, null for the whole run. */
+function scopeWho(x) {
+    if (x.rate !== undefined)
+        return `${formatRate(x.rate)}/s`;
+    return x.users === null ? null : `${x.users} user${x.users === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/version.ts
@@ -52974,6 +53202,7 @@ const VERSION = '0.1.0';
 // fixed numbers: an earlier JSON report, its stages matched to this run's by users, deltas of TTFC
 // avg / p95 and success rate, regressions over a threshold. Reading the file is the only I/O
 // (readBaseline); everything else is pure and never throws on a strange baseline.
+
 
 
 
@@ -53090,13 +53319,62 @@ function normalizeStats(v) {
         out[k] = num(o[k]);
     return out;
 }
+/** A rate stage's own figures from a baseline stage (offered rate and duration required), or null. */
+function normalizeRate(v) {
+    const o = obj(v);
+    const offered = num(o?.offered);
+    const durationMs = num(o?.durationMs);
+    if (o === null || offered === null || !(offered > 0) || durationMs === null || !(durationMs > 0))
+        return null;
+    const count = (x) => Math.max(0, Math.round(num(x) ?? 0));
+    return {
+        offered,
+        durationMs,
+        arrival: o.arrival === 'uniform' ? 'uniform' : 'poisson',
+        seed: count(o.seed),
+        scheduled: count(o.scheduled),
+        dropped: count(o.dropped),
+        achieved: num(o.achieved) ?? 0,
+        maxInFlight: count(o.maxInFlight),
+        peakInFlight: count(o.peakInFlight),
+        lateness: normalizeStats(o.lateness),
+    };
+}
+/** The LLM and goodput figures of a baseline stage, where it has them (baseline.goodput_rate, baseline.tokens_per_sec, …). */
+function normalizeExtras(raw) {
+    const out = {};
+    const tokens = obj(raw.tokens);
+    if (tokens && num(tokens.perSec) !== null) {
+        out.tokens = {
+            total: num(tokens.total) ?? 0,
+            perSec: num(tokens.perSec),
+            perRequest: normalizeStats(tokens.perRequest),
+            ...(obj(tokens.output) ? { output: normalizeStats(tokens.output) } : {}),
+        };
+    }
+    const g = obj(raw.goodput);
+    if (g && num(g.perSec) !== null) {
+        const rate = num(g.rate);
+        out.goodput = {
+            slo: Array.isArray(g.slo) ? g.slo.filter((x) => typeof x === 'string') : [],
+            good: Math.max(0, Math.round(num(g.good) ?? 0)),
+            perSec: num(g.perSec),
+            rate: rate !== null && rate >= 0 && rate <= 1 ? rate : null,
+            missed: {},
+        };
+    }
+    return out;
+}
 /** A complete StageSummary from a baseline stage, or why it cannot be used. */
 function normalizeStage(value, position) {
     const raw = obj(value);
     if (raw === null)
         return 'is not an object';
-    const users = num(raw.users);
-    if (users === null || !Number.isInteger(users) || users < 1)
+    const rate = raw.rate === undefined ? null : normalizeRate(raw.rate);
+    if (raw.rate !== undefined && rate === null)
+        return 'has no valid "rate" (offered and durationMs above 0)';
+    const users = rate ? 0 : num(raw.users);
+    if (users === null || (!rate && (!Number.isInteger(users) || users < 1)))
         return 'has no valid "users"';
     const issued = Math.max(0, Math.round(num(raw.issued) ?? 0));
     const succeeded = Math.max(0, Math.round(num(raw.succeeded) ?? 0));
@@ -53121,11 +53399,12 @@ function normalizeStage(value, position) {
     if (rawFailures)
         for (const c of FAILURE_CATEGORIES)
             failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
-    const latencies = Object.fromEntries(LATENCY_METRICS.map((m) => [m, normalizeStats(raw[m])]));
+    // The optional latencies (tpot, ttft_reasoning) only where the baseline measured them.
+    const latencies = Object.fromEntries(LATENCY_METRICS.filter((m) => raw[m] !== undefined || !OPTIONAL_LATENCIES.includes(m)).map((m) => [m, normalizeStats(raw[m])]));
     return {
         index: num(raw.index) ?? position,
         users,
-        requestsPerUser: Math.max(1, Math.round(num(raw.requestsPerUser) ?? 1)),
+        requestsPerUser: rate ? 0 : Math.max(1, Math.round(num(raw.requestsPerUser) ?? 1)),
         skipped,
         issued,
         succeeded,
@@ -53139,6 +53418,9 @@ function normalizeStage(value, position) {
         rps: num(raw.rps) ?? 0,
         eventsPerSec: num(raw.eventsPerSec) ?? 0,
         ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s', perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
+        ...normalizeExtras(raw),
+        ...(raw.itlPer === 'token' || raw.itlPer === 'event' ? { itlPer: raw.itlPer } : {}),
+        ...(rate ? { rate } : {}),
     };
 }
 function msDelta(current, baseline, threshold, minDeltaMs) {
@@ -53184,35 +53466,37 @@ function compareBaseline(current, baseline, opts = {}) {
         messages.push(`the baseline used preset ${bt.preset}, this run ${t.preset}`);
     if (t?.method && bt.method && t.method !== bt.method)
         messages.push(`the baseline used ${bt.method}, this run ${t.method}`);
-    // Baseline stages by users, in order; each is matched once.
+    // Baseline stages by users (rate stages by rate), in order; each is matched once.
     const pool = new Map();
     for (const b of baseline.stages) {
-        const list = pool.get(b.users) ?? [];
+        const list = pool.get(stageKey(b)) ?? [];
         list.push(b);
-        pool.set(b.users, list);
+        pool.set(stageKey(b), list);
     }
     for (const c of current) {
-        const b = pool.get(c.users)?.shift();
+        const b = pool.get(stageKey(c))?.shift();
+        const at = (s) => `${s.rate ? 'at' : 'with'} ${stageWho(stageOf(s))}`;
         if (b === undefined) {
             unmatchedCurrent.push(c.users);
-            messages.push(`no baseline stage with ${c.users} users: stage ${c.index} (${c.users}x${c.requestsPerUser}) not compared`);
+            messages.push(`no baseline stage ${at(c)}: stage ${c.index} (${stageText(stageOf(c))}) not compared`);
             continue;
         }
         if (c.skipped) {
-            messages.push(`stage ${c.index} (${c.users}x${c.requestsPerUser}) was skipped in this run: not compared`);
+            messages.push(`stage ${c.index} (${stageText(stageOf(c))}) was skipped in this run: not compared`);
             continue;
         }
         if (b.skipped) {
-            messages.push(`the baseline skipped its stage with ${c.users} users: stage ${c.index} not compared`);
+            messages.push(`the baseline skipped its stage ${at(c)}: stage ${c.index} not compared`);
             continue;
         }
-        if (b.requestsPerUser !== c.requestsPerUser) {
-            messages.push(`stage with ${c.users} users: the baseline ran ${b.users}x${b.requestsPerUser}, this run ${c.users}x${c.requestsPerUser} — compared anyway`);
+        if (stageText(stageOf(b)) !== stageText(stageOf(c))) {
+            messages.push(`stage ${at(c)}: the baseline ran ${stageText(stageOf(b))}, this run ${stageText(stageOf(c))} — compared anyway`);
         }
         const row = {
             index: c.index,
             baselineIndex: b.index,
             users: c.users,
+            ...(c.rate ? { rate: c.rate.offered } : {}),
             requestsPerUser: c.requestsPerUser,
             baselineRequestsPerUser: b.requestsPerUser,
             ttfcAvg: msDelta(c.ttfc.avg, b.ttfc.avg, threshold, minDeltaMs),
@@ -53229,7 +53513,7 @@ function compareBaseline(current, baseline, opts = {}) {
     for (const list of pool.values()) {
         for (const b of list) {
             unmatchedBaseline.push(b.users);
-            messages.push(`the baseline's stage with ${b.users} users (${b.users}x${b.requestsPerUser}) was not run this time`);
+            messages.push(`the baseline's stage ${b.rate ? 'at' : 'with'} ${stageWho(stageOf(b))} (${stageText(stageOf(b))}) was not run this time`);
         }
     }
     return { threshold, source: baseline.source, stages, unmatchedCurrent, unmatchedBaseline, messages, diagnoses };
@@ -53248,8 +53532,8 @@ function regression(row, baseline, threshold, drop) {
     const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
     return {
         kind: 'regression',
-        users: row.users,
-        message: `at ${plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+        ...(row.rate !== undefined ? { users: null, rate: row.rate } : { users: row.users }),
+        message: `at ${row.rate !== undefined ? `${formatRate(row.rate)}/s` : plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
             `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
         evidence: {
             threshold,
@@ -53285,12 +53569,16 @@ function baselineSection(loaded, current, opts) {
         index: s.index,
         baselineIndex: s.baselineIndex,
         users: s.users,
+        ...(s.rate !== undefined ? { rate: s.rate } : {}),
         ttfcAvg: delta(s.ttfcAvg),
         ttfcP95: delta(s.ttfcP95),
         successRate: delta(s.successRate),
         regressed: s.regressed,
     }));
-    section.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
+    section.regressions = cmp.stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users);
+    const rates = cmp.stages.filter((s) => s.regressed && s.rate !== undefined).map((s) => s.rate);
+    if (rates.length)
+        section.regressionRates = rates;
     return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
 }
 
@@ -53747,19 +54035,28 @@ function parseLine(raw, lineNo) {
     const s = new LineScanner(src, lineNo);
     s.skipWs();
     let users = null;
+    let rate;
     if (s.peek() === '@') {
         const atCol = s.col;
         s.pos++;
         const tok = s.take((c) => !isWs(c) && c !== ':');
         const n = Number(tok.text);
-        if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
-            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:)`);
+        // `@2/s:` scopes to the rate stage(s) of that offered rate.
+        const r = /^(\d+(?:\.\d+)?|\.\d+)\/s$/.exec(tok.text);
+        if (r) {
+            if (!(Number(r[1]) > 0))
+                s.fail(atCol, `invalid scope "@${tok.text}" (a rate stage's rate is more than 0/s)`);
+            rate = Number(r[1]);
+        }
+        else if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
+            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:, or @RATE/s: for a rate stage, e.g. @2/s:)`);
         }
         s.skipWs();
         if (s.peek() !== ':')
             s.fail(s.col, `expected ":" after "@${tok.text}"`);
         s.pos++;
-        users = n;
+        if (rate === undefined)
+            users = n;
         s.skipWs();
     }
     // METRIC
@@ -53799,7 +54096,7 @@ function parseLine(raw, lineNo) {
         if (extra.text)
             s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
     }
-    return { text: src.trim(), line: lineNo, users, metric, op, value, severity };
+    return { text: src.trim(), line: lineNo, users, ...(rate !== undefined ? { rate } : {}), metric, op, value, severity };
 }
 function parseMetricRef(s, tok, allowBaseline) {
     let name = tok.text;
@@ -53894,7 +54191,11 @@ function parseValue(s, left, kind) {
                 s.take((c) => !isWs(c));
             }
         }
-        return { kind: 'number', value: applyUnit(s, num, first, unit, left, kind) };
+        const value = applyUnit(s, num, first, unit, left, kind);
+        if (kind !== 'sample')
+            return { kind: 'number', value };
+        const written = unit.text === '' ? null : unit.text === '%' ? '%' : 'bytes';
+        return { kind: 'number', value, sampleUnit: { unit: written, text: unit.col === first.col ? first.text : `${first.text} ${unit.text}`, column: first.col } };
     }
     // METRIC [* NUMBER]
     if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
@@ -53965,6 +54266,7 @@ function applyUnit(s, num, numTok, unit, left, kind) {
             return num;
         case 'count':
         case 'rps':
+        case 'tps':
             if (u)
                 s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
             return num;
@@ -54032,6 +54334,42 @@ function verdictLine(report) {
     return extras ? `PASSED with ${extras}` : 'PASSED';
 }
 
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/units.ts
+// A monitor's unit (bytes, %, a plain number) is known only once it printed its first sample: a
+// threshold written in another unit (`monitor.cpu.max < 5GiB` on a % monitor) would compare 50 with
+// 5368709120 and pass. Checked as soon as the unit is known (an input error naming the line and
+// column, before the load), and again when the criterion is judged. Pure.
+
+
+const UNIT_WORD = { bytes: 'a size', '%': 'a percentage', number: 'a plain number' };
+/** Why a threshold's unit does not fit a monitor that measures `measured`, or null when it fits (a bare number fits any). */
+function misfit(c, measured) {
+    const t = c.value.kind === 'number' ? c.value.sampleUnit : undefined;
+    if (!t || t.unit === null || t.unit === measured)
+        return null;
+    return `"${t.text}" is ${UNIT_WORD[t.unit]} but monitor ${monitorOf(c.metric.name) ?? c.metric.name} measures ${UNIT_WORD[measured]}`;
+}
+/** Throws an InputError (criteria, line and column) for the first threshold whose unit does not fit its monitor's. */
+function checkMonitorUnits(criteria, units) {
+    for (const c of criteria) {
+        const name = monitorOf(c.metric.name);
+        const measured = name === null ? undefined : units.get(name);
+        if (!measured)
+            continue;
+        const why = misfit(c, measured.unit);
+        if (why && c.value.kind === 'number') {
+            throw new InputError('criteria', `line ${c.line}, column ${c.value.sampleUnit.column}: ${why} (its first sample: ${measured.sample})`);
+        }
+    }
+}
+/** At evaluation: why the criterion's threshold does not fit the unit its metric was measured in, or null. */
+function unitMismatch(c, unit) {
+    if (monitorOf(c.metric.name) === null)
+        return null;
+    const measured = unit === 'bytes' ? 'bytes' : unit === '%' ? '%' : unit === 'sample' ? 'number' : null;
+    return measured === null ? null : misfit(c, measured);
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/criteria/evaluate.ts
 // Criteria evaluation: parsed criteria against stage summaries (and the baseline's), each value read
 // through the metrics table, judged by its interval where it has one. Pure: no I/O.
@@ -54041,8 +54379,11 @@ function verdictLine(report) {
 
 
 
+
+
 function missingReason(stage, name, other) {
-    const where = other === 'baseline' ? ` in the baseline stage with ${stage.users} users` : other === 'compare' ? ` on the compare target at ${stage.users} users` : '';
+    const who = stageWho(stageOf(stage));
+    const where = other === 'baseline' ? ` in the baseline stage ${stage.rate ? 'at' : 'with'} ${who}` : other === 'compare' ? ` on the compare target at ${who}` : '';
     const own = metrics_metric(name)?.missing;
     if (own)
         return `${own(stage)}${where}`;
@@ -54089,20 +54430,28 @@ function evaluateCriteria(criteria, stages, opts = {}) {
     const run = stages.filter((s) => !s.skipped);
     for (const c of criteria) {
         const m = metrics_metric(c.metric.name);
-        let targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+        // Scoped: the stages of those users, or of that rate; unscoped: every stage the metric means something at.
+        let targets = c.rate !== undefined
+            ? run.filter((s) => s.rate?.offered === c.rate)
+            : c.users === null
+                ? run.filter((s) => m?.appliesTo?.(s) ?? true)
+                : run.filter((s) => !s.rate && s.users === c.users);
         // A figure of the whole run (monitor growth) is judged once, on the last stage it applies to.
         if (m?.scope === 'run' && targets.length > 1)
             targets = targets.slice(-1);
         const unit = (targets[0] && m?.unitOn?.(targets[0])) ?? m?.unit ?? 'count';
         if (targets.length === 0) {
             let reason;
-            if (c.users === null)
-                reason = 'no stage was run';
-            else if (stages.some((s) => s.users === c.users))
-                reason = `no stage with ${c.users} users was run (the stage was skipped)`;
+            const planned = c.rate !== undefined ? stages.some((s) => s.rate?.offered === c.rate) : stages.some((s) => !s.rate && s.users === c.users);
+            const which = c.rate !== undefined ? `at ${formatRate(c.rate)}/s` : `with ${c.users} users`;
+            if (c.users === null && c.rate === undefined)
+                reason = run.length ? `no stage it applies to was run (${m?.label ?? c.metric.name}: rate stages only)` : 'no stage was run';
+            else if (planned)
+                reason = `no stage ${which} was run (the stage was skipped)`;
             else
-                reason = `no stage with ${c.users} users was run`;
-            results.push(withCriterion({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason }, c));
+                reason = `no stage ${which} was run`;
+            const scope = c.rate !== undefined ? { rate: c.rate } : {};
+            results.push(withCriterion({ text: c.text, users: c.users, ...scope, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason }, c));
             continue;
         }
         for (const stage of targets)
@@ -54112,7 +54461,10 @@ function evaluateCriteria(criteria, stages, opts = {}) {
 }
 function evaluateOne(c, stage, unit, opts) {
     const baseline = opts.baseline;
-    const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
+    const base = { text: c.text, users: stage.rate ? null : stage.users, ...(stage.rate ? { rate: stage.rate.offered } : {}), severity: c.severity, unit, stage: stage.index };
+    const misfit = unitMismatch(c, unit);
+    if (misfit)
+        return { ...base, status: 'fail', actual: metrics_metric(c.metric.name)?.read(stage) ?? null, threshold: null, reason: misfit };
     let threshold;
     let thresholdStage = stage;
     if (c.value.kind === 'number') {
@@ -54133,10 +54485,10 @@ function evaluateOne(c, stage, unit, opts) {
             thresholdStage = b;
         }
         else if (c.value.metric.baseline) {
-            const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
+            const b = baseline?.find((s) => stageKey(s) === stageKey(stage) && !s.skipped);
             if (!b) {
                 const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
-                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${plural(stage.users, 'user')}${why}` };
+                return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage ${stage.rate ? 'at' : 'with'} ${stageWho(stageOf(stage))}${why}` };
             }
             thresholdStage = b;
         }
@@ -54218,40 +54570,6 @@ function criteriaPassed(results) {
 // Pass/fail criteria: the parser (text → Criterion) and the evaluator (Criterion × stages → results).
 
 
-
-;// CONCATENATED MODULE: ./src/core/config/duration.ts
-
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Parses `60s`, `500ms`, `5m`, `1.5s`, `1h`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
-function parseDuration(input, text, bounds) {
-    const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
-    if (!m) {
-        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m, 1h; a bare number is seconds)`);
-    }
-    const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
-    if (ms === 0 && bounds.zero)
-        return 0;
-    if (!(ms > 0))
-        throw new InputError(input, `"${text.trim()}" must be greater than zero`);
-    if (ms > bounds.max)
-        throw new InputError(input, `"${text.trim()}" is too long: at most ${formatBound(bounds.max)}`);
-    return ms;
-}
-/** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 120_000)
-        return `${Number((ms / 1000).toFixed(1))}s`;
-    return `${Number((ms / 60_000).toFixed(1))}m`;
-}
-function formatBound(ms) {
-    if (ms % 3_600_000 === 0)
-        return `${ms / 3_600_000}h`;
-    if (ms % 60_000 === 0)
-        return `${ms / 60_000}m`;
-    return `${ms / 1000}s`;
-}
 
 ;// CONCATENATED MODULE: ./src/core/config/headers.ts
 
@@ -54732,8 +55050,144 @@ function hrtimeOffsetMs() {
     return h - (a + b) / 2;
 }
 
+;// CONCATENATED MODULE: ./src/core/report/escape.ts
+// Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
+// a GitHub comment or job summary. Pure: no I/O, no GitHub client.
+/** U+200B ZERO WIDTH SPACE: breaks `@user` mentions and `#123` references without changing the look. */
+const ZWSP = '\u200B';
+// C0/C1 control characters (tab and newline handled separately), and bidi overrides/isolates
+// that could visually reorder a message ("Trojan source").
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+/** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
+function escape_truncate(text, max) {
+    if (max <= 0)
+        return '';
+    if (text.length <= max)
+        return text;
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/** `&`, `<`, `>`, `"` as HTML entities: no tag, comment (`<!--`) or entity can be injected. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/**
+ * Neutralises GitHub's references: `@user` / `@org/team` mentions (no notification), `#123`,
+ * `GH-123` and `owner/repo#123` issue links (no cross-reference). A zero-width space is inserted
+ * after the `@` or `#` (or the `GH-` prefix); the text reads the same.
+ */
+function neutralizeReferences(text) {
+    return text
+        .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
+        .replace(/#(?=\d)/g, `#${ZWSP}`)
+        .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWSP}`);
+}
+/**
+ * Breaks what GitHub would autolink in a text node: `scheme://` (a zero-width space between `:` and
+ * `//`: cmark-gfm's url autolink needs `://` in a row) and `www.` (one between `www` and `.`). Mail
+ * addresses are broken by neutralizeReferences (the `@`). The text reads the same.
+ */
+function breakLinks(text) {
+    return text.replace(/:\/\//g, `:${ZWSP}//`).replace(/(www)\./gi, `$1${ZWSP}.`);
+}
+/** Markdown punctuation that can start emphasis, links, images, code, strikethrough or a table cell. */
+const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
+/**
+ * The character-level part of escapeInline, on text already one line: HTML-escaped, markdown
+ * punctuation backslash-escaped, mentions, references and links neutralised. Also how the redaction
+ * finds a secret in a rendered report (see redact.ts).
+ */
+function escapeMarkdownChars(text) {
+    return breakLinks(neutralizeReferences(escapeHtml(text).replace(MD_PUNCT, (c) => `\\${c}`)));
+}
+/**
+ * Untrusted text as inline markdown, for one line (e.g. a table cell): control characters removed,
+ * newlines and tabs turned into spaces, truncated to `max` characters, HTML-escaped, markdown
+ * punctuation backslash-escaped (pipes included, so a table stays a table), mentions, issue
+ * references and links (`https://…`, `www.…`) neutralised: server text never becomes a link or a mention.
+ */
+function escapeInline(text, max = Infinity) {
+    const flat = text
+        .replace(/\r\n?|\n|\t/g, ' ')
+        .replace(CONTROL, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
+    return escapeMarkdownChars(short);
+}
+/** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
+function tableCell(markdown) {
+    return markdown.replace(/\r\n?|\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+}
+/**
+ * A code span holding `text` literally: the fence is one backtick longer than the longest run of
+ * backticks inside; padded with spaces when the text starts or ends with a backtick. With
+ * `inTable`, pipes are escaped (GitHub tables split cells on `|` even inside code spans).
+ */
+function codeSpan(text, opts = {}) {
+    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '');
+    if (opts.max !== undefined)
+        t = escape_truncate(t, opts.max);
+    const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
+    let inner = `${pad}${t}${pad}`;
+    if (opts.inTable)
+        inner = inner.replace(/\|/g, '\\|');
+    return `${fence}${inner}${fence}`;
+}
+/** A GFM table. Cells must already be inline markdown (see escapeInline / tableCell). */
+function mdTable(head, align, rows) {
+    const sep = head.map((_, i) => {
+        const a = align[i] ?? 'l';
+        return a === 'r' ? '---:' : a === 'c' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.map((c) => tableCell(c) || ' ').join(' | ')} |`;
+    return [line(head), `|${sep.join('|')}|`, ...rows.map(line)].join('\n');
+}
+/** The hidden marker that identifies the sticky comment of one `comment-tag`. */
+function commentMarker(tag) {
+    // The action only accepts [A-Za-z0-9._/-] tags; anything else could end the HTML comment.
+    return `<!-- ttfc-gate:${tag.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/-{2,}/g, '-')} -->`;
+}
+
+;// CONCATENATED MODULE: ./src/core/safe-text.ts
+// Text bound for stdout/stderr (the Actions log, a terminal) that may carry what a server sent:
+// no line of it may start a runner workflow command or reach a terminal as an escape sequence.
+/** ANSI/VT escape sequences: CSI (ESC [ … or 8-bit CSI), OSC (ESC ] … BEL/ST), and two-byte ESC sequences. */
+const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u009B[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[ -~]?/g;
+// Every C0/C1 control but tab and newline (CR too: it rewrites a line on a terminal), and bidi overrides.
+const safe_text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const safe_text_ZWSP = '\u200B';
+/**
+ * The runner reads a line whose trimmed start is `::` as a command (`::error::`, `::add-mask::`,
+ * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
+ * keeps the text readable and inert.
+ */
+function neutralize(line) {
+    return line.replace(/::/g, `:${safe_text_ZWSP}:`).replace(/##\[/g, `#${safe_text_ZWSP}#[`);
+}
+/** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
+function safeLine(text) {
+    return neutralize(text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(ANSI, '')
+        .replace(safe_text_CONTROL, ''));
+}
+/** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
+function safeLines(text) {
+    return text
+        .split(/\r\n?|\n/)
+        .map((l) => neutralize(l.replace(ANSI, '').replace(safe_text_CONTROL, '')))
+        .join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/core/redact.ts
 // Secrets never reach logs, comments, summaries or report files: these helpers strip them.
+
+
 const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
 /** Query parameter names whose values are treated as secrets. */
 function isSecretParam(name) {
@@ -54764,41 +55218,115 @@ function redactUrl(text) {
 function looksLikeSecret(value) {
     return value.length >= 16 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
 }
-/** A secret as it may come back from a server: as is, URL-encoded, or inside a JSON string. */
-function variants(secret) {
+/** How a server may send a secret back: as is, URL-encoded (also as a form), JSON-escaped (also with `\/` or `\uXXXX`), HTML-entity-encoded. */
+function echoForms(secret) {
     const out = new Set([secret]);
     try {
-        out.add(encodeURIComponent(secret));
+        const u = encodeURIComponent(secret);
+        out.add(u).add(u.replace(/%20/g, '+')).add(encodeURI(secret));
     }
     catch {
         /* lone surrogate */
     }
-    out.add(JSON.stringify(secret).slice(1, -1));
+    const json = JSON.stringify(secret).slice(1, -1);
+    out.add(json).add(json.replace(/\//g, '\\/'));
+    out.add(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    const html = escapeHtml(secret);
+    out.add(html).add(html.replace(/'/g, '&#39;')).add(html.replace(/'/g, '&#x27;'));
     return [...out];
+}
+/**
+ * How an output may show a text: as is, escaped as markdown (escapeInline: entities, backslashes,
+ * zero-width spaces in mentions and links), in a table's code span (`\|`), made inert for the
+ * runner (safe-text: `::` broken by a zero-width space), JSON-escaped (the report file).
+ */
+function outputForms(text) {
+    return [text, escapeMarkdownChars(text), text.replace(/\|/g, '\\|'), neutralize(text), JSON.stringify(text).slice(1, -1)];
+}
+const formsCache = new Map();
+/** Every form of a secret that redaction looks for: each way a server may echo it, as each output shows it. */
+function secretForms(secret) {
+    let forms = formsCache.get(secret);
+    if (forms === undefined) {
+        forms = [...new Set(echoForms(secret).flatMap(outputForms))];
+        if (formsCache.size > 256)
+            formsCache.clear();
+        formsCache.set(secret, forms);
+    }
+    return forms;
+}
+let last = null;
+/** The forms of the secrets, longest first, and one pattern matching any of them (one pass over a big text). */
+function compiled(secrets) {
+    const key = secrets.join('\u0000');
+    if (last?.key === key)
+        return last;
+    const all = [...new Set(secrets.filter((s) => s.length >= 3).flatMap(secretForms))].filter((f) => f.length >= 3).sort((a, b) => b.length - a.length);
+    // Case-insensitive: a server may echo a header value lowercased (`Content-Type: image/bearer tok…`).
+    const pattern = new RegExp(all.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') || '(?!)', 'gi');
+    last = { key, all, pattern };
+    return last;
 }
 /** The shortest cut-off start of a secret that is still redacted at the end of a text (a server message truncated mid-secret). */
 const MIN_TAIL = 6;
 /**
- * Replaces every occurrence of every secret (longest first, also URL-encoded or JSON-escaped)
- * with `***`, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
+ * Replaces every occurrence of every secret in every form (secretForms: echoed URL-encoded,
+ * JSON-escaped or as HTML entities, shown markdown-escaped or made inert; in any letter case)
+ * with `***`, longest first, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
+ * Redact before escaping where the text is still raw; this pass also catches what was escaped first.
  */
 function redactText(text, secrets) {
-    let out = text;
-    const all = [...new Set(secrets.filter((s) => s.length >= 3).flatMap(variants))].sort((a, b) => b.length - a.length);
-    for (const s of all)
-        out = out.split(s).join('***');
+    if (secrets.length === 0 || text.length === 0)
+        return text;
+    const { all, pattern } = compiled(secrets);
+    if (all.length === 0)
+        return text;
+    const out = text.replace(pattern, '***');
+    const ellipsis = out.endsWith('…') ? '…' : '';
+    let tail = ellipsis ? out.slice(0, -1) : out;
     for (const s of all) {
         if (s.length <= MIN_TAIL)
             continue;
-        const tail = out.replace(/…$/, '');
-        for (let n = Math.min(s.length - 1, tail.length); n >= MIN_TAIL; n--) {
-            if (tail.endsWith(s.slice(0, n))) {
-                out = `${tail.slice(0, tail.length - n)}***${out.slice(tail.length)}`;
+        const end = tail.slice(-(s.length - 1)).toLowerCase();
+        const lower = s.toLowerCase();
+        for (let n = Math.min(s.length - 1, end.length); n >= MIN_TAIL; n--) {
+            if (end.endsWith(lower.slice(0, n))) {
+                tail = `${tail.slice(0, tail.length - n)}***`;
                 break;
             }
         }
     }
-    return out;
+    return tail + ellipsis;
+}
+/**
+ * Redacts every string inside a value (objects and arrays, walked without recursion), in place.
+ * Arrays under a key in `skip` are left alone (the caller redacts them its own, cheaper way).
+ */
+function redactDeep(value, secrets, skip = new Set()) {
+    if (secrets.length === 0)
+        return;
+    const stack = [value];
+    while (stack.length > 0) {
+        const v = stack.pop();
+        if (Array.isArray(v)) {
+            for (let i = 0; i < v.length; i++) {
+                const x = v[i];
+                if (typeof x === 'string')
+                    v[i] = redactText(x, secrets);
+                else if (typeof x === 'object' && x !== null)
+                    stack.push(x);
+            }
+        }
+        else if (typeof v === 'object' && v !== null) {
+            const o = v;
+            for (const [k, x] of Object.entries(o)) {
+                if (typeof x === 'string')
+                    o[k] = redactText(x, secrets);
+                else if (typeof x === 'object' && x !== null && !skip.has(k))
+                    stack.push(x);
+            }
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/config/readiness.ts
@@ -55348,7 +55876,8 @@ class OpenAiSession {
             else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0)
                 kind = EventKind.Content;
         }
-        if (kind !== EventKind.Chunk)
+        // The fast path starts at the first content: until then a reasoning delta must not pass for content (ttft).
+        if (kind === EventKind.Content)
             this.content = true;
         if (kind === EventKind.Reasoning)
             this.reasoning = true;
@@ -55372,6 +55901,27 @@ class OpenAiSession {
     finish(contentType) {
         return streamEndFailure(this.malformed, contentType, this.done || this.finished, 'incomplete stream: it ended without data: [DONE] or a finish_reason');
     }
+}
+/**
+ * The body with `"stream_options": {"include_usage": true}` added, so the server reports usage and
+ * output tokens, TPOT and tokens/s can be measured; null when it is left as it is: not one JSON
+ * object as written (a template with placeholders outside strings is never rewritten), not a
+ * streaming chat or completion request (`"stream": true` with `messages` or `prompt`), or it sets
+ * `stream_options` itself. The user's text is kept byte for byte: the key goes in after the `{`.
+ */
+function askForUsage(body) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return null;
+    }
+    const o = obj(parsed);
+    if (o === null || o.stream !== true || !(Array.isArray(o.messages) || o.prompt !== undefined) || 'stream_options' in o)
+        return null;
+    const brace = body.indexOf('{');
+    return `${body.slice(0, brace + 1)}"stream_options":{"include_usage":true},${body.slice(brace + 1)}`;
 }
 const openai = {
     name: 'openai',
@@ -55608,43 +56158,823 @@ function checkReportPath(input, path, cwd) {
     return abs;
 }
 
-;// CONCATENATED MODULE: ./src/core/config/stages.ts
+;// CONCATENATED MODULE: ./src/core/load/connection.ts
 
-const DEFAULT_STAGES = '1x1, 10x3, 20x2';
-const MAX_USERS = 10_000;
-const MAX_REQUESTS = 100_000;
-/** `USERSxREQUESTS`, comma-separated: that many concurrent users, each sending that many requests in a row. */
-function parseStages(text, input = 'stages') {
-    const parts = text.split(',').map((p) => p.trim());
-    if (parts.every((p) => p === ''))
-        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2")');
-    let total = 0;
-    return parts.map((part, i) => {
-        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
-        if (!m) {
-            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3)`);
+// One reason shared by every closing socket: undici would build an error (and Node format its
+// stack) per socket, thousands of them at the end of a large stage.
+const STAGE_OVER = new Error('the stage is over');
+// Idle time never closes a user's socket during its loop: the stage closes it at its end.
+const KEEP_ALIVE_MS = 10 * 60_000;
+// Plain http: one connector for all users of a process, not one built per Client.
+const connectors = new Map();
+function plainConnector(timeoutMs) {
+    let c = connectors.get(timeoutMs);
+    if (c === undefined)
+        connectors.set(timeoutMs, (c = (0,undici.buildConnector)({ timeout: timeoutMs })));
+    return c;
+}
+/**
+ * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
+ * at a time), so the user's next request rides on the socket its last one used, never waits for or
+ * opens another, and no dispatch looks at other users' sockets. When the server closes the socket,
+ * the next request opens a new one (counted in `opened`, its `connect` measured).
+ */
+class UserConnection {
+    dispatcher;
+    /** Sockets opened so far. */
+    opened = 0;
+    fresh = false;
+    constructor(origin, connectTimeoutMs) {
+        this.dispatcher = new undici.Client(origin, {
+            // Never two requests in flight (a user sends one after another), but pipelining 1 makes undici
+            // hold a reused socket's next request until the check phase (a setImmediate, plus its idle
+            // socket validation when nothing was queued at completion): after every other socket's I/O
+            // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
+            // browser writes at once. With 2, a request dispatched from the completion callback (the
+            // runner does) is written immediately. What that skips, undici's check for bytes or a close
+            // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
+            // trust different servers; a user's socket only ever talks to the one preview, which may
+            // answer anything anyway. A server that closes the socket after a response without saying
+            // so costs the one retry request.ts makes on a reused socket.
+            pipelining: 2,
+            keepAliveTimeout: KEEP_ALIVE_MS,
+            keepAliveMaxTimeout: KEEP_ALIVE_MS,
+            // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
+            // user's reconnect may resume its session, another user's first handshake is a full one.
+            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
+        });
+        // undici emits 'connect' before it writes the request the socket was opened for.
+        this.dispatcher.on('connect', () => {
+            this.opened++;
+            this.fresh = true;
+        });
+    }
+    takeFresh() {
+        const fresh = this.fresh;
+        this.fresh = false;
+        return fresh;
+    }
+    /** Closes the socket now (the stage is over; nothing of it is still wanted). */
+    async close() {
+        await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
+    }
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/core/load/request.ts
+
+
+
+
+const ERROR_BODY_LIMIT = 2048;
+class TimeoutAbort extends Error {
+    constructor(ms) {
+        super(`no complete response within ${ms} ms`);
+    }
+}
+/**
+ * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
+ * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
+ * categorised.
+ */
+function performRequest(conn, spec, ids) {
+    return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
+}
+/**
+ * performRequest with a callback, called synchronously as the response completes (inside undici's
+ * completion callback), so a user's next request can be dispatched while undici still has it in
+ * hand: it is then written at once instead of a check phase later (see connection.ts).
+ * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
+ * when it was due, and how late the client sent it is its `lateness`.
+ */
+function sendRequest(conn, spec, ids, done, scheduled) {
+    new Exchange(conn, spec, ids, done).start(scheduled);
+}
+/** One request from t0 to its verdict; the methods below follow it in the order things happen. */
+class Exchange {
+    conn;
+    spec;
+    resolve;
+    rec;
+    session;
+    t0 = 0;
+    timer;
+    done = false;
+    /** The current attempt (a request is sent at most twice: see failed). */
+    attempt = 0;
+    freshSocket = false;
+    abortFn = null;
+    body = null;
+    streamError = null;
+    lastEvent = 0;
+    /** Usage per chunk: content events, those that brought new tokens, the last token count and when it came. */
+    contentEvents = 0;
+    usageEvents = 0;
+    lastTokens = 0;
+    lastTokenAt = -1;
+    parser = null;
+    onCancel = () => {
+        if (!this.done)
+            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
+    };
+    constructor(conn, spec, ids, resolve) {
+        this.conn = conn;
+        this.spec = spec;
+        this.resolve = resolve;
+        this.session = spec.preset.start();
+        this.rec = newRecord(ids);
+    }
+    /** t0 (now, or the scheduled arrival), the deadline, the first attempt. */
+    start(scheduled) {
+        const t = now();
+        this.t0 = scheduled ?? t;
+        if (scheduled !== undefined)
+            this.rec.lateness = Math.max(0, t - scheduled);
+        this.rec.startedAt = toEpoch(this.t0);
+        this.timer = setTimeout(() => this.timeOut(), Math.max(0, this.spec.timeoutMs - (t - this.t0)));
+        this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
+        this.dispatch();
+    }
+    dispatch() {
+        const attempt = ++this.attempt;
+        const current = () => attempt === this.attempt && !this.done;
+        const handler = {
+            onConnect: (abort) => {
+                if (attempt !== this.attempt)
+                    return abort(new Error('superseded'));
+                this.connected(abort);
+            },
+            onHeaders: (statusCode, rawHeaders) => {
+                if (current())
+                    this.headers(statusCode, rawHeaders);
+                return true;
+            },
+            onData: (chunk) => {
+                if (current())
+                    this.data(chunk);
+                return true;
+            },
+            onComplete: () => {
+                if (!current())
+                    return;
+                if (this.body)
+                    this.body.end(); // a decoder completes the request once it has flushed
+                else
+                    this.complete('');
+            },
+            onError: (err) => {
+                if (current())
+                    this.failed(err);
+            },
+        };
+        const { spec } = this;
+        try {
+            this.conn.dispatcher.dispatch({
+                origin: spec.origin,
+                path: spec.path,
+                method: spec.method,
+                headers: spec.headers,
+                body: spec.body,
+                // Our own timer owns the deadline; undici's idle timers would misreport long gaps.
+                headersTimeout: 0,
+                bodyTimeout: 0,
+            }, handler);
         }
-        const users = Number(m[1]);
-        const requestsPerUser = Number(m[2]);
-        if (users < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
-        if (requestsPerUser < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
-        if (users > MAX_USERS)
-            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
-        total += users * requestsPerUser;
-        if (total > MAX_REQUESTS)
-            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
-        return { users, requestsPerUser };
+        catch (err) {
+            this.finish(...classify(err, 'connect'));
+        }
+    }
+    /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
+    connected(abort) {
+        this.abortFn = abort;
+        if (this.done)
+            return abort(new Error('aborted'));
+        this.freshSocket = this.conn.takeFresh();
+        this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
+    }
+    headers(statusCode, rawHeaders) {
+        const { rec, spec } = this;
+        rec.ttfb = now() - this.t0;
+        rec.status = statusCode;
+        const head = readHeaders(rawHeaders);
+        const ok = statusCode >= 200 && statusCode < 300;
+        const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
+        if (notStream !== null)
+            return this.abort('protocol', notStream, new Error(notStream));
+        const limits = {
+            maxEventBytes: spec.maxEventBytes ?? Infinity,
+            onOverflow: (message) => this.abort('protocol', message, new Error(message)),
+        };
+        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
+        this.parser = parser;
+        const body = new ResponseBody(parser, head.encoding, {
+            complete: () => this.complete(head.contentType),
+            // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
+            undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
+        });
+        if (body.compressed)
+            rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
+        this.body = body;
+    }
+    data(chunk) {
+        this.rec.bytes += chunk.length;
+        this.body?.write(chunk);
+        // In-band error: the request has failed; stop reading the rest.
+        if (this.streamError !== null && this.abortFn) {
+            this.abort('stream_error', this.streamError, new Error('in-band error'));
+        }
+    }
+    /** A complete event, stamped with the arrival of the chunk that completed it. */
+    event(data, name, t) {
+        if (this.streamError !== null)
+            return;
+        const { rec } = this;
+        const rel = t - this.t0;
+        if (rec.events === 0)
+            rec.ttfc = rel;
+        else {
+            const gap = t - this.lastEvent;
+            rec.gaps.push(gap);
+            if (rec.stall === null || gap > rec.stall)
+                rec.stall = gap;
+        }
+        this.lastEvent = t;
+        rec.events++;
+        const kind = this.session.event(data, name);
+        // ttft: the first content token; a model that reasons first has its first reasoning token as ttfr.
+        if (kind === EventKind.Content) {
+            if (rec.ttft === null)
+                rec.ttft = rel;
+        }
+        else if (kind === EventKind.Reasoning) {
+            if (rec.ttfr === undefined)
+                rec.ttfr = rel;
+        }
+        else if (kind === EventKind.Error) {
+            this.streamError = this.session.error ?? 'in-band error';
+        }
+        const tokens = this.session.tokens;
+        if (tokens !== undefined && tokens > this.lastTokens)
+            this.tokensCame(tokens, t, kind);
+        else if (kind === EventKind.Content || kind === EventKind.Reasoning)
+            this.contentEvents++;
+    }
+    /**
+     * The server's usage grew with this event (vLLM continuous_usage_stats sends it with every chunk):
+     * the time since the last tokens came, shared by the tokens this event brought, is per-token ITL.
+     */
+    tokensCame(tokens, t, kind) {
+        if (kind === EventKind.Content || kind === EventKind.Reasoning) {
+            this.contentEvents++;
+            this.usageEvents++;
+        }
+        const brought = tokens - this.lastTokens;
+        if (this.lastTokenAt >= 0) {
+            const gaps = (this.rec.tokenGaps ??= []);
+            const per = (t - this.lastTokenAt) / brought;
+            for (let i = 0; i < brought; i++)
+                gaps.push(per);
+        }
+        this.lastTokens = tokens;
+        this.lastTokenAt = t;
+    }
+    /** The response ended normally: its verdict. */
+    complete(contentType) {
+        const status = this.rec.status ?? 0;
+        if (status < 200 || status >= 300) {
+            const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
+            const text = this.body?.errorText.trim() ?? '';
+            return this.finish(cat, `HTTP ${status}${text ? `: ${text}` : ''}`);
+        }
+        this.body?.parserEnd(now());
+        if (this.streamError !== null)
+            return this.finish('stream_error', this.streamError);
+        if (this.rec.events === 0) {
+            const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
+            return garbage !== null ? this.finish('protocol', garbage) : this.finish('empty', 'the stream ended without an event');
+        }
+        const verdict = this.session.finish(contentType);
+        if (verdict)
+            return this.finish(verdict.category, verdict.message);
+        this.finish(null, null);
+    }
+    /**
+     * A socket error. When the server closed a reused socket before any byte of the response, the
+     * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
+     * of the server); its t0 stays, so the user's whole wait is measured.
+     */
+    failed(err) {
+        const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
+        const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
+        if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
+            this.rec.retried = true;
+            this.rec.connect = null;
+            this.abortFn = null;
+            return this.dispatch();
+        }
+        this.finish(category, message);
+    }
+    timeOut() {
+        if (this.done)
+            return;
+        const err = new TimeoutAbort(this.spec.timeoutMs);
+        this.abort('timeout', err.message, err);
+    }
+    /** Records the failure, then stops reading the response. */
+    abort(category, message, err) {
+        if (!this.settle(category, message))
+            return;
+        // The socket goes before the user hears of it: its next request (dispatched from the callback)
+        // must not be written onto the socket being torn down behind this one.
+        this.abortFn?.(err);
+        this.resolve(this.rec);
+    }
+    finish(category, message) {
+        if (this.settle(category, message))
+            this.resolve(this.rec);
+    }
+    /** Fills in the verdict once; false when the request had one already. */
+    settle(category, message) {
+        if (this.done)
+            return false;
+        this.done = true;
+        clearTimeout(this.timer);
+        this.spec.signal?.removeEventListener('abort', this.onCancel);
+        const { rec } = this;
+        rec.total = now() - this.t0;
+        rec.category = category;
+        rec.ok = category === null;
+        rec.error = message;
+        if (this.session.tokens !== undefined)
+            rec.tokens = this.session.tokens;
+        // Per-token gaps only when every content event carried its usage; else itl stays per event.
+        if (rec.tokenGaps !== undefined && (this.usageEvents < this.contentEvents || this.usageEvents < 2))
+            delete rec.tokenGaps;
+        // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
+        Object.defineProperty(rec, 'gaps', { enumerable: false });
+        if (rec.tokenGaps !== undefined)
+            Object.defineProperty(rec, 'tokenGaps', { enumerable: false });
+        return true;
+    }
+}
+function newRecord(ids) {
+    return {
+        stage: ids.stage,
+        user: ids.user,
+        iteration: ids.iteration,
+        startedAt: 0,
+        status: null,
+        ok: false,
+        category: null,
+        error: null,
+        connect: null,
+        ttfb: null,
+        ttfc: null,
+        ttft: null,
+        total: null,
+        stall: null,
+        events: 0,
+        bytes: 0,
+        gaps: [],
+    };
+}
+function readHeaders(rawHeaders) {
+    let contentType = '';
+    let encoding = '';
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = rawHeaders[i].toString('latin1').toLowerCase();
+        if (name === 'content-type')
+            contentType = rawHeaders[i + 1].toString('latin1');
+        else if (name === 'content-encoding')
+            encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
+    }
+    return { contentType, encoding };
+}
+function parserFormat(spec, contentType) {
+    if (spec.format !== 'auto')
+        return spec.format;
+    if (spec.preset.jsonDocument === true && isJsonDocument(contentType))
+        return 'document';
+    return detectFormat(contentType, spec.preset.fallbackFormat);
+}
+/**
+ * The response body on its way to the stream parser (2xx) or into a short error text (others),
+ * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
+ * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
+ * moment the thread pool hands them back.
+ */
+class ResponseBody {
+    parser;
+    on;
+    errorText = '';
+    decoder;
+    arrivals = [];
+    /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
+    decoded = () => void this.arrivals.shift();
+    constructor(parser, encoding, on) {
+        this.parser = parser;
+        this.on = on;
+        this.decoder = decompressor(encoding);
+        if (this.decoder) {
+            this.decoder.on('data', (chunk) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0] : now()));
+            this.decoder.on('end', () => on.complete());
+            this.decoder.on('error', (e) => on.undecodable(e));
+        }
+    }
+    get compressed() {
+        return this.decoder !== null;
+    }
+    write(chunk) {
+        if (this.decoder) {
+            this.arrivals.push(now());
+            this.decoder.write(chunk, this.decoded);
+        }
+        else
+            this.feed(chunk, now()); // timestamp first, parse after
+    }
+    /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
+    end() {
+        if (this.decoder)
+            this.decoder.end();
+        else
+            this.on.complete();
+    }
+    parserEnd(t) {
+        this.parser?.end(t);
+    }
+    feed(chunk, t) {
+        if (this.parser)
+            this.parser.feed(chunk, t);
+        else if (this.errorText.length < ERROR_BODY_LIMIT)
+            this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
+    }
+}
+function decompressor(encoding) {
+    if (encoding === '' || encoding === 'identity')
+        return null;
+    if (encoding === 'gzip' || encoding === 'x-gzip')
+        return (0,external_node_zlib_.createGunzip)();
+    if (encoding === 'br')
+        return (0,external_node_zlib_.createBrotliDecompress)();
+    if (encoding === 'deflate')
+        return (0,external_node_zlib_.createInflate)();
+    return null;
+}
+/**
+ * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
+ * login page for a wrong route must not pass. Null when the type may carry a stream.
+ */
+function notAStream(contentType) {
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
+    if (!page)
+        return null;
+    const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
+    return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
+}
+function classify(err, phase) {
+    const code = err.code ?? '';
+    if (err instanceof TimeoutAbort || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+        return ['timeout', err.message];
+    }
+    if (code.startsWith('HPE_') || err.name === 'HTTPParserError')
+        return ['protocol', `malformed HTTP response: ${err.message}`];
+    const what = phase === 'stream' ? 'connection lost mid-stream' : phase === 'headers' ? 'stream cut after the headers, before any event' : 'connection failed';
+    return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
+}
+
+;// CONCATENATED MODULE: ./src/core/load/arrivals.ts
+// Open-model load: a rate stage (`R/s:D`) sends requests at seeded arrival times, whatever the server
+// does, so a server slower than the offered rate builds the queue real users would wait in (a closed
+// stage slows down with the server and never sees it: coordinated omission). Each arrival is a new
+// request on an idle connection of the stage's pool (a new connection when none is idle); its TTFC and
+// total count from its *scheduled* arrival. At most `maxInFlight` requests are open: an arrival beyond
+// that is dropped and counted, never delayed.
+
+
+
+
+const DEFAULT_ARRIVAL_SEED = 1;
+const DEFAULT_MAX_IN_FLIGHT = 1000;
+/** A first stage (the smoke test) stops sending once this many requests ended and none succeeded. */
+const SMOKE_PROBE = 5;
+/** The scheduler sleeps on a timer until this close to the next arrival, then checks every turn (timers fire up to ~1 ms late). */
+const SPIN_MS = 2;
+/**
+ * Sockets a rate stage may hold at once, for the open-file limit: every request open for up to the
+ * timeout, twice the mean for Poisson bursts, never more than max-in-flight.
+ */
+function connectionsNeeded(stage, maxInFlight, timeoutMs) {
+    return Math.min(maxInFlight, Math.ceil(2 * stage.rate * (timeoutMs / 1000)) + 16);
+}
+/** The seed of one stage (and shard): the run's seed mixed with both, so stages and shards never share a sequence. */
+function stageSeed(seed, stage, shard = 1) {
+    let h = (seed ^ Math.imul(stage, 0x9e3779b1)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = (h ^ Math.imul(shard, 0xc2b2ae35)) >>> 0;
+    return Math.imul(h ^ (h >>> 13), 0x27d4eb2f) >>> 0;
+}
+/**
+ * Arrival offsets (ms from the stage start, ascending, all before its end) at `rate` per second:
+ * Poisson (exponential gaps, seeded: the same seed gives the same schedule) or uniform (equal gaps
+ * from 0).
+ */
+function arrivalTimes(rate, durationMs, process, seed) {
+    const mean = 1000 / rate;
+    if (process === 'uniform') {
+        const n = Math.ceil(durationMs / mean - 1e-9);
+        return Float64Array.from({ length: n }, (_, k) => k * mean);
+    }
+    const rand = mulberry32(seed);
+    const out = [];
+    for (let t = -Math.log(1 - rand()) * mean; t < durationMs; t += -Math.log(1 - rand()) * mean)
+        out.push(t);
+    return Float64Array.from(out);
+}
+/** One side's pool, open requests and records (the head; in A/B also the base, on the same schedule). */
+class Side {
+    target;
+    maxInFlight;
+    ended;
+    records = [];
+    idle = [];
+    all = [];
+    inFlight = 0;
+    peak = 0;
+    dropped = 0;
+    ok = 0;
+    lastEnd = 0;
+    constructor(target, maxInFlight, ended) {
+        this.target = target;
+        this.maxInFlight = maxInFlight;
+        this.ended = ended;
+    }
+    /** Sends arrival `user` scheduled at `t0` (monotonic ms), or drops it when the cap is reached. */
+    fire(stage, user, t0) {
+        if (this.inFlight >= this.maxInFlight) {
+            this.dropped++;
+            return;
+        }
+        const conn = this.idle.pop() ?? this.open();
+        this.inFlight++;
+        if (this.inFlight > this.peak)
+            this.peak = this.inFlight;
+        const ids = { stage, user, iteration: 1 };
+        const { headers, body } = this.target.render(ids);
+        sendRequest(conn, { ...this.target.spec, headers, body }, ids, (r) => this.done(conn, r), t0);
+    }
+    open() {
+        const c = new UserConnection(this.target.spec.origin, this.target.spec.timeoutMs);
+        this.all.push(c);
+        return c;
+    }
+    done(conn, r) {
+        this.records.push(r);
+        if (r.ok)
+            this.ok++;
+        this.inFlight--;
+        this.lastEnd = now();
+        this.idle.push(conn);
+        this.ended();
+    }
+    get opened() {
+        return this.all.reduce((n, c) => n + c.opened, 0);
+    }
+    close() {
+        return Promise.all(this.all.map((c) => c.close()));
+    }
+}
+const SMOKE = `the first ${SMOKE_PROBE} requests of the smoke test all failed: the stage stops sending`;
+/** The schedule of one rate stage: sends each arrival when it is due, ends when all are sent or dropped and answered. */
+class Schedule {
+    index;
+    times;
+    opts;
+    shard;
+    next = 0;
+    windowMs;
+    sending = true;
+    t0 = now();
+    sides;
+    settle = { done: () => undefined, failed: () => undefined };
+    constructor(targets, index, times, opts, shard) {
+        this.index = index;
+        this.times = times;
+        this.opts = opts;
+        this.shard = shard;
+        this.windowMs = opts.windowMs;
+        this.sides = targets.map((t) => new Side(t, opts.maxInFlight, () => this.ended()));
+    }
+    /** Runs the schedule; rejects when sending an arrival throws (a template that cannot be filled). */
+    run() {
+        return new Promise((done, failed) => {
+            this.settle = { done, failed };
+            this.tick();
+        }).then(() => this.sides);
+    }
+    close() {
+        return Promise.all(this.sides.map((s) => s.close()));
+    }
+    get start() {
+        return this.t0;
+    }
+    tick = () => {
+        if (!this.sending)
+            return;
+        try {
+            const wait = this.due();
+            if (wait === null)
+                return this.ended();
+            if (wait > SPIN_MS)
+                setTimeout(this.tick, wait - SPIN_MS);
+            else
+                setImmediate(this.tick);
+        }
+        catch (err) {
+            this.sending = false;
+            this.settle.failed(err);
+        }
+    };
+    /** Sends every arrival now due; the ms to the next one, or null once sending is over. */
+    due() {
+        const { times, sides, shard } = this;
+        if (sides[0]?.target.stop?.aborted)
+            return this.halt(null);
+        const t = now();
+        while (this.next < times.length && this.t0 + times[this.next] <= t) {
+            const k = this.next++;
+            // Alternating order: neither side always gets the first write of an arrival.
+            for (const s of k % 2 === 0 ? sides : [...sides].reverse())
+                s.fire(this.index, k * shard.count + shard.index, this.t0 + times[k]);
+            if (this.smokeFailed())
+                return this.halt(SMOKE);
+        }
+        if (this.next >= times.length) {
+            this.sending = false; // the whole window was sent
+            return null;
+        }
+        return this.t0 + times[this.next] - now();
+    }
+    smokeFailed() {
+        return this.opts.smoke === true && this.sides.some((s) => s.ok === 0 && s.records.length >= SMOKE_PROBE);
+    }
+    /** Stops sending before the schedule's end (a lost smoke test, a cancel). */
+    halt(why) {
+        this.sending = false;
+        this.windowMs = Math.min(this.windowMs, now() - this.t0);
+        const left = this.times.length - this.next;
+        if (why)
+            this.opts.log?.(`stage ${this.index}: ${why}; ${left} arrival${left === 1 ? '' : 's'} not sent`);
+        return null;
+    }
+    /** A request ended (or sending did): the smoke test may be lost already, and the stage may be over. */
+    ended() {
+        if (this.sending && this.smokeFailed())
+            this.halt(SMOKE);
+        if (!this.sending && this.sides.every((s) => s.inFlight === 0))
+            this.settle.done();
+    }
+}
+/**
+ * Runs one rate stage against one or two targets (A/B: both get every arrival at the same scheduled
+ * time, in alternating order). Resolves when every arrival was sent or dropped and every request ended.
+ */
+async function runArrivals(targets, index, stage, opts) {
+    const shard = opts.shard ?? { index: 1, count: 1 };
+    const times = arrivalTimes(stage.rate / shard.count, stage.durationMs, opts.process, stageSeed(opts.seed, index, shard.index));
+    const schedule = new Schedule(targets, index, times, { ...opts, windowMs: stage.durationMs }, shard);
+    let sides;
+    try {
+        sides = await schedule.run();
+    }
+    finally {
+        await schedule.close();
+    }
+    const t0 = schedule.start;
+    return sides.map((s) => {
+        s.records.sort((a, b) => a.startedAt - b.startedAt);
+        return {
+            records: s.records,
+            durationMs: Math.max(schedule.windowMs, (s.lastEnd || t0) - t0),
+            connections: s.opened,
+            counts: {
+                arrival: opts.process,
+                seed: opts.seed,
+                maxInFlight: opts.maxInFlight,
+                scheduled: schedule.next,
+                dropped: s.dropped,
+                peakInFlight: s.peak,
+                windowMs: schedule.windowMs,
+            },
+        };
     });
 }
-function formatStages(stages) {
-    return stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ');
+
+;// CONCATENATED MODULE: ./src/core/analysis/goodput.ts
+// Goodput: the requests that met every SLO line of `goodput` (`ttft < 1s`, `tpot < 50ms`), per
+// second and as a share of the arrivals. A line is about one request (its TTFT, its TPOT…), never a
+// stage's statistic; a request that failed, or has nothing to measure a line by, is not good.
+// Pure: parsing and counting.
+
+
+/** Per-request figures a goodput line may name (ms). */
+const GOODPUT_METRICS = ['ttfc', 'ttft', 'ttfb', 'total', 'connect', 'stall', 'itl', 'tpot', 'ttft_reasoning'];
+const goodput_UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
+/** `ttft < 1s`, one a line (`#` comments and blank lines skipped). Throws InputError naming `input`. */
+function parseGoodput(text, input = 'goodput') {
+    const out = [];
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/\s#.*$/, '').trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const at = `line ${i + 1}: "${line}"`;
+        if (line.startsWith('@'))
+            throw new InputError(input, `${at}: a goodput line is about every request, it takes no stage selector (judge a stage with a criterion such as "@2/s: goodput_rate > 95%")`);
+        const m = /^([A-Za-z_][\w.]*)\s*(<=|>=|<|>|==|!=|=)?\s*(.*)$/.exec(line);
+        const metric = m[1];
+        if (!GOODPUT_METRICS.includes(metric)) {
+            const hint = metric.includes('.') ? ' (a goodput line names a per-request figure, not a statistic: "ttft < 1s", not "ttft.p95 < 1s")' : '';
+            throw new InputError(input, `${at}: unknown metric "${metric}"${hint}; expected one of ${GOODPUT_METRICS.join(', ')}`);
+        }
+        const op = m[2];
+        if (op === undefined)
+            throw new InputError(input, `${at}: expected <, <=, > or >= after "${metric}"`);
+        if (op !== '<' && op !== '<=' && op !== '>' && op !== '>=')
+            throw new InputError(input, `${at}: "${op}" is not an operator a goodput line takes (<, <=, > or >=)`);
+        const v = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?$/.exec(m[3].trim());
+        if (!v)
+            throw new InputError(input, `${at}: "${m[3].trim()}" is not a duration (e.g. 500ms, 1s)`);
+        if (v[2] === undefined)
+            throw new InputError(input, `${at}: "${v[1]}" needs a unit (ms, s or m)`);
+        out.push({ text: line, metric: metric, op, value: Number(v[1]) * goodput_UNIT_MS[v[2]] });
+    });
+    if (out.length === 0)
+        throw new InputError(input, 'holds no SLO line (e.g. "ttft < 1s"; leave it unset for no goodput)');
+    return out;
+}
+const holds = (x, op, v) => (op === '<' ? x < v : op === '<=' ? x <= v : op === '>' ? x > v : x >= v);
+/** Whether a successful request met one line: every gap for `itl`; a single token has no TPOT to miss. */
+function meets(r, line) {
+    switch (line.metric) {
+        case 'itl': {
+            const gaps = r.tokenGaps ?? r.gaps ?? [];
+            return gaps.every((g) => holds(g, line.op, line.value));
+        }
+        case 'tpot': {
+            if (r.tokens !== undefined && r.tokens < 2 && firstToken(r) !== null)
+                return true;
+            const t = tpotOf(r);
+            return t !== null && holds(t, line.op, line.value);
+        }
+        case 'ttft_reasoning':
+            return r.ttfr !== undefined && holds(r.ttfr, line.op, line.value);
+        default: {
+            const x = r[line.metric];
+            return x !== null && holds(x, line.op, line.value);
+        }
+    }
+}
+/** A stage's goodput from its records; dropped arrivals (rate stages) count as not served. */
+function goodputOf(lines, stage, records) {
+    const missed = Object.fromEntries(lines.map((l) => [l.text, 0]));
+    let good = 0;
+    for (const r of records) {
+        if (!r.ok)
+            continue;
+        let all = true;
+        for (const l of lines) {
+            if (meets(r, l))
+                continue;
+            all = false;
+            missed[l.text]++;
+        }
+        if (all)
+            good++;
+    }
+    const arrivals = stage.issued + (stage.rate?.dropped ?? 0);
+    const seconds = stage.durationMs / 1000;
+    return { slo: lines.map((l) => l.text), good, perSec: seconds > 0 ? good / seconds : 0, rate: arrivals > 0 ? good / arrivals : null, missed };
+}
+/** Sets `goodput` on every stage that ran. */
+function attachGoodput(lines, stages, requests) {
+    const byStage = new Map();
+    for (const r of requests) {
+        const list = byStage.get(r.stage);
+        if (list)
+            list.push(r);
+        else
+            byStage.set(r.stage, [r]);
+    }
+    for (const s of stages)
+        if (!s.skipped)
+            s.goodput = goodputOf(lines, s, byStage.get(s.index) ?? []);
 }
 
 ;// CONCATENATED MODULE: ./src/core/config/shard.ts
 // Sharding a plan over several machines (a GitHub Actions matrix): which users of each stage this
 // instance runs, and when each stage starts by the wall clock so every shard starts it together.
+
 
 
 const MAX_SHARDS = 256;
@@ -55693,6 +57023,9 @@ function parseStartAt(text, nowMs, input = 'start-at') {
         if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(isoPart)) {
             throw new InputError(input, `"${t}" is not an ISO time with a zone (2026-12-01T10:00:00Z), that time +90s, or +90s from now`);
         }
+        const wrong = calendarError(isoPart);
+        if (wrong)
+            throw new InputError(input, `"${isoPart}" is not a valid time: ${wrong}`);
         base = Date.parse(isoPart);
         if (Number.isNaN(base))
             throw new InputError(input, `"${isoPart}" is not a valid time`);
@@ -55703,17 +57036,43 @@ function parseStartAt(text, nowMs, input = 'start-at') {
     }
     return at;
 }
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/**
+ * What is wrong with the date and time of an ISO time that has the right shape, or null: Date.parse
+ * rolls 2026-02-30 over to March 2 and 10:60 to 11:00 without a word.
+ */
+function calendarError(iso) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:Z|([+-])(\d{2}):?(\d{2}))$/i.exec(iso);
+    if (!m)
+        return 'not an ISO time';
+    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
+    if (month < 1 || month > 12)
+        return `month ${m[2]} does not exist`;
+    const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (day < 1 || day > days)
+        return `${MONTHS[month - 1]} ${year} has ${days} days`;
+    if (hour > 23)
+        return `hour ${m[4]} does not exist (00 to 23)`;
+    if (minute > 59)
+        return `minute ${m[5]} does not exist (00 to 59)`;
+    if (second > 59)
+        return `second ${m[6]} does not exist (00 to 59)`;
+    if (m[8] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59))
+        return `zone offset ${m[7]}${m[8]}:${m[9]} does not exist`;
+    return null;
+}
 /**
  * The wall-clock schedule of the stages from `start-at`: stage k starts at
  * start + Σ_{j<k} (window_j + cooldown). A stage's window is `stage-window` when given, else its
- * worst case (requests per user × timeout), so no shard can still be in a stage when the next begins.
+ * worst case (requests per user × timeout; a rate stage's duration + timeout), so no shard can still be in a stage when the next begins.
  */
 function stageSchedule(startAt, stages, opts) {
     const out = [];
     let t = startAt;
     for (const s of stages) {
         out.push(t);
-        t += (opts.windowMs ?? s.requestsPerUser * opts.timeoutMs) + opts.cooldownMs;
+        // A rate stage: its arrivals, then its last request's timeout.
+        t += (opts.windowMs ?? (isRate(s) ? s.durationMs + opts.timeoutMs : s.requestsPerUser * opts.timeoutMs)) + opts.cooldownMs;
     }
     return out;
 }
@@ -62739,6 +64098,246 @@ function checkServerCriteria(criteria, server) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/load/limits.ts
+
+
+
+/** Descriptors kept free for everything else the process opens (report file, health probe, log command, DNS). */
+const SPARE = 64;
+/**
+ * Every user holds one socket: the largest stage needs that many file descriptors at once. Node
+ * already raises its soft limit to the hard one at start-up; when something kept it lower, it is
+ * raised here with `prlimit` (allowed up to the hard limit). When the limit still cannot hold the
+ * largest stage, the run fails before any request with how many users fit. Linux only (elsewhere
+ * the limit cannot be read without a shell; the run goes on).
+ */
+async function ensureDescriptors(sockets, log) {
+    const users = Math.max(0, ...sockets);
+    let lim = readLimits();
+    if (lim === null || fits(lim, users))
+        return;
+    if (lim.hard > lim.soft) {
+        await getExecOutput('prlimit', ['--pid', String(process.pid), `--nofile=${lim.hard}:${lim.hard}`], { silent: true, ignoreReturnCode: true }).catch(() => null);
+        lim = readLimits() ?? lim;
+        if (fits(lim, users)) {
+            log?.(`raised the open-file limit to ${lim.soft} for ${users} users`);
+            return;
+        }
+    }
+    const fit = Math.max(0, lim.soft - lim.open - SPARE);
+    const raise = lim.hard >= users + lim.open + SPARE
+        ? ''
+        : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
+    throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
+}
+/**
+ * How many users' connections this process can hold at once once its soft limit is raised to the hard
+ * one (as ensureDescriptors does), or null where the limit cannot be read. For checks before any load.
+ */
+function descriptorRoom() {
+    const lim = readLimits();
+    return lim === null ? null : Math.max(0, Math.max(lim.soft, lim.hard) - lim.open - SPARE);
+}
+function fits(lim, users) {
+    return lim.soft - lim.open - SPARE >= users;
+}
+function readLimits() {
+    try {
+        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('Max open files'));
+        const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
+        if (!m)
+            return null;
+        const num = (v) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
+        return { soft: num(m[1]), hard: num(m[2]), open: (0,external_node_fs_namespaceObject.readdirSync)('/proc/self/fd').length };
+    }
+    catch {
+        return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/capacity/config.ts
+// The capacity search's inputs, validated before any load: the SLO (`capacity`), its bounds, and the
+// criteria that read its result (`capacity`, `compare.capacity`). Pure.
+
+
+
+
+
+
+
+const DEFAULT_MAX_USERS = 256;
+const DEFAULT_REQUESTS = 3;
+const DEFAULT_RESOLUTION = { kind: 'fraction', value: 0.1 };
+const DEFAULT_BUDGET_MS = 300_000;
+const config_MAX_REQUESTS = 100;
+/** A probe's requests in all (users × requests), as a stage's plan is bounded. */
+const MAX_PROBE_REQUESTS = 100_000;
+const MAX_BUDGET_MS = 6 * 3_600_000;
+/** Implied unless the SLO has a success_rate line: a probe whose requests fail does not meet it. */
+const IMPLIED_SUCCESS = 'success_rate >= 99%';
+/** The inputs of the capacity search (spread into CORE_INPUTS; the CLI takes them as --flags). */
+const CAPACITY_INPUTS = {
+    capacity: 'the SLO, one criterion a line without @USERS: (e.g. ttfc.p95 < 2s): after the stages, search for the most concurrent users that meet it (a ramp 1, 2, 4 … then bisection); success_rate >= 99% is implied unless a success_rate line is given',
+    'capacity-max-users': `the most users the capacity search probes (default ${DEFAULT_MAX_USERS})`,
+    'capacity-requests': `requests per user of each capacity probe (default ${DEFAULT_REQUESTS}, at most ${config_MAX_REQUESTS})`,
+    'capacity-resolution': 'the search ends when the last pass and the first miss are this close: a share of the users (default 10%, at least 1 user) or a number of users',
+    'capacity-budget': 'wall time the capacity search may take (default 5m, at most 6h); when it runs out the bounds found so far are reported',
+};
+const INPUT_NAMES = Object.keys(CAPACITY_INPUTS);
+function config_value(inputs, name) {
+    const v = inputs[name];
+    return v === undefined || v.trim() === '' ? undefined : v;
+}
+/**
+ * The capacity search (null without `capacity`), and the stages to run before it: with `capacity` and
+ * no stages given (or the default ones, which the Action always passes), only a 1x1 smoke stage.
+ */
+function readCapacity(inputs, stages, ctx) {
+    checkCapacityCriteria(ctx.criteria);
+    const text = config_value(inputs, 'capacity');
+    if (text === undefined) {
+        const stray = INPUT_NAMES.find((n) => n !== 'capacity' && config_value(inputs, n) !== undefined);
+        if (stray)
+            throw new InputError(stray, 'only applies with capacity (the SLO the search is for)');
+        const uses = ctx.criteria.find(usesCapacity);
+        if (uses)
+            throw new InputError('criteria', `line ${uses.line}: "${uses.text}" needs the capacity search: set capacity (the SLO, e.g. ttfc.p95 < 2s)`);
+        return { capacity: null, stages };
+    }
+    if (ctx.shard)
+        throw new InputError('capacity', 'cannot be combined with shard (the search decides each probe from the whole load: run it on one machine)');
+    const { sloText, slo, implied } = parseSlo(text);
+    const maxUsers = readMaxUsers(config_value(inputs, 'capacity-max-users'), ctx.compare);
+    const requestsPerUser = wholeNumber('capacity-requests', config_value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, config_MAX_REQUESTS);
+    if (maxUsers * requestsPerUser > MAX_PROBE_REQUESTS) {
+        throw new InputError('capacity-requests', `${requestsPerUser} requests × ${maxUsers} users is more than ${MAX_PROBE_REQUESTS} requests a probe; a gate should be bounded`);
+    }
+    const resolution = parseResolution(config_value(inputs, 'capacity-resolution'));
+    const budgetText = config_value(inputs, 'capacity-budget');
+    const budgetMs = budgetText === undefined ? DEFAULT_BUDGET_MS : parseDuration('capacity-budget', budgetText, { max: MAX_BUDGET_MS });
+    const stagesText = config_value(inputs, 'stages');
+    const given = stagesText !== undefined && stagesText.replace(/\s+/g, '') !== DEFAULT_STAGES.replace(/\s+/g, '');
+    return {
+        capacity: { sloText, slo, implied, maxUsers, requestsPerUser, resolution, budgetMs },
+        stages: given ? stages : [{ users: 1, requestsPerUser: 1 }],
+    };
+}
+/** A metric the SLO may hold: a latency statistic or a rate (success_rate, rps …), measured on the probe itself. */
+function sloMetricProblem(name) {
+    const m = metrics_metric(name);
+    if (!m)
+        return 'is not a metric';
+    if (name === 'capacity')
+        return "is the search's own result";
+    if (SERVER_METRIC_FAMILIES.some((f) => f.resolve(name)))
+        return 'is a server-side figure (the probes do not run the health probe, monitors or logs)';
+    if (m.unit !== 'ms' && m.unit !== '%' && m.unit !== 'rps')
+        return `is ${UNIT_NAME[m.unit]}, not a latency or a rate (it grows with the users, so no number of users "meets" it)`;
+    return null;
+}
+/** The SLO lines: each unscoped, failing, with a fixed threshold, on a latency or a rate. */
+function parseSlo(text) {
+    let lines;
+    try {
+        lines = parseCriteria(text);
+    }
+    catch (err) {
+        if (err instanceof CriteriaError)
+            throw new InputError('capacity', err.message);
+        throw err;
+    }
+    if (lines.length === 0)
+        throw new InputError('capacity', 'holds no SLO line (e.g. ttfc.p95 < 2s)');
+    for (const c of lines) {
+        const where = `line ${c.line}: "${c.text}"`;
+        if (c.users !== null)
+            throw new InputError('capacity', `${where} has a stage selector (@${c.users}:): the SLO holds at every probe, drop the selector`);
+        if (c.severity === 'warn')
+            throw new InputError('capacity', `${where} is a warning: every SLO line must hold (drop "warn")`);
+        const problem = sloMetricProblem(c.metric.name);
+        if (problem)
+            throw new InputError('capacity', `${where}: ${c.metric.name} ${problem}`);
+        if (c.value.kind !== 'number')
+            throw new InputError('capacity', `${where}: the SLO takes a fixed threshold (e.g. ttfc.p95 < 2s), not a figure of a run`);
+    }
+    const implied = lines.some((c) => c.metric.name === 'success_rate') ? [] : [IMPLIED_SUCCESS];
+    const slo = implied.length ? [...lines, ...parseCriteria(IMPLIED_SUCCESS).map((c) => ({ ...c, line: 0 }))] : lines;
+    return { sloText: lines.map((c) => c.text), slo, implied };
+}
+function wholeNumber(name, text, dflt, min, max) {
+    if (text === undefined)
+        return dflt;
+    const t = text.trim();
+    if (!/^\d+$/.test(t))
+        throw new InputError(name, `"${t.slice(0, 40)}" is not a whole number (${min} to ${max})`);
+    const n = Number(t);
+    if (n < min || n > max)
+        throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
+    return n;
+}
+/** At least 1, at most what a stage may have and what this process's descriptors hold (both sides with compare-url). */
+function readMaxUsers(text, compare) {
+    const n = wholeNumber('capacity-max-users', text, DEFAULT_MAX_USERS, 1, MAX_USERS);
+    const room = descriptorRoom();
+    const need = compare ? 2 * n : n;
+    if (room !== null && need > room) {
+        const fit = compare ? Math.floor(room / 2) : room;
+        throw new InputError('capacity-max-users', `${n} users need ${need} connections open at once${compare ? ' (head and base)' : ''}, but this process can open files for at most ${fit} users (raise the hard limit: ulimit -n, LimitNOFILE=, --ulimit nofile=)`);
+    }
+    return n;
+}
+/** `10%` (a share of the last pass, at least 1 user) or `2` (users). */
+function parseResolution(text) {
+    if (text === undefined)
+        return DEFAULT_RESOLUTION;
+    const t = text.trim();
+    const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
+    if (pct) {
+        const v = Number(pct[1]);
+        if (!(v > 0) || v > 100)
+            throw new InputError('capacity-resolution', `${t} is out of range: more than 0% and at most 100%`);
+        return { kind: 'fraction', value: v / 100 };
+    }
+    if (/^\d+$/.test(t)) {
+        const n = Number(t);
+        if (n < 1 || n > MAX_USERS)
+            throw new InputError('capacity-resolution', `${t} is out of range: 1 to ${MAX_USERS} users`);
+        return { kind: 'users', value: n };
+    }
+    throw new InputError('capacity-resolution', `"${t.slice(0, 40)}" is not a share of the users (e.g. 10%) or a number of users (e.g. 2)`);
+}
+/** `10%`, `2 users`. */
+function formatResolution(r) {
+    return r.kind === 'fraction' ? `${Math.round(r.value * 1000) / 10}%` : `${r.value} user${r.value === 1 ? '' : 's'}`;
+}
+/** Whether a criterion reads the capacity (as its metric or in its value). */
+function usesCapacity(c) {
+    return c.metric.name === 'capacity' || (c.value.kind === 'factor' && c.value.metric.name === 'capacity');
+}
+/** `capacity >= 20`, `capacity >= 0.9 * compare.capacity`: unscoped, and capacity compared only with the compare target's. */
+function checkCapacityCriteria(criteria) {
+    for (const c of criteria) {
+        if (!usesCapacity(c))
+            continue;
+        const where = `line ${c.line}: "${c.text}"`;
+        if (c.metric.name !== 'capacity')
+            throw new InputError('criteria', `${where}: capacity can only be compared with capacity (e.g. capacity >= 0.9 * compare.capacity)`);
+        if (c.users !== null)
+            throw new InputError('criteria', `${where}: the capacity is one figure of the run, not of a stage: drop @${c.users}:`);
+        if (c.value.kind === 'factor') {
+            const ref = c.value.metric;
+            if (ref.name !== 'capacity')
+                throw new InputError('criteria', `${where}: capacity can only be compared with compare.capacity or a number`);
+            if (ref.baseline)
+                throw new InputError('criteria', `${where}: a baseline report's capacity is not compared; use compare.capacity (same-run A/B with compare-url)`);
+            if (!ref.compare)
+                throw new InputError('criteria', `${where}: compares the capacity with itself; use a number or compare.capacity`);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/config/config.ts
 
 
@@ -62758,7 +64357,13 @@ function checkServerCriteria(criteria, server) {
 
 
 
+
+
+
+
 const MAX_REPEAT = 10;
+const MAX_IN_FLIGHT = 100_000;
+const MAX_SEED = 4_294_967_295;
 const MAX_WARMUP = 50;
 /** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
 const CORE_INPUTS = {
@@ -62771,11 +64376,15 @@ const CORE_INPUTS = {
     token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
     preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
     format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
-    stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
+    stages: `USERSxREQUESTS (closed: concurrent users) or RATE/s:DURATION (open: arrivals per second, e.g. 2/s:30s), comma-separated (default ${DEFAULT_STAGES})`,
+    arrival: 'rate stages: how arrivals are spaced, poisson (default: random, seeded) or uniform (equal gaps)',
+    'arrival-seed': `rate stages: seed of the arrival schedule, 0 to ${MAX_SEED} (default ${DEFAULT_ARRIVAL_SEED}); the same seed sends the same schedule`,
+    'max-in-flight': `rate stages: most requests open at once (1 to ${MAX_IN_FLIGHT}, default ${DEFAULT_MAX_IN_FLIGHT}); an arrival beyond it is dropped and counted, never delayed`,
     timeout: 'per-request timeout: ms, s, m or h, a bare number is seconds (default 60s, at most 1h)',
     cooldown: 'pause between stages (default 500ms, 0 for none, at most 10m)',
     'max-event-size': 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
     criteria: 'pass/fail criteria, one a line (default: the built-in set)',
+    goodput: 'SLO lines a request must all meet to count as goodput, e.g. "ttft < 1s" and "tpot < 50ms" (one a line); metrics goodput (req/s) and goodput_rate (%)',
     'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
     verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
     repeat: `run the whole plan this many times (1 to ${MAX_REPEAT}, default 1); the report uses the median run per stage and shows the spread`,
@@ -62796,13 +64405,14 @@ const CORE_INPUTS = {
     'compare-base-url': "base of the compare target; without compare-url, the url's path is loaded there",
     'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
     'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
+    ...CAPACITY_INPUTS,
     ...SERVER_INPUTS,
     shard: "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
     'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
     'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
 };
 const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
-function config_value(inputs, name) {
+function config_config_value(inputs, name) {
     const v = inputs[name];
     return v === undefined || v.trim() === '' ? undefined : v;
 }
@@ -62842,13 +64452,13 @@ function buildConfig(inputs, ctx) {
     const secrets = [];
     const cwd = ctx.cwd ?? process.cwd();
     const token = readToken(inputs, secrets);
-    const target = resolveUrl(config_value(inputs, 'url'), config_value(inputs, 'base-url'), secrets);
+    const target = resolveUrl(config_config_value(inputs, 'url'), config_config_value(inputs, 'base-url'), secrets);
     const request = readRequest(inputs, cwd, secrets);
     const load = readLoad(inputs);
     const judge = readJudging(inputs, cwd);
-    const reportPath = (config_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+    const reportPath = (config_config_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
     checkReportPath('report-path', reportPath, cwd);
-    const markdownPath = config_value(inputs, 'markdown-path')?.trim() ?? null;
+    const markdownPath = config_config_value(inputs, 'markdown-path')?.trim() ?? null;
     if (markdownPath !== null)
         checkReportPath('markdown-path', markdownPath, cwd);
     const templates = compileRequest(request, target.path, token, ctx.env, secrets);
@@ -62864,7 +64474,9 @@ function buildConfig(inputs, ctx) {
     });
     checkTokenSource(request, token, before.login);
     addServerCriteria(inputs, judge, before.server);
-    const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
+    const compare = readCompare(inputs, request, target, templates, ctx.env, secrets, judge.criteria);
+    const cap = readCapacity(inputs, load.stages, { shard: config_config_value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
+    load.stages = cap.stages;
     const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
     return {
         ...target,
@@ -62872,6 +64484,7 @@ function buildConfig(inputs, ctx) {
         method: request.method,
         headerLines: request.headerLines,
         body: request.body,
+        usageAsked: request.usageAsked,
         token,
         preset: request.preset,
         format: request.format,
@@ -62882,13 +64495,14 @@ function buildConfig(inputs, ctx) {
         secrets,
         ...before,
         compare,
+        capacity: cap.capacity,
         ...sharding,
         setToken: templates.setToken,
         render: templates.render,
     };
 }
 function readToken(inputs, secrets) {
-    const token = config_value(inputs, 'token')?.trim();
+    const token = config_config_value(inputs, 'token')?.trim();
     if (token === undefined)
         return undefined;
     if (/[\r\n\0]/.test(token))
@@ -62898,62 +64512,85 @@ function readToken(inputs, secrets) {
 }
 /** Method, preset, format, headers and body as given (templates not yet filled). */
 function readRequest(inputs, cwd, secrets) {
-    const method = (config_value(inputs, 'method') ?? 'POST').trim().toUpperCase();
+    const method = (config_config_value(inputs, 'method') ?? 'POST').trim().toUpperCase();
     if (!/^[A-Z]+$/.test(method))
         throw new InputError('method', `"${method}" is not an HTTP method`);
     if (method === 'CONNECT')
         throw new InputError('method', 'CONNECT opens a tunnel, not a stream: use GET or POST');
-    const preset = getPreset((config_value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
-    const format = (config_value(inputs, 'format') ?? 'auto').trim().toLowerCase();
+    const preset = getPreset((config_config_value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
+    const format = (config_config_value(inputs, 'format') ?? 'auto').trim().toLowerCase();
     if (!FORMATS.includes(format))
         throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
-    const headerLines = parseHeaderLines(config_value(inputs, 'headers') ?? '');
+    const headerLines = parseHeaderLines(config_config_value(inputs, 'headers') ?? '');
     for (const [name, v] of headerLines) {
         if (v.includes('{{'))
             continue; // secret once rendered: see compileRequest
         if ((isSecretHeader(name) && v) || looksLikeSecret(v))
             secrets.push(v);
     }
-    const bodyText = config_value(inputs, 'body');
-    const bodyFile = config_value(inputs, 'body-file');
+    const bodyText = config_config_value(inputs, 'body');
+    const bodyFile = config_config_value(inputs, 'body-file');
     if (bodyText !== undefined && bodyFile !== undefined)
         throw new InputError('body-file', 'set either body or body-file, not both');
-    const body = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
-    return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body' };
+    const given = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
+    // The openai preset asks a streaming chat body for usage (the LLM figures need it), unless it says otherwise.
+    const asked = preset.name === 'openai' && given !== null ? askForUsage(given) : null;
+    const body = asked ?? given;
+    return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body', usageAsked: asked !== null };
+}
+/** How rate stages schedule arrivals; a setting of theirs without a rate stage would be silently ignored: an error. */
+function readArrivals(inputs, stages) {
+    if (!stages.some(isRate)) {
+        // Set to anything but its default (a runner passes every default).
+        const defaults = { arrival: 'poisson', 'arrival-seed': String(DEFAULT_ARRIVAL_SEED), 'max-in-flight': String(DEFAULT_MAX_IN_FLIGHT) };
+        const set = Object.keys(defaults).find((n) => config_config_value(inputs, n) !== undefined && config_config_value(inputs, n).trim().toLowerCase() !== defaults[n]);
+        if (set)
+            throw new InputError(set, 'applies to rate stages (RATE/s:DURATION, e.g. 2/s:30s) and stages has none');
+    }
+    const process = (config_config_value(inputs, 'arrival') ?? 'poisson').trim().toLowerCase();
+    if (process !== 'poisson' && process !== 'uniform')
+        throw new InputError('arrival', `"${process}" is not poisson or uniform`);
+    return {
+        process,
+        seed: parseCount('arrival-seed', config_config_value(inputs, 'arrival-seed'), DEFAULT_ARRIVAL_SEED, 0, MAX_SEED),
+        maxInFlight: parseCount('max-in-flight', config_config_value(inputs, 'max-in-flight'), DEFAULT_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT),
+    };
 }
 /** Stages, durations and the size bounds of the load. */
 function readLoad(inputs) {
+    const stages = parseStages(config_config_value(inputs, 'stages') ?? DEFAULT_STAGES);
     return {
-        stages: parseStages(config_value(inputs, 'stages') ?? DEFAULT_STAGES),
-        timeoutMs: parseDuration('timeout', config_value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
-        cooldownMs: parseDuration('cooldown', config_value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
-        repeat: parseCount('repeat', config_value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
-        warmup: parseCount('warmup', config_value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
-        maxEventBytes: optional(config_value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
+        stages,
+        arrivals: readArrivals(inputs, stages),
+        timeoutMs: parseDuration('timeout', config_config_value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
+        cooldownMs: parseDuration('cooldown', config_config_value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
+        repeat: parseCount('repeat', config_config_value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
+        warmup: parseCount('warmup', config_config_value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
+        maxEventBytes: optional(config_config_value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
     };
 }
 /** `shard`, `start-at`, `stage-window`: this machine's share of the plan and when each stage starts. */
 function readSharding(inputs, load, has, now) {
-    const shardText = config_value(inputs, 'shard');
+    const shardText = config_config_value(inputs, 'shard');
     const shard = shardText === undefined ? null : parseShard(shardText);
     if (shard !== null) {
         // The merge judges, compares and repeats nothing per shard: settings that would be silently lost are errors.
-        if (config_value(inputs, 'baseline') !== undefined)
+        if (config_config_value(inputs, 'baseline') !== undefined)
             throw new InputError('baseline', 'is compared by the merge, not by a shard: set it on the merge step (mode: merge / ttfc-gate merge)');
         if (load.repeat > 1)
             throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
         if (has.server) {
-            const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => config_value(inputs, n) !== undefined) ?? 'health-url';
+            const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => config_config_value(inputs, n) !== undefined) ?? 'health-url';
             throw new InputError(input, "cannot be combined with shard yet (the merge does not pool the shards' server figures: watch the server from one whole run)");
         }
         if (has.compare) {
-            const input = config_value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
+            const input = config_config_value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
             throw new InputError(input, 'cannot be combined with shard (a merge pools shards of one target: run the A/B on one machine)');
         }
     }
-    const startAtText = config_value(inputs, 'start-at');
+    const startAtText = config_config_value(inputs, 'start-at');
     const startAt = startAtText === undefined ? null : parseStartAt(startAtText, now);
-    const windowText = config_value(inputs, 'stage-window');
+    const windowText = config_config_value(inputs, 'stage-window');
     if (windowText !== undefined && startAt === null)
         throw new InputError('stage-window', 'only applies with start-at (stages otherwise follow each other after the cool-down)');
     const stageWindowMs = windowText === undefined ? null : parseDuration('stage-window', windowText, { max: MAX_TIMEOUT_MS });
@@ -62962,7 +64599,7 @@ function readSharding(inputs, load, has, now) {
 }
 /** Criteria, verdict mode and the baseline comparison. */
 function readJudging(inputs, cwd) {
-    const criteriaText = config_value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+    const criteriaText = config_config_value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
     let criteria;
     try {
         criteria = parseCriteria(criteriaText);
@@ -62974,19 +64611,25 @@ function readJudging(inputs, cwd) {
     }
     if (criteria.length === 0)
         throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
-    const verdictText = (config_value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+    const goodputText = config_config_value(inputs, 'goodput');
+    const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
+    const needsGoodput = criteria.find((c) => /^goodput/.test(c.metric.name) || (c.value.kind === 'factor' && /^goodput/.test(c.value.metric.name)));
+    if (needsGoodput && goodput === null)
+        throw new InputError('criteria', `line ${needsGoodput.line}: "${needsGoodput.text}" needs the goodput input (its SLO lines, e.g. "ttft < 1s")`);
+    const verdictText = (config_config_value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
     if (!VERDICT_MODES.includes(verdictText)) {
         throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
     }
-    const baseline = config_value(inputs, 'baseline')?.trim() ?? null;
+    const baseline = config_config_value(inputs, 'baseline')?.trim() ?? null;
     return {
         criteriaText,
         criteria,
-        failOnCriteria: parseBoolean('fail-on-criteria', config_value(inputs, 'fail-on-criteria'), true),
+        goodput,
+        failOnCriteria: parseBoolean('fail-on-criteria', config_config_value(inputs, 'fail-on-criteria'), true),
         verdict: verdictText,
         baseline,
         baselinePath: baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(cwd, baseline),
-        regressionThreshold: parseRegressionThreshold(config_value(inputs, 'regression-threshold')),
+        regressionThreshold: parseRegressionThreshold(config_config_value(inputs, 'regression-threshold')),
     };
 }
 /**
@@ -63043,7 +64686,7 @@ function compileRequest(req, path, token, env, secrets) {
 /** Readiness (wait-for) and login: validated now, run by the gate before the load. */
 function readBeforeLoad(inputs, c) {
     const target = new URL(c.url);
-    const baseText = config_value(inputs, 'base-url');
+    const baseText = config_config_value(inputs, 'base-url');
     const resolve = (input, text) => resolveAux(input, text, baseText, target, c.secrets);
     const inherited = c.templates.headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i][1]));
     const headersFor = (u) => () => {
@@ -63054,20 +64697,20 @@ function readBeforeLoad(inputs, c) {
                 h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
         return h;
     };
-    const waitTimeoutMs = parseDuration('wait-timeout', config_value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
-    const waitFor = config_value(inputs, 'wait-for');
+    const waitTimeoutMs = parseDuration('wait-timeout', config_config_value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
+    const waitFor = config_config_value(inputs, 'wait-for');
     let wait = null;
     if (waitFor !== undefined) {
         const u = resolve('wait-for', waitFor);
         wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
     }
     const login = buildLogin({
-        url: config_value(inputs, 'login-url'),
-        body: config_value(inputs, 'login-body'),
-        tokenFrom: config_value(inputs, 'login-token-from'),
-        email: config_value(inputs, 'login-email'),
-        password: config_value(inputs, 'login-password'),
-        publicKey: config_value(inputs, 'login-public-key'),
+        url: config_config_value(inputs, 'login-url'),
+        body: config_config_value(inputs, 'login-body'),
+        tokenFrom: config_config_value(inputs, 'login-token-from'),
+        email: config_config_value(inputs, 'login-email'),
+        password: config_config_value(inputs, 'login-password'),
+        publicKey: config_config_value(inputs, 'login-public-key'),
     }, { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets });
     // The server side (health-url, monitor, metrics-url, logs-command) resolves its URLs the same way.
     const server = buildServerSpec(inputs, { resolve, headersFor, timeoutMs: c.timeoutMs, secrets: c.secrets });
@@ -63079,7 +64722,7 @@ function readBeforeLoad(inputs, c) {
  * needs its source (health-url, logs-command, the monitor).
  */
 function addServerCriteria(inputs, judge, server) {
-    if (server && isDefaultCriteria(config_value(inputs, 'criteria'))) {
+    if (server && isDefaultCriteria(config_config_value(inputs, 'criteria'))) {
         const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
         if (extra.length) {
             judge.criteriaText = [DEFAULT_CRITERIA.trimEnd(), ...extra].join('\n');
@@ -63101,9 +64744,10 @@ function isDefaultCriteria(text) {
     return text === undefined || lines(text) === lines(DEFAULT_CRITERIA);
 }
 /** Same-run A/B: the compare target, and no criterion may reference it without one. */
-function readCompare(inputs, req, path, templates, env, secrets, criteria) {
+function readCompare(inputs, req, { url: targetUrl, path }, templates, env, secrets, criteria) {
     const compare = buildCompare(inputs, {
-        urlText: config_value(inputs, 'url').trim(),
+        urlText: config_config_value(inputs, 'url').trim(),
+        targetUrl,
         path,
         preset: req.preset,
         body: req.body,
@@ -63137,10 +64781,10 @@ function checkTokenSource(req, token, login) {
  * headers) and token (compare-token, else the token) are its own.
  */
 function buildCompare(inputs, c) {
-    const urlText = config_value(inputs, 'compare-url')?.trim();
-    const baseText = config_value(inputs, 'compare-base-url');
-    const headersText = config_value(inputs, 'compare-headers');
-    const tokenText = config_value(inputs, 'compare-token')?.trim();
+    const urlText = config_config_value(inputs, 'compare-url')?.trim();
+    const baseText = config_config_value(inputs, 'compare-base-url');
+    const headersText = config_config_value(inputs, 'compare-headers');
+    const tokenText = config_config_value(inputs, 'compare-token')?.trim();
     if (urlText === undefined && baseText === undefined) {
         if (headersText !== undefined)
             throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
@@ -63157,6 +64801,10 @@ function buildCompare(inputs, c) {
     const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
     const path = `${u.pathname}${u.search}`;
     const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
+    // The same URL is only another target when other headers route it (e.g. to the base deployment).
+    if (u.href === c.targetUrl && JSON.stringify(headerLines) === JSON.stringify(c.headerLines)) {
+        throw new InputError(urlText !== undefined ? 'compare-url' : 'compare-base-url', `resolves to the url itself (${redactUrl(u.href)}): an A/B of a target against itself measures nothing (set the base's URL, or compare-headers that route to it; for an A/A noise check, add a query parameter the server ignores)`);
+    }
     if (headersText !== undefined)
         for (const [name, v] of headerLines)
             if (isSecretHeader(name) && v && !v.includes('{{'))
@@ -63269,10 +64917,14 @@ function guessContentType(body) {
 
 
 
+
+/** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
+const RATE_ROUNDS = 10;
 const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
     `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
     `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
-    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds`;
+    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds; a rate stage sends the same seeded arrivals to both sides at once ` +
+    `(alternating which is written first), its rounds are ${RATE_ROUNDS} consecutive slices of the arrivals`;
 /** The metrics and statistics whose ratios the report shows. */
 const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'];
 const RATIO_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
@@ -63282,27 +64934,21 @@ const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'];
  * A side's samples of a stage by round: the latency metric over successful requests (itl: the pooled
  * gaps), or `success_rate` as 100 / 0 per issued request.
  */
-function roundSamples(requests, stage, metric, rounds) {
+function roundSamples(requests, stage, metric, rounds, roundOf = (r) => r.iteration - 1) {
     const out = Array.from({ length: rounds }, () => []);
     for (const r of requests) {
         if (r.stage !== stage)
             continue;
-        const into = out[r.iteration - 1];
+        const into = out[roundOf(r)];
         if (into === undefined)
             continue;
         if (metric === 'success_rate')
             into.push(r.ok ? 100 : 0);
         else if (!r.ok)
             continue;
-        else if (metric === 'itl') {
-            if (r.gaps)
-                into.push(...r.gaps);
-        }
-        else {
-            const v = r[metric];
-            if (v !== null)
+        else
+            for (const v of latencySamples([r], metric))
                 into.push(v);
-        }
     }
     return out;
 }
@@ -63448,9 +65094,12 @@ function pairedSampler(run, opts = {}) {
         // All statistics of a metric come from one set of resamples.
         const key = `${stage.index}:${metric}`;
         if (!cache.has(key)) {
-            const rounds = stage.requestsPerUser;
-            const h = roundSamples(run.requests, stage.index, metric, rounds);
-            const b = roundSamples(side.requests, stage.index, metric, rounds);
+            // A rate stage: arrival k (its user number) is in slice ⌊(k − 1) · R / scheduled⌋ on both sides.
+            const scheduled = stage.rate?.scheduled ?? 0;
+            const rounds = stage.rate ? Math.max(1, Math.min(RATE_ROUNDS, scheduled)) : stage.requestsPerUser;
+            const roundOf = stage.rate ? (r) => Math.floor(((r.user - 1) * rounds) / Math.max(1, scheduled)) : undefined;
+            const h = roundSamples(run.requests, stage.index, metric, rounds, roundOf);
+            const b = roundSamples(side.requests, stage.index, metric, rounds, roundOf);
             cache.set(key, pairedBootstrapAll(h, b, RATIO_STATS, opts));
         }
         return cache.get(key)?.[stat] ?? null;
@@ -63474,7 +65123,8 @@ function formatRatioInterval(r, level) {
     return `${formatRatio(r.ratio)} (${Math.round(level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})`;
 }
 const metricLabel = (key) => metrics_metric(key)?.label ?? key;
-const users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+/** `10 users`, `2/s`. */
+const where = (s) => scopeWho(s) ?? '';
 /**
  * The compare section of the report: per stage the base's summary, the ratios with intervals, the
  * success-rate difference; a stage is a regression when the interval of TTFC avg or p95 lies wholly
@@ -63524,6 +65174,7 @@ function compareSection(run, sample, ctx) {
             index: head.index,
             users: head.users,
             requestsPerUser: head.requestsPerUser,
+            ...(head.rate ? { rate: head.rate.offered } : {}),
             order,
             base,
             ratios,
@@ -63539,6 +65190,12 @@ function compareSection(run, sample, ctx) {
             flagged,
         });
     }
+    const rates = (f) => {
+        const list = stages.filter((s) => f(s) && s.rate !== undefined).map((s) => s.rate);
+        return list.length ? { list } : {};
+    };
+    const regressionRates = rates((s) => s.regressed).list;
+    const improvementRates = rates((s) => s.improved).list;
     return {
         url: ctx.url,
         threshold: ctx.threshold,
@@ -63546,8 +65203,10 @@ function compareSection(run, sample, ctx) {
         method: ctx.method,
         smokeFailed: side.smokeFailed,
         stages,
-        regressions: stages.filter((s) => s.regressed).map((s) => s.users),
-        improvements: stages.filter((s) => s.improved).map((s) => s.users),
+        regressions: stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users),
+        improvements: stages.filter((s) => s.improved && s.rate === undefined).map((s) => s.users),
+        ...(regressionRates ? { regressionRates } : {}),
+        ...(improvementRates ? { improvementRates } : {}),
         requests: [],
         errorSamples: [],
     };
@@ -63568,30 +65227,38 @@ function diagnoseCompare(section) {
         const describe = (s, first) => {
             const r = s.ratios[s.flagged];
             const ci = r && r.low !== null && r.high !== null ? ` (${Math.round(section.level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})` : '';
-            return `at ${users(s.users)} ${first ? `${metricLabel(s.flagged)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
+            return `at ${where(s)} ${first ? `${metricLabel(s.flagged)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
         };
         const worst = flagged[0];
         const parts = [describe(worst, true), ...flagged.slice(1).map((s) => describe(s, false))];
         const ran = section.stages.filter((s) => !s.base.skipped && s.ratios[worst.flagged]?.ratio !== undefined);
-        const smallest = ran.reduce((a, s) => (a === null || s.users < a.users ? s : a), null);
+        // "Only under concurrency" is a closed-model reading: the fewest users against the flagged closed stages.
+        const smallest = ran.filter((s) => s.rate === undefined).reduce((a, s) => (a === null || s.users < a.users ? s : a), null);
+        const flaggedClosed = flagged.filter((s) => s.rate === undefined);
         let tail = '';
-        if (smallest && !flagged.includes(smallest) && smallest.users < Math.min(...flagged.map((s) => s.users))) {
+        if (smallest && flaggedClosed.length && !flagged.includes(smallest) && smallest.users < Math.min(...flaggedClosed.map((s) => s.users))) {
             const r = smallest.ratios[worst.flagged];
-            tail = `; at ${users(smallest.users)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
+            tail = `; at ${where(smallest)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
         }
         else if (flagged.length === ran.length && ran.length > 1) {
             tail = `; ${kind === 'regression' ? 'slower' : 'faster'} at every stage`;
         }
         out.push({
             kind,
-            users: worst.users,
+            ...(worst.rate !== undefined ? { users: null, rate: worst.rate } : { users: worst.users }),
             message: `same-run comparison with the compare target: ${parts.join(', ')}${tail}`,
             evidence: {
                 metric: worst.flagged,
                 threshold: section.threshold,
                 stages: section.stages
                     .filter((s) => s.ratios[worst.flagged])
-                    .map((s) => ({ users: s.users, ratio: s.ratios[worst.flagged].ratio, low: s.ratios[worst.flagged].low, high: s.ratios[worst.flagged].high })),
+                    .map((s) => ({
+                    users: s.users,
+                    ...(s.rate !== undefined ? { rate: s.rate } : {}),
+                    ratio: s.ratios[worst.flagged].ratio,
+                    low: s.ratios[worst.flagged].low,
+                    high: s.ratios[worst.flagged].high,
+                })),
             },
         });
     }
@@ -63628,7 +65295,7 @@ function sameRunComparison(run, sample, ctx) {
         const err = side.errorSamples[0];
         diagnoses.push({
             kind: 'smoke',
-            users: first?.users ?? null,
+            ...(first?.rate ? { users: null, rate: first.rate.offered } : { users: first?.users ?? null }),
             message: `smoke test failed: no request of the first stage to the compare target (compare-url ${ctx.url}) succeeded` +
                 `${err ? ` (${err.category}: ${err.message})` : ''}; the remaining stages were skipped`,
             evidence: { failures: first?.failures ?? {} },
@@ -63698,11 +65365,11 @@ function serverTtfc(r) {
         return null;
     return Math.max(0, r.ttfc - (r.connect ?? 0));
 }
-/** The stage with the fewest users that ran and has successful requests: the reference ("single user") stage. */
+/** The closed stage with the fewest users that ran and has successful requests: the reference ("single user") stage. */
 function referenceStage(stages) {
     let ref = null;
     for (const s of stages) {
-        if (s.skipped || s.succeeded === 0)
+        if (s.skipped || s.succeeded === 0 || s.rate)
             continue;
         if (ref === null || s.users < ref.users)
             ref = s;
@@ -63721,13 +65388,208 @@ function round(x, digits = 2) {
     const f = 10 ** digits;
     return Math.round(x * f) / f;
 }
-const common_users = (n) => plural(n, 'user');
+const users = (n) => plural(n, 'user');
+
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/corked.ts
+// Corked streams: something between the server and the client holds every write back for a fixed time
+// and then sends what piled up, so the stream arrives in small bursts at a regular period set by that
+// timer, not by the server's pace. haproxy does it with its defaults: it sends with MSG_MORE (unless
+// `option http-no-delay`), and Linux releases corked data after at most 200 ms (tcp(7), TCP_CORK). The
+// first event waits the whole hold, so TTFC grows by ~200 ms at every load, one user included; the
+// bursts stay small (a few events, ~1 KB), unlike a proxy buffer that fills kilobytes (buffered.ts).
+// Pure.
+
+/** Linux's ceiling on how long corked data waits (tcp(7), TCP_CORK; MSG_MORE takes the same path). */
+const CORK_CEILING_MS = 200;
+/**
+ * The period of corked bursts: the hold, plus the wait for the next write after a release (up to one
+ * server interval, at most half the hold for bursts of 3 or more), plus a late timer on a busy machine.
+ */
+const PERIOD_LOW = 0.8 * CORK_CEILING_MS;
+const PERIOD_HIGH = 1.75 * CORK_CEILING_MS;
+/** Consecutive periods within these ratios of their median: a timer, not a server's irregular batches. */
+const PERIOD_REGULAR_LOW = 0.7;
+const PERIOD_REGULAR_HIGH = 1.4;
+/** Bursts of several events: at least this many on average (the last, cut short by the end, not counted). */
+const MIN_BURST_EVENTS = 3;
+/** At least this many bursts before the last one, so that there is a period to measure. */
+const MIN_FULL_BURSTS = 2;
+/** A response needs this many events to show bursts at all; shorter ones are not judged. */
+const MIN_EVENTS = 6;
+/** Events of one burst: gaps within max(3 ms, 40% of the response's widest gap) (a burst may land in several reads). */
+const BURST_SPLIT_ABS_MS = 3;
+const BURST_SPLIT_OF_WIDEST = 0.4;
+/** Headers sent alone this early (share of the hold) were not corked: the socket did not hold them back. */
+const HEADERS_EARLY = 0.5;
+/** "Most responses" at every stage, and at least this many judged responses in the run. */
+const MIN_SHARE = 0.6;
+const MIN_RESPONSES = 3;
+function splitBursts(r, gaps) {
+    let widest = 0;
+    for (const g of gaps)
+        widest = Math.max(widest, g);
+    const split = Math.max(BURST_SPLIT_ABS_MS, BURST_SPLIT_OF_WIDEST * widest);
+    const out = [{ atMs: r.ttfc, events: 1 }];
+    let t = r.ttfc;
+    for (const g of gaps) {
+        t += g;
+        if (g > split)
+            out.push({ atMs: t, events: 1 });
+        else
+            out[out.length - 1].events++;
+    }
+    return out;
+}
+/** Whether a response can show corking at all: successful, with enough events and their in-memory gaps. */
+function judgeable(r) {
+    return r.ok && r.ttfc !== null && r.events >= MIN_EVENTS && r.gaps !== undefined && r.gaps.length === r.events - 1;
+}
+/** A corked response (see the module comment), or null. */
+function corked(r) {
+    if (!judgeable(r))
+        return null;
+    const bs = splitBursts(r, r.gaps);
+    const full = bs.slice(0, -1);
+    if (full.length < MIN_FULL_BURSTS)
+        return null;
+    const burstEvents = full.reduce((n, b) => n + b.events, 0) / full.length;
+    if (burstEvents < MIN_BURST_EVENTS)
+        return null;
+    const periods = [];
+    for (let i = 1; i < full.length; i++)
+        periods.push(full[i].atMs - full[i - 1].atMs);
+    const period = common_median(periods);
+    if (period < PERIOD_LOW || period > PERIOD_HIGH)
+        return null;
+    if (periods.some((p) => p < PERIOD_REGULAR_LOW * period || p > PERIOD_REGULAR_HIGH * period))
+        return null;
+    const last = bs[bs.length - 1];
+    const cadence = (last.atMs - bs[0].atMs) / (r.events - bs[0].events);
+    const held = Math.max((bs[0].events - 1) * cadence, period - cadence / 2);
+    let headersMs = null;
+    if (r.ttfb !== null && r.ttfc - r.ttfb > BURST_SPLIT_ABS_MS) {
+        headersMs = Math.max(0, r.ttfb - (r.connect ?? 0));
+        // Headers that went out alone and early were not held: whatever bunches the body is not the socket.
+        if (headersMs < HEADERS_EARLY * CORK_CEILING_MS)
+            return null;
+    }
+    return { bursts: bs, periodMs: period, burstEvents, cadenceMs: cadence, heldMs: held, headersMs };
+}
+/** Whether a response is corked (for buffered.ts: a corked response is not "held in blocks"). */
+const isCorked = (r) => corked(r) !== null;
+/** Why the writes are held, most likely first; compression first when the responses came compressed. */
+function causes(encoding) {
+    const haproxy = 'haproxy without `option http-no-delay` (it sends with MSG_MORE, and the kernel holds the data up to 200 ms; ' +
+        'add `option http-no-delay` to the frontend or backend that serves the stream)';
+    const nagle = 'Nagle-style corking in another proxy, load balancer or the server itself (TCP_NODELAY off, TCP_CORK or MSG_MORE on the socket)';
+    const compression = encoding === null
+        ? 'compression that flushes on a timer (the responses here came uncompressed, so less likely)'
+        : `compression of the event stream (the responses came with Content-Encoding: ${encoding}) that flushes on a timer`;
+    return encoding === null ? [haproxy, nagle, compression] : [compression, haproxy, nagle];
+}
+const kb = (bytes) => (bytes >= 1024 ? `~${(bytes / 1024).toFixed(1)} KB` : `~${Math.round(bytes)} bytes`);
+/**
+ * One `corked` diagnosis for the run (users: null) when most judged responses at every stage — the
+ * fewest users included — came corked, and at least MIN_RESPONSES were judged.
+ */
+function detectCorked(run, byStage = groupByStage(run.requests)) {
+    const ref = referenceStage(run.stages);
+    if (ref === null)
+        return [];
+    const rows = [];
+    const found = [];
+    const encodings = new Map();
+    let judged = 0;
+    for (const s of run.stages) {
+        if (s.skipped)
+            continue;
+        const row = { stage: s.index, users: s.users, judged: 0, corked: 0 };
+        for (const r of byStage.get(s.index) ?? []) {
+            if (!judgeable(r))
+                continue;
+            row.judged++;
+            const c = corked(r);
+            if (c === null)
+                continue;
+            row.corked++;
+            found.push({ r, c });
+            if (r.encoding !== undefined)
+                encodings.set(r.encoding, (encodings.get(r.encoding) ?? 0) + 1);
+        }
+        if (row.judged === 0)
+            continue;
+        rows.push(row);
+        judged += row.judged;
+    }
+    const refRow = rows.find((row) => row.stage === ref.index);
+    if (judged < MIN_RESPONSES || refRow === undefined)
+        return [];
+    if (rows.some((row) => row.corked < MIN_SHARE * row.judged))
+        return [];
+    let encoding = null;
+    for (const [e, n] of encodings)
+        if (n >= MIN_SHARE * found.length && (encoding === null || n > encodings.get(encoding)))
+            encoding = e;
+    const headers = found.map((f) => f.c.headersMs).filter((h) => h !== null);
+    const headersHeld = headers.length >= MIN_SHARE * found.length ? common_median(headers) : null;
+    // Headers sent alone and held measure the hold directly; otherwise the bursts' estimate.
+    const hold = headersHeld ?? common_median(found.map((f) => f.c.heldMs));
+    const period = common_median(found.map((f) => f.c.periodMs));
+    const burst = common_median(found.map((f) => f.c.burstEvents));
+    const cadence = common_median(found.map((f) => f.c.cadenceMs));
+    const perEvent = common_median(found.map((f) => f.r.bytes / f.r.events));
+    const ttfc = common_median(found.map((f) => f.r.ttfc));
+    const corkedCount = found.length;
+    const stageList = listStages(rows.map((row) => row.users));
+    const typical = [...found].sort((a, b) => a.r.ttfc - b.r.ttfc)[(found.length - 1) >> 1];
+    const shape = `bursts of ~${Math.round(burst)} events (${kb(burst * perEvent)}) every ~${ms(period)}`;
+    const headersText = headersHeld === null ? '' : `, the response headers too (sent alone, they came ${ms(headersHeld)} after the request)`;
+    const message = `corked stream: in ${corkedCount} of ${judged} responses (${pct(corkedCount / judged)}), at every stage (${stageList}), the events ` +
+        `came in ${shape}, while the stream's own pace is an event every ~${ms(cadence)}: something between the server and the ` +
+        `client holds each write back for about ${ms(hold)} before sending it${headersText}. TTFC (median ${ms(ttfc)}) includes that hold. ` +
+        `Likely causes, in order: ${causes(encoding)
+            .map((c, i) => `(${i + 1}) ${c}`)
+            .join('; ')}`;
+    const summary = `a proxy holds the stream back ~${ms(hold)} and sends it in ${shape} — ` +
+        (encoding === null ? 'haproxy without `option http-no-delay`?' : `compression (${encoding}) or haproxy without \`option http-no-delay\`?`);
+    return [
+        {
+            kind: 'corked',
+            users: null,
+            message,
+            summary,
+            evidence: {
+                corkedResponses: corkedCount,
+                judgedResponses: judged,
+                share: round(corkedCount / judged, 3),
+                holdMs: round(hold),
+                periodMs: round(period),
+                burstEvents: round(burst, 1),
+                burstBytesApprox: Math.round(burst * perEvent),
+                cadenceMs: round(cadence, 1),
+                headersHeldMs: headersHeld === null ? null : round(headersHeld),
+                ttfcP50Ms: round(ttfc),
+                compressed: encoding,
+                example: { bursts: typical.c.bursts.slice(0, 8).map((b) => ({ atMs: round(b.atMs, 0), events: b.events })) },
+                stages: rows,
+            },
+        },
+    ];
+}
+/** `1, 10 and 20 users`. */
+function listStages(counts) {
+    const u = [...new Set(counts)].sort((a, b) => a - b);
+    if (u.length === 1)
+        return users(u[0]);
+    return `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]} users`;
+}
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/buffered.ts
 // Buffered streams: a proxy with buffering on, or compression of an event stream, holds the events
 // back. Either all of them until the end (TTFC equals the total time) or in blocks — nginx with its
 // default upstream settings releases a 4–8 KB buffer when it is full — so a stream arrives in a few
 // bursts far apart, the first one late, whatever the load. Pure.
+
 
 /**
  * A multi-event response counts as "arrived at once" when its events arrived within
@@ -63740,9 +65602,9 @@ const common_users = (n) => plural(n, 'user');
 const BUNCH_ABS_MS = 3;
 const BUNCH_REL = 0.005;
 /** "Most requests": at least this share of the multi-event successful responses … */
-const MIN_SHARE = 0.6;
+const buffered_MIN_SHARE = 0.6;
 /** … and at least this many of them (one or two bunched responses may be a hiccup of the client). */
-const MIN_RESPONSES = 3;
+const buffered_MIN_RESPONSES = 3;
 /**
  * Held in blocks: at least 2 bursts averaging at least BURST_MIN_EVENTS events, whose first burst, at the
  * stream's own rate after it, stands for at least BURST_MIN_HELD_MS and half the TTFC — or a quarter when
@@ -63818,7 +65680,7 @@ function heldInBlocks(r) {
     return { bursts: bs, heldMs: held, cadenceMs: cadence };
 }
 /** Why a stream is held back, most likely first: compression when the responses were compressed. */
-function causes(encoding) {
+function buffered_causes(encoding) {
     const buffering = 'a proxy that buffers the response — nginx `proxy_buffering on` (its default; set `proxy_buffering off` for this ' +
         'location, or send the response header `X-Accel-Buffering: no`), a load balancer, CDN or platform that buffers ' +
         'responses — or a handler that does not flush each event';
@@ -63832,7 +65694,7 @@ function causes(encoding) {
     return `Usual causes: ${buffering} (not compression: the responses came uncompressed)`;
 }
 /** Kept for the report: the causes when nothing says compression. */
-const BUFFERING_CAUSES = causes(null).replace(/^Usual causes: /, '');
+const BUFFERING_CAUSES = buffered_causes(null).replace(/^Usual causes: /, '');
 const describeBursts = (bs) => {
     const shown = bs.slice(0, 5).map((b) => `${b.events} at ${ms(b.atMs)}`);
     return `${shown.join(', ')}${bs.length > 5 ? `, … (${bs.length} bursts)` : ''}`;
@@ -63870,7 +65732,8 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
                 continue;
             row.multiEvent++;
             eventCounts.push(r.events);
-            const h = isBunched(r) ? null : heldInBlocks(r);
+            // A corked response (corked.ts) is held by a timer, not a filling buffer: its own diagnosis.
+            const h = isBunched(r) || isCorked(r) ? null : heldInBlocks(r);
             if (isBunched(r)) {
                 row.bunched++;
                 bunchedSpread.push(spread);
@@ -63899,11 +65762,11 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         blockCount += row.inBlocks;
     }
     const held = bunchedCount + blockCount;
-    if (multi < MIN_RESPONSES || held < MIN_SHARE * multi)
+    if (multi < buffered_MIN_RESPONSES || held < buffered_MIN_SHARE * multi)
         return [];
     const inBlocks = blockCount > bunchedCount;
     // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
-    if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < MIN_SHARE * refRow.multiEvent)
+    if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < buffered_MIN_SHARE * refRow.multiEvent)
         return [];
     let encoding = null;
     let encoded = 0;
@@ -63912,11 +65775,11 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         if (encoding === null || n > encodings.get(encoding))
             encoding = e;
     }
-    if (encoded < MIN_SHARE * held)
+    if (encoded < buffered_MIN_SHARE * held)
         encoding = null;
     const ttfcP50 = common_median(heldTtfc);
     const eventsP50 = common_median(eventCounts);
-    const headersToo = ttfbHeld >= MIN_SHARE * held;
+    const headersToo = ttfbHeld >= buffered_MIN_SHARE * held;
     const share = `${held} of ${multi} multi-event responses (${pct(held / multi)})`;
     const evidence = {
         multiEventResponses: multi,
@@ -63931,7 +65794,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         message =
             `buffered stream: in ${share} all events (median ${round(eventsP50, 1)}) arrived together at the end — first chunk ` +
                 `after ${ms(ttfcP50)}, the last within ${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: ` +
-                `TTFC equals the total time and users see nothing stream. ${capitalize(causes(encoding))}`;
+                `TTFC equals the total time and users see nothing stream. ${capitalize(buffered_causes(encoding))}`;
         evidence.spreadP50Ms = round(spreadP50);
     }
     else {
@@ -63941,7 +65804,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         const heldP50 = common_median(blocks.map((b) => b.h.heldMs));
         const burstsP50 = common_median(blocks.map((b) => b.h.bursts.length));
         const perEvent = typical.r.bytes / typical.r.events;
-        const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${common_users(ref.users)}` : '';
+        const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
         const bs = typical.h.bursts;
         const apart = (bs[bs.length - 1].atMs - bs[0].atMs) / (bs.length - 1);
         message =
@@ -63950,7 +65813,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
                 `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
                 `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
                 `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
-                `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(causes(encoding))}`;
+                `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(buffered_causes(encoding))}`;
         evidence.burstsP50 = round(burstsP50, 1);
         evidence.heldBackP50Ms = round(heldP50);
         evidence.example = {
@@ -63968,7 +65831,17 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
     evidence.compressed = encoding;
     evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
     evidence.stages = perStage;
-    return [{ kind: 'buffered', users: null, message, evidence }];
+    return [{ kind: 'buffered', users: null, message, summary: bufferedSummary(inBlocks, evidence, encoding), evidence }];
+}
+/** The first-screen line: how the stream was held, how long, the likeliest cause. */
+function bufferedSummary(inBlocks, e, encoding) {
+    const cause = encoding !== null ? `compression of the event stream (${encoding})?` : 'a buffering proxy (nginx `proxy_buffering on`, its default)?';
+    if (!inBlocks)
+        return `every event held until the end of the response: TTFC is the total time (median ${ms(e.ttfcP50Ms)}) — ${cause}`;
+    const ex = e.example;
+    const first = ex.bursts[0];
+    return (`the stream held back ~${ms(e.heldBackP50Ms)} and released in a few blocks (the first ${first.events} events, ` +
+        `~${(first.bytesApprox / 1024).toFixed(1)} KB) — ${cause}`);
 }
 const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -64017,7 +65890,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
         if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50)
             continue;
-        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${common_users(ref.users)}` : '';
+        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${users(ref.users)}` : '';
         out.push({
             kind: 'connect_storm',
             users: s.users,
@@ -64036,7 +65909,490 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
             },
         });
     }
+    // One line for every stage it holds for.
+    const shares = out.map((d) => d.evidence.connectShareP50);
+    const lo = pct(Math.min(...shares));
+    const hi = pct(Math.max(...shares));
+    const summary = `opening a new connection takes ${lo === hi ? lo : `${lo.replace('%', '')}–${hi}`} of the TTFC — TLS handshakes or connection ` +
+        'limits at the edge, a small accept backlog, or an instance per connection?';
+    for (const d of out)
+        d.summary = summary;
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/queue.ts
+// Rate stages (`R/s:D`): arrivals keep coming whatever the server does, so a server slower than the
+// offered rate builds a queue, and each request waits longer than the one before: TTFC grows through
+// the stage. The closed-model diagnoses (serialized, saturated, connect storms) compare stages by
+// users and read each user's first wave; none of that exists here, so rate stages have their own.
+//
+//  - queue: at the lowest offered rate whose TTFC (less the client's own lateness) in the last third
+//    of the stage's arrivals averages ≥ 1.5× and ≥ 100 ms more than in the first third. The server's
+//    rate is read off the completions of the last two thirds (a queued server completes at its own
+//    pace). The highest lower rate that held flat says where the queue starts.
+//  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
+//    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
+//    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
+// Pure.
+
+
+
+const queue_MIN_SAMPLES = 9;
+const QUEUE_MIN_GROWTH = 1.5;
+const QUEUE_MIN_DELTA_MS = 100;
+/** A client later than this at p99 was the bottleneck of its own schedule. */
+const LATE_P99_MS = 5;
+const LATE_MIN_SAMPLES = 20;
+const LATE_MIN_COUNT = 2;
+/** The server's share of a TTFC: from the scheduled arrival, less the client's lateness. */
+const serverWait = (r) => r.ttfc - (r.lateness ?? 0);
+/** First-third and last-third TTFC of a rate stage's successful requests, by scheduled arrival; null with too few. */
+function queueGrowth(stage, records) {
+    if (!stage.rate || stage.skipped)
+        return null;
+    const ok = records.filter((r) => r.ok && r.ttfc !== null).sort((a, b) => a.startedAt - b.startedAt);
+    if (ok.length < queue_MIN_SAMPLES)
+        return null;
+    const third = Math.floor(ok.length / 3);
+    const firstMs = common_mean(ok.slice(0, third).map(serverWait));
+    const lastMs = common_mean(ok.slice(ok.length - third).map(serverWait));
+    const ends = records
+        .filter((r) => r.total !== null)
+        .map((r) => r.startedAt + r.total)
+        .sort((a, b) => a - b);
+    const from = Math.floor(ends.length / 3);
+    const span = ends.length - 1 > from ? ends[ends.length - 1] - ends[from] : 0;
+    return {
+        index: stage.index,
+        rate: stage.rate.offered,
+        firstMs,
+        lastMs,
+        grew: lastMs >= QUEUE_MIN_GROWTH * firstMs && lastMs - firstMs >= QUEUE_MIN_DELTA_MS,
+        servedPerSec: span > 0 ? ((ends.length - 1 - from) * 1000) / span : null,
+    };
+}
+function detectQueue(run, byStage = groupByStage(run.requests)) {
+    const rows = run.stages.map((s) => queueGrowth(s, byStage.get(s.index) ?? [])).filter((g) => g !== null);
+    const grown = rows.filter((g) => g.grew).sort((a, b) => a.rate - b.rate);
+    const out = [];
+    const first = grown[0];
+    if (first !== undefined) {
+        const stage = run.stages.find((s) => s.index === first.index);
+        const held = rows.filter((g) => !g.grew && g.rate < first.rate).sort((a, b) => b.rate - a.rate)[0];
+        const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s`;
+        const dropped = stage.rate.dropped > 0 ? `; ${plural(stage.rate.dropped, 'arrival was', 'arrivals were')} dropped at max-in-flight ${stage.rate.maxInFlight}` : '';
+        const flat = held ? `; at ${formatRate(held.rate)}/s it held (${ms(held.firstMs)} → ${ms(held.lastMs)}), so the queue starts between the two` : '';
+        const also = grown.length > 1
+            ? `; it grew at ${grown
+                .slice(1)
+                .map((g) => `${formatRate(g.rate)}/s`)
+                .join(', ')} too`
+            : '';
+        out.push({
+            kind: 'queue',
+            users: null,
+            rate: first.rate,
+            message: `at ${formatRate(first.rate)}/s TTFC grew through the stage (avg ${ms(first.firstMs)} in its first third of arrivals, ${ms(first.lastMs)} in its last)` +
+                `${served}, fewer than arrive, so requests wait in a queue that grows as long as they keep coming${dropped}${flat}${also}. ` +
+                'A closed test (users × requests) slows down with the server and hides this wait; real users arriving at this rate see it.',
+            evidence: {
+                stages: rows.map((g) => ({
+                    index: g.index,
+                    rate: g.rate,
+                    firstThirdMs: round(g.firstMs),
+                    lastThirdMs: round(g.lastMs),
+                    grew: g.grew,
+                    servedPerSec: g.servedPerSec === null ? null : round(g.servedPerSec),
+                })),
+                minGrowth: QUEUE_MIN_GROWTH,
+                minDeltaMs: QUEUE_MIN_DELTA_MS,
+            },
+        });
+    }
+    const late = run.stages.filter((s) => {
+        const l = s.rate?.lateness;
+        if (s.skipped || !l || l.p99 === null || l.p99 <= LATE_P99_MS || l.n < LATE_MIN_SAMPLES)
+            return false;
+        return (byStage.get(s.index) ?? []).filter((r) => (r.lateness ?? 0) > LATE_P99_MS).length >= LATE_MIN_COUNT;
+    });
+    if (late.length > 0) {
+        const worst = late.reduce((a, b) => (b.rate.lateness.p99 > a.rate.lateness.p99 ? b : a));
+        out.push({
+            kind: 'client_late',
+            users: null,
+            rate: worst.rate.offered,
+            message: `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs })} (lateness p99 ${ms(s.rate.lateness.p99)})`).join(', ')}: ` +
+                `the client, not the server, was the bottleneck of the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait. ` +
+                'Split the rate over machines (shard) or use a larger runner.',
+            evidence: {
+                thresholdMs: LATE_P99_MS,
+                stages: late.map((s) => ({ index: s.index, rate: s.rate.offered, latenessP50Ms: round(s.rate.lateness.p50 ?? 0, 3), latenessP99Ms: round(s.rate.lateness.p99, 3) })),
+            },
+        });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/wave.ts
+// The first wave of a stage — each user's first request, all sent at once — read as a queue seen from
+// outside: when each first chunk came says how many requests the server served at a time, and what a
+// request held its place for. Pure.
+
+/** Serialized: about one request at a time (rounds to 1) … */
+const SERIAL_MAX_CONCURRENCY = 1.5;
+/** … said as "one, perhaps two" from here on, and a saturation at 2 as "perhaps one" below the mirror bound. */
+const AMBIGUOUS_BAND = 0.2;
+/** At least this many successful first-wave requests (and this share of the users) for a staircase. */
+const MIN_WAVE = 3;
+const MIN_WAVE_SHARE = 0.6;
+/**
+ * Groups of first chunks: sorted first-chunk times split where consecutive ones are more than
+ * max(20 ms, 35% of the single-request TTFC, 25% of the widest gap) apart — jitter inside a group stays
+ * well under any of these, the step between groups (one request's hold time) well over.
+ */
+const GROUP_SPLIT_MIN_MS = 20;
+const GROUP_SPLIT_OF_TTFC = 0.35;
+const GROUP_SPLIT_OF_WIDEST = 0.25;
+/** A staircase's step matches a hold time (time to first chunk, or the whole request) within these ratios. */
+const STEP_MATCH_LOW = 0.6;
+const STEP_MATCH_HIGH = 1.5;
+/** Without a regular staircase, a wave counts as queued only when it took at least this many single-request TTFCs. */
+const WAVE_MIN_ROUNDS = 2.5;
+/** The steps of a regular staircase lie within these ratios of their median (client jitter on a busy machine). */
+const STEP_REGULAR_LOW = 0.4;
+const STEP_REGULAR_HIGH = 2;
+/**
+ * A blocking section shorter than the TTFC: the first chunks come one at a time, a fixed step s apart,
+ * with s under STEP_MATCH_LOW of the single-request TTFC (a longer step is the whole TTFC: groups above).
+ * At least SECTION_MIN_WAVE requests; s at least max(20 ms, 10% of the TTFC); at least SECTION_SINGLES of
+ * the steps within SECTION_STEP_LOW–SECTION_STEP_HIGH of the median step (single first chunks, not groups),
+ * the mean step within SECTION_MEAN_LOW–HIGH of the median (no lump hidden in a long gap); and the first
+ * request served no later than one TTFC plus SECTION_FIRST_STEPS steps (it did not wait for the others:
+ * work the cores share delays every request, the first one too).
+ */
+const SECTION_MIN_WAVE = 4;
+const SECTION_MIN_OF_TTFC = 0.1;
+const SECTION_SINGLES = 0.8;
+const SECTION_STEP_LOW = 0.4;
+const SECTION_STEP_HIGH = 2;
+const SECTION_MEAN_LOW = 0.75;
+const SECTION_MEAN_HIGH = 1.33;
+const SECTION_FIRST_STEPS = 1.5;
+/**
+ * The same section when the blocked event loop lumps the first chunks: it runs the n sections back to
+ * back and writes the first chunks whose awaited part ended meanwhile when it is free again, so the wave
+ * took (n − 1)·s + u, and either the last request — its section run last — comes alone, its awaited part
+ * a = u − s after the rest, or the first chunks between lumps come s apart. Its gap from the others must match a within LOOP_TRAIL_SLACK (share of a) plus
+ * LOOP_TRAIL_SLACK_MS.
+ */
+const LOOP_TRAIL_SLACK = 0.35;
+const LOOP_TRAIL_SLACK_MS = 20;
+/** Or at least this many steps between lumps, their median within LOOP_STEP_FIT of s. */
+const LOOP_MIN_STEPS = 3;
+const LOOP_STEP_FIT = 0.15;
+/** The last request stands apart: its gap is over this many times the wave's median gap (a lump, not a staircase). */
+const LOOP_TRAIL_OVER_MEDIAN = 3;
+const within = (x, target) => x >= STEP_MATCH_LOW * target && x <= STEP_MATCH_HIGH * target;
+/**
+ * The first wave as a queue. Its sorted first-chunk times are split into groups (see GROUP_SPLIT_*).
+ * A regular staircase — at least two groups of about the same size c (the last may be smaller), one
+ * hold time apart — is a pool of c: the hold is the whole request when the step matches the single
+ * request's total time (a thread or semaphore held for the stream: groups one whole answer apart),
+ * else its time to first chunk. Single first chunks a fixed step apart, shorter than the TTFC, are a
+ * blocking section of that step (see serialSection). Anything else (one lump, groups of uneven sizes: a blocked event loop
+ * writes several first chunks at once) is measured by the time the wave took: n requests of TTFC u
+ * each, all done by the last first chunk T, ran about n·u / T at a time.
+ */
+function firstWave(stage, ok, single, singleTotal, opts = { sections: true }) {
+    const wave = ok.filter((r) => r.iteration === 1);
+    if (wave.length < MIN_WAVE || wave.length < MIN_WAVE_SHARE * stage.users)
+        return null;
+    let start = Infinity;
+    let fastest = Infinity;
+    let connect = Infinity;
+    for (const r of wave) {
+        if (r.startedAt < start)
+            start = r.startedAt;
+        fastest = Math.min(fastest, serverTtfc(r));
+        connect = Math.min(connect, r.connect ?? 0);
+    }
+    // A request that did not wait: the wave's fastest (measured under the same load, unlike one cold
+    // 1x1 sample) — unless a stalled event loop held even the fastest back, then the reference's.
+    const u = Math.max(1, Math.min(fastest, single));
+    const t = Float64Array.from(wave, (r) => r.startedAt + r.ttfc - start).sort();
+    const n = t.length;
+    let widest = 0;
+    for (let k = 1; k < n; k++)
+        widest = Math.max(widest, t[k] - t[k - 1]);
+    const split = Math.max(GROUP_SPLIT_MIN_MS, GROUP_SPLIT_OF_TTFC * u, GROUP_SPLIT_OF_WIDEST * widest);
+    const groups = [1];
+    const starts = [t[0]];
+    for (let k = 1; k < n; k++) {
+        if (t[k] - t[k - 1] > split) {
+            groups.push(1);
+            starts.push(t[k]);
+        }
+        else
+            groups[groups.length - 1]++;
+    }
+    // From the time the wave took (server side: from the first request reaching the server).
+    const took = Math.max(1, t[n - 1] - connect);
+    const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0], lastMs: t[n - 1], tookMs: took, singleMs: u };
+    // One lump and a last request alone: a blocked event loop (see LOOP_TRAIL_*), not a pool of n − 1.
+    const loop = opts.sections ? loopSection(t, u, took) : null;
+    if (loop !== null && groups.length === 2)
+        return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
+    const staircase = regularStaircase(groups, starts);
+    if (staircase !== null) {
+        const { size, step } = staircase;
+        const whole = singleTotal !== null && singleTotal >= 1.5 * u && within(step, singleTotal);
+        if (whole || within(step, u)) {
+            const held = whole && Math.abs(Math.log(step / singleTotal)) < Math.abs(Math.log(step / u)) ? 'whole_request' : 'first_chunk';
+            return { ...base, stepMs: step, held, holdMs: held === 'whole_request' ? singleTotal : u, concurrency: size, from: 'groups' };
+        }
+    }
+    const section = opts.sections ? serialSection(t, u, connect) : null;
+    if (section !== null)
+        return { ...base, stepMs: section, held: 'section', holdMs: section, concurrency: 1, from: 'groups' };
+    if (loop !== null)
+        return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
+    // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
+    // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
+    const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
+    return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
+}
+/** Groups of about one size c (±max(1, c/4)), the last no larger, at least two: c and the median step; else null. */
+function regularStaircase(groups, starts) {
+    if (groups.length < 2)
+        return null;
+    const full = groups.slice(0, -1);
+    const size = Math.round(common_median(full));
+    const slack = Math.max(1, size / 4);
+    if (full.some((g) => Math.abs(g - size) > slack) || groups[groups.length - 1] > size + slack)
+        return null;
+    const steps = [];
+    for (let i = 1; i < starts.length; i++)
+        steps.push(starts[i] - starts[i - 1]);
+    const step = common_median(steps);
+    // Loose: a group boundary is already a clear jump; the steps only have to be of one kind.
+    if (steps.some((d) => d < STEP_REGULAR_LOW * step || d > STEP_REGULAR_HIGH * step))
+        return null;
+    return { size, step };
+}
+/**
+ * The step of a staircase of single first chunks shorter than the TTFC u (see SECTION_*): the mean step
+ * (t[n-1] − t[0]) / (n − 1), so that the first chunk plus (n − 1) steps is the last one; null when the
+ * wave is not one.
+ */
+function serialSection(t, u, connect) {
+    const n = t.length;
+    if (n < SECTION_MIN_WAVE)
+        return null;
+    const steps = [];
+    for (let k = 1; k < n; k++)
+        steps.push(t[k] - t[k - 1]);
+    const med = common_median(steps);
+    const mean = (t[n - 1] - t[0]) / (n - 1);
+    if (mean < Math.max(GROUP_SPLIT_MIN_MS, SECTION_MIN_OF_TTFC * u) || mean >= STEP_MATCH_LOW * u)
+        return null;
+    if (mean < SECTION_MEAN_LOW * med || mean > SECTION_MEAN_HIGH * med)
+        return null;
+    const singles = steps.filter((d) => d >= SECTION_STEP_LOW * med && d <= SECTION_STEP_HIGH * med).length;
+    if (singles < SECTION_SINGLES * steps.length)
+        return null;
+    if (t[0] - connect > u + SECTION_FIRST_STEPS * mean)
+        return null;
+    return mean;
+}
+/**
+ * The section s of an event loop that ran the sections back to back and wrote the first chunks in lumps
+ * (see LOOP_*), or null: the wave took (n − 1)·s + u, and either the last request came alone one awaited
+ * part after the rest, or the first chunks that came apart came about s apart (a lump, then a staircase).
+ */
+function loopSection(t, u, took) {
+    const n = t.length;
+    if (n < SECTION_MIN_WAVE)
+        return null;
+    const s = (took - u) / (n - 1);
+    const least = Math.max(GROUP_SPLIT_MIN_MS, SECTION_MIN_OF_TTFC * u);
+    if (s < least || s >= STEP_MATCH_LOW * u)
+        return null;
+    const gaps = [];
+    for (let k = 1; k < n; k++)
+        gaps.push(t[k] - t[k - 1]);
+    // The last request alone, well after the others (which came lumped, not a step apart), by its awaited part.
+    const trail = gaps[gaps.length - 1];
+    const awaited = u - s;
+    if (trail > Math.max(GROUP_SPLIT_MIN_MS, LOOP_TRAIL_OVER_MEDIAN * common_median(gaps)) && Math.abs(trail - awaited) <= LOOP_TRAIL_SLACK * awaited + LOOP_TRAIL_SLACK_MS) {
+        return s;
+    }
+    // Or the steps between lumps: about s each.
+    const steps = gaps.filter((g) => g >= least);
+    if (steps.length < LOOP_MIN_STEPS)
+        return null;
+    const step = common_median(steps);
+    const regular = steps.filter((g) => g >= SECTION_STEP_LOW * step && g <= SECTION_STEP_HIGH * step).length;
+    return regular >= SECTION_SINGLES * steps.length && Math.abs(step - s) <= LOOP_STEP_FIT * s ? s : null;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/serialized-text.ts
+// The words of the serialized / saturated diagnoses. Every figure a message states comes from its
+// evidence, and every sum it states adds up (a unit test recomputes them): "10 requests of 506 ms each
+// take 5.06 s one at a time", "618 ms + 9 × 190 ms". Pure.
+
+
+/**
+ * Throughput within 2× of one user's is shown as agreeing with "one at a time" (the 1-user reference is
+ * one sample); beyond it the message explains why it grew instead of leading with it.
+ */
+const SERIAL_FLAT_THROUGHPUT = 2;
+const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' + 'vector search or LLM client calls not offloaded to a thread pool';
+const WHOLE_SERIAL_HINT = 'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +
+    'the whole answer (a synchronous LLM client iterated in an async handler), or a server with a single worker, ' +
+    'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
+const SECTION_HINT = 'look for a synchronous call before the first chunk (CPU work such as hashing, parsing or tokenizing; a blocking ' +
+    'client, file or DNS call) and move it to a worker thread, or make it async';
+/** A wave that took this much longer than one at a time is said to have taken "longer still". */
+const LONGER_STILL = 0.85;
+function formatConcurrency(c) {
+    return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
+}
+/** "the last after 2.33 s: 10 requests of 506 ms each … take 5.06 s one at a time, so about 2.2 ran at a time". */
+function waveTimeText(w) {
+    const oneAtATime = w.requests * w.holdMs;
+    const claim = `the last after ${ms(w.lastMs)}: ${w.requests} requests of ${ms(w.holdMs)} each (the single-request TTFC) take ${ms(oneAtATime)} one at a time`;
+    // The estimate is at least one; a wave that took clearly longer than one at a time says so.
+    if (oneAtATime < LONGER_STILL * w.tookMs)
+        return `${claim}, and the wave took longer still`;
+    if (w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND)
+        return `${claim}, about as long as the wave took`;
+    return `${claim}, so about ${formatConcurrency(w.concurrency)} ran at a time`;
+}
+/** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
+function waveText(w) {
+    const head = `the first chunks of the first ${w.requests} concurrent requests`;
+    if (w.held === 'section' && w.from === 'wave_time') {
+        return (`${head} came in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}, the last ` +
+            `${ms(w.tookMs)} after the first request reached the server (${w.requests - 1} × ${ms(w.holdMs)} + ${ms(w.singleMs)}, ` +
+            `the TTFC of a request that did not wait), as when an event loop runs one section after another and writes the ` +
+            `waiting first chunks whenever it is free`);
+    }
+    if (w.held === 'section') {
+        return `${head} came one after another, about ${ms(w.stepMs)} apart, from ${ms(w.firstMs)} to ${ms(w.lastMs)} ` + `(${ms(w.firstMs)} + ${w.requests - 1} × ${ms(w.stepMs)})`;
+    }
+    if (w.from === 'groups') {
+        const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
+        return w.groups.every((g) => g === 1) || Math.round(w.concurrency) === 1
+            ? `${head} came one after another, ${apart}`
+            : `${head} came in groups of about ${Math.round(w.concurrency)}, ${apart}`;
+    }
+    const shape = w.groups.length === 1
+        ? 'all together'
+        : w.groups.every((g) => g === 1)
+            ? 'one after another'
+            : `in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}`;
+    return `${head} came ${shape}, ${waveTimeText(w)}`;
+}
+function growthText(a) {
+    return `TTFC grew ${times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
+}
+function serializedMessage(a) {
+    const w = a.firstWave;
+    const tp = a.throughputRatio;
+    if (w?.held === 'section') {
+        return (`at ${a.users} users ${growthText(a)}; ${waveText(w)}. A blocking section of ~${ms(w.holdMs)} per request (of its ` +
+            `${ms(a.singleRequestMs)} to first chunk) is served one request at a time while the rest of each request runs side by side: ${SECTION_HINT}`);
+    }
+    // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
+    let msg = tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
+        ? `at ${a.users} users throughput is ${times(tp)} that of ${users(a.referenceUsers)} and ${growthText(a)}`
+        : `at ${a.users} users ${growthText(a)}`;
+    if (w === null)
+        return `${msg}: ${BLOCKING_HINT}`;
+    msg += `; ${waveText(w)}`;
+    if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
+        msg +=
+            w.held === 'whole_request'
+                ? ` (yet throughput is ${times(tp)} that of ${users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
+                : ` (throughput still grew to ${times(tp)} that of ${users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
+    }
+    const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
+    const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
+    const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_FLAT_THROUGHPUT ? ' up to their first chunk' : '';
+    return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
+}
+const estimatesText = (u) => u.estimates.map((e, i) => `${formatConcurrency(e.concurrency)} at ${i === 0 ? users(e.users) : e.users}`).join(', ');
+function saturatedMessage(a, w, unstable) {
+    const capacity = Math.round(w.concurrency);
+    let msg = `at ${a.users} users ${growthText(a)}`;
+    if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
+        msg += ` and throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
+    }
+    if (unstable !== null) {
+        return (`${msg}: the server saturates, but not at a fixed number of requests — about ${estimatesText(unstable)} served at once ` +
+            `(${waveText(w)}). A pool or limit keeps its size at every load; an estimate that moves is CPU-bound work before the ` +
+            `first chunk that the server's cores share (hashing, parsing, tokenizing, model inference on the CPU) — check the ` +
+            `server's CPU during the run, then move the work off the request path or give it more cores`);
+    }
+    const perhaps = w.concurrency < SERIAL_MAX_CONCURRENCY + AMBIGUOUS_BAND ? ' (perhaps one at a time: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
+    msg += `: the server saturates at about ${capacity} concurrent requests${perhaps} — ${waveText(w)}`;
+    if (w.from === 'groups' && w.held === 'whole_request') {
+        return (`${msg}, so each request holds its place for its whole stream. Look for a bounded worker or thread pool ` +
+            `(e.g. gunicorn workers × threads), a semaphore or connection pool around the LLM or upstream client, or an ` +
+            `upstream concurrency limit of about ${capacity}, and size it for the concurrency you expect`);
+    }
+    if (w.from === 'groups') {
+        return (`${msg}, so each request holds its place until its first chunk. Look for a bounded worker or thread pool, a ` +
+            `connection pool (database, vector store, HTTP client) or an upstream concurrency or rate limit of about ${capacity} ` +
+            `around the work before the first chunk, and size it for the concurrency you expect`);
+    }
+    return (`${msg}. Most likely a bounded pool or limit of about ${capacity} (worker or thread pool, connection pool, ` +
+        `upstream concurrency limit); or CPU-bound work before the first chunk that the server's cores share — ` +
+        `check the server's CPU during the run`);
+}
+function readingOf(kind, w, unstable) {
+    if (kind === 'serialized')
+        return w?.held === 'section' ? 'section' : w?.held === 'whole_request' ? 'whole_request' : 'first_chunk';
+    if (unstable)
+        return 'cpu';
+    if (w?.from === 'groups')
+        return w.held === 'whole_request' ? 'pool_whole' : 'pool_first';
+    return 'wave';
+}
+/** "4.6×" for one stage, "4.6–8.7×" for several. */
+function growthRange(as) {
+    const g = as.map((a) => a.ttfcGrowth);
+    const lo = Math.min(...g);
+    const hi = Math.max(...g);
+    return times(lo) === times(hi) ? times(lo) : `${times(lo).replace('×', '')}–${times(hi)}`;
+}
+/**
+ * The summary shared by every stage of one reading (the report puts "serialized at 10 and 20 users:"
+ * before it): the reading, its figure (step, section, capacity), TTFC growth, where to look.
+ */
+function readingSummary(reading, as, unstable) {
+    const ref = users(as[0].referenceUsers);
+    const g = `TTFC ${growthRange(as)} that of ${ref}`;
+    const waves = as.map((a) => a.firstWave).filter((w) => w !== null);
+    const step = common_median(waves.map((w) => w.stepMs).filter((s) => s !== null));
+    const cap = Math.round(common_median(waves.map((w) => w.concurrency)) ?? 1);
+    switch (reading) {
+        case 'first_chunk':
+            return (`one request at a time up to the first chunk (${g}${step !== null ? `, first chunks ~${ms(step)} apart` : ''}) — ` +
+                'look for a blocking call in the async handler (database, vector search, LLM client not offloaded to a thread)');
+        case 'whole_request':
+            return `one request at a time, each to the end of its stream (${g}) — look for a blocking call that runs for the whole answer, or a single worker, thread or lock`;
+        case 'section':
+            return `a blocking section of ~${ms(step)} per request runs one request at a time (${g}) — look for a synchronous call (CPU work, a blocking client) before the first chunk`;
+        case 'pool_whole':
+            return `about ${cap} requests served at once, each for its whole stream (${g}) — a bounded pool of ~${cap}: workers × threads, a semaphore or connection pool around the LLM client`;
+        case 'pool_first':
+            return `about ${cap} requests served at once up to their first chunk (${g}) — a bounded pool or limit of ~${cap} before the first chunk: thread or connection pool, upstream limit`;
+        case 'wave':
+            return `about ${cap} requests served at once (${g}) — a bounded pool or limit of ~${cap}, or CPU-bound work that the server's cores share`;
+        case 'cpu':
+            return `CPU-bound: no fixed number of requests served at once (about ${unstable === null ? '?' : estimatesText(unstable)}; ${g}) — work before the first chunk that the server's cores share, not a pool size`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/serialized.ts
@@ -64045,10 +66401,14 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
 // A handler that makes a blocking call serves concurrent requests one after another: the first
 // chunks of a stage's first wave form a staircase (the k-th arrives about k single-request times
 // after the stage starts) or, when the blocked event loop writes them late, lumps that end after
-// n single-request times; TTFC grows with the users. A bounded pool does the same in groups of its
-// size, one hold time apart — the whole request when the slot is held for the stream (a gunicorn
-// thread, a semaphore around the LLM client), so the groups of a pool serving long answers are far
-// apart however short the TTFC. Pure: runs after the load, on the request records.
+// n single-request times; TTFC grows with the users. A blocking section shorter than the TTFC (a
+// synchronous call, then an awaited one) makes a staircase of that section's step. A bounded pool does
+// the same in groups of its size, one hold time apart — the whole request when the slot is held for the
+// stream (a gunicorn thread, a semaphore around the LLM client), so the groups of a pool serving long
+// answers are far apart however short the TTFC. The first wave is read in wave.ts, the words are in
+// serialized-text.ts. Pure: runs after the load, on the request records.
+
+
 
 /**
  * Scaling efficiency per stage: (throughput at N users / throughput at the reference stage) divided by
@@ -64090,15 +66450,8 @@ function referenceRps(ref) {
 // Thresholds (see the module comment of index.ts for the reasoning)
 /** Stages with fewer users say little about serialization (2 users: a staircase of 2 steps). */
 const serialized_MIN_USERS = 3;
-/** At least this many successful first-wave requests (and this share of the users) for a staircase. */
-const MIN_WAVE = 3;
-const MIN_WAVE_SHARE = 0.6;
 /** TTFC must have grown by at least this much in absolute terms: client overhead on tiny endpoints is not a server problem. */
 const MIN_GROWTH_MS = 50;
-/** Serialized: about one request at a time (rounds to 1) … */
-const SERIAL_MAX_CONCURRENCY = 1.5;
-/** … said as "one, perhaps two" from here on, and a saturation at 2 as "perhaps one" below the mirror bound. */
-const AMBIGUOUS_BAND = 0.2;
 /**
  * … and TTFC grew at least max(2, users / 5) times: one at a time means ≈ (users + 1) / 2 on the first
  * wave and ≈ users later, so this leaves room for a slow single reference sample (a cold 1x1).
@@ -64107,11 +66460,6 @@ const SERIAL_MIN_GROWTH = 2;
 const SERIAL_GROWTH_PER_USER = 0.2;
 /** Fallback without a usable first wave: throughput stayed within 1.5× of the reference stage. */
 const SERIAL_MAX_THROUGHPUT_RATIO = 1.5;
-/**
- * Throughput within 2× of one user's is shown as agreeing with "one at a time" (the 1-user reference is
- * one sample); beyond it the message explains why it grew instead of leading with it.
- */
-const SERIAL_FLAT_THROUGHPUT = 2;
 /** Saturated: at most half of the users served at once, and TTFC grew at least 1.5×. */
 const SATURATED_MAX_SHARE = 0.5;
 const SATURATED_MIN_GROWTH = 1.5;
@@ -64122,21 +66470,13 @@ const SATURATED_MIN_GROWTH = 1.5;
  */
 const CAPACITY_TRACKS_USERS = 0.6;
 /**
- * Groups of first chunks: sorted first-chunk times split where consecutive ones are more than
- * max(20 ms, 35% of the single-request TTFC, 25% of the widest gap) apart — jitter inside a group stays
- * well under any of these, the step between groups (one request's hold time) well over.
+ * Capacity estimates of the flagged stages further apart than this ratio are not one pool's size — unless
+ * every one came from equal groups of first chunks of one kind within one request of each other (a
+ * pool's groups are its size; jitter moves a group boundary by one request at most).
  */
-const GROUP_SPLIT_MIN_MS = 20;
-const GROUP_SPLIT_OF_TTFC = 0.35;
-const GROUP_SPLIT_OF_WIDEST = 0.25;
-/** A staircase's step matches a hold time (time to first chunk, or the whole request) within these ratios. */
-const STEP_MATCH_LOW = 0.6;
-const STEP_MATCH_HIGH = 1.5;
-/** Without a regular staircase, a wave counts as queued only when it took at least this many single-request TTFCs. */
-const WAVE_MIN_ROUNDS = 2.5;
-/** The steps of a regular staircase lie within these ratios of their median (client jitter on a busy machine). */
-const STEP_REGULAR_LOW = 0.4;
-const STEP_REGULAR_HIGH = 2;
+const CAPACITY_UNSTABLE_RATIO = 1.3;
+/** Sections found at several stages must agree within this ratio (a handler's section does not change with the load). */
+const SECTION_STAGES_RATIO = 1.35;
 /** The per-stage figures behind the serialized / saturated diagnoses (also useful as report evidence). */
 function analyzeConcurrency(run, byStage = groupByStage(run.requests)) {
     const ref = referenceStage(run.stages);
@@ -64171,10 +66511,23 @@ function analyzeConcurrency(run, byStage = groupByStage(run.requests)) {
             throughputRatio: sc?.throughputRatio ?? null,
             scalingEfficiency: sc?.efficiency ?? null,
             firstWave: firstWave(s, ok, single, singleTotal),
+            ok,
         });
     }
-    return out;
+    // A blocking section is the handler's: the same step at every stage. Steps that differ (first chunks
+    // spread over one fixed time whatever the users: noisy service times) are no section; read them again.
+    const steps = out
+        .map((a) => a.firstWave)
+        .filter((w) => w?.held === 'section')
+        .map((w) => w.holdMs);
+    if (steps.length >= 2 && Math.max(...steps) / Math.min(...steps) > SECTION_STAGES_RATIO) {
+        for (const a of out)
+            if (a.firstWave?.held === 'section')
+                a.firstWave = firstWave(serialized_stageOf(run, a.index), a.ok, single, singleTotal, { sections: false });
+    }
+    return out.map(({ ok: _ok, ...a }) => a);
 }
+const serialized_stageOf = (run, index) => run.stages.find((s) => s.index === index);
 /**
  * The reference single-request time: the median over the reference stage of ttfc minus connection
  * setup, so a cold first connection (TLS handshake) of a 1x1 stage does not count as server time.
@@ -64207,83 +66560,6 @@ function singleTotalTime(ref, records) {
         t = Math.max(0, ref.total.p50 - (ref.connect.p50 ?? 0));
     return t === null ? null : Math.max(t, 1);
 }
-const within = (x, target) => x >= STEP_MATCH_LOW * target && x <= STEP_MATCH_HIGH * target;
-/**
- * The first wave as a queue. Its sorted first-chunk times are split into groups (see GROUP_SPLIT_*).
- * A regular staircase — at least two groups of about the same size c (the last may be smaller), one
- * hold time apart — is a pool of c: the hold is the whole request when the step matches the single
- * request's total time (a thread or semaphore held for the stream: groups one whole answer apart),
- * else its time to first chunk. Anything else (one lump, groups of uneven sizes: a blocked event loop
- * writes several first chunks at once) is measured by the time the wave took: n requests of TTFC u
- * each, all done by the last first chunk T, ran about n·u / T at a time.
- */
-function firstWave(stage, ok, single, singleTotal) {
-    const wave = ok.filter((r) => r.iteration === 1);
-    if (wave.length < MIN_WAVE || wave.length < MIN_WAVE_SHARE * stage.users)
-        return null;
-    let start = Infinity;
-    let fastest = Infinity;
-    let connect = Infinity;
-    for (const r of wave) {
-        if (r.startedAt < start)
-            start = r.startedAt;
-        fastest = Math.min(fastest, serverTtfc(r));
-        connect = Math.min(connect, r.connect ?? 0);
-    }
-    // A request that did not wait: the wave's fastest (measured under the same load, unlike one cold
-    // 1x1 sample) — unless a stalled event loop held even the fastest back, then the reference's.
-    const u = Math.max(1, Math.min(fastest, single));
-    const t = Float64Array.from(wave, (r) => r.startedAt + r.ttfc - start).sort();
-    const n = t.length;
-    let widest = 0;
-    for (let k = 1; k < n; k++)
-        widest = Math.max(widest, t[k] - t[k - 1]);
-    const split = Math.max(GROUP_SPLIT_MIN_MS, GROUP_SPLIT_OF_TTFC * u, GROUP_SPLIT_OF_WIDEST * widest);
-    const groups = [1];
-    const starts = [t[0]];
-    for (let k = 1; k < n; k++) {
-        if (t[k] - t[k - 1] > split) {
-            groups.push(1);
-            starts.push(t[k]);
-        }
-        else
-            groups[groups.length - 1]++;
-    }
-    const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0], lastMs: t[n - 1] };
-    const staircase = regularStaircase(groups, starts);
-    if (staircase !== null) {
-        const { size, step } = staircase;
-        const whole = singleTotal !== null && singleTotal >= 1.5 * u && within(step, singleTotal);
-        if (whole || within(step, u)) {
-            const held = whole && Math.abs(Math.log(step / singleTotal)) < Math.abs(Math.log(step / u)) ? 'whole_request' : 'first_chunk';
-            return { ...base, stepMs: step, held, holdMs: held === 'whole_request' ? singleTotal : u, concurrency: size, from: 'groups' };
-        }
-    }
-    // From the time the wave took (server side: from the first request reaching the server).
-    const took = Math.max(1, t[n - 1] - connect);
-    // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
-    // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
-    const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
-    return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
-}
-/** Groups of about one size c (±max(1, c/4)), the last no larger, at least two: c and the median step; else null. */
-function regularStaircase(groups, starts) {
-    if (groups.length < 2)
-        return null;
-    const full = groups.slice(0, -1);
-    const size = Math.round(common_median(full));
-    const slack = Math.max(1, size / 4);
-    if (full.some((g) => Math.abs(g - size) > slack) || groups[groups.length - 1] > size + slack)
-        return null;
-    const steps = [];
-    for (let i = 1; i < starts.length; i++)
-        steps.push(starts[i] - starts[i - 1]);
-    const step = common_median(steps);
-    // Loose: a group boundary is already a clear jump; the steps only have to be of one kind.
-    if (steps.some((d) => d < STEP_REGULAR_LOW * step || d > STEP_REGULAR_HIGH * step))
-        return null;
-    return { size, step };
-}
 function evidence(a) {
     const w = a.firstWave;
     return {
@@ -64305,112 +66581,34 @@ function evidence(a) {
                 concurrency: round(w.concurrency),
                 from: w.from,
                 firstChunkMs: [round(w.firstMs), round(w.lastMs)],
+                tookMs: round(w.tookMs),
+                singleMs: round(w.singleMs),
             },
         singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
     };
 }
-const BLOCKING_HINT = 'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' + 'vector search or LLM client calls not offloaded to a thread pool';
-const WHOLE_SERIAL_HINT = 'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +
-    'the whole answer (a synchronous LLM client iterated in an async handler), or a server with a single worker, ' +
-    'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
-/** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
-function waveText(w, _a) {
-    const head = `the first chunks of the first ${w.requests} concurrent requests`;
-    if (w.from === 'groups') {
-        const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
-        return w.groups.every((g) => g === 1) || Math.round(w.concurrency) === 1
-            ? `${head} came one after another, ${apart}`
-            : `${head} came in groups of about ${Math.round(w.concurrency)}, ${apart}`;
-    }
-    const shape = w.groups.length === 1
-        ? 'all together'
-        : w.groups.every((g) => g === 1)
-            ? 'one after another'
-            : `in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}`;
-    const rate = Math.round(w.concurrency) === 1 && w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? 'one' : `about ${formatConcurrency(w.concurrency)}`;
-    return (`${head} came ${shape}, the last after ${ms(w.lastMs)} — the time ${w.requests} requests of ${ms(w.holdMs)} each ` +
-        `(the single-request TTFC) take when served ${rate} at a time`);
-}
-function formatConcurrency(c) {
-    return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
-}
-function growthText(a) {
-    return `TTFC grew ${times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${common_users(a.referenceUsers)})`;
-}
-function serializedMessage(a) {
+/** Whether a flagged stage's first wave reads as one at a time (serialized) or as a capacity (saturated). */
+function serialized_classify(a) {
+    if (a.users < Math.max(serialized_MIN_USERS, 2 * a.referenceUsers))
+        return null;
+    if (a.ttfcAvgMs - a.singleRequestMs < MIN_GROWTH_MS)
+        return null;
+    const serialGrowth = Math.max(SERIAL_MIN_GROWTH, SERIAL_GROWTH_PER_USER * (a.users / a.referenceUsers));
     const w = a.firstWave;
-    const tp = a.throughputRatio;
-    // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
-    let msg = tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
-        ? `at ${a.users} users throughput is ${times(tp)} that of ${common_users(a.referenceUsers)} and ${growthText(a)}`
-        : `at ${a.users} users ${growthText(a)}`;
-    if (w === null)
-        return `${msg}: ${BLOCKING_HINT}`;
-    msg += `; ${waveText(w, a)}`;
-    if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
-        msg +=
-            w.held === 'whole_request'
-                ? ` (yet throughput is ${times(tp)} that of ${common_users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
-                : ` (throughput still grew to ${times(tp)} that of ${common_users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
+    if (w === null) {
+        // No usable staircase (too few first-wave successes): throughput and inflation only.
+        const flat = a.throughputRatio !== null && a.throughputRatio <= SERIAL_MAX_THROUGHPUT_RATIO;
+        return flat && a.ttfcGrowth >= serialGrowth ? 'serialized' : null;
     }
-    const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
-    const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
-    const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_FLAT_THROUGHPUT ? ' up to their first chunk' : '';
-    return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
+    // A section shorter than the TTFC: the staircase shows it; TTFC grows by a share of a request per user.
+    if (w.held === 'section')
+        return a.ttfcGrowth >= SATURATED_MIN_GROWTH ? 'serialized' : null;
+    if (w.concurrency < SERIAL_MAX_CONCURRENCY)
+        return a.ttfcGrowth >= serialGrowth ? 'serialized' : null;
+    return w.concurrency <= SATURATED_MAX_SHARE * a.users && a.ttfcGrowth >= SATURATED_MIN_GROWTH ? 'saturated' : null;
 }
-function saturatedMessage(a, w) {
-    const capacity = Math.round(w.concurrency);
-    let msg = `at ${a.users} users ${growthText(a)}`;
-    if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
-        msg += ` and throughput is ${times(a.throughputRatio)} that of ${common_users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
-    }
-    const perhaps = w.concurrency < SERIAL_MAX_CONCURRENCY + AMBIGUOUS_BAND ? ' (perhaps one at a time: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
-    msg += `: the server saturates at about ${capacity} concurrent requests${perhaps} — ${waveText(w, a)}`;
-    if (w.from === 'groups' && w.held === 'whole_request') {
-        return (`${msg}, so each request holds its place for its whole stream. Look for a bounded worker or thread pool ` +
-            `(e.g. gunicorn workers × threads), a semaphore or connection pool around the LLM or upstream client, or an ` +
-            `upstream concurrency limit of about ${capacity}, and size it for the concurrency you expect`);
-    }
-    if (w.from === 'groups') {
-        return (`${msg}, so each request holds its place until its first chunk. Look for a bounded worker or thread pool, a ` +
-            `connection pool (database, vector store, HTTP client) or an upstream concurrency or rate limit of about ${capacity} ` +
-            `around the work before the first chunk, and size it for the concurrency you expect`);
-    }
-    return (`${msg}. Most likely a bounded pool or limit of about ${capacity} (worker or thread pool, connection pool, ` +
-        `upstream concurrency limit); or CPU-bound work before the first chunk that the server's cores share — ` +
-        `check the server's CPU during the run`);
-}
-/**
- * Serialized (`kind: 'serialized'`) and saturated (`kind: 'saturated'`) stages, one diagnosis per stage.
- * A stage is never both.
- */
-function detectSerialized(run, byStage = groupByStage(run.requests)) {
-    const serialized = [];
-    const saturated = [];
-    for (const a of analyzeConcurrency(run, byStage)) {
-        if (a.users < Math.max(serialized_MIN_USERS, 2 * a.referenceUsers))
-            continue;
-        if (a.ttfcAvgMs - a.singleRequestMs < MIN_GROWTH_MS)
-            continue;
-        const serialGrowth = Math.max(SERIAL_MIN_GROWTH, SERIAL_GROWTH_PER_USER * (a.users / a.referenceUsers));
-        const w = a.firstWave;
-        if (w === null) {
-            // No usable staircase (too few first-wave successes): throughput and inflation only.
-            if (a.throughputRatio !== null && a.throughputRatio <= SERIAL_MAX_THROUGHPUT_RATIO && a.ttfcGrowth >= serialGrowth) {
-                serialized.push({ kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) });
-            }
-            continue;
-        }
-        if (w.concurrency < SERIAL_MAX_CONCURRENCY) {
-            if (a.ttfcGrowth >= serialGrowth) {
-                serialized.push({ kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) });
-            }
-        }
-        else if (w.concurrency <= SATURATED_MAX_SHARE * a.users && a.ttfcGrowth >= SATURATED_MIN_GROWTH) {
-            saturated.push({ a, w });
-        }
-    }
-    // A capacity estimate that grows along with the users is not a capacity.
+/** Saturated stages whose capacity estimate grows along with the users: noise, not a pool (indexes to drop). */
+function trackingUsers(saturated) {
     const drop = new Set();
     for (let i = 0; i < saturated.length; i++) {
         for (let j = i + 1; j < saturated.length; j++) {
@@ -64424,18 +66622,68 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
             }
         }
     }
-    const out = [...serialized];
-    saturated.forEach(({ a, w }, i) => {
-        if (drop.has(i))
-            return;
-        out.push({
-            kind: 'saturated',
-            users: a.users,
-            message: saturatedMessage(a, w),
-            evidence: { ...evidence(a), capacity: Math.round(w.concurrency) },
-        });
-    });
-    return out.sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
+    return drop;
+}
+/**
+ * Estimates of the flagged stages (saturated ones, and serialized ones at about one) that disagree, when
+ * at least one stage is saturated: CPU-bound work, not a pool (see CAPACITY_UNSTABLE_RATIO); else null.
+ */
+function unstableCapacity(flagged) {
+    const withWave = flagged.filter((f) => f.a.firstWave !== null && f.a.firstWave.held !== 'section');
+    if (withWave.length < 2 || !withWave.some((f) => f.kind === 'saturated'))
+        return null;
+    const waves = withWave.map((f) => f.a.firstWave);
+    const c = waves.map((w) => w.concurrency);
+    if (Math.max(...c) / Math.min(...c) <= CAPACITY_UNSTABLE_RATIO)
+        return null;
+    const sizes = waves.map((w) => Math.round(w.concurrency));
+    const onePool = waves.every((w) => w.from === 'groups' && w.held === waves[0].held) && Math.max(...sizes) - Math.min(...sizes) <= 1;
+    if (onePool)
+        return null;
+    return { estimates: withWave.map((f) => ({ users: f.a.users, concurrency: f.a.firstWave.concurrency })).sort((x, y) => x.users - y.users) };
+}
+/**
+ * Serialized (`kind: 'serialized'`) and saturated (`kind: 'saturated'`) stages, one diagnosis per stage.
+ * A stage is never both. Stages of one reading share one `summary`.
+ */
+function detectSerialized(run, byStage = groupByStage(run.requests)) {
+    const serialized = [];
+    const saturatedAll = [];
+    for (const a of analyzeConcurrency(run, byStage)) {
+        const kind = serialized_classify(a);
+        if (kind === 'serialized')
+            serialized.push(a);
+        else if (kind === 'saturated')
+            saturatedAll.push({ a, w: a.firstWave });
+    }
+    // A capacity estimate that grows along with the users is not a capacity.
+    const drop = trackingUsers(saturatedAll);
+    const saturated = saturatedAll.filter((_, i) => !drop.has(i));
+    const unstable = unstableCapacity([...serialized.map((a) => ({ a, kind: 'serialized' })), ...saturated.map(({ a }) => ({ a, kind: 'saturated' }))]);
+    const out = [];
+    for (const a of serialized) {
+        out.push({ d: { kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) }, a, reading: readingOf('serialized', a.firstWave, false) });
+    }
+    for (const { a, w } of saturated) {
+        const ev = { ...evidence(a), capacity: Math.round(w.concurrency) };
+        if (unstable !== null) {
+            ev.cpuBound = true;
+            ev.capacityEstimates = unstable.estimates.map((e) => ({ users: e.users, concurrency: round(e.concurrency) }));
+        }
+        out.push({ d: { kind: 'saturated', users: a.users, message: saturatedMessage(a, w, unstable), evidence: ev }, a, reading: readingOf('saturated', w, unstable !== null) });
+    }
+    // One summary per reading, from all of its stages (and, for a pool, one capacity).
+    const byReading = new Map();
+    for (const o of out) {
+        const key = o.reading === 'pool_whole' || o.reading === 'pool_first' || o.reading === 'wave' ? `${o.reading}:${o.d.evidence.capacity}` : o.reading;
+        byReading.set(key, [...(byReading.get(key) ?? []), o]);
+    }
+    for (const group of byReading.values()) {
+        const summary = readingSummary(group[0].reading, group.map((o) => o.a), unstable);
+        for (const o of group)
+            o.d.summary = summary;
+    }
+    return out.map((o) => o.d).sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/smoke.ts
@@ -64450,7 +66698,7 @@ function detectSmoke(run) {
     return [
         {
             kind: 'smoke',
-            users: first?.users ?? null,
+            ...(first?.rate ? { users: null, rate: first.rate.offered } : { users: first?.users ?? null }),
             message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
             evidence: { failures: first?.failures ?? {} },
         },
@@ -64481,9 +66729,19 @@ function detectSmoke(run) {
 //    events a burst on average, the first burst standing for ≥ half the TTFC at the stream's later rate, a
 //    quarter when it was kilobytes), the latter also at the reference stage. Compressed responses name
 //    compression as the likely cause.
+//  - corked (corked.ts): at every stage, the fewest users included, most responses (≥ 60%, ≥ 3 in the
+//    run) came in bursts of ≥ 3 events at a regular period of 160–350 ms — a socket corked for up to
+//    Linux's 200 ms (haproxy without `option http-no-delay`), not the server's pace; headers sent alone
+//    and early rule it out. Such responses are not counted as held in blocks by `buffered`.
 //  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
 //    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
+//  - queue, client_late (queue.ts): rate stages (`R/s:D`) only, which the closed-model ones above
+//    never read (they compare stages by users and read each user's first wave).
+
+
+
+
 
 
 
@@ -64495,15 +66753,19 @@ function detectSmoke(run) {
 
 /**
  * Every diagnosis of a run: a failed smoke test (when the run says so), serialized / saturated stages
- * (by users), connection storms (by users), then buffered streams (whole run). Regressions come from
+ * (by users), connection storms (by users), then corked and buffered streams (whole run). Regressions come from
  * baseline.ts.
  */
 function diagnose(run) {
     const byStage = groupByStage(run.requests);
+    // The closed-model diagnoses see the closed stages only.
+    const closed = { stages: run.stages.filter((s) => !s.rate), requests: run.requests };
     return [
         ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
-        ...detectSerialized(run, byStage),
-        ...detectConnectStorm(run, byStage),
+        ...detectSerialized(closed, byStage),
+        ...detectConnectStorm(closed, byStage),
+        ...detectCorked(run, byStage),
+        ...detectQueue(run, byStage),
         ...detectBuffered(run, byStage),
     ];
 }
@@ -64592,6 +66854,7 @@ function memoryGrowth(section) {
 
 
 
+
 /** Judges a run; sets each stage's `ttfcInterval`. `log` hears the baseline comparison's messages. */
 function analyse(run, s, log = () => { }) {
     const intervalOf = intervalCache(run.requests);
@@ -64601,6 +66864,11 @@ function analyse(run, s, log = () => { }) {
     // The server figures of each stage, where the metrics table reads them (health.*, monitor.*, log_errors).
     if (s.server)
         attachStageFigures(s.server, run.stages);
+    if (s.goodput) {
+        attachGoodput(s.goodput, run.stages, run.requests);
+        if (run.compare)
+            attachGoodput(s.goodput, run.compare.stages, run.compare.requests);
+    }
     const sample = pairedSampler(run);
     const loaded = s.loaded;
     const criteria = evaluateCriteria(s.criteria, run.stages, {
@@ -64633,7 +66901,13 @@ function analyse(run, s, log = () => { }) {
         diagnoses,
         baseline,
         compare,
-        efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
+        efficiency: scalingEfficiency(run.stages.filter((s) => !s.rate)).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({
+            index,
+            users,
+            throughputRatio,
+            usersRatio,
+            efficiency,
+        })),
         passed: verdict_gatePassed(run.smokeFailed, criteria),
         intervalMethod: INTERVAL_METHOD,
     };
@@ -64642,6 +66916,7 @@ function analyse(run, s, log = () => { }) {
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/core/report/json.ts
+
 
 
 
@@ -64661,10 +66936,12 @@ function publicConfig(cfg) {
         body: cfg.body === null ? null : redactText(cfg.body.length > 2000 ? `${cfg.body.slice(0, 2000)}…` : cfg.body, cfg.secrets),
         token: cfg.token ? '***' : null,
         stages: formatStages(cfg.stages),
+        ...(cfg.stages.some(isRate) ? { arrival: cfg.arrivals.process, arrivalSeed: cfg.arrivals.seed, maxInFlight: cfg.arrivals.maxInFlight } : {}),
         timeoutMs: cfg.timeoutMs,
         cooldownMs: cfg.cooldownMs,
         maxEventBytes: cfg.maxEventBytes,
         criteria: cfg.criteriaText,
+        goodput: cfg.goodput ? cfg.goodput.map((l) => l.text).join('\n') : null,
         failOnCriteria: cfg.failOnCriteria,
         verdict: cfg.verdict,
         repeat: cfg.repeat,
@@ -64675,6 +66952,7 @@ function publicConfig(cfg) {
         compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
         compareToken: cfg.compare?.ownToken ? '***' : null,
         ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
+        ...(cfg.capacity ? { capacity: publicCapacityConfig(cfg.capacity) } : {}),
         ...(cfg.shard ? { shard: `${cfg.shard.index}/${cfg.shard.count}` } : {}),
         ...(cfg.startAt !== null ? { startAt: new Date(cfg.startAt).toISOString(), stageWindowMs: cfg.stageWindowMs } : {}),
     };
@@ -64683,10 +66961,11 @@ function sourceOf(cfg) {
     return { target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name }, config: publicConfig(cfg), secrets: cfg.secrets };
 }
 /** A shard's records with their gaps written (the merge pools inter-event latency from them), to the µs. */
-const withGaps = (records) => records.map((r) => ({ ...r, ...(r.gaps ? { gaps: r.gaps.map((g) => Math.round(g * 1000) / 1000) } : {}) }));
+const micro = (gaps) => gaps.map((g) => Math.round(g * 1000) / 1000);
+const withGaps = (records) => records.map((r) => ({ ...r, ...(r.gaps ? { gaps: micro(r.gaps) } : {}), ...(r.tokenGaps ? { tokenGaps: micro(r.tokenGaps) } : {}) }));
 function buildReport(source, run, criteria, diagnoses, passed, extra = {}) {
     const secrets = source.secrets;
-    return {
+    const report = {
         schemaVersion: 1,
         tool: { name: 'ttfc-gate', version: VERSION },
         target: { ...source.target, commit: extra.commit ?? null },
@@ -64714,7 +66993,31 @@ function buildReport(source, run, criteria, diagnoses, passed, extra = {}) {
         server: extra.server ?? null,
         ...(extra.shard ? { shard: extra.shard } : {}),
         ...(extra.merge ? { merge: extra.merge } : {}),
+        ...(extra.capacity ? { capacity: extra.capacity } : {}),
     };
+    // Every other string (diagnoses quoting a server, the compare side, server-side warnings, log
+    // samples) redacted too, raw, before any renderer escapes it.
+    if (report.compare)
+        redactErrors(report.compare.requests, secrets);
+    redactDeep(report, secrets, new Set(['requests']));
+    return report;
+}
+/**
+ * A run's server text redacted where it is still raw, before the analysis quotes it (the smoke
+ * diagnosis cites an error sample) and before any renderer escapes it: the records' errors and the
+ * error samples, of both sides.
+ */
+function redactRun(run, secrets) {
+    if (secrets.length === 0)
+        return;
+    redactErrors(run.requests, secrets);
+    for (const s of run.errorSamples)
+        s.message = redactText(s.message, secrets);
+    if (run.compare) {
+        redactErrors(run.compare.requests, secrets);
+        for (const s of run.compare.errorSamples)
+            s.message = redactText(s.message, secrets);
+    }
 }
 function redactErrors(records, secrets) {
     if (secrets.length > 0)
@@ -64749,6 +67052,10 @@ function writeReport(path, report, secrets) {
         (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
 }
+/** The capacity search's settings. */
+function publicCapacityConfig(c) {
+    return { slo: c.sloText, maxUsers: c.maxUsers, requestsPerUser: c.requestsPerUser, resolution: formatResolution(c.resolution), budgetMs: c.budgetMs };
+}
 /** The server-side settings as they may be shown (commands redacted). */
 function publicServerConfig(sv, secrets) {
     return {
@@ -64771,8 +67078,25 @@ function publicServerConfig(sv, secrets) {
 
 
 
+
 /** The fields shards of one run must share, as shown in the report (secrets already redacted). */
-const PLAN_FIELDS = ['method', 'url', 'preset', 'format', 'headers', 'body', 'stages', 'timeoutMs', 'cooldownMs', 'warmup', 'startAt', 'stageWindowMs'];
+const PLAN_FIELDS = [
+    'method',
+    'url',
+    'preset',
+    'format',
+    'headers',
+    'body',
+    'stages',
+    'arrival',
+    'arrivalSeed',
+    'maxInFlight',
+    'timeoutMs',
+    'cooldownMs',
+    'warmup',
+    'startAt',
+    'stageWindowMs',
+];
 /** The plan of a run from its public config, plus the shard count. */
 function planOf(config, count) {
     const plan = {};
@@ -64783,6 +67107,19 @@ function planOf(config, count) {
 }
 function planIdOf(plan) {
     return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 16);
+}
+/**
+ * The plan as the report file will state it: its text redacted as writeReport redacts it, so the
+ * merge, which recomputes the id from the file's config, finds the same id.
+ */
+function writtenPlan(cfg, count) {
+    const plan = planOf(publicConfig(cfg), count);
+    try {
+        return JSON.parse(redactText(JSON.stringify(plan), cfg.secrets));
+    }
+    catch {
+        return plan;
+    }
 }
 /** The shard section of a shard's report. */
 function shardInfo(cfg, run) {
@@ -64795,7 +67132,7 @@ function shardInfo(cfg, run) {
         index: shard.index,
         count: shard.count,
         host: (0,external_node_os_namespaceObject.hostname)(),
-        planId: planIdOf(planOf(publicConfig(cfg), shard.count)),
+        planId: planIdOf(writtenPlan(cfg, shard.count)),
         startAt: cfg.startAt === null ? null : new Date(cfg.startAt).toISOString(),
         lateMs: stages.reduce((m, s) => Math.max(m, s.lateMs), 0),
         stages,
@@ -64815,68 +67152,6 @@ function lateDiagnosis(shard) {
             (first.index === 1 ? ' (this machine was not ready in time: give start-at more lead)' : ` (stage ${worst.index - 1} overran its window: set a longer stage-window)`),
         evidence: { stages: late.map((s) => ({ index: s.index, lateMs: s.lateMs, scheduledAt: s.scheduledAt, startedAt: s.startedAt })) },
     };
-}
-
-;// CONCATENATED MODULE: ./src/core/load/connection.ts
-
-// One reason shared by every closing socket: undici would build an error (and Node format its
-// stack) per socket, thousands of them at the end of a large stage.
-const STAGE_OVER = new Error('the stage is over');
-// Idle time never closes a user's socket during its loop: the stage closes it at its end.
-const KEEP_ALIVE_MS = 10 * 60_000;
-// Plain http: one connector for all users of a process, not one built per Client.
-const connectors = new Map();
-function plainConnector(timeoutMs) {
-    let c = connectors.get(timeoutMs);
-    if (c === undefined)
-        connectors.set(timeoutMs, (c = (0,undici.buildConnector)({ timeout: timeoutMs })));
-    return c;
-}
-/**
- * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
- * at a time), so the user's next request rides on the socket its last one used, never waits for or
- * opens another, and no dispatch looks at other users' sockets. When the server closes the socket,
- * the next request opens a new one (counted in `opened`, its `connect` measured).
- */
-class UserConnection {
-    dispatcher;
-    /** Sockets opened so far. */
-    opened = 0;
-    fresh = false;
-    constructor(origin, connectTimeoutMs) {
-        this.dispatcher = new undici.Client(origin, {
-            // Never two requests in flight (a user sends one after another), but pipelining 1 makes undici
-            // hold a reused socket's next request until the check phase (a setImmediate, plus its idle
-            // socket validation when nothing was queued at completion): after every other socket's I/O
-            // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
-            // browser writes at once. With 2, a request dispatched from the completion callback (the
-            // runner does) is written immediately. What that skips, undici's check for bytes or a close
-            // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
-            // trust different servers; a user's socket only ever talks to the one preview, which may
-            // answer anything anyway. A server that closes the socket after a response without saying
-            // so costs the one retry request.ts makes on a reused socket.
-            pipelining: 2,
-            keepAliveTimeout: KEEP_ALIVE_MS,
-            keepAliveMaxTimeout: KEEP_ALIVE_MS,
-            // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
-            // user's reconnect may resume its session, another user's first handshake is a full one.
-            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
-        });
-        // undici emits 'connect' before it writes the request the socket was opened for.
-        this.dispatcher.on('connect', () => {
-            this.opened++;
-            this.fresh = true;
-        });
-    }
-    takeFresh() {
-        const fresh = this.fresh;
-        this.fresh = false;
-        return fresh;
-    }
-    /** Closes the socket now (the stage is over; nothing of it is still wanted). */
-    async close() {
-        await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
-    }
 }
 
 // EXTERNAL MODULE: ./src/core/cancel.ts
@@ -64908,443 +67183,6 @@ async function runRounds(stage, firstRound, run) {
     head.records.sort(byStart);
     base.records.sort(byStart);
     return { head, base, order: order.join(' ') };
-}
-
-;// CONCATENATED MODULE: ./src/core/load/limits.ts
-
-
-
-/** Descriptors kept free for everything else the process opens (report file, health probe, log command, DNS). */
-const SPARE = 64;
-/**
- * Every user holds one socket: the largest stage needs that many file descriptors at once. Node
- * already raises its soft limit to the hard one at start-up; when something kept it lower, it is
- * raised here with `prlimit` (allowed up to the hard limit). When the limit still cannot hold the
- * largest stage, the run fails before any request with how many users fit. Linux only (elsewhere
- * the limit cannot be read without a shell; the run goes on).
- */
-async function ensureDescriptors(stages, log) {
-    const users = Math.max(0, ...stages.map((s) => s.users));
-    let lim = readLimits();
-    if (lim === null || fits(lim, users))
-        return;
-    if (lim.hard > lim.soft) {
-        await getExecOutput('prlimit', ['--pid', String(process.pid), `--nofile=${lim.hard}:${lim.hard}`], { silent: true, ignoreReturnCode: true }).catch(() => null);
-        lim = readLimits() ?? lim;
-        if (fits(lim, users)) {
-            log?.(`raised the open-file limit to ${lim.soft} for ${users} users`);
-            return;
-        }
-    }
-    const fit = Math.max(0, lim.soft - lim.open - SPARE);
-    const raise = lim.hard >= users + lim.open + SPARE
-        ? ''
-        : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
-    throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
-}
-function fits(lim, users) {
-    return lim.soft - lim.open - SPARE >= users;
-}
-function readLimits() {
-    try {
-        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
-            .split('\n')
-            .find((l) => l.startsWith('Max open files'));
-        const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
-        if (!m)
-            return null;
-        const num = (v) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
-        return { soft: num(m[1]), hard: num(m[2]), open: (0,external_node_fs_namespaceObject.readdirSync)('/proc/self/fd').length };
-    }
-    catch {
-        return null;
-    }
-}
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/core/load/request.ts
-
-
-
-
-const ERROR_BODY_LIMIT = 2048;
-class TimeoutAbort extends Error {
-    constructor(ms) {
-        super(`no complete response within ${ms} ms`);
-    }
-}
-/**
- * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
- * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
- * categorised.
- */
-function performRequest(conn, spec, ids) {
-    return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
-}
-/**
- * performRequest with a callback, called synchronously as the response completes (inside undici's
- * completion callback), so a user's next request can be dispatched while undici still has it in
- * hand: it is then written at once instead of a check phase later (see connection.ts).
- */
-function sendRequest(conn, spec, ids, done) {
-    new Exchange(conn, spec, ids, done).start();
-}
-/** One request from t0 to its verdict; the methods below follow it in the order things happen. */
-class Exchange {
-    conn;
-    spec;
-    resolve;
-    rec;
-    session;
-    t0 = 0;
-    timer;
-    done = false;
-    /** The current attempt (a request is sent at most twice: see failed). */
-    attempt = 0;
-    freshSocket = false;
-    abortFn = null;
-    body = null;
-    streamError = null;
-    lastEvent = 0;
-    parser = null;
-    onCancel = () => {
-        if (!this.done)
-            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
-    };
-    constructor(conn, spec, ids, resolve) {
-        this.conn = conn;
-        this.spec = spec;
-        this.resolve = resolve;
-        this.session = spec.preset.start();
-        this.rec = newRecord(ids);
-    }
-    /** t0, the deadline, the first attempt. */
-    start() {
-        this.t0 = now();
-        this.rec.startedAt = toEpoch(this.t0);
-        this.timer = setTimeout(() => this.timeOut(), this.spec.timeoutMs);
-        this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
-        this.dispatch();
-    }
-    dispatch() {
-        const attempt = ++this.attempt;
-        const current = () => attempt === this.attempt && !this.done;
-        const handler = {
-            onConnect: (abort) => {
-                if (attempt !== this.attempt)
-                    return abort(new Error('superseded'));
-                this.connected(abort);
-            },
-            onHeaders: (statusCode, rawHeaders) => {
-                if (current())
-                    this.headers(statusCode, rawHeaders);
-                return true;
-            },
-            onData: (chunk) => {
-                if (current())
-                    this.data(chunk);
-                return true;
-            },
-            onComplete: () => {
-                if (!current())
-                    return;
-                if (this.body)
-                    this.body.end(); // a decoder completes the request once it has flushed
-                else
-                    this.complete('');
-            },
-            onError: (err) => {
-                if (current())
-                    this.failed(err);
-            },
-        };
-        const { spec } = this;
-        try {
-            this.conn.dispatcher.dispatch({
-                origin: spec.origin,
-                path: spec.path,
-                method: spec.method,
-                headers: spec.headers,
-                body: spec.body,
-                // Our own timer owns the deadline; undici's idle timers would misreport long gaps.
-                headersTimeout: 0,
-                bodyTimeout: 0,
-            }, handler);
-        }
-        catch (err) {
-            this.finish(...classify(err, 'connect'));
-        }
-    }
-    /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
-    connected(abort) {
-        this.abortFn = abort;
-        if (this.done)
-            return abort(new Error('aborted'));
-        this.freshSocket = this.conn.takeFresh();
-        this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
-    }
-    headers(statusCode, rawHeaders) {
-        const { rec, spec } = this;
-        rec.ttfb = now() - this.t0;
-        rec.status = statusCode;
-        const head = readHeaders(rawHeaders);
-        const ok = statusCode >= 200 && statusCode < 300;
-        const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
-        if (notStream !== null)
-            return this.abort('protocol', notStream, new Error(notStream));
-        const limits = {
-            maxEventBytes: spec.maxEventBytes ?? Infinity,
-            onOverflow: (message) => this.abort('protocol', message, new Error(message)),
-        };
-        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
-        this.parser = parser;
-        const body = new ResponseBody(parser, head.encoding, {
-            complete: () => this.complete(head.contentType),
-            // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
-            undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
-        });
-        if (body.compressed)
-            rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
-        this.body = body;
-    }
-    data(chunk) {
-        this.rec.bytes += chunk.length;
-        this.body?.write(chunk);
-        // In-band error: the request has failed; stop reading the rest.
-        if (this.streamError !== null && this.abortFn) {
-            this.abort('stream_error', this.streamError, new Error('in-band error'));
-        }
-    }
-    /** A complete event, stamped with the arrival of the chunk that completed it. */
-    event(data, name, t) {
-        if (this.streamError !== null)
-            return;
-        const { rec } = this;
-        const rel = t - this.t0;
-        if (rec.events === 0)
-            rec.ttfc = rel;
-        else {
-            const gap = t - this.lastEvent;
-            rec.gaps.push(gap);
-            if (rec.stall === null || gap > rec.stall)
-                rec.stall = gap;
-        }
-        this.lastEvent = t;
-        rec.events++;
-        const kind = this.session.event(data, name);
-        if (kind === EventKind.Content) {
-            if (rec.ttft === null)
-                rec.ttft = rel;
-        }
-        else if (kind === EventKind.Reasoning) {
-            if (rec.ttft === null)
-                rec.ttft = rel;
-            if (rec.ttfr === undefined)
-                rec.ttfr = rel;
-        }
-        else if (kind === EventKind.Error) {
-            this.streamError = this.session.error ?? 'in-band error';
-        }
-    }
-    /** The response ended normally: its verdict. */
-    complete(contentType) {
-        const status = this.rec.status ?? 0;
-        if (status < 200 || status >= 300) {
-            const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
-            const text = this.body?.errorText.trim() ?? '';
-            return this.finish(cat, `HTTP ${status}${text ? `: ${text}` : ''}`);
-        }
-        this.body?.parserEnd(now());
-        if (this.streamError !== null)
-            return this.finish('stream_error', this.streamError);
-        if (this.rec.events === 0) {
-            const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
-            return garbage !== null ? this.finish('protocol', garbage) : this.finish('empty', 'the stream ended without an event');
-        }
-        const verdict = this.session.finish(contentType);
-        if (verdict)
-            return this.finish(verdict.category, verdict.message);
-        this.finish(null, null);
-    }
-    /**
-     * A socket error. When the server closed a reused socket before any byte of the response, the
-     * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
-     * of the server); its t0 stays, so the user's whole wait is measured.
-     */
-    failed(err) {
-        const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
-        const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
-        if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
-            this.rec.retried = true;
-            this.rec.connect = null;
-            this.abortFn = null;
-            return this.dispatch();
-        }
-        this.finish(category, message);
-    }
-    timeOut() {
-        if (this.done)
-            return;
-        const err = new TimeoutAbort(this.spec.timeoutMs);
-        this.abort('timeout', err.message, err);
-    }
-    /** Records the failure, then stops reading the response. */
-    abort(category, message, err) {
-        if (!this.settle(category, message))
-            return;
-        // The socket goes before the user hears of it: its next request (dispatched from the callback)
-        // must not be written onto the socket being torn down behind this one.
-        this.abortFn?.(err);
-        this.resolve(this.rec);
-    }
-    finish(category, message) {
-        if (this.settle(category, message))
-            this.resolve(this.rec);
-    }
-    /** Fills in the verdict once; false when the request had one already. */
-    settle(category, message) {
-        if (this.done)
-            return false;
-        this.done = true;
-        clearTimeout(this.timer);
-        this.spec.signal?.removeEventListener('abort', this.onCancel);
-        const { rec } = this;
-        rec.total = now() - this.t0;
-        rec.category = category;
-        rec.ok = category === null;
-        rec.error = message;
-        if (this.session.tokens !== undefined)
-            rec.tokens = this.session.tokens;
-        // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
-        Object.defineProperty(rec, 'gaps', { enumerable: false });
-        return true;
-    }
-}
-function newRecord(ids) {
-    return {
-        stage: ids.stage,
-        user: ids.user,
-        iteration: ids.iteration,
-        startedAt: 0,
-        status: null,
-        ok: false,
-        category: null,
-        error: null,
-        connect: null,
-        ttfb: null,
-        ttfc: null,
-        ttft: null,
-        total: null,
-        stall: null,
-        events: 0,
-        bytes: 0,
-        gaps: [],
-    };
-}
-function readHeaders(rawHeaders) {
-    let contentType = '';
-    let encoding = '';
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = rawHeaders[i].toString('latin1').toLowerCase();
-        if (name === 'content-type')
-            contentType = rawHeaders[i + 1].toString('latin1');
-        else if (name === 'content-encoding')
-            encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
-    }
-    return { contentType, encoding };
-}
-function parserFormat(spec, contentType) {
-    if (spec.format !== 'auto')
-        return spec.format;
-    if (spec.preset.jsonDocument === true && isJsonDocument(contentType))
-        return 'document';
-    return detectFormat(contentType, spec.preset.fallbackFormat);
-}
-/**
- * The response body on its way to the stream parser (2xx) or into a short error text (others),
- * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
- * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
- * moment the thread pool hands them back.
- */
-class ResponseBody {
-    parser;
-    on;
-    errorText = '';
-    decoder;
-    arrivals = [];
-    /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
-    decoded = () => void this.arrivals.shift();
-    constructor(parser, encoding, on) {
-        this.parser = parser;
-        this.on = on;
-        this.decoder = decompressor(encoding);
-        if (this.decoder) {
-            this.decoder.on('data', (chunk) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0] : now()));
-            this.decoder.on('end', () => on.complete());
-            this.decoder.on('error', (e) => on.undecodable(e));
-        }
-    }
-    get compressed() {
-        return this.decoder !== null;
-    }
-    write(chunk) {
-        if (this.decoder) {
-            this.arrivals.push(now());
-            this.decoder.write(chunk, this.decoded);
-        }
-        else
-            this.feed(chunk, now()); // timestamp first, parse after
-    }
-    /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
-    end() {
-        if (this.decoder)
-            this.decoder.end();
-        else
-            this.on.complete();
-    }
-    parserEnd(t) {
-        this.parser?.end(t);
-    }
-    feed(chunk, t) {
-        if (this.parser)
-            this.parser.feed(chunk, t);
-        else if (this.errorText.length < ERROR_BODY_LIMIT)
-            this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
-    }
-}
-function decompressor(encoding) {
-    if (encoding === '' || encoding === 'identity')
-        return null;
-    if (encoding === 'gzip' || encoding === 'x-gzip')
-        return (0,external_node_zlib_.createGunzip)();
-    if (encoding === 'br')
-        return (0,external_node_zlib_.createBrotliDecompress)();
-    if (encoding === 'deflate')
-        return (0,external_node_zlib_.createInflate)();
-    return null;
-}
-/**
- * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
- * login page for a wrong route must not pass. Null when the type may carry a stream.
- */
-function notAStream(contentType) {
-    const type = contentType.split(';')[0].trim().toLowerCase();
-    const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
-    if (!page)
-        return null;
-    const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
-    return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
-}
-function classify(err, phase) {
-    const code = err.code ?? '';
-    if (err instanceof TimeoutAbort || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-        return ['timeout', err.message];
-    }
-    if (code.startsWith('HPE_') || err.name === 'HTTPParserError')
-        return ['protocol', `malformed HTTP response: ${err.message}`];
-    const what = phase === 'stream' ? 'connection lost mid-stream' : phase === 'headers' ? 'stream cut after the headers, before any event' : 'connection failed';
-    return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -65414,6 +67252,8 @@ function closeServer(server) {
 
 
 
+
+
 /** How long requests in flight may still finish after a cancel before they are aborted. */
 const CANCEL_GRACE_MS = 1000;
 const SAMPLES_PER_CATEGORY = 5;
@@ -65430,8 +67270,10 @@ const RAMP_LOG_MS = 500;
  * another. The first stage is the smoke test: with no success at all the rest is skipped.
  */
 async function runLoad(target, opts) {
+    const arrivals = opts.arrivals ?? { process: 'poisson', seed: 1, maxInFlight: 1000 };
     // In A/B mode both sides hold their users' connections through the stage.
-    await ensureDescriptors(opts.compare ? opts.stages.map((s) => ({ ...s, users: s.users * 2 })) : opts.stages, opts.hooks?.log);
+    const sockets = opts.stages.map((s) => (isRate(s) ? connectionsNeeded(s, arrivals.maxInFlight, target.spec.timeoutMs) : s.users) * (opts.compare ? 2 : 1));
+    await ensureDescriptors(sockets, opts.hooks?.log);
     await warmEngine(target.spec);
     const startedAt = new Date().toISOString();
     const stages = [];
@@ -65458,10 +67300,14 @@ async function runLoad(target, opts) {
         }
         for (let i = 0; i < opts.stages.length; i++) {
             const index = i + 1;
-            // A shard runs its share of the users, numbered as in the whole plan.
-            const mine = opts.shard ? shardUsers(opts.stages[i].users, opts.shard) : { first: 1, count: opts.stages[i].users };
-            const stage = { users: mine.count, requestsPerUser: opts.stages[i].requestsPerUser };
+            const planned = opts.stages[i];
+            // A shard runs its share of the users (numbered as in the whole plan), or of the rate.
+            const mine = isRate(planned) ? { first: opts.shard?.index ?? 1, count: 0 } : opts.shard ? shardUsers(planned.users, opts.shard) : { first: 1, count: planned.users };
+            const stage = isRate(planned) ? { ...planned, rate: planned.rate / (opts.shard?.count ?? 1) } : { users: mine.count, requestsPerUser: planned.requestsPerUser };
             const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
+            const rated = isRate(planned)
+                ? (targets) => rateStage(targets, index, planned, { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log })
+                : null;
             const scheduledAt = opts.schedule?.[i] ?? null;
             if (!smokeFailed) {
                 // A timer may fire a millisecond early by the wall clock: never start a stage before its slot.
@@ -65484,9 +67330,11 @@ async function runLoad(target, opts) {
             let run;
             let baseLine = null;
             if (compare && side && sampleBase) {
-                const ab = await runComparedStage(target, compare, index, stage, i, numbers);
+                const ab = rated
+                    ? await rated([target, compare]).then(([head, base]) => ({ head: head, base: base, order: 'together' }))
+                    : await runComparedStage(target, compare, index, stage, i + (opts.firstRound ?? 0), numbers);
                 run = ab.head;
-                const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+                const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs, ab.base.counts);
                 base.connections = ab.base.connections;
                 side.stages.push(base);
                 side.requests.push(...ab.base.records);
@@ -65499,12 +67347,13 @@ async function runLoad(target, opts) {
                     side.smokeFailed = true;
             }
             else {
-                run = await runStage(target, index, stage, numbers);
+                run = rated ? (await rated([target]))[0] : await runStage(target, index, stage, numbers);
             }
-            stageTimings.push({ index, firstUser: mine.first, users: mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
-            const summary = summarizeStage(index, stage, run.records, run.durationMs);
+            // A rate stage's "users" here are the arrivals this machine scheduled.
+            stageTimings.push({ index, firstUser: mine.first, users: run.counts?.scheduled ?? mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
+            const summary = summarizeStage(index, stage, run.records, run.durationMs, run.counts);
             summary.connections = run.connections;
-            if (run.rampMs !== undefined && run.rampMs > RAMP_LOG_MS)
+            if (run.rampMs !== undefined && run.rampMs > RAMP_LOG_MS && !isRate(stage))
                 opts.hooks?.log?.(`stage ${index}: this client took ${(run.rampMs / 1000).toFixed(1)} s to start its ${stage.users} users (${START_BATCH} a turn; each TTFC is timed from its own request's start)`);
             if (summary.retries)
                 opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
@@ -65533,6 +67382,10 @@ async function runLoad(target, opts) {
     if (signal?.aborted)
         result.cancelled = true;
     return result;
+}
+/** A rate stage against one target, or two at once (A/B): see arrivals.ts. */
+async function rateStage(targets, index, stage, opts) {
+    return (await runArrivals(targets, index, stage, opts)).map((r) => ({ records: r.records, durationMs: r.durationMs, connections: r.connections, counts: r.counts }));
 }
 /** Keeps the first few failures of each category. */
 function sampler(into) {
@@ -65728,11 +67581,11 @@ function cancellation(signal) {
 // Command and server text on its way to a log line, a warning or a sample: one line, no control
 // characters (no terminal escapes), secrets redacted, cut. Markdown escaping is the report's job.
 
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 function oneLine(text, secrets, max = 300) {
     const flat = redactText(text, secrets)
         .replace(/\r\n?|\n|\t/g, ' ')
-        .replace(CONTROL, '')
+        .replace(text_CONTROL, '')
         .replace(/ {2,}/g, ' ')
         .trim();
     const points = Array.from(flat);
@@ -66380,12 +68233,19 @@ class Monitors {
     loops = [];
     wakes = new Set();
     agent = null;
+    /** Monitor commands under way (killed by a cancel). */
+    commands = new Set();
     constructor(spec, origin, warn, signal) {
         this.spec = spec;
         this.origin = origin;
         this.warn = warn;
         this.signal = signal;
-        signal?.addEventListener('abort', () => this.kick(), { once: true });
+        // One listener for every command (20 monitors must not add 20 listeners to the run's signal).
+        signal?.addEventListener('abort', () => {
+            for (const c of this.commands)
+                void c.kill();
+            this.kick();
+        }, { once: true });
         this.states = spec.monitors.map((m) => ({ spec: m, unit: null, samples: [], failures: 0, warnings: [] }));
         const metricStates = this.states.filter((s) => s.spec.source.kind === 'metric');
         for (const st of this.states)
@@ -66417,8 +68277,13 @@ class Monitors {
         const timeoutMs = this.spec.sampleTimeoutMs;
         return {
             sample: async (phase) => {
-                const r = await runCommand(command, timeoutMs, this.signal);
-                if (r.cancelled)
+                if (this.signal?.aborted)
+                    return;
+                const cmd = startCommand(command, { timeoutMs });
+                this.commands.add(cmd);
+                const r = await cmd.done;
+                this.commands.delete(cmd);
+                if (this.signal?.aborted)
                     return;
                 if (r.timedOut)
                     return this.fail(st, `no answer within ${monitors_formatMs(timeoutMs)} (killed; the sample is missing)`);
@@ -66460,7 +68325,7 @@ class Monitors {
                 let cur = await take();
                 if (cur === null)
                     return;
-                if (idle && states.some((st) => isRate(st, sels.get(st), cur.scrape))) {
+                if (idle && states.some((st) => monitors_isRate(st, sels.get(st), cur.scrape))) {
                     // An idle rate needs two scrapes of its own (the last one of the run is a cool-down ago).
                     prev = cur;
                     await new Promise((r) => setTimeout(r, IDLE_RATE_GAP_MS));
@@ -66541,7 +68406,7 @@ class Monitors {
         await this.agent?.destroy();
     }
 }
-function isRate(st, sel, s) {
+function monitors_isRate(st, sel, s) {
     if (st.spec.source.kind !== 'metric')
         return false;
     return st.spec.source.rate || (selectValue(s, sel)?.counter ?? false);
@@ -66657,6 +68522,7 @@ function summarizeServer(c) {
 
 
 
+
 /** Lets a log follower open its file before stage 1 (tail -n0 misses lines written before it looks). */
 const LOG_SETTLE_MS = 300;
 class ServerSession {
@@ -66731,6 +68597,16 @@ class ServerSession {
         await Promise.all(idle);
         return s;
     }
+    /** Each monitor's unit once it printed a number (after start: its idle sample), with that first sample as shown. */
+    monitorUnits() {
+        const out = new Map();
+        for (const st of this.monitors?.states ?? []) {
+            const first = st.samples[0];
+            if (st.unit !== null && first)
+                out.set(st.spec.name, { unit: st.unit, sample: formatSample(first.value, st.unit) });
+        }
+        return out;
+    }
     stageStart(index, users) {
         this.phase = index;
         this.users.set(index, users);
@@ -66782,6 +68658,741 @@ class ServerSession {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/capacity/search.ts
+// The capacity search as a state machine: from the probes so far, the next number of users to probe.
+// A ramp 1, 2, 4, 8 … until a probe misses the SLO or capacity-max-users is reached, then bisection
+// between the last pass and the first miss down to the resolution. With compare-url both sides'
+// searches run in lockstep: every probe runs both, at the fewest users either side still wants, so
+// a side also sees probes outside its own bracket (a pass above a miss is reported as non-monotone,
+// never used to raise the capacity). Pure but for `searchCapacity`, which only awaits the probe
+// function it is given (and a timer for the budget): unit-testable without a server.
+/** The bracket of a side's observations: the first miss, and the last pass below it. */
+function bracketOf(obs) {
+    let firstMiss = null;
+    for (const o of obs)
+        if (!o.passed && (firstMiss === null || o.users < firstMiss))
+            firstMiss = o.users;
+    let lastPass = 0;
+    for (const o of obs)
+        if (o.passed && (firstMiss === null || o.users < firstMiss) && o.users > lastPass)
+            lastPass = o.users;
+    return { lastPass, firstMiss };
+}
+/** Passes above the first miss: the SLO held at more users than where it broke. */
+function nonMonotone(obs) {
+    const { firstMiss } = bracketOf(obs);
+    if (firstMiss === null)
+        return [];
+    return obs.filter((o) => o.passed && o.users > firstMiss).map((o) => ({ users: o.users, aboveMiss: firstMiss }));
+}
+/** The widest bracket that counts as found: the resolution's users at the last pass (at least 1). */
+function resolutionUsers(lastPass, res) {
+    return res.kind === 'users' ? res.value : Math.max(1, res.value * lastPass);
+}
+/** The next users a side's search wants, or why it is done. */
+function nextUsers(obs, s) {
+    if (obs.length === 0)
+        return { users: 1 };
+    const b = bracketOf(obs);
+    if (b.firstMiss === null) {
+        if (b.lastPass >= s.maxUsers)
+            return { done: 'max-users' };
+        return { users: Math.min(s.maxUsers, Math.max(1, b.lastPass * 2)) };
+    }
+    if (b.firstMiss - b.lastPass <= resolutionUsers(b.lastPass, s.resolution))
+        return { done: b.lastPass === 0 ? 'no-pass' : 'resolution' };
+    return { users: Math.floor((b.lastPass + b.firstMiss) / 2) };
+}
+/** What a side's bracket says about its capacity. */
+function boundOf(b, s) {
+    if (b.firstMiss === null)
+        return 'lower';
+    if (b.lastPass === 0 && b.firstMiss <= 1)
+        return 'upper';
+    if (b.firstMiss - b.lastPass <= resolutionUsers(b.lastPass, s.resolution))
+        return b.lastPass === 0 ? 'upper' : 'exact';
+    return 'between';
+}
+/** Why the search was interrupted now, or null. */
+function interruption(signal, budget, overBudget) {
+    if (signal?.aborted)
+        return 'cancelled';
+    if (budget.aborted || overBudget)
+        return 'budget';
+    return null;
+}
+/**
+ * Runs the search: probe, record, pick the next users, until every side is done, the budget runs out
+ * (checked before each probe and, through the signal given to the probe, during it) or the search is
+ * cancelled. An inconclusive side reruns the probe once; inconclusive again, it counts as a miss.
+ */
+async function searchCapacity(opts, probe) {
+    const now = opts.now ?? (() => performance.now());
+    const start = now();
+    const budgetCtl = new AbortController();
+    const timer = setTimeout(() => budgetCtl.abort(), opts.budgetMs);
+    timer.unref?.();
+    const stop = opts.signal ? AbortSignal.any([opts.signal, budgetCtl.signal]) : budgetCtl.signal;
+    const obs = { head: [], base: [] };
+    const steps = [];
+    const done = new Map();
+    let stopped = null;
+    let cut = null;
+    let error = null;
+    const over = () => now() - start >= opts.budgetMs;
+    const run = async (users, rerun) => {
+        try {
+            const r = await probe(users, { rerun, signal: stop });
+            if (r === null)
+                cut = users;
+            return r;
+        }
+        catch (err) {
+            error = err instanceof Error ? err.message : String(err);
+            return null;
+        }
+    };
+    try {
+        for (;;) {
+            // A side that was done may want more again: another side's probe found a miss below its pass.
+            const wanted = [];
+            for (const side of opts.sides) {
+                const next = nextUsers(obs[side], opts);
+                if ('done' in next)
+                    done.set(side, next.done);
+                else {
+                    done.delete(side);
+                    wanted.push(next.users);
+                }
+            }
+            if (wanted.length === 0)
+                break;
+            if ((stopped = interruption(opts.signal, budgetCtl.signal, over())))
+                break;
+            if (opts.pause)
+                await opts.pause(stop);
+            if ((stopped = interruption(opts.signal, budgetCtl.signal, over())))
+                break;
+            const users = Math.min(...wanted);
+            let r = await run(users, false);
+            const unsure = r === null ? [] : opts.sides.filter((s) => r[s] === 'inconclusive');
+            if (r !== null && unsure.length > 0) {
+                // The rerun is judged on both runs' requests; still inconclusive, it is a miss.
+                if (opts.pause)
+                    await opts.pause(stop);
+                r = interruption(opts.signal, budgetCtl.signal, over()) ? null : await run(users, true);
+                if (r === null && cut === null && error === null)
+                    cut = users;
+            }
+            if (r === null) {
+                stopped = error !== null ? 'error' : (interruption(opts.signal, budgetCtl.signal, true) ?? 'budget');
+                break;
+            }
+            const passed = {};
+            for (const side of opts.sides) {
+                passed[side] = r[side] === 'pass';
+                obs[side].push({ users, passed: passed[side] });
+            }
+            steps.push({ users, passed, rerun: unsure, runs: unsure.length > 0 ? 2 : 1 });
+        }
+    }
+    finally {
+        clearTimeout(timer);
+    }
+    const sides = {};
+    for (const side of opts.sides) {
+        const bracket = bracketOf(obs[side]);
+        sides[side] = { obs: obs[side], bracket, bound: boundOf(bracket, opts), stoppedBy: done.get(side) ?? stopped ?? 'resolution' };
+    }
+    return { steps, sides, cut, error, elapsedMs: now() - start };
+}
+
+;// CONCATENATED MODULE: ./src/core/capacity/interval.ts
+// The capacity's 95% interval, and the ratio head / base with its interval. A capacity is a bracket —
+// the last pass L and the first miss M: the true value is somewhere in L … M − 1 — and each probe's
+// pass or miss is itself a noisy decision. So: resample each probe's requests with replacement
+// (seeded), decide the SLO again on each resample by its point values, and take the bracket the
+// resampled decisions give. The interval runs from the 2.5% quantile of the resampled L to the 97.5%
+// quantile of the resampled M − 1, and is never narrower than the measured bracket: at a 10%
+// resolution a capacity of 128 … 140 stays 128 … 140 however stable the decisions were. The ratio's
+// interval comes from the extremes of both brackets (the fewest head users over the most base users,
+// and the other way round), per resample. Pure.
+
+
+
+
+const CAPACITY_RESAMPLES = 1000;
+const interval_MIN_RESAMPLES = 200;
+/** Work bound: resamples × requests drawn ≤ 20 M. */
+const interval_MAX_DRAWS = 20_000_000;
+const CAPACITY_INTERVAL_METHOD = `each probe's requests resampled with replacement (seeded bootstrap, up to ${CAPACITY_RESAMPLES} resamples, seed ${DEFAULT_SEED}), ` +
+    `the SLO decided again on each resample by its point values, and the bracket (last pass … first miss − 1) those decisions give; ` +
+    `${Math.round(DEFAULT_LEVEL * 100)}% interval from the 2.5% quantile of the lower ends to the 97.5% quantile of the upper ends, never narrower than the measured bracket; ` +
+    `ratio head / base from the extremes of both brackets on each resample`;
+/** A latency statistic (`ttfc.p95`) as its latency and statistic, or null. */
+function latencyOf(name) {
+    const [m, st] = name.split('.');
+    return LATENCY_METRICS.includes(m) && STAT_NAMES.includes(st) ? { metric: m, stat: st } : null;
+}
+/** A probe's samples per SLO line, sorted by value with the request each came from. */
+function prepare(p, slo) {
+    const ok = Uint8Array.from(p.records, (r) => (r.ok ? 1 : 0));
+    const lines = slo.map((c) => {
+        const threshold = c.value.kind === 'number' ? c.value.value : NaN;
+        if (c.metric.name === 'success_rate')
+            return { kind: 'rate', op: c.op, threshold };
+        const lat = latencyOf(c.metric.name);
+        if (!lat)
+            return { kind: 'fixed', passed: p.pointPassed(c) };
+        const pairs = [];
+        p.records.forEach((r, i) => {
+            if (r.ok)
+                for (const v of latencySamples([r], lat.metric))
+                    pairs.push([v, i]);
+        });
+        pairs.sort((a, b) => a[0] - b[0]);
+        return { kind: 'latency', op: c.op, threshold, stat: lat.stat, values: Float64Array.from(pairs, (x) => x[0]), owners: Uint32Array.from(pairs, (x) => x[1]) };
+    });
+    return { users: p.users, ok, lines };
+}
+const Q = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+/** A statistic of the samples, each weighted by how often its request was drawn (R-7 quantiles, population stddev). */
+function weightedStat(values, owners, counts, stat) {
+    let w = 0;
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) {
+        const c = counts[owners[i]];
+        w += c;
+        sum += c * values[i];
+    }
+    if (w === 0)
+        return null;
+    const mean = sum / w;
+    if (stat === 'avg')
+        return mean;
+    if (stat === 'stddev') {
+        let ss = 0;
+        for (let i = 0; i < values.length; i++)
+            ss += counts[owners[i]] * (values[i] - mean) ** 2;
+        return Math.sqrt(ss / w);
+    }
+    const q = stat === 'min' ? 0 : stat === 'max' ? 1 : Q[stat];
+    const h = (w - 1) * q;
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    // The lo-th and (lo + 1)-th smallest (0-based) of the weighted samples.
+    let cum = 0;
+    let a = null;
+    for (let i = 0; i < values.length; i++) {
+        const c = counts[owners[i]];
+        if (c === 0)
+            continue;
+        cum += c;
+        if (a === null && cum > lo)
+            a = values[i];
+        if (cum > lo + 1 || (frac === 0 && a !== null))
+            return frac === 0 ? a : a + frac * (values[i] - a);
+    }
+    return a;
+}
+/** Whether a resample of a probe (`counts[i]`: draws of request i) meets every line. */
+function interval_meets(p, counts, n) {
+    for (const line of p.lines) {
+        if (line.kind === 'fixed') {
+            if (!line.passed)
+                return false;
+            continue;
+        }
+        let v;
+        if (line.kind === 'rate') {
+            let good = 0;
+            for (let i = 0; i < n; i++)
+                good += counts[i] * p.ok[i];
+            v = n > 0 ? (100 * good) / n : 0;
+        }
+        else
+            v = weightedStat(line.values, line.owners, counts, line.stat);
+        if (v === null || !compare_compare(v, line.op, line.threshold))
+            return false;
+    }
+    return true;
+}
+/** The resampled brackets of each side (the same resamples' seed for all: reproducible). */
+function bracketDraws(sides, slo) {
+    const prepared = sides.map((probes) => probes.map((p) => prepare(p, slo)));
+    const total = sides.reduce((n, probes) => n + probes.reduce((m, p) => m + p.records.length, 0), 0);
+    const resamples = Math.max(interval_MIN_RESAMPLES, Math.min(CAPACITY_RESAMPLES, Math.floor(interval_MAX_DRAWS / Math.max(1, total))));
+    const rand = mulberry32(DEFAULT_SEED);
+    const out = sides.map(() => ({ lastPass: new Float64Array(resamples), firstMiss: new Float64Array(resamples) }));
+    const counts = new Uint32Array(Math.max(1, ...sides.flatMap((probes) => probes.map((p) => p.records.length))));
+    for (let r = 0; r < resamples; r++) {
+        prepared.forEach((probes, s) => {
+            const obs = probes.map((p) => {
+                const n = p.ok.length;
+                counts.fill(0, 0, n);
+                for (let i = 0; i < n; i++)
+                    counts[(rand() * n) | 0]++;
+                return { users: p.users, passed: interval_meets(p, counts, n) };
+            });
+            const b = bracketOf(obs);
+            out[s].lastPass[r] = b.lastPass;
+            out[s].firstMiss[r] = b.firstMiss ?? Infinity;
+        });
+    }
+    return out;
+}
+const sorted = (a) => Float64Array.from(a).sort();
+/** Conservative order statistics of the resamples: no interpolation towards the centre. */
+const lowQ = (a, level) => sorted(a)[Math.floor(((1 - level) / 2) * (a.length - 1))];
+const highQ = (a, level) => sorted(a)[Math.ceil((1 - (1 - level) / 2) * (a.length - 1))];
+const finiteOrNull = (v) => (Number.isFinite(v) ? v : null);
+/** The capacity's interval: the resampled brackets, never narrower than the measured one (high null: no upper bound). */
+function capacityInterval(point, d, level = DEFAULT_LEVEL) {
+    const upper = Float64Array.from(d.firstMiss, (m) => m - 1);
+    const low = Math.min(point.lastPass, d.lastPass.length ? lowQ(d.lastPass, level) : point.lastPass);
+    const high = Math.max(point.firstMiss === null ? Infinity : point.firstMiss - 1, upper.length ? highQ(upper, level) : -Infinity);
+    return { low, high: finiteOrNull(high), level };
+}
+/** The extremes of head − factor × base over two brackets. */
+function differenceRange(h, b, factor) {
+    return [h.L - factor * (b.M - 1), h.M - 1 - factor * b.L];
+}
+/** The extremes of head / base over two brackets (NaN-free: 0 and Infinity where a side is unbounded or zero). */
+function ratioRange(h, b) {
+    const low = b.M - 1 <= 0 ? (h.L > 0 ? Infinity : 0) : h.L / (b.M - 1);
+    const high = b.L <= 0 ? Infinity : (h.M - 1) / b.L;
+    return [low, high];
+}
+const pair = (b) => ({ L: b.lastPass, M: b.firstMiss ?? Infinity });
+/** Combines the per-resample extremes of the two sides into an interval containing the measured one. */
+function combined(point, head, base, range, level) {
+    const n = head.lastPass.length;
+    const lows = new Float64Array(n);
+    const highs = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+        [lows[i], highs[i]] = range({ L: head.lastPass[i], M: head.firstMiss[i] }, { L: base.lastPass[i], M: base.firstMiss[i] });
+    }
+    return [Math.min(point[0], n ? lowQ(lows, level) : Infinity), Math.max(point[1], n ? highQ(highs, level) : -Infinity)];
+}
+/** head / base: the ratio of the capacities found and its interval (null bounds: unbounded; null ratio: the base met the SLO at no probe). */
+function capacityRatio(head, base, dh, db, level = DEFAULT_LEVEL) {
+    if (base.lastPass === 0)
+        return { value: null, low: null, high: null, level };
+    const [low, high] = combined(ratioRange(pair(head), pair(base)), dh, db, ratioRange, level);
+    return { value: head.lastPass / base.lastPass, low: finiteOrNull(low), high: finiteOrNull(high), level };
+}
+/** The interval of head − factor × base (−Infinity / Infinity: unbounded), for `capacity OP f * compare.capacity` criteria. */
+function capacityDifference(head, base, dh, db, factor, level = DEFAULT_LEVEL) {
+    const range = (h, b) => differenceRange(h, b, factor);
+    const [low, high] = combined(range(pair(head), pair(base)), dh, db, range, level);
+    return { low, high };
+}
+
+;// CONCATENATED MODULE: ./src/core/capacity/criteria.ts
+// Criteria on the search's result: `capacity >= 20`, `capacity >= 0.9 * compare.capacity`. One figure
+// of the run (users: null), judged by the verdict mode in force against the capacity's interval (or,
+// against the compare target, the interval of head − factor × base from the same resamples). Pure.
+
+
+
+
+
+/** The parsed metric and operator ride along (not enumerable), as the criteria evaluator does for the reports. */
+function criteria_withCriterion(r, c) {
+    Object.defineProperty(r, 'metric', { value: c.metric.name, enumerable: false });
+    Object.defineProperty(r, 'op', { value: c.op, enumerable: false });
+    return r;
+}
+const criteria_users = (v) => (Number.isFinite(v) ? String(Math.round(v * 100) / 100) : v > 0 ? '∞' : '−∞');
+/** What a side's result says: `4 users`, `at least 32 users (capacity-max-users reached)`, `between 8 and 16 users (the capacity-budget of 5m ran out)`. */
+function boundText(s, budgetMs) {
+    const budget = budgetMs === undefined ? '' : ` of ${formatDuration(budgetMs)}`;
+    const why = s.stoppedBy === 'budget'
+        ? ` (the capacity-budget${budget} ran out)`
+        : s.stoppedBy === 'cancelled'
+            ? ' (cancelled)'
+            : s.stoppedBy === 'error'
+                ? ' (the search stopped on an error)'
+                : s.stoppedBy === 'smoke'
+                    ? ' (not searched: the smoke test failed)'
+                    : '';
+    switch (s.bound) {
+        case 'exact':
+            return `${plural(s.users, 'user')}`;
+        case 'lower':
+            if (s.users === 0)
+                return `nothing known${why}`;
+            return `at least ${plural(s.users, 'user')}${s.stoppedBy === 'max-users' ? ' (capacity-max-users reached)' : why}`;
+        case 'upper':
+            return `0 users: not even ${plural(s.firstMissUsers ?? 1, 'user')} met the SLO`;
+        case 'between':
+            return `between ${s.users} and ${plural(s.firstMissUsers ?? 0, 'user')}${why}`;
+    }
+}
+function skippedReason(outcome) {
+    const by = outcome?.section.stoppedBy;
+    return `the capacity search did not run${by === 'smoke' ? ' (the smoke test failed)' : by === 'cancelled' ? ' (cancelled)' : by === 'error' ? ' (a probe could not run)' : ''}`;
+}
+/** Judges one capacity criterion. */
+function criteria_evaluateOne(c, outcome, verdict) {
+    const base = { text: c.text, users: null, severity: c.severity, unit: 'count' };
+    const s = outcome?.section;
+    if (!outcome || !s || s.probes.length === 0)
+        return { ...base, status: 'skipped', actual: null, threshold: null, reason: skippedReason(outcome) };
+    const actual = s.users;
+    let threshold;
+    let low;
+    let high;
+    if (c.value.kind === 'number') {
+        threshold = c.value.value;
+        low = s.interval?.low ?? actual;
+        high = s.interval ? (s.interval.high ?? Infinity) : actual;
+    }
+    else {
+        const b = s.base;
+        const hb = outcome.brackets.head;
+        const bb = outcome.brackets.base;
+        if (!b || !hb || !bb)
+            return { ...base, status: 'skipped', actual, threshold: null, reason: 'no capacity of the compare target (set compare-url)' };
+        const f = c.value.factor;
+        threshold = f * b.users + (c.value.offset ?? 0);
+        const dh = outcome.draws.head;
+        const db = outcome.draws.base;
+        // The interval of head − f × base, shown on the head's scale (the threshold moves with the base).
+        const d = dh && db ? capacityDifference(hb, bb, dh, db, f) : { low: actual - f * b.users, high: actual - f * b.users };
+        low = d.low + f * b.users;
+        high = d.high + f * b.users;
+    }
+    threshold = Math.round(threshold * 1e9) / 1e9;
+    const j = judge({ op: c.op, threshold, actual, interval: { low, high, level: 0.95 } }, verdict);
+    const finite = Number.isFinite(low) && Number.isFinite(high);
+    const interval = finite && (low !== actual || high !== actual) ? { interval: { low, high, level: 0.95 } } : {};
+    const bound = s.bound === 'exact' ? '' : `capacity ${boundText(s)}`;
+    if (!j.inconclusive) {
+        const status = j.status === 'inconclusive' ? 'fail' : j.status;
+        return { ...base, status, actual, threshold, ...interval, ...(bound ? { reason: bound } : {}) };
+    }
+    const pointPass = verdict === 'strict' ? j.status === 'pass' : null;
+    const reason = `inconclusive: the 95% interval ${criteria_users(low)} – ${criteria_users(high)} users straddles ${criteria_users(threshold)}` +
+        (pointPass === null ? '; verdict confident: not failed' : `; verdict strict: the measured value ${pointPass ? 'passes' : 'fails'}`) +
+        (bound ? `; ${bound}` : '');
+    return { ...base, status: j.status, actual, threshold, ...interval, inconclusive: true, reason };
+}
+/** Every criterion that reads the capacity, judged; the others are left to the stages. */
+function evaluateCapacityCriteria(criteria, outcome, verdict) {
+    return criteria.filter(usesCapacity).map((c) => criteria_withCriterion(criteria_evaluateOne(c, outcome, verdict), c));
+}
+
+;// CONCATENATED MODULE: ./src/core/capacity/probe.ts
+// A capacity probe: one closed-model stage of `users` users × capacity-requests requests through the
+// gate's own engine (runLoad: a connection per user; with compare-url both sides in interleaved
+// rounds, the side that goes first alternating probe by probe), judged against the SLO by the
+// criteria evaluator under the verdict mode in force.
+
+
+
+
+
+/** A probe's verdict: a missed line misses, an inconclusive one (verdict confident) is inconclusive. */
+function probe_verdictOf(slo) {
+    if (slo.some((c) => c.status === 'fail'))
+        return 'miss';
+    if (slo.some((c) => c.status === 'inconclusive'))
+        return 'inconclusive';
+    return 'pass';
+}
+/** Judges one side's records of a probe against the SLO. */
+function judgeSide(index, users, spec, records, durationMs, verdict) {
+    const summary = summarizeStage(index, { users, requestsPerUser: spec.requestsPerUser }, records, durationMs);
+    const slo = evaluateCriteria(spec.slo, [summary], { verdict, intervalOf: intervalCache(records) });
+    return { records, durationMs, summary, slo, verdict: probe_verdictOf(slo) };
+}
+/** `pass — ttfc.p95 212 ms (< 2 s), 12/12 ok`: the first missed (else the first) line, for the log. */
+function describeSide(d) {
+    const line = d.slo.find((c) => c.status === 'fail') ?? d.slo.find((c) => c.status === 'inconclusive') ?? d.slo[0];
+    const what = line ? `${line.text.split(/\s/)[0]} ${formatValue(line.actual, line.unit)} (${line.op ?? ''} ${formatThreshold(line.threshold, line.unit)})` : '';
+    return `${d.verdict} — ${what}, ${d.summary.succeeded}/${d.summary.issued} ok`;
+}
+const mark = (records, index) => {
+    for (const r of records)
+        r.stage = index;
+    return records;
+};
+/**
+ * The probe function of the search, and the probes it ran. A rerun adds its requests to the last
+ * probe's (twice the samples for the verdict). Null when the run was stopped (budget, cancel): a cut
+ * probe counts in no figure.
+ */
+function probeRunner(targets, spec, verdict, log) {
+    const probes = [];
+    const probe = async (users, { rerun, signal }) => {
+        const last = probes[probes.length - 1];
+        const index = rerun && last ? last.index : probes.length + 1;
+        const sides = targets.base ? ' (head and base, in alternating rounds)' : '';
+        log(`capacity probe ${index}: ${plural(users, 'user')} x ${plural(spec.requestsPerUser, 'request')}${sides}${rerun ? ', once more (inconclusive)' : ''}…`);
+        const r = await runLoad(targets.head, {
+            stages: [{ users, requestsPerUser: spec.requestsPerUser }],
+            cooldownMs: 0,
+            // The runner's own line on the base repeats what the probe's line says.
+            hooks: { log: (line) => (line.startsWith('  base: ') ? undefined : log(line)) },
+            signal,
+            firstRound: index,
+            ...(targets.base ? { compare: targets.base } : {}),
+        });
+        if (r.cancelled || signal.aborted) {
+            log(`capacity probe ${index}: cut short (${r.requests.length} request(s) not counted)`);
+            return null;
+        }
+        const stage = r.stages[0];
+        const base = r.compare?.stages[0];
+        const prior = rerun && last?.users === users ? last : null;
+        const side = (key, records, ms) => {
+            const before = prior?.[key];
+            const all = before ? [...before.records, ...mark(records, index)] : mark(records, index);
+            return judgeSide(index, users, spec, all, (before?.durationMs ?? 0) + ms, verdict);
+        };
+        const data = { index, users, runs: prior ? prior.runs + 1 : 1, head: side('head', r.requests, stage?.durationMs ?? 0) };
+        if (targets.base)
+            data.base = side('base', r.compare?.requests ?? [], base?.durationMs ?? 0);
+        if (prior)
+            probes[probes.length - 1] = data;
+        else
+            probes.push(data);
+        const secs = ((stage?.durationMs ?? 0) + (base?.durationMs ?? 0)) / 1000;
+        log(`  ${plural(users, 'user')}: ${describeSide(data.head)}${data.base ? `; base: ${describeSide(data.base)}` : ''} (${secs.toFixed(1)} s)`);
+        return data.base ? { head: data.head.verdict, base: data.base.verdict } : { head: data.head.verdict };
+    };
+    return { probe, probes };
+}
+
+;// CONCATENATED MODULE: ./src/core/capacity/section.ts
+// From the search and its probes to the report's `capacity` section: each side's capacity and bound,
+// the probes with their figures, the intervals, the notes (budget, cut probe, errors, non-monotone
+// probes) and the diagnosis at the knee. Pure.
+
+
+
+
+
+
+const SLO_METRIC_ERRORS = new Set(['success_rate']);
+/** Why a side missed: its success rate (or nothing to measure), else latency. */
+function causeOf(d, passed) {
+    if (passed)
+        return null;
+    const missed = d.slo.filter((c) => c.status !== 'pass');
+    return missed.some((c) => SLO_METRIC_ERRORS.has(c.metric ?? '') || c.actual === null) ? 'errors' : 'latency';
+}
+function figuresOf(d) {
+    const s = d.summary;
+    const failures = {};
+    for (const [k, v] of Object.entries(s.failures))
+        if (v > 0)
+            failures[k] = v;
+    return {
+        issued: s.issued,
+        succeeded: s.succeeded,
+        failed: s.failed,
+        successRate: s.successRate,
+        failures,
+        rps: s.rps,
+        durationMs: s.durationMs,
+        ttfc: s.ttfc,
+        slo: d.slo.map((c) => ({
+            text: c.text,
+            status: c.status === 'skipped' ? 'fail' : c.status,
+            actual: c.actual,
+            threshold: c.threshold,
+            ...(c.interval ? { interval: c.interval } : {}),
+            ...(c.reason ? { reason: c.reason } : {}),
+        })),
+    };
+}
+function sideOf(d, passed, rerun, above) {
+    return { passed, ...(rerun ? { rerun: true } : {}), cause: causeOf(d, passed), ...(above ? { nonMonotone: true } : {}), figures: figuresOf(d) };
+}
+/** Each side's probes as the bootstrap reads them (a line it cannot resample keeps its measured verdict). */
+function samplesOf(run, probes, side) {
+    return run.steps.flatMap((step, i) => {
+        const d = probes[i]?.[side];
+        if (!d)
+            return [];
+        const passedLine = (c) => d.slo.find((r) => r.text === c.text)?.status === 'pass';
+        return [{ users: step.users, records: d.records, pointPassed: passedLine }];
+    });
+}
+function resultOf(s, draws) {
+    return {
+        users: s.bracket.lastPass,
+        firstMissUsers: s.bracket.firstMiss,
+        bound: s.bound,
+        stoppedBy: s.stoppedBy,
+        interval: draws ? capacityInterval(s.bracket, draws) : null,
+    };
+}
+/** Notes worth a sentence: the budget, a cut probe, misses by errors, non-monotone probes, an error. */
+function notesOf(spec, run, section) {
+    const notes = [];
+    if (section.stoppedBy === 'budget')
+        notes.push(`the capacity-budget of ${formatDuration(spec.budgetMs)} ran out`);
+    if (run.cut !== null)
+        notes.push(`the probe at ${plural(run.cut, 'user')} was cut short; its requests count in no figure`);
+    if (run.error !== null)
+        notes.push(`the search stopped: ${run.error}`);
+    for (const side of ['head', 'base']) {
+        const errors = section.probes.filter((p) => (side === 'head' ? p : p.base) && !(side === 'head' ? p : p.base).passed && (side === 'head' ? p : p.base).cause === 'errors');
+        if (errors.length === 0)
+            continue;
+        const kinds = new Map();
+        for (const p of errors)
+            for (const [k, v] of Object.entries((side === 'head' ? p : p.base).figures.failures))
+                kinds.set(k, (kinds.get(k) ?? 0) + v);
+        const top = [...kinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`);
+        const who = side === 'base' ? "the base's probes" : 'the probes';
+        const users = errors.map((p) => p.users).join(', ');
+        notes.push(`${who} at ${users} users missed with errors${top.length ? ` (${top.join(', ')})` : ''}, not latency${errors.length === section.probes.filter((p) => p.users > section.users).length && side === 'head' ? ': the server may have failed during the search' : ''}`);
+    }
+    for (const n of section.nonMonotone) {
+        notes.push(`${n.side === 'base' ? 'the base ' : ''}passed at ${plural(n.users, 'user')} above a miss at ${n.aboveMiss}: the SLO does not hold steadily around the knee (the capacity is the last pass below the first miss)`);
+    }
+    return notes;
+}
+/**
+ * The knee's diagnosis: the serialized / saturated analysis on the first probe that missed, against
+ * the 1-user probe (its reference stage), e.g. "a pool of 4 that holds the whole answer".
+ */
+function kneeDiagnoses(run, probes) {
+    const i = run.steps.findIndex((s) => s.passed.head === false);
+    const miss = probes[i];
+    const ref = probes.find((p, k) => k < run.steps.length && p.users === 1);
+    if (!miss || !ref || miss.users <= 1)
+        return [];
+    const found = diagnose({ stages: [ref.head.summary, miss.head.summary], requests: [...ref.head.records, ...miss.head.records] });
+    return found
+        .filter((d) => d.kind === 'serialized' || d.kind === 'saturated')
+        .map((d) => ({ ...d, message: `capacity search, first missed probe (${plural(miss.users, 'user')}): ${d.message}`, evidence: { ...d.evidence, capacityProbe: miss.index } }));
+}
+/** The report's section from a finished (or stopped) search. */
+function buildOutcome(spec, verdict, run, probes) {
+    const head = run.sides.head;
+    const base = run.sides.base;
+    const sides = base ? ['head', 'base'] : ['head'];
+    const hasProbes = run.steps.length > 0;
+    const drawn = hasProbes
+        ? bracketDraws(sides.map((s) => samplesOf(run, probes, s)), spec.slo)
+        : [];
+    const draws = {};
+    sides.forEach((s, i) => {
+        if (drawn[i])
+            draws[s] = drawn[i];
+    });
+    const above = { head: new Set(nonMonotone(head.obs).map((n) => n.users)), base: new Set(base ? nonMonotone(base.obs).map((n) => n.users) : []) };
+    const list = run.steps.flatMap((step, i) => {
+        const d = probes[i];
+        if (!d)
+            return [];
+        const h = sideOf(d.head, step.passed.head === true, step.rerun.includes('head'), step.passed.head === true && above.head.has(step.users));
+        const p = { index: d.index, users: step.users, runs: step.runs, ...h };
+        if (d.base)
+            p.base = sideOf(d.base, step.passed.base === true, step.rerun.includes('base'), step.passed.base === true && above.base.has(step.users));
+        return [p];
+    });
+    const section = {
+        slo: spec.sloText,
+        implied: spec.implied,
+        ...resultOf(head, draws.head),
+        probes: list,
+        ...(base
+            ? {
+                base: resultOf(base, draws.base),
+                ratio: draws.head && draws.base ? capacityRatio(head.bracket, base.bracket, draws.head, draws.base) : ratioWithout(head.bracket, base.bracket),
+            }
+            : {}),
+        settings: { maxUsers: spec.maxUsers, requestsPerUser: spec.requestsPerUser, resolution: formatResolution(spec.resolution), budgetMs: spec.budgetMs, verdict },
+        elapsedMs: run.elapsedMs,
+        cut: run.cut === null ? null : { users: run.cut },
+        nonMonotone: [...nonMonotone(head.obs).map((n) => ({ side: 'head', ...n })), ...(base ? nonMonotone(base.obs).map((n) => ({ side: 'base', ...n })) : [])],
+        method: CAPACITY_INTERVAL_METHOD,
+        notes: [],
+    };
+    section.notes = notesOf(spec, run, section);
+    const brackets = { head: head.bracket, ...(base ? { base: base.bracket } : {}) };
+    return { section, diagnoses: kneeDiagnoses(run, probes), brackets, draws };
+}
+/** Without probes: the ratio of what is known (nothing). */
+function ratioWithout(head, base) {
+    return { value: base.lastPass > 0 ? head.lastPass / base.lastPass : null, low: null, high: null, level: 0.95 };
+}
+
+;// CONCATENATED MODULE: ./src/core/capacity/index.ts
+// The capacity search, run by the gate after the stages: the most concurrent users whose stage meets
+// the SLO (with compare-url, head and base in lockstep). search.ts decides the probes, probe.ts runs
+// them, section.ts reports them, criteria.ts judges `capacity` criteria.
+
+
+
+
+
+
+
+
+
+/** A pause that a cancel (or the budget) ends early. */
+function pause(ms, signal) {
+    if (ms <= 0 || signal.aborted)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener('abort', done, { once: true });
+    });
+}
+/** The url and (compare-url) the base as the engine loads them. */
+function targetsOf(cfg) {
+    const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
+    const head = { spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render };
+    const cmp = cfg.compare;
+    return cmp ? { head, base: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : { head };
+}
+/** A search that never started (failed smoke test, cancel): no probe, nothing known. */
+function notRun(sides, stoppedBy) {
+    const side = { obs: [], bracket: { lastPass: 0, firstMiss: null }, bound: 'lower', stoppedBy };
+    return { steps: [], sides: Object.fromEntries(sides.map((s) => [s, side])), cut: null, error: null, elapsedMs: 0 };
+}
+/** Runs the search (unless the smoke test failed or the run was cancelled) and builds its section. */
+async function runCapacity(cfg, opts) {
+    const spec = cfg.capacity;
+    const sides = cfg.compare ? ['head', 'base'] : ['head'];
+    const slo = [...spec.sloText, ...spec.implied].join(', ');
+    if (opts.smokeFailed || opts.signal?.aborted) {
+        const why = opts.smokeFailed ? 'smoke' : 'cancelled';
+        opts.log(`capacity: not searched (${why === 'smoke' ? 'the smoke test failed' : 'cancelled'})`);
+        return buildOutcome(spec, cfg.verdict, notRun(sides, why), []);
+    }
+    opts.log(`capacity: the most users that meet ${slo}: a ramp 1, 2, 4 … up to ${spec.maxUsers}, then bisection to ${formatResolution(spec.resolution)}; ` +
+        `${plural(spec.requestsPerUser, 'request')} a user, verdict ${cfg.verdict}, budget ${formatDuration(spec.budgetMs)}`);
+    const { probe, probes } = probeRunner(targetsOf(cfg), spec, cfg.verdict, opts.log);
+    const run = await searchCapacity({
+        maxUsers: spec.maxUsers,
+        resolution: spec.resolution,
+        budgetMs: spec.budgetMs,
+        sides,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        pause: (s) => pause(cfg.cooldownMs, s),
+    }, probe);
+    const outcome = buildOutcome(spec, cfg.verdict, run, probes);
+    const s = outcome.section;
+    const base = s.base ? `; base ${boundText(s.base)}` : '';
+    opts.log(`capacity: ${boundText(s, spec.budgetMs)}${base} — ${plural(s.probes.length, 'probe')} in ${(s.elapsedMs / 1000).toFixed(1)} s`);
+    for (const n of s.notes)
+        opts.log(`capacity: ${n}`);
+    return outcome;
+}
+
 ;// CONCATENATED MODULE: ./src/core/gate.ts
 // The gate's orchestration: prepare the target, run the load, analyse, report. Every step lives in
 // its own module; this one only decides their order and hands results from one to the next.
@@ -66797,8 +69408,11 @@ class ServerSession {
 
 
 
+
+
+
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
-async function prepare(cfg, opts, log) {
+async function gate_prepare(cfg, opts, log) {
     if (cfg.wait)
         await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
     if (cfg.login && !opts.signal?.aborted) {
@@ -66830,7 +69444,7 @@ function loadBaseline(cfg, log) {
     }
     b.baseline.source = given;
     const when = [b.baseline.commit ? `commit ${b.baseline.commit.slice(0, 7)}` : '', b.baseline.startedAt ?? ''].filter(Boolean).join(', ');
-    log(`baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages)}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`);
+    log(`baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages.map(stageOf))}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`);
     b.warnings = b.warnings.map((w) => w.split(cfg.baselinePath).join(given));
     for (const w of b.warnings)
         log(`baseline: ${w}`);
@@ -66846,7 +69460,7 @@ async function runAll(cfg, opts, log) {
     const hooks = { ...opts.hooks, log };
     if (session) {
         hooks.stageStart = (index, stage) => {
-            session.stageStart(index, stage.users);
+            session.stageStart(index, isRate(stage) ? 0 : stage.users);
             opts.hooks?.stageStart?.(index, stage);
         };
         hooks.stageEnd = (summary) => {
@@ -66855,6 +69469,9 @@ async function runAll(cfg, opts, log) {
         };
     }
     try {
+        // A monitor's unit is known from its idle sample: a threshold in another unit is an input error before any load.
+        if (session)
+            checkMonitorUnits(cfg.criteria, session.monitorUnits());
         const runs = await runEach(cfg, opts, hooks, log);
         // A cancelled run does not wait for the cool-down and the idle samples after it.
         return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
@@ -66890,6 +69507,7 @@ async function runEach(cfg, opts, hooks, log) {
             ...(opts.signal ? { signal: opts.signal } : {}),
             ...(cfg.shard ? { shard: cfg.shard } : {}),
             ...(cfg.schedule ? { schedule: cfg.schedule } : {}),
+            arrivals: cfg.arrivals,
         });
         runs.push(r);
         if (r.smokeFailed) {
@@ -66911,9 +69529,15 @@ async function runGate(cfg, opts = {}) {
     if (cfg.shard && cfg.shard.count > 1 && cfg.startAt === null) {
         log(`shard ${cfg.shard.index}/${cfg.shard.count} without start-at: its stages start when this job gets to them, not together with the other shards' (the merge will flag it)`);
     }
-    await prepare(cfg, opts, log);
+    if (cfg.usageAsked)
+        log('preset openai: the body asks for usage ("stream_options": {"include_usage": true}) to measure output tokens, TPOT and tokens/s; set stream_options in the body to decide yourself');
+    await gate_prepare(cfg, opts, log);
     const loaded = loadBaseline(cfg, log);
     const { runs: all, server } = await runAll(cfg, opts, log);
+    for (const r of all)
+        redactRun(r, cfg.secrets);
+    // The capacity search follows the stages (not a failed smoke test: a broken target is not hammered).
+    const capacity = cfg.capacity ? await runCapacity(cfg, { log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
     const cancelled = opts.signal?.aborted === true;
     if (cancelled)
         log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
@@ -66930,7 +69554,7 @@ async function runGate(cfg, opts = {}) {
         log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
     // A shard carries its criteria to the merge but does not judge its share of the users.
     const analysis = analyse(run, {
-        criteria: cfg.shard ? [] : cfg.criteria,
+        criteria: cfg.shard ? [] : cfg.criteria.filter((c) => !usesCapacity(c)),
         verdict: cfg.verdict,
         regressionThreshold: cfg.regressionThreshold,
         baseline: cfg.baseline,
@@ -66938,11 +69562,17 @@ async function runGate(cfg, opts = {}) {
         target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
         ...(cfg.compare ? { compare: { url: cfg.compare.displayUrl, secrets: cfg.secrets } } : {}),
         server,
+        goodput: cfg.goodput,
     }, log);
     const shard = cfg.shard ? shardInfo(cfg, run) : undefined;
     const late = shard ? lateDiagnosis(shard) : null;
     if (late)
         analysis.diagnoses.push(late);
+    if (cfg.capacity) {
+        analysis.criteria.push(...evaluateCapacityCriteria(cfg.criteria, capacity, cfg.verdict));
+        analysis.diagnoses.push(...(capacity?.diagnoses ?? []));
+        analysis.passed = verdict_gatePassed(run.smokeFailed, analysis.criteria);
+    }
     const report = buildReport(sourceOf(cfg), run, analysis.criteria, analysis.diagnoses, !cancelled && analysis.passed, {
         commit: opts.commit,
         intervalMethod: analysis.intervalMethod,
@@ -66954,10 +69584,451 @@ async function runGate(cfg, opts = {}) {
         cancelled,
         server,
         ...(shard ? { shard } : {}),
+        ...(capacity ? { capacity: capacity.section } : {}),
     });
     if (!opts.noWrite)
         writeReport(cfg.reportPath, report, cfg.secrets);
     return report;
+}
+
+;// CONCATENATED MODULE: ./src/core/shards/check.ts
+// Small checks for JSON of untrusted origin (a shard report from an artifact): each takes a value
+// and the path it sits at, returns a clean copy of what it accepts, and throws Rejected naming the
+// path otherwise. Objects keep only the keys of their shape, so nothing unchecked is carried on.
+// Pure.
+/** A value that fails its check: where (`requests[3].ttfc`) and what is wrong. */
+class Rejected extends Error {
+    path;
+    detail;
+    constructor(path, detail) {
+        super(`${path}: ${detail}`);
+        this.path = path;
+        this.detail = detail;
+        this.name = 'Rejected';
+    }
+}
+const reject = (path, detail) => {
+    throw new Rejected(path, detail);
+};
+/** A value as a message may show it: its type, or a short JSON rendering (never the whole of a huge string). */
+function shown(v) {
+    if (v === null)
+        return 'null';
+    if (Array.isArray(v))
+        return `an array of ${v.length}`;
+    if (typeof v === 'object')
+        return 'an object';
+    if (typeof v === 'string')
+        return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v);
+    return String(v);
+}
+const integer = (min, max) => (v, path) => {
+    if (typeof v !== 'number' || !Number.isInteger(v))
+        return reject(path, `${shown(v)} is not a whole number`);
+    if (v < min || v > max)
+        return reject(path, `${v} is out of range (${min} to ${max})`);
+    return v;
+};
+const check_finite = (min, max) => (v, path) => {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+        return reject(path, `${shown(v)} is not a number`);
+    if (v < min)
+        return reject(path, `${v} is ${min === 0 ? 'negative' : `below ${min}`}`);
+    if (v > max)
+        return reject(path, `${v} is over ${max}`);
+    return v;
+};
+const bool = (v, path) => (typeof v === 'boolean' ? v : reject(path, `${shown(v)} is not true or false`));
+const string = (max, pattern, what) => (v, path) => {
+    if (typeof v !== 'string')
+        return reject(path, `${shown(v)} is not a string`);
+    if (v.length > max)
+        return reject(path, `a string of ${v.length} characters: at most ${max}`);
+    if (pattern && !pattern.test(v))
+        return reject(path, `${shown(v)} is not ${what ?? `of the form ${pattern.source}`}`);
+    return v;
+};
+const literal = (value) => (v, path) => v === value ? value : reject(path, `${shown(v)} is not ${JSON.stringify(value)}`);
+const oneOf = (values) => (v, path) => values.includes(v) ? v : reject(path, `${shown(v)} is not one of ${values.join(', ')}`);
+const nullable = (check) => (v, path) => v === null ? null : check(v, path);
+/** An ISO-8601 time (as the gate writes them: Date.toISOString()). */
+const isoTime = (v, path) => {
+    const s = string(40, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/, 'an ISO time (2026-12-01T10:00:00.000Z)')(v, path);
+    return Number.isNaN(Date.parse(s)) ? reject(path, `${shown(v)} is not a valid time`) : s;
+};
+const array = (item, maxLength) => (v, path) => {
+    if (!Array.isArray(v))
+        return reject(path, `${shown(v)} is not an array`);
+    if (v.length > maxLength)
+        return reject(path, `${v.length} entries: at most ${maxLength}`);
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++)
+        out[i] = item(v[i], `${path}[${i}]`);
+    return out;
+};
+const check_optional = (check) => ({ optional: check });
+/** An object with these keys checked (others dropped): a new object, never the input. */
+const object = (shape) => (v, path) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+        return reject(path || '(top level)', `${shown(v)} is not an object`);
+    const o = v;
+    const out = {};
+    for (const [key, c] of Object.entries(shape)) {
+        const at = path ? `${path}.${key}` : key;
+        const has = Object.prototype.hasOwnProperty.call(o, key) && o[key] !== undefined;
+        if ('optional' in c) {
+            if (has)
+                out[key] = c.optional(o[key], at);
+        }
+        else {
+            if (!has)
+                return reject(at, 'is missing');
+            out[key] = c(o[key], at);
+        }
+    }
+    return out;
+};
+/**
+ * The deepest nesting of arrays and objects in a parsed JSON value, walked without recursion; throws
+ * Rejected at the first path deeper than `max` (a JSON.stringify of it would overflow the stack).
+ */
+function checkDepth(value, max) {
+    const pathOf = (n) => {
+        const parts = [];
+        for (let p = n; p && p.parent; p = p.parent)
+            parts.push(p.key);
+        const path = parts.reverse().join('').replace(/^\./, '');
+        return path.length > 120 ? `${path.slice(0, 120)}…` : path || '(top level)';
+    };
+    const stack = [{ v: value, depth: 0, key: '', parent: null }];
+    while (stack.length > 0) {
+        const n = stack.pop();
+        if (typeof n.v !== 'object' || n.v === null)
+            continue;
+        if (n.depth >= max)
+            reject(pathOf(n), `nested deeper than ${max} levels`);
+        if (Array.isArray(n.v))
+            n.v.forEach((x, i) => typeof x === 'object' && x !== null && stack.push({ v: x, depth: n.depth + 1, key: `[${i}]`, parent: n }));
+        else
+            for (const [k, x] of Object.entries(n.v))
+                if (typeof x === 'object' && x !== null)
+                    stack.push({ v: x, depth: n.depth + 1, key: `.${k}`, parent: n });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/shards/read.ts
+// Reading a shard report from disk as untrusted input: a regular file only (a symlink, FIFO,
+// device or directory is refused without being read or waited on), at most 64 MiB, read with a
+// bound (a file that grows while read is cut off, not followed), UTF-8, JSON, nesting bounded.
+
+
+const MAX_SHARD_REPORT_BYTES = 64 * 1024 * 1024;
+/** A report is at most 5 levels deep (requests[i].gaps[j]); far more is a forgery that would overflow JSON.stringify. */
+const MAX_SHARD_DEPTH = 16;
+/** Why a file could not be read (the message says what it is). */
+class Unreadable extends Error {
+    name = 'Unreadable';
+}
+const mib = (bytes) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+function kindOf(st) {
+    if (st.isDirectory())
+        return 'a directory';
+    if (st.isFIFO())
+        return 'a FIFO';
+    if (st.isSocket())
+        return 'a socket';
+    if (st.isCharacterDevice() || st.isBlockDevice())
+        return 'a device';
+    return 'not a regular file';
+}
+/**
+ * The bytes of a regular file of at most `max` bytes. O_NOFOLLOW refuses a symlink; O_NONBLOCK keeps
+ * the open of a FIFO from waiting for a writer; fstat on the open file (no race with a rename) decides.
+ */
+function readRegularFile(path, max = MAX_SHARD_REPORT_BYTES) {
+    let fd;
+    try {
+        fd = (0,external_node_fs_namespaceObject.openSync)(path, external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0));
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ELOOP' || code === 'EMLINK')
+            throw new Unreadable('is a symbolic link: give the report file itself');
+        throw new Unreadable(`cannot be read${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`);
+    }
+    try {
+        const st = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        if (!st.isFile())
+            throw new Unreadable(`is ${kindOf(st)}, not a report file`);
+        if (st.size > max)
+            throw new Unreadable(`is ${mib(st.size)}: a shard report is at most ${mib(max)}`);
+        const buf = Buffer.allocUnsafe(Math.min(st.size, max) + 1);
+        let len = 0;
+        for (;;) {
+            const n = (0,external_node_fs_namespaceObject.readSync)(fd, buf, len, buf.length - len, null);
+            if (n === 0)
+                break;
+            len += n;
+            if (len > max)
+                throw new Unreadable(`is over ${mib(max)} (it grew while being read): a shard report is at most ${mib(max)}`);
+            if (len === buf.length)
+                break;
+        }
+        return buf.subarray(0, len);
+    }
+    catch (err) {
+        if (err instanceof Unreadable)
+            throw err;
+        const code = err.code;
+        throw new Unreadable(`cannot be read${code ? ` (${code})` : ''}`);
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+}
+/** JSON from the bytes of a report: UTF-8, parsed, nesting bounded. Never quotes the content (it may be any file). */
+function parseReportJson(bytes) {
+    let text;
+    try {
+        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    }
+    catch {
+        throw new Unreadable('is not UTF-8 text');
+    }
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (err) {
+        const at = /position (\d+)/.exec(err.message)?.[1];
+        throw new Unreadable(`is not JSON${at ? ` (at character ${at})` : ''}`);
+    }
+    checkDepth(json, MAX_SHARD_DEPTH);
+    return json;
+}
+
+
+;// CONCATENATED MODULE: ./src/core/shards/schema.ts
+// The shard report as the merge accepts it. In a fork's pull request the reports come from
+// artifacts the PR author controls: every field the merge uses is checked for its type and bounds,
+// then against the plan the report itself states (its users, counts and plan id), and only a clean
+// copy of those fields is used. Pure.
+
+
+
+
+
+
+
+
+/** A plan has at most 100,000 requests (see stages.ts): so has a shard. */
+const MAX_RECORDS = 100_000;
+const MAX_STAGES = 1000;
+const MAX_MESSAGE = 8192;
+/** Epoch ms up to the year 5138; a latency up to ~28 h (a request ends within its timeout, at most 1 h). */
+const MAX_EPOCH_MS = 1e14;
+const MAX_LATENCY_MS = 1e8;
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+/** A rate stage numbers its arrivals as users (shard K of N: K, K + N, …): at most 1,000,000 arrivals a stage (stages.ts). */
+const MAX_ARRIVAL = 1_000_000 + MAX_SHARDS;
+const latency = nullable(check_finite(0, MAX_LATENCY_MS));
+const method = string(16, /^[A-Z]+$/, 'an HTTP method');
+const url = string(4096, /^https?:\/\/\S+$/, 'an http(s) URL');
+const message = string(MAX_MESSAGE);
+const record = object({
+    stage: integer(1, MAX_STAGES),
+    user: integer(1, MAX_ARRIVAL),
+    iteration: integer(1, MAX_RECORDS),
+    startedAt: check_finite(0, MAX_EPOCH_MS),
+    status: nullable(integer(100, 599)),
+    ok: bool,
+    category: nullable(oneOf(FAILURE_CATEGORIES)),
+    error: nullable(message),
+    connect: latency,
+    ttfb: latency,
+    ttfc: latency,
+    ttft: latency,
+    total: latency,
+    stall: latency,
+    events: integer(0, MAX_COUNT),
+    bytes: integer(0, MAX_COUNT),
+    tokens: check_optional(integer(0, MAX_COUNT)),
+    ttfr: check_optional(check_finite(0, MAX_LATENCY_MS)),
+    encoding: check_optional(string(40, /^[A-Za-z0-9._, -]*$/, 'a content encoding')),
+    retried: check_optional(bool),
+    lateness: check_optional(check_finite(0, MAX_LATENCY_MS)),
+    gaps: check_optional(array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
+    tokenGaps: check_optional(array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
+});
+const arrival = oneOf(['poisson', 'uniform']);
+const schema_rateFigures = object({
+    arrival,
+    seed: integer(0, 2 ** 32),
+    maxInFlight: integer(1, 1_000_000),
+    scheduled: integer(0, MAX_ARRIVAL),
+    dropped: integer(0, MAX_ARRIVAL),
+    peakInFlight: integer(0, MAX_ARRIVAL),
+});
+const stageTiming = object({
+    index: integer(1, MAX_STAGES),
+    firstUser: integer(1, 10_000),
+    users: integer(0, MAX_ARRIVAL),
+    scheduledAt: nullable(check_finite(0, MAX_EPOCH_MS)),
+    startedAt: check_finite(0, MAX_EPOCH_MS),
+    durationMs: check_finite(0, MAX_EPOCH_MS),
+    lateMs: check_finite(0, MAX_EPOCH_MS),
+    requests: integer(0, MAX_RECORDS),
+});
+const reportShape = object({
+    schemaVersion: literal(1),
+    tool: object({ name: literal('ttfc-gate'), version: string(64) }),
+    target: object({ method, url, preset: oneOf(PRESET_NAMES), commit: check_optional(nullable(string(64, /^[0-9a-f]+$/, 'a commit SHA'))) }),
+    config: object({
+        url,
+        method,
+        preset: oneOf(PRESET_NAMES),
+        format: oneOf(['auto', 'sse', 'ndjson', 'raw']),
+        headers: array(string(MAX_MESSAGE), 200),
+        body: nullable(string(MAX_MESSAGE)),
+        stages: string(4096),
+        timeoutMs: check_finite(1, MAX_TIMEOUT_MS),
+        cooldownMs: check_finite(0, MAX_COOLDOWN_MS),
+        warmup: integer(0, MAX_WARMUP),
+        startAt: check_optional(nullable(isoTime)),
+        stageWindowMs: check_optional(nullable(check_finite(0, MAX_TIMEOUT_MS))),
+        arrival: check_optional(arrival),
+        arrivalSeed: check_optional(integer(0, 2 ** 32)),
+        maxInFlight: check_optional(integer(1, 1_000_000)),
+    }),
+    stages: check_optional(array(object({ index: integer(1, MAX_STAGES), rate: check_optional(schema_rateFigures) }), MAX_STAGES)),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    cancelled: check_optional(bool),
+    errorSamples: array(object({ stage: integer(1, MAX_STAGES), category: oneOf(FAILURE_CATEGORIES), status: nullable(integer(100, 599)), message }), 200),
+    requests: array(record, MAX_RECORDS),
+    shard: object({
+        index: integer(1, MAX_SHARDS),
+        count: integer(1, MAX_SHARDS),
+        host: string(255),
+        planId: string(16, /^[0-9a-f]{16}$/, 'a plan id (16 hex digits)'),
+        startAt: nullable(isoTime),
+        lateMs: check_finite(0, MAX_EPOCH_MS),
+        stages: array(stageTiming, MAX_STAGES),
+    }),
+});
+/**
+ * A shard report from parsed JSON: every field the merge uses checked (types, ranges, sizes), then
+ * checked against its own plan. Throws Rejected naming the field.
+ */
+function checkShardReport(json) {
+    const r = reportShape(json, '');
+    const plan = planStages(r.config.stages);
+    checkPlan(r);
+    checkStages(r.shard, plan);
+    checkRecords(r, plan);
+    for (const [i, e] of r.errorSamples.entries())
+        if (e.stage > plan.length)
+            reject(`errorSamples[${i}].stage`, `${e.stage}: the plan has ${plan.length} stages`);
+    return r;
+}
+function planStages(text) {
+    try {
+        return parseStages(text, 'config.stages');
+    }
+    catch (err) {
+        if (err instanceof InputError)
+            return reject('config.stages', err.detail);
+        throw err;
+    }
+}
+/** The shard's place and plan id agree with the plan the report states (an edited plan or count is caught here). */
+function checkPlan(r) {
+    const s = r.shard;
+    if (s.index > s.count)
+        reject('shard.index', `${s.index} is more than shard.count (${s.count})`);
+    if (planIdOf(planOf(r.config, s.count)) !== s.planId) {
+        reject('shard.planId', `${s.planId} is not the id of the plan in config (stages, timing, target) and shard.count: the report was edited`);
+    }
+    if (r.config.url !== r.target.url || r.config.method !== r.target.method || r.config.preset !== r.target.preset) {
+        reject('target', 'does not match config (url, method, preset)');
+    }
+}
+/** Each stage this shard ran: in the plan, once, with exactly the users shard K of N gets. */
+function checkStages(s, plan) {
+    const seen = new Set();
+    for (const [i, t] of s.stages.entries()) {
+        const at = `shard.stages[${i}]`;
+        const stage = plan[t.index - 1];
+        if (stage === undefined)
+            reject(`${at}.index`, `${t.index}: the plan has ${plan.length} stages`);
+        if (seen.has(t.index))
+            reject(`${at}.index`, `stage ${t.index} is listed twice`);
+        seen.add(t.index);
+        if (isRate(stage)) {
+            // A rate stage: this shard sends arrivals K, K + N, … of the stage (users = those scheduled).
+            if (t.firstUser !== s.index)
+                reject(`${at}.firstUser`, `${t.firstUser}: shard ${s.index}/${s.count} numbers its arrivals from ${s.index}`);
+            continue;
+        }
+        const own = shardUsers(stage.users, s);
+        if (t.users !== own.count)
+            reject(`${at}.users`, `${t.users}: shard ${s.index}/${s.count} of ${stage.users} users runs ${own.count}`);
+        if (t.firstUser !== own.first)
+            reject(`${at}.firstUser`, `${t.firstUser}: shard ${s.index}/${s.count} starts at user ${own.first}`);
+    }
+}
+/** Each record: of a stage this shard ran, by one of its users, within the requests per user, once; counts as stated. */
+function checkRecords(r, plan) {
+    const stages = new Map(r.shard.stages.map((t) => [t.index, t]));
+    const counts = new Map();
+    const seen = new Set();
+    for (const [i, q] of r.requests.entries()) {
+        const at = `requests[${i}]`;
+        const t = stages.get(q.stage);
+        if (t === undefined)
+            reject(`${at}.stage`, `${q.stage}: not a stage this shard ran (shard.stages)`);
+        const stage = plan[q.stage - 1];
+        if (isRate(stage)) {
+            if ((q.user - r.shard.index) % r.shard.count !== 0)
+                reject(`${at}.user`, `${q.user}: not an arrival of shard ${r.shard.index}/${r.shard.count} (its arrivals are ${r.shard.index}, ${r.shard.index + r.shard.count}, …)`);
+            if (q.iteration !== 1)
+                reject(`${at}.iteration`, `${q.iteration}: an arrival of a rate stage is one request`);
+        }
+        else {
+            if (q.user < t.firstUser || q.user >= t.firstUser + t.users)
+                reject(`${at}.user`, `${q.user}: not one of this shard's users in stage ${q.stage}`);
+            if (q.iteration > stage.requestsPerUser)
+                reject(`${at}.iteration`, `${q.iteration}: stage ${q.stage} has ${stage.requestsPerUser} requests per user`);
+        }
+        const key = `${q.stage}/${q.user}/${q.iteration}`;
+        if (seen.has(key))
+            reject(at, `request ${key} (stage/user/iteration) is recorded twice`);
+        seen.add(key);
+        counts.set(q.stage, (counts.get(q.stage) ?? 0) + 1);
+        checkOutcome(q, at);
+    }
+    for (const [i, t] of r.shard.stages.entries()) {
+        const n = counts.get(t.index) ?? 0;
+        if (t.requests !== n)
+            reject(`shard.stages[${i}].requests`, `${t.requests}, but the report has ${n} records of stage ${t.index}`);
+    }
+}
+/** A success has a 2xx status, a first chunk and an end and no failure category; a failure has its category. */
+function checkOutcome(q, at) {
+    if (q.ok) {
+        if (q.category !== null)
+            reject(`${at}.category`, `${q.category} on a successful request`);
+        if (q.status === null || q.status < 200 || q.status > 299)
+            reject(`${at}.status`, `${q.status} on a successful request`);
+        if (q.ttfc === null || q.total === null)
+            reject(`${at}.${q.ttfc === null ? 'ttfc' : 'total'}`, 'null on a successful request');
+        if (q.events < 1)
+            reject(`${at}.events`, '0 on a successful request');
+    }
+    else if (q.category === null)
+        reject(`${at}.category`, 'null on a failed request');
+    if (q.gaps && q.gaps.length > q.events)
+        reject(`${at}.gaps`, `${q.gaps.length} gaps between ${q.events} events`);
 }
 
 ;// CONCATENATED MODULE: ./src/core/shards/combine.ts
@@ -66972,49 +70043,43 @@ async function runGate(cfg, opts = {}) {
 
 
 
+
+
+
 /** Spread of one stage's starts over the shards beyond which they are flagged: they did not load the target together. */
 const START_SPREAD_BOUND_MS = 250;
 const combine_SAMPLES_PER_CATEGORY = 5;
-/** Reads one shard report; a file that is not one is an error naming it. */
+/** Reads one shard report: a regular file, bounded, checked field by field; every rejection an error naming the file and the field. */
 function readShardFile(file, path, input = 'reports') {
-    let text;
+    let bytes;
     try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+        bytes = readRegularFile(path);
     }
     catch (err) {
-        const code = err.code;
-        throw new InputError(input, `${file}: cannot be read${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`);
+        if (err instanceof Unreadable)
+            throw new InputError(input, `${file}: ${err.message}`);
+        throw err;
     }
-    return parseShardReport(file, text, input);
+    return parseShardReport(file, bytes, input);
 }
-function parseShardReport(file, text, input = 'reports') {
-    let json;
+function parseShardReport(file, data, input = 'reports') {
     try {
-        json = JSON.parse(text);
+        const json = parseReportJson(typeof data === 'string' ? Buffer.from(data) : data);
+        const r = obj(json);
+        if (r === null || r.schemaVersion !== 1 || obj(r.tool)?.name !== 'ttfc-gate')
+            throw new InputError(input, `${file}: is not a ttfc-gate report`);
+        if (r.shard === undefined || r.shard === null) {
+            throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
+        }
+        return { file, report: checkShardReport(json) };
     }
     catch (err) {
-        throw new InputError(input, `${file}: is not JSON (${err.message})`);
+        if (err instanceof Unreadable)
+            throw new InputError(input, `${file}: ${err.message}`);
+        if (err instanceof Rejected)
+            throw new InputError(input, `${file}: ${err.path}: ${err.detail}`);
+        throw err;
     }
-    const r = json;
-    if (typeof r !== 'object' || r === null || r.schemaVersion !== 1 || r.tool?.name !== 'ttfc-gate')
-        throw new InputError(input, `${file}: is not a ttfc-gate report`);
-    const s = r.shard;
-    if (typeof s !== 'object' || s === null)
-        throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
-    const okShape = Number.isInteger(s.index) &&
-        Number.isInteger(s.count) &&
-        s.index >= 1 &&
-        s.index <= s.count &&
-        typeof s.planId === 'string' &&
-        Array.isArray(s.stages) &&
-        Array.isArray(r.requests) &&
-        Array.isArray(r.stages) &&
-        typeof r.config === 'object' &&
-        r.config !== null &&
-        typeof r.target === 'object';
-    if (!okShape)
-        throw new InputError(input, `${file}: its shard section or requests are malformed`);
-    return { file, report: r };
 }
 /** Checks that the shards belong together; every failure names the file. Returns them in shard order. */
 function checkShards(shards, input = 'reports') {
@@ -67059,16 +70124,33 @@ function checkShards(shards, input = 'reports') {
     }
     return [...shards].sort((a, b) => a.report.shard.index - b.report.shard.index);
 }
+/** A rate stage's counts over the shards: each sent its share of the arrivals (peak in flight: the sum, an upper bound). */
+function shardArrivals(shards, index, windowMs) {
+    const figures = shards.map((sh) => sh.report.stages?.find((s) => s.index === index)?.rate).filter((f) => f !== undefined);
+    const sum = (k) => figures.reduce((n, f) => n + (Number.isFinite(f[k]) ? f[k] : 0), 0);
+    const first = figures[0];
+    return {
+        arrival: first?.arrival === 'uniform' ? 'uniform' : 'poisson',
+        seed: first?.seed ?? 1,
+        maxInFlight: first?.maxInFlight ?? 0,
+        scheduled: sum('scheduled'),
+        dropped: sum('dropped'),
+        peakInFlight: sum('peakInFlight'),
+        windowMs,
+    };
+}
 /** One run from the shards (already checked): each stage summarised from the pooled records. */
 function combineShards(shards) {
     const ref = shards[0].report;
-    const plan = parseStages(String(ref.config.stages ?? ''), 'stages');
+    const plan = parseStages(ref.config.stages, 'stages');
     const requests = [];
     for (const sh of shards) {
         for (const r of sh.report.requests) {
             // In memory for the pooled itl figures, as a run's own records keep them; never written again.
             if (r.gaps)
                 Object.defineProperty(r, 'gaps', { enumerable: false });
+            if (r.tokenGaps)
+                Object.defineProperty(r, 'tokenGaps', { enumerable: false });
             requests.push(r);
         }
     }
@@ -67082,7 +70164,7 @@ function combineShards(shards) {
         const window = active.length > 0 ? active : ran;
         const start = Math.min(...window.map((t) => t.startedAt));
         const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
-        return summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start);
+        return summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start, isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined);
     });
     const first = stages[0];
     const smokeFailed = first !== undefined && !first.skipped && first.issued > 0 && first.succeeded === 0;
@@ -67157,37 +70239,81 @@ function combineShards(shards) {
 
 
 
-/** The inputs the merge reads (the plan itself comes from the shards' reports). */
-const MERGE_INPUTS = (/* unused pure expression or super */ null && (['criteria', 'fail-on-criteria', 'verdict', 'baseline', 'regression-threshold', 'report-path']));
+
+
+
+/** The inputs the merge reads; any other is refused, not ignored (mergeIgnoredInputs). */
+const MERGE_INPUTS = ['criteria', 'fail-on-criteria', 'verdict', 'goodput', 'baseline', 'regression-threshold', 'report-path', 'markdown-path'];
 const given = (inputs, name) => {
     const v = inputs[name];
     return v === undefined || v.trim() === '' ? undefined : v;
 };
+/**
+ * The inputs a merge would ignore, in the order given: set (non-empty) and, where `defaults` has
+ * one, not at its default (the Action passes every input, at its default when the workflow does not
+ * set it). A merge refuses them rather than leave a setting silently without effect.
+ */
+function mergeIgnoredInputs(inputs, defaults = {}) {
+    const accepted = new Set(MERGE_INPUTS);
+    return Object.keys(inputs).filter((name) => {
+        const v = given(inputs, name);
+        return !accepted.has(name) && v !== undefined && v.trim() !== (defaults[name] ?? '').trim();
+    });
+}
+/** An InputError naming the ignored inputs (the first as the input, all in the message). */
+function ignoredInputsError(names, where) {
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return new InputError(names[0], `${names.length === 1 ? 'does' : `${list} do`} not apply ${where} (the plan comes from the shard reports; a merge only judges: criteria, fail-on-criteria, verdict, goodput, baseline, regression-threshold, report-path, markdown-path)`);
+}
 function buildMergeConfig(inputs, cwd) {
-    const text = given(inputs, 'criteria');
-    if (text !== undefined)
-        parseCriteriaInput(text);
-    const criteriaText = text === undefined || lines(text) === lines(DEFAULT_CRITERIA) ? null : text;
-    const verdict = given(inputs, 'verdict')?.trim().toLowerCase();
-    if (verdict !== undefined && !VERDICT_MODES.includes(verdict))
+    const criteriaText = given(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+    const criteria = parseCriteriaInput(criteriaText);
+    if (criteria.length === 0)
+        throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
+    const goodputText = given(inputs, 'goodput');
+    const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
+    checkMergeMetrics(criteria, goodput !== null);
+    const verdict = (given(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+    if (!VERDICT_MODES.includes(verdict))
         throw new InputError('verdict', `"${verdict}" is not one of ${VERDICT_MODES.join(', ')}`);
-    const failOn = parseBoolean('fail-on-criteria', given(inputs, 'fail-on-criteria'), true);
     const baseline = given(inputs, 'baseline')?.trim() ?? null;
+    const reportPath = (given(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+    checkReportPath('report-path', reportPath, cwd);
+    const markdownPath = given(inputs, 'markdown-path')?.trim() ?? null;
+    if (markdownPath !== null)
+        checkReportPath('markdown-path', markdownPath, cwd);
     return {
         criteriaText,
-        failOnCriteria: failOn ? null : false,
-        verdict: verdict === undefined || verdict === 'strict' ? null : verdict,
+        criteria,
+        failOnCriteria: parseBoolean('fail-on-criteria', given(inputs, 'fail-on-criteria'), true),
+        verdict: verdict,
+        goodput,
         baseline,
         baselinePath: baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(cwd, baseline),
         regressionThreshold: parseRegressionThreshold(given(inputs, 'regression-threshold')),
-        reportPath: (given(inputs, 'report-path') ?? 'ttfc-report.json').trim(),
+        reportPath,
+        markdownPath,
     };
 }
-const lines = (text) => text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join('\n');
+/**
+ * Merge criteria name figures the shard reports have: a shard runs no server side (health-url,
+ * monitor, metrics-url, logs-command) and no compare target, so a criterion on those could only
+ * ever be "n/a": it is an input error now.
+ */
+function checkMergeMetrics(criteria, goodput) {
+    for (const c of criteria) {
+        for (const ref of [c.metric, ...(c.value.kind === 'factor' ? [c.value.metric] : [])]) {
+            const where = `line ${c.line}: ${ref.compare ? 'compare.' : ref.baseline ? 'baseline.' : ''}${ref.name}`;
+            if (ref.compare)
+                throw new InputError('criteria', `${where}: the shard reports have no compare target (a shard cannot run compare-url)`);
+            if (!goodput && ref.name.startsWith('goodput'))
+                throw new InputError('criteria', `${where} needs the merge's own goodput input (its SLO lines, e.g. "ttft < 1s")`);
+            if (ref.name === 'log_errors' || ref.name.startsWith('health.') || monitorOf(ref.name) !== null) {
+                throw new InputError('criteria', `${where}: the shard reports have no server-side figures (a shard cannot run health-url, monitor, metrics-url or logs-command)`);
+            }
+        }
+    }
+}
 function parseCriteriaInput(text, input = 'criteria') {
     try {
         return parseCriteria(text);
@@ -67198,27 +70324,32 @@ function parseCriteriaInput(text, input = 'criteria') {
         throw err;
     }
 }
-/** Reads and checks the shard reports (each named as given), merges them, judges the merged run, writes the report. */
+/** Reads and checks the shard reports (each named as given), merges them, judges the merged run by the merge's settings, writes the report. */
 function runMerge(files, cfg, opts) {
     const log = opts.log ?? (() => { });
     const input = opts.input ?? 'reports';
+    const secrets = opts.secrets ?? [];
+    // Every file read and checked before anything is merged, judged or written.
     const shards = checkShards(files.map((f) => readShardFile(f, (0,external_node_path_.isAbsolute)(f) ? f : (0,external_node_path_.resolve)(opts.cwd, f), input)), input);
     const ref = shards[0].report;
     log(`merging ${shards.length} shard reports of plan ${ref.shard.planId}: ${shards.map((s) => `${s.file} (${s.report.shard.index}/${s.report.shard.count}, ${s.report.shard.host}, ${s.report.requests.length} requests)`).join(', ')}`);
     const { run, merge, diagnoses } = combineShards(shards);
-    // The shards' criteria unless the merge sets its own (a shard carries them, it does not judge).
-    const criteriaText = cfg.criteriaText ?? (typeof ref.config.criteria === 'string' ? ref.config.criteria : DEFAULT_CRITERIA);
-    const criteria = parseCriteriaInput(criteriaText, cfg.criteriaText === null ? `criteria (of ${shards[0].file})` : 'criteria');
+    redactRun(run, secrets);
     const loaded = loadBaseline(cfg, log);
-    const verdict = cfg.verdict ?? (VERDICT_MODES.includes(ref.config.verdict) ? ref.config.verdict : 'strict');
-    const failOnCriteria = cfg.failOnCriteria ?? ref.config.failOnCriteria !== false;
-    const analysis = analyse(run, { criteria, verdict, regressionThreshold: cfg.regressionThreshold, baseline: cfg.baseline, loaded, target: ref.target }, log);
+    const analysis = analyse(run, { criteria: cfg.criteria, verdict: cfg.verdict, regressionThreshold: cfg.regressionThreshold, baseline: cfg.baseline, loaded, target: ref.target, goodput: cfg.goodput }, log);
     analysis.diagnoses.push(...diagnoses);
-    const { shard: _shard, ...config } = ref.config;
     const report = buildReport({
         target: { method: ref.target.method, url: ref.target.url, preset: ref.target.preset },
-        config: { ...config, criteria: criteriaText, failOnCriteria, verdict, baseline: cfg.baseline, regressionThreshold: cfg.regressionThreshold, shards: merge.count },
-        secrets: [],
+        config: {
+            ...ref.config,
+            criteria: cfg.criteriaText,
+            failOnCriteria: cfg.failOnCriteria,
+            verdict: cfg.verdict,
+            baseline: cfg.baseline,
+            regressionThreshold: cfg.regressionThreshold,
+            shards: merge.count,
+        },
+        secrets,
     }, run, analysis.criteria, analysis.diagnoses, analysis.passed, {
         commit: opts.commit ?? ref.target.commit ?? null,
         intervalMethod: analysis.intervalMethod,
@@ -67227,44 +70358,14 @@ function runMerge(files, cfg, opts) {
         merge,
     });
     if (!opts.noWrite)
-        writeReport((0,external_node_path_.resolve)(opts.cwd, cfg.reportPath), report, []);
+        writeReport((0,external_node_path_.resolve)(opts.cwd, cfg.reportPath), report, secrets);
     return report;
-}
-
-;// CONCATENATED MODULE: ./src/core/safe-text.ts
-// Text bound for stdout/stderr (the Actions log, a terminal) that may carry what a server sent:
-// no line of it may start a runner workflow command or reach a terminal as an escape sequence.
-/** ANSI/VT escape sequences: CSI (ESC [ … or 8-bit CSI), OSC (ESC ] … BEL/ST), and two-byte ESC sequences. */
-const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u009B[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[ -~]?/g;
-// Every C0/C1 control but tab and newline (CR too: it rewrites a line on a terminal), and bidi overrides.
-const safe_text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
-const ZWSP = '\u200B';
-/**
- * The runner reads a line whose trimmed start is `::` as a command (`::error::`, `::add-mask::`,
- * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
- * keeps the text readable and inert.
- */
-function neutralize(line) {
-    return line.replace(/::/g, `:${ZWSP}:`).replace(/##\[/g, `#${ZWSP}#[`);
-}
-/** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
-function safeLine(text) {
-    return neutralize(text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(ANSI, '')
-        .replace(safe_text_CONTROL, ''));
-}
-/** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
-function safeLines(text) {
-    return text
-        .split(/\r\n?|\n/)
-        .map((l) => neutralize(l.replace(ANSI, '').replace(safe_text_CONTROL, '')))
-        .join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/ab.ts
 // The same-run A/B table both human reports show: per stage the head's and the base's figures side
 // by side, the ratio head / base with its interval. Pure: a function of the Report.
+
 
 
 const ab_ms = (v) => formatValue(v ?? null, 'ms');
@@ -67285,7 +70386,7 @@ function compareTable(report, mark) {
     const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
     const rows = c.stages.map((s) => {
         const h = report.stages.find((x) => x.index === s.index);
-        const load = `${s.users} × ${s.requestsPerUser}`;
+        const load = s.rate !== undefined ? `${formatRate(s.rate)}/s` : `${s.users} × ${s.requestsPerUser}`;
         if (!h || h.skipped || s.base.skipped)
             return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
         const flag = (key, text) => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
@@ -67305,7 +70406,8 @@ function compareTable(report, mark) {
         };
     });
     const t = Math.round(c.threshold * 1000) / 10;
-    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first. ` +
+    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first` +
+        `${c.stages.some((s) => s.rate !== undefined) ? ' (a rate stage: the same arrivals to both at once)' : ''}. ` +
         `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
         `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
     return { head, rows, legend };
@@ -67316,9 +70418,10 @@ function compareTable(report, mark) {
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
 
-/** The stages that ran and have TTFC samples, in run order. */
+
+/** The closed stages that ran and have TTFC samples, in run order (rate stages have a chart of their own: rate-chart.ts). */
 function chartPoints(stages) {
-    const ran = stages.filter((s) => !s.skipped && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+    const ran = stages.filter((s) => !s.skipped && !s.rate && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
     const seen = new Map();
     for (const s of ran)
         seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
@@ -67560,6 +70663,7 @@ function ttfcDistribution(run, opts = {}) {
         return {
             index: s.index,
             users: s.users,
+            label: stageWho(stageOf(s)),
             n: v.length,
             counts,
             spark: v.length ? sparkline(counts) : ' '.repeat(bins),
@@ -67571,7 +70675,7 @@ function ttfcDistribution(run, opts = {}) {
 }
 /** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
 function formatDistribution(d) {
-    const names = d.rows.map((r) => plural(r.users, 'user'));
+    const names = d.rows.map((r) => r.label);
     const w = Math.max(...names.map((n) => n.length));
     return [
         `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
@@ -67579,96 +70683,319 @@ function formatDistribution(d) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/core/report/escape.ts
-// Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
-// a GitHub comment or job summary. Pure: no I/O, no GitHub client.
-/** U+200B ZERO WIDTH SPACE: breaks `@user` mentions and `#123` references without changing the look. */
-const escape_ZWSP = '\u200B';
-// C0/C1 control characters (tab and newline handled separately), and bidi overrides/isolates
-// that could visually reorder a message ("Trojan source").
-const escape_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
-/** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
-function escape_truncate(text, max) {
-    if (max <= 0)
+;// CONCATENATED MODULE: ./src/core/report/diagnosis-evidence.ts
+// A diagnosis's evidence for people: labelled rows in words ("TTFC avg vs 1 user: 1.39 s vs 304 ms
+// (4.6×)"), not the JSON's keys. Kinds this module knows get their own rows; any other evidence gets its
+// keys spelled out. Plain text: the callers escape it for markdown (and the CLI for the terminal). Pure.
+
+const diagnosis_evidence_num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const diagnosis_evidence_obj = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
+const arr = (v) => (Array.isArray(v) ? v : []);
+const diagnosis_evidence_times = (x) => (x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`);
+const msOf = (v) => (diagnosis_evidence_num(v) === null ? 'n/a' : ms(diagnosis_evidence_num(v)));
+const bytes = (b) => (b >= 1024 ? `~${(b / 1024).toFixed(1)} KB` : `~${Math.round(b)} bytes`);
+/** Rows of a diagnosis's evidence, in words; [] when there is none. */
+function evidenceRows(d) {
+    const e = d.evidence;
+    if (Object.keys(e).length === 0)
+        return [];
+    switch (d.kind) {
+        case 'serialized':
+        case 'saturated':
+            return concurrencyRows(e);
+        case 'corked':
+            return corkedRows(e);
+        case 'buffered':
+            return bufferedRows(e);
+        case 'connect_storm':
+            return connectRows(e);
+        default:
+            return genericRows(e);
+    }
+}
+function concurrencyRows(e) {
+    const ref = plural(diagnosis_evidence_num(e.referenceUsers) ?? 1, 'user');
+    const rows = [];
+    const growth = diagnosis_evidence_num(e.ttfcGrowth);
+    rows.push([`TTFC avg vs ${ref}`, `${msOf(e.ttfcAvgMs)} vs ${msOf(e.singleRequestMs)}${growth === null ? '' : ` (${diagnosis_evidence_times(growth)})`}`]);
+    const tp = diagnosis_evidence_num(e.throughputRatio);
+    const eff = diagnosis_evidence_num(e.scalingEfficiency);
+    if (tp !== null)
+        rows.push([`Throughput vs ${ref}`, `${diagnosis_evidence_times(tp)}${eff === null ? '' : ` (scaling efficiency ${pct(eff)})`}`]);
+    const w = diagnosis_evidence_obj(e.firstWave);
+    if (w === null) {
+        rows.push(['First wave', 'too few first requests succeeded to read one']);
+        return rows;
+    }
+    const first = arr(w.firstChunkMs).map(diagnosis_evidence_num);
+    rows.push(['First wave', `${diagnosis_evidence_num(w.requests) ?? '?'} requests, first chunks from ${msOf(first[0])} to ${msOf(first[1])}`]);
+    const groups = arr(w.groups).map(String);
+    rows.push(['First chunks came in groups of', `${groups.join(', ')}`]);
+    const c = diagnosis_evidence_num(w.concurrency) ?? 1;
+    const hold = msOf(w.holdMs);
+    if (w.held === 'section')
+        rows.push(['Read as', `a blocking section of ~${hold} per request, one request at a time`]);
+    else if (w.from === 'groups') {
+        const what = w.held === 'whole_request' ? `its whole request (${hold})` : `its first chunk (${hold})`;
+        rows.push(['Read as', `${Math.round(c)} at a time, groups ${msOf(w.stepMs)} apart: each request holds its place for ${what}`]);
+    }
+    else {
+        rows.push(['Read as', `${diagnosis_evidence_num(w.requests) ?? '?'} × ${msOf(w.singleMs ?? w.holdMs)} / ${msOf(w.tookMs)} ≈ ${c.toFixed(1)} at a time (from the time the wave took)`]);
+    }
+    if (diagnosis_evidence_num(e.singleTotalMs) !== null)
+        rows.push([`Whole request at ${ref}`, msOf(e.singleTotalMs)]);
+    const estimates = arr(e.capacityEstimates).map(diagnosis_evidence_obj);
+    if (e.cpuBound === true && estimates.length) {
+        rows.push(['Served at once, by stage', estimates.map((x) => `${diagnosis_evidence_num(x?.concurrency)?.toFixed(1) ?? '?'} at ${plural(diagnosis_evidence_num(x?.users) ?? 0, 'user')}`).join(', ')]);
+    }
+    return rows;
+}
+/** "1 user: 1 of 1, 10 users: 10 of 10". */
+function perStage(stages, of, count) {
+    return arr(stages)
+        .map(diagnosis_evidence_obj)
+        .filter((s) => s !== null)
+        .map((s) => `${plural(diagnosis_evidence_num(s.users) ?? 0, 'user')}: ${diagnosis_evidence_num(s[count]) ?? 0} of ${diagnosis_evidence_num(s[of]) ?? 0}`)
+        .join(', ');
+}
+function burstList(example, perEvent) {
+    const bs = arr(diagnosis_evidence_obj(example)?.bursts).map(diagnosis_evidence_obj);
+    return bs.map((b) => `${diagnosis_evidence_num(b?.events) ?? '?'}${perEvent !== null && diagnosis_evidence_num(b?.events) !== null ? ` (${bytes(diagnosis_evidence_num(b?.events) * perEvent)})` : ''} at ${msOf(b?.atMs)}`).join(', ');
+}
+function corkedRows(e) {
+    const rows = [
+        ['Corked responses', `${diagnosis_evidence_num(e.corkedResponses) ?? '?'} of ${diagnosis_evidence_num(e.judgedResponses) ?? '?'} with enough events to tell`],
+        ['Bursts', `~${Math.round(diagnosis_evidence_num(e.burstEvents) ?? 0)} events (${bytes(diagnosis_evidence_num(e.burstBytesApprox) ?? 0)}) every ~${msOf(e.periodMs)}`],
+        ["The stream's own pace", `an event every ~${msOf(e.cadenceMs)}`],
+        ['Each write held back', `~${msOf(e.holdMs)}`],
+        ['Response headers', diagnosis_evidence_num(e.headersHeldMs) === null ? 'came with the first burst (no separate reading)' : `sent alone, held ~${msOf(e.headersHeldMs)}`],
+        ['TTFC, median', msOf(e.ttfcP50Ms)],
+        ['A typical response', burstList(e.example, null)],
+        ['By stage', perStage(e.stages, 'judged', 'corked')],
+    ];
+    rows.push(['Compressed', typeof e.compressed === 'string' ? e.compressed : 'no']);
+    return rows;
+}
+function bufferedRows(e) {
+    const multi = diagnosis_evidence_num(e.multiEventResponses) ?? 0;
+    const bunched = diagnosis_evidence_num(e.bunched) ?? 0;
+    const blocks = diagnosis_evidence_num(e.inBlocks) ?? 0;
+    const rows = [
+        ['Held back', `${bunched + blocks} of ${multi} multi-event responses: ${bunched} all at once, ${blocks} in a few bursts`],
+        ['TTFC, median', msOf(e.ttfcP50Ms)],
+    ];
+    if (diagnosis_evidence_num(e.spreadP50Ms) !== null)
+        rows.push(['Spread of the events, median', msOf(e.spreadP50Ms)]);
+    if (diagnosis_evidence_num(e.heldBackP50Ms) !== null)
+        rows.push(['First event held back, median', `~${msOf(e.heldBackP50Ms)}`]);
+    const ex = diagnosis_evidence_obj(e.example);
+    if (ex !== null) {
+        const bs = arr(ex.bursts).map(diagnosis_evidence_obj);
+        rows.push(['A typical response', bs.map((b) => `${diagnosis_evidence_num(b?.events) ?? '?'} (${bytes(diagnosis_evidence_num(b?.bytesApprox) ?? 0)}) at ${msOf(b?.atMs)}`).join(', ')]);
+        if (diagnosis_evidence_num(ex.cadenceMs) !== null)
+            rows.push(["The stream's pace after the first burst", `an event every ${msOf(ex.cadenceMs)}`]);
+    }
+    if (diagnosis_evidence_num(e.streamingSpreadP50Ms) !== null)
+        rows.push(['Streamed responses, spread median', msOf(e.streamingSpreadP50Ms)]);
+    rows.push(['Response headers held back too', e.headersHeldBack === true ? 'yes' : 'no']);
+    rows.push(['Compressed', typeof e.compressed === 'string' ? e.compressed : 'no']);
+    const stages = arr(e.stages)
+        .map(diagnosis_evidence_obj)
+        .filter((s) => s !== null)
+        .map((s) => `${plural(diagnosis_evidence_num(s.users) ?? 0, 'user')}: ${(diagnosis_evidence_num(s.bunched) ?? 0) + (diagnosis_evidence_num(s.inBlocks) ?? 0)} of ${diagnosis_evidence_num(s.multiEvent) ?? 0}`);
+    if (stages.length)
+        rows.push(['By stage', stages.join(', ')]);
+    return rows;
+}
+function connectRows(e) {
+    const rows = [
+        ['New connections', String(diagnosis_evidence_num(e.newConnections) ?? '?')],
+        [
+            'Connection setup, median',
+            `${msOf(e.connectP50Ms)}${diagnosis_evidence_num(e.referenceConnectP50Ms) === null ? '' : ` (vs ${msOf(e.referenceConnectP50Ms)} with ${plural(diagnosis_evidence_num(e.referenceUsers) ?? 1, 'user')})`}`,
+        ],
+        ['TTFC of those requests, median', msOf(e.ttfcP50Ms)],
+    ];
+    if (diagnosis_evidence_num(e.connectShareP50) !== null)
+        rows.push(['Share of TTFC, median', pct(diagnosis_evidence_num(e.connectShareP50))]);
+    return rows;
+}
+/** `connectP50Ms` → `connect p50`; `ttfcGrowth` → `ttfc growth`. */
+function humanKey(key) {
+    return key
+        .replace(/Ms$/, '')
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/_/g, ' ')
+        .toLowerCase()
+        .replace(/^./, (c) => c.toUpperCase());
+}
+function humanValue(key, v, depth) {
+    if (v === null || v === undefined)
+        return '—';
+    if (typeof v === 'number')
+        return /Ms$/.test(key) && Number.isFinite(v) ? ms(v) : String(Math.round(v * 100) / 100);
+    if (typeof v === 'boolean')
+        return v ? 'yes' : 'no';
+    if (typeof v === 'string')
+        return v;
+    if (depth > 2)
+        return '…';
+    if (Array.isArray(v))
+        return v.map((x) => humanValue(key, x, depth + 1)).join(', ');
+    return Object.entries(v)
+        .map(([k, x]) => `${humanKey(k).toLowerCase()} ${humanValue(k, x, depth + 1)}`)
+        .join(', ');
+}
+/** Any evidence, its keys spelled out and durations in ms / s. */
+function genericRows(e) {
+    return Object.entries(e).map(([k, v]) => [humanKey(k), humanValue(k, v, 0)]);
+}
+
+;// CONCATENATED MODULE: ./src/core/report/diagnoses.ts
+// The diagnoses as people read them: one bullet per kind and reading, naming the stages it holds for
+// ("serialized at 10 and 20 users: …") in at most about two lines on the first screen; each stage's full
+// message and its evidence in words in the collapsed details. The JSON report keeps one entry per stage.
+// Pure.
+
+
+
+
+/** About two lines of a comment: the text after "**kind** at … users: " on the first screen. */
+const HEADLINE_MAX = 220;
+/** Longest full message in the details (characters, before escaping). */
+const MESSAGE_MAX = 1500;
+/** Stages named one by one up to this many; beyond, their range. */
+const MAX_LISTED_STAGES = 6;
+/** Stage columns of one evidence table (a comment's table stays narrow); more stages, more tables. */
+const MAX_STAGE_COLUMNS = 4;
+/** A number and its unit never wrap apart in a narrow cell. */
+const joinUnits = (text) => text.replace(/(\d) (ms|s|KB|bytes|%|×)(?=$|[\s,;)\\])/g, '$1\u00A0$2');
+/** Groups by kind and summary, in order of first appearance. */
+function groupDiagnoses(ds) {
+    const groups = new Map();
+    for (const d of ds) {
+        const key = `${d.kind}\u0000${d.summary ?? ''}`;
+        groups.set(key, [...(groups.get(key) ?? []), d]);
+    }
+    return [...groups.values()].map((items) => ({ kind: items[0].kind, items, headline: headline(items) }));
+}
+/** "at 10 and 20 users", "at 1 user", "at 8 stages (1–400 users)", "" for a run-wide diagnosis. */
+function stagesText(items) {
+    const rates = [...new Set(items.map((d) => d.rate).filter((r) => r !== undefined))].sort((a, b) => a - b);
+    const us = [...new Set(items.map((d) => (d.rate === undefined ? d.users : null)).filter((u) => u !== null))].sort((a, b) => a - b);
+    // Rate stages (`2/s`) are named by their rate: "at 2/s and 4/s", beside any users.
+    if (rates.length > 0) {
+        const all = [...us.map((u) => plural(u, 'user')), ...rates.map((r) => `${formatRate(r)}/s`)];
+        return all.length === 1 ? `at ${all[0]}` : `at ${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
+    }
+    if (us.length === 0)
         return '';
-    if (text.length <= max)
-        return text;
+    if (us.length === 1)
+        return `at ${plural(us[0], 'user')}`;
+    if (us.length > MAX_LISTED_STAGES)
+        return `at ${us.length} stages (${us[0]}–${us[us.length - 1]} users)`;
+    return `at ${us.slice(0, -1).join(', ')} and ${us[us.length - 1]} users`;
+}
+/** A message without its leading "at 10 users: " (the bullet names the stages). */
+const stripStage = (m) => m.replace(/^at (?:\d+ users?|[\d.]+\/s):?\s+/, '');
+/** "10 users: ", "2/s: ", '' for a run-wide diagnosis. */
+const whoPrefix = (d) => {
+    const who = scopeWho(d);
+    return who === null ? '' : `${who}: `;
+};
+/** Cut at the last clause end (". ", "; ", ": ", " — ") that keeps at least half, else at a word; "…" when cut. */
+function diagnoses_shorten(text, max = HEADLINE_MAX) {
     const points = Array.from(text);
     if (points.length <= max)
         return text;
-    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+    const head = points.slice(0, max - 1).join('');
+    let cut = -1;
+    for (const sep of ['. ', '; ', ': ', ' — '])
+        cut = Math.max(cut, head.lastIndexOf(sep));
+    if (cut < max / 2)
+        cut = head.lastIndexOf(' ');
+    return `${(cut > 0 ? head.slice(0, cut) : head).replace(/[\s,;:—(]+$/, '')} …`;
 }
-/** `&`, `<`, `>`, `"` as HTML entities: no tag, comment (`<!--`) or entity can be injected. */
-function escapeHtml(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+function headline(items) {
+    const first = items[0];
+    if (first.summary !== undefined)
+        return diagnoses_shorten(first.summary);
+    if (items.length === 1)
+        return diagnoses_shorten(stripStage(first.message));
+    // Several stages with their own figures: the reading, the figures of each in the details.
+    const text = stripStage(first.message);
+    const clause = text.split(/ — |; |: /)[0];
+    return `${diagnoses_shorten(clause, HEADLINE_MAX - 30)} (each stage's figures in the details)`;
 }
-/**
- * Neutralises GitHub's references: `@user` / `@org/team` mentions (no notification), `#123`,
- * `GH-123` and `owner/repo#123` issue links (no cross-reference). A zero-width space is inserted
- * after the `@` or `#` (or the `GH-` prefix); the text reads the same.
- */
-function neutralizeReferences(text) {
-    return text
-        .replace(/@(?=[A-Za-z0-9_-])/g, `@${escape_ZWSP}`)
-        .replace(/#(?=\d)/g, `#${escape_ZWSP}`)
-        .replace(/\b(GH)-(?=\d)/gi, `$1-${escape_ZWSP}`);
+const label = (g) => {
+    const where = stagesText(g.items);
+    return `**${escapeInline(g.kind, 40)}**${where ? ` ${where}` : ''}`;
+};
+/** The first-screen section: one bullet per group. `max` caps the diagnoses considered (the comment's size budget). */
+function diagnosesMarkdown(ds, max = ds.length) {
+    if (!ds.length)
+        return '';
+    const shown = ds.slice(0, max);
+    const lines = groupDiagnoses(shown).map((g) => `- ${label(g)}: ${escapeInline(g.headline, HEADLINE_MAX + 20)}`);
+    if (ds.length > shown.length)
+        lines.push(`- _… ${plural(ds.length - shown.length, 'more diagnosis', 'more diagnoses')} not shown._`);
+    return `### Diagnoses\n\n${lines.join('\n')}`;
 }
-/** Markdown punctuation that can start emphasis, links, images, code, strikethrough or a table cell. */
-const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
-/**
- * Untrusted text as inline markdown, for one line (e.g. a table cell): control characters removed,
- * newlines and tabs turned into spaces, truncated to `max` characters, HTML-escaped, markdown
- * punctuation backslash-escaped (pipes included, so a table stays a table), mentions and issue
- * references neutralised.
- */
-function escapeInline(text, max = Infinity) {
-    const flat = text
-        .replace(/\r\n?|\n|\t/g, ' ')
-        .replace(escape_CONTROL, '')
-        .replace(/ {2,}/g, ' ')
-        .trim();
-    const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
-    return neutralizeReferences(escapeHtml(short).replace(MD_PUNCT, (c) => `\\${c}`));
+/** One table for a group: the stages as columns when they share their rows' labels, else one table each. */
+function evidenceTables(g) {
+    const rows = g.items.map((d) => evidenceRows(d));
+    if (rows.every((r) => r.length === 0))
+        return [];
+    const labels = rows[0].map(([l]) => l).join('\u0000');
+    const sameLabels = g.items.length > 1 && rows.every((r) => r.map(([l]) => l).join('\u0000') === labels);
+    const cell = (v) => joinUnits(escapeInline(v, 300));
+    if (sameLabels) {
+        const tables = [];
+        for (let k = 0; k < g.items.length; k += MAX_STAGE_COLUMNS) {
+            const items = g.items.slice(k, k + MAX_STAGE_COLUMNS);
+            const cols = rows.slice(k, k + MAX_STAGE_COLUMNS);
+            const head = ['', ...items.map((d) => scopeWho(d) ?? 'run')];
+            const body = cols[0].map(([l], i) => [cell(l), ...cols.map((r) => cell(r[i][1]))]);
+            tables.push(mdTable(head, head.map(() => 'l'), body));
+        }
+        return tables;
+    }
+    return rows
+        .filter((r) => r.length)
+        .map((r) => mdTable(['', 'Evidence'], ['l', 'l'], r.map(([l, v]) => [cell(l), cell(v)])));
 }
-/** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
-function tableCell(markdown) {
-    return markdown.replace(/\r\n?|\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+/** The collapsed details: per group, each stage's full message and the evidence in words. */
+function diagnosisDetailsMarkdown(ds, max = ds.length) {
+    const shown = ds.slice(0, max);
+    if (!shown.length)
+        return '';
+    const parts = [];
+    for (const g of groupDiagnoses(shown)) {
+        const messages = g.items.map((d) => {
+            return `- ${whoPrefix(d)}${escapeInline(stripStage(d.message), MESSAGE_MAX)}`;
+        });
+        parts.push([label(g), messages.join('\n'), ...evidenceTables(g)].join('\n\n'));
+    }
+    return `<details>\n<summary>Diagnosis details</summary>\n\n${parts.join('\n\n')}\n\n</details>`;
 }
-/**
- * A code span holding `text` literally: the fence is one backtick longer than the longest run of
- * backticks inside; padded with spaces when the text starts or ends with a backtick. With
- * `inTable`, pipes are escaped (GitHub tables split cells on `|` even inside code spans).
- */
-function codeSpan(text, opts = {}) {
-    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(escape_CONTROL, '');
-    if (opts.max !== undefined)
-        t = escape_truncate(t, opts.max);
-    const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
-    let inner = `${pad}${t}${pad}`;
-    if (opts.inTable)
-        inner = inner.replace(/\|/g, '\\|');
-    return `${fence}${inner}${fence}`;
-}
-/** A GFM table. Cells must already be inline markdown (see escapeInline / tableCell). */
-function mdTable(head, align, rows) {
-    const sep = head.map((_, i) => {
-        const a = align[i] ?? 'l';
-        return a === 'r' ? '---:' : a === 'c' ? ':---:' : '---';
-    });
-    const line = (cells) => `| ${cells.map((c) => tableCell(c) || ' ').join(' | ')} |`;
-    return [line(head), `|${sep.join('|')}|`, ...rows.map(line)].join('\n');
-}
-/** The hidden marker that identifies the sticky comment of one `comment-tag`. */
-function commentMarker(tag) {
-    // The action only accepts [A-Za-z0-9._/-] tags; anything else could end the HTML comment.
-    return `<!-- ttfc-gate:${tag.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/-{2,}/g, '-')} -->`;
+/** The terminal's lines: a headline per group, then each stage's message and its evidence, indented. */
+function diagnosesTerminal(ds) {
+    const out = [];
+    for (const g of groupDiagnoses(ds)) {
+        const where = stagesText(g.items);
+        out.push(`diagnosis ${g.kind}${where ? ` ${where}` : ''}: ${g.headline}`);
+        for (const d of g.items) {
+            out.push(`  ${whoPrefix(d)}${stripStage(d.message)}`);
+            for (const [l, v] of evidenceRows(d))
+                out.push(`    ${l}: ${v}`);
+        }
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/common.ts
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
-// scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
+// scaling efficiency, intervals. Pure: functions of the Report.
 
 /** `380 ms – 460 ms` (or `n/a`). */
 function formatRange(r) {
@@ -67730,33 +71057,6 @@ function runNotes(report) {
 function showsStreamRate(report) {
     return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
 }
-function compact(v, depth) {
-    if (v === null || v === undefined)
-        return 'null';
-    if (typeof v === 'number')
-        return Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v);
-    if (typeof v === 'string')
-        return v;
-    if (typeof v === 'boolean')
-        return String(v);
-    if (depth > 3)
-        return '…';
-    if (Array.isArray(v))
-        return `[${v.map((x) => compact(x, depth + 1)).join(', ')}]`;
-    if (typeof v === 'object') {
-        return `{${Object.entries(v)
-            .map(([k, x]) => `${k}: ${compact(x, depth + 1)}`)
-            .join(', ')}}`;
-    }
-    return String(v);
-}
-/** A diagnosis's evidence on one line: `referenceUsers: 1, ttfcGrowth: 10.4, firstWave: {requests: 20, …}`. */
-function formatEvidence(evidence, max = 700) {
-    const text = Object.entries(evidence)
-        .map(([k, v]) => `${k}: ${compact(v, 1)}`)
-        .join(', ');
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 /** `baseline prev/ttfc-report.json (commit abc1234, 2026-01-01T03:17:00Z)`. */
 function baselineTitle(report) {
     const b = report.baseline;
@@ -67776,7 +71076,8 @@ function baselineTitle(report) {
 const MISSING = '–';
 const server_ms = (v) => (v === null ? MISSING : formatValue(v, 'ms'));
 const server_sample = (v, unit) => (v === null || v === undefined ? MISSING : formatSample(v, unit));
-const server_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
+// A rate stage has no users (the server side is told 0).
+const server_users = (n) => (n === 0 ? 'rate stage' : `${n} user${n === 1 ? '' : 's'}`);
 /** Points per monitor chart (a longer run is thinned evenly). */
 const CHART_POINTS = 48;
 /** One row a stage (with the idle samples before and after around them), the same for markdown and the terminal. */
@@ -67932,6 +71233,383 @@ function serverMarkdown(section, opts = {}) {
     return parts.join('\n\n');
 }
 
+;// CONCATENATED MODULE: ./src/core/report/capacity-chart.ts
+// The capacity search as a picture: the SLO metric of every probe against its users (head, and base
+// with compare-url), the SLO as a horizontal line, the capacity marked on the x-axis — a mermaid
+// `xychart-beta` block (GitHub renders it). Pure.
+
+
+
+
+const capacity_chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+/** The SLO line the chart shows: the first that is not the success rate (else the first), parsed. */
+function chartLine(s) {
+    const lines = [...s.slo, ...s.implied].flatMap((t) => {
+        try {
+            return parseCriteria(t);
+        }
+        catch {
+            return [];
+        }
+    });
+    const c = lines.find((l) => l.metric.name !== 'success_rate') ?? lines[0];
+    if (!c || c.value.kind !== 'number')
+        return null;
+    const m = metrics_metric(c.metric.name);
+    return { text: c.text, name: c.metric.name, threshold: c.value.value, unit: m?.unit ?? 'ms' };
+}
+/** A side's value of a line on a probe (null: nothing to measure, e.g. no successful request). */
+function capacity_chart_valueOf(side, text) {
+    return side?.figures.slo.find((l) => l.text === text)?.actual ?? null;
+}
+/** The last probe at each users, sorted by users. */
+function byUsers(probes) {
+    const m = new Map();
+    for (const p of probes)
+        m.set(p.users, p);
+    return [...m.values()].sort((a, b) => a.users - b.users);
+}
+/**
+ * The chart block and its legend, or '' with fewer than two probes. Values far above the SLO are drawn
+ * at the top of the chart (it ends at about three times the SLO), as are probes without a value.
+ */
+function capacityChart(s) {
+    const line = chartLine(s);
+    const probes = byUsers(s.probes);
+    if (!line || probes.length < 2)
+        return '';
+    const head = probes.map((p) => capacity_chart_valueOf(p, line.text));
+    const base = s.base ? probes.map((p) => capacity_chart_valueOf(p.base, line.text)) : null;
+    const seen = [...head, ...(base ?? [])].filter((v) => v !== null);
+    const rate = line.unit === '%';
+    const top = rate ? 100 : niceCeil(Math.max(line.threshold * 1.2, Math.min(Math.max(0, ...seen), line.threshold * 3)) * 1.1);
+    const clamp = (v) => (v === null ? top : Math.min(v, top));
+    const label = (p) => {
+        const marks = [p.passed ? '✓' : '✗', p.users === s.users && s.users > 0 ? 'capacity' : '', s.base && p.users === s.base.users && s.base.users > 0 ? 'base capacity' : ''];
+        return `"${[String(p.users), ...marks].filter(Boolean).join(' ')}"`;
+    };
+    const unitLabel = rate ? '%' : line.unit === 'rps' ? 'req/s' : 'ms';
+    const palette = [CHART_COLORS.p95, ...(base ? [CHART_COLORS.baseP95] : []), CHART_COLORS.p95Limit];
+    const slo = formatThreshold(line.threshold, line.unit);
+    const out = [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${palette.join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "${line.name} against concurrent users (capacity search)"`,
+        `    x-axis "concurrent users" [${probes.map(label).join(', ')}]`,
+        `    y-axis "${line.name} (${unitLabel})" 0 --> ${capacity_chart_num(top)}`,
+        `    line "head" [${head.map((v) => capacity_chart_num(clamp(v))).join(', ')}]`,
+        ...(base ? [`    line "base" [${base.map((v) => capacity_chart_num(clamp(v))).join(', ')}]`] : []),
+        `    line "SLO ${slo}" [${probes.map(() => capacity_chart_num(line.threshold)).join(', ')}]`,
+        '```',
+        '',
+    ];
+    const clipped = [...head, ...(base ?? [])].some((v) => v === null || v > top);
+    const legend = [
+        `${line.name} of the head (red)${base ? ', of the base (light red)' : ''} against concurrent users; the SLO ${slo} (purple)`,
+        `✓ met the SLO, ✗ missed it (head); "capacity" marks the most users that met it`,
+        clipped ? 'values above the chart, and probes without a successful request, are drawn at its top' : '',
+    ].filter(Boolean);
+    out.push(`<sub>${legend.join(' · ')}</sub>`);
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/report/capacity.ts
+// The capacity search in the human reports: the line under the verdict ("Capacity at ttfc.p95 < 2 s:
+// 4 users (base 8, −50%)"), a section with the intervals, notes, the chart and the probes (collapsed),
+// and the same in plain text for the terminal. Pure: functions of the Report.
+
+
+
+
+
+
+
+
+/** `ttfc.p95 < 2 s and success_rate >= 99.5%`: the SLO as written, its thresholds in their units. */
+function sloText(s) {
+    return s.slo
+        .map((t) => {
+        try {
+            const [c] = parseCriteria(t);
+            if (c && c.value.kind === 'number')
+                return `${c.metric.name} ${c.op} ${formatThreshold(c.value.value, metricUnit(c.metric.name) ?? 'count')}`;
+        }
+        catch {
+            // shown as written
+        }
+        return t;
+    })
+        .join(' and ');
+}
+/** `−50%`, `+25%`, `±0%`: head against base. */
+function change(head, base) {
+    const c = Math.round((head / base - 1) * 100);
+    return c === 0 ? '±0%' : c > 0 ? `+${c}%` : `−${-c}%`;
+}
+/** A side's capacity for a sentence, also when the search never ran. */
+function resultText(r, s) {
+    if (s.probes.length === 0) {
+        if (r.stoppedBy === 'smoke')
+            return 'not searched (the smoke test failed)';
+        if (s.cut === null && r.stoppedBy === 'cancelled')
+            return 'not searched (cancelled)';
+        const why = r.stoppedBy === 'budget' ? `the capacity-budget of ${formatDuration(s.settings.budgetMs)} ran out` : r.stoppedBy === 'error' ? 'the search stopped on an error' : 'cancelled';
+        return `nothing known: ${s.cut ? `the first probe was cut short (${why})` : why}`;
+    }
+    const exact = r.bound === 'exact' && r.firstMissUsers !== null && r.firstMissUsers - r.users > 1 ? ` (${r.firstMissUsers} missed, within the ${s.settings.resolution} resolution)` : '';
+    return `${boundText(r, s.settings.budgetMs)}${exact}`;
+}
+/** `(base 8, −50%)`, `(base at least 256)`. */
+function baseText(s) {
+    const b = s.base;
+    if (!b || s.probes.length === 0)
+        return '';
+    const pct = b.bound === 'exact' && s.bound === 'exact' && b.users > 0 ? `, ${change(s.users, b.users)}` : '';
+    const text = b.bound === 'exact' ? String(b.users) : boundText(b, s.settings.budgetMs);
+    return `(base ${text}${pct})`;
+}
+/** The line under the verdict: `**Capacity at ttfc.p95 < 2 s: 4 users** (base 8, −50%)`; '' without a search. */
+function capacityHeadline(report) {
+    const s = report.capacity;
+    if (!s)
+        return '';
+    const base = baseText(s);
+    return `**Capacity at ${escapeInline(sloText(s), 300)}: ${escapeInline(resultText(s, s), 300)}**${base ? ` ${escapeInline(base, 200)}` : ''}`;
+}
+/** `4 users (95% CI 4–5)`. */
+function withInterval(r) {
+    const iv = r.interval;
+    const ci = iv && (iv.low !== r.users || iv.high !== (r.firstMissUsers === null ? null : r.firstMissUsers - 1)) ? ` (${Math.round(iv.level * 100)}% CI ${iv.low}–${iv.high ?? '∞'})` : '';
+    return `${plural(r.users, 'user')}${ci}`;
+}
+/** `0.50x (95% CI 0.44–0.56x)`; the bounds that are unknown as `?`. */
+function ratioText(r) {
+    if (r.value === null)
+        return 'n/a (the base met the SLO at no probe)';
+    const lo = r.low === null ? '0' : formatRatio(r.low).slice(0, -1);
+    const hi = r.high === null ? '∞' : formatRatio(r.high);
+    return `${formatRatio(r.value)} (${Math.round(r.level * 100)}% CI ${lo}–${hi})`;
+}
+const ICON = (p) => (p.passed ? '✅' : '❌');
+/** The SLO's first line's figure on a probe side (the one the chart shows), and the success. */
+function cells(p) {
+    const line = p.figures.slo[0];
+    const why = p.passed ? '' : p.cause === 'errors' ? ' errors' : ' latency';
+    const value = line ? formatValue(line.actual, metricUnit(line.text.split(/\s/)[0] ?? '') ?? 'count') : '—';
+    const marks = `${p.rerun ? ' (2 runs)' : ''}${p.nonMonotone ? ' ↑ above a miss' : ''}`;
+    return [`${ICON(p)}${why}${marks}`, value, `${p.figures.succeeded}/${p.figures.issued}`];
+}
+function probesTable(s) {
+    const first = s.probes[0]?.figures.slo[0]?.text.split(/\s/)[0] ?? 'SLO';
+    const head = ['#', 'Users', 'Head', first, 'Success', ...(s.base ? ['Base', first, 'Success'] : []), 'Time'];
+    const rows = s.probes.map((p) => [
+        String(p.index),
+        String(p.users),
+        ...cells(p),
+        ...(s.base && p.base ? cells(p.base) : s.base ? ['—', '—', '—'] : []),
+        `${((p.figures.durationMs + (p.base?.figures.durationMs ?? 0)) / 1000).toFixed(1)} s`,
+    ]);
+    return mdTable(head, head.map((_, i) => (i === 2 || i === 5 ? 'l' : 'r')), rows.map((r) => r.map((c) => escapeInline(c, 200))));
+}
+/** The capacity section: intervals, notes, the knee, the chart (when `chart`), the probes collapsed (when `probes`). '' without a search. */
+function capacityMarkdown(report, opts) {
+    const s = report.capacity;
+    if (!s)
+        return '';
+    const parts = [`### Capacity at ${escapeInline(sloText(s), 300)}`];
+    if (s.probes.length === 0)
+        return `${parts[0]}\n\n${escapeInline(resultText(s, s), 300)}.`;
+    const facts = [`**${escapeInline(resultText(s, s).replace(/^\d+ users?/, withInterval(s)), 300)}**`];
+    if (s.base)
+        facts.push(`base **${escapeInline(resultText(s.base, s).replace(/^\d+ users?/, withInterval(s.base)), 300)}**`);
+    if (s.ratio)
+        facts.push(`head / base **${escapeInline(ratioText(s.ratio), 200)}**`);
+    parts.push(facts.join(' · '));
+    const implied = s.implied.length ? ` ${escapeInline(s.implied.join(', '), 200)} implied.` : '';
+    const notes = s.notes.map((n) => `- ${escapeInline(n, 500)}`);
+    const knee = report.diagnoses.find((d) => d.message.startsWith('capacity search, first missed probe'));
+    if (knee)
+        notes.push(`- At the knee: **${escapeInline(knee.kind, 40)}** (${plural(knee.users ?? 0, 'user')}), see Diagnoses.`);
+    if (notes.length)
+        parts.push(notes.join('\n'));
+    if (opts.chart) {
+        const chart = capacityChart(s);
+        if (chart)
+            parts.push(chart);
+    }
+    if (opts.probes) {
+        const summary = `Capacity probes: ${plural(s.probes.length, 'probe')} in ${(s.elapsedMs / 1000).toFixed(1)} s (${plural(s.settings.requestsPerUser, 'request')} a user, ramp then bisection to ${escapeInline(s.settings.resolution, 20)}, verdict ${escapeInline(s.settings.verdict, 20)})`;
+        const legend = `<sub>✅ met the SLO, ❌ missed it (by errors: the success rate, or nothing to measure; else by latency).${implied} Intervals: ${escapeInline(s.method, 800)}.</sub>`;
+        parts.push(`<details>\n<summary>${summary}</summary>\n\n${probesTable(s)}\n\n${legend}\n\n</details>`);
+    }
+    return parts.join('\n\n');
+}
+/** The terminal's lines: the headline, the intervals, the notes, a table of the probes. Empty without a search. */
+function capacityLines(report, table) {
+    const s = report.capacity;
+    if (!s)
+        return [];
+    const base = baseText(s);
+    const out = [`capacity at ${sloText(s)}: ${resultText(s, s)}${base ? ` ${base}` : ''}`];
+    if (s.probes.length === 0)
+        return out;
+    const iv = [`head ${withInterval(s)}`, s.base ? `base ${withInterval(s.base)}` : '', s.ratio ? `head/base ${ratioText(s.ratio)}` : ''].filter(Boolean);
+    out.push(`  ${iv.join('; ')}`);
+    for (const n of s.notes)
+        out.push(`  ${n}`);
+    const first = s.probes[0]?.figures.slo[0]?.text.split(/\s/)[0] ?? 'slo';
+    const head = ['probe', 'users', 'head', first, 'ok', ...(s.base ? ['base', first, 'ok'] : []), 'time'];
+    const plain = (p) => cells(p).map((c) => c.replace('✅', 'pass').replace('❌', 'MISS'));
+    const rows = s.probes.map((p) => [
+        String(p.index),
+        String(p.users),
+        ...plain(p),
+        ...(s.base && p.base ? plain(p.base) : s.base ? ['', '', ''] : []),
+        `${((p.figures.durationMs + (p.base?.figures.durationMs ?? 0)) / 1000).toFixed(1)} s`,
+    ]);
+    out.push(table(head, rows, [2, ...(s.base ? [5] : [])]));
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/report/rate-chart.ts
+// A rate sweep as one picture: TTFC against the offered rate, and what the server delivered (goodput,
+// or the successful requests per second) against what was offered, for the rate stages of a run. Where
+// the queue starts, TTFC leaves the floor and the delivered rate leaves the diagonal. Mermaid
+// `xychart-beta` blocks (one y-axis each, so two charts), an ASCII table for the terminal. Pure.
+
+
+
+/** The rate stages that ran and have TTFC samples, by offered rate. */
+function ratePoints(stages) {
+    const ran = stages.filter((s) => !s.skipped && s.rate && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+    const twins = new Map();
+    for (const s of ran)
+        twins.set(s.rate.offered, (twins.get(s.rate.offered) ?? 0) + 1);
+    return ran
+        .map((s) => {
+        const rate = s.rate.offered;
+        const label = `${formatRate(rate)}/s${twins.get(rate) > 1 ? ` (stage ${s.index})` : ''}`;
+        const seconds = s.durationMs / 1000;
+        const delivered = s.goodput ? s.goodput.perSec : seconds > 0 ? s.succeeded / seconds : 0;
+        return { index: s.index, rate, label, avg: s.ttfc.avg, p95: s.ttfc.p95, delivered, goodput: s.goodput !== undefined };
+    })
+        .sort((a, b) => a.rate - b.rate || a.index - b.index);
+}
+const rate_chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 100) / 100));
+function block(title, labels, yAxis, top, lines) {
+    return [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${lines.map((l) => l[2]).join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "${title}"`,
+        `    x-axis "offered rate (arrivals/s)" [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `    y-axis "${yAxis}" 0 --> ${rate_chart_num(top)}`,
+        ...lines.map(([name, values]) => `    line "${name}" [${values.map(rate_chart_num).join(', ')}]`),
+        '```',
+    ].join('\n');
+}
+/**
+ * Two mermaid charts of a rate sweep (TTFC avg / p95 against the offered rate; goodput or successful
+ * requests/s against it, with the offered rate as the diagonal), each with a one-line legend. Empty
+ * with fewer than two rate stages to plot.
+ */
+function rateSweepCharts(stages) {
+    const pts = ratePoints(stages);
+    if (pts.length < 2)
+        return '';
+    const labels = pts.map((p) => p.label);
+    const ttfcTop = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.1);
+    const goodput = pts.every((p) => p.goodput);
+    const rateTop = niceCeil(Math.max(...pts.map((p) => Math.max(p.rate, p.delivered))) * 1.1);
+    const served = goodput ? 'goodput' : 'succeeded/s';
+    return [
+        block('TTFC against the offered rate', labels, 'TTFC (ms)', ttfcTop, [
+            ['avg', pts.map((p) => p.avg), CHART_COLORS.avg],
+            ['p95', pts.map((p) => p.p95), CHART_COLORS.p95],
+        ]),
+        '<sub>TTFC avg (blue) and p95 (red), ms, timed from each scheduled arrival, against the offered rate</sub>',
+        '',
+        block(`${goodput ? 'Goodput' : 'Successful requests'} against the offered rate`, labels, 'requests/s', rateTop, [
+            ['offered', pts.map((p) => p.rate), CHART_COLORS.avgLimit],
+            [served, pts.map((p) => p.delivered), CHART_COLORS.p95Limit],
+        ]),
+        `<sub>Offered rate (amber) and ${goodput ? 'goodput: requests/s that met every goodput line' : 'successful requests/s'} (purple); where it leaves the offered rate, the server no longer keeps up</sub>`,
+    ].join('\n');
+}
+/** The same for the terminal: one line a rate stage. Empty with fewer than two rate stages. */
+function rateSweepLines(stages) {
+    const pts = ratePoints(stages);
+    if (pts.length < 2)
+        return [];
+    const w = Math.max(...pts.map((p) => p.label.length));
+    const top = Math.max(...pts.map((p) => p.p95));
+    return [
+        `rate sweep: TTFC p95 (bar) and ${pts.every((p) => p.goodput) ? 'goodput' : 'succeeded/s'} against the offered rate`,
+        ...pts.map((p) => {
+            const bar = '#'.repeat(Math.max(1, Math.round((p.p95 / (top || 1)) * 30)));
+            return `  ${p.label.padStart(w)} │${bar.padEnd(30)}│ p95 ${ms(p.p95)}, ${rate_chart_num(p.delivered)}/s of ${formatRate(p.rate)}/s`;
+        }),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/core/report/arrivals.ts
+// The rate stages' own figures in both human reports: offered and achieved rate, sent and dropped
+// arrivals, peak in flight, the client's lateness (scheduled arrival → request sent). Pure.
+
+
+
+
+const NBSP = '\u00A0';
+const nb = (text) => text.replace(/ /g, NBSP);
+const HEAD = ['Stage', 'Offered', 'Achieved', 'Sent / scheduled', 'Dropped', 'Peak in flight', 'Lateness p50 / p99'];
+function arrivals_cells(s, mark) {
+    const r = s.rate;
+    const late = r.lateness.p99 !== null && r.lateness.p99 > LATE_P99_MS;
+    return [
+        String(s.index),
+        `${formatRate(r.offered)}/s`,
+        `${r.achieved.toFixed(2)}/s`,
+        `${s.issued}/${r.scheduled}`,
+        String(r.dropped),
+        `${r.peakInFlight} of ${r.maxInFlight}`,
+        `${ms(r.lateness.p50)} / ${ms(r.lateness.p99)}${mark(late)}`,
+    ];
+}
+const ranRates = (report) => report.stages.filter((s) => s.rate && !s.skipped);
+function legend(s) {
+    const r = s.rate;
+    return (`${r.arrival === 'poisson' ? 'Poisson' : 'Uniform'} arrivals, seed ${r.seed}: each a new request on an idle connection; TTFC counts from the scheduled arrival, so a queue at the server shows. ` +
+        `Dropped: arrivals beyond max-in-flight, not sent. Lateness: scheduled arrival → request sent; above ${LATE_P99_MS} ms at p99 the client, not the server, held the rate back.`);
+}
+/** A collapsed markdown section of the rate stages; '' without any that ran. */
+function arrivalsMarkdown(report) {
+    const ran = ranRates(report);
+    if (!ran.length)
+        return '';
+    const rows = ran.map((s) => arrivals_cells(s, (late) => (late ? `${NBSP}⚠️` : '')).map(nb));
+    const summary = `Arrivals: ${ran.map((s) => `${formatRate(s.rate.offered)}/s`).join(', ')}`;
+    const table = mdTable(HEAD, HEAD.map(() => 'r'), rows);
+    return `<details>\n<summary>${summary}</summary>\n\n${table}\n\n${legend(ran[0])}\n\n</details>`;
+}
+/** The same as a plain-text table for the terminal: head and rows ([] without rate stages). */
+function arrivalsTable(report) {
+    const ran = ranRates(report);
+    if (!ran.length)
+        return null;
+    return { head: HEAD.map((h) => h.toLowerCase()), rows: ran.map((s) => arrivals_cells(s, (late) => (late ? ' !' : ''))), legend: legend(ran[0]) };
+}
+
 ;// CONCATENATED MODULE: ./src/core/report/markdown.ts
 // The markdown report: one document for the PR comment and the job summary. Pure: a function of
 // the Report and a small context; knows nothing of the GitHub client.
@@ -67945,15 +71623,21 @@ function serverMarkdown(section, opts = {}) {
 
 
 
+
+
+
+
+
 /** GitHub rejects issue comments longer than this (characters). */
 const COMMENT_LIMIT = 65_536;
 /** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
-const MESSAGE_MAX = 300;
+const markdown_MESSAGE_MAX = 300;
 // ---------------------------------------------------------------------------------------------
 // missed criteria, in plain text
 /** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
 function describeResult(c) {
-    const where = c.users === null ? '' : ` — ${plural(c.users, 'user')}`;
+    const who = scopeWho(c);
+    const where = who === null ? '' : ` — ${who}`;
     const why = c.reason ? ` (${c.reason})` : '';
     return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
 }
@@ -67961,19 +71645,21 @@ function describeResult(c) {
 // pieces
 const markdown_MISSING = '—';
 /** U+00A0: a number and its unit never wrap apart in a narrow table. */
-const NBSP = '\u00A0';
-const nb = (text) => text.replace(/ /g, NBSP);
+const markdown_NBSP = '\u00A0';
+const markdown_nb = (text) => text.replace(/ /g, markdown_NBSP);
 /** Inconclusive: a red question mark, visible on light and dark themes (❔ is white and vanishes on light). */
 const INCONCLUSIVE_MARK = '❓';
 /** The stage a result is about: its own index, or the one stage with its users (whose value is the actual one). */
 function stageOfResult(report, c) {
     if (c.stage !== undefined)
         return report.stages.find((s) => s.index === c.stage);
+    if (c.rate !== undefined)
+        return report.stages.find((s) => s.rate?.offered === c.rate);
     if (c.users === null)
         return undefined;
     // A result carries the stage's users, not its index: several stages may share a user count,
     // so the stage is the one whose value is the result's actual value.
-    const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
+    const candidates = report.stages.filter((s) => !s.skipped && !s.rate && s.users === c.users);
     if (candidates.length === 1)
         return candidates[0];
     const metric = criterionOf(c)?.metric;
@@ -67986,7 +71672,7 @@ function stageOfResult(report, c) {
 function stageMarks(report) {
     const marks = new Map();
     for (const c of report.criteria) {
-        if (c.status !== 'fail' || c.users === null)
+        if (c.status !== 'fail' || (c.users === null && c.rate === undefined && c.stage === undefined))
             continue;
         const metric = criterionOf(c)?.metric;
         const m = metric === undefined ? null : metrics_metric(metric);
@@ -68003,10 +71689,17 @@ function stageMarks(report) {
     }
     return marks;
 }
-/** The first cell of a stage row: `10 × 3`, with the stage number when two stages have the same users. */
+/** The first cell of a stage row: `10 × 3`, `2/s for 30s`, with the stage number when two stages have the same load. */
 function loadCell(report, s) {
-    const twin = report.stages.filter((o) => o.users === s.users).length > 1;
-    return nb(`${s.users} × ${s.requestsPerUser}${twin ? ` (#${s.index})` : ''}`);
+    const twin = report.stages.filter((o) => stageKey(o) === stageKey(s)).length > 1;
+    return markdown_nb(`${stageLoad(stageOf(s))}${twin ? ` (#${s.index})` : ''}`);
+}
+/** The first column's header: users × requests, or the load when rate stages are in the plan. */
+const loadHead = (report) => (report.stages.some((s) => s.rate) ? 'Load' : 'Users × requests');
+/** `92% good (3.40/s)`: a stage's goodput rate and goodput, `—` without goodput figures. */
+function goodputText(s) {
+    const g = s.goodput;
+    return g ? `${g.rate === null ? 'n/a' : formatValue(g.rate * 100, '%')} good (${g.perSec.toFixed(2)}/s)` : markdown_MISSING;
 }
 /** The stage table: at most 7 columns so it fits a PR comment (~780 px); the other figures are in the details. */
 function stagesSection(report, maxRows) {
@@ -68015,17 +71708,20 @@ function stagesSection(report, maxRows) {
     const marks = stageMarks(report);
     const cell = (s, col, text, regressed = false) => {
         const mark = marks.get(`${s.index}:${col}`);
-        const value = mark ? `${mark}${NBSP}**${nb(text)}**` : nb(text);
-        return regressed ? `${value}${NBSP}❗` : value;
+        const value = mark ? `${mark}${markdown_NBSP}**${markdown_nb(text)}**` : markdown_nb(text);
+        return regressed ? `${value}${markdown_NBSP}❗` : value;
     };
-    const head = ['Users × requests', 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', 'Throughput'];
+    const showGoodput = stages.some((s) => s.goodput);
+    // Goodput shares the throughput column: the table keeps its 7 columns.
+    const head = [loadHead(report), 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', showGoodput ? 'Throughput · goodput' : 'Throughput'];
     const align = head.map((_, i) => (i === 0 ? 'l' : 'r'));
     const shown = stages.slice(0, maxRows);
     const rows = shown.map((s) => {
         if (s.skipped)
             return [loadCell(report, s), 'skipped', ...head.slice(2).map(() => markdown_MISSING)];
         const b = baselineFor(report, s.index);
-        const success = s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
+        const success = (s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`) +
+            (s.rate?.dropped ? ` +${s.rate.dropped} dropped` : '');
         return [
             loadCell(report, s),
             cell(s, 'success', success, b?.successRate.regressed),
@@ -68033,12 +71729,19 @@ function stagesSection(report, maxRows) {
             cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
             cell(s, 'ttfc.max', ms(s.ttfc.max)),
             showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
-            cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
+            cell(s, 'rps', `${s.rps.toFixed(2)} req/s`) + (showGoodput ? ` · ${cell(s, 'goodput', goodputText(s))}` : ''),
         ];
     });
     const more = stages.length - shown.length;
     const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
     const legend = ['Latencies over the successful requests. ❌ a value that misses a criterion, ⚠️ a warning'];
+    if (stages.some((s) => s.rate))
+        legend.push('a rate stage times each request from its scheduled arrival');
+    if (showGoodput)
+        legend.push(`goodput: the share of arrivals that met every goodput line (${stages
+            .find((s) => s.goodput)
+            .goodput.slo.map((l) => codeSpan(l))
+            .join(', ')}) and how many a second`);
     if (report.baseline?.loaded && report.baseline.regressions.length)
         legend.push('❗ a regression against the baseline');
     const retried = stages.filter((s) => (s.retries ?? 0) > 0);
@@ -68054,10 +71757,12 @@ function markdown_compareSection(report) {
     if (!t || !c)
         return '';
     const align = t.head.map((_, i) => (i === 1 ? 'l' : 'r'));
-    const summary = c.regressions.length
-        ? `**Slower than the base** at ${c.regressions.join(', ')} users (see Diagnoses).`
-        : c.improvements.length
-            ? `**Faster than the base** at ${c.improvements.join(', ')} users.`
+    const regressed = stageList(c.regressions, c.regressionRates);
+    const improved = stageList(c.improvements, c.improvementRates);
+    const summary = regressed
+        ? `**Slower than the base** at ${regressed} (see Diagnoses).`
+        : improved
+            ? `**Faster than the base** at ${improved}.`
             : 'No stage is a regression against the base.';
     return `### Head vs base (same run)
 
@@ -68079,37 +71784,56 @@ function figuresTable(report) {
     const showTtft = ran.some((s) => differs(s.ttft, s.ttfc));
     const showTtfr = ran.some((s) => s.ttfr && s.ttfr.n > 0);
     const showTokens = ran.some((s) => s.tokens);
+    // ITL for an LLM preset, labelled with what it is between.
+    const showItl = report.target.preset !== 'generic' && ran.some((s) => s.itl.n > 0);
+    const itlPerToken = ran.filter((s) => s.itl.n > 0).every((s) => s.itlPer === 'token');
+    const itlHead = itlPerToken ? 'ITL avg / p95 per token' : 'ITL avg / p95 per event';
     const showRate = showsStreamRate(report);
     const showEff = showsEfficiency(report);
     const head = [
         'Stage',
-        'Users × requests',
+        loadHead(report),
         'TTFC p50',
         'TTFB avg',
         ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
-        ...(showTtfr ? ['TTFR avg'] : []),
+        ...(showTtfr ? ['TTFT reasoning avg'] : []),
         'Total avg',
         'Events/s',
-        ...(showTokens ? ['Tokens/s'] : []),
+        ...(showTokens ? ['Tokens/s', 'TPOT avg', 'TPOT p95', 'Output tokens avg'] : []),
         ...(showRate ? ['Stream rate'] : []),
+        ...(showItl ? [itlHead] : []),
         ...(showEff ? ['Scaling'] : []),
     ];
     const rows = ran.map((s) => [
         String(s.index),
-        nb(`${s.users} × ${s.requestsPerUser}`),
-        nb(ms(s.ttfc.p50)),
-        nb(ms(s.ttfb.avg)),
-        ...(showTtft ? [nb(ms(s.ttft.avg)), nb(ms(s.ttft.p95))] : []),
-        ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? nb(ms(s.ttfr.avg)) : markdown_MISSING] : []),
-        nb(ms(s.total.avg)),
-        nb(`${s.eventsPerSec.toFixed(1)}`),
-        ...(showTokens ? [s.tokens ? nb(`${s.tokens.perSec.toFixed(1)} tok/s`) : markdown_MISSING] : []),
-        ...(showRate ? [s.streamRate?.perRequest.p50 != null ? nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : markdown_MISSING] : []),
+        markdown_nb(stageLoad(stageOf(s))),
+        markdown_nb(ms(s.ttfc.p50)),
+        markdown_nb(ms(s.ttfb.avg)),
+        ...(showTtft ? [markdown_nb(ms(s.ttft.avg)), markdown_nb(ms(s.ttft.p95))] : []),
+        ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? markdown_nb(ms(s.ttfr.avg)) : markdown_MISSING] : []),
+        markdown_nb(ms(s.total.avg)),
+        markdown_nb(`${s.eventsPerSec.toFixed(1)}`),
+        ...(showTokens
+            ? s.tokens
+                ? [
+                    markdown_nb(`${s.tokens.perSec.toFixed(1)} tok/s`),
+                    markdown_nb(ms(s.tpot?.avg ?? null)),
+                    markdown_nb(ms(s.tpot?.p95 ?? null)),
+                    s.tokens.output?.avg != null ? s.tokens.output.avg.toFixed(1) : markdown_MISSING,
+                ]
+                : [markdown_MISSING, markdown_MISSING, markdown_MISSING, markdown_MISSING]
+            : []),
+        ...(showRate ? [s.streamRate?.perRequest.p50 != null ? markdown_nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : markdown_MISSING] : []),
+        ...(showItl ? [s.itl.n > 0 ? markdown_nb(`${ms(s.itl.avg)} / ${ms(s.itl.p95)}`) : markdown_MISSING] : []),
         ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
     ]);
     const legend = [];
     if (showTtfr)
-        legend.push('TTFR: time to the first reasoning token.');
+        legend.push('TTFT reasoning: time to the first reasoning token (TTFT is then the first content token).');
+    if (showTokens)
+        legend.push('Tokens/s: output tokens (from usage) per second of the stage; TPOT: (total − first token) / (output tokens − 1) per request.');
+    if (showItl)
+        legend.push(itlPerToken ? 'ITL: between tokens (the server sent usage with every chunk).' : 'ITL: between events, not tokens (an event may carry several tokens).');
     if (showRate)
         legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
     if (showEff) {
@@ -68131,7 +71855,7 @@ function detailsSection(report) {
     const pct = `${Math.round(level * 100)}%`;
     const head = [
         'Stage',
-        'Users',
+        report.stages.some((s) => s.rate) ? 'Load' : 'Users',
         ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
         ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
         ...(hasDist ? ['TTFC distribution', 'Range'] : []),
@@ -68141,15 +71865,15 @@ function detailsSection(report) {
         const row = dist?.rows.find((r) => r.index === s.index);
         return [
             String(s.index),
-            String(s.users),
-            ...(hasIntervals ? [nb(formatRange(s.ttfcInterval?.avg)), nb(formatRange(s.ttfcInterval?.p95))] : []),
+            s.rate ? markdown_nb(stageWho(stageOf(s))) : String(s.users),
+            ...(hasIntervals ? [markdown_nb(formatRange(s.ttfcInterval?.avg)), markdown_nb(formatRange(s.ttfcInterval?.p95))] : []),
             ...(repeat
                 ? [
-                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? nb(formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max })) : markdown_MISSING,
+                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? markdown_nb(formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max })) : markdown_MISSING,
                     sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : markdown_MISSING,
                 ]
                 : []),
-            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : markdown_MISSING, row && row.n > 0 ? nb(`${ms(row.min)} – ${ms(row.max)}`) : markdown_MISSING] : []),
+            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : markdown_MISSING, row && row.n > 0 ? markdown_nb(`${ms(row.min)} – ${ms(row.max)}`) : markdown_MISSING] : []),
         ];
     });
     const legend = [];
@@ -68176,20 +71900,22 @@ function markdown_baselineSection(report, maxNotes) {
     if (!b?.loaded)
         return '';
     const rows = b.stages.map((d) => {
-        const delta = (x) => (x.text ? (x.regressed ? `❗${NBSP}**${nb(x.text)}**` : nb(x.text)) : markdown_MISSING);
-        return [String(d.index), String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
+        const delta = (x) => (x.text ? (x.regressed ? `❗${markdown_NBSP}**${markdown_nb(x.text)}**` : markdown_nb(x.text)) : markdown_MISSING);
+        return [String(d.index), d.rate !== undefined ? markdown_nb(`${formatRate(d.rate)}/s`) : String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
     });
-    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
+    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, markdown_MESSAGE_MAX)}`);
     if (b.messages.length > lines.length)
         lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
     const legend = `▲ / ▼: change against ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ a regression (TTFC avg or p95 more than ` +
         `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`;
-    const summary = b.regressions.length
-        ? `Baseline: ❗ regressions at ${b.regressions.join(', ')} users`
+    const summary = stageList(b.regressions, b.regressionRates)
+        ? `Baseline: ❗ regressions at ${stageList(b.regressions, b.regressionRates)}`
         : b.stages.length
             ? 'Baseline: no regression'
             : 'Baseline: no stage could be compared';
-    const table = rows.length ? mdTable(['Stage', 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows) : '';
+    const table = rows.length
+        ? mdTable(['Stage', b.stages.some((d) => d.rate !== undefined) ? 'Load' : 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows)
+        : '';
     return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
 }
 const STATUS_ICON = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped' };
@@ -68201,18 +71927,18 @@ function statusCell(c) {
     return c.inconclusive ? `${icon} ${INCONCLUSIVE_MARK}` : icon;
 }
 function criterionRow(c) {
-    const stage = c.users === null ? 'all' : plural(c.users, 'user', 'users');
+    const stage = scopeWho(c) ?? 'all';
     if (c.status === 'skipped') {
-        return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, markdown_MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : markdown_MISSING];
+        return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, markdown_MISSING, c.reason ? escapeInline(c.reason, markdown_MESSAGE_MAX) : markdown_MISSING];
     }
     const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${formatValue(c.interval.low, c.unit)} – ${formatValue(c.interval.high, c.unit)})` : '';
-    const actual = nb(formatValue(c.actual, c.unit)) + (c.reason ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : ci);
+    const actual = markdown_nb(formatValue(c.actual, c.unit)) + (c.reason ? ` (${escapeInline(c.reason, markdown_MESSAGE_MAX)})` : ci);
     const op = criterionOf(c)?.op;
     return [
         statusCell(c),
         codeSpan(c.text, { inTable: true, max: 200 }),
         stage,
-        nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`),
+        markdown_nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`),
         c.status === 'fail' ? `**${actual}**` : actual,
     ];
 }
@@ -68230,10 +71956,11 @@ function missedLines(report, max) {
     const lines = shown.map((c) => {
         const icon = c.status === 'inconclusive' ? INCONCLUSIVE_MARK : c.severity === 'warn' ? '⚠️' : '❌';
         const op = criterionOf(c)?.op;
-        const where = c.users === null ? '' : ` · ${plural(c.users, 'user', 'users')}`;
-        const threshold = c.threshold === null ? '' : ` vs ${nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`)}`;
-        const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : '';
-        return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${nb(formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
+        const who = scopeWho(c);
+        const where = who === null ? '' : ` · ${who}`;
+        const threshold = c.threshold === null ? '' : ` vs ${markdown_nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`)}`;
+        const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, markdown_MESSAGE_MAX)})` : '';
+        return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${markdown_nb(formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
     });
     if (listed.length > shown.length)
         lines.push(`- _… ${plural(listed.length - shown.length, 'more', 'more')} (the check's message names them)._`);
@@ -68286,24 +72013,11 @@ function shardsSection(report) {
     return `### Shards\n\n${mdTable(['Shard', 'Host', 'Users per stage', 'Requests', 'Start offset per stage (ms)'], ['l', 'l', 'l', 'r', 'l'], rows)}${more}\n\n_${note}_`;
 }
 function diagnosesSection(report, max) {
-    if (!report.diagnoses.length)
-        return '';
-    const shown = report.diagnoses.slice(0, max);
-    const lines = shown.map((d) => {
-        const where = d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`;
-        return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}`;
-    });
-    if (report.diagnoses.length > shown.length)
-        lines.push(`- _… ${report.diagnoses.length - shown.length} more not shown._`);
-    return `### Diagnoses\n\n${lines.join('\n')}`;
+    return diagnosesMarkdown(report.diagnoses, max);
 }
-/** The evidence of every diagnosis shown, collapsed: for whoever wants to check the reasoning. */
+/** Each diagnosis shown in full, with its evidence in words, collapsed: for whoever wants to check the reasoning. */
 function evidenceSection(report, max) {
-    const shown = report.diagnoses.slice(0, max).filter((d) => Object.keys(d.evidence).length);
-    if (!shown.length)
-        return '';
-    const lines = shown.map((d) => `- **${escapeInline(d.kind, 40)}**${d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`}: ${codeSpan(formatEvidence(d.evidence))}`);
-    return collapsed('Diagnosis evidence', lines.join('\n'));
+    return diagnosisDetailsMarkdown(report.diagnoses, max);
 }
 /** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
 function chartThresholds(report) {
@@ -68318,15 +72032,27 @@ function chartThresholds(report) {
         // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
         if (/\*/.test(c.text) && !/baseline\./.test(c.text))
             continue;
+        // The chart is of the closed stages: a limit of a rate stage is not one of its lines.
+        if (c.rate !== undefined)
+            continue;
         const scoped = /^\s*@/.test(c.text);
         out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
     }
     return out;
 }
-/** TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
+/**
+ * TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it); with
+ * several rate stages, the sweep against the offered rate. '' with fewer than two stages of a kind to plot.
+ */
 function chartSection(report) {
     const chart = mermaidChart(report.stages, { thresholds: chartThresholds(report), ...(report.compare ? { base: report.compare.stages.map((s) => s.base) } : {}) });
-    return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
+    const sweep = rateSweepCharts(report.stages);
+    return [chart ? `### TTFC vs concurrency\n\n${chart}` : '', sweep ? `### TTFC and goodput vs offered rate\n\n${sweep}` : ''].filter(Boolean).join('\n\n');
+}
+/** `10, 20 users and 2/s, 4/s` (or '' when neither list has one). */
+function stageList(users, rates) {
+    const parts = [users.length ? `${users.join(', ')} users` : '', rates?.length ? rates.map((r) => `${formatRate(r)}/s`).join(', ') : ''].filter(Boolean);
+    return parts.join(' and ');
 }
 /** Failed requests grouped by category, status and message, most frequent first (from every record, else the samples). */
 function errorGroups(report) {
@@ -68359,7 +72085,7 @@ function samplesSection(report) {
         codeSpan(g.category, { inTable: true }),
         g.status === null ? markdown_MISSING : String(g.status),
         g.stages.sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).join(', '),
-        g.message ? escapeInline(g.message, MESSAGE_MAX) : '_(no message)_',
+        g.message ? escapeInline(g.message, markdown_MESSAGE_MAX) : '_(no message)_',
     ]);
     const more = groups.length > shown.length ? ` ${plural(groups.length - shown.length, 'more kind', 'more kinds')} in the JSON report.` : '';
     return `### Errors\n\nFailed requests by kind, as the server sent them (escaped, truncated).${more}\n\n${mdTable(['Count', 'Category', 'Status', 'Stages', 'Message'], ['r', 'l', 'r', 'l', 'l'], rows)}`;
@@ -68383,6 +72109,9 @@ function compose(report, ctx, shape, shortened) {
     if (ctx.tag)
         parts.push(commentMarker(ctx.tag));
     parts.push(`## ${v.icon} TTFC gate${tag} ${v.text}`);
+    const capacity = capacityHeadline(report);
+    if (capacity)
+        parts.push(capacity);
     const missed = missedLines(report, shape.criteria.maxMissed);
     if (missed.text)
         parts.push(missed.text);
@@ -68391,7 +72120,7 @@ function compose(report, ctx, shape, shortened) {
     if (run.length)
         parts.push(`**Run** ${run.map((n) => escapeInline(n, 200)).join(' · ')}`);
     if (report.baseline && !report.baseline.loaded) {
-        parts.push(`> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`);
+        parts.push(`> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), markdown_MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`);
     }
     const notes = shortened.filter(Boolean);
     if (notes.length) {
@@ -68400,12 +72129,18 @@ function compose(report, ctx, shape, shortened) {
     const diag = diagnosesSection(report, shape.maxDiagnoses);
     if (diag)
         parts.push(diag);
+    const search = capacityMarkdown(report, { chart: shape.chart, probes: shape.details });
+    if (search)
+        parts.push(search);
     if (shape.chart) {
         const chart = chartSection(report);
         if (chart)
             parts.push(chart);
     }
     parts.push(stagesSection(report, shape.maxStages));
+    const arrivals = arrivalsMarkdown(report);
+    if (arrivals)
+        parts.push(arrivals);
     const ab = markdown_compareSection(report);
     if (ab)
         parts.push(ab);
@@ -68487,9 +72222,9 @@ function renderMarkdown(report, ctx = {}) {
             return out;
     }
     // 2. the per-stage details (figures, intervals, runs, distributions, evidence) and all but a few baseline notes
-    if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length)) {
+    if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length) || (report.capacity?.probes.length ?? 0) > 0) {
         shape.details = false;
-        notes.push('the per-stage intervals and distributions left out');
+        notes.push(`the per-stage intervals and distributions${report.capacity?.probes.length ? ' and the capacity probes' : ''} left out`);
         out = render();
         if (out.length <= limit)
             return out;
@@ -68565,6 +72300,12 @@ function renderMarkdown(report, ctx = {}) {
 
 
 
+
+
+
+
+
+
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 function textTable(head, rows, left = []) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -68576,11 +72317,19 @@ function textTable(head, rows, left = []) {
 }
 /** The progress line when a stage starts (CLI and action log). */
 function stageStartLine(index, count, s) {
+    if (isRate(s))
+        return `stage ${index}/${count}: ${stageLoad(s)} (${s.rate * (s.durationMs / 1000) >= 2 ? 'about ' : ''}${plural(Math.round(s.rate * (s.durationMs / 1000)), 'arrival')})…`;
     return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
 }
 function stageLine(s) {
     if (s.skipped)
-        return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
+        return `stage ${s.index}: ${stageText(stageOf(s))} skipped`;
+    if (s.rate) {
+        const r = s.rate;
+        return (`stage ${s.index}: ${stageLoad(stageOf(s))}: ${s.succeeded}/${s.issued} ok${r.dropped ? `, ${r.dropped} dropped` : ''}, achieved ${r.achieved.toFixed(2)}/s, ` +
+            `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, lateness p99 ${ms(r.lateness.p99)}` +
+            (r.lateness.p99 !== null && r.lateness.p99 > LATE_P99_MS ? ` (above ${LATE_P99_MS} ms: this client fell behind the schedule)` : ''));
+    }
     return (`stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
         `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
 }
@@ -68595,12 +72344,13 @@ function stagesTable(stages, report) {
     const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
     const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
     const showTokens = stages.some((s) => s.tokens);
+    const showGoodput = stages.some((s) => s.goodput);
     const showRate = report !== undefined && showsStreamRate(report);
     const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
     const showEff = report !== undefined && showsEfficiency(report);
     const head = [
         'stage',
-        'users x req',
+        stages.some((s) => s.rate) ? 'load' : 'users x req',
         'success',
         'connect avg',
         'ttfb p50',
@@ -68613,18 +72363,20 @@ function stagesTable(stages, report) {
         ...(showTtfr ? ['ttfr avg'] : []),
         'total avg',
         'req/s',
-        ...(showTokens ? ['tok/s'] : []),
+        ...(showTokens ? ['tok/s', 'tpot avg', 'tpot p95'] : []),
+        ...(showGoodput ? ['goodput'] : []),
         ...(showRate ? ['events/s after 1st chunk'] : []),
         ...(showEff ? ['scaling'] : []),
     ];
     const rows = stages.map((s) => {
+        const load = s.rate ? stageLoad(stageOf(s)) : `${s.users} x ${s.requestsPerUser}`;
         if (s.skipped)
-            return [String(s.index), `${s.users} x ${s.requestsPerUser}`, 'skipped', ...head.slice(3).map(() => '')];
+            return [String(s.index), load, 'skipped', ...head.slice(3).map(() => '')];
         const b = report ? baselineFor(report, s.index) : undefined;
         return [
             String(s.index),
-            `${s.users} x ${s.requestsPerUser}`,
-            `${s.succeeded}/${s.issued}`,
+            load,
+            `${s.succeeded}/${s.issued}${s.rate?.dropped ? ` +${s.rate.dropped} dropped` : ''}`,
             ms(s.connect.avg),
             ms(s.ttfb.p50),
             ms(s.ttfc.avg),
@@ -68636,7 +72388,8 @@ function stagesTable(stages, report) {
             ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : ''] : []),
             ms(s.total.avg),
             s.rps.toFixed(2),
-            ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
+            ...(showTokens ? (s.tokens ? [s.tokens.perSec.toFixed(1), ms(s.tpot?.avg ?? null), ms(s.tpot?.p95 ?? null)] : ['', '', '']) : []),
+            ...(showGoodput ? [s.goodput ? `${s.goodput.rate === null ? 'n/a' : formatValue(s.goodput.rate * 100, '%')} ${s.goodput.perSec.toFixed(2)}/s` : ''] : []),
             ...(showRate ? [s.streamRate?.perRequest.p50 != null ? s.streamRate.perRequest.p50.toFixed(1) : ''] : []),
             ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
         ];
@@ -68652,12 +72405,17 @@ function detailsTable(report) {
         return '';
     const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
     const pct = `${Math.round(level * 100)}%`;
-    const head = ['stage', 'users', ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []), ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : [])];
+    const head = [
+        'stage',
+        ran.some((s) => s.rate) ? 'load' : 'users',
+        ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
+        ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
+    ];
     const rows = ran.map((s) => {
         const sp = spreadFor(repeat, s.index);
         return [
             String(s.index),
-            String(s.users),
+            s.rate ? stageWho(stageOf(s)) : String(s.users),
             ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
             ...(repeat
                 ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : '']
@@ -68683,7 +72441,7 @@ function criterionValue(c) {
     return v;
 }
 function criteriaTable(results) {
-    const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : plural(c.users, 'user'), criterionValue(c)]);
+    const rows = results.map((c) => [criterionMark(c), c.text, scopeWho(c) ?? 'all', criterionValue(c)]);
     return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
 }
 /** The baseline lines: what was compared against, or why nothing was. */
@@ -68695,7 +72453,9 @@ function baselineLines(report) {
         return [`baseline NOT compared: ${b.messages[0] ?? 'it could not be read'}`, ...b.messages.slice(1).map((m) => `  - ${m}`)];
     const lines = [
         `baseline: ${baselineTitle(report)}; regression threshold ${formatThresholdPct(b.threshold)} (TTFC avg / p95), ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp (success rate); "!" marks a regression` +
-            (b.regressions.length ? ` — regressions at ${b.regressions.join(', ')} users` : ' — no regression'),
+            (b.regressions.length || b.regressionRates?.length
+                ? ` — regressions at ${[b.regressions.length ? `${b.regressions.join(', ')} users` : '', (b.regressionRates ?? []).map((r) => `${formatRate(r)}/s`).join(', ')].filter(Boolean).join(' and ')}`
+                : ' — no regression'),
     ];
     for (const m of b.messages.slice(0, 10))
         lines.push(`  - ${m}`);
@@ -68747,21 +72507,23 @@ function renderTerminal(report) {
     if (dist && dist.rows.some((r) => r.n > 0))
         parts.push('', ...formatDistribution(dist));
     const chart = asciiChart(report.stages);
-    if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2)
+    if (chart && chartPoints(report.stages).length >= 2)
         parts.push('', chart);
+    const sweep = rateSweepLines(report.stages);
+    if (sweep.length)
+        parts.push('', ...sweep);
+    const arrivals = arrivalsTable(report);
+    if (arrivals)
+        parts.push('', textTable(arrivals.head, arrivals.rows), arrivals.legend);
     const server = serverLines(report);
     if (server.length)
         parts.push('', ...server);
+    const capacity = capacityLines(report, textTable);
+    if (capacity.length)
+        parts.push('', ...capacity);
     parts.push('', criteriaTable(report.criteria));
-    if (report.diagnoses.length) {
-        parts.push('');
-        for (const d of report.diagnoses) {
-            parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${plural(d.users, 'user')}`}): ${d.message}`);
-            const ev = formatEvidence(d.evidence);
-            if (ev)
-                parts.push(`  evidence: ${ev}`);
-        }
-    }
+    if (report.diagnoses.length)
+        parts.push('', ...diagnosesTerminal(report.diagnoses));
     if (report.errorSamples.length) {
         parts.push('', 'error samples:', ...report.errorSamples.map((e) => `  stage ${e.stage} ${e.category}${e.status ? ` (${e.status})` : ''}: ${e.message.slice(0, 200)}`));
     }
@@ -68876,6 +72638,10 @@ function repoFromPayload(payload) {
 // (the PR comment). Names as in action.yml.
 
 
+
+
+
+
 /** Inputs only the GitHub adapter reads. */
 const ACTION_INPUTS = {
     'github-token': 'token for the PR comment (default: the workflow token, github.token)',
@@ -68884,6 +72650,34 @@ const ACTION_INPUTS = {
     'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
     mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
     reports: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
+};
+/**
+ * The non-empty defaults of action.yml's core inputs (a test checks they agree): the runner passes
+ * them when the workflow sets nothing, so with mode: merge a value equal to its default is not "set".
+ */
+const ACTION_DEFAULTS = {
+    method: 'POST',
+    preset: 'generic',
+    format: 'auto',
+    stages: DEFAULT_STAGES,
+    arrival: 'poisson',
+    'arrival-seed': '1',
+    'max-in-flight': '1000',
+    timeout: '60s',
+    cooldown: '500ms',
+    'max-event-size': '16MiB',
+    criteria: DEFAULT_CRITERIA,
+    'fail-on-criteria': 'true',
+    verdict: 'strict',
+    repeat: '1',
+    warmup: '0',
+    'regression-threshold': '20%',
+    'wait-timeout': '5m',
+    'health-interval': '250ms',
+    'monitor-interval': '1s',
+    'monitor-timeout': '5s',
+    'log-error-pattern': DEFAULT_LOG_ERROR_PATTERN,
+    'report-path': 'ttfc-report.json',
 };
 /** Every input the action reads: must equal the inputs of action.yml (a test checks it). */
 const ALL_INPUTS = [...Object.keys(CORE_INPUTS), ...Object.keys(ACTION_INPUTS)];
@@ -68955,10 +72749,10 @@ function actionSettings(raw) {
     if (mode === 'run' && reports.length > 0)
         throw new InputError('reports', 'only applies with mode: merge');
     if (mode === 'merge') {
-        // Only inputs without a default: the runner passes every default (stages has one).
-        const ignored = ['url', 'shard', 'start-at', 'stage-window'].filter((n) => raw.core[n]?.trim());
+        // The runner passes every input, at its default when not set: an input a merge would ignore is one set to something else.
+        const ignored = mergeIgnoredInputs(raw.core, ACTION_DEFAULTS);
         if (ignored.length > 0)
-            throw new InputError(ignored[0], 'does not apply with mode: merge (the plan comes from the shard reports)');
+            throw ignoredInputsError(ignored, 'with mode: merge');
     }
     return {
         githubToken: raw.action['github-token'].trim() || undefined,
@@ -68976,7 +72770,7 @@ function actionSettings(raw) {
 
 
 /** Every output the action sets: must equal the outputs of action.yml (a test checks it). */
-const OUTPUT_NAMES = (/* unused pure expression or super */ null && (['passed', 'report-path', 'comment-url', 'success-rate', 'ttfc-avg-ms', 'ttfc-p95-ms', 'ttfc-max-ms']));
+const OUTPUT_NAMES = (/* unused pure expression or super */ null && (['passed', 'report-path', 'comment-url', 'success-rate', 'ttfc-avg-ms', 'ttfc-p95-ms', 'ttfc-max-ms', 'capacity', 'base-capacity']));
 /** The stage the figure outputs describe: the one with the most users that ran (the later one on a tie). */
 function largestStage(report) {
     let best = null;
@@ -68986,7 +72780,7 @@ function largestStage(report) {
     return best;
 }
 /** Percent with one decimal, never 100.0 for a partial success: `96.7`, `100.0`, `0.0`. */
-function formatRate(rate) {
+function outputs_formatRate(rate) {
     return percentDigits(rate * 100);
 }
 /** Milliseconds with one decimal (`412.5`), '' when there is no measurement. */
@@ -68999,11 +72793,18 @@ function outputsOf(report, reportPath, commentUrl) {
         passed: String(report.passed),
         'report-path': reportPath,
         'comment-url': commentUrl,
-        'success-rate': s ? formatRate(s.successRate) : '',
+        'success-rate': s ? outputs_formatRate(s.successRate) : '',
         'ttfc-avg-ms': formatMsOutput(s?.ttfc.avg ?? null),
         'ttfc-p95-ms': formatMsOutput(s?.ttfc.p95 ?? null),
         'ttfc-max-ms': formatMsOutput(s?.ttfc.max ?? null),
+        ...capacityOutputs(report),
     };
+}
+/** The capacity search's result (the most users that met the SLO), '' when no search ran. */
+function capacityOutputs(report) {
+    const c = report.capacity;
+    const ran = c !== null && c !== undefined && c.probes.length > 0;
+    return { capacity: ran ? String(c.users) : '', 'base-capacity': ran && c.base ? String(c.base.users) : '' };
 }
 const MAX_LINES = 20;
 /** The check's failure message: the verdict, then one line per missed criterion with its actual value. */
@@ -74327,8 +78128,20 @@ async function runAction(env = process.env) {
             const files = await expandReports(settings.reports);
             const mcfg = buildMergeConfig(raw.core, process.cwd());
             info(`ttfc-gate ${VERSION}: merge of ${files.length} shard report${files.length === 1 ? '' : 's'} (${settings.reports.join(', ')}) (event ${event.eventName || 'unknown'})`);
-            const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info });
-            await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: report.config.failOnCriteria !== false, reportPath: mcfg.reportPath });
+            const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info, secrets });
+            // The merge step's own fail-on-criteria decides, whatever the shards were given.
+            await publish(report, {
+                settings,
+                event,
+                env,
+                cancel,
+                secrets,
+                info,
+                redact,
+                failOnCriteria: mcfg.failOnCriteria,
+                reportPath: mcfg.reportPath,
+                markdownPath: mcfg.markdownPath,
+            });
             return;
         }
         const inputs = { ...raw.core };
@@ -74460,8 +78273,12 @@ async function publish(report, ctx) {
             notice(ctx.redact(`ttfc-gate inconclusive: ${describeResult(c)}`));
     if (report.baseline && !report.baseline.loaded)
         warning(ctx.redact(`ttfc-gate baseline not compared: ${report.baseline.messages[0] ?? ''}`));
-    if (report.baseline?.regressions.length) {
-        warning(ctx.redact(`ttfc-gate: regression against the baseline at ${report.baseline.regressions.join(', ')} users (see the job summary; only criteria fail the check)`));
+    const regressed = [
+        report.baseline?.regressions.length ? `${report.baseline.regressions.join(', ')} users` : '',
+        ...(report.baseline?.regressionRates ?? []).map((r) => `${r}/s`),
+    ].filter(Boolean);
+    if (regressed.length) {
+        warning(ctx.redact(`ttfc-gate: regression against the baseline at ${regressed.join(', ')} (see the job summary; only criteria fail the check)`));
     }
     if (report.cancelled) {
         setFailed(ctx.redact(`ttfc-gate cancelled (${ctx.cancel.by ?? 'signal'}): the load was stopped; the report, summary and comment hold the partial figures`));
@@ -74569,7 +78386,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2417);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7834);
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
 // The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
 // `npm run local-action` (@github/local-action) calls.

@@ -14,7 +14,7 @@ import {
 import { evaluateCriteria, parseCriteria, CriteriaError } from '../../src/core/analysis/criteria/index.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
 import { runRounds } from '../../src/core/load/interleave.js';
-import type { RequestRecord, RunResult, Stage } from '../../src/core/types.js';
+import type { ClosedStage as Stage, RequestRecord, RunResult } from '../../src/core/types.js';
 
 /** A successful request with the given TTFC (other times derived from it). */
 function rec(stage: number, user: number, iteration: number, ttfc: number, ok = true): RequestRecord {

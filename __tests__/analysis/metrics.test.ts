@@ -1,5 +1,5 @@
 // The metrics table: one entry says everything criteria, intervals, the baseline and the reports need.
-import { expectedMetrics, latencySamples, LATENCY_METRICS, metric, metricUnit, metricValue, STAT_NAMES } from '../../src/core/analysis/metrics.js';
+import { expectedMetrics, latencySamples, LATENCY_METRICS, metric, metricUnit, metricValue, OPTIONAL_LATENCIES, STAT_NAMES } from '../../src/core/analysis/metrics.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord } from '../../src/core/types.js';
 import { record } from '../helpers/records.js';
@@ -50,11 +50,15 @@ test('latency samples: one a request, itl pools every gap; stage stats are compu
   expect(latencySamples(rs, 'ttfc')).toEqual([100, 300]);
   expect(latencySamples(rs, 'itl')).toEqual([1, 2, 3]);
   const stage = summarizeStage(1, { users: 1, requestsPerUser: 3 }, rs, 1000);
-  for (const m of LATENCY_METRICS) expect(stage[m]).toEqual(computeStats(latencySamples(rs, m)));
+  for (const m of LATENCY_METRICS) {
+    // tpot and ttft_reasoning only when measured (usage, reasoning): none here.
+    if ((OPTIONAL_LATENCIES as readonly string[]).includes(m)) expect(stage[m]).toBeUndefined();
+    else expect(stage[m]).toEqual(computeStats(latencySamples(rs, m)));
+  }
 });
 
 test('the list of metrics in errors names every family', () => {
   expect(expectedMetrics()).toBe(
-    'success_rate, errors, errors_5xx, timeouts, rps, capacity, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth',
+    'success_rate, errors, errors_5xx, timeouts, rps, capacity, goodput, goodput_rate, tokens_per_sec, dropped, achieved_rate, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall|tpot|ttft_reasoning.min|avg|p50|p90|p95|p99|max|stddev or output_tokens.min|avg|p50|p90|p95|p99|max|stddev or tokens_per_sec.min|avg|p50|p90|p95|p99|max|stddev or lateness.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth',
   );
 });

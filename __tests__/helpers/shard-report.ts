@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { shardUsers } from '../../src/core/config/shard.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { planIdOf, planOf } from '../../src/core/shards/identity.js';
-import type { RequestRecord } from '../../src/core/types.js';
+import type { ClosedStage, RequestRecord } from '../../src/core/types.js';
 
 export const T0 = Date.parse('2026-12-01T10:00:00Z');
 
@@ -49,7 +49,7 @@ export function validShardReport(o: ShardReportOptions): Record<string, unknown>
     ...o.config,
   };
   const requests: RequestRecord[] = [];
-  const stages = parseStages(stagesText).map((st, i) => {
+  const stages = (parseStages(stagesText) as ClosedStage[]).map((st, i) => {
     const own = shardUsers(st.users, o);
     for (let it = 1; it <= st.requestsPerUser; it++) {
       for (let u = own.first; u < own.first + own.count; u++) {

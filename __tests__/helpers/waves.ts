@@ -2,7 +2,7 @@
 // request, all sent at the stage's start), the k-th first chunk at a time of the test's choosing.
 import { parseStages } from '../../src/core/config/stages.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
-import type { RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
+import type { ClosedStage, RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
 import { record } from './records.js';
 
 /**
@@ -12,7 +12,7 @@ import { record } from './records.js';
 export function waveRun(stagesText: string, firstChunk: (users: number, k: number) => number, tail = 40): RunResult {
   const stages: StageSummary[] = [];
   const requests: RequestRecord[] = [];
-  parseStages(stagesText).forEach((st, i) => {
+  (parseStages(stagesText) as ClosedStage[]).forEach((st, i) => {
     const start = 1_700_000_000_000 + i * 60_000;
     const recs: RequestRecord[] = [];
     let end = 0;

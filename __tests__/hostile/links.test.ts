@@ -72,7 +72,8 @@ test('error body and the smoke diagnosis quoting it, the compare answer, monitor
     'server',
   );
   // Every channel reached the document.
-  expect(md).toMatch(/### Diagnoses\n\n- \*\*smoke\*\*.*evil\.example/);
+  expect(md).toMatch(/### Diagnoses\n\n- \*\*smoke\*\*/);
+  expect(md).toMatch(/Diagnosis details[\s\S]*smoke test failed.*evil\.example/);
   expect(md).toMatch(/### Server[\s\S]*Log errors[\s\S]*ERROR see https/);
   expect(md).toMatch(/monitor links: printed no number/);
   expect(md).toMatch(/1 \(base\) \| HTTP 500: .*rejected see https/);

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseStages } from '../../src/core/config/stages.js';
+import type { ClosedStage } from '../../src/core/types.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
 import { runLoad, type LoadTarget } from '../../src/core/load/runner.js';
 
@@ -65,7 +66,7 @@ const target = (url: string): LoadTarget => ({
 test.each(['1x3, 5x4, 20x2, 3x1', '8x1, 8x5', '50x3', '100x2'])('stages %s: connections = users per stage, later requests reuse their socket', async (text) => {
   const server = await countingServer();
   try {
-    const stages = parseStages(text);
+    const stages = parseStages(text) as ClosedStage[];
     const run = await runLoad(target(server.url), { stages, cooldownMs: 20 });
     expect(run.requests.every((r) => r.ok)).toBe(true);
     expect(server.accepted).toBe(stages.reduce((n, s) => n + s.users, 0));

@@ -146,6 +146,6 @@ test('distribution rows share one range, so a slower stage sits further right', 
   // A stage without success keeps its row, blank.
   const failed = summarizeStage(4, { users: 5, requestsPerUser: 1 }, [], 100);
   const d2 = ttfcDistribution({ stages: [...run.stages, failed], requests: run.requests }, { bins: 4 })!;
-  expect(d2.rows[3]).toEqual({ index: 4, users: 5, n: 0, counts: [0, 0, 0, 0], spark: '    ', min: null, max: null });
+  expect(d2.rows[3]).toEqual({ index: 4, users: 5, label: '5 users', n: 0, counts: [0, 0, 0, 0], spark: '    ', min: null, max: null });
   expect(ttfcDistribution({ stages: [failed], requests: [] })).toBeNull();
 });

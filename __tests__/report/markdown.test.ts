@@ -429,14 +429,14 @@ describe('diagnoses, baseline, intervals and pictures', () => {
     expect(md).toContain('Distribution: 16 bins from 200 ms to 440 ms, the same for every stage');
   });
 
-  test('tokens/s and TTFR columns when present; a mermaid xychart instead of a text chart', () => {
+  test('tokens/s, TPOT and TTFT reasoning columns when present; a mermaid xychart instead of a text chart', () => {
     const tokens = { total: 300, perSec: 42.5, perRequest: stats(20) };
     const r = report({ stages: [stage(1, 1, 200, { tokens, ttfr: stats(150) }), stage(2, 10, 410, { tokens })] });
     const md = render(r, ctx);
-    expect(md).toContain('| Stage | Users × requests | TTFC p50 | TTFB avg | TTFR avg | Total avg | Events/s | Tokens/s |');
-    expect(md).toContain('| 1 | 1 × 3 | 200 ms | 5.0 ms | 150 ms | 300 ms | 20.0 | 42.5 tok/s |');
-    expect(md).toContain('| 2 | 10 × 3 | 410 ms | 5.0 ms | — | 510 ms | 20.0 | 42.5 tok/s |');
-    expect(md).toContain('TTFR: time to the first reasoning token.');
+    expect(md).toContain('| Stage | Users × requests | TTFC p50 | TTFB avg | TTFT reasoning avg | Total avg | Events/s | Tokens/s | TPOT avg | TPOT p95 | Output tokens avg |');
+    expect(md).toContain('| 1 | 1 × 3 | 200 ms | 5.0 ms | 150 ms | 300 ms | 20.0 | 42.5 tok/s | n/a | n/a | — |');
+    expect(md).toContain('| 2 | 10 × 3 | 410 ms | 5.0 ms | — | 510 ms | 20.0 | 42.5 tok/s | n/a | n/a | — |');
+    expect(md).toContain('TTFT reasoning: time to the first reasoning token (TTFT is then the first content token).');
     expect(md).toContain('### TTFC vs concurrency\n\n```mermaid\n');
     expect(md).toContain('    x-axis "concurrent users" 1 --> 10');
     expect(md).toContain('    line "avg" [200, 410]'); // users 1 and 10: one step of 9, each stage at its x

@@ -11,7 +11,7 @@ import { shardUsers } from '../../src/core/config/shard.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { InputError } from '../../src/core/errors.js';
 import { DEFAULT_CRITERIA } from '../../src/core/analysis/criteria/index.js';
-import type { Report, RequestRecord } from '../../src/core/types.js';
+import type { ClosedStage, Report, RequestRecord } from '../../src/core/types.js';
 
 let dir: string;
 beforeAll(() => {
@@ -282,7 +282,7 @@ describe('shards that do not belong together fail the merge, naming the file', (
     write(
       name,
       shardReport({
-        load: parseStages(o.stages ?? '1x1, 20x2').map((st) => {
+        load: (parseStages(o.stages ?? '1x1, 20x2') as ClosedStage[]).map((st) => {
           const u = shardUsers(st.users, o);
           return [u.first, u.count, Array.from({ length: u.count }, (_, j) => 5 + j)] as [number, number, number[]];
         }),

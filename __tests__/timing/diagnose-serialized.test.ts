@@ -5,7 +5,7 @@ import { getPreset } from '../../src/core/load/presets/index.js';
 import { runLoad, type LoadTarget } from '../../src/core/load/runner.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
-import type { Diagnosis, RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
+import type { ClosedStage, Diagnosis, RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 
 let demo: SpawnedDemo;
@@ -138,7 +138,7 @@ function rec(stage: number, user: number, iteration: number, at: number, ttfc: n
 function synthRun(stagesText: string, firstChunk: (users: number, k: number) => number, tail = 40): RunResult {
   const stages: StageSummary[] = [];
   const requests: RequestRecord[] = [];
-  parseStages(stagesText).forEach((st, i) => {
+  (parseStages(stagesText) as ClosedStage[]).forEach((st, i) => {
     const start = (clock += 60_000);
     const recs: RequestRecord[] = [];
     let end = 0;

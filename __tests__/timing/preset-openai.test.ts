@@ -56,17 +56,21 @@ test('role-only first chunk is ttfc, the first non-empty content is ttft; usage 
   expect(server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
 });
 
-test('reasoning_content counts as the first token and is recorded separately as ttfr', async () => {
+test('a model that reasons first: ttft_reasoning (ttfr) on the first reasoning token, ttft on the first content token', async () => {
   const r = await run('reasoning', { stages: '2x1' });
   for (const q of r.requests) {
     expect(q.ok).toBe(true);
     expect(q.ttfr).toBeDefined();
-    expect(q.ttft).toBe(q.ttfr);
-    expect(r.stages[0]!.ttfr!.n).toBe(2);
     expect(q.ttfr!).toBeGreaterThanOrEqual(245);
     expect(q.ttfc!).toBeLessThan(q.ttfr! - 100);
-    expect(q.tokens).toBeUndefined(); // no include_usage: no usage sent
+    // five reasoning deltas 10 ms apart, then the content
+    expect(q.ttft! - q.ttfr!).toBeGreaterThanOrEqual(45);
+    // the body set no stream_options: the preset asked for usage
+    expect(q.tokens).toBe(5);
   }
+  expect(r.stages[0]!.ttfr!.n).toBe(2);
+  expect(r.stages[0]!.ttft_reasoning).toEqual(r.stages[0]!.ttfr);
+  expect(server.requests.at(-1)!.body).toContain('"stream_options":{"include_usage":true}');
 });
 
 test('a stream without [DONE] but with a finish_reason is complete', async () => {

@@ -208,8 +208,12 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
   for (const c of report.criteria) if (c.status === 'fail' && c.severity === 'warn') core.warning(ctx.redact(`ttfc-gate warning: ${describeResult(c)}`));
   for (const c of report.criteria) if (c.status === 'inconclusive') core.notice(ctx.redact(`ttfc-gate inconclusive: ${describeResult(c)}`));
   if (report.baseline && !report.baseline.loaded) core.warning(ctx.redact(`ttfc-gate baseline not compared: ${report.baseline.messages[0] ?? ''}`));
-  if (report.baseline?.regressions.length) {
-    core.warning(ctx.redact(`ttfc-gate: regression against the baseline at ${report.baseline.regressions.join(', ')} users (see the job summary; only criteria fail the check)`));
+  const regressed = [
+    report.baseline?.regressions.length ? `${report.baseline.regressions.join(', ')} users` : '',
+    ...(report.baseline?.regressionRates ?? []).map((r) => `${r}/s`),
+  ].filter(Boolean);
+  if (regressed.length) {
+    core.warning(ctx.redact(`ttfc-gate: regression against the baseline at ${regressed.join(', ')} (see the job summary; only criteria fail the check)`));
   }
   if (report.cancelled) {
     core.setFailed(ctx.redact(`ttfc-gate cancelled (${ctx.cancel.by ?? 'signal'}): the load was stopped; the report, summary and comment hold the partial figures`));

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { buildConfig, CORE_INPUTS } from '../core/config/config.js';
 import { renderMarkdown } from '../core/report/markdown.js';
 import { shardNote } from '../core/config/shard.js';
+import { formatStages } from '../core/config/stages.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { buildMergeConfig, ignoredInputsError, MERGE_INPUTS, mergeIgnoredInputs, runMerge } from '../core/merge.js';
@@ -113,7 +114,7 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     const cfg = buildConfig(args.inputs, { env: io.env, cwd: io.cwd });
     secrets = cfg.secrets;
     io.out(
-      `ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${cfg.stages.map((s) => `${s.users}x${s.requestsPerUser}`).join(', ')}` +
+      `ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, stages ${formatStages(cfg.stages)}` +
         `${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}${shardNote(cfg)}, verdict ${cfg.verdict}`,
     );
     const report = await runGate(cfg, {

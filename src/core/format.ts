@@ -44,6 +44,8 @@ function formatIn(value: number | null, unit: MetricUnit, trim: boolean): string
       return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
     case 'rps':
       return `${t(value.toFixed(2))} req/s`;
+    case 'tps':
+      return `${t(value.toFixed(1))} tok/s`;
     case 'bytes':
       return formatSample(value, 'bytes');
     case 'sample':

@@ -13,7 +13,7 @@ import { redactText } from './redact.js';
 import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
 import { runLoad, type RunHooks } from './load/runner.js';
-import { formatStages } from './config/stages.js';
+import { formatStages, isRate, stageOf } from './config/stages.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';
 import type { Report, RunResult } from './types.js';
@@ -65,7 +65,9 @@ export function loadBaseline(cfg: Pick<Config, 'baseline' | 'baselinePath' | 're
   }
   b.baseline.source = given;
   const when = [b.baseline.commit ? `commit ${b.baseline.commit.slice(0, 7)}` : '', b.baseline.startedAt ?? ''].filter(Boolean).join(', ');
-  log(`baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages)}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`);
+  log(
+    `baseline: ${given}${when ? ` (${when})` : ''}, stages ${formatStages(b.baseline.stages.map(stageOf))}; regression threshold ${Math.round(cfg.regressionThreshold * 1000) / 10}%`,
+  );
   b.warnings = b.warnings.map((w) => w.split(cfg.baselinePath!).join(given));
   for (const w of b.warnings) log(`baseline: ${w}`);
   return b;
@@ -81,7 +83,7 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
   const hooks: RunHooks = { ...opts.hooks, log };
   if (session) {
     hooks.stageStart = (index, stage) => {
-      session.stageStart(index, stage.users);
+      session.stageStart(index, isRate(stage) ? 0 : stage.users);
       opts.hooks?.stageStart?.(index, stage);
     };
     hooks.stageEnd = (summary) => {
@@ -126,6 +128,7 @@ async function runEach(cfg: Config, opts: GateOptions, hooks: RunHooks, log: (li
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(cfg.shard ? { shard: cfg.shard } : {}),
         ...(cfg.schedule ? { schedule: cfg.schedule } : {}),
+        arrivals: cfg.arrivals,
       },
     );
     runs.push(r);
@@ -148,6 +151,10 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   if (cfg.shard && cfg.shard.count > 1 && cfg.startAt === null) {
     log(`shard ${cfg.shard.index}/${cfg.shard.count} without start-at: its stages start when this job gets to them, not together with the other shards' (the merge will flag it)`);
   }
+  if (cfg.usageAsked)
+    log(
+      'preset openai: the body asks for usage ("stream_options": {"include_usage": true}) to measure output tokens, TPOT and tokens/s; set stream_options in the body to decide yourself',
+    );
   await prepare(cfg, opts, log);
   const loaded = loadBaseline(cfg, log);
 
@@ -179,6 +186,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
       target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
       ...(cfg.compare ? { compare: { url: cfg.compare.displayUrl, secrets: cfg.secrets } } : {}),
       server,
+      goodput: cfg.goodput,
     },
     log,
   );

@@ -7,6 +7,7 @@ import { VERDICT_MODES, type VerdictMode } from './analysis/confidence.js';
 import { CriteriaError, DEFAULT_CRITERIA, parseCriteria } from './analysis/criteria/index.js';
 import { parseBoolean, type Inputs } from './config/config.js';
 import { InputError } from './errors.js';
+import { parseGoodput, type GoodputLine } from './analysis/goodput.js';
 import { loadBaseline } from './gate.js';
 import { buildReport, redactRun, writeReport } from './report/json.js';
 import { checkReportPath } from './config/files.js';
@@ -15,7 +16,7 @@ import { checkShards, combineShards, readShardFile } from './shards/combine.js';
 import type { Criterion, Report } from './types.js';
 
 /** The inputs the merge reads; any other is refused, not ignored (mergeIgnoredInputs). */
-export const MERGE_INPUTS = ['criteria', 'fail-on-criteria', 'verdict', 'baseline', 'regression-threshold', 'report-path', 'markdown-path'] as const;
+export const MERGE_INPUTS = ['criteria', 'fail-on-criteria', 'verdict', 'goodput', 'baseline', 'regression-threshold', 'report-path', 'markdown-path'] as const;
 
 /**
  * How the merged run is judged: always by the merge step's own settings (their defaults when not
@@ -27,6 +28,8 @@ export interface MergeConfig {
   criteria: Criterion[];
   failOnCriteria: boolean;
   verdict: VerdictMode;
+  /** The goodput SLO lines the merged run's goodput is counted by (the merge's own, like its criteria), or null. */
+  goodput: GoodputLine[] | null;
   baseline: string | null;
   baselinePath: string | null;
   regressionThreshold: number;
@@ -57,7 +60,7 @@ export function ignoredInputsError(names: string[], where: string): InputError {
   const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
   return new InputError(
     names[0]!,
-    `${names.length === 1 ? 'does' : `${list} do`} not apply ${where} (the plan comes from the shard reports; a merge only judges: criteria, fail-on-criteria, verdict, baseline, regression-threshold, report-path, markdown-path)`,
+    `${names.length === 1 ? 'does' : `${list} do`} not apply ${where} (the plan comes from the shard reports; a merge only judges: criteria, fail-on-criteria, verdict, goodput, baseline, regression-threshold, report-path, markdown-path)`,
   );
 }
 
@@ -65,7 +68,9 @@ export function buildMergeConfig(inputs: Inputs, cwd: string): MergeConfig {
   const criteriaText = given(inputs, 'criteria') ?? DEFAULT_CRITERIA;
   const criteria = parseCriteriaInput(criteriaText);
   if (criteria.length === 0) throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
-  checkMergeMetrics(criteria);
+  const goodputText = given(inputs, 'goodput');
+  const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
+  checkMergeMetrics(criteria, goodput !== null);
   const verdict = (given(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
   if (!(VERDICT_MODES as readonly string[]).includes(verdict)) throw new InputError('verdict', `"${verdict}" is not one of ${VERDICT_MODES.join(', ')}`);
   const baseline = given(inputs, 'baseline')?.trim() ?? null;
@@ -78,6 +83,7 @@ export function buildMergeConfig(inputs: Inputs, cwd: string): MergeConfig {
     criteria,
     failOnCriteria: parseBoolean('fail-on-criteria', given(inputs, 'fail-on-criteria'), true),
     verdict: verdict as VerdictMode,
+    goodput,
     baseline,
     baselinePath: baseline === null ? null : isAbsolute(baseline) ? baseline : resolvePath(cwd, baseline),
     regressionThreshold: parseRegressionThreshold(given(inputs, 'regression-threshold')),
@@ -91,11 +97,12 @@ export function buildMergeConfig(inputs: Inputs, cwd: string): MergeConfig {
  * monitor, metrics-url, logs-command) and no compare target, so a criterion on those could only
  * ever be "n/a": it is an input error now.
  */
-function checkMergeMetrics(criteria: Criterion[]): void {
+function checkMergeMetrics(criteria: Criterion[], goodput: boolean): void {
   for (const c of criteria) {
     for (const ref of [c.metric, ...(c.value.kind === 'factor' ? [c.value.metric] : [])]) {
       const where = `line ${c.line}: ${ref.compare ? 'compare.' : ref.baseline ? 'baseline.' : ''}${ref.name}`;
       if (ref.compare) throw new InputError('criteria', `${where}: the shard reports have no compare target (a shard cannot run compare-url)`);
+      if (!goodput && ref.name.startsWith('goodput')) throw new InputError('criteria', `${where} needs the merge's own goodput input (its SLO lines, e.g. "ttft < 1s")`);
       if (ref.name === 'log_errors' || ref.name.startsWith('health.') || monitorOf(ref.name) !== null) {
         throw new InputError('criteria', `${where}: the shard reports have no server-side figures (a shard cannot run health-url, monitor, metrics-url or logs-command)`);
       }
@@ -144,7 +151,7 @@ export function runMerge(files: string[], cfg: MergeConfig, opts: MergeOptions):
   const loaded = loadBaseline(cfg, log);
   const analysis = analyse(
     run,
-    { criteria: cfg.criteria, verdict: cfg.verdict, regressionThreshold: cfg.regressionThreshold, baseline: cfg.baseline, loaded, target: ref.target },
+    { criteria: cfg.criteria, verdict: cfg.verdict, regressionThreshold: cfg.regressionThreshold, baseline: cfg.baseline, loaded, target: ref.target, goodput: cfg.goodput },
     log,
   );
   analysis.diagnoses.push(...diagnoses);

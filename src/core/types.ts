@@ -3,7 +3,7 @@
 import type { ServerSection } from './server/types.js';
 import type { StageServerFigures } from './server/metrics.js';
 
-import type { LatencyMetric, MetricUnit } from './analysis/metrics.js';
+import type { LatencyMetric, MetricUnit, OptionalLatency } from './analysis/metrics.js';
 import type { CapacitySection } from './capacity/types.js';
 
 export type { LatencyMetric, MetricUnit, StatName } from './analysis/metrics.js';
@@ -33,9 +33,58 @@ export interface Stats {
   stddev: number | null;
 }
 
-export interface Stage {
+/** A closed stage (`USERSxREQUESTS`): that many users, each sending its requests one after another. */
+export interface ClosedStage {
+  kind?: 'closed';
   users: number;
   requestsPerUser: number;
+}
+
+/** An open stage (`R/s:D`): requests arrive at `rate` per second for `durationMs`, whatever the server does. */
+export interface RateStage {
+  kind: 'rate';
+  /** Arrivals per second (offered rate). */
+  rate: number;
+  durationMs: number;
+}
+
+export type Stage = ClosedStage | RateStage;
+
+/** How the arrivals of rate stages are spaced: exponential gaps (Poisson) or equal ones. */
+export type ArrivalProcess = 'poisson' | 'uniform';
+
+/** What a rate stage measured of its own load (StageSummary.rate). */
+export interface RateFigures {
+  /** The stage as written: arrivals per second and how long they arrive. */
+  offered: number;
+  durationMs: number;
+  arrival: ArrivalProcess;
+  seed: number;
+  /** Arrivals in the seeded schedule; each was sent (issued) or dropped. */
+  scheduled: number;
+  /** Arrivals not sent because max-in-flight requests were open (never delayed instead). */
+  dropped: number;
+  /** Requests sent per second of the arrival window. */
+  achieved: number;
+  maxInFlight: number;
+  /** Most requests open at once. */
+  peakInFlight: number;
+  /** The client's lateness: scheduled arrival → request handed to its connection (ms), over every sent request. */
+  lateness: Stats;
+}
+
+/** Goodput of a stage (StageSummary.goodput): the requests that met every `goodput` line. */
+export interface GoodputFigures {
+  /** The lines, as written. */
+  slo: string[];
+  /** Successful requests that met every line. */
+  good: number;
+  /** good / stage wall time (req/s). */
+  perSec: number;
+  /** good / (issued + dropped): 0..1, null when nothing was issued. */
+  rate: number | null;
+  /** Per line: how many successful requests missed it (or had nothing to measure it by). */
+  missed: Record<string, number>;
 }
 
 export type StreamFormat = 'auto' | 'sse' | 'ndjson' | 'raw';
@@ -60,6 +109,8 @@ export interface RequestRecord {
   events: number;
   bytes: number;
   tokens?: number; // completion tokens, when the preset sees usage
+  /** Rate stages: scheduled arrival → request handed to its connection (ms); TTFC and total count from the scheduled arrival. */
+  lateness?: number;
   /** First reasoning token (ms; openai preset: `reasoning_content` / `reasoning`), when the model streamed reasoning. Also counts for ttft. */
   ttfr?: number;
   /** The response's Content-Encoding (gzip, br, deflate…) when it was compressed; absent otherwise. */
@@ -68,10 +119,16 @@ export interface RequestRecord {
   retried?: boolean;
   /** Gaps between consecutive events (ms). Kept in memory for pooled itl stats; not written to the JSON report. */
   gaps?: number[];
+  /**
+   * Per-token gaps (ms), when the server sent usage with every content chunk (vLLM continuous_usage_stats):
+   * each chunk's gap since the last token-carrying chunk, divided over the tokens it brought. Like gaps:
+   * in memory, and in a shard's report.
+   */
+  tokenGaps?: number[];
 }
 
-/** One stage's figures; a Stats per latency metric (the table in analysis/metrics.ts). */
-export interface StageSummary extends Record<LatencyMetric, Stats> {
+/** One stage's figures; a Stats per latency metric (the table in analysis/metrics.ts; tpot and ttft_reasoning only when measured). */
+export interface StageSummary extends Record<Exclude<LatencyMetric, OptionalLatency>, Stats>, Partial<Record<OptionalLatency, Stats>> {
   index: number; // 1-based
   users: number;
   requestsPerUser: number;
@@ -93,9 +150,17 @@ export interface StageSummary extends Record<LatencyMetric, Stats> {
     total: number;
     /** all completion tokens of the stage / stage wall time */
     perSec: number;
-    /** per request: tokens / (total - ttft), over successful requests with more than one token */
+    /** per request: (tokens − 1) / (total − first token), i.e. 1 / TPOT, over successful requests with more than one token */
     perRequest: Stats;
+    /** Output tokens per request (from usage). */
+    output?: Stats;
   };
+  /** What `itl` is the gap between: `token` when every request sent per-chunk usage, else `event` (an event may carry several tokens). */
+  itlPer?: 'token' | 'event';
+  /** A rate stage (`R/s:D`): users and requestsPerUser are 0, and this says what was offered and sent. */
+  rate?: RateFigures;
+  /** With `goodput` lines: the requests that met them all (added by the analysis). */
+  goodput?: GoodputFigures;
   /**
    * Present when the server reported no usage (no `tokens`): how fast the stream came once it started —
    * per request, the events after the first chunk / (total − ttfc) in seconds. Named for what it counts:
@@ -152,6 +217,8 @@ export interface Criterion {
   text: string; // the line as written (trimmed)
   line: number; // 1-based
   users: number | null; // @USERS: scope, null = every stage
+  /** `@2/s:` scope: the rate stage(s) with that offered rate (users is then null). */
+  rate?: number;
   metric: MetricRef;
   op: CompareOp;
   value: CriterionValue;
@@ -162,7 +229,9 @@ export type CriterionStatus = 'pass' | 'fail' | 'skipped' | 'inconclusive';
 
 export interface CriterionResult {
   text: string;
-  users: number | null; // the stage's users this result is about (null when skipped without a stage)
+  users: number | null; // the stage's users this result is about (null when skipped without a stage, or a rate stage)
+  /** The offered rate of the rate stage this result is about (arrivals/s). */
+  rate?: number;
   severity: Severity;
   status: CriterionStatus;
   actual: number | null;
@@ -196,8 +265,12 @@ export interface Diagnosis {
     | 'unresponsive'
     | 'memory_growth'
     | 'shard_late'
-    | 'shards_out_of_step';
+    | 'shards_out_of_step'
+    | 'queue'
+    | 'client_late';
   users: number | null;
+  /** The offered rate of the rate stage this is about (users is then null). */
+  rate?: number;
   message: string;
   /**
    * The reading in a line, without the stage (the report puts "at 10 and 20 users" before it): the same
@@ -350,6 +423,8 @@ export interface CompareStage {
   index: number;
   users: number;
   requestsPerUser: number;
+  /** A rate stage: its offered rate (both sides got the same seeded schedule at once; order is `together`). */
+  rate?: number;
   /** Which side went first in each round: `H` head, `B` base (`HB BH HB`). */
   order: string;
   /** The compare target's figures of the stage (as a stage of `stages`). */
@@ -379,6 +454,9 @@ export interface CompareSection {
   /** Users of the stages that are regressions / improvements against the compare target. */
   regressions: number[];
   improvements: number[];
+  /** The same for rate stages, by offered rate (arrivals/s). */
+  regressionRates?: number[];
+  improvementRates?: number[];
   /** The compare target's requests (pair with `requests` by stage and iteration = round) and error samples. */
   requests: Omit<RequestRecord, 'gaps'>[];
   errorSamples: ErrorSample[];
@@ -413,6 +491,8 @@ export interface BaselineStage {
   index: number;
   baselineIndex: number;
   users: number;
+  /** A rate stage: its offered rate (matched with the baseline's stage of the same rate). */
+  rate?: number;
   ttfcAvg: BaselineDelta;
   ttfcP95: BaselineDelta;
   successRate: BaselineDelta;
@@ -434,6 +514,8 @@ export interface BaselineSection {
   stages: BaselineStage[];
   /** Users of the stages that are regressions. */
   regressions: number[];
+  /** Offered rates of the rate stages that are regressions. */
+  regressionRates?: number[];
 }
 
 export interface RepeatSpread {

@@ -3,7 +3,11 @@
  *
  * Behaviour is selected per request by query parameters (see README / DESIGN):
  *   mode=async|blocking|status|reset|hang|malformed|empty|buffered|pool|leak
- *   delay (ms, 200)  events (5)  interval (ms, 20)  format=sse|ndjson|raw
+ *   delay (ms, 200)  events (5)  interval (ms, 20)  format=sse|ndjson|raw|openai
+ *   format=openai: OpenAI chat completion chunks, one token an event, then finish_reason and
+ *   [DONE] with the last one; usage=end (default: a usage chunk at the end), chunk (usage with
+ *   every chunk, as vLLM's continuous_usage_stats) or none; reasoning=N (the first N tokens are
+ *   reasoning_content)
  *   code (status mode, 503)  workers (pool mode, 4)  id (record mode)
  *   leak (leak mode: KiB retained per request and never freed, 1024)
  * A server started with `extraDelayMs` (`--extra-delay MS`) adds that much to every delay.
@@ -45,12 +49,14 @@ export interface DemoServer {
 }
 
 type Mode = 'async' | 'blocking' | 'status' | 'reset' | 'hang' | 'malformed' | 'empty' | 'buffered' | 'pool' | 'leak';
-type Format = 'sse' | 'ndjson' | 'raw';
+type Format = 'sse' | 'ndjson' | 'raw' | 'openai';
+type Usage = 'end' | 'chunk' | 'none';
 
 const MODES: ReadonlySet<string> = new Set<Mode>(['async', 'blocking', 'status', 'reset', 'hang', 'malformed', 'empty', 'buffered', 'pool', 'leak']);
 /** Largest leak per request (KiB): 64 MiB. */
 const MAX_LEAK_KIB = 65_536;
-const FORMATS: ReadonlySet<string> = new Set<Format>(['sse', 'ndjson', 'raw']);
+const FORMATS: ReadonlySet<string> = new Set<Format>(['sse', 'ndjson', 'raw', 'openai']);
+const USAGES: ReadonlySet<string> = new Set<Usage>(['end', 'chunk', 'none']);
 
 /** Largest delay a node timer honours (larger values are clamped to 1 ms by node). */
 const MAX_MS = 2_147_483_647;
@@ -61,6 +67,7 @@ const KILL_AFTER_MS = 10;
 
 const STREAM_HEADERS: Record<Format, OutgoingHttpHeaders> = {
   sse: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' },
+  openai: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' },
   ndjson: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' },
   raw: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' },
 };
@@ -76,8 +83,23 @@ const MALFORMED_RESPONSE =
   '\r\n' +
   'zz\r\ndata: {"id":1,"content":"token 1 "}\n\n\r\n';
 
-function payload(format: Format, i: number): string {
+/** An OpenAI chunk of token i: content (or reasoning), usage as asked, the end (finish, usage, [DONE]) with the last one. */
+function openAiChunk(i: number, p: Params): string {
+  const usage = (n: number): string => `{"prompt_tokens":8,"completion_tokens":${n},"total_tokens":${8 + n}}`;
+  const delta = i <= p.reasoning ? `{"reasoning_content":"think ${i} "}` : `{"content":"token ${i} "}`;
+  let out = `data: {"id":"chatcmpl-demo","object":"chat.completion.chunk","choices":[{"index":0,"delta":${delta},"finish_reason":null}]${p.usage === 'chunk' ? `,"usage":${usage(i)}` : ''}}\n\n`;
+  if (i === p.events) {
+    out += `data: {"id":"chatcmpl-demo","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]${p.usage === 'chunk' ? `,"usage":${usage(i)}` : ''}}\n\n`;
+    if (p.usage === 'end') out += `data: {"id":"chatcmpl-demo","object":"chat.completion.chunk","choices":[],"usage":${usage(i)}}\n\n`;
+    out += 'data: [DONE]\n\n';
+  }
+  return out;
+}
+
+function payload(format: Format, i: number, p: Params): string {
   switch (format) {
+    case 'openai':
+      return openAiChunk(i, p);
     case 'sse':
       return `data: {"id":${i},"content":"token ${i} "}\n\n`;
     case 'ndjson':
@@ -97,6 +119,8 @@ interface Params {
   workers: number;
   id: string | undefined;
   leak: number;
+  usage: Usage;
+  reasoning: number;
 }
 
 const DEFAULTS: Readonly<Params> = {
@@ -109,6 +133,8 @@ const DEFAULTS: Readonly<Params> = {
   workers: 4,
   id: undefined,
   leak: 1024,
+  usage: 'end',
+  reasoning: 0,
 };
 
 /** A bounded "worker pool": at most `limit` requests in their delay phase at once. */
@@ -139,6 +165,8 @@ interface Stream {
   p: Params;
   /** Events written so far. */
   sent: number;
+  /** When the request arrived (performance.now()): openai tokens keep to delay + k × interval from it, without drift. */
+  start: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   /** The response closed (finished or client gone): no more timers, no more writes. */
   closed: boolean;
@@ -197,6 +225,16 @@ function parseParams(query: string, record: boolean): Params | string {
     const n = Number(v);
     if (!INT_RE.test(v) || n < 1 || n > MAX_WORKERS) return `invalid workers "${v}" (integer, 1..${MAX_WORKERS})`;
     p.workers = n;
+  }
+  v = q.get('usage');
+  if (v !== null) {
+    if (!USAGES.has(v)) return `unknown usage "${v}" (end, chunk or none)`;
+    p.usage = v as Usage;
+  }
+  v = q.get('reasoning');
+  if (v !== null) {
+    if (!INT_RE.test(v) || Number(v) > MAX_EVENTS) return `invalid reasoning "${v}" (integer, 0..${MAX_EVENTS})`;
+    p.reasoning = Number(v);
   }
   v = q.get('leak');
   if (v !== null) {
@@ -266,7 +304,7 @@ function onEvent(st: Stream): void {
   const { res, p } = st;
   const events = p.events;
   if (st.sent < events) {
-    const chunk = payload(p.format, ++st.sent);
+    const chunk = payload(p.format, ++st.sent, p);
     if (st.sent === 1) recordFirstWrite(st);
     res.write(chunk);
   }
@@ -275,11 +313,12 @@ function onEvent(st: Stream): void {
     return;
   }
   if (p.interval === 0) {
-    while (st.sent < events) res.write(payload(p.format, ++st.sent));
+    while (st.sent < events) res.write(payload(p.format, ++st.sent, p));
     res.end();
     return;
   }
-  schedule(st, onEvent, p.interval);
+  // Token timing of the openai format is exact: a late timer does not push the later tokens back.
+  schedule(st, onEvent, p.format === 'openai' ? Math.max(0, st.start + p.delay + st.sent * p.interval - performance.now()) : p.interval);
 }
 
 function onBuffered(st: Stream): void {
@@ -287,7 +326,7 @@ function onBuffered(st: Stream): void {
   if (st.closed) return;
   const { res, p } = st;
   let body = '';
-  for (let i = 1; i <= p.events; i++) body += payload(p.format, i);
+  for (let i = 1; i <= p.events; i++) body += payload(p.format, i, p);
   res.writeHead(200, STREAM_HEADERS[p.format]);
   if (p.events > 0) {
     recordFirstWrite(st);
@@ -314,7 +353,7 @@ function onResetFirst(st: Stream): void {
   st.timer = undefined;
   if (st.closed) return;
   logFailure(st.ctx, 'ConnectionResetError', 'the stream was cut after its first event');
-  const chunk = payload(st.p.format, ++st.sent);
+  const chunk = payload(st.p.format, ++st.sent, st.p);
   recordFirstWrite(st);
   st.res.write(chunk);
   schedule(st, onKill, KILL_AFTER_MS);
@@ -392,6 +431,7 @@ function startStream(ctx: Ctx, req: IncomingMessage, res: DemoResponse, p: Param
     socket: req.socket,
     p,
     sent: 0,
+    start: performance.now(),
     timer: undefined,
     closed: false,
     pool: undefined,

@@ -15,15 +15,20 @@
 // one round sees no slot weather at all; its interval is the spread of its requests only.
 
 import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, AB_MAX_DRAWS, MIN_RESAMPLES, mulberry32, QUANTILE, quantileSorted, type BootstrapOptions } from './confidence.js';
-import { metric as metricOf, type IntervalStat, type LatencyMetric } from './metrics.js';
+import { latencySamples, metric as metricOf, type IntervalStat, type LatencyMetric } from './metrics.js';
 import { redactText } from '../redact.js';
+import { scopeWho } from '../config/stages.js';
 import type { CompareSection, CompareSide, CompareStage, Diagnosis, RatioInterval, RequestRecord, RunResult, StageSummary } from '../types.js';
+
+/** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
+export const RATE_ROUNDS = 10;
 
 export const COMPARE_METHOD =
   `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
   `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
   `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
-  `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds`;
+  `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds; a rate stage sends the same seeded arrivals to both sides at once ` +
+  `(alternating which is written first), its rounds are ${RATE_ROUNDS} consecutive slices of the arrivals`;
 
 /** One side's samples of a stage, one array a round (index k − 1 = iteration k). */
 export type Rounds = number[][];
@@ -40,20 +45,21 @@ const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'] as const;
  * A side's samples of a stage by round: the latency metric over successful requests (itl: the pooled
  * gaps), or `success_rate` as 100 / 0 per issued request.
  */
-export function roundSamples(requests: readonly RequestRecord[], stage: number, metric: CompareMetric, rounds: number): Rounds {
+export function roundSamples(
+  requests: readonly RequestRecord[],
+  stage: number,
+  metric: CompareMetric,
+  rounds: number,
+  roundOf = (r: RequestRecord): number => r.iteration - 1,
+): Rounds {
   const out: Rounds = Array.from({ length: rounds }, () => []);
   for (const r of requests) {
     if (r.stage !== stage) continue;
-    const into = out[r.iteration - 1];
+    const into = out[roundOf(r)];
     if (into === undefined) continue;
     if (metric === 'success_rate') into.push(r.ok ? 100 : 0);
     else if (!r.ok) continue;
-    else if (metric === 'itl') {
-      if (r.gaps) into.push(...r.gaps);
-    } else {
-      const v = r[metric];
-      if (v !== null) into.push(v);
-    }
+    else for (const v of latencySamples([r], metric)) into.push(v);
   }
   return out;
 }
@@ -207,9 +213,12 @@ export function pairedSampler(run: RunResult, opts: BootstrapOptions = {}) {
     // All statistics of a metric come from one set of resamples.
     const key = `${stage.index}:${metric}`;
     if (!cache.has(key)) {
-      const rounds = stage.requestsPerUser;
-      const h = roundSamples(run.requests, stage.index, metric, rounds);
-      const b = roundSamples(side.requests, stage.index, metric, rounds);
+      // A rate stage: arrival k (its user number) is in slice ⌊(k − 1) · R / scheduled⌋ on both sides.
+      const scheduled = stage.rate?.scheduled ?? 0;
+      const rounds = stage.rate ? Math.max(1, Math.min(RATE_ROUNDS, scheduled)) : stage.requestsPerUser;
+      const roundOf = stage.rate ? (r: RequestRecord): number => Math.floor(((r.user - 1) * rounds) / Math.max(1, scheduled)) : undefined;
+      const h = roundSamples(run.requests, stage.index, metric, rounds, roundOf);
+      const b = roundSamples(side.requests, stage.index, metric, rounds, roundOf);
       cache.set(key, pairedBootstrapAll(h, b, RATIO_STATS, opts));
     }
     return cache.get(key)?.[stat] ?? null;
@@ -234,7 +243,8 @@ export function formatRatioInterval(r: RatioInterval | undefined, level: number)
 }
 
 const metricLabel = (key: string): string => metricOf(key)?.label ?? key;
-const users = (n: number): string => `${n} user${n === 1 ? '' : 's'}`;
+/** `10 users`, `2/s`. */
+const where = (s: CompareStage): string => scopeWho(s) ?? '';
 
 /**
  * The compare section of the report: per stage the base's summary, the ratios with intervals, the
@@ -277,6 +287,7 @@ export function compareSection(run: RunResult, sample: PairedSampler, ctx: { url
       index: head.index,
       users: head.users,
       requestsPerUser: head.requestsPerUser,
+      ...(head.rate ? { rate: head.rate.offered } : {}),
       order,
       base,
       ratios,
@@ -292,6 +303,12 @@ export function compareSection(run: RunResult, sample: PairedSampler, ctx: { url
       flagged,
     });
   }
+  const rates = (f: (s: CompareStage) => boolean): { list?: number[] } => {
+    const list = stages.filter((s) => f(s) && s.rate !== undefined).map((s) => s.rate!);
+    return list.length ? { list } : {};
+  };
+  const regressionRates = rates((s) => s.regressed).list;
+  const improvementRates = rates((s) => s.improved).list;
   return {
     url: ctx.url,
     threshold: ctx.threshold,
@@ -299,8 +316,10 @@ export function compareSection(run: RunResult, sample: PairedSampler, ctx: { url
     method: ctx.method,
     smokeFailed: side.smokeFailed,
     stages,
-    regressions: stages.filter((s) => s.regressed).map((s) => s.users),
-    improvements: stages.filter((s) => s.improved).map((s) => s.users),
+    regressions: stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users),
+    improvements: stages.filter((s) => s.improved && s.rate === undefined).map((s) => s.users),
+    ...(regressionRates ? { regressionRates } : {}),
+    ...(improvementRates ? { improvementRates } : {}),
     requests: [],
     errorSamples: [],
   };
@@ -321,29 +340,37 @@ export function diagnoseCompare(section: CompareSection): Diagnosis[] {
     const describe = (s: CompareStage, first: boolean): string => {
       const r = s.ratios[s.flagged!];
       const ci = r && r.low !== null && r.high !== null ? ` (${Math.round(section.level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})` : '';
-      return `at ${users(s.users)} ${first ? `${metricLabel(s.flagged!)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
+      return `at ${where(s)} ${first ? `${metricLabel(s.flagged!)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
     };
     const worst = flagged[0]!;
     const parts = [describe(worst, true), ...flagged.slice(1).map((s) => describe(s, false))];
     const ran = section.stages.filter((s) => !s.base.skipped && s.ratios[worst.flagged!]?.ratio !== undefined);
-    const smallest = ran.reduce<CompareStage | null>((a, s) => (a === null || s.users < a.users ? s : a), null);
+    // "Only under concurrency" is a closed-model reading: the fewest users against the flagged closed stages.
+    const smallest = ran.filter((s) => s.rate === undefined).reduce<CompareStage | null>((a, s) => (a === null || s.users < a.users ? s : a), null);
+    const flaggedClosed = flagged.filter((s) => s.rate === undefined);
     let tail = '';
-    if (smallest && !flagged.includes(smallest) && smallest.users < Math.min(...flagged.map((s) => s.users))) {
+    if (smallest && flaggedClosed.length && !flagged.includes(smallest) && smallest.users < Math.min(...flaggedClosed.map((s) => s.users))) {
       const r = smallest.ratios[worst.flagged!];
-      tail = `; at ${users(smallest.users)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
+      tail = `; at ${where(smallest)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
     } else if (flagged.length === ran.length && ran.length > 1) {
       tail = `; ${kind === 'regression' ? 'slower' : 'faster'} at every stage`;
     }
     out.push({
       kind,
-      users: worst.users,
+      ...(worst.rate !== undefined ? { users: null, rate: worst.rate } : { users: worst.users }),
       message: `same-run comparison with the compare target: ${parts.join(', ')}${tail}`,
       evidence: {
         metric: worst.flagged,
         threshold: section.threshold,
         stages: section.stages
           .filter((s) => s.ratios[worst.flagged!])
-          .map((s) => ({ users: s.users, ratio: s.ratios[worst.flagged!]!.ratio, low: s.ratios[worst.flagged!]!.low, high: s.ratios[worst.flagged!]!.high })),
+          .map((s) => ({
+            users: s.users,
+            ...(s.rate !== undefined ? { rate: s.rate } : {}),
+            ratio: s.ratios[worst.flagged!]!.ratio,
+            low: s.ratios[worst.flagged!]!.low,
+            high: s.ratios[worst.flagged!]!.high,
+          })),
       },
     });
   }
@@ -383,7 +410,7 @@ export function sameRunComparison(
     const err = side.errorSamples[0];
     diagnoses.push({
       kind: 'smoke',
-      users: first?.users ?? null,
+      ...(first?.rate ? { users: null, rate: first.rate.offered } : { users: first?.users ?? null }),
       message:
         `smoke test failed: no request of the first stage to the compare target (compare-url ${ctx.url}) succeeded` +
         `${err ? ` (${err.category}: ${err.message})` : ''}; the remaining stages were skipped`,

@@ -5,6 +5,7 @@ import { compareIntervalOf, pairedSampler, sameRunComparison } from './ab.js';
 import { baselineSection, type BaselineLoad } from './baseline.js';
 import { INTERVAL_METHOD, intervalCache, ttfcInterval, type VerdictMode } from './confidence.js';
 import { evaluateCriteria } from './criteria/index.js';
+import { attachGoodput, type GoodputLine } from './goodput.js';
 import { diagnose, scalingEfficiency } from './diagnose/index.js';
 import { gatePassed } from './verdict.js';
 import { diagnoseServer } from '../server/diagnose.js';
@@ -25,6 +26,8 @@ export interface AnalysisSettings {
   compare?: { url: string; secrets: readonly string[] };
   /** The server side during the stages (health, monitors, logs), or null. */
   server?: ServerSection | null;
+  /** The `goodput` SLO lines, or null: each stage's goodput is attached before the criteria read it. */
+  goodput?: readonly GoodputLine[] | null;
 }
 
 export interface Analysis {
@@ -43,6 +46,10 @@ export function analyse(run: RunResult, s: AnalysisSettings, log: (line: string)
   for (const st of run.stages) if (!st.skipped) st.ttfcInterval = ttfcInterval(st, intervalOf);
   // The server figures of each stage, where the metrics table reads them (health.*, monitor.*, log_errors).
   if (s.server) attachStageFigures(s.server, run.stages);
+  if (s.goodput) {
+    attachGoodput(s.goodput, run.stages, run.requests);
+    if (run.compare) attachGoodput(s.goodput, run.compare.stages, run.compare.requests);
+  }
 
   const sample = pairedSampler(run);
 
@@ -77,7 +84,13 @@ export function analyse(run: RunResult, s: AnalysisSettings, log: (line: string)
     diagnoses,
     baseline,
     compare,
-    efficiency: scalingEfficiency(run.stages).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({ index, users, throughputRatio, usersRatio, efficiency })),
+    efficiency: scalingEfficiency(run.stages.filter((s) => !s.rate)).map(({ index, users, throughputRatio, usersRatio, efficiency }) => ({
+      index,
+      users,
+      throughputRatio,
+      usersRatio,
+      efficiency,
+    })),
     passed: gatePassed(run.smokeFailed, criteria),
     intervalMethod: INTERVAL_METHOD,
   };

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { changePct, ms, plural, rate, trimOneZero } from '../format.js';
 import { num, obj, str } from '../json-guards.js';
-import { LATENCY_METRICS, metric, STAT_NAMES, type LatencyMetric } from './metrics.js';
+import { LATENCY_METRICS, metric, OPTIONAL_LATENCIES, STAT_NAMES, type LatencyMetric } from './metrics.js';
 import { emptyFailures } from './stats.js';
-import { FAILURE_CATEGORIES, type BaselineDelta, type BaselineSection, type Diagnosis, type StageSummary, type Stats } from '../types.js';
+import { FAILURE_CATEGORIES, type BaselineDelta, type BaselineSection, type Diagnosis, type RateFigures, type StageSummary, type Stats } from '../types.js';
+import { formatRate, stageKey, stageOf, stageText, stageWho } from '../config/stages.js';
 import { VERSION } from '../version.js';
 
 export const BASELINE_SCHEMA_VERSION = 1;
@@ -129,12 +130,61 @@ function normalizeStats(v: unknown): Stats {
   return out;
 }
 
+/** A rate stage's own figures from a baseline stage (offered rate and duration required), or null. */
+function normalizeRate(v: unknown): RateFigures | null {
+  const o = obj(v);
+  const offered = num(o?.offered);
+  const durationMs = num(o?.durationMs);
+  if (o === null || offered === null || !(offered > 0) || durationMs === null || !(durationMs > 0)) return null;
+  const count = (x: unknown): number => Math.max(0, Math.round(num(x) ?? 0));
+  return {
+    offered,
+    durationMs,
+    arrival: o.arrival === 'uniform' ? 'uniform' : 'poisson',
+    seed: count(o.seed),
+    scheduled: count(o.scheduled),
+    dropped: count(o.dropped),
+    achieved: num(o.achieved) ?? 0,
+    maxInFlight: count(o.maxInFlight),
+    peakInFlight: count(o.peakInFlight),
+    lateness: normalizeStats(o.lateness),
+  };
+}
+
+/** The LLM and goodput figures of a baseline stage, where it has them (baseline.goodput_rate, baseline.tokens_per_sec, …). */
+function normalizeExtras(raw: Record<string, unknown>): Partial<StageSummary> {
+  const out: Partial<StageSummary> = {};
+  const tokens = obj(raw.tokens);
+  if (tokens && num(tokens.perSec) !== null) {
+    out.tokens = {
+      total: num(tokens.total) ?? 0,
+      perSec: num(tokens.perSec)!,
+      perRequest: normalizeStats(tokens.perRequest),
+      ...(obj(tokens.output) ? { output: normalizeStats(tokens.output) } : {}),
+    };
+  }
+  const g = obj(raw.goodput);
+  if (g && num(g.perSec) !== null) {
+    const rate = num(g.rate);
+    out.goodput = {
+      slo: Array.isArray(g.slo) ? g.slo.filter((x): x is string => typeof x === 'string') : [],
+      good: Math.max(0, Math.round(num(g.good) ?? 0)),
+      perSec: num(g.perSec)!,
+      rate: rate !== null && rate >= 0 && rate <= 1 ? rate : null,
+      missed: {},
+    };
+  }
+  return out;
+}
+
 /** A complete StageSummary from a baseline stage, or why it cannot be used. */
 function normalizeStage(value: unknown, position: number): StageSummary | string {
   const raw = obj(value);
   if (raw === null) return 'is not an object';
-  const users = num(raw.users);
-  if (users === null || !Number.isInteger(users) || users < 1) return 'has no valid "users"';
+  const rate = raw.rate === undefined ? null : normalizeRate(raw.rate);
+  if (raw.rate !== undefined && rate === null) return 'has no valid "rate" (offered and durationMs above 0)';
+  const users = rate ? 0 : num(raw.users);
+  if (users === null || (!rate && (!Number.isInteger(users) || users < 1))) return 'has no valid "users"';
   const issued = Math.max(0, Math.round(num(raw.issued) ?? 0));
   const succeeded = Math.max(0, Math.round(num(raw.succeeded) ?? 0));
   const skipped = raw.skipped === true;
@@ -153,11 +203,14 @@ function normalizeStage(value: unknown, position: number): StageSummary | string
   const failures = emptyFailures();
   const rawFailures = obj(raw.failures);
   if (rawFailures) for (const c of FAILURE_CATEGORIES) failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
-  const latencies = Object.fromEntries(LATENCY_METRICS.map((m) => [m, normalizeStats(raw[m])])) as Record<LatencyMetric, Stats>;
+  // The optional latencies (tpot, ttft_reasoning) only where the baseline measured them.
+  const latencies = Object.fromEntries(
+    LATENCY_METRICS.filter((m) => raw[m] !== undefined || !(OPTIONAL_LATENCIES as readonly string[]).includes(m)).map((m) => [m, normalizeStats(raw[m])]),
+  ) as Pick<StageSummary, LatencyMetric>;
   return {
     index: num(raw.index) ?? position,
     users,
-    requestsPerUser: Math.max(1, Math.round(num(raw.requestsPerUser) ?? 1)),
+    requestsPerUser: rate ? 0 : Math.max(1, Math.round(num(raw.requestsPerUser) ?? 1)),
     skipped,
     issued,
     succeeded,
@@ -171,6 +224,9 @@ function normalizeStage(value: unknown, position: number): StageSummary | string
     rps: num(raw.rps) ?? 0,
     eventsPerSec: num(raw.eventsPerSec) ?? 0,
     ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s' as const, perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
+    ...normalizeExtras(raw),
+    ...(raw.itlPer === 'token' || raw.itlPer === 'event' ? { itlPer: raw.itlPer } : {}),
+    ...(rate ? { rate } : {}),
   };
 }
 
@@ -197,6 +253,8 @@ export interface StageComparison {
   users: number;
   requestsPerUser: number;
   baselineRequestsPerUser: number;
+  /** A rate stage: its offered rate (the baseline's stage has the same). */
+  rate?: number;
   ttfcAvg: Delta;
   ttfcP95: Delta;
   successRate: Delta;
@@ -267,35 +325,37 @@ export function compareBaseline(current: readonly StageSummary[], baseline: Base
   if (t?.preset && bt.preset && t.preset !== bt.preset) messages.push(`the baseline used preset ${bt.preset}, this run ${t.preset}`);
   if (t?.method && bt.method && t.method !== bt.method) messages.push(`the baseline used ${bt.method}, this run ${t.method}`);
 
-  // Baseline stages by users, in order; each is matched once.
-  const pool = new Map<number, StageSummary[]>();
+  // Baseline stages by users (rate stages by rate), in order; each is matched once.
+  const pool = new Map<string, StageSummary[]>();
   for (const b of baseline.stages) {
-    const list = pool.get(b.users) ?? [];
+    const list = pool.get(stageKey(b)) ?? [];
     list.push(b);
-    pool.set(b.users, list);
+    pool.set(stageKey(b), list);
   }
   for (const c of current) {
-    const b = pool.get(c.users)?.shift();
+    const b = pool.get(stageKey(c))?.shift();
+    const at = (s: StageSummary): string => `${s.rate ? 'at' : 'with'} ${stageWho(stageOf(s))}`;
     if (b === undefined) {
       unmatchedCurrent.push(c.users);
-      messages.push(`no baseline stage with ${c.users} users: stage ${c.index} (${c.users}x${c.requestsPerUser}) not compared`);
+      messages.push(`no baseline stage ${at(c)}: stage ${c.index} (${stageText(stageOf(c))}) not compared`);
       continue;
     }
     if (c.skipped) {
-      messages.push(`stage ${c.index} (${c.users}x${c.requestsPerUser}) was skipped in this run: not compared`);
+      messages.push(`stage ${c.index} (${stageText(stageOf(c))}) was skipped in this run: not compared`);
       continue;
     }
     if (b.skipped) {
-      messages.push(`the baseline skipped its stage with ${c.users} users: stage ${c.index} not compared`);
+      messages.push(`the baseline skipped its stage ${at(c)}: stage ${c.index} not compared`);
       continue;
     }
-    if (b.requestsPerUser !== c.requestsPerUser) {
-      messages.push(`stage with ${c.users} users: the baseline ran ${b.users}x${b.requestsPerUser}, this run ${c.users}x${c.requestsPerUser} — compared anyway`);
+    if (stageText(stageOf(b)) !== stageText(stageOf(c))) {
+      messages.push(`stage ${at(c)}: the baseline ran ${stageText(stageOf(b))}, this run ${stageText(stageOf(c))} — compared anyway`);
     }
     const row: StageComparison = {
       index: c.index,
       baselineIndex: b.index,
       users: c.users,
+      ...(c.rate ? { rate: c.rate.offered } : {}),
       requestsPerUser: c.requestsPerUser,
       baselineRequestsPerUser: b.requestsPerUser,
       ttfcAvg: msDelta(c.ttfc.avg, b.ttfc.avg, threshold, minDeltaMs),
@@ -311,7 +371,7 @@ export function compareBaseline(current: readonly StageSummary[], baseline: Base
   for (const list of pool.values()) {
     for (const b of list) {
       unmatchedBaseline.push(b.users);
-      messages.push(`the baseline's stage with ${b.users} users (${b.users}x${b.requestsPerUser}) was not run this time`);
+      messages.push(`the baseline's stage ${b.rate ? 'at' : 'with'} ${stageWho(stageOf(b))} (${stageText(stageOf(b))}) was not run this time`);
     }
   }
   return { threshold, source: baseline.source, stages, unmatchedCurrent, unmatchedBaseline, messages, diagnoses };
@@ -330,9 +390,9 @@ function regression(row: StageComparison, baseline: BaselineReport, threshold: n
   const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
   return {
     kind: 'regression',
-    users: row.users,
+    ...(row.rate !== undefined ? { users: null, rate: row.rate } : { users: row.users }),
     message:
-      `at ${plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+      `at ${row.rate !== undefined ? `${formatRate(row.rate)}/s` : plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
       `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
     evidence: {
       threshold,
@@ -372,11 +432,14 @@ export function baselineSection(
     index: s.index,
     baselineIndex: s.baselineIndex,
     users: s.users,
+    ...(s.rate !== undefined ? { rate: s.rate } : {}),
     ttfcAvg: delta(s.ttfcAvg),
     ttfcP95: delta(s.ttfcP95),
     successRate: delta(s.successRate),
     regressed: s.regressed,
   }));
-  section.regressions = cmp.stages.filter((s) => s.regressed).map((s) => s.users);
+  section.regressions = cmp.stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users);
+  const rates = cmp.stages.filter((s) => s.regressed && s.rate !== undefined).map((s) => s.rate!);
+  if (rates.length) section.regressionRates = rates;
   return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
 }

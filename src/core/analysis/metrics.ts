@@ -14,7 +14,7 @@ import type { RequestRecord, StageSummary, Stats } from '../types.js';
  * How a metric's values are written and compared: a duration, a percentage, a count, a rate. A new
  * unit also needs its name below, its formatting (format.ts) and its suffixes in the parser (parse.ts).
  */
-export type MetricUnit = 'ms' | '%' | 'count' | 'rps' | 'sample' | 'bytes';
+export type MetricUnit = 'ms' | '%' | 'count' | 'rps' | 'sample' | 'bytes' | 'tps';
 
 /** What a value of each unit is, for error messages. */
 export const UNIT_NAME: Readonly<Record<MetricUnit, string>> = {
@@ -24,12 +24,28 @@ export const UNIT_NAME: Readonly<Record<MetricUnit, string>> = {
   rps: 'a rate (requests/s)',
   sample: 'a monitor value',
   bytes: 'a size',
+  tps: 'a rate (output tokens/s)',
 };
+
+/** The first token of a response, content or reasoning (TPOT and tokens/s count from it). */
+export function firstToken(r: RequestRecord): number | null {
+  if (r.ttfr === undefined) return r.ttft;
+  return r.ttft === null ? r.ttfr : Math.min(r.ttft, r.ttfr);
+}
+
+/** TPOT of a request: (total − first token) / (output tokens − 1); null without usage or with one token. */
+export function tpotOf(r: RequestRecord): number | null {
+  const first = firstToken(r);
+  if (r.tokens === undefined || r.tokens < 2 || r.total === null || first === null) return null;
+  return (r.total - first) / (r.tokens - 1);
+}
 
 /**
  * Latencies measured per request (ms from the request's t0), with how a request's samples are read.
  * `connect` = connection setup before the request is written (0 on a reused socket); `itl` = the gaps between
- * consecutive events (several a request, pooled); `stall` = the largest of them.
+ * consecutive events (several a request, pooled; per token when the server sent usage with every chunk);
+ * `stall` = the largest of them; `tpot` = time per output token after the first (usage); `ttft_reasoning`
+ * = the first reasoning token (`ttft` is then the first content token).
  * In the order criteria list them (the headline metric first).
  */
 const LATENCY_SAMPLES = {
@@ -37,12 +53,17 @@ const LATENCY_SAMPLES = {
   ttft: (r: RequestRecord) => r.ttft,
   ttfb: (r: RequestRecord) => r.ttfb,
   total: (r: RequestRecord) => r.total,
-  itl: (r: RequestRecord) => r.gaps ?? [],
+  itl: (r: RequestRecord) => r.tokenGaps ?? r.gaps ?? [],
   connect: (r: RequestRecord) => r.connect,
   stall: (r: RequestRecord) => r.stall,
+  tpot: tpotOf,
+  ttft_reasoning: (r: RequestRecord) => r.ttfr ?? null,
 } satisfies Record<string, (r: RequestRecord) => number | null | readonly number[]>;
 
 export type LatencyMetric = keyof typeof LATENCY_SAMPLES;
+/** Latencies a stage summary carries only when some request measured them (usage, reasoning). */
+export type OptionalLatency = 'tpot' | 'ttft_reasoning';
+export const OPTIONAL_LATENCIES: readonly OptionalLatency[] = ['tpot', 'ttft_reasoning'];
 export const LATENCY_METRICS = Object.keys(LATENCY_SAMPLES) as LatencyMetric[];
 
 export type StatName = 'min' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99' | 'max' | 'stddev';
@@ -84,6 +105,8 @@ export interface Metric {
   unitOn?: (stage: StageSummary) => MetricUnit;
   /** `run`: one figure of the whole run (monitor growth), judged once, on the last stage it applies to. */
   scope?: 'run';
+  /** The stages the metric means something at (rate-stage figures: rate stages); an unscoped criterion skips the others. */
+  appliesTo?: (stage: StageSummary) => boolean;
 }
 
 export interface MetricFamily {
@@ -122,6 +145,35 @@ const latencies: MetricFamily = {
   },
 };
 
+/** `<name>.<stat>` over a Stats a stage may carry (`output_tokens.avg`, `lateness.p99`), with no bootstrap interval. */
+function statsFamily(name: string, unit: MetricUnit, label: string, stats: (s: StageSummary) => Stats | undefined, extra: Partial<Metric> = {}): MetricFamily {
+  return {
+    written: `${name}.${STAT_NAMES.join('|')}`,
+    single: false,
+    resolve(full) {
+      const stat = full.slice(name.length + 1) as StatName;
+      if (!full.startsWith(`${name}.`) || !STAT_NAMES.includes(stat)) return null;
+      return { name: full, unit, label: `${label} ${stat}`, read: (s) => finite(stats(s)?.[stat]), ...extra };
+    },
+  };
+}
+
+const isRateStage = (s: StageSummary): boolean => s.rate !== undefined;
+const NO_GOODPUT = (): string => 'no goodput figures (set goodput)';
+const NO_USAGE = (): string => 'no token usage from the server (openai preset: stream_options.include_usage)';
+
+/** Goodput, the LLM's token figures and the rate stages' own (see docs/open-model.md). */
+const OPEN_MODEL_FAMILIES: readonly MetricFamily[] = [
+  single({ name: 'goodput', unit: 'rps', label: 'goodput', read: (s) => finite(s.goodput?.perSec), missing: NO_GOODPUT }),
+  single({ name: 'goodput_rate', unit: '%', label: 'goodput rate', read: (s) => (s.goodput?.rate == null ? null : s.goodput.rate * 100), missing: NO_GOODPUT, cell: 'goodput' }),
+  single({ name: 'tokens_per_sec', unit: 'tps', label: 'output tokens/s', read: (s) => finite(s.tokens?.perSec), missing: NO_USAGE }),
+  single({ name: 'dropped', unit: 'count', label: 'dropped arrivals', read: (s) => s.rate?.dropped ?? null, appliesTo: isRateStage, cell: 'success' }),
+  single({ name: 'achieved_rate', unit: 'rps', label: 'achieved rate', read: (s) => finite(s.rate?.achieved), appliesTo: isRateStage }),
+  statsFamily('output_tokens', 'count', 'output tokens', (s) => s.tokens?.output, { missing: NO_USAGE }),
+  statsFamily('tokens_per_sec', 'tps', 'output tokens/s per request', (s) => s.tokens?.perRequest, { missing: NO_USAGE }),
+  statsFamily('lateness', 'ms', 'client lateness', (s) => s.rate?.lateness, { appliesTo: isRateStage }),
+];
+
 /**
  * Every metric family. A new family is one entry: a single name (`single({ name: 'log_errors', … })`)
  * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
@@ -135,6 +187,7 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   // The capacity search's result (capacity/): one figure of the run, judged by capacity/criteria.ts, not read from a stage.
   single({ name: 'capacity', unit: 'count', label: 'capacity (users)', read: () => null, scope: 'run', missing: () => 'no capacity search (set capacity)' }),
   latencies,
+  ...OPEN_MODEL_FAMILIES,
   ...SERVER_METRIC_FAMILIES,
 ];
 
@@ -176,7 +229,12 @@ export function metricUnit(name: string): MetricUnit | null {
   return metric(name)?.unit ?? null;
 }
 
-/** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples). */
-export function latencyStats(requests: readonly RequestRecord[], compute: (values: number[]) => Stats): Record<LatencyMetric, Stats> {
-  return Object.fromEntries(LATENCY_METRICS.map((m) => [m, compute(latencySamples(requests, m))])) as Record<LatencyMetric, Stats>;
+/** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples); the optional ones only when measured. */
+export function latencyStats(requests: readonly RequestRecord[], compute: (values: number[]) => Stats): Pick<StageSummary, LatencyMetric> {
+  const out: Partial<Record<LatencyMetric, Stats>> = {};
+  for (const m of LATENCY_METRICS) {
+    const samples = latencySamples(requests, m);
+    if (samples.length > 0 || !(OPTIONAL_LATENCIES as readonly string[]).includes(m)) out[m] = compute(samples);
+  }
+  return out as Pick<StageSummary, LatencyMetric>;
 }

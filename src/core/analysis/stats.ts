@@ -1,6 +1,7 @@
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
-import { latencyStats } from './metrics.js';
-import { FAILURE_CATEGORIES, type FailureCategory, type RequestRecord, type Stage, type StageSummary, type Stats } from '../types.js';
+import { firstToken, latencyStats } from './metrics.js';
+import type { ArrivalCounts } from '../load/arrivals.js';
+import { FAILURE_CATEGORIES, type FailureCategory, type RateFigures, type RequestRecord, type Stage, type StageSummary, type Stats } from '../types.js';
 
 export const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
 
@@ -28,8 +29,8 @@ export function emptyFailures(): Record<FailureCategory, number> {
   return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0])) as Record<FailureCategory, number>;
 }
 
-/** Summary of one stage from its request records; latency stats over successful requests only. */
-export function summarizeStage(index: number, stage: Stage, records: RequestRecord[], durationMs: number): StageSummary {
+/** Summary of one stage from its request records; latency stats over successful requests only. A rate stage also gets its `rate` figures from `counts`. */
+export function summarizeStage(index: number, stage: Stage, records: RequestRecord[], durationMs: number, counts?: ArrivalCounts): StageSummary {
   const ok = records.filter((r) => r.ok);
   const failures = emptyFailures();
   for (const r of records) if (!r.ok && r.category) failures[r.category]++;
@@ -38,8 +39,8 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
   const seconds = durationMs / 1000;
   const summary: StageSummary = {
     index,
-    users: stage.users,
-    requestsPerUser: stage.requestsPerUser,
+    users: stage.kind === 'rate' ? 0 : stage.users,
+    requestsPerUser: stage.kind === 'rate' ? 0 : stage.requestsPerUser,
     skipped: false,
     issued: records.length,
     succeeded: ok.length,
@@ -52,16 +53,21 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     rps: seconds > 0 ? records.length / seconds : 0,
     eventsPerSec: seconds > 0 ? events / seconds : 0,
   };
+  if (stage.kind === 'rate') summary.rate = rateFigures(stage, records, counts);
   const withTokens = ok.filter((r) => r.tokens !== undefined);
   if (withTokens.length > 0) {
     const total = withTokens.reduce((n, r) => n + r.tokens!, 0);
     const rates: number[] = [];
     for (const r of withTokens) {
-      const streaming = r.total !== null && r.ttft !== null ? (r.total - r.ttft) / 1000 : 0;
-      if (r.tokens! > 1 && streaming > 0) rates.push(r.tokens! / streaming);
+      const first = firstToken(r);
+      const streaming = r.total !== null && first !== null ? (r.total - first) / 1000 : 0;
+      // The decode rate: the tokens after the first over the time after it (1 / TPOT).
+      if (r.tokens! > 1 && streaming > 0) rates.push((r.tokens! - 1) / streaming);
     }
-    summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates) };
+    summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(withTokens.map((r) => r.tokens!)) };
   }
+  const streamed = ok.filter((r) => r.events > 1);
+  if (streamed.length > 0) summary.itlPer = streamed.every((r) => r.tokenGaps !== undefined) ? 'token' : 'event';
   if (summary.tokens === undefined) {
     // No usage from the server: the rate of what was received after the first chunk, in events.
     const rates: number[] = [];
@@ -74,6 +80,25 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
   for (const r of ok) if (r.ttfr !== undefined) ttfr.push(r.ttfr);
   if (ttfr.length > 0) summary.ttfr = computeStats(ttfr);
   return summary;
+}
+
+/** What a rate stage offered and sent: from the scheduler's counts, the lateness from the records. */
+export function rateFigures(stage: Extract<Stage, { kind: 'rate' }>, records: readonly RequestRecord[], counts?: ArrivalCounts): RateFigures {
+  const late: number[] = [];
+  for (const r of records) if (r.lateness !== undefined) late.push(r.lateness);
+  const windowMs = counts?.windowMs ?? stage.durationMs;
+  return {
+    offered: stage.rate,
+    durationMs: stage.durationMs,
+    arrival: counts?.arrival ?? 'poisson',
+    seed: counts?.seed ?? 1,
+    scheduled: counts?.scheduled ?? records.length,
+    dropped: counts?.dropped ?? 0,
+    achieved: windowMs > 0 ? records.length / (windowMs / 1000) : 0,
+    maxInFlight: counts?.maxInFlight ?? 0,
+    peakInFlight: counts?.peakInFlight ?? 0,
+    lateness: computeStats(late),
+  };
 }
 
 export function skippedStage(index: number, stage: Stage): StageSummary {

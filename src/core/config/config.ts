@@ -8,11 +8,14 @@ import { isSecretHeader, parseHeaderLines } from './headers.js';
 import { buildLogin, type LoginSpec } from './login.js';
 import { getPreset, PRESET_NAMES } from '../load/presets/index.js';
 import { authSchemeFor, type Preset } from '../load/presets/types.js';
+import { askForUsage } from '../load/presets/openai.js';
 import type { ReadinessSpec } from './readiness.js';
 import { isSecretParam, looksLikeSecret, redactUrl } from '../redact.js';
 import { checkReportPath, readBodyFile } from './files.js';
 import { parseSize } from './size.js';
-import { DEFAULT_STAGES, parseStages } from './stages.js';
+import { DEFAULT_STAGES, isRate, parseStages } from './stages.js';
+import { DEFAULT_ARRIVAL_SEED, DEFAULT_MAX_IN_FLIGHT, type ArrivalOptions } from '../load/arrivals.js';
+import { parseGoodput, type GoodputLine } from '../analysis/goodput.js';
 import { parseShard, parseStartAt, stageSchedule, type ShardSpec } from './shard.js';
 import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateContext } from './template.js';
 import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
@@ -23,6 +26,8 @@ import { CAPACITY_INPUTS, readCapacity } from '../capacity/config.js';
 import type { CapacitySpec } from '../capacity/types.js';
 
 export const MAX_REPEAT = 10;
+export const MAX_IN_FLIGHT = 100_000;
+const MAX_SEED = 4_294_967_295;
 export const MAX_WARMUP = 50;
 
 /** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
@@ -36,11 +41,15 @@ export const CORE_INPUTS = {
   token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
   preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
   format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
-  stages: `USERSxREQUESTS, comma-separated (default ${DEFAULT_STAGES})`,
+  stages: `USERSxREQUESTS (closed: concurrent users) or RATE/s:DURATION (open: arrivals per second, e.g. 2/s:30s), comma-separated (default ${DEFAULT_STAGES})`,
+  arrival: 'rate stages: how arrivals are spaced, poisson (default: random, seeded) or uniform (equal gaps)',
+  'arrival-seed': `rate stages: seed of the arrival schedule, 0 to ${MAX_SEED} (default ${DEFAULT_ARRIVAL_SEED}); the same seed sends the same schedule`,
+  'max-in-flight': `rate stages: most requests open at once (1 to ${MAX_IN_FLIGHT}, default ${DEFAULT_MAX_IN_FLIGHT}); an arrival beyond it is dropped and counted, never delayed`,
   timeout: 'per-request timeout: ms, s, m or h, a bare number is seconds (default 60s, at most 1h)',
   cooldown: 'pause between stages (default 500ms, 0 for none, at most 10m)',
   'max-event-size': 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
   criteria: 'pass/fail criteria, one a line (default: the built-in set)',
+  goodput: 'SLO lines a request must all meet to count as goodput, e.g. "ttft < 1s" and "tpot < 50ms" (one a line); metrics goodput (req/s) and goodput_rate (%)',
   'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
   verdict:
     'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
@@ -83,10 +92,16 @@ export interface Config {
   method: string;
   headerLines: Array<[string, string]>;
   body: string | null;
+  /** The openai preset added `"stream_options": {"include_usage": true}` to the body (the LLM figures need usage). */
+  usageAsked: boolean;
   token: string | undefined;
   preset: Preset;
   format: StreamFormat;
   stages: Stage[];
+  /** How rate stages schedule their arrivals (arrival, arrival-seed, max-in-flight). */
+  arrivals: ArrivalOptions;
+  /** The goodput SLO lines, or null when `goodput` is not set. */
+  goodput: GoodputLine[] | null;
   timeoutMs: number;
   cooldownMs: number;
   /** The largest single event a stream may carry before the request fails as `protocol`. */
@@ -227,6 +242,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     method: request.method,
     headerLines: request.headerLines,
     body: request.body,
+    usageAsked: request.usageAsked,
     token,
     preset: request.preset,
     format: request.format,
@@ -260,6 +276,8 @@ interface RequestInputs {
   body: string | null;
   /** The input the body came from (named in errors). */
   bodyInput: 'body' | 'body-file';
+  /** The openai preset added stream_options.include_usage to the body. */
+  usageAsked: boolean;
 }
 
 /** Method, preset, format, headers and body as given (templates not yet filled). */
@@ -281,14 +299,36 @@ function readRequest(inputs: Inputs, cwd: string, secrets: string[]): RequestInp
   const bodyText = value(inputs, 'body');
   const bodyFile = value(inputs, 'body-file');
   if (bodyText !== undefined && bodyFile !== undefined) throw new InputError('body-file', 'set either body or body-file, not both');
-  const body = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
-  return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body' };
+  const given = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
+  // The openai preset asks a streaming chat body for usage (the LLM figures need it), unless it says otherwise.
+  const asked = preset.name === 'openai' && given !== null ? askForUsage(given) : null;
+  const body = asked ?? given;
+  return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body', usageAsked: asked !== null };
+}
+
+/** How rate stages schedule arrivals; a setting of theirs without a rate stage would be silently ignored: an error. */
+function readArrivals(inputs: Inputs, stages: Stage[]): ArrivalOptions {
+  if (!stages.some(isRate)) {
+    // Set to anything but its default (a runner passes every default).
+    const defaults: Record<string, string> = { arrival: 'poisson', 'arrival-seed': String(DEFAULT_ARRIVAL_SEED), 'max-in-flight': String(DEFAULT_MAX_IN_FLIGHT) };
+    const set = Object.keys(defaults).find((n) => value(inputs, n) !== undefined && value(inputs, n)!.trim().toLowerCase() !== defaults[n]);
+    if (set) throw new InputError(set, 'applies to rate stages (RATE/s:DURATION, e.g. 2/s:30s) and stages has none');
+  }
+  const process = (value(inputs, 'arrival') ?? 'poisson').trim().toLowerCase();
+  if (process !== 'poisson' && process !== 'uniform') throw new InputError('arrival', `"${process}" is not poisson or uniform`);
+  return {
+    process,
+    seed: parseCount('arrival-seed', value(inputs, 'arrival-seed'), DEFAULT_ARRIVAL_SEED, 0, MAX_SEED),
+    maxInFlight: parseCount('max-in-flight', value(inputs, 'max-in-flight'), DEFAULT_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT),
+  };
 }
 
 /** Stages, durations and the size bounds of the load. */
 function readLoad(inputs: Inputs) {
+  const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
   return {
-    stages: parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES),
+    stages,
+    arrivals: readArrivals(inputs, stages),
     timeoutMs: parseDuration('timeout', value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
     cooldownMs: parseDuration('cooldown', value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
     repeat: parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
@@ -335,6 +375,11 @@ function readJudging(inputs: Inputs, cwd: string) {
     throw err;
   }
   if (criteria.length === 0) throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
+  const goodputText = value(inputs, 'goodput');
+  const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
+  const needsGoodput = criteria.find((c) => /^goodput/.test(c.metric.name) || (c.value.kind === 'factor' && /^goodput/.test(c.value.metric.name)));
+  if (needsGoodput && goodput === null)
+    throw new InputError('criteria', `line ${needsGoodput.line}: "${needsGoodput.text}" needs the goodput input (its SLO lines, e.g. "ttft < 1s")`);
 
   const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
   if (!(VERDICT_MODES as readonly string[]).includes(verdictText)) {
@@ -344,6 +389,7 @@ function readJudging(inputs: Inputs, cwd: string) {
   return {
     criteriaText,
     criteria,
+    goodput,
     failOnCriteria: parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true),
     verdict: verdictText as VerdictMode,
     baseline,

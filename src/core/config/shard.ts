@@ -2,6 +2,7 @@
 // instance runs, and when each stage starts by the wall clock so every shard starts it together.
 import { InputError } from '../errors.js';
 import type { Stage } from '../types.js';
+import { isRate } from './stages.js';
 import { parseDuration } from './duration.js';
 
 export const MAX_SHARDS = 256;
@@ -93,14 +94,15 @@ function calendarError(iso: string): string | null {
 /**
  * The wall-clock schedule of the stages from `start-at`: stage k starts at
  * start + Σ_{j<k} (window_j + cooldown). A stage's window is `stage-window` when given, else its
- * worst case (requests per user × timeout), so no shard can still be in a stage when the next begins.
+ * worst case (requests per user × timeout; a rate stage's duration + timeout), so no shard can still be in a stage when the next begins.
  */
 export function stageSchedule(startAt: number, stages: Stage[], opts: { windowMs: number | null; timeoutMs: number; cooldownMs: number }): number[] {
   const out: number[] = [];
   let t = startAt;
   for (const s of stages) {
     out.push(t);
-    t += (opts.windowMs ?? s.requestsPerUser * opts.timeoutMs) + opts.cooldownMs;
+    // A rate stage: its arrivals, then its last request's timeout.
+    t += (opts.windowMs ?? (isRate(s) ? s.durationMs + opts.timeoutMs : s.requestsPerUser * opts.timeoutMs)) + opts.cooldownMs;
   }
   return out;
 }

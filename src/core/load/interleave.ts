@@ -3,7 +3,7 @@
 // neither side gets a systematically better slot (a warmer server, a quieter neighbour, a drift).
 // Pure scheduling: who sends the requests is the caller's.
 
-import type { RequestRecord, Stage } from '../types.js';
+import type { ClosedStage, RequestRecord } from '../types.js';
 
 export type Side = 'head' | 'base';
 
@@ -20,7 +20,7 @@ export type RunRound = (side: Side, round: number) => Promise<SideStage>;
  * The rounds of one stage: HB BH HB … when `firstRound` is even, BH HB BH … when odd (the caller
  * alternates it per stage, so the first slot after a cool-down goes to each side in turn).
  */
-export async function runRounds(stage: Stage, firstRound: number, run: RunRound): Promise<{ head: SideStage; base: SideStage; order: string }> {
+export async function runRounds(stage: ClosedStage, firstRound: number, run: RunRound): Promise<{ head: SideStage; base: SideStage; order: string }> {
   const head: SideStage = { records: [], durationMs: 0 };
   const base: SideStage = { records: [], durationMs: 0 };
   const order: string[] = [];

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { getExecOutput } from '@actions/exec';
 import { InputError } from '../errors.js';
-import type { Stage } from '../types.js';
 
 /** Descriptors kept free for everything else the process opens (report file, health probe, log command, DNS). */
 const SPARE = 64;
@@ -19,8 +18,8 @@ interface Limits {
  * largest stage, the run fails before any request with how many users fit. Linux only (elsewhere
  * the limit cannot be read without a shell; the run goes on).
  */
-export async function ensureDescriptors(stages: readonly Stage[], log?: (line: string) => void): Promise<void> {
-  const users = Math.max(0, ...stages.map((s) => s.users));
+export async function ensureDescriptors(sockets: readonly number[], log?: (line: string) => void): Promise<void> {
+  const users = Math.max(0, ...sockets);
   let lim = readLimits();
   if (lim === null || fits(lim, users)) return;
   if (lim.hard > lim.soft) {

@@ -49,9 +49,11 @@ export function performRequest(conn: Connection, spec: RequestSpec, ids: Request
  * performRequest with a callback, called synchronously as the response completes (inside undici's
  * completion callback), so a user's next request can be dispatched while undici still has it in
  * hand: it is then written at once instead of a check phase later (see connection.ts).
+ * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
+ * when it was due, and how late the client sent it is its `lateness`.
  */
-export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void): void {
-  new Exchange(conn, spec, ids, done).start();
+export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void, scheduled?: number): void {
+  new Exchange(conn, spec, ids, done).start(scheduled);
 }
 
 /** One request from t0 to its verdict; the methods below follow it in the order things happen. */
@@ -68,6 +70,11 @@ class Exchange {
   private body: ResponseBody | null = null;
   private streamError: string | null = null;
   private lastEvent = 0;
+  /** Usage per chunk: content events, those that brought new tokens, the last token count and when it came. */
+  private contentEvents = 0;
+  private usageEvents = 0;
+  private lastTokens = 0;
+  private lastTokenAt = -1;
   private parser: StreamParser | null = null;
   private readonly onCancel = (): void => {
     if (!this.done) this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
@@ -83,11 +90,13 @@ class Exchange {
     this.rec = newRecord(ids);
   }
 
-  /** t0, the deadline, the first attempt. */
-  start(): void {
-    this.t0 = now();
+  /** t0 (now, or the scheduled arrival), the deadline, the first attempt. */
+  start(scheduled?: number): void {
+    const t = now();
+    this.t0 = scheduled ?? t;
+    if (scheduled !== undefined) this.rec.lateness = Math.max(0, t - scheduled);
     this.rec.startedAt = toEpoch(this.t0);
-    this.timer = setTimeout(() => this.timeOut(), this.spec.timeoutMs);
+    this.timer = setTimeout(() => this.timeOut(), Math.max(0, this.spec.timeoutMs - (t - this.t0)));
     this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
     this.dispatch();
   }
@@ -192,14 +201,36 @@ class Exchange {
     this.lastEvent = t;
     rec.events++;
     const kind = this.session.event(data, name);
+    // ttft: the first content token; a model that reasons first has its first reasoning token as ttfr.
     if (kind === EventKind.Content) {
       if (rec.ttft === null) rec.ttft = rel;
     } else if (kind === EventKind.Reasoning) {
-      if (rec.ttft === null) rec.ttft = rel;
       if (rec.ttfr === undefined) rec.ttfr = rel;
     } else if (kind === EventKind.Error) {
       this.streamError = this.session.error ?? 'in-band error';
     }
+    const tokens = this.session.tokens;
+    if (tokens !== undefined && tokens > this.lastTokens) this.tokensCame(tokens, t, kind);
+    else if (kind === EventKind.Content || kind === EventKind.Reasoning) this.contentEvents++;
+  }
+
+  /**
+   * The server's usage grew with this event (vLLM continuous_usage_stats sends it with every chunk):
+   * the time since the last tokens came, shared by the tokens this event brought, is per-token ITL.
+   */
+  private tokensCame(tokens: number, t: number, kind: EventKind): void {
+    if (kind === EventKind.Content || kind === EventKind.Reasoning) {
+      this.contentEvents++;
+      this.usageEvents++;
+    }
+    const brought = tokens - this.lastTokens;
+    if (this.lastTokenAt >= 0) {
+      const gaps = (this.rec.tokenGaps ??= []);
+      const per = (t - this.lastTokenAt) / brought;
+      for (let i = 0; i < brought; i++) gaps.push(per);
+    }
+    this.lastTokens = tokens;
+    this.lastTokenAt = t;
   }
 
   /** The response ended normally: its verdict. */
@@ -269,8 +300,11 @@ class Exchange {
     rec.ok = category === null;
     rec.error = message;
     if (this.session.tokens !== undefined) rec.tokens = this.session.tokens;
+    // Per-token gaps only when every content event carried its usage; else itl stays per event.
+    if (rec.tokenGaps !== undefined && (this.usageEvents < this.contentEvents || this.usageEvents < 2)) delete rec.tokenGaps;
     // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
     Object.defineProperty(rec, 'gaps', { enumerable: false });
+    if (rec.tokenGaps !== undefined) Object.defineProperty(rec, 'tokenGaps', { enumerable: false });
     return true;
   }
 }

@@ -1,3 +1,4 @@
+import { connectionsNeeded, runArrivals, type ArrivalCounts, type ArrivalOptions } from './arrivals.js';
 import { UserConnection } from './connection.js';
 import { abortAfter } from '../cancel.js';
 import { runRounds } from './interleave.js';
@@ -7,7 +8,8 @@ import { warmEngine } from './warm.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import type { TemplateContext } from '../config/template.js';
 import { LATE_TOLERANCE_MS, shardUsers, type ShardSpec } from '../config/shard.js';
-import type { CompareSide, ErrorSample, RequestRecord, RunResult, Stage, StageSummary, StageTiming, WarmupSummary } from '../types.js';
+import { isRate } from '../config/stages.js';
+import type { ClosedStage, CompareSide, ErrorSample, RateStage, RequestRecord, RunResult, Stage, StageSummary, StageTiming, WarmupSummary } from '../types.js';
 
 /** Everything the runner needs per request; `render` fills per-request templates (headers, body). */
 export interface LoadTarget {
@@ -39,6 +41,8 @@ export interface RunOptions {
   schedule?: number[];
   /** A/B: added to each stage's position to pick which side goes first (a caller running one stage at a time alternates it). */
   firstRound?: number;
+  /** How rate stages (`R/s:D`) schedule their arrivals (default: Poisson, seed 1, 1000 in flight). */
+  arrivals?: ArrivalOptions;
 }
 
 /** How long requests in flight may still finish after a cancel before they are aborted. */
@@ -52,6 +56,8 @@ export interface StageRun {
   connections: number;
   /** How long the client took to issue every user's first request (see StageUsers.run). */
   rampMs?: number;
+  /** A rate stage: what it scheduled, sent and dropped. */
+  counts?: ArrivalCounts;
 }
 
 const SAMPLES_PER_CATEGORY = 5;
@@ -70,8 +76,10 @@ const RAMP_LOG_MS = 500;
  * another. The first stage is the smoke test: with no success at all the rest is skipped.
  */
 export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<RunResult> {
+  const arrivals = opts.arrivals ?? { process: 'poisson', seed: 1, maxInFlight: 1000 };
   // In A/B mode both sides hold their users' connections through the stage.
-  await ensureDescriptors(opts.compare ? opts.stages.map((s) => ({ ...s, users: s.users * 2 })) : opts.stages, opts.hooks?.log);
+  const sockets = opts.stages.map((s) => (isRate(s) ? connectionsNeeded(s, arrivals.maxInFlight, target.spec.timeoutMs) : s.users) * (opts.compare ? 2 : 1));
+  await ensureDescriptors(sockets, opts.hooks?.log);
   await warmEngine(target.spec);
   const startedAt = new Date().toISOString();
   const stages: StageSummary[] = [];
@@ -96,10 +104,15 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
     }
     for (let i = 0; i < opts.stages.length; i++) {
       const index = i + 1;
-      // A shard runs its share of the users, numbered as in the whole plan.
-      const mine = opts.shard ? shardUsers(opts.stages[i]!.users, opts.shard) : { first: 1, count: opts.stages[i]!.users };
-      const stage: Stage = { users: mine.count, requestsPerUser: opts.stages[i]!.requestsPerUser };
+      const planned = opts.stages[i]!;
+      // A shard runs its share of the users (numbered as in the whole plan), or of the rate.
+      const mine = isRate(planned) ? { first: opts.shard?.index ?? 1, count: 0 } : opts.shard ? shardUsers(planned.users, opts.shard) : { first: 1, count: planned.users };
+      const stage: Stage = isRate(planned) ? { ...planned, rate: planned.rate / (opts.shard?.count ?? 1) } : { users: mine.count, requestsPerUser: planned.requestsPerUser };
       const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
+      const rated = isRate(planned)
+        ? (targets: LoadTarget[]): Promise<StageRun[]> =>
+            rateStage(targets, index, planned, { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log })
+        : null;
       const scheduledAt = opts.schedule?.[i] ?? null;
       if (!smokeFailed) {
         // A timer may fire a millisecond early by the wall clock: never start a stage before its slot.
@@ -118,9 +131,11 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       let run: StageRun;
       let baseLine: string | null = null;
       if (compare && side && sampleBase) {
-        const ab = await runComparedStage(target, compare, index, stage, i + (opts.firstRound ?? 0), numbers);
+        const ab = rated
+          ? await rated([target, compare]).then(([head, base]) => ({ head: head!, base: base!, order: 'together' }))
+          : await runComparedStage(target, compare, index, stage as ClosedStage, i + (opts.firstRound ?? 0), numbers);
         run = ab.head;
-        const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
+        const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs, ab.base.counts);
         base.connections = ab.base.connections;
         side.stages.push(base);
         side.requests.push(...ab.base.records);
@@ -130,12 +145,13 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
         baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
         if (i === 0 && base.issued > 0 && base.succeeded === 0) side.smokeFailed = true;
       } else {
-        run = await runStage(target, index, stage, numbers);
+        run = rated ? (await rated([target]))[0]! : await runStage(target, index, stage as ClosedStage, numbers);
       }
-      stageTimings.push({ index, firstUser: mine.first, users: mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
-      const summary = summarizeStage(index, stage, run.records, run.durationMs);
+      // A rate stage's "users" here are the arrivals this machine scheduled.
+      stageTimings.push({ index, firstUser: mine.first, users: run.counts?.scheduled ?? mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
+      const summary = summarizeStage(index, stage, run.records, run.durationMs, run.counts);
       summary.connections = run.connections;
-      if (run.rampMs !== undefined && run.rampMs > RAMP_LOG_MS)
+      if (run.rampMs !== undefined && run.rampMs > RAMP_LOG_MS && !isRate(stage))
         opts.hooks?.log?.(
           `stage ${index}: this client took ${(run.rampMs / 1000).toFixed(1)} s to start its ${stage.users} users (${START_BATCH} a turn; each TTFC is timed from its own request's start)`,
         );
@@ -162,6 +178,11 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
   if (side) result.compare = side;
   if (signal?.aborted) result.cancelled = true;
   return result;
+}
+
+/** A rate stage against one target, or two at once (A/B): see arrivals.ts. */
+async function rateStage(targets: LoadTarget[], index: number, stage: RateStage, opts: Parameters<typeof runArrivals>[3]): Promise<StageRun[]> {
+  return (await runArrivals(targets, index, stage, opts)).map((r) => ({ records: r.records, durationMs: r.durationMs, connections: r.connections, counts: r.counts }));
 }
 
 /** Keeps the first few failures of each category. */
@@ -262,7 +283,7 @@ function userLoop(target: LoadTarget, stage: number, user: number, conn: UserCon
   });
 }
 
-const userNumbers = (stage: Stage, users?: readonly number[]): readonly number[] => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
+const userNumbers = (stage: ClosedStage, users?: readonly number[]): readonly number[] => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
 
 /**
  * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
@@ -270,7 +291,7 @@ const userNumbers = (stage: Stage, users?: readonly number[]): readonly number[]
  * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
  * so no later stage rides on a socket that sat idle through a cool-down.
  */
-export async function runStage(target: LoadTarget, index: number, stage: Stage, users?: readonly number[]): Promise<StageRun> {
+export async function runStage(target: LoadTarget, index: number, stage: ClosedStage, users?: readonly number[]): Promise<StageRun> {
   const group = new StageUsers(target, index, userNumbers(stage, users));
   try {
     const run = await group.run(1, stage.requestsPerUser);
@@ -289,7 +310,7 @@ async function runComparedStage(
   head: LoadTarget,
   base: LoadTarget,
   index: number,
-  stage: Stage,
+  stage: ClosedStage,
   firstRound: number,
   users?: readonly number[],
 ): Promise<{ head: StageRun; base: StageRun; order: string }> {

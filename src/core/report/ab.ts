@@ -3,6 +3,7 @@
 
 import { formatRatio } from '../analysis/ab.js';
 import { formatValue } from '../format.js';
+import { formatRate } from '../config/stages.js';
 import type { CompareStage, RatioInterval, Report } from '../types.js';
 
 const ms = (v: number | null | undefined): string => formatValue(v ?? null, 'ms');
@@ -28,7 +29,7 @@ export function compareTable(report: Report, mark: (text: string) => string): Co
   const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
   const rows = c.stages.map((s) => {
     const h = report.stages.find((x) => x.index === s.index);
-    const load = `${s.users} × ${s.requestsPerUser}`;
+    const load = s.rate !== undefined ? `${formatRate(s.rate)}/s` : `${s.users} × ${s.requestsPerUser}`;
     if (!h || h.skipped || s.base.skipped) return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
     const flag = (key: string, text: string): string => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
     return {
@@ -48,7 +49,8 @@ export function compareTable(report: Report, mark: (text: string) => string): Co
   });
   const t = Math.round(c.threshold * 1000) / 10;
   const legend =
-    `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first. ` +
+    `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first` +
+    `${c.stages.some((s) => s.rate !== undefined) ? ' (a rate stage: the same arrivals to both at once)' : ''}. ` +
     `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
     `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
   return { head, rows, legend };

@@ -2,7 +2,8 @@
 // renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
 // per-stage TTFC distribution as a sparkline histogram. Pure.
 
-import { formatValue, ms, plural } from '../format.js';
+import { formatValue, ms } from '../format.js';
+import { stageOf, stageWho } from '../config/stages.js';
 import type { RequestRecord, StageSummary } from '../types.js';
 
 export interface ChartPoint {
@@ -14,9 +15,9 @@ export interface ChartPoint {
   p95: number;
 }
 
-/** The stages that ran and have TTFC samples, in run order. */
+/** The closed stages that ran and have TTFC samples, in run order (rate stages have a chart of their own: rate-chart.ts). */
 export function chartPoints(stages: readonly StageSummary[]): ChartPoint[] {
-  const ran = stages.filter((s) => !s.skipped && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+  const ran = stages.filter((s) => !s.skipped && !s.rate && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
   const seen = new Map<number, number>();
   for (const s of ran) seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
   return ran.map((s) => ({
@@ -242,6 +243,8 @@ export function histogram(values: readonly number[], bins: number, lo: number, h
 export interface DistributionRow {
   index: number;
   users: number;
+  /** `10 users`, `2/s`. */
+  label: string;
   n: number;
   counts: number[];
   spark: string;
@@ -284,6 +287,7 @@ export function ttfcDistribution(run: { stages: readonly StageSummary[]; request
       return {
         index: s.index,
         users: s.users,
+        label: stageWho(stageOf(s)),
         n: v.length,
         counts,
         spark: v.length ? sparkline(counts) : ' '.repeat(bins),
@@ -296,7 +300,7 @@ export function ttfcDistribution(run: { stages: readonly StageSummary[]; request
 
 /** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
 export function formatDistribution(d: Distribution): string[] {
-  const names = d.rows.map((r) => plural(r.users, 'user'));
+  const names = d.rows.map((r) => r.label);
   const w = Math.max(...names.map((n) => n.length));
   return [
     `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,

@@ -4,6 +4,7 @@
 // Pure.
 
 import { plural } from '../format.js';
+import { formatRate, scopeWho } from '../config/stages.js';
 import type { Diagnosis } from '../types.js';
 import { evidenceRows, type Row } from './diagnosis-evidence.js';
 import { escapeInline, mdTable } from './escape.js';
@@ -39,7 +40,13 @@ export function groupDiagnoses(ds: readonly Diagnosis[]): DiagnosisGroup[] {
 
 /** "at 10 and 20 users", "at 1 user", "at 8 stages (1–400 users)", "" for a run-wide diagnosis. */
 export function stagesText(items: readonly Diagnosis[]): string {
-  const us = [...new Set(items.map((d) => d.users).filter((u): u is number => u !== null))].sort((a, b) => a - b);
+  const rates = [...new Set(items.map((d) => d.rate).filter((r): r is number => r !== undefined))].sort((a, b) => a - b);
+  const us = [...new Set(items.map((d) => (d.rate === undefined ? d.users : null)).filter((u): u is number => u !== null))].sort((a, b) => a - b);
+  // Rate stages (`2/s`) are named by their rate: "at 2/s and 4/s", beside any users.
+  if (rates.length > 0) {
+    const all = [...us.map((u) => plural(u, 'user')), ...rates.map((r) => `${formatRate(r)}/s`)];
+    return all.length === 1 ? `at ${all[0]!}` : `at ${all.slice(0, -1).join(', ')} and ${all.at(-1)!}`;
+  }
   if (us.length === 0) return '';
   if (us.length === 1) return `at ${plural(us[0]!, 'user')}`;
   if (us.length > MAX_LISTED_STAGES) return `at ${us.length} stages (${us[0]}–${us[us.length - 1]} users)`;
@@ -47,7 +54,12 @@ export function stagesText(items: readonly Diagnosis[]): string {
 }
 
 /** A message without its leading "at 10 users: " (the bullet names the stages). */
-const stripStage = (m: string): string => m.replace(/^at \d+ users?:?\s+/, '');
+const stripStage = (m: string): string => m.replace(/^at (?:\d+ users?|[\d.]+\/s):?\s+/, '');
+/** "10 users: ", "2/s: ", '' for a run-wide diagnosis. */
+const whoPrefix = (d: Diagnosis): string => {
+  const who = scopeWho(d);
+  return who === null ? '' : `${who}: `;
+};
 
 /** Cut at the last clause end (". ", "; ", ": ", " — ") that keeps at least half, else at a word; "…" when cut. */
 export function shorten(text: string, max = HEADLINE_MAX): string {
@@ -96,7 +108,7 @@ function evidenceTables(g: DiagnosisGroup): string[] {
     for (let k = 0; k < g.items.length; k += MAX_STAGE_COLUMNS) {
       const items = g.items.slice(k, k + MAX_STAGE_COLUMNS);
       const cols = rows.slice(k, k + MAX_STAGE_COLUMNS);
-      const head = ['', ...items.map((d) => (d.users === null ? 'run' : plural(d.users, 'user')))];
+      const head = ['', ...items.map((d) => scopeWho(d) ?? 'run')];
       const body = cols[0]!.map(([l], i) => [cell(l), ...cols.map((r) => cell(r[i]![1]))]);
       tables.push(
         mdTable(
@@ -126,8 +138,7 @@ export function diagnosisDetailsMarkdown(ds: readonly Diagnosis[], max = ds.leng
   const parts: string[] = [];
   for (const g of groupDiagnoses(shown)) {
     const messages = g.items.map((d) => {
-      const where = d.users === null ? '' : `${plural(d.users, 'user')}: `;
-      return `- ${where}${escapeInline(stripStage(d.message), MESSAGE_MAX)}`;
+      return `- ${whoPrefix(d)}${escapeInline(stripStage(d.message), MESSAGE_MAX)}`;
     });
     parts.push([label(g), messages.join('\n'), ...evidenceTables(g)].join('\n\n'));
   }
@@ -141,7 +152,7 @@ export function diagnosesTerminal(ds: readonly Diagnosis[]): string[] {
     const where = stagesText(g.items);
     out.push(`diagnosis ${g.kind}${where ? ` ${where}` : ''}: ${g.headline}`);
     for (const d of g.items) {
-      out.push(`  ${d.users === null ? '' : `${plural(d.users, 'user')}: `}${stripStage(d.message)}`);
+      out.push(`  ${whoPrefix(d)}${stripStage(d.message)}`);
       for (const [l, v] of evidenceRows(d)) out.push(`    ${l}: ${v}`);
     }
   }

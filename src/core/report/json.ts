@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
 import { redactDeep, redactText } from '../redact.js';
-import { formatStages } from '../config/stages.js';
+import { formatStages, isRate } from '../config/stages.js';
 import { PERCENTILE_METHOD } from '../analysis/stats.js';
 import type { CriterionResult, Diagnosis, PresetName, Report, RequestRecord, RunResult } from '../types.js';
 import { VERSION } from '../version.js';
@@ -23,10 +23,12 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     body: cfg.body === null ? null : redactText(cfg.body.length > 2000 ? `${cfg.body.slice(0, 2000)}…` : cfg.body, cfg.secrets),
     token: cfg.token ? '***' : null,
     stages: formatStages(cfg.stages),
+    ...(cfg.stages.some(isRate) ? { arrival: cfg.arrivals.process, arrivalSeed: cfg.arrivals.seed, maxInFlight: cfg.arrivals.maxInFlight } : {}),
     timeoutMs: cfg.timeoutMs,
     cooldownMs: cfg.cooldownMs,
     maxEventBytes: cfg.maxEventBytes,
     criteria: cfg.criteriaText,
+    goodput: cfg.goodput ? cfg.goodput.map((l) => l.text).join('\n') : null,
     failOnCriteria: cfg.failOnCriteria,
     verdict: cfg.verdict,
     repeat: cfg.repeat,
@@ -56,7 +58,9 @@ export function sourceOf(cfg: Config): ReportSource {
 }
 
 /** A shard's records with their gaps written (the merge pools inter-event latency from them), to the µs. */
-const withGaps = (records: RequestRecord[]): RequestRecord[] => records.map((r) => ({ ...r, ...(r.gaps ? { gaps: r.gaps.map((g) => Math.round(g * 1000) / 1000) } : {}) }));
+const micro = (gaps: number[]): number[] => gaps.map((g) => Math.round(g * 1000) / 1000);
+const withGaps = (records: RequestRecord[]): RequestRecord[] =>
+  records.map((r) => ({ ...r, ...(r.gaps ? { gaps: micro(r.gaps) } : {}), ...(r.tokenGaps ? { tokenGaps: micro(r.tokenGaps) } : {}) }));
 
 export function buildReport(
   source: ReportSource,

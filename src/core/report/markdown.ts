@@ -14,6 +14,9 @@ import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatE
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
 import { capacityHeadline, capacityMarkdown } from './capacity.js';
+import { rateSweepCharts } from './rate-chart.js';
+import { formatRate, scopeWho, stageKey, stageLoad, stageOf, stageWho } from '../config/stages.js';
+import { arrivalsMarkdown } from './arrivals.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -42,7 +45,8 @@ export interface MarkdownContext {
 
 /** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
 export function describeResult(c: CriterionResult): string {
-  const where = c.users === null ? '' : ` — ${plural(c.users, 'user')}`;
+  const who = scopeWho(c);
+  const where = who === null ? '' : ` — ${who}`;
   const why = c.reason ? ` (${c.reason})` : '';
   return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
 }
@@ -60,10 +64,11 @@ export const INCONCLUSIVE_MARK = '❓';
 /** The stage a result is about: its own index, or the one stage with its users (whose value is the actual one). */
 function stageOfResult(report: Report, c: CriterionResult): StageSummary | undefined {
   if (c.stage !== undefined) return report.stages.find((s) => s.index === c.stage);
+  if (c.rate !== undefined) return report.stages.find((s) => s.rate?.offered === c.rate);
   if (c.users === null) return undefined;
   // A result carries the stage's users, not its index: several stages may share a user count,
   // so the stage is the one whose value is the result's actual value.
-  const candidates = report.stages.filter((s) => !s.skipped && s.users === c.users);
+  const candidates = report.stages.filter((s) => !s.skipped && !s.rate && s.users === c.users);
   if (candidates.length === 1) return candidates[0];
   const metric = criterionOf(c)?.metric;
   return candidates.find((s) => {
@@ -76,7 +81,7 @@ function stageOfResult(report: Report, c: CriterionResult): StageSummary | undef
 function stageMarks(report: Report): Map<string, string> {
   const marks = new Map<string, string>();
   for (const c of report.criteria) {
-    if (c.status !== 'fail' || c.users === null) continue;
+    if (c.status !== 'fail' || (c.users === null && c.rate === undefined && c.stage === undefined)) continue;
     const metric = criterionOf(c)?.metric;
     const m = metric === undefined ? null : metricOf(metric);
     if (!metric || !m) continue;
@@ -90,10 +95,19 @@ function stageMarks(report: Report): Map<string, string> {
   return marks;
 }
 
-/** The first cell of a stage row: `10 × 3`, with the stage number when two stages have the same users. */
+/** The first cell of a stage row: `10 × 3`, `2/s for 30s`, with the stage number when two stages have the same load. */
 function loadCell(report: Report, s: StageSummary): string {
-  const twin = report.stages.filter((o) => o.users === s.users).length > 1;
-  return nb(`${s.users} × ${s.requestsPerUser}${twin ? ` (#${s.index})` : ''}`);
+  const twin = report.stages.filter((o) => stageKey(o) === stageKey(s)).length > 1;
+  return nb(`${stageLoad(stageOf(s))}${twin ? ` (#${s.index})` : ''}`);
+}
+
+/** The first column's header: users × requests, or the load when rate stages are in the plan. */
+const loadHead = (report: Report): string => (report.stages.some((s) => s.rate) ? 'Load' : 'Users × requests');
+
+/** `92% good (3.40/s)`: a stage's goodput rate and goodput, `—` without goodput figures. */
+function goodputText(s: StageSummary): string {
+  const g = s.goodput;
+  return g ? `${g.rate === null ? 'n/a' : formatValue(g.rate * 100, '%')} good (${g.perSec.toFixed(2)}/s)` : MISSING;
 }
 
 /** The stage table: at most 7 columns so it fits a PR comment (~780 px); the other figures are in the details. */
@@ -106,13 +120,17 @@ function stagesSection(report: Report, maxRows: number): string {
     const value = mark ? `${mark}${NBSP}**${nb(text)}**` : nb(text);
     return regressed ? `${value}${NBSP}❗` : value;
   };
-  const head = ['Users × requests', 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', 'Throughput'];
+  const showGoodput = stages.some((s) => s.goodput);
+  // Goodput shares the throughput column: the table keeps its 7 columns.
+  const head = [loadHead(report), 'Success', 'TTFC avg', 'TTFC p95', 'TTFC max', showTtft ? 'TTFT avg' : 'Total avg', showGoodput ? 'Throughput · goodput' : 'Throughput'];
   const align: Array<'l' | 'r'> = head.map((_, i) => (i === 0 ? 'l' : 'r'));
   const shown = stages.slice(0, maxRows);
   const rows = shown.map((s) => {
     if (s.skipped) return [loadCell(report, s), 'skipped', ...head.slice(2).map(() => MISSING)];
     const b = baselineFor(report, s.index);
-    const success = s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`;
+    const success =
+      (s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${formatValue(s.successRate * 100, '%')})`) +
+      (s.rate?.dropped ? ` +${s.rate.dropped} dropped` : '');
     return [
       loadCell(report, s),
       cell(s, 'success', success, b?.successRate.regressed),
@@ -120,12 +138,20 @@ function stagesSection(report: Report, maxRows: number): string {
       cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
       cell(s, 'ttfc.max', ms(s.ttfc.max)),
       showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
-      cell(s, 'rps', `${s.rps.toFixed(2)} req/s`),
+      cell(s, 'rps', `${s.rps.toFixed(2)} req/s`) + (showGoodput ? ` · ${cell(s, 'goodput', goodputText(s))}` : ''),
     ];
   });
   const more = stages.length - shown.length;
   const note = more > 0 ? `\n\n_… ${plural(more, 'more stage', 'more stages')} not shown._` : '';
   const legend = ['Latencies over the successful requests. ❌ a value that misses a criterion, ⚠️ a warning'];
+  if (stages.some((s) => s.rate)) legend.push('a rate stage times each request from its scheduled arrival');
+  if (showGoodput)
+    legend.push(
+      `goodput: the share of arrivals that met every goodput line (${stages
+        .find((s) => s.goodput)!
+        .goodput!.slo.map((l) => codeSpan(l))
+        .join(', ')}) and how many a second`,
+    );
   if (report.baseline?.loaded && report.baseline.regressions.length) legend.push('❗ a regression against the baseline');
   const retried = stages.filter((s) => (s.retries ?? 0) > 0);
   const retriedText = retried.length
@@ -140,10 +166,12 @@ function compareSection(report: Report): string {
   const c = report.compare;
   if (!t || !c) return '';
   const align: Array<'l' | 'r'> = t.head.map((_, i) => (i === 1 ? 'l' : 'r'));
-  const summary = c.regressions.length
-    ? `**Slower than the base** at ${c.regressions.join(', ')} users (see Diagnoses).`
-    : c.improvements.length
-      ? `**Faster than the base** at ${c.improvements.join(', ')} users.`
+  const regressed = stageList(c.regressions, c.regressionRates);
+  const improved = stageList(c.improvements, c.improvementRates);
+  const summary = regressed
+    ? `**Slower than the base** at ${regressed} (see Diagnoses).`
+    : improved
+      ? `**Faster than the base** at ${improved}.`
       : 'No stage is a regression against the base.';
   return `### Head vs base (same run)
 
@@ -170,36 +198,53 @@ function figuresTable(report: Report): string {
   const showTtft = ran.some((s) => differs(s.ttft, s.ttfc));
   const showTtfr = ran.some((s) => s.ttfr && s.ttfr.n > 0);
   const showTokens = ran.some((s) => s.tokens);
+  // ITL for an LLM preset, labelled with what it is between.
+  const showItl = report.target.preset !== 'generic' && ran.some((s) => s.itl.n > 0);
+  const itlPerToken = ran.filter((s) => s.itl.n > 0).every((s) => s.itlPer === 'token');
+  const itlHead = itlPerToken ? 'ITL avg / p95 per token' : 'ITL avg / p95 per event';
   const showRate = showsStreamRate(report);
   const showEff = showsEfficiency(report);
   const head = [
     'Stage',
-    'Users × requests',
+    loadHead(report),
     'TTFC p50',
     'TTFB avg',
     ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
-    ...(showTtfr ? ['TTFR avg'] : []),
+    ...(showTtfr ? ['TTFT reasoning avg'] : []),
     'Total avg',
     'Events/s',
-    ...(showTokens ? ['Tokens/s'] : []),
+    ...(showTokens ? ['Tokens/s', 'TPOT avg', 'TPOT p95', 'Output tokens avg'] : []),
     ...(showRate ? ['Stream rate'] : []),
+    ...(showItl ? [itlHead] : []),
     ...(showEff ? ['Scaling'] : []),
   ];
   const rows = ran.map((s) => [
     String(s.index),
-    nb(`${s.users} × ${s.requestsPerUser}`),
+    nb(stageLoad(stageOf(s))),
     nb(ms(s.ttfc.p50)),
     nb(ms(s.ttfb.avg)),
     ...(showTtft ? [nb(ms(s.ttft.avg)), nb(ms(s.ttft.p95))] : []),
     ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? nb(ms(s.ttfr.avg)) : MISSING] : []),
     nb(ms(s.total.avg)),
     nb(`${s.eventsPerSec.toFixed(1)}`),
-    ...(showTokens ? [s.tokens ? nb(`${s.tokens.perSec.toFixed(1)} tok/s`) : MISSING] : []),
+    ...(showTokens
+      ? s.tokens
+        ? [
+            nb(`${s.tokens.perSec.toFixed(1)} tok/s`),
+            nb(ms(s.tpot?.avg ?? null)),
+            nb(ms(s.tpot?.p95 ?? null)),
+            s.tokens.output?.avg != null ? s.tokens.output.avg.toFixed(1) : MISSING,
+          ]
+        : [MISSING, MISSING, MISSING, MISSING]
+      : []),
     ...(showRate ? [s.streamRate?.perRequest.p50 != null ? nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : MISSING] : []),
+    ...(showItl ? [s.itl.n > 0 ? nb(`${ms(s.itl.avg)} / ${ms(s.itl.p95)}`) : MISSING] : []),
     ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
   ]);
   const legend: string[] = [];
-  if (showTtfr) legend.push('TTFR: time to the first reasoning token.');
+  if (showTtfr) legend.push('TTFT reasoning: time to the first reasoning token (TTFT is then the first content token).');
+  if (showTokens) legend.push('Tokens/s: output tokens (from usage) per second of the stage; TPOT: (total − first token) / (output tokens − 1) per request.');
+  if (showItl) legend.push(itlPerToken ? 'ITL: between tokens (the server sent usage with every chunk).' : 'ITL: between events, not tokens (an event may carry several tokens).');
   if (showRate) legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
   if (showEff) {
     const ref = efficiencyReference(report);
@@ -226,7 +271,7 @@ function detailsSection(report: Report): string {
   const pct = `${Math.round(level * 100)}%`;
   const head = [
     'Stage',
-    'Users',
+    report.stages.some((s) => s.rate) ? 'Load' : 'Users',
     ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
     ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
     ...(hasDist ? ['TTFC distribution', 'Range'] : []),
@@ -236,7 +281,7 @@ function detailsSection(report: Report): string {
     const row = dist?.rows.find((r) => r.index === s.index);
     return [
       String(s.index),
-      String(s.users),
+      s.rate ? nb(stageWho(stageOf(s))) : String(s.users),
       ...(hasIntervals ? [nb(formatRange(s.ttfcInterval?.avg)), nb(formatRange(s.ttfcInterval?.p95))] : []),
       ...(repeat
         ? [
@@ -269,19 +314,21 @@ function baselineSection(report: Report, maxNotes: number): string {
   if (!b?.loaded) return '';
   const rows = b.stages.map((d) => {
     const delta = (x: BaselineDelta): string => (x.text ? (x.regressed ? `❗${NBSP}**${nb(x.text)}**` : nb(x.text)) : MISSING);
-    return [String(d.index), String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
+    return [String(d.index), d.rate !== undefined ? nb(`${formatRate(d.rate)}/s`) : String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
   });
   const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, MESSAGE_MAX)}`);
   if (b.messages.length > lines.length) lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
   const legend =
     `▲ / ▼: change against ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ a regression (TTFC avg or p95 more than ` +
     `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`;
-  const summary = b.regressions.length
-    ? `Baseline: ❗ regressions at ${b.regressions.join(', ')} users`
+  const summary = stageList(b.regressions, b.regressionRates)
+    ? `Baseline: ❗ regressions at ${stageList(b.regressions, b.regressionRates)}`
     : b.stages.length
       ? 'Baseline: no regression'
       : 'Baseline: no stage could be compared';
-  const table = rows.length ? mdTable(['Stage', 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows) : '';
+  const table = rows.length
+    ? mdTable(['Stage', b.stages.some((d) => d.rate !== undefined) ? 'Load' : 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows)
+    : '';
   return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
 }
 
@@ -295,7 +342,7 @@ function statusCell(c: CriterionResult): string {
 }
 
 function criterionRow(c: CriterionResult): string[] {
-  const stage = c.users === null ? 'all' : plural(c.users, 'user', 'users');
+  const stage = scopeWho(c) ?? 'all';
   if (c.status === 'skipped') {
     return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, MESSAGE_MAX) : MISSING];
   }
@@ -326,7 +373,8 @@ function missedLines(report: Report, max: number): { text: string; hidden: numbe
   const lines = shown.map((c) => {
     const icon = c.status === 'inconclusive' ? INCONCLUSIVE_MARK : c.severity === 'warn' ? '⚠️' : '❌';
     const op = criterionOf(c)?.op;
-    const where = c.users === null ? '' : ` · ${plural(c.users, 'user', 'users')}`;
+    const who = scopeWho(c);
+    const where = who === null ? '' : ` · ${who}`;
     const threshold = c.threshold === null ? '' : ` vs ${nb(`${op ? `${escapeHtml(op)} ` : ''}${formatThreshold(c.threshold, c.unit)}`)}`;
     const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, MESSAGE_MAX)})` : '';
     return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${nb(formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
@@ -410,16 +458,28 @@ export function chartThresholds(report: Report): ChartThreshold[] {
     if (metric !== 'ttfc.avg' && metric !== 'ttfc.p95') continue;
     // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
     if (/\*/.test(c.text) && !/baseline\./.test(c.text)) continue;
+    // The chart is of the closed stages: a limit of a rate stage is not one of its lines.
+    if (c.rate !== undefined) continue;
     const scoped = /^\s*@/.test(c.text);
     out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
   }
   return out;
 }
 
-/** TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it). '' with fewer than two stages to plot. */
+/**
+ * TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it); with
+ * several rate stages, the sweep against the offered rate. '' with fewer than two stages of a kind to plot.
+ */
 function chartSection(report: Report): string {
   const chart = mermaidChart(report.stages, { thresholds: chartThresholds(report), ...(report.compare ? { base: report.compare.stages.map((s) => s.base) } : {}) });
-  return chart ? `### TTFC vs concurrency\n\n${chart}` : '';
+  const sweep = rateSweepCharts(report.stages);
+  return [chart ? `### TTFC vs concurrency\n\n${chart}` : '', sweep ? `### TTFC and goodput vs offered rate\n\n${sweep}` : ''].filter(Boolean).join('\n\n');
+}
+
+/** `10, 20 users and 2/s, 4/s` (or '' when neither list has one). */
+function stageList(users: readonly number[], rates: readonly number[] | undefined): string {
+  const parts = [users.length ? `${users.join(', ')} users` : '', rates?.length ? rates.map((r) => `${formatRate(r)}/s`).join(', ') : ''].filter(Boolean);
+  return parts.join(' and ');
 }
 
 export interface ErrorGroup {
@@ -528,6 +588,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
     if (chart) parts.push(chart);
   }
   parts.push(stagesSection(report, shape.maxStages));
+  const arrivals = arrivalsMarkdown(report);
+  if (arrivals) parts.push(arrivals);
   const ab = compareSection(report);
   if (ab) parts.push(ab);
   const server = serverMarkdown(report.server, { charts: shape.chart });

@@ -10,7 +10,8 @@ import { codeSpan, escapeInline, mdTable } from './escape.js';
 const MISSING = '–';
 const ms = (v: number | null): string => (v === null ? MISSING : formatValue(v, 'ms'));
 const sample = (v: number | null | undefined, unit: MonitorSection['unit']): string => (v === null || v === undefined ? MISSING : formatSample(v, unit));
-const users = (n: number): string => `${n} user${n === 1 ? '' : 's'}`;
+// A rate stage has no users (the server side is told 0).
+const users = (n: number): string => (n === 0 ? 'rate stage' : `${n} user${n === 1 ? '' : 's'}`);
 /** Points per monitor chart (a longer run is thinned evenly). */
 const CHART_POINTS = 48;
 

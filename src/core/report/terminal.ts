@@ -1,6 +1,6 @@
 import { DEFAULT_SUCCESS_RATE_DROP } from '../analysis/baseline.js';
 import { compareTable } from './ab.js';
-import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
+import { asciiChart, chartPoints, formatDistribution, ttfcDistribution } from './chart.js';
 import { verdictLine } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
@@ -8,6 +8,10 @@ import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary } from
 import { monitorSummary, serverTable } from './server.js';
 import { diagnosesTerminal } from './diagnoses.js';
 import { capacityLines } from './capacity.js';
+import { formatRate, isRate, scopeWho, stageLoad, stageOf, stageText, stageWho } from '../config/stages.js';
+import { LATE_P99_MS } from '../analysis/diagnose/queue.js';
+import { arrivalsTable } from './arrivals.js';
+import { rateSweepLines } from './rate-chart.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
@@ -22,11 +26,21 @@ export function textTable(head: string[], rows: string[][], left: readonly numbe
 
 /** The progress line when a stage starts (CLI and action log). */
 export function stageStartLine(index: number, count: number, s: Stage): string {
+  if (isRate(s))
+    return `stage ${index}/${count}: ${stageLoad(s)} (${s.rate * (s.durationMs / 1000) >= 2 ? 'about ' : ''}${plural(Math.round(s.rate * (s.durationMs / 1000)), 'arrival')})…`;
   return `stage ${index}/${count}: ${plural(s.users, 'user')} x ${plural(s.requestsPerUser, 'request')}…`;
 }
 
 export function stageLine(s: StageSummary): string {
-  if (s.skipped) return `stage ${s.index}: ${s.users}x${s.requestsPerUser} skipped`;
+  if (s.skipped) return `stage ${s.index}: ${stageText(stageOf(s))} skipped`;
+  if (s.rate) {
+    const r = s.rate;
+    return (
+      `stage ${s.index}: ${stageLoad(stageOf(s))}: ${s.succeeded}/${s.issued} ok${r.dropped ? `, ${r.dropped} dropped` : ''}, achieved ${r.achieved.toFixed(2)}/s, ` +
+      `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, lateness p99 ${ms(r.lateness.p99)}` +
+      (r.lateness.p99 !== null && r.lateness.p99 > LATE_P99_MS ? ` (above ${LATE_P99_MS} ms: this client fell behind the schedule)` : '')
+    );
+  }
   return (
     `stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
     `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`
@@ -44,12 +58,13 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
   const showTtft = stages.some((s) => differs(s.ttft, s.ttfc));
   const showTtfr = stages.some((s) => s.ttfr && s.ttfr.n > 0);
   const showTokens = stages.some((s) => s.tokens);
+  const showGoodput = stages.some((s) => s.goodput);
   const showRate = report !== undefined && showsStreamRate(report);
   const showBase = report !== undefined && stages.some((s) => baselineFor(report, s.index));
   const showEff = report !== undefined && showsEfficiency(report);
   const head = [
     'stage',
-    'users x req',
+    stages.some((s) => s.rate) ? 'load' : 'users x req',
     'success',
     'connect avg',
     'ttfb p50',
@@ -62,17 +77,19 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
     ...(showTtfr ? ['ttfr avg'] : []),
     'total avg',
     'req/s',
-    ...(showTokens ? ['tok/s'] : []),
+    ...(showTokens ? ['tok/s', 'tpot avg', 'tpot p95'] : []),
+    ...(showGoodput ? ['goodput'] : []),
     ...(showRate ? ['events/s after 1st chunk'] : []),
     ...(showEff ? ['scaling'] : []),
   ];
   const rows = stages.map((s) => {
-    if (s.skipped) return [String(s.index), `${s.users} x ${s.requestsPerUser}`, 'skipped', ...head.slice(3).map(() => '')];
+    const load = s.rate ? stageLoad(stageOf(s)) : `${s.users} x ${s.requestsPerUser}`;
+    if (s.skipped) return [String(s.index), load, 'skipped', ...head.slice(3).map(() => '')];
     const b = report ? baselineFor(report, s.index) : undefined;
     return [
       String(s.index),
-      `${s.users} x ${s.requestsPerUser}`,
-      `${s.succeeded}/${s.issued}`,
+      load,
+      `${s.succeeded}/${s.issued}${s.rate?.dropped ? ` +${s.rate.dropped} dropped` : ''}`,
       ms(s.connect.avg),
       ms(s.ttfb.p50),
       ms(s.ttfc.avg),
@@ -84,7 +101,8 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
       ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : ''] : []),
       ms(s.total.avg),
       s.rps.toFixed(2),
-      ...(showTokens ? [s.tokens ? s.tokens.perSec.toFixed(1) : ''] : []),
+      ...(showTokens ? (s.tokens ? [s.tokens.perSec.toFixed(1), ms(s.tpot?.avg ?? null), ms(s.tpot?.p95 ?? null)] : ['', '', '']) : []),
+      ...(showGoodput ? [s.goodput ? `${s.goodput.rate === null ? 'n/a' : formatValue(s.goodput.rate * 100, '%')} ${s.goodput.perSec.toFixed(2)}/s` : ''] : []),
       ...(showRate ? [s.streamRate?.perRequest.p50 != null ? s.streamRate.perRequest.p50.toFixed(1) : ''] : []),
       ...(showEff ? [formatEfficiency(efficiencyFor(report!, s.index))] : []),
     ];
@@ -100,12 +118,17 @@ export function detailsTable(report: Report): string {
   if (!hasIntervals && !repeat) return '';
   const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
   const pct = `${Math.round(level * 100)}%`;
-  const head = ['stage', 'users', ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []), ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : [])];
+  const head = [
+    'stage',
+    ran.some((s) => s.rate) ? 'load' : 'users',
+    ...(hasIntervals ? [`ttfc avg ${pct} CI`, `ttfc p95 ${pct} CI`] : []),
+    ...(repeat ? [`ttfc avg over ${repeat.runs} runs`, 'run shown'] : []),
+  ];
   const rows = ran.map((s) => {
     const sp = spreadFor(repeat, s.index);
     return [
       String(s.index),
-      String(s.users),
+      s.rate ? stageWho(stageOf(s)) : String(s.users),
       ...(hasIntervals ? [formatRange(s.ttfcInterval?.avg), formatRange(s.ttfcInterval?.p95)] : []),
       ...(repeat
         ? [sp ? formatRange(sp.ttfcAvg.min === null || sp.ttfcAvg.max === null ? null : { low: sp.ttfcAvg.min, high: sp.ttfcAvg.max }) : '', sp ? String(sp.chosenRun + 1) : '']
@@ -131,7 +154,7 @@ function criterionValue(c: CriterionResult): string {
 }
 
 export function criteriaTable(results: CriterionResult[]): string {
-  const rows = results.map((c) => [criterionMark(c), c.text, c.users === null ? 'all' : plural(c.users, 'user'), criterionValue(c)]);
+  const rows = results.map((c) => [criterionMark(c), c.text, scopeWho(c) ?? 'all', criterionValue(c)]);
   return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
 }
 
@@ -142,7 +165,9 @@ function baselineLines(report: Report): string[] {
   if (!b.loaded) return [`baseline NOT compared: ${b.messages[0] ?? 'it could not be read'}`, ...b.messages.slice(1).map((m) => `  - ${m}`)];
   const lines = [
     `baseline: ${baselineTitle(report)}; regression threshold ${formatThresholdPct(b.threshold)} (TTFC avg / p95), ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp (success rate); "!" marks a regression` +
-      (b.regressions.length ? ` — regressions at ${b.regressions.join(', ')} users` : ' — no regression'),
+      (b.regressions.length || b.regressionRates?.length
+        ? ` — regressions at ${[b.regressions.length ? `${b.regressions.join(', ')} users` : '', (b.regressionRates ?? []).map((r) => `${formatRate(r)}/s`).join(', ')].filter(Boolean).join(' and ')}`
+        : ' — no regression'),
   ];
   for (const m of b.messages.slice(0, 10)) lines.push(`  - ${m}`);
   if (b.messages.length > 10) lines.push(`  - … ${b.messages.length - 10} more (see the JSON report)`);
@@ -190,7 +215,11 @@ export function renderTerminal(report: Report): string {
   const dist = ttfcDistribution(report);
   if (dist && dist.rows.some((r) => r.n > 0)) parts.push('', ...formatDistribution(dist));
   const chart = asciiChart(report.stages);
-  if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2) parts.push('', chart);
+  if (chart && chartPoints(report.stages).length >= 2) parts.push('', chart);
+  const sweep = rateSweepLines(report.stages);
+  if (sweep.length) parts.push('', ...sweep);
+  const arrivals = arrivalsTable(report);
+  if (arrivals) parts.push('', textTable(arrivals.head, arrivals.rows), arrivals.legend);
   const server = serverLines(report);
   if (server.length) parts.push('', ...server);
   const capacity = capacityLines(report, textTable);

@@ -4,7 +4,8 @@
 // the shards' percentiles).
 import { InputError } from '../errors.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
-import { parseStages } from '../config/stages.js';
+import { isRate, parseStages } from '../config/stages.js';
+import type { ArrivalCounts } from '../load/arrivals.js';
 import { ms } from '../format.js';
 import { LATE_TOLERANCE_MS } from '../config/shard.js';
 import { PLAN_FIELDS } from './identity.js';
@@ -98,6 +99,22 @@ export interface Combined {
   diagnoses: Diagnosis[];
 }
 
+/** A rate stage's counts over the shards: each sent its share of the arrivals (peak in flight: the sum, an upper bound). */
+function shardArrivals(shards: ShardFile[], index: number, windowMs: number): ArrivalCounts {
+  const figures = shards.map((sh) => sh.report.stages?.find((s) => s.index === index)?.rate).filter((f) => f !== undefined);
+  const sum = (k: 'scheduled' | 'dropped' | 'peakInFlight'): number => figures.reduce((n, f) => n + (Number.isFinite(f[k]) ? f[k] : 0), 0);
+  const first = figures[0];
+  return {
+    arrival: first?.arrival === 'uniform' ? 'uniform' : 'poisson',
+    seed: first?.seed ?? 1,
+    maxInFlight: first?.maxInFlight ?? 0,
+    scheduled: sum('scheduled'),
+    dropped: sum('dropped'),
+    peakInFlight: sum('peakInFlight'),
+    windowMs,
+  };
+}
+
 /** One run from the shards (already checked): each stage summarised from the pooled records. */
 export function combineShards(shards: ShardFile[]): Combined {
   const ref = shards[0]!.report;
@@ -107,6 +124,7 @@ export function combineShards(shards: ShardFile[]): Combined {
     for (const r of sh.report.requests) {
       // In memory for the pooled itl figures, as a run's own records keep them; never written again.
       if (r.gaps) Object.defineProperty(r, 'gaps', { enumerable: false });
+      if (r.tokenGaps) Object.defineProperty(r, 'tokenGaps', { enumerable: false });
       requests.push(r);
     }
   }
@@ -125,6 +143,7 @@ export function combineShards(shards: ShardFile[]): Combined {
       stage,
       requests.filter((r) => r.stage === index),
       end - start,
+      isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined,
     );
   });
 

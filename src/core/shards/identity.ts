@@ -10,7 +10,23 @@ import { redactText } from '../redact.js';
 import type { Diagnosis, RunResult, ShardInfo } from '../types.js';
 
 /** The fields shards of one run must share, as shown in the report (secrets already redacted). */
-export const PLAN_FIELDS = ['method', 'url', 'preset', 'format', 'headers', 'body', 'stages', 'timeoutMs', 'cooldownMs', 'warmup', 'startAt', 'stageWindowMs'] as const;
+export const PLAN_FIELDS = [
+  'method',
+  'url',
+  'preset',
+  'format',
+  'headers',
+  'body',
+  'stages',
+  'arrival',
+  'arrivalSeed',
+  'maxInFlight',
+  'timeoutMs',
+  'cooldownMs',
+  'warmup',
+  'startAt',
+  'stageWindowMs',
+] as const;
 
 /** The plan of a run from its public config, plus the shard count. */
 export function planOf(config: Record<string, unknown>, count: number): Record<string, unknown> {

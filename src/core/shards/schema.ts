@@ -5,7 +5,7 @@
 
 import { MAX_COOLDOWN_MS, MAX_TIMEOUT_MS, MAX_WARMUP } from '../config/config.js';
 import { MAX_SHARDS, shardUsers } from '../config/shard.js';
-import { parseStages } from '../config/stages.js';
+import { isRate, parseStages } from '../config/stages.js';
 import { InputError } from '../errors.js';
 import { PRESET_NAMES } from '../load/presets/index.js';
 import { FAILURE_CATEGORIES, type ErrorSample, type PresetName, type RequestRecord, type ShardInfo, type Stage } from '../types.js';
@@ -20,6 +20,8 @@ const MAX_MESSAGE = 8192;
 const MAX_EPOCH_MS = 1e14;
 const MAX_LATENCY_MS = 1e8;
 const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+/** A rate stage numbers its arrivals as users (shard K of N: K, K + N, …): at most 1,000,000 arrivals a stage (stages.ts). */
+const MAX_ARRIVAL = 1_000_000 + MAX_SHARDS;
 
 /** The plan part of a shard's config (the fields its plan id covers). */
 export interface ShardConfig {
@@ -35,6 +37,19 @@ export interface ShardConfig {
   warmup: number;
   startAt?: string | null;
   stageWindowMs?: number | null;
+  arrival?: 'poisson' | 'uniform';
+  arrivalSeed?: number;
+  maxInFlight?: number;
+}
+
+/** What a shard measured of a rate stage's own load (the merge sums the counts). */
+export interface ShardRateFigures {
+  arrival: 'poisson' | 'uniform';
+  seed: number;
+  maxInFlight: number;
+  scheduled: number;
+  dropped: number;
+  peakInFlight: number;
 }
 
 /** What the merge reads of a shard's report: nothing else is kept. */
@@ -49,6 +64,8 @@ export interface ShardReport {
   errorSamples: ErrorSample[];
   requests: RequestRecord[];
   shard: ShardInfo;
+  /** Of each stage summary, only a rate stage's own counts (the rest is recomputed from the records). */
+  stages?: Array<{ index: number; rate?: ShardRateFigures }>;
 }
 
 const latency = nullable(finite(0, MAX_LATENCY_MS));
@@ -58,7 +75,7 @@ const message = string(MAX_MESSAGE);
 
 const record = object({
   stage: integer(1, MAX_STAGES),
-  user: integer(1, 10_000),
+  user: integer(1, MAX_ARRIVAL),
   iteration: integer(1, MAX_RECORDS),
   startedAt: finite(0, MAX_EPOCH_MS),
   status: nullable(integer(100, 599)),
@@ -77,13 +94,25 @@ const record = object({
   ttfr: optional(finite(0, MAX_LATENCY_MS)),
   encoding: optional(string(40, /^[A-Za-z0-9._, -]*$/, 'a content encoding')),
   retried: optional(bool),
+  lateness: optional(finite(0, MAX_LATENCY_MS)),
   gaps: optional(array(finite(0, MAX_LATENCY_MS), 10_000_000)),
+  tokenGaps: optional(array(finite(0, MAX_LATENCY_MS), 10_000_000)),
+});
+
+const arrival = oneOf(['poisson', 'uniform'] as const);
+const rateFigures = object({
+  arrival,
+  seed: integer(0, 2 ** 32),
+  maxInFlight: integer(1, 1_000_000),
+  scheduled: integer(0, MAX_ARRIVAL),
+  dropped: integer(0, MAX_ARRIVAL),
+  peakInFlight: integer(0, MAX_ARRIVAL),
 });
 
 const stageTiming = object({
   index: integer(1, MAX_STAGES),
   firstUser: integer(1, 10_000),
-  users: integer(0, 10_000),
+  users: integer(0, MAX_ARRIVAL),
   scheduledAt: nullable(finite(0, MAX_EPOCH_MS)),
   startedAt: finite(0, MAX_EPOCH_MS),
   durationMs: finite(0, MAX_EPOCH_MS),
@@ -108,7 +137,11 @@ const reportShape = object({
     warmup: integer(0, MAX_WARMUP),
     startAt: optional(nullable(isoTime)),
     stageWindowMs: optional(nullable(finite(0, MAX_TIMEOUT_MS))),
+    arrival: optional(arrival),
+    arrivalSeed: optional(integer(0, 2 ** 32)),
+    maxInFlight: optional(integer(1, 1_000_000)),
   }),
+  stages: optional(array(object({ index: integer(1, MAX_STAGES), rate: optional(rateFigures) }), MAX_STAGES)),
   startedAt: isoTime,
   finishedAt: isoTime,
   cancelled: optional(bool),
@@ -169,6 +202,11 @@ function checkStages(s: ShardInfo, plan: Stage[]): void {
     if (stage === undefined) reject(`${at}.index`, `${t.index}: the plan has ${plan.length} stages`);
     if (seen.has(t.index)) reject(`${at}.index`, `stage ${t.index} is listed twice`);
     seen.add(t.index);
+    if (isRate(stage!)) {
+      // A rate stage: this shard sends arrivals K, K + N, … of the stage (users = those scheduled).
+      if (t.firstUser !== s.index) reject(`${at}.firstUser`, `${t.firstUser}: shard ${s.index}/${s.count} numbers its arrivals from ${s.index}`);
+      continue;
+    }
     const own = shardUsers(stage!.users, s);
     if (t.users !== own.count) reject(`${at}.users`, `${t.users}: shard ${s.index}/${s.count} of ${stage!.users} users runs ${own.count}`);
     if (t.firstUser !== own.first) reject(`${at}.firstUser`, `${t.firstUser}: shard ${s.index}/${s.count} starts at user ${own.first}`);
@@ -184,8 +222,15 @@ function checkRecords(r: ShardReport, plan: Stage[]): void {
     const at = `requests[${i}]`;
     const t = stages.get(q.stage);
     if (t === undefined) reject(`${at}.stage`, `${q.stage}: not a stage this shard ran (shard.stages)`);
-    if (q.user < t!.firstUser || q.user >= t!.firstUser + t!.users) reject(`${at}.user`, `${q.user}: not one of this shard's users in stage ${q.stage}`);
-    if (q.iteration > plan[q.stage - 1]!.requestsPerUser) reject(`${at}.iteration`, `${q.iteration}: stage ${q.stage} has ${plan[q.stage - 1]!.requestsPerUser} requests per user`);
+    const stage = plan[q.stage - 1]!;
+    if (isRate(stage)) {
+      if ((q.user - r.shard.index) % r.shard.count !== 0)
+        reject(`${at}.user`, `${q.user}: not an arrival of shard ${r.shard.index}/${r.shard.count} (its arrivals are ${r.shard.index}, ${r.shard.index + r.shard.count}, …)`);
+      if (q.iteration !== 1) reject(`${at}.iteration`, `${q.iteration}: an arrival of a rate stage is one request`);
+    } else {
+      if (q.user < t!.firstUser || q.user >= t!.firstUser + t!.users) reject(`${at}.user`, `${q.user}: not one of this shard's users in stage ${q.stage}`);
+      if (q.iteration > stage.requestsPerUser) reject(`${at}.iteration`, `${q.iteration}: stage ${q.stage} has ${stage.requestsPerUser} requests per user`);
+    }
     const key = `${q.stage}/${q.user}/${q.iteration}`;
     if (seen.has(key)) reject(at, `request ${key} (stage/user/iteration) is recorded twice`);
     seen.add(key);

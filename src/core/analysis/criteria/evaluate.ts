@@ -4,14 +4,16 @@
 import { compare } from '../compare.js';
 import { judge, type VerdictMode } from '../confidence.js';
 import { metric as metricOf, type IntervalStat, type LatencyMetric, type MetricUnit } from '../metrics.js';
-import { formatThreshold, formatValue, plural } from '../../format.js';
+import { formatThreshold, formatValue } from '../../format.js';
+import { formatRate, stageKey, stageOf, stageWho } from '../../config/stages.js';
 import { gatePassed } from '../verdict.js';
 import { parseCriteria } from './parse.js';
 import { unitMismatch } from './units.js';
 import type { CompareOp, Criterion, CriterionResult, StageSummary } from '../../types.js';
 
 function missingReason(stage: StageSummary, name: string, other: 'baseline' | 'compare' | null): string {
-  const where = other === 'baseline' ? ` in the baseline stage with ${stage.users} users` : other === 'compare' ? ` on the compare target at ${stage.users} users` : '';
+  const who = stageWho(stageOf(stage));
+  const where = other === 'baseline' ? ` in the baseline stage ${stage.rate ? 'at' : 'with'} ${who}` : other === 'compare' ? ` on the compare target at ${who}` : '';
   const own = metricOf(name)?.missing;
   if (own) return `${own(stage)}${where}`;
   if (stage.succeeded === 0) return `no successful requests to measure${where}`;
@@ -79,16 +81,25 @@ export function evaluateCriteria(criteria: Criterion[], stages: StageSummary[], 
   const run = stages.filter((s) => !s.skipped);
   for (const c of criteria) {
     const m = metricOf(c.metric.name);
-    let targets = c.users === null ? run : run.filter((s) => s.users === c.users);
+    // Scoped: the stages of those users, or of that rate; unscoped: every stage the metric means something at.
+    let targets =
+      c.rate !== undefined
+        ? run.filter((s) => s.rate?.offered === c.rate)
+        : c.users === null
+          ? run.filter((s) => m?.appliesTo?.(s) ?? true)
+          : run.filter((s) => !s.rate && s.users === c.users);
     // A figure of the whole run (monitor growth) is judged once, on the last stage it applies to.
     if (m?.scope === 'run' && targets.length > 1) targets = targets.slice(-1);
     const unit = (targets[0] && m?.unitOn?.(targets[0])) ?? m?.unit ?? 'count';
     if (targets.length === 0) {
       let reason: string;
-      if (c.users === null) reason = 'no stage was run';
-      else if (stages.some((s) => s.users === c.users)) reason = `no stage with ${c.users} users was run (the stage was skipped)`;
-      else reason = `no stage with ${c.users} users was run`;
-      results.push(withCriterion({ text: c.text, users: c.users, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason }, c));
+      const planned = c.rate !== undefined ? stages.some((s) => s.rate?.offered === c.rate) : stages.some((s) => !s.rate && s.users === c.users);
+      const which = c.rate !== undefined ? `at ${formatRate(c.rate)}/s` : `with ${c.users} users`;
+      if (c.users === null && c.rate === undefined) reason = run.length ? `no stage it applies to was run (${m?.label ?? c.metric.name}: rate stages only)` : 'no stage was run';
+      else if (planned) reason = `no stage ${which} was run (the stage was skipped)`;
+      else reason = `no stage ${which} was run`;
+      const scope = c.rate !== undefined ? { rate: c.rate } : {};
+      results.push(withCriterion({ text: c.text, users: c.users, ...scope, severity: c.severity, status: 'skipped', actual: null, threshold: null, unit, reason }, c));
       continue;
     }
     for (const stage of targets) results.push(withCriterion(evaluateOne(c, stage, unit, opts), c));
@@ -98,7 +109,7 @@ export function evaluateCriteria(criteria: Criterion[], stages: StageSummary[], 
 
 function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: EvaluateOptions): CriterionResult {
   const baseline = opts.baseline;
-  const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
+  const base = { text: c.text, users: stage.rate ? null : stage.users, ...(stage.rate ? { rate: stage.rate.offered } : {}), severity: c.severity, unit, stage: stage.index };
   const misfit = unitMismatch(c, unit);
   if (misfit) return { ...base, status: 'fail', actual: metricOf(c.metric.name)?.read(stage) ?? null, threshold: null, reason: misfit };
 
@@ -120,10 +131,10 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
       }
       thresholdStage = b;
     } else if (c.value.metric.baseline) {
-      const b = baseline?.find((s) => s.users === stage.users && !s.skipped);
+      const b = baseline?.find((s) => stageKey(s) === stageKey(stage) && !s.skipped);
       if (!b) {
         const why = baseline ? '' : ` (${opts.baselineMissing ?? 'no baseline report'})`;
-        return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage with ${plural(stage.users, 'user')}${why}` };
+        return { ...base, status: 'skipped', actual: null, threshold: null, reason: `no baseline stage ${stage.rate ? 'at' : 'with'} ${stageWho(stageOf(stage))}${why}` };
       }
       thresholdStage = b;
     }

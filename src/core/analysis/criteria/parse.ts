@@ -110,18 +110,24 @@ function parseLine(raw: string, lineNo: number): Criterion | null {
 
   s.skipWs();
   let users: number | null = null;
+  let rate: number | undefined;
   if (s.peek() === '@') {
     const atCol = s.col;
     s.pos++;
     const tok = s.take((c) => !isWs(c) && c !== ':');
     const n = Number(tok.text);
-    if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
-      s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:)`);
+    // `@2/s:` scopes to the rate stage(s) of that offered rate.
+    const r = /^(\d+(?:\.\d+)?|\.\d+)\/s$/.exec(tok.text);
+    if (r) {
+      if (!(Number(r[1]) > 0)) s.fail(atCol, `invalid scope "@${tok.text}" (a rate stage's rate is more than 0/s)`);
+      rate = Number(r[1]);
+    } else if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
+      s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:, or @RATE/s: for a rate stage, e.g. @2/s:)`);
     }
     s.skipWs();
     if (s.peek() !== ':') s.fail(s.col, `expected ":" after "@${tok.text}"`);
     s.pos++;
-    users = n;
+    if (rate === undefined) users = n;
     s.skipWs();
   }
 
@@ -165,7 +171,7 @@ function parseLine(raw: string, lineNo: number): Criterion | null {
     if (extra.text) s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
   }
 
-  return { text: src.trim(), line: lineNo, users, metric, op, value, severity };
+  return { text: src.trim(), line: lineNo, users, ...(rate !== undefined ? { rate } : {}), metric, op, value, severity };
 }
 
 function parseMetricRef(s: LineScanner, tok: Token, allowBaseline: boolean): MetricRef {
@@ -332,6 +338,7 @@ function applyUnit(s: LineScanner, num: number, numTok: Token, unit: Token, left
       return num;
     case 'count':
     case 'rps':
+    case 'tps':
       if (u) s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
       return num;
   }

@@ -44,11 +44,11 @@ export function serverTtfc(r: RequestRecord): number | null {
   return Math.max(0, r.ttfc - (r.connect ?? 0));
 }
 
-/** The stage with the fewest users that ran and has successful requests: the reference ("single user") stage. */
+/** The closed stage with the fewest users that ran and has successful requests: the reference ("single user") stage. */
 export function referenceStage(stages: readonly StageSummary[]): StageSummary | null {
   let ref: StageSummary | null = null;
   for (const s of stages) {
-    if (s.skipped || s.succeeded === 0) continue;
+    if (s.skipped || s.succeeded === 0 || s.rate) continue;
     if (ref === null || s.users < ref.users) ref = s;
   }
   return ref;

@@ -28,12 +28,15 @@
 //  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
 //    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
+//  - queue, client_late (queue.ts): rate stages (`R/s:D`) only, which the closed-model ones above
+//    never read (they compare stages by users and read each user's first wave).
 
 import type { Diagnosis, RunResult } from '../../types.js';
 import { detectBuffered } from './buffered.js';
 import { groupByStage, type RunData } from './common.js';
 import { detectConnectStorm } from './connect.js';
 import { detectCorked } from './corked.js';
+import { detectQueue } from './queue.js';
 import { detectSerialized } from './serialized.js';
 import { detectSmoke } from './smoke.js';
 
@@ -52,11 +55,14 @@ export { firstWave, type FirstWave, type Hold } from './wave.js';
  */
 export function diagnose(run: RunData & Partial<Pick<RunResult, 'smokeFailed' | 'errorSamples'>>): Diagnosis[] {
   const byStage = groupByStage(run.requests);
+  // The closed-model diagnoses see the closed stages only.
+  const closed: RunData = { stages: run.stages.filter((s) => !s.rate), requests: run.requests };
   return [
     ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
-    ...detectSerialized(run, byStage),
-    ...detectConnectStorm(run, byStage),
+    ...detectSerialized(closed, byStage),
+    ...detectConnectStorm(closed, byStage),
     ...detectCorked(run, byStage),
+    ...detectQueue(run, byStage),
     ...detectBuffered(run, byStage),
   ];
 }

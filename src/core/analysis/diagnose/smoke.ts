@@ -11,7 +11,7 @@ export function detectSmoke(run: Pick<RunResult, 'stages' | 'smokeFailed' | 'err
   return [
     {
       kind: 'smoke',
-      users: first?.users ?? null,
+      ...(first?.rate ? { users: null, rate: first.rate.offered } : { users: first?.users ?? null }),
       message: `smoke test failed: no request of the first stage succeeded${sample ? ` (${sample.category}: ${sample.message})` : ''}; the remaining stages were skipped`,
       evidence: { failures: first?.failures ?? {} },
     },

@@ -54,7 +54,8 @@ class OpenAiSession implements PresetSession {
       if (typeof reasoning === 'string' && reasoning !== '') kind = EventKind.Reasoning;
       else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) kind = EventKind.Content;
     }
-    if (kind !== EventKind.Chunk) this.content = true;
+    // The fast path starts at the first content: until then a reasoning delta must not pass for content (ttft).
+    if (kind === EventKind.Content) this.content = true;
     if (kind === EventKind.Reasoning) this.reasoning = true;
     return kind;
   }
@@ -76,6 +77,26 @@ class OpenAiSession implements PresetSession {
   finish(contentType: string): { category: FailureCategory; message: string } | null {
     return streamEndFailure(this.malformed, contentType, this.done || this.finished, 'incomplete stream: it ended without data: [DONE] or a finish_reason');
   }
+}
+
+/**
+ * The body with `"stream_options": {"include_usage": true}` added, so the server reports usage and
+ * output tokens, TPOT and tokens/s can be measured; null when it is left as it is: not one JSON
+ * object as written (a template with placeholders outside strings is never rewritten), not a
+ * streaming chat or completion request (`"stream": true` with `messages` or `prompt`), or it sets
+ * `stream_options` itself. The user's text is kept byte for byte: the key goes in after the `{`.
+ */
+export function askForUsage(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const o = obj(parsed);
+  if (o === null || o.stream !== true || !(Array.isArray(o.messages) || o.prompt !== undefined) || 'stream_options' in o) return null;
+  const brace = body.indexOf('{');
+  return `${body.slice(0, brace + 1)}"stream_options":{"include_usage":true},${body.slice(brace + 1)}`;
 }
 
 export const openai: Preset = {
