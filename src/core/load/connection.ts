@@ -44,7 +44,8 @@ export class UserConnection implements Connection {
       // socket validation when nothing was queued at completion): after every other socket's I/O
       // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
       // browser writes at once. With 2, a request dispatched from the completion callback (the
-      // runner does) is written immediately. What that skips, undici's check for bytes or a close
+      // runner does; never from an error callback, where undici asserts its queue is empty: see
+      // request.ts sendRequest) is written immediately. What that skips, undici's check for bytes or a close
       // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
       // trust different servers; a user's socket only ever talks to the one preview, which may
       // answer anything anyway. A server that closes the socket after a response without saying
