@@ -168,8 +168,8 @@ function normalizeStage(value: unknown, position: number): StageSummary | string
     durationMs: num(raw.durationMs) ?? 0,
     ...(connections !== undefined ? { connections } : {}),
     ...(retries !== undefined ? { retries } : {}),
-    rps: num(raw.rps) ?? 0,
-    eventsPerSec: num(raw.eventsPerSec) ?? 0,
+    rps: num(raw.rps),
+    eventsPerSec: num(raw.eventsPerSec),
     ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s' as const, perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
   };
 }
