@@ -1,4 +1,5 @@
 import { buildConnector, Client, type Dispatcher } from 'undici';
+import { sharedLookup } from './dns.js';
 
 /** What a request needs of the connection it is sent on. */
 export interface Connection {
@@ -21,7 +22,7 @@ const KEEP_ALIVE_MS = 10 * 60_000;
 const connectors = new Map<number, buildConnector.connector>();
 function plainConnector(timeoutMs: number): buildConnector.connector {
   let c = connectors.get(timeoutMs);
-  if (c === undefined) connectors.set(timeoutMs, (c = buildConnector({ timeout: timeoutMs })));
+  if (c === undefined) connectors.set(timeoutMs, (c = buildConnector({ timeout: timeoutMs, lookup: sharedLookup })));
   return c;
 }
 
@@ -55,7 +56,8 @@ export class UserConnection implements Connection {
       keepAliveMaxTimeout: KEEP_ALIVE_MS,
       // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
       // user's reconnect may resume its session, another user's first handshake is a full one.
-      connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
+      // Names are resolved once for all users at a time (dns.ts).
+      connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs, lookup: sharedLookup } : plainConnector(connectTimeoutMs),
     });
     // undici emits 'connect' before it writes the request the socket was opened for.
     this.dispatcher.on('connect', () => {
