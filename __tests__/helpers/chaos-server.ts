@@ -40,6 +40,8 @@ export interface ChaosServer {
   close(): Promise<void>;
 }
 
+/** Requests to this path are health probes (see accept). */
+export const HEALTH_PATH = '/health';
 const EVENTS = ['data: {"n":1}\n\n', 'data: {"n":2}\n\n', 'data: {"n":3}\n\n'];
 const BODY = EVENTS.join('');
 const EVENT_GAP_MS = 5;
@@ -100,6 +102,10 @@ export async function chaosServer(steps: Step[] = []): Promise<ChaosServer> {
       else active = { step, left: step.count ?? Infinity };
     }
   };
+  const currentFault = (): Fault => {
+    advance();
+    return active === null || active.left <= 0 ? 'ok' : active.step.fault;
+  };
   const faultFor = (): Fault => {
     advance();
     if (active === null || active.left <= 0) return 'ok';
@@ -123,11 +129,13 @@ export async function chaosServer(steps: Step[] = []): Promise<ChaosServer> {
         return;
       }
       buf = buf.subarray(req.length);
-      stats.requests++;
+      // A health probe meets the server as it is, but neither counts for the schedule nor uses up a fault.
+      const probe = req.path === HEALTH_PATH;
+      if (!probe) stats.requests++;
       busy = true;
-      answer(sock, faultFor(), () => {
+      answer(sock, probe ? currentFault() : faultFor(), () => {
         busy = false;
-        stats.answered++;
+        if (!probe) stats.answered++;
         advance();
         next();
       });
@@ -210,14 +218,15 @@ export async function chaosServer(steps: Step[] = []): Promise<ChaosServer> {
   };
 }
 
-/** A request at the head of `buf`: its length in bytes; null when incomplete; 'bad' when not HTTP. */
-function readRequest(buf: Buffer): { length: number } | null | 'bad' {
+/** A request at the head of `buf`: its length in bytes and path; null when incomplete; 'bad' when not HTTP. */
+function readRequest(buf: Buffer): { length: number; path: string } | null | 'bad' {
   if (buf.length > 0 && !/^[A-Z]/.test(String.fromCharCode(buf[0]!))) return 'bad';
   const end = buf.indexOf('\r\n\r\n');
   if (end < 0) return buf.length > 64 * 1024 ? 'bad' : null;
   const head = buf.subarray(0, end).toString('latin1');
-  if (!/^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/.test(`${head}\r\n`)) return 'bad';
+  const line = /^[A-Z]+ (\S+) HTTP\/1\.[01]\r\n/.exec(`${head}\r\n`);
+  if (!line) return 'bad';
   const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
   const length = end + 4 + (m ? Number(m[1]) : 0);
-  return buf.length >= length ? { length } : null;
+  return buf.length >= length ? { length, path: line[1]!.split('?')[0]! } : null;
 }
