@@ -85,7 +85,9 @@ export async function chaosServer(steps: Step[] = []): Promise<ChaosServer> {
   const listenerFault = (step: Step): void => {
     if (step.fault === 'restart') {
       goDown();
-      later(step.downMs ?? 100, () => void listen().catch(() => undefined));
+      // downMs 0: back in the same turn (the port is never refused), only the connections are gone
+      if (step.downMs === 0) void listen().catch(() => undefined);
+      else later(step.downMs ?? 100, () => void listen().catch(() => undefined));
     } else goDown(); // refuse, exit: down for good
   };
   /** Starts the steps whose moment has come; returns the fault for the request being read (if any). */

@@ -125,3 +125,31 @@ test('an unresolvable host at 100x2: every request fails as unresolved, none in 
   expectCounted(run);
   expect(run.requests.filter((r) => !/ENOTFOUND|EAI_AGAIN/.test(r.error ?? '')).map((r) => r.error)).toEqual([]);
 });
+
+test('a server restarted between stages on the same port: the next stage succeeds on new connections', async () => {
+  const server = await chaosServer([{ fault: 'restart', after: 6, on: 'answer', downMs: 20 }]);
+  try {
+    const run = await runLoad(target(server.url), { stages: parseStages('3x2, 4x2'), cooldownMs: 300 });
+    expectCounted(run);
+    expect(run.stages.map((s) => s.succeeded)).toEqual([6, 8]);
+    expect(run.stages[1]!.connections).toBe(4);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a server restarted mid-stage: only the requests in flight fail, each user goes on on a new connection', async () => {
+  const server = await chaosServer([{ fault: 'restart', after: 4, downMs: 0 }]);
+  try {
+    const run = await runLoad(target(server.url), { stages: parseStages('3x4'), cooldownMs: 0 });
+    expectCounted(run);
+    const s = run.stages[0]!;
+    expect(s.issued).toBe(12);
+    expect(s.failed).toBeLessThanOrEqual(3);
+    expect(s.failed).toBe(s.failures.connection);
+    for (const user of [1, 2, 3]) expect(run.requests.find((r) => r.user === user && r.iteration === 4)!.ok).toBe(true);
+    expect(s.connections).toBeGreaterThan(3);
+  } finally {
+    await server.close();
+  }
+});
