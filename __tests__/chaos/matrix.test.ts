@@ -17,6 +17,7 @@ import {
   type Mode,
   type When,
 } from '../helpers/chaos-cell.js';
+import { chaosServer } from '../helpers/chaos-server.js';
 import { buildConfig } from '../../src/core/config/config.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { runGate } from '../../src/core/gate.js';
@@ -46,4 +47,24 @@ test.each(rows)('%s %s: every shape and mode keeps the invariants', async (fault
   for (const mode of MODES) for (const shape of SHAPES_OF[mode]) cells.push({ fault, when, shape, mode });
   const violations = (await Promise.all(cells.map(runCell))).flat();
   expect(violations).toEqual([]);
+});
+
+// A shard runs its share of every stage's users: the same faults, the same invariants.
+test.each(['refuse', 'exit', 'silence', 'reset-mid-stream'] as const)('a shard (1/2 and 2/2) against a server that does %s mid-stage', async (fault) => {
+  const found: string[] = [];
+  for (const shard of ['1/2', '2/2']) {
+    // stages 10x3, 10x3: this shard sends 15 requests a stage; the fault strikes in its second one
+    const server = await chaosServer([{ fault, after: 22 }]);
+    try {
+      const inputs = { url: `${server.url}/chat`, stages: '10x3, 10x3', timeout: '500ms', cooldown: CELL_COOLDOWN, shard };
+      const report = await runGate(buildConfig(inputs, { env: {} }), { noWrite: true });
+      if (server.stats.requests < 22) found.push(`shard ${shard}: the fault never struck (${server.stats.requests} requests)`);
+      const plan = report.stages.map((s) => ({ users: s.users, requestsPerUser: s.requestsPerUser }));
+      if (plan.some((s) => s.users !== 5)) found.push(`shard ${shard}: users ${plan.map((s) => s.users).join(', ')}`);
+      found.push(...reportViolations(report, plan).map((v) => `shard ${shard}: ${v}`));
+    } finally {
+      await server.close();
+    }
+  }
+  expect(found).toEqual([]);
 });
