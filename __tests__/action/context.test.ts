@@ -195,6 +195,8 @@ describe('outputs', () => {
       'ttfc-avg-ms': '412.5',
       'ttfc-p95-ms': '900.0',
       'ttfc-max-ms': '1200.0',
+      capacity: '',
+      'base-capacity': '',
     });
     expect(largestStage(report([stage(1, 5), stage(2, 5, { rps: 9 })]))?.index).toBe(2);
     expect(formatRate(0.9996)).toBe('99.9');

@@ -325,6 +325,8 @@ describe('other events', () => {
       'ttfc-avg-ms': big.ttfc.avg!.toFixed(1),
       'ttfc-p95-ms': big.ttfc.p95!.toFixed(1),
       'ttfc-max-ms': big.ttfc.max!.toFixed(1),
+      capacity: '',
+      'base-capacity': '',
     });
     expect(JSON.parse(readFileSync(r.outputs['report-path']!, 'utf8'))).toEqual(rep);
     expect(r.summary).toContain('✅ TTFC gate passed');
@@ -439,8 +441,9 @@ describe('diagnoses, baseline, repeat, warm-up, verdict (issue 5)', () => {
     expect(rep.requests).toHaveLength(7);
     expect(rep.criteria.find((c) => c.text.startsWith('@6'))).toMatchObject({ status: 'fail', threshold: 12 });
     // the job summary (the PR comment's document)
-    expect(r.summary).toMatch(/^- \*\*serialized\*\* \(6 users\): at 6 users throughput is .* requests look served one at a time /m);
-    expect(r.summary).toMatch(/^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, /m); // the evidence, collapsed
+    expect(r.summary).toMatch(/^- \*\*serialized\*\* at 6 users: one request at a time up to the first chunk /m);
+    expect(r.summary).toMatch(/^- 6 users: throughput is .* requests look served one at a time /m); // the full message, collapsed
+    expect(r.summary).toMatch(/^\| TTFC avg vs 1 user \| [\d.]+\u00A0?m?s vs /m); // the evidence in words
     // A regression is one ❗ in the stage table; the deltas are in the collapsed baseline section.
     expect(r.summary).toMatch(/^\| 6\u00A0×\u00A01 \| 6\/6 \| \d+\u00A0ms\u00A0❗ \|/m);
     expect(r.summary).toMatch(/^\| 2 \| 6 \| ❗\u00A0\*\*▲\u00A0\d+%\*\* \|/m);
@@ -452,8 +455,8 @@ describe('diagnoses, baseline, repeat, warm-up, verdict (issue 5)', () => {
     expect(r.log).toContain('run 1/2');
     expect(r.log).toContain('run 2/2');
     expect(r.log).toMatch(/warm-up done: 1\/1 ok/);
-    expect(r.log).toMatch(/diagnosis \(serialized, 6 users\): /);
-    expect(r.log).toMatch(/ {2}evidence: referenceUsers: 1, /);
+    expect(r.log).toMatch(/diagnosis serialized at 6 users: one request at a time/);
+    expect(r.log).toMatch(/ {4}TTFC avg vs 1 user: /);
     expect(r.log).toContain('TTFC (ms)');
     expect(warnings(r).some((w) => w.startsWith('ttfc-gate: regression against the baseline at 1, 6 users'))).toBe(true);
     expect(errors(r)[0]).toContain('@6: ttfc.p95 < 1.2 * baseline.ttfc.p95 — 6 users: actual');

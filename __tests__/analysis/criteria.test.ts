@@ -256,7 +256,7 @@ describe('parseCriteria', () => {
     it('unknown metric, with the full list of metrics', () => {
       const e = expectError('ttfx.p95 < 3s', 1, 1, 'unknown metric "ttfx.p95"');
       expect(e.message).toBe(
-        'line 1, column 1: unknown metric "ttfx.p95" (expected success_rate, errors, errors_5xx, timeouts, rps, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth)',
+        'line 1, column 1: unknown metric "ttfx.p95" (expected success_rate, errors, errors_5xx, timeouts, rps, capacity, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth)',
       );
       expect(e.detail).toBe(e.message.slice('line 1, column 1: '.length));
       expect(e.name).toBe('CriteriaError');

@@ -55,6 +55,6 @@ test('latency samples: one a request, itl pools every gap; stage stats are compu
 
 test('the list of metrics in errors names every family', () => {
   expect(expectedMetrics()).toBe(
-    'success_rate, errors, errors_5xx, timeouts, rps, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth',
+    'success_rate, errors, errors_5xx, timeouts, rps, capacity, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth',
   );
 });

@@ -34,10 +34,19 @@ function stop(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals
   return exited.finally(() => clearTimeout(timer));
 }
 
-/** `hypercorn quart_app:app` or `gunicorn flask_app:app` (1 worker, gthread, 4 threads) on 127.0.0.1:0. */
-export async function startPython(server: 'hypercorn' | 'gunicorn', app: string): Promise<RealServer> {
+/** `hypercorn quart_app:app` or `gunicorn flask_app:app` (1 worker, gthread, 4 threads unless `threads`) on 127.0.0.1:0. */
+export async function startPython(server: 'hypercorn' | 'gunicorn', app: string, opts: { threads?: number } = {}): Promise<RealServer> {
   if (PYTHON === undefined) throw new Error(missingServers()!);
-  const child = spawn(PYTHON, [join(DIR, 'serve.py'), server, app], { cwd: DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [join(DIR, 'serve.py'), server, app, ...(opts.threads === undefined ? [] : [String(opts.threads)])];
+  return startPrintingPort(server, PYTHON, args, DIR);
+}
+
+/**
+ * Starts `command` (which prints `PORT <n>` once it listens on 127.0.0.1:n) and waits until it answers
+ * GET /health; killed on any failure. `label` names it in errors.
+ */
+export async function startPrintingPort(label: string, command: string, args: string[], cwd: string): Promise<RealServer> {
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -45,7 +54,7 @@ export async function startPython(server: 'hypercorn' | 'gunicorn', app: string)
   });
   let stdout = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${server} did not start within ${START_TIMEOUT_MS} ms\n${stderr}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`${label} did not start within ${START_TIMEOUT_MS} ms\n${stderr}`)), START_TIMEOUT_MS);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
       const m = /PORT (\d+)\n/.exec(stdout);
@@ -56,7 +65,7 @@ export async function startPython(server: 'hypercorn' | 'gunicorn', app: string)
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      setImmediate(() => reject(new Error(`${server} exited early (code ${code})\n${stderr}`)));
+      setImmediate(() => reject(new Error(`${label} exited early (code ${code})\n${stderr}`)));
     });
   }).catch(async (err: Error) => {
     await stop(child, exited, 'SIGKILL');
@@ -130,11 +139,45 @@ export async function startNginx(upstream: string, variant: keyof typeof NGINX_V
     .map((l) => `            ${l}`)
     .join('\n');
   const template = readFileSync(join(DIR, 'nginx.conf.template'), 'utf8');
+  const conf = join(dir, 'nginx.conf');
+  return startOnFreePort({
+    label: 'nginx',
+    dir,
+    command: NGINX,
+    args: ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')],
+    stopSignal: 'SIGQUIT',
+    writeConfig: (port) =>
+      writeFileSync(
+        conf,
+        template.replaceAll('{{DIR}}', dir).replaceAll('{{PORT}}', String(port)).replaceAll('{{UPSTREAM_PORT}}', upstreamPort).replaceAll('{{LOCATION}}', location),
+      ),
+    log: () => {
+      try {
+        return readFileSync(join(dir, 'error.log'), 'utf8');
+      } catch {
+        return ''; // no log
+      }
+    },
+  });
+}
+
+/**
+ * A server that takes its port from a config file (nginx, haproxy), started on a free port of 127.0.0.1
+ * from `dir` (removed when it stops); another port is tried (3 in all) when someone took it first.
+ */
+export async function startOnFreePort(o: {
+  label: string;
+  dir: string;
+  command: string;
+  args: string[];
+  stopSignal: NodeJS.Signals;
+  writeConfig: (port: number) => void;
+  log?: () => string;
+}): Promise<RealServer> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const conf = template.replaceAll('{{DIR}}', dir).replaceAll('{{PORT}}', String(port)).replaceAll('{{UPSTREAM_PORT}}', upstreamPort).replaceAll('{{LOCATION}}', location);
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    o.writeConfig(port);
+    const child = spawn(o.command, o.args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -148,21 +191,15 @@ export async function startNginx(upstream: string, variant: keyof typeof NGINX_V
       return {
         url: `http://127.0.0.1:${port}`,
         close: async () => {
-          await stop(child, exited, 'SIGQUIT');
-          rmSync(dir, { recursive: true, force: true });
+          await stop(child, exited, o.stopSignal);
+          rmSync(o.dir, { recursive: true, force: true });
         },
       };
     }
     await stop(child, exited, 'SIGKILL');
-    let log = '';
-    try {
-      log = readFileSync(join(dir, 'error.log'), 'utf8');
-    } catch {
-      // no log
-    }
-    // Someone took the port between the probe and nginx's bind: try another.
-    if (attempt < 3 && /Address already in use/.test(stderr + log)) continue;
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`nginx did not start: ${stderr}\n${log}`);
+    const log = `${stderr}\n${o.log?.() ?? ''}`;
+    if (attempt < 3 && /Address already in use|cannot bind/i.test(log)) continue;
+    rmSync(o.dir, { recursive: true, force: true });
+    throw new Error(`${o.label} did not start: ${log}`);
   }
 }

@@ -72,13 +72,16 @@ test('the CLI exits 1 and says compare-url', async () => {
   expect(code).toBe(1);
   const text = out.join('\n');
   expect(text).toContain('FAILED: smoke test failed (no request of the first stage to the compare target (compare-url) succeeded)');
-  expect(text).toMatch(/diagnosis \(smoke, 1 user\): smoke test failed: no request of the first stage to the compare target \(compare-url /);
+  expect(text).toMatch(/diagnosis smoke at 1 user: smoke test failed: no request of the first stage to the compare target \(compare-url /);
 });
 
 test("with repeat, each stage's base comes from the run its head was chosen from", async () => {
-  const report = await runGate(buildConfig({ ...inputs(), 'compare-url': `${head.url}/chat?delay=5&events=2&interval=1`, stages: '1x2, 3x2', repeat: '3' }, { env: {} }), {
-    noWrite: true,
-  });
+  const report = await runGate(
+    buildConfig({ ...inputs(), 'compare-url': `${head.url}/chat?delay=5&events=2&interval=1&side=base`, stages: '1x2, 3x2', repeat: '3' }, { env: {} }),
+    {
+      noWrite: true,
+    },
+  );
   expect(report.smokeFailed).toBe(false);
   expect(report.repeat!.runs).toBe(3);
   const c = report.compare!;

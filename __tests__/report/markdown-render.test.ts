@@ -166,7 +166,7 @@ describe('the comment, rendered', () => {
       'All criteria: 4 missed, 1 inconclusive, 4 passed',
       'Per stage: percentiles, scaling, intervals, distributions',
       'Baseline: ❗ regressions at 20 users',
-      'Diagnosis evidence',
+      'Diagnosis details',
     ]);
     expect(page).not.toMatch(/<details open/);
     expect(visible(page)).not.toContain('✅'); // no pass is on the first screen

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { alive, runCommand, startCommand } from '../../src/core/server/command.js';
+import { runCommand, startCommand } from '../../src/core/server/command.js';
+import { alive } from '../../src/core/server/process-group.js';
 import { parseScrape, parseSelector, scrape, selectValue } from '../../src/core/server/prometheus.js';
 
 let dir: string;
@@ -19,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('runCommand', () => {
   test('stdout and exit code, through sh', async () => {
     const r = await runCommand(`printf 'Threads_connected\\t37\\n'; echo "$((40 + 2))"`, 5000);
-    expect(r).toEqual({ exitCode: 0, stdout: 'Threads_connected\t37\n42\n', stderrLastLine: '', timedOut: false });
+    expect(r).toEqual({ exitCode: 0, stdout: 'Threads_connected\t37\n42\n', stderrLastLine: '', timedOut: false, cancelled: false });
   });
 
   test('a missing binary: exit 127 and the shell says so on stderr', async () => {

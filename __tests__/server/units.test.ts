@@ -86,9 +86,10 @@ describe('config and criteria', () => {
       { kind: 'number', value: 0 },
       { kind: 'number', value: 0 },
       { kind: 'number', value: 10 },
-      { kind: 'number', value: 100 },
-      { kind: 'number', value: 512 * MiB },
-      { kind: 'number', value: 80 },
+      // A monitor's threshold keeps the unit it was written in: checked against the monitor's once known.
+      { kind: 'number', value: 100, sampleUnit: { unit: null, text: '100', column: 28 } },
+      { kind: 'number', value: 512 * MiB, sampleUnit: { unit: 'bytes', text: '512MiB', column: 19 } },
+      { kind: 'number', value: 80, sampleUnit: { unit: '%', text: '80%', column: 19 } },
     ]);
     expect(() => parseCriteria('monitor.mem.max < 5 parsecs')).toThrow(/unknown unit "parsecs"/);
     expect(() => parseCriteria('health.max < 2')).toThrow(/needs a unit/);
@@ -118,7 +119,7 @@ describe('config and criteria', () => {
     [{ 'health-interval': '1s' }, 'health-interval', /health-url is not/],
     [{ 'health-url': '/h', 'health-interval': '1ms' }, 'health-interval', /too short/],
     [{ monitor: 'mem: ps', 'monitor-interval': 'soon' }, 'monitor-interval', /not a duration/],
-    [{ 'logs-command': 'tail -F x', 'log-error-pattern': '(' }, 'log-error-pattern', /not a regular expression/],
+    [{ 'logs-command': 'tail -F x', 'log-error-pattern': '(' }, 'log-error-pattern', /"\(" is not a valid pattern: missing closing \)/],
     [{ 'log-error-pattern': 'x' }, 'log-error-pattern', /logs-command is not/],
     [{ 'health-url': 'ftp://x/h' }, 'health-url', /scheme "ftp"/],
   ])('%j: %s', (inputs, input, re) => {

@@ -7,6 +7,8 @@ import { main } from '../../src/cli/main.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import { buildMergeConfig, runMerge } from '../../src/core/merge.js';
 import { planIdOf, planOf } from '../../src/core/shards/identity.js';
+import { shardUsers } from '../../src/core/config/shard.js';
+import { parseStages } from '../../src/core/config/stages.js';
 import { InputError } from '../../src/core/errors.js';
 import { DEFAULT_CRITERIA } from '../../src/core/analysis/criteria/index.js';
 import type { Report, RequestRecord } from '../../src/core/types.js';
@@ -240,7 +242,7 @@ describe('merged figures come from the pooled raw samples', () => {
   });
 });
 
-test('without criteria of its own (or with the defaults a runner passes), the merge judges by what the shards were given', () => {
+test("the merge step's own settings judge, their defaults when not set; the shards' settings never do", () => {
   const files = [
     write(
       'j1.json',
@@ -266,22 +268,24 @@ test('without criteria of its own (or with the defaults a runner passes), the me
     ),
   ];
   const judge = (inputs: Record<string, string>) => runMerge(files, buildMergeConfig(inputs, dir), { cwd: dir, noWrite: true });
-  expect(judge({}).criteria.map((c) => c.text)).toEqual(['errors == 0', 'errors == 0']);
-  expect(judge({ criteria: DEFAULT_CRITERIA, verdict: 'strict', 'fail-on-criteria': 'true' }).criteria.map((c) => c.text)).toEqual(['errors == 0', 'errors == 0']);
+  // The shards were given `errors == 0`: the merge, given nothing, judges by the default criteria.
+  expect(judge({}).criteria.map((c) => c.text)).toEqual(expect.arrayContaining(DEFAULT_CRITERIA.split('\n')));
+  expect(judge({}).config).toMatchObject({ criteria: DEFAULT_CRITERIA, verdict: 'strict', failOnCriteria: true });
   const own = judge({ criteria: '@20: ttfc.max < 1s', verdict: 'confident', 'fail-on-criteria': 'false' });
   expect(own.criteria.map((c) => c.text)).toEqual(['@20: ttfc.max < 1s']);
   expect(own.config).toMatchObject({ criteria: '@20: ttfc.max < 1s', verdict: 'confident', failOnCriteria: false });
 });
 
 describe('shards that do not belong together fail the merge, naming the file', () => {
+  // Each shard's users as shard K of N really gets them (a report that says otherwise is rejected on its own).
   const one = (name: string, o: Partial<ShardOpts> & { index: number; count: number }): string =>
     write(
       name,
       shardReport({
-        load: [
-          [1, 1, [50]],
-          [1, 10, [1, 2, 3]],
-        ],
+        load: parseStages(o.stages ?? '1x1, 20x2').map((st) => {
+          const u = shardUsers(st.users, o);
+          return [u.first, u.count, Array.from({ length: u.count }, (_, j) => 5 + j)] as [number, number, number[]];
+        }),
         ...o,
       }),
     );
@@ -397,7 +401,8 @@ describe('ttfc-gate merge', () => {
     expect(await cli('m1.json')).toEqual({ code: 2, out: '', err: 'ttfc-gate: merge: shard 2/2 missing (given: m1.json = 1/2)' });
     expect(await cli('m1.json', 'm1.json', 'm2.json')).toEqual({ code: 2, out: '', err: 'ttfc-gate: merge: m1.json (shard 1/2): duplicate: m1.json is shard 1/2 too' });
     expect((await cli('--report-path', 'x.json')).err).toBe('ttfc-gate: merge: needs the shard reports to merge (ttfc-gate merge a.json b.json …)');
-    expect((await cli('m1.json', 'm2.json', '--url', 'http://x')).err).toBe('ttfc-gate: --url: unknown flag (see --help)');
+    expect((await cli('m1.json', 'm2.json', '--url', 'http://x')).err).toMatch(/^ttfc-gate: url: does not apply to merge \(the plan comes from the shard reports/);
+    expect((await cli('m1.json', 'm2.json', '--nonsense', 'x')).err).toBe('ttfc-gate: --nonsense: unknown flag (see --help)');
   });
 
   test('a shard whose smoke test fails still exits 0; the merge fails the run and says why', async () => {

@@ -41,10 +41,14 @@ test('a blocking handler: the serialized diagnosis with its evidence in the term
   expect(r.code).toBe(0); // a diagnosis never fails the check; the warn criterion does not either
   expect(r.out).toMatch(/^ttfc-gate .*, stages 1x1, 6x1, warmup 1, verdict strict$/m);
   expect(r.out).toMatch(/^warm-up done: 1\/1 ok; ttfc \d+ ms$/m);
+  // One line a diagnosis, then each stage's message and its evidence in words.
   expect(r.out).toMatch(
-    /^diagnosis \(serialized, 6 users\): at 6 users throughput is [\d.]+× that of 1 user and TTFC grew [\d.]+× .*one after another, about \d+ ms apart: requests look served one at a time/m,
+    /^diagnosis serialized at 6 users: one request at a time up to the first chunk \(TTFC [\d.]+× that of 1 user, first chunks ~\d+ ms apart\) — look for a blocking call/m,
   );
-  expect(r.out).toMatch(/^ {2}evidence: referenceUsers: 1, .*ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m);
+  expect(r.out).toMatch(/^ {2}6 users: throughput is [\d.]+× that of 1 user and TTFC grew [\d.]+× .*one after another, about \d+ ms apart: requests look served one at a time/m);
+  expect(r.out).toMatch(/^ {4}TTFC avg vs 1 user: \d+ ms vs \d+ ms \([\d.]+×\)$/m);
+  expect(r.out).toMatch(/^ {4}First wave: 6 requests, first chunks from \d+ ms to \d+ ms$/m);
+  expect(r.out).not.toMatch(/referenceUsers|ttfcGrowth/);
   expect(r.out).toMatch(/^WARN +@6: ttfc\.avg < 1ms warn +6 users +actual \d+ ms vs 1 ms \(95% CI /m);
   expect(r.out).toContain('TTFC (ms)'); // the ASCII chart
   expect(r.out).toMatch(/^PASSED with 1 warning$/m);
@@ -57,7 +61,8 @@ test('a blocking handler: the serialized diagnosis with its evidence in the term
   expect(json.requests).toHaveLength(7);
   expect(json.config).toMatchObject({ verdict: 'strict', repeat: 1, warmup: 1, baseline: null, regressionThreshold: 0.2 });
   const md = renderMarkdown(json);
-  expect(md).toMatch(/^- \*\*serialized\*\* \(6 users\): at 6 users throughput is /m);
-  expect(md).toMatch(/^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, /m); // the evidence, collapsed
+  expect(md).toMatch(/^- \*\*serialized\*\* at 6 users: one request at a time up to the first chunk /m);
+  expect(md).toMatch(/^- 6 users: throughput is /m); // the full message, collapsed
+  expect(md).toMatch(/^\| Read as \| 1 at a time, groups \d+\u00A0ms apart: each request holds its place for its first chunk/m);
   expect(md).toContain('xychart-beta');
 });

@@ -77,21 +77,23 @@ describe('serialized requests (blocking handler) with verdict confident', () => 
   });
 
   test('… in the markdown report, message and evidence, with the scaling column', () => {
-    const line = run.md.split('\n').find((l) => l.startsWith('- **serialized** (6 users): at 6 users throughput is'));
+    const line = run.md.split('\n').find((l) => l.startsWith('- **serialized** at 6 users: '));
     expect(line).toBeDefined();
-    expect(line).toContain('look for blocking calls in the async handler');
-    // The evidence is in the collapsed section.
-    expect(run.md).toMatch(
-      /^- \*\*serialized\*\* \(6 users\): `referenceUsers: 1, singleRequestMs: [\d.]+, ttfcAvgMs: [\d.]+, ttfcGrowth: [\d.]+, throughputRatio: [\d.]+, scalingEfficiency: [\d.]+, firstWave: \{requests: 6, /m,
-    );
+    expect(line).toContain('look for a blocking call in the async handler');
+    // The full message and the evidence in words are in the collapsed section.
+    const details = run.md.slice(run.md.indexOf('<summary>Diagnosis details</summary>'));
+    expect(details).toMatch(/^- 6 users: throughput is \d+\.\d× that of 1 user/m);
+    expect(details).toMatch(/^\| TTFC avg vs 1 user \| \d+ ms vs \d+ ms \\\(\d+\.\d×\\\) \|$/m);
+    expect(details).toMatch(/^\| First wave \| 6 requests, first chunks from /m);
     expect(run.md).toContain('| Events/s | Scaling |');
     expect(run.md).toMatch(/^\| 1 \| 1 × 1 \|.*\| 100% \|$/m);
     expect(run.md).toMatch(/^\| 2 \| 6 × 1 \|.*\| \d{1,2}% \|$/m);
   });
 
   test('… and in the terminal report', () => {
-    expect(run.term).toMatch(/^diagnosis \(serialized, 6 users\): at 6 users throughput is \d+\.\d× that of 1 user/m);
-    expect(run.term).toMatch(/^ {2}evidence: referenceUsers: 1, singleRequestMs: [\d.]+, .*firstWave: \{requests: 6, stepMs: [\d.]+/m);
+    expect(run.term).toMatch(/^diagnosis serialized at 6 users: one request at a time up to the first chunk/m);
+    expect(run.term).toMatch(/^ {2}6 users: throughput is \d+\.\d× that of 1 user/m);
+    expect(run.term).toMatch(/^ {4}Read as: 1 at a time, groups \d+ ms apart/m);
     expect(run.term).toMatch(/^stage +users x req .* scaling$/m);
   });
 
@@ -153,10 +155,12 @@ test('a buffered stream (the demo in buffered mode): the buffered diagnosis in e
   const d = run.report.diagnoses[0]!;
   expect(d.message).toMatch(/^buffered stream: in 5 of 5 multi-event responses \(100%\) all events \(median 4\) arrived together at the end/);
   expect(d.evidence).toMatchObject({ multiEventResponses: 5, bunched: 5 });
-  expect(run.md).toMatch(/^- \*\*buffered\*\*: buffered stream: in 5 of 5 multi-event responses .*X-Accel-Buffering: no/m);
-  expect(run.md).toMatch(/^- \*\*buffered\*\*: `multiEventResponses: 5, bunched: 5, share: 1, /m); // the evidence, collapsed
-  expect(run.term).toMatch(/^diagnosis \(buffered\): buffered stream: in 5 of 5 /m);
-  expect(run.term).toMatch(/^ {2}evidence: multiEventResponses: 5, bunched: 5, /m);
+  expect(run.md).toMatch(/^- \*\*buffered\*\*: every event held until the end of the response: TTFC is the total time \\\(median \d+ ms\\\) — a buffering proxy/m);
+  expect(run.md).toMatch(/^- buffered stream: in 5 of 5 multi-event responses .*X-Accel-Buffering: no/m); // the full message, collapsed
+  expect(run.md).toMatch(/^\| Held back \| 5 of 5 multi-event responses: 5 all at once, 0 in a few bursts \|$/m);
+  expect(run.term).toMatch(/^diagnosis buffered: every event held until the end /m);
+  expect(run.term).toMatch(/^ {2}buffered stream: in 5 of 5 /m);
+  expect(run.term).toMatch(/^ {4}Held back: 5 of 5 multi-event responses/m);
   // A real stream from the same server is not flagged.
   const streaming = await gate({ url: url('mode=async&delay=60&events=4&interval=30'), stages: '1x2, 3x1', criteria: 'errors == 0' });
   expect(streaming.report.diagnoses).toEqual([]);
@@ -200,8 +204,9 @@ describe('baseline', () => {
     expect(run.md).toMatch(/^\| 2 \| 3 \| ❗ \*\*▲ \d+%\*\* \| ❗ \*\*▲ \d+%\*\* \| ±0 pp \|$/m);
     expect(run.md).toContain('▲ / ▼: change against `fast.json (');
     expect(run.md).toContain('<summary>Baseline: ❗ regressions at 1, 3 users</summary>');
-    expect(run.md).toContain('- **regression** (3 users): at 3 users: regression against the baseline');
-    expect(run.md).toMatch(/^- \*\*regression\*\* \(3 users\): `threshold: 0\.2, successRateDrop: 0\.05, baseline: \{source: fast\.json, /m);
+    expect(run.md).toMatch(/^- \*\*regression\*\* at 1 and 3 users: regression against the baseline \\\(.+\\\) \\\(each stage's figures in the details\\\)$/m);
+    expect(run.md).toMatch(/^- 3 users: regression against the baseline \\\(.+\\\) — TTFC avg \d+ ms vs \d+ ms/m); // collapsed
+    expect(run.md).toMatch(/^\| Baseline \| source fast\.json, /m);
     // terminal: delta columns with "!" for regressions, the baseline line
     expect(run.term).toMatch(/^2 +3 x 2 +6\/6 .* ▲ \d+%! +▲ \d+%! +±0 pp /m);
     expect(run.term).toMatch(/^baseline: fast\.json \(.+\); regression threshold 20% .* — regressions at 1, 3 users$/m);

@@ -2,6 +2,10 @@
 // (the PR comment). Names as in action.yml.
 import { CORE_INPUTS, type Inputs } from '../core/config/config.js';
 import { InputError } from '../core/errors.js';
+import { DEFAULT_CRITERIA } from '../core/analysis/criteria/index.js';
+import { DEFAULT_STAGES } from '../core/config/stages.js';
+import { ignoredInputsError, mergeIgnoredInputs } from '../core/merge.js';
+import { DEFAULT_LOG_ERROR_PATTERN } from '../core/server/config.js';
 
 /** Inputs only the GitHub adapter reads. */
 export const ACTION_INPUTS = {
@@ -15,6 +19,32 @@ export const ACTION_INPUTS = {
 } as const;
 
 export type ActionInputName = keyof typeof ACTION_INPUTS;
+
+/**
+ * The non-empty defaults of action.yml's core inputs (a test checks they agree): the runner passes
+ * them when the workflow sets nothing, so with mode: merge a value equal to its default is not "set".
+ */
+export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
+  method: 'POST',
+  preset: 'generic',
+  format: 'auto',
+  stages: DEFAULT_STAGES,
+  timeout: '60s',
+  cooldown: '500ms',
+  'max-event-size': '16MiB',
+  criteria: DEFAULT_CRITERIA,
+  'fail-on-criteria': 'true',
+  verdict: 'strict',
+  repeat: '1',
+  warmup: '0',
+  'regression-threshold': '20%',
+  'wait-timeout': '5m',
+  'health-interval': '250ms',
+  'monitor-interval': '1s',
+  'monitor-timeout': '5s',
+  'log-error-pattern': DEFAULT_LOG_ERROR_PATTERN,
+  'report-path': 'ttfc-report.json',
+};
 
 /** Every input the action reads: must equal the inputs of action.yml (a test checks it). */
 export const ALL_INPUTS: readonly string[] = [...Object.keys(CORE_INPUTS), ...Object.keys(ACTION_INPUTS)];
@@ -106,9 +136,9 @@ export function actionSettings(raw: RawInputs): ActionSettings {
   if (mode === 'merge' && reports.length === 0) throw new InputError('reports', 'is required with mode: merge (the shard reports, e.g. shards/*.json)');
   if (mode === 'run' && reports.length > 0) throw new InputError('reports', 'only applies with mode: merge');
   if (mode === 'merge') {
-    // Only inputs without a default: the runner passes every default (stages has one).
-    const ignored = ['url', 'shard', 'start-at', 'stage-window'].filter((n) => raw.core[n]?.trim());
-    if (ignored.length > 0) throw new InputError(ignored[0]!, 'does not apply with mode: merge (the plan comes from the shard reports)');
+    // The runner passes every input, at its default when not set: an input a merge would ignore is one set to something else.
+    const ignored = mergeIgnoredInputs(raw.core, ACTION_DEFAULTS);
+    if (ignored.length > 0) throw ignoredInputsError(ignored, 'with mode: merge');
   }
   return {
     githubToken: raw.action['github-token'].trim() || undefined,

@@ -54,8 +54,20 @@ export async function runAction(env: Record<string, string | undefined> = proces
       const files = await expandReports(settings.reports);
       const mcfg = buildMergeConfig(raw.core, process.cwd());
       info(`ttfc-gate ${VERSION}: merge of ${files.length} shard report${files.length === 1 ? '' : 's'} (${settings.reports.join(', ')}) (event ${event.eventName || 'unknown'})`);
-      const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info });
-      await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: report.config.failOnCriteria !== false, reportPath: mcfg.reportPath });
+      const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info, secrets });
+      // The merge step's own fail-on-criteria decides, whatever the shards were given.
+      await publish(report, {
+        settings,
+        event,
+        env,
+        cancel,
+        secrets,
+        info,
+        redact,
+        failOnCriteria: mcfg.failOnCriteria,
+        reportPath: mcfg.reportPath,
+        markdownPath: mcfg.markdownPath,
+      });
       return;
     }
     const inputs = { ...raw.core };

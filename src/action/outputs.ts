@@ -5,7 +5,7 @@ import { describeResult } from '../core/report/markdown.js';
 import type { Report, StageSummary } from '../core/types.js';
 
 /** Every output the action sets: must equal the outputs of action.yml (a test checks it). */
-export const OUTPUT_NAMES = ['passed', 'report-path', 'comment-url', 'success-rate', 'ttfc-avg-ms', 'ttfc-p95-ms', 'ttfc-max-ms'] as const;
+export const OUTPUT_NAMES = ['passed', 'report-path', 'comment-url', 'success-rate', 'ttfc-avg-ms', 'ttfc-p95-ms', 'ttfc-max-ms', 'capacity', 'base-capacity'] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 /** The stage the figure outputs describe: the one with the most users that ran (the later one on a tie). */
@@ -35,7 +35,15 @@ export function outputsOf(report: Report, reportPath: string, commentUrl: string
     'ttfc-avg-ms': formatMsOutput(s?.ttfc.avg ?? null),
     'ttfc-p95-ms': formatMsOutput(s?.ttfc.p95 ?? null),
     'ttfc-max-ms': formatMsOutput(s?.ttfc.max ?? null),
+    ...capacityOutputs(report),
   };
+}
+
+/** The capacity search's result (the most users that met the SLO), '' when no search ran. */
+function capacityOutputs(report: Report): Record<'capacity' | 'base-capacity', string> {
+  const c = report.capacity;
+  const ran = c !== null && c !== undefined && c.probes.length > 0;
+  return { capacity: ran ? String(c.users) : '', 'base-capacity': ran && c.base ? String(c.base.users) : '' };
 }
 
 const MAX_LINES = 20;

@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
 
 /** Inputs that may be given several times; the values are joined one a line. */
-const MULTI = new Set(['headers', 'criteria']);
+const MULTI = new Set(['headers', 'criteria', 'capacity']);
 
 export interface ParsedArgs {
   inputs: Record<string, string>;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { cancelOnSignals, signalExitCode } from '../core/cancel.js';
+import { cancelOnSignals, exitWhenFlushed, signalExitCode } from '../core/cancel.js';
 import { main } from './main.js';
 
 // Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
@@ -12,5 +12,6 @@ const code = await main(process.argv.slice(2), {
   signal: cancel.signal,
 });
 cancel.dispose();
-// A cancelled run exits as a signalled process would (130 for SIGINT, 143 for SIGTERM).
-process.exitCode = cancel.by !== null ? signalExitCode(cancel.by) : code;
+// A cancelled run exits as a signalled process would (130 for SIGINT, 143 for SIGTERM), and the
+// process ends now: nothing left running (a socket, a command's stray child) may keep it alive.
+await exitWhenFlushed(cancel.by !== null ? signalExitCode(cancel.by) : code);

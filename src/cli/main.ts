@@ -5,7 +5,7 @@ import { renderMarkdown } from '../core/report/markdown.js';
 import { shardNote } from '../core/config/shard.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
-import { buildMergeConfig, MERGE_INPUTS, runMerge } from '../core/merge.js';
+import { buildMergeConfig, ignoredInputsError, MERGE_INPUTS, mergeIgnoredInputs, runMerge } from '../core/merge.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';
 import { renderTerminal, stageLine, stageStartLine } from '../core/report/terminal.js';
@@ -32,7 +32,7 @@ export function usage(): string {
   const own = Object.entries(CLI_FLAGS).map(([name, help]) => line(name, help));
   return [
     'usage: ttfc-gate --url URL [flags]',
-    '       ttfc-gate merge SHARD-REPORTS... [--report-path P] [--criteria C] [--fail-on-criteria B] [--verdict V] [--baseline B] [--regression-threshold T]',
+    '       ttfc-gate merge SHARD-REPORTS... [--report-path P] [--markdown-path M] [--criteria C] [--fail-on-criteria B] [--verdict V] [--baseline B] [--regression-threshold T]',
     '',
     'Load-tests a streaming endpoint and gates on time to first chunk. Every flag is also an input of the',
     'GitHub Action, with the same name; --flag value and --flag=value both work.',
@@ -40,7 +40,8 @@ export function usage(): string {
     ...flags,
     ...own,
     '',
-    'merge: checks that the shard reports (shard: K/N) are one plan, all K of N once; judges the merged run.',
+    'merge: checks every shard report (shard: K/N: a regular file of at most 64 MiB, each field), that they are one plan, all K of N once;',
+    "       judges the merged run by its own criteria, fail-on-criteria and verdict (the defaults when not given), never by the shards'.",
     '',
     'Exit: 0 passed, 1 a failing criterion missed, 2 bad input, 130/143 cancelled by SIGINT/SIGTERM (partial report written).',
   ].join('\n');
@@ -63,18 +64,30 @@ function splitMergeArgs(argv: string[]): { files: string[]; flags: string[] } {
 
 async function mergeMain(argv: string[], io: CliIo): Promise<number> {
   const { files, flags } = splitMergeArgs(argv);
-  const args = parseArgs(flags, new Set(MERGE_INPUTS));
+  // Every input parses (so a run's flag is named, not "unknown"); those a merge would ignore are refused.
+  const args = parseArgs(flags, new Set([...Object.keys(CORE_INPUTS), ...MERGE_INPUTS]));
   if (args.help) {
     io.out(usage());
     return EXIT.pass;
   }
+  const ignored = mergeIgnoredInputs(args.inputs);
+  if (ignored.length > 0) throw ignoredInputsError(ignored, 'to merge');
   if (files.length === 0) throw new InputError('merge', 'needs the shard reports to merge (ttfc-gate merge a.json b.json …)');
   const cfg = buildMergeConfig(args.inputs, io.cwd);
   const report = runMerge(files, cfg, { cwd: io.cwd, log: io.out, input: 'merge' });
   io.out('');
   io.out(renderTerminal(report));
   io.out(`report: ${cfg.reportPath}`);
-  return report.passed || report.config.failOnCriteria === false ? EXIT.pass : EXIT.fail;
+  if (cfg.markdownPath) writeMarkdown(io, cfg.markdownPath, renderMarkdown(report, { reportPath: cfg.reportPath, failOnCriteria: cfg.failOnCriteria }), []);
+  // The merge step's fail-on-criteria decides, whatever the shards were given.
+  return report.passed || !cfg.failOnCriteria ? EXIT.pass : EXIT.fail;
+}
+
+function writeMarkdown(io: CliIo, markdownPath: string, markdown: string, secrets: readonly string[]): void {
+  const path = resolve(io.cwd, markdownPath);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, redactText(markdown, secrets));
+  io.out(`markdown: ${markdownPath}`);
 }
 
 /** The command-line adapter: flags → config → gate → terminal report → exit code. */
@@ -114,12 +127,7 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     io.out('');
     io.out(renderTerminal(report));
     io.out(`report: ${cfg.reportPath}`);
-    if (cfg.markdownPath) {
-      const path = resolve(io.cwd, cfg.markdownPath);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, redactText(renderMarkdown(report, { reportPath: cfg.reportPath }), secrets));
-      io.out(`markdown: ${cfg.markdownPath}`);
-    }
+    if (cfg.markdownPath) writeMarkdown(io, cfg.markdownPath, renderMarkdown(report, { reportPath: cfg.reportPath }), secrets);
     if (report.cancelled) return EXIT.fail;
     // A shard is not judged (not even by its smoke test): the merge decides, so a matrix job never hides the verdict.
     if (cfg.shard) return EXIT.pass;

@@ -58,3 +58,21 @@ export function abortAfter(signal: AbortSignal, ms: number): { signal: AbortSign
     },
   };
 }
+
+/** How long the exit waits for stdout and stderr to take what was written (a reader that stopped reading). */
+const FLUSH_MS = 2000;
+
+/**
+ * Ends the process once its output is flushed: a stray handle (a socket kept alive, a command's
+ * pipe held by a grandchild that escaped its group) never keeps it running after the work is done.
+ * The commands' process groups still alive are killed on the way out (see server/process-group.ts).
+ */
+export async function exitWhenFlushed(code?: number): Promise<never> {
+  const flushed = (s: NodeJS.WriteStream): Promise<void> => new Promise((r) => (s.writableLength === 0 || s.destroyed ? r() : s.write('', () => r())));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all([flushed(process.stdout), flushed(process.stderr)]), new Promise((r) => (timer = setTimeout(r, FLUSH_MS)))]);
+  clearTimeout(timer);
+  // process.exit(undefined) exits 0 on Node 22: without a code, process.exitCode (core.setFailed's) must decide.
+  if (code === undefined) process.exit();
+  process.exit(code);
+}

@@ -7,15 +7,18 @@ import { readBaseline, type BaselineLoad } from './analysis/baseline.js';
 import { repeatOf } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
 import { performLogin } from './config/login.js';
+import { checkMonitorUnits } from './analysis/criteria/units.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
 import { redactText } from './redact.js';
-import { buildReport, sourceOf, writeReport } from './report/json.js';
+import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
 import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages } from './config/stages.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';
 import type { Report, RunResult } from './types.js';
+import { evaluateCapacityCriteria, runCapacity, usesCapacity } from './capacity/index.js';
+import { gatePassed } from './analysis/verdict.js';
 
 export interface GateOptions {
   hooks?: RunHooks;
@@ -36,7 +39,14 @@ export interface GateOptions {
 async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<void> {
   if (cfg.wait) await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (cfg.login && !opts.signal?.aborted) {
-    const token = await performLogin(cfg.login, { log, secrets: cfg.secrets });
+    let token: string;
+    try {
+      token = await performLogin(cfg.login, { log, secrets: cfg.secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
+    } catch (err) {
+      // A login cut by the cancel is the cancel, not a failed login: the (empty) partial report follows.
+      if (opts.signal?.aborted) return;
+      throw err;
+    }
     cfg.setToken(token);
     opts.onSecret?.(token);
   }
@@ -67,7 +77,7 @@ export function loadBaseline(cfg: Pick<Config, 'baseline' | 'baselinePath' | 're
  * of each stage, stopped after the last cool-down (and closed, commands killed, if a run throws).
  */
 async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<{ runs: RunResult[]; server: ServerSection | null }> {
-  const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs }) : null;
+  const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
   const hooks: RunHooks = { ...opts.hooks, log };
   if (session) {
     hooks.stageStart = (index, stage) => {
@@ -80,6 +90,8 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
     };
   }
   try {
+    // A monitor's unit is known from its idle sample: a threshold in another unit is an input error before any load.
+    if (session) checkMonitorUnits(cfg.criteria, session.monitorUnits());
     const runs = await runEach(cfg, opts, hooks, log);
     // A cancelled run does not wait for the cool-down and the idle samples after it.
     return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
@@ -140,6 +152,9 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const loaded = loadBaseline(cfg, log);
 
   const { runs: all, server } = await runAll(cfg, opts, log);
+  for (const r of all) redactRun(r, cfg.secrets);
+  // The capacity search follows the stages (not a failed smoke test: a broken target is not hammered).
+  const capacity = cfg.capacity ? await runCapacity(cfg, { log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
   const cancelled = opts.signal?.aborted === true;
   if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
   // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.
@@ -156,7 +171,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const analysis = analyse(
     run,
     {
-      criteria: cfg.shard ? [] : cfg.criteria,
+      criteria: cfg.shard ? [] : cfg.criteria.filter((c) => !usesCapacity(c)),
       verdict: cfg.verdict,
       regressionThreshold: cfg.regressionThreshold,
       baseline: cfg.baseline,
@@ -170,6 +185,11 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   const shard = cfg.shard ? shardInfo(cfg, run) : undefined;
   const late = shard ? lateDiagnosis(shard) : null;
   if (late) analysis.diagnoses.push(late);
+  if (cfg.capacity) {
+    analysis.criteria.push(...evaluateCapacityCriteria(cfg.criteria, capacity, cfg.verdict));
+    analysis.diagnoses.push(...(capacity?.diagnoses ?? []));
+    analysis.passed = gatePassed(run.smokeFailed, analysis.criteria);
+  }
   const report = buildReport(sourceOf(cfg), run, analysis.criteria, analysis.diagnoses, !cancelled && analysis.passed, {
     commit: opts.commit,
     intervalMethod: analysis.intervalMethod,
@@ -181,6 +201,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     cancelled,
     server,
     ...(shard ? { shard } : {}),
+    ...(capacity ? { capacity: capacity.section } : {}),
   });
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;

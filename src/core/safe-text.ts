@@ -12,7 +12,7 @@ const ZWSP = '\u200B';
  * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
  * keeps the text readable and inert.
  */
-function neutralize(line: string): string {
+export function neutralize(line: string): string {
   return line.replace(/::/g, `:${ZWSP}:`).replace(/##\[/g, `#${ZWSP}#[`);
 }
 

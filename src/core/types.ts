@@ -4,6 +4,7 @@ import type { ServerSection } from './server/types.js';
 import type { StageServerFigures } from './server/metrics.js';
 
 import type { LatencyMetric, MetricUnit } from './analysis/metrics.js';
+import type { CapacitySection } from './capacity/types.js';
 
 export type { LatencyMetric, MetricUnit, StatName } from './analysis/metrics.js';
 
@@ -140,7 +141,12 @@ export interface MetricRef {
 }
 
 export type CriterionValue =
-  | { kind: 'number'; value: number } // normalised: ms for durations, percent for success_rate, counts, req/s
+  | {
+      kind: 'number';
+      value: number; // normalised: ms for durations, percent for success_rate, counts, req/s
+      /** A monitor's threshold: the unit it was written in (null: a bare number), checked against the monitor's once known. */
+      sampleUnit?: { unit: 'bytes' | '%' | null; text: string; column: number };
+    }
   /** factor × metric + offset (`compare.ttfc.p95 + 200ms`; offset in the metric's unit, absent = 0). */
   | { kind: 'factor'; factor: number; metric: MetricRef; offset?: number };
 
@@ -180,9 +186,27 @@ export interface CriterionResult {
 }
 
 export interface Diagnosis {
-  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth' | 'shard_late' | 'shards_out_of_step';
+  kind:
+    | 'serialized'
+    | 'saturated'
+    | 'buffered'
+    | 'corked'
+    | 'regression'
+    | 'improvement'
+    | 'connect_storm'
+    | 'smoke'
+    | 'unresponsive'
+    | 'memory_growth'
+    | 'shard_late'
+    | 'shards_out_of_step';
   users: number | null;
   message: string;
+  /**
+   * The reading in a line, without the stage (the report puts "at 10 and 20 users" before it): the same
+   * text on every stage that shows the same reading, so the report can say it once for all of them.
+   * Absent on kinds that do not set it (the report then shortens `message`).
+   */
+  summary?: string;
   evidence: Record<string, unknown>;
 }
 
@@ -312,6 +336,8 @@ export interface Report {
   shard?: ShardInfo;
   /** A merged report (`mode: merge`): the shards it was merged from. */
   merge?: MergeSection;
+  /** The capacity search (`capacity`): the most users that met the SLO; absent without it. */
+  capacity?: CapacitySection | null;
 }
 
 /** A ratio head / base of a statistic and its interval (null bounds: too few samples for one). */

@@ -132,6 +132,8 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
   single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
   single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
+  // The capacity search's result (capacity/): one figure of the run, judged by capacity/criteria.ts, not read from a stage.
+  single({ name: 'capacity', unit: 'count', label: 'capacity (users)', read: () => null, scope: 'run', missing: () => 'no capacity search (set capacity)' }),
   latencies,
   ...SERVER_METRIC_FAMILIES,
 ];

@@ -19,6 +19,8 @@ import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/c
 import { defaultServerCriteria } from '../server/metrics.js';
 import type { ServerSpec } from '../server/types.js';
 import type { Criterion, Stage, StreamFormat } from '../types.js';
+import { CAPACITY_INPUTS, readCapacity } from '../capacity/config.js';
+import type { CapacitySpec } from '../capacity/types.js';
 
 export const MAX_REPEAT = 10;
 export const MAX_WARMUP = 50;
@@ -61,6 +63,7 @@ export const CORE_INPUTS = {
   'compare-base-url': "base of the compare target; without compare-url, the url's path is loaded there",
   'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
   'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
+  ...CAPACITY_INPUTS,
   ...SERVER_INPUTS,
   shard:
     "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
@@ -115,6 +118,8 @@ export interface Config {
   compare: CompareTarget | null;
   /** Health probe, monitors, metrics and logs during the stages (health-url, monitor, metrics-url, logs-command), or null. */
   server: ServerSpec | null;
+  /** The capacity search after the stages (capacity: the SLO), or null. */
+  capacity: CapacitySpec | null;
   /** `shard: K/N`, or null for a whole run. */
   shard: ShardSpec | null;
   /** `start-at` as epoch ms, or null. */
@@ -212,7 +217,9 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   });
   checkTokenSource(request, token, before.login);
   addServerCriteria(inputs, judge, before.server);
-  const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
+  const compare = readCompare(inputs, request, target, templates, ctx.env, secrets, judge.criteria);
+  const cap = readCapacity(inputs, load.stages, { shard: value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
+  load.stages = cap.stages;
   const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
   return {
     ...target,
@@ -230,6 +237,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     secrets,
     ...before,
     compare,
+    capacity: cap.capacity,
     ...sharding,
     setToken: templates.setToken,
     render: templates.render,
@@ -451,21 +459,35 @@ function readBeforeLoad(inputs: Inputs, c: BeforeLoadContext): { wait: Readiness
  * needs its source (health-url, logs-command, the monitor).
  */
 function addServerCriteria(inputs: Inputs, judge: { criteriaText: string; criteria: Criterion[] }, server: ServerSpec | null): void {
-  if (server && value(inputs, 'criteria') === undefined) {
+  if (server && isDefaultCriteria(value(inputs, 'criteria'))) {
     const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
     if (extra.length) {
-      judge.criteriaText = `${judge.criteriaText}\n${extra.join('\n')}`;
+      judge.criteriaText = [DEFAULT_CRITERIA.trimEnd(), ...extra].join('\n');
       judge.criteria = parseCriteria(judge.criteriaText);
     }
   }
   checkServerCriteria(judge.criteria, server);
 }
 
+/**
+ * Criteria left at the default: unset (the CLI), or the built-in set as given (the Action always
+ * passes action.yml's default text). One rule for both adapters; whitespace and blank lines aside.
+ */
+export function isDefaultCriteria(text: string | undefined): boolean {
+  const lines = (t: string): string =>
+    t
+      .split(/\r?\n/)
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .filter(Boolean)
+      .join('\n');
+  return text === undefined || lines(text) === lines(DEFAULT_CRITERIA);
+}
+
 /** Same-run A/B: the compare target, and no criterion may reference it without one. */
 function readCompare(
   inputs: Inputs,
   req: RequestInputs,
-  path: string,
+  { url: targetUrl, path }: { url: string; path: string },
   templates: CompiledRequest,
   env: ConfigContext['env'],
   secrets: string[],
@@ -473,6 +495,7 @@ function readCompare(
 ): CompareTarget | null {
   const compare = buildCompare(inputs, {
     urlText: value(inputs, 'url')!.trim(),
+    targetUrl,
     path,
     preset: req.preset,
     body: req.body,
@@ -502,6 +525,8 @@ function checkTokenSource(req: RequestInputs, token: string | undefined, login: 
 interface CompareContext {
   /** The url input as given (a path is loaded against compare-base-url too). */
   urlText: string;
+  /** The url, resolved (the compare target must be another one). */
+  targetUrl: string;
   /** The url's path and query. */
   path: string;
   preset: Preset;
@@ -537,6 +562,13 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
   const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
   const path = `${u.pathname}${u.search}`;
   const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
+  // The same URL is only another target when other headers route it (e.g. to the base deployment).
+  if (u.href === c.targetUrl && JSON.stringify(headerLines) === JSON.stringify(c.headerLines)) {
+    throw new InputError(
+      urlText !== undefined ? 'compare-url' : 'compare-base-url',
+      `resolves to the url itself (${redactUrl(u.href)}): an A/B of a target against itself measures nothing (set the base's URL, or compare-headers that route to it; for an A/A noise check, add a query parameter the server ignores)`,
+    );
+  }
   if (headersText !== undefined) for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) c.secrets.push(v);
   const getToken = (): string | undefined => tokenText || c.getToken();
   const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';

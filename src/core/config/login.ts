@@ -225,7 +225,7 @@ function extractToken(headers: Record<string, string | string[] | undefined>, js
  * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
  * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
  */
-export async function performLogin(spec: LoginSpec, opts: { log?: (line: string) => void; secrets: readonly string[] }): Promise<string> {
+export async function performLogin(spec: LoginSpec, opts: { log?: (line: string) => void; secrets: readonly string[]; signal?: AbortSignal }): Promise<string> {
   const log = opts.log ?? (() => {});
   const fail = (detail: string): LoginError => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
   const headers: Record<string, string> = { accept: 'application/json', ...spec.headers() };
@@ -233,7 +233,15 @@ export async function performLogin(spec: LoginSpec, opts: { log?: (line: string)
   log(`login: POST ${spec.displayUrl}`);
   const agent = new Agent({ connect: { timeout: spec.timeoutMs } });
   try {
-    const res = await requestOnce(agent, { url: spec.url, method: 'POST', headers, body: spec.body, timeoutMs: spec.timeoutMs, limit: 65_536 });
+    const res = await requestOnce(agent, {
+      url: spec.url,
+      method: 'POST',
+      headers,
+      body: spec.body,
+      timeoutMs: spec.timeoutMs,
+      limit: 65_536,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (res.status === null) throw fail(res.error);
     let json: unknown;
     try {

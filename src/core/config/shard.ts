@@ -58,6 +58,8 @@ export function parseStartAt(text: string, nowMs: number, input = 'start-at'): n
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(isoPart)) {
       throw new InputError(input, `"${t}" is not an ISO time with a zone (2026-12-01T10:00:00Z), that time +90s, or +90s from now`);
     }
+    const wrong = calendarError(isoPart);
+    if (wrong) throw new InputError(input, `"${isoPart}" is not a valid time: ${wrong}`);
     base = Date.parse(isoPart);
     if (Number.isNaN(base)) throw new InputError(input, `"${isoPart}" is not a valid time`);
   }
@@ -66,6 +68,26 @@ export function parseStartAt(text: string, nowMs: number, input = 'start-at'): n
     throw new InputError(input, `${new Date(at).toISOString()} is more than ${MAX_START_AHEAD_MS / 60_000} minutes ahead`);
   }
   return at;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * What is wrong with the date and time of an ISO time that has the right shape, or null: Date.parse
+ * rolls 2026-02-30 over to March 2 and 10:60 to 11:00 without a word.
+ */
+function calendarError(iso: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:Z|([+-])(\d{2}):?(\d{2}))$/i.exec(iso);
+  if (!m) return 'not an ISO time';
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12) return `month ${m[2]} does not exist`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) return `${MONTHS[month - 1]} ${year} has ${days} days`;
+  if (hour > 23) return `hour ${m[4]} does not exist (00 to 23)`;
+  if (minute > 59) return `minute ${m[5]} does not exist (00 to 59)`;
+  if (second > 59) return `second ${m[6]} does not exist (00 to 59)`;
+  if (m[8] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59)) return `zone offset ${m[7]}${m[8]}:${m[9]} does not exist`;
+  return null;
 }
 
 /**

@@ -2,7 +2,8 @@ import { InputError } from '../errors.js';
 import type { Stage } from '../types.js';
 
 export const DEFAULT_STAGES = '1x1, 10x3, 20x2';
-const MAX_USERS = 10_000;
+/** The most users a stage (or a capacity probe) may have. */
+export const MAX_USERS = 10_000;
 const MAX_REQUESTS = 100_000;
 
 /** `USERSxREQUESTS`, comma-separated: that many concurrent users, each sending that many requests in a row. */

@@ -42,6 +42,15 @@ export async function ensureDescriptors(stages: readonly Stage[], log?: (line: s
   );
 }
 
+/**
+ * How many users' connections this process can hold at once once its soft limit is raised to the hard
+ * one (as ensureDescriptors does), or null where the limit cannot be read. For checks before any load.
+ */
+export function descriptorRoom(): number | null {
+  const lim = readLimits();
+  return lim === null ? null : Math.max(0, Math.max(lim.soft, lim.hard) - lim.open - SPARE);
+}
+
 function fits(lim: Limits, users: number): boolean {
   return lim.soft - lim.open - SPARE >= users;
 }

@@ -37,6 +37,8 @@ export interface RunOptions {
   shard?: ShardSpec;
   /** Epoch ms each stage starts at (start-at): replaces the cool-down, so shards start stages together. */
   schedule?: number[];
+  /** A/B: added to each stage's position to pick which side goes first (a caller running one stage at a time alternates it). */
+  firstRound?: number;
 }
 
 /** How long requests in flight may still finish after a cancel before they are aborted. */
@@ -116,7 +118,7 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       let run: StageRun;
       let baseLine: string | null = null;
       if (compare && side && sampleBase) {
-        const ab = await runComparedStage(target, compare, index, stage, i, numbers);
+        const ab = await runComparedStage(target, compare, index, stage, i + (opts.firstRound ?? 0), numbers);
         run = ab.head;
         const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs);
         base.connections = ab.base.connections;

@@ -1,5 +1,5 @@
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
-// scaling efficiency, intervals, diagnosis evidence. Pure: functions of the Report.
+// scaling efficiency, intervals. Pure: functions of the Report.
 
 import { ms, plural } from '../format.js';
 import type { BaselineStage, Report, RepeatSection, ScalingEfficiency } from '../types.js';
@@ -73,29 +73,6 @@ export function runNotes(report: Report): string[] {
  */
 export function showsStreamRate(report: Report): boolean {
   return report.target.preset !== 'generic' && !report.stages.some((s) => s.tokens) && report.stages.some((s) => s.streamRate);
-}
-
-function compact(v: unknown, depth: number): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v);
-  if (typeof v === 'string') return v;
-  if (typeof v === 'boolean') return String(v);
-  if (depth > 3) return '…';
-  if (Array.isArray(v)) return `[${v.map((x) => compact(x, depth + 1)).join(', ')}]`;
-  if (typeof v === 'object') {
-    return `{${Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${k}: ${compact(x, depth + 1)}`)
-      .join(', ')}}`;
-  }
-  return String(v);
-}
-
-/** A diagnosis's evidence on one line: `referenceUsers: 1, ttfcGrowth: 10.4, firstWave: {requests: 20, …}`. */
-export function formatEvidence(evidence: Record<string, unknown>, max = 700): string {
-  const text = Object.entries(evidence)
-    .map(([k, v]) => `${k}: ${compact(v, 1)}`)
-    .join(', ');
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** `baseline prev/ttfc-report.json (commit abc1234, 2026-01-01T03:17:00Z)`. */

@@ -34,14 +34,32 @@ export function neutralizeReferences(text: string): string {
     .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWSP}`);
 }
 
+/**
+ * Breaks what GitHub would autolink in a text node: `scheme://` (a zero-width space between `:` and
+ * `//`: cmark-gfm's url autolink needs `://` in a row) and `www.` (one between `www` and `.`). Mail
+ * addresses are broken by neutralizeReferences (the `@`). The text reads the same.
+ */
+export function breakLinks(text: string): string {
+  return text.replace(/:\/\//g, `:${ZWSP}//`).replace(/(www)\./gi, `$1${ZWSP}.`);
+}
+
 /** Markdown punctuation that can start emphasis, links, images, code, strikethrough or a table cell. */
 const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
 
 /**
+ * The character-level part of escapeInline, on text already one line: HTML-escaped, markdown
+ * punctuation backslash-escaped, mentions, references and links neutralised. Also how the redaction
+ * finds a secret in a rendered report (see redact.ts).
+ */
+export function escapeMarkdownChars(text: string): string {
+  return breakLinks(neutralizeReferences(escapeHtml(text).replace(MD_PUNCT, (c) => `\\${c}`)));
+}
+
+/**
  * Untrusted text as inline markdown, for one line (e.g. a table cell): control characters removed,
  * newlines and tabs turned into spaces, truncated to `max` characters, HTML-escaped, markdown
- * punctuation backslash-escaped (pipes included, so a table stays a table), mentions and issue
- * references neutralised.
+ * punctuation backslash-escaped (pipes included, so a table stays a table), mentions, issue
+ * references and links (`https://…`, `www.…`) neutralised: server text never becomes a link or a mention.
  */
 export function escapeInline(text: string, max = Infinity): string {
   const flat = text
@@ -50,7 +68,7 @@ export function escapeInline(text: string, max = Infinity): string {
     .replace(/ {2,}/g, ' ')
     .trim();
   const short = Number.isFinite(max) ? truncate(flat, max) : flat;
-  return neutralizeReferences(escapeHtml(short).replace(MD_PUNCT, (c) => `\\${c}`));
+  return escapeMarkdownChars(short);
 }
 
 /** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */

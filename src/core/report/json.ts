@@ -2,13 +2,15 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
-import { redactText } from '../redact.js';
+import { redactDeep, redactText } from '../redact.js';
 import { formatStages } from '../config/stages.js';
 import { PERCENTILE_METHOD } from '../analysis/stats.js';
 import type { CriterionResult, Diagnosis, PresetName, Report, RequestRecord, RunResult } from '../types.js';
 import { VERSION } from '../version.js';
 import { isSecretHeader } from '../config/headers.js';
 import type { ServerSpec } from '../server/types.js';
+import { formatResolution } from '../capacity/config.js';
+import type { CapacitySpec } from '../capacity/types.js';
 
 /** The effective config as it may be shown: secret header values and the token redacted. */
 export function publicConfig(cfg: Config): Record<string, unknown> {
@@ -35,6 +37,7 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     compareHeaders: cfg.compare ? cfg.compare.headerLines.map(([n, v]) => `${n}: ${isSecretHeader(n) ? '***' : redactText(v, cfg.secrets)}`) : null,
     compareToken: cfg.compare?.ownToken ? '***' : null,
     ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
+    ...(cfg.capacity ? { capacity: publicCapacityConfig(cfg.capacity) } : {}),
     ...(cfg.shard ? { shard: `${cfg.shard.index}/${cfg.shard.count}` } : {}),
     ...(cfg.startAt !== null ? { startAt: new Date(cfg.startAt).toISOString(), stageWindowMs: cfg.stageWindowMs } : {}),
   };
@@ -63,11 +66,11 @@ export function buildReport(
   passed: boolean,
   extra: { commit?: string | null } & Pick<
     Report,
-    'intervalMethod' | 'efficiency' | 'baseline' | 'repeat' | 'warmup' | 'compare' | 'cancelled' | 'server' | 'shard' | 'merge'
+    'intervalMethod' | 'efficiency' | 'baseline' | 'repeat' | 'warmup' | 'compare' | 'cancelled' | 'server' | 'shard' | 'merge' | 'capacity'
   > = {},
 ): Report {
   const secrets = source.secrets;
-  return {
+  const report: Report = {
     schemaVersion: 1,
     tool: { name: 'ttfc-gate', version: VERSION },
     target: { ...source.target, commit: extra.commit ?? null },
@@ -95,7 +98,28 @@ export function buildReport(
     server: extra.server ?? null,
     ...(extra.shard ? { shard: extra.shard } : {}),
     ...(extra.merge ? { merge: extra.merge } : {}),
+    ...(extra.capacity ? { capacity: extra.capacity } : {}),
   };
+  // Every other string (diagnoses quoting a server, the compare side, server-side warnings, log
+  // samples) redacted too, raw, before any renderer escapes it.
+  if (report.compare) redactErrors(report.compare.requests, secrets);
+  redactDeep(report, secrets, new Set(['requests']));
+  return report;
+}
+
+/**
+ * A run's server text redacted where it is still raw, before the analysis quotes it (the smoke
+ * diagnosis cites an error sample) and before any renderer escapes it: the records' errors and the
+ * error samples, of both sides.
+ */
+export function redactRun(run: RunResult, secrets: readonly string[]): void {
+  if (secrets.length === 0) return;
+  redactErrors(run.requests, secrets);
+  for (const s of run.errorSamples) s.message = redactText(s.message, secrets);
+  if (run.compare) {
+    redactErrors(run.compare.requests, secrets);
+    for (const s of run.compare.errorSamples) s.message = redactText(s.message, secrets);
+  }
 }
 
 function redactErrors<T extends { error: string | null }>(records: T[], secrets: readonly string[]): T[] {
@@ -127,6 +151,11 @@ export function writeReport(path: string, report: Report, secrets: readonly stri
   } finally {
     closeSync(fd);
   }
+}
+
+/** The capacity search's settings. */
+function publicCapacityConfig(c: CapacitySpec): Record<string, unknown> {
+  return { slo: c.sloText, maxUsers: c.maxUsers, requestsPerUser: c.requestsPerUser, resolution: formatResolution(c.resolution), budgetMs: c.budgetMs };
 }
 
 /** The server-side settings as they may be shown (commands redacted). */

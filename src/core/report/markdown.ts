@@ -8,22 +8,12 @@ import { criterionOf } from '../analysis/criteria/index.js';
 import { metric as metricOf, metricValue } from '../analysis/metrics.js';
 import { verdictOf } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
+import { diagnosesMarkdown, diagnosisDetailsMarkdown } from './diagnoses.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
-import {
-  baselineFor,
-  baselineTitle,
-  efficiencyFor,
-  efficiencyReference,
-  formatEfficiency,
-  formatEvidence,
-  formatRange,
-  runNotes,
-  showsEfficiency,
-  showsStreamRate,
-  spreadFor,
-} from './common.js';
+import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
+import { capacityHeadline, capacityMarkdown } from './capacity.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -402,22 +392,12 @@ function shardsSection(report: Report): string {
 }
 
 function diagnosesSection(report: Report, max: number): string {
-  if (!report.diagnoses.length) return '';
-  const shown = report.diagnoses.slice(0, max);
-  const lines = shown.map((d) => {
-    const where = d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`;
-    return `- **${escapeInline(d.kind, 40)}**${where}: ${escapeInline(d.message, 1000)}`;
-  });
-  if (report.diagnoses.length > shown.length) lines.push(`- _… ${report.diagnoses.length - shown.length} more not shown._`);
-  return `### Diagnoses\n\n${lines.join('\n')}`;
+  return diagnosesMarkdown(report.diagnoses, max);
 }
 
-/** The evidence of every diagnosis shown, collapsed: for whoever wants to check the reasoning. */
+/** Each diagnosis shown in full, with its evidence in words, collapsed: for whoever wants to check the reasoning. */
 function evidenceSection(report: Report, max: number): string {
-  const shown = report.diagnoses.slice(0, max).filter((d) => Object.keys(d.evidence).length);
-  if (!shown.length) return '';
-  const lines = shown.map((d) => `- **${escapeInline(d.kind, 40)}**${d.users === null ? '' : ` (${plural(d.users, 'user', 'users')})`}: ${codeSpan(formatEvidence(d.evidence))}`);
-  return collapsed('Diagnosis evidence', lines.join('\n'));
+  return diagnosisDetailsMarkdown(report.diagnoses, max);
 }
 
 /** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
@@ -521,6 +501,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   const parts: string[] = [];
   if (ctx.tag) parts.push(commentMarker(ctx.tag));
   parts.push(`## ${v.icon} TTFC gate${tag} ${v.text}`);
+  const capacity = capacityHeadline(report);
+  if (capacity) parts.push(capacity);
   const missed = missedLines(report, shape.criteria.maxMissed);
   if (missed.text) parts.push(missed.text);
   parts.push(`<sub>${target.join(' · ')}</sub>`);
@@ -539,6 +521,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   }
   const diag = diagnosesSection(report, shape.maxDiagnoses);
   if (diag) parts.push(diag);
+  const search = capacityMarkdown(report, { chart: shape.chart, probes: shape.details });
+  if (search) parts.push(search);
   if (shape.chart) {
     const chart = chartSection(report);
     if (chart) parts.push(chart);
@@ -616,9 +600,9 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     if (out.length <= limit) return out;
   }
   // 2. the per-stage details (figures, intervals, runs, distributions, evidence) and all but a few baseline notes
-  if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length)) {
+  if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length) || (report.capacity?.probes.length ?? 0) > 0) {
     shape.details = false;
-    notes.push('the per-stage intervals and distributions left out');
+    notes.push(`the per-stage intervals and distributions${report.capacity?.probes.length ? ' and the capacity probes' : ''} left out`);
     out = render();
     if (out.length <= limit) return out;
   }

@@ -3,21 +3,11 @@ import { compareTable } from './ab.js';
 import { asciiChart, formatDistribution, ttfcDistribution } from './chart.js';
 import { verdictLine } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
-import {
-  baselineFor,
-  baselineTitle,
-  efficiencyFor,
-  efficiencyReference,
-  formatEfficiency,
-  formatEvidence,
-  formatRange,
-  runNotes,
-  showsEfficiency,
-  showsStreamRate,
-  spreadFor,
-} from './common.js';
+import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, Stage, StageSummary } from '../types.js';
 import { monitorSummary, serverTable } from './server.js';
+import { diagnosesTerminal } from './diagnoses.js';
+import { capacityLines } from './capacity.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
 export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
@@ -203,15 +193,10 @@ export function renderTerminal(report: Report): string {
   if (chart && report.stages.filter((s) => !s.skipped && s.ttfc.n > 0).length >= 2) parts.push('', chart);
   const server = serverLines(report);
   if (server.length) parts.push('', ...server);
+  const capacity = capacityLines(report, textTable);
+  if (capacity.length) parts.push('', ...capacity);
   parts.push('', criteriaTable(report.criteria));
-  if (report.diagnoses.length) {
-    parts.push('');
-    for (const d of report.diagnoses) {
-      parts.push(`diagnosis (${d.kind}${d.users === null ? '' : `, ${plural(d.users, 'user')}`}): ${d.message}`);
-      const ev = formatEvidence(d.evidence);
-      if (ev) parts.push(`  evidence: ${ev}`);
-    }
-  }
+  if (report.diagnoses.length) parts.push('', ...diagnosesTerminal(report.diagnoses));
   if (report.errorSamples.length) {
     parts.push('', 'error samples:', ...report.errorSamples.map((e) => `  stage ${e.stage} ${e.category}${e.status ? ` (${e.status})` : ''}: ${e.message.slice(0, 200)}`));
   }

@@ -1,20 +1,25 @@
 // Runs the commands of the server side (monitors, the log follower) through @actions/exec, the same
-// in the Action and the CLI. Every command runs under `sh -c`, silent (nothing of its output goes
-// to the process's stdout, so it can never become a workflow command), with stdin from /dev/null, and can be
-// killed with all its children.
+// in the Action and the CLI. Every command runs under `sh -c`, silent (nothing of its output goes to
+// the process's stdout, so it can never become a workflow command), with stdin from /dev/null, in a
+// process group of its own (setsid): a kill, a timeout or a cancel ends the whole group, and so does
+// the end of a sample (a monitor's background child is not left behind).
 
-import { readFileSync } from 'node:fs';
-import { exec, getExecOutput } from '@actions/exec';
+import { exec } from '@actions/exec';
+import { HeadCapture, LineSplitter } from './lines.js';
+import { groupEnded, killGroup, killTree, setsidBinary, trackGroup } from './process-group.js';
 
 const PID_MARK = 'ttfc-gate-pid ';
-// The outer shell reports its pid on stderr, then becomes the user's command (same pid), so the
-// whole process tree under that pid is the command's. Stdin is /dev/null: nothing waits for input.
-const WRAPPER = `printf '${PID_MARK}%s\\n' "$$" >&2; exec /bin/sh -c "$1" </dev/null`;
+// The outer shell reports its pid (under setsid: the group's id) on stderr, then becomes the user's
+// command. Stdin is /dev/null: nothing waits for input.
+const FOLLOW_WRAPPER = `printf '${PID_MARK}%s\\n' "$$" >&2; exec /bin/sh -c "$1" </dev/null`;
+// A sample: when the command ends, whatever it left running in its group gets SIGTERM at once (the
+// shell ignores it and exits with the command's status), so a stray child does not hold its output open.
+const SAMPLE_WRAPPER = `printf '${PID_MARK}%s\\n' "$$" >&2; /bin/sh -c "$1" </dev/null; s=$?; trap '' TERM; kill -TERM 0 2>/dev/null; exit $s`;
 
 /** Most of a command's stdout kept (a monitor needs a number, not a dump). */
 const MAX_STDOUT = 64 * 1024;
 /** A following command's line longer than this is cut (a log line is not a document). */
-const MAX_LINE = 4096;
+export const MAX_LINE = 4096;
 
 export interface CommandResult {
   exitCode: number | null;
@@ -23,64 +28,55 @@ export interface CommandResult {
   stderrLastLine: string;
   /** Killed because it ran past its timeout. */
   timedOut: boolean;
+  /** Killed because `signal` aborted. */
+  cancelled: boolean;
 }
 
 export interface CommandOptions {
-  /** Kill the command (and its children) after this long. */
+  /** Kill the command (and its group) after this long. */
   timeoutMs?: number;
-  /** Called with each stdout line (following commands). */
+  /** Called with each stdout line: a following command, whose group may outlive its shell (`tail -F … &`). */
   onLine?: (line: string) => void;
   env?: Record<string, string>;
+  /** Kills the command (and its group) when it aborts. */
+  signal?: AbortSignal;
 }
 
-/** A command under way: `done` settles when it exits; `kill()` ends it with every child. Never rejects. */
+/** A command under way: `done` settles when it and its group have ended; `kill()` ends them. Never rejects. */
 export interface RunningCommand {
   done: Promise<CommandResult>;
   kill(): Promise<void>;
 }
 
 export function startCommand(command: string, opts: CommandOptions = {}): RunningCommand {
+  if (opts.signal?.aborted) {
+    return { done: Promise.resolve({ exitCode: null, stdout: '', stderrLastLine: '', timedOut: false, cancelled: true }), kill: () => Promise.resolve() };
+  }
+  const setsid = setsidBinary();
+  const follow = opts.onLine !== undefined;
   let pid: number | null = null;
-  let stdout = '';
-  let stderrLast = '';
-  let timedOut = false;
+  let killRequested = false;
   let killing: Promise<void> | null = null;
-  let pending = '';
+  let timedOut = false;
+  let stderrLast = '';
   const kill = (): Promise<void> => {
-    killing ??= pid === null ? Promise.resolve() : killTree(pid);
+    killRequested = true;
+    // Before the pid is known the kill waits for it (see the pid mark below).
+    if (pid === null) return Promise.resolve();
+    killing ??= setsid ? killGroup(pid) : killTree(pid);
     return killing;
   };
-  const onErrLine = (line: string): void => {
+  const stdout = new HeadCapture(MAX_STDOUT);
+  const lines = opts.onLine ? new LineSplitter(MAX_LINE, opts.onLine) : null;
+  const errLines = new LineSplitter(MAX_LINE, (line) => {
     if (pid === null && line.startsWith(PID_MARK)) {
       pid = Number(line.slice(PID_MARK.length)) || null;
+      if (pid !== null && setsid) trackGroup(pid);
+      if (killRequested) void kill();
       return;
     }
     if (line.trim() !== '') stderrLast = line.trim();
-  };
-  const onOut = (data: Buffer): void => {
-    if (stdout.length < MAX_STDOUT) stdout += data.toString('utf8').slice(0, MAX_STDOUT - stdout.length);
-    if (!opts.onLine) return;
-    pending += data.toString('utf8');
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      opts.onLine(pending.slice(0, nl).replace(/\r$/, '').slice(0, MAX_LINE));
-      pending = pending.slice(nl + 1);
-    }
-    if (pending.length > MAX_LINE) {
-      opts.onLine(pending.slice(0, MAX_LINE));
-      pending = '';
-    }
-  };
-  let errPending = '';
-  const onErr = (data: Buffer): void => {
-    errPending += data.toString('utf8');
-    let nl: number;
-    while ((nl = errPending.indexOf('\n')) >= 0) {
-      onErrLine(errPending.slice(0, nl).replace(/\r$/, ''));
-      errPending = errPending.slice(nl + 1);
-    }
-    if (errPending.length > MAX_LINE) errPending = errPending.slice(-MAX_LINE);
-  };
+  });
   const timer =
     opts.timeoutMs === undefined
       ? null
@@ -88,93 +84,48 @@ export function startCommand(command: string, opts: CommandOptions = {}): Runnin
           timedOut = true;
           void kill();
         }, opts.timeoutMs);
-  const done = exec('/bin/sh', ['-c', WRAPPER, 'ttfc-gate', command], {
+  const onAbort = (): void => void kill();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const wrapper = follow || !setsid ? FOLLOW_WRAPPER : SAMPLE_WRAPPER;
+  const argv = [...(setsid ? [setsid] : []), '/bin/sh', '-c', wrapper, 'ttfc-gate', command];
+  const done = exec(argv[0]!, argv.slice(1), {
     silent: true,
     ignoreReturnCode: true,
-    // After the exit, stdio held open by a stray child is not waited for long.
-    delay: 1000,
+    // After the shell's exit, output held open by a child that ignored the SIGTERM is not waited for long.
+    delay: 500,
     ...(opts.env ? { env: opts.env } : {}),
-    listeners: { stdout: onOut, stderr: onErr },
+    listeners: {
+      stdout: (data: Buffer) => {
+        stdout.push(data);
+        lines?.push(data);
+      },
+      stderr: (data: Buffer) => errLines.push(data),
+    },
   })
     .then(
       (exitCode) => ({ exitCode, error: null as string | null }),
       (err: unknown) => ({ exitCode: null, error: err instanceof Error ? err.message : String(err) }),
     )
     .then(async (r) => {
+      if (setsid && pid !== null && !killRequested) {
+        // A follower whose shell left its reader in the background is followed until stopped; a
+        // sample's leftovers are ended now.
+        if (follow) await groupEnded(pid, () => killRequested);
+        else await kill();
+      }
       if (timer) clearTimeout(timer);
-      if (errPending.trim() !== '') onErrLine(errPending);
-      if (pending !== '' && opts.onLine) opts.onLine(pending.slice(0, MAX_LINE));
-      pending = '';
+      opts.signal?.removeEventListener('abort', onAbort);
+      errLines.end();
+      lines?.end();
       if (killing) await killing;
-      return { exitCode: r.exitCode, stdout, stderrLastLine: stderrLast || (r.error ?? ''), timedOut };
+      const cancelled = opts.signal?.aborted === true && !timedOut;
+      return { exitCode: r.exitCode, stdout: stdout.text, stderrLastLine: stderrLast || (r.error ?? ''), timedOut, cancelled };
     });
   return { done, kill };
 }
 
-/** Runs a command to its end (or its timeout). Never rejects. */
-export function runCommand(command: string, timeoutMs: number): Promise<CommandResult> {
-  return startCommand(command, { timeoutMs }).done;
-}
-
-/**
- * Ends a process and every descendant: the tree is read first (a child whose parent died is
- * re-parented and would be lost), then all get SIGTERM, and SIGKILL after a short grace.
- */
-export async function killTree(root: number, graceMs = 500): Promise<void> {
-  const pids = [...(await descendants(root)), root];
-  for (const p of pids) signal(p, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 25));
-  for (const p of pids) if (alive(p)) signal(p, 'SIGKILL');
-}
-
-async function descendants(root: number): Promise<number[]> {
-  let text: string;
-  try {
-    text = (await getExecOutput('ps', ['-A', '-o', 'pid=,ppid='], { silent: true, ignoreReturnCode: true })).stdout;
-  } catch {
-    return [];
-  }
-  const children = new Map<number, number[]>();
-  for (const line of text.split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
-    if (!pid || ppid === undefined || Number.isNaN(ppid)) continue;
-    const list = children.get(ppid) ?? [];
-    list.push(pid);
-    children.set(ppid, list);
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    for (const c of children.get(stack.pop()!) ?? []) {
-      if (out.includes(c)) continue;
-      out.push(c);
-      stack.push(c);
-    }
-  }
-  return out;
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-/** Running (a zombie waiting to be reaped counts as gone). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // Linux: the state follows the command name in parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
+/** Runs a command to its end (or its timeout, or the signal). Never rejects. */
+export function runCommand(command: string, timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
+  return startCommand(command, { timeoutMs, ...(signal ? { signal } : {}) }).done;
 }

@@ -5,26 +5,34 @@ import { parseDuration } from '../config/duration.js';
 import { InputError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { monitorOf } from './metrics.js';
+import { compileLogPattern } from './pattern.js';
 import type { MonitorSpec, ServerSpec } from './types.js';
 
 export const SERVER_INPUTS = {
   'health-url': 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
   'health-interval': 'pause between health probes (default 250ms); a slower probe delays the next',
+  'health-timeout': 'longest a health probe may take before it counts as failed (health.errors); default max(2 × health-interval, 2s), at most 1m',
   monitor:
     'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
   'monitor-interval': 'pause between monitor samples during the stages (default 1s)',
-  'monitor-timeout': 'longest a monitor command or scrape may take before its sample is dropped with a warning (default 5s)',
+  'monitor-timeout': 'longest a monitor command or metrics-url scrape may take before it is killed and its sample is missing, a warning (default 5s, at most 1m)',
   'metrics-url':
     'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
   'logs-command':
     'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
-  'log-error-pattern': `which log lines are errors, a case-insensitive regular expression (default ${'error|exception|traceback|critical|fatal'})`,
+  'log-error-pattern': `which log lines are errors: a case-insensitive RE2 pattern, matched in linear time (no backreferences or lookaround; default ${'error|exception|traceback|critical|fatal'})`,
 } as const;
 
 export const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
 export const DEFAULT_HEALTH_INTERVAL_MS = 250;
 export const DEFAULT_MONITOR_INTERVAL_MS = 1000;
 export const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
+/** A probe or a sample slower than this is a failure, not a measurement: it must never hold the run. */
+export const MAX_PROBE_TIMEOUT_MS = 60_000;
+/** The health probe's default timeout: max(2 × health-interval, 2s), within MAX_PROBE_TIMEOUT_MS. */
+export function defaultHealthTimeoutMs(intervalMs: number): number {
+  return Math.min(Math.max(2 * intervalMs, 2000), MAX_PROBE_TIMEOUT_MS);
+}
 /** Faster sampling would load the machine the test runs on more than the server. */
 const MIN_INTERVAL_MS = 50;
 const MAX_MONITORS = 20;
@@ -57,10 +65,10 @@ function value(inputs: Inputs, name: string): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-function interval(inputs: Inputs, name: string, dflt: number): number {
+function interval(inputs: Inputs, name: string, dflt: number, max = MAX_INTERVAL_MS): number {
   const text = value(inputs, name);
   if (text === undefined) return dflt;
-  const ms = parseDuration(name, text, { max: MAX_INTERVAL_MS });
+  const ms = parseDuration(name, text, { max });
   if (ms < MIN_INTERVAL_MS) throw new InputError(name, `"${text}" is too short (at least ${MIN_INTERVAL_MS}ms)`);
   return ms;
 }
@@ -73,13 +81,15 @@ export function buildServerSpec(inputs: Inputs, ctx: ServerContext): ServerSpec 
   const logsCommand = value(inputs, 'logs-command');
   const healthIntervalMs = interval(inputs, 'health-interval', DEFAULT_HEALTH_INTERVAL_MS);
   const monitorIntervalMs = interval(inputs, 'monitor-interval', DEFAULT_MONITOR_INTERVAL_MS);
-  const sampleTimeoutMs = interval(inputs, 'monitor-timeout', DEFAULT_MONITOR_TIMEOUT_MS);
+  const sampleTimeoutMs = interval(inputs, 'monitor-timeout', DEFAULT_MONITOR_TIMEOUT_MS, MAX_PROBE_TIMEOUT_MS);
+  const healthTimeoutMs = interval(inputs, 'health-timeout', defaultHealthTimeoutMs(healthIntervalMs), MAX_PROBE_TIMEOUT_MS);
   const patternText = value(inputs, 'log-error-pattern');
   // A setting that would change nothing is an error; the defaults themselves are not (the Action passes them always).
   if (patternText !== undefined && patternText !== DEFAULT_LOG_ERROR_PATTERN && logsCommand === undefined) {
     throw new InputError('log-error-pattern', 'is set but logs-command is not');
   }
   if (healthIntervalMs !== DEFAULT_HEALTH_INTERVAL_MS && healthText === undefined) throw new InputError('health-interval', 'is set but health-url is not');
+  if (value(inputs, 'health-timeout') !== undefined && healthText === undefined) throw new InputError('health-timeout', 'is set but health-url is not');
   const noMonitors = monitorText === undefined && metricsText === undefined;
   if (monitorIntervalMs !== DEFAULT_MONITOR_INTERVAL_MS && noMonitors) throw new InputError('monitor-interval', 'is set but neither monitor nor metrics-url is');
   if (sampleTimeoutMs !== DEFAULT_MONITOR_TIMEOUT_MS && noMonitors) throw new InputError('monitor-timeout', 'is set but neither monitor nor metrics-url is');
@@ -88,7 +98,7 @@ export function buildServerSpec(inputs: Inputs, ctx: ServerContext): ServerSpec 
   let health: ServerSpec['health'] = null;
   if (healthText !== undefined) {
     const u = ctx.resolve('health-url', healthText);
-    health = { url: u.href, displayUrl: redactUrl(u.href), intervalMs: healthIntervalMs, timeoutMs: ctx.timeoutMs, headers: ctx.headersFor(u) };
+    health = { url: u.href, displayUrl: redactUrl(u.href), intervalMs: healthIntervalMs, timeoutMs: healthTimeoutMs, headers: ctx.headersFor(u) };
   }
   let metrics: ServerSpec['metrics'] = null;
   if (metricsText !== undefined) {
@@ -107,13 +117,7 @@ export function buildServerSpec(inputs: Inputs, ctx: ServerContext): ServerSpec 
   let logs: ServerSpec['logs'] = null;
   if (logsCommand !== undefined) {
     const text = patternText ?? DEFAULT_LOG_ERROR_PATTERN;
-    let errorPattern: RegExp;
-    try {
-      errorPattern = new RegExp(text, 'i');
-    } catch (err) {
-      throw new InputError('log-error-pattern', `"${text}" is not a regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
-    }
-    logs = { command: logsCommand, errorPattern, patternText: text };
+    logs = { command: logsCommand, errorPattern: compileLogPattern(text), patternText: text };
   }
 
   return { health, monitors, monitorIntervalMs, sampleTimeoutMs, metrics, logs, secrets: ctx.secrets };

@@ -1,6 +1,7 @@
 // The health probe: a GET on its own connection every interval from the start of stage 1 to the end
 // of the last stage. Never more than one in flight: a probe slower than the interval delays the next
-// and is measured to its end.
+// and is measured to its end, up to its own short timeout (health-timeout), past which it is a failed
+// probe. A cancel aborts the probe in flight (not recorded: the run was cut, not the server).
 
 import { Client } from 'undici';
 import { now } from '../load/clock.js';
@@ -23,6 +24,8 @@ export interface HealthOptions {
   timeoutMs: number;
   headers: () => Record<string, string>;
   secrets: readonly string[];
+  /** The run's cancel: ends the loop and aborts the probe in flight. */
+  signal?: AbortSignal;
 }
 
 export class HealthProbe {
@@ -38,16 +41,21 @@ export class HealthProbe {
     private readonly origin: number,
     private readonly phase: () => Phase,
   ) {
+    opts.signal?.addEventListener('abort', () => this.wake?.(), { once: true });
     const u = new URL(opts.url);
     this.path = `${u.pathname}${u.search}`;
     // One connection of its own: the probe never queues behind the load's requests.
     this.client = new Client(u.origin, { pipelining: 1, connect: { timeout: opts.timeoutMs }, keepAliveTimeout: 60_000 });
   }
 
-  /** One probe, not recorded in `probes`. */
-  async once(): Promise<Probe> {
+  /** One probe, not recorded in `probes`; null when the run was cancelled. */
+  async once(): Promise<Probe | null> {
+    const cancel = this.opts.signal;
+    if (cancel?.aborted) return null;
     const t0 = now();
     const phase = this.phase();
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
     try {
       const res = await this.client.request({
         path: this.path,
@@ -55,13 +63,14 @@ export class HealthProbe {
         headers: this.opts.headers(),
         headersTimeout: this.opts.timeoutMs,
         bodyTimeout: this.opts.timeoutMs,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal,
       });
-      await res.body.dump({ limit: 1024 * 1024 });
+      await res.body.dump({ limit: 1024 * 1024, signal });
       const ms = now() - t0;
       const ok = res.statusCode >= 200 && res.statusCode < 400;
       return { phase, t: t0 - this.origin, ms, ok, error: ok ? null : `HTTP ${res.statusCode}` };
     } catch (err) {
+      if (cancel?.aborted) return null;
       const ms = now() - t0;
       const e = err as { name?: string; code?: string; message?: string };
       const timedOut = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
@@ -73,12 +82,13 @@ export class HealthProbe {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || this.opts.signal?.aborted) return;
     this.running = true;
     this.loop = (async () => {
-      while (this.running) {
+      while (this.running && !this.opts.signal?.aborted) {
         const started = now();
-        this.probes.push(await this.once());
+        const probe = await this.once();
+        if (probe) this.probes.push(probe);
         const wait = this.opts.intervalMs - (now() - started);
         if (this.running && wait > 0)
           await new Promise<void>((r) => {

@@ -2,6 +2,7 @@
 // on arrival with the stage then under way, counted, and matched against the error pattern.
 
 import { startCommand, type RunningCommand } from './command.js';
+import type { LinePattern } from './pattern.js';
 import { oneLine } from './text.js';
 import type { Phase } from './types.js';
 
@@ -28,7 +29,7 @@ export class LogFollower {
 
   constructor(
     private readonly command: string,
-    private readonly pattern: RegExp,
+    private readonly pattern: LinePattern,
     private readonly secrets: readonly string[],
     private readonly phase: () => Phase,
     private readonly warn: (message: string) => void,

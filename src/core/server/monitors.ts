@@ -1,10 +1,11 @@
 // Resource monitors: each command (and the metrics-url scrape, shared by its series) sampled once
 // before stage 1, every interval during the run and once after the cool-down. One sample in flight
-// per source; a failed, hung or number-less sample is a warning and a gap, never a stop.
+// per source, bounded by monitor-timeout; a failed, hung or number-less sample is a warning and a
+// gap, never a stop. A cancel kills the commands and aborts the scrape in flight (no warning).
 
 import { Agent } from 'undici';
 import { now } from '../load/clock.js';
-import { runCommand } from './command.js';
+import { startCommand, type RunningCommand } from './command.js';
 import { parseSelector, scrape, selectValue, type Scrape, type Selector } from './prometheus.js';
 import { oneLine } from './text.js';
 import { parseSample, type MonitorUnit } from './units.js';
@@ -43,12 +44,24 @@ export class Monitors {
   private loops: Promise<void>[] = [];
   private wakes = new Set<() => void>();
   private agent: Agent | null = null;
+  /** Monitor commands under way (killed by a cancel). */
+  private readonly commands = new Set<RunningCommand>();
 
   constructor(
     private readonly spec: ServerSpec,
     private readonly origin: number,
     private readonly warn: Warn,
+    private readonly signal?: AbortSignal,
   ) {
+    // One listener for every command (20 monitors must not add 20 listeners to the run's signal).
+    signal?.addEventListener(
+      'abort',
+      () => {
+        for (const c of this.commands) void c.kill();
+        this.kick();
+      },
+      { once: true },
+    );
     this.states = spec.monitors.map((m) => ({ spec: m, unit: null, samples: [], failures: 0, warnings: [] }));
     const metricStates = this.states.filter((s) => s.spec.source.kind === 'metric');
     for (const st of this.states) if (st.spec.source.kind === 'command') this.sources.push(this.commandSource(st, st.spec.source.command));
@@ -80,7 +93,12 @@ export class Monitors {
     const timeoutMs = this.spec.sampleTimeoutMs;
     return {
       sample: async (phase) => {
-        const r = await runCommand(command, timeoutMs);
+        if (this.signal?.aborted) return;
+        const cmd = startCommand(command, { timeoutMs });
+        this.commands.add(cmd);
+        const r = await cmd.done;
+        this.commands.delete(cmd);
+        if (this.signal?.aborted) return;
         if (r.timedOut) return this.fail(st, `no answer within ${formatMs(timeoutMs)} (killed; the sample is missing)`);
         const err = r.stderrLastLine ? `: ${oneLine(r.stderrLastLine, secrets, 200)}` : '';
         if (r.exitCode !== 0) return this.fail(st, `exited with ${r.exitCode ?? 'an error'}${err}`);
@@ -100,9 +118,10 @@ export class Monitors {
     let prev: { t: number; scrape: Scrape } | null = null;
     const take = async (): Promise<{ t: number; scrape: Scrape } | null> => {
       try {
-        const s = await scrape(m.url, m.headers(), this.spec.sampleTimeoutMs, this.agent!);
+        const s = await scrape(m.url, m.headers(), this.spec.sampleTimeoutMs, this.agent!, this.signal);
         return { t: now(), scrape: s };
       } catch (err) {
+        if (this.signal?.aborted) return null;
         const e = err as { name?: string; message?: string; code?: string };
         const msg =
           e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT'
@@ -150,6 +169,7 @@ export class Monitors {
 
   /** One sample of every monitor at once (idle before / after). */
   async idle(phase: Phase): Promise<void> {
+    if (this.signal?.aborted) return;
     await Promise.all(this.sources.map((s) => s.sample(phase, true)));
   }
 
@@ -157,7 +177,7 @@ export class Monitors {
     if (this.running) return;
     this.running = true;
     this.loops = this.sources.map(async (src) => {
-      while (this.running) {
+      while (this.running && !this.signal?.aborted) {
         const started = now();
         await src.sample(phase(), false);
         const wait = this.spec.monitorIntervalMs - (now() - started);

@@ -13,14 +13,16 @@ export interface Scrape {
   families: Map<string, { type: string; samples: Array<{ value: number; labels: Record<string, string> }> }>;
 }
 
-export async function scrape(url: string, headers: Record<string, string>, timeoutMs: number, dispatcher: Dispatcher): Promise<Scrape> {
+/** One scrape, bounded by `timeoutMs` (and ended by `cancel`). */
+export async function scrape(url: string, headers: Record<string, string>, timeoutMs: number, dispatcher: Dispatcher, cancel?: AbortSignal): Promise<Scrape> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   const res = await request(url, {
     method: 'GET',
     headers: { accept: 'text/plain; version=0.0.4', ...headers },
     dispatcher,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    signal: AbortSignal.timeout(timeoutMs),
+    signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
   });
   let text = '';
   for await (const chunk of res.body) {

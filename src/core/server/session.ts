@@ -8,6 +8,7 @@ import { LogFollower } from './logs.js';
 import { Monitors } from './monitors.js';
 import { summarizeServer } from './summarize.js';
 import { oneLine } from './text.js';
+import { formatSample, type MonitorUnit } from './units.js';
 import type { Phase, ServerSection, ServerSpec } from './types.js';
 
 /** Lets a log follower open its file before stage 1 (tail -n0 misses lines written before it looks). */
@@ -17,6 +18,11 @@ export interface SessionOptions {
   log?: (line: string) => void;
   /** Pause after the last stage before the idle-after samples (the run's cool-down). */
   cooldownMs: number;
+  /**
+   * The run's cancel (SIGINT/SIGTERM): the probe and the samples in flight are aborted and every
+   * command is killed at once, while the load winds down, so the partial report is not held up.
+   */
+  signal?: AbortSignal;
 }
 
 export class ServerSession {
@@ -40,13 +46,21 @@ export class ServerSession {
     const phase = (): Phase => this.phase;
     this.health = spec.health
       ? new HealthProbe(
-          { url: spec.health.url, intervalMs: spec.health.intervalMs, timeoutMs: spec.health.timeoutMs, headers: spec.health.headers, secrets: spec.secrets },
+          {
+            url: spec.health.url,
+            intervalMs: spec.health.intervalMs,
+            timeoutMs: spec.health.timeoutMs,
+            headers: spec.health.headers,
+            secrets: spec.secrets,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          },
           this.origin,
           phase,
         )
       : null;
-    this.monitors = spec.monitors.length > 0 ? new Monitors(spec, this.origin, warn) : null;
+    this.monitors = spec.monitors.length > 0 ? new Monitors(spec, this.origin, warn, opts.signal) : null;
     this.logs = spec.logs ? new LogFollower(spec.logs.command, spec.logs.errorPattern, spec.secrets, phase, warn) : null;
+    opts.signal?.addEventListener('abort', () => void this.logs?.stop(), { once: true });
   }
 
   private warn(message: string): void {
@@ -63,7 +77,7 @@ export class ServerSession {
     if (spec.monitors.length) parts.push(`monitors ${spec.monitors.map((m) => m.name).join(', ')} every ${spec.monitorIntervalMs} ms`);
     if (spec.logs) parts.push('logs-command');
     opts.log?.(`server: ${parts.join('; ')}`);
-    if (s.logs) {
+    if (s.logs && !opts.signal?.aborted) {
       s.logs.start();
       await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
     }
@@ -74,7 +88,8 @@ export class ServerSession {
       idle.push(
         (async () => {
           const a = await s.health!.once();
-          const b = a.ok ? await s.health!.once() : a;
+          if (a === null) return;
+          const b = a.ok ? ((await s.health!.once()) ?? a) : a;
           s.idleHealth = a.ok && b.ok ? Math.min(a.ms, b.ms) : a.ok ? a.ms : null;
           if (!a.ok) s.warn(`health-url failed before stage 1: ${a.error}`);
         })(),
@@ -82,6 +97,16 @@ export class ServerSession {
     }
     await Promise.all(idle);
     return s;
+  }
+
+  /** Each monitor's unit once it printed a number (after start: its idle sample), with that first sample as shown. */
+  monitorUnits(): Map<string, { unit: MonitorUnit; sample: string }> {
+    const out = new Map<string, { unit: MonitorUnit; sample: string }>();
+    for (const st of this.monitors?.states ?? []) {
+      const first = st.samples[0];
+      if (st.unit !== null && first) out.set(st.spec.name, { unit: st.unit, sample: formatSample(first.value, st.unit) });
+    }
+    return out;
   }
 
   stageStart(index: number, users: number): void {
@@ -104,9 +129,10 @@ export class ServerSession {
 
   /** After the last stage: stops the probe and the sampling, waits the cool-down, takes the idle-after samples, stops the logs. */
   async finish(opts: { quick?: boolean } = {}): Promise<ServerSection> {
-    await Promise.all([this.health?.stop(), this.monitors?.stop()]);
-    const after = this.boundaries.length > 0 && !opts.quick;
-    if (after && this.opts.cooldownMs > 0) await new Promise((r) => setTimeout(r, this.opts.cooldownMs));
+    const after = this.boundaries.length > 0 && !opts.quick && !this.opts.signal?.aborted;
+    // The probe and the samples in flight end (within their own timeouts) during the cool-down, not after it.
+    const cooldown = after && this.opts.cooldownMs > 0 ? new Promise((r) => setTimeout(r, this.opts.cooldownMs)) : null;
+    await Promise.all([this.health?.stop(), this.monitors?.stop(), cooldown]);
     // Lines that arrive during the cool-down still belong to the last stage.
     await this.logs?.stop();
     this.phase = 'after';

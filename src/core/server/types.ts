@@ -1,6 +1,7 @@
 // Types of the server side: what is configured, and what the report says about it.
 
 import type { Stats } from '../types.js';
+import type { LinePattern } from './pattern.js';
 import type { MonitorUnit } from './units.js';
 
 export type { MonitorUnit } from './units.js';
@@ -14,13 +15,14 @@ export interface MonitorSpec {
 }
 
 export interface ServerSpec {
+  /** `timeoutMs`: health-timeout, each probe's own bound (a slower probe is a failure). */
   health: { url: string; displayUrl: string; intervalMs: number; timeoutMs: number; headers: () => Record<string, string> } | null;
   monitors: MonitorSpec[];
   monitorIntervalMs: number;
   /** Per-sample timeout of a monitor (command or scrape). */
   sampleTimeoutMs: number;
   metrics: { url: string; displayUrl: string; headers: () => Record<string, string> } | null;
-  logs: { command: string; errorPattern: RegExp; patternText: string } | null;
+  logs: { command: string; errorPattern: LinePattern; patternText: string } | null;
   /** Values never printed. */
   secrets: string[];
 }

@@ -2,14 +2,17 @@
 // K of N once), then rebuilds each stage from the pooled per-request records, so every figure is
 // computed on the merged samples exactly as for a run measured on one machine (never an average of
 // the shards' percentiles).
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import { parseStages } from '../config/stages.js';
 import { ms } from '../format.js';
 import { LATE_TOLERANCE_MS } from '../config/shard.js';
 import { PLAN_FIELDS } from './identity.js';
-import type { Diagnosis, ErrorSample, MergeSection, Report, RequestRecord, RunResult, ShardInfo, Stage, StageSummary } from '../types.js';
+import { obj } from '../json-guards.js';
+import { Rejected } from './check.js';
+import { parseReportJson, readRegularFile, Unreadable } from './read.js';
+import { checkShardReport, type ShardReport } from './schema.js';
+import type { Diagnosis, ErrorSample, MergeSection, RequestRecord, RunResult, Stage, StageSummary } from '../types.js';
 
 /** Spread of one stage's starts over the shards beyond which they are flagged: they did not load the target together. */
 export const START_SPREAD_BOUND_MS = 250;
@@ -18,46 +21,36 @@ const SAMPLES_PER_CATEGORY = 5;
 export interface ShardFile {
   /** As the user gave it (named in every message). */
   file: string;
-  report: Report & { shard: ShardInfo };
+  /** Checked (schema, bounds, its own plan): only the fields the merge uses. */
+  report: ShardReport;
 }
 
-/** Reads one shard report; a file that is not one is an error naming it. */
+/** Reads one shard report: a regular file, bounded, checked field by field; every rejection an error naming the file and the field. */
 export function readShardFile(file: string, path: string, input = 'reports'): ShardFile {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readRegularFile(path);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new InputError(input, `${file}: cannot be read${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`);
+    if (err instanceof Unreadable) throw new InputError(input, `${file}: ${err.message}`);
+    throw err;
   }
-  return parseShardReport(file, text, input);
+  return parseShardReport(file, bytes, input);
 }
 
-export function parseShardReport(file: string, text: string, input = 'reports'): ShardFile {
-  let json: unknown;
+export function parseShardReport(file: string, data: Buffer | string, input = 'reports'): ShardFile {
   try {
-    json = JSON.parse(text);
+    const json = parseReportJson(typeof data === 'string' ? Buffer.from(data) : data);
+    const r = obj(json);
+    if (r === null || r.schemaVersion !== 1 || obj(r.tool)?.name !== 'ttfc-gate') throw new InputError(input, `${file}: is not a ttfc-gate report`);
+    if (r.shard === undefined || r.shard === null) {
+      throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
+    }
+    return { file, report: checkShardReport(json) };
   } catch (err) {
-    throw new InputError(input, `${file}: is not JSON (${(err as Error).message})`);
+    if (err instanceof Unreadable) throw new InputError(input, `${file}: ${err.message}`);
+    if (err instanceof Rejected) throw new InputError(input, `${file}: ${err.path}: ${err.detail}`);
+    throw err;
   }
-  const r = json as Partial<Report> | null;
-  if (typeof r !== 'object' || r === null || r.schemaVersion !== 1 || r.tool?.name !== 'ttfc-gate') throw new InputError(input, `${file}: is not a ttfc-gate report`);
-  const s = r.shard;
-  if (typeof s !== 'object' || s === null) throw new InputError(input, `${file}: is not a shard's report (no shard section: run the shards with shard: K/N)`);
-  const okShape =
-    Number.isInteger(s.index) &&
-    Number.isInteger(s.count) &&
-    s.index >= 1 &&
-    s.index <= s.count &&
-    typeof s.planId === 'string' &&
-    Array.isArray(s.stages) &&
-    Array.isArray(r.requests) &&
-    Array.isArray(r.stages) &&
-    typeof r.config === 'object' &&
-    r.config !== null &&
-    typeof r.target === 'object';
-  if (!okShape) throw new InputError(input, `${file}: its shard section or requests are malformed`);
-  return { file, report: r as Report & { shard: ShardInfo } };
 }
 
 /** Checks that the shards belong together; every failure names the file. Returns them in shard order. */
@@ -108,7 +101,7 @@ export interface Combined {
 /** One run from the shards (already checked): each stage summarised from the pooled records. */
 export function combineShards(shards: ShardFile[]): Combined {
   const ref = shards[0]!.report;
-  const plan: Stage[] = parseStages(String(ref.config.stages ?? ''), 'stages');
+  const plan: Stage[] = parseStages(ref.config.stages, 'stages');
   const requests: RequestRecord[] = [];
   for (const sh of shards) {
     for (const r of sh.report.requests) {

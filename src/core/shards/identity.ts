@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { ms } from '../format.js';
 import { LATE_TOLERANCE_MS } from '../config/shard.js';
 import { publicConfig } from '../report/json.js';
+import { redactText } from '../redact.js';
 import type { Diagnosis, RunResult, ShardInfo } from '../types.js';
 
 /** The fields shards of one run must share, as shown in the report (secrets already redacted). */
@@ -23,6 +24,19 @@ export function planIdOf(plan: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 16);
 }
 
+/**
+ * The plan as the report file will state it: its text redacted as writeReport redacts it, so the
+ * merge, which recomputes the id from the file's config, finds the same id.
+ */
+function writtenPlan(cfg: Config, count: number): Record<string, unknown> {
+  const plan = planOf(publicConfig(cfg), count);
+  try {
+    return JSON.parse(redactText(JSON.stringify(plan), cfg.secrets)) as Record<string, unknown>;
+  } catch {
+    return plan;
+  }
+}
+
 /** The shard section of a shard's report. */
 export function shardInfo(cfg: Config, run: RunResult): ShardInfo {
   const shard = cfg.shard!;
@@ -33,7 +47,7 @@ export function shardInfo(cfg: Config, run: RunResult): ShardInfo {
     index: shard.index,
     count: shard.count,
     host: hostname(),
-    planId: planIdOf(planOf(publicConfig(cfg), shard.count)),
+    planId: planIdOf(writtenPlan(cfg, shard.count)),
     startAt: cfg.startAt === null ? null : new Date(cfg.startAt).toISOString(),
     lateMs: stages.reduce((m, s) => Math.max(m, s.lateMs), 0),
     stages,

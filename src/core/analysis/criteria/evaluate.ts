@@ -7,6 +7,7 @@ import { metric as metricOf, type IntervalStat, type LatencyMetric, type MetricU
 import { formatThreshold, formatValue, plural } from '../../format.js';
 import { gatePassed } from '../verdict.js';
 import { parseCriteria } from './parse.js';
+import { unitMismatch } from './units.js';
 import type { CompareOp, Criterion, CriterionResult, StageSummary } from '../../types.js';
 
 function missingReason(stage: StageSummary, name: string, other: 'baseline' | 'compare' | null): string {
@@ -98,6 +99,8 @@ export function evaluateCriteria(criteria: Criterion[], stages: StageSummary[], 
 function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: EvaluateOptions): CriterionResult {
   const baseline = opts.baseline;
   const base = { text: c.text, users: stage.users, severity: c.severity, unit, stage: stage.index };
+  const misfit = unitMismatch(c, unit);
+  if (misfit) return { ...base, status: 'fail', actual: metricOf(c.metric.name)?.read(stage) ?? null, threshold: null, reason: misfit };
 
   let threshold: number | null;
   let thresholdStage = stage;

@@ -260,7 +260,10 @@ function parseValue(s: LineScanner, left: string, kind: MetricUnit): CriterionVa
         s.take((c) => !isWs(c));
       }
     }
-    return { kind: 'number', value: applyUnit(s, num, first, unit, left, kind) };
+    const value = applyUnit(s, num, first, unit, left, kind);
+    if (kind !== 'sample') return { kind: 'number', value };
+    const written = unit.text === '' ? null : unit.text === '%' ? '%' : 'bytes';
+    return { kind: 'number', value, sampleUnit: { unit: written, text: unit.col === first.col ? first.text : `${first.text} ${unit.text}`, column: first.col } };
   }
 
   // METRIC [* NUMBER]

@@ -4,6 +4,7 @@
 // bursts far apart, the first one late, whatever the load. Pure.
 
 import type { Diagnosis, RequestRecord } from '../../types.js';
+import { isCorked } from './corked.js';
 import { groupByStage, median, ms, pct, referenceStage, round, users, type RunData } from './common.js';
 
 /**
@@ -171,7 +172,8 @@ export function detectBuffered(run: RunData, byStage = groupByStage(run.requests
       if (spread === null) continue;
       row.multiEvent++;
       eventCounts.push(r.events);
-      const h = isBunched(r) ? null : heldInBlocks(r);
+      // A corked response (corked.ts) is held by a timer, not a filling buffer: its own diagnosis.
+      const h = isBunched(r) || isCorked(r) ? null : heldInBlocks(r);
       if (isBunched(r)) {
         row.bunched++;
         bunchedSpread.push(spread);
@@ -260,7 +262,19 @@ export function detectBuffered(run: RunData, byStage = groupByStage(run.requests
   evidence.compressed = encoding;
   evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
   evidence.stages = perStage;
-  return [{ kind: 'buffered', users: null, message, evidence }];
+  return [{ kind: 'buffered', users: null, message, summary: bufferedSummary(inBlocks, evidence, encoding), evidence }];
+}
+
+/** The first-screen line: how the stream was held, how long, the likeliest cause. */
+function bufferedSummary(inBlocks: boolean, e: Record<string, unknown>, encoding: string | null): string {
+  const cause = encoding !== null ? `compression of the event stream (${encoding})?` : 'a buffering proxy (nginx `proxy_buffering on`, its default)?';
+  if (!inBlocks) return `every event held until the end of the response: TTFC is the total time (median ${ms(e.ttfcP50Ms as number)}) — ${cause}`;
+  const ex = e.example as { bursts: { events: number; bytesApprox: number }[] };
+  const first = ex.bursts[0]!;
+  return (
+    `the stream held back ~${ms(e.heldBackP50Ms as number)} and released in a few blocks (the first ${first.events} events, ` +
+    `~${(first.bytesApprox / 1024).toFixed(1)} KB) — ${cause}`
+  );
 }
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

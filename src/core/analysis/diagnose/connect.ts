@@ -68,5 +68,13 @@ export function detectConnectStorm(run: RunData, byStage = groupByStage(run.requ
       },
     });
   }
+  // One line for every stage it holds for.
+  const shares = out.map((d) => d.evidence.connectShareP50 as number);
+  const lo = pct(Math.min(...shares));
+  const hi = pct(Math.max(...shares));
+  const summary =
+    `opening a new connection takes ${lo === hi ? lo : `${lo.replace('%', '')}–${hi}`} of the TTFC — TLS handshakes or connection ` +
+    'limits at the edge, a small accept backlog, or an instance per connection?';
+  for (const d of out) d.summary = summary;
   return out;
 }

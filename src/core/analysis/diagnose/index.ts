@@ -21,6 +21,10 @@
 //    events a burst on average, the first burst standing for ≥ half the TTFC at the stream's later rate, a
 //    quarter when it was kilobytes), the latter also at the reference stage. Compressed responses name
 //    compression as the likely cause.
+//  - corked (corked.ts): at every stage, the fewest users included, most responses (≥ 60%, ≥ 3 in the
+//    run) came in bursts of ≥ 3 events at a regular period of 160–350 ms — a socket corked for up to
+//    Linux's 200 ms (haproxy without `option http-no-delay`), not the server's pace; headers sent alone
+//    and early rule it out. Such responses are not counted as held in blocks by `buffered`.
 //  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
 //    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
@@ -29,18 +33,21 @@ import type { Diagnosis, RunResult } from '../../types.js';
 import { detectBuffered } from './buffered.js';
 import { groupByStage, type RunData } from './common.js';
 import { detectConnectStorm } from './connect.js';
+import { detectCorked } from './corked.js';
 import { detectSerialized } from './serialized.js';
 import { detectSmoke } from './smoke.js';
 
 export type { RunData } from './common.js';
 export { bursts, detectBuffered, heldInBlocks, isBunched, BUFFERING_CAUSES, type Burst, type HeldInBlocks } from './buffered.js';
 export { detectConnectStorm } from './connect.js';
+export { corked, detectCorked, CORK_CEILING_MS, type Corked } from './corked.js';
 export { detectSmoke } from './smoke.js';
-export { analyzeConcurrency, detectSerialized, scalingEfficiency, type ConcurrencyAnalysis, type FirstWave, type Hold, type ScalingRow } from './serialized.js';
+export { analyzeConcurrency, detectSerialized, scalingEfficiency, type ConcurrencyAnalysis, type ScalingRow } from './serialized.js';
+export { firstWave, type FirstWave, type Hold } from './wave.js';
 
 /**
  * Every diagnosis of a run: a failed smoke test (when the run says so), serialized / saturated stages
- * (by users), connection storms (by users), then buffered streams (whole run). Regressions come from
+ * (by users), connection storms (by users), then corked and buffered streams (whole run). Regressions come from
  * baseline.ts.
  */
 export function diagnose(run: RunData & Partial<Pick<RunResult, 'smokeFailed' | 'errorSamples'>>): Diagnosis[] {
@@ -49,6 +56,7 @@ export function diagnose(run: RunData & Partial<Pick<RunResult, 'smokeFailed' | 
     ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
     ...detectSerialized(run, byStage),
     ...detectConnectStorm(run, byStage),
+    ...detectCorked(run, byStage),
     ...detectBuffered(run, byStage),
   ];
 }

@@ -3,13 +3,17 @@
 // A handler that makes a blocking call serves concurrent requests one after another: the first
 // chunks of a stage's first wave form a staircase (the k-th arrives about k single-request times
 // after the stage starts) or, when the blocked event loop writes them late, lumps that end after
-// n single-request times; TTFC grows with the users. A bounded pool does the same in groups of its
-// size, one hold time apart — the whole request when the slot is held for the stream (a gunicorn
-// thread, a semaphore around the LLM client), so the groups of a pool serving long answers are far
-// apart however short the TTFC. Pure: runs after the load, on the request records.
+// n single-request times; TTFC grows with the users. A blocking section shorter than the TTFC (a
+// synchronous call, then an awaited one) makes a staircase of that section's step. A bounded pool does
+// the same in groups of its size, one hold time apart — the whole request when the slot is held for the
+// stream (a gunicorn thread, a semaphore around the LLM client), so the groups of a pool serving long
+// answers are far apart however short the TTFC. The first wave is read in wave.ts, the words are in
+// serialized-text.ts. Pure: runs after the load, on the request records.
 
 import type { Diagnosis, RequestRecord, StageSummary } from '../../types.js';
-import { groupByStage, mean, median, ms, pct, referenceStage, round, serverTtfc, times, users, type RunData } from './common.js';
+import { groupByStage, mean, median, referenceStage, round, serverTtfc, type RunData } from './common.js';
+import { readingOf, readingSummary, saturatedMessage, serializedMessage, type Reading, type Unstable } from './serialized-text.js';
+import { firstWave, SERIAL_MAX_CONCURRENCY, type FirstWave } from './wave.js';
 
 /** Throughput scaling of one stage against the reference (fewest users) stage. */
 export interface ScalingRow {
@@ -70,15 +74,8 @@ function referenceRps(ref: StageSummary): number {
 
 /** Stages with fewer users say little about serialization (2 users: a staircase of 2 steps). */
 const MIN_USERS = 3;
-/** At least this many successful first-wave requests (and this share of the users) for a staircase. */
-const MIN_WAVE = 3;
-const MIN_WAVE_SHARE = 0.6;
 /** TTFC must have grown by at least this much in absolute terms: client overhead on tiny endpoints is not a server problem. */
 const MIN_GROWTH_MS = 50;
-/** Serialized: about one request at a time (rounds to 1) … */
-const SERIAL_MAX_CONCURRENCY = 1.5;
-/** … said as "one, perhaps two" from here on, and a saturation at 2 as "perhaps one" below the mirror bound. */
-const AMBIGUOUS_BAND = 0.2;
 /**
  * … and TTFC grew at least max(2, users / 5) times: one at a time means ≈ (users + 1) / 2 on the first
  * wave and ≈ users later, so this leaves room for a slow single reference sample (a cold 1x1).
@@ -87,11 +84,6 @@ const SERIAL_MIN_GROWTH = 2;
 const SERIAL_GROWTH_PER_USER = 0.2;
 /** Fallback without a usable first wave: throughput stayed within 1.5× of the reference stage. */
 const SERIAL_MAX_THROUGHPUT_RATIO = 1.5;
-/**
- * Throughput within 2× of one user's is shown as agreeing with "one at a time" (the 1-user reference is
- * one sample); beyond it the message explains why it grew instead of leading with it.
- */
-const SERIAL_FLAT_THROUGHPUT = 2;
 /** Saturated: at most half of the users served at once, and TTFC grew at least 1.5×. */
 const SATURATED_MAX_SHARE = 0.5;
 const SATURATED_MIN_GROWTH = 1.5;
@@ -102,45 +94,13 @@ const SATURATED_MIN_GROWTH = 1.5;
  */
 const CAPACITY_TRACKS_USERS = 0.6;
 /**
- * Groups of first chunks: sorted first-chunk times split where consecutive ones are more than
- * max(20 ms, 35% of the single-request TTFC, 25% of the widest gap) apart — jitter inside a group stays
- * well under any of these, the step between groups (one request's hold time) well over.
+ * Capacity estimates of the flagged stages further apart than this ratio are not one pool's size — unless
+ * every one came from equal groups of first chunks of one kind within one request of each other (a
+ * pool's groups are its size; jitter moves a group boundary by one request at most).
  */
-const GROUP_SPLIT_MIN_MS = 20;
-const GROUP_SPLIT_OF_TTFC = 0.35;
-const GROUP_SPLIT_OF_WIDEST = 0.25;
-/** A staircase's step matches a hold time (time to first chunk, or the whole request) within these ratios. */
-const STEP_MATCH_LOW = 0.6;
-const STEP_MATCH_HIGH = 1.5;
-/** Without a regular staircase, a wave counts as queued only when it took at least this many single-request TTFCs. */
-const WAVE_MIN_ROUNDS = 2.5;
-/** The steps of a regular staircase lie within these ratios of their median (client jitter on a busy machine). */
-const STEP_REGULAR_LOW = 0.4;
-const STEP_REGULAR_HIGH = 2;
-
-/** How long a request holds its place in the queue: until its first chunk, or to the end of its stream. */
-export type Hold = 'first_chunk' | 'whole_request';
-
-/** The first wave (each user's first request) of a stage, seen as a queue. */
-export interface FirstWave {
-  /** Successful first-wave requests used. */
-  requests: number;
-  /** First chunks grouped by arrival (sizes, in order) and when each group started (ms after the stage started). */
-  groups: number[];
-  groupStartsMs: number[];
-  /** Time between consecutive groups of a regular staircase (ms); null when the groups are not one. */
-  stepMs: number | null;
-  /** What a request holds a place for, and for how long (ms): the single-request TTFC or whole time. */
-  held: Hold;
-  holdMs: number;
-  /** Requests served at once: a regular staircase's group size, else n × TTFC / time to the wave's last first chunk. */
-  concurrency: number;
-  /** How `concurrency` was found: from groups of a regular staircase, or from the time the wave took. */
-  from: 'groups' | 'wave_time';
-  /** First and last first chunk of the wave, ms after the stage's first request was issued. */
-  firstMs: number;
-  lastMs: number;
-}
+const CAPACITY_UNSTABLE_RATIO = 1.3;
+/** Sections found at several stages must agree within this ratio (a handler's section does not change with the load). */
+const SECTION_STAGES_RATIO = 1.35;
 
 /** What the client saw at one stage, against the reference stage. */
 export interface ConcurrencyAnalysis {
@@ -169,7 +129,7 @@ export function analyzeConcurrency(run: RunData, byStage = groupByStage(run.requ
   if (single === null) return [];
   const singleTotal = singleTotalTime(ref, refRecords);
   const scaling = new Map(scalingEfficiency(run.stages).map((r) => [r.index, r]));
-  const out: ConcurrencyAnalysis[] = [];
+  const out: (ConcurrencyAnalysis & { ok: RequestRecord[] })[] = [];
   for (const s of run.stages) {
     if (s.skipped || s.index === ref.index || s.users <= ref.users) continue;
     const ok: RequestRecord[] = [];
@@ -188,10 +148,22 @@ export function analyzeConcurrency(run: RunData, byStage = groupByStage(run.requ
       throughputRatio: sc?.throughputRatio ?? null,
       scalingEfficiency: sc?.efficiency ?? null,
       firstWave: firstWave(s, ok, single, singleTotal),
+      ok,
     });
   }
-  return out;
+  // A blocking section is the handler's: the same step at every stage. Steps that differ (first chunks
+  // spread over one fixed time whatever the users: noisy service times) are no section; read them again.
+  const steps = out
+    .map((a) => a.firstWave)
+    .filter((w) => w?.held === 'section')
+    .map((w) => w!.holdMs);
+  if (steps.length >= 2 && Math.max(...steps) / Math.min(...steps) > SECTION_STAGES_RATIO) {
+    for (const a of out) if (a.firstWave?.held === 'section') a.firstWave = firstWave(stageOf(run, a.index), a.ok, single, singleTotal, { sections: false });
+  }
+  return out.map(({ ok: _ok, ...a }) => a);
 }
+
+const stageOf = (run: RunData, index: number): StageSummary => run.stages.find((s) => s.index === index)!;
 
 /**
  * The reference single-request time: the median over the reference stage of ttfc minus connection
@@ -220,79 +192,6 @@ function singleTotalTime(ref: StageSummary, records: readonly RequestRecord[]): 
   return t === null ? null : Math.max(t, 1);
 }
 
-const within = (x: number, target: number): boolean => x >= STEP_MATCH_LOW * target && x <= STEP_MATCH_HIGH * target;
-
-/**
- * The first wave as a queue. Its sorted first-chunk times are split into groups (see GROUP_SPLIT_*).
- * A regular staircase — at least two groups of about the same size c (the last may be smaller), one
- * hold time apart — is a pool of c: the hold is the whole request when the step matches the single
- * request's total time (a thread or semaphore held for the stream: groups one whole answer apart),
- * else its time to first chunk. Anything else (one lump, groups of uneven sizes: a blocked event loop
- * writes several first chunks at once) is measured by the time the wave took: n requests of TTFC u
- * each, all done by the last first chunk T, ran about n·u / T at a time.
- */
-function firstWave(stage: StageSummary, ok: readonly RequestRecord[], single: number, singleTotal: number | null): FirstWave | null {
-  const wave = ok.filter((r) => r.iteration === 1);
-  if (wave.length < MIN_WAVE || wave.length < MIN_WAVE_SHARE * stage.users) return null;
-  let start = Infinity;
-  let fastest = Infinity;
-  let connect = Infinity;
-  for (const r of wave) {
-    if (r.startedAt < start) start = r.startedAt;
-    fastest = Math.min(fastest, serverTtfc(r)!);
-    connect = Math.min(connect, r.connect ?? 0);
-  }
-  // A request that did not wait: the wave's fastest (measured under the same load, unlike one cold
-  // 1x1 sample) — unless a stalled event loop held even the fastest back, then the reference's.
-  const u = Math.max(1, Math.min(fastest, single));
-  const t = Float64Array.from(wave, (r) => r.startedAt + r.ttfc! - start).sort();
-  const n = t.length;
-
-  let widest = 0;
-  for (let k = 1; k < n; k++) widest = Math.max(widest, t[k]! - t[k - 1]!);
-  const split = Math.max(GROUP_SPLIT_MIN_MS, GROUP_SPLIT_OF_TTFC * u, GROUP_SPLIT_OF_WIDEST * widest);
-  const groups: number[] = [1];
-  const starts: number[] = [t[0]!];
-  for (let k = 1; k < n; k++) {
-    if (t[k]! - t[k - 1]! > split) {
-      groups.push(1);
-      starts.push(t[k]!);
-    } else groups[groups.length - 1]!++;
-  }
-
-  const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0]!, lastMs: t[n - 1]! };
-  const staircase = regularStaircase(groups, starts);
-  if (staircase !== null) {
-    const { size, step } = staircase;
-    const whole = singleTotal !== null && singleTotal >= 1.5 * u && within(step, singleTotal);
-    if (whole || within(step, u)) {
-      const held: Hold = whole && Math.abs(Math.log(step / singleTotal)) < Math.abs(Math.log(step / u)) ? 'whole_request' : 'first_chunk';
-      return { ...base, stepMs: step, held, holdMs: held === 'whole_request' ? singleTotal! : u, concurrency: size, from: 'groups' };
-    }
-  }
-  // From the time the wave took (server side: from the first request reaching the server).
-  const took = Math.max(1, t[n - 1]! - connect);
-  // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
-  // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
-  const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
-  return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
-}
-
-/** Groups of about one size c (±max(1, c/4)), the last no larger, at least two: c and the median step; else null. */
-function regularStaircase(groups: readonly number[], starts: readonly number[]): { size: number; step: number } | null {
-  if (groups.length < 2) return null;
-  const full = groups.slice(0, -1);
-  const size = Math.round(median(full)!);
-  const slack = Math.max(1, size / 4);
-  if (full.some((g) => Math.abs(g - size) > slack) || groups[groups.length - 1]! > size + slack) return null;
-  const steps: number[] = [];
-  for (let i = 1; i < starts.length; i++) steps.push(starts[i]! - starts[i - 1]!);
-  const step = median(steps)!;
-  // Loose: a group boundary is already a clear jump; the steps only have to be of one kind.
-  if (steps.some((d) => d < STEP_REGULAR_LOW * step || d > STEP_REGULAR_HIGH * step)) return null;
-  return { size, step };
-}
-
 function evidence(a: ConcurrencyAnalysis): Record<string, unknown> {
   const w = a.firstWave;
   return {
@@ -315,129 +214,32 @@ function evidence(a: ConcurrencyAnalysis): Record<string, unknown> {
             concurrency: round(w.concurrency),
             from: w.from,
             firstChunkMs: [round(w.firstMs), round(w.lastMs)],
+            tookMs: round(w.tookMs),
+            singleMs: round(w.singleMs),
           },
     singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
   };
 }
 
-const BLOCKING_HINT =
-  'requests look served one at a time — look for blocking calls in the async handler, e.g. database, ' + 'vector search or LLM client calls not offloaded to a thread pool';
-
-const WHOLE_SERIAL_HINT =
-  'requests look served one at a time, each to the end of its stream — look for a blocking call that runs for ' +
-  'the whole answer (a synchronous LLM client iterated in an async handler), or a server with a single worker, ' +
-  'thread or lock (e.g. gunicorn with 1 sync worker, a semaphore of 1)';
-
-/** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
-function waveText(w: FirstWave, _a: ConcurrencyAnalysis): string {
-  const head = `the first chunks of the first ${w.requests} concurrent requests`;
-  if (w.from === 'groups') {
-    const apart = w.held === 'whole_request' ? `one whole request (about ${ms(w.holdMs)}) apart` : `about ${ms(w.stepMs)} apart`;
-    return w.groups.every((g) => g === 1) || Math.round(w.concurrency) === 1
-      ? `${head} came one after another, ${apart}`
-      : `${head} came in groups of about ${Math.round(w.concurrency)}, ${apart}`;
-  }
-  const shape =
-    w.groups.length === 1
-      ? 'all together'
-      : w.groups.every((g) => g === 1)
-        ? 'one after another'
-        : `in groups of ${w.groups.slice(0, 6).join(', ')}${w.groups.length > 6 ? ', …' : ''}`;
-  const rate = Math.round(w.concurrency) === 1 && w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? 'one' : `about ${formatConcurrency(w.concurrency)}`;
-  return (
-    `${head} came ${shape}, the last after ${ms(w.lastMs)} — the time ${w.requests} requests of ${ms(w.holdMs)} each ` +
-    `(the single-request TTFC) take when served ${rate} at a time`
-  );
-}
-
-function formatConcurrency(c: number): string {
-  return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
-}
-
-function growthText(a: ConcurrencyAnalysis): string {
-  return `TTFC grew ${times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
-}
-
-function serializedMessage(a: ConcurrencyAnalysis): string {
+/** Whether a flagged stage's first wave reads as one at a time (serialized) or as a capacity (saturated). */
+function classify(a: ConcurrencyAnalysis): 'serialized' | 'saturated' | null {
+  if (a.users < Math.max(MIN_USERS, 2 * a.referenceUsers)) return null;
+  if (a.ttfcAvgMs - a.singleRequestMs < MIN_GROWTH_MS) return null;
+  const serialGrowth = Math.max(SERIAL_MIN_GROWTH, SERIAL_GROWTH_PER_USER * (a.users / a.referenceUsers));
   const w = a.firstWave;
-  const tp = a.throughputRatio;
-  // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
-  let msg =
-    tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
-      ? `at ${a.users} users throughput is ${times(tp)} that of ${users(a.referenceUsers)} and ${growthText(a)}`
-      : `at ${a.users} users ${growthText(a)}`;
-  if (w === null) return `${msg}: ${BLOCKING_HINT}`;
-  msg += `; ${waveText(w, a)}`;
-  if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
-    msg +=
-      w.held === 'whole_request'
-        ? ` (yet throughput is ${times(tp)} that of ${users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
-        : ` (throughput still grew to ${times(tp)} that of ${users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
+  if (w === null) {
+    // No usable staircase (too few first-wave successes): throughput and inflation only.
+    const flat = a.throughputRatio !== null && a.throughputRatio <= SERIAL_MAX_THROUGHPUT_RATIO;
+    return flat && a.ttfcGrowth >= serialGrowth ? 'serialized' : null;
   }
-  const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
-  const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
-  const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_FLAT_THROUGHPUT ? ' up to their first chunk' : '';
-  return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
+  // A section shorter than the TTFC: the staircase shows it; TTFC grows by a share of a request per user.
+  if (w.held === 'section') return a.ttfcGrowth >= SATURATED_MIN_GROWTH ? 'serialized' : null;
+  if (w.concurrency < SERIAL_MAX_CONCURRENCY) return a.ttfcGrowth >= serialGrowth ? 'serialized' : null;
+  return w.concurrency <= SATURATED_MAX_SHARE * a.users && a.ttfcGrowth >= SATURATED_MIN_GROWTH ? 'saturated' : null;
 }
 
-function saturatedMessage(a: ConcurrencyAnalysis, w: FirstWave): string {
-  const capacity = Math.round(w.concurrency);
-  let msg = `at ${a.users} users ${growthText(a)}`;
-  if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
-    msg += ` and throughput is ${times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
-  }
-  const perhaps = w.concurrency < SERIAL_MAX_CONCURRENCY + AMBIGUOUS_BAND ? ' (perhaps one at a time: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
-  msg += `: the server saturates at about ${capacity} concurrent requests${perhaps} — ${waveText(w, a)}`;
-  if (w.from === 'groups' && w.held === 'whole_request') {
-    return (
-      `${msg}, so each request holds its place for its whole stream. Look for a bounded worker or thread pool ` +
-      `(e.g. gunicorn workers × threads), a semaphore or connection pool around the LLM or upstream client, or an ` +
-      `upstream concurrency limit of about ${capacity}, and size it for the concurrency you expect`
-    );
-  }
-  if (w.from === 'groups') {
-    return (
-      `${msg}, so each request holds its place until its first chunk. Look for a bounded worker or thread pool, a ` +
-      `connection pool (database, vector store, HTTP client) or an upstream concurrency or rate limit of about ${capacity} ` +
-      `around the work before the first chunk, and size it for the concurrency you expect`
-    );
-  }
-  return (
-    `${msg}. Most likely a bounded pool or limit of about ${capacity} (worker or thread pool, connection pool, ` +
-    `upstream concurrency limit); or CPU-bound work before the first chunk that the server's cores share — ` +
-    `check the server's CPU during the run`
-  );
-}
-
-/**
- * Serialized (`kind: 'serialized'`) and saturated (`kind: 'saturated'`) stages, one diagnosis per stage.
- * A stage is never both.
- */
-export function detectSerialized(run: RunData, byStage = groupByStage(run.requests)): Diagnosis[] {
-  const serialized: Diagnosis[] = [];
-  const saturated: { a: ConcurrencyAnalysis; w: FirstWave }[] = [];
-  for (const a of analyzeConcurrency(run, byStage)) {
-    if (a.users < Math.max(MIN_USERS, 2 * a.referenceUsers)) continue;
-    if (a.ttfcAvgMs - a.singleRequestMs < MIN_GROWTH_MS) continue;
-    const serialGrowth = Math.max(SERIAL_MIN_GROWTH, SERIAL_GROWTH_PER_USER * (a.users / a.referenceUsers));
-    const w = a.firstWave;
-    if (w === null) {
-      // No usable staircase (too few first-wave successes): throughput and inflation only.
-      if (a.throughputRatio !== null && a.throughputRatio <= SERIAL_MAX_THROUGHPUT_RATIO && a.ttfcGrowth >= serialGrowth) {
-        serialized.push({ kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) });
-      }
-      continue;
-    }
-    if (w.concurrency < SERIAL_MAX_CONCURRENCY) {
-      if (a.ttfcGrowth >= serialGrowth) {
-        serialized.push({ kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) });
-      }
-    } else if (w.concurrency <= SATURATED_MAX_SHARE * a.users && a.ttfcGrowth >= SATURATED_MIN_GROWTH) {
-      saturated.push({ a, w });
-    }
-  }
-
-  // A capacity estimate that grows along with the users is not a capacity.
+/** Saturated stages whose capacity estimate grows along with the users: noise, not a pool (indexes to drop). */
+function trackingUsers(saturated: readonly { a: ConcurrencyAnalysis; w: FirstWave }[]): Set<number> {
   const drop = new Set<number>();
   for (let i = 0; i < saturated.length; i++) {
     for (let j = i + 1; j < saturated.length; j++) {
@@ -450,15 +252,67 @@ export function detectSerialized(run: RunData, byStage = groupByStage(run.reques
       }
     }
   }
-  const out = [...serialized];
-  saturated.forEach(({ a, w }, i) => {
-    if (drop.has(i)) return;
-    out.push({
-      kind: 'saturated',
-      users: a.users,
-      message: saturatedMessage(a, w),
-      evidence: { ...evidence(a), capacity: Math.round(w.concurrency) },
-    });
-  });
-  return out.sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
+  return drop;
+}
+
+/**
+ * Estimates of the flagged stages (saturated ones, and serialized ones at about one) that disagree, when
+ * at least one stage is saturated: CPU-bound work, not a pool (see CAPACITY_UNSTABLE_RATIO); else null.
+ */
+function unstableCapacity(flagged: readonly { a: ConcurrencyAnalysis; kind: 'serialized' | 'saturated' }[]): Unstable | null {
+  const withWave = flagged.filter((f) => f.a.firstWave !== null && f.a.firstWave.held !== 'section');
+  if (withWave.length < 2 || !withWave.some((f) => f.kind === 'saturated')) return null;
+  const waves = withWave.map((f) => f.a.firstWave!);
+  const c = waves.map((w) => w.concurrency);
+  if (Math.max(...c) / Math.min(...c) <= CAPACITY_UNSTABLE_RATIO) return null;
+  const sizes = waves.map((w) => Math.round(w.concurrency));
+  const onePool = waves.every((w) => w.from === 'groups' && w.held === waves[0]!.held) && Math.max(...sizes) - Math.min(...sizes) <= 1;
+  if (onePool) return null;
+  return { estimates: withWave.map((f) => ({ users: f.a.users, concurrency: f.a.firstWave!.concurrency })).sort((x, y) => x.users - y.users) };
+}
+
+/**
+ * Serialized (`kind: 'serialized'`) and saturated (`kind: 'saturated'`) stages, one diagnosis per stage.
+ * A stage is never both. Stages of one reading share one `summary`.
+ */
+export function detectSerialized(run: RunData, byStage = groupByStage(run.requests)): Diagnosis[] {
+  const serialized: ConcurrencyAnalysis[] = [];
+  const saturatedAll: { a: ConcurrencyAnalysis; w: FirstWave }[] = [];
+  for (const a of analyzeConcurrency(run, byStage)) {
+    const kind = classify(a);
+    if (kind === 'serialized') serialized.push(a);
+    else if (kind === 'saturated') saturatedAll.push({ a, w: a.firstWave! });
+  }
+  // A capacity estimate that grows along with the users is not a capacity.
+  const drop = trackingUsers(saturatedAll);
+  const saturated = saturatedAll.filter((_, i) => !drop.has(i));
+  const unstable = unstableCapacity([...serialized.map((a) => ({ a, kind: 'serialized' as const })), ...saturated.map(({ a }) => ({ a, kind: 'saturated' as const }))]);
+
+  const out: { d: Diagnosis; a: ConcurrencyAnalysis; reading: Reading }[] = [];
+  for (const a of serialized) {
+    out.push({ d: { kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) }, a, reading: readingOf('serialized', a.firstWave, false) });
+  }
+  for (const { a, w } of saturated) {
+    const ev: Record<string, unknown> = { ...evidence(a), capacity: Math.round(w.concurrency) };
+    if (unstable !== null) {
+      ev.cpuBound = true;
+      ev.capacityEstimates = unstable.estimates.map((e) => ({ users: e.users, concurrency: round(e.concurrency) }));
+    }
+    out.push({ d: { kind: 'saturated', users: a.users, message: saturatedMessage(a, w, unstable), evidence: ev }, a, reading: readingOf('saturated', w, unstable !== null) });
+  }
+  // One summary per reading, from all of its stages (and, for a pool, one capacity).
+  const byReading = new Map<string, typeof out>();
+  for (const o of out) {
+    const key = o.reading === 'pool_whole' || o.reading === 'pool_first' || o.reading === 'wave' ? `${o.reading}:${o.d.evidence.capacity}` : o.reading;
+    byReading.set(key, [...(byReading.get(key) ?? []), o]);
+  }
+  for (const group of byReading.values()) {
+    const summary = readingSummary(
+      group[0]!.reading,
+      group.map((o) => o.a),
+      unstable,
+    );
+    for (const o of group) o.d.summary = summary;
+  }
+  return out.map((o) => o.d).sort((x, y) => (x.users ?? 0) - (y.users ?? 0));
 }
