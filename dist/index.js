@@ -40716,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7834:
+/***/ 7272:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -52986,8 +52986,9 @@ function summarizeStage(index, stage, records, durationMs, counts) {
         ...latencyStats(ok, computeStats),
         durationMs,
         retries: records.reduce((n, r) => (r.retried === true ? n + 1 : n), 0),
-        rps: seconds > 0 ? records.length / seconds : 0,
-        eventsPerSec: seconds > 0 ? events / seconds : 0,
+        // No success, no throughput: failures per second are not a rate of service (null, shown as n/a).
+        rps: ok.length > 0 && seconds > 0 ? records.length / seconds : null,
+        eventsPerSec: ok.length > 0 && seconds > 0 ? events / seconds : null,
     };
     if (stage.kind === 'rate')
         summary.rate = rateFigures(stage, records, counts);
@@ -53415,8 +53416,8 @@ function normalizeStage(value, position) {
         durationMs: num(raw.durationMs) ?? 0,
         ...(connections !== undefined ? { connections } : {}),
         ...(retries !== undefined ? { retries } : {}),
-        rps: num(raw.rps) ?? 0,
-        eventsPerSec: num(raw.eventsPerSec) ?? 0,
+        rps: num(raw.rps),
+        eventsPerSec: num(raw.eventsPerSec),
         ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s', perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
         ...normalizeExtras(raw),
         ...(raw.itlPer === 'token' || raw.itlPer === 'event' ? { itlPer: raw.itlPer } : {}),
@@ -56158,7 +56159,47 @@ function checkReportPath(input, path, cwd) {
     return abs;
 }
 
+// EXTERNAL MODULE: external "node:dns"
+var external_node_dns_ = __nccwpck_require__(610);
+;// CONCATENATED MODULE: ./src/core/load/dns.ts
+
+/** How long an answer is reused: a stage's users connect within it; a preview that moves is seen soon after. */
+const ANSWER_TTL_MS = 5_000;
+/**
+ * A `lookup` for the users' sockets (net/tls connect option): one getaddrinfo per host at a time,
+ * shared by every user that connects meanwhile, and its answer (or its failure) reused for a few
+ * seconds, as a browser's resolver cache does. Without it, N users starting together queue N
+ * lookups on libuv's 4 threads: against a host that does not resolve (each lookup asks the
+ * resolver and waits), 200 users kept the process alive 20 s after its report, and their
+ * connects timed out in that queue instead of failing as unresolved.
+ */
+function createSharedLookup(resolve = external_node_dns_.lookup) {
+    const answers = new Map();
+    const waiting = new Map();
+    return (hostname, options, callback) => {
+        const key = `${hostname}\0${options.family ?? 0}\0${options.all === true ? 1 : 0}\0${options.hints ?? 0}`;
+        const cached = answers.get(key);
+        if (cached && performance.now() - cached.at < ANSWER_TTL_MS) {
+            const [err, address, family] = cached.answer;
+            return process.nextTick(callback, err, address, family);
+        }
+        const queue = waiting.get(key);
+        if (queue)
+            return void queue.push(callback);
+        waiting.set(key, [callback]);
+        resolve(hostname, options, (err, address, family) => {
+            answers.set(key, { answer: [err, address, family], at: performance.now() });
+            const callbacks = waiting.get(key) ?? [];
+            waiting.delete(key);
+            for (const cb of callbacks)
+                cb(err, address, family);
+        });
+    };
+}
+const sharedLookup = createSharedLookup();
+
 ;// CONCATENATED MODULE: ./src/core/load/connection.ts
+
 
 // One reason shared by every closing socket: undici would build an error (and Node format its
 // stack) per socket, thousands of them at the end of a large stage.
@@ -56170,7 +56211,7 @@ const connectors = new Map();
 function plainConnector(timeoutMs) {
     let c = connectors.get(timeoutMs);
     if (c === undefined)
-        connectors.set(timeoutMs, (c = (0,undici.buildConnector)({ timeout: timeoutMs })));
+        connectors.set(timeoutMs, (c = (0,undici.buildConnector)({ timeout: timeoutMs, lookup: sharedLookup })));
     return c;
 }
 /**
@@ -56191,7 +56232,8 @@ class UserConnection {
             // socket validation when nothing was queued at completion): after every other socket's I/O
             // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
             // browser writes at once. With 2, a request dispatched from the completion callback (the
-            // runner does) is written immediately. What that skips, undici's check for bytes or a close
+            // runner does; never from an error callback, where undici asserts its queue is empty: see
+            // request.ts sendRequest) is written immediately. What that skips, undici's check for bytes or a close
             // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
             // trust different servers; a user's socket only ever talks to the one preview, which may
             // answer anything anyway. A server that closes the socket after a response without saying
@@ -56201,7 +56243,8 @@ class UserConnection {
             keepAliveMaxTimeout: KEEP_ALIVE_MS,
             // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
             // user's reconnect may resume its session, another user's first handshake is a full one.
-            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
+            // Names are resolved once for all users at a time (dns.ts).
+            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs, lookup: sharedLookup } : plainConnector(connectTimeoutMs),
         });
         // undici emits 'connect' before it writes the request the socket was opened for.
         this.dispatcher.on('connect', () => {
@@ -56242,14 +56285,20 @@ function performRequest(conn, spec, ids) {
     return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
 }
 /**
- * performRequest with a callback, called synchronously as the response completes (inside undici's
- * completion callback), so a user's next request can be dispatched while undici still has it in
- * hand: it is then written at once instead of a check phase later (see connection.ts).
+ * performRequest with a callback. A response that completes (any status) is delivered synchronously,
+ * inside undici's completion callback, so a user's next request can be dispatched while undici still
+ * has the socket in hand: it is then written at once instead of a check phase later (connection.ts).
+ * That is the one re-entry undici supports (its own pipelining does it). Every other verdict — a
+ * connect or socket error, a reset, a timeout, an abort — is delivered in a microtask, once undici's
+ * stack has unwound: on those paths undici fails its whole queue and asserts it stays empty
+ * (client.js onError), so a request dispatched from inside them would crash the process.
  * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
  * when it was due, and how late the client sent it is its `lateness`.
  */
 function sendRequest(conn, spec, ids, done, scheduled) {
-    new Exchange(conn, spec, ids, done).start(scheduled);
+    const exchange = new Exchange(conn, spec, ids, done);
+    exchange.start(scheduled);
+    return exchange;
 }
 /** One request from t0 to its verdict; the methods below follow it in the order things happen. */
 class Exchange {
@@ -56274,10 +56323,8 @@ class Exchange {
     lastTokens = 0;
     lastTokenAt = -1;
     parser = null;
-    onCancel = () => {
-        if (!this.done)
-            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
-    };
+    /** A listener on spec.signal, for a request sent alone (warm-up); a stage cancels its users' requests itself. */
+    onCancel = () => this.cancel();
     constructor(conn, spec, ids, resolve) {
         this.conn = conn;
         this.spec = spec;
@@ -56323,9 +56370,10 @@ class Exchange {
                 else
                     this.complete('');
             },
+            // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
             onError: (err) => {
                 if (current())
-                    this.failed(err);
+                    queueMicrotask(() => current() && this.failed(err));
             },
         };
         const { spec } = this;
@@ -56344,6 +56392,10 @@ class Exchange {
         catch (err) {
             this.finish(...classify(err, 'connect'));
         }
+    }
+    cancel() {
+        if (!this.done)
+            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
     }
     /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
     connected(abort) {
@@ -56439,25 +56491,30 @@ class Exchange {
         this.lastTokens = tokens;
         this.lastTokenAt = t;
     }
-    /** The response ended normally: its verdict. */
+    /** The response ended normally: its verdict, delivered at once (see sendRequest). */
     complete(contentType) {
+        const [category, message] = this.verdict(contentType);
+        if (this.settle(category, message))
+            this.resolve(this.rec);
+    }
+    verdict(contentType) {
         const status = this.rec.status ?? 0;
         if (status < 200 || status >= 300) {
             const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
             const text = this.body?.errorText.trim() ?? '';
-            return this.finish(cat, `HTTP ${status}${text ? `: ${text}` : ''}`);
+            return [cat, `HTTP ${status}${text ? `: ${text}` : ''}`];
         }
         this.body?.parserEnd(now());
         if (this.streamError !== null)
-            return this.finish('stream_error', this.streamError);
+            return ['stream_error', this.streamError];
         if (this.rec.events === 0) {
             const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
-            return garbage !== null ? this.finish('protocol', garbage) : this.finish('empty', 'the stream ended without an event');
+            return garbage !== null ? ['protocol', garbage] : ['empty', 'the stream ended without an event'];
         }
         const verdict = this.session.finish(contentType);
         if (verdict)
-            return this.finish(verdict.category, verdict.message);
-        this.finish(null, null);
+            return [verdict.category, verdict.message];
+        return [null, null];
     }
     /**
      * A socket error. When the server closed a reused socket before any byte of the response, the
@@ -56485,14 +56542,18 @@ class Exchange {
     abort(category, message, err) {
         if (!this.settle(category, message))
             return;
-        // The socket goes before the user hears of it: its next request (dispatched from the callback)
-        // must not be written onto the socket being torn down behind this one.
+        // The socket goes before the user hears of it: its next request must not be written onto the
+        // socket being torn down behind this one.
         this.abortFn?.(err);
-        this.resolve(this.rec);
+        this.deliverLater();
     }
+    /** A verdict other than a completed response: delivered once undici's stack has unwound (see sendRequest). */
     finish(category, message) {
         if (this.settle(category, message))
-            this.resolve(this.rec);
+            this.deliverLater();
+    }
+    deliverLater() {
+        queueMicrotask(() => this.resolve(this.rec));
     }
     /** Fills in the verdict once; false when the request had one already. */
     settle(category, message) {
@@ -56694,7 +56755,6 @@ function arrivalTimes(rate, durationMs, process, seed) {
 }
 /** One side's pool, open requests and records (the head; in A/B also the base, on the same schedule). */
 class Side {
-    target;
     maxInFlight;
     ended;
     records = [];
@@ -56705,10 +56765,21 @@ class Side {
     dropped = 0;
     ok = 0;
     lastEnd = 0;
+    target;
+    /** Requests open now: a cancel reaches them through one listener for the side, not one per request. */
+    open = new Set();
+    signal;
+    onCancel = () => {
+        for (const r of [...this.open])
+            r.cancel();
+    };
     constructor(target, maxInFlight, ended) {
-        this.target = target;
         this.maxInFlight = maxInFlight;
         this.ended = ended;
+        const { signal, ...spec } = target.spec;
+        this.target = { ...target, spec };
+        this.signal = signal;
+        signal?.addEventListener('abort', this.onCancel);
     }
     /** Sends arrival `user` scheduled at `t0` (monotonic ms), or drops it when the cap is reached. */
     fire(stage, user, t0) {
@@ -56716,15 +56787,26 @@ class Side {
             this.dropped++;
             return;
         }
-        const conn = this.idle.pop() ?? this.open();
+        const conn = this.idle.pop() ?? this.connect();
         this.inFlight++;
         if (this.inFlight > this.peak)
             this.peak = this.inFlight;
         const ids = { stage, user, iteration: 1 };
         const { headers, body } = this.target.render(ids);
-        sendRequest(conn, { ...this.target.spec, headers, body }, ids, (r) => this.done(conn, r), t0);
+        let sent = null;
+        let settled = false;
+        sent = sendRequest(conn, { ...this.target.spec, headers, body }, ids, (r) => {
+            settled = true;
+            if (sent)
+                this.open.delete(sent);
+            this.done(conn, r);
+        }, t0);
+        if (!settled)
+            this.open.add(sent);
+        if (this.signal?.aborted)
+            sent.cancel();
     }
-    open() {
+    connect() {
         const c = new UserConnection(this.target.spec.origin, this.target.spec.timeoutMs);
         this.all.push(c);
         return c;
@@ -56742,6 +56824,7 @@ class Side {
         return this.all.reduce((n, c) => n + c.opened, 0);
     }
     close() {
+        this.signal?.removeEventListener('abort', this.onCancel);
         return Promise.all(this.all.map((c) => c.close()));
     }
 }
@@ -66416,7 +66499,7 @@ function readingSummary(reading, as, unstable) {
  * throughput discounts the setup of a cold connection (see referenceRps).
  */
 function scalingEfficiency(stages) {
-    const ref = referenceStage(stages.filter((s) => s.rps > 0));
+    const ref = referenceStage(stages.filter((s) => s.rps !== null && s.rps > 0));
     const refRps = ref === null ? 0 : referenceRps(ref);
     return stages.map((s) => {
         const row = {
@@ -66428,7 +66511,8 @@ function scalingEfficiency(stages) {
             usersRatio: null,
             efficiency: null,
         };
-        if (ref === null || s.skipped || s.issued === 0)
+        // A stage with no success has no throughput (rps null) to scale.
+        if (ref === null || s.skipped || s.issued === 0 || s.rps === null)
             return row;
         row.throughputRatio = s.index === ref.index ? 1 : s.rps / refRps;
         row.usersRatio = s.users / ref.users;
@@ -66444,7 +66528,8 @@ function scalingEfficiency(stages) {
 function referenceRps(ref) {
     const total = ref.total.p50;
     const warm = total === null ? 0 : total - (ref.connect.p50 ?? 0);
-    return warm > 0 ? Math.max(ref.rps, (ref.users * 1000) / warm) : ref.rps;
+    const rps = ref.rps ?? 0;
+    return warm > 0 ? Math.max(rps, (ref.users * 1000) / warm) : rps;
 }
 // ---------------------------------------------------------------------------------------------
 // Thresholds (see the module comment of index.ts for the reasoning)
@@ -67400,16 +67485,29 @@ function sampler(into) {
         into.push({ stage: r.stage, category: r.category, status: r.status, message: r.error ?? '' });
     };
 }
-/** The users of one stage against one target: a connection each, opened at the stage's start. */
+/**
+ * The users of one stage against one target: a connection each, opened at the stage's start. A
+ * cancel reaches their requests in flight through one listener for the whole stage, not one per
+ * request (a thousand users would be a thousand listeners on the run's signal).
+ */
 class StageUsers {
-    target;
     index;
     numbers;
     connections;
+    target;
+    inFlight = new Set();
+    signal;
+    onCancel = () => {
+        for (const r of [...this.inFlight])
+            r.cancel();
+    };
     constructor(target, index, numbers) {
-        this.target = target;
         this.index = index;
         this.numbers = numbers;
+        const { signal, ...spec } = target.spec;
+        this.target = { ...target, spec };
+        this.signal = signal;
+        signal?.addEventListener('abort', this.onCancel);
         this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
     }
     /**
@@ -67426,7 +67524,7 @@ class StageUsers {
             // a second at 5000 users, would be counted in its TTFC though the server had no part in it).
             if (i > 0 && i % START_BATCH === 0)
                 await new Promise(setImmediate);
-            const user = userLoop(this.target, this.index, this.numbers[i], this.connections[i], from, to, records);
+            const user = userLoop(this.target, this.index, this.numbers[i], this.connections[i], { from, to, records, inFlight: this.inFlight, cancelled: this.signal });
             user.catch(() => undefined); // awaited below: not unhandled while later batches start
             loops.push(user);
         }
@@ -67440,18 +67538,21 @@ class StageUsers {
         return this.connections.reduce((n, c) => n + c.opened, 0);
     }
     close() {
+        this.signal?.removeEventListener('abort', this.onCancel);
         return Promise.all(this.connections.map((c) => c.close()));
     }
 }
 /**
  * One user: iterations `from`…`to`, one request after another on its connection. Callbacks, not an
- * await per request: the next request is dispatched inside the last one's completion, while undici
- * still holds the socket, so it is written at once (connection.ts). A trampoline keeps requests
- * that end synchronously (a dispatch that throws) from growing the stack.
+ * await per request: a completed response hands over inside undici's completion callback, while
+ * undici still holds the socket, so the next request is written at once (connection.ts); failures
+ * hand over a microtask later (request.ts says why). A trampoline keeps a chain of handovers from
+ * growing the stack.
  */
-function userLoop(target, stage, user, conn, from, to, records) {
+function userLoop(target, stage, user, conn, shared) {
+    const { to, records, inFlight } = shared;
     return new Promise((resolve, reject) => {
-        let iteration = from;
+        let iteration = shared.from;
         let issuing = false;
         let again = false;
         const issue = () => {
@@ -67459,7 +67560,20 @@ function userLoop(target, stage, user, conn, from, to, records) {
                 return resolve();
             const ids = { stage, user, iteration: iteration++ };
             const { headers, body } = target.render(ids);
-            sendRequest(conn, { ...target.spec, headers, body }, ids, done);
+            // The verdict may come before sendRequest returns (it never does today): then it is not in flight.
+            const slot = {};
+            slot.sent = sendRequest(conn, { ...target.spec, headers, body }, ids, (r) => {
+                slot.over = true;
+                if (slot.sent)
+                    inFlight.delete(slot.sent);
+                done(r);
+            });
+            if (slot.over)
+                return;
+            const sent = slot.sent;
+            inFlight.add(sent);
+            if (shared.cancelled?.aborted)
+                sent.cancel();
         };
         const next = () => {
             if (issuing) {
@@ -71729,7 +71843,7 @@ function stagesSection(report, maxRows) {
             cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
             cell(s, 'ttfc.max', ms(s.ttfc.max)),
             showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
-            cell(s, 'rps', `${s.rps.toFixed(2)} req/s`) + (showGoodput ? ` · ${cell(s, 'goodput', goodputText(s))}` : ''),
+            cell(s, 'rps', formatValue(s.rps, 'rps')) + (showGoodput ? ` · ${cell(s, 'goodput', goodputText(s))}` : ''),
         ];
     });
     const more = stages.length - shown.length;
@@ -71812,7 +71926,7 @@ function figuresTable(report) {
         ...(showTtft ? [markdown_nb(ms(s.ttft.avg)), markdown_nb(ms(s.ttft.p95))] : []),
         ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? markdown_nb(ms(s.ttfr.avg)) : markdown_MISSING] : []),
         markdown_nb(ms(s.total.avg)),
-        markdown_nb(`${s.eventsPerSec.toFixed(1)}`),
+        s.eventsPerSec === null ? markdown_MISSING : markdown_nb(s.eventsPerSec.toFixed(1)),
         ...(showTokens
             ? s.tokens
                 ? [
@@ -72331,7 +72445,7 @@ function stageLine(s) {
             (r.lateness.p99 !== null && r.lateness.p99 > LATE_P99_MS ? ` (above ${LATE_P99_MS} ms: this client fell behind the schedule)` : ''));
     }
     return (`stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
-        `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`);
+        `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps === null ? 'n/a' : s.rps.toFixed(2)} req/s`);
 }
 /** `▲ 30%!` (a regression), `▼ 4.5%`, '' when not compared. */
 function deltaCell(d) {
@@ -72387,7 +72501,7 @@ function stagesTable(stages, report) {
             ...(showTtft ? [ms(s.ttft.avg), ms(s.ttft.p95)] : []),
             ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : ''] : []),
             ms(s.total.avg),
-            s.rps.toFixed(2),
+            s.rps === null ? 'n/a' : s.rps.toFixed(2),
             ...(showTokens ? (s.tokens ? [s.tokens.perSec.toFixed(1), ms(s.tpot?.avg ?? null), ms(s.tpot?.p95 ?? null)] : ['', '', '']) : []),
             ...(showGoodput ? [s.goodput ? `${s.goodput.rate === null ? 'n/a' : formatValue(s.goodput.rate * 100, '%')} ${s.goodput.perSec.toFixed(2)}/s` : ''] : []),
             ...(showRate ? [s.streamRate?.perRequest.p50 != null ? s.streamRate.perRequest.p50.toFixed(1) : ''] : []),
@@ -78386,7 +78500,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7834);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7272);
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
 // The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
 // `npm run local-action` (@github/local-action) calls.

@@ -212,7 +212,7 @@ test('without a usable first wave, flat throughput and grown TTFC still say seri
   // Most first requests failed; the summary still shows throughput ≈ 1 user's and TTFC 5.5×.
   run.requests = run.requests.map((r) => (r.stage === 2 && r.user > 2 ? { ...r, iteration: 2 } : r));
   const s = run.stages[1]!;
-  run.stages[1] = { ...s, rps: run.stages[0]!.rps * 1.2 };
+  run.stages[1] = { ...s, rps: run.stages[0]!.rps! * 1.2 };
   const ds = diagnose(run);
   expect(kinds(ds)).toEqual(['serialized@10']);
   expect(ds[0]!.message).not.toContain('one after another');

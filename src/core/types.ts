@@ -143,8 +143,10 @@ export interface StageSummary extends Record<Exclude<LatencyMetric, OptionalLate
   connections?: number;
   /** Requests sent a second time because the server closed their reused connection before answering (see RequestRecord.retried); absent in older reports. */
   retries?: number;
-  rps: number; // successful + failed requests completed per second of stage wall time
-  eventsPerSec: number;
+  /** Successful + failed requests completed per second of stage wall time; null when none succeeded (or the stage was skipped). */
+  rps: number | null;
+  /** Events of the successful requests per second of stage wall time; null like rps. */
+  eventsPerSec: number | null;
   /** Present when the server reported usage (openai preset): completion tokens per second. */
   tokens?: {
     total: number;

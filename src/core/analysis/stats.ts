@@ -50,8 +50,9 @@ export function summarizeStage(index: number, stage: Stage, records: RequestReco
     ...latencyStats(ok, computeStats),
     durationMs,
     retries: records.reduce((n, r) => (r.retried === true ? n + 1 : n), 0),
-    rps: seconds > 0 ? records.length / seconds : 0,
-    eventsPerSec: seconds > 0 ? events / seconds : 0,
+    // No success, no throughput: failures per second are not a rate of service (null, shown as n/a).
+    rps: ok.length > 0 && seconds > 0 ? records.length / seconds : null,
+    eventsPerSec: ok.length > 0 && seconds > 0 ? events / seconds : null,
   };
   if (stage.kind === 'rate') summary.rate = rateFigures(stage, records, counts);
   const withTokens = ok.filter((r) => r.tokens !== undefined);

@@ -58,7 +58,8 @@ export interface ProbeFigures {
   successRate: number;
   /** The failure categories that occurred, with their counts. */
   failures: Partial<Record<FailureCategory, number>>;
-  rps: number;
+  /** As the stage's: null when no request of the probe succeeded. */
+  rps: number | null;
   durationMs: number;
   ttfc: Stats;
   /** Each SLO line on this probe (the implied success rate included). */

@@ -7,7 +7,7 @@
 
 import { UserConnection } from './connection.js';
 import { now } from './clock.js';
-import { sendRequest } from './request.js';
+import { sendRequest, type InFlight } from './request.js';
 import type { LoadTarget } from './runner.js';
 import { mulberry32 } from '../analysis/confidence.js';
 import type { ArrivalProcess, RateStage, RequestRecord } from '../types.js';
@@ -87,12 +87,24 @@ class Side {
   dropped = 0;
   ok = 0;
   lastEnd = 0;
+  readonly target: LoadTarget;
+  /** Requests open now: a cancel reaches them through one listener for the side, not one per request. */
+  private readonly open = new Set<InFlight>();
+  private readonly signal: AbortSignal | undefined;
+  private readonly onCancel = (): void => {
+    for (const r of [...this.open]) r.cancel();
+  };
 
   constructor(
-    readonly target: LoadTarget,
+    target: LoadTarget,
     private readonly maxInFlight: number,
     private readonly ended: () => void,
-  ) {}
+  ) {
+    const { signal, ...spec } = target.spec;
+    this.target = { ...target, spec };
+    this.signal = signal;
+    signal?.addEventListener('abort', this.onCancel);
+  }
 
   /** Sends arrival `user` scheduled at `t0` (monotonic ms), or drops it when the cap is reached. */
   fire(stage: number, user: number, t0: number): void {
@@ -100,15 +112,29 @@ class Side {
       this.dropped++;
       return;
     }
-    const conn = this.idle.pop() ?? this.open();
+    const conn = this.idle.pop() ?? this.connect();
     this.inFlight++;
     if (this.inFlight > this.peak) this.peak = this.inFlight;
     const ids = { stage, user, iteration: 1 };
     const { headers, body } = this.target.render(ids);
-    sendRequest(conn, { ...this.target.spec, headers, body }, ids, (r) => this.done(conn, r), t0);
+    let sent: InFlight | null = null;
+    let settled = false;
+    sent = sendRequest(
+      conn,
+      { ...this.target.spec, headers, body },
+      ids,
+      (r) => {
+        settled = true;
+        if (sent) this.open.delete(sent);
+        this.done(conn, r);
+      },
+      t0,
+    );
+    if (!settled) this.open.add(sent);
+    if (this.signal?.aborted) sent.cancel();
   }
 
-  private open(): UserConnection {
+  private connect(): UserConnection {
     const c = new UserConnection(this.target.spec.origin, this.target.spec.timeoutMs);
     this.all.push(c);
     return c;
@@ -128,6 +154,7 @@ class Side {
   }
 
   close(): Promise<unknown> {
+    this.signal?.removeEventListener('abort', this.onCancel);
     return Promise.all(this.all.map((c) => c.close()));
   }
 }

@@ -1,4 +1,5 @@
 import { buildConnector, Client, type Dispatcher } from 'undici';
+import { sharedLookup } from './dns.js';
 
 /** What a request needs of the connection it is sent on. */
 export interface Connection {
@@ -21,7 +22,7 @@ const KEEP_ALIVE_MS = 10 * 60_000;
 const connectors = new Map<number, buildConnector.connector>();
 function plainConnector(timeoutMs: number): buildConnector.connector {
   let c = connectors.get(timeoutMs);
-  if (c === undefined) connectors.set(timeoutMs, (c = buildConnector({ timeout: timeoutMs })));
+  if (c === undefined) connectors.set(timeoutMs, (c = buildConnector({ timeout: timeoutMs, lookup: sharedLookup })));
   return c;
 }
 
@@ -44,7 +45,8 @@ export class UserConnection implements Connection {
       // socket validation when nothing was queued at completion): after every other socket's I/O
       // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
       // browser writes at once. With 2, a request dispatched from the completion callback (the
-      // runner does) is written immediately. What that skips, undici's check for bytes or a close
+      // runner does; never from an error callback, where undici asserts its queue is empty: see
+      // request.ts sendRequest) is written immediately. What that skips, undici's check for bytes or a close
       // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
       // trust different servers; a user's socket only ever talks to the one preview, which may
       // answer anything anyway. A server that closes the socket after a response without saying
@@ -54,7 +56,8 @@ export class UserConnection implements Connection {
       keepAliveMaxTimeout: KEEP_ALIVE_MS,
       // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
       // user's reconnect may resume its session, another user's first handshake is a full one.
-      connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs } : plainConnector(connectTimeoutMs),
+      // Names are resolved once for all users at a time (dns.ts).
+      connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs, lookup: sharedLookup } : plainConnector(connectTimeoutMs),
     });
     // undici emits 'connect' before it writes the request the socket was opened for.
     this.dispatcher.on('connect', () => {

@@ -45,19 +45,31 @@ export function performRequest(conn: Connection, spec: RequestSpec, ids: Request
   return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
 }
 
+/** A request in flight, as its sender holds it. */
+export interface InFlight {
+  /** Ends the request now as `cancelled` (still counted); nothing when it has its verdict already. */
+  cancel(): void;
+}
+
 /**
- * performRequest with a callback, called synchronously as the response completes (inside undici's
- * completion callback), so a user's next request can be dispatched while undici still has it in
- * hand: it is then written at once instead of a check phase later (see connection.ts).
+ * performRequest with a callback. A response that completes (any status) is delivered synchronously,
+ * inside undici's completion callback, so a user's next request can be dispatched while undici still
+ * has the socket in hand: it is then written at once instead of a check phase later (connection.ts).
+ * That is the one re-entry undici supports (its own pipelining does it). Every other verdict — a
+ * connect or socket error, a reset, a timeout, an abort — is delivered in a microtask, once undici's
+ * stack has unwound: on those paths undici fails its whole queue and asserts it stays empty
+ * (client.js onError), so a request dispatched from inside them would crash the process.
  * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
  * when it was due, and how late the client sent it is its `lateness`.
  */
-export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void, scheduled?: number): void {
-  new Exchange(conn, spec, ids, done).start(scheduled);
+export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void, scheduled?: number): InFlight {
+  const exchange = new Exchange(conn, spec, ids, done);
+  exchange.start(scheduled);
+  return exchange;
 }
 
 /** One request from t0 to its verdict; the methods below follow it in the order things happen. */
-class Exchange {
+class Exchange implements InFlight {
   private readonly rec: RequestRecord;
   private readonly session: PresetSession;
   private t0 = 0;
@@ -76,9 +88,8 @@ class Exchange {
   private lastTokens = 0;
   private lastTokenAt = -1;
   private parser: StreamParser | null = null;
-  private readonly onCancel = (): void => {
-    if (!this.done) this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
-  };
+  /** A listener on spec.signal, for a request sent alone (warm-up); a stage cancels its users' requests itself. */
+  private readonly onCancel = (): void => this.cancel();
 
   constructor(
     private readonly conn: Connection,
@@ -123,8 +134,9 @@ class Exchange {
           this.body.end(); // a decoder completes the request once it has flushed
         else this.complete('');
       },
+      // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
       onError: (err) => {
-        if (current()) this.failed(err);
+        if (current()) queueMicrotask(() => current() && this.failed(err));
       },
     };
     const { spec } = this;
@@ -145,6 +157,10 @@ class Exchange {
     } catch (err) {
       this.finish(...classify(err as Error, 'connect'));
     }
+  }
+
+  cancel(): void {
+    if (!this.done) this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
   }
 
   /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
@@ -233,23 +249,28 @@ class Exchange {
     this.lastTokenAt = t;
   }
 
-  /** The response ended normally: its verdict. */
+  /** The response ended normally: its verdict, delivered at once (see sendRequest). */
   private complete(contentType: string): void {
+    const [category, message] = this.verdict(contentType);
+    if (this.settle(category, message)) this.resolve(this.rec);
+  }
+
+  private verdict(contentType: string): [FailureCategory | null, string | null] {
     const status = this.rec.status ?? 0;
     if (status < 200 || status >= 300) {
       const cat: FailureCategory = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
       const text = this.body?.errorText.trim() ?? '';
-      return this.finish(cat, `HTTP ${status}${text ? `: ${text}` : ''}`);
+      return [cat, `HTTP ${status}${text ? `: ${text}` : ''}`];
     }
     this.body?.parserEnd(now());
-    if (this.streamError !== null) return this.finish('stream_error', this.streamError);
+    if (this.streamError !== null) return ['stream_error', this.streamError];
     if (this.rec.events === 0) {
       const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
-      return garbage !== null ? this.finish('protocol', garbage) : this.finish('empty', 'the stream ended without an event');
+      return garbage !== null ? ['protocol', garbage] : ['empty', 'the stream ended without an event'];
     }
     const verdict = this.session.finish(contentType);
-    if (verdict) return this.finish(verdict.category, verdict.message);
-    this.finish(null, null);
+    if (verdict) return [verdict.category, verdict.message];
+    return [null, null];
   }
 
   /**
@@ -278,14 +299,19 @@ class Exchange {
   /** Records the failure, then stops reading the response. */
   private abort(category: FailureCategory, message: string, err: Error): void {
     if (!this.settle(category, message)) return;
-    // The socket goes before the user hears of it: its next request (dispatched from the callback)
-    // must not be written onto the socket being torn down behind this one.
+    // The socket goes before the user hears of it: its next request must not be written onto the
+    // socket being torn down behind this one.
     this.abortFn?.(err);
-    this.resolve(this.rec);
+    this.deliverLater();
   }
 
+  /** A verdict other than a completed response: delivered once undici's stack has unwound (see sendRequest). */
   private finish(category: FailureCategory | null, message: string | null): void {
-    if (this.settle(category, message)) this.resolve(this.rec);
+    if (this.settle(category, message)) this.deliverLater();
+  }
+
+  private deliverLater(): void {
+    queueMicrotask(() => this.resolve(this.rec));
   }
 
   /** Fills in the verdict once; false when the request had one already. */

@@ -3,7 +3,7 @@ import { UserConnection } from './connection.js';
 import { abortAfter } from '../cancel.js';
 import { runRounds } from './interleave.js';
 import { ensureDescriptors } from './limits.js';
-import { performRequest, sendRequest, type RequestSpec } from './request.js';
+import { performRequest, sendRequest, type InFlight, type RequestSpec } from './request.js';
 import { warmEngine } from './warm.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import type { TemplateContext } from '../config/template.js';
@@ -197,14 +197,28 @@ function sampler(into: ErrorSample[]): (r: RequestRecord) => void {
   };
 }
 
-/** The users of one stage against one target: a connection each, opened at the stage's start. */
+/**
+ * The users of one stage against one target: a connection each, opened at the stage's start. A
+ * cancel reaches their requests in flight through one listener for the whole stage, not one per
+ * request (a thousand users would be a thousand listeners on the run's signal).
+ */
 class StageUsers {
   private readonly connections: UserConnection[];
+  private readonly target: LoadTarget;
+  private readonly inFlight = new Set<InFlight>();
+  private readonly signal: AbortSignal | undefined;
+  private readonly onCancel = (): void => {
+    for (const r of [...this.inFlight]) r.cancel();
+  };
   constructor(
-    private readonly target: LoadTarget,
+    target: LoadTarget,
     private readonly index: number,
     private readonly numbers: readonly number[],
   ) {
+    const { signal, ...spec } = target.spec;
+    this.target = { ...target, spec };
+    this.signal = signal;
+    signal?.addEventListener('abort', this.onCancel);
     this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
   }
 
@@ -221,7 +235,7 @@ class StageUsers {
       // request goes out as it is issued instead of after every other user's dispatch (that wait,
       // a second at 5000 users, would be counted in its TTFC though the server had no part in it).
       if (i > 0 && i % START_BATCH === 0) await new Promise(setImmediate);
-      const user = userLoop(this.target, this.index, this.numbers[i]!, this.connections[i]!, from, to, records);
+      const user = userLoop(this.target, this.index, this.numbers[i]!, this.connections[i]!, { from, to, records, inFlight: this.inFlight, cancelled: this.signal });
       user.catch(() => undefined); // awaited below: not unhandled while later batches start
       loops.push(user);
     }
@@ -237,26 +251,50 @@ class StageUsers {
   }
 
   close(): Promise<unknown> {
+    this.signal?.removeEventListener('abort', this.onCancel);
     return Promise.all(this.connections.map((c) => c.close()));
   }
 }
 
+/** What a user loop shares with its stage. */
+interface LoopShared {
+  from: number;
+  to: number;
+  records: RequestRecord[];
+  /** The stage's requests in flight, for its cancel listener. */
+  inFlight: Set<InFlight>;
+  /** Aborted: a request dispatched now is cancelled at once (the stage's listener has fired already). */
+  cancelled: AbortSignal | undefined;
+}
+
 /**
  * One user: iterations `from`…`to`, one request after another on its connection. Callbacks, not an
- * await per request: the next request is dispatched inside the last one's completion, while undici
- * still holds the socket, so it is written at once (connection.ts). A trampoline keeps requests
- * that end synchronously (a dispatch that throws) from growing the stack.
+ * await per request: a completed response hands over inside undici's completion callback, while
+ * undici still holds the socket, so the next request is written at once (connection.ts); failures
+ * hand over a microtask later (request.ts says why). A trampoline keeps a chain of handovers from
+ * growing the stack.
  */
-function userLoop(target: LoadTarget, stage: number, user: number, conn: UserConnection, from: number, to: number, records: RequestRecord[]): Promise<void> {
+function userLoop(target: LoadTarget, stage: number, user: number, conn: UserConnection, shared: LoopShared): Promise<void> {
+  const { to, records, inFlight } = shared;
   return new Promise((resolve, reject) => {
-    let iteration = from;
+    let iteration = shared.from;
     let issuing = false;
     let again = false;
     const issue = (): void => {
       if (iteration > to || target.stop?.aborted) return resolve();
       const ids = { stage, user, iteration: iteration++ };
       const { headers, body } = target.render(ids);
-      sendRequest(conn, { ...target.spec, headers, body }, ids, done);
+      // The verdict may come before sendRequest returns (it never does today): then it is not in flight.
+      const slot: { sent?: InFlight; over?: true } = {};
+      slot.sent = sendRequest(conn, { ...target.spec, headers, body }, ids, (r) => {
+        slot.over = true;
+        if (slot.sent) inFlight.delete(slot.sent);
+        done(r);
+      });
+      if (slot.over) return;
+      const sent = slot.sent;
+      inFlight.add(sent);
+      if (shared.cancelled?.aborted) sent.cancel();
     };
     const next = (): void => {
       if (issuing) {

@@ -138,7 +138,7 @@ function stagesSection(report: Report, maxRows: number): string {
       cell(s, 'ttfc.p95', ms(s.ttfc.p95), b?.ttfcP95.regressed),
       cell(s, 'ttfc.max', ms(s.ttfc.max)),
       showTtft ? cell(s, 'ttft.avg', ms(s.ttft.avg)) : cell(s, 'total.avg', ms(s.total.avg)),
-      cell(s, 'rps', `${s.rps.toFixed(2)} req/s`) + (showGoodput ? ` · ${cell(s, 'goodput', goodputText(s))}` : ''),
+      cell(s, 'rps', formatValue(s.rps, 'rps')) + (showGoodput ? ` · ${cell(s, 'goodput', goodputText(s))}` : ''),
     ];
   });
   const more = stages.length - shown.length;
@@ -226,7 +226,7 @@ function figuresTable(report: Report): string {
     ...(showTtft ? [nb(ms(s.ttft.avg)), nb(ms(s.ttft.p95))] : []),
     ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? nb(ms(s.ttfr.avg)) : MISSING] : []),
     nb(ms(s.total.avg)),
-    nb(`${s.eventsPerSec.toFixed(1)}`),
+    s.eventsPerSec === null ? MISSING : nb(s.eventsPerSec.toFixed(1)),
     ...(showTokens
       ? s.tokens
         ? [

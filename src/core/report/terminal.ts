@@ -43,7 +43,7 @@ export function stageLine(s: StageSummary): string {
   }
   return (
     `stage ${s.index}: ${plural(s.users, 'user')} x ${s.requestsPerUser}: ${s.succeeded}/${s.issued} ok, ` +
-    `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps.toFixed(2)} req/s`
+    `ttfc avg ${ms(s.ttfc.avg)} p95 ${ms(s.ttfc.p95)} max ${ms(s.ttfc.max)}, ${s.rps === null ? 'n/a' : s.rps.toFixed(2)} req/s`
   );
 }
 
@@ -100,7 +100,7 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
       ...(showTtft ? [ms(s.ttft.avg), ms(s.ttft.p95)] : []),
       ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? ms(s.ttfr.avg) : ''] : []),
       ms(s.total.avg),
-      s.rps.toFixed(2),
+      s.rps === null ? 'n/a' : s.rps.toFixed(2),
       ...(showTokens ? (s.tokens ? [s.tokens.perSec.toFixed(1), ms(s.tpot?.avg ?? null), ms(s.tpot?.p95 ?? null)] : ['', '', '']) : []),
       ...(showGoodput ? [s.goodput ? `${s.goodput.rate === null ? 'n/a' : formatValue(s.goodput.rate * 100, '%')} ${s.goodput.perSec.toFixed(2)}/s` : ''] : []),
       ...(showRate ? [s.streamRate?.perRequest.p50 != null ? s.streamRate.perRequest.p50.toFixed(1) : ''] : []),

@@ -36,7 +36,7 @@ export interface ScalingRow {
  * throughput discounts the setup of a cold connection (see referenceRps).
  */
 export function scalingEfficiency(stages: readonly StageSummary[]): ScalingRow[] {
-  const ref = referenceStage(stages.filter((s) => s.rps > 0));
+  const ref = referenceStage(stages.filter((s) => s.rps !== null && s.rps > 0));
   const refRps = ref === null ? 0 : referenceRps(ref);
   return stages.map((s) => {
     const row: ScalingRow = {
@@ -48,7 +48,8 @@ export function scalingEfficiency(stages: readonly StageSummary[]): ScalingRow[]
       usersRatio: null,
       efficiency: null,
     };
-    if (ref === null || s.skipped || s.issued === 0) return row;
+    // A stage with no success has no throughput (rps null) to scale.
+    if (ref === null || s.skipped || s.issued === 0 || s.rps === null) return row;
     row.throughputRatio = s.index === ref.index ? 1 : s.rps / refRps;
     row.usersRatio = s.users / ref.users;
     row.efficiency = row.throughputRatio / row.usersRatio;
@@ -64,7 +65,8 @@ export function scalingEfficiency(stages: readonly StageSummary[]): ScalingRow[]
 function referenceRps(ref: StageSummary): number {
   const total = ref.total.p50;
   const warm = total === null ? 0 : total - (ref.connect.p50 ?? 0);
-  return warm > 0 ? Math.max(ref.rps, (ref.users * 1000) / warm) : ref.rps;
+  const rps = ref.rps ?? 0;
+  return warm > 0 ? Math.max(rps, (ref.users * 1000) / warm) : rps;
 }
 
 // ---------------------------------------------------------------------------------------------
