@@ -5,6 +5,7 @@ import { renderMarkdown } from '../core/report/markdown.js';
 import { shardNote } from '../core/config/shard.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
+import type { HistoryContext } from '../core/history/run.js';
 import { buildMergeConfig, MERGE_INPUTS, runMerge } from '../core/merge.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';
@@ -77,6 +78,15 @@ async function mergeMain(argv: string[], io: CliIo): Promise<number> {
   return report.passed || report.config.failOnCriteria === false ? EXIT.pass : EXIT.fail;
 }
 
+/**
+ * Where a CLI run comes from, for the history: a GitHub workflow's event, ref and commit when it runs
+ * in one; a GitLab merge request is a read-only event; elsewhere none (the run records under auto).
+ */
+export function historyContext(env: Record<string, string | undefined>): HistoryContext {
+  const event = env.GITHUB_EVENT_NAME?.trim() || (env.CI_MERGE_REQUEST_IID?.trim() ? 'merge_request' : null);
+  return { event, ref: env.GITHUB_REF?.trim() || env.CI_COMMIT_REF_NAME?.trim() || null, commit: env.GITHUB_SHA?.trim() || env.CI_COMMIT_SHA?.trim() || null };
+}
+
 /** The command-line adapter: flags → config → gate → terminal report → exit code. */
 export async function main(argv: string[], rawIo: CliIo): Promise<number> {
   let secrets: string[] = [];
@@ -105,6 +115,7 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     );
     const report = await runGate(cfg, {
       log: io.out,
+      history: historyContext(io.env),
       ...(io.signal ? { signal: io.signal } : {}),
       hooks: {
         stageStart: (i, s) => io.out(stageStartLine(i, cfg.stages.length, s)),

@@ -8,6 +8,7 @@ import { repeatOf } from './analysis/confidence.js';
 import type { Config } from './config/config.js';
 import { performLogin } from './config/login.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
+import { finishHistory, openHistory, referenceOf, type HistoryContext } from './history/run.js';
 import { redactText } from './redact.js';
 import { buildReport, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
@@ -30,6 +31,8 @@ export interface GateOptions {
   readiness?: ReadinessOptions;
   /** Cancels the run (SIGINT/SIGTERM): the partial report is still built and written, marked cancelled. */
   signal?: AbortSignal;
+  /** The workflow event, ref and commit, for the history (history-path): which runs record an entry. */
+  history?: HistoryContext;
 }
 
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
@@ -136,6 +139,8 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   if (cfg.shard && cfg.shard.count > 1 && cfg.startAt === null) {
     log(`shard ${cfg.shard.index}/${cfg.shard.count} without start-at: its stages start when this job gets to them, not together with the other shards' (the merge will flag it)`);
   }
+  // Read first: a bad history-write fails before any request, and a bad file is only a warning.
+  const history = cfg.history ? openHistory(cfg.history, opts.history ?? {}, log) : null;
   await prepare(cfg, opts, log);
   const loaded = loadBaseline(cfg, log);
 
@@ -152,6 +157,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   }
   if (repeat && repeat.runs > 1) log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
 
+  const reference = history ? referenceOf(history, run.stages) : null;
   // A shard carries its criteria to the merge but does not judge its share of the users.
   const analysis = analyse(
     run,
@@ -164,6 +170,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
       target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name },
       ...(cfg.compare ? { compare: { url: cfg.compare.displayUrl, secrets: cfg.secrets } } : {}),
       server,
+      ...(reference ? { history: reference.lookup } : {}),
     },
     log,
   );
@@ -182,6 +189,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     server,
     ...(shard ? { shard } : {}),
   });
+  if (history && reference) finishHistory(history, report, reference, opts.history ?? {}, log);
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;
 }

@@ -2,6 +2,7 @@
 
 import type { ServerSection } from './server/types.js';
 import type { StageServerFigures } from './server/metrics.js';
+import type { HistorySection } from './history/section.js';
 
 import type { LatencyMetric, MetricUnit } from './analysis/metrics.js';
 
@@ -135,6 +136,8 @@ export interface MetricRef {
   baseline: boolean; // `baseline.ttfc.p95`
   /** `compare.ttfc.p95`: the same figure of the compare target (same-run A/B). */
   compare?: boolean;
+  /** `history.ttfc.p95`: the median of the figure over the history's latest passing runs (history-path). */
+  history?: boolean;
 }
 
 export type CriterionValue =
@@ -178,7 +181,7 @@ export interface CriterionResult {
 }
 
 export interface Diagnosis {
-  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth' | 'shard_late' | 'shards_out_of_step';
+  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth' | 'shard_late' | 'shards_out_of_step' | 'drift';
   users: number | null;
   message: string;
   evidence: Record<string, unknown>;
@@ -310,6 +313,8 @@ export interface Report {
   shard?: ShardInfo;
   /** A merged report (`mode: merge`): the shards it was merged from. */
   merge?: MergeSection;
+  /** history-path: what the history held, the trend, whether this run was recorded; absent without history-path. */
+  history?: HistorySection;
 }
 
 /** A ratio head / base of a statistic and its interval (null bounds: too few samples for one). */

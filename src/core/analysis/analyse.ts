@@ -4,7 +4,7 @@
 import { compareIntervalOf, pairedSampler, sameRunComparison } from './ab.js';
 import { baselineSection, type BaselineLoad } from './baseline.js';
 import { INTERVAL_METHOD, intervalCache, ttfcInterval, type VerdictMode } from './confidence.js';
-import { evaluateCriteria } from './criteria/index.js';
+import { evaluateCriteria, type EvaluateOptions } from './criteria/index.js';
 import { diagnose, scalingEfficiency } from './diagnose/index.js';
 import { gatePassed } from './verdict.js';
 import { diagnoseServer } from '../server/diagnose.js';
@@ -25,6 +25,8 @@ export interface AnalysisSettings {
   compare?: { url: string; secrets: readonly string[] };
   /** The server side during the stages (health, monitors, logs), or null. */
   server?: ServerSection | null;
+  /** `history.` criteria: the history's figure of a metric at a stage, or why there is none (history-path). */
+  history?: EvaluateOptions['history'];
 }
 
 export interface Analysis {
@@ -53,6 +55,7 @@ export function analyse(run: RunResult, s: AnalysisSettings, log: (line: string)
     baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
     verdict: s.verdict,
     intervalOf,
+    ...(s.history ? { history: s.history } : {}),
   });
 
   const diagnoses: Diagnosis[] = [...diagnose(run), ...diagnoseServer(s.server)];

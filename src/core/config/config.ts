@@ -16,6 +16,7 @@ import { DEFAULT_STAGES, parseStages } from './stages.js';
 import { parseShard, parseStartAt, stageSchedule, type ShardSpec } from './shard.js';
 import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateContext } from './template.js';
 import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
+import { buildHistorySpec, HISTORY_INPUTS, type HistorySpec } from '../history/config.js';
 import { defaultServerCriteria } from '../server/metrics.js';
 import type { ServerSpec } from '../server/types.js';
 import type { Criterion, Stage, StreamFormat } from '../types.js';
@@ -66,6 +67,7 @@ export const CORE_INPUTS = {
     "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
   'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
   'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
+  ...HISTORY_INPUTS,
 } as const;
 
 export type CoreInputName = keyof typeof CORE_INPUTS;
@@ -123,6 +125,8 @@ export interface Config {
   stageWindowMs: number | null;
   /** Epoch ms each stage starts at (from start-at), or null: stages follow each other after the cool-down. */
   schedule: number[] | null;
+  /** The run history (history-path), or null. */
+  history: HistorySpec | null;
   /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
   setToken(token: string): void;
   /** Per-request header and body rendering. */
@@ -214,6 +218,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   addServerCriteria(inputs, judge, before.server);
   const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
   const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
+  const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null);
   return {
     ...target,
     displayUrl: redactUrl(target.url),
@@ -231,6 +236,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     ...before,
     compare,
     ...sharding,
+    history,
     setToken: templates.setToken,
     render: templates.render,
   };

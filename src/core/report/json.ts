@@ -37,6 +37,7 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     ...(cfg.server ? { server: publicServerConfig(cfg.server, cfg.secrets) } : {}),
     ...(cfg.shard ? { shard: `${cfg.shard.index}/${cfg.shard.count}` } : {}),
     ...(cfg.startAt !== null ? { startAt: new Date(cfg.startAt).toISOString(), stageWindowMs: cfg.stageWindowMs } : {}),
+    ...(cfg.history ? { history: { path: cfg.history.path, limit: cfg.history.limit, window: cfg.history.window, write: cfg.history.write } } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ import {
 } from './common.js';
 import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
 import { serverMarkdown } from './server.js';
+import { historyMarkdown, trendChart } from './trend.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -429,7 +430,7 @@ export function chartThresholds(report: Report): ChartThreshold[] {
     const metric = parsed?.metric;
     if (metric !== 'ttfc.avg' && metric !== 'ttfc.p95') continue;
     // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
-    if (/\*/.test(c.text) && !/baseline\./.test(c.text)) continue;
+    if (/\*/.test(c.text) && !/(baseline|history)\./.test(c.text)) continue;
     const scoped = /^\s*@/.test(c.text);
     out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
   }
@@ -544,6 +545,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
     if (chart) parts.push(chart);
   }
   parts.push(stagesSection(report, shape.maxStages));
+  const trend = historyMarkdown(report, { chart: shape.chart });
+  if (trend) parts.push(trend);
   const ab = compareSection(report);
   if (ab) parts.push(ab);
   const server = serverMarkdown(report.server, { charts: shape.chart });
@@ -651,7 +654,7 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     if (out.length <= limit) return out;
   }
   // 5. the chart, then diagnoses, then stage rows
-  if (chartSection(report)) {
+  if (chartSection(report) || trendChart(report)) {
     shape.chart = false;
     notes.push('the chart left out');
     out = render();
