@@ -15,6 +15,7 @@ const MAX_LINES = 3;
 const COLORS = { thisRun: '#9ca3af', lines: ['#dc2626', '#2563eb', '#16a34a'] } as const;
 const COLOR_NAMES = ['red', 'blue', 'green'] as const;
 const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+const SAFE_BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$/;
 
 interface Line {
   key: string;
@@ -41,7 +42,14 @@ function whose(points: readonly HistoryTrendPoint[]): string {
   const [ref] = [...refs];
   const branch = refs.size === 1 && ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
   const what = points.every((p) => p.event === 'schedule') ? plural(points.length, 'night') : plural(points.length, 'run');
-  return branch ? `${escapeInline(branch, 60)}'s last ${what}` : `the history's last ${what}`;
+  // The file is untrusted: only a plain branch name is shown (nothing that could read as a link or a mention).
+  return branch !== null && SAFE_BRANCH.test(branch) ? `${escapeInline(branch, 60)}'s last ${what}` : `the history's last ${what}`;
+}
+
+/** `280–340 ms` (one unit when both share it), `800 ms–1.20 s`. */
+function spanOf(lo: string, hi: string): string {
+  const unit = / \S+$/.exec(hi)?.[0] ?? '';
+  return unit && lo.endsWith(unit) ? `${lo.slice(0, -unit.length)}–${hi}` : `${lo}–${hi}`;
 }
 
 /** "main's last 30 nights: p95 280–340 ms at 20 users; this PR 610 ms". Empty without a key stage. */
@@ -53,9 +61,8 @@ export function trendHeadline(report: Report): string {
   const self = PULL_REQUEST_EVENTS.includes(h.event ?? '') ? 'this PR' : 'this run';
   const where = ` at ${keyLabel(key.key)}`;
   const [lo, hi] = [ms(Math.min(...vs)), ms(Math.max(...vs))];
-  const range = vs.length ? `p95 ${lo === hi ? lo : `${lo}–${hi}`}${where}` : `no p95${where}`;
-  const upper = whose(h.trend.points);
-  return `${upper.charAt(0).toUpperCase()}${upper.slice(1)}: ${range}; ${self} **${ms(key.value)}**`;
+  const range = vs.length ? `p95 ${lo === hi ? lo : spanOf(lo, hi)}${where}` : `no p95${where}`;
+  return `${whose(h.trend.points)}: ${range}; ${self} **${ms(key.value)}**`;
 }
 
 /** x labels: `11-03`, or `11-03 04:17` where a day has several runs; this run last. */
