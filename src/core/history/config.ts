@@ -62,7 +62,12 @@ export function buildHistorySpec(inputs: Partial<Record<string, string>>, cwd: s
       throw new InputError('criteria', `line ${c.line}: the history keeps ${HISTORY_METRICS.join(', ')}, not ${c.value.metric.name}`);
     }
   }
-  const rest = ['history-limit', 'history-window', 'history-write'].find((n) => value(inputs, n) !== undefined);
+  // The runner passes every default: only a value other than its default is "set".
+  const defaults: Record<string, string> = { 'history-limit': String(DEFAULT_HISTORY_LIMIT), 'history-window': String(DEFAULT_HISTORY_WINDOW), 'history-write': 'auto' };
+  const rest = Object.keys(defaults).find((n) => {
+    const v = value(inputs, n);
+    return v !== undefined && v.toLowerCase() !== defaults[n];
+  });
   if (path === undefined) {
     if (rest) throw new InputError(rest, 'is set but history-path is not');
     return null;
