@@ -35,7 +35,7 @@ const HISTORY = 'ttfc-history.json';
 const path = (): string => join(dir, HISTORY);
 async function gate(env: Record<string, string> = {}, ...flags: string[]) {
   const r = await runCli(
-    ['--url', `${server.url}/chat`, '--stages', '1x1, 2x2', '--cooldown', '0', '--criteria', 'success_rate > 95%', '--history-path', HISTORY, '--markdown-path', 'report.md', '--report-path', join(dir, 'ttfc-report.json'), ...flags],
+    [...(flags.includes('--url') ? [] : ['--url', `${server.url}/chat`]), '--stages', '1x1, 2x2', '--cooldown', '0', '--criteria', 'success_rate > 95%', '--history-path', HISTORY, '--markdown-path', 'report.md', '--report-path', join(dir, 'ttfc-report.json'), ...flags],
     { cwd: dir, env },
   );
   const report = existsSync(join(dir, 'ttfc-report.json')) ? (JSON.parse(readFileSync(join(dir, 'ttfc-report.json'), 'utf8')) as Report) : null;
@@ -71,6 +71,7 @@ test('a pull-request run, or history-write false, leaves the file byte for byte;
   expect(pr.out).toMatch(/history: read only: a pull_request run only reads the history/);
   expect(pr.report!.history).toMatchObject({ status: 'read', runs: 3, recorded: false, event: 'pull_request' });
   expect(pr.markdown).toMatch(/this PR \*\*/);
+  expect(pr.out).toMatch(/^history: main's last 3 nights: p95 10–12 ms at 2 users; this PR \d+(\.\d)? ms$/m);
   expect(readFileSync(path()).equals(before)).toBe(true);
   const off = await gate({}, '--history-write', 'false');
   expect(off.code).toBe(0);
@@ -126,4 +127,13 @@ test('a corrupt file is a warning naming it: the verdict stands, the file is mov
   expect(readFileSync(join(dir, aside), 'utf8')).toBe('{"schemaVersion": 1, "tool": "ttfc-gate", "entries": [ {"time": "x"');
   expect(readHistory(path())).toMatchObject({ kind: 'read', entries: { length: 1 } });
   expect(r.markdown).toMatch(/> \[!WARNING\]\n> \*\*History:\*\* history ttfc-history\.json is not JSON/);
+});
+
+test('no secret reaches the history file: the target is written as shown, secrets redacted', async () => {
+  const secret = 'sk-live-TopSecret-4242-abcdef';
+  const r = await gate({}, '--url', `${server.url}/chat/${secret}?api_key=${secret}x`, '--token', secret);
+  expect(r.code).toBe(0);
+  const text = readFileSync(path(), 'utf8');
+  expect(text).not.toContain(secret);
+  expect(text).toMatch(/"target":"POST http:\/\/127\.0\.0\.1:\d+\/chat\/\*\*\*/);
 });

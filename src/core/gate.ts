@@ -189,7 +189,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     server,
     ...(shard ? { shard } : {}),
   });
-  if (history && reference) finishHistory(history, report, reference, opts.history ?? {}, log);
+  if (history && reference) finishHistory(history, report, reference, { ...opts.history, secrets: cfg.secrets }, log);
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;
 }

@@ -3,6 +3,8 @@
 // records) and fill the report's history section. Only this module touches the file.
 
 import { plural } from '../format.js';
+import { redactText } from '../redact.js';
+import { trendHeadline } from '../report/trend.js';
 import type { Report, StageSummary } from '../types.js';
 import { recordingOf, type HistorySpec } from './config.js';
 import { driftDiagnoses } from './drift.js';
@@ -19,6 +21,8 @@ export interface HistoryContext {
   commit?: string | null;
   /** The time a moved-aside file is stamped with (tests). */
   now?: Date;
+  /** Values never written to the file (the target's URL is shown without them). */
+  secrets?: readonly string[];
 }
 
 export interface OpenHistory {
@@ -74,7 +78,7 @@ export function finishHistory(h: OpenHistory, report: Report, reference: History
     commit: ctx.commit ?? report.target.commit ?? null,
     ref: ctx.ref ?? null,
     event: ctx.event ?? 'cli',
-    target: `${report.target.method} ${report.target.url}`,
+    target: redactText(`${report.target.method} ${report.target.url}`, ctx.secrets ?? []),
     passed: report.passed,
     capacity: capacityOf(report),
   });
@@ -88,6 +92,8 @@ export function finishHistory(h: OpenHistory, report: Report, reference: History
     recorded = append(h, entry, ctx.now ?? new Date(), log);
   }
   report.history = section(h, reference, recorded, ctx.event ?? null);
+  const headline = trendHeadline(report, { plain: true });
+  if (headline) log(`history: ${headline}`);
 }
 
 function append(h: OpenHistory, entry: HistoryEntry, now: Date, log: (line: string) => void): boolean {

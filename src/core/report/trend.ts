@@ -37,13 +37,14 @@ function keyStage(report: Report): { key: string; value: number } | null {
 }
 
 /** `main's last 30 nights`, `the last 12 runs`: who the history's runs were. */
-function whose(points: readonly HistoryTrendPoint[]): string {
+function whose(points: readonly HistoryTrendPoint[], plain: boolean): string {
   const refs = new Set(points.map((p) => p.ref ?? ''));
   const [ref] = [...refs];
   const branch = refs.size === 1 && ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
   const what = points.every((p) => p.event === 'schedule') ? plural(points.length, 'night') : plural(points.length, 'run');
   // The file is untrusted: only a plain branch name is shown (nothing that could read as a link or a mention).
-  return branch !== null && SAFE_BRANCH.test(branch) ? `${escapeInline(branch, 60)}'s last ${what}` : `the history's last ${what}`;
+  if (branch === null || !SAFE_BRANCH.test(branch)) return `the history's last ${what}`;
+  return `${plain ? branch : escapeInline(branch, 60)}'s last ${what}`;
 }
 
 /** `280–340 ms` (one unit when both share it), `800 ms–1.20 s`. */
@@ -52,8 +53,8 @@ function spanOf(lo: string, hi: string): string {
   return unit && lo.endsWith(unit) ? `${lo.slice(0, -unit.length)}–${hi}` : `${lo}–${hi}`;
 }
 
-/** "main's last 30 nights: p95 280–340 ms at 20 users; this PR 610 ms". Empty without a key stage. */
-export function trendHeadline(report: Report): string {
+/** "main's last 30 nights: p95 280–340 ms at 20 users; this PR **610 ms**" (`plain`: for a terminal, no markup). Empty without a key stage. */
+export function trendHeadline(report: Report, opts: { plain?: boolean } = {}): string {
   const h = report.history;
   const key = keyStage(report);
   if (!h || !key || h.trend.points.length === 0) return '';
@@ -62,7 +63,8 @@ export function trendHeadline(report: Report): string {
   const where = ` at ${keyLabel(key.key)}`;
   const [lo, hi] = [ms(Math.min(...vs)), ms(Math.max(...vs))];
   const range = vs.length ? `p95 ${lo === hi ? lo : spanOf(lo, hi)}${where}` : `no p95${where}`;
-  return `${whose(h.trend.points)}: ${range}; ${self} **${ms(key.value)}**`;
+  const value = opts.plain ? ms(key.value) : `**${ms(key.value)}**`;
+  return `${whose(h.trend.points, opts.plain === true)}: ${range}; ${self} ${value}`;
 }
 
 /** x labels: `11-03`, or `11-03 04:17` where a day has several runs; this run last. */
