@@ -1,7 +1,9 @@
 // The tracking issue against the GitHub API stand-in, in-process: opened by a failing scheduled run,
 // commented by the next failing one, closed by a passing one; only the gate's own issue of its tag is
 // touched; a missing permission or an unreachable API is a warning, never a throw.
-import { issueMarker, ISSUE_LABEL, updateTrackingIssue, type TrackingRequest } from '../../src/action/tracking-issue.js';
+import { issueMarker, ISSUE_LABEL, parseTrackingIssue, updateTrackingIssue, type TrackingRequest } from '../../src/action/tracking-issue.js';
+import { actionSettings } from '../../src/action/inputs.js';
+import { InputError } from '../../src/core/errors.js';
 import { eventContext } from '../../src/action/event.js';
 import type { Report } from '../../src/core/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
@@ -116,4 +118,12 @@ test('an API that drops every connection: a warning after one retry', async () =
   expect(warnings()).toHaveLength(1);
   expect(warnings()[0]).toMatch(/^ttfc-gate could not update the tracking issue: the GitHub API \(http:\/\/127\.0\.0\.1:\d+\) could not be reached, also on a retry/);
   expect(api.requests.length).toBe(2);
+});
+
+test('inputs: tracking-issue is true or false; history-path does not apply to a merge step', () => {
+  expect(['', 'false', 'FALSE', '0'].map(parseTrackingIssue)).toEqual([false, false, false, false]);
+  expect(['true', 'yes', '1'].map(parseTrackingIssue)).toEqual([true, true, true]);
+  expect(() => parseTrackingIssue('sometimes')).toThrow(new InputError('tracking-issue', '"sometimes" is not true or false'));
+  const action = { 'github-token': '', comment: '', 'comment-mode': '', 'comment-tag': '', 'tracking-issue': '', mode: 'merge', reports: 'shards/*.json' };
+  expect(() => actionSettings({ core: { 'history-path': 'h.json' }, action })).toThrow(new InputError('history-path', 'does not apply with mode: merge (the plan comes from the shard reports)'));
 });

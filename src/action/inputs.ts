@@ -109,7 +109,7 @@ export function actionSettings(raw: RawInputs): ActionSettings {
   if (mode === 'run' && reports.length > 0) throw new InputError('reports', 'only applies with mode: merge');
   if (mode === 'merge') {
     // Only inputs without a default: the runner passes every default (stages has one).
-    const ignored = ['url', 'shard', 'start-at', 'stage-window'].filter((n) => raw.core[n]?.trim());
+    const ignored = ['url', 'shard', 'start-at', 'stage-window', 'history-path'].filter((n) => raw.core[n]?.trim());
     if (ignored.length > 0) throw new InputError(ignored[0]!, 'does not apply with mode: merge (the plan comes from the shard reports)');
   }
   return {
