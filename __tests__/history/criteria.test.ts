@@ -57,6 +57,8 @@ describe('parse and config', () => {
     [{ 'history-path': 'h.json', 'history-write': 'always' }, 'history-write', '"always" is not auto, true or false'],
     [{ 'history-path': 'dir/' }, 'history-path', '"dir/" is a directory, not a file name'],
     [{ 'history-path': 'h.json', shard: '1/2' }, 'history-path', /cannot be combined with shard/],
+    [{ 'history-path': 'ttfc-report.json' }, 'history-path', '"ttfc-report.json" is also report-path: the history needs a file of its own'],
+    [{ 'history-path': './out/r.md', 'markdown-path': 'out/r.md' }, 'history-path', '"./out/r.md" is also markdown-path: the history needs a file of its own'],
   ])('%j → %s', (inputs, input, detail) => {
     const e = inputError(inputs as Record<string, string>);
     expect(e.input).toBe(input);

@@ -218,7 +218,11 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   addServerCriteria(inputs, judge, before.server);
   const compare = readCompare(inputs, request, target.path, templates, ctx.env, secrets, judge.criteria);
   const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
-  const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null);
+  const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null, [
+    ['report-path', reportPath],
+    ['markdown-path', markdownPath],
+    ['baseline', judge.baseline],
+  ]);
   return {
     ...target,
     displayUrl: redactUrl(target.url),

@@ -53,7 +53,14 @@ function count(name: string, text: string | undefined, dflt: number, min: number
  * The history settings, or null without history-path. A `history.` criterion needs history-path; one
  * on a figure the history does not keep is an error naming the figures it keeps.
  */
-export function buildHistorySpec(inputs: Partial<Record<string, string>>, cwd: string, criteria: readonly Criterion[], sharded: boolean): HistorySpec | null {
+export function buildHistorySpec(
+  inputs: Partial<Record<string, string>>,
+  cwd: string,
+  criteria: readonly Criterion[],
+  sharded: boolean,
+  /** Files the run writes or reads (input name, path): the history must be none of them. */
+  others: ReadonlyArray<readonly [string, string | null]> = [],
+): HistorySpec | null {
   const path = value(inputs, 'history-path');
   for (const c of criteria) {
     if (c.value.kind !== 'factor' || !c.value.metric.history) continue;
@@ -80,7 +87,11 @@ export function buildHistorySpec(inputs: Partial<Record<string, string>>, cwd: s
   if (window > limit) throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
   const write = (value(inputs, 'history-write') ?? 'auto').toLowerCase();
   if (write !== 'auto' && write !== 'true' && write !== 'false') throw new InputError('history-write', `"${write.slice(0, 40)}" is not auto, true or false`);
-  return { path, absPath: isAbsolute(path) ? path : resolvePath(cwd, path), limit, window, write };
+  const absPath = isAbsolute(path) ? path : resolvePath(cwd, path);
+  for (const [name, other] of others) {
+    if (other !== null && resolvePath(cwd, other) === absPath) throw new InputError('history-path', `"${path.slice(0, 200)}" is also ${name}: the history needs a file of its own`);
+  }
+  return { path, absPath, limit, window, write };
 }
 
 /**
