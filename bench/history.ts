@@ -22,7 +22,24 @@ const CRITERIA = parseCriteria('ttfc.p95 < 1.3 * history.ttfc.p95\nttfc.avg < 1.
 function stage(index: number, users: number): StageSummary {
   const records: RequestRecord[] = Array.from({ length: users * 3 }, (_, i) => {
     const ttfc = 200 + users * 5 + ((i * 37) % 50);
-    return { stage: index, user: (i % users) + 1, iteration: 1, startedAt: 0, status: 200, ok: true, category: null, error: null, connect: 1, ttfb: 5, ttfc, ttft: ttfc, total: ttfc + 900, stall: 40, events: 20, bytes: 900 };
+    return {
+      stage: index,
+      user: (i % users) + 1,
+      iteration: 1,
+      startedAt: 0,
+      status: 200,
+      ok: true,
+      category: null,
+      error: null,
+      connect: 1,
+      ttfb: 5,
+      ttfc,
+      ttft: ttfc,
+      total: ttfc + 900,
+      stall: 40,
+      events: 20,
+      bytes: 900,
+    };
   });
   return summarizeStage(index, { users, requestsPerUser: 3 }, records, 2000);
 }
@@ -41,7 +58,20 @@ function entries(n: number): HistoryEntry[] {
       return {
         key: String(u),
         users: u,
-        metrics: { 'ttfc.avg': p95 * 0.8, 'ttfc.p50': p95 * 0.75, 'ttfc.p90': p95 * 0.95, 'ttfc.p95': p95, 'ttfc.p99': p95 * 1.1, 'ttft.avg': p95 * 0.8, 'ttft.p50': p95 * 0.75, 'ttft.p95': p95, 'total.avg': p95 + 900, 'total.p95': p95 + 1000, success_rate: 100, rps: u * 1.5 },
+        metrics: {
+          'ttfc.avg': p95 * 0.8,
+          'ttfc.p50': p95 * 0.75,
+          'ttfc.p90': p95 * 0.95,
+          'ttfc.p95': p95,
+          'ttfc.p99': p95 * 1.1,
+          'ttft.avg': p95 * 0.8,
+          'ttft.p50': p95 * 0.75,
+          'ttft.p95': p95,
+          'total.avg': p95 + 900,
+          'total.p95': p95 + 1000,
+          success_rate: 100,
+          rps: u * 1.5,
+        },
       };
     }),
   }));
@@ -100,8 +130,14 @@ const f = (x: number): string => x.toFixed(2).padStart(8);
 const dir = mkdtempSync(join(tmpdir(), 'ttfc-bench-history-'));
 try {
   const stages = USERS.map((u, i) => stage(i + 1, u));
-  console.log(`history bench: ${USERS.length} stages, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ms`);
-  console.log(`${'entries'.padEnd(8)} ${'iteration'.padEnd(12)} ${'read'.padStart(8)} ${'judge'.padStart(8)} ${'record'.padStart(8)} ${'chart'.padStart(8)} ${'total'.padStart(8)}`);
+  console.log(
+    `history bench: ${USERS.length} stages, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ms`,
+  );
+  console.log(
+    `${'entries'.padEnd(8)} ${'iteration'.padEnd(12)} ${'read'.padStart(8)} ${'judge'.padStart(8)} ${'record'.padStart(8)} ${'chart'.padStart(8)} ${'total'.padStart(8)}`,
+  );
   for (const n of [200, 1000]) {
     const runs = Array.from({ length: ITERATIONS + 1 }, () => once(dir, n, stages));
     const total = (t: Times): number => t.read + t.judge + t.record + t.chart;

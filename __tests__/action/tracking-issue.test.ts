@@ -54,14 +54,27 @@ function request(passed: boolean, over: Partial<TrackingRequest> & { eventName?:
     },
     {},
   );
-  return { token: 'ghs_x', tag: 'default', report: report(passed), markdown: `## ${passed ? '✅ passed' : '❌ failed'}\n\ndetails`, event, bounds: { timeoutMs: 5000, budgetMs: 10000 }, ...over };
+  return {
+    token: 'ghs_x',
+    tag: 'default',
+    report: report(passed),
+    markdown: `## ${passed ? '✅ passed' : '❌ failed'}\n\ndetails`,
+    event,
+    bounds: { timeoutMs: 5000, budgetMs: 10000 },
+    ...over,
+  };
 }
 
 test('a failing night opens one labelled issue, the next failing night comments on it, a passing night comments and closes it', async () => {
   const first = await updateTrackingIssue(request(false));
   expect(first).toMatchObject({ action: 'opened', number: 100 });
   const [issue] = api.issues(owner, repo);
-  expect(issue).toMatchObject({ title: 'TTFC gate failing: POST https://staging.example/api/chat', state: 'open', labels: [{ name: ISSUE_LABEL }], user: { login: 'github-actions[bot]' } });
+  expect(issue).toMatchObject({
+    title: 'TTFC gate failing: POST https://staging.example/api/chat',
+    state: 'open',
+    labels: [{ name: ISSUE_LABEL }],
+    user: { login: 'github-actions[bot]' },
+  });
   expect(issue!.body.split('\n')[0]).toBe(issueMarker('default'));
   expect(issue!.body).toContain('The schedule run of 2026-02-01 03:17 UTC failed ([workflow run](https://github.example/octo-org/chat-app/actions/runs/42))');
   expect(issue!.body).toContain('## ❌ failed');
@@ -69,7 +82,9 @@ test('a failing night opens one labelled issue, the next failing night comments 
 
   expect(await updateTrackingIssue(request(false))).toMatchObject({ action: 'commented', number: 100 });
   expect(api.issues(owner, repo)).toHaveLength(1);
-  expect(api.comments(owner, repo, 100).map((c) => c.body.split('\n')[0])).toEqual(['❌ **Failed again** — the run of 2026-02-01 03:17 UTC ([workflow run](https://github.example/octo-org/chat-app/actions/runs/42)).']);
+  expect(api.comments(owner, repo, 100).map((c) => c.body.split('\n')[0])).toEqual([
+    '❌ **Failed again** — the run of 2026-02-01 03:17 UTC ([workflow run](https://github.example/octo-org/chat-app/actions/runs/42)).',
+  ]);
 
   expect(await updateTrackingIssue(request(true))).toMatchObject({ action: 'closed', number: 100 });
   expect(api.issues(owner, repo)[0]).toMatchObject({ state: 'closed', state_reason: 'completed' });
@@ -125,5 +140,7 @@ test('inputs: tracking-issue is true or false; history-path does not apply to a 
   expect(['true', 'yes', '1'].map(parseTrackingIssue)).toEqual([true, true, true]);
   expect(() => parseTrackingIssue('sometimes')).toThrow(new InputError('tracking-issue', '"sometimes" is not true or false'));
   const action = { 'github-token': '', comment: '', 'comment-mode': '', 'comment-tag': '', 'tracking-issue': '', mode: 'merge', reports: 'shards/*.json' };
-  expect(() => actionSettings({ core: { 'history-path': 'h.json' }, action })).toThrow(new InputError('history-path', 'does not apply with mode: merge (the plan comes from the shard reports)'));
+  expect(() => actionSettings({ core: { 'history-path': 'h.json' }, action })).toThrow(
+    new InputError('history-path', 'does not apply with mode: merge (the plan comes from the shard reports)'),
+  );
 });

@@ -96,8 +96,12 @@ test('the nightly and PR-vs-main recipes carry the history with actions/cache (n
     const at = readme.indexOf(heading);
     expect(at).toBeGreaterThan(0);
     const block = readme.slice(readme.indexOf('```yaml', at), readme.indexOf('\n```\n', readme.indexOf('```yaml', at)));
-    expect(block).toMatch(/uses: actions\/cache\/restore@v6\n\s+with:\n\s+path: ttfc-history\.json\n\s+key: (ttfc-history-[a-z]+-)\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}\n\s+restore-keys: \1\n/);
-    expect(block).toMatch(/if: always\(\)[^\n]*\n\s+uses: actions\/cache\/save@v6\n\s+with:\n\s+path: ttfc-history\.json\n\s+key: ttfc-history-[a-z]+-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}(\n|$)/);
+    expect(block).toMatch(
+      /uses: actions\/cache\/restore@v6\n\s+with:\n\s+path: ttfc-history\.json\n\s+key: (ttfc-history-[a-z]+-)\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}\n\s+restore-keys: \1\n/,
+    );
+    expect(block).toMatch(
+      /if: always\(\)[^\n]*\n\s+uses: actions\/cache\/save@v6\n\s+with:\n\s+path: ttfc-history\.json\n\s+key: ttfc-history-[a-z]+-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}(\n|$)/,
+    );
     expect(block).toContain('history-path: ttfc-history.json');
     expect(block).toContain('ttfc.p95 < 1.3 * history.ttfc.p95');
   }

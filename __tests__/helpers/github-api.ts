@@ -188,7 +188,16 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
 
   /** GET/POST /repos/{o}/{r}/issues, GET/PATCH /repos/{o}/{r}/issues/{n}, GET/POST labels. Null when the path is none of them. */
   function handleIssues(res: ServerResponse, rec: ApiRequest, body: unknown): number | null {
-    const b = (body ?? {}) as { title?: unknown; body?: unknown; labels?: unknown; state?: unknown; state_reason?: unknown; name?: unknown; color?: unknown; description?: unknown };
+    const b = (body ?? {}) as {
+      title?: unknown;
+      body?: unknown;
+      labels?: unknown;
+      state?: unknown;
+      state_reason?: unknown;
+      name?: unknown;
+      color?: unknown;
+      description?: unknown;
+    };
     let m = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(rec.path);
     if (m) {
       const [, o, r] = m as unknown as [string, string, string];
@@ -199,14 +208,21 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
         const perPage = Math.min(100, Math.max(1, Number(rec.query.per_page ?? 30) || 30));
         const page = Math.max(1, Number(rec.query.page ?? 1) || 1);
         const last = Math.max(1, Math.ceil(all.length / perPage));
-        const next: Record<string, string> = page < last ? { link: `<${base}/repos/${o}/${r}/issues?state=${state}&labels=${wanted.join(',')}&per_page=${perPage}&page=${page + 1}>; rel="next"` } : {};
+        const next: Record<string, string> =
+          page < last ? { link: `<${base}/repos/${o}/${r}/issues?state=${state}&labels=${wanted.join(',')}&per_page=${perPage}&page=${page + 1}>; rel="next"` } : {};
         return send(res, 200, all.slice((page - 1) * perPage, page * perPage), next);
       }
       if (rec.method === 'POST') {
         if (typeof b.title !== 'string' || !b.title) return error(res, 422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] });
-        if (b.title.length > 256) return error(res, 422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'title', message: 'title is too long (maximum is 256 characters)' }] });
+        if (b.title.length > 256)
+          return error(res, 422, 'Validation Failed', {
+            errors: [{ resource: 'Issue', code: 'custom', field: 'title', message: 'title is too long (maximum is 256 characters)' }],
+          });
         const text = typeof b.body === 'string' ? b.body : '';
-        if (text.length > MAX_BODY) return error(res, 422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `Body is too long (maximum is ${MAX_BODY} characters)` }] });
+        if (text.length > MAX_BODY)
+          return error(res, 422, 'Validation Failed', {
+            errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `Body is too long (maximum is ${MAX_BODY} characters)` }],
+          });
         const labels = Array.isArray(b.labels) ? b.labels.filter((l): l is string => typeof l === 'string') : [];
         return send(res, 201, makeIssue(o, r, { title: b.title, body: text, labels, user: opts.login ?? 'github-actions[bot]' }));
       }

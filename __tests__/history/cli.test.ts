@@ -35,7 +35,22 @@ const HISTORY = 'ttfc-history.json';
 const path = (): string => join(dir, HISTORY);
 async function gate(env: Record<string, string> = {}, ...flags: string[]) {
   const r = await runCli(
-    [...(flags.includes('--url') ? [] : ['--url', `${server.url}/chat`]), '--stages', '1x1, 2x2', '--cooldown', '0', '--criteria', 'success_rate > 95%', '--history-path', HISTORY, '--markdown-path', 'report.md', '--report-path', join(dir, 'ttfc-report.json'), ...flags],
+    [
+      ...(flags.includes('--url') ? [] : ['--url', `${server.url}/chat`]),
+      '--stages',
+      '1x1, 2x2',
+      '--cooldown',
+      '0',
+      '--criteria',
+      'success_rate > 95%',
+      '--history-path',
+      HISTORY,
+      '--markdown-path',
+      'report.md',
+      '--report-path',
+      join(dir, 'ttfc-report.json'),
+      ...flags,
+    ],
     { cwd: dir, env },
   );
   const report = existsSync(join(dir, 'ttfc-report.json')) ? (JSON.parse(readFileSync(join(dir, 'ttfc-report.json'), 'utf8')) as Report) : null;
@@ -51,7 +66,13 @@ test('outside a workflow a run records itself; the next run reads it and records
   const second = await gate({ GITHUB_EVENT_NAME: 'schedule', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: 'b'.repeat(40) });
   expect(second.code).toBe(0);
   const read = readHistory(path());
-  expect(read).toMatchObject({ kind: 'read', entries: [{ event: 'cli', passed: true }, { event: 'schedule', ref: 'refs/heads/main', commit: 'b'.repeat(40) }] });
+  expect(read).toMatchObject({
+    kind: 'read',
+    entries: [
+      { event: 'cli', passed: true },
+      { event: 'schedule', ref: 'refs/heads/main', commit: 'b'.repeat(40) },
+    ],
+  });
   if (read.kind !== 'read') throw new Error();
   expect(read.entries[1]!.stages.map((s) => s.key)).toEqual(['1', '2']);
   expect(second.markdown).toMatch(/### TTFC over the latest runs/);
@@ -77,7 +98,10 @@ test('a pull-request run, or history-write false, leaves the file byte for byte;
   expect(off.code).toBe(0);
   expect(readFileSync(path()).equals(before)).toBe(true);
   const bad = await gate({ GITHUB_EVENT_NAME: 'pull_request' }, '--history-write', 'true');
-  expect({ code: bad.code, err: bad.err }).toEqual({ code: 2, err: 'ttfc-gate: history-write: true on a pull_request event: a pull request only reads the history (it is the base branch\'s)' });
+  expect({ code: bad.code, err: bad.err }).toEqual({
+    code: 2,
+    err: "ttfc-gate: history-write: true on a pull_request event: a pull request only reads the history (it is the base branch's)",
+  });
   expect(readdirSync(dir).sort()).toEqual(['report.md', 'ttfc-history.json', 'ttfc-report.json']);
   expect(readFileSync(path()).equals(before)).toBe(true);
 });
@@ -91,12 +115,21 @@ test('history. criteria fail a run slower than the median of the latest passing 
   writeHistory(path(), nights('2', [10, 12]));
   const few = await gate({ GITHUB_EVENT_NAME: 'pull_request' }, '--criteria', 'success_rate > 95%\n@2: ttfc.p95 < 1.5 * history.ttfc.p95');
   expect(few.code).toBe(0);
-  expect(few.report!.criteria.find((c) => c.text.includes('history'))).toMatchObject({ status: 'skipped', reason: 'the history has 2 passing runs with a stage with 2 users: 3 needed' });
+  expect(few.report!.criteria.find((c) => c.text.includes('history'))).toMatchObject({
+    status: 'skipped',
+    reason: 'the history has 2 passing runs with a stage with 2 users: 3 needed',
+  });
 });
 
 test('a slow creep over the last nights is a drift diagnosis in the report, the run still passing', async () => {
   // 13 nights creeping from 20 ms; this run's first event comes after 60 ms.
-  writeHistory(path(), nights('2', Array.from({ length: 13 }, (_, i) => 20 + i * 2)));
+  writeHistory(
+    path(),
+    nights(
+      '2',
+      Array.from({ length: 13 }, (_, i) => 20 + i * 2),
+    ),
+  );
   delayMs = 60;
   const r = await gate({ GITHUB_EVENT_NAME: 'schedule' });
   expect(r.code).toBe(0);
@@ -122,7 +155,10 @@ test('a corrupt file is a warning naming it: the verdict stands, the file is mov
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/history: warning: history ttfc-history\.json is not JSON \(.*\): it is moved aside and a new history starts/);
   expect(r.out).toMatch(/history: warning: history ttfc-history\.json was moved aside to .*ttfc-history\.json\.unreadable-\d{8}T\d{6}Z/);
-  expect(r.report!.criteria.find((c) => c.text.includes('history'))).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^the history could not be read \(ttfc-history\.json is not JSON/) });
+  expect(r.report!.criteria.find((c) => c.text.includes('history'))).toMatchObject({
+    status: 'skipped',
+    reason: expect.stringMatching(/^the history could not be read \(ttfc-history\.json is not JSON/),
+  });
   const aside = readdirSync(dir).find((f) => f.startsWith(`${HISTORY}.unreadable-`))!;
   expect(readFileSync(join(dir, aside), 'utf8')).toBe('{"schemaVersion": 1, "tool": "ttfc-gate", "entries": [ {"time": "x"');
   expect(readHistory(path())).toMatchObject({ kind: 'read', entries: { length: 1 } });

@@ -48,7 +48,11 @@ describe('parse and config', () => {
 
   test.each([
     [{ criteria: 'ttfc.p95 < 1.3 * history.ttfc.p95' }, 'criteria', 'line 1: "ttfc.p95 < 1.3 * history.ttfc.p95" references history.ttfc.p95 but history-path is not set'],
-    [{ 'history-path': 'h.json', criteria: 'success_rate > 95%\nttfc.max < 2 * history.ttfc.max' }, 'criteria', /^line 2: the history keeps ttfc.avg, .*success_rate, rps, not ttfc.max$/],
+    [
+      { 'history-path': 'h.json', criteria: 'success_rate > 95%\nttfc.max < 2 * history.ttfc.max' },
+      'criteria',
+      /^line 2: the history keeps ttfc.avg, .*success_rate, rps, not ttfc.max$/,
+    ],
     [{ 'history-limit': '50' }, 'history-limit', 'is set but history-path is not'],
     [{ 'history-path': 'h.json', 'history-limit': '5' }, 'history-limit', '5 is out of range: 10 to 1000'],
     [{ 'history-path': 'h.json', 'history-limit': '2e2' }, 'history-limit', '"2e2" is not a whole number (10 to 1000)'],

@@ -10,7 +10,9 @@ test('a 5%-a-night creep over 14 passing nights is a drift diagnosis, sized by t
   const [d, ...rest] = driftDiagnoses(nights('20', creeping));
   expect(rest).toEqual([]);
   expect(d).toMatchObject({ kind: 'drift', users: 20, evidence: { metric: 'ttfc.p95', key: '20', runs: 14, s: 91 } });
-  expect(d!.message).toMatch(/^at 20 users: TTFC p95 has crept up over the last 14 runs — 2\d\d ms → 5\d\d ms on the trend line \(\+\d+%, Mann–Kendall p = < 0\.001\), though every one of them passed$/);
+  expect(d!.message).toMatch(
+    /^at 20 users: TTFC p95 has crept up over the last 14 runs — 2\d\d ms → 5\d\d ms on the trend line \(\+\d+%, Mann–Kendall p = < 0\.001\), though every one of them passed$/,
+  );
   expect(d!.evidence.rise as number).toBeGreaterThan(0.8);
 });
 

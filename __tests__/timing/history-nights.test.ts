@@ -126,7 +126,9 @@ test('a corrupt history is a warning that names it: the verdict stands, the file
   expect(r.outputs.passed).toBe('true');
   expect(warnings(r)).toEqual([
     expect.stringMatching(/^ttfc-gate history ttfc-history\.json is not JSON \(.*\): it is moved aside and a new history starts$/),
-    expect.stringMatching(/^ttfc-gate history ttfc-history\.json was moved aside to .*ttfc-history\.json\.unreadable-\d{8}T\d{6}Z \(kept as it was\); a new history starts at ttfc-history\.json$/),
+    expect.stringMatching(
+      /^ttfc-gate history ttfc-history\.json was moved aside to .*ttfc-history\.json\.unreadable-\d{8}T\d{6}Z \(kept as it was\); a new history starts at ttfc-history\.json$/,
+    ),
   ]);
   const aside = readdirSync(ws).find((f) => f.includes('.unreadable-'))!;
   expect(readFileSync(join(ws, aside), 'utf8')).toBe('<html>not a history</html>');
@@ -154,7 +156,9 @@ test('a read-only workspace: the history cannot be written, a warning; the verdi
     expect(() => writeFileSync(join(ws, 'probe'), 'x')).toThrow(/EACCES|EPERM/);
     const r = await night(ws, GOOD_MS, undefined, { 'tracking-issue': 'false' });
     expect({ code: r.code, passed: r.outputs.passed }).toEqual({ code: 0, passed: 'true' });
-    expect(warnings(r)).toEqual([expect.stringMatching(/^ttfc-gate history ttfc-history\.json could not be written \((EACCES|EPERM)\): this run is not recorded; the file is unchanged$/)]);
+    expect(warnings(r)).toEqual([
+      expect.stringMatching(/^ttfc-gate history ttfc-history\.json could not be written \((EACCES|EPERM)\): this run is not recorded; the file is unchanged$/),
+    ]);
     expect(report(r).history).toMatchObject({ runs: 1, recorded: false });
     expect(r.summary).toContain('TTFC gate passed');
     expect(readFileSync(join(ws, 'ttfc-history.json')).equals(before)).toBe(true);

@@ -57,7 +57,18 @@ export async function runAction(env: Record<string, string | undefined> = proces
       const mcfg = buildMergeConfig(raw.core, process.cwd());
       info(`ttfc-gate ${VERSION}: merge of ${files.length} shard report${files.length === 1 ? '' : 's'} (${settings.reports.join(', ')}) (event ${event.eventName || 'unknown'})`);
       const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info });
-      await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: report.config.failOnCriteria !== false, reportPath: mcfg.reportPath, trackingIssue });
+      await publish(report, {
+        settings,
+        event,
+        env,
+        cancel,
+        secrets,
+        info,
+        redact,
+        failOnCriteria: report.config.failOnCriteria !== false,
+        reportPath: mcfg.reportPath,
+        trackingIssue,
+      });
       return;
     }
     const inputs = { ...raw.core };

@@ -57,14 +57,16 @@ export async function updateTrackingIssue(req: TrackingRequest): Promise<Trackin
     core.info(`tracking-issue: ${reason}`);
     return { action: 'none', reason };
   };
-  if (!TRACKING_EVENTS.includes(event.eventName)) return none(`a ${event.eventName || 'unknown'} run leaves the tracking issue alone (only schedule, push and workflow_dispatch runs update it)`);
+  if (!TRACKING_EVENTS.includes(event.eventName))
+    return none(`a ${event.eventName || 'unknown'} run leaves the tracking issue alone (only schedule, push and workflow_dispatch runs update it)`);
   if (report.cancelled) return none('the run was cancelled: the tracking issue is left as it is');
   if (!event.repo) return warn('GITHUB_REPOSITORY is not set.');
   if (!req.token) return warn('`github-token` is empty.');
   const repo = event.repo;
   const budget = AbortSignal.any([AbortSignal.timeout(req.bounds.budgetMs), ...(req.stop ? [req.stop] : [])]);
   const octokit = getOctokit(req.token, { baseUrl: event.apiUrl, request: { fetch: boundedFetch(req.bounds.timeoutMs, budget) } });
-  const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, RETRY_DELAY_MS, (err) => core.info(`GitHub API call failed (${(err as Error).message}); retrying once in ${RETRY_DELAY_MS} ms`));
+  const retry = <T>(fn: () => Promise<T>): Promise<T> =>
+    withRetry(fn, RETRY_DELAY_MS, (err) => core.info(`GitHub API call failed (${(err as Error).message}); retrying once in ${RETRY_DELAY_MS} ms`));
   const token = req.token;
   try {
     const login = await gateLogin(octokit, token);
@@ -73,18 +75,27 @@ export async function updateTrackingIssue(req: TrackingRequest): Promise<Trackin
     const run = event.runUrl ? ` ([workflow run](${event.runUrl}))` : '';
     if (!report.passed) {
       if (open) {
-        await retry(() => octokit.rest.issues.createComment({ ...repo, issue_number: open.number, body: bounded(`❌ **Failed again** — the run of ${when}${run}.`, req.markdown) }));
+        await retry(() =>
+          octokit.rest.issues.createComment({ ...repo, issue_number: open.number, body: bounded(`❌ **Failed again** — the run of ${when}${run}.`, req.markdown) }),
+        );
         core.info(`tracking-issue: commented on #${open.number} (still failing): ${open.html_url}`);
         return { action: 'commented', number: open.number, url: open.html_url };
       }
       await ensureLabel(octokit, repo);
       const intro = `The ${event.eventName} run of ${when} failed${run}. This issue stays open while the runs fail: each failing run comments here, the first passing run closes it.`;
-      const { data } = await octokit.rest.issues.create({ ...repo, title: titleOf(report, req.tag), body: bounded(`${issueMarker(req.tag)}\n${intro}`, req.markdown), labels: [ISSUE_LABEL] });
+      const { data } = await octokit.rest.issues.create({
+        ...repo,
+        title: titleOf(report, req.tag),
+        body: bounded(`${issueMarker(req.tag)}\n${intro}`, req.markdown),
+        labels: [ISSUE_LABEL],
+      });
       core.info(`tracking-issue: opened #${data.number}: ${data.html_url}`);
       return { action: 'opened', number: data.number, url: data.html_url };
     }
     if (!open) return none('the run passed and no tracking issue is open');
-    await retry(() => octokit.rest.issues.createComment({ ...repo, issue_number: open.number, body: bounded(`✅ **Recovered** — the run of ${when} passed${run}. Closing.`, req.markdown) }));
+    await retry(() =>
+      octokit.rest.issues.createComment({ ...repo, issue_number: open.number, body: bounded(`✅ **Recovered** — the run of ${when} passed${run}. Closing.`, req.markdown) }),
+    );
     await retry(() => octokit.rest.issues.update({ ...repo, issue_number: open.number, state: 'closed', state_reason: 'completed' }));
     core.info(`tracking-issue: the run passed: closed #${open.number}: ${open.html_url}`);
     return { action: 'closed', number: open.number, url: open.html_url };
@@ -103,7 +114,10 @@ async function findIssue(octokit: Octokit, repo: Repo, tag: string, login: strin
   const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repo, state: 'open', labels: ISSUE_LABEL, per_page: 100 });
   const marked = issues.filter((i) => !i.pull_request && (i.body ?? '').trimStart().startsWith(issueMarker(tag)));
   const foreign = [...new Set(marked.filter((i) => i.user?.login !== login).map((i) => `#${i.number} by @${i.user?.login ?? 'unknown'}`))];
-  if (foreign.length) core.warning(`ttfc-gate left alone ${foreign.join(', ')}: it carries the tracking issue's marker but only an issue opened by ${login} (the github-token's identity) is the gate's.`);
+  if (foreign.length)
+    core.warning(
+      `ttfc-gate left alone ${foreign.join(', ')}: it carries the tracking issue's marker but only an issue opened by ${login} (the github-token's identity) is the gate's.`,
+    );
   const ours = marked.filter((i) => i.user?.login === login).sort((a, b) => a.number - b.number);
   return ours[0] ?? null;
 }

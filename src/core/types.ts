@@ -181,7 +181,19 @@ export interface CriterionResult {
 }
 
 export interface Diagnosis {
-  kind: 'serialized' | 'saturated' | 'buffered' | 'regression' | 'improvement' | 'connect_storm' | 'smoke' | 'unresponsive' | 'memory_growth' | 'shard_late' | 'shards_out_of_step' | 'drift';
+  kind:
+    | 'serialized'
+    | 'saturated'
+    | 'buffered'
+    | 'regression'
+    | 'improvement'
+    | 'connect_storm'
+    | 'smoke'
+    | 'unresponsive'
+    | 'memory_growth'
+    | 'shard_late'
+    | 'shards_out_of_step'
+    | 'drift';
   users: number | null;
   message: string;
   evidence: Record<string, unknown>;

@@ -132,7 +132,10 @@ export function writeHistory(path: string, entries: readonly HistoryEntry[]): vo
  * new name; throws when it cannot be moved.
  */
 export function moveAside(path: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   for (let i = 1; i < 100; i++) {
     const aside = `${path}.unreadable-${stamp}${i > 1 ? `-${i}` : ''}`;
     try {
