@@ -70,6 +70,8 @@ describe('read', () => {
     ['a time that is not ISO', historyText([{ ...entry({ 10: 1 }), time: 'yesterday' }]), /time is not an ISO time/],
     ['too many entries', historyText(new Array(1001).fill(entry({ 10: 1 }))), /has 1001 entries, more than 1000/],
     ['not UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), /is not UTF-8/],
+    ['empty', '', /^is empty$/],
+    ['secrets instead of JSON: where it broke, never what it holds', 'TOKEN=sk-live-abc123\n', /^is not JSON \(at character 0\)$|^is not JSON$/],
   ])('%s: unreadable, and says why', (_name, content, why) => {
     writeFileSync(at('h.json'), content);
     expect(unreadable(at('h.json'))).toMatch(why);
@@ -95,6 +97,8 @@ describe('read', () => {
     expect(unreadable(at('fifo.json'))).toBe('is a FIFO, not a history file');
     mkdirSync(at('dir.json'));
     expect(unreadable(at('dir.json'))).toBe('is a directory, not a history file');
+    // A kernel file that says 0 bytes is not read.
+    expect(unreadable('/proc/self/environ')).toBe('is empty');
     symlinkSync(at('gone.json'), at('dangling.json'));
     expect(unreadable(at('dangling.json'))).toBe('is a symbolic link to nothing');
     writeFileSync(at('file'), 'x');

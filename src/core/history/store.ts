@@ -52,6 +52,8 @@ export function readHistory(path: string): HistoryRead {
     return { kind: 'unreadable', why: `cannot be read (${code})` };
   }
   if (!st.isFile()) return { kind: 'unreadable', why: `is ${kindOf(st)}, not a history file` };
+  // Empty, or a kernel file that says 0 bytes (/proc/self/environ): nothing worth reading either way.
+  if (st.size === 0) return { kind: 'unreadable', why: 'is empty' };
   if (st.size > MAX_HISTORY_BYTES) return { kind: 'unreadable', why: `is ${formatSize(st.size)}: a history is at most ${formatSize(MAX_HISTORY_BYTES)}` };
   const text = readBounded(path, st);
   if (typeof text !== 'string') return text;
@@ -59,7 +61,9 @@ export function readHistory(path: string): HistoryRead {
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    return { kind: 'unreadable', why: `is not JSON (${(err as Error).message.slice(0, 120)})` };
+    // The parser's message quotes the text: only where it broke is told, never what the file holds.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    return { kind: 'unreadable', why: at === undefined ? 'is not JSON' : `is not JSON (at character ${at})` };
   }
   const checked = checkHistory(json);
   return checked.ok ? { kind: 'read', entries: checked.entries } : { kind: 'unreadable', why: checked.why };
