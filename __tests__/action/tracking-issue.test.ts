@@ -108,8 +108,9 @@ test('only the gate’s own issue of its tag: a look-alike by someone else is le
   expect(warnings()).toEqual([
     "ttfc-gate left alone #100 by @mallory: it carries the tracking issue's marker but only an issue opened by github-actions[bot] (the github-token's identity) is the gate's.",
   ]);
-  expect(await updateTrackingIssue(request(false, { tag: 'rag' }))).toMatchObject({ action: 'opened', number: 102 });
-  expect(api.issues(owner, repo)[2]!.title).toBe('TTFC gate failing: POST https://staging.example/api/chat (rag)');
+  const secretTarget = { ...report(false), target: { ...report(false).target, url: 'https://staging.example/k/sk-live-Secret-42/chat' } };
+  expect(await updateTrackingIssue(request(false, { tag: 'rag', report: secretTarget, secrets: ['sk-live-Secret-42'] }))).toMatchObject({ action: 'opened', number: 102 });
+  expect(api.issues(owner, repo)[2]!.title).toBe('TTFC gate failing: POST https://staging.example/k/***/chat (rag)');
   expect(await updateTrackingIssue(request(true))).toMatchObject({ action: 'closed', number: 101 });
   expect(api.issues(owner, repo).map((i) => [i.number, i.state])).toEqual([
     [100, 'open'],

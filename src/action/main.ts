@@ -262,6 +262,7 @@ async function publishTrackingIssue(report: Report, ctx: PublishContext): Promis
     event: ctx.event,
     bounds: report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env),
     stop: stop.signal,
+    secrets: ctx.secrets,
   });
   stop.dispose();
 }

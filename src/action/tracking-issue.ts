@@ -6,6 +6,7 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { InputError } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 import { truncate } from '../core/report/escape.js';
 import type { Report } from '../core/types.js';
 import { gateLogin, isNetworkError, statusOf, withRetry, type Octokit } from './comment.js';
@@ -41,6 +42,8 @@ export interface TrackingRequest {
   event: EventContext;
   bounds: { timeoutMs: number; budgetMs: number };
   stop?: AbortSignal;
+  /** Kept out of the title (the body comes redacted). */
+  secrets?: readonly string[];
 }
 
 export type TrackingResult = { action: 'opened' | 'commented' | 'closed'; number: number; url: string } | { action: 'none'; reason: string };
@@ -85,7 +88,7 @@ export async function updateTrackingIssue(req: TrackingRequest): Promise<Trackin
       const intro = `The ${event.eventName} run of ${when} failed${run}. This issue stays open while the runs fail: each failing run comments here, the first passing run closes it.`;
       const { data } = await octokit.rest.issues.create({
         ...repo,
-        title: titleOf(report, req.tag),
+        title: redactText(titleOf(report, req.tag), req.secrets ?? []),
         body: bounded(`${issueMarker(req.tag)}\n${intro}`, req.markdown),
         labels: [ISSUE_LABEL],
       });
