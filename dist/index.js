@@ -40716,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7272:
+/***/ 8708:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47854,9 +47854,10 @@ const METRIC_FAMILIES = [
 /**
  * Prefixes that read a metric from another side's matching stage instead of this run's: `baseline.`
  * the baseline report's stage with as many users, `compare.` the compare target's stage of the same
- * index (same-run A/B, measured in rounds alternating with this one).
+ * index (same-run A/B, measured in rounds alternating with this one), `history.` the median over the
+ * latest passing runs of the history file (history-path) at the stage's key.
  */
-const OTHER_SIDES = ['baseline', 'compare'];
+const OTHER_SIDES = ['baseline', 'compare', 'history'];
 const resolved = new Map();
 /** The metric with this name (`ttfc.p95`), or null if there is none. */
 function metrics_metric(name) {
@@ -54110,6 +54111,8 @@ function parseMetricRef(s, tok, allowBaseline) {
     }
     if (!metricUnit(name))
         s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
+    if (side === 'history')
+        return { name, baseline: false, history: true };
     return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
 }
 /** A metric token ends before a `+` / `-` (`compare.ttfc.p95+200ms`): the scanner steps back to it. */
@@ -54471,6 +54474,12 @@ function evaluateOne(c, stage, unit, opts) {
     if (c.value.kind === 'number') {
         threshold = c.value.value;
     }
+    else if (c.value.metric.history) {
+        const h = opts.history?.(stage, c.value.metric.name) ?? { skip: 'no history (set history-path)' };
+        if ('skip' in h)
+            return { ...base, status: 'skipped', actual: null, threshold: null, reason: h.skip };
+        threshold = c.value.factor * h.value + (c.value.offset ?? 0);
+    }
     else {
         if (c.value.metric.compare) {
             const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
@@ -54511,7 +54520,7 @@ function evaluateOne(c, stage, unit, opts) {
     const pointPass = compare_compare(actual, c.op, threshold);
     if (c.value.kind === 'factor' && c.value.metric.compare)
         return judgeCompare(c, c.value.factor, stage, { ...base, actual, threshold }, pointPass, opts);
-    const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
+    const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline || c.value.metric.history === true;
     if (opts.intervalOf === undefined || !fixedThreshold || m?.interval === undefined) {
         return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
     }
@@ -64181,6 +64190,316 @@ function checkServerCriteria(criteria, server) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/history/schema.ts
+// The history file (history-path): what one entry holds and the strict check of a file read back.
+// The file is untrusted input like a baseline (a cache can carry anything): every field is typed,
+// bounded and shaped, and a file that does not match is rejected whole. Pure.
+
+
+const HISTORY_SCHEMA_VERSION = 1;
+/**
+ * The figures kept per stage: the ones `history.<metric>` criteria and the trend can read, in the
+ * units of the metrics table (ms, percent, req/s). A criterion on another metric is an input error.
+ */
+const HISTORY_METRICS = [
+    'ttfc.avg',
+    'ttfc.p50',
+    'ttfc.p90',
+    'ttfc.p95',
+    'ttfc.p99',
+    'ttft.avg',
+    'ttft.p50',
+    'ttft.p95',
+    'total.avg',
+    'total.p95',
+    'success_rate',
+    'rps',
+];
+/** Bounds of what one file may hold, so a forged file cannot make the gate read or chart without end. */
+const HISTORY_BOUNDS = { entries: 1000, stages: 64, text: 300, url: 2048 };
+// The shapes of the entry's fields (checked on read, enforced on write).
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const COMMIT = /^[0-9a-f]{7,64}$/i;
+const EVENT = /^[a-z][a-z0-9_]{0,39}$/;
+const KEY = /^(?:\d{1,7}|\d{1,7}(?:\.\d{1,3})?\/s)(?:#\d{1,3})?$/;
+// Control characters and bidi overrides never belong in a ref or a target.
+const schema_CONTROL = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+const CONTROLS = new RegExp(schema_CONTROL.source, 'g');
+/**
+ * The key of each stage, by position: users (or the rate of an arrival-rate stage), with `#k` for the
+ * k-th stage of the same key, so a run's stages meet the history's stages of the same plan. The one
+ * place that decides what "the same stage" means across runs.
+ */
+function stageKeys(stages) {
+    const seen = new Map();
+    return stages.map((s) => {
+        const base = baseKey(s);
+        const k = (seen.get(base) ?? 0) + 1;
+        seen.set(base, k);
+        return k === 1 ? base : `${base}#${k}`;
+    });
+}
+function baseKey(stage) {
+    // Arrival-rate stages (`R/s:D`) carry their rate; read defensively, the field is newer than this file.
+    const rate = stage.rate;
+    if (typeof rate === 'number' && Number.isFinite(rate) && rate > 0)
+        return `${Math.round(rate * 1000) / 1000}/s`;
+    return String(stage.users);
+}
+/** `10 users`, `1 user`, `2/s`, `10 users (2nd)`: a key for people. */
+function keyLabel(key) {
+    const [base, nth] = key.split('#');
+    const main = base.endsWith('/s') ? base : `${base} ${base === '1' ? 'user' : 'users'}`;
+    return nth ? `${main} (#${nth})` : main;
+}
+/** This run's entry: its figures per stage that ran (skipped stages are left out). */
+function entryOf(stages, meta) {
+    const keys = stageKeys(stages);
+    const out = [];
+    stages.forEach((s, i) => {
+        if (s.skipped)
+            return;
+        const metrics = {};
+        for (const name of HISTORY_METRICS) {
+            const v = metrics_metric(name)?.read(s) ?? null;
+            const rounded = v === null ? null : Math.round(v * 1000) / 1000;
+            metrics[name] = figure(rounded) ? rounded : null;
+        }
+        out.push({ key: keys[i], users: s.users, metrics });
+    });
+    // Whatever the environment says, the entry must pass checkHistory when it is read back.
+    const clean = (t, max) => t.replace(CONTROLS, '').slice(0, max);
+    return {
+        time: ISO.test(meta.time) ? meta.time : new Date().toISOString(),
+        commit: meta.commit !== null && COMMIT.test(meta.commit) ? meta.commit : null,
+        ref: meta.ref === null ? null : clean(meta.ref, HISTORY_BOUNDS.text),
+        event: EVENT.test(meta.event) ? meta.event : 'unknown',
+        target: clean(meta.target, HISTORY_BOUNDS.url),
+        passed: meta.passed,
+        capacity: meta.capacity !== null && Number.isInteger(meta.capacity) && meta.capacity >= 0 ? meta.capacity : null,
+        stages: out.slice(0, HISTORY_BOUNDS.stages),
+    };
+}
+const bad = (why) => ({ ok: false, why });
+function schema_text(v, name, max, nullable) {
+    if (v === null && nullable)
+        return { ok: true, value: null };
+    if (typeof v !== 'string')
+        return bad(`${name} is not a string`);
+    if (v.length > max)
+        return bad(`${name} is longer than ${max} characters`);
+    if (schema_CONTROL.test(v))
+        return bad(`${name} holds control characters`);
+    return { ok: true, value: v };
+}
+function figure(v) {
+    return v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e12);
+}
+function checkStage(raw) {
+    const s = obj(raw);
+    if (s === null)
+        return bad('a stage is not an object');
+    if (typeof s.key !== 'string' || !KEY.test(s.key))
+        return bad(`stage key ${JSON.stringify(String(s.key)).slice(0, 40)} is not a stage key`);
+    if (typeof s.users !== 'number' || !Number.isInteger(s.users) || s.users < 0 || s.users > 1e7)
+        return bad(`stage ${s.key}: users is not a whole number`);
+    const m = obj(s.metrics);
+    if (m === null)
+        return bad(`stage ${s.key}: metrics is not an object`);
+    const metrics = {};
+    for (const name of HISTORY_METRICS) {
+        if (!(name in m))
+            continue;
+        if (!figure(m[name]))
+            return bad(`stage ${s.key}: ${name} is not a figure`);
+        metrics[name] = m[name];
+    }
+    return { ok: true, value: { key: s.key, users: s.users, metrics } };
+}
+function checkEntry(raw) {
+    const e = obj(raw);
+    if (e === null)
+        return bad('not an object');
+    if (typeof e.time !== 'string' || !ISO.test(e.time) || Number.isNaN(Date.parse(e.time)))
+        return bad('time is not an ISO time');
+    if (e.commit !== null && (typeof e.commit !== 'string' || !COMMIT.test(e.commit)))
+        return bad('commit is not a commit SHA');
+    if (typeof e.event !== 'string' || !EVENT.test(e.event))
+        return bad('event is not an event name');
+    if (typeof e.passed !== 'boolean')
+        return bad('passed is not true or false');
+    if (e.capacity !== null && (typeof e.capacity !== 'number' || !Number.isInteger(e.capacity) || e.capacity < 0))
+        return bad('capacity is not a whole number');
+    const ref = schema_text(e.ref, 'ref', HISTORY_BOUNDS.text, true);
+    if (!ref.ok)
+        return ref;
+    const target = schema_text(e.target, 'target', HISTORY_BOUNDS.url, false);
+    if (!target.ok)
+        return target;
+    if (!Array.isArray(e.stages))
+        return bad('stages is not an array');
+    if (e.stages.length > HISTORY_BOUNDS.stages)
+        return bad(`more than ${HISTORY_BOUNDS.stages} stages`);
+    const stages = [];
+    for (const raw of e.stages) {
+        const s = checkStage(raw);
+        if (!s.ok)
+            return s;
+        if (stages.some((o) => o.key === s.value.key))
+            return bad(`stage key ${s.value.key} appears twice`);
+        stages.push(s.value);
+    }
+    return {
+        ok: true,
+        value: {
+            time: e.time,
+            commit: e.commit,
+            ref: ref.value,
+            event: e.event,
+            target: target.value,
+            passed: e.passed,
+            capacity: e.capacity,
+            stages,
+        },
+    };
+}
+/**
+ * A parsed history file checked against the schema: the entries, or why it is not a history of this
+ * version. Fields it does not know are dropped (they are not written back). Never throws.
+ */
+function checkHistory(json) {
+    const f = obj(json);
+    if (f === null)
+        return bad('is not a JSON object');
+    if (f.tool !== 'ttfc-gate')
+        return bad('is not a ttfc-gate history (no "tool": "ttfc-gate")');
+    if (f.schemaVersion !== HISTORY_SCHEMA_VERSION) {
+        return bad(`has schemaVersion ${JSON.stringify(f.schemaVersion ?? null).slice(0, 20)}; this version reads ${HISTORY_SCHEMA_VERSION}`);
+    }
+    if (!Array.isArray(f.entries))
+        return bad('has no "entries" array');
+    if (f.entries.length > HISTORY_BOUNDS.entries)
+        return bad(`has ${f.entries.length} entries, more than ${HISTORY_BOUNDS.entries}`);
+    const entries = [];
+    for (const [i, raw] of f.entries.entries()) {
+        const e = checkEntry(raw);
+        if (!e.ok)
+            return bad(`entry ${i + 1}: ${e.why}`);
+        entries.push(e.value);
+    }
+    return { ok: true, entries };
+}
+/** The file's text: one entry a line, so a diff of two nights reads line by line. */
+function serializeHistory(entries) {
+    const head = `{\n  "schemaVersion": ${HISTORY_SCHEMA_VERSION},\n  "tool": "ttfc-gate",\n  "entries": [`;
+    const body = entries.map((e) => `    ${JSON.stringify(e)}`).join(',\n');
+    return `${head}${entries.length ? `\n${body}\n  ` : ''}]\n}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/core/history/config.ts
+// The history inputs (history-path, history-limit, history-window, history-write) → a HistorySpec,
+// checked up front; and which runs record an entry. Pure.
+
+
+
+const HISTORY_INPUTS = {
+    'history-path': 'a JSON file of earlier runs (carry it between runs with actions/cache): read for history.<metric> criteria, the drift diagnosis and the trend chart; schedule, push and workflow_dispatch runs append this run, pull-request runs only read it',
+    'history-limit': 'most runs history-path keeps, the oldest dropped first (default 200, 10 to 1000)',
+    'history-window': 'history.<metric> is the median over this many of the latest passing runs (default 7, 3 to 100)',
+    'history-write': 'auto (default): append this run on schedule, push and workflow_dispatch events (the CLI outside a workflow too), only read on others; true: append on any event but a pull request; false: only read',
+};
+const DEFAULT_HISTORY_LIMIT = 200;
+const DEFAULT_HISTORY_WINDOW = 7;
+/** Fewer passing runs than this: `history.` criteria are skipped. */
+const MIN_HISTORY_RUNS = 3;
+/** Events whose runs append to the history under `history-write: auto`. */
+const RECORDING_EVENTS = ['schedule', 'push', 'workflow_dispatch'];
+/** Events that are a pull request's: they never append, whatever history-write says. */
+const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+function config_value(inputs, name) {
+    const v = inputs[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+function count(name, text, dflt, min, max) {
+    if (text === undefined)
+        return dflt;
+    if (!/^\d+$/.test(text))
+        throw new InputError(name, `"${text.slice(0, 40)}" is not a whole number (${min} to ${max})`);
+    const n = Number(text);
+    if (n < min || n > max)
+        throw new InputError(name, `${text} is out of range: ${min} to ${max}`);
+    return n;
+}
+/**
+ * The history settings, or null without history-path. A `history.` criterion needs history-path; one
+ * on a figure the history does not keep is an error naming the figures it keeps.
+ */
+function buildHistorySpec(inputs, cwd, criteria, sharded, 
+/** Files the run writes or reads (input name, path): the history must be none of them. */
+others = []) {
+    const path = config_value(inputs, 'history-path');
+    for (const c of criteria) {
+        if (c.value.kind !== 'factor' || !c.value.metric.history)
+            continue;
+        if (path === undefined)
+            throw new InputError('criteria', `line ${c.line}: "${c.text}" references history.${c.value.metric.name} but history-path is not set`);
+        if (!HISTORY_METRICS.includes(c.value.metric.name)) {
+            throw new InputError('criteria', `line ${c.line}: the history keeps ${HISTORY_METRICS.join(', ')}, not ${c.value.metric.name}`);
+        }
+    }
+    // The runner passes every default: only a value other than its default is "set".
+    const defaults = { 'history-limit': String(DEFAULT_HISTORY_LIMIT), 'history-window': String(DEFAULT_HISTORY_WINDOW), 'history-write': 'auto' };
+    const rest = Object.keys(defaults).find((n) => {
+        const v = config_value(inputs, n);
+        return v !== undefined && v.toLowerCase() !== defaults[n];
+    });
+    if (path === undefined) {
+        if (rest)
+            throw new InputError(rest, 'is set but history-path is not');
+        return null;
+    }
+    if (sharded)
+        throw new InputError('history-path', 'cannot be combined with shard (a shard runs a share of the users: keep the history of whole runs)');
+    if (/[/\\]$/.test(path))
+        throw new InputError('history-path', `"${path.slice(0, 200)}" is a directory, not a file name`);
+    if (path.includes('\0'))
+        throw new InputError('history-path', 'holds a NUL character');
+    const limit = count('history-limit', config_value(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
+    const window = count('history-window', config_value(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
+    if (window > limit)
+        throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
+    const write = (config_value(inputs, 'history-write') ?? 'auto').toLowerCase();
+    if (write !== 'auto' && write !== 'true' && write !== 'false')
+        throw new InputError('history-write', `"${write.slice(0, 40)}" is not auto, true or false`);
+    const absPath = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(cwd, path);
+    for (const [name, other] of others) {
+        if (other !== null && (0,external_node_path_.resolve)(cwd, other) === absPath)
+            throw new InputError('history-path', `"${path.slice(0, 200)}" is also ${name}: the history needs a file of its own`);
+    }
+    return { path, absPath, limit, window, write };
+}
+/**
+ * Whether this run appends its entry, and why (for the log). `event` is the workflow event (null
+ * outside a workflow: the CLI on its own, which records under auto).
+ */
+function recordingOf(spec, event) {
+    const name = event ?? 'none';
+    if (event !== null && PULL_REQUEST_EVENTS.includes(event)) {
+        if (spec.write === 'true')
+            throw new InputError('history-write', `true on a ${event} event: a pull request only reads the history (it is the base branch's)`);
+        return { record: false, why: `a ${event} run only reads the history` };
+    }
+    if (spec.write === 'false')
+        return { record: false, why: 'history-write is false' };
+    if (spec.write === 'true')
+        return { record: true, why: `history-write is true (event ${name})` };
+    if (event === null)
+        return { record: true, why: 'outside a workflow (set history-write: false to only read)' };
+    if (RECORDING_EVENTS.includes(event))
+        return { record: true, why: `a ${event} run` };
+    return { record: false, why: `a ${event} run only reads the history under history-write: auto (set history-write: true to record it)` };
+}
+
 ;// CONCATENATED MODULE: ./src/core/load/limits.ts
 
 
@@ -64269,7 +64588,7 @@ const CAPACITY_INPUTS = {
     'capacity-budget': 'wall time the capacity search may take (default 5m, at most 6h); when it runs out the bounds found so far are reported',
 };
 const INPUT_NAMES = Object.keys(CAPACITY_INPUTS);
-function config_value(inputs, name) {
+function capacity_config_value(inputs, name) {
     const v = inputs[name];
     return v === undefined || v.trim() === '' ? undefined : v;
 }
@@ -64279,9 +64598,9 @@ function config_value(inputs, name) {
  */
 function readCapacity(inputs, stages, ctx) {
     checkCapacityCriteria(ctx.criteria);
-    const text = config_value(inputs, 'capacity');
+    const text = capacity_config_value(inputs, 'capacity');
     if (text === undefined) {
-        const stray = INPUT_NAMES.find((n) => n !== 'capacity' && config_value(inputs, n) !== undefined);
+        const stray = INPUT_NAMES.find((n) => n !== 'capacity' && capacity_config_value(inputs, n) !== undefined);
         if (stray)
             throw new InputError(stray, 'only applies with capacity (the SLO the search is for)');
         const uses = ctx.criteria.find(usesCapacity);
@@ -64292,15 +64611,15 @@ function readCapacity(inputs, stages, ctx) {
     if (ctx.shard)
         throw new InputError('capacity', 'cannot be combined with shard (the search decides each probe from the whole load: run it on one machine)');
     const { sloText, slo, implied } = parseSlo(text);
-    const maxUsers = readMaxUsers(config_value(inputs, 'capacity-max-users'), ctx.compare);
-    const requestsPerUser = wholeNumber('capacity-requests', config_value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, config_MAX_REQUESTS);
+    const maxUsers = readMaxUsers(capacity_config_value(inputs, 'capacity-max-users'), ctx.compare);
+    const requestsPerUser = wholeNumber('capacity-requests', capacity_config_value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, config_MAX_REQUESTS);
     if (maxUsers * requestsPerUser > MAX_PROBE_REQUESTS) {
         throw new InputError('capacity-requests', `${requestsPerUser} requests × ${maxUsers} users is more than ${MAX_PROBE_REQUESTS} requests a probe; a gate should be bounded`);
     }
-    const resolution = parseResolution(config_value(inputs, 'capacity-resolution'));
-    const budgetText = config_value(inputs, 'capacity-budget');
+    const resolution = parseResolution(capacity_config_value(inputs, 'capacity-resolution'));
+    const budgetText = capacity_config_value(inputs, 'capacity-budget');
     const budgetMs = budgetText === undefined ? DEFAULT_BUDGET_MS : parseDuration('capacity-budget', budgetText, { max: MAX_BUDGET_MS });
-    const stagesText = config_value(inputs, 'stages');
+    const stagesText = capacity_config_value(inputs, 'stages');
     const given = stagesText !== undefined && stagesText.replace(/\s+/g, '') !== DEFAULT_STAGES.replace(/\s+/g, '');
     return {
         capacity: { sloText, slo, implied, maxUsers, requestsPerUser, resolution, budgetMs },
@@ -64444,6 +64763,7 @@ function checkCapacityCriteria(criteria) {
 
 
 
+
 const MAX_REPEAT = 10;
 const MAX_IN_FLIGHT = 100_000;
 const MAX_SEED = 4_294_967_295;
@@ -64493,6 +64813,7 @@ const CORE_INPUTS = {
     shard: "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
     'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
     'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
+    ...HISTORY_INPUTS,
 };
 const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
 function config_config_value(inputs, name) {
@@ -64561,6 +64882,11 @@ function buildConfig(inputs, ctx) {
     const cap = readCapacity(inputs, load.stages, { shard: config_config_value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
     load.stages = cap.stages;
     const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
+    const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null, [
+        ['report-path', reportPath],
+        ['markdown-path', markdownPath],
+        ['baseline', judge.baseline],
+    ]);
     return {
         ...target,
         displayUrl: redactUrl(target.url),
@@ -64580,6 +64906,7 @@ function buildConfig(inputs, ctx) {
         compare,
         capacity: cap.capacity,
         ...sharding,
+        history,
         setToken: templates.setToken,
         render: templates.render,
     };
@@ -65048,7 +65375,7 @@ function smallSampleFactor(rounds) {
     const t = df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
     return (t / 1.96) * Math.sqrt(rounds / df);
 }
-const count = (r) => r.reduce((n, x) => n + x.length, 0);
+const ab_count = (r) => r.reduce((n, x) => n + x.length, 0);
 function statOf(sorted, stat) {
     if (stat === 'avg') {
         let sum = 0;
@@ -65067,8 +65394,8 @@ function pairedBootstrap(head, base, stat, opts = {}) {
  * serves them all). Null when a side has no sample.
  */
 function pairedBootstrapAll(head, base, stats, opts = {}) {
-    const nh = count(head);
-    const nb = count(base);
+    const nh = ab_count(head);
+    const nb = ab_count(base);
     if (nh === 0 || nb === 0)
         return null;
     const rounds = Math.max(head.length, base.length);
@@ -66962,6 +67289,7 @@ function analyse(run, s, log = () => { }) {
         baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
         verdict: s.verdict,
         intervalOf,
+        ...(s.history ? { history: s.history } : {}),
     });
     const diagnoses = [...diagnose(run), ...diagnoseServer(s.server)];
     let compare = null;
@@ -66995,6 +67323,888 @@ function analyse(run, s, log = () => { }) {
         })),
         passed: verdict_gatePassed(run.smokeFailed, criteria),
         intervalMethod: INTERVAL_METHOD,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/report/chart.ts
+// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
+// per-stage TTFC distribution as a sparkline histogram. Pure.
+
+
+/** The closed stages that ran and have TTFC samples, in run order (rate stages have a chart of their own: rate-chart.ts). */
+function chartPoints(stages) {
+    const ran = stages.filter((s) => !s.skipped && !s.rate && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+    const seen = new Map();
+    for (const s of ran)
+        seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
+    return ran.map((s) => ({
+        index: s.index,
+        users: s.users,
+        label: seen.get(s.users) > 1 ? `${s.users} (stage ${s.index})` : String(s.users),
+        avg: s.ttfc.avg,
+        p95: s.ttfc.p95,
+    }));
+}
+/** 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the smallest "nice" number ≥ x (for axis tops). */
+function niceCeil(x) {
+    if (!(x > 0))
+        return 1;
+    const p = 10 ** Math.floor(Math.log10(x));
+    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+        if (m * p >= x - 1e-9 * p)
+            return m * p;
+    return 10 * p;
+}
+const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5', avgLimit: '#f59e0b', p95Limit: '#a855f7' };
+/** Most limit lines in one chart (half of them per metric). */
+const MAX_LIMIT_LINES = 6;
+/** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
+const MAX_NUMERIC_POINTS = 101;
+const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+/**
+ * A numeric x-axis, when the users are distinct whole numbers: mermaid's xychart spreads a line's values
+ * evenly over `min --> max`, so the values are given at every `step` users (the gcd of the gaps),
+ * interpolated linearly between the measured stages — the line a chart draws between them anyway —
+ * and each measured stage sits at its true x. Null when that would need too many points.
+ */
+function numericAxis(pts) {
+    const users = pts.map((p) => p.users);
+    if (new Set(users).size !== users.length || users.some((u) => !Number.isInteger(u)))
+        return null;
+    const sorted = [...users].sort((a, b) => a - b);
+    const min = sorted[0];
+    const max = sorted[sorted.length - 1];
+    const step = sorted.slice(1).reduce((g, u) => gcd(g, u - min), 0);
+    if (step <= 0 || (max - min) / step + 1 > MAX_NUMERIC_POINTS)
+        return null;
+    const xs = [];
+    for (let x = min; x <= max; x += step)
+        xs.push(x);
+    return { min, max, xs };
+}
+/** The value at x of the polyline through (users, value) points sorted by users. */
+function interpolate(pts, x) {
+    const i = pts.findIndex((p) => p.users >= x);
+    if (i <= 0)
+        return pts[Math.max(0, i)].v;
+    const a = pts[i - 1];
+    const b = pts[i];
+    return a.v + ((b.v - a.v) * (x - a.users)) / (b.users - a.users);
+}
+/** `1 s`, `1.5 s`, `800 ms`. */
+const limitText = (ms) => formatValue(ms, 'ms');
+/**
+ * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, with the limits
+ * that apply as horizontal lines, followed by a one-line legend (GitHub's mermaid draws no legend for line
+ * charts). The x-axis is numeric where the users allow it (see numericAxis), else one category a stage.
+ * Colours go in the front matter (`%%{init}%%` is deprecated). Empty string with fewer than two stages to
+ * plot (a chart of one point says nothing).
+ */
+function mermaidChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length < 2)
+        return '';
+    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
+    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
+    const baseAt = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+    // One line per distinct limit: the same value on several stages is one line.
+    const limits = new Map();
+    for (const t of opts.thresholds ?? []) {
+        if (!(t.value > 0) || !Number.isFinite(t.value))
+            continue;
+        const key = `${t.metric}:${t.value}`;
+        const l = limits.get(key) ?? { metric: t.metric, value: t.value, users: [] };
+        if (!l.users.includes(t.users))
+            l.users.push(t.users);
+        limits.set(key, l);
+    }
+    // A few lines stay readable (and the block small): at most MAX_LIMIT_LINES, the lowest of each metric first.
+    const lines = [...limits.values()]
+        .sort((a, b) => a.value - b.value)
+        .filter((l, i, all) => all.slice(0, i).filter((o) => o.metric === l.metric).length < MAX_LIMIT_LINES / 2)
+        .sort((a, b) => (a.metric === b.metric ? a.value - b.value : a.metric === 'avg' ? -1 : 1));
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseAt('p95'), ...lines.map((l) => l.value)) * 1.1);
+    const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
+    const axis = numericAxis(pts);
+    let xAxis;
+    let series;
+    if (axis) {
+        // The values of the points, as a polyline over users, sampled at every step of the axis.
+        const order = pts.map((p, i) => ({ users: p.users, i })).sort((a, b) => a.users - b.users);
+        series = (values) => {
+            const poly = order.map((o) => ({ users: o.users, v: values[o.i] }));
+            return axis.xs.map((x) => interpolate(poly, x));
+        };
+        xAxis = `    x-axis "concurrent users" ${axis.min} --> ${axis.max}`;
+    }
+    else {
+        series = (values) => [...values];
+        xAxis = `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`;
+    }
+    const avg = series(pts.map((p) => p.avg));
+    const p95 = series(pts.map((p) => p.p95));
+    const n = avg.length;
+    const scope = (users) => (users.includes(null) ? 'all' : users.map((u) => `@${u}`).join(' '));
+    const label = (l) => `${l.metric} limit ${limitText(l.value)} (${scope(l.users)})`.replace(/"/g, "'");
+    const palette = [
+        CHART_COLORS.avg,
+        CHART_COLORS.p95,
+        ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : []),
+        ...lines.map((l) => (l.metric === 'avg' ? CHART_COLORS.avgLimit : CHART_COLORS.p95Limit)),
+    ];
+    const out = [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${palette.join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "${title}"`,
+        xAxis,
+        `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
+        `    line "avg" [${avg.map(chart_num).join(', ')}]`,
+        `    line "p95" [${p95.map(chart_num).join(', ')}]`,
+        ...(basePts ? [`    line "base avg" [${series(baseAt('avg')).map(chart_num).join(', ')}]`, `    line "base p95" [${series(baseAt('p95')).map(chart_num).join(', ')}]`] : []),
+        ...lines.map((l) => `    line "${label(l)}" [${new Array(n).fill(chart_num(l.value)).join(', ')}]`),
+        '```',
+        '',
+    ];
+    const avgLimits = lines.filter((l) => l.metric === 'avg').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const p95Limits = lines.filter((l) => l.metric === 'p95').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const legend = [
+        basePts
+            ? 'TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users'
+            : 'TTFC avg (blue) and p95 (red), ms, against concurrent users',
+        avgLimits.length ? `avg limits (amber): ${avgLimits.join(', ')}` : '',
+        p95Limits.length ? `p95 limits (purple): ${p95Limits.join(', ')}` : '',
+    ].filter(Boolean);
+    out.push(`<sub>${legend.join(' · ')}</sub>`);
+    return out.join('\n');
+}
+/**
+ * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
+ * y from 0 to a nice top, labelled at quarters. `height` (rows, default 9) is rounded to 4k + 1.
+ * Empty string when no stage has TTFC samples.
+ */
+function asciiChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length === 0)
+        return '';
+    const quarter = Math.max(1, Math.round(((opts.height ?? 9) - 1) / 4));
+    const height = 4 * quarter + 1;
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.05);
+    const spacing = Math.max(6, ...pts.map((p) => p.label.length + 2));
+    const yLabels = Array.from({ length: height }, (_, r) => chart_num((top * (height - 1 - r)) / (height - 1)));
+    const yw = Math.max(...yLabels.map((l) => l.length));
+    const width = 2 + spacing * pts.length;
+    const grid = Array.from({ length: height }, () => new Array(width).fill(' '));
+    const row = (v) => height - 1 - Math.round((Math.min(v, top) / top) * (height - 1));
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        const ra = row(p.avg);
+        const rp = row(p.p95);
+        grid[rp][col] = 'x';
+        grid[ra][col] = ra === rp ? '*' : 'o';
+    });
+    const out = [`TTFC (ms)${' '.repeat(Math.max(1, yw + width - 18))}o avg  x p95`];
+    grid.forEach((cells, r) => {
+        const label = r % quarter === 0 ? yLabels[r] : '';
+        out.push(`${label.padStart(yw)} |${cells.join('').trimEnd()}`);
+    });
+    let axis = '+';
+    let ticks = '';
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        axis = axis.padEnd(col + 1, '-') + '+';
+        ticks = ticks.padEnd(col + 2 - Math.floor(p.label.length / 2)) + p.label;
+    });
+    out.push(`${' '.repeat(yw)} ${axis}--`);
+    out.push(`${' '.repeat(yw)}${ticks}   users`);
+    return out.join('\n');
+}
+// ---------------------------------------------------------------------------------------------
+// Distributions
+const LEVELS = '▁▂▃▄▅▆▇█';
+/** Counts as a sparkline: an empty bin is a space, any other count at least ▁, the fullest █. */
+function sparkline(counts) {
+    const max = Math.max(0, ...counts);
+    return counts.map((c) => (c <= 0 || max === 0 ? ' ' : LEVELS[Math.min(7, Math.max(0, Math.ceil((c / max) * 8) - 1))])).join('');
+}
+/** Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped to the ends). */
+function histogram(values, bins, lo, hi) {
+    const counts = new Array(Math.max(1, bins)).fill(0);
+    const n = counts.length;
+    const w = hi - lo;
+    for (const v of values) {
+        const i = w > 0 ? Math.floor(((v - lo) / w) * n) : 0;
+        counts[Math.min(n - 1, Math.max(0, i))]++;
+    }
+    return counts;
+}
+/**
+ * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
+ * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
+ */
+function ttfcDistribution(run, opts = {}) {
+    const bins = Math.max(1, Math.floor(opts.bins ?? 16));
+    const byStage = new Map();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of run.requests) {
+        if (!r.ok || r.ttfc === null)
+            continue;
+        let list = byStage.get(r.stage);
+        if (list === undefined)
+            byStage.set(r.stage, (list = []));
+        list.push(r.ttfc);
+        if (r.ttfc < lo)
+            lo = r.ttfc;
+        if (r.ttfc > hi)
+            hi = r.ttfc;
+    }
+    if (lo === Infinity)
+        return null;
+    const rows = run.stages
+        .filter((s) => !s.skipped)
+        .map((s) => {
+        const v = byStage.get(s.index) ?? [];
+        const counts = histogram(v, bins, lo, hi);
+        return {
+            index: s.index,
+            users: s.users,
+            label: stageWho(stageOf(s)),
+            n: v.length,
+            counts,
+            spark: v.length ? sparkline(counts) : ' '.repeat(bins),
+            min: v.length ? Math.min(...v) : null,
+            max: v.length ? Math.max(...v) : null,
+        };
+    });
+    return { lo, hi, bins, rows };
+}
+/** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
+function formatDistribution(d) {
+    const names = d.rows.map((r) => r.label);
+    const w = Math.max(...names.map((n) => n.length));
+    return [
+        `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
+        ...d.rows.map((r, i) => `  ${names[i].padStart(w)} │${r.spark}│ ${r.n ? `${ms(r.min)} – ${ms(r.max)}` : 'no samples'}  (n=${r.n})`),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/core/report/trend.ts
+// The history in the markdown report: one line that puts this run against the latest runs ("main's
+// last 30 nights: p95 280–340 ms; this PR 610 ms"), a mermaid chart of TTFC p95 per run with this run
+// marked, and the history's warnings. Pure. Everything read from the history file is untrusted:
+// refs are escaped; the chart holds only numbers, dates and stage keys the schema let through.
+
+
+
+
+/** Most stage lines in the trend chart; with more stages, only the key stage is drawn. */
+const MAX_LINES = 3;
+const COLORS = { thisRun: '#9ca3af', lines: ['#dc2626', '#2563eb', '#16a34a'] };
+const COLOR_NAMES = ['red', 'blue', 'green'];
+const trend_PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+const SAFE_BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$/;
+/** This run's TTFC p95 per stage key (stages that ran with a figure), in run order. */
+function currentValues(report) {
+    const keys = stageKeys(report.stages);
+    return report.stages.flatMap((s, i) => (!s.skipped && s.ttfc.p95 !== null ? [{ key: keys[i], users: s.users, value: s.ttfc.p95 }] : []));
+}
+/** The stage the headline speaks of: the most users that ran (the later one on a tie), as the outputs. */
+function keyStage(report) {
+    let best = null;
+    for (const c of currentValues(report))
+        if (best === null || c.users >= best.users)
+            best = c;
+    return best;
+}
+/** `main's last 30 nights`, `the last 12 runs`: who the history's runs were. */
+function whose(points, plain) {
+    const refs = new Set(points.map((p) => p.ref ?? ''));
+    const [ref] = [...refs];
+    const branch = refs.size === 1 && ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+    const what = points.every((p) => p.event === 'schedule') ? plural(points.length, 'night') : plural(points.length, 'run');
+    // The file is untrusted: only a plain branch name is shown (nothing that could read as a link or a mention).
+    if (branch === null || !SAFE_BRANCH.test(branch))
+        return `the history's last ${what}`;
+    return `${plain ? branch : escapeInline(branch, 60)}'s last ${what}`;
+}
+/** `280–340 ms` (one unit when both share it), `800 ms–1.20 s`. */
+function spanOf(lo, hi) {
+    const unit = / \S+$/.exec(hi)?.[0] ?? '';
+    return unit && lo.endsWith(unit) ? `${lo.slice(0, -unit.length)}–${hi}` : `${lo}–${hi}`;
+}
+/** "main's last 30 nights: p95 280–340 ms at 20 users; this PR **610 ms**" (`plain`: for a terminal, no markup). Empty without a key stage. */
+function trendHeadline(report, opts = {}) {
+    const h = report.history;
+    const key = keyStage(report);
+    if (!h || !key || h.trend.points.length === 0)
+        return '';
+    const vs = h.trend.points.map((p) => p.values[key.key]).filter((v) => typeof v === 'number');
+    const self = trend_PULL_REQUEST_EVENTS.includes(h.event ?? '') ? 'this PR' : 'this run';
+    const where = ` at ${keyLabel(key.key)}`;
+    const [lo, hi] = [ms(Math.min(...vs)), ms(Math.max(...vs))];
+    const range = vs.length ? `p95 ${lo === hi ? lo : spanOf(lo, hi)}${where}` : `no p95${where}`;
+    const value = opts.plain ? ms(key.value) : `**${ms(key.value)}**`;
+    return `${whose(h.trend.points, opts.plain === true)}: ${range}; ${self} ${value}`;
+}
+/** x labels: `11-03`, or `11-03 04:17` where a day has several runs; this run last. */
+function labels(points, self) {
+    const day = (t) => t.slice(5, 10);
+    const count = new Map();
+    for (const p of points)
+        count.set(day(p.time), (count.get(day(p.time)) ?? 0) + 1);
+    return [...points.map((p) => `${count.get(day(p.time)) > 1 ? `${day(p.time)} ${p.time.slice(11, 16)}` : day(p.time)}${p.passed ? '' : ' ✗'}`), self];
+}
+/** Gaps (a stage without a figure that night) drawn flat at the line's neighbour, so the line does not dive to 0. */
+function filled(values) {
+    const first = values.find((v) => v !== null) ?? 0;
+    let last = first;
+    return values.map((v) => (v === null ? last : (last = v)));
+}
+const trend_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+/** The trend chart: a mermaid xychart of TTFC p95 per run, one line per stage (or the key stage), this run a grey bar. '' with no earlier run. */
+function trendChart(report) {
+    const h = report.history;
+    const key = keyStage(report);
+    if (!h || !key || h.trend.points.length === 0)
+        return '';
+    const current = currentValues(report);
+    const drawn = current.length <= MAX_LINES ? current : current.filter((c) => c.key === key.key);
+    const lines = drawn.map((c) => ({ key: c.key, values: [...h.trend.points.map((p) => p.values[c.key] ?? null), c.value] }));
+    const all = lines.flatMap((l) => l.values).filter((v) => v !== null);
+    const top = niceCeil(Math.max(...all) * 1.1);
+    const self = trend_PULL_REQUEST_EVENTS.includes(h.event ?? '') ? 'this PR' : 'this run';
+    const n = h.trend.points.length + 1;
+    const bar = [...new Array(n - 1).fill('0'), trend_num(key.value)];
+    const palette = [COLORS.thisRun, ...lines.map((_, i) => COLORS.lines[i])];
+    const failed = h.trend.points.filter((p) => !p.passed).length;
+    const legend = [
+        `TTFC p95 (ms) of the last ${plural(n - 1, 'run')} and ${self}: ${lines.map((l, i) => `${keyLabel(l.key)} (${COLOR_NAMES[i]})`).join(', ')}`,
+        `the grey bar is ${self} (${keyLabel(key.key)})`,
+        failed ? `✗ ${plural(failed, 'run')} that failed` : '',
+        lines.some((l) => l.values.includes(null)) ? 'a run without a figure is drawn flat' : '',
+    ].filter(Boolean);
+    return [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${palette.join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "TTFC p95 over the last ${n - 1} runs and ${self}"`,
+        `    x-axis "run" [${labels(h.trend.points, self)
+            .map((l) => `"${l}"`)
+            .join(', ')}]`,
+        `    y-axis "TTFC p95 (ms)" 0 --> ${trend_num(top)}`,
+        `    bar "${self}" [${bar.join(', ')}]`,
+        ...lines.map((l) => `    line "${keyLabel(l.key)}" [${filled(l.values).map(trend_num).join(', ')}]`),
+        '```',
+        '',
+        `<sub>${legend.join(' · ')}</sub>`,
+    ].join('\n');
+}
+const MAX_WARNINGS = 3;
+/** The history section: its warnings, the headline, the chart (unless left out for size) and where the history is. '' without history-path. */
+function historyMarkdown(report, opts) {
+    const h = report.history;
+    if (!h)
+        return '';
+    const parts = ['### TTFC over the latest runs'];
+    for (const w of h.warnings.slice(0, MAX_WARNINGS))
+        parts.push(`> [!WARNING]\n> **History:** ${escapeInline(w, 400)}`);
+    const headline = trendHeadline(report);
+    if (headline)
+        parts.push(headline);
+    const chart = opts.chart ? trendChart(report) : '';
+    if (chart)
+        parts.push(chart);
+    else if (!headline)
+        parts.push(h.status === 'missing' ? '_No earlier run in the history yet._' : '_No earlier run to compare with._');
+    const state = h.recorded ? 'this run recorded' : 'this run not recorded';
+    parts.push(`<sub>history ${escapeInline(h.path, 200)}: ${plural(h.runs, 'earlier run')}, ${state}; \`history.\` criteria: median of the last ${h.window} passing runs</sub>`);
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/history/mann-kendall.ts
+// The Mann–Kendall trend test (normal approximation with the tie correction and the continuity
+// correction) and the Theil–Sen slope: a trend that no single night shows, without assuming the
+// figures are normal or the trend straight. Pure.
+
+/**
+ * Mann–Kendall on a series in time order:
+ * S = Σ_{i<j} sign(x_j − x_i); Var(S) = [n(n−1)(2n+5) − Σ t(t−1)(2t+5)] / 18 over groups of t tied
+ * values; z = (S − 1)/√Var(S) for S > 0, (S + 1)/√Var(S) for S < 0; p = 2(1 − Φ(|z|)).
+ */
+function mannKendall(xs) {
+    const n = xs.length;
+    let s = 0;
+    for (let i = 0; i < n - 1; i++)
+        for (let j = i + 1; j < n; j++)
+            s += Math.sign(xs[j] - xs[i]);
+    const ties = new Map();
+    for (const x of xs)
+        ties.set(x, (ties.get(x) ?? 0) + 1);
+    let tieTerm = 0;
+    for (const t of ties.values())
+        if (t > 1)
+            tieTerm += t * (t - 1) * (2 * t + 5);
+    const varS = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
+    const z = varS > 0 && s !== 0 ? (s - Math.sign(s)) / Math.sqrt(varS) : 0;
+    // 2(1 − Φ(|z|)) = erfc(|z| / √2).
+    const p = Math.min(1, Math.max(0, 1 - errorFunction(Math.abs(z) / Math.SQRT2)));
+    return { n, s, varS, z, p };
+}
+/** The Theil–Sen line: the median of the pairwise slopes, and the median of x_i − slope·i as the intercept (at i = 0). */
+function senSlope(xs) {
+    const slopes = [];
+    for (let i = 0; i < xs.length - 1; i++)
+        for (let j = i + 1; j < xs.length; j++)
+            slopes.push((xs[j] - xs[i]) / (j - i));
+    const slope = slopes.length ? med(slopes) : 0;
+    const intercept = xs.length ? med(xs.map((x, i) => x - slope * i)) : 0;
+    return { slope, intercept };
+}
+function med(values) {
+    values.sort((a, b) => a - b);
+    const mid = values.length >> 1;
+    return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+;// CONCATENATED MODULE: ./src/core/history/drift.ts
+// The `drift` diagnosis: TTFC p95 creeping up run after run — 5% a night passes every 20% threshold
+// for a month — found with a Mann–Kendall trend over the latest runs and sized with the Theil–Sen
+// line, whether or not any run failed. Pure.
+
+
+
+const DRIFT = {
+    /** Runs the trend is tested over (the latest, this run the last). */
+    window: 14,
+    /** Fewer figures than this: no test (too few to tell a trend from noise). */
+    minRuns: 8,
+    /** Two-sided Mann–Kendall p-value below which the trend is taken as real. */
+    alpha: 0.05,
+    /** Smallest rise of the trend line from its first run to its last (0.1 = +10%). */
+    minRise: 0.1,
+    metric: 'ttfc.p95',
+};
+/**
+ * One `drift` diagnosis per stage key whose TTFC p95 over the latest DRIFT.window entries (this run's
+ * entry last) has a significant upward Mann–Kendall trend and a Theil–Sen rise of at least DRIFT.minRise.
+ */
+function driftDiagnoses(entries) {
+    const recent = entries.slice(-DRIFT.window);
+    const last = recent[recent.length - 1];
+    if (!last)
+        return [];
+    const out = [];
+    for (const stage of last.stages) {
+        const series = recent.flatMap((e) => {
+            const v = e.stages.find((s) => s.key === stage.key)?.metrics[DRIFT.metric];
+            return typeof v === 'number' ? [{ v, passed: e.passed }] : [];
+        });
+        if (series.length < DRIFT.minRuns)
+            continue;
+        const xs = series.map((x) => x.v);
+        const mk = mannKendall(xs);
+        if (mk.s <= 0 || mk.p >= DRIFT.alpha)
+            continue;
+        const { slope, intercept } = senSlope(xs);
+        const start = intercept;
+        const end = intercept + slope * (xs.length - 1);
+        if (!(start > 0) || !(slope > 0))
+            continue;
+        const rise = (end - start) / start;
+        if (rise < DRIFT.minRise)
+            continue;
+        const allPassed = series.every((x) => x.passed);
+        out.push({
+            kind: 'drift',
+            users: stage.users,
+            message: `at ${keyLabel(stage.key)}: TTFC p95 has crept up over the last ${plural(xs.length, 'run')} — ${ms(start)} → ${ms(end)} on the trend line ` +
+                `(+${changePct(rise)}, Mann–Kendall p ${formatP(mk.p)})${allPassed ? ', though every one of them passed' : ''}`,
+            evidence: {
+                metric: DRIFT.metric,
+                key: stage.key,
+                runs: xs.length,
+                s: mk.s,
+                z: drift_round(mk.z, 3),
+                p: drift_round(mk.p, 5),
+                slopeMsPerRun: drift_round(slope, 3),
+                start: drift_round(start, 1),
+                end: drift_round(end, 1),
+                rise: drift_round(rise, 4),
+                values: xs.map((x) => drift_round(x, 1)),
+            },
+        });
+    }
+    return out;
+}
+const drift_round = (x, d) => Math.round(x * 10 ** d) / 10 ** d;
+function formatP(p) {
+    return p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`;
+}
+
+;// CONCATENATED MODULE: ./src/core/history/reference.ts
+// What `history.<metric>` means for each stage of this run: the median of the metric over the latest
+// `history-window` passing runs of the history that had a stage with the same key. Pure.
+
+
+
+function reference_median(values) {
+    const s = [...values].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+/** The reference rows of this run's stages (skipped ones have none). */
+function historyReference(entries, stages, window) {
+    const keys = stageKeys(stages);
+    const rows = [];
+    stages.forEach((s, i) => {
+        if (s.skipped)
+            return;
+        const key = keys[i];
+        const found = entries.filter((e) => e.passed).flatMap((e) => e.stages.filter((st) => st.key === key));
+        const recent = found.slice(-window);
+        const values = {};
+        for (const m of HISTORY_METRICS) {
+            const xs = recent.map((st) => st.metrics[m]).filter((v) => typeof v === 'number');
+            if (xs.length >= MIN_HISTORY_RUNS)
+                values[m] = reference_median(xs);
+        }
+        rows.push({ index: s.index, key, users: s.users, runs: recent.length, values });
+    });
+    const lookup = (stage, metric) => {
+        const row = rows.find((r) => r.index === stage.index);
+        if (!row)
+            return { skip: 'the stage was not run' };
+        const where = `a stage with ${keyLabel(row.key)}`;
+        if (row.runs < MIN_HISTORY_RUNS) {
+            return { skip: `the history has ${plural(row.runs, 'passing run', 'passing runs')} with ${where}: ${MIN_HISTORY_RUNS} needed` };
+        }
+        const v = row.values[metric];
+        if (v === undefined)
+            return { skip: `fewer than ${MIN_HISTORY_RUNS} of the history's latest passing runs with ${where} measured ${metric}` };
+        return { value: v };
+    };
+    return { rows, lookup };
+}
+
+;// CONCATENATED MODULE: ./src/core/history/section.ts
+// The report's `history` section (JSON report field `history`): what was read, what the `history.`
+// criteria compared with, the trend of the latest runs, and whether this run was recorded.
+/** Runs shown in the trend (the latest before this one). */
+const TREND_RUNS = 30;
+
+;// CONCATENATED MODULE: ./src/core/history/store.ts
+// Reading and writing the history file. Reading is bounded and opens nothing but a regular file (a
+// FIFO, a device or a directory at the path is reported, never read); writing goes to a temporary
+// file in the same directory, then a rename, so a reader never sees half a file and a failed write
+// leaves the old one as it was. A file that is not a history is moved aside, never overwritten.
+
+
+
+
+
+/** The largest history file read (1000 entries of many stages stay well below). */
+const MAX_HISTORY_BYTES = 16 * 1024 * 1024;
+const errCode = (err) => err.code ?? err.message;
+/** What a non-regular file is, for the message. */
+function kindOf(st) {
+    if (st.isDirectory())
+        return 'a directory';
+    if (st.isFIFO())
+        return 'a FIFO';
+    if (st.isCharacterDevice())
+        return 'a character device';
+    if (st.isBlockDevice())
+        return 'a block device';
+    if (st.isSocket())
+        return 'a socket';
+    return 'not a regular file';
+}
+/** Reads and checks the history at `path`. Never throws. */
+function readHistory(path) {
+    let st;
+    try {
+        const link = (0,external_node_fs_namespaceObject.lstatSync)(path);
+        st = link.isSymbolicLink() ? (0,external_node_fs_namespaceObject.statSync)(path) : link;
+    }
+    catch (err) {
+        const code = errCode(err);
+        if (code === 'ENOENT') {
+            // A dangling symlink is not "no history yet".
+            try {
+                if ((0,external_node_fs_namespaceObject.lstatSync)(path).isSymbolicLink())
+                    return { kind: 'unreadable', why: 'is a symbolic link to nothing' };
+            }
+            catch {
+                /* nothing there */
+            }
+            return { kind: 'missing' };
+        }
+        if (code === 'ENOTDIR')
+            return { kind: 'unreadable', why: 'is under a path that is not a directory' };
+        return { kind: 'unreadable', why: `cannot be read (${code})` };
+    }
+    if (!st.isFile())
+        return { kind: 'unreadable', why: `is ${kindOf(st)}, not a history file` };
+    // Empty, or a kernel file that says 0 bytes (/proc/self/environ): nothing worth reading either way.
+    if (st.size === 0)
+        return { kind: 'unreadable', why: 'is empty' };
+    if (st.size > MAX_HISTORY_BYTES)
+        return { kind: 'unreadable', why: `is ${formatSize(st.size)}: a history is at most ${formatSize(MAX_HISTORY_BYTES)}` };
+    const text = readBounded(path, st);
+    if (typeof text !== 'string')
+        return text;
+    let json;
+    try {
+        json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    }
+    catch (err) {
+        // The parser's message quotes the text: only where it broke is told, never what the file holds.
+        const at = /position (\d+)/.exec(err.message)?.[1];
+        return { kind: 'unreadable', why: at === undefined ? 'is not JSON' : `is not JSON (at character ${at})` };
+    }
+    const checked = checkHistory(json);
+    return checked.ok ? { kind: 'read', entries: checked.entries } : { kind: 'unreadable', why: checked.why };
+}
+/** The file's text, read through one descriptor (non-blocking, checked again after opening), at most MAX_HISTORY_BYTES. */
+function readBounded(path, before) {
+    let fd;
+    try {
+        fd = (0,external_node_fs_namespaceObject.openSync)(path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NONBLOCK | external_node_fs_namespaceObject.constants.O_NOCTTY);
+    }
+    catch (err) {
+        return { kind: 'unreadable', why: `cannot be read (${errCode(err)})` };
+    }
+    try {
+        const st = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        // Swapped between the check and the open: read nothing that is not the regular file checked.
+        if (!st.isFile() || st.ino !== before.ino || st.dev !== before.dev)
+            return { kind: 'unreadable', why: 'changed while it was opened' };
+        const buf = Buffer.alloc(Math.min(MAX_HISTORY_BYTES + 1, Math.max(st.size + 1, 64 * 1024)));
+        let len = 0;
+        for (;;) {
+            if (len === buf.length)
+                return { kind: 'unreadable', why: `is bigger than ${formatSize(MAX_HISTORY_BYTES)}` };
+            const n = (0,external_node_fs_namespaceObject.readSync)(fd, buf, len, buf.length - len, null);
+            if (n === 0)
+                break;
+            len += n;
+            if (len > MAX_HISTORY_BYTES)
+                return { kind: 'unreadable', why: `is bigger than ${formatSize(MAX_HISTORY_BYTES)}` };
+        }
+        try {
+            return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, len));
+        }
+        catch {
+            return { kind: 'unreadable', why: 'is not UTF-8 text' };
+        }
+    }
+    catch (err) {
+        return { kind: 'unreadable', why: `cannot be read (${errCode(err)})` };
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+}
+/**
+ * Writes `entries` to `path` atomically: a new file beside it (created exclusively, so nothing planted
+ * at that name is followed), synced, then renamed over the path. Throws on failure, after removing
+ * the temporary file; the old file is then unchanged.
+ */
+function writeHistory(path, entries) {
+    const dir = (0,external_node_path_.dirname)(path);
+    (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
+    const tmp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+    const fd = (0,external_node_fs_namespaceObject.openSync)(tmp, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
+    try {
+        try {
+            (0,external_node_fs_namespaceObject.writeSync)(fd, serializeHistory(entries));
+            (0,external_node_fs_namespaceObject.fsyncSync)(fd);
+        }
+        finally {
+            (0,external_node_fs_namespaceObject.closeSync)(fd);
+        }
+        (0,external_node_fs_namespaceObject.renameSync)(tmp, path);
+    }
+    catch (err) {
+        try {
+            (0,external_node_fs_namespaceObject.unlinkSync)(tmp);
+        }
+        catch {
+            /* already gone */
+        }
+        throw err;
+    }
+}
+/**
+ * Moves whatever is at `path` (a corrupt file, a directory, a FIFO, a link) aside to
+ * `<path>.unreadable-<time>`, so a new history can start at the path and nothing is lost. Returns the
+ * new name; throws when it cannot be moved.
+ */
+function moveAside(path, now) {
+    const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    for (let i = 1; i < 100; i++) {
+        const aside = `${path}.unreadable-${stamp}${i > 1 ? `-${i}` : ''}`;
+        try {
+            (0,external_node_fs_namespaceObject.lstatSync)(aside);
+            continue; // taken
+        }
+        catch {
+            (0,external_node_fs_namespaceObject.renameSync)(path, aside);
+            return aside;
+        }
+    }
+    throw new Error('no free name to move it aside');
+}
+
+;// CONCATENATED MODULE: ./src/core/history/run.ts
+// The history around one run: read it before the load (never fails the run), give the `history.`
+// criteria their reference, then add the drift diagnosis, append this run's entry (when the event
+// records) and fill the report's history section. Only this module touches the file.
+
+
+
+
+
+
+
+
+
+/**
+ * Reads the history and decides whether this run will be appended. Throws only an InputError
+ * (history-write: true on a pull request), before any request is sent.
+ */
+function openHistory(spec, ctx, log) {
+    const { record, why } = recordingOf(spec, ctx.event ?? null);
+    const read = readHistory(spec.absPath);
+    const h = { spec, read, entries: read.kind === 'read' ? read.entries : [], record, messages: [], warnings: [] };
+    if (read.kind === 'read')
+        log(`history: ${spec.path}, ${plural(read.entries.length, 'run')} (${plural(read.entries.filter((e) => e.passed).length, 'passing run')})`);
+    else if (read.kind === 'missing')
+        log(`history: ${spec.path} does not exist yet${record ? ': this run starts it' : ''}`);
+    else {
+        const w = `history ${spec.path} ${read.why}: ${record ? 'it is moved aside and a new history starts' : 'read as empty (this run does not write it)'}`;
+        h.warnings.push(w);
+        log(`history: warning: ${w}`);
+    }
+    h.messages.push(record ? `recording: ${why}` : `read only: ${why}`);
+    log(`history: ${h.messages[0]}`);
+    return h;
+}
+/** The reference of this run's stages; a history that was not read skips every `history.` criterion with its reason. */
+function referenceOf(h, stages) {
+    const ref = historyReference(h.entries, stages, h.spec.window);
+    if (h.read.kind === 'read')
+        return ref;
+    const skip = h.read.kind === 'missing' ? `no history yet (${h.spec.path} does not exist: normal on a first run)` : `the history could not be read (${h.spec.path} ${h.read.why})`;
+    return { rows: ref.rows, lookup: () => ({ skip }) };
+}
+/** A capacity the report measured (the capacity section is newer than this module: read defensively). */
+function capacityOf(report) {
+    const users = report.capacity?.users;
+    return typeof users === 'number' && Number.isInteger(users) && users >= 0 ? users : null;
+}
+/**
+ * After the verdict: the drift diagnosis (on recording runs), this run's entry appended (not for a
+ * cancelled run), and the report's history section. Never throws: a file that cannot be written is a warning.
+ */
+function finishHistory(h, report, reference, ctx, log) {
+    const entry = entryOf(report.stages, {
+        time: report.startedAt,
+        commit: ctx.commit ?? report.target.commit ?? null,
+        ref: ctx.ref ?? null,
+        event: ctx.event ?? 'cli',
+        target: redactText(`${report.target.method} ${report.target.url}`, ctx.secrets ?? []),
+        passed: report.passed,
+        capacity: capacityOf(report),
+    });
+    let recorded = false;
+    if (h.record && report.cancelled)
+        h.messages.push('not recorded: the run was cancelled (its figures are partial)');
+    else if (h.record) {
+        for (const d of driftDiagnoses([...h.entries, entry])) {
+            report.diagnoses.push(d);
+            log(`history: drift: ${d.message}`);
+        }
+        recorded = append(h, entry, ctx.now ?? new Date(), log);
+    }
+    report.history = section(h, reference, recorded, ctx.event ?? null);
+    const headline = trendHeadline(report, { plain: true });
+    if (headline)
+        log(`history: ${headline}`);
+}
+function append(h, entry, now, log) {
+    const { path, absPath, limit } = h.spec;
+    if (h.read.kind === 'unreadable') {
+        try {
+            const aside = moveAside(absPath, now);
+            const w = `history ${path} was moved aside to ${aside} (kept as it was); a new history starts at ${path}`;
+            h.warnings.push(w);
+            log(`history: warning: ${w}`);
+        }
+        catch (err) {
+            const w = `history ${path} could not be moved aside (${code(err)}): this run is not recorded, and nothing there was changed`;
+            h.warnings.push(w);
+            log(`history: warning: ${w}`);
+            return false;
+        }
+    }
+    const all = [...h.entries, entry];
+    const kept = all.slice(-limit);
+    try {
+        writeHistory(absPath, kept);
+    }
+    catch (err) {
+        const w = `history ${path} could not be written (${code(err)}): this run is not recorded; the file is unchanged`;
+        h.warnings.push(w);
+        log(`history: warning: ${w}`);
+        return false;
+    }
+    const dropped = all.length - kept.length;
+    const note = `recorded: ${path} now holds ${plural(kept.length, 'run')}${dropped ? ` (the oldest ${plural(dropped, 'run')} dropped: history-limit ${limit})` : ''}`;
+    h.messages.push(note);
+    log(`history: ${note}`);
+    return true;
+}
+const code = (err) => err.code ?? err.message;
+function section(h, reference, recorded, event) {
+    return {
+        path: h.spec.path,
+        status: h.read.kind,
+        runs: h.entries.length,
+        limit: h.spec.limit,
+        window: h.spec.window,
+        event,
+        recorded,
+        messages: h.messages,
+        warnings: h.warnings,
+        reference: reference.rows,
+        trend: {
+            metric: 'ttfc.p95',
+            points: h.entries.slice(-TREND_RUNS).map((e) => ({
+                time: e.time,
+                commit: e.commit,
+                ref: e.ref,
+                event: e.event,
+                passed: e.passed,
+                values: Object.fromEntries(e.stages.map((s) => [s.key, s.metrics['ttfc.p95'] ?? null])),
+            })),
+        },
     };
 }
 
@@ -67040,6 +68250,7 @@ function publicConfig(cfg) {
         ...(cfg.capacity ? { capacity: publicCapacityConfig(cfg.capacity) } : {}),
         ...(cfg.shard ? { shard: `${cfg.shard.index}/${cfg.shard.count}` } : {}),
         ...(cfg.startAt !== null ? { startAt: new Date(cfg.startAt).toISOString(), stageWindowMs: cfg.stageWindowMs } : {}),
+        ...(cfg.history ? { history: { path: cfg.history.path, limit: cfg.history.limit, window: cfg.history.window, write: cfg.history.write } } : {}),
     };
 }
 function sourceOf(cfg) {
@@ -68333,7 +69544,7 @@ function selectValue(s, sel) {
 
 
 
-const MAX_WARNINGS = 5;
+const monitors_MAX_WARNINGS = 5;
 /** Gap between the two scrapes of an idle sample, so counters (cpu) have a rate. */
 const IDLE_RATE_GAP_MS = 250;
 class Monitors {
@@ -68381,7 +69592,7 @@ class Monitors {
     }
     fail(st, message) {
         st.failures++;
-        if (st.warnings.length < MAX_WARNINGS && !st.warnings.includes(message)) {
+        if (st.warnings.length < monitors_MAX_WARNINGS && !st.warnings.includes(message)) {
             st.warnings.push(message);
             this.warn(`monitor ${st.spec.name}: ${message}`);
         }
@@ -69525,6 +70736,7 @@ async function runCapacity(cfg, opts) {
 
 
 
+
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
 async function gate_prepare(cfg, opts, log) {
     if (cfg.wait)
@@ -69645,6 +70857,8 @@ async function runGate(cfg, opts = {}) {
     }
     if (cfg.usageAsked)
         log('preset openai: the body asks for usage ("stream_options": {"include_usage": true}) to measure output tokens, TPOT and tokens/s; set stream_options in the body to decide yourself');
+    // Read first: a bad history-write fails before any request, and a bad file is only a warning.
+    const history = cfg.history ? openHistory(cfg.history, opts.history ?? {}, log) : null;
     await gate_prepare(cfg, opts, log);
     const loaded = loadBaseline(cfg, log);
     const { runs: all, server } = await runAll(cfg, opts, log);
@@ -69666,6 +70880,7 @@ async function runGate(cfg, opts = {}) {
     }
     if (repeat && repeat.runs > 1)
         log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
+    const reference = history ? referenceOf(history, run.stages) : null;
     // A shard carries its criteria to the merge but does not judge its share of the users.
     const analysis = analyse(run, {
         criteria: cfg.shard ? [] : cfg.criteria.filter((c) => !usesCapacity(c)),
@@ -69677,6 +70892,7 @@ async function runGate(cfg, opts = {}) {
         ...(cfg.compare ? { compare: { url: cfg.compare.displayUrl, secrets: cfg.secrets } } : {}),
         server,
         goodput: cfg.goodput,
+        ...(reference ? { history: reference.lookup } : {}),
     }, log);
     const shard = cfg.shard ? shardInfo(cfg, run) : undefined;
     const late = shard ? lateDiagnosis(shard) : null;
@@ -69700,6 +70916,8 @@ async function runGate(cfg, opts = {}) {
         ...(shard ? { shard } : {}),
         ...(capacity ? { capacity: capacity.section } : {}),
     });
+    if (history && reference)
+        finishHistory(history, report, reference, { ...opts.history, secrets: cfg.secrets }, log);
     if (!opts.noWrite)
         writeReport(cfg.reportPath, report, cfg.secrets);
     return report;
@@ -69844,7 +71062,7 @@ class Unreadable extends Error {
     name = 'Unreadable';
 }
 const mib = (bytes) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
-function kindOf(st) {
+function read_kindOf(st) {
     if (st.isDirectory())
         return 'a directory';
     if (st.isFIFO())
@@ -69873,7 +71091,7 @@ function readRegularFile(path, max = MAX_SHARD_REPORT_BYTES) {
     try {
         const st = (0,external_node_fs_namespaceObject.fstatSync)(fd);
         if (!st.isFile())
-            throw new Unreadable(`is ${kindOf(st)}, not a report file`);
+            throw new Unreadable(`is ${read_kindOf(st)}, not a report file`);
         if (st.size > max)
             throw new Unreadable(`is ${mib(st.size)}: a shard report is at most ${mib(max)}`);
         const buf = Buffer.allocUnsafe(Math.min(st.size, max) + 1);
@@ -70525,276 +71743,6 @@ function compareTable(report, mark) {
         `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
         `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
     return { head, rows, legend };
-}
-
-;// CONCATENATED MODULE: ./src/core/report/chart.ts
-// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
-// renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
-// per-stage TTFC distribution as a sparkline histogram. Pure.
-
-
-/** The closed stages that ran and have TTFC samples, in run order (rate stages have a chart of their own: rate-chart.ts). */
-function chartPoints(stages) {
-    const ran = stages.filter((s) => !s.skipped && !s.rate && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
-    const seen = new Map();
-    for (const s of ran)
-        seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
-    return ran.map((s) => ({
-        index: s.index,
-        users: s.users,
-        label: seen.get(s.users) > 1 ? `${s.users} (stage ${s.index})` : String(s.users),
-        avg: s.ttfc.avg,
-        p95: s.ttfc.p95,
-    }));
-}
-/** 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the smallest "nice" number ≥ x (for axis tops). */
-function niceCeil(x) {
-    if (!(x > 0))
-        return 1;
-    const p = 10 ** Math.floor(Math.log10(x));
-    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
-        if (m * p >= x - 1e-9 * p)
-            return m * p;
-    return 10 * p;
-}
-const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5', avgLimit: '#f59e0b', p95Limit: '#a855f7' };
-/** Most limit lines in one chart (half of them per metric). */
-const MAX_LIMIT_LINES = 6;
-/** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
-const MAX_NUMERIC_POINTS = 101;
-const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
-/**
- * A numeric x-axis, when the users are distinct whole numbers: mermaid's xychart spreads a line's values
- * evenly over `min --> max`, so the values are given at every `step` users (the gcd of the gaps),
- * interpolated linearly between the measured stages — the line a chart draws between them anyway —
- * and each measured stage sits at its true x. Null when that would need too many points.
- */
-function numericAxis(pts) {
-    const users = pts.map((p) => p.users);
-    if (new Set(users).size !== users.length || users.some((u) => !Number.isInteger(u)))
-        return null;
-    const sorted = [...users].sort((a, b) => a - b);
-    const min = sorted[0];
-    const max = sorted[sorted.length - 1];
-    const step = sorted.slice(1).reduce((g, u) => gcd(g, u - min), 0);
-    if (step <= 0 || (max - min) / step + 1 > MAX_NUMERIC_POINTS)
-        return null;
-    const xs = [];
-    for (let x = min; x <= max; x += step)
-        xs.push(x);
-    return { min, max, xs };
-}
-/** The value at x of the polyline through (users, value) points sorted by users. */
-function interpolate(pts, x) {
-    const i = pts.findIndex((p) => p.users >= x);
-    if (i <= 0)
-        return pts[Math.max(0, i)].v;
-    const a = pts[i - 1];
-    const b = pts[i];
-    return a.v + ((b.v - a.v) * (x - a.users)) / (b.users - a.users);
-}
-/** `1 s`, `1.5 s`, `800 ms`. */
-const limitText = (ms) => formatValue(ms, 'ms');
-/**
- * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, with the limits
- * that apply as horizontal lines, followed by a one-line legend (GitHub's mermaid draws no legend for line
- * charts). The x-axis is numeric where the users allow it (see numericAxis), else one category a stage.
- * Colours go in the front matter (`%%{init}%%` is deprecated). Empty string with fewer than two stages to
- * plot (a chart of one point says nothing).
- */
-function mermaidChart(stages, opts = {}) {
-    const pts = chartPoints(stages);
-    if (pts.length < 2)
-        return '';
-    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
-    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
-    const baseAt = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
-    // One line per distinct limit: the same value on several stages is one line.
-    const limits = new Map();
-    for (const t of opts.thresholds ?? []) {
-        if (!(t.value > 0) || !Number.isFinite(t.value))
-            continue;
-        const key = `${t.metric}:${t.value}`;
-        const l = limits.get(key) ?? { metric: t.metric, value: t.value, users: [] };
-        if (!l.users.includes(t.users))
-            l.users.push(t.users);
-        limits.set(key, l);
-    }
-    // A few lines stay readable (and the block small): at most MAX_LIMIT_LINES, the lowest of each metric first.
-    const lines = [...limits.values()]
-        .sort((a, b) => a.value - b.value)
-        .filter((l, i, all) => all.slice(0, i).filter((o) => o.metric === l.metric).length < MAX_LIMIT_LINES / 2)
-        .sort((a, b) => (a.metric === b.metric ? a.value - b.value : a.metric === 'avg' ? -1 : 1));
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseAt('p95'), ...lines.map((l) => l.value)) * 1.1);
-    const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
-    const axis = numericAxis(pts);
-    let xAxis;
-    let series;
-    if (axis) {
-        // The values of the points, as a polyline over users, sampled at every step of the axis.
-        const order = pts.map((p, i) => ({ users: p.users, i })).sort((a, b) => a.users - b.users);
-        series = (values) => {
-            const poly = order.map((o) => ({ users: o.users, v: values[o.i] }));
-            return axis.xs.map((x) => interpolate(poly, x));
-        };
-        xAxis = `    x-axis "concurrent users" ${axis.min} --> ${axis.max}`;
-    }
-    else {
-        series = (values) => [...values];
-        xAxis = `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`;
-    }
-    const avg = series(pts.map((p) => p.avg));
-    const p95 = series(pts.map((p) => p.p95));
-    const n = avg.length;
-    const scope = (users) => (users.includes(null) ? 'all' : users.map((u) => `@${u}`).join(' '));
-    const label = (l) => `${l.metric} limit ${limitText(l.value)} (${scope(l.users)})`.replace(/"/g, "'");
-    const palette = [
-        CHART_COLORS.avg,
-        CHART_COLORS.p95,
-        ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : []),
-        ...lines.map((l) => (l.metric === 'avg' ? CHART_COLORS.avgLimit : CHART_COLORS.p95Limit)),
-    ];
-    const out = [
-        '```mermaid',
-        '---',
-        'config:',
-        '  themeVariables:',
-        '    xyChart:',
-        `      plotColorPalette: "${palette.join(', ')}"`,
-        '---',
-        'xychart-beta',
-        `    title "${title}"`,
-        xAxis,
-        `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
-        `    line "avg" [${avg.map(chart_num).join(', ')}]`,
-        `    line "p95" [${p95.map(chart_num).join(', ')}]`,
-        ...(basePts ? [`    line "base avg" [${series(baseAt('avg')).map(chart_num).join(', ')}]`, `    line "base p95" [${series(baseAt('p95')).map(chart_num).join(', ')}]`] : []),
-        ...lines.map((l) => `    line "${label(l)}" [${new Array(n).fill(chart_num(l.value)).join(', ')}]`),
-        '```',
-        '',
-    ];
-    const avgLimits = lines.filter((l) => l.metric === 'avg').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
-    const p95Limits = lines.filter((l) => l.metric === 'p95').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
-    const legend = [
-        basePts
-            ? 'TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users'
-            : 'TTFC avg (blue) and p95 (red), ms, against concurrent users',
-        avgLimits.length ? `avg limits (amber): ${avgLimits.join(', ')}` : '',
-        p95Limits.length ? `p95 limits (purple): ${p95Limits.join(', ')}` : '',
-    ].filter(Boolean);
-    out.push(`<sub>${legend.join(' · ')}</sub>`);
-    return out.join('\n');
-}
-/**
- * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
- * y from 0 to a nice top, labelled at quarters. `height` (rows, default 9) is rounded to 4k + 1.
- * Empty string when no stage has TTFC samples.
- */
-function asciiChart(stages, opts = {}) {
-    const pts = chartPoints(stages);
-    if (pts.length === 0)
-        return '';
-    const quarter = Math.max(1, Math.round(((opts.height ?? 9) - 1) / 4));
-    const height = 4 * quarter + 1;
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.05);
-    const spacing = Math.max(6, ...pts.map((p) => p.label.length + 2));
-    const yLabels = Array.from({ length: height }, (_, r) => chart_num((top * (height - 1 - r)) / (height - 1)));
-    const yw = Math.max(...yLabels.map((l) => l.length));
-    const width = 2 + spacing * pts.length;
-    const grid = Array.from({ length: height }, () => new Array(width).fill(' '));
-    const row = (v) => height - 1 - Math.round((Math.min(v, top) / top) * (height - 1));
-    pts.forEach((p, i) => {
-        const col = 2 + i * spacing;
-        const ra = row(p.avg);
-        const rp = row(p.p95);
-        grid[rp][col] = 'x';
-        grid[ra][col] = ra === rp ? '*' : 'o';
-    });
-    const out = [`TTFC (ms)${' '.repeat(Math.max(1, yw + width - 18))}o avg  x p95`];
-    grid.forEach((cells, r) => {
-        const label = r % quarter === 0 ? yLabels[r] : '';
-        out.push(`${label.padStart(yw)} |${cells.join('').trimEnd()}`);
-    });
-    let axis = '+';
-    let ticks = '';
-    pts.forEach((p, i) => {
-        const col = 2 + i * spacing;
-        axis = axis.padEnd(col + 1, '-') + '+';
-        ticks = ticks.padEnd(col + 2 - Math.floor(p.label.length / 2)) + p.label;
-    });
-    out.push(`${' '.repeat(yw)} ${axis}--`);
-    out.push(`${' '.repeat(yw)}${ticks}   users`);
-    return out.join('\n');
-}
-// ---------------------------------------------------------------------------------------------
-// Distributions
-const LEVELS = '▁▂▃▄▅▆▇█';
-/** Counts as a sparkline: an empty bin is a space, any other count at least ▁, the fullest █. */
-function sparkline(counts) {
-    const max = Math.max(0, ...counts);
-    return counts.map((c) => (c <= 0 || max === 0 ? ' ' : LEVELS[Math.min(7, Math.max(0, Math.ceil((c / max) * 8) - 1))])).join('');
-}
-/** Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped to the ends). */
-function histogram(values, bins, lo, hi) {
-    const counts = new Array(Math.max(1, bins)).fill(0);
-    const n = counts.length;
-    const w = hi - lo;
-    for (const v of values) {
-        const i = w > 0 ? Math.floor(((v - lo) / w) * n) : 0;
-        counts[Math.min(n - 1, Math.max(0, i))]++;
-    }
-    return counts;
-}
-/**
- * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
- * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
- */
-function ttfcDistribution(run, opts = {}) {
-    const bins = Math.max(1, Math.floor(opts.bins ?? 16));
-    const byStage = new Map();
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of run.requests) {
-        if (!r.ok || r.ttfc === null)
-            continue;
-        let list = byStage.get(r.stage);
-        if (list === undefined)
-            byStage.set(r.stage, (list = []));
-        list.push(r.ttfc);
-        if (r.ttfc < lo)
-            lo = r.ttfc;
-        if (r.ttfc > hi)
-            hi = r.ttfc;
-    }
-    if (lo === Infinity)
-        return null;
-    const rows = run.stages
-        .filter((s) => !s.skipped)
-        .map((s) => {
-        const v = byStage.get(s.index) ?? [];
-        const counts = histogram(v, bins, lo, hi);
-        return {
-            index: s.index,
-            users: s.users,
-            label: stageWho(stageOf(s)),
-            n: v.length,
-            counts,
-            spark: v.length ? sparkline(counts) : ' '.repeat(bins),
-            min: v.length ? Math.min(...v) : null,
-            max: v.length ? Math.max(...v) : null,
-        };
-    });
-    return { lo, hi, bins, rows };
-}
-/** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
-function formatDistribution(d) {
-    const names = d.rows.map((r) => r.label);
-    const w = Math.max(...names.map((n) => n.length));
-    return [
-        `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
-        ...d.rows.map((r, i) => `  ${names[i].padStart(w)} │${r.spark}│ ${r.n ? `${ms(r.min)} – ${ms(r.max)}` : 'no samples'}  (n=${r.n})`),
-    ];
 }
 
 ;// CONCATENATED MODULE: ./src/core/report/diagnosis-evidence.ts
@@ -71742,6 +72690,7 @@ function arrivalsTable(report) {
 
 
 
+
 /** GitHub rejects issue comments longer than this (characters). */
 const COMMENT_LIMIT = 65_536;
 /** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
@@ -72255,6 +73204,9 @@ function compose(report, ctx, shape, shortened) {
     const arrivals = arrivalsMarkdown(report);
     if (arrivals)
         parts.push(arrivals);
+    const trend = historyMarkdown(report, { chart: shape.chart });
+    if (trend)
+        parts.push(trend);
     const ab = markdown_compareSection(report);
     if (ab)
         parts.push(ab);
@@ -72370,7 +73322,7 @@ function renderMarkdown(report, ctx = {}) {
             return out;
     }
     // 5. the chart, then diagnoses, then stage rows
-    if (chartSection(report)) {
+    if (chartSection(report) || trendChart(report)) {
         shape.chart = false;
         notes.push('the chart left out');
         out = render();
@@ -72762,6 +73714,7 @@ const ACTION_INPUTS = {
     comment: 'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
     'comment-mode': 'update (default): edit the sticky comment in place; recreate: delete it and post a new one at the bottom of the PR',
     'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
+    'tracking-issue': 'true: on schedule, push and workflow_dispatch runs a failing run opens one issue labelled ttfc-gate (or comments on the open one), a passing run comments and closes it; needs issues: write (default false)',
     mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
     reports: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
 };
@@ -72792,6 +73745,9 @@ const ACTION_DEFAULTS = {
     'monitor-timeout': '5s',
     'log-error-pattern': DEFAULT_LOG_ERROR_PATTERN,
     'report-path': 'ttfc-report.json',
+    'history-limit': '200',
+    'history-window': '7',
+    'history-write': 'auto',
 };
 /** Every input the action reads: must equal the inputs of action.yml (a test checks it). */
 const ALL_INPUTS = [...Object.keys(CORE_INPUTS), ...Object.keys(ACTION_INPUTS)];
@@ -72920,7 +73876,7 @@ function capacityOutputs(report) {
     const ran = c !== null && c !== undefined && c.probes.length > 0;
     return { capacity: ran ? String(c.users) : '', 'base-capacity': ran && c.base ? String(c.base.users) : '' };
 }
-const MAX_LINES = 20;
+const outputs_MAX_LINES = 20;
 /** The check's failure message: the verdict, then one line per missed criterion with its actual value. */
 function failureMessage(report) {
     const v = verdictOf(report, true);
@@ -72930,7 +73886,7 @@ function failureMessage(report) {
         if (smoke)
             lines.push(`- ${smoke.message}`);
     }
-    const shown = v.failed.slice(0, MAX_LINES);
+    const shown = v.failed.slice(0, outputs_MAX_LINES);
     for (const c of shown)
         lines.push(`- ${describeResult(c)}`);
     if (v.failed.length > shown.length)
@@ -78189,8 +79145,147 @@ async function publishComment(req) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/action/tracking-issue.ts
+// The tracking issue (tracking-issue: true): on schedule, push and workflow_dispatch runs, a failing
+// run opens one issue labelled ttfc-gate, a further failing run comments on it, a passing run
+// comments that it recovered and closes it. Found again by a hidden marker per comment-tag AND its
+// author (the gate's own identity), like the sticky comment: nobody else's issue is ever touched.
+// Every failure is a warning; the verdict never depends on the issue.
+
+
+
+
+
+
+
+const ISSUE_LABEL = 'ttfc-gate';
+/** Runs that may open, comment on and close the issue: the ones that test the branch, not a pull request. */
+const TRACKING_EVENTS = ['schedule', 'push', 'workflow_dispatch'];
+/** GitHub's limits: an issue title, and the body of an issue or a comment. */
+const TITLE_MAX = 256;
+const ISSUE_BODY_MAX = 65_536;
+/** `tracking-issue`: true | false (default false). */
+function parseTrackingIssue(text) {
+    const t = (text ?? '').trim().toLowerCase();
+    if (t === '' || t === 'false' || t === 'no' || t === '0')
+        return false;
+    if (t === 'true' || t === 'yes' || t === '1')
+        return true;
+    throw new InputError('tracking-issue', `"${t.slice(0, 40)}" is not true or false`);
+}
+/** The hidden first line that tells this gate's issue (per comment-tag) from every other issue. */
+function issueMarker(tag) {
+    return `<!-- ttfc-gate-issue:${tag.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/-{2,}/g, '-')} -->`;
+}
+/** Opens, comments on or closes the tracking issue as the verdict says. Never throws: problems are warnings. */
+async function updateTrackingIssue(req) {
+    const { event, report } = req;
+    const none = (reason) => {
+        core_info(`tracking-issue: ${reason}`);
+        return { action: 'none', reason };
+    };
+    if (!TRACKING_EVENTS.includes(event.eventName))
+        return none(`a ${event.eventName || 'unknown'} run leaves the tracking issue alone (only schedule, push and workflow_dispatch runs update it)`);
+    if (report.cancelled)
+        return none('the run was cancelled: the tracking issue is left as it is');
+    if (!event.repo)
+        return warn('GITHUB_REPOSITORY is not set.');
+    if (!req.token)
+        return warn('`github-token` is empty.');
+    const repo = event.repo;
+    const budget = AbortSignal.any([AbortSignal.timeout(req.bounds.budgetMs), ...(req.stop ? [req.stop] : [])]);
+    const octokit = getOctokit(req.token, { baseUrl: event.apiUrl, request: { fetch: boundedFetch(req.bounds.timeoutMs, budget) } });
+    const retry = (fn) => withRetry(fn, RETRY_DELAY_MS, (err) => core_info(`GitHub API call failed (${err.message}); retrying once in ${RETRY_DELAY_MS} ms`));
+    const token = req.token;
+    try {
+        const login = await gateLogin(octokit, token);
+        const open = await retry(() => findIssue(octokit, repo, req.tag, login));
+        const when = `${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
+        const run = event.runUrl ? ` ([workflow run](${event.runUrl}))` : '';
+        if (!report.passed) {
+            if (open) {
+                await retry(() => octokit.rest.issues.createComment({ ...repo, issue_number: open.number, body: bounded(`❌ **Failed again** — the run of ${when}${run}.`, req.markdown) }));
+                core_info(`tracking-issue: commented on #${open.number} (still failing): ${open.html_url}`);
+                return { action: 'commented', number: open.number, url: open.html_url };
+            }
+            await ensureLabel(octokit, repo);
+            const intro = `The ${event.eventName} run of ${when} failed${run}. This issue stays open while the runs fail: each failing run comments here, the first passing run closes it.`;
+            const { data } = await octokit.rest.issues.create({
+                ...repo,
+                title: redactText(titleOf(report, req.tag), req.secrets ?? []),
+                body: bounded(`${issueMarker(req.tag)}\n${intro}`, req.markdown),
+                labels: [ISSUE_LABEL],
+            });
+            core_info(`tracking-issue: opened #${data.number}: ${data.html_url}`);
+            return { action: 'opened', number: data.number, url: data.html_url };
+        }
+        if (!open)
+            return none('the run passed and no tracking issue is open');
+        await retry(() => octokit.rest.issues.createComment({ ...repo, issue_number: open.number, body: bounded(`✅ **Recovered** — the run of ${when} passed${run}. Closing.`, req.markdown) }));
+        await retry(() => octokit.rest.issues.update({ ...repo, issue_number: open.number, state: 'closed', state_reason: 'completed' }));
+        core_info(`tracking-issue: the run passed: closed #${open.number}: ${open.html_url}`);
+        return { action: 'closed', number: open.number, url: open.html_url };
+    }
+    catch (err) {
+        return warn(explain(err, event.apiUrl));
+    }
+}
+function warn(why) {
+    warning(`ttfc-gate could not update the tracking issue: ${why} The verdict is unchanged.`);
+    return { action: 'none', reason: why };
+}
+/** The open issue of this gate: labelled, carrying the tag's marker first, and written by `login`. Others' are named in a warning. */
+async function findIssue(octokit, repo, tag, login) {
+    const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repo, state: 'open', labels: ISSUE_LABEL, per_page: 100 });
+    const marked = issues.filter((i) => !i.pull_request && (i.body ?? '').trimStart().startsWith(issueMarker(tag)));
+    const foreign = [...new Set(marked.filter((i) => i.user?.login !== login).map((i) => `#${i.number} by @${i.user?.login ?? 'unknown'}`))];
+    if (foreign.length)
+        warning(`ttfc-gate left alone ${foreign.join(', ')}: it carries the tracking issue's marker but only an issue opened by ${login} (the github-token's identity) is the gate's.`);
+    const ours = marked.filter((i) => i.user?.login === login).sort((a, b) => a.number - b.number);
+    return ours[0] ?? null;
+}
+/** The label, made on first use (a colour and a description say what opens these issues). */
+async function ensureLabel(octokit, repo) {
+    try {
+        await octokit.rest.issues.getLabel({ ...repo, name: ISSUE_LABEL });
+    }
+    catch (err) {
+        if (statusOf(err) !== 404)
+            throw err;
+        try {
+            await octokit.rest.issues.createLabel({ ...repo, name: ISSUE_LABEL, color: 'b60205', description: 'Opened by ttfc-gate while its scheduled runs fail' });
+        }
+        catch (e) {
+            // Made by another gate in the meantime.
+            if (statusOf(e) !== 422)
+                throw e;
+        }
+    }
+}
+function titleOf(report, tag) {
+    const t = `TTFC gate failing: ${report.target.method} ${report.target.url}${tag !== 'default' ? ` (${tag})` : ''}`;
+    return escape_truncate(t.replace(/[\r\n\t]/g, ' '), TITLE_MAX);
+}
+/** A head line and the report, within GitHub's body limit. */
+function bounded(head, markdown) {
+    const body = `${head}\n\n${markdown}`;
+    return body.length <= ISSUE_BODY_MAX ? body : `${body.slice(0, ISSUE_BODY_MAX - 40)}\n\n_… cut to fit GitHub's limit._\n`;
+}
+function explain(err, apiUrl) {
+    const status = statusOf(err);
+    const msg = (err.message ?? String(err)).replace(/\s+/g, ' ').slice(0, 300);
+    if (isNetworkError(err))
+        return `the GitHub API (${apiUrl}) could not be reached, also on a retry (${msg}).`;
+    if (status === 403 && !/rate limit/i.test(msg))
+        return `403 ${msg}. Give the job \`permissions: issues: write\` (or set tracking-issue: false).`;
+    if (status === 404 || status === 410)
+        return `${status} ${msg}. The token cannot see the repository's issues, or issues are turned off for it.`;
+    return `${status ?? 'error'} ${msg}.`;
+}
+
 ;// CONCATENATED MODULE: ./src/action/main.ts
 // The GitHub Action adapter: inputs → config → gate → summary, outputs, PR comment, check.
+
 
 
 
@@ -78238,6 +79333,7 @@ async function runAction(env = process.env) {
             return;
         }
         const settings = actionSettings(raw);
+        const trackingIssue = parseTrackingIssue(raw.action['tracking-issue']);
         if (settings.mode === 'merge') {
             const files = await expandReports(settings.reports);
             const mcfg = buildMergeConfig(raw.core, process.cwd());
@@ -78255,6 +79351,7 @@ async function runAction(env = process.env) {
                 failOnCriteria: mcfg.failOnCriteria,
                 reportPath: mcfg.reportPath,
                 markdownPath: mcfg.markdownPath,
+                trackingIssue,
             });
             return;
         }
@@ -78280,12 +79377,25 @@ async function runAction(env = process.env) {
             log: info,
             onSecret: addSecret,
             signal: cancel.signal,
+            history: { event: event.eventName || null, ref: env.GITHUB_REF?.trim() || null, commit: event.sha },
             hooks: {
                 stageStart: (i, s) => info(stageStartLine(i, cfg.stages.length, s)),
                 stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
             },
         });
-        await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath, markdownPath: cfg.markdownPath });
+        await publish(report, {
+            settings,
+            event,
+            env,
+            cancel,
+            secrets,
+            info,
+            redact,
+            failOnCriteria: cfg.failOnCriteria,
+            reportPath: cfg.reportPath,
+            markdownPath: cfg.markdownPath,
+            trackingIssue,
+        });
     }
     catch (err) {
         if (err instanceof InputError)
@@ -78379,6 +79489,10 @@ async function publish(report, ctx) {
         else
             ctx.info(`no pull request for a ${ctx.event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
     }
+    if (ctx.trackingIssue)
+        await publishTrackingIssue(report, ctx);
+    for (const w of report.history?.warnings ?? [])
+        warning(ctx.redact(`ttfc-gate ${w}`));
     for (const c of report.criteria)
         if (c.status === 'fail' && c.severity === 'warn')
             warning(ctx.redact(`ttfc-gate warning: ${describeResult(c)}`));
@@ -78407,6 +79521,29 @@ async function publish(report, ctx) {
     else {
         ctx.info('TTFC gate passed');
     }
+}
+/** The tracking issue, with the report rendered for it (no sticky marker) and the comment's time bounds. */
+async function publishTrackingIssue(report, ctx) {
+    const markdown = redactText(renderMarkdown(report, {
+        runUrl: ctx.event.runUrl,
+        commit: ctx.event.sha,
+        commitUrl: commitUrl(ctx.event),
+        failOnCriteria: ctx.failOnCriteria,
+        reportPath: ctx.reportPath,
+        limit: ISSUE_BODY_MAX - 1000,
+    }), ctx.secrets);
+    const stop = (0,core_cancel/* abortAfter */.dg)(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
+    await updateTrackingIssue({
+        token: ctx.settings.githubToken,
+        tag: ctx.settings.commentTag,
+        report,
+        markdown,
+        event: ctx.event,
+        bounds: report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env),
+        stop: stop.signal,
+        secrets: ctx.secrets,
+    });
+    stop.dispose();
 }
 function commitUrl(event) {
     return event.repo && event.sha ? `${event.serverUrl}/${event.repo.owner}/${event.repo.repo}/commit/${event.sha}` : null;
@@ -78500,7 +79637,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7272);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8708);
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
 // The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
 // `npm run local-action` (@github/local-action) calls.

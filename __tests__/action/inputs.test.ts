@@ -117,7 +117,15 @@ describe('action.yml', () => {
     });
     const settings = actionSettings({
       core: {},
-      action: { 'github-token': 'x', comment: d('comment')!, 'comment-mode': d('comment-mode')!, 'comment-tag': d('comment-tag')!, mode: d('mode')!, reports: d('reports')! },
+      action: {
+        'github-token': 'x',
+        comment: d('comment')!,
+        'comment-mode': d('comment-mode')!,
+        'comment-tag': d('comment-tag')!,
+        'tracking-issue': d('tracking-issue')!,
+        mode: d('mode')!,
+        reports: d('reports')!,
+      },
     });
     expect(settings).toEqual({ githubToken: 'x', comment: 'always', commentMode: 'update', commentTag: 'default', mode: 'run', reports: [] });
   });
@@ -181,7 +189,7 @@ describe('README', () => {
 describe('adapter inputs', () => {
   const raw = (action: Partial<RawInputs['action']>, core: RawInputs['core'] = {}): RawInputs => ({
     core,
-    action: { 'github-token': '', comment: '', 'comment-mode': '', 'comment-tag': '', mode: '', reports: '', ...action },
+    action: { 'github-token': '', comment: '', 'comment-mode': '', 'comment-tag': '', 'tracking-issue': '', mode: '', reports: '', ...action },
   });
 
   test('comment-tag: letters, digits, . _ - /; anything that could break the marker is an input error', () => {

@@ -46,8 +46,15 @@ test('the check can fail: an unknown key, an untrusted expression and a step out
 });
 
 test('actions at their current majors; no step output spliced into a script', () => {
-  const uses = [...readme.matchAll(/uses: (actions\/[a-z-]+)@(v\d+)/g)].map((m) => `${m[1]}@${m[2]}`);
-  const current: Record<string, string> = { 'actions/checkout': 'v6', 'actions/setup-node': 'v6', 'actions/upload-artifact': 'v7', 'actions/download-artifact': 'v8' };
+  const uses = [...readme.matchAll(/uses: (actions\/[a-z-]+(?:\/[a-z-]+)?)@(v\d+)/g)].map((m) => `${m[1]}@${m[2]}`);
+  const current: Record<string, string> = {
+    'actions/checkout': 'v6',
+    'actions/setup-node': 'v6',
+    'actions/upload-artifact': 'v7',
+    'actions/download-artifact': 'v8',
+    'actions/cache/restore': 'v6',
+    'actions/cache/save': 'v6',
+  };
   expect(uses.length).toBeGreaterThan(5);
   for (const u of uses) expect(u).toBe(`${u.split('@')[0]}@${current[u.split('@')[0]!]}`);
 });
@@ -80,5 +87,22 @@ test('no links to documents outside the repository', () => {
   for (const [, target] of readme.matchAll(/\]\(([^)#][^)]*)\)/g)) {
     if (/^https?:\/\//.test(target!)) continue;
     expect({ target, inRepo: files.includes(target!.replace(/^\.\//, '')) }).toEqual({ target, inRepo: true });
+  }
+});
+
+test('the nightly and PR-vs-main recipes carry the history with actions/cache (newest key restored, a new key saved); no recipe lists runs with gh', () => {
+  expect(readme).not.toMatch(/gh run (list|download)/);
+  for (const heading of ['### Nightly against staging, with a history', "### Pull request compared with main's history"]) {
+    const at = readme.indexOf(heading);
+    expect(at).toBeGreaterThan(0);
+    const block = readme.slice(readme.indexOf('```yaml', at), readme.indexOf('\n```\n', readme.indexOf('```yaml', at)));
+    expect(block).toMatch(
+      /uses: actions\/cache\/restore@v6\n\s+with:\n\s+path: ttfc-history\.json\n\s+key: (ttfc-history-[a-z]+-)\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}\n\s+restore-keys: \1\n/,
+    );
+    expect(block).toMatch(
+      /if: always\(\)[^\n]*\n\s+uses: actions\/cache\/save@v6\n\s+with:\n\s+path: ttfc-history\.json\n\s+key: ttfc-history-[a-z]+-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}(\n|$)/,
+    );
+    expect(block).toContain('history-path: ttfc-history.json');
+    expect(block).toContain('ttfc.p95 < 1.3 * history.ttfc.p95');
   }
 });

@@ -1,7 +1,8 @@
 // A local stand-in of the GitHub REST API (the parts the action uses), on 127.0.0.1 with an
 // ephemeral port. Records every request. Serves issue comments with real `Link` pagination,
 // creates and updates them (with GitHub's 65,536-character limit), lists the pull requests of a
-// commit, and can be told to answer 403 / 404 / 422 or to drop connections.
+// commit, keeps issues (list with state and label filters, create, get, close) and labels, and can be
+// told to answer 403 / 404 / 422 or to drop connections.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -27,6 +28,26 @@ export interface ApiComment {
   created_at: string;
   updated_at: string;
   author_association: string;
+}
+
+export interface ApiIssue {
+  id: number;
+  number: number;
+  html_url: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  state_reason: string | null;
+  labels: Array<{ name: string }>;
+  user: { login: string; id: number; type: string };
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiLabel {
+  name: string;
+  color: string;
+  description: string | null;
 }
 
 export interface PullSummary {
@@ -56,6 +77,11 @@ export interface FakeGitHub {
   /** Adds comments (by other people) to an issue/PR. */
   seed(owner: string, repo: string, issue: number, bodies: string[], user?: string): ApiComment[];
   setPullsForCommit(owner: string, repo: string, sha: string, pulls: PullSummary[]): void;
+  /** Issues of a repository (not pull requests), in creation order. */
+  issues(owner: string, repo: string): ApiIssue[];
+  /** Adds an issue (by another identity, by default). */
+  seedIssue(owner: string, repo: string, issue: { title: string; body: string; labels?: string[]; user?: string; state?: 'open' | 'closed' }): ApiIssue;
+  labels(owner: string, repo: string): ApiLabel[];
   fail(rule: FailureRule): void;
   /** The requests that would change something (everything but GET). */
   writes(): ApiRequest[];
@@ -79,6 +105,10 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
   let rules: Array<FailureRule & { left: number }> = [];
   const requests: ApiRequest[] = [];
   const sockets = new Set<Socket>();
+  // Issues and labels per "owner/repo"; issue numbers start at 100 (pull requests in the tests are lower).
+  const repoIssues = new Map<string, ApiIssue[]>();
+  const repoLabels = new Map<string, ApiLabel[]>();
+  let nextIssue = 100;
   let base = '';
 
   const key = (o: string, r: string, n: number): string => `${o}/${r}#${n}`;
@@ -95,7 +125,7 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
       id,
       node_id: `IC_${id}`,
       url: `${base}/repos/${o}/${r}/issues/comments/${id}`,
-      html_url: `${serverUrl}/${o}/${r}/pull/${n}#issuecomment-${id}`,
+      html_url: `${serverUrl}/${o}/${r}/${repoIssues.get(`${o}/${r}`)?.some((i) => i.number === n) ? 'issues' : 'pull'}/${n}#issuecomment-${id}`,
       issue_url: `${base}/repos/${o}/${r}/issues/${n}`,
       body,
       user: { login: user, id: user === 'github-actions[bot]' ? 41898282 : 1, type: user.endsWith('[bot]') ? 'Bot' : 'User' },
@@ -134,6 +164,106 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
     return send(res, 200, all.slice((page - 1) * perPage, page * perPage), links.length ? { link: links.join(', ') } : {});
   }
 
+  function makeIssue(o: string, r: string, fields: { title: string; body: string; labels: string[]; user: string; state?: 'open' | 'closed' }): ApiIssue {
+    const number = nextIssue++;
+    const issue: ApiIssue = {
+      id: 7_000_000 + number,
+      number,
+      html_url: `${serverUrl}/${o}/${r}/issues/${number}`,
+      title: fields.title,
+      body: fields.body,
+      state: fields.state ?? 'open',
+      state_reason: null,
+      labels: fields.labels.map((name) => ({ name })),
+      user: { login: fields.user, id: fields.user === 'github-actions[bot]' ? 41898282 : 1, type: fields.user.endsWith('[bot]') ? 'Bot' : 'User' },
+      created_at: now(),
+      updated_at: now(),
+    };
+    const list = repoIssues.get(`${o}/${r}`) ?? [];
+    list.push(issue);
+    repoIssues.set(`${o}/${r}`, list);
+    repoIds.set(String(number), key(o, r, number));
+    return issue;
+  }
+
+  /** GET/POST /repos/{o}/{r}/issues, GET/PATCH /repos/{o}/{r}/issues/{n}, GET/POST labels. Null when the path is none of them. */
+  function handleIssues(res: ServerResponse, rec: ApiRequest, body: unknown): number | null {
+    const b = (body ?? {}) as {
+      title?: unknown;
+      body?: unknown;
+      labels?: unknown;
+      state?: unknown;
+      state_reason?: unknown;
+      name?: unknown;
+      color?: unknown;
+      description?: unknown;
+    };
+    let m = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(rec.path);
+    if (m) {
+      const [, o, r] = m as unknown as [string, string, string];
+      if (rec.method === 'GET') {
+        const state = rec.query.state ?? 'open';
+        const wanted = (rec.query.labels ?? '').split(',').filter(Boolean);
+        const all = (repoIssues.get(`${o}/${r}`) ?? []).filter((i) => (state === 'all' || i.state === state) && wanted.every((w) => i.labels.some((l) => l.name === w)));
+        const perPage = Math.min(100, Math.max(1, Number(rec.query.per_page ?? 30) || 30));
+        const page = Math.max(1, Number(rec.query.page ?? 1) || 1);
+        const last = Math.max(1, Math.ceil(all.length / perPage));
+        const next: Record<string, string> =
+          page < last ? { link: `<${base}/repos/${o}/${r}/issues?state=${state}&labels=${wanted.join(',')}&per_page=${perPage}&page=${page + 1}>; rel="next"` } : {};
+        return send(res, 200, all.slice((page - 1) * perPage, page * perPage), next);
+      }
+      if (rec.method === 'POST') {
+        if (typeof b.title !== 'string' || !b.title) return error(res, 422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] });
+        if (b.title.length > 256)
+          return error(res, 422, 'Validation Failed', {
+            errors: [{ resource: 'Issue', code: 'custom', field: 'title', message: 'title is too long (maximum is 256 characters)' }],
+          });
+        const text = typeof b.body === 'string' ? b.body : '';
+        if (text.length > MAX_BODY)
+          return error(res, 422, 'Validation Failed', {
+            errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `Body is too long (maximum is ${MAX_BODY} characters)` }],
+          });
+        const labels = Array.isArray(b.labels) ? b.labels.filter((l): l is string => typeof l === 'string') : [];
+        return send(res, 201, makeIssue(o, r, { title: b.title, body: text, labels, user: opts.login ?? 'github-actions[bot]' }));
+      }
+    }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(rec.path);
+    if (m) {
+      const [, o, r, n] = m as unknown as [string, string, string, string];
+      const issue = (repoIssues.get(`${o}/${r}`) ?? []).find((i) => i.number === Number(n));
+      if (!issue) return error(res, 404, 'Not Found');
+      if (rec.method === 'GET') return send(res, 200, issue);
+      if (rec.method === 'PATCH') {
+        if (b.state === 'open' || b.state === 'closed') issue.state = b.state;
+        if (typeof b.state_reason === 'string') issue.state_reason = b.state_reason;
+        if (typeof b.title === 'string') issue.title = b.title;
+        if (typeof b.body === 'string') issue.body = b.body;
+        issue.updated_at = now();
+        return send(res, 200, issue);
+      }
+    }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/labels(?:\/([^/]+))?$/.exec(rec.path);
+    if (m) {
+      const [, o, r, name] = m as unknown as [string, string, string, string | undefined];
+      const list = repoLabels.get(`${o}/${r}`) ?? [];
+      repoLabels.set(`${o}/${r}`, list);
+      if (name !== undefined && rec.method === 'GET') {
+        const label = list.find((l) => l.name.toLowerCase() === decodeURIComponent(name).toLowerCase());
+        return label ? send(res, 200, label) : error(res, 404, 'Not Found');
+      }
+      if (name === undefined && rec.method === 'POST') {
+        if (typeof b.name !== 'string' || !b.name) return error(res, 422, 'Validation Failed');
+        if (list.some((l) => l.name.toLowerCase() === (b.name as string).toLowerCase())) {
+          return error(res, 422, 'Validation Failed', { errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }] });
+        }
+        const label: ApiLabel = { name: b.name, color: typeof b.color === 'string' ? b.color : 'ededed', description: typeof b.description === 'string' ? b.description : null };
+        list.push(label);
+        return send(res, 201, label);
+      }
+    }
+    return null;
+  }
+
   function tooLong(body: unknown): string | null {
     if (typeof body !== 'string' || body.length === 0) return 'body is missing';
     if (body.length > MAX_BODY) return `Body is too long (maximum is ${MAX_BODY} characters)`;
@@ -158,6 +288,8 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
     }
 
     if (opts.token !== undefined && req.headers.authorization !== `token ${opts.token}`) return error(res, 401, 'Bad credentials');
+    const answered = handleIssues(res, rec, body);
+    if (answered !== null) return answered;
 
     let m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
     if (m) {
@@ -267,6 +399,9 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
       return bodies.map((b) => makeComment(o, r, n, b, user));
     },
     setPullsForCommit: (o, r, sha, list) => void pulls.set(`${o}/${r}@${sha}`, list),
+    issues: (o, r) => [...(repoIssues.get(`${o}/${r}`) ?? [])],
+    seedIssue: (o, r, i) => makeIssue(o, r, { title: i.title, body: i.body, labels: i.labels ?? [], user: i.user ?? 'octocat', ...(i.state ? { state: i.state } : {}) }),
+    labels: (o, r) => [...(repoLabels.get(`${o}/${r}`) ?? [])],
     fail: (rule) => void rules.push({ ...rule, left: rule.times ?? Infinity }),
     writes: () => requests.filter((r) => r.method !== 'GET'),
     reset: () => {
@@ -275,6 +410,9 @@ export async function startFakeGitHub(opts: { serverUrl?: string; token?: string
       byId.clear();
       pulls.clear();
       repoIds.clear();
+      repoIssues.clear();
+      repoLabels.clear();
+      nextIssue = 100;
       rules = [];
     },
     close: () =>

@@ -186,6 +186,8 @@ export interface RunActionOptions {
   sha?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Run in this workspace (kept between runs, as a cache restores files into it) instead of a new one. */
+  workspace?: string;
   /** Called with the stdout so far on every write: e.g. to signal the process as a cancelling runner would. */
   onStdout?: (stdoutSoFar: string, child: import('node:child_process').ChildProcess) => void;
 }
@@ -242,8 +244,8 @@ export function cleanupRuns(): void {
 export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
   const runner = mkdtempSync(join(tmpdir(), 'ttfc-action-'));
   tempDirs.push(runner);
-  const workspace = join(runner, 'workspace');
-  mkdirSync(workspace);
+  const workspace = opts.workspace ?? join(runner, 'workspace');
+  if (!opts.workspace) mkdirSync(workspace);
   const eventPath = join(runner, 'event.json');
   const outputPath = join(runner, 'output');
   const summaryPath = join(runner, 'step-summary.md');

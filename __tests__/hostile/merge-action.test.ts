@@ -48,7 +48,7 @@ function lenientShards(name: string): string {
 test("ACTION_DEFAULTS are action.yml's non-empty defaults (what the runner passes when a workflow sets nothing)", () => {
   const yml = readActionYml();
   const fromYml = Object.fromEntries([...yml.inputs].filter(([, i]) => (i.default ?? '').trim() !== '' && !i.default!.includes('${{')).map(([n, i]) => [n, i.default!.trim()]));
-  const action = ['mode', 'comment', 'comment-mode', 'comment-tag'];
+  const action = ['mode', 'comment', 'comment-mode', 'comment-tag', 'tracking-issue'];
   for (const n of action) delete fromYml[n];
   expect(Object.fromEntries(Object.entries(ACTION_DEFAULTS).map(([k, v]) => [k, v.trim()]))).toEqual(fromYml);
 });

@@ -14,6 +14,8 @@ export const ACTION_INPUTS = {
     'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
   'comment-mode': 'update (default): edit the sticky comment in place; recreate: delete it and post a new one at the bottom of the PR',
   'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
+  'tracking-issue':
+    'true: on schedule, push and workflow_dispatch runs a failing run opens one issue labelled ttfc-gate (or comments on the open one), a passing run comments and closes it; needs issues: write (default false)',
   mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
   reports: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
 } as const;
@@ -47,6 +49,9 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'monitor-timeout': '5s',
   'log-error-pattern': DEFAULT_LOG_ERROR_PATTERN,
   'report-path': 'ttfc-report.json',
+  'history-limit': '200',
+  'history-window': '7',
+  'history-write': 'auto',
 };
 
 /** Every input the action reads: must equal the inputs of action.yml (a test checks it). */

@@ -20,6 +20,7 @@ import { commentsOn, readEventContext, type EventContext } from './event.js';
 import { actionSettings, inputSecrets, readInputs, type ActionSettings } from './inputs.js';
 import { failureMessage, outputsOf } from './outputs.js';
 import { apiBounds, publishComment, setOutputs, writeSummary } from './publish.js';
+import { ISSUE_BODY_MAX, parseTrackingIssue, updateTrackingIssue } from './tracking-issue.js';
 
 /** After a cancel the runner kills the step 7.5 s after its SIGINT: the comment gets what is left. */
 const CANCELLED_API_BOUNDS = { timeoutMs: 2000, budgetMs: 3500 };
@@ -50,6 +51,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
     }
 
     const settings = actionSettings(raw);
+    const trackingIssue = parseTrackingIssue(raw.action['tracking-issue']);
     if (settings.mode === 'merge') {
       const files = await expandReports(settings.reports);
       const mcfg = buildMergeConfig(raw.core, process.cwd());
@@ -67,6 +69,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
         failOnCriteria: mcfg.failOnCriteria,
         reportPath: mcfg.reportPath,
         markdownPath: mcfg.markdownPath,
+        trackingIssue,
       });
       return;
     }
@@ -93,12 +96,25 @@ export async function runAction(env: Record<string, string | undefined> = proces
       log: info,
       onSecret: addSecret,
       signal: cancel.signal,
+      history: { event: event.eventName || null, ref: env.GITHUB_REF?.trim() || null, commit: event.sha },
       hooks: {
         stageStart: (i, s) => info(stageStartLine(i, cfg.stages.length, s)),
         stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
       },
     });
-    await publish(report, { settings, event, env, cancel, secrets, info, redact, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath, markdownPath: cfg.markdownPath });
+    await publish(report, {
+      settings,
+      event,
+      env,
+      cancel,
+      secrets,
+      info,
+      redact,
+      failOnCriteria: cfg.failOnCriteria,
+      reportPath: cfg.reportPath,
+      markdownPath: cfg.markdownPath,
+      trackingIssue,
+    });
   } catch (err) {
     if (err instanceof InputError) core.setFailed(redact(`Input '${err.input}': ${err.detail}`));
     else core.setFailed(redact(`ttfc-gate failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -136,6 +152,8 @@ interface PublishContext {
   reportPath: string;
   /** markdown-path: the markdown report is also written here. */
   markdownPath?: string | null;
+  /** tracking-issue: open / comment on / close the issue of failing scheduled runs. */
+  trackingIssue: boolean;
 }
 
 /**
@@ -205,6 +223,8 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
     else ctx.info(`no pull request for a ${ctx.event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
   }
 
+  if (ctx.trackingIssue) await publishTrackingIssue(report, ctx);
+  for (const w of report.history?.warnings ?? []) core.warning(ctx.redact(`ttfc-gate ${w}`));
   for (const c of report.criteria) if (c.status === 'fail' && c.severity === 'warn') core.warning(ctx.redact(`ttfc-gate warning: ${describeResult(c)}`));
   for (const c of report.criteria) if (c.status === 'inconclusive') core.notice(ctx.redact(`ttfc-gate inconclusive: ${describeResult(c)}`));
   if (report.baseline && !report.baseline.loaded) core.warning(ctx.redact(`ttfc-gate baseline not compared: ${report.baseline.messages[0] ?? ''}`));
@@ -224,6 +244,33 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
   } else {
     ctx.info('TTFC gate passed');
   }
+}
+
+/** The tracking issue, with the report rendered for it (no sticky marker) and the comment's time bounds. */
+async function publishTrackingIssue(report: Report, ctx: PublishContext): Promise<void> {
+  const markdown = redactText(
+    renderMarkdown(report, {
+      runUrl: ctx.event.runUrl,
+      commit: ctx.event.sha,
+      commitUrl: commitUrl(ctx.event),
+      failOnCriteria: ctx.failOnCriteria,
+      reportPath: ctx.reportPath,
+      limit: ISSUE_BODY_MAX - 1000,
+    }),
+    ctx.secrets,
+  );
+  const stop = abortAfter(ctx.cancel.signal, CANCELLED_API_BOUNDS.budgetMs);
+  await updateTrackingIssue({
+    token: ctx.settings.githubToken,
+    tag: ctx.settings.commentTag,
+    report,
+    markdown,
+    event: ctx.event,
+    bounds: report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env),
+    stop: stop.signal,
+    secrets: ctx.secrets,
+  });
+  stop.dispose();
 }
 
 function commitUrl(event: EventContext): string | null {

@@ -6,6 +6,7 @@ import { shardNote } from '../core/config/shard.js';
 import { formatStages } from '../core/config/stages.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
+import type { HistoryContext } from '../core/history/run.js';
 import { buildMergeConfig, ignoredInputsError, MERGE_INPUTS, mergeIgnoredInputs, runMerge } from '../core/merge.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';
@@ -91,6 +92,15 @@ function writeMarkdown(io: CliIo, markdownPath: string, markdown: string, secret
   io.out(`markdown: ${markdownPath}`);
 }
 
+/**
+ * Where a CLI run comes from, for the history: a GitHub workflow's event, ref and commit when it runs
+ * in one; a GitLab merge request is a read-only event; elsewhere none (the run records under auto).
+ */
+export function historyContext(env: Record<string, string | undefined>): HistoryContext {
+  const event = env.GITHUB_EVENT_NAME?.trim() || (env.CI_MERGE_REQUEST_IID?.trim() ? 'merge_request' : null);
+  return { event, ref: env.GITHUB_REF?.trim() || env.CI_COMMIT_REF_NAME?.trim() || null, commit: env.GITHUB_SHA?.trim() || env.CI_COMMIT_SHA?.trim() || null };
+}
+
 /** The command-line adapter: flags → config → gate → terminal report → exit code. */
 export async function main(argv: string[], rawIo: CliIo): Promise<number> {
   let secrets: string[] = [];
@@ -119,6 +129,7 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     );
     const report = await runGate(cfg, {
       log: io.out,
+      history: historyContext(io.env),
       ...(io.signal ? { signal: io.signal } : {}),
       hooks: {
         stageStart: (i, s) => io.out(stageStartLine(i, cfg.stages.length, s)),

@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import { performLogin } from './config/login.js';
 import { checkMonitorUnits } from './analysis/criteria/units.js';
 import { waitForReady, type ReadinessOptions } from './config/readiness.js';
+import { finishHistory, openHistory, referenceOf, type HistoryContext } from './history/run.js';
 import { redactText } from './redact.js';
 import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
@@ -33,6 +34,8 @@ export interface GateOptions {
   readiness?: ReadinessOptions;
   /** Cancels the run (SIGINT/SIGTERM): the partial report is still built and written, marked cancelled. */
   signal?: AbortSignal;
+  /** The workflow event, ref and commit, for the history (history-path): which runs record an entry. */
+  history?: HistoryContext;
 }
 
 /** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
@@ -155,6 +158,8 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     log(
       'preset openai: the body asks for usage ("stream_options": {"include_usage": true}) to measure output tokens, TPOT and tokens/s; set stream_options in the body to decide yourself',
     );
+  // Read first: a bad history-write fails before any request, and a bad file is only a warning.
+  const history = cfg.history ? openHistory(cfg.history, opts.history ?? {}, log) : null;
   await prepare(cfg, opts, log);
   const loaded = loadBaseline(cfg, log);
 
@@ -174,6 +179,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
   }
   if (repeat && repeat.runs > 1) log(`median run per stage (by TTFC avg): ${repeat.chosenRuns.map((r, i) => `stage ${i + 1} from run ${r + 1}`).join(', ')}`);
 
+  const reference = history ? referenceOf(history, run.stages) : null;
   // A shard carries its criteria to the merge but does not judge its share of the users.
   const analysis = analyse(
     run,
@@ -187,6 +193,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
       ...(cfg.compare ? { compare: { url: cfg.compare.displayUrl, secrets: cfg.secrets } } : {}),
       server,
       goodput: cfg.goodput,
+      ...(reference ? { history: reference.lookup } : {}),
     },
     log,
   );
@@ -211,6 +218,7 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     ...(shard ? { shard } : {}),
     ...(capacity ? { capacity: capacity.section } : {}),
   });
+  if (history && reference) finishHistory(history, report, reference, { ...opts.history, secrets: cfg.secrets }, log);
   if (!opts.noWrite) writeReport(cfg.reportPath, report, cfg.secrets);
   return report;
 }

@@ -2,6 +2,7 @@
 
 import type { ServerSection } from './server/types.js';
 import type { StageServerFigures } from './server/metrics.js';
+import type { HistorySection } from './history/section.js';
 
 import type { LatencyMetric, MetricUnit, OptionalLatency } from './analysis/metrics.js';
 import type { CapacitySection } from './capacity/types.js';
@@ -203,6 +204,8 @@ export interface MetricRef {
   baseline: boolean; // `baseline.ttfc.p95`
   /** `compare.ttfc.p95`: the same figure of the compare target (same-run A/B). */
   compare?: boolean;
+  /** `history.ttfc.p95`: the median of the figure over the history's latest passing runs (history-path). */
+  history?: boolean;
 }
 
 export type CriterionValue =
@@ -269,7 +272,8 @@ export interface Diagnosis {
     | 'shard_late'
     | 'shards_out_of_step'
     | 'queue'
-    | 'client_late';
+    | 'client_late'
+    | 'drift';
   users: number | null;
   /** The offered rate of the rate stage this is about (users is then null). */
   rate?: number;
@@ -411,6 +415,8 @@ export interface Report {
   merge?: MergeSection;
   /** The capacity search (`capacity`): the most users that met the SLO; absent without it. */
   capacity?: CapacitySection | null;
+  /** history-path: what the history held, the trend, whether this run was recorded; absent without history-path. */
+  history?: HistorySection;
 }
 
 /** A ratio head / base of a statistic and its interval (null bounds: too few samples for one). */

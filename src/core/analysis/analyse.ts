@@ -4,7 +4,7 @@
 import { compareIntervalOf, pairedSampler, sameRunComparison } from './ab.js';
 import { baselineSection, type BaselineLoad } from './baseline.js';
 import { INTERVAL_METHOD, intervalCache, ttfcInterval, type VerdictMode } from './confidence.js';
-import { evaluateCriteria } from './criteria/index.js';
+import { evaluateCriteria, type EvaluateOptions } from './criteria/index.js';
 import { attachGoodput, type GoodputLine } from './goodput.js';
 import { diagnose, scalingEfficiency } from './diagnose/index.js';
 import { gatePassed } from './verdict.js';
@@ -28,6 +28,8 @@ export interface AnalysisSettings {
   server?: ServerSection | null;
   /** The `goodput` SLO lines, or null: each stage's goodput is attached before the criteria read it. */
   goodput?: readonly GoodputLine[] | null;
+  /** `history.` criteria: the history's figure of a metric at a stage, or why there is none (history-path). */
+  history?: EvaluateOptions['history'];
 }
 
 export interface Analysis {
@@ -60,6 +62,7 @@ export function analyse(run: RunResult, s: AnalysisSettings, log: (line: string)
     baselineMissing: loaded === null ? 'no baseline report: set baseline' : loaded.ok ? undefined : 'the baseline could not be read',
     verdict: s.verdict,
     intervalOf,
+    ...(s.history ? { history: s.history } : {}),
   });
 
   const diagnoses: Diagnosis[] = [...diagnose(run), ...diagnoseServer(s.server)];

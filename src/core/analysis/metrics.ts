@@ -194,9 +194,10 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
 /**
  * Prefixes that read a metric from another side's matching stage instead of this run's: `baseline.`
  * the baseline report's stage with as many users, `compare.` the compare target's stage of the same
- * index (same-run A/B, measured in rounds alternating with this one).
+ * index (same-run A/B, measured in rounds alternating with this one), `history.` the median over the
+ * latest passing runs of the history file (history-path) at the stage's key.
  */
-export const OTHER_SIDES = ['baseline', 'compare'] as const;
+export const OTHER_SIDES = ['baseline', 'compare', 'history'] as const;
 export type OtherSide = (typeof OTHER_SIDES)[number];
 
 const resolved = new Map<string, Metric | null>();

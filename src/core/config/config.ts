@@ -19,6 +19,7 @@ import { parseGoodput, type GoodputLine } from '../analysis/goodput.js';
 import { parseShard, parseStartAt, stageSchedule, type ShardSpec } from './shard.js';
 import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateContext } from './template.js';
 import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
+import { buildHistorySpec, HISTORY_INPUTS, type HistorySpec } from '../history/config.js';
 import { defaultServerCriteria } from '../server/metrics.js';
 import type { ServerSpec } from '../server/types.js';
 import type { Criterion, Stage, StreamFormat } from '../types.js';
@@ -78,6 +79,7 @@ export const CORE_INPUTS = {
     "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
   'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
   'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
+  ...HISTORY_INPUTS,
 } as const;
 
 export type CoreInputName = keyof typeof CORE_INPUTS;
@@ -143,6 +145,8 @@ export interface Config {
   stageWindowMs: number | null;
   /** Epoch ms each stage starts at (from start-at), or null: stages follow each other after the cool-down. */
   schedule: number[] | null;
+  /** The run history (history-path), or null. */
+  history: HistorySpec | null;
   /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
   setToken(token: string): void;
   /** Per-request header and body rendering. */
@@ -236,6 +240,11 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   const cap = readCapacity(inputs, load.stages, { shard: value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
   load.stages = cap.stages;
   const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
+  const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null, [
+    ['report-path', reportPath],
+    ['markdown-path', markdownPath],
+    ['baseline', judge.baseline],
+  ]);
   return {
     ...target,
     displayUrl: redactUrl(target.url),
@@ -255,6 +264,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     compare,
     capacity: cap.capacity,
     ...sharding,
+    history,
     setToken: templates.setToken,
     render: templates.render,
   };

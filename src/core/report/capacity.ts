@@ -39,7 +39,8 @@ function resultText(r: CapacityResult, s: CapacitySection): string {
   if (s.probes.length === 0) {
     if (r.stoppedBy === 'smoke') return 'not searched (the smoke test failed)';
     if (s.cut === null && r.stoppedBy === 'cancelled') return 'not searched (cancelled)';
-    const why = r.stoppedBy === 'budget' ? `the capacity-budget of ${formatDuration(s.settings.budgetMs)} ran out` : r.stoppedBy === 'error' ? 'the search stopped on an error' : 'cancelled';
+    const why =
+      r.stoppedBy === 'budget' ? `the capacity-budget of ${formatDuration(s.settings.budgetMs)} ran out` : r.stoppedBy === 'error' ? 'the search stopped on an error' : 'cancelled';
     return `nothing known: ${s.cut ? `the first probe was cut short (${why})` : why}`;
   }
   const exact =

@@ -42,6 +42,7 @@ export function publicConfig(cfg: Config): Record<string, unknown> {
     ...(cfg.capacity ? { capacity: publicCapacityConfig(cfg.capacity) } : {}),
     ...(cfg.shard ? { shard: `${cfg.shard.index}/${cfg.shard.count}` } : {}),
     ...(cfg.startAt !== null ? { startAt: new Date(cfg.startAt).toISOString(), stageWindowMs: cfg.stageWindowMs } : {}),
+    ...(cfg.history ? { history: { path: cfg.history.path, limit: cfg.history.limit, window: cfg.history.window, write: cfg.history.write } } : {}),
   };
 }
 

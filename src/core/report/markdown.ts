@@ -17,6 +17,7 @@ import { capacityHeadline, capacityMarkdown } from './capacity.js';
 import { rateSweepCharts } from './rate-chart.js';
 import { formatRate, scopeWho, stageKey, stageLoad, stageOf, stageWho } from '../config/stages.js';
 import { arrivalsMarkdown } from './arrivals.js';
+import { historyMarkdown, trendChart } from './trend.js';
 
 /** GitHub rejects issue comments longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -590,6 +591,8 @@ function compose(report: Report, ctx: MarkdownContext, shape: Shape, shortened: 
   parts.push(stagesSection(report, shape.maxStages));
   const arrivals = arrivalsMarkdown(report);
   if (arrivals) parts.push(arrivals);
+  const trend = historyMarkdown(report, { chart: shape.chart });
+  if (trend) parts.push(trend);
   const ab = compareSection(report);
   if (ab) parts.push(ab);
   const server = serverMarkdown(report.server, { charts: shape.chart });
@@ -697,7 +700,7 @@ export function renderMarkdown(report: Report, ctx: MarkdownContext = {}): strin
     if (out.length <= limit) return out;
   }
   // 5. the chart, then diagnoses, then stage rows
-  if (chartSection(report)) {
+  if (chartSection(report) || trendChart(report)) {
     shape.chart = false;
     notes.push('the chart left out');
     out = render();

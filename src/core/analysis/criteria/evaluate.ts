@@ -44,6 +44,11 @@ export interface EvaluateOptions {
    * metric has none, the point decides); `{ insufficient }` when a side has too few samples for one.
    */
   compareIntervalOf?: (stage: StageSummary, metric: string, factor: number) => { low: number; high: number; level: number } | { insufficient: string } | null;
+  /**
+   * `history.` references: the history's figure of a metric at this stage (the median over its latest
+   * passing runs), or why there is none (the criterion is then skipped with that reason).
+   */
+  history?: (stage: StageSummary, metric: string) => { value: number } | { skip: string };
 }
 
 /** Attaches the parsed metric and operator to a result, for the reports, without widening the JSON report. */
@@ -117,6 +122,10 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
   let thresholdStage = stage;
   if (c.value.kind === 'number') {
     threshold = c.value.value;
+  } else if (c.value.metric.history) {
+    const h = opts.history?.(stage, c.value.metric.name) ?? { skip: 'no history (set history-path)' };
+    if ('skip' in h) return { ...base, status: 'skipped', actual: null, threshold: null, reason: h.skip };
+    threshold = c.value.factor * h.value + (c.value.offset ?? 0);
   } else {
     if (c.value.metric.compare) {
       const b = opts.compare?.find((s) => s.index === stage.index && !s.skipped);
@@ -156,7 +165,7 @@ function evaluateOne(c: Criterion, stage: StageSummary, unit: MetricUnit, opts: 
   }
   const pointPass = compare(actual, c.op, threshold);
   if (c.value.kind === 'factor' && c.value.metric.compare) return judgeCompare(c, c.value.factor, stage, { ...base, actual, threshold }, pointPass, opts);
-  const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline;
+  const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline || c.value.metric.history === true;
   if (opts.intervalOf === undefined || !fixedThreshold || m?.interval === undefined) {
     return { ...base, status: pointPass ? 'pass' : 'fail', actual, threshold };
   }

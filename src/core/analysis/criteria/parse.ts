@@ -184,6 +184,7 @@ function parseMetricRef(s: LineScanner, tok: Token, allowBaseline: boolean): Met
     name = name.slice(side.length + 1);
   }
   if (!unitOf(name)) s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
+  if (side === 'history') return { name, baseline: false, history: true };
   return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
 }
 
