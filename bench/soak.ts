@@ -2,7 +2,7 @@
 // against the demo server (its own process) with the server side on (health-url, a monitor,
 // logs-command), for the duration. Between runs (after a GC) it samples this process: RSS, open
 // descriptors (/proc/self/fd), active handles by type (process.getActiveResourcesInfo()). After the
-// warm-up (the first fifth of the runs, at least two) RSS may grow less than 5% (median of the
+// warm-up (the first fifth of the runs, at least 30 s or half of a short run) RSS may grow less than 5% (median of the
 // first three samples after it against the last three), descriptors and handles not at all (the
 // lowest of the last three samples against the first after the warm-up, so a probe's connection
 // still closing is no leak). Prints its figures; exits 1 when a
@@ -129,8 +129,11 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
   const minutes = (performance.now() - t0) / 60_000;
-  // warm-up: the first fifth of the runs, at least two
-  const warmRuns = Math.max(2, Math.floor(runs / 5));
+  // warm-up: the first fifth of the runs, and at least the first 30 s (half of a short run): the
+  // heap and the allocator settle over the first ~30 s whatever the length (measured: +4% between
+  // 12 s and 60 s, then flat at +1% to 5 min), so a short run's bound would judge the settling.
+  const secondsPerRun = (minutes * 60) / runs;
+  const warmRuns = Math.max(2, Math.floor(runs / 5), Math.min(Math.floor(runs / 2), Math.ceil(30 / secondsPerRun)));
   console.log(`soak: ${opts.users} users, ${runs} runs, ${requests} requests in ${minutes.toFixed(1)} min; warm-up ${warmRuns} runs`);
   if (runs < warmRuns + 6) {
     console.error(`soak: ${runs} runs are too few to judge (need ${warmRuns + 6}): give it a longer --duration`);

@@ -1,6 +1,8 @@
 // The open model in the analysis, on hand-made records: goodput, the rate scope of criteria, the LLM
 // figures, the queue and client_late diagnoses, that no closed-model diagnosis reads a rate stage,
 // the baseline matched by rate, and the same-run A/B of a rate stage.
+import { evidenceRows } from '../../src/core/report/diagnosis-evidence.js';
+import { ms } from '../../src/core/format.js';
 import { analyse } from '../../src/core/analysis/analyse.js';
 import { pairedSampler } from '../../src/core/analysis/ab.js';
 import { compareBaseline, validateBaseline, type BaselineReport } from '../../src/core/analysis/baseline.js';
@@ -182,6 +184,28 @@ describe('diagnoses of rate stages', () => {
     const [d] = diagnose(one);
     expect(d).toMatchObject({ kind: 'client_late', rate: 4, users: null });
     expect(d!.message).toMatch(/^this client sent requests late against their schedule at 4\/s \(lateness p99 /);
+    // 40 ms late beside a 100 ms TTFC p95: the client shaped the figures, and the message says how much.
+    expect(d!.message).toMatch(/ — \d+% of the TTFC p95 of 100 ms: the client, not only the server, shaped these figures/);
+  });
+
+  test('client_late beside a server queue of seconds says the lateness is small against the TTFC; the evidence reads as sentences', () => {
+    const run = rateRun([[4, (k) => 1000 + 100 * k]]);
+    run.requests[5]!.lateness = 8;
+    run.requests[6]!.lateness = 9;
+    run.stages[0] = summarizeStage(1, rateStage(4), run.requests, 10_000, counts(30));
+    const ds = diagnose(run);
+    expect(ds.map((d) => d.kind)).toEqual(['queue', 'client_late']);
+    const late = ds[1]!;
+    const p95 = run.stages[0]!.ttfc.p95!;
+    const share = ((late.evidence.stages as Array<{ latenessP99Ms: number }>)[0]!.latenessP99Ms / p95) * 100;
+    expect(late.message).toContain(`small beside the TTFC p95 of ${ms(p95)} (${share.toFixed(1)}%)`);
+    expect(evidenceRows(late)).toEqual([['4/s', expect.stringMatching(/^lateness p50 [\d.]+ (?:ms|µs), p99 [\d.]+ ms \(above 5\.0 ms\); TTFC p95 [\d.]+ s$/)]]);
+    const rows = evidenceRows(ds[0]!);
+    expect(rows[0]).toEqual([
+      '4/s',
+      expect.stringMatching(/^TTFC [\d.]+ s in the first third of the arrivals, [\d.]+ s in the last: a queue; about [\d.]+ first chunks a second$/),
+    ]);
+    expect(rows.at(-1)![0]).toBe('Read as a queue when');
   });
 
   test('no closed-model diagnosis reads a rate stage: a growing rate stage beside a 1x1 is a queue, not serialized or a connect storm', () => {

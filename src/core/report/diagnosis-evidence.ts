@@ -29,6 +29,10 @@ export function evidenceRows(d: Diagnosis): Row[] {
       return bufferedRows(e);
     case 'connect_storm':
       return connectRows(e);
+    case 'queue':
+      return queueRows(e);
+    case 'client_late':
+      return lateRows(e);
     default:
       return genericRows(e);
   }
@@ -160,6 +164,31 @@ function humanValue(key: string, v: unknown, depth: number): string {
 }
 
 /** Any evidence, its keys spelled out and durations in ms / s. */
+const rateOf = (v: unknown): string => `${num(v) ?? '?'}/s`;
+
+/** Per rate stage: how TTFC moved from the first third of its arrivals to the last, and what the server served. */
+function queueRows(e: Obj): Row[] {
+  const rows: Row[] = arr(e.stages).map((v) => {
+    const s = obj(v) ?? {};
+    const served = num(s.servedPerSec);
+    return [
+      rateOf(s.rate),
+      `TTFC ${msOf(s.firstThirdMs)} in the first third of the arrivals, ${msOf(s.lastThirdMs)} in the last: ${s.grew === true ? 'a queue' : 'held'}${served === null ? '' : `; about ${served} first chunks a second`}`,
+    ];
+  });
+  rows.push(['Read as a queue when', `the last third's TTFC (less the client's lateness) is at least ${num(e.minGrowth) ?? '?'}× the first's and ${msOf(e.minDeltaMs)} more`]);
+  return rows;
+}
+
+/** Per late rate stage: the client's lateness against its schedule, beside the TTFC it is part of. */
+function lateRows(e: Obj): Row[] {
+  return arr(e.stages).map((v) => {
+    const s = obj(v) ?? {};
+    const p95 = num(s.ttfcP95Ms);
+    return [rateOf(s.rate), `lateness p50 ${msOf(s.latenessP50Ms)}, p99 ${msOf(s.latenessP99Ms)} (above ${msOf(e.thresholdMs)})${p95 === null ? '' : `; TTFC p95 ${ms(p95)}`}`];
+  });
+}
+
 export function genericRows(e: Obj): Row[] {
   return Object.entries(e).map(([k, v]) => [humanKey(k), humanValue(k, v, 0)]);
 }

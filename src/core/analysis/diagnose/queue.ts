@@ -5,8 +5,10 @@
 //
 //  - queue: at the lowest offered rate whose TTFC (less the client's own lateness) in the last third
 //    of the stage's arrivals averages ≥ 1.5× and ≥ 100 ms more than in the first third. The server's
-//    rate is read off the completions of the last two thirds (a queued server completes at its own
-//    pace). The highest lower rate that held flat says where the queue starts.
+//    rate is read off the first chunks of the last two thirds (a queued server gets requests to their
+//    first chunk at its own pace; completions are no clock for it: a server that blocks its event loop
+//    delays the streams' tails and ends them in bunches). The highest lower rate that held flat says
+//    where the queue starts.
 //  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
 //    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
 //    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
@@ -31,7 +33,7 @@ export interface QueueGrowth {
   firstMs: number;
   lastMs: number;
   grew: boolean;
-  /** Completions per second over the last two thirds of the stage's completions; null with too few. */
+  /** First chunks per second over the last two thirds of the stage's first chunks; null with too few. */
   servedPerSec: number | null;
 }
 
@@ -46,10 +48,7 @@ export function queueGrowth(stage: StageSummary, records: readonly RequestRecord
   const third = Math.floor(ok.length / 3);
   const firstMs = mean(ok.slice(0, third).map(serverWait))!;
   const lastMs = mean(ok.slice(ok.length - third).map(serverWait))!;
-  const ends = records
-    .filter((r) => r.total !== null)
-    .map((r) => r.startedAt + r.total!)
-    .sort((a, b) => a - b);
+  const ends = ok.map((r) => r.startedAt + r.ttfc!).sort((a, b) => a - b);
   const from = Math.floor(ends.length / 3);
   const span = ends.length - 1 > from ? ends[ends.length - 1]! - ends[from]! : 0;
   return {
@@ -70,7 +69,7 @@ export function detectQueue(run: RunData, byStage = groupByStage(run.requests)):
   if (first !== undefined) {
     const stage = run.stages.find((s) => s.index === first.index)!;
     const held = rows.filter((g) => !g.grew && g.rate < first.rate).sort((a, b) => b.rate - a.rate)[0];
-    const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s`;
+    const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s (to their first chunk)`;
     const dropped = stage.rate!.dropped > 0 ? `; ${plural(stage.rate!.dropped, 'arrival was', 'arrivals were')} dropped at max-in-flight ${stage.rate!.maxInFlight}` : '';
     const flat = held ? `; at ${formatRate(held.rate)}/s it held (${ms(held.firstMs)} → ${ms(held.lastMs)}), so the queue starts between the two` : '';
     const also =
@@ -109,17 +108,33 @@ export function detectQueue(run: RunData, byStage = groupByStage(run.requests)):
   });
   if (late.length > 0) {
     const worst = late.reduce((a, b) => (b.rate!.lateness.p99! > a.rate!.lateness.p99! ? b : a));
+    // How much of the figures the client's own delay is: beside a TTFC of seconds (a server queue), a
+    // few ms late changes nothing; beside a TTFC of tens of ms it is the finding.
+    const p95 = worst.ttfc.p95;
+    const share = p95 !== null && p95 > 0 ? worst.rate!.lateness.p99! / p95 : null;
+    const weight =
+      share === null
+        ? ''
+        : share < 0.05
+          ? ` — small beside the TTFC p95 of ${ms(p95)} (${(share * 100).toFixed(1)}%): the figures stand, though the rate was not offered exactly`
+          : ` — ${Math.round(share * 100)}% of the TTFC p95 of ${ms(p95)}: the client, not only the server, shaped these figures`;
     out.push({
       kind: 'client_late',
       users: null,
       rate: worst.rate!.offered,
       message:
-        `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate!.offered, durationMs: s.rate!.durationMs })} (lateness p99 ${ms(s.rate!.lateness.p99)})`).join(', ')}: ` +
-        `the client, not the server, was the bottleneck of the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait. ` +
-        'Split the rate over machines (shard) or use a larger runner.',
+        `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate!.offered, durationMs: s.rate!.durationMs })} (lateness p99 ${ms(s.rate!.lateness.p99)}, above ${ms(LATE_P99_MS)})`).join(', ')}: ` +
+        `the client fell behind the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait${weight}. ` +
+        'Split the rate over machines (shard) or use a larger runner; a server on the same runner takes CPU from the client.',
       evidence: {
         thresholdMs: LATE_P99_MS,
-        stages: late.map((s) => ({ index: s.index, rate: s.rate!.offered, latenessP50Ms: round(s.rate!.lateness.p50 ?? 0, 3), latenessP99Ms: round(s.rate!.lateness.p99!, 3) })),
+        stages: late.map((s) => ({
+          index: s.index,
+          rate: s.rate!.offered,
+          latenessP50Ms: round(s.rate!.lateness.p50 ?? 0, 3),
+          latenessP99Ms: round(s.rate!.lateness.p99!, 3),
+          ttfcP95Ms: s.ttfc.p95 === null ? null : round(s.ttfc.p95),
+        })),
       },
     });
   }
