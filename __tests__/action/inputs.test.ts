@@ -9,32 +9,40 @@ import { InputError } from '../../src/core/errors.js';
 import { DEFAULT_STAGES } from '../../src/core/config/stages.js';
 import { parseActionYml, readActionYml, ROOT } from '../helpers/run-action.js';
 
+const readActionYmlText = (): string => readFileSync(join(ROOT, 'action.yml'), 'utf8');
+
 const yml = readActionYml();
 
-/** The names in the first column of the markdown table under `heading` in the README's action section. */
-function readmeTable(heading: string): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('<!-- action:start -->');
-  const end = readme.indexOf('<!-- action:end -->');
-  expect(start).toBeGreaterThanOrEqual(0);
-  expect(end).toBeGreaterThan(start);
-  const section = readme.slice(start, end);
-  const at = section.indexOf(`\n### ${heading}\n`);
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The README's `## title` section. */
+function readmeSection(title: string): string {
+  const at = README.indexOf(`\n## ${title}\n`);
   expect(at).toBeGreaterThanOrEqual(0);
-  const lines = section.slice(at).split('\n').slice(2);
-  const table: string[] = [];
-  let inTable = false;
-  for (const line of lines) {
-    if (line.startsWith('|')) inTable = true;
-    else if (inTable) break;
-    else if (line.trim() !== '') break;
-    if (inTable) table.push(line);
+  const end = README.indexOf('\n## ', at + 4);
+  return README.slice(at, end < 0 ? undefined : end);
+}
+
+/** The tables of a section: per `### group` heading (or one unnamed), its header and first-column names. */
+function readmeTables(section: string): Array<{ group: string; header: string; names: string[] }> {
+  const out: Array<{ group: string; header: string; names: string[] }> = [];
+  let group = '';
+  let current: { group: string; header: string; names: string[] } | null = null;
+  for (const line of section.split('\n')) {
+    const h = /^### (.+?)(?: \(.*\))?$/.exec(line);
+    if (h) group = h[1]!;
+    if (!line.startsWith('|')) {
+      current = null;
+      continue;
+    }
+    if (!current) out.push((current = { group, header: line, names: [] }));
+    else if (!/^\|[-:| ]+\|$/.test(line)) {
+      const m = /^\|\s*`([^`]+)`\s*\|/.exec(line);
+      if (!m) throw new Error(`README row without a \`name\`: ${line}`);
+      current.names.push(m[1]!);
+    }
   }
-  return table.slice(2).map((row) => {
-    const m = /^\|\s*`([^`]+)`\s*\|/.exec(row);
-    if (!m) throw new Error(`README ${heading} row without a \`name\`: ${row}`);
-    return m[1]!;
-  });
+  return out;
 }
 
 describe('action.yml', () => {
@@ -151,38 +159,21 @@ describe('action.yml', () => {
 });
 
 describe('README', () => {
-  test('the inputs table lists exactly the inputs of action.yml, in order', () => {
-    expect(readmeTable('Inputs')).toEqual([...yml.inputs.keys()]);
+  test('the inputs, one table per purpose, list exactly the inputs of action.yml, in order', () => {
+    const tables = readmeTables(readmeSection('Inputs'));
+    expect(tables.map((t) => t.group)).toEqual(['Target', 'Load', 'Criteria', 'Server side', 'A/B', 'Shards', 'Capacity', 'Nightly', 'Output']);
+    for (const t of tables) expect({ group: t.group, header: t.header }).toEqual({ group: t.group, header: '| input | default | meaning |' });
+    expect(tables.flatMap((t) => t.names)).toEqual([...yml.inputs.keys()]);
+  });
+  test('action.yml groups its inputs as the README does, one comment line a group', () => {
+    const groups = [...readActionYmlText().matchAll(/^ {2}# ([a-zA-Z/ ]+):/gm)].map((m) => m[1]!.toLowerCase());
+    expect(groups).toEqual(readmeTables(readmeSection('Inputs')).map((t) => t.group.toLowerCase()));
   });
   test('the outputs table lists exactly the outputs of action.yml, in order', () => {
-    expect(readmeTable('Outputs')).toEqual([...yml.outputs.keys()]);
-  });
-  test('has the three workflow examples, the permissions and the fork note', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('<!-- action:start -->'), readme.indexOf('<!-- action:end -->'));
-    expect(section).toContain('uses: ttfc-gate/ttfc-gate@v1');
-    expect(section).toContain('on: deployment_status');
-    expect(section).toContain('x-vercel-protection-bypass');
-    expect(section).toContain('schedule:');
-    expect(section).toContain('actions/upload-artifact@v7');
-    expect(section).toContain('pull-requests: write');
-    expect(section).toContain('contents: read');
-    expect(section).toContain('workflow_run:');
-    // Every `with:` key of a ttfc-gate step in the examples is an input.
-    const lines = section.split('\n');
-    const indent = (l: string): number => l.length - l.trimStart().length;
-    const used: string[] = [];
-    lines.forEach((line, i) => {
-      if (line.trim() !== '- uses: ttfc-gate/ttfc-gate@v1' && line.trim() !== 'uses: ttfc-gate/ttfc-gate@v1') return;
-      const w = lines.findIndex((l, j) => j > i && l.trim() === 'with:');
-      expect(w).toBeGreaterThan(i);
-      for (let j = w + 1; j < lines.length && (lines[j]!.trim() === '' || indent(lines[j]!) > indent(lines[w]!)); j++) {
-        const m = new RegExp(`^\\s{${indent(lines[w]!) + 2}}([a-z-]+):`).exec(lines[j]!);
-        if (m) used.push(m[1]!);
-      }
-    });
-    expect(used.length).toBeGreaterThan(10);
-    for (const k of used) expect({ k, declared: yml.inputs.has(k) }).toEqual({ k, declared: true });
+    const [table, ...rest] = readmeTables(readmeSection('Outputs'));
+    expect(rest).toEqual([]);
+    expect(table!.header).toBe('| output | meaning |');
+    expect(table!.names).toEqual([...yml.outputs.keys()]);
   });
 });
 

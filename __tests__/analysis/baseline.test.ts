@@ -8,6 +8,7 @@ import { InputError } from '../../src/core/errors.js';
 import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, StageSummary } from '../../src/core/types.js';
 import { record } from '../helpers/records.js';
+import { VERSION } from '../../src/core/version.js';
 
 let dir: string;
 beforeAll(() => {
@@ -127,7 +128,7 @@ test('another schema version is not compared, and says which', () => {
   expect(r).toEqual({
     ok: false,
     message:
-      'baseline old.json has schemaVersion 2 (written by ttfc-gate 2.0.0); ttfc-gate 0.1.0 reads schemaVersion 1 — not compared. ' +
+      `baseline old.json has schemaVersion 2 (written by ttfc-gate 2.0.0); ttfc-gate ${VERSION} reads schemaVersion 1 — not compared. ` +
       'Refresh the baseline with a report from this version.',
   });
 });

@@ -147,7 +147,7 @@ export interface ExplainContext {
 const UNCHANGED = 'The verdict is unchanged and the report is in the job summary.';
 const FORK_HELP =
   'GitHub gives workflows triggered by a pull request from a fork a read-only token, so they cannot comment. ' +
-  'To comment on fork PRs, run ttfc-gate from a separate `workflow_run` workflow (see the README, "Pull requests from forks"), or set `comment: false` to silence this warning.';
+  'To comment on fork PRs, run ttfc-gate from a separate `workflow_run` workflow (docs/recipes.md, "Pull requests from forks": recipes/fork-pr.yml and fork-pr-comment.yml), or set `comment: false` to silence this warning.';
 const PERMISSIONS_HELP = 'Give the job `permissions: pull-requests: write` (and `contents: read`), or pass a `github-token` that may comment.';
 
 /** A one-paragraph warning: what failed, why, and what to do. */

@@ -1,4 +1,6 @@
 import { InputError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
+import { didYouMean } from '../core/suggest.js';
 
 /** Inputs that may be given several times; the values are joined one a line. */
 const MULTI = new Set(['headers', 'criteria', 'capacity']);
@@ -19,6 +21,14 @@ function isFlag(arg: string, known: ReadonlySet<string>): boolean {
   return known.has(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
 }
 
+/** An argument that is not a flag: `-url` (one dash) or a bare URL get the flag they were meant for. */
+function unexpected(arg: string, known: ReadonlySet<string>): InputError {
+  const dashed = /^-([a-z][a-z-]*)(=.*)?$/.exec(arg);
+  if (dashed && known.has(dashed[1]!)) return new InputError(`-${dashed[1]}`, `flags take two dashes: did you mean --${dashed[1]}?`);
+  if (/^https?:\/\//i.test(arg) && known.has('url')) return new InputError(redactUrl(arg), 'unexpected argument: did you mean --url before it?');
+  return new InputError(arg, 'unexpected argument (flags are --name value)');
+}
+
 /** `--name value` or `--name=value`, names as the action inputs; an unknown flag is an input error. */
 export function parseArgs(argv: string[], known: ReadonlySet<string>): ParsedArgs {
   const inputs: Record<string, string> = {};
@@ -34,10 +44,13 @@ export function parseArgs(argv: string[], known: ReadonlySet<string>): ParsedArg
       version = true;
       continue;
     }
-    if (!arg.startsWith('--')) throw new InputError(arg, 'unexpected argument (flags are --name value)');
+    if (!arg.startsWith('--')) throw unexpected(arg, known);
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (!known.has(name)) throw new InputError(`--${name}`, 'unknown flag (see --help)');
+    if (!known.has(name)) {
+      const hint = didYouMean(name, known, (n) => `--${n}`);
+      throw new InputError(`--${name}`, hint ? `unknown flag${hint}` : 'unknown flag (see --help)');
+    }
     let value: string;
     if (eq !== -1) value = arg.slice(eq + 1);
     else {

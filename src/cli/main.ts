@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { expectedMetrics } from '../core/analysis/metrics.js';
 import { buildConfig, CORE_INPUTS } from '../core/config/config.js';
 import { renderMarkdown } from '../core/report/markdown.js';
 import { shardNote } from '../core/config/shard.js';
@@ -42,11 +43,26 @@ export function usage(): string {
     ...flags,
     ...own,
     '',
+    ...metricsHelp(),
+    '',
     'merge: checks every shard report (shard: K/N: a regular file of at most 64 MiB, each field), that they are one plan, all K of N once;',
     "       judges the merged run by its own criteria, fail-on-criteria and verdict (the defaults when not given), never by the shards'.",
     '',
     'Exit: 0 passed, 1 a failing criterion missed, 2 bad input, 130/143 cancelled by SIGINT/SIGTERM (partial report written).',
   ].join('\n');
+}
+
+/** The metrics criteria may name, one family a line (an unknown one in --criteria points here). */
+function metricsHelp(): string[] {
+  const [singles = '', ...patterns] = expectedMetrics().split(' or ');
+  const lines = ['Metrics of --criteria lines ("[@USERS:] METRIC OP VALUE [warn]"; baseline., compare. and history. in the value):'];
+  let line = ' ';
+  for (const name of singles.split(', ')) {
+    if (line.length + name.length > 100) lines.push(line.replace(/,$/, ''), (line = ' '));
+    line += ` ${name},`;
+  }
+  lines.push(line.replace(/,$/, ''), ...patterns.map((p) => `  ${p}`));
+  return lines;
 }
 
 /** `merge FILES... --flag value`: the files are the arguments that are neither a flag nor its value. */

@@ -1,28 +1,13 @@
 // `npm run demo`: the demo chat server in its own process, then the gate with the default stages
 // and criteria against `async` (passes) and `blocking` (fails at 10 and 20 users).
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
+import { startDemoServer } from './spawn-server.js';
 
 const DELAY_MS = 250;
 
-async function startServer(): Promise<{ url: string; stop(): void }> {
-  // Its own process: a blocked event loop in the server must not stall the client's clock.
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./server.js', import.meta.url)), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`demo server exited (${code})`)));
-    child.stdout.setEncoding('utf8').once('data', (d: string) => {
-      const m = /listening (\S+)/.exec(d);
-      if (m) resolve(m[1]!);
-      else reject(new Error(`unexpected demo server output: ${d}`));
-    });
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
-const server = await startServer();
+const server = await startDemoServer();
 const io = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`), env: process.env, cwd: process.cwd() };
 const results: Record<string, number> = {};
 try {

@@ -1,7 +1,7 @@
 /**
  * Demo streaming chat server used by the demo, the tests and the benchmark.
  *
- * Behaviour is selected per request by query parameters (see README / DESIGN):
+ * Behaviour is selected per request by query parameters (see docs/cli.md / DESIGN):
  *   mode=async|blocking|status|reset|hang|malformed|empty|buffered|pool|leak
  *   delay (ms, 200)  events (5)  interval (ms, 20)  format=sse|ndjson|raw|openai
  *   format=openai: OpenAI chat completion chunks, one token an event, then finish_reason and

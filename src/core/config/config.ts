@@ -13,6 +13,7 @@ import type { ReadinessSpec } from './readiness.js';
 import { isSecretParam, looksLikeSecret, redactUrl } from '../redact.js';
 import { checkReportPath, readBodyFile } from './files.js';
 import { parseSize } from './size.js';
+import { urlWithoutScheme } from './url-scheme.js';
 import { DEFAULT_STAGES, isRate, parseStages } from './stages.js';
 import { DEFAULT_ARRIVAL_SEED, DEFAULT_MAX_IN_FLIGHT, type ArrivalOptions } from '../load/arrivals.js';
 import { parseGoodput, type GoodputLine } from '../analysis/goodput.js';
@@ -662,6 +663,7 @@ function resolveAgainst(input: string, raw: string, baseText: string | undefined
   if (raw.startsWith('/')) {
     let base: URL;
     if (baseText !== undefined) {
+      noScheme(baseInput, baseText.trim());
       try {
         base = new URL(baseText.trim());
       } catch {
@@ -673,6 +675,7 @@ function resolveAgainst(input: string, raw: string, baseText: string | undefined
     else throw new InputError(input, `"${raw}" is a path: set base-url (or run on a deployment_status event)`);
     u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
   } else {
+    noScheme(input, raw);
     try {
       u = new URL(raw);
     } catch {
@@ -694,6 +697,16 @@ function resolveUrl(urlText: string | undefined, baseText: string | undefined, s
   if (urlText === undefined) throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
   const u = resolveAgainst('url', urlText.trim(), baseText, undefined, secrets);
   return { url: u.href, origin: u.origin, path: `${u.pathname}${u.search}` };
+}
+
+/** `localhost:8787/x` is an input error that shows the URL meant, not "scheme localhost is not supported". */
+function noScheme(input: string, raw: string): void {
+  const meant = urlWithoutScheme(raw);
+  if (meant === null || !URL.canParse(meant)) return;
+  // Shown as typed, unless a secret in it had to be redacted.
+  const redacted = redactUrl(meant);
+  const shown = redacted === new URL(meant).href ? meant : redacted;
+  throw new InputError(input, `"${shown.replace(/^https?:\/\//, '')}" has no scheme: did you mean ${shown}?`);
 }
 
 function checkScheme(input: string, u: URL): void {

@@ -2,7 +2,8 @@
 // their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
 
-import { expectedMetrics, metricUnit as unitOf, OTHER_SIDES, UNIT_NAME, type MetricUnit } from '../metrics.js';
+import { unknownMetricHint } from './suggest-metric.js';
+import { metricUnit as unitOf, OTHER_SIDES, UNIT_NAME, type MetricUnit } from '../metrics.js';
 import { byteMultiplier } from '../../server/units.js';
 import type { CompareOp, Criterion, CriterionValue, MetricRef, Severity } from '../../types.js';
 
@@ -183,7 +184,7 @@ function parseMetricRef(s: LineScanner, tok: Token, allowBaseline: boolean): Met
     }
     name = name.slice(side.length + 1);
   }
-  if (!unitOf(name)) s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
+  if (!unitOf(name)) s.fail(tok.col, `unknown metric "${tok.text}"${unknownMetricHint(name, side)}`);
   if (side === 'history') return { name, baseline: false, history: true };
   return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
 }
