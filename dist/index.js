@@ -40716,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8708:
+/***/ 1617:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53197,7 +53197,7 @@ function scopeWho(x) {
 
 ;// CONCATENATED MODULE: ./src/core/version.ts
 // Kept in step with package.json by a test (the bundle must not read package.json at run time).
-const VERSION = '0.1.0';
+const VERSION = '1.0.0';
 
 ;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
 // Baseline comparison, so a PR is judged against the last accepted run rather than only against
@@ -53937,10 +53937,279 @@ function normalVariate(rand) {
     return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
+;// CONCATENATED MODULE: ./node_modules/leven/index.js
+const array = [];
+const characterCodeCache = [];
+
+function leven(first, second, options) {
+	if (first === second) {
+		return 0;
+	}
+
+	const maxDistance = options?.maxDistance;
+	const swap = first;
+
+	// Swapping the strings if `a` is longer than `b` so we know which one is the
+	// shortest & which one is the longest
+	if (first.length > second.length) {
+		first = second;
+		second = swap;
+	}
+
+	let firstLength = first.length;
+	let secondLength = second.length;
+
+	// Performing suffix trimming:
+	// We can linearly drop suffix common to both strings since they
+	// don't increase distance at all
+	// Note: `~-` is the bitwise way to perform a `- 1` operation
+	while (firstLength > 0 && (first.charCodeAt(~-firstLength) === second.charCodeAt(~-secondLength))) {
+		firstLength--;
+		secondLength--;
+	}
+
+	// Performing prefix trimming
+	// We can linearly drop prefix common to both strings since they
+	// don't increase distance at all
+	let start = 0;
+
+	while (start < firstLength && (first.charCodeAt(start) === second.charCodeAt(start))) {
+		start++;
+	}
+
+	firstLength -= start;
+	secondLength -= start;
+
+	// Early termination after trimming: if difference in length exceeds max distance
+	if (maxDistance !== undefined && secondLength - firstLength > maxDistance) {
+		return maxDistance;
+	}
+
+	if (firstLength === 0) {
+		return maxDistance !== undefined && secondLength > maxDistance
+			? maxDistance
+			: secondLength;
+	}
+
+	let bCharacterCode;
+	let result;
+	let temporary;
+	let temporary2;
+	let index = 0;
+	let index2 = 0;
+
+	while (index < firstLength) {
+		characterCodeCache[index] = first.charCodeAt(start + index);
+		array[index] = ++index;
+	}
+
+	while (index2 < secondLength) {
+		bCharacterCode = second.charCodeAt(start + index2);
+		temporary = index2++;
+		result = index2;
+
+		for (index = 0; index < firstLength; index++) {
+			temporary2 = bCharacterCode === characterCodeCache[index] ? temporary : temporary + 1;
+			temporary = array[index];
+			// eslint-disable-next-line no-multi-assign
+			result = array[index] = temporary > result
+				? (temporary2 > result ? result + 1 : temporary2)
+				: (temporary2 > temporary ? temporary + 1 : temporary2);
+		}
+
+		// Early termination: if all values in current row exceed maxDistance
+		if (maxDistance !== undefined) {
+			let rowMinimum = result;
+			for (index = 0; index < firstLength; index++) {
+				if (array[index] < rowMinimum) {
+					rowMinimum = array[index];
+				}
+			}
+
+			if (rowMinimum > maxDistance) {
+				return maxDistance;
+			}
+		}
+	}
+
+	// Bound arrays to avoid retaining large previous sizes
+	array.length = firstLength;
+	characterCodeCache.length = firstLength;
+
+	return maxDistance !== undefined && result > maxDistance ? maxDistance : result;
+}
+
+function closestMatch(target, candidates, options) {
+	if (!Array.isArray(candidates) || candidates.length === 0) {
+		return undefined;
+	}
+
+	const userMax = options?.maxDistance;
+	const targetLength = target.length;
+
+	// Exact match fast-path
+	for (const candidate of candidates) {
+		if (candidate === target) {
+			return candidate;
+		}
+	}
+
+	if (userMax === 0) {
+		return undefined;
+	}
+
+	let best;
+	let bestDist = Number.POSITIVE_INFINITY;
+	const seen = new Set();
+
+	for (const candidate of candidates) {
+		if (seen.has(candidate)) {
+			continue;
+		}
+
+		seen.add(candidate);
+
+		const lengthDiff = Math.abs(candidate.length - targetLength);
+		if (lengthDiff >= bestDist) {
+			continue;
+		}
+
+		if (userMax !== undefined && lengthDiff > userMax) {
+			continue;
+		}
+
+		const cap = Number.isFinite(bestDist)
+			? (userMax === undefined ? bestDist : Math.min(bestDist, userMax))
+			: userMax;
+
+		const distance = cap === undefined
+			? leven(target, candidate)
+			: leven(target, candidate, {maxDistance: cap});
+
+		// Skip candidates that exceed the user's maximum distance
+		if (userMax !== undefined && distance > userMax) {
+			continue;
+		}
+
+		// If we got a capped result that equals the cap, we need the actual distance
+		// for accurate comparison, but only if the cap was due to userMax
+		let actualD = distance;
+		if (cap !== undefined && distance === cap && cap === userMax) {
+			actualD = leven(target, candidate);
+		}
+
+		if (actualD < bestDist) {
+			bestDist = actualD;
+			best = candidate;
+			if (bestDist === 0) {
+				break;
+			}
+		}
+	}
+
+	if (userMax !== undefined && bestDist > userMax) {
+		return undefined;
+	}
+
+	return best;
+}
+
+;// CONCATENATED MODULE: ./src/core/suggest.ts
+// "Did you mean …?" for a name that is not one of the known ones: an unknown flag, a criteria
+// metric. The nearest by edit distance (leven; two swapped neighbours count as one edit), ignoring
+// case and `_` / `-`, close enough for a typo; else the few names the word begins. Pure.
+
+/** Typos a name of this length may carry: one in 4 characters, at least one, at most three. */
+const allowed = (length) => Math.max(1, Math.min(3, Math.floor(length / 4)));
+/** Whether `b` is `a` with two neighbouring characters swapped (`mxa` / `max`), the commonest typo. */
+function swapped(a, b) {
+    if (a.length !== b.length)
+        return false;
+    const diff = [];
+    for (let i = 0; i < a.length && diff.length <= 2; i++)
+        if (a[i] !== b[i])
+            diff.push(i);
+    return diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]];
+}
+const normal = (s) => s.toLowerCase().replace(/_/g, '-');
+/** The known names nearest to `word` (at most three, best first), or none when nothing is close. */
+function nearest(word, known) {
+    const w = normal(word);
+    if (w === '')
+        return [];
+    const max = allowed(w.length);
+    let best = max + 1;
+    let found = [];
+    const prefixed = [];
+    for (const name of new Set(known)) {
+        const n = normal(name);
+        const d = swapped(w, n) ? 1 : leven(w, n, { maxDistance: max + 1 });
+        if (d < best) {
+            best = d;
+            found = [name];
+        }
+        else if (d === best)
+            found.push(name);
+        if (w.length >= 3 && n.startsWith(w))
+            prefixed.push(name);
+    }
+    if (best <= max)
+        return found.slice(0, 3);
+    return prefixed.length <= 3 ? prefixed : [];
+}
+/** `: did you mean X?` / `: did you mean X or Y?` (each name shown by `show`), or '' when nothing is near. */
+function didYouMean(word, known, show = (n) => n) {
+    const names = nearest(word, known).map(show);
+    if (names.length === 0)
+        return '';
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+    return `: did you mean ${list}?`;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/suggest-metric.ts
+// What an unknown metric in a criterion was probably meant to be: the nearest name of the metrics
+// table (`ttfx.p95` → ttfc.p95), or the statistics a bare latency takes (`ttfc` → ttfc.p95). The
+// full list is left to `--help` and docs/criteria.md: an error names one fix, not 300 characters.
+
+
+/** Where every metric is listed, after an error that could not point at one. */
+const METRICS_LISTED = 'ttfc-gate --help lists every metric';
+/**
+ * Every metric name a family's `written` form spells out (`a|b.c|d` → a.c, a.d, b.c, b.d); a
+ * `NAME` part (`monitor.NAME.max`) takes the typed name's part at that place, else is left out.
+ */
+function metricNames(typed) {
+    const typedParts = typed.split('.');
+    const out = [];
+    for (const family of METRIC_FAMILIES) {
+        const parts = family.written.split('.').map((p, i) => (p === 'NAME' ? (typedParts[i] ? [typedParts[i]] : []) : p.split('|')));
+        if (parts.some((p) => p.length === 0))
+            continue;
+        let names = [''];
+        for (const p of parts)
+            names = names.flatMap((n) => p.map((x) => (n ? `${n}.${x}` : x)));
+        out.push(...names);
+    }
+    return out;
+}
+/** The end of an "unknown metric" error: the fix to try, else where the metrics are listed. */
+function unknownMetricHint(name, side) {
+    const names = metricNames(name);
+    const show = (n) => (side ? `${side}.${n}` : n);
+    const stats = names.filter((n) => n.startsWith(`${name}.`));
+    if (stats.length > 0) {
+        const all = stats.map((n) => n.slice(name.length + 1)).join('|');
+        return `: name a statistic, e.g. ${show(stats.find((n) => n.endsWith('.p95')) ?? stats[0])} (${name}.${all})`;
+    }
+    const hint = didYouMean(name, names, show);
+    return hint || ` (${METRICS_LISTED})`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/criteria/parse.ts
 // Criteria parsing: `[@USERS:] METRIC OP VALUE [warn]`, one a line, into Criterion values with
 // their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
+
 
 
 /** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
@@ -54110,7 +54379,7 @@ function parseMetricRef(s, tok, allowBaseline) {
         name = name.slice(side.length + 1);
     }
     if (!metricUnit(name))
-        s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
+        s.fail(tok.col, `unknown metric "${tok.text}"${unknownMetricHint(name, side)}`);
     if (side === 'history')
         return { name, baseline: false, history: true };
     return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
@@ -56166,6 +56435,33 @@ function checkReportPath(input, path, cwd) {
         throw new InputError(input, `"${path}" cannot be written: ${at} is not writable (${err.code ?? 'denied'})`);
     }
     return abs;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/url-scheme.ts
+// A URL typed without its scheme (`localhost:8787/chat`, `api.example.com/v1/chat`): WHATWG URL
+// reads the first as scheme "localhost" and refuses the second, so the error would name the wrong
+// mistake. Here it is recognised and the URL meant is proposed. Pure.
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
+/** host (a name, an IPv4 address or [IPv6]), an optional :port, then a path, query or fragment. */
+const HOST_PORT_PATH = new RegExp(`^(\\[[0-9a-f:.]+\\]|${LABEL}(?:\\.${LABEL})*)(:\\d{1,5})?([/?#].*)?$`, 'i');
+/** Hosts reached over plain http: this machine, an address, a single-label name (a compose service). */
+function plainHttp(host) {
+    const h = host.toLowerCase();
+    return h === 'localhost' || h.endsWith('.localhost') || h.startsWith('[') || /^[\d.]+$/.test(h) || !h.includes('.');
+}
+/** The URL `raw` most likely means when it has no scheme (`http://` for a local host, else `https://`); null if it has one or is no URL. */
+function urlWithoutScheme(raw) {
+    if (HAS_SCHEME.test(raw))
+        return null;
+    const m = HOST_PORT_PATH.exec(raw);
+    if (!m)
+        return null;
+    const host = m[1];
+    // A bare word is a path or a typo, not a host, unless it has a port or is localhost.
+    if (m[2] === undefined && !host.includes('.') && !host.startsWith('[') && host.toLowerCase() !== 'localhost')
+        return null;
+    return `${plainHttp(host) ? 'http' : 'https'}://${raw}`;
 }
 
 // EXTERNAL MODULE: external "node:dns"
@@ -64764,6 +65060,7 @@ function checkCapacityCriteria(criteria) {
 
 
 
+
 const MAX_REPEAT = 10;
 const MAX_IN_FLIGHT = 100_000;
 const MAX_SEED = 4_294_967_295;
@@ -65256,6 +65553,7 @@ function resolveAgainst(input, raw, baseText, fallback, secrets, baseInput = 'ba
     if (raw.startsWith('/')) {
         let base;
         if (baseText !== undefined) {
+            noScheme(baseInput, baseText.trim());
             try {
                 base = new URL(baseText.trim());
             }
@@ -65273,6 +65571,7 @@ function resolveAgainst(input, raw, baseText, fallback, secrets, baseInput = 'ba
         u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
     }
     else {
+        noScheme(input, raw);
         try {
             u = new URL(raw);
         }
@@ -65297,6 +65596,16 @@ function resolveUrl(urlText, baseText, secrets) {
         throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
     const u = resolveAgainst('url', urlText.trim(), baseText, undefined, secrets);
     return { url: u.href, origin: u.origin, path: `${u.pathname}${u.search}` };
+}
+/** `localhost:8787/x` is an input error that shows the URL meant, not "scheme localhost is not supported". */
+function noScheme(input, raw) {
+    const meant = urlWithoutScheme(raw);
+    if (meant === null || !URL.canParse(meant))
+        return;
+    // Shown as typed, unless a secret in it had to be redacted.
+    const redacted = redactUrl(meant);
+    const shown = redacted === new URL(meant).href ? meant : redacted;
+    throw new InputError(input, `"${shown.replace(/^https?:\/\//, '')}" has no scheme: did you mean ${shown}?`);
 }
 function checkScheme(input, u) {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
@@ -66338,8 +66647,10 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
 //
 //  - queue: at the lowest offered rate whose TTFC (less the client's own lateness) in the last third
 //    of the stage's arrivals averages ≥ 1.5× and ≥ 100 ms more than in the first third. The server's
-//    rate is read off the completions of the last two thirds (a queued server completes at its own
-//    pace). The highest lower rate that held flat says where the queue starts.
+//    rate is read off the first chunks of the last two thirds (a queued server gets requests to their
+//    first chunk at its own pace; completions are no clock for it: a server that blocks its event loop
+//    delays the streams' tails and ends them in bunches). The highest lower rate that held flat says
+//    where the queue starts.
 //  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
 //    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
 //    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
@@ -66366,10 +66677,7 @@ function queueGrowth(stage, records) {
     const third = Math.floor(ok.length / 3);
     const firstMs = common_mean(ok.slice(0, third).map(serverWait));
     const lastMs = common_mean(ok.slice(ok.length - third).map(serverWait));
-    const ends = records
-        .filter((r) => r.total !== null)
-        .map((r) => r.startedAt + r.total)
-        .sort((a, b) => a - b);
+    const ends = ok.map((r) => r.startedAt + r.ttfc).sort((a, b) => a - b);
     const from = Math.floor(ends.length / 3);
     const span = ends.length - 1 > from ? ends[ends.length - 1] - ends[from] : 0;
     return {
@@ -66389,7 +66697,7 @@ function detectQueue(run, byStage = groupByStage(run.requests)) {
     if (first !== undefined) {
         const stage = run.stages.find((s) => s.index === first.index);
         const held = rows.filter((g) => !g.grew && g.rate < first.rate).sort((a, b) => b.rate - a.rate)[0];
-        const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s`;
+        const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s (to their first chunk)`;
         const dropped = stage.rate.dropped > 0 ? `; ${plural(stage.rate.dropped, 'arrival was', 'arrivals were')} dropped at max-in-flight ${stage.rate.maxInFlight}` : '';
         const flat = held ? `; at ${formatRate(held.rate)}/s it held (${ms(held.firstMs)} → ${ms(held.lastMs)}), so the queue starts between the two` : '';
         const also = grown.length > 1
@@ -66427,16 +66735,31 @@ function detectQueue(run, byStage = groupByStage(run.requests)) {
     });
     if (late.length > 0) {
         const worst = late.reduce((a, b) => (b.rate.lateness.p99 > a.rate.lateness.p99 ? b : a));
+        // How much of the figures the client's own delay is: beside a TTFC of seconds (a server queue), a
+        // few ms late changes nothing; beside a TTFC of tens of ms it is the finding.
+        const p95 = worst.ttfc.p95;
+        const share = p95 !== null && p95 > 0 ? worst.rate.lateness.p99 / p95 : null;
+        const weight = share === null
+            ? ''
+            : share < 0.05
+                ? ` — small beside the TTFC p95 of ${ms(p95)} (${(share * 100).toFixed(1)}%): the figures stand, though the rate was not offered exactly`
+                : ` — ${Math.round(share * 100)}% of the TTFC p95 of ${ms(p95)}: the client, not only the server, shaped these figures`;
         out.push({
             kind: 'client_late',
             users: null,
             rate: worst.rate.offered,
-            message: `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs })} (lateness p99 ${ms(s.rate.lateness.p99)})`).join(', ')}: ` +
-                `the client, not the server, was the bottleneck of the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait. ` +
-                'Split the rate over machines (shard) or use a larger runner.',
+            message: `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs })} (lateness p99 ${ms(s.rate.lateness.p99)}, above ${ms(LATE_P99_MS)})`).join(', ')}: ` +
+                `the client fell behind the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait${weight}. ` +
+                'Split the rate over machines (shard) or use a larger runner; a server on the same runner takes CPU from the client.',
             evidence: {
                 thresholdMs: LATE_P99_MS,
-                stages: late.map((s) => ({ index: s.index, rate: s.rate.offered, latenessP50Ms: round(s.rate.lateness.p50 ?? 0, 3), latenessP99Ms: round(s.rate.lateness.p99, 3) })),
+                stages: late.map((s) => ({
+                    index: s.index,
+                    rate: s.rate.offered,
+                    latenessP50Ms: round(s.rate.lateness.p50 ?? 0, 3),
+                    latenessP99Ms: round(s.rate.lateness.p99, 3),
+                    ttfcP95Ms: s.ttfc.p95 === null ? null : round(s.ttfc.p95),
+                })),
             },
         });
     }
@@ -70988,7 +71311,7 @@ const isoTime = (v, path) => {
     const s = string(40, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/, 'an ISO time (2026-12-01T10:00:00.000Z)')(v, path);
     return Number.isNaN(Date.parse(s)) ? reject(path, `${shown(v)} is not a valid time`) : s;
 };
-const array = (item, maxLength) => (v, path) => {
+const check_array = (item, maxLength) => (v, path) => {
     if (!Array.isArray(v))
         return reject(path, `${shown(v)} is not an array`);
     if (v.length > maxLength)
@@ -71189,8 +71512,8 @@ const record = object({
     encoding: check_optional(string(40, /^[A-Za-z0-9._, -]*$/, 'a content encoding')),
     retried: check_optional(bool),
     lateness: check_optional(check_finite(0, MAX_LATENCY_MS)),
-    gaps: check_optional(array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
-    tokenGaps: check_optional(array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
+    gaps: check_optional(check_array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
+    tokenGaps: check_optional(check_array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
 });
 const arrival = oneOf(['poisson', 'uniform']);
 const schema_rateFigures = object({
@@ -71220,7 +71543,7 @@ const reportShape = object({
         method,
         preset: oneOf(PRESET_NAMES),
         format: oneOf(['auto', 'sse', 'ndjson', 'raw']),
-        headers: array(string(MAX_MESSAGE), 200),
+        headers: check_array(string(MAX_MESSAGE), 200),
         body: nullable(string(MAX_MESSAGE)),
         stages: string(4096),
         timeoutMs: check_finite(1, MAX_TIMEOUT_MS),
@@ -71232,12 +71555,12 @@ const reportShape = object({
         arrivalSeed: check_optional(integer(0, 2 ** 32)),
         maxInFlight: check_optional(integer(1, 1_000_000)),
     }),
-    stages: check_optional(array(object({ index: integer(1, MAX_STAGES), rate: check_optional(schema_rateFigures) }), MAX_STAGES)),
+    stages: check_optional(check_array(object({ index: integer(1, MAX_STAGES), rate: check_optional(schema_rateFigures) }), MAX_STAGES)),
     startedAt: isoTime,
     finishedAt: isoTime,
     cancelled: check_optional(bool),
-    errorSamples: array(object({ stage: integer(1, MAX_STAGES), category: oneOf(FAILURE_CATEGORIES), status: nullable(integer(100, 599)), message }), 200),
-    requests: array(record, MAX_RECORDS),
+    errorSamples: check_array(object({ stage: integer(1, MAX_STAGES), category: oneOf(FAILURE_CATEGORIES), status: nullable(integer(100, 599)), message }), 200),
+    requests: check_array(record, MAX_RECORDS),
     shard: object({
         index: integer(1, MAX_SHARDS),
         count: integer(1, MAX_SHARDS),
@@ -71245,7 +71568,7 @@ const reportShape = object({
         planId: string(16, /^[0-9a-f]{16}$/, 'a plan id (16 hex digits)'),
         startAt: nullable(isoTime),
         lateMs: check_finite(0, MAX_EPOCH_MS),
-        stages: array(stageTiming, MAX_STAGES),
+        stages: check_array(stageTiming, MAX_STAGES),
     }),
 });
 /**
@@ -71771,6 +72094,10 @@ function evidenceRows(d) {
             return bufferedRows(e);
         case 'connect_storm':
             return connectRows(e);
+        case 'queue':
+            return queueRows(e);
+        case 'client_late':
+            return lateRows(e);
         default:
             return genericRows(e);
     }
@@ -71909,6 +72236,28 @@ function humanValue(key, v, depth) {
         .join(', ');
 }
 /** Any evidence, its keys spelled out and durations in ms / s. */
+const rateOf = (v) => `${diagnosis_evidence_num(v) ?? '?'}/s`;
+/** Per rate stage: how TTFC moved from the first third of its arrivals to the last, and what the server served. */
+function queueRows(e) {
+    const rows = arr(e.stages).map((v) => {
+        const s = diagnosis_evidence_obj(v) ?? {};
+        const served = diagnosis_evidence_num(s.servedPerSec);
+        return [
+            rateOf(s.rate),
+            `TTFC ${msOf(s.firstThirdMs)} in the first third of the arrivals, ${msOf(s.lastThirdMs)} in the last: ${s.grew === true ? 'a queue' : 'held'}${served === null ? '' : `; about ${served} first chunks a second`}`,
+        ];
+    });
+    rows.push(['Read as a queue when', `the last third's TTFC (less the client's lateness) is at least ${diagnosis_evidence_num(e.minGrowth) ?? '?'}× the first's and ${msOf(e.minDeltaMs)} more`]);
+    return rows;
+}
+/** Per late rate stage: the client's lateness against its schedule, beside the TTFC it is part of. */
+function lateRows(e) {
+    return arr(e.stages).map((v) => {
+        const s = diagnosis_evidence_obj(v) ?? {};
+        const p95 = diagnosis_evidence_num(s.ttfcP95Ms);
+        return [rateOf(s.rate), `lateness p50 ${msOf(s.latenessP50Ms)}, p99 ${msOf(s.latenessP99Ms)} (above ${msOf(e.thresholdMs)})${p95 === null ? '' : `; TTFC p95 ${ms(p95)}`}`];
+    });
+}
 function genericRows(e) {
     return Object.entries(e).map(([k, v]) => [humanKey(k), humanValue(k, v, 0)]);
 }
@@ -79002,7 +79351,7 @@ function apiMessage(err) {
 }
 const UNCHANGED = 'The verdict is unchanged and the report is in the job summary.';
 const FORK_HELP = 'GitHub gives workflows triggered by a pull request from a fork a read-only token, so they cannot comment. ' +
-    'To comment on fork PRs, run ttfc-gate from a separate `workflow_run` workflow (see the README, "Pull requests from forks"), or set `comment: false` to silence this warning.';
+    'To comment on fork PRs, run ttfc-gate from a separate `workflow_run` workflow (docs/recipes.md, "Pull requests from forks": recipes/fork-pr.yml and fork-pr-comment.yml), or set `comment: false` to silence this warning.';
 const PERMISSIONS_HELP = 'Give the job `permissions: pull-requests: write` (and `contents: read`), or pass a `github-token` that may comment.';
 /** A one-paragraph warning: what failed, why, and what to do. */
 function explainCommentError(err, ctx) {
@@ -79637,7 +79986,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8708);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1617);
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
 // The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
 // `npm run local-action` (@github/local-action) calls.

@@ -39601,7 +39601,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9690);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9481);
 
 
 // Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
@@ -39623,7 +39623,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9690:
+/***/ 9481:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39638,190 +39638,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/core/errors.ts
-/** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
-class InputError extends Error {
-    input;
-    detail;
-    constructor(input, detail) {
-        super(`${input}: ${detail}`);
-        this.input = input;
-        this.detail = detail;
-        this.name = 'InputError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/server/units.ts
-// Reading one number (with an optional unit) out of a command's output, and printing it back.
-// Pure.
-const BYTE_UNITS = {
-    b: 1,
-    kb: 1e3,
-    kib: 1024,
-    mb: 1e6,
-    mib: 1024 ** 2,
-    gb: 1e9,
-    gib: 1024 ** 3,
-    tb: 1e12,
-    tib: 1024 ** 4,
-};
-// The first number of the text, with its unit when one follows (`512.3MiB / 7.6GiB`, `12.5 %`,
-// `Threads_connected\t37`). A number glued to letters (`ragflow2`) is part of a word, not a sample.
-const SAMPLE_RE = /(?<![\w.])([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s?(%|[KkMGTB]i?B|B|[kKMG]i?b)?(?![\w.])/;
-/** The first number of `text` with its unit (byte units → bytes), or null when there is none. */
-function parseSample(text) {
-    for (const line of text.split(/\r?\n/)) {
-        const m = SAMPLE_RE.exec(line);
-        if (!m)
-            continue;
-        const value = Number(m[1]);
-        if (!Number.isFinite(value))
-            continue;
-        const u = m[2];
-        if (u === undefined)
-            return { value, unit: 'number' };
-        if (u === '%')
-            return { value, unit: '%' };
-        const mult = BYTE_UNITS[u.toLowerCase()];
-        if (mult !== undefined)
-            return { value: value * mult, unit: 'bytes' };
-        return { value, unit: 'number' };
-    }
-    return null;
-}
-/** A byte size in a threshold (`512MiB`, `2 GB`) → bytes, or null when `unit` is not a byte unit. */
-function byteMultiplier(unit) {
-    return BYTE_UNITS[unit.toLowerCase()] ?? null;
-}
-function trimNum(x, digits) {
-    const s = x.toFixed(digits);
-    return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
-}
-/** `512 MiB`, `1.2 GiB`, `37`, `12.5%`; `n/a` for null. */
-function formatSample(value, unit) {
-    if (value === null || !Number.isFinite(value))
-        return 'n/a';
-    if (unit === '%')
-        return `${trimNum(value, 1)}%`;
-    if (unit === 'number')
-        return Math.abs(value) >= 100 || Number.isInteger(value) ? `${Math.round(value)}` : trimNum(value, 2);
-    const a = Math.abs(value);
-    if (a >= 1024 ** 3)
-        return `${trimNum(value / 1024 ** 3, 2)} GiB`;
-    if (a >= 1024 ** 2)
-        return `${trimNum(value / 1024 ** 2, 1)} MiB`;
-    if (a >= 1024)
-        return `${trimNum(value / 1024, 1)} KiB`;
-    return `${Math.round(value)} B`;
-}
-/** A growth ratio (0.12) as `+12%` / `−3%`. */
-function formatGrowth(g) {
-    if (g === null || !Number.isFinite(g))
-        return 'n/a';
-    const p = g * 100;
-    const s = Math.abs(p) >= 10 ? Math.round(Math.abs(p)).toString() : trimNum(Math.abs(p), 1);
-    return `${p < 0 ? '−' : '+'}${s}%`;
-}
-
-;// CONCATENATED MODULE: ./src/core/format.ts
-// How figures read for humans: one home for every formatter the reports, criteria and diagnoses
-// share, so a millisecond or a percentage looks the same everywhere. Pure.
-
-const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
-/** `412 ms`, `4.1 ms`, `1.23 s`; with `trim` no trailing zeros (`1 s`, `1.5 s`). */
-function formatMs(v, trim) {
-    const a = Math.abs(v);
-    const t = (s) => (trim ? trimZeros(s) : s);
-    if (a < 9.95)
-        return `${t(v.toFixed(1))} ms`;
-    if (Math.round(a) < 1000)
-        return `${Math.round(v)} ms`;
-    return `${t((v / 1000).toFixed(2))} s`;
-}
-/** A percentage (0..100) with one decimal; a partial success never reads 100.0 (`99.9`). */
-function percentDigits(v) {
-    const s = v.toFixed(1);
-    return s === '100.0' && v < 100 ? '99.9' : s;
-}
-/** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
-function formatPercent(v, trim) {
-    if (Number.isInteger(v))
-        return `${v}%`;
-    const s = percentDigits(v);
-    if (s === '0.0' && v > 0)
-        return '<0.1%';
-    return `${trim ? trimZeros(s) : s}%`;
-}
-/** A figure in its unit; `trim` drops trailing zeros (thresholds are written, not measured). */
-function formatIn(value, unit, trim) {
-    if (value === null)
-        return 'n/a';
-    if (!Number.isFinite(value))
-        return String(value);
-    const t = (s) => (trim ? trimZeros(s) : s);
-    switch (unit) {
-        case 'ms':
-            return formatMs(value, trim);
-        case '%':
-            return formatPercent(value, trim);
-        case 'count':
-            return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
-        case 'rps':
-            return `${t(value.toFixed(2))} req/s`;
-        case 'tps':
-            return `${t(value.toFixed(1))} tok/s`;
-        case 'bytes':
-            return formatSample(value, 'bytes');
-        case 'sample':
-            return trim ? trimZeros(value.toFixed(2)) : formatSample(value, 'number');
-    }
-}
-/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
-function format_formatValue(value, unit) {
-    return formatIn(value, unit, false);
-}
-/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
-function format_formatThreshold(value, unit) {
-    return formatIn(value, unit, true);
-}
-/** A duration in ms for humans, `n/a` for null. */
-const ms = (v) => format_formatValue(v, 'ms');
-/** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
-const rate = (v) => format_formatValue(v === null ? null : v * 100, '%');
-/** A fraction (0..1) as a whole percentage: `12%`. */
-function pct(x) {
-    return `${Math.round(x * 100)}%`;
-}
-/** A fraction (0..1) as a percentage to one decimal: `20%`, `12.5%`. */
-function formatThresholdPct(x) {
-    return `${Math.round(x * 1000) / 10}%`;
-}
-/** A signed fraction as a rounded percentage magnitude: `12%`, `4.5%` (one decimal below 10%). */
-function changePct(x) {
-    const a = Math.abs(x * 100);
-    return a >= 9.95 ? `${Math.round(a)}%` : `${trimOneZero(a.toFixed(1))}%`;
-}
-/** `4.0` → `4`, `4.5` stays. */
-const trimOneZero = (s) => s.replace(/\.0$/, '');
-/** `1 user`, `3 users`; the plural defaults to the word plus "s". */
-function plural(n, one, many = `${one}s`) {
-    return `${n} ${n === 1 ? one : many}`;
-}
-/** Two statistics differ enough to be worth a column of their own (TTFT against TTFC). */
-function differs(a, b) {
-    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
-}
-
-;// CONCATENATED MODULE: ./src/core/json-guards.ts
-// Guards for reading JSON of unknown shape (a baseline report, an event payload, a server's answer):
-// each returns the value when it has the type, else null. Pure.
-/** A plain object (not null, not an array). */
-const obj = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
-/** A finite number. */
-const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-/** A string. */
-const str = (v) => (typeof v === 'string' ? v : null);
-
 ;// CONCATENATED MODULE: ./src/core/server/metrics.ts
 // The server side's entries in the metrics table: `health.<stat>`, `health.errors`, `log_errors`,
 // `monitor.NAME.<min|avg|max|growth>`. Their per-stage values live on the stage summary
@@ -40148,6 +39964,190 @@ function latencyStats(requests, compute) {
     }
     return out;
 }
+
+;// CONCATENATED MODULE: ./src/core/errors.ts
+/** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
+class InputError extends Error {
+    input;
+    detail;
+    constructor(input, detail) {
+        super(`${input}: ${detail}`);
+        this.input = input;
+        this.detail = detail;
+        this.name = 'InputError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/server/units.ts
+// Reading one number (with an optional unit) out of a command's output, and printing it back.
+// Pure.
+const BYTE_UNITS = {
+    b: 1,
+    kb: 1e3,
+    kib: 1024,
+    mb: 1e6,
+    mib: 1024 ** 2,
+    gb: 1e9,
+    gib: 1024 ** 3,
+    tb: 1e12,
+    tib: 1024 ** 4,
+};
+// The first number of the text, with its unit when one follows (`512.3MiB / 7.6GiB`, `12.5 %`,
+// `Threads_connected\t37`). A number glued to letters (`ragflow2`) is part of a word, not a sample.
+const SAMPLE_RE = /(?<![\w.])([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s?(%|[KkMGTB]i?B|B|[kKMG]i?b)?(?![\w.])/;
+/** The first number of `text` with its unit (byte units → bytes), or null when there is none. */
+function parseSample(text) {
+    for (const line of text.split(/\r?\n/)) {
+        const m = SAMPLE_RE.exec(line);
+        if (!m)
+            continue;
+        const value = Number(m[1]);
+        if (!Number.isFinite(value))
+            continue;
+        const u = m[2];
+        if (u === undefined)
+            return { value, unit: 'number' };
+        if (u === '%')
+            return { value, unit: '%' };
+        const mult = BYTE_UNITS[u.toLowerCase()];
+        if (mult !== undefined)
+            return { value: value * mult, unit: 'bytes' };
+        return { value, unit: 'number' };
+    }
+    return null;
+}
+/** A byte size in a threshold (`512MiB`, `2 GB`) → bytes, or null when `unit` is not a byte unit. */
+function byteMultiplier(unit) {
+    return BYTE_UNITS[unit.toLowerCase()] ?? null;
+}
+function trimNum(x, digits) {
+    const s = x.toFixed(digits);
+    return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+/** `512 MiB`, `1.2 GiB`, `37`, `12.5%`; `n/a` for null. */
+function formatSample(value, unit) {
+    if (value === null || !Number.isFinite(value))
+        return 'n/a';
+    if (unit === '%')
+        return `${trimNum(value, 1)}%`;
+    if (unit === 'number')
+        return Math.abs(value) >= 100 || Number.isInteger(value) ? `${Math.round(value)}` : trimNum(value, 2);
+    const a = Math.abs(value);
+    if (a >= 1024 ** 3)
+        return `${trimNum(value / 1024 ** 3, 2)} GiB`;
+    if (a >= 1024 ** 2)
+        return `${trimNum(value / 1024 ** 2, 1)} MiB`;
+    if (a >= 1024)
+        return `${trimNum(value / 1024, 1)} KiB`;
+    return `${Math.round(value)} B`;
+}
+/** A growth ratio (0.12) as `+12%` / `−3%`. */
+function formatGrowth(g) {
+    if (g === null || !Number.isFinite(g))
+        return 'n/a';
+    const p = g * 100;
+    const s = Math.abs(p) >= 10 ? Math.round(Math.abs(p)).toString() : trimNum(Math.abs(p), 1);
+    return `${p < 0 ? '−' : '+'}${s}%`;
+}
+
+;// CONCATENATED MODULE: ./src/core/format.ts
+// How figures read for humans: one home for every formatter the reports, criteria and diagnoses
+// share, so a millisecond or a percentage looks the same everywhere. Pure.
+
+const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
+/** `412 ms`, `4.1 ms`, `1.23 s`; with `trim` no trailing zeros (`1 s`, `1.5 s`). */
+function formatMs(v, trim) {
+    const a = Math.abs(v);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    if (a < 9.95)
+        return `${t(v.toFixed(1))} ms`;
+    if (Math.round(a) < 1000)
+        return `${Math.round(v)} ms`;
+    return `${t((v / 1000).toFixed(2))} s`;
+}
+/** A percentage (0..100) with one decimal; a partial success never reads 100.0 (`99.9`). */
+function percentDigits(v) {
+    const s = v.toFixed(1);
+    return s === '100.0' && v < 100 ? '99.9' : s;
+}
+/** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
+function formatPercent(v, trim) {
+    if (Number.isInteger(v))
+        return `${v}%`;
+    const s = percentDigits(v);
+    if (s === '0.0' && v > 0)
+        return '<0.1%';
+    return `${trim ? trimZeros(s) : s}%`;
+}
+/** A figure in its unit; `trim` drops trailing zeros (thresholds are written, not measured). */
+function formatIn(value, unit, trim) {
+    if (value === null)
+        return 'n/a';
+    if (!Number.isFinite(value))
+        return String(value);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    switch (unit) {
+        case 'ms':
+            return formatMs(value, trim);
+        case '%':
+            return formatPercent(value, trim);
+        case 'count':
+            return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
+        case 'rps':
+            return `${t(value.toFixed(2))} req/s`;
+        case 'tps':
+            return `${t(value.toFixed(1))} tok/s`;
+        case 'bytes':
+            return formatSample(value, 'bytes');
+        case 'sample':
+            return trim ? trimZeros(value.toFixed(2)) : formatSample(value, 'number');
+    }
+}
+/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
+function format_formatValue(value, unit) {
+    return formatIn(value, unit, false);
+}
+/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
+function format_formatThreshold(value, unit) {
+    return formatIn(value, unit, true);
+}
+/** A duration in ms for humans, `n/a` for null. */
+const ms = (v) => format_formatValue(v, 'ms');
+/** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
+const rate = (v) => format_formatValue(v === null ? null : v * 100, '%');
+/** A fraction (0..1) as a whole percentage: `12%`. */
+function pct(x) {
+    return `${Math.round(x * 100)}%`;
+}
+/** A fraction (0..1) as a percentage to one decimal: `20%`, `12.5%`. */
+function formatThresholdPct(x) {
+    return `${Math.round(x * 1000) / 10}%`;
+}
+/** A signed fraction as a rounded percentage magnitude: `12%`, `4.5%` (one decimal below 10%). */
+function changePct(x) {
+    const a = Math.abs(x * 100);
+    return a >= 9.95 ? `${Math.round(a)}%` : `${trimOneZero(a.toFixed(1))}%`;
+}
+/** `4.0` → `4`, `4.5` stays. */
+const trimOneZero = (s) => s.replace(/\.0$/, '');
+/** `1 user`, `3 users`; the plural defaults to the word plus "s". */
+function plural(n, one, many = `${one}s`) {
+    return `${n} ${n === 1 ? one : many}`;
+}
+/** Two statistics differ enough to be worth a column of their own (TTFT against TTFC). */
+function differs(a, b) {
+    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
+}
+
+;// CONCATENATED MODULE: ./src/core/json-guards.ts
+// Guards for reading JSON of unknown shape (a baseline report, an event payload, a server's answer):
+// each returns the value when it has the type, else null. Pure.
+/** A plain object (not null, not an array). */
+const obj = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
+/** A finite number. */
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A string. */
+const str = (v) => (typeof v === 'string' ? v : null);
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
 /**
@@ -45450,7 +45450,7 @@ function stages_scopeWho(x) {
 
 ;// CONCATENATED MODULE: ./src/core/version.ts
 // Kept in step with package.json by a test (the bundle must not read package.json at run time).
-const VERSION = '0.1.0';
+const VERSION = '1.0.0';
 
 ;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
 // Baseline comparison, so a PR is judged against the last accepted run rather than only against
@@ -46190,10 +46190,279 @@ function normalVariate(rand) {
     return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
+;// CONCATENATED MODULE: ./node_modules/leven/index.js
+const array = [];
+const characterCodeCache = [];
+
+function leven(first, second, options) {
+	if (first === second) {
+		return 0;
+	}
+
+	const maxDistance = options?.maxDistance;
+	const swap = first;
+
+	// Swapping the strings if `a` is longer than `b` so we know which one is the
+	// shortest & which one is the longest
+	if (first.length > second.length) {
+		first = second;
+		second = swap;
+	}
+
+	let firstLength = first.length;
+	let secondLength = second.length;
+
+	// Performing suffix trimming:
+	// We can linearly drop suffix common to both strings since they
+	// don't increase distance at all
+	// Note: `~-` is the bitwise way to perform a `- 1` operation
+	while (firstLength > 0 && (first.charCodeAt(~-firstLength) === second.charCodeAt(~-secondLength))) {
+		firstLength--;
+		secondLength--;
+	}
+
+	// Performing prefix trimming
+	// We can linearly drop prefix common to both strings since they
+	// don't increase distance at all
+	let start = 0;
+
+	while (start < firstLength && (first.charCodeAt(start) === second.charCodeAt(start))) {
+		start++;
+	}
+
+	firstLength -= start;
+	secondLength -= start;
+
+	// Early termination after trimming: if difference in length exceeds max distance
+	if (maxDistance !== undefined && secondLength - firstLength > maxDistance) {
+		return maxDistance;
+	}
+
+	if (firstLength === 0) {
+		return maxDistance !== undefined && secondLength > maxDistance
+			? maxDistance
+			: secondLength;
+	}
+
+	let bCharacterCode;
+	let result;
+	let temporary;
+	let temporary2;
+	let index = 0;
+	let index2 = 0;
+
+	while (index < firstLength) {
+		characterCodeCache[index] = first.charCodeAt(start + index);
+		array[index] = ++index;
+	}
+
+	while (index2 < secondLength) {
+		bCharacterCode = second.charCodeAt(start + index2);
+		temporary = index2++;
+		result = index2;
+
+		for (index = 0; index < firstLength; index++) {
+			temporary2 = bCharacterCode === characterCodeCache[index] ? temporary : temporary + 1;
+			temporary = array[index];
+			// eslint-disable-next-line no-multi-assign
+			result = array[index] = temporary > result
+				? (temporary2 > result ? result + 1 : temporary2)
+				: (temporary2 > temporary ? temporary + 1 : temporary2);
+		}
+
+		// Early termination: if all values in current row exceed maxDistance
+		if (maxDistance !== undefined) {
+			let rowMinimum = result;
+			for (index = 0; index < firstLength; index++) {
+				if (array[index] < rowMinimum) {
+					rowMinimum = array[index];
+				}
+			}
+
+			if (rowMinimum > maxDistance) {
+				return maxDistance;
+			}
+		}
+	}
+
+	// Bound arrays to avoid retaining large previous sizes
+	array.length = firstLength;
+	characterCodeCache.length = firstLength;
+
+	return maxDistance !== undefined && result > maxDistance ? maxDistance : result;
+}
+
+function closestMatch(target, candidates, options) {
+	if (!Array.isArray(candidates) || candidates.length === 0) {
+		return undefined;
+	}
+
+	const userMax = options?.maxDistance;
+	const targetLength = target.length;
+
+	// Exact match fast-path
+	for (const candidate of candidates) {
+		if (candidate === target) {
+			return candidate;
+		}
+	}
+
+	if (userMax === 0) {
+		return undefined;
+	}
+
+	let best;
+	let bestDist = Number.POSITIVE_INFINITY;
+	const seen = new Set();
+
+	for (const candidate of candidates) {
+		if (seen.has(candidate)) {
+			continue;
+		}
+
+		seen.add(candidate);
+
+		const lengthDiff = Math.abs(candidate.length - targetLength);
+		if (lengthDiff >= bestDist) {
+			continue;
+		}
+
+		if (userMax !== undefined && lengthDiff > userMax) {
+			continue;
+		}
+
+		const cap = Number.isFinite(bestDist)
+			? (userMax === undefined ? bestDist : Math.min(bestDist, userMax))
+			: userMax;
+
+		const distance = cap === undefined
+			? leven(target, candidate)
+			: leven(target, candidate, {maxDistance: cap});
+
+		// Skip candidates that exceed the user's maximum distance
+		if (userMax !== undefined && distance > userMax) {
+			continue;
+		}
+
+		// If we got a capped result that equals the cap, we need the actual distance
+		// for accurate comparison, but only if the cap was due to userMax
+		let actualD = distance;
+		if (cap !== undefined && distance === cap && cap === userMax) {
+			actualD = leven(target, candidate);
+		}
+
+		if (actualD < bestDist) {
+			bestDist = actualD;
+			best = candidate;
+			if (bestDist === 0) {
+				break;
+			}
+		}
+	}
+
+	if (userMax !== undefined && bestDist > userMax) {
+		return undefined;
+	}
+
+	return best;
+}
+
+;// CONCATENATED MODULE: ./src/core/suggest.ts
+// "Did you mean …?" for a name that is not one of the known ones: an unknown flag, a criteria
+// metric. The nearest by edit distance (leven; two swapped neighbours count as one edit), ignoring
+// case and `_` / `-`, close enough for a typo; else the few names the word begins. Pure.
+
+/** Typos a name of this length may carry: one in 4 characters, at least one, at most three. */
+const allowed = (length) => Math.max(1, Math.min(3, Math.floor(length / 4)));
+/** Whether `b` is `a` with two neighbouring characters swapped (`mxa` / `max`), the commonest typo. */
+function swapped(a, b) {
+    if (a.length !== b.length)
+        return false;
+    const diff = [];
+    for (let i = 0; i < a.length && diff.length <= 2; i++)
+        if (a[i] !== b[i])
+            diff.push(i);
+    return diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]];
+}
+const normal = (s) => s.toLowerCase().replace(/_/g, '-');
+/** The known names nearest to `word` (at most three, best first), or none when nothing is close. */
+function nearest(word, known) {
+    const w = normal(word);
+    if (w === '')
+        return [];
+    const max = allowed(w.length);
+    let best = max + 1;
+    let found = [];
+    const prefixed = [];
+    for (const name of new Set(known)) {
+        const n = normal(name);
+        const d = swapped(w, n) ? 1 : leven(w, n, { maxDistance: max + 1 });
+        if (d < best) {
+            best = d;
+            found = [name];
+        }
+        else if (d === best)
+            found.push(name);
+        if (w.length >= 3 && n.startsWith(w))
+            prefixed.push(name);
+    }
+    if (best <= max)
+        return found.slice(0, 3);
+    return prefixed.length <= 3 ? prefixed : [];
+}
+/** `: did you mean X?` / `: did you mean X or Y?` (each name shown by `show`), or '' when nothing is near. */
+function didYouMean(word, known, show = (n) => n) {
+    const names = nearest(word, known).map(show);
+    if (names.length === 0)
+        return '';
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+    return `: did you mean ${list}?`;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/suggest-metric.ts
+// What an unknown metric in a criterion was probably meant to be: the nearest name of the metrics
+// table (`ttfx.p95` → ttfc.p95), or the statistics a bare latency takes (`ttfc` → ttfc.p95). The
+// full list is left to `--help` and docs/criteria.md: an error names one fix, not 300 characters.
+
+
+/** Where every metric is listed, after an error that could not point at one. */
+const METRICS_LISTED = 'ttfc-gate --help lists every metric';
+/**
+ * Every metric name a family's `written` form spells out (`a|b.c|d` → a.c, a.d, b.c, b.d); a
+ * `NAME` part (`monitor.NAME.max`) takes the typed name's part at that place, else is left out.
+ */
+function metricNames(typed) {
+    const typedParts = typed.split('.');
+    const out = [];
+    for (const family of METRIC_FAMILIES) {
+        const parts = family.written.split('.').map((p, i) => (p === 'NAME' ? (typedParts[i] ? [typedParts[i]] : []) : p.split('|')));
+        if (parts.some((p) => p.length === 0))
+            continue;
+        let names = [''];
+        for (const p of parts)
+            names = names.flatMap((n) => p.map((x) => (n ? `${n}.${x}` : x)));
+        out.push(...names);
+    }
+    return out;
+}
+/** The end of an "unknown metric" error: the fix to try, else where the metrics are listed. */
+function unknownMetricHint(name, side) {
+    const names = metricNames(name);
+    const show = (n) => (side ? `${side}.${n}` : n);
+    const stats = names.filter((n) => n.startsWith(`${name}.`));
+    if (stats.length > 0) {
+        const all = stats.map((n) => n.slice(name.length + 1)).join('|');
+        return `: name a statistic, e.g. ${show(stats.find((n) => n.endsWith('.p95')) ?? stats[0])} (${name}.${all})`;
+    }
+    const hint = didYouMean(name, names, show);
+    return hint || ` (${METRICS_LISTED})`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/criteria/parse.ts
 // Criteria parsing: `[@USERS:] METRIC OP VALUE [warn]`, one a line, into Criterion values with
 // their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
+
 
 
 /** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
@@ -46363,7 +46632,7 @@ function parseMetricRef(s, tok, allowBaseline) {
         name = name.slice(side.length + 1);
     }
     if (!metricUnit(name))
-        s.fail(tok.col, `unknown metric "${tok.text}" (expected ${expectedMetrics()})`);
+        s.fail(tok.col, `unknown metric "${tok.text}"${unknownMetricHint(name, side)}`);
     if (side === 'history')
         return { name, baseline: false, history: true };
     return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
@@ -48421,6 +48690,33 @@ function checkReportPath(input, path, cwd) {
         throw new InputError(input, `"${path}" cannot be written: ${at} is not writable (${err.code ?? 'denied'})`);
     }
     return abs;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/url-scheme.ts
+// A URL typed without its scheme (`localhost:8787/chat`, `api.example.com/v1/chat`): WHATWG URL
+// reads the first as scheme "localhost" and refuses the second, so the error would name the wrong
+// mistake. Here it is recognised and the URL meant is proposed. Pure.
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
+/** host (a name, an IPv4 address or [IPv6]), an optional :port, then a path, query or fragment. */
+const HOST_PORT_PATH = new RegExp(`^(\\[[0-9a-f:.]+\\]|${LABEL}(?:\\.${LABEL})*)(:\\d{1,5})?([/?#].*)?$`, 'i');
+/** Hosts reached over plain http: this machine, an address, a single-label name (a compose service). */
+function plainHttp(host) {
+    const h = host.toLowerCase();
+    return h === 'localhost' || h.endsWith('.localhost') || h.startsWith('[') || /^[\d.]+$/.test(h) || !h.includes('.');
+}
+/** The URL `raw` most likely means when it has no scheme (`http://` for a local host, else `https://`); null if it has one or is no URL. */
+function urlWithoutScheme(raw) {
+    if (HAS_SCHEME.test(raw))
+        return null;
+    const m = HOST_PORT_PATH.exec(raw);
+    if (!m)
+        return null;
+    const host = m[1];
+    // A bare word is a path or a typo, not a host, unless it has a port or is localhost.
+    if (m[2] === undefined && !host.includes('.') && !host.startsWith('[') && host.toLowerCase() !== 'localhost')
+        return null;
+    return `${plainHttp(host) ? 'http' : 'https'}://${raw}`;
 }
 
 // EXTERNAL MODULE: external "node:dns"
@@ -58155,6 +58451,7 @@ function checkCapacityCriteria(criteria) {
 
 
 
+
 const MAX_REPEAT = 10;
 const MAX_IN_FLIGHT = 100_000;
 const MAX_SEED = 4_294_967_295;
@@ -58647,6 +58944,7 @@ function resolveAgainst(input, raw, baseText, fallback, secrets, baseInput = 'ba
     if (raw.startsWith('/')) {
         let base;
         if (baseText !== undefined) {
+            noScheme(baseInput, baseText.trim());
             try {
                 base = new URL(baseText.trim());
             }
@@ -58664,6 +58962,7 @@ function resolveAgainst(input, raw, baseText, fallback, secrets, baseInput = 'ba
         u = new URL(base.pathname.replace(/\/$/, '') + raw, base);
     }
     else {
+        noScheme(input, raw);
         try {
             u = new URL(raw);
         }
@@ -58688,6 +58987,16 @@ function resolveUrl(urlText, baseText, secrets) {
         throw new InputError('url', 'is required (an absolute http(s) URL, or a path starting with / and base-url)');
     const u = resolveAgainst('url', urlText.trim(), baseText, undefined, secrets);
     return { url: u.href, origin: u.origin, path: `${u.pathname}${u.search}` };
+}
+/** `localhost:8787/x` is an input error that shows the URL meant, not "scheme localhost is not supported". */
+function noScheme(input, raw) {
+    const meant = urlWithoutScheme(raw);
+    if (meant === null || !URL.canParse(meant))
+        return;
+    // Shown as typed, unless a secret in it had to be redacted.
+    const redacted = redactUrl(meant);
+    const shown = redacted === new URL(meant).href ? meant : redacted;
+    throw new InputError(input, `"${shown.replace(/^https?:\/\//, '')}" has no scheme: did you mean ${shown}?`);
 }
 function checkScheme(input, u) {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
@@ -59475,6 +59784,10 @@ function evidenceRows(d) {
             return bufferedRows(e);
         case 'connect_storm':
             return connectRows(e);
+        case 'queue':
+            return queueRows(e);
+        case 'client_late':
+            return lateRows(e);
         default:
             return genericRows(e);
     }
@@ -59613,6 +59926,28 @@ function humanValue(key, v, depth) {
         .join(', ');
 }
 /** Any evidence, its keys spelled out and durations in ms / s. */
+const rateOf = (v) => `${diagnosis_evidence_num(v) ?? '?'}/s`;
+/** Per rate stage: how TTFC moved from the first third of its arrivals to the last, and what the server served. */
+function queueRows(e) {
+    const rows = arr(e.stages).map((v) => {
+        const s = diagnosis_evidence_obj(v) ?? {};
+        const served = diagnosis_evidence_num(s.servedPerSec);
+        return [
+            rateOf(s.rate),
+            `TTFC ${msOf(s.firstThirdMs)} in the first third of the arrivals, ${msOf(s.lastThirdMs)} in the last: ${s.grew === true ? 'a queue' : 'held'}${served === null ? '' : `; about ${served} first chunks a second`}`,
+        ];
+    });
+    rows.push(['Read as a queue when', `the last third's TTFC (less the client's lateness) is at least ${diagnosis_evidence_num(e.minGrowth) ?? '?'}× the first's and ${msOf(e.minDeltaMs)} more`]);
+    return rows;
+}
+/** Per late rate stage: the client's lateness against its schedule, beside the TTFC it is part of. */
+function lateRows(e) {
+    return arr(e.stages).map((v) => {
+        const s = diagnosis_evidence_obj(v) ?? {};
+        const p95 = diagnosis_evidence_num(s.ttfcP95Ms);
+        return [rateOf(s.rate), `lateness p50 ${msOf(s.latenessP50Ms)}, p99 ${msOf(s.latenessP99Ms)} (above ${msOf(e.thresholdMs)})${p95 === null ? '' : `; TTFC p95 ${ms(p95)}`}`];
+    });
+}
 function genericRows(e) {
     return Object.entries(e).map(([k, v]) => [humanKey(k), humanValue(k, v, 0)]);
 }
@@ -60825,8 +61160,10 @@ const common_users = (n) => plural(n, 'user');
 //
 //  - queue: at the lowest offered rate whose TTFC (less the client's own lateness) in the last third
 //    of the stage's arrivals averages ≥ 1.5× and ≥ 100 ms more than in the first third. The server's
-//    rate is read off the completions of the last two thirds (a queued server completes at its own
-//    pace). The highest lower rate that held flat says where the queue starts.
+//    rate is read off the first chunks of the last two thirds (a queued server gets requests to their
+//    first chunk at its own pace; completions are no clock for it: a server that blocks its event loop
+//    delays the streams' tails and ends them in bunches). The highest lower rate that held flat says
+//    where the queue starts.
 //  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
 //    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
 //    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
@@ -60853,10 +61190,7 @@ function queueGrowth(stage, records) {
     const third = Math.floor(ok.length / 3);
     const firstMs = common_mean(ok.slice(0, third).map(serverWait));
     const lastMs = common_mean(ok.slice(ok.length - third).map(serverWait));
-    const ends = records
-        .filter((r) => r.total !== null)
-        .map((r) => r.startedAt + r.total)
-        .sort((a, b) => a - b);
+    const ends = ok.map((r) => r.startedAt + r.ttfc).sort((a, b) => a - b);
     const from = Math.floor(ends.length / 3);
     const span = ends.length - 1 > from ? ends[ends.length - 1] - ends[from] : 0;
     return {
@@ -60876,7 +61210,7 @@ function detectQueue(run, byStage = groupByStage(run.requests)) {
     if (first !== undefined) {
         const stage = run.stages.find((s) => s.index === first.index);
         const held = rows.filter((g) => !g.grew && g.rate < first.rate).sort((a, b) => b.rate - a.rate)[0];
-        const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s`;
+        const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s (to their first chunk)`;
         const dropped = stage.rate.dropped > 0 ? `; ${plural(stage.rate.dropped, 'arrival was', 'arrivals were')} dropped at max-in-flight ${stage.rate.maxInFlight}` : '';
         const flat = held ? `; at ${formatRate(held.rate)}/s it held (${ms(held.firstMs)} → ${ms(held.lastMs)}), so the queue starts between the two` : '';
         const also = grown.length > 1
@@ -60914,16 +61248,31 @@ function detectQueue(run, byStage = groupByStage(run.requests)) {
     });
     if (late.length > 0) {
         const worst = late.reduce((a, b) => (b.rate.lateness.p99 > a.rate.lateness.p99 ? b : a));
+        // How much of the figures the client's own delay is: beside a TTFC of seconds (a server queue), a
+        // few ms late changes nothing; beside a TTFC of tens of ms it is the finding.
+        const p95 = worst.ttfc.p95;
+        const share = p95 !== null && p95 > 0 ? worst.rate.lateness.p99 / p95 : null;
+        const weight = share === null
+            ? ''
+            : share < 0.05
+                ? ` — small beside the TTFC p95 of ${ms(p95)} (${(share * 100).toFixed(1)}%): the figures stand, though the rate was not offered exactly`
+                : ` — ${Math.round(share * 100)}% of the TTFC p95 of ${ms(p95)}: the client, not only the server, shaped these figures`;
         out.push({
             kind: 'client_late',
             users: null,
             rate: worst.rate.offered,
-            message: `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs })} (lateness p99 ${ms(s.rate.lateness.p99)})`).join(', ')}: ` +
-                `the client, not the server, was the bottleneck of the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait. ` +
-                'Split the rate over machines (shard) or use a larger runner.',
+            message: `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs })} (lateness p99 ${ms(s.rate.lateness.p99)}, above ${ms(LATE_P99_MS)})`).join(', ')}: ` +
+                `the client fell behind the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait${weight}. ` +
+                'Split the rate over machines (shard) or use a larger runner; a server on the same runner takes CPU from the client.',
             evidence: {
                 thresholdMs: LATE_P99_MS,
-                stages: late.map((s) => ({ index: s.index, rate: s.rate.offered, latenessP50Ms: round(s.rate.lateness.p50 ?? 0, 3), latenessP99Ms: round(s.rate.lateness.p99, 3) })),
+                stages: late.map((s) => ({
+                    index: s.index,
+                    rate: s.rate.offered,
+                    latenessP50Ms: round(s.rate.lateness.p50 ?? 0, 3),
+                    latenessP99Ms: round(s.rate.lateness.p99, 3),
+                    ttfcP95Ms: s.ttfc.p95 === null ? null : round(s.ttfc.p95),
+                })),
             },
         });
     }
@@ -66043,7 +66392,7 @@ const isoTime = (v, path) => {
     const s = string(40, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/, 'an ISO time (2026-12-01T10:00:00.000Z)')(v, path);
     return Number.isNaN(Date.parse(s)) ? reject(path, `${shown(v)} is not a valid time`) : s;
 };
-const array = (item, maxLength) => (v, path) => {
+const check_array = (item, maxLength) => (v, path) => {
     if (!Array.isArray(v))
         return reject(path, `${shown(v)} is not an array`);
     if (v.length > maxLength)
@@ -66244,8 +66593,8 @@ const record = object({
     encoding: check_optional(string(40, /^[A-Za-z0-9._, -]*$/, 'a content encoding')),
     retried: check_optional(bool),
     lateness: check_optional(check_finite(0, MAX_LATENCY_MS)),
-    gaps: check_optional(array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
-    tokenGaps: check_optional(array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
+    gaps: check_optional(check_array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
+    tokenGaps: check_optional(check_array(check_finite(0, MAX_LATENCY_MS), 10_000_000)),
 });
 const arrival = oneOf(['poisson', 'uniform']);
 const schema_rateFigures = object({
@@ -66275,7 +66624,7 @@ const reportShape = object({
         method,
         preset: oneOf(PRESET_NAMES),
         format: oneOf(['auto', 'sse', 'ndjson', 'raw']),
-        headers: array(string(MAX_MESSAGE), 200),
+        headers: check_array(string(MAX_MESSAGE), 200),
         body: nullable(string(MAX_MESSAGE)),
         stages: string(4096),
         timeoutMs: check_finite(1, MAX_TIMEOUT_MS),
@@ -66287,12 +66636,12 @@ const reportShape = object({
         arrivalSeed: check_optional(integer(0, 2 ** 32)),
         maxInFlight: check_optional(integer(1, 1_000_000)),
     }),
-    stages: check_optional(array(object({ index: integer(1, MAX_STAGES), rate: check_optional(schema_rateFigures) }), MAX_STAGES)),
+    stages: check_optional(check_array(object({ index: integer(1, MAX_STAGES), rate: check_optional(schema_rateFigures) }), MAX_STAGES)),
     startedAt: isoTime,
     finishedAt: isoTime,
     cancelled: check_optional(bool),
-    errorSamples: array(object({ stage: integer(1, MAX_STAGES), category: oneOf(FAILURE_CATEGORIES), status: nullable(integer(100, 599)), message }), 200),
-    requests: array(record, MAX_RECORDS),
+    errorSamples: check_array(object({ stage: integer(1, MAX_STAGES), category: oneOf(FAILURE_CATEGORIES), status: nullable(integer(100, 599)), message }), 200),
+    requests: check_array(record, MAX_RECORDS),
     shard: object({
         index: integer(1, MAX_SHARDS),
         count: integer(1, MAX_SHARDS),
@@ -66300,7 +66649,7 @@ const reportShape = object({
         planId: string(16, /^[0-9a-f]{16}$/, 'a plan id (16 hex digits)'),
         startAt: nullable(isoTime),
         lateMs: check_finite(0, MAX_EPOCH_MS),
-        stages: array(stageTiming, MAX_STAGES),
+        stages: check_array(stageTiming, MAX_STAGES),
     }),
 });
 /**
@@ -66990,6 +67339,8 @@ function renderTerminal(report) {
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
 
+
+
 /** Inputs that may be given several times; the values are joined one a line. */
 const MULTI = new Set(['headers', 'criteria', 'capacity']);
 /** Inputs whose empty value means something (an empty request body). */
@@ -67001,6 +67352,15 @@ function isFlag(arg, known) {
         return false;
     const eq = arg.indexOf('=');
     return known.has(eq === -1 ? arg.slice(2) : arg.slice(2, eq));
+}
+/** An argument that is not a flag: `-url` (one dash) or a bare URL get the flag they were meant for. */
+function unexpected(arg, known) {
+    const dashed = /^-([a-z][a-z-]*)(=.*)?$/.exec(arg);
+    if (dashed && known.has(dashed[1]))
+        return new InputError(`-${dashed[1]}`, `flags take two dashes: did you mean --${dashed[1]}?`);
+    if (/^https?:\/\//i.test(arg) && known.has('url'))
+        return new InputError(redactUrl(arg), 'unexpected argument: did you mean --url before it?');
+    return new InputError(arg, 'unexpected argument (flags are --name value)');
 }
 /** `--name value` or `--name=value`, names as the action inputs; an unknown flag is an input error. */
 function parseArgs(argv, known) {
@@ -67018,11 +67378,13 @@ function parseArgs(argv, known) {
             continue;
         }
         if (!arg.startsWith('--'))
-            throw new InputError(arg, 'unexpected argument (flags are --name value)');
+            throw unexpected(arg, known);
         const eq = arg.indexOf('=');
         const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-        if (!known.has(name))
-            throw new InputError(`--${name}`, 'unknown flag (see --help)');
+        if (!known.has(name)) {
+            const hint = didYouMean(name, known, (n) => `--${n}`);
+            throw new InputError(`--${name}`, hint ? `unknown flag${hint}` : 'unknown flag (see --help)');
+        }
         let value;
         if (eq !== -1)
             value = arg.slice(eq + 1);
@@ -67063,6 +67425,7 @@ function parseArgs(argv, known) {
 
 
 
+
 const EXIT = { pass: 0, fail: 1, badInput: 2 };
 /** Flags that are not inputs. */
 const CLI_FLAGS = { help: 'print this help and exit (also -h)', version: 'print the version and exit' };
@@ -67080,11 +67443,26 @@ function usage() {
         ...flags,
         ...own,
         '',
+        ...metricsHelp(),
+        '',
         'merge: checks every shard report (shard: K/N: a regular file of at most 64 MiB, each field), that they are one plan, all K of N once;',
         "       judges the merged run by its own criteria, fail-on-criteria and verdict (the defaults when not given), never by the shards'.",
         '',
         'Exit: 0 passed, 1 a failing criterion missed, 2 bad input, 130/143 cancelled by SIGINT/SIGTERM (partial report written).',
     ].join('\n');
+}
+/** The metrics criteria may name, one family a line (an unknown one in --criteria points here). */
+function metricsHelp() {
+    const [singles = '', ...patterns] = expectedMetrics().split(' or ');
+    const lines = ['Metrics of --criteria lines ("[@USERS:] METRIC OP VALUE [warn]"; baseline., compare. and history. in the value):'];
+    let line = ' ';
+    for (const name of singles.split(', ')) {
+        if (line.length + name.length > 100)
+            lines.push(line.replace(/,$/, ''), (line = ' '));
+        line += ` ${name},`;
+    }
+    lines.push(line.replace(/,$/, ''), ...patterns.map((p) => `  ${p}`));
+    return lines;
 }
 /** `merge FILES... --flag value`: the files are the arguments that are neither a flag nor its value. */
 function splitMergeArgs(argv) {
