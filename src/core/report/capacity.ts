@@ -9,7 +9,7 @@ import { boundText } from '../capacity/criteria.js';
 import { formatDuration } from '../config/duration.js';
 import type { CapacityProbe, CapacityResult, CapacitySection, ProbeSide } from '../capacity/types.js';
 import { formatThreshold, formatValue, plural } from '../format.js';
-import type { Report } from '../types.js';
+import type { Report } from '../report-types.js';
 import { capacityChart } from './capacity-chart.js';
 import { escapeInline, mdTable } from './escape.js';
 

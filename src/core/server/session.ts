@@ -8,7 +8,8 @@ import { LogFollower } from './logs.js';
 import { Monitors } from './monitors.js';
 import { summarizeServer } from './summarize.js';
 import { oneLine } from './text.js';
-import { formatSample, type MonitorUnit } from './units.js';
+import type { MonitorUnit } from '../metric-names.js';
+import { formatSample } from './units.js';
 import type { Phase, ServerSection, ServerSpec } from './types.js';
 
 /** Lets a log follower open its file before stage 1 (tail -n0 misses lines written before it looks). */
