@@ -4,7 +4,7 @@
 import { CriteriaError, parseCriteria } from '../analysis/criteria/index.js';
 import { metric } from '../analysis/metrics.js';
 import { UNIT_NAME } from '../metric-names.js';
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../time/duration.js';
 import { DEFAULT_STAGES, MAX_USERS } from '../config/stages.js';
 import { InputError } from '../errors.js';
 import { descriptorRoom } from '../load/limits.js';

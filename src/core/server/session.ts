@@ -2,7 +2,7 @@
 // stage 1, told when each stage starts and ends, stopped after the last stage's cool-down. Never
 // throws because of the server: what fails is a warning in the section.
 
-import { now } from '../load/clock.js';
+import { now } from '../time/clock.js';
 import { HealthProbe } from './health.js';
 import { LogFollower } from './logs.js';
 import { Monitors } from './monitors.js';
