@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { formatRatio } from '../src/core/analysis/ab.js';
 import { buildConfig } from '../src/core/config/config.js';
 import { runGate } from '../src/core/gate.js';
-import type { Report } from '../src/core/types.js';
+import type { Report } from '../src/core/report-types.js';
 
 const SERVER = fileURLToPath(new URL('../src/demo/server.js', import.meta.url));
 

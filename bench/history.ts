@@ -13,7 +13,8 @@ import { finishHistory, openHistory, referenceOf } from '../src/core/history/run
 import type { HistoryEntry } from '../src/core/history/schema.js';
 import { writeHistory } from '../src/core/history/store.js';
 import { historyMarkdown } from '../src/core/report/trend.js';
-import type { Report, RequestRecord, StageSummary } from '../src/core/types.js';
+import type { RequestRecord, StageSummary } from '../src/core/types.js';
+import type { Report } from '../src/core/report-types.js';
 
 const ITERATIONS = 30;
 const USERS = [1, 10, 20, 50];

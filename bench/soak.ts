@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConfig } from '../src/core/config/config.js';
-import { parseDuration } from '../src/core/config/duration.js';
+import { parseDuration } from '../src/core/time/duration.js';
 import { runGate } from '../src/core/gate.js';
 
 const RSS_GROWTH_MAX = 0.05;

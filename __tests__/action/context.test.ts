@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { explainCommentError, isNetworkError, isOurComment, withRetry } from '../../src/action/comment.js';
 import { commentsOn, eventContext, readEventContext } from '../../src/action/event.js';
 import { failureMessage, formatMsOutput, formatRate, largestStage, outputsOf } from '../../src/action/outputs.js';
-import type { Report, StageSummary, Stats } from '../../src/core/types.js';
+import type { StageSummary, Stats } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { FAILURE_CATEGORIES } from '../../src/core/types.js';
 import { deploymentStatusEvent, pullRequestEvent, REPO } from '../helpers/run-action.js';
 

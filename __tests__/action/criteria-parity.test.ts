@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { runCli } from '../helpers/cli.js';
 import { cleanupRuns, ensureActionBundle, runAction, scheduleEvent } from '../helpers/run-action.js';
 import { startProcsServer } from '../helpers/servers/procs.js';

@@ -16,7 +16,7 @@ import {
   type ActionRun,
   type RunActionOptions,
 } from '../helpers/run-action.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const GITHUB_TOKEN = 'ghs_e2eGithubToken_9f8e7d6c5b4a';
 const TARGET_TOKEN = 'sk-live-TopSecret-4242-abcdef';

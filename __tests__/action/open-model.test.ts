@@ -4,7 +4,7 @@
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, REPO, runAction, type ActionRun } from '../helpers/run-action.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const GITHUB_TOKEN = 'ghs_openModelToken_1a2b3c4d5e';
 let demo: SpawnedDemo;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, runAction, type RunActionOptions } from '../helpers/run-action.js';
 import { startCountingServer, type CountingServer } from '../helpers/servers/counting.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 let server: CountingServer;
 let api: FakeGitHub;

@@ -5,7 +5,7 @@ import { issueMarker, ISSUE_LABEL, parseTrackingIssue, updateTrackingIssue, type
 import { actionSettings } from '../../src/action/inputs.js';
 import { InputError } from '../../src/core/errors.js';
 import { eventContext } from '../../src/action/event.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { REPO } from '../helpers/run-action.js';
 

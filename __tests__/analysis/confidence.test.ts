@@ -1,7 +1,8 @@
 // Seeded bootstrap intervals, strict / confident verdicts and the median run of `repeat` (issue 5 §4).
 import { bootstrapInterval, judge, medianRun, mulberry32, selectMedianRuns, stageIntervals, stageSamples, type IntervalStat } from '../../src/core/analysis/confidence.js';
 import { formatValue } from '../../src/core/format.js';
-import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
+import { summarizeStage } from '../../src/core/analysis/stats.js';
+import { computeStats } from '../../src/core/sample-stats.js';
 import type { RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';
 import { record } from '../helpers/records.js';
 

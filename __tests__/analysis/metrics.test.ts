@@ -1,6 +1,8 @@
 // The metrics table: one entry says everything criteria, intervals, the baseline and the reports need.
-import { expectedMetrics, latencySamples, LATENCY_METRICS, metric, metricUnit, metricValue, OPTIONAL_LATENCIES, STAT_NAMES } from '../../src/core/analysis/metrics.js';
-import { computeStats, summarizeStage } from '../../src/core/analysis/stats.js';
+import { expectedMetrics, latencySamples, metric, metricUnit, metricValue } from '../../src/core/analysis/metrics.js';
+import { LATENCY_METRICS, OPTIONAL_LATENCIES, STAT_NAMES } from '../../src/core/metric-names.js';
+import { summarizeStage } from '../../src/core/analysis/stats.js';
+import { computeStats } from '../../src/core/sample-stats.js';
 import type { RequestRecord } from '../../src/core/types.js';
 import { record } from '../helpers/records.js';
 

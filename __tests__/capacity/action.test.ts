@@ -4,7 +4,7 @@
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, REPO, runAction, type ActionRun } from '../helpers/run-action.js';
 import { startLimitedServer, type LimitedServer } from '../helpers/servers/limited.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const GITHUB_TOKEN = 'ghs_capacityGithubToken_0123456789';
 let server: LimitedServer;

@@ -8,7 +8,7 @@ import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import { renderTerminal } from '../../src/core/report/terminal.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { runCli } from '../helpers/cli.js';
 import { startLimitedServer, type LimitedServer } from '../helpers/servers/limited.js';
 

@@ -1,7 +1,7 @@
 // The capacity's interval and the ratio head / base: a bootstrap of each probe's requests, the SLO
 // decided again per resample, and never narrower than the measured bracket (the resolution).
 import { parseCriteria } from '../../src/core/analysis/criteria/index.js';
-import { computeStats } from '../../src/core/analysis/stats.js';
+import { computeStats } from '../../src/core/sample-stats.js';
 import { bracketDraws, capacityDifference, capacityInterval, capacityRatio, weightedStat, type ProbeSample } from '../../src/core/capacity/interval.js';
 import { bracketOf } from '../../src/core/capacity/search.js';
 import { mulberry32 } from '../../src/core/analysis/confidence.js';

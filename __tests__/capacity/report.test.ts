@@ -11,7 +11,8 @@ import { capacityChart } from '../../src/core/report/capacity-chart.js';
 import { capacityHeadline } from '../../src/core/report/capacity.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import { renderTerminal } from '../../src/core/report/terminal.js';
-import type { Report, Stats } from '../../src/core/types.js';
+import type { Stats } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SLO = 'ttfc.p95 < 2s';

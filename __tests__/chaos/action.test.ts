@@ -8,7 +8,7 @@ import { PROCESS_BOUND_MS, PROCESS_CELLS } from '../helpers/chaos-process.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, REPO, runAction, type ActionRun, type RunActionOptions } from '../helpers/run-action.js';
 import { parseStages } from '../../src/core/config/stages.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const GITHUB_TOKEN = 'ghs_chaosGithubToken_0a1b2c3d';
 const { owner, repo } = REPO;

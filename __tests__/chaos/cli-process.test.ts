@@ -6,7 +6,7 @@ import { chaosServer } from '../helpers/chaos-server.js';
 import { cellName, processViolations, reportViolations, startCell } from '../helpers/chaos-cell.js';
 import { PROCESS_CELLS, runCliProcess, type ProcessRun } from '../helpers/chaos-process.js';
 import { parseStages } from '../../src/core/config/stages.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 function violations(run: ProcessRun, stages: string, exits?: number[]): string[] {
   const report = run.reportText === null ? null : (JSON.parse(run.reportText) as Report);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CORE_INPUTS } from '../../src/core/config/config.js';
 import { VERSION } from '../../src/core/version.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 

@@ -5,7 +5,7 @@ import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { InputError } from '../../src/core/errors.js';
 import { runGate } from '../../src/core/gate.js';
 import { LoginError, parseTokenFrom } from '../../src/core/config/login.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { json, listen, writeTimed, type TestServer } from '../helpers/servers/http.js';
 import { startRagflowServer, type RagflowServer } from '../helpers/servers/ragflow.js';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { between, EXAMPLE, exampleMarkdown, firstScreen } from '../../src/demo/readme-example.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const report = JSON.parse(readFileSync(join(root, EXAMPLE.report), 'utf8')) as Report;

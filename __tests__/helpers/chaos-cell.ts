@@ -2,7 +2,8 @@
 // server side on), as gate inputs against chaos servers; and the invariants every run must keep
 // whatever the server did, as a list of violations (empty: the cell holds).
 import { chaosServer, HEALTH_PATH, LISTENER_FAULTS, REQUEST_FAULTS, type ChaosServer, type Step } from './chaos-server.js';
-import { FAILURE_CATEGORIES, type Report, type Stage, type StageSummary } from '../../src/core/types.js';
+import { FAILURE_CATEGORIES, type Stage, type StageSummary } from '../../src/core/types.js';
+import { type Report } from '../../src/core/report-types.js';
 
 /** Server faults, plus two that are in the url: TLS spoken to the plain port, a host that does not resolve. */
 export const MATRIX_FAULTS = [...LISTENER_FAULTS, ...REQUEST_FAULTS, 'tls', 'unresolvable'] as const;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryEntry } from '../../src/core/history/schema.js';
 import { readHistory, writeHistory } from '../../src/core/history/store.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { runCli } from '../helpers/cli.js';
 import { entry, nights } from '../helpers/history.js';
 import { listen, writeTimed, type TestServer } from '../helpers/servers/http.js';

@@ -4,7 +4,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, REPO, runAction, type ActionRun, type RunActionOptions } from '../helpers/run-action.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { startHostileServer, type HostileServer } from './hostile-server.js';
 
 const GITHUB_TOKEN = 'ghs_hostileGithubToken_0a1b2c3d';

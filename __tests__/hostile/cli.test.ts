@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { startHostileServer, type HostileServer } from './hostile-server.js';
 
 const BIN = fileURLToPath(new URL('../../lib/src/cli/index.js', import.meta.url));

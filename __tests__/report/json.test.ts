@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeReport } from '../../src/core/report/json.js';
-import type { Report, RequestRecord } from '../../src/core/types.js';
+import type { RequestRecord } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 function record(i: number): RequestRecord {
   const r: RequestRecord = {

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { marked } from 'marked';
 import { INCONCLUSIVE_MARK, renderMarkdown } from '../../src/core/report/markdown.js';
-import type { CriterionResult, Report, StageSummary, Stats } from '../../src/core/types.js';
+import type { CriterionResult, StageSummary, Stats } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { FAILURE_CATEGORIES } from '../../src/core/types.js';
 import { record } from '../helpers/records.js';
 

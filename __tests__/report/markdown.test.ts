@@ -3,7 +3,8 @@
 import { codeSpan, commentMarker, escapeInline, mdTable, truncate, ZWSP } from '../../src/core/report/escape.js';
 import { verdictOf } from '../../src/core/analysis/verdict.js';
 import { COMMENT_LIMIT, MESSAGE_MAX, renderMarkdown } from '../../src/core/report/markdown.js';
-import type { CriterionResult, ErrorSample, Report, StageSummary, Stats } from '../../src/core/types.js';
+import type { CriterionResult, ErrorSample, StageSummary, Stats } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { FAILURE_CATEGORIES } from '../../src/core/types.js';
 import { record } from '../helpers/records.js';
 

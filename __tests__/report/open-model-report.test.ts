@@ -12,7 +12,7 @@ import { runGate } from '../../src/core/gate.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import { renderTerminal } from '../../src/core/report/terminal.js';
 import { startDemoServer, type DemoServer } from '../../src/demo/server.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let demo: DemoServer;

@@ -11,7 +11,8 @@ import type { HistoryEntry } from '../../src/core/history/schema.js';
 import { writeHistory } from '../../src/core/history/store.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import { historyMarkdown, trendChart, trendHeadline } from '../../src/core/report/trend.js';
-import type { Report, StageSummary } from '../../src/core/types.js';
+import type { StageSummary } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { entry, stageWith } from '../helpers/history.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

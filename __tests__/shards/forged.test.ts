@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { validShardReport, writeJson } from '../helpers/shard-report.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 let dir: string;
 let n = 0;

@@ -11,7 +11,8 @@ import { shardUsers } from '../../src/core/config/shard.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { InputError } from '../../src/core/errors.js';
 import { DEFAULT_CRITERIA } from '../../src/core/analysis/criteria/index.js';
-import type { ClosedStage, Report, RequestRecord } from '../../src/core/types.js';
+import type { ClosedStage, RequestRecord } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 let dir: string;
 beforeAll(() => {

@@ -7,7 +7,7 @@
 import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 
 let base: SpawnedDemo;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, runAction } from '../helpers/run-action.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const GITHUB_TOKEN = 'ghs_serverGithubToken_1a2b3c4d';
 const TARGET_TOKEN = 'sk-live-ServerSecret-9191-zz';

@@ -5,7 +5,7 @@
 // search → report). Without python3 and the modules these tests are skipped loudly (and fail in CI).
 import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { missingServers, startPython, type RealServer } from '../helpers/python-servers.js';
 
 const missing = missingServers();

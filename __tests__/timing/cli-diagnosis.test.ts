@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 

@@ -9,7 +9,8 @@ import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import { renderTerminal } from '../../src/core/report/terminal.js';
-import type { Diagnosis, Report } from '../../src/core/types.js';
+import type { Diagnosis } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { missingServers, startNginx, startPython, type RealServer } from '../helpers/python-servers.js';
 
 const missing = missingServers();

@@ -6,7 +6,7 @@
 import { buildConfig } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { missingHaproxy, startHaproxy, startNode } from '../helpers/real-servers.js';
 import type { RealServer } from '../helpers/python-servers.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, REPO, runAction, scheduleEvent, type ActionRun } from '../helpers/run-action.js';
 import { listen, writeTimed, type TestServer } from '../helpers/servers/http.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 
 const GITHUB_TOKEN = 'ghs_historyNightsToken_0123';
 const GOOD_MS = 150;

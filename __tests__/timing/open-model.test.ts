@@ -6,7 +6,8 @@ import { request } from 'node:http';
 import { arrivalTimes, stageSeed } from '../../src/core/load/arrivals.js';
 import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
-import type { Report, RequestRecord, StageSummary } from '../../src/core/types.js';
+import type { RequestRecord, StageSummary } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 
 let demo: SpawnedDemo;

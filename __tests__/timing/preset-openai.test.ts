@@ -6,7 +6,7 @@ import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import { openai } from '../../src/core/load/presets/openai.js';
 import { EventKind } from '../../src/core/load/presets/types.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import type { TestServer } from '../helpers/servers/http.js';
 import { startOpenAiServer } from '../helpers/servers/openai.js';
 

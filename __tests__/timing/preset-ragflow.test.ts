@@ -8,7 +8,7 @@ import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
 import { ragflow } from '../../src/core/load/presets/ragflow.js';
 import { EventKind } from '../../src/core/load/presets/types.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { startRagflowServer, type RagflowServer } from '../helpers/servers/ragflow.js';
 
 const EMAIL = 'ci@example.com';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { HOSTILE_COMMANDS } from '../helpers/hostile-commands.js';
 import { killLeft, leftAfter } from '../helpers/procs.js';

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { runCliProcess } from '../helpers/cli-process.js';
 import { HOSTILE_COMMANDS } from '../helpers/hostile-commands.js';
 import { killLeft, leftAfter, uniqueSleep } from '../helpers/procs.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { runGate } from '../../src/core/gate.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { spawnDemo, type SpawnedDemo } from '../helpers/demo.js';
 
 let dir: string;

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/core/report-types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api.js';
 import { cleanupRuns, ensureActionBundle, pullRequestEvent, REPO, ROOT, runAction } from '../helpers/run-action.js';
 import { startCountingServer, type CountingServer, type StageCount } from '../helpers/servers/counting.js';

@@ -8,7 +8,7 @@ import { shardNote } from '../core/config/shard.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { buildMergeConfig, runMerge } from '../core/merge.js';
-import type { Report } from '../core/types.js';
+import type { Report } from '../core/report-types.js';
 import { abortAfter, cancelOnSignals } from '../core/cancel.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';

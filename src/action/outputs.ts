@@ -2,7 +2,8 @@
 import { verdictOf } from '../core/analysis/verdict.js';
 import { percentDigits } from '../core/format.js';
 import { describeResult } from '../core/report/markdown.js';
-import type { Report, StageSummary } from '../core/types.js';
+import type { StageSummary } from '../core/types.js';
+import type { Report } from '../core/report-types.js';
 
 /** Every output the action sets: must equal the outputs of action.yml (a test checks it). */
 export const OUTPUT_NAMES = ['passed', 'report-path', 'comment-url', 'success-rate', 'ttfc-avg-ms', 'ttfc-p95-ms', 'ttfc-max-ms', 'capacity', 'base-capacity'] as const;

@@ -8,7 +8,7 @@ import { getOctokit } from '@actions/github';
 import { InputError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import { truncate } from '../core/report/escape.js';
-import type { Report } from '../core/types.js';
+import type { Report } from '../core/report-types.js';
 import { gateLogin, isNetworkError, statusOf, withRetry, type Octokit } from './comment.js';
 import type { EventContext, Repo } from './event.js';
 import { boundedFetch, RETRY_DELAY_MS } from './publish.js';

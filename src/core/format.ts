@@ -1,7 +1,7 @@
 // How figures read for humans: one home for every formatter the reports, criteria and diagnoses
 // share, so a millisecond or a percentage looks the same everywhere. Pure.
 
-import type { MetricUnit } from './analysis/metrics.js';
+import type { MetricUnit } from './metric-names.js';
 import { formatSample } from './server/units.js';
 import type { Stats } from './types.js';
 

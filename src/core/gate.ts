@@ -17,7 +17,8 @@ import { runLoad, type RunHooks } from './load/runner.js';
 import { formatStages, isRate, stageOf } from './config/stages.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';
-import type { Report, RunResult } from './types.js';
+import type { RunResult } from './types.js';
+import type { Report } from './report-types.js';
 import { evaluateCapacityCriteria, runCapacity, usesCapacity } from './capacity/index.js';
 import { gatePassed } from './analysis/verdict.js';
 

@@ -13,7 +13,8 @@ import { buildReport, redactRun, writeReport } from './report/json.js';
 import { checkReportPath } from './config/files.js';
 import { monitorOf } from './server/metrics.js';
 import { checkShards, combineShards, readShardFile } from './shards/combine.js';
-import type { Criterion, Report } from './types.js';
+import type { Criterion } from './types.js';
+import type { Report } from './report-types.js';
 
 /** The inputs the merge reads; any other is refused, not ignored (mergeIgnoredInputs). */
 export const MERGE_INPUTS = ['criteria', 'fail-on-criteria', 'verdict', 'goodput', 'baseline', 'regression-threshold', 'report-path', 'markdown-path'] as const;

@@ -1,13 +1,11 @@
 // Shared types of the core. Nothing here knows about GitHub.
 
-import type { ServerSection } from './server/types.js';
-import type { StageServerFigures } from './server/metrics.js';
-import type { HistorySection } from './history/section.js';
+// At the bottom of the core: this file imports only the leaf of metric names, so every layer can
+// use it. The JSON report, which puts every step's section together, is in report-types.ts.
 
-import type { LatencyMetric, MetricUnit, OptionalLatency } from './analysis/metrics.js';
-import type { CapacitySection } from './capacity/types.js';
+import type { LatencyMetric, MetricUnit, MonitorUnit, OptionalLatency } from './metric-names.js';
 
-export type { LatencyMetric, MetricUnit, StatName } from './analysis/metrics.js';
+export type { LatencyMetric, MetricUnit, StatName } from './metric-names.js';
 
 export type FailureCategory =
   | 'http_4xx'
@@ -179,6 +177,14 @@ export interface StageSummary extends Record<Exclude<LatencyMetric, OptionalLate
   ttfcInterval?: StageInterval;
   /** Server-side figures of the stage (health probe, log errors, monitors), when the server side is on (added by the gate). */
   server?: StageServerFigures;
+}
+
+/** The server figures of one stage, as the metrics read them (put on the stage by server/metrics.ts). */
+export interface StageServerFigures {
+  health?: Stats & { errors: number };
+  logErrors?: number;
+  /** Per monitor: this stage's min / avg / max and the run's growth (idle-after / idle-before − 1). */
+  monitors?: Record<string, { unit: MonitorUnit; n: number; min: number | null; avg: number | null; max: number | null; growth: number | null }>;
 }
 
 /** A confidence interval of one statistic. */
@@ -373,50 +379,6 @@ export interface ErrorSample {
   category: FailureCategory;
   status: number | null;
   message: string;
-}
-
-/** The JSON report (schemaVersion 1): a contract, users parse it. Fields may be added, never renamed. */
-export interface Report {
-  schemaVersion: 1;
-  tool: { name: 'ttfc-gate'; version: string };
-  target: { method: string; url: string; preset: PresetName; commit?: string | null };
-  config: Record<string, unknown>; // the effective config, secrets redacted
-  environment: { node: string; platform: string; cpus: number };
-  startedAt: string;
-  finishedAt: string;
-  passed: boolean;
-  smokeFailed: boolean;
-  /** The run was cancelled: the figures are partial and the gate did not pass. */
-  cancelled?: boolean;
-  percentileMethod: string;
-  stages: StageSummary[];
-  criteria: CriterionResult[];
-  diagnoses: Diagnosis[];
-  errorSamples: ErrorSample[];
-  /** Without `gaps`, except in a shard's report (the merge pools inter-event latency from them). */
-  requests: RequestRecord[];
-  /** How the intervals were computed (stage `ttfcInterval`, criterion `interval`). */
-  intervalMethod?: string;
-  /** Throughput scaling per stage against the reference (fewest users) stage. */
-  efficiency?: ScalingEfficiency[];
-  /** The comparison with `baseline`; null when no baseline was given. */
-  baseline?: BaselineSection | null;
-  /** `repeat` > 1: which run each stage comes from and the spread over the runs; null for a single run. */
-  repeat?: RepeatSection | null;
-  /** `warmup` > 0: the warm-up requests (left out of every figure); null without warm-up. */
-  warmup?: WarmupSummary | null;
-  /** Health probe, monitors and logs during the stages; null when none of health-url, monitor, metrics-url, logs-command is set. */
-  server?: ServerSection | null;
-  /** Same-run A/B against `compare-url`; null when none was set. */
-  compare?: CompareSection | null;
-  /** A shard's report (`shard: K/N`): its identity, plan and timing; requests then keep their `gaps`. */
-  shard?: ShardInfo;
-  /** A merged report (`mode: merge`): the shards it was merged from. */
-  merge?: MergeSection;
-  /** The capacity search (`capacity`): the most users that met the SLO; absent without it. */
-  capacity?: CapacitySection | null;
-  /** history-path: what the history held, the trend, whether this run was recorded; absent without history-path. */
-  history?: HistorySection;
 }
 
 /** A ratio head / base of a statistic and its interval (null bounds: too few samples for one). */

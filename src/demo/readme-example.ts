@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
 import { writeReport } from '../core/report/json.js';
 import { renderMarkdown } from '../core/report/markdown.js';
-import type { Report } from '../core/types.js';
+import type { Report } from '../core/report-types.js';
 import { startDemoServer } from './spawn-server.js';
 
 /** The stored report, the target and commit the README's workflow would show, the documents. */

@@ -15,7 +15,8 @@
 // one round sees no slot weather at all; its interval is the spread of its requests only.
 
 import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, AB_MAX_DRAWS, MIN_RESAMPLES, mulberry32, QUANTILE, quantileSorted, type BootstrapOptions } from './confidence.js';
-import { latencySamples, metric as metricOf, type IntervalStat, type LatencyMetric } from './metrics.js';
+import { latencySamples, metric as metricOf } from './metrics.js';
+import { type IntervalStat, type LatencyMetric } from '../metric-names.js';
 import { redactText } from '../redact.js';
 import { scopeWho } from '../config/stages.js';
 import type { CompareSection, CompareSide, CompareStage, Diagnosis, RatioInterval, RequestRecord, RunResult, StageSummary } from '../types.js';

@@ -5,9 +5,10 @@
 import { probit } from 'simple-statistics';
 import type { CompareOp, ErrorSample, RepeatSection, RequestRecord, RunResult, StageInterval, StageSummary } from '../types.js';
 import { compare } from './compare.js';
-import { latencySamples, type IntervalStat, type LatencyMetric } from './metrics.js';
+import { latencySamples } from './metrics.js';
+import { type IntervalStat, type LatencyMetric } from '../metric-names.js';
 
-export type { IntervalStat } from './metrics.js';
+export type { IntervalStat } from '../metric-names.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded bootstrap

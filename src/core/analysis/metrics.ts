@@ -7,25 +7,10 @@
 // it has never seen). A metric may also be read from another run's stage through a prefix (see
 // OTHER_SIDES): `baseline.ttfc.p95` is the same metric on the baseline's matching stage.
 
+import { single, type Metric, type MetricFamily } from '../metric-family.js';
+import { finite, INTERVAL_STATS, LATENCY_METRICS, OPTIONAL_LATENCIES, STAT_NAMES, type IntervalStat, type LatencyMetric, type MetricUnit, type StatName } from '../metric-names.js';
 import { SERVER_METRIC_FAMILIES } from '../server/metrics.js';
 import type { RequestRecord, StageSummary, Stats } from '../types.js';
-
-/**
- * How a metric's values are written and compared: a duration, a percentage, a count, a rate. A new
- * unit also needs its name below, its formatting (format.ts) and its suffixes in the parser (parse.ts).
- */
-export type MetricUnit = 'ms' | '%' | 'count' | 'rps' | 'sample' | 'bytes' | 'tps';
-
-/** What a value of each unit is, for error messages. */
-export const UNIT_NAME: Readonly<Record<MetricUnit, string>> = {
-  ms: 'a duration',
-  '%': 'a percentage',
-  count: 'a count',
-  rps: 'a rate (requests/s)',
-  sample: 'a monitor value',
-  bytes: 'a size',
-  tps: 'a rate (output tokens/s)',
-};
 
 /** The first token of a response, content or reasoning (TPOT and tokens/s count from it). */
 export function firstToken(r: RequestRecord): number | null {
@@ -46,7 +31,6 @@ export function tpotOf(r: RequestRecord): number | null {
  * consecutive events (several a request, pooled; per token when the server sent usage with every chunk);
  * `stall` = the largest of them; `tpot` = time per output token after the first (usage); `ttft_reasoning`
  * = the first reasoning token (`ttft` is then the first content token).
- * In the order criteria list them (the headline metric first).
  */
 const LATENCY_SAMPLES = {
   ttfc: (r: RequestRecord) => r.ttfc,
@@ -58,20 +42,7 @@ const LATENCY_SAMPLES = {
   stall: (r: RequestRecord) => r.stall,
   tpot: tpotOf,
   ttft_reasoning: (r: RequestRecord) => r.ttfr ?? null,
-} satisfies Record<string, (r: RequestRecord) => number | null | readonly number[]>;
-
-export type LatencyMetric = keyof typeof LATENCY_SAMPLES;
-/** Latencies a stage summary carries only when some request measured them (usage, reasoning). */
-export type OptionalLatency = 'tpot' | 'ttft_reasoning';
-export const OPTIONAL_LATENCIES: readonly OptionalLatency[] = ['tpot', 'ttft_reasoning'];
-export const LATENCY_METRICS = Object.keys(LATENCY_SAMPLES) as LatencyMetric[];
-
-export type StatName = 'min' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99' | 'max' | 'stddev';
-export const STAT_NAMES: readonly StatName[] = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
-
-/** The statistics a confidence interval is computed for (min / max / stddev have no useful bootstrap). */
-export const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'] as const;
-export type IntervalStat = (typeof INTERVAL_STATS)[number];
+} satisfies Record<LatencyMetric, (r: RequestRecord) => number | null | readonly number[]>;
 
 /** The samples of a latency over the given (successful) requests, in order (itl: every gap). */
 export function latencySamples(requests: Iterable<RequestRecord>, metric: LatencyMetric): number[] {
@@ -83,45 +54,6 @@ export function latencySamples(requests: Iterable<RequestRecord>, metric: Latenc
     else if (v !== null) for (const x of v) out.push(x);
   }
   return out;
-}
-
-export interface Metric {
-  /** As written in criteria: `ttfc.p95`, `success_rate`. */
-  name: string;
-  unit: MetricUnit;
-  /** For humans: `TTFC p95`, `success rate`. */
-  label: string;
-  /** The value on a stage (criteria units: ms, percent 0..100, a count, req/s); null when there is nothing to measure. */
-  read: (stage: StageSummary) => number | null;
-  /** The bootstrap interval of this value: the latency whose request samples it is computed from, and the statistic. */
-  interval?: { metric: LatencyMetric; stat: IntervalStat };
-  /** What a missing value means, after "no " (`ttfc samples`); default: successful requests. */
-  samples?: string;
-  /** The stage-table cell that shows this value (reports mark it when a criterion on it is missed); default: the name. */
-  cell?: string;
-  /** Why the value is missing on a stage, when `samples` cannot say it (server-side figures). */
-  missing?: (stage: StageSummary) => string;
-  /** The unit of the value on a stage when it is only known at run time (a monitor: bytes, %, or a number). */
-  unitOn?: (stage: StageSummary) => MetricUnit;
-  /** `run`: one figure of the whole run (monitor growth), judged once, on the last stage it applies to. */
-  scope?: 'run';
-  /** The stages the metric means something at (rate-stage figures: rate stages); an unscoped criterion skips the others. */
-  appliesTo?: (stage: StageSummary) => boolean;
-}
-
-export interface MetricFamily {
-  /** How the family is written in "expected …" of an error: `rps`, `ttfc|ttft….min|avg|…`. */
-  written: string;
-  /** Whether it is one name (listed first, comma-separated) or a pattern. */
-  single: boolean;
-  /** The metric of this family with this name, or null. */
-  resolve: (name: string) => Metric | null;
-}
-
-const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-function single(m: Metric): MetricFamily {
-  return { written: m.name, single: true, resolve: (name) => (name === m.name ? m : null) };
 }
 
 /** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */

@@ -1,29 +1,9 @@
-import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
+import { computeStats } from '../sample-stats.js';
 import { firstToken, latencyStats } from './metrics.js';
 import type { ArrivalCounts } from '../load/arrivals.js';
-import { FAILURE_CATEGORIES, type FailureCategory, type RateFigures, type RequestRecord, type Stage, type StageSummary, type Stats } from '../types.js';
+import { FAILURE_CATEGORIES, type FailureCategory, type RateFigures, type RequestRecord, type Stage, type StageSummary } from '../types.js';
 
 export const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
-
-const EMPTY: Stats = { n: 0, min: null, avg: null, p50: null, p90: null, p95: null, p99: null, max: null, stddev: null };
-
-/** Descriptive statistics of a sample (population stddev). Null values when the sample is empty. */
-export function computeStats(values: number[]): Stats {
-  if (values.length === 0) return { ...EMPTY };
-  const sorted = Float64Array.from(values).sort();
-  const arr = Array.from(sorted);
-  return {
-    n: arr.length,
-    min: arr[0]!,
-    avg: mean(arr),
-    p50: quantileSorted(arr, 0.5),
-    p90: quantileSorted(arr, 0.9),
-    p95: quantileSorted(arr, 0.95),
-    p99: quantileSorted(arr, 0.99),
-    max: arr[arr.length - 1]!,
-    stddev: arr.length > 1 ? standardDeviation(arr) : 0,
-  };
-}
 
 export function emptyFailures(): Record<FailureCategory, number> {
   return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0])) as Record<FailureCategory, number>;

@@ -3,7 +3,8 @@
 // the terminal report all read it from here, so they never disagree. Pure.
 
 import { plural } from '../format.js';
-import type { CriterionResult, Report } from '../types.js';
+import type { CriterionResult } from '../types.js';
+import type { Report } from '../report-types.js';
 
 export interface Verdict {
   /** Failing (non-warn) criteria that were missed. */

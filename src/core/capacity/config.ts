@@ -2,8 +2,9 @@
 // criteria that read its result (`capacity`, `compare.capacity`). Pure.
 
 import { CriteriaError, parseCriteria } from '../analysis/criteria/index.js';
-import { metric, UNIT_NAME } from '../analysis/metrics.js';
-import { parseDuration } from '../config/duration.js';
+import { metric } from '../analysis/metrics.js';
+import { UNIT_NAME } from '../metric-names.js';
+import { parseDuration } from '../time/duration.js';
 import { DEFAULT_STAGES, MAX_USERS } from '../config/stages.js';
 import { InputError } from '../errors.js';
 import { descriptorRoom } from '../load/limits.js';

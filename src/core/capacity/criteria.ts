@@ -3,7 +3,7 @@
 // against the compare target, the interval of head − factor × base from the same resamples). Pure.
 
 import { judge, type VerdictMode } from '../analysis/confidence.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../time/duration.js';
 import { plural } from '../format.js';
 import type { Criterion, CriterionResult } from '../types.js';
 import { usesCapacity } from './config.js';

@@ -3,7 +3,7 @@
 // them, section.ts reports them, criteria.ts judges `capacity` criteria.
 
 import type { Config } from '../config/config.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../time/duration.js';
 import { plural } from '../format.js';
 import { formatResolution } from './config.js';
 import { boundText } from './criteria.js';

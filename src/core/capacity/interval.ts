@@ -10,7 +10,8 @@
 
 import { compare } from '../analysis/compare.js';
 import { DEFAULT_LEVEL, DEFAULT_SEED, mulberry32 } from '../analysis/confidence.js';
-import { latencySamples, LATENCY_METRICS, STAT_NAMES, type LatencyMetric, type StatName } from '../analysis/metrics.js';
+import { latencySamples } from '../analysis/metrics.js';
+import { LATENCY_METRICS, STAT_NAMES, type LatencyMetric, type StatName } from '../metric-names.js';
 import type { CompareOp, Criterion, RequestRecord } from '../types.js';
 import { bracketOf, type Bracket, type Observation } from './search.js';
 

@@ -3,7 +3,7 @@
 // probes) and the diagnosis at the knee. Pure.
 
 import { diagnose } from '../analysis/diagnose/index.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../time/duration.js';
 import { plural } from '../format.js';
 import type { Criterion, CriterionResult, Diagnosis, FailureCategory } from '../types.js';
 import { formatResolution } from './config.js';

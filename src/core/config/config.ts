@@ -2,7 +2,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { parseRegressionThreshold } from '../analysis/baseline.js';
 import { VERDICT_MODES, type VerdictMode } from '../analysis/confidence.js';
 import { parseCriteria, CriteriaError, DEFAULT_CRITERIA } from '../analysis/criteria/index.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../time/duration.js';
 import { InputError } from '../errors.js';
 import { isSecretHeader, parseHeaderLines } from './headers.js';
 import { buildLogin, type LoginSpec } from './login.js';

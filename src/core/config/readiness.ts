@@ -1,9 +1,9 @@
 import { Agent, type Dispatcher } from 'undici';
-import { now } from '../load/clock.js';
+import { now } from '../time/clock.js';
 import { shorten } from '../load/presets/json.js';
 import { redactUrl } from '../redact.js';
 import { plural } from '../format.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../time/duration.js';
 
 /** `wait-for`: poll this URL with GET until it answers 2xx, at most `timeoutMs`. */
 export interface ReadinessSpec {

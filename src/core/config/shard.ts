@@ -3,7 +3,7 @@
 import { InputError } from '../errors.js';
 import type { Stage } from '../types.js';
 import { isRate } from './stages.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../time/duration.js';
 
 export const MAX_SHARDS = 256;
 /** A start further ahead than this is a typo, not a plan: a gate is bounded. */

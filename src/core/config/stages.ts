@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../time/duration.js';
 import type { ClosedStage, RateStage, Stage, StageSummary } from '../types.js';
 
 export const DEFAULT_STAGES = '1x1, 10x3, 20x2';

@@ -5,7 +5,8 @@
 import { plural } from '../format.js';
 import { redactText } from '../redact.js';
 import { trendHeadline } from '../report/trend.js';
-import type { Report, StageSummary } from '../types.js';
+import type { StageSummary } from '../types.js';
+import type { Report } from '../report-types.js';
 import { recordingOf, type HistorySpec } from './config.js';
 import { driftDiagnoses } from './drift.js';
 import { historyReference, type HistoryReference } from './reference.js';

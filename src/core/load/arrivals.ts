@@ -6,7 +6,7 @@
 // that is dropped and counted, never delayed.
 
 import { UserConnection } from './connection.js';
-import { now } from './clock.js';
+import { now } from '../time/clock.js';
 import { sendRequest, type InFlight } from './request.js';
 import type { LoadTarget } from './runner.js';
 import { mulberry32 } from '../analysis/confidence.js';

@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
-import { now, toEpoch } from './clock.js';
+import { now, toEpoch } from '../time/clock.js';
 import type { Connection } from './connection.js';
 import { EventKind, type Preset, type PresetSession } from './presets/types.js';
 import { createStreamParser, detectFormat, isJsonDocument, type ParserFormat, type StreamParser } from './stream-parser.js';

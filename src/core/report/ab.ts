@@ -4,7 +4,8 @@
 import { formatRatio } from '../analysis/ab.js';
 import { formatValue } from '../format.js';
 import { formatRate } from '../config/stages.js';
-import type { CompareStage, RatioInterval, Report } from '../types.js';
+import type { CompareStage, RatioInterval } from '../types.js';
+import type { Report } from '../report-types.js';
 
 const ms = (v: number | null | undefined): string => formatValue(v ?? null, 'ms');
 

@@ -5,7 +5,8 @@ import { LATE_P99_MS } from '../analysis/diagnose/queue.js';
 import { formatRate } from '../config/stages.js';
 import { ms } from '../format.js';
 import { mdTable } from './escape.js';
-import type { Report, StageSummary } from '../types.js';
+import type { StageSummary } from '../types.js';
+import type { Report } from '../report-types.js';
 
 const NBSP = '\u00A0';
 const nb = (text: string): string => text.replace(/ /g, NBSP);

@@ -3,7 +3,8 @@
 // `xychart-beta` block (GitHub renders it). Pure.
 
 import { parseCriteria } from '../analysis/criteria/index.js';
-import { metric, type MetricUnit } from '../analysis/metrics.js';
+import { metric } from '../analysis/metrics.js';
+import { type MetricUnit } from '../metric-names.js';
 import type { CapacityProbe, CapacitySection, ProbeSide } from '../capacity/types.js';
 import { formatThreshold } from '../format.js';
 import { CHART_COLORS, niceCeil } from './chart.js';

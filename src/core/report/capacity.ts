@@ -6,10 +6,10 @@ import { formatRatio } from '../analysis/ab.js';
 import { parseCriteria } from '../analysis/criteria/index.js';
 import { metricUnit } from '../analysis/metrics.js';
 import { boundText } from '../capacity/criteria.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../time/duration.js';
 import type { CapacityProbe, CapacityResult, CapacitySection, ProbeSide } from '../capacity/types.js';
 import { formatThreshold, formatValue, plural } from '../format.js';
-import type { Report } from '../types.js';
+import type { Report } from '../report-types.js';
 import { capacityChart } from './capacity-chart.js';
 import { escapeInline, mdTable } from './escape.js';
 

@@ -2,7 +2,8 @@
 // scaling efficiency, intervals. Pure: functions of the Report.
 
 import { ms, plural } from '../format.js';
-import type { BaselineStage, Report, RepeatSection, ScalingEfficiency } from '../types.js';
+import type { BaselineStage, RepeatSection, ScalingEfficiency } from '../types.js';
+import type { Report } from '../report-types.js';
 
 /** `380 ms – 460 ms` (or `n/a`). */
 export function formatRange(r: { low: number; high: number } | null | undefined): string {

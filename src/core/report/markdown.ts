@@ -11,7 +11,8 @@ import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural }
 import { diagnosesMarkdown, diagnosisDetailsMarkdown } from './diagnoses.js';
 import { codeSpan, commentMarker, escapeHtml, escapeInline, mdTable } from './escape.js';
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
-import type { BaselineDelta, CriterionResult, Report, StageSummary } from '../types.js';
+import type { BaselineDelta, CriterionResult, StageSummary } from '../types.js';
+import type { Report } from '../report-types.js';
 import { serverMarkdown } from './server.js';
 import { capacityHeadline, capacityMarkdown } from './capacity.js';
 import { rateSweepCharts } from './rate-chart.js';

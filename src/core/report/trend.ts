@@ -6,7 +6,7 @@
 import { ms, plural } from '../format.js';
 import { keyLabel, stageKeys } from '../history/schema.js';
 import type { HistorySection, HistoryTrendPoint } from '../history/section.js';
-import type { Report } from '../types.js';
+import type { Report } from '../report-types.js';
 import { niceCeil } from './chart.js';
 import { escapeInline } from './escape.js';
 

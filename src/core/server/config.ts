@@ -1,7 +1,7 @@
 // The server-side inputs (health-url, monitor, metrics-url, logs-command…) → a ServerSpec, checked
 // up front: every bad value is an InputError naming the input. Pure.
 
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../time/duration.js';
 import { InputError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { monitorOf } from './metrics.js';

@@ -4,7 +4,7 @@
 // probe. A cancel aborts the probe in flight (not recorded: the run was cut, not the server).
 
 import { Client } from 'undici';
-import { now } from '../load/clock.js';
+import { now } from '../time/clock.js';
 import { oneLine } from './text.js';
 import type { Phase } from './types.js';
 

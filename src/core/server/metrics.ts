@@ -2,22 +2,12 @@
 // `monitor.NAME.<min|avg|max|growth>`. Their per-stage values live on the stage summary
 // (`stage.server`, attached by the gate from the server section). Pure.
 
-import type { MetricFamily, Metric, MetricUnit, StatName } from '../analysis/metrics.js';
-import type { StageSummary, Stats } from '../types.js';
-import type { MonitorUnit, ServerSection } from './types.js';
+import { single, type MetricFamily } from '../metric-family.js';
+import { finite, STAT_NAMES, type MetricUnit, type StatName } from '../metric-names.js';
+import type { StageServerFigures, StageSummary } from '../types.js';
+import type { ServerSection } from './types.js';
 
-/** The server figures of one stage, as the metrics read them. */
-export interface StageServerFigures {
-  health?: Stats & { errors: number };
-  logErrors?: number;
-  /** Per monitor: this stage's min / avg / max and the run's growth (idle-after / idle-before − 1). */
-  monitors?: Record<string, { unit: MonitorUnit; n: number; min: number | null; avg: number | null; max: number | null; growth: number | null }>;
-}
-
-const HEALTH_STATS: readonly StatName[] = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
 const MONITOR_RE = /^monitor\.([A-Za-z][A-Za-z0-9_-]*)\.(min|avg|max|growth)$/;
-
-const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** The monitor a metric reads (`monitor.mem.max` → mem), or null. */
 export function monitorOf(name: string): string | null {
@@ -30,18 +20,16 @@ function monitorUnit(stage: StageSummary, name: string): MetricUnit {
   return u === 'bytes' ? 'bytes' : u === '%' ? '%' : 'sample';
 }
 
-const single = (m: Metric): MetricFamily => ({ written: m.name, single: true, resolve: (n) => (n === m.name ? m : null) });
-
 /** `health.<stat>` (ms, over the probes that answered) and `health.errors` (failed probes). */
 const health: MetricFamily = {
-  written: `health.${HEALTH_STATS.join('|')}|errors`,
+  written: `health.${STAT_NAMES.join('|')}|errors`,
   single: false,
   resolve(name) {
     if (!name.startsWith('health.')) return null;
     const stat = name.slice('health.'.length);
     const missing = (s: StageSummary): string => (s.server?.health ? 'no health probe answered in this stage' : 'no health probe (health-url)');
     if (stat === 'errors') return { name, unit: 'count', label: 'failed health probes', read: (s) => s.server?.health?.errors ?? null, missing };
-    if (!(HEALTH_STATS as readonly string[]).includes(stat)) return null;
+    if (!(STAT_NAMES as readonly string[]).includes(stat)) return null;
     return {
       name,
       unit: 'ms',

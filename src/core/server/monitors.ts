@@ -4,11 +4,12 @@
 // gap, never a stop. A cancel kills the commands and aborts the scrape in flight (no warning).
 
 import { Agent } from 'undici';
-import { now } from '../load/clock.js';
+import { now } from '../time/clock.js';
 import { startCommand, type RunningCommand } from './command.js';
 import { parseSelector, scrape, selectValue, type Scrape, type Selector } from './prometheus.js';
 import { oneLine } from './text.js';
-import { parseSample, type MonitorUnit } from './units.js';
+import type { MonitorUnit } from '../metric-names.js';
+import { parseSample } from './units.js';
 import type { MonitorSpec, Phase, ServerSpec } from './types.js';
 
 export interface RawSample {

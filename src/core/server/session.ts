@@ -2,13 +2,14 @@
 // stage 1, told when each stage starts and ends, stopped after the last stage's cool-down. Never
 // throws because of the server: what fails is a warning in the section.
 
-import { now } from '../load/clock.js';
+import { now } from '../time/clock.js';
 import { HealthProbe } from './health.js';
 import { LogFollower } from './logs.js';
 import { Monitors } from './monitors.js';
 import { summarizeServer } from './summarize.js';
 import { oneLine } from './text.js';
-import { formatSample, type MonitorUnit } from './units.js';
+import type { MonitorUnit } from '../metric-names.js';
+import { formatSample } from './units.js';
 import type { Phase, ServerSection, ServerSpec } from './types.js';
 
 /** Lets a log follower open its file before stage 1 (tail -n0 misses lines written before it looks). */

@@ -1,6 +1,6 @@
 // The collected probes, samples and log counts → the report's `server` section. Pure.
 
-import { computeStats } from '../analysis/stats.js';
+import { computeStats } from '../sample-stats.js';
 import { redactUrl, redactText } from '../redact.js';
 import type { LogCounts } from './logs.js';
 import type { MonitorState } from './monitors.js';

@@ -2,9 +2,7 @@
 
 import type { Stats } from '../types.js';
 import type { LinePattern } from './pattern.js';
-import type { MonitorUnit } from './units.js';
-
-export type { MonitorUnit } from './units.js';
+import type { MonitorUnit } from '../metric-names.js';
 
 /** Where a monitor's number comes from: a shell command, or a series of the Prometheus endpoint. */
 export type MonitorSource = { kind: 'command'; command: string } | { kind: 'metric'; series: string; rate: boolean };

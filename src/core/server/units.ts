@@ -1,8 +1,7 @@
 // Reading one number (with an optional unit) out of a command's output, and printing it back.
 // Pure.
 
-/** How a monitor's values are measured: bytes, a percentage, or a bare number (threads, connections…). */
-export type MonitorUnit = 'bytes' | '%' | 'number';
+import type { MonitorUnit } from '../metric-names.js';
 
 const BYTE_UNITS: Readonly<Record<string, number>> = {
   b: 1,

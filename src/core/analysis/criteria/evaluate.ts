@@ -3,7 +3,8 @@
 
 import { compare } from '../compare.js';
 import { judge, type VerdictMode } from '../confidence.js';
-import { metric as metricOf, type IntervalStat, type LatencyMetric, type MetricUnit } from '../metrics.js';
+import { metric as metricOf } from '../metrics.js';
+import { type IntervalStat, type LatencyMetric, type MetricUnit } from '../../metric-names.js';
 import { formatThreshold, formatValue } from '../../format.js';
 import { formatRate, stageKey, stageOf, stageWho } from '../../config/stages.js';
 import { gatePassed } from '../verdict.js';

@@ -3,7 +3,8 @@
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
 
 import { unknownMetricHint } from './suggest-metric.js';
-import { metricUnit as unitOf, OTHER_SIDES, UNIT_NAME, type MetricUnit } from '../metrics.js';
+import { metricUnit as unitOf, OTHER_SIDES } from '../metrics.js';
+import { UNIT_NAME, type MetricUnit } from '../../metric-names.js';
 import { byteMultiplier } from '../../server/units.js';
 import type { CompareOp, Criterion, CriterionValue, MetricRef, Severity } from '../../types.js';
 

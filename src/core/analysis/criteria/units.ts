@@ -5,7 +5,7 @@
 
 import { InputError } from '../../errors.js';
 import { monitorOf } from '../../server/metrics.js';
-import type { MonitorUnit } from '../../server/units.js';
+import type { MonitorUnit } from '../../metric-names.js';
 import type { Criterion, MetricUnit } from '../../types.js';
 
 const UNIT_WORD: Record<MonitorUnit, string> = { bytes: 'a size', '%': 'a percentage', number: 'a plain number' };
