@@ -4,7 +4,7 @@
 
 import { probit } from 'simple-statistics';
 import type { CompareOp, ErrorSample, RepeatSection, RequestRecord, RunResult, StageInterval, StageSummary } from '../types.js';
-import { compare } from './compare.js';
+import { compare } from './criteria/operators.js';
 import { latencySamples } from './metrics.js';
 import { type IntervalStat, type LatencyMetric } from '../metric-names.js';
 

@@ -8,7 +8,7 @@
 // interval comes from the extremes of both brackets (the fewest head users over the most base users,
 // and the other way round), per resample. Pure.
 
-import { compare } from '../analysis/compare.js';
+import { compare } from '../analysis/criteria/operators.js';
 import { DEFAULT_LEVEL, DEFAULT_SEED, mulberry32 } from '../analysis/confidence.js';
 import { latencySamples } from '../analysis/metrics.js';
 import { LATENCY_METRICS, STAT_NAMES, type LatencyMetric, type StatName } from '../metric-names.js';

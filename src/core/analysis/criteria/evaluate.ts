@@ -1,7 +1,7 @@
 // Criteria evaluation: parsed criteria against stage summaries (and the baseline's), each value read
 // through the metrics table, judged by its interval where it has one. Pure: no I/O.
 
-import { compare } from '../compare.js';
+import { compare } from './operators.js';
 import { judge, type VerdictMode } from '../confidence.js';
 import { metric as metricOf } from '../metrics.js';
 import { type IntervalStat, type LatencyMetric, type MetricUnit } from '../../metric-names.js';

@@ -1,4 +1,4 @@
-import type { CompareOp } from '../types.js';
+import type { CompareOp } from '../../types.js';
 
 /** Whether `a OP b` holds (criteria and confidence verdicts share it). */
 export function compare(a: number, op: CompareOp, b: number): boolean {
