@@ -7,23 +7,14 @@ import type { CompareOp, ErrorSample, RepeatSection, RequestRecord, RunResult, S
 import { compare } from './criteria/operators.js';
 import { latencySamples } from './metrics.js';
 import { type IntervalStat, type LatencyMetric } from '../metric-names.js';
+import { mulberry32 } from '../random.js';
 
 export type { IntervalStat } from '../metric-names.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded bootstrap
 
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../random.js';
 
 export const DEFAULT_SEED = 0x5eed7fc;
 export const DEFAULT_RESAMPLES = 1000;

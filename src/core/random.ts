@@ -1,0 +1,14 @@
+// One seeded PRNG for the whole tool: the bootstrap's resamples and a rate stage's arrival times both
+// draw from it, so a seed gives the same run and the same intervals on every machine.
+
+/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
