@@ -24,7 +24,7 @@ export interface UpsertOptions {
 }
 
 /** The login GITHUB_TOKEN (and installation tokens of GitHub Actions) comments as. */
-export const ACTIONS_BOT = 'github-actions[bot]';
+const ACTIONS_BOT = 'github-actions[bot]';
 
 /**
  * The login the token comments as: installation tokens (`ghs_`, GITHUB_TOKEN among them) cannot
@@ -111,7 +111,7 @@ export function isNetworkError(err: unknown): boolean {
 }
 
 /** A failure worth one more try: no response at all, or a 502/503/504 from GitHub. */
-export function isTransient(err: unknown): boolean {
+function isTransient(err: unknown): boolean {
   const s = statusOf(err);
   return isNetworkError(err) || s === 502 || s === 503 || s === 504;
 }

@@ -77,7 +77,7 @@ export function readInputs(getInput: GetInput): RawInputs {
 }
 
 /** Inputs whose whole value is a secret: masked before anything is logged (before validation). */
-export const SECRET_INPUTS: readonly string[] = ['token', 'compare-token', 'login-password', 'github-token'];
+const SECRET_INPUTS: readonly string[] = ['token', 'compare-token', 'login-password', 'github-token'];
 
 /** Values to mask before anything is logged: the target token, the login password, the GitHub token. */
 export function inputSecrets(raw: RawInputs): string[] {
@@ -111,7 +111,7 @@ const COMMENT_WHEN: Record<string, CommentWhen> = {
 };
 
 /** `comment`: always | on-failure | never (true / false are always / never, as before). */
-export function parseCommentWhen(text: string | undefined): CommentWhen {
+function parseCommentWhen(text: string | undefined): CommentWhen {
   const t = (text ?? '').trim().toLowerCase();
   if (t === '') return 'always';
   const when = COMMENT_WHEN[t];
@@ -120,7 +120,7 @@ export function parseCommentWhen(text: string | undefined): CommentWhen {
 }
 
 /** `comment-mode`: update | recreate. */
-export function parseCommentMode(text: string | undefined): CommentMode {
+function parseCommentMode(text: string | undefined): CommentMode {
   const t = (text ?? '').trim().toLowerCase();
   if (t === '' || t === 'update') return 'update';
   if (t === 'recreate') return 'recreate';

@@ -10,9 +10,9 @@ import type { OutputName } from './outputs.js';
 export const RETRY_DELAY_MS = 1000;
 
 /** Each GitHub API call: no answer within this long is a failure (retried once). */
-export const API_TIMEOUT_MS = 10_000;
+const API_TIMEOUT_MS = 10_000;
 /** All GitHub API calls of one publish together: the step ends in bounded time even if GitHub hangs. */
-export const API_BUDGET_MS = 30_000;
+const API_BUDGET_MS = 30_000;
 
 /** Overrides of the two bounds (tests; a runner with a slow proxy): TTFC_GITHUB_API_TIMEOUT_MS, TTFC_GITHUB_API_BUDGET_MS. */
 export function apiBounds(env: Record<string, string | undefined>): { timeoutMs: number; budgetMs: number } {

@@ -15,7 +15,7 @@ import { boundedFetch, RETRY_DELAY_MS } from './publish.js';
 
 export const ISSUE_LABEL = 'ttfc-gate';
 /** Runs that may open, comment on and close the issue: the ones that test the branch, not a pull request. */
-export const TRACKING_EVENTS: readonly string[] = ['schedule', 'push', 'workflow_dispatch'];
+const TRACKING_EVENTS: readonly string[] = ['schedule', 'push', 'workflow_dispatch'];
 /** GitHub's limits: an issue title, and the body of an issue or a comment. */
 const TITLE_MAX = 256;
 export const ISSUE_BODY_MAX = 65_536;

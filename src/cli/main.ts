@@ -24,7 +24,7 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-export const EXIT = { pass: 0, fail: 1, badInput: 2 } as const;
+const EXIT = { pass: 0, fail: 1, badInput: 2 } as const;
 
 /** Flags that are not inputs. */
 const CLI_FLAGS = { help: 'print this help and exit (also -h)', version: 'print the version and exit' } as const;
@@ -112,7 +112,7 @@ function writeMarkdown(io: CliIo, markdownPath: string, markdown: string, secret
  * Where a CLI run comes from, for the history: a GitHub workflow's event, ref and commit when it runs
  * in one; a GitLab merge request is a read-only event; elsewhere none (the run records under auto).
  */
-export function historyContext(env: Record<string, string | undefined>): HistoryContext {
+function historyContext(env: Record<string, string | undefined>): HistoryContext {
   const event = env.GITHUB_EVENT_NAME?.trim() || (env.CI_MERGE_REQUEST_IID?.trim() ? 'merge_request' : null);
   return { event, ref: env.GITHUB_REF?.trim() || env.CI_COMMIT_REF_NAME?.trim() || null, commit: env.GITHUB_SHA?.trim() || env.CI_COMMIT_SHA?.trim() || null };
 }

@@ -23,7 +23,7 @@ export function percentDigits(v: number): string {
 }
 
 /** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
-export function formatPercent(v: number, trim: boolean): string {
+function formatPercent(v: number, trim: boolean): string {
   if (Number.isInteger(v)) return `${v}%`;
   const s = percentDigits(v);
   if (s === '0.0' && v > 0) return '<0.1%';

@@ -62,7 +62,7 @@ function outputForms(text: string): string[] {
 const formsCache = new Map<string, string[]>();
 
 /** Every form of a secret that redaction looks for: each way a server may echo it, as each output shows it. */
-export function secretForms(secret: string): string[] {
+function secretForms(secret: string): string[] {
   let forms = formsCache.get(secret);
   if (forms === undefined) {
     forms = [...new Set(echoForms(secret).flatMap(outputForms))];

@@ -22,9 +22,9 @@ import { scopeWho } from '../config/stages.js';
 import type { CompareSection, CompareSide, CompareStage, Diagnosis, RatioInterval, RequestRecord, RunResult, StageSummary } from '../types.js';
 
 /** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
-export const RATE_ROUNDS = 10;
+const RATE_ROUNDS = 10;
 
-export const COMPARE_METHOD =
+const COMPARE_METHOD =
   `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
   `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
   `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
@@ -37,8 +37,8 @@ export type Rounds = number[][];
 export type CompareMetric = LatencyMetric | 'success_rate';
 
 /** The metrics and statistics whose ratios the report shows. */
-export const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'] as const;
-export const RATIO_STATS: readonly IntervalStat[] = ['avg', 'p50', 'p90', 'p95', 'p99'];
+const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'] as const;
+const RATIO_STATS: readonly IntervalStat[] = ['avg', 'p50', 'p90', 'p95', 'p99'];
 /** The statistics that decide a regression / improvement (as the baseline's: TTFC avg and p95). */
 const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'] as const;
 
@@ -86,7 +86,7 @@ const T975 = [
 ];
 
 /** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
-export function smallSampleFactor(rounds: number): number {
+function smallSampleFactor(rounds: number): number {
   if (rounds < 2) return 1;
   const df = rounds - 1;
   const t = df <= T975.length ? T975[df - 1]! : 1.96 + 2.4 / df;
@@ -113,7 +113,7 @@ export function pairedBootstrap(head: Rounds, base: Rounds, stat: IntervalStat, 
  * The paired bootstrap of several statistics from the same resamples (one sort of each resample
  * serves them all). Null when a side has no sample.
  */
-export function pairedBootstrapAll(head: Rounds, base: Rounds, stats: readonly IntervalStat[], opts: BootstrapOptions = {}): Partial<Record<IntervalStat, PairedDraws>> | null {
+function pairedBootstrapAll(head: Rounds, base: Rounds, stats: readonly IntervalStat[], opts: BootstrapOptions = {}): Partial<Record<IntervalStat, PairedDraws>> | null {
   const nh = count(head);
   const nb = count(base);
   if (nh === 0 || nb === 0) return null;
@@ -234,13 +234,6 @@ export function formatRatio(r: number | null): string {
   if (r >= 10) return `${Math.round(r)}x`;
   const s = r.toFixed(r >= 3 ? 1 : 2);
   return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
-}
-
-/** `1.9x (95% CI 1.6–2.2x)`; just `1.0x` without an interval. */
-export function formatRatioInterval(r: RatioInterval | undefined, level: number): string {
-  if (!r || r.ratio === null) return 'n/a';
-  if (r.low === null || r.high === null) return formatRatio(r.ratio);
-  return `${formatRatio(r.ratio)} (${Math.round(level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})`;
 }
 
 const metricLabel = (key: string): string => metricOf(key)?.label ?? key;

@@ -14,13 +14,13 @@ import { FAILURE_CATEGORIES, type BaselineDelta, type BaselineSection, type Diag
 import { formatRate, stageKey, stageOf, stageText, stageWho } from '../config/stages.js';
 import { VERSION } from '../version.js';
 
-export const BASELINE_SCHEMA_VERSION = 1;
+const BASELINE_SCHEMA_VERSION = 1;
 /** `regression-threshold` default: TTFC avg or p95 more than 20% above the baseline is a regression. */
-export const DEFAULT_REGRESSION_THRESHOLD = 0.2;
+const DEFAULT_REGRESSION_THRESHOLD = 0.2;
 /** A success-rate drop of at least this much (5 percentage points) is a regression. */
 export const DEFAULT_SUCCESS_RATE_DROP = 0.05;
 /** TTFC changes smaller than this (ms) are never regressions, whatever the ratio (sub-10 ms endpoints). */
-export const DEFAULT_MIN_DELTA_MS = 5;
+const DEFAULT_MIN_DELTA_MS = 5;
 
 export interface BaselineReport {
   /** Where it came from (the path as given). */

@@ -31,7 +31,7 @@ export const MIN_RESAMPLES = 200;
  * Fewer successful requests than this get no interval: a bootstrap of 1 to 4 values is the values
  * themselves (1 × 1 smoke stage: a zero-width "interval"), so it would look confident when it is not.
  */
-export const MIN_INTERVAL_SAMPLES = 5;
+const MIN_INTERVAL_SAMPLES = 5;
 
 export const QUANTILE: Record<Exclude<IntervalStat, 'avg'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 

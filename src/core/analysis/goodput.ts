@@ -8,7 +8,7 @@ import { firstToken, tpotOf } from './metrics.js';
 import type { GoodputFigures, RequestRecord, StageSummary } from '../types.js';
 
 /** Per-request figures a goodput line may name (ms). */
-export const GOODPUT_METRICS = ['ttfc', 'ttft', 'ttfb', 'total', 'connect', 'stall', 'itl', 'tpot', 'ttft_reasoning'] as const;
+const GOODPUT_METRICS = ['ttfc', 'ttft', 'ttfb', 'total', 'connect', 'stall', 'itl', 'tpot', 'ttft_reasoning'] as const;
 export type GoodputMetric = (typeof GOODPUT_METRICS)[number];
 
 export interface GoodputLine {

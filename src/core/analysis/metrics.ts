@@ -130,7 +130,6 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
  * latest passing runs of the history file (history-path) at the stage's key.
  */
 export const OTHER_SIDES = ['baseline', 'compare', 'history'] as const;
-export type OtherSide = (typeof OTHER_SIDES)[number];
 
 const resolved = new Map<string, Metric | null>();
 

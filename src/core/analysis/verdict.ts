@@ -34,7 +34,7 @@ export function gatePassed(smokeFailed: boolean, criteria: readonly CriterionRes
 }
 
 /** Criteria whose interval straddled the threshold and that are inconclusive (verdict confident). */
-export function inconclusiveCount(report: Pick<Report, 'criteria'>): number {
+function inconclusiveCount(report: Pick<Report, 'criteria'>): number {
   return report.criteria.filter((c) => c.status === 'inconclusive').length;
 }
 

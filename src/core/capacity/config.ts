@@ -12,16 +12,16 @@ import { SERVER_METRIC_FAMILIES } from '../server/metrics.js';
 import type { Criterion, Stage } from '../types.js';
 import type { CapacitySpec, Resolution } from './types.js';
 
-export const DEFAULT_MAX_USERS = 256;
-export const DEFAULT_REQUESTS = 3;
-export const DEFAULT_RESOLUTION: Resolution = { kind: 'fraction', value: 0.1 };
-export const DEFAULT_BUDGET_MS = 300_000;
+const DEFAULT_MAX_USERS = 256;
+const DEFAULT_REQUESTS = 3;
+const DEFAULT_RESOLUTION: Resolution = { kind: 'fraction', value: 0.1 };
+const DEFAULT_BUDGET_MS = 300_000;
 const MAX_REQUESTS = 100;
 /** A probe's requests in all (users × requests), as a stage's plan is bounded. */
 const MAX_PROBE_REQUESTS = 100_000;
 const MAX_BUDGET_MS = 6 * 3_600_000;
 /** Implied unless the SLO has a success_rate line: a probe whose requests fail does not meet it. */
-export const IMPLIED_SUCCESS = 'success_rate >= 99%';
+const IMPLIED_SUCCESS = 'success_rate >= 99%';
 
 /** The inputs of the capacity search (spread into CORE_INPUTS; the CLI takes them as --flags). */
 export const CAPACITY_INPUTS = {
@@ -139,7 +139,7 @@ function readMaxUsers(text: string | undefined, compare: boolean): number {
 }
 
 /** `10%` (a share of the last pass, at least 1 user) or `2` (users). */
-export function parseResolution(text: string | undefined): Resolution {
+function parseResolution(text: string | undefined): Resolution {
   if (text === undefined) return DEFAULT_RESOLUTION;
   const t = text.trim();
   const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);

@@ -15,7 +15,7 @@ import { LATENCY_METRICS, STAT_NAMES, type LatencyMetric, type StatName } from '
 import type { CompareOp, Criterion, RequestRecord } from '../types.js';
 import { bracketOf, type Bracket, type Observation } from './search.js';
 
-export const CAPACITY_RESAMPLES = 1000;
+const CAPACITY_RESAMPLES = 1000;
 const MIN_RESAMPLES = 200;
 /** Work bound: resamples × requests drawn ≤ 20 M. */
 const MAX_DRAWS = 20_000_000;

@@ -43,14 +43,14 @@ export function verdictOf(slo: readonly CriterionResult[]): Verdict {
 }
 
 /** Judges one side's records of a probe against the SLO. */
-export function judgeSide(index: number, users: number, spec: CapacitySpec, records: RequestRecord[], durationMs: number, verdict: VerdictMode): SideData {
+function judgeSide(index: number, users: number, spec: CapacitySpec, records: RequestRecord[], durationMs: number, verdict: VerdictMode): SideData {
   const summary = summarizeStage(index, { users, requestsPerUser: spec.requestsPerUser }, records, durationMs);
   const slo = evaluateCriteria(spec.slo, [summary], { verdict, intervalOf: intervalCache(records) });
   return { records, durationMs, summary, slo, verdict: verdictOf(slo) };
 }
 
 /** `pass — ttfc.p95 212 ms (< 2 s), 12/12 ok`: the first missed (else the first) line, for the log. */
-export function describeSide(d: SideData): string {
+function describeSide(d: SideData): string {
   const line = d.slo.find((c) => c.status === 'fail') ?? d.slo.find((c) => c.status === 'inconclusive') ?? d.slo[0];
   const what = line ? `${line.text.split(/\s/)[0]} ${formatValue(line.actual, line.unit)} (${line.op ?? ''} ${formatThreshold(line.threshold, line.unit)})` : '';
   return `${d.verdict} — ${what}, ${d.summary.succeeded}/${d.summary.issued} ok`;

@@ -37,7 +37,7 @@ export function nonMonotone(obs: readonly Observation[]): Array<{ users: number;
 }
 
 /** The widest bracket that counts as found: the resolution's users at the last pass (at least 1). */
-export function resolutionUsers(lastPass: number, res: Resolution): number {
+function resolutionUsers(lastPass: number, res: Resolution): number {
   return res.kind === 'users' ? res.value : Math.max(1, res.value * lastPass);
 }
 

@@ -27,8 +27,8 @@ import type { Criterion, Stage, StreamFormat } from '../types.js';
 import { CAPACITY_INPUTS, readCapacity } from '../capacity/config.js';
 import type { CapacitySpec } from '../capacity/types.js';
 
-export const MAX_REPEAT = 10;
-export const MAX_IN_FLIGHT = 100_000;
+const MAX_REPEAT = 10;
+const MAX_IN_FLIGHT = 100_000;
 const MAX_SEED = 4_294_967_295;
 export const MAX_WARMUP = 50;
 
@@ -83,7 +83,6 @@ export const CORE_INPUTS = {
   ...HISTORY_INPUTS,
 } as const;
 
-export type CoreInputName = keyof typeof CORE_INPUTS;
 export type Inputs = Partial<Record<string, string>>;
 
 export interface Config {
@@ -207,8 +206,8 @@ function optional<T>(text: string | undefined, dflt: T, parse: (text: string) =>
 /** Upper bounds of the durations: a typo must not become a run that never ends (or overflows a timer). */
 export const MAX_TIMEOUT_MS = 3_600_000;
 export const MAX_COOLDOWN_MS = 600_000;
-export const MAX_WAIT_TIMEOUT_MS = 3_600_000;
-export const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
+const MAX_WAIT_TIMEOUT_MS = 3_600_000;
+const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
 const MAX_EVENT_RANGE = [1024, 1024 ** 3] as const;
 
 /** Builds and validates the config from named inputs: the one place both adapters go through. */
@@ -530,7 +529,7 @@ function addServerCriteria(inputs: Inputs, judge: { criteriaText: string; criter
  * Criteria left at the default: unset (the CLI), or the built-in set as given (the Action always
  * passes action.yml's default text). One rule for both adapters; whitespace and blank lines aside.
  */
-export function isDefaultCriteria(text: string | undefined): boolean {
+function isDefaultCriteria(text: string | undefined): boolean {
   const lines = (t: string): string =>
     t
       .split(/\r?\n/)
@@ -648,7 +647,7 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
 }
 
 /** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
-export const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
+const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { formatSize } from './size.js';
 
-export const MAX_BODY_FILE = 10 * 1024 * 1024;
+const MAX_BODY_FILE = 10 * 1024 * 1024;
 
 /** Kernel file systems where nothing is a report (statfs magic numbers). */
 const PSEUDO_FS: ReadonlyMap<number, string> = new Map([

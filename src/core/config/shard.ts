@@ -29,7 +29,7 @@ export function parseShard(text: string, input = 'shard'): ShardSpec {
   return { index, count };
 }
 
-export const formatShard = (s: ShardSpec): string => `${s.index}/${s.count}`;
+const formatShard = (s: ShardSpec): string => `${s.index}/${s.count}`;
 
 /**
  * The global user numbers shard K of N runs in a stage of `users`: a contiguous block, the first

@@ -1,13 +1,13 @@
 import { InputError } from '../errors.js';
 import { parseDuration } from '../time/duration.js';
-import type { ClosedStage, RateStage, Stage, StageSummary } from '../types.js';
+import type { RateStage, Stage, StageSummary } from '../types.js';
 
 export const DEFAULT_STAGES = '1x1, 10x3, 20x2';
 /** The most users a stage (or a capacity probe) may have. */
 export const MAX_USERS = 10_000;
 const MAX_REQUESTS = 100_000;
 /** Arrivals a rate stage (and all rate stages together) may schedule: a gate is bounded. */
-export const MAX_ARRIVALS = 1_000_000;
+const MAX_ARRIVALS = 1_000_000;
 /** Longest rate stage. */
 const MAX_RATE_DURATION_MS = 3_600_000;
 
@@ -63,7 +63,6 @@ function parseRateStage(part: string, n: number, input: string): RateStage {
 }
 
 export const isRate = (s: Stage): s is RateStage => s.kind === 'rate';
-export const isClosed = (s: Stage): s is ClosedStage => s.kind !== 'rate';
 
 /** `2`, `0.5`, `1.25`: a rate as written back (at most three decimals). */
 export function formatRate(rate: number): string {

@@ -12,7 +12,7 @@ export type Template = (ctx: TemplateContext) => string;
 
 /** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
 export const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-export const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
+const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
 
 export interface TemplateOptions {
   /** Every `{{env.*}}` value is added here: it may be a secret and is redacted from every output. */

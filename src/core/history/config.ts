@@ -15,8 +15,8 @@ export const HISTORY_INPUTS = {
     'auto (default): append this run on schedule, push and workflow_dispatch events (the CLI outside a workflow too), only read on others; true: append on any event but a pull request; false: only read',
 } as const;
 
-export const DEFAULT_HISTORY_LIMIT = 200;
-export const DEFAULT_HISTORY_WINDOW = 7;
+const DEFAULT_HISTORY_LIMIT = 200;
+const DEFAULT_HISTORY_WINDOW = 7;
 /** Fewer passing runs than this: `history.` criteria are skipped. */
 export const MIN_HISTORY_RUNS = 3;
 
@@ -32,7 +32,7 @@ export interface HistorySpec {
 }
 
 /** Events whose runs append to the history under `history-write: auto`. */
-export const RECORDING_EVENTS: readonly string[] = ['schedule', 'push', 'workflow_dispatch'];
+const RECORDING_EVENTS: readonly string[] = ['schedule', 'push', 'workflow_dispatch'];
 /** Events that are a pull request's: they never append, whatever history-write says. */
 const PULL_REQUEST_EVENTS: readonly string[] = ['pull_request', 'pull_request_target'];
 

@@ -6,7 +6,7 @@ import { metric } from '../analysis/metrics.js';
 import { obj } from '../json-guards.js';
 import type { StageSummary } from '../types.js';
 
-export const HISTORY_SCHEMA_VERSION = 1;
+const HISTORY_SCHEMA_VERSION = 1;
 
 /**
  * The figures kept per stage: the ones `history.<metric>` criteria and the trend can read, in the
@@ -61,12 +61,6 @@ export interface HistoryEntry {
   /** Most concurrent users meeting the capacity SLO, when it was measured. */
   capacity: number | null;
   stages: HistoryStage[];
-}
-
-export interface HistoryFile {
-  schemaVersion: 1;
-  tool: 'ttfc-gate';
-  entries: HistoryEntry[];
 }
 
 /**

@@ -21,7 +21,7 @@ export interface ArrivalOptions {
 export const DEFAULT_ARRIVAL_SEED = 1;
 export const DEFAULT_MAX_IN_FLIGHT = 1000;
 /** A first stage (the smoke test) stops sending once this many requests ended and none succeeded. */
-export const SMOKE_PROBE = 5;
+const SMOKE_PROBE = 5;
 /** The scheduler sleeps on a timer until this close to the next arrival, then checks every turn (timers fire up to ~1 ms late). */
 const SPIN_MS = 2;
 

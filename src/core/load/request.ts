@@ -439,7 +439,7 @@ function decompressor(encoding: string): Transform | null {
  * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
  * login page for a wrong route must not pass. Null when the type may carry a stream.
  */
-export function notAStream(contentType: string): string | null {
+function notAStream(contentType: string): string | null {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
   if (!page) return null;

@@ -46,7 +46,7 @@ export interface RunOptions {
 }
 
 /** How long requests in flight may still finish after a cancel before they are aborted. */
-export const CANCEL_GRACE_MS = 1000;
+const CANCEL_GRACE_MS = 1000;
 
 /** The outcome of one stage: its records (by start time), wall time, the sockets its users opened. */
 export interface StageRun {
@@ -329,7 +329,7 @@ const userNumbers = (stage: ClosedStage, users?: readonly number[]): readonly nu
  * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
  * so no later stage rides on a socket that sat idle through a cool-down.
  */
-export async function runStage(target: LoadTarget, index: number, stage: ClosedStage, users?: readonly number[]): Promise<StageRun> {
+async function runStage(target: LoadTarget, index: number, stage: ClosedStage, users?: readonly number[]): Promise<StageRun> {
   const group = new StageUsers(target, index, userNumbers(stage, users));
   try {
     const run = await group.run(1, stage.requestsPerUser);

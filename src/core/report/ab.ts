@@ -10,7 +10,7 @@ import type { Report } from '../report-types.js';
 const ms = (v: number | null | undefined): string => formatValue(v ?? null, 'ms');
 
 /** `1.9x (1.6–2.2)`, `1.0x` without an interval, `—` without a ratio. */
-export function ratioCell(r: RatioInterval | undefined): string {
+function ratioCell(r: RatioInterval | undefined): string {
   if (!r || r.ratio === null) return '—';
   if (r.low === null || r.high === null) return formatRatio(r.ratio);
   return `${formatRatio(r.ratio)} (${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high).slice(0, -1)})`;

@@ -51,10 +51,10 @@ export interface ChartThreshold {
 }
 
 /** Most limit lines in one chart (half of them per metric). */
-export const MAX_LIMIT_LINES = 6;
+const MAX_LIMIT_LINES = 6;
 
 /** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
-export const MAX_NUMERIC_POINTS = 101;
+const MAX_NUMERIC_POINTS = 101;
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 

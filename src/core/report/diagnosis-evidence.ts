@@ -189,6 +189,6 @@ function lateRows(e: Obj): Row[] {
   });
 }
 
-export function genericRows(e: Obj): Row[] {
+function genericRows(e: Obj): Row[] {
   return Object.entries(e).map(([k, v]) => [humanKey(k), humanValue(k, v, 0)]);
 }

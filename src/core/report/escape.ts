@@ -27,7 +27,7 @@ export function escapeHtml(text: string): string {
  * `GH-123` and `owner/repo#123` issue links (no cross-reference). A zero-width space is inserted
  * after the `@` or `#` (or the `GH-` prefix); the text reads the same.
  */
-export function neutralizeReferences(text: string): string {
+function neutralizeReferences(text: string): string {
   return text
     .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
     .replace(/#(?=\d)/g, `#${ZWSP}`)
@@ -39,7 +39,7 @@ export function neutralizeReferences(text: string): string {
  * `//`: cmark-gfm's url autolink needs `://` in a row) and `www.` (one between `www` and `.`). Mail
  * addresses are broken by neutralizeReferences (the `@`). The text reads the same.
  */
-export function breakLinks(text: string): string {
+function breakLinks(text: string): string {
   return text.replace(/:\/\//g, `:${ZWSP}//`).replace(/(www)\./gi, `$1${ZWSP}.`);
 }
 
@@ -72,7 +72,7 @@ export function escapeInline(text: string, max = Infinity): string {
 }
 
 /** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
-export function tableCell(markdown: string): string {
+function tableCell(markdown: string): string {
   return markdown.replace(/\r\n?|\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
 }
 

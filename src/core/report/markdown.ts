@@ -451,7 +451,7 @@ function evidenceSection(report: Report, max: number): string {
 }
 
 /** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
-export function chartThresholds(report: Report): ChartThreshold[] {
+function chartThresholds(report: Report): ChartThreshold[] {
   const out: ChartThreshold[] = [];
   for (const c of report.criteria) {
     if (c.severity !== 'fail' || c.status === 'skipped' || c.threshold === null || c.unit !== 'ms') continue;
@@ -494,7 +494,7 @@ export interface ErrorGroup {
 }
 
 /** Failed requests grouped by category, status and message, most frequent first (from every record, else the samples). */
-export function errorGroups(report: Report): ErrorGroup[] {
+function errorGroups(report: Report): ErrorGroup[] {
   const failed = report.requests.filter((r) => !r.ok && r.category);
   const head = failed.length
     ? failed.map((r) => ({ stage: String(r.stage), category: r.category as string, status: r.status, message: r.error ?? '' }))

@@ -20,7 +20,7 @@ export interface RatePoint {
 }
 
 /** The rate stages that ran and have TTFC samples, by offered rate. */
-export function ratePoints(stages: readonly StageSummary[]): RatePoint[] {
+function ratePoints(stages: readonly StageSummary[]): RatePoint[] {
   const ran = stages.filter((s) => !s.skipped && s.rate && s.ttfc.avg !== null && s.ttfc.p95 !== null);
   const twins = new Map<number, number>();
   for (const s of ran) twins.set(s.rate!.offered, (twins.get(s.rate!.offered) ?? 0) + 1);

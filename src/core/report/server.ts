@@ -87,7 +87,7 @@ const num = (v: number): string => (Math.abs(v) >= 100 ? String(Math.round(v)) :
  * idle sample after. The x labels are seconds since the start; the first sample of each stage is
  * labelled with its stage (`S2 4.1s`), so the stage boundaries read off the axis.
  */
-export function monitorChart(m: MonitorSection, section: ServerSection): string {
+function monitorChart(m: MonitorSection, section: ServerSection): string {
   let pts = m.samples;
   if (pts.length < 2) return '';
   if (pts.length > CHART_POINTS) {

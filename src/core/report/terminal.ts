@@ -15,7 +15,7 @@ import { arrivalsTable } from './arrivals.js';
 import { rateSweepLines } from './rate-chart.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned (the first and `left` columns left-aligned). */
-export function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
+function textTable(head: string[], rows: string[][], left: readonly number[] = []): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
@@ -112,7 +112,7 @@ export function stagesTable(stages: StageSummary[], report?: Report): string {
 }
 
 /** Per stage: the TTFC intervals and, with `repeat`, the spread over the runs. Empty when there is neither. */
-export function detailsTable(report: Report): string {
+function detailsTable(report: Report): string {
   const ran = report.stages.filter((s) => !s.skipped);
   const hasIntervals = ran.some((s) => s.ttfcInterval);
   const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
@@ -141,7 +141,7 @@ export function detailsTable(report: Report): string {
 
 const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP', inconclusive: 'INCONCLUSIVE' };
 
-export function criterionMark(c: CriterionResult): string {
+function criterionMark(c: CriterionResult): string {
   if (c.status === 'fail' && c.severity === 'warn') return MARK.warn!;
   return MARK[c.status]!;
 }
@@ -154,7 +154,7 @@ function criterionValue(c: CriterionResult): string {
   return v;
 }
 
-export function criteriaTable(results: CriterionResult[]): string {
+function criteriaTable(results: CriterionResult[]): string {
   const rows = results.map((c) => [criterionMark(c), c.text, scopeWho(c) ?? 'all', criterionValue(c)]);
   return textTable(['', 'criterion', 'stage', 'value'], rows, [1, 3]);
 }

@@ -19,7 +19,7 @@ const SAMPLE_WRAPPER = `printf '${PID_MARK}%s\\n' "$$" >&2; /bin/sh -c "$1" </de
 /** Most of a command's stdout kept (a monitor needs a number, not a dump). */
 const MAX_STDOUT = 64 * 1024;
 /** A following command's line longer than this is cut (a log line is not a document). */
-export const MAX_LINE = 4096;
+const MAX_LINE = 4096;
 
 export interface CommandResult {
   exitCode: number | null;

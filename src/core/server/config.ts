@@ -24,13 +24,13 @@ export const SERVER_INPUTS = {
 } as const;
 
 export const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
-export const DEFAULT_HEALTH_INTERVAL_MS = 250;
-export const DEFAULT_MONITOR_INTERVAL_MS = 1000;
-export const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
+const DEFAULT_HEALTH_INTERVAL_MS = 250;
+const DEFAULT_MONITOR_INTERVAL_MS = 1000;
+const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
 /** A probe or a sample slower than this is a failure, not a measurement: it must never hold the run. */
-export const MAX_PROBE_TIMEOUT_MS = 60_000;
+const MAX_PROBE_TIMEOUT_MS = 60_000;
 /** The health probe's default timeout: max(2 × health-interval, 2s), within MAX_PROBE_TIMEOUT_MS. */
-export function defaultHealthTimeoutMs(intervalMs: number): number {
+function defaultHealthTimeoutMs(intervalMs: number): number {
   return Math.min(Math.max(2 * intervalMs, 2000), MAX_PROBE_TIMEOUT_MS);
 }
 /** Faster sampling would load the machine the test runs on more than the server. */
@@ -40,7 +40,7 @@ const MAX_MONITORS = 20;
 const MAX_INTERVAL_MS = 10 * 60_000;
 
 /** The series read from metrics-url when it is set, under these monitor names (a monitor of the same name wins). */
-export const DEFAULT_METRIC_MONITORS: ReadonlyArray<{ name: string; series: string; rate: boolean }> = [
+const DEFAULT_METRIC_MONITORS: ReadonlyArray<{ name: string; series: string; rate: boolean }> = [
   { name: 'rss', series: 'process_resident_memory_bytes', rate: false },
   { name: 'cpu', series: 'process_cpu_seconds_total', rate: true },
   { name: 'fds', series: 'process_open_fds', rate: false },

@@ -12,9 +12,9 @@ import type { Diagnosis } from '../types.js';
 import { formatGrowth, formatSample } from './units.js';
 import type { ServerSection } from './types.js';
 
-export const UNRESPONSIVE_MIN_MS = 1000;
-export const UNRESPONSIVE_FACTOR = 10;
-export const MEMORY_GROWTH_MIN = 0.1;
+const UNRESPONSIVE_MIN_MS = 1000;
+const UNRESPONSIVE_FACTOR = 10;
+const MEMORY_GROWTH_MIN = 0.1;
 
 const fmtMs = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : v >= 10 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
 const users = (n: number): string => `${n} user${n === 1 ? '' : 's'}`;

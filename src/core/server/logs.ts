@@ -7,7 +7,7 @@ import { oneLine } from './text.js';
 import type { Phase } from './types.js';
 
 /** Distinct error samples kept per stage. */
-export const LOG_SAMPLES = 5;
+const LOG_SAMPLES = 5;
 
 export interface LogCounts {
   lines: number;

@@ -87,7 +87,7 @@ export const SERVER_METRIC_FAMILIES: readonly MetricFamily[] = [
 ];
 
 /** Per-stage figures of the server section, keyed by stage index. */
-export function stageFigures(section: ServerSection): Map<number, StageServerFigures> {
+function stageFigures(section: ServerSection): Map<number, StageServerFigures> {
   const out = new Map<number, StageServerFigures>();
   const get = (i: number): StageServerFigures => {
     let f = out.get(i);

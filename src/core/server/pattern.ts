@@ -7,7 +7,7 @@ import { RE2JS } from 're2js';
 import { InputError } from '../errors.js';
 
 /** A log line longer than this is matched on its first part only (lines are cut there on arrival too). */
-export const MAX_MATCHED_LINE = 4096;
+const MAX_MATCHED_LINE = 4096;
 
 export interface LinePattern {
   test(line: string): boolean;

@@ -45,7 +45,7 @@ export function trackGroup(pgid: number): void {
 }
 
 /** SIGKILL to every group not ended yet (the exit path: nothing can be awaited). */
-export function killAllGroupsNow(): void {
+function killAllGroupsNow(): void {
   for (const g of live) signal(-g, 'SIGKILL');
   live.clear();
 }

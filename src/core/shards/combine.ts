@@ -16,7 +16,7 @@ import { checkShardReport, type ShardReport } from './schema.js';
 import type { Diagnosis, ErrorSample, MergeSection, RequestRecord, RunResult, Stage, StageSummary } from '../types.js';
 
 /** Spread of one stage's starts over the shards beyond which they are flagged: they did not load the target together. */
-export const START_SPREAD_BOUND_MS = 250;
+const START_SPREAD_BOUND_MS = 250;
 const SAMPLES_PER_CATEGORY = 5;
 
 export interface ShardFile {
@@ -38,7 +38,7 @@ export function readShardFile(file: string, path: string, input = 'reports'): Sh
   return parseShardReport(file, bytes, input);
 }
 
-export function parseShardReport(file: string, data: Buffer | string, input = 'reports'): ShardFile {
+function parseShardReport(file: string, data: Buffer | string, input = 'reports'): ShardFile {
   try {
     const json = parseReportJson(typeof data === 'string' ? Buffer.from(data) : data);
     const r = obj(json);

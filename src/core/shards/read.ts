@@ -5,9 +5,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { Rejected, checkDepth } from './check.js';
 
-export const MAX_SHARD_REPORT_BYTES = 64 * 1024 * 1024;
+const MAX_SHARD_REPORT_BYTES = 64 * 1024 * 1024;
 /** A report is at most 5 levels deep (requests[i].gaps[j]); far more is a forgery that would overflow JSON.stringify. */
-export const MAX_SHARD_DEPTH = 16;
+const MAX_SHARD_DEPTH = 16;
 
 /** Why a file could not be read (the message says what it is). */
 export class Unreadable extends Error {

@@ -6,7 +6,7 @@ import { METRIC_FAMILIES } from '../metrics.js';
 import { didYouMean } from '../../suggest.js';
 
 /** Where every metric is listed, after an error that could not point at one. */
-export const METRICS_LISTED = 'ttfc-gate --help lists every metric';
+const METRICS_LISTED = 'ttfc-gate --help lists every metric';
 
 /**
  * Every metric name a family's `written` form spells out (`a|b.c|d` → a.c, a.d, b.c, b.d); a

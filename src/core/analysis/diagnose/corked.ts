@@ -70,7 +70,7 @@ function splitBursts(r: RequestRecord, gaps: readonly number[]): { atMs: number;
 }
 
 /** Whether a response can show corking at all: successful, with enough events and their in-memory gaps. */
-export function judgeable(r: RequestRecord): boolean {
+function judgeable(r: RequestRecord): boolean {
   return r.ok && r.ttfc !== null && r.events >= MIN_EVENTS && r.gaps !== undefined && r.gaps.length === r.events - 1;
 }
 
@@ -208,7 +208,7 @@ export function detectCorked(run: RunData, byStage = groupByStage(run.requests))
 }
 
 /** `1, 10 and 20 users`. */
-export function listStages(counts: readonly number[]): string {
+function listStages(counts: readonly number[]): string {
   const u = [...new Set(counts)].sort((a, b) => a - b);
   if (u.length === 1) return users(u[0]!);
   return `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]} users`;

@@ -20,8 +20,8 @@ import type { Diagnosis, RequestRecord, StageSummary } from '../../types.js';
 import { groupByStage, mean, ms, round, type RunData } from './common.js';
 
 const MIN_SAMPLES = 9;
-export const QUEUE_MIN_GROWTH = 1.5;
-export const QUEUE_MIN_DELTA_MS = 100;
+const QUEUE_MIN_GROWTH = 1.5;
+const QUEUE_MIN_DELTA_MS = 100;
 /** A client later than this at p99 was the bottleneck of its own schedule. */
 export const LATE_P99_MS = 5;
 const LATE_MIN_SAMPLES = 20;
@@ -41,7 +41,7 @@ export interface QueueGrowth {
 const serverWait = (r: RequestRecord): number => r.ttfc! - (r.lateness ?? 0);
 
 /** First-third and last-third TTFC of a rate stage's successful requests, by scheduled arrival; null with too few. */
-export function queueGrowth(stage: StageSummary, records: readonly RequestRecord[]): QueueGrowth | null {
+function queueGrowth(stage: StageSummary, records: readonly RequestRecord[]): QueueGrowth | null {
   if (!stage.rate || stage.skipped) return null;
   const ok = records.filter((r) => r.ok && r.ttfc !== null).sort((a, b) => a.startedAt - b.startedAt);
   if (ok.length < MIN_SAMPLES) return null;

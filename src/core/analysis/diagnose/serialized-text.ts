@@ -27,7 +27,7 @@ const SECTION_HINT =
 /** A wave that took this much longer than one at a time is said to have taken "longer still". */
 const LONGER_STILL = 0.85;
 
-export function formatConcurrency(c: number): string {
+function formatConcurrency(c: number): string {
   return c < 1.95 ? c.toFixed(1) : String(Math.round(c));
 }
 
@@ -42,7 +42,7 @@ function waveTimeText(w: FirstWave): string {
 }
 
 /** "the first chunks of the first 8 concurrent requests …": what the wave itself showed. */
-export function waveText(w: FirstWave): string {
+function waveText(w: FirstWave): string {
   const head = `the first chunks of the first ${w.requests} concurrent requests`;
   if (w.held === 'section' && w.from === 'wave_time') {
     return (

@@ -73,4 +73,4 @@ export function notJson(data: string): string {
   return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
 }
 
-export const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
+const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
