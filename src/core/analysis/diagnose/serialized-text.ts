@@ -2,7 +2,7 @@
 // evidence, and every sum it states adds up (a unit test recomputes them): "10 requests of 506 ms each
 // take 5.06 s one at a time", "618 ms + 9 × 190 ms". Pure.
 
-import type { ConcurrencyAnalysis } from './serialized.js';
+import type { ConcurrencyAnalysis } from './concurrency-analysis.js';
 import { median, ms, pct, times, users } from './common.js';
 import { AMBIGUOUS_BAND, SERIAL_MAX_CONCURRENCY, type FirstWave } from './wave.js';
 

@@ -14,6 +14,9 @@ import type { Diagnosis, RequestRecord, StageSummary } from '../../types.js';
 import { groupByStage, mean, median, referenceStage, round, serverTtfc, type RunData } from './common.js';
 import { readingOf, readingSummary, saturatedMessage, serializedMessage, type Reading, type Unstable } from './serialized-text.js';
 import { firstWave, SERIAL_MAX_CONCURRENCY, type FirstWave } from './wave.js';
+import type { ConcurrencyAnalysis } from './concurrency-analysis.js';
+
+export type { ConcurrencyAnalysis } from './concurrency-analysis.js';
 
 /** Throughput scaling of one stage against the reference (fewest users) stage. */
 export interface ScalingRow {
@@ -101,24 +104,6 @@ const CAPACITY_TRACKS_USERS = 0.6;
 const CAPACITY_UNSTABLE_RATIO = 1.3;
 /** Sections found at several stages must agree within this ratio (a handler's section does not change with the load). */
 const SECTION_STAGES_RATIO = 1.35;
-
-/** What the client saw at one stage, against the reference stage. */
-export interface ConcurrencyAnalysis {
-  index: number;
-  users: number;
-  referenceUsers: number;
-  /** Typical single-request time to first chunk at the reference stage (median, connection setup excluded). */
-  singleRequestMs: number;
-  /** Typical single-request total time at the reference stage (median, connection setup excluded); null when unknown. */
-  singleTotalMs: number | null;
-  /** Mean time to first chunk at this stage (connection setup excluded). */
-  ttfcAvgMs: number;
-  /** ttfcAvgMs / singleRequestMs. */
-  ttfcGrowth: number;
-  throughputRatio: number | null;
-  scalingEfficiency: number | null;
-  firstWave: FirstWave | null;
-}
 
 /** The per-stage figures behind the serialized / saturated diagnoses (also useful as report evidence). */
 export function analyzeConcurrency(run: RunData, byStage = groupByStage(run.requests)): ConcurrencyAnalysis[] {
