@@ -18,6 +18,16 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules where a missed promise is a bug: an unawaited request or write, an async
+    // callback where a void one is expected (its rejection would go unhandled).
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['__tests__/**/*.ts'],
     languageOptions: { globals: { ...globals.jest } },
   },

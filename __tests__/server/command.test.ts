@@ -80,9 +80,9 @@ describe('Prometheus text from prom-client', () => {
     const g = new Gauge({ name: 'app_inflight', help: 'requests in flight', labelNames: ['handler'], registers: [registry] });
     g.set({ handler: 'chat' }, 3);
     g.set({ handler: 'health' }, 1);
-    server = createServer(async (_req, res) => {
+    server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(await registry.metrics());
+      void registry.metrics().then((text) => res.end(text));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;

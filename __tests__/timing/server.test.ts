@@ -212,10 +212,10 @@ describe('metrics-url: a Prometheus endpoint served by prom-client', () => {
     collectDefaultMetrics({ register: registry });
     const inflight = new Gauge({ name: 'app_inflight', help: 'in flight', labelNames: ['handler'], registers: [registry] });
     let n = 0;
-    server = createServer(async (_req, res) => {
+    server = createServer((_req, res) => {
       inflight.set({ handler: 'chat' }, ++n);
       res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(await registry.metrics());
+      void registry.metrics().then((text) => res.end(text));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     metricsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
