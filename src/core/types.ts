@@ -49,6 +49,9 @@ export interface RateStage {
 
 export type Stage = ClosedStage | RateStage;
 
+/** The one guard of the union: an arrival-rate stage (the rest are closed USERSxREQUESTS). */
+export const isRate = (s: Stage): s is RateStage => s.kind === 'rate';
+
 /** How the arrivals of rate stages are spaced: exponential gaps (Poisson) or equal ones. */
 export type ArrivalProcess = 'poisson' | 'uniform';
 

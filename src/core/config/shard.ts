@@ -4,19 +4,13 @@ import { InputError } from '../errors.js';
 import type { Stage } from '../types.js';
 import { isRate } from './stages.js';
 import { parseDuration } from '../time/duration.js';
+import type { ShardSpec } from '../shards/share.js';
+
+export { LATE_TOLERANCE_MS, shardUsers, type ShardSpec } from '../shards/share.js';
 
 export const MAX_SHARDS = 256;
 /** A start further ahead than this is a typo, not a plan: a gate is bounded. */
 export const MAX_START_AHEAD_MS = 60 * 60_000;
-
-/** Lateness against start-at worth a word (below it: timer resolution and event-loop jitter). */
-export const LATE_TOLERANCE_MS = 50;
-
-/** This instance is shard `index` (1-based) of `count`. */
-export interface ShardSpec {
-  index: number;
-  count: number;
-}
 
 /** `K/N`, 1 ≤ K ≤ N ≤ 256. */
 export function parseShard(text: string, input = 'shard'): ShardSpec {
@@ -30,18 +24,6 @@ export function parseShard(text: string, input = 'shard'): ShardSpec {
 }
 
 const formatShard = (s: ShardSpec): string => `${s.index}/${s.count}`;
-
-/**
- * The global user numbers shard K of N runs in a stage of `users`: a contiguous block, the first
- * `users mod N` shards one more (25 over 3 = 1–9, 10–17, 18–25). Every user is run by exactly one
- * shard, so `{{user}}` stays unique across the matrix; a shard may get none (1 over 2 = 1 / 0).
- */
-export function shardUsers(users: number, shard: ShardSpec): { first: number; count: number } {
-  const base = Math.floor(users / shard.count);
-  const extra = users % shard.count;
-  const k = shard.index - 1;
-  return { first: k * base + Math.min(k, extra) + 1, count: base + (k < extra ? 1 : 0) };
-}
 
 /**
  * `start-at`: an ISO-8601 time with a zone (`2026-12-01T10:00:00Z`), that time plus an offset

@@ -1,6 +1,8 @@
 import { InputError } from '../errors.js';
 import { parseDuration } from '../time/duration.js';
-import type { RateStage, Stage, StageSummary } from '../types.js';
+import { isRate, type RateStage, type Stage, type StageSummary } from '../types.js';
+
+export { isRate };
 
 export const DEFAULT_STAGES = '1x1, 10x3, 20x2';
 /** The most users a stage (or a capacity probe) may have. */
@@ -61,8 +63,6 @@ function parseRateStage(part: string, n: number, input: string): RateStage {
   }
   return { kind: 'rate', rate, durationMs };
 }
-
-export const isRate = (s: Stage): s is RateStage => s.kind === 'rate';
 
 /** `2`, `0.5`, `1.25`: a rate as written back (at most three decimals). */
 export function formatRate(rate: number): string {

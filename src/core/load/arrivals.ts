@@ -8,7 +8,7 @@
 import { UserConnection } from './connection.js';
 import { now } from '../time/clock.js';
 import { sendRequest, type InFlight } from './request.js';
-import type { LoadTarget } from './runner.js';
+import type { LoadTarget } from './target.js';
 import { mulberry32 } from '../random.js';
 import type { ArrivalProcess, RateStage, RequestRecord } from '../types.js';
 

@@ -3,21 +3,26 @@ import { UserConnection } from './connection.js';
 import { abortAfter } from '../cancel.js';
 import { runRounds } from './interleave.js';
 import { ensureDescriptors } from './limits.js';
-import { performRequest, sendRequest, type InFlight, type RequestSpec } from './request.js';
+import { performRequest, sendRequest, type InFlight } from './request.js';
 import { warmEngine } from './warm.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
-import type { TemplateContext } from '../config/template.js';
-import { LATE_TOLERANCE_MS, shardUsers, type ShardSpec } from '../config/shard.js';
-import { isRate } from '../config/stages.js';
-import type { ClosedStage, CompareSide, ErrorSample, RateStage, RequestRecord, RunResult, Stage, StageSummary, StageTiming, WarmupSummary } from '../types.js';
+import type { LoadTarget } from './target.js';
+import { LATE_TOLERANCE_MS, shardUsers, type ShardSpec } from '../shards/share.js';
+import {
+  isRate,
+  type ClosedStage,
+  type CompareSide,
+  type ErrorSample,
+  type RateStage,
+  type RequestRecord,
+  type RunResult,
+  type Stage,
+  type StageSummary,
+  type StageTiming,
+  type WarmupSummary,
+} from '../types.js';
 
-/** Everything the runner needs per request; `render` fills per-request templates (headers, body). */
-export interface LoadTarget {
-  spec: Omit<RequestSpec, 'headers' | 'body'>;
-  render(ctx: TemplateContext): { headers: Record<string, string>; body: string | null };
-  /** Once aborted, no user starts another request (a cancel; those in flight listen to spec.signal). */
-  stop?: AbortSignal;
-}
+export type { LoadTarget } from './target.js';
 
 export interface RunHooks {
   stageStart?(index: number, stage: Stage): void;
