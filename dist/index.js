@@ -40716,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1617:
+/***/ 6842:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47569,13 +47569,43 @@ const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 /** A string. */
 const str = (v) => (typeof v === 'string' ? v : null);
 
+;// CONCATENATED MODULE: ./src/core/metric-family.ts
+// What a metric is to the table of metrics (analysis/metrics.ts) and to the families that fill it,
+// the server side's included. Types and one constructor; below both, so neither imports the other's.
+/** A family of one name. */
+function single(m) {
+    return { written: m.name, single: true, resolve: (name) => (name === m.name ? m : null) };
+}
+
+;// CONCATENATED MODULE: ./src/core/metric-names.ts
+// The names every layer shares about a metric: units, statistics, latencies, and reading a number
+// that may be missing. A leaf: it imports nothing, so types.ts, the metric table and the server side
+// can all stand on it without a cycle.
+/** What a value of each unit is, for error messages. */
+const UNIT_NAME = {
+    ms: 'a duration',
+    '%': 'a percentage',
+    count: 'a count',
+    rps: 'a rate (requests/s)',
+    sample: 'a monitor value',
+    bytes: 'a size',
+    tps: 'a rate (output tokens/s)',
+};
+const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
+/** The statistics a confidence interval is computed for (min / max / stddev have no useful bootstrap). */
+const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
+const LATENCY_METRICS = ['ttfc', 'ttft', 'ttfb', 'total', 'itl', 'connect', 'stall', 'tpot', 'ttft_reasoning'];
+const OPTIONAL_LATENCIES = ['tpot', 'ttft_reasoning'];
+/** A number that may be missing or not finite, as null. */
+const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
 ;// CONCATENATED MODULE: ./src/core/server/metrics.ts
 // The server side's entries in the metrics table: `health.<stat>`, `health.errors`, `log_errors`,
 // `monitor.NAME.<min|avg|max|growth>`. Their per-stage values live on the stage summary
 // (`stage.server`, attached by the gate from the server section). Pure.
-const HEALTH_STATS = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
+
+
 const MONITOR_RE = /^monitor\.([A-Za-z][A-Za-z0-9_-]*)\.(min|avg|max|growth)$/;
-const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 /** The monitor a metric reads (`monitor.mem.max` → mem), or null. */
 function monitorOf(name) {
     return MONITOR_RE.exec(name)?.[1] ?? null;
@@ -47585,10 +47615,9 @@ function monitorUnit(stage, name) {
     const u = stage.server?.monitors?.[name]?.unit;
     return u === 'bytes' ? 'bytes' : u === '%' ? '%' : 'sample';
 }
-const single = (m) => ({ written: m.name, single: true, resolve: (n) => (n === m.name ? m : null) });
 /** `health.<stat>` (ms, over the probes that answered) and `health.errors` (failed probes). */
 const health = {
-    written: `health.${HEALTH_STATS.join('|')}|errors`,
+    written: `health.${STAT_NAMES.join('|')}|errors`,
     single: false,
     resolve(name) {
         if (!name.startsWith('health.'))
@@ -47597,7 +47626,7 @@ const health = {
         const missing = (s) => (s.server?.health ? 'no health probe answered in this stage' : 'no health probe (health-url)');
         if (stat === 'errors')
             return { name, unit: 'count', label: 'failed health probes', read: (s) => s.server?.health?.errors ?? null, missing };
-        if (!HEALTH_STATS.includes(stat))
+        if (!STAT_NAMES.includes(stat))
             return null;
         return {
             name,
@@ -47722,16 +47751,8 @@ function defaultServerCriteria(opts) {
 // it has never seen). A metric may also be read from another run's stage through a prefix (see
 // OTHER_SIDES): `baseline.ttfc.p95` is the same metric on the baseline's matching stage.
 
-/** What a value of each unit is, for error messages. */
-const UNIT_NAME = {
-    ms: 'a duration',
-    '%': 'a percentage',
-    count: 'a count',
-    rps: 'a rate (requests/s)',
-    sample: 'a monitor value',
-    bytes: 'a size',
-    tps: 'a rate (output tokens/s)',
-};
+
+
 /** The first token of a response, content or reasoning (TPOT and tokens/s count from it). */
 function firstToken(r) {
     if (r.ttfr === undefined)
@@ -47751,7 +47772,6 @@ function tpotOf(r) {
  * consecutive events (several a request, pooled; per token when the server sent usage with every chunk);
  * `stall` = the largest of them; `tpot` = time per output token after the first (usage); `ttft_reasoning`
  * = the first reasoning token (`ttft` is then the first content token).
- * In the order criteria list them (the headline metric first).
  */
 const LATENCY_SAMPLES = {
     ttfc: (r) => r.ttfc,
@@ -47764,11 +47784,6 @@ const LATENCY_SAMPLES = {
     tpot: tpotOf,
     ttft_reasoning: (r) => r.ttfr ?? null,
 };
-const OPTIONAL_LATENCIES = ['tpot', 'ttft_reasoning'];
-const LATENCY_METRICS = Object.keys(LATENCY_SAMPLES);
-const STAT_NAMES = ['min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max', 'stddev'];
-/** The statistics a confidence interval is computed for (min / max / stddev have no useful bootstrap). */
-const INTERVAL_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
 /** The samples of a latency over the given (successful) requests, in order (itl: every gap). */
 function latencySamples(requests, metric) {
     const read = LATENCY_SAMPLES[metric];
@@ -47782,10 +47797,6 @@ function latencySamples(requests, metric) {
                 out.push(x);
     }
     return out;
-}
-const metrics_finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-function metrics_single(m) {
-    return { written: m.name, single: true, resolve: (name) => (name === m.name ? m : null) };
 }
 /** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */
 const latencies = {
@@ -47802,7 +47813,7 @@ const latencies = {
             name,
             unit: 'ms',
             label: `${base.toUpperCase()} ${stat}`,
-            read: (s) => metrics_finite(s[base]?.[stat]),
+            read: (s) => finite(s[base]?.[stat]),
             ...(interval ? { interval } : {}),
             samples: `${base} samples`,
         };
@@ -47817,7 +47828,7 @@ function statsFamily(name, unit, label, stats, extra = {}) {
             const stat = full.slice(name.length + 1);
             if (!full.startsWith(`${name}.`) || !STAT_NAMES.includes(stat))
                 return null;
-            return { name: full, unit, label: `${label} ${stat}`, read: (s) => metrics_finite(stats(s)?.[stat]), ...extra };
+            return { name: full, unit, label: `${label} ${stat}`, read: (s) => finite(stats(s)?.[stat]), ...extra };
         },
     };
 }
@@ -47826,11 +47837,11 @@ const NO_GOODPUT = () => 'no goodput figures (set goodput)';
 const NO_USAGE = () => 'no token usage from the server (openai preset: stream_options.include_usage)';
 /** Goodput, the LLM's token figures and the rate stages' own (see docs/open-model.md). */
 const OPEN_MODEL_FAMILIES = [
-    metrics_single({ name: 'goodput', unit: 'rps', label: 'goodput', read: (s) => metrics_finite(s.goodput?.perSec), missing: NO_GOODPUT }),
-    metrics_single({ name: 'goodput_rate', unit: '%', label: 'goodput rate', read: (s) => (s.goodput?.rate == null ? null : s.goodput.rate * 100), missing: NO_GOODPUT, cell: 'goodput' }),
-    metrics_single({ name: 'tokens_per_sec', unit: 'tps', label: 'output tokens/s', read: (s) => metrics_finite(s.tokens?.perSec), missing: NO_USAGE }),
-    metrics_single({ name: 'dropped', unit: 'count', label: 'dropped arrivals', read: (s) => s.rate?.dropped ?? null, appliesTo: isRateStage, cell: 'success' }),
-    metrics_single({ name: 'achieved_rate', unit: 'rps', label: 'achieved rate', read: (s) => metrics_finite(s.rate?.achieved), appliesTo: isRateStage }),
+    single({ name: 'goodput', unit: 'rps', label: 'goodput', read: (s) => finite(s.goodput?.perSec), missing: NO_GOODPUT }),
+    single({ name: 'goodput_rate', unit: '%', label: 'goodput rate', read: (s) => (s.goodput?.rate == null ? null : s.goodput.rate * 100), missing: NO_GOODPUT, cell: 'goodput' }),
+    single({ name: 'tokens_per_sec', unit: 'tps', label: 'output tokens/s', read: (s) => finite(s.tokens?.perSec), missing: NO_USAGE }),
+    single({ name: 'dropped', unit: 'count', label: 'dropped arrivals', read: (s) => s.rate?.dropped ?? null, appliesTo: isRateStage, cell: 'success' }),
+    single({ name: 'achieved_rate', unit: 'rps', label: 'achieved rate', read: (s) => finite(s.rate?.achieved), appliesTo: isRateStage }),
     statsFamily('output_tokens', 'count', 'output tokens', (s) => s.tokens?.output, { missing: NO_USAGE }),
     statsFamily('tokens_per_sec', 'tps', 'output tokens/s per request', (s) => s.tokens?.perRequest, { missing: NO_USAGE }),
     statsFamily('lateness', 'ms', 'client lateness', (s) => s.rate?.lateness, { appliesTo: isRateStage }),
@@ -47840,13 +47851,13 @@ const OPEN_MODEL_FAMILIES = [
  * or a pattern resolved on demand (`monitor.NAME.max`: NAME taken from the name, read from the stage).
  */
 const METRIC_FAMILIES = [
-    metrics_single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
-    metrics_single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
-    metrics_single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
-    metrics_single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
-    metrics_single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
+    single({ name: 'success_rate', unit: '%', label: 'success rate', read: (s) => s.successRate * 100, cell: 'success' }),
+    single({ name: 'errors', unit: 'count', label: 'errors', read: (s) => s.failed, cell: 'success' }),
+    single({ name: 'errors_5xx', unit: 'count', label: '5xx errors', read: (s) => s.failures?.http_5xx ?? 0, cell: 'success' }),
+    single({ name: 'timeouts', unit: 'count', label: 'timeouts', read: (s) => s.failures?.timeout ?? 0, cell: 'success' }),
+    single({ name: 'rps', unit: 'rps', label: 'throughput', read: (s) => s.rps }),
     // The capacity search's result (capacity/): one figure of the run, judged by capacity/criteria.ts, not read from a stage.
-    metrics_single({ name: 'capacity', unit: 'count', label: 'capacity (users)', read: () => null, scope: 'run', missing: () => 'no capacity search (set capacity)' }),
+    single({ name: 'capacity', unit: 'count', label: 'capacity (users)', read: () => null, scope: 'run', missing: () => 'no capacity search (set capacity)' }),
     latencies,
     ...OPEN_MODEL_FAMILIES,
     ...SERVER_METRIC_FAMILIES,
@@ -52932,15 +52943,9 @@ function zScore(x, mean, standardDeviation) {
 
 //# sourceMappingURL=simple-statistics.mjs.map
 
-;// CONCATENATED MODULE: ./src/core/types.ts
-// Shared types of the core. Nothing here knows about GitHub.
-const FAILURE_CATEGORIES = ['http_4xx', 'http_5xx', 'timeout', 'connection', 'stream_error', 'empty', 'protocol', 'cancelled'];
+;// CONCATENATED MODULE: ./src/core/sample-stats.ts
+// Descriptive statistics of a list of numbers: below analysis/ and server/, which both summarize samples.
 
-;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
-
-
-
-const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
 const EMPTY = { n: 0, min: null, avg: null, p50: null, p90: null, p95: null, p99: null, max: null, stddev: null };
 /** Descriptive statistics of a sample (population stddev). Null values when the sample is empty. */
 function computeStats(values) {
@@ -52960,6 +52965,18 @@ function computeStats(values) {
         stddev: arr.length > 1 ? standardDeviation(arr) : 0,
     };
 }
+
+;// CONCATENATED MODULE: ./src/core/types.ts
+// Shared types of the core. Nothing here knows about GitHub.
+const FAILURE_CATEGORIES = ['http_4xx', 'http_5xx', 'timeout', 'connection', 'stream_error', 'empty', 'protocol', 'cancelled'];
+/** The one guard of the union: an arrival-rate stage (the rest are closed USERSxREQUESTS). */
+const isRate = (s) => s.kind === 'rate';
+
+;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
+
+
+
+const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
 function emptyFailures() {
     return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0]));
 }
@@ -53051,7 +53068,7 @@ function skippedStage(index, stage) {
     return { ...summarizeStage(index, stage, [], 0), skipped: true };
 }
 
-;// CONCATENATED MODULE: ./src/core/config/duration.ts
+;// CONCATENATED MODULE: ./src/core/time/duration.ts
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Parses `60s`, `500ms`, `5m`, `1.5s`, `1h`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
@@ -53086,6 +53103,8 @@ function formatBound(ms) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/config/stages.ts
+
+
 
 
 const DEFAULT_STAGES = '1x1, 10x3, 20x2';
@@ -53151,8 +53170,6 @@ function parseRateStage(part, n, input) {
     }
     return { kind: 'rate', rate, durationMs };
 }
-const isRate = (s) => s.kind === 'rate';
-const isClosed = (s) => s.kind !== 'rate';
 /** `2`, `0.5`, `1.25`: a rate as written back (at most three decimals). */
 function formatRate(rate) {
     return String(Number(rate.toFixed(3)));
@@ -53204,6 +53221,7 @@ const VERSION = '1.0.0';
 // fixed numbers: an earlier JSON report, its stages matched to this run's by users, deltas of TTFC
 // avg / p95 and success rate, regressions over a threshold. Reading the file is the only I/O
 // (readBaseline); everything else is pure and never throws on a strange baseline.
+
 
 
 
@@ -53584,9 +53602,9 @@ function baselineSection(loaded, current, opts) {
     return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
 }
 
-;// CONCATENATED MODULE: ./src/core/analysis/compare.ts
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/operators.ts
 /** Whether `a OP b` holds (criteria and confidence verdicts share it). */
-function compare_compare(a, op, b) {
+function operators_compare(a, op, b) {
     switch (op) {
         case '<':
             return a < b;
@@ -53603,15 +53621,9 @@ function compare_compare(a, op, b) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
-// Verdicts that hold on noisy runners, where one run's figure moves by more than the difference a
-// gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
-// statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
-
-
-
-// ---------------------------------------------------------------------------------------------
-// Seeded bootstrap
+;// CONCATENATED MODULE: ./src/core/random.ts
+// One seeded PRNG for the whole tool: the bootstrap's resamples and a rate stage's arrival times both
+// draw from it, so a seed gives the same run and the same intervals on every machine.
 /** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence, in [0, 1). */
 function mulberry32(seed) {
     let a = seed >>> 0;
@@ -53623,6 +53635,19 @@ function mulberry32(seed) {
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
 }
+
+;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
+// Verdicts that hold on noisy runners, where one run's figure moves by more than the difference a
+// gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
+// statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
+
+
+
+
+
+// ---------------------------------------------------------------------------------------------
+// Seeded bootstrap
+
 const DEFAULT_SEED = 0x5eed7fc;
 const DEFAULT_RESAMPLES = 1000;
 const DEFAULT_LEVEL = 0.95;
@@ -53759,13 +53784,13 @@ function ttfcInterval(stage, intervalOf) {
 const VERDICT_MODES = ['strict', 'confident'];
 /** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
 function judge(input, verdict) {
-    const pointPass = compare_compare(input.actual, input.op, input.threshold);
+    const pointPass = operators_compare(input.actual, input.op, input.threshold);
     const iv = input.interval;
     // Equality has no "side"; without an interval the point decides.
     if (iv === null || input.op === '==' || input.op === '!=')
         return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
-    const lowPass = compare_compare(iv.low, input.op, input.threshold);
-    const highPass = compare_compare(iv.high, input.op, input.threshold);
+    const lowPass = operators_compare(iv.low, input.op, input.threshold);
+    const highPass = operators_compare(iv.high, input.op, input.threshold);
     if (lowPass && highPass)
         return { status: 'pass', inconclusive: false };
     if (!lowPass && !highPass)
@@ -54212,6 +54237,7 @@ function unknownMetricHint(name, side) {
 
 
 
+
 /** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
 const DEFAULT_CRITERIA = [
     'success_rate > 95%',
@@ -54654,6 +54680,7 @@ function unitMismatch(c, unit) {
 
 
 
+
 function missingReason(stage, name, other) {
     const who = stageWho(stageOf(stage));
     const where = other === 'baseline' ? ` in the baseline stage ${stage.rate ? 'at' : 'with'} ${who}` : other === 'compare' ? ` on the compare target at ${who}` : '';
@@ -54786,7 +54813,7 @@ function evaluateOne(c, stage, unit, opts) {
         const other = thresholdStage === stage ? null : c.value.kind === 'factor' && c.value.metric.compare ? 'compare' : 'baseline';
         return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, other) };
     }
-    const pointPass = compare_compare(actual, c.op, threshold);
+    const pointPass = operators_compare(actual, c.op, threshold);
     if (c.value.kind === 'factor' && c.value.metric.compare)
         return judgeCompare(c, c.value.factor, stage, { ...base, actual, threshold }, pointPass, opts);
     const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline || c.value.metric.history === true;
@@ -55315,19 +55342,12 @@ const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (
 
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/load/clock.ts
+;// CONCATENATED MODULE: ./src/core/time/clock.ts
 
 /** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
 const now = () => external_node_perf_hooks_.performance.now();
 /** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
 const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
-/** Offset that turns `now()` into process.hrtime.bigint() milliseconds (the system-wide monotonic clock). */
-function hrtimeOffsetMs() {
-    const a = now();
-    const h = Number(process.hrtime.bigint()) / 1e6;
-    const b = now();
-    return h - (a + b) / 2;
-}
 
 ;// CONCATENATED MODULE: ./src/core/report/escape.ts
 // Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
@@ -57359,17 +57379,33 @@ function attachGoodput(lines, stages, requests) {
             s.goodput = goodputOf(lines, s, byStage.get(s.index) ?? []);
 }
 
+;// CONCATENATED MODULE: ./src/core/shards/share.ts
+// A shard's share of a stage: which users it runs, and how late against start-at is worth a word.
+// A leaf, so the load layer and config/ read it without an arrow between them.
+/** Lateness against start-at worth a word (below it: timer resolution and event-loop jitter). */
+const LATE_TOLERANCE_MS = 50;
+/**
+ * The global user numbers shard K of N runs in a stage of `users`: a contiguous block, the first
+ * `users mod N` shards one more (25 over 3 = 1–9, 10–17, 18–25). Every user is run by exactly one
+ * shard, so `{{user}}` stays unique across the matrix; a shard may get none (1 over 2 = 1 / 0).
+ */
+function shardUsers(users, shard) {
+    const base = Math.floor(users / shard.count);
+    const extra = users % shard.count;
+    const k = shard.index - 1;
+    return { first: k * base + Math.min(k, extra) + 1, count: base + (k < extra ? 1 : 0) };
+}
+
 ;// CONCATENATED MODULE: ./src/core/config/shard.ts
 // Sharding a plan over several machines (a GitHub Actions matrix): which users of each stage this
 // instance runs, and when each stage starts by the wall clock so every shard starts it together.
 
 
 
+
 const MAX_SHARDS = 256;
 /** A start further ahead than this is a typo, not a plan: a gate is bounded. */
 const MAX_START_AHEAD_MS = 60 * 60_000;
-/** Lateness against start-at worth a word (below it: timer resolution and event-loop jitter). */
-const LATE_TOLERANCE_MS = 50;
 /** `K/N`, 1 ≤ K ≤ N ≤ 256. */
 function parseShard(text, input = 'shard') {
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
@@ -57384,17 +57420,6 @@ function parseShard(text, input = 'shard') {
     return { index, count };
 }
 const formatShard = (s) => `${s.index}/${s.count}`;
-/**
- * The global user numbers shard K of N runs in a stage of `users`: a contiguous block, the first
- * `users mod N` shards one more (25 over 3 = 1–9, 10–17, 18–25). Every user is run by exactly one
- * shard, so `{{user}}` stays unique across the matrix; a shard may get none (1 over 2 = 1 / 0).
- */
-function shardUsers(users, shard) {
-    const base = Math.floor(users / shard.count);
-    const extra = users % shard.count;
-    const k = shard.index - 1;
-    return { first: k * base + Math.min(k, extra) + 1, count: base + (k < extra ? 1 : 0) };
-}
 /**
  * `start-at`: an ISO-8601 time with a zone (`2026-12-01T10:00:00Z`), that time plus an offset
  * (`2026-12-01T10:00:00Z+90s`: the first job passes its clock, every shard adds the same lead), or
@@ -64865,6 +64890,7 @@ function readLimits() {
 
 
 
+
 const DEFAULT_MAX_USERS = 256;
 const DEFAULT_REQUESTS = 3;
 const DEFAULT_RESOLUTION = { kind: 'fraction', value: 0.1 };
@@ -65637,6 +65663,7 @@ function guessContentType(body) {
 
 
 
+
 /** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
 const RATE_ROUNDS = 10;
 const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
@@ -65832,14 +65859,6 @@ function formatRatio(r) {
         return `${Math.round(r)}x`;
     const s = r.toFixed(r >= 3 ? 1 : 2);
     return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
-}
-/** `1.9x (95% CI 1.6–2.2x)`; just `1.0x` without an interval. */
-function formatRatioInterval(r, level) {
-    if (!r || r.ratio === null)
-        return 'n/a';
-    if (r.low === null || r.high === null)
-        return formatRatio(r.ratio);
-    return `${formatRatio(r.ratio)} (${Math.round(level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})`;
 }
 const metricLabel = (key) => metrics_metric(key)?.label ?? key;
 /** `10 users`, `2/s`. */
@@ -70469,6 +70488,7 @@ async function searchCapacity(opts, probe) {
 
 
 
+
 const CAPACITY_RESAMPLES = 1000;
 const interval_MIN_RESAMPLES = 200;
 /** Work bound: resamples × requests drawn ≤ 20 M. */
@@ -70560,7 +70580,7 @@ function interval_meets(p, counts, n) {
         }
         else
             v = weightedStat(line.values, line.owners, counts, line.stat);
-        if (v === null || !compare_compare(v, line.op, line.threshold))
+        if (v === null || !operators_compare(v, line.op, line.threshold))
             return false;
     }
     return true;
@@ -72648,6 +72668,7 @@ function serverMarkdown(section, opts = {}) {
 // The capacity search as a picture: the SLO metric of every probe against its users (head, and base
 // with compare-url), the SLO as a horizontal line, the capacity marked on the x-axis — a mermaid
 // `xychart-beta` block (GitHub renders it). Pure.
+
 
 
 
@@ -79986,7 +80007,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1617);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6842);
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
 // The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
 // `npm run local-action` (@github/local-action) calls.
