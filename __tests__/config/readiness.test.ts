@@ -3,7 +3,7 @@
 import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { InputError } from '../../src/core/errors.js';
 import { runGate } from '../../src/core/gate.js';
-import { NotReadyError, waitForReady } from '../../src/core/config/readiness.js';
+import { NotReadyError, waitForReady } from '../../src/core/prepare/readiness.js';
 import { startHealthServer, type HealthServer } from '../helpers/servers/health.js';
 import { listen } from '../helpers/servers/http.js';
 
