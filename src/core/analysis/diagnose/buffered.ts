@@ -3,7 +3,7 @@
 // default upstream settings releases a 4–8 KB buffer when it is full — so a stream arrives in a few
 // bursts far apart, the first one late, whatever the load. Pure.
 
-import type { Diagnosis, RequestRecord } from '../../types.js';
+import type { Diagnosis, RequestRecord, StageSummary } from '../../types.js';
 import { isCorked } from './corked.js';
 import { groupByStage, median, ms, pct, referenceStage, round, users, type RunData } from './common.js';
 
@@ -142,26 +142,37 @@ const describeBursts = (bs: readonly Burst[]): string => {
   return `${shown.join(', ')}${bs.length > 5 ? `, … (${bs.length} bursts)` : ''}`;
 };
 
-/**
- * One `buffered` diagnosis for the run (users: null) when most multi-event responses were held back:
- * all their events together at the end, or in a few bursts far apart (then the reference stage — the
- * fewest users — must show it too: a loaded client may read a real stream in lumps, a single user's
- * does not). Single-event responses say nothing about streaming and are ignored.
- */
-export function detectBuffered(run: RunData, byStage = groupByStage(run.requests)): Diagnosis[] {
-  const perStage: BufferedStage[] = [];
-  let multi = 0;
-  let bunchedCount = 0;
-  let blockCount = 0;
-  const heldTtfc: number[] = [];
-  const bunchedSpread: number[] = [];
-  const streamingSpread: number[] = [];
-  const eventCounts: number[] = [];
-  const blocks: { r: RequestRecord; h: HeldInBlocks }[] = [];
-  const encodings = new Map<string, number>();
-  let ttfbHeld = 0;
-  const ref = referenceStage(run.stages);
-  let refRow: BufferedStage | null = null;
+/** What the run's multi-event responses looked like, stage by stage (the first pass of detectBuffered). */
+interface Tally {
+  perStage: BufferedStage[];
+  multi: number;
+  bunchedCount: number;
+  blockCount: number;
+  heldTtfc: number[];
+  bunchedSpread: number[];
+  streamingSpread: number[];
+  eventCounts: number[];
+  blocks: { r: RequestRecord; h: HeldInBlocks }[];
+  encodings: Map<string, number>;
+  ttfbHeld: number;
+  refRow: BufferedStage | null;
+}
+
+function tally(run: RunData, byStage: Map<number, RequestRecord[]>, ref: StageSummary | null): Tally {
+  const t: Tally = {
+    perStage: [],
+    multi: 0,
+    bunchedCount: 0,
+    blockCount: 0,
+    heldTtfc: [],
+    bunchedSpread: [],
+    streamingSpread: [],
+    eventCounts: [],
+    blocks: [],
+    encodings: new Map(),
+    ttfbHeld: 0,
+    refRow: null,
+  };
   for (const stage of run.stages) {
     const records = byStage.get(stage.index);
     if (stage.skipped || records === undefined) continue;
@@ -171,47 +182,96 @@ export function detectBuffered(run: RunData, byStage = groupByStage(run.requests
       const spread = streamSpread(r);
       if (spread === null) continue;
       row.multiEvent++;
-      eventCounts.push(r.events);
+      t.eventCounts.push(r.events);
       // A corked response (corked.ts) is held by a timer, not a filling buffer: its own diagnosis.
       const h = isBunched(r) || isCorked(r) ? null : heldInBlocks(r);
       if (isBunched(r)) {
         row.bunched++;
-        bunchedSpread.push(spread);
+        t.bunchedSpread.push(spread);
       } else if (h !== null) {
         row.inBlocks++;
-        blocks.push({ r, h });
+        t.blocks.push({ r, h });
       } else {
-        streamingSpread.push(spread);
+        t.streamingSpread.push(spread);
         continue;
       }
-      heldTtfc.push(r.ttfc!);
-      if (r.encoding !== undefined) encodings.set(r.encoding, (encodings.get(r.encoding) ?? 0) + 1);
+      t.heldTtfc.push(r.ttfc!);
+      if (r.encoding !== undefined) t.encodings.set(r.encoding, (t.encodings.get(r.encoding) ?? 0) + 1);
       // Headers held back too (the whole response buffered, not only the body)?
-      if (r.ttfb !== null && r.ttfc! - r.ttfb <= bunchBound(r.ttfc!)) ttfbHeld++;
+      if (r.ttfb !== null && r.ttfc! - r.ttfb <= bunchBound(r.ttfc!)) t.ttfbHeld++;
     }
-    if (row.multiEvent > 0) perStage.push(row);
-    if (ref !== null && stage.index === ref.index) refRow = row;
-    multi += row.multiEvent;
-    bunchedCount += row.bunched;
-    blockCount += row.inBlocks;
+    if (row.multiEvent > 0) t.perStage.push(row);
+    if (ref !== null && stage.index === ref.index) t.refRow = row;
+    t.multi += row.multiEvent;
+    t.bunchedCount += row.bunched;
+    t.blockCount += row.inBlocks;
   }
-  const held = bunchedCount + blockCount;
-  if (multi < MIN_RESPONSES || held < MIN_SHARE * multi) return [];
-  const inBlocks = blockCount > bunchedCount;
-  // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
-  if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < MIN_SHARE * refRow.multiEvent) return [];
+  return t;
+}
 
+/** The content encoding of most held responses, when at least MIN_SHARE of them had one. */
+function dominantEncoding(encodings: Map<string, number>, held: number): string | null {
   let encoding: string | null = null;
   let encoded = 0;
   for (const [e, n] of encodings) {
     encoded += n;
     if (encoding === null || n > encodings.get(encoding)!) encoding = e;
   }
-  if (encoded < MIN_SHARE * held) encoding = null;
+  return encoded < MIN_SHARE * held ? null : encoding;
+}
 
-  const ttfcP50 = median(heldTtfc)!;
-  const eventsP50 = median(eventCounts)!;
-  const headersToo = ttfbHeld >= MIN_SHARE * held;
+/** The message and evidence of a stream held in a few bursts far apart (the typical held response as the example). */
+function inBlocksText(t: Tally, ref: StageSummary | null, share: string, ttfcP50: number, headersToo: boolean, encoding: string | null, evidence: Record<string, unknown>): string {
+  // The typical held response: median by its first chunk.
+  const sorted = [...t.blocks].sort((a, b) => a.r.ttfc! - b.r.ttfc!);
+  const typical = sorted[(sorted.length - 1) >> 1]!;
+  const heldP50 = median(t.blocks.map((b) => b.h.heldMs))!;
+  const burstsP50 = median(t.blocks.map((b) => b.h.bursts.length))!;
+  const perEvent = typical.r.bytes / typical.r.events;
+  const refRow = t.refRow;
+  const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
+  const bs = typical.h.bursts;
+  const apart = (bs[bs.length - 1]!.atMs - bs[0]!.atMs) / (bs.length - 1);
+  evidence.burstsP50 = round(burstsP50, 1);
+  evidence.heldBackP50Ms = round(heldP50);
+  evidence.example = {
+    bursts: typical.h.bursts.slice(0, 8).map((b) => ({
+      atMs: round(b.atMs, 0),
+      events: b.events,
+      bytesApprox: Math.round(b.events * perEvent),
+    })),
+    cadenceMs: round(typical.h.cadenceMs, 1),
+  };
+  return (
+    `buffered stream: in ${share.replace(/\)$/, `${refText})`)} the events arrived in a few bursts far apart rather than at the ` +
+    `server's pace — e.g. ${describeBursts(bs)} (events at arrival time), the events of a burst read at once, the bursts ` +
+    `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
+    `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
+    `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
+    `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(causes(encoding))}`
+  );
+}
+
+/**
+ * One `buffered` diagnosis for the run (users: null) when most multi-event responses were held back:
+ * all their events together at the end, or in a few bursts far apart (then the reference stage — the
+ * fewest users — must show it too: a loaded client may read a real stream in lumps, a single user's
+ * does not). Single-event responses say nothing about streaming and are ignored.
+ */
+export function detectBuffered(run: RunData, byStage = groupByStage(run.requests)): Diagnosis[] {
+  const ref = referenceStage(run.stages);
+  const t = tally(run, byStage, ref);
+  const { multi, bunchedCount, blockCount, refRow } = t;
+  const held = bunchedCount + blockCount;
+  if (multi < MIN_RESPONSES || held < MIN_SHARE * multi) return [];
+  const inBlocks = blockCount > bunchedCount;
+  // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
+  if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < MIN_SHARE * refRow.multiEvent) return [];
+
+  const encoding = dominantEncoding(t.encodings, held);
+  const ttfcP50 = median(t.heldTtfc)!;
+  const eventsP50 = median(t.eventCounts)!;
+  const headersToo = t.ttfbHeld >= MIN_SHARE * held;
   const share = `${held} of ${multi} multi-event responses (${pct(held / multi)})`;
   const evidence: Record<string, unknown> = {
     multiEventResponses: multi,
@@ -222,46 +282,21 @@ export function detectBuffered(run: RunData, byStage = groupByStage(run.requests
   };
   let message: string;
   if (!inBlocks) {
-    const spreadP50 = median(bunchedSpread)!;
+    const spreadP50 = median(t.bunchedSpread)!;
     message =
       `buffered stream: in ${share} all events (median ${round(eventsP50, 1)}) arrived together at the end — first chunk ` +
       `after ${ms(ttfcP50)}, the last within ${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: ` +
       `TTFC equals the total time and users see nothing stream. ${capitalize(causes(encoding))}`;
     evidence.spreadP50Ms = round(spreadP50);
   } else {
-    // The typical held response: median by its first chunk.
-    const sorted = [...blocks].sort((a, b) => a.r.ttfc! - b.r.ttfc!);
-    const typical = sorted[(sorted.length - 1) >> 1]!;
-    const heldP50 = median(blocks.map((b) => b.h.heldMs))!;
-    const burstsP50 = median(blocks.map((b) => b.h.bursts.length))!;
-    const perEvent = typical.r.bytes / typical.r.events;
-    const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
-    const bs = typical.h.bursts;
-    const apart = (bs[bs.length - 1]!.atMs - bs[0]!.atMs) / (bs.length - 1);
-    message =
-      `buffered stream: in ${share.replace(/\)$/, `${refText})`)} the events arrived in a few bursts far apart rather than at the ` +
-      `server's pace — e.g. ${describeBursts(bs)} (events at arrival time), the events of a burst read at once, the bursts ` +
-      `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
-      `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
-      `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
-      `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(causes(encoding))}`;
-    evidence.burstsP50 = round(burstsP50, 1);
-    evidence.heldBackP50Ms = round(heldP50);
-    evidence.example = {
-      bursts: typical.h.bursts.slice(0, 8).map((b) => ({
-        atMs: round(b.atMs, 0),
-        events: b.events,
-        bytesApprox: Math.round(b.events * perEvent),
-      })),
-      cadenceMs: round(typical.h.cadenceMs, 1),
-    };
+    message = inBlocksText(t, ref, share, ttfcP50, headersToo, encoding, evidence);
   }
   evidence.inBlocks = blockCount;
-  evidence.streamingSpreadP50Ms = streamingSpread.length ? round(median(streamingSpread)!) : null;
+  evidence.streamingSpreadP50Ms = t.streamingSpread.length ? round(median(t.streamingSpread)!) : null;
   evidence.headersHeldBack = headersToo;
   evidence.compressed = encoding;
   evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
-  evidence.stages = perStage;
+  evidence.stages = t.perStage;
   return [{ kind: 'buffered', users: null, message, summary: bufferedSummary(inBlocks, evidence, encoding), evidence }];
 }
 
