@@ -39601,7 +39601,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3089);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8776);
 
 
 // Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
@@ -39623,7 +39623,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3089:
+/***/ 8776:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45855,25 +45855,6 @@ function baselineSection(loaded, current, opts) {
     return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
 }
 
-;// CONCATENATED MODULE: ./src/core/analysis/criteria/operators.ts
-/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
-function operators_compare(a, op, b) {
-    switch (op) {
-        case '<':
-            return a < b;
-        case '<=':
-            return a <= b;
-        case '>':
-            return a > b;
-        case '>=':
-            return a >= b;
-        case '==':
-            return a === b;
-        case '!=':
-            return a !== b;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/random.ts
 // One seeded PRNG for the whole tool: the bootstrap's resamples and a rate stage's arrival times both
 // draw from it, so a seed gives the same run and the same intervals on every machine.
@@ -45889,11 +45870,9 @@ function mulberry32(seed) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
-// Verdicts that hold on noisy runners, where one run's figure moves by more than the difference a
-// gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
-// statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
-
+;// CONCATENATED MODULE: ./src/core/analysis/confidence/bootstrap.ts
+// Seeded bootstrap confidence intervals of a stage's latency statistics, cached once per stage,
+// metric and statistic; large samples in O(1) per resample. Pure.
 
 
 
@@ -45919,7 +45898,7 @@ const MIN_RESAMPLES = 200;
 const MIN_INTERVAL_SAMPLES = 5;
 const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 /** R-7 (linear interpolation between closest ranks), the method of stats.ts, on a sorted array. */
-function confidence_quantileSorted(s, p) {
+function bootstrap_quantileSorted(s, p) {
     const h = (s.length - 1) * p;
     const lo = Math.floor(h);
     const a = s[lo];
@@ -45948,7 +45927,7 @@ function bootstrapInterval(values, stat, opts = {}) {
         point = sum / n;
     }
     else {
-        point = confidence_quantileSorted(sorted, QUANTILE[stat]);
+        point = bootstrap_quantileSorted(sorted, QUANTILE[stat]);
     }
     const base = { stat, point, n, level, resamples, seed };
     if (n === 1)
@@ -45993,8 +45972,8 @@ function bootstrapInterval(values, stat, opts = {}) {
     const tail = (1 - level) / 2;
     return {
         ...base,
-        low: Math.min(point, confidence_quantileSorted(out, tail)),
-        high: Math.max(point, confidence_quantileSorted(out, 1 - tail)),
+        low: Math.min(point, bootstrap_quantileSorted(out, tail)),
+        high: Math.max(point, bootstrap_quantileSorted(out, 1 - tail)),
     };
 }
 /** The samples of a latency metric over a stage's successful requests (itl: the pooled gaps), as in stats.ts. */
@@ -46034,6 +46013,92 @@ function ttfcInterval(stage, intervalOf) {
     const range = (iv) => (iv ? { low: iv.low, high: iv.high } : null);
     return { level: DEFAULT_LEVEL, avg: range(intervalOf(stage, 'ttfc', 'avg')), p95: range(intervalOf(stage, 'ttfc', 'p95')) };
 }
+/**
+ * The same bootstrap for a large sample without drawing n values per resample. A quantile: the
+ * resample's k-th smallest draw is sorted[⌊U(k) · n⌋], where U(k), the k-th smallest of n uniforms,
+ * is Beta(k, n − k + 1)-distributed and the next one follows from it, so each resample costs O(1)
+ * (exact, seeded). The mean: its bootstrap distribution at its normal limit, mean ± z · sd / √n
+ * (sd with denominator n, as the bootstrap's), which it has converged to at these sizes.
+ */
+function largeSampleInterval(sorted, stat, base) {
+    const n = sorted.length;
+    const tail = (1 - base.level) / 2;
+    const { point } = base;
+    if (stat === 'avg') {
+        let ss = 0;
+        for (const v of sorted)
+            ss += (v - point) * (v - point);
+        const half = probit(1 - tail) * Math.sqrt(ss / n / n);
+        return { ...base, low: point - half, high: point + half };
+    }
+    const rand = mulberry32(base.seed);
+    const h = (n - 1) * QUANTILE[stat];
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    const out = new Float64Array(base.resamples);
+    for (let r = 0; r < base.resamples; r++) {
+        const u1 = betaVariate(lo + 1, n - lo, rand);
+        const a = sorted[Math.min(n - 1, Math.floor(u1 * n))];
+        let b = a;
+        if (frac > 0 && n - lo - 1 > 0) {
+            // the smallest of the n − lo − 1 draws above u1
+            const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rand(), 1 / (n - lo - 1)));
+            b = sorted[Math.min(n - 1, Math.floor(u2 * n))];
+        }
+        out[r] = a + frac * (b - a);
+    }
+    out.sort();
+    return { ...base, low: Math.min(point, bootstrap_quantileSorted(out, tail)), high: Math.max(point, bootstrap_quantileSorted(out, 1 - tail)) };
+}
+/** Beta(a, b) for a, b ≥ 1 as a ratio of gamma variates. */
+function betaVariate(a, b, rand) {
+    const x = gammaVariate(a, rand);
+    return x / (x + gammaVariate(b, rand));
+}
+/** Gamma(shape ≥ 1, 1): Marsaglia and Tsang (2000). */
+function gammaVariate(shape, rand) {
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+        let x;
+        let v;
+        do {
+            x = normalVariate(rand);
+            v = 1 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        const u = rand();
+        if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
+            return d * v;
+    }
+}
+/** Standard normal (Box–Muller). */
+function normalVariate(rand) {
+    return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/operators.ts
+/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
+function operators_compare(a, op, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/confidence/judgement.ts
+// The strict / confident judgement of a criterion, given its point value and its interval. Pure.
+
 const VERDICT_MODES = ['strict', 'confident'];
 /** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
 function judge(input, verdict) {
@@ -46053,6 +46118,9 @@ function judge(input, verdict) {
         (verdict === 'strict' ? ` (verdict strict: the point value ${pointPass ? 'passes' : 'fails'})` : ' (verdict confident: not failed)');
     return { status: verdict === 'strict' ? (pointPass ? 'pass' : 'fail') : 'inconclusive', inconclusive: true, reason };
 }
+
+;// CONCATENATED MODULE: ./src/core/analysis/confidence/repeat.ts
+// `repeat`: the median run per stage and the spread over the runs. Pure.
 function spread(values) {
     let min = null;
     let max = null;
@@ -46151,69 +46219,14 @@ function repeatOf(runs, requested) {
         },
     };
 }
-/**
- * The same bootstrap for a large sample without drawing n values per resample. A quantile: the
- * resample's k-th smallest draw is sorted[⌊U(k) · n⌋], where U(k), the k-th smallest of n uniforms,
- * is Beta(k, n − k + 1)-distributed and the next one follows from it, so each resample costs O(1)
- * (exact, seeded). The mean: its bootstrap distribution at its normal limit, mean ± z · sd / √n
- * (sd with denominator n, as the bootstrap's), which it has converged to at these sizes.
- */
-function largeSampleInterval(sorted, stat, base) {
-    const n = sorted.length;
-    const tail = (1 - base.level) / 2;
-    const { point } = base;
-    if (stat === 'avg') {
-        let ss = 0;
-        for (const v of sorted)
-            ss += (v - point) * (v - point);
-        const half = probit(1 - tail) * Math.sqrt(ss / n / n);
-        return { ...base, low: point - half, high: point + half };
-    }
-    const rand = mulberry32(base.seed);
-    const h = (n - 1) * QUANTILE[stat];
-    const lo = Math.floor(h);
-    const frac = h - lo;
-    const out = new Float64Array(base.resamples);
-    for (let r = 0; r < base.resamples; r++) {
-        const u1 = betaVariate(lo + 1, n - lo, rand);
-        const a = sorted[Math.min(n - 1, Math.floor(u1 * n))];
-        let b = a;
-        if (frac > 0 && n - lo - 1 > 0) {
-            // the smallest of the n − lo − 1 draws above u1
-            const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rand(), 1 / (n - lo - 1)));
-            b = sorted[Math.min(n - 1, Math.floor(u2 * n))];
-        }
-        out[r] = a + frac * (b - a);
-    }
-    out.sort();
-    return { ...base, low: Math.min(point, confidence_quantileSorted(out, tail)), high: Math.max(point, confidence_quantileSorted(out, 1 - tail)) };
-}
-/** Beta(a, b) for a, b ≥ 1 as a ratio of gamma variates. */
-function betaVariate(a, b, rand) {
-    const x = gammaVariate(a, rand);
-    return x / (x + gammaVariate(b, rand));
-}
-/** Gamma(shape ≥ 1, 1): Marsaglia and Tsang (2000). */
-function gammaVariate(shape, rand) {
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-        let x;
-        let v;
-        do {
-            x = normalVariate(rand);
-            v = 1 + c * x;
-        } while (v <= 0);
-        v = v * v * v;
-        const u = rand();
-        if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
-            return d * v;
-    }
-}
-/** Standard normal (Box–Muller). */
-function normalVariate(rand) {
-    return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+
+;// CONCATENATED MODULE: ./src/core/analysis/confidence.ts
+// Verdicts that hold on noisy runners, where one run's figure moves by more than the difference a
+// gate should catch: seeded bootstrap confidence intervals (cached once per stage, metric and
+// statistic), the strict / confident judgement of a criterion, and the median run of `repeat` runs. Pure.
+
+
+
 
 ;// CONCATENATED MODULE: ./node_modules/leven/index.js
 const array = [];
@@ -47179,8 +47192,552 @@ function truncate(s) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./src/core/report/escape.ts
+// Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
+// a GitHub comment or job summary. Pure: no I/O, no GitHub client.
+/** U+200B ZERO WIDTH SPACE: breaks `@user` mentions and `#123` references without changing the look. */
+const ZWSP = '\u200B';
+// C0/C1 control characters (tab and newline handled separately), and bidi overrides/isolates
+// that could visually reorder a message ("Trojan source").
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+/** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
+function escape_truncate(text, max) {
+    if (max <= 0)
+        return '';
+    if (text.length <= max)
+        return text;
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/** `&`, `<`, `>`, `"` as HTML entities: no tag, comment (`<!--`) or entity can be injected. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/**
+ * Neutralises GitHub's references: `@user` / `@org/team` mentions (no notification), `#123`,
+ * `GH-123` and `owner/repo#123` issue links (no cross-reference). A zero-width space is inserted
+ * after the `@` or `#` (or the `GH-` prefix); the text reads the same.
+ */
+function neutralizeReferences(text) {
+    return text
+        .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
+        .replace(/#(?=\d)/g, `#${ZWSP}`)
+        .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWSP}`);
+}
+/**
+ * Breaks what GitHub would autolink in a text node: `scheme://` (a zero-width space between `:` and
+ * `//`: cmark-gfm's url autolink needs `://` in a row) and `www.` (one between `www` and `.`). Mail
+ * addresses are broken by neutralizeReferences (the `@`). The text reads the same.
+ */
+function breakLinks(text) {
+    return text.replace(/:\/\//g, `:${ZWSP}//`).replace(/(www)\./gi, `$1${ZWSP}.`);
+}
+/** Markdown punctuation that can start emphasis, links, images, code, strikethrough or a table cell. */
+const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
+/**
+ * The character-level part of escapeInline, on text already one line: HTML-escaped, markdown
+ * punctuation backslash-escaped, mentions, references and links neutralised. Also how the redaction
+ * finds a secret in a rendered report (see redact.ts).
+ */
+function escapeMarkdownChars(text) {
+    return breakLinks(neutralizeReferences(escapeHtml(text).replace(MD_PUNCT, (c) => `\\${c}`)));
+}
+/**
+ * Untrusted text as inline markdown, for one line (e.g. a table cell): control characters removed,
+ * newlines and tabs turned into spaces, truncated to `max` characters, HTML-escaped, markdown
+ * punctuation backslash-escaped (pipes included, so a table stays a table), mentions, issue
+ * references and links (`https://…`, `www.…`) neutralised: server text never becomes a link or a mention.
+ */
+function escapeInline(text, max = Infinity) {
+    const flat = text
+        .replace(/\r\n?|\n|\t/g, ' ')
+        .replace(CONTROL, '')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
+    return escapeMarkdownChars(short);
+}
+/** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
+function tableCell(markdown) {
+    return markdown.replace(/\r\n?|\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+}
+/**
+ * A code span holding `text` literally: the fence is one backtick longer than the longest run of
+ * backticks inside; padded with spaces when the text starts or ends with a backtick. With
+ * `inTable`, pipes are escaped (GitHub tables split cells on `|` even inside code spans).
+ */
+function codeSpan(text, opts = {}) {
+    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '');
+    if (opts.max !== undefined)
+        t = escape_truncate(t, opts.max);
+    const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
+    let inner = `${pad}${t}${pad}`;
+    if (opts.inTable)
+        inner = inner.replace(/\|/g, '\\|');
+    return `${fence}${inner}${fence}`;
+}
+/** A GFM table. Cells must already be inline markdown (see escapeInline / tableCell). */
+function mdTable(head, align, rows) {
+    const sep = head.map((_, i) => {
+        const a = align[i] ?? 'l';
+        return a === 'r' ? '---:' : a === 'c' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.map((c) => tableCell(c) || ' ').join(' | ')} |`;
+    return [line(head), `|${sep.join('|')}|`, ...rows.map(line)].join('\n');
+}
+/** The hidden marker that identifies the sticky comment of one `comment-tag`. */
+function commentMarker(tag) {
+    // The action only accepts [A-Za-z0-9._/-] tags; anything else could end the HTML comment.
+    return `<!-- ttfc-gate:${tag.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/-{2,}/g, '-')} -->`;
+}
+
+;// CONCATENATED MODULE: ./src/core/safe-text.ts
+// Text bound for stdout/stderr (the Actions log, a terminal) that may carry what a server sent:
+// no line of it may start a runner workflow command or reach a terminal as an escape sequence.
+/** ANSI/VT escape sequences: CSI (ESC [ … or 8-bit CSI), OSC (ESC ] … BEL/ST), and two-byte ESC sequences. */
+const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u009B[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[ -~]?/g;
+// Every C0/C1 control but tab and newline (CR too: it rewrites a line on a terminal), and bidi overrides.
+const safe_text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const safe_text_ZWSP = '\u200B';
+/**
+ * The runner reads a line whose trimmed start is `::` as a command (`::error::`, `::add-mask::`,
+ * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
+ * keeps the text readable and inert.
+ */
+function neutralize(line) {
+    return line.replace(/::/g, `:${safe_text_ZWSP}:`).replace(/##\[/g, `#${safe_text_ZWSP}#[`);
+}
+/** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
+function safeLine(text) {
+    return neutralize(text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(ANSI, '')
+        .replace(safe_text_CONTROL, ''));
+}
+/** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
+function safeLines(text) {
+    return text
+        .split(/\r\n?|\n/)
+        .map((l) => neutralize(l.replace(ANSI, '').replace(safe_text_CONTROL, '')))
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/redact.ts
+// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
+
+
+const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
+/** Query parameter names whose values are treated as secrets. */
+function isSecretParam(name) {
+    return SECRET_PARAM.test(name);
+}
+/** The URL without userinfo and with secret-looking query values replaced by `***`. */
+function redactUrl(text) {
+    let u;
+    try {
+        u = new URL(text);
+    }
+    catch {
+        return text.replace(/\/\/[^/@\s]*@/, '//***@');
+    }
+    if (u.username || u.password) {
+        u.username = '';
+        u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()])
+        if (isSecretParam(key))
+            u.searchParams.set(key, '***');
+    return u.href;
+}
+/**
+ * A value that looks like a key even under an innocent name (`?k=…`, `X-Client: …`): at least 16
+ * characters, no spaces, letters and digits mixed.
+ */
+function looksLikeSecret(value) {
+    return value.length >= 16 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+/** How a server may send a secret back: as is, URL-encoded (also as a form), JSON-escaped (also with `\/` or `\uXXXX`), HTML-entity-encoded. */
+function echoForms(secret) {
+    const out = new Set([secret]);
+    try {
+        const u = encodeURIComponent(secret);
+        out.add(u).add(u.replace(/%20/g, '+')).add(encodeURI(secret));
+    }
+    catch {
+        /* lone surrogate */
+    }
+    const json = JSON.stringify(secret).slice(1, -1);
+    out.add(json).add(json.replace(/\//g, '\\/'));
+    out.add(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    const html = escapeHtml(secret);
+    out.add(html).add(html.replace(/'/g, '&#39;')).add(html.replace(/'/g, '&#x27;'));
+    return [...out];
+}
+/**
+ * How an output may show a text: as is, escaped as markdown (escapeInline: entities, backslashes,
+ * zero-width spaces in mentions and links), in a table's code span (`\|`), made inert for the
+ * runner (safe-text: `::` broken by a zero-width space), JSON-escaped (the report file).
+ */
+function outputForms(text) {
+    return [text, escapeMarkdownChars(text), text.replace(/\|/g, '\\|'), neutralize(text), JSON.stringify(text).slice(1, -1)];
+}
+const formsCache = new Map();
+/** Every form of a secret that redaction looks for: each way a server may echo it, as each output shows it. */
+function secretForms(secret) {
+    let forms = formsCache.get(secret);
+    if (forms === undefined) {
+        forms = [...new Set(echoForms(secret).flatMap(outputForms))];
+        if (formsCache.size > 256)
+            formsCache.clear();
+        formsCache.set(secret, forms);
+    }
+    return forms;
+}
+let last = null;
+/** The forms of the secrets, longest first, and one pattern matching any of them (one pass over a big text). */
+function compiled(secrets) {
+    const key = secrets.join('\u0000');
+    if (last?.key === key)
+        return last;
+    const all = [...new Set(secrets.filter((s) => s.length >= 3).flatMap(secretForms))].filter((f) => f.length >= 3).sort((a, b) => b.length - a.length);
+    // Case-insensitive: a server may echo a header value lowercased (`Content-Type: image/bearer tok…`).
+    const pattern = new RegExp(all.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') || '(?!)', 'gi');
+    last = { key, all, pattern };
+    return last;
+}
+/** The shortest cut-off start of a secret that is still redacted at the end of a text (a server message truncated mid-secret). */
+const MIN_TAIL = 6;
+/**
+ * Replaces every occurrence of every secret in every form (secretForms: echoed URL-encoded,
+ * JSON-escaped or as HTML entities, shown markdown-escaped or made inert; in any letter case)
+ * with `***`, longest first, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
+ * Redact before escaping where the text is still raw; this pass also catches what was escaped first.
+ */
+function redactText(text, secrets) {
+    if (secrets.length === 0 || text.length === 0)
+        return text;
+    const { all, pattern } = compiled(secrets);
+    if (all.length === 0)
+        return text;
+    const out = text.replace(pattern, '***');
+    const ellipsis = out.endsWith('…') ? '…' : '';
+    let tail = ellipsis ? out.slice(0, -1) : out;
+    for (const s of all) {
+        if (s.length <= MIN_TAIL)
+            continue;
+        const end = tail.slice(-(s.length - 1)).toLowerCase();
+        const lower = s.toLowerCase();
+        for (let n = Math.min(s.length - 1, end.length); n >= MIN_TAIL; n--) {
+            if (end.endsWith(lower.slice(0, n))) {
+                tail = `${tail.slice(0, tail.length - n)}***`;
+                break;
+            }
+        }
+    }
+    return tail + ellipsis;
+}
+/**
+ * Redacts every string inside a value (objects and arrays, walked without recursion), in place.
+ * Arrays under a key in `skip` are left alone (the caller redacts them its own, cheaper way).
+ */
+function redactDeep(value, secrets, skip = new Set()) {
+    if (secrets.length === 0)
+        return;
+    const stack = [value];
+    while (stack.length > 0) {
+        const v = stack.pop();
+        if (Array.isArray(v)) {
+            for (let i = 0; i < v.length; i++) {
+                const x = v[i];
+                if (typeof x === 'string')
+                    v[i] = redactText(x, secrets);
+                else if (typeof x === 'object' && x !== null)
+                    stack.push(x);
+            }
+        }
+        else if (typeof v === 'object' && v !== null) {
+            const o = v;
+            for (const [k, x] of Object.entries(o)) {
+                if (typeof x === 'string')
+                    o[k] = redactText(x, secrets);
+                else if (typeof x === 'object' && x !== null && !skip.has(k))
+                    stack.push(x);
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/config/template.ts
+
+
+/** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
+/** Whether a template has a part that changes per request (then it cannot be rendered once). */
+function isPerRequest(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (['uuid', 'user', 'iteration', 'stage'].includes(m[1] ?? ''))
+            return true;
+    return false;
+}
+/**
+ * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
+ * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
+ * `getToken` is read lazily so a token from a login step can be filled in later.
+ */
+function compileTemplate(text, input, env, getToken, opts = {}) {
+    const parts = [];
+    let last = 0;
+    for (const m of text.matchAll(PLACEHOLDER)) {
+        if (m.index > last)
+            parts.push(text.slice(last, m.index));
+        last = m.index + m[0].length;
+        const name = m[1] ?? '';
+        if (name === 'uuid')
+            parts.push(() => (0,external_node_crypto_.randomUUID)());
+        else if (name === 'user')
+            parts.push((c) => String(c.user));
+        else if (name === 'iteration')
+            parts.push((c) => String(c.iteration));
+        else if (name === 'stage')
+            parts.push((c) => String(c.stage));
+        else if (name === 'token') {
+            parts.push(() => {
+                const t = getToken();
+                if (t === undefined)
+                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
+                return t;
+            });
+        }
+        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            const value = env[name.slice(4)];
+            if (value === undefined)
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
+            if (opts.singleLine && /[\r\n\0]/.test(value))
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
+            opts.secrets?.push(value);
+            parts.push(value);
+        }
+        else {
+            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
+        }
+    }
+    if (last < text.length)
+        parts.push(text.slice(last));
+    if (parts.every((p) => typeof p === 'string')) {
+        const fixed = parts.join('');
+        return () => fixed;
+    }
+    return (ctx) => {
+        let s = '';
+        for (const p of parts)
+            s += typeof p === 'string' ? p : p(ctx);
+        return s;
+    };
+}
+/** Whether a template text uses {{token}} (then the token must be known before requests). */
+function usesToken(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (m[1] === 'token')
+            return true;
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/login.ts
+// `login-url` and the RAGFlow login as plain data (what to POST, where the token is); sending it
+// is prepare/login.ts.
+
+
+
+
+/** A failed login: stops the run before any load, with the server's message (never the password). */
+class LoginError extends InputError {
+    constructor(input, detail) {
+        super(input, detail);
+        this.name = 'LoginError';
+    }
+}
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
+function parseTokenFrom(text, input = 'login-token-from') {
+    const t = text.trim();
+    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
+    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
+    if (!m)
+        throw new InputError(input, what);
+    const kind = m[1].toLowerCase();
+    const rest = m[2].trim();
+    if (kind === 'header') {
+        if (!HEADER_NAME.test(rest))
+            throw new InputError(input, `"${rest}" is not a header name`);
+        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
+    }
+    if (!JSON_PATH.test(rest))
+        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
+    const path = rest
+        .replace(/^\$\./, '')
+        .replace(/\[(\d+)\]/g, '.$1')
+        .split('.');
+    return { kind: 'json', path, text: `json:${rest}` };
+}
+/** Validates the login inputs (no request is sent); null when no login is configured. */
+function buildLogin(i, ctx) {
+    const { preset } = ctx;
+    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
+    if (!password && i.url === undefined) {
+        if (i.body !== undefined)
+            throw new InputError('login-body', 'needs login-url');
+        if (i.tokenFrom !== undefined)
+            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
+        return null;
+    }
+    if (ctx.hasToken) {
+        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
+    }
+    if (password) {
+        if (i.email === undefined)
+            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
+        const pl = preset.passwordLogin;
+        if (!pl) {
+            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
+        }
+        if (i.password === undefined)
+            throw new InputError('login-password', 'is required with login-email');
+        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
+        if (i.body !== undefined)
+            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
+        let key = null;
+        if (pl.needsPublicKey) {
+            if (i.publicKey === undefined)
+                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
+            key = parsePublicKey(i.publicKey);
+        }
+        else if (i.publicKey !== undefined)
+            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
+        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
+        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
+        const body = pl.body(i.email.trim(), i.password, key);
+        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
+    }
+    const url = ctx.resolve('login-url', i.url);
+    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
+    if (tokenFromText === undefined)
+        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
+    const tokenFrom = parseTokenFrom(tokenFromText);
+    let body = null;
+    if (i.body !== undefined) {
+        for (const m of i.body.matchAll(PLACEHOLDER)) {
+            const name = m[1] ?? '';
+            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
+                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
+            }
+        }
+        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined, { secrets: ctx.secrets })({ stage: 0, user: 0, iteration: 0 });
+        collectSecrets(body, ctx.secrets);
+    }
+    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
+}
+function spec(input, url, body, contentType, tokenFrom, ctx) {
+    return {
+        input,
+        url: url.href,
+        displayUrl: redactUrl(url.href),
+        body,
+        contentType,
+        headers: ctx.headersFor(url),
+        tokenFrom,
+        timeoutMs: ctx.timeoutMs,
+        checkCode: ctx.preset.loginCodes === true,
+    };
+}
+function parsePublicKey(text) {
+    let pem = text.trim().replace(/\\n/g, '\n');
+    if (!pem.includes('-----BEGIN')) {
+        // The base64 body alone (as often pasted into a secret): wrap it.
+        const b64 = pem.replace(/\s+/g, '');
+        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)(pem);
+    }
+    catch {
+        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
+    }
+    if (key.asymmetricKeyType !== 'rsa')
+        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
+    return key;
+}
+function contentTypeOf(body) {
+    const t = body.trim();
+    if (t.startsWith('{') || t.startsWith('['))
+        return 'application/json';
+    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
+        return 'application/x-www-form-urlencoded';
+    return 'text/plain; charset=utf-8';
+}
+/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
+function collectSecrets(body, secrets) {
+    const walk = (v, key) => {
+        if (typeof v === 'string') {
+            if (v !== '' && isSecretParam(key))
+                secrets.push(v);
+        }
+        else if (Array.isArray(v))
+            for (const x of v)
+                walk(x, key);
+        else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v))
+                walk(x, k);
+    };
+    try {
+        walk(JSON.parse(body), '');
+        return;
+    }
+    catch {
+        /* not JSON */
+    }
+    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(body.trim()))
+            if (v && isSecretParam(k))
+                secrets.push(v);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
+/**
+ * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
+ * carries no content. Content: the first one is ttft. Error: an in-band error, the request
+ * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
+ * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
+ */
+const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
+/** The scheme the `token` (or a login token) is sent with for a request path. */
+function authSchemeFor(preset, path) {
+    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
+
+// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
+const session = {
+    event: () => EventKind.Content,
+    error: null,
+    tokens: undefined,
+    finish: () => null,
+};
+const generic = {
+    name: 'generic',
+    authScheme: 'Bearer',
+    fallbackFormat: 'raw',
+    needsText: false,
+    start: () => session,
+};
+
 ;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
 class ParseError extends Error {
   constructor(message, options) {
@@ -47595,775 +48152,6 @@ function notJson(data) {
 }
 const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
 
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/time/clock.ts
-
-/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
-const now = () => external_node_perf_hooks_.performance.now();
-/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
-const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
-
-;// CONCATENATED MODULE: ./src/core/report/escape.ts
-// Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
-// a GitHub comment or job summary. Pure: no I/O, no GitHub client.
-/** U+200B ZERO WIDTH SPACE: breaks `@user` mentions and `#123` references without changing the look. */
-const ZWSP = '\u200B';
-// C0/C1 control characters (tab and newline handled separately), and bidi overrides/isolates
-// that could visually reorder a message ("Trojan source").
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
-/** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
-function escape_truncate(text, max) {
-    if (max <= 0)
-        return '';
-    if (text.length <= max)
-        return text;
-    const points = Array.from(text);
-    if (points.length <= max)
-        return text;
-    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-/** `&`, `<`, `>`, `"` as HTML entities: no tag, comment (`<!--`) or entity can be injected. */
-function escapeHtml(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-/**
- * Neutralises GitHub's references: `@user` / `@org/team` mentions (no notification), `#123`,
- * `GH-123` and `owner/repo#123` issue links (no cross-reference). A zero-width space is inserted
- * after the `@` or `#` (or the `GH-` prefix); the text reads the same.
- */
-function neutralizeReferences(text) {
-    return text
-        .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
-        .replace(/#(?=\d)/g, `#${ZWSP}`)
-        .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWSP}`);
-}
-/**
- * Breaks what GitHub would autolink in a text node: `scheme://` (a zero-width space between `:` and
- * `//`: cmark-gfm's url autolink needs `://` in a row) and `www.` (one between `www` and `.`). Mail
- * addresses are broken by neutralizeReferences (the `@`). The text reads the same.
- */
-function breakLinks(text) {
-    return text.replace(/:\/\//g, `:${ZWSP}//`).replace(/(www)\./gi, `$1${ZWSP}.`);
-}
-/** Markdown punctuation that can start emphasis, links, images, code, strikethrough or a table cell. */
-const MD_PUNCT = /[\\`*_{}[\]()!~|]/g;
-/**
- * The character-level part of escapeInline, on text already one line: HTML-escaped, markdown
- * punctuation backslash-escaped, mentions, references and links neutralised. Also how the redaction
- * finds a secret in a rendered report (see redact.ts).
- */
-function escapeMarkdownChars(text) {
-    return breakLinks(neutralizeReferences(escapeHtml(text).replace(MD_PUNCT, (c) => `\\${c}`)));
-}
-/**
- * Untrusted text as inline markdown, for one line (e.g. a table cell): control characters removed,
- * newlines and tabs turned into spaces, truncated to `max` characters, HTML-escaped, markdown
- * punctuation backslash-escaped (pipes included, so a table stays a table), mentions, issue
- * references and links (`https://…`, `www.…`) neutralised: server text never becomes a link or a mention.
- */
-function escapeInline(text, max = Infinity) {
-    const flat = text
-        .replace(/\r\n?|\n|\t/g, ' ')
-        .replace(CONTROL, '')
-        .replace(/ {2,}/g, ' ')
-        .trim();
-    const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
-    return escapeMarkdownChars(short);
-}
-/** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
-function tableCell(markdown) {
-    return markdown.replace(/\r\n?|\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
-}
-/**
- * A code span holding `text` literally: the fence is one backtick longer than the longest run of
- * backticks inside; padded with spaces when the text starts or ends with a backtick. With
- * `inTable`, pipes are escaped (GitHub tables split cells on `|` even inside code spans).
- */
-function codeSpan(text, opts = {}) {
-    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '');
-    if (opts.max !== undefined)
-        t = escape_truncate(t, opts.max);
-    const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
-    let inner = `${pad}${t}${pad}`;
-    if (opts.inTable)
-        inner = inner.replace(/\|/g, '\\|');
-    return `${fence}${inner}${fence}`;
-}
-/** A GFM table. Cells must already be inline markdown (see escapeInline / tableCell). */
-function mdTable(head, align, rows) {
-    const sep = head.map((_, i) => {
-        const a = align[i] ?? 'l';
-        return a === 'r' ? '---:' : a === 'c' ? ':---:' : '---';
-    });
-    const line = (cells) => `| ${cells.map((c) => tableCell(c) || ' ').join(' | ')} |`;
-    return [line(head), `|${sep.join('|')}|`, ...rows.map(line)].join('\n');
-}
-/** The hidden marker that identifies the sticky comment of one `comment-tag`. */
-function commentMarker(tag) {
-    // The action only accepts [A-Za-z0-9._/-] tags; anything else could end the HTML comment.
-    return `<!-- ttfc-gate:${tag.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/-{2,}/g, '-')} -->`;
-}
-
-;// CONCATENATED MODULE: ./src/core/safe-text.ts
-// Text bound for stdout/stderr (the Actions log, a terminal) that may carry what a server sent:
-// no line of it may start a runner workflow command or reach a terminal as an escape sequence.
-/** ANSI/VT escape sequences: CSI (ESC [ … or 8-bit CSI), OSC (ESC ] … BEL/ST), and two-byte ESC sequences. */
-const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u009B[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[ -~]?/g;
-// Every C0/C1 control but tab and newline (CR too: it rewrites a line on a terminal), and bidi overrides.
-const safe_text_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
-const safe_text_ZWSP = '\u200B';
-/**
- * The runner reads a line whose trimmed start is `::` as a command (`::error::`, `::add-mask::`,
- * `::stop-commands::`), and `##[` as an old-style one: a zero-width space between the characters
- * keeps the text readable and inert.
- */
-function neutralize(line) {
-    return line.replace(/::/g, `:${safe_text_ZWSP}:`).replace(/##\[/g, `#${safe_text_ZWSP}#[`);
-}
-/** One line of untrusted text: newlines become spaces, escapes and control characters go, commands are neutralised. */
-function safeLine(text) {
-    return neutralize(text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(ANSI, '')
-        .replace(safe_text_CONTROL, ''));
-}
-/** Text of several lines (a report): each line made safe as by safeLine, the line breaks kept. */
-function safeLines(text) {
-    return text
-        .split(/\r\n?|\n/)
-        .map((l) => neutralize(l.replace(ANSI, '').replace(safe_text_CONTROL, '')))
-        .join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/core/redact.ts
-// Secrets never reach logs, comments, summaries or report files: these helpers strip them.
-
-
-const SECRET_PARAM = /(token|key|secret|sig|signature|password|passwd|auth|credential|bypass|session)/i;
-/** Query parameter names whose values are treated as secrets. */
-function isSecretParam(name) {
-    return SECRET_PARAM.test(name);
-}
-/** The URL without userinfo and with secret-looking query values replaced by `***`. */
-function redactUrl(text) {
-    let u;
-    try {
-        u = new URL(text);
-    }
-    catch {
-        return text.replace(/\/\/[^/@\s]*@/, '//***@');
-    }
-    if (u.username || u.password) {
-        u.username = '';
-        u.password = '';
-    }
-    for (const key of [...u.searchParams.keys()])
-        if (isSecretParam(key))
-            u.searchParams.set(key, '***');
-    return u.href;
-}
-/**
- * A value that looks like a key even under an innocent name (`?k=…`, `X-Client: …`): at least 16
- * characters, no spaces, letters and digits mixed.
- */
-function looksLikeSecret(value) {
-    return value.length >= 16 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
-}
-/** How a server may send a secret back: as is, URL-encoded (also as a form), JSON-escaped (also with `\/` or `\uXXXX`), HTML-entity-encoded. */
-function echoForms(secret) {
-    const out = new Set([secret]);
-    try {
-        const u = encodeURIComponent(secret);
-        out.add(u).add(u.replace(/%20/g, '+')).add(encodeURI(secret));
-    }
-    catch {
-        /* lone surrogate */
-    }
-    const json = JSON.stringify(secret).slice(1, -1);
-    out.add(json).add(json.replace(/\//g, '\\/'));
-    out.add(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
-    const html = escapeHtml(secret);
-    out.add(html).add(html.replace(/'/g, '&#39;')).add(html.replace(/'/g, '&#x27;'));
-    return [...out];
-}
-/**
- * How an output may show a text: as is, escaped as markdown (escapeInline: entities, backslashes,
- * zero-width spaces in mentions and links), in a table's code span (`\|`), made inert for the
- * runner (safe-text: `::` broken by a zero-width space), JSON-escaped (the report file).
- */
-function outputForms(text) {
-    return [text, escapeMarkdownChars(text), text.replace(/\|/g, '\\|'), neutralize(text), JSON.stringify(text).slice(1, -1)];
-}
-const formsCache = new Map();
-/** Every form of a secret that redaction looks for: each way a server may echo it, as each output shows it. */
-function secretForms(secret) {
-    let forms = formsCache.get(secret);
-    if (forms === undefined) {
-        forms = [...new Set(echoForms(secret).flatMap(outputForms))];
-        if (formsCache.size > 256)
-            formsCache.clear();
-        formsCache.set(secret, forms);
-    }
-    return forms;
-}
-let last = null;
-/** The forms of the secrets, longest first, and one pattern matching any of them (one pass over a big text). */
-function compiled(secrets) {
-    const key = secrets.join('\u0000');
-    if (last?.key === key)
-        return last;
-    const all = [...new Set(secrets.filter((s) => s.length >= 3).flatMap(secretForms))].filter((f) => f.length >= 3).sort((a, b) => b.length - a.length);
-    // Case-insensitive: a server may echo a header value lowercased (`Content-Type: image/bearer tok…`).
-    const pattern = new RegExp(all.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') || '(?!)', 'gi');
-    last = { key, all, pattern };
-    return last;
-}
-/** The shortest cut-off start of a secret that is still redacted at the end of a text (a server message truncated mid-secret). */
-const MIN_TAIL = 6;
-/**
- * Replaces every occurrence of every secret in every form (secretForms: echoed URL-encoded,
- * JSON-escaped or as HTML entities, shown markdown-escaped or made inert; in any letter case)
- * with `***`, longest first, and a text that ends in the first part of a secret (a truncated echo) with `***` there.
- * Redact before escaping where the text is still raw; this pass also catches what was escaped first.
- */
-function redactText(text, secrets) {
-    if (secrets.length === 0 || text.length === 0)
-        return text;
-    const { all, pattern } = compiled(secrets);
-    if (all.length === 0)
-        return text;
-    const out = text.replace(pattern, '***');
-    const ellipsis = out.endsWith('…') ? '…' : '';
-    let tail = ellipsis ? out.slice(0, -1) : out;
-    for (const s of all) {
-        if (s.length <= MIN_TAIL)
-            continue;
-        const end = tail.slice(-(s.length - 1)).toLowerCase();
-        const lower = s.toLowerCase();
-        for (let n = Math.min(s.length - 1, end.length); n >= MIN_TAIL; n--) {
-            if (end.endsWith(lower.slice(0, n))) {
-                tail = `${tail.slice(0, tail.length - n)}***`;
-                break;
-            }
-        }
-    }
-    return tail + ellipsis;
-}
-/**
- * Redacts every string inside a value (objects and arrays, walked without recursion), in place.
- * Arrays under a key in `skip` are left alone (the caller redacts them its own, cheaper way).
- */
-function redactDeep(value, secrets, skip = new Set()) {
-    if (secrets.length === 0)
-        return;
-    const stack = [value];
-    while (stack.length > 0) {
-        const v = stack.pop();
-        if (Array.isArray(v)) {
-            for (let i = 0; i < v.length; i++) {
-                const x = v[i];
-                if (typeof x === 'string')
-                    v[i] = redactText(x, secrets);
-                else if (typeof x === 'object' && x !== null)
-                    stack.push(x);
-            }
-        }
-        else if (typeof v === 'object' && v !== null) {
-            const o = v;
-            for (const [k, x] of Object.entries(o)) {
-                if (typeof x === 'string')
-                    o[k] = redactText(x, secrets);
-                else if (typeof x === 'object' && x !== null && !skip.has(k))
-                    stack.push(x);
-            }
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/config/readiness.ts
-
-
-
-
-
-
-/** The target did not become ready within `wait-timeout`: carries the last answer. */
-class NotReadyError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'NotReadyError';
-    }
-}
-/**
- * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
- * read, `timeoutMs` for the whole exchange. Always resolves.
- */
-async function requestOnce(dispatcher, opts) {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
-    const cancel = () => ac.abort();
-    opts.signal?.addEventListener('abort', cancel, { once: true });
-    try {
-        const u = new URL(opts.url);
-        const res = await dispatcher.request({
-            origin: u.origin,
-            path: `${u.pathname}${u.search}`,
-            method: opts.method,
-            headers: opts.headers,
-            body: opts.body,
-            signal: ac.signal,
-        });
-        const parts = [];
-        let size = 0;
-        try {
-            for await (const chunk of res.body) {
-                const b = chunk;
-                parts.push(b);
-                size += b.length;
-                if (size >= opts.limit)
-                    break; // leaving the loop destroys the body
-            }
-        }
-        catch {
-            /* a body cut short still has its status; what was read is kept */
-        }
-        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
-        return { status: res.statusCode, headers: res.headers, text, error: '' };
-    }
-    catch (err) {
-        const e = err;
-        const message = ac.signal.aborted ? `no answer within ${formatDuration(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
-        return { status: null, headers: {}, text: '', error: message };
-    }
-    finally {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', cancel);
-    }
-}
-/** One line of what an answer said, for logs and errors. */
-function describe(res, excerpt) {
-    if (res.status === null)
-        return res.error;
-    let s = `HTTP ${res.status}`;
-    const location = res.headers.location;
-    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
-        s += ` → ${redactUrl(location)} (redirects are not followed)`;
-    const body = shorten(res.text).slice(0, excerpt);
-    return body ? `${s}: ${body}` : s;
-}
-const sleep = (ms, signal) => new Promise((r) => {
-    const timer = setTimeout(r, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
-});
-/**
- * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
- * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
- * status and a body excerpt when the time is up.
- */
-async function waitForReady(spec, opts = {}) {
-    const initial = opts.initialDelayMs ?? 500;
-    const cap = opts.maxDelayMs ?? 10_000;
-    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
-    const log = opts.log ?? (() => { });
-    const start = now();
-    const deadline = start + spec.timeoutMs;
-    const agent = new undici/* Agent */.g6({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
-    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${formatDuration(spec.timeoutMs)})`);
-    let delay = initial;
-    try {
-        for (let attempt = 1;; attempt++) {
-            if (opts.signal?.aborted) {
-                log(`wait-for: cancelled after ${attempt - 1} attempt${attempt === 2 ? '' : 's'}`);
-                return { attempts: attempt - 1, elapsedMs: now() - start };
-            }
-            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
-            const res = await requestOnce(agent, {
-                url: spec.url,
-                method: 'GET',
-                headers: spec.headers(),
-                body: null,
-                timeoutMs,
-                limit: 2048,
-                ...(opts.signal ? { signal: opts.signal } : {}),
-            });
-            if (res.status !== null && res.status >= 200 && res.status < 300) {
-                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
-                return { attempts: attempt, elapsedMs: now() - start };
-            }
-            const left = deadline - now();
-            if (left <= 0) {
-                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${formatDuration(spec.timeoutMs)} (${plural(attempt, 'attempt')}); last answer: ${describe(res, 200)}`);
-            }
-            const pause = Math.min(delay, left);
-            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
-            await sleep(pause, opts.signal);
-            delay = Math.min(delay * 2, cap);
-        }
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/config/template.ts
-
-
-/** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
-/** Whether a template has a part that changes per request (then it cannot be rendered once). */
-function isPerRequest(text) {
-    for (const m of text.matchAll(PLACEHOLDER))
-        if (['uuid', 'user', 'iteration', 'stage'].includes(m[1] ?? ''))
-            return true;
-    return false;
-}
-/**
- * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
- * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
- * `getToken` is read lazily so a token from a login step can be filled in later.
- */
-function compileTemplate(text, input, env, getToken, opts = {}) {
-    const parts = [];
-    let last = 0;
-    for (const m of text.matchAll(PLACEHOLDER)) {
-        if (m.index > last)
-            parts.push(text.slice(last, m.index));
-        last = m.index + m[0].length;
-        const name = m[1] ?? '';
-        if (name === 'uuid')
-            parts.push(() => (0,external_node_crypto_.randomUUID)());
-        else if (name === 'user')
-            parts.push((c) => String(c.user));
-        else if (name === 'iteration')
-            parts.push((c) => String(c.iteration));
-        else if (name === 'stage')
-            parts.push((c) => String(c.stage));
-        else if (name === 'token') {
-            parts.push(() => {
-                const t = getToken();
-                if (t === undefined)
-                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
-                return t;
-            });
-        }
-        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            const value = env[name.slice(4)];
-            if (value === undefined)
-                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
-            if (opts.singleLine && /[\r\n\0]/.test(value))
-                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
-            opts.secrets?.push(value);
-            parts.push(value);
-        }
-        else {
-            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
-        }
-    }
-    if (last < text.length)
-        parts.push(text.slice(last));
-    if (parts.every((p) => typeof p === 'string')) {
-        const fixed = parts.join('');
-        return () => fixed;
-    }
-    return (ctx) => {
-        let s = '';
-        for (const p of parts)
-            s += typeof p === 'string' ? p : p(ctx);
-        return s;
-    };
-}
-/** Whether a template text uses {{token}} (then the token must be known before requests). */
-function usesToken(text) {
-    for (const m of text.matchAll(PLACEHOLDER))
-        if (m[1] === 'token')
-            return true;
-    return false;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/login.ts
-
-
-
-
-
-
-
-
-/** A failed login: stops the run before any load, with the server's message (never the password). */
-class LoginError extends InputError {
-    constructor(input, detail) {
-        super(input, detail);
-        this.name = 'LoginError';
-    }
-}
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
-function parseTokenFrom(text, input = 'login-token-from') {
-    const t = text.trim();
-    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
-    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
-    if (!m)
-        throw new InputError(input, what);
-    const kind = m[1].toLowerCase();
-    const rest = m[2].trim();
-    if (kind === 'header') {
-        if (!HEADER_NAME.test(rest))
-            throw new InputError(input, `"${rest}" is not a header name`);
-        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
-    }
-    if (!JSON_PATH.test(rest))
-        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-    const path = rest
-        .replace(/^\$\./, '')
-        .replace(/\[(\d+)\]/g, '.$1')
-        .split('.');
-    return { kind: 'json', path, text: `json:${rest}` };
-}
-/** Validates the login inputs (no request is sent); null when no login is configured. */
-function buildLogin(i, ctx) {
-    const { preset } = ctx;
-    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
-    if (!password && i.url === undefined) {
-        if (i.body !== undefined)
-            throw new InputError('login-body', 'needs login-url');
-        if (i.tokenFrom !== undefined)
-            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
-        return null;
-    }
-    if (ctx.hasToken) {
-        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
-    }
-    if (password) {
-        if (i.email === undefined)
-            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
-        const pl = preset.passwordLogin;
-        if (!pl) {
-            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
-        }
-        if (i.password === undefined)
-            throw new InputError('login-password', 'is required with login-email');
-        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
-        if (i.body !== undefined)
-            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
-        let key = null;
-        if (pl.needsPublicKey) {
-            if (i.publicKey === undefined)
-                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
-            key = parsePublicKey(i.publicKey);
-        }
-        else if (i.publicKey !== undefined)
-            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
-        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
-        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
-        const body = pl.body(i.email.trim(), i.password, key);
-        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
-    }
-    const url = ctx.resolve('login-url', i.url);
-    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
-    if (tokenFromText === undefined)
-        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
-    const tokenFrom = parseTokenFrom(tokenFromText);
-    let body = null;
-    if (i.body !== undefined) {
-        for (const m of i.body.matchAll(PLACEHOLDER)) {
-            const name = m[1] ?? '';
-            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
-                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
-            }
-        }
-        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined, { secrets: ctx.secrets })({ stage: 0, user: 0, iteration: 0 });
-        collectSecrets(body, ctx.secrets);
-    }
-    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
-}
-function spec(input, url, body, contentType, tokenFrom, ctx) {
-    return {
-        input,
-        url: url.href,
-        displayUrl: redactUrl(url.href),
-        body,
-        contentType,
-        headers: ctx.headersFor(url),
-        tokenFrom,
-        timeoutMs: ctx.timeoutMs,
-        checkCode: ctx.preset.loginCodes === true,
-    };
-}
-function parsePublicKey(text) {
-    let pem = text.trim().replace(/\\n/g, '\n');
-    if (!pem.includes('-----BEGIN')) {
-        // The base64 body alone (as often pasted into a secret): wrap it.
-        const b64 = pem.replace(/\s+/g, '');
-        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
-    }
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPublicKey)(pem);
-    }
-    catch {
-        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
-    }
-    if (key.asymmetricKeyType !== 'rsa')
-        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
-    return key;
-}
-function contentTypeOf(body) {
-    const t = body.trim();
-    if (t.startsWith('{') || t.startsWith('['))
-        return 'application/json';
-    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
-        return 'application/x-www-form-urlencoded';
-    return 'text/plain; charset=utf-8';
-}
-/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
-function collectSecrets(body, secrets) {
-    const walk = (v, key) => {
-        if (typeof v === 'string') {
-            if (v !== '' && isSecretParam(key))
-                secrets.push(v);
-        }
-        else if (Array.isArray(v))
-            for (const x of v)
-                walk(x, key);
-        else if (v && typeof v === 'object')
-            for (const [k, x] of Object.entries(v))
-                walk(x, k);
-    };
-    try {
-        walk(JSON.parse(body), '');
-        return;
-    }
-    catch {
-        /* not JSON */
-    }
-    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
-        for (const [k, v] of new URLSearchParams(body.trim()))
-            if (v && isSecretParam(k))
-                secrets.push(v);
-    }
-}
-/** The human part of an answer: `message`, `error`, `detail`… */
-function serverMessage(json) {
-    const o = obj(json);
-    if (!o)
-        return null;
-    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
-        const v = o[k];
-        if (typeof v === 'string' && v.trim() !== '')
-            return shorten(v);
-        const inner = obj(v);
-        if (inner && typeof inner.message === 'string' && inner.message !== '')
-            return shorten(inner.message);
-    }
-    return null;
-}
-function extractToken(headers, json, from) {
-    if (from.kind === 'header') {
-        const h = headers[from.name];
-        const v = (Array.isArray(h) ? h[0] : h)?.trim();
-        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
-    }
-    let cur = json;
-    for (const seg of from.path) {
-        if (Array.isArray(cur) && /^\d+$/.test(seg))
-            cur = cur[Number(seg)];
-        else {
-            const o = obj(cur);
-            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
-        }
-    }
-    if (typeof cur === 'number')
-        return String(cur);
-    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
-}
-/**
- * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
- * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
- */
-async function performLogin(spec, opts) {
-    const log = opts.log ?? (() => { });
-    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
-    const headers = { accept: 'application/json', ...spec.headers() };
-    if (spec.contentType)
-        headers['content-type'] = spec.contentType;
-    log(`login: POST ${spec.displayUrl}`);
-    const agent = new undici/* Agent */.g6({ connect: { timeout: spec.timeoutMs } });
-    try {
-        const res = await requestOnce(agent, {
-            url: spec.url,
-            method: 'POST',
-            headers,
-            body: spec.body,
-            timeoutMs: spec.timeoutMs,
-            limit: 65_536,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-        });
-        if (res.status === null)
-            throw fail(res.error);
-        let json;
-        try {
-            json = JSON.parse(res.text);
-        }
-        catch {
-            json = undefined;
-        }
-        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
-        if (res.status < 200 || res.status >= 300)
-            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
-        const code = obj(json)?.code;
-        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
-            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
-        const token = extractToken(res.headers, json, spec.tokenFrom);
-        if (token === null) {
-            const where = spec.tokenFrom.kind === 'header'
-                ? `no ${spec.tokenFrom.name} header in the answer`
-                : `no token at ${spec.tokenFrom.text} in the answer${obj(json) ? ` (its keys: ${Object.keys(obj(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
-            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
-            const message = serverMessage(json);
-            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
-        }
-        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
-        return token;
-    }
-    finally {
-        await agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
-/**
- * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
- * carries no content. Content: the first one is ttft. Error: an in-band error, the request
- * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
- * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
- */
-const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
-/** The scheme the `token` (or a login token) is sent with for a request path. */
-function authSchemeFor(preset, path) {
-    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
-
-// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
-const session = {
-    event: () => EventKind.Content,
-    error: null,
-    tokens: undefined,
-    finish: () => null,
-};
-const generic = {
-    name: 'generic',
-    authScheme: 'Bearer',
-    fallbackFormat: 'raw',
-    needsText: false,
-    start: () => session,
-};
-
 ;// CONCATENATED MODULE: ./src/core/load/presets/openai.ts
 
 
@@ -48739,6 +48527,8 @@ function urlWithoutScheme(raw) {
     return `${plainHttp(host) ? 'http' : 'https'}://${raw}`;
 }
 
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
 // EXTERNAL MODULE: external "node:dns"
 var external_node_dns_ = __nccwpck_require__(610);
 ;// CONCATENATED MODULE: ./src/core/load/dns.ts
@@ -48842,6 +48632,15 @@ class UserConnection {
         await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
     }
 }
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/time/clock.ts
+
+/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
+const now = () => external_node_perf_hooks_.performance.now();
+/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
+const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
@@ -56611,6 +56410,8 @@ function compileLogPattern(text) {
 
 
 
+/** The one place the log-error-pattern default is written (action.yml is checked against it). */
+const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
 const SERVER_INPUTS = {
     'health-url': 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
     'health-interval': 'pause between health probes (default 250ms); a slower probe delays the next',
@@ -56620,9 +56421,8 @@ const SERVER_INPUTS = {
     'monitor-timeout': 'longest a monitor command or metrics-url scrape may take before it is killed and its sample is missing, a warning (default 5s, at most 1m)',
     'metrics-url': 'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
     'logs-command': 'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
-    'log-error-pattern': `which log lines are errors: a case-insensitive RE2 pattern, matched in linear time (no backreferences or lookaround; default ${'error|exception|traceback|critical|fatal'})`,
+    'log-error-pattern': `which log lines are errors: a case-insensitive RE2 pattern, matched in linear time (no backreferences or lookaround; default ${DEFAULT_LOG_ERROR_PATTERN})`,
 };
-const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
 const DEFAULT_HEALTH_INTERVAL_MS = 250;
 const DEFAULT_MONITOR_INTERVAL_MS = 1000;
 const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
@@ -59110,7 +58910,7 @@ function statOf(sorted, stat) {
             sum += v;
         return sum / sorted.length;
     }
-    return confidence_quantileSorted(sorted, QUANTILE[stat]);
+    return bootstrap_quantileSorted(sorted, QUANTILE[stat]);
 }
 /** The two-level paired bootstrap of one statistic (see the top of the file). Null when a side has no sample. */
 function pairedBootstrap(head, base, stat, opts = {}) {
@@ -59183,7 +58983,7 @@ function percentile(values, point, level) {
     const tail = (1 - level) / 2;
     if (values.length === 0)
         return { low: point, high: point };
-    return { low: Math.min(point, confidence_quantileSorted(values, tail)), high: Math.max(point, confidence_quantileSorted(values, 1 - tail)) };
+    return { low: Math.min(point, bootstrap_quantileSorted(values, tail)), high: Math.max(point, bootstrap_quantileSorted(values, 1 - tail)) };
 }
 /** Fewer than two samples on a side: no interval worth the name. */
 function insufficient(d) {
@@ -62480,26 +62280,21 @@ const describeBursts = (bs) => {
     const shown = bs.slice(0, 5).map((b) => `${b.events} at ${ms(b.atMs)}`);
     return `${shown.join(', ')}${bs.length > 5 ? `, … (${bs.length} bursts)` : ''}`;
 };
-/**
- * One `buffered` diagnosis for the run (users: null) when most multi-event responses were held back:
- * all their events together at the end, or in a few bursts far apart (then the reference stage — the
- * fewest users — must show it too: a loaded client may read a real stream in lumps, a single user's
- * does not). Single-event responses say nothing about streaming and are ignored.
- */
-function detectBuffered(run, byStage = groupByStage(run.requests)) {
-    const perStage = [];
-    let multi = 0;
-    let bunchedCount = 0;
-    let blockCount = 0;
-    const heldTtfc = [];
-    const bunchedSpread = [];
-    const streamingSpread = [];
-    const eventCounts = [];
-    const blocks = [];
-    const encodings = new Map();
-    let ttfbHeld = 0;
-    const ref = referenceStage(run.stages);
-    let refRow = null;
+function tally(run, byStage, ref) {
+    const t = {
+        perStage: [],
+        multi: 0,
+        bunchedCount: 0,
+        blockCount: 0,
+        heldTtfc: [],
+        bunchedSpread: [],
+        streamingSpread: [],
+        eventCounts: [],
+        blocks: [],
+        encodings: new Map(),
+        ttfbHeld: 0,
+        refRow: null,
+    };
     for (const stage of run.stages) {
         const records = byStage.get(stage.index);
         if (stage.skipped || records === undefined)
@@ -62512,43 +62307,40 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
             if (spread === null)
                 continue;
             row.multiEvent++;
-            eventCounts.push(r.events);
+            t.eventCounts.push(r.events);
             // A corked response (corked.ts) is held by a timer, not a filling buffer: its own diagnosis.
             const h = isBunched(r) || isCorked(r) ? null : heldInBlocks(r);
             if (isBunched(r)) {
                 row.bunched++;
-                bunchedSpread.push(spread);
+                t.bunchedSpread.push(spread);
             }
             else if (h !== null) {
                 row.inBlocks++;
-                blocks.push({ r, h });
+                t.blocks.push({ r, h });
             }
             else {
-                streamingSpread.push(spread);
+                t.streamingSpread.push(spread);
                 continue;
             }
-            heldTtfc.push(r.ttfc);
+            t.heldTtfc.push(r.ttfc);
             if (r.encoding !== undefined)
-                encodings.set(r.encoding, (encodings.get(r.encoding) ?? 0) + 1);
+                t.encodings.set(r.encoding, (t.encodings.get(r.encoding) ?? 0) + 1);
             // Headers held back too (the whole response buffered, not only the body)?
             if (r.ttfb !== null && r.ttfc - r.ttfb <= bunchBound(r.ttfc))
-                ttfbHeld++;
+                t.ttfbHeld++;
         }
         if (row.multiEvent > 0)
-            perStage.push(row);
+            t.perStage.push(row);
         if (ref !== null && stage.index === ref.index)
-            refRow = row;
-        multi += row.multiEvent;
-        bunchedCount += row.bunched;
-        blockCount += row.inBlocks;
+            t.refRow = row;
+        t.multi += row.multiEvent;
+        t.bunchedCount += row.bunched;
+        t.blockCount += row.inBlocks;
     }
-    const held = bunchedCount + blockCount;
-    if (multi < buffered_MIN_RESPONSES || held < buffered_MIN_SHARE * multi)
-        return [];
-    const inBlocks = blockCount > bunchedCount;
-    // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
-    if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < buffered_MIN_SHARE * refRow.multiEvent)
-        return [];
+    return t;
+}
+/** The content encoding of most held responses, when at least MIN_SHARE of them had one. */
+function dominantEncoding(encodings, held) {
     let encoding = null;
     let encoded = 0;
     for (const [e, n] of encodings) {
@@ -62556,11 +62348,58 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         if (encoding === null || n > encodings.get(encoding))
             encoding = e;
     }
-    if (encoded < buffered_MIN_SHARE * held)
-        encoding = null;
-    const ttfcP50 = common_median(heldTtfc);
-    const eventsP50 = common_median(eventCounts);
-    const headersToo = ttfbHeld >= buffered_MIN_SHARE * held;
+    return encoded < buffered_MIN_SHARE * held ? null : encoding;
+}
+/** The message and evidence of a stream held in a few bursts far apart (the typical held response as the example). */
+function inBlocksText(t, ref, share, ttfcP50, headersToo, encoding, evidence) {
+    // The typical held response: median by its first chunk.
+    const sorted = [...t.blocks].sort((a, b) => a.r.ttfc - b.r.ttfc);
+    const typical = sorted[(sorted.length - 1) >> 1];
+    const heldP50 = common_median(t.blocks.map((b) => b.h.heldMs));
+    const burstsP50 = common_median(t.blocks.map((b) => b.h.bursts.length));
+    const perEvent = typical.r.bytes / typical.r.events;
+    const refRow = t.refRow;
+    const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${common_users(ref.users)}` : '';
+    const bs = typical.h.bursts;
+    const apart = (bs[bs.length - 1].atMs - bs[0].atMs) / (bs.length - 1);
+    evidence.burstsP50 = round(burstsP50, 1);
+    evidence.heldBackP50Ms = round(heldP50);
+    evidence.example = {
+        bursts: typical.h.bursts.slice(0, 8).map((b) => ({
+            atMs: round(b.atMs, 0),
+            events: b.events,
+            bytesApprox: Math.round(b.events * perEvent),
+        })),
+        cadenceMs: round(typical.h.cadenceMs, 1),
+    };
+    return (`buffered stream: in ${share.replace(/\)$/, `${refText})`)} the events arrived in a few bursts far apart rather than at the ` +
+        `server's pace — e.g. ${describeBursts(bs)} (events at arrival time), the events of a burst read at once, the bursts ` +
+        `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
+        `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
+        `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
+        `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(buffered_causes(encoding))}`);
+}
+/**
+ * One `buffered` diagnosis for the run (users: null) when most multi-event responses were held back:
+ * all their events together at the end, or in a few bursts far apart (then the reference stage — the
+ * fewest users — must show it too: a loaded client may read a real stream in lumps, a single user's
+ * does not). Single-event responses say nothing about streaming and are ignored.
+ */
+function detectBuffered(run, byStage = groupByStage(run.requests)) {
+    const ref = referenceStage(run.stages);
+    const t = tally(run, byStage, ref);
+    const { multi, bunchedCount, blockCount, refRow } = t;
+    const held = bunchedCount + blockCount;
+    if (multi < buffered_MIN_RESPONSES || held < buffered_MIN_SHARE * multi)
+        return [];
+    const inBlocks = blockCount > bunchedCount;
+    // In blocks: the single user's responses too, or it may be the loaded client reading in lumps.
+    if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < buffered_MIN_SHARE * refRow.multiEvent)
+        return [];
+    const encoding = dominantEncoding(t.encodings, held);
+    const ttfcP50 = common_median(t.heldTtfc);
+    const eventsP50 = common_median(t.eventCounts);
+    const headersToo = t.ttfbHeld >= buffered_MIN_SHARE * held;
     const share = `${held} of ${multi} multi-event responses (${pct(held / multi)})`;
     const evidence = {
         multiEventResponses: multi,
@@ -62571,7 +62410,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
     };
     let message;
     if (!inBlocks) {
-        const spreadP50 = common_median(bunchedSpread);
+        const spreadP50 = common_median(t.bunchedSpread);
         message =
             `buffered stream: in ${share} all events (median ${round(eventsP50, 1)}) arrived together at the end — first chunk ` +
                 `after ${ms(ttfcP50)}, the last within ${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: ` +
@@ -62579,39 +62418,14 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         evidence.spreadP50Ms = round(spreadP50);
     }
     else {
-        // The typical held response: median by its first chunk.
-        const sorted = [...blocks].sort((a, b) => a.r.ttfc - b.r.ttfc);
-        const typical = sorted[(sorted.length - 1) >> 1];
-        const heldP50 = common_median(blocks.map((b) => b.h.heldMs));
-        const burstsP50 = common_median(blocks.map((b) => b.h.bursts.length));
-        const perEvent = typical.r.bytes / typical.r.events;
-        const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${common_users(ref.users)}` : '';
-        const bs = typical.h.bursts;
-        const apart = (bs[bs.length - 1].atMs - bs[0].atMs) / (bs.length - 1);
-        message =
-            `buffered stream: in ${share.replace(/\)$/, `${refText})`)} the events arrived in a few bursts far apart rather than at the ` +
-                `server's pace — e.g. ${describeBursts(bs)} (events at arrival time), the events of a burst read at once, the bursts ` +
-                `${bs.length > 2 ? 'on average ' : ''}${ms(apart)} apart. ` +
-                `At the stream's own rate after the first burst (an event every ${ms(typical.h.cadenceMs)}), its first event was ready ` +
-                `about ${ms(heldP50)} before it arrived (median over the held responses): TTFC (median ${ms(ttfcP50)}) waits for a ` +
-                `block to fill${headersToo ? ', even the response headers were held back' : ''}. ${capitalize(buffered_causes(encoding))}`;
-        evidence.burstsP50 = round(burstsP50, 1);
-        evidence.heldBackP50Ms = round(heldP50);
-        evidence.example = {
-            bursts: typical.h.bursts.slice(0, 8).map((b) => ({
-                atMs: round(b.atMs, 0),
-                events: b.events,
-                bytesApprox: Math.round(b.events * perEvent),
-            })),
-            cadenceMs: round(typical.h.cadenceMs, 1),
-        };
+        message = inBlocksText(t, ref, share, ttfcP50, headersToo, encoding, evidence);
     }
     evidence.inBlocks = blockCount;
-    evidence.streamingSpreadP50Ms = streamingSpread.length ? round(common_median(streamingSpread)) : null;
+    evidence.streamingSpreadP50Ms = t.streamingSpread.length ? round(common_median(t.streamingSpread)) : null;
     evidence.headersHeldBack = headersToo;
     evidence.compressed = encoding;
     evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
-    evidence.stages = perStage;
+    evidence.stages = t.perStage;
     return [{ kind: 'buffered', users: null, message, summary: bufferedSummary(inBlocks, evidence, encoding), evidence }];
 }
 /** The first-screen line: how the stream was held, how long, the likeliest cause. */
@@ -63582,6 +63396,230 @@ function analyse(run, s, log = () => { }) {
         passed: verdict_gatePassed(run.smokeFailed, criteria),
         intervalMethod: INTERVAL_METHOD,
     };
+}
+
+;// CONCATENATED MODULE: ./src/core/prepare/readiness.ts
+// `wait-for`: polling the preview before the load, a step of its own before the run (config/ only
+// describes it). Network I/O, so not in config/.
+
+
+
+
+
+
+/** The target did not become ready within `wait-timeout`: carries the last answer. */
+class NotReadyError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'NotReadyError';
+    }
+}
+/**
+ * One bounded request (login, readiness): no redirects followed, at most `limit` bytes of the body
+ * read, `timeoutMs` for the whole exchange. Always resolves.
+ */
+async function requestOnce(dispatcher, opts) {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+    const cancel = () => ac.abort();
+    opts.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+        const u = new URL(opts.url);
+        const res = await dispatcher.request({
+            origin: u.origin,
+            path: `${u.pathname}${u.search}`,
+            method: opts.method,
+            headers: opts.headers,
+            body: opts.body,
+            signal: ac.signal,
+        });
+        const parts = [];
+        let size = 0;
+        try {
+            for await (const chunk of res.body) {
+                const b = chunk;
+                parts.push(b);
+                size += b.length;
+                if (size >= opts.limit)
+                    break; // leaving the loop destroys the body
+            }
+        }
+        catch {
+            /* a body cut short still has its status; what was read is kept */
+        }
+        const text = Buffer.concat(parts).subarray(0, opts.limit).toString('utf8');
+        return { status: res.statusCode, headers: res.headers, text, error: '' };
+    }
+    catch (err) {
+        const e = err;
+        const message = ac.signal.aborted ? `no answer within ${formatDuration(opts.timeoutMs)}` : `${e.code ? `${e.code} ` : ''}${e.message}`.trim();
+        return { status: null, headers: {}, text: '', error: message };
+    }
+    finally {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', cancel);
+    }
+}
+/** One line of what an answer said, for logs and errors. */
+function describe(res, excerpt) {
+    if (res.status === null)
+        return res.error;
+    let s = `HTTP ${res.status}`;
+    const location = res.headers.location;
+    if (res.status >= 300 && res.status < 400 && typeof location === 'string')
+        s += ` → ${redactUrl(location)} (redirects are not followed)`;
+    const body = shorten(res.text).slice(0, excerpt);
+    return body ? `${s}: ${body}` : s;
+}
+const sleep = (ms, signal) => new Promise((r) => {
+    const timer = setTimeout(r, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+});
+/**
+ * Polls `spec.url` until it answers 2xx: exponential backoff with a cap, one log line per attempt,
+ * never longer than `timeoutMs` (plus one short final attempt). Throws NotReadyError with the last
+ * status and a body excerpt when the time is up.
+ */
+async function waitForReady(spec, opts = {}) {
+    const initial = opts.initialDelayMs ?? 500;
+    const cap = opts.maxDelayMs ?? 10_000;
+    const attemptCap = opts.attemptTimeoutMs ?? 10_000;
+    const log = opts.log ?? (() => { });
+    const start = now();
+    const deadline = start + spec.timeoutMs;
+    const agent = new undici/* Agent */.g6({ connect: { timeout: attemptCap }, keepAliveTimeout: 1000 });
+    log(`wait-for: polling ${spec.displayUrl} until it answers 2xx (at most ${formatDuration(spec.timeoutMs)})`);
+    let delay = initial;
+    try {
+        for (let attempt = 1;; attempt++) {
+            if (opts.signal?.aborted) {
+                log(`wait-for: cancelled after ${attempt - 1} attempt${attempt === 2 ? '' : 's'}`);
+                return { attempts: attempt - 1, elapsedMs: now() - start };
+            }
+            const timeoutMs = Math.min(attemptCap, Math.max(deadline - now(), 250));
+            const res = await requestOnce(agent, {
+                url: spec.url,
+                method: 'GET',
+                headers: spec.headers(),
+                body: null,
+                timeoutMs,
+                limit: 2048,
+                ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+            if (res.status !== null && res.status >= 200 && res.status < 300) {
+                log(`wait-for: attempt ${attempt}: HTTP ${res.status}, ready after ${formatDuration(now() - start)}`);
+                return { attempts: attempt, elapsedMs: now() - start };
+            }
+            const left = deadline - now();
+            if (left <= 0) {
+                throw new NotReadyError(`wait-for: ${spec.displayUrl} was not ready within ${formatDuration(spec.timeoutMs)} (${plural(attempt, 'attempt')}); last answer: ${describe(res, 200)}`);
+            }
+            const pause = Math.min(delay, left);
+            log(`wait-for: attempt ${attempt}: ${describe(res, 80)}; next try in ${formatDuration(pause)}`);
+            await sleep(pause, opts.signal);
+            delay = Math.min(delay * 2, cap);
+        }
+    }
+    finally {
+        await agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/prepare/login.ts
+// Logging in before the load: the one POST that `login-url` (or a RAGFlow login) describes, and the
+// token read from its answer. Network I/O, so a step before the run, not part of config/.
+
+
+
+
+
+
+/** The human part of an answer: `message`, `error`, `detail`… */
+function serverMessage(json) {
+    const o = obj(json);
+    if (!o)
+        return null;
+    for (const k of ['message', 'msg', 'error_description', 'detail', 'error']) {
+        const v = o[k];
+        if (typeof v === 'string' && v.trim() !== '')
+            return shorten(v);
+        const inner = obj(v);
+        if (inner && typeof inner.message === 'string' && inner.message !== '')
+            return shorten(inner.message);
+    }
+    return null;
+}
+function extractToken(headers, json, from) {
+    if (from.kind === 'header') {
+        const h = headers[from.name];
+        const v = (Array.isArray(h) ? h[0] : h)?.trim();
+        return v ? v.replace(/^Bearer\s+/i, '') || null : null;
+    }
+    let cur = json;
+    for (const seg of from.path) {
+        if (Array.isArray(cur) && /^\d+$/.test(seg))
+            cur = cur[Number(seg)];
+        else {
+            const o = obj(cur);
+            cur = o && Object.hasOwn(o, seg) ? o[seg] : undefined;
+        }
+    }
+    if (typeof cur === 'number')
+        return String(cur);
+    return typeof cur === 'string' && cur.trim() !== '' ? cur.trim() : null;
+}
+/**
+ * Sends the login request once (bounded by the request timeout, no redirects) and returns the token.
+ * Throws LoginError with the server's message; every text passes through `redactText(secrets)`.
+ */
+async function performLogin(spec, opts) {
+    const log = opts.log ?? (() => { });
+    const fail = (detail) => new LoginError(spec.input, redactText(`login at ${spec.displayUrl} failed: ${detail}`, opts.secrets));
+    const headers = { accept: 'application/json', ...spec.headers() };
+    if (spec.contentType)
+        headers['content-type'] = spec.contentType;
+    log(`login: POST ${spec.displayUrl}`);
+    const agent = new undici/* Agent */.g6({ connect: { timeout: spec.timeoutMs } });
+    try {
+        const res = await requestOnce(agent, {
+            url: spec.url,
+            method: 'POST',
+            headers,
+            body: spec.body,
+            timeoutMs: spec.timeoutMs,
+            limit: 65_536,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        if (res.status === null)
+            throw fail(res.error);
+        let json;
+        try {
+            json = JSON.parse(res.text);
+        }
+        catch {
+            json = undefined;
+        }
+        const said = serverMessage(json) ?? (json === undefined && res.text.trim() !== '' ? shorten(res.text).slice(0, 120) : null);
+        if (res.status < 200 || res.status >= 300)
+            throw fail(`HTTP ${res.status}${said ? `: ${said}` : ''}`);
+        const code = obj(json)?.code;
+        if (spec.checkCode && code !== undefined && code !== 0 && code !== '0')
+            throw fail(`code ${String(code)}${said ? `: ${said}` : ''}`);
+        const token = extractToken(res.headers, json, spec.tokenFrom);
+        if (token === null) {
+            const where = spec.tokenFrom.kind === 'header'
+                ? `no ${spec.tokenFrom.name} header in the answer`
+                : `no token at ${spec.tokenFrom.text} in the answer${obj(json) ? ` (its keys: ${Object.keys(obj(json)).slice(0, 10).join(', ')})` : json === undefined ? ' (not JSON)' : ''}`;
+            // Only a message field is quoted here, never a raw excerpt: the token may sit elsewhere in the answer.
+            const message = serverMessage(json);
+            throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
+        }
+        log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
+        return token;
+    }
+    finally {
+        await agent.destroy();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/history/mann-kendall.ts
