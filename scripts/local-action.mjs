@@ -26,7 +26,12 @@ if (!stat.isFile()) fail(`${envFile} is not a file`);
 
 const cli = join(root, 'node_modules', '@github', 'local-action', 'bin', 'local-action.js');
 // From the repository, where the tool finds its own tsx; the env file as the caller named it.
-const child = spawn(process.execPath, [cli, 'run', root, 'src/action/main.ts', resolve(envFile)], { cwd: root, stdio: 'inherit' });
+// The tool runs `npm exec tsx …`: an npm_config_call or npm_config_package inherited from an outer
+// `npx -c …` (how CI runs the suite on Node 24) would be read by that inner npm exec as its own
+// command (EUSAGE), so they are not passed on.
+const env = { ...process.env };
+for (const name of Object.keys(env)) if (/^npm_config_(call|package)$/i.test(name)) delete env[name];
+const child = spawn(process.execPath, [cli, 'run', root, 'src/action/main.ts', resolve(envFile)], { cwd: root, stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 143);

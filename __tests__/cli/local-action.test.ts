@@ -34,13 +34,14 @@ test('with an env file, the action runs against the target and passes', async ()
       .replace(/^INPUT_URL=.*$/m, `INPUT_URL=${demo.url}/chat?mode=async&delay=10`)
       .replace(/^INPUT_STAGES=.*$/m, 'INPUT_STAGES=1x1, 2x1')
       .replace(/^INPUT_REPORT-PATH=.*$/m, `INPUT_REPORT-PATH=${report}`);
-    // A criterion that does not depend on the machine's speed: on a loaded CI runner the default
-    // TTFC bounds can be missed, and this test is about the action running, not about its latency.
+    // A criterion that does not depend on the machine's speed: this test is about the action running.
     writeFileSync(join(dir, '.env'), `${env}\nINPUT_COOLDOWN=0\nINPUT_CRITERIA=success_rate == 100%\n`);
-    const r = run(dir);
-    // The output's last lines in the failure message: a status alone does not say what went wrong.
-    const tail = r.stdout.split('\n').slice(-40).join('\n');
-    expect({ status: r.status, stderr: r.stderr, tail }).toEqual({ status: 0, stderr: expect.not.stringMatching(/^\s+at /m), tail: expect.any(String) });
+    // As under an outer `npx -c '…'` (CI runs the suite on Node 24 that way): the tool's own
+    // `npm exec tsx` must not take the outer command for its own.
+    const r = spawnSync(process.execPath, [script], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_call: 'echo outer command' } });
+    // The output's end in the failure message: a status alone does not say what went wrong.
+    if (r.status !== 0) throw new Error(`local-action exited ${r.status}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stdout).toContain('TTFC gate passed');
     expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({ passed: true, stages: [{ users: 1 }, { users: 2 }] });
   } finally {
