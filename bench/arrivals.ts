@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { quantile } from 'simple-statistics';
 import { getPreset } from '../src/core/load/presets/index.js';
-import { runLoad } from '../src/core/load/runner.js';
+import { runLoad } from '../src/core/run/run-load.js';
 import type { ArrivalProcess } from '../src/core/types.js';
 
 const QUICK = process.argv.includes('--quick');

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { buildConfig } from '../src/core/config/config.js';
 import { runGate } from '../src/core/gate.js';
 import { getPreset } from '../src/core/load/presets/index.js';
-import { runLoad } from '../src/core/load/runner.js';
+import { runLoad } from '../src/core/run/run-load.js';
 
 export interface ClientOpts {
   url: string; // full URL incl. query

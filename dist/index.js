@@ -40716,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4807:
+/***/ 1616:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56419,8 +56419,8 @@ function performRequest(conn, spec, ids) {
  * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
  * when it was due, and how late the client sent it is its `lateness`.
  */
-function sendRequest(conn, spec, ids, done, scheduled) {
-    const exchange = new Exchange(conn, spec, ids, done);
+function sendRequest(conn, spec, ids, done, scheduled, watch) {
+    const exchange = new Exchange(conn, spec, ids, done, watch);
     exchange.start(scheduled);
     return exchange;
 }
@@ -56429,6 +56429,7 @@ class Exchange {
     conn;
     spec;
     resolve;
+    watch;
     rec;
     session;
     t0 = 0;
@@ -56437,6 +56438,8 @@ class Exchange {
     /** The current attempt (a request is sent at most twice: see failed). */
     attempt = 0;
     freshSocket = false;
+    /** Counted on the wire by the stage's meter (from its first handover to a socket to its verdict). */
+    onWire = false;
     abortFn = null;
     body = null;
     streamError = null;
@@ -56449,10 +56452,11 @@ class Exchange {
     parser = null;
     /** A listener on spec.signal, for a request sent alone (warm-up); a stage cancels its users' requests itself. */
     onCancel = () => this.cancel();
-    constructor(conn, spec, ids, resolve) {
+    constructor(conn, spec, ids, resolve, watch) {
         this.conn = conn;
         this.spec = spec;
         this.resolve = resolve;
+        this.watch = watch;
         this.session = spec.preset.start();
         this.rec = newRecord(ids);
     }
@@ -56468,38 +56472,7 @@ class Exchange {
         this.dispatch();
     }
     dispatch() {
-        const attempt = ++this.attempt;
-        const current = () => attempt === this.attempt && !this.done;
-        const handler = {
-            onConnect: (abort) => {
-                if (attempt !== this.attempt)
-                    return abort(new Error('superseded'));
-                this.connected(abort);
-            },
-            onHeaders: (statusCode, rawHeaders) => {
-                if (current())
-                    this.headers(statusCode, rawHeaders);
-                return true;
-            },
-            onData: (chunk) => {
-                if (current())
-                    this.data(chunk);
-                return true;
-            },
-            onComplete: () => {
-                if (!current())
-                    return;
-                if (this.body)
-                    this.body.end(); // a decoder completes the request once it has flushed
-                else
-                    this.complete('');
-            },
-            // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
-            onError: (err) => {
-                if (current())
-                    queueMicrotask(() => current() && this.failed(err));
-            },
-        };
+        const handler = new Attempt(this, ++this.attempt);
         const { spec } = this;
         try {
             this.conn.dispatcher.dispatch({
@@ -56522,13 +56495,19 @@ class Exchange {
             this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
     }
     /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
+    /** @internal for Attempt */
     connected(abort) {
         this.abortFn = abort;
         if (this.done)
             return abort(new Error('aborted'));
+        if (!this.onWire && this.watch) {
+            this.onWire = true;
+            this.watch.onWire();
+        }
         this.freshSocket = this.conn.takeFresh();
         this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
     }
+    /** @internal for Attempt */
     headers(statusCode, rawHeaders) {
         const { rec, spec } = this;
         rec.ttfb = now() - this.t0;
@@ -56553,6 +56532,7 @@ class Exchange {
             rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
         this.body = body;
     }
+    /** @internal for Attempt */
     data(chunk) {
         this.rec.bytes += chunk.length;
         this.body?.write(chunk);
@@ -56616,6 +56596,7 @@ class Exchange {
         this.lastTokenAt = t;
     }
     /** The response ended normally: its verdict, delivered at once (see sendRequest). */
+    /** @internal for Attempt */
     complete(contentType) {
         const [category, message] = this.verdict(contentType);
         if (this.settle(category, message))
@@ -56645,6 +56626,7 @@ class Exchange {
      * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
      * of the server); its t0 stays, so the user's whole wait is measured.
      */
+    /** @internal for Attempt */
     failed(err) {
         const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
         const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
@@ -56685,6 +56667,8 @@ class Exchange {
             return false;
         this.done = true;
         clearTimeout(this.timer);
+        if (this.onWire)
+            this.watch.onOff();
         this.spec.signal?.removeEventListener('abort', this.onCancel);
         const { rec } = this;
         rec.total = now() - this.t0;
@@ -56701,6 +56685,49 @@ class Exchange {
         if (rec.tokenGaps !== undefined)
             Object.defineProperty(rec, 'tokenGaps', { enumerable: false });
         return true;
+    }
+}
+/**
+ * undici's handler for one attempt of an exchange: one object per attempt, not six closures per
+ * request. A retry supersedes the attempt before it: what undici still says about that one is dropped.
+ */
+class Attempt {
+    x;
+    n;
+    constructor(x, n) {
+        this.x = x;
+        this.n = n;
+    }
+    get current() {
+        return this.n === this.x.attempt && !this.x.done;
+    }
+    onConnect(abort) {
+        if (this.n !== this.x.attempt)
+            return abort(new Error('superseded'));
+        this.x.connected(abort);
+    }
+    onHeaders(statusCode, rawHeaders) {
+        if (this.current)
+            this.x.headers(statusCode, rawHeaders);
+        return true;
+    }
+    onData(chunk) {
+        if (this.current)
+            this.x.data(chunk);
+        return true;
+    }
+    onComplete() {
+        if (!this.current)
+            return;
+        if (this.x.body)
+            this.x.body.end(); // a decoder completes the request once it has flushed
+        else
+            this.x.complete('');
+    }
+    // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
+    onError(err) {
+        if (this.current)
+            queueMicrotask(() => this.current && this.x.failed(err));
     }
 }
 function newRecord(ids) {
@@ -56754,15 +56781,17 @@ class ResponseBody {
     on;
     errorText = '';
     decoder;
-    arrivals = [];
-    /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
-    decoded = () => void this.arrivals.shift();
+    /** A compressed body: its chunks' arrival times, and the write callback that drops one once its output came (one function, not one per chunk). */
+    arrivals = null;
+    decoded = null;
     constructor(parser, encoding, on) {
         this.parser = parser;
         this.on = on;
         this.decoder = decompressor(encoding);
         if (this.decoder) {
-            this.decoder.on('data', (chunk) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0] : now()));
+            const arrivals = (this.arrivals = []);
+            this.decoded = () => void arrivals.shift();
+            this.decoder.on('data', (chunk) => this.feed(chunk, arrivals.length > 0 ? arrivals[0] : now()));
             this.decoder.on('end', () => on.complete());
             this.decoder.on('error', (e) => on.undecodable(e));
         }
@@ -66397,6 +66426,49 @@ function bufferedSummary(inBlocks, e, encoding) {
 }
 const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/client-limit.ts
+// The client as the limit of a closed stage: its users start together, so a stage of N users should
+// have about N requests on the wire at once when its answers last longer than the client takes to
+// start them. When the client's own start spread is longer than a request lasts, the first users are
+// done before the last begin and the server never meets N users together: the stage's figures are
+// those of its peak, not of N. Read from the client's own count of requests on the wire
+// (StageSummary.concurrency, load/concurrency.ts). Pure.
+
+/** Below this share of the users on the wire at once, the stage was not the concurrency it says. */
+const CLIENT_LIMIT_SHARE = 0.9;
+const MIN_USERS = 2;
+/** A shortfall explained by failures (refused, reset: never on the wire) is the server's, not the client's. */
+const MIN_SUCCESS = 0.9;
+function detectClientLimit(run) {
+    const out = [];
+    for (const s of run.stages) {
+        const c = s.concurrency;
+        if (!c || s.skipped || s.rate || s.users < MIN_USERS || s.issued === 0 || s.successRate < MIN_SUCCESS)
+            continue;
+        if (c.peak >= CLIENT_LIMIT_SHARE * s.users)
+            continue;
+        const total = s.total.p50;
+        // Why fewer were out at once: the first ones were over before the last had started.
+        const why = total !== null && c.startSpreadMs > total
+            ? `its users took ${ms(c.startSpreadMs)} to send their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
+            : `its users took ${ms(c.startSpreadMs)} to send their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
+        out.push({
+            kind: 'client_limit',
+            users: s.users,
+            message: `at ${s.users} users this client had at most ${c.peak} requests on the wire at once (${pct(c.peak / s.users)} of the users; ` +
+                `${round(c.mean, 1)} on average): ${why}. The server never met ${s.users} users together; this stage's figures are those of ` +
+                `about ${c.peak}. Split the users over runners (shards), use a larger runner, or run the server elsewhere.`,
+            summary: `this client, not the server, was the limit: fewer requests on the wire at once than users`,
+            evidence: evidence(s),
+        });
+    }
+    return out;
+}
+function evidence(s) {
+    const c = s.concurrency;
+    return { users: s.users, peakInFlight: c.peak, meanInFlight: c.mean, startSpreadMs: round(c.startSpreadMs), totalP50Ms: s.total.p50 === null ? null : round(s.total.p50) };
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/connect.ts
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
 // (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
@@ -66409,7 +66481,7 @@ const connect_MIN_SHARE = 0.5;
 const MIN_CONNECT_MS = 100;
 /** … and at least this many times as long as at the reference (fewest users) stage: a storm, not a far server. */
 const MIN_GROWTH = 2;
-const MIN_USERS = 2;
+const connect_MIN_USERS = 2;
 const MIN_SAMPLES = 2;
 /** Each user's first request at a stage: the ones that open a connection. */
 function coldStats(records) {
@@ -66432,7 +66504,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
     const refCold = ref === null ? null : coldStats(byStage.get(ref.index) ?? []);
     const out = [];
     for (const s of run.stages) {
-        if (s.skipped || s.users < MIN_USERS)
+        if (s.skipped || s.users < connect_MIN_USERS)
             continue;
         const cold = coldStats(byStage.get(s.index) ?? []);
         if (cold === null || cold.n < MIN_SAMPLES)
@@ -67128,7 +67200,7 @@ function singleTotalTime(ref, records) {
         t = Math.max(0, ref.total.p50 - (ref.connect.p50 ?? 0));
     return t === null ? null : Math.max(t, 1);
 }
-function evidence(a) {
+function serialized_evidence(a) {
     const w = a.firstWave;
     return {
         referenceUsers: a.referenceUsers,
@@ -67230,10 +67302,10 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
     const unstable = unstableCapacity([...serialized.map((a) => ({ a, kind: 'serialized' })), ...saturated.map(({ a }) => ({ a, kind: 'saturated' }))]);
     const out = [];
     for (const a of serialized) {
-        out.push({ d: { kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) }, a, reading: readingOf('serialized', a.firstWave, false) });
+        out.push({ d: { kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: serialized_evidence(a) }, a, reading: readingOf('serialized', a.firstWave, false) });
     }
     for (const { a, w } of saturated) {
-        const ev = { ...evidence(a), capacity: Math.round(w.concurrency) };
+        const ev = { ...serialized_evidence(a), capacity: Math.round(w.concurrency) };
         if (unstable !== null) {
             ev.cpuBound = true;
             ev.capacityEstimates = unstable.estimates.map((e) => ({ users: e.users, concurrency: round(e.concurrency) }));
@@ -67306,6 +67378,10 @@ function detectSmoke(run) {
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
 //  - queue, client_late (queue.ts): rate stages (`R/s:D`) only, which the closed-model ones above
 //    never read (they compare stages by users and read each user's first wave).
+//  - client_limit (client-limit.ts): a closed stage of ≥ 2 users, ≥ 90% successes, whose client had
+//    fewer than 90% of its users' requests on the wire at once (its own count): the client, not the
+//    server, set the concurrency.
+
 
 
 
@@ -67330,6 +67406,7 @@ function diagnose(run) {
     const closed = { stages: run.stages.filter((s) => !s.rate), requests: run.requests };
     return [
         ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
+        ...detectClientLimit(closed),
         ...detectSerialized(closed, byStage),
         ...detectConnectStorm(closed, byStage),
         ...detectCorked(run, byStage),
@@ -68830,6 +68907,67 @@ function lateDiagnosis(shard) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/load/concurrency.ts
+// The concurrency a stage's client achieved: how many requests it had on the wire (from the moment
+// undici hands a request to its socket to its verdict), at most and on average over the stage, and
+// how long its users took to get their first requests there. "1000 users" that never had more than
+// 361 requests out at once is a different test, and the report must say so.
+
+/** Counts one stage's requests on the wire; one meter per stage and side, one watch per user. */
+class InFlightMeter {
+    n = 0;
+    peak = 0;
+    /** Requests on the wire × ms, over the runs so far. */
+    area = 0;
+    elapsed = 0;
+    last = 0;
+    t0 = 0;
+    /** The widest start spread of the runs (an A/B stage runs once per round). */
+    spread = 0;
+    lastFirst = 0;
+    /** A run of the stage starts now; returns its start (monotonic ms). */
+    begin() {
+        this.t0 = this.last = this.lastFirst = now();
+        return this.t0;
+    }
+    /** The run is over; returns its end (monotonic ms). */
+    end() {
+        const t = this.tick();
+        this.elapsed += t - this.t0;
+        this.spread = Math.max(this.spread, this.lastFirst - this.t0);
+        return t;
+    }
+    /** One user's watch over its requests in this run: the first of them to reach the wire marks the start spread. */
+    user() {
+        let first = true;
+        return {
+            onWire: () => {
+                const t = this.tick();
+                if (++this.n > this.peak)
+                    this.peak = this.n;
+                if (first) {
+                    first = false;
+                    this.lastFirst = t;
+                }
+            },
+            onOff: () => {
+                this.tick();
+                this.n--;
+            },
+        };
+    }
+    figures() {
+        return { peak: this.peak, mean: round2(this.elapsed > 0 ? this.area / this.elapsed : 0), startSpreadMs: round2(this.spread) };
+    }
+    tick() {
+        const t = now();
+        this.area += this.n * (t - this.last);
+        this.last = t;
+        return t;
+    }
+}
+const round2 = (v) => Math.round(v * 100) / 100;
+
 // EXTERNAL MODULE: ./src/core/cancel.ts
 var core_cancel = __nccwpck_require__(9317);
 ;// CONCATENATED MODULE: ./src/core/load/interleave.ts
@@ -68859,6 +68997,232 @@ async function runRounds(stage, firstRound, run) {
     head.records.sort(byStart);
     base.records.sort(byStart);
     return { head, base, order: order.join(' ') };
+}
+
+;// CONCATENATED MODULE: ./src/core/load/runner.ts
+// The closed-model engine: a stage's users, each on a connection of its own, sending their requests
+// one after another; the A/B rounds of a stage; the warm-up. It runs what it is given (a target that
+// renders its requests, user numbers) and returns records: the plan's order and the stages' summaries
+// are the caller's (run/run-load.ts), so this layer imports nothing of config/, analysis/ or report/.
+
+
+
+
+
+
+/** How long requests in flight may still finish after a cancel before they are aborted. */
+const CANCEL_GRACE_MS = 1000;
+/** A rate stage against one target, or two at once (A/B): see arrivals.ts. */
+async function rateStage(targets, index, stage, opts) {
+    return (await runArrivals(targets, index, stage, opts)).map((r) => ({ records: r.records, durationMs: r.durationMs, connections: r.connections, counts: r.counts }));
+}
+/**
+ * The users of one stage against one target: a connection each, opened at the stage's start. A
+ * cancel reaches their requests in flight through one listener for the whole stage, not one per
+ * request (a thousand users would be a thousand listeners on the run's signal).
+ */
+class StageUsers {
+    index;
+    numbers;
+    connections;
+    target;
+    inFlight = new Set();
+    signal;
+    /** What the client had on the wire, over every run of this group (an A/B stage runs it once per round). */
+    meter = new InFlightMeter();
+    onCancel = () => {
+        for (const r of [...this.inFlight])
+            r.cancel();
+    };
+    constructor(target, index, numbers) {
+        this.index = index;
+        this.numbers = numbers;
+        const { signal, ...spec } = target.spec;
+        this.target = { ...target, spec };
+        this.signal = signal;
+        signal?.addEventListener('abort', this.onCancel);
+        this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
+    }
+    /**
+     * Every user sends iterations `from`…`to` one after another; all users started in one loop, as a
+     * bare node:http client starts them: every socket is opening before any response is read, so the
+     * server meets the stage's users together. Each TTFC counts from its own request's issue, the
+     * loop's own time included (the wire shows it too: a request is written once the loop is done);
+     * the meter says how long the users took to reach the wire and how many were there at once.
+     */
+    async run(from, to) {
+        const records = [];
+        const t0 = this.meter.begin();
+        const loops = [];
+        for (let i = 0; i < this.numbers.length; i++) {
+            const shared = { from, to, records, inFlight: this.inFlight, cancelled: this.signal, watch: this.meter.user() };
+            loops.push(userLoop(this.target, this.index, this.numbers[i], this.connections[i], shared));
+        }
+        await Promise.all(loops);
+        const durationMs = this.meter.end() - t0;
+        records.sort((a, b) => a.startedAt - b.startedAt);
+        return { records, durationMs };
+    }
+    get opened() {
+        return this.connections.reduce((n, c) => n + c.opened, 0);
+    }
+    close() {
+        this.signal?.removeEventListener('abort', this.onCancel);
+        return Promise.all(this.connections.map((c) => c.close()));
+    }
+}
+/**
+ * One user: iterations `from`…`to`, one request after another on its connection. Callbacks, not an
+ * await per request: a completed response hands over inside undici's completion callback, while
+ * undici still holds the socket, so the next request is written at once (connection.ts); failures
+ * hand over a microtask later (request.ts says why). A trampoline keeps a chain of handovers from
+ * growing the stack.
+ */
+function userLoop(target, stage, user, conn, shared) {
+    const { to, records, inFlight, watch } = shared;
+    return new Promise((resolve, reject) => {
+        let iteration = shared.from;
+        let issuing = false;
+        let again = false;
+        // One request out at a time: one verdict callback per user, not one closure per request.
+        let current = null;
+        let settled = false;
+        const over = (r) => {
+            settled = true;
+            if (current !== null)
+                inFlight.delete(current);
+            current = null;
+            done(r);
+        };
+        const issue = () => {
+            if (iteration > to || target.stop?.aborted)
+                return resolve();
+            const ids = { stage, user, iteration: iteration++ };
+            const { headers, body } = target.render(ids);
+            settled = false;
+            const sent = sendRequest(conn, { ...target.spec, headers, body }, ids, over, undefined, watch);
+            // The verdict may come before sendRequest returns (it never does today): then it is not in flight.
+            if (settled)
+                return;
+            current = sent;
+            inFlight.add(sent);
+            if (shared.cancelled?.aborted)
+                sent.cancel();
+        };
+        const next = () => {
+            if (issuing) {
+                again = true;
+                return;
+            }
+            issuing = true;
+            try {
+                do {
+                    again = false;
+                    issue();
+                } while (again);
+            }
+            catch (err) {
+                reject(err);
+            }
+            finally {
+                issuing = false;
+            }
+        };
+        const done = (r) => {
+            records.push(r);
+            next();
+        };
+        next();
+    });
+}
+const userNumbers = (stage, users) => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
+/**
+ * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
+ * shared out) start together, each on a connection of its own opened at the stage's start, and
+ * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
+ * so no later stage rides on a socket that sat idle through a cool-down.
+ */
+async function runStage(target, index, stage, users) {
+    const group = new StageUsers(target, index, userNumbers(stage, users));
+    try {
+        const run = await group.run(1, stage.requestsPerUser);
+        return { ...run, connections: group.opened, concurrency: group.meter.figures() };
+    }
+    finally {
+        await group.close();
+    }
+}
+/**
+ * One stage of a same-run A/B: both sides' users keep their own connections for the whole stage,
+ * and the stage runs in rounds (every user's k-th request), head and base back to back in
+ * alternating order (interleave.ts).
+ */
+async function runComparedStage(head, base, index, stage, firstRound, users) {
+    const numbers = userNumbers(stage, users);
+    const groups = { head: new StageUsers(head, index, numbers), base: new StageUsers(base, index, numbers) };
+    try {
+        const ab = await runRounds(stage, firstRound, (which, k) => groups[which].run(k, k));
+        return {
+            head: { ...ab.head, connections: groups.head.opened, concurrency: groups.head.meter.figures() },
+            base: { ...ab.base, connections: groups.base.opened, concurrency: groups.base.meter.figures() },
+            order: ab.order,
+        };
+    }
+    finally {
+        await Promise.all([groups.head.close(), groups.base.close()]);
+    }
+}
+/**
+ * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
+ * connection of their own that is closed before stage 1, so no figure — not even the connection
+ * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
+ * smoke test then says so).
+ */
+async function runWarmup(target, count, log, what = '') {
+    const conn = new UserConnection(target.spec.origin, target.spec.timeoutMs);
+    const out = { requests: 0, succeeded: 0, ttfc: [] };
+    log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
+    try {
+        for (let it = 1; it <= count && !target.stop?.aborted; it++) {
+            const ids = { stage: 0, user: 1, iteration: it };
+            const { headers, body } = target.render(ids);
+            const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
+            out.requests++;
+            if (r.ok)
+                out.succeeded++;
+            out.ttfc.push(r.ttfc);
+            if (r.category === 'connection')
+                break;
+        }
+    }
+    finally {
+        await conn.close();
+    }
+    const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
+    const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
+    log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
+    return out;
+}
+/** A pause that a cancel ends early. */
+function runner_sleep(ms, signal) {
+    if (signal?.aborted)
+        return Promise.resolve();
+    return new Promise((r) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            r();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+/** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
+function cancellation(signal) {
+    if (!signal)
+        return { inFlight: undefined, dispose: () => undefined };
+    const grace = (0,core_cancel/* abortAfter */.dg)(signal, CANCEL_GRACE_MS);
+    return { inFlight: grace.signal, dispose: grace.dispose };
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -68919,7 +69283,10 @@ function closeServer(server) {
     return new Promise((resolve) => server.close(() => resolve()));
 }
 
-;// CONCATENATED MODULE: ./src/core/load/runner.ts
+;// CONCATENATED MODULE: ./src/core/run/run-load.ts
+// Runs a plan: its stages in order (cool-downs or a start-at schedule between them, the warm-up
+// before), each stage summarized as it ends, the first one a smoke test. The stages themselves are
+// the load layer's (load/runner.ts, load/arrivals.ts); their summaries are analysis' (stats.ts).
 
 
 
@@ -68928,22 +69295,10 @@ function closeServer(server) {
 
 
 
-
-
-/** How long requests in flight may still finish after a cancel before they are aborted. */
-const CANCEL_GRACE_MS = 1000;
-const SAMPLES_PER_CATEGORY = 5;
 /**
- * Users whose first request is issued in one event-loop turn. Small enough that a batch's own
- * dispatch (~0.1 ms a user, socket included) delays none of its requests by more than a few ms;
- * the turns in between cost nothing measurable at low counts (a stage of 32 starts in one turn).
- */
-const START_BATCH = 32;
-/** A stage whose users took longer than this to start says so in the log (the client's own limit). */
-const RAMP_LOG_MS = 500;
-/**
- * Closed-model load: per stage, all users start together and each sends its requests one after
- * another. The first stage is the smoke test: with no success at all the rest is skipped.
+ * Runs the plan: per stage, all users start together and each sends its requests one after
+ * another, or arrivals come at the stage's rate. The first stage is the smoke test: with no
+ * success at all the rest is skipped.
  */
 async function runLoad(target, opts) {
     const arrivals = opts.arrivals ?? { process: 'poisson', seed: 1, maxInFlight: 1000 };
@@ -68951,13 +69306,11 @@ async function runLoad(target, opts) {
     const sockets = opts.stages.map((s) => (isRate(s) ? connectionsNeeded(s, arrivals.maxInFlight, target.spec.timeoutMs) : s.users) * (opts.compare ? 2 : 1));
     await ensureDescriptors(sockets, opts.hooks?.log);
     await warmEngine(target.spec);
+    const log = (line) => opts.hooks?.log?.(line);
     const startedAt = new Date().toISOString();
-    const stages = [];
-    const requests = [];
-    const errorSamples = [];
-    const sample = sampler(errorSamples);
-    const side = opts.compare ? { stages: [], requests: [], errorSamples: [], smokeFailed: false, order: [] } : undefined;
-    const sampleBase = side ? sampler(side.errorSamples) : null;
+    const head = new run_load_Side();
+    const base = opts.compare ? new run_load_Side() : null;
+    const side = base ? { stages: base.stages, requests: base.requests, errorSamples: base.errorSamples, smokeFailed: false, order: [] } : undefined;
     const stageTimings = [];
     let smokeFailed = false;
     let warmup;
@@ -68968,9 +69321,9 @@ async function runLoad(target, opts) {
     const compare = opts.compare ? cancellable(opts.compare) : undefined;
     try {
         if (opts.warmup !== undefined && opts.warmup > 0) {
-            warmup = await runWarmup(target, opts.warmup, opts.hooks);
+            warmup = await runWarmup(target, opts.warmup, log);
             if (compare && side)
-                side.warmup = await runWarmup(compare, opts.warmup, opts.hooks, 'compare target: ');
+                side.warmup = await runWarmup(compare, opts.warmup, log, 'compare target: ');
             if (opts.cooldownMs > 0)
                 await runner_sleep(opts.cooldownMs, signal);
         }
@@ -68980,67 +69333,39 @@ async function runLoad(target, opts) {
             // A shard runs its share of the users (numbered as in the whole plan), or of the rate.
             const mine = isRate(planned) ? { first: opts.shard?.index ?? 1, count: 0 } : opts.shard ? shardUsers(planned.users, opts.shard) : { first: 1, count: planned.users };
             const stage = isRate(planned) ? { ...planned, rate: planned.rate / (opts.shard?.count ?? 1) } : { users: mine.count, requestsPerUser: planned.requestsPerUser };
-            const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
-            const rated = isRate(planned)
-                ? (targets) => rateStage(targets, index, planned, { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log })
-                : null;
             const scheduledAt = opts.schedule?.[i] ?? null;
-            if (!smokeFailed) {
-                // A timer may fire a millisecond early by the wall clock: never start a stage before its slot.
-                if (scheduledAt !== null)
-                    while (Date.now() < scheduledAt && !signal?.aborted)
-                        await runner_sleep(scheduledAt - Date.now(), signal);
-                else if (i > 0 && opts.cooldownMs > 0)
-                    await runner_sleep(opts.cooldownMs, signal);
-            }
+            if (!smokeFailed)
+                await waitForSlot(scheduledAt, i > 0 ? opts.cooldownMs : 0, signal);
             if (smokeFailed || signal?.aborted) {
-                stages.push(skippedStage(index, stage));
-                side?.stages.push(skippedStage(index, stage));
+                head.stages.push(skippedStage(index, stage));
+                base?.stages.push(skippedStage(index, stage));
                 continue;
             }
             const startedAtMs = Date.now();
             const lateMs = scheduledAt === null ? 0 : Math.max(0, startedAtMs - scheduledAt);
             if (lateMs > LATE_TOLERANCE_MS)
-                opts.hooks?.log?.(`stage ${index} started ${Math.round(lateMs)} ms late against start-at`);
+                log(`stage ${index} started ${Math.round(lateMs)} ms late against start-at`);
             opts.hooks?.stageStart?.(index, stage);
-            let run;
-            let baseLine = null;
-            if (compare && side && sampleBase) {
-                const ab = rated
-                    ? await rated([target, compare]).then(([head, base]) => ({ head: head, base: base, order: 'together' }))
-                    : await runComparedStage(target, compare, index, stage, i + (opts.firstRound ?? 0), numbers);
-                run = ab.head;
-                const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs, ab.base.counts);
-                base.connections = ab.base.connections;
-                side.stages.push(base);
-                side.requests.push(...ab.base.records);
-                side.order.push({ stage: index, rounds: ab.order });
-                for (const r of ab.base.records)
-                    sampleBase(r);
-                const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
-                baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
-                if (i === 0 && base.issued > 0 && base.succeeded === 0)
-                    side.smokeFailed = true;
-            }
-            else {
-                run = rated ? (await rated([target]))[0] : await runStage(target, index, stage, numbers);
-            }
+            const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
+            const runs = await runOneStage(compare ? [target, compare] : [target], index, planned, stage, numbers, {
+                arrivals: { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log },
+                firstRound: i + (opts.firstRound ?? 0),
+            });
+            const run = runs.head;
             // A rate stage's "users" here are the arrivals this machine scheduled.
             stageTimings.push({ index, firstUser: mine.first, users: run.counts?.scheduled ?? mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
-            const summary = summarizeStage(index, stage, run.records, run.durationMs, run.counts);
-            summary.connections = run.connections;
-            if (run.rampMs !== undefined && run.rampMs > RAMP_LOG_MS && !isRate(stage))
-                opts.hooks?.log?.(`stage ${index}: this client took ${(run.rampMs / 1000).toFixed(1)} s to start its ${stage.users} users (${START_BATCH} a turn; each TTFC is timed from its own request's start)`);
-            if (summary.retries)
-                opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
-            stages.push(summary);
-            for (const r of run.records) {
-                requests.push(r);
-                sample(r);
-            }
+            const summary = head.add(index, stage, run);
+            for (const line of stageNotes(summary))
+                log(line);
             opts.hooks?.stageEnd?.(summary);
-            if (baseLine !== null)
-                opts.hooks?.log?.(baseLine);
+            if (base && side && runs.base) {
+                const b = base.add(index, stage, runs.base);
+                side.order.push({ stage: index, rounds: runs.order });
+                const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+                log(`  base: ${b.succeeded}/${b.issued} ok, ttfc avg ${ms(b.ttfc.avg)} p95 ${ms(b.ttfc.p95)} (rounds ${runs.order})`);
+                if (i === 0 && b.issued > 0 && b.succeeded === 0)
+                    side.smokeFailed = true;
+            }
             // A first stage cut short by a cancel is no failed smoke test.
             // A shard with no user in the smoke stage has nothing to judge it by: it goes on.
             if (i === 0 && ((summary.issued > 0 && summary.succeeded === 0) || side?.smokeFailed) && !signal?.aborted)
@@ -69050,7 +69375,15 @@ async function runLoad(target, opts) {
     finally {
         cancel.dispose();
     }
-    const result = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples, stageTimings };
+    const result = {
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        stages: head.stages,
+        requests: head.requests,
+        smokeFailed,
+        errorSamples: head.errorSamples,
+        stageTimings,
+    };
     if (warmup !== undefined)
         result.warmup = warmup;
     if (side)
@@ -69059,10 +69392,56 @@ async function runLoad(target, opts) {
         result.cancelled = true;
     return result;
 }
-/** A rate stage against one target, or two at once (A/B): see arrivals.ts. */
-async function rateStage(targets, index, stage, opts) {
-    return (await runArrivals(targets, index, stage, opts)).map((r) => ({ records: r.records, durationMs: r.durationMs, connections: r.connections, counts: r.counts }));
+/** Waits for a stage's start-at slot, or its cool-down; a cancel ends the wait. */
+async function waitForSlot(scheduledAt, cooldownMs, signal) {
+    // A timer may fire a millisecond early by the wall clock: never start a stage before its slot.
+    if (scheduledAt !== null)
+        while (Date.now() < scheduledAt && !signal?.aborted)
+            await runner_sleep(scheduledAt - Date.now(), signal);
+    else if (cooldownMs > 0)
+        await runner_sleep(cooldownMs, signal);
 }
+/** One stage against the head (and in A/B the base): closed users, A/B rounds, or arrivals at a rate. */
+async function runOneStage(targets, index, planned, stage, numbers, how) {
+    const [head, base] = targets;
+    if (isRate(planned)) {
+        const [h, b] = await rateStage(targets, index, planned, how.arrivals);
+        return { head: h, ...(b ? { base: b } : {}), order: 'together' };
+    }
+    if (base)
+        return runComparedStage(head, base, index, stage, how.firstRound, numbers);
+    return { head: await runStage(head, index, stage, numbers), order: '' };
+}
+/** One side's stages, records and sampled failures, as its stages end. */
+class run_load_Side {
+    stages = [];
+    requests = [];
+    errorSamples = [];
+    sample = sampler(this.errorSamples);
+    add(index, stage, run) {
+        const summary = summarizeStage(index, stage, run.records, run.durationMs, run.counts);
+        summary.connections = run.connections;
+        if (run.concurrency)
+            summary.concurrency = run.concurrency;
+        this.stages.push(summary);
+        for (const r of run.records) {
+            this.requests.push(r);
+            this.sample(r);
+        }
+        return summary;
+    }
+}
+/** What the log says of a stage beside its figures: the client as its own limit, requests sent twice. */
+function stageNotes(s) {
+    const out = [];
+    const c = s.concurrency;
+    if (c && s.users > 1 && c.peak < CLIENT_LIMIT_SHARE * s.users)
+        out.push(`stage ${s.index}: this client had at most ${c.peak} of its ${s.users} users' requests on the wire at once (its users took ${Math.round(c.startSpreadMs)} ms to start): the server never met ${s.users} users together`);
+    if (s.retries)
+        out.push(`stage ${s.index}: ${s.retries} request${s.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
+    return out;
+}
+const SAMPLES_PER_CATEGORY = 5;
 /** Keeps the first few failures of each category. */
 function sampler(into) {
     const sampled = new Map();
@@ -69075,211 +69454,6 @@ function sampler(into) {
         sampled.set(r.category, n + 1);
         into.push({ stage: r.stage, category: r.category, status: r.status, message: r.error ?? '' });
     };
-}
-/**
- * The users of one stage against one target: a connection each, opened at the stage's start. A
- * cancel reaches their requests in flight through one listener for the whole stage, not one per
- * request (a thousand users would be a thousand listeners on the run's signal).
- */
-class StageUsers {
-    index;
-    numbers;
-    connections;
-    target;
-    inFlight = new Set();
-    signal;
-    onCancel = () => {
-        for (const r of [...this.inFlight])
-            r.cancel();
-    };
-    constructor(target, index, numbers) {
-        this.index = index;
-        this.numbers = numbers;
-        const { signal, ...spec } = target.spec;
-        this.target = { ...target, spec };
-        this.signal = signal;
-        signal?.addEventListener('abort', this.onCancel);
-        this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
-    }
-    /**
-     * Every user sends iterations `from`…`to` one after another; all users at once, started
-     * START_BATCH per event-loop turn. `rampMs` is how long the client took to start them all.
-     */
-    async run(from, to) {
-        const records = [];
-        const t0 = performance.now();
-        const loops = [];
-        for (let i = 0; i < this.numbers.length; i++) {
-            // A batch per turn: the turn between batches writes the requests already issued, so a first
-            // request goes out as it is issued instead of after every other user's dispatch (that wait,
-            // a second at 5000 users, would be counted in its TTFC though the server had no part in it).
-            if (i > 0 && i % START_BATCH === 0)
-                await new Promise(setImmediate);
-            const user = userLoop(this.target, this.index, this.numbers[i], this.connections[i], { from, to, records, inFlight: this.inFlight, cancelled: this.signal });
-            user.catch(() => undefined); // awaited below: not unhandled while later batches start
-            loops.push(user);
-        }
-        const rampMs = performance.now() - t0;
-        await Promise.all(loops);
-        const durationMs = performance.now() - t0;
-        records.sort((a, b) => a.startedAt - b.startedAt);
-        return { records, durationMs, rampMs };
-    }
-    get opened() {
-        return this.connections.reduce((n, c) => n + c.opened, 0);
-    }
-    close() {
-        this.signal?.removeEventListener('abort', this.onCancel);
-        return Promise.all(this.connections.map((c) => c.close()));
-    }
-}
-/**
- * One user: iterations `from`…`to`, one request after another on its connection. Callbacks, not an
- * await per request: a completed response hands over inside undici's completion callback, while
- * undici still holds the socket, so the next request is written at once (connection.ts); failures
- * hand over a microtask later (request.ts says why). A trampoline keeps a chain of handovers from
- * growing the stack.
- */
-function userLoop(target, stage, user, conn, shared) {
-    const { to, records, inFlight } = shared;
-    return new Promise((resolve, reject) => {
-        let iteration = shared.from;
-        let issuing = false;
-        let again = false;
-        const issue = () => {
-            if (iteration > to || target.stop?.aborted)
-                return resolve();
-            const ids = { stage, user, iteration: iteration++ };
-            const { headers, body } = target.render(ids);
-            // The verdict may come before sendRequest returns (it never does today): then it is not in flight.
-            const slot = {};
-            slot.sent = sendRequest(conn, { ...target.spec, headers, body }, ids, (r) => {
-                slot.over = true;
-                if (slot.sent)
-                    inFlight.delete(slot.sent);
-                done(r);
-            });
-            if (slot.over)
-                return;
-            const sent = slot.sent;
-            inFlight.add(sent);
-            if (shared.cancelled?.aborted)
-                sent.cancel();
-        };
-        const next = () => {
-            if (issuing) {
-                again = true;
-                return;
-            }
-            issuing = true;
-            try {
-                do {
-                    again = false;
-                    issue();
-                } while (again);
-            }
-            catch (err) {
-                reject(err);
-            }
-            finally {
-                issuing = false;
-            }
-        };
-        const done = (r) => {
-            records.push(r);
-            next();
-        };
-        next();
-    });
-}
-const userNumbers = (stage, users) => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
-/**
- * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
- * shared out) start together, each on a connection of its own opened at the stage's start, and
- * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
- * so no later stage rides on a socket that sat idle through a cool-down.
- */
-async function runStage(target, index, stage, users) {
-    const group = new StageUsers(target, index, userNumbers(stage, users));
-    try {
-        const run = await group.run(1, stage.requestsPerUser);
-        return { ...run, connections: group.opened };
-    }
-    finally {
-        await group.close();
-    }
-}
-/**
- * One stage of a same-run A/B: both sides' users keep their own connections for the whole stage,
- * and the stage runs in rounds (every user's k-th request), head and base back to back in
- * alternating order (interleave.ts).
- */
-async function runComparedStage(head, base, index, stage, firstRound, users) {
-    const numbers = userNumbers(stage, users);
-    const groups = { head: new StageUsers(head, index, numbers), base: new StageUsers(base, index, numbers) };
-    try {
-        const ab = await runRounds(stage, firstRound, (which, k) => groups[which].run(k, k));
-        return {
-            head: { ...ab.head, connections: groups.head.opened },
-            base: { ...ab.base, connections: groups.base.opened },
-            order: ab.order,
-        };
-    }
-    finally {
-        await Promise.all([groups.head.close(), groups.base.close()]);
-    }
-}
-/**
- * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
- * connection of their own that is closed before stage 1, so no figure — not even the connection
- * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
- * smoke test then says so).
- */
-async function runWarmup(target, count, hooks, what = '') {
-    const conn = new UserConnection(target.spec.origin, target.spec.timeoutMs);
-    const out = { requests: 0, succeeded: 0, ttfc: [] };
-    hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
-    try {
-        for (let it = 1; it <= count && !target.stop?.aborted; it++) {
-            const ids = { stage: 0, user: 1, iteration: it };
-            const { headers, body } = target.render(ids);
-            const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
-            out.requests++;
-            if (r.ok)
-                out.succeeded++;
-            out.ttfc.push(r.ttfc);
-            if (r.category === 'connection')
-                break;
-        }
-    }
-    finally {
-        await conn.close();
-    }
-    const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
-    const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
-    hooks?.log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
-    return out;
-}
-/** A pause that a cancel ends early. */
-function runner_sleep(ms, signal) {
-    if (signal?.aborted)
-        return Promise.resolve();
-    return new Promise((r) => {
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            r();
-        };
-        const timer = setTimeout(done, ms);
-        signal?.addEventListener('abort', done, { once: true });
-    });
-}
-/** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
-function cancellation(signal) {
-    if (!signal)
-        return { inFlight: undefined, dispose: () => undefined };
-    const grace = (0,core_cancel/* abortAfter */.dg)(signal, CANCEL_GRACE_MS);
-    return { inFlight: grace.signal, dispose: grace.dispose };
 }
 
 ;// CONCATENATED MODULE: ./src/core/server/text.ts
@@ -72156,9 +72330,18 @@ function evidenceRows(d) {
             return queueRows(e);
         case 'client_late':
             return lateRows(e);
+        case 'client_limit':
+            return limitRows(e);
         default:
             return genericRows(e);
     }
+}
+function limitRows(e) {
+    return [
+        ['On the wire at once', `at most ${diagnosis_evidence_num(e.peakInFlight) ?? '?'} of ${diagnosis_evidence_num(e.users) ?? '?'} users' requests, ${diagnosis_evidence_num(e.meanInFlight) ?? '?'} on average`],
+        ['Users started within', msOf(e.startSpreadMs)],
+        ['A request lasted (median)', msOf(e.totalP50Ms)],
+    ];
 }
 function concurrencyRows(e) {
     const ref = plural(diagnosis_evidence_num(e.referenceUsers) ?? 1, 'user');
@@ -80045,7 +80228,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4807);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1616);
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
 // The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
 // `npm run local-action` (@github/local-action) calls.

@@ -2,7 +2,7 @@
 // needs a slow edge, not a localhost socket), and localhost runs that must never show one.
 import { detectConnectStorm, diagnose } from '../../src/core/analysis/diagnose/index.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
-import { runLoad } from '../../src/core/load/runner.js';
+import { runLoad } from '../../src/core/run/run-load.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
 import type { RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';

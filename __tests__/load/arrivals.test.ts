@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { arrivalTimes, stageSeed } from '../../src/core/load/arrivals.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
-import { runLoad, type LoadTarget, type RunOptions } from '../../src/core/load/runner.js';
+import { runLoad, type LoadTarget, type RunOptions } from '../../src/core/run/run-load.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import type { RequestRecord, RunResult } from '../../src/core/types.js';
 

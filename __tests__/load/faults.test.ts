@@ -6,7 +6,7 @@ import { chaosServer, type Step } from '../helpers/chaos-server.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
 import { createSharedLookup } from '../../src/core/load/dns.js';
-import { runLoad, type LoadTarget } from '../../src/core/load/runner.js';
+import { runLoad, type LoadTarget } from '../../src/core/run/run-load.js';
 import type { ClosedStage, RunResult } from '../../src/core/types.js';
 
 const target = (url: string, timeoutMs = 2000): LoadTarget => ({

@@ -2,7 +2,7 @@
 // demo's own buffered mode; never for real streams or single-event responses.
 import { detectBuffered, diagnose, isBunched } from '../../src/core/analysis/diagnose/index.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
-import { runLoad } from '../../src/core/load/runner.js';
+import { runLoad } from '../../src/core/run/run-load.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
 import type { Diagnosis, RequestRecord, RunResult } from '../../src/core/types.js';

@@ -2,7 +2,7 @@
 // driven by the real load runner, plus hand-made records for the edge cases.
 import { analyzeConcurrency, diagnose, scalingEfficiency } from '../../src/core/analysis/diagnose/index.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
-import { runLoad, type LoadTarget } from '../../src/core/load/runner.js';
+import { runLoad, type LoadTarget } from '../../src/core/run/run-load.js';
 import { parseStages } from '../../src/core/config/stages.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
 import type { ClosedStage, Diagnosis, RequestRecord, RunResult, StageSummary } from '../../src/core/types.js';

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseStages } from '../../src/core/config/stages.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
-import { runLoad } from '../../src/core/load/runner.js';
+import { runLoad } from '../../src/core/run/run-load.js';
 
 // In its own process, so the client's busy loop does not delay it: per socket, the time from a
 // response flushed to the next request's arrival (ms), served on GET /gaps.

@@ -13,7 +13,7 @@ import { finishHistory, openHistory, referenceOf, type HistoryContext } from './
 import { redactText } from './redact.js';
 import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
-import { runLoad, type RunHooks } from './load/runner.js';
+import { runLoad, type RunHooks } from './run/run-load.js';
 import { formatStages, isRate, stageOf } from './config/stages.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';

@@ -129,6 +129,13 @@ export interface RequestRecord {
   tokenGaps?: number[];
 }
 
+/** The requests a closed stage's client had on the wire (peak, time-weighted mean) and how long its users took to get their first request there (load/concurrency.ts). */
+export interface StageConcurrency {
+  peak: number;
+  mean: number;
+  startSpreadMs: number;
+}
+
 /** One stage's figures; a Stats per latency metric (the table in analysis/metrics.ts; tpot and ttft_reasoning only when measured). */
 export interface StageSummary extends Record<Exclude<LatencyMetric, OptionalLatency>, Stats>, Partial<Record<OptionalLatency, Stats>> {
   index: number; // 1-based
@@ -143,6 +150,8 @@ export interface StageSummary extends Record<Exclude<LatencyMetric, OptionalLate
   durationMs: number;
   /** Connections the stage's users opened (one each, plus reconnects); absent when not known (older reports). */
   connections?: number;
+  /** A closed stage: the concurrency this client achieved; absent on rate stages, merged shards and older reports. */
+  concurrency?: StageConcurrency;
   /** Requests sent a second time because the server closed their reused connection before answering (see RequestRecord.retried); absent in older reports. */
   retries?: number;
   /** Successful + failed requests completed per second of stage wall time; null when none succeeded (or the stage was skipped). */
@@ -282,6 +291,7 @@ export interface Diagnosis {
     | 'shards_out_of_step'
     | 'queue'
     | 'client_late'
+    | 'client_limit'
     | 'drift';
   users: number | null;
   /** The offered rate of the rate stage this is about (users is then null). */

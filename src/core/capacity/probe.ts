@@ -7,7 +7,7 @@ import { intervalCache, type VerdictMode } from '../analysis/confidence.js';
 import { evaluateCriteria } from '../analysis/criteria/index.js';
 import { summarizeStage } from '../analysis/stats.js';
 import { formatThreshold, formatValue, plural } from '../format.js';
-import { runLoad, type LoadTarget } from '../load/runner.js';
+import { runLoad, type LoadTarget } from '../run/run-load.js';
 import type { CriterionResult, RequestRecord, StageSummary } from '../types.js';
 import type { ProbeFn } from './search.js';
 import type { CapacitySpec, Side, Verdict } from './types.js';

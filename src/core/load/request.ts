@@ -2,6 +2,7 @@ import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { now, toEpoch } from '../time/clock.js';
+import type { WireWatch } from './concurrency.js';
 import type { Connection } from './connection.js';
 import { EventKind, type Preset, type PresetSession } from './presets/types.js';
 import { createStreamParser, detectFormat, isJsonDocument, type ParserFormat, type StreamParser } from './stream-parser.js';
@@ -62,8 +63,8 @@ export interface InFlight {
  * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
  * when it was due, and how late the client sent it is its `lateness`.
  */
-export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void, scheduled?: number): InFlight {
-  const exchange = new Exchange(conn, spec, ids, done);
+export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void, scheduled?: number, watch?: WireWatch): InFlight {
+  const exchange = new Exchange(conn, spec, ids, done, watch);
   exchange.start(scheduled);
   return exchange;
 }
@@ -74,12 +75,14 @@ class Exchange implements InFlight {
   private readonly session: PresetSession;
   private t0 = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private done = false;
+  done = false;
   /** The current attempt (a request is sent at most twice: see failed). */
-  private attempt = 0;
+  attempt = 0;
   private freshSocket = false;
+  /** Counted on the wire by the stage's meter (from its first handover to a socket to its verdict). */
+  private onWire = false;
   private abortFn: ((err: Error) => void) | null = null;
-  private body: ResponseBody | null = null;
+  body: ResponseBody | null = null;
   private streamError: string | null = null;
   private lastEvent = 0;
   /** Usage per chunk: content events, those that brought new tokens, the last token count and when it came. */
@@ -96,6 +99,7 @@ class Exchange implements InFlight {
     private readonly spec: RequestSpec,
     ids: RequestIds,
     private readonly resolve: (r: RequestRecord) => void,
+    private readonly watch?: WireWatch,
   ) {
     this.session = spec.preset.start();
     this.rec = newRecord(ids);
@@ -113,32 +117,7 @@ class Exchange implements InFlight {
   }
 
   private dispatch(): void {
-    const attempt = ++this.attempt;
-    const current = (): boolean => attempt === this.attempt && !this.done;
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect: (abort) => {
-        if (attempt !== this.attempt) return abort(new Error('superseded'));
-        this.connected(abort as (err: Error) => void);
-      },
-      onHeaders: (statusCode, rawHeaders) => {
-        if (current()) this.headers(statusCode, rawHeaders);
-        return true;
-      },
-      onData: (chunk) => {
-        if (current()) this.data(chunk);
-        return true;
-      },
-      onComplete: () => {
-        if (!current()) return;
-        if (this.body)
-          this.body.end(); // a decoder completes the request once it has flushed
-        else this.complete('');
-      },
-      // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
-      onError: (err) => {
-        if (current()) queueMicrotask(() => current() && this.failed(err));
-      },
-    };
+    const handler = new Attempt(this, ++this.attempt);
     const { spec } = this;
     try {
       this.conn.dispatcher.dispatch(
@@ -164,14 +143,20 @@ class Exchange implements InFlight {
   }
 
   /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
-  private connected(abort: (err: Error) => void): void {
+  /** @internal for Attempt */
+  connected(abort: (err: Error) => void): void {
     this.abortFn = abort;
     if (this.done) return abort(new Error('aborted'));
+    if (!this.onWire && this.watch) {
+      this.onWire = true;
+      this.watch.onWire();
+    }
     this.freshSocket = this.conn.takeFresh();
     this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
   }
 
-  private headers(statusCode: number, rawHeaders: Buffer[]): void {
+  /** @internal for Attempt */
+  headers(statusCode: number, rawHeaders: Buffer[]): void {
     const { rec, spec } = this;
     rec.ttfb = now() - this.t0;
     rec.status = statusCode;
@@ -194,7 +179,8 @@ class Exchange implements InFlight {
     this.body = body;
   }
 
-  private data(chunk: Buffer): void {
+  /** @internal for Attempt */
+  data(chunk: Buffer): void {
     this.rec.bytes += chunk.length;
     this.body?.write(chunk);
     // In-band error: the request has failed; stop reading the rest.
@@ -250,7 +236,8 @@ class Exchange implements InFlight {
   }
 
   /** The response ended normally: its verdict, delivered at once (see sendRequest). */
-  private complete(contentType: string): void {
+  /** @internal for Attempt */
+  complete(contentType: string): void {
     const [category, message] = this.verdict(contentType);
     if (this.settle(category, message)) this.resolve(this.rec);
   }
@@ -278,7 +265,8 @@ class Exchange implements InFlight {
    * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
    * of the server); its t0 stays, so the user's whole wait is measured.
    */
-  private failed(err: Error): void {
+  /** @internal for Attempt */
+  failed(err: Error): void {
     const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
     const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
     if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
@@ -319,6 +307,7 @@ class Exchange implements InFlight {
     if (this.done) return false;
     this.done = true;
     clearTimeout(this.timer);
+    if (this.onWire) this.watch!.onOff();
     this.spec.signal?.removeEventListener('abort', this.onCancel);
     const { rec } = this;
     rec.total = now() - this.t0;
@@ -332,6 +321,48 @@ class Exchange implements InFlight {
     Object.defineProperty(rec, 'gaps', { enumerable: false });
     if (rec.tokenGaps !== undefined) Object.defineProperty(rec, 'tokenGaps', { enumerable: false });
     return true;
+  }
+}
+
+/**
+ * undici's handler for one attempt of an exchange: one object per attempt, not six closures per
+ * request. A retry supersedes the attempt before it: what undici still says about that one is dropped.
+ */
+class Attempt implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly x: Exchange,
+    private readonly n: number,
+  ) {}
+
+  private get current(): boolean {
+    return this.n === this.x.attempt && !this.x.done;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.n !== this.x.attempt) return abort(new Error('superseded'));
+    this.x.connected(abort as (err: Error) => void);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (this.current) this.x.headers(statusCode, rawHeaders);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.current) this.x.data(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (!this.current) return;
+    if (this.x.body)
+      this.x.body.end(); // a decoder completes the request once it has flushed
+    else this.x.complete('');
+  }
+
+  // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
+  onError(err: Error): void {
+    if (this.current) queueMicrotask(() => this.current && this.x.failed(err));
   }
 }
 
@@ -383,9 +414,9 @@ function parserFormat(spec: RequestSpec, contentType: string): ParserFormat {
 class ResponseBody {
   errorText = '';
   private readonly decoder: Transform | null;
-  private readonly arrivals: number[] = [];
-  /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
-  private readonly decoded = (): void => void this.arrivals.shift();
+  /** A compressed body: its chunks' arrival times, and the write callback that drops one once its output came (one function, not one per chunk). */
+  private readonly arrivals: number[] | null = null;
+  private readonly decoded: (() => void) | null = null;
 
   constructor(
     private readonly parser: StreamParser | null,
@@ -394,7 +425,9 @@ class ResponseBody {
   ) {
     this.decoder = decompressor(encoding);
     if (this.decoder) {
-      this.decoder.on('data', (chunk: Buffer) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0]! : now()));
+      const arrivals: number[] = (this.arrivals = []);
+      this.decoded = (): void => void arrivals.shift();
+      this.decoder.on('data', (chunk: Buffer) => this.feed(chunk, arrivals.length > 0 ? arrivals[0]! : now()));
       this.decoder.on('end', () => on.complete());
       this.decoder.on('error', (e: Error) => on.undecodable(e));
     }
@@ -406,8 +439,8 @@ class ResponseBody {
 
   write(chunk: Buffer): void {
     if (this.decoder) {
-      this.arrivals.push(now());
-      this.decoder.write(chunk, this.decoded);
+      this.arrivals!.push(now());
+      this.decoder.write(chunk, this.decoded!);
     } else this.feed(chunk, now()); // timestamp first, parse after
   }
 

@@ -33,9 +33,19 @@ export function evidenceRows(d: Diagnosis): Row[] {
       return queueRows(e);
     case 'client_late':
       return lateRows(e);
+    case 'client_limit':
+      return limitRows(e);
     default:
       return genericRows(e);
   }
+}
+
+function limitRows(e: Obj): Row[] {
+  return [
+    ['On the wire at once', `at most ${num(e.peakInFlight) ?? '?'} of ${num(e.users) ?? '?'} users' requests, ${num(e.meanInFlight) ?? '?'} on average`],
+    ['Users started within', msOf(e.startSpreadMs)],
+    ['A request lasted (median)', msOf(e.totalP50Ms)],
+  ];
 }
 
 function concurrencyRows(e: Obj): Row[] {

@@ -30,9 +30,13 @@
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
 //  - queue, client_late (queue.ts): rate stages (`R/s:D`) only, which the closed-model ones above
 //    never read (they compare stages by users and read each user's first wave).
+//  - client_limit (client-limit.ts): a closed stage of ≥ 2 users, ≥ 90% successes, whose client had
+//    fewer than 90% of its users' requests on the wire at once (its own count): the client, not the
+//    server, set the concurrency.
 
 import type { Diagnosis, RunResult } from '../../types.js';
 import { detectBuffered } from './buffered.js';
+import { detectClientLimit } from './client-limit.js';
 import { groupByStage, type RunData } from './common.js';
 import { detectConnectStorm } from './connect.js';
 import { detectCorked } from './corked.js';
@@ -59,6 +63,7 @@ export function diagnose(run: RunData & Partial<Pick<RunResult, 'smokeFailed' | 
   const closed: RunData = { stages: run.stages.filter((s) => !s.rate), requests: run.requests };
   return [
     ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
+    ...detectClientLimit(closed),
     ...detectSerialized(closed, byStage),
     ...detectConnectStorm(closed, byStage),
     ...detectCorked(run, byStage),
