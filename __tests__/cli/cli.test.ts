@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CORE_INPUTS } from '../../src/core/config/config.js';
+import { CORE_INPUTS } from '../../src/core/config/inputs.js';
 import { VERSION } from '../../src/core/version.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import type { Report } from '../../src/core/report-types.js';

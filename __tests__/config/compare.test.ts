@@ -1,6 +1,7 @@
 // compare-url and friends: how the compare target is resolved, what it is sent, what is secret, and
 // the input errors.
-import { buildConfig, CORE_INPUTS } from '../../src/core/config/config.js';
+import { buildConfig } from '../../src/core/config/config.js';
+import { CORE_INPUTS } from '../../src/core/config/inputs.js';
 import { InputError } from '../../src/core/errors.js';
 import { publicConfig } from '../../src/core/report/json.js';
 import { readFileSync } from 'node:fs';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
-import { buildConfig, CORE_INPUTS } from '../../src/core/config/config.js';
+import { buildConfig } from '../../src/core/config/config.js';
+import { CORE_INPUTS } from '../../src/core/config/inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttfc-hostile-inputs-'));
 const URL_ = 'http://127.0.0.1:9/x';

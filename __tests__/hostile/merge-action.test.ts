@@ -78,7 +78,7 @@ test('inputs a merge would ignore fail the step, all named, before anything is r
   expect(r.code).toBe(1);
   expect(errors(r)).toEqual([
     expect.stringMatching(
-      /^Input 'token': token, stages, repeat, compare-url, health-url, monitor and logs-command do not apply with mode: merge \(the plan comes from the shard reports/,
+      /^Input 'token': token, stages, repeat, health-url, monitor, logs-command and compare-url do not apply with mode: merge \(the plan comes from the shard reports/,
     ),
   ]);
   expect(r.log).not.toContain('sk-merge-secret'); // masked (add-mask), never printed

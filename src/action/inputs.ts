@@ -1,58 +1,19 @@
 // The action's inputs: the core's (CORE_INPUTS, validated by buildConfig) plus the adapter's own
 // (the PR comment). Names as in action.yml.
-import { CORE_INPUTS, type Inputs } from '../core/config/config.js';
+import type { Inputs } from '../core/config/config.js';
+import { ACTION_DEFAULTS, ACTION_ONLY_INPUTS, CORE_INPUTS } from '../core/config/inputs.js';
 import { InputError } from '../core/errors.js';
 import { DEFAULT_CRITERIA } from '../core/analysis/criteria/index.js';
 import { DEFAULT_STAGES } from '../core/config/stages.js';
 import { ignoredInputsError, mergeIgnoredInputs } from '../core/merge.js';
 import { DEFAULT_LOG_ERROR_PATTERN } from '../core/server/config.js';
 
-/** Inputs only the GitHub adapter reads. */
-export const ACTION_INPUTS = {
-  'github-token': 'token for the PR comment (default: the workflow token, github.token)',
-  comment:
-    'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
-  'comment-mode': 'update (default): edit the sticky comment in place; recreate: delete it and post a new one at the bottom of the PR',
-  'comment-tag': 'tells several gates in one PR apart: one comment per tag (default "default")',
-  'tracking-issue':
-    'true: on schedule, push and workflow_dispatch runs a failing run opens one issue labelled ttfc-gate (or comments on the open one), a passing run comments and closes it; needs issues: write (default false)',
-  mode: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
-  reports: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
-} as const;
+/** Inputs only the GitHub adapter reads (their rows are in core/config/inputs.ts). */
+export const ACTION_INPUTS = ACTION_ONLY_INPUTS as Readonly<Record<'github-token' | 'comment' | 'comment-mode' | 'comment-tag' | 'tracking-issue' | 'mode' | 'reports', string>>;
 
 export type ActionInputName = keyof typeof ACTION_INPUTS;
 
-/**
- * The non-empty defaults of action.yml's core inputs (a test checks they agree): the runner passes
- * them when the workflow sets nothing, so with mode: merge a value equal to its default is not "set".
- */
-export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
-  method: 'POST',
-  preset: 'generic',
-  format: 'auto',
-  stages: DEFAULT_STAGES,
-  arrival: 'poisson',
-  'arrival-seed': '1',
-  'max-in-flight': '1000',
-  timeout: '60s',
-  cooldown: '500ms',
-  'max-event-size': '16MiB',
-  criteria: DEFAULT_CRITERIA,
-  'fail-on-criteria': 'true',
-  verdict: 'strict',
-  repeat: '1',
-  warmup: '0',
-  'regression-threshold': '20%',
-  'wait-timeout': '5m',
-  'health-interval': '250ms',
-  'monitor-interval': '1s',
-  'monitor-timeout': '5s',
-  'log-error-pattern': DEFAULT_LOG_ERROR_PATTERN,
-  'report-path': 'ttfc-report.json',
-  'history-limit': '200',
-  'history-window': '7',
-  'history-write': 'auto',
-};
+export { ACTION_DEFAULTS };
 
 /** Every input the action reads: must equal the inputs of action.yml (a test checks it). */
 export const ALL_INPUTS: readonly string[] = [...Object.keys(CORE_INPUTS), ...Object.keys(ACTION_INPUTS)];

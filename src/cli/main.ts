@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { expectedMetrics } from '../core/analysis/metrics.js';
-import { buildConfig, CORE_INPUTS } from '../core/config/config.js';
+import { buildConfig } from '../core/config/config.js';
+import { CORE_INPUTS } from '../core/config/inputs.js';
 import { renderMarkdown } from '../core/report/markdown.js';
 import { shardNote } from '../core/config/shard.js';
 import { formatStages } from '../core/config/stages.js';

@@ -12,28 +12,19 @@ import { SERVER_METRIC_FAMILIES } from '../server/metrics.js';
 import type { Criterion, Stage } from '../types.js';
 import type { CapacitySpec, Resolution } from './types.js';
 
-const DEFAULT_MAX_USERS = 256;
-const DEFAULT_REQUESTS = 3;
+export const DEFAULT_MAX_USERS = 256;
+export const DEFAULT_REQUESTS = 3;
 const DEFAULT_RESOLUTION: Resolution = { kind: 'fraction', value: 0.1 };
 const DEFAULT_BUDGET_MS = 300_000;
-const MAX_REQUESTS = 100;
+export const MAX_REQUESTS = 100;
 /** A probe's requests in all (users × requests), as a stage's plan is bounded. */
 const MAX_PROBE_REQUESTS = 100_000;
 const MAX_BUDGET_MS = 6 * 3_600_000;
 /** Implied unless the SLO has a success_rate line: a probe whose requests fail does not meet it. */
 const IMPLIED_SUCCESS = 'success_rate >= 99%';
 
-/** The inputs of the capacity search (spread into CORE_INPUTS; the CLI takes them as --flags). */
-export const CAPACITY_INPUTS = {
-  capacity:
-    'the SLO, one criterion a line without @USERS: (e.g. ttfc.p95 < 2s): after the stages, search for the most concurrent users that meet it (a ramp 1, 2, 4 … then bisection); success_rate >= 99% is implied unless a success_rate line is given',
-  'capacity-max-users': `the most users the capacity search probes (default ${DEFAULT_MAX_USERS})`,
-  'capacity-requests': `requests per user of each capacity probe (default ${DEFAULT_REQUESTS}, at most ${MAX_REQUESTS})`,
-  'capacity-resolution': 'the search ends when the last pass and the first miss are this close: a share of the users (default 10%, at least 1 user) or a number of users',
-  'capacity-budget': 'wall time the capacity search may take (default 5m, at most 6h); when it runs out the bounds found so far are reported',
-} as const;
-
-const INPUT_NAMES = Object.keys(CAPACITY_INPUTS) as Array<keyof typeof CAPACITY_INPUTS>;
+/** The inputs of the capacity search (their rows are in config/inputs.ts). */
+const INPUT_NAMES = ['capacity', 'capacity-max-users', 'capacity-requests', 'capacity-resolution', 'capacity-budget'] as const;
 
 function value(inputs: Partial<Record<string, string>>, name: string): string | undefined {
   const v = inputs[name];

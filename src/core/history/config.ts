@@ -6,15 +6,6 @@ import { InputError } from '../errors.js';
 import type { Criterion } from '../types.js';
 import { HISTORY_BOUNDS, HISTORY_METRICS } from './schema.js';
 
-export const HISTORY_INPUTS = {
-  'history-path':
-    'a JSON file of earlier runs (carry it between runs with actions/cache): read for history.<metric> criteria, the drift diagnosis and the trend chart; schedule, push and workflow_dispatch runs append this run, pull-request runs only read it',
-  'history-limit': 'most runs history-path keeps, the oldest dropped first (default 200, 10 to 1000)',
-  'history-window': 'history.<metric> is the median over this many of the latest passing runs (default 7, 3 to 100)',
-  'history-write':
-    'auto (default): append this run on schedule, push and workflow_dispatch events (the CLI outside a workflow too), only read on others; true: append on any event but a pull request; false: only read',
-} as const;
-
 const DEFAULT_HISTORY_LIMIT = 200;
 const DEFAULT_HISTORY_WINDOW = 7;
 /** Fewer passing runs than this: `history.` criteria are skipped. */

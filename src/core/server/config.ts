@@ -11,21 +11,6 @@ import type { MonitorSpec, ServerSpec } from './types.js';
 /** The one place the log-error-pattern default is written (action.yml is checked against it). */
 export const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
 
-export const SERVER_INPUTS = {
-  'health-url': 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
-  'health-interval': 'pause between health probes (default 250ms); a slower probe delays the next',
-  'health-timeout': 'longest a health probe may take before it counts as failed (health.errors); default max(2 × health-interval, 2s), at most 1m',
-  monitor:
-    'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
-  'monitor-interval': 'pause between monitor samples during the stages (default 1s)',
-  'monitor-timeout': 'longest a monitor command or metrics-url scrape may take before it is killed and its sample is missing, a warning (default 5s, at most 1m)',
-  'metrics-url':
-    'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
-  'logs-command':
-    'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
-  'log-error-pattern': `which log lines are errors: a case-insensitive RE2 pattern, matched in linear time (no backreferences or lookaround; default ${DEFAULT_LOG_ERROR_PATTERN})`,
-} as const;
-
 const DEFAULT_HEALTH_INTERVAL_MS = 250;
 const DEFAULT_MONITOR_INTERVAL_MS = 1000;
 const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
