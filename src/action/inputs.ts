@@ -3,10 +3,7 @@
 import type { Inputs } from '../core/config/config.js';
 import { ACTION_DEFAULTS, ACTION_ONLY_INPUTS, CORE_INPUTS } from '../core/config/inputs.js';
 import { InputError } from '../core/errors.js';
-import { DEFAULT_CRITERIA } from '../core/analysis/criteria/index.js';
-import { DEFAULT_STAGES } from '../core/config/stages.js';
 import { ignoredInputsError, mergeIgnoredInputs } from '../core/merge.js';
-import { DEFAULT_LOG_ERROR_PATTERN } from '../core/server/config.js';
 
 /** Inputs only the GitHub adapter reads (their rows are in core/config/inputs.ts). */
 export const ACTION_INPUTS = ACTION_ONLY_INPUTS as Readonly<Record<'github-token' | 'comment' | 'comment-mode' | 'comment-tag' | 'tracking-issue' | 'mode' | 'reports', string>>;

@@ -6,7 +6,7 @@ import { parseDuration } from '../time/duration.js';
 import { InputError } from '../errors.js';
 import { isSecretHeader, parseHeaderLines } from './headers.js';
 import { buildLogin, type LoginSpec } from './login.js';
-import { getPreset, PRESET_NAMES } from '../load/presets/index.js';
+import { getPreset } from '../load/presets/index.js';
 import { authSchemeFor, type Preset } from '../load/presets/types.js';
 import { askForUsage } from '../load/presets/openai.js';
 import type { ReadinessSpec } from './readiness.js';
