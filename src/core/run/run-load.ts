@@ -109,13 +109,7 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
       const summary = head.add(index, stage, run);
       for (const line of stageNotes(summary)) log(line);
       opts.hooks?.stageEnd?.(summary);
-      if (base && side && runs.base) {
-        const b = base.add(index, stage, runs.base);
-        side.order.push({ stage: index, rounds: runs.order });
-        const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
-        log(`  base: ${b.succeeded}/${b.issued} ok, ttfc avg ${ms(b.ttfc.avg)} p95 ${ms(b.ttfc.p95)} (rounds ${runs.order})`);
-        if (i === 0 && b.issued > 0 && b.succeeded === 0) side.smokeFailed = true;
-      }
+      if (base && side && runs.base) log(addBase(base, side, index, stage, runs.base, runs.order));
       // A first stage cut short by a cancel is no failed smoke test.
       // A shard with no user in the smoke stage has nothing to judge it by: it goes on.
       if (i === 0 && ((summary.issued > 0 && summary.succeeded === 0) || side?.smokeFailed) && !signal?.aborted) smokeFailed = true;
@@ -136,6 +130,15 @@ export async function runLoad(target: LoadTarget, opts: RunOptions): Promise<Run
   if (side) result.compare = side;
   if (signal?.aborted) result.cancelled = true;
   return result;
+}
+
+/** The base's side of an A/B stage: its summary, its rounds' order, its smoke test; the log line. */
+function addBase(base: Side, side: CompareSide, index: number, stage: Stage, run: StageRun, order: string): string {
+  const b = base.add(index, stage, run);
+  side.order.push({ stage: index, rounds: order });
+  if (index === 1 && b.issued > 0 && b.succeeded === 0) side.smokeFailed = true;
+  const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+  return `  base: ${b.succeeded}/${b.issued} ok, ttfc avg ${ms(b.ttfc.avg)} p95 ${ms(b.ttfc.p95)} (rounds ${order})`;
 }
 
 /** Waits for a stage's start-at slot, or its cool-down; a cancel ends the wait. */

@@ -1,0 +1,84 @@
+// A response's body on its way to the stream parser, decoded when compressed, and what its
+// Content-Type says before any of it is read (a page is not a stream). Per request, no I/O of its own.
+
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { now } from '../time/clock.js';
+import type { StreamParser } from './stream-parser.js';
+
+const ERROR_BODY_LIMIT = 2048;
+
+/**
+ * The response body on its way to the stream parser (2xx) or into a short error text (others),
+ * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
+ * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
+ * moment the thread pool hands them back.
+ */
+export class ResponseBody {
+  errorText = '';
+  private readonly decoder: Transform | null;
+  /** A compressed body: its chunks' arrival times, and the write callback that drops one once its output came (one function, not one per chunk). */
+  private readonly arrivals: number[] | null = null;
+  private readonly decoded: (() => void) | null = null;
+
+  constructor(
+    private readonly parser: StreamParser | null,
+    encoding: string,
+    private readonly on: { complete(): void; undecodable(e: Error): void },
+  ) {
+    this.decoder = decompressor(encoding);
+    if (this.decoder) {
+      const arrivals: number[] = (this.arrivals = []);
+      this.decoded = (): void => void arrivals.shift();
+      this.decoder.on('data', (chunk: Buffer) => this.feed(chunk, arrivals.length > 0 ? arrivals[0]! : now()));
+      this.decoder.on('end', () => on.complete());
+      this.decoder.on('error', (e: Error) => on.undecodable(e));
+    }
+  }
+
+  get compressed(): boolean {
+    return this.decoder !== null;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.decoder) {
+      this.arrivals!.push(now());
+      this.decoder.write(chunk, this.decoded!);
+    } else this.feed(chunk, now()); // timestamp first, parse after
+  }
+
+  /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
+  end(): void {
+    if (this.decoder) this.decoder.end();
+    else this.on.complete();
+  }
+
+  parserEnd(t: number): void {
+    this.parser?.end(t);
+  }
+
+  private feed(chunk: Buffer, t: number): void {
+    if (this.parser) this.parser.feed(chunk, t);
+    else if (this.errorText.length < ERROR_BODY_LIMIT) this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
+  }
+}
+
+function decompressor(encoding: string): Transform | null {
+  if (encoding === '' || encoding === 'identity') return null;
+  if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip();
+  if (encoding === 'br') return createBrotliDecompress();
+  if (encoding === 'deflate') return createInflate();
+  return null;
+}
+
+/**
+ * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
+ * login page for a wrong route must not pass. Null when the type may carry a stream.
+ */
+export function notAStream(contentType: string): string | null {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
+  if (!page) return null;
+  const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
+  return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
+}
