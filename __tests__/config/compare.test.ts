@@ -2,7 +2,7 @@
 // the input errors.
 import { buildConfig, CORE_INPUTS } from '../../src/core/config/config.js';
 import { InputError } from '../../src/core/errors.js';
-import { publicConfig } from '../../src/core/report/json.js';
+import { publicConfig } from '../../src/core/config/public.js';
 import { readFileSync } from 'node:fs';
 import { inputSecrets } from '../../src/action/inputs.js';
 
