@@ -18,7 +18,8 @@ import { DEFAULT_STAGES, isRate, parseStages } from './stages.js';
 import { DEFAULT_ARRIVAL_SEED, DEFAULT_MAX_IN_FLIGHT, type ArrivalOptions } from '../load/arrivals.js';
 import { parseGoodput, type GoodputLine } from '../analysis/goodput.js';
 import { parseShard, parseStartAt, stageSchedule, type ShardSpec } from './shard.js';
-import { compileTemplate, isPerRequest, usesToken, type Template, type TemplateContext } from './template.js';
+import { isPerRequest, renderTemplate, usesToken } from './template.js';
+import { buildRequestTemplate, type RequestTemplate } from './request.js';
 import { buildServerSpec, checkServerCriteria, SERVER_INPUTS } from '../server/config.js';
 import { buildHistorySpec, HISTORY_INPUTS, type HistorySpec } from '../history/config.js';
 import { defaultServerCriteria } from '../server/metrics.js';
@@ -147,10 +148,8 @@ export interface Config {
   schedule: number[] | null;
   /** The run history (history-path), or null. */
   history: HistorySpec | null;
-  /** Sets the token a login returned: sent as Authorization (as `token` would be), fills {{token}}, added to secrets. */
-  setToken(token: string): void;
-  /** Per-request header and body rendering. */
-  render: (ctx: TemplateContext) => { headers: Record<string, string>; body: string | null };
+  /** The request to send, as data (renderRequest fills it per request with the token input or the login's). */
+  request: RequestTemplate;
 }
 
 /** The compare target (compare-url): the same method, body and preset as the url, its own URL, headers and token. */
@@ -163,7 +162,8 @@ export interface CompareTarget {
   headerLines: Array<[string, string]>;
   /** Whether compare-token was given (else the token is shared). */
   ownToken: boolean;
-  render: (ctx: TemplateContext) => { headers: Record<string, string>; body: string | null };
+  /** The request to send (its own token, when compare-token is given, is in it). */
+  request: RequestTemplate;
 }
 
 export interface ConfigContext {
@@ -223,7 +223,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
   checkReportPath('report-path', reportPath, cwd);
   const markdownPath = value(inputs, 'markdown-path')?.trim() ?? null;
   if (markdownPath !== null) checkReportPath('markdown-path', markdownPath, cwd);
-  const templates = compileRequest(request, target.path, token, ctx.env, secrets);
+  const templates = compileRequest(request, target.path, ctx.env, secrets);
   const before = readBeforeLoad(inputs, {
     ...target,
     token,
@@ -265,8 +265,7 @@ export function buildConfig(inputs: Inputs, ctx: ConfigContext): Config {
     capacity: cap.capacity,
     ...sharding,
     history,
-    setToken: templates.setToken,
-    render: templates.render,
+    request: templates,
   };
 }
 
@@ -408,58 +407,27 @@ function readJudging(inputs: Inputs, cwd: string) {
   };
 }
 
-interface CompiledRequest {
-  headerTemplates: ReadonlyArray<readonly [string, Template]>;
-  /** The token as it is now (a login sets it later). */
-  getToken(): string | undefined;
-  /** The Content-Type guessed from the body, when headers set none. */
-  contentType: string | undefined;
-  render: Config['render'];
-  setToken: Config['setToken'];
-}
+/** The template fields before the load: stage, user and iteration 0 (a header rendered once, for the secrets, the login or wait-for). */
+const BEFORE_LOAD = { stage: 0, user: 0, iteration: 0 };
 
 /**
- * Templates are compiled now so an unknown placeholder fails before any request is sent. Every
- * {{env.*}} value, and every secret header as rendered, joins the secrets. The token is read
- * lazily: a login step sets it just before the load (setToken).
+ * The url's request template, compiled now so an unknown placeholder fails before any request is
+ * sent. Every {{env.*}} value, and every secret header as rendered, joins the secrets. {{token}} is
+ * filled per request: a login step's token arrives only just before the load.
  */
-function compileRequest(req: RequestInputs, path: string, token: string | undefined, env: ConfigContext['env'], secrets: string[]): CompiledRequest {
-  let currentToken = token;
-  const getToken = (): string | undefined => currentToken;
-  const headerTemplates = req.headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', env, getToken, { secrets, singleLine: true })] as const);
-  for (const [i, [name, tpl]] of headerTemplates.entries()) {
+function compileRequest(req: RequestInputs, path: string, env: ConfigContext['env'], secrets: string[]): RequestTemplate {
+  const template = buildRequestTemplate(
+    { headerLines: req.headerLines, headersInput: 'headers', body: req.body, bodyInput: req.bodyInput, authScheme: authSchemeFor(req.preset, path) },
+    env,
+    secrets,
+  );
+  for (const [i, [name, tpl]] of template.headers.entries()) {
     const text = req.headerLines[i]![1];
     if (!text.includes('{{') || isPerRequest(text) || usesToken(text)) continue;
-    const rendered = tpl({ stage: 0, user: 0, iteration: 0 });
+    const rendered = renderTemplate(tpl, BEFORE_LOAD, undefined);
     if (isSecretHeader(name) || looksLikeSecret(rendered)) secrets.push(rendered);
   }
-  const bodyTemplate = req.body === null ? null : compileTemplate(req.body, req.bodyInput, env, getToken, { secrets });
-  const hasAuthHeader = req.headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-  const scheme = authSchemeFor(req.preset, path);
-  const authOf = (t: string | undefined): string | undefined => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
-  let authValue = authOf(token);
-  // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
-  const acceptEncoding = !req.headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
-  const contentType = req.body !== null && !req.headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(req.body) : undefined;
-  return {
-    headerTemplates,
-    getToken,
-    contentType,
-    render: (c) => {
-      const headers: Record<string, string> = {};
-      if (acceptEncoding) headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
-      if (contentType) headers['content-type'] = contentType;
-      if (authValue !== undefined) headers.authorization = authValue;
-      for (const [name, tpl] of headerTemplates) headers[name] = tpl(c);
-      return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
-    },
-    setToken(t: string) {
-      if (/[\r\n\0]/.test(t)) throw new InputError('login-token-from', 'the login answer carries a token with a line break or NUL');
-      currentToken = t;
-      authValue = authOf(t);
-      if (!secrets.includes(t)) secrets.push(t);
-    },
-  };
+  return template;
 }
 
 interface BeforeLoadContext {
@@ -470,7 +438,7 @@ interface BeforeLoadContext {
   preset: Preset;
   env: ConfigContext['env'];
   secrets: string[];
-  templates: CompiledRequest;
+  templates: RequestTemplate;
   headerLines: Array<[string, string]>;
 }
 
@@ -479,11 +447,11 @@ function readBeforeLoad(inputs: Inputs, c: BeforeLoadContext): { wait: Readiness
   const target = new URL(c.url);
   const baseText = value(inputs, 'base-url');
   const resolve = (input: string, text: string): URL => resolveAux(input, text, baseText, target, c.secrets);
-  const inherited = c.templates.headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i]![1]));
+  const inherited = c.templates.headers.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i]![1]));
   const headersFor = (u: URL) => (): Record<string, string> => {
     const h: Record<string, string> = {};
     // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
-    if (u.origin === c.origin) for (const [name, tpl] of inherited) h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
+    if (u.origin === c.origin) for (const [name, tpl] of inherited) h[name] = renderTemplate(tpl, BEFORE_LOAD, undefined);
     return h;
   };
   const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
@@ -544,7 +512,7 @@ function readCompare(
   inputs: Inputs,
   req: RequestInputs,
   { url: targetUrl, path }: { url: string; path: string },
-  templates: CompiledRequest,
+  templates: RequestTemplate,
   env: ConfigContext['env'],
   secrets: string[],
   criteria: Criterion[],
@@ -557,9 +525,8 @@ function readCompare(
     body: req.body,
     bodyInput: req.bodyInput,
     headerLines: req.headerLines,
-    contentType: templates.contentType,
+    head: templates,
     env,
-    getToken: templates.getToken,
     secrets,
   });
   for (const c of criteria) {
@@ -589,10 +556,9 @@ interface CompareContext {
   body: string | null;
   bodyInput: string;
   headerLines: Array<[string, string]>;
-  contentType: string | undefined;
+  /** The url's request template (its body is the compare target's too). */
+  head: RequestTemplate;
   env: Record<string, string | undefined>;
-  /** The head's token (read per request: a login sets it later). */
-  getToken: () => string | undefined;
   secrets: string[];
 }
 
@@ -626,28 +592,21 @@ function buildCompare(inputs: Inputs, c: CompareContext): CompareTarget | null {
     );
   }
   if (headersText !== undefined) for (const [name, v] of headerLines) if (isSecretHeader(name) && v && !v.includes('{{')) c.secrets.push(v);
-  const getToken = (): string | undefined => tokenText || c.getToken();
-  const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';
-  const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken, { secrets: c.secrets, singleLine: true })] as const);
-  const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
-  const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-  const scheme = authSchemeFor(c.preset, path);
-  const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? (c.contentType ?? guessContentType(c.body)) : undefined;
-  const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
-  const render = (ctx: TemplateContext) => {
-    const headers: Record<string, string> = {};
-    if (contentType) headers['content-type'] = contentType;
-    if (acceptEncoding) headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
-    const t = getToken();
-    if (t && !hasAuthHeader) headers.authorization = scheme ? `${scheme} ${t}` : t;
-    for (const [name, tpl] of templates) headers[name] = tpl(ctx);
-    return { headers, body: bodyTemplate ? bodyTemplate(ctx) : null };
-  };
-  return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), render };
+  const request = buildRequestTemplate(
+    {
+      headerLines,
+      headersInput: headersText !== undefined ? 'compare-headers' : 'headers',
+      body: c.body,
+      bodyInput: c.bodyInput,
+      bodyTemplate: c.head.body,
+      authScheme: authSchemeFor(c.preset, path),
+      ownToken: tokenText ?? null,
+    },
+    c.env,
+    c.secrets,
+  );
+  return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), request };
 }
-
-/** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
-const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /** Headers of the load never sent to the login / readiness URLs. */
 const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
@@ -712,9 +671,4 @@ function checkScheme(input: string, u: URL): void {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     throw new InputError(input, `scheme "${u.protocol.replace(/:$/, '')}" is not supported (use http or https)`);
   }
-}
-
-function guessContentType(body: string): string {
-  const t = body.trimStart();
-  return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
 }
