@@ -3,9 +3,10 @@
 import { buildConfig } from '../../src/core/config/config.js';
 import { CORE_INPUTS } from '../../src/core/config/inputs.js';
 import { InputError } from '../../src/core/errors.js';
-import { publicConfig } from '../../src/core/report/json.js';
+import { publicConfig } from '../../src/core/config/public.js';
 import { readFileSync } from 'node:fs';
 import { inputSecrets } from '../../src/action/inputs.js';
+import { targetsOf } from '../../src/core/config/targets.js';
 
 const build = (inputs: Record<string, string>) => buildConfig(inputs, { env: { KEY: 'env-key-123' } });
 
@@ -52,9 +53,11 @@ describe('compare target', () => {
       headers: 'X-A: 1',
       body: '{"u":{{user}},"i":{{iteration}}}',
     });
-    const h = same.render({ stage: 1, user: 2, iteration: 3 });
-    const c = same.compare!.render({ stage: 1, user: 2, iteration: 3 });
+    const h = targetsOf(same).head.render({ stage: 1, user: 2, iteration: 3 });
+    const c = targetsOf(same).base!.render({ stage: 1, user: 2, iteration: 3 });
     expect(c).toEqual(h);
+    // One renderer for both targets: the same headers in the same order on the wire.
+    expect(Object.keys(c.headers)).toEqual(Object.keys(h.headers));
     expect(c.headers.authorization).toBe('Bearer head-secret');
 
     const own = build({
@@ -66,7 +69,7 @@ describe('compare target', () => {
       'compare-headers': 'X-Api-Key: {{env.KEY}}\nX-B: {{token}}',
       body: '{"t":"{{token}}"}',
     });
-    const r = own.compare!.render({ stage: 1, user: 1, iteration: 1 });
+    const r = targetsOf(own).base!.render({ stage: 1, user: 1, iteration: 1 });
     expect(r.headers).toEqual({
       'accept-encoding': 'gzip, deflate, br',
       'content-type': 'application/json',
@@ -75,7 +78,7 @@ describe('compare target', () => {
       'X-B': 'base-secret',
     });
     expect(r.body).toBe('{"t":"base-secret"}');
-    expect(own.render({ stage: 1, user: 1, iteration: 1 }).body).toBe('{"t":"head-secret"}');
+    expect(targetsOf(own).head.render({ stage: 1, user: 1, iteration: 1 }).body).toBe('{"t":"head-secret"}');
     expect(own.secrets).toEqual(expect.arrayContaining(['head-secret', 'base-secret']));
     const pub = JSON.stringify(publicConfig(own));
     expect(pub).not.toContain('base-secret');

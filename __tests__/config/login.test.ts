@@ -25,6 +25,7 @@ beforeAll(async () => {
       if (path === '/auth/header-login') return json(res, 200, { ok: true }, { 'X-Auth-Token': `Bearer ${TOKEN}` });
       return json(res, 200, { data: { access_token: TOKEN, expires_in: 3600 } });
     }
+    if (path === '/auth/lf-token') return json(res, 200, { data: { access_token: `${TOKEN}\r\nX-Injected: 1` } });
     if (path === '/auth/no-token') return json(res, 200, { ok: true, message: 'Welcome back', session: TOKEN });
     if (path === '/chat') {
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(res, 401, { detail: 'not authenticated' });
@@ -122,6 +123,16 @@ test('no token where login-token-from says: the error names the place, not the v
     `login-url: login at ${app.url}/auth/no-token failed: HTTP 200 but no token at json:data.access_token in the answer (its keys: ok, message, session); the server said: Welcome back`,
   );
   expect(err.message).not.toContain(TOKEN);
+});
+
+test('a token with a line break in the login answer is an error naming login-token-from, and no load is sent', async () => {
+  const before = app.requests.length;
+  const secrets: string[] = [];
+  const err = await gate(base({ 'login-url': '/auth/lf-token', 'login-token-from': 'json:data.access_token' }), [], secrets).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(InputError);
+  expect((err as InputError).message).toBe('login-token-from: the login answer carries a token with a line break or NUL');
+  expect(app.requests.slice(before).map((q) => q.path)).toEqual(['/auth/lf-token']);
+  expect(secrets).toEqual([]);
 });
 
 test('an unreachable login URL fails clearly', async () => {

@@ -11,6 +11,7 @@ import { parseCriteria } from '../../src/core/analysis/criteria/index.js';
 import { parseGoodput } from '../../src/core/analysis/goodput.js';
 import { askForUsage } from '../../src/core/load/presets/openai.js';
 import { runCli } from '../helpers/cli.js';
+import { targetsOf } from '../../src/core/config/targets.js';
 
 const URL_ = 'http://127.0.0.1:1/chat';
 const build = (inputs: Record<string, string>, cwd?: string) => buildConfig({ url: URL_, ...inputs }, { env: {}, ...(cwd ? { cwd } : {}) });
@@ -148,7 +149,10 @@ describe('the openai preset asks for usage', () => {
     writeFileSync(join(dir, 'b.json'), chat);
     const a = build({ preset: 'openai', body: chat });
     expect(a.usageAsked).toBe(true);
-    expect(JSON.parse(a.render({ stage: 1, user: 7, iteration: 1 }).body!)).toMatchObject({ stream_options: { include_usage: true }, messages: [{ content: 'hi 7' }] });
+    expect(JSON.parse(targetsOf(a).head.render({ stage: 1, user: 7, iteration: 1 }).body!)).toMatchObject({
+      stream_options: { include_usage: true },
+      messages: [{ content: 'hi 7' }],
+    });
     expect(build({ preset: 'openai', 'body-file': 'b.json' }, dir).usageAsked).toBe(true);
     const g = build({ body: chat });
     expect(g.usageAsked).toBe(false);

@@ -7,6 +7,7 @@ import { buildConfig, type Inputs } from '../../src/core/config/config.js';
 import { InputError } from '../../src/core/errors.js';
 import { runGate } from '../../src/core/gate.js';
 import { json, listen, type TestServer } from '../helpers/servers/http.js';
+import { targetsOf } from '../../src/core/config/targets.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -91,14 +92,17 @@ test.each(bad)('%s: an input error naming the input, and no request sent', (_nam
 
 test('preset names are case-insensitive and set the auth scheme of token', () => {
   const render = (preset: string, path = '/chat') =>
-    buildConfig({ url: `${server.url}${path}`, preset, token: 'k-123' }, { env: {} }).render({ stage: 1, user: 1, iteration: 1 }).headers.authorization;
+    targetsOf(buildConfig({ url: `${server.url}${path}`, preset, token: 'k-123' }, { env: {} })).head.render({ stage: 1, user: 1, iteration: 1 }).headers.authorization;
   expect(render('OpenAI')).toBe('Bearer k-123');
   expect(render('generic')).toBe('Bearer k-123');
   expect(render('ragflow', '/v1/conversation/completion')).toBe('k-123');
   expect(render('ragflow', '/api/v1/chats/abc/completions')).toBe('Bearer k-123');
   // headers always win
   expect(
-    buildConfig({ url: `${server.url}/chat`, preset: 'ragflow', token: 'k-123', headers: 'Authorization: Token k-123' }, { env: {} }).render({ stage: 1, user: 1, iteration: 1 })
-      .headers.Authorization,
+    targetsOf(buildConfig({ url: `${server.url}/chat`, preset: 'ragflow', token: 'k-123', headers: 'Authorization: Token k-123' }, { env: {} })).head.render({
+      stage: 1,
+      user: 1,
+      iteration: 1,
+    }).headers.Authorization,
   ).toBe('Token k-123');
 });

@@ -109,6 +109,11 @@ export const RULES: Rule[] = [
     from: (f) => ['core/load/', 'core/analysis/', 'core/server/', 'core/config/'].some((d) => f.startsWith(d)),
     to: under('core/run/'),
   },
+  {
+    why: 'what a report renders sits below report/: config, prepare, server and shards do not import it',
+    from: (f) => ['core/config/', 'core/prepare/', 'core/server/', 'core/shards/'].some((d) => f.startsWith(d)),
+    to: under('core/report/'),
+  },
   { why: 'config/ describes the run; the steps that act on it (prepare/) come after it', from: under('core/config/'), to: under('core/prepare/') },
 ];
 
@@ -161,4 +166,5 @@ test('the checks can fail: a planted cycle and a planted arrow are found', () =>
   expect(against('core/b.ts', '@actions/core')).toBe(1);
   expect(against('core/load/x.ts', 'core/config/y.ts')).toBe(1);
   expect(against('core/load/x.ts', 'core/time/clock.ts')).toBe(0);
+  expect(against('core/shards/identity.ts', 'core/report/json.ts')).toBe(1);
 });

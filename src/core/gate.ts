@@ -14,6 +14,7 @@ import { redactText } from './redact.js';
 import { buildReport, redactRun, sourceOf, writeReport } from './report/json.js';
 import { lateDiagnosis, shardInfo } from './shards/identity.js';
 import { runLoad, type RunHooks } from './run/run-load.js';
+import { targetsOf, type Targets } from './config/targets.js';
 import { formatStages, isRate, stageOf } from './config/stages.js';
 import { ServerSession } from './server/session.js';
 import type { ServerSection } from './server/types.js';
@@ -39,21 +40,25 @@ export interface GateOptions {
   history?: HistoryContext;
 }
 
-/** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
-async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<void> {
+/**
+ * Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the
+ * configured URLs. Returns the token the requests carry: the login's, else the token input.
+ */
+async function prepare(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<string | undefined> {
   if (cfg.wait) await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
-  if (cfg.login && !opts.signal?.aborted) {
-    let token: string;
-    try {
-      token = await performLogin(cfg.login, { log, secrets: cfg.secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
-    } catch (err) {
-      // A login cut by the cancel is the cancel, not a failed login: the (empty) partial report follows.
-      if (opts.signal?.aborted) return;
-      throw err;
-    }
-    cfg.setToken(token);
-    opts.onSecret?.(token);
+  if (!cfg.login || opts.signal?.aborted) return cfg.token;
+  let token: string;
+  try {
+    token = await performLogin(cfg.login, { log, secrets: cfg.secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
+  } catch (err) {
+    // A login cut by the cancel is the cancel, not a failed login: the (empty) partial report follows.
+    if (opts.signal?.aborted) return cfg.token;
+    throw err;
   }
+  // The run's list of values to redact grows by the token (every output redacts with it).
+  if (!cfg.secrets.includes(token)) cfg.secrets.push(token);
+  opts.onSecret?.(token);
+  return token;
 }
 
 /** Reads the baseline (never throws) and says in the log what was found. */
@@ -82,7 +87,7 @@ export function loadBaseline(cfg: Pick<Config, 'baseline' | 'baselinePath' | 're
  * series. With the server side on, its session spans every run: idle samples before the first, told
  * of each stage, stopped after the last cool-down (and closed, commands killed, if a run throws).
  */
-async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => void): Promise<{ runs: RunResult[]; server: ServerSection | null }> {
+async function runAll(cfg: Config, targets: Targets, opts: GateOptions, log: (line: string) => void): Promise<{ runs: RunResult[]; server: ServerSection | null }> {
   const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
   const hooks: RunHooks = { ...opts.hooks, log };
   if (session) {
@@ -98,7 +103,7 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
   try {
     // A monitor's unit is known from its idle sample: a threshold in another unit is an input error before any load.
     if (session) checkMonitorUnits(cfg.criteria, session.monitorUnits());
-    const runs = await runEach(cfg, opts, hooks, log);
+    const runs = await runEach(cfg, targets, opts, hooks, log);
     // A cancelled run does not wait for the cool-down and the idle samples after it.
     return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
   } finally {
@@ -106,7 +111,7 @@ async function runAll(cfg: Config, opts: GateOptions, log: (line: string) => voi
   }
 }
 
-async function runEach(cfg: Config, opts: GateOptions, hooks: RunHooks, log: (line: string) => void): Promise<RunResult[]> {
+async function runEach(cfg: Config, targets: Targets, opts: GateOptions, hooks: RunHooks, log: (line: string) => void): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   for (let i = 0; i < cfg.repeat; i++) {
     if (i > 0 && opts.signal?.aborted) break;
@@ -114,27 +119,23 @@ async function runEach(cfg: Config, opts: GateOptions, hooks: RunHooks, log: (li
       if (i > 0 && cfg.cooldownMs > 0) await new Promise((r) => setTimeout(r, cfg.cooldownMs));
       log(`run ${i + 1}/${cfg.repeat}`);
     }
-    const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
     const cmp = cfg.compare;
     if (i === 0 && cmp) {
       log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
       if (cfg.warmup === 0) log("compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client's own cold start: it must not land on one side)");
     }
-    const r = await runLoad(
-      { spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render },
-      {
-        stages: cfg.stages,
-        cooldownMs: cfg.cooldownMs,
-        hooks,
-        // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
-        warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
-        ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(cfg.shard ? { shard: cfg.shard } : {}),
-        ...(cfg.schedule ? { schedule: cfg.schedule } : {}),
-        arrivals: cfg.arrivals,
-      },
-    );
+    const r = await runLoad(targets.head, {
+      stages: cfg.stages,
+      cooldownMs: cfg.cooldownMs,
+      hooks,
+      // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
+      warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
+      ...(targets.base ? { compare: targets.base } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(cfg.shard ? { shard: cfg.shard } : {}),
+      ...(cfg.schedule ? { schedule: cfg.schedule } : {}),
+      arrivals: cfg.arrivals,
+    });
     runs.push(r);
     if (r.smokeFailed) {
       if (i + 1 < cfg.repeat) log(`run ${i + 1} failed the smoke test: the remaining ${cfg.repeat - i - 1} run(s) are not started`);
@@ -161,13 +162,13 @@ export async function runGate(cfg: Config, opts: GateOptions = {}): Promise<Repo
     );
   // Read first: a bad history-write fails before any request, and a bad file is only a warning.
   const history = cfg.history ? openHistory(cfg.history, opts.history ?? {}, log) : null;
-  await prepare(cfg, opts, log);
+  const targets = targetsOf(cfg, await prepare(cfg, opts, log));
   const loaded = loadBaseline(cfg, log);
 
-  const { runs: all, server } = await runAll(cfg, opts, log);
+  const { runs: all, server } = await runAll(cfg, targets, opts, log);
   for (const r of all) redactRun(r, cfg.secrets);
   // The capacity search follows the stages (not a failed smoke test: a broken target is not hammered).
-  const capacity = cfg.capacity ? await runCapacity(cfg, { log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
+  const capacity = cfg.capacity ? await runCapacity(cfg, { targets, log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
   const cancelled = opts.signal?.aborted === true;
   if (cancelled) log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
   // A cancelled series reports its last, partial run: a median over a cut-off run would mix what was and was not measured.

@@ -5,7 +5,7 @@ import { analyse } from './analysis/analyse.js';
 import { parseRegressionThreshold } from './analysis/baseline.js';
 import { VERDICT_MODES, type VerdictMode } from './analysis/confidence.js';
 import { CriteriaError, DEFAULT_CRITERIA, parseCriteria } from './analysis/criteria/index.js';
-import { parseBoolean, type Inputs } from './config/config.js';
+import { parseBoolean, type Inputs } from './config/read-input.js';
 import { InputError } from './errors.js';
 import { parseGoodput, type GoodputLine } from './analysis/goodput.js';
 import { loadBaseline } from './gate.js';

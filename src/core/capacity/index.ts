@@ -14,9 +14,13 @@ import type { Side } from './types.js';
 
 export { evaluateCapacityCriteria, boundText } from './criteria.js';
 export { usesCapacity } from './config.js';
+// The targets a probe loads are the stages' (bench/capacity.ts builds its probes from a config too).
+export { targetsOf } from '../config/targets.js';
 export type { CapacityOutcome } from './section.js';
 
 export interface CapacityOptions {
+  /** The url and (compare-url) the base as the stages loaded them (the gate builds them). */
+  targets: ProbeTargets;
   log: (line: string) => void;
   /** Cancel (SIGINT/SIGTERM): the probe in flight is cut, the bounds so far are reported. */
   signal?: AbortSignal;
@@ -36,14 +40,6 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** The url and (compare-url) the base as the engine loads them. */
-export function targetsOf(cfg: Config): ProbeTargets {
-  const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
-  const head = { spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render };
-  const cmp = cfg.compare;
-  return cmp ? { head, base: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : { head };
 }
 
 /** A search that never started (failed smoke test, cancel): no probe, nothing known. */
@@ -66,7 +62,7 @@ export async function runCapacity(cfg: Config, opts: CapacityOptions): Promise<C
     `capacity: the most users that meet ${slo}: a ramp 1, 2, 4 … up to ${spec.maxUsers}, then bisection to ${formatResolution(spec.resolution)}; ` +
       `${plural(spec.requestsPerUser, 'request')} a user, verdict ${cfg.verdict}, budget ${formatDuration(spec.budgetMs)}`,
   );
-  const { probe, probes } = probeRunner(targetsOf(cfg), spec, cfg.verdict, opts.log);
+  const { probe, probes } = probeRunner(opts.targets, spec, cfg.verdict, opts.log);
   const run = await searchCapacity(
     {
       maxUsers: spec.maxUsers,

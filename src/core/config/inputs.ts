@@ -9,7 +9,7 @@ import { DEFAULT_MAX_USERS, DEFAULT_REQUESTS, MAX_REQUESTS } from '../capacity/c
 import { DEFAULT_ARRIVAL_SEED, DEFAULT_MAX_IN_FLIGHT } from '../load/arrivals.js';
 import { PRESET_NAMES } from '../load/presets/index.js';
 import { DEFAULT_LOG_ERROR_PATTERN } from '../server/config.js';
-import { MAX_IN_FLIGHT, MAX_REPEAT, MAX_SEED, MAX_WARMUP } from './config.js';
+import { MAX_IN_FLIGHT, MAX_REPEAT, MAX_SEED, MAX_WARMUP } from './read-input.js';
 import { DEFAULT_STAGES } from './stages.js';
 
 export type InputGroup = 'target' | 'load' | 'criteria' | 'server' | 'ab' | 'shards' | 'capacity' | 'nightly' | 'output';

@@ -4,7 +4,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
 import type { Preset } from '../load/presets/types.js';
 import { isSecretParam, redactUrl } from '../redact.js';
-import { compileTemplate, PLACEHOLDER } from './template.js';
+import { compileTemplate, PLACEHOLDER, renderTemplate } from './template.js';
 
 /** Where the login answer carries the token (`login-token-from`). */
 export type TokenSource = { kind: 'header'; name: string; text: string } | { kind: 'json'; path: string[]; text: string };
@@ -125,7 +125,7 @@ export function buildLogin(i: LoginInputs, ctx: LoginContext): LoginSpec | null 
         throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
       }
     }
-    body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined, { secrets: ctx.secrets })({ stage: 0, user: 0, iteration: 0 });
+    body = renderTemplate(compileTemplate(i.body, 'login-body', ctx.env, { secrets: ctx.secrets }), { stage: 0, user: 0, iteration: 0 }, undefined);
     collectSecrets(body, ctx.secrets);
   }
   return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);

@@ -7,8 +7,18 @@ export interface TemplateContext {
   iteration: number;
 }
 
-/** A compiled template: literal parts and per-request fields, so rendering is a join, not a regex. */
-export type Template = (ctx: TemplateContext) => string;
+/** A field of a template filled when it is rendered: per request, or (token) once the token is known. */
+export type TemplateField = 'uuid' | 'user' | 'iteration' | 'stage' | 'token';
+
+/**
+ * A compiled template, as data: literal text (`{{env.*}}` already filled) and the fields filled per
+ * request, so rendering is a join, not a regex.
+ */
+export interface Template {
+  /** The input it came from (named when {{token}} finds no token). */
+  input: string;
+  parts: ReadonlyArray<string | { field: TemplateField }>;
+}
 
 /** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
 export const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -29,46 +39,50 @@ export function isPerRequest(text: string): boolean {
 
 /**
  * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
- * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
- * `getToken` is read lazily so a token from a login step can be filled in later.
+ * `{{env.*}}` is fixed for the run and filled now; an unknown placeholder is an input error. `{{token}}`
+ * is filled when rendered, so a token from a login step fills it too.
  */
-export function compileTemplate(text: string, input: string, env: Record<string, string | undefined>, getToken: () => string | undefined, opts: TemplateOptions = {}): Template {
-  const parts: Array<string | ((ctx: TemplateContext) => string)> = [];
+export function compileTemplate(text: string, input: string, env: Record<string, string | undefined>, opts: TemplateOptions = {}): Template {
+  const parts: Array<string | { field: TemplateField }> = [];
+  const literal = (t: string): void => {
+    if (t === '') return;
+    const last = parts.at(-1);
+    if (typeof last === 'string') parts[parts.length - 1] = last + t;
+    else parts.push(t);
+  };
   let last = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {
-    if (m.index > last) parts.push(text.slice(last, m.index));
+    literal(text.slice(last, m.index));
     last = m.index + m[0].length;
     const name = m[1] ?? '';
-    if (name === 'uuid') parts.push(() => randomUUID());
-    else if (name === 'user') parts.push((c) => String(c.user));
-    else if (name === 'iteration') parts.push((c) => String(c.iteration));
-    else if (name === 'stage') parts.push((c) => String(c.stage));
-    else if (name === 'token') {
-      parts.push(() => {
-        const t = getToken();
-        if (t === undefined) throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
-        return t;
-      });
-    } else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    if (name === 'uuid' || name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') parts.push({ field: name });
+    else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       const value = env[name.slice(4)];
       if (value === undefined) throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
       if (opts.singleLine && /[\r\n\0]/.test(value)) throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
       opts.secrets?.push(value);
-      parts.push(value);
+      literal(value);
     } else {
       throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
     }
   }
-  if (last < text.length) parts.push(text.slice(last));
-  if (parts.every((p) => typeof p === 'string')) {
-    const fixed = parts.join('');
-    return () => fixed;
+  literal(text.slice(last));
+  return { input, parts };
+}
+
+/** Fills a template for one request; `token` fills {{token}} (the token input, or the login's). */
+export function renderTemplate(t: Template, ctx: TemplateContext, token: string | undefined): string {
+  let s = '';
+  for (const p of t.parts) {
+    if (typeof p === 'string') s += p;
+    else if (p.field === 'uuid') s += randomUUID();
+    else if (p.field === 'user') s += String(ctx.user);
+    else if (p.field === 'iteration') s += String(ctx.iteration);
+    else if (p.field === 'stage') s += String(ctx.stage);
+    else if (token === undefined) throw new InputError(t.input, '{{token}} is used but no token is set (input token or a login step)');
+    else s += token;
   }
-  return (ctx) => {
-    let s = '';
-    for (const p of parts) s += typeof p === 'string' ? p : p(ctx);
-    return s;
-  };
+  return s;
 }
 
 /** Whether a template text uses {{token}} (then the token must be known before requests). */

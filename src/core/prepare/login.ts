@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { obj } from '../json-guards.js';
 import { shorten } from '../load/presets/json.js';
 import { redactText } from '../redact.js';
+import { InputError } from '../errors.js';
 import { LoginError, type LoginSpec, type TokenSource } from '../config/login.js';
 import { requestOnce } from './readiness.js';
 
@@ -81,6 +82,8 @@ export async function performLogin(spec: LoginSpec, opts: { log?: (line: string)
       throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
     }
     log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
+    // It is sent as a header value: a line break would split the request.
+    if (/[\r\n\0]/.test(token)) throw new InputError('login-token-from', 'the login answer carries a token with a line break or NUL');
     return token;
   } finally {
     await agent.destroy();

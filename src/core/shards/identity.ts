@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/config.js';
 import { ms } from '../format.js';
 import { LATE_TOLERANCE_MS } from '../config/shard.js';
-import { publicConfig } from '../report/json.js';
+import { publicConfig } from '../config/public.js';
 import { redactText } from '../redact.js';
 import type { Diagnosis, RunResult, ShardInfo } from '../types.js';
 

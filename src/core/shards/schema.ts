@@ -3,7 +3,8 @@
 // then against the plan the report itself states (its users, counts and plan id), and only a clean
 // copy of those fields is used. Pure.
 
-import { MAX_COOLDOWN_MS, MAX_TIMEOUT_MS, MAX_WARMUP } from '../config/config.js';
+import { MAX_WARMUP } from '../config/read-input.js';
+import { MAX_COOLDOWN_MS, MAX_TIMEOUT_MS } from '../config/load-plan.js';
 import { MAX_SHARDS, shardUsers } from '../config/shard.js';
 import { isRate, parseStages } from '../config/stages.js';
 import { InputError } from '../errors.js';
