@@ -8,6 +8,7 @@ import { InputError } from '../../src/core/errors.js';
 import { runGate } from '../../src/core/gate.js';
 import { json, listen, type TestServer } from '../helpers/servers/http.js';
 import { targetsOf } from '../../src/core/config/targets.js';
+import { renderRequest } from '../../src/core/config/request.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -105,4 +106,20 @@ test('preset names are case-insensitive and set the auth scheme of token', () =>
       iteration: 1,
     }).headers.Authorization,
   ).toBe('Token k-123');
+});
+
+test('the request template is plain data: a JSON copy renders the same request; the token is an argument', () => {
+  const cfg = buildConfig(
+    { url: `${server.url}/chat`, token: 'tok-0', headers: 'X-User: u-{{user}}\nX-Key: {{env.KEY}}\nX-Tok: {{token}}', body: '{"i":{{iteration}},"t":"{{token}}"}' },
+    { env: { KEY: 'k-1' } },
+  );
+  const copy = JSON.parse(JSON.stringify(cfg.request)) as typeof cfg.request;
+  const ids = { stage: 2, user: 7, iteration: 3 };
+  expect(renderRequest(copy, ids, 'tok-9')).toEqual(renderRequest(cfg.request, ids, 'tok-9'));
+  expect(renderRequest(copy, ids, 'tok-9')).toEqual({
+    headers: { 'accept-encoding': 'gzip, deflate, br', 'content-type': 'application/json', authorization: 'Bearer tok-9', 'X-User': 'u-7', 'X-Key': 'k-1', 'X-Tok': 'tok-9' },
+    body: '{"i":3,"t":"tok-9"}',
+  });
+  // Without a token, {{token}} is an error naming the input it is in.
+  expect(() => renderRequest(cfg.request, ids, undefined)).toThrow(/^headers: \{\{token\}\} is used but no token is set/);
 });

@@ -3,12 +3,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
-import { buildConfig } from '../core/config/config.js';
+import { buildConfig, type Inputs } from '../core/config/config.js';
 import { shardNote } from '../core/config/shard.js';
 import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { buildMergeConfig, runMerge } from '../core/merge.js';
 import type { Report } from '../core/report-types.js';
+import type { ShardInfo } from '../core/types.js';
 import { abortAfter, cancelOnSignals } from '../core/cancel.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';
@@ -31,7 +32,8 @@ export async function run(): Promise<void> {
 }
 
 export async function runAction(env: Record<string, string | undefined> = process.env): Promise<void> {
-  let secrets: string[] = [];
+  // Grows as secrets are learned (the config's, a login's token); read by every print.
+  const secrets: string[] = [];
   // Everything printed passes here: secrets redacted, and no line of server text can be a workflow command.
   const redact = (text: string): string => safeLines(redactText(text, secrets));
   const info = (text: string): void => core.info(redact(text));
@@ -39,7 +41,7 @@ export async function runAction(env: Record<string, string | undefined> = proces
   try {
     // Mask secrets before anything can be logged (the runner hides masked values in the log).
     const raw = readInputs(core.getInput);
-    secrets = inputSecrets(raw);
+    secrets.push(...inputSecrets(raw));
     for (const s of secrets) core.setSecret(s);
 
     const event = readEventContext(env);
@@ -51,76 +53,65 @@ export async function runAction(env: Record<string, string | undefined> = proces
     }
 
     const settings = actionSettings(raw);
-    const trackingIssue = parseTrackingIssue(raw.action['tracking-issue']);
-    if (settings.mode === 'merge') {
-      const files = await expandReports(settings.reports);
-      const mcfg = buildMergeConfig(raw.core, process.cwd());
-      info(`ttfc-gate ${VERSION}: merge of ${files.length} shard report${files.length === 1 ? '' : 's'} (${settings.reports.join(', ')}) (event ${event.eventName || 'unknown'})`);
-      const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: event.sha, log: info, secrets });
-      // The merge step's own fail-on-criteria decides, whatever the shards were given.
-      await publish(report, {
-        settings,
-        event,
-        env,
-        cancel,
-        secrets,
-        info,
-        redact,
-        failOnCriteria: mcfg.failOnCriteria,
-        reportPath: mcfg.reportPath,
-        markdownPath: mcfg.markdownPath,
-        trackingIssue,
-      });
-      return;
-    }
-    const inputs = { ...raw.core };
-    if (!inputs['base-url']?.trim() && event.deployment) {
-      if (event.deployment.url) inputs['base-url'] = event.deployment.url;
-      else if (inputs.url?.trim().startsWith('/')) {
-        throw new InputError('base-url', 'the deployment_status event carries no environment_url: set base-url (or an absolute url)');
-      }
-    }
-    const cfg = buildConfig(inputs, { env, cwd: process.cwd() });
-    for (const s of cfg.secrets) core.setSecret(s);
-    secrets = [...secrets, ...cfg.secrets];
-    const addSecret = (s: string): void => {
-      core.setSecret(s);
-      secrets.push(s);
-    };
-
-    info(
-      `ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}${shardNote(cfg)}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`,
-    );
-    const report = await runGate(cfg, {
-      commit: event.sha,
-      log: info,
-      onSecret: addSecret,
-      signal: cancel.signal,
-      history: { event: event.eventName || null, ref: env.GITHUB_REF?.trim() || null, commit: event.sha },
-      hooks: {
-        stageStart: (i, s) => info(stageStartLine(i, cfg.stages.length, s)),
-        stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
-      },
-    });
-    await publish(report, {
-      settings,
-      event,
-      env,
-      cancel,
-      secrets,
-      info,
-      redact,
-      failOnCriteria: cfg.failOnCriteria,
-      reportPath: cfg.reportPath,
-      markdownPath: cfg.markdownPath,
-      trackingIssue,
-    });
+    const run: RunContext = { settings, event, env, cancel, secrets, info, redact, trackingIssue: parseTrackingIssue(raw.action['tracking-issue']) };
+    if (settings.mode === 'merge') await mergeShards(raw.core, run);
+    else await testTarget(raw.core, run);
   } catch (err) {
     if (err instanceof InputError) core.setFailed(redact(`Input '${err.input}': ${err.detail}`));
     else core.setFailed(redact(`ttfc-gate failed: ${err instanceof Error ? err.message : String(err)}`));
   } finally {
     cancel.dispose();
   }
+}
+
+/** What a run's publishing needs besides the report and where it was written. */
+type RunContext = Omit<PublishContext, 'failOnCriteria' | 'reportPath' | 'markdownPath'>;
+
+/** mode: merge: the shards' reports (`reports`) into one run, published as a run is. */
+async function mergeShards(inputs: Inputs, run: RunContext): Promise<void> {
+  const files = await expandReports(run.settings.reports);
+  const mcfg = buildMergeConfig(inputs, process.cwd());
+  run.info(
+    `ttfc-gate ${VERSION}: merge of ${files.length} shard report${files.length === 1 ? '' : 's'} (${run.settings.reports.join(', ')}) (event ${run.event.eventName || 'unknown'})`,
+  );
+  const report = runMerge(files, mcfg, { cwd: process.cwd(), commit: run.event.sha, log: run.info, secrets: run.secrets });
+  // The merge step's own fail-on-criteria decides, whatever the shards were given.
+  await publish(report, { ...run, failOnCriteria: mcfg.failOnCriteria, reportPath: mcfg.reportPath, markdownPath: mcfg.markdownPath });
+}
+
+/** The test of the target: its config (base-url from a deployment_status event), the gate, then publishing. */
+async function testTarget(given: Inputs, run: RunContext): Promise<void> {
+  const { event, info } = run;
+  const inputs = { ...given };
+  if (!inputs['base-url']?.trim() && event.deployment) {
+    if (event.deployment.url) inputs['base-url'] = event.deployment.url;
+    else if (inputs.url?.trim().startsWith('/')) {
+      throw new InputError('base-url', 'the deployment_status event carries no environment_url: set base-url (or an absolute url)');
+    }
+  }
+  const cfg = buildConfig(inputs, { env: run.env, cwd: process.cwd() });
+  for (const s of cfg.secrets) core.setSecret(s);
+  run.secrets.push(...cfg.secrets);
+  const addSecret = (s: string): void => {
+    core.setSecret(s);
+    run.secrets.push(s);
+  };
+
+  info(
+    `ttfc-gate ${VERSION}: ${cfg.method} ${cfg.displayUrl}, preset ${cfg.preset.name}, stages ${formatStages(cfg.stages)}${cfg.repeat > 1 ? `, repeat ${cfg.repeat}` : ''}${cfg.warmup ? `, warmup ${cfg.warmup}` : ''}${shardNote(cfg)}, verdict ${cfg.verdict} (event ${event.eventName || 'unknown'})`,
+  );
+  const report = await runGate(cfg, {
+    commit: event.sha,
+    log: info,
+    onSecret: addSecret,
+    signal: run.cancel.signal,
+    history: { event: event.eventName || null, ref: run.env.GITHUB_REF?.trim() || null, commit: event.sha },
+    hooks: {
+      stageStart: (i, s) => info(stageStartLine(i, cfg.stages.length, s)),
+      stageEnd: (s) => info(`  ${stageLine(s)} (${(s.durationMs / 1000).toFixed(1)} s)`),
+    },
+  });
+  await publish(report, { ...run, failOnCriteria: cfg.failOnCriteria, reportPath: cfg.reportPath, markdownPath: cfg.markdownPath });
 }
 
 function redactOutputs<T extends Record<string, string>>(outputs: T, secrets: readonly string[]): T {
@@ -163,14 +154,7 @@ interface PublishContext {
  */
 async function publish(report: Report, ctx: PublishContext): Promise<void> {
   if (report.shard) {
-    const s = report.shard;
-    ctx.info('');
-    ctx.info(renderTerminal(report));
-    ctx.info(`JSON report of shard ${s.index}/${s.count}: ${resolve(ctx.reportPath)} (upload it as an artifact; the merge job publishes the run)`);
-    for (const d of report.diagnoses) if (d.kind === 'shard_late' || d.kind === 'smoke') core.warning(ctx.redact(`ttfc-gate shard ${s.index}/${s.count}: ${d.message}`));
-    setOutputs({ 'report-path': resolve(ctx.reportPath), 'comment-url': '' });
-    if (report.cancelled)
-      core.setFailed(ctx.redact(`ttfc-gate shard ${s.index}/${s.count} cancelled (${ctx.cancel.by ?? 'signal'}): its partial report is written, the merge will miss its users`));
+    publishShard(report, report.shard, ctx);
     return;
   }
   const reportPath = resolve(ctx.reportPath);
@@ -199,6 +183,25 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
   const outputs = outputsOf(report, reportPath, '');
   setOutputs(redactOutputs(outputs, ctx.secrets));
 
+  await postComment(report, markdown, ctx);
+
+  if (ctx.trackingIssue) await publishTrackingIssue(report, ctx);
+  conclude(report, ctx);
+}
+
+/** A shard's report is only logged and its path output: the merge publishes the run. */
+function publishShard(report: Report, s: ShardInfo, ctx: PublishContext): void {
+  ctx.info('');
+  ctx.info(renderTerminal(report));
+  ctx.info(`JSON report of shard ${s.index}/${s.count}: ${resolve(ctx.reportPath)} (upload it as an artifact; the merge job publishes the run)`);
+  for (const d of report.diagnoses) if (d.kind === 'shard_late' || d.kind === 'smoke') core.warning(ctx.redact(`ttfc-gate shard ${s.index}/${s.count}: ${d.message}`));
+  setOutputs({ 'report-path': resolve(ctx.reportPath), 'comment-url': '' });
+  if (report.cancelled)
+    core.setFailed(ctx.redact(`ttfc-gate shard ${s.index}/${s.count} cancelled (${ctx.cancel.by ?? 'signal'}): its partial report is written, the merge will miss its users`));
+}
+
+/** The sticky PR comment (comment, comment-mode), and the comment-url output. */
+async function postComment(report: Report, markdown: string, ctx: PublishContext): Promise<void> {
   if (ctx.settings.comment !== 'never' && commentsOn(ctx.event)) {
     const bounds = report.cancelled ? CANCELLED_API_BOUNDS : apiBounds(ctx.env);
     // A cancel that comes while the comment is written leaves it the same short budget as a cancelled run.
@@ -222,8 +225,10 @@ async function publish(report: Report, ctx: PublishContext): Promise<void> {
     if (ctx.settings.comment === 'never') ctx.info('comment: never: no PR comment');
     else ctx.info(`no pull request for a ${ctx.event.eventName || 'unknown'} event: no PR comment (job summary, outputs and report only)`);
   }
+}
 
-  if (ctx.trackingIssue) await publishTrackingIssue(report, ctx);
+/** The run's annotations (warnings, inconclusive criteria, regressions) and the check's outcome. */
+function conclude(report: Report, ctx: PublishContext): void {
   for (const w of report.history?.warnings ?? []) core.warning(ctx.redact(`ttfc-gate ${w}`));
   for (const c of report.criteria) if (c.status === 'fail' && c.severity === 'warn') core.warning(ctx.redact(`ttfc-gate warning: ${describeResult(c)}`));
   for (const c of report.criteria) if (c.status === 'inconclusive') core.notice(ctx.redact(`ttfc-gate inconclusive: ${describeResult(c)}`));

@@ -119,6 +119,21 @@ function shardArrivals(shards: ShardFile[], index: number, windowMs: number): Ar
 export function combineShards(shards: ShardFile[]): Combined {
   const ref = shards[0]!.report;
   const plan: Stage[] = parseStages(ref.config.stages, 'stages');
+  const requests = pooledRecords(shards);
+  const stages = plan.map((stage, i) => pooledStage(shards, requests, i + 1, stage));
+  const first = stages[0];
+  const smokeFailed = first !== undefined && !first.skipped && first.issued > 0 && first.succeeded === 0;
+  const merge = mergeSection(shards, plan.length);
+  const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0]!;
+  const finishedAt = shards
+    .map((sh) => sh.report.finishedAt)
+    .sort()
+    .at(-1)!;
+  return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples: sampledErrors(shards) }, merge, diagnoses: mergeDiagnoses(merge) };
+}
+
+/** Every shard's records, by start time. */
+function pooledRecords(shards: ShardFile[]): RequestRecord[] {
   const requests: RequestRecord[] = [];
   for (const sh of shards) {
     for (const r of sh.report.requests) {
@@ -128,28 +143,28 @@ export function combineShards(shards: ShardFile[]): Combined {
       requests.push(r);
     }
   }
-  requests.sort((a, b) => a.startedAt - b.startedAt);
+  return requests.sort((a, b) => a.startedAt - b.startedAt);
+}
 
-  const stages: StageSummary[] = plan.map((stage, i) => {
-    const index = i + 1;
-    const ran = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === index));
-    if (ran.length === 0) return skippedStage(index, stage);
-    const active = ran.filter((t) => t.users > 0);
-    const window = active.length > 0 ? active : ran;
-    const start = Math.min(...window.map((t) => t.startedAt));
-    const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
-    return summarizeStage(
-      index,
-      stage,
-      requests.filter((r) => r.stage === index),
-      end - start,
-      isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined,
-    );
-  });
+/** Stage `index` summarised from the pooled records, over the window from its first shard's start to its last one's end. */
+function pooledStage(shards: ShardFile[], requests: RequestRecord[], index: number, stage: Stage): StageSummary {
+  const ran = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === index));
+  if (ran.length === 0) return skippedStage(index, stage);
+  const active = ran.filter((t) => t.users > 0);
+  const window = active.length > 0 ? active : ran;
+  const start = Math.min(...window.map((t) => t.startedAt));
+  const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
+  return summarizeStage(
+    index,
+    stage,
+    requests.filter((r) => r.stage === index),
+    end - start,
+    isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined,
+  );
+}
 
-  const first = stages[0];
-  const smokeFailed = first !== undefined && !first.skipped && first.issued > 0 && first.succeeded === 0;
-
+/** The shards' error samples, by stage, at most SAMPLES_PER_CATEGORY of a category. */
+function sampledErrors(shards: ShardFile[]): ErrorSample[] {
   const errorSamples: ErrorSample[] = [];
   const sampled = new Map<string, number>();
   const all = shards.flatMap((sh) => sh.report.errorSamples ?? []).sort((a, b) => a.stage - b.stage);
@@ -159,15 +174,22 @@ export function combineShards(shards: ShardFile[]): Combined {
     sampled.set(e.category, k + 1);
     errorSamples.push(e);
   }
+  return errorSamples;
+}
 
-  const startSpread = plan.map((_, i) => {
-    const starts = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === i + 1 && t.users > 0).map((t) => t.startedAt));
+/** The merge section: each shard, how far after the first shard it started each stage, and each stage's spread of starts. */
+function mergeSection(shards: ShardFile[], stageCount: number): MergeSection {
+  const ref = shards[0]!.report;
+  const startsOf = (index: number): number[] => shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === index && t.users > 0).map((t) => t.startedAt));
+  const indices = Array.from({ length: stageCount }, (_, i) => i + 1);
+  const startSpread = indices.map((index) => {
+    const starts = startsOf(index);
     const ms = starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0;
-    return { index: i + 1, ms, flagged: ms > START_SPREAD_BOUND_MS };
+    return { index, ms, flagged: ms > START_SPREAD_BOUND_MS };
   });
   // Each shard's start offset per stage: how long after the first shard to start that stage it started.
-  const earliest = plan.map((_, i) => Math.min(...shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === i + 1 && t.users > 0).map((t) => t.startedAt))));
-  const merge: MergeSection = {
+  const earliest = indices.map((index) => Math.min(...startsOf(index)));
+  return {
     count: ref.shard.count,
     planId: ref.shard.planId,
     boundMs: START_SPREAD_BOUND_MS,
@@ -178,9 +200,12 @@ export function combineShards(shards: ShardFile[]): Combined {
     })),
     startSpread,
   };
+}
 
+/** Said of a merge: shards that started a stage too far apart, and shards that started late against start-at. */
+function mergeDiagnoses(merge: MergeSection): Diagnosis[] {
   const diagnoses: Diagnosis[] = [];
-  const flagged = startSpread.filter((s) => s.flagged);
+  const flagged = merge.startSpread.filter((s) => s.flagged);
   if (flagged.length > 0) {
     diagnoses.push({
       kind: 'shards_out_of_step',
@@ -201,11 +226,5 @@ export function combineShards(shards: ShardFile[]): Combined {
       evidence: { file: sh.file, host: sh.host, stages: late.map((t) => ({ index: t.index, lateMs: t.lateMs })) },
     });
   }
-
-  const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0]!;
-  const finishedAt = shards
-    .map((sh) => sh.report.finishedAt)
-    .sort()
-    .at(-1)!;
-  return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples }, merge, diagnoses };
+  return diagnoses;
 }
