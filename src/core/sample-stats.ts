@@ -1,6 +1,6 @@
 // Descriptive statistics of a list of numbers: below analysis/ and server/, which both summarize samples.
 
-import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
+import { mean, quantileSorted } from 'simple-statistics';
 import type { Stats } from './types.js';
 
 const EMPTY: Stats = { n: 0, min: null, avg: null, p50: null, p90: null, p95: null, p99: null, max: null, stddev: null };
@@ -99,22 +99,34 @@ export function computeStats(values: ArrayLike<number>): Stats {
 }
 
 /**
- * The statistics of an already sorted sample. simple-statistics reads it in place (its mean's
- * compensated sum over the sorted values, as before: the same figures to the last bit).
+ * The statistics of an already sorted sample: simple-statistics' mean (its compensated sum) and
+ * population stddev (the squared deviations from that same mean), over the sorted values as
+ * before, so the same figures to the last bit, with the mean summed once.
  */
 export function statsOfSorted(sorted: Float64Array): Stats {
   const n = sorted.length;
   if (n === 0) return { ...EMPTY };
   const arr = sorted as unknown as number[];
+  const avg = mean(arr);
   return {
     n,
     min: sorted[0]!,
-    avg: mean(arr),
+    avg,
     p50: quantileSorted(arr, 0.5),
     p90: quantileSorted(arr, 0.9),
     p95: quantileSorted(arr, 0.95),
     p99: quantileSorted(arr, 0.99),
     max: sorted[n - 1]!,
-    stddev: n > 1 ? standardDeviation(arr) : 0,
+    stddev: n > 1 ? Math.sqrt(squaredDeviations(sorted, avg) / n) : 0,
   };
+}
+
+/** simple-statistics' sumNthPowerDeviations(x, 2), given the mean it would compute. */
+function squaredDeviations(x: Float64Array, avg: number): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i]! - avg;
+    sum += d * d;
+  }
+  return sum;
 }
