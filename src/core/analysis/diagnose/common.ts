@@ -25,7 +25,7 @@ export function groupByStage(requests: readonly RequestRecord[]): Map<number, Re
 }
 
 /** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
-export function median(values: readonly number[]): number | null {
+export function median(values: ArrayLike<number>): number | null {
   if (values.length === 0) return null;
   const s = sortedCopy(values);
   const mid = s.length >> 1;
