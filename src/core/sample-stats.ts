@@ -7,6 +7,8 @@ const EMPTY: Stats = { n: 0, min: null, avg: null, p50: null, p90: null, p95: nu
 
 /** Below this many values the built-in sort is as fast as the radix sort (whose 4 × 65,536 counters dominate). */
 const RADIX_MIN = 16_384;
+/** The radix sort reads a double's words low first: on a big-endian machine (s390x) the built-in sort does it all. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * The values sorted ascending in a new Float64Array, the same array `Float64Array.from(values).sort()`
@@ -19,7 +21,7 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
   const n = values.length;
   const out = Float64Array.from(values);
   // NaN: the built-in sort's order (last) is the one to keep.
-  if (n < RADIX_MIN || hasNaN(out)) return out.sort();
+  if (n < RADIX_MIN || !LITTLE_ENDIAN || hasNaN(out)) return out.sort();
   let from = new Uint32Array(out.buffer);
   let to = new Uint32Array(2 * n);
   toKeys(from);
