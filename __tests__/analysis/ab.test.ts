@@ -1,6 +1,7 @@
 // Same-run A/B: the paired-round bootstrap, the ratios and diagnosis, the compare. criteria (grammar
 // and evaluation), the round schedule. Pure: synthetic records, no servers.
 import {
+  compareOfChosen,
   compareSection,
   diagnoseCompare,
   differenceInterval,
@@ -297,4 +298,26 @@ describe('round schedule', () => {
     const b = await runRounds({ users: 1, requestsPerUser: 2 }, 1, run);
     expect(b.order).toBe('BH HB');
   });
+});
+
+test('compareOfChosen takes a compare stage of 200,000 requests from the chosen run (no stack overflow)', () => {
+  const stage = { users: 2000, requestsPerUser: 100 };
+  const side = (ttfc: number): RunResult => {
+    const requests = Array.from({ length: 200_000 }, (_, k) => rec(1, (k % 2000) + 1, Math.floor(k / 2000) + 1, ttfc));
+    const stages = [summarizeStage(1, stage, requests, 1000)];
+    return {
+      startedAt: '',
+      finishedAt: '',
+      stages,
+      requests: [],
+      smokeFailed: false,
+      errorSamples: [],
+      compare: { stages, requests, errorSamples: [], smokeFailed: false, order: [{ stage: 1, rounds: 'HB' }] },
+    };
+  };
+  const runs = [side(100), side(300)];
+  const chosen = compareOfChosen(runs, [1], runs[1]!.compare!.stages)!;
+  expect(chosen.requests).toHaveLength(200_000);
+  expect(chosen.requests[0]!.ttfc).toBe(300);
+  expect(chosen.order).toEqual([{ stage: 1, rounds: 'HB' }]);
 });

@@ -5,6 +5,7 @@ import { summarizeStage } from '../../src/core/analysis/stats.js';
 import { computeStats } from '../../src/core/sample-stats.js';
 import type { RequestRecord } from '../../src/core/types.js';
 import { record } from '../helpers/records.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
   return record({ ttfb: 5, ttft: 120, total: 300, stall: 40, events: 3, bytes: 30, gaps: [10, 40], ...over });
@@ -63,4 +64,27 @@ test('the list of metrics in errors names every family', () => {
   expect(expectedMetrics()).toBe(
     'success_rate, errors, errors_5xx, timeouts, rps, capacity, goodput, goodput_rate, tokens_per_sec, dropped, achieved_rate, log_errors or ttfc|ttft|ttfb|total|itl|connect|stall|tpot|ttft_reasoning.min|avg|p50|p90|p95|p99|max|stddev or output_tokens.min|avg|p50|p90|p95|p99|max|stddev or tokens_per_sec.min|avg|p50|p90|p95|p99|max|stddev or lateness.min|avg|p50|p90|p95|p99|max|stddev or health.min|avg|p50|p90|p95|p99|max|stddev|errors or monitor.NAME.min|avg|max|growth',
   );
+});
+
+test('latency stats read in one pass equal the stats of each latency read through its own reader (every latency, nulls, tokens, reasoning, token gaps)', () => {
+  const r = mulberry32(9);
+  const rs = Array.from({ length: 20_000 }, (_, i) =>
+    rec({
+      ttfc: i % 50 === 0 ? null : 10 + r() * 500,
+      ttft: i % 7 === 0 ? null : 20 + r() * 500,
+      ttfb: i % 40 === 0 ? null : r() * 300,
+      total: i % 60 === 0 ? null : 600 + r() * 900,
+      connect: i % 30 === 0 ? null : i % 3 === 0 ? r() * 5 : 0,
+      stall: i % 9 === 0 ? null : r() * 80,
+      gaps: Array.from({ length: i % 4 }, () => r() * 40),
+      ...(i % 5 === 0 ? { tokenGaps: [r() * 10, r() * 10] } : {}),
+      ...(i % 2 === 0 ? { tokens: 1 + (i % 13) } : {}),
+      ...(i % 3 === 0 ? { ttfr: 5 + r() * 100 } : {}),
+    }),
+  );
+  const stage = summarizeStage(1, { users: 100, requestsPerUser: 200 }, rs, 1000);
+  for (const m of LATENCY_METRICS) {
+    expect(latencySamples(rs, m).length).toBeGreaterThan(1000);
+    expect(stage[m]).toEqual(computeStats(latencySamples(rs, m)));
+  }
 });

@@ -149,3 +149,13 @@ test('distribution rows share one range, so a slower stage sits further right', 
   expect(d2.rows[3]).toEqual({ index: 4, users: 5, label: '5 users', n: 0, counts: [0, 0, 0, 0], spark: '    ', min: null, max: null });
   expect(ttfcDistribution({ stages: [failed], requests: [] })).toBeNull();
 });
+
+test('a stage of 200,000 successful requests gets its distribution row (its min and max read without spreading 200,000 arguments)', () => {
+  const ttfcs = Array.from({ length: 200_000 }, (_, k) => 100 + (k % 1000));
+  ttfcs[123_456] = 7;
+  ttfcs[7] = 5_000;
+  const requests = recs(1, ttfcs);
+  const d = ttfcDistribution({ stages: [summarizeStage(1, { users: 2000, requestsPerUser: 100 }, requests, 1000)], requests })!;
+  expect(d.rows[0]).toMatchObject({ n: 200_000, min: 7, max: 5_000 });
+  expect(formatDistribution(d)[1]).toContain('(n=200000)');
+});

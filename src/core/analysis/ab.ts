@@ -428,7 +428,8 @@ export function compareOfChosen(runs: readonly RunResult[], chosen: readonly num
     const st = c?.stages.find((x) => x.index === s.index);
     if (!c || !st) return;
     side.stages.push(st);
-    side.requests.push(...c.requests.filter((r) => r.stage === s.index));
+    // A loop, not push(...): a stage of 130,000+ requests as arguments overflows the stack.
+    for (const r of c.requests) if (r.stage === s.index) side.requests.push(r);
     side.errorSamples.push(...c.errorSamples.filter((e) => e.stage === s.index));
     side.order.push(...c.order.filter((o) => o.stage === s.index));
   });

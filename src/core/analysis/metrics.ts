@@ -56,6 +56,52 @@ export function latencySamples(requests: Iterable<RequestRecord>, metric: Latenc
   return out;
 }
 
+/**
+ * Every latency's samples, each as latencySamples gives it (same values, same order), in one pass
+ * over the requests into Float64Arrays sized up front: nine passes through the table's readers
+ * (one call site for nine functions, arrays grown value by value) cost several times as much at
+ * 100,000 requests. A test holds the two equal for every latency.
+ */
+function allLatencySamples(requests: readonly RequestRecord[]): Record<LatencyMetric, Float64Array> {
+  const n = requests.length;
+  let gapCount = 0;
+  for (const r of requests) gapCount += (r.tokenGaps ?? r.gaps)?.length ?? 0;
+  const ttfc = new Float64Array(n);
+  const ttft = new Float64Array(n);
+  const ttfb = new Float64Array(n);
+  const total = new Float64Array(n);
+  const itl = new Float64Array(gapCount);
+  const connect = new Float64Array(n);
+  const stall = new Float64Array(n);
+  const tpot = new Float64Array(n);
+  const reasoning = new Float64Array(n);
+  let [a, b, c, d, e, f, g, h, i] = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (const r of requests) {
+    if (typeof r.ttfc === 'number') ttfc[a++] = r.ttfc;
+    if (typeof r.ttft === 'number') ttft[b++] = r.ttft;
+    if (typeof r.ttfb === 'number') ttfb[c++] = r.ttfb;
+    if (typeof r.total === 'number') total[d++] = r.total;
+    const gaps = r.tokenGaps ?? r.gaps;
+    if (gaps !== undefined) for (const x of gaps) itl[e++] = x;
+    if (typeof r.connect === 'number') connect[f++] = r.connect;
+    if (typeof r.stall === 'number') stall[g++] = r.stall;
+    const perToken = tpotOf(r);
+    if (perToken !== null) tpot[h++] = perToken;
+    if (typeof r.ttfr === 'number') reasoning[i++] = r.ttfr;
+  }
+  return {
+    ttfc: ttfc.subarray(0, a),
+    ttft: ttft.subarray(0, b),
+    ttfb: ttfb.subarray(0, c),
+    total: total.subarray(0, d),
+    itl: itl.subarray(0, e),
+    connect: connect.subarray(0, f),
+    stall: stall.subarray(0, g),
+    tpot: tpot.subarray(0, h),
+    ttft_reasoning: reasoning.subarray(0, i),
+  };
+}
+
 /** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */
 const latencies: MetricFamily = {
   written: `${LATENCY_METRICS.join('|')}.${STAT_NAMES.join('|')}`,
@@ -162,10 +208,11 @@ export function metricUnit(name: string): MetricUnit | null {
 }
 
 /** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples); the optional ones only when measured. */
-export function latencyStats(requests: readonly RequestRecord[], compute: (values: number[]) => Stats): Pick<StageSummary, LatencyMetric> {
+export function latencyStats(requests: readonly RequestRecord[], compute: (values: ArrayLike<number>) => Stats): Pick<StageSummary, LatencyMetric> {
   const out: Partial<Record<LatencyMetric, Stats>> = {};
+  const all = allLatencySamples(requests);
   for (const m of LATENCY_METRICS) {
-    const samples = latencySamples(requests, m);
+    const samples = all[m];
     if (samples.length > 0 || !(OPTIONAL_LATENCIES as readonly string[]).includes(m)) out[m] = compute(samples);
   }
   return out as Pick<StageSummary, LatencyMetric>;

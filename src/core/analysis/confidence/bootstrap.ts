@@ -6,6 +6,7 @@ import type { RequestRecord, StageInterval, StageSummary } from '../../types.js'
 import { latencySamples } from '../metrics.js';
 import { type IntervalStat, type LatencyMetric } from '../../metric-names.js';
 import { mulberry32 } from '../../random.js';
+import { sortedCopy } from '../../sample-stats.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded bootstrap
@@ -66,12 +67,15 @@ export function quantileSorted(s: ArrayLike<number>, p: number): number {
  * without sorting); past that, largeSampleInterval. Null for an empty sample.
  */
 export function bootstrapInterval(values: readonly number[], stat: IntervalStat, opts: BootstrapOptions = {}): Interval | null {
-  const n = values.length;
-  if (n === 0) return null;
+  return values.length === 0 ? null : sortedInterval(sortedCopy(values), stat, opts);
+}
+
+/** bootstrapInterval of a sample already sorted (the cache below sorts a stage's samples once for all its statistics). */
+function sortedInterval(sorted: Float64Array, stat: IntervalStat, opts: BootstrapOptions): Interval {
+  const n = sorted.length;
   const resamples = Math.max(1, Math.floor(opts.resamples ?? DEFAULT_RESAMPLES));
   const level = opts.level ?? DEFAULT_LEVEL;
   const seed = opts.seed ?? DEFAULT_SEED;
-  const sorted = Float64Array.from(values).sort();
   let point: number;
   if (stat === 'avg') {
     let sum = 0;
@@ -163,12 +167,16 @@ export type IntervalOf = (stage: StageSummary, metric: LatencyMetric, stat: Inte
  */
 export function intervalCache(requests: readonly RequestRecord[]): IntervalOf {
   const cache = new Map<string, Interval | null>();
+  const sorted = new Map<string, Float64Array>();
   return (stage, metric, stat) => {
     const key = `${stage.index}:${metric}:${stat}`;
     let iv = cache.get(key);
     if (iv === undefined) {
-      const samples = stageSamples(requests, stage.index, metric);
-      iv = samples.length >= MIN_INTERVAL_SAMPLES ? bootstrapInterval(samples, stat) : null;
+      // A stage's samples of a metric are read and sorted once, for all its statistics.
+      const sampleKey = `${stage.index}:${metric}`;
+      let s = sorted.get(sampleKey);
+      if (s === undefined) sorted.set(sampleKey, (s = sortedCopy(stageSamples(requests, stage.index, metric))));
+      iv = s.length >= MIN_INTERVAL_SAMPLES ? sortedInterval(s, stat, {}) : null;
       cache.set(key, iv);
     }
     return iv;

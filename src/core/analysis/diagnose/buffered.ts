@@ -183,9 +183,11 @@ function tally(run: RunData, byStage: Map<number, RequestRecord[]>, ref: StageSu
       if (spread === null) continue;
       row.multiEvent++;
       t.eventCounts.push(r.events);
+      // isBunched(r), from the spread already read (100,000 responses after a big run).
+      const bunched = spread <= bunchBound(r.ttfc!);
       // A corked response (corked.ts) is held by a timer, not a filling buffer: its own diagnosis.
-      const h = isBunched(r) || isCorked(r) ? null : heldInBlocks(r);
-      if (isBunched(r)) {
+      const h = bunched || isCorked(r) ? null : heldInBlocks(r);
+      if (bunched) {
         row.bunched++;
         t.bunchedSpread.push(spread);
       } else if (h !== null) {

@@ -1,6 +1,7 @@
 // Small shared helpers of the diagnoses. Pure.
 
 import { plural } from '../../format.js';
+import { sortedCopy } from '../../sample-stats.js';
 import type { RequestRecord, StageSummary } from '../../types.js';
 
 /** What every diagnosis reads: the stage summaries and the request records of one run. */
@@ -24,9 +25,9 @@ export function groupByStage(requests: readonly RequestRecord[]): Map<number, Re
 }
 
 /** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
-export function median(values: readonly number[]): number | null {
+export function median(values: ArrayLike<number>): number | null {
   if (values.length === 0) return null;
-  const s = Float64Array.from(values).sort();
+  const s = sortedCopy(values);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

@@ -156,13 +156,14 @@ const stageOf = (run: RunData, index: number): StageSummary => run.stages.find((
  * Falls back to the stage summary when there are no request records.
  */
 function singleRequestTime(ref: StageSummary, records: readonly RequestRecord[]): number | null {
-  const vals: number[] = [];
+  const vals = new Float64Array(records.length);
+  let n = 0;
   for (const r of records) {
     if (!r.ok) continue;
     const v = serverTtfc(r);
-    if (v !== null) vals.push(v);
+    if (v !== null) vals[n++] = v;
   }
-  let t = median(vals);
+  let t = median(vals.subarray(0, n));
   if (t === null && ref.ttfc.p50 !== null) t = Math.max(0, ref.ttfc.p50 - (ref.connect.p50 ?? 0));
   if (t === null) return null;
   return Math.max(t, 1); // a sub-millisecond endpoint: ratios against 0 mean nothing
@@ -170,9 +171,10 @@ function singleRequestTime(ref: StageSummary, records: readonly RequestRecord[])
 
 /** The same for the whole request (to the end of the stream): how long a pool slot held per request is busy. */
 function singleTotalTime(ref: StageSummary, records: readonly RequestRecord[]): number | null {
-  const vals: number[] = [];
-  for (const r of records) if (r.ok && r.total !== null) vals.push(Math.max(0, r.total - (r.connect ?? 0)));
-  let t = median(vals);
+  const vals = new Float64Array(records.length);
+  let n = 0;
+  for (const r of records) if (r.ok && r.total !== null) vals[n++] = Math.max(0, r.total - (r.connect ?? 0));
+  let t = median(vals.subarray(0, n));
   if (t === null && ref.total.p50 !== null) t = Math.max(0, ref.total.p50 - (ref.connect.p50 ?? 0));
   return t === null ? null : Math.max(t, 1);
 }
