@@ -22,7 +22,7 @@ export interface ClientResult {
   /** a few failure messages */
   errors: string[];
   seconds: number;
-  /** CPU of the load phase: from just before the stage to its end (module loading and start-up excluded) */
+  /** CPU of the load phase: from the stage's start to its end (module loading, start-up and the engine's one-time warm-up excluded) */
   cpuSeconds: number;
   maxRssMb: number;
   /** hrtime (ns, as a string) at the stage's start */
@@ -35,20 +35,29 @@ export interface ClientResult {
 }
 
 type Measured = Pick<ClientResult, 'requests' | 'ok' | 'errors' | 'ttfc' | 'fromStart' | 'retries'>;
-type Run = (o: ClientOpts, t0: number) => Promise<Measured>;
+type Run = (o: ClientOpts) => Promise<Measured>;
+
+/** The stage's start: performance.now(), hrtime and CPU at that moment (set by `mark`). */
+const stage = { t0: 0, ns: 0n, cpu: process.cpuUsage() };
+/** Called as the stage starts: before the first request (the engine: its stageStart hook, after its one-time warm-up). */
+function mark(): void {
+  stage.cpu = process.cpuUsage();
+  stage.t0 = performance.now();
+  stage.ns = process.hrtime.bigint();
+}
 
 /** The engine's load runner, one closed stage, no cool-down: what a ttfc-gate stage does. */
 async function engine(): Promise<Run> {
   const { getPreset } = await import('../src/core/load/presets/index.js');
   const { runLoad } = await import('../src/core/load/runner.js');
-  return async (o, t0) => {
+  return async (o) => {
     const u = new URL(o.url);
     const run = await runLoad(
       {
         spec: { origin: u.origin, path: u.pathname + u.search, method: 'GET', timeoutMs: 60_000, format: 'auto', preset: getPreset('generic') },
         render: (c) => ({ headers: { 'x-request-id': `${c.user}-${c.iteration}` }, body: null }),
       },
-      { stages: [{ users: o.users, requestsPerUser: o.perUser }], cooldownMs: 0 },
+      { stages: [{ users: o.users, requestsPerUser: o.perUser }], cooldownMs: 0, hooks: { stageStart: mark } },
     );
     const ttfc: Record<string, number> = {};
     const fromStart: Record<string, number> = {};
@@ -59,7 +68,7 @@ async function engine(): Promise<Run> {
       if (r.ttfc !== null && !o.quiet) {
         const id = `${r.user}-${r.iteration}`;
         ttfc[id] = r.ttfc;
-        fromStart[id] = r.startedAt - performance.timeOrigin + r.ttfc - t0; // startedAt is timeOrigin + performance.now()
+        fromStart[id] = r.startedAt - performance.timeOrigin + r.ttfc - stage.t0; // startedAt is timeOrigin + performance.now()
       }
       if (!r.ok && errors.length < 5) errors.push(r.error ?? r.category ?? '');
     }
@@ -69,7 +78,8 @@ async function engine(): Promise<Run> {
 
 /** The floor: node:http, a keep-alive agent of one socket per user, nothing parsed beyond noticing the first body chunk. */
 function bare(): Run {
-  return async (o, t0) => {
+  return async (o) => {
+    mark();
     const ttfc: Record<string, number> = {};
     const fromStart: Record<string, number> = {};
     const errors: string[] = [];
@@ -88,7 +98,7 @@ function bare(): Run {
             if (o.quiet) return;
             const t = performance.now();
             ttfc[id] = t - t1;
-            fromStart[id] = t - t0;
+            fromStart[id] = t - stage.t0;
           });
           res.on('end', () => {
             if (res.statusCode === 200) ok++;
@@ -119,7 +129,8 @@ function bare(): Run {
 async function cannon(): Promise<Run> {
   // Loaded only here (and before the stage) so the other clients' RSS and no one's load CPU include it.
   const { default: autocannon } = await import('autocannon');
-  return async (o, t0) => {
+  return async (o) => {
+    mark();
     const ttfc: Record<string, number> = {};
     const fromStart: Record<string, number> = {};
     const started = new Map<string, number>();
@@ -151,7 +162,7 @@ async function cannon(): Promise<Run> {
           if (id !== undefined && ttfc[id] === undefined && !o.quiet) {
             const t = performance.now();
             ttfc[id] = t - started.get(id)!;
-            fromStart[id] = t - t0;
+            fromStart[id] = t - stage.t0;
           }
         });
       },
@@ -164,11 +175,8 @@ const [kind, json] = process.argv.slice(2);
 const o = JSON.parse(json ?? '{}') as ClientOpts;
 const run = kind === 'engine' ? await engine() : kind === 'bare' ? bare() : kind === 'autocannon' ? await cannon() : undefined;
 if (run === undefined) throw new Error(`client: unknown kind "${kind ?? ''}" (engine, bare or autocannon)`);
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-const stageStartNs = process.hrtime.bigint();
-const res = await run(o, t0);
-const seconds = (performance.now() - t0) / 1000;
-const cpu = process.cpuUsage(cpu0);
-const out: ClientResult = { ...res, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, stageStartNs: String(stageStartNs) };
+const res = await run(o);
+const seconds = (performance.now() - stage.t0) / 1000;
+const cpu = process.cpuUsage(stage.cpu);
+const out: ClientResult = { ...res, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, stageStartNs: String(stage.ns) };
 process.stdout.write(`${JSON.stringify(out)}\n`);
