@@ -211,14 +211,26 @@ async function measure(server: Server, kind: string, opts: ClientOpts): Promise<
   return { r, seen, lags, fromStart };
 }
 
+/** GNU time, for the whole process's peak RSS (`%M`), where there is one. */
+const GNU_TIME = ((): boolean => {
+  try {
+    execFileSync('/usr/bin/time', ['-f', '%M', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /**
  * A whole process as a user runs it, under the shell's `time`: wall and CPU (user + system) of the
- * child from start to exit, and the moment it exited (hrtime, to count from the server's last response).
+ * child from start to exit (to the millisecond), its peak RSS (GNU time, where there is one), and
+ * the moment it exited (hrtime, to count from the server's last response).
  */
-function timed(cpu: number | null, args: string[]): Promise<{ wall: number; cpu: number; exitNs: bigint }> {
+function timed(cpu: number | null, args: string[]): Promise<{ wall: number; cpu: number; rssMb: number; exitNs: bigint }> {
   const [cmd, cmdArgs] = node(cpu, args);
+  const run = GNU_TIME ? ['/usr/bin/time', '-f', 'RSSKB %M', cmd, ...cmdArgs] : [cmd, ...cmdArgs];
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', 'TIMEFORMAT="TIMES %3R %3U %3S"; time "$@" > /dev/null', 'bash', cmd, ...cmdArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-c', 'TIMEFORMAT="TIMES %3R %3U %3S"; time "$@" > /dev/null', 'bash', ...run], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), CLIENT_TIMEOUT_MS);
@@ -227,7 +239,7 @@ function timed(cpu: number | null, args: string[]): Promise<{ wall: number; cpu:
       clearTimeout(timer);
       const m = /TIMES ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(err);
       if (code !== 0 || m === null) reject(new Error(`${args.slice(0, 2).join(' ')}: exit ${code}: ${err.slice(-2000)}`));
-      else resolve({ wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), exitNs });
+      else resolve({ wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(/RSSKB (\d+)/.exec(err)?.[1] ?? NaN) / 1024, exitNs });
     });
   });
 }
@@ -245,11 +257,11 @@ async function whole(
   url: string,
   users: number,
   perUser: number,
-): Promise<{ wall: number; cpu: number; postLoadMs: number; failed: number }> {
+): Promise<{ wall: number; cpu: number; rssMb: number; postLoadMs: number; failed: number }> {
   await timeline(server.url, 'DELETE');
   const t = await timed(server.clientCpu, wholeArgs(tool, url, users, perUser));
   const seen = see(await timeline(server.url, 'GET'), 0n);
-  return { wall: t.wall, cpu: t.cpu, postLoadMs: ms(t.exitNs - seen.lastEndNs), failed: users * perUser - seen.completed };
+  return { wall: t.wall, cpu: t.cpu, rssMb: t.rssMb, postLoadMs: ms(t.exitNs - seen.lastEndNs), failed: users * perUser - seen.completed };
 }
 
 const rotate = <T>(xs: readonly T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]!);
@@ -438,12 +450,12 @@ async function wallSection(server: Server): Promise<void> {
     "Each child timed by the shell's `time` from start to exit. Post-load: from the server's last response (its own timestamp) to the process's exit (the bench's clock, the same monotonic one): the analysis, the report and the exit.",
   );
   say();
-  say('| tool | wall s | vs bare | CPU s | vs bare | post-load ms | failed |');
-  say('|---|---:|---:|---:|---:|---:|---:|');
+  say('| tool | wall s | vs bare | CPU s | vs bare | post-load ms | peak RSS MB | failed |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|');
   const url = `${server.url}/chat?${ZERO}`;
-  const by: Record<'gate' | 'bare', { wall: number[]; cpu: number[]; post: number[]; failed: number[] }> = {
-    gate: { wall: [], cpu: [], post: [], failed: [] },
-    bare: { wall: [], cpu: [], post: [], failed: [] },
+  const by: Record<'gate' | 'bare', { wall: number[]; cpu: number[]; post: number[]; rss: number[]; failed: number[] }> = {
+    gate: { wall: [], cpu: [], post: [], rss: [], failed: [] },
+    bare: { wall: [], cpu: [], post: [], rss: [], failed: [] },
   };
   for (let round = 0; round < ROUNDS; round++) {
     for (const tool of rotate(['gate', 'bare'] as const, round)) {
@@ -452,13 +464,14 @@ async function wallSection(server: Server): Promise<void> {
       x.wall.push(w.wall);
       x.cpu.push(w.cpu);
       x.post.push(w.postLoadMs);
+      if (Number.isFinite(w.rssMb)) x.rss.push(w.rssMb);
       x.failed.push(w.failed);
     }
   }
   for (const tool of ['gate', 'bare'] as const) {
     const x = by[tool];
     say(
-      `| ${tool === 'gate' ? 'ttfc-gate CLI' : 'bare'} | ${mr(x.wall, 2)} | ${rx(x.wall, by.bare.wall)} | ${mr(x.cpu, 2)} | ${rx(x.cpu, by.bare.cpu)} | ${mr(x.post, 0)} | ${mr(x.failed, 0)} |`,
+      `| ${tool === 'gate' ? 'ttfc-gate CLI' : 'bare'} | ${mr(x.wall, 2)} | ${rx(x.wall, by.bare.wall)} | ${mr(x.cpu, 2)} | ${rx(x.cpu, by.bare.cpu)} | ${mr(x.post, 0)} | ${mr(x.rss, 0)} | ${mr(x.failed, 0)} |`,
     );
   }
   say();
@@ -471,20 +484,31 @@ async function wallSection(server: Server): Promise<void> {
 async function rssSection(server: Server): Promise<void> {
   say(`## Peak RSS, ${RSS_STREAMS} streams open at once (each ~2.8 s)`);
   say();
-  say('Peak RSS of the client process (the engine alone, not the CLI).');
+  say(
+    `The engine in the bench's client process; the CLI (\`--stages ${RSS_STREAMS}x1\`) as a whole process${GNU_TIME ? " (GNU time's `%M`)" : ' (not measured: no GNU time at /usr/bin/time)'}; the bare client's process, which is its whole process.`,
+  );
   say();
   say('| tool | succeeded | peak RSS MB | vs bare |');
   say('|---|---:|---:|---:|');
-  const rss: Record<string, number[]> = { engine: [], bare: [] };
-  const ok: Record<string, number[]> = { engine: [], bare: [] };
+  const url = `${server.url}/chat?delay=2000&events=5&interval=200`;
+  const tools = GNU_TIME ? ['engine', 'gate', 'bare'] : ['engine', 'bare'];
+  const rss: Record<string, number[]> = { engine: [], gate: [], bare: [] };
+  const ok: Record<string, number[]> = { engine: [], gate: [], bare: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const tool of rotate(['engine', 'bare'], round)) {
-      const r = await client(server, tool, { url: `${server.url}/chat?delay=2000&events=5&interval=200`, users: RSS_STREAMS, perUser: 1, quiet: true });
-      rss[tool]!.push(r.maxRssMb);
-      ok[tool]!.push(r.ok);
+    for (const tool of rotate(tools, round)) {
+      if (tool === 'gate') {
+        const w = await whole(server, 'gate', url, RSS_STREAMS, 1);
+        rss.gate!.push(w.rssMb);
+        ok.gate!.push(RSS_STREAMS - w.failed);
+      } else {
+        const r = await client(server, tool, { url, users: RSS_STREAMS, perUser: 1, quiet: true });
+        rss[tool]!.push(r.maxRssMb);
+        ok[tool]!.push(r.ok);
+      }
     }
   }
-  for (const tool of ['engine', 'bare']) say(`| ${tool} | ${mr(ok[tool]!, 0)}/${RSS_STREAMS} | ${mr(rss[tool]!, 0)} | ${fmt(median(rss[tool]!) - median(rss.bare!), 0)} MB |`);
+  const name: Record<string, string> = { engine: 'engine (client process)', gate: 'ttfc-gate CLI (whole process)', bare: 'bare' };
+  for (const tool of tools) say(`| ${name[tool]} | ${mr(ok[tool]!, 0)}/${RSS_STREAMS} | ${mr(rss[tool]!, 0)} | ${fmt(median(rss[tool]!) - median(rss.bare!), 0)} MB |`);
   say();
 }
 
