@@ -325,7 +325,7 @@ async function cpuSection(server: Server, record: boolean): Promise<void> {
   const [users, perUser] = CPU_LOAD;
   say(`## Load-phase CPU per request (stream \`${ZERO}\`, ${users} users, ${users * perUser} requests)`);
   say();
-  say('CPU of the client process from just before the stage to its end (start-up and module loading left out; the whole process is below).');
+  say("CPU of the client process from the stage's start to its end (start-up, module loading and the engine's one-time warm-up left out; the whole process is below).");
   say();
   say('| tool | req/s | CPU ms per request | vs autocannon | vs bare |');
   say('|---|---:|---:|---:|---:|');
