@@ -227,6 +227,11 @@ const say = (l = ''): void => {
 /** Issue 27's targets, as measured in this run: [target, measured, met]. */
 const targets: Array<[string, string, boolean]> = [];
 const target = (name: string, value: number, unit: string, met: boolean): void => void targets.push([name, `${fmt(value, 2)}${unit}`, met]);
+/** The compact table for README.md and docs/benchmarks.md (unpinned medians): [figure, engine / CLI, bare, autocannon]. */
+const summary: string[] = [];
+const sum = (figure: string, engine: string, bare: string, cannon = '–'): void => void summary.push(`| ${figure} | ${engine} | ${bare} | ${cannon} |`);
+/** median of xs to d digits */
+const md = (xs: number[], d: number): string => fmt(median(xs), d);
 
 type Acc = Record<'p50' | 'p99' | 'sp50' | 'sp99' | 'spread' | 'peak' | 'mean' | 'conns' | 'failed' | 'cpu', number[]>;
 const acc = (): Acc => ({ p50: [], p99: [], sp50: [], sp99: [], spread: [], peak: [], mean: [], conns: [], failed: [], cpu: [] });
@@ -288,6 +293,29 @@ async function lagSection(server: Server, title: string, record: boolean): Promi
       );
     }
     if (users >= 10) worst = { per: Math.max(worst.per, ratio(by.engine.p50, bare.p50)), start: Math.max(worst.start, ratio(by.engine.sp50, bare.sp50)) };
+    if (record && users >= 10) {
+      const [e, c] = [by.engine, by.autocannon];
+      const d = users >= 1000 ? 0 : 2;
+      sum(
+        `delivery lag p50 / p99 per request, ${users} × ${perUser}`,
+        `${md(e.p50, d)} / ${md(e.p99, d)} ms (${rx(e.p50, bare.p50)} / ${rx(e.p99, bare.p99)})`,
+        `${md(bare.p50, d)} / ${md(bare.p99, d)} ms`,
+        `${md(c.p50, d)} / ${md(c.p99, d)} ms`,
+      );
+      sum(
+        `lag from the stage's start p50 / p99, ${users} × ${perUser}`,
+        `${md(e.sp50, d)} / ${md(e.sp99, d)} ms (${rx(e.sp50, bare.sp50)} / ${rx(e.sp99, bare.sp99)})`,
+        `${md(bare.sp50, d)} / ${md(bare.sp99, d)} ms`,
+        `${md(c.sp50, d)} / ${md(c.sp99, d)} ms`,
+      );
+      if (users >= 1000)
+        sum(
+          `start spread, peak in flight, ${users} × ${perUser}`,
+          `${md(e.spread, 0)} ms (${rx(e.spread, bare.spread)}), ${md(e.peak, 0)}`,
+          `${md(bare.spread, 0)} ms, ${md(bare.peak, 0)}`,
+          `${md(c.spread, 0)} ms, ${md(c.peak, 0)}`,
+        );
+    }
   }
   say();
   say('| users × requests | tool | start spread ms | / bare | peak in flight | mean in flight | connections | failed | load CPU s |');
@@ -315,6 +343,13 @@ async function longSection(server: Server): Promise<void> {
     );
   }
   say();
+  const e = by.engine;
+  sum(
+    `start spread, peak in flight, ${LONG_USERS} users, 1 s answers`,
+    `${md(e.spread, 0)} ms (${rx(e.spread, by.bare.spread)}), ${md(e.peak, 0)}`,
+    `${md(by.bare.spread, 0)} ms, ${md(by.bare.peak, 0)}`,
+    `${md(by.autocannon.spread, 0)} ms, ${md(by.autocannon.peak, 0)}`,
+  );
   const s = ratio(by.engine.spread, by.bare.spread);
   target(`start spread ≤ 1.5× bare (${LONG_USERS} users, 1 s answers)`, s, '×', s <= 1.5);
   const p = median(by.engine.peak) / LONG_USERS;
@@ -343,7 +378,15 @@ async function cpuSection(server: Server, record: boolean): Promise<void> {
   for (const tool of TOOLS) say(`| ${tool} | ${mr(rps[tool], 0)} | ${mr(cpu[tool], 3)} | ${rx(cpu[tool], cpu.autocannon)} | ${rx(cpu[tool], cpu.bare)} |`);
   say();
   const v = ratio(cpu.engine, cpu.autocannon);
-  if (record) target('load-phase CPU per request ≤ 1.1× autocannon', v, '×', v <= 1.1);
+  if (record) {
+    target('load-phase CPU per request ≤ 1.1× autocannon', v, '×', v <= 1.1);
+    sum(
+      `load-phase CPU per request, ${users} users, ${users * perUser} requests`,
+      `${md(cpu.engine, 3)} ms (${rx(cpu.engine, cpu.autocannon)} autocannon)`,
+      `${md(cpu.bare, 3)} ms`,
+      `${md(cpu.autocannon, 3)} ms`,
+    );
+  }
 }
 
 async function wholeSection(server: Server): Promise<void> {
@@ -382,6 +425,8 @@ async function wholeSection(server: Server): Promise<void> {
   say();
   const v = ratio(by.gate.m, by.bare.m);
   target('whole-process marginal CPU per request ≤ 1.1× bare', v, '×', v <= 1.1);
+  sum(`whole-process marginal CPU per request, ${n1} → ${n2} requests (the CLI)`, `${md(by.gate.m, 3)} ms (${rx(by.gate.m, by.bare.m)})`, `${md(by.bare.m, 3)} ms`);
+  sum('whole-process fixed CPU (start-up, warm-up, report)', `${md(by.gate.f, 2)} s`, `${md(by.bare.f, 2)} s`);
 }
 
 async function wallSection(server: Server): Promise<void> {
@@ -421,6 +466,12 @@ async function wallSection(server: Server): Promise<void> {
   target(`${users} × ${perUser} whole-process wall ≤ bare`, v, '×', v <= 1);
   const p = median(by.gate.post) / 1000;
   target(`post-load ≤ 0.5 s at ${users * perUser} requests`, p, ' s', p <= 0.5);
+  sum(
+    `${users} × ${perUser}, whole process: wall, CPU`,
+    `${md(by.gate.wall, 1)} s (${rx(by.gate.wall, by.bare.wall)}), ${md(by.gate.cpu, 1)} s`,
+    `${md(by.bare.wall, 1)} s, ${md(by.bare.cpu, 1)} s`,
+  );
+  sum(`post-load at ${users * perUser} requests: server's last response → exit`, `${md(by.gate.post, 0)} ms`, `${md(by.bare.post, 0)} ms`);
 }
 
 async function rssSection(server: Server): Promise<void> {
@@ -452,6 +503,7 @@ async function rssSection(server: Server): Promise<void> {
   const name: Record<string, string> = { engine: 'engine (client process)', gate: 'ttfc-gate CLI (whole process)', bare: 'bare' };
   for (const tool of tools) say(`| ${name[tool]} | ${mr(ok[tool]!, 0)}/${RSS_STREAMS} | ${mr(rss[tool]!, 0)} | ${fmt(median(rss[tool]!) - median(rss.bare!), 0)} MB |`);
   say();
+  sum(`peak RSS, ${RSS_STREAMS} streams: engine process / CLI whole process`, `${md(rss.engine!, 0)} / ${md(rss.gate!, 0)} MB`, `${md(rss.bare!, 0)} MB`);
 }
 
 const started = Date.now();
@@ -496,6 +548,14 @@ if (runs('pinned')) {
   }
 }
 
+if (summary.length > 0) {
+  say('## Summary (unpinned medians; the table for README.md and docs/benchmarks.md)');
+  say();
+  say('| | engine / CLI | bare `node:http` | autocannon |');
+  say('|---|---:|---:|---:|');
+  for (const row of summary) say(row);
+  say();
+}
 if (targets.length > 0) {
   say("## Issue 27's targets in this run (unpinned)");
   say();
