@@ -49,7 +49,7 @@ const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
-/** Any one client run; the whole bench is bounded by the sum (about 8 minutes on an idle 2-core machine). */
+/** Any one client run; a full bench takes about 8 minutes on a loaded 2-core machine. */
 const CLIENT_TIMEOUT_MS = 180_000;
 const TOOLS = ['engine', 'bare', 'autocannon'] as const;
 type Tool = (typeof TOOLS)[number];
