@@ -1,12 +1,15 @@
-// `npm run bench [-- --quick]`: what a user of each client sees, against the demo server in its own
-// process, in one run. The engine, a bare node:http client and autocannon run the same stages, each
-// in a fresh process, in an order rotated per round; figures are medians over the rounds with their
-// range. Not part of the tests. Writes bench/RESULTS.md.
+// `npm run bench [-- --quick] [-- --only <section>[,<section>…]]`: what a user of each client sees,
+// against the bench's own recording server (bench/server.ts) in its own process, in one run. The
+// engine, a bare node:http client and autocannon run the same stages, each in a fresh process, in an
+// order rotated per round; figures are medians over the rounds with their range. Unpinned runs are
+// the headline (the scheduler places server and client, as on a CI runner); `pinned` repeats the lag
+// and CPU sections with the server on CPU 0 and each client on CPU 1. Not part of the tests. A full
+// run writes bench/RESULTS.md; every run prints its markdown.
 //
-// Delivery lag of a request = the client's time to first event (from the moment it issued the
-// request) − the server's own time from the request's arrival to its first event write (the demo
-// server logs both per request id): connection setup, request sending and response delivery, the
-// client's share of the wait, connection storms included.
+// Truth is the server's: its hrtime (CLOCK_MONOTONIC, the clients' clock too) of each request's
+// arrival, first event write and response end, and the connection it came on. The whole-process
+// sections run the CLI (`ttfc-gate`) and the bare client as a user runs them, timed by the shell's
+// `time` (wall and CPU of the whole child from start to exit), so an outside harness reproduces them.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -15,27 +18,49 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantile } from 'simple-statistics';
 import type { ClientOpts, ClientResult } from './client.js';
+import type { ServerTimeline } from './server.js';
+import { ms, see, type Seen } from './timeline.js';
 
-const QUICK = process.argv.includes('--quick');
-// `--only lag`: the delivery-lag table alone, printed and not written to RESULTS.md (a quick check).
-const onlyArg = process.argv.indexOf('--only');
-const ONLY = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'lag') throw new Error(`--only: "lag" is the one section that runs alone, not "${ONLY}"`);
+const SECTIONS = ['lag', 'long', 'cpu', 'whole', 'wall', 'rss', 'pinned'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function usage(msg: string): never {
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--only ${SECTIONS.join('|')}[,…]]\n`);
+  process.exit(2);
+}
+const argv = process.argv.slice(2);
+let QUICK = false;
+let ONLY: Set<Section> | undefined;
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i]!;
+  if (a === '--quick') QUICK = true;
+  else if (a === '--only') {
+    const v = argv[++i];
+    if (v === undefined || v === '') usage('--only needs a section');
+    const names = v.split(',');
+    for (const n of names) if (!(SECTIONS as readonly string[]).includes(n)) usage(`--only: unknown section "${n}" (one of ${SECTIONS.join(', ')})`);
+    ONLY = new Set(names as Section[]);
+  } else usage(`unknown argument "${a}"`);
+}
+const runs = (s: Section): boolean => ONLY === undefined || ONLY.has(s);
+
 const ROUNDS = QUICK ? 1 : 3;
 const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
-const SERVER = fileURLToPath(new URL('../src/demo/server.js', import.meta.url));
+const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
-/** Any one client run; the whole bench is bounded by the sum (a few minutes in practice). */
+/** Any one client run; a full bench takes about 8 minutes on a loaded 2-core machine. */
 const CLIENT_TIMEOUT_MS = 180_000;
 const TOOLS = ['engine', 'bare', 'autocannon'] as const;
 type Tool = (typeof TOOLS)[number];
 
-// The stream: first event 50 ms after arrival, 5 events 10 ms apart. Short enough that a
-// connection storm at thousands of users shows in the first requests' lag.
-const STREAM = 'mode=async&delay=50&events=5&interval=10';
+// The demo's usual answer: first event 50 ms after arrival, 5 events 10 ms apart (~90 ms).
+const STREAM = 'delay=50&events=5&interval=10';
+// Answers lasting over a second: every user of a well-started stage is in flight at once.
+const LONG_STREAM = 'delay=1000&events=5&interval=10';
+const ZERO = 'delay=0&events=3&interval=0';
 const LAG_STAGES: Array<[number, number]> = QUICK
   ? [
-      [1, 10],
       [10, 5],
       [100, 3],
       [1000, 2],
@@ -47,16 +72,14 @@ const LAG_STAGES: Array<[number, number]> = QUICK
       [1000, 3],
       [5000, 2],
     ];
-const THROUGHPUT: ClientOpts = { url: '', users: 50, perUser: QUICK ? 40 : 200 };
+const LONG_USERS = 1000;
+const CPU_LOAD: [number, number] = QUICK ? [50, 100] : [50, 600];
+/** Whole-process marginal CPU: two sizes of the same 50-user stage. */
+const WHOLE: [number, number, number] = QUICK ? [50, 40, 120] : [50, 100, 300];
+const WALL: [number, number] = QUICK ? [200, 50] : [1000, 100];
 const RSS_STREAMS = QUICK ? 1000 : 5000;
-const SCALE: [number, number] = QUICK ? [2000, 2] : [10_000, 10];
 
-/**
- * The demo server on CPU 0, every client on CPU 1 (taskset, where there is one and 2+ cores): as
- * when the target is another machine, and without it where the scheduler happens to place the two
- * processes (one core, taking turns, or two) swings sub-millisecond lags by 2× from run to run.
- */
-const PIN = ((): boolean => {
+const PIN_OK = ((): boolean => {
   if (cpus().length < 2) return false;
   try {
     execFileSync('taskset', ['-c', '1', 'true'], { stdio: 'ignore' });
@@ -65,49 +88,43 @@ const PIN = ((): boolean => {
     return false;
   }
 })();
-const pinned = (cpu: number, args: string[]): [string, string[]] => (PIN ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args]);
+/** `node args`, on CPU `cpu` when pinned. */
+const node = (cpu: number | null, args: string[]): [string, string[]] => (cpu !== null ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args]);
 
 interface Server {
   url: string;
+  /** the client's CPU when pinned (the server has CPU 0) */
+  clientCpu: number | null;
   stop(): void;
 }
 
-async function startServer(): Promise<Server> {
-  const child = spawn(...pinned(0, [SERVER, '--port', '0', '--record']), { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServer(pinned: boolean): Promise<Server> {
+  const child = spawn(...node(pinned ? 0 : null, [SERVER]), { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+    child.once('exit', (c) => reject(new Error(`bench server exited ${c}`)));
     child.stdout.setEncoding('utf8').once('data', (d: string) => resolve(/listening (\S+)/.exec(d)![1]!));
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, clientCpu: pinned ? 1 : null, stop: () => child.kill('SIGTERM') };
 }
 
-function client(kind: string, opts: ClientOpts): Promise<ClientResult> {
+function client(server: Server, kind: string, opts: ClientOpts): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    execFile(...pinned(1, [CLIENT, kind, JSON.stringify(opts)]), { maxBuffer: 256 * 1024 * 1024, timeout: CLIENT_TIMEOUT_MS }, (err, stdout, stderr) => {
+    execFile(...node(server.clientCpu, [CLIENT, kind, JSON.stringify(opts)]), { maxBuffer: 256 * 1024 * 1024, timeout: CLIENT_TIMEOUT_MS }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${kind} ${opts.users}x${opts.perUser}: ${stderr || err.message}`));
       else resolve(JSON.parse(stdout) as ClientResult);
     });
   });
 }
 
-interface Timeline {
-  connections: number;
-  requests: Record<string, [string, string | null]>;
-}
-
-/**
- * The server's log. Each call on a connection of its own (no keep-alive pool whose sockets time out
- * during a long client run): the DELETE's is counted before the reset, the GET's is the one
- * connection in the count the client did not open.
- */
-function timeline(base: string, method: 'GET' | 'DELETE'): Promise<Timeline> {
+/** The server's log, each call on a connection of its own; the GET's connection is not counted. */
+function timeline(base: string, method: 'GET' | 'DELETE'): Promise<ServerTimeline> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}/__timeline`, { method, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d: string) => (text += d));
       res.on('end', () => {
-        if (method === 'DELETE') return resolve({ connections: 0, requests: {} });
-        const t = JSON.parse(text) as Timeline;
+        if (method === 'DELETE') return resolve({ connections: 0, requests: [] });
+        const t = JSON.parse(text) as ServerTimeline;
         resolve({ ...t, connections: t.connections - 1 });
       });
     });
@@ -115,29 +132,88 @@ function timeline(base: string, method: 'GET' | 'DELETE'): Promise<Timeline> {
   });
 }
 
-/** One client run against a cleared server log: its lags and the connections the server accepted. */
-async function measure(server: Server, kind: string, opts: ClientOpts): Promise<{ r: ClientResult; lags: number[]; first: number | null; connections: number }> {
+/** One client run against a cleared server log. */
+async function measure(server: Server, kind: string, opts: ClientOpts): Promise<{ r: ClientResult; seen: Seen; lags: number[]; fromStart: number[] }> {
   await timeline(server.url, 'DELETE');
-  const r = await client(kind, opts);
-  const t = await timeline(server.url, 'GET');
+  const r = await client(server, kind, opts);
+  const seen = see(await timeline(server.url, 'GET'), BigInt(r.stageStartNs));
   const lags: number[] = [];
-  let first: number | null = null;
-  for (const [id, ms] of Object.entries(r.ttfc)) {
-    const s = t.requests[id];
-    if (!s?.[1]) continue;
-    const lag = ms - Number(BigInt(s[1]) - BigInt(s[0])) / 1e6;
-    lags.push(lag);
-    if (id === '1-1' || id === 'ac-1') first = lag; // the first request the process sent
+  for (const [id, t] of Object.entries(r.ttfc)) {
+    const s = seen.serverMs.get(id);
+    if (s !== undefined) lags.push(t - s);
   }
-  return { r, lags, first, connections: t.connections };
+  // Counted from the stage's start: each connection's first request, whose wait to be issued is in it.
+  const fromStart: number[] = [];
+  for (const id of seen.firsts) {
+    const c = r.fromStart[id];
+    const s = seen.serverMs.get(id);
+    if (c !== undefined && s !== undefined) fromStart.push(c - s);
+  }
+  if (r.errors.length > 0) process.stderr.write(`${kind} ${opts.users}x${opts.perUser}: ${r.errors.join('; ')}\n`);
+  return { r, seen, lags, fromStart };
+}
+
+/** GNU time, for the whole process's peak RSS (`%M`), where there is one. */
+const GNU_TIME = ((): boolean => {
+  try {
+    execFileSync('/usr/bin/time', ['-f', '%M', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A whole process as a user runs it, under the shell's `time`: wall and CPU (user + system) of the
+ * child from start to exit (to the millisecond), its peak RSS (GNU time, where there is one), and
+ * the moment it exited (hrtime, to count from the server's last response).
+ */
+function timed(cpu: number | null, args: string[]): Promise<{ wall: number; cpu: number; rssMb: number; exitNs: bigint }> {
+  const [cmd, cmdArgs] = node(cpu, args);
+  const run = GNU_TIME ? ['/usr/bin/time', '-f', 'RSSKB %M', cmd, ...cmdArgs] : [cmd, ...cmdArgs];
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'TIMEFORMAT="TIMES %3R %3U %3S"; time "$@" > /dev/null', 'bash', ...run], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CLIENT_TIMEOUT_MS);
+    child.once('exit', (code) => {
+      const exitNs = process.hrtime.bigint();
+      clearTimeout(timer);
+      const m = /TIMES ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(err);
+      if (code !== 0 || m === null) reject(new Error(`${args.slice(0, 2).join(' ')}: exit ${code}: ${err.slice(-2000)}`));
+      else resolve({ wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(/RSSKB (\d+)/.exec(err)?.[1] ?? NaN) / 1024, exitNs });
+    });
+  });
+}
+
+const reportPath = join(tmpdir(), `ttfc-bench-${process.pid}.json`);
+/** The CLI as a user runs it, or the bare client (only counts printed), whole-process. */
+const wholeArgs = (tool: 'gate' | 'bare', url: string, users: number, perUser: number): string[] =>
+  tool === 'gate'
+    ? [CLI, '--url', url, '--method', 'GET', '--stages', `${users}x${perUser}`, '--criteria', 'errors == 0', '--fail-on-criteria', 'false', '--report-path', reportPath]
+    : [CLIENT, 'bare', JSON.stringify({ url, users, perUser, quiet: true } satisfies ClientOpts)];
+
+async function whole(
+  server: Server,
+  tool: 'gate' | 'bare',
+  url: string,
+  users: number,
+  perUser: number,
+): Promise<{ wall: number; cpu: number; rssMb: number; postLoadMs: number; failed: number }> {
+  await timeline(server.url, 'DELETE');
+  const t = await timed(server.clientCpu, wholeArgs(tool, url, users, perUser));
+  const seen = see(await timeline(server.url, 'GET'), 0n);
+  return { wall: t.wall, cpu: t.cpu, rssMb: t.rssMb, postLoadMs: ms(t.exitNs - seen.lastEndNs), failed: users * perUser - seen.completed };
 }
 
 const rotate = <T>(xs: readonly T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]!);
-const median = (xs: number[]): number => quantile(xs, 0.5);
+const median = (xs: number[]): number => (xs.length === 0 ? NaN : quantile(xs, 0.5));
 const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '–');
 /** median over rounds, with the range when there are several */
-const mr = (xs: number[], d = 1, unit = ''): string =>
-  xs.length === 0 ? '–' : xs.length === 1 ? `${fmt(xs[0]!, d)}${unit}` : `${fmt(median(xs), d)}${unit} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
+const mr = (xs: number[], d = 1): string =>
+  xs.length === 0 ? '–' : xs.length === 1 ? fmt(xs[0]!, d) : `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
+const ratio = (xs: number[], ys: number[]): number => median(xs) / median(ys);
+const rx = (xs: number[], ys: number[]): string => `${fmt(ratio(xs, ys), 2)}×`;
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -148,128 +224,348 @@ const say = (l = ''): void => {
   lines.push(l);
   process.stdout.write(`${l}\n`);
 };
+/** Issue 27's targets, as measured in this run: [target, measured, met]. */
+const targets: Array<[string, string, boolean]> = [];
+const target = (name: string, value: number, unit: string, met: boolean): void => void targets.push([name, `${fmt(value, 2)}${unit}`, met]);
+/** The compact table for README.md and docs/benchmarks.md (unpinned medians): [figure, engine / CLI, bare, autocannon]. */
+const summary: string[] = [];
+const sum = (figure: string, engine: string, bare: string, cannon = '–'): void => void summary.push(`| ${figure} | ${engine} | ${bare} | ${cannon} |`);
+/** median of xs to d digits */
+const md = (xs: number[], d: number): string => fmt(median(xs), d);
 
-const server = await startServer();
-const started = Date.now();
-try {
-  say(`# Benchmark: ttfc-gate engine vs a bare node:http client vs autocannon`);
-  say();
-  say(
-    `Command: \`npm run bench${QUICK ? ' -- --quick' : ''}\` — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores ${PIN ? 'with the demo server pinned to CPU 0 and each client to CPU 1 (taskset)' : 'shared by the demo server and the client (no taskset: not pinned)'}; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, tool order rotated per round; figures are medians over the rounds (range in brackets).`,
-  );
-  say(`Load average (1/5/15 min) at the start: ${load()}.`);
-  say();
+type Acc = Record<'p50' | 'p99' | 'sp50' | 'sp99' | 'spread' | 'peak' | 'mean' | 'conns' | 'failed' | 'cpu', number[]>;
+const acc = (): Acc => ({ p50: [], p99: [], sp50: [], sp99: [], spread: [], peak: [], mean: [], conns: [], failed: [], cpu: [] });
 
-  // 1. Delivery lag and connections.
-  say(`## Delivery lag and connections (stream \`${STREAM}\`)`);
-  say();
-  say(
-    "Delivery lag = the client's time to first event − the server's own arrival-to-first-write time, per request (matched by request id). Connections are counted at the server.",
-  );
-  say();
-  say("| users × requests | tool | lag p50 ms | lag p99 ms | p50 / bare | p99 / bare | first request's lag ms | connections | failed | client CPU s |");
-  say('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  await client('bare', { url: `${server.url}/chat?${STREAM}`, users: 20, perUser: 10 }); // warm the server's JIT: no tool gets a cold server
-  for (const [users, perUser] of LAG_STAGES) {
-    const by: Record<Tool, { p50: number[]; p99: number[]; first: number[]; conns: number[]; failed: number[]; cpu: number[] }> = Object.fromEntries(
-      TOOLS.map((t) => [t, { p50: [], p99: [], first: [], conns: [], failed: [], cpu: [] }]),
-    ) as never;
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const tool of rotate(TOOLS, round)) {
-        const { r, lags, first, connections } = await measure(server, tool, { url: `${server.url}/chat?${STREAM}`, users, perUser });
-        const b = by[tool];
-        if (lags.length > 0) {
-          b.p50.push(quantile(lags, 0.5));
-          b.p99.push(quantile(lags, 0.99));
-        }
-        if (first !== null) b.first.push(first);
-        b.conns.push(connections);
-        b.failed.push(r.requests - r.ok);
-        b.cpu.push(r.cpuSeconds);
-        if (r.errors.length > 0) process.stderr.write(`${tool} ${users}x${perUser}: ${r.errors.join('; ')}\n`);
+async function stageRounds(server: Server, stream: string, users: number, perUser: number): Promise<Record<Tool, Acc>> {
+  const by = Object.fromEntries(TOOLS.map((t) => [t, acc()])) as Record<Tool, Acc>;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const tool of rotate(TOOLS, round)) {
+      const { r, seen, lags, fromStart } = await measure(server, tool, { url: `${server.url}/chat?${stream}`, users, perUser });
+      const b = by[tool];
+      if (lags.length > 0) {
+        b.p50.push(quantile(lags, 0.5));
+        b.p99.push(quantile(lags, 0.99));
       }
+      if (fromStart.length > 0) {
+        b.sp50.push(quantile(fromStart, 0.5));
+        b.sp99.push(quantile(fromStart, 0.99));
+      }
+      b.spread.push(seen.spreadMs);
+      b.peak.push(seen.peak);
+      b.mean.push(seen.mean);
+      b.conns.push(seen.connections);
+      b.failed.push(users * perUser - seen.completed);
+      b.cpu.push(r.cpuSeconds);
     }
+  }
+  return by;
+}
+
+async function warm(server: Server): Promise<void> {
+  await client(server, 'bare', { url: `${server.url}/chat?${STREAM}`, users: 20, perUser: 10 }); // no tool meets a cold server
+  await client(server, 'bare', { url: `${server.url}/chat?${ZERO}`, users: 20, perUser: 50 });
+}
+
+/** Delivery lag per request and from the stage's start; start spread and requests in flight. */
+async function lagSection(server: Server, title: string, record: boolean): Promise<void> {
+  say(`## ${title}`);
+  say();
+  say(
+    'Stream `' +
+      STREAM +
+      "` (~90 ms answers). Lag = the client's time to first event − the server's own arrival-to-first-write time, per request (matched by `x-request-id`). From the stage's start: the same for each connection's first request, with the client's time counted from the stage's start instead of from its own request issue (so a late start shows). Start spread: stage start → the last connection's first request arriving at the server. In flight: requests between arrival and the end of their response at the server, peak and mean.",
+  );
+  say();
+  say('| users × requests | tool | lag p50 ms | lag p99 ms | p50 / bare | p99 / bare | from start p50 ms | from start p99 ms | p50 / bare | p99 / bare |');
+  say('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const spreadRows: string[] = [];
+  let worst = { per: 0, start: 0 };
+  for (const [users, perUser] of LAG_STAGES) {
+    const by = await stageRounds(server, STREAM, users, perUser);
     const bare = by.bare;
     for (const tool of TOOLS) {
       const b = by[tool];
-      const ratio = (xs: number[], ys: number[]): string => (xs.length && ys.length ? `${fmt(median(xs) / median(ys), 2)}×` : '–');
       say(
-        `| ${users} × ${perUser} | ${tool} | ${mr(b.p50, 2)} | ${mr(b.p99, 1)} | ${ratio(b.p50, bare.p50)} | ${ratio(b.p99, bare.p99)} | ${mr(b.first, 2)} | ${mr(b.conns, 0)} | ${mr(b.failed, 0)} | ${mr(b.cpu, 2)} |`,
+        `| ${users} × ${perUser} | ${tool} | ${mr(b.p50, 2)} | ${mr(b.p99, 1)} | ${rx(b.p50, bare.p50)} | ${rx(b.p99, bare.p99)} | ${mr(b.sp50, 2)} | ${mr(b.sp99, 1)} | ${rx(b.sp50, bare.sp50)} | ${rx(b.sp99, bare.sp99)} |`,
+      );
+      spreadRows.push(
+        `| ${users} × ${perUser} | ${tool} | ${mr(b.spread, 1)} | ${rx(b.spread, bare.spread)} | ${mr(b.peak, 0)} | ${mr(b.mean, 0)} | ${mr(b.conns, 0)} | ${mr(b.failed, 0)} | ${mr(b.cpu, 2)} |`,
       );
     }
+    if (users >= 10) worst = { per: Math.max(worst.per, ratio(by.engine.p50, bare.p50)), start: Math.max(worst.start, ratio(by.engine.sp50, bare.sp50)) };
+    if (record && users >= 10) {
+      const [e, c] = [by.engine, by.autocannon];
+      const d = users >= 1000 ? 0 : 2;
+      sum(
+        `delivery lag p50 / p99 per request, ${users} × ${perUser}`,
+        `${md(e.p50, d)} / ${md(e.p99, d)} ms (${rx(e.p50, bare.p50)} / ${rx(e.p99, bare.p99)})`,
+        `${md(bare.p50, d)} / ${md(bare.p99, d)} ms`,
+        `${md(c.p50, d)} / ${md(c.p99, d)} ms`,
+      );
+      sum(
+        `lag from the stage's start p50 / p99, ${users} × ${perUser}`,
+        `${md(e.sp50, d)} / ${md(e.sp99, d)} ms (${rx(e.sp50, bare.sp50)} / ${rx(e.sp99, bare.sp99)})`,
+        `${md(bare.sp50, d)} / ${md(bare.sp99, d)} ms`,
+        `${md(c.sp50, d)} / ${md(c.sp99, d)} ms`,
+      );
+      if (users >= 1000)
+        sum(
+          `start spread, peak in flight, ${users} × ${perUser}`,
+          `${md(e.spread, 0)} ms (${rx(e.spread, bare.spread)}), ${md(e.peak, 0)}`,
+          `${md(bare.spread, 0)} ms, ${md(bare.peak, 0)}`,
+          `${md(c.spread, 0)} ms, ${md(c.peak, 0)}`,
+        );
+    }
   }
   say();
-  say(`Load average after the lag runs: ${load()}.`);
+  say('| users × requests | tool | start spread ms | / bare | peak in flight | mean in flight | connections | failed | load CPU s |');
+  say('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of spreadRows) say(row);
   say();
-
-  if (ONLY === undefined) {
-    // 2. Client CPU per request against a zero-delay stream.
-    say(`## Client CPU per request (zero-delay 3-event stream, ${THROUGHPUT.users} connections, ${THROUGHPUT.users * THROUGHPUT.perUser} requests)`);
-    say();
-    say('| tool | req/s | CPU ms per request | CPU vs autocannon |');
-    say('|---|---:|---:|---:|');
-    {
-      const url = `${server.url}/chat?mode=async&delay=0&events=3&interval=0`;
-      await client('engine', { url, users: 20, perUser: 20 }); // warm the server's JIT
-      const cpu: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
-      const rps: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const tool of rotate(TOOLS, round)) {
-          const r = await client(tool, { ...THROUGHPUT, url });
-          cpu[tool].push((r.cpuSeconds / r.requests) * 1000);
-          rps[tool].push(r.requests / r.seconds);
-        }
-      }
-      for (const tool of TOOLS) say(`| ${tool} | ${mr(rps[tool], 0)} | ${mr(cpu[tool], 3)} | ${fmt(median(cpu[tool]) / median(cpu.autocannon), 2)}× |`);
-    }
-    say();
-
-    // 3. Peak RSS with every stream open at once.
-    say(`## Peak RSS, ${RSS_STREAMS} streams open at once (each ~2.8 s)`);
-    say();
-    say('| tool | succeeded | peak RSS MB | vs bare |');
-    say('|---|---:|---:|---:|');
-    {
-      const rss: Record<string, number[]> = { engine: [], bare: [] };
-      const ok: Record<string, number[]> = { engine: [], bare: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const tool of rotate(['engine', 'bare'], round)) {
-          const r = await client(tool, { url: `${server.url}/chat?mode=async&delay=2000&events=5&interval=200`, users: RSS_STREAMS, perUser: 1 });
-          rss[tool]!.push(r.maxRssMb);
-          ok[tool]!.push(r.ok);
-        }
-      }
-      for (const tool of ['engine', 'bare']) say(`| ${tool} | ${mr(ok[tool]!, 0)}/${RSS_STREAMS} | ${mr(rss[tool]!, 0)} | ${fmt(median(rss[tool]!) - median(rss.bare!), 0)} MB |`);
-    }
-    say();
-
-    // 4. Scale: the whole gate (load, analysis, report) at many users; the bare client for its time.
-    const [users, perUser] = SCALE;
-    say(`## ${users} users × ${perUser} (zero-delay 3-event stream): the whole gate, then the bare client`);
-    say();
-    say('| tool | failed | connections | seconds | retries | after the load: analysis + report, wall (CPU) | RSS at load end → process peak |');
-    say('|---|---:|---:|---:|---:|---:|---:|');
-    {
-      const url = `${server.url}/chat?mode=async&delay=0&events=3&interval=0`;
-      const reportPath = join(tmpdir(), `ttfc-bench-${process.pid}.json`);
-      for (const tool of ['gate', 'bare']) {
-        await timeline(server.url, 'DELETE');
-        const r = await client(tool, { url, users, perUser, reportPath });
-        const t = await timeline(server.url, 'GET');
-        const after = r.afterLoadMs !== undefined ? `${fmt(r.afterLoadMs, 0)} ms (${fmt(r.afterLoadCpuMs ?? NaN, 0)} ms)` : '–';
-        const rss = r.rssAtLoadEndMb !== undefined ? `${fmt(r.rssAtLoadEndMb, 0)} → ${fmt(r.maxRssMb, 0)} MB` : `– → ${fmt(r.maxRssMb, 0)} MB`;
-        say(`| ${tool === 'gate' ? 'engine (whole gate)' : tool} | ${r.requests - r.ok} | ${t.connections} | ${fmt(r.seconds, 1)} | ${r.retries ?? '–'} | ${after} | ${rss} |`);
-        if (r.errors.length > 0) process.stderr.write(`${tool} ${users}x${perUser}: ${r.errors.join('; ')}\n`);
-      }
-      rmSync(reportPath, { force: true });
-    }
-    say();
+  if (record) {
+    target('lag p50 per request ≤ bare, every level ≥ 10 users (worst)', worst.per, '×', worst.per <= 1);
+    target("lag p50 from the stage's start ≤ bare, every level ≥ 10 users (worst)", worst.start, '×', worst.start <= 1);
   }
-  say(`Load average at the end: ${load()}; the bench took ${fmt((Date.now() - started) / 1000, 0)} s.`);
-} finally {
-  server.stop();
 }
-if (ONLY === undefined) {
+
+async function longSection(server: Server): Promise<void> {
+  say(`## ${LONG_USERS} users, answers over a second: start spread and requests in flight`);
+  say();
+  say('Stream `' + LONG_STREAM + '` (~1.05 s answers), ' + `${LONG_USERS} × 1: every user of a stage that starts them in time is in flight at once.`);
+  say();
+  say('| tool | start spread ms | / bare | peak in flight | of users | mean in flight | connections | failed | from start lag p50 ms |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const by = await stageRounds(server, LONG_STREAM, LONG_USERS, 1);
+  for (const tool of TOOLS) {
+    const b = by[tool];
+    say(
+      `| ${tool} | ${mr(b.spread, 1)} | ${rx(b.spread, by.bare.spread)} | ${mr(b.peak, 0)} | ${fmt((median(b.peak) / LONG_USERS) * 100, 0)}% | ${mr(b.mean, 0)} | ${mr(b.conns, 0)} | ${mr(b.failed, 0)} | ${mr(b.sp50, 1)} |`,
+    );
+  }
+  say();
+  const e = by.engine;
+  sum(
+    `start spread, peak in flight, ${LONG_USERS} users, 1 s answers`,
+    `${md(e.spread, 0)} ms (${rx(e.spread, by.bare.spread)}), ${md(e.peak, 0)}`,
+    `${md(by.bare.spread, 0)} ms, ${md(by.bare.peak, 0)}`,
+    `${md(by.autocannon.spread, 0)} ms, ${md(by.autocannon.peak, 0)}`,
+  );
+  const s = ratio(by.engine.spread, by.bare.spread);
+  target(`start spread ≤ 1.5× bare (${LONG_USERS} users, 1 s answers)`, s, '×', s <= 1.5);
+  const p = median(by.engine.peak) / LONG_USERS;
+  target(`peak in flight ≥ 95% of ${LONG_USERS} users (1 s answers)`, p * 100, '%', p >= 0.95);
+}
+
+async function cpuSection(server: Server, record: boolean): Promise<void> {
+  const [users, perUser] = CPU_LOAD;
+  say(`## Load-phase CPU per request (stream \`${ZERO}\`, ${users} users, ${users * perUser} requests)`);
+  say();
+  say("CPU of the client process from the stage's start to its end (start-up, module loading and the engine's one-time warm-up left out; the whole process is below).");
+  say();
+  say('| tool | req/s | CPU ms per request | vs autocannon | vs bare |');
+  say('|---|---:|---:|---:|---:|');
+  const url = `${server.url}/chat?${ZERO}`;
+  const cpu: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
+  const rps: Record<Tool, number[]> = { engine: [], bare: [], autocannon: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const tool of rotate(TOOLS, round)) {
+      const r = await client(server, tool, { url, users, perUser, quiet: true });
+      if (r.ok !== r.requests) process.stderr.write(`${tool} cpu: ${r.requests - r.ok} failed: ${r.errors.join('; ')}\n`);
+      cpu[tool].push((r.cpuSeconds / r.requests) * 1000);
+      rps[tool].push(r.requests / r.seconds);
+    }
+  }
+  for (const tool of TOOLS) say(`| ${tool} | ${mr(rps[tool], 0)} | ${mr(cpu[tool], 3)} | ${rx(cpu[tool], cpu.autocannon)} | ${rx(cpu[tool], cpu.bare)} |`);
+  say();
+  const v = ratio(cpu.engine, cpu.autocannon);
+  if (record) {
+    target('load-phase CPU per request ≤ 1.1× autocannon', v, '×', v <= 1.1);
+    sum(
+      `load-phase CPU per request, ${users} users, ${users * perUser} requests`,
+      `${md(cpu.engine, 3)} ms (${rx(cpu.engine, cpu.autocannon)} autocannon)`,
+      `${md(cpu.bare, 3)} ms`,
+      `${md(cpu.autocannon, 3)} ms`,
+    );
+  }
+}
+
+async function wholeSection(server: Server): Promise<void> {
+  const [users, small, big] = WHOLE;
+  const [n1, n2] = [users * small, users * big];
+  say(`## Whole process: marginal CPU per request (stream \`${ZERO}\`, ${users} users, ${n1} and ${n2} requests)`);
+  say();
+  say(
+    `The CLI (\`ttfc-gate --url … --stages ${users}x${small}\`, then \`${users}x${big}\`: start-up, load, analysis, report) and the bare client, each a child process run as a user runs it, timed by the shell's \`time\`: CPU (user + system) of the whole child from start to exit. Marginal = ΔCPU / Δrequests between the two sizes; fixed = what is left at zero requests.`,
+  );
+  say();
+  say(`| tool | CPU s, ${n1} requests | CPU s, ${n2} requests | marginal CPU ms per request | vs bare | fixed CPU s | failed |`);
+  say('|---|---:|---:|---:|---:|---:|---:|');
+  const url = `${server.url}/chat?${ZERO}`;
+  const by: Record<'gate' | 'bare', { a: number[]; b: number[]; m: number[]; f: number[]; failed: number[] }> = {
+    gate: { a: [], b: [], m: [], f: [], failed: [] },
+    bare: { a: [], b: [], m: [], f: [], failed: [] },
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const tool of rotate(['gate', 'bare'] as const, round)) {
+      const a = await whole(server, tool, url, users, small);
+      const b = await whole(server, tool, url, users, big);
+      const m = (b.cpu - a.cpu) / (n2 - n1);
+      const x = by[tool];
+      x.a.push(a.cpu);
+      x.b.push(b.cpu);
+      x.m.push(m * 1000);
+      x.f.push(a.cpu - m * n1);
+      x.failed.push(a.failed + b.failed);
+    }
+  }
+  for (const tool of ['gate', 'bare'] as const) {
+    const x = by[tool];
+    say(`| ${tool === 'gate' ? 'ttfc-gate CLI' : 'bare'} | ${mr(x.a, 2)} | ${mr(x.b, 2)} | ${mr(x.m, 3)} | ${rx(x.m, by.bare.m)} | ${mr(x.f, 2)} | ${mr(x.failed, 0)} |`);
+  }
+  say();
+  const v = ratio(by.gate.m, by.bare.m);
+  target('whole-process marginal CPU per request ≤ 1.1× bare', v, '×', v <= 1.1);
+  sum(`whole-process marginal CPU per request, ${n1} → ${n2} requests (the CLI)`, `${md(by.gate.m, 3)} ms (${rx(by.gate.m, by.bare.m)})`, `${md(by.bare.m, 3)} ms`);
+  sum('whole-process fixed CPU (start-up, warm-up, report)', `${md(by.gate.f, 2)} s`, `${md(by.bare.f, 2)} s`);
+}
+
+async function wallSection(server: Server): Promise<void> {
+  const [users, perUser] = WALL;
+  say(`## Whole process: ${users} users × ${perUser} (stream \`${ZERO}\`, ${users * perUser} requests), wall, CPU and post-load`);
+  say();
+  say(
+    "Each child timed by the shell's `time` from start to exit. Post-load: from the server's last response (its own timestamp) to the process's exit (the bench's clock, the same monotonic one): the analysis, the report and the exit.",
+  );
+  say();
+  say('| tool | wall s | vs bare | CPU s | vs bare | post-load ms | peak RSS MB | failed |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const url = `${server.url}/chat?${ZERO}`;
+  const by: Record<'gate' | 'bare', { wall: number[]; cpu: number[]; post: number[]; rss: number[]; failed: number[] }> = {
+    gate: { wall: [], cpu: [], post: [], rss: [], failed: [] },
+    bare: { wall: [], cpu: [], post: [], rss: [], failed: [] },
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const tool of rotate(['gate', 'bare'] as const, round)) {
+      const w = await whole(server, tool, url, users, perUser);
+      const x = by[tool];
+      x.wall.push(w.wall);
+      x.cpu.push(w.cpu);
+      x.post.push(w.postLoadMs);
+      if (Number.isFinite(w.rssMb)) x.rss.push(w.rssMb);
+      x.failed.push(w.failed);
+    }
+  }
+  for (const tool of ['gate', 'bare'] as const) {
+    const x = by[tool];
+    say(
+      `| ${tool === 'gate' ? 'ttfc-gate CLI' : 'bare'} | ${mr(x.wall, 2)} | ${rx(x.wall, by.bare.wall)} | ${mr(x.cpu, 2)} | ${rx(x.cpu, by.bare.cpu)} | ${mr(x.post, 0)} | ${mr(x.rss, 0)} | ${mr(x.failed, 0)} |`,
+    );
+  }
+  say();
+  const v = ratio(by.gate.wall, by.bare.wall);
+  target(`${users} × ${perUser} whole-process wall ≤ bare`, v, '×', v <= 1);
+  const p = median(by.gate.post) / 1000;
+  target(`post-load ≤ 0.5 s at ${users * perUser} requests`, p, ' s', p <= 0.5);
+  sum(
+    `${users} × ${perUser}, whole process: wall, CPU`,
+    `${md(by.gate.wall, 1)} s (${rx(by.gate.wall, by.bare.wall)}), ${md(by.gate.cpu, 1)} s`,
+    `${md(by.bare.wall, 1)} s, ${md(by.bare.cpu, 1)} s`,
+  );
+  sum(`post-load at ${users * perUser} requests: server's last response → exit`, `${md(by.gate.post, 0)} ms`, `${md(by.bare.post, 0)} ms`);
+}
+
+async function rssSection(server: Server): Promise<void> {
+  say(`## Peak RSS, ${RSS_STREAMS} streams open at once (each ~2.8 s)`);
+  say();
+  say(
+    `The engine in the bench's client process; the CLI (\`--stages ${RSS_STREAMS}x1\`) as a whole process${GNU_TIME ? " (GNU time's `%M`)" : ' (not measured: no GNU time at /usr/bin/time)'}; the bare client's process, which is its whole process.`,
+  );
+  say();
+  say('| tool | succeeded | peak RSS MB | vs bare |');
+  say('|---|---:|---:|---:|');
+  const url = `${server.url}/chat?delay=2000&events=5&interval=200`;
+  const tools = GNU_TIME ? ['engine', 'gate', 'bare'] : ['engine', 'bare'];
+  const rss: Record<string, number[]> = { engine: [], gate: [], bare: [] };
+  const ok: Record<string, number[]> = { engine: [], gate: [], bare: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const tool of rotate(tools, round)) {
+      if (tool === 'gate') {
+        const w = await whole(server, 'gate', url, RSS_STREAMS, 1);
+        rss.gate!.push(w.rssMb);
+        ok.gate!.push(RSS_STREAMS - w.failed);
+      } else {
+        const r = await client(server, tool, { url, users: RSS_STREAMS, perUser: 1, quiet: true });
+        rss[tool]!.push(r.maxRssMb);
+        ok[tool]!.push(r.ok);
+      }
+    }
+  }
+  const name: Record<string, string> = { engine: 'engine (client process)', gate: 'ttfc-gate CLI (whole process)', bare: 'bare' };
+  for (const tool of tools) say(`| ${name[tool]} | ${mr(ok[tool]!, 0)}/${RSS_STREAMS} | ${mr(rss[tool]!, 0)} | ${fmt(median(rss[tool]!) - median(rss.bare!), 0)} MB |`);
+  say();
+  sum(`peak RSS, ${RSS_STREAMS} streams: engine process / CLI whole process`, `${md(rss.engine!, 0)} / ${md(rss.gate!, 0)} MB`, `${md(rss.bare!, 0)} MB`);
+}
+
+const started = Date.now();
+say(`# Benchmark: ttfc-gate engine vs a bare node:http client vs autocannon`);
+say();
+say(
+  `Command: \`npm run bench${QUICK ? ' -- --quick' : ''}${ONLY ? ` -- --only ${[...ONLY].join(',')}` : ''}\` — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, tool order rotated per round; figures are medians over the rounds (range in brackets). Unpinned (server and clients placed by the scheduler) unless the section says pinned.`,
+);
+say(`Load average (1/5/15 min) at the start: ${load()}.`);
+say();
+
+const unpinned = runs('lag') || runs('long') || runs('cpu') || runs('whole') || runs('wall') || runs('rss') ? await startServer(false) : undefined;
+try {
+  if (unpinned) {
+    await warm(unpinned);
+    if (runs('lag')) await lagSection(unpinned, 'Delivery lag, start spread and requests in flight (unpinned)', true);
+    if (runs('long')) await longSection(unpinned);
+    if (runs('cpu')) await cpuSection(unpinned, true);
+    if (runs('whole')) await wholeSection(unpinned);
+    if (runs('wall')) await wallSection(unpinned);
+    if (runs('rss')) await rssSection(unpinned);
+    say(`Load average after the unpinned sections: ${load()}.`);
+    say();
+  }
+} finally {
+  unpinned?.stop();
+  rmSync(reportPath, { force: true });
+}
+if (runs('pinned')) {
+  if (!PIN_OK) say('## Pinned\n\nNot run: no `taskset` or fewer than 2 cores.\n');
+  else {
+    const pinned = await startServer(true);
+    try {
+      await warm(pinned);
+      say('The same sections pinned: the server on CPU 0, each client on CPU 1 (`taskset`), as when the target is another machine.');
+      say();
+      await lagSection(pinned, 'Pinned: delivery lag, start spread and requests in flight', false);
+      await cpuSection(pinned, false);
+    } finally {
+      pinned.stop();
+    }
+  }
+}
+
+if (summary.length > 0) {
+  say('## Summary (unpinned medians; the table for README.md and docs/benchmarks.md)');
+  say();
+  say('| | engine / CLI | bare `node:http` | autocannon |');
+  say('|---|---:|---:|---:|');
+  for (const row of summary) say(row);
+  say();
+}
+if (targets.length > 0) {
+  say("## Issue 27's targets in this run (unpinned)");
+  say();
+  say('| target | measured (engine / CLI) | met |');
+  say('|---|---:|:---:|');
+  for (const [name, value, met] of targets) say(`| ${name} | ${value} | ${met ? 'yes' : 'no'} |`);
+  say();
+}
+say(`Load average at the end: ${load()}; the bench took ${fmt((Date.now() - started) / 1000, 0)} s.`);
+if (ONLY === undefined && !QUICK) {
   writeFileSync(RESULTS, `${lines.join('\n')}\n`);
-  process.stdout.write(`\nwritten to bench/RESULTS.md\n`);
+  process.stdout.write(`\nwritten to bench/RESULTS.md (the markdown above, to paste)\n`);
 }

@@ -1,0 +1,60 @@
+// The bench's reading of its server's timeline: start spread, requests in flight, each connection's
+// first request, the last response. Made-up timelines, so each figure is known in advance.
+import { describe, expect, test } from '@jest/globals';
+import type { ServerRequest } from '../../bench/server.js';
+import { see } from '../../bench/timeline.js';
+
+const MS = 1_000_000n;
+/** [id, connection, arrival ms, first write ms, end ms] (0 = never), as the server writes them in ns. */
+const req = (id: string, conn: number, a: number, w: number, e: number): ServerRequest => [id, conn, String(BigInt(a) * MS), String(BigInt(w) * MS), String(BigInt(e) * MS)];
+
+describe('see', () => {
+  test('start spread: from the stage start to the last connection’s first arrival, not to its later requests', () => {
+    const s = see(
+      {
+        connections: 2,
+        requests: [req('1-1', 1, 110, 160, 200), req('1-2', 1, 205, 255, 300), req('2-1', 2, 150, 200, 240), req('2-2', 2, 245, 295, 330)],
+      },
+      100n * MS,
+    );
+    expect(s.spreadMs).toBe(50);
+    expect(s.firsts.sort()).toEqual(['1-1', '2-1']);
+    expect(s.serverMs.get('1-2')).toBe(50);
+    expect(s.completed).toBe(4);
+    expect(s.lastEndNs).toBe(330n * MS);
+    expect(s.connections).toBe(2);
+  });
+
+  test('the first request of a connection is the earliest arrival on it, in whatever order the log lists them', () => {
+    const s = see({ connections: 1, requests: [req('b', 7, 300, 310, 320), req('a', 7, 120, 130, 140)] }, 100n * MS);
+    expect(s.firsts).toEqual(['a']);
+    expect(s.spreadMs).toBe(20);
+  });
+
+  test('peak in flight counts overlaps between arrival and end; one ending as another arrives is not an overlap', () => {
+    const s = see(
+      {
+        connections: 3,
+        requests: [req('a', 1, 0, 5, 10), req('b', 2, 10, 15, 20), req('c', 3, 2, 4, 12)],
+      },
+      0n,
+    );
+    expect(s.peak).toBe(2); // a and c, then c and b: b arrives as a ends
+    // busy time 10 + 10 + 10 over the 20 ms from the first arrival to the last end
+    expect(s.mean).toBeCloseTo(30 / 20, 10);
+  });
+
+  test('a request never answered counts for the spread but not in flight, nor as completed, nor in the server times', () => {
+    const s = see({ connections: 2, requests: [req('a', 1, 5, 10, 20), req('b', 2, 40, 0, 0)] }, 0n);
+    expect(s.completed).toBe(1);
+    expect(s.peak).toBe(1);
+    expect(s.spreadMs).toBe(40);
+    expect(s.serverMs.has('b')).toBe(false);
+    expect(s.lastEndNs).toBe(20n * MS);
+  });
+
+  test('an empty timeline: nothing in flight, no spread, no mean', () => {
+    const s = see({ connections: 0, requests: [] }, 100n * MS);
+    expect([s.peak, s.mean, s.spreadMs, s.completed, s.firsts.length]).toEqual([0, 0, 0, 0, 0]);
+  });
+});
