@@ -41,8 +41,9 @@ function readmeDefault(r: InputSpec): string {
 /** The README's input tables, one a group, between their markers. */
 export function readmeInputTables(): string {
   const out = [README_START];
-  for (const g of INPUT_GROUPS) {
-    out.push('', `### ${g.heading}`, '| input | default | meaning |', '|---|---|---|');
+  for (const [i, g] of INPUT_GROUPS.entries()) {
+    if (i > 0) out.push('');
+    out.push(`### ${g.heading}`, '| input | default | meaning |', '|---|---|---|');
     for (const r of INPUTS.filter((x) => x.group === g.id)) out.push(`| \`${r.name}\` | ${readmeDefault(r)} | ${r.readme} |`.replace('|  |', '| |'));
   }
   out.push('', README_END);
