@@ -5,7 +5,7 @@
 // Not part of the tests.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { formatRatio } from '../src/core/analysis/ab.js';
+import { formatRatio } from '../src/core/format.js';
 import { buildConfig } from '../src/core/config/config.js';
 import { runGate } from '../src/core/gate.js';
 import type { Report } from '../src/core/report-types.js';

@@ -1,17 +1,8 @@
 // Same-run A/B: the paired-round bootstrap, the ratios and diagnosis, the compare. criteria (grammar
 // and evaluation), the round schedule. Pure: synthetic records, no servers.
-import {
-  compareOfChosen,
-  compareSection,
-  diagnoseCompare,
-  differenceInterval,
-  formatRatio,
-  insufficient,
-  pairedBootstrap,
-  pairedSampler,
-  ratioInterval,
-  roundSamples,
-} from '../../src/core/analysis/ab.js';
+import { compareOfChosen, compareSection, diagnoseCompare } from '../../src/core/analysis/ab.js';
+import { differenceInterval, insufficient, pairedBootstrap, pairedSampler, ratioInterval, roundSamples } from '../../src/core/analysis/paired-bootstrap.js';
+import { formatRatio } from '../../src/core/format.js';
 import { evaluateCriteria, parseCriteria, CriteriaError } from '../../src/core/analysis/criteria/index.js';
 import { summarizeStage } from '../../src/core/analysis/stats.js';
 import { runRounds } from '../../src/core/load/interleave.js';

@@ -4,7 +4,7 @@
 import { evidenceRows } from '../../src/core/report/diagnosis-evidence.js';
 import { ms } from '../../src/core/format.js';
 import { analyse } from '../../src/core/analysis/analyse.js';
-import { pairedSampler } from '../../src/core/analysis/ab.js';
+import { pairedSampler } from '../../src/core/analysis/paired-bootstrap.js';
 import { compareBaseline, validateBaseline, type BaselineReport } from '../../src/core/analysis/baseline.js';
 import { evaluateCriteria, parseCriteria } from '../../src/core/analysis/criteria/index.js';
 import { diagnose } from '../../src/core/analysis/diagnose/index.js';

@@ -97,3 +97,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function differs(a: Stats, b: Stats): boolean {
   return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
 }
+
+/** A ratio: `1.9x`, `1.03x`, `12x`. */
+export function formatRatio(r: number | null): string {
+  if (r === null || !Number.isFinite(r)) return 'n/a';
+  if (r >= 10) return `${Math.round(r)}x`;
+  const s = r.toFixed(r >= 3 ? 1 : 2);
+  return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
+}

@@ -1,7 +1,8 @@
 // From request records to verdict: intervals, criteria, diagnoses, the same-run A/B and the baseline
 // comparison of a run. Reads only the run (records and stage summaries) and the settings, so a run measured here and
 // a run merged from shards' records are judged by exactly the same code.
-import { compareIntervalOf, pairedSampler, sameRunComparison } from './ab.js';
+import { compareIntervalOf, sameRunComparison } from './ab.js';
+import { pairedSampler } from './paired-bootstrap.js';
 import { baselineSection, type BaselineLoad } from './baseline.js';
 import { INTERVAL_METHOD, intervalCache, ttfcInterval, type VerdictMode } from './confidence.js';
 import { evaluateCriteria, type EvaluateOptions } from './criteria/index.js';

@@ -1,7 +1,7 @@
 // The same-run A/B table both human reports show: per stage the head's and the base's figures side
 // by side, the ratio head / base with its interval. Pure: a function of the Report.
 
-import { formatRatio } from '../analysis/ab.js';
+import { formatRatio } from '../format.js';
 import { formatValue } from '../format.js';
 import { formatRate } from '../config/stages.js';
 import type { CompareStage, RatioInterval } from '../types.js';

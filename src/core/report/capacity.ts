@@ -2,7 +2,7 @@
 // 4 users (base 8, −50%)"), a section with the intervals, notes, the chart and the probes (collapsed),
 // and the same in plain text for the terminal. Pure: functions of the Report.
 
-import { formatRatio } from '../analysis/ab.js';
+import { formatRatio } from '../format.js';
 import { parseCriteria } from '../analysis/criteria/index.js';
 import { metricUnit } from '../analysis/metrics.js';
 import { boundText } from '../capacity/criteria.js';
