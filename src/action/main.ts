@@ -9,7 +9,7 @@ import { InputError } from '../core/errors.js';
 import { runGate } from '../core/gate.js';
 import { buildMergeConfig, runMerge } from '../core/merge.js';
 import type { Report } from '../core/report-types.js';
-import type { ShardInfo } from '../core/types.js';
+import type { ShardInfo } from '../core/section-types.js';
 import { abortAfter, cancelOnSignals } from '../core/cancel.js';
 import { redactText } from '../core/redact.js';
 import { safeLines } from '../core/safe-text.js';

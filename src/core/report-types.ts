@@ -4,21 +4,8 @@
 import type { CapacitySection } from './capacity/types.js';
 import type { HistorySection } from './history/section.js';
 import type { ServerSection } from './server/types.js';
-import type {
-  BaselineSection,
-  CompareSection,
-  CriterionResult,
-  Diagnosis,
-  ErrorSample,
-  MergeSection,
-  PresetName,
-  RepeatSection,
-  RequestRecord,
-  ScalingEfficiency,
-  ShardInfo,
-  StageSummary,
-  WarmupSummary,
-} from './types.js';
+import type { CriterionResult, Diagnosis, ErrorSample, PresetName, RequestRecord, StageSummary, WarmupSummary } from './types.js';
+import type { BaselineSection, CompareSection, MergeSection, RepeatSection, ScalingEfficiency, ShardInfo } from './section-types.js';
 
 /** The JSON report (schemaVersion 1): a contract, users parse it. Fields may be added, never renamed. */
 export interface Report {

@@ -7,7 +7,8 @@ import { differenceInterval, FLAG_KEYS, insufficient, RATE_ROUNDS, RATIO_METRICS
 import { formatRatio } from '../format.js';
 import { redactText } from '../redact.js';
 import { scopeWho } from '../config/stages.js';
-import type { CompareSection, CompareSide, CompareStage, Diagnosis, RatioInterval, RunResult, StageSummary } from '../types.js';
+import type { CompareSide, Diagnosis, RunResult, StageSummary } from '../types.js';
+import type { CompareSection, CompareStage, RatioInterval } from '../section-types.js';
 
 const COMPARE_METHOD =
   `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +

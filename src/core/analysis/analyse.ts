@@ -12,7 +12,8 @@ import { gatePassed } from './verdict.js';
 import { diagnoseServer } from '../server/diagnose.js';
 import { attachStageFigures } from '../server/metrics.js';
 import type { ServerSection } from '../server/types.js';
-import type { BaselineSection, CompareSection, Criterion, CriterionResult, Diagnosis, PresetName, RunResult, ScalingEfficiency } from '../types.js';
+import type { Criterion, CriterionResult, Diagnosis, PresetName, RunResult } from '../types.js';
+import type { BaselineSection, CompareSection, ScalingEfficiency } from '../section-types.js';
 
 export interface AnalysisSettings {
   criteria: Criterion[];

@@ -5,7 +5,8 @@
 
 import { changePct, ms, plural, rate, trimOneZero } from '../format.js';
 import { metric } from './metrics.js';
-import type { BaselineDelta, BaselineSection, Diagnosis, StageSummary } from '../types.js';
+import type { Diagnosis, StageSummary } from '../types.js';
+import type { BaselineDelta, BaselineSection } from '../section-types.js';
 import { formatRate, stageKey, stageOf, stageText, stageWho } from '../config/stages.js';
 import { DEFAULT_MIN_DELTA_MS, DEFAULT_REGRESSION_THRESHOLD, DEFAULT_SUCCESS_RATE_DROP, type BaselineLoad, type BaselineReport } from './baseline-file.js';
 

@@ -16,7 +16,8 @@
 import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, AB_MAX_DRAWS, MIN_RESAMPLES, mulberry32, QUANTILE, quantileSorted, type BootstrapOptions } from './confidence.js';
 import { latencySamples } from './metrics.js';
 import { type IntervalStat, type LatencyMetric } from '../metric-names.js';
-import type { RatioInterval, RequestRecord, RunResult, StageSummary } from '../types.js';
+import type { RequestRecord, RunResult, StageSummary } from '../types.js';
+import type { RatioInterval } from '../section-types.js';
 
 /** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
 export const RATE_ROUNDS = 10;

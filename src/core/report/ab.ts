@@ -4,7 +4,7 @@
 import { formatRatio } from '../format.js';
 import { formatValue } from '../format.js';
 import { formatRate } from '../config/stages.js';
-import type { CompareStage, RatioInterval } from '../types.js';
+import type { CompareStage, RatioInterval } from '../section-types.js';
 import type { Report } from '../report-types.js';
 
 const ms = (v: number | null | undefined): string => formatValue(v ?? null, 'ms');

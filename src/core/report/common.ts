@@ -2,7 +2,7 @@
 // scaling efficiency, intervals. Pure: functions of the Report.
 
 import { ms, plural } from '../format.js';
-import type { BaselineStage, RepeatSection, ScalingEfficiency } from '../types.js';
+import type { BaselineStage, RepeatSection, ScalingEfficiency } from '../section-types.js';
 import type { Report } from '../report-types.js';
 
 /** `380 ms – 460 ms` (or `n/a`). */

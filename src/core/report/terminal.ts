@@ -4,7 +4,8 @@ import { asciiChart, chartPoints, formatDistribution, ttfcDistribution } from '.
 import { verdictLine } from '../analysis/verdict.js';
 import { differs, formatThreshold, formatThresholdPct, formatValue, ms, plural } from '../format.js';
 import { baselineFor, baselineTitle, efficiencyFor, efficiencyReference, formatEfficiency, formatRange, runNotes, showsEfficiency, showsStreamRate, spreadFor } from './common.js';
-import type { BaselineDelta, CriterionResult, Stage, StageSummary } from '../types.js';
+import type { CriterionResult, Stage, StageSummary } from '../types.js';
+import type { BaselineDelta } from '../section-types.js';
 import type { Report } from '../report-types.js';
 import { monitorSummary, serverTable } from './server.js';
 import { diagnosesTerminal } from './diagnoses.js';

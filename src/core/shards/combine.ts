@@ -13,7 +13,8 @@ import { obj } from '../json-guards.js';
 import { Rejected } from './check.js';
 import { parseReportJson, readRegularFile, Unreadable } from './read.js';
 import { checkShardReport, type ShardReport } from './schema.js';
-import type { Diagnosis, ErrorSample, MergeSection, RequestRecord, RunResult, Stage, StageSummary } from '../types.js';
+import type { Diagnosis, ErrorSample, RequestRecord, RunResult, Stage, StageSummary } from '../types.js';
+import type { MergeSection } from '../section-types.js';
 
 /** Spread of one stage's starts over the shards beyond which they are flagged: they did not load the target together. */
 const START_SPREAD_BOUND_MS = 250;

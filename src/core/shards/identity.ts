@@ -7,7 +7,8 @@ import { ms } from '../format.js';
 import { LATE_TOLERANCE_MS } from '../config/shard.js';
 import { publicConfig } from '../config/public.js';
 import { redactText } from '../redact.js';
-import type { Diagnosis, RunResult, ShardInfo } from '../types.js';
+import type { Diagnosis, RunResult } from '../types.js';
+import type { ShardInfo } from '../section-types.js';
 
 /** The fields shards of one run must share, as shown in the report (secrets already redacted). */
 export const PLAN_FIELDS = [

@@ -9,7 +9,8 @@ import { MAX_SHARDS, shardUsers } from '../config/shard.js';
 import { isRate, parseStages } from '../config/stages.js';
 import { InputError } from '../errors.js';
 import { PRESET_NAMES } from '../load/presets/index.js';
-import { FAILURE_CATEGORIES, type ErrorSample, type PresetName, type RequestRecord, type ShardInfo, type Stage } from '../types.js';
+import { FAILURE_CATEGORIES, type ErrorSample, type PresetName, type RequestRecord, type Stage } from '../types.js';
+import type { ShardInfo } from '../section-types.js';
 import { array, bool, finite, integer, isoTime, literal, nullable, object, oneOf, optional, reject, string, type Check } from './check.js';
 import { planIdOf, planOf } from './identity.js';
 

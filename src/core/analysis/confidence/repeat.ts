@@ -1,6 +1,7 @@
 // `repeat`: the median run per stage and the spread over the runs. Pure.
 
-import type { ErrorSample, RepeatSection, RequestRecord, RunResult, StageSummary } from '../../types.js';
+import type { ErrorSample, RequestRecord, RunResult, StageSummary } from '../../types.js';
+import type { RepeatSection } from '../../section-types.js';
 
 // ---------------------------------------------------------------------------------------------
 // repeat: the median run per stage

@@ -2,7 +2,7 @@
 import { DEFAULT_SUCCESS_RATE_DROP } from '../../analysis/baseline.js';
 import { formatRate } from '../../config/stages.js';
 import { formatThresholdPct } from '../../format.js';
-import type { BaselineDelta } from '../../types.js';
+import type { BaselineDelta } from '../../section-types.js';
 import type { Report } from '../../report-types.js';
 import { compareTable } from '../ab.js';
 import { baselineTitle } from '../common.js';
