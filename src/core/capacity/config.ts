@@ -1,6 +1,7 @@
 // The capacity search's inputs, validated before any load: the SLO (`capacity`), its bounds, and the
 // criteria that read its result (`capacity`, `compare.capacity`). Pure.
 
+import { value } from '../input-value.js';
 import { CriteriaError, parseCriteria } from '../analysis/criteria/index.js';
 import { metric } from '../analysis/metrics.js';
 import { UNIT_NAME } from '../metric-names.js';
@@ -25,11 +26,6 @@ const IMPLIED_SUCCESS = 'success_rate >= 99%';
 
 /** The inputs of the capacity search (their rows are in config/inputs.ts). */
 const INPUT_NAMES = ['capacity', 'capacity-max-users', 'capacity-requests', 'capacity-resolution', 'capacity-budget'] as const;
-
-function value(inputs: Partial<Record<string, string>>, name: string): string | undefined {
-  const v = inputs[name];
-  return v === undefined || v.trim() === '' ? undefined : v;
-}
 
 export interface CapacityContext {
   /** `shard: K/N` is set. */

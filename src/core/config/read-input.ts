@@ -8,13 +8,7 @@ export const MAX_IN_FLIGHT = 100_000;
 export const MAX_SEED = 4_294_967_295;
 export const MAX_WARMUP = 50;
 
-export type Inputs = Partial<Record<string, string>>;
-
-/** An input as given; blank is unset. */
-export function value(inputs: Inputs, name: string): string | undefined {
-  const v = inputs[name];
-  return v === undefined || v.trim() === '' ? undefined : v;
-}
+export { value, type Inputs } from '../input-value.js';
 
 export function parseBoolean(name: string, text: string | undefined, dflt: boolean): boolean {
   if (text === undefined) return dflt;

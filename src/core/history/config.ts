@@ -1,6 +1,7 @@
 // The history inputs (history-path, history-limit, history-window, history-write) → a HistorySpec,
 // checked up front; and which runs record an entry. Pure.
 
+import { trimmedValue } from '../input-value.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Criterion } from '../types.js';
@@ -27,11 +28,6 @@ const RECORDING_EVENTS: readonly string[] = ['schedule', 'push', 'workflow_dispa
 /** Events that are a pull request's: they never append, whatever history-write says. */
 const PULL_REQUEST_EVENTS: readonly string[] = ['pull_request', 'pull_request_target'];
 
-function value(inputs: Partial<Record<string, string>>, name: string): string | undefined {
-  const v = inputs[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
 function count(name: string, text: string | undefined, dflt: number, min: number, max: number): number {
   if (text === undefined) return dflt;
   if (!/^\d+$/.test(text)) throw new InputError(name, `"${text.slice(0, 40)}" is not a whole number (${min} to ${max})`);
@@ -52,7 +48,7 @@ export function buildHistorySpec(
   /** Files the run writes or reads (input name, path): the history must be none of them. */
   others: ReadonlyArray<readonly [string, string | null]> = [],
 ): HistorySpec | null {
-  const path = value(inputs, 'history-path');
+  const path = trimmedValue(inputs, 'history-path');
   for (const c of criteria) {
     if (c.value.kind !== 'factor' || !c.value.metric.history) continue;
     if (path === undefined) throw new InputError('criteria', `line ${c.line}: "${c.text}" references history.${c.value.metric.name} but history-path is not set`);
@@ -63,7 +59,7 @@ export function buildHistorySpec(
   // The runner passes every default: only a value other than its default is "set".
   const defaults: Record<string, string> = { 'history-limit': String(DEFAULT_HISTORY_LIMIT), 'history-window': String(DEFAULT_HISTORY_WINDOW), 'history-write': 'auto' };
   const rest = Object.keys(defaults).find((n) => {
-    const v = value(inputs, n);
+    const v = trimmedValue(inputs, n);
     return v !== undefined && v.toLowerCase() !== defaults[n];
   });
   if (path === undefined) {
@@ -73,10 +69,10 @@ export function buildHistorySpec(
   if (sharded) throw new InputError('history-path', 'cannot be combined with shard (a shard runs a share of the users: keep the history of whole runs)');
   if (/[/\\]$/.test(path)) throw new InputError('history-path', `"${path.slice(0, 200)}" is a directory, not a file name`);
   if (path.includes('\0')) throw new InputError('history-path', 'holds a NUL character');
-  const limit = count('history-limit', value(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
-  const window = count('history-window', value(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
+  const limit = count('history-limit', trimmedValue(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
+  const window = count('history-window', trimmedValue(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
   if (window > limit) throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
-  const write = (value(inputs, 'history-write') ?? 'auto').toLowerCase();
+  const write = (trimmedValue(inputs, 'history-write') ?? 'auto').toLowerCase();
   if (write !== 'auto' && write !== 'true' && write !== 'false') throw new InputError('history-write', `"${write.slice(0, 40)}" is not auto, true or false`);
   const absPath = isAbsolute(path) ? path : resolvePath(cwd, path);
   for (const [name, other] of others) {

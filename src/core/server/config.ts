@@ -1,6 +1,7 @@
 // The server-side inputs (health-url, monitor, metrics-url, logs-command…) → a ServerSpec, checked
 // up front: every bad value is an InputError naming the input. Pure.
 
+import { trimmedValue } from '../input-value.js';
 import { parseDuration } from '../time/duration.js';
 import { InputError } from '../errors.js';
 import { redactUrl } from '../redact.js';
@@ -47,13 +48,8 @@ export interface ServerContext {
 
 type Inputs = Partial<Record<string, string>>;
 
-function value(inputs: Inputs, name: string): string | undefined {
-  const v = inputs[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
 function interval(inputs: Inputs, name: string, dflt: number, max = MAX_INTERVAL_MS): number {
-  const text = value(inputs, name);
+  const text = trimmedValue(inputs, name);
   if (text === undefined) return dflt;
   const ms = parseDuration(name, text, { max });
   if (ms < MIN_INTERVAL_MS) throw new InputError(name, `"${text}" is too short (at least ${MIN_INTERVAL_MS}ms)`);
@@ -62,21 +58,21 @@ function interval(inputs: Inputs, name: string, dflt: number, max = MAX_INTERVAL
 
 /** The server-side config, or null when none of its inputs is set. */
 export function buildServerSpec(inputs: Inputs, ctx: ServerContext): ServerSpec | null {
-  const healthText = value(inputs, 'health-url');
-  const metricsText = value(inputs, 'metrics-url');
-  const monitorText = value(inputs, 'monitor');
-  const logsCommand = value(inputs, 'logs-command');
+  const healthText = trimmedValue(inputs, 'health-url');
+  const metricsText = trimmedValue(inputs, 'metrics-url');
+  const monitorText = trimmedValue(inputs, 'monitor');
+  const logsCommand = trimmedValue(inputs, 'logs-command');
   const healthIntervalMs = interval(inputs, 'health-interval', DEFAULT_HEALTH_INTERVAL_MS);
   const monitorIntervalMs = interval(inputs, 'monitor-interval', DEFAULT_MONITOR_INTERVAL_MS);
   const sampleTimeoutMs = interval(inputs, 'monitor-timeout', DEFAULT_MONITOR_TIMEOUT_MS, MAX_PROBE_TIMEOUT_MS);
   const healthTimeoutMs = interval(inputs, 'health-timeout', defaultHealthTimeoutMs(healthIntervalMs), MAX_PROBE_TIMEOUT_MS);
-  const patternText = value(inputs, 'log-error-pattern');
+  const patternText = trimmedValue(inputs, 'log-error-pattern');
   // A setting that would change nothing is an error; the defaults themselves are not (the Action passes them always).
   if (patternText !== undefined && patternText !== DEFAULT_LOG_ERROR_PATTERN && logsCommand === undefined) {
     throw new InputError('log-error-pattern', 'is set but logs-command is not');
   }
   if (healthIntervalMs !== DEFAULT_HEALTH_INTERVAL_MS && healthText === undefined) throw new InputError('health-interval', 'is set but health-url is not');
-  if (value(inputs, 'health-timeout') !== undefined && healthText === undefined) throw new InputError('health-timeout', 'is set but health-url is not');
+  if (trimmedValue(inputs, 'health-timeout') !== undefined && healthText === undefined) throw new InputError('health-timeout', 'is set but health-url is not');
   const noMonitors = monitorText === undefined && metricsText === undefined;
   if (monitorIntervalMs !== DEFAULT_MONITOR_INTERVAL_MS && noMonitors) throw new InputError('monitor-interval', 'is set but neither monitor nor metrics-url is');
   if (sampleTimeoutMs !== DEFAULT_MONITOR_TIMEOUT_MS && noMonitors) throw new InputError('monitor-timeout', 'is set but neither monitor nor metrics-url is');
