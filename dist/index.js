@@ -40716,7 +40716,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3104:
+/***/ 6963:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47385,6 +47385,17 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
+;// CONCATENATED MODULE: ./src/core/input-value.ts
+// Reading one named input, the same way for every feature that has inputs (config/, server/,
+// history/, capacity/): blank is unset. A leaf: it imports nothing.
+/** An input as given; blank is unset. */
+function value(inputs, name) {
+    const v = inputs[name];
+    return v === undefined || v.trim() === '' ? undefined : v;
+}
+/** An input without its surrounding whitespace; blank is unset. */
+const trimmedValue = (inputs, name) => value(inputs, name)?.trim();
+
 ;// CONCATENATED MODULE: ./src/core/metric-family.ts
 // What a metric is to the table of metrics (analysis/metrics.ts) and to the families that fill it,
 // the server side's included. Types and one constructor; below both, so neither imports the other's.
@@ -54105,6 +54116,15 @@ function plural(n, one, many = `${one}s`) {
 function differs(a, b) {
     return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
 }
+/** A ratio: `1.9x`, `1.03x`, `12x`. */
+function formatRatio(r) {
+    if (r === null || !Number.isFinite(r))
+        return 'n/a';
+    if (r >= 10)
+        return `${Math.round(r)}x`;
+    const s = r.toFixed(r >= 3 ? 1 : 2);
+    return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
+}
 
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
@@ -54637,6 +54657,7 @@ function readLimits() {
 
 
 
+
 const DEFAULT_MAX_USERS = 256;
 const DEFAULT_REQUESTS = 3;
 const DEFAULT_RESOLUTION = { kind: 'fraction', value: 0.1 };
@@ -54649,10 +54670,6 @@ const MAX_BUDGET_MS = 6 * 3_600_000;
 const IMPLIED_SUCCESS = 'success_rate >= 99%';
 /** The inputs of the capacity search (their rows are in config/inputs.ts). */
 const INPUT_NAMES = ['capacity', 'capacity-max-users', 'capacity-requests', 'capacity-resolution', 'capacity-budget'];
-function value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
-}
 /**
  * The capacity search (null without `capacity`), and the stages to run before it: with `capacity` and
  * no stages given (or the default ones, which the Action always passes), only a 1x1 smoke stage.
@@ -55023,6 +55040,7 @@ function serializeHistory(entries) {
 
 
 
+
 const DEFAULT_HISTORY_LIMIT = 200;
 const DEFAULT_HISTORY_WINDOW = 7;
 /** Fewer passing runs than this: `history.` criteria are skipped. */
@@ -55031,10 +55049,6 @@ const MIN_HISTORY_RUNS = 3;
 const RECORDING_EVENTS = ['schedule', 'push', 'workflow_dispatch'];
 /** Events that are a pull request's: they never append, whatever history-write says. */
 const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
-function config_value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
 function count(name, text, dflt, min, max) {
     if (text === undefined)
         return dflt;
@@ -55052,7 +55066,7 @@ function count(name, text, dflt, min, max) {
 function buildHistorySpec(inputs, cwd, criteria, sharded, 
 /** Files the run writes or reads (input name, path): the history must be none of them. */
 others = []) {
-    const path = config_value(inputs, 'history-path');
+    const path = trimmedValue(inputs, 'history-path');
     for (const c of criteria) {
         if (c.value.kind !== 'factor' || !c.value.metric.history)
             continue;
@@ -55065,7 +55079,7 @@ others = []) {
     // The runner passes every default: only a value other than its default is "set".
     const defaults = { 'history-limit': String(DEFAULT_HISTORY_LIMIT), 'history-window': String(DEFAULT_HISTORY_WINDOW), 'history-write': 'auto' };
     const rest = Object.keys(defaults).find((n) => {
-        const v = config_value(inputs, n);
+        const v = trimmedValue(inputs, n);
         return v !== undefined && v.toLowerCase() !== defaults[n];
     });
     if (path === undefined) {
@@ -55079,11 +55093,11 @@ others = []) {
         throw new InputError('history-path', `"${path.slice(0, 200)}" is a directory, not a file name`);
     if (path.includes('\0'))
         throw new InputError('history-path', 'holds a NUL character');
-    const limit = count('history-limit', config_value(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
-    const window = count('history-window', config_value(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
+    const limit = count('history-limit', trimmedValue(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
+    const window = count('history-window', trimmedValue(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
     if (window > limit)
         throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
-    const write = (config_value(inputs, 'history-write') ?? 'auto').toLowerCase();
+    const write = (trimmedValue(inputs, 'history-write') ?? 'auto').toLowerCase();
     if (write !== 'auto' && write !== 'true' && write !== 'false')
         throw new InputError('history-write', `"${write.slice(0, 40)}" is not auto, true or false`);
     const absPath = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(cwd, path);
@@ -62256,6 +62270,7 @@ function compileLogPattern(text) {
 
 
 
+
 /** The one place the log-error-pattern default is written (action.yml is checked against it). */
 const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
 const DEFAULT_HEALTH_INTERVAL_MS = 250;
@@ -62280,12 +62295,8 @@ const DEFAULT_METRIC_MONITORS = [
 ];
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 const SERIES_RE = /^[A-Za-z_:][A-Za-z0-9_:]*(\{\s*([A-Za-z_][A-Za-z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*"\s*,?\s*)*\})?$/;
-function server_config_value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
 function interval(inputs, name, dflt, max = MAX_INTERVAL_MS) {
-    const text = server_config_value(inputs, name);
+    const text = trimmedValue(inputs, name);
     if (text === undefined)
         return dflt;
     const ms = parseDuration(name, text, { max });
@@ -62295,22 +62306,22 @@ function interval(inputs, name, dflt, max = MAX_INTERVAL_MS) {
 }
 /** The server-side config, or null when none of its inputs is set. */
 function buildServerSpec(inputs, ctx) {
-    const healthText = server_config_value(inputs, 'health-url');
-    const metricsText = server_config_value(inputs, 'metrics-url');
-    const monitorText = server_config_value(inputs, 'monitor');
-    const logsCommand = server_config_value(inputs, 'logs-command');
+    const healthText = trimmedValue(inputs, 'health-url');
+    const metricsText = trimmedValue(inputs, 'metrics-url');
+    const monitorText = trimmedValue(inputs, 'monitor');
+    const logsCommand = trimmedValue(inputs, 'logs-command');
     const healthIntervalMs = interval(inputs, 'health-interval', DEFAULT_HEALTH_INTERVAL_MS);
     const monitorIntervalMs = interval(inputs, 'monitor-interval', DEFAULT_MONITOR_INTERVAL_MS);
     const sampleTimeoutMs = interval(inputs, 'monitor-timeout', DEFAULT_MONITOR_TIMEOUT_MS, MAX_PROBE_TIMEOUT_MS);
     const healthTimeoutMs = interval(inputs, 'health-timeout', defaultHealthTimeoutMs(healthIntervalMs), MAX_PROBE_TIMEOUT_MS);
-    const patternText = server_config_value(inputs, 'log-error-pattern');
+    const patternText = trimmedValue(inputs, 'log-error-pattern');
     // A setting that would change nothing is an error; the defaults themselves are not (the Action passes them always).
     if (patternText !== undefined && patternText !== DEFAULT_LOG_ERROR_PATTERN && logsCommand === undefined) {
         throw new InputError('log-error-pattern', 'is set but logs-command is not');
     }
     if (healthIntervalMs !== DEFAULT_HEALTH_INTERVAL_MS && healthText === undefined)
         throw new InputError('health-interval', 'is set but health-url is not');
-    if (server_config_value(inputs, 'health-timeout') !== undefined && healthText === undefined)
+    if (trimmedValue(inputs, 'health-timeout') !== undefined && healthText === undefined)
         throw new InputError('health-timeout', 'is set but health-url is not');
     const noMonitors = monitorText === undefined && metricsText === undefined;
     if (monitorIntervalMs !== DEFAULT_MONITOR_INTERVAL_MS && noMonitors)
@@ -62410,11 +62421,7 @@ const MAX_REPEAT = 10;
 const MAX_IN_FLIGHT = 100_000;
 const MAX_SEED = 4_294_967_295;
 const MAX_WARMUP = 50;
-/** An input as given; blank is unset. */
-function read_input_value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
-}
+
 function parseBoolean(name, text, dflt) {
     if (text === undefined)
         return dflt;
@@ -63583,7 +63590,7 @@ function guessContentType(body) {
 
 const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
 function readToken(inputs, secrets) {
-    const token = read_input_value(inputs, 'token')?.trim();
+    const token = value(inputs, 'token')?.trim();
     if (token === undefined)
         return undefined;
     if (/[\r\n\0]/.test(token))
@@ -63593,24 +63600,24 @@ function readToken(inputs, secrets) {
 }
 /** Method, preset, format, headers and body as given (templates not yet filled). */
 function readRequest(inputs, cwd, secrets) {
-    const method = (read_input_value(inputs, 'method') ?? 'POST').trim().toUpperCase();
+    const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
     if (!/^[A-Z]+$/.test(method))
         throw new InputError('method', `"${method}" is not an HTTP method`);
     if (method === 'CONNECT')
         throw new InputError('method', 'CONNECT opens a tunnel, not a stream: use GET or POST');
-    const preset = getPreset((read_input_value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
-    const format = (read_input_value(inputs, 'format') ?? 'auto').trim().toLowerCase();
+    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
+    const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase();
     if (!FORMATS.includes(format))
         throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
-    const headerLines = parseHeaderLines(read_input_value(inputs, 'headers') ?? '');
+    const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
     for (const [name, v] of headerLines) {
         if (v.includes('{{'))
             continue; // secret once rendered: see compileRequest
         if ((isSecretHeader(name) && v) || looksLikeSecret(v))
             secrets.push(v);
     }
-    const bodyText = read_input_value(inputs, 'body');
-    const bodyFile = read_input_value(inputs, 'body-file');
+    const bodyText = value(inputs, 'body');
+    const bodyFile = value(inputs, 'body-file');
     if (bodyText !== undefined && bodyFile !== undefined)
         throw new InputError('body-file', 'set either body or body-file, not both');
     const given = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
@@ -63766,7 +63773,7 @@ const MAX_WAIT_TIMEOUT_MS = 3_600_000;
 /** Readiness (wait-for) and login: validated now, run by the gate before the load. */
 function readBeforeLoad(inputs, c) {
     const target = new URL(c.url);
-    const baseText = read_input_value(inputs, 'base-url');
+    const baseText = value(inputs, 'base-url');
     const resolve = (input, text) => resolveAux(input, text, baseText, target, c.secrets);
     const inherited = c.templates.headers.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i][1]));
     const headersFor = (u) => () => {
@@ -63777,20 +63784,20 @@ function readBeforeLoad(inputs, c) {
                 h[name] = renderTemplate(tpl, BEFORE_LOAD, undefined);
         return h;
     };
-    const waitTimeoutMs = parseDuration('wait-timeout', read_input_value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
-    const waitFor = read_input_value(inputs, 'wait-for');
+    const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
+    const waitFor = value(inputs, 'wait-for');
     let wait = null;
     if (waitFor !== undefined) {
         const u = resolve('wait-for', waitFor);
         wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
     }
     const login = buildLogin({
-        url: read_input_value(inputs, 'login-url'),
-        body: read_input_value(inputs, 'login-body'),
-        tokenFrom: read_input_value(inputs, 'login-token-from'),
-        email: read_input_value(inputs, 'login-email'),
-        password: read_input_value(inputs, 'login-password'),
-        publicKey: read_input_value(inputs, 'login-public-key'),
+        url: value(inputs, 'login-url'),
+        body: value(inputs, 'login-body'),
+        tokenFrom: value(inputs, 'login-token-from'),
+        email: value(inputs, 'login-email'),
+        password: value(inputs, 'login-password'),
+        publicKey: value(inputs, 'login-public-key'),
     }, { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets });
     // The server side (health-url, monitor, metrics-url, logs-command) resolves its URLs the same way.
     const server = buildServerSpec(inputs, { resolve, headersFor, timeoutMs: c.timeoutMs, secrets: c.secrets });
@@ -63812,7 +63819,7 @@ const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'conte
 /** Same-run A/B: the compare target, and no criterion may reference it without one. */
 function readCompare(inputs, req, { url: targetUrl, path }, templates, env, secrets, criteria) {
     const compare = buildCompare(inputs, {
-        urlText: read_input_value(inputs, 'url').trim(),
+        urlText: value(inputs, 'url').trim(),
         targetUrl,
         path,
         preset: req.preset,
@@ -63836,10 +63843,10 @@ function readCompare(inputs, req, { url: targetUrl, path }, templates, env, secr
  * headers) and token (compare-token, else the token) are its own.
  */
 function buildCompare(inputs, c) {
-    const urlText = read_input_value(inputs, 'compare-url')?.trim();
-    const baseText = read_input_value(inputs, 'compare-base-url');
-    const headersText = read_input_value(inputs, 'compare-headers');
-    const tokenText = read_input_value(inputs, 'compare-token')?.trim();
+    const urlText = value(inputs, 'compare-url')?.trim();
+    const baseText = value(inputs, 'compare-base-url');
+    const headersText = value(inputs, 'compare-headers');
+    const tokenText = value(inputs, 'compare-token')?.trim();
     if (urlText === undefined && baseText === undefined) {
         if (headersText !== undefined)
             throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
@@ -63976,14 +63983,10 @@ function skippedStage(index, stage) {
 // Kept in step with package.json by a test (the bundle must not read package.json at run time).
 const VERSION = '1.0.0';
 
-;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
-// Baseline comparison, so a PR is judged against the last accepted run rather than only against
-// fixed numbers: an earlier JSON report, its stages matched to this run's by users, deltas of TTFC
-// avg / p95 and success rate, regressions over a threshold. Reading the file is the only I/O
-// (readBaseline); everything else is pure and never throws on a strange baseline.
-
-
-
+;// CONCATENATED MODULE: ./src/core/analysis/baseline-file.ts
+// Reading a baseline: an earlier JSON report, checked and normalized into stage summaries, so the
+// comparison (baseline.ts) never meets a strange file. Reading the file is the only I/O (readBaseline);
+// a bad baseline is a message, never a throw.
 
 
 
@@ -64203,6 +64206,17 @@ function normalizeStage(value, position) {
         ...(rate ? { rate } : {}),
     };
 }
+
+;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
+// Baseline comparison, so a PR is judged against the last accepted run rather than only against
+// fixed numbers: an earlier JSON report (read by baseline-file.ts), its stages matched to this run's
+// by users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Pure; never
+// throws on a strange baseline.
+
+
+
+
+
 function msDelta(current, baseline, threshold, minDeltaMs) {
     if (current === null || baseline === null)
         return { current, baseline, diff: null, change: null, text: '', regressed: false };
@@ -64476,7 +64490,7 @@ function attachGoodput(lines, stages, requests) {
 
 /** Criteria, verdict mode and the baseline comparison. */
 function readJudging(inputs, cwd) {
-    const criteriaText = read_input_value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+    const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
     let criteria;
     try {
         criteria = parseCriteria(criteriaText);
@@ -64488,25 +64502,25 @@ function readJudging(inputs, cwd) {
     }
     if (criteria.length === 0)
         throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
-    const goodputText = read_input_value(inputs, 'goodput');
+    const goodputText = value(inputs, 'goodput');
     const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
     const needsGoodput = criteria.find((c) => /^goodput/.test(c.metric.name) || (c.value.kind === 'factor' && /^goodput/.test(c.value.metric.name)));
     if (needsGoodput && goodput === null)
         throw new InputError('criteria', `line ${needsGoodput.line}: "${needsGoodput.text}" needs the goodput input (its SLO lines, e.g. "ttft < 1s")`);
-    const verdictText = (read_input_value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+    const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
     if (!VERDICT_MODES.includes(verdictText)) {
         throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
     }
-    const baseline = read_input_value(inputs, 'baseline')?.trim() ?? null;
+    const baseline = value(inputs, 'baseline')?.trim() ?? null;
     return {
         criteriaText,
         criteria,
         goodput,
-        failOnCriteria: parseBoolean('fail-on-criteria', read_input_value(inputs, 'fail-on-criteria'), true),
+        failOnCriteria: parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true),
         verdict: verdictText,
         baseline,
         baselinePath: baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(cwd, baseline),
-        regressionThreshold: parseRegressionThreshold(read_input_value(inputs, 'regression-threshold')),
+        regressionThreshold: parseRegressionThreshold(value(inputs, 'regression-threshold')),
     };
 }
 /**
@@ -64515,7 +64529,7 @@ function readJudging(inputs, cwd) {
  * needs its source (health-url, logs-command, the monitor).
  */
 function addServerCriteria(inputs, judge, server) {
-    if (server && isDefaultCriteria(read_input_value(inputs, 'criteria'))) {
+    if (server && isDefaultCriteria(value(inputs, 'criteria'))) {
         const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
         if (extra.length) {
             judge.criteriaText = [DEFAULT_CRITERIA.trimEnd(), ...extra].join('\n');
@@ -65516,54 +65530,54 @@ function readArrivals(inputs, stages) {
     if (!stages.some(isRate)) {
         // Set to anything but its default (a runner passes every default).
         const defaults = { arrival: 'poisson', 'arrival-seed': String(DEFAULT_ARRIVAL_SEED), 'max-in-flight': String(DEFAULT_MAX_IN_FLIGHT) };
-        const set = Object.keys(defaults).find((n) => read_input_value(inputs, n) !== undefined && read_input_value(inputs, n).trim().toLowerCase() !== defaults[n]);
+        const set = Object.keys(defaults).find((n) => value(inputs, n) !== undefined && value(inputs, n).trim().toLowerCase() !== defaults[n]);
         if (set)
             throw new InputError(set, 'applies to rate stages (RATE/s:DURATION, e.g. 2/s:30s) and stages has none');
     }
-    const process = (read_input_value(inputs, 'arrival') ?? 'poisson').trim().toLowerCase();
+    const process = (value(inputs, 'arrival') ?? 'poisson').trim().toLowerCase();
     if (process !== 'poisson' && process !== 'uniform')
         throw new InputError('arrival', `"${process}" is not poisson or uniform`);
     return {
         process,
-        seed: parseCount('arrival-seed', read_input_value(inputs, 'arrival-seed'), DEFAULT_ARRIVAL_SEED, 0, MAX_SEED),
-        maxInFlight: parseCount('max-in-flight', read_input_value(inputs, 'max-in-flight'), DEFAULT_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT),
+        seed: parseCount('arrival-seed', value(inputs, 'arrival-seed'), DEFAULT_ARRIVAL_SEED, 0, MAX_SEED),
+        maxInFlight: parseCount('max-in-flight', value(inputs, 'max-in-flight'), DEFAULT_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT),
     };
 }
 /** Stages, durations and the size bounds of the load. */
 function readLoad(inputs) {
-    const stages = parseStages(read_input_value(inputs, 'stages') ?? DEFAULT_STAGES);
+    const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
     return {
         stages,
         arrivals: readArrivals(inputs, stages),
-        timeoutMs: parseDuration('timeout', read_input_value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
-        cooldownMs: parseDuration('cooldown', read_input_value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
-        repeat: parseCount('repeat', read_input_value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
-        warmup: parseCount('warmup', read_input_value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
-        maxEventBytes: optional(read_input_value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
+        timeoutMs: parseDuration('timeout', value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
+        cooldownMs: parseDuration('cooldown', value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
+        repeat: parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
+        warmup: parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
+        maxEventBytes: optional(value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
     };
 }
 /** `shard`, `start-at`, `stage-window`: this machine's share of the plan and when each stage starts. */
 function readSharding(inputs, load, has, now) {
-    const shardText = read_input_value(inputs, 'shard');
+    const shardText = value(inputs, 'shard');
     const shard = shardText === undefined ? null : parseShard(shardText);
     if (shard !== null) {
         // The merge judges, compares and repeats nothing per shard: settings that would be silently lost are errors.
-        if (read_input_value(inputs, 'baseline') !== undefined)
+        if (value(inputs, 'baseline') !== undefined)
             throw new InputError('baseline', 'is compared by the merge, not by a shard: set it on the merge step (mode: merge / ttfc-gate merge)');
         if (load.repeat > 1)
             throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
         if (has.server) {
-            const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => read_input_value(inputs, n) !== undefined) ?? 'health-url';
+            const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => value(inputs, n) !== undefined) ?? 'health-url';
             throw new InputError(input, "cannot be combined with shard yet (the merge does not pool the shards' server figures: watch the server from one whole run)");
         }
         if (has.compare) {
-            const input = read_input_value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
+            const input = value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
             throw new InputError(input, 'cannot be combined with shard (a merge pools shards of one target: run the A/B on one machine)');
         }
     }
-    const startAtText = read_input_value(inputs, 'start-at');
+    const startAtText = value(inputs, 'start-at');
     const startAt = startAtText === undefined ? null : parseStartAt(startAtText, now);
-    const windowText = read_input_value(inputs, 'stage-window');
+    const windowText = value(inputs, 'stage-window');
     if (windowText !== undefined && startAt === null)
         throw new InputError('stage-window', 'only applies with start-at (stages otherwise follow each other after the cool-down)');
     const stageWindowMs = windowText === undefined ? null : parseDuration('stage-window', windowText, { max: MAX_TIMEOUT_MS });
@@ -65588,13 +65602,13 @@ function buildConfig(inputs, ctx) {
     const secrets = [];
     const cwd = ctx.cwd ?? process.cwd();
     const token = readToken(inputs, secrets);
-    const target = resolveUrl(read_input_value(inputs, 'url'), read_input_value(inputs, 'base-url'), secrets);
+    const target = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
     const request = readRequest(inputs, cwd, secrets);
     const load = readLoad(inputs);
     const judge = readJudging(inputs, cwd);
-    const reportPath = (read_input_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+    const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
     checkReportPath('report-path', reportPath, cwd);
-    const markdownPath = read_input_value(inputs, 'markdown-path')?.trim() ?? null;
+    const markdownPath = value(inputs, 'markdown-path')?.trim() ?? null;
     if (markdownPath !== null)
         checkReportPath('markdown-path', markdownPath, cwd);
     const templates = compileRequest(request, target.path, ctx.env, secrets);
@@ -65611,7 +65625,7 @@ function buildConfig(inputs, ctx) {
     checkTokenSource(request, token, before.login);
     addServerCriteria(inputs, judge, before.server);
     const compare = readCompare(inputs, request, target, templates, ctx.env, secrets, judge.criteria);
-    const cap = readCapacity(inputs, load.stages, { shard: read_input_value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
+    const cap = readCapacity(inputs, load.stages, { shard: value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
     load.stages = cap.stages;
     const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
     const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null, [
@@ -65643,10 +65657,9 @@ function buildConfig(inputs, ctx) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/analysis/ab.ts
-// Same-run A/B (compare-url): per stage, the ratio head / base of each latency statistic with a
-// seeded bootstrap interval over the paired rounds, the stages that are regressions or improvements,
-// and the diagnosis that says so. Pure: a function of the run's records.
+;// CONCATENATED MODULE: ./src/core/analysis/paired-bootstrap.ts
+// The paired bootstrap of same-run A/B: a side's samples of a stage by round, and head / base draws
+// resampled together, so a ratio's interval sees the runner's weather as the pairs share it. Pure.
 //
 // The bootstrap is two-level, as the design is: rounds are the pairs (a round of the head and the
 // round of the base that ran back to back share the runner's weather), so a resample draws rounds
@@ -65662,15 +65675,8 @@ function buildConfig(inputs, ctx) {
 
 
 
-
-
 /** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
 const RATE_ROUNDS = 10;
-const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
-    `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
-    `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
-    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds; a rate stage sends the same seeded arrivals to both sides at once ` +
-    `(alternating which is written first), its rounds are ${RATE_ROUNDS} consecutive slices of the arrivals`;
 /** The metrics and statistics whose ratios the report shows. */
 const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'];
 const RATIO_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
@@ -65711,7 +65717,7 @@ function smallSampleFactor(rounds) {
     const t = df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
     return (t / 1.96) * Math.sqrt(rounds / df);
 }
-const ab_count = (r) => r.reduce((n, x) => n + x.length, 0);
+const paired_bootstrap_count = (r) => r.reduce((n, x) => n + x.length, 0);
 function statOf(sorted, stat) {
     if (stat === 'avg') {
         let sum = 0;
@@ -65730,8 +65736,8 @@ function pairedBootstrap(head, base, stat, opts = {}) {
  * serves them all). Null when a side has no sample.
  */
 function pairedBootstrapAll(head, base, stats, opts = {}) {
-    const nh = ab_count(head);
-    const nb = ab_count(base);
+    const nh = paired_bootstrap_count(head);
+    const nb = paired_bootstrap_count(base);
     if (nh === 0 || nb === 0)
         return null;
     const rounds = Math.max(head.length, base.length);
@@ -65851,15 +65857,22 @@ function pairedSampler(run, opts = {}) {
         return cache.get(key)?.[stat] ?? null;
     };
 }
-/** `1.9x`, `1.03x`, `12x`. */
-function formatRatio(r) {
-    if (r === null || !Number.isFinite(r))
-        return 'n/a';
-    if (r >= 10)
-        return `${Math.round(r)}x`;
-    const s = r.toFixed(r >= 3 ? 1 : 2);
-    return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
-}
+
+;// CONCATENATED MODULE: ./src/core/analysis/ab.ts
+// Same-run A/B (compare-url): per stage, the ratio head / base of each latency statistic with a
+// seeded bootstrap interval over the paired rounds (paired-bootstrap.ts), the stages that are
+// regressions or improvements, and the diagnosis that says so. Pure: a function of the run's records.
+
+
+
+
+
+
+const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
+    `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
+    `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
+    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds; a rate stage sends the same seeded arrivals to both sides at once ` +
+    `(alternating which is written first), its rounds are ${RATE_ROUNDS} consecutive slices of the arrivals`;
 const metricLabel = (key) => metrics_metric(key)?.label ?? key;
 /** `10 users`, `2/s`. */
 const where = (s) => scopeWho(s) ?? '';
@@ -67670,6 +67683,7 @@ function memoryGrowth(section) {
 // From request records to verdict: intervals, criteria, diagnoses, the same-run A/B and the baseline
 // comparison of a run. Reads only the run (records and stage summaries) and the settings, so a run measured here and
 // a run merged from shards' records are judged by exactly the same code.
+
 
 
 
@@ -81046,7 +81060,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3104);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6963);
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
 // The action entry (dist/index.js): all the work is in the adapter, whose run() is also what
 // `npm run local-action` (@github/local-action) calls.

@@ -39601,7 +39601,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8776);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2530);
 
 
 // Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
@@ -39623,7 +39623,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8776:
+/***/ 2530:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39867,6 +39867,62 @@ function latencySamples(requests, metric) {
     }
     return out;
 }
+/**
+ * Every latency's samples, each as latencySamples gives it (same values, same order), in one pass
+ * over the requests into Float64Arrays sized up front: nine passes through the table's readers
+ * (one call site for nine functions, arrays grown value by value) cost several times as much at
+ * 100,000 requests. A test holds the two equal for every latency.
+ */
+function allLatencySamples(requests) {
+    const n = requests.length;
+    let gapCount = 0;
+    for (const r of requests)
+        gapCount += (r.tokenGaps ?? r.gaps)?.length ?? 0;
+    const ttfc = new Float64Array(n);
+    const ttft = new Float64Array(n);
+    const ttfb = new Float64Array(n);
+    const total = new Float64Array(n);
+    const itl = new Float64Array(gapCount);
+    const connect = new Float64Array(n);
+    const stall = new Float64Array(n);
+    const tpot = new Float64Array(n);
+    const reasoning = new Float64Array(n);
+    let [a, b, c, d, e, f, g, h, i] = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    for (const r of requests) {
+        if (typeof r.ttfc === 'number')
+            ttfc[a++] = r.ttfc;
+        if (typeof r.ttft === 'number')
+            ttft[b++] = r.ttft;
+        if (typeof r.ttfb === 'number')
+            ttfb[c++] = r.ttfb;
+        if (typeof r.total === 'number')
+            total[d++] = r.total;
+        const gaps = r.tokenGaps ?? r.gaps;
+        if (gaps !== undefined)
+            for (const x of gaps)
+                itl[e++] = x;
+        if (typeof r.connect === 'number')
+            connect[f++] = r.connect;
+        if (typeof r.stall === 'number')
+            stall[g++] = r.stall;
+        const perToken = tpotOf(r);
+        if (perToken !== null)
+            tpot[h++] = perToken;
+        if (typeof r.ttfr === 'number')
+            reasoning[i++] = r.ttfr;
+    }
+    return {
+        ttfc: ttfc.subarray(0, a),
+        ttft: ttft.subarray(0, b),
+        ttfb: ttfb.subarray(0, c),
+        total: total.subarray(0, d),
+        itl: itl.subarray(0, e),
+        connect: connect.subarray(0, f),
+        stall: stall.subarray(0, g),
+        tpot: tpot.subarray(0, h),
+        ttft_reasoning: reasoning.subarray(0, i),
+    };
+}
 /** `<latency>.<stat>`: a statistic of a latency over the stage's successful requests. */
 const latencies = {
     written: `${LATENCY_METRICS.join('|')}.${STAT_NAMES.join('|')}`,
@@ -39968,25 +40024,292 @@ function metricUnit(name) {
 /** The latency statistics of a stage, one entry per latency (computeStats over each latency's samples); the optional ones only when measured. */
 function latencyStats(requests, compute) {
     const out = {};
+    const all = allLatencySamples(requests);
     for (const m of LATENCY_METRICS) {
-        const samples = latencySamples(requests, m);
+        const samples = all[m];
         if (samples.length > 0 || !OPTIONAL_LATENCIES.includes(m))
             out[m] = compute(samples);
     }
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/core/errors.ts
-/** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
-class InputError extends Error {
-    input;
-    detail;
-    constructor(input, detail) {
-        super(`${input}: ${detail}`);
-        this.input = input;
-        this.detail = detail;
-        this.name = 'InputError';
+;// CONCATENATED MODULE: ./src/core/input-value.ts
+// Reading one named input, the same way for every feature that has inputs (config/, server/,
+// history/, capacity/): blank is unset. A leaf: it imports nothing.
+/** An input as given; blank is unset. */
+function value(inputs, name) {
+    const v = inputs[name];
+    return v === undefined || v.trim() === '' ? undefined : v;
+}
+/** An input without its surrounding whitespace; blank is unset. */
+const trimmedValue = (inputs, name) => value(inputs, name)?.trim();
+
+;// CONCATENATED MODULE: ./node_modules/leven/index.js
+const array = [];
+const characterCodeCache = [];
+
+function leven(first, second, options) {
+	if (first === second) {
+		return 0;
+	}
+
+	const maxDistance = options?.maxDistance;
+	const swap = first;
+
+	// Swapping the strings if `a` is longer than `b` so we know which one is the
+	// shortest & which one is the longest
+	if (first.length > second.length) {
+		first = second;
+		second = swap;
+	}
+
+	let firstLength = first.length;
+	let secondLength = second.length;
+
+	// Performing suffix trimming:
+	// We can linearly drop suffix common to both strings since they
+	// don't increase distance at all
+	// Note: `~-` is the bitwise way to perform a `- 1` operation
+	while (firstLength > 0 && (first.charCodeAt(~-firstLength) === second.charCodeAt(~-secondLength))) {
+		firstLength--;
+		secondLength--;
+	}
+
+	// Performing prefix trimming
+	// We can linearly drop prefix common to both strings since they
+	// don't increase distance at all
+	let start = 0;
+
+	while (start < firstLength && (first.charCodeAt(start) === second.charCodeAt(start))) {
+		start++;
+	}
+
+	firstLength -= start;
+	secondLength -= start;
+
+	// Early termination after trimming: if difference in length exceeds max distance
+	if (maxDistance !== undefined && secondLength - firstLength > maxDistance) {
+		return maxDistance;
+	}
+
+	if (firstLength === 0) {
+		return maxDistance !== undefined && secondLength > maxDistance
+			? maxDistance
+			: secondLength;
+	}
+
+	let bCharacterCode;
+	let result;
+	let temporary;
+	let temporary2;
+	let index = 0;
+	let index2 = 0;
+
+	while (index < firstLength) {
+		characterCodeCache[index] = first.charCodeAt(start + index);
+		array[index] = ++index;
+	}
+
+	while (index2 < secondLength) {
+		bCharacterCode = second.charCodeAt(start + index2);
+		temporary = index2++;
+		result = index2;
+
+		for (index = 0; index < firstLength; index++) {
+			temporary2 = bCharacterCode === characterCodeCache[index] ? temporary : temporary + 1;
+			temporary = array[index];
+			// eslint-disable-next-line no-multi-assign
+			result = array[index] = temporary > result
+				? (temporary2 > result ? result + 1 : temporary2)
+				: (temporary2 > temporary ? temporary + 1 : temporary2);
+		}
+
+		// Early termination: if all values in current row exceed maxDistance
+		if (maxDistance !== undefined) {
+			let rowMinimum = result;
+			for (index = 0; index < firstLength; index++) {
+				if (array[index] < rowMinimum) {
+					rowMinimum = array[index];
+				}
+			}
+
+			if (rowMinimum > maxDistance) {
+				return maxDistance;
+			}
+		}
+	}
+
+	// Bound arrays to avoid retaining large previous sizes
+	array.length = firstLength;
+	characterCodeCache.length = firstLength;
+
+	return maxDistance !== undefined && result > maxDistance ? maxDistance : result;
+}
+
+function closestMatch(target, candidates, options) {
+	if (!Array.isArray(candidates) || candidates.length === 0) {
+		return undefined;
+	}
+
+	const userMax = options?.maxDistance;
+	const targetLength = target.length;
+
+	// Exact match fast-path
+	for (const candidate of candidates) {
+		if (candidate === target) {
+			return candidate;
+		}
+	}
+
+	if (userMax === 0) {
+		return undefined;
+	}
+
+	let best;
+	let bestDist = Number.POSITIVE_INFINITY;
+	const seen = new Set();
+
+	for (const candidate of candidates) {
+		if (seen.has(candidate)) {
+			continue;
+		}
+
+		seen.add(candidate);
+
+		const lengthDiff = Math.abs(candidate.length - targetLength);
+		if (lengthDiff >= bestDist) {
+			continue;
+		}
+
+		if (userMax !== undefined && lengthDiff > userMax) {
+			continue;
+		}
+
+		const cap = Number.isFinite(bestDist)
+			? (userMax === undefined ? bestDist : Math.min(bestDist, userMax))
+			: userMax;
+
+		const distance = cap === undefined
+			? leven(target, candidate)
+			: leven(target, candidate, {maxDistance: cap});
+
+		// Skip candidates that exceed the user's maximum distance
+		if (userMax !== undefined && distance > userMax) {
+			continue;
+		}
+
+		// If we got a capped result that equals the cap, we need the actual distance
+		// for accurate comparison, but only if the cap was due to userMax
+		let actualD = distance;
+		if (cap !== undefined && distance === cap && cap === userMax) {
+			actualD = leven(target, candidate);
+		}
+
+		if (actualD < bestDist) {
+			bestDist = actualD;
+			best = candidate;
+			if (bestDist === 0) {
+				break;
+			}
+		}
+	}
+
+	if (userMax !== undefined && bestDist > userMax) {
+		return undefined;
+	}
+
+	return best;
+}
+
+;// CONCATENATED MODULE: ./src/core/suggest.ts
+// "Did you mean …?" for a name that is not one of the known ones: an unknown flag, a criteria
+// metric. The nearest by edit distance (leven; two swapped neighbours count as one edit), ignoring
+// case and `_` / `-`, close enough for a typo; else the few names the word begins. Pure.
+
+/** Typos a name of this length may carry: one in 4 characters, at least one, at most three. */
+const allowed = (length) => Math.max(1, Math.min(3, Math.floor(length / 4)));
+/** Whether `b` is `a` with two neighbouring characters swapped (`mxa` / `max`), the commonest typo. */
+function swapped(a, b) {
+    if (a.length !== b.length)
+        return false;
+    const diff = [];
+    for (let i = 0; i < a.length && diff.length <= 2; i++)
+        if (a[i] !== b[i])
+            diff.push(i);
+    return diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]];
+}
+const normal = (s) => s.toLowerCase().replace(/_/g, '-');
+/** The known names nearest to `word` (at most three, best first), or none when nothing is close. */
+function nearest(word, known) {
+    const w = normal(word);
+    if (w === '')
+        return [];
+    const max = allowed(w.length);
+    let best = max + 1;
+    let found = [];
+    const prefixed = [];
+    for (const name of new Set(known)) {
+        const n = normal(name);
+        const d = swapped(w, n) ? 1 : leven(w, n, { maxDistance: max + 1 });
+        if (d < best) {
+            best = d;
+            found = [name];
+        }
+        else if (d === best)
+            found.push(name);
+        if (w.length >= 3 && n.startsWith(w))
+            prefixed.push(name);
     }
+    if (best <= max)
+        return found.slice(0, 3);
+    return prefixed.length <= 3 ? prefixed : [];
+}
+/** `: did you mean X?` / `: did you mean X or Y?` (each name shown by `show`), or '' when nothing is near. */
+function didYouMean(word, known, show = (n) => n) {
+    const names = nearest(word, known).map(show);
+    if (names.length === 0)
+        return '';
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+    return `: did you mean ${list}?`;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/suggest-metric.ts
+// What an unknown metric in a criterion was probably meant to be: the nearest name of the metrics
+// table (`ttfx.p95` → ttfc.p95), or the statistics a bare latency takes (`ttfc` → ttfc.p95). The
+// full list is left to `--help` and docs/criteria.md: an error names one fix, not 300 characters.
+
+
+/** Where every metric is listed, after an error that could not point at one. */
+const METRICS_LISTED = 'ttfc-gate --help lists every metric';
+/**
+ * Every metric name a family's `written` form spells out (`a|b.c|d` → a.c, a.d, b.c, b.d); a
+ * `NAME` part (`monitor.NAME.max`) takes the typed name's part at that place, else is left out.
+ */
+function metricNames(typed) {
+    const typedParts = typed.split('.');
+    const out = [];
+    for (const family of METRIC_FAMILIES) {
+        const parts = family.written.split('.').map((p, i) => (p === 'NAME' ? (typedParts[i] ? [typedParts[i]] : []) : p.split('|')));
+        if (parts.some((p) => p.length === 0))
+            continue;
+        let names = [''];
+        for (const p of parts)
+            names = names.flatMap((n) => p.map((x) => (n ? `${n}.${x}` : x)));
+        out.push(...names);
+    }
+    return out;
+}
+/** The end of an "unknown metric" error: the fix to try, else where the metrics are listed. */
+function unknownMetricHint(name, side) {
+    const names = metricNames(name);
+    const show = (n) => (side ? `${side}.${n}` : n);
+    const stats = names.filter((n) => n.startsWith(`${name}.`));
+    if (stats.length > 0) {
+        const all = stats.map((n) => n.slice(name.length + 1)).join('|');
+        return `: name a statistic, e.g. ${show(stats.find((n) => n.endsWith('.p95')) ?? stats[0])} (${name}.${all})`;
+    }
+    const hint = didYouMean(name, names, show);
+    return hint || ` (${METRICS_LISTED})`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/server/units.ts
@@ -40061,104 +40384,373 @@ function formatGrowth(g) {
     return `${p < 0 ? '−' : '+'}${s}%`;
 }
 
-;// CONCATENATED MODULE: ./src/core/format.ts
-// How figures read for humans: one home for every formatter the reports, criteria and diagnoses
-// share, so a millisecond or a percentage looks the same everywhere. Pure.
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/parse.ts
+// Criteria parsing: `[@USERS:] METRIC OP VALUE [warn]`, one a line, into Criterion values with
+// their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
+// table. Pure: no I/O. Evaluation is in evaluate.ts.
 
-const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
-/** `412 ms`, `4.1 ms`, `1.23 s`; with `trim` no trailing zeros (`1 s`, `1.5 s`). */
-function formatMs(v, trim) {
-    const a = Math.abs(v);
-    const t = (s) => (trim ? trimZeros(s) : s);
-    if (a < 9.95)
-        return `${t(v.toFixed(1))} ms`;
-    if (Math.round(a) < 1000)
-        return `${Math.round(v)} ms`;
-    return `${t((v / 1000).toFixed(2))} s`;
-}
-/** A percentage (0..100) with one decimal; a partial success never reads 100.0 (`99.9`). */
-function percentDigits(v) {
-    const s = v.toFixed(1);
-    return s === '100.0' && v < 100 ? '99.9' : s;
-}
-/** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
-function formatPercent(v, trim) {
-    if (Number.isInteger(v))
-        return `${v}%`;
-    const s = percentDigits(v);
-    if (s === '0.0' && v > 0)
-        return '<0.1%';
-    return `${trim ? trimZeros(s) : s}%`;
-}
-/** A figure in its unit; `trim` drops trailing zeros (thresholds are written, not measured). */
-function formatIn(value, unit, trim) {
-    if (value === null)
-        return 'n/a';
-    if (!Number.isFinite(value))
-        return String(value);
-    const t = (s) => (trim ? trimZeros(s) : s);
-    switch (unit) {
-        case 'ms':
-            return formatMs(value, trim);
-        case '%':
-            return formatPercent(value, trim);
-        case 'count':
-            return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
-        case 'rps':
-            return `${t(value.toFixed(2))} req/s`;
-        case 'tps':
-            return `${t(value.toFixed(1))} tok/s`;
-        case 'bytes':
-            return formatSample(value, 'bytes');
-        case 'sample':
-            return trim ? trimZeros(value.toFixed(2)) : formatSample(value, 'number');
+
+
+
+/** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
+const DEFAULT_CRITERIA = [
+    'success_rate > 95%',
+    'errors_5xx == 0',
+    'timeouts == 0',
+    'ttfc.p95 < 3s',
+    '@10: ttfc.avg < 1s',
+    '@10: ttfc.max < 2s',
+    '@20: ttfc.avg < 1.5s',
+    '@20: ttfc.max < 3s',
+    'ttfc.max < 2 * ttfc.avg warn',
+    '@50: ttfc.avg < 2s warn',
+].join('\n');
+/** A syntax error in the criteria text. The message never starts with "criteria" (the caller prefixes it). */
+class CriteriaError extends Error {
+    line;
+    column;
+    /** The message without the `line L, column C: ` prefix. */
+    detail;
+    constructor(line, column, detail) {
+        super(`line ${line}, column ${column}: ${detail}`);
+        this.name = 'CriteriaError';
+        this.line = line;
+        this.column = column;
+        this.detail = detail;
     }
 }
-/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
-function format_formatValue(value, unit) {
-    return formatIn(value, unit, false);
+const OPS = ['<', '<=', '>', '>=', '==', '!='];
+const EXPECTED_OPS = '<, <=, >, >=, == or !=';
+const OP_CHARS = '<>=!';
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
+const KNOWN_UNITS = new Set(['ms', 's', 'm', '%']);
+const NUMBER_RE = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-zµ%]*)$/;
+const isWs = (c) => /\s/.test(c);
+class LineScanner {
+    src;
+    line;
+    pos = 0;
+    constructor(src, line) {
+        this.src = src;
+        this.line = line;
+    }
+    get eol() {
+        return this.pos >= this.src.length;
+    }
+    get col() {
+        return this.pos + 1;
+    }
+    peek() {
+        return this.src[this.pos] ?? '';
+    }
+    skipWs() {
+        while (!this.eol && isWs(this.peek()))
+            this.pos++;
+    }
+    take(pred) {
+        const start = this.pos;
+        while (!this.eol && pred(this.peek()))
+            this.pos++;
+        return { text: this.src.slice(start, this.pos), col: start + 1 };
+    }
+    /** The next whitespace-delimited token, without consuming it (after skipping whitespace). */
+    peekToken() {
+        const save = this.pos;
+        this.skipWs();
+        const t = this.take((c) => !isWs(c));
+        this.pos = save;
+        return t;
+    }
+    fail(col, detail) {
+        throw new CriteriaError(this.line, col, detail);
+    }
 }
-/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
-function format_formatThreshold(value, unit) {
-    return formatIn(value, unit, true);
+/** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
+function parseCriteria(text) {
+    const out = [];
+    const lines = text.replace(/^\uFEFF/, '').split('\n');
+    lines.forEach((raw, i) => {
+        const c = parseLine(raw.replace(/\r$/, ''), i + 1);
+        if (c)
+            out.push(c);
+    });
+    return out;
 }
-/** A duration in ms for humans, `n/a` for null. */
-const ms = (v) => format_formatValue(v, 'ms');
-/** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
-const rate = (v) => format_formatValue(v === null ? null : v * 100, '%');
-/** A fraction (0..1) as a whole percentage: `12%`. */
-function pct(x) {
-    return `${Math.round(x * 100)}%`;
+function parseLine(raw, lineNo) {
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#'))
+        return null;
+    // A `#` preceded by whitespace starts a trailing comment.
+    const hash = raw.search(/\s#/);
+    const src = hash >= 0 ? raw.slice(0, hash) : raw;
+    const s = new LineScanner(src, lineNo);
+    s.skipWs();
+    let users = null;
+    let rate;
+    if (s.peek() === '@') {
+        const atCol = s.col;
+        s.pos++;
+        const tok = s.take((c) => !isWs(c) && c !== ':');
+        const n = Number(tok.text);
+        // `@2/s:` scopes to the rate stage(s) of that offered rate.
+        const r = /^(\d+(?:\.\d+)?|\.\d+)\/s$/.exec(tok.text);
+        if (r) {
+            if (!(Number(r[1]) > 0))
+                s.fail(atCol, `invalid scope "@${tok.text}" (a rate stage's rate is more than 0/s)`);
+            rate = Number(r[1]);
+        }
+        else if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
+            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:, or @RATE/s: for a rate stage, e.g. @2/s:)`);
+        }
+        s.skipWs();
+        if (s.peek() !== ':')
+            s.fail(s.col, `expected ":" after "@${tok.text}"`);
+        s.pos++;
+        if (rate === undefined)
+            users = n;
+        s.skipWs();
+    }
+    // METRIC
+    const mTok = s.take((c) => !isWs(c) && !OP_CHARS.includes(c));
+    if (!mTok.text)
+        s.fail(s.col, s.eol ? 'expected a metric' : `expected a metric before "${s.peekToken().text}"`);
+    const metric = parseMetricRef(s, mTok, false);
+    const kind = metricUnit(metric.name);
+    s.skipWs();
+    // OP
+    let opTok = s.take((c) => OP_CHARS.includes(c));
+    if (!opTok.text)
+        opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
+    if (!opTok.text) {
+        s.fail(s.col, s.eol ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"` : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
+    }
+    if (!OPS.includes(opTok.text)) {
+        s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
+    }
+    const op = opTok.text;
+    s.skipWs();
+    // VALUE
+    if (s.eol)
+        s.fail(s.col, `expected a value after "${op}"`);
+    const value = parseValue(s, metric.name, kind);
+    s.skipWs();
+    // [warn]
+    let severity = 'fail';
+    const tail = s.take((c) => !isWs(c));
+    if (tail.text) {
+        if (tail.text.toLowerCase() !== 'warn') {
+            s.fail(tail.col, `unexpected "${tail.text}" after the value (only "warn" may follow; one criterion a line)`);
+        }
+        severity = 'warn';
+        s.skipWs();
+        const extra = s.take((c) => !isWs(c));
+        if (extra.text)
+            s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
+    }
+    return { text: src.trim(), line: lineNo, users, ...(rate !== undefined ? { rate } : {}), metric, op, value, severity };
 }
-/** A fraction (0..1) as a percentage to one decimal: `20%`, `12.5%`. */
-function formatThresholdPct(x) {
-    return `${Math.round(x * 1000) / 10}%`;
+function parseMetricRef(s, tok, allowBaseline) {
+    let name = tok.text;
+    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
+    if (side !== undefined) {
+        if (!allowBaseline) {
+            s.fail(tok.col, `"${name}": a ${side} metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
+        }
+        name = name.slice(side.length + 1);
+    }
+    if (!metricUnit(name))
+        s.fail(tok.col, `unknown metric "${tok.text}"${unknownMetricHint(name, side)}`);
+    if (side === 'history')
+        return { name, baseline: false, history: true };
+    return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
 }
-/** A signed fraction as a rounded percentage magnitude: `12%`, `4.5%` (one decimal below 10%). */
-function changePct(x) {
-    const a = Math.abs(x * 100);
-    return a >= 9.95 ? `${Math.round(a)}%` : `${trimOneZero(a.toFixed(1))}%`;
+/** A metric token ends before a `+` / `-` (`compare.ttfc.p95+200ms`): the scanner steps back to it. */
+function cutAtSign(s, tok) {
+    const i = tok.text.slice(1).search(/[+-]/) + 1;
+    if (i <= 0)
+        return tok;
+    s.pos -= tok.text.length - i;
+    return { text: tok.text.slice(0, i), col: tok.col };
 }
-/** `4.0` → `4`, `4.5` stays. */
-const trimOneZero = (s) => s.replace(/\.0$/, '');
-/** `1 user`, `3 users`; the plural defaults to the word plus "s". */
-function plural(n, one, many = `${one}s`) {
-    return `${n} ${n === 1 ? one : many}`;
+/** An optional `+ 200ms` / `- 5%` after a metric reference: in the unit of the left metric, signed. */
+function parseOffset(s, left, kind) {
+    const save = s.pos;
+    s.skipWs();
+    const sign = s.peek();
+    if (sign !== '+' && sign !== '-') {
+        s.pos = save;
+        return undefined;
+    }
+    s.pos++;
+    s.skipWs();
+    const t = s.take((c) => !isWs(c));
+    if (!t.text)
+        s.fail(s.col, `expected a number after "${sign}" (e.g. "${sign} 200ms")`);
+    const m = NUMBER_RE.exec(t.text);
+    if (!m)
+        s.fail(t.col, `expected a number after "${sign}", found "${t.text}"`);
+    let unit = { text: m[2] ?? '', col: t.col };
+    if (!unit.text) {
+        const next = s.peekToken();
+        if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
+            unit = next;
+            s.skipWs();
+            s.take((c) => !isWs(c));
+        }
+    }
+    const v = applyUnit(s, Number(m[1]), t, unit, left, kind);
+    return sign === '-' ? -v : v;
 }
-/** Two statistics differ enough to be worth a column of their own (TTFT against TTFC). */
-function differs(a, b) {
-    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
+function withOffset(v, offset) {
+    return offset === undefined ? v : { ...v, offset };
+}
+function parseValue(s, left, kind) {
+    const first = s.take((c) => !isWs(c) && c !== '*');
+    if (!first.text)
+        s.fail(s.col, 'expected a number or a metric before "*"');
+    if (/^[-+]\.?\d/.test(first.text))
+        s.fail(first.col, `invalid number "${first.text}" (write a plain non-negative number)`);
+    if (/^[0-9.]/.test(first.text)) {
+        const m = NUMBER_RE.exec(first.text);
+        if (!m)
+            s.fail(first.col, `invalid number "${first.text}"`);
+        const num = Number(m[1]);
+        let unit = { text: m[2] ?? '', col: first.col };
+        const save = s.pos;
+        s.skipWs();
+        if (s.peek() === '*') {
+            // NUMBER * METRIC
+            if (unit.text)
+                s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
+            s.pos++;
+            s.skipWs();
+            const mt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
+            if (!mt.text)
+                s.fail(s.col, 'expected a metric after "*"');
+            const ref = parseMetricRef(s, mt, true);
+            checkSameKind(s, mt, ref, left, kind);
+            return withOffset({ kind: 'factor', factor: num, metric: ref }, parseOffset(s, left, kind));
+        }
+        s.pos = save;
+        if (!unit.text) {
+            // A unit separated by a space ("1.5 s"), or a forgotten "*" ("2 ttfc.avg").
+            const next = s.peekToken();
+            if (next.text && metricUnit(stripSide(next.text))) {
+                s.fail(next.col, `expected "*" between "${first.text}" and "${next.text}"`);
+            }
+            if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
+                unit = next;
+                s.skipWs();
+                s.take((c) => !isWs(c));
+            }
+        }
+        const value = applyUnit(s, num, first, unit, left, kind);
+        if (kind !== 'sample')
+            return { kind: 'number', value };
+        const written = unit.text === '' ? null : unit.text === '%' ? '%' : 'bytes';
+        return { kind: 'number', value, sampleUnit: { unit: written, text: unit.col === first.col ? first.text : `${first.text} ${unit.text}`, column: first.col } };
+    }
+    // METRIC [* NUMBER]
+    if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
+        s.fail(first.col, 'expected a value before "warn"');
+    }
+    const metricTok = cutAtSign(s, first);
+    const ref = parseMetricRef(s, metricTok, true);
+    checkSameKind(s, metricTok, ref, left, kind);
+    const save = s.pos;
+    s.skipWs();
+    if (s.peek() !== '*') {
+        s.pos = save;
+        return withOffset({ kind: 'factor', factor: 1, metric: ref }, parseOffset(s, left, kind));
+    }
+    s.pos++;
+    s.skipWs();
+    const nt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
+    if (!nt.text)
+        s.fail(s.col, 'expected a number after "*"');
+    const m = NUMBER_RE.exec(nt.text);
+    if (!m)
+        s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
+    if (m[2])
+        s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
+    return withOffset({ kind: 'factor', factor: Number(m[1]), metric: ref }, parseOffset(s, left, kind));
+}
+/** `baseline.ttfc.p95` → `ttfc.p95`. */
+function stripSide(name) {
+    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
+    return side === undefined ? name : name.slice(side.length + 1);
+}
+function checkSameKind(s, tok, ref, left, kind) {
+    const k = metricUnit(ref.name);
+    if (k !== kind) {
+        s.fail(tok.col, `"${tok.text}" is ${UNIT_NAME[k]} but ${left} is ${UNIT_NAME[kind]}; a factor must reference a metric of the same kind`);
+    }
+}
+function applyUnit(s, num, numTok, unit, left, kind) {
+    const u = unit.text;
+    const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
+    if (kind === 'sample' || kind === 'bytes') {
+        // A monitor's own unit: a bare number (threads), a percentage, or a size (B … GiB, read as bytes).
+        const v = sampleThreshold(num, u);
+        if (v === null)
+            s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${left} takes a bare number, %, or a size: B, KB, KiB, MB, MiB, GB, GiB)`);
+        return v;
+    }
+    if (u && !KNOWN_UNITS.has(u)) {
+        const expected = kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
+        s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
+    }
+    switch (kind) {
+        case 'ms': {
+            if (!u)
+                s.fail(numTok.col, `"${numTok.text}" needs a unit (ms, s or m) for ${left}, e.g. "${numTok.text}ms" or "${numTok.text}s"`);
+            const mult = UNIT_MS[u];
+            if (mult === undefined)
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a duration (ms, s or m)`);
+            return num * mult;
+        }
+        case '%':
+            if (!u)
+                s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
+            if (u !== '%')
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
+            if (num > 100)
+                s.fail(numTok.col, `${shown} is over 100%: ${left} is at most 100%`);
+            return num;
+        case 'count':
+        case 'rps':
+        case 'tps':
+            if (u)
+                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
+            return num;
+    }
+}
+/** A threshold of a monitor value: a bare number, a percentage, or a size in bytes; null for another unit. */
+function sampleThreshold(num, unit) {
+    if (unit === '' || unit === '%')
+        return num;
+    const mult = byteMultiplier(unit);
+    return mult === null ? null : num * mult;
 }
 
-;// CONCATENATED MODULE: ./src/core/json-guards.ts
-// Guards for reading JSON of unknown shape (a baseline report, an event payload, a server's answer):
-// each returns the value when it has the type, else null. Pure.
-/** A plain object (not null, not an array). */
-const obj = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
-/** A finite number. */
-const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-/** A string. */
-const str = (v) => (typeof v === 'string' ? v : null);
+;// CONCATENATED MODULE: ./src/core/analysis/criteria/operators.ts
+/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
+function compare(a, op, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
 /**
@@ -41300,7 +41892,7 @@ function multiQuantileSelect(arr, p) {
         positions.add(Math.floor(idx));
         positions.add(Math.ceil(idx));
     }
-    var indices = Array.from(positions).sort(compare);
+    var indices = Array.from(positions).sort(simple_statistics_compare);
 
     multiselect(arr, indices, 0, indices.length - 1, 0, arr.length - 1);
 }
@@ -41317,7 +41909,7 @@ function multiselect(arr, indices, lo, hi, left, right) {
     multiselect(arr, indices, mid + 1, hi, indices[mid] + 1, right);
 }
 
-function compare(a, b) {
+function simple_statistics_compare(a, b) {
     return a - b;
 }
 
@@ -45196,665 +45788,6 @@ function zScore(x, mean, standardDeviation) {
 
 //# sourceMappingURL=simple-statistics.mjs.map
 
-;// CONCATENATED MODULE: ./src/core/sample-stats.ts
-// Descriptive statistics of a list of numbers: below analysis/ and server/, which both summarize samples.
-
-const EMPTY = { n: 0, min: null, avg: null, p50: null, p90: null, p95: null, p99: null, max: null, stddev: null };
-/** Descriptive statistics of a sample (population stddev). Null values when the sample is empty. */
-function computeStats(values) {
-    if (values.length === 0)
-        return { ...EMPTY };
-    const sorted = Float64Array.from(values).sort();
-    const arr = Array.from(sorted);
-    return {
-        n: arr.length,
-        min: arr[0],
-        avg: mean(arr),
-        p50: quantileSorted(arr, 0.5),
-        p90: quantileSorted(arr, 0.9),
-        p95: quantileSorted(arr, 0.95),
-        p99: quantileSorted(arr, 0.99),
-        max: arr[arr.length - 1],
-        stddev: arr.length > 1 ? standardDeviation(arr) : 0,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/types.ts
-// Shared types of the core. Nothing here knows about GitHub.
-const FAILURE_CATEGORIES = ['http_4xx', 'http_5xx', 'timeout', 'connection', 'stream_error', 'empty', 'protocol', 'cancelled'];
-/** The one guard of the union: an arrival-rate stage (the rest are closed USERSxREQUESTS). */
-const isRate = (s) => s.kind === 'rate';
-
-;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
-
-
-
-const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
-function emptyFailures() {
-    return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0]));
-}
-/** Summary of one stage from its request records; latency stats over successful requests only. A rate stage also gets its `rate` figures from `counts`. */
-function summarizeStage(index, stage, records, durationMs, counts) {
-    const ok = records.filter((r) => r.ok);
-    const failures = emptyFailures();
-    for (const r of records)
-        if (!r.ok && r.category)
-            failures[r.category]++;
-    let events = 0;
-    for (const r of ok)
-        events += r.events;
-    const seconds = durationMs / 1000;
-    const summary = {
-        index,
-        users: stage.kind === 'rate' ? 0 : stage.users,
-        requestsPerUser: stage.kind === 'rate' ? 0 : stage.requestsPerUser,
-        skipped: false,
-        issued: records.length,
-        succeeded: ok.length,
-        failed: records.length - ok.length,
-        successRate: records.length ? ok.length / records.length : 0,
-        failures,
-        ...latencyStats(ok, computeStats),
-        durationMs,
-        retries: records.reduce((n, r) => (r.retried === true ? n + 1 : n), 0),
-        // No success, no throughput: failures per second are not a rate of service (null, shown as n/a).
-        rps: ok.length > 0 && seconds > 0 ? records.length / seconds : null,
-        eventsPerSec: ok.length > 0 && seconds > 0 ? events / seconds : null,
-    };
-    if (stage.kind === 'rate')
-        summary.rate = rateFigures(stage, records, counts);
-    const withTokens = ok.filter((r) => r.tokens !== undefined);
-    if (withTokens.length > 0) {
-        const total = withTokens.reduce((n, r) => n + r.tokens, 0);
-        const rates = [];
-        for (const r of withTokens) {
-            const first = firstToken(r);
-            const streaming = r.total !== null && first !== null ? (r.total - first) / 1000 : 0;
-            // The decode rate: the tokens after the first over the time after it (1 / TPOT).
-            if (r.tokens > 1 && streaming > 0)
-                rates.push((r.tokens - 1) / streaming);
-        }
-        summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(withTokens.map((r) => r.tokens)) };
-    }
-    const streamed = ok.filter((r) => r.events > 1);
-    if (streamed.length > 0)
-        summary.itlPer = streamed.every((r) => r.tokenGaps !== undefined) ? 'token' : 'event';
-    if (summary.tokens === undefined) {
-        // No usage from the server: the rate of what was received after the first chunk, in events.
-        const rates = [];
-        for (const r of ok) {
-            if (r.events > 1 && r.total !== null && r.ttfc !== null && r.total > r.ttfc)
-                rates.push((r.events - 1) / ((r.total - r.ttfc) / 1000));
-        }
-        if (rates.length > 0)
-            summary.streamRate = { unit: 'events/s', perRequest: computeStats(rates) };
-    }
-    const ttfr = [];
-    for (const r of ok)
-        if (r.ttfr !== undefined)
-            ttfr.push(r.ttfr);
-    if (ttfr.length > 0)
-        summary.ttfr = computeStats(ttfr);
-    return summary;
-}
-/** What a rate stage offered and sent: from the scheduler's counts, the lateness from the records. */
-function rateFigures(stage, records, counts) {
-    const late = [];
-    for (const r of records)
-        if (r.lateness !== undefined)
-            late.push(r.lateness);
-    const windowMs = counts?.windowMs ?? stage.durationMs;
-    return {
-        offered: stage.rate,
-        durationMs: stage.durationMs,
-        arrival: counts?.arrival ?? 'poisson',
-        seed: counts?.seed ?? 1,
-        scheduled: counts?.scheduled ?? records.length,
-        dropped: counts?.dropped ?? 0,
-        achieved: windowMs > 0 ? records.length / (windowMs / 1000) : 0,
-        maxInFlight: counts?.maxInFlight ?? 0,
-        peakInFlight: counts?.peakInFlight ?? 0,
-        lateness: computeStats(late),
-    };
-}
-function skippedStage(index, stage) {
-    return { ...summarizeStage(index, stage, [], 0), skipped: true };
-}
-
-;// CONCATENATED MODULE: ./src/core/time/duration.ts
-
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Parses `60s`, `500ms`, `5m`, `1.5s`, `1h`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
-function parseDuration(input, text, bounds) {
-    const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
-    if (!m) {
-        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m, 1h; a bare number is seconds)`);
-    }
-    const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
-    if (ms === 0 && bounds.zero)
-        return 0;
-    if (!(ms > 0))
-        throw new InputError(input, `"${text.trim()}" must be greater than zero`);
-    if (ms > bounds.max)
-        throw new InputError(input, `"${text.trim()}" is too long: at most ${formatBound(bounds.max)}`);
-    return ms;
-}
-/** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 120_000)
-        return `${Number((ms / 1000).toFixed(1))}s`;
-    return `${Number((ms / 60_000).toFixed(1))}m`;
-}
-function formatBound(ms) {
-    if (ms % 3_600_000 === 0)
-        return `${ms / 3_600_000}h`;
-    if (ms % 60_000 === 0)
-        return `${ms / 60_000}m`;
-    return `${ms / 1000}s`;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/stages.ts
-
-
-
-
-const DEFAULT_STAGES = '1x1, 10x3, 20x2';
-/** The most users a stage (or a capacity probe) may have. */
-const MAX_USERS = 10_000;
-const MAX_REQUESTS = 100_000;
-/** Arrivals a rate stage (and all rate stages together) may schedule: a gate is bounded. */
-const MAX_ARRIVALS = 1_000_000;
-/** Longest rate stage. */
-const MAX_RATE_DURATION_MS = 3_600_000;
-/**
- * Comma-separated stages: `USERSxREQUESTS` (closed: that many concurrent users, each sending that
- * many requests in a row) or `R/s:D` (open: requests arriving at R per second for D).
- */
-function parseStages(text, input = 'stages') {
-    const parts = text.split(',').map((p) => p.trim());
-    if (parts.every((p) => p === ''))
-        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2" or "2/s:30s")');
-    let total = 0;
-    let arrivals = 0;
-    return parts.map((part, i) => {
-        if (part.includes('/')) {
-            const stage = parseRateStage(part, i + 1, input);
-            arrivals += stage.rate * (stage.durationMs / 1000);
-            if (arrivals > MAX_ARRIVALS)
-                throw new InputError(input, `more than ${MAX_ARRIVALS.toLocaleString('en-US')} arrivals in all rate stages; a gate should be bounded`);
-            return stage;
-        }
-        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
-        if (!m) {
-            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3) or RATE/s:DURATION (e.g. 2/s:30s)`);
-        }
-        const users = Number(m[1]);
-        const requestsPerUser = Number(m[2]);
-        if (users < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
-        if (requestsPerUser < 1)
-            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
-        if (users > MAX_USERS)
-            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
-        total += users * requestsPerUser;
-        if (total > MAX_REQUESTS)
-            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
-        return { users, requestsPerUser };
-    });
-}
-/** `2/s:30s`, `0.5/s:2m`: a rate above 0 and a duration above 0, at most MAX_ARRIVALS arrivals. */
-function parseRateStage(part, n, input) {
-    const m = /^(.*?)\s*\/\s*s\s*:\s*(.*)$/.exec(part);
-    if (!m)
-        throw new InputError(input, `stage ${n} "${part}" is not RATE/s:DURATION (e.g. 2/s:30s, 0.5/s:2m)`);
-    const rateText = m[1];
-    if (!/^-?(\d+(\.\d+)?|\.\d+)$/.test(rateText))
-        throw new InputError(input, `stage ${n} "${part}": the rate "${rateText}" is not a number of arrivals per second`);
-    const rate = Number(rateText);
-    if (!(rate > 0))
-        throw new InputError(input, `stage ${n} "${part}": the rate must be more than 0 arrivals per second`);
-    const where = `${input} (stage ${n} "${part}")`;
-    const durationMs = parseDuration(where, m[2], { max: MAX_RATE_DURATION_MS });
-    const arrivals = rate * (durationMs / 1000);
-    if (arrivals > MAX_ARRIVALS) {
-        throw new InputError(input, `stage ${n} "${part}": ${Math.round(arrivals).toLocaleString('en-US')} arrivals, more than ${MAX_ARRIVALS.toLocaleString('en-US')}; a gate should be bounded`);
-    }
-    return { kind: 'rate', rate, durationMs };
-}
-/** `2`, `0.5`, `1.25`: a rate as written back (at most three decimals). */
-function formatRate(rate) {
-    return String(Number(rate.toFixed(3)));
-}
-/** A duration exactly, as an input would write it: `2m`, `30s`, `1500ms`. */
-function exactDuration(ms) {
-    if (ms >= 60_000 && ms % 60_000 === 0)
-        return `${ms / 60_000}m`;
-    if (ms % 1000 === 0)
-        return `${ms / 1000}s`;
-    return `${Number(ms.toFixed(3))}ms`;
-}
-/** A stage as the `stages` input writes it: `10x3`, `2/s:30s`. */
-function stageText(s) {
-    return isRate(s) ? `${formatRate(s.rate)}/s:${exactDuration(s.durationMs)}` : `${s.users}x${s.requestsPerUser}`;
-}
-function formatStages(stages) {
-    return stages.map(stageText).join(', ');
-}
-/** The stage a summary was run from (a rate stage's summary carries its rate and duration). */
-function stageOf(s) {
-    return s.rate ? { kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs } : { users: s.users, requestsPerUser: s.requestsPerUser };
-}
-/** Where a figure was measured, for sentences: `10 users`, `2/s`. */
-function stageWho(s) {
-    return isRate(s) ? `${formatRate(s.rate)}/s` : `${s.users} user${s.users === 1 ? '' : 's'}`;
-}
-/** A stage's load for tables: `10 × 3`, `2/s for 30s`. */
-function stageLoad(s) {
-    return isRate(s) ? `${formatRate(s.rate)}/s for ${exactDuration(s.durationMs)}` : `${s.users} × ${s.requestsPerUser}`;
-}
-/** A summary's (or a result's) key for matching stages across runs: `users:10`, `rate:2`. */
-function stageKey(s) {
-    return s.rate ? `rate:${s.rate.offered}` : `users:${s.users}`;
-}
-/** Where a criterion result or diagnosis is about: `10 users`, `2/s`, null for the whole run. */
-function stages_scopeWho(x) {
-    if (x.rate !== undefined)
-        return `${formatRate(x.rate)}/s`;
-    return x.users === null ? null : `${x.users} user${x.users === 1 ? '' : 's'}`;
-}
-
-;// CONCATENATED MODULE: ./src/core/version.ts
-// Kept in step with package.json by a test (the bundle must not read package.json at run time).
-const VERSION = '1.0.0';
-
-;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
-// Baseline comparison, so a PR is judged against the last accepted run rather than only against
-// fixed numbers: an earlier JSON report, its stages matched to this run's by users, deltas of TTFC
-// avg / p95 and success rate, regressions over a threshold. Reading the file is the only I/O
-// (readBaseline); everything else is pure and never throws on a strange baseline.
-
-
-
-
-
-
-
-
-
-
-const BASELINE_SCHEMA_VERSION = 1;
-/** `regression-threshold` default: TTFC avg or p95 more than 20% above the baseline is a regression. */
-const DEFAULT_REGRESSION_THRESHOLD = 0.2;
-/** A success-rate drop of at least this much (5 percentage points) is a regression. */
-const DEFAULT_SUCCESS_RATE_DROP = 0.05;
-/** TTFC changes smaller than this (ms) are never regressions, whatever the ratio (sub-10 ms endpoints). */
-const DEFAULT_MIN_DELTA_MS = 5;
-/** Parses `regression-threshold`: `20%`, `20 %`, `0.2` (a fraction) → 0.2. Throws InputError. */
-function parseRegressionThreshold(text, input = 'regression-threshold') {
-    if (text === undefined || text.trim() === '')
-        return DEFAULT_REGRESSION_THRESHOLD;
-    const t = text.trim();
-    const m = /^(\d+(?:\.\d+)?|\.\d+)\s*(%?)$/.exec(t);
-    if (!m)
-        throw new InputError(input, `"${t}" is not a percentage (e.g. 20%)`);
-    const v = m[2] === '%' ? Number(m[1]) / 100 : Number(m[1]);
-    if (m[2] !== '%' && v > 1)
-        throw new InputError(input, `"${t}" is ambiguous: write a percentage, e.g. ${t}%`);
-    if (!(v > 0))
-        throw new InputError(input, `"${t}" must be more than 0%`);
-    return v;
-}
-/** Reads and validates a baseline report from a file. Never throws: problems come back as `ok: false`. */
-function readBaseline(path) {
-    let text;
-    try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
-    }
-    catch (err) {
-        const code = err.code;
-        if (code === 'ENOENT') {
-            return { ok: false, message: `baseline ${path} not found: nothing to compare against (normal on a first run)` };
-        }
-        if (code === 'EISDIR')
-            return { ok: false, message: `baseline ${path} is a directory, not a JSON report` };
-        return { ok: false, message: `cannot read baseline ${path}: ${code ?? err.message}` };
-    }
-    return parseBaseline(text, path);
-}
-/** Validates a baseline report from its JSON text. Pure; never throws. */
-function parseBaseline(text, source) {
-    let json;
-    try {
-        json = JSON.parse(text.replace(/^\uFEFF/, ''));
-    }
-    catch (err) {
-        return { ok: false, message: `baseline ${source} is not valid JSON (${err.message})` };
-    }
-    return validateBaseline(json, source);
-}
-/** Validates a parsed baseline report. Pure; never throws. */
-function validateBaseline(json, source) {
-    const what = `baseline ${source}`;
-    const report = obj(json);
-    if (report === null)
-        return { ok: false, message: `${what} is not a ttfc-gate JSON report (expected an object)` };
-    const tool = obj(report.tool);
-    if (tool !== null && tool.name !== 'ttfc-gate') {
-        return { ok: false, message: `${what} is not a ttfc-gate report (tool "${String(tool.name)}")` };
-    }
-    if (!('schemaVersion' in report)) {
-        return { ok: false, message: `${what} has no schemaVersion: not a ttfc-gate JSON report` };
-    }
-    if (report.schemaVersion !== BASELINE_SCHEMA_VERSION) {
-        const toolVersion = tool !== null && typeof tool.version === 'string' ? ` (written by ttfc-gate ${tool.version})` : '';
-        return {
-            ok: false,
-            message: `${what} has schemaVersion ${JSON.stringify(report.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
-                `schemaVersion ${BASELINE_SCHEMA_VERSION} — not compared. Refresh the baseline with a report from this version.`,
-        };
-    }
-    if (!Array.isArray(report.stages))
-        return { ok: false, message: `${what} has no stages array` };
-    const warnings = [];
-    if (tool === null)
-        warnings.push(`${what} does not name its tool; read as a ttfc-gate report`);
-    const stages = [];
-    report.stages.forEach((raw, i) => {
-        const s = normalizeStage(raw, i + 1);
-        if (typeof s === 'string')
-            warnings.push(`${what}: stage ${i + 1} ${s} — ignored`);
-        else
-            stages.push(s);
-    });
-    if (stages.length === 0)
-        return { ok: false, message: `${what} has no usable stages${warnings.length ? ` (${warnings.join('; ')})` : ''}` };
-    const target = obj(report.target) ?? {};
-    return {
-        ok: true,
-        warnings,
-        baseline: {
-            source,
-            schemaVersion: 1,
-            toolVersion: tool !== null ? str(tool.version) : null,
-            startedAt: str(report.startedAt),
-            commit: str(target.commit),
-            target: { method: str(target.method), url: str(target.url), preset: str(target.preset) },
-            stages,
-        },
-    };
-}
-function normalizeStats(v) {
-    const o = obj(v) ?? {};
-    const out = { n: Math.max(0, Math.round(num(o.n) ?? 0)) };
-    for (const k of STAT_NAMES)
-        out[k] = num(o[k]);
-    return out;
-}
-/** A rate stage's own figures from a baseline stage (offered rate and duration required), or null. */
-function normalizeRate(v) {
-    const o = obj(v);
-    const offered = num(o?.offered);
-    const durationMs = num(o?.durationMs);
-    if (o === null || offered === null || !(offered > 0) || durationMs === null || !(durationMs > 0))
-        return null;
-    const count = (x) => Math.max(0, Math.round(num(x) ?? 0));
-    return {
-        offered,
-        durationMs,
-        arrival: o.arrival === 'uniform' ? 'uniform' : 'poisson',
-        seed: count(o.seed),
-        scheduled: count(o.scheduled),
-        dropped: count(o.dropped),
-        achieved: num(o.achieved) ?? 0,
-        maxInFlight: count(o.maxInFlight),
-        peakInFlight: count(o.peakInFlight),
-        lateness: normalizeStats(o.lateness),
-    };
-}
-/** The LLM and goodput figures of a baseline stage, where it has them (baseline.goodput_rate, baseline.tokens_per_sec, …). */
-function normalizeExtras(raw) {
-    const out = {};
-    const tokens = obj(raw.tokens);
-    if (tokens && num(tokens.perSec) !== null) {
-        out.tokens = {
-            total: num(tokens.total) ?? 0,
-            perSec: num(tokens.perSec),
-            perRequest: normalizeStats(tokens.perRequest),
-            ...(obj(tokens.output) ? { output: normalizeStats(tokens.output) } : {}),
-        };
-    }
-    const g = obj(raw.goodput);
-    if (g && num(g.perSec) !== null) {
-        const rate = num(g.rate);
-        out.goodput = {
-            slo: Array.isArray(g.slo) ? g.slo.filter((x) => typeof x === 'string') : [],
-            good: Math.max(0, Math.round(num(g.good) ?? 0)),
-            perSec: num(g.perSec),
-            rate: rate !== null && rate >= 0 && rate <= 1 ? rate : null,
-            missed: {},
-        };
-    }
-    return out;
-}
-/** A complete StageSummary from a baseline stage, or why it cannot be used. */
-function normalizeStage(value, position) {
-    const raw = obj(value);
-    if (raw === null)
-        return 'is not an object';
-    const rate = raw.rate === undefined ? null : normalizeRate(raw.rate);
-    if (raw.rate !== undefined && rate === null)
-        return 'has no valid "rate" (offered and durationMs above 0)';
-    const users = rate ? 0 : num(raw.users);
-    if (users === null || (!rate && (!Number.isInteger(users) || users < 1)))
-        return 'has no valid "users"';
-    const issued = Math.max(0, Math.round(num(raw.issued) ?? 0));
-    const succeeded = Math.max(0, Math.round(num(raw.succeeded) ?? 0));
-    const skipped = raw.skipped === true;
-    let successRate = num(raw.successRate);
-    if (successRate === null || successRate < 0 || successRate > 1) {
-        if (issued > 0)
-            successRate = succeeded / issued;
-        else if (skipped)
-            successRate = 0;
-        else
-            return 'has no valid "successRate"';
-    }
-    const count = (v) => {
-        const n = num(v);
-        return n === null ? undefined : Math.max(0, Math.round(n));
-    };
-    const connections = count(raw.connections);
-    const retries = count(raw.retries);
-    const failures = emptyFailures();
-    const rawFailures = obj(raw.failures);
-    if (rawFailures)
-        for (const c of FAILURE_CATEGORIES)
-            failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
-    // The optional latencies (tpot, ttft_reasoning) only where the baseline measured them.
-    const latencies = Object.fromEntries(LATENCY_METRICS.filter((m) => raw[m] !== undefined || !OPTIONAL_LATENCIES.includes(m)).map((m) => [m, normalizeStats(raw[m])]));
-    return {
-        index: num(raw.index) ?? position,
-        users,
-        requestsPerUser: rate ? 0 : Math.max(1, Math.round(num(raw.requestsPerUser) ?? 1)),
-        skipped,
-        issued,
-        succeeded,
-        failed: Math.max(0, Math.round(num(raw.failed) ?? issued - succeeded)),
-        successRate,
-        failures,
-        ...latencies,
-        durationMs: num(raw.durationMs) ?? 0,
-        ...(connections !== undefined ? { connections } : {}),
-        ...(retries !== undefined ? { retries } : {}),
-        rps: num(raw.rps),
-        eventsPerSec: num(raw.eventsPerSec),
-        ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s', perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
-        ...normalizeExtras(raw),
-        ...(raw.itlPer === 'token' || raw.itlPer === 'event' ? { itlPer: raw.itlPer } : {}),
-        ...(rate ? { rate } : {}),
-    };
-}
-function msDelta(current, baseline, threshold, minDeltaMs) {
-    if (current === null || baseline === null)
-        return { current, baseline, diff: null, change: null, text: '', regressed: false };
-    const diff = current - baseline;
-    const change = baseline > 0 ? diff / baseline : null;
-    let text;
-    if (change === null)
-        text = diff === 0 ? '±0%' : diff > 0 ? '▲' : '▼';
-    else if (Math.abs(change) < 0.0005)
-        text = '±0%';
-    else
-        text = `${change > 0 ? '▲' : '▼'} ${changePct(change)}`;
-    const regressed = diff >= minDeltaMs && (change === null || change > threshold);
-    return { current, baseline, diff, change, text, regressed };
-}
-function rateDelta(current, baseline, drop) {
-    const diff = current - baseline;
-    const change = baseline > 0 ? diff / baseline : null;
-    const pp = Math.abs(diff * 100);
-    const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimOneZero(pp.toFixed(1))} pp`;
-    return { current, baseline, diff, change, text, regressed: -diff >= drop - 1e-9 };
-}
-/**
- * Compares this run's stages with the baseline's, matched by users (the k-th stage with N users with
- * the baseline's k-th stage with N users). Stages on one side only, and skipped ones, are reported in
- * `messages`, never an error.
- */
-function compareBaseline(current, baseline, opts = {}) {
-    const threshold = opts.threshold ?? DEFAULT_REGRESSION_THRESHOLD;
-    const drop = opts.successRateDrop ?? DEFAULT_SUCCESS_RATE_DROP;
-    const minDeltaMs = opts.minDeltaMs ?? DEFAULT_MIN_DELTA_MS;
-    const messages = [];
-    const diagnoses = [];
-    const stages = [];
-    const unmatchedCurrent = [];
-    const t = opts.target;
-    const bt = baseline.target;
-    if (t?.url && bt.url && t.url !== bt.url)
-        messages.push(`the baseline was measured against ${bt.url}, this run against ${t.url}`);
-    if (t?.preset && bt.preset && t.preset !== bt.preset)
-        messages.push(`the baseline used preset ${bt.preset}, this run ${t.preset}`);
-    if (t?.method && bt.method && t.method !== bt.method)
-        messages.push(`the baseline used ${bt.method}, this run ${t.method}`);
-    // Baseline stages by users (rate stages by rate), in order; each is matched once.
-    const pool = new Map();
-    for (const b of baseline.stages) {
-        const list = pool.get(stageKey(b)) ?? [];
-        list.push(b);
-        pool.set(stageKey(b), list);
-    }
-    for (const c of current) {
-        const b = pool.get(stageKey(c))?.shift();
-        const at = (s) => `${s.rate ? 'at' : 'with'} ${stageWho(stageOf(s))}`;
-        if (b === undefined) {
-            unmatchedCurrent.push(c.users);
-            messages.push(`no baseline stage ${at(c)}: stage ${c.index} (${stageText(stageOf(c))}) not compared`);
-            continue;
-        }
-        if (c.skipped) {
-            messages.push(`stage ${c.index} (${stageText(stageOf(c))}) was skipped in this run: not compared`);
-            continue;
-        }
-        if (b.skipped) {
-            messages.push(`the baseline skipped its stage ${at(c)}: stage ${c.index} not compared`);
-            continue;
-        }
-        if (stageText(stageOf(b)) !== stageText(stageOf(c))) {
-            messages.push(`stage ${at(c)}: the baseline ran ${stageText(stageOf(b))}, this run ${stageText(stageOf(c))} — compared anyway`);
-        }
-        const row = {
-            index: c.index,
-            baselineIndex: b.index,
-            users: c.users,
-            ...(c.rate ? { rate: c.rate.offered } : {}),
-            requestsPerUser: c.requestsPerUser,
-            baselineRequestsPerUser: b.requestsPerUser,
-            ttfcAvg: msDelta(c.ttfc.avg, b.ttfc.avg, threshold, minDeltaMs),
-            ttfcP95: msDelta(c.ttfc.p95, b.ttfc.p95, threshold, minDeltaMs),
-            successRate: rateDelta(c.successRate, b.successRate, drop),
-            regressed: false,
-        };
-        row.regressed = row.ttfcAvg.regressed || row.ttfcP95.regressed || row.successRate.regressed;
-        stages.push(row);
-        if (row.regressed)
-            diagnoses.push(regression(row, baseline, threshold, drop));
-    }
-    const unmatchedBaseline = [];
-    for (const list of pool.values()) {
-        for (const b of list) {
-            unmatchedBaseline.push(b.users);
-            messages.push(`the baseline's stage ${b.rate ? 'at' : 'with'} ${stageWho(stageOf(b))} (${stageText(stageOf(b))}) was not run this time`);
-        }
-    }
-    return { threshold, source: baseline.source, stages, unmatchedCurrent, unmatchedBaseline, messages, diagnoses };
-}
-function regression(row, baseline, threshold, drop) {
-    const parts = [];
-    const metrics = {};
-    const add = (key, d, fmt) => {
-        metrics[key] = { current: d.current, baseline: d.baseline, change: d.change, regressed: d.regressed };
-        if (d.regressed)
-            parts.push(`${metrics_metric(key)?.label ?? key} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
-    };
-    add('ttfc.avg', row.ttfcAvg, ms);
-    add('ttfc.p95', row.ttfcP95, ms);
-    add('success_rate', row.successRate, rate);
-    const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
-    return {
-        kind: 'regression',
-        ...(row.rate !== undefined ? { users: null, rate: row.rate } : { users: row.users }),
-        message: `at ${row.rate !== undefined ? `${formatRate(row.rate)}/s` : plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
-            `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
-        evidence: {
-            threshold,
-            successRateDrop: drop,
-            baseline: { source: baseline.source, startedAt: baseline.startedAt, commit: baseline.commit, stage: row.baselineIndex },
-            metrics,
-        },
-    };
-}
-/** The report's baseline section of a load (read or not), and the regression diagnoses it found. */
-function baselineSection(loaded, current, opts) {
-    const section = {
-        source: opts.source,
-        loaded: loaded.ok,
-        threshold: opts.threshold,
-        toolVersion: null,
-        startedAt: null,
-        commit: null,
-        messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
-        stages: [],
-        regressions: [],
-    };
-    if (!loaded.ok)
-        return { section, diagnoses: [], messages: [] };
-    const b = loaded.baseline;
-    const cmp = compareBaseline(current, b, { threshold: opts.threshold, ...(opts.target ? { target: opts.target } : {}) });
-    const delta = (d) => ({ current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed });
-    section.toolVersion = b.toolVersion;
-    section.startedAt = b.startedAt;
-    section.commit = b.commit;
-    section.messages.push(...cmp.messages);
-    section.stages = cmp.stages.map((s) => ({
-        index: s.index,
-        baselineIndex: s.baselineIndex,
-        users: s.users,
-        ...(s.rate !== undefined ? { rate: s.rate } : {}),
-        ttfcAvg: delta(s.ttfcAvg),
-        ttfcP95: delta(s.ttfcP95),
-        successRate: delta(s.successRate),
-        regressed: s.regressed,
-    }));
-    section.regressions = cmp.stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users);
-    const rates = cmp.stages.filter((s) => s.regressed && s.rate !== undefined).map((s) => s.rate);
-    if (rates.length)
-        section.regressionRates = rates;
-    return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
-}
-
 ;// CONCATENATED MODULE: ./src/core/random.ts
 // One seeded PRNG for the whole tool: the bootstrap's resamples and a rate stage's arrival times both
 // draw from it, so a seed gives the same run and the same intervals on every machine.
@@ -45870,9 +45803,142 @@ function mulberry32(seed) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/sample-stats.ts
+// Descriptive statistics of a list of numbers: below analysis/ and server/, which both summarize samples.
+
+const EMPTY = { n: 0, min: null, avg: null, p50: null, p90: null, p95: null, p99: null, max: null, stddev: null };
+/** Below this many values the built-in sort is as fast as the radix sort (whose 4 × 65,536 counters dominate). */
+const RADIX_MIN = 16_384;
+/** The radix sort reads a double's words low first: on a big-endian machine (s390x) the built-in sort does it all. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/**
+ * The values sorted ascending in a new Float64Array, the same array `Float64Array.from(values).sort()`
+ * gives (-0 before 0, NaN last). A large sample (100,000 latencies after a big run) is sorted by an
+ * LSD radix sort of the doubles' bit patterns in O(n), several times faster than the comparison sort.
+ * Each loop is a function of its own: a small function is optimized within its first call (the
+ * sort runs a handful of times a run, cold), where one big one ran interpreted for tens of ms.
+ */
+function sample_stats_sortedCopy(values) {
+    const n = values.length;
+    const out = Float64Array.from(values);
+    // NaN: the built-in sort's order (last) is the one to keep.
+    if (n < RADIX_MIN || !LITTLE_ENDIAN || hasNaN(out))
+        return out.sort();
+    let from = new Uint32Array(out.buffer);
+    let to = new Uint32Array(2 * n);
+    toKeys(from);
+    const count = new Uint32Array(65_536);
+    // Four passes of 16 bits, low to high; a pass where every value has the same digit moves nothing.
+    for (let pass = 0; pass < 4; pass++) {
+        const word = pass >> 1;
+        const shift = (pass & 1) * 16;
+        countDigits(from, word, shift, count);
+        if (count[(from[word] >>> shift) & 0xffff] === n)
+            continue;
+        toOffsets(count);
+        scatter(from, to, word, shift, count);
+        [from, to] = [to, from];
+    }
+    fromKeys(from);
+    return new Float64Array(from.buffer);
+}
+function hasNaN(a) {
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== a[i])
+            return true;
+    return false;
+}
+/**
+ * A double's bits ordered as an unsigned integer: a positive one gets its sign bit set, a negative
+ * one all its bits flipped (a larger magnitude sorts lower). Little-endian: [low word, high word].
+ */
+function toKeys(w) {
+    for (let i = 1; i < w.length; i += 2) {
+        const hi = w[i];
+        if (hi & 0x80000000) {
+            w[i] = ~hi;
+            w[i - 1] = ~w[i - 1];
+        }
+        else
+            w[i] = hi | 0x80000000;
+    }
+}
+function fromKeys(w) {
+    for (let i = 1; i < w.length; i += 2) {
+        const hi = w[i];
+        if (hi & 0x80000000)
+            w[i] = hi & 0x7fffffff;
+        else {
+            w[i] = ~hi;
+            w[i - 1] = ~w[i - 1];
+        }
+    }
+}
+function countDigits(w, word, shift, count) {
+    count.fill(0);
+    for (let i = word; i < w.length; i += 2)
+        count[(w[i] >>> shift) & 0xffff]++;
+}
+/** Counts to the first position of each digit. */
+function toOffsets(count) {
+    let sum = 0;
+    for (let d = 0; d < count.length; d++) {
+        const c = count[d];
+        count[d] = sum;
+        sum += c;
+    }
+}
+/** Each value (two words) to the next position of its digit: stable, so lower digits' order holds. */
+function scatter(from, to, word, shift, count) {
+    for (let i = 0; i < from.length; i += 2) {
+        const j = 2 * count[(from[i + word] >>> shift) & 0xffff]++;
+        to[j] = from[i];
+        to[j + 1] = from[i + 1];
+    }
+}
+/** Descriptive statistics of a sample (population stddev). Null values when the sample is empty. */
+function computeStats(values) {
+    if (values.length === 0)
+        return { ...EMPTY };
+    return statsOfSorted(sample_stats_sortedCopy(values));
+}
+/**
+ * The statistics of an already sorted sample: simple-statistics' mean (its compensated sum) and
+ * population stddev (the squared deviations from that same mean), over the sorted values as
+ * before, so the same figures to the last bit, with the mean summed once.
+ */
+function statsOfSorted(sorted) {
+    const n = sorted.length;
+    if (n === 0)
+        return { ...EMPTY };
+    const arr = sorted;
+    const avg = mean(arr);
+    return {
+        n,
+        min: sorted[0],
+        avg,
+        p50: quantileSorted(arr, 0.5),
+        p90: quantileSorted(arr, 0.9),
+        p95: quantileSorted(arr, 0.95),
+        p99: quantileSorted(arr, 0.99),
+        max: sorted[n - 1],
+        stddev: n > 1 ? Math.sqrt(squaredDeviations(sorted, avg) / n) : 0,
+    };
+}
+/** simple-statistics' sumNthPowerDeviations(x, 2), given the mean it would compute. */
+function squaredDeviations(x, avg) {
+    let sum = 0;
+    for (let i = 0; i < x.length; i++) {
+        const d = x[i] - avg;
+        sum += d * d;
+    }
+    return sum;
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/confidence/bootstrap.ts
 // Seeded bootstrap confidence intervals of a stage's latency statistics, cached once per stage,
 // metric and statistic; large samples in O(1) per resample. Pure.
+
 
 
 
@@ -45912,13 +45978,14 @@ function bootstrap_quantileSorted(s, p) {
  * without sorting); past that, largeSampleInterval. Null for an empty sample.
  */
 function bootstrapInterval(values, stat, opts = {}) {
-    const n = values.length;
-    if (n === 0)
-        return null;
+    return values.length === 0 ? null : sortedInterval(sortedCopy(values), stat, opts);
+}
+/** bootstrapInterval of a sample already sorted (the cache below sorts a stage's samples once for all its statistics). */
+function sortedInterval(sorted, stat, opts) {
+    const n = sorted.length;
     const resamples = Math.max(1, Math.floor(opts.resamples ?? DEFAULT_RESAMPLES));
     const level = opts.level ?? DEFAULT_LEVEL;
     const seed = opts.seed ?? DEFAULT_SEED;
-    const sorted = Float64Array.from(values).sort();
     let point;
     if (stat === 'avg') {
         let sum = 0;
@@ -45997,12 +46064,17 @@ const INTERVAL_METHOD = `seeded percentile bootstrap over the successful request
  */
 function intervalCache(requests) {
     const cache = new Map();
+    const sorted = new Map();
     return (stage, metric, stat) => {
         const key = `${stage.index}:${metric}:${stat}`;
         let iv = cache.get(key);
         if (iv === undefined) {
-            const samples = stageSamples(requests, stage.index, metric);
-            iv = samples.length >= MIN_INTERVAL_SAMPLES ? bootstrapInterval(samples, stat) : null;
+            // A stage's samples of a metric are read and sorted once, for all its statistics.
+            const sampleKey = `${stage.index}:${metric}`;
+            let s = sorted.get(sampleKey);
+            if (s === undefined)
+                sorted.set(sampleKey, (s = sample_stats_sortedCopy(stageSamples(requests, stage.index, metric))));
+            iv = s.length >= MIN_INTERVAL_SAMPLES ? sortedInterval(s, stat, {}) : null;
             cache.set(key, iv);
         }
         return iv;
@@ -46077,38 +46149,19 @@ function normalVariate(rand) {
     return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
-;// CONCATENATED MODULE: ./src/core/analysis/criteria/operators.ts
-/** Whether `a OP b` holds (criteria and confidence verdicts share it). */
-function operators_compare(a, op, b) {
-    switch (op) {
-        case '<':
-            return a < b;
-        case '<=':
-            return a <= b;
-        case '>':
-            return a > b;
-        case '>=':
-            return a >= b;
-        case '==':
-            return a === b;
-        case '!=':
-            return a !== b;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/analysis/confidence/judgement.ts
 // The strict / confident judgement of a criterion, given its point value and its interval. Pure.
 
 const VERDICT_MODES = ['strict', 'confident'];
 /** Pass / fail / inconclusive of a criterion, given its point value and interval, for a verdict mode. */
 function judge(input, verdict) {
-    const pointPass = operators_compare(input.actual, input.op, input.threshold);
+    const pointPass = compare(input.actual, input.op, input.threshold);
     const iv = input.interval;
     // Equality has no "side"; without an interval the point decides.
     if (iv === null || input.op === '==' || input.op === '!=')
         return { status: pointPass ? 'pass' : 'fail', inconclusive: false };
-    const lowPass = operators_compare(iv.low, input.op, input.threshold);
-    const highPass = operators_compare(iv.high, input.op, input.threshold);
+    const lowPass = compare(iv.low, input.op, input.threshold);
+    const highPass = compare(iv.high, input.op, input.threshold);
     if (lowPass && highPass)
         return { status: 'pass', inconclusive: false };
     if (!lowPass && !highPass)
@@ -46228,621 +46281,265 @@ function repeatOf(runs, requested) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/leven/index.js
-const array = [];
-const characterCodeCache = [];
+;// CONCATENATED MODULE: ./src/core/format.ts
+// How figures read for humans: one home for every formatter the reports, criteria and diagnoses
+// share, so a millisecond or a percentage looks the same everywhere. Pure.
 
-function leven(first, second, options) {
-	if (first === second) {
-		return 0;
-	}
-
-	const maxDistance = options?.maxDistance;
-	const swap = first;
-
-	// Swapping the strings if `a` is longer than `b` so we know which one is the
-	// shortest & which one is the longest
-	if (first.length > second.length) {
-		first = second;
-		second = swap;
-	}
-
-	let firstLength = first.length;
-	let secondLength = second.length;
-
-	// Performing suffix trimming:
-	// We can linearly drop suffix common to both strings since they
-	// don't increase distance at all
-	// Note: `~-` is the bitwise way to perform a `- 1` operation
-	while (firstLength > 0 && (first.charCodeAt(~-firstLength) === second.charCodeAt(~-secondLength))) {
-		firstLength--;
-		secondLength--;
-	}
-
-	// Performing prefix trimming
-	// We can linearly drop prefix common to both strings since they
-	// don't increase distance at all
-	let start = 0;
-
-	while (start < firstLength && (first.charCodeAt(start) === second.charCodeAt(start))) {
-		start++;
-	}
-
-	firstLength -= start;
-	secondLength -= start;
-
-	// Early termination after trimming: if difference in length exceeds max distance
-	if (maxDistance !== undefined && secondLength - firstLength > maxDistance) {
-		return maxDistance;
-	}
-
-	if (firstLength === 0) {
-		return maxDistance !== undefined && secondLength > maxDistance
-			? maxDistance
-			: secondLength;
-	}
-
-	let bCharacterCode;
-	let result;
-	let temporary;
-	let temporary2;
-	let index = 0;
-	let index2 = 0;
-
-	while (index < firstLength) {
-		characterCodeCache[index] = first.charCodeAt(start + index);
-		array[index] = ++index;
-	}
-
-	while (index2 < secondLength) {
-		bCharacterCode = second.charCodeAt(start + index2);
-		temporary = index2++;
-		result = index2;
-
-		for (index = 0; index < firstLength; index++) {
-			temporary2 = bCharacterCode === characterCodeCache[index] ? temporary : temporary + 1;
-			temporary = array[index];
-			// eslint-disable-next-line no-multi-assign
-			result = array[index] = temporary > result
-				? (temporary2 > result ? result + 1 : temporary2)
-				: (temporary2 > temporary ? temporary + 1 : temporary2);
-		}
-
-		// Early termination: if all values in current row exceed maxDistance
-		if (maxDistance !== undefined) {
-			let rowMinimum = result;
-			for (index = 0; index < firstLength; index++) {
-				if (array[index] < rowMinimum) {
-					rowMinimum = array[index];
-				}
-			}
-
-			if (rowMinimum > maxDistance) {
-				return maxDistance;
-			}
-		}
-	}
-
-	// Bound arrays to avoid retaining large previous sizes
-	array.length = firstLength;
-	characterCodeCache.length = firstLength;
-
-	return maxDistance !== undefined && result > maxDistance ? maxDistance : result;
+const trimZeros = (s) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
+/** `412 ms`, `4.1 ms`, `1.23 s`; with `trim` no trailing zeros (`1 s`, `1.5 s`). */
+function formatMs(v, trim) {
+    const a = Math.abs(v);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    if (a < 9.95)
+        return `${t(v.toFixed(1))} ms`;
+    if (Math.round(a) < 1000)
+        return `${Math.round(v)} ms`;
+    return `${t((v / 1000).toFixed(2))} s`;
 }
-
-function closestMatch(target, candidates, options) {
-	if (!Array.isArray(candidates) || candidates.length === 0) {
-		return undefined;
-	}
-
-	const userMax = options?.maxDistance;
-	const targetLength = target.length;
-
-	// Exact match fast-path
-	for (const candidate of candidates) {
-		if (candidate === target) {
-			return candidate;
-		}
-	}
-
-	if (userMax === 0) {
-		return undefined;
-	}
-
-	let best;
-	let bestDist = Number.POSITIVE_INFINITY;
-	const seen = new Set();
-
-	for (const candidate of candidates) {
-		if (seen.has(candidate)) {
-			continue;
-		}
-
-		seen.add(candidate);
-
-		const lengthDiff = Math.abs(candidate.length - targetLength);
-		if (lengthDiff >= bestDist) {
-			continue;
-		}
-
-		if (userMax !== undefined && lengthDiff > userMax) {
-			continue;
-		}
-
-		const cap = Number.isFinite(bestDist)
-			? (userMax === undefined ? bestDist : Math.min(bestDist, userMax))
-			: userMax;
-
-		const distance = cap === undefined
-			? leven(target, candidate)
-			: leven(target, candidate, {maxDistance: cap});
-
-		// Skip candidates that exceed the user's maximum distance
-		if (userMax !== undefined && distance > userMax) {
-			continue;
-		}
-
-		// If we got a capped result that equals the cap, we need the actual distance
-		// for accurate comparison, but only if the cap was due to userMax
-		let actualD = distance;
-		if (cap !== undefined && distance === cap && cap === userMax) {
-			actualD = leven(target, candidate);
-		}
-
-		if (actualD < bestDist) {
-			bestDist = actualD;
-			best = candidate;
-			if (bestDist === 0) {
-				break;
-			}
-		}
-	}
-
-	if (userMax !== undefined && bestDist > userMax) {
-		return undefined;
-	}
-
-	return best;
+/** A percentage (0..100) with one decimal; a partial success never reads 100.0 (`99.9`). */
+function percentDigits(v) {
+    const s = v.toFixed(1);
+    return s === '100.0' && v < 100 ? '99.9' : s;
 }
-
-;// CONCATENATED MODULE: ./src/core/suggest.ts
-// "Did you mean …?" for a name that is not one of the known ones: an unknown flag, a criteria
-// metric. The nearest by edit distance (leven; two swapped neighbours count as one edit), ignoring
-// case and `_` / `-`, close enough for a typo; else the few names the word begins. Pure.
-
-/** Typos a name of this length may carry: one in 4 characters, at least one, at most three. */
-const allowed = (length) => Math.max(1, Math.min(3, Math.floor(length / 4)));
-/** Whether `b` is `a` with two neighbouring characters swapped (`mxa` / `max`), the commonest typo. */
-function swapped(a, b) {
-    if (a.length !== b.length)
-        return false;
-    const diff = [];
-    for (let i = 0; i < a.length && diff.length <= 2; i++)
-        if (a[i] !== b[i])
-            diff.push(i);
-    return diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]];
+/** A percentage (0..100): `96.7%`, `95%`, `<0.1%`; a partial success never reads 100%. */
+function formatPercent(v, trim) {
+    if (Number.isInteger(v))
+        return `${v}%`;
+    const s = percentDigits(v);
+    if (s === '0.0' && v > 0)
+        return '<0.1%';
+    return `${trim ? trimZeros(s) : s}%`;
 }
-const normal = (s) => s.toLowerCase().replace(/_/g, '-');
-/** The known names nearest to `word` (at most three, best first), or none when nothing is close. */
-function nearest(word, known) {
-    const w = normal(word);
-    if (w === '')
-        return [];
-    const max = allowed(w.length);
-    let best = max + 1;
-    let found = [];
-    const prefixed = [];
-    for (const name of new Set(known)) {
-        const n = normal(name);
-        const d = swapped(w, n) ? 1 : leven(w, n, { maxDistance: max + 1 });
-        if (d < best) {
-            best = d;
-            found = [name];
-        }
-        else if (d === best)
-            found.push(name);
-        if (w.length >= 3 && n.startsWith(w))
-            prefixed.push(name);
-    }
-    if (best <= max)
-        return found.slice(0, 3);
-    return prefixed.length <= 3 ? prefixed : [];
-}
-/** `: did you mean X?` / `: did you mean X or Y?` (each name shown by `show`), or '' when nothing is near. */
-function didYouMean(word, known, show = (n) => n) {
-    const names = nearest(word, known).map(show);
-    if (names.length === 0)
-        return '';
-    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
-    return `: did you mean ${list}?`;
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/criteria/suggest-metric.ts
-// What an unknown metric in a criterion was probably meant to be: the nearest name of the metrics
-// table (`ttfx.p95` → ttfc.p95), or the statistics a bare latency takes (`ttfc` → ttfc.p95). The
-// full list is left to `--help` and docs/criteria.md: an error names one fix, not 300 characters.
-
-
-/** Where every metric is listed, after an error that could not point at one. */
-const METRICS_LISTED = 'ttfc-gate --help lists every metric';
-/**
- * Every metric name a family's `written` form spells out (`a|b.c|d` → a.c, a.d, b.c, b.d); a
- * `NAME` part (`monitor.NAME.max`) takes the typed name's part at that place, else is left out.
- */
-function metricNames(typed) {
-    const typedParts = typed.split('.');
-    const out = [];
-    for (const family of METRIC_FAMILIES) {
-        const parts = family.written.split('.').map((p, i) => (p === 'NAME' ? (typedParts[i] ? [typedParts[i]] : []) : p.split('|')));
-        if (parts.some((p) => p.length === 0))
-            continue;
-        let names = [''];
-        for (const p of parts)
-            names = names.flatMap((n) => p.map((x) => (n ? `${n}.${x}` : x)));
-        out.push(...names);
-    }
-    return out;
-}
-/** The end of an "unknown metric" error: the fix to try, else where the metrics are listed. */
-function unknownMetricHint(name, side) {
-    const names = metricNames(name);
-    const show = (n) => (side ? `${side}.${n}` : n);
-    const stats = names.filter((n) => n.startsWith(`${name}.`));
-    if (stats.length > 0) {
-        const all = stats.map((n) => n.slice(name.length + 1)).join('|');
-        return `: name a statistic, e.g. ${show(stats.find((n) => n.endsWith('.p95')) ?? stats[0])} (${name}.${all})`;
-    }
-    const hint = didYouMean(name, names, show);
-    return hint || ` (${METRICS_LISTED})`;
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/criteria/parse.ts
-// Criteria parsing: `[@USERS:] METRIC OP VALUE [warn]`, one a line, into Criterion values with
-// their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
-// table. Pure: no I/O. Evaluation is in evaluate.ts.
-
-
-
-
-/** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
-const DEFAULT_CRITERIA = [
-    'success_rate > 95%',
-    'errors_5xx == 0',
-    'timeouts == 0',
-    'ttfc.p95 < 3s',
-    '@10: ttfc.avg < 1s',
-    '@10: ttfc.max < 2s',
-    '@20: ttfc.avg < 1.5s',
-    '@20: ttfc.max < 3s',
-    'ttfc.max < 2 * ttfc.avg warn',
-    '@50: ttfc.avg < 2s warn',
-].join('\n');
-/** A syntax error in the criteria text. The message never starts with "criteria" (the caller prefixes it). */
-class CriteriaError extends Error {
-    line;
-    column;
-    /** The message without the `line L, column C: ` prefix. */
-    detail;
-    constructor(line, column, detail) {
-        super(`line ${line}, column ${column}: ${detail}`);
-        this.name = 'CriteriaError';
-        this.line = line;
-        this.column = column;
-        this.detail = detail;
-    }
-}
-const OPS = ['<', '<=', '>', '>=', '==', '!='];
-const EXPECTED_OPS = '<, <=, >, >=, == or !=';
-const OP_CHARS = '<>=!';
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
-const KNOWN_UNITS = new Set(['ms', 's', 'm', '%']);
-const NUMBER_RE = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-zµ%]*)$/;
-const isWs = (c) => /\s/.test(c);
-class LineScanner {
-    src;
-    line;
-    pos = 0;
-    constructor(src, line) {
-        this.src = src;
-        this.line = line;
-    }
-    get eol() {
-        return this.pos >= this.src.length;
-    }
-    get col() {
-        return this.pos + 1;
-    }
-    peek() {
-        return this.src[this.pos] ?? '';
-    }
-    skipWs() {
-        while (!this.eol && isWs(this.peek()))
-            this.pos++;
-    }
-    take(pred) {
-        const start = this.pos;
-        while (!this.eol && pred(this.peek()))
-            this.pos++;
-        return { text: this.src.slice(start, this.pos), col: start + 1 };
-    }
-    /** The next whitespace-delimited token, without consuming it (after skipping whitespace). */
-    peekToken() {
-        const save = this.pos;
-        this.skipWs();
-        const t = this.take((c) => !isWs(c));
-        this.pos = save;
-        return t;
-    }
-    fail(col, detail) {
-        throw new CriteriaError(this.line, col, detail);
-    }
-}
-/** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
-function parseCriteria(text) {
-    const out = [];
-    const lines = text.replace(/^\uFEFF/, '').split('\n');
-    lines.forEach((raw, i) => {
-        const c = parseLine(raw.replace(/\r$/, ''), i + 1);
-        if (c)
-            out.push(c);
-    });
-    return out;
-}
-function parseLine(raw, lineNo) {
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#'))
-        return null;
-    // A `#` preceded by whitespace starts a trailing comment.
-    const hash = raw.search(/\s#/);
-    const src = hash >= 0 ? raw.slice(0, hash) : raw;
-    const s = new LineScanner(src, lineNo);
-    s.skipWs();
-    let users = null;
-    let rate;
-    if (s.peek() === '@') {
-        const atCol = s.col;
-        s.pos++;
-        const tok = s.take((c) => !isWs(c) && c !== ':');
-        const n = Number(tok.text);
-        // `@2/s:` scopes to the rate stage(s) of that offered rate.
-        const r = /^(\d+(?:\.\d+)?|\.\d+)\/s$/.exec(tok.text);
-        if (r) {
-            if (!(Number(r[1]) > 0))
-                s.fail(atCol, `invalid scope "@${tok.text}" (a rate stage's rate is more than 0/s)`);
-            rate = Number(r[1]);
-        }
-        else if (!/^\d+$/.test(tok.text) || !Number.isSafeInteger(n) || n < 1) {
-            s.fail(atCol, `invalid scope "@${tok.text}" (expected @USERS: with a positive whole number of users, e.g. @10:, or @RATE/s: for a rate stage, e.g. @2/s:)`);
-        }
-        s.skipWs();
-        if (s.peek() !== ':')
-            s.fail(s.col, `expected ":" after "@${tok.text}"`);
-        s.pos++;
-        if (rate === undefined)
-            users = n;
-        s.skipWs();
-    }
-    // METRIC
-    const mTok = s.take((c) => !isWs(c) && !OP_CHARS.includes(c));
-    if (!mTok.text)
-        s.fail(s.col, s.eol ? 'expected a metric' : `expected a metric before "${s.peekToken().text}"`);
-    const metric = parseMetricRef(s, mTok, false);
-    const kind = metricUnit(metric.name);
-    s.skipWs();
-    // OP
-    let opTok = s.take((c) => OP_CHARS.includes(c));
-    if (!opTok.text)
-        opTok = s.take((c) => !isWs(c) && !/[A-Za-z0-9_.%]/.test(c));
-    if (!opTok.text) {
-        s.fail(s.col, s.eol ? `expected an operator (${EXPECTED_OPS}) after "${mTok.text}"` : `expected an operator (${EXPECTED_OPS}) after "${mTok.text}", found "${s.peekToken().text}"`);
-    }
-    if (!OPS.includes(opTok.text)) {
-        s.fail(opTok.col, `unknown operator "${opTok.text}" (expected ${EXPECTED_OPS})`);
-    }
-    const op = opTok.text;
-    s.skipWs();
-    // VALUE
-    if (s.eol)
-        s.fail(s.col, `expected a value after "${op}"`);
-    const value = parseValue(s, metric.name, kind);
-    s.skipWs();
-    // [warn]
-    let severity = 'fail';
-    const tail = s.take((c) => !isWs(c));
-    if (tail.text) {
-        if (tail.text.toLowerCase() !== 'warn') {
-            s.fail(tail.col, `unexpected "${tail.text}" after the value (only "warn" may follow; one criterion a line)`);
-        }
-        severity = 'warn';
-        s.skipWs();
-        const extra = s.take((c) => !isWs(c));
-        if (extra.text)
-            s.fail(extra.col, `unexpected "${extra.text}" after "warn"`);
-    }
-    return { text: src.trim(), line: lineNo, users, ...(rate !== undefined ? { rate } : {}), metric, op, value, severity };
-}
-function parseMetricRef(s, tok, allowBaseline) {
-    let name = tok.text;
-    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
-    if (side !== undefined) {
-        if (!allowBaseline) {
-            s.fail(tok.col, `"${name}": a ${side} metric can only be used in the value (e.g. "ttfc.p95 < 1.2 * ${name}")`);
-        }
-        name = name.slice(side.length + 1);
-    }
-    if (!metricUnit(name))
-        s.fail(tok.col, `unknown metric "${tok.text}"${unknownMetricHint(name, side)}`);
-    if (side === 'history')
-        return { name, baseline: false, history: true };
-    return side === 'compare' ? { name, baseline: false, compare: true } : { name, baseline: side === 'baseline' };
-}
-/** A metric token ends before a `+` / `-` (`compare.ttfc.p95+200ms`): the scanner steps back to it. */
-function cutAtSign(s, tok) {
-    const i = tok.text.slice(1).search(/[+-]/) + 1;
-    if (i <= 0)
-        return tok;
-    s.pos -= tok.text.length - i;
-    return { text: tok.text.slice(0, i), col: tok.col };
-}
-/** An optional `+ 200ms` / `- 5%` after a metric reference: in the unit of the left metric, signed. */
-function parseOffset(s, left, kind) {
-    const save = s.pos;
-    s.skipWs();
-    const sign = s.peek();
-    if (sign !== '+' && sign !== '-') {
-        s.pos = save;
-        return undefined;
-    }
-    s.pos++;
-    s.skipWs();
-    const t = s.take((c) => !isWs(c));
-    if (!t.text)
-        s.fail(s.col, `expected a number after "${sign}" (e.g. "${sign} 200ms")`);
-    const m = NUMBER_RE.exec(t.text);
-    if (!m)
-        s.fail(t.col, `expected a number after "${sign}", found "${t.text}"`);
-    let unit = { text: m[2] ?? '', col: t.col };
-    if (!unit.text) {
-        const next = s.peekToken();
-        if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
-            unit = next;
-            s.skipWs();
-            s.take((c) => !isWs(c));
-        }
-    }
-    const v = applyUnit(s, Number(m[1]), t, unit, left, kind);
-    return sign === '-' ? -v : v;
-}
-function withOffset(v, offset) {
-    return offset === undefined ? v : { ...v, offset };
-}
-function parseValue(s, left, kind) {
-    const first = s.take((c) => !isWs(c) && c !== '*');
-    if (!first.text)
-        s.fail(s.col, 'expected a number or a metric before "*"');
-    if (/^[-+]\.?\d/.test(first.text))
-        s.fail(first.col, `invalid number "${first.text}" (write a plain non-negative number)`);
-    if (/^[0-9.]/.test(first.text)) {
-        const m = NUMBER_RE.exec(first.text);
-        if (!m)
-            s.fail(first.col, `invalid number "${first.text}"`);
-        const num = Number(m[1]);
-        let unit = { text: m[2] ?? '', col: first.col };
-        const save = s.pos;
-        s.skipWs();
-        if (s.peek() === '*') {
-            // NUMBER * METRIC
-            if (unit.text)
-                s.fail(first.col, `a factor takes no unit: "${first.text}" (e.g. "2 * ttfc.avg")`);
-            s.pos++;
-            s.skipWs();
-            const mt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
-            if (!mt.text)
-                s.fail(s.col, 'expected a metric after "*"');
-            const ref = parseMetricRef(s, mt, true);
-            checkSameKind(s, mt, ref, left, kind);
-            return withOffset({ kind: 'factor', factor: num, metric: ref }, parseOffset(s, left, kind));
-        }
-        s.pos = save;
-        if (!unit.text) {
-            // A unit separated by a space ("1.5 s"), or a forgotten "*" ("2 ttfc.avg").
-            const next = s.peekToken();
-            if (next.text && metricUnit(stripSide(next.text))) {
-                s.fail(next.col, `expected "*" between "${first.text}" and "${next.text}"`);
-            }
-            if (/^[A-Za-zµ%]+$/.test(next.text) && next.text.toLowerCase() !== 'warn') {
-                unit = next;
-                s.skipWs();
-                s.take((c) => !isWs(c));
-            }
-        }
-        const value = applyUnit(s, num, first, unit, left, kind);
-        if (kind !== 'sample')
-            return { kind: 'number', value };
-        const written = unit.text === '' ? null : unit.text === '%' ? '%' : 'bytes';
-        return { kind: 'number', value, sampleUnit: { unit: written, text: unit.col === first.col ? first.text : `${first.text} ${unit.text}`, column: first.col } };
-    }
-    // METRIC [* NUMBER]
-    if (first.text.toLowerCase() === 'warn' && s.peekToken().text === '') {
-        s.fail(first.col, 'expected a value before "warn"');
-    }
-    const metricTok = cutAtSign(s, first);
-    const ref = parseMetricRef(s, metricTok, true);
-    checkSameKind(s, metricTok, ref, left, kind);
-    const save = s.pos;
-    s.skipWs();
-    if (s.peek() !== '*') {
-        s.pos = save;
-        return withOffset({ kind: 'factor', factor: 1, metric: ref }, parseOffset(s, left, kind));
-    }
-    s.pos++;
-    s.skipWs();
-    const nt = cutAtSign(s, s.take((c) => !isWs(c) && c !== '*'));
-    if (!nt.text)
-        s.fail(s.col, 'expected a number after "*"');
-    const m = NUMBER_RE.exec(nt.text);
-    if (!m)
-        s.fail(nt.col, `expected a number after "*", found "${nt.text}"`);
-    if (m[2])
-        s.fail(nt.col, `a factor takes no unit: "${nt.text}" (e.g. "ttfc.avg * 2")`);
-    return withOffset({ kind: 'factor', factor: Number(m[1]), metric: ref }, parseOffset(s, left, kind));
-}
-/** `baseline.ttfc.p95` → `ttfc.p95`. */
-function stripSide(name) {
-    const side = OTHER_SIDES.find((p) => name.startsWith(`${p}.`));
-    return side === undefined ? name : name.slice(side.length + 1);
-}
-function checkSameKind(s, tok, ref, left, kind) {
-    const k = metricUnit(ref.name);
-    if (k !== kind) {
-        s.fail(tok.col, `"${tok.text}" is ${UNIT_NAME[k]} but ${left} is ${UNIT_NAME[kind]}; a factor must reference a metric of the same kind`);
-    }
-}
-function applyUnit(s, num, numTok, unit, left, kind) {
-    const u = unit.text;
-    const shown = unit.col === numTok.col ? numTok.text : `${numTok.text} ${u}`;
-    if (kind === 'sample' || kind === 'bytes') {
-        // A monitor's own unit: a bare number (threads), a percentage, or a size (B … GiB, read as bytes).
-        const v = sampleThreshold(num, u);
-        if (v === null)
-            s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${left} takes a bare number, %, or a size: B, KB, KiB, MB, MiB, GB, GiB)`);
-        return v;
-    }
-    if (u && !KNOWN_UNITS.has(u)) {
-        const expected = kind === 'ms' ? 'expected ms, s or m' : kind === '%' ? 'expected %' : `${left} takes a bare number`;
-        s.fail(unit.col, `unknown unit "${u}" in "${shown}" (${expected})`);
-    }
-    switch (kind) {
-        case 'ms': {
-            if (!u)
-                s.fail(numTok.col, `"${numTok.text}" needs a unit (ms, s or m) for ${left}, e.g. "${numTok.text}ms" or "${numTok.text}s"`);
-            const mult = UNIT_MS[u];
-            if (mult === undefined)
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a duration (ms, s or m)`);
-            return num * mult;
-        }
+/** A figure in its unit; `trim` drops trailing zeros (thresholds are written, not measured). */
+function formatIn(value, unit, trim) {
+    if (value === null)
+        return 'n/a';
+    if (!Number.isFinite(value))
+        return String(value);
+    const t = (s) => (trim ? trimZeros(s) : s);
+    switch (unit) {
+        case 'ms':
+            return formatMs(value, trim);
         case '%':
-            if (!u)
-                s.fail(numTok.col, `"${numTok.text}" needs a unit (%) for ${left}, e.g. "${numTok.text}%"`);
-            if (u !== '%')
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} is a percentage (%)`);
-            if (num > 100)
-                s.fail(numTok.col, `${shown} is over 100%: ${left} is at most 100%`);
-            return num;
+            return formatPercent(value, trim);
         case 'count':
+            return trim ? trimZeros(value.toFixed(2)) : String(Math.round(value));
         case 'rps':
+            return `${t(value.toFixed(2))} req/s`;
         case 'tps':
-            if (u)
-                s.fail(unit.col, `unexpected unit "${u}" in "${shown}": ${left} takes a bare number`);
-            return num;
+            return `${t(value.toFixed(1))} tok/s`;
+        case 'bytes':
+            return formatSample(value, 'bytes');
+        case 'sample':
+            return trim ? trimZeros(value.toFixed(2)) : formatSample(value, 'number');
     }
 }
-/** A threshold of a monitor value: a bare number, a percentage, or a size in bytes; null for another unit. */
-function sampleThreshold(num, unit) {
-    if (unit === '' || unit === '%')
-        return num;
-    const mult = byteMultiplier(unit);
-    return mult === null ? null : num * mult;
+/** A measured value for humans: `412 ms`, `4.1 ms`, `1.23 s`, `96.7%`, `3`, `4.20 req/s`; `n/a` for null. */
+function format_formatValue(value, unit) {
+    return formatIn(value, unit, false);
+}
+/** A threshold for humans: like formatValue, but without trailing zeros (`1 s`, `1.5 s`, `95%`, `4 req/s`). */
+function format_formatThreshold(value, unit) {
+    return formatIn(value, unit, true);
+}
+/** A duration in ms for humans, `n/a` for null. */
+const ms = (v) => format_formatValue(v, 'ms');
+/** A fraction (0..1) as a percentage of the success-rate kind: `96.7%`, `n/a` for null. */
+const rate = (v) => format_formatValue(v === null ? null : v * 100, '%');
+/** A fraction (0..1) as a whole percentage: `12%`. */
+function pct(x) {
+    return `${Math.round(x * 100)}%`;
+}
+/** A fraction (0..1) as a percentage to one decimal: `20%`, `12.5%`. */
+function formatThresholdPct(x) {
+    return `${Math.round(x * 1000) / 10}%`;
+}
+/** A signed fraction as a rounded percentage magnitude: `12%`, `4.5%` (one decimal below 10%). */
+function changePct(x) {
+    const a = Math.abs(x * 100);
+    return a >= 9.95 ? `${Math.round(a)}%` : `${trimOneZero(a.toFixed(1))}%`;
+}
+/** `4.0` → `4`, `4.5` stays. */
+const trimOneZero = (s) => s.replace(/\.0$/, '');
+/** `1 user`, `3 users`; the plural defaults to the word plus "s". */
+function plural(n, one, many = `${one}s`) {
+    return `${n} ${n === 1 ? one : many}`;
+}
+/** Two statistics differ enough to be worth a column of their own (TTFT against TTFC). */
+function differs(a, b) {
+    return a.avg !== null && b.avg !== null && Math.abs(a.avg - b.avg) > 0.05;
+}
+/** A ratio: `1.9x`, `1.03x`, `12x`. */
+function formatRatio(r) {
+    if (r === null || !Number.isFinite(r))
+        return 'n/a';
+    if (r >= 10)
+        return `${Math.round(r)}x`;
+    const s = r.toFixed(r >= 3 ? 1 : 2);
+    return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
+}
+
+;// CONCATENATED MODULE: ./src/core/errors.ts
+/** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
+class InputError extends Error {
+    input;
+    detail;
+    constructor(input, detail) {
+        super(`${input}: ${detail}`);
+        this.input = input;
+        this.detail = detail;
+        this.name = 'InputError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/time/duration.ts
+
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Parses `60s`, `500ms`, `5m`, `1.5s`, `1h`; a bare number means seconds (as in `timeout: 60`). Returns ms. */
+function parseDuration(input, text, bounds) {
+    const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
+    if (!m) {
+        throw new InputError(input, `"${text}" is not a duration (use e.g. 500ms, 60s, 5m, 1h; a bare number is seconds)`);
+    }
+    const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
+    if (ms === 0 && bounds.zero)
+        return 0;
+    if (!(ms > 0))
+        throw new InputError(input, `"${text.trim()}" must be greater than zero`);
+    if (ms > bounds.max)
+        throw new InputError(input, `"${text.trim()}" is too long: at most ${formatBound(bounds.max)}`);
+    return ms;
+}
+/** A duration the way inputs write it: `500ms`, `1.5s`, `2m` (for log lines about configured waits). */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 120_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    return `${Number((ms / 60_000).toFixed(1))}m`;
+}
+function formatBound(ms) {
+    if (ms % 3_600_000 === 0)
+        return `${ms / 3_600_000}h`;
+    if (ms % 60_000 === 0)
+        return `${ms / 60_000}m`;
+    return `${ms / 1000}s`;
+}
+
+;// CONCATENATED MODULE: ./src/core/types.ts
+// Shared types of the core. Nothing here knows about GitHub.
+const FAILURE_CATEGORIES = ['http_4xx', 'http_5xx', 'timeout', 'connection', 'stream_error', 'empty', 'protocol', 'cancelled'];
+/** The one guard of the union: an arrival-rate stage (the rest are closed USERSxREQUESTS). */
+const isRate = (s) => s.kind === 'rate';
+
+;// CONCATENATED MODULE: ./src/core/config/stages.ts
+
+
+
+
+const DEFAULT_STAGES = '1x1, 10x3, 20x2';
+/** The most users a stage (or a capacity probe) may have. */
+const MAX_USERS = 10_000;
+const MAX_REQUESTS = 100_000;
+/** Arrivals a rate stage (and all rate stages together) may schedule: a gate is bounded. */
+const MAX_ARRIVALS = 1_000_000;
+/** Longest rate stage. */
+const MAX_RATE_DURATION_MS = 3_600_000;
+/**
+ * Comma-separated stages: `USERSxREQUESTS` (closed: that many concurrent users, each sending that
+ * many requests in a row) or `R/s:D` (open: requests arriving at R per second for D).
+ */
+function parseStages(text, input = 'stages') {
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.every((p) => p === ''))
+        throw new InputError(input, 'is empty (expected e.g. "1x1, 10x3, 20x2" or "2/s:30s")');
+    let total = 0;
+    let arrivals = 0;
+    return parts.map((part, i) => {
+        if (part.includes('/')) {
+            const stage = parseRateStage(part, i + 1, input);
+            arrivals += stage.rate * (stage.durationMs / 1000);
+            if (arrivals > MAX_ARRIVALS)
+                throw new InputError(input, `more than ${MAX_ARRIVALS.toLocaleString('en-US')} arrivals in all rate stages; a gate should be bounded`);
+            return stage;
+        }
+        const m = /^(\d+)\s*[xX×]\s*(\d+)$/.exec(part);
+        if (!m) {
+            throw new InputError(input, `stage ${i + 1} "${part}" is not USERSxREQUESTS (e.g. 10x3) or RATE/s:DURATION (e.g. 2/s:30s)`);
+        }
+        const users = Number(m[1]);
+        const requestsPerUser = Number(m[2]);
+        if (users < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": users must be at least 1`);
+        if (requestsPerUser < 1)
+            throw new InputError(input, `stage ${i + 1} "${part}": requests per user must be at least 1`);
+        if (users > MAX_USERS)
+            throw new InputError(input, `stage ${i + 1} "${part}": at most ${MAX_USERS} users`);
+        total += users * requestsPerUser;
+        if (total > MAX_REQUESTS)
+            throw new InputError(input, `more than ${MAX_REQUESTS} requests in all; a gate should be bounded`);
+        return { users, requestsPerUser };
+    });
+}
+/** `2/s:30s`, `0.5/s:2m`: a rate above 0 and a duration above 0, at most MAX_ARRIVALS arrivals. */
+function parseRateStage(part, n, input) {
+    const m = /^(.*?)\s*\/\s*s\s*:\s*(.*)$/.exec(part);
+    if (!m)
+        throw new InputError(input, `stage ${n} "${part}" is not RATE/s:DURATION (e.g. 2/s:30s, 0.5/s:2m)`);
+    const rateText = m[1];
+    if (!/^-?(\d+(\.\d+)?|\.\d+)$/.test(rateText))
+        throw new InputError(input, `stage ${n} "${part}": the rate "${rateText}" is not a number of arrivals per second`);
+    const rate = Number(rateText);
+    if (!(rate > 0))
+        throw new InputError(input, `stage ${n} "${part}": the rate must be more than 0 arrivals per second`);
+    const where = `${input} (stage ${n} "${part}")`;
+    const durationMs = parseDuration(where, m[2], { max: MAX_RATE_DURATION_MS });
+    const arrivals = rate * (durationMs / 1000);
+    if (arrivals > MAX_ARRIVALS) {
+        throw new InputError(input, `stage ${n} "${part}": ${Math.round(arrivals).toLocaleString('en-US')} arrivals, more than ${MAX_ARRIVALS.toLocaleString('en-US')}; a gate should be bounded`);
+    }
+    return { kind: 'rate', rate, durationMs };
+}
+/** `2`, `0.5`, `1.25`: a rate as written back (at most three decimals). */
+function formatRate(rate) {
+    return String(Number(rate.toFixed(3)));
+}
+/** A duration exactly, as an input would write it: `2m`, `30s`, `1500ms`. */
+function exactDuration(ms) {
+    if (ms >= 60_000 && ms % 60_000 === 0)
+        return `${ms / 60_000}m`;
+    if (ms % 1000 === 0)
+        return `${ms / 1000}s`;
+    return `${Number(ms.toFixed(3))}ms`;
+}
+/** A stage as the `stages` input writes it: `10x3`, `2/s:30s`. */
+function stageText(s) {
+    return isRate(s) ? `${formatRate(s.rate)}/s:${exactDuration(s.durationMs)}` : `${s.users}x${s.requestsPerUser}`;
+}
+function formatStages(stages) {
+    return stages.map(stageText).join(', ');
+}
+/** The stage a summary was run from (a rate stage's summary carries its rate and duration). */
+function stageOf(s) {
+    return s.rate ? { kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs } : { users: s.users, requestsPerUser: s.requestsPerUser };
+}
+/** Where a figure was measured, for sentences: `10 users`, `2/s`. */
+function stageWho(s) {
+    return isRate(s) ? `${formatRate(s.rate)}/s` : `${s.users} user${s.users === 1 ? '' : 's'}`;
+}
+/** A stage's load for tables: `10 × 3`, `2/s for 30s`. */
+function stageLoad(s) {
+    return isRate(s) ? `${formatRate(s.rate)}/s for ${exactDuration(s.durationMs)}` : `${s.users} × ${s.requestsPerUser}`;
+}
+/** A summary's (or a result's) key for matching stages across runs: `users:10`, `rate:2`. */
+function stageKey(s) {
+    return s.rate ? `rate:${s.rate.offered}` : `users:${s.users}`;
+}
+/** Where a criterion result or diagnosis is about: `10 users`, `2/s`, null for the whole run. */
+function stages_scopeWho(x) {
+    if (x.rate !== undefined)
+        return `${formatRate(x.rate)}/s`;
+    return x.users === null ? null : `${x.users} user${x.users === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/verdict.ts
@@ -47079,7 +46776,7 @@ function evaluateOne(c, stage, unit, opts) {
         const other = thresholdStage === stage ? null : c.value.kind === 'factor' && c.value.metric.compare ? 'compare' : 'baseline';
         return { ...base, status: 'fail', actual, threshold, reason: missingReason(thresholdStage, name, other) };
     }
-    const pointPass = operators_compare(actual, c.op, threshold);
+    const pointPass = compare(actual, c.op, threshold);
     if (c.value.kind === 'factor' && c.value.metric.compare)
         return judgeCompare(c, c.value.factor, stage, { ...base, actual, threshold }, pointPass, opts);
     const fixedThreshold = c.value.kind === 'number' || c.value.metric.baseline || c.value.metric.history === true;
@@ -47143,55 +46840,1684 @@ function criteriaPassed(results) {
 
 
 
-;// CONCATENATED MODULE: ./src/core/config/headers.ts
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Framing and hop-by-hop headers: the client owns them; a user value would break or smuggle requests. */
-const FORBIDDEN = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
-/** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
-function parseHeaderLines(text, input = 'headers') {
-    const out = [];
-    text.split(/\r?\n/).forEach((raw, i) => {
-        const line = raw.trim();
-        if (line === '')
-            return;
-        const colon = line.indexOf(':');
-        const name = colon > 0 ? line.slice(0, colon).trim() : '';
-        if (colon <= 0 || !TOKEN.test(name)) {
-            throw new InputError(input, `line ${i + 1} is not "Name: value" (got "${truncate(line)}")`);
-        }
-        if (FORBIDDEN.has(name.toLowerCase())) {
-            throw new InputError(input, `line ${i + 1}: ${name} is set by the HTTP client (framing and hop-by-hop headers cannot be set)`);
-        }
-        const v = line.slice(colon + 1).trim();
-        if (/[\r\0]/.test(v))
-            throw new InputError(input, `line ${i + 1}: the value of ${name} holds a carriage return or NUL`);
-        out.push([name, v]);
+;// CONCATENATED MODULE: external "string_decoder"
+const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: external "events"
+const external_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+;// CONCATENATED MODULE: external "assert"
+const external_assert_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
     });
-    return out;
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
 }
-/** Header names whose values are secrets: never logged, redacted in reports. */
-function isSecretHeader(name) {
-    const n = name.toLowerCase();
-    return (n === 'authorization' ||
-        n === 'proxy-authorization' ||
-        n === 'cookie' ||
-        n === 'set-cookie' ||
-        n.endsWith('-token') ||
-        n.endsWith('-key') ||
-        n.includes('secret') ||
-        n.includes('password') ||
-        n.includes('bypass') ||
-        n === 'api-key' ||
-        n === 'apikey');
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
 }
-function truncate(s) {
-    // Never echo a whole line back: it may be a secret pasted without a colon.
-    return s.length > 12 ? `${s.slice(0, 12)}…` : s;
+function isDirectory(fsPath_1) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return __awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_namespaceObject.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_namespaceObject.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_namespaceObject.EOL.length);
+                n = s.indexOf(external_os_namespaceObject.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_namespaceObject.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./src/core/load/limits.ts
+
+
+
+/** Descriptors kept free for everything else the process opens (report file, health probe, log command, DNS). */
+const SPARE = 64;
+/**
+ * Every user holds one socket: the largest stage needs that many file descriptors at once. Node
+ * already raises its soft limit to the hard one at start-up; when something kept it lower, it is
+ * raised here with `prlimit` (allowed up to the hard limit). When the limit still cannot hold the
+ * largest stage, the run fails before any request with how many users fit. Linux only (elsewhere
+ * the limit cannot be read without a shell; the run goes on).
+ */
+async function ensureDescriptors(sockets, log) {
+    const users = Math.max(0, ...sockets);
+    let lim = readLimits();
+    if (lim === null || fits(lim, users))
+        return;
+    if (lim.hard > lim.soft) {
+        await getExecOutput('prlimit', ['--pid', String(process.pid), `--nofile=${lim.hard}:${lim.hard}`], { silent: true, ignoreReturnCode: true }).catch(() => null);
+        lim = readLimits() ?? lim;
+        if (fits(lim, users)) {
+            log?.(`raised the open-file limit to ${lim.soft} for ${users} users`);
+            return;
+        }
+    }
+    const fit = Math.max(0, lim.soft - lim.open - SPARE);
+    const raise = lim.hard >= users + lim.open + SPARE
+        ? ''
+        : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
+    throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
+}
+/**
+ * How many users' connections this process can hold at once once its soft limit is raised to the hard
+ * one (as ensureDescriptors does), or null where the limit cannot be read. For checks before any load.
+ */
+function descriptorRoom() {
+    const lim = readLimits();
+    return lim === null ? null : Math.max(0, Math.max(lim.soft, lim.hard) - lim.open - SPARE);
+}
+function fits(lim, users) {
+    return lim.soft - lim.open - SPARE >= users;
+}
+function readLimits() {
+    try {
+        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('Max open files'));
+        const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
+        if (!m)
+            return null;
+        const num = (v) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
+        return { soft: num(m[1]), hard: num(m[2]), open: (0,external_node_fs_namespaceObject.readdirSync)('/proc/self/fd').length };
+    }
+    catch {
+        return null;
+    }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/core/capacity/config.ts
+// The capacity search's inputs, validated before any load: the SLO (`capacity`), its bounds, and the
+// criteria that read its result (`capacity`, `compare.capacity`). Pure.
+
+
+
+
+
+
+
+
+
+const DEFAULT_MAX_USERS = 256;
+const DEFAULT_REQUESTS = 3;
+const DEFAULT_RESOLUTION = { kind: 'fraction', value: 0.1 };
+const DEFAULT_BUDGET_MS = 300_000;
+const config_MAX_REQUESTS = 100;
+/** A probe's requests in all (users × requests), as a stage's plan is bounded. */
+const MAX_PROBE_REQUESTS = 100_000;
+const MAX_BUDGET_MS = 6 * 3_600_000;
+/** Implied unless the SLO has a success_rate line: a probe whose requests fail does not meet it. */
+const IMPLIED_SUCCESS = 'success_rate >= 99%';
+/** The inputs of the capacity search (their rows are in config/inputs.ts). */
+const INPUT_NAMES = ['capacity', 'capacity-max-users', 'capacity-requests', 'capacity-resolution', 'capacity-budget'];
+/**
+ * The capacity search (null without `capacity`), and the stages to run before it: with `capacity` and
+ * no stages given (or the default ones, which the Action always passes), only a 1x1 smoke stage.
+ */
+function readCapacity(inputs, stages, ctx) {
+    checkCapacityCriteria(ctx.criteria);
+    const text = value(inputs, 'capacity');
+    if (text === undefined) {
+        const stray = INPUT_NAMES.find((n) => n !== 'capacity' && value(inputs, n) !== undefined);
+        if (stray)
+            throw new InputError(stray, 'only applies with capacity (the SLO the search is for)');
+        const uses = ctx.criteria.find(usesCapacity);
+        if (uses)
+            throw new InputError('criteria', `line ${uses.line}: "${uses.text}" needs the capacity search: set capacity (the SLO, e.g. ttfc.p95 < 2s)`);
+        return { capacity: null, stages };
+    }
+    if (ctx.shard)
+        throw new InputError('capacity', 'cannot be combined with shard (the search decides each probe from the whole load: run it on one machine)');
+    const { sloText, slo, implied } = parseSlo(text);
+    const maxUsers = readMaxUsers(value(inputs, 'capacity-max-users'), ctx.compare);
+    const requestsPerUser = wholeNumber('capacity-requests', value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, config_MAX_REQUESTS);
+    if (maxUsers * requestsPerUser > MAX_PROBE_REQUESTS) {
+        throw new InputError('capacity-requests', `${requestsPerUser} requests × ${maxUsers} users is more than ${MAX_PROBE_REQUESTS} requests a probe; a gate should be bounded`);
+    }
+    const resolution = parseResolution(value(inputs, 'capacity-resolution'));
+    const budgetText = value(inputs, 'capacity-budget');
+    const budgetMs = budgetText === undefined ? DEFAULT_BUDGET_MS : parseDuration('capacity-budget', budgetText, { max: MAX_BUDGET_MS });
+    const stagesText = value(inputs, 'stages');
+    const given = stagesText !== undefined && stagesText.replace(/\s+/g, '') !== DEFAULT_STAGES.replace(/\s+/g, '');
+    return {
+        capacity: { sloText, slo, implied, maxUsers, requestsPerUser, resolution, budgetMs },
+        stages: given ? stages : [{ users: 1, requestsPerUser: 1 }],
+    };
+}
+/** A metric the SLO may hold: a latency statistic or a rate (success_rate, rps …), measured on the probe itself. */
+function sloMetricProblem(name) {
+    const m = metrics_metric(name);
+    if (!m)
+        return 'is not a metric';
+    if (name === 'capacity')
+        return "is the search's own result";
+    if (SERVER_METRIC_FAMILIES.some((f) => f.resolve(name)))
+        return 'is a server-side figure (the probes do not run the health probe, monitors or logs)';
+    if (m.unit !== 'ms' && m.unit !== '%' && m.unit !== 'rps')
+        return `is ${UNIT_NAME[m.unit]}, not a latency or a rate (it grows with the users, so no number of users "meets" it)`;
+    return null;
+}
+/** The SLO lines: each unscoped, failing, with a fixed threshold, on a latency or a rate. */
+function parseSlo(text) {
+    let lines;
+    try {
+        lines = parseCriteria(text);
+    }
+    catch (err) {
+        if (err instanceof CriteriaError)
+            throw new InputError('capacity', err.message);
+        throw err;
+    }
+    if (lines.length === 0)
+        throw new InputError('capacity', 'holds no SLO line (e.g. ttfc.p95 < 2s)');
+    for (const c of lines) {
+        const where = `line ${c.line}: "${c.text}"`;
+        if (c.users !== null)
+            throw new InputError('capacity', `${where} has a stage selector (@${c.users}:): the SLO holds at every probe, drop the selector`);
+        if (c.severity === 'warn')
+            throw new InputError('capacity', `${where} is a warning: every SLO line must hold (drop "warn")`);
+        const problem = sloMetricProblem(c.metric.name);
+        if (problem)
+            throw new InputError('capacity', `${where}: ${c.metric.name} ${problem}`);
+        if (c.value.kind !== 'number')
+            throw new InputError('capacity', `${where}: the SLO takes a fixed threshold (e.g. ttfc.p95 < 2s), not a figure of a run`);
+    }
+    const implied = lines.some((c) => c.metric.name === 'success_rate') ? [] : [IMPLIED_SUCCESS];
+    const slo = implied.length ? [...lines, ...parseCriteria(IMPLIED_SUCCESS).map((c) => ({ ...c, line: 0 }))] : lines;
+    return { sloText: lines.map((c) => c.text), slo, implied };
+}
+function wholeNumber(name, text, dflt, min, max) {
+    if (text === undefined)
+        return dflt;
+    const t = text.trim();
+    if (!/^\d+$/.test(t))
+        throw new InputError(name, `"${t.slice(0, 40)}" is not a whole number (${min} to ${max})`);
+    const n = Number(t);
+    if (n < min || n > max)
+        throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
+    return n;
+}
+/** At least 1, at most what a stage may have and what this process's descriptors hold (both sides with compare-url). */
+function readMaxUsers(text, compare) {
+    const n = wholeNumber('capacity-max-users', text, DEFAULT_MAX_USERS, 1, MAX_USERS);
+    const room = descriptorRoom();
+    const need = compare ? 2 * n : n;
+    if (room !== null && need > room) {
+        const fit = compare ? Math.floor(room / 2) : room;
+        throw new InputError('capacity-max-users', `${n} users need ${need} connections open at once${compare ? ' (head and base)' : ''}, but this process can open files for at most ${fit} users (raise the hard limit: ulimit -n, LimitNOFILE=, --ulimit nofile=)`);
+    }
+    return n;
+}
+/** `10%` (a share of the last pass, at least 1 user) or `2` (users). */
+function parseResolution(text) {
+    if (text === undefined)
+        return DEFAULT_RESOLUTION;
+    const t = text.trim();
+    const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
+    if (pct) {
+        const v = Number(pct[1]);
+        if (!(v > 0) || v > 100)
+            throw new InputError('capacity-resolution', `${t} is out of range: more than 0% and at most 100%`);
+        return { kind: 'fraction', value: v / 100 };
+    }
+    if (/^\d+$/.test(t)) {
+        const n = Number(t);
+        if (n < 1 || n > MAX_USERS)
+            throw new InputError('capacity-resolution', `${t} is out of range: 1 to ${MAX_USERS} users`);
+        return { kind: 'users', value: n };
+    }
+    throw new InputError('capacity-resolution', `"${t.slice(0, 40)}" is not a share of the users (e.g. 10%) or a number of users (e.g. 2)`);
+}
+/** `10%`, `2 users`. */
+function formatResolution(r) {
+    return r.kind === 'fraction' ? `${Math.round(r.value * 1000) / 10}%` : `${r.value} user${r.value === 1 ? '' : 's'}`;
+}
+/** Whether a criterion reads the capacity (as its metric or in its value). */
+function usesCapacity(c) {
+    return c.metric.name === 'capacity' || (c.value.kind === 'factor' && c.value.metric.name === 'capacity');
+}
+/** `capacity >= 20`, `capacity >= 0.9 * compare.capacity`: unscoped, and capacity compared only with the compare target's. */
+function checkCapacityCriteria(criteria) {
+    for (const c of criteria) {
+        if (!usesCapacity(c))
+            continue;
+        const where = `line ${c.line}: "${c.text}"`;
+        if (c.metric.name !== 'capacity')
+            throw new InputError('criteria', `${where}: capacity can only be compared with capacity (e.g. capacity >= 0.9 * compare.capacity)`);
+        if (c.users !== null)
+            throw new InputError('criteria', `${where}: the capacity is one figure of the run, not of a stage: drop @${c.users}:`);
+        if (c.value.kind === 'factor') {
+            const ref = c.value.metric;
+            if (ref.name !== 'capacity')
+                throw new InputError('criteria', `${where}: capacity can only be compared with compare.capacity or a number`);
+            if (ref.baseline)
+                throw new InputError('criteria', `${where}: a baseline report's capacity is not compared; use compare.capacity (same-run A/B with compare-url)`);
+            if (!ref.compare)
+                throw new InputError('criteria', `${where}: compares the capacity with itself; use a number or compare.capacity`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/json-guards.ts
+// Guards for reading JSON of unknown shape (a baseline report, an event payload, a server's answer):
+// each returns the value when it has the type, else null. Pure.
+/** A plain object (not null, not an array). */
+const obj = (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
+/** A finite number. */
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A string. */
+const str = (v) => (typeof v === 'string' ? v : null);
+
+;// CONCATENATED MODULE: ./src/core/history/schema.ts
+// The history file (history-path): what one entry holds and the strict check of a file read back.
+// The file is untrusted input like a baseline (a cache can carry anything): every field is typed,
+// bounded and shaped, and a file that does not match is rejected whole. Pure.
+
+
+const HISTORY_SCHEMA_VERSION = 1;
+/**
+ * The figures kept per stage: the ones `history.<metric>` criteria and the trend can read, in the
+ * units of the metrics table (ms, percent, req/s). A criterion on another metric is an input error.
+ */
+const HISTORY_METRICS = [
+    'ttfc.avg',
+    'ttfc.p50',
+    'ttfc.p90',
+    'ttfc.p95',
+    'ttfc.p99',
+    'ttft.avg',
+    'ttft.p50',
+    'ttft.p95',
+    'total.avg',
+    'total.p95',
+    'success_rate',
+    'rps',
+];
+/** Bounds of what one file may hold, so a forged file cannot make the gate read or chart without end. */
+const HISTORY_BOUNDS = { entries: 1000, stages: 64, text: 300, url: 2048 };
+// The shapes of the entry's fields (checked on read, enforced on write).
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const COMMIT = /^[0-9a-f]{7,64}$/i;
+const EVENT = /^[a-z][a-z0-9_]{0,39}$/;
+const KEY = /^(?:\d{1,7}|\d{1,7}(?:\.\d{1,3})?\/s)(?:#\d{1,3})?$/;
+// Control characters and bidi overrides never belong in a ref or a target.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
+/**
+ * The key of each stage, by position: users (or the rate of an arrival-rate stage), with `#k` for the
+ * k-th stage of the same key, so a run's stages meet the history's stages of the same plan. The one
+ * place that decides what "the same stage" means across runs.
+ */
+function stageKeys(stages) {
+    const seen = new Map();
+    return stages.map((s) => {
+        const base = baseKey(s);
+        const k = (seen.get(base) ?? 0) + 1;
+        seen.set(base, k);
+        return k === 1 ? base : `${base}#${k}`;
+    });
+}
+function baseKey(stage) {
+    // Arrival-rate stages (`R/s:D`) carry their rate; read defensively, the field is newer than this file.
+    const rate = stage.rate;
+    if (typeof rate === 'number' && Number.isFinite(rate) && rate > 0)
+        return `${Math.round(rate * 1000) / 1000}/s`;
+    return String(stage.users);
+}
+/** `10 users`, `1 user`, `2/s`, `10 users (2nd)`: a key for people. */
+function keyLabel(key) {
+    const [base, nth] = key.split('#');
+    const main = base.endsWith('/s') ? base : `${base} ${base === '1' ? 'user' : 'users'}`;
+    return nth ? `${main} (#${nth})` : main;
+}
+/** This run's entry: its figures per stage that ran (skipped stages are left out). */
+function entryOf(stages, meta) {
+    const keys = stageKeys(stages);
+    const out = [];
+    stages.forEach((s, i) => {
+        if (s.skipped)
+            return;
+        const metrics = {};
+        for (const name of HISTORY_METRICS) {
+            const v = metrics_metric(name)?.read(s) ?? null;
+            const rounded = v === null ? null : Math.round(v * 1000) / 1000;
+            metrics[name] = figure(rounded) ? rounded : null;
+        }
+        out.push({ key: keys[i], users: s.users, metrics });
+    });
+    // Whatever the environment says, the entry must pass checkHistory when it is read back.
+    const clean = (t, max) => t.replace(CONTROLS, '').slice(0, max);
+    return {
+        time: ISO.test(meta.time) ? meta.time : new Date().toISOString(),
+        commit: meta.commit !== null && COMMIT.test(meta.commit) ? meta.commit : null,
+        ref: meta.ref === null ? null : clean(meta.ref, HISTORY_BOUNDS.text),
+        event: EVENT.test(meta.event) ? meta.event : 'unknown',
+        target: clean(meta.target, HISTORY_BOUNDS.url),
+        passed: meta.passed,
+        capacity: meta.capacity !== null && Number.isInteger(meta.capacity) && meta.capacity >= 0 ? meta.capacity : null,
+        stages: out.slice(0, HISTORY_BOUNDS.stages),
+    };
+}
+const bad = (why) => ({ ok: false, why });
+function schema_text(v, name, max, nullable) {
+    if (v === null && nullable)
+        return { ok: true, value: null };
+    if (typeof v !== 'string')
+        return bad(`${name} is not a string`);
+    if (v.length > max)
+        return bad(`${name} is longer than ${max} characters`);
+    if (CONTROL.test(v))
+        return bad(`${name} holds control characters`);
+    return { ok: true, value: v };
+}
+function figure(v) {
+    return v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e12);
+}
+function checkStage(raw) {
+    const s = obj(raw);
+    if (s === null)
+        return bad('a stage is not an object');
+    if (typeof s.key !== 'string' || !KEY.test(s.key))
+        return bad(`stage key ${JSON.stringify(String(s.key)).slice(0, 40)} is not a stage key`);
+    if (typeof s.users !== 'number' || !Number.isInteger(s.users) || s.users < 0 || s.users > 1e7)
+        return bad(`stage ${s.key}: users is not a whole number`);
+    const m = obj(s.metrics);
+    if (m === null)
+        return bad(`stage ${s.key}: metrics is not an object`);
+    const metrics = {};
+    for (const name of HISTORY_METRICS) {
+        if (!(name in m))
+            continue;
+        if (!figure(m[name]))
+            return bad(`stage ${s.key}: ${name} is not a figure`);
+        metrics[name] = m[name];
+    }
+    return { ok: true, value: { key: s.key, users: s.users, metrics } };
+}
+function checkEntry(raw) {
+    const e = obj(raw);
+    if (e === null)
+        return bad('not an object');
+    if (typeof e.time !== 'string' || !ISO.test(e.time) || Number.isNaN(Date.parse(e.time)))
+        return bad('time is not an ISO time');
+    if (e.commit !== null && (typeof e.commit !== 'string' || !COMMIT.test(e.commit)))
+        return bad('commit is not a commit SHA');
+    if (typeof e.event !== 'string' || !EVENT.test(e.event))
+        return bad('event is not an event name');
+    if (typeof e.passed !== 'boolean')
+        return bad('passed is not true or false');
+    if (e.capacity !== null && (typeof e.capacity !== 'number' || !Number.isInteger(e.capacity) || e.capacity < 0))
+        return bad('capacity is not a whole number');
+    const ref = schema_text(e.ref, 'ref', HISTORY_BOUNDS.text, true);
+    if (!ref.ok)
+        return ref;
+    const target = schema_text(e.target, 'target', HISTORY_BOUNDS.url, false);
+    if (!target.ok)
+        return target;
+    if (!Array.isArray(e.stages))
+        return bad('stages is not an array');
+    if (e.stages.length > HISTORY_BOUNDS.stages)
+        return bad(`more than ${HISTORY_BOUNDS.stages} stages`);
+    const stages = [];
+    for (const raw of e.stages) {
+        const s = checkStage(raw);
+        if (!s.ok)
+            return s;
+        if (stages.some((o) => o.key === s.value.key))
+            return bad(`stage key ${s.value.key} appears twice`);
+        stages.push(s.value);
+    }
+    return {
+        ok: true,
+        value: {
+            time: e.time,
+            commit: e.commit,
+            ref: ref.value,
+            event: e.event,
+            target: target.value,
+            passed: e.passed,
+            capacity: e.capacity,
+            stages,
+        },
+    };
+}
+/**
+ * A parsed history file checked against the schema: the entries, or why it is not a history of this
+ * version. Fields it does not know are dropped (they are not written back). Never throws.
+ */
+function checkHistory(json) {
+    const f = obj(json);
+    if (f === null)
+        return bad('is not a JSON object');
+    if (f.tool !== 'ttfc-gate')
+        return bad('is not a ttfc-gate history (no "tool": "ttfc-gate")');
+    if (f.schemaVersion !== HISTORY_SCHEMA_VERSION) {
+        return bad(`has schemaVersion ${JSON.stringify(f.schemaVersion ?? null).slice(0, 20)}; this version reads ${HISTORY_SCHEMA_VERSION}`);
+    }
+    if (!Array.isArray(f.entries))
+        return bad('has no "entries" array');
+    if (f.entries.length > HISTORY_BOUNDS.entries)
+        return bad(`has ${f.entries.length} entries, more than ${HISTORY_BOUNDS.entries}`);
+    const entries = [];
+    for (const [i, raw] of f.entries.entries()) {
+        const e = checkEntry(raw);
+        if (!e.ok)
+            return bad(`entry ${i + 1}: ${e.why}`);
+        entries.push(e.value);
+    }
+    return { ok: true, entries };
+}
+/** The file's text: one entry a line, so a diff of two nights reads line by line. */
+function serializeHistory(entries) {
+    const head = `{\n  "schemaVersion": ${HISTORY_SCHEMA_VERSION},\n  "tool": "ttfc-gate",\n  "entries": [`;
+    const body = entries.map((e) => `    ${JSON.stringify(e)}`).join(',\n');
+    return `${head}${entries.length ? `\n${body}\n  ` : ''}]\n}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/core/history/config.ts
+// The history inputs (history-path, history-limit, history-window, history-write) → a HistorySpec,
+// checked up front; and which runs record an entry. Pure.
+
+
+
+
+const DEFAULT_HISTORY_LIMIT = 200;
+const DEFAULT_HISTORY_WINDOW = 7;
+/** Fewer passing runs than this: `history.` criteria are skipped. */
+const MIN_HISTORY_RUNS = 3;
+/** Events whose runs append to the history under `history-write: auto`. */
+const RECORDING_EVENTS = ['schedule', 'push', 'workflow_dispatch'];
+/** Events that are a pull request's: they never append, whatever history-write says. */
+const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+function count(name, text, dflt, min, max) {
+    if (text === undefined)
+        return dflt;
+    if (!/^\d+$/.test(text))
+        throw new InputError(name, `"${text.slice(0, 40)}" is not a whole number (${min} to ${max})`);
+    const n = Number(text);
+    if (n < min || n > max)
+        throw new InputError(name, `${text} is out of range: ${min} to ${max}`);
+    return n;
+}
+/**
+ * The history settings, or null without history-path. A `history.` criterion needs history-path; one
+ * on a figure the history does not keep is an error naming the figures it keeps.
+ */
+function buildHistorySpec(inputs, cwd, criteria, sharded, 
+/** Files the run writes or reads (input name, path): the history must be none of them. */
+others = []) {
+    const path = trimmedValue(inputs, 'history-path');
+    for (const c of criteria) {
+        if (c.value.kind !== 'factor' || !c.value.metric.history)
+            continue;
+        if (path === undefined)
+            throw new InputError('criteria', `line ${c.line}: "${c.text}" references history.${c.value.metric.name} but history-path is not set`);
+        if (!HISTORY_METRICS.includes(c.value.metric.name)) {
+            throw new InputError('criteria', `line ${c.line}: the history keeps ${HISTORY_METRICS.join(', ')}, not ${c.value.metric.name}`);
+        }
+    }
+    // The runner passes every default: only a value other than its default is "set".
+    const defaults = { 'history-limit': String(DEFAULT_HISTORY_LIMIT), 'history-window': String(DEFAULT_HISTORY_WINDOW), 'history-write': 'auto' };
+    const rest = Object.keys(defaults).find((n) => {
+        const v = trimmedValue(inputs, n);
+        return v !== undefined && v.toLowerCase() !== defaults[n];
+    });
+    if (path === undefined) {
+        if (rest)
+            throw new InputError(rest, 'is set but history-path is not');
+        return null;
+    }
+    if (sharded)
+        throw new InputError('history-path', 'cannot be combined with shard (a shard runs a share of the users: keep the history of whole runs)');
+    if (/[/\\]$/.test(path))
+        throw new InputError('history-path', `"${path.slice(0, 200)}" is a directory, not a file name`);
+    if (path.includes('\0'))
+        throw new InputError('history-path', 'holds a NUL character');
+    const limit = count('history-limit', trimmedValue(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
+    const window = count('history-window', trimmedValue(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
+    if (window > limit)
+        throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
+    const write = (trimmedValue(inputs, 'history-write') ?? 'auto').toLowerCase();
+    if (write !== 'auto' && write !== 'true' && write !== 'false')
+        throw new InputError('history-write', `"${write.slice(0, 40)}" is not auto, true or false`);
+    const absPath = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(cwd, path);
+    for (const [name, other] of others) {
+        if (other !== null && (0,external_node_path_.resolve)(cwd, other) === absPath)
+            throw new InputError('history-path', `"${path.slice(0, 200)}" is also ${name}: the history needs a file of its own`);
+    }
+    return { path, absPath, limit, window, write };
+}
+/**
+ * Whether this run appends its entry, and why (for the log). `event` is the workflow event (null
+ * outside a workflow: the CLI on its own, which records under auto).
+ */
+function recordingOf(spec, event) {
+    const name = event ?? 'none';
+    if (event !== null && PULL_REQUEST_EVENTS.includes(event)) {
+        if (spec.write === 'true')
+            throw new InputError('history-write', `true on a ${event} event: a pull request only reads the history (it is the base branch's)`);
+        return { record: false, why: `a ${event} run only reads the history` };
+    }
+    if (spec.write === 'false')
+        return { record: false, why: 'history-write is false' };
+    if (spec.write === 'true')
+        return { record: true, why: `history-write is true (event ${name})` };
+    if (event === null)
+        return { record: true, why: 'outside a workflow (set history-write: false to only read)' };
+    if (RECORDING_EVENTS.includes(event))
+        return { record: true, why: `a ${event} run` };
+    return { record: false, why: `a ${event} run only reads the history under history-write: auto (set history-write: true to record it)` };
+}
+
 ;// CONCATENATED MODULE: ./src/core/report/escape.ts
 // Markdown helpers for text we do not control (server messages, URLs, user input) that ends up in
 // a GitHub comment or job summary. Pure: no I/O, no GitHub client.
@@ -47199,9 +48525,9 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 const ZWSP = '\u200B';
 // C0/C1 control characters (tab and newline handled separately), and bidi overrides/isolates
 // that could visually reorder a message ("Trojan source").
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const escape_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 /** Truncates to at most `max` characters (code points, never splitting a surrogate pair), adding `…`. */
-function escape_truncate(text, max) {
+function truncate(text, max) {
     if (max <= 0)
         return '';
     if (text.length <= max)
@@ -47253,10 +48579,10 @@ function escapeMarkdownChars(text) {
 function escapeInline(text, max = Infinity) {
     const flat = text
         .replace(/\r\n?|\n|\t/g, ' ')
-        .replace(CONTROL, '')
+        .replace(escape_CONTROL, '')
         .replace(/ {2,}/g, ' ')
         .trim();
-    const short = Number.isFinite(max) ? escape_truncate(flat, max) : flat;
+    const short = Number.isFinite(max) ? truncate(flat, max) : flat;
     return escapeMarkdownChars(short);
 }
 /** A table cell from text that may contain pipes or newlines but is otherwise trusted markdown. */
@@ -47269,9 +48595,9 @@ function tableCell(markdown) {
  * `inTable`, pipes are escaped (GitHub tables split cells on `|` even inside code spans).
  */
 function codeSpan(text, opts = {}) {
-    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(CONTROL, '');
+    let t = text.replace(/\r\n?|\n|\t/g, ' ').replace(escape_CONTROL, '');
     if (opts.max !== undefined)
-        t = escape_truncate(t, opts.max);
+        t = truncate(t, opts.max);
     const longest = Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
     const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
@@ -47469,2083 +48795,6 @@ function redactDeep(value, secrets, skip = new Set()) {
             }
         }
     }
-}
-
-;// CONCATENATED MODULE: ./src/core/config/template.ts
-
-
-/** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
-const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
-/** Whether a template has a part that changes per request (then it cannot be rendered once). */
-function isPerRequest(text) {
-    for (const m of text.matchAll(PLACEHOLDER))
-        if (['uuid', 'user', 'iteration', 'stage'].includes(m[1] ?? ''))
-            return true;
-    return false;
-}
-/**
- * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
- * `{{token}}` and `{{env.*}}` are fixed for the run and filled now; an unknown placeholder is an input error.
- * `getToken` is read lazily so a token from a login step can be filled in later.
- */
-function compileTemplate(text, input, env, getToken, opts = {}) {
-    const parts = [];
-    let last = 0;
-    for (const m of text.matchAll(PLACEHOLDER)) {
-        if (m.index > last)
-            parts.push(text.slice(last, m.index));
-        last = m.index + m[0].length;
-        const name = m[1] ?? '';
-        if (name === 'uuid')
-            parts.push(() => (0,external_node_crypto_.randomUUID)());
-        else if (name === 'user')
-            parts.push((c) => String(c.user));
-        else if (name === 'iteration')
-            parts.push((c) => String(c.iteration));
-        else if (name === 'stage')
-            parts.push((c) => String(c.stage));
-        else if (name === 'token') {
-            parts.push(() => {
-                const t = getToken();
-                if (t === undefined)
-                    throw new InputError(input, '{{token}} is used but no token is set (input token or a login step)');
-                return t;
-            });
-        }
-        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            const value = env[name.slice(4)];
-            if (value === undefined)
-                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
-            if (opts.singleLine && /[\r\n\0]/.test(value))
-                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
-            opts.secrets?.push(value);
-            parts.push(value);
-        }
-        else {
-            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
-        }
-    }
-    if (last < text.length)
-        parts.push(text.slice(last));
-    if (parts.every((p) => typeof p === 'string')) {
-        const fixed = parts.join('');
-        return () => fixed;
-    }
-    return (ctx) => {
-        let s = '';
-        for (const p of parts)
-            s += typeof p === 'string' ? p : p(ctx);
-        return s;
-    };
-}
-/** Whether a template text uses {{token}} (then the token must be known before requests). */
-function usesToken(text) {
-    for (const m of text.matchAll(PLACEHOLDER))
-        if (m[1] === 'token')
-            return true;
-    return false;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/login.ts
-// `login-url` and the RAGFlow login as plain data (what to POST, where the token is); sending it
-// is prepare/login.ts.
-
-
-
-
-/** A failed login: stops the run before any load, with the server's message (never the password). */
-class LoginError extends InputError {
-    constructor(input, detail) {
-        super(input, detail);
-        this.name = 'LoginError';
-    }
-}
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
-function parseTokenFrom(text, input = 'login-token-from') {
-    const t = text.trim();
-    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
-    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
-    if (!m)
-        throw new InputError(input, what);
-    const kind = m[1].toLowerCase();
-    const rest = m[2].trim();
-    if (kind === 'header') {
-        if (!HEADER_NAME.test(rest))
-            throw new InputError(input, `"${rest}" is not a header name`);
-        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
-    }
-    if (!JSON_PATH.test(rest))
-        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
-    const path = rest
-        .replace(/^\$\./, '')
-        .replace(/\[(\d+)\]/g, '.$1')
-        .split('.');
-    return { kind: 'json', path, text: `json:${rest}` };
-}
-/** Validates the login inputs (no request is sent); null when no login is configured. */
-function buildLogin(i, ctx) {
-    const { preset } = ctx;
-    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
-    if (!password && i.url === undefined) {
-        if (i.body !== undefined)
-            throw new InputError('login-body', 'needs login-url');
-        if (i.tokenFrom !== undefined)
-            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
-        return null;
-    }
-    if (ctx.hasToken) {
-        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
-    }
-    if (password) {
-        if (i.email === undefined)
-            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
-        const pl = preset.passwordLogin;
-        if (!pl) {
-            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
-        }
-        if (i.password === undefined)
-            throw new InputError('login-password', 'is required with login-email');
-        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
-        if (i.body !== undefined)
-            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
-        let key = null;
-        if (pl.needsPublicKey) {
-            if (i.publicKey === undefined)
-                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
-            key = parsePublicKey(i.publicKey);
-        }
-        else if (i.publicKey !== undefined)
-            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
-        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
-        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
-        const body = pl.body(i.email.trim(), i.password, key);
-        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
-    }
-    const url = ctx.resolve('login-url', i.url);
-    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
-    if (tokenFromText === undefined)
-        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
-    const tokenFrom = parseTokenFrom(tokenFromText);
-    let body = null;
-    if (i.body !== undefined) {
-        for (const m of i.body.matchAll(PLACEHOLDER)) {
-            const name = m[1] ?? '';
-            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
-                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
-            }
-        }
-        body = compileTemplate(i.body, 'login-body', ctx.env, () => undefined, { secrets: ctx.secrets })({ stage: 0, user: 0, iteration: 0 });
-        collectSecrets(body, ctx.secrets);
-    }
-    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
-}
-function spec(input, url, body, contentType, tokenFrom, ctx) {
-    return {
-        input,
-        url: url.href,
-        displayUrl: redactUrl(url.href),
-        body,
-        contentType,
-        headers: ctx.headersFor(url),
-        tokenFrom,
-        timeoutMs: ctx.timeoutMs,
-        checkCode: ctx.preset.loginCodes === true,
-    };
-}
-function parsePublicKey(text) {
-    let pem = text.trim().replace(/\\n/g, '\n');
-    if (!pem.includes('-----BEGIN')) {
-        // The base64 body alone (as often pasted into a secret): wrap it.
-        const b64 = pem.replace(/\s+/g, '');
-        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
-    }
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPublicKey)(pem);
-    }
-    catch {
-        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
-    }
-    if (key.asymmetricKeyType !== 'rsa')
-        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
-    return key;
-}
-function contentTypeOf(body) {
-    const t = body.trim();
-    if (t.startsWith('{') || t.startsWith('['))
-        return 'application/json';
-    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
-        return 'application/x-www-form-urlencoded';
-    return 'text/plain; charset=utf-8';
-}
-/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
-function collectSecrets(body, secrets) {
-    const walk = (v, key) => {
-        if (typeof v === 'string') {
-            if (v !== '' && isSecretParam(key))
-                secrets.push(v);
-        }
-        else if (Array.isArray(v))
-            for (const x of v)
-                walk(x, key);
-        else if (v && typeof v === 'object')
-            for (const [k, x] of Object.entries(v))
-                walk(x, k);
-    };
-    try {
-        walk(JSON.parse(body), '');
-        return;
-    }
-    catch {
-        /* not JSON */
-    }
-    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
-        for (const [k, v] of new URLSearchParams(body.trim()))
-            if (v && isSecretParam(k))
-                secrets.push(v);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
-/**
- * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
- * carries no content. Content: the first one is ttft. Error: an in-band error, the request
- * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
- * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
- */
-const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
-/** The scheme the `token` (or a login token) is sent with for a request path. */
-function authSchemeFor(preset, path) {
-    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
-
-// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
-const session = {
-    event: () => EventKind.Content,
-    error: null,
-    tokens: undefined,
-    finish: () => null,
-};
-const generic = {
-    name: 'generic',
-    authScheme: 'Bearer',
-    fallbackFormat: 'raw',
-    needsText: false,
-    start: () => session,
-};
-
-;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
-class ParseError extends Error {
-  constructor(message, options) {
-    super(message), this.name = "ParseError", this.type = options.type, this.field = options.field, this.value = options.value, this.line = options.line;
-  }
-}
-const LF = 10, CR = 13, SPACE = 32;
-function noop(_arg) {
-}
-function createParser(config) {
-  if (typeof config == "function")
-    throw new TypeError(
-      "`config` must be an object, got a function instead. Did you mean `createParser({onEvent: fn})`?"
-    );
-  const { onEvent = noop, onError = noop, onRetry = noop, onComment, maxBufferSize } = config, pendingFragments = [];
-  let pendingFragmentsLength = 0, isFirstChunk = !0, id, data = "", dataLines = 0, eventType, terminated = !1;
-  function feed(chunk) {
-    if (terminated)
-      throw new Error(
-        "Cannot feed parser: it was terminated after exceeding the configured max buffer size. Call `reset()` to resume parsing."
-      );
-    if (isFirstChunk && (isFirstChunk = !1, chunk.charCodeAt(0) === 239 && chunk.charCodeAt(1) === 187 && chunk.charCodeAt(2) === 191 && (chunk = chunk.slice(3))), pendingFragments.length === 0) {
-      const trailing2 = processLines(chunk);
-      trailing2 !== "" && (pendingFragments.push(trailing2), pendingFragmentsLength = trailing2.length), checkBufferSize();
-      return;
-    }
-    if (chunk.indexOf(`
-`) === -1 && chunk.indexOf("\r") === -1) {
-      pendingFragments.push(chunk), pendingFragmentsLength += chunk.length, checkBufferSize();
-      return;
-    }
-    pendingFragments.push(chunk);
-    const input = pendingFragments.join("");
-    pendingFragments.length = 0, pendingFragmentsLength = 0;
-    const trailing = processLines(input);
-    trailing !== "" && (pendingFragments.push(trailing), pendingFragmentsLength = trailing.length), checkBufferSize();
-  }
-  function checkBufferSize() {
-    maxBufferSize !== void 0 && (pendingFragmentsLength + data.length <= maxBufferSize || (terminated = !0, pendingFragments.length = 0, pendingFragmentsLength = 0, id = void 0, data = "", dataLines = 0, eventType = void 0, onError(
-      new ParseError(`Buffered data exceeded max buffer size of ${maxBufferSize} characters`, {
-        type: "max-buffer-size-exceeded"
-      })
-    )));
-  }
-  function processLines(chunk) {
-    let searchIndex = 0;
-    if (chunk.indexOf("\r") === -1) {
-      let lfIndex = chunk.indexOf(`
-`, searchIndex);
-      for (; lfIndex !== -1; ) {
-        if (searchIndex === lfIndex) {
-          dataLines > 0 && onEvent({ id, event: eventType, data }), id = void 0, data = "", dataLines = 0, eventType = void 0, searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
-`, searchIndex);
-          continue;
-        }
-        const firstCharCode = chunk.charCodeAt(searchIndex);
-        if (isDataPrefix(chunk, searchIndex, firstCharCode)) {
-          const valueStart = chunk.charCodeAt(searchIndex + 5) === SPACE ? searchIndex + 6 : searchIndex + 5, value = chunk.slice(valueStart, lfIndex);
-          if (dataLines === 0 && chunk.charCodeAt(lfIndex + 1) === LF) {
-            onEvent({ id, event: eventType, data: value }), id = void 0, data = "", eventType = void 0, searchIndex = lfIndex + 2, lfIndex = chunk.indexOf(`
-`, searchIndex);
-            continue;
-          }
-          data = dataLines === 0 ? value : `${data}
-${value}`, dataLines++;
-        } else isEventPrefix(chunk, searchIndex, firstCharCode) ? eventType = chunk.slice(
-          chunk.charCodeAt(searchIndex + 6) === SPACE ? searchIndex + 7 : searchIndex + 6,
-          lfIndex
-        ) || void 0 : parseLine(chunk, searchIndex, lfIndex);
-        searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
-`, searchIndex);
-      }
-      return chunk.slice(searchIndex);
-    }
-    for (; searchIndex < chunk.length; ) {
-      const crIndex = chunk.indexOf("\r", searchIndex), lfIndex = chunk.indexOf(`
-`, searchIndex);
-      let lineEnd = -1;
-      if (crIndex !== -1 && lfIndex !== -1 ? lineEnd = crIndex < lfIndex ? crIndex : lfIndex : crIndex !== -1 ? crIndex === chunk.length - 1 ? lineEnd = -1 : lineEnd = crIndex : lfIndex !== -1 && (lineEnd = lfIndex), lineEnd === -1)
-        break;
-      parseLine(chunk, searchIndex, lineEnd), searchIndex = lineEnd + 1, chunk.charCodeAt(searchIndex - 1) === CR && chunk.charCodeAt(searchIndex) === LF && searchIndex++;
-    }
-    return chunk.slice(searchIndex);
-  }
-  function parseLine(chunk, start, end) {
-    if (start === end) {
-      dispatchEvent();
-      return;
-    }
-    const firstCharCode = chunk.charCodeAt(start);
-    if (isDataPrefix(chunk, start, firstCharCode)) {
-      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, value2 = chunk.slice(valueStart, end);
-      data = dataLines === 0 ? value2 : `${data}
-${value2}`, dataLines++;
-      return;
-    }
-    if (isEventPrefix(chunk, start, firstCharCode)) {
-      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
-      return;
-    }
-    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
-      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
-      value2.includes("\0") || (id = value2);
-      return;
-    }
-    if (firstCharCode === 58) {
-      if (onComment) {
-        const line2 = chunk.slice(start, end);
-        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
-      }
-      return;
-    }
-    const line = chunk.slice(start, end), fieldSeparatorIndex = line.indexOf(":");
-    if (fieldSeparatorIndex === -1) {
-      processField(line, "", line);
-      return;
-    }
-    const field = line.slice(0, fieldSeparatorIndex), offset = line.charCodeAt(fieldSeparatorIndex + 1) === SPACE ? 2 : 1, value = line.slice(fieldSeparatorIndex + offset);
-    processField(field, value, line);
-  }
-  function processField(field, value, line) {
-    switch (field) {
-      case "event":
-        eventType = value || void 0;
-        break;
-      case "data":
-        data = dataLines === 0 ? value : `${data}
-${value}`, dataLines++;
-        break;
-      case "id":
-        value.includes("\0") || (id = value);
-        break;
-      case "retry":
-        /^\d+$/.test(value) ? onRetry(parseInt(value, 10)) : onError(
-          new ParseError(`Invalid \`retry\` value: "${value}"`, {
-            type: "invalid-retry",
-            value,
-            line
-          })
-        );
-        break;
-      default:
-        onError(
-          new ParseError(
-            `Unknown field "${field.length > 20 ? `${field.slice(0, 20)}\u2026` : field}"`,
-            { type: "unknown-field", field, value, line }
-          )
-        );
-        break;
-    }
-  }
-  function dispatchEvent() {
-    dataLines > 0 && onEvent({
-      id,
-      event: eventType,
-      data
-    }), id = void 0, data = "", dataLines = 0, eventType = void 0;
-  }
-  function reset(options = {}) {
-    if (options.consume && pendingFragments.length > 0) {
-      const incompleteLine = pendingFragments.join("");
-      parseLine(incompleteLine, 0, incompleteLine.length);
-    }
-    isFirstChunk = !0, id = void 0, data = "", dataLines = 0, eventType = void 0, pendingFragments.length = 0, pendingFragmentsLength = 0, terminated = !1;
-  }
-  return { feed, reset };
-}
-function isDataPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 100 && chunk.charCodeAt(i + 1) === 97 && chunk.charCodeAt(i + 2) === 116 && chunk.charCodeAt(i + 3) === 97 && chunk.charCodeAt(i + 4) === 58;
-}
-function isEventPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 101 && chunk.charCodeAt(i + 1) === 118 && chunk.charCodeAt(i + 2) === 101 && chunk.charCodeAt(i + 3) === 110 && chunk.charCodeAt(i + 4) === 116 && chunk.charCodeAt(i + 5) === 58;
-}
-
-//# sourceMappingURL=index.js.map
-
-;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
-
-// One options object for every chunk's decode: nothing allocated per chunk for it.
-const STREAMING = { stream: true };
-const NO_LIMITS = { maxEventBytes: Infinity, onOverflow: () => undefined };
-function overflowMessage(limit) {
-    return `an event grew past max-event-size (${limit} bytes) without ending`;
-}
-/** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
-function detectFormat(contentType, fallback) {
-    const ct = contentType.toLowerCase();
-    if (ct.includes('text/event-stream'))
-        return 'sse';
-    if (ct.includes('ndjson') || ct.includes('jsonl') || ct.includes('json-seq') || ct.includes('stream+json'))
-        return 'ndjson';
-    return fallback;
-}
-/** `application/json` or `application/…+json`: one JSON document, not a stream type. */
-function isJsonDocument(contentType) {
-    return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
-}
-function createStreamParser(format, needsText, sink, limits = NO_LIMITS) {
-    if (format === 'sse')
-        return sseParser(sink, limits);
-    if (format === 'document')
-        return documentParser(sink);
-    if (format === 'ndjson')
-        return ndjsonParser(needsText, sink, limits);
-    return rawParser(needsText, sink);
-}
-function sseParser(sink, limits) {
-    const decoder = new TextDecoder();
-    let now = 0;
-    let overflowed = false;
-    let comments = 0;
-    let unknownLines = 0;
-    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR;
-    // its buffer cap keeps a line that never ends from growing without bound.
-    const parser = createParser({
-        onEvent: (msg) => sink(msg.data, msg.event, now),
-        onComment: () => void comments++,
-        onError: (err) => {
-            if (err.type === 'max-buffer-size-exceeded') {
-                overflowed = true;
-                limits.onOverflow(overflowMessage(limits.maxEventBytes));
-            }
-            else if (err.type === 'unknown-field')
-                unknownLines++;
-        },
-        ...(Number.isFinite(limits.maxEventBytes) ? { maxBufferSize: limits.maxEventBytes } : {}),
-    });
-    return {
-        feed(chunk, t) {
-            if (overflowed)
-                return;
-            now = t;
-            parser.feed(decoder.decode(chunk, STREAMING));
-        },
-        end(t) {
-            if (overflowed)
-                return;
-            now = t;
-            const rest = decoder.decode();
-            if (rest)
-                parser.feed(rest);
-        },
-        noEventReason(bytes) {
-            // Only comments (keep-alives) is an empty stream; text that is no SSE at all is a wrong answer.
-            return unknownLines > 0 || (comments === 0 && bytes > 0) ? `no SSE event in ${bytes} bytes (the body is not an event stream)` : null;
-        },
-    };
-}
-const NL = 0x0a;
-function ndjsonParser(needsText, sink, limits) {
-    const decoder = needsText ? new TextDecoder() : null;
-    let pending = ''; // text of the current unterminated line (only when needsText)
-    let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
-    const emit = (line, bytes, t) => {
-        if (decoder ? line.trim() !== '' : bytes > 0)
-            sink(line, undefined, t);
-    };
-    let overflowed = false;
-    let lineBytes = 0; // all bytes since the last newline (the memory a line holds)
-    return {
-        feed(chunk, t) {
-            if (overflowed)
-                return;
-            let start = 0;
-            let nl = chunk.indexOf(NL, start);
-            while (nl !== -1) {
-                const bytes = pendingBytes + contentBytes(chunk, start, nl);
-                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), STREAMING) : '';
-                emit(line, bytes, t);
-                pending = '';
-                pendingBytes = 0;
-                lineBytes = 0;
-                start = nl + 1;
-                nl = chunk.indexOf(NL, start);
-            }
-            if (start < chunk.length) {
-                pendingBytes += contentBytes(chunk, start, chunk.length);
-                lineBytes += chunk.length - start;
-                if (lineBytes > limits.maxEventBytes) {
-                    overflowed = true;
-                    pending = '';
-                    limits.onOverflow(overflowMessage(limits.maxEventBytes));
-                    return;
-                }
-                if (decoder)
-                    pending += decoder.decode(chunk.subarray(start), STREAMING);
-            }
-        },
-        end(t) {
-            if (overflowed)
-                return;
-            if (decoder)
-                pending += decoder.decode();
-            emit(pending, pendingBytes, t);
-            pending = '';
-            pendingBytes = 0;
-        },
-    };
-}
-/** Bytes of a line that are not \r, space or tab: a blank line is not an event. */
-function contentBytes(buf, from, to) {
-    for (let i = from; i < to; i++) {
-        const b = buf[i];
-        if (b !== 0x0d && b !== 0x20 && b !== 0x09)
-            return to - from;
-    }
-    return 0;
-}
-function rawParser(needsText, sink) {
-    const decoder = needsText ? new TextDecoder() : null;
-    return {
-        feed(chunk, t) {
-            if (chunk.length > 0)
-                sink(decoder ? decoder.decode(chunk, STREAMING) : '', undefined, t);
-        },
-        end() {
-            /* every chunk was already an event */
-        },
-    };
-}
-/** Read whole (up to 64 KiB of text) and emitted as one event at the end: error answers are small. */
-const DOCUMENT_LIMIT = 65_536;
-function documentParser(sink) {
-    const decoder = new TextDecoder();
-    let text = '';
-    return {
-        feed(chunk) {
-            if (text.length < DOCUMENT_LIMIT)
-                text += decoder.decode(chunk, STREAMING);
-        },
-        end(t) {
-            if (text.length < DOCUMENT_LIMIT)
-                text += decoder.decode();
-            if (text.trim() !== '')
-                sink(text, undefined, t);
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
-// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
-
-
-const MESSAGE_LIMIT = 200;
-/** One line, at most 200 characters: messages become error samples in reports. */
-function shorten(text) {
-    const one = text.replace(/\s+/g, ' ').trim();
-    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
-}
-/**
- * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
- * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
- * A key inside a string value cannot match: its quotes are escaped there.
- */
-function keyEnd(s, needle) {
-    let i = s.indexOf(needle);
-    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
-        i = s.indexOf(needle, i + 1);
-    return i > 0 ? i + needle.length : -1;
-}
-/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
-function valueStart(s, needle) {
-    let i = keyEnd(s, needle);
-    if (i === -1)
-        return '';
-    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
-        i++;
-    return s[i] ?? '';
-}
-/**
- * Why a JSON event stream is broken at its end, or null: a malformed event, a JSON document where a
- * stream was expected, or no end event (`missingEnd` says which one the preset expects).
- */
-function streamEndFailure(malformed, contentType, ended, missingEnd) {
-    if (malformed !== null)
-        return { category: 'protocol', message: malformed };
-    if (isJsonDocument(contentType))
-        return { category: 'protocol', message: NOT_A_STREAM };
-    if (!ended)
-        return { category: 'protocol', message: missingEnd };
-    return null;
-}
-function parseObject(data) {
-    try {
-        const v = JSON.parse(data);
-        return obj(v);
-    }
-    catch {
-        return null;
-    }
-}
-/** `**ERROR**: boom` → `boom`. */
-function stripErrorPrefix(text) {
-    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
-}
-const ERROR_PREFIX = '**ERROR**';
-/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
-function errorMessage(err) {
-    if (typeof err === 'string')
-        return shorten(err || 'error');
-    const o = obj(err);
-    if (o) {
-        const msg = o.message ?? o.msg ?? o.detail;
-        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
-        if (typeof msg === 'string' && msg !== '')
-            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
-    }
-    return shorten(JSON.stringify(err) ?? 'error');
-}
-function notJson(data) {
-    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
-}
-const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
-
-;// CONCATENATED MODULE: ./src/core/load/presets/openai.ts
-
-
-
-/**
- * OpenAI-compatible chat completions (OpenAI, vLLM, Ollama, LiteLLM, RAGFlow's OpenAI endpoint…):
- * `data: {chunk}` events, then `data: [DONE]`. The first chunk is often a role-only delta: that is
- * ttfc; ttft is the first non-empty `delta.content` (or reasoning, or a tool call). An `error` key or
- * content starting with `**ERROR**` is a stream_error; no `[DONE]` and no `finish_reason` is an
- * incomplete stream.
- */
-class OpenAiSession {
-    error = null;
-    tokens = undefined;
-    done = false; // [DONE] seen
-    finished = false; // a finish_reason seen
-    content = false; // first content seen
-    reasoning = false; // first reasoning seen
-    malformed = null;
-    event(data) {
-        if (data.length < 16 && data.trim() === '[DONE]') {
-            this.done = true;
-            return EventKind.Chunk;
-        }
-        // After the first content, most events are plain deltas: skip parsing them when a cheap look
-        // says nothing in them can matter (no error, no finish_reason, no usage, no first reasoning).
-        if (this.content && !this.mayMatter(data))
-            return EventKind.Content;
-        const msg = parseObject(data);
-        if (msg === null) {
-            this.malformed ??= notJson(data);
-            return EventKind.Chunk;
-        }
-        if (msg.error !== undefined && msg.error !== null)
-            return this.fail(errorMessage(msg.error));
-        if (msg.object === 'error')
-            return this.fail(errorMessage(msg));
-        const usage = obj(msg.usage);
-        if (usage && typeof usage.completion_tokens === 'number')
-            this.tokens = usage.completion_tokens;
-        const choices = msg.choices;
-        if (!Array.isArray(choices))
-            return EventKind.Chunk;
-        let kind = EventKind.Chunk;
-        for (const c of choices) {
-            const choice = obj(c);
-            if (!choice)
-                continue;
-            if (choice.finish_reason !== undefined && choice.finish_reason !== null)
-                this.finished = true;
-            const delta = obj(choice.delta);
-            const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
-            if (typeof content === 'string' && content !== '') {
-                if (content.startsWith(ERROR_PREFIX))
-                    return this.fail(shorten(stripErrorPrefix(content)) || 'error');
-                if (kind === EventKind.Chunk)
-                    kind = EventKind.Content;
-            }
-            if (!delta)
-                continue;
-            const reasoning = delta.reasoning_content ?? delta.reasoning;
-            if (typeof reasoning === 'string' && reasoning !== '')
-                kind = EventKind.Reasoning;
-            else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0)
-                kind = EventKind.Content;
-        }
-        // The fast path starts at the first content: until then a reasoning delta must not pass for content (ttft).
-        if (kind === EventKind.Content)
-            this.content = true;
-        if (kind === EventKind.Reasoning)
-            this.reasoning = true;
-        return kind;
-    }
-    mayMatter(s) {
-        if (s.charCodeAt(0) !== 0x7b /* { */ || keyEnd(s, 'error"') !== -1 || s.includes(ERROR_PREFIX))
-            return true;
-        const fr = valueStart(s, 'finish_reason"');
-        if (fr !== '' && fr !== 'n')
-            return true;
-        const usage = valueStart(s, 'usage"');
-        if (usage !== '' && usage !== 'n')
-            return true;
-        return !this.reasoning && s.includes('reasoning');
-    }
-    fail(message) {
-        this.error = message;
-        return EventKind.Error;
-    }
-    finish(contentType) {
-        return streamEndFailure(this.malformed, contentType, this.done || this.finished, 'incomplete stream: it ended without data: [DONE] or a finish_reason');
-    }
-}
-/**
- * The body with `"stream_options": {"include_usage": true}` added, so the server reports usage and
- * output tokens, TPOT and tokens/s can be measured; null when it is left as it is: not one JSON
- * object as written (a template with placeholders outside strings is never rewritten), not a
- * streaming chat or completion request (`"stream": true` with `messages` or `prompt`), or it sets
- * `stream_options` itself. The user's text is kept byte for byte: the key goes in after the `{`.
- */
-function askForUsage(body) {
-    let parsed;
-    try {
-        parsed = JSON.parse(body);
-    }
-    catch {
-        return null;
-    }
-    const o = obj(parsed);
-    if (o === null || o.stream !== true || !(Array.isArray(o.messages) || o.prompt !== undefined) || 'stream_options' in o)
-        return null;
-    const brace = body.indexOf('{');
-    return `${body.slice(0, brace + 1)}"stream_options":{"include_usage":true},${body.slice(brace + 1)}`;
-}
-const openai = {
-    name: 'openai',
-    authScheme: 'Bearer',
-    fallbackFormat: 'sse',
-    needsText: true,
-    jsonDocument: true,
-    start: () => new OpenAiSession(),
-};
-
-;// CONCATENATED MODULE: ./src/core/load/presets/ragflow.ts
-
-
-
-
-/**
- * RAGFlow chat completions: `/v1/conversation/completion` (web API) and
- * `/api/v1/chats/{id}/completions` (public API). Events are `data:{"code": 0, "message": "",
- * "data": {"answer": …, "reference": …}}` (no space after the colon); the stream ends with
- * `{"code": 0, "data": true}`. The answer is cumulative (older servers) or a delta (newer): either
- * way the first non-empty answer is ttft. A non-zero `code` or an `**ERROR**:` answer is an in-band
- * error; a plain JSON answer (`{"code": 102, "message": "Conversation not found!"}`) is read whole.
- */
-class RagflowSession {
-    error = null;
-    tokens = undefined;
-    content = false;
-    end = false; // {"data": true} seen
-    malformed = null;
-    event(data) {
-        // After the first answer, skip parsing plain answer events: code 0, data an object, no **ERROR**.
-        if (this.content && data.charCodeAt(0) === 0x7b /* { */ && valueStart(data, 'code"') === '0' && !data.includes(ERROR_PREFIX) && valueStart(data, 'data"') === '{') {
-            return EventKind.Content;
-        }
-        const msg = parseObject(data);
-        if (msg === null) {
-            this.malformed ??= notJson(data);
-            return EventKind.Chunk;
-        }
-        const d = msg.data;
-        const answer = obj(d)?.answer;
-        const code = msg.code;
-        if (code !== undefined && code !== 0 && code !== '0') {
-            const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
-            return this.fail(`code ${String(code)}: ${shorten(text) || 'error'}`);
-        }
-        if (d === true) {
-            this.end = true;
-            return EventKind.Chunk;
-        }
-        if (typeof answer === 'string' && answer !== '') {
-            if (answer.startsWith(ERROR_PREFIX))
-                return this.fail(shorten(stripErrorPrefix(answer)) || 'error');
-            this.content = true;
-            return EventKind.Content;
-        }
-        return EventKind.Chunk;
-    }
-    fail(message) {
-        this.error = message;
-        return EventKind.Error;
-    }
-    finish(contentType) {
-        return streamEndFailure(this.malformed, contentType, this.end, 'incomplete stream: it ended without the final {"code": 0, "data": true} event');
-    }
-}
-/** The part of the target path before `/v1/` or `/api/v1/` (RAGFlow behind a path prefix). */
-function apiRoot(target) {
-    const i = target.pathname.search(/\/(?:api\/)?v1\//);
-    return i > 0 ? target.pathname.slice(0, i) : '';
-}
-const ragflow = {
-    name: 'ragflow',
-    // The web API (/v1/…) takes `Authorization: <token>`; the public API (/api/v1/…) takes `Bearer <key>`.
-    authScheme: '',
-    authSchemeFor: (path) => (/(^|\/)api\/v1\//.test(path) ? 'Bearer' : ''),
-    fallbackFormat: 'sse',
-    needsText: true,
-    jsonDocument: true,
-    loginCodes: true,
-    passwordLogin: {
-        defaultUrl: (target) => new URL(`${apiRoot(target)}/v1/user/login`, target.origin),
-        needsPublicKey: true,
-        // As RAGFlow's web UI: the password is base64-encoded, then RSA-encrypted (PKCS#1 v1.5), base64.
-        body: (email, password, publicKey) => {
-            if (!publicKey)
-                throw new Error('RAGFlow login needs a public key');
-            const plain = Buffer.from(Buffer.from(password, 'utf8').toString('base64'), 'utf8');
-            const encrypted = (0,external_node_crypto_.publicEncrypt)({ key: publicKey, padding: external_node_crypto_.constants.RSA_PKCS1_PADDING }, plain).toString('base64');
-            return JSON.stringify({ email, password: encrypted });
-        },
-        tokenFrom: 'header:Authorization',
-    },
-    start: () => new RagflowSession(),
-};
-
-;// CONCATENATED MODULE: ./src/core/load/presets/index.ts
-
-
-
-
-// One file a preset: a new API is one new file and one line here.
-const PRESETS = { generic: generic, openai: openai, ragflow: ragflow };
-const PRESET_NAMES = Object.keys(PRESETS);
-function getPreset(name, input = 'preset') {
-    const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
-    if (!p)
-        throw new InputError(input, `unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
-    return p;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/size.ts
-
-const size_UNITS = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
-/** Parses a byte size: `16MiB`, `512KiB`, `1MB`, `2048` (bytes). */
-function parseSize(input, text, min, max) {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
-    if (!m)
-        throw new InputError(input, `"${text.trim()}" is not a size (e.g. 16MiB, 512KiB, 1MB; a bare number is bytes)`);
-    const bytes = Math.floor(Number(m[1]) * size_UNITS[(m[2] ?? 'b').toLowerCase()]);
-    if (bytes < min || bytes > max)
-        throw new InputError(input, `${text.trim()} is out of range: ${formatSize(min)} to ${formatSize(max)}`);
-    return bytes;
-}
-function formatSize(bytes) {
-    for (const [unit, n] of [
-        ['GiB', 1024 ** 3],
-        ['MiB', 1024 ** 2],
-        ['KiB', 1024],
-    ])
-        if (bytes >= n && bytes % n === 0)
-            return `${bytes / n} ${unit}`;
-    return `${bytes} bytes`;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/files.ts
-// Files named by inputs, checked without opening anything that is not a regular file: a FIFO,
-// a device or a /proc entry can block or grow without end when opened or created.
-
-
-
-
-const MAX_BODY_FILE = 10 * 1024 * 1024;
-/** Kernel file systems where nothing is a report (statfs magic numbers). */
-const PSEUDO_FS = new Map([
-    [0x9fa0, 'proc'],
-    [0x62656572, 'sysfs'],
-    [0x1cd1, 'devpts'],
-    [0x27e0eb, 'cgroup'],
-    [0x63677270, 'cgroup2'],
-    [0x64626720, 'debugfs'],
-    [0x74726163, 'tracefs'],
-    [0x73636673, 'securityfs'],
-    [0xcafe4a11, 'bpf'],
-    [0x62656570, 'configfs'],
-    [0x6165676c, 'pstore'],
-    [0xde5e81e4, 'efivarfs'],
-]);
-function statOrNull(path) {
-    try {
-        return (0,external_node_fs_namespaceObject.statSync)(path);
-    }
-    catch (err) {
-        const code = err.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR')
-            return null;
-        throw err;
-    }
-}
-/** A body file: a regular file (its literal path, `#` and `%` included) of at most MAX_BODY_FILE bytes. */
-function readBodyFile(input, path, cwd) {
-    const abs = (0,external_node_path_.resolve)(cwd, path);
-    let st;
-    try {
-        st = statOrNull(abs);
-    }
-    catch (err) {
-        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
-    }
-    if (st === null)
-        throw new InputError(input, `cannot read "${path}": no such file`);
-    if (!st.isFile())
-        throw new InputError(input, `"${path}" is not a regular file`);
-    if (st.size > MAX_BODY_FILE)
-        throw new InputError(input, `"${path}" is ${formatSize(st.size)}: at most ${formatSize(MAX_BODY_FILE)}`);
-    try {
-        return (0,external_node_fs_namespaceObject.readFileSync)(abs, 'utf8');
-    }
-    catch (err) {
-        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
-    }
-}
-/**
- * Checks before the first request that the report can be written at `path`: an existing regular
- * file or a new name under directories that exist or can be made, writable, on a real file
- * system. Only stat/statfs/access: nothing is opened or created. Returns the absolute path.
- */
-function checkReportPath(input, path, cwd) {
-    const abs = (0,external_node_path_.resolve)(cwd, path);
-    if (/[/\\]$/.test(path))
-        throw new InputError(input, `"${path}" is a directory, not a file name`);
-    let at = abs;
-    let st = statOrNull(at);
-    while (st === null) {
-        const up = (0,external_node_path_.dirname)(at);
-        if (up === at)
-            throw new InputError(input, `"${path}": no existing directory above it`);
-        at = up;
-        st = statOrNull(at);
-    }
-    if (at === abs) {
-        if (!st.isFile())
-            throw new InputError(input, `"${path}" exists and is not a regular file`);
-    }
-    else if (!st.isDirectory()) {
-        throw new InputError(input, `"${path}" cannot be created: ${at} is not a directory`);
-    }
-    let fsType;
-    try {
-        fsType = Number((0,external_node_fs_namespaceObject.statfsSync)(at).type);
-    }
-    catch {
-        fsType = 0;
-    }
-    const pseudo = PSEUDO_FS.get(fsType);
-    if (pseudo !== undefined)
-        throw new InputError(input, `"${path}" is on the ${pseudo} file system, where no report can be written`);
-    try {
-        (0,external_node_fs_namespaceObject.accessSync)(at, external_node_fs_namespaceObject.constants.W_OK);
-    }
-    catch (err) {
-        throw new InputError(input, `"${path}" cannot be written: ${at} is not writable (${err.code ?? 'denied'})`);
-    }
-    return abs;
-}
-
-;// CONCATENATED MODULE: ./src/core/config/url-scheme.ts
-// A URL typed without its scheme (`localhost:8787/chat`, `api.example.com/v1/chat`): WHATWG URL
-// reads the first as scheme "localhost" and refuses the second, so the error would name the wrong
-// mistake. Here it is recognised and the URL meant is proposed. Pure.
-const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
-const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
-/** host (a name, an IPv4 address or [IPv6]), an optional :port, then a path, query or fragment. */
-const HOST_PORT_PATH = new RegExp(`^(\\[[0-9a-f:.]+\\]|${LABEL}(?:\\.${LABEL})*)(:\\d{1,5})?([/?#].*)?$`, 'i');
-/** Hosts reached over plain http: this machine, an address, a single-label name (a compose service). */
-function plainHttp(host) {
-    const h = host.toLowerCase();
-    return h === 'localhost' || h.endsWith('.localhost') || h.startsWith('[') || /^[\d.]+$/.test(h) || !h.includes('.');
-}
-/** The URL `raw` most likely means when it has no scheme (`http://` for a local host, else `https://`); null if it has one or is no URL. */
-function urlWithoutScheme(raw) {
-    if (HAS_SCHEME.test(raw))
-        return null;
-    const m = HOST_PORT_PATH.exec(raw);
-    if (!m)
-        return null;
-    const host = m[1];
-    // A bare word is a path or a typo, not a host, unless it has a port or is localhost.
-    if (m[2] === undefined && !host.includes('.') && !host.startsWith('[') && host.toLowerCase() !== 'localhost')
-        return null;
-    return `${plainHttp(host) ? 'http' : 'https'}://${raw}`;
-}
-
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-// EXTERNAL MODULE: external "node:dns"
-var external_node_dns_ = __nccwpck_require__(610);
-;// CONCATENATED MODULE: ./src/core/load/dns.ts
-
-/** How long an answer is reused: a stage's users connect within it; a preview that moves is seen soon after. */
-const ANSWER_TTL_MS = 5_000;
-/**
- * A `lookup` for the users' sockets (net/tls connect option): one getaddrinfo per host at a time,
- * shared by every user that connects meanwhile, and its answer (or its failure) reused for a few
- * seconds, as a browser's resolver cache does. Without it, N users starting together queue N
- * lookups on libuv's 4 threads: against a host that does not resolve (each lookup asks the
- * resolver and waits), 200 users kept the process alive 20 s after its report, and their
- * connects timed out in that queue instead of failing as unresolved.
- */
-function createSharedLookup(resolve = external_node_dns_.lookup) {
-    const answers = new Map();
-    const waiting = new Map();
-    return (hostname, options, callback) => {
-        const key = `${hostname}\0${options.family ?? 0}\0${options.all === true ? 1 : 0}\0${options.hints ?? 0}`;
-        const cached = answers.get(key);
-        if (cached && performance.now() - cached.at < ANSWER_TTL_MS) {
-            const [err, address, family] = cached.answer;
-            return process.nextTick(callback, err, address, family);
-        }
-        const queue = waiting.get(key);
-        if (queue)
-            return void queue.push(callback);
-        waiting.set(key, [callback]);
-        resolve(hostname, options, (err, address, family) => {
-            answers.set(key, { answer: [err, address, family], at: performance.now() });
-            const callbacks = waiting.get(key) ?? [];
-            waiting.delete(key);
-            for (const cb of callbacks)
-                cb(err, address, family);
-        });
-    };
-}
-const sharedLookup = createSharedLookup();
-
-;// CONCATENATED MODULE: ./src/core/load/connection.ts
-
-
-// One reason shared by every closing socket: undici would build an error (and Node format its
-// stack) per socket, thousands of them at the end of a large stage.
-const STAGE_OVER = new Error('the stage is over');
-// Idle time never closes a user's socket during its loop: the stage closes it at its end.
-const KEEP_ALIVE_MS = 10 * 60_000;
-// Plain http: one connector for all users of a process, not one built per Client.
-const connectors = new Map();
-function plainConnector(timeoutMs) {
-    let c = connectors.get(timeoutMs);
-    if (c === undefined)
-        connectors.set(timeoutMs, (c = (0,undici/* buildConnector */.gU)({ timeout: timeoutMs, lookup: sharedLookup })));
-    return c;
-}
-/**
- * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
- * at a time), so the user's next request rides on the socket its last one used, never waits for or
- * opens another, and no dispatch looks at other users' sockets. When the server closes the socket,
- * the next request opens a new one (counted in `opened`, its `connect` measured).
- */
-class UserConnection {
-    dispatcher;
-    /** Sockets opened so far. */
-    opened = 0;
-    fresh = false;
-    constructor(origin, connectTimeoutMs) {
-        this.dispatcher = new undici/* Client */.Kj(origin, {
-            // Never two requests in flight (a user sends one after another), but pipelining 1 makes undici
-            // hold a reused socket's next request until the check phase (a setImmediate, plus its idle
-            // socket validation when nothing was queued at completion): after every other socket's I/O
-            // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
-            // browser writes at once. With 2, a request dispatched from the completion callback (the
-            // runner does; never from an error callback, where undici asserts its queue is empty: see
-            // request.ts sendRequest) is written immediately. What that skips, undici's check for bytes or a close
-            // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
-            // trust different servers; a user's socket only ever talks to the one preview, which may
-            // answer anything anyway. A server that closes the socket after a response without saying
-            // so costs the one retry request.ts makes on a reused socket.
-            pipelining: 2,
-            keepAliveTimeout: KEEP_ALIVE_MS,
-            keepAliveMaxTimeout: KEEP_ALIVE_MS,
-            // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
-            // user's reconnect may resume its session, another user's first handshake is a full one.
-            // Names are resolved once for all users at a time (dns.ts).
-            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs, lookup: sharedLookup } : plainConnector(connectTimeoutMs),
-        });
-        // undici emits 'connect' before it writes the request the socket was opened for.
-        this.dispatcher.on('connect', () => {
-            this.opened++;
-            this.fresh = true;
-        });
-    }
-    takeFresh() {
-        const fresh = this.fresh;
-        this.fresh = false;
-        return fresh;
-    }
-    /** Closes the socket now (the stage is over; nothing of it is still wanted). */
-    async close() {
-        await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
-    }
-}
-
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/time/clock.ts
-
-/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
-const now = () => external_node_perf_hooks_.performance.now();
-/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
-const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/core/load/request.ts
-
-
-
-
-const ERROR_BODY_LIMIT = 2048;
-class TimeoutAbort extends Error {
-    constructor(ms) {
-        super(`no complete response within ${ms} ms`);
-    }
-}
-/**
- * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
- * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
- * categorised.
- */
-function performRequest(conn, spec, ids) {
-    return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
-}
-/**
- * performRequest with a callback. A response that completes (any status) is delivered synchronously,
- * inside undici's completion callback, so a user's next request can be dispatched while undici still
- * has the socket in hand: it is then written at once instead of a check phase later (connection.ts).
- * That is the one re-entry undici supports (its own pipelining does it). Every other verdict — a
- * connect or socket error, a reset, a timeout, an abort — is delivered in a microtask, once undici's
- * stack has unwound: on those paths undici fails its whole queue and asserts it stays empty
- * (client.js onError), so a request dispatched from inside them would crash the process.
- * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
- * when it was due, and how late the client sent it is its `lateness`.
- */
-function sendRequest(conn, spec, ids, done, scheduled) {
-    const exchange = new Exchange(conn, spec, ids, done);
-    exchange.start(scheduled);
-    return exchange;
-}
-/** One request from t0 to its verdict; the methods below follow it in the order things happen. */
-class Exchange {
-    conn;
-    spec;
-    resolve;
-    rec;
-    session;
-    t0 = 0;
-    timer;
-    done = false;
-    /** The current attempt (a request is sent at most twice: see failed). */
-    attempt = 0;
-    freshSocket = false;
-    abortFn = null;
-    body = null;
-    streamError = null;
-    lastEvent = 0;
-    /** Usage per chunk: content events, those that brought new tokens, the last token count and when it came. */
-    contentEvents = 0;
-    usageEvents = 0;
-    lastTokens = 0;
-    lastTokenAt = -1;
-    parser = null;
-    /** A listener on spec.signal, for a request sent alone (warm-up); a stage cancels its users' requests itself. */
-    onCancel = () => this.cancel();
-    constructor(conn, spec, ids, resolve) {
-        this.conn = conn;
-        this.spec = spec;
-        this.resolve = resolve;
-        this.session = spec.preset.start();
-        this.rec = newRecord(ids);
-    }
-    /** t0 (now, or the scheduled arrival), the deadline, the first attempt. */
-    start(scheduled) {
-        const t = now();
-        this.t0 = scheduled ?? t;
-        if (scheduled !== undefined)
-            this.rec.lateness = Math.max(0, t - scheduled);
-        this.rec.startedAt = toEpoch(this.t0);
-        this.timer = setTimeout(() => this.timeOut(), Math.max(0, this.spec.timeoutMs - (t - this.t0)));
-        this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
-        this.dispatch();
-    }
-    dispatch() {
-        const attempt = ++this.attempt;
-        const current = () => attempt === this.attempt && !this.done;
-        const handler = {
-            onConnect: (abort) => {
-                if (attempt !== this.attempt)
-                    return abort(new Error('superseded'));
-                this.connected(abort);
-            },
-            onHeaders: (statusCode, rawHeaders) => {
-                if (current())
-                    this.headers(statusCode, rawHeaders);
-                return true;
-            },
-            onData: (chunk) => {
-                if (current())
-                    this.data(chunk);
-                return true;
-            },
-            onComplete: () => {
-                if (!current())
-                    return;
-                if (this.body)
-                    this.body.end(); // a decoder completes the request once it has flushed
-                else
-                    this.complete('');
-            },
-            // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
-            onError: (err) => {
-                if (current())
-                    queueMicrotask(() => current() && this.failed(err));
-            },
-        };
-        const { spec } = this;
-        try {
-            this.conn.dispatcher.dispatch({
-                origin: spec.origin,
-                path: spec.path,
-                method: spec.method,
-                headers: spec.headers,
-                body: spec.body,
-                // Our own timer owns the deadline; undici's idle timers would misreport long gaps.
-                headersTimeout: 0,
-                bodyTimeout: 0,
-            }, handler);
-        }
-        catch (err) {
-            this.finish(...classify(err, 'connect'));
-        }
-    }
-    cancel() {
-        if (!this.done)
-            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
-    }
-    /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
-    connected(abort) {
-        this.abortFn = abort;
-        if (this.done)
-            return abort(new Error('aborted'));
-        this.freshSocket = this.conn.takeFresh();
-        this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
-    }
-    headers(statusCode, rawHeaders) {
-        const { rec, spec } = this;
-        rec.ttfb = now() - this.t0;
-        rec.status = statusCode;
-        const head = readHeaders(rawHeaders);
-        const ok = statusCode >= 200 && statusCode < 300;
-        const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
-        if (notStream !== null)
-            return this.abort('protocol', notStream, new Error(notStream));
-        const limits = {
-            maxEventBytes: spec.maxEventBytes ?? Infinity,
-            onOverflow: (message) => this.abort('protocol', message, new Error(message)),
-        };
-        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
-        this.parser = parser;
-        const body = new ResponseBody(parser, head.encoding, {
-            complete: () => this.complete(head.contentType),
-            // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
-            undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
-        });
-        if (body.compressed)
-            rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
-        this.body = body;
-    }
-    data(chunk) {
-        this.rec.bytes += chunk.length;
-        this.body?.write(chunk);
-        // In-band error: the request has failed; stop reading the rest.
-        if (this.streamError !== null && this.abortFn) {
-            this.abort('stream_error', this.streamError, new Error('in-band error'));
-        }
-    }
-    /** A complete event, stamped with the arrival of the chunk that completed it. */
-    event(data, name, t) {
-        if (this.streamError !== null)
-            return;
-        const { rec } = this;
-        const rel = t - this.t0;
-        if (rec.events === 0)
-            rec.ttfc = rel;
-        else {
-            const gap = t - this.lastEvent;
-            rec.gaps.push(gap);
-            if (rec.stall === null || gap > rec.stall)
-                rec.stall = gap;
-        }
-        this.lastEvent = t;
-        rec.events++;
-        const kind = this.session.event(data, name);
-        // ttft: the first content token; a model that reasons first has its first reasoning token as ttfr.
-        if (kind === EventKind.Content) {
-            if (rec.ttft === null)
-                rec.ttft = rel;
-        }
-        else if (kind === EventKind.Reasoning) {
-            if (rec.ttfr === undefined)
-                rec.ttfr = rel;
-        }
-        else if (kind === EventKind.Error) {
-            this.streamError = this.session.error ?? 'in-band error';
-        }
-        const tokens = this.session.tokens;
-        if (tokens !== undefined && tokens > this.lastTokens)
-            this.tokensCame(tokens, t, kind);
-        else if (kind === EventKind.Content || kind === EventKind.Reasoning)
-            this.contentEvents++;
-    }
-    /**
-     * The server's usage grew with this event (vLLM continuous_usage_stats sends it with every chunk):
-     * the time since the last tokens came, shared by the tokens this event brought, is per-token ITL.
-     */
-    tokensCame(tokens, t, kind) {
-        if (kind === EventKind.Content || kind === EventKind.Reasoning) {
-            this.contentEvents++;
-            this.usageEvents++;
-        }
-        const brought = tokens - this.lastTokens;
-        if (this.lastTokenAt >= 0) {
-            const gaps = (this.rec.tokenGaps ??= []);
-            const per = (t - this.lastTokenAt) / brought;
-            for (let i = 0; i < brought; i++)
-                gaps.push(per);
-        }
-        this.lastTokens = tokens;
-        this.lastTokenAt = t;
-    }
-    /** The response ended normally: its verdict, delivered at once (see sendRequest). */
-    complete(contentType) {
-        const [category, message] = this.verdict(contentType);
-        if (this.settle(category, message))
-            this.resolve(this.rec);
-    }
-    verdict(contentType) {
-        const status = this.rec.status ?? 0;
-        if (status < 200 || status >= 300) {
-            const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
-            const text = this.body?.errorText.trim() ?? '';
-            return [cat, `HTTP ${status}${text ? `: ${text}` : ''}`];
-        }
-        this.body?.parserEnd(now());
-        if (this.streamError !== null)
-            return ['stream_error', this.streamError];
-        if (this.rec.events === 0) {
-            const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
-            return garbage !== null ? ['protocol', garbage] : ['empty', 'the stream ended without an event'];
-        }
-        const verdict = this.session.finish(contentType);
-        if (verdict)
-            return [verdict.category, verdict.message];
-        return [null, null];
-    }
-    /**
-     * A socket error. When the server closed a reused socket before any byte of the response, the
-     * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
-     * of the server); its t0 stays, so the user's whole wait is measured.
-     */
-    failed(err) {
-        const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
-        const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
-        if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
-            this.rec.retried = true;
-            this.rec.connect = null;
-            this.abortFn = null;
-            return this.dispatch();
-        }
-        this.finish(category, message);
-    }
-    timeOut() {
-        if (this.done)
-            return;
-        const err = new TimeoutAbort(this.spec.timeoutMs);
-        this.abort('timeout', err.message, err);
-    }
-    /** Records the failure, then stops reading the response. */
-    abort(category, message, err) {
-        if (!this.settle(category, message))
-            return;
-        // The socket goes before the user hears of it: its next request must not be written onto the
-        // socket being torn down behind this one.
-        this.abortFn?.(err);
-        this.deliverLater();
-    }
-    /** A verdict other than a completed response: delivered once undici's stack has unwound (see sendRequest). */
-    finish(category, message) {
-        if (this.settle(category, message))
-            this.deliverLater();
-    }
-    deliverLater() {
-        queueMicrotask(() => this.resolve(this.rec));
-    }
-    /** Fills in the verdict once; false when the request had one already. */
-    settle(category, message) {
-        if (this.done)
-            return false;
-        this.done = true;
-        clearTimeout(this.timer);
-        this.spec.signal?.removeEventListener('abort', this.onCancel);
-        const { rec } = this;
-        rec.total = now() - this.t0;
-        rec.category = category;
-        rec.ok = category === null;
-        rec.error = message;
-        if (this.session.tokens !== undefined)
-            rec.tokens = this.session.tokens;
-        // Per-token gaps only when every content event carried its usage; else itl stays per event.
-        if (rec.tokenGaps !== undefined && (this.usageEvents < this.contentEvents || this.usageEvents < 2))
-            delete rec.tokenGaps;
-        // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
-        Object.defineProperty(rec, 'gaps', { enumerable: false });
-        if (rec.tokenGaps !== undefined)
-            Object.defineProperty(rec, 'tokenGaps', { enumerable: false });
-        return true;
-    }
-}
-function newRecord(ids) {
-    return {
-        stage: ids.stage,
-        user: ids.user,
-        iteration: ids.iteration,
-        startedAt: 0,
-        status: null,
-        ok: false,
-        category: null,
-        error: null,
-        connect: null,
-        ttfb: null,
-        ttfc: null,
-        ttft: null,
-        total: null,
-        stall: null,
-        events: 0,
-        bytes: 0,
-        gaps: [],
-    };
-}
-function readHeaders(rawHeaders) {
-    let contentType = '';
-    let encoding = '';
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = rawHeaders[i].toString('latin1').toLowerCase();
-        if (name === 'content-type')
-            contentType = rawHeaders[i + 1].toString('latin1');
-        else if (name === 'content-encoding')
-            encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
-    }
-    return { contentType, encoding };
-}
-function parserFormat(spec, contentType) {
-    if (spec.format !== 'auto')
-        return spec.format;
-    if (spec.preset.jsonDocument === true && isJsonDocument(contentType))
-        return 'document';
-    return detectFormat(contentType, spec.preset.fallbackFormat);
-}
-/**
- * The response body on its way to the stream parser (2xx) or into a short error text (others),
- * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
- * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
- * moment the thread pool hands them back.
- */
-class ResponseBody {
-    parser;
-    on;
-    errorText = '';
-    decoder;
-    arrivals = [];
-    /** A compressed chunk's write callback: its output has been emitted (one function, not one per chunk). */
-    decoded = () => void this.arrivals.shift();
-    constructor(parser, encoding, on) {
-        this.parser = parser;
-        this.on = on;
-        this.decoder = decompressor(encoding);
-        if (this.decoder) {
-            this.decoder.on('data', (chunk) => this.feed(chunk, this.arrivals.length > 0 ? this.arrivals[0] : now()));
-            this.decoder.on('end', () => on.complete());
-            this.decoder.on('error', (e) => on.undecodable(e));
-        }
-    }
-    get compressed() {
-        return this.decoder !== null;
-    }
-    write(chunk) {
-        if (this.decoder) {
-            this.arrivals.push(now());
-            this.decoder.write(chunk, this.decoded);
-        }
-        else
-            this.feed(chunk, now()); // timestamp first, parse after
-    }
-    /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
-    end() {
-        if (this.decoder)
-            this.decoder.end();
-        else
-            this.on.complete();
-    }
-    parserEnd(t) {
-        this.parser?.end(t);
-    }
-    feed(chunk, t) {
-        if (this.parser)
-            this.parser.feed(chunk, t);
-        else if (this.errorText.length < ERROR_BODY_LIMIT)
-            this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
-    }
-}
-function decompressor(encoding) {
-    if (encoding === '' || encoding === 'identity')
-        return null;
-    if (encoding === 'gzip' || encoding === 'x-gzip')
-        return (0,external_node_zlib_.createGunzip)();
-    if (encoding === 'br')
-        return (0,external_node_zlib_.createBrotliDecompress)();
-    if (encoding === 'deflate')
-        return (0,external_node_zlib_.createInflate)();
-    return null;
-}
-/**
- * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
- * login page for a wrong route must not pass. Null when the type may carry a stream.
- */
-function notAStream(contentType) {
-    const type = contentType.split(';')[0].trim().toLowerCase();
-    const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
-    if (!page)
-        return null;
-    const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
-    return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
-}
-function classify(err, phase) {
-    const code = err.code ?? '';
-    if (err instanceof TimeoutAbort || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-        return ['timeout', err.message];
-    }
-    if (code.startsWith('HPE_') || err.name === 'HTTPParserError')
-        return ['protocol', `malformed HTTP response: ${err.message}`];
-    const what = phase === 'stream' ? 'connection lost mid-stream' : phase === 'headers' ? 'stream cut after the headers, before any event' : 'connection failed';
-    return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
-}
-
-;// CONCATENATED MODULE: ./src/core/load/arrivals.ts
-// Open-model load: a rate stage (`R/s:D`) sends requests at seeded arrival times, whatever the server
-// does, so a server slower than the offered rate builds the queue real users would wait in (a closed
-// stage slows down with the server and never sees it: coordinated omission). Each arrival is a new
-// request on an idle connection of the stage's pool (a new connection when none is idle); its TTFC and
-// total count from its *scheduled* arrival. At most `maxInFlight` requests are open: an arrival beyond
-// that is dropped and counted, never delayed.
-
-
-
-
-const DEFAULT_ARRIVAL_SEED = 1;
-const DEFAULT_MAX_IN_FLIGHT = 1000;
-/** A first stage (the smoke test) stops sending once this many requests ended and none succeeded. */
-const SMOKE_PROBE = 5;
-/** The scheduler sleeps on a timer until this close to the next arrival, then checks every turn (timers fire up to ~1 ms late). */
-const SPIN_MS = 2;
-/**
- * Sockets a rate stage may hold at once, for the open-file limit: every request open for up to the
- * timeout, twice the mean for Poisson bursts, never more than max-in-flight.
- */
-function connectionsNeeded(stage, maxInFlight, timeoutMs) {
-    return Math.min(maxInFlight, Math.ceil(2 * stage.rate * (timeoutMs / 1000)) + 16);
-}
-/** The seed of one stage (and shard): the run's seed mixed with both, so stages and shards never share a sequence. */
-function stageSeed(seed, stage, shard = 1) {
-    let h = (seed ^ Math.imul(stage, 0x9e3779b1)) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-    h = (h ^ Math.imul(shard, 0xc2b2ae35)) >>> 0;
-    return Math.imul(h ^ (h >>> 13), 0x27d4eb2f) >>> 0;
-}
-/**
- * Arrival offsets (ms from the stage start, ascending, all before its end) at `rate` per second:
- * Poisson (exponential gaps, seeded: the same seed gives the same schedule) or uniform (equal gaps
- * from 0).
- */
-function arrivalTimes(rate, durationMs, process, seed) {
-    const mean = 1000 / rate;
-    if (process === 'uniform') {
-        const n = Math.ceil(durationMs / mean - 1e-9);
-        return Float64Array.from({ length: n }, (_, k) => k * mean);
-    }
-    const rand = mulberry32(seed);
-    const out = [];
-    for (let t = -Math.log(1 - rand()) * mean; t < durationMs; t += -Math.log(1 - rand()) * mean)
-        out.push(t);
-    return Float64Array.from(out);
-}
-/** One side's pool, open requests and records (the head; in A/B also the base, on the same schedule). */
-class Side {
-    maxInFlight;
-    ended;
-    records = [];
-    idle = [];
-    all = [];
-    inFlight = 0;
-    peak = 0;
-    dropped = 0;
-    ok = 0;
-    lastEnd = 0;
-    target;
-    /** Requests open now: a cancel reaches them through one listener for the side, not one per request. */
-    open = new Set();
-    signal;
-    onCancel = () => {
-        for (const r of [...this.open])
-            r.cancel();
-    };
-    constructor(target, maxInFlight, ended) {
-        this.maxInFlight = maxInFlight;
-        this.ended = ended;
-        const { signal, ...spec } = target.spec;
-        this.target = { ...target, spec };
-        this.signal = signal;
-        signal?.addEventListener('abort', this.onCancel);
-    }
-    /** Sends arrival `user` scheduled at `t0` (monotonic ms), or drops it when the cap is reached. */
-    fire(stage, user, t0) {
-        if (this.inFlight >= this.maxInFlight) {
-            this.dropped++;
-            return;
-        }
-        const conn = this.idle.pop() ?? this.connect();
-        this.inFlight++;
-        if (this.inFlight > this.peak)
-            this.peak = this.inFlight;
-        const ids = { stage, user, iteration: 1 };
-        const { headers, body } = this.target.render(ids);
-        let sent = null;
-        let settled = false;
-        sent = sendRequest(conn, { ...this.target.spec, headers, body }, ids, (r) => {
-            settled = true;
-            if (sent)
-                this.open.delete(sent);
-            this.done(conn, r);
-        }, t0);
-        if (!settled)
-            this.open.add(sent);
-        if (this.signal?.aborted)
-            sent.cancel();
-    }
-    connect() {
-        const c = new UserConnection(this.target.spec.origin, this.target.spec.timeoutMs);
-        this.all.push(c);
-        return c;
-    }
-    done(conn, r) {
-        this.records.push(r);
-        if (r.ok)
-            this.ok++;
-        this.inFlight--;
-        this.lastEnd = now();
-        this.idle.push(conn);
-        this.ended();
-    }
-    get opened() {
-        return this.all.reduce((n, c) => n + c.opened, 0);
-    }
-    close() {
-        this.signal?.removeEventListener('abort', this.onCancel);
-        return Promise.all(this.all.map((c) => c.close()));
-    }
-}
-const SMOKE = `the first ${SMOKE_PROBE} requests of the smoke test all failed: the stage stops sending`;
-/** The schedule of one rate stage: sends each arrival when it is due, ends when all are sent or dropped and answered. */
-class Schedule {
-    index;
-    times;
-    opts;
-    shard;
-    next = 0;
-    windowMs;
-    sending = true;
-    t0 = now();
-    sides;
-    settle = { done: () => undefined, failed: () => undefined };
-    constructor(targets, index, times, opts, shard) {
-        this.index = index;
-        this.times = times;
-        this.opts = opts;
-        this.shard = shard;
-        this.windowMs = opts.windowMs;
-        this.sides = targets.map((t) => new Side(t, opts.maxInFlight, () => this.ended()));
-    }
-    /** Runs the schedule; rejects when sending an arrival throws (a template that cannot be filled). */
-    run() {
-        return new Promise((done, failed) => {
-            this.settle = { done, failed };
-            this.tick();
-        }).then(() => this.sides);
-    }
-    close() {
-        return Promise.all(this.sides.map((s) => s.close()));
-    }
-    get start() {
-        return this.t0;
-    }
-    tick = () => {
-        if (!this.sending)
-            return;
-        try {
-            const wait = this.due();
-            if (wait === null)
-                return this.ended();
-            if (wait > SPIN_MS)
-                setTimeout(this.tick, wait - SPIN_MS);
-            else
-                setImmediate(this.tick);
-        }
-        catch (err) {
-            this.sending = false;
-            this.settle.failed(err);
-        }
-    };
-    /** Sends every arrival now due; the ms to the next one, or null once sending is over. */
-    due() {
-        const { times, sides, shard } = this;
-        if (sides[0]?.target.stop?.aborted)
-            return this.halt(null);
-        const t = now();
-        while (this.next < times.length && this.t0 + times[this.next] <= t) {
-            const k = this.next++;
-            // Alternating order: neither side always gets the first write of an arrival.
-            for (const s of k % 2 === 0 ? sides : [...sides].reverse())
-                s.fire(this.index, k * shard.count + shard.index, this.t0 + times[k]);
-            if (this.smokeFailed())
-                return this.halt(SMOKE);
-        }
-        if (this.next >= times.length) {
-            this.sending = false; // the whole window was sent
-            return null;
-        }
-        return this.t0 + times[this.next] - now();
-    }
-    smokeFailed() {
-        return this.opts.smoke === true && this.sides.some((s) => s.ok === 0 && s.records.length >= SMOKE_PROBE);
-    }
-    /** Stops sending before the schedule's end (a lost smoke test, a cancel). */
-    halt(why) {
-        this.sending = false;
-        this.windowMs = Math.min(this.windowMs, now() - this.t0);
-        const left = this.times.length - this.next;
-        if (why)
-            this.opts.log?.(`stage ${this.index}: ${why}; ${left} arrival${left === 1 ? '' : 's'} not sent`);
-        return null;
-    }
-    /** A request ended (or sending did): the smoke test may be lost already, and the stage may be over. */
-    ended() {
-        if (this.sending && this.smokeFailed())
-            this.halt(SMOKE);
-        if (!this.sending && this.sides.every((s) => s.inFlight === 0))
-            this.settle.done();
-    }
-}
-/**
- * Runs one rate stage against one or two targets (A/B: both get every arrival at the same scheduled
- * time, in alternating order). Resolves when every arrival was sent or dropped and every request ended.
- */
-async function runArrivals(targets, index, stage, opts) {
-    const shard = opts.shard ?? { index: 1, count: 1 };
-    const times = arrivalTimes(stage.rate / shard.count, stage.durationMs, opts.process, stageSeed(opts.seed, index, shard.index));
-    const schedule = new Schedule(targets, index, times, { ...opts, windowMs: stage.durationMs }, shard);
-    let sides;
-    try {
-        sides = await schedule.run();
-    }
-    finally {
-        await schedule.close();
-    }
-    const t0 = schedule.start;
-    return sides.map((s) => {
-        s.records.sort((a, b) => a.startedAt - b.startedAt);
-        return {
-            records: s.records,
-            durationMs: Math.max(schedule.windowMs, (s.lastEnd || t0) - t0),
-            connections: s.opened,
-            counts: {
-                arrival: opts.process,
-                seed: opts.seed,
-                maxInFlight: opts.maxInFlight,
-                scheduled: schedule.next,
-                dropped: s.dropped,
-                peakInFlight: s.peak,
-                windowMs: schedule.windowMs,
-            },
-        };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/goodput.ts
-// Goodput: the requests that met every SLO line of `goodput` (`ttft < 1s`, `tpot < 50ms`), per
-// second and as a share of the arrivals. A line is about one request (its TTFT, its TPOT…), never a
-// stage's statistic; a request that failed, or has nothing to measure a line by, is not good.
-// Pure: parsing and counting.
-
-
-/** Per-request figures a goodput line may name (ms). */
-const GOODPUT_METRICS = ['ttfc', 'ttft', 'ttfb', 'total', 'connect', 'stall', 'itl', 'tpot', 'ttft_reasoning'];
-const goodput_UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
-/** `ttft < 1s`, one a line (`#` comments and blank lines skipped). Throws InputError naming `input`. */
-function parseGoodput(text, input = 'goodput') {
-    const out = [];
-    text.split('\n').forEach((raw, i) => {
-        const line = raw.replace(/\s#.*$/, '').trim();
-        if (line === '' || line.startsWith('#'))
-            return;
-        const at = `line ${i + 1}: "${line}"`;
-        if (line.startsWith('@'))
-            throw new InputError(input, `${at}: a goodput line is about every request, it takes no stage selector (judge a stage with a criterion such as "@2/s: goodput_rate > 95%")`);
-        const m = /^([A-Za-z_][\w.]*)\s*(<=|>=|<|>|==|!=|=)?\s*(.*)$/.exec(line);
-        const metric = m[1];
-        if (!GOODPUT_METRICS.includes(metric)) {
-            const hint = metric.includes('.') ? ' (a goodput line names a per-request figure, not a statistic: "ttft < 1s", not "ttft.p95 < 1s")' : '';
-            throw new InputError(input, `${at}: unknown metric "${metric}"${hint}; expected one of ${GOODPUT_METRICS.join(', ')}`);
-        }
-        const op = m[2];
-        if (op === undefined)
-            throw new InputError(input, `${at}: expected <, <=, > or >= after "${metric}"`);
-        if (op !== '<' && op !== '<=' && op !== '>' && op !== '>=')
-            throw new InputError(input, `${at}: "${op}" is not an operator a goodput line takes (<, <=, > or >=)`);
-        const v = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?$/.exec(m[3].trim());
-        if (!v)
-            throw new InputError(input, `${at}: "${m[3].trim()}" is not a duration (e.g. 500ms, 1s)`);
-        if (v[2] === undefined)
-            throw new InputError(input, `${at}: "${v[1]}" needs a unit (ms, s or m)`);
-        out.push({ text: line, metric: metric, op, value: Number(v[1]) * goodput_UNIT_MS[v[2]] });
-    });
-    if (out.length === 0)
-        throw new InputError(input, 'holds no SLO line (e.g. "ttft < 1s"; leave it unset for no goodput)');
-    return out;
-}
-const holds = (x, op, v) => (op === '<' ? x < v : op === '<=' ? x <= v : op === '>' ? x > v : x >= v);
-/** Whether a successful request met one line: every gap for `itl`; a single token has no TPOT to miss. */
-function meets(r, line) {
-    switch (line.metric) {
-        case 'itl': {
-            const gaps = r.tokenGaps ?? r.gaps ?? [];
-            return gaps.every((g) => holds(g, line.op, line.value));
-        }
-        case 'tpot': {
-            if (r.tokens !== undefined && r.tokens < 2 && firstToken(r) !== null)
-                return true;
-            const t = tpotOf(r);
-            return t !== null && holds(t, line.op, line.value);
-        }
-        case 'ttft_reasoning':
-            return r.ttfr !== undefined && holds(r.ttfr, line.op, line.value);
-        default: {
-            const x = r[line.metric];
-            return x !== null && holds(x, line.op, line.value);
-        }
-    }
-}
-/** A stage's goodput from its records; dropped arrivals (rate stages) count as not served. */
-function goodputOf(lines, stage, records) {
-    const missed = Object.fromEntries(lines.map((l) => [l.text, 0]));
-    let good = 0;
-    for (const r of records) {
-        if (!r.ok)
-            continue;
-        let all = true;
-        for (const l of lines) {
-            if (meets(r, l))
-                continue;
-            all = false;
-            missed[l.text]++;
-        }
-        if (all)
-            good++;
-    }
-    const arrivals = stage.issued + (stage.rate?.dropped ?? 0);
-    const seconds = stage.durationMs / 1000;
-    return { slo: lines.map((l) => l.text), good, perSec: seconds > 0 ? good / seconds : 0, rate: arrivals > 0 ? good / arrivals : null, missed };
-}
-/** Sets `goodput` on every stage that ran. */
-function attachGoodput(lines, stages, requests) {
-    const byStage = new Map();
-    for (const r of requests) {
-        const list = byStage.get(r.stage);
-        if (list)
-            list.push(r);
-        else
-            byStage.set(r.stage, [r]);
-    }
-    for (const s of stages)
-        if (!s.skipped)
-            s.goodput = goodputOf(lines, s, byStage.get(s.index) ?? []);
-}
-
-;// CONCATENATED MODULE: ./src/core/shards/share.ts
-// A shard's share of a stage: which users it runs, and how late against start-at is worth a word.
-// A leaf, so the load layer and config/ read it without an arrow between them.
-/** Lateness against start-at worth a word (below it: timer resolution and event-loop jitter). */
-const LATE_TOLERANCE_MS = 50;
-/**
- * The global user numbers shard K of N runs in a stage of `users`: a contiguous block, the first
- * `users mod N` shards one more (25 over 3 = 1–9, 10–17, 18–25). Every user is run by exactly one
- * shard, so `{{user}}` stays unique across the matrix; a shard may get none (1 over 2 = 1 / 0).
- */
-function shardUsers(users, shard) {
-    const base = Math.floor(users / shard.count);
-    const extra = users % shard.count;
-    const k = shard.index - 1;
-    return { first: k * base + Math.min(k, extra) + 1, count: base + (k < extra ? 1 : 0) };
-}
-
-;// CONCATENATED MODULE: ./src/core/config/shard.ts
-// Sharding a plan over several machines (a GitHub Actions matrix): which users of each stage this
-// instance runs, and when each stage starts by the wall clock so every shard starts it together.
-
-
-
-
-const MAX_SHARDS = 256;
-/** A start further ahead than this is a typo, not a plan: a gate is bounded. */
-const MAX_START_AHEAD_MS = 60 * 60_000;
-/** `K/N`, 1 ≤ K ≤ N ≤ 256. */
-function parseShard(text, input = 'shard') {
-    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-    if (!m)
-        throw new InputError(input, `"${text}" is not K/N (e.g. 2/3: the second of three shards)`);
-    const index = Number(m[1]);
-    const count = Number(m[2]);
-    if (count < 1 || count > MAX_SHARDS)
-        throw new InputError(input, `"${text}": N must be 1 to ${MAX_SHARDS}`);
-    if (index < 1 || index > count)
-        throw new InputError(input, `"${text}": K must be 1 to N (${count})`);
-    return { index, count };
-}
-const formatShard = (s) => `${s.index}/${s.count}`;
-/**
- * `start-at`: an ISO-8601 time with a zone (`2026-12-01T10:00:00Z`), that time plus an offset
- * (`2026-12-01T10:00:00Z+90s`: the first job passes its clock, every shard adds the same lead), or
- * `+90s` from now (one machine, or shards started by one script). Returns epoch ms.
- */
-function parseStartAt(text, nowMs, input = 'start-at') {
-    const t = text.trim();
-    // The lead needs its unit: `…+0100` is a zone, not 100 seconds.
-    const m = /^(.*?)\+(\d+(?:\.\d+)?\s*(?:ms|s|m|h))$/.exec(t);
-    const isoPart = m ? m[1].trim() : t;
-    const offset = m ? parseDuration(input, m[2], { max: 24 * MAX_START_AHEAD_MS }) : 0;
-    let base = nowMs;
-    if (isoPart !== '') {
-        if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(isoPart)) {
-            throw new InputError(input, `"${t}" is not an ISO time with a zone (2026-12-01T10:00:00Z), that time +90s, or +90s from now`);
-        }
-        const wrong = calendarError(isoPart);
-        if (wrong)
-            throw new InputError(input, `"${isoPart}" is not a valid time: ${wrong}`);
-        base = Date.parse(isoPart);
-        if (Number.isNaN(base))
-            throw new InputError(input, `"${isoPart}" is not a valid time`);
-    }
-    const at = base + offset;
-    if (at - nowMs > MAX_START_AHEAD_MS) {
-        throw new InputError(input, `${new Date(at).toISOString()} is more than ${MAX_START_AHEAD_MS / 60_000} minutes ahead`);
-    }
-    return at;
-}
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-/**
- * What is wrong with the date and time of an ISO time that has the right shape, or null: Date.parse
- * rolls 2026-02-30 over to March 2 and 10:60 to 11:00 without a word.
- */
-function calendarError(iso) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:Z|([+-])(\d{2}):?(\d{2}))$/i.exec(iso);
-    if (!m)
-        return 'not an ISO time';
-    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
-    if (month < 1 || month > 12)
-        return `month ${m[2]} does not exist`;
-    const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    if (day < 1 || day > days)
-        return `${MONTHS[month - 1]} ${year} has ${days} days`;
-    if (hour > 23)
-        return `hour ${m[4]} does not exist (00 to 23)`;
-    if (minute > 59)
-        return `minute ${m[5]} does not exist (00 to 59)`;
-    if (second > 59)
-        return `second ${m[6]} does not exist (00 to 59)`;
-    if (m[8] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59))
-        return `zone offset ${m[7]}${m[8]}:${m[9]} does not exist`;
-    return null;
-}
-/**
- * The wall-clock schedule of the stages from `start-at`: stage k starts at
- * start + Σ_{j<k} (window_j + cooldown). A stage's window is `stage-window` when given, else its
- * worst case (requests per user × timeout; a rate stage's duration + timeout), so no shard can still be in a stage when the next begins.
- */
-function stageSchedule(startAt, stages, opts) {
-    const out = [];
-    let t = startAt;
-    for (const s of stages) {
-        out.push(t);
-        // A rate stage: its arrivals, then its last request's timeout.
-        t += (opts.windowMs ?? (isRate(s) ? s.durationMs + opts.timeoutMs : s.requestsPerUser * opts.timeoutMs)) + opts.cooldownMs;
-    }
-    return out;
-}
-/** `, shard 2/3, start-at 2026-12-01T10:00:00.000Z` for the first log line ('' for a whole run without start-at). */
-function shardNote(cfg) {
-    return `${cfg.shard ? `, shard ${formatShard(cfg.shard)}` : ''}${cfg.startAt !== null ? `, start-at ${new Date(cfg.startAt).toISOString()}` : ''}`;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/re2js/build/index.js
@@ -56410,19 +55659,9 @@ function compileLogPattern(text) {
 
 
 
+
 /** The one place the log-error-pattern default is written (action.yml is checked against it). */
 const DEFAULT_LOG_ERROR_PATTERN = 'error|exception|traceback|critical|fatal';
-const SERVER_INPUTS = {
-    'health-url': 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
-    'health-interval': 'pause between health probes (default 250ms); a slower probe delays the next',
-    'health-timeout': 'longest a health probe may take before it counts as failed (health.errors); default max(2 × health-interval, 2s), at most 1m',
-    monitor: 'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
-    'monitor-interval': 'pause between monitor samples during the stages (default 1s)',
-    'monitor-timeout': 'longest a monitor command or metrics-url scrape may take before it is killed and its sample is missing, a warning (default 5s, at most 1m)',
-    'metrics-url': 'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
-    'logs-command': 'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
-    'log-error-pattern': `which log lines are errors: a case-insensitive RE2 pattern, matched in linear time (no backreferences or lookaround; default ${DEFAULT_LOG_ERROR_PATTERN})`,
-};
 const DEFAULT_HEALTH_INTERVAL_MS = 250;
 const DEFAULT_MONITOR_INTERVAL_MS = 1000;
 const DEFAULT_MONITOR_TIMEOUT_MS = 5000;
@@ -56445,12 +55684,8 @@ const DEFAULT_METRIC_MONITORS = [
 ];
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 const SERIES_RE = /^[A-Za-z_:][A-Za-z0-9_:]*(\{\s*([A-Za-z_][A-Za-z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*"\s*,?\s*)*\})?$/;
-function value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
 function interval(inputs, name, dflt, max = MAX_INTERVAL_MS) {
-    const text = value(inputs, name);
+    const text = trimmedValue(inputs, name);
     if (text === undefined)
         return dflt;
     const ms = parseDuration(name, text, { max });
@@ -56460,22 +55695,22 @@ function interval(inputs, name, dflt, max = MAX_INTERVAL_MS) {
 }
 /** The server-side config, or null when none of its inputs is set. */
 function buildServerSpec(inputs, ctx) {
-    const healthText = value(inputs, 'health-url');
-    const metricsText = value(inputs, 'metrics-url');
-    const monitorText = value(inputs, 'monitor');
-    const logsCommand = value(inputs, 'logs-command');
+    const healthText = trimmedValue(inputs, 'health-url');
+    const metricsText = trimmedValue(inputs, 'metrics-url');
+    const monitorText = trimmedValue(inputs, 'monitor');
+    const logsCommand = trimmedValue(inputs, 'logs-command');
     const healthIntervalMs = interval(inputs, 'health-interval', DEFAULT_HEALTH_INTERVAL_MS);
     const monitorIntervalMs = interval(inputs, 'monitor-interval', DEFAULT_MONITOR_INTERVAL_MS);
     const sampleTimeoutMs = interval(inputs, 'monitor-timeout', DEFAULT_MONITOR_TIMEOUT_MS, MAX_PROBE_TIMEOUT_MS);
     const healthTimeoutMs = interval(inputs, 'health-timeout', defaultHealthTimeoutMs(healthIntervalMs), MAX_PROBE_TIMEOUT_MS);
-    const patternText = value(inputs, 'log-error-pattern');
+    const patternText = trimmedValue(inputs, 'log-error-pattern');
     // A setting that would change nothing is an error; the defaults themselves are not (the Action passes them always).
     if (patternText !== undefined && patternText !== DEFAULT_LOG_ERROR_PATTERN && logsCommand === undefined) {
         throw new InputError('log-error-pattern', 'is set but logs-command is not');
     }
     if (healthIntervalMs !== DEFAULT_HEALTH_INTERVAL_MS && healthText === undefined)
         throw new InputError('health-interval', 'is set but health-url is not');
-    if (value(inputs, 'health-timeout') !== undefined && healthText === undefined)
+    if (trimmedValue(inputs, 'health-timeout') !== undefined && healthText === undefined)
         throw new InputError('health-timeout', 'is set but health-url is not');
     const noMonitors = monitorText === undefined && metricsText === undefined;
     if (monitorIntervalMs !== DEFAULT_MONITOR_INTERVAL_MS && noMonitors)
@@ -56566,1774 +55801,16 @@ function checkServerCriteria(criteria, server) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/history/schema.ts
-// The history file (history-path): what one entry holds and the strict check of a file read back.
-// The file is untrusted input like a baseline (a cache can carry anything): every field is typed,
-// bounded and shaped, and a file that does not match is rejected whole. Pure.
+;// CONCATENATED MODULE: ./src/core/config/read-input.ts
+// How one input is read (blank is unset; booleans, counts) and the bounds of the counts; the table of
+// inputs is inputs.ts.
 
-
-const HISTORY_SCHEMA_VERSION = 1;
-/**
- * The figures kept per stage: the ones `history.<metric>` criteria and the trend can read, in the
- * units of the metrics table (ms, percent, req/s). A criterion on another metric is an input error.
- */
-const HISTORY_METRICS = [
-    'ttfc.avg',
-    'ttfc.p50',
-    'ttfc.p90',
-    'ttfc.p95',
-    'ttfc.p99',
-    'ttft.avg',
-    'ttft.p50',
-    'ttft.p95',
-    'total.avg',
-    'total.p95',
-    'success_rate',
-    'rps',
-];
-/** Bounds of what one file may hold, so a forged file cannot make the gate read or chart without end. */
-const HISTORY_BOUNDS = { entries: 1000, stages: 64, text: 300, url: 2048 };
-// The shapes of the entry's fields (checked on read, enforced on write).
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
-const COMMIT = /^[0-9a-f]{7,64}$/i;
-const EVENT = /^[a-z][a-z0-9_]{0,39}$/;
-const KEY = /^(?:\d{1,7}|\d{1,7}(?:\.\d{1,3})?\/s)(?:#\d{1,3})?$/;
-// Control characters and bidi overrides never belong in a ref or a target.
-const schema_CONTROL = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
-const CONTROLS = new RegExp(schema_CONTROL.source, 'g');
-/**
- * The key of each stage, by position: users (or the rate of an arrival-rate stage), with `#k` for the
- * k-th stage of the same key, so a run's stages meet the history's stages of the same plan. The one
- * place that decides what "the same stage" means across runs.
- */
-function stageKeys(stages) {
-    const seen = new Map();
-    return stages.map((s) => {
-        const base = baseKey(s);
-        const k = (seen.get(base) ?? 0) + 1;
-        seen.set(base, k);
-        return k === 1 ? base : `${base}#${k}`;
-    });
-}
-function baseKey(stage) {
-    // Arrival-rate stages (`R/s:D`) carry their rate; read defensively, the field is newer than this file.
-    const rate = stage.rate;
-    if (typeof rate === 'number' && Number.isFinite(rate) && rate > 0)
-        return `${Math.round(rate * 1000) / 1000}/s`;
-    return String(stage.users);
-}
-/** `10 users`, `1 user`, `2/s`, `10 users (2nd)`: a key for people. */
-function keyLabel(key) {
-    const [base, nth] = key.split('#');
-    const main = base.endsWith('/s') ? base : `${base} ${base === '1' ? 'user' : 'users'}`;
-    return nth ? `${main} (#${nth})` : main;
-}
-/** This run's entry: its figures per stage that ran (skipped stages are left out). */
-function entryOf(stages, meta) {
-    const keys = stageKeys(stages);
-    const out = [];
-    stages.forEach((s, i) => {
-        if (s.skipped)
-            return;
-        const metrics = {};
-        for (const name of HISTORY_METRICS) {
-            const v = metrics_metric(name)?.read(s) ?? null;
-            const rounded = v === null ? null : Math.round(v * 1000) / 1000;
-            metrics[name] = figure(rounded) ? rounded : null;
-        }
-        out.push({ key: keys[i], users: s.users, metrics });
-    });
-    // Whatever the environment says, the entry must pass checkHistory when it is read back.
-    const clean = (t, max) => t.replace(CONTROLS, '').slice(0, max);
-    return {
-        time: ISO.test(meta.time) ? meta.time : new Date().toISOString(),
-        commit: meta.commit !== null && COMMIT.test(meta.commit) ? meta.commit : null,
-        ref: meta.ref === null ? null : clean(meta.ref, HISTORY_BOUNDS.text),
-        event: EVENT.test(meta.event) ? meta.event : 'unknown',
-        target: clean(meta.target, HISTORY_BOUNDS.url),
-        passed: meta.passed,
-        capacity: meta.capacity !== null && Number.isInteger(meta.capacity) && meta.capacity >= 0 ? meta.capacity : null,
-        stages: out.slice(0, HISTORY_BOUNDS.stages),
-    };
-}
-const bad = (why) => ({ ok: false, why });
-function schema_text(v, name, max, nullable) {
-    if (v === null && nullable)
-        return { ok: true, value: null };
-    if (typeof v !== 'string')
-        return bad(`${name} is not a string`);
-    if (v.length > max)
-        return bad(`${name} is longer than ${max} characters`);
-    if (schema_CONTROL.test(v))
-        return bad(`${name} holds control characters`);
-    return { ok: true, value: v };
-}
-function figure(v) {
-    return v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e12);
-}
-function checkStage(raw) {
-    const s = obj(raw);
-    if (s === null)
-        return bad('a stage is not an object');
-    if (typeof s.key !== 'string' || !KEY.test(s.key))
-        return bad(`stage key ${JSON.stringify(String(s.key)).slice(0, 40)} is not a stage key`);
-    if (typeof s.users !== 'number' || !Number.isInteger(s.users) || s.users < 0 || s.users > 1e7)
-        return bad(`stage ${s.key}: users is not a whole number`);
-    const m = obj(s.metrics);
-    if (m === null)
-        return bad(`stage ${s.key}: metrics is not an object`);
-    const metrics = {};
-    for (const name of HISTORY_METRICS) {
-        if (!(name in m))
-            continue;
-        if (!figure(m[name]))
-            return bad(`stage ${s.key}: ${name} is not a figure`);
-        metrics[name] = m[name];
-    }
-    return { ok: true, value: { key: s.key, users: s.users, metrics } };
-}
-function checkEntry(raw) {
-    const e = obj(raw);
-    if (e === null)
-        return bad('not an object');
-    if (typeof e.time !== 'string' || !ISO.test(e.time) || Number.isNaN(Date.parse(e.time)))
-        return bad('time is not an ISO time');
-    if (e.commit !== null && (typeof e.commit !== 'string' || !COMMIT.test(e.commit)))
-        return bad('commit is not a commit SHA');
-    if (typeof e.event !== 'string' || !EVENT.test(e.event))
-        return bad('event is not an event name');
-    if (typeof e.passed !== 'boolean')
-        return bad('passed is not true or false');
-    if (e.capacity !== null && (typeof e.capacity !== 'number' || !Number.isInteger(e.capacity) || e.capacity < 0))
-        return bad('capacity is not a whole number');
-    const ref = schema_text(e.ref, 'ref', HISTORY_BOUNDS.text, true);
-    if (!ref.ok)
-        return ref;
-    const target = schema_text(e.target, 'target', HISTORY_BOUNDS.url, false);
-    if (!target.ok)
-        return target;
-    if (!Array.isArray(e.stages))
-        return bad('stages is not an array');
-    if (e.stages.length > HISTORY_BOUNDS.stages)
-        return bad(`more than ${HISTORY_BOUNDS.stages} stages`);
-    const stages = [];
-    for (const raw of e.stages) {
-        const s = checkStage(raw);
-        if (!s.ok)
-            return s;
-        if (stages.some((o) => o.key === s.value.key))
-            return bad(`stage key ${s.value.key} appears twice`);
-        stages.push(s.value);
-    }
-    return {
-        ok: true,
-        value: {
-            time: e.time,
-            commit: e.commit,
-            ref: ref.value,
-            event: e.event,
-            target: target.value,
-            passed: e.passed,
-            capacity: e.capacity,
-            stages,
-        },
-    };
-}
-/**
- * A parsed history file checked against the schema: the entries, or why it is not a history of this
- * version. Fields it does not know are dropped (they are not written back). Never throws.
- */
-function checkHistory(json) {
-    const f = obj(json);
-    if (f === null)
-        return bad('is not a JSON object');
-    if (f.tool !== 'ttfc-gate')
-        return bad('is not a ttfc-gate history (no "tool": "ttfc-gate")');
-    if (f.schemaVersion !== HISTORY_SCHEMA_VERSION) {
-        return bad(`has schemaVersion ${JSON.stringify(f.schemaVersion ?? null).slice(0, 20)}; this version reads ${HISTORY_SCHEMA_VERSION}`);
-    }
-    if (!Array.isArray(f.entries))
-        return bad('has no "entries" array');
-    if (f.entries.length > HISTORY_BOUNDS.entries)
-        return bad(`has ${f.entries.length} entries, more than ${HISTORY_BOUNDS.entries}`);
-    const entries = [];
-    for (const [i, raw] of f.entries.entries()) {
-        const e = checkEntry(raw);
-        if (!e.ok)
-            return bad(`entry ${i + 1}: ${e.why}`);
-        entries.push(e.value);
-    }
-    return { ok: true, entries };
-}
-/** The file's text: one entry a line, so a diff of two nights reads line by line. */
-function serializeHistory(entries) {
-    const head = `{\n  "schemaVersion": ${HISTORY_SCHEMA_VERSION},\n  "tool": "ttfc-gate",\n  "entries": [`;
-    const body = entries.map((e) => `    ${JSON.stringify(e)}`).join(',\n');
-    return `${head}${entries.length ? `\n${body}\n  ` : ''}]\n}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/core/history/config.ts
-// The history inputs (history-path, history-limit, history-window, history-write) → a HistorySpec,
-// checked up front; and which runs record an entry. Pure.
-
-
-
-const HISTORY_INPUTS = {
-    'history-path': 'a JSON file of earlier runs (carry it between runs with actions/cache): read for history.<metric> criteria, the drift diagnosis and the trend chart; schedule, push and workflow_dispatch runs append this run, pull-request runs only read it',
-    'history-limit': 'most runs history-path keeps, the oldest dropped first (default 200, 10 to 1000)',
-    'history-window': 'history.<metric> is the median over this many of the latest passing runs (default 7, 3 to 100)',
-    'history-write': 'auto (default): append this run on schedule, push and workflow_dispatch events (the CLI outside a workflow too), only read on others; true: append on any event but a pull request; false: only read',
-};
-const DEFAULT_HISTORY_LIMIT = 200;
-const DEFAULT_HISTORY_WINDOW = 7;
-/** Fewer passing runs than this: `history.` criteria are skipped. */
-const MIN_HISTORY_RUNS = 3;
-/** Events whose runs append to the history under `history-write: auto`. */
-const RECORDING_EVENTS = ['schedule', 'push', 'workflow_dispatch'];
-/** Events that are a pull request's: they never append, whatever history-write says. */
-const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
-function config_value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-function count(name, text, dflt, min, max) {
-    if (text === undefined)
-        return dflt;
-    if (!/^\d+$/.test(text))
-        throw new InputError(name, `"${text.slice(0, 40)}" is not a whole number (${min} to ${max})`);
-    const n = Number(text);
-    if (n < min || n > max)
-        throw new InputError(name, `${text} is out of range: ${min} to ${max}`);
-    return n;
-}
-/**
- * The history settings, or null without history-path. A `history.` criterion needs history-path; one
- * on a figure the history does not keep is an error naming the figures it keeps.
- */
-function buildHistorySpec(inputs, cwd, criteria, sharded, 
-/** Files the run writes or reads (input name, path): the history must be none of them. */
-others = []) {
-    const path = config_value(inputs, 'history-path');
-    for (const c of criteria) {
-        if (c.value.kind !== 'factor' || !c.value.metric.history)
-            continue;
-        if (path === undefined)
-            throw new InputError('criteria', `line ${c.line}: "${c.text}" references history.${c.value.metric.name} but history-path is not set`);
-        if (!HISTORY_METRICS.includes(c.value.metric.name)) {
-            throw new InputError('criteria', `line ${c.line}: the history keeps ${HISTORY_METRICS.join(', ')}, not ${c.value.metric.name}`);
-        }
-    }
-    // The runner passes every default: only a value other than its default is "set".
-    const defaults = { 'history-limit': String(DEFAULT_HISTORY_LIMIT), 'history-window': String(DEFAULT_HISTORY_WINDOW), 'history-write': 'auto' };
-    const rest = Object.keys(defaults).find((n) => {
-        const v = config_value(inputs, n);
-        return v !== undefined && v.toLowerCase() !== defaults[n];
-    });
-    if (path === undefined) {
-        if (rest)
-            throw new InputError(rest, 'is set but history-path is not');
-        return null;
-    }
-    if (sharded)
-        throw new InputError('history-path', 'cannot be combined with shard (a shard runs a share of the users: keep the history of whole runs)');
-    if (/[/\\]$/.test(path))
-        throw new InputError('history-path', `"${path.slice(0, 200)}" is a directory, not a file name`);
-    if (path.includes('\0'))
-        throw new InputError('history-path', 'holds a NUL character');
-    const limit = count('history-limit', config_value(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
-    const window = count('history-window', config_value(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
-    if (window > limit)
-        throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
-    const write = (config_value(inputs, 'history-write') ?? 'auto').toLowerCase();
-    if (write !== 'auto' && write !== 'true' && write !== 'false')
-        throw new InputError('history-write', `"${write.slice(0, 40)}" is not auto, true or false`);
-    const absPath = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(cwd, path);
-    for (const [name, other] of others) {
-        if (other !== null && (0,external_node_path_.resolve)(cwd, other) === absPath)
-            throw new InputError('history-path', `"${path.slice(0, 200)}" is also ${name}: the history needs a file of its own`);
-    }
-    return { path, absPath, limit, window, write };
-}
-/**
- * Whether this run appends its entry, and why (for the log). `event` is the workflow event (null
- * outside a workflow: the CLI on its own, which records under auto).
- */
-function recordingOf(spec, event) {
-    const name = event ?? 'none';
-    if (event !== null && PULL_REQUEST_EVENTS.includes(event)) {
-        if (spec.write === 'true')
-            throw new InputError('history-write', `true on a ${event} event: a pull request only reads the history (it is the base branch's)`);
-        return { record: false, why: `a ${event} run only reads the history` };
-    }
-    if (spec.write === 'false')
-        return { record: false, why: 'history-write is false' };
-    if (spec.write === 'true')
-        return { record: true, why: `history-write is true (event ${name})` };
-    if (event === null)
-        return { record: true, why: 'outside a workflow (set history-write: false to only read)' };
-    if (RECORDING_EVENTS.includes(event))
-        return { record: true, why: `a ${event} run` };
-    return { record: false, why: `a ${event} run only reads the history under history-write: auto (set history-write: true to record it)` };
-}
-
-;// CONCATENATED MODULE: external "string_decoder"
-const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: external "events"
-const external_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-;// CONCATENATED MODULE: external "assert"
-const external_assert_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return __awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return __awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return __awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_namespaceObject.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_namespaceObject.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./src/core/load/limits.ts
-
-
-
-/** Descriptors kept free for everything else the process opens (report file, health probe, log command, DNS). */
-const SPARE = 64;
-/**
- * Every user holds one socket: the largest stage needs that many file descriptors at once. Node
- * already raises its soft limit to the hard one at start-up; when something kept it lower, it is
- * raised here with `prlimit` (allowed up to the hard limit). When the limit still cannot hold the
- * largest stage, the run fails before any request with how many users fit. Linux only (elsewhere
- * the limit cannot be read without a shell; the run goes on).
- */
-async function ensureDescriptors(sockets, log) {
-    const users = Math.max(0, ...sockets);
-    let lim = readLimits();
-    if (lim === null || fits(lim, users))
-        return;
-    if (lim.hard > lim.soft) {
-        await getExecOutput('prlimit', ['--pid', String(process.pid), `--nofile=${lim.hard}:${lim.hard}`], { silent: true, ignoreReturnCode: true }).catch(() => null);
-        lim = readLimits() ?? lim;
-        if (fits(lim, users)) {
-            log?.(`raised the open-file limit to ${lim.soft} for ${users} users`);
-            return;
-        }
-    }
-    const fit = Math.max(0, lim.soft - lim.open - SPARE);
-    const raise = lim.hard >= users + lim.open + SPARE
-        ? ''
-        : ` (hard limit ${lim.hard}: raise it with \`ulimit -n ${users + lim.open + SPARE}\` as root, LimitNOFILE= in a systemd unit or --ulimit nofile= for a container)`;
-    throw new InputError('stages', `a stage of ${users} users needs ${users} connections open at once, but this process may open ${lim.soft} files and already has ${lim.open} open: at most ${fit} users fit${raise}`);
-}
-/**
- * How many users' connections this process can hold at once once its soft limit is raised to the hard
- * one (as ensureDescriptors does), or null where the limit cannot be read. For checks before any load.
- */
-function descriptorRoom() {
-    const lim = readLimits();
-    return lim === null ? null : Math.max(0, Math.max(lim.soft, lim.hard) - lim.open - SPARE);
-}
-function fits(lim, users) {
-    return lim.soft - lim.open - SPARE >= users;
-}
-function readLimits() {
-    try {
-        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
-            .split('\n')
-            .find((l) => l.startsWith('Max open files'));
-        const m = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
-        if (!m)
-            return null;
-        const num = (v) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
-        return { soft: num(m[1]), hard: num(m[2]), open: (0,external_node_fs_namespaceObject.readdirSync)('/proc/self/fd').length };
-    }
-    catch {
-        return null;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/capacity/config.ts
-// The capacity search's inputs, validated before any load: the SLO (`capacity`), its bounds, and the
-// criteria that read its result (`capacity`, `compare.capacity`). Pure.
-
-
-
-
-
-
-
-
-const DEFAULT_MAX_USERS = 256;
-const DEFAULT_REQUESTS = 3;
-const DEFAULT_RESOLUTION = { kind: 'fraction', value: 0.1 };
-const DEFAULT_BUDGET_MS = 300_000;
-const config_MAX_REQUESTS = 100;
-/** A probe's requests in all (users × requests), as a stage's plan is bounded. */
-const MAX_PROBE_REQUESTS = 100_000;
-const MAX_BUDGET_MS = 6 * 3_600_000;
-/** Implied unless the SLO has a success_rate line: a probe whose requests fail does not meet it. */
-const IMPLIED_SUCCESS = 'success_rate >= 99%';
-/** The inputs of the capacity search (spread into CORE_INPUTS; the CLI takes them as --flags). */
-const CAPACITY_INPUTS = {
-    capacity: 'the SLO, one criterion a line without @USERS: (e.g. ttfc.p95 < 2s): after the stages, search for the most concurrent users that meet it (a ramp 1, 2, 4 … then bisection); success_rate >= 99% is implied unless a success_rate line is given',
-    'capacity-max-users': `the most users the capacity search probes (default ${DEFAULT_MAX_USERS})`,
-    'capacity-requests': `requests per user of each capacity probe (default ${DEFAULT_REQUESTS}, at most ${config_MAX_REQUESTS})`,
-    'capacity-resolution': 'the search ends when the last pass and the first miss are this close: a share of the users (default 10%, at least 1 user) or a number of users',
-    'capacity-budget': 'wall time the capacity search may take (default 5m, at most 6h); when it runs out the bounds found so far are reported',
-};
-const INPUT_NAMES = Object.keys(CAPACITY_INPUTS);
-function capacity_config_value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
-}
-/**
- * The capacity search (null without `capacity`), and the stages to run before it: with `capacity` and
- * no stages given (or the default ones, which the Action always passes), only a 1x1 smoke stage.
- */
-function readCapacity(inputs, stages, ctx) {
-    checkCapacityCriteria(ctx.criteria);
-    const text = capacity_config_value(inputs, 'capacity');
-    if (text === undefined) {
-        const stray = INPUT_NAMES.find((n) => n !== 'capacity' && capacity_config_value(inputs, n) !== undefined);
-        if (stray)
-            throw new InputError(stray, 'only applies with capacity (the SLO the search is for)');
-        const uses = ctx.criteria.find(usesCapacity);
-        if (uses)
-            throw new InputError('criteria', `line ${uses.line}: "${uses.text}" needs the capacity search: set capacity (the SLO, e.g. ttfc.p95 < 2s)`);
-        return { capacity: null, stages };
-    }
-    if (ctx.shard)
-        throw new InputError('capacity', 'cannot be combined with shard (the search decides each probe from the whole load: run it on one machine)');
-    const { sloText, slo, implied } = parseSlo(text);
-    const maxUsers = readMaxUsers(capacity_config_value(inputs, 'capacity-max-users'), ctx.compare);
-    const requestsPerUser = wholeNumber('capacity-requests', capacity_config_value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, config_MAX_REQUESTS);
-    if (maxUsers * requestsPerUser > MAX_PROBE_REQUESTS) {
-        throw new InputError('capacity-requests', `${requestsPerUser} requests × ${maxUsers} users is more than ${MAX_PROBE_REQUESTS} requests a probe; a gate should be bounded`);
-    }
-    const resolution = parseResolution(capacity_config_value(inputs, 'capacity-resolution'));
-    const budgetText = capacity_config_value(inputs, 'capacity-budget');
-    const budgetMs = budgetText === undefined ? DEFAULT_BUDGET_MS : parseDuration('capacity-budget', budgetText, { max: MAX_BUDGET_MS });
-    const stagesText = capacity_config_value(inputs, 'stages');
-    const given = stagesText !== undefined && stagesText.replace(/\s+/g, '') !== DEFAULT_STAGES.replace(/\s+/g, '');
-    return {
-        capacity: { sloText, slo, implied, maxUsers, requestsPerUser, resolution, budgetMs },
-        stages: given ? stages : [{ users: 1, requestsPerUser: 1 }],
-    };
-}
-/** A metric the SLO may hold: a latency statistic or a rate (success_rate, rps …), measured on the probe itself. */
-function sloMetricProblem(name) {
-    const m = metrics_metric(name);
-    if (!m)
-        return 'is not a metric';
-    if (name === 'capacity')
-        return "is the search's own result";
-    if (SERVER_METRIC_FAMILIES.some((f) => f.resolve(name)))
-        return 'is a server-side figure (the probes do not run the health probe, monitors or logs)';
-    if (m.unit !== 'ms' && m.unit !== '%' && m.unit !== 'rps')
-        return `is ${UNIT_NAME[m.unit]}, not a latency or a rate (it grows with the users, so no number of users "meets" it)`;
-    return null;
-}
-/** The SLO lines: each unscoped, failing, with a fixed threshold, on a latency or a rate. */
-function parseSlo(text) {
-    let lines;
-    try {
-        lines = parseCriteria(text);
-    }
-    catch (err) {
-        if (err instanceof CriteriaError)
-            throw new InputError('capacity', err.message);
-        throw err;
-    }
-    if (lines.length === 0)
-        throw new InputError('capacity', 'holds no SLO line (e.g. ttfc.p95 < 2s)');
-    for (const c of lines) {
-        const where = `line ${c.line}: "${c.text}"`;
-        if (c.users !== null)
-            throw new InputError('capacity', `${where} has a stage selector (@${c.users}:): the SLO holds at every probe, drop the selector`);
-        if (c.severity === 'warn')
-            throw new InputError('capacity', `${where} is a warning: every SLO line must hold (drop "warn")`);
-        const problem = sloMetricProblem(c.metric.name);
-        if (problem)
-            throw new InputError('capacity', `${where}: ${c.metric.name} ${problem}`);
-        if (c.value.kind !== 'number')
-            throw new InputError('capacity', `${where}: the SLO takes a fixed threshold (e.g. ttfc.p95 < 2s), not a figure of a run`);
-    }
-    const implied = lines.some((c) => c.metric.name === 'success_rate') ? [] : [IMPLIED_SUCCESS];
-    const slo = implied.length ? [...lines, ...parseCriteria(IMPLIED_SUCCESS).map((c) => ({ ...c, line: 0 }))] : lines;
-    return { sloText: lines.map((c) => c.text), slo, implied };
-}
-function wholeNumber(name, text, dflt, min, max) {
-    if (text === undefined)
-        return dflt;
-    const t = text.trim();
-    if (!/^\d+$/.test(t))
-        throw new InputError(name, `"${t.slice(0, 40)}" is not a whole number (${min} to ${max})`);
-    const n = Number(t);
-    if (n < min || n > max)
-        throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
-    return n;
-}
-/** At least 1, at most what a stage may have and what this process's descriptors hold (both sides with compare-url). */
-function readMaxUsers(text, compare) {
-    const n = wholeNumber('capacity-max-users', text, DEFAULT_MAX_USERS, 1, MAX_USERS);
-    const room = descriptorRoom();
-    const need = compare ? 2 * n : n;
-    if (room !== null && need > room) {
-        const fit = compare ? Math.floor(room / 2) : room;
-        throw new InputError('capacity-max-users', `${n} users need ${need} connections open at once${compare ? ' (head and base)' : ''}, but this process can open files for at most ${fit} users (raise the hard limit: ulimit -n, LimitNOFILE=, --ulimit nofile=)`);
-    }
-    return n;
-}
-/** `10%` (a share of the last pass, at least 1 user) or `2` (users). */
-function parseResolution(text) {
-    if (text === undefined)
-        return DEFAULT_RESOLUTION;
-    const t = text.trim();
-    const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
-    if (pct) {
-        const v = Number(pct[1]);
-        if (!(v > 0) || v > 100)
-            throw new InputError('capacity-resolution', `${t} is out of range: more than 0% and at most 100%`);
-        return { kind: 'fraction', value: v / 100 };
-    }
-    if (/^\d+$/.test(t)) {
-        const n = Number(t);
-        if (n < 1 || n > MAX_USERS)
-            throw new InputError('capacity-resolution', `${t} is out of range: 1 to ${MAX_USERS} users`);
-        return { kind: 'users', value: n };
-    }
-    throw new InputError('capacity-resolution', `"${t.slice(0, 40)}" is not a share of the users (e.g. 10%) or a number of users (e.g. 2)`);
-}
-/** `10%`, `2 users`. */
-function formatResolution(r) {
-    return r.kind === 'fraction' ? `${Math.round(r.value * 1000) / 10}%` : `${r.value} user${r.value === 1 ? '' : 's'}`;
-}
-/** Whether a criterion reads the capacity (as its metric or in its value). */
-function usesCapacity(c) {
-    return c.metric.name === 'capacity' || (c.value.kind === 'factor' && c.value.metric.name === 'capacity');
-}
-/** `capacity >= 20`, `capacity >= 0.9 * compare.capacity`: unscoped, and capacity compared only with the compare target's. */
-function checkCapacityCriteria(criteria) {
-    for (const c of criteria) {
-        if (!usesCapacity(c))
-            continue;
-        const where = `line ${c.line}: "${c.text}"`;
-        if (c.metric.name !== 'capacity')
-            throw new InputError('criteria', `${where}: capacity can only be compared with capacity (e.g. capacity >= 0.9 * compare.capacity)`);
-        if (c.users !== null)
-            throw new InputError('criteria', `${where}: the capacity is one figure of the run, not of a stage: drop @${c.users}:`);
-        if (c.value.kind === 'factor') {
-            const ref = c.value.metric;
-            if (ref.name !== 'capacity')
-                throw new InputError('criteria', `${where}: capacity can only be compared with compare.capacity or a number`);
-            if (ref.baseline)
-                throw new InputError('criteria', `${where}: a baseline report's capacity is not compared; use compare.capacity (same-run A/B with compare-url)`);
-            if (!ref.compare)
-                throw new InputError('criteria', `${where}: compares the capacity with itself; use a number or compare.capacity`);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/config/config.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+/** Bounds of the counts, named in the inputs' descriptions (inputs.ts). */
 const MAX_REPEAT = 10;
 const MAX_IN_FLIGHT = 100_000;
 const MAX_SEED = 4_294_967_295;
 const MAX_WARMUP = 50;
-/** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
-const CORE_INPUTS = {
-    url: 'absolute URL of the streaming endpoint, or a path starting with / resolved against base-url',
-    'base-url': 'base of the preview deployment (action: defaults to the environment_url of a deployment_status event)',
-    method: 'HTTP method (default POST)',
-    headers: 'request headers, one "Name: value" a line',
-    body: 'request body; {{uuid}} {{user}} {{iteration}} {{stage}} {{token}} {{env.NAME}} are filled per request',
-    'body-file': 'read the request body from this file (same placeholders)',
-    token: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
-    preset: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
-    format: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
-    stages: `USERSxREQUESTS (closed: concurrent users) or RATE/s:DURATION (open: arrivals per second, e.g. 2/s:30s), comma-separated (default ${DEFAULT_STAGES})`,
-    arrival: 'rate stages: how arrivals are spaced, poisson (default: random, seeded) or uniform (equal gaps)',
-    'arrival-seed': `rate stages: seed of the arrival schedule, 0 to ${MAX_SEED} (default ${DEFAULT_ARRIVAL_SEED}); the same seed sends the same schedule`,
-    'max-in-flight': `rate stages: most requests open at once (1 to ${MAX_IN_FLIGHT}, default ${DEFAULT_MAX_IN_FLIGHT}); an arrival beyond it is dropped and counted, never delayed`,
-    timeout: 'per-request timeout: ms, s, m or h, a bare number is seconds (default 60s, at most 1h)',
-    cooldown: 'pause between stages (default 500ms, 0 for none, at most 10m)',
-    'max-event-size': 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
-    criteria: 'pass/fail criteria, one a line (default: the built-in set)',
-    goodput: 'SLO lines a request must all meet to count as goodput, e.g. "ttft < 1s" and "tpot < 50ms" (one a line); metrics goodput (req/s) and goodput_rate (%)',
-    'fail-on-criteria': 'true (default): a missed criterion fails; false: report only',
-    verdict: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
-    repeat: `run the whole plan this many times (1 to ${MAX_REPEAT}, default 1); the report uses the median run per stage and shows the spread`,
-    warmup: `requests sent one after another before stage 1 and left out of every figure (0 to ${MAX_WARMUP}, default 0), e.g. for cold starts`,
-    baseline: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
-    'regression-threshold': 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
-    'report-path': 'where to write the JSON report (default ttfc-report.json)',
-    'markdown-path': 'also write the markdown report (the PR comment and job summary) to this file, e.g. to preview the comment locally (default: none)',
-    'login-url': 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
-    'login-body': 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
-    'login-token-from': 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
-    'login-email': 'RAGFlow login (preset ragflow): the account email; needs login-password and login-public-key',
-    'login-password': 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
-    'login-public-key': "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
-    'wait-for': 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
-    'wait-timeout': 'how long wait-for may wait (default 5m, at most 1h)',
-    'compare-url': "same-run A/B: also load this target (the base: production, or the base branch's preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url",
-    'compare-base-url': "base of the compare target; without compare-url, the url's path is loaded there",
-    'compare-headers': 'headers of the compare target, one "Name: value" a line (default: the headers)',
-    'compare-token': 'token of the compare target, sent and templated like token (default: the token)',
-    ...CAPACITY_INPUTS,
-    ...SERVER_INPUTS,
-    shard: "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
-    'start-at': 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
-    'stage-window': 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
-    ...HISTORY_INPUTS,
-};
-const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
-function config_config_value(inputs, name) {
-    const v = inputs[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
-}
+
 function parseBoolean(name, text, dflt) {
     if (text === undefined)
         return dflt;
@@ -58359,74 +55836,1150 @@ function parseCount(name, text, dflt, min, max) {
 function optional(text, dflt, parse) {
     return text === undefined ? dflt : parse(text);
 }
-/** Upper bounds of the durations: a typo must not become a run that never ends (or overflows a timer). */
-const MAX_TIMEOUT_MS = 3_600_000;
-const MAX_COOLDOWN_MS = 600_000;
-const MAX_WAIT_TIMEOUT_MS = 3_600_000;
-const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
-const MAX_EVENT_RANGE = [1024, 1024 ** 3];
-/** Builds and validates the config from named inputs: the one place both adapters go through. */
-function buildConfig(inputs, ctx) {
-    const secrets = [];
-    const cwd = ctx.cwd ?? process.cwd();
-    const token = readToken(inputs, secrets);
-    const target = resolveUrl(config_config_value(inputs, 'url'), config_config_value(inputs, 'base-url'), secrets);
-    const request = readRequest(inputs, cwd, secrets);
-    const load = readLoad(inputs);
-    const judge = readJudging(inputs, cwd);
-    const reportPath = (config_config_value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
-    checkReportPath('report-path', reportPath, cwd);
-    const markdownPath = config_config_value(inputs, 'markdown-path')?.trim() ?? null;
-    if (markdownPath !== null)
-        checkReportPath('markdown-path', markdownPath, cwd);
-    const templates = compileRequest(request, target.path, token, ctx.env, secrets);
-    const before = readBeforeLoad(inputs, {
-        ...target,
-        token,
-        timeoutMs: load.timeoutMs,
-        preset: request.preset,
-        env: ctx.env,
-        secrets,
-        templates,
-        headerLines: request.headerLines,
-    });
-    checkTokenSource(request, token, before.login);
-    addServerCriteria(inputs, judge, before.server);
-    const compare = readCompare(inputs, request, target, templates, ctx.env, secrets, judge.criteria);
-    const cap = readCapacity(inputs, load.stages, { shard: config_config_value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
-    load.stages = cap.stages;
-    const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
-    const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null, [
-        ['report-path', reportPath],
-        ['markdown-path', markdownPath],
-        ['baseline', judge.baseline],
-    ]);
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/core/config/template.ts
+
+
+/** A `{{ name }}` placeholder (the name trimmed), in request templates and the login body. */
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+const PLACEHOLDERS = ['uuid', 'user', 'iteration', 'stage', 'token', 'env.NAME'];
+/** Whether a template has a part that changes per request (then it cannot be rendered once). */
+function isPerRequest(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (['uuid', 'user', 'iteration', 'stage'].includes(m[1] ?? ''))
+            return true;
+    return false;
+}
+/**
+ * Compiles `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}`.
+ * `{{env.*}}` is fixed for the run and filled now; an unknown placeholder is an input error. `{{token}}`
+ * is filled when rendered, so a token from a login step fills it too.
+ */
+function compileTemplate(text, input, env, opts = {}) {
+    const parts = [];
+    const literal = (t) => {
+        if (t === '')
+            return;
+        const last = parts.at(-1);
+        if (typeof last === 'string')
+            parts[parts.length - 1] = last + t;
+        else
+            parts.push(t);
+    };
+    let last = 0;
+    for (const m of text.matchAll(PLACEHOLDER)) {
+        literal(text.slice(last, m.index));
+        last = m.index + m[0].length;
+        const name = m[1] ?? '';
+        if (name === 'uuid' || name === 'user' || name === 'iteration' || name === 'stage' || name === 'token')
+            parts.push({ field: name });
+        else if (name.startsWith('env.') && /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            const value = env[name.slice(4)];
+            if (value === undefined)
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} is not set`);
+            if (opts.singleLine && /[\r\n\0]/.test(value))
+                throw new InputError(input, `{{${name}}}: environment variable ${name.slice(4)} holds a line break or NUL`);
+            opts.secrets?.push(value);
+            literal(value);
+        }
+        else {
+            throw new InputError(input, `unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`);
+        }
+    }
+    literal(text.slice(last));
+    return { input, parts };
+}
+/** Fills a template for one request; `token` fills {{token}} (the token input, or the login's). */
+function renderTemplate(t, ctx, token) {
+    let s = '';
+    for (const p of t.parts) {
+        if (typeof p === 'string')
+            s += p;
+        else if (p.field === 'uuid')
+            s += (0,external_node_crypto_.randomUUID)();
+        else if (p.field === 'user')
+            s += String(ctx.user);
+        else if (p.field === 'iteration')
+            s += String(ctx.iteration);
+        else if (p.field === 'stage')
+            s += String(ctx.stage);
+        else if (token === undefined)
+            throw new InputError(t.input, '{{token}} is used but no token is set (input token or a login step)');
+        else
+            s += token;
+    }
+    return s;
+}
+/** Whether a template text uses {{token}} (then the token must be known before requests). */
+function usesToken(text) {
+    for (const m of text.matchAll(PLACEHOLDER))
+        if (m[1] === 'token')
+            return true;
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/login.ts
+// `login-url` and the RAGFlow login as plain data (what to POST, where the token is); sending it
+// is prepare/login.ts.
+
+
+
+
+/** A failed login: stops the run before any load, with the server's message (never the password). */
+class LoginError extends InputError {
+    constructor(input, detail) {
+        super(input, detail);
+        this.name = 'LoginError';
+    }
+}
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const JSON_PATH = /^(?:\$\.)?[^.[\]\s]+(?:\.[^.[\]\s]+|\[\d+\])*$/;
+function parseTokenFrom(text, input = 'login-token-from') {
+    const t = text.trim();
+    const m = /^(header|json)\s*:\s*(.+)$/i.exec(t);
+    const what = `"${t}" is not header:NAME or json:PATH (e.g. header:Authorization, json:data.access_token)`;
+    if (!m)
+        throw new InputError(input, what);
+    const kind = m[1].toLowerCase();
+    const rest = m[2].trim();
+    if (kind === 'header') {
+        if (!HEADER_NAME.test(rest))
+            throw new InputError(input, `"${rest}" is not a header name`);
+        return { kind: 'header', name: rest.toLowerCase(), text: `header:${rest}` };
+    }
+    if (!JSON_PATH.test(rest))
+        throw new InputError(input, `"${rest}" is not a JSON path (e.g. data.access_token, items[0].token)`);
+    const path = rest
+        .replace(/^\$\./, '')
+        .replace(/\[(\d+)\]/g, '.$1')
+        .split('.');
+    return { kind: 'json', path, text: `json:${rest}` };
+}
+/** Validates the login inputs (no request is sent); null when no login is configured. */
+function buildLogin(i, ctx) {
+    const { preset } = ctx;
+    const password = i.email !== undefined || i.password !== undefined || i.publicKey !== undefined;
+    if (!password && i.url === undefined) {
+        if (i.body !== undefined)
+            throw new InputError('login-body', 'needs login-url');
+        if (i.tokenFrom !== undefined)
+            throw new InputError('login-token-from', 'needs login-url (or login-email with preset: ragflow)');
+        return null;
+    }
+    if (ctx.hasToken) {
+        throw new InputError('token', 'set either token or a login (login-url / login-email), not both: the login answer is the token');
+    }
+    if (password) {
+        if (i.email === undefined)
+            throw new InputError(i.password !== undefined ? 'login-password' : 'login-public-key', 'needs login-email');
+        const pl = preset.passwordLogin;
+        if (!pl) {
+            throw new InputError('login-email', `needs preset: ragflow (preset ${preset.name} has no email/password login; use login-url and login-body)`);
+        }
+        if (i.password === undefined)
+            throw new InputError('login-password', 'is required with login-email');
+        ctx.secrets.push(i.password, Buffer.from(i.password, 'utf8').toString('base64'));
+        if (i.body !== undefined)
+            throw new InputError('login-body', `is not used with login-email (the ${preset.name} login builds its own body); set one of them`);
+        let key = null;
+        if (pl.needsPublicKey) {
+            if (i.publicKey === undefined)
+                throw new InputError('login-public-key', `is required with login-email (the server's RSA public key, PEM)`);
+            key = parsePublicKey(i.publicKey);
+        }
+        else if (i.publicKey !== undefined)
+            throw new InputError('login-public-key', `is not used by the ${preset.name} login`);
+        const url = i.url !== undefined ? ctx.resolve('login-url', i.url) : pl.defaultUrl(ctx.target);
+        const tokenFrom = parseTokenFrom(i.tokenFrom ?? pl.tokenFrom);
+        const body = pl.body(i.email.trim(), i.password, key);
+        return spec(i.url !== undefined ? 'login-url' : 'login-email', url, body, 'application/json', tokenFrom, ctx);
+    }
+    const url = ctx.resolve('login-url', i.url);
+    const tokenFromText = i.tokenFrom ?? preset.passwordLogin?.tokenFrom;
+    if (tokenFromText === undefined)
+        throw new InputError('login-token-from', 'is required with login-url: where the answer carries the token (header:NAME or json:PATH)');
+    const tokenFrom = parseTokenFrom(tokenFromText);
+    let body = null;
+    if (i.body !== undefined) {
+        for (const m of i.body.matchAll(PLACEHOLDER)) {
+            const name = m[1] ?? '';
+            if (name === 'user' || name === 'iteration' || name === 'stage' || name === 'token') {
+                throw new InputError('login-body', `{{${name}}} is not available in login-body (the login runs once, before the test): use {{uuid}} or {{env.NAME}}`);
+            }
+        }
+        body = renderTemplate(compileTemplate(i.body, 'login-body', ctx.env, { secrets: ctx.secrets }), { stage: 0, user: 0, iteration: 0 }, undefined);
+        collectSecrets(body, ctx.secrets);
+    }
+    return spec('login-url', url, body, body === null ? null : contentTypeOf(body), tokenFrom, ctx);
+}
+function spec(input, url, body, contentType, tokenFrom, ctx) {
     return {
-        ...target,
-        displayUrl: redactUrl(target.url),
-        method: request.method,
-        headerLines: request.headerLines,
-        body: request.body,
-        usageAsked: request.usageAsked,
-        token,
-        preset: request.preset,
-        format: request.format,
-        ...load,
-        ...judge,
-        reportPath,
-        markdownPath,
-        secrets,
-        ...before,
-        compare,
-        capacity: cap.capacity,
-        ...sharding,
-        history,
-        setToken: templates.setToken,
-        render: templates.render,
+        input,
+        url: url.href,
+        displayUrl: redactUrl(url.href),
+        body,
+        contentType,
+        headers: ctx.headersFor(url),
+        tokenFrom,
+        timeoutMs: ctx.timeoutMs,
+        checkCode: ctx.preset.loginCodes === true,
     };
 }
+function parsePublicKey(text) {
+    let pem = text.trim().replace(/\\n/g, '\n');
+    if (!pem.includes('-----BEGIN')) {
+        // The base64 body alone (as often pasted into a secret): wrap it.
+        const b64 = pem.replace(/\s+/g, '');
+        pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`;
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)(pem);
+    }
+    catch {
+        throw new InputError('login-public-key', 'is not a PEM public key (expected -----BEGIN PUBLIC KEY----- … as in RAGFlow conf/public.pem)');
+    }
+    if (key.asymmetricKeyType !== 'rsa')
+        throw new InputError('login-public-key', `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; an RSA public key is needed`);
+    return key;
+}
+function contentTypeOf(body) {
+    const t = body.trim();
+    if (t.startsWith('{') || t.startsWith('['))
+        return 'application/json';
+    if (/^[\w.~%-]+=[^&\s]*(?:&[\w.~%-]+=[^&\s]*)*$/.test(t))
+        return 'application/x-www-form-urlencoded';
+    return 'text/plain; charset=utf-8';
+}
+/** Values under secret-looking keys of a JSON or form login body are redacted from every output. */
+function collectSecrets(body, secrets) {
+    const walk = (v, key) => {
+        if (typeof v === 'string') {
+            if (v !== '' && isSecretParam(key))
+                secrets.push(v);
+        }
+        else if (Array.isArray(v))
+            for (const x of v)
+                walk(x, key);
+        else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v))
+                walk(x, k);
+    };
+    try {
+        walk(JSON.parse(body), '');
+        return;
+    }
+    catch {
+        /* not JSON */
+    }
+    if (contentTypeOf(body).startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(body.trim()))
+            if (v && isSecretParam(k))
+                secrets.push(v);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/types.ts
+/**
+ * What an event meant to the preset. Chunk: a protocol/keep-alive event, counts for ttfc but
+ * carries no content. Content: the first one is ttft. Error: an in-band error, the request
+ * fails with `stream_error` and the preset's message. Reasoning: content that is the model's
+ * reasoning (e.g. `reasoning_content`): counts for ttft like Content and the first one is `ttfr`.
+ */
+const EventKind = { Chunk: 0, Content: 1, Error: 2, Reasoning: 3 };
+/** The scheme the `token` (or a login token) is sent with for a request path. */
+function authSchemeFor(preset, path) {
+    return preset.authSchemeFor ? preset.authSchemeFor(path) : preset.authScheme;
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/generic.ts
+
+// Any SSE / NDJSON / raw stream: every event is content; success is a 2xx status and a clean end.
+const session = {
+    event: () => EventKind.Content,
+    error: null,
+    tokens: undefined,
+    finish: () => null,
+};
+const generic = {
+    name: 'generic',
+    authScheme: 'Bearer',
+    fallbackFormat: 'raw',
+    needsText: false,
+    start: () => session,
+};
+
+;// CONCATENATED MODULE: ./node_modules/eventsource-parser/dist/index.js
+class ParseError extends Error {
+  constructor(message, options) {
+    super(message), this.name = "ParseError", this.type = options.type, this.field = options.field, this.value = options.value, this.line = options.line;
+  }
+}
+const LF = 10, CR = 13, SPACE = 32;
+function noop(_arg) {
+}
+function createParser(config) {
+  if (typeof config == "function")
+    throw new TypeError(
+      "`config` must be an object, got a function instead. Did you mean `createParser({onEvent: fn})`?"
+    );
+  const { onEvent = noop, onError = noop, onRetry = noop, onComment, maxBufferSize } = config, pendingFragments = [];
+  let pendingFragmentsLength = 0, isFirstChunk = !0, id, data = "", dataLines = 0, eventType, terminated = !1;
+  function feed(chunk) {
+    if (terminated)
+      throw new Error(
+        "Cannot feed parser: it was terminated after exceeding the configured max buffer size. Call `reset()` to resume parsing."
+      );
+    if (isFirstChunk && (isFirstChunk = !1, chunk.charCodeAt(0) === 239 && chunk.charCodeAt(1) === 187 && chunk.charCodeAt(2) === 191 && (chunk = chunk.slice(3))), pendingFragments.length === 0) {
+      const trailing2 = processLines(chunk);
+      trailing2 !== "" && (pendingFragments.push(trailing2), pendingFragmentsLength = trailing2.length), checkBufferSize();
+      return;
+    }
+    if (chunk.indexOf(`
+`) === -1 && chunk.indexOf("\r") === -1) {
+      pendingFragments.push(chunk), pendingFragmentsLength += chunk.length, checkBufferSize();
+      return;
+    }
+    pendingFragments.push(chunk);
+    const input = pendingFragments.join("");
+    pendingFragments.length = 0, pendingFragmentsLength = 0;
+    const trailing = processLines(input);
+    trailing !== "" && (pendingFragments.push(trailing), pendingFragmentsLength = trailing.length), checkBufferSize();
+  }
+  function checkBufferSize() {
+    maxBufferSize !== void 0 && (pendingFragmentsLength + data.length <= maxBufferSize || (terminated = !0, pendingFragments.length = 0, pendingFragmentsLength = 0, id = void 0, data = "", dataLines = 0, eventType = void 0, onError(
+      new ParseError(`Buffered data exceeded max buffer size of ${maxBufferSize} characters`, {
+        type: "max-buffer-size-exceeded"
+      })
+    )));
+  }
+  function processLines(chunk) {
+    let searchIndex = 0;
+    if (chunk.indexOf("\r") === -1) {
+      let lfIndex = chunk.indexOf(`
+`, searchIndex);
+      for (; lfIndex !== -1; ) {
+        if (searchIndex === lfIndex) {
+          dataLines > 0 && onEvent({ id, event: eventType, data }), id = void 0, data = "", dataLines = 0, eventType = void 0, searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
+`, searchIndex);
+          continue;
+        }
+        const firstCharCode = chunk.charCodeAt(searchIndex);
+        if (isDataPrefix(chunk, searchIndex, firstCharCode)) {
+          const valueStart = chunk.charCodeAt(searchIndex + 5) === SPACE ? searchIndex + 6 : searchIndex + 5, value = chunk.slice(valueStart, lfIndex);
+          if (dataLines === 0 && chunk.charCodeAt(lfIndex + 1) === LF) {
+            onEvent({ id, event: eventType, data: value }), id = void 0, data = "", eventType = void 0, searchIndex = lfIndex + 2, lfIndex = chunk.indexOf(`
+`, searchIndex);
+            continue;
+          }
+          data = dataLines === 0 ? value : `${data}
+${value}`, dataLines++;
+        } else isEventPrefix(chunk, searchIndex, firstCharCode) ? eventType = chunk.slice(
+          chunk.charCodeAt(searchIndex + 6) === SPACE ? searchIndex + 7 : searchIndex + 6,
+          lfIndex
+        ) || void 0 : parseLine(chunk, searchIndex, lfIndex);
+        searchIndex = lfIndex + 1, lfIndex = chunk.indexOf(`
+`, searchIndex);
+      }
+      return chunk.slice(searchIndex);
+    }
+    for (; searchIndex < chunk.length; ) {
+      const crIndex = chunk.indexOf("\r", searchIndex), lfIndex = chunk.indexOf(`
+`, searchIndex);
+      let lineEnd = -1;
+      if (crIndex !== -1 && lfIndex !== -1 ? lineEnd = crIndex < lfIndex ? crIndex : lfIndex : crIndex !== -1 ? crIndex === chunk.length - 1 ? lineEnd = -1 : lineEnd = crIndex : lfIndex !== -1 && (lineEnd = lfIndex), lineEnd === -1)
+        break;
+      parseLine(chunk, searchIndex, lineEnd), searchIndex = lineEnd + 1, chunk.charCodeAt(searchIndex - 1) === CR && chunk.charCodeAt(searchIndex) === LF && searchIndex++;
+    }
+    return chunk.slice(searchIndex);
+  }
+  function parseLine(chunk, start, end) {
+    if (start === end) {
+      dispatchEvent();
+      return;
+    }
+    const firstCharCode = chunk.charCodeAt(start);
+    if (isDataPrefix(chunk, start, firstCharCode)) {
+      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, value2 = chunk.slice(valueStart, end);
+      data = dataLines === 0 ? value2 : `${data}
+${value2}`, dataLines++;
+      return;
+    }
+    if (isEventPrefix(chunk, start, firstCharCode)) {
+      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
+      return;
+    }
+    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
+      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
+      value2.includes("\0") || (id = value2);
+      return;
+    }
+    if (firstCharCode === 58) {
+      if (onComment) {
+        const line2 = chunk.slice(start, end);
+        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
+      }
+      return;
+    }
+    const line = chunk.slice(start, end), fieldSeparatorIndex = line.indexOf(":");
+    if (fieldSeparatorIndex === -1) {
+      processField(line, "", line);
+      return;
+    }
+    const field = line.slice(0, fieldSeparatorIndex), offset = line.charCodeAt(fieldSeparatorIndex + 1) === SPACE ? 2 : 1, value = line.slice(fieldSeparatorIndex + offset);
+    processField(field, value, line);
+  }
+  function processField(field, value, line) {
+    switch (field) {
+      case "event":
+        eventType = value || void 0;
+        break;
+      case "data":
+        data = dataLines === 0 ? value : `${data}
+${value}`, dataLines++;
+        break;
+      case "id":
+        value.includes("\0") || (id = value);
+        break;
+      case "retry":
+        /^\d+$/.test(value) ? onRetry(parseInt(value, 10)) : onError(
+          new ParseError(`Invalid \`retry\` value: "${value}"`, {
+            type: "invalid-retry",
+            value,
+            line
+          })
+        );
+        break;
+      default:
+        onError(
+          new ParseError(
+            `Unknown field "${field.length > 20 ? `${field.slice(0, 20)}\u2026` : field}"`,
+            { type: "unknown-field", field, value, line }
+          )
+        );
+        break;
+    }
+  }
+  function dispatchEvent() {
+    dataLines > 0 && onEvent({
+      id,
+      event: eventType,
+      data
+    }), id = void 0, data = "", dataLines = 0, eventType = void 0;
+  }
+  function reset(options = {}) {
+    if (options.consume && pendingFragments.length > 0) {
+      const incompleteLine = pendingFragments.join("");
+      parseLine(incompleteLine, 0, incompleteLine.length);
+    }
+    isFirstChunk = !0, id = void 0, data = "", dataLines = 0, eventType = void 0, pendingFragments.length = 0, pendingFragmentsLength = 0, terminated = !1;
+  }
+  return { feed, reset };
+}
+function isDataPrefix(chunk, i, firstCharCode) {
+  return firstCharCode === 100 && chunk.charCodeAt(i + 1) === 97 && chunk.charCodeAt(i + 2) === 116 && chunk.charCodeAt(i + 3) === 97 && chunk.charCodeAt(i + 4) === 58;
+}
+function isEventPrefix(chunk, i, firstCharCode) {
+  return firstCharCode === 101 && chunk.charCodeAt(i + 1) === 118 && chunk.charCodeAt(i + 2) === 101 && chunk.charCodeAt(i + 3) === 110 && chunk.charCodeAt(i + 4) === 116 && chunk.charCodeAt(i + 5) === 58;
+}
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./src/core/load/stream-parser.ts
+
+// One options object for every chunk's decode: nothing allocated per chunk for it.
+const STREAMING = { stream: true };
+const NO_LIMITS = { maxEventBytes: Infinity, onOverflow: () => undefined };
+function overflowMessage(limit) {
+    return `an event grew past max-event-size (${limit} bytes) without ending`;
+}
+/** `auto`: text/event-stream → sse; (x-)ndjson / jsonl / stream+json → ndjson; otherwise the preset's fallback. */
+function detectFormat(contentType, fallback) {
+    const ct = contentType.toLowerCase();
+    if (ct.includes('text/event-stream'))
+        return 'sse';
+    if (ct.includes('ndjson') || ct.includes('jsonl') || ct.includes('json-seq') || ct.includes('stream+json'))
+        return 'ndjson';
+    return fallback;
+}
+/** `application/json` or `application/…+json`: one JSON document, not a stream type. */
+function isJsonDocument(contentType) {
+    return /^\s*application\/(?:[a-z0-9.-]+\+)?json\s*(?:;|$)/i.test(contentType) && !/stream\+json/i.test(contentType);
+}
+function createStreamParser(format, needsText, sink, limits = NO_LIMITS) {
+    if (format === 'sse')
+        return sseParser(sink, limits);
+    if (format === 'document')
+        return documentParser(sink);
+    if (format === 'ndjson')
+        return ndjsonParser(needsText, sink, limits);
+    return rawParser(needsText, sink);
+}
+function sseParser(sink, limits) {
+    const decoder = new TextDecoder();
+    let now = 0;
+    let overflowed = false;
+    let comments = 0;
+    let unknownLines = 0;
+    // eventsource-parser handles `data:` with or without the space, multi-line data, comments, CRLF and CR;
+    // its buffer cap keeps a line that never ends from growing without bound.
+    const parser = createParser({
+        onEvent: (msg) => sink(msg.data, msg.event, now),
+        onComment: () => void comments++,
+        onError: (err) => {
+            if (err.type === 'max-buffer-size-exceeded') {
+                overflowed = true;
+                limits.onOverflow(overflowMessage(limits.maxEventBytes));
+            }
+            else if (err.type === 'unknown-field')
+                unknownLines++;
+        },
+        ...(Number.isFinite(limits.maxEventBytes) ? { maxBufferSize: limits.maxEventBytes } : {}),
+    });
+    return {
+        feed(chunk, t) {
+            if (overflowed)
+                return;
+            now = t;
+            parser.feed(decoder.decode(chunk, STREAMING));
+        },
+        end(t) {
+            if (overflowed)
+                return;
+            now = t;
+            const rest = decoder.decode();
+            if (rest)
+                parser.feed(rest);
+        },
+        noEventReason(bytes) {
+            // Only comments (keep-alives) is an empty stream; text that is no SSE at all is a wrong answer.
+            return unknownLines > 0 || (comments === 0 && bytes > 0) ? `no SSE event in ${bytes} bytes (the body is not an event stream)` : null;
+        },
+    };
+}
+const NL = 0x0a;
+function ndjsonParser(needsText, sink, limits) {
+    const decoder = needsText ? new TextDecoder() : null;
+    let pending = ''; // text of the current unterminated line (only when needsText)
+    let pendingBytes = 0; // non-whitespace-ish bytes seen since the last newline
+    const emit = (line, bytes, t) => {
+        if (decoder ? line.trim() !== '' : bytes > 0)
+            sink(line, undefined, t);
+    };
+    let overflowed = false;
+    let lineBytes = 0; // all bytes since the last newline (the memory a line holds)
+    return {
+        feed(chunk, t) {
+            if (overflowed)
+                return;
+            let start = 0;
+            let nl = chunk.indexOf(NL, start);
+            while (nl !== -1) {
+                const bytes = pendingBytes + contentBytes(chunk, start, nl);
+                const line = decoder ? pending + decoder.decode(chunk.subarray(start, nl), STREAMING) : '';
+                emit(line, bytes, t);
+                pending = '';
+                pendingBytes = 0;
+                lineBytes = 0;
+                start = nl + 1;
+                nl = chunk.indexOf(NL, start);
+            }
+            if (start < chunk.length) {
+                pendingBytes += contentBytes(chunk, start, chunk.length);
+                lineBytes += chunk.length - start;
+                if (lineBytes > limits.maxEventBytes) {
+                    overflowed = true;
+                    pending = '';
+                    limits.onOverflow(overflowMessage(limits.maxEventBytes));
+                    return;
+                }
+                if (decoder)
+                    pending += decoder.decode(chunk.subarray(start), STREAMING);
+            }
+        },
+        end(t) {
+            if (overflowed)
+                return;
+            if (decoder)
+                pending += decoder.decode();
+            emit(pending, pendingBytes, t);
+            pending = '';
+            pendingBytes = 0;
+        },
+    };
+}
+/** Bytes of a line that are not \r, space or tab: a blank line is not an event. */
+function contentBytes(buf, from, to) {
+    for (let i = from; i < to; i++) {
+        const b = buf[i];
+        if (b !== 0x0d && b !== 0x20 && b !== 0x09)
+            return to - from;
+    }
+    return 0;
+}
+function rawParser(needsText, sink) {
+    const decoder = needsText ? new TextDecoder() : null;
+    return {
+        feed(chunk, t) {
+            if (chunk.length > 0)
+                sink(decoder ? decoder.decode(chunk, STREAMING) : '', undefined, t);
+        },
+        end() {
+            /* every chunk was already an event */
+        },
+    };
+}
+/** Read whole (up to 64 KiB of text) and emitted as one event at the end: error answers are small. */
+const DOCUMENT_LIMIT = 65_536;
+function documentParser(sink) {
+    const decoder = new TextDecoder();
+    let text = '';
+    return {
+        feed(chunk) {
+            if (text.length < DOCUMENT_LIMIT)
+                text += decoder.decode(chunk, STREAMING);
+        },
+        end(t) {
+            if (text.length < DOCUMENT_LIMIT)
+                text += decoder.decode();
+            if (text.trim() !== '')
+                sink(text, undefined, t);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/load/presets/json.ts
+// Small helpers the JSON presets share. They run per event: cheap string checks first, parse when needed.
+
+
+const MESSAGE_LIMIT = 200;
+/** One line, at most 200 characters: messages become error samples in reports. */
+function shorten(text) {
+    const one = text.replace(/\s+/g, ' ').trim();
+    return one.length > MESSAGE_LIMIT ? `${one.slice(0, MESSAGE_LIMIT - 1)}…` : one;
+}
+/**
+ * Index just past the first JSON key `needle` (given as `name"`, without its opening quote: a search
+ * that starts with a rare letter is several times faster than one that starts with `"`), or -1.
+ * A key inside a string value cannot match: its quotes are escaped there.
+ */
+function keyEnd(s, needle) {
+    let i = s.indexOf(needle);
+    while (i > 0 && s.charCodeAt(i - 1) !== 0x22 /* " */)
+        i = s.indexOf(needle, i + 1);
+    return i > 0 ? i + needle.length : -1;
+}
+/** The first non-space character of the value of the first key `needle` (as `name"`), or '' when absent. */
+function valueStart(s, needle) {
+    let i = keyEnd(s, needle);
+    if (i === -1)
+        return '';
+    while (i < s.length && (s[i] === ' ' || s[i] === ':' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r'))
+        i++;
+    return s[i] ?? '';
+}
+/**
+ * Why a JSON event stream is broken at its end, or null: a malformed event, a JSON document where a
+ * stream was expected, or no end event (`missingEnd` says which one the preset expects).
+ */
+function streamEndFailure(malformed, contentType, ended, missingEnd) {
+    if (malformed !== null)
+        return { category: 'protocol', message: malformed };
+    if (isJsonDocument(contentType))
+        return { category: 'protocol', message: NOT_A_STREAM };
+    if (!ended)
+        return { category: 'protocol', message: missingEnd };
+    return null;
+}
+function parseObject(data) {
+    try {
+        const v = JSON.parse(data);
+        return obj(v);
+    }
+    catch {
+        return null;
+    }
+}
+/** `**ERROR**: boom` → `boom`. */
+function stripErrorPrefix(text) {
+    return text.replace(/^\*\*ERROR\*\*:?\s*/, '');
+}
+const ERROR_PREFIX = '**ERROR**';
+/** The readable message of an `error` value: a string, `{message}`, or the JSON of it. */
+function errorMessage(err) {
+    if (typeof err === 'string')
+        return shorten(err || 'error');
+    const o = obj(err);
+    if (o) {
+        const msg = o.message ?? o.msg ?? o.detail;
+        const type = typeof o.type === 'string' ? o.type : typeof o.code === 'string' ? o.code : undefined;
+        if (typeof msg === 'string' && msg !== '')
+            return shorten(type && !msg.includes(type) ? `${type}: ${msg}` : msg);
+    }
+    return shorten(JSON.stringify(err) ?? 'error');
+}
+function notJson(data) {
+    return `malformed event (not a JSON object): ${shorten(data).slice(0, 80)}`;
+}
+const NOT_A_STREAM = 'the server answered with one JSON document, not a stream (ask for one, e.g. "stream": true)';
+
+;// CONCATENATED MODULE: ./src/core/load/presets/openai.ts
+
+
+
+/**
+ * OpenAI-compatible chat completions (OpenAI, vLLM, Ollama, LiteLLM, RAGFlow's OpenAI endpoint…):
+ * `data: {chunk}` events, then `data: [DONE]`. The first chunk is often a role-only delta: that is
+ * ttfc; ttft is the first non-empty `delta.content` (or reasoning, or a tool call). An `error` key or
+ * content starting with `**ERROR**` is a stream_error; no `[DONE]` and no `finish_reason` is an
+ * incomplete stream.
+ */
+class OpenAiSession {
+    error = null;
+    tokens = undefined;
+    done = false; // [DONE] seen
+    finished = false; // a finish_reason seen
+    content = false; // first content seen
+    reasoning = false; // first reasoning seen
+    malformed = null;
+    event(data) {
+        if (data.length < 16 && data.trim() === '[DONE]') {
+            this.done = true;
+            return EventKind.Chunk;
+        }
+        // After the first content, most events are plain deltas: skip parsing them when a cheap look
+        // says nothing in them can matter (no error, no finish_reason, no usage, no first reasoning).
+        if (this.content && !this.mayMatter(data))
+            return EventKind.Content;
+        const msg = parseObject(data);
+        if (msg === null) {
+            this.malformed ??= notJson(data);
+            return EventKind.Chunk;
+        }
+        if (msg.error !== undefined && msg.error !== null)
+            return this.fail(errorMessage(msg.error));
+        if (msg.object === 'error')
+            return this.fail(errorMessage(msg));
+        const usage = obj(msg.usage);
+        if (usage && typeof usage.completion_tokens === 'number')
+            this.tokens = usage.completion_tokens;
+        const choices = msg.choices;
+        if (!Array.isArray(choices))
+            return EventKind.Chunk;
+        let kind = EventKind.Chunk;
+        for (const c of choices) {
+            const choice = obj(c);
+            if (!choice)
+                continue;
+            if (choice.finish_reason !== undefined && choice.finish_reason !== null)
+                this.finished = true;
+            const delta = obj(choice.delta);
+            const content = delta ? delta.content : choice.text; // `text`: legacy /v1/completions
+            if (typeof content === 'string' && content !== '') {
+                if (content.startsWith(ERROR_PREFIX))
+                    return this.fail(shorten(stripErrorPrefix(content)) || 'error');
+                if (kind === EventKind.Chunk)
+                    kind = EventKind.Content;
+            }
+            if (!delta)
+                continue;
+            const reasoning = delta.reasoning_content ?? delta.reasoning;
+            if (typeof reasoning === 'string' && reasoning !== '')
+                kind = EventKind.Reasoning;
+            else if (kind === EventKind.Chunk && Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0)
+                kind = EventKind.Content;
+        }
+        // The fast path starts at the first content: until then a reasoning delta must not pass for content (ttft).
+        if (kind === EventKind.Content)
+            this.content = true;
+        if (kind === EventKind.Reasoning)
+            this.reasoning = true;
+        return kind;
+    }
+    mayMatter(s) {
+        if (s.charCodeAt(0) !== 0x7b /* { */ || keyEnd(s, 'error"') !== -1 || s.includes(ERROR_PREFIX))
+            return true;
+        const fr = valueStart(s, 'finish_reason"');
+        if (fr !== '' && fr !== 'n')
+            return true;
+        const usage = valueStart(s, 'usage"');
+        if (usage !== '' && usage !== 'n')
+            return true;
+        return !this.reasoning && s.includes('reasoning');
+    }
+    fail(message) {
+        this.error = message;
+        return EventKind.Error;
+    }
+    finish(contentType) {
+        return streamEndFailure(this.malformed, contentType, this.done || this.finished, 'incomplete stream: it ended without data: [DONE] or a finish_reason');
+    }
+}
+/**
+ * The body with `"stream_options": {"include_usage": true}` added, so the server reports usage and
+ * output tokens, TPOT and tokens/s can be measured; null when it is left as it is: not one JSON
+ * object as written (a template with placeholders outside strings is never rewritten), not a
+ * streaming chat or completion request (`"stream": true` with `messages` or `prompt`), or it sets
+ * `stream_options` itself. The user's text is kept byte for byte: the key goes in after the `{`.
+ */
+function askForUsage(body) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return null;
+    }
+    const o = obj(parsed);
+    if (o === null || o.stream !== true || !(Array.isArray(o.messages) || o.prompt !== undefined) || 'stream_options' in o)
+        return null;
+    const brace = body.indexOf('{');
+    return `${body.slice(0, brace + 1)}"stream_options":{"include_usage":true},${body.slice(brace + 1)}`;
+}
+const openai = {
+    name: 'openai',
+    authScheme: 'Bearer',
+    fallbackFormat: 'sse',
+    needsText: true,
+    jsonDocument: true,
+    start: () => new OpenAiSession(),
+};
+
+;// CONCATENATED MODULE: ./src/core/load/presets/ragflow.ts
+
+
+
+
+/**
+ * RAGFlow chat completions: `/v1/conversation/completion` (web API) and
+ * `/api/v1/chats/{id}/completions` (public API). Events are `data:{"code": 0, "message": "",
+ * "data": {"answer": …, "reference": …}}` (no space after the colon); the stream ends with
+ * `{"code": 0, "data": true}`. The answer is cumulative (older servers) or a delta (newer): either
+ * way the first non-empty answer is ttft. A non-zero `code` or an `**ERROR**:` answer is an in-band
+ * error; a plain JSON answer (`{"code": 102, "message": "Conversation not found!"}`) is read whole.
+ */
+class RagflowSession {
+    error = null;
+    tokens = undefined;
+    content = false;
+    end = false; // {"data": true} seen
+    malformed = null;
+    event(data) {
+        // After the first answer, skip parsing plain answer events: code 0, data an object, no **ERROR**.
+        if (this.content && data.charCodeAt(0) === 0x7b /* { */ && valueStart(data, 'code"') === '0' && !data.includes(ERROR_PREFIX) && valueStart(data, 'data"') === '{') {
+            return EventKind.Content;
+        }
+        const msg = parseObject(data);
+        if (msg === null) {
+            this.malformed ??= notJson(data);
+            return EventKind.Chunk;
+        }
+        const d = msg.data;
+        const answer = obj(d)?.answer;
+        const code = msg.code;
+        if (code !== undefined && code !== 0 && code !== '0') {
+            const text = typeof msg.message === 'string' && msg.message !== '' ? msg.message : typeof answer === 'string' ? stripErrorPrefix(answer) : '';
+            return this.fail(`code ${String(code)}: ${shorten(text) || 'error'}`);
+        }
+        if (d === true) {
+            this.end = true;
+            return EventKind.Chunk;
+        }
+        if (typeof answer === 'string' && answer !== '') {
+            if (answer.startsWith(ERROR_PREFIX))
+                return this.fail(shorten(stripErrorPrefix(answer)) || 'error');
+            this.content = true;
+            return EventKind.Content;
+        }
+        return EventKind.Chunk;
+    }
+    fail(message) {
+        this.error = message;
+        return EventKind.Error;
+    }
+    finish(contentType) {
+        return streamEndFailure(this.malformed, contentType, this.end, 'incomplete stream: it ended without the final {"code": 0, "data": true} event');
+    }
+}
+/** The part of the target path before `/v1/` or `/api/v1/` (RAGFlow behind a path prefix). */
+function apiRoot(target) {
+    const i = target.pathname.search(/\/(?:api\/)?v1\//);
+    return i > 0 ? target.pathname.slice(0, i) : '';
+}
+const ragflow = {
+    name: 'ragflow',
+    // The web API (/v1/…) takes `Authorization: <token>`; the public API (/api/v1/…) takes `Bearer <key>`.
+    authScheme: '',
+    authSchemeFor: (path) => (/(^|\/)api\/v1\//.test(path) ? 'Bearer' : ''),
+    fallbackFormat: 'sse',
+    needsText: true,
+    jsonDocument: true,
+    loginCodes: true,
+    passwordLogin: {
+        defaultUrl: (target) => new URL(`${apiRoot(target)}/v1/user/login`, target.origin),
+        needsPublicKey: true,
+        // As RAGFlow's web UI: the password is base64-encoded, then RSA-encrypted (PKCS#1 v1.5), base64.
+        body: (email, password, publicKey) => {
+            if (!publicKey)
+                throw new Error('RAGFlow login needs a public key');
+            const plain = Buffer.from(Buffer.from(password, 'utf8').toString('base64'), 'utf8');
+            const encrypted = (0,external_node_crypto_.publicEncrypt)({ key: publicKey, padding: external_node_crypto_.constants.RSA_PKCS1_PADDING }, plain).toString('base64');
+            return JSON.stringify({ email, password: encrypted });
+        },
+        tokenFrom: 'header:Authorization',
+    },
+    start: () => new RagflowSession(),
+};
+
+;// CONCATENATED MODULE: ./src/core/load/presets/index.ts
+
+
+
+
+// One file a preset: a new API is one new file and one line here.
+const PRESETS = { generic: generic, openai: openai, ragflow: ragflow };
+const PRESET_NAMES = Object.keys(PRESETS);
+function getPreset(name, input = 'preset') {
+    const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+    if (!p)
+        throw new InputError(input, `unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
+    return p;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/size.ts
+
+const size_UNITS = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
+/** Parses a byte size: `16MiB`, `512KiB`, `1MB`, `2048` (bytes). */
+function parseSize(input, text, min, max) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
+    if (!m)
+        throw new InputError(input, `"${text.trim()}" is not a size (e.g. 16MiB, 512KiB, 1MB; a bare number is bytes)`);
+    const bytes = Math.floor(Number(m[1]) * size_UNITS[(m[2] ?? 'b').toLowerCase()]);
+    if (bytes < min || bytes > max)
+        throw new InputError(input, `${text.trim()} is out of range: ${formatSize(min)} to ${formatSize(max)}`);
+    return bytes;
+}
+function formatSize(bytes) {
+    for (const [unit, n] of [
+        ['GiB', 1024 ** 3],
+        ['MiB', 1024 ** 2],
+        ['KiB', 1024],
+    ])
+        if (bytes >= n && bytes % n === 0)
+            return `${bytes / n} ${unit}`;
+    return `${bytes} bytes`;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/files.ts
+// Files named by inputs, checked without opening anything that is not a regular file: a FIFO,
+// a device or a /proc entry can block or grow without end when opened or created.
+
+
+
+
+const MAX_BODY_FILE = 10 * 1024 * 1024;
+/** Kernel file systems where nothing is a report (statfs magic numbers). */
+const PSEUDO_FS = new Map([
+    [0x9fa0, 'proc'],
+    [0x62656572, 'sysfs'],
+    [0x1cd1, 'devpts'],
+    [0x27e0eb, 'cgroup'],
+    [0x63677270, 'cgroup2'],
+    [0x64626720, 'debugfs'],
+    [0x74726163, 'tracefs'],
+    [0x73636673, 'securityfs'],
+    [0xcafe4a11, 'bpf'],
+    [0x62656570, 'configfs'],
+    [0x6165676c, 'pstore'],
+    [0xde5e81e4, 'efivarfs'],
+]);
+function statOrNull(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(path);
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return null;
+        throw err;
+    }
+}
+/** A body file: a regular file (its literal path, `#` and `%` included) of at most MAX_BODY_FILE bytes. */
+function readBodyFile(input, path, cwd) {
+    const abs = (0,external_node_path_.resolve)(cwd, path);
+    let st;
+    try {
+        st = statOrNull(abs);
+    }
+    catch (err) {
+        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
+    }
+    if (st === null)
+        throw new InputError(input, `cannot read "${path}": no such file`);
+    if (!st.isFile())
+        throw new InputError(input, `"${path}" is not a regular file`);
+    if (st.size > MAX_BODY_FILE)
+        throw new InputError(input, `"${path}" is ${formatSize(st.size)}: at most ${formatSize(MAX_BODY_FILE)}`);
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(abs, 'utf8');
+    }
+    catch (err) {
+        throw new InputError(input, `cannot read "${path}": ${err.code ?? err.message}`);
+    }
+}
+/**
+ * Checks before the first request that the report can be written at `path`: an existing regular
+ * file or a new name under directories that exist or can be made, writable, on a real file
+ * system. Only stat/statfs/access: nothing is opened or created. Returns the absolute path.
+ */
+function checkReportPath(input, path, cwd) {
+    const abs = (0,external_node_path_.resolve)(cwd, path);
+    if (/[/\\]$/.test(path))
+        throw new InputError(input, `"${path}" is a directory, not a file name`);
+    let at = abs;
+    let st = statOrNull(at);
+    while (st === null) {
+        const up = (0,external_node_path_.dirname)(at);
+        if (up === at)
+            throw new InputError(input, `"${path}": no existing directory above it`);
+        at = up;
+        st = statOrNull(at);
+    }
+    if (at === abs) {
+        if (!st.isFile())
+            throw new InputError(input, `"${path}" exists and is not a regular file`);
+    }
+    else if (!st.isDirectory()) {
+        throw new InputError(input, `"${path}" cannot be created: ${at} is not a directory`);
+    }
+    let fsType;
+    try {
+        fsType = Number((0,external_node_fs_namespaceObject.statfsSync)(at).type);
+    }
+    catch {
+        fsType = 0;
+    }
+    const pseudo = PSEUDO_FS.get(fsType);
+    if (pseudo !== undefined)
+        throw new InputError(input, `"${path}" is on the ${pseudo} file system, where no report can be written`);
+    try {
+        (0,external_node_fs_namespaceObject.accessSync)(at, external_node_fs_namespaceObject.constants.W_OK);
+    }
+    catch (err) {
+        throw new InputError(input, `"${path}" cannot be written: ${at} is not writable (${err.code ?? 'denied'})`);
+    }
+    return abs;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/headers.ts
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Framing and hop-by-hop headers: the client owns them; a user value would break or smuggle requests. */
+const FORBIDDEN = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
+/** One `Name: value` a line; blank lines are skipped. Values may hold placeholders (templated later). */
+function parseHeaderLines(text, input = 'headers') {
+    const out = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '')
+            return;
+        const colon = line.indexOf(':');
+        const name = colon > 0 ? line.slice(0, colon).trim() : '';
+        if (colon <= 0 || !TOKEN.test(name)) {
+            throw new InputError(input, `line ${i + 1} is not "Name: value" (got "${headers_truncate(line)}")`);
+        }
+        if (FORBIDDEN.has(name.toLowerCase())) {
+            throw new InputError(input, `line ${i + 1}: ${name} is set by the HTTP client (framing and hop-by-hop headers cannot be set)`);
+        }
+        const v = line.slice(colon + 1).trim();
+        if (/[\r\0]/.test(v))
+            throw new InputError(input, `line ${i + 1}: the value of ${name} holds a carriage return or NUL`);
+        out.push([name, v]);
+    });
+    return out;
+}
+/** Header names whose values are secrets: never logged, redacted in reports. */
+function isSecretHeader(name) {
+    const n = name.toLowerCase();
+    return (n === 'authorization' ||
+        n === 'proxy-authorization' ||
+        n === 'cookie' ||
+        n === 'set-cookie' ||
+        n.endsWith('-token') ||
+        n.endsWith('-key') ||
+        n.includes('secret') ||
+        n.includes('password') ||
+        n.includes('bypass') ||
+        n === 'api-key' ||
+        n === 'apikey');
+}
+function headers_truncate(s) {
+    // Never echo a whole line back: it may be a secret pasted without a colon.
+    return s.length > 12 ? `${s.slice(0, 12)}…` : s;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/request.ts
+// The request as data: one template for the url and the compare target (headers the gate adds, the
+// token's Authorization, the headers and body as given, compiled), and the one function that fills
+// it per request. The token is an argument of the rendering, so a login's token is passed, not set.
+
+/** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
+const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
+/**
+ * Compiles the headers and the body now, so an unknown placeholder fails before any request is
+ * sent; every {{env.*}} value joins `secrets`.
+ */
+function buildRequestTemplate(p, env, secrets) {
+    const has = (name) => p.headerLines.some(([n]) => n.toLowerCase() === name);
+    const headers = p.headerLines.map(([name, v]) => [name, compileTemplate(v, p.headersInput, env, { secrets, singleLine: true })]);
+    const body = p.bodyTemplate !== undefined ? p.bodyTemplate : p.body === null ? null : compileTemplate(p.body, p.bodyInput, env, { secrets });
+    return {
+        // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
+        acceptEncoding: has('accept-encoding') ? null : DEFAULT_ACCEPT_ENCODING,
+        contentType: p.body !== null && !has('content-type') ? guessContentType(p.body) : null,
+        authScheme: has('authorization') ? null : p.authScheme,
+        headers,
+        body,
+        ownToken: p.ownToken ?? null,
+    };
+}
+/** The headers and body of one request; `runToken` is the token input or the login's. */
+function renderRequest(t, ctx, runToken) {
+    const token = t.ownToken ?? runToken;
+    const headers = {};
+    if (t.acceptEncoding !== null)
+        headers['accept-encoding'] = t.acceptEncoding;
+    if (t.contentType !== null)
+        headers['content-type'] = t.contentType;
+    if (token && t.authScheme !== null)
+        headers.authorization = t.authScheme ? `${t.authScheme} ${token}` : token;
+    for (const [name, tpl] of t.headers)
+        headers[name] = renderTemplate(tpl, ctx, token);
+    return { headers, body: t.body ? renderTemplate(t.body, ctx, token) : null };
+}
+function guessContentType(body) {
+    const t = body.trimStart();
+    return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
+}
+
+;// CONCATENATED MODULE: ./src/core/config/request-inputs.ts
+// What the url is sent, read from its inputs: method, preset, format, headers, body and token, and the
+// request template compiled from them; {{token}} needs a token or a login.
+
+
+
+
+
+
+
+
+
+
+const FORMATS = ['auto', 'sse', 'ndjson', 'raw'];
 function readToken(inputs, secrets) {
-    const token = config_config_value(inputs, 'token')?.trim();
+    const token = value(inputs, 'token')?.trim();
     if (token === undefined)
         return undefined;
     if (/[\r\n\0]/.test(token))
@@ -58436,24 +56989,24 @@ function readToken(inputs, secrets) {
 }
 /** Method, preset, format, headers and body as given (templates not yet filled). */
 function readRequest(inputs, cwd, secrets) {
-    const method = (config_config_value(inputs, 'method') ?? 'POST').trim().toUpperCase();
+    const method = (value(inputs, 'method') ?? 'POST').trim().toUpperCase();
     if (!/^[A-Z]+$/.test(method))
         throw new InputError('method', `"${method}" is not an HTTP method`);
     if (method === 'CONNECT')
         throw new InputError('method', 'CONNECT opens a tunnel, not a stream: use GET or POST');
-    const preset = getPreset((config_config_value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
-    const format = (config_config_value(inputs, 'format') ?? 'auto').trim().toLowerCase();
+    const preset = getPreset((value(inputs, 'preset') ?? 'generic').trim().toLowerCase());
+    const format = (value(inputs, 'format') ?? 'auto').trim().toLowerCase();
     if (!FORMATS.includes(format))
         throw new InputError('format', `"${format}" is not one of ${FORMATS.join(', ')}`);
-    const headerLines = parseHeaderLines(config_config_value(inputs, 'headers') ?? '');
+    const headerLines = parseHeaderLines(value(inputs, 'headers') ?? '');
     for (const [name, v] of headerLines) {
         if (v.includes('{{'))
             continue; // secret once rendered: see compileRequest
         if ((isSecretHeader(name) && v) || looksLikeSecret(v))
             secrets.push(v);
     }
-    const bodyText = config_config_value(inputs, 'body');
-    const bodyFile = config_config_value(inputs, 'body-file');
+    const bodyText = value(inputs, 'body');
+    const bodyFile = value(inputs, 'body-file');
     if (bodyText !== undefined && bodyFile !== undefined)
         throw new InputError('body-file', 'set either body or body-file, not both');
     const given = bodyFile !== undefined ? readBodyFile('body-file', bodyFile.trim(), cwd) : (bodyText ?? null);
@@ -58462,232 +57015,24 @@ function readRequest(inputs, cwd, secrets) {
     const body = asked ?? given;
     return { method, preset, format, headerLines, body, bodyInput: bodyFile !== undefined ? 'body-file' : 'body', usageAsked: asked !== null };
 }
-/** How rate stages schedule arrivals; a setting of theirs without a rate stage would be silently ignored: an error. */
-function readArrivals(inputs, stages) {
-    if (!stages.some(isRate)) {
-        // Set to anything but its default (a runner passes every default).
-        const defaults = { arrival: 'poisson', 'arrival-seed': String(DEFAULT_ARRIVAL_SEED), 'max-in-flight': String(DEFAULT_MAX_IN_FLIGHT) };
-        const set = Object.keys(defaults).find((n) => config_config_value(inputs, n) !== undefined && config_config_value(inputs, n).trim().toLowerCase() !== defaults[n]);
-        if (set)
-            throw new InputError(set, 'applies to rate stages (RATE/s:DURATION, e.g. 2/s:30s) and stages has none');
-    }
-    const process = (config_config_value(inputs, 'arrival') ?? 'poisson').trim().toLowerCase();
-    if (process !== 'poisson' && process !== 'uniform')
-        throw new InputError('arrival', `"${process}" is not poisson or uniform`);
-    return {
-        process,
-        seed: parseCount('arrival-seed', config_config_value(inputs, 'arrival-seed'), DEFAULT_ARRIVAL_SEED, 0, MAX_SEED),
-        maxInFlight: parseCount('max-in-flight', config_config_value(inputs, 'max-in-flight'), DEFAULT_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT),
-    };
-}
-/** Stages, durations and the size bounds of the load. */
-function readLoad(inputs) {
-    const stages = parseStages(config_config_value(inputs, 'stages') ?? DEFAULT_STAGES);
-    return {
-        stages,
-        arrivals: readArrivals(inputs, stages),
-        timeoutMs: parseDuration('timeout', config_config_value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
-        cooldownMs: parseDuration('cooldown', config_config_value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
-        repeat: parseCount('repeat', config_config_value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
-        warmup: parseCount('warmup', config_config_value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
-        maxEventBytes: optional(config_config_value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
-    };
-}
-/** `shard`, `start-at`, `stage-window`: this machine's share of the plan and when each stage starts. */
-function readSharding(inputs, load, has, now) {
-    const shardText = config_config_value(inputs, 'shard');
-    const shard = shardText === undefined ? null : parseShard(shardText);
-    if (shard !== null) {
-        // The merge judges, compares and repeats nothing per shard: settings that would be silently lost are errors.
-        if (config_config_value(inputs, 'baseline') !== undefined)
-            throw new InputError('baseline', 'is compared by the merge, not by a shard: set it on the merge step (mode: merge / ttfc-gate merge)');
-        if (load.repeat > 1)
-            throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
-        if (has.server) {
-            const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => config_config_value(inputs, n) !== undefined) ?? 'health-url';
-            throw new InputError(input, "cannot be combined with shard yet (the merge does not pool the shards' server figures: watch the server from one whole run)");
-        }
-        if (has.compare) {
-            const input = config_config_value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
-            throw new InputError(input, 'cannot be combined with shard (a merge pools shards of one target: run the A/B on one machine)');
-        }
-    }
-    const startAtText = config_config_value(inputs, 'start-at');
-    const startAt = startAtText === undefined ? null : parseStartAt(startAtText, now);
-    const windowText = config_config_value(inputs, 'stage-window');
-    if (windowText !== undefined && startAt === null)
-        throw new InputError('stage-window', 'only applies with start-at (stages otherwise follow each other after the cool-down)');
-    const stageWindowMs = windowText === undefined ? null : parseDuration('stage-window', windowText, { max: MAX_TIMEOUT_MS });
-    const schedule = startAt === null ? null : stageSchedule(startAt, load.stages, { windowMs: stageWindowMs, timeoutMs: load.timeoutMs, cooldownMs: load.cooldownMs });
-    return { shard, startAt, stageWindowMs, schedule };
-}
-/** Criteria, verdict mode and the baseline comparison. */
-function readJudging(inputs, cwd) {
-    const criteriaText = config_config_value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
-    let criteria;
-    try {
-        criteria = parseCriteria(criteriaText);
-    }
-    catch (err) {
-        if (err instanceof CriteriaError)
-            throw new InputError('criteria', err.message);
-        throw err;
-    }
-    if (criteria.length === 0)
-        throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
-    const goodputText = config_config_value(inputs, 'goodput');
-    const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
-    const needsGoodput = criteria.find((c) => /^goodput/.test(c.metric.name) || (c.value.kind === 'factor' && /^goodput/.test(c.value.metric.name)));
-    if (needsGoodput && goodput === null)
-        throw new InputError('criteria', `line ${needsGoodput.line}: "${needsGoodput.text}" needs the goodput input (its SLO lines, e.g. "ttft < 1s")`);
-    const verdictText = (config_config_value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
-    if (!VERDICT_MODES.includes(verdictText)) {
-        throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
-    }
-    const baseline = config_config_value(inputs, 'baseline')?.trim() ?? null;
-    return {
-        criteriaText,
-        criteria,
-        goodput,
-        failOnCriteria: parseBoolean('fail-on-criteria', config_config_value(inputs, 'fail-on-criteria'), true),
-        verdict: verdictText,
-        baseline,
-        baselinePath: baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(cwd, baseline),
-        regressionThreshold: parseRegressionThreshold(config_config_value(inputs, 'regression-threshold')),
-    };
-}
+/** The template fields before the load: stage, user and iteration 0 (a header rendered once, for the secrets, the login or wait-for). */
+const BEFORE_LOAD = { stage: 0, user: 0, iteration: 0 };
 /**
- * Templates are compiled now so an unknown placeholder fails before any request is sent. Every
- * {{env.*}} value, and every secret header as rendered, joins the secrets. The token is read
- * lazily: a login step sets it just before the load (setToken).
+ * The url's request template, compiled now so an unknown placeholder fails before any request is
+ * sent. Every {{env.*}} value, and every secret header as rendered, joins the secrets. {{token}} is
+ * filled per request: a login step's token arrives only just before the load.
  */
-function compileRequest(req, path, token, env, secrets) {
-    let currentToken = token;
-    const getToken = () => currentToken;
-    const headerTemplates = req.headerLines.map(([name, v]) => [name, compileTemplate(v, 'headers', env, getToken, { secrets, singleLine: true })]);
-    for (const [i, [name, tpl]] of headerTemplates.entries()) {
+function compileRequest(req, path, env, secrets) {
+    const template = buildRequestTemplate({ headerLines: req.headerLines, headersInput: 'headers', body: req.body, bodyInput: req.bodyInput, authScheme: authSchemeFor(req.preset, path) }, env, secrets);
+    for (const [i, [name, tpl]] of template.headers.entries()) {
         const text = req.headerLines[i][1];
         if (!text.includes('{{') || isPerRequest(text) || usesToken(text))
             continue;
-        const rendered = tpl({ stage: 0, user: 0, iteration: 0 });
+        const rendered = renderTemplate(tpl, BEFORE_LOAD, undefined);
         if (isSecretHeader(name) || looksLikeSecret(rendered))
             secrets.push(rendered);
     }
-    const bodyTemplate = req.body === null ? null : compileTemplate(req.body, req.bodyInput, env, getToken, { secrets });
-    const hasAuthHeader = req.headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-    const scheme = authSchemeFor(req.preset, path);
-    const authOf = (t) => (t && !hasAuthHeader ? (scheme ? `${scheme} ${t}` : t) : undefined);
-    let authValue = authOf(token);
-    // As browsers ask: a proxy that compresses (and so buffers) event streams is then seen as users see it.
-    const acceptEncoding = !req.headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
-    const contentType = req.body !== null && !req.headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? guessContentType(req.body) : undefined;
-    return {
-        headerTemplates,
-        getToken,
-        contentType,
-        render: (c) => {
-            const headers = {};
-            if (acceptEncoding)
-                headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
-            if (contentType)
-                headers['content-type'] = contentType;
-            if (authValue !== undefined)
-                headers.authorization = authValue;
-            for (const [name, tpl] of headerTemplates)
-                headers[name] = tpl(c);
-            return { headers, body: bodyTemplate ? bodyTemplate(c) : null };
-        },
-        setToken(t) {
-            if (/[\r\n\0]/.test(t))
-                throw new InputError('login-token-from', 'the login answer carries a token with a line break or NUL');
-            currentToken = t;
-            authValue = authOf(t);
-            if (!secrets.includes(t))
-                secrets.push(t);
-        },
-    };
-}
-/** Readiness (wait-for) and login: validated now, run by the gate before the load. */
-function readBeforeLoad(inputs, c) {
-    const target = new URL(c.url);
-    const baseText = config_config_value(inputs, 'base-url');
-    const resolve = (input, text) => resolveAux(input, text, baseText, target, c.secrets);
-    const inherited = c.templates.headerTemplates.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i][1]));
-    const headersFor = (u) => () => {
-        const h = {};
-        // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
-        if (u.origin === c.origin)
-            for (const [name, tpl] of inherited)
-                h[name] = tpl({ stage: 0, user: 0, iteration: 0 });
-        return h;
-    };
-    const waitTimeoutMs = parseDuration('wait-timeout', config_config_value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
-    const waitFor = config_config_value(inputs, 'wait-for');
-    let wait = null;
-    if (waitFor !== undefined) {
-        const u = resolve('wait-for', waitFor);
-        wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
-    }
-    const login = buildLogin({
-        url: config_config_value(inputs, 'login-url'),
-        body: config_config_value(inputs, 'login-body'),
-        tokenFrom: config_config_value(inputs, 'login-token-from'),
-        email: config_config_value(inputs, 'login-email'),
-        password: config_config_value(inputs, 'login-password'),
-        publicKey: config_config_value(inputs, 'login-public-key'),
-    }, { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets });
-    // The server side (health-url, monitor, metrics-url, logs-command) resolves its URLs the same way.
-    const server = buildServerSpec(inputs, { resolve, headersFor, timeoutMs: c.timeoutMs, secrets: c.secrets });
-    return { wait, login, server };
-}
-/**
- * With the server side on and the criteria left to their defaults, the defaults also gate what it
- * measures (health.max < 2s, health.errors == 0, log_errors == 0). A criterion on a server metric
- * needs its source (health-url, logs-command, the monitor).
- */
-function addServerCriteria(inputs, judge, server) {
-    if (server && isDefaultCriteria(config_config_value(inputs, 'criteria'))) {
-        const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
-        if (extra.length) {
-            judge.criteriaText = [DEFAULT_CRITERIA.trimEnd(), ...extra].join('\n');
-            judge.criteria = parseCriteria(judge.criteriaText);
-        }
-    }
-    checkServerCriteria(judge.criteria, server);
-}
-/**
- * Criteria left at the default: unset (the CLI), or the built-in set as given (the Action always
- * passes action.yml's default text). One rule for both adapters; whitespace and blank lines aside.
- */
-function isDefaultCriteria(text) {
-    const lines = (t) => t
-        .split(/\r?\n/)
-        .map((l) => l.trim().replace(/\s+/g, ' '))
-        .filter(Boolean)
-        .join('\n');
-    return text === undefined || lines(text) === lines(DEFAULT_CRITERIA);
-}
-/** Same-run A/B: the compare target, and no criterion may reference it without one. */
-function readCompare(inputs, req, { url: targetUrl, path }, templates, env, secrets, criteria) {
-    const compare = buildCompare(inputs, {
-        urlText: config_config_value(inputs, 'url').trim(),
-        targetUrl,
-        path,
-        preset: req.preset,
-        body: req.body,
-        bodyInput: req.bodyInput,
-        headerLines: req.headerLines,
-        contentType: templates.contentType,
-        env,
-        getToken: templates.getToken,
-        secrets,
-    });
-    for (const c of criteria) {
-        if (c.value.kind === 'factor' && c.value.metric.compare && compare === null) {
-            throw new InputError('criteria', `line ${c.line}: "${c.text}" references compare.${c.value.metric.name} but no compare target is set (set compare-url or compare-base-url)`);
-        }
-    }
-    return compare;
+    return template;
 }
 /** {{token}} needs a token or a login that provides one. */
 function checkTokenSource(req, token, login) {
@@ -58699,67 +57044,40 @@ function checkTokenSource(req, token, login) {
     if (req.headerLines.some(([, v]) => usesToken(v)))
         throw new InputError('headers', noToken);
 }
-/**
- * The compare target of a same-run A/B, or null when neither compare-url nor compare-base-url is set.
- * The request is the head's (method, body, preset); the URL, headers (compare-headers replaces
- * headers) and token (compare-token, else the token) are its own.
- */
-function buildCompare(inputs, c) {
-    const urlText = config_config_value(inputs, 'compare-url')?.trim();
-    const baseText = config_config_value(inputs, 'compare-base-url');
-    const headersText = config_config_value(inputs, 'compare-headers');
-    const tokenText = config_config_value(inputs, 'compare-token')?.trim();
-    if (urlText === undefined && baseText === undefined) {
-        if (headersText !== undefined)
-            throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
-        if (tokenText !== undefined)
-            throw new InputError('compare-token', 'is set but compare-url is not (set compare-url or compare-base-url)');
-        return null;
-    }
-    if (tokenText && /[\r\n\0]/.test(tokenText))
-        throw new InputError('compare-token', 'holds a line break or NUL');
-    if (tokenText)
-        c.secrets.push(tokenText);
-    // Without compare-url the head's path is loaded against compare-base-url.
-    const raw = urlText ?? (c.urlText.startsWith('/') ? c.urlText : c.path);
-    const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
-    const path = `${u.pathname}${u.search}`;
-    const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
-    // The same URL is only another target when other headers route it (e.g. to the base deployment).
-    if (u.href === c.targetUrl && JSON.stringify(headerLines) === JSON.stringify(c.headerLines)) {
-        throw new InputError(urlText !== undefined ? 'compare-url' : 'compare-base-url', `resolves to the url itself (${redactUrl(u.href)}): an A/B of a target against itself measures nothing (set the base's URL, or compare-headers that route to it; for an A/A noise check, add a query parameter the server ignores)`);
-    }
-    if (headersText !== undefined)
-        for (const [name, v] of headerLines)
-            if (isSecretHeader(name) && v && !v.includes('{{'))
-                c.secrets.push(v);
-    const getToken = () => tokenText || c.getToken();
-    const headersInput = headersText !== undefined ? 'compare-headers' : 'headers';
-    const templates = headerLines.map(([name, v]) => [name, compileTemplate(v, headersInput, c.env, getToken, { secrets: c.secrets, singleLine: true })]);
-    const bodyTemplate = c.body === null ? null : compileTemplate(c.body, c.bodyInput, c.env, getToken, { secrets: c.secrets });
-    const hasAuthHeader = headerLines.some(([n]) => n.toLowerCase() === 'authorization');
-    const scheme = authSchemeFor(c.preset, path);
-    const contentType = c.body !== null && !headerLines.some(([n]) => n.toLowerCase() === 'content-type') ? (c.contentType ?? guessContentType(c.body)) : undefined;
-    const acceptEncoding = !headerLines.some(([n]) => n.toLowerCase() === 'accept-encoding');
-    const render = (ctx) => {
-        const headers = {};
-        if (contentType)
-            headers['content-type'] = contentType;
-        if (acceptEncoding)
-            headers['accept-encoding'] = DEFAULT_ACCEPT_ENCODING;
-        const t = getToken();
-        if (t && !hasAuthHeader)
-            headers.authorization = scheme ? `${scheme} ${t}` : t;
-        for (const [name, tpl] of templates)
-            headers[name] = tpl(ctx);
-        return { headers, body: bodyTemplate ? bodyTemplate(ctx) : null };
-    };
-    return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), render };
+
+;// CONCATENATED MODULE: ./src/core/config/url-scheme.ts
+// A URL typed without its scheme (`localhost:8787/chat`, `api.example.com/v1/chat`): WHATWG URL
+// reads the first as scheme "localhost" and refuses the second, so the error would name the wrong
+// mistake. Here it is recognised and the URL meant is proposed. Pure.
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
+/** host (a name, an IPv4 address or [IPv6]), an optional :port, then a path, query or fragment. */
+const HOST_PORT_PATH = new RegExp(`^(\\[[0-9a-f:.]+\\]|${LABEL}(?:\\.${LABEL})*)(:\\d{1,5})?([/?#].*)?$`, 'i');
+/** Hosts reached over plain http: this machine, an address, a single-label name (a compose service). */
+function plainHttp(host) {
+    const h = host.toLowerCase();
+    return h === 'localhost' || h.endsWith('.localhost') || h.startsWith('[') || /^[\d.]+$/.test(h) || !h.includes('.');
 }
-/** Sent unless `headers` sets Accept-Encoding: what browsers send (the engine decodes all three). */
-const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
-/** Headers of the load never sent to the login / readiness URLs. */
-const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+/** The URL `raw` most likely means when it has no scheme (`http://` for a local host, else `https://`); null if it has one or is no URL. */
+function urlWithoutScheme(raw) {
+    if (HAS_SCHEME.test(raw))
+        return null;
+    const m = HOST_PORT_PATH.exec(raw);
+    if (!m)
+        return null;
+    const host = m[1];
+    // A bare word is a path or a typo, not a host, unless it has a port or is localhost.
+    if (m[2] === undefined && !host.includes('.') && !host.startsWith('[') && host.toLowerCase() !== 'localhost')
+        return null;
+    return `${plainHttp(host) ? 'http' : 'https'}://${raw}`;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/urls.ts
+// The URLs of the inputs: the url, the compare target's, wait-for's and the login's; an absolute
+// http(s) URL or a path against a base. A password or secret-looking query value joins the secrets.
+
+
+
 /**
  * An absolute http(s) URL, or a path resolved against base-url (keeping its path prefix:
  * https://h/app + /v1/chat → https://h/app/v1/chat), else against `fallback`. Any password or
@@ -58829,753 +57147,2490 @@ function checkScheme(input, u) {
         throw new InputError(input, `scheme "${u.protocol.replace(/:$/, '')}" is not supported (use http or https)`);
     }
 }
-function guessContentType(body) {
-    const t = body.trimStart();
-    return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8';
-}
 
-;// CONCATENATED MODULE: ./src/core/analysis/ab.ts
-// Same-run A/B (compare-url): per stage, the ratio head / base of each latency statistic with a
-// seeded bootstrap interval over the paired rounds, the stages that are regressions or improvements,
-// and the diagnosis that says so. Pure: a function of the run's records.
-//
-// The bootstrap is two-level, as the design is: rounds are the pairs (a round of the head and the
-// round of the base that ran back to back share the runner's weather), so a resample draws rounds
-// with replacement, and within each drawn round the requests of each side with replacement. Drift
-// between rounds and the spread within a round both widen the interval; a stage of one round is a
-// plain two-sample bootstrap.
-//
-// Requests of one round share its slot's weather (a busy neighbour, a GC pause), so the slot-to-slot
-// noise is only seen across rounds, and a percentile bootstrap over a few rounds under-covers it: the
-// interval is widened by the small-sample factor t(R − 1) / z · √(R / (R − 1)) for R paired rounds
-// (×9 for 2 rounds, ×1.9 for 4, ×1.3 for 8) — around the point, in log space for ratios. A stage of
-// one round sees no slot weather at all; its interval is the spread of its requests only.
+;// CONCATENATED MODULE: ./src/core/config/before-load.ts
 
 
 
 
 
-/** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
-const RATE_ROUNDS = 10;
-const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
-    `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
-    `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
-    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds; a rate stage sends the same seeded arrivals to both sides at once ` +
-    `(alternating which is written first), its rounds are ${RATE_ROUNDS} consecutive slices of the arrivals`;
-/** The metrics and statistics whose ratios the report shows. */
-const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'];
-const RATIO_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
-/** The statistics that decide a regression / improvement (as the baseline's: TTFC avg and p95). */
-const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'];
-/**
- * A side's samples of a stage by round: the latency metric over successful requests (itl: the pooled
- * gaps), or `success_rate` as 100 / 0 per issued request.
- */
-function roundSamples(requests, stage, metric, rounds, roundOf = (r) => r.iteration - 1) {
-    const out = Array.from({ length: rounds }, () => []);
-    for (const r of requests) {
-        if (r.stage !== stage)
-            continue;
-        const into = out[roundOf(r)];
-        if (into === undefined)
-            continue;
-        if (metric === 'success_rate')
-            into.push(r.ok ? 100 : 0);
-        else if (!r.ok)
-            continue;
-        else
-            for (const v of latencySamples([r], metric))
-                into.push(v);
+
+
+
+/** wait-timeout's upper bound: a typo must not become a wait that never ends. */
+const MAX_WAIT_TIMEOUT_MS = 3_600_000;
+/** Readiness (wait-for) and login: validated now, run by the gate before the load. */
+function readBeforeLoad(inputs, c) {
+    const target = new URL(c.url);
+    const baseText = value(inputs, 'base-url');
+    const resolve = (input, text) => resolveAux(input, text, baseText, target, c.secrets);
+    const inherited = c.templates.headers.filter(([n], i) => !NOT_INHERITED.has(n.toLowerCase()) && !usesToken(c.headerLines[i][1]));
+    const headersFor = (u) => () => {
+        const h = {};
+        // Headers of the load (e.g. a deployment-protection bypass) go only to the same origin.
+        if (u.origin === c.origin)
+            for (const [name, tpl] of inherited)
+                h[name] = renderTemplate(tpl, BEFORE_LOAD, undefined);
+        return h;
+    };
+    const waitTimeoutMs = parseDuration('wait-timeout', value(inputs, 'wait-timeout') ?? '5m', { max: MAX_WAIT_TIMEOUT_MS });
+    const waitFor = value(inputs, 'wait-for');
+    let wait = null;
+    if (waitFor !== undefined) {
+        const u = resolve('wait-for', waitFor);
+        wait = { url: u.href, displayUrl: redactUrl(u.href), timeoutMs: waitTimeoutMs, headers: headersFor(u) };
     }
-    return out;
+    const login = buildLogin({
+        url: value(inputs, 'login-url'),
+        body: value(inputs, 'login-body'),
+        tokenFrom: value(inputs, 'login-token-from'),
+        email: value(inputs, 'login-email'),
+        password: value(inputs, 'login-password'),
+        publicKey: value(inputs, 'login-public-key'),
+    }, { preset: c.preset, target, resolve, headersFor, env: c.env, hasToken: c.token !== undefined, timeoutMs: c.timeoutMs, secrets: c.secrets });
+    // The server side (health-url, monitor, metrics-url, logs-command) resolves its URLs the same way.
+    const server = buildServerSpec(inputs, { resolve, headersFor, timeoutMs: c.timeoutMs, secrets: c.secrets });
+    return { wait, login, server };
 }
-/** t quantiles at 0.975 for 1–30 degrees of freedom. */
-const T975 = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056,
-    2.052, 2.048, 2.045, 2.042,
-];
-/** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
-function smallSampleFactor(rounds) {
-    if (rounds < 2)
-        return 1;
-    const df = rounds - 1;
-    const t = df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
-    return (t / 1.96) * Math.sqrt(rounds / df);
-}
-const ab_count = (r) => r.reduce((n, x) => n + x.length, 0);
-function statOf(sorted, stat) {
-    if (stat === 'avg') {
-        let sum = 0;
-        for (const v of sorted)
-            sum += v;
-        return sum / sorted.length;
-    }
-    return bootstrap_quantileSorted(sorted, QUANTILE[stat]);
-}
-/** The two-level paired bootstrap of one statistic (see the top of the file). Null when a side has no sample. */
-function pairedBootstrap(head, base, stat, opts = {}) {
-    return pairedBootstrapAll(head, base, [stat], opts)?.[stat] ?? null;
-}
-/**
- * The paired bootstrap of several statistics from the same resamples (one sort of each resample
- * serves them all). Null when a side has no sample.
- */
-function pairedBootstrapAll(head, base, stats, opts = {}) {
-    const nh = ab_count(head);
-    const nb = ab_count(base);
-    if (nh === 0 || nb === 0)
-        return null;
-    const rounds = Math.max(head.length, base.length);
-    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(AB_MAX_DRAWS / (nh + nb)))));
-    const rand = mulberry32(opts.seed ?? DEFAULT_SEED);
-    // A resample can draw the largest round every time.
-    const bufH = new Float64Array(rounds * Math.max(...head.map((r) => r.length)));
-    const bufB = new Float64Array(rounds * Math.max(...base.map((r) => r.length)));
-    const headDraws = stats.map(() => new Float64Array(resamples));
-    const baseDraws = stats.map(() => new Float64Array(resamples));
-    let kept = 0;
-    for (let r = 0; r < resamples; r++) {
-        let h = 0;
-        let b = 0;
-        for (let k = 0; k < rounds; k++) {
-            const pick = (rand() * rounds) | 0;
-            const hr = head[pick] ?? [];
-            const br = base[pick] ?? [];
-            for (let i = 0; i < hr.length; i++)
-                bufH[h++] = hr[(rand() * hr.length) | 0];
-            for (let i = 0; i < br.length; i++)
-                bufB[b++] = br[(rand() * br.length) | 0];
-        }
-        if (h === 0 || b === 0)
-            continue;
-        const sh = bufH.subarray(0, h).sort();
-        const sb = bufB.subarray(0, b).sort();
-        stats.forEach((st, i) => {
-            headDraws[i][kept] = statOf(sh, st);
-            baseDraws[i][kept] = statOf(sb, st);
-        });
-        kept++;
-    }
-    let paired = 0;
-    for (let k = 0; k < rounds; k++)
-        if ((head[k]?.length ?? 0) > 0 && (base[k]?.length ?? 0) > 0)
-            paired++;
-    const allH = Float64Array.from(head.flat()).sort();
-    const allB = Float64Array.from(base.flat()).sort();
-    const out = {};
-    stats.forEach((st, i) => {
-        out[st] = {
-            stat: st,
-            head: statOf(allH, st),
-            base: statOf(allB, st),
-            headDraws: headDraws[i].subarray(0, kept),
-            baseDraws: baseDraws[i].subarray(0, kept),
-            n: { head: nh, base: nb },
-            rounds: paired,
-            level: opts.level ?? DEFAULT_LEVEL,
-        };
+/** Headers of the load never sent to the login / readiness URLs. */
+const NOT_INHERITED = new Set(['authorization', 'accept', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+
+;// CONCATENATED MODULE: ./src/core/config/compare.ts
+// Same-run A/B: the compare target (compare-url, compare-base-url, compare-headers, compare-token).
+// The request is the url's (method, body, preset); its URL, headers and token are its own.
+
+
+
+
+
+
+
+/** Same-run A/B: the compare target, and no criterion may reference it without one. */
+function readCompare(inputs, req, { url: targetUrl, path }, templates, env, secrets, criteria) {
+    const compare = buildCompare(inputs, {
+        urlText: value(inputs, 'url').trim(),
+        targetUrl,
+        path,
+        preset: req.preset,
+        body: req.body,
+        bodyInput: req.bodyInput,
+        headerLines: req.headerLines,
+        head: templates,
+        env,
+        secrets,
     });
-    return out;
-}
-/** The central `level` share of `values` (sorted in place), widened to contain `point`. */
-function percentile(values, point, level) {
-    values.sort();
-    const tail = (1 - level) / 2;
-    if (values.length === 0)
-        return { low: point, high: point };
-    return { low: Math.min(point, bootstrap_quantileSorted(values, tail)), high: Math.max(point, bootstrap_quantileSorted(values, 1 - tail)) };
-}
-/** Fewer than two samples on a side: no interval worth the name. */
-function insufficient(d) {
-    if (d.n.head >= 2 && d.n.base >= 2)
-        return null;
-    return `${d.n.head} sample${d.n.head === 1 ? '' : 's'} of the head and ${d.n.base} of the base: too few for an interval`;
-}
-/** head / base with its interval; null ratio when the base's statistic is 0. */
-function ratioInterval(d) {
-    if (!(d.base > 0))
-        return { ratio: null, low: null, high: null };
-    const ratio = d.head / d.base;
-    if (insufficient(d))
-        return { ratio, low: null, high: null };
-    const ratios = new Float64Array(d.headDraws.length);
-    let j = 0;
-    for (let i = 0; i < d.headDraws.length; i++)
-        if (d.baseDraws[i] > 0)
-            ratios[j++] = d.headDraws[i] / d.baseDraws[i];
-    const p = percentile(ratios.subarray(0, j), ratio, d.level);
-    // Widened in log space (a ratio's noise is multiplicative); a non-positive bound stays as it is.
-    const f = smallSampleFactor(d.rounds);
-    if (f === 1 || !(p.low > 0))
-        return { ratio, ...p };
-    const lr = Math.log(ratio);
-    return { ratio, low: Math.exp(lr - f * (lr - Math.log(p.low))), high: Math.exp(lr + f * (Math.log(p.high) - lr)) };
-}
-/** The interval of head − factor × base (the form every comparison criterion reduces to). */
-function differenceInterval(d, factor) {
-    const diff = new Float64Array(d.headDraws.length);
-    for (let i = 0; i < diff.length; i++)
-        diff[i] = d.headDraws[i] - factor * d.baseDraws[i];
-    const point = d.head - factor * d.base;
-    const p = percentile(diff, point, d.level);
-    const f = smallSampleFactor(d.rounds);
-    return { low: point - f * (point - p.low), high: point + f * (p.high - point), level: d.level };
-}
-/** Caches the paired bootstrap per stage, metric and statistic (the report and the criteria share it). */
-function pairedSampler(run, opts = {}) {
-    const cache = new Map();
-    const side = run.compare;
-    return (stage, metric, stat) => {
-        if (!side)
-            return null;
-        // All statistics of a metric come from one set of resamples.
-        const key = `${stage.index}:${metric}`;
-        if (!cache.has(key)) {
-            // A rate stage: arrival k (its user number) is in slice ⌊(k − 1) · R / scheduled⌋ on both sides.
-            const scheduled = stage.rate?.scheduled ?? 0;
-            const rounds = stage.rate ? Math.max(1, Math.min(RATE_ROUNDS, scheduled)) : stage.requestsPerUser;
-            const roundOf = stage.rate ? (r) => Math.floor(((r.user - 1) * rounds) / Math.max(1, scheduled)) : undefined;
-            const h = roundSamples(run.requests, stage.index, metric, rounds, roundOf);
-            const b = roundSamples(side.requests, stage.index, metric, rounds, roundOf);
-            cache.set(key, pairedBootstrapAll(h, b, RATIO_STATS, opts));
+    for (const c of criteria) {
+        if (c.value.kind === 'factor' && c.value.metric.compare && compare === null) {
+            throw new InputError('criteria', `line ${c.line}: "${c.text}" references compare.${c.value.metric.name} but no compare target is set (set compare-url or compare-base-url)`);
         }
-        return cache.get(key)?.[stat] ?? null;
-    };
-}
-/** `1.9x`, `1.03x`, `12x`. */
-function formatRatio(r) {
-    if (r === null || !Number.isFinite(r))
-        return 'n/a';
-    if (r >= 10)
-        return `${Math.round(r)}x`;
-    const s = r.toFixed(r >= 3 ? 1 : 2);
-    return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
-}
-const metricLabel = (key) => metrics_metric(key)?.label ?? key;
-/** `10 users`, `2/s`. */
-const where = (s) => stages_scopeWho(s) ?? '';
-/**
- * The compare section of the report: per stage the base's summary, the ratios with intervals, the
- * success-rate difference; a stage is a regression when the interval of TTFC avg or p95 lies wholly
- * above 1 + threshold, an improvement when wholly below 1 / (1 + threshold).
- */
-function compareSection(run, sample, ctx) {
-    const side = run.compare;
-    if (!side)
-        return null;
-    const level = DEFAULT_LEVEL;
-    const stages = [];
-    for (const head of run.stages) {
-        const base = side.stages.find((s) => s.index === head.index);
-        if (!base)
-            continue;
-        const order = side.order.find((o) => o.stage === head.index)?.rounds ?? '';
-        const ratios = {};
-        let flagged = null;
-        let regressed = false;
-        let improved = false;
-        if (!head.skipped) {
-            for (const m of RATIO_METRICS) {
-                for (const st of RATIO_STATS) {
-                    const d = sample(head, m, st);
-                    if (d)
-                        ratios[`${m}.${st}`] = ratioInterval(d);
-                }
-            }
-            for (const key of FLAG_KEYS) {
-                const r = ratios[key];
-                if (!r || r.low === null || r.high === null)
-                    continue;
-                if (r.low > 1 + ctx.threshold)
-                    regressed = true;
-                else if (r.high < 1 / (1 + ctx.threshold))
-                    improved = true;
-                else
-                    continue;
-                flagged ??= key;
-            }
-            if (regressed)
-                improved = false;
-        }
-        const sr = head.skipped ? null : sample(head, 'success_rate', 'avg');
-        const srDiff = sr && !insufficient(sr) ? differenceInterval(sr, 1) : null;
-        stages.push({
-            index: head.index,
-            users: head.users,
-            requestsPerUser: head.requestsPerUser,
-            ...(head.rate ? { rate: head.rate.offered } : {}),
-            order,
-            base,
-            ratios,
-            successRate: {
-                head: head.skipped ? null : head.successRate * 100,
-                base: base.skipped ? null : base.successRate * 100,
-                difference: head.skipped || base.skipped ? null : (head.successRate - base.successRate) * 100,
-                low: srDiff?.low ?? null,
-                high: srDiff?.high ?? null,
-            },
-            regressed,
-            improved,
-            flagged,
-        });
     }
-    const rates = (f) => {
-        const list = stages.filter((s) => f(s) && s.rate !== undefined).map((s) => s.rate);
-        return list.length ? { list } : {};
+    return compare;
+}
+/**
+ * The compare target of a same-run A/B, or null when neither compare-url nor compare-base-url is set.
+ * The request is the head's (method, body, preset); the URL, headers (compare-headers replaces
+ * headers) and token (compare-token, else the token) are its own.
+ */
+function buildCompare(inputs, c) {
+    const urlText = value(inputs, 'compare-url')?.trim();
+    const baseText = value(inputs, 'compare-base-url');
+    const headersText = value(inputs, 'compare-headers');
+    const tokenText = value(inputs, 'compare-token')?.trim();
+    if (urlText === undefined && baseText === undefined) {
+        if (headersText !== undefined)
+            throw new InputError('compare-headers', 'is set but compare-url is not (set compare-url or compare-base-url)');
+        if (tokenText !== undefined)
+            throw new InputError('compare-token', 'is set but compare-url is not (set compare-url or compare-base-url)');
+        return null;
+    }
+    if (tokenText && /[\r\n\0]/.test(tokenText))
+        throw new InputError('compare-token', 'holds a line break or NUL');
+    if (tokenText)
+        c.secrets.push(tokenText);
+    // Without compare-url the head's path is loaded against compare-base-url.
+    const raw = urlText ?? (c.urlText.startsWith('/') ? c.urlText : c.path);
+    const u = resolveAgainst('compare-url', raw, baseText, undefined, c.secrets, 'compare-base-url');
+    const path = `${u.pathname}${u.search}`;
+    const headerLines = headersText !== undefined ? parseHeaderLines(headersText, 'compare-headers') : c.headerLines;
+    // The same URL is only another target when other headers route it (e.g. to the base deployment).
+    if (u.href === c.targetUrl && JSON.stringify(headerLines) === JSON.stringify(c.headerLines)) {
+        throw new InputError(urlText !== undefined ? 'compare-url' : 'compare-base-url', `resolves to the url itself (${redactUrl(u.href)}): an A/B of a target against itself measures nothing (set the base's URL, or compare-headers that route to it; for an A/A noise check, add a query parameter the server ignores)`);
+    }
+    if (headersText !== undefined)
+        for (const [name, v] of headerLines)
+            if (isSecretHeader(name) && v && !v.includes('{{'))
+                c.secrets.push(v);
+    const request = buildRequestTemplate({
+        headerLines,
+        headersInput: headersText !== undefined ? 'compare-headers' : 'headers',
+        body: c.body,
+        bodyInput: c.bodyInput,
+        bodyTemplate: c.head.body,
+        authScheme: authSchemeFor(c.preset, path),
+        ownToken: tokenText ?? null,
+    }, c.env, c.secrets);
+    return { url: u.href, origin: u.origin, path, displayUrl: redactUrl(u.href), headerLines, ownToken: Boolean(tokenText), request };
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/stats.ts
+
+
+
+const PERCENTILE_METHOD = 'linear interpolation between closest ranks (R-7 / numpy default), over successful requests';
+function emptyFailures() {
+    return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0]));
+}
+/** Summary of one stage from its request records; latency stats over successful requests only. A rate stage also gets its `rate` figures from `counts`. */
+function summarizeStage(index, stage, records, durationMs, counts) {
+    const ok = records.filter((r) => r.ok);
+    const failures = emptyFailures();
+    for (const r of records)
+        if (!r.ok && r.category)
+            failures[r.category]++;
+    let events = 0;
+    for (const r of ok)
+        events += r.events;
+    const seconds = durationMs / 1000;
+    const summary = {
+        index,
+        users: stage.kind === 'rate' ? 0 : stage.users,
+        requestsPerUser: stage.kind === 'rate' ? 0 : stage.requestsPerUser,
+        skipped: false,
+        issued: records.length,
+        succeeded: ok.length,
+        failed: records.length - ok.length,
+        successRate: records.length ? ok.length / records.length : 0,
+        failures,
+        ...latencyStats(ok, computeStats),
+        durationMs,
+        retries: records.reduce((n, r) => (r.retried === true ? n + 1 : n), 0),
+        // No success, no throughput: failures per second are not a rate of service (null, shown as n/a).
+        rps: ok.length > 0 && seconds > 0 ? records.length / seconds : null,
+        eventsPerSec: ok.length > 0 && seconds > 0 ? events / seconds : null,
     };
-    const regressionRates = rates((s) => s.regressed).list;
-    const improvementRates = rates((s) => s.improved).list;
+    if (stage.kind === 'rate')
+        summary.rate = rateFigures(stage, records, counts);
+    const withTokens = ok.filter((r) => r.tokens !== undefined);
+    if (withTokens.length > 0) {
+        const total = withTokens.reduce((n, r) => n + r.tokens, 0);
+        const rates = [];
+        for (const r of withTokens) {
+            const first = firstToken(r);
+            const streaming = r.total !== null && first !== null ? (r.total - first) / 1000 : 0;
+            // The decode rate: the tokens after the first over the time after it (1 / TPOT).
+            if (r.tokens > 1 && streaming > 0)
+                rates.push((r.tokens - 1) / streaming);
+        }
+        summary.tokens = { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(withTokens.map((r) => r.tokens)) };
+    }
+    const streamed = ok.filter((r) => r.events > 1);
+    if (streamed.length > 0)
+        summary.itlPer = streamed.every((r) => r.tokenGaps !== undefined) ? 'token' : 'event';
+    if (summary.tokens === undefined) {
+        // No usage from the server: the rate of what was received after the first chunk, in events.
+        const rates = [];
+        for (const r of ok) {
+            if (r.events > 1 && r.total !== null && r.ttfc !== null && r.total > r.ttfc)
+                rates.push((r.events - 1) / ((r.total - r.ttfc) / 1000));
+        }
+        if (rates.length > 0)
+            summary.streamRate = { unit: 'events/s', perRequest: computeStats(rates) };
+    }
+    const ttfr = [];
+    for (const r of ok)
+        if (r.ttfr !== undefined)
+            ttfr.push(r.ttfr);
+    if (ttfr.length > 0)
+        summary.ttfr = computeStats(ttfr);
+    return summary;
+}
+/** What a rate stage offered and sent: from the scheduler's counts, the lateness from the records. */
+function rateFigures(stage, records, counts) {
+    const late = [];
+    for (const r of records)
+        if (r.lateness !== undefined)
+            late.push(r.lateness);
+    const windowMs = counts?.windowMs ?? stage.durationMs;
     return {
-        url: ctx.url,
-        threshold: ctx.threshold,
-        level,
-        method: ctx.method,
-        smokeFailed: side.smokeFailed,
-        stages,
-        regressions: stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users),
-        improvements: stages.filter((s) => s.improved && s.rate === undefined).map((s) => s.users),
-        ...(regressionRates ? { regressionRates } : {}),
-        ...(improvementRates ? { improvementRates } : {}),
-        requests: [],
-        errorSamples: [],
+        offered: stage.rate,
+        durationMs: stage.durationMs,
+        arrival: counts?.arrival ?? 'poisson',
+        seed: counts?.seed ?? 1,
+        scheduled: counts?.scheduled ?? records.length,
+        dropped: counts?.dropped ?? 0,
+        achieved: windowMs > 0 ? records.length / (windowMs / 1000) : 0,
+        maxInFlight: counts?.maxInFlight ?? 0,
+        peakInFlight: counts?.peakInFlight ?? 0,
+        lateness: computeStats(late),
     };
 }
-/**
- * `regression` / `improvement` from the same-run comparison: the stage with the largest (smallest)
- * ratio, the others that are flagged, and the smallest stage when it is not flagged — the slowdown
- * then appears only under concurrency.
- */
-function diagnoseCompare(section) {
-    const out = [];
-    for (const kind of ['regression', 'improvement']) {
-        const flagged = section.stages.filter((s) => (kind === 'regression' ? s.regressed : s.improved) && s.flagged);
-        if (flagged.length === 0)
-            continue;
-        const key = (s) => s.ratios[s.flagged]?.ratio ?? 1;
-        flagged.sort((a, b) => (kind === 'regression' ? key(b) - key(a) : key(a) - key(b)));
-        const describe = (s, first) => {
-            const r = s.ratios[s.flagged];
-            const ci = r && r.low !== null && r.high !== null ? ` (${Math.round(section.level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})` : '';
-            return `at ${where(s)} ${first ? `${metricLabel(s.flagged)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
+function skippedStage(index, stage) {
+    return { ...summarizeStage(index, stage, [], 0), skipped: true };
+}
+
+;// CONCATENATED MODULE: ./src/core/version.ts
+// Kept in step with package.json by a test (the bundle must not read package.json at run time).
+const VERSION = '1.0.0';
+
+;// CONCATENATED MODULE: ./src/core/analysis/baseline-file.ts
+// Reading a baseline: an earlier JSON report, checked and normalized into stage summaries, so the
+// comparison (baseline.ts) never meets a strange file. Reading the file is the only I/O (readBaseline);
+// a bad baseline is a message, never a throw.
+
+
+
+
+
+
+
+const BASELINE_SCHEMA_VERSION = 1;
+/** `regression-threshold` default: TTFC avg or p95 more than 20% above the baseline is a regression. */
+const DEFAULT_REGRESSION_THRESHOLD = 0.2;
+/** A success-rate drop of at least this much (5 percentage points) is a regression. */
+const DEFAULT_SUCCESS_RATE_DROP = 0.05;
+/** TTFC changes smaller than this (ms) are never regressions, whatever the ratio (sub-10 ms endpoints). */
+const DEFAULT_MIN_DELTA_MS = 5;
+/** Parses `regression-threshold`: `20%`, `20 %`, `0.2` (a fraction) → 0.2. Throws InputError. */
+function parseRegressionThreshold(text, input = 'regression-threshold') {
+    if (text === undefined || text.trim() === '')
+        return DEFAULT_REGRESSION_THRESHOLD;
+    const t = text.trim();
+    const m = /^(\d+(?:\.\d+)?|\.\d+)\s*(%?)$/.exec(t);
+    if (!m)
+        throw new InputError(input, `"${t}" is not a percentage (e.g. 20%)`);
+    const v = m[2] === '%' ? Number(m[1]) / 100 : Number(m[1]);
+    if (m[2] !== '%' && v > 1)
+        throw new InputError(input, `"${t}" is ambiguous: write a percentage, e.g. ${t}%`);
+    if (!(v > 0))
+        throw new InputError(input, `"${t}" must be more than 0%`);
+    return v;
+}
+/** Reads and validates a baseline report from a file. Never throws: problems come back as `ok: false`. */
+function readBaseline(path) {
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT') {
+            return { ok: false, message: `baseline ${path} not found: nothing to compare against (normal on a first run)` };
+        }
+        if (code === 'EISDIR')
+            return { ok: false, message: `baseline ${path} is a directory, not a JSON report` };
+        return { ok: false, message: `cannot read baseline ${path}: ${code ?? err.message}` };
+    }
+    return parseBaseline(text, path);
+}
+/** Validates a baseline report from its JSON text. Pure; never throws. */
+function parseBaseline(text, source) {
+    let json;
+    try {
+        json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    }
+    catch (err) {
+        return { ok: false, message: `baseline ${source} is not valid JSON (${err.message})` };
+    }
+    return validateBaseline(json, source);
+}
+/** Validates a parsed baseline report. Pure; never throws. */
+function validateBaseline(json, source) {
+    const what = `baseline ${source}`;
+    const report = obj(json);
+    if (report === null)
+        return { ok: false, message: `${what} is not a ttfc-gate JSON report (expected an object)` };
+    const tool = obj(report.tool);
+    if (tool !== null && tool.name !== 'ttfc-gate') {
+        return { ok: false, message: `${what} is not a ttfc-gate report (tool "${String(tool.name)}")` };
+    }
+    if (!('schemaVersion' in report)) {
+        return { ok: false, message: `${what} has no schemaVersion: not a ttfc-gate JSON report` };
+    }
+    if (report.schemaVersion !== BASELINE_SCHEMA_VERSION) {
+        const toolVersion = tool !== null && typeof tool.version === 'string' ? ` (written by ttfc-gate ${tool.version})` : '';
+        return {
+            ok: false,
+            message: `${what} has schemaVersion ${JSON.stringify(report.schemaVersion)}${toolVersion}; ttfc-gate ${VERSION} reads ` +
+                `schemaVersion ${BASELINE_SCHEMA_VERSION} — not compared. Refresh the baseline with a report from this version.`,
         };
-        const worst = flagged[0];
-        const parts = [describe(worst, true), ...flagged.slice(1).map((s) => describe(s, false))];
-        const ran = section.stages.filter((s) => !s.base.skipped && s.ratios[worst.flagged]?.ratio !== undefined);
-        // "Only under concurrency" is a closed-model reading: the fewest users against the flagged closed stages.
-        const smallest = ran.filter((s) => s.rate === undefined).reduce((a, s) => (a === null || s.users < a.users ? s : a), null);
-        const flaggedClosed = flagged.filter((s) => s.rate === undefined);
-        let tail = '';
-        if (smallest && flaggedClosed.length && !flagged.includes(smallest) && smallest.users < Math.min(...flaggedClosed.map((s) => s.users))) {
-            const r = smallest.ratios[worst.flagged];
-            tail = `; at ${where(smallest)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
-        }
-        else if (flagged.length === ran.length && ran.length > 1) {
-            tail = `; ${kind === 'regression' ? 'slower' : 'faster'} at every stage`;
-        }
-        out.push({
-            kind,
-            ...(worst.rate !== undefined ? { users: null, rate: worst.rate } : { users: worst.users }),
-            message: `same-run comparison with the compare target: ${parts.join(', ')}${tail}`,
-            evidence: {
-                metric: worst.flagged,
-                threshold: section.threshold,
-                stages: section.stages
-                    .filter((s) => s.ratios[worst.flagged])
-                    .map((s) => ({
-                    users: s.users,
-                    ...(s.rate !== undefined ? { rate: s.rate } : {}),
-                    ratio: s.ratios[worst.flagged].ratio,
-                    low: s.ratios[worst.flagged].low,
-                    high: s.ratios[worst.flagged].high,
-                })),
-            },
-        });
+    }
+    if (!Array.isArray(report.stages))
+        return { ok: false, message: `${what} has no stages array` };
+    const warnings = [];
+    if (tool === null)
+        warnings.push(`${what} does not name its tool; read as a ttfc-gate report`);
+    const stages = [];
+    report.stages.forEach((raw, i) => {
+        const s = normalizeStage(raw, i + 1);
+        if (typeof s === 'string')
+            warnings.push(`${what}: stage ${i + 1} ${s} — ignored`);
+        else
+            stages.push(s);
+    });
+    if (stages.length === 0)
+        return { ok: false, message: `${what} has no usable stages${warnings.length ? ` (${warnings.join('; ')})` : ''}` };
+    const target = obj(report.target) ?? {};
+    return {
+        ok: true,
+        warnings,
+        baseline: {
+            source,
+            schemaVersion: 1,
+            toolVersion: tool !== null ? str(tool.version) : null,
+            startedAt: str(report.startedAt),
+            commit: str(target.commit),
+            target: { method: str(target.method), url: str(target.url), preset: str(target.preset) },
+            stages,
+        },
+    };
+}
+function normalizeStats(v) {
+    const o = obj(v) ?? {};
+    const out = { n: Math.max(0, Math.round(num(o.n) ?? 0)) };
+    for (const k of STAT_NAMES)
+        out[k] = num(o[k]);
+    return out;
+}
+/** A rate stage's own figures from a baseline stage (offered rate and duration required), or null. */
+function normalizeRate(v) {
+    const o = obj(v);
+    const offered = num(o?.offered);
+    const durationMs = num(o?.durationMs);
+    if (o === null || offered === null || !(offered > 0) || durationMs === null || !(durationMs > 0))
+        return null;
+    const count = (x) => Math.max(0, Math.round(num(x) ?? 0));
+    return {
+        offered,
+        durationMs,
+        arrival: o.arrival === 'uniform' ? 'uniform' : 'poisson',
+        seed: count(o.seed),
+        scheduled: count(o.scheduled),
+        dropped: count(o.dropped),
+        achieved: num(o.achieved) ?? 0,
+        maxInFlight: count(o.maxInFlight),
+        peakInFlight: count(o.peakInFlight),
+        lateness: normalizeStats(o.lateness),
+    };
+}
+/** The LLM and goodput figures of a baseline stage, where it has them (baseline.goodput_rate, baseline.tokens_per_sec, …). */
+function normalizeExtras(raw) {
+    const out = {};
+    const tokens = obj(raw.tokens);
+    if (tokens && num(tokens.perSec) !== null) {
+        out.tokens = {
+            total: num(tokens.total) ?? 0,
+            perSec: num(tokens.perSec),
+            perRequest: normalizeStats(tokens.perRequest),
+            ...(obj(tokens.output) ? { output: normalizeStats(tokens.output) } : {}),
+        };
+    }
+    const g = obj(raw.goodput);
+    if (g && num(g.perSec) !== null) {
+        const rate = num(g.rate);
+        out.goodput = {
+            slo: Array.isArray(g.slo) ? g.slo.filter((x) => typeof x === 'string') : [],
+            good: Math.max(0, Math.round(num(g.good) ?? 0)),
+            perSec: num(g.perSec),
+            rate: rate !== null && rate >= 0 && rate <= 1 ? rate : null,
+            missed: {},
+        };
     }
     return out;
 }
-/**
- * For criteria: the interval of head − factor × base of a metric on a stage — a latency statistic
- * with an interval in the metrics table, or the success rate; null for the others (the point decides).
- */
-function compareIntervalOf(sample) {
-    return (stage, metric, factor) => {
-        const iv = metric === 'success_rate' ? { metric: 'success_rate', stat: 'avg' } : metrics_metric(metric)?.interval;
-        if (!iv)
-            return null;
-        const d = sample(stage, iv.metric, iv.stat);
-        if (d === null)
-            return null;
-        const why = insufficient(d);
-        return why ? { insufficient: why } : differenceInterval(d, factor);
+/** A complete StageSummary from a baseline stage, or why it cannot be used. */
+function normalizeStage(value, position) {
+    const raw = obj(value);
+    if (raw === null)
+        return 'is not an object';
+    const rate = raw.rate === undefined ? null : normalizeRate(raw.rate);
+    if (raw.rate !== undefined && rate === null)
+        return 'has no valid "rate" (offered and durationMs above 0)';
+    const users = rate ? 0 : num(raw.users);
+    if (users === null || (!rate && (!Number.isInteger(users) || users < 1)))
+        return 'has no valid "users"';
+    const issued = Math.max(0, Math.round(num(raw.issued) ?? 0));
+    const succeeded = Math.max(0, Math.round(num(raw.succeeded) ?? 0));
+    const skipped = raw.skipped === true;
+    let successRate = num(raw.successRate);
+    if (successRate === null || successRate < 0 || successRate > 1) {
+        if (issued > 0)
+            successRate = succeeded / issued;
+        else if (skipped)
+            successRate = 0;
+        else
+            return 'has no valid "successRate"';
+    }
+    const count = (v) => {
+        const n = num(v);
+        return n === null ? undefined : Math.max(0, Math.round(n));
+    };
+    const connections = count(raw.connections);
+    const retries = count(raw.retries);
+    const failures = emptyFailures();
+    const rawFailures = obj(raw.failures);
+    if (rawFailures)
+        for (const c of FAILURE_CATEGORIES)
+            failures[c] = Math.max(0, Math.round(num(rawFailures[c]) ?? 0));
+    // The optional latencies (tpot, ttft_reasoning) only where the baseline measured them.
+    const latencies = Object.fromEntries(LATENCY_METRICS.filter((m) => raw[m] !== undefined || !OPTIONAL_LATENCIES.includes(m)).map((m) => [m, normalizeStats(raw[m])]));
+    return {
+        index: num(raw.index) ?? position,
+        users,
+        requestsPerUser: rate ? 0 : Math.max(1, Math.round(num(raw.requestsPerUser) ?? 1)),
+        skipped,
+        issued,
+        succeeded,
+        failed: Math.max(0, Math.round(num(raw.failed) ?? issued - succeeded)),
+        successRate,
+        failures,
+        ...latencies,
+        durationMs: num(raw.durationMs) ?? 0,
+        ...(connections !== undefined ? { connections } : {}),
+        ...(retries !== undefined ? { retries } : {}),
+        rps: num(raw.rps),
+        eventsPerSec: num(raw.eventsPerSec),
+        ...(obj(raw.streamRate) ? { streamRate: { unit: 'events/s', perRequest: normalizeStats(obj(raw.streamRate)?.perRequest) } } : {}),
+        ...normalizeExtras(raw),
+        ...(raw.itlPer === 'token' || raw.itlPer === 'event' ? { itlPer: raw.itlPer } : {}),
+        ...(rate ? { rate } : {}),
     };
 }
-/** The compare section of the report and its diagnoses (a failed smoke test on the compare target, regressions, improvements). */
-function sameRunComparison(run, sample, ctx) {
-    const side = run.compare;
-    const section = compareSection(run, sample, { url: ctx.url, threshold: ctx.threshold, method: COMPARE_METHOD });
-    if (!side || !section)
-        return { section: null, diagnoses: [] };
-    section.requests = side.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, ctx.secrets) } : r));
-    section.errorSamples = side.errorSamples.map((e) => ({ ...e, message: redactText(e.message, ctx.secrets) }));
-    section.warmup = side.warmup ?? null;
+
+;// CONCATENATED MODULE: ./src/core/analysis/baseline.ts
+// Baseline comparison, so a PR is judged against the last accepted run rather than only against
+// fixed numbers: an earlier JSON report (read by baseline-file.ts), its stages matched to this run's
+// by users, deltas of TTFC avg / p95 and success rate, regressions over a threshold. Pure; never
+// throws on a strange baseline.
+
+
+
+
+
+function msDelta(current, baseline, threshold, minDeltaMs) {
+    if (current === null || baseline === null)
+        return { current, baseline, diff: null, change: null, text: '', regressed: false };
+    const diff = current - baseline;
+    const change = baseline > 0 ? diff / baseline : null;
+    let text;
+    if (change === null)
+        text = diff === 0 ? '±0%' : diff > 0 ? '▲' : '▼';
+    else if (Math.abs(change) < 0.0005)
+        text = '±0%';
+    else
+        text = `${change > 0 ? '▲' : '▼'} ${changePct(change)}`;
+    const regressed = diff >= minDeltaMs && (change === null || change > threshold);
+    return { current, baseline, diff, change, text, regressed };
+}
+function rateDelta(current, baseline, drop) {
+    const diff = current - baseline;
+    const change = baseline > 0 ? diff / baseline : null;
+    const pp = Math.abs(diff * 100);
+    const text = pp < 0.05 ? '±0 pp' : `${diff > 0 ? '▲' : '▼'} ${trimOneZero(pp.toFixed(1))} pp`;
+    return { current, baseline, diff, change, text, regressed: -diff >= drop - 1e-9 };
+}
+/**
+ * Compares this run's stages with the baseline's, matched by users (the k-th stage with N users with
+ * the baseline's k-th stage with N users). Stages on one side only, and skipped ones, are reported in
+ * `messages`, never an error.
+ */
+function compareBaseline(current, baseline, opts = {}) {
+    const threshold = opts.threshold ?? DEFAULT_REGRESSION_THRESHOLD;
+    const drop = opts.successRateDrop ?? DEFAULT_SUCCESS_RATE_DROP;
+    const minDeltaMs = opts.minDeltaMs ?? DEFAULT_MIN_DELTA_MS;
+    const messages = [];
     const diagnoses = [];
-    if (side.smokeFailed) {
-        const first = side.stages[0];
-        const err = side.errorSamples[0];
-        diagnoses.push({
-            kind: 'smoke',
-            ...(first?.rate ? { users: null, rate: first.rate.offered } : { users: first?.users ?? null }),
-            message: `smoke test failed: no request of the first stage to the compare target (compare-url ${ctx.url}) succeeded` +
-                `${err ? ` (${err.category}: ${err.message})` : ''}; the remaining stages were skipped`,
-            evidence: { failures: first?.failures ?? {} },
+    const stages = [];
+    const unmatchedCurrent = [];
+    const t = opts.target;
+    const bt = baseline.target;
+    if (t?.url && bt.url && t.url !== bt.url)
+        messages.push(`the baseline was measured against ${bt.url}, this run against ${t.url}`);
+    if (t?.preset && bt.preset && t.preset !== bt.preset)
+        messages.push(`the baseline used preset ${bt.preset}, this run ${t.preset}`);
+    if (t?.method && bt.method && t.method !== bt.method)
+        messages.push(`the baseline used ${bt.method}, this run ${t.method}`);
+    // Baseline stages by users (rate stages by rate), in order; each is matched once.
+    const pool = new Map();
+    for (const b of baseline.stages) {
+        const list = pool.get(stageKey(b)) ?? [];
+        list.push(b);
+        pool.set(stageKey(b), list);
+    }
+    for (const c of current) {
+        const b = pool.get(stageKey(c))?.shift();
+        const at = (s) => `${s.rate ? 'at' : 'with'} ${stageWho(stageOf(s))}`;
+        if (b === undefined) {
+            unmatchedCurrent.push(c.users);
+            messages.push(`no baseline stage ${at(c)}: stage ${c.index} (${stageText(stageOf(c))}) not compared`);
+            continue;
+        }
+        if (c.skipped) {
+            messages.push(`stage ${c.index} (${stageText(stageOf(c))}) was skipped in this run: not compared`);
+            continue;
+        }
+        if (b.skipped) {
+            messages.push(`the baseline skipped its stage ${at(c)}: stage ${c.index} not compared`);
+            continue;
+        }
+        if (stageText(stageOf(b)) !== stageText(stageOf(c))) {
+            messages.push(`stage ${at(c)}: the baseline ran ${stageText(stageOf(b))}, this run ${stageText(stageOf(c))} — compared anyway`);
+        }
+        const row = {
+            index: c.index,
+            baselineIndex: b.index,
+            users: c.users,
+            ...(c.rate ? { rate: c.rate.offered } : {}),
+            requestsPerUser: c.requestsPerUser,
+            baselineRequestsPerUser: b.requestsPerUser,
+            ttfcAvg: msDelta(c.ttfc.avg, b.ttfc.avg, threshold, minDeltaMs),
+            ttfcP95: msDelta(c.ttfc.p95, b.ttfc.p95, threshold, minDeltaMs),
+            successRate: rateDelta(c.successRate, b.successRate, drop),
+            regressed: false,
+        };
+        row.regressed = row.ttfcAvg.regressed || row.ttfcP95.regressed || row.successRate.regressed;
+        stages.push(row);
+        if (row.regressed)
+            diagnoses.push(regression(row, baseline, threshold, drop));
+    }
+    const unmatchedBaseline = [];
+    for (const list of pool.values()) {
+        for (const b of list) {
+            unmatchedBaseline.push(b.users);
+            messages.push(`the baseline's stage ${b.rate ? 'at' : 'with'} ${stageWho(stageOf(b))} (${stageText(stageOf(b))}) was not run this time`);
+        }
+    }
+    return { threshold, source: baseline.source, stages, unmatchedCurrent, unmatchedBaseline, messages, diagnoses };
+}
+function regression(row, baseline, threshold, drop) {
+    const parts = [];
+    const metrics = {};
+    const add = (key, d, fmt) => {
+        metrics[key] = { current: d.current, baseline: d.baseline, change: d.change, regressed: d.regressed };
+        if (d.regressed)
+            parts.push(`${metrics_metric(key)?.label ?? key} ${fmt(d.current)} vs ${fmt(d.baseline)} (${d.text})`);
+    };
+    add('ttfc.avg', row.ttfcAvg, ms);
+    add('ttfc.p95', row.ttfcP95, ms);
+    add('success_rate', row.successRate, rate);
+    const when = [baseline.commit ? `commit ${baseline.commit.slice(0, 7)}` : '', baseline.startedAt ?? ''].filter(Boolean).join(', ');
+    return {
+        kind: 'regression',
+        ...(row.rate !== undefined ? { users: null, rate: row.rate } : { users: row.users }),
+        message: `at ${row.rate !== undefined ? `${formatRate(row.rate)}/s` : plural(row.users, 'user')}: regression against the baseline${when ? ` (${when})` : ''} — ${parts.join(', ')}; ` +
+            `threshold ${changePct(threshold)} slower for TTFC, ${trimOneZero((drop * 100).toFixed(1))} pp for the success rate`,
+        evidence: {
+            threshold,
+            successRateDrop: drop,
+            baseline: { source: baseline.source, startedAt: baseline.startedAt, commit: baseline.commit, stage: row.baselineIndex },
+            metrics,
+        },
+    };
+}
+/** The report's baseline section of a load (read or not), and the regression diagnoses it found. */
+function baselineSection(loaded, current, opts) {
+    const section = {
+        source: opts.source,
+        loaded: loaded.ok,
+        threshold: opts.threshold,
+        toolVersion: null,
+        startedAt: null,
+        commit: null,
+        messages: loaded.ok ? [...loaded.warnings] : [loaded.message],
+        stages: [],
+        regressions: [],
+    };
+    if (!loaded.ok)
+        return { section, diagnoses: [], messages: [] };
+    const b = loaded.baseline;
+    const cmp = compareBaseline(current, b, { threshold: opts.threshold, ...(opts.target ? { target: opts.target } : {}) });
+    const delta = (d) => ({ current: d.current, baseline: d.baseline, change: d.change, text: d.text, regressed: d.regressed });
+    section.toolVersion = b.toolVersion;
+    section.startedAt = b.startedAt;
+    section.commit = b.commit;
+    section.messages.push(...cmp.messages);
+    section.stages = cmp.stages.map((s) => ({
+        index: s.index,
+        baselineIndex: s.baselineIndex,
+        users: s.users,
+        ...(s.rate !== undefined ? { rate: s.rate } : {}),
+        ttfcAvg: delta(s.ttfcAvg),
+        ttfcP95: delta(s.ttfcP95),
+        successRate: delta(s.successRate),
+        regressed: s.regressed,
+    }));
+    section.regressions = cmp.stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users);
+    const rates = cmp.stages.filter((s) => s.regressed && s.rate !== undefined).map((s) => s.rate);
+    if (rates.length)
+        section.regressionRates = rates;
+    return { section, diagnoses: cmp.diagnoses, messages: cmp.messages };
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/goodput.ts
+// Goodput: the requests that met every SLO line of `goodput` (`ttft < 1s`, `tpot < 50ms`), per
+// second and as a share of the arrivals. A line is about one request (its TTFT, its TPOT…), never a
+// stage's statistic; a request that failed, or has nothing to measure a line by, is not good.
+// Pure: parsing and counting.
+
+
+/** Per-request figures a goodput line may name (ms). */
+const GOODPUT_METRICS = ['ttfc', 'ttft', 'ttfb', 'total', 'connect', 'stall', 'itl', 'tpot', 'ttft_reasoning'];
+const goodput_UNIT_MS = { ms: 1, s: 1000, m: 60_000 };
+/** `ttft < 1s`, one a line (`#` comments and blank lines skipped). Throws InputError naming `input`. */
+function parseGoodput(text, input = 'goodput') {
+    const out = [];
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/\s#.*$/, '').trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const at = `line ${i + 1}: "${line}"`;
+        if (line.startsWith('@'))
+            throw new InputError(input, `${at}: a goodput line is about every request, it takes no stage selector (judge a stage with a criterion such as "@2/s: goodput_rate > 95%")`);
+        const m = /^([A-Za-z_][\w.]*)\s*(<=|>=|<|>|==|!=|=)?\s*(.*)$/.exec(line);
+        const metric = m[1];
+        if (!GOODPUT_METRICS.includes(metric)) {
+            const hint = metric.includes('.') ? ' (a goodput line names a per-request figure, not a statistic: "ttft < 1s", not "ttft.p95 < 1s")' : '';
+            throw new InputError(input, `${at}: unknown metric "${metric}"${hint}; expected one of ${GOODPUT_METRICS.join(', ')}`);
+        }
+        const op = m[2];
+        if (op === undefined)
+            throw new InputError(input, `${at}: expected <, <=, > or >= after "${metric}"`);
+        if (op !== '<' && op !== '<=' && op !== '>' && op !== '>=')
+            throw new InputError(input, `${at}: "${op}" is not an operator a goodput line takes (<, <=, > or >=)`);
+        const v = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?$/.exec(m[3].trim());
+        if (!v)
+            throw new InputError(input, `${at}: "${m[3].trim()}" is not a duration (e.g. 500ms, 1s)`);
+        if (v[2] === undefined)
+            throw new InputError(input, `${at}: "${v[1]}" needs a unit (ms, s or m)`);
+        out.push({ text: line, metric: metric, op, value: Number(v[1]) * goodput_UNIT_MS[v[2]] });
+    });
+    if (out.length === 0)
+        throw new InputError(input, 'holds no SLO line (e.g. "ttft < 1s"; leave it unset for no goodput)');
+    return out;
+}
+const holds = (x, op, v) => (op === '<' ? x < v : op === '<=' ? x <= v : op === '>' ? x > v : x >= v);
+/** Whether a successful request met one line: every gap for `itl`; a single token has no TPOT to miss. */
+function meets(r, line) {
+    switch (line.metric) {
+        case 'itl': {
+            const gaps = r.tokenGaps ?? r.gaps ?? [];
+            return gaps.every((g) => holds(g, line.op, line.value));
+        }
+        case 'tpot': {
+            if (r.tokens !== undefined && r.tokens < 2 && firstToken(r) !== null)
+                return true;
+            const t = tpotOf(r);
+            return t !== null && holds(t, line.op, line.value);
+        }
+        case 'ttft_reasoning':
+            return r.ttfr !== undefined && holds(r.ttfr, line.op, line.value);
+        default: {
+            const x = r[line.metric];
+            return x !== null && holds(x, line.op, line.value);
+        }
+    }
+}
+/** A stage's goodput from its records; dropped arrivals (rate stages) count as not served. */
+function goodputOf(lines, stage, records) {
+    const missed = Object.fromEntries(lines.map((l) => [l.text, 0]));
+    let good = 0;
+    for (const r of records) {
+        if (!r.ok)
+            continue;
+        let all = true;
+        for (const l of lines) {
+            if (meets(r, l))
+                continue;
+            all = false;
+            missed[l.text]++;
+        }
+        if (all)
+            good++;
+    }
+    const arrivals = stage.issued + (stage.rate?.dropped ?? 0);
+    const seconds = stage.durationMs / 1000;
+    return { slo: lines.map((l) => l.text), good, perSec: seconds > 0 ? good / seconds : 0, rate: arrivals > 0 ? good / arrivals : null, missed };
+}
+/** Sets `goodput` on every stage that ran. */
+function attachGoodput(lines, stages, requests) {
+    const byStage = new Map();
+    for (const r of requests) {
+        const list = byStage.get(r.stage);
+        if (list)
+            list.push(r);
+        else
+            byStage.set(r.stage, [r]);
+    }
+    for (const s of stages)
+        if (!s.skipped)
+            s.goodput = goodputOf(lines, s, byStage.get(s.index) ?? []);
+}
+
+;// CONCATENATED MODULE: ./src/core/config/judging.ts
+// How the run is judged, from its inputs: criteria (with the server side's defaults), goodput, the
+// verdict mode and the baseline comparison.
+
+
+
+
+
+
+
+
+
+/** Criteria, verdict mode and the baseline comparison. */
+function readJudging(inputs, cwd) {
+    const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
+    let criteria;
+    try {
+        criteria = parseCriteria(criteriaText);
+    }
+    catch (err) {
+        if (err instanceof CriteriaError)
+            throw new InputError('criteria', err.message);
+        throw err;
+    }
+    if (criteria.length === 0)
+        throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
+    const goodputText = value(inputs, 'goodput');
+    const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
+    const needsGoodput = criteria.find((c) => /^goodput/.test(c.metric.name) || (c.value.kind === 'factor' && /^goodput/.test(c.value.metric.name)));
+    if (needsGoodput && goodput === null)
+        throw new InputError('criteria', `line ${needsGoodput.line}: "${needsGoodput.text}" needs the goodput input (its SLO lines, e.g. "ttft < 1s")`);
+    const verdictText = (value(inputs, 'verdict') ?? 'strict').trim().toLowerCase();
+    if (!VERDICT_MODES.includes(verdictText)) {
+        throw new InputError('verdict', `"${verdictText}" is not one of ${VERDICT_MODES.join(', ')}`);
+    }
+    const baseline = value(inputs, 'baseline')?.trim() ?? null;
+    return {
+        criteriaText,
+        criteria,
+        goodput,
+        failOnCriteria: parseBoolean('fail-on-criteria', value(inputs, 'fail-on-criteria'), true),
+        verdict: verdictText,
+        baseline,
+        baselinePath: baseline === null ? null : (0,external_node_path_.isAbsolute)(baseline) ? baseline : (0,external_node_path_.resolve)(cwd, baseline),
+        regressionThreshold: parseRegressionThreshold(value(inputs, 'regression-threshold')),
+    };
+}
+/**
+ * With the server side on and the criteria left to their defaults, the defaults also gate what it
+ * measures (health.max < 2s, health.errors == 0, log_errors == 0). A criterion on a server metric
+ * needs its source (health-url, logs-command, the monitor).
+ */
+function addServerCriteria(inputs, judge, server) {
+    if (server && isDefaultCriteria(value(inputs, 'criteria'))) {
+        const extra = defaultServerCriteria({ health: server.health !== null, logs: server.logs !== null });
+        if (extra.length) {
+            judge.criteriaText = [DEFAULT_CRITERIA.trimEnd(), ...extra].join('\n');
+            judge.criteria = parseCriteria(judge.criteriaText);
+        }
+    }
+    checkServerCriteria(judge.criteria, server);
+}
+/**
+ * Criteria left at the default: unset (the CLI), or the built-in set as given (the Action always
+ * passes action.yml's default text). One rule for both adapters; whitespace and blank lines aside.
+ */
+function isDefaultCriteria(text) {
+    const lines = (t) => t
+        .split(/\r?\n/)
+        .map((l) => l.trim().replace(/\s+/g, ' '))
+        .filter(Boolean)
+        .join('\n');
+    return text === undefined || lines(text) === lines(DEFAULT_CRITERIA);
+}
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+// EXTERNAL MODULE: external "node:dns"
+var external_node_dns_ = __nccwpck_require__(610);
+;// CONCATENATED MODULE: ./src/core/load/dns.ts
+
+/** How long an answer is reused: a stage's users connect within it; a preview that moves is seen soon after. */
+const ANSWER_TTL_MS = 5_000;
+/**
+ * A `lookup` for the users' sockets (net/tls connect option): one getaddrinfo per host at a time,
+ * shared by every user that connects meanwhile, and its answer (or its failure) reused for a few
+ * seconds, as a browser's resolver cache does. Without it, N users starting together queue N
+ * lookups on libuv's 4 threads: against a host that does not resolve (each lookup asks the
+ * resolver and waits), 200 users kept the process alive 20 s after its report, and their
+ * connects timed out in that queue instead of failing as unresolved.
+ */
+function createSharedLookup(resolve = external_node_dns_.lookup) {
+    const answers = new Map();
+    const waiting = new Map();
+    return (hostname, options, callback) => {
+        const key = `${hostname}\0${options.family ?? 0}\0${options.all === true ? 1 : 0}\0${options.hints ?? 0}`;
+        const cached = answers.get(key);
+        if (cached && performance.now() - cached.at < ANSWER_TTL_MS) {
+            const [err, address, family] = cached.answer;
+            return process.nextTick(callback, err, address, family);
+        }
+        const queue = waiting.get(key);
+        if (queue)
+            return void queue.push(callback);
+        waiting.set(key, [callback]);
+        resolve(hostname, options, (err, address, family) => {
+            answers.set(key, { answer: [err, address, family], at: performance.now() });
+            const callbacks = waiting.get(key) ?? [];
+            waiting.delete(key);
+            for (const cb of callbacks)
+                cb(err, address, family);
+        });
+    };
+}
+const sharedLookup = createSharedLookup();
+
+;// CONCATENATED MODULE: ./src/core/load/connection.ts
+
+
+// One reason shared by every closing socket: undici would build an error (and Node format its
+// stack) per socket, thousands of them at the end of a large stage.
+const STAGE_OVER = new Error('the stage is over');
+// Idle time never closes a user's socket during its loop: the stage closes it at its end.
+const KEEP_ALIVE_MS = 10 * 60_000;
+// Plain http: one connector for all users of a process, not one built per Client.
+const connectors = new Map();
+function plainConnector(timeoutMs) {
+    let c = connectors.get(timeoutMs);
+    if (c === undefined)
+        connectors.set(timeoutMs, (c = (0,undici/* buildConnector */.gU)({ timeout: timeoutMs, lookup: sharedLookup })));
+    return c;
+}
+/**
+ * One user's connection, as a browser tab holds it: an undici Client (at most one socket, one request
+ * at a time), so the user's next request rides on the socket its last one used, never waits for or
+ * opens another, and no dispatch looks at other users' sockets. When the server closes the socket,
+ * the next request opens a new one (counted in `opened`, its `connect` measured).
+ */
+class UserConnection {
+    dispatcher;
+    /** Sockets opened so far. */
+    opened = 0;
+    fresh = false;
+    constructor(origin, connectTimeoutMs) {
+        this.dispatcher = new undici/* Client */.Kj(origin, {
+            // Never two requests in flight (a user sends one after another), but pipelining 1 makes undici
+            // hold a reused socket's next request until the check phase (a setImmediate, plus its idle
+            // socket validation when nothing was queued at completion): after every other socket's I/O
+            // of that loop turn, milliseconds at 100 users, counted in the next request's TTFC while a
+            // browser writes at once. With 2, a request dispatched from the completion callback (the
+            // runner does; never from an error callback, where undici asserts its queue is empty: see
+            // request.ts sendRequest) is written immediately. What that skips, undici's check for bytes or a close
+            // arriving on an idle socket (GHSA-35p6-xmwp-9g52), guards a socket shared by callers who
+            // trust different servers; a user's socket only ever talks to the one preview, which may
+            // answer anything anyway. A server that closes the socket after a response without saying
+            // so costs the one retry request.ts makes on a reused socket.
+            pipelining: 2,
+            keepAliveTimeout: KEEP_ALIVE_MS,
+            keepAliveMaxTimeout: KEEP_ALIVE_MS,
+            // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
+            // user's reconnect may resume its session, another user's first handshake is a full one.
+            // Names are resolved once for all users at a time (dns.ts).
+            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs, lookup: sharedLookup } : plainConnector(connectTimeoutMs),
+        });
+        // undici emits 'connect' before it writes the request the socket was opened for.
+        this.dispatcher.on('connect', () => {
+            this.opened++;
+            this.fresh = true;
         });
     }
-    diagnoses.push(...diagnoseCompare(section));
-    return { section, diagnoses };
+    takeFresh() {
+        const fresh = this.fresh;
+        this.fresh = false;
+        return fresh;
+    }
+    /** Closes the socket now (the stage is over; nothing of it is still wanted). */
+    async close() {
+        await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
+    }
 }
-/** With `repeat`: the compare side of each stage from the run its head stage was chosen from. */
-function compareOfChosen(runs, chosen, stages) {
-    const first = runs[chosen[0] ?? 0]?.compare;
-    if (!first)
-        return undefined;
-    const side = { stages: [], requests: [], errorSamples: [], smokeFailed: first.smokeFailed, order: [] };
-    // The warm-up is sent before the first run only.
-    const warmup = runs[0]?.compare?.warmup;
-    if (warmup)
-        side.warmup = warmup;
-    stages.forEach((s, i) => {
-        const c = runs[chosen[i] ?? 0]?.compare;
-        const st = c?.stages.find((x) => x.index === s.index);
-        if (!c || !st)
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/time/clock.ts
+
+/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
+const now = () => external_node_perf_hooks_.performance.now();
+/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
+const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
+
+;// CONCATENATED MODULE: ./src/core/load/failure.ts
+// What a request's failure was: the category and message of a transport error, by where it struck.
+/** Our own deadline (the request's timeout), told apart from undici's errors. */
+class TimeoutAbort extends Error {
+    constructor(ms) {
+        super(`no complete response within ${ms} ms`);
+    }
+}
+function classify(err, phase) {
+    const code = err.code ?? '';
+    if (err instanceof TimeoutAbort || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+        return ['timeout', err.message];
+    }
+    if (code.startsWith('HPE_') || err.name === 'HTTPParserError')
+        return ['protocol', `malformed HTTP response: ${err.message}`];
+    const what = phase === 'stream' ? 'connection lost mid-stream' : phase === 'headers' ? 'stream cut after the headers, before any event' : 'connection failed';
+    return ['connection', `${what}: ${code ? `${code} ` : ''}${err.message}`.trim()];
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/core/load/response-body.ts
+// A response's body on its way to the stream parser, decoded when compressed, and what its
+// Content-Type says before any of it is read (a page is not a stream). Per request, no I/O of its own.
+
+
+const ERROR_BODY_LIMIT = 2048;
+/**
+ * The response body on its way to the stream parser (2xx) or into a short error text (others),
+ * decoded when compressed. Decoded bytes are stamped with the arrival time of the compressed chunk
+ * they came from (zlib emits a chunk's output before that chunk's write callback), not the later
+ * moment the thread pool hands them back.
+ */
+class ResponseBody {
+    parser;
+    on;
+    errorText = '';
+    decoder;
+    /** A compressed body: its chunks' arrival times, and the write callback that drops one once its output came (one function, not one per chunk). */
+    arrivals = null;
+    decoded = null;
+    constructor(parser, encoding, on) {
+        this.parser = parser;
+        this.on = on;
+        this.decoder = decompressor(encoding);
+        if (this.decoder) {
+            const arrivals = (this.arrivals = []);
+            this.decoded = () => void arrivals.shift();
+            this.decoder.on('data', (chunk) => this.feed(chunk, arrivals.length > 0 ? arrivals[0] : now()));
+            this.decoder.on('end', () => on.complete());
+            this.decoder.on('error', (e) => on.undecodable(e));
+        }
+    }
+    get compressed() {
+        return this.decoder !== null;
+    }
+    write(chunk) {
+        if (this.decoder) {
+            this.arrivals.push(now());
+            this.decoder.write(chunk, this.decoded);
+        }
+        else
+            this.feed(chunk, now()); // timestamp first, parse after
+    }
+    /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
+    end() {
+        if (this.decoder)
+            this.decoder.end();
+        else
+            this.on.complete();
+    }
+    parserEnd(t) {
+        this.parser?.end(t);
+    }
+    feed(chunk, t) {
+        if (this.parser)
+            this.parser.feed(chunk, t);
+        else if (this.errorText.length < ERROR_BODY_LIMIT)
+            this.errorText += chunk.toString('utf8', 0, ERROR_BODY_LIMIT - this.errorText.length);
+    }
+}
+function decompressor(encoding) {
+    if (encoding === '' || encoding === 'identity')
+        return null;
+    if (encoding === 'gzip' || encoding === 'x-gzip')
+        return (0,external_node_zlib_.createGunzip)();
+    if (encoding === 'br')
+        return (0,external_node_zlib_.createBrotliDecompress)();
+    if (encoding === 'deflate')
+        return (0,external_node_zlib_.createInflate)();
+    return null;
+}
+/**
+ * Content types that are a page or a file, never a stream: a preview answering its SPA fallback or
+ * login page for a wrong route must not pass. Null when the type may carry a stream.
+ */
+function notAStream(contentType) {
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    const page = /^(?:text\/(?:html|xml|css|javascript)|application\/(?:xhtml\+xml|xml|javascript|pdf|zip)|image\/|audio\/|video\/|font\/)/.test(type);
+    if (!page)
+        return null;
+    const what = type.includes('html') ? 'an HTML page (a wrong route, a login or error page?)' : 'not a stream';
+    return `answered Content-Type ${type}: ${what}; set format: raw to accept any body`;
+}
+
+;// CONCATENATED MODULE: ./src/core/load/request.ts
+
+
+
+
+
+/**
+ * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
+ * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
+ * categorised.
+ */
+function performRequest(conn, spec, ids) {
+    return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
+}
+/**
+ * performRequest with a callback. A response that completes (any status) is delivered synchronously,
+ * inside undici's completion callback, so a user's next request can be dispatched while undici still
+ * has the socket in hand: it is then written at once instead of a check phase later (connection.ts).
+ * That is the one re-entry undici supports (its own pipelining does it). Every other verdict — a
+ * connect or socket error, a reset, a timeout, an abort — is delivered in a microtask, once undici's
+ * stack has unwound: on those paths undici fails its whole queue and asserts it stays empty
+ * (client.js onError), so a request dispatched from inside them would crash the process.
+ * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
+ * when it was due, and how late the client sent it is its `lateness`.
+ */
+function sendRequest(conn, spec, ids, done, scheduled, watch) {
+    const exchange = new Exchange(conn, spec, ids, done, watch);
+    exchange.start(scheduled);
+    return exchange;
+}
+/** One request from t0 to its verdict; the methods below follow it in the order things happen. */
+class Exchange {
+    conn;
+    spec;
+    resolve;
+    watch;
+    rec;
+    session;
+    t0 = 0;
+    timer;
+    done = false;
+    /** The current attempt (a request is sent at most twice: see failed). */
+    attempt = 0;
+    freshSocket = false;
+    /** Counted on the wire by the stage's meter (from its first handover to a socket to its verdict). */
+    onWire = false;
+    abortFn = null;
+    body = null;
+    streamError = null;
+    lastEvent = 0;
+    /** Usage per chunk: content events, those that brought new tokens, the last token count and when it came. */
+    contentEvents = 0;
+    usageEvents = 0;
+    lastTokens = 0;
+    lastTokenAt = -1;
+    parser = null;
+    /** A listener on spec.signal, for a request sent alone (warm-up); a stage cancels its users' requests itself. */
+    onCancel = () => this.cancel();
+    constructor(conn, spec, ids, resolve, watch) {
+        this.conn = conn;
+        this.spec = spec;
+        this.resolve = resolve;
+        this.watch = watch;
+        this.session = spec.preset.start();
+        this.rec = newRecord(ids);
+    }
+    /** t0 (now, or the scheduled arrival), the deadline, the first attempt. */
+    start(scheduled) {
+        const t = now();
+        this.t0 = scheduled ?? t;
+        if (scheduled !== undefined)
+            this.rec.lateness = Math.max(0, t - scheduled);
+        this.rec.startedAt = toEpoch(this.t0);
+        this.timer = setTimeout(() => this.timeOut(), Math.max(0, this.spec.timeoutMs - (t - this.t0)));
+        this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
+        this.dispatch();
+    }
+    dispatch() {
+        const handler = new Attempt(this, ++this.attempt);
+        const { spec } = this;
+        try {
+            this.conn.dispatcher.dispatch({
+                origin: spec.origin,
+                path: spec.path,
+                method: spec.method,
+                headers: spec.headers,
+                body: spec.body,
+                // Our own timer owns the deadline; undici's idle timers would misreport long gaps.
+                headersTimeout: 0,
+                bodyTimeout: 0,
+            }, handler);
+        }
+        catch (err) {
+            this.finish(...classify(err, 'connect'));
+        }
+    }
+    cancel() {
+        if (!this.done)
+            this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
+    }
+    /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
+    /** @internal for Attempt */
+    connected(abort) {
+        this.abortFn = abort;
+        if (this.done)
+            return abort(new Error('aborted'));
+        if (!this.onWire && this.watch) {
+            this.onWire = true;
+            this.watch.onWire();
+        }
+        this.freshSocket = this.conn.takeFresh();
+        this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
+    }
+    /** @internal for Attempt */
+    headers(statusCode, rawHeaders) {
+        const { rec, spec } = this;
+        rec.ttfb = now() - this.t0;
+        rec.status = statusCode;
+        const head = readHeaders(rawHeaders);
+        const ok = statusCode >= 200 && statusCode < 300;
+        const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
+        if (notStream !== null)
+            return this.abort('protocol', notStream, new Error(notStream));
+        const limits = {
+            maxEventBytes: spec.maxEventBytes ?? Infinity,
+            onOverflow: (message) => this.abort('protocol', message, new Error(message)),
+        };
+        const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
+        this.parser = parser;
+        const body = new ResponseBody(parser, head.encoding, {
+            complete: () => this.complete(head.contentType),
+            // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
+            undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
+        });
+        if (body.compressed)
+            rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
+        this.body = body;
+    }
+    /** @internal for Attempt */
+    data(chunk) {
+        this.rec.bytes += chunk.length;
+        this.body?.write(chunk);
+        // In-band error: the request has failed; stop reading the rest.
+        if (this.streamError !== null && this.abortFn) {
+            this.abort('stream_error', this.streamError, new Error('in-band error'));
+        }
+    }
+    /** A complete event, stamped with the arrival of the chunk that completed it. */
+    event(data, name, t) {
+        if (this.streamError !== null)
             return;
-        side.stages.push(st);
-        side.requests.push(...c.requests.filter((r) => r.stage === s.index));
-        side.errorSamples.push(...c.errorSamples.filter((e) => e.stage === s.index));
-        side.order.push(...c.order.filter((o) => o.stage === s.index));
-    });
-    return side;
+        const { rec } = this;
+        const rel = t - this.t0;
+        if (rec.events === 0)
+            rec.ttfc = rel;
+        else {
+            const gap = t - this.lastEvent;
+            rec.gaps.push(gap);
+            if (rec.stall === null || gap > rec.stall)
+                rec.stall = gap;
+        }
+        this.lastEvent = t;
+        rec.events++;
+        const kind = this.session.event(data, name);
+        // ttft: the first content token; a model that reasons first has its first reasoning token as ttfr.
+        if (kind === EventKind.Content) {
+            if (rec.ttft === null)
+                rec.ttft = rel;
+        }
+        else if (kind === EventKind.Reasoning) {
+            if (rec.ttfr === undefined)
+                rec.ttfr = rel;
+        }
+        else if (kind === EventKind.Error) {
+            this.streamError = this.session.error ?? 'in-band error';
+        }
+        const tokens = this.session.tokens;
+        if (tokens !== undefined && tokens > this.lastTokens)
+            this.tokensCame(tokens, t, kind);
+        else if (kind === EventKind.Content || kind === EventKind.Reasoning)
+            this.contentEvents++;
+    }
+    /**
+     * The server's usage grew with this event (vLLM continuous_usage_stats sends it with every chunk):
+     * the time since the last tokens came, shared by the tokens this event brought, is per-token ITL.
+     */
+    tokensCame(tokens, t, kind) {
+        if (kind === EventKind.Content || kind === EventKind.Reasoning) {
+            this.contentEvents++;
+            this.usageEvents++;
+        }
+        const brought = tokens - this.lastTokens;
+        if (this.lastTokenAt >= 0) {
+            const gaps = (this.rec.tokenGaps ??= []);
+            const per = (t - this.lastTokenAt) / brought;
+            for (let i = 0; i < brought; i++)
+                gaps.push(per);
+        }
+        this.lastTokens = tokens;
+        this.lastTokenAt = t;
+    }
+    /** The response ended normally: its verdict, delivered at once (see sendRequest). */
+    /** @internal for Attempt */
+    complete(contentType) {
+        const [category, message] = this.verdict(contentType);
+        if (this.settle(category, message))
+            this.resolve(this.rec);
+    }
+    verdict(contentType) {
+        const status = this.rec.status ?? 0;
+        if (status < 200 || status >= 300) {
+            const cat = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
+            const text = this.body?.errorText.trim() ?? '';
+            return [cat, `HTTP ${status}${text ? `: ${text}` : ''}`];
+        }
+        this.body?.parserEnd(now());
+        if (this.streamError !== null)
+            return ['stream_error', this.streamError];
+        if (this.rec.events === 0) {
+            const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
+            return garbage !== null ? ['protocol', garbage] : ['empty', 'the stream ended without an event'];
+        }
+        const verdict = this.session.finish(contentType);
+        if (verdict)
+            return [verdict.category, verdict.message];
+        return [null, null];
+    }
+    /**
+     * A socket error. When the server closed a reused socket before any byte of the response, the
+     * request is sent once more on a new connection, as browsers do (a keep-alive race, not a failure
+     * of the server); its t0 stays, so the user's whole wait is measured.
+     */
+    /** @internal for Attempt */
+    failed(err) {
+        const [category, message] = classify(err, this.rec.events > 0 ? 'stream' : this.rec.status !== null ? 'headers' : 'connect');
+        const replayable = category === 'connection' && this.rec.status === null && this.rec.bytes === 0;
+        if (replayable && !this.freshSocket && this.rec.connect !== null && this.rec.retried !== true) {
+            this.rec.retried = true;
+            this.rec.connect = null;
+            this.abortFn = null;
+            return this.dispatch();
+        }
+        this.finish(category, message);
+    }
+    timeOut() {
+        if (this.done)
+            return;
+        const err = new TimeoutAbort(this.spec.timeoutMs);
+        this.abort('timeout', err.message, err);
+    }
+    /** Records the failure, then stops reading the response. */
+    abort(category, message, err) {
+        if (!this.settle(category, message))
+            return;
+        // The socket goes before the user hears of it: its next request must not be written onto the
+        // socket being torn down behind this one.
+        this.abortFn?.(err);
+        this.deliverLater();
+    }
+    /** A verdict other than a completed response: delivered once undici's stack has unwound (see sendRequest). */
+    finish(category, message) {
+        if (this.settle(category, message))
+            this.deliverLater();
+    }
+    deliverLater() {
+        queueMicrotask(() => this.resolve(this.rec));
+    }
+    /** Fills in the verdict once; false when the request had one already. */
+    settle(category, message) {
+        if (this.done)
+            return false;
+        this.done = true;
+        clearTimeout(this.timer);
+        if (this.onWire)
+            this.watch.onOff();
+        this.spec.signal?.removeEventListener('abort', this.onCancel);
+        const { rec } = this;
+        rec.total = now() - this.t0;
+        rec.category = category;
+        rec.ok = category === null;
+        rec.error = message;
+        if (this.session.tokens !== undefined)
+            rec.tokens = this.session.tokens;
+        // Per-token gaps only when every content event carried its usage; else itl stays per event.
+        if (rec.tokenGaps !== undefined && (this.usageEvents < this.contentEvents || this.usageEvents < 2))
+            delete rec.tokenGaps;
+        // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
+        Object.defineProperty(rec, 'gaps', { enumerable: false });
+        if (rec.tokenGaps !== undefined)
+            Object.defineProperty(rec, 'tokenGaps', { enumerable: false });
+        return true;
+    }
+}
+/**
+ * undici's handler for one attempt of an exchange: one object per attempt, not six closures per
+ * request. A retry supersedes the attempt before it: what undici still says about that one is dropped.
+ */
+class Attempt {
+    x;
+    n;
+    constructor(x, n) {
+        this.x = x;
+        this.n = n;
+    }
+    get current() {
+        return this.n === this.x.attempt && !this.x.done;
+    }
+    onConnect(abort) {
+        if (this.n !== this.x.attempt)
+            return abort(new Error('superseded'));
+        this.x.connected(abort);
+    }
+    onHeaders(statusCode, rawHeaders) {
+        if (this.current)
+            this.x.headers(statusCode, rawHeaders);
+        return true;
+    }
+    onData(chunk) {
+        if (this.current)
+            this.x.data(chunk);
+        return true;
+    }
+    onComplete() {
+        if (!this.current)
+            return;
+        if (this.x.body)
+            this.x.body.end(); // a decoder completes the request once it has flushed
+        else
+            this.x.complete('');
+    }
+    // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
+    onError(err) {
+        if (this.current)
+            queueMicrotask(() => this.current && this.x.failed(err));
+    }
+}
+function newRecord(ids) {
+    return {
+        stage: ids.stage,
+        user: ids.user,
+        iteration: ids.iteration,
+        startedAt: 0,
+        status: null,
+        ok: false,
+        category: null,
+        error: null,
+        connect: null,
+        ttfb: null,
+        ttfc: null,
+        ttft: null,
+        total: null,
+        stall: null,
+        events: 0,
+        bytes: 0,
+        gaps: [],
+    };
+}
+function readHeaders(rawHeaders) {
+    let contentType = '';
+    let encoding = '';
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = rawHeaders[i].toString('latin1').toLowerCase();
+        if (name === 'content-type')
+            contentType = rawHeaders[i + 1].toString('latin1');
+        else if (name === 'content-encoding')
+            encoding = rawHeaders[i + 1].toString('latin1').trim().toLowerCase();
+    }
+    return { contentType, encoding };
+}
+function parserFormat(spec, contentType) {
+    if (spec.format !== 'auto')
+        return spec.format;
+    if (spec.preset.jsonDocument === true && isJsonDocument(contentType))
+        return 'document';
+    return detectFormat(contentType, spec.preset.fallbackFormat);
 }
 
-;// CONCATENATED MODULE: ./src/core/report/ab.ts
-// The same-run A/B table both human reports show: per stage the head's and the base's figures side
-// by side, the ratio head / base with its interval. Pure: a function of the Report.
+;// CONCATENATED MODULE: ./src/core/load/arrivals.ts
+// Open-model load: a rate stage (`R/s:D`) sends requests at seeded arrival times, whatever the server
+// does, so a server slower than the offered rate builds the queue real users would wait in (a closed
+// stage slows down with the server and never sees it: coordinated omission). Each arrival is a new
+// request on an idle connection of the stage's pool (a new connection when none is idle); its TTFC and
+// total count from its *scheduled* arrival. At most `maxInFlight` requests are open: an arrival beyond
+// that is dropped and counted, never delayed.
 
 
 
-const ab_ms = (v) => format_formatValue(v ?? null, 'ms');
-/** `1.9x (1.6–2.2)`, `1.0x` without an interval, `—` without a ratio. */
-function ratioCell(r) {
-    if (!r || r.ratio === null)
-        return '—';
-    if (r.low === null || r.high === null)
-        return formatRatio(r.ratio);
-    return `${formatRatio(r.ratio)} (${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high).slice(0, -1)})`;
+
+const DEFAULT_ARRIVAL_SEED = 1;
+const DEFAULT_MAX_IN_FLIGHT = 1000;
+/** A first stage (the smoke test) stops sending once this many requests ended and none succeeded. */
+const SMOKE_PROBE = 5;
+/** The scheduler sleeps on a timer until this close to the next arrival, then checks every turn (timers fire up to ~1 ms late). */
+const SPIN_MS = 2;
+/**
+ * Sockets a rate stage may hold at once, for the open-file limit: every request open for up to the
+ * timeout, twice the mean for Poisson bursts, never more than max-in-flight.
+ */
+function connectionsNeeded(stage, maxInFlight, timeoutMs) {
+    return Math.min(maxInFlight, Math.ceil(2 * stage.rate * (timeoutMs / 1000)) + 16);
 }
-/** The head-vs-base table (null without a compare section). `mark` wraps a flagged ratio. */
-function compareTable(report, mark) {
-    const c = report.compare;
-    if (!c)
+/** The seed of one stage (and shard): the run's seed mixed with both, so stages and shards never share a sequence. */
+function stageSeed(seed, stage, shard = 1) {
+    let h = (seed ^ Math.imul(stage, 0x9e3779b1)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = (h ^ Math.imul(shard, 0xc2b2ae35)) >>> 0;
+    return Math.imul(h ^ (h >>> 13), 0x27d4eb2f) >>> 0;
+}
+/**
+ * Arrival offsets (ms from the stage start, ascending, all before its end) at `rate` per second:
+ * Poisson (exponential gaps, seeded: the same seed gives the same schedule) or uniform (equal gaps
+ * from 0).
+ */
+function arrivalTimes(rate, durationMs, process, seed) {
+    const mean = 1000 / rate;
+    if (process === 'uniform') {
+        const n = Math.ceil(durationMs / mean - 1e-9);
+        return Float64Array.from({ length: n }, (_, k) => k * mean);
+    }
+    const rand = mulberry32(seed);
+    const out = [];
+    for (let t = -Math.log(1 - rand()) * mean; t < durationMs; t += -Math.log(1 - rand()) * mean)
+        out.push(t);
+    return Float64Array.from(out);
+}
+/** One side's pool, open requests and records (the head; in A/B also the base, on the same schedule). */
+class Side {
+    maxInFlight;
+    ended;
+    records = [];
+    idle = [];
+    all = [];
+    inFlight = 0;
+    peak = 0;
+    dropped = 0;
+    ok = 0;
+    lastEnd = 0;
+    target;
+    /** Requests open now: a cancel reaches them through one listener for the side, not one per request. */
+    open = new Set();
+    signal;
+    onCancel = () => {
+        for (const r of [...this.open])
+            r.cancel();
+    };
+    constructor(target, maxInFlight, ended) {
+        this.maxInFlight = maxInFlight;
+        this.ended = ended;
+        const { signal, ...spec } = target.spec;
+        this.target = { ...target, spec };
+        this.signal = signal;
+        signal?.addEventListener('abort', this.onCancel);
+    }
+    /** Sends arrival `user` scheduled at `t0` (monotonic ms), or drops it when the cap is reached. */
+    fire(stage, user, t0) {
+        if (this.inFlight >= this.maxInFlight) {
+            this.dropped++;
+            return;
+        }
+        const conn = this.idle.pop() ?? this.connect();
+        this.inFlight++;
+        if (this.inFlight > this.peak)
+            this.peak = this.inFlight;
+        const ids = { stage, user, iteration: 1 };
+        const { headers, body } = this.target.render(ids);
+        let sent = null;
+        let settled = false;
+        sent = sendRequest(conn, { ...this.target.spec, headers, body }, ids, (r) => {
+            settled = true;
+            if (sent)
+                this.open.delete(sent);
+            this.done(conn, r);
+        }, t0);
+        if (!settled)
+            this.open.add(sent);
+        if (this.signal?.aborted)
+            sent.cancel();
+    }
+    connect() {
+        const c = new UserConnection(this.target.spec.origin, this.target.spec.timeoutMs);
+        this.all.push(c);
+        return c;
+    }
+    done(conn, r) {
+        this.records.push(r);
+        if (r.ok)
+            this.ok++;
+        this.inFlight--;
+        this.lastEnd = now();
+        this.idle.push(conn);
+        this.ended();
+    }
+    get opened() {
+        return this.all.reduce((n, c) => n + c.opened, 0);
+    }
+    close() {
+        this.signal?.removeEventListener('abort', this.onCancel);
+        return Promise.all(this.all.map((c) => c.close()));
+    }
+}
+const SMOKE = `the first ${SMOKE_PROBE} requests of the smoke test all failed: the stage stops sending`;
+/** The schedule of one rate stage: sends each arrival when it is due, ends when all are sent or dropped and answered. */
+class Schedule {
+    index;
+    times;
+    opts;
+    shard;
+    next = 0;
+    windowMs;
+    sending = true;
+    t0 = now();
+    sides;
+    settle = { done: () => undefined, failed: () => undefined };
+    constructor(targets, index, times, opts, shard) {
+        this.index = index;
+        this.times = times;
+        this.opts = opts;
+        this.shard = shard;
+        this.windowMs = opts.windowMs;
+        this.sides = targets.map((t) => new Side(t, opts.maxInFlight, () => this.ended()));
+    }
+    /** Runs the schedule; rejects when sending an arrival throws (a template that cannot be filled). */
+    run() {
+        return new Promise((done, failed) => {
+            this.settle = { done, failed };
+            this.tick();
+        }).then(() => this.sides);
+    }
+    close() {
+        return Promise.all(this.sides.map((s) => s.close()));
+    }
+    get start() {
+        return this.t0;
+    }
+    tick = () => {
+        if (!this.sending)
+            return;
+        try {
+            const wait = this.due();
+            if (wait === null)
+                return this.ended();
+            if (wait > SPIN_MS)
+                setTimeout(this.tick, wait - SPIN_MS);
+            else
+                setImmediate(this.tick);
+        }
+        catch (err) {
+            this.sending = false;
+            this.settle.failed(err);
+        }
+    };
+    /** Sends every arrival now due; the ms to the next one, or null once sending is over. */
+    due() {
+        const { times, sides, shard } = this;
+        if (sides[0]?.target.stop?.aborted)
+            return this.halt(null);
+        const t = now();
+        while (this.next < times.length && this.t0 + times[this.next] <= t) {
+            const k = this.next++;
+            // Alternating order: neither side always gets the first write of an arrival.
+            for (const s of k % 2 === 0 ? sides : [...sides].reverse())
+                s.fire(this.index, k * shard.count + shard.index, this.t0 + times[k]);
+            if (this.smokeFailed())
+                return this.halt(SMOKE);
+        }
+        if (this.next >= times.length) {
+            this.sending = false; // the whole window was sent
+            return null;
+        }
+        return this.t0 + times[this.next] - now();
+    }
+    smokeFailed() {
+        return this.opts.smoke === true && this.sides.some((s) => s.ok === 0 && s.records.length >= SMOKE_PROBE);
+    }
+    /** Stops sending before the schedule's end (a lost smoke test, a cancel). */
+    halt(why) {
+        this.sending = false;
+        this.windowMs = Math.min(this.windowMs, now() - this.t0);
+        const left = this.times.length - this.next;
+        if (why)
+            this.opts.log?.(`stage ${this.index}: ${why}; ${left} arrival${left === 1 ? '' : 's'} not sent`);
         return null;
-    const pct = `${Math.round(c.level * 100)}%`;
-    const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
-    const rows = c.stages.map((s) => {
-        const h = report.stages.find((x) => x.index === s.index);
-        const load = s.rate !== undefined ? `${formatRate(s.rate)}/s` : `${s.users} × ${s.requestsPerUser}`;
-        if (!h || h.skipped || s.base.skipped)
-            return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
-        const flag = (key, text) => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
+    }
+    /** A request ended (or sending did): the smoke test may be lost already, and the stage may be over. */
+    ended() {
+        if (this.sending && this.smokeFailed())
+            this.halt(SMOKE);
+        if (!this.sending && this.sides.every((s) => s.inFlight === 0))
+            this.settle.done();
+    }
+}
+/**
+ * Runs one rate stage against one or two targets (A/B: both get every arrival at the same scheduled
+ * time, in alternating order). Resolves when every arrival was sent or dropped and every request ended.
+ */
+async function runArrivals(targets, index, stage, opts) {
+    const shard = opts.shard ?? { index: 1, count: 1 };
+    const times = arrivalTimes(stage.rate / shard.count, stage.durationMs, opts.process, stageSeed(opts.seed, index, shard.index));
+    const schedule = new Schedule(targets, index, times, { ...opts, windowMs: stage.durationMs }, shard);
+    let sides;
+    try {
+        sides = await schedule.run();
+    }
+    finally {
+        await schedule.close();
+    }
+    const t0 = schedule.start;
+    return sides.map((s) => {
+        s.records.sort((a, b) => a.startedAt - b.startedAt);
         return {
-            stage: s,
-            cells: [
-                String(s.index),
-                load,
-                `${h.succeeded}/${h.issued} / ${s.base.succeeded}/${s.base.issued}`,
-                ab_ms(h.ttfc.avg),
-                ab_ms(s.base.ttfc.avg),
-                flag('ttfc.avg', ratioCell(s.ratios['ttfc.avg'])),
-                ab_ms(h.ttfc.p95),
-                ab_ms(s.base.ttfc.p95),
-                flag('ttfc.p95', ratioCell(s.ratios['ttfc.p95'])),
-            ],
+            records: s.records,
+            durationMs: Math.max(schedule.windowMs, (s.lastEnd || t0) - t0),
+            connections: s.opened,
+            counts: {
+                arrival: opts.process,
+                seed: opts.seed,
+                maxInFlight: opts.maxInFlight,
+                scheduled: schedule.next,
+                dropped: s.dropped,
+                peakInFlight: s.peak,
+                windowMs: schedule.windowMs,
+            },
         };
     });
-    const t = Math.round(c.threshold * 1000) / 10;
-    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first` +
-        `${c.stages.some((s) => s.rate !== undefined) ? ' (a rate stage: the same arrivals to both at once)' : ''}. ` +
-        `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
-        `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
-    return { head, rows, legend };
 }
 
-;// CONCATENATED MODULE: ./src/core/report/chart.ts
-// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
-// renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
-// per-stage TTFC distribution as a sparkline histogram. Pure.
+;// CONCATENATED MODULE: ./src/core/shards/share.ts
+// A shard's share of a stage: which users it runs, and how late against start-at is worth a word.
+// A leaf, so the load layer and config/ read it without an arrow between them.
+/** Lateness against start-at worth a word (below it: timer resolution and event-loop jitter). */
+const LATE_TOLERANCE_MS = 50;
+/**
+ * The global user numbers shard K of N runs in a stage of `users`: a contiguous block, the first
+ * `users mod N` shards one more (25 over 3 = 1–9, 10–17, 18–25). Every user is run by exactly one
+ * shard, so `{{user}}` stays unique across the matrix; a shard may get none (1 over 2 = 1 / 0).
+ */
+function shardUsers(users, shard) {
+    const base = Math.floor(users / shard.count);
+    const extra = users % shard.count;
+    const k = shard.index - 1;
+    return { first: k * base + Math.min(k, extra) + 1, count: base + (k < extra ? 1 : 0) };
+}
+
+;// CONCATENATED MODULE: ./src/core/config/shard.ts
+// Sharding a plan over several machines (a GitHub Actions matrix): which users of each stage this
+// instance runs, and when each stage starts by the wall clock so every shard starts it together.
 
 
-/** The closed stages that ran and have TTFC samples, in run order (rate stages have a chart of their own: rate-chart.ts). */
-function chartPoints(stages) {
-    const ran = stages.filter((s) => !s.skipped && !s.rate && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
-    const seen = new Map();
-    for (const s of ran)
-        seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
-    return ran.map((s) => ({
-        index: s.index,
-        users: s.users,
-        label: seen.get(s.users) > 1 ? `${s.users} (stage ${s.index})` : String(s.users),
-        avg: s.ttfc.avg,
-        p95: s.ttfc.p95,
-    }));
+
+
+const MAX_SHARDS = 256;
+/** A start further ahead than this is a typo, not a plan: a gate is bounded. */
+const MAX_START_AHEAD_MS = 60 * 60_000;
+/** `K/N`, 1 ≤ K ≤ N ≤ 256. */
+function parseShard(text, input = 'shard') {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    if (!m)
+        throw new InputError(input, `"${text}" is not K/N (e.g. 2/3: the second of three shards)`);
+    const index = Number(m[1]);
+    const count = Number(m[2]);
+    if (count < 1 || count > MAX_SHARDS)
+        throw new InputError(input, `"${text}": N must be 1 to ${MAX_SHARDS}`);
+    if (index < 1 || index > count)
+        throw new InputError(input, `"${text}": K must be 1 to N (${count})`);
+    return { index, count };
 }
-/** 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the smallest "nice" number ≥ x (for axis tops). */
-function niceCeil(x) {
-    if (!(x > 0))
-        return 1;
-    const p = 10 ** Math.floor(Math.log10(x));
-    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
-        if (m * p >= x - 1e-9 * p)
-            return m * p;
-    return 10 * p;
-}
-const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5', avgLimit: '#f59e0b', p95Limit: '#a855f7' };
-/** Most limit lines in one chart (half of them per metric). */
-const MAX_LIMIT_LINES = 6;
-/** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
-const MAX_NUMERIC_POINTS = 101;
-const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+const formatShard = (s) => `${s.index}/${s.count}`;
 /**
- * A numeric x-axis, when the users are distinct whole numbers: mermaid's xychart spreads a line's values
- * evenly over `min --> max`, so the values are given at every `step` users (the gcd of the gaps),
- * interpolated linearly between the measured stages — the line a chart draws between them anyway —
- * and each measured stage sits at its true x. Null when that would need too many points.
+ * `start-at`: an ISO-8601 time with a zone (`2026-12-01T10:00:00Z`), that time plus an offset
+ * (`2026-12-01T10:00:00Z+90s`: the first job passes its clock, every shard adds the same lead), or
+ * `+90s` from now (one machine, or shards started by one script). Returns epoch ms.
  */
-function numericAxis(pts) {
-    const users = pts.map((p) => p.users);
-    if (new Set(users).size !== users.length || users.some((u) => !Number.isInteger(u)))
-        return null;
-    const sorted = [...users].sort((a, b) => a - b);
-    const min = sorted[0];
-    const max = sorted[sorted.length - 1];
-    const step = sorted.slice(1).reduce((g, u) => gcd(g, u - min), 0);
-    if (step <= 0 || (max - min) / step + 1 > MAX_NUMERIC_POINTS)
-        return null;
-    const xs = [];
-    for (let x = min; x <= max; x += step)
-        xs.push(x);
-    return { min, max, xs };
+function parseStartAt(text, nowMs, input = 'start-at') {
+    const t = text.trim();
+    // The lead needs its unit: `…+0100` is a zone, not 100 seconds.
+    const m = /^(.*?)\+(\d+(?:\.\d+)?\s*(?:ms|s|m|h))$/.exec(t);
+    const isoPart = m ? m[1].trim() : t;
+    const offset = m ? parseDuration(input, m[2], { max: 24 * MAX_START_AHEAD_MS }) : 0;
+    let base = nowMs;
+    if (isoPart !== '') {
+        if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(isoPart)) {
+            throw new InputError(input, `"${t}" is not an ISO time with a zone (2026-12-01T10:00:00Z), that time +90s, or +90s from now`);
+        }
+        const wrong = calendarError(isoPart);
+        if (wrong)
+            throw new InputError(input, `"${isoPart}" is not a valid time: ${wrong}`);
+        base = Date.parse(isoPart);
+        if (Number.isNaN(base))
+            throw new InputError(input, `"${isoPart}" is not a valid time`);
+    }
+    const at = base + offset;
+    if (at - nowMs > MAX_START_AHEAD_MS) {
+        throw new InputError(input, `${new Date(at).toISOString()} is more than ${MAX_START_AHEAD_MS / 60_000} minutes ahead`);
+    }
+    return at;
 }
-/** The value at x of the polyline through (users, value) points sorted by users. */
-function interpolate(pts, x) {
-    const i = pts.findIndex((p) => p.users >= x);
-    if (i <= 0)
-        return pts[Math.max(0, i)].v;
-    const a = pts[i - 1];
-    const b = pts[i];
-    return a.v + ((b.v - a.v) * (x - a.users)) / (b.users - a.users);
-}
-/** `1 s`, `1.5 s`, `800 ms`. */
-const limitText = (ms) => format_formatValue(ms, 'ms');
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 /**
- * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, with the limits
- * that apply as horizontal lines, followed by a one-line legend (GitHub's mermaid draws no legend for line
- * charts). The x-axis is numeric where the users allow it (see numericAxis), else one category a stage.
- * Colours go in the front matter (`%%{init}%%` is deprecated). Empty string with fewer than two stages to
- * plot (a chart of one point says nothing).
+ * What is wrong with the date and time of an ISO time that has the right shape, or null: Date.parse
+ * rolls 2026-02-30 over to March 2 and 10:60 to 11:00 without a word.
  */
-function mermaidChart(stages, opts = {}) {
-    const pts = chartPoints(stages);
-    if (pts.length < 2)
-        return '';
-    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
-    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
-    const baseAt = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
-    // One line per distinct limit: the same value on several stages is one line.
-    const limits = new Map();
-    for (const t of opts.thresholds ?? []) {
-        if (!(t.value > 0) || !Number.isFinite(t.value))
-            continue;
-        const key = `${t.metric}:${t.value}`;
-        const l = limits.get(key) ?? { metric: t.metric, value: t.value, users: [] };
-        if (!l.users.includes(t.users))
-            l.users.push(t.users);
-        limits.set(key, l);
-    }
-    // A few lines stay readable (and the block small): at most MAX_LIMIT_LINES, the lowest of each metric first.
-    const lines = [...limits.values()]
-        .sort((a, b) => a.value - b.value)
-        .filter((l, i, all) => all.slice(0, i).filter((o) => o.metric === l.metric).length < MAX_LIMIT_LINES / 2)
-        .sort((a, b) => (a.metric === b.metric ? a.value - b.value : a.metric === 'avg' ? -1 : 1));
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseAt('p95'), ...lines.map((l) => l.value)) * 1.1);
-    const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
-    const axis = numericAxis(pts);
-    let xAxis;
-    let series;
-    if (axis) {
-        // The values of the points, as a polyline over users, sampled at every step of the axis.
-        const order = pts.map((p, i) => ({ users: p.users, i })).sort((a, b) => a.users - b.users);
-        series = (values) => {
-            const poly = order.map((o) => ({ users: o.users, v: values[o.i] }));
-            return axis.xs.map((x) => interpolate(poly, x));
-        };
-        xAxis = `    x-axis "concurrent users" ${axis.min} --> ${axis.max}`;
-    }
-    else {
-        series = (values) => [...values];
-        xAxis = `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`;
-    }
-    const avg = series(pts.map((p) => p.avg));
-    const p95 = series(pts.map((p) => p.p95));
-    const n = avg.length;
-    const scope = (users) => (users.includes(null) ? 'all' : users.map((u) => `@${u}`).join(' '));
-    const label = (l) => `${l.metric} limit ${limitText(l.value)} (${scope(l.users)})`.replace(/"/g, "'");
-    const palette = [
-        CHART_COLORS.avg,
-        CHART_COLORS.p95,
-        ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : []),
-        ...lines.map((l) => (l.metric === 'avg' ? CHART_COLORS.avgLimit : CHART_COLORS.p95Limit)),
-    ];
-    const out = [
-        '```mermaid',
-        '---',
-        'config:',
-        '  themeVariables:',
-        '    xyChart:',
-        `      plotColorPalette: "${palette.join(', ')}"`,
-        '---',
-        'xychart-beta',
-        `    title "${title}"`,
-        xAxis,
-        `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
-        `    line "avg" [${avg.map(chart_num).join(', ')}]`,
-        `    line "p95" [${p95.map(chart_num).join(', ')}]`,
-        ...(basePts ? [`    line "base avg" [${series(baseAt('avg')).map(chart_num).join(', ')}]`, `    line "base p95" [${series(baseAt('p95')).map(chart_num).join(', ')}]`] : []),
-        ...lines.map((l) => `    line "${label(l)}" [${new Array(n).fill(chart_num(l.value)).join(', ')}]`),
-        '```',
-        '',
-    ];
-    const avgLimits = lines.filter((l) => l.metric === 'avg').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
-    const p95Limits = lines.filter((l) => l.metric === 'p95').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
-    const legend = [
-        basePts
-            ? 'TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users'
-            : 'TTFC avg (blue) and p95 (red), ms, against concurrent users',
-        avgLimits.length ? `avg limits (amber): ${avgLimits.join(', ')}` : '',
-        p95Limits.length ? `p95 limits (purple): ${p95Limits.join(', ')}` : '',
-    ].filter(Boolean);
-    out.push(`<sub>${legend.join(' · ')}</sub>`);
-    return out.join('\n');
+function calendarError(iso) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:Z|([+-])(\d{2}):?(\d{2}))$/i.exec(iso);
+    if (!m)
+        return 'not an ISO time';
+    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
+    if (month < 1 || month > 12)
+        return `month ${m[2]} does not exist`;
+    const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (day < 1 || day > days)
+        return `${MONTHS[month - 1]} ${year} has ${days} days`;
+    if (hour > 23)
+        return `hour ${m[4]} does not exist (00 to 23)`;
+    if (minute > 59)
+        return `minute ${m[5]} does not exist (00 to 59)`;
+    if (second > 59)
+        return `second ${m[6]} does not exist (00 to 59)`;
+    if (m[8] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59))
+        return `zone offset ${m[7]}${m[8]}:${m[9]} does not exist`;
+    return null;
 }
 /**
- * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
- * y from 0 to a nice top, labelled at quarters. `height` (rows, default 9) is rounded to 4k + 1.
- * Empty string when no stage has TTFC samples.
+ * The wall-clock schedule of the stages from `start-at`: stage k starts at
+ * start + Σ_{j<k} (window_j + cooldown). A stage's window is `stage-window` when given, else its
+ * worst case (requests per user × timeout; a rate stage's duration + timeout), so no shard can still be in a stage when the next begins.
  */
-function asciiChart(stages, opts = {}) {
-    const pts = chartPoints(stages);
-    if (pts.length === 0)
-        return '';
-    const quarter = Math.max(1, Math.round(((opts.height ?? 9) - 1) / 4));
-    const height = 4 * quarter + 1;
-    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.05);
-    const spacing = Math.max(6, ...pts.map((p) => p.label.length + 2));
-    const yLabels = Array.from({ length: height }, (_, r) => chart_num((top * (height - 1 - r)) / (height - 1)));
-    const yw = Math.max(...yLabels.map((l) => l.length));
-    const width = 2 + spacing * pts.length;
-    const grid = Array.from({ length: height }, () => new Array(width).fill(' '));
-    const row = (v) => height - 1 - Math.round((Math.min(v, top) / top) * (height - 1));
-    pts.forEach((p, i) => {
-        const col = 2 + i * spacing;
-        const ra = row(p.avg);
-        const rp = row(p.p95);
-        grid[rp][col] = 'x';
-        grid[ra][col] = ra === rp ? '*' : 'o';
-    });
-    const out = [`TTFC (ms)${' '.repeat(Math.max(1, yw + width - 18))}o avg  x p95`];
-    grid.forEach((cells, r) => {
-        const label = r % quarter === 0 ? yLabels[r] : '';
-        out.push(`${label.padStart(yw)} |${cells.join('').trimEnd()}`);
-    });
-    let axis = '+';
-    let ticks = '';
-    pts.forEach((p, i) => {
-        const col = 2 + i * spacing;
-        axis = axis.padEnd(col + 1, '-') + '+';
-        ticks = ticks.padEnd(col + 2 - Math.floor(p.label.length / 2)) + p.label;
-    });
-    out.push(`${' '.repeat(yw)} ${axis}--`);
-    out.push(`${' '.repeat(yw)}${ticks}   users`);
-    return out.join('\n');
-}
-// ---------------------------------------------------------------------------------------------
-// Distributions
-const LEVELS = '▁▂▃▄▅▆▇█';
-/** Counts as a sparkline: an empty bin is a space, any other count at least ▁, the fullest █. */
-function sparkline(counts) {
-    const max = Math.max(0, ...counts);
-    return counts.map((c) => (c <= 0 || max === 0 ? ' ' : LEVELS[Math.min(7, Math.max(0, Math.ceil((c / max) * 8) - 1))])).join('');
-}
-/** Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped to the ends). */
-function histogram(values, bins, lo, hi) {
-    const counts = new Array(Math.max(1, bins)).fill(0);
-    const n = counts.length;
-    const w = hi - lo;
-    for (const v of values) {
-        const i = w > 0 ? Math.floor(((v - lo) / w) * n) : 0;
-        counts[Math.min(n - 1, Math.max(0, i))]++;
+function stageSchedule(startAt, stages, opts) {
+    const out = [];
+    let t = startAt;
+    for (const s of stages) {
+        out.push(t);
+        // A rate stage: its arrivals, then its last request's timeout.
+        t += (opts.windowMs ?? (isRate(s) ? s.durationMs + opts.timeoutMs : s.requestsPerUser * opts.timeoutMs)) + opts.cooldownMs;
     }
-    return counts;
+    return out;
 }
+/** `, shard 2/3, start-at 2026-12-01T10:00:00.000Z` for the first log line ('' for a whole run without start-at). */
+function shardNote(cfg) {
+    return `${cfg.shard ? `, shard ${formatShard(cfg.shard)}` : ''}${cfg.startAt !== null ? `, start-at ${new Date(cfg.startAt).toISOString()}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/core/config/load-plan.ts
+// The plan of the load from its inputs: stages, arrivals of rate stages, durations, sizes, repeat
+// and warm-up, and (shard, start-at, stage-window) this machine's share and when each stage starts.
+
+
+
+
+
+
+
+/** Upper bounds of the durations: a typo must not become a run that never ends (or overflows a timer). */
+const MAX_TIMEOUT_MS = 3_600_000;
+const MAX_COOLDOWN_MS = 600_000;
+const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
+const MAX_EVENT_RANGE = [1024, 1024 ** 3];
+/** How rate stages schedule arrivals; a setting of theirs without a rate stage would be silently ignored: an error. */
+function readArrivals(inputs, stages) {
+    if (!stages.some(isRate)) {
+        // Set to anything but its default (a runner passes every default).
+        const defaults = { arrival: 'poisson', 'arrival-seed': String(DEFAULT_ARRIVAL_SEED), 'max-in-flight': String(DEFAULT_MAX_IN_FLIGHT) };
+        const set = Object.keys(defaults).find((n) => value(inputs, n) !== undefined && value(inputs, n).trim().toLowerCase() !== defaults[n]);
+        if (set)
+            throw new InputError(set, 'applies to rate stages (RATE/s:DURATION, e.g. 2/s:30s) and stages has none');
+    }
+    const process = (value(inputs, 'arrival') ?? 'poisson').trim().toLowerCase();
+    if (process !== 'poisson' && process !== 'uniform')
+        throw new InputError('arrival', `"${process}" is not poisson or uniform`);
+    return {
+        process,
+        seed: parseCount('arrival-seed', value(inputs, 'arrival-seed'), DEFAULT_ARRIVAL_SEED, 0, MAX_SEED),
+        maxInFlight: parseCount('max-in-flight', value(inputs, 'max-in-flight'), DEFAULT_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT),
+    };
+}
+/** Stages, durations and the size bounds of the load. */
+function readLoad(inputs) {
+    const stages = parseStages(value(inputs, 'stages') ?? DEFAULT_STAGES);
+    return {
+        stages,
+        arrivals: readArrivals(inputs, stages),
+        timeoutMs: parseDuration('timeout', value(inputs, 'timeout') ?? '60s', { max: MAX_TIMEOUT_MS }),
+        cooldownMs: parseDuration('cooldown', value(inputs, 'cooldown') ?? '500ms', { max: MAX_COOLDOWN_MS, zero: true }),
+        repeat: parseCount('repeat', value(inputs, 'repeat'), 1, 1, MAX_REPEAT),
+        warmup: parseCount('warmup', value(inputs, 'warmup'), 0, 0, MAX_WARMUP),
+        maxEventBytes: optional(value(inputs, 'max-event-size'), DEFAULT_MAX_EVENT, (t) => parseSize('max-event-size', t, ...MAX_EVENT_RANGE)),
+    };
+}
+/** `shard`, `start-at`, `stage-window`: this machine's share of the plan and when each stage starts. */
+function readSharding(inputs, load, has, now) {
+    const shardText = value(inputs, 'shard');
+    const shard = shardText === undefined ? null : parseShard(shardText);
+    if (shard !== null) {
+        // The merge judges, compares and repeats nothing per shard: settings that would be silently lost are errors.
+        if (value(inputs, 'baseline') !== undefined)
+            throw new InputError('baseline', 'is compared by the merge, not by a shard: set it on the merge step (mode: merge / ttfc-gate merge)');
+        if (load.repeat > 1)
+            throw new InputError('repeat', 'cannot be combined with shard (each shard runs the plan once; merge the shards instead)');
+        if (has.server) {
+            const input = ['health-url', 'monitor', 'metrics-url', 'logs-command'].find((n) => value(inputs, n) !== undefined) ?? 'health-url';
+            throw new InputError(input, "cannot be combined with shard yet (the merge does not pool the shards' server figures: watch the server from one whole run)");
+        }
+        if (has.compare) {
+            const input = value(inputs, 'compare-url') !== undefined ? 'compare-url' : 'compare-base-url';
+            throw new InputError(input, 'cannot be combined with shard (a merge pools shards of one target: run the A/B on one machine)');
+        }
+    }
+    const startAtText = value(inputs, 'start-at');
+    const startAt = startAtText === undefined ? null : parseStartAt(startAtText, now);
+    const windowText = value(inputs, 'stage-window');
+    if (windowText !== undefined && startAt === null)
+        throw new InputError('stage-window', 'only applies with start-at (stages otherwise follow each other after the cool-down)');
+    const stageWindowMs = windowText === undefined ? null : parseDuration('stage-window', windowText, { max: MAX_TIMEOUT_MS });
+    const schedule = startAt === null ? null : stageSchedule(startAt, load.stages, { windowMs: stageWindowMs, timeoutMs: load.timeoutMs, cooldownMs: load.cooldownMs });
+    return { shard, startAt, stageWindowMs, schedule };
+}
+
+;// CONCATENATED MODULE: ./src/core/config/config.ts
+
+
+
+
+
+
+
+
+
+
+
+/** Builds and validates the config from named inputs: the one place both adapters go through. */
+function buildConfig(inputs, ctx) {
+    const secrets = [];
+    const cwd = ctx.cwd ?? process.cwd();
+    const token = readToken(inputs, secrets);
+    const target = resolveUrl(value(inputs, 'url'), value(inputs, 'base-url'), secrets);
+    const request = readRequest(inputs, cwd, secrets);
+    const load = readLoad(inputs);
+    const judge = readJudging(inputs, cwd);
+    const reportPath = (value(inputs, 'report-path') ?? 'ttfc-report.json').trim();
+    checkReportPath('report-path', reportPath, cwd);
+    const markdownPath = value(inputs, 'markdown-path')?.trim() ?? null;
+    if (markdownPath !== null)
+        checkReportPath('markdown-path', markdownPath, cwd);
+    const templates = compileRequest(request, target.path, ctx.env, secrets);
+    const before = readBeforeLoad(inputs, {
+        ...target,
+        token,
+        timeoutMs: load.timeoutMs,
+        preset: request.preset,
+        env: ctx.env,
+        secrets,
+        templates,
+        headerLines: request.headerLines,
+    });
+    checkTokenSource(request, token, before.login);
+    addServerCriteria(inputs, judge, before.server);
+    const compare = readCompare(inputs, request, target, templates, ctx.env, secrets, judge.criteria);
+    const cap = readCapacity(inputs, load.stages, { shard: value(inputs, 'shard') !== undefined, compare: compare !== null, criteria: judge.criteria });
+    load.stages = cap.stages;
+    const sharding = readSharding(inputs, load, { compare: compare !== null, server: before.server !== null }, ctx.now ?? Date.now());
+    const history = buildHistorySpec(inputs, cwd, judge.criteria, sharding.shard !== null, [
+        ['report-path', reportPath],
+        ['markdown-path', markdownPath],
+        ['baseline', judge.baseline],
+    ]);
+    return {
+        ...target,
+        displayUrl: redactUrl(target.url),
+        method: request.method,
+        headerLines: request.headerLines,
+        body: request.body,
+        usageAsked: request.usageAsked,
+        token,
+        preset: request.preset,
+        format: request.format,
+        ...load,
+        ...judge,
+        reportPath,
+        markdownPath,
+        secrets,
+        ...before,
+        compare,
+        capacity: cap.capacity,
+        ...sharding,
+        history,
+        request: templates,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/config/inputs.ts
+// The one table of inputs: every input of the Action (the CLI takes the core's as --flags), with its
+// group, its --help line, its action.yml description and default, and its README row. action.yml's
+// inputs and the README's input tables are generated from it (`npm run inputs`; a test fails when they
+// differ), the CLI's --help and the action's list of inputs are read from it, so an input is written
+// once. Data only.
+
+
+
+
+
+
+
+/** The groups, in order: action.yml's comment line and the README's heading for each. */
+const INPUT_GROUPS = [
+    { id: 'target', yml: 'target: what is loaded, and how its stream is read', heading: 'Target ([presets](docs/presets.md))' },
+    { id: 'load', yml: 'load: the stages and their requests', heading: 'Load ([criteria.md](docs/criteria.md#what-it-measures), [open model](docs/open-model.md))' },
+    { id: 'criteria', yml: 'criteria: what passes', heading: 'Criteria ([criteria.md](docs/criteria.md#criteria))' },
+    { id: 'server', yml: 'server side: the server watched during the stages', heading: 'Server side ([server-side.md](docs/server-side.md))' },
+    { id: 'ab', yml: 'A/B: the base loaded in the same run', heading: 'A/B ([ab.md](docs/ab.md))' },
+    { id: 'shards', yml: 'shards: one plan over several runners, merged', heading: 'Shards ([shards.md](docs/shards.md))' },
+    { id: 'capacity', yml: 'capacity: the most users that meet an SLO', heading: 'Capacity ([capacity.md](docs/capacity.md))' },
+    { id: 'nightly', yml: 'nightly: the history of scheduled runs', heading: 'Nightly ([nightly.md](docs/nightly.md))' },
+    { id: 'output', yml: 'output: comment, report files', heading: 'Output ([report.md](docs/report.md))' },
+];
+const INPUTS = [
+    {
+        name: 'url',
+        group: 'target',
+        help: 'absolute URL of the streaming endpoint, or a path starting with / resolved against base-url',
+        description: 'Absolute URL of the streaming endpoint, or a path starting with / resolved against base-url. Needed by every run (not by mode merge).',
+        default: '',
+        readmeDefault: '**required** (not with `mode: merge`)',
+        readme: 'Absolute URL of the streaming endpoint, or a path starting with `/` resolved against `base-url`.',
+    },
+    {
+        name: 'base-url',
+        group: 'target',
+        help: 'base of the preview deployment (action: defaults to the environment_url of a deployment_status event)',
+        description: "Base URL of the preview deployment that a url starting with / is resolved against. Default on a deployment_status event is the deployment's environment_url.",
+        default: '',
+        readmeDefault: 'the `environment_url` of a `deployment_status` event',
+        readme: 'Base URL of the preview deployment (its path prefix is kept).',
+    },
+    {
+        name: 'method',
+        group: 'target',
+        help: 'HTTP method (default POST)',
+        description: 'HTTP method.',
+        default: 'POST',
+        readme: 'HTTP method.',
+    },
+    {
+        name: 'headers',
+        group: 'target',
+        help: 'request headers, one "Name: value" a line',
+        description: 'Request headers, one "Name: value" a line. Values of Authorization, Cookie, *-token, *-key and bypass headers are masked and redacted.',
+        default: '',
+        readme: 'One `Name: value` a line; secret-looking values (`Authorization`, `*-token`, `*-key`, bypass…) are masked.',
+    },
+    {
+        name: 'body',
+        group: 'target',
+        help: 'request body; {{uuid}} {{user}} {{iteration}} {{stage}} {{token}} {{env.NAME}} are filled per request',
+        description: 'Request body. {{uuid}}, {{user}}, {{iteration}}, {{stage}}, {{token}} and {{env.NAME}} are filled per request. Use either body or body-file.',
+        default: '',
+        readme: 'Request body; `{{uuid}}`, `{{user}}`, `{{iteration}}`, `{{stage}}`, `{{token}}`, `{{env.NAME}}` are filled per request.',
+    },
+    {
+        name: 'body-file',
+        group: 'target',
+        help: 'read the request body from this file (same placeholders)',
+        description: 'Read the request body from this file, relative to the workspace (same placeholders as body). The path is taken literally; a regular file of at most 10 MiB.',
+        default: '',
+        readme: 'Read the body from this file (a regular file of at most 10 MiB; same placeholders).',
+    },
+    {
+        name: 'token',
+        group: 'target',
+        help: 'secret sent as Authorization (Bearer unless the preset says otherwise) unless headers set it; also {{token}}',
+        description: 'Secret for the endpoint, sent as "Authorization Bearer TOKEN" unless headers set Authorization; also {{token}}. Masked and redacted everywhere.',
+        default: '',
+        readme: 'Secret sent as `Authorization: Bearer TOKEN` unless `headers` set it; also `{{token}}`.',
+    },
+    {
+        name: 'preset',
+        group: 'target',
+        help: `how the stream is read (first content, in-band errors): ${PRESET_NAMES.join(', ')} (default generic)`,
+        description: 'How the stream is read (first content, in-band errors) - generic, openai or ragflow. An unknown name fails the step and lists the known ones.',
+        default: 'generic',
+        readme: 'How the stream is read (first content, in-band errors): `generic`, `openai` or `ragflow`.',
+    },
+    {
+        name: 'format',
+        group: 'target',
+        help: 'stream format: auto (by Content-Type, default), sse, ndjson, raw',
+        description: 'Stream format, auto (by Content-Type), sse, ndjson or raw.',
+        default: 'auto',
+        readme: 'Stream format: `auto` (by `Content-Type`), `sse`, `ndjson` or `raw`.',
+    },
+    {
+        name: 'max-event-size',
+        group: 'target',
+        help: 'largest single event (SSE event, NDJSON line) a request may carry; bigger fails the request as protocol (default 16MiB; B, KiB, MiB, GiB, KB, MB, GB)',
+        description: 'Largest single event (an SSE event, an NDJSON line) a response may carry; a bigger one fails that request as protocol. B, KiB, MiB, GiB, KB, MB or GB (a bare number is bytes), 1KiB to 1GiB.',
+        default: '16MiB',
+        readme: 'Largest single event a response may carry; a bigger one fails that request as `protocol`.',
+    },
+    {
+        name: 'login-url',
+        group: 'target',
+        help: 'log in once before the test: POST login-body here (URL, or a path against base-url / the url); the token is masked, sent like token and fills {{token}}',
+        description: 'Log in once before the test - POST login-body to this URL (or a path against base-url / the url). The token of the answer is masked, sent like token and fills {{token}}.',
+        default: '',
+        readme: "Log in once before the test: POST `login-body` here; the answer's token is used like `token`.",
+    },
+    {
+        name: 'login-body',
+        group: 'target',
+        help: 'body of the login request ({{uuid}} and {{env.NAME}} are filled)',
+        description: 'Body of the login request ({{uuid}} and {{env.NAME}} are filled).',
+        default: '',
+        readme: 'Body of the login request.',
+    },
+    {
+        name: 'login-token-from',
+        group: 'target',
+        help: 'where the login answer carries the token: header:NAME or json:PATH (e.g. json:data.access_token; default header:Authorization with preset ragflow)',
+        description: 'Where the login answer carries the token - header:NAME or json:PATH, e.g. json:data.access_token (default header:Authorization with preset ragflow).',
+        default: '',
+        readme: 'Where the login answer carries the token: `header:NAME` or `json:PATH`.',
+    },
+    {
+        name: 'login-email',
+        group: 'target',
+        help: 'RAGFlow login (preset ragflow): the account email; needs login-password and login-public-key',
+        description: 'RAGFlow login (preset ragflow) - the account email; needs login-password and login-public-key.',
+        default: '',
+        readme: 'RAGFlow login (`preset: ragflow`): the account email.',
+    },
+    {
+        name: 'login-password',
+        group: 'target',
+        help: 'RAGFlow login: the password, sent RSA-encrypted with login-public-key; never printed',
+        description: 'RAGFlow login - the password, sent RSA-encrypted with login-public-key. Masked, never printed.',
+        default: '',
+        readme: 'RAGFlow login: the password, sent RSA-encrypted; masked.',
+    },
+    {
+        name: 'login-public-key',
+        group: 'target',
+        help: "RAGFlow login: the server's RSA public key (PEM, as in RAGFlow conf/public.pem)",
+        description: "RAGFlow login - the server's RSA public key (PEM, as in RAGFlow conf/public.pem).",
+        default: '',
+        readme: "RAGFlow login: the server's RSA public key (PEM).",
+    },
+    {
+        name: 'wait-for',
+        group: 'target',
+        help: 'before the test, poll this URL (or a path against base-url / the url) until it answers 2xx',
+        description: 'Before the test, poll this URL (or a path against base-url / the url) until it answers 2xx - e.g. a preview that is still starting.',
+        default: '',
+        readme: 'Before the test, poll this URL (or path) until it answers 2xx.',
+    },
+    {
+        name: 'wait-timeout',
+        group: 'target',
+        help: 'how long wait-for may wait (default 5m, at most 1h)',
+        description: 'How long wait-for may wait (ms, s, m or h; at most 1h).',
+        default: '5m',
+        readme: 'How long `wait-for` may wait (at most `1h`).',
+    },
+    {
+        name: 'stages',
+        group: 'load',
+        help: `USERSxREQUESTS (closed: concurrent users) or RATE/s:DURATION (open: arrivals per second, e.g. 2/s:30s), comma-separated (default ${DEFAULT_STAGES})`,
+        description: 'Load stages, comma-separated - USERSxREQUESTS (closed - that many concurrent users, each sending that many requests one after another) or RATE/s:DURATION (open - requests arriving at that rate, e.g. 2/s:30s, whatever the server does; see docs/open-model.md). The first stage is the smoke test.',
+        default: DEFAULT_STAGES,
+        readme: '`USERSxREQUESTS` (closed) or `RATE/s:DURATION` (arrivals at a rate), comma-separated; the first is the smoke test.',
+    },
+    {
+        name: 'arrival',
+        group: 'load',
+        help: 'rate stages: how arrivals are spaced, poisson (default: random, seeded) or uniform (equal gaps)',
+        description: 'Rate stages - how the arrivals are spaced, poisson (random, seeded) or uniform (equal gaps).',
+        default: 'poisson',
+        readme: 'Rate stages: `poisson` (random, seeded) or `uniform` arrivals.',
+    },
+    {
+        name: 'arrival-seed',
+        group: 'load',
+        help: `rate stages: seed of the arrival schedule, 0 to ${MAX_SEED} (default ${DEFAULT_ARRIVAL_SEED}); the same seed sends the same schedule`,
+        description: 'Rate stages - seed of the arrival schedule (0 to 4294967295); the same seed sends the same schedule.',
+        default: String(DEFAULT_ARRIVAL_SEED),
+        readme: 'Rate stages: seed of the arrival schedule.',
+    },
+    {
+        name: 'max-in-flight',
+        group: 'load',
+        help: `rate stages: most requests open at once (1 to ${MAX_IN_FLIGHT}, default ${DEFAULT_MAX_IN_FLIGHT}); an arrival beyond it is dropped and counted, never delayed`,
+        description: 'Rate stages - most requests open at once (1 to 100000); an arrival beyond it is dropped and counted, never delayed.',
+        default: String(DEFAULT_MAX_IN_FLIGHT),
+        readme: 'Rate stages: most requests open at once; an arrival beyond is dropped and counted.',
+    },
+    {
+        name: 'timeout',
+        group: 'load',
+        help: 'per-request timeout: ms, s, m or h, a bare number is seconds (default 60s, at most 1h)',
+        description: 'Per-request timeout (ms, s, m or h; a bare number is seconds; at most 1h).',
+        default: '60s',
+        readme: 'Per-request timeout (at most `1h`).',
+    },
+    {
+        name: 'cooldown',
+        group: 'load',
+        help: 'pause between stages (default 500ms, 0 for none, at most 10m)',
+        description: 'Pause between stages (ms, s, m or h; 0 for none; at most 10m).',
+        default: '500ms',
+        readme: 'Pause between stages (at most `10m`).',
+    },
+    {
+        name: 'repeat',
+        group: 'load',
+        help: `run the whole plan this many times (1 to ${MAX_REPEAT}, default 1); the report uses the median run per stage and shows the spread`,
+        description: 'Run the whole plan this many times (1 to 10); the report uses the median run per stage (by TTFC avg) and shows the spread over the runs.',
+        default: '1',
+        readme: "Run the whole plan this many times (1 to 10) and report each stage's median run.",
+    },
+    {
+        name: 'warmup',
+        group: 'load',
+        help: `requests sent one after another before stage 1 and left out of every figure (0 to ${MAX_WARMUP}, default 0), e.g. for cold starts`,
+        description: 'Requests sent one after another before stage 1 and left out of every figure (0 to 50), e.g. to wake a serverless preview from its cold start.',
+        default: '0',
+        readme: 'Requests sent before stage 1 and left out of every figure (0 to 50), e.g. to wake a serverless preview.',
+    },
+    {
+        name: 'criteria',
+        group: 'criteria',
+        help: 'pass/fail criteria, one a line (default: the built-in set)',
+        description: 'Pass/fail criteria, one "[@USERS:] METRIC OP VALUE [warn]" a line (@RATE/s scopes a line to a rate stage, e.g. @2/s). warn lines annotate but never fail the check.',
+        default: DEFAULT_CRITERIA,
+        readmeDefault: 'the built-in set (see `action.yml`)',
+        readme: 'One `[@USERS:] METRIC OP VALUE [warn]` a line; `warn` lines never fail the check.',
+    },
+    {
+        name: 'goodput',
+        group: 'criteria',
+        help: 'SLO lines a request must all meet to count as goodput, e.g. "ttft < 1s" and "tpot < 50ms" (one a line); metrics goodput (req/s) and goodput_rate (%)',
+        description: 'SLO lines a request must all meet to count as goodput, one a line (e.g. "ttft < 1s", "tpot < 50ms"; per-request ttfc ttft ttfb total connect stall itl tpot ttft_reasoning). Metrics goodput (requests/s) and goodput_rate (%).',
+        default: '',
+        readme: 'SLO lines a request must all meet to count as goodput (`ttft < 1s`).',
+    },
+    {
+        name: 'fail-on-criteria',
+        group: 'criteria',
+        help: 'true (default): a missed criterion fails; false: report only',
+        description: 'true fails the check when a non-warn criterion is missed; false only reports.',
+        default: 'true',
+        readme: '`false` reports only.',
+    },
+    {
+        name: 'verdict',
+        group: 'criteria',
+        help: 'strict (default): a criterion fails on its measured value; confident: fails only when its whole 95% bootstrap interval misses the threshold (a straddling one is inconclusive and passes)',
+        description: 'strict fails a criterion on its measured value; confident fails it only when its whole 95% bootstrap interval misses the threshold (a straddling interval is inconclusive and does not fail).',
+        default: 'strict',
+        readme: '`confident` fails a criterion only when its whole 95% interval misses the threshold.',
+    },
+    {
+        name: 'baseline',
+        group: 'criteria',
+        help: 'path of an earlier JSON report to compare against (deltas per stage; regressions marked)',
+        description: 'Path of an earlier JSON report to compare against, relative to the workspace. Each stage shows the change of TTFC avg / p95 and success rate; a missing or unreadable file is reported, never fatal.',
+        default: '',
+        readme: 'Path of an earlier JSON report to compare against (regressions marked).',
+    },
+    {
+        name: 'regression-threshold',
+        group: 'criteria',
+        help: 'how much slower TTFC avg or p95 may get against the baseline before it is marked a regression (default 20%)',
+        description: 'How much slower TTFC avg or p95 may get against the baseline before the stage is marked a regression (a percentage). Marks only; fail on it with a criterion such as ttfc.p95 < 1.2 * baseline.ttfc.p95.',
+        default: '20%',
+        readme: 'How much slower than the `baseline` marks a stage as a regression.',
+    },
+    {
+        name: 'health-url',
+        group: 'server',
+        help: 'during the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection; criteria health.<stat>, health.errors',
+        description: 'During the stages, GET this URL (or a path against base-url / the url) every health-interval on its own connection, one at a time. Criteria health.<stat>, health.errors; with the default criteria, health.max < 2s and health.errors == 0 are added.',
+        default: '',
+        readme: 'During the stages, GET this URL every `health-interval` on its own connection; criteria `health.<stat>`.',
+    },
+    {
+        name: 'health-interval',
+        group: 'server',
+        help: 'pause between health probes (default 250ms); a slower probe delays the next',
+        description: 'Pause between health probes (a slower probe delays the next one).',
+        default: '250ms',
+        readme: 'Pause between health probes.',
+    },
+    {
+        name: 'health-timeout',
+        group: 'server',
+        help: 'longest a health probe may take before it counts as failed (health.errors); default max(2 × health-interval, 2s), at most 1m',
+        description: 'Longest a health probe may take; a slower one is a failed probe (health.errors) and never holds the run. Empty means max(2 x health-interval, 2s); at most 1m.',
+        default: '',
+        readmeDefault: '`max(2 × health-interval, 2s)`',
+        readme: 'Longest a health probe may take; a slower one is a failed probe.',
+    },
+    {
+        name: 'monitor',
+        group: 'server',
+        help: 'server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output, units B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" from metrics-url; criteria monitor.NAME.<min|avg|max|growth>',
+        description: 'Server figures sampled before, during and after the stages, one "NAME: command" a line (the first number of the output; B KB KiB MB MiB GB GiB % understood), or "NAME: metric:series{label=\\"x\\"}" read from metrics-url. Criteria monitor.NAME.min|avg|max|growth.',
+        default: '',
+        readme: '`NAME: command` a line, sampled before, during and after the stages; criteria `monitor.NAME.max`…',
+    },
+    {
+        name: 'monitor-interval',
+        group: 'server',
+        help: 'pause between monitor samples during the stages (default 1s)',
+        description: 'Pause between monitor samples during the stages.',
+        default: '1s',
+        readme: 'Pause between monitor samples.',
+    },
+    {
+        name: 'monitor-timeout',
+        group: 'server',
+        help: 'longest a monitor command or metrics-url scrape may take before it is killed and its sample is missing, a warning (default 5s, at most 1m)',
+        description: 'Longest a monitor command or metrics-url scrape may take (at most 1m); a slower one is killed with its process group and its sample is missing (a warning).',
+        default: '5s',
+        readme: 'Longest a monitor command or scrape may take before it is killed.',
+    },
+    {
+        name: 'metrics-url',
+        group: 'server',
+        help: 'a Prometheus text endpoint sampled like monitor: process_resident_memory_bytes (rss), process_cpu_seconds_total as a rate (cpu), process_open_fds (fds), and metric: monitors',
+        description: 'A Prometheus text endpoint sampled like monitor (process_resident_memory_bytes as rss, process_cpu_seconds_total as cpu %, process_open_fds as fds, and metric:series monitors).',
+        default: '',
+        readme: 'A Prometheus text endpoint sampled like `monitor` (`rss`, `cpu`, `fds`, `metric:` series).',
+    },
+    {
+        name: 'logs-command',
+        group: 'server',
+        help: 'a command that prints and follows the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last; criterion log_errors',
+        description: 'A command that prints and keeps following the server log (docker logs -f --since 0s NAME, tail -n0 -F FILE), run from before stage 1 to after the last. Criterion log_errors; with the default criteria, log_errors == 0 is added.',
+        default: '',
+        readme: 'A command that follows the server log (`docker logs -f …`); criterion `log_errors`.',
+    },
+    {
+        name: 'log-error-pattern',
+        group: 'server',
+        help: `which log lines are errors: a case-insensitive RE2 pattern, matched in linear time (no backreferences or lookaround; default ${DEFAULT_LOG_ERROR_PATTERN})`,
+        description: 'Which log lines are errors - a case-insensitive RE2 pattern, matched in linear time (no backreferences, lookahead or lookbehind).',
+        default: DEFAULT_LOG_ERROR_PATTERN,
+        readme: 'Which log lines are errors (case-insensitive RE2).',
+    },
+    {
+        name: 'compare-url',
+        group: 'ab',
+        help: "same-run A/B: also load this target (the base: production, or the base branch's preview) in alternating rounds with the url, and report head/base ratios with 95% intervals; a path is resolved against compare-base-url",
+        description: "Same-run A/B - also load this target (the base - production, or the base branch's preview) in rounds alternating with url (head and base back to back, HB BH ...), and report head/base ratios with 95% intervals. A path is resolved against compare-base-url. Criteria may reference compare.METRIC.",
+        default: '',
+        readme: 'The base loaded in rounds alternating with `url`: head / base ratios with 95% intervals.',
+    },
+    {
+        name: 'compare-base-url',
+        group: 'ab',
+        help: "base of the compare target; without compare-url, the url's path is loaded there",
+        description: "Base of the compare target; without compare-url, the url's path is loaded against it.",
+        default: '',
+        readme: "Base of the compare target; alone, the `url`'s path is loaded against it.",
+    },
+    {
+        name: 'compare-headers',
+        group: 'ab',
+        help: 'headers of the compare target, one "Name: value" a line (default: the headers)',
+        description: 'Headers of the compare target, one "Name - value" a line as in headers (default - the headers).',
+        default: '',
+        readmeDefault: 'the `headers`',
+        readme: 'Headers of the compare target.',
+    },
+    {
+        name: 'compare-token',
+        group: 'ab',
+        help: 'token of the compare target, sent and templated like token (default: the token)',
+        description: 'Token of the compare target, masked, sent and templated like token (default - the token).',
+        default: '',
+        readmeDefault: 'the `token`',
+        readme: 'Token of the compare target.',
+    },
+    {
+        name: 'shard',
+        group: 'shards',
+        help: "K/N: run the K-th share of every stage's users of N shards (global user numbers), write the report with the shard identity, post no comment; merge the N reports with mode: merge (CLI: ttfc-gate merge)",
+        description: "K/N - run the K-th share of every stage's users of N shards (global user numbers, so {{user}} stays unique), write the JSON report with the shard identity and post no comment. Merge the N reports in a later job with mode merge.",
+        default: '',
+        readme: "`K/N`: run the K-th share of every stage's users of N shards; no comment.",
+    },
+    {
+        name: 'start-at',
+        group: 'shards',
+        help: 'start stage 1 at this wall-clock time so every shard starts each stage together: ISO time with zone, ISO+90s, or +90s from now',
+        description: 'Start stage 1 at this wall-clock time so that every shard starts each stage at the same moment - an ISO time with zone (2026-12-01T10:00:00Z), that time plus a lead (2026-12-01T10:00:00Z+90s), or +90s from now.',
+        default: '',
+        readme: 'Start stage 1 at this wall-clock time, so every shard starts each stage together.',
+    },
+    {
+        name: 'stage-window',
+        group: 'shards',
+        help: 'with start-at: wall-clock time each stage gets before the next one starts (plus cooldown); default requests per user × timeout',
+        description: 'With start-at - the wall-clock time each stage gets before the next starts (plus cooldown). Default requests per user x timeout (the worst case).',
+        default: '',
+        readmeDefault: 'requests per user × `timeout`',
+        readme: 'With `start-at`: the time each stage gets before the next starts.',
+    },
+    {
+        name: 'mode',
+        group: 'shards',
+        action: true,
+        help: 'run (default): load-test and publish; merge: merge the shard reports of `reports` and publish them as one run',
+        description: "run - load-test and publish; merge - check and merge the shard reports of reports and publish them as one run (one comment, summary, outputs, check), judged by this step's criteria, fail-on-criteria and verdict; inputs a merge would ignore are errors.",
+        default: 'run',
+        readme: '`merge` merges the shard reports of `reports` and publishes them as one run.',
+    },
+    {
+        name: 'reports',
+        group: 'shards',
+        action: true,
+        help: 'mode: merge: the shard reports to merge, glob patterns one a line (e.g. shards/*.json)',
+        description: 'With mode merge - the shard reports to merge, glob patterns one a line (e.g. shards/*.json).',
+        default: '',
+        readme: 'With `mode: merge`: glob patterns of the shard reports, one a line.',
+    },
+    {
+        name: 'capacity',
+        group: 'capacity',
+        help: 'the SLO, one criterion a line without @USERS: (e.g. ttfc.p95 < 2s): after the stages, search for the most concurrent users that meet it (a ramp 1, 2, 4 … then bisection); success_rate >= 99% is implied unless a success_rate line is given',
+        description: 'The SLO, one criterion a line without @USERS (e.g. ttfc.p95 < 2s) - after the stages, search for the most concurrent users that meet it (a ramp 1, 2, 4 ... then bisection). success_rate >= 99% is implied unless a success_rate line is given. With the default stages only a 1x1 smoke stage runs first. Empty - no search.',
+        default: '',
+        readme: 'SLO lines (`ttfc.p95 < 2s`): search for the most concurrent users that meet them.',
+    },
+    {
+        name: 'capacity-max-users',
+        group: 'capacity',
+        help: `the most users the capacity search probes (default ${DEFAULT_MAX_USERS})`,
+        description: 'The most users the capacity search probes. Empty - 256.',
+        default: '',
+        readmeDefault: '`256`',
+        readme: 'The most users the search probes.',
+    },
+    {
+        name: 'capacity-requests',
+        group: 'capacity',
+        help: `requests per user of each capacity probe (default ${DEFAULT_REQUESTS}, at most ${config_MAX_REQUESTS})`,
+        description: 'Requests per user of each capacity probe (1 to 100). Empty - 3.',
+        default: '',
+        readmeDefault: '`3`',
+        readme: 'Requests per user of each probe (1 to 100).',
+    },
+    {
+        name: 'capacity-resolution',
+        group: 'capacity',
+        help: 'the search ends when the last pass and the first miss are this close: a share of the users (default 10%, at least 1 user) or a number of users',
+        description: 'The capacity search ends when the last pass and the first miss are this close - a share of the users (at least 1 user) or a number of users. Empty - 10%.',
+        default: '',
+        readmeDefault: '`10%`',
+        readme: 'The search ends when the last pass and the first miss are this close.',
+    },
+    {
+        name: 'capacity-budget',
+        group: 'capacity',
+        help: 'wall time the capacity search may take (default 5m, at most 6h); when it runs out the bounds found so far are reported',
+        description: 'Wall time the capacity search may take (ms, s, m or h; at most 6h); when it runs out the bounds found so far are reported. Empty - 5m.',
+        default: '',
+        readmeDefault: '`5m`',
+        readme: 'Wall time the search may take (at most `6h`).',
+    },
+    {
+        name: 'history-path',
+        group: 'nightly',
+        help: 'a JSON file of earlier runs (carry it between runs with actions/cache): read for history.<metric> criteria, the drift diagnosis and the trend chart; schedule, push and workflow_dispatch runs append this run, pull-request runs only read it',
+        description: 'A JSON file of earlier runs, relative to the workspace (carry it between runs with actions/cache). Read for history.<metric> criteria, the drift diagnosis and the trend chart; schedule, push and workflow_dispatch runs append this run, pull-request runs only read it. A corrupt or foreign file is a warning, moved aside, never lost.',
+        default: '',
+        readme: 'A JSON file of earlier runs (carried by `actions/cache`): `history.` criteria, drift, the trend.',
+    },
+    {
+        name: 'history-limit',
+        group: 'nightly',
+        help: 'most runs history-path keeps, the oldest dropped first (default 200, 10 to 1000)',
+        description: 'Most runs history-path keeps, the oldest dropped first (10 to 1000).',
+        default: '200',
+        readme: 'Most runs the history keeps (10 to 1000).',
+    },
+    {
+        name: 'history-window',
+        group: 'nightly',
+        help: 'history.<metric> is the median over this many of the latest passing runs (default 7, 3 to 100)',
+        description: 'history.<metric> is the median over this many of the latest passing runs (3 to 100); with fewer than 3 such criteria are skipped.',
+        default: '7',
+        readme: '`history.<metric>` is the median over this many latest passing runs (3 to 100).',
+    },
+    {
+        name: 'history-write',
+        group: 'nightly',
+        help: 'auto (default): append this run on schedule, push and workflow_dispatch events (the CLI outside a workflow too), only read on others; true: append on any event but a pull request; false: only read',
+        description: 'auto - append this run on schedule, push and workflow_dispatch events, only read on others; true - append on any event but a pull request; false - only read.',
+        default: 'auto',
+        readme: '`auto` appends on `schedule`, `push` and `workflow_dispatch` runs; `true`; `false` only reads.',
+    },
+    {
+        name: 'tracking-issue',
+        group: 'nightly',
+        action: true,
+        help: 'true: on schedule, push and workflow_dispatch runs a failing run opens one issue labelled ttfc-gate (or comments on the open one), a passing run comments and closes it; needs issues: write (default false)',
+        description: 'true - on schedule, push and workflow_dispatch runs a failing run opens one issue labelled ttfc-gate (or comments on the open one) and a passing run comments that it recovered and closes it. Needs issues write; one issue per comment-tag.',
+        default: 'false',
+        readme: '`true`: a failing scheduled run opens an issue labelled `ttfc-gate`, a passing one closes it.',
+    },
+    {
+        name: 'github-token',
+        group: 'output',
+        action: true,
+        help: 'token for the PR comment (default: the workflow token, github.token)',
+        description: 'Token for the PR comment (needs pull-requests write).',
+        default: '${{ github.token }}',
+        readme: 'Token for the PR comment (needs `pull-requests: write`).',
+    },
+    {
+        name: 'comment',
+        group: 'output',
+        action: true,
+        help: 'always (default): post or update one sticky comment on the pull request; on-failure: only when the gate fails (a passing run still updates an earlier comment); never. true and false mean always and never',
+        description: 'When to post the sticky PR comment (pull_request, pull_request_target, deployment_status and workflow_run events) - always, on-failure (only when the gate fails; a passing run still updates an earlier comment) or never. true and false mean always and never.',
+        default: 'always',
+        readme: 'When to post the sticky PR comment: `always`, `on-failure` or `never`.',
+    },
+    {
+        name: 'comment-mode',
+        group: 'output',
+        action: true,
+        help: 'update (default): edit the sticky comment in place; recreate: delete it and post a new one at the bottom of the PR',
+        description: 'update edits the sticky comment in place; recreate deletes it and posts a new one at the bottom of the pull request.',
+        default: 'update',
+        readme: '`update` edits the comment in place; `recreate` posts it anew at the bottom.',
+    },
+    {
+        name: 'comment-tag',
+        group: 'output',
+        action: true,
+        help: 'tells several gates in one PR apart: one comment per tag (default "default")',
+        description: 'Tells several gates in one pull request apart - one comment per tag (letters, digits, ., _, -, /).',
+        default: 'default',
+        readme: 'Tells several gates in one pull request apart: one comment per tag.',
+    },
+    {
+        name: 'report-path',
+        group: 'output',
+        help: 'where to write the JSON report (default ttfc-report.json)',
+        description: 'Where the JSON report is written, relative to the workspace.',
+        default: 'ttfc-report.json',
+        readme: 'Where the JSON report is written.',
+    },
+    {
+        name: 'markdown-path',
+        group: 'output',
+        help: 'also write the markdown report (the PR comment and job summary) to this file, e.g. to preview the comment locally (default: none)',
+        description: 'Also write the markdown report (the PR comment and job summary) to this file, relative to the workspace, e.g. to upload it as an artifact. Empty - not written.',
+        default: '',
+        readme: 'Also write the markdown report (the comment) to this file.',
+    },
+];
+const help = (rows) => Object.fromEntries(rows.map((r) => [r.name, r.help]));
+/** The inputs of the core, named as in action.yml; the CLI takes the same names as --flags. */
+const CORE_INPUTS = help(INPUTS.filter((r) => !r.action));
+/** Inputs only the GitHub adapter reads. */
+const ACTION_ONLY_INPUTS = help(INPUTS.filter((r) => r.action));
 /**
- * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
- * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
+ * The non-empty defaults of action.yml's core inputs: the runner passes them when the workflow sets
+ * nothing, so with mode: merge a value equal to its default is not "set".
  */
-function ttfcDistribution(run, opts = {}) {
-    const bins = Math.max(1, Math.floor(opts.bins ?? 16));
-    const byStage = new Map();
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of run.requests) {
-        if (!r.ok || r.ttfc === null)
-            continue;
-        let list = byStage.get(r.stage);
-        if (list === undefined)
-            byStage.set(r.stage, (list = []));
-        list.push(r.ttfc);
-        if (r.ttfc < lo)
-            lo = r.ttfc;
-        if (r.ttfc > hi)
-            hi = r.ttfc;
-    }
-    if (lo === Infinity)
-        return null;
-    const rows = run.stages
-        .filter((s) => !s.skipped)
-        .map((s) => {
-        const v = byStage.get(s.index) ?? [];
-        const counts = histogram(v, bins, lo, hi);
-        return {
-            index: s.index,
-            users: s.users,
-            label: stageWho(stageOf(s)),
-            n: v.length,
-            counts,
-            spark: v.length ? sparkline(counts) : ' '.repeat(bins),
-            min: v.length ? Math.min(...v) : null,
-            max: v.length ? Math.max(...v) : null,
-        };
-    });
-    return { lo, hi, bins, rows };
-}
-/** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
-function formatDistribution(d) {
-    const names = d.rows.map((r) => r.label);
-    const w = Math.max(...names.map((n) => n.length));
-    return [
-        `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
-        ...d.rows.map((r, i) => `  ${names[i].padStart(w)} │${r.spark}│ ${r.n ? `${ms(r.min)} – ${ms(r.max)}` : 'no samples'}  (n=${r.n})`),
-    ];
-}
+const ACTION_DEFAULTS = Object.fromEntries(INPUTS.filter((r) => !r.action && r.default !== undefined && r.default !== '').map((r) => [r.name, r.default]));
 
 ;// CONCATENATED MODULE: ./src/core/report/diagnosis-evidence.ts
 // A diagnosis's evidence for people: labelled rows in words ("TTFC avg vs 1 user: 1.39 s vs 304 ms
@@ -59607,9 +59662,18 @@ function evidenceRows(d) {
             return queueRows(e);
         case 'client_late':
             return lateRows(e);
+        case 'client_limit':
+            return limitRows(e);
         default:
             return genericRows(e);
     }
+}
+function limitRows(e) {
+    return [
+        ['On the wire at once', `at most ${diagnosis_evidence_num(e.peakInFlight) ?? '?'} of ${diagnosis_evidence_num(e.users) ?? '?'} users' requests, ${diagnosis_evidence_num(e.meanInFlight) ?? '?'} on average`],
+        ['Users started within', msOf(e.startSpreadMs)],
+        ['A request lasted (median)', msOf(e.totalP50Ms)],
+    ];
 }
 function concurrencyRows(e) {
     const ref = plural(diagnosis_evidence_num(e.referenceUsers) ?? 1, 'user');
@@ -59913,6 +59977,709 @@ function diagnosesTerminal(ds) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/core/report/chart.ts
+// Pictures, so the shape of the curve is seen at a glance: TTFC avg and p95 against users as a mermaid `xychart-beta` block (GitHub
+// renders it in comments and job summaries), the same as an ASCII chart for the terminal, and a
+// per-stage TTFC distribution as a sparkline histogram. Pure.
+
+
+/** The closed stages that ran and have TTFC samples, in run order (rate stages have a chart of their own: rate-chart.ts). */
+function chartPoints(stages) {
+    const ran = stages.filter((s) => !s.skipped && !s.rate && s.ttfc.n > 0 && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+    const seen = new Map();
+    for (const s of ran)
+        seen.set(s.users, (seen.get(s.users) ?? 0) + 1);
+    return ran.map((s) => ({
+        index: s.index,
+        users: s.users,
+        label: seen.get(s.users) > 1 ? `${s.users} (stage ${s.index})` : String(s.users),
+        avg: s.ttfc.avg,
+        p95: s.ttfc.p95,
+    }));
+}
+/** 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the smallest "nice" number ≥ x (for axis tops). */
+function niceCeil(x) {
+    if (!(x > 0))
+        return 1;
+    const p = 10 ** Math.floor(Math.log10(x));
+    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+        if (m * p >= x - 1e-9 * p)
+            return m * p;
+    return 10 * p;
+}
+const chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+const CHART_COLORS = { avg: '#2563eb', p95: '#dc2626', baseAvg: '#93c5fd', baseP95: '#fca5a5', avgLimit: '#f59e0b', p95Limit: '#a855f7' };
+/** Most limit lines in one chart (half of them per metric). */
+const MAX_LIMIT_LINES = 6;
+/** Most points a numeric x-axis may need (one every gcd of the users' gaps); beyond it the axis is categorical. */
+const MAX_NUMERIC_POINTS = 101;
+const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+/**
+ * A numeric x-axis, when the users are distinct whole numbers: mermaid's xychart spreads a line's values
+ * evenly over `min --> max`, so the values are given at every `step` users (the gcd of the gaps),
+ * interpolated linearly between the measured stages — the line a chart draws between them anyway —
+ * and each measured stage sits at its true x. Null when that would need too many points.
+ */
+function numericAxis(pts) {
+    const users = pts.map((p) => p.users);
+    if (new Set(users).size !== users.length || users.some((u) => !Number.isInteger(u)))
+        return null;
+    const sorted = [...users].sort((a, b) => a - b);
+    const min = sorted[0];
+    const max = sorted[sorted.length - 1];
+    const step = sorted.slice(1).reduce((g, u) => gcd(g, u - min), 0);
+    if (step <= 0 || (max - min) / step + 1 > MAX_NUMERIC_POINTS)
+        return null;
+    const xs = [];
+    for (let x = min; x <= max; x += step)
+        xs.push(x);
+    return { min, max, xs };
+}
+/** The value at x of the polyline through (users, value) points sorted by users. */
+function interpolate(pts, x) {
+    const i = pts.findIndex((p) => p.users >= x);
+    if (i <= 0)
+        return pts[Math.max(0, i)].v;
+    const a = pts[i - 1];
+    const b = pts[i];
+    return a.v + ((b.v - a.v) * (x - a.users)) / (b.users - a.users);
+}
+/** `1 s`, `1.5 s`, `800 ms`. */
+const limitText = (ms) => format_formatValue(ms, 'ms');
+/**
+ * A fenced mermaid `xychart-beta` block, TTFC avg and p95 (ms) against concurrent users, with the limits
+ * that apply as horizontal lines, followed by a one-line legend (GitHub's mermaid draws no legend for line
+ * charts). The x-axis is numeric where the users allow it (see numericAxis), else one category a stage.
+ * Colours go in the front matter (`%%{init}%%` is deprecated). Empty string with fewer than two stages to
+ * plot (a chart of one point says nothing).
+ */
+function mermaidChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length < 2)
+        return '';
+    // Same-run A/B: the base's lines at the head's points (a stage the base has no figure for plots 0).
+    const basePts = opts.base ? pts.map((p) => opts.base.find((s) => s.index === p.index)) : null;
+    const baseAt = (k) => (basePts ?? []).map((s) => s?.ttfc[k] ?? 0);
+    // One line per distinct limit: the same value on several stages is one line.
+    const limits = new Map();
+    for (const t of opts.thresholds ?? []) {
+        if (!(t.value > 0) || !Number.isFinite(t.value))
+            continue;
+        const key = `${t.metric}:${t.value}`;
+        const l = limits.get(key) ?? { metric: t.metric, value: t.value, users: [] };
+        if (!l.users.includes(t.users))
+            l.users.push(t.users);
+        limits.set(key, l);
+    }
+    // A few lines stay readable (and the block small): at most MAX_LIMIT_LINES, the lowest of each metric first.
+    const lines = [...limits.values()]
+        .sort((a, b) => a.value - b.value)
+        .filter((l, i, all) => all.slice(0, i).filter((o) => o.metric === l.metric).length < MAX_LIMIT_LINES / 2)
+        .sort((a, b) => (a.metric === b.metric ? a.value - b.value : a.metric === 'avg' ? -1 : 1));
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95), ...baseAt('p95'), ...lines.map((l) => l.value)) * 1.1);
+    const title = (opts.title ?? 'TTFC against concurrent users').replace(/"/g, "'");
+    const axis = numericAxis(pts);
+    let xAxis;
+    let series;
+    if (axis) {
+        // The values of the points, as a polyline over users, sampled at every step of the axis.
+        const order = pts.map((p, i) => ({ users: p.users, i })).sort((a, b) => a.users - b.users);
+        series = (values) => {
+            const poly = order.map((o) => ({ users: o.users, v: values[o.i] }));
+            return axis.xs.map((x) => interpolate(poly, x));
+        };
+        xAxis = `    x-axis "concurrent users" ${axis.min} --> ${axis.max}`;
+    }
+    else {
+        series = (values) => [...values];
+        xAxis = `    x-axis "concurrent users" [${pts.map((p) => `"${p.label}"`).join(', ')}]`;
+    }
+    const avg = series(pts.map((p) => p.avg));
+    const p95 = series(pts.map((p) => p.p95));
+    const n = avg.length;
+    const scope = (users) => (users.includes(null) ? 'all' : users.map((u) => `@${u}`).join(' '));
+    const label = (l) => `${l.metric} limit ${limitText(l.value)} (${scope(l.users)})`.replace(/"/g, "'");
+    const palette = [
+        CHART_COLORS.avg,
+        CHART_COLORS.p95,
+        ...(basePts ? [CHART_COLORS.baseAvg, CHART_COLORS.baseP95] : []),
+        ...lines.map((l) => (l.metric === 'avg' ? CHART_COLORS.avgLimit : CHART_COLORS.p95Limit)),
+    ];
+    const out = [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${palette.join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "${title}"`,
+        xAxis,
+        `    y-axis "TTFC (ms)" 0 --> ${chart_num(top)}`,
+        `    line "avg" [${avg.map(chart_num).join(', ')}]`,
+        `    line "p95" [${p95.map(chart_num).join(', ')}]`,
+        ...(basePts ? [`    line "base avg" [${series(baseAt('avg')).map(chart_num).join(', ')}]`, `    line "base p95" [${series(baseAt('p95')).map(chart_num).join(', ')}]`] : []),
+        ...lines.map((l) => `    line "${label(l)}" [${new Array(n).fill(chart_num(l.value)).join(', ')}]`),
+        '```',
+        '',
+    ];
+    const avgLimits = lines.filter((l) => l.metric === 'avg').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const p95Limits = lines.filter((l) => l.metric === 'p95').map((l) => `${limitText(l.value)} (${scope(l.users)})`);
+    const legend = [
+        basePts
+            ? 'TTFC avg (blue) and p95 (red) of the head, of the base in light blue and light red, ms, against concurrent users'
+            : 'TTFC avg (blue) and p95 (red), ms, against concurrent users',
+        avgLimits.length ? `avg limits (amber): ${avgLimits.join(', ')}` : '',
+        p95Limits.length ? `p95 limits (purple): ${p95Limits.join(', ')}` : '',
+    ].filter(Boolean);
+    out.push(`<sub>${legend.join(' · ')}</sub>`);
+    return out.join('\n');
+}
+/**
+ * A plain-ASCII chart for the terminal: `o` avg, `x` p95, `*` both in one cell; one column a stage,
+ * y from 0 to a nice top, labelled at quarters. `height` (rows, default 9) is rounded to 4k + 1.
+ * Empty string when no stage has TTFC samples.
+ */
+function asciiChart(stages, opts = {}) {
+    const pts = chartPoints(stages);
+    if (pts.length === 0)
+        return '';
+    const quarter = Math.max(1, Math.round(((opts.height ?? 9) - 1) / 4));
+    const height = 4 * quarter + 1;
+    const top = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.05);
+    const spacing = Math.max(6, ...pts.map((p) => p.label.length + 2));
+    const yLabels = Array.from({ length: height }, (_, r) => chart_num((top * (height - 1 - r)) / (height - 1)));
+    const yw = Math.max(...yLabels.map((l) => l.length));
+    const width = 2 + spacing * pts.length;
+    const grid = Array.from({ length: height }, () => new Array(width).fill(' '));
+    const row = (v) => height - 1 - Math.round((Math.min(v, top) / top) * (height - 1));
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        const ra = row(p.avg);
+        const rp = row(p.p95);
+        grid[rp][col] = 'x';
+        grid[ra][col] = ra === rp ? '*' : 'o';
+    });
+    const out = [`TTFC (ms)${' '.repeat(Math.max(1, yw + width - 18))}o avg  x p95`];
+    grid.forEach((cells, r) => {
+        const label = r % quarter === 0 ? yLabels[r] : '';
+        out.push(`${label.padStart(yw)} |${cells.join('').trimEnd()}`);
+    });
+    let axis = '+';
+    let ticks = '';
+    pts.forEach((p, i) => {
+        const col = 2 + i * spacing;
+        axis = axis.padEnd(col + 1, '-') + '+';
+        ticks = ticks.padEnd(col + 2 - Math.floor(p.label.length / 2)) + p.label;
+    });
+    out.push(`${' '.repeat(yw)} ${axis}--`);
+    out.push(`${' '.repeat(yw)}${ticks}   users`);
+    return out.join('\n');
+}
+// ---------------------------------------------------------------------------------------------
+// Distributions
+const LEVELS = '▁▂▃▄▅▆▇█';
+/** Counts as a sparkline: an empty bin is a space, any other count at least ▁, the fullest █. */
+function sparkline(counts) {
+    const max = Math.max(0, ...counts);
+    return counts.map((c) => (c <= 0 || max === 0 ? ' ' : LEVELS[Math.min(7, Math.max(0, Math.ceil((c / max) * 8) - 1))])).join('');
+}
+/** Counts of `values` in `bins` equal-width bins over [lo, hi] (values outside are clamped to the ends). */
+function histogram(values, bins, lo, hi) {
+    const counts = new Array(Math.max(1, bins)).fill(0);
+    const n = counts.length;
+    const w = hi - lo;
+    for (const v of values) {
+        const i = w > 0 ? Math.floor(((v - lo) / w) * n) : 0;
+        counts[Math.min(n - 1, Math.max(0, i))]++;
+    }
+    return counts;
+}
+/**
+ * Per-stage TTFC distributions over one shared range (the run's fastest to slowest successful TTFC), so
+ * a stage that moved right shows it. Stages that ran get a row, also without samples (blank spark).
+ */
+function ttfcDistribution(run, opts = {}) {
+    const bins = Math.max(1, Math.floor(opts.bins ?? 16));
+    const byStage = new Map();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of run.requests) {
+        if (!r.ok || r.ttfc === null)
+            continue;
+        let list = byStage.get(r.stage);
+        if (list === undefined)
+            byStage.set(r.stage, (list = []));
+        list.push(r.ttfc);
+        if (r.ttfc < lo)
+            lo = r.ttfc;
+        if (r.ttfc > hi)
+            hi = r.ttfc;
+    }
+    if (lo === Infinity)
+        return null;
+    const rows = run.stages
+        .filter((s) => !s.skipped)
+        .map((s) => {
+        const v = byStage.get(s.index) ?? [];
+        const counts = histogram(v, bins, lo, hi);
+        return {
+            index: s.index,
+            users: s.users,
+            label: stageWho(stageOf(s)),
+            n: v.length,
+            counts,
+            spark: v.length ? sparkline(counts) : ' '.repeat(bins),
+            // A loop, not Math.min(...v): 130,000 arguments overflow the stack.
+            min: v.length ? v.reduce((a, b) => Math.min(a, b)) : null,
+            max: v.length ? v.reduce((a, b) => Math.max(a, b)) : null,
+        };
+    });
+    return { lo, hi, bins, rows };
+}
+/** Terminal lines of a distribution: a header with the shared range, then `  10 users │▁▃█▅▂     ▁│ 212 ms – 1.20 s  (n=30)`. */
+function formatDistribution(d) {
+    const names = d.rows.map((r) => r.label);
+    const w = Math.max(...names.map((n) => n.length));
+    return [
+        `TTFC distribution (${d.bins} bins from ${ms(d.lo)} to ${ms(d.hi)})`,
+        ...d.rows.map((r, i) => `  ${names[i].padStart(w)} │${r.spark}│ ${r.n ? `${ms(r.min)} – ${ms(r.max)}` : 'no samples'}  (n=${r.n})`),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/core/report/trend.ts
+// The history in the markdown report: one line that puts this run against the latest runs ("main's
+// last 30 nights: p95 280–340 ms; this PR 610 ms"), a mermaid chart of TTFC p95 per run with this run
+// marked, and the history's warnings. Pure. Everything read from the history file is untrusted:
+// refs are escaped; the chart holds only numbers, dates and stage keys the schema let through.
+
+
+
+
+/** Most stage lines in the trend chart; with more stages, only the key stage is drawn. */
+const MAX_LINES = 3;
+const COLORS = { thisRun: '#9ca3af', lines: ['#dc2626', '#2563eb', '#16a34a'] };
+const COLOR_NAMES = ['red', 'blue', 'green'];
+const trend_PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+const SAFE_BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$/;
+/** This run's TTFC p95 per stage key (stages that ran with a figure), in run order. */
+function currentValues(report) {
+    const keys = stageKeys(report.stages);
+    return report.stages.flatMap((s, i) => (!s.skipped && s.ttfc.p95 !== null ? [{ key: keys[i], users: s.users, value: s.ttfc.p95 }] : []));
+}
+/** The stage the headline speaks of: the most users that ran (the later one on a tie), as the outputs. */
+function keyStage(report) {
+    let best = null;
+    for (const c of currentValues(report))
+        if (best === null || c.users >= best.users)
+            best = c;
+    return best;
+}
+/** `main's last 30 nights`, `the last 12 runs`: who the history's runs were. */
+function whose(points, plain) {
+    const refs = new Set(points.map((p) => p.ref ?? ''));
+    const [ref] = [...refs];
+    const branch = refs.size === 1 && ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+    const what = points.every((p) => p.event === 'schedule') ? plural(points.length, 'night') : plural(points.length, 'run');
+    // The file is untrusted: only a plain branch name is shown (nothing that could read as a link or a mention).
+    if (branch === null || !SAFE_BRANCH.test(branch))
+        return `the history's last ${what}`;
+    return `${plain ? branch : escapeInline(branch, 60)}'s last ${what}`;
+}
+/** `280–340 ms` (one unit when both share it), `800 ms–1.20 s`. */
+function spanOf(lo, hi) {
+    const unit = / \S+$/.exec(hi)?.[0] ?? '';
+    return unit && lo.endsWith(unit) ? `${lo.slice(0, -unit.length)}–${hi}` : `${lo}–${hi}`;
+}
+/** "main's last 30 nights: p95 280–340 ms at 20 users; this PR **610 ms**" (`plain`: for a terminal, no markup). Empty without a key stage. */
+function trendHeadline(report, opts = {}) {
+    const h = report.history;
+    const key = keyStage(report);
+    if (!h || !key || h.trend.points.length === 0)
+        return '';
+    const vs = h.trend.points.map((p) => p.values[key.key]).filter((v) => typeof v === 'number');
+    const self = trend_PULL_REQUEST_EVENTS.includes(h.event ?? '') ? 'this PR' : 'this run';
+    const where = ` at ${keyLabel(key.key)}`;
+    const [lo, hi] = [ms(Math.min(...vs)), ms(Math.max(...vs))];
+    const range = vs.length ? `p95 ${lo === hi ? lo : spanOf(lo, hi)}${where}` : `no p95${where}`;
+    const value = opts.plain ? ms(key.value) : `**${ms(key.value)}**`;
+    return `${whose(h.trend.points, opts.plain === true)}: ${range}; ${self} ${value}`;
+}
+/** x labels: `11-03`, or `11-03 04:17` where a day has several runs; this run last. */
+function labels(points, self) {
+    const day = (t) => t.slice(5, 10);
+    const count = new Map();
+    for (const p of points)
+        count.set(day(p.time), (count.get(day(p.time)) ?? 0) + 1);
+    return [...points.map((p) => `${count.get(day(p.time)) > 1 ? `${day(p.time)} ${p.time.slice(11, 16)}` : day(p.time)}${p.passed ? '' : ' ✗'}`), self];
+}
+/** Gaps (a stage without a figure that night) drawn flat at the line's neighbour, so the line does not dive to 0. */
+function filled(values) {
+    const first = values.find((v) => v !== null) ?? 0;
+    let last = first;
+    return values.map((v) => (v === null ? last : (last = v)));
+}
+const trend_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+/** The trend chart: a mermaid xychart of TTFC p95 per run, one line per stage (or the key stage), this run a grey bar. '' with no earlier run. */
+function trendChart(report) {
+    const h = report.history;
+    const key = keyStage(report);
+    if (!h || !key || h.trend.points.length === 0)
+        return '';
+    const current = currentValues(report);
+    const drawn = current.length <= MAX_LINES ? current : current.filter((c) => c.key === key.key);
+    const lines = drawn.map((c) => ({ key: c.key, values: [...h.trend.points.map((p) => p.values[c.key] ?? null), c.value] }));
+    const all = lines.flatMap((l) => l.values).filter((v) => v !== null);
+    const top = niceCeil(Math.max(...all) * 1.1);
+    const self = trend_PULL_REQUEST_EVENTS.includes(h.event ?? '') ? 'this PR' : 'this run';
+    const n = h.trend.points.length + 1;
+    const bar = [...new Array(n - 1).fill('0'), trend_num(key.value)];
+    const palette = [COLORS.thisRun, ...lines.map((_, i) => COLORS.lines[i])];
+    const failed = h.trend.points.filter((p) => !p.passed).length;
+    const legend = [
+        `TTFC p95 (ms) of the last ${plural(n - 1, 'run')} and ${self}: ${lines.map((l, i) => `${keyLabel(l.key)} (${COLOR_NAMES[i]})`).join(', ')}`,
+        `the grey bar is ${self} (${keyLabel(key.key)})`,
+        failed ? `✗ ${plural(failed, 'run')} that failed` : '',
+        lines.some((l) => l.values.includes(null)) ? 'a run without a figure is drawn flat' : '',
+    ].filter(Boolean);
+    return [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${palette.join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "TTFC p95 over the last ${n - 1} runs and ${self}"`,
+        `    x-axis "run" [${labels(h.trend.points, self)
+            .map((l) => `"${l}"`)
+            .join(', ')}]`,
+        `    y-axis "TTFC p95 (ms)" 0 --> ${trend_num(top)}`,
+        `    bar "${self}" [${bar.join(', ')}]`,
+        ...lines.map((l) => `    line "${keyLabel(l.key)}" [${filled(l.values).map(trend_num).join(', ')}]`),
+        '```',
+        '',
+        `<sub>${legend.join(' · ')}</sub>`,
+    ].join('\n');
+}
+const MAX_WARNINGS = 3;
+/** The history section: its warnings, the headline, the chart (unless left out for size) and where the history is. '' without history-path. */
+function historyMarkdown(report, opts) {
+    const h = report.history;
+    if (!h)
+        return '';
+    const parts = ['### TTFC over the latest runs'];
+    for (const w of h.warnings.slice(0, MAX_WARNINGS))
+        parts.push(`> [!WARNING]\n> **History:** ${escapeInline(w, 400)}`);
+    const headline = trendHeadline(report);
+    if (headline)
+        parts.push(headline);
+    const chart = opts.chart ? trendChart(report) : '';
+    if (chart)
+        parts.push(chart);
+    else if (!headline)
+        parts.push(h.status === 'missing' ? '_No earlier run in the history yet._' : '_No earlier run to compare with._');
+    const state = h.recorded ? 'this run recorded' : 'this run not recorded';
+    parts.push(`<sub>history ${escapeInline(h.path, 200)}: ${plural(h.runs, 'earlier run')}, ${state}; \`history.\` criteria: median of the last ${h.window} passing runs</sub>`);
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/report/rate-chart.ts
+// A rate sweep as one picture: TTFC against the offered rate, and what the server delivered (goodput,
+// or the successful requests per second) against what was offered, for the rate stages of a run. Where
+// the queue starts, TTFC leaves the floor and the delivered rate leaves the diagonal. Mermaid
+// `xychart-beta` blocks (one y-axis each, so two charts), an ASCII table for the terminal. Pure.
+
+
+
+/** The rate stages that ran and have TTFC samples, by offered rate. */
+function ratePoints(stages) {
+    const ran = stages.filter((s) => !s.skipped && s.rate && s.ttfc.avg !== null && s.ttfc.p95 !== null);
+    const twins = new Map();
+    for (const s of ran)
+        twins.set(s.rate.offered, (twins.get(s.rate.offered) ?? 0) + 1);
+    return ran
+        .map((s) => {
+        const rate = s.rate.offered;
+        const label = `${formatRate(rate)}/s${twins.get(rate) > 1 ? ` (stage ${s.index})` : ''}`;
+        const seconds = s.durationMs / 1000;
+        const delivered = s.goodput ? s.goodput.perSec : seconds > 0 ? s.succeeded / seconds : 0;
+        return { index: s.index, rate, label, avg: s.ttfc.avg, p95: s.ttfc.p95, delivered, goodput: s.goodput !== undefined };
+    })
+        .sort((a, b) => a.rate - b.rate || a.index - b.index);
+}
+const rate_chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 100) / 100));
+function block(title, labels, yAxis, top, lines) {
+    return [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${lines.map((l) => l[2]).join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `    title "${title}"`,
+        `    x-axis "offered rate (arrivals/s)" [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `    y-axis "${yAxis}" 0 --> ${rate_chart_num(top)}`,
+        ...lines.map(([name, values]) => `    line "${name}" [${values.map(rate_chart_num).join(', ')}]`),
+        '```',
+    ].join('\n');
+}
+/**
+ * Two mermaid charts of a rate sweep (TTFC avg / p95 against the offered rate; goodput or successful
+ * requests/s against it, with the offered rate as the diagonal), each with a one-line legend. Empty
+ * with fewer than two rate stages to plot.
+ */
+function rateSweepCharts(stages) {
+    const pts = ratePoints(stages);
+    if (pts.length < 2)
+        return '';
+    const labels = pts.map((p) => p.label);
+    const ttfcTop = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.1);
+    const goodput = pts.every((p) => p.goodput);
+    const rateTop = niceCeil(Math.max(...pts.map((p) => Math.max(p.rate, p.delivered))) * 1.1);
+    const served = goodput ? 'goodput' : 'succeeded/s';
+    return [
+        block('TTFC against the offered rate', labels, 'TTFC (ms)', ttfcTop, [
+            ['avg', pts.map((p) => p.avg), CHART_COLORS.avg],
+            ['p95', pts.map((p) => p.p95), CHART_COLORS.p95],
+        ]),
+        '<sub>TTFC avg (blue) and p95 (red), ms, timed from each scheduled arrival, against the offered rate</sub>',
+        '',
+        block(`${goodput ? 'Goodput' : 'Successful requests'} against the offered rate`, labels, 'requests/s', rateTop, [
+            ['offered', pts.map((p) => p.rate), CHART_COLORS.avgLimit],
+            [served, pts.map((p) => p.delivered), CHART_COLORS.p95Limit],
+        ]),
+        `<sub>Offered rate (amber) and ${goodput ? 'goodput: requests/s that met every goodput line' : 'successful requests/s'} (purple); where it leaves the offered rate, the server no longer keeps up</sub>`,
+    ].join('\n');
+}
+/** The same for the terminal: one line a rate stage. Empty with fewer than two rate stages. */
+function rateSweepLines(stages) {
+    const pts = ratePoints(stages);
+    if (pts.length < 2)
+        return [];
+    const w = Math.max(...pts.map((p) => p.label.length));
+    const top = Math.max(...pts.map((p) => p.p95));
+    return [
+        `rate sweep: TTFC p95 (bar) and ${pts.every((p) => p.goodput) ? 'goodput' : 'succeeded/s'} against the offered rate`,
+        ...pts.map((p) => {
+            const bar = '#'.repeat(Math.max(1, Math.round((p.p95 / (top || 1)) * 30)));
+            return `  ${p.label.padStart(w)} │${bar.padEnd(30)}│ p95 ${ms(p.p95)}, ${rate_chart_num(p.delivered)}/s of ${formatRate(p.rate)}/s`;
+        }),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/charts.ts
+// The charts of the markdown report: TTFC against concurrency with the criteria's limits, and the
+// sweep against the offered rate.
+
+
+
+/** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
+function chartThresholds(report) {
+    const out = [];
+    for (const c of report.criteria) {
+        if (c.severity !== 'fail' || c.status === 'skipped' || c.threshold === null || c.unit !== 'ms')
+            continue;
+        const parsed = criterionOf(c);
+        const metric = parsed?.metric;
+        if (metric !== 'ttfc.avg' && metric !== 'ttfc.p95')
+            continue;
+        // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
+        if (/\*/.test(c.text) && !/baseline\./.test(c.text))
+            continue;
+        // The chart is of the closed stages: a limit of a rate stage is not one of its lines.
+        if (c.rate !== undefined)
+            continue;
+        const scoped = /^\s*@/.test(c.text);
+        out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
+    }
+    return out;
+}
+/**
+ * TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it); with
+ * several rate stages, the sweep against the offered rate. '' with fewer than two stages of a kind to plot.
+ */
+function chartSection(report) {
+    const chart = mermaidChart(report.stages, { thresholds: chartThresholds(report), ...(report.compare ? { base: report.compare.stages.map((s) => s.base) } : {}) });
+    const sweep = rateSweepCharts(report.stages);
+    return [chart ? `### TTFC vs concurrency\n\n${chart}` : '', sweep ? `### TTFC and goodput vs offered rate\n\n${sweep}` : ''].filter(Boolean).join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/cells.ts
+// The small pieces every section of the markdown report shares: the missing-value mark, unbreakable
+// spaces, a stage's load cell, a collapsed section, a list of stages.
+
+/** An empty cell. */
+const MISSING = '—';
+/** U+00A0: a number and its unit never wrap apart in a narrow table. */
+const NBSP = '\u00A0';
+const nb = (text) => text.replace(/ /g, NBSP);
+/** Inconclusive: a red question mark, visible on light and dark themes (❔ is white and vanishes on light). */
+const INCONCLUSIVE_MARK = '❓';
+/** The first cell of a stage row: `10 × 3`, `2/s for 30s`, with the stage number when two stages have the same load. */
+function loadCell(report, s) {
+    const twin = report.stages.filter((o) => stageKey(o) === stageKey(s)).length > 1;
+    return nb(`${stageLoad(stageOf(s))}${twin ? ` (#${s.index})` : ''}`);
+}
+/** The first column's header: users × requests, or the load when rate stages are in the plan. */
+const loadHead = (report) => (report.stages.some((s) => s.rate) ? 'Load' : 'Users × requests');
+/** A collapsed section: `<details>` with a one-line summary (escaped by the caller). */
+function collapsed(summary, body) {
+    return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** `10, 20 users and 2/s, 4/s` (or '' when neither list has one). */
+function stageList(users, rates) {
+    const parts = [users.length ? `${users.join(', ')} users` : '', rates?.length ? rates.map((r) => `${formatRate(r)}/s`).join(', ') : ''].filter(Boolean);
+    return parts.join(' and ');
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/context.ts
+// What the markdown report is rendered with besides the Report: the comment's tag and links, and its
+// length limit.
+/** GitHub rejects issue comments longer than this (characters). */
+const COMMENT_LIMIT = 65_536;
+/** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
+const context_MESSAGE_MAX = 300;
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/criteria.ts
+// The criteria in the markdown report: the missed ones listed on top (one line each), the collapsed
+// table of all of them, and a missed one in plain text (the check's message).
+
+
+
+
+
+
+/** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
+function describeResult(c) {
+    const who = scopeWho(c);
+    const where = who === null ? '' : ` — ${who}`;
+    const why = c.reason ? ` (${c.reason})` : '';
+    return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
+}
+const STATUS_ICON = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped' };
+function statusCell(c) {
+    if (c.status === 'inconclusive')
+        return `${INCONCLUSIVE_MARK} inconclusive`;
+    const icon = c.status === 'fail' && c.severity === 'warn' ? STATUS_ICON.warn : (STATUS_ICON[c.status] ?? c.status);
+    // verdict strict: the measured value decided, but the interval straddles the threshold.
+    return c.inconclusive ? `${icon} ${INCONCLUSIVE_MARK}` : icon;
+}
+function criterionRow(c) {
+    const stage = stages_scopeWho(c) ?? 'all';
+    if (c.status === 'skipped') {
+        return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, MISSING, c.reason ? escapeInline(c.reason, context_MESSAGE_MAX) : MISSING];
+    }
+    const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${format_formatValue(c.interval.low, c.unit)} – ${format_formatValue(c.interval.high, c.unit)})` : '';
+    const actual = nb(format_formatValue(c.actual, c.unit)) + (c.reason ? ` (${escapeInline(c.reason, context_MESSAGE_MAX)})` : ci);
+    const op = criterionOf(c)?.op;
+    return [
+        statusCell(c),
+        codeSpan(c.text, { inTable: true, max: 200 }),
+        stage,
+        nb(`${op ? `${escapeHtml(op)} ` : ''}${format_formatThreshold(c.threshold, c.unit)}`),
+        c.status === 'fail' ? `**${actual}**` : actual,
+    ];
+}
+/** How many criteria missed or were inconclusive: the lines listed on top. */
+const missedCount = (report) => report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').length;
+/** Missed (fail, then warn), inconclusive, passed, skipped: the ones to read first on top. */
+const STATUS_RANK = (c) => c.status === 'fail' ? (c.severity === 'fail' ? 0 : 1) : c.status === 'inconclusive' ? 2 : c.status === 'pass' ? (c.inconclusive ? 2 : 3) : 4;
+/**
+ * One line per missed criterion, failures first, then warnings and inconclusive ones:
+ * `- ❌ `@10: ttfc.avg < 1s` **1.42 s** vs < 1 s · 10 users`. The first thing a reviewer reads.
+ */
+function missedLines(report, max) {
+    const listed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b));
+    if (!listed.length)
+        return { text: '', hidden: 0 };
+    const shown = listed.slice(0, max);
+    const lines = shown.map((c) => {
+        const icon = c.status === 'inconclusive' ? INCONCLUSIVE_MARK : c.severity === 'warn' ? '⚠️' : '❌';
+        const op = criterionOf(c)?.op;
+        const who = stages_scopeWho(c);
+        const where = who === null ? '' : ` · ${who}`;
+        const threshold = c.threshold === null ? '' : ` vs ${nb(`${op ? `${escapeHtml(op)} ` : ''}${format_formatThreshold(c.threshold, c.unit)}`)}`;
+        const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, context_MESSAGE_MAX)})` : '';
+        return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${nb(format_formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
+    });
+    if (listed.length > shown.length)
+        lines.push(`- _… ${plural(listed.length - shown.length, 'more', 'more')} (the check's message names them)._`);
+    return { text: lines.join('\n'), hidden: listed.length - shown.length };
+}
+function criteriaSection(report) {
+    const all = report.criteria;
+    if (all.length === 0)
+        return '<sub>No criteria were given.</sub>';
+    const rows = [...all].sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b)).map(criterionRow);
+    const count = (f) => all.filter(f).length;
+    const warned = count((c) => c.status === 'fail' && c.severity === 'warn');
+    const parts = [
+        `${count((c) => c.status === 'fail' && c.severity === 'fail')} missed`,
+        warned ? plural(warned, 'warning', 'warnings') : '',
+        `${count((c) => c.status === 'inconclusive')} inconclusive`,
+        `${count((c) => c.status === 'pass')} passed`,
+        `${count((c) => c.status === 'skipped')} skipped`,
+    ].filter((t) => t && !t.startsWith('0 '));
+    const notes = [];
+    if (all.some((c) => c.interval)) {
+        const confident = report.config?.verdict === 'confident';
+        notes.push(confident
+            ? `Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ${INCONCLUSIVE_MARK} inconclusive ones (the interval straddles the threshold, or too few samples) do not fail.`
+            : `Verdict strict: the measured value decides; ${INCONCLUSIVE_MARK} marks a criterion whose 95% interval straddles its threshold (\`verdict: confident\` would not fail it).`);
+    }
+    const table = mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], rows);
+    return collapsed(`All criteria: ${parts.join(', ')}`, [table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n'));
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/errors.ts
+// The errors table: failed requests grouped by kind, as the server sent them (escaped, truncated).
+
+
+
+
+/** Failed requests grouped by category, status and message, most frequent first (from every record, else the samples). */
+function errorGroups(report) {
+    const failed = report.requests.filter((r) => !r.ok && r.category);
+    const head = failed.length
+        ? failed.map((r) => ({ stage: String(r.stage), category: r.category, status: r.status, message: r.error ?? '' }))
+        : report.errorSamples.map((e) => ({ stage: String(e.stage), category: e.category, status: e.status, message: e.message }));
+    // Same-run A/B: the compare target's failures (its samples), their stage marked "(base)".
+    const base = (report.compare?.errorSamples ?? []).map((e) => ({ stage: `${e.stage} (base)`, category: e.category, status: e.status, message: e.message }));
+    const items = [...head, ...base];
+    const groups = new Map();
+    for (const e of items) {
+        const key = JSON.stringify([e.category, e.status, e.message, e.stage.endsWith('(base)')]);
+        const g = groups.get(key) ?? { category: e.category, status: e.status, message: e.message, count: 0, stages: [] };
+        g.count++;
+        if (!g.stages.includes(e.stage))
+            g.stages.push(e.stage);
+        groups.set(key, g);
+    }
+    return [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+}
+const MAX_ERROR_GROUPS = 10;
+/** The errors table, '' without a failed request. */
+function samplesSection(report) {
+    const groups = errorGroups(report);
+    if (!groups.length)
+        return '';
+    const shown = groups.slice(0, MAX_ERROR_GROUPS);
+    const rows = shown.map((g) => [
+        String(g.count),
+        codeSpan(g.category, { inTable: true }),
+        g.status === null ? MISSING : String(g.status),
+        g.stages.sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).join(', '),
+        g.message ? escapeInline(g.message, context_MESSAGE_MAX) : '_(no message)_',
+    ]);
+    const more = groups.length > shown.length ? ` ${plural(groups.length - shown.length, 'more kind', 'more kinds')} in the JSON report.` : '';
+    return `### Errors\n\nFailed requests by kind, as the server sent them (escaped, truncated).${more}\n\n${mdTable(['Count', 'Category', 'Status', 'Stages', 'Message'], ['r', 'l', 'r', 'l', 'l'], rows)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/report/common.ts
 // Pieces both human reports (terminal and markdown) show the same way: run notes, baseline deltas,
 // scaling efficiency, intervals. Pure: functions of the Report.
@@ -59986,171 +60753,469 @@ function baselineTitle(report) {
     return `${b.source}${when ? ` (${when})` : ''}`;
 }
 
-;// CONCATENATED MODULE: ./src/core/report/server.ts
-// The "Server" part of the reports: a table per stage (health probe, monitors, log lines), the
-// monitors' run figures, warnings and log error samples, and a chart of each monitor over time with
-// the stage boundaries. Pure. Command and server text is escaped here before it reaches markdown.
+;// CONCATENATED MODULE: ./src/core/report/markdown/per-stage.ts
+// The collapsed per-stage section: the figures the stage table leaves out (percentiles, TTFT, tokens,
+// scaling), then the TTFC intervals, the spread over repeated runs and the distributions.
 
 
 
-const MISSING = '–';
-const server_ms = (v) => (v === null ? MISSING : format_formatValue(v, 'ms'));
-const server_sample = (v, unit) => (v === null || v === undefined ? MISSING : formatSample(v, unit));
-// A rate stage has no users (the server side is told 0).
-const users = (n) => (n === 0 ? 'rate stage' : `${n} user${n === 1 ? '' : 's'}`);
-/** Points per monitor chart (a longer run is thinned evenly). */
-const CHART_POINTS = 48;
-/** One row a stage (with the idle samples before and after around them), the same for markdown and the terminal. */
-function serverTable(section) {
-    const stages = new Map();
-    for (const h of section.health?.stages ?? [])
-        stages.set(h.index, h.users);
-    for (const m of section.monitors)
-        for (const s of m.stages)
-            stages.set(s.index, s.users);
-    for (const l of section.logs?.stages ?? [])
-        stages.set(l.index, l.users);
-    if (stages.size === 0 && section.monitors.length === 0)
-        return null;
-    const head = ['Stage'];
-    if (section.health)
-        head.push('Health probes', 'Health p50', 'Health p95', 'Health max');
-    for (const m of section.monitors)
-        head.push(`${m.name} avg`, `${m.name} max`);
-    if (section.logs)
-        head.push('Log lines', 'Log errors');
-    const rows = [];
-    const idleRow = (label, pick, health, log) => {
-        const row = [label];
-        // The idle health figure is the faster of two probes before stage 1.
-        if (section.health)
-            row.push(health === null ? MISSING : 'idle', server_ms(health), MISSING, MISSING);
-        for (const m of section.monitors)
-            row.push(server_sample(pick(m), m.unit), MISSING);
-        if (section.logs)
-            row.push(log, MISSING);
-        return row;
-    };
-    if (section.monitors.length || section.health) {
-        rows.push(idleRow('idle before', (m) => m.idleBefore, section.health?.idle ?? null, section.logs ? String(section.logs.before.lines) : MISSING));
-    }
-    for (const [index, u] of [...stages.entries()].sort((a, b) => a[0] - b[0])) {
-        const row = [`${index} (${users(u)})`];
-        if (section.health) {
-            const h = section.health.stages.find((s) => s.index === index);
-            row.push(h ? `${h.n}${h.failures ? ` (${h.failures} failed)` : ''}` : MISSING, server_ms(h?.latency.p50 ?? null), server_ms(h?.latency.p95 ?? null), server_ms(h?.latency.max ?? null));
-        }
-        for (const m of section.monitors) {
-            const s = m.stages.find((x) => x.index === index);
-            row.push(server_sample(s?.avg, m.unit), server_sample(s?.max, m.unit));
-        }
-        if (section.logs) {
-            const l = section.logs.stages.find((x) => x.index === index);
-            row.push(String(l?.lines ?? 0), String(l?.errors ?? 0));
-        }
-        rows.push(row);
-    }
-    if (section.monitors.length)
-        rows.push(idleRow('idle after', (m) => m.idleAfter, null, MISSING));
-    return { head, rows };
-}
-/** `mem: 412 MiB idle before → 530 MiB after (+29%), peak 610 MiB`. */
-function monitorSummary(m) {
-    const parts = [`${formatSample(m.idleBefore, m.unit)} idle before → ${formatSample(m.idleAfter, m.unit)} after`];
-    if (m.growth !== null)
-        parts[0] += ` (${formatGrowth(m.growth)})`;
-    if (m.peak !== null)
-        parts.push(`peak ${formatSample(m.peak, m.unit)}`);
-    if (m.failures)
-        parts.push(`${m.failures} sample${m.failures === 1 ? '' : 's'} missing`);
-    return `${m.name}: ${parts.join(', ')}`;
-}
-/** The display scale of a monitor's values: MiB / GiB for sizes, as is otherwise. */
-function scaleOf(m) {
-    if (m.unit === '%')
-        return { div: 1, label: '%' };
-    if (m.unit === 'number')
-        return { div: 1, label: '' };
-    const peak = Math.max(...m.samples.map((s) => s.value), 0);
-    return peak >= 4 * 1024 ** 3 ? { div: 1024 ** 3, label: 'GiB' } : { div: 1024 ** 2, label: 'MiB' };
-}
-const server_num = (v) => (Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-/**
- * A mermaid line chart of one monitor over time: the idle sample before, the samples of the run, the
- * idle sample after. The x labels are seconds since the start; the first sample of each stage is
- * labelled with its stage (`S2 4.1s`), so the stage boundaries read off the axis.
- */
-function monitorChart(m, section) {
-    let pts = m.samples;
-    if (pts.length < 2)
+
+
+
+/** Per stage, the figures the stage table leaves out: p50, TTFT, TTFR, total, tokens/s, scaling. */
+function figuresTable(report) {
+    const ran = report.stages.filter((s) => !s.skipped);
+    if (!ran.length)
         return '';
-    if (pts.length > CHART_POINTS) {
-        const step = (pts.length - 1) / (CHART_POINTS - 1);
-        pts = Array.from({ length: CHART_POINTS }, (_, i) => pts[Math.round(i * step)]);
+    const showTtft = ran.some((s) => differs(s.ttft, s.ttfc));
+    const showTtfr = ran.some((s) => s.ttfr && s.ttfr.n > 0);
+    const showTokens = ran.some((s) => s.tokens);
+    // ITL for an LLM preset, labelled with what it is between.
+    const showItl = report.target.preset !== 'generic' && ran.some((s) => s.itl.n > 0);
+    const itlPerToken = ran.filter((s) => s.itl.n > 0).every((s) => s.itlPer === 'token');
+    const itlHead = itlPerToken ? 'ITL avg / p95 per token' : 'ITL avg / p95 per event';
+    const showRate = showsStreamRate(report);
+    const showEff = showsEfficiency(report);
+    const head = [
+        'Stage',
+        loadHead(report),
+        'TTFC p50',
+        'TTFB avg',
+        ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
+        ...(showTtfr ? ['TTFT reasoning avg'] : []),
+        'Total avg',
+        'Events/s',
+        ...(showTokens ? ['Tokens/s', 'TPOT avg', 'TPOT p95', 'Output tokens avg'] : []),
+        ...(showRate ? ['Stream rate'] : []),
+        ...(showItl ? [itlHead] : []),
+        ...(showEff ? ['Scaling'] : []),
+    ];
+    const rows = ran.map((s) => [
+        String(s.index),
+        nb(stageLoad(stageOf(s))),
+        nb(ms(s.ttfc.p50)),
+        nb(ms(s.ttfb.avg)),
+        ...(showTtft ? [nb(ms(s.ttft.avg)), nb(ms(s.ttft.p95))] : []),
+        ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? nb(ms(s.ttfr.avg)) : MISSING] : []),
+        nb(ms(s.total.avg)),
+        s.eventsPerSec === null ? MISSING : nb(s.eventsPerSec.toFixed(1)),
+        ...(showTokens
+            ? s.tokens
+                ? [
+                    nb(`${s.tokens.perSec.toFixed(1)} tok/s`),
+                    nb(ms(s.tpot?.avg ?? null)),
+                    nb(ms(s.tpot?.p95 ?? null)),
+                    s.tokens.output?.avg != null ? s.tokens.output.avg.toFixed(1) : MISSING,
+                ]
+                : [MISSING, MISSING, MISSING, MISSING]
+            : []),
+        ...(showRate ? [s.streamRate?.perRequest.p50 != null ? nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : MISSING] : []),
+        ...(showItl ? [s.itl.n > 0 ? nb(`${ms(s.itl.avg)} / ${ms(s.itl.p95)}`) : MISSING] : []),
+        ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
+    ]);
+    const legend = [];
+    if (showTtfr)
+        legend.push('TTFT reasoning: time to the first reasoning token (TTFT is then the first content token).');
+    if (showTokens)
+        legend.push('Tokens/s: output tokens (from usage) per second of the stage; TPOT: (total − first token) / (output tokens − 1) per request.');
+    if (showItl)
+        legend.push(itlPerToken ? 'ITL: between tokens (the server sent usage with every chunk).' : 'ITL: between events, not tokens (an event may carry several tokens).');
+    if (showRate)
+        legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
+    if (showEff) {
+        const ref = efficiencyReference(report);
+        legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
     }
-    const { div, label } = scaleOf(m);
-    const usersOf = new Map(section.boundaries.map((b) => [b.index, b.users]));
-    let prev = null;
-    const labels = pts.map((p) => {
-        const sec = `${(p.t / 1000).toFixed(1)}s`;
-        const first = p.phase !== prev;
-        prev = p.phase;
-        if (p.phase === 'before')
-            return `idle ${sec}`;
-        if (p.phase === 'after')
-            return `idle ${sec}`;
-        return first ? `S${p.phase} ${sec}` : sec;
+    return `${mdTable(head, head.map((_, i) => (i === 1 ? 'l' : 'r')), rows)}${legend.length ? `\n\n${legend.join(' ')}` : ''}`;
+}
+/** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
+function detailsSection(report) {
+    const ran = report.stages.filter((s) => !s.skipped);
+    const hasIntervals = ran.some((s) => s.ttfcInterval && (s.ttfcInterval.avg || s.ttfcInterval.p95));
+    const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
+    const dist = ttfcDistribution(report);
+    const hasDist = dist !== null && dist.rows.some((r) => r.n > 0);
+    if (!hasIntervals && !repeat && !hasDist)
+        return '';
+    const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
+    const pct = `${Math.round(level * 100)}%`;
+    const head = [
+        'Stage',
+        report.stages.some((s) => s.rate) ? 'Load' : 'Users',
+        ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
+        ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
+        ...(hasDist ? ['TTFC distribution', 'Range'] : []),
+    ];
+    const rows = ran.map((s) => {
+        const sp = spreadFor(repeat, s.index);
+        const row = dist?.rows.find((r) => r.index === s.index);
+        return [
+            String(s.index),
+            s.rate ? nb(stageWho(stageOf(s))) : String(s.users),
+            ...(hasIntervals ? [nb(formatRange(s.ttfcInterval?.avg)), nb(formatRange(s.ttfcInterval?.p95))] : []),
+            ...(repeat
+                ? [
+                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? nb(formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max })) : MISSING,
+                    sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : MISSING,
+                ]
+                : []),
+            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : MISSING, row && row.n > 0 ? nb(`${ms(row.min)} – ${ms(row.max)}`) : MISSING] : []),
+        ];
     });
-    const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
-    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))].map((i) => `S${i} = ${users(usersOf.get(i) ?? 0)}`).join(', ');
-    // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
-    const title = `${m.name}${label ? ` (${label})` : ''} over time`;
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `    title "${title.replace(/"/g, "'")}"`,
-        `    x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
-        `    y-axis "${label || m.name}" 0 --> ${server_num(top)}`,
-        `    line [${pts.map((p) => server_num(p.value / div)).join(', ')}]`,
-        '```',
-        `<sub>${escapeInline(stages, 400)}; idle = before the first stage / after the cool-down.</sub>`,
-    ].join('\n');
+    const legend = [];
+    if (hasIntervals)
+        legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval; n/a with fewer than 5).`);
+    if (repeat)
+        legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
+    if (hasDist && dist)
+        legend.push(`Distribution: ${dist.bins} bins from ${ms(dist.lo)} to ${ms(dist.hi)}, the same for every stage (taller = more requests).`);
+    const align = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
+    return `${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
 }
-/** The "Server" section of the markdown report ('' when the server side is off). */
-function serverMarkdown(section, opts = {}) {
-    if (!section)
+/** The collapsed per-stage section: other figures, then intervals / runs / distributions. */
+function perStageSection(report, withDetails) {
+    const figures = figuresTable(report);
+    const details = withDetails ? detailsSection(report) : '';
+    if (!figures && !details)
         return '';
-    const parts = ['### Server'];
-    const t = serverTable(section);
-    if (t)
-        parts.push(mdTable(t.head.map((h) => escapeInline(h, 60)), t.head.map((_, i) => (i === 0 ? 'l' : 'r')), t.rows));
-    const notes = [];
-    if (section.health)
-        notes.push(`health: ${codeSpan(`GET ${section.health.url}`, { max: 200 })} every ${section.health.intervalMs} ms on its own connection, one at a time`);
-    for (const m of section.monitors)
-        notes.push(`${escapeInline(monitorSummary(m), 300)} — ${codeSpan(m.source, { max: 200 })}`);
-    if (section.logs)
-        notes.push(`logs: ${codeSpan(section.logs.command, { max: 200 })}, errors match ${codeSpan(section.logs.pattern, { max: 100 })}`);
-    if (notes.length)
-        parts.push(notes.map((n) => `- ${n}`).join('\n'));
-    const samples = (section.logs?.stages ?? []).filter((s) => s.samples.length);
-    if (samples.length) {
-        const rows = samples.flatMap((s) => s.samples.map((line) => [String(s.index), escapeInline(line, 300)]));
-        parts.push(`**Log errors** (up to 5 distinct lines a stage, escaped and truncated)\n\n${mdTable(['Stage', 'Line'], ['r', 'l'], rows)}`);
-    }
-    const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
-    if (warnings.length)
-        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings
-            .slice(0, 20)
-            .map((w) => `- ${escapeInline(w, 300)}`)
-            .join('\n')}\n\n</details>`);
-    if (opts.charts !== false)
-        for (const m of section.monitors) {
-            const c = monitorChart(m, section);
-            if (c)
-                parts.push(c);
+    const what = ['percentiles', 'scaling', ...(details ? ['intervals', 'distributions'] : [])];
+    return collapsed(`Per stage: ${what.join(', ')}`, [figures, details].filter(Boolean).join('\n\n'));
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/budget.ts
+// The comment's size budget: an ordered list of "drop this next" steps, applied in turn until the
+// document fits its limit, each saying what it left out. A step either drops a part whole, or keeps
+// as many of its rows as fit (the largest count that fits, found by bisection).
+
+
+
+
+
+
+
+/** The order in which parts go: the least important first. */
+const DROP_NEXT = [
+    // 1. the errors table
+    { kind: 'drop', has: (r) => samplesSection(r) !== '', drop: (s) => void (s.samples = false), note: () => 'the errors table left out' },
+    // 2. the per-stage details (figures, intervals, runs, distributions, evidence, capacity probes)
+    {
+        kind: 'drop',
+        has: (r) => perStageSection(r, true) !== '' || diagnosisDetailsMarkdown(r.diagnoses, r.diagnoses.length) !== '' || (r.capacity?.probes.length ?? 0) > 0,
+        drop: (s) => void (s.details = false),
+        note: (r) => `the per-stage intervals and distributions${r.capacity?.probes.length ? ' and the capacity probes' : ''} left out`,
+    },
+    // … and all but three baseline notes
+    { kind: 'drop', has: (r) => (r.baseline?.messages.length ?? 0) > 3, drop: (s) => void (s.maxNotes = 3), note: () => null },
+    // 3. the table of all criteria (the missed ones stay listed on top)
+    {
+        kind: 'drop',
+        has: (r) => r.criteria.length > 0,
+        drop: (s) => void (s.criteria = { ...s.criteria, table: false }),
+        note: () => 'the table of all criteria left out (the missed ones are listed on top)',
+    },
+    // 4. missed criteria lines beyond what fits
+    {
+        kind: 'fewer',
+        count: missedCount,
+        keep: (s, n) => void (s.criteria = { table: false, maxMissed: n }),
+        note: (hidden) => `${plural(hidden, 'missed criterion', 'missed criteria')} not listed (the check's message names them)`,
+    },
+    // 5. the charts, then diagnoses, then stage rows
+    { kind: 'drop', has: (r) => chartSection(r) !== '' || trendChart(r) !== '', drop: (s) => void (s.chart = false), note: () => 'the chart left out' },
+    { kind: 'fewer', count: (r) => r.diagnoses.length, keep: (s, n) => void (s.maxDiagnoses = n), note: (hidden) => `${plural(hidden, 'diagnosis', 'diagnoses')} left out` },
+    { kind: 'fewer', count: (r) => r.stages.length, keep: (s, n) => void (s.maxStages = n), note: (hidden) => `${plural(hidden, 'stage row', 'stage rows')} left out` },
+];
+/** The largest n in [lo, hi] for which fits(n) holds (fits is monotone), or lo - 1 when none does. */
+function largest(lo, hi, fits) {
+    let best = lo - 1;
+    while (lo <= hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (fits(mid)) {
+            best = mid;
+            lo = mid + 1;
         }
-    return parts.join('\n\n');
+        else
+            hi = mid - 1;
+    }
+    return best;
+}
+/**
+ * Renders with `shape`, then applies the steps of DROP_NEXT in turn until the document fits `limit`;
+ * `notes` collects what was left out (render shows them). As a last resort (a huge URL or tag cannot
+ * get there: both are truncated) the document is cut at a line break.
+ */
+function fitToLimit(report, limit, shape, render) {
+    const notes = [];
+    let out = render(shape, notes);
+    for (const step of DROP_NEXT) {
+        if (out.length <= limit)
+            return out;
+        if (step.kind === 'drop') {
+            if (!step.has(report))
+                continue;
+            step.drop(shape);
+            const note = step.note(report);
+            if (note !== null)
+                notes.push(note);
+            out = render(shape, notes);
+        }
+        else {
+            const total = step.count(report);
+            if (total === 0)
+                continue;
+            const i = notes.push('') - 1;
+            const withRows = (n) => {
+                step.keep(shape, n);
+                notes[i] = n < total ? step.note(total - n) : '';
+                return render(shape, notes);
+            };
+            out = withRows(Math.max(0, largest(0, total, (n) => withRows(n).length <= limit)));
+        }
+    }
+    if (out.length <= limit)
+        return out;
+    const tail = '\n\n_… cut to fit the limit._\n';
+    const cut = out.slice(0, Math.max(0, limit - tail.length));
+    const nl = cut.lastIndexOf('\n');
+    return `${nl > 0 ? cut.slice(0, nl) : cut}${tail}`;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
+// Small shared helpers of the diagnoses. Pure.
+
+
+/** The request records of each stage (by 1-based stage index), grouped in one pass. */
+function groupByStage(requests) {
+    const out = new Map();
+    for (const r of requests) {
+        let list = out.get(r.stage);
+        if (list === undefined) {
+            list = [];
+            out.set(r.stage, list);
+        }
+        list.push(r);
+    }
+    return out;
+}
+/** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
+function common_median(values) {
+    if (values.length === 0)
+        return null;
+    const s = sample_stats_sortedCopy(values);
+    const mid = s.length >> 1;
+    return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+function common_mean(values) {
+    if (values.length === 0)
+        return null;
+    let sum = 0;
+    for (const v of values)
+        sum += v;
+    return sum / values.length;
+}
+/** Time from the request being written to its first chunk: ttfc without connection setup / socket wait. */
+function serverTtfc(r) {
+    if (r.ttfc === null)
+        return null;
+    return Math.max(0, r.ttfc - (r.connect ?? 0));
+}
+/** The closed stage with the fewest users that ran and has successful requests: the reference ("single user") stage. */
+function referenceStage(stages) {
+    let ref = null;
+    for (const s of stages) {
+        if (s.skipped || s.succeeded === 0 || s.rate)
+            continue;
+        if (ref === null || s.users < ref.users)
+            ref = s;
+    }
+    return ref;
+}
+
+/** `1.1×`, `10.4×`, `120×`. */
+function common_times(x) {
+    if (!Number.isFinite(x))
+        return `${x}×`;
+    return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
+}
+/** Rounds for evidence objects (readable JSON, no float noise). */
+function round(x, digits = 2) {
+    const f = 10 ** digits;
+    return Math.round(x * f) / f;
+}
+const users = (n) => plural(n, 'user');
+
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/queue.ts
+// Rate stages (`R/s:D`): arrivals keep coming whatever the server does, so a server slower than the
+// offered rate builds a queue, and each request waits longer than the one before: TTFC grows through
+// the stage. The closed-model diagnoses (serialized, saturated, connect storms) compare stages by
+// users and read each user's first wave; none of that exists here, so rate stages have their own.
+//
+//  - queue: at the lowest offered rate whose TTFC (less the client's own lateness) in the last third
+//    of the stage's arrivals averages ≥ 1.5× and ≥ 100 ms more than in the first third. The server's
+//    rate is read off the first chunks of the last two thirds (a queued server gets requests to their
+//    first chunk at its own pace; completions are no clock for it: a server that blocks its event loop
+//    delays the streams' tails and ends them in bunches). The highest lower rate that held flat says
+//    where the queue starts.
+//  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
+//    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
+//    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
+// Pure.
+
+
+
+const MIN_SAMPLES = 9;
+const QUEUE_MIN_GROWTH = 1.5;
+const QUEUE_MIN_DELTA_MS = 100;
+/** A client later than this at p99 was the bottleneck of its own schedule. */
+const LATE_P99_MS = 5;
+const LATE_MIN_SAMPLES = 20;
+const LATE_MIN_COUNT = 2;
+/** The server's share of a TTFC: from the scheduled arrival, less the client's lateness. */
+const serverWait = (r) => r.ttfc - (r.lateness ?? 0);
+/** First-third and last-third TTFC of a rate stage's successful requests, by scheduled arrival; null with too few. */
+function queueGrowth(stage, records) {
+    if (!stage.rate || stage.skipped)
+        return null;
+    const ok = records.filter((r) => r.ok && r.ttfc !== null).sort((a, b) => a.startedAt - b.startedAt);
+    if (ok.length < MIN_SAMPLES)
+        return null;
+    const third = Math.floor(ok.length / 3);
+    const firstMs = common_mean(ok.slice(0, third).map(serverWait));
+    const lastMs = common_mean(ok.slice(ok.length - third).map(serverWait));
+    const ends = ok.map((r) => r.startedAt + r.ttfc).sort((a, b) => a - b);
+    const from = Math.floor(ends.length / 3);
+    const span = ends.length - 1 > from ? ends[ends.length - 1] - ends[from] : 0;
+    return {
+        index: stage.index,
+        rate: stage.rate.offered,
+        firstMs,
+        lastMs,
+        grew: lastMs >= QUEUE_MIN_GROWTH * firstMs && lastMs - firstMs >= QUEUE_MIN_DELTA_MS,
+        servedPerSec: span > 0 ? ((ends.length - 1 - from) * 1000) / span : null,
+    };
+}
+function detectQueue(run, byStage = groupByStage(run.requests)) {
+    const rows = run.stages.map((s) => queueGrowth(s, byStage.get(s.index) ?? [])).filter((g) => g !== null);
+    const grown = rows.filter((g) => g.grew).sort((a, b) => a.rate - b.rate);
+    const out = [];
+    const first = grown[0];
+    if (first !== undefined) {
+        const stage = run.stages.find((s) => s.index === first.index);
+        const held = rows.filter((g) => !g.grew && g.rate < first.rate).sort((a, b) => b.rate - a.rate)[0];
+        const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s (to their first chunk)`;
+        const dropped = stage.rate.dropped > 0 ? `; ${plural(stage.rate.dropped, 'arrival was', 'arrivals were')} dropped at max-in-flight ${stage.rate.maxInFlight}` : '';
+        const flat = held ? `; at ${formatRate(held.rate)}/s it held (${ms(held.firstMs)} → ${ms(held.lastMs)}), so the queue starts between the two` : '';
+        const also = grown.length > 1
+            ? `; it grew at ${grown
+                .slice(1)
+                .map((g) => `${formatRate(g.rate)}/s`)
+                .join(', ')} too`
+            : '';
+        out.push({
+            kind: 'queue',
+            users: null,
+            rate: first.rate,
+            message: `at ${formatRate(first.rate)}/s TTFC grew through the stage (avg ${ms(first.firstMs)} in its first third of arrivals, ${ms(first.lastMs)} in its last)` +
+                `${served}, fewer than arrive, so requests wait in a queue that grows as long as they keep coming${dropped}${flat}${also}. ` +
+                'A closed test (users × requests) slows down with the server and hides this wait; real users arriving at this rate see it.',
+            evidence: {
+                stages: rows.map((g) => ({
+                    index: g.index,
+                    rate: g.rate,
+                    firstThirdMs: round(g.firstMs),
+                    lastThirdMs: round(g.lastMs),
+                    grew: g.grew,
+                    servedPerSec: g.servedPerSec === null ? null : round(g.servedPerSec),
+                })),
+                minGrowth: QUEUE_MIN_GROWTH,
+                minDeltaMs: QUEUE_MIN_DELTA_MS,
+            },
+        });
+    }
+    const late = run.stages.filter((s) => {
+        const l = s.rate?.lateness;
+        if (s.skipped || !l || l.p99 === null || l.p99 <= LATE_P99_MS || l.n < LATE_MIN_SAMPLES)
+            return false;
+        return (byStage.get(s.index) ?? []).filter((r) => (r.lateness ?? 0) > LATE_P99_MS).length >= LATE_MIN_COUNT;
+    });
+    if (late.length > 0) {
+        const worst = late.reduce((a, b) => (b.rate.lateness.p99 > a.rate.lateness.p99 ? b : a));
+        // How much of the figures the client's own delay is: beside a TTFC of seconds (a server queue), a
+        // few ms late changes nothing; beside a TTFC of tens of ms it is the finding.
+        const p95 = worst.ttfc.p95;
+        const share = p95 !== null && p95 > 0 ? worst.rate.lateness.p99 / p95 : null;
+        const weight = share === null
+            ? ''
+            : share < 0.05
+                ? ` — small beside the TTFC p95 of ${ms(p95)} (${(share * 100).toFixed(1)}%): the figures stand, though the rate was not offered exactly`
+                : ` — ${Math.round(share * 100)}% of the TTFC p95 of ${ms(p95)}: the client, not only the server, shaped these figures`;
+        out.push({
+            kind: 'client_late',
+            users: null,
+            rate: worst.rate.offered,
+            message: `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs })} (lateness p99 ${ms(s.rate.lateness.p99)}, above ${ms(LATE_P99_MS)})`).join(', ')}: ` +
+                `the client fell behind the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait${weight}. ` +
+                'Split the rate over machines (shard) or use a larger runner; a server on the same runner takes CPU from the client.',
+            evidence: {
+                thresholdMs: LATE_P99_MS,
+                stages: late.map((s) => ({
+                    index: s.index,
+                    rate: s.rate.offered,
+                    latenessP50Ms: round(s.rate.lateness.p50 ?? 0, 3),
+                    latenessP99Ms: round(s.rate.lateness.p99, 3),
+                    ttfcP95Ms: s.ttfc.p95 === null ? null : round(s.ttfc.p95),
+                })),
+            },
+        });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/report/arrivals.ts
+// The rate stages' own figures in both human reports: offered and achieved rate, sent and dropped
+// arrivals, peak in flight, the client's lateness (scheduled arrival → request sent). Pure.
+
+
+
+
+const arrivals_NBSP = '\u00A0';
+const arrivals_nb = (text) => text.replace(/ /g, arrivals_NBSP);
+const HEAD = ['Stage', 'Offered', 'Achieved', 'Sent / scheduled', 'Dropped', 'Peak in flight', 'Lateness p50 / p99'];
+function cells(s, mark) {
+    const r = s.rate;
+    const late = r.lateness.p99 !== null && r.lateness.p99 > LATE_P99_MS;
+    return [
+        String(s.index),
+        `${formatRate(r.offered)}/s`,
+        `${r.achieved.toFixed(2)}/s`,
+        `${s.issued}/${r.scheduled}`,
+        String(r.dropped),
+        `${r.peakInFlight} of ${r.maxInFlight}`,
+        `${ms(r.lateness.p50)} / ${ms(r.lateness.p99)}${mark(late)}`,
+    ];
+}
+const ranRates = (report) => report.stages.filter((s) => s.rate && !s.skipped);
+function legend(s) {
+    const r = s.rate;
+    return (`${r.arrival === 'poisson' ? 'Poisson' : 'Uniform'} arrivals, seed ${r.seed}: each a new request on an idle connection; TTFC counts from the scheduled arrival, so a queue at the server shows. ` +
+        `Dropped: arrivals beyond max-in-flight, not sent. Lateness: scheduled arrival → request sent; above ${LATE_P99_MS} ms at p99 the client, not the server, held the rate back.`);
+}
+/** A collapsed markdown section of the rate stages; '' without any that ran. */
+function arrivalsMarkdown(report) {
+    const ran = ranRates(report);
+    if (!ran.length)
+        return '';
+    const rows = ran.map((s) => cells(s, (late) => (late ? `${arrivals_NBSP}⚠️` : '')).map(arrivals_nb));
+    const summary = `Arrivals: ${ran.map((s) => `${formatRate(s.rate.offered)}/s`).join(', ')}`;
+    const table = mdTable(HEAD, HEAD.map(() => 'r'), rows);
+    return `<details>\n<summary>${summary}</summary>\n\n${table}\n\n${legend(ran[0])}\n\n</details>`;
+}
+/** The same as a plain-text table for the terminal: head and rows ([] without rate stages). */
+function arrivalsTable(report) {
+    const ran = ranRates(report);
+    if (!ran.length)
+        return null;
+    return { head: HEAD.map((h) => h.toLowerCase()), rows: ran.map((s) => cells(s, (late) => (late ? ' !' : ''))), legend: legend(ran[0]) };
 }
 
 ;// CONCATENATED MODULE: ./src/core/capacity/search.ts
@@ -60408,7 +61473,7 @@ function interval_meets(p, counts, n) {
         }
         else
             v = weightedStat(line.values, line.owners, counts, line.stat);
-        if (v === null || !operators_compare(v, line.op, line.threshold))
+        if (v === null || !compare(v, line.op, line.threshold))
             return false;
     }
     return true;
@@ -60745,7 +61810,7 @@ function ratioText(r) {
 }
 const ICON = (p) => (p.passed ? '✅' : '❌');
 /** The SLO's first line's figure on a probe side (the one the chart shows), and the success. */
-function cells(p) {
+function capacity_cells(p) {
     const line = p.figures.slo[0];
     const why = p.passed ? '' : p.cause === 'errors' ? ' errors' : ' latency';
     const value = line ? format_formatValue(line.actual, metricUnit(line.text.split(/\s/)[0] ?? '') ?? 'count') : '—';
@@ -60758,8 +61823,8 @@ function probesTable(s) {
     const rows = s.probes.map((p) => [
         String(p.index),
         String(p.users),
-        ...cells(p),
-        ...(s.base && p.base ? cells(p.base) : s.base ? ['—', '—', '—'] : []),
+        ...capacity_cells(p),
+        ...(s.base && p.base ? capacity_cells(p.base) : s.base ? ['—', '—', '—'] : []),
         `${((p.figures.durationMs + (p.base?.figures.durationMs ?? 0)) / 1000).toFixed(1)} s`,
     ]);
     return mdTable(head, head.map((_, i) => (i === 2 || i === 5 ? 'l' : 'r')), rows.map((r) => r.map((c) => escapeInline(c, 200))));
@@ -60812,7 +61877,7 @@ function capacityLines(report, table) {
         out.push(`  ${n}`);
     const first = s.probes[0]?.figures.slo[0]?.text.split(/\s/)[0] ?? 'slo';
     const head = ['probe', 'users', 'head', first, 'ok', ...(s.base ? ['base', first, 'ok'] : []), 'time'];
-    const plain = (p) => cells(p).map((c) => c.replace('✅', 'pass').replace('❌', 'MISS'));
+    const plain = (p) => capacity_cells(p).map((c) => c.replace('✅', 'pass').replace('❌', 'MISS'));
     const rows = s.probes.map((p) => [
         String(p.index),
         String(p.users),
@@ -60824,507 +61889,315 @@ function capacityLines(report, table) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/core/report/rate-chart.ts
-// A rate sweep as one picture: TTFC against the offered rate, and what the server delivered (goodput,
-// or the successful requests per second) against what was offered, for the rate stages of a run. Where
-// the queue starts, TTFC leaves the floor and the delivered rate leaves the diagonal. Mermaid
-// `xychart-beta` blocks (one y-axis each, so two charts), an ASCII table for the terminal. Pure.
+;// CONCATENATED MODULE: ./src/core/report/server.ts
+// The "Server" part of the reports: a table per stage (health probe, monitors, log lines), the
+// monitors' run figures, warnings and log error samples, and a chart of each monitor over time with
+// the stage boundaries. Pure. Command and server text is escaped here before it reaches markdown.
 
 
 
-/** The rate stages that ran and have TTFC samples, by offered rate. */
-function ratePoints(stages) {
-    const ran = stages.filter((s) => !s.skipped && s.rate && s.ttfc.avg !== null && s.ttfc.p95 !== null);
-    const twins = new Map();
-    for (const s of ran)
-        twins.set(s.rate.offered, (twins.get(s.rate.offered) ?? 0) + 1);
-    return ran
-        .map((s) => {
-        const rate = s.rate.offered;
-        const label = `${formatRate(rate)}/s${twins.get(rate) > 1 ? ` (stage ${s.index})` : ''}`;
-        const seconds = s.durationMs / 1000;
-        const delivered = s.goodput ? s.goodput.perSec : seconds > 0 ? s.succeeded / seconds : 0;
-        return { index: s.index, rate, label, avg: s.ttfc.avg, p95: s.ttfc.p95, delivered, goodput: s.goodput !== undefined };
-    })
-        .sort((a, b) => a.rate - b.rate || a.index - b.index);
-}
-const rate_chart_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 100) / 100));
-function block(title, labels, yAxis, top, lines) {
-    return [
-        '```mermaid',
-        '---',
-        'config:',
-        '  themeVariables:',
-        '    xyChart:',
-        `      plotColorPalette: "${lines.map((l) => l[2]).join(', ')}"`,
-        '---',
-        'xychart-beta',
-        `    title "${title}"`,
-        `    x-axis "offered rate (arrivals/s)" [${labels.map((l) => `"${l}"`).join(', ')}]`,
-        `    y-axis "${yAxis}" 0 --> ${rate_chart_num(top)}`,
-        ...lines.map(([name, values]) => `    line "${name}" [${values.map(rate_chart_num).join(', ')}]`),
-        '```',
-    ].join('\n');
-}
-/**
- * Two mermaid charts of a rate sweep (TTFC avg / p95 against the offered rate; goodput or successful
- * requests/s against it, with the offered rate as the diagonal), each with a one-line legend. Empty
- * with fewer than two rate stages to plot.
- */
-function rateSweepCharts(stages) {
-    const pts = ratePoints(stages);
-    if (pts.length < 2)
-        return '';
-    const labels = pts.map((p) => p.label);
-    const ttfcTop = niceCeil(Math.max(...pts.map((p) => p.p95)) * 1.1);
-    const goodput = pts.every((p) => p.goodput);
-    const rateTop = niceCeil(Math.max(...pts.map((p) => Math.max(p.rate, p.delivered))) * 1.1);
-    const served = goodput ? 'goodput' : 'succeeded/s';
-    return [
-        block('TTFC against the offered rate', labels, 'TTFC (ms)', ttfcTop, [
-            ['avg', pts.map((p) => p.avg), CHART_COLORS.avg],
-            ['p95', pts.map((p) => p.p95), CHART_COLORS.p95],
-        ]),
-        '<sub>TTFC avg (blue) and p95 (red), ms, timed from each scheduled arrival, against the offered rate</sub>',
-        '',
-        block(`${goodput ? 'Goodput' : 'Successful requests'} against the offered rate`, labels, 'requests/s', rateTop, [
-            ['offered', pts.map((p) => p.rate), CHART_COLORS.avgLimit],
-            [served, pts.map((p) => p.delivered), CHART_COLORS.p95Limit],
-        ]),
-        `<sub>Offered rate (amber) and ${goodput ? 'goodput: requests/s that met every goodput line' : 'successful requests/s'} (purple); where it leaves the offered rate, the server no longer keeps up</sub>`,
-    ].join('\n');
-}
-/** The same for the terminal: one line a rate stage. Empty with fewer than two rate stages. */
-function rateSweepLines(stages) {
-    const pts = ratePoints(stages);
-    if (pts.length < 2)
-        return [];
-    const w = Math.max(...pts.map((p) => p.label.length));
-    const top = Math.max(...pts.map((p) => p.p95));
-    return [
-        `rate sweep: TTFC p95 (bar) and ${pts.every((p) => p.goodput) ? 'goodput' : 'succeeded/s'} against the offered rate`,
-        ...pts.map((p) => {
-            const bar = '#'.repeat(Math.max(1, Math.round((p.p95 / (top || 1)) * 30)));
-            return `  ${p.label.padStart(w)} │${bar.padEnd(30)}│ p95 ${ms(p.p95)}, ${rate_chart_num(p.delivered)}/s of ${formatRate(p.rate)}/s`;
-        }),
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
-// Small shared helpers of the diagnoses. Pure.
-
-/** The request records of each stage (by 1-based stage index), grouped in one pass. */
-function groupByStage(requests) {
-    const out = new Map();
-    for (const r of requests) {
-        let list = out.get(r.stage);
-        if (list === undefined) {
-            list = [];
-            out.set(r.stage, list);
-        }
-        list.push(r);
-    }
-    return out;
-}
-/** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
-function common_median(values) {
-    if (values.length === 0)
+const server_MISSING = '–';
+const server_ms = (v) => (v === null ? server_MISSING : format_formatValue(v, 'ms'));
+const server_sample = (v, unit) => (v === null || v === undefined ? server_MISSING : formatSample(v, unit));
+// A rate stage has no users (the server side is told 0).
+const server_users = (n) => (n === 0 ? 'rate stage' : `${n} user${n === 1 ? '' : 's'}`);
+/** Points per monitor chart (a longer run is thinned evenly). */
+const CHART_POINTS = 48;
+/** One row a stage (with the idle samples before and after around them), the same for markdown and the terminal. */
+function serverTable(section) {
+    const stages = new Map();
+    for (const h of section.health?.stages ?? [])
+        stages.set(h.index, h.users);
+    for (const m of section.monitors)
+        for (const s of m.stages)
+            stages.set(s.index, s.users);
+    for (const l of section.logs?.stages ?? [])
+        stages.set(l.index, l.users);
+    if (stages.size === 0 && section.monitors.length === 0)
         return null;
-    const s = Float64Array.from(values).sort();
-    const mid = s.length >> 1;
-    return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-function common_mean(values) {
-    if (values.length === 0)
-        return null;
-    let sum = 0;
-    for (const v of values)
-        sum += v;
-    return sum / values.length;
-}
-/** Time from the request being written to its first chunk: ttfc without connection setup / socket wait. */
-function serverTtfc(r) {
-    if (r.ttfc === null)
-        return null;
-    return Math.max(0, r.ttfc - (r.connect ?? 0));
-}
-/** The closed stage with the fewest users that ran and has successful requests: the reference ("single user") stage. */
-function referenceStage(stages) {
-    let ref = null;
-    for (const s of stages) {
-        if (s.skipped || s.succeeded === 0 || s.rate)
-            continue;
-        if (ref === null || s.users < ref.users)
-            ref = s;
-    }
-    return ref;
-}
-
-/** `1.1×`, `10.4×`, `120×`. */
-function common_times(x) {
-    if (!Number.isFinite(x))
-        return `${x}×`;
-    return x >= 99.5 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
-}
-/** Rounds for evidence objects (readable JSON, no float noise). */
-function round(x, digits = 2) {
-    const f = 10 ** digits;
-    return Math.round(x * f) / f;
-}
-const common_users = (n) => plural(n, 'user');
-
-;// CONCATENATED MODULE: ./src/core/analysis/diagnose/queue.ts
-// Rate stages (`R/s:D`): arrivals keep coming whatever the server does, so a server slower than the
-// offered rate builds a queue, and each request waits longer than the one before: TTFC grows through
-// the stage. The closed-model diagnoses (serialized, saturated, connect storms) compare stages by
-// users and read each user's first wave; none of that exists here, so rate stages have their own.
-//
-//  - queue: at the lowest offered rate whose TTFC (less the client's own lateness) in the last third
-//    of the stage's arrivals averages ≥ 1.5× and ≥ 100 ms more than in the first third. The server's
-//    rate is read off the first chunks of the last two thirds (a queued server gets requests to their
-//    first chunk at its own pace; completions are no clock for it: a server that blocks its event loop
-//    delays the streams' tails and ends them in bunches). The highest lower rate that held flat says
-//    where the queue starts.
-//  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
-//    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
-//    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
-// Pure.
-
-
-
-const MIN_SAMPLES = 9;
-const QUEUE_MIN_GROWTH = 1.5;
-const QUEUE_MIN_DELTA_MS = 100;
-/** A client later than this at p99 was the bottleneck of its own schedule. */
-const LATE_P99_MS = 5;
-const LATE_MIN_SAMPLES = 20;
-const LATE_MIN_COUNT = 2;
-/** The server's share of a TTFC: from the scheduled arrival, less the client's lateness. */
-const serverWait = (r) => r.ttfc - (r.lateness ?? 0);
-/** First-third and last-third TTFC of a rate stage's successful requests, by scheduled arrival; null with too few. */
-function queueGrowth(stage, records) {
-    if (!stage.rate || stage.skipped)
-        return null;
-    const ok = records.filter((r) => r.ok && r.ttfc !== null).sort((a, b) => a.startedAt - b.startedAt);
-    if (ok.length < MIN_SAMPLES)
-        return null;
-    const third = Math.floor(ok.length / 3);
-    const firstMs = common_mean(ok.slice(0, third).map(serverWait));
-    const lastMs = common_mean(ok.slice(ok.length - third).map(serverWait));
-    const ends = ok.map((r) => r.startedAt + r.ttfc).sort((a, b) => a - b);
-    const from = Math.floor(ends.length / 3);
-    const span = ends.length - 1 > from ? ends[ends.length - 1] - ends[from] : 0;
-    return {
-        index: stage.index,
-        rate: stage.rate.offered,
-        firstMs,
-        lastMs,
-        grew: lastMs >= QUEUE_MIN_GROWTH * firstMs && lastMs - firstMs >= QUEUE_MIN_DELTA_MS,
-        servedPerSec: span > 0 ? ((ends.length - 1 - from) * 1000) / span : null,
+    const head = ['Stage'];
+    if (section.health)
+        head.push('Health probes', 'Health p50', 'Health p95', 'Health max');
+    for (const m of section.monitors)
+        head.push(`${m.name} avg`, `${m.name} max`);
+    if (section.logs)
+        head.push('Log lines', 'Log errors');
+    const rows = [];
+    const idleRow = (label, pick, health, log) => {
+        const row = [label];
+        // The idle health figure is the faster of two probes before stage 1.
+        if (section.health)
+            row.push(health === null ? server_MISSING : 'idle', server_ms(health), server_MISSING, server_MISSING);
+        for (const m of section.monitors)
+            row.push(server_sample(pick(m), m.unit), server_MISSING);
+        if (section.logs)
+            row.push(log, server_MISSING);
+        return row;
     };
-}
-function detectQueue(run, byStage = groupByStage(run.requests)) {
-    const rows = run.stages.map((s) => queueGrowth(s, byStage.get(s.index) ?? [])).filter((g) => g !== null);
-    const grown = rows.filter((g) => g.grew).sort((a, b) => a.rate - b.rate);
-    const out = [];
-    const first = grown[0];
-    if (first !== undefined) {
-        const stage = run.stages.find((s) => s.index === first.index);
-        const held = rows.filter((g) => !g.grew && g.rate < first.rate).sort((a, b) => b.rate - a.rate)[0];
-        const served = first.servedPerSec === null ? '' : `: the server serves about ${formatRate(Number(first.servedPerSec.toPrecision(2)))} requests/s (to their first chunk)`;
-        const dropped = stage.rate.dropped > 0 ? `; ${plural(stage.rate.dropped, 'arrival was', 'arrivals were')} dropped at max-in-flight ${stage.rate.maxInFlight}` : '';
-        const flat = held ? `; at ${formatRate(held.rate)}/s it held (${ms(held.firstMs)} → ${ms(held.lastMs)}), so the queue starts between the two` : '';
-        const also = grown.length > 1
-            ? `; it grew at ${grown
-                .slice(1)
-                .map((g) => `${formatRate(g.rate)}/s`)
-                .join(', ')} too`
-            : '';
-        out.push({
-            kind: 'queue',
-            users: null,
-            rate: first.rate,
-            message: `at ${formatRate(first.rate)}/s TTFC grew through the stage (avg ${ms(first.firstMs)} in its first third of arrivals, ${ms(first.lastMs)} in its last)` +
-                `${served}, fewer than arrive, so requests wait in a queue that grows as long as they keep coming${dropped}${flat}${also}. ` +
-                'A closed test (users × requests) slows down with the server and hides this wait; real users arriving at this rate see it.',
-            evidence: {
-                stages: rows.map((g) => ({
-                    index: g.index,
-                    rate: g.rate,
-                    firstThirdMs: round(g.firstMs),
-                    lastThirdMs: round(g.lastMs),
-                    grew: g.grew,
-                    servedPerSec: g.servedPerSec === null ? null : round(g.servedPerSec),
-                })),
-                minGrowth: QUEUE_MIN_GROWTH,
-                minDeltaMs: QUEUE_MIN_DELTA_MS,
-            },
-        });
+    if (section.monitors.length || section.health) {
+        rows.push(idleRow('idle before', (m) => m.idleBefore, section.health?.idle ?? null, section.logs ? String(section.logs.before.lines) : server_MISSING));
     }
-    const late = run.stages.filter((s) => {
-        const l = s.rate?.lateness;
-        if (s.skipped || !l || l.p99 === null || l.p99 <= LATE_P99_MS || l.n < LATE_MIN_SAMPLES)
-            return false;
-        return (byStage.get(s.index) ?? []).filter((r) => (r.lateness ?? 0) > LATE_P99_MS).length >= LATE_MIN_COUNT;
+    for (const [index, u] of [...stages.entries()].sort((a, b) => a[0] - b[0])) {
+        const row = [`${index} (${server_users(u)})`];
+        if (section.health) {
+            const h = section.health.stages.find((s) => s.index === index);
+            row.push(h ? `${h.n}${h.failures ? ` (${h.failures} failed)` : ''}` : server_MISSING, server_ms(h?.latency.p50 ?? null), server_ms(h?.latency.p95 ?? null), server_ms(h?.latency.max ?? null));
+        }
+        for (const m of section.monitors) {
+            const s = m.stages.find((x) => x.index === index);
+            row.push(server_sample(s?.avg, m.unit), server_sample(s?.max, m.unit));
+        }
+        if (section.logs) {
+            const l = section.logs.stages.find((x) => x.index === index);
+            row.push(String(l?.lines ?? 0), String(l?.errors ?? 0));
+        }
+        rows.push(row);
+    }
+    if (section.monitors.length)
+        rows.push(idleRow('idle after', (m) => m.idleAfter, null, server_MISSING));
+    return { head, rows };
+}
+/** `mem: 412 MiB idle before → 530 MiB after (+29%), peak 610 MiB`. */
+function monitorSummary(m) {
+    const parts = [`${formatSample(m.idleBefore, m.unit)} idle before → ${formatSample(m.idleAfter, m.unit)} after`];
+    if (m.growth !== null)
+        parts[0] += ` (${formatGrowth(m.growth)})`;
+    if (m.peak !== null)
+        parts.push(`peak ${formatSample(m.peak, m.unit)}`);
+    if (m.failures)
+        parts.push(`${m.failures} sample${m.failures === 1 ? '' : 's'} missing`);
+    return `${m.name}: ${parts.join(', ')}`;
+}
+/** The display scale of a monitor's values: MiB / GiB for sizes, as is otherwise. */
+function scaleOf(m) {
+    if (m.unit === '%')
+        return { div: 1, label: '%' };
+    if (m.unit === 'number')
+        return { div: 1, label: '' };
+    const peak = Math.max(...m.samples.map((s) => s.value), 0);
+    return peak >= 4 * 1024 ** 3 ? { div: 1024 ** 3, label: 'GiB' } : { div: 1024 ** 2, label: 'MiB' };
+}
+const server_num = (v) => (Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
+/**
+ * A mermaid line chart of one monitor over time: the idle sample before, the samples of the run, the
+ * idle sample after. The x labels are seconds since the start; the first sample of each stage is
+ * labelled with its stage (`S2 4.1s`), so the stage boundaries read off the axis.
+ */
+function monitorChart(m, section) {
+    let pts = m.samples;
+    if (pts.length < 2)
+        return '';
+    if (pts.length > CHART_POINTS) {
+        const step = (pts.length - 1) / (CHART_POINTS - 1);
+        pts = Array.from({ length: CHART_POINTS }, (_, i) => pts[Math.round(i * step)]);
+    }
+    const { div, label } = scaleOf(m);
+    const usersOf = new Map(section.boundaries.map((b) => [b.index, b.users]));
+    let prev = null;
+    const labels = pts.map((p) => {
+        const sec = `${(p.t / 1000).toFixed(1)}s`;
+        const first = p.phase !== prev;
+        prev = p.phase;
+        if (p.phase === 'before')
+            return `idle ${sec}`;
+        if (p.phase === 'after')
+            return `idle ${sec}`;
+        return first ? `S${p.phase} ${sec}` : sec;
     });
-    if (late.length > 0) {
-        const worst = late.reduce((a, b) => (b.rate.lateness.p99 > a.rate.lateness.p99 ? b : a));
-        // How much of the figures the client's own delay is: beside a TTFC of seconds (a server queue), a
-        // few ms late changes nothing; beside a TTFC of tens of ms it is the finding.
-        const p95 = worst.ttfc.p95;
-        const share = p95 !== null && p95 > 0 ? worst.rate.lateness.p99 / p95 : null;
-        const weight = share === null
-            ? ''
-            : share < 0.05
-                ? ` — small beside the TTFC p95 of ${ms(p95)} (${(share * 100).toFixed(1)}%): the figures stand, though the rate was not offered exactly`
-                : ` — ${Math.round(share * 100)}% of the TTFC p95 of ${ms(p95)}: the client, not only the server, shaped these figures`;
-        out.push({
-            kind: 'client_late',
-            users: null,
-            rate: worst.rate.offered,
-            message: `this client sent requests late against their schedule at ${late.map((s) => `${stageWho({ kind: 'rate', rate: s.rate.offered, durationMs: s.rate.durationMs })} (lateness p99 ${ms(s.rate.lateness.p99)}, above ${ms(LATE_P99_MS)})`).join(', ')}: ` +
-                `the client fell behind the offered rate, and each TTFC (timed from the scheduled arrival) includes that wait${weight}. ` +
-                'Split the rate over machines (shard) or use a larger runner; a server on the same runner takes CPU from the client.',
-            evidence: {
-                thresholdMs: LATE_P99_MS,
-                stages: late.map((s) => ({
-                    index: s.index,
-                    rate: s.rate.offered,
-                    latenessP50Ms: round(s.rate.lateness.p50 ?? 0, 3),
-                    latenessP99Ms: round(s.rate.lateness.p99, 3),
-                    ttfcP95Ms: s.ttfc.p95 === null ? null : round(s.ttfc.p95),
-                })),
-            },
-        });
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/core/report/arrivals.ts
-// The rate stages' own figures in both human reports: offered and achieved rate, sent and dropped
-// arrivals, peak in flight, the client's lateness (scheduled arrival → request sent). Pure.
-
-
-
-
-const NBSP = '\u00A0';
-const nb = (text) => text.replace(/ /g, NBSP);
-const HEAD = ['Stage', 'Offered', 'Achieved', 'Sent / scheduled', 'Dropped', 'Peak in flight', 'Lateness p50 / p99'];
-function arrivals_cells(s, mark) {
-    const r = s.rate;
-    const late = r.lateness.p99 !== null && r.lateness.p99 > LATE_P99_MS;
-    return [
-        String(s.index),
-        `${formatRate(r.offered)}/s`,
-        `${r.achieved.toFixed(2)}/s`,
-        `${s.issued}/${r.scheduled}`,
-        String(r.dropped),
-        `${r.peakInFlight} of ${r.maxInFlight}`,
-        `${ms(r.lateness.p50)} / ${ms(r.lateness.p99)}${mark(late)}`,
-    ];
-}
-const ranRates = (report) => report.stages.filter((s) => s.rate && !s.skipped);
-function legend(s) {
-    const r = s.rate;
-    return (`${r.arrival === 'poisson' ? 'Poisson' : 'Uniform'} arrivals, seed ${r.seed}: each a new request on an idle connection; TTFC counts from the scheduled arrival, so a queue at the server shows. ` +
-        `Dropped: arrivals beyond max-in-flight, not sent. Lateness: scheduled arrival → request sent; above ${LATE_P99_MS} ms at p99 the client, not the server, held the rate back.`);
-}
-/** A collapsed markdown section of the rate stages; '' without any that ran. */
-function arrivalsMarkdown(report) {
-    const ran = ranRates(report);
-    if (!ran.length)
-        return '';
-    const rows = ran.map((s) => arrivals_cells(s, (late) => (late ? `${NBSP}⚠️` : '')).map(nb));
-    const summary = `Arrivals: ${ran.map((s) => `${formatRate(s.rate.offered)}/s`).join(', ')}`;
-    const table = mdTable(HEAD, HEAD.map(() => 'r'), rows);
-    return `<details>\n<summary>${summary}</summary>\n\n${table}\n\n${legend(ran[0])}\n\n</details>`;
-}
-/** The same as a plain-text table for the terminal: head and rows ([] without rate stages). */
-function arrivalsTable(report) {
-    const ran = ranRates(report);
-    if (!ran.length)
-        return null;
-    return { head: HEAD.map((h) => h.toLowerCase()), rows: ran.map((s) => arrivals_cells(s, (late) => (late ? ' !' : ''))), legend: legend(ran[0]) };
-}
-
-;// CONCATENATED MODULE: ./src/core/report/trend.ts
-// The history in the markdown report: one line that puts this run against the latest runs ("main's
-// last 30 nights: p95 280–340 ms; this PR 610 ms"), a mermaid chart of TTFC p95 per run with this run
-// marked, and the history's warnings. Pure. Everything read from the history file is untrusted:
-// refs are escaped; the chart holds only numbers, dates and stage keys the schema let through.
-
-
-
-
-/** Most stage lines in the trend chart; with more stages, only the key stage is drawn. */
-const MAX_LINES = 3;
-const COLORS = { thisRun: '#9ca3af', lines: ['#dc2626', '#2563eb', '#16a34a'] };
-const COLOR_NAMES = ['red', 'blue', 'green'];
-const trend_PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
-const SAFE_BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$/;
-/** This run's TTFC p95 per stage key (stages that ran with a figure), in run order. */
-function currentValues(report) {
-    const keys = stageKeys(report.stages);
-    return report.stages.flatMap((s, i) => (!s.skipped && s.ttfc.p95 !== null ? [{ key: keys[i], users: s.users, value: s.ttfc.p95 }] : []));
-}
-/** The stage the headline speaks of: the most users that ran (the later one on a tie), as the outputs. */
-function keyStage(report) {
-    let best = null;
-    for (const c of currentValues(report))
-        if (best === null || c.users >= best.users)
-            best = c;
-    return best;
-}
-/** `main's last 30 nights`, `the last 12 runs`: who the history's runs were. */
-function whose(points, plain) {
-    const refs = new Set(points.map((p) => p.ref ?? ''));
-    const [ref] = [...refs];
-    const branch = refs.size === 1 && ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
-    const what = points.every((p) => p.event === 'schedule') ? plural(points.length, 'night') : plural(points.length, 'run');
-    // The file is untrusted: only a plain branch name is shown (nothing that could read as a link or a mention).
-    if (branch === null || !SAFE_BRANCH.test(branch))
-        return `the history's last ${what}`;
-    return `${plain ? branch : escapeInline(branch, 60)}'s last ${what}`;
-}
-/** `280–340 ms` (one unit when both share it), `800 ms–1.20 s`. */
-function spanOf(lo, hi) {
-    const unit = / \S+$/.exec(hi)?.[0] ?? '';
-    return unit && lo.endsWith(unit) ? `${lo.slice(0, -unit.length)}–${hi}` : `${lo}–${hi}`;
-}
-/** "main's last 30 nights: p95 280–340 ms at 20 users; this PR **610 ms**" (`plain`: for a terminal, no markup). Empty without a key stage. */
-function trendHeadline(report, opts = {}) {
-    const h = report.history;
-    const key = keyStage(report);
-    if (!h || !key || h.trend.points.length === 0)
-        return '';
-    const vs = h.trend.points.map((p) => p.values[key.key]).filter((v) => typeof v === 'number');
-    const self = trend_PULL_REQUEST_EVENTS.includes(h.event ?? '') ? 'this PR' : 'this run';
-    const where = ` at ${keyLabel(key.key)}`;
-    const [lo, hi] = [ms(Math.min(...vs)), ms(Math.max(...vs))];
-    const range = vs.length ? `p95 ${lo === hi ? lo : spanOf(lo, hi)}${where}` : `no p95${where}`;
-    const value = opts.plain ? ms(key.value) : `**${ms(key.value)}**`;
-    return `${whose(h.trend.points, opts.plain === true)}: ${range}; ${self} ${value}`;
-}
-/** x labels: `11-03`, or `11-03 04:17` where a day has several runs; this run last. */
-function labels(points, self) {
-    const day = (t) => t.slice(5, 10);
-    const count = new Map();
-    for (const p of points)
-        count.set(day(p.time), (count.get(day(p.time)) ?? 0) + 1);
-    return [...points.map((p) => `${count.get(day(p.time)) > 1 ? `${day(p.time)} ${p.time.slice(11, 16)}` : day(p.time)}${p.passed ? '' : ' ✗'}`), self];
-}
-/** Gaps (a stage without a figure that night) drawn flat at the line's neighbour, so the line does not dive to 0. */
-function filled(values) {
-    const first = values.find((v) => v !== null) ?? 0;
-    let last = first;
-    return values.map((v) => (v === null ? last : (last = v)));
-}
-const trend_num = (v) => (Math.abs(v) >= 10 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
-/** The trend chart: a mermaid xychart of TTFC p95 per run, one line per stage (or the key stage), this run a grey bar. '' with no earlier run. */
-function trendChart(report) {
-    const h = report.history;
-    const key = keyStage(report);
-    if (!h || !key || h.trend.points.length === 0)
-        return '';
-    const current = currentValues(report);
-    const drawn = current.length <= MAX_LINES ? current : current.filter((c) => c.key === key.key);
-    const lines = drawn.map((c) => ({ key: c.key, values: [...h.trend.points.map((p) => p.values[c.key] ?? null), c.value] }));
-    const all = lines.flatMap((l) => l.values).filter((v) => v !== null);
-    const top = niceCeil(Math.max(...all) * 1.1);
-    const self = trend_PULL_REQUEST_EVENTS.includes(h.event ?? '') ? 'this PR' : 'this run';
-    const n = h.trend.points.length + 1;
-    const bar = [...new Array(n - 1).fill('0'), trend_num(key.value)];
-    const palette = [COLORS.thisRun, ...lines.map((_, i) => COLORS.lines[i])];
-    const failed = h.trend.points.filter((p) => !p.passed).length;
-    const legend = [
-        `TTFC p95 (ms) of the last ${plural(n - 1, 'run')} and ${self}: ${lines.map((l, i) => `${keyLabel(l.key)} (${COLOR_NAMES[i]})`).join(', ')}`,
-        `the grey bar is ${self} (${keyLabel(key.key)})`,
-        failed ? `✗ ${plural(failed, 'run')} that failed` : '',
-        lines.some((l) => l.values.includes(null)) ? 'a run without a figure is drawn flat' : '',
-    ].filter(Boolean);
+    const top = Math.max(...pts.map((p) => p.value / div)) * 1.1 || 1;
+    const stages = [...new Set(pts.map((p) => p.phase).filter((x) => typeof x === 'number'))].map((i) => `S${i} = ${server_users(usersOf.get(i) ?? 0)}`).join(', ');
+    // The name is user text: only letters, digits, _ and - reach the chart (monitor names are checked).
+    const title = `${m.name}${label ? ` (${label})` : ''} over time`;
     return [
         '```mermaid',
-        '---',
-        'config:',
-        '  themeVariables:',
-        '    xyChart:',
-        `      plotColorPalette: "${palette.join(', ')}"`,
-        '---',
         'xychart-beta',
-        `    title "TTFC p95 over the last ${n - 1} runs and ${self}"`,
-        `    x-axis "run" [${labels(h.trend.points, self)
-            .map((l) => `"${l}"`)
-            .join(', ')}]`,
-        `    y-axis "TTFC p95 (ms)" 0 --> ${trend_num(top)}`,
-        `    bar "${self}" [${bar.join(', ')}]`,
-        ...lines.map((l) => `    line "${keyLabel(l.key)}" [${filled(l.values).map(trend_num).join(', ')}]`),
+        `    title "${title.replace(/"/g, "'")}"`,
+        `    x-axis [${labels.map((l) => `"${l}"`).join(', ')}]`,
+        `    y-axis "${label || m.name}" 0 --> ${server_num(top)}`,
+        `    line [${pts.map((p) => server_num(p.value / div)).join(', ')}]`,
         '```',
-        '',
-        `<sub>${legend.join(' · ')}</sub>`,
+        `<sub>${escapeInline(stages, 400)}; idle = before the first stage / after the cool-down.</sub>`,
     ].join('\n');
 }
-const MAX_WARNINGS = 3;
-/** The history section: its warnings, the headline, the chart (unless left out for size) and where the history is. '' without history-path. */
-function historyMarkdown(report, opts) {
-    const h = report.history;
-    if (!h)
+/** The "Server" section of the markdown report ('' when the server side is off). */
+function serverMarkdown(section, opts = {}) {
+    if (!section)
         return '';
-    const parts = ['### TTFC over the latest runs'];
-    for (const w of h.warnings.slice(0, MAX_WARNINGS))
-        parts.push(`> [!WARNING]\n> **History:** ${escapeInline(w, 400)}`);
-    const headline = trendHeadline(report);
-    if (headline)
-        parts.push(headline);
-    const chart = opts.chart ? trendChart(report) : '';
-    if (chart)
-        parts.push(chart);
-    else if (!headline)
-        parts.push(h.status === 'missing' ? '_No earlier run in the history yet._' : '_No earlier run to compare with._');
-    const state = h.recorded ? 'this run recorded' : 'this run not recorded';
-    parts.push(`<sub>history ${escapeInline(h.path, 200)}: ${plural(h.runs, 'earlier run')}, ${state}; \`history.\` criteria: median of the last ${h.window} passing runs</sub>`);
+    const parts = ['### Server'];
+    const t = serverTable(section);
+    if (t)
+        parts.push(mdTable(t.head.map((h) => escapeInline(h, 60)), t.head.map((_, i) => (i === 0 ? 'l' : 'r')), t.rows));
+    const notes = [];
+    if (section.health)
+        notes.push(`health: ${codeSpan(`GET ${section.health.url}`, { max: 200 })} every ${section.health.intervalMs} ms on its own connection, one at a time`);
+    for (const m of section.monitors)
+        notes.push(`${escapeInline(monitorSummary(m), 300)} — ${codeSpan(m.source, { max: 200 })}`);
+    if (section.logs)
+        notes.push(`logs: ${codeSpan(section.logs.command, { max: 200 })}, errors match ${codeSpan(section.logs.pattern, { max: 100 })}`);
+    if (notes.length)
+        parts.push(notes.map((n) => `- ${n}`).join('\n'));
+    const samples = (section.logs?.stages ?? []).filter((s) => s.samples.length);
+    if (samples.length) {
+        const rows = samples.flatMap((s) => s.samples.map((line) => [String(s.index), escapeInline(line, 300)]));
+        parts.push(`**Log errors** (up to 5 distinct lines a stage, escaped and truncated)\n\n${mdTable(['Stage', 'Line'], ['r', 'l'], rows)}`);
+    }
+    const warnings = [...section.warnings, ...(section.health?.errors ?? []).map((e) => `health probe in stage ${e.stage}: ${e.message}`)];
+    if (warnings.length)
+        parts.push(`<details><summary>${warnings.length} server-side warning${warnings.length === 1 ? '' : 's'}</summary>\n\n${warnings
+            .slice(0, 20)
+            .map((w) => `- ${escapeInline(w, 300)}`)
+            .join('\n')}\n\n</details>`);
+    if (opts.charts !== false)
+        for (const m of section.monitors) {
+            const c = monitorChart(m, section);
+            if (c)
+                parts.push(c);
+        }
     return parts.join('\n\n');
 }
 
-;// CONCATENATED MODULE: ./src/core/report/markdown.ts
-// The markdown report: one document for the PR comment and the job summary. Pure: a function of
-// the Report and a small context; knows nothing of the GitHub client.
+;// CONCATENATED MODULE: ./src/core/report/ab.ts
+// The same-run A/B table both human reports show: per stage the head's and the base's figures side
+// by side, the ratio head / base with its interval. Pure: a function of the Report.
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** GitHub rejects issue comments longer than this (characters). */
-const COMMENT_LIMIT = 65_536;
-/** Longest server message shown in an error sample or diagnosis (characters, before escaping). */
-const markdown_MESSAGE_MAX = 300;
-// ---------------------------------------------------------------------------------------------
-// missed criteria, in plain text
-/** One line per missed criterion: `@10: ttfc.avg < 1s — 10 users: actual 2.05 s, threshold 1 s`. Plain text. */
-function describeResult(c) {
-    const who = scopeWho(c);
-    const where = who === null ? '' : ` — ${who}`;
-    const why = c.reason ? ` (${c.reason})` : '';
-    return `${c.text}${where}: actual ${formatValue(c.actual, c.unit)}, threshold ${formatThreshold(c.threshold, c.unit)}${why}`;
+const ab_ms = (v) => format_formatValue(v ?? null, 'ms');
+/** `1.9x (1.6–2.2)`, `1.0x` without an interval, `—` without a ratio. */
+function ratioCell(r) {
+    if (!r || r.ratio === null)
+        return '—';
+    if (r.low === null || r.high === null)
+        return formatRatio(r.ratio);
+    return `${formatRatio(r.ratio)} (${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high).slice(0, -1)})`;
 }
-// ---------------------------------------------------------------------------------------------
-// pieces
-const markdown_MISSING = '—';
-/** U+00A0: a number and its unit never wrap apart in a narrow table. */
-const markdown_NBSP = '\u00A0';
-const markdown_nb = (text) => text.replace(/ /g, markdown_NBSP);
-/** Inconclusive: a red question mark, visible on light and dark themes (❔ is white and vanishes on light). */
-const INCONCLUSIVE_MARK = '❓';
+/** The head-vs-base table (null without a compare section). `mark` wraps a flagged ratio. */
+function compareTable(report, mark) {
+    const c = report.compare;
+    if (!c)
+        return null;
+    const pct = `${Math.round(c.level * 100)}%`;
+    const head = ['Stage', 'Users × requests', 'Success head / base', 'TTFC avg head', 'base', `ratio (${pct} CI)`, 'TTFC p95 head', 'base', `ratio (${pct} CI)`];
+    const rows = c.stages.map((s) => {
+        const h = report.stages.find((x) => x.index === s.index);
+        const load = s.rate !== undefined ? `${formatRate(s.rate)}/s` : `${s.users} × ${s.requestsPerUser}`;
+        if (!h || h.skipped || s.base.skipped)
+            return { stage: s, cells: [String(s.index), load, 'skipped', '—', '—', '—', '—', '—', '—'] };
+        const flag = (key, text) => (s.flagged === key && (s.regressed || s.improved) ? mark(text) : text);
+        return {
+            stage: s,
+            cells: [
+                String(s.index),
+                load,
+                `${h.succeeded}/${h.issued} / ${s.base.succeeded}/${s.base.issued}`,
+                ab_ms(h.ttfc.avg),
+                ab_ms(s.base.ttfc.avg),
+                flag('ttfc.avg', ratioCell(s.ratios['ttfc.avg'])),
+                ab_ms(h.ttfc.p95),
+                ab_ms(s.base.ttfc.p95),
+                flag('ttfc.p95', ratioCell(s.ratios['ttfc.p95'])),
+            ],
+        };
+    });
+    const t = Math.round(c.threshold * 1000) / 10;
+    const legend = `Head: the url; base: the compare target, measured in the same run, round by round alternating which goes first` +
+        `${c.stages.some((s) => s.rate !== undefined) ? ' (a rate stage: the same arrivals to both at once)' : ''}. ` +
+        `Ratio head / base with its ${pct} interval (seeded bootstrap over the paired rounds); a ratio whose whole interval is above ${formatRatio(1 + c.threshold)} ` +
+        `(regression-threshold ${t}%) is a regression, below ${formatRatio(1 / (1 + c.threshold))} an improvement. A stage of one request a side has no interval.`;
+    return { head, rows, legend };
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/comparisons.ts
+// The run against another: the same-run A/B table (head vs base) and the baseline's deltas.
+
+
+
+
+
+
+
+
+/** Same-run A/B: head and base side by side, the ratio column with its interval. '' without compare-url. */
+function compareSection(report) {
+    const t = compareTable(report, (text) => `❗ **${text}**`);
+    const c = report.compare;
+    if (!t || !c)
+        return '';
+    const align = t.head.map((_, i) => (i === 1 ? 'l' : 'r'));
+    const regressed = stageList(c.regressions, c.regressionRates);
+    const improved = stageList(c.improvements, c.improvementRates);
+    const summary = regressed
+        ? `**Slower than the base** at ${regressed} (see Diagnoses).`
+        : improved
+            ? `**Faster than the base** at ${improved}.`
+            : 'No stage is a regression against the base.';
+    return `### Head vs base (same run)
+
+Base: ${codeSpan(c.url, { max: 500 })}
+
+${mdTable(t.head, align, t.rows.map((r) => r.cells))}
+
+${summary} ${t.legend}`;
+}
+/** The baseline comparison, collapsed: deltas per stage, regressions flagged, its notes (at most maxNotes). */
+function comparisons_baselineSection(report, maxNotes) {
+    const b = report.baseline;
+    if (!b?.loaded)
+        return '';
+    const rows = b.stages.map((d) => {
+        const delta = (x) => (x.text ? (x.regressed ? `❗${NBSP}**${nb(x.text)}**` : nb(x.text)) : MISSING);
+        return [String(d.index), d.rate !== undefined ? nb(`${formatRate(d.rate)}/s`) : String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
+    });
+    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, context_MESSAGE_MAX)}`);
+    if (b.messages.length > lines.length)
+        lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
+    const legend = `▲ / ▼: change against ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ a regression (TTFC avg or p95 more than ` +
+        `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`;
+    const summary = stageList(b.regressions, b.regressionRates)
+        ? `Baseline: ❗ regressions at ${stageList(b.regressions, b.regressionRates)}`
+        : b.stages.length
+            ? 'Baseline: no regression'
+            : 'Baseline: no stage could be compared';
+    const table = rows.length
+        ? mdTable(['Stage', b.stages.some((d) => d.rate !== undefined) ? 'Load' : 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows)
+        : '';
+    return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/shards.ts
+
+const MAX_SHARD_ROWS = 20;
+/** A merged run: what each shard contributed, and how far after the first shard it started each stage. */
+function shardsSection(report) {
+    const m = report.merge;
+    if (!m)
+        return '';
+    const rows = m.shards
+        .slice(0, MAX_SHARD_ROWS)
+        .map((s) => [
+        `${s.index}/${s.count}`,
+        escapeInline(s.host, 60),
+        s.stages.map((t) => String(t.users)).join(' · '),
+        String(s.stages.reduce((n, t) => n + t.requests, 0)),
+        s.stages.map((t) => (t.offsetMs === null || t.offsetMs === undefined ? '–' : `+${Math.round(t.offsetMs)}`)).join(' · '),
+    ]);
+    const more = m.shards.length > rows.length ? `\n\n_… ${m.shards.length - rows.length} more shards in the JSON report._` : '';
+    const flagged = m.startSpread.filter((x) => x.flagged);
+    const note = flagged.length
+        ? `⚠️ Stage starts more than ${m.boundMs} ms apart: ${flagged.map((x) => `stage ${x.index} (${Math.round(x.ms)} ms)`).join(', ')}.`
+        : `Every stage started within ${m.boundMs} ms on every shard.`;
+    return `### Shards\n\n${mdTable(['Shard', 'Host', 'Users per stage', 'Requests', 'Start offset per stage (ms)'], ['l', 'l', 'l', 'r', 'l'], rows)}${more}\n\n_${note}_`;
+}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown/stages.ts
+// The stage table: one row per stage (at most 7 columns), a value that misses a criterion marked in
+// its cell, regressions against the baseline flagged.
+
+
+
+
+
+
 /** The stage a result is about: its own index, or the one stage with its users (whose value is the actual one). */
 function stageOfResult(report, c) {
     if (c.stage !== undefined)
@@ -61365,17 +62238,10 @@ function stageMarks(report) {
     }
     return marks;
 }
-/** The first cell of a stage row: `10 × 3`, `2/s for 30s`, with the stage number when two stages have the same load. */
-function loadCell(report, s) {
-    const twin = report.stages.filter((o) => stageKey(o) === stageKey(s)).length > 1;
-    return markdown_nb(`${stageLoad(stageOf(s))}${twin ? ` (#${s.index})` : ''}`);
-}
-/** The first column's header: users × requests, or the load when rate stages are in the plan. */
-const loadHead = (report) => (report.stages.some((s) => s.rate) ? 'Load' : 'Users × requests');
 /** `92% good (3.40/s)`: a stage's goodput rate and goodput, `—` without goodput figures. */
 function goodputText(s) {
     const g = s.goodput;
-    return g ? `${g.rate === null ? 'n/a' : format_formatValue(g.rate * 100, '%')} good (${g.perSec.toFixed(2)}/s)` : markdown_MISSING;
+    return g ? `${g.rate === null ? 'n/a' : format_formatValue(g.rate * 100, '%')} good (${g.perSec.toFixed(2)}/s)` : MISSING;
 }
 /** The stage table: at most 7 columns so it fits a PR comment (~780 px); the other figures are in the details. */
 function stagesSection(report, maxRows) {
@@ -61384,8 +62250,8 @@ function stagesSection(report, maxRows) {
     const marks = stageMarks(report);
     const cell = (s, col, text, regressed = false) => {
         const mark = marks.get(`${s.index}:${col}`);
-        const value = mark ? `${mark}${markdown_NBSP}**${markdown_nb(text)}**` : markdown_nb(text);
-        return regressed ? `${value}${markdown_NBSP}❗` : value;
+        const value = mark ? `${mark}${NBSP}**${nb(text)}**` : nb(text);
+        return regressed ? `${value}${NBSP}❗` : value;
     };
     const showGoodput = stages.some((s) => s.goodput);
     // Goodput shares the throughput column: the table keeps its 7 columns.
@@ -61394,7 +62260,7 @@ function stagesSection(report, maxRows) {
     const shown = stages.slice(0, maxRows);
     const rows = shown.map((s) => {
         if (s.skipped)
-            return [loadCell(report, s), 'skipped', ...head.slice(2).map(() => markdown_MISSING)];
+            return [loadCell(report, s), 'skipped', ...head.slice(2).map(() => MISSING)];
         const b = baselineFor(report, s.index);
         const success = (s.succeeded === s.issued ? `${s.succeeded}/${s.issued}` : `${s.succeeded}/${s.issued} (${format_formatValue(s.successRate * 100, '%')})`) +
             (s.rate?.dropped ? ` +${s.rate.dropped} dropped` : '');
@@ -61426,351 +62292,45 @@ function stagesSection(report, maxRows) {
         : '';
     return `### Stages\n\n${mdTable(head, align, rows)}${note}\n\n<sub>${legend.join(', ')}.${retriedText}</sub>`;
 }
-/** Same-run A/B: head and base side by side, the ratio column with its interval. '' without compare-url. */
-function markdown_compareSection(report) {
-    const t = compareTable(report, (text) => `❗ **${text}**`);
-    const c = report.compare;
-    if (!t || !c)
-        return '';
-    const align = t.head.map((_, i) => (i === 1 ? 'l' : 'r'));
-    const regressed = stageList(c.regressions, c.regressionRates);
-    const improved = stageList(c.improvements, c.improvementRates);
-    const summary = regressed
-        ? `**Slower than the base** at ${regressed} (see Diagnoses).`
-        : improved
-            ? `**Faster than the base** at ${improved}.`
-            : 'No stage is a regression against the base.';
-    return `### Head vs base (same run)
 
-Base: ${codeSpan(c.url, { max: 500 })}
+;// CONCATENATED MODULE: ./src/core/report/markdown/document.ts
+// The markdown document, in the order a reviewer reads it: the header (the verdict and what missed,
+// the target, notes), the diagnoses, the charts — the first screen — then the stage table, the
+// errors and the collapsed details, and the footer. Its Shape says what to leave out (budget.ts).
 
-${mdTable(t.head, align, t.rows.map((r) => r.cells))}
 
-${summary} ${t.legend}`;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The whole document as `report` and `ctx` give it: every section, and every row of each. */
+function fullShape(report) {
+    return {
+        samples: true,
+        details: true,
+        maxNotes: 10,
+        criteria: { table: true, maxMissed: missedCount(report) },
+        maxStages: report.stages.length,
+        maxDiagnoses: report.diagnoses.length,
+        chart: true,
+    };
 }
-/** A collapsed section: `<details>` with a one-line summary (escaped by the caller). */
-function collapsed(summary, body) {
-    return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-/** Per stage, the figures the stage table leaves out: p50, TTFT, TTFR, total, tokens/s, scaling. */
-function figuresTable(report) {
-    const ran = report.stages.filter((s) => !s.skipped);
-    if (!ran.length)
-        return '';
-    const showTtft = ran.some((s) => differs(s.ttft, s.ttfc));
-    const showTtfr = ran.some((s) => s.ttfr && s.ttfr.n > 0);
-    const showTokens = ran.some((s) => s.tokens);
-    // ITL for an LLM preset, labelled with what it is between.
-    const showItl = report.target.preset !== 'generic' && ran.some((s) => s.itl.n > 0);
-    const itlPerToken = ran.filter((s) => s.itl.n > 0).every((s) => s.itlPer === 'token');
-    const itlHead = itlPerToken ? 'ITL avg / p95 per token' : 'ITL avg / p95 per event';
-    const showRate = showsStreamRate(report);
-    const showEff = showsEfficiency(report);
-    const head = [
-        'Stage',
-        loadHead(report),
-        'TTFC p50',
-        'TTFB avg',
-        ...(showTtft ? ['TTFT avg', 'TTFT p95'] : []),
-        ...(showTtfr ? ['TTFT reasoning avg'] : []),
-        'Total avg',
-        'Events/s',
-        ...(showTokens ? ['Tokens/s', 'TPOT avg', 'TPOT p95', 'Output tokens avg'] : []),
-        ...(showRate ? ['Stream rate'] : []),
-        ...(showItl ? [itlHead] : []),
-        ...(showEff ? ['Scaling'] : []),
-    ];
-    const rows = ran.map((s) => [
-        String(s.index),
-        markdown_nb(stageLoad(stageOf(s))),
-        markdown_nb(ms(s.ttfc.p50)),
-        markdown_nb(ms(s.ttfb.avg)),
-        ...(showTtft ? [markdown_nb(ms(s.ttft.avg)), markdown_nb(ms(s.ttft.p95))] : []),
-        ...(showTtfr ? [s.ttfr && s.ttfr.n > 0 ? markdown_nb(ms(s.ttfr.avg)) : markdown_MISSING] : []),
-        markdown_nb(ms(s.total.avg)),
-        s.eventsPerSec === null ? markdown_MISSING : markdown_nb(s.eventsPerSec.toFixed(1)),
-        ...(showTokens
-            ? s.tokens
-                ? [
-                    markdown_nb(`${s.tokens.perSec.toFixed(1)} tok/s`),
-                    markdown_nb(ms(s.tpot?.avg ?? null)),
-                    markdown_nb(ms(s.tpot?.p95 ?? null)),
-                    s.tokens.output?.avg != null ? s.tokens.output.avg.toFixed(1) : markdown_MISSING,
-                ]
-                : [markdown_MISSING, markdown_MISSING, markdown_MISSING, markdown_MISSING]
-            : []),
-        ...(showRate ? [s.streamRate?.perRequest.p50 != null ? markdown_nb(`${s.streamRate.perRequest.p50.toFixed(1)} events/s`) : markdown_MISSING] : []),
-        ...(showItl ? [s.itl.n > 0 ? markdown_nb(`${ms(s.itl.avg)} / ${ms(s.itl.p95)}`) : markdown_MISSING] : []),
-        ...(showEff ? [formatEfficiency(efficiencyFor(report, s.index))] : []),
-    ]);
-    const legend = [];
-    if (showTtfr)
-        legend.push('TTFT reasoning: time to the first reasoning token (TTFT is then the first content token).');
-    if (showTokens)
-        legend.push('Tokens/s: output tokens (from usage) per second of the stage; TPOT: (total − first token) / (output tokens − 1) per request.');
-    if (showItl)
-        legend.push(itlPerToken ? 'ITL: between tokens (the server sent usage with every chunk).' : 'ITL: between events, not tokens (an event may carry several tokens).');
-    if (showRate)
-        legend.push('Stream rate: the server sent no token usage, so this is events per second after the first chunk (median per request), not tokens/s.');
-    if (showEff) {
-        const ref = efficiencyReference(report);
-        legend.push(`Scaling: the throughput gain divided by the users gain against the ${ref === null ? 'smallest' : `${ref}-user`} stage — 100% is perfect scaling, 1/N means requests are served one at a time.`);
-    }
-    return `${mdTable(head, head.map((_, i) => (i === 1 ? 'l' : 'r')), rows)}${legend.length ? `\n\n${legend.join(' ')}` : ''}`;
-}
-/** Per stage: TTFC intervals, the spread over `repeat` runs, the TTFC distribution. '' when there is none of them. */
-function detailsSection(report) {
-    const ran = report.stages.filter((s) => !s.skipped);
-    const hasIntervals = ran.some((s) => s.ttfcInterval && (s.ttfcInterval.avg || s.ttfcInterval.p95));
-    const repeat = report.repeat && report.repeat.runs > 1 ? report.repeat : null;
-    const dist = ttfcDistribution(report);
-    const hasDist = dist !== null && dist.rows.some((r) => r.n > 0);
-    if (!hasIntervals && !repeat && !hasDist)
-        return '';
-    const level = ran.find((s) => s.ttfcInterval)?.ttfcInterval?.level ?? 0.95;
-    const pct = `${Math.round(level * 100)}%`;
-    const head = [
-        'Stage',
-        report.stages.some((s) => s.rate) ? 'Load' : 'Users',
-        ...(hasIntervals ? [`TTFC avg, ${pct} CI`, `TTFC p95, ${pct} CI`] : []),
-        ...(repeat ? [`TTFC avg over ${repeat.runs} runs`, 'Run shown'] : []),
-        ...(hasDist ? ['TTFC distribution', 'Range'] : []),
-    ];
-    const rows = ran.map((s) => {
-        const sp = spreadFor(repeat, s.index);
-        const row = dist?.rows.find((r) => r.index === s.index);
-        return [
-            String(s.index),
-            s.rate ? markdown_nb(stageWho(stageOf(s))) : String(s.users),
-            ...(hasIntervals ? [markdown_nb(formatRange(s.ttfcInterval?.avg)), markdown_nb(formatRange(s.ttfcInterval?.p95))] : []),
-            ...(repeat
-                ? [
-                    sp && sp.ttfcAvg.min !== null && sp.ttfcAvg.max !== null ? markdown_nb(formatRange({ low: sp.ttfcAvg.min, high: sp.ttfcAvg.max })) : markdown_MISSING,
-                    sp ? `${sp.chosenRun + 1} of ${repeat.runs}` : markdown_MISSING,
-                ]
-                : []),
-            ...(hasDist ? [row && row.n > 0 ? codeSpan(`▕${row.spark}▏`, { inTable: true }) : markdown_MISSING, row && row.n > 0 ? markdown_nb(`${ms(row.min)} – ${ms(row.max)}`) : markdown_MISSING] : []),
-        ];
-    });
-    const legend = [];
-    if (hasIntervals)
-        legend.push(`CI: ${pct} confidence interval (seeded bootstrap over the successful requests: the same requests give the same interval; n/a with fewer than 5).`);
-    if (repeat)
-        legend.push(`The whole plan ran ${repeat.runs} times; each stage shows its median run by TTFC avg, this column the fastest and slowest run.`);
-    if (hasDist && dist)
-        legend.push(`Distribution: ${dist.bins} bins from ${ms(dist.lo)} to ${ms(dist.hi)}, the same for every stage (taller = more requests).`);
-    const align = head.map((h) => (h === 'TTFC distribution' ? 'l' : 'r'));
-    return `${mdTable(head, align, rows)}\n\n${legend.join(' ')}`;
-}
-/** The collapsed per-stage section: other figures, then intervals / runs / distributions. */
-function perStageSection(report, withDetails) {
-    const figures = figuresTable(report);
-    const details = withDetails ? detailsSection(report) : '';
-    if (!figures && !details)
-        return '';
-    const what = ['percentiles', 'scaling', ...(details ? ['intervals', 'distributions'] : [])];
-    return collapsed(`Per stage: ${what.join(', ')}`, [figures, details].filter(Boolean).join('\n\n'));
-}
-function markdown_baselineSection(report, maxNotes) {
-    const b = report.baseline;
-    if (!b?.loaded)
-        return '';
-    const rows = b.stages.map((d) => {
-        const delta = (x) => (x.text ? (x.regressed ? `❗${markdown_NBSP}**${markdown_nb(x.text)}**` : markdown_nb(x.text)) : markdown_MISSING);
-        return [String(d.index), d.rate !== undefined ? markdown_nb(`${formatRate(d.rate)}/s`) : String(d.users), delta(d.ttfcAvg), delta(d.ttfcP95), delta(d.successRate)];
-    });
-    const lines = b.messages.slice(0, maxNotes).map((m) => `- ${escapeInline(m, markdown_MESSAGE_MAX)}`);
-    if (b.messages.length > lines.length)
-        lines.push(`- _… ${b.messages.length - lines.length} more in the JSON report._`);
-    const legend = `▲ / ▼: change against ${codeSpan(baselineTitle(report), { max: 200 })}; ❗ a regression (TTFC avg or p95 more than ` +
-        `${formatThresholdPct(b.threshold)} slower, or the success rate ${Math.round(DEFAULT_SUCCESS_RATE_DROP * 100)} pp lower).`;
-    const summary = stageList(b.regressions, b.regressionRates)
-        ? `Baseline: ❗ regressions at ${stageList(b.regressions, b.regressionRates)}`
-        : b.stages.length
-            ? 'Baseline: no regression'
-            : 'Baseline: no stage could be compared';
-    const table = rows.length
-        ? mdTable(['Stage', b.stages.some((d) => d.rate !== undefined) ? 'Load' : 'Users', 'TTFC avg', 'TTFC p95', 'Success rate'], ['r', 'r', 'r', 'r', 'r'], rows)
-        : '';
-    return collapsed(summary, [table, legend, lines.join('\n')].filter(Boolean).join('\n\n'));
-}
-const STATUS_ICON = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️ skipped' };
-function statusCell(c) {
-    if (c.status === 'inconclusive')
-        return `${INCONCLUSIVE_MARK} inconclusive`;
-    const icon = c.status === 'fail' && c.severity === 'warn' ? STATUS_ICON.warn : (STATUS_ICON[c.status] ?? c.status);
-    // verdict strict: the measured value decided, but the interval straddles the threshold.
-    return c.inconclusive ? `${icon} ${INCONCLUSIVE_MARK}` : icon;
-}
-function criterionRow(c) {
-    const stage = stages_scopeWho(c) ?? 'all';
-    if (c.status === 'skipped') {
-        return [statusCell(c), codeSpan(c.text, { inTable: true, max: 200 }), stage, markdown_MISSING, c.reason ? escapeInline(c.reason, markdown_MESSAGE_MAX) : markdown_MISSING];
-    }
-    const ci = c.interval && !c.reason ? ` (${Math.round(c.interval.level * 100)}% CI ${format_formatValue(c.interval.low, c.unit)} – ${format_formatValue(c.interval.high, c.unit)})` : '';
-    const actual = markdown_nb(format_formatValue(c.actual, c.unit)) + (c.reason ? ` (${escapeInline(c.reason, markdown_MESSAGE_MAX)})` : ci);
-    const op = criterionOf(c)?.op;
-    return [
-        statusCell(c),
-        codeSpan(c.text, { inTable: true, max: 200 }),
-        stage,
-        markdown_nb(`${op ? `${escapeHtml(op)} ` : ''}${format_formatThreshold(c.threshold, c.unit)}`),
-        c.status === 'fail' ? `**${actual}**` : actual,
-    ];
-}
-/** Missed (fail, then warn), inconclusive, passed, skipped: the ones to read first on top. */
-const STATUS_RANK = (c) => c.status === 'fail' ? (c.severity === 'fail' ? 0 : 1) : c.status === 'inconclusive' ? 2 : c.status === 'pass' ? (c.inconclusive ? 2 : 3) : 4;
-/**
- * One line per missed criterion, failures first, then warnings and inconclusive ones:
- * `- ❌ `@10: ttfc.avg < 1s` **1.42 s** vs < 1 s · 10 users`. The first thing a reviewer reads.
- */
-function missedLines(report, max) {
-    const listed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b));
-    if (!listed.length)
-        return { text: '', hidden: 0 };
-    const shown = listed.slice(0, max);
-    const lines = shown.map((c) => {
-        const icon = c.status === 'inconclusive' ? INCONCLUSIVE_MARK : c.severity === 'warn' ? '⚠️' : '❌';
-        const op = criterionOf(c)?.op;
-        const who = stages_scopeWho(c);
-        const where = who === null ? '' : ` · ${who}`;
-        const threshold = c.threshold === null ? '' : ` vs ${markdown_nb(`${op ? `${escapeHtml(op)} ` : ''}${format_formatThreshold(c.threshold, c.unit)}`)}`;
-        const why = c.status === 'inconclusive' ? ' (inconclusive)' : c.reason && !c.inconclusive ? ` (${escapeInline(c.reason, markdown_MESSAGE_MAX)})` : '';
-        return `- ${icon} ${codeSpan(c.text, { max: 200 })} **${markdown_nb(format_formatValue(c.actual, c.unit))}**${threshold}${where}${why}`;
-    });
-    if (listed.length > shown.length)
-        lines.push(`- _… ${plural(listed.length - shown.length, 'more', 'more')} (the check's message names them)._`);
-    return { text: lines.join('\n'), hidden: listed.length - shown.length };
-}
-function criteriaSection(report) {
-    const all = report.criteria;
-    if (all.length === 0)
-        return '<sub>No criteria were given.</sub>';
-    const rows = [...all].sort((a, b) => STATUS_RANK(a) - STATUS_RANK(b)).map(criterionRow);
-    const count = (f) => all.filter(f).length;
-    const warned = count((c) => c.status === 'fail' && c.severity === 'warn');
-    const parts = [
-        `${count((c) => c.status === 'fail' && c.severity === 'fail')} missed`,
-        warned ? plural(warned, 'warning', 'warnings') : '',
-        `${count((c) => c.status === 'inconclusive')} inconclusive`,
-        `${count((c) => c.status === 'pass')} passed`,
-        `${count((c) => c.status === 'skipped')} skipped`,
-    ].filter((t) => t && !t.startsWith('0 '));
-    const notes = [];
-    if (all.some((c) => c.interval)) {
-        const confident = report.config?.verdict === 'confident';
-        notes.push(confident
-            ? `Verdict confident: a criterion fails only when its whole 95% interval is on the wrong side; ${INCONCLUSIVE_MARK} inconclusive ones (the interval straddles the threshold, or too few samples) do not fail.`
-            : `Verdict strict: the measured value decides; ${INCONCLUSIVE_MARK} marks a criterion whose 95% interval straddles its threshold (\`verdict: confident\` would not fail it).`);
-    }
-    const table = mdTable(['', 'Criterion', 'Stage', 'Threshold', 'Actual'], ['c', 'l', 'l', 'r', 'r'], rows);
-    return collapsed(`All criteria: ${parts.join(', ')}`, [table, notes.length ? `_${notes.join(' ')}_` : ''].filter(Boolean).join('\n\n'));
-}
-const MAX_SHARD_ROWS = 20;
-/** A merged run: what each shard contributed, and how far after the first shard it started each stage. */
-function shardsSection(report) {
-    const m = report.merge;
-    if (!m)
-        return '';
-    const rows = m.shards
-        .slice(0, MAX_SHARD_ROWS)
-        .map((s) => [
-        `${s.index}/${s.count}`,
-        escapeInline(s.host, 60),
-        s.stages.map((t) => String(t.users)).join(' · '),
-        String(s.stages.reduce((n, t) => n + t.requests, 0)),
-        s.stages.map((t) => (t.offsetMs === null || t.offsetMs === undefined ? '–' : `+${Math.round(t.offsetMs)}`)).join(' · '),
-    ]);
-    const more = m.shards.length > rows.length ? `\n\n_… ${m.shards.length - rows.length} more shards in the JSON report._` : '';
-    const flagged = m.startSpread.filter((x) => x.flagged);
-    const note = flagged.length
-        ? `⚠️ Stage starts more than ${m.boundMs} ms apart: ${flagged.map((x) => `stage ${x.index} (${Math.round(x.ms)} ms)`).join(', ')}.`
-        : `Every stage started within ${m.boundMs} ms on every shard.`;
-    return `### Shards\n\n${mdTable(['Shard', 'Host', 'Users per stage', 'Requests', 'Start offset per stage (ms)'], ['l', 'l', 'l', 'r', 'l'], rows)}${more}\n\n_${note}_`;
-}
-function diagnosesSection(report, max) {
-    return diagnosesMarkdown(report.diagnoses, max);
-}
-/** Each diagnosis shown in full, with its evidence in words, collapsed: for whoever wants to check the reasoning. */
-function evidenceSection(report, max) {
-    return diagnosisDetailsMarkdown(report.diagnoses, max);
-}
-/** Fixed TTFC avg / p95 limits of the criteria (scoped ones at the stage's users): the chart's limit lines. */
-function chartThresholds(report) {
-    const out = [];
-    for (const c of report.criteria) {
-        if (c.severity !== 'fail' || c.status === 'skipped' || c.threshold === null || c.unit !== 'ms')
-            continue;
-        const parsed = criterionOf(c);
-        const metric = parsed?.metric;
-        if (metric !== 'ttfc.avg' && metric !== 'ttfc.p95')
-            continue;
-        // A factor of this run's own metric (`2 * ttfc.avg`) moves with the stage: no line.
-        if (/\*/.test(c.text) && !/baseline\./.test(c.text))
-            continue;
-        // The chart is of the closed stages: a limit of a rate stage is not one of its lines.
-        if (c.rate !== undefined)
-            continue;
-        const scoped = /^\s*@/.test(c.text);
-        out.push({ metric: metric === 'ttfc.avg' ? 'avg' : 'p95', value: c.threshold, users: scoped ? c.users : null });
-    }
-    return out;
-}
-/**
- * TTFC avg and p95 against concurrency, with the limits: a mermaid xychart (GitHub renders it); with
- * several rate stages, the sweep against the offered rate. '' with fewer than two stages of a kind to plot.
- */
-function chartSection(report) {
-    const chart = mermaidChart(report.stages, { thresholds: chartThresholds(report), ...(report.compare ? { base: report.compare.stages.map((s) => s.base) } : {}) });
-    const sweep = rateSweepCharts(report.stages);
-    return [chart ? `### TTFC vs concurrency\n\n${chart}` : '', sweep ? `### TTFC and goodput vs offered rate\n\n${sweep}` : ''].filter(Boolean).join('\n\n');
-}
-/** `10, 20 users and 2/s, 4/s` (or '' when neither list has one). */
-function stageList(users, rates) {
-    const parts = [users.length ? `${users.join(', ')} users` : '', rates?.length ? rates.map((r) => `${formatRate(r)}/s`).join(', ') : ''].filter(Boolean);
-    return parts.join(' and ');
-}
-/** Failed requests grouped by category, status and message, most frequent first (from every record, else the samples). */
-function errorGroups(report) {
-    const failed = report.requests.filter((r) => !r.ok && r.category);
-    const head = failed.length
-        ? failed.map((r) => ({ stage: String(r.stage), category: r.category, status: r.status, message: r.error ?? '' }))
-        : report.errorSamples.map((e) => ({ stage: String(e.stage), category: e.category, status: e.status, message: e.message }));
-    // Same-run A/B: the compare target's failures (its samples), their stage marked "(base)".
-    const base = (report.compare?.errorSamples ?? []).map((e) => ({ stage: `${e.stage} (base)`, category: e.category, status: e.status, message: e.message }));
-    const items = [...head, ...base];
-    const groups = new Map();
-    for (const e of items) {
-        const key = JSON.stringify([e.category, e.status, e.message, e.stage.endsWith('(base)')]);
-        const g = groups.get(key) ?? { category: e.category, status: e.status, message: e.message, count: 0, stages: [] };
-        g.count++;
-        if (!g.stages.includes(e.stage))
-            g.stages.push(e.stage);
-        groups.set(key, g);
-    }
-    return [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
-}
-const MAX_ERROR_GROUPS = 10;
-function samplesSection(report) {
-    const groups = errorGroups(report);
-    if (!groups.length)
-        return '';
-    const shown = groups.slice(0, MAX_ERROR_GROUPS);
-    const rows = shown.map((g) => [
-        String(g.count),
-        codeSpan(g.category, { inTable: true }),
-        g.status === null ? markdown_MISSING : String(g.status),
-        g.stages.sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).join(', '),
-        g.message ? escapeInline(g.message, markdown_MESSAGE_MAX) : '_(no message)_',
-    ]);
-    const more = groups.length > shown.length ? ` ${plural(groups.length - shown.length, 'more kind', 'more kinds')} in the JSON report.` : '';
-    return `### Errors\n\nFailed requests by kind, as the server sent them (escaped, truncated).${more}\n\n${mdTable(['Count', 'Category', 'Status', 'Stages', 'Message'], ['r', 'l', 'r', 'l', 'l'], rows)}`;
-}
-/**
- * The document, in the order a reviewer reads it: the verdict and what missed (one line each), the
- * diagnoses, the chart — the first screen — then the stage table, the errors, and collapsed details.
- */
+/** The document; `shortened` says what the size budget left out (empty strings are no note). */
 function compose(report, ctx, shape, shortened) {
+    return `${[...header(report, ctx, shape, shortened), ...body(report, shape), footer(report, ctx)].join('\n\n')}\n`;
+}
+/** The verdict and what missed (one line each), the target, the run's notes, and warnings about the report itself. */
+function header(report, ctx, shape, shortened) {
     const failOn = ctx.failOnCriteria ?? report.config?.failOnCriteria !== false;
     const v = verdictOf(report, failOn);
     const tag = ctx.tag && ctx.tag !== 'default' ? ` (${escapeInline(ctx.tag, 100)})` : '';
@@ -61796,179 +62356,482 @@ function compose(report, ctx, shape, shortened) {
     if (run.length)
         parts.push(`**Run** ${run.map((n) => escapeInline(n, 200)).join(' · ')}`);
     if (report.baseline && !report.baseline.loaded) {
-        parts.push(`> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), markdown_MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`);
+        parts.push(`> [!WARNING]\n> **Baseline not compared:** ${escapeInline((report.baseline.messages[0] ?? 'it could not be read').replace(/\.$/, ''), context_MESSAGE_MAX)}. The verdict does not depend on it; criteria that use \`baseline.\` are skipped.`);
     }
     const notes = shortened.filter(Boolean);
     if (notes.length) {
         parts.push(`> [!NOTE]\n> This report was shortened to fit GitHub's ${(ctx.limit ?? COMMENT_LIMIT).toLocaleString('en-US')}-character limit: ${notes.join('; ')}. The JSON report${ctx.reportPath ? ` (${codeSpan(ctx.reportPath, { max: 200 })})` : ''} has everything.`);
     }
-    const diag = diagnosesSection(report, shape.maxDiagnoses);
-    if (diag)
-        parts.push(diag);
-    const search = capacityMarkdown(report, { chart: shape.chart, probes: shape.details });
-    if (search)
-        parts.push(search);
-    if (shape.chart) {
-        const chart = chartSection(report);
-        if (chart)
-            parts.push(chart);
-    }
-    parts.push(stagesSection(report, shape.maxStages));
-    const arrivals = arrivalsMarkdown(report);
-    if (arrivals)
-        parts.push(arrivals);
-    const trend = historyMarkdown(report, { chart: shape.chart });
-    if (trend)
-        parts.push(trend);
-    const ab = markdown_compareSection(report);
-    if (ab)
-        parts.push(ab);
-    const server = serverMarkdown(report.server, { charts: shape.chart });
-    if (server)
-        parts.push(server);
-    if (shape.samples) {
-        const samples = samplesSection(report);
-        if (samples)
-            parts.push(samples);
-    }
-    if (shape.details) {
-        const shards = shardsSection(report);
-        if (shards)
-            parts.push(shards);
-    }
-    if (shape.criteria.table)
-        parts.push(criteriaSection(report));
-    const perStage = perStageSection(report, shape.details);
-    if (perStage && shape.details)
-        parts.push(perStage);
-    const baseline = markdown_baselineSection(report, shape.maxNotes);
-    if (baseline)
-        parts.push(baseline);
-    const evidence = evidenceSection(report, shape.maxDiagnoses);
-    if (evidence && shape.details)
-        parts.push(evidence);
+    return parts;
+}
+/** The sections, each '' (left out) when it has nothing to say or the shape drops it. */
+function body(report, shape) {
+    return [
+        diagnosesMarkdown(report.diagnoses, shape.maxDiagnoses),
+        capacityMarkdown(report, { chart: shape.chart, probes: shape.details }),
+        shape.chart ? chartSection(report) : '',
+        stagesSection(report, shape.maxStages),
+        arrivalsMarkdown(report),
+        historyMarkdown(report, { chart: shape.chart }),
+        compareSection(report),
+        serverMarkdown(report.server, { charts: shape.chart }),
+        shape.samples ? samplesSection(report) : '',
+        shape.details ? shardsSection(report) : '',
+        shape.criteria.table ? criteriaSection(report) : '',
+        shape.details ? perStageSection(report, true) : '',
+        comparisons_baselineSection(report, shape.maxNotes),
+        shape.details ? diagnosisDetailsMarkdown(report.diagnoses, shape.maxDiagnoses) : '',
+    ].filter(Boolean);
+}
+/** The tool's version, how percentiles are computed, where the JSON report is. */
+function footer(report, ctx) {
     const footer = [
         `ttfc-gate ${escapeInline(report.tool.version, 40)}`,
         `percentiles: ${escapeInline(report.percentileMethod, 200)}`,
         ctx.reportPath ? `JSON report: ${codeSpan(ctx.reportPath, { max: 200 })}` : '',
     ].filter(Boolean);
-    parts.push(`<sub>${footer.join(' · ')}</sub>`);
-    return `${parts.join('\n\n')}\n`;
+    return `<sub>${footer.join(' · ')}</sub>`;
 }
-/** The largest n in [lo, hi] for which fits(n) holds (fits is monotone), or lo - 1 when none does. */
-function largest(lo, hi, fits) {
-    let best = lo - 1;
-    while (lo <= hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (fits(mid)) {
-            best = mid;
-            lo = mid + 1;
-        }
-        else
-            hi = mid - 1;
-    }
-    return best;
-}
+
+;// CONCATENATED MODULE: ./src/core/report/markdown.ts
+
+
+
+
+
+
 /**
  * The markdown report. Stays within `ctx.limit` (GitHub's comment limit by default) by dropping the
  * least important parts first — error samples, the per-stage intervals and distributions (and all
  * but three baseline notes), then the passing/skipped criteria rows, then missed criteria rows beyond
- * what fits, the chart, diagnoses, stage rows — and says what it left out.
+ * what fits, the chart, diagnoses, stage rows (markdown/budget.ts) — and says what it left out.
  */
 function renderMarkdown(report, ctx = {}) {
-    const limit = ctx.limit ?? COMMENT_LIMIT;
-    const missed = report.criteria.filter((c) => c.status === 'fail' || c.status === 'inconclusive').length;
-    const shape = {
-        samples: true,
-        details: true,
-        maxNotes: 10,
-        criteria: { table: true, maxMissed: missed },
-        maxStages: report.stages.length,
-        maxDiagnoses: report.diagnoses.length,
-        chart: true,
+    return fitToLimit(report, ctx.limit ?? COMMENT_LIMIT, fullShape(report), (shape, notes) => compose(report, ctx, shape, notes));
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/paired-bootstrap.ts
+// The paired bootstrap of same-run A/B: a side's samples of a stage by round, and head / base draws
+// resampled together, so a ratio's interval sees the runner's weather as the pairs share it. Pure.
+//
+// The bootstrap is two-level, as the design is: rounds are the pairs (a round of the head and the
+// round of the base that ran back to back share the runner's weather), so a resample draws rounds
+// with replacement, and within each drawn round the requests of each side with replacement. Drift
+// between rounds and the spread within a round both widen the interval; a stage of one round is a
+// plain two-sample bootstrap.
+//
+// Requests of one round share its slot's weather (a busy neighbour, a GC pause), so the slot-to-slot
+// noise is only seen across rounds, and a percentile bootstrap over a few rounds under-covers it: the
+// interval is widened by the small-sample factor t(R − 1) / z · √(R / (R − 1)) for R paired rounds
+// (×9 for 2 rounds, ×1.9 for 4, ×1.3 for 8) — around the point, in log space for ratios. A stage of
+// one round sees no slot weather at all; its interval is the spread of its requests only.
+
+
+
+/** A rate stage's rounds: its arrivals cut into this many consecutive slices (the same arrivals on both sides). */
+const RATE_ROUNDS = 10;
+/** The metrics and statistics whose ratios the report shows. */
+const RATIO_METRICS = ['ttfc', 'ttft', 'ttfb', 'total'];
+const RATIO_STATS = ['avg', 'p50', 'p90', 'p95', 'p99'];
+/** The statistics that decide a regression / improvement (as the baseline's: TTFC avg and p95). */
+const FLAG_KEYS = ['ttfc.avg', 'ttfc.p95'];
+/**
+ * A side's samples of a stage by round: the latency metric over successful requests (itl: the pooled
+ * gaps), or `success_rate` as 100 / 0 per issued request.
+ */
+function roundSamples(requests, stage, metric, rounds, roundOf = (r) => r.iteration - 1) {
+    const out = Array.from({ length: rounds }, () => []);
+    for (const r of requests) {
+        if (r.stage !== stage)
+            continue;
+        const into = out[roundOf(r)];
+        if (into === undefined)
+            continue;
+        if (metric === 'success_rate')
+            into.push(r.ok ? 100 : 0);
+        else if (!r.ok)
+            continue;
+        else
+            for (const v of latencySamples([r], metric))
+                into.push(v);
+    }
+    return out;
+}
+/** t quantiles at 0.975 for 1–30 degrees of freedom. */
+const T975 = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
+/** How much wider than the bootstrap's the interval of R paired rounds is (1 for one round; → 1 for many). */
+function smallSampleFactor(rounds) {
+    if (rounds < 2)
+        return 1;
+    const df = rounds - 1;
+    const t = df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
+    return (t / 1.96) * Math.sqrt(rounds / df);
+}
+const paired_bootstrap_count = (r) => r.reduce((n, x) => n + x.length, 0);
+function statOf(sorted, stat) {
+    if (stat === 'avg') {
+        let sum = 0;
+        for (const v of sorted)
+            sum += v;
+        return sum / sorted.length;
+    }
+    return bootstrap_quantileSorted(sorted, QUANTILE[stat]);
+}
+/** The two-level paired bootstrap of one statistic (see the top of the file). Null when a side has no sample. */
+function pairedBootstrap(head, base, stat, opts = {}) {
+    return pairedBootstrapAll(head, base, [stat], opts)?.[stat] ?? null;
+}
+/**
+ * The paired bootstrap of several statistics from the same resamples (one sort of each resample
+ * serves them all). Null when a side has no sample.
+ */
+function pairedBootstrapAll(head, base, stats, opts = {}) {
+    const nh = paired_bootstrap_count(head);
+    const nb = paired_bootstrap_count(base);
+    if (nh === 0 || nb === 0)
+        return null;
+    const rounds = Math.max(head.length, base.length);
+    const resamples = Math.max(1, Math.min(Math.floor(opts.resamples ?? DEFAULT_RESAMPLES), Math.max(MIN_RESAMPLES, Math.floor(AB_MAX_DRAWS / (nh + nb)))));
+    const rand = mulberry32(opts.seed ?? DEFAULT_SEED);
+    // A resample can draw the largest round every time.
+    const bufH = new Float64Array(rounds * Math.max(...head.map((r) => r.length)));
+    const bufB = new Float64Array(rounds * Math.max(...base.map((r) => r.length)));
+    const headDraws = stats.map(() => new Float64Array(resamples));
+    const baseDraws = stats.map(() => new Float64Array(resamples));
+    let kept = 0;
+    for (let r = 0; r < resamples; r++) {
+        let h = 0;
+        let b = 0;
+        for (let k = 0; k < rounds; k++) {
+            const pick = (rand() * rounds) | 0;
+            const hr = head[pick] ?? [];
+            const br = base[pick] ?? [];
+            for (let i = 0; i < hr.length; i++)
+                bufH[h++] = hr[(rand() * hr.length) | 0];
+            for (let i = 0; i < br.length; i++)
+                bufB[b++] = br[(rand() * br.length) | 0];
+        }
+        if (h === 0 || b === 0)
+            continue;
+        const sh = bufH.subarray(0, h).sort();
+        const sb = bufB.subarray(0, b).sort();
+        stats.forEach((st, i) => {
+            headDraws[i][kept] = statOf(sh, st);
+            baseDraws[i][kept] = statOf(sb, st);
+        });
+        kept++;
+    }
+    let paired = 0;
+    for (let k = 0; k < rounds; k++)
+        if ((head[k]?.length ?? 0) > 0 && (base[k]?.length ?? 0) > 0)
+            paired++;
+    const allH = Float64Array.from(head.flat()).sort();
+    const allB = Float64Array.from(base.flat()).sort();
+    const out = {};
+    stats.forEach((st, i) => {
+        out[st] = {
+            stat: st,
+            head: statOf(allH, st),
+            base: statOf(allB, st),
+            headDraws: headDraws[i].subarray(0, kept),
+            baseDraws: baseDraws[i].subarray(0, kept),
+            n: { head: nh, base: nb },
+            rounds: paired,
+            level: opts.level ?? DEFAULT_LEVEL,
+        };
+    });
+    return out;
+}
+/** The central `level` share of `values` (sorted in place), widened to contain `point`. */
+function percentile(values, point, level) {
+    values.sort();
+    const tail = (1 - level) / 2;
+    if (values.length === 0)
+        return { low: point, high: point };
+    return { low: Math.min(point, bootstrap_quantileSorted(values, tail)), high: Math.max(point, bootstrap_quantileSorted(values, 1 - tail)) };
+}
+/** Fewer than two samples on a side: no interval worth the name. */
+function insufficient(d) {
+    if (d.n.head >= 2 && d.n.base >= 2)
+        return null;
+    return `${d.n.head} sample${d.n.head === 1 ? '' : 's'} of the head and ${d.n.base} of the base: too few for an interval`;
+}
+/** head / base with its interval; null ratio when the base's statistic is 0. */
+function ratioInterval(d) {
+    if (!(d.base > 0))
+        return { ratio: null, low: null, high: null };
+    const ratio = d.head / d.base;
+    if (insufficient(d))
+        return { ratio, low: null, high: null };
+    const ratios = new Float64Array(d.headDraws.length);
+    let j = 0;
+    for (let i = 0; i < d.headDraws.length; i++)
+        if (d.baseDraws[i] > 0)
+            ratios[j++] = d.headDraws[i] / d.baseDraws[i];
+    const p = percentile(ratios.subarray(0, j), ratio, d.level);
+    // Widened in log space (a ratio's noise is multiplicative); a non-positive bound stays as it is.
+    const f = smallSampleFactor(d.rounds);
+    if (f === 1 || !(p.low > 0))
+        return { ratio, ...p };
+    const lr = Math.log(ratio);
+    return { ratio, low: Math.exp(lr - f * (lr - Math.log(p.low))), high: Math.exp(lr + f * (Math.log(p.high) - lr)) };
+}
+/** The interval of head − factor × base (the form every comparison criterion reduces to). */
+function differenceInterval(d, factor) {
+    const diff = new Float64Array(d.headDraws.length);
+    for (let i = 0; i < diff.length; i++)
+        diff[i] = d.headDraws[i] - factor * d.baseDraws[i];
+    const point = d.head - factor * d.base;
+    const p = percentile(diff, point, d.level);
+    const f = smallSampleFactor(d.rounds);
+    return { low: point - f * (point - p.low), high: point + f * (p.high - point), level: d.level };
+}
+/** Caches the paired bootstrap per stage, metric and statistic (the report and the criteria share it). */
+function pairedSampler(run, opts = {}) {
+    const cache = new Map();
+    const side = run.compare;
+    return (stage, metric, stat) => {
+        if (!side)
+            return null;
+        // All statistics of a metric come from one set of resamples.
+        const key = `${stage.index}:${metric}`;
+        if (!cache.has(key)) {
+            // A rate stage: arrival k (its user number) is in slice ⌊(k − 1) · R / scheduled⌋ on both sides.
+            const scheduled = stage.rate?.scheduled ?? 0;
+            const rounds = stage.rate ? Math.max(1, Math.min(RATE_ROUNDS, scheduled)) : stage.requestsPerUser;
+            const roundOf = stage.rate ? (r) => Math.floor(((r.user - 1) * rounds) / Math.max(1, scheduled)) : undefined;
+            const h = roundSamples(run.requests, stage.index, metric, rounds, roundOf);
+            const b = roundSamples(side.requests, stage.index, metric, rounds, roundOf);
+            cache.set(key, pairedBootstrapAll(h, b, RATIO_STATS, opts));
+        }
+        return cache.get(key)?.[stat] ?? null;
     };
-    const notes = [];
-    const render = () => compose(report, ctx, shape, notes);
-    let out = render();
-    if (out.length <= limit)
-        return out;
-    // 1. errors
-    if (samplesSection(report)) {
-        shape.samples = false;
-        notes.push('the errors table left out');
-        out = render();
-        if (out.length <= limit)
-            return out;
+}
+
+;// CONCATENATED MODULE: ./src/core/analysis/ab.ts
+// Same-run A/B (compare-url): per stage, the ratio head / base of each latency statistic with a
+// seeded bootstrap interval over the paired rounds (paired-bootstrap.ts), the stages that are
+// regressions or improvements, and the diagnosis that says so. Pure: a function of the run's records.
+
+
+
+
+
+
+const COMPARE_METHOD = `every stage of U users × R requests runs as R rounds of U concurrent requests a side, head and base back to back, ` +
+    `alternating which goes first (HB BH …; stages start with each side in turn); intervals of head / base: seeded two-level bootstrap ` +
+    `(rounds, then requests within a round), ${DEFAULT_RESAMPLES} resamples, ${Math.round(DEFAULT_LEVEL * 100)}% level, seed ${DEFAULT_SEED}, ` +
+    `widened by t(R − 1) / z · √(R / (R − 1)) for R paired rounds; a rate stage sends the same seeded arrivals to both sides at once ` +
+    `(alternating which is written first), its rounds are ${RATE_ROUNDS} consecutive slices of the arrivals`;
+const metricLabel = (key) => metrics_metric(key)?.label ?? key;
+/** `10 users`, `2/s`. */
+const where = (s) => stages_scopeWho(s) ?? '';
+/**
+ * The compare section of the report: per stage the base's summary, the ratios with intervals, the
+ * success-rate difference; a stage is a regression when the interval of TTFC avg or p95 lies wholly
+ * above 1 + threshold, an improvement when wholly below 1 / (1 + threshold).
+ */
+function ab_compareSection(run, sample, ctx) {
+    const side = run.compare;
+    if (!side)
+        return null;
+    const level = DEFAULT_LEVEL;
+    const stages = [];
+    for (const head of run.stages) {
+        const base = side.stages.find((s) => s.index === head.index);
+        if (!base)
+            continue;
+        const order = side.order.find((o) => o.stage === head.index)?.rounds ?? '';
+        const ratios = {};
+        let flagged = null;
+        let regressed = false;
+        let improved = false;
+        if (!head.skipped) {
+            for (const m of RATIO_METRICS) {
+                for (const st of RATIO_STATS) {
+                    const d = sample(head, m, st);
+                    if (d)
+                        ratios[`${m}.${st}`] = ratioInterval(d);
+                }
+            }
+            for (const key of FLAG_KEYS) {
+                const r = ratios[key];
+                if (!r || r.low === null || r.high === null)
+                    continue;
+                if (r.low > 1 + ctx.threshold)
+                    regressed = true;
+                else if (r.high < 1 / (1 + ctx.threshold))
+                    improved = true;
+                else
+                    continue;
+                flagged ??= key;
+            }
+            if (regressed)
+                improved = false;
+        }
+        const sr = head.skipped ? null : sample(head, 'success_rate', 'avg');
+        const srDiff = sr && !insufficient(sr) ? differenceInterval(sr, 1) : null;
+        stages.push({
+            index: head.index,
+            users: head.users,
+            requestsPerUser: head.requestsPerUser,
+            ...(head.rate ? { rate: head.rate.offered } : {}),
+            order,
+            base,
+            ratios,
+            successRate: {
+                head: head.skipped ? null : head.successRate * 100,
+                base: base.skipped ? null : base.successRate * 100,
+                difference: head.skipped || base.skipped ? null : (head.successRate - base.successRate) * 100,
+                low: srDiff?.low ?? null,
+                high: srDiff?.high ?? null,
+            },
+            regressed,
+            improved,
+            flagged,
+        });
     }
-    // 2. the per-stage details (figures, intervals, runs, distributions, evidence) and all but a few baseline notes
-    if (perStageSection(report, true) || evidenceSection(report, report.diagnoses.length) || (report.capacity?.probes.length ?? 0) > 0) {
-        shape.details = false;
-        notes.push(`the per-stage intervals and distributions${report.capacity?.probes.length ? ' and the capacity probes' : ''} left out`);
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
-    if ((report.baseline?.messages.length ?? 0) > 3) {
-        shape.maxNotes = 3;
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
-    // 3. the table of all criteria (the missed ones stay listed on top)
-    if (report.criteria.length) {
-        shape.criteria = { table: false, maxMissed: missed };
-        notes.push('the table of all criteria left out (the missed ones are listed on top)');
-        out = render();
-        if (out.length <= limit)
-            return out;
-    }
-    // 4. missed criteria lines beyond what fits
-    if (missed > 0) {
-        const i = notes.push('') - 1;
-        const withRows = (n) => {
-            shape.criteria = { table: false, maxMissed: n };
-            notes[i] = n < missed ? `${plural(missed - n, 'missed criterion', 'missed criteria')} not listed (the check's message names them)` : '';
-            return render();
+    const rates = (f) => {
+        const list = stages.filter((s) => f(s) && s.rate !== undefined).map((s) => s.rate);
+        return list.length ? { list } : {};
+    };
+    const regressionRates = rates((s) => s.regressed).list;
+    const improvementRates = rates((s) => s.improved).list;
+    return {
+        url: ctx.url,
+        threshold: ctx.threshold,
+        level,
+        method: ctx.method,
+        smokeFailed: side.smokeFailed,
+        stages,
+        regressions: stages.filter((s) => s.regressed && s.rate === undefined).map((s) => s.users),
+        improvements: stages.filter((s) => s.improved && s.rate === undefined).map((s) => s.users),
+        ...(regressionRates ? { regressionRates } : {}),
+        ...(improvementRates ? { improvementRates } : {}),
+        requests: [],
+        errorSamples: [],
+    };
+}
+/**
+ * `regression` / `improvement` from the same-run comparison: the stage with the largest (smallest)
+ * ratio, the others that are flagged, and the smallest stage when it is not flagged — the slowdown
+ * then appears only under concurrency.
+ */
+function diagnoseCompare(section) {
+    const out = [];
+    for (const kind of ['regression', 'improvement']) {
+        const flagged = section.stages.filter((s) => (kind === 'regression' ? s.regressed : s.improved) && s.flagged);
+        if (flagged.length === 0)
+            continue;
+        const key = (s) => s.ratios[s.flagged]?.ratio ?? 1;
+        flagged.sort((a, b) => (kind === 'regression' ? key(b) - key(a) : key(a) - key(b)));
+        const describe = (s, first) => {
+            const r = s.ratios[s.flagged];
+            const ci = r && r.low !== null && r.high !== null ? ` (${Math.round(section.level * 100)}% CI ${formatRatio(r.low).slice(0, -1)}–${formatRatio(r.high)})` : '';
+            return `at ${where(s)} ${first ? `${metricLabel(s.flagged)} is ` : ''}${formatRatio(r?.ratio ?? null)}${first ? " the base's" : ''}${ci}`;
         };
-        out = withRows(Math.max(0, largest(0, missed, (n) => withRows(n).length <= limit)));
-        if (out.length <= limit)
-            return out;
+        const worst = flagged[0];
+        const parts = [describe(worst, true), ...flagged.slice(1).map((s) => describe(s, false))];
+        const ran = section.stages.filter((s) => !s.base.skipped && s.ratios[worst.flagged]?.ratio !== undefined);
+        // "Only under concurrency" is a closed-model reading: the fewest users against the flagged closed stages.
+        const smallest = ran.filter((s) => s.rate === undefined).reduce((a, s) => (a === null || s.users < a.users ? s : a), null);
+        const flaggedClosed = flagged.filter((s) => s.rate === undefined);
+        let tail = '';
+        if (smallest && flaggedClosed.length && !flagged.includes(smallest) && smallest.users < Math.min(...flaggedClosed.map((s) => s.users))) {
+            const r = smallest.ratios[worst.flagged];
+            tail = `; at ${where(smallest)} ${formatRatio(r?.ratio ?? null)}: the ${kind === 'regression' ? 'slowdown' : 'speed-up'} appears only under concurrency`;
+        }
+        else if (flagged.length === ran.length && ran.length > 1) {
+            tail = `; ${kind === 'regression' ? 'slower' : 'faster'} at every stage`;
+        }
+        out.push({
+            kind,
+            ...(worst.rate !== undefined ? { users: null, rate: worst.rate } : { users: worst.users }),
+            message: `same-run comparison with the compare target: ${parts.join(', ')}${tail}`,
+            evidence: {
+                metric: worst.flagged,
+                threshold: section.threshold,
+                stages: section.stages
+                    .filter((s) => s.ratios[worst.flagged])
+                    .map((s) => ({
+                    users: s.users,
+                    ...(s.rate !== undefined ? { rate: s.rate } : {}),
+                    ratio: s.ratios[worst.flagged].ratio,
+                    low: s.ratios[worst.flagged].low,
+                    high: s.ratios[worst.flagged].high,
+                })),
+            },
+        });
     }
-    // 5. the chart, then diagnoses, then stage rows
-    if (chartSection(report) || trendChart(report)) {
-        shape.chart = false;
-        notes.push('the chart left out');
-        out = render();
-        if (out.length <= limit)
-            return out;
+    return out;
+}
+/**
+ * For criteria: the interval of head − factor × base of a metric on a stage — a latency statistic
+ * with an interval in the metrics table, or the success rate; null for the others (the point decides).
+ */
+function compareIntervalOf(sample) {
+    return (stage, metric, factor) => {
+        const iv = metric === 'success_rate' ? { metric: 'success_rate', stat: 'avg' } : metrics_metric(metric)?.interval;
+        if (!iv)
+            return null;
+        const d = sample(stage, iv.metric, iv.stat);
+        if (d === null)
+            return null;
+        const why = insufficient(d);
+        return why ? { insufficient: why } : differenceInterval(d, factor);
+    };
+}
+/** The compare section of the report and its diagnoses (a failed smoke test on the compare target, regressions, improvements). */
+function sameRunComparison(run, sample, ctx) {
+    const side = run.compare;
+    const section = ab_compareSection(run, sample, { url: ctx.url, threshold: ctx.threshold, method: COMPARE_METHOD });
+    if (!side || !section)
+        return { section: null, diagnoses: [] };
+    section.requests = side.requests.map(({ gaps: _gaps, ...r }) => (r.error ? { ...r, error: redactText(r.error, ctx.secrets) } : r));
+    section.errorSamples = side.errorSamples.map((e) => ({ ...e, message: redactText(e.message, ctx.secrets) }));
+    section.warmup = side.warmup ?? null;
+    const diagnoses = [];
+    if (side.smokeFailed) {
+        const first = side.stages[0];
+        const err = side.errorSamples[0];
+        diagnoses.push({
+            kind: 'smoke',
+            ...(first?.rate ? { users: null, rate: first.rate.offered } : { users: first?.users ?? null }),
+            message: `smoke test failed: no request of the first stage to the compare target (compare-url ${ctx.url}) succeeded` +
+                `${err ? ` (${err.category}: ${err.message})` : ''}; the remaining stages were skipped`,
+            evidence: { failures: first?.failures ?? {} },
+        });
     }
-    if (report.diagnoses.length) {
-        const i = notes.push('') - 1;
-        const withDiag = (n) => {
-            shape.maxDiagnoses = n;
-            notes[i] = n < report.diagnoses.length ? `${plural(report.diagnoses.length - n, 'diagnosis', 'diagnoses')} left out` : '';
-            return render();
-        };
-        out = withDiag(Math.max(0, largest(0, report.diagnoses.length, (n) => withDiag(n).length <= limit)));
-        if (out.length <= limit)
-            return out;
-    }
-    {
-        const i = notes.push('') - 1;
-        const withStages = (n) => {
-            shape.maxStages = n;
-            notes[i] = n < report.stages.length ? `${plural(report.stages.length - n, 'stage row', 'stage rows')} left out` : '';
-            return render();
-        };
-        out = withStages(Math.max(0, largest(0, report.stages.length, (n) => withStages(n).length <= limit)));
-        if (out.length <= limit)
-            return out;
-    }
-    // 6. last resort (a huge URL or tag cannot get here: both are truncated): cut at a line break.
-    const tail = '\n\n_… cut to fit the limit._\n';
-    const cut = out.slice(0, Math.max(0, limit - tail.length));
-    const nl = cut.lastIndexOf('\n');
-    return `${nl > 0 ? cut.slice(0, nl) : cut}${tail}`;
+    diagnoses.push(...diagnoseCompare(section));
+    return { section, diagnoses };
+}
+/** With `repeat`: the compare side of each stage from the run its head stage was chosen from. */
+function compareOfChosen(runs, chosen, stages) {
+    const first = runs[chosen[0] ?? 0]?.compare;
+    if (!first)
+        return undefined;
+    const side = { stages: [], requests: [], errorSamples: [], smokeFailed: first.smokeFailed, order: [] };
+    // The warm-up is sent before the first run only.
+    const warmup = runs[0]?.compare?.warmup;
+    if (warmup)
+        side.warmup = warmup;
+    stages.forEach((s, i) => {
+        const c = runs[chosen[i] ?? 0]?.compare;
+        const st = c?.stages.find((x) => x.index === s.index);
+        if (!c || !st)
+            return;
+        side.stages.push(st);
+        // A loop, not push(...): a stage of 130,000+ requests as arguments overflows the stack.
+        for (const r of c.requests)
+            if (r.stage === s.index)
+                side.requests.push(r);
+        side.errorSamples.push(...c.errorSamples.filter((e) => e.stage === s.index));
+        side.order.push(...c.order.filter((o) => o.stage === s.index));
+    });
+    return side;
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/corked.ts
@@ -62161,7 +63024,7 @@ function detectCorked(run, byStage = groupByStage(run.requests)) {
 function listStages(counts) {
     const u = [...new Set(counts)].sort((a, b) => a - b);
     if (u.length === 1)
-        return common_users(u[0]);
+        return users(u[0]);
     return `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]} users`;
 }
 
@@ -62308,9 +63171,11 @@ function tally(run, byStage, ref) {
                 continue;
             row.multiEvent++;
             t.eventCounts.push(r.events);
+            // isBunched(r), from the spread already read (100,000 responses after a big run).
+            const bunched = spread <= bunchBound(r.ttfc);
             // A corked response (corked.ts) is held by a timer, not a filling buffer: its own diagnosis.
-            const h = isBunched(r) || isCorked(r) ? null : heldInBlocks(r);
-            if (isBunched(r)) {
+            const h = bunched || isCorked(r) ? null : heldInBlocks(r);
+            if (bunched) {
                 row.bunched++;
                 t.bunchedSpread.push(spread);
             }
@@ -62359,7 +63224,7 @@ function inBlocksText(t, ref, share, ttfcP50, headersToo, encoding, evidence) {
     const burstsP50 = common_median(t.blocks.map((b) => b.h.bursts.length));
     const perEvent = typical.r.bytes / typical.r.events;
     const refRow = t.refRow;
-    const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${common_users(ref.users)}` : '';
+    const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
     const bs = typical.h.bursts;
     const apart = (bs[bs.length - 1].atMs - bs[0].atMs) / (bs.length - 1);
     evidence.burstsP50 = round(burstsP50, 1);
@@ -62440,6 +63305,49 @@ function bufferedSummary(inBlocks, e, encoding) {
 }
 const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
+;// CONCATENATED MODULE: ./src/core/analysis/diagnose/client-limit.ts
+// The client as the limit of a closed stage: its users start together, so a stage of N users should
+// have about N requests on the wire at once when its answers last longer than the client takes to
+// start them. When the client's own start spread is longer than a request lasts, the first users are
+// done before the last begin and the server never meets N users together: the stage's figures are
+// those of its peak, not of N. Read from the client's own count of requests on the wire
+// (StageSummary.concurrency, load/concurrency.ts). Pure.
+
+/** Below this share of the users on the wire at once, the stage was not the concurrency it says. */
+const CLIENT_LIMIT_SHARE = 0.9;
+const MIN_USERS = 2;
+/** A shortfall explained by failures (refused, reset: never on the wire) is the server's, not the client's. */
+const MIN_SUCCESS = 0.9;
+function detectClientLimit(run) {
+    const out = [];
+    for (const s of run.stages) {
+        const c = s.concurrency;
+        if (!c || s.skipped || s.rate || s.users < MIN_USERS || s.issued === 0 || s.successRate < MIN_SUCCESS)
+            continue;
+        if (c.peak >= CLIENT_LIMIT_SHARE * s.users)
+            continue;
+        const total = s.total.p50;
+        // Why fewer were out at once: the first ones were over before the last had started.
+        const why = total !== null && c.startSpreadMs > total
+            ? `its users took ${ms(c.startSpreadMs)} to send their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
+            : `its users took ${ms(c.startSpreadMs)} to send their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
+        out.push({
+            kind: 'client_limit',
+            users: s.users,
+            message: `at ${s.users} users this client had at most ${c.peak} requests on the wire at once (${pct(c.peak / s.users)} of the users; ` +
+                `${round(c.mean, 1)} on average): ${why}. The server never met ${s.users} users together; this stage's figures are those of ` +
+                `about ${c.peak}. Split the users over runners (shards), use a larger runner, or run the server elsewhere.`,
+            summary: `this client, not the server, was the limit: fewer requests on the wire at once than users`,
+            evidence: evidence(s),
+        });
+    }
+    return out;
+}
+function evidence(s) {
+    const c = s.concurrency;
+    return { users: s.users, peakInFlight: c.peak, meanInFlight: c.mean, startSpreadMs: round(c.startSpreadMs), totalP50Ms: s.total.p50 === null ? null : round(s.total.p50) };
+}
+
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/connect.ts
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
 // (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
@@ -62452,7 +63360,7 @@ const connect_MIN_SHARE = 0.5;
 const MIN_CONNECT_MS = 100;
 /** … and at least this many times as long as at the reference (fewest users) stage: a storm, not a far server. */
 const MIN_GROWTH = 2;
-const MIN_USERS = 2;
+const connect_MIN_USERS = 2;
 const connect_MIN_SAMPLES = 2;
 /** Each user's first request at a stage: the ones that open a connection. */
 function coldStats(records) {
@@ -62475,7 +63383,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
     const refCold = ref === null ? null : coldStats(byStage.get(ref.index) ?? []);
     const out = [];
     for (const s of run.stages) {
-        if (s.skipped || s.users < MIN_USERS)
+        if (s.skipped || s.users < connect_MIN_USERS)
             continue;
         const cold = coldStats(byStage.get(s.index) ?? []);
         if (cold === null || cold.n < connect_MIN_SAMPLES)
@@ -62485,7 +63393,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
         if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50)
             continue;
-        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${common_users(ref.users)}` : '';
+        const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${users(ref.users)}` : '';
         out.push({
             kind: 'connect_storm',
             users: s.users,
@@ -62776,7 +63684,7 @@ function waveText(w) {
     return `${head} came ${shape}, ${waveTimeText(w)}`;
 }
 function growthText(a) {
-    return `TTFC grew ${common_times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${common_users(a.referenceUsers)})`;
+    return `TTFC grew ${common_times(a.ttfcGrowth)} (avg ${ms(a.ttfcAvgMs)} vs ${ms(a.singleRequestMs)} with ${users(a.referenceUsers)})`;
 }
 function serializedMessage(a) {
     const w = a.firstWave;
@@ -62787,7 +63695,7 @@ function serializedMessage(a) {
     }
     // Throughput supports "one at a time" only when it stayed flat; when it grew, say why that fits.
     let msg = tp !== null && tp <= SERIAL_FLAT_THROUGHPUT
-        ? `at ${a.users} users throughput is ${common_times(tp)} that of ${common_users(a.referenceUsers)} and ${growthText(a)}`
+        ? `at ${a.users} users throughput is ${common_times(tp)} that of ${users(a.referenceUsers)} and ${growthText(a)}`
         : `at ${a.users} users ${growthText(a)}`;
     if (w === null)
         return `${msg}: ${BLOCKING_HINT}`;
@@ -62795,20 +63703,20 @@ function serializedMessage(a) {
     if (tp !== null && tp > SERIAL_FLAT_THROUGHPUT) {
         msg +=
             w.held === 'whole_request'
-                ? ` (yet throughput is ${common_times(tp)} that of ${common_users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
-                : ` (throughput still grew to ${common_times(tp)} that of ${common_users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
+                ? ` (yet throughput is ${common_times(tp)} that of ${users(a.referenceUsers)}, which does not fit one at a time: a small pool is as likely)`
+                : ` (throughput still grew to ${common_times(tp)} that of ${users(a.referenceUsers)}: only the part before the first chunk waits its turn, the streams then run side by side)`;
     }
     const perhaps = w.concurrency >= SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND ? ' (or two: the estimate is ' + formatConcurrency(w.concurrency) + ')' : '';
     const hint = w.held === 'whole_request' ? WHOLE_SERIAL_HINT : BLOCKING_HINT;
     const upTo = w.held === 'first_chunk' && tp !== null && tp > SERIAL_FLAT_THROUGHPUT ? ' up to their first chunk' : '';
     return `${msg}: ${hint.replace('served one at a time', `served one at a time${upTo}${perhaps}`)}`;
 }
-const estimatesText = (u) => u.estimates.map((e, i) => `${formatConcurrency(e.concurrency)} at ${i === 0 ? common_users(e.users) : e.users}`).join(', ');
+const estimatesText = (u) => u.estimates.map((e, i) => `${formatConcurrency(e.concurrency)} at ${i === 0 ? users(e.users) : e.users}`).join(', ');
 function saturatedMessage(a, w, unstable) {
     const capacity = Math.round(w.concurrency);
     let msg = `at ${a.users} users ${growthText(a)}`;
     if (a.throughputRatio !== null && a.scalingEfficiency !== null) {
-        msg += ` and throughput is ${common_times(a.throughputRatio)} that of ${common_users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
+        msg += ` and throughput is ${common_times(a.throughputRatio)} that of ${users(a.referenceUsers)} (scaling efficiency ${pct(a.scalingEfficiency)})`;
     }
     if (unstable !== null) {
         return (`${msg}: the server saturates, but not at a fixed number of requests — about ${estimatesText(unstable)} served at once ` +
@@ -62853,7 +63761,7 @@ function growthRange(as) {
  * before it): the reading, its figure (step, section, capacity), TTFC growth, where to look.
  */
 function readingSummary(reading, as, unstable) {
-    const ref = common_users(as[0].referenceUsers);
+    const ref = users(as[0].referenceUsers);
     const g = `TTFC ${growthRange(as)} that of ${ref}`;
     const waves = as.map((a) => a.firstWave).filter((w) => w !== null);
     const step = common_median(waves.map((w) => w.stepMs).filter((s) => s !== null));
@@ -63018,15 +63926,16 @@ const serialized_stageOf = (run, index) => run.stages.find((s) => s.index === in
  * Falls back to the stage summary when there are no request records.
  */
 function singleRequestTime(ref, records) {
-    const vals = [];
+    const vals = new Float64Array(records.length);
+    let n = 0;
     for (const r of records) {
         if (!r.ok)
             continue;
         const v = serverTtfc(r);
         if (v !== null)
-            vals.push(v);
+            vals[n++] = v;
     }
-    let t = common_median(vals);
+    let t = common_median(vals.subarray(0, n));
     if (t === null && ref.ttfc.p50 !== null)
         t = Math.max(0, ref.ttfc.p50 - (ref.connect.p50 ?? 0));
     if (t === null)
@@ -63035,16 +63944,17 @@ function singleRequestTime(ref, records) {
 }
 /** The same for the whole request (to the end of the stream): how long a pool slot held per request is busy. */
 function singleTotalTime(ref, records) {
-    const vals = [];
+    const vals = new Float64Array(records.length);
+    let n = 0;
     for (const r of records)
         if (r.ok && r.total !== null)
-            vals.push(Math.max(0, r.total - (r.connect ?? 0)));
-    let t = common_median(vals);
+            vals[n++] = Math.max(0, r.total - (r.connect ?? 0));
+    let t = common_median(vals.subarray(0, n));
     if (t === null && ref.total.p50 !== null)
         t = Math.max(0, ref.total.p50 - (ref.connect.p50 ?? 0));
     return t === null ? null : Math.max(t, 1);
 }
-function evidence(a) {
+function serialized_evidence(a) {
     const w = a.firstWave;
     return {
         referenceUsers: a.referenceUsers,
@@ -63146,10 +64056,10 @@ function detectSerialized(run, byStage = groupByStage(run.requests)) {
     const unstable = unstableCapacity([...serialized.map((a) => ({ a, kind: 'serialized' })), ...saturated.map(({ a }) => ({ a, kind: 'saturated' }))]);
     const out = [];
     for (const a of serialized) {
-        out.push({ d: { kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: evidence(a) }, a, reading: readingOf('serialized', a.firstWave, false) });
+        out.push({ d: { kind: 'serialized', users: a.users, message: serializedMessage(a), evidence: serialized_evidence(a) }, a, reading: readingOf('serialized', a.firstWave, false) });
     }
     for (const { a, w } of saturated) {
-        const ev = { ...evidence(a), capacity: Math.round(w.concurrency) };
+        const ev = { ...serialized_evidence(a), capacity: Math.round(w.concurrency) };
         if (unstable !== null) {
             ev.cpuBound = true;
             ev.capacityEstimates = unstable.estimates.map((e) => ({ users: e.users, concurrency: round(e.concurrency) }));
@@ -63222,6 +64132,10 @@ function detectSmoke(run) {
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
 //  - queue, client_late (queue.ts): rate stages (`R/s:D`) only, which the closed-model ones above
 //    never read (they compare stages by users and read each user's first wave).
+//  - client_limit (client-limit.ts): a closed stage of ≥ 2 users, ≥ 90% successes, whose client had
+//    fewer than 90% of its users' requests on the wire at once (its own count): the client, not the
+//    server, set the concurrency.
+
 
 
 
@@ -63246,6 +64160,7 @@ function diagnose(run) {
     const closed = { stages: run.stages.filter((s) => !s.rate), requests: run.requests };
     return [
         ...detectSmoke({ stages: run.stages, smokeFailed: run.smokeFailed ?? false, errorSamples: run.errorSamples ?? [] }),
+        ...detectClientLimit(closed),
         ...detectSerialized(closed, byStage),
         ...detectConnectStorm(closed, byStage),
         ...detectCorked(run, byStage),
@@ -63330,6 +64245,7 @@ function memoryGrowth(section) {
 // From request records to verdict: intervals, criteria, diagnoses, the same-run A/B and the baseline
 // comparison of a run. Reads only the run (records and stage summaries) and the settings, so a run measured here and
 // a run merged from shards' records are judged by exactly the same code.
+
 
 
 
@@ -63534,6 +64450,7 @@ async function waitForReady(spec, opts = {}) {
 
 
 
+
 /** The human part of an answer: `message`, `error`, `detail`… */
 function serverMessage(json) {
     const o = obj(json);
@@ -63615,6 +64532,9 @@ async function performLogin(spec, opts) {
             throw fail(`HTTP ${res.status} but ${where}${message ? `; the server said: ${message}` : ''}`);
         }
         log(`login: HTTP ${res.status}, token taken from ${spec.tokenFrom.text} (masked in every output)`);
+        // It is sent as a header value: a line break would split the request.
+        if (/[\r\n\0]/.test(token))
+            throw new InputError('login-token-from', 'the login answer carries a token with a line break or NUL');
         return token;
     }
     finally {
@@ -64098,12 +65018,7 @@ function section(h, reference, recorded, event) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/core/report/json.ts
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/core/config/public.ts
 
 
 
@@ -64141,6 +65056,32 @@ function publicConfig(cfg) {
         ...(cfg.history ? { history: { path: cfg.history.path, limit: cfg.history.limit, window: cfg.history.window, write: cfg.history.write } } : {}),
     };
 }
+/** The capacity search's settings. */
+function publicCapacityConfig(c) {
+    return { slo: c.sloText, maxUsers: c.maxUsers, requestsPerUser: c.requestsPerUser, resolution: formatResolution(c.resolution), budgetMs: c.budgetMs };
+}
+/** The server-side settings as they may be shown (commands redacted). */
+function publicServerConfig(sv, secrets) {
+    return {
+        healthUrl: sv.health?.displayUrl ?? null,
+        healthIntervalMs: sv.health?.intervalMs ?? null,
+        monitors: sv.monitors.map((m) => `${m.name}: ${redactText(m.source.kind === 'command' ? m.source.command : `metric:${m.source.series}`, secrets)}`),
+        monitorIntervalMs: sv.monitorIntervalMs,
+        monitorTimeoutMs: sv.sampleTimeoutMs,
+        metricsUrl: sv.metrics?.displayUrl ?? null,
+        logsCommand: sv.logs ? redactText(sv.logs.command, secrets) : null,
+        logErrorPattern: sv.logs?.patternText ?? null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/report/json.ts
+
+
+
+
+
+
+
 function sourceOf(cfg) {
     return { target: { method: cfg.method, url: cfg.displayUrl, preset: cfg.preset.name }, config: publicConfig(cfg), secrets: cfg.secrets };
 }
@@ -64236,23 +65177,6 @@ function writeReport(path, report, secrets) {
         (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
 }
-/** The capacity search's settings. */
-function publicCapacityConfig(c) {
-    return { slo: c.sloText, maxUsers: c.maxUsers, requestsPerUser: c.requestsPerUser, resolution: formatResolution(c.resolution), budgetMs: c.budgetMs };
-}
-/** The server-side settings as they may be shown (commands redacted). */
-function publicServerConfig(sv, secrets) {
-    return {
-        healthUrl: sv.health?.displayUrl ?? null,
-        healthIntervalMs: sv.health?.intervalMs ?? null,
-        monitors: sv.monitors.map((m) => `${m.name}: ${redactText(m.source.kind === 'command' ? m.source.command : `metric:${m.source.series}`, secrets)}`),
-        monitorIntervalMs: sv.monitorIntervalMs,
-        monitorTimeoutMs: sv.sampleTimeoutMs,
-        metricsUrl: sv.metrics?.displayUrl ?? null,
-        logsCommand: sv.logs ? redactText(sv.logs.command, secrets) : null,
-        logErrorPattern: sv.logs?.patternText ?? null,
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/core/shards/identity.ts
 // A shard's identity in its report: which plan it belongs to (so the merge can tell shards of one
@@ -64338,6 +65262,67 @@ function lateDiagnosis(shard) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/load/concurrency.ts
+// The concurrency a stage's client achieved: how many requests it had on the wire (from the moment
+// undici hands a request to its socket to its verdict), at most and on average over the stage, and
+// how long its users took to get their first requests there. "1000 users" that never had more than
+// 361 requests out at once is a different test, and the report must say so.
+
+/** Counts one stage's requests on the wire; one meter per stage and side, one watch per user. */
+class InFlightMeter {
+    n = 0;
+    peak = 0;
+    /** Requests on the wire × ms, over the runs so far. */
+    area = 0;
+    elapsed = 0;
+    last = 0;
+    t0 = 0;
+    /** The widest start spread of the runs (an A/B stage runs once per round). */
+    spread = 0;
+    lastFirst = 0;
+    /** A run of the stage starts now; returns its start (monotonic ms). */
+    begin() {
+        this.t0 = this.last = this.lastFirst = now();
+        return this.t0;
+    }
+    /** The run is over; returns its end (monotonic ms). */
+    end() {
+        const t = this.tick();
+        this.elapsed += t - this.t0;
+        this.spread = Math.max(this.spread, this.lastFirst - this.t0);
+        return t;
+    }
+    /** One user's watch over its requests in this run: the first of them to reach the wire marks the start spread. */
+    user() {
+        let first = true;
+        return {
+            onWire: () => {
+                const t = this.tick();
+                if (++this.n > this.peak)
+                    this.peak = this.n;
+                if (first) {
+                    first = false;
+                    this.lastFirst = t;
+                }
+            },
+            onOff: () => {
+                this.tick();
+                this.n--;
+            },
+        };
+    }
+    figures() {
+        return { peak: this.peak, mean: round2(this.elapsed > 0 ? this.area / this.elapsed : 0), startSpreadMs: round2(this.spread) };
+    }
+    tick() {
+        const t = now();
+        this.area += this.n * (t - this.last);
+        this.last = t;
+        return t;
+    }
+}
+const round2 = (v) => Math.round(v * 100) / 100;
+
 // EXTERNAL MODULE: ./src/core/cancel.ts
 var cancel = __nccwpck_require__(9317);
 ;// CONCATENATED MODULE: ./src/core/load/interleave.ts
@@ -64367,6 +65352,232 @@ async function runRounds(stage, firstRound, run) {
     head.records.sort(byStart);
     base.records.sort(byStart);
     return { head, base, order: order.join(' ') };
+}
+
+;// CONCATENATED MODULE: ./src/core/load/runner.ts
+// The closed-model engine: a stage's users, each on a connection of its own, sending their requests
+// one after another; the A/B rounds of a stage; the warm-up. It runs what it is given (a target that
+// renders its requests, user numbers) and returns records: the plan's order and the stages' summaries
+// are the caller's (run/run-load.ts), so this layer imports nothing of config/, analysis/ or report/.
+
+
+
+
+
+
+/** How long requests in flight may still finish after a cancel before they are aborted. */
+const CANCEL_GRACE_MS = 1000;
+/** A rate stage against one target, or two at once (A/B): see arrivals.ts. */
+async function rateStage(targets, index, stage, opts) {
+    return (await runArrivals(targets, index, stage, opts)).map((r) => ({ records: r.records, durationMs: r.durationMs, connections: r.connections, counts: r.counts }));
+}
+/**
+ * The users of one stage against one target: a connection each, opened at the stage's start. A
+ * cancel reaches their requests in flight through one listener for the whole stage, not one per
+ * request (a thousand users would be a thousand listeners on the run's signal).
+ */
+class StageUsers {
+    index;
+    numbers;
+    connections;
+    target;
+    inFlight = new Set();
+    signal;
+    /** What the client had on the wire, over every run of this group (an A/B stage runs it once per round). */
+    meter = new InFlightMeter();
+    onCancel = () => {
+        for (const r of [...this.inFlight])
+            r.cancel();
+    };
+    constructor(target, index, numbers) {
+        this.index = index;
+        this.numbers = numbers;
+        const { signal, ...spec } = target.spec;
+        this.target = { ...target, spec };
+        this.signal = signal;
+        signal?.addEventListener('abort', this.onCancel);
+        this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
+    }
+    /**
+     * Every user sends iterations `from`…`to` one after another; all users started in one loop, as a
+     * bare node:http client starts them: every socket is opening before any response is read, so the
+     * server meets the stage's users together. Each TTFC counts from its own request's issue, the
+     * loop's own time included (the wire shows it too: a request is written once the loop is done);
+     * the meter says how long the users took to reach the wire and how many were there at once.
+     */
+    async run(from, to) {
+        const records = [];
+        const t0 = this.meter.begin();
+        const loops = [];
+        for (let i = 0; i < this.numbers.length; i++) {
+            const shared = { from, to, records, inFlight: this.inFlight, cancelled: this.signal, watch: this.meter.user() };
+            loops.push(userLoop(this.target, this.index, this.numbers[i], this.connections[i], shared));
+        }
+        await Promise.all(loops);
+        const durationMs = this.meter.end() - t0;
+        records.sort((a, b) => a.startedAt - b.startedAt);
+        return { records, durationMs };
+    }
+    get opened() {
+        return this.connections.reduce((n, c) => n + c.opened, 0);
+    }
+    close() {
+        this.signal?.removeEventListener('abort', this.onCancel);
+        return Promise.all(this.connections.map((c) => c.close()));
+    }
+}
+/**
+ * One user: iterations `from`…`to`, one request after another on its connection. Callbacks, not an
+ * await per request: a completed response hands over inside undici's completion callback, while
+ * undici still holds the socket, so the next request is written at once (connection.ts); failures
+ * hand over a microtask later (request.ts says why). A trampoline keeps a chain of handovers from
+ * growing the stack.
+ */
+function userLoop(target, stage, user, conn, shared) {
+    const { to, records, inFlight, watch } = shared;
+    return new Promise((resolve, reject) => {
+        let iteration = shared.from;
+        let issuing = false;
+        let again = false;
+        // One request out at a time: one verdict callback per user, not one closure per request.
+        let current = null;
+        let settled = false;
+        const over = (r) => {
+            settled = true;
+            if (current !== null)
+                inFlight.delete(current);
+            current = null;
+            done(r);
+        };
+        const issue = () => {
+            if (iteration > to || target.stop?.aborted)
+                return resolve();
+            const ids = { stage, user, iteration: iteration++ };
+            const { headers, body } = target.render(ids);
+            settled = false;
+            const sent = sendRequest(conn, { ...target.spec, headers, body }, ids, over, undefined, watch);
+            // The verdict may come before sendRequest returns (it never does today): then it is not in flight.
+            if (settled)
+                return;
+            current = sent;
+            inFlight.add(sent);
+            if (shared.cancelled?.aborted)
+                sent.cancel();
+        };
+        const next = () => {
+            if (issuing) {
+                again = true;
+                return;
+            }
+            issuing = true;
+            try {
+                do {
+                    again = false;
+                    issue();
+                } while (again);
+            }
+            catch (err) {
+                reject(err);
+            }
+            finally {
+                issuing = false;
+            }
+        };
+        const done = (r) => {
+            records.push(r);
+            next();
+        };
+        next();
+    });
+}
+const userNumbers = (stage, users) => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
+/**
+ * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
+ * shared out) start together, each on a connection of its own opened at the stage's start, and
+ * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
+ * so no later stage rides on a socket that sat idle through a cool-down.
+ */
+async function runStage(target, index, stage, users) {
+    const group = new StageUsers(target, index, userNumbers(stage, users));
+    try {
+        const run = await group.run(1, stage.requestsPerUser);
+        return { ...run, connections: group.opened, concurrency: group.meter.figures() };
+    }
+    finally {
+        await group.close();
+    }
+}
+/**
+ * One stage of a same-run A/B: both sides' users keep their own connections for the whole stage,
+ * and the stage runs in rounds (every user's k-th request), head and base back to back in
+ * alternating order (interleave.ts).
+ */
+async function runComparedStage(head, base, index, stage, firstRound, users) {
+    const numbers = userNumbers(stage, users);
+    const groups = { head: new StageUsers(head, index, numbers), base: new StageUsers(base, index, numbers) };
+    try {
+        const ab = await runRounds(stage, firstRound, (which, k) => groups[which].run(k, k));
+        return {
+            head: { ...ab.head, connections: groups.head.opened, concurrency: groups.head.meter.figures() },
+            base: { ...ab.base, connections: groups.base.opened, concurrency: groups.base.meter.figures() },
+            order: ab.order,
+        };
+    }
+    finally {
+        await Promise.all([groups.head.close(), groups.base.close()]);
+    }
+}
+/**
+ * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
+ * connection of their own that is closed before stage 1, so no figure — not even the connection
+ * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
+ * smoke test then says so).
+ */
+async function runWarmup(target, count, log, what = '') {
+    const conn = new UserConnection(target.spec.origin, target.spec.timeoutMs);
+    const out = { requests: 0, succeeded: 0, ttfc: [] };
+    log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
+    try {
+        for (let it = 1; it <= count && !target.stop?.aborted; it++) {
+            const ids = { stage: 0, user: 1, iteration: it };
+            const { headers, body } = target.render(ids);
+            const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
+            out.requests++;
+            if (r.ok)
+                out.succeeded++;
+            out.ttfc.push(r.ttfc);
+            if (r.category === 'connection')
+                break;
+        }
+    }
+    finally {
+        await conn.close();
+    }
+    const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
+    const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
+    log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
+    return out;
+}
+/** A pause that a cancel ends early. */
+function runner_sleep(ms, signal) {
+    if (signal?.aborted)
+        return Promise.resolve();
+    return new Promise((r) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            r();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+/** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
+function cancellation(signal) {
+    if (!signal)
+        return { inFlight: undefined, dispose: () => undefined };
+    const grace = (0,cancel/* abortAfter */.dg)(signal, CANCEL_GRACE_MS);
+    return { inFlight: grace.signal, dispose: grace.dispose };
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -64427,7 +65638,10 @@ function closeServer(server) {
     return new Promise((resolve) => server.close(() => resolve()));
 }
 
-;// CONCATENATED MODULE: ./src/core/load/runner.ts
+;// CONCATENATED MODULE: ./src/core/run/run-load.ts
+// Runs a plan: its stages in order (cool-downs or a start-at schedule between them, the warm-up
+// before), each stage summarized as it ends, the first one a smoke test. The stages themselves are
+// the load layer's (load/runner.ts, load/arrivals.ts); their summaries are analysis' (stats.ts).
 
 
 
@@ -64436,22 +65650,10 @@ function closeServer(server) {
 
 
 
-
-
-/** How long requests in flight may still finish after a cancel before they are aborted. */
-const CANCEL_GRACE_MS = 1000;
-const SAMPLES_PER_CATEGORY = 5;
 /**
- * Users whose first request is issued in one event-loop turn. Small enough that a batch's own
- * dispatch (~0.1 ms a user, socket included) delays none of its requests by more than a few ms;
- * the turns in between cost nothing measurable at low counts (a stage of 32 starts in one turn).
- */
-const START_BATCH = 32;
-/** A stage whose users took longer than this to start says so in the log (the client's own limit). */
-const RAMP_LOG_MS = 500;
-/**
- * Closed-model load: per stage, all users start together and each sends its requests one after
- * another. The first stage is the smoke test: with no success at all the rest is skipped.
+ * Runs the plan: per stage, all users start together and each sends its requests one after
+ * another, or arrivals come at the stage's rate. The first stage is the smoke test: with no
+ * success at all the rest is skipped.
  */
 async function runLoad(target, opts) {
     const arrivals = opts.arrivals ?? { process: 'poisson', seed: 1, maxInFlight: 1000 };
@@ -64459,13 +65661,11 @@ async function runLoad(target, opts) {
     const sockets = opts.stages.map((s) => (isRate(s) ? connectionsNeeded(s, arrivals.maxInFlight, target.spec.timeoutMs) : s.users) * (opts.compare ? 2 : 1));
     await ensureDescriptors(sockets, opts.hooks?.log);
     await warmEngine(target.spec);
+    const log = (line) => opts.hooks?.log?.(line);
     const startedAt = new Date().toISOString();
-    const stages = [];
-    const requests = [];
-    const errorSamples = [];
-    const sample = sampler(errorSamples);
-    const side = opts.compare ? { stages: [], requests: [], errorSamples: [], smokeFailed: false, order: [] } : undefined;
-    const sampleBase = side ? sampler(side.errorSamples) : null;
+    const head = new run_load_Side();
+    const base = opts.compare ? new run_load_Side() : null;
+    const side = base ? { stages: base.stages, requests: base.requests, errorSamples: base.errorSamples, smokeFailed: false, order: [] } : undefined;
     const stageTimings = [];
     let smokeFailed = false;
     let warmup;
@@ -64476,9 +65676,9 @@ async function runLoad(target, opts) {
     const compare = opts.compare ? cancellable(opts.compare) : undefined;
     try {
         if (opts.warmup !== undefined && opts.warmup > 0) {
-            warmup = await runWarmup(target, opts.warmup, opts.hooks);
+            warmup = await runWarmup(target, opts.warmup, log);
             if (compare && side)
-                side.warmup = await runWarmup(compare, opts.warmup, opts.hooks, 'compare target: ');
+                side.warmup = await runWarmup(compare, opts.warmup, log, 'compare target: ');
             if (opts.cooldownMs > 0)
                 await runner_sleep(opts.cooldownMs, signal);
         }
@@ -64488,67 +65688,33 @@ async function runLoad(target, opts) {
             // A shard runs its share of the users (numbered as in the whole plan), or of the rate.
             const mine = isRate(planned) ? { first: opts.shard?.index ?? 1, count: 0 } : opts.shard ? shardUsers(planned.users, opts.shard) : { first: 1, count: planned.users };
             const stage = isRate(planned) ? { ...planned, rate: planned.rate / (opts.shard?.count ?? 1) } : { users: mine.count, requestsPerUser: planned.requestsPerUser };
-            const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
-            const rated = isRate(planned)
-                ? (targets) => rateStage(targets, index, planned, { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log })
-                : null;
             const scheduledAt = opts.schedule?.[i] ?? null;
-            if (!smokeFailed) {
-                // A timer may fire a millisecond early by the wall clock: never start a stage before its slot.
-                if (scheduledAt !== null)
-                    while (Date.now() < scheduledAt && !signal?.aborted)
-                        await runner_sleep(scheduledAt - Date.now(), signal);
-                else if (i > 0 && opts.cooldownMs > 0)
-                    await runner_sleep(opts.cooldownMs, signal);
-            }
+            if (!smokeFailed)
+                await waitForSlot(scheduledAt, i > 0 ? opts.cooldownMs : 0, signal);
             if (smokeFailed || signal?.aborted) {
-                stages.push(skippedStage(index, stage));
-                side?.stages.push(skippedStage(index, stage));
+                head.stages.push(skippedStage(index, stage));
+                base?.stages.push(skippedStage(index, stage));
                 continue;
             }
             const startedAtMs = Date.now();
             const lateMs = scheduledAt === null ? 0 : Math.max(0, startedAtMs - scheduledAt);
             if (lateMs > LATE_TOLERANCE_MS)
-                opts.hooks?.log?.(`stage ${index} started ${Math.round(lateMs)} ms late against start-at`);
+                log(`stage ${index} started ${Math.round(lateMs)} ms late against start-at`);
             opts.hooks?.stageStart?.(index, stage);
-            let run;
-            let baseLine = null;
-            if (compare && side && sampleBase) {
-                const ab = rated
-                    ? await rated([target, compare]).then(([head, base]) => ({ head: head, base: base, order: 'together' }))
-                    : await runComparedStage(target, compare, index, stage, i + (opts.firstRound ?? 0), numbers);
-                run = ab.head;
-                const base = summarizeStage(index, stage, ab.base.records, ab.base.durationMs, ab.base.counts);
-                base.connections = ab.base.connections;
-                side.stages.push(base);
-                side.requests.push(...ab.base.records);
-                side.order.push({ stage: index, rounds: ab.order });
-                for (const r of ab.base.records)
-                    sampleBase(r);
-                const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
-                baseLine = `  base: ${base.succeeded}/${base.issued} ok, ttfc avg ${ms(base.ttfc.avg)} p95 ${ms(base.ttfc.p95)} (rounds ${ab.order})`;
-                if (i === 0 && base.issued > 0 && base.succeeded === 0)
-                    side.smokeFailed = true;
-            }
-            else {
-                run = rated ? (await rated([target]))[0] : await runStage(target, index, stage, numbers);
-            }
+            const numbers = Array.from({ length: mine.count }, (_, u) => mine.first + u);
+            const runs = await runOneStage(compare ? [target, compare] : [target], index, planned, stage, numbers, {
+                arrivals: { ...arrivals, smoke: i === 0, ...(opts.shard ? { shard: opts.shard } : {}), log: opts.hooks?.log },
+                firstRound: i + (opts.firstRound ?? 0),
+            });
+            const run = runs.head;
             // A rate stage's "users" here are the arrivals this machine scheduled.
             stageTimings.push({ index, firstUser: mine.first, users: run.counts?.scheduled ?? mine.count, scheduledAt, startedAt: startedAtMs, durationMs: run.durationMs, lateMs });
-            const summary = summarizeStage(index, stage, run.records, run.durationMs, run.counts);
-            summary.connections = run.connections;
-            if (run.rampMs !== undefined && run.rampMs > RAMP_LOG_MS && !isRate(stage))
-                opts.hooks?.log?.(`stage ${index}: this client took ${(run.rampMs / 1000).toFixed(1)} s to start its ${stage.users} users (${START_BATCH} a turn; each TTFC is timed from its own request's start)`);
-            if (summary.retries)
-                opts.hooks?.log?.(`stage ${index}: ${summary.retries} request${summary.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
-            stages.push(summary);
-            for (const r of run.records) {
-                requests.push(r);
-                sample(r);
-            }
+            const summary = head.add(index, stage, run);
+            for (const line of stageNotes(summary))
+                log(line);
             opts.hooks?.stageEnd?.(summary);
-            if (baseLine !== null)
-                opts.hooks?.log?.(baseLine);
+            if (base && side && runs.base)
+                log(addBase(base, side, index, stage, runs.base, runs.order));
             // A first stage cut short by a cancel is no failed smoke test.
             // A shard with no user in the smoke stage has nothing to judge it by: it goes on.
             if (i === 0 && ((summary.issued > 0 && summary.succeeded === 0) || side?.smokeFailed) && !signal?.aborted)
@@ -64558,7 +65724,15 @@ async function runLoad(target, opts) {
     finally {
         cancel.dispose();
     }
-    const result = { startedAt, finishedAt: new Date().toISOString(), stages, requests, smokeFailed, errorSamples, stageTimings };
+    const result = {
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        stages: head.stages,
+        requests: head.requests,
+        smokeFailed,
+        errorSamples: head.errorSamples,
+        stageTimings,
+    };
     if (warmup !== undefined)
         result.warmup = warmup;
     if (side)
@@ -64567,10 +65741,65 @@ async function runLoad(target, opts) {
         result.cancelled = true;
     return result;
 }
-/** A rate stage against one target, or two at once (A/B): see arrivals.ts. */
-async function rateStage(targets, index, stage, opts) {
-    return (await runArrivals(targets, index, stage, opts)).map((r) => ({ records: r.records, durationMs: r.durationMs, connections: r.connections, counts: r.counts }));
+/** The base's side of an A/B stage: its summary, its rounds' order, its smoke test; the log line. */
+function addBase(base, side, index, stage, run, order) {
+    const b = base.add(index, stage, run);
+    side.order.push({ stage: index, rounds: order });
+    if (index === 1 && b.issued > 0 && b.succeeded === 0)
+        side.smokeFailed = true;
+    const ms = (v) => (v === null ? 'n/a' : `${Math.round(v)} ms`);
+    return `  base: ${b.succeeded}/${b.issued} ok, ttfc avg ${ms(b.ttfc.avg)} p95 ${ms(b.ttfc.p95)} (rounds ${order})`;
 }
+/** Waits for a stage's start-at slot, or its cool-down; a cancel ends the wait. */
+async function waitForSlot(scheduledAt, cooldownMs, signal) {
+    // A timer may fire a millisecond early by the wall clock: never start a stage before its slot.
+    if (scheduledAt !== null)
+        while (Date.now() < scheduledAt && !signal?.aborted)
+            await runner_sleep(scheduledAt - Date.now(), signal);
+    else if (cooldownMs > 0)
+        await runner_sleep(cooldownMs, signal);
+}
+/** One stage against the head (and in A/B the base): closed users, A/B rounds, or arrivals at a rate. */
+async function runOneStage(targets, index, planned, stage, numbers, how) {
+    const [head, base] = targets;
+    if (isRate(planned)) {
+        const [h, b] = await rateStage(targets, index, planned, how.arrivals);
+        return { head: h, ...(b ? { base: b } : {}), order: 'together' };
+    }
+    if (base)
+        return runComparedStage(head, base, index, stage, how.firstRound, numbers);
+    return { head: await runStage(head, index, stage, numbers), order: '' };
+}
+/** One side's stages, records and sampled failures, as its stages end. */
+class run_load_Side {
+    stages = [];
+    requests = [];
+    errorSamples = [];
+    sample = sampler(this.errorSamples);
+    add(index, stage, run) {
+        const summary = summarizeStage(index, stage, run.records, run.durationMs, run.counts);
+        summary.connections = run.connections;
+        if (run.concurrency)
+            summary.concurrency = run.concurrency;
+        this.stages.push(summary);
+        for (const r of run.records) {
+            this.requests.push(r);
+            this.sample(r);
+        }
+        return summary;
+    }
+}
+/** What the log says of a stage beside its figures: the client as its own limit, requests sent twice. */
+function stageNotes(s) {
+    const out = [];
+    const c = s.concurrency;
+    if (c && s.users > 1 && c.peak < CLIENT_LIMIT_SHARE * s.users)
+        out.push(`stage ${s.index}: this client had at most ${c.peak} of its ${s.users} users' requests on the wire at once (its users took ${Math.round(c.startSpreadMs)} ms to start): the server never met ${s.users} users together`);
+    if (s.retries)
+        out.push(`stage ${s.index}: ${s.retries} request${s.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
+    return out;
+}
+const SAMPLES_PER_CATEGORY = 5;
 /** Keeps the first few failures of each category. */
 function sampler(into) {
     const sampled = new Map();
@@ -64584,210 +65813,16 @@ function sampler(into) {
         into.push({ stage: r.stage, category: r.category, status: r.status, message: r.error ?? '' });
     };
 }
-/**
- * The users of one stage against one target: a connection each, opened at the stage's start. A
- * cancel reaches their requests in flight through one listener for the whole stage, not one per
- * request (a thousand users would be a thousand listeners on the run's signal).
- */
-class StageUsers {
-    index;
-    numbers;
-    connections;
-    target;
-    inFlight = new Set();
-    signal;
-    onCancel = () => {
-        for (const r of [...this.inFlight])
-            r.cancel();
-    };
-    constructor(target, index, numbers) {
-        this.index = index;
-        this.numbers = numbers;
-        const { signal, ...spec } = target.spec;
-        this.target = { ...target, spec };
-        this.signal = signal;
-        signal?.addEventListener('abort', this.onCancel);
-        this.connections = numbers.map(() => new UserConnection(target.spec.origin, target.spec.timeoutMs));
-    }
-    /**
-     * Every user sends iterations `from`…`to` one after another; all users at once, started
-     * START_BATCH per event-loop turn. `rampMs` is how long the client took to start them all.
-     */
-    async run(from, to) {
-        const records = [];
-        const t0 = performance.now();
-        const loops = [];
-        for (let i = 0; i < this.numbers.length; i++) {
-            // A batch per turn: the turn between batches writes the requests already issued, so a first
-            // request goes out as it is issued instead of after every other user's dispatch (that wait,
-            // a second at 5000 users, would be counted in its TTFC though the server had no part in it).
-            if (i > 0 && i % START_BATCH === 0)
-                await new Promise(setImmediate);
-            const user = userLoop(this.target, this.index, this.numbers[i], this.connections[i], { from, to, records, inFlight: this.inFlight, cancelled: this.signal });
-            user.catch(() => undefined); // awaited below: not unhandled while later batches start
-            loops.push(user);
-        }
-        const rampMs = performance.now() - t0;
-        await Promise.all(loops);
-        const durationMs = performance.now() - t0;
-        records.sort((a, b) => a.startedAt - b.startedAt);
-        return { records, durationMs, rampMs };
-    }
-    get opened() {
-        return this.connections.reduce((n, c) => n + c.opened, 0);
-    }
-    close() {
-        this.signal?.removeEventListener('abort', this.onCancel);
-        return Promise.all(this.connections.map((c) => c.close()));
-    }
-}
-/**
- * One user: iterations `from`…`to`, one request after another on its connection. Callbacks, not an
- * await per request: a completed response hands over inside undici's completion callback, while
- * undici still holds the socket, so the next request is written at once (connection.ts); failures
- * hand over a microtask later (request.ts says why). A trampoline keeps a chain of handovers from
- * growing the stack.
- */
-function userLoop(target, stage, user, conn, shared) {
-    const { to, records, inFlight } = shared;
-    return new Promise((resolve, reject) => {
-        let iteration = shared.from;
-        let issuing = false;
-        let again = false;
-        const issue = () => {
-            if (iteration > to || target.stop?.aborted)
-                return resolve();
-            const ids = { stage, user, iteration: iteration++ };
-            const { headers, body } = target.render(ids);
-            // The verdict may come before sendRequest returns (it never does today): then it is not in flight.
-            const slot = {};
-            slot.sent = sendRequest(conn, { ...target.spec, headers, body }, ids, (r) => {
-                slot.over = true;
-                if (slot.sent)
-                    inFlight.delete(slot.sent);
-                done(r);
-            });
-            if (slot.over)
-                return;
-            const sent = slot.sent;
-            inFlight.add(sent);
-            if (shared.cancelled?.aborted)
-                sent.cancel();
-        };
-        const next = () => {
-            if (issuing) {
-                again = true;
-                return;
-            }
-            issuing = true;
-            try {
-                do {
-                    again = false;
-                    issue();
-                } while (again);
-            }
-            catch (err) {
-                reject(err);
-            }
-            finally {
-                issuing = false;
-            }
-        };
-        const done = (r) => {
-            records.push(r);
-            next();
-        };
-        next();
+
+;// CONCATENATED MODULE: ./src/core/config/targets.ts
+
+function targetsOf(cfg, token = cfg.token) {
+    const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
+    const target = (t) => ({
+        spec: { ...spec, origin: t.origin, path: t.path },
+        render: (ids) => renderRequest(t.request, ids, token),
     });
-}
-const userNumbers = (stage, users) => users ?? Array.from({ length: stage.users }, (_, i) => i + 1);
-/**
- * One stage: `stage.users` users (numbered `users`, default 1…N; global numbers when a stage is
- * shared out) start together, each on a connection of its own opened at the stage's start, and
- * send `stage.requestsPerUser` requests one after another. The connections are closed at the end,
- * so no later stage rides on a socket that sat idle through a cool-down.
- */
-async function runStage(target, index, stage, users) {
-    const group = new StageUsers(target, index, userNumbers(stage, users));
-    try {
-        const run = await group.run(1, stage.requestsPerUser);
-        return { ...run, connections: group.opened };
-    }
-    finally {
-        await group.close();
-    }
-}
-/**
- * One stage of a same-run A/B: both sides' users keep their own connections for the whole stage,
- * and the stage runs in rounds (every user's k-th request), head and base back to back in
- * alternating order (interleave.ts).
- */
-async function runComparedStage(head, base, index, stage, firstRound, users) {
-    const numbers = userNumbers(stage, users);
-    const groups = { head: new StageUsers(head, index, numbers), base: new StageUsers(base, index, numbers) };
-    try {
-        const ab = await runRounds(stage, firstRound, (which, k) => groups[which].run(k, k));
-        return {
-            head: { ...ab.head, connections: groups.head.opened },
-            base: { ...ab.base, connections: groups.base.opened },
-            order: ab.order,
-        };
-    }
-    finally {
-        await Promise.all([groups.head.close(), groups.base.close()]);
-    }
-}
-/**
- * The warm-up: `count` requests one after another (one user, as a cold start is woken), on a
- * connection of their own that is closed before stage 1, so no figure — not even the connection
- * setup of stage 1 — is touched by it. Stops early when the target cannot be reached at all (the
- * smoke test then says so).
- */
-async function runWarmup(target, count, hooks, what = '') {
-    const conn = new UserConnection(target.spec.origin, target.spec.timeoutMs);
-    const out = { requests: 0, succeeded: 0, ttfc: [] };
-    hooks?.log?.(`warm-up: ${what}${count} request${count === 1 ? '' : 's'} before stage 1, one after another (not counted)…`);
-    try {
-        for (let it = 1; it <= count && !target.stop?.aborted; it++) {
-            const ids = { stage: 0, user: 1, iteration: it };
-            const { headers, body } = target.render(ids);
-            const r = await performRequest(conn, { ...target.spec, headers, body }, ids);
-            out.requests++;
-            if (r.ok)
-                out.succeeded++;
-            out.ttfc.push(r.ttfc);
-            if (r.category === 'connection')
-                break;
-        }
-    }
-    finally {
-        await conn.close();
-    }
-    const times = out.ttfc.map((t) => (t === null ? 'no chunk' : `${Math.round(t)} ms`)).join(', ');
-    const stopped = out.requests < count ? ` (stopped: the target cannot be reached)` : '';
-    hooks?.log?.(`warm-up done: ${what}${out.succeeded}/${out.requests} ok${stopped}; ttfc ${times}`);
-    return out;
-}
-/** A pause that a cancel ends early. */
-function runner_sleep(ms, signal) {
-    if (signal?.aborted)
-        return Promise.resolve();
-    return new Promise((r) => {
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            r();
-        };
-        const timer = setTimeout(done, ms);
-        signal?.addEventListener('abort', done, { once: true });
-    });
-}
-/** The signal requests in flight listen to: aborted CANCEL_GRACE_MS after the run's signal. */
-function cancellation(signal) {
-    if (!signal)
-        return { inFlight: undefined, dispose: () => undefined };
-    const grace = (0,cancel/* abortAfter */.dg)(signal, CANCEL_GRACE_MS);
-    return { inFlight: grace.signal, dispose: grace.dispose };
+    return cfg.compare ? { head: target(cfg), base: target(cfg.compare) } : { head: target(cfg) };
 }
 
 ;// CONCATENATED MODULE: ./src/core/server/text.ts
@@ -65638,90 +66673,95 @@ const MAX_REPORT_SAMPLES = 2000;
 const summarize_round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 function summarizeServer(c) {
     const stageList = [...c.users.entries()].sort((a, b) => a[0] - b[0]);
-    const secrets = c.spec.secrets;
-    let health = null;
-    if (c.spec.health && c.probes) {
-        const errors = [];
-        for (const p of c.probes) {
-            if (!p.ok && typeof p.phase === 'number' && errors.length < HEALTH_ERROR_SAMPLES)
-                errors.push({ stage: p.phase, message: p.error ?? 'failed' });
-        }
-        health = {
-            url: redactUrl(c.spec.health.displayUrl),
-            intervalMs: c.spec.health.intervalMs,
-            idle: c.idleHealth,
-            stages: stageList.map(([index, users]) => {
-                const mine = c.probes.filter((p) => p.phase === index);
-                return {
-                    index,
-                    users,
-                    n: mine.length,
-                    failures: mine.filter((p) => !p.ok).length,
-                    latency: computeStats(mine.filter((p) => p.ok).map((p) => p.ms)),
-                };
-            }),
-            errors,
-        };
-    }
-    const monitors = c.monitors.map((st) => {
-        const vals = (phase) => st.samples.filter((s) => s.phase === phase).map((s) => s.value);
-        const before = vals('before');
-        const after = vals('after');
-        const idleBefore = before.length ? before[before.length - 1] : null;
-        const idleAfter = after.length ? after[after.length - 1] : null;
-        const all = st.samples.map((s) => s.value);
-        let samples = st.samples;
-        if (samples.length > MAX_REPORT_SAMPLES) {
-            const step = samples.length / MAX_REPORT_SAMPLES;
-            samples = samples.filter((s, i) => typeof s.phase !== 'number' || Math.floor(i / step) !== Math.floor((i - 1) / step));
-        }
-        return {
-            name: st.spec.name,
-            source: redactText(st.spec.source.kind === 'command' ? st.spec.source.command : `metric:${st.spec.source.series}`, secrets),
-            unit: st.unit ?? 'number',
-            idleBefore,
-            idleAfter,
-            peak: all.length ? Math.max(...all) : null,
-            growth: idleBefore !== null && idleAfter !== null && idleBefore !== 0 ? summarize_round(idleAfter / idleBefore - 1, 6) : null,
-            stages: stageList.map(([index, users]) => {
-                const v = vals(index);
-                return {
-                    index,
-                    users,
-                    n: v.length,
-                    min: v.length ? Math.min(...v) : null,
-                    avg: v.length ? v.reduce((a, b) => a + b, 0) / v.length : null,
-                    max: v.length ? Math.max(...v) : null,
-                };
-            }),
-            samples: samples.map((s) => ({ t: summarize_round(s.t, 1), phase: s.phase, value: s.value })),
-            failures: st.failures,
-            warnings: st.warnings,
-        };
-    });
-    let logs = null;
-    if (c.spec.logs && c.logs) {
-        const b = c.logs.counts.get('before');
-        logs = {
-            command: redactText(c.spec.logs.command, secrets),
-            pattern: c.spec.logs.patternText,
-            before: { lines: b?.lines ?? 0, errors: b?.errors ?? 0 },
-            stages: stageList.map(([index, users]) => {
-                const s = c.logs.counts.get(index);
-                const stopped = c.logs.stoppedIn ?? null;
-                const followed = stopped === null || (typeof stopped === 'number' && stopped >= index);
-                return { index, users, lines: s?.lines ?? 0, errors: s?.errors ?? 0, samples: (s?.samples ?? []).map((x) => redactText(x, secrets)), followed };
-            }),
-            warning: c.logs.warning,
-        };
-    }
     return {
         boundaries: c.boundaries.map((b) => ({ ...b, start: summarize_round(b.start, 1), end: b.end === null ? null : summarize_round(b.end, 1) })),
         finishedAt: c.finishedAt === null ? null : summarize_round(c.finishedAt, 1),
-        health,
-        monitors,
-        logs,
+        health: healthSection(c, stageList),
+        monitors: c.monitors.map((st) => monitorSection(st, stageList, c.spec.secrets)),
+        logs: logSection(c, stageList),
         warnings: c.warnings,
+    };
+}
+/** The health probe per stage: latency of the answered probes, failures, the first errors; null without health-url. */
+function healthSection(c, stageList) {
+    if (!c.spec.health || !c.probes)
+        return null;
+    const errors = [];
+    for (const p of c.probes) {
+        if (!p.ok && typeof p.phase === 'number' && errors.length < HEALTH_ERROR_SAMPLES)
+            errors.push({ stage: p.phase, message: p.error ?? 'failed' });
+    }
+    return {
+        url: redactUrl(c.spec.health.displayUrl),
+        intervalMs: c.spec.health.intervalMs,
+        idle: c.idleHealth,
+        stages: stageList.map(([index, users]) => {
+            const mine = c.probes.filter((p) => p.phase === index);
+            return {
+                index,
+                users,
+                n: mine.length,
+                failures: mine.filter((p) => !p.ok).length,
+                latency: computeStats(mine.filter((p) => p.ok).map((p) => p.ms)),
+            };
+        }),
+        errors,
+    };
+}
+/** One monitor: idle before and after, peak, growth, per stage min / avg / max, its samples (thinned to MAX_REPORT_SAMPLES). */
+function monitorSection(st, stageList, secrets) {
+    const vals = (phase) => st.samples.filter((s) => s.phase === phase).map((s) => s.value);
+    const before = vals('before');
+    const after = vals('after');
+    const idleBefore = before.length ? before[before.length - 1] : null;
+    const idleAfter = after.length ? after[after.length - 1] : null;
+    const all = st.samples.map((s) => s.value);
+    let samples = st.samples;
+    if (samples.length > MAX_REPORT_SAMPLES) {
+        const step = samples.length / MAX_REPORT_SAMPLES;
+        samples = samples.filter((s, i) => typeof s.phase !== 'number' || Math.floor(i / step) !== Math.floor((i - 1) / step));
+    }
+    return {
+        name: st.spec.name,
+        source: redactText(st.spec.source.kind === 'command' ? st.spec.source.command : `metric:${st.spec.source.series}`, secrets),
+        unit: st.unit ?? 'number',
+        idleBefore,
+        idleAfter,
+        peak: all.length ? Math.max(...all) : null,
+        growth: idleBefore !== null && idleAfter !== null && idleBefore !== 0 ? summarize_round(idleAfter / idleBefore - 1, 6) : null,
+        stages: stageList.map(([index, users]) => {
+            const v = vals(index);
+            return {
+                index,
+                users,
+                n: v.length,
+                min: v.length ? Math.min(...v) : null,
+                avg: v.length ? v.reduce((a, b) => a + b, 0) / v.length : null,
+                max: v.length ? Math.max(...v) : null,
+            };
+        }),
+        samples: samples.map((s) => ({ t: summarize_round(s.t, 1), phase: s.phase, value: s.value })),
+        failures: st.failures,
+        warnings: st.warnings,
+    };
+}
+/** The server log per stage: lines, errors and their samples, whether it was still followed; null without logs-command. */
+function logSection(c, stageList) {
+    if (!c.spec.logs || !c.logs)
+        return null;
+    const secrets = c.spec.secrets;
+    const b = c.logs.counts.get('before');
+    return {
+        command: redactText(c.spec.logs.command, secrets),
+        pattern: c.spec.logs.patternText,
+        before: { lines: b?.lines ?? 0, errors: b?.errors ?? 0 },
+        stages: stageList.map(([index, users]) => {
+            const s = c.logs.counts.get(index);
+            const stopped = c.logs.stoppedIn ?? null;
+            const followed = stopped === null || (typeof stopped === 'number' && stopped >= index);
+            return { index, users, lines: s?.lines ?? 0, errors: s?.errors ?? 0, samples: (s?.samples ?? []).map((x) => redactText(x, secrets)), followed };
+        }),
+        warning: c.logs.warning,
     };
 }
 
@@ -66125,6 +67165,8 @@ function ratioWithout(head, base) {
 
 
 
+// The targets a probe loads are the stages' (bench/capacity.ts builds its probes from a config too).
+
 /** A pause that a cancel (or the budget) ends early. */
 function pause(ms, signal) {
     if (ms <= 0 || signal.aborted)
@@ -66138,13 +67180,6 @@ function pause(ms, signal) {
         const timer = setTimeout(done, ms);
         signal.addEventListener('abort', done, { once: true });
     });
-}
-/** The url and (compare-url) the base as the engine loads them. */
-function targetsOf(cfg) {
-    const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
-    const head = { spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render };
-    const cmp = cfg.compare;
-    return cmp ? { head, base: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : { head };
 }
 /** A search that never started (failed smoke test, cancel): no probe, nothing known. */
 function notRun(sides, stoppedBy) {
@@ -66163,7 +67198,7 @@ async function runCapacity(cfg, opts) {
     }
     opts.log(`capacity: the most users that meet ${slo}: a ramp 1, 2, 4 … up to ${spec.maxUsers}, then bisection to ${formatResolution(spec.resolution)}; ` +
         `${plural(spec.requestsPerUser, 'request')} a user, verdict ${cfg.verdict}, budget ${formatDuration(spec.budgetMs)}`);
-    const { probe, probes } = probeRunner(targetsOf(cfg), spec, cfg.verdict, opts.log);
+    const { probe, probes } = probeRunner(opts.targets, spec, cfg.verdict, opts.log);
     const run = await searchCapacity({
         maxUsers: spec.maxUsers,
         resolution: spec.resolution,
@@ -66200,24 +67235,31 @@ async function runCapacity(cfg, opts) {
 
 
 
-/** Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the configured URLs. */
+
+/**
+ * Before the load: wait until the target is ready, then log in. Both bounded; both only talk to the
+ * configured URLs. Returns the token the requests carry: the login's, else the token input.
+ */
 async function gate_prepare(cfg, opts, log) {
     if (cfg.wait)
         await waitForReady(cfg.wait, { ...opts.readiness, log, ...(opts.signal ? { signal: opts.signal } : {}) });
-    if (cfg.login && !opts.signal?.aborted) {
-        let token;
-        try {
-            token = await performLogin(cfg.login, { log, secrets: cfg.secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
-        }
-        catch (err) {
-            // A login cut by the cancel is the cancel, not a failed login: the (empty) partial report follows.
-            if (opts.signal?.aborted)
-                return;
-            throw err;
-        }
-        cfg.setToken(token);
-        opts.onSecret?.(token);
+    if (!cfg.login || opts.signal?.aborted)
+        return cfg.token;
+    let token;
+    try {
+        token = await performLogin(cfg.login, { log, secrets: cfg.secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
     }
+    catch (err) {
+        // A login cut by the cancel is the cancel, not a failed login: the (empty) partial report follows.
+        if (opts.signal?.aborted)
+            return cfg.token;
+        throw err;
+    }
+    // The run's list of values to redact grows by the token (every output redacts with it).
+    if (!cfg.secrets.includes(token))
+        cfg.secrets.push(token);
+    opts.onSecret?.(token);
+    return token;
 }
 /** Reads the baseline (never throws) and says in the log what was found. */
 function loadBaseline(cfg, log) {
@@ -66244,7 +67286,7 @@ function loadBaseline(cfg, log) {
  * series. With the server side on, its session spans every run: idle samples before the first, told
  * of each stage, stopped after the last cool-down (and closed, commands killed, if a run throws).
  */
-async function runAll(cfg, opts, log) {
+async function runAll(cfg, targets, opts, log) {
     const session = cfg.server ? await ServerSession.start(cfg.server, { log, cooldownMs: cfg.cooldownMs, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
     const hooks = { ...opts.hooks, log };
     if (session) {
@@ -66261,7 +67303,7 @@ async function runAll(cfg, opts, log) {
         // A monitor's unit is known from its idle sample: a threshold in another unit is an input error before any load.
         if (session)
             checkMonitorUnits(cfg.criteria, session.monitorUnits());
-        const runs = await runEach(cfg, opts, hooks, log);
+        const runs = await runEach(cfg, targets, opts, hooks, log);
         // A cancelled run does not wait for the cool-down and the idle samples after it.
         return { runs, server: session ? await session.finish({ quick: opts.signal?.aborted === true }) : null };
     }
@@ -66269,7 +67311,7 @@ async function runAll(cfg, opts, log) {
         await session?.close();
     }
 }
-async function runEach(cfg, opts, hooks, log) {
+async function runEach(cfg, targets, opts, hooks, log) {
     const runs = [];
     for (let i = 0; i < cfg.repeat; i++) {
         if (i > 0 && opts.signal?.aborted)
@@ -66279,20 +67321,19 @@ async function runEach(cfg, opts, hooks, log) {
                 await new Promise((r) => setTimeout(r, cfg.cooldownMs));
             log(`run ${i + 1}/${cfg.repeat}`);
         }
-        const spec = { method: cfg.method, timeoutMs: cfg.timeoutMs, format: cfg.format, preset: cfg.preset, maxEventBytes: cfg.maxEventBytes };
         const cmp = cfg.compare;
         if (i === 0 && cmp) {
             log(`compare: ${cmp.displayUrl}, every stage in rounds alternating with the url (HB BH …)`);
             if (cfg.warmup === 0)
                 log("compare: 1 warm-up request a side before stage 1 (the first request of a run pays the client's own cold start: it must not land on one side)");
         }
-        const r = await runLoad({ spec: { ...spec, origin: cfg.origin, path: cfg.path }, render: cfg.render }, {
+        const r = await runLoad(targets.head, {
             stages: cfg.stages,
             cooldownMs: cfg.cooldownMs,
             hooks,
             // A/B: at least one warm-up request a side, so the run's first slot is not one side's handicap.
             warmup: i === 0 ? (cmp ? Math.max(cfg.warmup, 1) : cfg.warmup) : 0,
-            ...(cmp ? { compare: { spec: { ...spec, origin: cmp.origin, path: cmp.path }, render: cmp.render } } : {}),
+            ...(targets.base ? { compare: targets.base } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),
             ...(cfg.shard ? { shard: cfg.shard } : {}),
             ...(cfg.schedule ? { schedule: cfg.schedule } : {}),
@@ -66322,13 +67363,13 @@ async function runGate(cfg, opts = {}) {
         log('preset openai: the body asks for usage ("stream_options": {"include_usage": true}) to measure output tokens, TPOT and tokens/s; set stream_options in the body to decide yourself');
     // Read first: a bad history-write fails before any request, and a bad file is only a warning.
     const history = cfg.history ? openHistory(cfg.history, opts.history ?? {}, log) : null;
-    await gate_prepare(cfg, opts, log);
+    const targets = targetsOf(cfg, await gate_prepare(cfg, opts, log));
     const loaded = loadBaseline(cfg, log);
-    const { runs: all, server } = await runAll(cfg, opts, log);
+    const { runs: all, server } = await runAll(cfg, targets, opts, log);
     for (const r of all)
         redactRun(r, cfg.secrets);
     // The capacity search follows the stages (not a failed smoke test: a broken target is not hammered).
-    const capacity = cfg.capacity ? await runCapacity(cfg, { log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
+    const capacity = cfg.capacity ? await runCapacity(cfg, { targets, log, smokeFailed: all.at(-1)?.smokeFailed === true, ...(opts.signal ? { signal: opts.signal } : {}) }) : null;
     const cancelled = opts.signal?.aborted === true;
     if (cancelled)
         log(`cancelled: ${all.reduce((n, r) => n + r.requests.length, 0)} request(s) issued; writing the partial report`);
@@ -66608,6 +67649,7 @@ function parseReportJson(bytes) {
 // artifacts the PR author controls: every field the merge uses is checked for its type and bounds,
 // then against the plan the report itself states (its users, counts and plan id), and only a clean
 // copy of those fields is used. Pure.
+
 
 
 
@@ -66938,6 +67980,20 @@ function shardArrivals(shards, index, windowMs) {
 function combineShards(shards) {
     const ref = shards[0].report;
     const plan = parseStages(ref.config.stages, 'stages');
+    const requests = pooledRecords(shards);
+    const stages = plan.map((stage, i) => pooledStage(shards, requests, i + 1, stage));
+    const first = stages[0];
+    const smokeFailed = first !== undefined && !first.skipped && first.issued > 0 && first.succeeded === 0;
+    const merge = mergeSection(shards, plan.length);
+    const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0];
+    const finishedAt = shards
+        .map((sh) => sh.report.finishedAt)
+        .sort()
+        .at(-1);
+    return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples: sampledErrors(shards) }, merge, diagnoses: mergeDiagnoses(merge) };
+}
+/** Every shard's records, by start time. */
+function pooledRecords(shards) {
     const requests = [];
     for (const sh of shards) {
         for (const r of sh.report.requests) {
@@ -66949,20 +68005,21 @@ function combineShards(shards) {
             requests.push(r);
         }
     }
-    requests.sort((a, b) => a.startedAt - b.startedAt);
-    const stages = plan.map((stage, i) => {
-        const index = i + 1;
-        const ran = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === index));
-        if (ran.length === 0)
-            return skippedStage(index, stage);
-        const active = ran.filter((t) => t.users > 0);
-        const window = active.length > 0 ? active : ran;
-        const start = Math.min(...window.map((t) => t.startedAt));
-        const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
-        return summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start, isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined);
-    });
-    const first = stages[0];
-    const smokeFailed = first !== undefined && !first.skipped && first.issued > 0 && first.succeeded === 0;
+    return requests.sort((a, b) => a.startedAt - b.startedAt);
+}
+/** Stage `index` summarised from the pooled records, over the window from its first shard's start to its last one's end. */
+function pooledStage(shards, requests, index, stage) {
+    const ran = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === index));
+    if (ran.length === 0)
+        return skippedStage(index, stage);
+    const active = ran.filter((t) => t.users > 0);
+    const window = active.length > 0 ? active : ran;
+    const start = Math.min(...window.map((t) => t.startedAt));
+    const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
+    return summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start, isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined);
+}
+/** The shards' error samples, by stage, at most SAMPLES_PER_CATEGORY of a category. */
+function sampledErrors(shards) {
     const errorSamples = [];
     const sampled = new Map();
     const all = shards.flatMap((sh) => sh.report.errorSamples ?? []).sort((a, b) => a.stage - b.stage);
@@ -66973,14 +68030,21 @@ function combineShards(shards) {
         sampled.set(e.category, k + 1);
         errorSamples.push(e);
     }
-    const startSpread = plan.map((_, i) => {
-        const starts = shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === i + 1 && t.users > 0).map((t) => t.startedAt));
+    return errorSamples;
+}
+/** The merge section: each shard, how far after the first shard it started each stage, and each stage's spread of starts. */
+function mergeSection(shards, stageCount) {
+    const ref = shards[0].report;
+    const startsOf = (index) => shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === index && t.users > 0).map((t) => t.startedAt));
+    const indices = Array.from({ length: stageCount }, (_, i) => i + 1);
+    const startSpread = indices.map((index) => {
+        const starts = startsOf(index);
         const ms = starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0;
-        return { index: i + 1, ms, flagged: ms > START_SPREAD_BOUND_MS };
+        return { index, ms, flagged: ms > START_SPREAD_BOUND_MS };
     });
     // Each shard's start offset per stage: how long after the first shard to start that stage it started.
-    const earliest = plan.map((_, i) => Math.min(...shards.flatMap((sh) => sh.report.shard.stages.filter((t) => t.index === i + 1 && t.users > 0).map((t) => t.startedAt))));
-    const merge = {
+    const earliest = indices.map((index) => Math.min(...startsOf(index)));
+    return {
         count: ref.shard.count,
         planId: ref.shard.planId,
         boundMs: START_SPREAD_BOUND_MS,
@@ -66991,8 +68055,11 @@ function combineShards(shards) {
         })),
         startSpread,
     };
+}
+/** Said of a merge: shards that started a stage too far apart, and shards that started late against start-at. */
+function mergeDiagnoses(merge) {
     const diagnoses = [];
-    const flagged = startSpread.filter((s) => s.flagged);
+    const flagged = merge.startSpread.filter((s) => s.flagged);
     if (flagged.length > 0) {
         diagnoses.push({
             kind: 'shards_out_of_step',
@@ -67013,12 +68080,7 @@ function combineShards(shards) {
             evidence: { file: sh.file, host: sh.host, stages: late.map((t) => ({ index: t.index, lateMs: t.lateMs })) },
         });
     }
-    const startedAt = shards.map((sh) => sh.report.startedAt).sort()[0];
-    const finishedAt = shards
-        .map((sh) => sh.report.finishedAt)
-        .sort()
-        .at(-1);
-    return { run: { startedAt, finishedAt, stages, requests, smokeFailed, errorSamples }, merge, diagnoses };
+    return diagnoses;
 }
 
 ;// CONCATENATED MODULE: ./src/core/merge.ts
@@ -67470,6 +68532,7 @@ function parseArgs(argv, known) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
 
 
 
