@@ -4,7 +4,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { analyse } from './analysis/analyse.js';
 import { parseRegressionThreshold } from './analysis/baseline.js';
 import { VERDICT_MODES, type VerdictMode } from './analysis/confidence.js';
-import { CriteriaError, DEFAULT_CRITERIA, parseCriteria } from './analysis/criteria/index.js';
+import { DEFAULT_CRITERIA, parseCriteriaInput } from './analysis/criteria/index.js';
 import { parseBoolean, type Inputs } from './config/read-input.js';
 import { InputError } from './errors.js';
 import { parseGoodput, type GoodputLine } from './analysis/goodput.js';
@@ -67,7 +67,7 @@ export function ignoredInputsError(names: string[], where: string): InputError {
 
 export function buildMergeConfig(inputs: Inputs, cwd: string): MergeConfig {
   const criteriaText = given(inputs, 'criteria') ?? DEFAULT_CRITERIA;
-  const criteria = parseCriteriaInput(criteriaText);
+  const criteria = parseCriteriaInput('criteria', criteriaText);
   if (criteria.length === 0) throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
   const goodputText = given(inputs, 'goodput');
   const goodput = goodputText === undefined ? null : parseGoodput(goodputText);
@@ -108,15 +108,6 @@ function checkMergeMetrics(criteria: Criterion[], goodput: boolean): void {
         throw new InputError('criteria', `${where}: the shard reports have no server-side figures (a shard cannot run health-url, monitor, metrics-url or logs-command)`);
       }
     }
-  }
-}
-
-function parseCriteriaInput(text: string, input = 'criteria'): Criterion[] {
-  try {
-    return parseCriteria(text);
-  } catch (err) {
-    if (err instanceof CriteriaError) throw new InputError(input, err.message);
-    throw err;
   }
 }
 

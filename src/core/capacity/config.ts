@@ -1,8 +1,8 @@
 // The capacity search's inputs, validated before any load: the SLO (`capacity`), its bounds, and the
 // criteria that read its result (`capacity`, `compare.capacity`). Pure.
 
-import { value } from '../input-value.js';
-import { CriteriaError, parseCriteria } from '../analysis/criteria/index.js';
+import { parseCount, value } from '../input-value.js';
+import { parseCriteria, parseCriteriaInput } from '../analysis/criteria/index.js';
 import { metric } from '../analysis/metrics.js';
 import { UNIT_NAME } from '../metric-names.js';
 import { parseDuration } from '../time/duration.js';
@@ -53,7 +53,7 @@ export function readCapacity(inputs: Partial<Record<string, string>>, stages: St
   if (ctx.shard) throw new InputError('capacity', 'cannot be combined with shard (the search decides each probe from the whole load: run it on one machine)');
   const { sloText, slo, implied } = parseSlo(text);
   const maxUsers = readMaxUsers(value(inputs, 'capacity-max-users'), ctx.compare);
-  const requestsPerUser = wholeNumber('capacity-requests', value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, MAX_REQUESTS);
+  const requestsPerUser = parseCount('capacity-requests', value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, MAX_REQUESTS);
   if (maxUsers * requestsPerUser > MAX_PROBE_REQUESTS) {
     throw new InputError('capacity-requests', `${requestsPerUser} requests × ${maxUsers} users is more than ${MAX_PROBE_REQUESTS} requests a probe; a gate should be bounded`);
   }
@@ -80,13 +80,7 @@ function sloMetricProblem(name: string): string | null {
 
 /** The SLO lines: each unscoped, failing, with a fixed threshold, on a latency or a rate. */
 function parseSlo(text: string): { sloText: string[]; slo: Criterion[]; implied: string[] } {
-  let lines: Criterion[];
-  try {
-    lines = parseCriteria(text);
-  } catch (err) {
-    if (err instanceof CriteriaError) throw new InputError('capacity', err.message);
-    throw err;
-  }
+  const lines = parseCriteriaInput('capacity', text);
   if (lines.length === 0) throw new InputError('capacity', 'holds no SLO line (e.g. ttfc.p95 < 2s)');
   for (const c of lines) {
     const where = `line ${c.line}: "${c.text}"`;
@@ -101,18 +95,9 @@ function parseSlo(text: string): { sloText: string[]; slo: Criterion[]; implied:
   return { sloText: lines.map((c) => c.text), slo, implied };
 }
 
-function wholeNumber(name: string, text: string | undefined, dflt: number, min: number, max: number): number {
-  if (text === undefined) return dflt;
-  const t = text.trim();
-  if (!/^\d+$/.test(t)) throw new InputError(name, `"${t.slice(0, 40)}" is not a whole number (${min} to ${max})`);
-  const n = Number(t);
-  if (n < min || n > max) throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
-  return n;
-}
-
 /** At least 1, at most what a stage may have and what this process's descriptors hold (both sides with compare-url). */
 function readMaxUsers(text: string | undefined, compare: boolean): number {
-  const n = wholeNumber('capacity-max-users', text, DEFAULT_MAX_USERS, 1, MAX_USERS);
+  const n = parseCount('capacity-max-users', text, DEFAULT_MAX_USERS, 1, MAX_USERS);
   const room = descriptorRoom();
   const need = compare ? 2 * n : n;
   if (room !== null && need > room) {

@@ -3,7 +3,7 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { parseRegressionThreshold } from '../analysis/baseline.js';
 import { VERDICT_MODES, type VerdictMode } from '../analysis/confidence.js';
-import { parseCriteria, CriteriaError, DEFAULT_CRITERIA } from '../analysis/criteria/index.js';
+import { parseCriteria, parseCriteriaInput, DEFAULT_CRITERIA } from '../analysis/criteria/index.js';
 import { parseGoodput } from '../analysis/goodput.js';
 import { InputError } from '../errors.js';
 import { checkServerCriteria } from '../server/config.js';
@@ -15,13 +15,7 @@ import { parseBoolean, value, type Inputs } from './read-input.js';
 /** Criteria, verdict mode and the baseline comparison. */
 export function readJudging(inputs: Inputs, cwd: string) {
   const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
-  let criteria: Criterion[];
-  try {
-    criteria = parseCriteria(criteriaText);
-  } catch (err) {
-    if (err instanceof CriteriaError) throw new InputError('criteria', err.message);
-    throw err;
-  }
+  const criteria = parseCriteriaInput('criteria', criteriaText);
   if (criteria.length === 0) throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
   const goodputText = value(inputs, 'goodput');
   const goodput = goodputText === undefined ? null : parseGoodput(goodputText);

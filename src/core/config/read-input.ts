@@ -8,7 +8,7 @@ export const MAX_IN_FLIGHT = 100_000;
 export const MAX_SEED = 4_294_967_295;
 export const MAX_WARMUP = 50;
 
-export { value, type Inputs } from '../input-value.js';
+export { parseCount, value, type Inputs } from '../input-value.js';
 
 export function parseBoolean(name: string, text: string | undefined, dflt: boolean): boolean {
   if (text === undefined) return dflt;
@@ -16,16 +16,6 @@ export function parseBoolean(name: string, text: string | undefined, dflt: boole
   if (t === 'true' || t === 'yes' || t === '1') return true;
   if (t === 'false' || t === 'no' || t === '0') return false;
   throw new InputError(name, `"${text}" is not true or false`);
-}
-
-/** A whole number in [min, max]; `dflt` when not given. */
-export function parseCount(name: string, text: string | undefined, dflt: number, min: number, max: number): number {
-  if (text === undefined) return dflt;
-  const t = text.trim();
-  if (!/^\d+$/.test(t)) throw new InputError(name, `"${t}" is not a whole number (${min} to ${max})`);
-  const n = Number(t);
-  if (n < min || n > max) throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
-  return n;
 }
 
 export function optional<T>(text: string | undefined, dflt: T, parse: (text: string) => T): T {

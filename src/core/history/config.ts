@@ -1,7 +1,7 @@
 // The history inputs (history-path, history-limit, history-window, history-write) → a HistorySpec,
 // checked up front; and which runs record an entry. Pure.
 
-import { trimmedValue } from '../input-value.js';
+import { parseCount, trimmedValue } from '../input-value.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Criterion } from '../types.js';
@@ -27,14 +27,6 @@ export interface HistorySpec {
 const RECORDING_EVENTS: readonly string[] = ['schedule', 'push', 'workflow_dispatch'];
 /** Events that are a pull request's: they never append, whatever history-write says. */
 const PULL_REQUEST_EVENTS: readonly string[] = ['pull_request', 'pull_request_target'];
-
-function count(name: string, text: string | undefined, dflt: number, min: number, max: number): number {
-  if (text === undefined) return dflt;
-  if (!/^\d+$/.test(text)) throw new InputError(name, `"${text.slice(0, 40)}" is not a whole number (${min} to ${max})`);
-  const n = Number(text);
-  if (n < min || n > max) throw new InputError(name, `${text} is out of range: ${min} to ${max}`);
-  return n;
-}
 
 /**
  * The history settings, or null without history-path. A `history.` criterion needs history-path; one
@@ -69,8 +61,8 @@ export function buildHistorySpec(
   if (sharded) throw new InputError('history-path', 'cannot be combined with shard (a shard runs a share of the users: keep the history of whole runs)');
   if (/[/\\]$/.test(path)) throw new InputError('history-path', `"${path.slice(0, 200)}" is a directory, not a file name`);
   if (path.includes('\0')) throw new InputError('history-path', 'holds a NUL character');
-  const limit = count('history-limit', trimmedValue(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
-  const window = count('history-window', trimmedValue(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
+  const limit = parseCount('history-limit', trimmedValue(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
+  const window = parseCount('history-window', trimmedValue(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
   if (window > limit) throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
   const write = (trimmedValue(inputs, 'history-write') ?? 'auto').toLowerCase();
   if (write !== 'auto' && write !== 'true' && write !== 'false') throw new InputError('history-write', `"${write.slice(0, 40)}" is not auto, true or false`);

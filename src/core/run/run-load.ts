@@ -2,7 +2,7 @@
 // before), each stage summarized as it ends, the first one a smoke test. The stages themselves are
 // the load layer's (load/runner.ts, load/arrivals.ts); their summaries are analysis' (stats.ts).
 
-import { CLIENT_LIMIT_SHARE } from '../analysis/diagnose/client-limit.js';
+import { detectClientLimit } from '../analysis/diagnose/client-limit.js';
 import { skippedStage, summarizeStage } from '../analysis/stats.js';
 import { connectionsNeeded, type ArrivalOptions } from '../load/arrivals.js';
 import { ensureDescriptors } from '../load/limits.js';
@@ -189,11 +189,8 @@ class Side {
 /** What the log says of a stage beside its figures: the client as its own limit, requests sent twice. */
 function stageNotes(s: StageSummary): string[] {
   const out: string[] = [];
-  const c = s.concurrency;
-  if (c && s.users > 1 && c.peak < CLIENT_LIMIT_SHARE * s.users)
-    out.push(
-      `stage ${s.index}: this client had at most ${c.peak} of its ${s.users} users' requests on the wire at once (its users took ${Math.round(c.startSpreadMs)} ms to start): the server never met ${s.users} users together`,
-    );
+  // The client as the limit: the diagnosis's own rule and words, said as the stage ends.
+  for (const d of detectClientLimit({ stages: [s], requests: [] })) out.push(`stage ${s.index}: ${d.message}`);
   if (s.retries) out.push(`stage ${s.index}: ${s.retries} request${s.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
   return out;
 }

@@ -2,6 +2,7 @@
 // their thresholds in the metric's unit. Which metrics exist and their units come from the metrics
 // table. Pure: no I/O. Evaluation is in evaluate.ts.
 
+import { InputError } from '../../errors.js';
 import { unknownMetricHint } from './suggest-metric.js';
 import { metricUnit as unitOf, OTHER_SIDES } from '../metrics.js';
 import { UNIT_NAME, type MetricUnit } from '../../metric-names.js';
@@ -88,6 +89,16 @@ class LineScanner {
   }
   fail(col: number, detail: string): never {
     throw new CriteriaError(this.line, col, detail);
+  }
+}
+
+/** Criteria given as an input: a syntax error is an InputError naming that input (criteria, capacity, …). */
+export function parseCriteriaInput(input: string, text: string): Criterion[] {
+  try {
+    return parseCriteria(text);
+  } catch (err) {
+    if (err instanceof CriteriaError) throw new InputError(input, err.message);
+    throw err;
   }
 }
 
