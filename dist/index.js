@@ -47385,9 +47385,23 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
+;// CONCATENATED MODULE: ./src/core/errors.ts
+/** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
+class InputError extends Error {
+    input;
+    detail;
+    constructor(input, detail) {
+        super(`${input}: ${detail}`);
+        this.input = input;
+        this.detail = detail;
+        this.name = 'InputError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/input-value.ts
 // Reading one named input, the same way for every feature that has inputs (config/, server/,
-// history/, capacity/): blank is unset. A leaf: it imports nothing.
+// history/, capacity/): blank is unset. A leaf: it imports only the input error.
+
 /** An input as given; blank is unset. */
 function value(inputs, name) {
     const v = inputs[name];
@@ -47395,6 +47409,18 @@ function value(inputs, name) {
 }
 /** An input without its surrounding whitespace; blank is unset. */
 const trimmedValue = (inputs, name) => value(inputs, name)?.trim();
+/** A whole number in [min, max]; `dflt` when not given. The error quotes at most 40 characters of the text. */
+function parseCount(name, text, dflt, min, max) {
+    if (text === undefined)
+        return dflt;
+    const t = text.trim();
+    if (!/^\d+$/.test(t))
+        throw new InputError(name, `"${t.slice(0, 40)}" is not a whole number (${min} to ${max})`);
+    const n = Number(t);
+    if (n < min || n > max)
+        throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
+    return n;
+}
 
 ;// CONCATENATED MODULE: ./src/core/metric-family.ts
 // What a metric is to the table of metrics (analysis/metrics.ts) and to the families that fill it,
@@ -48139,6 +48165,7 @@ function formatGrowth(g) {
 
 
 
+
 /** The default criteria, one a line: a gate that holds for a typical streaming endpoint. */
 const DEFAULT_CRITERIA = [
     'success_rate > 95%',
@@ -48210,6 +48237,17 @@ class LineScanner {
     }
     fail(col, detail) {
         throw new CriteriaError(this.line, col, detail);
+    }
+}
+/** Criteria given as an input: a syntax error is an InputError naming that input (criteria, capacity, …). */
+function parseCriteriaInput(input, text) {
+    try {
+        return parseCriteria(text);
+    }
+    catch (err) {
+        if (err instanceof CriteriaError)
+            throw new InputError(input, err.message);
+        throw err;
     }
 }
 /** Parses criteria text: one criterion a line, `#` comment lines and blank lines ignored. Throws CriteriaError. */
@@ -54126,19 +54164,6 @@ function formatRatio(r) {
     return `${/\.\d0$/.test(s) ? s.slice(0, -1) : s}x`;
 }
 
-;// CONCATENATED MODULE: ./src/core/errors.ts
-/** A bad input: names the input (as the action/CLI calls it) and what is wrong. Adapters print it as one line. */
-class InputError extends Error {
-    input;
-    detail;
-    constructor(input, detail) {
-        super(`${input}: ${detail}`);
-        this.input = input;
-        this.detail = detail;
-        this.name = 'InputError';
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/time/duration.ts
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -54690,7 +54715,7 @@ function readCapacity(inputs, stages, ctx) {
         throw new InputError('capacity', 'cannot be combined with shard (the search decides each probe from the whole load: run it on one machine)');
     const { sloText, slo, implied } = parseSlo(text);
     const maxUsers = readMaxUsers(value(inputs, 'capacity-max-users'), ctx.compare);
-    const requestsPerUser = wholeNumber('capacity-requests', value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, config_MAX_REQUESTS);
+    const requestsPerUser = parseCount('capacity-requests', value(inputs, 'capacity-requests'), DEFAULT_REQUESTS, 1, config_MAX_REQUESTS);
     if (maxUsers * requestsPerUser > MAX_PROBE_REQUESTS) {
         throw new InputError('capacity-requests', `${requestsPerUser} requests × ${maxUsers} users is more than ${MAX_PROBE_REQUESTS} requests a probe; a gate should be bounded`);
     }
@@ -54719,15 +54744,7 @@ function sloMetricProblem(name) {
 }
 /** The SLO lines: each unscoped, failing, with a fixed threshold, on a latency or a rate. */
 function parseSlo(text) {
-    let lines;
-    try {
-        lines = parseCriteria(text);
-    }
-    catch (err) {
-        if (err instanceof CriteriaError)
-            throw new InputError('capacity', err.message);
-        throw err;
-    }
+    const lines = parseCriteriaInput('capacity', text);
     if (lines.length === 0)
         throw new InputError('capacity', 'holds no SLO line (e.g. ttfc.p95 < 2s)');
     for (const c of lines) {
@@ -54746,20 +54763,9 @@ function parseSlo(text) {
     const slo = implied.length ? [...lines, ...parseCriteria(IMPLIED_SUCCESS).map((c) => ({ ...c, line: 0 }))] : lines;
     return { sloText: lines.map((c) => c.text), slo, implied };
 }
-function wholeNumber(name, text, dflt, min, max) {
-    if (text === undefined)
-        return dflt;
-    const t = text.trim();
-    if (!/^\d+$/.test(t))
-        throw new InputError(name, `"${t.slice(0, 40)}" is not a whole number (${min} to ${max})`);
-    const n = Number(t);
-    if (n < min || n > max)
-        throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
-    return n;
-}
 /** At least 1, at most what a stage may have and what this process's descriptors hold (both sides with compare-url). */
 function readMaxUsers(text, compare) {
-    const n = wholeNumber('capacity-max-users', text, DEFAULT_MAX_USERS, 1, MAX_USERS);
+    const n = parseCount('capacity-max-users', text, DEFAULT_MAX_USERS, 1, MAX_USERS);
     const room = descriptorRoom();
     const need = compare ? 2 * n : n;
     if (room !== null && need > room) {
@@ -55049,16 +55055,6 @@ const MIN_HISTORY_RUNS = 3;
 const RECORDING_EVENTS = ['schedule', 'push', 'workflow_dispatch'];
 /** Events that are a pull request's: they never append, whatever history-write says. */
 const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
-function count(name, text, dflt, min, max) {
-    if (text === undefined)
-        return dflt;
-    if (!/^\d+$/.test(text))
-        throw new InputError(name, `"${text.slice(0, 40)}" is not a whole number (${min} to ${max})`);
-    const n = Number(text);
-    if (n < min || n > max)
-        throw new InputError(name, `${text} is out of range: ${min} to ${max}`);
-    return n;
-}
 /**
  * The history settings, or null without history-path. A `history.` criterion needs history-path; one
  * on a figure the history does not keep is an error naming the figures it keeps.
@@ -55093,8 +55089,8 @@ others = []) {
         throw new InputError('history-path', `"${path.slice(0, 200)}" is a directory, not a file name`);
     if (path.includes('\0'))
         throw new InputError('history-path', 'holds a NUL character');
-    const limit = count('history-limit', trimmedValue(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
-    const window = count('history-window', trimmedValue(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
+    const limit = parseCount('history-limit', trimmedValue(inputs, 'history-limit'), DEFAULT_HISTORY_LIMIT, 10, HISTORY_BOUNDS.entries);
+    const window = parseCount('history-window', trimmedValue(inputs, 'history-window'), DEFAULT_HISTORY_WINDOW, MIN_HISTORY_RUNS, 100);
     if (window > limit)
         throw new InputError('history-window', `${window} is more than history-limit (${limit}): the window cannot be longer than the history`);
     const write = (trimmedValue(inputs, 'history-write') ?? 'auto').toLowerCase();
@@ -62432,18 +62428,6 @@ function parseBoolean(name, text, dflt) {
         return false;
     throw new InputError(name, `"${text}" is not true or false`);
 }
-/** A whole number in [min, max]; `dflt` when not given. */
-function parseCount(name, text, dflt, min, max) {
-    if (text === undefined)
-        return dflt;
-    const t = text.trim();
-    if (!/^\d+$/.test(t))
-        throw new InputError(name, `"${t}" is not a whole number (${min} to ${max})`);
-    const n = Number(t);
-    if (n < min || n > max)
-        throw new InputError(name, `${t} is out of range: ${min} to ${max}`);
-    return n;
-}
 function optional(text, dflt, parse) {
     return text === undefined ? dflt : parse(text);
 }
@@ -64491,15 +64475,7 @@ function attachGoodput(lines, stages, requests) {
 /** Criteria, verdict mode and the baseline comparison. */
 function readJudging(inputs, cwd) {
     const criteriaText = value(inputs, 'criteria') ?? DEFAULT_CRITERIA;
-    let criteria;
-    try {
-        criteria = parseCriteria(criteriaText);
-    }
-    catch (err) {
-        if (err instanceof CriteriaError)
-            throw new InputError('criteria', err.message);
-        throw err;
-    }
+    const criteria = parseCriteriaInput('criteria', criteriaText);
     if (criteria.length === 0)
         throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
     const goodputText = value(inputs, 'goodput');
@@ -65717,7 +65693,7 @@ function smallSampleFactor(rounds) {
     const t = df <= T975.length ? T975[df - 1] : 1.96 + 2.4 / df;
     return (t / 1.96) * Math.sqrt(rounds / df);
 }
-const paired_bootstrap_count = (r) => r.reduce((n, x) => n + x.length, 0);
+const count = (r) => r.reduce((n, x) => n + x.length, 0);
 function statOf(sorted, stat) {
     if (stat === 'avg') {
         let sum = 0;
@@ -65736,8 +65712,8 @@ function pairedBootstrap(head, base, stat, opts = {}) {
  * serves them all). Null when a side has no sample.
  */
 function pairedBootstrapAll(head, base, stats, opts = {}) {
-    const nh = paired_bootstrap_count(head);
-    const nb = paired_bootstrap_count(base);
+    const nh = count(head);
+    const nb = count(base);
     if (nh === 0 || nb === 0)
         return null;
     const rounds = Math.max(head.length, base.length);
@@ -69639,9 +69615,9 @@ class run_load_Side {
 /** What the log says of a stage beside its figures: the client as its own limit, requests sent twice. */
 function stageNotes(s) {
     const out = [];
-    const c = s.concurrency;
-    if (c && s.users > 1 && c.peak < CLIENT_LIMIT_SHARE * s.users)
-        out.push(`stage ${s.index}: this client had at most ${c.peak} of its ${s.users} users' requests on the wire at once (its users took ${Math.round(c.startSpreadMs)} ms to start): the server never met ${s.users} users together`);
+    // The client as the limit: the diagnosis's own rule and words, said as the stage ends.
+    for (const d of detectClientLimit({ stages: [s], requests: [] }))
+        out.push(`stage ${s.index}: ${d.message}`);
     if (s.retries)
         out.push(`stage ${s.index}: ${s.retries} request${s.retries === 1 ? '' : 's'} sent again on a new connection (the server closed the reused one before answering)`);
     return out;
@@ -72397,7 +72373,7 @@ function ignoredInputsError(names, where) {
 }
 function buildMergeConfig(inputs, cwd) {
     const criteriaText = given(inputs, 'criteria') ?? DEFAULT_CRITERIA;
-    const criteria = parseCriteriaInput(criteriaText);
+    const criteria = parseCriteriaInput('criteria', criteriaText);
     if (criteria.length === 0)
         throw new InputError('criteria', 'holds no criterion (leave it unset for the defaults)');
     const goodputText = given(inputs, 'goodput');
@@ -72442,16 +72418,6 @@ function checkMergeMetrics(criteria, goodput) {
                 throw new InputError('criteria', `${where}: the shard reports have no server-side figures (a shard cannot run health-url, monitor, metrics-url or logs-command)`);
             }
         }
-    }
-}
-function parseCriteriaInput(text, input = 'criteria') {
-    try {
-        return parseCriteria(text);
-    }
-    catch (err) {
-        if (err instanceof CriteriaError)
-            throw new InputError(input, err.message);
-        throw err;
     }
 }
 /** Reads and checks the shard reports (each named as given), merges them, judges the merged run by the merge's settings, writes the report. */
