@@ -72,3 +72,15 @@ test('computeStats of a large sample: the figures simple-statistics gives over t
   expect(computeStats([])).toEqual({ n: 0, min: null, avg: null, p50: null, p90: null, p95: null, p99: null, max: null, stddev: null });
   expect(computeStats([4])).toMatchObject({ n: 1, min: 4, avg: 4, p99: 4, max: 4, stddev: 0 });
 });
+
+test("computeStats' mean is simple-statistics' compensated mean over the sorted values, to the bit, for any doubles", () => {
+  fc.assert(
+    fc.property(fc.array(fc.double({ noNaN: false }), { minLength: 1, maxLength: 400 }), (values) => {
+      const sorted = Float64Array.from(values).sort();
+      return Object.is(computeStats(values).avg, mean(Array.from(sorted)));
+    }),
+    { numRuns: 500 },
+  );
+  const big = sample(50_000, 17, 2);
+  expect(Object.is(computeStats(big).avg, mean(Array.from(Float64Array.from(big).sort())))).toBe(true);
+});

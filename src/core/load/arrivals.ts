@@ -116,12 +116,12 @@ class Side {
     this.inFlight++;
     if (this.inFlight > this.peak) this.peak = this.inFlight;
     const ids = { stage, user, iteration: 1 };
-    const { headers, body } = this.target.render(ids);
     let sent: InFlight | null = null;
     let settled = false;
     sent = sendRequest(
       conn,
-      { ...this.target.spec, headers, body },
+      this.target.spec,
+      this.target.render(ids),
       ids,
       (r) => {
         settled = true;

@@ -1,5 +1,6 @@
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import { sharedLookup } from './dns.js';
+import { ParserSlot } from './stream-parser.js';
 
 /** What a request needs of the connection it is sent on. */
 export interface Connection {
@@ -9,6 +10,16 @@ export interface Connection {
    * it (its `connect` is measured), false when it was reused (its `connect` is 0).
    */
   takeFresh(): boolean;
+  /** The stream parser its responses reuse, one after another. */
+  readonly parsers: ParserSlot;
+  /** Arms the deadline of the request it carries: `timeOut` is called in `ms` unless `disarm` comes first. */
+  arm(request: Deadline, ms: number): void;
+  disarm(request: Deadline): void;
+}
+
+/** A request with a deadline. */
+export interface Deadline {
+  timeOut(): void;
 }
 
 // One reason shared by every closing socket: undici would build an error (and Node format its
@@ -34,9 +45,23 @@ function plainConnector(timeoutMs: number): buildConnector.connector {
  */
 export class UserConnection implements Connection {
   readonly dispatcher: Client;
+  readonly parsers = new ParserSlot();
   /** Sockets opened so far. */
   opened = 0;
   private fresh = false;
+  /**
+   * One timer for the deadlines of the requests it carries, one after another: re-armed with
+   * refresh(), not a timer made and cleared per request. Disarmed, it points at no request; the
+   * connection's close clears it.
+   */
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerMs = -1;
+  private timed: Deadline | null = null;
+  private readonly fire = (): void => {
+    const request = this.timed;
+    this.timed = null;
+    request?.timeOut();
+  };
 
   constructor(origin: string, connectTimeoutMs: number) {
     this.dispatcher = new Client(origin, {
@@ -66,6 +91,20 @@ export class UserConnection implements Connection {
     });
   }
 
+  arm(request: Deadline, ms: number): void {
+    this.timed = request;
+    if (this.timer !== null && ms === this.timerMs) this.timer.refresh();
+    else {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = setTimeout(this.fire, ms);
+      this.timerMs = ms;
+    }
+  }
+
+  disarm(request: Deadline): void {
+    if (this.timed === request) this.timed = null;
+  }
+
   takeFresh(): boolean {
     const fresh = this.fresh;
     this.fresh = false;
@@ -74,6 +113,9 @@ export class UserConnection implements Connection {
 
   /** Closes the socket now (the stage is over; nothing of it is still wanted). */
   async close(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timed = null;
     await this.dispatcher.destroy(STAGE_OVER).catch(() => undefined);
   }
 }

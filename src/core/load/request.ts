@@ -3,17 +3,16 @@ import { now, toEpoch } from '../time/clock.js';
 import type { WireWatch } from './concurrency.js';
 import type { Connection } from './connection.js';
 import { classify, TimeoutAbort } from './failure.js';
-import { notAStream, ResponseBody } from './response-body.js';
+import { LiveRecord } from './record.js';
+import { notAStream, parserFormat, readHead, ResponseBody, type BodyOwner } from './response-body.js';
 import { EventKind, type Preset, type PresetSession } from './presets/types.js';
-import { createStreamParser, detectFormat, isJsonDocument, type ParserFormat, type StreamParser } from './stream-parser.js';
+import type { EventReceiver, ParserLimits, StreamParser } from './stream-parser.js';
 import type { FailureCategory, RequestRecord, StreamFormat } from '../types.js';
 
 export interface RequestSpec {
   origin: string;
   path: string;
   method: string;
-  headers: Record<string, string>;
-  body: string | null;
   timeoutMs: number;
   format: StreamFormat;
   preset: Preset;
@@ -21,6 +20,12 @@ export interface RequestSpec {
   maxEventBytes?: number;
   /** Cancels the request: it ends as `cancelled` (still counted). */
   signal?: AbortSignal;
+}
+
+/** A request's own parts, filled in for its stage, user and iteration (LoadTarget.render). */
+export interface RenderedRequest {
+  headers: Record<string, string>;
+  body: string | null;
 }
 
 export interface RequestIds {
@@ -34,14 +39,16 @@ export interface RequestIds {
  * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
  * categorised.
  */
-export function performRequest(conn: Connection, spec: RequestSpec, ids: RequestIds): Promise<RequestRecord> {
-  return new Promise((resolve) => sendRequest(conn, spec, ids, resolve));
+export function performRequest(conn: Connection, spec: RequestSpec, req: RenderedRequest, ids: RequestIds): Promise<RequestRecord> {
+  return new Promise((resolve) => sendRequest(conn, spec, req, ids, resolve));
 }
 
 /** A request in flight, as its sender holds it. */
 export interface InFlight {
   /** Ends the request now as `cancelled` (still counted); nothing when it has its verdict already. */
   cancel(): void;
+  /** Its record, filled in as the request goes (complete once its verdict is delivered). */
+  readonly record: RequestRecord;
 }
 
 /**
@@ -55,18 +62,26 @@ export interface InFlight {
  * `scheduled` (monotonic ms, a rate stage's arrival) becomes the request's t0: its times count from
  * when it was due, and how late the client sent it is its `lateness`.
  */
-export function sendRequest(conn: Connection, spec: RequestSpec, ids: RequestIds, done: (r: RequestRecord) => void, scheduled?: number, watch?: WireWatch): InFlight {
-  const exchange = new Exchange(conn, spec, ids, done, watch);
+export function sendRequest(
+  conn: Connection,
+  spec: RequestSpec,
+  req: RenderedRequest,
+  ids: RequestIds,
+  done: (r: RequestRecord) => void,
+  scheduled?: number,
+  watch?: WireWatch,
+): InFlight {
+  const exchange = new Exchange(conn, spec, req, ids, done, watch);
   exchange.start(scheduled);
   return exchange;
 }
 
 /** One request from t0 to its verdict; the methods below follow it in the order things happen. */
-class Exchange implements InFlight {
-  private readonly rec: RequestRecord;
+class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits {
+  private readonly rec: LiveRecord;
+  private contentType = '';
   private readonly session: PresetSession;
   private t0 = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   done = false;
   /** The current attempt (a request is sent at most twice: see failed). */
   attempt = 0;
@@ -77,6 +92,8 @@ class Exchange implements InFlight {
   body: ResponseBody | null = null;
   private streamError: string | null = null;
   private lastEvent = 0;
+  /** The gaps between events as they come; the record keeps an exact-size copy (settle). */
+  private gaps: number[] | null = null;
   /** Usage per chunk: content events, those that brought new tokens, the last token count and when it came. */
   private contentEvents = 0;
   private usageEvents = 0;
@@ -84,17 +101,18 @@ class Exchange implements InFlight {
   private lastTokenAt = -1;
   private parser: StreamParser | null = null;
   /** A listener on spec.signal, for a request sent alone (warm-up); a stage cancels its users' requests itself. */
-  private readonly onCancel = (): void => this.cancel();
+  private onCancel: (() => void) | null = null;
 
   constructor(
     private readonly conn: Connection,
     private readonly spec: RequestSpec,
+    private readonly req: RenderedRequest,
     ids: RequestIds,
     private readonly resolve: (r: RequestRecord) => void,
     private readonly watch?: WireWatch,
   ) {
     this.session = spec.preset.start();
-    this.rec = newRecord(ids);
+    this.rec = new LiveRecord(ids);
   }
 
   /** t0 (now, or the scheduled arrival), the deadline, the first attempt. */
@@ -103,8 +121,11 @@ class Exchange implements InFlight {
     this.t0 = scheduled ?? t;
     if (scheduled !== undefined) this.rec.lateness = Math.max(0, t - scheduled);
     this.rec.startedAt = toEpoch(this.t0);
-    this.timer = setTimeout(() => this.timeOut(), Math.max(0, this.spec.timeoutMs - (t - this.t0)));
-    this.spec.signal?.addEventListener('abort', this.onCancel, { once: true });
+    this.conn.arm(this, Math.max(0, this.spec.timeoutMs - (t - this.t0)));
+    if (this.spec.signal) {
+      this.onCancel = (): void => this.cancel();
+      this.spec.signal.addEventListener('abort', this.onCancel, { once: true });
+    }
     this.dispatch();
   }
 
@@ -117,8 +138,8 @@ class Exchange implements InFlight {
           origin: spec.origin,
           path: spec.path,
           method: spec.method as Dispatcher.HttpMethod,
-          headers: spec.headers,
-          body: spec.body,
+          headers: this.req.headers,
+          body: this.req.body,
           // Our own timer owns the deadline; undici's idle timers would misreport long gaps.
           headersTimeout: 0,
           bodyTimeout: 0,
@@ -128,6 +149,10 @@ class Exchange implements InFlight {
     } catch (err) {
       this.finish(...classify(err as Error, 'connect'));
     }
+  }
+
+  get record(): RequestRecord {
+    return this.rec;
   }
 
   cancel(): void {
@@ -152,23 +177,32 @@ class Exchange implements InFlight {
     const { rec, spec } = this;
     rec.ttfb = now() - this.t0;
     rec.status = statusCode;
-    const head = readHeaders(rawHeaders);
+    const { contentType, encoding } = readHead(rawHeaders);
+    this.contentType = contentType;
     const ok = statusCode >= 200 && statusCode < 300;
-    const notStream = ok && spec.format !== 'raw' ? notAStream(head.contentType) : null;
+    const notStream = ok && spec.format !== 'raw' ? notAStream(contentType) : null;
     if (notStream !== null) return this.abort('protocol', notStream, new Error(notStream));
-    const limits = {
-      maxEventBytes: spec.maxEventBytes ?? Infinity,
-      onOverflow: (message: string) => this.abort('protocol', message, new Error(message)),
-    };
-    const parser = ok ? createStreamParser(parserFormat(spec, head.contentType), spec.preset.needsText, (d, n, t) => this.event(d, n, t), limits) : null;
-    this.parser = parser;
-    const body = new ResponseBody(parser, head.encoding, {
-      complete: () => this.complete(head.contentType),
-      // A body that cannot be decoded fails a 2xx response; an error status already says it failed.
-      undecodable: (e) => (ok ? this.abort('protocol', `cannot decode ${head.encoding}: ${e.message}`, e) : this.complete(head.contentType)),
-    });
-    if (body.compressed) rec.encoding = head.encoding; // a compressed stream: a likely cause when it arrives held back
-    this.body = body;
+    this.parser = ok ? this.conn.parsers.take(parserFormat(spec.format, spec.preset, contentType), spec.preset.needsText, this, this) : null;
+    this.body = new ResponseBody(this.parser, encoding, this);
+    if (this.body.compressed) rec.encoding = encoding; // a compressed stream: a likely cause when it arrives held back
+  }
+
+  /** The parser's event-size cap (ParserLimits): max-event-size. */
+  get maxEventBytes(): number {
+    return this.spec.maxEventBytes ?? Infinity;
+  }
+
+  /** An event grew past the cap (ParserLimits). */
+  onOverflow(message: string): void {
+    this.abort('protocol', message, new Error(message));
+  }
+
+  /** A body that cannot be decoded fails a 2xx response; an error status already says it failed. */
+  /** @internal for ResponseBody */
+  bodyUndecodable(e: Error): void {
+    const status = this.rec.status ?? 0;
+    if (status >= 200 && status < 300) this.abort('protocol', `cannot decode ${this.rec.encoding ?? 'the body'}: ${e.message}`, e);
+    else this.complete();
   }
 
   /** @internal for Attempt */
@@ -182,14 +216,16 @@ class Exchange implements InFlight {
   }
 
   /** A complete event, stamped with the arrival of the chunk that completed it. */
-  private event(data: string, name: string | undefined, t: number): void {
+  /** @internal for the parser */
+  event(data: string, name: string | undefined, t: number): void {
     if (this.streamError !== null) return;
     const { rec } = this;
     const rel = t - this.t0;
     if (rec.events === 0) rec.ttfc = rel;
     else {
       const gap = t - this.lastEvent;
-      rec.gaps!.push(gap);
+      if (this.gaps === null) this.gaps = [gap];
+      else this.gaps.push(gap);
       if (rec.stall === null || gap > rec.stall) rec.stall = gap;
     }
     this.lastEvent = t;
@@ -227,14 +263,13 @@ class Exchange implements InFlight {
     this.lastTokenAt = t;
   }
 
-  /** The response ended normally: its verdict, delivered at once (see sendRequest). */
-  /** @internal for Attempt */
-  complete(contentType: string): void {
-    const [category, message] = this.verdict(contentType);
+  /** The response ended normally (Attempt, or ResponseBody once a decoder flushed): its verdict, delivered at once (see sendRequest). */
+  complete(): void {
+    const [category, message] = this.verdict();
     if (this.settle(category, message)) this.resolve(this.rec);
   }
 
-  private verdict(contentType: string): [FailureCategory | null, string | null] {
+  private verdict(): [FailureCategory | null, string | null] {
     const status = this.rec.status ?? 0;
     if (status < 200 || status >= 300) {
       const cat: FailureCategory = status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'protocol';
@@ -247,7 +282,7 @@ class Exchange implements InFlight {
       const garbage = this.parser?.noEventReason?.(this.rec.bytes) ?? null;
       return garbage !== null ? ['protocol', garbage] : ['empty', 'the stream ended without an event'];
     }
-    const verdict = this.session.finish(contentType);
+    const verdict = this.session.finish(this.contentType);
     if (verdict) return [verdict.category, verdict.message];
     return [null, null];
   }
@@ -270,7 +305,8 @@ class Exchange implements InFlight {
     this.finish(category, message);
   }
 
-  private timeOut(): void {
+  /** @internal for the connection's deadline timer */
+  timeOut(): void {
     if (this.done) return;
     const err = new TimeoutAbort(this.spec.timeoutMs);
     this.abort('timeout', err.message, err);
@@ -298,9 +334,9 @@ class Exchange implements InFlight {
   private settle(category: FailureCategory | null, message: string | null): boolean {
     if (this.done) return false;
     this.done = true;
-    clearTimeout(this.timer);
+    this.conn.disarm(this);
     if (this.onWire) this.watch!.onOff();
-    this.spec.signal?.removeEventListener('abort', this.onCancel);
+    if (this.onCancel) this.spec.signal?.removeEventListener('abort', this.onCancel);
     const { rec } = this;
     rec.total = now() - this.t0;
     rec.category = category;
@@ -308,10 +344,11 @@ class Exchange implements InFlight {
     rec.error = message;
     if (this.session.tokens !== undefined) rec.tokens = this.session.tokens;
     // Per-token gaps only when every content event carried its usage; else itl stays per event.
-    if (rec.tokenGaps !== undefined && (this.usageEvents < this.contentEvents || this.usageEvents < 2)) delete rec.tokenGaps;
-    // Kept in memory for the pooled itl figures, never written: not enumerable, so the report needs no copy without it.
-    Object.defineProperty(rec, 'gaps', { enumerable: false });
-    if (rec.tokenGaps !== undefined) Object.defineProperty(rec, 'tokenGaps', { enumerable: false });
+    if (rec.tokenGaps !== undefined && (this.usageEvents < this.contentEvents || this.usageEvents < 2)) rec.tokenGaps = undefined;
+    // The record outlives the run's every scavenge: its gaps without the slack a growing array keeps.
+    if (this.gaps !== null) rec.gaps = this.gaps.slice();
+    // Nothing more of this response reaches the parser: the connection's next response takes it over.
+    this.body?.close();
     return true;
   }
 }
@@ -349,50 +386,11 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (!this.current) return;
     if (this.x.body)
       this.x.body.end(); // a decoder completes the request once it has flushed
-    else this.x.complete('');
+    else this.x.complete();
   }
 
   // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
   onError(err: Error): void {
     if (this.current) queueMicrotask(() => this.current && this.x.failed(err));
   }
-}
-
-function newRecord(ids: RequestIds): RequestRecord {
-  return {
-    stage: ids.stage,
-    user: ids.user,
-    iteration: ids.iteration,
-    startedAt: 0,
-    status: null,
-    ok: false,
-    category: null,
-    error: null,
-    connect: null,
-    ttfb: null,
-    ttfc: null,
-    ttft: null,
-    total: null,
-    stall: null,
-    events: 0,
-    bytes: 0,
-    gaps: [],
-  };
-}
-
-function readHeaders(rawHeaders: Buffer[]): { contentType: string; encoding: string } {
-  let contentType = '';
-  let encoding = '';
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toString('latin1').toLowerCase();
-    if (name === 'content-type') contentType = rawHeaders[i + 1]!.toString('latin1');
-    else if (name === 'content-encoding') encoding = rawHeaders[i + 1]!.toString('latin1').trim().toLowerCase();
-  }
-  return { contentType, encoding };
-}
-
-function parserFormat(spec: RequestSpec, contentType: string): ParserFormat {
-  if (spec.format !== 'auto') return spec.format;
-  if (spec.preset.jsonDocument === true && isJsonDocument(contentType)) return 'document';
-  return detectFormat(contentType, spec.preset.fallbackFormat);
 }

@@ -13,14 +13,14 @@ let warmed: Promise<void> | null = null;
  * parser, the stream parser, the preset, the gzip decoder) against a throwaway server on 127.0.0.1
  * in this process — never the target — and, for https, the root certificate store. Once a process.
  */
-export function warmEngine(spec: Omit<RequestSpec, 'headers' | 'body'>): Promise<void> {
+export function warmEngine(spec: RequestSpec): Promise<void> {
   warmed ??= warm(spec).catch(() => undefined); // a failed warm-up only leaves the engine cold
   return warmed;
 }
 
 const EVENTS = 'data: {"id":1,"content":"warm"}\n\ndata: {"id":2,"content":"up"}\n\n';
 
-async function warm(spec: Omit<RequestSpec, 'headers' | 'body'>): Promise<void> {
+async function warm(spec: RequestSpec): Promise<void> {
   if (spec.origin.startsWith('https:')) createSecureContext(); // loads the root store, as the first TLS connection would
   const gzipped = gzipSync(EVENTS);
   const server = createServer((req, res) => {
@@ -42,9 +42,8 @@ async function warm(spec: Omit<RequestSpec, 'headers' | 'body'>): Promise<void> 
           origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
           path,
           timeoutMs: 5_000,
-          headers: { 'x-warm-up': '1' },
-          body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}',
         },
+        { headers: { 'x-warm-up': '1' }, body: spec.method === 'GET' || spec.method === 'HEAD' ? null : '{}' },
         { stage: 0, user: 0, iteration: i + 1 },
       );
     }
