@@ -56333,17 +56333,19 @@ function newParser(format, needsText, sink, limits) {
  */
 class ParserSlot {
     parser = null;
-    key = '';
+    format = null;
+    needsText = false;
+    maxEventBytes = 0;
     take(format, needsText, sink, limits) {
         // The event-size cap is the SSE parser's own buffer limit, fixed when it is made.
-        const key = `${format} ${needsText} ${limits.maxEventBytes}`;
-        if (this.parser !== null && key === this.key)
+        if (this.parser !== null && format === this.format && needsText === this.needsText && limits.maxEventBytes === this.maxEventBytes) {
             this.parser.reuse(sink, limits);
-        else {
-            this.parser = newParser(format, needsText, sink, limits);
-            this.key = key;
+            return this.parser;
         }
-        return this.parser;
+        this.format = format;
+        this.needsText = needsText;
+        this.maxEventBytes = limits.maxEventBytes;
+        return (this.parser = newParser(format, needsText, sink, limits));
     }
 }
 /** A TextDecoder kept across responses: flushed before a new one when the last ended mid-character. */
@@ -57446,16 +57448,20 @@ function tokenFigures(ok, seconds) {
             withTokens.push(ok[i]);
     if (withTokens.length === 0)
         return undefined;
-    const total = withTokens.reduce((n, r) => n + r.tokens, 0);
+    let total = 0;
+    const output = [];
     const rates = [];
-    for (const r of withTokens) {
+    for (let i = 0; i < withTokens.length; i++) {
+        const r = withTokens[i];
+        total += r.tokens;
+        output.push(r.tokens);
         const first = firstToken(r);
         const streaming = r.total !== null && first !== null ? (r.total - first) / 1000 : 0;
         // The decode rate: the tokens after the first over the time after it (1 / TPOT).
         if (r.tokens > 1 && streaming > 0)
             rates.push((r.tokens - 1) / streaming);
     }
-    return { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(withTokens.map((r) => r.tokens)) };
+    return { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(output) };
 }
 /** itl per token when every streamed request (more than one event) carried per-token gaps, else per event; undefined with none streamed. */
 function itlUnit(ok) {
@@ -58309,7 +58315,7 @@ class ResponseBody {
             this.decoded = () => void arrivals.shift();
             this.decoder.on('data', (chunk) => this.feed(chunk, arrivals.length > 0 ? arrivals[0] : now()));
             this.decoder.on('end', () => owner.complete());
-            this.decoder.on('error', (e) => owner.bodyUndecodable(e));
+            this.decoder.on('error', (e) => owner.undecodable(e));
         }
     }
     get compressed() {
@@ -58558,10 +58564,10 @@ class Exchange {
     }
     /** A body that cannot be decoded fails a 2xx response; an error status already says it failed. */
     /** @internal for ResponseBody */
-    bodyUndecodable(e) {
+    undecodable(e) {
         const status = this.rec.status ?? 0;
         if (status >= 200 && status < 300)
-            this.abort('protocol', `cannot decode ${this.rec.encoding ?? 'the body'}: ${e.message}`, e);
+            this.abort('protocol', `cannot decode ${this.rec.encoding}: ${e.message}`, e);
         else
             this.complete();
     }

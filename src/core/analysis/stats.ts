@@ -69,15 +69,19 @@ function tokenFigures(ok: readonly RequestRecord[], seconds: number): StageSumma
   const withTokens: RequestRecord[] = [];
   for (let i = 0; i < ok.length; i++) if (ok[i]!.tokens !== undefined) withTokens.push(ok[i]!);
   if (withTokens.length === 0) return undefined;
-  const total = withTokens.reduce((n, r) => n + r.tokens!, 0);
+  let total = 0;
+  const output: number[] = [];
   const rates: number[] = [];
-  for (const r of withTokens) {
+  for (let i = 0; i < withTokens.length; i++) {
+    const r = withTokens[i]!;
+    total += r.tokens!;
+    output.push(r.tokens!);
     const first = firstToken(r);
     const streaming = r.total !== null && first !== null ? (r.total - first) / 1000 : 0;
     // The decode rate: the tokens after the first over the time after it (1 / TPOT).
     if (r.tokens! > 1 && streaming > 0) rates.push((r.tokens! - 1) / streaming);
   }
-  return { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(withTokens.map((r) => r.tokens!)) };
+  return { total, perSec: seconds > 0 ? total / seconds : 0, perRequest: computeStats(rates), output: computeStats(output) };
 }
 
 /** itl per token when every streamed request (more than one event) carried per-token gaps, else per event; undefined with none streamed. */

@@ -1,5 +1,11 @@
 import type { FailureCategory, RequestRecord } from '../types.js';
 
+export interface RequestIds {
+  stage: number;
+  user: number;
+  iteration: number;
+}
+
 /** The gaps of a request with fewer than two events: one empty array for all of them, never written to. */
 const NO_GAPS: number[] = Object.freeze([]) as unknown as number[];
 
@@ -35,7 +41,7 @@ export class LiveRecord implements RequestRecord {
   #gaps: number[] | undefined = NO_GAPS;
   #tokenGaps: number[] | undefined;
 
-  constructor(ids: { stage: number; user: number; iteration: number }) {
+  constructor(ids: RequestIds) {
     this.stage = ids.stage;
     this.user = ids.user;
     this.iteration = ids.iteration;

@@ -3,7 +3,7 @@ import { now, toEpoch } from '../time/clock.js';
 import type { WireWatch } from './concurrency.js';
 import type { Connection } from './connection.js';
 import { classify, TimeoutAbort } from './failure.js';
-import { LiveRecord } from './record.js';
+import { LiveRecord, type RequestIds } from './record.js';
 import { notAStream, parserFormat, readHead, ResponseBody, type BodyOwner } from './response-body.js';
 import { EventKind, type Preset, type PresetSession } from './presets/types.js';
 import type { EventReceiver, ParserLimits, StreamParser } from './stream-parser.js';
@@ -28,11 +28,7 @@ export interface RenderedRequest {
   body: string | null;
 }
 
-export interface RequestIds {
-  stage: number;
-  user: number;
-  iteration: number;
-}
+export type { RequestIds } from './record.js';
 
 /**
  * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
@@ -199,9 +195,9 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits {
 
   /** A body that cannot be decoded fails a 2xx response; an error status already says it failed. */
   /** @internal for ResponseBody */
-  bodyUndecodable(e: Error): void {
+  undecodable(e: Error): void {
     const status = this.rec.status ?? 0;
-    if (status >= 200 && status < 300) this.abort('protocol', `cannot decode ${this.rec.encoding ?? 'the body'}: ${e.message}`, e);
+    if (status >= 200 && status < 300) this.abort('protocol', `cannot decode ${this.rec.encoding!}: ${e.message}`, e);
     else this.complete();
   }
 

@@ -15,7 +15,7 @@ export interface BodyOwner {
   /** The body ended (a compressed one once its decoder has flushed). */
   complete(): void;
   /** A compressed body could not be decoded. */
-  bodyUndecodable(e: Error): void;
+  undecodable(e: Error): void;
 }
 
 /**
@@ -43,7 +43,7 @@ export class ResponseBody {
       this.decoded = (): void => void arrivals.shift();
       this.decoder.on('data', (chunk: Buffer) => this.feed(chunk, arrivals.length > 0 ? arrivals[0]! : now()));
       this.decoder.on('end', () => owner.complete());
-      this.decoder.on('error', (e: Error) => owner.bodyUndecodable(e));
+      this.decoder.on('error', (e: Error) => owner.undecodable(e));
     }
   }
 

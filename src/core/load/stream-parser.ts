@@ -75,17 +75,20 @@ function newParser(format: ParserFormat, needsText: boolean, sink: EventReceiver
  */
 export class ParserSlot {
   private parser: Reusable | null = null;
-  private key = '';
+  private format: ParserFormat | null = null;
+  private needsText = false;
+  private maxEventBytes = 0;
 
   take(format: ParserFormat, needsText: boolean, sink: EventReceiver, limits: ParserLimits): StreamParser {
     // The event-size cap is the SSE parser's own buffer limit, fixed when it is made.
-    const key = `${format} ${needsText} ${limits.maxEventBytes}`;
-    if (this.parser !== null && key === this.key) this.parser.reuse(sink, limits);
-    else {
-      this.parser = newParser(format, needsText, sink, limits);
-      this.key = key;
+    if (this.parser !== null && format === this.format && needsText === this.needsText && limits.maxEventBytes === this.maxEventBytes) {
+      this.parser.reuse(sink, limits);
+      return this.parser;
     }
-    return this.parser;
+    this.format = format;
+    this.needsText = needsText;
+    this.maxEventBytes = limits.maxEventBytes;
+    return (this.parser = newParser(format, needsText, sink, limits));
   }
 }
 
