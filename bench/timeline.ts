@@ -18,11 +18,20 @@ export interface Seen {
   /** the first request of each connection */
   firsts: string[];
   lastEndNs: bigint;
+  /**
+   * How bunched the users' requests reach the server: the k-th request of every connection forms
+   * wave k, and this is the median over waves (of at least 10 requests) of the p10–p90 span of a
+   * wave's arrivals, in ms. The tighter the waves, the more requests the server (and the client)
+   * handle at once, and the longer each waits its turn: a client that keeps its users together
+   * pays for it in per-request lag that a client whose users drift apart does not. 0 without waves.
+   */
+  waveSpreadMs: number;
 }
 
 export function see(t: ServerTimeline, startNs: bigint): Seen {
   const serverMs = new Map<string, number>();
   const first = new Map<number, [string, bigint]>();
+  const byConn = new Map<number, bigint[]>();
   const edges: Array<[bigint, number]> = [];
   let completed = 0;
   let busy = 0n;
@@ -33,6 +42,9 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
     const write = BigInt(w);
     const end = BigInt(e);
     if (write > 0n) serverMs.set(id, ms(write - arrival));
+    const own = byConn.get(conn);
+    if (own === undefined) byConn.set(conn, [arrival]);
+    else own.push(arrival);
     const f = first.get(conn);
     if (f === undefined || arrival < f[1]) first.set(conn, [id, arrival]);
     if (firstArrival === null || arrival < firstArrival) firstArrival = arrival;
@@ -58,5 +70,26 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
     serverMs,
     firsts: [...first.values()].map(([id]) => id),
     lastEndNs,
+    waveSpreadMs: waveSpread([...byConn.values()]),
   };
+}
+
+const WAVE_MIN = 10;
+
+/** The median over waves of their p10–p90 arrival span (see Seen.waveSpreadMs). */
+function waveSpread(conns: bigint[][]): number {
+  const waves: bigint[][] = [];
+  for (const arrivals of conns) {
+    arrivals.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    arrivals.forEach((a, k) => (waves[k] ??= []).push(a));
+  }
+  const spans = waves
+    .filter((w) => w.length >= WAVE_MIN)
+    .map((w) => {
+      w.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      const at = (p: number): bigint => w[Math.round(p * (w.length - 1))]!;
+      return ms(at(0.9) - at(0.1));
+    })
+    .sort((x, y) => x - y);
+  return spans.length === 0 ? 0 : spans[(spans.length - 1) >> 1]!;
 }

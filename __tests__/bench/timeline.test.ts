@@ -58,3 +58,26 @@ describe('see', () => {
     expect([s.peak, s.mean, s.spreadMs, s.completed, s.firsts.length]).toEqual([0, 0, 0, 0, 0]);
   });
 });
+
+describe('wave spread', () => {
+  // 10 connections; connection c's k-th request arrives at 1000·k + spread·c ms (listed out of order).
+  const waves = (spreads: number[]): ServerRequest[] =>
+    spreads.flatMap((spread, k) => Array.from({ length: 10 }, (_, c) => req(`${c}-${k}`, c, 1000 * (k + 1) + spread * c, 0, 0))).reverse();
+
+  test('the median over waves of the p10–p90 span of the k-th requests of every connection', () => {
+    // p10 of 10 is the 2nd earliest (index round(0.9) = 1), p90 the 9th (index round(8.1) = 8): 7 steps apart
+    const s = see({ connections: 10, requests: waves([1, 3, 2]) }, 0n);
+    expect(s.waveSpreadMs).toBe(2 * 7);
+  });
+
+  test('a wave of fewer than 10 requests is left out: the last requests of connections that made more', () => {
+    const extra = [req('x', 0, 9000, 0, 0), req('y', 1, 9500, 0, 0)];
+    const s = see({ connections: 10, requests: [...waves([4]), ...extra] }, 0n);
+    expect(s.waveSpreadMs).toBe(4 * 7);
+  });
+
+  test('no wave of 10: 0', () => {
+    const s = see({ connections: 2, requests: [req('a', 1, 5, 10, 20), req('b', 2, 40, 0, 0)] }, 0n);
+    expect(s.waveSpreadMs).toBe(0);
+  });
+});
