@@ -21,7 +21,7 @@ import type { ClientOpts, ClientResult } from './client.js';
 import type { ServerTimeline } from './server.js';
 import { ms, see, type Seen } from './timeline.js';
 
-const SECTIONS = ['lag', 'long', 'cpu', 'whole', 'wall', 'rss', 'pinned'] as const;
+const SECTIONS = ['lag', 'overhead', 'long', 'cpu', 'whole', 'wall', 'rss', 'pinned'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function usage(msg: string): never {
@@ -370,6 +370,54 @@ async function longSection(server: Server): Promise<void> {
   target(`peak in flight ≥ 95% of ${LONG_USERS} users (1 s answers)`, p * 100, '%', p >= 0.95);
 }
 
+// A short answer whose first event comes in a chunk of its own, after the head.
+const SHORT = 'delay=2&events=2&interval=2';
+const OVERHEAD_REQUESTS = QUICK ? 300 : 2000;
+
+/**
+ * The client's own part of the per-request lag, which the server's turn-taking hides at 10 and 100
+ * users: one user, one request after another; issue → its socket write, and the socket read that
+ * brought the first event → the client's stamp (bench/overhead.ts).
+ */
+async function overheadSection(server: Server): Promise<void> {
+  say(`## The client's own overhead per request (stream \`${SHORT}\`, 1 user × ${OVERHEAD_REQUESTS})`);
+  say();
+  say(
+    "From the moment the client issued a request to the socket write that sent it, and from the socket read that brought its first event (libuv's read handed to the socket) to the moment the client stamped it: what the client adds to each request's lag on either side of the wire, with no other request waiting for the server's turn. The same two wrappers on `net.Socket` in every client process; one user, so each request's write and read are found by time alone.",
+  );
+  say();
+  say('| tool | issue → write p50 µs | p90 µs | read → stamp p50 µs | p90 µs | both p50 µs | vs bare |');
+  say('|---|---:|---:|---:|---:|---:|---:|');
+  const url = `${server.url}/chat?${SHORT}`;
+  const by = Object.fromEntries(TOOLS.map((t) => [t, { w50: [] as number[], w90: [] as number[], s50: [] as number[], s90: [] as number[], both: [] as number[] }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const tool of rotate(TOOLS, round)) {
+      const r = await client(server, tool, { url, users: 1, perUser: OVERHEAD_REQUESTS, overhead: true });
+      const o = r.overhead!;
+      const b = by[tool]!;
+      const [w50, s50] = [quantile(o.toWrite, 0.5) * 1000, quantile(o.toStamp, 0.5) * 1000];
+      b.w50.push(w50);
+      b.w90.push(quantile(o.toWrite, 0.9) * 1000);
+      b.s50.push(s50);
+      b.s90.push(quantile(o.toStamp, 0.9) * 1000);
+      b.both.push(w50 + s50);
+    }
+  }
+  const bare = by.bare!;
+  for (const tool of TOOLS) {
+    const b = by[tool]!;
+    say(`| ${tool} | ${mr(b.w50, 1)} | ${mr(b.w90, 1)} | ${mr(b.s50, 1)} | ${mr(b.s90, 1)} | ${mr(b.both, 1)} | ${rx(b.both, bare.both)} |`);
+  }
+  say();
+  const [e, c] = [by.engine!, by.autocannon!];
+  sum(
+    "the client's own overhead per request, p50: issue → write + read → stamp",
+    `${md(e.w50, 1)} + ${md(e.s50, 1)} µs (${rx(e.both, bare.both)})`,
+    `${md(bare.w50, 1)} + ${md(bare.s50, 1)} µs`,
+    `${md(c.w50, 1)} + ${md(c.s50, 1)} µs`,
+  );
+}
+
 async function cpuSection(server: Server, record: boolean): Promise<void> {
   const [users, perUser] = CPU_LOAD;
   say(`## Load-phase CPU per request (stream \`${ZERO}\`, ${users} users, ${users * perUser} requests)`);
@@ -529,11 +577,12 @@ say(
 say(`Load average (1/5/15 min) at the start: ${load()}.`);
 say();
 
-const unpinned = runs('lag') || runs('long') || runs('cpu') || runs('whole') || runs('wall') || runs('rss') ? await startServer(false) : undefined;
+const unpinned = runs('lag') || runs('overhead') || runs('long') || runs('cpu') || runs('whole') || runs('wall') || runs('rss') ? await startServer(false) : undefined;
 try {
   if (unpinned) {
     await warm(unpinned);
     if (runs('lag')) await lagSection(unpinned, 'Delivery lag, start spread and requests in flight (unpinned)', true);
+    if (runs('overhead')) await overheadSection(unpinned);
     if (runs('long')) await longSection(unpinned);
     if (runs('cpu')) await cpuSection(unpinned, true);
     if (runs('whole')) await wholeSection(unpinned);

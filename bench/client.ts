@@ -6,7 +6,9 @@
 // server's own time. The stage's start is also given as hrtime (the server's clock: both read
 // CLOCK_MONOTONIC), so the server's timestamps can be counted from it.
 import http from 'node:http';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { overhead, type Overhead } from './overhead.js';
 
 export interface ClientOpts {
   url: string; // full URL incl. query
@@ -14,6 +16,8 @@ export interface ClientOpts {
   perUser: number; // requests each, one after another
   /** only the counts: no per-request times in the output (a whole-process run, as lean as the tool) */
   quiet?: boolean;
+  /** one user only: also the client's own overhead per request (overhead.ts), from its socket's writes and reads */
+  overhead?: boolean;
 }
 
 export interface ClientResult {
@@ -32,6 +36,7 @@ export interface ClientResult {
   /** request id → ms from the stage's start to its first body chunk / event */
   fromStart: Record<string, number>;
   retries?: number;
+  overhead?: Overhead;
 }
 
 type Measured = Pick<ClientResult, 'requests' | 'ok' | 'errors' | 'ttfc' | 'fromStart' | 'retries'>;
@@ -41,6 +46,7 @@ type Run = (o: ClientOpts) => Promise<Measured>;
 const stage = { t0: 0, ns: 0n, cpu: process.cpuUsage() };
 /** Called as the stage starts: before the first request (the engine: its stageStart hook, after its one-time warm-up). */
 function mark(): void {
+  if (wire !== null) watchSockets(wire);
   stage.cpu = process.cpuUsage();
   stage.t0 = performance.now();
   stage.ns = process.hrtime.bigint();
@@ -171,12 +177,48 @@ async function cannon(): Promise<Run> {
   };
 }
 
+/** The stage's socket writes and reads (performance.now()), when the overhead is asked for. */
+let wire: { writes: number[]; reads: number[] } | null = null;
+
+/** From the stage's start, every socket write and every read libuv hands to a socket: the same two wrappers for every client. */
+function watchSockets(w: { writes: number[]; reads: number[] }): void {
+  const { write, push } = net.Socket.prototype;
+  net.Socket.prototype.write = function (this: net.Socket, ...args: Parameters<net.Socket['write']>): boolean {
+    w.writes.push(performance.now());
+    return write.apply(this, args);
+  } as net.Socket['write'];
+  net.Socket.prototype.push = function (this: net.Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null) w.reads.push(performance.now());
+    return push.call(this, chunk, encoding);
+  };
+}
+
+/** Each request's issue and stamp, from its two reported times, in the order issued. */
+function stamped(r: Pick<ClientResult, 'ttfc' | 'fromStart'>): Array<{ issued: number; stamped: number }> {
+  return Object.keys(r.ttfc)
+    .filter((id) => r.fromStart[id] !== undefined)
+    .map((id) => ({ issued: stage.t0 + r.fromStart[id]! - r.ttfc[id]!, stamped: stage.t0 + r.fromStart[id]! }))
+    .sort((a, b) => a.issued - b.issued);
+}
+
 const [kind, json] = process.argv.slice(2);
 const o = JSON.parse(json ?? '{}') as ClientOpts;
+if (o.overhead) {
+  if (o.users !== 1) throw new Error('client: overhead needs users: 1 (one socket, one request after another)');
+  wire = { writes: [], reads: [] };
+}
 const run = kind === 'engine' ? await engine() : kind === 'bare' ? bare() : kind === 'autocannon' ? await cannon() : undefined;
 if (run === undefined) throw new Error(`client: unknown kind "${kind ?? ''}" (engine, bare or autocannon)`);
 const res = await run(o);
 const seconds = (performance.now() - stage.t0) / 1000;
 const cpu = process.cpuUsage(stage.cpu);
-const out: ClientResult = { ...res, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, stageStartNs: String(stage.ns) };
+const probed = wire !== null ? { overhead: overhead(stamped(res), wire.writes, wire.reads), ttfc: {}, fromStart: {} } : {};
+const out: ClientResult = {
+  ...res,
+  ...probed,
+  seconds,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  maxRssMb: process.resourceUsage().maxRSS / 1024,
+  stageStartNs: String(stage.ns),
+};
 process.stdout.write(`${JSON.stringify(out)}\n`);
