@@ -389,12 +389,13 @@ async function overheadSection(server: Server): Promise<void> {
   say('| tool | issue → write p50 µs | p90 µs | read → stamp p50 µs | p90 µs | both p50 µs | vs bare |');
   say('|---|---:|---:|---:|---:|---:|---:|');
   const url = `${server.url}/chat?${SHORT}`;
-  const by = Object.fromEntries(TOOLS.map((t) => [t, { w50: [] as number[], w90: [] as number[], s50: [] as number[], s90: [] as number[], both: [] as number[] }]));
+  type Spans = Record<'w50' | 'w90' | 's50' | 's90' | 'both', number[]>;
+  const by = Object.fromEntries(TOOLS.map((t): [Tool, Spans] => [t, { w50: [], w90: [], s50: [], s90: [], both: [] }])) as Record<Tool, Spans>;
   for (let round = 0; round < ROUNDS; round++) {
     for (const tool of rotate(TOOLS, round)) {
       const r = await client(server, tool, { url, users: 1, perUser: OVERHEAD_REQUESTS, overhead: true });
       const o = r.overhead!;
-      const b = by[tool]!;
+      const b = by[tool];
       const [w50, s50] = [quantile(o.toWrite, 0.5) * 1000, quantile(o.toStamp, 0.5) * 1000];
       b.w50.push(w50);
       b.w90.push(quantile(o.toWrite, 0.9) * 1000);
@@ -403,13 +404,13 @@ async function overheadSection(server: Server): Promise<void> {
       b.both.push(w50 + s50);
     }
   }
-  const bare = by.bare!;
+  const bare = by.bare;
   for (const tool of TOOLS) {
-    const b = by[tool]!;
+    const b = by[tool];
     say(`| ${tool} | ${mr(b.w50, 1)} | ${mr(b.w90, 1)} | ${mr(b.s50, 1)} | ${mr(b.s90, 1)} | ${mr(b.both, 1)} | ${rx(b.both, bare.both)} |`);
   }
   say();
-  const [e, c] = [by.engine!, by.autocannon!];
+  const [e, c] = [by.engine, by.autocannon];
   sum(
     "the client's own overhead per request, p50: issue → write + read → stamp",
     `${md(e.w50, 1)} + ${md(e.s50, 1)} µs (${rx(e.both, bare.both)})`,
@@ -577,7 +578,7 @@ say(
 say(`Load average (1/5/15 min) at the start: ${load()}.`);
 say();
 
-const unpinned = runs('lag') || runs('overhead') || runs('long') || runs('cpu') || runs('whole') || runs('wall') || runs('rss') ? await startServer(false) : undefined;
+const unpinned = SECTIONS.some((n) => n !== 'pinned' && runs(n)) ? await startServer(false) : undefined;
 try {
   if (unpinned) {
     await warm(unpinned);

@@ -75,18 +75,19 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
 }
 
 const WAVE_MIN = 10;
+const byTime = (x: bigint, y: bigint): number => (x < y ? -1 : x > y ? 1 : 0);
 
 /** The median over waves of their p10–p90 arrival span (see Seen.waveSpreadMs). */
 function waveSpread(conns: bigint[][]): number {
   const waves: bigint[][] = [];
   for (const arrivals of conns) {
-    arrivals.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    arrivals.sort(byTime);
     arrivals.forEach((a, k) => (waves[k] ??= []).push(a));
   }
   const spans = waves
     .filter((w) => w.length >= WAVE_MIN)
     .map((w) => {
-      w.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      w.sort(byTime);
       const at = (p: number): bigint => w[Math.round(p * (w.length - 1))]!;
       return ms(at(0.9) - at(0.1));
     })
