@@ -15,6 +15,8 @@ export interface Seen {
   mean: number;
   /** id → the server's arrival-to-first-write ms */
   serverMs: Map<string, number>;
+  /** id → [arrival, first write] at the server, ms from the stage start (first write NaN when none) */
+  atServer: Map<string, [number, number]>;
   /** the first request of each connection */
   firsts: string[];
   lastEndNs: bigint;
@@ -30,6 +32,7 @@ export interface Seen {
 
 export function see(t: ServerTimeline, startNs: bigint): Seen {
   const serverMs = new Map<string, number>();
+  const atServer = new Map<string, [number, number]>();
   const first = new Map<number, [string, bigint]>();
   const byConn = new Map<number, bigint[]>();
   const edges: Array<[bigint, number]> = [];
@@ -42,6 +45,7 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
     const write = BigInt(w);
     const end = BigInt(e);
     if (write > 0n) serverMs.set(id, ms(write - arrival));
+    atServer.set(id, [ms(arrival - startNs), write > 0n ? ms(write - startNs) : NaN]);
     const own = byConn.get(conn);
     if (own === undefined) byConn.set(conn, [arrival]);
     else own.push(arrival);
@@ -68,6 +72,7 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
     peak,
     mean: span > 0n ? Number(busy) / Number(span) : 0,
     serverMs,
+    atServer,
     firsts: [...first.values()].map(([id]) => id),
     lastEndNs,
     waveSpreadMs: waveSpread([...byConn.values()]),
@@ -93,4 +98,24 @@ function waveSpread(conns: bigint[][]): number {
     })
     .sort((x, y) => x - y);
   return spans.length === 0 ? 0 : spans[(spans.length - 1) >> 1]!;
+}
+
+/**
+ * A request's lag in its two legs, on the one clock both processes read (CLOCK_MONOTONIC): out =
+ * the client's issue → the server's arrival (the client's write, the kernel, and the wait for the
+ * server's turn to read it), back = the server's first write → the client's stamp (the kernel and
+ * the wait for the client's turn to read it). out + back = the lag. `ttfc` counts from each
+ * request's issue, `fromStart` from the stage start (client.ts), so issue = fromStart − ttfc.
+ */
+export function legs(seen: Pick<Seen, 'atServer'>, ttfc: Record<string, number>, fromStart: Record<string, number>): { out: number[]; back: number[] } {
+  const out: number[] = [];
+  const back: number[] = [];
+  for (const [id, stamped] of Object.entries(fromStart)) {
+    const at = seen.atServer.get(id);
+    const t = ttfc[id];
+    if (at === undefined || t === undefined || Number.isNaN(at[1])) continue;
+    out.push(at[0] - (stamped - t));
+    back.push(stamped - at[1]);
+  }
+  return { out, back };
 }

@@ -2,7 +2,7 @@
 // first request, the last response. Made-up timelines, so each figure is known in advance.
 import { describe, expect, test } from '@jest/globals';
 import type { ServerRequest } from '../../bench/server.js';
-import { see } from '../../bench/timeline.js';
+import { legs, see } from '../../bench/timeline.js';
 
 const MS = 1_000_000n;
 /** [id, connection, arrival ms, first write ms, end ms] (0 = never), as the server writes them in ns. */
@@ -79,5 +79,22 @@ describe('wave spread', () => {
   test('no wave of 10: 0', () => {
     const s = see({ connections: 2, requests: [req('a', 1, 5, 10, 20), req('b', 2, 40, 0, 0)] }, 0n);
     expect(s.waveSpreadMs).toBe(0);
+  });
+});
+
+describe('legs', () => {
+  test('out = issue → arrival, back = first write → stamp; together they are the lag', () => {
+    // issued 10 ms after the stage start, arrived at 12, first write at 62, stamped at 65 (ttfc 55)
+    const s = see({ connections: 1, requests: [req('a', 1, 112, 162, 200), req('b', 1, 205, 0, 0)] }, 100n * MS);
+    const { out, back } = legs(s, { a: 55, b: 9 }, { a: 65, b: 120 });
+    expect(out).toEqual([2]);
+    expect(back).toEqual([3]);
+    expect(out[0]! + back[0]!).toBeCloseTo(55 - s.serverMs.get('a')!, 10);
+  });
+
+  test('a request the server never saw, or the client never stamped, has no legs', () => {
+    const s = see({ connections: 1, requests: [req('a', 1, 112, 162, 200)] }, 100n * MS);
+    expect(legs(s, { x: 5 }, { x: 7 })).toEqual({ out: [], back: [] });
+    expect(legs(s, {}, { a: 65 })).toEqual({ out: [], back: [] });
   });
 });
