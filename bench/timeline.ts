@@ -15,7 +15,7 @@ export interface Seen {
   mean: number;
   /** id → the server's arrival-to-first-write ms */
   serverMs: Map<string, number>;
-  /** id → [arrival, first write] at the server, ms from the stage start (first write NaN when none) */
+  /** id → [arrival, first write] at the server, ms from the stage start (answered requests only, as serverMs) */
   atServer: Map<string, [number, number]>;
   /** the first request of each connection */
   firsts: string[];
@@ -44,8 +44,10 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
     const arrival = BigInt(a);
     const write = BigInt(w);
     const end = BigInt(e);
-    if (write > 0n) serverMs.set(id, ms(write - arrival));
-    atServer.set(id, [ms(arrival - startNs), write > 0n ? ms(write - startNs) : NaN]);
+    if (write > 0n) {
+      serverMs.set(id, ms(write - arrival));
+      atServer.set(id, [ms(arrival - startNs), ms(write - startNs)]);
+    }
     const own = byConn.get(conn);
     if (own === undefined) byConn.set(conn, [arrival]);
     else own.push(arrival);
@@ -113,7 +115,7 @@ export function legs(seen: Pick<Seen, 'atServer'>, ttfc: Record<string, number>,
   for (const [id, stamped] of Object.entries(fromStart)) {
     const at = seen.atServer.get(id);
     const t = ttfc[id];
-    if (at === undefined || t === undefined || Number.isNaN(at[1])) continue;
+    if (at === undefined || t === undefined) continue;
     out.push(at[0] - (stamped - t));
     back.push(stamped - at[1]);
   }
