@@ -137,14 +137,22 @@ async function measure(
   server: Server,
   kind: string,
   opts: ClientOpts,
-): Promise<{ r: ClientResult; seen: Seen; lags: number[]; fromStart: number[]; out: number[]; back: number[] }> {
+): Promise<{ r: ClientResult; seen: Seen; lags: number[]; fromStart: number[]; out: number[]; back: number[]; turns: number[]; cycles: number[] }> {
   await timeline(server.url, 'DELETE');
   const r = await client(server, kind, opts);
   const seen = see(await timeline(server.url, 'GET'), BigInt(r.stageStartNs));
   const lags: number[] = [];
+  // A closed-loop user's whole wait beyond the server's own time: the turnaround before a request plus its lag.
+  const turns: number[] = [];
+  const cycles: number[] = [];
   for (const [id, t] of Object.entries(r.ttfc)) {
     const s = seen.serverMs.get(id);
-    if (s !== undefined) lags.push(t - s);
+    if (s === undefined) continue;
+    lags.push(t - s);
+    const turn = seen.turnaround.get(id);
+    if (turn === undefined) continue;
+    turns.push(turn);
+    cycles.push(turn + t - s);
   }
   // Counted from the stage's start: each connection's first request, whose wait to be issued is in it.
   const fromStart: number[] = [];
@@ -154,7 +162,7 @@ async function measure(
     if (c !== undefined && s !== undefined) fromStart.push(c - s);
   }
   if (r.errors.length > 0) process.stderr.write(`${kind} ${opts.users}x${opts.perUser}: ${r.errors.join('; ')}\n`);
-  return { r, seen, lags, fromStart, ...legs(seen, r.ttfc, r.fromStart) };
+  return { r, seen, lags, fromStart, turns, cycles, ...legs(seen, r.ttfc, r.fromStart) };
 }
 
 /** GNU time, for the whole process's peak RSS (`%M`), where there is one. */
@@ -239,8 +247,8 @@ const sum = (figure: string, engine: string, bare: string, cannon = '–'): void
 /** median of xs to d digits */
 const md = (xs: number[], d: number): string => fmt(median(xs), d);
 
-type Acc = Record<'p50' | 'p99' | 'sp50' | 'sp99' | 'out' | 'back' | 'spread' | 'wave' | 'peak' | 'mean' | 'conns' | 'failed' | 'cpu', number[]>;
-const acc = (): Acc => ({ p50: [], p99: [], sp50: [], sp99: [], out: [], back: [], spread: [], wave: [], peak: [], mean: [], conns: [], failed: [], cpu: [] });
+type Acc = Record<'p50' | 'p99' | 'sp50' | 'sp99' | 'out' | 'back' | 'turn' | 'cycle' | 'spread' | 'wave' | 'peak' | 'mean' | 'conns' | 'failed' | 'cpu', number[]>;
+const acc = (): Acc => ({ p50: [], p99: [], sp50: [], sp99: [], out: [], back: [], turn: [], cycle: [], spread: [], wave: [], peak: [], mean: [], conns: [], failed: [], cpu: [] });
 
 /**
  * Rounds of a lag level. At 10 and 100 users the clients' lags differ by tenths of a millisecond
@@ -253,7 +261,7 @@ async function stageRounds(server: Server, stream: string, users: number, perUse
   const by = Object.fromEntries(TOOLS.map((t) => [t, acc()])) as Record<Tool, Acc>;
   for (let round = 0; round < rounds; round++) {
     for (const tool of rotate(TOOLS, round)) {
-      const { r, seen, lags, fromStart, out, back } = await measure(server, tool, { url: `${server.url}/chat?${stream}`, users, perUser });
+      const { r, seen, lags, fromStart, out, back, turns, cycles } = await measure(server, tool, { url: `${server.url}/chat?${stream}`, users, perUser });
       const b = by[tool];
       if (lags.length > 0) {
         b.p50.push(quantile(lags, 0.5));
@@ -266,6 +274,10 @@ async function stageRounds(server: Server, stream: string, users: number, perUse
       if (out.length > 0) {
         b.out.push(quantile(out, 0.5));
         b.back.push(quantile(back, 0.5));
+      }
+      if (cycles.length > 0) {
+        b.turn.push(quantile(turns, 0.5));
+        b.cycle.push(quantile(cycles, 0.5));
       }
       b.spread.push(seen.spreadMs);
       b.wave.push(seen.waveSpreadMs);
@@ -291,7 +303,7 @@ async function lagSection(server: Server, title: string, record: boolean): Promi
   say(
     'Stream `' +
       STREAM +
-      "` (~90 ms answers). Lag = the client's time to first event − the server's own arrival-to-first-write time, per request (matched by `x-request-id`). From the stage's start: the same for each connection's first request, with the client's time counted from the stage's start instead of from its own request issue (so a late start shows). Start spread: stage start → the last connection's first request arriving at the server. In flight: requests between arrival and the end of their response at the server, peak and mean. Lag out / back: the per-request lag's two legs on the one clock both processes read, out = the client's issue → the server's arrival (the client's write and the wait for the server's turn to read it), back = the server's first write → the client's stamp (the wait for the client's turn to read it); their p50s need not add up to the lag's. Wave spread: how bunched the users' requests reach the server (the k-th request of every connection is wave k; the median over waves of the p10–p90 span of their arrivals): the tighter, the more requests the server and the client handle at once and the longer each waits its turn. \"p50 below bare\": in how many rounds the tool's p50 was below the bare client's of the same round. Levels up to 100 users run three times the rounds.",
+      "` (~90 ms answers). Lag = the client's time to first event − the server's own arrival-to-first-write time, per request (matched by `x-request-id`). From the stage's start: the same for each connection's first request, with the client's time counted from the stage's start instead of from its own request issue (so a late start shows). Start spread: stage start → the last connection's first request arriving at the server. In flight: requests between arrival and the end of their response at the server, peak and mean. Lag out / back: the per-request lag's two legs on the one clock both processes read, out = the client's issue → the server's arrival (the client's write and the wait for the server's turn to read it), back = the server's first write → the client's stamp (the wait for the client's turn to read it); their p50s need not add up to the lag's. Turnaround: the end of a user's previous response → its next request's arrival, both at the server (the client reading that end and writing its next request); a client that turns around sooner can meet the server still busy with the other users' answers, and its out leg grows by that wait, which is the server's: turnaround + lag is what a closed-loop user waits per request beyond the server's own time. Wave spread: how bunched the users' requests reach the server (the k-th request of every connection is wave k; the median over waves of the p10–p90 span of their arrivals): the tighter, the more requests the server and the client handle at once and the longer each waits its turn. \"p50 below bare\": in how many rounds the tool's p50 was below the bare client's of the same round. Levels up to 100 users run three times the rounds.",
   );
   say();
   say(
@@ -309,7 +321,7 @@ async function lagSection(server: Server, title: string, record: boolean): Promi
         `| ${users} × ${perUser} | ${tool} | ${mr(b.p50, 2)} | ${mr(b.p99, 1)} | ${rx(b.p50, bare.p50)} | ${rx(b.p99, bare.p99)} | ${below(b.p50, bare.p50)} | ${mr(b.sp50, 2)} | ${mr(b.sp99, 1)} | ${rx(b.sp50, bare.sp50)} | ${rx(b.sp99, bare.sp99)} | ${below(b.sp50, bare.sp50)} |`,
       );
       spreadRows.push(
-        `| ${users} × ${perUser} | ${tool} | ${mr(b.spread, 1)} | ${rx(b.spread, bare.spread)} | ${mr(b.wave, 1)} | ${mr(b.out, 2)} | ${mr(b.back, 2)} | ${mr(b.peak, 0)} | ${mr(b.mean, 0)} | ${mr(b.conns, 0)} | ${mr(b.failed, 0)} | ${mr(b.cpu, 2)} |`,
+        `| ${users} × ${perUser} | ${tool} | ${mr(b.spread, 1)} | ${rx(b.spread, bare.spread)} | ${mr(b.wave, 1)} | ${mr(b.out, 2)} | ${mr(b.back, 2)} | ${mr(b.turn, 2)} | ${mr(b.cycle, 2)} | ${rx(b.cycle, bare.cycle)} | ${mr(b.peak, 0)} | ${mr(b.mean, 0)} | ${mr(b.conns, 0)} | ${mr(b.failed, 0)} | ${mr(b.cpu, 2)} |`,
       );
     }
     if (users >= 10) worst = { per: Math.max(worst.per, ratio(by.engine.p50, bare.p50)), start: Math.max(worst.start, ratio(by.engine.sp50, bare.sp50)) };
@@ -322,6 +334,13 @@ async function lagSection(server: Server, title: string, record: boolean): Promi
         `${md(bare.p50, d)} / ${md(bare.p99, d)} ms`,
         `${md(c.p50, d)} / ${md(c.p99, d)} ms`,
       );
+      if (users <= 100)
+        sum(
+          `turnaround + lag p50 (a closed-loop user's wait beyond the server's own time), ${users} × ${perUser}`,
+          `${md(e.cycle, 2)} ms (${rx(e.cycle, bare.cycle)}; turnaround ${md(e.turn, 2)} ms)`,
+          `${md(bare.cycle, 2)} ms (turnaround ${md(bare.turn, 2)} ms)`,
+          `${md(c.cycle, 2)} ms (turnaround ${md(c.turn, 2)} ms)`,
+        );
       if (users === 100)
         sum(`wave spread (p10–p90 of the users' k-th requests' arrivals), ${users} × ${perUser}`, `${md(e.wave, 1)} ms`, `${md(bare.wave, 1)} ms`, `${md(c.wave, 1)} ms`);
       sum(
@@ -341,9 +360,9 @@ async function lagSection(server: Server, title: string, record: boolean): Promi
   }
   say();
   say(
-    '| users × requests | tool | start spread ms | / bare | wave spread ms | lag out p50 ms | lag back p50 ms | peak in flight | mean in flight | connections | failed | load CPU s |',
+    '| users × requests | tool | start spread ms | / bare | wave spread ms | lag out p50 ms | lag back p50 ms | turnaround p50 ms | turnaround + lag p50 ms | / bare | peak in flight | mean in flight | connections | failed | load CPU s |',
   );
-  say('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  say('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of spreadRows) say(row);
   say();
   if (record) {

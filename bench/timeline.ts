@@ -19,6 +19,12 @@ export interface Seen {
   atServer: Map<string, [number, number]>;
   /** the first request of each connection */
   firsts: string[];
+  /**
+   * id → the turnaround before it: ms from the end of the previous response on its connection to
+   * its arrival, both at the server (the client's reading of that end, its next request, the
+   * kernel). Not for a connection's first request.
+   */
+  turnaround: Map<string, number>;
   lastEndNs: bigint;
   /**
    * How bunched the users' requests reach the server: the k-th request of every connection forms
@@ -35,6 +41,7 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
   const atServer = new Map<string, [number, number]>();
   const first = new Map<number, [string, bigint]>();
   const byConn = new Map<number, bigint[]>();
+  const chains = new Map<number, Array<[arrival: bigint, end: bigint, id: string]>>();
   const edges: Array<[bigint, number]> = [];
   let completed = 0;
   let busy = 0n;
@@ -51,6 +58,9 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
     const own = byConn.get(conn);
     if (own === undefined) byConn.set(conn, [arrival]);
     else own.push(arrival);
+    const chain = chains.get(conn);
+    if (chain === undefined) chains.set(conn, [[arrival, end, id]]);
+    else chain.push([arrival, end, id]);
     const f = first.get(conn);
     if (f === undefined || arrival < f[1]) first.set(conn, [id, arrival]);
     if (firstArrival === null || arrival < firstArrival) firstArrival = arrival;
@@ -78,7 +88,22 @@ export function see(t: ServerTimeline, startNs: bigint): Seen {
     firsts: [...first.values()].map(([id]) => id),
     lastEndNs,
     waveSpreadMs: waveSpread([...byConn.values()]),
+    turnaround: turnarounds(chains.values()),
   };
+}
+
+/** Per connection, in arrival order: each request's arrival less the end of the response before it (see Seen.turnaround). */
+function turnarounds(chains: Iterable<Array<[bigint, bigint, string]>>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const chain of chains) {
+    chain.sort((x, y) => byTime(x[0], y[0]));
+    for (let k = 1; k < chain.length; k++) {
+      const end = chain[k - 1]![1];
+      const [arrival, , id] = chain[k]!;
+      if (end > 0n && end <= arrival) out.set(id, ms(arrival - end));
+    }
+  }
+  return out;
 }
 
 const WAVE_MIN = 10;

@@ -59,6 +59,29 @@ describe('see', () => {
   });
 });
 
+describe('turnaround', () => {
+  test('each request after a connection’s first: its arrival less the end of the response before it on that connection', () => {
+    const s = see(
+      {
+        connections: 2,
+        // listed out of order; connection 2's responses end later than connection 1's next arrival
+        requests: [req('1-2', 1, 203, 253, 300), req('2-1', 2, 150, 200, 240), req('1-1', 1, 110, 160, 200), req('2-2', 2, 246, 296, 330), req('1-3', 1, 301, 351, 400)],
+      },
+      100n * MS,
+    );
+    expect([...s.turnaround].sort()).toEqual([
+      ['1-2', 3],
+      ['1-3', 1],
+      ['2-2', 6],
+    ]);
+  });
+
+  test('none after a response that never ended (the connection was cut), and none for a first request', () => {
+    const s = see({ connections: 1, requests: [req('a', 1, 0, 5, 0), req('b', 1, 50, 55, 60), req('c', 1, 62, 0, 0)] }, 0n);
+    expect([...s.turnaround]).toEqual([['c', 2]]);
+  });
+});
+
 describe('wave spread', () => {
   // 10 connections; connection c's k-th request arrives at 1000·k + spread·c ms (listed out of order).
   const waves = (spreads: number[]): ServerRequest[] =>

@@ -39601,7 +39601,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9317);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6699);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3951);
 
 
 // Ctrl-C (or SIGTERM) once: stop the load and write the partial report; twice: exit at once.
@@ -39623,7 +39623,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6699:
+/***/ 3951:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -58069,6 +58069,15 @@ function isDefaultCriteria(text) {
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/time/clock.ts
+
+/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
+const now = () => external_node_perf_hooks_.performance.now();
+/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
+const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
+
 // EXTERNAL MODULE: external "node:dns"
 var external_node_dns_ = __nccwpck_require__(610);
 ;// CONCATENATED MODULE: ./src/core/load/dns.ts
@@ -58112,6 +58121,7 @@ const sharedLookup = createSharedLookup();
 
 
 
+
 // One reason shared by every closing socket: undici would build an error (and Node format its
 // stack) per socket, thousands of them at the end of a large stage.
 const STAGE_OVER = new Error('the stage is over');
@@ -58136,6 +58146,7 @@ class UserConnection {
     parsers = new ParserSlot();
     /** Sockets opened so far. */
     opened = 0;
+    lastRead = -1;
     fresh = false;
     /**
      * One timer for the deadlines of the requests it carries, one after another: re-armed with
@@ -58169,12 +58180,27 @@ class UserConnection {
             // https: a connector (and so a TLS session cache) per user, as distinct clients have: a
             // user's reconnect may resume its session, another user's first handshake is a full one.
             // Names are resolved once for all users at a time (dns.ts).
-            connect: origin.startsWith('https:') ? { timeout: connectTimeoutMs, lookup: sharedLookup } : plainConnector(connectTimeoutMs),
+            connect: this.stamping(origin.startsWith('https:') ? (0,undici/* buildConnector */.gU)({ timeout: connectTimeoutMs, lookup: sharedLookup }) : plainConnector(connectTimeoutMs)),
         });
         // undici emits 'connect' before it writes the request the socket was opened for.
         this.dispatcher.on('connect', () => {
             this.opened++;
             this.fresh = true;
+        });
+    }
+    /**
+     * Every socket it opens stamps its reads: a 'readable' listener added before undici's own (undici
+     * adds its listeners once the connector has called back) runs first on every read, so the stamp
+     * is the moment the bytes came off the socket; undici's parsing, from wasm to our handler, comes
+     * after it (tens of µs, a tenth of a millisecond for a process woken from idle).
+     */
+    stamping(connector) {
+        const read = () => {
+            this.lastRead = now();
+        };
+        return (opts, callback) => connector(opts, (...args) => {
+            args[1]?.on('readable', read);
+            callback(...args);
         });
     }
     arm(request, ms) {
@@ -58207,14 +58233,50 @@ class UserConnection {
     }
 }
 
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/time/clock.ts
-
-/** Monotonic high-resolution milliseconds (uv_hrtime based, same clock as process.hrtime). */
-const now = () => external_node_perf_hooks_.performance.now();
-/** Epoch milliseconds (sub-ms) of a monotonic timestamp. */
-const toEpoch = (t) => external_node_perf_hooks_.performance.timeOrigin + t;
+;// CONCATENATED MODULE: ./src/core/load/attempt.ts
+/**
+ * undici's handler for one attempt of an exchange: one object per attempt, not six closures per
+ * request. A retry supersedes the attempt before it: what undici still says about that one is dropped.
+ */
+class Attempt {
+    x;
+    n;
+    constructor(x, n) {
+        this.x = x;
+        this.n = n;
+    }
+    get current() {
+        return this.n === this.x.attempt && !this.x.done;
+    }
+    onConnect(abort) {
+        if (this.n !== this.x.attempt)
+            return abort(new Error('superseded'));
+        this.x.connected(abort);
+    }
+    onHeaders(statusCode, rawHeaders) {
+        if (this.current)
+            this.x.headers(statusCode, rawHeaders);
+        return true;
+    }
+    onData(chunk) {
+        if (this.current)
+            this.x.data(chunk);
+        return true;
+    }
+    onComplete() {
+        if (!this.current)
+            return;
+        if (this.x.body)
+            this.x.body.end(); // a decoder completes the request once it has flushed
+        else
+            this.x.complete();
+    }
+    // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
+    onError(err) {
+        if (this.current)
+            queueMicrotask(() => this.current && this.x.failed(err));
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/core/load/failure.ts
 // What a request's failure was: the category and message of a transport error, by where it struck.
@@ -58321,13 +58383,14 @@ class ResponseBody {
     get compressed() {
         return this.decoder !== null;
     }
-    write(chunk) {
+    /** A chunk of the body, which came off the socket at `t`. */
+    write(chunk, t) {
         if (this.decoder) {
-            this.arrivals.push(now());
+            this.arrivals.push(t);
             this.decoder.write(chunk, this.decoded);
         }
         else
-            this.feed(chunk, now()); // timestamp first, parse after
+            this.feed(chunk, t);
     }
     /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */
     end() {
@@ -58421,6 +58484,7 @@ function parserFormat(format, preset, contentType) {
 
 
 
+
 /**
  * Sends one request on a user's connection through undici's dispatcher API (no fetch/stream layers:
  * they cost CPU and blur the timings) and records its timeline. Always resolves; failures are
@@ -58456,6 +58520,8 @@ class Exchange {
     contentType = '';
     session;
     t0 = 0;
+    /** The connection's last read when this request started: a read after it brought this response's bytes. */
+    readBefore = -1;
     done = false;
     /** The current attempt (a request is sent at most twice: see failed). */
     attempt = 0;
@@ -58489,6 +58555,7 @@ class Exchange {
     start(scheduled) {
         const t = now();
         this.t0 = scheduled ?? t;
+        this.readBefore = this.conn.lastRead;
         if (scheduled !== undefined)
             this.rec.lateness = Math.max(0, t - scheduled);
         this.rec.startedAt = toEpoch(this.t0);
@@ -58536,12 +58603,18 @@ class Exchange {
             this.watch.onWire();
         }
         this.freshSocket = this.conn.takeFresh();
-        this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
+        const t = now();
+        this.rec.connect = this.freshSocket ? t - this.t0 : 0;
+        // A rate stage's request on a reused socket: undici may hold it to the check phase before writing
+        // it (its idle-socket validation), and until it is written the client is still late. (On a new
+        // socket the wait since the handover is the connect, measured as such.)
+        if (this.rec.lateness !== undefined && !this.freshSocket && this.attempt === 1)
+            this.rec.lateness = Math.max(0, t - this.t0);
     }
     /** @internal for Attempt */
     headers(statusCode, rawHeaders) {
         const { rec, spec } = this;
-        rec.ttfb = now() - this.t0;
+        rec.ttfb = this.arrival() - this.t0;
         rec.status = statusCode;
         const { contentType, encoding } = readHead(rawHeaders);
         this.contentType = contentType;
@@ -58574,11 +58647,16 @@ class Exchange {
     /** @internal for Attempt */
     data(chunk) {
         this.rec.bytes += chunk.length;
-        this.body?.write(chunk);
+        this.body?.write(chunk, this.arrival());
         // In-band error: the request has failed; stop reading the rest.
         if (this.streamError !== null && this.abortFn) {
             this.abort('stream_error', this.streamError, new Error('in-band error'));
         }
+    }
+    /** When the bytes undici hands over now came off the socket (connection.ts); now() when nothing was read since this request started. */
+    arrival() {
+        const t = this.conn.lastRead;
+        return t > this.readBefore ? t : now();
     }
     /** A complete event, stamped with the arrival of the chunk that completed it. */
     /** @internal for the parser */
@@ -58730,49 +58808,6 @@ class Exchange {
         // Nothing more of this response reaches the parser: the connection's next response takes it over.
         this.body?.close();
         return true;
-    }
-}
-/**
- * undici's handler for one attempt of an exchange: one object per attempt, not six closures per
- * request. A retry supersedes the attempt before it: what undici still says about that one is dropped.
- */
-class Attempt {
-    x;
-    n;
-    constructor(x, n) {
-        this.x = x;
-        this.n = n;
-    }
-    get current() {
-        return this.n === this.x.attempt && !this.x.done;
-    }
-    onConnect(abort) {
-        if (this.n !== this.x.attempt)
-            return abort(new Error('superseded'));
-        this.x.connected(abort);
-    }
-    onHeaders(statusCode, rawHeaders) {
-        if (this.current)
-            this.x.headers(statusCode, rawHeaders);
-        return true;
-    }
-    onData(chunk) {
-        if (this.current)
-            this.x.data(chunk);
-        return true;
-    }
-    onComplete() {
-        if (!this.current)
-            return;
-        if (this.x.body)
-            this.x.body.end(); // a decoder completes the request once it has flushed
-        else
-            this.x.complete();
-    }
-    // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
-    onError(err) {
-        if (this.current)
-            queueMicrotask(() => this.current && this.x.failed(err));
     }
 }
 
@@ -61294,8 +61329,8 @@ const users = (n) => plural(n, 'user');
 //    first chunk at its own pace; completions are no clock for it: a server that blocks its event loop
 //    delays the streams' tails and ends them in bunches). The highest lower rate that held flat says
 //    where the queue starts.
-//  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
-//    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
+//  - client_late: a rate stage whose lateness p99 (scheduled arrival → request written, or handed
+//    to a new connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
 //    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
 // Pure.
 

@@ -71,7 +71,7 @@ export interface RateFigures {
   maxInFlight: number;
   /** Most requests open at once. */
   peakInFlight: number;
-  /** The client's lateness: scheduled arrival → request handed to its connection (ms), over every sent request. */
+  /** The client's lateness: scheduled arrival → request written (handed to a new connection) (ms), over every sent request. */
   lateness: Stats;
 }
 
@@ -111,7 +111,7 @@ export interface RequestRecord {
   events: number;
   bytes: number;
   tokens?: number; // completion tokens, when the preset sees usage
-  /** Rate stages: scheduled arrival → request handed to its connection (ms); TTFC and total count from the scheduled arrival. */
+  /** Rate stages: scheduled arrival → request written on a reused connection, or handed to a new one (ms); TTFC and total count from the scheduled arrival. */
   lateness?: number;
   /** First reasoning token (ms; openai preset: `reasoning_content` / `reasoning`), when the model streamed reasoning. Also counts for ttft. */
   ttfr?: number;

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { now, toEpoch } from '../time/clock.js';
+import { Attempt, type AttemptOwner } from './attempt.js';
 import type { WireWatch } from './concurrency.js';
 import type { Connection } from './connection.js';
 import { classify, TimeoutAbort } from './failure.js';
@@ -73,11 +74,13 @@ export function sendRequest(
 }
 
 /** One request from t0 to its verdict; the methods below follow it in the order things happen. */
-class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits {
+class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits, AttemptOwner {
   private readonly rec: LiveRecord;
   private contentType = '';
   private readonly session: PresetSession;
   private t0 = 0;
+  /** The connection's last read when this request started: a read after it brought this response's bytes. */
+  private readBefore = -1;
   done = false;
   /** The current attempt (a request is sent at most twice: see failed). */
   attempt = 0;
@@ -115,6 +118,7 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits {
   start(scheduled?: number): void {
     const t = now();
     this.t0 = scheduled ?? t;
+    this.readBefore = this.conn.lastRead;
     if (scheduled !== undefined) this.rec.lateness = Math.max(0, t - scheduled);
     this.rec.startedAt = toEpoch(this.t0);
     this.conn.arm(this, Math.max(0, this.spec.timeoutMs - (t - this.t0)));
@@ -165,13 +169,18 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits {
       this.watch.onWire();
     }
     this.freshSocket = this.conn.takeFresh();
-    this.rec.connect = this.freshSocket ? now() - this.t0 : 0;
+    const t = now();
+    this.rec.connect = this.freshSocket ? t - this.t0 : 0;
+    // A rate stage's request on a reused socket: undici may hold it to the check phase before writing
+    // it (its idle-socket validation), and until it is written the client is still late. (On a new
+    // socket the wait since the handover is the connect, measured as such.)
+    if (this.rec.lateness !== undefined && !this.freshSocket && this.attempt === 1) this.rec.lateness = Math.max(0, t - this.t0);
   }
 
   /** @internal for Attempt */
   headers(statusCode: number, rawHeaders: Buffer[]): void {
     const { rec, spec } = this;
-    rec.ttfb = now() - this.t0;
+    rec.ttfb = this.arrival() - this.t0;
     rec.status = statusCode;
     const { contentType, encoding } = readHead(rawHeaders);
     this.contentType = contentType;
@@ -204,11 +213,17 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits {
   /** @internal for Attempt */
   data(chunk: Buffer): void {
     this.rec.bytes += chunk.length;
-    this.body?.write(chunk);
+    this.body?.write(chunk, this.arrival());
     // In-band error: the request has failed; stop reading the rest.
     if (this.streamError !== null && this.abortFn) {
       this.abort('stream_error', this.streamError, new Error('in-band error'));
     }
+  }
+
+  /** When the bytes undici hands over now came off the socket (connection.ts); now() when nothing was read since this request started. */
+  private arrival(): number {
+    const t = this.conn.lastRead;
+    return t > this.readBefore ? t : now();
   }
 
   /** A complete event, stamped with the arrival of the chunk that completed it. */
@@ -346,47 +361,5 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits {
     // Nothing more of this response reaches the parser: the connection's next response takes it over.
     this.body?.close();
     return true;
-  }
-}
-
-/**
- * undici's handler for one attempt of an exchange: one object per attempt, not six closures per
- * request. A retry supersedes the attempt before it: what undici still says about that one is dropped.
- */
-class Attempt implements Dispatcher.DispatchHandler {
-  constructor(
-    private readonly x: Exchange,
-    private readonly n: number,
-  ) {}
-
-  private get current(): boolean {
-    return this.n === this.x.attempt && !this.x.done;
-  }
-
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.n !== this.x.attempt) return abort(new Error('superseded'));
-    this.x.connected(abort as (err: Error) => void);
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
-    if (this.current) this.x.headers(statusCode, rawHeaders);
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    if (this.current) this.x.data(chunk);
-    return true;
-  }
-
-  onComplete(): void {
-    if (!this.current) return;
-    if (this.x.body)
-      this.x.body.end(); // a decoder completes the request once it has flushed
-    else this.x.complete();
-  }
-
-  // Never acted on inside undici (see sendRequest): a retry or the next request dispatched here would re-enter it.
-  onError(err: Error): void {
-    if (this.current) queueMicrotask(() => this.current && this.x.failed(err));
   }
 }

@@ -51,11 +51,12 @@ export class ResponseBody {
     return this.decoder !== null;
   }
 
-  write(chunk: Buffer): void {
+  /** A chunk of the body, which came off the socket at `t`. */
+  write(chunk: Buffer, t: number): void {
     if (this.decoder) {
-      this.arrivals!.push(now());
+      this.arrivals!.push(t);
       this.decoder.write(chunk, this.decoded!);
-    } else this.feed(chunk, now()); // timestamp first, parse after
+    } else this.feed(chunk, t);
   }
 
   /** The last byte arrived; a decoder still has to flush (its 'end' completes the request). */

@@ -9,8 +9,8 @@
 //    first chunk at its own pace; completions are no clock for it: a server that blocks its event loop
 //    delays the streams' tails and ends them in bunches). The highest lower rate that held flat says
 //    where the queue starts.
-//  - client_late: a rate stage whose lateness p99 (scheduled arrival → request handed to its
-//    connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
+//  - client_late: a rate stage whose lateness p99 (scheduled arrival → request written, or handed
+//    to a new connection) exceeds 5 ms over at least 20 requests, at least two of them that late (one hiccup
 //    of a shared runner is not a client that cannot keep up): the client fell behind the schedule.
 // Pure.
 
