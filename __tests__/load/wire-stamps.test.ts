@@ -45,18 +45,28 @@ async function request(conn: UserConnection, origin: string, path: string, itera
   return performRequest(conn, spec(origin, path), { headers: {}, body: null }, { stage: 0, user: 0, iteration });
 }
 
-describe('a response is stamped at its read', () => {
-  let server: Server;
-  let origin: string;
-  beforeAll(async () => {
-    server = createServer(answer);
-    origin = `http://127.0.0.1:${await listen(server)}`;
-  });
-  afterAll(() => close(server));
+/** A user's connection to `origin` for the length of `use`, closed however it ends. */
+async function connected(origin: string, use: (conn: UserConnection) => Promise<void>): Promise<void> {
+  const conn = new UserConnection(origin, 5_000);
+  try {
+    await use(conn);
+  } finally {
+    await conn.close();
+  }
+}
 
+// One plain server for the first two parts; the https part has its own.
+let plain: Server;
+let origin: string;
+beforeAll(async () => {
+  plain = createServer(answer);
+  origin = `http://127.0.0.1:${await listen(plain)}`;
+});
+afterAll(() => close(plain));
+
+describe('a response is stamped at its read', () => {
   test('headers and first event in one read: TTFC is TTFB, on a fresh socket and on the reused one', async () => {
-    const conn = new UserConnection(origin, 5_000);
-    try {
+    await connected(origin, async (conn) => {
       expect(conn.lastRead).toBe(-1);
       for (const iteration of [1, 2, 3]) {
         const r = await request(conn, origin, '/one', iteration);
@@ -67,44 +77,28 @@ describe('a response is stamped at its read', () => {
       }
       expect(conn.opened).toBe(1);
       expect(conn.lastRead).toBeGreaterThan(0);
-    } finally {
-      await conn.close();
-    }
+    });
   });
 
   test('a compressed body: its decoded events carry the arrival of the compressed chunk', async () => {
-    const conn = new UserConnection(origin, 5_000);
-    try {
+    await connected(origin, async (conn) => {
       const r = await request(conn, origin, '/gzip');
       expect([r.ok, r.events, r.encoding]).toEqual([true, 2, 'gzip']);
       expect(r.ttfc).toBe(r.ttfb);
-    } finally {
-      await conn.close();
-    }
+    });
   });
 
   test('events that come in a later read are stamped at that read, not at the headers', async () => {
-    const conn = new UserConnection(origin, 5_000);
-    try {
+    await connected(origin, async (conn) => {
       const r = await request(conn, origin, '/later');
       expect(r.ok).toBe(true);
       // A timer fires no earlier than its time (libuv's clock is whole milliseconds: 1 ms of slack).
       expect(r.ttfc! - r.ttfb!).toBeGreaterThanOrEqual(39);
-    } finally {
-      await conn.close();
-    }
+    });
   });
 });
 
 describe("a rate stage's lateness", () => {
-  let server: Server;
-  let origin: string;
-  beforeAll(async () => {
-    server = createServer(answer);
-    origin = `http://127.0.0.1:${await listen(server)}`;
-  });
-  afterAll(() => close(server));
-
   /** Sends a request due now, then keeps the thread busy for `busyMs` before the loop may turn. */
   function due(conn: UserConnection, busyMs: number): Promise<RequestRecord> {
     return new Promise((resolve) => {
@@ -115,28 +109,22 @@ describe("a rate stage's lateness", () => {
   }
 
   test('on a reused socket it counts until the request is written: a loop held after the handover is in it', async () => {
-    const conn = new UserConnection(origin, 5_000);
-    try {
+    await connected(origin, async (conn) => {
       expect((await request(conn, origin, '/one')).ok).toBe(true); // the socket is now idle, and used
       const r = await due(conn, 30);
       expect([r.ok, r.connect]).toEqual([true, 0]);
       expect(r.lateness!).toBeGreaterThanOrEqual(30);
       expect(r.ttfb!).toBeGreaterThanOrEqual(r.lateness!);
-    } finally {
-      await conn.close();
-    }
+    });
   });
 
   test('on a new socket it ends at the handover: the wait for the connection is the connect', async () => {
-    const conn = new UserConnection(origin, 5_000);
-    try {
+    await connected(origin, async (conn) => {
       const r = await due(conn, 30);
       expect(r.ok).toBe(true);
       expect(r.lateness!).toBeLessThan(30);
       expect(r.connect!).toBeGreaterThanOrEqual(30);
-    } finally {
-      await conn.close();
-    }
+    });
   });
 });
 
@@ -144,22 +132,19 @@ describe('an https preview', () => {
   const dir = new URL('./fixtures/', import.meta.url);
   const cert = readFileSync(new URL('test-only-tls.crt', dir), 'utf8');
   let server: Server;
-  let origin: string;
+  let secure: string;
   beforeAll(async () => {
     server = createTlsServer({ key: readFileSync(new URL('test-only-tls.key', dir)), cert }, answer);
-    origin = `https://127.0.0.1:${await listen(server)}`;
+    secure = `https://127.0.0.1:${await listen(server)}`;
   });
   afterAll(() => close(server));
 
   test('a certificate it cannot verify fails the request as a connection failure that names it', async () => {
-    const conn = new UserConnection(origin, 5_000);
-    try {
-      const r = await request(conn, origin, '/one');
+    await connected(secure, async (conn) => {
+      const r = await request(conn, secure, '/one');
       expect([r.ok, r.category]).toEqual([false, 'connection']);
       expect(r.error).toMatch(/certificate/i);
-    } finally {
-      await conn.close();
-    }
+    });
   });
 
   // Trusting the self-signed fixture the way a runner trusts its own CA needs tls.setDefaultCACertificates
@@ -168,10 +153,10 @@ describe('an https preview', () => {
   trusted("its decrypted reads are stamped as a plain socket's are, the socket reused", async () => {
     const before = tls.getCACertificates('default');
     tls.setDefaultCACertificates([...before, cert]);
-    const conn = new UserConnection(origin, 5_000);
+    const conn = new UserConnection(secure, 5_000);
     try {
       for (const iteration of [1, 2]) {
-        const r = await request(conn, origin, '/one', iteration);
+        const r = await request(conn, secure, '/one', iteration);
         expect([r.ok, r.events, r.error]).toEqual([true, 2, null]);
         expect(r.ttfc).toBe(r.ttfb);
       }
