@@ -102,6 +102,7 @@ export interface RequestRecord {
   ok: boolean;
   category: FailureCategory | null;
   error: string | null; // short, server-provided or client message (never contains secrets)
+  /** t0 → its new socket connected (the TLS handshake included); 0 on a reused socket; null when no socket connected for it. */
   connect: number | null;
   ttfb: number | null;
   ttfc: number | null;

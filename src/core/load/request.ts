@@ -159,7 +159,7 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits, Atte
     if (!this.done) this.abort('cancelled', 'cancelled: the run was stopped while this request was in flight', new Error('cancelled'));
   }
 
-  /** The request is handed to a socket, just before it is written: `connect` is 0 on a reused one. */
+  /** The request is handed to a socket (a new one as it starts connecting), just before it is written: `connect` is 0 on a reused one. */
   /** @internal for Attempt */
   connected(abort: (err: Error) => void): void {
     this.abortFn = abort;
@@ -170,7 +170,8 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits, Atte
     }
     this.freshSocket = this.conn.takeFresh();
     const t = now();
-    this.rec.connect = this.freshSocket ? t - this.t0 : 0;
+    // A new socket is handed over as it starts connecting: its connect is known once it is up (settle).
+    this.rec.connect = this.freshSocket ? null : 0;
     // A rate stage's request on a reused socket: undici may hold it to the check phase before writing
     // it (its idle-socket validation), and until it is written the client is still late. (On a new
     // socket the wait since the handover is the connect, measured as such.)
@@ -350,6 +351,7 @@ class Exchange implements InFlight, BodyOwner, EventReceiver, ParserLimits, Atte
     if (this.onCancel) this.spec.signal?.removeEventListener('abort', this.onCancel);
     const { rec } = this;
     rec.total = now() - this.t0;
+    if (this.freshSocket) rec.connect = this.conn.connectedSince(this.t0);
     rec.category = category;
     rec.ok = category === null;
     rec.error = message;

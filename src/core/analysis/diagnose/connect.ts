@@ -1,7 +1,7 @@
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
 // (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
-// an instance per connection). `RequestRecord.connect` is the time until the request is handed to a
-// connected socket; each user's first request of a stage normally opens a new connection. Pure.
+// an instance per connection). `RequestRecord.connect` is the time until the request's new socket has
+// connected (the TLS handshake included); each user's first request of a stage normally opens a new connection. Pure.
 
 import type { Diagnosis, RequestRecord } from '../../types.js';
 import { groupByStage, median, ms, pct, referenceStage, round, users, type RunData } from './common.js';
