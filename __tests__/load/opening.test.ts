@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { UserConnection } from '../../src/core/load/connection.js';
+import { withUserConnection } from '../helpers/user-connection.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
 import { sendRequest, type RequestSpec } from '../../src/core/load/request.js';
 import { now } from '../../src/core/time/clock.js';
@@ -20,15 +21,6 @@ function send(conn: UserConnection, origin: string, onWire: () => void, timeoutM
   );
 }
 
-async function withConnection(origin: string, use: (conn: UserConnection) => Promise<void>): Promise<void> {
-  const conn = new UserConnection(origin, 5_000);
-  try {
-    await use(conn);
-  } finally {
-    await conn.close();
-  }
-}
-
 test('the first request is handed to its socket before the socket has connected; its connect is measured once it has', async () => {
   const server: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -37,7 +29,7 @@ test('the first request is handed to its socket before the socket has connected;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    await withConnection(origin, async (conn) => {
+    await withUserConnection(origin, async (conn) => {
       const t0 = now();
       let atHandover: number | null | undefined;
       const rec = await send(conn, origin, () => (atHandover = conn.connectedSince(t0)));
@@ -67,7 +59,7 @@ test('a refused connect fails the request it was handed, as a connection failure
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
   await new Promise((r) => probe.close(r));
-  await withConnection(origin, async (conn) => {
+  await withUserConnection(origin, async (conn) => {
     let wired = 0;
     const rec = await send(conn, origin, () => wired++);
     expect(wired).toBe(1);
@@ -110,7 +102,7 @@ async function fullListener(): Promise<{ origin: string; stop(): void }> {
 test('a connect that hangs (the accept queue full) ends the request it was handed as a timeout, once', async () => {
   const listener = await fullListener();
   try {
-    await withConnection(listener.origin, async (conn) => {
+    await withUserConnection(listener.origin, async (conn) => {
       let wired = 0;
       const rec = await send(conn, listener.origin, () => wired++, 500);
       expect(wired).toBe(1);

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { UserConnection } from '../../src/core/load/connection.js';
+import { withUserConnection } from '../helpers/user-connection.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
 import { performRequest, sendRequest, type RequestSpec } from '../../src/core/load/request.js';
 import { now } from '../../src/core/time/clock.js';
@@ -45,16 +46,6 @@ async function request(conn: UserConnection, origin: string, path: string, itera
   return performRequest(conn, spec(origin, path), { headers: {}, body: null }, { stage: 0, user: 0, iteration });
 }
 
-/** A user's connection to `origin` for the length of `use`, closed however it ends. */
-async function connected(origin: string, use: (conn: UserConnection) => Promise<void>): Promise<void> {
-  const conn = new UserConnection(origin, 5_000);
-  try {
-    await use(conn);
-  } finally {
-    await conn.close();
-  }
-}
-
 // One plain server for the first two parts; the https part has its own.
 let plain: Server;
 let origin: string;
@@ -66,7 +57,7 @@ afterAll(() => close(plain));
 
 describe('a response is stamped at its read', () => {
   test('headers and first event in one read: TTFC is TTFB, on a fresh socket and on the reused one', async () => {
-    await connected(origin, async (conn) => {
+    await withUserConnection(origin, async (conn) => {
       expect(conn.lastRead).toBe(-1);
       for (const iteration of [1, 2, 3]) {
         const r = await request(conn, origin, '/one', iteration);
@@ -81,7 +72,7 @@ describe('a response is stamped at its read', () => {
   });
 
   test('a compressed body: its decoded events carry the arrival of the compressed chunk', async () => {
-    await connected(origin, async (conn) => {
+    await withUserConnection(origin, async (conn) => {
       const r = await request(conn, origin, '/gzip');
       expect([r.ok, r.events, r.encoding]).toEqual([true, 2, 'gzip']);
       expect(r.ttfc).toBe(r.ttfb);
@@ -89,7 +80,7 @@ describe('a response is stamped at its read', () => {
   });
 
   test('events that come in a later read are stamped at that read, not at the headers', async () => {
-    await connected(origin, async (conn) => {
+    await withUserConnection(origin, async (conn) => {
       const r = await request(conn, origin, '/later');
       expect(r.ok).toBe(true);
       // A timer fires no earlier than its time (libuv's clock is whole milliseconds: 1 ms of slack).
@@ -109,7 +100,7 @@ describe("a rate stage's lateness", () => {
   }
 
   test('on a reused socket it counts until the request is written: a loop held after the handover is in it', async () => {
-    await connected(origin, async (conn) => {
+    await withUserConnection(origin, async (conn) => {
       expect((await request(conn, origin, '/one')).ok).toBe(true); // the socket is now idle, and used
       const r = await due(conn, 30);
       expect([r.ok, r.connect]).toEqual([true, 0]);
@@ -119,7 +110,7 @@ describe("a rate stage's lateness", () => {
   });
 
   test('on a new socket it ends at the handover: the wait for the connection is the connect', async () => {
-    await connected(origin, async (conn) => {
+    await withUserConnection(origin, async (conn) => {
       const r = await due(conn, 30);
       expect(r.ok).toBe(true);
       expect(r.lateness!).toBeLessThan(30);
@@ -140,7 +131,7 @@ describe('an https preview', () => {
   afterAll(() => close(server));
 
   test('a certificate it cannot verify fails the request as a connection failure that names it', async () => {
-    await connected(secure, async (conn) => {
+    await withUserConnection(secure, async (conn) => {
       const r = await request(conn, secure, '/one');
       expect([r.ok, r.category]).toEqual([false, 'connection']);
       expect(r.error).toMatch(/certificate/i);
