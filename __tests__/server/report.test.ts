@@ -99,6 +99,16 @@ test('diagnoses: unresponsive and memory_growth, and neither on a calm run', () 
   ).toEqual([]);
 });
 
+test('memory_growth: a one-off step as the load begins is not a leak, a steady climb is', () => {
+  // A fresh node process (the demo server, measured): 60.8 MiB idle, 66.3 at the first sample under
+  // load, then 1 MiB more over the run: +10.6% kept, but the stages climbed by 0.7 of the 6.5 MiB.
+  const step = diagnoseServer(section([[60.8], [66.3, 66.4], [66.5, 67.1], [67.3]], [[1], [2]]));
+  expect(step).toEqual([]);
+  // The same gain spread over the requests: the stages climb by 3 of the 6.5 MiB kept.
+  const leak = diagnoseServer(section([[60.8], [62, 63], [65, 66.5], [67.3]], [[1], [2]]));
+  expect(leak.map((d) => d.kind)).toEqual(['memory_growth']);
+});
+
 test('the markdown section: table, escaped samples, redacted command, a chart per monitor', () => {
   const md = serverMarkdown(
     section(

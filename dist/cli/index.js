@@ -64490,11 +64490,15 @@ function diagnose(run) {
 //  - memory_growth: a memory-like monitor (a byte unit, or named like mem / rss / heap) whose stage
 //    averages rise stage over stage (≥ 2 stages, each above the one before) and whose idle-after is
 //    ≥ 10% above idle-before and keeps at least half of what it gained at its peak: it did not
-//    come back down after the cool-down.
+//    come back down after the cool-down. Memory kept per request grows with the requests served,
+//    so the stage averages must climb by at least a third of what was kept (two equal stages of
+//    a steady leak climb by half of it): a one-off step when the load begins (a fresh process
+//    sizing its heap, a cache filled once) is kept too, but happens before or in the first stage.
 
 const UNRESPONSIVE_MIN_MS = 1000;
 const UNRESPONSIVE_FACTOR = 10;
 const MEMORY_GROWTH_MIN = 0.1;
+const MEMORY_CLIMB_SHARE = 1 / 3;
 const fmtMs = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : v >= 10 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
 const diagnose_users = (n) => `${n} user${n === 1 ? '' : 's'}`;
 function diagnoseServer(section) {
@@ -64539,7 +64543,8 @@ function memoryGrowth(section) {
         const rising = avgs.length >= 2 && avgs.every((v, i) => i === 0 || v > avgs[i - 1]);
         const gained = m.peak - m.idleBefore;
         const kept = gained > 0 ? (m.idleAfter - m.idleBefore) / gained : 0;
-        if (!rising || m.growth < MEMORY_GROWTH_MIN || kept < 0.5)
+        const climbed = rising ? avgs[avgs.length - 1] - avgs[0] : 0;
+        if (!rising || m.growth < MEMORY_GROWTH_MIN || kept < 0.5 || climbed < MEMORY_CLIMB_SHARE * (m.idleAfter - m.idleBefore))
             continue;
         const f = (v) => formatSample(v, m.unit);
         out.push({
