@@ -2,7 +2,7 @@
 // the same order and the same figures, to the bit, as the built-in sort and simple-statistics.
 import fc from 'fast-check';
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
-import { computeStats, sortedCopy } from '../../src/core/sample-stats.js';
+import { computeStats, medianOf, sortedCopy } from '../../src/core/sample-stats.js';
 import { mulberry32 } from '../../src/core/random.js';
 
 /** Same length, and each element the same double (Object.is: -0 is not 0, NaN is NaN). */
@@ -51,6 +51,44 @@ test('sortedCopy leaves its input alone and returns a new array', () => {
   expect(values).toEqual(before);
   sortedCopy(typed);
   expect(sameDoubles(typed, Float64Array.from(before))).toBe(true);
+});
+
+/** The median as the sorted copy's middle gives it. */
+function sortedMedian(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = Float64Array.from(values).sort();
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+test('medianOf, by selection, is the sorted middle: large samples odd and even, ties, both signs, small ones, a NaN', () => {
+  // -0 and 0 are one value to a selection: equal numbers, not necessarily the same double.
+  const same = (a: number | null, b: number | null): boolean => Object.is(a, b) || a === b;
+  fc.assert(
+    fc.property(fc.integer({ min: 16_384, max: 40_000 }), fc.integer(), fc.integer({ min: 0, max: 2 }), (n, seed, shape) => {
+      const values = sample(n, seed, shape);
+      return same(medianOf(values), sortedMedian(values));
+    }),
+    { numRuns: 40 },
+  );
+  fc.assert(fc.property(fc.array(fc.double(), { maxLength: 300 }), (values) => same(medianOf(values), sortedMedian(values))));
+  // Already sorted, reversed, all equal: the partition's worst orders.
+  const n = 30_001;
+  for (const values of [Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => n - i), new Array<number>(n).fill(7)]) {
+    expect(medianOf(values)).toBe(sortedMedian(values));
+    expect(medianOf(values.slice(1))).toBe(sortedMedian(values.slice(1)));
+  }
+  const withNaN = sample(20_000, 3, 0);
+  withNaN[5] = NaN;
+  expect(medianOf(withNaN)).toBe(sortedMedian(withNaN));
+  expect(medianOf([])).toBeNull();
+});
+
+test('medianOf leaves its input alone', () => {
+  const values = sample(20_000, 5, 0);
+  const before = [...values];
+  medianOf(values);
+  expect(values).toEqual(before);
 });
 
 test('computeStats of a large sample: the figures simple-statistics gives over the sorted array, to the bit', () => {

@@ -1,7 +1,7 @@
 // Small shared helpers of the diagnoses. Pure.
 
 import { plural } from '../../format.js';
-import { sortedCopy } from '../../sample-stats.js';
+import { medianOf } from '../../sample-stats.js';
 import type { RequestRecord, StageSummary } from '../../types.js';
 
 /** What every diagnosis reads: the stage summaries and the request records of one run. */
@@ -25,12 +25,7 @@ export function groupByStage(requests: readonly RequestRecord[]): Map<number, Re
 }
 
 /** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
-export function median(values: ArrayLike<number>): number | null {
-  if (values.length === 0) return null;
-  const s = sortedCopy(values);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+export const median: (values: ArrayLike<number>) => number | null = medianOf;
 
 export function mean(values: readonly number[]): number | null {
   if (values.length === 0) return null;
