@@ -47,7 +47,7 @@ test('a stage of 1000 users with at most 361 on the wire: the client was the lim
   expect(d[0]!.kind).toBe('client_limit');
   expect(d[0]!.users).toBe(1000);
   expect(d[0]!.message).toContain('at 1000 users this client had at most 361 requests on the wire at once (36% of the users; 212.4 on average)');
-  expect(d[0]!.message).toContain('its users took 970 ms to send their first requests while a request lasted a median 90 ms');
+  expect(d[0]!.message).toContain('its users took 970 ms to start their first requests while a request lasted a median 90 ms');
   expect(d[0]!.message).toContain('the first users were done before the last began');
   expect(d[0]!.message).toContain("this stage's figures are those of about 361");
   expect(d[0]!.evidence).toEqual({ users: 1000, peakInFlight: 361, meanInFlight: 212.4, startSpreadMs: 970, totalP50Ms: 90 });
@@ -61,7 +61,7 @@ test('a stage of 1000 users with at most 361 on the wire: the client was the lim
 test('a shortfall with a start shorter than a request says only what it shows', () => {
   const d = detectClientLimit(run(stage(1, 100, 500, { peak: 50, mean: 40, startSpreadMs: 120 })));
   expect(d).toHaveLength(1);
-  expect(d[0]!.message).toContain('its users took 120 ms to send their first requests (a request lasted a median 500 ms)');
+  expect(d[0]!.message).toContain('its users took 120 ms to start their first requests (a request lasted a median 500 ms)');
   expect(d[0]!.message).not.toContain('done before the last began');
 });
 

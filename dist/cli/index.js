@@ -46030,7 +46030,8 @@ function sample_stats_select(a, k) {
         const y = a[m];
         const z = a[hi];
         partition(a, lo, hi, x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y);
-        const [i, j] = [bounds[0], bounds[1]];
+        const i = bounds[0];
+        const j = bounds[1];
         if (k <= j)
             hi = j;
         else if (k >= i)
@@ -63701,8 +63702,8 @@ function detectClientLimit(run) {
         const total = s.total.p50;
         // Why fewer were out at once: the first ones were over before the last had started.
         const why = total !== null && c.startSpreadMs > total
-            ? `its users took ${ms(c.startSpreadMs)} to send their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
-            : `its users took ${ms(c.startSpreadMs)} to send their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
+            ? `its users took ${ms(c.startSpreadMs)} to start their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
+            : `its users took ${ms(c.startSpreadMs)} to start their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
         out.push({
             kind: 'client_limit',
             users: s.users,

@@ -185,7 +185,8 @@ function select(a: Float64Array, k: number): void {
     const y = a[m]!;
     const z = a[hi]!;
     partition(a, lo, hi, x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y);
-    const [i, j] = [bounds[0]!, bounds[1]!];
+    const i = bounds[0]!;
+    const j = bounds[1]!;
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
     else return;

@@ -24,8 +24,8 @@ export function detectClientLimit(run: RunData): Diagnosis[] {
     // Why fewer were out at once: the first ones were over before the last had started.
     const why =
       total !== null && c.startSpreadMs > total
-        ? `its users took ${ms(c.startSpreadMs)} to send their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
-        : `its users took ${ms(c.startSpreadMs)} to send their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
+        ? `its users took ${ms(c.startSpreadMs)} to start their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
+        : `its users took ${ms(c.startSpreadMs)} to start their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
     out.push({
       kind: 'client_limit',
       users: s.users,
