@@ -66463,7 +66463,6 @@ function compareOfChosen(runs, chosen, stages) {
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/common.ts
 // Small shared helpers of the diagnoses. Pure.
 
-
 /** The request records of each stage (by 1-based stage index), grouped in one pass. */
 function groupByStage(requests) {
     const out = new Map();
@@ -66478,7 +66477,7 @@ function groupByStage(requests) {
     return out;
 }
 /** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
-const common_median = medianOf;
+
 function common_mean(values) {
     if (values.length === 0)
         return null;
@@ -66586,7 +66585,7 @@ function corked(r) {
     const periods = [];
     for (let i = 1; i < full.length; i++)
         periods.push(full[i].atMs - full[i - 1].atMs);
-    const period = common_median(periods);
+    const period = medianOf(periods);
     if (period < PERIOD_LOW || period > PERIOD_HIGH)
         return null;
     if (periods.some((p) => p < PERIOD_REGULAR_LOW * period || p > PERIOD_REGULAR_HIGH * period))
@@ -66659,14 +66658,14 @@ function detectCorked(run, byStage = groupByStage(run.requests)) {
         if (n >= MIN_SHARE * found.length && (encoding === null || n > encodings.get(encoding)))
             encoding = e;
     const headers = found.map((f) => f.c.headersMs).filter((h) => h !== null);
-    const headersHeld = headers.length >= MIN_SHARE * found.length ? common_median(headers) : null;
+    const headersHeld = headers.length >= MIN_SHARE * found.length ? medianOf(headers) : null;
     // Headers sent alone and held measure the hold directly; otherwise the bursts' estimate.
-    const hold = headersHeld ?? common_median(found.map((f) => f.c.heldMs));
-    const period = common_median(found.map((f) => f.c.periodMs));
-    const burst = common_median(found.map((f) => f.c.burstEvents));
-    const cadence = common_median(found.map((f) => f.c.cadenceMs));
-    const perEvent = common_median(found.map((f) => f.r.bytes / f.r.events));
-    const ttfc = common_median(found.map((f) => f.r.ttfc));
+    const hold = headersHeld ?? medianOf(found.map((f) => f.c.heldMs));
+    const period = medianOf(found.map((f) => f.c.periodMs));
+    const burst = medianOf(found.map((f) => f.c.burstEvents));
+    const cadence = medianOf(found.map((f) => f.c.cadenceMs));
+    const perEvent = medianOf(found.map((f) => f.r.bytes / f.r.events));
+    const ttfc = medianOf(found.map((f) => f.r.ttfc));
     const corkedCount = found.length;
     const stageList = listStages(rows.map((row) => row.users));
     const typical = [...found].sort((a, b) => a.r.ttfc - b.r.ttfc)[(found.length - 1) >> 1];
@@ -66904,8 +66903,8 @@ function inBlocksText(t, ref, share, ttfcP50, headersToo, encoding, evidence) {
     // The typical held response: median by its first chunk.
     const sorted = [...t.blocks].sort((a, b) => a.r.ttfc - b.r.ttfc);
     const typical = sorted[(sorted.length - 1) >> 1];
-    const heldP50 = common_median(t.blocks.map((b) => b.h.heldMs));
-    const burstsP50 = common_median(t.blocks.map((b) => b.h.bursts.length));
+    const heldP50 = medianOf(t.blocks.map((b) => b.h.heldMs));
+    const burstsP50 = medianOf(t.blocks.map((b) => b.h.bursts.length));
     const perEvent = typical.r.bytes / typical.r.events;
     const refRow = t.refRow;
     const refText = refRow !== null && ref !== null ? `; ${refRow.bunched + refRow.inBlocks} of ${refRow.multiEvent} at ${users(ref.users)}` : '';
@@ -66946,8 +66945,8 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
     if (inBlocks && refRow !== null && refRow.bunched + refRow.inBlocks < buffered_MIN_SHARE * refRow.multiEvent)
         return [];
     const encoding = dominantEncoding(t.encodings, held);
-    const ttfcP50 = common_median(t.heldTtfc);
-    const eventsP50 = common_median(t.eventCounts);
+    const ttfcP50 = medianOf(t.heldTtfc);
+    const eventsP50 = medianOf(t.eventCounts);
     const headersToo = t.ttfbHeld >= buffered_MIN_SHARE * held;
     const share = `${held} of ${multi} multi-event responses (${pct(held / multi)})`;
     const evidence = {
@@ -66959,7 +66958,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
     };
     let message;
     if (!inBlocks) {
-        const spreadP50 = common_median(t.bunchedSpread);
+        const spreadP50 = medianOf(t.bunchedSpread);
         message =
             `buffered stream: in ${share} all events (median ${round(eventsP50, 1)}) arrived together at the end — first chunk ` +
                 `after ${ms(ttfcP50)}, the last within ${ms(spreadP50)}${headersToo ? ', even the response headers were held back' : ''}: ` +
@@ -66970,7 +66969,7 @@ function detectBuffered(run, byStage = groupByStage(run.requests)) {
         message = inBlocksText(t, ref, share, ttfcP50, headersToo, encoding, evidence);
     }
     evidence.inBlocks = blockCount;
-    evidence.streamingSpreadP50Ms = t.streamingSpread.length ? round(common_median(t.streamingSpread)) : null;
+    evidence.streamingSpreadP50Ms = t.streamingSpread.length ? round(medianOf(t.streamingSpread)) : null;
     evidence.headersHeldBack = headersToo;
     evidence.compressed = encoding;
     evidence.thresholdMs = `max(${BUNCH_ABS_MS} ms, ${BUNCH_REL * 100}% of ttfc)`;
@@ -67060,7 +67059,7 @@ function coldStats(records) {
     }
     if (connect.length === 0)
         return null;
-    return { n: connect.length, connectP50: common_median(connect), ttfcP50: common_median(ttfc), shareP50: common_median(share) };
+    return { n: connect.length, connectP50: medianOf(connect), ttfcP50: medianOf(ttfc), shareP50: medianOf(share) };
 }
 function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
     const ref = referenceStage(run.stages);
@@ -67367,14 +67366,14 @@ function regularStaircase(groups, starts) {
     if (groups.length < 2)
         return null;
     const full = groups.slice(0, -1);
-    const size = Math.round(common_median(full));
+    const size = Math.round(medianOf(full));
     const slack = Math.max(1, size / 4);
     if (full.some((g) => Math.abs(g - size) > slack) || groups[groups.length - 1] > size + slack)
         return null;
     const steps = [];
     for (let i = 1; i < starts.length; i++)
         steps.push(starts[i] - starts[i - 1]);
-    const step = common_median(steps);
+    const step = medianOf(steps);
     // Loose: a group boundary is already a clear jump; the steps only have to be of one kind.
     if (steps.some((d) => d < STEP_REGULAR_LOW * step || d > STEP_REGULAR_HIGH * step))
         return null;
@@ -67392,7 +67391,7 @@ function serialSection(t, u, connect) {
     const steps = [];
     for (let k = 1; k < n; k++)
         steps.push(t[k] - t[k - 1]);
-    const med = common_median(steps);
+    const med = medianOf(steps);
     const mean = (t[n - 1] - t[0]) / (n - 1);
     if (mean < Math.max(GROUP_SPLIT_MIN_MS, SECTION_MIN_OF_TTFC * u) || mean >= STEP_MATCH_LOW * u)
         return null;
@@ -67424,14 +67423,14 @@ function loopSection(t, u, took) {
     // The last request alone, well after the others (which came lumped, not a step apart), by its awaited part.
     const trail = gaps[gaps.length - 1];
     const awaited = u - s;
-    if (trail > Math.max(GROUP_SPLIT_MIN_MS, LOOP_TRAIL_OVER_MEDIAN * common_median(gaps)) && Math.abs(trail - awaited) <= LOOP_TRAIL_SLACK * awaited + LOOP_TRAIL_SLACK_MS) {
+    if (trail > Math.max(GROUP_SPLIT_MIN_MS, LOOP_TRAIL_OVER_MEDIAN * medianOf(gaps)) && Math.abs(trail - awaited) <= LOOP_TRAIL_SLACK * awaited + LOOP_TRAIL_SLACK_MS) {
         return s;
     }
     // Or the steps between lumps: about s each.
     const steps = gaps.filter((g) => g >= least);
     if (steps.length < LOOP_MIN_STEPS)
         return null;
-    const step = common_median(steps);
+    const step = medianOf(steps);
     const regular = steps.filter((g) => g >= SECTION_STEP_LOW * step && g <= SECTION_STEP_HIGH * step).length;
     return regular >= SECTION_SINGLES * steps.length && Math.abs(step - s) <= LOOP_STEP_FIT * s ? s : null;
 }
@@ -67575,8 +67574,8 @@ function readingSummary(reading, as, unstable) {
     const ref = users(as[0].referenceUsers);
     const g = `TTFC ${growthRange(as)} that of ${ref}`;
     const waves = as.map((a) => a.firstWave).filter((w) => w !== null);
-    const step = common_median(waves.map((w) => w.stepMs).filter((s) => s !== null));
-    const cap = Math.round(common_median(waves.map((w) => w.concurrency)) ?? 1);
+    const step = medianOf(waves.map((w) => w.stepMs).filter((s) => s !== null));
+    const cap = Math.round(medianOf(waves.map((w) => w.concurrency)) ?? 1);
     switch (reading) {
         case 'first_chunk':
             return (`one request at a time up to the first chunk (${g}${step !== null ? `, first chunks ~${ms(step)} apart` : ''}) — ` +
@@ -67746,7 +67745,7 @@ function singleRequestTime(ref, records) {
         if (v !== null)
             vals[n++] = v;
     }
-    let t = common_median(vals.subarray(0, n));
+    let t = medianOf(vals.subarray(0, n));
     if (t === null && ref.ttfc.p50 !== null)
         t = Math.max(0, ref.ttfc.p50 - (ref.connect.p50 ?? 0));
     if (t === null)
@@ -67760,7 +67759,7 @@ function singleTotalTime(ref, records) {
     for (const r of records)
         if (r.ok && r.total !== null)
             vals[n++] = Math.max(0, r.total - (r.connect ?? 0));
-    let t = common_median(vals.subarray(0, n));
+    let t = medianOf(vals.subarray(0, n));
     if (t === null && ref.total.p50 !== null)
         t = Math.max(0, ref.total.p50 - (ref.connect.p50 ?? 0));
     return t === null ? null : Math.max(t, 1);
@@ -68040,10 +68039,12 @@ function memoryGrowth(section) {
             continue;
         const avgs = m.stages.map((s) => s.avg).filter((v) => v !== null);
         const rising = avgs.length >= 2 && avgs.every((v, i) => i === 0 || v > avgs[i - 1]);
+        if (!rising || m.growth < MEMORY_GROWTH_MIN)
+            continue;
         const gained = m.peak - m.idleBefore;
         const kept = gained > 0 ? (m.idleAfter - m.idleBefore) / gained : 0;
-        const climbed = rising ? avgs[avgs.length - 1] - avgs[0] : 0;
-        if (!rising || m.growth < MEMORY_GROWTH_MIN || kept < 0.5 || climbed < MEMORY_CLIMB_SHARE * (m.idleAfter - m.idleBefore))
+        const climbed = avgs[avgs.length - 1] - avgs[0];
+        if (kept < 0.5 || climbed < MEMORY_CLIMB_SHARE * (m.idleAfter - m.idleBefore))
             continue;
         const f = (v) => formatSample(v, m.unit);
         out.push({

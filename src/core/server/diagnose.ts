@@ -62,10 +62,11 @@ function memoryGrowth(section: ServerSection): Diagnosis[] {
     if (!memoryLike || m.idleBefore === null || m.idleAfter === null || m.growth === null || m.peak === null) continue;
     const avgs = m.stages.map((s) => s.avg).filter((v): v is number => v !== null);
     const rising = avgs.length >= 2 && avgs.every((v, i) => i === 0 || v > avgs[i - 1]!);
+    if (!rising || m.growth < MEMORY_GROWTH_MIN) continue;
     const gained = m.peak - m.idleBefore;
     const kept = gained > 0 ? (m.idleAfter - m.idleBefore) / gained : 0;
-    const climbed = rising ? avgs[avgs.length - 1]! - avgs[0]! : 0;
-    if (!rising || m.growth < MEMORY_GROWTH_MIN || kept < 0.5 || climbed < MEMORY_CLIMB_SHARE * (m.idleAfter - m.idleBefore)) continue;
+    const climbed = avgs[avgs.length - 1]! - avgs[0]!;
+    if (kept < 0.5 || climbed < MEMORY_CLIMB_SHARE * (m.idleAfter - m.idleBefore)) continue;
     const f = (v: number): string => formatSample(v, m.unit);
     out.push({
       kind: 'memory_growth',

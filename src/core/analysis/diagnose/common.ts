@@ -1,7 +1,6 @@
 // Small shared helpers of the diagnoses. Pure.
 
 import { plural } from '../../format.js';
-import { medianOf } from '../../sample-stats.js';
 import type { RequestRecord, StageSummary } from '../../types.js';
 
 /** What every diagnosis reads: the stage summaries and the request records of one run. */
@@ -25,7 +24,7 @@ export function groupByStage(requests: readonly RequestRecord[]): Map<number, Re
 }
 
 /** Median (mean of the two middle values for an even count); null for an empty list. Does not modify `values`. */
-export const median: (values: ArrayLike<number>) => number | null = medianOf;
+export { medianOf as median } from '../../sample-stats.js';
 
 export function mean(values: readonly number[]): number | null {
   if (values.length === 0) return null;
