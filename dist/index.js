@@ -67035,7 +67035,10 @@ function evidence(s) {
 // Connection storms: at a stage, opening the new connections takes most of the time to first chunk
 // (TLS handshakes at the edge, a small accept backlog, a connection limit at the load balancer,
 // an instance per connection). `RequestRecord.connect` is the time until the request's new socket has
-// connected (the TLS handshake included); each user's first request of a stage normally opens a new connection. Pure.
+// connected (the TLS handshake included); each user's first request of a stage normally opens a new connection.
+// It counts from the user's handover, and a client starting thousands of users takes no completed
+// connection before it is done starting them all (on loopback the handshakes even run inside its
+// own connect calls): that wait, the stage's `startBusyMs`, is the client's and is taken off. Pure.
 
 /** Connection setup is at least this share of TTFC for the median new connection … */
 const connect_MIN_SHARE = 0.5;
@@ -67045,30 +67048,59 @@ const MIN_CONNECT_MS = 100;
 const MIN_GROWTH = 2;
 const connect_MIN_USERS = 2;
 const MIN_SAMPLES = 2;
-/** Each user's first request at a stage: the ones that open a connection. */
-function coldStats(records) {
+const opensConnection = (r) => r.ok && r.iteration === 1 && r.connect !== null && r.ttfc !== null && r.ttfc > 0;
+/**
+ * Each user's first request at a stage: the ones that open a connection. A user handed over at `h`
+ * cannot see its connection up before the client is back from starting the stage's users, at the
+ * first handover + `startBusyMs` (or its first completed connect, if that came sooner): up to then
+ * its wait is the client's.
+ */
+function coldStats(records, stage) {
+    const firsts = records.filter(opensConnection);
+    if (firsts.length === 0)
+        return null;
+    const busy = stage?.concurrency?.startBusyMs;
+    let back = -Infinity;
+    if (busy !== undefined && busy > 0) {
+        let start = Infinity;
+        let firstUp = Infinity;
+        for (const r of firsts) {
+            start = Math.min(start, r.startedAt);
+            firstUp = Math.min(firstUp, r.startedAt + r.connect);
+        }
+        back = Math.min(start + busy, firstUp);
+    }
     const connect = [];
+    const measured = [];
+    const wait = [];
     const ttfc = [];
     const share = [];
-    for (const r of records) {
-        if (!r.ok || r.iteration !== 1 || r.connect === null || r.ttfc === null || r.ttfc <= 0)
-            continue;
-        connect.push(r.connect);
+    for (const r of firsts) {
+        const w = Math.min(r.connect, Math.max(0, back - r.startedAt));
+        const setup = r.connect - w;
+        connect.push(setup);
+        measured.push(r.connect);
+        wait.push(w);
         ttfc.push(r.ttfc);
-        share.push(Math.min(1, r.connect / r.ttfc));
+        share.push(Math.min(1, setup / r.ttfc));
     }
-    if (connect.length === 0)
-        return null;
-    return { n: connect.length, connectP50: medianOf(connect), ttfcP50: medianOf(ttfc), shareP50: medianOf(share) };
+    return {
+        n: connect.length,
+        connectP50: medianOf(connect),
+        ttfcP50: medianOf(ttfc),
+        shareP50: medianOf(share),
+        measuredP50: medianOf(measured),
+        clientWaitP50: medianOf(wait),
+    };
 }
 function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
     const ref = referenceStage(run.stages);
-    const refCold = ref === null ? null : coldStats(byStage.get(ref.index) ?? []);
+    const refCold = ref === null ? null : coldStats(byStage.get(ref.index) ?? [], ref);
     const out = [];
     for (const s of run.stages) {
         if (s.skipped || s.users < connect_MIN_USERS)
             continue;
-        const cold = coldStats(byStage.get(s.index) ?? []);
+        const cold = coldStats(byStage.get(s.index) ?? [], s);
         if (cold === null || cold.n < MIN_SAMPLES)
             continue;
         if (cold.shareP50 < connect_MIN_SHARE || cold.connectP50 < MIN_CONNECT_MS)
@@ -67077,11 +67109,13 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50)
             continue;
         const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${users(ref.users)}` : '';
+        // The report's table shows the connect as measured: when the client's start was taken off, both are named.
+        const own = cold.clientWaitP50 >= 1 ? ` beyond this client's own start of its users (${ms(cold.measuredP50)} as measured)` : '';
         out.push({
             kind: 'connect_storm',
             users: s.users,
             message: `at ${s.users} users connection setup takes ${pct(cold.shareP50)} of TTFC for new connections ` +
-                `(connect p50 ${ms(cold.connectP50)}${vsRef}; TTFC p50 ${ms(cold.ttfcP50)}): the server or the proxy in front ` +
+                `(connect p50 ${ms(cold.connectP50)}${own}${vsRef}; TTFC p50 ${ms(cold.ttfcP50)}): the server or the proxy in front ` +
                 `of it is slow to accept new connections — look for TLS handshakes or connection limits at the load balancer ` +
                 `or edge, a small accept backlog (listen backlog, somaxconn), or a platform that starts an instance per ` +
                 `connection (serverless cold starts); clients that reuse connections (keep-alive, HTTP/2) avoid it`,
@@ -67090,6 +67124,8 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
                 connectP50Ms: round(cold.connectP50),
                 ttfcP50Ms: round(cold.ttfcP50),
                 connectShareP50: round(cold.shareP50, 3),
+                measuredConnectP50Ms: round(cold.measuredP50),
+                clientWaitP50Ms: round(cold.clientWaitP50),
                 referenceUsers: compare ? ref.users : null,
                 referenceConnectP50Ms: compare ? round(refCold.connectP50) : null,
             },
@@ -67937,8 +67973,8 @@ function detectSmoke(run) {
 //    run) came in bursts of ≥ 3 events at a regular period of 160–350 ms — a socket corked for up to
 //    Linux's 200 ms (haproxy without `option http-no-delay`), not the server's pace; headers sent alone
 //    and early rule it out. Such responses are not counted as held in blocks by `buffered`.
-//  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
-//    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
+//  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup (beyond
+//    the client's own start of its users) is the median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
 //  - queue, client_late (queue.ts): rate stages (`R/s:D`) only, which the closed-model ones above
 //    never read (they compare stages by users and read each user's first wave).
@@ -69491,7 +69527,7 @@ function lateDiagnosis(shard) {
 ;// CONCATENATED MODULE: ./src/core/load/concurrency.ts
 // The concurrency a stage's client achieved: how many requests it had on the wire (from the moment
 // undici hands a request to its socket, a new one as it starts connecting, to its verdict), at most and on average over the stage, and
-// how long its users took to get their first requests there. "1000 users" that never had more than
+// how long its users took to get their first requests there (and how long starting them kept it busy). "1000 users" that never had more than
 // 361 requests out at once is a different test, and the report must say so.
 
 /** Counts one stage's requests on the wire; one meter per stage and side, one watch per user. */
@@ -69506,10 +69542,25 @@ class InFlightMeter {
     /** The widest start spread of the runs (an A/B stage runs once per round). */
     spread = 0;
     lastFirst = 0;
+    /** The longest a run's client was busy starting its users (started). */
+    busy = 0;
     /** A run of the stage starts now; returns its start (monotonic ms). */
     begin() {
         this.t0 = this.last = this.lastFirst = now();
         return this.t0;
+    }
+    /**
+     * The run's users are all started. The connects their sockets asked for are made once the ticks
+     * the start queued have run (Node connects to an IP address on the next tick), and a completed
+     * connection is taken in a later poll: a timer, which fires before that poll, marks when the
+     * client was back. A user's `connect` counts from its own handover, so until then it holds the
+     * client's start however early its handshake ended (diagnose/connect.ts takes that off).
+     */
+    started() {
+        const t0 = this.t0;
+        setTimeout(() => {
+            this.busy = Math.max(this.busy, now() - t0);
+        }, 0).unref();
     }
     /** The run is over; returns its end (monotonic ms). */
     end() {
@@ -69538,7 +69589,7 @@ class InFlightMeter {
         };
     }
     figures() {
-        return { peak: this.peak, mean: round2(this.elapsed > 0 ? this.area / this.elapsed : 0), startSpreadMs: round2(this.spread) };
+        return { peak: this.peak, mean: round2(this.elapsed > 0 ? this.area / this.elapsed : 0), startSpreadMs: round2(this.spread), startBusyMs: round2(this.busy) };
     }
     tick() {
         const t = now();
@@ -69639,6 +69690,7 @@ class StageUsers {
             const shared = { from, to, records, inFlight: this.inFlight, cancelled: this.signal, watch: this.meter.user() };
             loops.push(userLoop(this.target, this.index, this.numbers[i], this.connections[i], shared));
         }
+        this.meter.started();
         await Promise.all(loops);
         const durationMs = this.meter.end() - t0;
         // In the order they were issued, which is the order of their start times: no sort of 100,000 records.
@@ -73000,6 +73052,10 @@ function connectRows(e) {
         ],
         ['TTFC of those requests, median', msOf(e.ttfcP50Ms)],
     ];
+    if ((diagnosis_evidence_num(e.clientWaitP50Ms) ?? 0) >= 1) {
+        rows.push(['Connection setup as measured, median', msOf(e.measuredConnectP50Ms)]);
+        rows.push(["This client's own start taken off, median", msOf(e.clientWaitP50Ms)]);
+    }
     if (diagnosis_evidence_num(e.connectShareP50) !== null)
         rows.push(['Share of TTFC, median', pct(diagnosis_evidence_num(e.connectShareP50))]);
     return rows;

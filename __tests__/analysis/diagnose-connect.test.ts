@@ -1,6 +1,7 @@
 // Connection storms: connection setup dominating TTFC at a stage (hand-made records: a real storm
 // needs a slow edge, not a localhost socket), and localhost runs that must never show one.
 import { detectConnectStorm, diagnose } from '../../src/core/analysis/diagnose/index.js';
+import { evidenceRows } from '../../src/core/report/diagnosis-evidence.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
 import { runLoad } from '../../src/core/run/run-load.js';
 import { parseStages } from '../../src/core/config/stages.js';
@@ -14,6 +15,10 @@ interface Spec {
   /** connect / ttfc of each user's first request; later requests reuse the connection (connect ≈ 0). */
   connect: (user: number) => number;
   ttfc: (user: number) => number;
+  /** When each user's first request was handed over, ms after the stage's first (default 0: all at once). */
+  at?: (user: number) => number;
+  /** The stage's `concurrency.startBusyMs` (absent: a merged or older report, nothing taken off). */
+  busyMs?: number;
 }
 
 function synth(specs: Spec[]): RunResult {
@@ -29,7 +34,7 @@ function synth(specs: Spec[]): RunResult {
           stage: i + 1,
           user: u,
           iteration: it,
-          startedAt: 1_700_000_000_000 + i * 60_000 + it * 1000,
+          startedAt: 1_700_000_000_000 + i * 60_000 + it * 1000 + (it === 1 ? (sp.at?.(u) ?? 0) : 0),
           status: 200,
           ok: true,
           category: null,
@@ -45,7 +50,9 @@ function synth(specs: Spec[]): RunResult {
         });
       }
     }
-    stages.push(summarizeStage(i + 1, { users: sp.users, requestsPerUser: sp.perUser ?? 1 }, recs, 1000));
+    const summary = summarizeStage(i + 1, { users: sp.users, requestsPerUser: sp.perUser ?? 1 }, recs, 1000);
+    if (sp.busyMs !== undefined) summary.concurrency = { peak: sp.users, mean: sp.users, startSpreadMs: 0, startBusyMs: sp.busyMs };
+    stages.push(summary);
     requests.push(...recs);
   });
   return { startedAt: '', finishedAt: '', stages, requests, smokeFailed: false, errorSamples: [] };
@@ -71,11 +78,56 @@ test('new connections taking most of TTFC at 50 users, against 40 ms at 1 user: 
     connectP50Ms: 810,
     ttfcP50Ms: 1010,
     connectShareP50: 0.802,
+    measuredConnectP50Ms: 810,
+    clientWaitP50Ms: 0,
     referenceUsers: 1,
     referenceConnectP50Ms: 40,
   });
   // Only first requests count as new connections: the second iterations (connect ≈ 0) do not dilute it.
   expect(diagnose(run).map((x) => x.kind)).toEqual(['connect_storm']);
+});
+
+// 5000 users as a 2-core runner starts them (measured on one, 2026-12-07): handed over within 450 ms,
+// the client back from its start loop and connect calls at 690 ms, every connection seen up between
+// 700 and 870 ms after the first handover, each TTFC about 1.1 s. Measured from each handover the
+// connect is a median 600 ms, over half the TTFC; all but the last ~150 ms of it is the client's own start.
+const startingUsers = (busyMs: number | undefined): Spec => ({
+  users: 5000,
+  perUser: 2,
+  at: (u) => (u - 1) * 0.09,
+  busyMs,
+  connect: (u) => 700 + (u - 1) * 0.034 - (u - 1) * 0.09,
+  ttfc: () => 1100,
+});
+
+test("thousands of users seen connected only once the client is done starting them: the client's, not a storm", () => {
+  // Without the client's start to take off (a report written before startBusyMs), it read as one.
+  expect(detectConnectStorm(synth([{ users: 1, connect: () => 0.3, ttfc: () => 55 }, startingUsers(undefined)])).map((d) => d.kind)).toEqual(['connect_storm']);
+  expect(detectConnectStorm(synth([{ users: 1, connect: () => 0.3, ttfc: () => 55 }, startingUsers(690)]))).toEqual([]);
+});
+
+test("a storm beyond the client's start is still one, and the message names both figures", () => {
+  // The client was back at 50 ms; the connections then came up one every 2 ms over 2 s.
+  const run = synth([
+    { users: 1, connect: () => 1, ttfc: () => 60 },
+    { users: 1000, at: (u) => (u - 1) * 0.04, busyMs: 50, connect: (u) => 60 + (u - 1) * 2 - (u - 1) * 0.04, ttfc: (u) => 130 + (u - 1) * 2 },
+  ]);
+  const ds = detectConnectStorm(run);
+  expect(ds).toHaveLength(1);
+  const e = ds[0]!.evidence;
+  // Setup beyond the client's start: 60 − 50 + 2·(u − 1) ms; the wait taken off: 50 − 0.04·(u − 1).
+  expect(e.connectP50Ms).toBeCloseTo(10 + 2 * 499.5, 0);
+  expect(e.clientWaitP50Ms).toBeCloseTo(50 - 0.04 * 499.5, 0);
+  expect(e.measuredConnectP50Ms).toBeCloseTo(60 + (2 - 0.04) * 499.5, 0);
+  expect(evidenceRows(ds[0]!).map(([label]) => label)).toEqual([
+    'New connections',
+    'Connection setup, median',
+    'TTFC of those requests, median',
+    'Connection setup as measured, median',
+    "This client's own start taken off, median",
+    'Share of TTFC, median',
+  ]);
+  expect(ds[0]!.message).toMatch(/\(connect p50 1\.01 s beyond this client's own start of its users \(1\.04 s as measured\) vs 1\.0 ms with 1 user; TTFC p50 1\.13 s\)/);
 });
 
 test('a far server (slow handshake at every stage, also with 1 user) is latency, not a storm', () => {

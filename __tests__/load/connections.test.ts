@@ -7,6 +7,7 @@ import { parseStages } from '../../src/core/config/stages.js';
 import type { ClosedStage } from '../../src/core/types.js';
 import { getPreset } from '../../src/core/load/presets/index.js';
 import { runLoad, type LoadTarget } from '../../src/core/run/run-load.js';
+import { diagnose } from '../../src/core/analysis/diagnose/index.js';
 
 interface Seen {
   socket: number;
@@ -179,6 +180,15 @@ test('a stage whose users take long to start reports its start spread and the re
     expect(c.peak).toBe(40);
     expect(c.mean).toBeGreaterThan(0);
     expect(c.mean).toBeLessThanOrEqual(40);
+    // The client was back to take connections only after its start loop, and saw none up before then
+    // (the first handover came after user 1's 15 ms render, the stage's start before it).
+    expect(c.startBusyMs).toBeGreaterThanOrEqual(c.startSpreadMs);
+    const firsts = run.requests.filter((r) => r.iteration === 1);
+    const first = Math.min(...firsts.map((r) => r.startedAt));
+    for (const r of firsts) expect(r.startedAt + r.connect!).toBeGreaterThanOrEqual(first + c.startBusyMs! - 20);
+    // So user 1's connect of 600 ms and more is this client's start, not a connection storm.
+    expect(Math.max(...firsts.map((r) => r.connect!))).toBeGreaterThanOrEqual(550);
+    expect(diagnose(run).filter((d) => d.kind === 'connect_storm')).toEqual([]);
   } finally {
     await server.close();
   }

@@ -135,6 +135,12 @@ export interface StageConcurrency {
   peak: number;
   mean: number;
   startSpreadMs: number;
+  /**
+   * Stage start → the moment the client was back to take connections' completions, done with starting
+   * its users (the start loop, and the connects and writes it queued): no new connection's `connect`
+   * can end earlier, however fast the handshake. Absent in reports written before it.
+   */
+  startBusyMs?: number;
 }
 
 /** One stage's figures; a Stats per latency metric (the table in analysis/metrics.ts; tpot and ttft_reasoning only when measured). */

@@ -1,6 +1,6 @@
 // The concurrency a stage's client achieved: how many requests it had on the wire (from the moment
 // undici hands a request to its socket, a new one as it starts connecting, to its verdict), at most and on average over the stage, and
-// how long its users took to get their first requests there. "1000 users" that never had more than
+// how long its users took to get their first requests there (and how long starting them kept it busy). "1000 users" that never had more than
 // 361 requests out at once is a different test, and the report must say so.
 
 import { now } from '../time/clock.js';
@@ -24,11 +24,27 @@ export class InFlightMeter {
   /** The widest start spread of the runs (an A/B stage runs once per round). */
   private spread = 0;
   private lastFirst = 0;
+  /** The longest a run's client was busy starting its users (started). */
+  private busy = 0;
 
   /** A run of the stage starts now; returns its start (monotonic ms). */
   begin(): number {
     this.t0 = this.last = this.lastFirst = now();
     return this.t0;
+  }
+
+  /**
+   * The run's users are all started. The connects their sockets asked for are made once the ticks
+   * the start queued have run (Node connects to an IP address on the next tick), and a completed
+   * connection is taken in a later poll: a timer, which fires before that poll, marks when the
+   * client was back. A user's `connect` counts from its own handover, so until then it holds the
+   * client's start however early its handshake ended (diagnose/connect.ts takes that off).
+   */
+  started(): void {
+    const t0 = this.t0;
+    setTimeout(() => {
+      this.busy = Math.max(this.busy, now() - t0);
+    }, 0).unref();
   }
 
   /** The run is over; returns its end (monotonic ms). */
@@ -59,7 +75,7 @@ export class InFlightMeter {
   }
 
   figures(): StageConcurrency {
-    return { peak: this.peak, mean: round2(this.elapsed > 0 ? this.area / this.elapsed : 0), startSpreadMs: round2(this.spread) };
+    return { peak: this.peak, mean: round2(this.elapsed > 0 ? this.area / this.elapsed : 0), startSpreadMs: round2(this.spread), startBusyMs: round2(this.busy) };
   }
 
   private tick(): number {

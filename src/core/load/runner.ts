@@ -76,6 +76,7 @@ class StageUsers {
       const shared = { from, to, records, inFlight: this.inFlight, cancelled: this.signal, watch: this.meter.user() };
       loops.push(userLoop(this.target, this.index, this.numbers[i]!, this.connections[i]!, shared));
     }
+    this.meter.started();
     await Promise.all(loops);
     const durationMs = this.meter.end() - t0;
     // In the order they were issued, which is the order of their start times: no sort of 100,000 records.

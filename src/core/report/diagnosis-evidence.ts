@@ -147,6 +147,10 @@ function connectRows(e: Obj): Row[] {
     ],
     ['TTFC of those requests, median', msOf(e.ttfcP50Ms)],
   ];
+  if ((num(e.clientWaitP50Ms) ?? 0) >= 1) {
+    rows.push(['Connection setup as measured, median', msOf(e.measuredConnectP50Ms)]);
+    rows.push(["This client's own start taken off, median", msOf(e.clientWaitP50Ms)]);
+  }
   if (num(e.connectShareP50) !== null) rows.push(['Share of TTFC, median', pct(num(e.connectShareP50)!)]);
   return rows;
 }

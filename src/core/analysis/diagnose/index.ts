@@ -25,8 +25,8 @@
 //    run) came in bursts of ≥ 3 events at a regular period of 160–350 ms — a socket corked for up to
 //    Linux's 200 ms (haproxy without `option http-no-delay`), not the server's pace; headers sent alone
 //    and early rule it out. Such responses are not counted as held in blocks by `buffered`.
-//  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup is the
-//    median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
+//  - connect_storm (connect.ts): for new connections at a stage with ≥ 2 users, connection setup (beyond
+//    the client's own start of its users) is the median ≥ 50% of TTFC, ≥ 100 ms, and ≥ 2× the reference stage's.
 //  - smoke (smoke.ts): no request of the first stage succeeded, so the other stages were skipped.
 //  - queue, client_late (queue.ts): rate stages (`R/s:D`) only, which the closed-model ones above
 //    never read (they compare stages by users and read each user's first wave).
