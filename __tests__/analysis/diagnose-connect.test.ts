@@ -17,8 +17,9 @@ interface Spec {
   ttfc: (user: number) => number;
   /** When each user's first request was handed over, ms after the stage's first (default 0: all at once). */
   at?: (user: number) => number;
-  /** The stage's `concurrency.startBusyMs` (absent: a merged or older report, nothing taken off). */
+  /** The stage's `concurrency.startBusyMs` (absent: a merged or older report, nothing taken off) and `startSpreadMs`. */
   busyMs?: number;
+  spreadMs?: number;
 }
 
 function synth(specs: Spec[]): RunResult {
@@ -51,7 +52,7 @@ function synth(specs: Spec[]): RunResult {
       }
     }
     const summary = summarizeStage(i + 1, { users: sp.users, requestsPerUser: sp.perUser ?? 1 }, recs, 1000);
-    if (sp.busyMs !== undefined) summary.concurrency = { peak: sp.users, mean: sp.users, startSpreadMs: 0, startBusyMs: sp.busyMs };
+    if (sp.busyMs !== undefined) summary.concurrency = { peak: sp.users, mean: sp.users, startSpreadMs: sp.spreadMs ?? 0, startBusyMs: sp.busyMs };
     stages.push(summary);
     requests.push(...recs);
   });
@@ -74,12 +75,17 @@ test('new connections taking most of TTFC at 50 users, against 40 ms at 1 user: 
   );
   for (const hint of ['TLS handshakes', 'accept backlog', 'serverless cold starts', 'keep-alive']) expect(d.message).toContain(hint);
   expect(d.evidence).toEqual({
+    reading: 'setup',
     newConnections: 50,
     connectP50Ms: 810,
     ttfcP50Ms: 1010,
     connectShareP50: 0.802,
     measuredConnectP50Ms: 810,
     clientWaitP50Ms: 0,
+    // Connects spread evenly from 320 ms to 1.3 s: 16 past a second, but no resent SYNs (they would leave a gap).
+    retransmitted: 16,
+    retransmittedShare: 0.32,
+    retransmitFloorMs: 1000,
     referenceUsers: 1,
     referenceConnectP50Ms: 40,
   });
@@ -128,6 +134,61 @@ test("a storm beyond the client's start is still one, and the message names both
     'Share of TTFC, median',
   ]);
   expect(ds[0]!.message).toMatch(/\(connect p50 1\.01 s beyond this client's own start of its users \(1\.04 s as measured\) vs 1\.0 ms with 1 user; TTFC p50 1\.13 s\)/);
+});
+
+// A listen backlog that overflows under a burst of connects: the connections past it come up only when
+// TCP sends their SYN again, whole seconds later (1 s, then 1 s more on Linux ≥ 6.5), while the rest
+// connect at once, so the median connect stays small. Handovers over 40 ms, the client back at 60 ms.
+const overflow = (late: (u: number) => number | null): Spec => ({
+  users: 1000,
+  at: (u) => (u - 1) * 0.04,
+  busyMs: 60,
+  spreadMs: 40,
+  connect: (u) => {
+    const l = late(u);
+    return 60 - (u - 1) * 0.04 + (l ?? 0.5);
+  },
+  ttfc: (u) => 60 - (u - 1) * 0.04 + (late(u) ?? 0.5) + 55,
+});
+/** Users 601–1000 came up 1 s or 2 s (and up to 120 ms) past the client's return at 60 ms, so 20 ms more after the earliest SYN. */
+const resent = (u: number): number | null => (u <= 600 ? null : (u % 2 === 0 ? 1000 : 2000) + (u % 7) * 20);
+
+test("a share of the connects resent after TCP's 1 s timeout is an accept queue that overflowed, though the median connect is small", () => {
+  const ds = detectConnectStorm(synth([{ users: 1, connect: () => 0.3, ttfc: () => 55 }, overflow(resent)]));
+  expect(ds).toHaveLength(1);
+  const d = ds[0]!;
+  expect(d.evidence).toMatchObject({
+    reading: 'retransmitted',
+    newConnections: 1000,
+    retransmitted: 400,
+    retransmittedShare: 0.4,
+    retransmitFloorMs: 980,
+    onRetransmitSchedule: 1,
+  });
+  expect(d.evidence.connectP50Ms as number).toBeLessThan(5);
+  expect(d.message).toMatch(
+    /^at 1000 users 40% of new connections \(400 of 1000\) came up only after TCP's 1 s SYN retransmission timeout: 200 about 1 s after their first attempt, 200 2 s or more \(the slowest 2\.12 s beyond this client's own start of its users\), where with 1 user none did: their first attempts were dropped — the server's accept queue was full/,
+  );
+  expect(d.summary).toContain("sent again after TCP's 1 s timeout");
+  expect(evidenceRows(d)).toEqual(
+    expect.arrayContaining([
+      ['Up only after a resent SYN', '400 (40%)'],
+      ['Of those, about 1 s late / 2 s or more', '200 / 200'],
+    ]),
+  );
+  expect(diagnose(synth([{ users: 1, connect: () => 0.3, ttfc: () => 55 }, overflow(resent)])).map((x) => x.kind)).toContain('connect_storm');
+});
+
+test("connects past a second that are not on TCP's schedule, too few, or as slow with 1 user are no resent SYNs", () => {
+  const ref = { users: 1, connect: () => 0.3, ttfc: () => 55 };
+  // Spread evenly over 1–2 s after the SYNs (a slow edge, an instance per connection): off the schedule.
+  expect(detectConnectStorm(synth([ref, overflow((u) => (u <= 600 ? null : 1000 + ((u * 37) % 1000)))]))).toEqual([]);
+  // Spread evenly from the start: connects in between, no gap.
+  expect(detectConnectStorm(synth([ref, overflow((u) => (u <= 600 ? null : (u - 600) * 5))]))).toEqual([]);
+  // Under a fifth of the users.
+  expect(detectConnectStorm(synth([ref, overflow((u) => (u <= 850 ? null : resent(u)))]))).toEqual([]);
+  // The 1-user stage's connect was as late: a far or lossy network.
+  expect(detectConnectStorm(synth([{ users: 1, connect: () => 1010, ttfc: () => 1100 }, overflow(resent)]))).toEqual([]);
 });
 
 test('a far server (slow handshake at every stage, also with 1 user) is latency, not a storm', () => {

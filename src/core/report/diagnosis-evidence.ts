@@ -152,6 +152,10 @@ function connectRows(e: Obj): Row[] {
     rows.push(["This client's own start taken off, median", msOf(e.clientWaitP50Ms)]);
   }
   if (num(e.connectShareP50) !== null) rows.push(['Share of TTFC, median', pct(num(e.connectShareP50)!)]);
+  if (e.reading === 'retransmitted') {
+    rows.push(['Up only after a resent SYN', `${num(e.retransmitted) ?? '?'} (${pct(num(e.retransmittedShare) ?? 0)})`]);
+    rows.push(['Of those, about 1 s late / 2 s or more', `${num(e.upAfter1s) ?? '?'} / ${num(e.upAfter2sOrMore) ?? '?'}`]);
+  }
   return rows;
 }
 

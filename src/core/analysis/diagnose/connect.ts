@@ -4,7 +4,10 @@
 // connected (the TLS handshake included); each user's first request of a stage normally opens a new connection.
 // It counts from the user's handover, and a client starting thousands of users takes no completed
 // connection before it is done starting them all (on loopback the handshakes even run inside its
-// own connect calls): that wait, the stage's `startBusyMs`, is the client's and is taken off. Pure.
+// own connect calls): that wait, the stage's `startBusyMs`, is the client's and is taken off.
+// Two readings: most of the TTFC is connection setup (the median new connection), or a good share of
+// the connections came up only after TCP's SYN retransmission timeout — attempts the server's full
+// accept queue (or a limit at the edge) dropped, which leaves the median untouched. Pure.
 
 import type { Diagnosis, RequestRecord, StageSummary } from '../../types.js';
 import { groupByStage, median, ms, pct, referenceStage, round, users, type RunData } from './common.js';
@@ -17,6 +20,21 @@ const MIN_CONNECT_MS = 100;
 const MIN_GROWTH = 2;
 const MIN_USERS = 2;
 const MIN_SAMPLES = 2;
+/** TCP's first retransmission timeout (RFC 6298; Linux's TCP_TIMEOUT_INIT): a dropped SYN is sent again 1 s later, then 2 s after that. */
+const SYN_RTO_MS = 1000;
+/** Retransmitted connects: at least this share of a stage's new connections (and MIN_RETRANSMITTED of them) came up that late … */
+const MIN_RETRANSMITTED_SHARE = 0.2;
+const MIN_RETRANSMITTED = 3;
+/** … against less than this share at the reference stage (else every connect is that slow: a far or lossy network) … */
+const MAX_REFERENCE_RETRANSMITTED_SHARE = 0.05;
+/**
+ * … and most of them (this share) came up whole seconds after their SYN window, within its width plus
+ * the slack (the handshake, the server's accept, the client taking a burst of them) and twice the
+ * reference stage's connect (a TLS handshake), with few connects in between: a slow edge or an
+ * instance started per connection spreads its connects evenly instead.
+ */
+const MIN_ON_SCHEDULE = 0.75;
+const SCHEDULE_SLACK_MS = 250;
 
 interface ColdStats {
   n: number;
@@ -27,6 +45,16 @@ interface ColdStats {
   /** The measured connect, and the client's start taken off it (medians; 0 when none was). */
   measuredP50: number;
   clientWaitP50: number;
+  /** The setups long enough to be a retransmitted SYN (at least `floor`), sorted. */
+  late: number[];
+  floor: number;
+  /** Of the late ones: how far into its second after the earliest possible SYN each came up (ms), and how wide that SYN window was. */
+  phases: number[];
+  /** Of the late ones: after how many whole seconds since the earliest possible SYN each came up. */
+  seconds: number[];
+  synWindow: number;
+  /** Every new connection's setup. */
+  setups: number[];
 }
 
 const opensConnection = (r: RequestRecord): boolean => r.ok && r.iteration === 1 && r.connect !== null && r.ttfc !== null && r.ttfc > 0;
@@ -36,12 +64,19 @@ const opensConnection = (r: RequestRecord): boolean => r.ok && r.iteration === 1
  * cannot see its connection up before the client is back from starting the stage's users, at the
  * first handover + `startBusyMs` (or its first completed connect, if that came sooner): up to then
  * its wait is the client's.
+ *
+ * Late ones: a SYN goes out after the start loop (the last handover: connects to an address are made
+ * on a later tick) and before the client is back; one sent again comes a whole number of seconds
+ * after it (1, 2, 3, 4 s on Linux since 6.5; 1, 3, 7 s before), so at least SYN_RTO_MS − (busy −
+ * spread) beyond the client's return. Without the figures, from each handover: at least 1 s.
  */
 function coldStats(records: readonly RequestRecord[], stage: StageSummary | undefined): ColdStats | null {
   const firsts = records.filter(opensConnection);
   if (firsts.length === 0) return null;
   const busy = stage?.concurrency?.startBusyMs;
   let back = -Infinity;
+  let synFrom: number | null = null;
+  let synWindow = 0;
   if (busy !== undefined && busy > 0) {
     let start = Infinity;
     let firstUp = Infinity;
@@ -50,12 +85,19 @@ function coldStats(records: readonly RequestRecord[], stage: StageSummary | unde
       firstUp = Math.min(firstUp, r.startedAt + r.connect!);
     }
     back = Math.min(start + busy, firstUp);
+    const spread = Math.min(busy, stage?.concurrency?.startSpreadMs ?? 0);
+    synFrom = start + spread;
+    synWindow = busy - spread;
   }
+  const floor = Math.max(SYN_RTO_MS / 2, SYN_RTO_MS - synWindow);
   const connect: number[] = [];
   const measured: number[] = [];
   const wait: number[] = [];
   const ttfc: number[] = [];
   const share: number[] = [];
+  const late: number[] = [];
+  const phases: number[] = [];
+  const seconds: number[] = [];
   for (const r of firsts) {
     const w = Math.min(r.connect!, Math.max(0, back - r.startedAt));
     const setup = r.connect! - w;
@@ -64,8 +106,21 @@ function coldStats(records: readonly RequestRecord[], stage: StageSummary | unde
     wait.push(w);
     ttfc.push(r.ttfc!);
     share.push(Math.min(1, setup / r.ttfc!));
+    if (setup < floor) continue;
+    late.push(setup);
+    // Where in its second after the earliest possible SYN the connection came up.
+    const since = r.startedAt + r.connect! - (synFrom ?? r.startedAt);
+    phases.push(((since % SYN_RTO_MS) + SYN_RTO_MS) % SYN_RTO_MS);
+    seconds.push(Math.floor(since / SYN_RTO_MS));
   }
+  late.sort((a, b) => a - b);
   return {
+    late,
+    phases,
+    seconds,
+    setups: connect,
+    floor,
+    synWindow,
     n: connect.length,
     connectP50: median(connect)!,
     ttfcP50: median(ttfc)!,
@@ -83,40 +138,96 @@ export function detectConnectStorm(run: RunData, byStage = groupByStage(run.requ
     if (s.skipped || s.users < MIN_USERS) continue;
     const cold = coldStats(byStage.get(s.index) ?? [], s);
     if (cold === null || cold.n < MIN_SAMPLES) continue;
-    if (cold.shareP50 < MIN_SHARE || cold.connectP50 < MIN_CONNECT_MS) continue;
-    const compare = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users;
-    if (compare && cold.connectP50 < MIN_GROWTH * refCold.connectP50) continue;
-    const vsRef = compare ? ` vs ${ms(refCold.connectP50)} with ${users(ref.users)}` : '';
-    // The report's table shows the connect as measured: when the client's start was taken off, both are named.
-    const own = cold.clientWaitP50 >= 1 ? ` beyond this client's own start of its users (${ms(cold.measuredP50)} as measured)` : '';
-    out.push({
-      kind: 'connect_storm',
-      users: s.users,
-      message:
-        `at ${s.users} users connection setup takes ${pct(cold.shareP50)} of TTFC for new connections ` +
-        `(connect p50 ${ms(cold.connectP50)}${own}${vsRef}; TTFC p50 ${ms(cold.ttfcP50)}): the server or the proxy in front ` +
-        `of it is slow to accept new connections — look for TLS handshakes or connection limits at the load balancer ` +
-        `or edge, a small accept backlog (listen backlog, somaxconn), or a platform that starts an instance per ` +
-        `connection (serverless cold starts); clients that reuse connections (keep-alive, HTTP/2) avoid it`,
-      evidence: {
-        newConnections: cold.n,
-        connectP50Ms: round(cold.connectP50),
-        ttfcP50Ms: round(cold.ttfcP50),
-        connectShareP50: round(cold.shareP50, 3),
-        measuredConnectP50Ms: round(cold.measuredP50),
-        clientWaitP50Ms: round(cold.clientWaitP50),
-        referenceUsers: compare ? ref.users : null,
-        referenceConnectP50Ms: compare ? round(refCold.connectP50) : null,
-      },
-    });
+    const against = refCold !== null && ref !== null && ref.index !== s.index && ref.users < s.users ? { users: ref.users, cold: refCold } : null;
+    // Resent SYNs, when the connects show them, are the more precise reading of a slow setup too.
+    const d = retransmitted(s.users, cold, against) ?? slowSetup(s.users, cold, against);
+    if (d !== null) out.push(d);
   }
-  // One line for every stage it holds for.
-  const shares = out.map((d) => d.evidence.connectShareP50 as number);
+  // One line for every stage each reading holds for.
+  const slow = out.filter((d) => d.evidence.reading === 'setup');
+  const shares = slow.map((d) => d.evidence.connectShareP50 as number);
   const lo = pct(Math.min(...shares));
   const hi = pct(Math.max(...shares));
-  const summary =
-    `opening a new connection takes ${lo === hi ? lo : `${lo.replace('%', '')}–${hi}`} of the TTFC — TLS handshakes or connection ` +
-    'limits at the edge, a small accept backlog, or an instance per connection?';
-  for (const d of out) d.summary = summary;
+  for (const d of slow)
+    d.summary =
+      `opening a new connection takes ${lo === hi ? lo : `${lo.replace('%', '')}–${hi}`} of the TTFC — TLS handshakes or connection ` +
+      'limits at the edge, a small accept backlog, or an instance per connection?';
+  for (const d of out)
+    if (d.evidence.reading === 'retransmitted')
+      d.summary = "connection attempts dropped and sent again after TCP's 1 s timeout — a full accept queue, or a connection limit at the edge?";
   return out;
+}
+
+type Reference = { users: number; cold: ColdStats } | null;
+
+function evidence(cold: ColdStats, reading: 'setup' | 'retransmitted', against: Reference): Record<string, unknown> {
+  return {
+    reading,
+    newConnections: cold.n,
+    connectP50Ms: round(cold.connectP50),
+    ttfcP50Ms: round(cold.ttfcP50),
+    connectShareP50: round(cold.shareP50, 3),
+    measuredConnectP50Ms: round(cold.measuredP50),
+    clientWaitP50Ms: round(cold.clientWaitP50),
+    retransmitted: cold.late.length,
+    retransmittedShare: round(cold.late.length / cold.n, 3),
+    retransmitFloorMs: round(cold.floor),
+    referenceUsers: against?.users ?? null,
+    referenceConnectP50Ms: against === null ? null : round(against.cold.connectP50),
+  };
+}
+
+/** The median new connection spends most of its TTFC connecting, far longer than at the reference stage. */
+function slowSetup(stageUsers: number, cold: ColdStats, against: Reference): Diagnosis | null {
+  if (cold.shareP50 < MIN_SHARE || cold.connectP50 < MIN_CONNECT_MS) return null;
+  if (against !== null && cold.connectP50 < MIN_GROWTH * against.cold.connectP50) return null;
+  const vsRef = against !== null ? ` vs ${ms(against.cold.connectP50)} with ${users(against.users)}` : '';
+  // The report's table shows the connect as measured: when the client's start was taken off, both are named.
+  const own = cold.clientWaitP50 >= 1 ? ` beyond this client's own start of its users (${ms(cold.measuredP50)} as measured)` : '';
+  return {
+    kind: 'connect_storm',
+    users: stageUsers,
+    message:
+      `at ${stageUsers} users connection setup takes ${pct(cold.shareP50)} of TTFC for new connections ` +
+      `(connect p50 ${ms(cold.connectP50)}${own}${vsRef}; TTFC p50 ${ms(cold.ttfcP50)}): the server or the proxy in front ` +
+      `of it is slow to accept new connections — look for TLS handshakes or connection limits at the load balancer ` +
+      `or edge, a small accept backlog (listen backlog, somaxconn), or a platform that starts an instance per ` +
+      `connection (serverless cold starts); clients that reuse connections (keep-alive, HTTP/2) avoid it`,
+    evidence: evidence(cold, 'setup', against),
+  };
+}
+
+/**
+ * A share of the new connections came up only after TCP's SYN retransmission timeout: their first
+ * attempts were dropped. A listen backlog that overflows under a burst of connects does that to
+ * the ones past it, and the rest connect at once, so the median does not show it.
+ */
+function retransmitted(stageUsers: number, cold: ColdStats, against: Reference): Diagnosis | null {
+  const late = cold.late;
+  const share = late.length / cold.n;
+  if (late.length < MIN_RETRANSMITTED || share < MIN_RETRANSMITTED_SHARE) return null;
+  if (against !== null && against.cold.late.length / against.cold.n >= MAX_REFERENCE_RETRANSMITTED_SHARE) return null;
+  const width = cold.synWindow + SCHEDULE_SLACK_MS + 2 * (against?.cold.measuredP50 ?? 0);
+  // Wider than most of a second, any spread of connects would fit: no telling a resent SYN from a slow handshake.
+  if (width >= 0.6 * SYN_RTO_MS) return null;
+  const onSchedule = cold.phases.filter((p) => p <= width).length / late.length;
+  if (onSchedule < MIN_ON_SCHEDULE) return null;
+  // A resent SYN leaves a gap: a connection is up at once or a second later, not in between.
+  const between = cold.setups.filter((c) => c > width && c < cold.floor).length;
+  if (between > (1 - MIN_ON_SCHEDULE) * late.length) return null;
+  const beyond = cold.clientWaitP50 >= 1 ? ` beyond this client's own start of its users` : '';
+  const one = cold.seconds.filter((k) => k <= 1).length;
+  const refLate = against?.cold.late.length ?? 0;
+  const vsRef = against !== null ? `, where with ${users(against.users)} ${refLate === 0 ? 'none did' : `${pct(refLate / against.cold.n)} did`}` : '';
+  return {
+    kind: 'connect_storm',
+    users: stageUsers,
+    message:
+      `at ${stageUsers} users ${pct(share)} of new connections (${late.length} of ${cold.n}) came up only after TCP's 1 s SYN ` +
+      `retransmission timeout: ${one} about 1 s after their first attempt, ${late.length - one} 2 s or more (the slowest ` +
+      `${ms(late[late.length - 1]!)}${beyond})${vsRef}: their first attempts were dropped — the server's accept queue was full ` +
+      `(raise its listen backlog and net.core.somaxconn, or accept sooner), or a load balancer or edge limits new ` +
+      `connections; clients that reuse connections (keep-alive, HTTP/2) avoid it`,
+    evidence: { ...evidence(cold, 'retransmitted', against), onRetransmitSchedule: round(onSchedule, 3), upAfter1s: one, upAfter2sOrMore: late.length - one },
+  };
 }
