@@ -67051,7 +67051,7 @@ const MIN_CONNECT_MS = 100;
 const MIN_GROWTH = 2;
 const connect_MIN_USERS = 2;
 const MIN_SAMPLES = 2;
-/** TCP's first retransmission timeout (RFC 6298; Linux's TCP_TIMEOUT_INIT): a dropped SYN is sent again 1 s later, then 2 s after that. */
+/** TCP's first retransmission timeout (RFC 6298; Linux's TCP_TIMEOUT_INIT): a dropped SYN is sent again 1 s later, and again at whole seconds (1 s apart on Linux since 6.5, doubling before). */
 const SYN_RTO_MS = 1000;
 /** Retransmitted connects: at least this share of a stage's new connections (and MIN_RETRANSMITTED of them) came up that late … */
 const MIN_RETRANSMITTED_SHARE = 0.2;
