@@ -67059,10 +67059,10 @@ const MIN_RETRANSMITTED = 3;
 /** … against less than this share at the reference stage (else every connect is that slow: a far or lossy network) … */
 const MAX_REFERENCE_RETRANSMITTED_SHARE = 0.05;
 /**
- * … and most of them (this share) came up whole seconds after their SYN window, within its width plus
- * the slack (the handshake, the server's accept, the client taking a burst of them) and twice the
- * reference stage's connect (a TLS handshake), with few connects in between: a slow edge or an
- * instance started per connection spreads its connects evenly instead.
+ * … and most of them (this share) came up whole seconds after their SYN window, within its width, the
+ * reference stage's connect (the handshake a resent SYN starts: TCP's, and TLS's on https) and the slack
+ * (a busier server's accept, the client taking a burst of them), with few connects in between: a slow
+ * edge or an instance started per connection spreads its connects evenly instead.
  */
 const MIN_ON_SCHEDULE = 0.75;
 const SCHEDULE_SLACK_MS = 250;
@@ -67217,7 +67217,7 @@ function retransmitted(stageUsers, cold, against) {
         return null;
     if (against !== null && against.cold.late.length / against.cold.n >= MAX_REFERENCE_RETRANSMITTED_SHARE)
         return null;
-    const width = cold.synWindow + SCHEDULE_SLACK_MS + 2 * (against?.cold.measuredP50 ?? 0);
+    const width = cold.synWindow + SCHEDULE_SLACK_MS + (against?.cold.measuredP50 ?? 0);
     // Wider than most of a second, any spread of connects would fit: no telling a resent SYN from a slow handshake.
     if (width >= 0.6 * SYN_RTO_MS)
         return null;
