@@ -148,12 +148,17 @@ export async function chaosServer(steps: Step[] = []): Promise<ChaosServer> {
     });
   };
 
-  /** Writes `parts` EVENT_GAP_MS apart, then `done` (nothing more when the socket is gone). */
+  /**
+   * Writes `parts` EVENT_GAP_MS apart, then `done` as the last one is written (nothing more when the
+   * socket is gone). Not a gap later: a client that closes its socket as soon as it has read the
+   * answer (a stage's end) would otherwise leave the answer uncounted, and a step `on: 'answer'` late.
+   */
   const trickle = (sock: Socket, parts: string[], gapMs: number, done: () => void): void => {
     const [first, ...rest] = parts;
     if (sock.destroyed) return;
     if (first === undefined) return done();
     sock.write(first);
+    if (rest.length === 0) return done();
     later(gapMs, () => trickle(sock, rest, gapMs, done));
   };
   const chunked = (s: string): string => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;

@@ -137,7 +137,7 @@ test('a server restarted between stages on the same port: the next stage succeed
       cooldownMs: 1000,
       hooks: {
         stageStart: (i) => {
-          if (i === 1) atStage2 = `listening: ${server.listening}`;
+          if (i === 2) atStage2 = `listening: ${server.listening}`; // stages count from 1
         },
       },
     });
