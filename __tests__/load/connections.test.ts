@@ -180,12 +180,13 @@ test('a stage whose users take long to start reports its start spread and the re
     expect(c.peak).toBe(40);
     expect(c.mean).toBeGreaterThan(0);
     expect(c.mean).toBeLessThanOrEqual(40);
-    // The client was back to take connections only after its start loop, and saw none up before then
-    // (the first handover came after user 1's 15 ms render, the stage's start before it).
+    // The client was back to take connections only after its start loop, and saw none up before then.
+    // The stage's start came before the first handover by user 1's 15 ms render (and whatever pause a
+    // busy test machine put in between: 50 ms of margin).
     expect(c.startBusyMs).toBeGreaterThanOrEqual(c.startSpreadMs);
     const firsts = run.requests.filter((r) => r.iteration === 1);
     const first = Math.min(...firsts.map((r) => r.startedAt));
-    for (const r of firsts) expect(r.startedAt + r.connect!).toBeGreaterThanOrEqual(first + c.startBusyMs! - 20);
+    for (const r of firsts) expect(r.startedAt + r.connect!).toBeGreaterThanOrEqual(first + c.startBusyMs! - 50);
     // So user 1's connect of 600 ms and more is this client's start, not a connection storm.
     expect(Math.max(...firsts.map((r) => r.connect!))).toBeGreaterThanOrEqual(550);
     expect(diagnose(run).filter((d) => d.kind === 'connect_storm')).toEqual([]);

@@ -65789,9 +65789,10 @@ function lateDiagnosis(shard) {
 
 ;// CONCATENATED MODULE: ./src/core/load/concurrency.ts
 // The concurrency a stage's client achieved: how many requests it had on the wire (from the moment
-// undici hands a request to its socket, a new one as it starts connecting, to its verdict), at most and on average over the stage, and
-// how long its users took to get their first requests there (and how long starting them kept it busy). "1000 users" that never had more than
-// 361 requests out at once is a different test, and the report must say so.
+// undici hands a request to its socket, a new one as it starts connecting, to its verdict), at most
+// and on average over the stage; how long its users took to get their first requests there, and how
+// long starting them kept the client busy. "1000 users" that never had more than 361 requests out at
+// once is a different test, and the report must say so.
 
 /** Counts one stage's requests on the wire; one meter per stage and side, one watch per user. */
 class InFlightMeter {

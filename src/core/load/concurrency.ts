@@ -1,7 +1,8 @@
 // The concurrency a stage's client achieved: how many requests it had on the wire (from the moment
-// undici hands a request to its socket, a new one as it starts connecting, to its verdict), at most and on average over the stage, and
-// how long its users took to get their first requests there (and how long starting them kept it busy). "1000 users" that never had more than
-// 361 requests out at once is a different test, and the report must say so.
+// undici hands a request to its socket, a new one as it starts connecting, to its verdict), at most
+// and on average over the stage; how long its users took to get their first requests there, and how
+// long starting them kept the client busy. "1000 users" that never had more than 361 requests out at
+// once is a different test, and the report must say so.
 
 import { now } from '../time/clock.js';
 import type { StageConcurrency } from '../types.js';
