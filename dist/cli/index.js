@@ -63802,8 +63802,7 @@ function coldStats(records, stage) {
     const ttfc = [];
     const share = [];
     const late = [];
-    const phases = [];
-    const seconds = [];
+    const lateSince = [];
     for (const r of firsts) {
         const w = Math.min(r.connect, Math.max(0, back - r.startedAt));
         const setup = r.connect - w;
@@ -63815,16 +63814,12 @@ function coldStats(records, stage) {
         if (setup < floor)
             continue;
         late.push(setup);
-        // Where in its second after the earliest possible SYN the connection came up.
-        const since = r.startedAt + r.connect - (synFrom ?? r.startedAt);
-        phases.push(((since % SYN_RTO_MS) + SYN_RTO_MS) % SYN_RTO_MS);
-        seconds.push(Math.floor(since / SYN_RTO_MS));
+        lateSince.push(r.startedAt + r.connect - (synFrom ?? r.startedAt));
     }
     late.sort((a, b) => a - b);
     return {
         late,
-        phases,
-        seconds,
+        lateSince,
         setups: connect,
         floor,
         synWindow,
@@ -63852,7 +63847,7 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         if (d !== null)
             out.push(d);
     }
-    // One line for every stage each reading holds for.
+    // One line for every stage the slow-setup reading holds for (the resent-SYN one has its own).
     const slow = out.filter((d) => d.evidence.reading === 'setup');
     const shares = slow.map((d) => d.evidence.connectShareP50);
     const lo = pct(Math.min(...shares));
@@ -63861,9 +63856,6 @@ function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
         d.summary =
             `opening a new connection takes ${lo === hi ? lo : `${lo.replace('%', '')}–${hi}`} of the TTFC — TLS handshakes or connection ` +
                 'limits at the edge, a small accept backlog, or an instance per connection?';
-    for (const d of out)
-        if (d.evidence.reading === 'retransmitted')
-            d.summary = "connection attempts dropped and sent again after TCP's 1 s timeout — a full accept queue, or a connection limit at the edge?";
     return out;
 }
 function connect_evidence(cold, reading, against) {
@@ -63918,7 +63910,8 @@ function retransmitted(stageUsers, cold, against) {
     // Wider than most of a second, any spread of connects would fit: no telling a resent SYN from a slow handshake.
     if (width >= 0.6 * SYN_RTO_MS)
         return null;
-    const onSchedule = cold.phases.filter((p) => p <= width).length / late.length;
+    // Where in its second after the earliest possible SYN each late connection came up.
+    const onSchedule = cold.lateSince.filter((t) => ((t % SYN_RTO_MS) + SYN_RTO_MS) % SYN_RTO_MS <= width).length / late.length;
     if (onSchedule < MIN_ON_SCHEDULE)
         return null;
     // A resent SYN leaves a gap: a connection is up at once or a second later, not in between.
@@ -63926,7 +63919,7 @@ function retransmitted(stageUsers, cold, against) {
     if (between > (1 - MIN_ON_SCHEDULE) * late.length)
         return null;
     const beyond = cold.clientWaitP50 >= 1 ? ` beyond this client's own start of its users` : '';
-    const one = cold.seconds.filter((k) => k <= 1).length;
+    const one = cold.lateSince.filter((t) => t < 2 * SYN_RTO_MS).length;
     const refLate = against?.cold.late.length ?? 0;
     const vsRef = against !== null ? `, where with ${users(against.users)} ${refLate === 0 ? 'none did' : `${pct(refLate / against.cold.n)} did`}` : '';
     return {
@@ -63938,6 +63931,7 @@ function retransmitted(stageUsers, cold, against) {
             `(raise its listen backlog and net.core.somaxconn, or accept sooner), or a load balancer or edge limits new ` +
             `connections; clients that reuse connections (keep-alive, HTTP/2) avoid it`,
         evidence: { ...connect_evidence(cold, 'retransmitted', against), onRetransmitSchedule: round(onSchedule, 3), upAfter1s: one, upAfter2sOrMore: late.length - one },
+        summary: "connection attempts dropped and sent again after TCP's 1 s timeout — a full accept queue, or a connection limit at the edge?",
     };
 }
 

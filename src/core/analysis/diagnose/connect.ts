@@ -48,10 +48,8 @@ interface ColdStats {
   /** The setups long enough to be a retransmitted SYN (at least `floor`), sorted. */
   late: number[];
   floor: number;
-  /** Of the late ones: how far into its second after the earliest possible SYN each came up (ms), and how wide that SYN window was. */
-  phases: number[];
-  /** Of the late ones: after how many whole seconds since the earliest possible SYN each came up. */
-  seconds: number[];
+  /** Of the late ones: how long after the earliest possible SYN each came up (ms), and how wide that SYN window was. */
+  lateSince: number[];
   synWindow: number;
   /** Every new connection's setup. */
   setups: number[];
@@ -96,8 +94,7 @@ function coldStats(records: readonly RequestRecord[], stage: StageSummary | unde
   const ttfc: number[] = [];
   const share: number[] = [];
   const late: number[] = [];
-  const phases: number[] = [];
-  const seconds: number[] = [];
+  const lateSince: number[] = [];
   for (const r of firsts) {
     const w = Math.min(r.connect!, Math.max(0, back - r.startedAt));
     const setup = r.connect! - w;
@@ -108,16 +105,12 @@ function coldStats(records: readonly RequestRecord[], stage: StageSummary | unde
     share.push(Math.min(1, setup / r.ttfc!));
     if (setup < floor) continue;
     late.push(setup);
-    // Where in its second after the earliest possible SYN the connection came up.
-    const since = r.startedAt + r.connect! - (synFrom ?? r.startedAt);
-    phases.push(((since % SYN_RTO_MS) + SYN_RTO_MS) % SYN_RTO_MS);
-    seconds.push(Math.floor(since / SYN_RTO_MS));
+    lateSince.push(r.startedAt + r.connect! - (synFrom ?? r.startedAt));
   }
   late.sort((a, b) => a - b);
   return {
     late,
-    phases,
-    seconds,
+    lateSince,
     setups: connect,
     floor,
     synWindow,
@@ -143,7 +136,7 @@ export function detectConnectStorm(run: RunData, byStage = groupByStage(run.requ
     const d = retransmitted(s.users, cold, against) ?? slowSetup(s.users, cold, against);
     if (d !== null) out.push(d);
   }
-  // One line for every stage each reading holds for.
+  // One line for every stage the slow-setup reading holds for (the resent-SYN one has its own).
   const slow = out.filter((d) => d.evidence.reading === 'setup');
   const shares = slow.map((d) => d.evidence.connectShareP50 as number);
   const lo = pct(Math.min(...shares));
@@ -152,9 +145,6 @@ export function detectConnectStorm(run: RunData, byStage = groupByStage(run.requ
     d.summary =
       `opening a new connection takes ${lo === hi ? lo : `${lo.replace('%', '')}–${hi}`} of the TTFC — TLS handshakes or connection ` +
       'limits at the edge, a small accept backlog, or an instance per connection?';
-  for (const d of out)
-    if (d.evidence.reading === 'retransmitted')
-      d.summary = "connection attempts dropped and sent again after TCP's 1 s timeout — a full accept queue, or a connection limit at the edge?";
   return out;
 }
 
@@ -210,13 +200,14 @@ function retransmitted(stageUsers: number, cold: ColdStats, against: Reference):
   const width = cold.synWindow + SCHEDULE_SLACK_MS + (against?.cold.measuredP50 ?? 0);
   // Wider than most of a second, any spread of connects would fit: no telling a resent SYN from a slow handshake.
   if (width >= 0.6 * SYN_RTO_MS) return null;
-  const onSchedule = cold.phases.filter((p) => p <= width).length / late.length;
+  // Where in its second after the earliest possible SYN each late connection came up.
+  const onSchedule = cold.lateSince.filter((t) => ((t % SYN_RTO_MS) + SYN_RTO_MS) % SYN_RTO_MS <= width).length / late.length;
   if (onSchedule < MIN_ON_SCHEDULE) return null;
   // A resent SYN leaves a gap: a connection is up at once or a second later, not in between.
   const between = cold.setups.filter((c) => c > width && c < cold.floor).length;
   if (between > (1 - MIN_ON_SCHEDULE) * late.length) return null;
   const beyond = cold.clientWaitP50 >= 1 ? ` beyond this client's own start of its users` : '';
-  const one = cold.seconds.filter((k) => k <= 1).length;
+  const one = cold.lateSince.filter((t) => t < 2 * SYN_RTO_MS).length;
   const refLate = against?.cold.late.length ?? 0;
   const vsRef = against !== null ? `, where with ${users(against.users)} ${refLate === 0 ? 'none did' : `${pct(refLate / against.cold.n)} did`}` : '';
   return {
@@ -229,5 +220,6 @@ function retransmitted(stageUsers: number, cold: ColdStats, against: Reference):
       `(raise its listen backlog and net.core.somaxconn, or accept sooner), or a load balancer or edge limits new ` +
       `connections; clients that reuse connections (keep-alive, HTTP/2) avoid it`,
     evidence: { ...evidence(cold, 'retransmitted', against), onRetransmitSchedule: round(onSchedule, 3), upAfter1s: one, upAfter2sOrMore: late.length - one },
+    summary: "connection attempts dropped and sent again after TCP's 1 s timeout — a full accept queue, or a connection limit at the edge?",
   };
 }
