@@ -39,6 +39,9 @@ const set = (path: string, value: unknown) => (r: Shard) => {
   o[keys.at(-1)!] = value;
 };
 
+/** A closed stage's concurrency as shard 1/2 of 4 users reports it, with some fields forged. */
+const conc = (o: Record<string, unknown>): Record<string, unknown> => ({ peak: 2, mean: 1.5, startSpreadMs: 4, startBusyMs: 6, ...o });
+
 async function expectRejected(forge: (r: Shard) => unknown, field: string, detail: RegExp): Promise<void> {
   const res = await mergeForged(forge);
   expect({ code: res.code, wrote: res.wrote }).toEqual({ code: 2, wrote: false });
@@ -70,6 +73,30 @@ describe('rejected naming the file and the field, nothing written', () => {
     ['a failure without a category', (r: Shard) => void Object.assign(requests(r)[0]!, { ok: false, category: null }), 'requests[0].category', /^null on a failed request$/],
     ['more gaps than events', (r: Shard) => void (requests(r)[0]!.gaps = [1, 2, 3, 4]), 'requests[0].gaps', /^4 gaps between 3 events$/],
     ['a missing shard section field', (r: Shard) => void delete r.shard.stages, 'shard.stages', /^is missing$/],
+    [
+      "more on the wire than the shard's users",
+      set('stages', [{ index: 2, concurrency: conc({ peak: 3 }) }]),
+      'stages[0].concurrency.peak',
+      /^3: more requests on the wire at once than the shard's 2 users$/,
+    ],
+    ['a mean in flight above the peak', set('stages', [{ index: 2, concurrency: conc({ mean: 5 }) }]), 'stages[0].concurrency.mean', /^5: more than the peak \(2\)$/],
+    [
+      'the concurrency of a stage it did not run',
+      set('stages', [{ index: 3, concurrency: conc({}) }]),
+      'stages[0].concurrency',
+      /^stage 3 was not run by this shard \(shard\.stages\)$/,
+    ],
+    [
+      'a stage with its concurrency twice',
+      set('stages', [
+        { index: 2, concurrency: conc({}) },
+        { index: 2, concurrency: conc({}) },
+      ]),
+      'stages[1].concurrency',
+      /^stage 2 has its concurrency twice$/,
+    ],
+    ['a start time as a string', set('stages', [{ index: 2, concurrency: conc({ startBusyMs: '650' }) }]), 'stages[0].concurrency.startBusyMs', /^"650" is not a number$/],
+    ['a negative start spread', set('stages', [{ index: 2, concurrency: conc({ startSpreadMs: -1 }) }]), 'stages[0].concurrency.startSpreadMs', /^-1 is negative$/],
   ])('%s', async (_name, forge, field, detail) => {
     await expectRejected(forge as (r: Shard) => unknown, field, detail);
   });

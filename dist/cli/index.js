@@ -63711,12 +63711,18 @@ function detectClientLimit(run) {
         const why = total !== null && c.startSpreadMs > total
             ? `its users took ${ms(c.startSpreadMs)} to start their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
             : `its users took ${ms(c.startSpreadMs)} to start their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
+        // A merged stage: its shards' clients, their peaks added (an upper bound), and which of them fell short.
+        const short = (c.shards ?? []).filter((p) => p.peak < CLIENT_LIMIT_SHARE * p.users);
+        const who = c.shards
+            ? `its ${c.shards.length} shards' clients had at most ${c.peak} requests on the wire at once in all`
+            : `this client had at most ${c.peak} requests on the wire at once`;
+        const which = short.length > 0 ? `; short of their users: ${short.map((p) => `shard ${p.shard} (${p.peak} of ${p.users})`).join(', ')}` : '';
         out.push({
             kind: 'client_limit',
             users: s.users,
-            message: `at ${s.users} users this client had at most ${c.peak} requests on the wire at once (${pct(c.peak / s.users)} of the users; ` +
-                `${round(c.mean, 1)} on average): ${why}. The server never met ${s.users} users together; this stage's figures are those of ` +
-                `about ${c.peak}. Split the users over runners (shards), use a larger runner, or run the server elsewhere.`,
+            message: `at ${s.users} users ${who} (${pct(c.peak / s.users)} of the users; ${round(c.mean, 1)} on average${which}): ${why}. ` +
+                `The server never met ${s.users} users together; this stage's figures are those of about ${c.peak}. ` +
+                `Split the users over ${c.shards ? 'more ' : ''}runners (shards), use a larger runner, or run the server elsewhere.`,
             summary: `this client, not the server, was the limit: fewer requests on the wire at once than users`,
             evidence: evidence(s),
         });
@@ -63725,7 +63731,16 @@ function detectClientLimit(run) {
 }
 function evidence(s) {
     const c = s.concurrency;
-    return { users: s.users, peakInFlight: c.peak, meanInFlight: c.mean, startSpreadMs: round(c.startSpreadMs), totalP50Ms: s.total.p50 === null ? null : round(s.total.p50) };
+    const ev = {
+        users: s.users,
+        peakInFlight: c.peak,
+        meanInFlight: c.mean,
+        startSpreadMs: round(c.startSpreadMs),
+        totalP50Ms: s.total.p50 === null ? null : round(s.total.p50),
+    };
+    if (c.shards)
+        ev.shards = c.shards.map((p) => ({ shard: p.shard, users: p.users, peakInFlight: p.peak, startSpreadMs: round(p.startSpreadMs) }));
+    return ev;
 }
 
 ;// CONCATENATED MODULE: ./src/core/analysis/diagnose/connect.ts
@@ -63766,9 +63781,9 @@ const SCHEDULE_SLACK_MS = 250;
 const opensConnection = (r) => r.ok && r.iteration === 1 && r.connect !== null && r.ttfc !== null && r.ttfc > 0;
 /**
  * Each user's first request at a stage: the ones that open a connection. A user handed over at `h`
- * cannot see its connection up before the client is back from starting the stage's users, at the
+ * cannot see its connection up before its client is back from starting the stage's users, at the
  * first handover + `startBusyMs` (or its first completed connect, if that came sooner): up to then
- * its wait is the client's.
+ * its wait is the client's. A merged stage has a client per shard, each with its own users and clock.
  *
  * Late ones: a SYN goes out after the start loop (the last handover: connects to an address are made
  * on a later tick) and before the client is back; one sent again comes a whole number of seconds
@@ -63779,22 +63794,14 @@ function coldStats(records, stage) {
     const firsts = records.filter(opensConnection);
     if (firsts.length === 0)
         return null;
-    const busy = stage?.concurrency?.startBusyMs;
-    let back = -Infinity;
-    let synFrom = null;
-    let synWindow = 0;
-    if (busy !== undefined && busy > 0) {
-        let start = Infinity;
-        let firstUp = Infinity;
-        for (const r of firsts) {
-            start = Math.min(start, r.startedAt);
-            firstUp = Math.min(firstUp, r.startedAt + r.connect);
-        }
-        back = Math.min(start + busy, firstUp);
-        const spread = Math.min(busy, stage?.concurrency?.startSpreadMs ?? 0);
-        synFrom = start + spread;
-        synWindow = busy - spread;
-    }
+    const c = stage?.concurrency;
+    const clients = c === undefined ? [] : (c.shards ?? [{ ...c, firstUser: 1, users: Infinity }]);
+    const starts = clients.map((client) => {
+        const own = firsts.filter((r) => r.user >= client.firstUser && r.user < client.firstUser + client.users);
+        return { ...client, start: clientStart(own, client.startBusyMs, client.startSpreadMs) };
+    });
+    const startOf = (r) => starts.find((s) => r.user >= s.firstUser && r.user < s.firstUser + s.users)?.start ?? null;
+    const synWindow = Math.max(0, ...starts.map((s) => s.start?.synWindow ?? 0));
     const floor = Math.max(SYN_RTO_MS / 2, SYN_RTO_MS - synWindow);
     const connect = [];
     const measured = [];
@@ -63804,7 +63811,8 @@ function coldStats(records, stage) {
     const late = [];
     const lateSince = [];
     for (const r of firsts) {
-        const w = Math.min(r.connect, Math.max(0, back - r.startedAt));
+        const client = startOf(r);
+        const w = client === null ? 0 : Math.min(r.connect, Math.max(0, client.back - r.startedAt));
         const setup = r.connect - w;
         connect.push(setup);
         measured.push(r.connect);
@@ -63814,7 +63822,7 @@ function coldStats(records, stage) {
         if (setup < floor)
             continue;
         late.push(setup);
-        lateSince.push(r.startedAt + r.connect - (synFrom ?? r.startedAt));
+        lateSince.push(r.startedAt + r.connect - (client?.synFrom ?? r.startedAt));
     }
     late.sort((a, b) => a - b);
     return {
@@ -63830,6 +63838,19 @@ function coldStats(records, stage) {
         measuredP50: medianOf(measured),
         clientWaitP50: medianOf(wait),
     };
+}
+/** A client's start from its users' first requests and its figures; null without them (older reports). */
+function clientStart(firsts, busy, spreadMs) {
+    if (busy === undefined || busy <= 0 || firsts.length === 0)
+        return null;
+    let start = Infinity;
+    let firstUp = Infinity;
+    for (const r of firsts) {
+        start = Math.min(start, r.startedAt);
+        firstUp = Math.min(firstUp, r.startedAt + r.connect);
+    }
+    const spread = Math.min(busy, spreadMs);
+    return { back: Math.min(start + busy, firstUp), synFrom: start + spread, synWindow: busy - spread };
 }
 function detectConnectStorm(run, byStage = groupByStage(run.requests)) {
     const ref = referenceStage(run.stages);
@@ -68235,6 +68256,12 @@ const schema_rateFigures = object({
     dropped: integer(0, MAX_ARRIVAL),
     peakInFlight: integer(0, MAX_ARRIVAL),
 });
+const concurrency = object({
+    peak: integer(0, MAX_ARRIVAL),
+    mean: check_finite(0, MAX_ARRIVAL),
+    startSpreadMs: check_finite(0, MAX_EPOCH_MS),
+    startBusyMs: check_optional(check_finite(0, MAX_EPOCH_MS)),
+});
 const stageTiming = object({
     index: integer(1, MAX_STAGES),
     firstUser: integer(1, 10_000),
@@ -68266,7 +68293,7 @@ const reportShape = object({
         arrivalSeed: check_optional(integer(0, 2 ** 32)),
         maxInFlight: check_optional(integer(1, 1_000_000)),
     }),
-    stages: check_optional(check_array(object({ index: integer(1, MAX_STAGES), rate: check_optional(schema_rateFigures) }), MAX_STAGES)),
+    stages: check_optional(check_array(object({ index: integer(1, MAX_STAGES), rate: check_optional(schema_rateFigures), concurrency: check_optional(concurrency) }), MAX_STAGES)),
     startedAt: isoTime,
     finishedAt: isoTime,
     cancelled: check_optional(bool),
@@ -68292,6 +68319,7 @@ function checkShardReport(json) {
     checkPlan(r);
     checkStages(r.shard, plan);
     checkRecords(r, plan);
+    checkConcurrency(r, plan);
     for (const [i, e] of r.errorSamples.entries())
         if (e.stage > plan.length)
             reject(`errorSamples[${i}].stage`, `${e.stage}: the plan has ${plan.length} stages`);
@@ -68377,6 +68405,33 @@ function checkRecords(r, plan) {
         const n = counts.get(t.index) ?? 0;
         if (t.requests !== n)
             reject(`shard.stages[${i}].requests`, `${t.requests}, but the report has ${n} records of stage ${t.index}`);
+    }
+}
+/**
+ * A closed stage's concurrency is of a stage this shard ran (with no users, nothing on the wire), once,
+ * and counts no more requests on the wire at once than its users (one each at a time, a retry included).
+ */
+function checkConcurrency(r, plan) {
+    const ran = new Map(r.shard.stages.map((t) => [t.index, t]));
+    const seen = new Set();
+    for (const [i, s] of (r.stages ?? []).entries()) {
+        const c = s.concurrency;
+        if (c === undefined)
+            continue;
+        const at = `stages[${i}].concurrency`;
+        const t = ran.get(s.index);
+        if (t === undefined)
+            reject(at, `stage ${s.index} was not run by this shard (shard.stages)`);
+        if (isRate(plan[s.index - 1]))
+            reject(at, `stage ${s.index} is a rate stage, which counts its requests in flight as rate.peakInFlight`);
+        if (seen.has(s.index))
+            reject(at, `stage ${s.index} has its concurrency twice`);
+        seen.add(s.index);
+        if (c.peak > t.users)
+            reject(`${at}.peak`, `${c.peak}: more requests on the wire at once than the shard's ${t.users} users`);
+        // The mean is rounded to hundredths.
+        if (c.mean > c.peak + 0.01)
+            reject(`${at}.mean`, `${c.mean}: more than the peak (${c.peak})`);
     }
 }
 /** A success has a 2xx status, a first chunk and an end and no failure category; a failure has its category. */
@@ -68545,7 +68600,46 @@ function pooledStage(shards, requests, index, stage) {
     const window = active.length > 0 ? active : ran;
     const start = Math.min(...window.map((t) => t.startedAt));
     const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
-    return summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start, isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined);
+    const summary = summarizeStage(index, stage, requests.filter((r) => r.stage === index), end - start, isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined);
+    const concurrency = isRate(stage) ? undefined : shardConcurrency(shards, index);
+    if (concurrency !== undefined)
+        summary.concurrency = concurrency;
+    return summary;
+}
+/**
+ * A closed stage's concurrency over its shards, each client's own figures kept beside the sums:
+ * `connect_storm` takes each client's start off its own users' connects, `client_limit` names the
+ * shards that fell short. None when a shard that ran users there reported no figures (an older version).
+ */
+function shardConcurrency(shards, index) {
+    const parts = [];
+    for (const sh of shards) {
+        const t = sh.report.shard.stages.find((x) => x.index === index);
+        if (t === undefined || t.users === 0)
+            continue;
+        const c = sh.report.stages?.find((x) => x.index === index)?.concurrency;
+        if (c === undefined)
+            return undefined;
+        parts.push({
+            shard: sh.report.shard.index,
+            firstUser: t.firstUser,
+            users: t.users,
+            peak: c.peak,
+            mean: c.mean,
+            startSpreadMs: c.startSpreadMs,
+            ...(c.startBusyMs !== undefined && { startBusyMs: c.startBusyMs }),
+        });
+    }
+    if (parts.length === 0)
+        return undefined;
+    const busy = parts.flatMap((p) => (p.startBusyMs === undefined ? [] : [p.startBusyMs]));
+    return {
+        peak: parts.reduce((n, p) => n + p.peak, 0),
+        mean: Math.round(parts.reduce((n, p) => n + p.mean, 0) * 100) / 100,
+        startSpreadMs: Math.max(...parts.map((p) => p.startSpreadMs)),
+        ...(busy.length === parts.length && { startBusyMs: Math.max(...busy) }),
+        shards: parts.sort((a, b) => a.firstUser - b.firstUser),
+    };
 }
 /** The shards' error samples, by stage, at most SAMPLES_PER_CATEGORY of a category. */
 function sampledErrors(shards) {

@@ -141,6 +141,19 @@ export interface StageConcurrency {
    * can end earlier, however fast the handshake. Absent in reports written before it.
    */
   startBusyMs?: number;
+  /**
+   * A merged stage: each shard's client's own figures, its users a block of the stage's. The stage's
+   * peak and mean are their sums (the peak an upper bound: the shards' peaks need not coincide), its
+   * start spread and busy time the longest of them. Absent when a shard reported no figures.
+   */
+  shards?: ShardConcurrency[];
+}
+
+/** One shard's client at a merged stage: its users (`firstUser` on) and what it had on the wire. */
+export interface ShardConcurrency extends Omit<StageConcurrency, 'shards'> {
+  shard: number;
+  firstUser: number;
+  users: number;
 }
 
 /** One stage's figures; a Stats per latency metric (the table in analysis/metrics.ts; tpot and ttft_reasoning only when measured). */
@@ -157,7 +170,7 @@ export interface StageSummary extends Record<Exclude<LatencyMetric, OptionalLate
   durationMs: number;
   /** Connections the stage's users opened (one each, plus reconnects); absent when not known (older reports). */
   connections?: number;
-  /** A closed stage: the concurrency this client achieved; absent on rate stages, merged shards and older reports. */
+  /** A closed stage: the concurrency this client achieved (merged shards: their clients'); absent on rate stages and older reports. */
   concurrency?: StageConcurrency;
   /** Requests sent a second time because the server closed their reused connection before answering (see RequestRecord.retried); absent in older reports. */
   retries?: number;

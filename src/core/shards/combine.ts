@@ -13,7 +13,7 @@ import { obj } from '../json-guards.js';
 import { Rejected } from './check.js';
 import { parseReportJson, readRegularFile, Unreadable } from './read.js';
 import { checkShardReport, type ShardReport } from './schema.js';
-import type { Diagnosis, ErrorSample, RequestRecord, RunResult, Stage, StageSummary } from '../types.js';
+import type { Diagnosis, ErrorSample, RequestRecord, RunResult, ShardConcurrency, Stage, StageConcurrency, StageSummary } from '../types.js';
 import type { MergeSection } from '../section-types.js';
 
 /** Spread of one stage's starts over the shards beyond which they are flagged: they did not load the target together. */
@@ -155,13 +155,49 @@ function pooledStage(shards: ShardFile[], requests: RequestRecord[], index: numb
   const window = active.length > 0 ? active : ran;
   const start = Math.min(...window.map((t) => t.startedAt));
   const end = Math.max(...window.map((t) => t.startedAt + t.durationMs));
-  return summarizeStage(
+  const summary = summarizeStage(
     index,
     stage,
     requests.filter((r) => r.stage === index),
     end - start,
     isRate(stage) ? shardArrivals(shards, index, stage.durationMs) : undefined,
   );
+  const concurrency = isRate(stage) ? undefined : shardConcurrency(shards, index);
+  if (concurrency !== undefined) summary.concurrency = concurrency;
+  return summary;
+}
+
+/**
+ * A closed stage's concurrency over its shards, each client's own figures kept beside the sums:
+ * `connect_storm` takes each client's start off its own users' connects, `client_limit` names the
+ * shards that fell short. None when a shard that ran users there reported no figures (an older version).
+ */
+function shardConcurrency(shards: ShardFile[], index: number): StageConcurrency | undefined {
+  const parts: ShardConcurrency[] = [];
+  for (const sh of shards) {
+    const t = sh.report.shard.stages.find((x) => x.index === index);
+    if (t === undefined || t.users === 0) continue;
+    const c = sh.report.stages?.find((x) => x.index === index)?.concurrency;
+    if (c === undefined) return undefined;
+    parts.push({
+      shard: sh.report.shard.index,
+      firstUser: t.firstUser,
+      users: t.users,
+      peak: c.peak,
+      mean: c.mean,
+      startSpreadMs: c.startSpreadMs,
+      ...(c.startBusyMs !== undefined && { startBusyMs: c.startBusyMs }),
+    });
+  }
+  if (parts.length === 0) return undefined;
+  const busy = parts.flatMap((p) => (p.startBusyMs === undefined ? [] : [p.startBusyMs]));
+  return {
+    peak: parts.reduce((n, p) => n + p.peak, 0),
+    mean: Math.round(parts.reduce((n, p) => n + p.mean, 0) * 100) / 100,
+    startSpreadMs: Math.max(...parts.map((p) => p.startSpreadMs)),
+    ...(busy.length === parts.length && { startBusyMs: Math.max(...busy) }),
+    shards: parts.sort((a, b) => a.firstUser - b.firstUser),
+  };
 }
 
 /** The shards' error samples, by stage, at most SAMPLES_PER_CATEGORY of a category. */

@@ -9,7 +9,7 @@ import { MAX_SHARDS, shardUsers } from '../config/shard.js';
 import { isRate, parseStages } from '../config/stages.js';
 import { InputError } from '../errors.js';
 import { PRESET_NAMES } from '../load/presets/index.js';
-import { FAILURE_CATEGORIES, type ErrorSample, type PresetName, type RequestRecord, type Stage } from '../types.js';
+import { FAILURE_CATEGORIES, type ErrorSample, type PresetName, type RequestRecord, type Stage, type StageConcurrency } from '../types.js';
 import type { ShardInfo } from '../section-types.js';
 import { array, bool, finite, integer, isoTime, literal, nullable, object, oneOf, optional, reject, string, type Check } from './check.js';
 import { planIdOf, planOf } from './identity.js';
@@ -66,8 +66,11 @@ export interface ShardReport {
   errorSamples: ErrorSample[];
   requests: RequestRecord[];
   shard: ShardInfo;
-  /** Of each stage summary, only a rate stage's own counts (the rest is recomputed from the records). */
-  stages?: Array<{ index: number; rate?: ShardRateFigures }>;
+  /**
+   * Of each stage summary, only what the records cannot tell: a rate stage's own counts, a closed
+   * stage's concurrency as its client counted it (the rest is recomputed from the records).
+   */
+  stages?: Array<{ index: number; rate?: ShardRateFigures; concurrency?: Omit<StageConcurrency, 'shards'> }>;
 }
 
 const latency = nullable(finite(0, MAX_LATENCY_MS));
@@ -111,6 +114,13 @@ const rateFigures = object({
   peakInFlight: integer(0, MAX_ARRIVAL),
 });
 
+const concurrency = object({
+  peak: integer(0, MAX_ARRIVAL),
+  mean: finite(0, MAX_ARRIVAL),
+  startSpreadMs: finite(0, MAX_EPOCH_MS),
+  startBusyMs: optional(finite(0, MAX_EPOCH_MS)),
+});
+
 const stageTiming = object({
   index: integer(1, MAX_STAGES),
   firstUser: integer(1, 10_000),
@@ -143,7 +153,7 @@ const reportShape = object({
     arrivalSeed: optional(integer(0, 2 ** 32)),
     maxInFlight: optional(integer(1, 1_000_000)),
   }),
-  stages: optional(array(object({ index: integer(1, MAX_STAGES), rate: optional(rateFigures) }), MAX_STAGES)),
+  stages: optional(array(object({ index: integer(1, MAX_STAGES), rate: optional(rateFigures), concurrency: optional(concurrency) }), MAX_STAGES)),
   startedAt: isoTime,
   finishedAt: isoTime,
   cancelled: optional(bool),
@@ -170,6 +180,7 @@ export function checkShardReport(json: unknown): ShardReport {
   checkPlan(r);
   checkStages(r.shard, plan);
   checkRecords(r, plan);
+  checkConcurrency(r, plan);
   for (const [i, e] of r.errorSamples.entries()) if (e.stage > plan.length) reject(`errorSamples[${i}].stage`, `${e.stage}: the plan has ${plan.length} stages`);
   return r;
 }
@@ -242,6 +253,28 @@ function checkRecords(r: ShardReport, plan: Stage[]): void {
   for (const [i, t] of r.shard.stages.entries()) {
     const n = counts.get(t.index) ?? 0;
     if (t.requests !== n) reject(`shard.stages[${i}].requests`, `${t.requests}, but the report has ${n} records of stage ${t.index}`);
+  }
+}
+
+/**
+ * A closed stage's concurrency is of a stage this shard ran (with no users, nothing on the wire), once,
+ * and counts no more requests on the wire at once than its users (one each at a time, a retry included).
+ */
+function checkConcurrency(r: ShardReport, plan: Stage[]): void {
+  const ran = new Map(r.shard.stages.map((t) => [t.index, t]));
+  const seen = new Set<number>();
+  for (const [i, s] of (r.stages ?? []).entries()) {
+    const c = s.concurrency;
+    if (c === undefined) continue;
+    const at = `stages[${i}].concurrency`;
+    const t = ran.get(s.index);
+    if (t === undefined) reject(at, `stage ${s.index} was not run by this shard (shard.stages)`);
+    if (isRate(plan[s.index - 1]!)) reject(at, `stage ${s.index} is a rate stage, which counts its requests in flight as rate.peakInFlight`);
+    if (seen.has(s.index)) reject(at, `stage ${s.index} has its concurrency twice`);
+    seen.add(s.index);
+    if (c.peak > t!.users) reject(`${at}.peak`, `${c.peak}: more requests on the wire at once than the shard's ${t!.users} users`);
+    // The mean is rounded to hundredths.
+    if (c.mean > c.peak + 0.01) reject(`${at}.mean`, `${c.mean}: more than the peak (${c.peak})`);
   }
 }
 

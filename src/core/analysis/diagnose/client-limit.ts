@@ -26,13 +26,19 @@ export function detectClientLimit(run: RunData): Diagnosis[] {
       total !== null && c.startSpreadMs > total
         ? `its users took ${ms(c.startSpreadMs)} to start their first requests while a request lasted a median ${ms(total)}, so the first users were done before the last began`
         : `its users took ${ms(c.startSpreadMs)} to start their first requests${total !== null ? ` (a request lasted a median ${ms(total)})` : ''}`;
+    // A merged stage: its shards' clients, their peaks added (an upper bound), and which of them fell short.
+    const short = (c.shards ?? []).filter((p) => p.peak < CLIENT_LIMIT_SHARE * p.users);
+    const who = c.shards
+      ? `its ${c.shards.length} shards' clients had at most ${c.peak} requests on the wire at once in all`
+      : `this client had at most ${c.peak} requests on the wire at once`;
+    const which = short.length > 0 ? `; short of their users: ${short.map((p) => `shard ${p.shard} (${p.peak} of ${p.users})`).join(', ')}` : '';
     out.push({
       kind: 'client_limit',
       users: s.users,
       message:
-        `at ${s.users} users this client had at most ${c.peak} requests on the wire at once (${pct(c.peak / s.users)} of the users; ` +
-        `${round(c.mean, 1)} on average): ${why}. The server never met ${s.users} users together; this stage's figures are those of ` +
-        `about ${c.peak}. Split the users over runners (shards), use a larger runner, or run the server elsewhere.`,
+        `at ${s.users} users ${who} (${pct(c.peak / s.users)} of the users; ${round(c.mean, 1)} on average${which}): ${why}. ` +
+        `The server never met ${s.users} users together; this stage's figures are those of about ${c.peak}. ` +
+        `Split the users over ${c.shards ? 'more ' : ''}runners (shards), use a larger runner, or run the server elsewhere.`,
       summary: `this client, not the server, was the limit: fewer requests on the wire at once than users`,
       evidence: evidence(s),
     });
@@ -42,5 +48,13 @@ export function detectClientLimit(run: RunData): Diagnosis[] {
 
 function evidence(s: StageSummary): Record<string, unknown> {
   const c = s.concurrency!;
-  return { users: s.users, peakInFlight: c.peak, meanInFlight: c.mean, startSpreadMs: round(c.startSpreadMs), totalP50Ms: s.total.p50 === null ? null : round(s.total.p50) };
+  const ev: Record<string, unknown> = {
+    users: s.users,
+    peakInFlight: c.peak,
+    meanInFlight: c.mean,
+    startSpreadMs: round(c.startSpreadMs),
+    totalP50Ms: s.total.p50 === null ? null : round(s.total.p50),
+  };
+  if (c.shards) ev.shards = c.shards.map((p) => ({ shard: p.shard, users: p.users, peakInFlight: p.peak, startSpreadMs: round(p.startSpreadMs) }));
+  return ev;
 }

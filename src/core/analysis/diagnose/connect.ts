@@ -57,11 +57,18 @@ interface ColdStats {
 
 const opensConnection = (r: RequestRecord): boolean => r.ok && r.iteration === 1 && r.connect !== null && r.ttfc !== null && r.ttfc > 0;
 
+/** When a client was back from starting its users, and the window its SYNs went out in (monotonic ms of the records' clock). */
+interface ClientStart {
+  back: number;
+  synFrom: number;
+  synWindow: number;
+}
+
 /**
  * Each user's first request at a stage: the ones that open a connection. A user handed over at `h`
- * cannot see its connection up before the client is back from starting the stage's users, at the
+ * cannot see its connection up before its client is back from starting the stage's users, at the
  * first handover + `startBusyMs` (or its first completed connect, if that came sooner): up to then
- * its wait is the client's.
+ * its wait is the client's. A merged stage has a client per shard, each with its own users and clock.
  *
  * Late ones: a SYN goes out after the start loop (the last handover: connects to an address are made
  * on a later tick) and before the client is back; one sent again comes a whole number of seconds
@@ -71,22 +78,14 @@ const opensConnection = (r: RequestRecord): boolean => r.ok && r.iteration === 1
 function coldStats(records: readonly RequestRecord[], stage: StageSummary | undefined): ColdStats | null {
   const firsts = records.filter(opensConnection);
   if (firsts.length === 0) return null;
-  const busy = stage?.concurrency?.startBusyMs;
-  let back = -Infinity;
-  let synFrom: number | null = null;
-  let synWindow = 0;
-  if (busy !== undefined && busy > 0) {
-    let start = Infinity;
-    let firstUp = Infinity;
-    for (const r of firsts) {
-      start = Math.min(start, r.startedAt);
-      firstUp = Math.min(firstUp, r.startedAt + r.connect!);
-    }
-    back = Math.min(start + busy, firstUp);
-    const spread = Math.min(busy, stage?.concurrency?.startSpreadMs ?? 0);
-    synFrom = start + spread;
-    synWindow = busy - spread;
-  }
+  const c = stage?.concurrency;
+  const clients = c === undefined ? [] : (c.shards ?? [{ ...c, firstUser: 1, users: Infinity }]);
+  const starts = clients.map((client) => {
+    const own = firsts.filter((r) => r.user >= client.firstUser && r.user < client.firstUser + client.users);
+    return { ...client, start: clientStart(own, client.startBusyMs, client.startSpreadMs) };
+  });
+  const startOf = (r: RequestRecord): ClientStart | null => starts.find((s) => r.user >= s.firstUser && r.user < s.firstUser + s.users)?.start ?? null;
+  const synWindow = Math.max(0, ...starts.map((s) => s.start?.synWindow ?? 0));
   const floor = Math.max(SYN_RTO_MS / 2, SYN_RTO_MS - synWindow);
   const connect: number[] = [];
   const measured: number[] = [];
@@ -96,7 +95,8 @@ function coldStats(records: readonly RequestRecord[], stage: StageSummary | unde
   const late: number[] = [];
   const lateSince: number[] = [];
   for (const r of firsts) {
-    const w = Math.min(r.connect!, Math.max(0, back - r.startedAt));
+    const client = startOf(r);
+    const w = client === null ? 0 : Math.min(r.connect!, Math.max(0, client.back - r.startedAt));
     const setup = r.connect! - w;
     connect.push(setup);
     measured.push(r.connect!);
@@ -105,7 +105,7 @@ function coldStats(records: readonly RequestRecord[], stage: StageSummary | unde
     share.push(Math.min(1, setup / r.ttfc!));
     if (setup < floor) continue;
     late.push(setup);
-    lateSince.push(r.startedAt + r.connect! - (synFrom ?? r.startedAt));
+    lateSince.push(r.startedAt + r.connect! - (client?.synFrom ?? r.startedAt));
   }
   late.sort((a, b) => a - b);
   return {
@@ -121,6 +121,19 @@ function coldStats(records: readonly RequestRecord[], stage: StageSummary | unde
     measuredP50: median(measured)!,
     clientWaitP50: median(wait)!,
   };
+}
+
+/** A client's start from its users' first requests and its figures; null without them (older reports). */
+function clientStart(firsts: readonly RequestRecord[], busy: number | undefined, spreadMs: number): ClientStart | null {
+  if (busy === undefined || busy <= 0 || firsts.length === 0) return null;
+  let start = Infinity;
+  let firstUp = Infinity;
+  for (const r of firsts) {
+    start = Math.min(start, r.startedAt);
+    firstUp = Math.min(firstUp, r.startedAt + r.connect!);
+  }
+  const spread = Math.min(busy, spreadMs);
+  return { back: Math.min(start + busy, firstUp), synFrom: start + spread, synWindow: busy - spread };
 }
 
 export function detectConnectStorm(run: RunData, byStage = groupByStage(run.requests)): Diagnosis[] {
