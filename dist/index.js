@@ -67490,7 +67490,8 @@ function firstWave(stage, ok, single, singleTotal, opts = { sections: true }) {
     }
     // From the time the wave took (server side: from the first request reaching the server).
     const took = Math.max(1, t[n - 1] - connect);
-    const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0], lastMs: t[n - 1], tookMs: took, singleMs: u };
+    const idle = Math.min(took - 1, idleWithin(wave, u));
+    const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0], lastMs: t[n - 1], tookMs: took, idleMs: idle, singleMs: u };
     // One lump and a last request alone: a blocked event loop (see LOOP_TRAIL_*), not a pool of n − 1.
     const loop = opts.sections ? loopSection(t, u, took) : null;
     if (loop !== null && groups.length === 2)
@@ -67511,8 +67512,26 @@ function firstWave(stage, ok, single, singleTotal, opts = { sections: true }) {
         return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
     // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
     // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
-    const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
+    const held = took - idle;
+    const concurrency = held < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / held));
     return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
+}
+/**
+ * How long the server held none of the wave's requests between its first arrival and its last first
+ * chunk: each request is at the server from its connection's coming up (startedAt + connect) to its
+ * first chunk, and a gap of at least u between those spans is time the server had nothing of the wave
+ * to queue. In a wave whose users connect at once there is none.
+ */
+function idleWithin(wave, u) {
+    const spans = wave.map((r) => [r.startedAt + (r.connect ?? 0), r.startedAt + r.ttfc]).sort((a, b) => a[0] - b[0]);
+    let idle = 0;
+    let end = -Infinity;
+    for (const [from, to] of spans) {
+        if (end !== -Infinity && from - end >= u)
+            idle += from - end;
+        end = Math.max(end, to);
+    }
+    return idle;
 }
 /** Groups of about one size c (±max(1, c/4)), the last no larger, at least two: c and the median step; else null. */
 function regularStaircase(groups, starts) {
@@ -67613,9 +67632,12 @@ function formatConcurrency(c) {
 /** "the last after 2.33 s: 10 requests of 506 ms each … take 5.06 s one at a time, so about 2.2 ran at a time". */
 function waveTimeText(w) {
     const oneAtATime = w.requests * w.holdMs;
-    const claim = `the last after ${ms(w.lastMs)}: ${w.requests} requests of ${ms(w.holdMs)} each (the single-request TTFC) take ${ms(oneAtATime)} one at a time`;
+    const held = w.tookMs - w.idleMs;
+    // Connections that came up late left the server with none of the wave for a while: that time is not divided into.
+    const idle = w.idleMs > 0 ? `; the server held them over ${ms(held)} of the wave's ${ms(w.tookMs)} (none for ${ms(w.idleMs)}, while connections had not come up)` : '';
+    const claim = `the last after ${ms(w.lastMs)}: ${w.requests} requests of ${ms(w.holdMs)} each (the single-request TTFC) take ${ms(oneAtATime)} one at a time${idle}`;
     // The estimate is at least one; a wave that took clearly longer than one at a time says so.
-    if (oneAtATime < LONGER_STILL * w.tookMs)
+    if (oneAtATime < LONGER_STILL * held)
         return `${claim}, and the wave took longer still`;
     if (w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND)
         return `${claim}, about as long as the wave took`;
@@ -67939,6 +67961,7 @@ function serialized_evidence(a) {
                 from: w.from,
                 firstChunkMs: [round(w.firstMs), round(w.lastMs)],
                 tookMs: round(w.tookMs),
+                idleMs: round(w.idleMs),
                 singleMs: round(w.singleMs),
             },
         singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),
@@ -73167,7 +73190,11 @@ function concurrencyRows(e) {
         rows.push(['Read as', `${Math.round(c)} at a time, groups ${msOf(w.stepMs)} apart: each request holds its place for ${what}`]);
     }
     else {
-        rows.push(['Read as', `${diagnosis_evidence_num(w.requests) ?? '?'} × ${msOf(w.singleMs ?? w.holdMs)} / ${msOf(w.tookMs)} ≈ ${c.toFixed(1)} at a time (from the time the wave took)`]);
+        // Time the server held none of the wave (connections not yet up) is not divided into.
+        const idle = diagnosis_evidence_num(w.idleMs) ?? 0;
+        const took = diagnosis_evidence_num(w.tookMs);
+        const over = idle > 0 && took !== null ? `${msOf(took - idle)} (the wave's ${msOf(took)} less ${msOf(idle)} the server held none of it)` : msOf(w.tookMs);
+        rows.push(['Read as', `${diagnosis_evidence_num(w.requests) ?? '?'} × ${msOf(w.singleMs ?? w.holdMs)} / ${over} ≈ ${c.toFixed(1)} at a time (from the time the wave took)`]);
     }
     if (diagnosis_evidence_num(e.singleTotalMs) !== null)
         rows.push([`Whole request at ${ref}`, msOf(e.singleTotalMs)]);

@@ -72,7 +72,11 @@ function concurrencyRows(e: Obj): Row[] {
     const what = w.held === 'whole_request' ? `its whole request (${hold})` : `its first chunk (${hold})`;
     rows.push(['Read as', `${Math.round(c)} at a time, groups ${msOf(w.stepMs)} apart: each request holds its place for ${what}`]);
   } else {
-    rows.push(['Read as', `${num(w.requests) ?? '?'} × ${msOf(w.singleMs ?? w.holdMs)} / ${msOf(w.tookMs)} ≈ ${c.toFixed(1)} at a time (from the time the wave took)`]);
+    // Time the server held none of the wave (connections not yet up) is not divided into.
+    const idle = num(w.idleMs) ?? 0;
+    const took = num(w.tookMs);
+    const over = idle > 0 && took !== null ? `${msOf(took - idle)} (the wave's ${msOf(took)} less ${msOf(idle)} the server held none of it)` : msOf(w.tookMs);
+    rows.push(['Read as', `${num(w.requests) ?? '?'} × ${msOf(w.singleMs ?? w.holdMs)} / ${over} ≈ ${c.toFixed(1)} at a time (from the time the wave took)`]);
   }
   if (num(e.singleTotalMs) !== null) rows.push([`Whole request at ${ref}`, msOf(e.singleTotalMs)]);
   const estimates = arr(e.capacityEstimates).map(obj);

@@ -34,9 +34,12 @@ function formatConcurrency(c: number): string {
 /** "the last after 2.33 s: 10 requests of 506 ms each … take 5.06 s one at a time, so about 2.2 ran at a time". */
 function waveTimeText(w: FirstWave): string {
   const oneAtATime = w.requests * w.holdMs;
-  const claim = `the last after ${ms(w.lastMs)}: ${w.requests} requests of ${ms(w.holdMs)} each (the single-request TTFC) take ${ms(oneAtATime)} one at a time`;
+  const held = w.tookMs - w.idleMs;
+  // Connections that came up late left the server with none of the wave for a while: that time is not divided into.
+  const idle = w.idleMs > 0 ? `; the server held them over ${ms(held)} of the wave's ${ms(w.tookMs)} (none for ${ms(w.idleMs)}, while connections had not come up)` : '';
+  const claim = `the last after ${ms(w.lastMs)}: ${w.requests} requests of ${ms(w.holdMs)} each (the single-request TTFC) take ${ms(oneAtATime)} one at a time${idle}`;
   // The estimate is at least one; a wave that took clearly longer than one at a time says so.
-  if (oneAtATime < LONGER_STILL * w.tookMs) return `${claim}, and the wave took longer still`;
+  if (oneAtATime < LONGER_STILL * held) return `${claim}, and the wave took longer still`;
   if (w.concurrency < SERIAL_MAX_CONCURRENCY - AMBIGUOUS_BAND) return `${claim}, about as long as the wave took`;
   return `${claim}, so about ${formatConcurrency(w.concurrency)} ran at a time`;
 }

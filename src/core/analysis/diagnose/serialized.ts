@@ -202,6 +202,7 @@ function evidence(a: ConcurrencyAnalysis): Record<string, unknown> {
             from: w.from,
             firstChunkMs: [round(w.firstMs), round(w.lastMs)],
             tookMs: round(w.tookMs),
+            idleMs: round(w.idleMs),
             singleMs: round(w.singleMs),
           },
     singleTotalMs: a.singleTotalMs === null ? null : round(a.singleTotalMs),

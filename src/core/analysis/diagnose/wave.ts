@@ -85,8 +85,14 @@ export interface FirstWave {
   /** First and last first chunk of the wave, ms after the stage's first request was issued. */
   firstMs: number;
   lastMs: number;
-  /** From the first request reaching the server (connection set up) to the last first chunk: what n·u is divided by. */
+  /** From the first request reaching the server (connection set up) to the last first chunk. */
   tookMs: number;
+  /**
+   * Of tookMs, the time the server held none of the wave's requests: gaps of at least u between the
+   * ones done and the next to arrive, whose connection came up late (a SYN sent again after a full
+   * accept queue dropped it). n·u is divided by tookMs − idleMs: the server cannot queue what has not reached it.
+   */
+  idleMs: number;
   /** u: the time to first chunk of a request that did not wait (the wave's fastest, at most the reference's). */
   singleMs: number;
 }
@@ -140,7 +146,8 @@ export function firstWave(
 
   // From the time the wave took (server side: from the first request reaching the server).
   const took = Math.max(1, t[n - 1]! - connect);
-  const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0]!, lastMs: t[n - 1]!, tookMs: took, singleMs: u };
+  const idle = Math.min(took - 1, idleWithin(wave, u));
+  const base = { requests: n, groups, groupStartsMs: starts, firstMs: t[0]!, lastMs: t[n - 1]!, tookMs: took, idleMs: idle, singleMs: u };
   // One lump and a last request alone: a blocked event loop (see LOOP_TRAIL_*), not a pool of n − 1.
   const loop = opts.sections ? loopSection(t, u, took) : null;
   if (loop !== null && groups.length === 2) return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
@@ -158,8 +165,26 @@ export function firstWave(
   if (loop !== null) return { ...base, stepMs: loop, held: 'section', holdMs: loop, concurrency: 1, from: 'wave_time' };
   // A wave done within a few single-request times shows no queue: an async server slowed by a busy CPU
   // (or client) spreads its first chunks a little, and n·u / T would read that as a pool of n / 2.
-  const concurrency = took < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / took));
+  const held = took - idle;
+  const concurrency = held < WAVE_MIN_ROUNDS * u ? n : Math.min(n, Math.max(1, (n * u) / held));
   return { ...base, stepMs: null, held: 'first_chunk', holdMs: u, concurrency, from: 'wave_time' };
+}
+
+/**
+ * How long the server held none of the wave's requests between its first arrival and its last first
+ * chunk: each request is at the server from its connection's coming up (startedAt + connect) to its
+ * first chunk, and a gap of at least u between those spans is time the server had nothing of the wave
+ * to queue. In a wave whose users connect at once there is none.
+ */
+function idleWithin(wave: readonly RequestRecord[], u: number): number {
+  const spans = wave.map((r) => [r.startedAt + (r.connect ?? 0), r.startedAt + r.ttfc!] as const).sort((a, b) => a[0] - b[0]);
+  let idle = 0;
+  let end = -Infinity;
+  for (const [from, to] of spans) {
+    if (end !== -Infinity && from - end >= u) idle += from - end;
+    end = Math.max(end, to);
+  }
+  return idle;
 }
 
 /** Groups of about one size c (±max(1, c/4)), the last no larger, at least two: c and the median step; else null. */
