@@ -75073,6 +75073,25 @@ function serverLines(report) {
         out.push(`  warning: ${w}`);
     return out;
 }
+/** A start this long kept the client busy enough to be worth a word beside the connect column … */
+const START_NOTE_MIN_MS = 50;
+/** … when it is at least this share of the stage's connect avg. */
+const START_NOTE_SHARE = 0.5;
+/**
+ * A user's connect counts from its own start, and a client starting thousands of users takes no
+ * completed connection before it is done (concurrency.startBusyMs): where that is most of a stage's
+ * connect avg, the column reads as the client's start, not the server's accept, and the report says so.
+ */
+function clientStartNote(stages) {
+    const busy = stages.filter((s) => {
+        const b = s.concurrency?.startBusyMs;
+        return !s.skipped && b !== undefined && b >= START_NOTE_MIN_MS && s.connect.avg !== null && b >= START_NOTE_SHARE * s.connect.avg;
+    });
+    if (busy.length === 0)
+        return '';
+    const at = busy.map((s) => `${ms(s.concurrency.startBusyMs)} at stage ${s.index} (${s.users} users)`).join(', ');
+    return `connect counts from each user's start: starting its users kept this client busy for ${at}, and no connection could be taken before`;
+}
 /** The whole terminal report. */
 function renderTerminal(report) {
     const parts = [`${report.target.method} ${report.target.url} (preset ${report.target.preset})`];
@@ -75084,6 +75103,9 @@ function renderTerminal(report) {
         const ref = efficiencyReference(report);
         parts.push(`scaling: throughput gain / users gain against the ${ref ?? 'fewest'}-user stage (100% = perfect, 1/N = one at a time)`);
     }
+    const start = clientStartNote(report.stages);
+    if (start)
+        parts.push(start);
     const ab = compareTable(report, (text) => `${text}!`);
     if (ab && report.compare) {
         parts.push('', `head vs base (same run), base ${report.compare.url}; "!" marks a regression or improvement`);
