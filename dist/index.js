@@ -67097,14 +67097,15 @@ function coldStats(records, stage) {
     const firsts = records.filter(opensConnection);
     if (firsts.length === 0)
         return null;
+    // The new connections by the client that opened them, with that client's start (none without its figures).
     const c = stage?.concurrency;
-    const clients = c === undefined ? [] : (c.shards ?? [{ ...c, firstUser: 1, users: Infinity }]);
-    const starts = clients.map((client) => {
-        const own = firsts.filter((r) => r.user >= client.firstUser && r.user < client.firstUser + client.users);
-        return { ...client, start: clientStart(own, client.startBusyMs, client.startSpreadMs) };
-    });
-    const startOf = (r) => starts.find((s) => r.user >= s.firstUser && r.user < s.firstUser + s.users)?.start ?? null;
-    const synWindow = Math.max(0, ...starts.map((s) => s.start?.synWindow ?? 0));
+    const byClient = c === undefined
+        ? [{ own: firsts, client: null }]
+        : (c.shards ?? [{ ...c, firstUser: 1, users: Infinity }]).map((k) => {
+            const own = firsts.filter((r) => r.user >= k.firstUser && r.user < k.firstUser + k.users);
+            return { own, client: clientStart(own, k.startBusyMs, k.startSpreadMs) };
+        });
+    const synWindow = Math.max(0, ...byClient.map((g) => g.client?.synWindow ?? 0));
     const floor = Math.max(SYN_RTO_MS / 2, SYN_RTO_MS - synWindow);
     const connect = [];
     const measured = [];
@@ -67113,19 +67114,20 @@ function coldStats(records, stage) {
     const share = [];
     const late = [];
     const lateSince = [];
-    for (const r of firsts) {
-        const client = startOf(r);
-        const w = client === null ? 0 : Math.min(r.connect, Math.max(0, client.back - r.startedAt));
-        const setup = r.connect - w;
-        connect.push(setup);
-        measured.push(r.connect);
-        wait.push(w);
-        ttfc.push(r.ttfc);
-        share.push(Math.min(1, setup / r.ttfc));
-        if (setup < floor)
-            continue;
-        late.push(setup);
-        lateSince.push(r.startedAt + r.connect - (client?.synFrom ?? r.startedAt));
+    for (const { own, client } of byClient) {
+        for (const r of own) {
+            const w = client === null ? 0 : Math.min(r.connect, Math.max(0, client.back - r.startedAt));
+            const setup = r.connect - w;
+            connect.push(setup);
+            measured.push(r.connect);
+            wait.push(w);
+            ttfc.push(r.ttfc);
+            share.push(Math.min(1, setup / r.ttfc));
+            if (setup < floor)
+                continue;
+            late.push(setup);
+            lateSince.push(r.startedAt + r.connect - (client?.synFrom ?? r.startedAt));
+        }
     }
     late.sort((a, b) => a - b);
     return {
