@@ -131,18 +131,40 @@ function waveSpread(conns: bigint[][]): number {
  * A request's lag in its two legs, on the one clock both processes read (CLOCK_MONOTONIC): out =
  * the client's issue → the server's arrival (the client's write, the kernel, and the wait for the
  * server's turn to read it), back = the server's first write → the client's stamp (the kernel and
- * the wait for the client's turn to read it). out + back = the lag. `ttfc` counts from each
- * request's issue, `fromStart` from the stage start (client.ts), so issue = fromStart − ttfc.
+ * the wait for the client's turn to read it). out + back = the lag to the server's read. `ttfc`
+ * counts from each request's issue, `fromStart` from the stage start (client.ts), so issue =
+ * fromStart − ttfc.
+ *
+ * With `onWire` (when each request's head went to the kernel, from the stage start), out splits in
+ * two at that moment: toWire, the client's issue → its write, and queue, its write → the server's
+ * arrival (the server's wait to read what was already on its socket: its time, not the client's).
+ * The client's lag against the wire is then toWire + back: its time to first event less the
+ * server's time from the request being on the wire to its first write.
  */
-export function legs(seen: Pick<Seen, 'atServer'>, ttfc: Record<string, number>, fromStart: Record<string, number>): { out: number[]; back: number[] } {
+export function legs(
+  seen: Pick<Seen, 'atServer'>,
+  ttfc: Record<string, number>,
+  fromStart: Record<string, number>,
+  onWire: Record<string, number> = {},
+): { out: number[]; back: number[]; toWire: number[]; queue: number[]; wire: Map<string, number> } {
   const out: number[] = [];
   const back: number[] = [];
+  const toWire: number[] = [];
+  const queue: number[] = [];
+  const wire = new Map<string, number>();
   for (const [id, stamped] of Object.entries(fromStart)) {
     const at = seen.atServer.get(id);
     const t = ttfc[id];
     if (at === undefined || t === undefined) continue;
-    out.push(at[0] - (stamped - t));
+    const issued = stamped - t;
+    out.push(at[0] - issued);
     back.push(stamped - at[1]);
+    const w = onWire[id];
+    // A head written after the server read it is another request's (a retry's): no split.
+    if (w === undefined || w < issued || w > at[0]) continue;
+    toWire.push(w - issued);
+    queue.push(at[0] - w);
+    wire.set(id, w);
   }
-  return { out, back };
+  return { out, back, toWire, queue, wire };
 }

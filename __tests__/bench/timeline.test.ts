@@ -117,7 +117,31 @@ describe('legs', () => {
 
   test('a request the server never saw, or the client never stamped, has no legs', () => {
     const s = see({ connections: 1, requests: [req('a', 1, 112, 162, 200)] }, 100n * MS);
-    expect(legs(s, { x: 5 }, { x: 7 })).toEqual({ out: [], back: [] });
-    expect(legs(s, {}, { a: 65 })).toEqual({ out: [], back: [] });
+    const none = { out: [], back: [], toWire: [], queue: [], wire: new Map() };
+    expect(legs(s, { x: 5 }, { x: 7 }, { x: 1 })).toEqual(none);
+    expect(legs(s, {}, { a: 65 }, { a: 11 })).toEqual(none);
+  });
+
+  test("the head on the wire splits out: issue → wire is the client's, wire → arrival the server's wait to read it", () => {
+    // issued at 10, head to the kernel at 10.5, read by the server at 12, first write at 62, stamped at 65
+    const s = see({ connections: 1, requests: [req('a', 1, 112, 162, 200)] }, 100n * MS);
+    const { out, back, toWire, queue, wire } = legs(s, { a: 55 }, { a: 65 }, { a: 10.5 });
+    expect(toWire).toEqual([0.5]);
+    expect(queue).toEqual([1.5]);
+    expect(toWire[0]! + queue[0]!).toBeCloseTo(out[0]!, 10);
+    expect(wire.get('a')).toBe(10.5);
+    // against the wire the lag is toWire + back: 55 − (62 − 10.5)
+    expect(55 - (62 - wire.get('a')!)).toBeCloseTo(toWire[0]! + back[0]!, 10);
+  });
+
+  test("no split without the head, or with a head written before the issue or after the server read it (a retry's)", () => {
+    const s = see({ connections: 1, requests: [req('a', 1, 112, 162, 200)] }, 100n * MS);
+    for (const onWire of [{}, { a: 9 }, { a: 12.5 }] as Array<Record<string, number>>) {
+      const r = legs(s, { a: 55 }, { a: 65 }, onWire);
+      expect(r.out).toEqual([2]);
+      expect(r.toWire).toEqual([]);
+      expect(r.queue).toEqual([]);
+      expect(r.wire.size).toBe(0);
+    }
   });
 });
