@@ -145,7 +145,6 @@ interface Measured {
   /** the same two against the server's read (its arrival), the server's wait to read included */
   readLags: number[];
   readFromStart: number[];
-  out: number[];
   back: number[];
   toWire: number[];
   queue: number[];
@@ -191,7 +190,7 @@ async function measure(server: Server, kind: string, opts: ClientOpts): Promise<
   // Every figure against the wire needs the request's head found among the socket writes.
   if (lags.length < readLags.length * 0.99)
     process.stderr.write(`${kind} ${opts.users}x${opts.perUser}: only ${lags.length} of ${readLags.length} requests' heads seen on the wire\n`);
-  return { r, seen, lags, fromStart, readLags, readFromStart, turns, cycles, out: split.out, back: split.back, toWire: split.toWire, queue: split.queue };
+  return { r, seen, lags, fromStart, readLags, readFromStart, turns, cycles, back: split.back, toWire: split.toWire, queue: split.queue };
 }
 
 /** GNU time, for the whole process's peak RSS (`%M`), where there is one. */
@@ -276,30 +275,10 @@ const sum = (figure: string, engine: string, bare: string, cannon = '–'): void
 /** median of xs to d digits */
 const md = (xs: number[], d: number): string => fmt(median(xs), d);
 
-type Acc = Record<
-  'p50' | 'p99' | 'sp50' | 'sp99' | 'rp50' | 'rsp50' | 'toWire' | 'queue' | 'back' | 'turn' | 'cycle' | 'spread' | 'wave' | 'peak' | 'mean' | 'conns' | 'failed' | 'cpu',
-  number[]
->;
-const acc = (): Acc => ({
-  p50: [],
-  p99: [],
-  sp50: [],
-  sp99: [],
-  rp50: [],
-  rsp50: [],
-  toWire: [],
-  queue: [],
-  back: [],
-  turn: [],
-  cycle: [],
-  spread: [],
-  wave: [],
-  peak: [],
-  mean: [],
-  conns: [],
-  failed: [],
-  cpu: [],
-});
+/** Per tool, one figure per round: p50s and p99s of each run's samples, and its counts. */
+const ACC = ['p50', 'p99', 'sp50', 'sp99', 'rp50', 'rsp50', 'toWire', 'queue', 'back', 'turn', 'cycle', 'spread', 'wave', 'peak', 'mean', 'conns', 'failed', 'cpu'] as const;
+type Acc = Record<(typeof ACC)[number], number[]>;
+const acc = (): Acc => Object.fromEntries(ACC.map((k) => [k, []])) as unknown as Acc;
 
 /**
  * Rounds of a lag level. At 10 and 100 users the clients' lags differ by tenths of a millisecond

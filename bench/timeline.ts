@@ -160,7 +160,7 @@ export function legs(
     out.push(at[0] - issued);
     back.push(stamped - at[1]);
     const w = onWire[id];
-    // A head written after the server read it is another request's (a retry's): no split.
+    // A head stamped before its issue or after the server read it is not the one the server read: no split.
     if (w === undefined || w < issued || w > at[0]) continue;
     toWire.push(w - issued);
     queue.push(at[0] - w);
