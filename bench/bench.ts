@@ -287,6 +287,9 @@ const acc = (): Acc => Object.fromEntries(ACC.map((k) => [k, []])) as unknown as
  */
 const lagRounds = (users: number): number => (QUICK || users > 100 ? ROUNDS : 3 * ROUNDS);
 
+/** A run's p50 into its round's figures, when the run had samples. */
+const p50 = (xs: number[], into: number[]): void => void (xs.length > 0 && into.push(quantile(xs, 0.5)));
+
 async function stageRounds(server: Server, stream: string, users: number, perUser: number, rounds = ROUNDS): Promise<Record<Tool, Acc>> {
   const by = Object.fromEntries(TOOLS.map((t) => [t, acc()])) as Record<Tool, Acc>;
   for (let round = 0; round < rounds; round++) {
@@ -294,7 +297,6 @@ async function stageRounds(server: Server, stream: string, users: number, perUse
       const m = await measure(server, tool, { url: `${server.url}/chat?${stream}`, users, perUser });
       const { r, seen } = m;
       const b = by[tool];
-      const p50 = (xs: number[], into: number[]): void => void (xs.length > 0 && into.push(quantile(xs, 0.5)));
       if (m.lags.length > 0) b.p99.push(quantile(m.lags, 0.99));
       if (m.fromStart.length > 0) b.sp99.push(quantile(m.fromStart, 0.99));
       p50(m.lags, b.p50);

@@ -3,29 +3,25 @@
 // Buffer), on sockets reused and on sockets still connecting when the request was written.
 import { afterEach, beforeAll, afterAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { requestIds, watchHeads } from '../../bench/heads.js';
+import { listen, type TestServer } from '../helpers/servers/http.js';
 
-/** Request id → performance.now() as the server read it, and each socket's accept time. */
+/** Request id → performance.now() as the server read it. */
 const arrived = new Map<string, number>();
-let server: http.Server;
+let server: TestServer;
 let origin = '';
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = await listen((req, res) => {
     arrived.set(String(req.headers['x-request-id']), performance.now());
-    req.resume();
     res.end('data: x\n\n');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = server.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 
 let undo: (() => void) | null = null;
 afterEach(() => {
